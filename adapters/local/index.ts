@@ -1,0 +1,237 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import type { AdapterCapabilities, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { Bot } from '../../src/core/conversation/bot.js';
+import { maskPersonalData } from '../../src/core/privacy/mask.js';
+import type { FieldCipher } from '../../src/core/privacy/cipher.js';
+import type { ChatAdapter } from '../../src/ports/chat.js';
+import type { Logger } from '../../src/app/logger.js';
+
+/**
+ * The local chat adapter: a chat page and a JSON API (docs/local-api.md) served by the product itself, so anyone can
+ * try the bot without a chat-platform account, and tests and scripts can drive it. Conversations are the local rows
+ * of `conversation`; messages are kept (encrypted) in `local_message`.
+ */
+export const LOCAL_PLATFORM = 'local';
+export const BOT_NAME = '個資小幫手';
+const RESPONSE_ROLES = ['contactWindow', 'principal', 'auditor', 'it', 'dataManager'];
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+
+export interface LocalMessageView {
+  id: string;
+  conversationId: string;
+  sender: { kind: 'user' | 'bot'; name: string; userId?: string };
+  at: string;
+  editedAt?: string;
+  body: OutboundMessage;
+}
+
+interface Collector {
+  replies: LocalMessageView[];
+}
+
+export class LocalAdapter implements ChatAdapter {
+  readonly platform = LOCAL_PLATFORM;
+  readonly capabilities: AdapterCapabilities = {
+    maxFormFields: 20,
+    editMessages: true,
+    maxButtonsPerRow: 3,
+    maxActionLength: 100,
+    quickReplies: true,
+  };
+  private readonly collector = new AsyncLocalStorage<Collector>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly cipher: FieldCipher,
+    private readonly log: Logger,
+  ) {}
+
+  async send(to: ConversationAddress, message: OutboundMessage): Promise<{ messageId: string }> {
+    const row = await this.prisma.localMessage.create({
+      data: {
+        conversationId: to.externalId,
+        senderKind: 'bot',
+        senderName: BOT_NAME,
+        bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`),
+      },
+    });
+    this.collector.getStore()?.replies.push(this.view(row, message));
+    return { messageId: String(row.id) };
+  }
+
+  async update(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void> {
+    const row = await this.prisma.localMessage.update({
+      where: { id: BigInt(messageId) },
+      data: { bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`), editedAt: new Date() },
+    });
+    this.collector.getStore()?.replies.push(this.view(row, message));
+  }
+
+  async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
+    const id = `dm:${user.externalId}`;
+    const conv = await this.prisma.conversation.findUnique({ where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: id } } });
+    return { platform: LOCAL_PLATFORM, externalId: id, kind: 'direct', ...(conv?.title ? { title: conv.title } : {}) };
+  }
+
+  private view(
+    row: { id: bigint; conversationId: string; senderKind: string; senderName: string; createdAt: Date; editedAt: Date | null },
+    body: OutboundMessage,
+    userId?: string,
+  ): LocalMessageView {
+    return {
+      id: String(row.id),
+      conversationId: row.conversationId,
+      sender: { kind: row.senderKind === 'user' ? 'user' : 'bot', name: row.senderName, ...(userId ? { userId } : {}) },
+      at: row.createdAt.toISOString(),
+      ...(row.editedAt ? { editedAt: row.editedAt.toISOString() } : {}),
+      body,
+    };
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  /** Registers the chat page and /local/api/* on the product's server. */
+  routes(app: FastifyInstance, bot: Bot): void {
+    const files = new Map(readdirSync(PUBLIC_DIR).map((f) => [f, join(PUBLIC_DIR, f)]));
+    const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+    const serve = (name: string, reply: FastifyReply) => {
+      const path = files.get(name);
+      if (!path) return reply.code(404).send({ error: '找不到這個頁面。' });
+      return reply
+        .header('content-type', types[extname(name)] ?? 'application/octet-stream')
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+        .send(readFileSync(path));
+    };
+    app.get('/', (_req, reply) => serve('index.html', reply));
+    app.get<{ Params: { file: string } }>('/static/:file', (req, reply) => serve(req.params.file, reply));
+
+    app.get('/local/api/state', async () => this.state());
+
+    app.get<{ Params: { id: string }; Querystring: { as?: string } }>('/local/api/conversations/:id/messages', async (req, reply) => {
+      const access = await this.access(req.params.id, req.query.as);
+      if ('error' in access) return reply.code(access.code).send(access.error);
+      const rows = await this.prisma.localMessage.findMany({
+        where: { conversationId: req.params.id },
+        orderBy: { id: 'desc' },
+        take: 300,
+      });
+      const names = await this.userIndex();
+      return {
+        messages: rows.reverse().map((r) =>
+          this.view(r, JSON.parse(this.cipher.decrypt(r.bodyEnc, `local:${r.conversationId}`)) as OutboundMessage, r.senderKind === 'user' ? names.byName.get(r.senderName) : undefined),
+        ),
+      };
+    });
+
+    const post = <S extends z.ZodType>(
+      path: string,
+      schema: S,
+      toEvent: (body: z.output<S>, base: EventBase) => Promise<{ event: InboundEvent; posted?: LocalMessageView }>,
+    ) =>
+      app.post<{ Params: { id: string } }>(`/local/api/conversations/:id/${path}`, async (req, reply) => {
+        const parsed = schema.safeParse(req.body);
+        if (!parsed.success) {
+          return reply.code(400).send({ error: '送出的內容格式不正確。', detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        }
+        const body = parsed.data as z.output<S> & { as: string };
+        const access = await this.access(req.params.id, body.as);
+        if ('error' in access) return reply.code(access.code).send(access.error);
+        const base: EventBase = {
+          eventId: randomUUID(),
+          conversation: access.address,
+          user: { platform: LOCAL_PLATFORM, externalId: body.as, displayName: access.userName },
+          at: new Date(),
+        };
+        const collector: Collector = { replies: [] };
+        const { event, posted } = await toEvent(body, base);
+        await this.collector.run(collector, () => bot.handle(event));
+        return { ok: true, ...(posted ? { posted } : {}), replies: collector.replies };
+      });
+
+    post('messages', z.object({ as: z.string().min(1), text: z.string().min(1).max(4000) }), async (body, base) => {
+      // What the person typed is stored masked: leaked data pasted into chat never reaches the database.
+      const masked = maskPersonalData(body.text);
+      const row = await this.prisma.localMessage.create({
+        data: {
+          conversationId: base.conversation.externalId,
+          senderKind: 'user',
+          senderName: base.user.displayName ?? body.as,
+          bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: masked.text }), `local:${base.conversation.externalId}`),
+        },
+      });
+      const posted = this.view(row, { type: 'text', text: masked.text }, body.as);
+      return { event: { ...base, type: 'message', text: body.text }, posted };
+    });
+    post('actions', z.object({ as: z.string().min(1), action: z.string().min(1).max(200), messageId: z.string().optional() }), async (body, base) => ({
+      event: { ...base, type: 'action', action: body.action, ...(body.messageId ? { messageId: body.messageId } : {}) },
+    }));
+    post(
+      'forms',
+      z.object({ as: z.string().min(1), formId: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string().max(4000), z.array(z.string().max(200)).max(100)])) }),
+      async (body, base) => ({ event: { ...base, type: 'form', formId: body.formId, values: body.values } }),
+    );
+  }
+
+  private async userIndex() {
+    const identities = await this.prisma.identity.findMany({ where: { platform: LOCAL_PLATFORM }, include: { person: true } });
+    return {
+      identities,
+      byName: new Map(identities.map((i) => [i.person.displayName, i.externalId])),
+    };
+  }
+
+  async state() {
+    const { identities } = await this.userIndex();
+    const convs = await this.prisma.conversation.findMany({ where: { platform: LOCAL_PLATFORM }, orderBy: { createdAt: 'asc' } });
+    const school = identities[0] ? await this.prisma.school.findUnique({ where: { id: identities[0].person.schoolId } }) : null;
+    const users = identities.map((i) => ({ id: i.externalId, name: i.person.displayName, roles: i.person.roles, unit: i.person.unit }));
+    return {
+      school: school ? { id: school.id, name: school.name, demo: school.isDemo } : null,
+      users,
+      conversations: convs.map((c) => ({
+        id: c.externalId,
+        title: c.title ?? c.externalId,
+        kind: c.kind,
+        purpose: c.purpose,
+        members: users.filter((u) => this.isMember(c, u)).map((u) => u.id),
+      })),
+    };
+  }
+
+  private isMember(c: { kind: string; purpose: string; externalId: string }, u: { id: string; roles: string[] }): boolean {
+    if (c.kind === 'direct') return c.externalId === `dm:${u.id}`;
+    if (c.purpose === 'response') return u.roles.some((r) => RESPONSE_ROLES.includes(r));
+    return true;
+  }
+
+  private async access(
+    conversationId: string,
+    as: string | undefined,
+  ): Promise<{ address: ConversationAddress; userName: string } | { code: number; error: { error: string; detail: string } }> {
+    if (!as) return { code: 400, error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' } };
+    const identity = await this.prisma.identity.findUnique({
+      where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: as } },
+      include: { person: true },
+    });
+    if (!identity) return { code: 404, error: { error: '找不到這位使用者。', detail: `unknown user "${as}"` } };
+    const conv = await this.prisma.conversation.findUnique({ where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: conversationId } } });
+    if (!conv) return { code: 404, error: { error: '找不到這個對話。', detail: `unknown conversation "${conversationId}"` } };
+    if (!this.isMember(conv, { id: as, roles: identity.person.roles })) {
+      return { code: 403, error: { error: '您不是這個對話的成員。', detail: `user "${as}" is not a member of "${conversationId}"` } };
+    }
+    return {
+      address: { platform: LOCAL_PLATFORM, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) },
+      userName: identity.person.displayName,
+    };
+  }
+}
+
+type EventBase = Pick<InboundEvent, 'eventId' | 'conversation' | 'user' | 'at'>;

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { LocalAdapter } from '../../adapters/local/index.js';
+import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
+import type { CoreDeps } from '../core/context.js';
+import { Bot } from '../core/conversation/bot.js';
+import { loadPlaybookLibrary } from '../core/playbooks/index.js';
+import { FieldCipher, parseKeyRing } from '../core/privacy/cipher.js';
+import { openDatabase, type Database } from '../storage/database.js';
+import { migrate } from '../storage/migrate.js';
+import { buildServer } from '../web/server.js';
+import type { AppConfig } from './config.js';
+import { seedDemo } from './demo.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  db: Database;
+  bot: Bot;
+  deps: CoreDeps;
+  server: FastifyInstance;
+  log: Logger;
+  local: LocalAdapter | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  now?: () => Date;
+  /** Reuse an open database (tests); it is not closed by close(). */
+  db?: Database;
+}
+
+/**
+ * Wires the product together: data files (validated, a bad one stops start-up), database (migrated), core, adapters,
+ * HTTP server. Every failure here is an operator error with an English message that says what to fix.
+ */
+export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
+  const started = performance.now();
+  const log = opts.log ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
+  const playbooks = loadPlaybookLibrary(config.playbooksDir);
+  const clockRules = loadClockRules(join(config.playbooksDir, 'clocks.yaml'));
+  const calendar = loadCalendar(join(config.playbooksDir, 'calendars'));
+  findProfile(clockRules, config.clockProfile);
+  const cipher = new FieldCipher(parseKeyRing(config.encryptionKeys));
+
+  const db = opts.db ?? (await openDatabase(config.database));
+  try {
+    const m = await migrate(db, config.migrationsDir);
+    if (m.applied.length) log.info({ applied: m.applied }, 'database migrated');
+    if (config.demoSeed) await seedDemo(db.prisma);
+
+    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()) };
+    const bot = new Bot(deps);
+    const server = buildServer({ log, ready: async () => void (await db.sql.query('SELECT 1')) });
+    let local: LocalAdapter | null = null;
+    if (config.localChat) {
+      local = new LocalAdapter(db.prisma, cipher, log);
+      bot.register(local);
+      local.routes(server, bot);
+    }
+    await server.listen({ port: config.port, host: config.host });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+    log.info(
+      { url, database: db.kind, location: db.location, localChat: config.localChat, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
+      'started',
+    );
+    return {
+      url,
+      port,
+      db,
+      bot,
+      deps,
+      server,
+      log,
+      local,
+      async close() {
+        await server.close();
+        if (!opts.db) await db.close();
+      },
+    };
+  } catch (err) {
+    if (!opts.db) await db.close().catch(() => undefined);
+    throw err;
+  }
+}

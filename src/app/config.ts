@@ -1,0 +1,138 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root (where playbooks/ and prisma/ live), independent of the current directory. */
+export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'], { message: 'must be "on" or "off"' })
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
+
+const schema = z.object({
+  PORT: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://bot.example.edu.tw' }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgresql:// (unset it to use the embedded database)' })
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  LOCAL_CHAT: onOff.optional(),
+  DEMO_SEED: onOff.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: onOff.optional(),
+  PLAYBOOKS_DIR: z.string().min(1).default(join(ROOT_DIR, 'playbooks')),
+  CLOCK_PROFILE: z.string().min(1).default('private-school'),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null };
+  dataDir: string;
+  /** Key-ring spec ("id:base64key,…", first = current), see src/core/privacy/cipher.ts. */
+  encryptionKeys: string;
+  /** Where the key came from, for the start-up log. */
+  encryptionKeySource: 'environment' | 'generated-file' | 'file';
+  localChat: boolean;
+  demoSeed: boolean;
+  logLevel: string;
+  logPretty: boolean;
+  playbooksDir: string;
+  clockProfile: string;
+  migrationsDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Configuration error — fix these in .env or the environment (see .env.example):\n  - ${problems.join('\n  - ')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration once, at start-up. Nothing else in the product reads process.env.
+ * `env` defaults to process.env (after loading ./.env when present).
+ */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): AppConfig {
+  const blankToUndefined = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v === undefined || v.trim() === '' ? undefined : v.trim()]),
+  );
+  const parsed = schema.safeParse(blankToUndefined);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '?');
+        const got = blankToUndefined[key];
+        const shown = /KEY|URL|SECRET|TOKEN/.test(key) || got === undefined ? '' : ` (got "${got}")`;
+        return `${key}: ${i.message}${shown}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  const dataDir = resolve(c.DATA_DIR);
+  const embedded = !c.DATABASE_URL;
+  const problems: string[] = [];
+  if (!existsSync(c.PLAYBOOKS_DIR)) problems.push(`PLAYBOOKS_DIR: directory ${c.PLAYBOOKS_DIR} does not exist`);
+
+  let encryptionKeys = c.DATA_ENCRYPTION_KEYS;
+  let encryptionKeySource: AppConfig['encryptionKeySource'] = 'environment';
+  if (!encryptionKeys) {
+    if (!embedded) {
+      problems.push(
+        'DATA_ENCRYPTION_KEYS: required with DATABASE_URL (several instances must share the key). ' +
+          'Generate one with `npm run keygen` and set DATA_ENCRYPTION_KEYS=k1:<key>.',
+      );
+    } else {
+      const file = join(dataDir, 'encryption-keys');
+      if (existsSync(file)) {
+        encryptionKeys = readFileSync(file, 'utf8').trim();
+        encryptionKeySource = 'file';
+      } else {
+        mkdirSync(dataDir, { recursive: true });
+        encryptionKeys = `k1:${randomKey()}`;
+        writeFileSync(file, `${encryptionKeys}\n`, { mode: 0o600 });
+        chmodSync(file, 0o600);
+        encryptionKeySource = 'generated-file';
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const localChat = c.LOCAL_CHAT ?? embedded;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    publicUrl: c.PUBLIC_URL,
+    database: embedded
+      ? { kind: 'pglite', dataDir: join(dataDir, 'pglite') }
+      : { kind: 'postgres', url: c.DATABASE_URL!, poolSize: c.DATABASE_POOL_SIZE },
+    dataDir,
+    encryptionKeys: encryptionKeys!,
+    encryptionKeySource,
+    localChat,
+    demoSeed: c.DEMO_SEED ?? localChat,
+    logLevel: c.LOG_LEVEL,
+    logPretty: c.LOG_PRETTY ?? false,
+    playbooksDir: c.PLAYBOOKS_DIR,
+    clockProfile: c.CLOCK_PROFILE,
+    migrationsDir: join(ROOT_DIR, 'prisma', 'migrations'),
+  };
+}
+
+function randomKey(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+}
+
+function readEnvironment(): Record<string, string | undefined> {
+  const file = resolve('.env');
+  if (existsSync(file)) process.loadEnvFile(file);
+  return process.env;
+}

@@ -1,0 +1,53 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+/**
+ * The demo school of the embedded default: a few people with every role and two groups, clearly marked 示範, so a
+ * newcomer can try the whole flow on the local chat page. Idempotent: run at every start when DEMO_SEED is on.
+ */
+export const DEMO_SCHOOL_ID = 'demo-school';
+
+export const DEMO_PEOPLE = [
+  { id: 'demo-teacher', name: '王老師（示範）', unit: '教務處', roles: ['staff'] },
+  { id: 'demo-window', name: '李組長（示範）', unit: '註冊組', roles: ['staff', 'contactWindow'] },
+  { id: 'demo-principal', name: '陳校長（示範）', unit: '校長室', roles: ['principal'] },
+  { id: 'demo-it', name: '林老師（示範）', unit: '資訊組', roles: ['staff', 'it'] },
+  { id: 'demo-director', name: '黃主任（示範）', unit: '學務處', roles: ['staff', 'dataManager'] },
+  { id: 'demo-auditor', name: '張主任（示範）', unit: '會計室', roles: ['staff', 'auditor'] },
+] as const;
+
+export const DEMO_GROUPS = [
+  { id: 'demo-staff', title: '示範國中 教職員群組（示範）', purpose: 'staff' },
+  { id: 'demo-response', title: '個資事件應變小組（示範）', purpose: 'response' },
+] as const;
+
+export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promise<void> {
+  await prisma.school.upsert({
+    where: { id: DEMO_SCHOOL_ID },
+    update: {},
+    create: { id: DEMO_SCHOOL_ID, name: '示範國民中學（示範）', isDemo: true },
+  });
+  for (const p of DEMO_PEOPLE) {
+    await prisma.person.upsert({
+      where: { id: p.id },
+      update: {},
+      create: { id: p.id, schoolId: DEMO_SCHOOL_ID, displayName: p.name, unit: p.unit, roles: [...p.roles] },
+    });
+    await prisma.identity.upsert({
+      where: { platform_externalId: { platform, externalId: p.id } },
+      update: {},
+      create: { id: `${platform}-${p.id}`, personId: p.id, platform, externalId: p.id, displayName: p.name },
+    });
+    await prisma.conversation.upsert({
+      where: { platform_externalId: { platform, externalId: `dm:${p.id}` } },
+      update: {},
+      create: { id: `${platform}-dm-${p.id}`, platform, externalId: `dm:${p.id}`, kind: 'direct', purpose: 'direct', title: `與小幫手的私訊（${p.name}）`, schoolId: DEMO_SCHOOL_ID },
+    });
+  }
+  for (const g of DEMO_GROUPS) {
+    await prisma.conversation.upsert({
+      where: { platform_externalId: { platform, externalId: g.id } },
+      update: {},
+      create: { id: `${platform}-${g.id}`, platform, externalId: g.id, kind: 'group', purpose: g.purpose, title: g.title, schoolId: DEMO_SCHOOL_ID },
+    });
+  }
+}

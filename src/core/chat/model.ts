@@ -1,0 +1,154 @@
+/**
+ * The neutral conversation model. The core speaks only these types; each adapter (adapters/<platform>) translates
+ * them to its platform (LINE Flex, Slack Block Kit, Discord components, the local chat page) and back.
+ * No platform syntax (mention markup, emoji codes, markdown dialects) appears in these values.
+ */
+
+export type ConversationKind = 'group' | 'direct';
+
+/** A conversation as an adapter identifies it. `externalId` is the adapter's own opaque id. */
+export interface ConversationAddress {
+  platform: string;
+  externalId: string;
+  kind: ConversationKind;
+  title?: string;
+}
+
+/** A platform account as the adapter saw it. The core maps it to a Person; it never authorises on it. */
+export interface PlatformUser {
+  platform: string;
+  externalId: string;
+  displayName?: string;
+}
+
+// ---------------------------------------------------------------- inbound
+
+interface InboundBase {
+  /** The platform's own event id, used to drop redeliveries. */
+  eventId: string;
+  conversation: ConversationAddress;
+  user: PlatformUser;
+  at: Date;
+}
+
+export interface InboundText extends InboundBase {
+  type: 'message';
+  text: string;
+}
+
+/** A button was pressed. `action` is the opaque string the core put on the button. */
+export interface InboundAction extends InboundBase {
+  type: 'action';
+  action: string;
+  /** Where the button was: lets the adapter update that message in place. */
+  messageId?: string;
+}
+
+export interface InboundFormSubmit extends InboundBase {
+  type: 'form';
+  formId: string;
+  values: Record<string, string | string[]>;
+}
+
+export type InboundEvent = InboundText | InboundAction | InboundFormSubmit;
+
+// ---------------------------------------------------------------- outbound
+
+export type Tone = 'info' | 'success' | 'warning' | 'danger';
+
+export interface Button {
+  label: string;
+  /** Opaque action string, at most MAX_ACTION_LENGTH characters, carrying only ids (never personal data). */
+  action: string;
+  style?: 'primary' | 'danger' | 'default';
+}
+
+export interface CardField {
+  label: string;
+  value: string;
+  tone?: Tone;
+}
+
+/** One row of a list inside a card (a checklist item, a clock): text plus its own buttons. */
+export interface CardRow {
+  text: string;
+  detail?: string;
+  status?: 'open' | 'done' | 'na' | 'overdue' | 'pending';
+  buttons?: Button[];
+}
+
+export interface CardSection {
+  heading?: string;
+  text?: string;
+  fields?: CardField[];
+  rows?: CardRow[];
+}
+
+export interface Card {
+  type: 'card';
+  /** Identifies the card within an incident (e.g. "incident", "checklist"); an update replaces the earlier card. */
+  key?: string;
+  title: string;
+  subtitle?: string;
+  tone?: Tone;
+  sections: CardSection[];
+  buttons?: Button[];
+  footer?: string;
+  /** Plain-text rendering for notifications and platforms or screen readers that cannot show cards. */
+  fallbackText: string;
+}
+
+export interface TextMessage {
+  type: 'text';
+  text: string;
+  /** Suggested answers shown as quick-reply chips (phones). */
+  quickReplies?: Button[];
+}
+
+export type FormFieldType = 'text' | 'textarea' | 'datetime' | 'number' | 'select' | 'multiselect' | 'boolean';
+
+export interface FormOption {
+  value: string;
+  label: string;
+}
+
+export interface FormField {
+  id: string;
+  label: string;
+  type: FormFieldType;
+  required: boolean;
+  help?: string;
+  placeholder?: string;
+  options?: FormOption[];
+  maxLength?: number;
+  initial?: string | string[];
+}
+
+/** A form. Adapters that cannot show it (or not this many fields) declare so; the core falls back to questions. */
+export interface Form {
+  type: 'form';
+  formId: string;
+  title: string;
+  intro?: string;
+  fields: FormField[];
+  submitLabel: string;
+  cancelAction?: string;
+  fallbackText: string;
+}
+
+export type OutboundMessage = TextMessage | Card | Form;
+
+/** What an adapter can do; the core chooses fallbacks from this, never from the platform's name. */
+export interface AdapterCapabilities {
+  /** Largest form it can show at once (0 = no forms: the core asks step by step). */
+  maxFormFields: number;
+  /** Whether a posted card can be edited in place (else the core sends a fresh one). */
+  editMessages: boolean;
+  /** Buttons per card row / card it can show. */
+  maxButtonsPerRow: number;
+  maxActionLength: number;
+  /** Quick-reply chips. */
+  quickReplies: boolean;
+}
+
+export const MAX_ACTION_LENGTH = 100;

@@ -1,0 +1,48 @@
+export {
+  CalendarCoverageError,
+  DEFAULT_CALENDAR_DIR,
+  HOLIDAY_KINDS,
+  buildCalendar,
+  calendarFileSchema,
+  loadCalendar,
+  type CalendarDay,
+  type CalendarFile,
+  type HolidayKind,
+  type OfficeCalendar,
+} from './calendar.js';
+export { evaluateCondition, evaluateLeaf, type ConditionFacts, type ConditionResult, type LeafResult } from './conditions.js';
+export {
+  ClockFactsError,
+  TRIGGER_LABELS,
+  computeClocks,
+  validateFacts,
+  type ClockFacts,
+  type ComputeClocksOptions,
+  type ComputedBasis,
+  type ComputedClock,
+} from './engine.js';
+export { lastDayCountingFrom, recommendedLastDay, statutoryLastDay, type DayBasedUnit } from './periods.js';
+export {
+  CLOCK_KINDS,
+  CLOCK_TRIGGERS,
+  DEFAULT_CLOCK_RULES_FILE,
+  LEGAL_STATUSES,
+  PERIOD_UNITS,
+  UnknownClockSettingError,
+  clockRulesSchema,
+  findProfile,
+  loadClockRules,
+  parseClockRules,
+  resolveEnabled,
+  type ClockBasis,
+  type ClockCondition,
+  type ClockKind,
+  type ClockPeriod,
+  type ClockProfile,
+  type ClockRule,
+  type ClockRuleSet,
+  type ClockTrigger,
+  type ConditionLeaf,
+  type LegalStatus,
+  type PeriodUnit,
+} from './rules.js';

@@ -1,0 +1,16 @@
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../app/logger.js';
+import type { ClockRuleSet, OfficeCalendar } from './clocks/index.js';
+import type { PlaybookLibrary } from './playbooks/index.js';
+import type { FieldCipher } from './privacy/cipher.js';
+
+/** Everything the core needs, passed explicitly (no globals, no process.env). */
+export interface CoreDeps {
+  prisma: PrismaClient;
+  cipher: FieldCipher;
+  playbooks: PlaybookLibrary;
+  clockRules: ClockRuleSet;
+  calendar: OfficeCalendar;
+  log: Logger;
+  now: () => Date;
+}

@@ -1,0 +1,672 @@
+import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
+import type { ChatAdapter } from '../../ports/chat.js';
+import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage } from '../chat/model.js';
+import type { CoreDeps } from '../context.js';
+import { newId } from '../ids.js';
+import { IncidentService, type IncidentView } from '../incidents/service.js';
+import { UserError, type Assessment } from '../incidents/types.js';
+import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
+import { can, roleNames, type Actor } from '../roles.js';
+import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
+import { T } from './texts.js';
+
+const PROMPT_TTL_MS = 24 * 60 * 60 * 1000;
+
+interface Ctx {
+  ev: InboundEvent;
+  adapter: ChatAdapter;
+  conv: Conversation;
+  addr: ConversationAddress;
+  actor: Actor | null;
+  schoolName: string;
+}
+
+interface IntakeState {
+  mode: 'form' | 'steps';
+  index: number;
+  answers: RawAnswers;
+  originConversationId: string;
+  scenario?: string;
+}
+
+interface ItemPromptState {
+  itemId: string;
+  to: 'done' | 'na';
+  title: string;
+}
+
+type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'cancel' | 'back' | 'whoami';
+
+const COMMANDS: [RegExp, Command][] = [
+  [/^(\/help|help|說明|幫助|指令|選單)$/i, 'help'],
+  [/^(\/report|通報|我要通報|回報|通報個資事件|開始通報)$/i, 'report'],
+  [/^(\/incidents|事件|事件列表|進行中事件)$/i, 'list'],
+  [/^(\/summary|摘要)(\s+\S+)?$/i, 'summary'],
+  [/^(\/checklist|清單|檢核清單)(\s+\S+)?$/i, 'checklist'],
+  [/^(\/assess|評估|影響評估)(\s+\S+)?$/i, 'assess'],
+  [/^(\/cancel|取消)$/i, 'cancel'],
+  [/^(\/back|上一步)$/i, 'back'],
+  [/^(\/whoami|我是誰)$/i, 'whoami'],
+];
+
+/**
+ * The conversation engine: turns neutral inbound events into incident operations and neutral replies.
+ * It decides *what* is said and *where* (a group, the response team, a private chat); adapters decide *how*.
+ */
+export class Bot {
+  readonly incidents: IncidentService;
+  private readonly adapters = new Map<string, ChatAdapter>();
+
+  constructor(private readonly deps: CoreDeps) {
+    this.incidents = new IncidentService(deps);
+  }
+
+  register(adapter: ChatAdapter): void {
+    this.adapters.set(adapter.platform, adapter);
+  }
+
+  /** Handles one inbound event. Redeliveries (same platform event id) are ignored. */
+  async handle(ev: InboundEvent): Promise<void> {
+    const { prisma } = this.deps;
+    const seen = await prisma.processedEvent.findUnique({
+      where: { platform_eventId: { platform: ev.conversation.platform, eventId: ev.eventId } },
+    });
+    if (seen) {
+      this.deps.log.info({ platform: ev.conversation.platform, eventId: ev.eventId }, 'duplicate event ignored');
+      return;
+    }
+    const ctx = await this.context(ev);
+    try {
+      await this.route(ctx);
+    } catch (err) {
+      if (err instanceof UserError) await this.say(ctx.addr, { type: 'text', text: err.message });
+      else throw err;
+    }
+    await prisma.processedEvent.createMany({
+      data: [{ platform: ev.conversation.platform, eventId: ev.eventId }],
+      skipDuplicates: true,
+    });
+  }
+
+  // ------------------------------------------------------------------ context
+
+  private async context(ev: InboundEvent): Promise<Ctx> {
+    const adapter = this.adapters.get(ev.conversation.platform);
+    if (!adapter) throw new Error(`No adapter registered for platform "${ev.conversation.platform}"`);
+    const { prisma } = this.deps;
+    const identity = await prisma.identity.findUnique({
+      where: { platform_externalId: { platform: ev.user.platform, externalId: ev.user.externalId } },
+      include: { person: { include: { school: true } } },
+    });
+    const person = identity?.person.active ? identity.person : null;
+    const conv = await prisma.conversation.upsert({
+      where: { platform_externalId: { platform: ev.conversation.platform, externalId: ev.conversation.externalId } },
+      update: {},
+      create: {
+        id: newId(),
+        platform: ev.conversation.platform,
+        externalId: ev.conversation.externalId,
+        kind: ev.conversation.kind,
+        purpose: ev.conversation.kind === 'direct' ? 'direct' : 'staff',
+        title: ev.conversation.title ?? null,
+        schoolId: ev.conversation.kind === 'direct' ? (person?.schoolId ?? null) : null,
+      },
+    });
+    const actor: Actor | null =
+      person && (conv.schoolId === null || conv.schoolId === person.schoolId)
+        ? { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles }
+        : null;
+    return { ev, adapter, conv, addr: ev.conversation, actor, schoolName: identity?.person.school.name ?? '' };
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private async route(ctx: Ctx): Promise<void> {
+    const { ev } = ctx;
+    if (ev.type === 'message') return this.onText(ctx, ev.text);
+    if (ev.type === 'action') return this.onAction(ctx, ev.action);
+    return this.onForm(ctx, ev.formId, ev.values);
+  }
+
+  private requireActor(ctx: Ctx): Actor {
+    if (!ctx.actor) throw new UserError(ctx.conv.kind === 'group' && !ctx.conv.schoolId ? T.groupNotBound : T.unknownPerson);
+    return ctx.actor;
+  }
+
+  private async onText(ctx: Ctx, rawText: string): Promise<void> {
+    const masked = maskPersonalData(rawText, { now: this.deps.now() });
+    const text = masked.text.normalize('NFKC').trim();
+    if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
+
+    const prompt = ctx.actor ? await this.openPrompt(ctx.conv.id, ctx.actor.personId) : null;
+    const command = parseCommand(text);
+    if (prompt && command?.cmd !== 'help' && command?.cmd !== 'whoami') {
+      return this.onPromptAnswer(ctx, prompt, masked.text.trim(), command?.cmd);
+    }
+    if (command) return this.onCommand(ctx, command.cmd, command.arg);
+    if (text.startsWith('/')) {
+      return this.say(ctx.addr, { type: 'text', text: T.unknownCommand(text.split(/\s/)[0]!) + T.help });
+    }
+    const detected = this.deps.playbooks.detect(text);
+    if (detected.isLeakReport) {
+      const scenario = detected.scenario ? this.deps.playbooks.get(detected.scenario) : undefined;
+      return this.say(ctx.addr, {
+        type: 'text',
+        text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined),
+        quickReplies: [
+          { label: '開始通報', action: scenario ? `intake:start:${scenario.id}` : 'intake:start', style: 'primary' },
+          { label: '不是', action: 'intake:dismiss' },
+        ],
+      });
+    }
+    if (ctx.conv.kind === 'direct') return this.say(ctx.addr, { type: 'text', text: `${T.notUnderstood}\n${T.help}` });
+    // Ordinary group chatter: stay quiet.
+  }
+
+  private async onCommand(ctx: Ctx, cmd: Command, arg: string | undefined): Promise<void> {
+    switch (cmd) {
+      case 'help':
+        return this.say(ctx.addr, { type: 'text', text: T.help });
+      case 'whoami': {
+        const a = this.requireActor(ctx);
+        return this.say(ctx.addr, { type: 'text', text: T.whoami(a.displayName, ctx.schoolName, roleNames(a.roles)) });
+      }
+      case 'report':
+        return this.startIntake(ctx);
+      case 'cancel':
+      case 'back':
+        return this.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
+      case 'list':
+        return this.listIncidents(ctx);
+      case 'summary':
+      case 'checklist':
+      case 'assess': {
+        const actor = this.requireActor(ctx);
+        if (!arg) {
+          const open = await this.incidents.listOpen(actor.schoolId);
+          if (open.length !== 1) return this.say(ctx.addr, { type: 'text', text: T.refNeeded(cmd === 'summary' ? '摘要' : cmd === 'checklist' ? '清單' : '評估') });
+          return this.showIncident(ctx, open[0]!.id, cmd);
+        }
+        const incident = await this.incidents.findByRef(actor.schoolId, arg);
+        if (!incident) return this.say(ctx.addr, { type: 'text', text: T.refUnknown(arg) });
+        return this.showIncident(ctx, incident.id, cmd);
+      }
+    }
+  }
+
+  private async onAction(ctx: Ctx, action: string): Promise<void> {
+    const [kind, a, b] = action.split(':');
+    if (kind === 'say') return this.onText(ctx, action.slice(4));
+    if (kind === 'intake' && a === 'start') return this.startIntake(ctx, b);
+    if (kind === 'intake' && a === 'dismiss') return this.say(ctx.addr, { type: 'text', text: T.offerDismissed });
+    if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
+    if (kind === 'ck' && a && b) return this.onItemAction(ctx, a, b);
+    if (kind === 'inc' && a && b) {
+      const actor = this.requireActor(ctx);
+      if (b === 'checklist' || b === 'summary' || b === 'assess') return this.showIncident(ctx, a, b);
+      if (b === 'card') return this.showIncident(ctx, a, 'card');
+      const to = b === 'notifying' ? 'notifying' : b === 'end' ? 'handling_ended' : b === 'close' ? 'closed' : null;
+      if (!to) throw new UserError(T.promptExpired);
+      const view = await this.incidents.advance(actor, a, to);
+      return this.refreshCards(ctx, view, ['incident']);
+    }
+    this.deps.log.warn({ action: action.slice(0, 40) }, 'unknown action');
+    return this.say(ctx.addr, { type: 'text', text: T.promptExpired });
+  }
+
+  private async onForm(ctx: Ctx, formId: string, values: Record<string, string | string[]>): Promise<void> {
+    const [kind, id] = formId.split(':');
+    if (!id) throw new UserError(T.promptExpired);
+    if (kind === 'assess') return this.submitAssessment(ctx, id, values);
+    const actor = this.requireActor(ctx);
+    const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id } });
+    if (!prompt || prompt.personId !== actor.personId || prompt.status !== 'open' || prompt.expiresAt < this.deps.now()) {
+      throw new UserError(T.promptExpired);
+    }
+    if (kind === 'intake') {
+      const state = this.promptState<IntakeState>(prompt);
+      return this.finishIntake(ctx, prompt, { ...state.answers, ...values });
+    }
+    if (kind === 'item') {
+      const note = Array.isArray(values.note) ? values.note.join('、') : (values.note ?? '');
+      return this.finishItemPrompt(ctx, prompt, note);
+    }
+    throw new UserError(T.promptExpired);
+  }
+
+  // ------------------------------------------------------------------ intake
+
+  private intakeFields(): FormField[] {
+    return this.deps.playbooks.intake.map((f) => fieldFromIntake(f, this.deps.playbooks));
+  }
+
+  private async startIntake(ctx: Ctx, scenario?: string): Promise<void> {
+    const actor = this.requireActor(ctx);
+    if (!can(actor, 'incident.report')) throw new UserError('您的身分無法通報事件，請洽個資聯絡窗口。');
+    // Details are asked in private where the platform allows it; the group only sees that a report is under way.
+    let where = ctx.addr;
+    if (ctx.conv.kind === 'group') {
+      const direct = await ctx.adapter.directConversation(ctx.ev.user);
+      if (direct) {
+        where = direct;
+        await this.say(ctx.addr, { type: 'text', text: T.intakeMovedToDirect(actor.displayName) });
+      }
+    }
+    const whereConv = await this.conversationRow(where, actor.schoolId);
+    const existing = await this.openPrompt(whereConv.id, actor.personId);
+    if (existing?.kind === 'intake') {
+      await this.say(where, { type: 'text', text: T.intakeResume });
+      return this.askIntake(ctx.adapter, where, existing, this.promptState<IntakeState>(existing));
+    }
+    const fields = this.intakeFields();
+    const mode: IntakeState['mode'] = ctx.adapter.capabilities.maxFormFields >= fields.length ? 'form' : 'steps';
+    const answers: RawAnswers = {};
+    if (scenario && this.deps.playbooks.list().some((p) => p.id === scenario)) {
+      answers.scenario = scenario;
+      const defaults = this.deps.playbooks.get(scenario).defaults as { involvesSystem?: boolean } | undefined;
+      if (defaults?.involvesSystem !== undefined) answers.involvesSystem = defaults.involvesSystem ? 'true' : 'false';
+    }
+    const state: IntakeState = { mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}) };
+    const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
+    await this.say(where, { type: 'text', text: T.intakeIntro });
+    return this.askIntake(ctx.adapter, where, prompt, state);
+  }
+
+  private async askIntake(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
+    const fields = this.intakeFields();
+    if (state.mode === 'form') {
+      const form: Form = {
+        type: 'form',
+        formId: `intake:${prompt.id}`,
+        title: '個資事件通報',
+        intro: '依臺北市政府政風處個人資料保護管理要點第45點，通報內容包括：外洩方式、時間、地點、初估類別及數量、已採取的處置。',
+        fields: fields.map((f) => {
+          const initial = state.answers[f.id];
+          return initial !== undefined ? { ...f, initial } : f;
+        }),
+        submitLabel: '送出通報',
+        cancelAction: `prompt:cancel:${prompt.id}`,
+        fallbackText: '個資事件通報表',
+      };
+      return void (await adapter.send(where, form));
+    }
+    // Step by step: skip fields already answered (e.g. the scenario chosen from the offer).
+    let index = state.index;
+    while (index < fields.length && state.answers[fields[index]!.id] !== undefined) index += 1;
+    if (index !== state.index) {
+      state.index = index;
+      await this.savePrompt(prompt, state, fields[index]?.id ?? null);
+    }
+    if (index >= fields.length) return this.finishIntake({ adapter, addr: where } as Ctx, prompt, state.answers);
+    const q = stepQuestion(fields[index]!, index, fields.length, prompt.id);
+    await this.say(where, { type: 'text', text: q.text, quickReplies: q.quickReplies });
+  }
+
+  private async onPromptAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, cmd: Command | undefined): Promise<void> {
+    if (cmd === 'cancel') return this.cancelPrompt(ctx, prompt.id);
+    if (prompt.kind === 'item') {
+      if (cmd) return this.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
+      return this.finishItemPrompt(ctx, prompt, text);
+    }
+    const state = this.promptState<IntakeState>(prompt);
+    const fields = this.intakeFields();
+    if (state.mode === 'form') {
+      if (cmd === 'back' || cmd === 'report') return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+      // A form is open; plain text is not an answer to it.
+      return this.say(ctx.addr, { type: 'text', text: '請填寫上方的通報表後送出，或輸入「取消」。' });
+    }
+    if (cmd === 'back') {
+      const prev = Math.max(0, state.index - 1);
+      delete state.answers[fields[prev]!.id];
+      if (prev === 0 && state.scenario) delete state.scenario;
+      state.index = prev;
+      await this.savePrompt(prompt, state, fields[prev]!.id);
+      const q = stepQuestion(fields[prev]!, prev, fields.length, prompt.id);
+      return this.say(ctx.addr, { type: 'text', text: q.text, quickReplies: q.quickReplies });
+    }
+    if (cmd === 'report') {
+      await this.say(ctx.addr, { type: 'text', text: T.intakeResume });
+      return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+    }
+    const field = fields[state.index]!;
+    const answer = text === T.skipped && !field.required ? '' : text;
+    const r = validateField(field, answer, this.deps.now());
+    if (!r.ok) {
+      const q = stepQuestion(field, state.index, fields.length, prompt.id);
+      return this.say(ctx.addr, { type: 'text', text: `${r.message}\n\n${q.text}`, quickReplies: q.quickReplies });
+    }
+    state.answers[field.id] = answer;
+    state.index += 1;
+    await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
+    return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+  }
+
+  private async finishIntake(ctx: Pick<Ctx, 'adapter' | 'addr'>, prompt: PendingPrompt, raw: RawAnswers): Promise<void> {
+    const fields = this.intakeFields();
+    const now = this.deps.now();
+    const v = validateIntake(fields, raw, now);
+    if (!v.ok) {
+      const state = this.promptState<IntakeState>(prompt);
+      await this.say(ctx.addr, { type: 'text', text: T.problems(v.problems.map((p) => p.message)) });
+      if (state.mode === 'form') return this.askIntake(ctx.adapter, ctx.addr, prompt, { ...state, answers: raw });
+      const firstBad = fields.findIndex((f) => f.id === v.problems[0]!.field);
+      delete raw[fields[firstBad]!.id];
+      const next = { ...state, answers: raw, index: firstBad };
+      await this.savePrompt(prompt, next, fields[firstBad]!.id);
+      return this.askIntake(ctx.adapter, ctx.addr, prompt, next);
+    }
+    const person = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: prompt.personId } });
+    const reporter: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
+    const state = this.promptState<IntakeState>(prompt);
+    const view = await this.incidents.report(reporter, state.originConversationId, v.result.answers);
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    if (v.result.masked.length > 0) await this.say(ctx.addr, { type: 'text', text: privacyNotice(v.result.masked) });
+    await this.deliverNewIncident(ctx.adapter, ctx.addr, view, state.originConversationId);
+  }
+
+  private async cancelPrompt(ctx: Ctx, promptId: string): Promise<void> {
+    const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id: promptId } });
+    if (!prompt || prompt.status !== 'open' || prompt.personId !== ctx.actor?.personId) {
+      return this.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
+    }
+    await this.deps.prisma.pendingPrompt.update({ where: { id: promptId }, data: { status: 'cancelled' } });
+    return this.say(ctx.addr, { type: 'text', text: prompt.kind === 'intake' ? T.intakeCancelled : '已取消。' });
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  /** Where the new incident goes: the reporter privately, the response team, and a detail-free pointer to the origin. */
+  private async deliverNewIncident(adapter: ChatAdapter, intakeAddr: ConversationAddress, view: IncidentView, originConversationId: string) {
+    const now = this.deps.now();
+    const ref = view.incident.ref;
+    const intakeConv = await this.conversationRow(intakeAddr, view.incident.schoolId);
+    await this.say(intakeAddr, { type: 'text', text: T.reported(ref) });
+    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(view, now));
+    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(view));
+
+    const team = await this.deps.prisma.conversation.findMany({
+      where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
+    });
+    for (const conv of team) {
+      if (conv.id === intakeConv.id) continue;
+      const addr = this.addressOf(conv);
+      await this.say(addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
+      await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
+      await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
+    }
+    if (team.length === 0) {
+      // No response group on this platform: the contact windows get it privately.
+      const windows = await this.deps.prisma.person.findMany({
+        where: { schoolId: view.incident.schoolId, roles: { has: 'contactWindow' }, active: true },
+        include: { identities: { where: { platform: adapter.platform } } },
+      });
+      for (const w of windows) {
+        for (const id of w.identities) {
+          const addr = await adapter.directConversation({ platform: id.platform, externalId: id.externalId });
+          if (!addr || addr.externalId === intakeAddr.externalId) continue;
+          const conv = await this.conversationRow(addr, view.incident.schoolId);
+          await this.say(addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
+          await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
+          await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
+        }
+      }
+    }
+    const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
+    if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
+      await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
+    }
+  }
+
+  /** Whether incident details may be shown in this conversation to this person. */
+  private mayShowHere(ctx: Ctx, actor: Actor, view: IncidentView): boolean {
+    if (ctx.conv.kind === 'direct') {
+      return can(actor, 'incident.view', {
+        isReporter: view.incident.reporterId === actor.personId,
+        isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId),
+      });
+    }
+    return ctx.conv.purpose === 'response' && ctx.conv.schoolId === view.incident.schoolId;
+  }
+
+  private async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card'): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const view = await this.incidents.get(incidentId);
+    if (view.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
+    const involvement = { isReporter: view.incident.reporterId === actor.personId, isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId) };
+    if (!can(actor, 'incident.view', involvement)) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
+    let where = ctx.addr;
+    let whereConvId = ctx.conv.id;
+    if (!this.mayShowHere(ctx, actor, view)) {
+      const direct = await ctx.adapter.directConversation(ctx.ev.user);
+      if (!direct) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
+      await this.say(ctx.addr, { type: 'text', text: T.detailsOnlyPrivately });
+      where = direct;
+      whereConvId = (await this.conversationRow(direct, actor.schoolId)).id;
+    }
+    const now = this.deps.now();
+    if (what === 'summary') return this.say(where, { type: 'text', text: summaryText(view, now) });
+    if (what === 'assess') return void (await ctx.adapter.send(where, assessmentForm(view, this.deps.playbooks)));
+    const card = what === 'card' ? incidentCard(view, now) : checklistCard(view);
+    await this.postCard(ctx.adapter, where, whereConvId, view.incident.id, card, true);
+  }
+
+  private async listIncidents(ctx: Ctx): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const open = await this.incidents.listOpen(actor.schoolId);
+    if (open.length === 0) return this.say(ctx.addr, { type: 'text', text: T.noOpenIncidents });
+    const detailed = can(actor, 'incident.view') && (ctx.conv.kind === 'direct' || ctx.conv.purpose === 'response');
+    const card: Card = {
+      type: 'card',
+      title: '進行中的個資事件',
+      sections: [
+        {
+          rows: open.map((i) => ({
+            text: `${i.ref}｜${this.deps.playbooks.get(i.playbookId).title}`,
+            detail: `知悉：${i.awareAt.toISOString().slice(0, 10)}`,
+            status: 'open' as const,
+            ...(detailed ? { buttons: [{ label: '查看', action: `inc:${i.id}:card` }] } : {}),
+          })),
+        },
+      ],
+      fallbackText: `進行中的個資事件：${open.map((i) => i.ref).join('、')}`,
+    };
+    return this.say(ctx.addr, card);
+  }
+
+  // ------------------------------------------------------------------ checklist and assessment
+
+  private async onItemAction(ctx: Ctx, itemId: string, to: string): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const item = await this.deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    if (!item) throw new UserError('找不到這個檢核項目。');
+    const view = await this.incidents.get(item.incidentId);
+    const entry = view.checklist.find((c) => c.row.id === itemId)!;
+    if (to === 'o') {
+      const r = await this.incidents.setChecklistState(actor, itemId, 'open', null);
+      return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
+    }
+    if (to === 'd' && !entry.requiresEvidence) {
+      const r = await this.incidents.setChecklistState(actor, itemId, 'done', null);
+      if (!r.changed) return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
+      return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
+    }
+    // Not applicable needs a reason; some items need a note of what was done. Check permission before asking.
+    if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
+      throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
+    }
+    const state: ItemPromptState = { itemId, to: to === 'n' ? 'na' : 'done', title: item.title };
+    const prompt = await this.createPrompt(ctx.conv.id, actor.personId, 'item', state);
+    const question = state.to === 'na' ? T.askNaReason(item.title) : T.askEvidence(item.title, entry.requiresEvidence ?? '');
+    if (ctx.adapter.capabilities.maxFormFields >= 1) {
+      return void (await ctx.adapter.send(ctx.addr, {
+        type: 'form',
+        formId: `item:${prompt.id}`,
+        title: item.title,
+        intro: `${question}\n\n${itemDetailText(entry)}`,
+        fields: [{ id: 'note', label: state.to === 'na' ? '不適用原因' : '完成情形', type: 'text', required: true, maxLength: 300 }],
+        submitLabel: '送出',
+        cancelAction: `prompt:cancel:${prompt.id}`,
+        fallbackText: question,
+      }));
+    }
+    return this.say(ctx.addr, { type: 'text', text: question, quickReplies: [{ label: '取消', action: `prompt:cancel:${prompt.id}` }] });
+  }
+
+  private async finishItemPrompt(ctx: Ctx, prompt: PendingPrompt, rawNote: string): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const state = this.promptState<ItemPromptState>(prompt);
+    const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now() });
+    if (!masked.text) return this.say(ctx.addr, { type: 'text', text: state.to === 'na' ? T.askNaReason(state.title) : '請簡述完成情形。' });
+    if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
+    const r = await this.incidents.setChecklistState(actor, state.itemId, state.to, masked.text.slice(0, 300));
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
+  }
+
+  private async submitAssessment(ctx: Ctx, incidentId: string, values: Record<string, string | string[]>): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const current = await this.incidents.get(incidentId);
+    const form = assessmentForm(current, this.deps.playbooks);
+    const out: Record<string, unknown> = {};
+    const problems: string[] = [];
+    for (const f of form.fields) {
+      const r = validateField(f, values[f.id], this.deps.now());
+      if (!r.ok) problems.push(r.message);
+      else out[f.id] = r.value;
+    }
+    if (problems.length) throw new UserError(T.problems(problems));
+    const a: Assessment = {
+      categories: out.categories as string[],
+      studentsCount: out.studentsCount as number | null,
+      guardiansCount: out.guardiansCount as number | null,
+      staffCount: out.staffCount as number | null,
+      othersCount: out.othersCount as number | null,
+      minorsCount: out.minorsCount as number | null,
+      involvesSystem: (out.involvesSystem as boolean | null) ?? parseBoolean(String(values.involvesSystem ?? '')) ?? false,
+      systemRecordsHeld: out.systemRecordsHeld as number | null,
+      ...(out.occurredAt ? { occurredAt: out.occurredAt as Date } : {}),
+      ...(out.correctionReason ? { correctionReason: out.correctionReason as string } : {}),
+    };
+    const view = await this.incidents.recordAssessment(actor, incidentId, a);
+    await this.say(ctx.addr, { type: 'text', text: T.assessmentSaved(view.incident.ref) });
+    return this.refreshCards(ctx, view, ['incident']);
+  }
+
+  /**
+   * Re-renders an incident's cards everywhere they were posted: edited in place where the platform can, and sent
+   * afresh in the conversation where the change was made where it cannot.
+   */
+  private async refreshCards(ctx: Ctx, view: IncidentView, keys: ('incident' | 'checklist')[]): Promise<void> {
+    const now = this.deps.now();
+    const render = (key: 'incident' | 'checklist') => (key === 'incident' ? incidentCard(view, now) : checklistCard(view));
+    const posted = await this.deps.prisma.postedCard.findMany({ where: { incidentId: view.incident.id, cardKey: { in: keys } } });
+    let updatedHere = new Set<string>();
+    for (const p of posted) {
+      const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
+      const adapter = conv && this.adapters.get(conv.platform);
+      if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
+      await adapter.update(this.addressOf(conv), p.platformMessageId, render(p.cardKey as 'incident' | 'checklist'));
+      await this.deps.prisma.postedCard.update({ where: { id: p.id }, data: { updatedAt: now } });
+      if (conv.id === ctx.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
+    }
+    const dm = ctx.conv.kind === 'direct' && ctx.actor ? ctx.actor : null;
+    const allowedHere = ctx.conv.purpose === 'response' || dm !== null;
+    if (!allowedHere) return;
+    for (const key of keys) {
+      if (updatedHere.has(key) || (key === 'incident' && !ctx.adapter.capabilities.editMessages && keys.includes('checklist'))) continue;
+      await this.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, render(key), true);
+    }
+  }
+
+  private async postCard(adapter: ChatAdapter, addr: ConversationAddress, conversationId: string, incidentId: string, card: Card, preferEdit = false) {
+    const key = card.key ?? 'card';
+    const existing = await this.deps.prisma.postedCard.findUnique({
+      where: { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } },
+    });
+    if (preferEdit && existing && adapter.capabilities.editMessages && adapter.update) {
+      await adapter.update(addr, existing.platformMessageId, card);
+      return;
+    }
+    const { messageId } = await adapter.send(addr, card);
+    await this.deps.prisma.postedCard.upsert({
+      where: { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } },
+      update: { platformMessageId: messageId },
+      create: { id: newId(), incidentId, cardKey: key, conversationId, platformMessageId: messageId },
+    });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
+    const adapter = this.adapters.get(addr.platform);
+    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
+    await adapter.send(addr, message);
+  }
+
+  private addressOf(conv: Conversation): ConversationAddress {
+    return { platform: conv.platform, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) };
+  }
+
+  private async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
+    return this.deps.prisma.conversation.upsert({
+      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
+      update: {},
+      create: {
+        id: newId(),
+        platform: addr.platform,
+        externalId: addr.externalId,
+        kind: addr.kind,
+        purpose: addr.kind === 'direct' ? 'direct' : 'staff',
+        schoolId,
+      },
+    });
+  }
+
+  private async openPrompt(conversationId: string, personId: string): Promise<PendingPrompt | null> {
+    return this.deps.prisma.pendingPrompt.findFirst({
+      where: { conversationId, personId, status: 'open', expiresAt: { gt: this.deps.now() } },
+      orderBy: { createdAt: 'desc' },
+    });
+  }
+
+  private async createPrompt(conversationId: string, personId: string, kind: string, state: object): Promise<PendingPrompt> {
+    const id = newId();
+    // One open question per person and conversation: a new one supersedes older ones.
+    await this.deps.prisma.pendingPrompt.updateMany({
+      where: { conversationId, personId, status: 'open', kind: { not: 'intake' } },
+      data: { status: 'cancelled' },
+    });
+    return this.deps.prisma.pendingPrompt.create({
+      data: {
+        id,
+        conversationId,
+        personId,
+        kind,
+        stateEnc: this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${id}`),
+        expiresAt: new Date(this.deps.now().getTime() + PROMPT_TTL_MS),
+      },
+    });
+  }
+
+  private promptState<S>(prompt: PendingPrompt): S {
+    return JSON.parse(this.deps.cipher.decrypt(prompt.stateEnc, `prompt:${prompt.id}`)) as S;
+  }
+
+  private async savePrompt(prompt: PendingPrompt, state: object, step: string | null) {
+    prompt.stateEnc = this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${prompt.id}`);
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { stateEnc: prompt.stateEnc, step } });
+  }
+}
+
+export function parseCommand(text: string): { cmd: Command; arg?: string } | null {
+  const t = text.normalize('NFKC').trim().replace(/^@\S+\s+/, '');
+  for (const [re, cmd] of COMMANDS) {
+    const m = re.exec(t);
+    if (m) {
+      const arg = m[2]?.trim();
+      return arg ? { cmd, arg } : { cmd };
+    }
+  }
+  return null;
+}

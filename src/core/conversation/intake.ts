@@ -1,0 +1,199 @@
+import type { Button, FormField } from '../chat/model.js';
+import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
+import { parseLocalDateTime } from '../time/roc.js';
+import { TIME_ZONE as TAIPEI_TZ } from '../time/taipei.js';
+import type { IntakeAnswers } from '../incidents/types.js';
+import { act } from './render.js';
+import { TZDate } from '@date-fns/tz';
+
+export type RawValue = string | string[];
+export type RawAnswers = Record<string, RawValue>;
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+const YES = new Set(['是', '有', 'y', 'yes', 'true', '1', '對', '涉及']);
+const NO = new Set(['否', '沒有', '無', 'n', 'no', 'false', '0', '不是', '未涉及']);
+
+export function parseBoolean(v: string): boolean | null {
+  const t = v.trim().toLowerCase();
+  if (YES.has(t)) return true;
+  if (NO.has(t)) return false;
+  return null;
+}
+
+/**
+ * Times as staff type them on a phone: 「現在」, 「今天 14:30」, 「昨天 9:00」, 「11/20 14:30」 (this year), plus every
+ * form parseLocalDateTime accepts (ISO, local "2026-11-20 14:30", ROC "115/11/20 14:30").
+ */
+export function parseWhen(text: string, now: Date): Date | null {
+  const t = text.normalize('NFKC').trim().replace(/\s+/g, ' ');
+  if (/^(現在|剛剛|now)$/i.test(t)) return now;
+  const today = new TZDate(now.getTime(), TAIPEI_TZ);
+  const rel = /^(今天|今日|昨天|昨日|前天)\s*(上午|早上|下午|晚上)?\s*(\d{1,2})(?:[:：點時](\d{1,2})?分?)?$/.exec(t);
+  if (rel) {
+    const back = rel[1]!.startsWith('昨') ? 1 : rel[1] === '前天' ? 2 : 0;
+    let h = Number(rel[3]);
+    if ((rel[2] === '下午' || rel[2] === '晚上') && h < 12) h += 12;
+    const d = new TZDate(today.getFullYear(), today.getMonth(), today.getDate() - back, h, Number(rel[4] ?? 0), TAIPEI_TZ);
+    return h > 23 ? null : new Date(d.getTime());
+  }
+  const md = /^(\d{1,2})[/月-](\d{1,2})日?\s*(?:(上午|下午|晚上)?\s*(\d{1,2})[:：點](\d{2})?)?$/.exec(t);
+  if (md) {
+    let h = Number(md[4] ?? 0);
+    if ((md[3] === '下午' || md[3] === '晚上') && h < 12) h += 12;
+    const d = new TZDate(today.getFullYear(), Number(md[1]) - 1, Number(md[2]), h, Number(md[5] ?? 0), TAIPEI_TZ);
+    if (d.getMonth() !== Number(md[1]) - 1) return null;
+    return new Date(d.getTime());
+  }
+  return parseLocalDateTime(t);
+}
+
+function asList(v: RawValue | undefined): string[] {
+  if (v === undefined) return [];
+  if (Array.isArray(v)) return v.map((s) => s.trim()).filter(Boolean);
+  return v.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+function asText(v: RawValue | undefined): string {
+  return (Array.isArray(v) ? v.join('、') : (v ?? '')).trim();
+}
+
+/** Maps typed choices ("1,3", labels, values) to option values. */
+export function resolveChoices(field: FormField, v: RawValue | undefined): { values: string[]; unknown: string[] } {
+  const opts = field.options ?? [];
+  const values: string[] = [];
+  const unknown: string[] = [];
+  for (const token of asList(v)) {
+    const n = /^\d+$/.test(token) ? Number(token) : NaN;
+    const hit =
+      opts.find((o) => o.value === token) ??
+      opts.find((o) => o.label === token) ??
+      (n >= 1 && n <= opts.length ? opts[n - 1] : undefined);
+    if (hit) {
+      if (!values.includes(hit.value)) values.push(hit.value);
+    } else unknown.push(token);
+  }
+  return { values, unknown };
+}
+
+export interface ValidatedIntake {
+  answers: IntakeAnswers;
+  /** Personal data masked out of what the reporter typed (kind → count). */
+  masked: MaskFinding[];
+}
+
+/** Validates one field; returns the normalised value or a zh-TW problem. */
+export function validateField(
+  field: FormField,
+  raw: RawValue | undefined,
+  now: Date,
+): { ok: true; value: unknown; masked?: MaskFinding[] } | { ok: false; message: string } {
+  const text = asText(raw);
+  const empty = field.type === 'multiselect' ? asList(raw).length === 0 : text === '';
+  if (empty) {
+    if (field.required) return { ok: false, message: `請填寫「${field.label}」。` };
+    return { ok: true, value: field.type === 'multiselect' ? [] : null };
+  }
+  switch (field.type) {
+    case 'text':
+    case 'textarea': {
+      if (field.maxLength && text.length > field.maxLength) {
+        return { ok: false, message: `「${field.label}」最多 ${field.maxLength} 字，請精簡描述。` };
+      }
+      const m = maskPersonalData(text, { now });
+      return { ok: true, value: m.text, masked: m.findings };
+    }
+    case 'number': {
+      const n = Number(text.normalize('NFKC').replace(/[,，人名約]/g, ''));
+      if (!Number.isInteger(n) || n < 0 || n > 10_000_000) {
+        return { ok: false, message: `「${field.label}」請填整數（例如 35）。` };
+      }
+      return { ok: true, value: n };
+    }
+    case 'datetime': {
+      const d = parseWhen(text, now);
+      if (!d) return { ok: false, message: `看不懂「${field.label}」的時間，請用例如「11/20 14:30」「昨天 9:00」或「115/11/20 14:30」。` };
+      if (d.getTime() > now.getTime() + 5 * 60_000) return { ok: false, message: `「${field.label}」不能是未來的時間。` };
+      return { ok: true, value: d };
+    }
+    case 'boolean': {
+      const b = parseBoolean(text);
+      if (b === null) return { ok: false, message: `「${field.label}」請回答「是」或「否」。` };
+      return { ok: true, value: b };
+    }
+    case 'select': {
+      const { values } = resolveChoices(field, text);
+      if (values.length !== 1) return { ok: false, message: `「${field.label}」請從選項中選一個。` };
+      return { ok: true, value: values[0] };
+    }
+    case 'multiselect': {
+      const { values, unknown } = resolveChoices(field, raw);
+      if (unknown.length > 0) return { ok: false, message: `「${field.label}」沒有這些選項：${unknown.join('、')}。請回覆選項編號，例如 1,3。` };
+      if (field.required && values.length === 0) return { ok: false, message: `請至少選一個「${field.label}」。` };
+      return { ok: true, value: values };
+    }
+  }
+}
+
+export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date): { ok: true; result: ValidatedIntake } | { ok: false; problems: FieldProblem[] } {
+  const out: Record<string, unknown> = {};
+  const problems: FieldProblem[] = [];
+  const masked = new Map<MaskFinding['kind'], number>();
+  for (const f of fields) {
+    const r = validateField(f, raw[f.id], now);
+    if (!r.ok) problems.push({ field: f.id, message: r.message });
+    else {
+      out[f.id] = r.value;
+      for (const m of r.masked ?? []) masked.set(m.kind, (masked.get(m.kind) ?? 0) + m.count);
+    }
+  }
+  const occurredAt = out.occurredAt as Date | undefined;
+  const awareAt = (out.awareAt as Date | null | undefined) ?? now;
+  if (occurredAt && awareAt && occurredAt.getTime() > awareAt.getTime()) {
+    problems.push({ field: 'occurredAt', message: '發生時間不能晚於知悉時間。' });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    result: {
+      answers: {
+        scenario: (out.scenario as string | null) ?? 'general',
+        howLeaked: (out.howLeaked as string | null) ?? '',
+        occurredAt: occurredAt ?? awareAt,
+        awareAt,
+        place: (out.place as string | null) ?? '',
+        categories: (out.categories as string[] | null) ?? [],
+        affectedEstimate: (out.affectedEstimate as number | null) ?? null,
+        affectedKinds: (out.affectedKinds as string[] | null) ?? [],
+        involvesSystem: (out.involvesSystem as boolean | null) ?? false,
+        stepsTaken: (out.stepsTaken as string | null) ?? '尚未處置',
+      },
+      masked: [...masked].map(([kind, count]) => ({ kind, count })),
+    },
+  };
+}
+
+/** The question for one field in step-by-step mode (platforms without forms), with quick replies. */
+export function stepQuestion(field: FormField, index: number, total: number, promptId: string): { text: string; quickReplies: Button[] } {
+  const lines = [`（${index + 1}/${total}）${field.label}${field.required ? '' : '（可略過）'}`];
+  if (field.help) lines.push(field.help);
+  const quick: Button[] = [];
+  if (field.type === 'select' || field.type === 'multiselect') {
+    const opts = field.options ?? [];
+    lines.push(...opts.map((o, i) => `${i + 1}. ${o.label}`));
+    lines.push(field.type === 'multiselect' ? '請回覆編號，可多選，例如：1,3' : '請回覆編號或點選下方選項');
+    if (field.type === 'select' && opts.length <= 11) quick.push(...opts.map((o, i) => ({ label: o.label.slice(0, 20), action: act.say(String(i + 1)) })));
+  }
+  if (field.type === 'boolean') quick.push({ label: '是', action: act.say('是') }, { label: '否', action: act.say('否') });
+  if (field.type === 'datetime') {
+    lines.push('例如：11/20 14:30、昨天 9:00');
+    quick.push({ label: '現在', action: act.say('現在') });
+  }
+  if (!field.required) quick.push({ label: '略過', action: act.say('略過') });
+  if (index > 0) quick.push({ label: '上一步', action: act.say('上一步') });
+  quick.push({ label: '取消通報', action: act.cancelPrompt(promptId) });
+  return { text: lines.join('\n'), quickReplies: quick };
+}

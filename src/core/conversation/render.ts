@@ -1,0 +1,223 @@
+import type { Button, Card, CardRow, CardSection, Form, FormField, Tone } from '../chat/model.js';
+import type { ComputedClock } from '../clocks/index.js';
+import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
+import { ROLE_LABELS, type RoleKey } from '../roles.js';
+import { formatChatDateTime as formatShort, formatRocDateTime } from '../time/roc.js';
+import type { ChecklistView, IncidentView } from '../incidents/service.js';
+import { totalAffected } from '../incidents/service.js';
+import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
+
+/** Action strings carried by buttons (opaque ids only; ≤ 100 characters). Parsed in bot.ts. */
+export const act = {
+  startIntake: (scenario?: string) => (scenario ? `intake:start:${scenario}` : 'intake:start'),
+  dismiss: 'intake:dismiss',
+  cancelPrompt: (promptId: string) => `prompt:cancel:${promptId}`,
+  say: (text: string) => `say:${text}`,
+  item: (itemId: string, to: 'd' | 'n' | 'o') => `ck:${itemId}:${to}`,
+  incident: (incidentId: string, what: 'checklist' | 'summary' | 'assess' | 'card' | 'notifying' | 'end' | 'close') =>
+    `inc:${incidentId}:${what}`,
+};
+
+const roleLabel = (r: string) => ROLE_LABELS[r as RoleKey] ?? r;
+
+function clockLine(c: ComputedClock, now: Date): CardRow {
+  if (c.pending) {
+    return { text: `${c.label}：待起算`, detail: `依據：${c.basis}`, status: 'pending' };
+  }
+  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true }) : '無固定期限';
+  const rec = c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
+    ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true })} 前` : '';
+  const overdue = c.statutoryEnd && c.statutoryEnd.getTime() < now.getTime();
+  const flags = [
+    c.overdueAtAwareness ? '⚠ 知悉時已逾期，請立即辦理並說明' : '',
+    overdue && !c.overdueAtAwareness ? '⚠ 已逾期' : '',
+    c.rolledOver && c.rolloverNote ? c.rolloverNote : '',
+    c.legalStatus !== 'in-force' ? `（${c.statusNote ?? '草案，尚未施行'}）` : '',
+  ].filter(Boolean);
+  return {
+    text: `${c.label}：${end}${rec}`,
+    detail: [`依據：${c.basis}`, ...flags].join('\n'),
+    status: overdue || c.overdueAtAwareness ? 'overdue' : 'open',
+  };
+}
+
+export function clocksSection(clocks: ComputedClock[], now: Date): CardSection {
+  const shown = clocks.filter((c) => c.applies && c.enabled);
+  return { heading: '法定時限', rows: shown.map((c) => clockLine(c, now)) };
+}
+
+export function incidentCard(v: IncidentView, now: Date): Card {
+  const i = v.incident;
+  const total = totalAffected(i);
+  const kinds = (i.affectedKinds as AffectedKind[]).map((k) => AFFECTED_KIND_LABELS[k] ?? k).join('、');
+  const anyOverdue = v.clocks.some(
+    (c) => c.applies && c.enabled && (c.overdueAtAwareness || (c.statutoryEnd && c.statutoryEnd < now)),
+  );
+  const done = v.checklist.filter((c) => c.state !== 'open').length;
+  const tone: Tone = i.status === 'closed' ? 'success' : anyOverdue ? 'danger' : 'warning';
+  const card: Card = {
+    type: 'card',
+    key: 'incident',
+    title: `個資事件 ${i.ref}`,
+    subtitle: `${v.playbook.title}｜${STATUS_LABELS[v.status]}`,
+    tone,
+    sections: [
+      {
+        fields: [
+          { label: '通報人', value: v.reporterName },
+          { label: '發生時間', value: formatRocDateTime(i.occurredAt) },
+          { label: '知悉時間', value: formatRocDateTime(i.awareAt) },
+          { label: '地點', value: v.place },
+          { label: '外洩方式', value: v.howLeaked },
+          {
+            label: '個資類別',
+            value: i.categories.length ? i.categories.map((k) => v.categoryLabel(k)).join('、') : '尚未評估',
+            ...(i.specialCategories || i.biometric ? { tone: 'danger' as Tone } : {}),
+          },
+          { label: '影響人數', value: total !== null ? `${total} 人${kinds ? `（${kinds}）` : ''}` : '尚未評估' },
+          ...(i.minorsCount ? [{ label: '其中未成年', value: `${i.minorsCount} 人（須通知法定代理人）`, tone: 'warning' as Tone }] : []),
+          { label: '涉及資訊系統', value: i.involvesSystem ? '是' : '否' },
+          { label: '已採取措施', value: v.stepsTaken },
+          { label: '檢核進度', value: `${done} / ${v.checklist.length}` },
+        ],
+      },
+      clocksSection(v.clocks, now),
+    ],
+    buttons: [
+      { label: '檢核清單', action: act.incident(i.id, 'checklist'), style: 'primary' },
+      { label: '影響評估', action: act.incident(i.id, 'assess') },
+      { label: '摘要', action: act.incident(i.id, 'summary') },
+    ],
+    footer: '事件細節僅限應變人員查看，請勿轉傳。',
+    fallbackText: `個資事件 ${i.ref}（${STATUS_LABELS[v.status]}）`,
+  };
+  if (i.specialCategories || i.biometric) {
+    card.sections.unshift({
+      text: i.specialCategories
+        ? '⚠ 涉及個資法第6條特種個資（病歷、醫療、基因、性生活、健康檢查、犯罪前科），屬最高敏感等級。'
+        : '⚠ 涉及生物特徵資料，依教育部指引以高敏感等級處理。',
+    });
+  }
+  if (v.status === 'assessing' || v.status === 'containing' || v.status === 'reported') {
+    card.buttons!.push({ label: '進入通知階段', action: act.incident(i.id, 'notifying') });
+  }
+  if (v.status === 'notifying' || v.status === 'assessing') card.buttons!.push({ label: '處理結束', action: act.incident(i.id, 'end') });
+  if (v.status === 'handling_ended') card.buttons!.push({ label: '結案', action: act.incident(i.id, 'close'), style: 'primary' });
+  return card;
+}
+
+const PHASE_HEADINGS: Record<string, string> = {
+  contain: '立即應變（儘速／4小時內）',
+  assess: '評估與調查',
+  report: '通報',
+  notify: '通知當事人',
+  recover: '改善與復原',
+};
+
+function itemRow(c: ChecklistView): CardRow {
+  const owner = roleLabel(c.row.ownerRole);
+  const statusText =
+    c.state === 'done' ? `✓ ${c.doneByName ?? ''} ${c.row.doneAt ? formatShort(c.row.doneAt) : ''}`
+      : c.state === 'na' ? `不適用（${c.note ?? ''}）— ${c.doneByName ?? ''}`
+        : `負責：${owner}`;
+  const buttons: Button[] =
+    c.state === 'open'
+      ? [
+          { label: '完成', action: act.item(c.row.id, 'd'), style: 'primary' },
+          ...(c.naAllowed ? [{ label: '不適用', action: act.item(c.row.id, 'n') }] : []),
+        ]
+      : [{ label: '重新開啟', action: act.item(c.row.id, 'o') }];
+  return {
+    text: c.row.title,
+    detail: [statusText, c.state === 'done' && c.note ? `紀錄：${c.note}` : ''].filter(Boolean).join('\n'),
+    status: c.state === 'open' ? 'open' : c.state,
+    buttons,
+  };
+}
+
+export function checklistCard(v: IncidentView): Card {
+  const phases = [...new Set(v.checklist.map((c) => c.row.phase))];
+  const done = v.checklist.filter((c) => c.state !== 'open').length;
+  return {
+    type: 'card',
+    key: 'checklist',
+    title: `檢核清單｜${v.incident.ref}`,
+    subtitle: `${v.playbook.title}：已處理 ${done} / ${v.checklist.length} 項`,
+    tone: done === v.checklist.length ? 'success' : 'info',
+    sections: phases.map((p) => ({
+      heading: PHASE_HEADINGS[p] ?? p,
+      rows: v.checklist.filter((c) => c.row.phase === p).map(itemRow),
+    })),
+    footer: '按「完成」記錄已做的事；「不適用」須說明原因。每一步都會記入事件紀錄。',
+    fallbackText: `檢核清單 ${v.incident.ref}：已處理 ${done} / ${v.checklist.length} 項`,
+  };
+}
+
+export function itemDetailText(c: ChecklistView): string {
+  return `「${c.row.title}」\n${c.detail}\n依據：${c.basis}`;
+}
+
+export function summaryText(v: IncidentView, now: Date): string {
+  const i = v.incident;
+  const lines = [
+    `【個資事件 ${i.ref} 摘要】`,
+    `階段：${STATUS_LABELS[v.status]}｜劇本：${v.playbook.title}`,
+    `通報人：${v.reporterName}`,
+    `發生：${formatRocDateTime(i.occurredAt)}｜知悉：${formatRocDateTime(i.awareAt)}`,
+    `地點：${v.place}`,
+    `外洩方式：${v.howLeaked}`,
+    `已採取措施：${v.stepsTaken}`,
+    `個資類別：${i.categories.map((k) => v.categoryLabel(k)).join('、') || '尚未評估'}`,
+    `影響人數：${totalAffected(i) ?? '尚未評估'}`,
+    '',
+    '法定時限：',
+    ...clocksSection(v.clocks, now).rows!.map((r) => `・${r.text}${r.status === 'overdue' ? '（逾期）' : ''}`),
+    '',
+    `檢核清單：已處理 ${v.checklist.filter((c) => c.state !== 'open').length} / ${v.checklist.length}`,
+    ...v.checklist.filter((c) => c.state === 'open').slice(0, 8).map((c) => `□ ${c.row.title}（${roleLabel(c.row.ownerRole)}）`),
+  ];
+  return lines.join('\n');
+}
+
+export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary): FormField {
+  const options =
+    f.optionsFrom === 'categories'
+      ? lib.categories.map((c) => ({ value: c.key, label: c.label }))
+      : f.optionsFrom === 'playbooks' || f.key === 'scenario'
+        ? [...lib.list().filter((p) => p.id !== 'general').map((p) => ({ value: p.id, label: p.title })), { value: 'general', label: '其他' }]
+        : f.options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : o));
+  return {
+    id: f.key,
+    label: f.label,
+    type: f.type,
+    required: f.required,
+    ...(f.help ? { help: f.help } : {}),
+    ...(options ? { options } : {}),
+    ...(f.maxLength ? { maxLength: f.maxLength } : {}),
+  };
+}
+
+export function assessmentForm(v: IncidentView, lib: PlaybookLibrary): Form {
+  const i = v.incident;
+  const n = (x: number | null) => (x === null ? '' : String(x));
+  return {
+    type: 'form',
+    formId: `assess:${i.id}`,
+    title: `影響評估｜${i.ref}`,
+    intro: '評估受侵害個人資料之類別及數量（臺北市政府政風處個人資料保護管理要點第43點第5款）。只填人數與類別，請勿貼上個資本身。',
+    fields: [
+      { id: 'categories', label: '個資類別', type: 'multiselect', required: true, options: lib.categories.map((c) => ({ value: c.key, label: c.label })), initial: i.categories },
+      { id: 'studentsCount', label: '學生人數', type: 'number', required: false, initial: n(i.studentsCount) },
+      { id: 'guardiansCount', label: '家長人數', type: 'number', required: false, initial: n(i.guardiansCount) },
+      { id: 'staffCount', label: '教職員人數', type: 'number', required: false, initial: n(i.staffCount) },
+      { id: 'othersCount', label: '其他人數', type: 'number', required: false, initial: n(i.othersCount) },
+      { id: 'minorsCount', label: '其中未滿18歲人數', type: 'number', required: false, help: '未成年人須通知其法定代理人（民法第12條）', initial: n(i.minorsCount) },
+      { id: 'involvesSystem', label: '是否涉及資訊系統', type: 'boolean', required: true, initial: i.involvesSystem ? 'true' : 'false' },
+      { id: 'systemRecordsHeld', label: '該系統保有的個資筆數（約）', type: 'number', required: false, initial: n(i.systemRecordsHeld) },
+      { id: 'occurredAt', label: '發生時間（如需更正）', type: 'datetime', required: false, help: '更正後法定時限會重新計算，並記入事件紀錄' },
+      { id: 'correctionReason', label: '更正原因', type: 'text', required: false, maxLength: 200 },
+    ],
+    submitLabel: '儲存評估',
+    fallbackText: `影響評估｜${i.ref}`,
+  };
+}

@@ -1,0 +1,58 @@
+/** Lifecycle of an incident (issue #2): reported → containing → assessing → notifying → handling_ended → closed. */
+export const INCIDENT_STATUSES = ['reported', 'containing', 'assessing', 'notifying', 'handling_ended', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const STATUS_LABELS: Record<IncidentStatus, string> = {
+  reported: '已通報',
+  containing: '應變處置中',
+  assessing: '評估中',
+  notifying: '通知當事人中',
+  handling_ended: '處理結束（待結案報告）',
+  closed: '已結案',
+};
+
+export const AFFECTED_KINDS = ['students', 'guardians', 'staff', 'others'] as const;
+export type AffectedKind = (typeof AFFECTED_KINDS)[number];
+export const AFFECTED_KIND_LABELS: Record<AffectedKind, string> = {
+  students: '學生',
+  guardians: '家長（法定代理人）',
+  staff: '教職員',
+  others: '其他人',
+};
+
+/** The internal report (legal-rules.md §3.1; seed 004 pt. 45), after validation. */
+export interface IntakeAnswers {
+  scenario: string;
+  howLeaked: string;
+  occurredAt: Date;
+  awareAt: Date;
+  place: string;
+  categories: string[];
+  affectedEstimate: number | null;
+  affectedKinds: string[];
+  involvesSystem: boolean;
+  stepsTaken: string;
+}
+
+export interface Assessment {
+  categories: string[];
+  studentsCount: number | null;
+  guardiansCount: number | null;
+  staffCount: number | null;
+  othersCount: number | null;
+  minorsCount: number | null;
+  involvesSystem: boolean;
+  systemRecordsHeld: number | null;
+  occurredAt?: Date;
+  correctionReason?: string;
+}
+
+export type ChecklistState = 'open' | 'done' | 'na';
+
+/** A user-facing refusal or validation problem (zh-TW), as opposed to a fault. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

@@ -1,0 +1,246 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+// Field-level encryption at rest: AES-256-GCM with a random 96-bit IV per value, stored as the
+// self-describing string enc:v1:<keyId>:<iv>:<tag>:<ciphertext> (base64url parts). The version and key id
+// are bound into the authenticated data, so a value cannot be relabelled to another key or format.
+
+export const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const PREFIX = 'enc:v1:';
+const KEY_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
+const B64URL_RE = /^[A-Za-z0-9_-]*$/;
+const ENCRYPTED_RE = /^enc:v1:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]*$/;
+
+export interface KeyRing {
+  /** Id of the key used for new values. */
+  current: string;
+  /** Every key that may still be needed to read stored values, by id (32 bytes each). */
+  keys: Record<string, Buffer>;
+}
+
+/** The key ring setting or object is unusable. The message says what to fix; it never contains key material. */
+export class KeyRingError extends Error {
+  override readonly name = 'KeyRingError';
+}
+
+/** The stored value was encrypted with a key id that is not in the ring. */
+export class UnknownKeyError extends Error {
+  override readonly name = 'UnknownKeyError';
+  constructor(readonly keyId: string, known: readonly string[]) {
+    super(
+      `Cannot decrypt: the value was encrypted with key id "${keyId}", which is not in the key ring ` +
+        `(known ids: ${known.join(', ')}). Add that key back to the key ring; after a rotation keep retired keys ` +
+        'in the ring until every value has been re-encrypted with the current key.',
+    );
+  }
+}
+
+/** Authentication failed: the value was altered, the additional data differs, or the key behind the id changed. */
+export class TamperedValueError extends Error {
+  override readonly name = 'TamperedValueError';
+}
+
+/** The value is not in the enc:v1:<keyId>:<iv>:<tag>:<ciphertext> format. */
+export class MalformedValueError extends Error {
+  override readonly name = 'MalformedValueError';
+}
+
+function checkKeyId(id: string, where: string): void {
+  if (!KEY_ID_RE.test(id)) {
+    throw new KeyRingError(
+      `${where}: key id "${id.slice(0, 40)}" is invalid; use 1–32 characters from A–Z, a–z, 0–9, "_" or "-" (e.g. "k2").`,
+    );
+  }
+}
+
+function checkKeyLength(id: string, key: Buffer): void {
+  if (key.length !== KEY_BYTES) {
+    throw new KeyRingError(
+      `Key "${id}" is ${key.length} bytes long; AES-256 needs exactly ${KEY_BYTES} bytes. ` +
+        'Generate one with generateKey() or `openssl rand -base64 32`.',
+    );
+  }
+}
+
+function headerAad(keyId: string, aad: string | undefined): Buffer {
+  return Buffer.from(`${PREFIX}${keyId}\n${aad ?? ''}`, 'utf8');
+}
+
+export class FieldCipher {
+  private readonly current: string;
+  private readonly keys: ReadonlyMap<string, Buffer>;
+
+  constructor(ring: KeyRing) {
+    const entries = Object.entries(ring.keys);
+    if (entries.length === 0) throw new KeyRingError('The key ring is empty; add at least one 32-byte key.');
+    const keys = new Map<string, Buffer>();
+    for (const [id, key] of entries) {
+      checkKeyId(id, 'Key ring');
+      if (!Buffer.isBuffer(key)) throw new KeyRingError(`Key "${id}" must be a Buffer of ${KEY_BYTES} bytes.`);
+      checkKeyLength(id, key);
+      keys.set(id, Buffer.from(key));
+    }
+    if (!keys.has(ring.current)) {
+      throw new KeyRingError(
+        `The current key id "${ring.current}" is not in the key ring (ids: ${[...keys.keys()].join(', ')}); ` +
+          'set current to one of them.',
+      );
+    }
+    this.current = ring.current;
+    this.keys = keys;
+  }
+
+  /** Id of the key new values are encrypted with. */
+  get currentKeyId(): string {
+    return this.current;
+  }
+
+  /** Encrypts with the current key. `aad` (e.g. "incident:42:reporterPhone") must be given again to decrypt. */
+  encrypt(plaintext: string, aad?: string): string {
+    if (typeof plaintext !== 'string') throw new TypeError('FieldCipher.encrypt expects a string plaintext.');
+    const key = this.keys.get(this.current) as Buffer;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(headerAad(this.current, aad));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return `${PREFIX}${this.current}:${iv.toString('base64url')}:${tag.toString('base64url')}:${ciphertext.toString('base64url')}`;
+  }
+
+  /** Decrypts a value written by encrypt(), with whichever key of the ring its id names. */
+  decrypt(value: string, aad?: string): string {
+    const { keyId, iv, tag, ciphertext } = parseEncrypted(value);
+    const key = this.keys.get(keyId);
+    if (key === undefined) throw new UnknownKeyError(keyId, [...this.keys.keys()]);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(headerAad(keyId, aad));
+    decipher.setAuthTag(tag);
+    try {
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      throw new TamperedValueError(
+        `Cannot decrypt a value encrypted with key "${keyId}": authentication failed. The stored value was altered, ` +
+          'the additional data (aad) differs from the one used to encrypt it, or key ' +
+          `"${keyId}" in the ring is not the key that encrypted it.`,
+      );
+    }
+  }
+
+  /** True when the value is in the encrypted format (whether or not this ring can read it). */
+  isEncrypted(value: unknown): value is string {
+    return isEncrypted(value);
+  }
+
+  /** True when the value should be re-encrypted with the current key (after a rotation). */
+  needsRotation(value: string): boolean {
+    return parseEncrypted(value).keyId !== this.current;
+  }
+
+  /** Re-encrypts a value with the current key; returns it unchanged if it already uses that key. */
+  rotate(value: string, aad?: string): string {
+    return this.needsRotation(value) ? this.encrypt(this.decrypt(value, aad), aad) : value;
+  }
+}
+
+export function isEncrypted(value: unknown): value is string {
+  return typeof value === 'string' && ENCRYPTED_RE.test(value);
+}
+
+/** Key id of an encrypted value. */
+export function keyIdOf(value: string): string {
+  return parseEncrypted(value).keyId;
+}
+
+function parseEncrypted(value: string): { keyId: string; iv: Buffer; tag: Buffer; ciphertext: Buffer } {
+  if (typeof value !== 'string' || !value.startsWith(PREFIX)) {
+    throw new MalformedValueError(
+      'Cannot decrypt: the value is not an encrypted field (expected "enc:v1:<keyId>:<iv>:<tag>:<ciphertext>"). ' +
+        'If this column holds plaintext written before encryption was enabled, encrypt it in a migration first.',
+    );
+  }
+  const parts = value.split(':');
+  if (parts.length !== 6) {
+    throw new MalformedValueError(
+      `Cannot decrypt: an encrypted field has 6 ":"-separated parts, this one has ${parts.length}. The stored value was truncated or altered.`,
+    );
+  }
+  const [, , keyId = '', ivText = '', tagText = '', ctText = ''] = parts;
+  if (!KEY_ID_RE.test(keyId)) throw new MalformedValueError('Cannot decrypt: the key id part of the value is invalid.');
+  if (![ivText, tagText, ctText].every((p) => B64URL_RE.test(p))) {
+    throw new MalformedValueError('Cannot decrypt: the value contains characters that are not base64url.');
+  }
+  const iv = Buffer.from(ivText, 'base64url');
+  const tag = Buffer.from(tagText, 'base64url');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+    throw new MalformedValueError(
+      `Cannot decrypt: the IV must be ${IV_BYTES} bytes and the tag ${TAG_BYTES} bytes (got ${iv.length} and ${tag.length}). ` +
+        'The stored value was truncated or altered.',
+    );
+  }
+  return { keyId, iv, tag, ciphertext: Buffer.from(ctText, 'base64url') };
+}
+
+/**
+ * Parses the operator setting "k2:<base64 32 bytes>,k1:<base64 32 bytes>". The first key is the current one;
+ * the others are kept to read older values. Standard and URL-safe base64 are accepted.
+ */
+export function parseKeyRing(spec: string): KeyRing {
+  const entries = (spec ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (entries.length === 0) {
+    throw new KeyRingError(
+      'The encryption key ring setting is empty. Set it to "<id>:<base64 key>", e.g. "k1:" followed by the output of ' +
+        '`openssl rand -base64 32`; list several as "k2:…,k1:…" with the current key first.',
+    );
+  }
+  const keys: Record<string, Buffer> = {};
+  for (const [index, entry] of entries.entries()) {
+    const colon = entry.indexOf(':');
+    if (colon <= 0) {
+      throw new KeyRingError(
+        `Key ring entry ${index + 1} has no "<id>:" prefix; write each entry as "<id>:<base64 key>" (e.g. "k1:…").`,
+      );
+    }
+    const id = entry.slice(0, colon).trim();
+    const encoded = entry.slice(colon + 1).trim();
+    checkKeyId(id, `Key ring entry ${index + 1}`);
+    if (Object.hasOwn(keys, id)) {
+      throw new KeyRingError(`Key id "${id}" appears twice in the key ring; give every key its own id.`);
+    }
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || encoded.replace(/=+$/, '').length % 4 === 1) {
+      throw new KeyRingError(
+        `Key "${id}" is not valid base64; paste the key exactly as generated (e.g. by \`openssl rand -base64 32\`).`,
+      );
+    }
+    const key = Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    checkKeyLength(id, key);
+    keys[id] = key;
+  }
+  return { current: entries[0]?.slice(0, entries[0].indexOf(':')).trim() ?? '', keys };
+}
+
+/** A new random 32-byte key, base64-encoded, for the key ring setting. */
+export function generateKey(): string {
+  return randomBytes(KEY_BYTES).toString('base64');
+}
+
+/**
+ * Keyed hash for equality look-ups (e.g. "is this reporter's phone already on file?") without storing the value.
+ * Use a key of its own, not an encryption key, and normalise the value the same way on write and on look-up.
+ */
+export function blindIndex(value: string, key: Buffer): string {
+  if (!Buffer.isBuffer(key) || key.length < KEY_BYTES) {
+    throw new KeyRingError(`blindIndex needs a key of at least ${KEY_BYTES} bytes; generate one with generateKey().`);
+  }
+  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of two blind indexes. */
+export function blindIndexEquals(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

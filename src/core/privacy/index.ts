@@ -1,0 +1,3 @@
+export * from './checksums.js';
+export * from './cipher.js';
+export * from './mask.js';

@@ -1,0 +1,533 @@
+import { TZDate } from '@date-fns/tz';
+import { isValidNationalId, isValidResidentId, looksLikeCardNumber, luhnValid, taiwanIdShape } from './checksums.js';
+
+// Masks personal data that staff paste into chat before anything is stored or logged.
+//
+// Regex safety (this runs on every message): every pattern below is linear in the input by construction.
+// - Variable-length patterns start with a negative look-behind on their own character class, so a match can
+//   only begin at a token boundary and no character is rescanned from many start positions.
+// - No nested unbounded quantifiers; repeated groups are either bounded ({0,6}) or begin with a character
+//   (separator, '-', '.') that the preceding quantified part cannot consume, so there is only one way to split.
+// - Never two adjacent stars over the same characters (the keyword gap is `[ \t]*(?:[:=][ \t]*)?`, not
+//   `[ \t]*[:=]?[ \t]*`), which is what turns a long run of spaces into quadratic backtracking.
+// - Keyword contexts are checked on a fixed-size window before the match, never with open-ended look-behind.
+// - A school's studentNumberPattern is the operator's responsibility: it must follow the same rules.
+
+export type PiiKind =
+  | 'national-id'
+  | 'resident-id'
+  | 'possible-id'
+  | 'phone'
+  | 'email'
+  | 'birth-date'
+  | 'old-date'
+  | 'student-number'
+  | 'passport'
+  | 'card-number'
+  | 'account-number'
+  | 'number';
+
+export interface MaskFinding {
+  kind: PiiKind;
+  count: number;
+}
+
+export interface MaskResult {
+  text: string;
+  findings: MaskFinding[];
+  masked: boolean;
+}
+
+export interface MaskOptions {
+  /** A school's own student-number format, e.g. /\bs\d{7}\b/i. Must be linear-time: it runs on every message. */
+  studentNumberPattern?: RegExp;
+  /** Reference time for the "more than 3 years ago" date rule; defaults to the current time. */
+  now?: Date;
+}
+
+interface KindInfo {
+  label: string;
+  token: string;
+}
+
+/** Display order of findings and their zh-TW label and mask token. */
+export const PII_KINDS: Readonly<Record<PiiKind, KindInfo>> = {
+  'national-id': { label: '身分證號', token: '［身分證號已遮蔽］' },
+  'resident-id': { label: '居留證號（統一證號）', token: '［居留證號已遮蔽］' },
+  'possible-id': { label: '疑似證件號碼', token: '［疑似證號已遮蔽］' },
+  phone: { label: '電話號碼', token: '［電話號碼已遮蔽］' },
+  email: { label: '電子郵件地址', token: '［電子郵件已遮蔽］' },
+  'birth-date': { label: '出生日期', token: '［出生日期已遮蔽］' },
+  'old-date': { label: '較早的日期（可能是出生日期）', token: '［日期已遮蔽］' },
+  'student-number': { label: '學號', token: '［學號已遮蔽］' },
+  passport: { label: '護照號碼', token: '［護照號碼已遮蔽］' },
+  'card-number': { label: '卡號', token: '［卡號已遮蔽］' },
+  'account-number': { label: '帳號', token: '［帳號已遮蔽］' },
+  number: { label: '其他號碼（學號、帳號等）', token: '［號碼已遮蔽］' },
+};
+
+const KIND_ORDER = Object.keys(PII_KINDS) as PiiKind[];
+
+/** Stand-in for an already-claimed span in the working view: not a letter, digit, space or separator. */
+const BLANK = '■';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Normalisation with a map back to the user's text
+
+interface Normalised {
+  norm: string;
+  /** For each UTF-16 unit of `norm`: start and end offsets of the original character it came from. */
+  from: Int32Array;
+  to: Int32Array;
+}
+
+function normalise(text: string): Normalised {
+  if (/^[\x00-\x7f]*$/.test(text)) {
+    const from = new Int32Array(text.length);
+    const to = new Int32Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      from[i] = i;
+      to[i] = i + 1;
+    }
+    return { norm: text, from, to };
+  }
+  const parts: string[] = [];
+  const fromList: number[] = [];
+  const toList: number[] = [];
+  let offset = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    // ASCII and the unified CJK block are NFKC-stable; skip the per-character normalize call for them.
+    const nf = code < 0x80 || (code >= 0x4e00 && code <= 0x9fff) ? ch : ch.normalize('NFKC');
+    parts.push(nf);
+    for (let k = 0; k < nf.length; k++) {
+      fromList.push(offset);
+      toList.push(offset + ch.length);
+    }
+    offset += ch.length;
+  }
+  return { norm: parts.join(''), from: Int32Array.from(fromList), to: Int32Array.from(toList) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Working state: accepted spans over the normalised text
+
+interface Span {
+  start: number;
+  end: number;
+  /** null: recognised as harmless (e.g. a recent date) and kept, but no later detector may take it. */
+  kind: PiiKind | null;
+}
+
+class Scan {
+  readonly claimed: Uint8Array;
+  readonly inUrl: Uint8Array;
+  readonly spans: Span[] = [];
+  view: string;
+  private dirty = false;
+
+  constructor(readonly norm: string) {
+    this.claimed = new Uint8Array(norm.length);
+    this.inUrl = new Uint8Array(norm.length);
+    this.view = norm;
+  }
+
+  isFree(start: number, end: number, allowInUrl: boolean): boolean {
+    for (let i = start; i < end; i++) {
+      if (this.claimed[i] === 1) return false;
+      if (!allowInUrl && this.inUrl[i] === 1) return false;
+    }
+    return end > start;
+  }
+
+  claim(start: number, end: number, kind: PiiKind | null, allowInUrl = false): boolean {
+    if (!this.isFree(start, end, allowInUrl)) return false;
+    this.claimed.fill(1, start, end);
+    this.spans.push({ start, end, kind });
+    this.dirty = true;
+    return true;
+  }
+
+  /** Later detectors see claimed spans as BLANK, as they would see a mask token when the text is masked again. */
+  refreshView(): void {
+    if (!this.dirty) return;
+    const sorted = [...this.spans].sort((a, b) => a.start - b.start);
+    let out = '';
+    let pos = 0;
+    for (const s of sorted) {
+      out += this.norm.slice(pos, s.start) + BLANK.repeat(s.end - s.start);
+      pos = s.end;
+    }
+    this.view = out + this.norm.slice(pos);
+    this.dirty = false;
+  }
+}
+
+/** Runs a detector's global regex over the current view; `accept` decides and claims. */
+function eachMatch(scan: Scan, re: RegExp, accept: (m: RegExpExecArray) => void): void {
+  scan.refreshView();
+  re.lastIndex = 0;
+  for (let m = re.exec(scan.view); m !== null; m = re.exec(scan.view)) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
+    accept(m);
+  }
+}
+
+const countDigits = (s: string): number => s.replace(/\D/g, '').length;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Patterns (run on the NFKC-normalised text; \d is ASCII-only without the u flag)
+
+const MASK_TOKENS = KIND_ORDER.map((k) => PII_KINDS[k].token.normalize('NFKC').replace(/[[\]]/g, '\\$&')).join('|');
+
+// A URL: ASCII URL characters, or a mask token left by an earlier pass (keeps masking idempotent).
+const URL_RE = new RegExp(`(?<![A-Za-z0-9])(?:https?://|www\\.)(?:${MASK_TOKENS}|[!#-;=?-~]){1,4096}`, 'gi');
+
+const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?![A-Za-z0-9-])/g;
+
+const ID_RE = /(?<![A-Za-z0-9])[A-Za-z][12ABCDabcd89]\d{8}(?![A-Za-z0-9])/g;
+
+const SEP = '[ \\-.\\u2010-\\u2015\\u2212]';
+const EXT = `(?:[ ]?(?:分機|轉|ext\\.?|x|#)[ ]?\\d{1,6})?`;
+const MOBILE_RE = new RegExp(
+  `(?<![0-9A-Za-z+])(?:(?:\\+|00)?886${SEP}?(?:\\(0\\)${SEP}?)?|\\(?0)9\\d{2}\\)?(?:${SEP}?\\d){6}(?![0-9A-Za-z])`,
+  'gi',
+);
+const LANDLINE_RE = new RegExp(
+  `(?<![0-9A-Za-z+])(?:(?:\\+|00)?886${SEP}?\\(?0?|\\(?0)([2-8]\\d{0,3})\\)?${SEP}?(\\d{2,4})${SEP}?(\\d{3,4})${EXT}(?![0-9A-Za-z])`,
+  'gi',
+);
+
+const CARD_GROUPED_RE =
+  /(?<![0-9A-Za-z-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{5})(?![0-9A-Za-z]|[ -]\d)/g;
+const CARD_PLAIN_RE = /(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])/g;
+
+const GAP = '[ \\t]*(?:(?:[:=]|為|是)[ \\t]*)?';
+
+interface KeywordRule {
+  kind: PiiKind;
+  keywords: string;
+  token: string;
+  minDigits: number;
+}
+
+// Keyword-led values: the keyword, then one value or a list of values separated by 、,;/
+const KEYWORD_RULES: KeywordRule[] = [
+  {
+    kind: 'possible-id',
+    keywords: '身分證(?:統一)?(?:字號|號碼|號)?|身份證(?:字號|號碼|號)?|統一證號|居留證(?:號碼|號)?',
+    token: '[A-Za-z]{1,2}\\d{6,9}|\\d{8,10}',
+    minDigits: 6,
+  },
+  {
+    kind: 'student-number',
+    keywords: '座號學號|學號座號|班級座號|學生證號碼|學生證號|學籍號碼|學籍編號|學籍號|學生編號|學號|座號|student (?:id|no\\.?|number)',
+    token: '[A-Za-z]{0,3}\\d[0-9A-Za-z-]{1,15}',
+    minDigits: 3,
+  },
+  {
+    kind: 'passport',
+    keywords: '護照號碼|護照號|護照|passport(?: no\\.?| number)?',
+    token: '[A-Za-z]{0,3}\\d[0-9A-Za-z]{4,11}',
+    minDigits: 4,
+  },
+  {
+    kind: 'card-number',
+    keywords: '信用卡號碼?|信用卡|金融卡號碼?|簽帳卡號碼?|卡號|credit card(?: no\\.?| number)?|card (?:no\\.?|number)',
+    token: '\\d(?:[ -]?\\d){7,18}',
+    minDigits: 8,
+  },
+  {
+    kind: 'account-number',
+    keywords: '銀行帳號|存摺帳號|匯款帳號|郵局帳號|轉帳帳號|帳號|帳戶|戶頭|account(?: no\\.?| number)?',
+    token: '(?:\\(\\d{3,4}\\)[ -]?)?\\d(?:[ -]?\\d){5,19}',
+    minDigits: 6,
+  },
+  {
+    kind: 'phone',
+    keywords: '行動電話|聯絡電話|連絡電話|家裡電話|住家電話|電話|手機|市話|tel|phone|mobile',
+    token: `(?:\\+?\\d{1,4}${SEP}?)?\\(?\\d{1,4}\\)?(?:${SEP}?\\d{2,4}){1,4}${EXT}`,
+    minDigits: 6,
+  },
+];
+
+function keywordRegex(rule: KeywordRule): { list: RegExp; item: RegExp } {
+  const item = `(?:${rule.token})(?![0-9A-Za-z-])`;
+  const list = `(?<![A-Za-z])(?:${rule.keywords})${GAP}(${item}(?:[ \\t]*[、,;/][ \\t]*${item}){0,200})`;
+  return { list: new RegExp(list, 'gi'), item: new RegExp(item, 'gi') };
+}
+
+const KEYWORD_REGEXES = KEYWORD_RULES.map((rule) => ({ rule, ...keywordRegex(rule) }));
+
+interface DateParts {
+  year?: number;
+  month: number;
+  day?: number;
+}
+
+interface DatePattern {
+  re: RegExp;
+  parse: (m: RegExpExecArray) => DateParts | null;
+  /**
+   * full: masked when older than 3 years, otherwise kept (and shielded from the bare-number rule);
+   * compact: like full, but a recent one is left to the bare-number rule (it may be a student number);
+   * partial: masked only after a birth keyword.
+   */
+  mode: 'full' | 'compact' | 'partial';
+}
+
+const num = (s: string | undefined): number => Number(s ?? NaN);
+const rocOrAd = (y: string | undefined): number => (y !== undefined && y.length === 4 ? num(y) : num(y) + 1911);
+const ROC_PREFIX = '(?:(?:中華)?民國[ ]?)?';
+const NO_NUM_BEFORE = '(?<![0-9A-Za-z./-])';
+const NO_NUM_AFTER = '(?![0-9]|[./-]\\d)';
+
+const DATE_PATTERNS: DatePattern[] = [
+  {
+    // 2010/5/12, 2010-05-12, 2010.05.12
+    re: new RegExp(`${NO_NUM_BEFORE}((?:19|20)\\d{2})[ ]?([/.-])[ ]?(\\d{1,2})[ ]?\\2[ ]?(\\d{1,2})${NO_NUM_AFTER}`, 'g'),
+    parse: (m) => ({ year: num(m[1]), month: num(m[3]), day: num(m[4]) }),
+    mode: 'full',
+  },
+  {
+    // 2010年5月12日, 民國99年5月12日, 99年5月12日
+    re: new RegExp(`${ROC_PREFIX}(?<![0-9])((?:19|20)\\d{2}|\\d{2,3})[ ]?年[ ]?(\\d{1,2})[ ]?月[ ]?(\\d{1,2})[ ]?[日號号]?(?![0-9])`, 'g'),
+    parse: (m) => ({ year: rocOrAd(m[1]), month: num(m[2]), day: num(m[3]) }),
+    mode: 'full',
+  },
+  {
+    // 99/05/12, 099.05.12, 民國99/5/12 (ROC years have 2–3 digits)
+    re: new RegExp(`${ROC_PREFIX}${NO_NUM_BEFORE}(\\d{2,3})[ ]?([/.-])[ ]?(\\d{1,2})[ ]?\\2[ ]?(\\d{1,2})${NO_NUM_AFTER}`, 'g'),
+    parse: (m) => ({ year: num(m[1]) + 1911, month: num(m[3]), day: num(m[4]) }),
+    mode: 'full',
+  },
+  {
+    // 12/05/2010 (month/day or day/month before a 4-digit year)
+    re: new RegExp(`${NO_NUM_BEFORE}(\\d{1,2})([/.-])(\\d{1,2})\\2((?:19|20)\\d{2})(?![0-9])`, 'g'),
+    parse: (m) => {
+      const a = num(m[1]);
+      const b = num(m[3]);
+      const year = num(m[4]);
+      return validDate(year, a, b) ? { year, month: a, day: b } : { year, month: b, day: a };
+    },
+    mode: 'full',
+  },
+  {
+    // 20100512
+    re: /(?<![0-9A-Za-z])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])/g,
+    parse: (m) => ({ year: num(m[1]), month: num(m[2]), day: num(m[3]) }),
+    mode: 'compact',
+  },
+  {
+    // 2010年5月, 99年5月, 2010/05
+    re: new RegExp(`${ROC_PREFIX}(?<![0-9])((?:19|20)\\d{2}|\\d{2,3})[ ]?年[ ]?(\\d{1,2})[ ]?月(?![ ]?\\d)`, 'g'),
+    parse: (m) => ({ year: rocOrAd(m[1]), month: num(m[2]) }),
+    mode: 'partial',
+  },
+  {
+    re: new RegExp(`${NO_NUM_BEFORE}((?:19|20)\\d{2})[/-](\\d{1,2})${NO_NUM_AFTER}`, 'g'),
+    parse: (m) => ({ year: num(m[1]), month: num(m[2]) }),
+    mode: 'partial',
+  },
+  {
+    // 5/12, 05-12, 5月12日
+    re: new RegExp(`${NO_NUM_BEFORE}(\\d{1,2})[ ]?[/.-][ ]?(\\d{1,2})${NO_NUM_AFTER}`, 'g'),
+    parse: (m) => ({ month: num(m[1]), day: num(m[2]) }),
+    mode: 'partial',
+  },
+  {
+    re: /(?<![0-9])(\d{1,2})[ ]?月[ ]?(\d{1,2})[ ]?[日號号]?(?![0-9])/g,
+    parse: (m) => ({ month: num(m[1]), day: num(m[2]) }),
+    mode: 'partial',
+  },
+];
+
+const BIRTH_KEYWORD_BEFORE =
+  /(?:出生年月日|出生年月|出生日期|出生日|出生於|出生|生日|生於|dob|d\.o\.b\.?|date of birth|birth ?date|birthday)[ \t]*(?:[:=(]|為|是|於)?[ \t]*$/i;
+
+function validDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function validParts(p: DateParts): boolean {
+  if (p.month < 1 || p.month > 12) return false;
+  if (p.day === undefined) return true;
+  return validDate(p.year ?? 2000, p.month, p.day);
+}
+
+// Bare digit runs: digits, optionally joined by single dashes.
+// Thousands separators need no exception: their groups have at most 3 digits. Decimals do: 3.1415926.
+const NUMBER_RUN_RE = /(?<![0-9A-Za-z_])(?<!\d\.)\d+(?:-\d+){0,6}(?![0-9A-Za-z_]|\.\d)/g;
+const COUNT_UNIT_AFTER =
+  /^[ \t]*(?:人|名|位|筆|件|份|元|塊|次|個|張|頁|則|封|戶|家|所|班|萬|千|百|億|兆|年|學年|學期|年度|%|‰|kb|mb|gb|tb|bytes?|kbps|mbps|ms|秒|分鐘|小時|天|週|周|公里|公尺|公斤|km\b)/i;
+const AMOUNT_BEFORE = /(?:nt\$|ntd|us\$|\$|新台幣|新臺幣|台幣|臺幣|約|共|計|總共|合計|大約|逾|超過|多達)[ \t]*$/i;
+const DOC_NUMBER_BEFORE = /第[ \t]*$/;
+// 6-digit postal codes (郵遞區號) in front of a city or county; the rest of an address is not masked anyway.
+const CITY_AFTER =
+  /^[ \t]*(?:[臺台](?:北|中|南|東)|新北|桃園|高雄|基隆|新竹|苗栗|彰化|南投|雲林|嘉義|屏東|宜蘭|花蓮|澎湖|金門|連江)[縣市]/;
+// A student number, passport or mistyped ID with a short letter prefix: s1100123, A1234567890.
+const PREFIXED_NUMBER_RE = /(?<![0-9A-Za-z_])[A-Za-z]{1,3}\d{6,}(?![0-9A-Za-z_])/g;
+const DOC_NUMBER_AFTER = /^[ \t]*號/;
+
+function isHhmm(s: string): boolean {
+  return /^([01]\d|2[0-3])[0-5]\d$/.test(s);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+interface CalendarDay {
+  year: number;
+  month: number;
+  day: number;
+}
+
+function taipeiCutoff(now: Date): CalendarDay {
+  const t = new TZDate(now.getTime(), 'Asia/Taipei');
+  return { year: t.getFullYear() - 3, month: t.getMonth() + 1, day: t.getDate() };
+}
+
+function before(a: CalendarDay, b: CalendarDay): boolean {
+  if (a.year !== b.year) return a.year < b.year;
+  if (a.month !== b.month) return a.month < b.month;
+  return a.day < b.day;
+}
+
+/**
+ * Replaces personal data in a chat message with readable zh-TW tokens such as ［身分證號已遮蔽］.
+ * Matching runs on the NFKC form (full-width digits, ＠, －…); the rest of the user's text is returned unchanged.
+ */
+export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResult {
+  const { norm, from, to } = normalise(text);
+  const scan = new Scan(norm);
+  const cutoff = taipeiCutoff(opts.now ?? new Date());
+
+  // URLs: only strong findings (e-mails, IDs with a valid check digit, mobiles) are masked inside them.
+  eachMatch(scan, URL_RE, (m) => {
+    let end = m.index + m[0].length;
+    while (end > m.index && /[.,;:!?'")]/.test(norm[end - 1] ?? '')) end--;
+    scan.inUrl.fill(1, m.index, end);
+  });
+
+  eachMatch(scan, EMAIL_RE, (m) => scan.claim(m.index, m.index + m[0].length, 'email', true));
+
+  eachMatch(scan, ID_RE, (m) => {
+    const id = m[0];
+    const valid = taiwanIdShape(id) === 'national-id' ? isValidNationalId(id) : isValidResidentId(id);
+    const kind: PiiKind = !valid ? 'possible-id' : taiwanIdShape(id) === 'national-id' ? 'national-id' : 'resident-id';
+    scan.claim(m.index, m.index + id.length, kind, valid);
+  });
+
+  eachMatch(scan, MOBILE_RE, (m) => scan.claim(m.index, m.index + m[0].length, 'phone', true));
+
+  eachMatch(scan, LANDLINE_RE, (m) => {
+    const digits = countDigits(`${m[1] ?? ''}${m[2] ?? ''}${m[3] ?? ''}`);
+    if (digits === 8 || digits === 9) scan.claim(m.index, m.index + m[0].length, 'phone');
+  });
+
+  eachMatch(scan, CARD_GROUPED_RE, (m) => {
+    const digits = m[0].replace(/\D/g, '');
+    scan.claim(m.index, m.index + m[0].length, luhnValid(digits) ? 'card-number' : 'number');
+  });
+  eachMatch(scan, CARD_PLAIN_RE, (m) => {
+    if (looksLikeCardNumber(m[0])) scan.claim(m.index, m.index + m[0].length, 'card-number');
+  });
+
+  for (const { rule, list, item } of KEYWORD_REGEXES) {
+    eachMatch(scan, list, (m) => {
+      const values = m[1] ?? '';
+      const base = m.index + m[0].length - values.length;
+      item.lastIndex = 0;
+      for (let v = item.exec(values); v !== null; v = item.exec(values)) {
+        if (countDigits(v[0]) >= rule.minDigits) scan.claim(base + v.index, base + v.index + v[0].length, rule.kind);
+      }
+    });
+  }
+
+  if (opts.studentNumberPattern) {
+    const p = opts.studentNumberPattern;
+    const re = new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`);
+    eachMatch(scan, re, (m) => scan.claim(m.index, m.index + m[0].length, 'student-number'));
+  }
+
+  for (const pattern of DATE_PATTERNS) {
+    eachMatch(scan, pattern.re, (m) => {
+      const parts = pattern.parse(m);
+      if (parts === null || !validParts(parts)) return;
+      const start = m.index;
+      const end = start + m[0].length;
+      const birth = BIRTH_KEYWORD_BEFORE.test(norm.slice(Math.max(0, start - 24), start));
+      let kind: PiiKind | null = null;
+      if (birth) kind = 'birth-date';
+      else if (pattern.mode !== 'partial' && parts.year !== undefined && parts.day !== undefined) {
+        if (before({ year: parts.year, month: parts.month, day: parts.day }, cutoff)) kind = 'old-date';
+      }
+      if (kind === null && pattern.mode === 'compact') return;
+      scan.claim(start, end, kind);
+    });
+  }
+
+  eachMatch(scan, NUMBER_RUN_RE, (m) => {
+    const groups = m[0].split('-');
+    const total = groups.reduce((n, g) => n + g.length, 0);
+    const longest = Math.max(...groups.map((g) => g.length));
+    if (longest < 6 && total < 8) return;
+    if (groups.length === 2 && groups.every(isHhmm)) return;
+    if (groups.length === 2 && groups.every((g) => /^(19|20)\d{2}$/.test(g))) return;
+    const start = m.index;
+    const end = start + m[0].length;
+    const beforeText = norm.slice(Math.max(0, start - 8), start);
+    const afterText = norm.slice(end, end + 8);
+    if (COUNT_UNIT_AFTER.test(afterText) || AMOUNT_BEFORE.test(beforeText)) return;
+    if (DOC_NUMBER_BEFORE.test(beforeText) && DOC_NUMBER_AFTER.test(afterText)) return;
+    if (m[0].length === 6 && CITY_AFTER.test(afterText)) return;
+    scan.claim(start, end, 'number');
+  });
+  eachMatch(scan, PREFIXED_NUMBER_RE, (m) => scan.claim(m.index, m.index + m[0].length, 'number'));
+
+  return render(text, scan.spans, from, to);
+}
+
+function render(text: string, spans: Span[], from: Int32Array, to: Int32Array): MaskResult {
+  const masked = spans
+    .filter((s): s is Span & { kind: PiiKind } => s.kind !== null)
+    .map((s) => ({ kind: s.kind, start: from[s.start] ?? 0, end: to[s.end - 1] ?? text.length }))
+    .sort((a, b) => a.start - b.start);
+  if (masked.length === 0) return { text, findings: [], masked: false };
+
+  const counts = new Map<PiiKind, number>();
+  let out = '';
+  let pos = 0;
+  for (const s of masked) {
+    counts.set(s.kind, (counts.get(s.kind) ?? 0) + 1);
+    if (s.start < pos) {
+      // Two findings inside one original character (e.g. ⑳ expanded by NFKC): already covered.
+      pos = Math.max(pos, s.end);
+      continue;
+    }
+    out += text.slice(pos, s.start) + PII_KINDS[s.kind].token;
+    pos = s.end;
+  }
+  out += text.slice(pos);
+  const findings = KIND_ORDER.filter((k) => counts.has(k)).map((kind) => ({ kind, count: counts.get(kind) ?? 0 }));
+  return { text: out, findings, masked: true };
+}
+
+/**
+ * A short, kind zh-TW note for the reporter: what was masked, and a request to describe the leak
+ * (kinds of data, number of people) instead of pasting the data itself. Empty string when nothing was masked.
+ */
+export function privacyNotice(findings: readonly MaskFinding[]): string {
+  const items = findings.filter((f) => f.count > 0);
+  if (items.length === 0) return '';
+  const list = items.map((f) => `${PII_KINDS[f.kind].label} ${f.count} 筆`).join('、');
+  return [
+    `為了保護當事人，您訊息中的個資已自動遮蔽：${list}。`,
+    '請不要在對話中貼上外洩的資料本身，只要說明外洩的個資種類（例如姓名、身分證號、電話）和大約人數就可以了。',
+    '如果可以，也請收回或刪除剛才的原始訊息。謝謝您的協助！',
+  ].join('\n');
+}

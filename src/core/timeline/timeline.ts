@@ -1,0 +1,78 @@
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { CoreDeps } from '../context.js';
+import { GENESIS_HASH, hashEntry, verifyChain, type ChainedEntry, type ChainVerdict } from './chain.js';
+
+type Tx = Prisma.TransactionClient;
+
+export interface TimelineInput {
+  actorId: string | null;
+  actorLabel: string;
+  type: string;
+  /** Short zh-TW line shown to people; must not contain leaked personal data. */
+  summary: string;
+  /** Structured detail; encrypted at rest. */
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Appends one entry to an incident's timeline. Must run inside the transaction that made the change it records;
+ * the incident row is locked first so concurrent appends get consecutive sequence numbers.
+ */
+export async function appendTimeline(deps: Pick<CoreDeps, 'cipher' | 'now'>, tx: Tx, incidentId: string, input: TimelineInput) {
+  await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+  const last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' } });
+  const content = {
+    incidentId,
+    seq: (last?.seq ?? 0) + 1,
+    at: deps.now(),
+    actorId: input.actorId,
+    actorLabel: input.actorLabel,
+    type: input.type,
+    summary: input.summary,
+    detail: input.detail ?? null,
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  const hash = hashEntry(content);
+  return tx.timelineEntry.create({
+    data: {
+      incidentId,
+      seq: content.seq,
+      at: content.at,
+      actorId: content.actorId,
+      actorLabel: content.actorLabel,
+      type: content.type,
+      summary: content.summary,
+      detailEnc: input.detail ? deps.cipher.encrypt(JSON.stringify(input.detail), `timeline:${incidentId}`) : null,
+      prevHash: content.prevHash,
+      hash,
+    },
+  });
+}
+
+export interface TimelineView extends ChainedEntry {}
+
+export async function readTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<TimelineView[]> {
+  const rows = await deps.prisma.timelineEntry.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+  return rows.map((r) => ({
+    incidentId: r.incidentId,
+    seq: r.seq,
+    at: r.at,
+    actorId: r.actorId,
+    actorLabel: r.actorLabel,
+    type: r.type,
+    summary: r.summary,
+    detail: r.detailEnc ? (JSON.parse(deps.cipher.decrypt(r.detailEnc, `timeline:${incidentId}`)) as unknown) : null,
+    prevHash: r.prevHash,
+    hash: r.hash,
+  }));
+}
+
+export async function verifyIncidentTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<ChainVerdict> {
+  let entries: TimelineView[];
+  try {
+    entries = await readTimeline(deps, incidentId);
+  } catch (err) {
+    return { ok: false, checked: 0, problem: { seq: 0, reason: `an entry cannot be decrypted: ${(err as Error).message}` } };
+  }
+  return verifyChain(entries);
+}

@@ -1,0 +1,16 @@
+import type { AdapterCapabilities, ConversationAddress, OutboundMessage, PlatformUser } from '../core/chat/model.js';
+
+/**
+ * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which
+ * platform it talks to, only what it can do (`capabilities`).
+ */
+export interface ChatAdapter {
+  readonly platform: string;
+  readonly capabilities: AdapterCapabilities;
+  /** Post a message; returns the platform's id of the posted message. */
+  send(to: ConversationAddress, message: OutboundMessage): Promise<{ messageId: string }>;
+  /** Replace a posted message (only when capabilities.editMessages). */
+  update?(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void>;
+  /** The 1:1 conversation between the bot and this user, opened if needed. */
+  directConversation(user: PlatformUser): Promise<ConversationAddress | null>;
+}

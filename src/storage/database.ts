@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+/** The few raw-SQL operations the migration runner and health checks need, on either engine. */
+export interface SqlRunner {
+  /** Run a script of one or more statements (no parameters). */
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Run `fn` inside one transaction on one connection (the runner passed to `fn` is bound to it). */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  /** Where the data lives, safe to log (no password). */
+  readonly location: string;
+  readonly prisma: PrismaClient;
+  readonly sql: SqlRunner;
+  /** Session-level advisory lock (PostgreSQL); a no-op on the single-process embedded database. */
+  withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir: string | null /* null = in memory */ };
+
+/** Raised when the database cannot be reached or opened: the operator has to act. */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.kind === 'postgres' ? openPostgres(opts.url, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    const c = await pool.connect();
+    c.release();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseUnavailableError(
+      `Cannot connect to PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. ` +
+        'Check DATABASE_URL and that the server is running, or unset DATABASE_URL to use the embedded database.',
+      { cause: err },
+    );
+  }
+  const runner = (q: pg.Pool | pg.PoolClient): SqlRunner => ({
+    async exec(sql) {
+      await q.query(sql);
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await q.query(sql, params)).rows as T[];
+    },
+    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+      const client = 'release' in q ? q : await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(runner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        if (client !== q) (client as pg.PoolClient).release();
+      }
+    },
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    location: redactUrl(url),
+    prisma,
+    sql: runner(pool),
+    async withAdvisoryLock(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [key]);
+        try {
+          return await fn();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string | null): Promise<Database> {
+  let db: PGlite;
+  try {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    db = dataDir ? new PGlite(dataDir) : new PGlite();
+    await db.waitReady;
+  } catch (err) {
+    throw new DatabaseUnavailableError(
+      `Cannot open the embedded database in ${dataDir ?? '(memory)'}: ${(err as Error).message}. ` +
+        'Check that the directory is writable and not used by another running instance (DATA_DIR).',
+      { cause: err },
+    );
+  }
+  const runner = (q: Pick<PGlite, 'exec' | 'query'>, top: boolean): SqlRunner => ({
+    async exec(sql) {
+      await q.exec(sql);
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await q.query<T>(sql, params)).rows;
+    },
+    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+      if (!top) return fn(runner(q, false));
+      return db.transaction((tx) => fn(runner(tx, false)));
+    },
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return {
+    kind: 'pglite',
+    location: dataDir ?? '(memory)',
+    prisma,
+    sql: runner(db, true),
+    withAdvisoryLock: (_key, fn) => fn(),
+    async close() {
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from '../app/logger.js';
+import { UserError } from '../core/incidents/types.js';
+import { isDatabaseDown } from '../storage/errors.js';
+
+export interface ServerOptions {
+  log: Logger;
+  /** Readiness: resolves when the database answers. */
+  ready: () => Promise<void>;
+}
+
+/**
+ * The product's HTTP server: health endpoints, the local chat (when on) and, later, the platforms' webhooks.
+ * Errors become JSON with a zh-TW `error` for people and an English `detail` for developers; request bodies are never
+ * logged (they may hold leaked personal data).
+ */
+export function buildServer(opts: ServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: true });
+
+  app.addHook('onResponse', async (req, reply) => {
+    opts.log.debug({ method: req.method, url: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof UserError) return reply.code(400).send({ error: err.message, detail: 'rejected by a business rule' });
+    if (isDatabaseDown(err)) {
+      opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message }, url: req.routeOptions.url }, 'database unavailable');
+      return reply.code(503).header('retry-after', '5').send({
+        error: '系統暫時無法連線資料庫，您的操作沒有被記錄，請稍後再試一次。',
+        detail: 'database unavailable; nothing was recorded; retry later',
+      });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: '送出的內容格式不正確。', detail: (err as Error).message });
+    }
+    opts.log.error({ err, url: req.routeOptions.url }, 'request failed');
+    return reply.code(500).send({ error: '系統發生錯誤，您的操作可能沒有完成，請稍後再試或通知系統管理者。', detail: 'internal error (see the server log)' });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: '找不到這個頁面。', detail: `no route for ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await opts.ready();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', detail: 'database not reachable' });
+    }
+  });
+  return app;
+}

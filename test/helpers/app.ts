@@ -1,0 +1,55 @@
+import { loadConfig, type AppConfig } from '../../src/app/config.js';
+import { startApp, type RunningApp } from '../../src/app/app.js';
+import { createLogger } from '../../src/app/logger.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { LocalClient } from './local-client.js';
+
+export interface TestApp {
+  url: string;
+  app: RunningApp;
+  tdb: TestDatabase;
+  client: LocalClient;
+  config: AppConfig;
+  /** Stops the app and its database like a process exit, then starts both again on the same data. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const TEST_KEYS = 'k1:' + Buffer.alloc(32, 7).toString('base64');
+
+/** The product on a random port, with a fresh database (the engine of the current vitest project) and the demo school. */
+export async function startTestApp(opts: { now?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const tdb = await createTestDatabase();
+  const config = loadConfig({
+    PORT: '0',
+    LOCAL_CHAT: 'on',
+    DEMO_SEED: 'on',
+    DATA_ENCRYPTION_KEYS: TEST_KEYS,
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  });
+  const log = createLogger({ level: 'silent' });
+  const start = (db = tdb.db) => startApp(config, { db, log, ...(opts.now ? { now: opts.now } : {}) });
+  let app = await start();
+  const t: TestApp = {
+    url: app.url,
+    app,
+    tdb,
+    config,
+    client: new LocalClient(app.url),
+    async restart() {
+      await app.close();
+      await tdb.db.close();
+      tdb.db = await tdb.reopen();
+      app = await start(tdb.db);
+      t.app = app;
+      t.url = app.url;
+      t.client = new LocalClient(app.url);
+    },
+    async close() {
+      await app.close();
+      await tdb.destroy();
+    },
+  };
+  return t;
+}

@@ -1,0 +1,73 @@
+import { expect } from 'vitest';
+import type { Card, Button } from '../../src/core/chat/model.js';
+import type { LocalMessageView } from '../../adapters/local/index.js';
+import { cards, forms, texts, type LocalClient } from './local-client.js';
+
+/** "YYYY-MM-DDTHH:mm" in Taipei time, as the chat page's datetime inputs send it. */
+export function taipeiInput(d: Date): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16);
+}
+
+export interface ReportOutcome {
+  ref: string;
+  incidentCard: Card;
+  replies: LocalMessageView[];
+}
+
+/** A staff member reports in the staff group from a natural phrase through the offer and the intake form. */
+export async function reportThroughOffer(
+  client: LocalClient,
+  opts: { as?: string; group?: string; phrase: string; expectScenario?: string; values: Record<string, string | string[]> },
+): Promise<ReportOutcome> {
+  const as = opts.as ?? 'demo-teacher';
+  const group = opts.group ?? 'demo-staff';
+  const offer = await client.say(as, group, opts.phrase);
+  const offerMsg = offer.find((m) => m.body.type === 'text' && (m.body.quickReplies ?? []).length > 0);
+  expect(offerMsg, `the bot offers to start a report after "${opts.phrase}"`).toBeTruthy();
+  const start = (offerMsg!.body as { quickReplies: Button[] }).quickReplies[0]!;
+  expect(start.label).toBe('開始通報');
+  if (opts.expectScenario) expect(start.action).toBe(`intake:start:${opts.expectScenario}`);
+
+  const started = await client.press(as, group, start.action);
+  const form = forms(started)[0];
+  expect(form, 'the intake form is sent').toBeTruthy();
+  expect(form!.conversationId, 'intake happens in the private chat').toBe(`dm:${as}`);
+  const done = await client.submit(as, form!.conversationId, form!.formId, opts.values);
+  const incident = cards(done, 'incident')[0];
+  expect(incident, `an incident card is posted; got: ${texts(done).join(' | ')}`).toBeTruthy();
+  const ref = /個資事件 (\d{3}-\d{3})/.exec(incident!.title)![1]!;
+  return { ref, incidentCard: incident!, replies: done };
+}
+
+/** The latest version of a card with this key in a conversation (cards are edited in place). */
+export async function latestCard(client: LocalClient, as: string, conversation: string, key: string): Promise<Card & { messageId: string }> {
+  const all = cards(await client.messages(as, conversation), key);
+  expect(all.length, `a ${key} card in ${conversation}`).toBeGreaterThan(0);
+  return all[all.length - 1]!;
+}
+
+/**
+ * Works through the whole checklist in a conversation as one responder: 完成 for each item (answering the note form
+ * where an item asks for one), or 不適用 with a reason for the keys listed in `notApplicable`.
+ */
+export async function completeChecklist(
+  client: LocalClient,
+  as: string,
+  conversation: string,
+  notApplicable: Set<string> = new Set(),
+): Promise<Card> {
+  for (let guard = 0; guard < 80; guard += 1) {
+    const card = await latestCard(client, as, conversation, 'checklist');
+    const open = card.sections.flatMap((s) => s.rows ?? []).filter((r) => r.status === 'open');
+    if (open.length === 0) return card;
+    const row = open[0]!;
+    const wantNa = [...notApplicable].some((k) => row.text.includes(k)) && row.buttons!.some((b) => b.label === '不適用');
+    const button = row.buttons!.find((b) => b.label === (wantNa ? '不適用' : '完成'))!;
+    const replies = await client.press(as, conversation, button.action);
+    const f = forms(replies)[0];
+    if (f) {
+      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄' });
+    }
+  }
+  throw new Error('checklist did not complete');
+}
