@@ -89,6 +89,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed = false;
   return {
     kind: 'postgres',
     location: redactUrl(url),
@@ -108,6 +109,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       }
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await prisma.$disconnect();
       await pool.end();
     },
@@ -140,6 +143,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     },
   });
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  let closed = false;
   return {
     kind: 'pglite',
     location: dataDir ?? '(memory)',
@@ -147,6 +151,8 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     sql: runner(db, true),
     withAdvisoryLock: (_key, fn) => fn(),
     async close() {
+      if (closed) return;
+      closed = true;
       await prisma.$disconnect();
       await db.close();
     },

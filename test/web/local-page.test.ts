@@ -312,7 +312,11 @@ describe('local chat page (real app, phone width)', () => {
     expect(newStatus).not.toBe('open');
     if (/完成/.test(buttonLabels[doneIndex] ?? '')) expect(newStatus).toBe('done');
 
-    // the example picture: the updated checklist as the reporter sees it
+    // the example picture: the updated checklist as the reporter sees it, without the "replied elsewhere" notice
+    if (await page.locator('.elsewhere').count()) {
+      await page.locator('.elsewhere').getByRole('button', { name: '知道了' }).click();
+      expect(await page.locator('.elsewhere').count()).toBe(0);
+    }
     await updated.evaluate((node) => node.scrollIntoView({ block: 'start' }));
     await mkdir(path.dirname(RESULT_SCREENSHOT), { recursive: true });
     await page.screenshot({ path: RESULT_SCREENSHOT });

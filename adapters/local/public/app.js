@@ -96,17 +96,22 @@ function save(key, value) {
   }
 }
 
-/** What this user already did with a message on this page: a submitted/cancelled form, a chosen quick reply. */
-function doneFor(messageId) {
+/**
+ * What this user already did with a message on this page: a submitted/cancelled form, a chosen quick reply.
+ * Keyed by id and time, since a fresh demo database reuses message ids.
+ */
+const doneKey = (message) => `${message.id}@${message.at}`;
+
+function doneFor(message) {
   if (!state.me) return undefined;
-  return load(`done:${state.me.id}`, {})[messageId];
+  return load(`done:${state.me.id}`, {})[doneKey(message)];
 }
 
-function markDone(messageId, value) {
+function markDone(message, value) {
   if (!state.me) return;
   const key = `done:${state.me.id}`;
   const all = load(key, {});
-  all[messageId] = value;
+  all[doneKey(message)] = value;
   const ids = Object.keys(all);
   for (const old of ids.slice(0, Math.max(0, ids.length - 300))) delete all[old];
   save(key, all);
@@ -594,7 +599,7 @@ function buildText(message, body, who) {
   const bubble = h('div', { class: `bubble bubble--${who}` }, h('p', { class: 'bubble-text', text: body.text ?? '' }));
   const replies = Array.isArray(body.quickReplies) ? body.quickReplies : [];
   if (replies.length === 0) return bubble;
-  const done = doneFor(message.id);
+  const done = doneFor(message);
   const chips = h(
     'div',
     { class: 'chips', role: 'group', 'aria-label': '建議的回覆' },
@@ -725,7 +730,7 @@ function buildForm(message, form) {
     node.classList.add('is-done');
     status.textContent = outcome === 'cancelled' ? '已取消' : '已送出 ✓';
   };
-  const previous = doneFor(message.id);
+  const previous = doneFor(message);
   if (previous?.form) finish(previous.form);
 
   node.addEventListener('submit', async (event) => {
@@ -758,7 +763,7 @@ function buildForm(message, form) {
         formId: form.formId,
         values,
       });
-      markDone(message.id, { form: 'submitted' });
+      markDone(message, { form: 'submitted' });
       finish('submitted');
       handleReplies(result.replies, conversationId);
       await refresh({ scroll: 'reveal' });
@@ -780,7 +785,7 @@ function buildForm(message, form) {
         action: form.cancelAction,
         messageId: message.id,
       });
-      markDone(message.id, { form: 'cancelled' });
+      markDone(message, { form: 'cancelled' });
       finish('cancelled');
       handleReplies(result.replies, conversationId);
       await refresh({ scroll: 'reveal' });
@@ -845,6 +850,7 @@ function buildField(field) {
         ),
       ),
     );
+    group.addEventListener('change', () => group.classList.remove('is-invalid'));
     return {
       field,
       node: group,
@@ -888,13 +894,40 @@ function buildField(field) {
     control.value = typeof initial === 'string' ? initial : '';
   }
 
+  // Ready-made answers (e.g. 「尚未處置」) where the core offers them.
+  const suggestions =
+    (field.type === 'text' || field.type === 'textarea') && Array.isArray(field.suggestions) && field.suggestions.length
+      ? h(
+          'div',
+          { class: 'suggestions', role: 'group', 'aria-label': `「${field.label}」的常用答案` },
+          field.suggestions.map((text) =>
+            h('button', {
+              type: 'button',
+              class: 'suggestion',
+              text,
+              onclick: () => {
+                control.value = text;
+                control.dispatchEvent(new Event('input', { bubbles: true }));
+                control.focus();
+              },
+            }),
+          ),
+        )
+      : null;
   const node = h(
     'div',
     { class: `form-field type-${field.type}`, 'data-field-id': field.id },
     h('label', { for: id }, labelChildren),
     help,
     control,
+    suggestions,
   );
+  const clear = () => {
+    node.classList.remove('is-invalid');
+    control.removeAttribute('aria-invalid');
+  };
+  control.addEventListener('input', clear);
+  control.addEventListener('change', clear);
   return {
     field,
     node,
@@ -945,7 +978,7 @@ async function runAction(message, action, button, remember) {
       messageId: message.id,
     });
     if (remember) {
-      markDone(message.id, remember);
+      markDone(message, remember);
       button.classList.add('is-chosen');
       for (const b of buttons) b.setAttribute('aria-pressed', String(b === button));
     }

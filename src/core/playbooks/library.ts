@@ -205,8 +205,6 @@ interface Built {
   defaults: Record<string, DefaultValue>;
 }
 
-type FactKind = FieldType;
-
 /** Loads and checks everything under playbooks/. Any fault stops start-up with a DataFileError naming file and field. */
 export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): PlaybookLibrary {
   const faults = new Faults();
@@ -265,7 +263,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
   const built = new Map<string, Built | null>();
   const resolving = new Set<string>();
 
-  const checkItem = (file: string, path: string, item: ChecklistItemDef, facts: Map<string, FactKind>) => {
+  const checkItem = (file: string, path: string, item: ChecklistItemDef, facts: Map<string, FieldType>) => {
     for (const field of ['clock', 'completesClock'] as const) {
       const id = item[field];
       if (id !== undefined && clocks && !clocks.ids.has(id)) {
@@ -275,7 +273,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
     if (item.when) checkCondition(file, `${path}.when`, item.when, facts);
   };
 
-  const checkCondition = (file: string, path: string, c: Condition, facts: Map<string, FactKind>) => {
+  const checkCondition = (file: string, path: string, c: Condition, facts: Map<string, FieldType>) => {
     c.any?.forEach((x, i) => checkCondition(file, `${path}.any.${i}`, x, facts));
     c.all?.forEach((x, i) => checkCondition(file, `${path}.all.${i}`, x, facts));
     if (c.fact === undefined) return;
@@ -311,7 +309,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
         faults.add(file, path, 'the scenario is the playbook itself; remove this default');
         continue;
       }
-      const kind = declared.has(key) ? 'boolean' : (intakeTypes.get(key) as FactKind | undefined);
+      const kind = declared.has(key) ? 'boolean' : intakeTypes.get(key);
       if (kind === undefined) {
         faults.add(file, path, `unknown field "${key}"; defaults may set intake fields (${INTAKE_KEYS.filter((k) => k !== 'scenario').join(', ')}) or declared facts (${[...declared].join(', ') || 'none'})`);
         continue;
@@ -365,7 +363,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
         facts.push(f);
       }
     });
-    const factKinds = new Map<string, FactKind>(intakeTypes);
+    const factKinds = new Map<string, FieldType>(intakeTypes);
     for (const d of DERIVED_FACTS) factKinds.set(d, 'boolean');
     for (const f of facts) factKinds.set(f.key, 'boolean');
 
@@ -427,8 +425,8 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
 
   faults.throwIfAny(dir);
   // Past this point every file loaded and every check passed.
-  const categoriesFile_ = categoriesDoc!;
-  const intakeFile_ = intakeDoc!;
+  const cats = categoriesDoc!;
+  const intakeData = intakeDoc!;
   const detection = detectionDoc!;
 
   const toResolved = (id: string): ResolvedPlaybook => {
@@ -449,11 +447,11 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
   const ordered = [...docs.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map(toResolved);
   const byId = new Map(ordered.map((p) => [p.id, p]));
 
-  const groupLabels = new Map(categoriesFile_.groups.map((g) => [g.key, g.label]));
-  const categories: Category[] = categoriesFile_.categories.map((c) => ({ ...c, groupLabel: groupLabels.get(c.group)! }));
+  const groupLabels = new Map(cats.groups.map((g) => [g.key, g.label]));
+  const categories: Category[] = cats.categories.map((c) => ({ ...c, groupLabel: groupLabels.get(c.group)! }));
   const categoryByKey = new Map(categories.map((c) => [c.key, c]));
 
-  const intake: IntakeField[] = intakeFile_.fields.map((f) => resolveField(f, intakeFile_.freeTextWarning, categories, ordered));
+  const intake: IntakeField[] = intakeData.fields.map((f) => resolveField(f, intakeData.freeTextWarning, categories, ordered));
 
   const detector = new LeakDetector(
     detection,
@@ -470,7 +468,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       return p;
     },
     categories,
-    categoryGroups: categoriesFile_.groups.map((g) => ({ ...g })),
+    categoryGroups: cats.groups.map((g) => ({ ...g })),
     category: (key: string) => categoryByKey.get(key),
     severityOf(keys: readonly string[]): Severity {
       let level = 0;
@@ -478,7 +476,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       return SEVERITIES[level]!;
     },
     intake,
-    intakeWarning: intakeFile_.freeTextWarning,
+    intakeWarning: intakeData.freeTextWarning,
     detect: (text: string) => detector.detect(text),
   };
 }

@@ -29,6 +29,8 @@ describe('leak detection on the project phrases', () => {
     ['學生資料外 流了怎麼辦', undefined],
     ['這算不算個資事件？', undefined],
     ['家長說孩子的資料被洩露出去', undefined],
+    ['學校粉專貼文把學生住址和電話都公開在網路上', undefined],
+    ['段考成績被公開在班級群組', undefined],
   ];
 
   it.each(positives)('「%s」 → %s', (text, scenario) => {
@@ -55,6 +57,8 @@ describe('leak detection on the project phrases', () => {
     '期末成績已上傳校務系統',
     '檢查過了，資料沒有外洩',
     '這份問卷的結果大家看得到嗎？',
+    '得獎名單公開在學校網站',
+    '請把聯絡電話更新在通訊錄',
   ];
 
   it.each(negatives)('「%s」 is ordinary chat', (text) => {

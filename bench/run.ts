@@ -1,0 +1,156 @@
+// npm run bench [-- --reports 30] [--no-postgres]
+// Prints tables: (1) start-up time, (2) time from a report to the incident card being posted, on the embedded
+// database (PGlite) and on PostgreSQL (TEST_POSTGRES_URL or the local server). Numbers, not pass/fail.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig, ROOT_DIR } from '../src/app/config.js';
+import { startApp, type RunningApp } from '../src/app/app.js';
+import { createLogger } from '../src/app/logger.js';
+import type { Card, Form, TextMessage } from '../src/core/chat/model.js';
+
+const { values: args } = parseArgs({ options: { reports: { type: 'string', default: '30' }, 'no-postgres': { type: 'boolean', default: false } } });
+const REPORTS = Number(args.reports);
+const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+const log = createLogger({ level: 'silent' });
+
+interface Row { engine: string; what: string; n: number; p50: number; p95: number; max: number }
+const rows: Row[] = [];
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const record = (engine: string, what: string, xs: number[]) => rows.push({ engine, what, n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: Math.max(...xs) });
+
+type Env = Record<string, string>;
+async function withPostgresDb<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `pdi_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: PG_SERVER });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_SERVER);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function start(env: Env): Promise<{ app: RunningApp; ms: number }> {
+  const t0 = performance.now();
+  const app = await startApp(loadConfig({ PORT: '0', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'silent', ...env }), { log });
+  return { app, ms: performance.now() - t0 };
+}
+
+/** Whole process: `tsx src/app/main.ts` until /readyz answers 200. */
+async function processStart(env: Env): Promise<number> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const t0 = performance.now();
+  const child = spawn(join(ROOT_DIR, 'node_modules', '.bin', 'tsx'), ['src/app/main.ts'], {
+    cwd: ROOT_DIR,
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'silent', DATA_ENCRYPTION_KEYS: KEYS },
+    stdio: 'ignore',
+  });
+  try {
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return performance.now() - t0;
+      } catch { /* not up yet */ }
+      if (performance.now() - t0 > 120_000) throw new Error('process did not become ready in 120 s');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+async function post(app: RunningApp, path: string, body: unknown) {
+  const res = await fetch(`${app.url}/local/api/conversations/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`${path} → ${res.status}`);
+  return ((await res.json()) as { replies: { body: TextMessage | Card | Form; conversationId: string }[] }).replies;
+}
+
+const local = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16);
+
+async function reports(engine: string, app: RunningApp) {
+  const total: number[] = [];
+  const submit: number[] = [];
+  const offer: number[] = [];
+  for (let i = 0; i < REPORTS + 3; i += 1) {
+    const t0 = performance.now();
+    const r1 = await post(app, 'demo-staff/messages', { as: 'demo-teacher', text: '我寄錯信了，成績單寄給全班家長' });
+    const t1 = performance.now();
+    const start = (r1.find((m) => m.body.type === 'text' && m.body.quickReplies?.length)!.body as TextMessage).quickReplies![0]!;
+    const r2 = await post(app, 'demo-staff/actions', { as: 'demo-teacher', action: start.action });
+    const form = r2.find((m) => m.body.type === 'form')!;
+    const t2 = performance.now();
+    const r3 = await post(app, `${form.conversationId}/forms`, {
+      as: 'demo-teacher',
+      formId: (form.body as Form).formId,
+      values: { scenario: 'misdirected-message', howLeaked: '成績單寄錯', occurredAt: local(new Date(Date.now() - 3600_000)), awareAt: local(new Date()), place: '教務處', categories: ['name'], affectedEstimate: '30', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件者刪除' },
+    });
+    const t3 = performance.now();
+    if (!r3.some((m) => m.body.type === 'card' && (m.body as Card).key === 'incident')) throw new Error('no incident card');
+    if (i < 3) continue; // warm-up
+    offer.push(t1 - t0);
+    submit.push(t3 - t2);
+    total.push(t1 - t0 + (t3 - t1));
+  }
+  record(engine, 'leak message → offer', offer);
+  record(engine, 'report form → incident card', submit);
+  record(engine, 'message → incident card (bot time)', total);
+}
+
+async function main() {
+  // PGlite
+  const dir = mkdtempSync(join(tmpdir(), 'pdi-bench-'));
+  try {
+    const cold = await start({ DATA_DIR: dir });
+    await cold.app.close();
+    const warm: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const w = await start({ DATA_DIR: dir });
+      warm.push(w.ms);
+      if (i < 2) await w.app.close();
+      else {
+        await reports('pglite', w.app);
+        await w.app.close();
+      }
+    }
+    record('pglite', 'start-up, in process, new data dir', [cold.ms]);
+    record('pglite', 'start-up, in process, existing data', warm);
+    record('pglite', 'start-up, whole process to ready', [await processStart({ DATA_DIR: dir })]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!args['no-postgres']) {
+    await withPostgresDb(async (url) => {
+      const cold = await start({ DATABASE_URL: url });
+      await cold.app.close();
+      const warm: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const w = await start({ DATABASE_URL: url });
+        warm.push(w.ms);
+        if (i < 2) await w.app.close();
+        else {
+          await reports('postgres', w.app);
+          await w.app.close();
+        }
+      }
+      record('postgres', 'start-up, in process, new database', [cold.ms]);
+      record('postgres', 'start-up, in process, existing data', warm);
+      record('postgres', 'start-up, whole process to ready', [await processStart({ DATABASE_URL: url, LOCAL_CHAT: 'on' })]);
+    });
+  }
+  const f = (n: number) => n.toFixed(1).padStart(9);
+  console.log(`\nNode ${process.version}, ${REPORTS} reports per engine (after 3 warm-up), times in ms\n`);
+  console.log(`${'engine'.padEnd(9)} ${'measure'.padEnd(38)} ${'n'.padStart(4)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`);
+  console.log('-'.repeat(82));
+  for (const r of rows) console.log(`${r.engine.padEnd(9)} ${r.what.padEnd(38)} ${String(r.n).padStart(4)} ${f(r.p50)} ${f(r.p95)} ${f(r.max)}`);
+}
+
+await main();
