@@ -122,6 +122,8 @@ export interface FormField {
   options?: FormOption[];
   maxLength?: number;
   initial?: string | string[];
+  /** Typical answers offered as one-tap fill-ins for free-text fields (e.g. 「尚未處置」). */
+  suggestions?: string[];
 }
 
 /** A form. Adapters that cannot show it (or not this many fields) declare so; the core falls back to questions. */

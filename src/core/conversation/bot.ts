@@ -7,6 +7,7 @@ import { IncidentService, type IncidentView } from '../incidents/service.js';
 import { UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { can, roleNames, type Actor } from '../roles.js';
+import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { T } from './texts.js';
@@ -49,6 +50,9 @@ const COMMANDS: [RegExp, Command][] = [
   [/^(\/back|上一步)$/i, 'back'],
   [/^(\/whoami|我是誰)$/i, 'whoami'],
 ];
+
+/** Commands that only show something: they are answered while a question is open, which stays open. */
+const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess']);
 
 /**
  * The conversation engine: turns neutral inbound events into incident operations and neutral replies.
@@ -141,7 +145,7 @@ export class Bot {
 
     const prompt = ctx.actor ? await this.openPrompt(ctx.conv.id, ctx.actor.personId) : null;
     const command = parseCommand(text);
-    if (prompt && command?.cmd !== 'help' && command?.cmd !== 'whoami') {
+    if (prompt && !(command && ANSWERED_DURING_PROMPT.has(command.cmd))) {
       return this.onPromptAnswer(ctx, prompt, masked.text.trim(), command?.cmd);
     }
     if (command) return this.onCommand(ctx, command.cmd, command.arg);
@@ -455,7 +459,16 @@ export class Bot {
     const actor = this.requireActor(ctx);
     const open = await this.incidents.listOpen(actor.schoolId);
     if (open.length === 0) return this.say(ctx.addr, { type: 'text', text: T.noOpenIncidents });
-    const detailed = can(actor, 'incident.view') && (ctx.conv.kind === 'direct' || ctx.conv.purpose === 'response');
+    // 查看 only where the card may be opened: the response group, or a private chat of someone allowed to see it.
+    const here = ctx.conv.kind === 'direct' || ctx.conv.purpose === 'response';
+    const owned = new Set(
+      (await this.deps.prisma.checklistItem.findMany({
+        where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
+        select: { incidentId: true },
+      })).map((r) => r.incidentId),
+    );
+    const detailed = (i: (typeof open)[number]) =>
+      here && can(actor, 'incident.view', { isReporter: i.reporterId === actor.personId, isOwner: owned.has(i.id) });
     const card: Card = {
       type: 'card',
       title: '進行中的個資事件',
@@ -463,9 +476,9 @@ export class Bot {
         {
           rows: open.map((i) => ({
             text: `${i.ref}｜${this.deps.playbooks.get(i.playbookId).title}`,
-            detail: `知悉：${i.awareAt.toISOString().slice(0, 10)}`,
+            detail: `知悉：${formatChatDateTime(i.awareAt)}`,
             status: 'open' as const,
-            ...(detailed ? { buttons: [{ label: '查看', action: `inc:${i.id}:card` }] } : {}),
+            ...(detailed(i) ? { buttons: [{ label: '查看', action: `inc:${i.id}:card` }] } : {}),
           })),
         },
       ],

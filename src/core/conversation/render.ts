@@ -194,6 +194,7 @@ export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary): FormField
     ...(f.help ? { help: f.help } : {}),
     ...(options ? { options } : {}),
     ...(f.maxLength ? { maxLength: f.maxLength } : {}),
+    ...(f.suggestions?.length ? { suggestions: [...f.suggestions] } : {}),
   };
 }
 

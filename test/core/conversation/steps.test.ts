@@ -1,0 +1,251 @@
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/app/config.js';
+import { seedDemo } from '../../../src/app/demo.js';
+import { createLogger } from '../../../src/app/logger.js';
+import type { AdapterCapabilities, Button, Card, ConversationAddress, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
+import { loadCalendar, loadClockRules } from '../../../src/core/clocks/index.js';
+import type { CoreDeps } from '../../../src/core/context.js';
+import { Bot } from '../../../src/core/conversation/bot.js';
+import { T } from '../../../src/core/conversation/texts.js';
+import { loadPlaybookLibrary } from '../../../src/core/playbooks/index.js';
+import { FieldCipher, parseKeyRing } from '../../../src/core/privacy/cipher.js';
+import { readTimeline } from '../../../src/core/timeline/timeline.js';
+import type { ChatAdapter } from '../../../src/ports/chat.js';
+import { TEST_KEYS } from '../../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+
+/**
+ * The capability fallback: on a platform without forms and without editable messages, the intake is asked one
+ * question at a time (quick replies and typed answers), survives a restart, and cards are re-sent instead of edited.
+ */
+const PLATFORM = 'steps';
+const HOUR = 3600_000;
+
+interface Sent {
+  to: ConversationAddress;
+  message: OutboundMessage;
+  messageId: string;
+}
+
+/** A platform that can show text with quick replies and cards, but no forms and no edits. It records what it is sent. */
+class StepsAdapter implements ChatAdapter {
+  readonly platform = PLATFORM;
+  readonly capabilities: AdapterCapabilities = {
+    maxFormFields: 0,
+    editMessages: false,
+    maxButtonsPerRow: 3,
+    maxActionLength: 100,
+    quickReplies: true,
+  };
+  readonly sent: Sent[] = [];
+  readonly updates: { to: ConversationAddress; messageId: string }[] = [];
+  private next = 1;
+
+  async send(to: ConversationAddress, message: OutboundMessage): Promise<{ messageId: string }> {
+    const messageId = `m${this.next++}`;
+    this.sent.push({ to, message, messageId });
+    return { messageId };
+  }
+
+  async update(to: ConversationAddress, messageId: string): Promise<void> {
+    this.updates.push({ to, messageId });
+  }
+
+  async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
+    return { platform: PLATFORM, externalId: `dm:${user.externalId}`, kind: 'direct' };
+  }
+}
+
+const group = (id: string): ConversationAddress => ({ platform: PLATFORM, externalId: id, kind: 'group' });
+const dm = (user: string): ConversationAddress => ({ platform: PLATFORM, externalId: `dm:${user}`, kind: 'direct' });
+
+describe('step-by-step intake on a platform without forms or edits', () => {
+  let tdb: TestDatabase;
+  let adapter: StepsAdapter;
+  let bot: Bot;
+  let deps: CoreDeps;
+  // Taipei 23:00, so that the restart below crosses midnight: 「昨天」 must keep meaning the day it was typed on.
+  const taipeiMidnight = Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR;
+  let clock = new Date(taipeiMidnight - HOUR);
+
+  const config = loadConfig({ DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent' });
+  const playbooks = loadPlaybookLibrary(config.playbooksDir);
+  const clockRules = loadClockRules(join(config.playbooksDir, 'clocks.yaml'));
+  const calendar = loadCalendar(join(config.playbooksDir, 'calendars'));
+  const cipher = new FieldCipher(parseKeyRing(config.encryptionKeys));
+
+  /** A new process: a new Bot and adapter on the same database. */
+  function boot() {
+    deps = { prisma: tdb.db.prisma, cipher, playbooks, clockRules, calendar, log: createLogger({ level: 'silent' }), now: () => clock };
+    bot = new Bot(deps);
+    adapter = new StepsAdapter();
+    bot.register(adapter);
+  }
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await seedDemo(tdb.db.prisma, PLATFORM);
+    boot();
+  });
+  afterAll(async () => {
+    await tdb?.destroy();
+  });
+
+  /** Delivers one inbound event as the platform would and returns what the bot sent because of it. */
+  async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string }): Promise<Sent[]> {
+    const from = adapter.sent.length;
+    const base = { eventId: randomUUID(), conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
+    await bot.handle('text' in e ? { ...base, type: 'message', text: e.text } : { ...base, type: 'action', action: e.action });
+    return adapter.sent.slice(from);
+  }
+  const say = (user: string, where: ConversationAddress, text: string) => event(user, where, { text });
+  const press = (user: string, where: ConversationAddress, action: string) => event(user, where, { action });
+  const textsOf = (sent: Sent[]) => sent.filter((s) => s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+  const lastQuestion = (sent: Sent[]): TextMessage => {
+    const q = sent.filter((s) => s.message.type === 'text').pop();
+    expect(q, 'a question was asked').toBeTruthy();
+    return q!.message as TextMessage;
+  };
+  const quick = (q: TextMessage, label: string): string => {
+    const b = (q.quickReplies ?? []).find((x: Button) => x.label === label);
+    expect(b, `quick reply ${label}; has ${(q.quickReplies ?? []).map((x) => x.label).join(',')}`).toBeTruthy();
+    return b!.action;
+  };
+  const cardsIn = (sent: Sent[], conv: string, key: string) =>
+    sent.filter((s) => s.to.externalId === conv && s.message.type === 'card' && (s.message as Card).key === key).map((s) => s.message as Card);
+
+  it('「取消」 in the middle of the questions creates no incident', async () => {
+    const started = await say('demo-teacher', dm('demo-teacher'), '通報');
+    expect(started.every((s) => s.message.type === 'text')).toBe(true);
+    expect(textsOf(started)[0]).toBe(T.intakeIntro);
+    const q1 = lastQuestion(started);
+    expect(q1.text).toMatch(/^（1\/10）事件類型/);
+    await press('demo-teacher', dm('demo-teacher'), quick(q1, '其他'));
+    const cancelled = await say('demo-teacher', dm('demo-teacher'), '取消');
+    expect(textsOf(cancelled)).toEqual([T.intakeCancelled]);
+    expect(await deps.prisma.pendingPrompt.count({ where: { kind: 'intake', status: 'open' } })).toBe(0);
+    expect(await deps.prisma.incident.count()).toBe(0);
+    // With nothing open, 取消 has nothing to cancel.
+    expect(textsOf(await say('demo-teacher', dm('demo-teacher'), '取消'))).toEqual([T.nothingToCancel]);
+  });
+
+  it('the whole intake step by step, with 上一步, a re-asked answer and a restart in the middle', async () => {
+    const me = dm('demo-teacher');
+    const typedAt = clock;
+    // Started in the staff group: the questions move to the private chat.
+    const started = await say('demo-teacher', group('demo-staff'), '通報');
+    expect(textsOf(started.filter((s) => s.to.externalId === 'demo-staff'))).toEqual([T.intakeMovedToDirect('王老師（示範）')]);
+    let q = lastQuestion(started);
+    expect(started.at(-1)!.to.externalId).toBe('dm:demo-teacher');
+    expect(q.text).toContain('事件類型');
+    expect(q.quickReplies!.map((b) => b.label)).toContain('寄錯信或傳錯群組');
+    expect(q.quickReplies!.map((b) => b.label)).not.toContain('上一步');
+
+    q = lastQuestion(await press('demo-teacher', me, quick(q, '寄錯信或傳錯群組')));
+    expect(q.text).toMatch(/^（2\/10）外洩經過/);
+    expect(q.quickReplies!.map((b) => b.label)).toEqual(['上一步', '取消通報']);
+    q = lastQuestion(await say('demo-teacher', me, '把段考成績寄到家長群組'));
+    expect(q.text).toMatch(/^（3\/10）發生時間/);
+
+    // Not a time: the problem is said and the same question asked again.
+    q = lastQuestion(await say('demo-teacher', me, '不太記得了'));
+    expect(q.text).toMatch(/^看不懂「發生時間」的時間/);
+    expect(q.text).toContain('（3/10）發生時間');
+    q = lastQuestion(await say('demo-teacher', me, '昨天 9:00'));
+    expect(q.text).toMatch(/^（4\/10）知悉時間/);
+    q = lastQuestion(await press('demo-teacher', me, quick(q, '現在')));
+    expect(q.text).toMatch(/^（5\/10）發生地點/);
+
+    // 上一步 asks the awareness time again; the new answer replaces the old one.
+    q = lastQuestion(await press('demo-teacher', me, quick(q, '上一步')));
+    expect(q.text).toMatch(/^（4\/10）知悉時間/);
+    q = lastQuestion(await say('demo-teacher', me, '今天 20:30'));
+    expect(q.text).toMatch(/^（5\/10）發生地點/);
+    q = lastQuestion(await say('demo-teacher', me, '學務處'));
+    expect(q.text).toMatch(/^（6\/10）個資類別/);
+
+    // The process stops and starts again after midnight; the person picks up where she was.
+    await tdb.db.close();
+    tdb.db = await tdb.reopen();
+    clock = new Date(taipeiMidnight + HOUR);
+    boot();
+    const resumed = await say('demo-teacher', me, '通報');
+    expect(textsOf(resumed)[0]).toBe(T.intakeResume);
+    q = lastQuestion(resumed);
+    expect(q.text).toMatch(/^（6\/10）個資類別/);
+    expect(q.text).toContain(`1. ${playbooks.categories[0]!.label}`);
+
+    q = lastQuestion(await say('demo-teacher', me, '1,3'));
+    expect(q.text).toMatch(/^（7\/10）初估人數（可略過）/);
+    q = lastQuestion(await press('demo-teacher', me, quick(q, '略過')));
+    expect(q.text).toMatch(/^（8\/10）涉及對象/);
+    q = lastQuestion(await say('demo-teacher', me, '1、2'));
+    expect(q.text).toMatch(/^（9\/10）涉及資訊系統/);
+    expect(q.quickReplies!.map((b) => b.label).slice(0, 2)).toEqual(['是', '否']);
+    q = lastQuestion(await say('demo-teacher', me, '是'));
+    expect(q.text).toMatch(/^（10\/10）已做的處置/);
+    const done = await say('demo-teacher', me, '已請家長刪除訊息');
+
+    expect(textsOf(done.filter((s) => s.to.externalId === 'dm:demo-teacher'))[0]).toMatch(/^已建立個資事件 \d{3}-\d{3}/);
+    expect(cardsIn(done, 'dm:demo-teacher', 'incident')).toHaveLength(1);
+    expect(cardsIn(done, 'demo-response', 'incident')).toHaveLength(1);
+    expect(cardsIn(done, 'demo-response', 'checklist')).toHaveLength(1);
+    expect(textsOf(done.filter((s) => s.to.externalId === 'demo-staff'))[0]).toMatch(/^已建立個資事件 \d{3}-\d{3}，應變小組已接手/);
+
+    const incident = await deps.prisma.incident.findFirstOrThrow();
+    const view = await bot.incidents.get(incident.id);
+    expect(incident.playbookId).toBe('misdirected-message');
+    expect(view.howLeaked).toBe('把段考成績寄到家長群組');
+    expect(view.place).toBe('學務處');
+    expect(view.stepsTaken).toBe('已請家長刪除訊息');
+    expect(incident.categories).toEqual([playbooks.categories[0]!.key, playbooks.categories[2]!.key]);
+    expect(incident.affectedEstimate).toBeNull();
+    expect(incident.affectedKinds).toEqual(['students', 'guardians']);
+    expect(incident.involvesSystem).toBe(true);
+    // Times mean what they meant when they were typed, before the restart crossed midnight.
+    const typedDay = taipeiMidnight - 24 * HOUR;
+    expect(incident.occurredAt.toISOString()).toBe(new Date(typedDay - 24 * HOUR + 9 * HOUR).toISOString());
+    expect(incident.awareAt.toISOString()).toBe(new Date(typedDay + 20.5 * HOUR).toISOString());
+    expect(incident.awareAt.getTime()).toBeLessThan(typedAt.getTime());
+    const reported = (await readTimeline(deps, incident.id)).find((e) => e.type === 'incident.reported')!;
+    expect(reported.detail).toMatchObject({ occurredAt: incident.occurredAt.toISOString(), involvesSystem: true });
+  });
+
+  it('a tick re-sends the checklist card instead of editing it', async () => {
+    const incident = await deps.prisma.incident.findFirstOrThrow();
+    const team = group('demo-response');
+    const posted = await deps.prisma.postedCard.findFirstOrThrow({
+      where: { incidentId: incident.id, cardKey: 'checklist', conversationId: `${PLATFORM}-demo-response` },
+    });
+    const item = await deps.prisma.checklistItem.findFirstOrThrow({ where: { incidentId: incident.id, key: 'save-intact-data' } });
+
+    const sent = await press('demo-window', team, `ck:${item.id}:d`);
+    const resent = cardsIn(sent, 'demo-response', 'checklist');
+    expect(resent).toHaveLength(1);
+    const row = resent[0]!.sections.flatMap((s) => s.rows ?? []).find((r) => r.text === item.title)!;
+    expect(row.status).toBe('done');
+    expect(row.buttons!.map((b) => b.label)).toEqual(['重新開啟']);
+    expect(adapter.updates).toEqual([]);
+    // The newest copy is the one remembered for the next update.
+    const after = await deps.prisma.postedCard.findUniqueOrThrow({ where: { id: posted.id } });
+    expect(after.platformMessageId).not.toBe(posted.platformMessageId);
+    expect(after.platformMessageId).toBe(sent.find((s) => s.message === resent[0])!.messageId);
+
+    // An item that needs a note asks for it as a question (no form), answered by typing.
+    const evidence = await deps.prisma.checklistItem.findFirstOrThrow({ where: { incidentId: incident.id, key: 'stop-leak' } });
+    const asked = await press('demo-window', team, `ck:${evidence.id}:d`);
+    expect(asked.map((s) => s.message.type)).toEqual(['text']);
+    const question = asked[0]!.message as TextMessage;
+    expect(question.text).toContain(`請簡述「${evidence.title}」的完成情形`);
+    expect(question.quickReplies!.map((b) => b.label)).toEqual(['取消']);
+    const noted = await say('demo-window', team, '已撤回郵件，家長群組訊息已刪除');
+    const card = cardsIn(noted, 'demo-response', 'checklist')[0]!;
+    const row2 = card.sections.flatMap((s) => s.rows ?? []).find((r) => r.text === evidence.title)!;
+    expect(row2.status).toBe('done');
+    expect(row2.detail).toContain('紀錄：已撤回郵件，家長群組訊息已刪除');
+    expect(adapter.updates).toEqual([]);
+    expect((await deps.prisma.checklistItem.findUniqueOrThrow({ where: { id: evidence.id } })).state).toBe('done');
+  });
+});
