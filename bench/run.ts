@@ -105,46 +105,31 @@ async function reports(engine: string, app: RunningApp) {
   record(engine, 'message → incident card (bot time)', total);
 }
 
+/** Cold start, three warm starts (reports measured on the last), and a whole-process start, on one engine. */
+async function measureEngine(engine: string, env: Env, coldLabel: string) {
+  const cold = await start(env);
+  await cold.app.close();
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const w = await start(env);
+    warm.push(w.ms);
+    if (i === 2) await reports(engine, w.app);
+    await w.app.close();
+  }
+  record(engine, `start-up, in process, ${coldLabel}`, [cold.ms]);
+  record(engine, 'start-up, in process, existing data', warm);
+  record(engine, 'start-up, whole process to ready', [await processStart({ ...env, LOCAL_CHAT: 'on' })]);
+}
+
 async function main() {
-  // PGlite
   const dir = mkdtempSync(join(tmpdir(), 'pdi-bench-'));
   try {
-    const cold = await start({ DATA_DIR: dir });
-    await cold.app.close();
-    const warm: number[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const w = await start({ DATA_DIR: dir });
-      warm.push(w.ms);
-      if (i < 2) await w.app.close();
-      else {
-        await reports('pglite', w.app);
-        await w.app.close();
-      }
-    }
-    record('pglite', 'start-up, in process, new data dir', [cold.ms]);
-    record('pglite', 'start-up, in process, existing data', warm);
-    record('pglite', 'start-up, whole process to ready', [await processStart({ DATA_DIR: dir })]);
+    await measureEngine('pglite', { DATA_DIR: dir }, 'new data dir');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   if (!args['no-postgres']) {
-    await withPostgresDb(async (url) => {
-      const cold = await start({ DATABASE_URL: url });
-      await cold.app.close();
-      const warm: number[] = [];
-      for (let i = 0; i < 3; i += 1) {
-        const w = await start({ DATABASE_URL: url });
-        warm.push(w.ms);
-        if (i < 2) await w.app.close();
-        else {
-          await reports('postgres', w.app);
-          await w.app.close();
-        }
-      }
-      record('postgres', 'start-up, in process, new database', [cold.ms]);
-      record('postgres', 'start-up, in process, existing data', warm);
-      record('postgres', 'start-up, whole process to ready', [await processStart({ DATABASE_URL: url, LOCAL_CHAT: 'on' })]);
-    });
+    await withPostgresDb((url) => measureEngine('postgres', { DATABASE_URL: url }, 'new database'));
   }
   const f = (n: number) => n.toFixed(1).padStart(9);
   console.log(`\nNode ${process.version}, ${REPORTS} reports per engine (after 3 warm-up), times in ms\n`);

@@ -11,6 +11,7 @@ import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
+import { ROLE_LABELS } from '../../src/core/roles.js';
 import type { Logger } from '../../src/app/logger.js';
 
 /**
@@ -195,6 +196,7 @@ export class LocalAdapter implements ChatAdapter {
     const users = identities.map((i) => ({ id: i.externalId, name: i.person.displayName, roles: i.person.roles, unit: i.person.unit }));
     return {
       school: school ? { id: school.id, name: school.name, demo: school.isDemo } : null,
+      roleLabels: ROLE_LABELS,
       users,
       conversations: convs.map((c) => ({
         id: c.externalId,

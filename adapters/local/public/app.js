@@ -7,14 +7,6 @@ const POLL_MS = 1500;
 const TIME_ZONE = 'Asia/Taipei';
 const STORAGE_PREFIX = 'pdi-local:';
 
-const ROLE_NAMES = {
-  staff: '教職員',
-  contactWindow: '個資聯絡窗口',
-  principal: '管理人（校長）',
-  auditor: '稽核人員',
-  it: '資訊組',
-  dataManager: '資料管理人',
-};
 
 const STATUS_ICONS = {
   done: { icon: '✓', label: '已完成' },
@@ -237,6 +229,8 @@ const state = {
   school: null,
   users: [],
   conversations: [],
+  /** zh-TW role names, from the server (src/core/roles.ts). */
+  roleLabels: {},
   me: null,
   openId: null,
   /** Increases on every user/conversation switch so that late answers for the old view are dropped. */
@@ -248,7 +242,7 @@ const state = {
   offline: false,
 };
 
-const roleText = (roles) => (roles ?? []).map((role) => ROLE_NAMES[role] ?? role).join('、');
+const roleText = (roles) => (roles ?? []).map((role) => state.roleLabels[role] ?? role).join('、');
 const userLabel = (user) => (user.roles?.length ? `${user.name}（${roleText(user.roles)}）` : user.name);
 
 function myConversations() {
@@ -1135,6 +1129,7 @@ async function start() {
   state.school = data.school ?? null;
   state.users = Array.isArray(data.users) ? data.users : [];
   state.conversations = Array.isArray(data.conversations) ? data.conversations : [];
+  state.roleLabels = data.roleLabels ?? {};
   els.schoolName.textContent = state.school ? state.school.name : '';
   document.title = state.school ? `個資事件小幫手 · ${state.school.name}（示範環境）` : document.title;
 
