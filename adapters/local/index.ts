@@ -54,13 +54,19 @@ export class LocalAdapter implements ChatAdapter {
     private readonly log: Logger,
   ) {}
 
-  async send(to: ConversationAddress, message: OutboundMessage): Promise<{ messageId: string }> {
+  async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
+    const idempotencyKey = opts.idempotencyKey ?? null;
+    if (idempotencyKey) {
+      const earlier = await this.prisma.localMessage.findUnique({ where: { idempotencyKey } });
+      if (earlier) return { messageId: String(earlier.id) };
+    }
     const row = await this.prisma.localMessage.create({
       data: {
         conversationId: to.externalId,
         senderKind: 'bot',
         senderName: BOT_NAME,
         bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`),
+        idempotencyKey,
       },
     });
     this.collector.getStore()?.replies.push(this.view(row, message));

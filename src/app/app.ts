@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { LineAdapter } from '../../adapters/line/index.js';
 import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { FieldCipher, parseKeyRing } from '../core/privacy/cipher.js';
+import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { buildServer } from '../web/server.js';
@@ -22,6 +24,9 @@ export interface RunningApp {
   server: FastifyInstance;
   log: Logger;
   local: LocalAdapter | null;
+  line: LineAdapter | null;
+  /** Durable scheduled work: clock reminders (src/jobs). */
+  jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,8 @@ export interface StartOptions {
   now?: () => Date;
   /** Reuse an open database (tests); it is not closed by close(). */
   db?: Database;
+  /** Job queue tuning (tests poll faster). */
+  jobs?: JobRunnerOptions;
 }
 
 /**
@@ -53,6 +60,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
 
     const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()) };
     const bot = new Bot(deps);
+    const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), opts.jobs);
+    deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
     const server = buildServer({ log, ready: async () => void (await db.sql.query('SELECT 1')) });
     let local: LocalAdapter | null = null;
     if (config.localChat) {
@@ -60,14 +69,22 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       bot.register(local);
       local.routes(server, bot);
     }
+    let line: LineAdapter | null = null;
+    if (config.line) {
+      line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log });
+      bot.register(line);
+      line.routes(server, bot);
+    }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info(
-      { url, database: db.kind, location: db.location, localChat: config.localChat, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
+      { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
       'started',
     );
+    await line?.start();
+    await jobs.start();
     return {
       url,
       port,
@@ -77,8 +94,12 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       server,
       log,
       local,
+      line,
+      jobs,
       async close() {
         await server.close();
+        await jobs.stop();
+        await line?.close();
         if (!opts.db) await db.close();
       },
     };

@@ -27,6 +27,9 @@ const schema = z.object({
   LOG_PRETTY: onOff.optional(),
   PLAYBOOKS_DIR: z.string().min(1).default(join(ROOT_DIR, 'playbooks')),
   CLOCK_PROFILE: z.string().min(1).default('private-school'),
+  LINE_CHANNEL_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character channel secret from the LINE Developers console (Basic settings)' }).optional(),
+  LINE_CHANNEL_ACCESS_TOKEN: z.string().min(20, { message: 'must be the long-lived channel access token from the LINE Developers console (Messaging API tab)' }).optional(),
+  LINE_API_BASE_URL: z.url({ message: 'must be an absolute URL such as https://api.line.me' }).default('https://api.line.me'),
 });
 
 export interface AppConfig {
@@ -46,6 +49,8 @@ export interface AppConfig {
   playbooksDir: string;
   clockProfile: string;
   migrationsDir: string;
+  /** LINE Messaging API channel (adapters/line); null when LINE is not configured. */
+  line: { channelSecret: string; channelAccessToken: string; apiBaseUrl: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -104,6 +109,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       }
     }
   }
+  if (!!c.LINE_CHANNEL_SECRET !== !!c.LINE_CHANNEL_ACCESS_TOKEN) {
+    problems.push(
+      `${c.LINE_CHANNEL_SECRET ? 'LINE_CHANNEL_ACCESS_TOKEN' : 'LINE_CHANNEL_SECRET'}: required when ` +
+        `${c.LINE_CHANNEL_SECRET ? 'LINE_CHANNEL_SECRET' : 'LINE_CHANNEL_ACCESS_TOKEN'} is set (set both to turn LINE on, or neither)`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const localChat = c.LOCAL_CHAT ?? embedded;
@@ -124,6 +135,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     playbooksDir: c.PLAYBOOKS_DIR,
     clockProfile: c.CLOCK_PROFILE,
     migrationsDir: join(ROOT_DIR, 'prisma', 'migrations'),
+    line:
+      c.LINE_CHANNEL_SECRET && c.LINE_CHANNEL_ACCESS_TOKEN
+        ? { channelSecret: c.LINE_CHANNEL_SECRET, channelAccessToken: c.LINE_CHANNEL_ACCESS_TOKEN, apiBaseUrl: c.LINE_API_BASE_URL.replace(/\/+$/, '') }
+        : null,
   };
 }
 

@@ -13,4 +13,15 @@ export interface CoreDeps {
   calendar: OfficeCalendar;
   log: Logger;
   now: () => Date;
+  /**
+   * Called by IncidentService after each committed change of an incident (src/jobs schedules its clocks from it).
+   * Failures are logged, never thrown at the person who made the change.
+   */
+  onIncidentChanged?: (change: IncidentChange) => Promise<void>;
+}
+
+export interface IncidentChange {
+  incidentId: string;
+  /** What changed: reported | checklist | assessment | occurrence-corrected | status:<to>. */
+  reason: string;
 }

@@ -7,8 +7,11 @@ import type { AdapterCapabilities, ConversationAddress, OutboundMessage, Platfor
 export interface ChatAdapter {
   readonly platform: string;
   readonly capabilities: AdapterCapabilities;
-  /** Post a message; returns the platform's id of the posted message. */
-  send(to: ConversationAddress, message: OutboundMessage): Promise<{ messageId: string }>;
+  /**
+   * Post a message; returns the platform's id of the posted message. With `idempotencyKey`, a second call with the
+   * same key must not post again (reminders retried after a crash): dedupe on it, or pass it to the platform.
+   */
+  send(to: ConversationAddress, message: OutboundMessage, opts?: { idempotencyKey?: string }): Promise<{ messageId: string }>;
   /** Replace a posted message (only when capabilities.editMessages). */
   update?(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void>;
   /** The 1:1 conversation between the bot and this user, opened if needed. */

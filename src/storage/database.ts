@@ -20,6 +20,10 @@ export interface Database {
   readonly location: string;
   readonly prisma: PrismaClient;
   readonly sql: SqlRunner;
+  /** For libraries that open their own connections (pg-boss, src/jobs): the server URL (never log it: may hold a password). */
+  readonly connectionString?: string;
+  /** The embedded instance itself, served to such libraries over a socket (src/jobs/connection.ts). */
+  readonly pglite?: PGlite;
   /** Session-level advisory lock (PostgreSQL); a no-op on the single-process embedded database. */
   withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -93,6 +97,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     kind: 'postgres',
     location: redactUrl(url),
+    connectionString: url,
     prisma,
     sql: runner(pool),
     async withAdvisoryLock(key, fn) {
@@ -147,6 +152,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   return {
     kind: 'pglite',
     location: dataDir ?? '(memory)',
+    pglite: db,
     prisma,
     sql: runner(db, true),
     withAdvisoryLock: (_key, fn) => fn(),

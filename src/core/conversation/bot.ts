@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';
 import { UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
+import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
@@ -60,14 +61,21 @@ const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summ
  */
 export class Bot {
   readonly incidents: IncidentService;
+  readonly binding: BindingService;
   private readonly adapters = new Map<string, ChatAdapter>();
 
   constructor(private readonly deps: CoreDeps) {
     this.incidents = new IncidentService(deps);
+    this.binding = new BindingService(deps);
   }
 
   register(adapter: ChatAdapter): void {
     this.adapters.set(adapter.platform, adapter);
+  }
+
+  /** The registered adapter of a platform (reminders are sent through the same adapters as replies). */
+  adapterFor(platform: string): ChatAdapter | undefined {
+    return this.adapters.get(platform);
   }
 
   /** Handles one inbound event. Redeliveries (same platform event id) are ignored. */
@@ -139,6 +147,12 @@ export class Bot {
   }
 
   private async onText(ctx: Ctx, rawText: string): Promise<void> {
+    // Binding codes are read before masking (six digits look like a student number); they are never stored.
+    const binding = parseBindingCommand(rawText);
+    if (binding) {
+      const text = await this.binding.command(binding, { conversation: ctx.conv, actor: ctx.actor, user: ctx.ev.user });
+      return this.say(ctx.addr, { type: 'text', text });
+    }
     const masked = maskPersonalData(rawText, { now: this.deps.now() });
     const text = masked.text.normalize('NFKC').trim();
     if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
@@ -340,7 +354,8 @@ export class Bot {
       const q = stepQuestion(field, state.index, fields.length, prompt.id);
       return this.say(ctx.addr, { type: 'text', text: `${r.message}\n\n${q.text}`, quickReplies: q.quickReplies });
     }
-    state.answers[field.id] = answer;
+    // Relative times (「現在」「昨天 9:00」) are fixed when typed: the intake may be finished after midnight or a restart.
+    state.answers[field.id] = r.value instanceof Date ? r.value.toISOString() : answer;
     state.index += 1;
     await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
     return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
@@ -353,7 +368,17 @@ export class Bot {
     if (!v.ok) {
       const state = this.promptState<IntakeState>(prompt);
       await this.say(ctx.addr, { type: 'text', text: T.problems(v.problems.map((p) => p.message)) });
-      if (state.mode === 'form') return this.askIntake(ctx.adapter, ctx.addr, prompt, { ...state, answers: raw });
+      if (state.mode === 'form') {
+        // The form goes back with what was typed, masked like everything else that is sent and stored.
+        const bad = new Set(v.problems.map((p) => p.field));
+        const echo: RawAnswers = {};
+        for (const [key, value] of Object.entries(raw)) {
+          const type = fields.find((f) => f.id === key)?.type;
+          const free = type === 'text' || type === 'textarea' || bad.has(key);
+          echo[key] = free && typeof value === 'string' ? maskPersonalData(value, { now }).text : value;
+        }
+        return this.askIntake(ctx.adapter, ctx.addr, prompt, { ...state, answers: echo });
+      }
       const firstBad = fields.findIndex((f) => f.id === v.problems[0]!.field);
       delete raw[fields[firstBad]!.id];
       const next = { ...state, answers: raw, index: firstBad };
@@ -563,7 +588,8 @@ export class Bot {
     };
     const view = await this.incidents.recordAssessment(actor, incidentId, a);
     await this.say(ctx.addr, { type: 'text', text: T.assessmentSaved(view.incident.ref) });
-    return this.refreshCards(ctx, view, ['incident']);
+    const itemsAdded = view.checklist.length !== current.checklist.length;
+    return this.refreshCards(ctx, view, itemsAdded ? ['checklist', 'incident'] : ['incident']);
   }
 
   /**

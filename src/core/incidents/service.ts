@@ -84,20 +84,7 @@ export class IncidentService {
           stepsTakenEnc: enc('stepsTaken', answers.stepsTaken),
         },
       });
-      await tx.checklistItem.createMany({
-        data: items.map((item, position) => ({
-          id: newId(),
-          incidentId: id,
-          key: item.key,
-          position,
-          title: item.title,
-          phase: item.phase,
-          ownerRole: item.ownerRole,
-          ownerPersonId: item.ownerRole === 'unit' ? reporter.personId : null,
-          clockId: item.clock ?? null,
-          completesClock: item.completesClock ?? null,
-        })),
-      });
+      await tx.checklistItem.createMany({ data: checklistRows(items, id, reporter.personId, 0) });
       await appendTimeline(deps, tx, id, {
         actorId: reporter.personId,
         actorLabel: reporter.displayName,
@@ -129,6 +116,7 @@ export class IncidentService {
         detail: { clocks: view.clocks.map(clockRecord) },
       });
     });
+    await this.changed(id, 'reported');
     return view;
   }
 
@@ -247,6 +235,7 @@ export class IncidentService {
       }
       return row;
     });
+    await this.changed(incident.id, 'checklist');
     return { view: await this.get(incident.id), item: updated, changed: true };
   }
 
@@ -288,6 +277,23 @@ export class IncidentService {
         summary: `${actor.displayName} 更新影響評估：${a.categories.length} 類個資，共 ${total} 人`,
         detail: { ...a, occurredAt: a.occurredAt?.toISOString(), special: flags.special, biometric: flags.biometric },
       });
+      // Facts learnt in the assessment (an information system, special categories) can bring in items that the
+      // intake's answers had left out; items already on the list are kept as they are.
+      const existing = await tx.checklistItem.findMany({ where: { incidentId }, select: { key: true, position: true } });
+      const have = new Set(existing.map((e) => e.key));
+      const facts = { involvesSystem: a.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
+      const added = deps.playbooks.get(incident.playbookId).checklist.filter((item) => !have.has(item.key) && itemApplies(item, facts));
+      if (added.length > 0) {
+        const next = Math.max(-1, ...existing.map((e) => e.position)) + 1;
+        await tx.checklistItem.createMany({ data: checklistRows(added, incidentId, incident.reporterId, next) });
+        await appendTimeline(deps, tx, incidentId, {
+          actorId: actor.personId,
+          actorLabel: actor.displayName,
+          type: 'checklist.added',
+          summary: `依影響評估新增檢核項目：${added.map((i) => i.title).join('、')}`,
+          detail: { items: added.map((i) => i.key), facts },
+        });
+      }
       if (occurredChanged) {
         await appendTimeline(deps, tx, incidentId, {
           actorId: actor.personId,
@@ -301,6 +307,7 @@ export class IncidentService {
         await this.moveStatus(tx, incident, 'assessing', actor, '完成影響評估');
       }
     });
+    await this.changed(incidentId, occurredChanged ? 'occurrence-corrected' : 'assessment');
     return this.get(incidentId);
   }
 
@@ -328,7 +335,17 @@ export class IncidentService {
       if (to === 'closed') await tx.incident.update({ where: { id: incidentId }, data: { closedAt: now } });
       await this.moveStatus(tx, incident, to, actor, to === 'handling_ended' ? '處理結束，開始計算1個月結案報告期限' : '');
     });
+    await this.changed(incidentId, `status:${to}`);
     return this.get(incidentId);
+  }
+
+  /** Tells the listener (reminder scheduling, src/jobs) about a committed change; its failure never undoes the change. */
+  private async changed(incidentId: string, reason: string): Promise<void> {
+    try {
+      await this.deps.onIncidentChanged?.({ incidentId, reason });
+    } catch (err) {
+      this.deps.log.error({ err, incidentId, reason }, 'incident change listener failed');
+    }
   }
 
   private async moveStatus(tx: Tx, incident: Incident, to: IncidentStatus, actor: Actor, why: string) {
@@ -359,6 +376,21 @@ export class IncidentService {
     const n = await tx.incident.count({ where: { schoolId, ref: { startsWith: prefix } } });
     return `${prefix}${String(n + 1).padStart(3, '0')}`;
   }
+}
+
+function checklistRows(items: ResolvedPlaybook['checklist'], incidentId: string, reporterId: string, firstPosition: number) {
+  return items.map((item, i) => ({
+    id: newId(),
+    incidentId,
+    key: item.key,
+    position: firstPosition + i,
+    title: item.title,
+    phase: item.phase,
+    ownerRole: item.ownerRole,
+    ownerPersonId: item.ownerRole === 'unit' ? reporterId : null,
+    clockId: item.clock ?? null,
+    completesClock: item.completesClock ?? null,
+  }));
 }
 
 export function totalAffected(i: Pick<Incident, 'studentsCount' | 'guardiansCount' | 'staffCount' | 'othersCount' | 'affectedEstimate'>): number | null {

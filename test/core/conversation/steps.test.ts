@@ -19,6 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 /**
  * The capability fallback: on a platform without forms and without editable messages, the intake is asked one
  * question at a time (quick replies and typed answers), survives a restart, and cards are re-sent instead of edited.
+ * The tests run in order on one database and one controlled clock (the restart in the second moves it past midnight).
  */
 const PLATFORM = 'steps';
 const HOUR = 3600_000;
@@ -94,9 +95,9 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   });
 
   /** Delivers one inbound event as the platform would and returns what the bot sent because of it. */
-  async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string }): Promise<Sent[]> {
+  async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string }, eventId = randomUUID()): Promise<Sent[]> {
     const from = adapter.sent.length;
-    const base = { eventId: randomUUID(), conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
+    const base = { eventId, conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
     await bot.handle('text' in e ? { ...base, type: 'message', text: e.text } : { ...base, type: 'action', action: e.action });
     return adapter.sent.slice(from);
   }
@@ -213,8 +214,34 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     expect(reported.detail).toMatchObject({ occurredAt: incident.occurredAt.toISOString(), involvesSystem: true });
   });
 
+  it('a time conflict found at the end re-asks only the occurrence time; a redelivered answer is ignored', async () => {
+    const me = dm('demo-director');
+    const offer = lastQuestion(await say('demo-director', me, '學生名冊的雲端連結設成所有人都能編輯，名單外流了'));
+    let q = lastQuestion(await press('demo-director', me, quick(offer, '開始通報')));
+    expect(q.text).toMatch(/^（2\/10）外洩經過/);
+    for (const answer of ['名冊連結公開', '今天 0:30', '今天 0:10', '雲端硬碟', '1', '略過', '1', '否']) {
+      q = lastQuestion(await say('demo-director', me, answer));
+    }
+    expect(q.text).toMatch(/^（10\/10）已做的處置/);
+    const conflict = await say('demo-director', me, '已關閉分享');
+    expect(textsOf(conflict)[0]).toBe(T.problems(['發生時間不能晚於知悉時間。']));
+    q = lastQuestion(conflict);
+    expect(q.text).toMatch(/^（3\/10）發生時間/);
+    expect(await deps.prisma.incident.count()).toBe(1);
+
+    const eventId = randomUUID();
+    const done = await event('demo-director', me, { text: '今天 0:05' }, eventId);
+    expect(cardsIn(done, 'dm:demo-director', 'incident')).toHaveLength(1);
+    expect(await event('demo-director', me, { text: '今天 0:05' }, eventId)).toEqual([]);
+    expect(await deps.prisma.incident.count()).toBe(2);
+    const incident = await deps.prisma.incident.findFirstOrThrow({ where: { reporterId: 'demo-director' } });
+    expect(incident.playbookId).toBe('shared-roster');
+    expect(incident.occurredAt.toISOString()).toBe(new Date(taipeiMidnight + 5 * 60_000).toISOString());
+    expect(incident.awareAt.toISOString()).toBe(new Date(taipeiMidnight + 10 * 60_000).toISOString());
+  });
+
   it('a tick re-sends the checklist card instead of editing it', async () => {
-    const incident = await deps.prisma.incident.findFirstOrThrow();
+    const incident = await deps.prisma.incident.findFirstOrThrow({ where: { reporterId: 'demo-teacher' } });
     const team = group('demo-response');
     const posted = await deps.prisma.postedCard.findFirstOrThrow({
       where: { incidentId: incident.id, cardKey: 'checklist', conversationId: `${PLATFORM}-demo-response` },

@@ -1,0 +1,373 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
+import { HTTPFetchError, messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../src/app/logger.js';
+import type { AdapterCapabilities, ConversationAddress, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { Bot } from '../../src/core/conversation/bot.js';
+import { T } from '../../src/core/conversation/texts.js';
+import { newId } from '../../src/core/ids.js';
+import type { FieldCipher } from '../../src/core/privacy/cipher.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import type { ChatAdapter } from '../../src/ports/chat.js';
+import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
+
+/**
+ * The LINE adapter (issue #3). LINE calls POST /webhooks/line; the adapter checks x-line-signature on the raw body,
+ * stores the events (encrypted) in `line_inbound_event` and answers 200 at once; a single worker then processes them
+ * in arrival order. A crash after the 200 loses nothing: unprocessed rows are picked up at the next start. Redeliveries
+ * carry the same webhookEventId and are dropped by the table's primary key (and by the core's processed_event).
+ *
+ * Messages the core sends while an event is handled are collected, then delivered: those for the chat where the event
+ * happened with the event's reply token (free), the rest by push (counted against the monthly quota) with an
+ * X-Line-Retry-Key derived from the event, so a retried push — even after a crash — is never delivered twice.
+ */
+export const LINE_PLATFORM = 'line';
+export const LINE_WEBHOOK_PATH = '/webhooks/line';
+
+export interface LineAdapterOptions {
+  channelSecret: string;
+  channelAccessToken: string;
+  apiBaseUrl: string;
+  prisma: PrismaClient;
+  cipher: FieldCipher;
+  log: Logger;
+}
+
+interface EventScope {
+  eventId: string;
+  replyToken: string | undefined;
+  /** The chat the event came from (group, room or user id): the reply token answers there. */
+  chatId: string | undefined;
+  outbox: Map<string, LineMessage[]>;
+}
+
+/** Processing rows claimed longer ago than this belong to a process that died; they are processed again. */
+const STALE_CLAIM_MS = 2 * 60_000;
+const PUSH_ATTEMPTS = 3;
+
+export class LineAdapter implements ChatAdapter {
+  readonly platform = LINE_PLATFORM;
+  readonly capabilities: AdapterCapabilities = {
+    maxFormFields: 0,
+    editMessages: false,
+    maxButtonsPerRow: 3,
+    maxActionLength: LINE_LIMITS.postbackData,
+    quickReplies: true,
+  };
+  readonly client: messagingApi.MessagingApiClient;
+  private readonly scope = new AsyncLocalStorage<EventScope>();
+  private bot: Bot | null = null;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private held = false;
+  private closed = false;
+
+  constructor(private readonly opts: LineAdapterOptions) {
+    this.client = new messagingApi.MessagingApiClient({ channelAccessToken: opts.channelAccessToken, baseURL: opts.apiBaseUrl });
+  }
+
+  // ------------------------------------------------------------------ ChatAdapter
+
+  async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
+    const messages = toLineMessages(message);
+    const scope = this.scope.getStore();
+    if (opts.idempotencyKey) {
+      // A reminder or notice that may be sent again after a crash: LINE drops the repeat by its retry key (24 h).
+      const key = opts.idempotencyKey;
+      await this.push(to.externalId, messages, (n) => retryKey(`idem:${key}`, to.externalId, n));
+    } else if (scope) {
+      const queued = scope.outbox.get(to.externalId) ?? [];
+      queued.push(...messages);
+      scope.outbox.set(to.externalId, queued);
+    } else {
+      await this.push(to.externalId, messages, () => randomUUID());
+    }
+    // LINE cannot edit a sent message (editMessages: false), so this id only identifies the card for the core.
+    return { messageId: newId() };
+  }
+
+  async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
+    if (user.platform !== LINE_PLATFORM) return null;
+    const known = await this.opts.prisma.lineFriend.findUnique({ where: { userId: user.externalId } });
+    let following = known?.following;
+    if (following === undefined) {
+      // No follow event seen (e.g. the bot existed before this product): ask LINE, which answers for friends only.
+      try {
+        await this.client.getProfile(user.externalId);
+        following = true;
+      } catch (err) {
+        if (!(err instanceof HTTPFetchError) || err.status !== 404) throw err;
+        following = false;
+      }
+      await this.setFriend(user.externalId, following);
+    }
+    return following ? { platform: LINE_PLATFORM, externalId: user.externalId, kind: 'direct' } : null;
+  }
+
+  // ------------------------------------------------------------------ webhook
+
+  /** Registers POST /webhooks/line and starts processing what an earlier process acknowledged but did not finish. */
+  routes(app: FastifyInstance, bot: Bot): void {
+    this.bot = bot;
+    app.register(async (scope) => {
+      // The signature covers the exact bytes LINE sent: keep the raw body, parse it only once it is verified.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+      scope.post(LINE_WEBHOOK_PATH, async (req, reply) => {
+        const signature = req.headers['x-line-signature'];
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        if (typeof signature !== 'string' || signature === '') {
+          this.opts.log.warn({ ip: req.ip, bytes: raw.length }, 'LINE webhook rejected: no x-line-signature header');
+          return reply.code(401).send({ error: 'missing signature', detail: 'x-line-signature header is required' });
+        }
+        if (!validateSignature(raw, this.opts.channelSecret, signature)) {
+          this.opts.log.warn({ ip: req.ip, bytes: raw.length }, 'LINE webhook rejected: x-line-signature does not match the body (wrong LINE_CHANNEL_SECRET, or not from LINE)');
+          return reply.code(401).send({ error: 'bad signature', detail: 'x-line-signature does not match the request body' });
+        }
+        let events: webhook.Event[];
+        try {
+          const body = JSON.parse(raw.toString('utf8')) as webhook.CallbackRequest;
+          if (!Array.isArray(body.events)) throw new Error('events is not an array');
+          events = body.events;
+        } catch (err) {
+          this.opts.log.warn({ reason: (err as Error).message }, 'LINE webhook rejected: body is not a LINE callback');
+          return reply.code(400).send({ error: 'bad request', detail: 'body must be a LINE webhook callback ({ destination, events: [] })' });
+        }
+        const received = await this.store(events);
+        reply.code(200).send({ ok: true });
+        if (received > 0) this.kick();
+        return reply;
+      });
+    });
+  }
+
+  /** Stores verified events for processing; returns how many were new (redeliveries are dropped here). */
+  async store(events: webhook.Event[]): Promise<number> {
+    const rows = events
+      .filter((e) => typeof e.webhookEventId === 'string' && e.webhookEventId !== '')
+      .map((e) => ({
+        webhookEventId: e.webhookEventId,
+        bodyEnc: this.opts.cipher.encrypt(JSON.stringify(e), `line-event:${e.webhookEventId}`),
+      }));
+    if (rows.length === 0) return 0;
+    const r = await this.opts.prisma.lineInboundEvent.createMany({ data: rows, skipDuplicates: true });
+    if (r.count < rows.length) {
+      this.opts.log.info({ duplicates: rows.length - r.count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length }, 'LINE events already received were ignored');
+    }
+    return r.count;
+  }
+
+  /** Processes what is waiting, including events acknowledged by a process that stopped before handling them. */
+  async start(): Promise<void> {
+    const stale = new Date(Date.now() - STALE_CLAIM_MS);
+    await this.opts.prisma.lineInboundEvent.updateMany({ where: { status: 'processing', claimedAt: { lt: stale } }, data: { status: 'pending' } });
+    this.kick();
+  }
+
+  /** Resolves when every stored event has been processed (tests and graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Stops taking events from the table (they stay pending, as after a crash). */
+  hold(): void {
+    this.held = true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+  }
+
+  private kick(): void {
+    if (this.closed || this.held || !this.bot) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((err) => this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'LINE event processing stopped'))
+      .finally(() => {
+        this.draining = null;
+      });
+  }
+
+  private async drain(): Promise<void> {
+    const { prisma } = this.opts;
+    do {
+      this.again = false;
+      const rows = await prisma.lineInboundEvent.findMany({ where: { status: 'pending' }, orderBy: { seq: 'asc' }, take: 50, select: { webhookEventId: true } });
+      for (const { webhookEventId } of rows) {
+        if (this.closed || this.held) return;
+        await this.processRow(webhookEventId);
+      }
+      if (rows.length === 50) this.again = true;
+    } while (this.again && !this.closed && !this.held);
+  }
+
+  private async processRow(id: string): Promise<void> {
+    const { prisma, cipher, log } = this.opts;
+    const claimed = await prisma.lineInboundEvent.updateMany({
+      where: { webhookEventId: id, status: 'pending' },
+      data: { status: 'processing', claimedAt: new Date(), attempts: { increment: 1 } },
+    });
+    if (claimed.count !== 1) return; // another instance took it
+    const row = await prisma.lineInboundEvent.findUniqueOrThrow({ where: { webhookEventId: id } });
+    const event = JSON.parse(cipher.decrypt(row.bodyEnc!, `line-event:${id}`)) as webhook.Event;
+    const started = performance.now();
+    try {
+      await this.handleEvent(event);
+      await prisma.lineInboundEvent.update({ where: { webhookEventId: id }, data: { status: 'done', processedAt: new Date(), bodyEnc: null } });
+      log.debug({ eventId: id, type: event.type, ms: Math.round(performance.now() - started) }, 'LINE event processed');
+    } catch (err) {
+      // Not retried automatically: the person was told to try again, and a half-done operation must not run twice.
+      log.error({ eventId: id, type: event.type, err: { type: (err as Error).name, message: (err as Error).message } }, 'LINE event failed');
+      await prisma.lineInboundEvent
+        .update({ where: { webhookEventId: id }, data: { status: 'failed', processedAt: new Date(), bodyEnc: null, error: `${(err as Error).name}: ${(err as Error).message}`.slice(0, 500) } })
+        .catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /** Handles one webhook event: translated to the core's neutral events, with the messages it causes delivered after. */
+  async handleEvent(event: webhook.Event): Promise<void> {
+    const source = event.source;
+    const chatId = source ? chatIdOf(source) : undefined;
+    const scope: EventScope = {
+      eventId: event.webhookEventId,
+      replyToken: 'replyToken' in event ? (event.replyToken as string | undefined) : undefined,
+      chatId,
+      outbox: new Map(),
+    };
+    try {
+      await this.scope.run(scope, () => this.dispatch(event));
+    } catch (err) {
+      if (scope.replyToken && chatId) {
+        scope.outbox = new Map([[chatId, toLineMessages({ type: 'text', text: T.failed })]]);
+        await this.flush(scope).catch(() => undefined);
+      }
+      throw err;
+    }
+    await this.flush(scope);
+  }
+
+  private async dispatch(event: webhook.Event): Promise<void> {
+    const bot = this.bot!;
+    const source = event.source;
+    if (!source) return;
+    const conversation = addressOf(source);
+    const userId = source.userId;
+    const user: PlatformUser | null = userId ? { platform: LINE_PLATFORM, externalId: userId } : null;
+    const at = new Date(event.timestamp);
+    const base = { eventId: event.webhookEventId, conversation, at };
+    switch (event.type) {
+      case 'message': {
+        const m = (event as webhook.MessageEvent).message;
+        if (m.type !== 'text' || !user) return;
+        return bot.handle({ ...base, user, type: 'message', text: (m as webhook.TextMessageContent).text });
+      }
+      case 'postback': {
+        if (!user) return;
+        return bot.handle({ ...base, user, type: 'action', action: (event as webhook.PostbackEvent).postback.data });
+      }
+      case 'follow': {
+        if (!user) return;
+        await this.setFriend(user.externalId, true);
+        await this.send({ platform: LINE_PLATFORM, externalId: user.externalId, kind: 'direct' }, { type: 'text', text: await bot.binding.followed(user) });
+        return;
+      }
+      case 'unfollow':
+        if (user) await this.setFriend(user.externalId, false);
+        return;
+      case 'join': {
+        const title = source.type === 'group' ? await this.groupName(source.groupId) : undefined;
+        const intro = await bot.binding.joined({ ...conversation, ...(title ? { title } : {}) });
+        await this.send(conversation, { type: 'text', text: intro });
+        return;
+      }
+      case 'leave':
+        return bot.binding.left(conversation);
+      default:
+        this.opts.log.debug({ type: event.type }, 'LINE event type not used');
+    }
+  }
+
+  private async groupName(groupId: string): Promise<string | undefined> {
+    try {
+      return (await this.client.getGroupSummary(groupId)).groupName;
+    } catch (err) {
+      this.opts.log.warn({ err: { type: (err as Error).name, message: (err as Error).message } }, 'LINE group summary unavailable');
+      return undefined;
+    }
+  }
+
+  private async setFriend(userId: string, following: boolean): Promise<void> {
+    await this.opts.prisma.lineFriend.upsert({
+      where: { userId },
+      update: { following, updatedAt: new Date() },
+      create: { userId, following },
+    });
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  private async flush(scope: EventScope): Promise<void> {
+    for (const [to, messages] of scope.outbox) {
+      let rest = messages;
+      if (to === scope.chatId && scope.replyToken) {
+        const first = rest.slice(0, LINE_LIMITS.messagesPerRequest);
+        try {
+          await this.client.replyMessage({ replyToken: scope.replyToken, messages: first });
+          rest = rest.slice(first.length);
+        } catch (err) {
+          // An expired or used token (e.g. an event processed after a restart): the messages go by push instead.
+          if (!(err instanceof HTTPFetchError) || err.status !== 400) throw err;
+          this.opts.log.info({ eventId: scope.eventId }, 'LINE reply token not accepted; pushing instead');
+        }
+        scope.replyToken = undefined;
+      }
+      if (rest.length > 0) await this.push(to, rest, (n) => retryKey(scope.eventId, to, n));
+    }
+    scope.outbox.clear();
+  }
+
+  private async push(to: string, messages: LineMessage[], keyFor: (chunk: number) => string): Promise<void> {
+    for (let i = 0, n = 0; i < messages.length; i += LINE_LIMITS.messagesPerRequest, n += 1) {
+      const chunk = messages.slice(i, i + LINE_LIMITS.messagesPerRequest);
+      const key = keyFor(n);
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.client.pushMessage({ to, messages: chunk }, key);
+          break;
+        } catch (err) {
+          // 409: LINE already accepted a request with this retry key — the messages were sent once, as intended.
+          if (err instanceof HTTPFetchError && err.status === 409) break;
+          const transient = !(err instanceof HTTPFetchError) || err.status >= 500 || err.status === 429;
+          if (!transient || attempt >= PUSH_ATTEMPTS) throw err;
+          await new Promise((r) => setTimeout(r, 200 * 4 ** (attempt - 1)));
+        }
+      }
+    }
+  }
+}
+
+function chatIdOf(source: webhook.Source): string | undefined {
+  if (source.type === 'group') return (source as webhook.GroupSource).groupId;
+  if (source.type === 'room') return (source as webhook.RoomSource).roomId;
+  return (source as webhook.UserSource).userId;
+}
+
+function addressOf(source: webhook.Source): ConversationAddress {
+  if (source.type === 'group') return { platform: LINE_PLATFORM, externalId: (source as webhook.GroupSource).groupId, kind: 'group' };
+  if (source.type === 'room') return { platform: LINE_PLATFORM, externalId: (source as webhook.RoomSource).roomId, kind: 'group' };
+  return { platform: LINE_PLATFORM, externalId: (source as webhook.UserSource).userId ?? '', kind: 'direct' };
+}
+
+/** A UUID (the format LINE asks for) determined by the event, the chat and the chunk: the same push gets the same key. */
+export function retryKey(eventId: string, to: string, chunk: number): string {
+  const h = createHash('sha256').update(`${eventId}\u0000${to}\u0000${chunk}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,251 @@
+import { createHash, randomInt } from 'node:crypto';
+import type { Conversation, Person } from '../../generated/prisma/client.js';
+import type { ConversationAddress, PlatformUser } from '../chat/model.js';
+import type { CoreDeps } from '../context.js';
+import { newId } from '../ids.js';
+import { UserError } from '../incidents/types.js';
+import { hasRole, type Actor } from '../roles.js';
+import { formatChatDateTime } from '../time/roc.js';
+
+/**
+ * Linking chat accounts and groups to the school, without a developer:
+ * - the principal or the contact window creates a one-time code for a person (「產生綁定碼 王老師」, in a private chat);
+ * - that person types it to the bot in a private chat (「綁定 123456」): their platform account becomes an identity of
+ *   that person, so roles are checked on the person, never on the platform id;
+ * - in a group, the principal or the contact window binds it to the school and a purpose (「綁定群組 應變小組」).
+ * Codes are 6 digits, single-use, expire, and only their SHA-256 is stored; failed tries are limited per account.
+ */
+export const BINDING_CODE_TTL_MS = 72 * 3600_000;
+export const MAX_FAILED_ATTEMPTS_PER_HOUR = 5;
+
+export type BindingCommand =
+  | { kind: 'redeem'; code: string }
+  | { kind: 'issue'; who: string }
+  | { kind: 'bindGroup'; purpose: 'staff' | 'response' }
+  | { kind: 'unbindGroup' };
+
+const PURPOSE_LABELS = { staff: '教職員群組', response: '應變小組' } as const;
+
+export const BT = {
+  intro: [
+    '大家好，我是個資事件應變小幫手。',
+    '發生個資外洩時（例如寄錯信、表單公開、檔案分享錯誤），在群組說一聲，我會協助通報並依規定的時限提醒應變步驟。',
+    '請校長或個資聯絡窗口輸入「綁定群組 教職員群組」或「綁定群組 應變小組」，把這個群組綁定到學校。',
+    '請勿在群組中貼上外洩的個資內容。',
+  ].join('\n'),
+  welcome: [
+    '歡迎加入個資事件應變小幫手。',
+    '如果您是學校的教職員，請向校長或個資聯絡窗口索取綁定碼，然後在這裡輸入「綁定 綁定碼」，例如「綁定 123456」。',
+  ].join('\n'),
+  welcomeBack: (name: string) => `歡迎回來，${name}。輸入「說明」可查看我能協助的事項。`,
+  issued: (name: string, code: string, until: string) =>
+    `${name} 的綁定碼：${code}\n有效至 ${until}，只能使用一次。\n請當面或以電話告知本人：加小幫手為好友後，在私訊中輸入「綁定 ${code}」。請勿貼在群組。`,
+  issueOnlyPrivately: '綁定碼只能在與小幫手的私訊中產生，請私訊我「產生綁定碼 姓名」。',
+  issueNotAllowed: '只有校長（管理人）或個資聯絡窗口可以產生綁定碼。',
+  personUnknown: (q: string) => `找不到「${q}」這位人員，請確認姓名與學校人員名冊一致。`,
+  personAmbiguous: (names: string[]) => `符合的人員有好幾位：${names.join('、')}。請輸入完整姓名。`,
+  redeemOnlyPrivately: '綁定碼已在群組中公開，為了安全已作廢。請向校長或個資聯絡窗口重新索取，並在私訊中輸入。',
+  redeemed: (name: string, school: string) => `綁定完成：您是 ${school} 的 ${name}。之後在學校群組通報或處理個資事件時，我會認得您。`,
+  codeInvalid: '綁定碼不正確或已使用過，請確認後再試，或向校長或個資聯絡窗口重新索取。',
+  codeExpired: '這個綁定碼已過期，請向校長或個資聯絡窗口重新索取。',
+  tooManyAttempts: '嘗試次數過多，請一小時後再試，或向校長或個資聯絡窗口確認綁定碼。',
+  alreadyLinkedOther: (name: string) => `這個帳號已綁定為 ${name}。如需變更，請洽個資聯絡窗口。`,
+  groupOnly: '這個指令要在群組中使用。',
+  bindNotAllowed: '只有校長（管理人）或個資聯絡窗口可以綁定群組。請先在私訊中完成個人綁定。',
+  groupBound: (school: string, purpose: string) =>
+    `已將這個群組綁定為 ${school} 的「${purpose}」。${purpose === PURPOSE_LABELS.response ? '新的個資事件與檢核清單會送到這裡。' : '成員在這裡描述個資事件時，我會協助通報。'}`,
+  groupUnbound: '已解除這個群組與學校的綁定。',
+};
+
+export function parseBindingCommand(raw: string): BindingCommand | null {
+  const t = raw.normalize('NFKC').trim().replace(/^@\S+\s+/, '').replace(/\s+/g, ' ');
+  let m = /^(?:綁定|\/link)\s*(\d{6})$/i.exec(t);
+  if (m) return { kind: 'redeem', code: m[1]! };
+  m = /^(?:產生綁定碼|綁定碼|\/bindcode)\s+(.+)$/i.exec(t);
+  if (m) return { kind: 'issue', who: m[1]!.trim() };
+  m = /^(?:綁定群組|\/bindgroup)\s*(教職員群組|教職員|staff|應變小組群組|應變小組|response)$/i.exec(t);
+  if (m) return { kind: 'bindGroup', purpose: /教職員|staff/i.test(m[1]!) ? 'staff' : 'response' };
+  if (/^(?:解除綁定群組|\/unbindgroup)$/i.test(t)) return { kind: 'unbindGroup' };
+  return null;
+}
+
+export function hashBindingCode(code: string): string {
+  return createHash('sha256').update(`binding-code:${code}`).digest('hex');
+}
+
+function mayManageBindings(actor: Actor | null): actor is Actor {
+  return !!actor && (hasRole(actor, 'principal') || hasRole(actor, 'contactWindow'));
+}
+
+export interface BindingContext {
+  conversation: Conversation;
+  actor: Actor | null;
+  user: PlatformUser;
+}
+
+export class BindingService {
+  constructor(private readonly deps: Pick<CoreDeps, 'prisma' | 'log' | 'now'>) {}
+
+  /** Runs a binding command typed in a conversation; returns the zh-TW answer (refusals are thrown as UserError). */
+  async command(cmd: BindingCommand, at: BindingContext): Promise<string> {
+    switch (cmd.kind) {
+      case 'redeem':
+        if (at.conversation.kind !== 'direct') {
+          await this.revoke(cmd.code);
+          return BT.redeemOnlyPrivately;
+        }
+        return this.redeem(at.user, cmd.code, at.conversation).then((r) => BT.redeemed(r.person.displayName, r.schoolName));
+      case 'issue': {
+        if (!mayManageBindings(at.actor)) throw new UserError(BT.issueNotAllowed);
+        if (at.conversation.kind !== 'direct') throw new UserError(BT.issueOnlyPrivately);
+        const r = await this.issueCode(at.actor, cmd.who);
+        return BT.issued(r.person.displayName, r.code, formatChatDateTime(r.expiresAt));
+      }
+      case 'bindGroup':
+        return this.bindConversation(at, cmd.purpose);
+      case 'unbindGroup': {
+        if (at.conversation.kind !== 'group') throw new UserError(BT.groupOnly);
+        if (!mayManageBindings(at.actor) || at.conversation.schoolId !== at.actor.schoolId) throw new UserError(BT.bindNotAllowed);
+        await this.deps.prisma.conversation.update({ where: { id: at.conversation.id }, data: { schoolId: null, purpose: 'staff' } });
+        this.deps.log.info({ conversationId: at.conversation.id, by: at.actor.personId }, 'group unbound');
+        return BT.groupUnbound;
+      }
+    }
+  }
+
+  /** A new one-time code for a person of the actor's school; earlier unused codes of that person stop working. */
+  async issueCode(actor: Actor, who: string): Promise<{ code: string; person: Person; expiresAt: Date }> {
+    if (!mayManageBindings(actor)) throw new UserError(BT.issueNotAllowed);
+    return this.createCode(await this.findPerson(actor.schoolId, who), actor.personId);
+  }
+
+  /** For the operator command (`npm run people -- code`), which links the first principal or contact window. */
+  async issueCodeByOperator(schoolId: string, who: string): Promise<{ code: string; person: Person; expiresAt: Date }> {
+    return this.createCode(await this.findPerson(schoolId, who), null);
+  }
+
+  private async createCode(person: Person, createdById: string | null): Promise<{ code: string; person: Person; expiresAt: Date }> {
+    const now = this.deps.now();
+    const { prisma } = this.deps;
+    let code = '';
+    for (let i = 0; i < 20; i += 1) {
+      code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const clash = await prisma.bindingCode.count({
+        where: { codeHash: hashBindingCode(code), usedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      });
+      if (clash === 0) break;
+    }
+    const expiresAt = new Date(now.getTime() + BINDING_CODE_TTL_MS);
+    await prisma.$transaction([
+      prisma.bindingCode.updateMany({ where: { personId: person.id, usedAt: null, revokedAt: null }, data: { revokedAt: now } }),
+      prisma.bindingCode.create({
+        data: { id: newId(), personId: person.id, codeHash: hashBindingCode(code), createdById, expiresAt },
+      }),
+    ]);
+    this.deps.log.info({ personId: person.id, by: createdById ?? 'operator' }, 'binding code issued');
+    return { code, person, expiresAt };
+  }
+
+  /** Links the platform account to the code's person. Single use; expired, revoked or unknown codes are refused. */
+  async redeem(user: PlatformUser, code: string, direct?: Conversation): Promise<{ person: Person; schoolName: string }> {
+    const { prisma } = this.deps;
+    const now = this.deps.now();
+    const failures = await prisma.bindingAttempt.count({
+      where: { platform: user.platform, externalId: user.externalId, at: { gt: new Date(now.getTime() - 3600_000) } },
+    });
+    if (failures >= MAX_FAILED_ATTEMPTS_PER_HOUR) throw new UserError(BT.tooManyAttempts);
+    const row = await prisma.bindingCode.findFirst({
+      where: { codeHash: hashBindingCode(code), usedAt: null, revokedAt: null },
+      orderBy: { createdAt: 'desc' },
+      include: { person: { include: { school: true } } },
+    });
+    if (!row || !row.person.active) {
+      await prisma.bindingAttempt.create({ data: { platform: user.platform, externalId: user.externalId, at: now } });
+      throw new UserError(BT.codeInvalid);
+    }
+    if (row.expiresAt <= now) throw new UserError(BT.codeExpired);
+    const existing = await prisma.identity.findUnique({
+      where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
+      include: { person: true },
+    });
+    if (existing && existing.personId !== row.personId) throw new UserError(BT.alreadyLinkedOther(existing.person.displayName));
+    await prisma.$transaction(async (tx) => {
+      const claimed = await tx.bindingCode.updateMany({
+        where: { id: row.id, usedAt: null, revokedAt: null },
+        data: { usedAt: now, usedByPlatform: user.platform, usedByExternalId: user.externalId },
+      });
+      if (claimed.count !== 1) throw new UserError(BT.codeInvalid);
+      // The code proves this account: it replaces the person's earlier account on the same platform.
+      await tx.identity.deleteMany({ where: { personId: row.personId, platform: user.platform, NOT: { externalId: user.externalId } } });
+      await tx.identity.upsert({
+        where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
+        update: { personId: row.personId, ...(user.displayName ? { displayName: user.displayName } : {}) },
+        create: { id: newId(), personId: row.personId, platform: user.platform, externalId: user.externalId, displayName: user.displayName ?? null },
+      });
+      if (direct && direct.kind === 'direct') {
+        await tx.conversation.update({ where: { id: direct.id }, data: { schoolId: row.person.schoolId } });
+      }
+    });
+    this.deps.log.info({ personId: row.personId, platform: user.platform }, 'platform account linked');
+    return { person: row.person, schoolName: row.person.school.name };
+  }
+
+  /** A code that was typed where others could see it stops working. */
+  async revoke(code: string): Promise<void> {
+    await this.deps.prisma.bindingCode.updateMany({
+      where: { codeHash: hashBindingCode(code), usedAt: null, revokedAt: null },
+      data: { revokedAt: this.deps.now() },
+    });
+  }
+
+  private async bindConversation(at: BindingContext, purpose: 'staff' | 'response'): Promise<string> {
+    if (at.conversation.kind !== 'group') throw new UserError(BT.groupOnly);
+    if (!mayManageBindings(at.actor)) throw new UserError(BT.bindNotAllowed);
+    const school = await this.deps.prisma.school.findUniqueOrThrow({ where: { id: at.actor.schoolId } });
+    await this.deps.prisma.conversation.update({ where: { id: at.conversation.id }, data: { schoolId: school.id, purpose } });
+    this.deps.log.info({ conversationId: at.conversation.id, purpose, by: at.actor.personId }, 'group bound');
+    return BT.groupBound(school.name, PURPOSE_LABELS[purpose]);
+  }
+
+  private async findPerson(schoolId: string, who: string): Promise<Person> {
+    const q = who.normalize('NFKC').trim();
+    const people = await this.deps.prisma.person.findMany({ where: { schoolId, active: true } });
+    const exact = people.filter((p) => p.id === q || p.displayName.normalize('NFKC') === q);
+    const hits = exact.length > 0 ? exact : people.filter((p) => p.displayName.normalize('NFKC').includes(q));
+    if (hits.length === 0) throw new UserError(BT.personUnknown(q));
+    if (hits.length > 1) throw new UserError(BT.personAmbiguous(hits.map((p) => p.displayName)));
+    return hits[0]!;
+  }
+
+  // ------------------------------------------------------------------ platform lifecycle (called by adapters)
+
+  /** The bot was added to a group: a fresh, unbound conversation (also after being removed earlier). */
+  async joined(addr: ConversationAddress): Promise<string> {
+    await this.deps.prisma.conversation.upsert({
+      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
+      update: { schoolId: null, purpose: 'staff', ...(addr.title ? { title: addr.title } : {}) },
+      create: { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: 'group', purpose: 'staff', title: addr.title ?? null },
+    });
+    return BT.intro;
+  }
+
+  /** The bot left or was removed: nothing is sent there any more, and questions asked there are closed. */
+  async left(addr: ConversationAddress): Promise<void> {
+    const conv = await this.deps.prisma.conversation.findUnique({
+      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
+    });
+    if (!conv) return;
+    await this.deps.prisma.conversation.update({ where: { id: conv.id }, data: { purpose: 'left' } });
+    await this.deps.prisma.pendingPrompt.updateMany({ where: { conversationId: conv.id, status: 'open' }, data: { status: 'cancelled' } });
+    this.deps.log.info({ conversationId: conv.id }, 'removed from group');
+  }
+
+  /** Someone added the bot as a friend: the welcome depends on whether their account is linked already. */
+  async followed(user: PlatformUser): Promise<string> {
+    const identity = await this.deps.prisma.identity.findUnique({
+      where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
+      include: { person: true },
+    });
+    return identity?.person.active ? BT.welcomeBack(identity.person.displayName) : BT.welcome;
+  }
+}

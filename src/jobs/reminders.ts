@@ -1,0 +1,346 @@
+import { createHash } from 'node:crypto';
+import type { ChecklistItem, ClockSchedule, Incident, Prisma } from '../generated/prisma/client.js';
+import type { ComputedClock } from '../core/clocks/index.js';
+import type { CoreDeps } from '../core/context.js';
+import { IncidentService } from '../core/incidents/service.js';
+import { appendTimeline } from '../core/timeline/timeline.js';
+import { formatRocShort } from '../core/time/roc.js';
+import {
+  completedBy,
+  LATE_MARK,
+  ownersOf,
+  reminderMessage,
+  resolveRecipients,
+  slotLabel,
+  type AdapterLookup,
+} from './notify.js';
+import { clockRuns, planClock, reminderKey, slotsToSchedule, type ReminderSlot } from './plan.js';
+
+/** A reminder delivered later than this after its planned time is marked 「延遲送達」. */
+export const LATE_AFTER_MS = 2 * 60_000;
+
+export interface ReminderJobData {
+  incidentId: string;
+  clockId: string;
+  slot: string;
+  /** ISO instant the reminder was planned for. */
+  fireAt: string;
+}
+
+export interface QueuedReminder {
+  id: string;
+  key: string;
+  data: ReminderJobData;
+  startAfter: Date;
+}
+
+/** The durable queue underneath (pg-boss in the product, src/jobs/runner.ts); adding the same id twice is a no-op. */
+export interface ReminderQueue {
+  add(jobs: QueuedReminder[]): Promise<void>;
+  cancel(ids: string[]): Promise<void>;
+}
+
+export type FireOutcome =
+  | { outcome: 'sent'; key: string; late: boolean; deliveries: number; resumed: boolean }
+  | { outcome: 'skipped'; why: 'incident-gone' | 'incident-closed' | 'clock-inactive' | 'clock-stopped' | 'stale' | 'superseded' };
+
+interface StoredSlot {
+  slot: string;
+  kind: ReminderSlot['kind'];
+  fireAt: string;
+  level: number;
+  jobId: string;
+}
+
+type ScheduleState = 'active' | 'stopped' | 'inactive';
+
+interface Desired {
+  clock: ComputedClock;
+  state: ScheduleState;
+  slots: ReminderSlot[];
+  note: string | null;
+}
+
+export interface ScheduleChange {
+  clockId: string;
+  change: 'scheduled' | 'rescheduled' | 'stopped' | 'resumed' | 'cancelled';
+  summary: string;
+}
+
+/** UUID-shaped id derived from the reminder's key: the queue refuses a second job with the same id. */
+export function jobIdFor(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
+
+const REASONS: Record<string, string> = {
+  reported: '事件通報',
+  checklist: '檢核項目變更',
+  assessment: '影響評估更新',
+  'occurrence-corrected': '更正發生時間',
+  'status:handling_ended': '處理結束',
+  'status:closed': '事件結案',
+  startup: '系統啟動時核對',
+  fired: '提醒送出後排定下一次',
+};
+const reasonText = (reason: string) => REASONS[reason] ?? (reason.startsWith('status:') ? '事件階段變更' : '事件資料變更');
+
+/**
+ * Drives reminders from the incidents' clocks: `reconcile` (after every committed change, and at start-up) works out
+ * what each clock should remind and when, records on the timeline why a schedule started, moved or stopped, and
+ * hands the reminders to the queue; `fire` (the queue's worker) re-checks a reminder against the incident as it is now,
+ * claims it in the transaction that records it on the timeline, and only then sends it, with an idempotency key per
+ * conversation, so a retried job never messages anybody twice.
+ */
+export class ClockReminders {
+  private readonly incidents: IncidentService;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly adapterFor: AdapterLookup,
+    private readonly queue: ReminderQueue,
+  ) {
+    this.incidents = new IncidentService(deps);
+  }
+
+  private desired(incident: Incident, items: ChecklistItem[], now: Date): Desired[] {
+    const clocks = this.incidents.clocksOf(incident);
+    return clocks.map((clock): Desired => {
+      if (incident.status === 'closed') return { clock, state: 'inactive', slots: [], note: '事件已結案' };
+      if (!clockRuns(clock)) return { clock, state: 'inactive', slots: [], note: null };
+      const done = completedBy(clock.id, items);
+      if (done) return { clock, state: 'stopped', slots: [], note: done.map((i) => i.title).join('、') };
+      return { clock, state: 'active', slots: slotsToSchedule(planClock(clock, { now, calendar: this.deps.calendar }), now), note: null };
+    });
+  }
+
+  /** Brings the incident's schedules in line with its clocks; returns what changed (also written to the timeline). */
+  async reconcile(incidentId: string, reason: string): Promise<ScheduleChange[]> {
+    const { prisma } = this.deps;
+    const now = this.deps.now();
+    const incident = await prisma.incident.findUnique({ where: { id: incidentId } });
+    if (!incident) return [];
+    const items = await prisma.checklistItem.findMany({ where: { incidentId }, orderBy: { position: 'asc' } });
+    const desired = this.desired(incident, items, now);
+    const toStore = (d: Desired): StoredSlot[] =>
+      d.slots.map((s) => ({ slot: s.slot, kind: s.kind, fireAt: s.fireAt.toISOString(), level: s.level, jobId: jobIdFor(reminderKey(incidentId, s)) }));
+
+    const { changes, cancelled } = await prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+      const rows = await tx.clockSchedule.findMany({ where: { incidentId } });
+      const changes: ScheduleChange[] = [];
+      const cancelled: string[] = [];
+      for (const d of desired) {
+        const prev = rows.find((r) => r.clockId === d.clock.id);
+        const slots = toStore(d);
+        const change = this.describe(prev, d, reason);
+        const same =
+          prev &&
+          prev.state === d.state &&
+          (prev.targetAt?.getTime() ?? null) === (d.clock.recommendedBy?.getTime() ?? null) &&
+          JSON.stringify(prev.slots) === JSON.stringify(slots);
+        if (!prev && d.state === 'inactive') continue;
+        if (same) continue;
+        const keep = new Set(slots.map((s) => s.jobId));
+        for (const s of ((prev?.slots ?? []) as unknown as StoredSlot[])) if (!keep.has(s.jobId) && new Date(s.fireAt) > now) cancelled.push(s.jobId);
+        const data = {
+          state: d.state,
+          targetAt: d.state === 'active' ? d.clock.recommendedBy : null,
+          statutoryEnd: d.state === 'active' ? d.clock.statutoryEnd : null,
+          slots: slots as unknown as Prisma.InputJsonValue,
+          note: d.note,
+          updatedAt: now,
+        };
+        await tx.clockSchedule.upsert({
+          where: { incidentId_clockId: { incidentId, clockId: d.clock.id } },
+          update: data,
+          create: { incidentId, clockId: d.clock.id, ...data },
+        });
+        if (change) changes.push(change);
+      }
+      const scheduled = changes.filter((c) => c.change === 'scheduled');
+      if (scheduled.length > 0) {
+        await appendTimeline(this.deps, tx, incidentId, {
+          actorId: null,
+          actorLabel: '系統',
+          type: 'reminders.scheduled',
+          summary: `排定期限提醒：${scheduled.map((c) => c.summary).join('；')}`,
+          detail: { reason, clocks: scheduled.map((c) => c.clockId) },
+        });
+      }
+      for (const c of changes.filter((x) => x.change !== 'scheduled')) {
+        await appendTimeline(this.deps, tx, incidentId, {
+          actorId: null,
+          actorLabel: '系統',
+          type: `reminders.${c.change}`,
+          summary: c.summary,
+          detail: { reason, clock: c.clockId },
+        });
+      }
+      return { changes, cancelled };
+    });
+
+    // Never inside the transaction: on the embedded database the queue's connection waits for it to end.
+    const jobs: QueuedReminder[] = desired.flatMap((d) =>
+      d.slots.map((s) => {
+        const key = reminderKey(incidentId, s);
+        return { id: jobIdFor(key), key, startAfter: s.fireAt, data: { incidentId, clockId: s.clockId, slot: s.slot, fireAt: s.fireAt.toISOString() } };
+      }),
+    );
+    if (jobs.length > 0) await this.queue.add(jobs);
+    if (cancelled.length > 0) await this.queue.cancel(cancelled);
+    return changes;
+  }
+
+  private describe(prev: ClockSchedule | undefined, d: Desired, reason: string): ScheduleChange | null {
+    const clock = d.clock;
+    const dayBased = clock.period.unit !== 'hours';
+    const fmt = (x: Date | null) => (x ? formatRocShort(x, { endOfDay: dayBased }) : '—');
+    const next = d.slots.find((s) => s.fireAt > this.deps.now()) ?? d.slots[0];
+    const nextText = next ? `，下次提醒 ${formatRocShort(next.fireAt)}` : '';
+    const why = `（原因：${reasonText(reason)}）`;
+    const prevState = (prev?.state ?? null) as ScheduleState | null;
+    if (d.state === 'active') {
+      if (prevState === null || prevState === 'inactive') {
+        return { clockId: clock.id, change: 'scheduled', summary: `「${clock.label}」期限 ${fmt(clock.recommendedBy)}${nextText}${reason === 'reported' ? '' : why}` };
+      }
+      if (prevState === 'stopped') {
+        return { clockId: clock.id, change: 'resumed', summary: `恢復提醒「${clock.label}」：檢核項目重新開啟，期限 ${fmt(clock.recommendedBy)}${nextText}` };
+      }
+      if ((prev!.targetAt?.getTime() ?? null) !== (clock.recommendedBy?.getTime() ?? null)) {
+        return {
+          clockId: clock.id,
+          change: 'rescheduled',
+          summary: `重新排定提醒「${clock.label}」：期限 ${fmt(prev!.targetAt)} → ${fmt(clock.recommendedBy)}${nextText}${why}`,
+        };
+      }
+      return null;
+    }
+    if (d.state === 'stopped' && prevState === 'active') {
+      return { clockId: clock.id, change: 'stopped', summary: `停止提醒「${clock.label}」：已完成「${d.note ?? ''}」` };
+    }
+    if (d.state === 'inactive' && (prevState === 'active' || prevState === 'stopped')) {
+      return prevState === 'active' ? { clockId: clock.id, change: 'cancelled', summary: `取消提醒「${clock.label}」${why}` } : null;
+    }
+    return null;
+  }
+
+  /** Every incident that is open or still has an active schedule (start-up: jobs lost or never queued are queued). */
+  async reconcileAll(reason = 'startup'): Promise<number> {
+    const { prisma } = this.deps;
+    const open = await prisma.incident.findMany({ where: { status: { not: 'closed' } }, select: { id: true } });
+    const active = await prisma.clockSchedule.findMany({ where: { state: 'active' }, select: { incidentId: true }, distinct: ['incidentId'] });
+    const ids = [...new Set([...open.map((i) => i.id), ...active.map((a) => a.incidentId)])];
+    for (const id of ids) await this.reconcile(id, reason);
+    return ids.length;
+  }
+
+  /** The worker: one reminder job. Throws when a delivery failed (the queue retries; sent deliveries are not repeated). */
+  async fire(data: ReminderJobData, jobId: string | null = null): Promise<FireOutcome> {
+    const { prisma, log } = this.deps;
+    const now = this.deps.now();
+    const incident = await prisma.incident.findUnique({ where: { id: data.incidentId } });
+    if (!incident) return { outcome: 'skipped', why: 'incident-gone' };
+    const fireAt = new Date(data.fireAt);
+    const key = reminderKey(incident.id, { clockId: data.clockId, slot: data.slot, fireAt });
+    const claimed = await prisma.notice.findUnique({ where: { key } });
+    if (!claimed) {
+      if (incident.status === 'closed') return { outcome: 'skipped', why: 'incident-closed' };
+      const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+      const clock = this.incidents.clocksOf(incident).find((c) => c.id === data.clockId);
+      if (!clock || !clockRuns(clock)) return { outcome: 'skipped', why: 'clock-inactive' };
+      if (completedBy(clock.id, items)) return { outcome: 'skipped', why: 'clock-stopped' };
+      const plan = planClock(clock, { now, calendar: this.deps.calendar });
+      const slot = plan.find((s) => s.slot === data.slot && s.fireAt.getTime() === fireAt.getTime());
+      if (!slot) return { outcome: 'skipped', why: 'stale' };
+      if (plan.some((s) => s.fireAt > slot.fireAt && s.fireAt <= now)) return { outcome: 'skipped', why: 'superseded' };
+
+      const late = now.getTime() - slot.fireAt.getTime() > LATE_AFTER_MS;
+      const owners = await ownersOf(prisma, incident, clock, items);
+      const recipients = await resolveRecipients(prisma, this.adapterFor, incident, owners, slot.level);
+      const message = reminderMessage({ incident, clock, slot, owners, late, at: now > slot.fireAt ? now : slot.fireAt });
+      const inserted = await prisma.$transaction(async (tx) => {
+        const n = await tx.notice.createMany({
+          data: [{ key, kind: 'reminder', schoolId: incident.schoolId, incidentId: incident.id, clockId: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt, late, jobId }],
+          skipDuplicates: true,
+        });
+        if (n.count === 0) return false;
+        await tx.noticeDelivery.createMany({
+          data: recipients.map((r) => ({
+            noticeKey: key,
+            target: r.target,
+            platform: r.address.platform,
+            externalId: r.address.externalId,
+            conversationKind: r.address.kind,
+            personId: r.personId,
+            idempotencyKey: createHash('sha256').update(`${key}|${r.target}`).digest('hex').slice(0, 40),
+          })),
+        });
+        await appendTimeline(this.deps, tx, incident.id, {
+          actorId: null,
+          actorLabel: '系統',
+          type: 'reminder.sent',
+          summary:
+            `${slot.level > 0 ? '逾期提醒' : '期限提醒'}「${clock.label}」（${slotLabel(clock, slot)}）→ ${recipients.map((r) => r.label).join('、') || '（無可送達之對象）'}` +
+            (late ? `；${LATE_MARK}（原定 ${formatRocShort(slot.fireAt)}）` : ''),
+          detail: { key, clock: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt.toISOString(), late, jobId, targets: recipients.map((r) => r.target), text: message.text },
+        });
+        return true;
+      });
+      if (!inserted) log.info({ key }, 'reminder claimed concurrently; finishing its deliveries');
+      return this.deliver(key, incident.id, message, false);
+    }
+    // A retry (or a duplicate job) of a claimed reminder: finish what is pending, with the same idempotency keys.
+    const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+    const clock = this.incidents.clocksOf(incident).find((c) => c.id === data.clockId);
+    if (!clock) return { outcome: 'skipped', why: 'clock-inactive' };
+    const slot: ReminderSlot = { clockId: clock.id, slot: data.slot, kind: slotKindOf(data.slot), fireAt, level: claimed.level as 0 | 1 | 2 };
+    const owners = await ownersOf(prisma, incident, clock, items);
+    const message = reminderMessage({ incident, clock, slot, owners, late: claimed.late, at: claimed.createdAt > fireAt ? claimed.createdAt : fireAt });
+    return this.deliver(key, incident.id, message, true);
+  }
+
+  private async deliver(key: string, incidentId: string, message: ReturnType<typeof reminderMessage>, resumed: boolean): Promise<FireOutcome> {
+    const { prisma, log } = this.deps;
+    const pending = await prisma.noticeDelivery.findMany({ where: { noticeKey: key, status: { not: 'sent' } } });
+    const failures: string[] = [];
+    for (const d of pending) {
+      const adapter = this.adapterFor(d.platform);
+      try {
+        if (!adapter) throw new Error(`no adapter registered for platform "${d.platform}"`);
+        const { messageId } = await adapter.send(
+          { platform: d.platform, externalId: d.externalId, kind: d.conversationKind as 'group' | 'direct' },
+          message,
+          { idempotencyKey: d.idempotencyKey },
+        );
+        await prisma.noticeDelivery.update({
+          where: { noticeKey_target: { noticeKey: key, target: d.target } },
+          data: { status: 'sent', messageId, sentAt: this.deps.now(), attempts: { increment: 1 }, error: null },
+        });
+      } catch (err) {
+        failures.push(`${d.target}: ${(err as Error).message}`);
+        await prisma.noticeDelivery.update({
+          where: { noticeKey_target: { noticeKey: key, target: d.target } },
+          data: { status: 'failed', attempts: { increment: 1 }, error: (err as Error).message.slice(0, 500) },
+        });
+      }
+    }
+    const notice = await prisma.notice.findUniqueOrThrow({ where: { key } });
+    if (failures.length > 0) {
+      await prisma.notice.update({ where: { key }, data: { status: 'failed' } });
+      log.warn({ key, incidentId, failures: failures.length }, 'reminder deliveries failed; the job will be retried');
+      throw new Error(`Reminder ${key}: ${failures.length} delivery(ies) failed (${failures.join('; ')})`);
+    }
+    if (notice.status !== 'sent') await prisma.notice.update({ where: { key }, data: { status: 'sent', sentAt: this.deps.now() } });
+    const deliveries = await prisma.noticeDelivery.count({ where: { noticeKey: key, status: 'sent' } });
+    return { outcome: 'sent', key, late: notice.late, deliveries, resumed };
+  }
+}
+
+function slotKindOf(slot: string): ReminderSlot['kind'] {
+  if (slot.startsWith('overdue-')) return 'overdue';
+  if (slot.startsWith('repeat-')) return 'repeat';
+  if (slot === 'due') return 'due';
+  if (slot === 'statutory-day') return 'statutory';
+  return 'before';
+}

@@ -1,0 +1,113 @@
+import { expect } from 'vitest';
+import { DEMO_PEOPLE } from '../../../src/app/demo.js';
+import type { PrismaClient } from '../../../src/generated/prisma/client.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { callbackBody, ev, lineGroupId, lineUserId, postWebhook, sign, type Where } from './events.js';
+import { FakeLinePlatform, type DeliveredMessage } from './platform.js';
+
+/** The product with LINE on, its API pointed at a fake LINE platform; helpers send signed webhooks like LINE. */
+export const LINE_SECRET = '0123456789abcdef0123456789abcdef';
+export const LINE_TOKEN = 'test-channel-access-token-000000000000';
+
+export type DemoId = (typeof DEMO_PEOPLE)[number]['id'];
+export const uid = (person: DemoId) => lineUserId(person);
+
+export interface LineTestApp {
+  t: TestApp;
+  fake: FakeLinePlatform;
+  /** Sends these events in one signed webhook request; resolves with what the bot delivered because of them. */
+  send(events: Record<string, unknown>[]): Promise<DeliveredMessage[]>;
+  say(where: Where, from: DemoId | string, text: string): Promise<DeliveredMessage[]>;
+  press(where: Where, from: DemoId | string, data: string): Promise<DeliveredMessage[]>;
+  close(): Promise<void>;
+}
+
+const asUser = (from: string) => (from.startsWith('demo-') ? uid(from as DemoId) : from);
+const chatOf = (where: Where) => ('group' in where ? where.group : where.user);
+
+export async function startLineTestApp(): Promise<LineTestApp> {
+  const fake = await FakeLinePlatform.start(LINE_TOKEN);
+  const t = await startTestApp({
+    env: { LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: fake.url },
+  });
+  const h: LineTestApp = {
+    t,
+    fake,
+    async send(events) {
+      const before = fake.delivered.length;
+      const body = callbackBody(events as never);
+      const res = await postWebhook(t.url, body, sign(body, LINE_SECRET));
+      expect(res.status).toBe(200);
+      await t.app.line!.idle();
+      return fake.delivered.slice(before);
+    },
+    say(where, from, text) {
+      return h.send([ev.text(where, asUser(from), text, fake.issueReplyToken(chatOf(where)))]);
+    },
+    press(where, from, data) {
+      return h.send([ev.postback(where, asUser(from), data, fake.issueReplyToken(chatOf(where)))]);
+    },
+    async close() {
+      await t.close();
+      await fake.close();
+    },
+  };
+  return h;
+}
+
+/** Test data only: links the demo people's (fake) LINE accounts, as the binding codes would. */
+export async function seedLineIdentities(prisma: PrismaClient, people: readonly DemoId[]): Promise<void> {
+  for (const id of people) {
+    const p = DEMO_PEOPLE.find((d) => d.id === id)!;
+    await prisma.identity.upsert({
+      where: { platform_externalId: { platform: 'line', externalId: uid(id) } },
+      update: {},
+      create: { id: `line-${id}`, personId: id, platform: 'line', externalId: uid(id), displayName: p.name },
+    });
+  }
+}
+
+export { lineGroupId, lineUserId };
+
+// ---------------------------------------------------------------- reading what the bot sent
+
+export const texts = (d: DeliveredMessage[]) => d.filter((m) => m.message.type === 'text').map((m) => m.message.text as string);
+export const flexes = (d: DeliveredMessage[]) => d.filter((m) => m.message.type === 'flex');
+
+export interface FoundAction {
+  label: string;
+  type: string;
+  data?: string;
+  text?: string;
+}
+
+/** Every action (Flex buttons and quick replies) inside a message, in order. */
+export function actionsIn(message: Record<string, unknown>): FoundAction[] {
+  const out: FoundAction[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if ((o.type === 'postback' || o.type === 'message') && typeof o.label === 'string') {
+      out.push({ label: o.label, type: o.type, ...(typeof o.data === 'string' ? { data: o.data } : {}), ...(typeof o.text === 'string' ? { text: o.text } : {}) });
+      return;
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(message);
+  return out;
+}
+
+/** All text shown in a Flex message, joined (to assert on titles and rows). */
+export function flexText(message: Record<string, unknown>): string {
+  const out: string[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if (o.type === 'text' && typeof o.text === 'string') out.push(o.text);
+    Object.entries(o).forEach(([k, v]) => k !== 'action' && walk(v));
+  };
+  walk((message as { contents?: unknown }).contents);
+  return out.join('\n');
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { loadCalendar } from '../../src/core/clocks/calendar.js';
+import { computeClocks, type ClockFacts, type ComputedClock } from '../../src/core/clocks/engine.js';
+import { loadClockRules } from '../../src/core/clocks/rules.js';
+import { parseLocalDateTime } from '../../src/core/time/roc.js';
+import { toTaipeiIso } from '../../src/core/time/taipei.js';
+import { planClock, reminderKey, slotsToSchedule, type ReminderSlot } from '../../src/jobs/plan.js';
+
+const rules = loadClockRules();
+const calendar = loadCalendar();
+
+const at = (text: string): Date => {
+  const d = parseLocalDateTime(text);
+  if (!d) throw new Error(`bad test time ${text}`);
+  return d;
+};
+
+function clockOf(id: string, f: Partial<ClockFacts> & Pick<ClockFacts, 'occurredAt' | 'awareAt'>, overrides: Record<string, boolean> = {}): ComputedClock {
+  const c = computeClocks(rules, { involvesSystem: false, specialCategories: false, ...f }, { calendar, overrides }).find((x) => x.id === id);
+  if (!c) throw new Error(`no clock ${id}`);
+  return c;
+}
+
+const view = (slots: ReminderSlot[]) => slots.map((s) => [s.slot, toTaipeiIso(s.fireAt), s.level]);
+
+describe('reminder plan of an hour clock (contain-4h)', () => {
+  const clock = clockOf('contain-4h', { occurredAt: at('2026-11-05 09:30'), awareAt: at('2026-11-05 10:00') });
+
+  it('reminds 1 h and 15 min before the target, at it, then hourly while overdue with escalation', () => {
+    const now = at('2026-11-05 10:00');
+    expect(view(planClock(clock, { now, calendar }))).toEqual([
+      ['before-60m', '2026-11-05T13:00:00+08:00', 0],
+      ['before-15m', '2026-11-05T13:45:00+08:00', 0],
+      ['due', '2026-11-05T14:00:00+08:00', 0],
+      ['overdue-1', '2026-11-05T15:00:00+08:00', 1],
+    ]);
+  });
+
+  it('plans overdue reminders up to the first one after now: contact window first, then the principal', () => {
+    const slots = planClock(clock, { now: at('2026-11-05 16:30'), calendar });
+    expect(view(slots.filter((s) => s.kind === 'overdue'))).toEqual([
+      ['overdue-1', '2026-11-05T15:00:00+08:00', 1],
+      ['overdue-2', '2026-11-05T16:00:00+08:00', 2],
+      ['overdue-3', '2026-11-05T17:00:00+08:00', 2],
+    ]);
+    // Only the latest due one and the future ones go to the queue: older due reminders are superseded.
+    expect(slotsToSchedule(slots, at('2026-11-05 16:30')).map((s) => s.slot)).toEqual(['overdue-2', 'overdue-3']);
+  });
+
+  it('keys a reminder by incident, clock, slot and planned instant', () => {
+    const [first] = planClock(clock, { now: at('2026-11-05 10:00'), calendar });
+    expect(reminderKey('inc1', first!)).toBe('rem:inc1:contain-4h:before-60m:2026-11-05T05:00:00.000Z');
+  });
+});
+
+describe('reminder plan of a day clock (bureau-3d, legal-rules.md §4 worked example)', () => {
+  // Occurred Thu 2026-11-05: recommended target Sat 11-07 24:00; statutory end rolled over to Mon 11-09 24:00.
+  const clock = clockOf('bureau-3d', { occurredAt: at('2026-11-05 10:00'), awareAt: at('2026-11-05 15:00') });
+
+  it('reminds at 09:00 of the last working day, of the statutory last day (principal), then each working morning', () => {
+    expect(clock.recommendedLastDay).toBe('2026-11-07');
+    expect(clock.statutoryLastDay).toBe('2026-11-09');
+    const slots = planClock(clock, { now: at('2026-11-05 15:00'), calendar });
+    expect(view(slots)).toEqual([
+      // Fri 11-06 09:00 is both the last working day and the yaml's "1 day before": one message.
+      ['last-workday', '2026-11-06T09:00:00+08:00', 0],
+      ['statutory-day', '2026-11-09T09:00:00+08:00', 2],
+    ]);
+  });
+
+  it('skips the weekend when overdue and never reminds at midnight', () => {
+    const slots = planClock(clock, { now: at('2026-11-10 12:00'), calendar });
+    expect(view(slots.filter((s) => s.kind === 'overdue'))).toEqual([
+      // Mon 11-09 09:00 is taken by the statutory-day reminder.
+      ['overdue-2', '2026-11-10T09:00:00+08:00', 2],
+      ['overdue-3', '2026-11-11T09:00:00+08:00', 2],
+    ]);
+    expect(slots.every((s) => s.fireAt.getUTCHours() === 1)).toBe(true); // 09:00 Taipei
+  });
+
+  it('an incident known only after the target is reminded at once (latest due slot), escalated', () => {
+    const late = clockOf('bureau-3d', { occurredAt: at('2026-11-05 10:00'), awareAt: at('2026-11-10 08:00') });
+    const now = at('2026-11-10 08:00');
+    const queued = slotsToSchedule(planClock(late, { now, calendar }), now);
+    expect(view(queued)).toEqual([
+      ['statutory-day', '2026-11-09T09:00:00+08:00', 2],
+      ['overdue-2', '2026-11-10T09:00:00+08:00', 2],
+    ]);
+  });
+});
+
+describe('clocks without a deadline reminder', () => {
+  it('a clock whose trigger is not known yet (closure-1m before handling ended) plans nothing', () => {
+    const c = clockOf('closure-1m', { occurredAt: at('2026-11-05 10:00'), awareAt: at('2026-11-05 11:00') });
+    expect(c.pending).toBe(true);
+    expect(planClock(c, { now: at('2026-11-05 11:00'), calendar })).toEqual([]);
+  });
+
+  it('closure-1m once handling ended: the yaml offsets (7 days, 1 day before) and the last working day', () => {
+    // Handling ended 2026-03-10 → 1 month ends 04-10 (Fri); recommended target counts the first day: 04-09.
+    const c = clockOf('closure-1m', { occurredAt: at('2026-03-01 10:00'), awareAt: at('2026-03-01 11:00'), handlingEndedAt: at('2026-03-10 16:00') });
+    const slots = planClock(c, { now: at('2026-03-10 16:00'), calendar });
+    expect(c.recommendedLastDay).toBe('2026-04-09');
+    expect(view(slots)).toEqual([
+      ['before-7d', '2026-04-02T09:00:00+08:00', 0],
+      ['before-1d', '2026-04-08T09:00:00+08:00', 0],
+      ['last-workday', '2026-04-09T09:00:00+08:00', 0],
+      // The statutory last day (04-10) is the day after the recommended one: the principal is told that morning.
+      ['statutory-day', '2026-04-10T09:00:00+08:00', 2],
+    ]);
+  });
+
+  it('switched-off, not applicable and retention clocks plan nothing', () => {
+    const f = { occurredAt: at('2026-11-05 10:00'), awareAt: at('2026-11-05 11:00') };
+    const now = at('2026-11-05 11:00');
+    expect(planClock(clockOf('pdpa2025-notify-72h', f), { now, calendar })).toEqual([]); // draft, off by default
+    expect(planClock(clockOf('cyber-1h', f), { now, calendar })).toEqual([]); // no information system
+    expect(planClock(clockOf('records-5y', f), { now, calendar })).toEqual([]);
+    expect(planClock(clockOf('cyber-1h', { ...f, involvesSystem: true }), { now, calendar }).map((s) => s.slot)).toEqual([
+      'before-60m',
+      'before-15m',
+      'due',
+      'overdue-1',
+    ]);
+  });
+});

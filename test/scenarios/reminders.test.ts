@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../../src/app/app.js';
+import { loadConfig } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import type { IntakeAnswers } from '../../src/core/incidents/types.js';
+import type { Actor } from '../../src/core/roles.js';
+import { readTimeline } from '../../src/core/timeline/timeline.js';
+import { jobsReport } from '../../src/cli/jobs.js';
+import { JOBS_SCHEMA } from '../../src/jobs/runner.js';
+import { TEST_KEYS } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { LocalClient, texts } from '../helpers/local-client.js';
+
+/**
+ * Clock reminders end to end on the real job queue (pg-boss on the embedded PGlite through its socket, or on
+ * PostgreSQL in the postgres project): a due reminder arrives once in the local chat; after a restart, reminders that
+ * fell due while the product was down are sent on start, once, marked 延遲送達.
+ */
+
+const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
+const REPORT_WINDOW_SOON = '「4小時內通報個資聯絡窗口」還有1小時到期';
+
+function answersDueIn(ms: number, now: Date): IntakeAnswers {
+  // report-window-4h reminds 1 h before its 4-hour target: aware 3 h before (now + ms).
+  const awareAt = new Date(now.getTime() - 3 * 3600_000 + ms);
+  return {
+    scenario: 'general',
+    howLeaked: '名冊誤傳至家長群組',
+    occurredAt: new Date(awareAt.getTime() - 30 * 60_000),
+    awareAt,
+    place: '學務處',
+    categories: ['identity'],
+    affectedEstimate: 12,
+    affectedKinds: ['students'],
+    involvesSystem: false,
+    stepsTaken: '已請家長刪除',
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('clock reminders on the job queue', () => {
+  let tdb: TestDatabase;
+  let app: RunningApp | null = null;
+  let offset = 0;
+  const now = () => new Date(Date.now() + offset);
+  const config = loadConfig({ PORT: '0', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent' });
+  const start = async () => {
+    app = await startApp(config, { db: tdb.db, log: createLogger({ level: 'silent' }), now, jobs: { pollingIntervalSeconds: 0.5 } });
+    return app;
+  };
+  const reminderTexts = async (as: string, incidentRef: string, phrase: string) =>
+    texts(await new LocalClient(app!.url).messages(as, `dm:${as}`)).filter((t) => t.includes(`個資事件 ${incidentRef}`) && t.includes(phrase));
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await start();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await tdb?.destroy();
+  });
+
+  it('a due reminder arrives once in the local chat, on time', async () => {
+    const a = app!;
+    const view = await a.bot.incidents.report(teacher, null, answersDueIn(2_000, now()));
+    const ref = view.incident.ref;
+    const [first] = await waitFor('the reminder in the reporter’s private chat', async () => {
+      const found = await reminderTexts('demo-teacher', ref, REPORT_WINDOW_SOON);
+      return found.length > 0 && found;
+    });
+    expect(first).toContain('法律依據：臺北市政府政風處個人資料保護管理要點第45點第1項');
+    await sleep(2_500); // polling continues: nothing arrives twice
+    expect(await reminderTexts('demo-teacher', ref, REPORT_WINDOW_SOON)).toHaveLength(1);
+    expect(await reminderTexts('demo-teacher', ref, '「4小時內採取應變措施」還有1小時到期')).toHaveLength(1);
+
+    const notice = await a.db.prisma.notice.findFirstOrThrow({ where: { incidentId: view.incident.id, clockId: 'report-window-4h', slot: 'before-60m' } });
+    expect(notice).toMatchObject({ status: 'sent', late: false });
+    expect(notice.createdAt.getTime() - notice.dueAt.getTime()).toBeLessThan(5_000);
+    const jobs = await a.db.sql.query<{ state: string }>(`SELECT state FROM ${JOBS_SCHEMA}.job WHERE id = $1`, [notice.jobId]);
+    expect(jobs.map((j) => j.state)).toEqual(['completed']);
+    const sent = (await readTimeline(a.deps, view.incident.id)).filter((e) => e.type === 'reminder.sent');
+    expect(sent.map((e) => e.summary)).toContain('期限提醒「4小時內通報個資聯絡窗口」（到期前1小時）→ 王老師（示範）');
+
+    // The operator's view (npm run jobs): what will fire next for this incident, and what was sent.
+    const report = await jobsReport(a.db, (id) => a.deps.clockRules.clocks.find((c) => c.id === id)?.label ?? id, 100);
+    expect(report.queueCreated).toBe(true);
+    const next = report.upcoming.filter((u) => u.incident === ref && u.clock === '4小時內通報個資聯絡窗口').map((u) => [u.slot, u.state]);
+    expect(next).toEqual([['before-15m', 'created'], ['due', 'created'], ['overdue-1', 'created']]);
+    expect(report.sent.some((s) => s.incident === ref && s.slot === 'before-60m' && s.status === 'sent' && !s.late)).toBe(true);
+    expect(report.failed).toEqual([]);
+  });
+
+  it('reminders due while the product was down are sent on start, once, marked 延遲送達', async () => {
+    const view = await app!.bot.incidents.report(teacher, null, answersDueIn(1_500, now()));
+    const ref = view.incident.ref;
+    const due = await app!.db.prisma.clockSchedule.findUniqueOrThrow({ where: { incidentId_clockId: { incidentId: view.incident.id, clockId: 'report-window-4h' } } });
+    expect(due.state).toBe('active');
+    // The process stops before the reminder is due…
+    await app!.close();
+    await tdb.db.close();
+    await sleep(2_500);
+    // …and starts again (on the same data) ten minutes later by the product's clock.
+    offset = 10 * 60_000;
+    tdb.db = await tdb.reopen();
+    await start();
+    const [text] = await waitFor('the late reminder after the restart', async () => {
+      const found = await reminderTexts('demo-teacher', ref, '「4小時內通報個資聯絡窗口」');
+      return found.length > 0 && found;
+    });
+    expect(text).toMatch(/（延遲送達：原定 \d{3}\/\d{2}\/\d{2}（.）\d{2}:\d{2} 送出）/);
+    await sleep(2_500);
+    expect(await reminderTexts('demo-teacher', ref, '「4小時內通報個資聯絡窗口」')).toHaveLength(1);
+    const notices = await app!.db.prisma.notice.findMany({ where: { incidentId: view.incident.id, clockId: 'report-window-4h' } });
+    expect(notices.map((n) => [n.slot, n.late, n.status])).toEqual([['before-60m', true, 'sent']]);
+    const entry = (await readTimeline(app!.deps, view.incident.id)).find((e) => e.type === 'reminder.sent' && e.summary.includes('4小時內通報個資聯絡窗口'));
+    expect(entry!.summary).toContain('延遲送達');
+  });
+});
