@@ -190,6 +190,11 @@ describe('personal data typed into the chat is stored masked', () => {
       'local_message.body_enc': (r) => `local:${r.conversation_id}`,
       // Not written by the local chat: listed so that a new encrypted column is a conscious addition to this scan.
       'line_inbound_event.body_enc': (r) => `line-event:${r.webhook_event_id}`,
+      // Notices to the affected people (issue #7; test/scenarios/notices.test.ts writes them).
+      'subject_notice_version.body_enc': (r) => `notice:${r.notice_id}:v${r.version}`,
+      'subject_notice_review.comment_enc': (r) => `notice:${r.notice_id}:review:${r.version}`,
+      'subject_notice_batch.public_reason_enc': (r) => `notice-batch:${r.id}:publicReason`,
+      'subject_notice_batch.note_enc': (r) => `notice-batch:${r.id}:note`,
     };
     const writtenHere = ['incident.how_leaked_enc', 'incident.place_enc', 'incident.steps_taken_enc', 'checklist_item.note_enc', 'timeline_entry.detail_enc', 'pending_prompt.state_enc', 'local_message.body_enc'];
     const encColumns = columns.filter((c) => c.column_name.endsWith('_enc')).map((c) => `${c.table_name}.${c.column_name}`);

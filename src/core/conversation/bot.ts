@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage } from '../chat/model.js';
@@ -7,6 +8,8 @@ import { IncidentService, type IncidentView } from '../incidents/service.js';
 import { UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
+import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
+import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
@@ -62,11 +65,14 @@ const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summ
 export class Bot {
   readonly incidents: IncidentService;
   readonly binding: BindingService;
+  /** Notices to the affected people and the principal's approval (src/core/notices). */
+  readonly notices: NoticeChat;
   private readonly adapters = new Map<string, ChatAdapter>();
 
   constructor(private readonly deps: CoreDeps) {
     this.incidents = new IncidentService(deps);
     this.binding = new BindingService(deps);
+    this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), (p) => this.adapters.get(p));
   }
 
   register(adapter: ChatAdapter): void {
@@ -163,6 +169,8 @@ export class Bot {
       return this.onPromptAnswer(ctx, prompt, masked.text.trim(), command?.cmd);
     }
     if (command) return this.onCommand(ctx, command.cmd, command.arg);
+    const noticeCommand = parseNoticeCommand(text);
+    if (noticeCommand) return this.notices.onCommand(ctx, noticeCommand.arg);
     if (text.startsWith('/')) {
       return this.say(ctx.addr, { type: 'text', text: T.unknownCommand(text.split(/\s/)[0]!) + T.help });
     }
@@ -216,6 +224,7 @@ export class Bot {
   private async onAction(ctx: Ctx, action: string): Promise<void> {
     const [kind, a, b] = action.split(':');
     if (kind === 'say') return this.onText(ctx, action.slice(4));
+    if (kind === 'ntc') return this.notices.onAction(ctx, action);
     if (kind === 'intake' && a === 'start') return this.startIntake(ctx, b);
     if (kind === 'intake' && a === 'dismiss') return this.say(ctx.addr, { type: 'text', text: T.offerDismissed });
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
@@ -237,6 +246,7 @@ export class Bot {
     const [kind, id] = formId.split(':');
     if (!id) throw new UserError(T.promptExpired);
     if (kind === 'assess') return this.submitAssessment(ctx, id, values);
+    if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
     const actor = this.requireActor(ctx);
     const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id } });
     if (!prompt || prompt.personId !== actor.personId || prompt.status !== 'open' || prompt.expiresAt < this.deps.now()) {
@@ -323,6 +333,7 @@ export class Bot {
 
   private async onPromptAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, cmd: Command | undefined): Promise<void> {
     if (cmd === 'cancel') return this.cancelPrompt(ctx, prompt.id);
+    if (prompt.kind.startsWith('notice-')) return this.notices.onPromptAnswer(ctx, prompt, text, cmd !== undefined);
     if (prompt.kind === 'item') {
       if (cmd) return this.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
       return this.finishItemPrompt(ctx, prompt, text);
