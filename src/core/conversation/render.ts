@@ -87,6 +87,7 @@ export function incidentCard(v: IncidentView, now: Date): Card {
       { label: '檢核清單', action: act.incident(i.id, 'checklist'), style: 'primary' },
       { label: '影響評估', action: act.incident(i.id, 'assess') },
       { label: '摘要', action: act.incident(i.id, 'summary') },
+      { label: '通知當事人', action: `ntc:list:${i.id}` },
     ],
     footer: '事件細節僅限應變人員查看，請勿轉傳。',
     fallbackText: `個資事件 ${i.ref}（${STATUS_LABELS[v.status]}）`,
