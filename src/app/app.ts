@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { LineAdapter } from '../../adapters/line/index.js';
+import { SlackAdapter } from '../../adapters/slack/index.js';
 import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { FieldCipher, parseKeyRing } from '../core/privacy/cipher.js';
+import { registerMetricsRoute } from '../jobs/metrics.js';
 import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
@@ -25,6 +27,7 @@ export interface RunningApp {
   log: Logger;
   local: LocalAdapter | null;
   line: LineAdapter | null;
+  slack: SlackAdapter | null;
   /** Durable scheduled work: clock reminders (src/jobs). */
   jobs: JobRunner;
   close(): Promise<void>;
@@ -60,9 +63,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
 
     const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()) };
     const bot = new Bot(deps);
-    const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), opts.jobs);
+    const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
     deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
     const server = buildServer({ log, ready: async () => void (await db.sql.query('SELECT 1')) });
+    registerMetricsRoute(server, jobs.metrics);
     let local: LocalAdapter | null = null;
     if (config.localChat) {
       local = new LocalAdapter(db.prisma, cipher, log);
@@ -75,15 +79,22 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       bot.register(line);
       line.routes(server, bot);
     }
+    let slack: SlackAdapter | null = null;
+    if (config.slack) {
+      slack = new SlackAdapter({ ...config.slack, log });
+      bot.register(slack);
+      slack.routes(server, bot);
+    }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info(
-      { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
+      { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, slack: slack?.transport ?? false, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
       'started',
     );
     await line?.start();
+    await slack?.start();
     await jobs.start();
     return {
       url,
@@ -95,11 +106,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       log,
       local,
       line,
+      slack,
       jobs,
       async close() {
         await server.close();
         await jobs.stop();
         await line?.close();
+        await slack?.close();
         if (!opts.db) await db.close();
       },
     };

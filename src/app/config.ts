@@ -30,6 +30,14 @@ const schema = z.object({
   LINE_CHANNEL_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character channel secret from the LINE Developers console (Basic settings)' }).optional(),
   LINE_CHANNEL_ACCESS_TOKEN: z.string().min(20, { message: 'must be the long-lived channel access token from the LINE Developers console (Messaging API tab)' }).optional(),
   LINE_API_BASE_URL: z.url({ message: 'must be an absolute URL such as https://api.line.me' }).default('https://api.line.me'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, { message: 'must be the Bot User OAuth Token (xoxb-…) from the Slack app\'s OAuth & Permissions page' }).optional(),
+  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character Signing Secret from the Slack app\'s Basic Information page' }).optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, { message: 'must be an app-level token (xapp-…) with connections:write, from Basic Information → App-Level Tokens' }).optional(),
+  SLACK_API_URL: z.url({ message: 'must be an absolute URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
+  JOBS_POLL_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).min(0.5).max(60).default(1),
+  JOBS_EXPIRE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(300),
+  JOBS_MAINTENANCE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(60),
+  JOBS_RETRY_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(15),
 });
 
 export interface AppConfig {
@@ -51,6 +59,10 @@ export interface AppConfig {
   migrationsDir: string;
   /** LINE Messaging API channel (adapters/line); null when LINE is not configured. */
   line: { channelSecret: string; channelAccessToken: string; apiBaseUrl: string } | null;
+  /** Slack app (adapters/slack); HTTP transport with a signing secret, Socket Mode with an app token; null when off. */
+  slack: { botToken: string; signingSecret: string | null; appToken: string | null; apiUrl: string } | null;
+  /** Job queue tuning (src/jobs/runner.ts): polling, how long a job may stay active before another instance retries it. */
+  jobs: { pollingIntervalSeconds: number; expireInSeconds: number; maintenanceIntervalSeconds: number; retryDelaySeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -115,6 +127,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
         `${c.LINE_CHANNEL_SECRET ? 'LINE_CHANNEL_SECRET' : 'LINE_CHANNEL_ACCESS_TOKEN'} is set (set both to turn LINE on, or neither)`,
     );
   }
+  if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
+    problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for the HTTP transport (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (!c.SLACK_BOT_TOKEN && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN)) {
+    problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (set it to turn Slack on, or unset both)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const localChat = c.LOCAL_CHAT ?? embedded;
@@ -139,6 +157,20 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       c.LINE_CHANNEL_SECRET && c.LINE_CHANNEL_ACCESS_TOKEN
         ? { channelSecret: c.LINE_CHANNEL_SECRET, channelAccessToken: c.LINE_CHANNEL_ACCESS_TOKEN, apiBaseUrl: c.LINE_API_BASE_URL.replace(/\/+$/, '') }
         : null,
+    slack: c.SLACK_BOT_TOKEN
+      ? {
+          botToken: c.SLACK_BOT_TOKEN,
+          signingSecret: c.SLACK_SIGNING_SECRET ?? null,
+          appToken: c.SLACK_APP_TOKEN ?? null,
+          apiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+        }
+      : null,
+    jobs: {
+      pollingIntervalSeconds: c.JOBS_POLL_SECONDS,
+      expireInSeconds: c.JOBS_EXPIRE_SECONDS,
+      maintenanceIntervalSeconds: c.JOBS_MAINTENANCE_SECONDS,
+      retryDelaySeconds: c.JOBS_RETRY_DELAY_SECONDS,
+    },
   };
 }
 

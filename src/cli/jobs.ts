@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../app/config.js';
 import { loadClockRules } from '../core/clocks/index.js';
 import { formatRocShort } from '../core/time/roc.js';
-import { JOBS_SCHEMA, REMINDER_QUEUE } from '../jobs/runner.js';
+import { queueTotals, type QueueTotals } from '../jobs/metrics.js';
+import { DIGEST_QUEUE, JOBS_SCHEMA, REMINDER_QUEUE } from '../jobs/runner.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 
@@ -25,6 +26,8 @@ interface JobRow {
 
 export interface JobsReport {
   queueCreated: boolean;
+  /** Fired, late and failed jobs of every instance (GET /metrics has the same per process). */
+  totals: QueueTotals[];
   upcoming: { at: string; incident: string; clock: string; slot: string; state: string; retries: number; jobId: string }[];
   failed: { at: string; incident: string; clock: string; slot: string; error: string; retries: number; jobId: string }[];
   failedDeliveries: { notice: string; target: string; platform: string; attempts: number; error: string }[];
@@ -48,6 +51,7 @@ export async function jobsReport(db: Database, clockLabel: (id: string) => strin
   );
   return {
     queueCreated: exists,
+    totals: await queueTotals(db, JOBS_SCHEMA, [REMINDER_QUEUE, DIGEST_QUEUE]),
     upcoming: upcoming.map((j) => ({ at: fmt(j.start_after), incident: j.ref ?? j.data.incidentId, clock: clockLabel(j.data.clockId), slot: j.data.slot, state: j.state, retries: j.retry_count, jobId: j.id })),
     failed: failed.map((j) => ({ at: fmt(j.completed_on), incident: j.ref ?? j.data.incidentId, clock: clockLabel(j.data.clockId), slot: j.data.slot, error: j.output?.message ?? JSON.stringify(j.output), retries: j.retry_count, jobId: j.id })),
     failedDeliveries: deliveries.map((d) => ({ notice: d.noticeKey, target: d.target, platform: d.platform, attempts: d.attempts, error: d.error ?? '' })),
@@ -58,6 +62,9 @@ export async function jobsReport(db: Database, clockLabel: (id: string) => strin
 function print(r: JobsReport): string {
   const out: string[] = [];
   if (!r.queueCreated) out.push('The job queue has not been created yet: start the product once (npm start).');
+  out.push('Jobs (all instances):');
+  out.push(`  ${'queue'.padEnd(16)}${['fired', 'late', 'failed', 'retries', 'pending'].map((h) => h.padStart(9)).join('')}`);
+  for (const t of r.totals) out.push(`  ${t.queue.padEnd(16)}${[t.fired, t.late, t.failed, t.retries, t.pending].map((n) => String(n).padStart(9)).join('')}`);
   out.push(`Will fire (${r.upcoming.length}):`);
   for (const u of r.upcoming) out.push(`  ${u.at}  ${u.incident}  ${u.clock} [${u.slot}]  ${u.state}${u.retries ? ` (retry ${u.retries})` : ''}`);
   out.push(`Failed jobs (${r.failed.length}):`);

@@ -3,6 +3,7 @@ import type { ChecklistItem, ClockSchedule, Incident, Prisma } from '../generate
 import type { ComputedClock } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { IncidentService } from '../core/incidents/service.js';
+import { deliverNotice } from './deliver.js';
 import { appendTimeline } from '../core/timeline/timeline.js';
 import { formatRocShort } from '../core/time/roc.js';
 import {
@@ -261,7 +262,7 @@ export class ClockReminders {
       const message = reminderMessage({ incident, clock, slot, owners, late, at: now > slot.fireAt ? now : slot.fireAt });
       const inserted = await prisma.$transaction(async (tx) => {
         const n = await tx.notice.createMany({
-          data: [{ key, kind: 'reminder', schoolId: incident.schoolId, incidentId: incident.id, clockId: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt, late, jobId }],
+          data: [{ key, kind: 'reminder', schoolId: incident.schoolId, incidentId: incident.id, clockId: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt, late, jobId, createdAt: now }],
           skipDuplicates: true,
         });
         if (n.count === 0) return false;
@@ -300,40 +301,9 @@ export class ClockReminders {
     return this.deliver(key, incident.id, message, true);
   }
 
-  private async deliver(key: string, incidentId: string, message: ReturnType<typeof reminderMessage>, resumed: boolean): Promise<FireOutcome> {
-    const { prisma, log } = this.deps;
-    const pending = await prisma.noticeDelivery.findMany({ where: { noticeKey: key, status: { not: 'sent' } } });
-    const failures: string[] = [];
-    for (const d of pending) {
-      const adapter = this.adapterFor(d.platform);
-      try {
-        if (!adapter) throw new Error(`no adapter registered for platform "${d.platform}"`);
-        const { messageId } = await adapter.send(
-          { platform: d.platform, externalId: d.externalId, kind: d.conversationKind as 'group' | 'direct' },
-          message,
-          { idempotencyKey: d.idempotencyKey },
-        );
-        await prisma.noticeDelivery.update({
-          where: { noticeKey_target: { noticeKey: key, target: d.target } },
-          data: { status: 'sent', messageId, sentAt: this.deps.now(), attempts: { increment: 1 }, error: null },
-        });
-      } catch (err) {
-        failures.push(`${d.target}: ${(err as Error).message}`);
-        await prisma.noticeDelivery.update({
-          where: { noticeKey_target: { noticeKey: key, target: d.target } },
-          data: { status: 'failed', attempts: { increment: 1 }, error: (err as Error).message.slice(0, 500) },
-        });
-      }
-    }
-    const notice = await prisma.notice.findUniqueOrThrow({ where: { key } });
-    if (failures.length > 0) {
-      await prisma.notice.update({ where: { key }, data: { status: 'failed' } });
-      log.warn({ key, incidentId, failures: failures.length }, 'reminder deliveries failed; the job will be retried');
-      throw new Error(`Reminder ${key}: ${failures.length} delivery(ies) failed (${failures.join('; ')})`);
-    }
-    if (notice.status !== 'sent') await prisma.notice.update({ where: { key }, data: { status: 'sent', sentAt: this.deps.now() } });
-    const deliveries = await prisma.noticeDelivery.count({ where: { noticeKey: key, status: 'sent' } });
-    return { outcome: 'sent', key, late: notice.late, deliveries, resumed };
+  private async deliver(key: string, _incidentId: string, message: ReturnType<typeof reminderMessage>, resumed: boolean): Promise<FireOutcome> {
+    const { late, deliveries } = await deliverNotice(this.deps, this.adapterFor, key, message);
+    return { outcome: 'sent', key, late, deliveries, resumed };
   }
 }
 

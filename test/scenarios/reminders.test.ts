@@ -47,6 +47,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   }
 }
 
+/** The value of one series in a Prometheus text exposition (0 when absent: a counter never incremented). */
+function metricValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('clock reminders on the job queue', () => {
@@ -99,6 +105,18 @@ describe('clock reminders on the job queue', () => {
     expect(next).toEqual([['before-15m', 'created'], ['due', 'created'], ['overdue-1', 'created']]);
     expect(report.sent.some((s) => s.incident === ref && s.slot === 'before-60m' && s.status === 'sent' && !s.late)).toBe(true);
     expect(report.failed).toEqual([]);
+    const totals = report.totals.find((t) => t.queue === 'clock-reminder')!;
+    expect(totals.fired).toBeGreaterThanOrEqual(2);
+    expect(totals).toMatchObject({ late: 0, failed: 0 });
+
+    // GET /metrics (Prometheus text): what this process fired, and the shared queue's states.
+    const res = await fetch(`${a.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const metrics = await res.text();
+    expect(metricValue(metrics, 'pdi_jobs_fired_total{queue="clock-reminder",outcome="sent"}')).toBeGreaterThanOrEqual(2);
+    expect(metricValue(metrics, 'pdi_jobs_late_total{queue="clock-reminder"}')).toBe(0);
+    expect(metricValue(metrics, 'pdi_jobs_queued{queue="clock-reminder",state="created"}')).toBeGreaterThanOrEqual(3);
+    expect(metricValue(metrics, 'pdi_jobs_lateness_seconds_bucket{le="5",queue="clock-reminder"}')).toBeGreaterThanOrEqual(2);
   });
 
   it('reminders due while the product was down are sent on start, once, marked 延遲送達', async () => {
@@ -125,5 +143,10 @@ describe('clock reminders on the job queue', () => {
     expect(notices.map((n) => [n.slot, n.late, n.status])).toEqual([['before-60m', true, 'sent']]);
     const entry = (await readTimeline(app!.deps, view.incident.id)).find((e) => e.type === 'reminder.sent' && e.summary.includes('4小時內通報個資聯絡窗口'));
     expect(entry!.summary).toContain('延遲送達');
+    const metrics = await (await fetch(`${app!.url}/metrics`)).text();
+    // Both 4-hour clocks' 1-hour reminders (report-window-4h, contain-4h) went out late.
+    expect(metricValue(metrics, 'pdi_jobs_late_total{queue="clock-reminder"}')).toBe(2);
+    const report = await jobsReport(app!.db, (id) => id, 10);
+    expect(report.totals.find((t) => t.queue === 'clock-reminder')!.late).toBe(2);
   });
 });

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../storage/database.js';
+
+/**
+ * Prometheus metrics of one product process's job workers (GET /metrics). Counters are per process (Prometheus adds
+ * the instances up); the queue gauges are read from the shared database at scrape time, so every instance reports
+ * the same cluster-wide numbers for them.
+ */
+export class JobMetrics {
+  readonly registry = new Registry();
+  readonly fired: Counter<'queue' | 'outcome'>;
+  readonly late: Counter<'queue'>;
+  readonly failed: Counter<'queue'>;
+  readonly lateness: Histogram<'queue'>;
+
+  constructor(queueStates?: () => Promise<{ queue: string; state: string; count: number }[]>) {
+    this.fired = new Counter({
+      name: 'pdi_jobs_fired_total',
+      help: 'Jobs this process ran to completion, by queue and outcome (sent, or skipped: why)',
+      labelNames: ['queue', 'outcome'],
+      registers: [this.registry],
+    });
+    this.late = new Counter({
+      name: 'pdi_jobs_late_total',
+      help: 'Messages this process sent later than planned (marked 延遲送達)',
+      labelNames: ['queue'],
+      registers: [this.registry],
+    });
+    this.failed = new Counter({
+      name: 'pdi_jobs_failed_total',
+      help: 'Job attempts that failed in this process (the queue retries them)',
+      labelNames: ['queue'],
+      registers: [this.registry],
+    });
+    this.lateness = new Histogram({
+      name: 'pdi_jobs_lateness_seconds',
+      help: 'Delay between the planned time of a job and when this process started it',
+      labelNames: ['queue'],
+      buckets: [0.5, 1, 2, 5, 15, 60, 300, 1800, 3600],
+      registers: [this.registry],
+    });
+    if (queueStates) {
+      new Gauge({
+        name: 'pdi_jobs_queued',
+        help: 'Jobs in the shared queue by state (created, retry, active, completed, cancelled, failed)',
+        labelNames: ['queue', 'state'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const row of await queueStates()) this.set({ queue: row.queue, state: row.state }, row.count);
+        },
+      });
+    }
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** Job counts by queue and state, straight from pg-boss's table. */
+export async function queueStates(db: Database, schema: string): Promise<{ queue: string; state: string; count: number }[]> {
+  const [probe] = await db.sql.query<{ exists: boolean }>(`SELECT to_regclass('${schema}.job') IS NOT NULL AS exists`);
+  if (!probe?.exists) return [];
+  const rows = await db.sql.query<{ name: string; state: string; n: string | number }>(
+    `SELECT name, state::text AS state, count(*) AS n FROM ${schema}.job GROUP BY name, state ORDER BY name, state`,
+  );
+  return rows.map((r) => ({ queue: r.name, state: r.state, count: Number(r.n) }));
+}
+
+/** GET /metrics in the Prometheus text format. Expose it to the monitoring network only (see docs/deployment.md). */
+export function registerMetricsRoute(server: FastifyInstance, metrics: JobMetrics): void {
+  server.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.text()));
+}
+
+export interface QueueTotals {
+  queue: string;
+  /** Jobs run to completion (sent or skipped), including those already archived. */
+  fired: number;
+  /** Messages sent later than planned (notices marked 延遲送達). */
+  late: number;
+  /** Jobs that used up their retries. */
+  failed: number;
+  /** Failed attempts that were retried. */
+  retries: number;
+  /** Waiting, retrying or running now. */
+  pending: number;
+}
+
+const NOTICE_KIND: Record<string, string> = { 'clock-reminder': 'reminder', 'daily-digest': 'digest' };
+
+/** Cluster-wide totals from the database (every instance, since the queue was created), for `npm run jobs`. */
+export async function queueTotals(db: Database, schema: string, queues: string[]): Promise<QueueTotals[]> {
+  const states = await queueStates(db, schema);
+  const [probe] = await db.sql.query<{ exists: boolean }>(`SELECT to_regclass('${schema}.archive') IS NOT NULL AS exists`);
+  const archived = probe?.exists
+    ? await db.sql.query<{ name: string; state: string; n: string | number; retries: string | number }>(
+        `SELECT name, state::text AS state, count(*) AS n, coalesce(sum(retry_count), 0) AS retries FROM ${schema}.archive GROUP BY name, state`,
+      )
+    : [];
+  const live = states.length
+    ? await db.sql.query<{ name: string; retries: string | number }>(`SELECT name, coalesce(sum(retry_count), 0) AS retries FROM ${schema}.job GROUP BY name`)
+    : [];
+  const late = await db.prisma.notice.groupBy({ by: ['kind'], where: { late: true }, _count: { _all: true } });
+  const count = (queue: string, state: string) =>
+    (states.find((s) => s.queue === queue && s.state === state)?.count ?? 0) +
+    archived.filter((a) => a.name === queue && a.state === state).reduce((n, a) => n + Number(a.n), 0);
+  return queues.map((queue) => ({
+    queue,
+    fired: count(queue, 'completed'),
+    late: late.find((l) => l.kind === NOTICE_KIND[queue])?._count._all ?? 0,
+    failed: count(queue, 'failed'),
+    retries:
+      Number(live.find((l) => l.name === queue)?.retries ?? 0) + archived.filter((a) => a.name === queue).reduce((n, a) => n + Number(a.retries), 0),
+    pending: ['created', 'retry', 'active'].reduce((n, s) => n + count(queue, s), 0),
+  }));
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { blockProblems, methodProblems, viewProblems } from './spec.js';
+
+/**
+ * A local stand-in for the Slack Web API (https://slack.com/api/): Bolt's WebClient is pointed at it (SLACK_API_URL).
+ * Every call is recorded and checked against Slack's OpenAPI file and the Block Kit limits; an invalid call is answered
+ * like Slack would ({ ok: false, error: 'invalid_arguments' | 'invalid_blocks' }) and listed by `invalidCalls()`.
+ * Trigger ids are issued by the fake, single-use and valid 3 seconds, like Slack's.
+ */
+export interface RecordedCall {
+  method: string;
+  params: Record<string, unknown>;
+  status: number;
+  problems: string[];
+  /** The Slack error answered (ok: false), if any. */
+  error?: string;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: Record<string, unknown>[];
+  /** Earlier versions, oldest first, when chat.update replaced it. */
+  history: { text: string; blocks?: Record<string, unknown>[] }[];
+}
+
+export interface OpenedView {
+  id: string;
+  hash: string;
+  triggerId: string;
+  view: Record<string, unknown>;
+}
+
+export const BOT_USER_ID = 'UBOT00000';
+export const TEAM_ID = 'T0SCHOOL1';
+const TRIGGER_TTL_MS = 3000;
+
+export class FakeSlackApi {
+  readonly calls: RecordedCall[] = [];
+  readonly messages: PostedMessage[] = [];
+  readonly views: OpenedView[] = [];
+  readonly archived = new Set<string>();
+  /** method → Retry-After seconds: the next call of that method is answered 429 once. */
+  readonly rateLimitNext = new Map<string, number>();
+  private readonly triggers = new Map<string, { at: number; used: boolean }>();
+  private seq = 0;
+  private server!: Server;
+  url = '';
+
+  private constructor(readonly botToken: string) {}
+
+  static async start(botToken: string): Promise<FakeSlackApi> {
+    const fake = new FakeSlackApi(botToken);
+    fake.server = createServer((req, res) => void fake.handle(req, res));
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/api/`;
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  issueTrigger(): string {
+    this.seq += 1;
+    const id = `${this.seq}.${Date.now()}.${createHash('sha256').update(String(this.seq)).digest('hex').slice(0, 32)}`;
+    this.triggers.set(id, { at: Date.now(), used: false });
+    return id;
+  }
+
+  dmOf(userId: string): string {
+    return `D${createHash('sha256').update(userId).digest('hex').slice(0, 8).toUpperCase()}`;
+  }
+
+  invalidCalls(): RecordedCall[] {
+    return this.calls.filter((c) => c.problems.length > 0);
+  }
+
+  messagesIn(channel: string): PostedMessage[] {
+    return this.messages.filter((m) => m.channel === channel);
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const method = (req.url ?? '').split('?')[0]!.replace(/^\/api\//, '');
+    const type = String(req.headers['content-type'] ?? '');
+    let params: Record<string, unknown> = {};
+    if (type.includes('application/json') && raw) params = JSON.parse(raw) as Record<string, unknown>;
+    else params = Object.fromEntries(new URLSearchParams(raw || (req.url ?? '').split('?')[1] || ''));
+    const rec: RecordedCall = { method, params, status: 200, problems: [] };
+    this.calls.push(rec);
+    const answer = (status: number, json: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      rec.status = status;
+      if (json.ok === false) rec.error = String(json.error);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(json));
+    };
+    if (req.headers.authorization !== `Bearer ${this.botToken}`) {
+      rec.problems.push('missing or wrong bot token');
+      return answer(200, { ok: false, error: 'invalid_auth' });
+    }
+    const limited = this.rateLimitNext.get(method);
+    if (limited !== undefined) {
+      this.rateLimitNext.delete(method);
+      return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limited) });
+    }
+    rec.problems.push(...methodProblems(method, params));
+    const json = (name: string): unknown => {
+      const v = params[name];
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v);
+      } catch {
+        rec.problems.push(`${name} is not JSON`);
+        return undefined;
+      }
+    };
+    if (method === 'chat.postMessage' || method === 'chat.update') {
+      const blocks = params.blocks !== undefined ? (json('blocks') as Record<string, unknown>[]) : undefined;
+      if (blocks) rec.problems.push(...blockProblems(blocks, 'message'));
+      if (typeof params.text !== 'string' || params.text === '') rec.problems.push(`${method}: text (the notification fallback) is missing`);
+      if (rec.problems.length) return answer(200, { ok: false, error: blocks ? 'invalid_blocks' : 'invalid_arguments', errors: rec.problems });
+      const channel = String(params.channel);
+      if (this.archived.has(channel)) return answer(200, { ok: false, error: 'is_archived' });
+      if (method === 'chat.postMessage') {
+        this.seq += 1;
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+        this.messages.push({ channel, ts, text: String(params.text), ...(blocks ? { blocks } : {}), history: [] });
+        return answer(200, { ok: true, channel, ts });
+      }
+      const m = this.messages.find((x) => x.channel === channel && x.ts === params.ts);
+      if (!m) return answer(200, { ok: false, error: 'message_not_found' });
+      m.history.push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
+      m.text = String(params.text);
+      if (blocks) m.blocks = blocks;
+      return answer(200, { ok: true, channel, ts: m.ts });
+    }
+    if (method === 'views.open') {
+      const view = json('view') as Record<string, unknown>;
+      rec.problems.push(...viewProblems(view));
+      if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments', errors: rec.problems });
+      const trigger = this.triggers.get(String(params.trigger_id));
+      if (!trigger) return answer(200, { ok: false, error: 'invalid_trigger_id' });
+      if (trigger.used) return answer(200, { ok: false, error: 'exchanged_trigger_id' });
+      if (Date.now() - trigger.at > TRIGGER_TTL_MS) return answer(200, { ok: false, error: 'expired_trigger_id' });
+      trigger.used = true;
+      this.seq += 1;
+      const opened: OpenedView = { id: `V${String(this.seq).padStart(8, '0')}`, hash: `h${this.seq}`, triggerId: String(params.trigger_id), view };
+      this.views.push(opened);
+      return answer(200, { ok: true, view: { id: opened.id, hash: opened.hash, ...view } });
+    }
+    if (method === 'conversations.open') {
+      if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
+      return answer(200, { ok: true, channel: { id: this.dmOf(String(params.users)) } });
+    }
+    if (method === 'auth.test') {
+      return answer(200, { ok: true, url: 'https://school.slack.com/', team: '示範國中', user: 'pdi-bot', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: 'BBOT00000' });
+    }
+    rec.problems.push(`unexpected method ${method}`);
+    return answer(200, { ok: false, error: 'unknown_method' });
+  }
+}
