@@ -14,9 +14,9 @@ import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
+import { PromptStore } from './prompts.js';
 import { T } from './texts.js';
 
-const PROMPT_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface Ctx {
   ev: InboundEvent;
@@ -68,9 +68,11 @@ export class Bot {
   /** Notices to the affected people and the principal's approval (src/core/notices). */
   readonly notices: NoticeChat;
   private readonly adapters = new Map<string, ChatAdapter>();
+  private readonly prompts: PromptStore;
 
   constructor(private readonly deps: CoreDeps) {
     this.incidents = new IncidentService(deps);
+    this.prompts = new PromptStore(deps);
     this.binding = new BindingService(deps);
     this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), (p) => this.adapters.get(p));
   }
@@ -680,32 +682,16 @@ export class Bot {
     });
   }
 
-  private async createPrompt(conversationId: string, personId: string, kind: string, state: object): Promise<PendingPrompt> {
-    const id = newId();
-    // One open question per person and conversation: a new one supersedes older ones.
-    await this.deps.prisma.pendingPrompt.updateMany({
-      where: { conversationId, personId, status: 'open', kind: { not: 'intake' } },
-      data: { status: 'cancelled' },
-    });
-    return this.deps.prisma.pendingPrompt.create({
-      data: {
-        id,
-        conversationId,
-        personId,
-        kind,
-        stateEnc: this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${id}`),
-        expiresAt: new Date(this.deps.now().getTime() + PROMPT_TTL_MS),
-      },
-    });
+  private createPrompt(conversationId: string, personId: string, kind: string, state: object): Promise<PendingPrompt> {
+    return this.prompts.create(conversationId, personId, kind, state);
   }
 
   private promptState<S>(prompt: PendingPrompt): S {
-    return JSON.parse(this.deps.cipher.decrypt(prompt.stateEnc, `prompt:${prompt.id}`)) as S;
+    return this.prompts.state<S>(prompt);
   }
 
-  private async savePrompt(prompt: PendingPrompt, state: object, step: string | null) {
-    prompt.stateEnc = this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${prompt.id}`);
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { stateEnc: prompt.stateEnc, step } });
+  private savePrompt(prompt: PendingPrompt, state: object, step: string | null): Promise<void> {
+    return this.prompts.save(prompt, state, step);
   }
 }
 

@@ -3,6 +3,7 @@ import type { ChatAdapter } from '../../ports/chat.js';
 import type { Button, Card, CardRow, ConversationAddress, Form, InboundEvent, OutboundMessage, Tone } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
+import { PromptStore } from '../conversation/prompts.js';
 import { UserError } from '../incidents/types.js';
 import { privacyNotice, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
@@ -33,7 +34,6 @@ interface NoticePromptState {
   version?: number;
 }
 
-const PROMPT_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Button payloads (ids only). */
 export const noticeAct = {
@@ -205,12 +205,15 @@ export function reviewCard(v: NoticeView, version: number): Card {
 export class NoticeChat {
   readonly service: NoticeService;
 
+  private readonly prompts: PromptStore;
+
   constructor(
     private readonly deps: CoreDeps,
     templates: NoticeTemplates,
     private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
   ) {
     this.service = new NoticeService(deps, templates);
+    this.prompts = new PromptStore(deps);
   }
 
   async onCommand(ctx: NoticeChatContext, arg: string | undefined): Promise<void> {
@@ -286,7 +289,7 @@ export class NoticeChat {
   async onPromptAnswer(ctx: NoticeChatContext, prompt: PendingPrompt, text: string, isCommand = false): Promise<void> {
     const actor = this.requireActor(ctx);
     if (isCommand) return this.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
-    const state = JSON.parse(this.deps.cipher.decrypt(prompt.stateEnc, `prompt:${prompt.id}`)) as NoticePromptState;
+    const state = this.prompts.state<NoticePromptState>(prompt);
     const kind = prompt.kind as PromptKind;
     if (kind === 'notice-batch') {
       const input = parseBatchLine(text);
@@ -572,21 +575,7 @@ export class NoticeChat {
   }
 
   private async createPrompt(conversationId: string, personId: string, kind: PromptKind, state: NoticePromptState) {
-    const id = newId();
-    await this.deps.prisma.pendingPrompt.updateMany({
-      where: { conversationId, personId, status: 'open', kind: { not: 'intake' } },
-      data: { status: 'cancelled' },
-    });
-    await this.deps.prisma.pendingPrompt.create({
-      data: {
-        id,
-        conversationId,
-        personId,
-        kind,
-        stateEnc: this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${id}`),
-        expiresAt: new Date(this.deps.now().getTime() + PROMPT_TTL_MS),
-      },
-    });
+    await this.prompts.create(conversationId, personId, kind, state);
   }
 
   private async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
