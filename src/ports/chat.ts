@@ -1,4 +1,4 @@
-import type { AdapterCapabilities, ConversationAddress, OutboundMessage, PlatformUser } from '../core/chat/model.js';
+import type { AdapterCapabilities, ConversationAddress, IncidentRoomRequest, OutboundMessage, PlatformUser } from '../core/chat/model.js';
 
 /**
  * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which
@@ -16,4 +16,11 @@ export interface ChatAdapter {
   update?(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void>;
   /** The 1:1 conversation between the bot and this user, opened if needed. */
   directConversation(user: PlatformUser): Promise<ConversationAddress | null>;
+  /**
+   * Open a private room for one incident with these members (only when capabilities.incidentRooms). Members the
+   * platform cannot add are skipped and logged (operator English), never an error for the whole room.
+   */
+  openIncidentRoom?(req: IncidentRoomRequest): Promise<ConversationAddress>;
+  /** Add people to an incident room opened earlier (a responder given an item later). */
+  addToIncidentRoom?(room: ConversationAddress, members: PlatformUser[]): Promise<void>;
 }

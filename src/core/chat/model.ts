@@ -151,6 +151,29 @@ export interface AdapterCapabilities {
   maxActionLength: number;
   /** Quick-reply chips. */
   quickReplies: boolean;
+  /**
+   * Whether the adapter can open a private room per incident (a Slack private channel, a Discord private thread):
+   * then the core opens one with the responders, keeps the incident's cards there, and leaves only a detail-free
+   * pointer in the wider conversations. See ChatAdapter.openIncidentRoom.
+   */
+  incidentRooms?: boolean;
+}
+
+/** What the core asks for when it opens a room for one incident. */
+export interface IncidentRoomRequest {
+  /** Platform-safe name: lowercase ASCII letters, digits and hyphens, at most 60 characters (e.g. `pdi-2026-0007`). */
+  name: string;
+  /** Detail-free zh-TW topic (the reference only, never what leaked). */
+  topic: string;
+  /**
+   * The conversation the room belongs to: the school's response conversation on this platform, else the one the
+   * report came from. A Discord private thread is created in it; a Slack private channel does not need it.
+   */
+  near: ConversationAddress | null;
+  /** People to invite (responders with an identity on this platform). */
+  members: PlatformUser[];
+  /** Stable per incident: a retried call must return the room already opened, not open a second. */
+  idempotencyKey: string;
 }
 
 export const MAX_ACTION_LENGTH = 100;

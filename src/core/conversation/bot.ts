@@ -15,6 +15,7 @@ import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
+import { FORM_STEPS_KIND, FormSteps } from './steps.js';
 import { T } from './texts.js';
 
 
@@ -69,10 +70,13 @@ export class Bot {
   readonly notices: NoticeChat;
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly prompts: PromptStore;
+  /** Forms asked one field at a time where the platform cannot show them. */
+  private readonly forms: FormSteps;
 
   constructor(private readonly deps: CoreDeps) {
     this.incidents = new IncidentService(deps);
     this.prompts = new PromptStore(deps);
+    this.forms = new FormSteps(deps);
     this.binding = new BindingService(deps);
     this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), (p) => this.adapters.get(p));
   }
@@ -336,6 +340,10 @@ export class Bot {
   private async onPromptAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, cmd: Command | undefined): Promise<void> {
     if (cmd === 'cancel') return this.cancelPrompt(ctx, prompt.id);
     if (prompt.kind.startsWith('notice-')) return this.notices.onPromptAnswer(ctx, prompt, text, cmd !== undefined);
+    if (prompt.kind === FORM_STEPS_KIND) {
+      const command = cmd === 'back' ? 'back' : cmd ? 'other' : null;
+      return this.forms.onAnswer(ctx.adapter, ctx.addr, prompt, text, command, (formId, values) => this.onForm(ctx, formId, values));
+    }
     if (prompt.kind === 'item') {
       if (cmd) return this.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
       return this.finishItemPrompt(ctx, prompt, text);
@@ -488,7 +496,7 @@ export class Bot {
     }
     const now = this.deps.now();
     if (what === 'summary') return this.say(where, { type: 'text', text: summaryText(view, now) });
-    if (what === 'assess') return void (await ctx.adapter.send(where, assessmentForm(view, this.deps.playbooks)));
+    if (what === 'assess') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
     const card = what === 'card' ? incidentCard(view, now) : checklistCard(view);
     await this.postCard(ctx.adapter, where, whereConvId, view.incident.id, card, true);
   }

@@ -4,6 +4,7 @@ import type { Button, Card, CardRow, ConversationAddress, Form, InboundEvent, Ou
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { PromptStore } from '../conversation/prompts.js';
+import { FormSteps } from '../conversation/steps.js';
 import { UserError } from '../incidents/types.js';
 import { privacyNotice, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
@@ -206,6 +207,7 @@ export class NoticeChat {
   readonly service: NoticeService;
 
   private readonly prompts: PromptStore;
+  private readonly forms: FormSteps;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -214,6 +216,7 @@ export class NoticeChat {
   ) {
     this.service = new NoticeService(deps, templates);
     this.prompts = new PromptStore(deps);
+    this.forms = new FormSteps(deps);
   }
 
   async onCommand(ctx: NoticeChatContext, arg: string | undefined): Promise<void> {
@@ -452,25 +455,22 @@ export class NoticeChat {
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記通知紀錄。');
     if (view.status !== 'approved') throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
     const where = await this.privateWhere(ctx);
-    if (where.adapter.capabilities.maxFormFields >= 5) {
-      return void (await where.adapter.send(where.addr, {
-        type: 'form',
-        formId: `ntc:${noticeId}:batch`,
-        title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
-        intro: '每一批通知登記一次：方式與人數。只記人數，不要填收件人的姓名或聯絡方式。',
-        fields: [
-          { id: 'channel', label: '通知方式', type: 'select', required: true, options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })) },
-          { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
-          { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
-          { id: 'publicReason', label: '以公告通知的原因', type: 'text', required: false, maxLength: 300, help: '選「公告」時必填：為何個別通知顯不經濟（個人資料保護法施行細則第22條第2項）' },
-          { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300 },
-        ],
-        submitLabel: '登記',
-        fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
-      }));
-    }
-    await this.createPrompt(where.convId, actor.personId, 'notice-batch', { noticeId });
-    return this.say(where.addr, { type: 'text', text: NT.askBatch });
+    // Where the platform has no forms, the core asks these fields one by one (conversation/steps.ts).
+    return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, {
+      type: 'form',
+      formId: `ntc:${noticeId}:batch`,
+      title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
+      intro: '每一批通知登記一次：方式與人數。只記人數，不要填收件人的姓名或聯絡方式。',
+      fields: [
+        { id: 'channel', label: '通知方式', type: 'select', required: true, options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })) },
+        { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
+        { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
+        { id: 'publicReason', label: '以公告通知的原因', type: 'text', required: false, maxLength: 300, help: '選「公告」時必填：為何個別通知顯不經濟（個人資料保護法施行細則第22條第2項）' },
+        { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300 },
+      ],
+      submitLabel: '登記',
+      fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
+    });
   }
 
   private async finishBatch(ctx: NoticeChatContext, actor: Actor, noticeId: string, input: DeliveryInput): Promise<void> {
