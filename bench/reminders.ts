@@ -13,6 +13,7 @@ import { createLogger } from '../src/app/logger.js';
 import type { IntakeAnswers } from '../src/core/incidents/types.js';
 import type { Actor } from '../src/core/roles.js';
 import { JOBS_SCHEMA, REMINDER_QUEUE } from '../src/jobs/runner.js';
+import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
   options: { incidents: { type: 'string', default: '1000' }, due: { type: 'string', default: '200' }, window: { type: 'string', default: '60' } },
@@ -26,7 +27,6 @@ const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', disp
 
 interface Row { what: string; n: number; p50: number; p99: number; max: number; unit: string }
 const rows: Row[] = [];
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;
 const record = (what: string, xs: number[], unit: string) => rows.push({ what, n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs), unit });
 const notes: string[] = [];
 

@@ -11,6 +11,7 @@ import { loadConfig, ROOT_DIR } from '../src/app/config.js';
 import { startApp, type RunningApp } from '../src/app/app.js';
 import { createLogger } from '../src/app/logger.js';
 import type { Card, Form, TextMessage } from '../src/core/chat/model.js';
+import { pct } from './stats.js';
 
 const { values: args } = parseArgs({ options: { reports: { type: 'string', default: '30' }, 'no-postgres': { type: 'boolean', default: false } } });
 const REPORTS = Number(args.reports);
@@ -20,7 +21,6 @@ const log = createLogger({ level: 'silent' });
 
 interface Row { engine: string; what: string; n: number; p50: number; p95: number; max: number }
 const rows: Row[] = [];
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const record = (engine: string, what: string, xs: number[]) => rows.push({ engine, what, n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: Math.max(...xs) });
 
 type Env = Record<string, string>;

@@ -8,8 +8,9 @@ import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
+import { LineQuotaWatch } from './quota.js';
 import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
 
 /**
@@ -32,6 +33,9 @@ export interface LineAdapterOptions {
   prisma: PrismaClient;
   cipher: FieldCipher;
   log: Logger;
+  /** Monthly quota warnings: percentages (default 80 and 95) and how often consumption is read after pushes. */
+  quotaWarnPercent?: number[];
+  quotaCheckMinutes?: number;
 }
 
 interface EventScope {
@@ -56,21 +60,30 @@ export class LineAdapter implements ChatAdapter {
     quickReplies: true,
   };
   readonly client: messagingApi.MessagingApiClient;
+  readonly quota: LineQuotaWatch;
   private readonly scope = new AsyncLocalStorage<EventScope>();
   private bot: Bot | null = null;
   private draining: Promise<void> | null = null;
   private again = false;
   private held = false;
   private closed = false;
+  private kickPending: NodeJS.Immediate | null = null;
 
   constructor(private readonly opts: LineAdapterOptions) {
     this.client = new messagingApi.MessagingApiClient({ channelAccessToken: opts.channelAccessToken, baseURL: opts.apiBaseUrl });
+    this.quota = new LineQuotaWatch(
+      this.client,
+      opts.prisma,
+      opts.log,
+      { warnAt: opts.quotaWarnPercent ?? [80, 95], checkEveryMs: (opts.quotaCheckMinutes ?? 15) * 60_000 },
+      (text, key) => (this.bot ? this.bot.alerts.tell(LINE_PLATFORM, text, key) : Promise.resolve([])),
+    );
   }
 
   // ------------------------------------------------------------------ ChatAdapter
 
   async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
-    const messages = toLineMessages(message);
+    const messages = toLineMessages(message, { group: to.kind === 'group' });
     const scope = this.scope.getStore();
     if (opts.idempotencyKey) {
       // A reminder or notice that may be sent again after a crash: LINE drops the repeat by its retry key (24 h).
@@ -136,7 +149,9 @@ export class LineAdapter implements ChatAdapter {
         }
         const received = await this.store(events);
         reply.code(200).send({ ok: true });
-        if (received > 0) this.kick();
+        // Processing starts once the 200 is on its way: with the embedded database the work runs on this thread and
+        // would otherwise hold the response back.
+        if (received > 0) this.kickSoon();
         return reply;
       });
     });
@@ -151,11 +166,14 @@ export class LineAdapter implements ChatAdapter {
         bodyEnc: this.opts.cipher.encrypt(JSON.stringify(e), `line-event:${e.webhookEventId}`),
       }));
     if (rows.length === 0) return 0;
-    const r = await this.opts.prisma.lineInboundEvent.createMany({ data: rows, skipDuplicates: true });
-    if (r.count < rows.length) {
-      this.opts.log.info({ duplicates: rows.length - r.count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length }, 'LINE events already received were ignored');
+    // One plain INSERT (this is on the acknowledgement path: a third of the time of the ORM's createMany); the primary
+    // key drops redeliveries, and the count says how many rows are new.
+    const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.webhookEventId}, ${r.bodyEnc})`));
+    const count = await this.opts.prisma.$executeRaw`INSERT INTO line_inbound_event (webhook_event_id, body_enc) VALUES ${values} ON CONFLICT (webhook_event_id) DO NOTHING`;
+    if (count < rows.length) {
+      this.opts.log.info({ duplicates: rows.length - count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length }, 'LINE events already received were ignored');
     }
-    return r.count;
+    return count;
   }
 
   /** Processes what is waiting, including events acknowledged by a process that stopped before handling them. */
@@ -163,11 +181,15 @@ export class LineAdapter implements ChatAdapter {
     const stale = new Date(Date.now() - STALE_CLAIM_MS);
     await this.opts.prisma.lineInboundEvent.updateMany({ where: { status: 'processing', claimedAt: { lt: stale } }, data: { status: 'pending' } });
     this.kick();
+    void this.quota.check();
   }
 
   /** Resolves when every stored event has been processed (tests and graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.kickPending || this.draining) {
+      if (this.draining) await this.draining;
+      else await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** Stops taking events from the table (they stay pending, as after a crash). */
@@ -178,6 +200,15 @@ export class LineAdapter implements ChatAdapter {
   async close(): Promise<void> {
     this.closed = true;
     await this.idle();
+    await this.quota.idle();
+  }
+
+  private kickSoon(): void {
+    if (this.kickPending) return;
+    this.kickPending = setImmediate(() => {
+      this.kickPending = null;
+      this.kick();
+    });
   }
 
   private kick(): void {
@@ -340,10 +371,15 @@ export class LineAdapter implements ChatAdapter {
       for (let attempt = 1; ; attempt += 1) {
         try {
           await this.client.pushMessage({ to, messages: chunk }, key);
+          this.quota.afterPush();
           break;
         } catch (err) {
-          // 409: LINE already accepted a request with this retry key — the messages were sent once, as intended.
-          if (err instanceof HTTPFetchError && err.status === 409) break;
+          // 409: LINE already accepted a request with this retry key (a retry after a lost response, or the same
+          // reminder sent again by another instance) — the messages were delivered once, as intended.
+          if (err instanceof HTTPFetchError && err.status === 409) {
+            this.opts.log.info({ retryKey: key, acceptedRequestId: err.headers.get('x-line-accepted-request-id') }, 'LINE push already accepted with this retry key; not sent again');
+            break;
+          }
           const transient = !(err instanceof HTTPFetchError) || err.status >= 500 || err.status === 429;
           if (!transient || attempt >= PUSH_ATTEMPTS) throw err;
           await new Promise((r) => setTimeout(r, 200 * 4 ** (attempt - 1)));
@@ -365,9 +401,25 @@ function addressOf(source: webhook.Source): ConversationAddress {
   return { platform: LINE_PLATFORM, externalId: (source as webhook.UserSource).userId ?? '', kind: 'direct' };
 }
 
-/** A UUID (the format LINE asks for) determined by the event, the chat and the chunk: the same push gets the same key. */
-export function retryKey(eventId: string, to: string, chunk: number): string {
-  const h = createHash('sha256').update(`${eventId}\u0000${to}\u0000${chunk}`).digest('hex');
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+/** Namespace of the product's retry keys (a fixed random UUID): keys of other software never collide with ours. */
+const RETRY_KEY_NAMESPACE = Buffer.from('6f1d2c4e8a3b4c7d9e0f1a2b3c4d5e6f', 'hex');
+
+/**
+ * A name-based UUID (RFC 4122 version 5: SHA-1 of namespace + name) — the format LINE asks for in X-Line-Retry-Key.
+ * The same name always gives the same key, on any instance and after any restart.
+ */
+export function uuidV5(name: string, namespace: Buffer = RETRY_KEY_NAMESPACE): string {
+  const h = createHash('sha1').update(namespace).update(name, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/**
+ * The retry key of one push: determined by what caused it (the webhook event, or the core's idempotencyKey), the chat
+ * and the chunk (a long message list is pushed in chunks of 5), so a retried push gets the same key.
+ */
+export function retryKey(cause: string, to: string, chunk: number): string {
+  return uuidV5(`${cause}\u0000${to}\u0000${chunk}`);
 }

@@ -16,6 +16,7 @@ export const LINE_LIMITS = {
   actionLabel: 20,
   postbackData: 300,
   messageActionText: 300,
+  uri: 1000,
   carouselBubbles: 12,
   bubbleBytes: 30_000,
   carouselBytes: 50_000,
@@ -41,6 +42,11 @@ export function clip(text: string, max: number): string {
 /** A button's action: `say:` answers are sent as the person's own message, everything else as a postback. */
 export function lineAction(b: Button): messagingApi.Action {
   const label = clip(b.label, LINE_LIMITS.actionLabel);
+  if (b.url) {
+    // A link button (a signed download link): LINE opens it in its browser.
+    if (b.url.length > LINE_LIMITS.uri) throw new Error(`Link of ${b.url.length} characters; LINE URI actions allow ${LINE_LIMITS.uri}.`);
+    return { type: 'uri', label, uri: b.url } as messagingApi.URIAction;
+  }
   if (b.action.startsWith('say:')) {
     return { type: 'message', label, text: clip(b.action.slice(4), LINE_LIMITS.messageActionText) } as messagingApi.MessageAction;
   }
@@ -50,14 +56,59 @@ export function lineAction(b: Button): messagingApi.Action {
   return { type: 'postback', label, data: b.action, displayText: label } as messagingApi.PostbackAction;
 }
 
-export function toLineMessages(message: OutboundMessage): LineMessage[] {
-  if (message.type === 'text') return [textMessage(message)];
+export interface RenderOptions {
+  /** The destination is a group or multi-person chat: mentions become LINE mentions (textV2). */
+  group?: boolean;
+}
+
+export function toLineMessages(message: OutboundMessage, opts: RenderOptions = {}): LineMessage[] {
+  if (message.type === 'text') return [(opts.group && mentionMessage(message)) || textMessage(message)];
   if (message.type === 'card') return flexMessages(message);
   return [formAsText(message)];
 }
 
 function textMessage(m: TextMessage): LineMessage {
   const msg: messagingApi.TextMessage = { type: 'text', text: clip(m.text || ' ', LINE_LIMITS.textLength) };
+  const quick = quickReply(m.quickReplies);
+  return quick ? { ...msg, quickReply: quick } : msg;
+}
+
+/** LINE allows this many substitutions (mentions and emoji) in one textV2 message. */
+const MAX_SUBSTITUTIONS = 100;
+
+/**
+ * A text naming people as a textV2 message: each mention's text becomes a `{key}` placeholder that LINE shows as the
+ * person's @name and notifies them; literal braces are doubled (`{{`, `}}`), as textV2 requires. Null when no mention
+ * has a LINE account (the plain text is sent instead).
+ */
+export function mentionMessage(m: TextMessage): LineMessage | null {
+  const mentions = (m.mentions ?? [])
+    .map((x) => ({ text: x.text, userId: x.users.find((u) => u.platform === 'line')?.externalId }))
+    .filter((x): x is { text: string; userId: string } => !!x.userId && x.text.length > 0 && m.text.includes(x.text))
+    .sort((a, b) => b.text.length - a.text.length);
+  if (mentions.length === 0) return null;
+  const source = clip(m.text || ' ', LINE_LIMITS.textLength);
+  const keys = new Map<string, string>();
+  const substitution: Record<string, messagingApi.MentionSubstitutionObject> = {};
+  let text = '';
+  for (let i = 0; i < source.length; ) {
+    const hit = mentions.find((x) => source.startsWith(x.text, i));
+    if (hit && (keys.has(hit.userId) || keys.size < MAX_SUBSTITUTIONS)) {
+      let key = keys.get(hit.userId);
+      if (!key) {
+        key = `m${keys.size}`;
+        keys.set(hit.userId, key);
+        substitution[key] = { type: 'mention', mentionee: { type: 'user', userId: hit.userId } as messagingApi.UserMentionTarget };
+      }
+      text += `{${key}}`;
+      i += hit.text.length;
+      continue;
+    }
+    const ch = source[i]!;
+    text += ch === '{' ? '{{' : ch === '}' ? '}}' : ch;
+    i += 1;
+  }
+  const msg: messagingApi.TextMessageV2 = { type: 'textV2', text, substitution };
   const quick = quickReply(m.quickReplies);
   return quick ? { ...msg, quickReply: quick } : msg;
 }

@@ -10,6 +10,7 @@ import type { Button, Card, CardRow, CardSection, Form, FormField, OutboundMessa
 export const SLACK_LIMITS = {
   blocksPerMessage: 50,
   blocksPerModal: 100,
+  blocksPerHome: 100,
   elementsPerActions: 25,
   sectionText: 3000,
   sectionFields: 10,
@@ -64,6 +65,10 @@ const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText) => ({ type
 
 /** A Block Kit button; `value` is the core's opaque action string. action_ids only need to be unique per message. */
 export function slackButton(b: Button, actionId: string): Block {
+  if (b.url) {
+    // A link button: Slack opens the address (and still sends a block_actions payload without a value, which is acked and ignored).
+    return { type: 'button', text: plain(b.label, SLACK_LIMITS.buttonText), action_id: actionId, url: b.url, ...(b.style === 'primary' ? { style: 'primary' } : {}) };
+  }
   if (b.action.length > SLACK_LIMITS.buttonValue) {
     throw new Error(`Action "${b.action.slice(0, 40)}…" is ${b.action.length} characters; Slack button values allow ${SLACK_LIMITS.buttonValue}. Keep action strings short (ids only).`);
   }
@@ -98,14 +103,25 @@ export function toSlackMessage(message: OutboundMessage): SlackMessage {
   return formButtonMessage(message);
 }
 
+/**
+ * The core's mentions (「@王老師（示範）」) become Slack mentions (<@U…>, which notify) for people with a Slack account;
+ * the others stay plain text. Applied after escaping: the mention markup itself must stay unescaped.
+ */
+function withMentions(escaped: string, m: TextMessage): string {
+  let out = escaped;
+  for (const mention of m.mentions ?? []) {
+    const user = mention.users.find((u) => u.platform === 'slack');
+    if (user && /^[UW][A-Z0-9]+$/.test(user.externalId)) out = out.split(escapeMrkdwn(mention.text)).join(`<@${user.externalId}>`);
+  }
+  return out;
+}
+
 function textMessage(m: TextMessage): SlackMessage {
   const text = clip(m.text || ' ', SLACK_LIMITS.messageText);
-  if (!m.quickReplies?.length) return { text: escapeMrkdwn(text) };
+  if (!m.quickReplies?.length) return { text: withMentions(escapeMrkdwn(text), m) };
   const ids = new ActionIds();
-  return {
-    text: escapeMrkdwn(clip(text, SLACK_LIMITS.sectionText)),
-    blocks: [{ type: 'section', text: mrkdwn(text) }, ...actionsBlocks(m.quickReplies, ids)],
-  };
+  const shown = clip(withMentions(escapeMrkdwn(text.trim() === '' ? ' ' : text), m), SLACK_LIMITS.sectionText);
+  return { text: shown, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: shown } }, ...actionsBlocks(m.quickReplies, ids)] };
 }
 
 // ---------------------------------------------------------------- cards
@@ -123,7 +139,7 @@ function rowBlocks(r: CardRow, mode: RowMode, ids: ActionIds): Block[] {
   const buttons = r.buttons ?? [];
   if (buttons.length === 0 || mode === 'plain') return [section];
   if (buttons.length === 1) return [{ ...section, accessory: slackButton(buttons[0]!, ids.next()) }];
-  if (mode === 'overflow' && buttons.length <= SLACK_LIMITS.overflowOptions && buttons.every((b) => b.action.length <= SLACK_LIMITS.optionValue)) {
+  if (mode === 'overflow' && buttons.length <= SLACK_LIMITS.overflowOptions && buttons.every((b) => !b.url && b.action.length <= SLACK_LIMITS.optionValue)) {
     return [{
       ...section,
       accessory: {
@@ -151,8 +167,7 @@ function sectionBlocks(s: CardSection, mode: RowMode, ids: ActionIds): Block[] {
   return out;
 }
 
-function cardBlocks(card: Card, mode: RowMode): Block[] {
-  const ids = new ActionIds();
+function cardBlocks(card: Card, mode: RowMode, ids = new ActionIds()): Block[] {
   const blocks: Block[] = [{ type: 'header', text: plain(`${TONE_MARKS[card.tone ?? 'info']} ${card.title}`, SLACK_LIMITS.headerText) }];
   if (card.subtitle) blocks.push({ type: 'context', elements: [mrkdwn(card.subtitle)] });
   card.sections.forEach((s, i) => {
@@ -182,6 +197,29 @@ export function cardMessage(card: Card): SlackMessage {
   return { text, blocks: kept };
 }
 
+// ---------------------------------------------------------------- App Home
+
+/** Marks a Home tab view: its buttons act on behalf of the person, in their direct conversation with the bot. */
+export const HOME_CALLBACK_ID = 'pdi_home';
+
+/**
+ * The core's home cards as one Home tab view (views.publish): the cards one after another, divided, within Slack's
+ * 100 blocks (rows' buttons move into overflow menus when needed, and what still does not fit is summarised).
+ */
+export function homeView(cards: Card[]): Block {
+  let blocks: Block[] = [];
+  for (const mode of ['blocks', 'overflow'] as const) {
+    const ids = new ActionIds();
+    blocks = cards.flatMap((c, i) => [...(i > 0 ? [{ type: 'divider' }] : []), ...cardBlocks(c, mode, ids)]);
+    if (blocks.length <= SLACK_LIMITS.blocksPerHome) break;
+  }
+  if (blocks.length > SLACK_LIMITS.blocksPerHome) {
+    const hidden = blocks.length - (SLACK_LIMITS.blocksPerHome - 1);
+    blocks = [...blocks.slice(0, SLACK_LIMITS.blocksPerHome - 1), { type: 'context', elements: [mrkdwn(`還有 ${hidden} 個項目未顯示，請在私訊輸入「事件」或「我的工作」查看。`)] }];
+  }
+  return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
+}
+
 // ---------------------------------------------------------------- forms
 
 export interface FormMetadata {
@@ -191,6 +229,8 @@ export interface FormMetadata {
   c: string;
   /** Its kind: d(irect) or g(roup). */
   k: 'd' | 'g';
+  /** Opened from the Home tab (refreshed after the submission). */
+  h?: 1;
 }
 
 export function isIntakeForm(form: Form): boolean {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { LineAdapter } from '../../adapters/line/index.js';
 import { SlackAdapter } from '../../adapters/slack/index.js';
+import { DiscordAdapter } from '../../adapters/discord/index.js';
 import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
@@ -13,6 +14,7 @@ import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { buildServer } from '../web/server.js';
+import { registerDocumentRoutes } from '../web/documents.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
 import { createLogger, type Logger } from './logger.js';
@@ -28,6 +30,7 @@ export interface RunningApp {
   local: LocalAdapter | null;
   line: LineAdapter | null;
   slack: SlackAdapter | null;
+  discord: DiscordAdapter | null;
   /** Durable scheduled work: clock reminders (src/jobs). */
   jobs: JobRunner;
   close(): Promise<void>;
@@ -67,6 +70,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
     const server = buildServer({ log, ready: async () => void (await db.sql.query('SELECT 1')) });
     registerMetricsRoute(server, jobs.metrics);
+    registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, log });
     let local: LocalAdapter | null = null;
     if (config.localChat) {
       local = new LocalAdapter(db.prisma, cipher, log);
@@ -81,20 +85,28 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     }
     let slack: SlackAdapter | null = null;
     if (config.slack) {
-      slack = new SlackAdapter({ ...config.slack, log });
+      slack = new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log });
       bot.register(slack);
       slack.routes(server, bot);
+    }
+    let discord: DiscordAdapter | null = null;
+    if (config.discord) {
+      discord = new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log });
+      bot.register(discord);
+      discord.attach(bot);
     }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+    bot.reports.baseUrl = config.publicUrl ?? url;
     log.info(
-      { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, slack: slack?.transport ?? false, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
+      { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, slack: slack?.transport ?? false, discord: !!discord, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
       'started',
     );
     await line?.start();
     await slack?.start();
+    await discord?.start();
     await jobs.start();
     return {
       url,
@@ -107,12 +119,14 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       local,
       line,
       slack,
+      discord,
       jobs,
       async close() {
         await server.close();
         await jobs.stop();
         await line?.close();
         await slack?.close();
+        await discord?.close();
         if (!opts.db) await db.close();
       },
     };

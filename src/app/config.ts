@@ -30,10 +30,23 @@ const schema = z.object({
   LINE_CHANNEL_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character channel secret from the LINE Developers console (Basic settings)' }).optional(),
   LINE_CHANNEL_ACCESS_TOKEN: z.string().min(20, { message: 'must be the long-lived channel access token from the LINE Developers console (Messaging API tab)' }).optional(),
   LINE_API_BASE_URL: z.url({ message: 'must be an absolute URL such as https://api.line.me' }).default('https://api.line.me'),
+  LINE_API_DATA_URL: z.url({ message: 'must be an absolute URL such as https://api-data.line.me' }).default('https://api-data.line.me'),
+  LINE_QUOTA_WARN_PERCENT: z
+    .string()
+    .regex(/^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$/, { message: 'must be percentages separated by commas, such as 80,95' })
+    .transform((v) => [...new Set(v.split(',').map((x) => Number(x.trim())))].sort((x, y) => x - y))
+    .refine((l) => l.every((x) => x >= 1 && x <= 100), { message: 'each percentage must be between 1 and 100' })
+    .default([80, 95]),
+  LINE_QUOTA_CHECK_MINUTES: z.coerce.number({ message: 'must be a number of minutes' }).min(0).max(1440).default(15),
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, { message: 'must be the Bot User OAuth Token (xoxb-…) from the Slack app\'s OAuth & Permissions page' }).optional(),
   SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character Signing Secret from the Slack app\'s Basic Information page' }).optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, { message: 'must be an app-level token (xapp-…) with connections:write, from Basic Information → App-Level Tokens' }).optional(),
   SLACK_API_URL: z.url({ message: 'must be an absolute URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
+  SLACK_SOCKET_MODE: onOff.optional(),
+  DISCORD_BOT_TOKEN: z.string().regex(/^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/, { message: 'must be the bot token from the Discord Developer Portal (your application → Bot → Reset Token)' }).optional(),
+  DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, { message: 'must be the Application ID (17–20 digits) from the Discord Developer Portal (General Information)' }).optional(),
+  DISCORD_API_BASE: z.url({ message: 'must be an absolute URL such as https://discord.com/api' }).default('https://discord.com/api'),
+  DISCORD_READ_GROUP_MESSAGES: onOff.optional(),
   JOBS_POLL_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).min(0.5).max(60).default(1),
   JOBS_EXPIRE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(300),
   JOBS_MAINTENANCE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(60),
@@ -58,9 +71,21 @@ export interface AppConfig {
   clockProfile: string;
   migrationsDir: string;
   /** LINE Messaging API channel (adapters/line); null when LINE is not configured. */
-  line: { channelSecret: string; channelAccessToken: string; apiBaseUrl: string } | null;
+  line: {
+    channelSecret: string;
+    channelAccessToken: string;
+    apiBaseUrl: string;
+    /** api-data.line.me (rich menu images). */
+    dataApiBaseUrl: string;
+    /** Monthly message quota: warn the contact windows once per month when consumption passes each percentage. */
+    quotaWarnPercent: number[];
+    /** Consumption is read after pushes at most this often (and at start-up); 0 = after every push. */
+    quotaCheckMinutes: number;
+  } | null;
   /** Slack app (adapters/slack); HTTP transport with a signing secret, Socket Mode with an app token; null when off. */
-  slack: { botToken: string; signingSecret: string | null; appToken: string | null; apiUrl: string } | null;
+  slack: { botToken: string; signingSecret: string | null; appToken: string | null; apiUrl: string; socketMode: boolean } | null;
+  /** Discord bot (adapters/discord) over the gateway; null when off. readGroupMessages adds the MessageContent intent. */
+  discord: { botToken: string; applicationId: string; apiBase: string; readGroupMessages: boolean } | null;
   /** Job queue tuning (src/jobs/runner.ts): polling, how long a job may stay active before another instance retries it. */
   jobs: { pollingIntervalSeconds: number; expireInSeconds: number; maintenanceIntervalSeconds: number; retryDelaySeconds: number };
 }
@@ -130,8 +155,20 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
     problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN for the HTTP transport (or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  if (c.SLACK_SOCKET_MODE === true && !c.SLACK_APP_TOKEN) {
+    problems.push('SLACK_APP_TOKEN: required with SLACK_SOCKET_MODE=on (an app-level token xapp-… with connections:write)');
+  }
+  if (c.SLACK_SOCKET_MODE === false && c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: required with SLACK_SOCKET_MODE=off (the HTTP transport checks every request with it)');
+  }
   if (!c.SLACK_BOT_TOKEN && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN)) {
     problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (set it to turn Slack on, or unset both)');
+  }
+  if (!!c.DISCORD_BOT_TOKEN !== !!c.DISCORD_APPLICATION_ID) {
+    problems.push(
+      `${c.DISCORD_BOT_TOKEN ? 'DISCORD_APPLICATION_ID' : 'DISCORD_BOT_TOKEN'}: required when ` +
+        `${c.DISCORD_BOT_TOKEN ? 'DISCORD_BOT_TOKEN' : 'DISCORD_APPLICATION_ID'} is set (set both to turn Discord on, or neither)`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -155,7 +192,14 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     migrationsDir: join(ROOT_DIR, 'prisma', 'migrations'),
     line:
       c.LINE_CHANNEL_SECRET && c.LINE_CHANNEL_ACCESS_TOKEN
-        ? { channelSecret: c.LINE_CHANNEL_SECRET, channelAccessToken: c.LINE_CHANNEL_ACCESS_TOKEN, apiBaseUrl: c.LINE_API_BASE_URL.replace(/\/+$/, '') }
+        ? {
+            channelSecret: c.LINE_CHANNEL_SECRET,
+            channelAccessToken: c.LINE_CHANNEL_ACCESS_TOKEN,
+            apiBaseUrl: c.LINE_API_BASE_URL.replace(/\/+$/, ''),
+            dataApiBaseUrl: c.LINE_API_DATA_URL.replace(/\/+$/, ''),
+            quotaWarnPercent: c.LINE_QUOTA_WARN_PERCENT,
+            quotaCheckMinutes: c.LINE_QUOTA_CHECK_MINUTES,
+          }
         : null,
     slack: c.SLACK_BOT_TOKEN
       ? {
@@ -163,8 +207,14 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
           signingSecret: c.SLACK_SIGNING_SECRET ?? null,
           appToken: c.SLACK_APP_TOKEN ?? null,
           apiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+          // Socket Mode when an app token is given, unless SLACK_SOCKET_MODE=off keeps the HTTP transport.
+          socketMode: c.SLACK_SOCKET_MODE ?? !!c.SLACK_APP_TOKEN,
         }
       : null,
+    discord:
+      c.DISCORD_BOT_TOKEN && c.DISCORD_APPLICATION_ID
+        ? { botToken: c.DISCORD_BOT_TOKEN, applicationId: c.DISCORD_APPLICATION_ID, apiBase: c.DISCORD_API_BASE.replace(/\/+$/, ''), readGroupMessages: c.DISCORD_READ_GROUP_MESSAGES ?? false }
+        : null,
     jobs: {
       pollingIntervalSeconds: c.JOBS_POLL_SECONDS,
       expireInSeconds: c.JOBS_EXPIRE_SECONDS,

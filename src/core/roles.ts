@@ -25,6 +25,7 @@ export type Permission =
   | 'incident.act' // tick checklist items, record assessment
   | 'incident.coordinate' // change status, end handling, correct times
   | 'incident.close'
+  | 'incident.reports' // download the reports to the authority and the full export (src/core/documents)
   | 'admin.roles';
 
 const RESPONDERS: RoleKey[] = ['contactWindow', 'principal', 'it', 'dataManager'];
@@ -35,6 +36,7 @@ const GRANTS: Record<Permission, RoleKey[]> = {
   'incident.act': RESPONDERS,
   'incident.coordinate': ['contactWindow', 'principal'],
   'incident.close': ['principal'],
+  'incident.reports': ['contactWindow', 'principal', 'auditor'],
   'admin.roles': ['principal'],
 };
 

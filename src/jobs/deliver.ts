@@ -11,6 +11,8 @@ export async function deliverNotice(
   adapterFor: AdapterLookup,
   key: string,
   message: OutboundMessage,
+  /** What group conversations get instead (e.g. the reminder with its owners @mentioned). */
+  groupMessage?: OutboundMessage,
 ): Promise<{ late: boolean; deliveries: number }> {
   const { prisma, log } = deps;
   const pending = await prisma.noticeDelivery.findMany({ where: { noticeKey: key, status: { not: 'sent' } } });
@@ -21,7 +23,7 @@ export async function deliverNotice(
       if (!adapter) throw new Error(`no adapter registered for platform "${d.platform}"`);
       const { messageId } = await adapter.send(
         { platform: d.platform, externalId: d.externalId, kind: d.conversationKind as 'group' | 'direct' },
-        message,
+        d.conversationKind === 'group' && groupMessage ? groupMessage : message,
         { idempotencyKey: d.idempotencyKey },
       );
       await prisma.noticeDelivery.update({

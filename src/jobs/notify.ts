@@ -1,5 +1,6 @@
 import type { ChecklistItem, Incident, PrismaClient } from '../generated/prisma/client.js';
 import type { ConversationAddress, TextMessage } from '../core/chat/model.js';
+export { withMentions } from '../core/people/mentions.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../core/roles.js';
 import { formatRocShort } from '../core/time/roc.js';
@@ -99,7 +100,11 @@ export async function resolveRecipients(
     }
   }
   if (level >= 1) {
-    const groups = await prisma.conversation.findMany({ where: { schoolId: incident.schoolId, purpose: 'response' }, orderBy: { createdAt: 'asc' } });
+    // The response groups, and the incident's own rooms where the platform opened one (conversation/rooms.ts).
+    const groups = await prisma.conversation.findMany({
+      where: { schoolId: incident.schoolId, OR: [{ purpose: 'response' }, { purpose: 'incident', incidentId: incident.id }] },
+      orderBy: { createdAt: 'asc' },
+    });
     for (const g of groups) {
       if (!adapterFor(g.platform) || seen.has(`${g.platform}:${g.externalId}`)) continue;
       seen.add(`${g.platform}:${g.externalId}`);

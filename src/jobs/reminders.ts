@@ -13,6 +13,7 @@ import {
   reminderMessage,
   resolveRecipients,
   slotLabel,
+  withMentions,
   type AdapterLookup,
 } from './notify.js';
 import { clockRuns, planClock, reminderKey, slotsToSchedule, type ReminderSlot } from './plan.js';
@@ -289,7 +290,7 @@ export class ClockReminders {
         return true;
       });
       if (!inserted) log.info({ key }, 'reminder claimed concurrently; finishing its deliveries');
-      return this.deliver(key, incident.id, message, false);
+      return this.deliver(key, message, await withMentions(prisma, message, owners.personIds), false);
     }
     // A retry (or a duplicate job) of a claimed reminder: finish what is pending, with the same idempotency keys.
     const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
@@ -298,11 +299,11 @@ export class ClockReminders {
     const slot: ReminderSlot = { clockId: clock.id, slot: data.slot, kind: slotKindOf(data.slot), fireAt, level: claimed.level as 0 | 1 | 2 };
     const owners = await ownersOf(prisma, incident, clock, items);
     const message = reminderMessage({ incident, clock, slot, owners, late: claimed.late, at: claimed.createdAt > fireAt ? claimed.createdAt : fireAt });
-    return this.deliver(key, incident.id, message, true);
+    return this.deliver(key, message, await withMentions(prisma, message, owners.personIds), true);
   }
 
-  private async deliver(key: string, _incidentId: string, message: ReturnType<typeof reminderMessage>, resumed: boolean): Promise<FireOutcome> {
-    const { late, deliveries } = await deliverNotice(this.deps, this.adapterFor, key, message);
+  private async deliver(key: string, message: ReturnType<typeof reminderMessage>, groupMessage: ReturnType<typeof reminderMessage>, resumed: boolean): Promise<FireOutcome> {
+    const { late, deliveries } = await deliverNotice(this.deps, this.adapterFor, key, message, groupMessage);
     return { outcome: 'sent', key, late, deliveries, resumed };
   }
 }

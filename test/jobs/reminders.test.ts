@@ -208,6 +208,9 @@ describe('clock reminders with a controllable clock', () => {
     expect(adapter.to('dm:demo-window').at(-1)!.text).toContain('已逾建議完成時間1小時');
     expect(adapter.to('dm:demo-window').at(-1)!.text).toContain('本提醒同時通知個資聯絡窗口。');
     expect(adapter.to('demo-response').at(-1)!.text).toContain('【逾期提醒】');
+    // In the group the step's owner is named at the end (mentioned where the platform can); not in private chats.
+    expect(adapter.to('demo-response').at(-1)!.text).toMatch(/\n請 @王老師（示範） 留意。$/);
+    expect(adapter.to('dm:demo-window').at(-1)!.text).not.toContain('留意。');
     const principalBefore = adapter.to('dm:demo-principal').length;
 
     await reminders.reconcile(incidentId, 'fired');

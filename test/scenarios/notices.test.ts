@@ -165,6 +165,10 @@ describe('notices to affected people, approval and delivery', () => {
     const inGroup = await latestNotice(WINDOW, GROUP);
     expect(inGroup.subtitle).toBe('第1版｜已退回修改｜撰稿：李組長（示範）');
     expect(inGroup.sections[1]).toEqual({ heading: '管理人退回意見', text: `陳校長（示範）（第1版）：${comment}` });
+    // The version sent back cannot go again unchanged.
+    const unchanged = await t.client.press(WINDOW, GROUP, `ntc:submit:${noticeId}`);
+    expect(texts(unchanged)).toEqual(['第1版已被退回，請依管理人（校長）的意見修改後再送核。']);
+    expect(await status()).toBe('returned');
   });
 
   it('the contact window revises (a blank left in the text blocks submission) and resubmits', async () => {
@@ -232,7 +236,14 @@ describe('notices to affected people, approval and delivery', () => {
 
     const ok = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'letter', total: '30', notified: '28', note: '家長 0912-345-678 請假未到校' });
     expect(texts(ok)).toContain('已登記「未成年學生的家長（法定代理人）」的通知紀錄：累計已通知 28 / 30 人。');
-    await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'phone', total: '2', notified: '2' });
+    // Offered as soon as every notice has a delivery record, with the counts to check before ticking.
+    expect(texts(ok).some((x) => x.startsWith('每一份核定的通知都已登記通知紀錄'))).toBe(true);
+    const last = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'phone', total: '2', notified: '2' });
+    const offer = last.find((m) => m.body.type === 'text' && m.body.text.startsWith('每一份核定的通知都已登記通知紀錄'))!;
+    expect(offer.body.type === 'text' && offer.body.text).toContain('未成年學生的家長（法定代理人）：書面（信件、聯絡簿）、電話 30 / 32 人');
+    const item = await prisma().checklistItem.findFirstOrThrow({ where: { incidentId, key: 'notify-subjects' } });
+    expect(offer.body.type === 'text' && offer.body.quickReplies?.map((b) => b.action)).toEqual([`ck:${item.id}:d`]);
+    expect(item.state).toBe('open');
     const after = await latestNotice(WINDOW, GROUP);
     const section = after.sections.find((s) => s.heading?.startsWith('通知紀錄'))!;
     expect(section.heading).toBe('通知紀錄：已通知 30 / 32 人');

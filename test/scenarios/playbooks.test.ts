@@ -64,6 +64,15 @@ describe('playbook scenarios through the local chat', () => {
       const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
       expect(incident.playbookId).toBe(s.id);
       expect(await t.app.db.prisma.checklistItem.count({ where: { incidentId: incident.id, state: 'open' } })).toBe(0);
+      // Ticking the cyber damage control / recovery records when it was done (it starts the 1-month investigation report).
+      const recover = await t.app.db.prisma.checklistItem.findFirst({ where: { incidentId: incident.id, key: 'cyber-recover' } });
+      if (s.system === 'true') {
+        expect(recover?.state).toBe('done');
+        expect(incident.recoveredAt?.toISOString()).toBe(recover!.doneAt!.toISOString());
+      } else {
+        expect(recover).toBeNull();
+        expect(incident.recoveredAt).toBeNull();
+      }
       const verdict = await verifyIncidentTimeline(t.app.deps, incident.id);
       expect(verdict.ok).toBe(true);
       expect(verdict.checked).toBeGreaterThan(10);

@@ -344,4 +344,35 @@ describe('local chat page (real app, phone width)', () => {
     expect(pageErrors).toEqual([]);
 
   }));
+
+  it('the contact window gets the reports as link buttons and opens one in the browser', { timeout: 120_000 }, () =>
+    withDiagnostics(async () => {
+      const window = demo.users.find((u) => u.roles.includes('contactWindow'))!;
+      const dm = demo.conversations.find((c) => c.kind === 'direct' && c.members.includes(window.id))!;
+      await page.getByLabel('我是').selectOption(window.id);
+      const listButton = page.locator('#nav-toggle');
+      if (await listButton.isVisible()) await listButton.click();
+      await page.locator(`.conversation-item[data-conversation-id="${dm.id}"]`).click();
+      const composer = page.getByLabel('輸入訊息');
+      const before = await messageCount(page);
+      await composer.fill('報告');
+      await composer.press('Enter');
+      await waitForMoreMessages(page, before);
+      const card = page.locator('.msg[data-body-type="card"]').filter({ hasText: '報告與匯出' }).last();
+      await card.waitFor({ timeout: 15_000 });
+      // Links are real anchors (opened by the browser), one per report and format plus the export.
+      const links = card.locator('a.btn');
+      expect(await links.count()).toBeGreaterThanOrEqual(7);
+      const href = (await links.first().getAttribute('href'))!;
+      expect(href).toMatch(/\/documents\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+      expect(await links.first().getAttribute('target')).toBe('_blank');
+      // Opening the link shows a page with a download button (nothing is recorded until it is pressed).
+      const doc = await context.newPage();
+      await doc.goto(href);
+      expect(await doc.locator('body').innerText()).toContain('下載');
+      const [download] = await Promise.all([doc.waitForEvent('download'), doc.getByRole('button', { name: /下載/ }).first().click()]);
+      expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+      await doc.close();
+      expect(pageErrors).toEqual([]);
+    }));
 });

@@ -613,6 +613,10 @@ function buildText(message, body, who) {
 
 function buildButton(message, button, extraClass = '') {
   const style = button.style === 'primary' || button.style === 'danger' ? button.style : 'default';
+  // A link button (a signed download link) opens the address; only http(s) addresses are followed.
+  if (typeof button.url === 'string' && /^https?:\/\//.test(button.url)) {
+    return h('a', { class: `btn btn--${style} ${extraClass}`.trim(), href: button.url, target: '_blank', rel: 'noopener noreferrer', text: button.label });
+  }
   return h('button', {
     type: 'button',
     class: `btn btn--${style} ${extraClass}`.trim(),

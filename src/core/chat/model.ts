@@ -61,7 +61,15 @@ export interface Button {
   /** Opaque action string, at most MAX_ACTION_LENGTH characters, carrying only ids (never personal data). */
   action: string;
   style?: 'primary' | 'danger' | 'default';
+  /**
+   * A link button: the platform opens this https address (a signed, short-lived download link) and sends the bot
+   * nothing; `action` is then LINK_ACTION. Every adapter renders it as its native link button.
+   */
+  url?: string;
 }
+
+/** The action of a link button (Button.url); the bot ignores it if a platform sends it anyway. */
+export const LINK_ACTION = 'link';
 
 export interface CardField {
   label: string;
@@ -98,11 +106,24 @@ export interface Card {
   fallbackText: string;
 }
 
+/**
+ * A person named in a text who should be notified (a responder in a group). Platforms that can mention turn `text`
+ * into a mention of the person's account there; the others show the text as it is (the plain name).
+ */
+export interface Mention {
+  /** Exactly as it appears in the message text, e.g. 「@王老師（示範）」. */
+  text: string;
+  /** The person's accounts; an adapter mentions the one on its own platform. */
+  users: PlatformUser[];
+}
+
 export interface TextMessage {
   type: 'text';
   text: string;
   /** Suggested answers shown as quick-reply chips (phones). */
   quickReplies?: Button[];
+  /** People named in `text` to notify, where the platform can mention them (groups). */
+  mentions?: Mention[];
 }
 
 export type FormFieldType = 'text' | 'textarea' | 'datetime' | 'number' | 'select' | 'multiselect' | 'boolean';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage } from '../chat/model.js';
+import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage, PlatformUser } from '../chat/model.js';
+import { LINK_ACTION } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';
@@ -9,14 +10,21 @@ import { UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
+import { ReportChat, parseReportCommand } from '../documents/chat.js';
+import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
-import { FORM_STEPS_KIND, FormSteps } from './steps.js';
+import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
+import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
+import { ContactWindowAlerts } from './alerts.js';
+import { withMentions } from '../people/mentions.js';
+import { myTasks } from './mytasks.js';
+import { homeCards } from './home.js';
 
 
 interface Ctx {
@@ -29,7 +37,9 @@ interface Ctx {
 }
 
 interface IntakeState {
-  mode: 'form' | 'steps';
+  /** `form`: all at once; `pages`: forms of at most `pageSize` fields (index = page); `steps`: one question at a time. */
+  mode: 'form' | 'pages' | 'steps';
+  pageSize?: number;
   index: number;
   answers: RawAnswers;
   originConversationId: string;
@@ -42,12 +52,13 @@ interface ItemPromptState {
   title: string;
 }
 
-type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'cancel' | 'back' | 'whoami';
+type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'cancel' | 'back' | 'whoami' | 'mine';
 
 const COMMANDS: [RegExp, Command][] = [
   [/^(\/help|help|說明|幫助|指令|選單)$/i, 'help'],
   [/^(\/report|通報|我要通報|回報|通報個資事件|開始通報)$/i, 'report'],
   [/^(\/incidents|事件|事件列表|進行中事件)$/i, 'list'],
+  [/^(\/mytasks|我的工作|我的任務|我的待辦)$/i, 'mine'],
   [/^(\/summary|摘要)(\s+\S+)?$/i, 'summary'],
   [/^(\/checklist|清單|檢核清單)(\s+\S+)?$/i, 'checklist'],
   [/^(\/assess|評估|影響評估)(\s+\S+)?$/i, 'assess'],
@@ -57,7 +68,7 @@ const COMMANDS: [RegExp, Command][] = [
 ];
 
 /** Commands that only show something: they are answered while a question is open, which stays open. */
-const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess']);
+const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'mine']);
 
 /**
  * The conversation engine: turns neutral inbound events into incident operations and neutral replies.
@@ -68,6 +79,10 @@ export class Bot {
   readonly binding: BindingService;
   /** Notices to the affected people and the principal's approval (src/core/notices). */
   readonly notices: NoticeChat;
+  /** Reports to the authority: download links, submission dates, the full export (src/core/documents). */
+  readonly reports: ReportChat;
+  /** Warnings about the bot itself for the contact windows (e.g. a platform's message quota running out). */
+  readonly alerts: ContactWindowAlerts;
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly prompts: PromptStore;
   /** Forms asked one field at a time where the platform cannot show them. */
@@ -79,6 +94,9 @@ export class Bot {
     this.forms = new FormSteps(deps);
     this.binding = new BindingService(deps);
     this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), (p) => this.adapters.get(p));
+    this.reports = new ReportChat(deps, new ReportService(deps, this.incidents, noticeSource(this.notices.service)), (p) => this.adapters.get(p),
+      async (ctx, id) => this.refreshCards(ctx as Ctx, await this.incidents.get(id), ['checklist', 'incident']));
+    this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
   }
 
   register(adapter: ChatAdapter): void {
@@ -88,6 +106,11 @@ export class Bot {
   /** The registered adapter of a platform (reminders are sent through the same adapters as replies). */
   adapterFor(platform: string): ChatAdapter | undefined {
     return this.adapters.get(platform);
+  }
+
+  /** A person's own overview (open incidents they may see, their tasks, clocks due next) for a platform's home page. */
+  home(user: PlatformUser): Promise<Card[]> {
+    return homeCards(this.deps, user);
   }
 
   /** Handles one inbound event. Redeliveries (same platform event id) are ignored. */
@@ -177,6 +200,8 @@ export class Bot {
     if (command) return this.onCommand(ctx, command.cmd, command.arg);
     const noticeCommand = parseNoticeCommand(text);
     if (noticeCommand) return this.notices.onCommand(ctx, noticeCommand.arg);
+    const reportCommand = parseReportCommand(text);
+    if (reportCommand) return this.reports.onCommand(ctx, reportCommand.arg);
     if (text.startsWith('/')) {
       return this.say(ctx.addr, { type: 'text', text: T.unknownCommand(text.split(/\s/)[0]!) + T.help });
     }
@@ -211,6 +236,18 @@ export class Bot {
         return this.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
       case 'list':
         return this.listIncidents(ctx);
+      case 'mine': {
+        // The steps name incidents: shown in a private chat or the response group, else moved to a private chat.
+        const actor = this.requireActor(ctx);
+        let where = ctx.addr;
+        if (ctx.conv.kind === 'group' && ctx.conv.purpose !== 'response') {
+          const direct = await ctx.adapter.directConversation(ctx.ev.user);
+          if (!direct) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
+          await this.say(ctx.addr, { type: 'text', text: T.detailsOnlyPrivately });
+          where = direct;
+        }
+        return this.say(where, await myTasks(this.deps.prisma, actor));
+      }
       case 'summary':
       case 'checklist':
       case 'assess': {
@@ -230,7 +267,10 @@ export class Bot {
   private async onAction(ctx: Ctx, action: string): Promise<void> {
     const [kind, a, b] = action.split(':');
     if (kind === 'say') return this.onText(ctx, action.slice(4));
+    // A link button opened its address on the platform; nothing to do here.
+    if (action === LINK_ACTION) return;
     if (kind === 'ntc') return this.notices.onAction(ctx, action);
+    if (kind === 'rpt') return this.reports.onAction(ctx, action);
     if (kind === 'intake' && a === 'start') return this.startIntake(ctx, b);
     if (kind === 'intake' && a === 'dismiss') return this.say(ctx.addr, { type: 'text', text: T.offerDismissed });
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
@@ -249,17 +289,22 @@ export class Bot {
   }
 
   private async onForm(ctx: Ctx, formId: string, values: Record<string, string | string[]>): Promise<void> {
-    const [kind, id] = formId.split(':');
+    const [kind, id, page] = formId.split(':');
     if (!id) throw new UserError(T.promptExpired);
     if (kind === 'assess') return this.submitAssessment(ctx, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
+    if (kind === 'rpt') return this.reports.onForm(ctx, formId, values);
     const actor = this.requireActor(ctx);
     const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id } });
     if (!prompt || prompt.personId !== actor.personId || prompt.status !== 'open' || prompt.expiresAt < this.deps.now()) {
       throw new UserError(T.promptExpired);
     }
+    if (kind === FORM_PAGE_PREFIX && prompt.kind === FORM_STEPS_KIND) {
+      return this.forms.onPage(ctx.adapter, ctx.addr, prompt, Number(page), values, (realId, all) => this.onForm(ctx, realId, all));
+    }
     if (kind === 'intake') {
       const state = this.promptState<IntakeState>(prompt);
+      if (state.mode === 'pages' && page !== undefined) return this.onIntakePage(ctx, prompt, state, Number(page), values);
       return this.finishIntake(ctx, prompt, { ...state.answers, ...values });
     }
     if (kind === 'item') {
@@ -294,14 +339,17 @@ export class Bot {
       return this.askIntake(ctx.adapter, where, existing, this.promptState<IntakeState>(existing));
     }
     const fields = this.intakeFields();
-    const mode: IntakeState['mode'] = ctx.adapter.capabilities.maxFormFields >= fields.length ? 'form' : 'steps';
+    const max = ctx.adapter.capabilities.maxFormFields;
+    const mode: IntakeState['mode'] = max >= fields.length ? 'form' : max > 0 ? 'pages' : 'steps';
     const answers: RawAnswers = {};
     if (scenario && this.deps.playbooks.list().some((p) => p.id === scenario)) {
       answers.scenario = scenario;
       const defaults = this.deps.playbooks.get(scenario).defaults as { involvesSystem?: boolean } | undefined;
       if (defaults?.involvesSystem !== undefined) answers.involvesSystem = defaults.involvesSystem ? 'true' : 'false';
     }
-    const state: IntakeState = { mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}) };
+    const state: IntakeState = {
+      mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
+    };
     const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
     await this.say(where, { type: 'text', text: T.intakeIntro });
     return this.askIntake(ctx.adapter, where, prompt, state);
@@ -309,12 +357,17 @@ export class Bot {
 
   private async askIntake(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
     const fields = this.intakeFields();
+    if (state.mode === 'pages') {
+      const base = { formId: '', title: T.intakeTitle, intro: T.intakeFormIntro, submitLabel: '送出通報', fields, cancelAction: `prompt:cancel:${prompt.id}` };
+      const form = formPage(base, state.index, state.pageSize!, state.answers);
+      return void (await adapter.send(where, { ...form, formId: `intake:${prompt.id}:${state.index}` }));
+    }
     if (state.mode === 'form') {
       const form: Form = {
         type: 'form',
         formId: `intake:${prompt.id}`,
-        title: '個資事件通報',
-        intro: '依臺北市政府政風處個人資料保護管理要點第45點，通報內容包括：外洩方式、時間、地點、初估類別及數量、已採取的處置。',
+        title: T.intakeTitle,
+        intro: T.intakeFormIntro,
         fields: fields.map((f) => {
           const initial = state.answers[f.id];
           return initial !== undefined ? { ...f, initial } : f;
@@ -350,10 +403,17 @@ export class Bot {
     }
     const state = this.promptState<IntakeState>(prompt);
     const fields = this.intakeFields();
-    if (state.mode === 'form') {
+    if (state.mode === 'pages' && cmd === 'back' && state.index > 0) {
+      state.index -= 1;
+      await this.savePrompt(prompt, state, `page:${state.index}`);
+      return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+    }
+    if (state.mode === 'form' || state.mode === 'pages') {
       if (cmd === 'back' || cmd === 'report') return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
       // A form is open; plain text is not an answer to it.
-      return this.say(ctx.addr, { type: 'text', text: '請填寫上方的通報表後送出，或輸入「取消」。' });
+      await this.say(ctx.addr, { type: 'text', text: '請填寫上方的通報表後送出，或輸入「取消」。' });
+      if (state.mode === 'pages') return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+      return;
     }
     if (cmd === 'back') {
       const prev = Math.max(0, state.index - 1);
@@ -389,7 +449,7 @@ export class Bot {
     if (!v.ok) {
       const state = this.promptState<IntakeState>(prompt);
       await this.say(ctx.addr, { type: 'text', text: T.problems(v.problems.map((p) => p.message)) });
-      if (state.mode === 'form') {
+      if (state.mode === 'form' || state.mode === 'pages') {
         // The form goes back with what was typed, masked like everything else that is sent and stored.
         const bad = new Set(v.problems.map((p) => p.field));
         const echo: RawAnswers = {};
@@ -398,7 +458,12 @@ export class Bot {
           const free = type === 'text' || type === 'textarea' || bad.has(key);
           echo[key] = free && typeof value === 'string' ? maskPersonalData(value, { now }).text : value;
         }
-        return this.askIntake(ctx.adapter, ctx.addr, prompt, { ...state, answers: echo });
+        if (state.mode === 'form') return this.askIntake(ctx.adapter, ctx.addr, prompt, { ...state, answers: echo });
+        // Paged: back to the page of the first problem, everything entered kept (masked).
+        const firstBadField = fields.findIndex((f) => bad.has(f.id));
+        const next: IntakeState = { ...state, answers: echo, index: Math.floor(Math.max(0, firstBadField) / state.pageSize!) };
+        await this.savePrompt(prompt, next, `page:${next.index}`);
+        return this.askIntake(ctx.adapter, ctx.addr, prompt, next);
       }
       const firstBad = fields.findIndex((f) => f.id === v.problems[0]!.field);
       delete raw[fields[firstBad]!.id];
@@ -413,6 +478,24 @@ export class Bot {
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     if (v.result.masked.length > 0) await this.say(ctx.addr, { type: 'text', text: privacyNotice(v.result.masked) });
     await this.deliverNewIncident(ctx.adapter, ctx.addr, view, state.originConversationId);
+  }
+
+  /** One page of the paged intake was submitted: keep its answers, show the next page or finish. */
+  private async onIntakePage(ctx: Ctx, prompt: PendingPrompt, state: IntakeState, page: number, values: RawAnswers): Promise<void> {
+    const fields = this.intakeFields();
+    const size = state.pageSize!;
+    const pages = pageCount(fields.length, size);
+    if (!Number.isInteger(page) || page < 0 || page >= pages) throw new UserError(T.promptExpired);
+    for (const f of fields.slice(page * size, (page + 1) * size)) {
+      if (values[f.id] !== undefined) state.answers[f.id] = values[f.id]!;
+    }
+    if (page + 1 < pages) {
+      state.index = page + 1;
+      await this.savePrompt(prompt, state, `page:${state.index}`);
+      return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+    }
+    await this.savePrompt(prompt, state, null);
+    return this.finishIntake(ctx, prompt, state.answers);
   }
 
   private async cancelPrompt(ctx: Ctx, promptId: string): Promise<void> {
@@ -437,11 +520,36 @@ export class Bot {
 
     const team = await this.deps.prisma.conversation.findMany({
       where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
+      orderBy: { createdAt: 'asc' },
     });
+    const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
+    // Where the platform can, the incident gets its own private room with the responders; the wide conversations
+    // (the response group and the one the report came from) only get a pointer to it.
+    const nearConv = team[0] ?? (origin && origin.platform === adapter.platform && origin.kind === 'group' ? origin : null);
+    const room = await openRoom(this.deps, adapter, view.incident, nearConv ? this.addressOf(nearConv) : null);
+    if (room) {
+      await this.say(room.addr, { type: 'text', text: ROOM_TEXTS.welcome(ref, view.reporterName) });
+      await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, incidentCard(view, now));
+      await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, checklistCard(view));
+      const roomLabel = room.conv.title ?? room.addr.title ?? '';
+      for (const conv of team) {
+        if (conv.id !== intakeConv.id) await this.say(this.addressOf(conv), { type: 'text', text: ROOM_TEXTS.pointer(ref, roomLabel) });
+      }
+      if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
+        await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
+      }
+      return;
+    }
     for (const conv of team) {
       if (conv.id === intakeConv.id) continue;
       const addr = this.addressOf(conv);
-      await this.say(addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
+      // The responders who own the checklist's steps are @mentioned in the response group (where the platform can).
+      const ownerRoles = [...new Set(view.checklist.map((c) => c.row.ownerRole).filter((r) => r !== 'unit'))];
+      const responders = await this.deps.prisma.person.findMany({
+        where: { schoolId: view.incident.schoolId, active: true, roles: { hasSome: ownerRoles } },
+        select: { id: true },
+      });
+      await this.say(addr, await withMentions(this.deps.prisma, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) }, responders.map((r) => r.id)));
       await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
       await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
     }
@@ -462,7 +570,6 @@ export class Bot {
         }
       }
     }
-    const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
     if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
       await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
     }
@@ -476,7 +583,7 @@ export class Bot {
         isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId),
       });
     }
-    return ctx.conv.purpose === 'response' && ctx.conv.schoolId === view.incident.schoolId;
+    return isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id);
   }
 
   private async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card'): Promise<void> {
@@ -631,7 +738,7 @@ export class Bot {
       if (conv.id === ctx.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
     }
     const dm = ctx.conv.kind === 'direct' && ctx.actor ? ctx.actor : null;
-    const allowedHere = ctx.conv.purpose === 'response' || dm !== null;
+    const allowedHere = isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id) || dm !== null;
     if (!allowedHere) return;
     for (const key of keys) {
       if (updatedHere.has(key) || (key === 'incident' && !ctx.adapter.capabilities.editMessages && keys.includes('checklist'))) continue;

@@ -1,8 +1,8 @@
-import type { Button, Card, CardRow, CardSection, Form, FormField, Tone } from '../chat/model.js';
+import type { Button, Card, CardField, CardRow, CardSection, Form, FormField, Tone } from '../chat/model.js';
 import type { ComputedClock } from '../clocks/index.js';
 import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
-import { formatChatDateTime as formatShort, formatRocDateTime } from '../time/roc.js';
+import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
@@ -46,6 +46,30 @@ export function clocksSection(clocks: ComputedClock[], now: Date): CardSection {
   return { heading: '法定時限', rows: shown.map((c) => clockLine(c, now)) };
 }
 
+/** The reports already submitted (src/core/documents), with the clock each one completes. */
+const SUBMISSIONS = [
+  { column: 'bureauSubmittedAt', clock: 'bureau-3d', label: '通報主管機關' },
+  { column: 'closureSubmittedAt', clock: 'closure-1m', label: '結案報告' },
+  { column: 'cyberSubmittedAt', clock: 'cyber-report-1m', label: '資安事件調查報告' },
+] as const;
+
+function submissionFields(i: IncidentView['incident']): CardField[] {
+  const sent = SUBMISSIONS.filter((s) => i[s.column]);
+  return sent.length ? [{ label: '報告送出', value: sent.map((s) => `${s.label}：${formatRocDate(i[s.column]!)}`).join('\n'), tone: 'success' }] : [];
+}
+
+/** A clock whose report was submitted shows as done, with the day. */
+function withSubmissions(section: CardSection, clocks: ComputedClock[], i: IncidentView['incident']): CardSection {
+  const shown = clocks.filter((c) => c.applies && c.enabled);
+  return {
+    ...section,
+    rows: (section.rows ?? []).map((row, n) => {
+      const s = SUBMISSIONS.find((x) => x.clock === shown[n]?.id && i[x.column]);
+      return s ? { ...row, text: `${row.text}｜已於 ${formatRocDate(i[s.column]!)} 送出`, status: 'done' as const } : row;
+    }),
+  };
+}
+
 export function incidentCard(v: IncidentView, now: Date): Card {
   const i = v.incident;
   const total = totalAffected(i);
@@ -79,15 +103,17 @@ export function incidentCard(v: IncidentView, now: Date): Card {
           { label: '涉及資訊系統', value: i.involvesSystem ? '是' : '否' },
           { label: '已採取措施', value: v.stepsTaken },
           { label: '檢核進度', value: `${done} / ${v.checklist.length}` },
+          ...submissionFields(i),
         ],
       },
-      clocksSection(v.clocks, now),
+      withSubmissions(clocksSection(v.clocks, now), v.clocks, i),
     ],
     buttons: [
       { label: '檢核清單', action: act.incident(i.id, 'checklist'), style: 'primary' },
       { label: '影響評估', action: act.incident(i.id, 'assess') },
       { label: '摘要', action: act.incident(i.id, 'summary') },
       { label: '通知當事人', action: `ntc:list:${i.id}` },
+      { label: '報告', action: `rpt:list:${i.id}` },
     ],
     footer: '事件細節僅限應變人員查看，請勿轉傳。',
     fallbackText: `個資事件 ${i.ref}（${STATUS_LABELS[v.status]}）`,

@@ -19,12 +19,21 @@ export const KEEP = '不變';
  * the questions are, and the answers so far in the shape a form submission has.
  */
 export interface FormStepsState {
+  /** `steps`: one question at a time (no forms); `pages`: forms of at most `pageSize` fields (e.g. Discord's 5). */
+  mode?: 'steps' | 'pages';
+  pageSize?: number;
   formId: string;
   title: string;
+  intro?: string;
+  submitLabel?: string;
   fields: FormField[];
+  /** The field asked now (`steps`) or the page shown now (`pages`). */
   index: number;
   answers: RawAnswers;
 }
+
+/** formId prefix of one page of a paged form: `fs:<promptId>:<page>`. */
+export const FORM_PAGE_PREFIX = 'fs';
 
 /** Submits collected values through the same path as a platform form submission. */
 export type FormSubmit = (formId: string, values: RawAnswers) => Promise<void>;
@@ -32,12 +41,44 @@ export type FormSubmit = (formId: string, values: RawAnswers) => Promise<void>;
 export const FORM_STEP_TEXTS = {
   intro: (title: string, n: number) => `${title}：這個平台無法顯示表單，我會一題一題問您（共 ${n} 題）。可隨時輸入「上一步」或「取消」。`,
   answerFirst: '請先回答上面的問題，或輸入「取消」。',
+  fillPageFirst: (page: number, pages: number) => `請先填寫上方的表單（第 ${page}/${pages} 頁）後送出，或輸入「取消」。`,
+  next: '下一頁',
+  pageTitle: (title: string, page: number, pages: number) => `${title}（${page}/${pages}）`,
   current: (shown: string) => `目前：${shown}（點「${KEEP}」保留）`,
 };
 
-/** Whether the adapter can show this form at once; otherwise the core asks it step by step. */
+/** Whether the adapter can show this form at once; otherwise the core pages it or asks it step by step. */
 export function fitsAsForm(adapter: ChatAdapter, form: Form): boolean {
   return adapter.capabilities.maxFormFields >= form.fields.length;
+}
+
+/** The pages a form is cut into for a platform whose forms hold at most `size` fields (each page at least one field). */
+export function pageCount(fields: number, size: number): number {
+  return Math.max(1, Math.ceil(fields / Math.max(1, size)));
+}
+
+/**
+ * Page `page` (0-based) of a form cut into pages: an ordinary Form of at most `size` fields, prefilled from `answers`
+ * (what was submitted on that page before, when someone goes back or a check at the end sends them back).
+ */
+export function formPage(
+  base: { formId: string; title: string; intro?: string | undefined; submitLabel?: string | undefined; fields: FormField[]; cancelAction?: string | undefined },
+  page: number,
+  size: number,
+  answers: RawAnswers,
+): Form {
+  const pages = pageCount(base.fields.length, size);
+  const last = page === pages - 1;
+  return {
+    type: 'form',
+    formId: base.formId,
+    title: FORM_STEP_TEXTS.pageTitle(base.title, page + 1, pages),
+    ...(page === 0 && base.intro ? { intro: base.intro } : {}),
+    fields: base.fields.slice(page * size, (page + 1) * size).map((f) => (answers[f.id] !== undefined ? { ...f, initial: answers[f.id] } : f)),
+    submitLabel: last ? (base.submitLabel ?? '送出') : FORM_STEP_TEXTS.next,
+    ...(base.cancelAction ? { cancelAction: base.cancelAction } : {}),
+    fallbackText: FORM_STEP_TEXTS.pageTitle(base.title, page + 1, pages),
+  };
 }
 
 /** The current value of a field in words (option labels, 是/否), for 「目前：…」. */
@@ -63,7 +104,10 @@ export function formStepQuestion(field: FormField, index: number, total: number,
     quick.push({ label: KEEP, action: act.say(KEEP) });
   }
   for (const b of q.quickReplies) {
-    quick.push(b.action === act.cancelPrompt(promptId) ? { label: '取消', action: b.action } : b);
+    if (b.action === act.cancelPrompt(promptId)) quick.push({ label: '取消', action: b.action });
+    // With a value on record, 略過 would erase it: say so.
+    else if (current !== null && b.label === T.skipped) quick.push({ label: '清空', action: b.action });
+    else quick.push(b);
   }
   return { type: 'text', text: lines.join('\n'), quickReplies: quick };
 }
@@ -85,7 +129,18 @@ export class FormSteps {
       await adapter.send(where, form);
       return;
     }
-    const state: FormStepsState = { formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {} };
+    const size = adapter.capabilities.maxFormFields;
+    if (size > 0) {
+      // Forms, but smaller than this one: the same form in pages, the answers kept in a durable prompt.
+      const state: FormStepsState = {
+        mode: 'pages', pageSize: size, formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
+        ...(form.intro ? { intro: form.intro } : {}), submitLabel: form.submitLabel,
+      };
+      const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
+      await adapter.send(where, this.page(state, prompt.id));
+      return;
+    }
+    const state: FormStepsState = { mode: 'steps', formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {} };
     const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
     const intro = [FORM_STEP_TEXTS.intro(form.title, form.fields.length), form.intro].filter(Boolean).join('\n');
     await adapter.send(where, { type: 'text', text: intro });
@@ -106,6 +161,16 @@ export class FormSteps {
   ): Promise<void> {
     const state = this.prompts.state<FormStepsState>(prompt);
     const { fields } = state;
+    if (state.mode === 'pages') {
+      // A page is open; typing is not an answer to it. 上一步 shows the page before.
+      if (command === 'back') {
+        state.index = Math.max(0, state.index - 1);
+        await this.prompts.save(prompt, state, `page:${state.index}`);
+      } else {
+        await adapter.send(where, { type: 'text', text: FORM_STEP_TEXTS.fillPageFirst(state.index + 1, pageCount(fields.length, state.pageSize!)) });
+      }
+      return void (await adapter.send(where, this.page(state, prompt.id)));
+    }
     const ask = (i: number, before?: string) => {
       const q = formStepQuestion(state.fields[i]!, i, fields.length, prompt.id);
       return adapter.send(where, before ? { ...q, text: `${before}\n\n${q.text}` } : q);
@@ -150,10 +215,49 @@ export class FormSteps {
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
   }
 
-  /** Asks the current question again (「通報」 or a restart while a form is open). */
+  /**
+   * One page of a paged form was submitted (formId `fs:<promptId>:<page>`). Its values are kept; the next page is
+   * shown, or after the last one everything goes to `submit` under the form's own id. A problem found on submission
+   * shows the page with the field it names, prefilled with what was entered.
+   */
+  async onPage(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, page: number, values: RawAnswers, submit: FormSubmit): Promise<void> {
+    const state = this.prompts.state<FormStepsState>(prompt);
+    const size = state.pageSize ?? 1;
+    const pages = pageCount(state.fields.length, size);
+    if (state.mode !== 'pages' || !Number.isInteger(page) || page < 0 || page >= pages) throw new UserError(T.promptExpired);
+    // Only the fields of that page are taken from the submission (an old page submitted again just overwrites them).
+    for (const f of state.fields.slice(page * size, (page + 1) * size)) {
+      if (values[f.id] !== undefined) state.answers[f.id] = values[f.id]!;
+    }
+    if (page + 1 < pages) {
+      state.index = page + 1;
+      await this.prompts.save(prompt, state, `page:${state.index}`);
+      return void (await adapter.send(where, this.page(state, prompt.id)));
+    }
+    await this.prompts.save(prompt, state, null);
+    try {
+      await submit(state.formId, state.answers);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      const named = state.fields.findIndex((f) => err.message.includes(`「${f.label}」`));
+      state.index = named === -1 ? 0 : Math.floor(named / size);
+      await this.prompts.save(prompt, state, `page:${state.index}`);
+      await adapter.send(where, { type: 'text', text: err.message });
+      return void (await adapter.send(where, this.page(state, prompt.id)));
+    }
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+  }
+
+  /** Asks the current question (or shows the current page) again: 「通報」 or a restart while a form is open. */
   async resume(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt): Promise<void> {
     const state = this.prompts.state<FormStepsState>(prompt);
+    if (state.mode === 'pages') return void (await adapter.send(where, this.page(state, prompt.id)));
     await adapter.send(where, formStepQuestion(state.fields[state.index]!, state.index, state.fields.length, prompt.id));
+  }
+
+  private page(state: FormStepsState, promptId: string): Form {
+    const form = formPage({ ...state, cancelAction: `prompt:cancel:${promptId}` }, state.index, state.pageSize!, state.answers);
+    return { ...form, formId: `${FORM_PAGE_PREFIX}:${promptId}:${state.index}` };
   }
 
   /** Validates one typed answer and turns it into what a form would have submitted for the field. */

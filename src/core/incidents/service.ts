@@ -178,6 +178,7 @@ export class IncidentService {
         awareAt: incident.awareAt,
         handlingEndedAt: incident.handlingEndedAt,
         recoveredAt: incident.recoveredAt,
+        breachConfirmedAt: incident.breachConfirmedAt,
         involvesSystem: incident.involvesSystem,
         specialCategories: incident.specialCategories || incident.biometric,
         recordsAffected: totalAffected(incident),
@@ -230,6 +231,15 @@ export class IncidentService {
         summary: `${actor.displayName} ${verb}：${item.title}`,
         detail: { item: item.key, state, note, previous: item.state },
       });
+      // Finishing the cyber-incident damage control / recovery is the fact that starts the 1-month investigation
+      // report (clock trigger `recovered`); reopening the item takes that fact back if the item had set it.
+      if (item.completesClock === 'cyber-recover') {
+        if (state === 'done' && !incident.recoveredAt) {
+          await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt: row.doneAt } });
+        } else if (state !== 'done' && incident.recoveredAt && item.doneAt && incident.recoveredAt.getTime() === item.doneAt.getTime()) {
+          await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt: null } });
+        }
+      }
       if (incident.status === 'reported' && state !== 'open') {
         await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
       }
@@ -266,6 +276,8 @@ export class IncidentService {
           involvesSystem: a.involvesSystem,
           systemRecordsHeld: a.systemRecordsHeld,
           ...(occurredChanged ? { occurredAt: a.occurredAt } : {}),
+          // The first assessment ascertains the breach (查明): the duty to notify the people starts (個資法第12條).
+          ...(incident.breachConfirmedAt ? {} : { breachConfirmedAt: deps.now() }),
           version: { increment: 1 },
         },
       });
@@ -332,6 +344,8 @@ export class IncidentService {
     await deps.prisma.$transaction(async (tx) => {
       const now = deps.now();
       if (to === 'handling_ended') await tx.incident.update({ where: { id: incidentId }, data: { handlingEndedAt: now } });
+      // Moving to notifying without an assessment still means the breach is ascertained.
+      if (to === 'notifying' && !incident.breachConfirmedAt) await tx.incident.update({ where: { id: incidentId }, data: { breachConfirmedAt: now } });
       if (to === 'closed') await tx.incident.update({ where: { id: incidentId }, data: { closedAt: now } });
       await this.moveStatus(tx, incident, to, actor, to === 'handling_ended' ? '處理結束，開始計算1個月結案報告期限' : '');
     });

@@ -4,6 +4,7 @@ import type { Button, Card, CardRow, ConversationAddress, Form, InboundEvent, Ou
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { PromptStore } from '../conversation/prompts.js';
+import { isResponsePlace } from '../conversation/rooms.js';
 import { FormSteps } from '../conversation/steps.js';
 import { UserError } from '../incidents/types.js';
 import { privacyNotice, type MaskFinding } from '../privacy/mask.js';
@@ -67,6 +68,8 @@ const NT = {
   approved: (label: string, who: string) => `「${label}」通知稿已由 ${who} 核定，可以開始通知當事人，並在通知稿上登記每一批的通知紀錄。`,
   returned: (label: string, who: string, comment: string) => `「${label}」通知稿被 ${who} 退回修改。\n意見：${comment}`,
   delivered: (label: string, n: number, m: number) => `已登記「${label}」的通知紀錄：累計已通知 ${n} / ${m} 人。`,
+  allRecorded: (title: string, counts: string) =>
+    `每一份核定的通知都已登記通知紀錄：\n${counts}\n確認應通知的人都已通知到後，請勾選檢核項目「${title}」（會停止它的時限提醒）。`,
   revised: (v: number) => `已儲存為第${v}版。修改完成後請按「送校長核定」。`,
 };
 
@@ -350,12 +353,12 @@ export class NoticeChat {
       footer: '通知稿須經管理人（校長）核定後才能通知並登記。',
       fallbackText: `通知當事人｜${incident.ref}：${notices.length} 份通知稿`,
     };
-    const where = await this.privateWhere(ctx);
+    const where = await this.privateWhere(ctx, incidentId);
     await this.post(where.adapter, where.addr, where.convId, incidentId, card);
   }
 
   private async showNotice(ctx: NoticeChatContext, view: NoticeView): Promise<void> {
-    const where = await this.privateWhere(ctx);
+    const where = await this.privateWhere(ctx, view.incident.id);
     await this.post(where.adapter, where.addr, where.convId, view.incident.id, noticeCard(view), true);
   }
 
@@ -370,7 +373,7 @@ export class NoticeChat {
     const view = await this.viewable(actor, noticeId);
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以撰寫通知稿。');
     if (view.batches.length) throw new UserError('這份通知已開始寄送，不能再修改內容。');
-    const where = await this.privateWhere(ctx);
+    const where = await this.privateWhere(ctx, view.incident.id);
     if (where.adapter.capabilities.maxFormFields >= 1) {
       const form: Form = {
         type: 'form',
@@ -454,7 +457,7 @@ export class NoticeChat {
     const view = await this.viewable(actor, noticeId);
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記通知紀錄。');
     if (view.status !== 'approved') throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
-    const where = await this.privateWhere(ctx);
+    const where = await this.privateWhere(ctx, view.incident.id);
     // Where the platform has no forms, the core asks these fields one by one (conversation/steps.ts).
     return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, {
       type: 'form',
@@ -478,6 +481,27 @@ export class NoticeChat {
     await this.maskedNotice(ctx, r.masked);
     await this.say(ctx.addr, { type: 'text', text: NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total) });
     await this.refreshNoticeCards(ctx, r.value);
+    await this.offerNotifyItem(ctx, r.value.incident.id);
+  }
+
+  /**
+   * Once every notice of the incident is approved and has delivery records, the person is offered to tick the
+   * checklist item 「通知當事人」 (which stops its clock), with the counts to check first. It is not ticked by
+   * itself: whether the people not reached (notified < total) were reached some other way is a person's judgement.
+   */
+  private async offerNotifyItem(ctx: NoticeChatContext, incidentId: string): Promise<void> {
+    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'subjects-notify', state: 'open' } });
+    if (!item) return;
+    const notices = await this.service.listForIncident(incidentId);
+    if (notices.length === 0 || !notices.every((n) => n.status === 'approved' && n.batches.length > 0)) return;
+    const counts = notices
+      .map((n) => `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`)
+      .join('\n');
+    await this.say(ctx.addr, {
+      type: 'text',
+      text: NT.allRecorded(item.title, counts),
+      quickReplies: [{ label: '勾選完成', action: `ck:${item.id}:d`, style: 'primary' }],
+    });
   }
 
   // ------------------------------------------------------------------ cards and delivery
@@ -516,7 +540,7 @@ export class NoticeChat {
       await adapter.update(addressOf(conv), p.platformMessageId, card);
       if (ctx && conv.id === ctx.conv.id) shownHere = true;
     }
-    if (ctx && !shownHere && (ctx.conv.kind === 'direct' || ctx.conv.purpose === 'response')) {
+    if (ctx && !shownHere && (ctx.conv.kind === 'direct' || isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id))) {
       await this.post(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, card, true);
     }
   }
@@ -548,9 +572,10 @@ export class NoticeChat {
   }
 
   /** Notices carry incident details: shown in a direct chat or the response group, else moved to a direct chat. */
-  private async privateWhere(ctx: NoticeChatContext): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
+  private async privateWhere(ctx: NoticeChatContext, incidentId?: string): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
     const actor = this.requireActor(ctx);
-    if (ctx.conv.kind === 'direct' || (ctx.conv.purpose === 'response' && ctx.conv.schoolId === actor.schoolId)) {
+    // A direct chat, the response group, or the room of this very incident (conversation/rooms.ts).
+    if (ctx.conv.kind === 'direct' || isResponsePlace(ctx.conv, actor.schoolId, incidentId)) {
       return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
     }
     const direct = await ctx.adapter.directConversation(ctx.ev.user);

@@ -174,6 +174,11 @@ export class NoticeService {
     this.assertDrafter(actor);
     if (current.status === 'submitted') throw new UserError('這份通知稿已送核，正等待管理人（校長）核定。');
     if (current.status === 'approved') throw new UserError('這份通知稿已核定。');
+    // A version sent back is revised before it goes again: the principal asked for a change, and a decision is kept
+    // per version (the review card of that version shows it).
+    if (current.reviews.some((r) => r.row.version === current.version)) {
+      throw new UserError(`第${current.version}版已被退回，請依管理人（校長）的意見修改後再送核。`);
+    }
     const blank = BLANK_MARKER.exec(current.text);
     if (blank) throw new UserError(`通知稿還有待填寫的地方：${blank[0]}。請修改後再送核。`);
     await deps.prisma.$transaction(async (tx) => {
@@ -354,6 +359,43 @@ export class NoticeService {
       notified: batches.reduce((s, b) => s + b.recipientsNotified, 0),
       total: batches.reduce((s, b) => s + b.recipientsTotal, 0),
     };
+  }
+
+  /** Every notice of an incident with every version's text, the reviews and the batches (the full export). */
+  async exportNotices(incidentId: string): Promise<unknown[]> {
+    const views = await this.listForIncident(incidentId);
+    const out: unknown[] = [];
+    for (const v of views) {
+      const versions = await this.deps.prisma.subjectNoticeVersion.findMany({ where: { noticeId: v.notice.id }, orderBy: { version: 'asc' } });
+      const people = await this.deps.prisma.person.findMany({ where: { id: { in: versions.map((x) => x.authorId) } }, select: { id: true, displayName: true } });
+      out.push({
+        audience: v.audience,
+        audienceLabel: v.audienceLabel,
+        status: v.status,
+        currentVersion: v.version,
+        approvedVersion: v.notice.approvedVersion,
+        approvedAt: v.notice.approvedAt?.toISOString() ?? null,
+        versions: versions.map((x) => ({
+          version: x.version,
+          author: people.find((p) => p.id === x.authorId)?.displayName ?? '（已移除）',
+          createdAt: x.createdAt.toISOString(),
+          text: this.deps.cipher.decrypt(x.bodyEnc, bodyAad(v.notice.id, x.version)),
+        })),
+        reviews: v.reviews.map((r) => ({ version: r.row.version, decision: r.row.decision, reviewer: r.reviewerName, decidedAt: r.row.decidedAt.toISOString(), comment: r.comment })),
+        batches: v.batches.map((b) => ({
+          version: b.row.version,
+          channel: b.channel,
+          channelLabel: CHANNEL_LABELS[b.channel],
+          recipientsTotal: b.row.recipientsTotal,
+          recipientsNotified: b.row.recipientsNotified,
+          publicReason: b.publicReason,
+          note: b.note,
+          recordedBy: b.recordedByName,
+          recordedAt: b.row.createdAt.toISOString(),
+        })),
+      });
+    }
+    return out;
   }
 
   async listForIncident(incidentId: string): Promise<NoticeView[]> {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 // Field-level encryption at rest: AES-256-GCM with a random 96-bit IV per value, stored as the
 // self-describing string enc:v1:<keyId>:<iv>:<tag>:<ciphertext> (base64url parts). The version and key id
@@ -130,6 +130,17 @@ export class FieldCipher {
   /** True when the value is in the encrypted format (whether or not this ring can read it). */
   isEncrypted(value: unknown): value is string {
     return isEncrypted(value);
+  }
+
+  /**
+   * A key for another purpose (e.g. signing download links), derived with HKDF-SHA256 from one key of the ring (the
+   * current one by default), so no second secret has to be configured. The key id is returned so that a verifier can
+   * derive the same key after a rotation; an unknown id throws UnknownKeyError.
+   */
+  deriveKey(purpose: string, keyId: string = this.current): { keyId: string; key: Buffer } {
+    const base = this.keys.get(keyId);
+    if (!base) throw new UnknownKeyError(keyId, [...this.keys.keys()]);
+    return { keyId, key: Buffer.from(hkdfSync('sha256', base, Buffer.alloc(0), `pdi-responder:${purpose}`, KEY_BYTES)) };
   }
 
   /** True when the value should be re-encrypted with the current key (after a rotation). */

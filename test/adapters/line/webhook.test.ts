@@ -127,7 +127,18 @@ describe('LINE configuration', () => {
     expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET })).toThrow(/LINE_CHANNEL_ACCESS_TOKEN: required/);
     expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: 'not-a-secret', LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40) })).toThrow(/LINE_CHANNEL_SECRET: must be the 32-character/);
     const ok = loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40) });
-    expect(ok.line).toEqual({ channelSecret: LINE_SECRET, channelAccessToken: 'x'.repeat(40), apiBaseUrl: 'https://api.line.me' });
+    expect(ok.line).toEqual({
+      channelSecret: LINE_SECRET,
+      channelAccessToken: 'x'.repeat(40),
+      apiBaseUrl: 'https://api.line.me',
+      dataApiBaseUrl: 'https://api-data.line.me',
+      quotaWarnPercent: [80, 95],
+      quotaCheckMinutes: 15,
+    });
+    const tuned = loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '95, 70,95' });
+    expect(tuned.line!.quotaWarnPercent).toEqual([70, 95]);
+    expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '80%' })).toThrow(/LINE_QUOTA_WARN_PERCENT: must be percentages/);
+    expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '0,120' })).toThrow(/LINE_QUOTA_WARN_PERCENT: each percentage/);
     expect(loadConfig(base).line).toBeNull();
   });
 });

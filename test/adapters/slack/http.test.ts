@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT_DIR } from '../../../src/app/config.js';
 import { ConfigError, loadConfig } from '../../../src/app/config.js';
 import { eventEnvelope, post, sign, slackEvent, viewClosed } from '../../fakes/slack/events.js';
 import { SLACK_SECRET, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
@@ -73,9 +77,32 @@ describe('Slack configuration', () => {
     expect(() => loadConfig({ ...base, SLACK_SIGNING_SECRET: SLACK_SECRET })).toThrow(/SLACK_BOT_TOKEN: required/);
     expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: SLACK_SECRET })).toThrow(ConfigError);
     const http = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: SLACK_SECRET });
-    expect(http.slack).toEqual({ botToken: 'xoxb-1-2-abc', signingSecret: SLACK_SECRET, appToken: null, apiUrl: 'https://slack.com/api/' });
+    expect(http.slack).toEqual({ botToken: 'xoxb-1-2-abc', signingSecret: SLACK_SECRET, appToken: null, apiUrl: 'https://slack.com/api/', socketMode: false });
     const socket = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc' });
-    expect(socket.slack?.appToken).toBe('xapp-1-A1-abc');
+    expect(socket.slack).toMatchObject({ appToken: 'xapp-1-A1-abc', socketMode: true });
+    // SLACK_SOCKET_MODE chooses explicitly, and says what the chosen transport needs.
+    const both = { ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc', SLACK_SIGNING_SECRET: SLACK_SECRET };
+    expect(loadConfig({ ...both, SLACK_SOCKET_MODE: 'off' }).slack?.socketMode).toBe(false);
+    expect(loadConfig({ ...both, SLACK_SOCKET_MODE: 'on' }).slack?.socketMode).toBe(true);
+    expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_SOCKET_MODE: 'on' })).toThrow(/SLACK_APP_TOKEN: required with SLACK_SOCKET_MODE=on/);
+    expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc', SLACK_SOCKET_MODE: 'off' })).toThrow(/SLACK_SIGNING_SECRET: required with SLACK_SOCKET_MODE=off/);
     expect(loadConfig(base).slack).toBeNull();
+  });
+});
+
+describe('Slack app manifest', () => {
+  const manifest = parse(readFileSync(join(ROOT_DIR, 'adapters', 'slack', 'manifest.yaml'), 'utf8')) as {
+    features: { app_home: { home_tab_enabled: boolean } };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { event_subscriptions: { bot_events: string[] } };
+  };
+  it('asks for the scopes of every Web API method the adapter calls, and the events it listens to', () => {
+    // Method → scope, from Slack's method reference (views.* and auth.test need none).
+    const needed = ['chat:write', 'im:write', 'groups:write', 'commands', 'channels:history', 'groups:history', 'im:history', 'channels:read', 'groups:read'];
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(needed.sort());
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(
+      ['message.channels', 'message.groups', 'message.im', 'member_joined_channel', 'channel_left', 'group_left', 'app_home_opened'].sort(),
+    );
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 });

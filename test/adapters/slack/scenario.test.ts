@@ -1,24 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
 import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
-import { buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
-import type { OpenedView, PostedMessage } from '../../fakes/slack/platform.js';
-
-/** Answers for every input of a modal, chosen by the element type (the first option of each select). */
-function answersFor(view: OpenedView, text: Record<string, string> = {}): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const b of view.view.blocks as Record<string, unknown>[]) {
-    if (b.type !== 'input') continue;
-    const id = String(b.block_id);
-    const el = b.element as { type: string; options?: { value: string }[]; initial_value?: string };
-    if (el.type === 'plain_text_input') out[id] = { v: { type: el.type, value: text[id] ?? el.initial_value ?? '教務處' } };
-    else if (el.type === 'number_input') out[id] = { v: { type: el.type, value: '30' } };
-    else if (el.type === 'static_select') out[id] = { v: { type: el.type, selected_option: { value: el.options![0]!.value } } };
-    else if (el.type === 'multi_static_select') out[id] = { v: { type: el.type, selected_options: [{ value: el.options![0]!.value }] } };
-    else if (el.type === 'radio_buttons') out[id] = { v: { type: el.type, selected_option: { value: 'false' } } };
-  }
-  return out;
-}
+import { answersFor, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import type { PostedMessage } from '../../fakes/slack/platform.js';
 
 /**
  * The whole flow inside Slack, through Bolt and a fake Slack Web API that checks every call against Slack's OpenAPI
@@ -33,6 +17,7 @@ describe('Slack: from the slash command to a completed checklist', () => {
   const teacher = slackUser('demo-teacher');
   const windowUser = slackUser('demo-window');
   let ref = '';
+  let room = '';
 
   beforeAll(async () => {
     h = await startSlackTestApp();
@@ -95,15 +80,36 @@ describe('Slack: from the slash command to a completed checklist', () => {
     const created = mine.map(textOf).find((t) => t.includes('已建立個資事件'));
     expect(created, mine.map(textOf).join('\n---\n')).toBeTruthy();
     ref = /個資事件 (\d{3}-\d{3})/.exec(created!)![1]!;
-    const inTeam = h.fake.messagesIn(team).map(textOf);
-    expect(inTeam.some((t) => t.includes('檢核清單'))).toBe(true);
-    expect(inTeam.some((t) => t.includes(ref))).toBe(true);
+    // A private channel for this incident, with the responders linked on Slack and the reporter invited.
+    const rooms = [...h.fake.channels.values()];
+    expect(rooms).toHaveLength(1);
+    const r = rooms[0]!;
+    room = r.id;
+    expect(r.isPrivate).toBe(true);
+    expect(r.name).toBe(`pdi-${ref}`);
+    expect([...r.members].sort()).toEqual(['UBOT00000', slackUser('demo-principal'), teacher, windowUser].sort());
+    expect(r.topic).toContain(ref);
+    expect(r.topic).not.toContain('成績單');
+    const inRoom = h.fake.messagesIn(room).map(textOf);
+    expect(inRoom.some((t) => t.startsWith('檢核清單'))).toBe(true);
+    expect(inRoom.join('\n')).toContain('成績單誤寄給全班家長');
+    // The wide channels only get a detail-free pointer: the response channel to the room, the staff channel a warning.
+    const inTeam = h.fake.messagesIn(team).map(textOf).filter((t) => t.includes(ref));
+    expect(inTeam).toHaveLength(1);
+    expect(inTeam[0]).toContain(r.name);
+    expect(inTeam[0]).not.toContain('成績單');
     const pointer = h.fake.messagesIn(staff).map(textOf).find((t) => t.includes(ref))!;
     expect(pointer).toContain('請勿在本群組討論');
+    expect(pointer).not.toContain('成績單');
+    // Slack announcing that the bot joined the room it created is not taken for a new group to bind.
+    const joined = await h.request(eventEnvelope(slackEvent.botJoined(room)));
+    expect(joined.posted).toEqual([]);
+    const row = await h.t.app.db.prisma.conversation.findFirstOrThrow({ where: { platform: 'slack', externalId: room } });
+    expect([row.purpose, row.schoolId]).toEqual(['incident', 'demo-school']);
   });
 
-  it('the contact window ticks every item in the response channel; the checklist is updated in place', async () => {
-    const checklist = (): PostedMessage => h.fake.messagesIn(team).filter((m) => m.text.startsWith('檢核清單')).at(-1)!;
+  it('the contact window ticks every item in the incident room; the checklist is updated in place', async () => {
+    const checklist = (): PostedMessage => h.fake.messagesIn(room).filter((m) => m.text.startsWith('檢核清單')).at(-1)!;
     const original = checklist();
     let rateLimited = false;
     for (let guard = 0; guard < 60; guard += 1) {
@@ -135,6 +141,48 @@ describe('Slack: from the slash command to a completed checklist', () => {
     expect(incident.checklist.length).toBeGreaterThan(3);
     expect(incident.checklist.every((c) => c.state === 'done')).toBe(true);
     expect((await verifyIncidentTimeline(h.t.app.deps, incident.id)).ok).toBe(true);
+  });
+
+  it('the principal reviews notice drafts in her DM: one approved, one sent back with a comment; the outcome replaces the buttons', async () => {
+    const principal = slackUser('demo-principal');
+    const principalDm = h.fake.dmOf(principal);
+    const draft = async (): Promise<PostedMessage> => {
+      const shown = await h.say(room, windowUser, `通知 ${ref}`);
+      const overview = shown.posted.find((m) => textOf(m).includes(`通知當事人｜${ref}`))!;
+      expect(overview, shown.posted.map(textOf).join('\n---\n')).toBeTruthy();
+      const created = await h.click(windowUser, overview, '建立');
+      const card = created.posted.find((m) => buttonsIn(m).some((x) => x.label === '送校長核定'))!;
+      expect(card.channel).toBe(room);
+      const sent = await h.click(windowUser, card, '送校長核定');
+      // The review request arrives in the principal's DM, with the preview and the two decisions.
+      const review = sent.posted.find((m) => m.channel === principalDm && buttonsIn(m).some((x) => x.label === '核定'))!;
+      expect(review, sent.posted.map((m) => `${m.channel}: ${textOf(m)}`).join('\n---\n')).toBeTruthy();
+      expect(buttonsIn(review).map((x) => x.label)).toEqual(['核定', '退回修改']);
+      expect(textOf(review)).toContain('通知內容');
+      return review;
+    };
+
+    const first = await draft();
+    const versionsBefore = first.history.length;
+    await h.click(principal, first, '核定');
+    expect(first.history.length).toBe(versionsBefore + 1); // chat.update on the same message (same ts)
+    expect(buttonsIn(first)).toEqual([]);
+    expect(textOf(first)).toMatch(/✓ 已由 陳校長（示範） 於 .+ 核定/);
+
+    const second = await draft();
+    expect(second.ts).not.toBe(first.ts);
+    const asked = await h.click(principal, second, '退回修改');
+    expect(asked.views).toHaveLength(1); // the comment is asked in a modal opened by the click
+    const returned = await h.submit(principal, asked.views[0]!, { comment: { v: { type: 'plain_text_input', value: '請補上學校聯絡電話與處理進度說明' } } });
+    expect(returned.res.status).toBe(200);
+    expect(buttonsIn(second)).toEqual([]);
+    expect(textOf(second)).toContain('退回修改');
+    expect(textOf(second)).toContain('意見：請補上學校聯絡電話與處理進度說明');
+    // The drafter hears of it in her DM.
+    const toDrafter = h.fake.messagesIn(h.fake.dmOf(windowUser)).map(textOf).join('\n');
+    expect(toDrafter).toContain('請補上學校聯絡電話與處理進度說明');
+    const notices = await h.t.app.db.prisma.subjectNotice.findMany({ where: { incident: { ref } }, orderBy: { createdAt: 'asc' } });
+    expect(notices.map((n) => n.status)).toEqual(['approved', 'returned']);
   });
 
   it('every Web API call the bot made was one Slack accepts (OpenAPI parameters, Block Kit limits)', () => {

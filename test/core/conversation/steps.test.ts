@@ -1,20 +1,15 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/app/config.js';
 import { seedDemo } from '../../../src/app/demo.js';
-import { createLogger } from '../../../src/app/logger.js';
-import type { AdapterCapabilities, Button, Card, ConversationAddress, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
-import { loadCalendar, loadClockRules } from '../../../src/core/clocks/index.js';
+import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
-import { loadPlaybookLibrary } from '../../../src/core/playbooks/index.js';
-import { FieldCipher, parseKeyRing } from '../../../src/core/privacy/cipher.js';
 import { readTimeline } from '../../../src/core/timeline/timeline.js';
 import type { ChatAdapter } from '../../../src/ports/chat.js';
-import { TEST_KEYS } from '../../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+import { testCoreDeps, testLibrary } from '../../helpers/core.js';
 
 /**
  * The capability fallback: on a platform without forms and without editable messages, the intake is asked one
@@ -33,13 +28,10 @@ interface Sent {
 /** A platform that can show text with quick replies and cards, but no forms and no edits. It records what it is sent. */
 class StepsAdapter implements ChatAdapter {
   readonly platform = PLATFORM;
-  readonly capabilities: AdapterCapabilities = {
-    maxFormFields: 0,
-    editMessages: false,
-    maxButtonsPerRow: 3,
-    maxActionLength: 100,
-    quickReplies: true,
-  };
+  readonly capabilities: AdapterCapabilities;
+  constructor(maxFormFields = 0) {
+    this.capabilities = { maxFormFields, editMessages: false, maxButtonsPerRow: 3, maxActionLength: 100, quickReplies: true };
+  }
   readonly sent: Sent[] = [];
   readonly updates: { to: ConversationAddress; messageId: string }[] = [];
   private next = 1;
@@ -71,15 +63,11 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   const taipeiMidnight = Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR;
   let clock = new Date(taipeiMidnight - HOUR);
 
-  const config = loadConfig({ DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent' });
-  const playbooks = loadPlaybookLibrary(config.playbooksDir);
-  const clockRules = loadClockRules(join(config.playbooksDir, 'clocks.yaml'));
-  const calendar = loadCalendar(join(config.playbooksDir, 'calendars'));
-  const cipher = new FieldCipher(parseKeyRing(config.encryptionKeys));
+  const { playbooks } = testLibrary;
 
   /** A new process: a new Bot and adapter on the same database. */
   function boot() {
-    deps = { prisma: tdb.db.prisma, cipher, playbooks, clockRules, calendar, log: createLogger({ level: 'silent' }), now: () => clock };
+    deps = testCoreDeps(tdb.db.prisma, () => clock);
     bot = new Bot(deps);
     adapter = new StepsAdapter();
     bot.register(adapter);
@@ -274,5 +262,177 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     expect(row2.detail).toContain('紀錄：已撤回郵件，家長群組訊息已刪除');
     expect(adapter.updates).toEqual([]);
     expect((await deps.prisma.checklistItem.findUniqueOrThrow({ where: { id: evidence.id } })).state).toBe('done');
+  });
+
+  it('the assessment is asked step by step: 不變 keeps a value, a bad number is asked again, 上一步 goes back', async () => {
+    const incident = await deps.prisma.incident.findFirstOrThrow({ where: { reporterId: 'demo-teacher' } });
+    const team = group('demo-response');
+    const opened = await say('demo-window', team, `評估 ${incident.ref}`);
+    expect(opened.every((s) => s.message.type === 'text' && s.to.externalId === 'demo-response')).toBe(true);
+    expect(textsOf(opened)[0]).toContain(`影響評估｜${incident.ref}：這個平台無法顯示表單，我會一題一題問您（共 10 題）`);
+    let q = lastQuestion(opened);
+    expect(q.text).toMatch(/^（1\/10）個資類別/);
+    expect(q.text).toContain(`目前：${playbooks.categories[0]!.label}、${playbooks.categories[2]!.label}（點「不變」保留）`);
+    // Someone else typing in the group is not an answer to the window's questions.
+    expect(textsOf(await say('demo-principal', team, '2'))).toEqual([]);
+
+    q = lastQuestion(await press('demo-window', team, quick(q, '不變')));
+    expect(q.text).toMatch(/^（2\/10）學生人數（可略過）/);
+    q = lastQuestion(await say('demo-window', team, '30'));
+    expect(q.text).toMatch(/^（3\/10）家長人數/);
+    q = lastQuestion(await say('demo-window', team, '很多'));
+    expect(q.text).toContain('（3/10）家長人數');
+    expect(q.text.split('\n')[0]).not.toMatch(/^（3/);
+    q = lastQuestion(await press('demo-window', team, quick(q, '上一步')));
+    expect(q.text).toMatch(/^（2\/10）學生人數/);
+    q = lastQuestion(await say('demo-window', team, '32'));
+    for (const answer of ['30', '0', '0', '32']) q = lastQuestion(await say('demo-window', team, answer));
+    expect(q.text).toMatch(/^（7\/10）是否涉及資訊系統/);
+    expect(q.text).toContain('目前：是');
+    q = lastQuestion(await press('demo-window', team, quick(q, '不變')));
+    q = lastQuestion(await say('demo-window', team, '1200'));
+    expect(q.text).toMatch(/^（9\/10）發生時間（如需更正）/);
+    q = lastQuestion(await press('demo-window', team, quick(q, '略過')));
+    const saved = await press('demo-window', team, quick(q, '略過'));
+    expect(textsOf(saved)).toContain(T.assessmentSaved(incident.ref));
+
+    const after = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incident.id } });
+    expect(after.categories).toEqual(incident.categories);
+    expect([after.studentsCount, after.guardiansCount, after.staffCount, after.othersCount, after.minorsCount]).toEqual([32, 30, 0, 0, 32]);
+    expect(after.involvesSystem).toBe(true);
+    expect(after.systemRecordsHeld).toBe(1200);
+    // The first assessment ascertains the breach: the duty to notify the people starts then.
+    expect(incident.breachConfirmedAt).toBeNull();
+    expect(after.breachConfirmedAt?.toISOString()).toBe(clock.toISOString());
+    const notify = bot.incidents.clocksOf(after).find((c) => c.id === 'subjects-notify')!;
+    expect(notify.startsAt?.toISOString()).toBe(clock.toISOString());
+    expect(after.occurredAt.toISOString()).toBe(incident.occurredAt.toISOString());
+    expect(await deps.prisma.pendingPrompt.count({ where: { kind: 'form', status: 'open' } })).toBe(0);
+    const assessed = (await readTimeline(deps, incident.id)).filter((e) => e.type === 'assessment.recorded');
+    expect(assessed).toHaveLength(1);
+  });
+});
+
+describe('paged forms on a platform whose forms hold at most five fields', () => {
+  let tdb: TestDatabase;
+  let adapter: StepsAdapter;
+  let bot: Bot;
+  let deps: CoreDeps;
+  const clock = new Date('2026-11-20T02:00:00Z');
+  const { playbooks } = testLibrary;
+
+  function boot() {
+    deps = testCoreDeps(tdb.db.prisma, () => clock);
+    bot = new Bot(deps);
+    adapter = new StepsAdapter(5);
+    bot.register(adapter);
+  }
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await seedDemo(tdb.db.prisma, PLATFORM);
+    boot();
+  });
+  afterAll(async () => {
+    await tdb?.destroy();
+  });
+
+  async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> }): Promise<Sent[]> {
+    const from = adapter.sent.length;
+    const base = { eventId: randomUUID(), conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
+    if ('text' in e) await bot.handle({ ...base, type: 'message', text: e.text });
+    else if ('action' in e) await bot.handle({ ...base, type: 'action', action: e.action });
+    else await bot.handle({ ...base, type: 'form', formId: e.formId, values: e.values });
+    return adapter.sent.slice(from);
+  }
+  const formsIn = (sent: Sent[]) => sent.filter((s) => s.message.type === 'form').map((s) => s.message as Form);
+  const onlyForm = (sent: Sent[]): Form => {
+    const forms = formsIn(sent);
+    expect(forms, 'one form was sent').toHaveLength(1);
+    return forms[0]!;
+  };
+
+  it('the intake comes as pages of at most five fields; 上一步 shows the page before, prefilled; a restart keeps the pages', async () => {
+    const me = dm('demo-teacher');
+    let page = onlyForm(await event('demo-teacher', me, { text: '通報' }));
+    expect(page.title).toBe('個資事件通報（1/2）');
+    expect(page.fields.map((f) => f.id)).toEqual(playbooks.intake.slice(0, 5).map((f) => f.key));
+    expect(page.submitLabel).toBe('下一頁');
+    expect(page.formId).toMatch(/^intake:[^:]+:0$/);
+    const first = { scenario: 'form-responses', howLeaked: '報名表單設定錯誤，填答者可看到別人的答案', occurredAt: '2026-11-19T01:00:00Z', awareAt: '2026-11-20T01:30:00Z', place: '教務處' };
+    page = onlyForm(await event('demo-teacher', me, { formId: page.formId, values: first }));
+    expect(page.title).toBe('個資事件通報（2/2）');
+    expect(page.submitLabel).toBe('送出通報');
+    expect(page.fields).toHaveLength(5);
+    expect(page.formId).toMatch(/:1$/);
+
+    // Back to page 1: what was entered is there.
+    const back = onlyForm(await event('demo-teacher', me, { text: '上一步' }));
+    expect(back.title).toBe('個資事件通報（1/2）');
+    expect(back.fields.find((f) => f.id === 'place')!.initial).toBe('教務處');
+    page = onlyForm(await event('demo-teacher', me, { formId: back.formId, values: { ...first, place: '教務處電腦教室' } }));
+
+    // Typing while a page is open says what to do and shows the page again.
+    const typed = await event('demo-teacher', me, { text: '好' });
+    expect(typed.map((s) => s.message.type)).toEqual(['text', 'form']);
+    expect((typed[0]!.message as TextMessage).text).toContain('請填寫上方的通報表');
+
+    // A new process: the second page is answered after the restart.
+    await tdb.db.close();
+    tdb.db = await tdb.reopen();
+    boot();
+    const cats = [playbooks.categories[0]!.key];
+    const done = await event('demo-teacher', me, { formId: page.formId, values: { categories: cats, affectedEstimate: '40', affectedKinds: ['students'], involvesSystem: 'true', stepsTaken: '已關閉表單檢視權限' } });
+    expect(done.some((s) => s.message.type === 'card' && (s.message as Card).key === 'incident')).toBe(true);
+    const incident = await deps.prisma.incident.findFirstOrThrow();
+    expect(incident.playbookId).toBe('form-responses');
+    expect(incident.categories).toEqual(cats);
+    const view = await bot.incidents.get(incident.id);
+    expect(view.place).toBe('教務處電腦教室');
+    expect(await deps.prisma.pendingPrompt.count({ where: { status: 'open' } })).toBe(0);
+  });
+
+  it('a problem found on submission shows the page with the field it concerns; a wrong page number is refused', async () => {
+    const me = dm('demo-director');
+    let page = onlyForm(await event('demo-director', me, { text: '通報' }));
+    // Occurred after awareness: found only when both pages are in.
+    page = onlyForm(await event('demo-director', me, { formId: page.formId, values: { scenario: 'general', howLeaked: '名冊寄錯人', occurredAt: '2026-11-20T01:50:00Z', awareAt: '2026-11-20T01:00:00Z', place: '學務處' } }));
+    const problem = await event('demo-director', me, { formId: page.formId, values: { categories: [playbooks.categories[0]!.key], affectedEstimate: '', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件人刪除' } });
+    expect((problem.find((s) => s.message.type === 'text')!.message as TextMessage).text).toContain('發生時間不能晚於知悉時間');
+    const again = onlyForm(problem);
+    expect(again.title).toBe('個資事件通報（1/2）');
+    expect(again.fields.find((f) => f.id === 'place')!.initial).toBe('學務處');
+    expect(await deps.prisma.incident.count({ where: { reporterId: 'demo-director' } })).toBe(0);
+
+    const stale = await event('demo-director', me, { formId: again.formId.replace(/:0$/, ':7'), values: {} });
+    expect(stale.map((s) => (s.message as TextMessage).text)).toEqual([T.promptExpired]);
+
+    page = onlyForm(await event('demo-director', me, { formId: again.formId, values: { occurredAt: '2026-11-20T00:50:00Z' } }));
+    expect(page.title).toBe('個資事件通報（2/2）');
+    expect(page.fields.find((f) => f.id === 'stepsTaken')!.initial).toBe('已請收件人刪除');
+    const done = await event('demo-director', me, { formId: page.formId, values: {} });
+    expect(done.some((s) => s.message.type === 'card')).toBe(true);
+    const incident = await deps.prisma.incident.findFirstOrThrow({ where: { reporterId: 'demo-director' } });
+    expect(incident.occurredAt.toISOString()).toBe('2026-11-20T00:50:00.000Z');
+  });
+
+  it('the assessment comes in pages and is saved after the last page', async () => {
+    const incident = await deps.prisma.incident.findFirstOrThrow({ where: { reporterId: 'demo-teacher' } });
+    const team = group('demo-response');
+    let page = onlyForm(await event('demo-window', team, { text: `評估 ${incident.ref}` }));
+    expect(page.title).toBe(`影響評估｜${incident.ref}（1/2）`);
+    expect(page.formId).toMatch(/^fs:[^:]+:0$/);
+    expect(page.fields.map((f) => f.id)).toEqual(['categories', 'studentsCount', 'guardiansCount', 'staffCount', 'othersCount']);
+    expect(page.fields[0]!.initial).toEqual(incident.categories);
+    // Another person cannot submit the window's page.
+    const foreign = await event('demo-principal', team, { formId: page.formId, values: { studentsCount: '1' } });
+    expect(foreign.map((s) => (s.message as TextMessage).text)).toEqual([T.promptExpired]);
+
+    page = onlyForm(await event('demo-window', team, { formId: page.formId, values: { categories: incident.categories, studentsCount: '40', guardiansCount: '', staffCount: '', othersCount: '' } }));
+    expect(page.title).toBe(`影響評估｜${incident.ref}（2/2）`);
+    expect(page.submitLabel).toBe('儲存評估');
+    const saved = await event('demo-window', team, { formId: page.formId, values: { minorsCount: '40', involvesSystem: 'true', systemRecordsHeld: '', occurredAt: '', correctionReason: '' } });
+    expect(saved.map((s) => (s.message as TextMessage).text)).toContain(T.assessmentSaved(incident.ref));
+    const after = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incident.id } });
+    expect([after.studentsCount, after.minorsCount]).toEqual([40, 40]);
   });
 });

@@ -25,10 +25,11 @@ export interface LineTestApp {
 const asUser = (from: string) => (from.startsWith('demo-') ? uid(from as DemoId) : from);
 const chatOf = (where: Where) => ('group' in where ? where.group : where.user);
 
-export async function startLineTestApp(): Promise<LineTestApp> {
+export async function startLineTestApp(opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<LineTestApp> {
   const fake = await FakeLinePlatform.start(LINE_TOKEN);
   const t = await startTestApp({
-    env: { LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: fake.url },
+    env: { LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: fake.url, LINE_API_DATA_URL: fake.url, ...opts.env },
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const h: LineTestApp = {
     t,

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { validateSend } from './spec.js';
+import { messagingSchema, problems as schemaProblems, validateSend } from './spec.js';
 
 /**
  * A local stand-in for the LINE platform (api.line.me): the real SDK client is pointed at it (LINE_API_BASE_URL).
  * Every request is recorded and its body checked against LINE's OpenAPI file plus the documented limits; an invalid
  * request is answered 400 like LINE would and listed by `invalidRequests()`, so a test can fail on it.
- * Reply tokens are single-use; push retry keys are remembered (a second push with the same key gets 409, as on LINE).
+ * Reply tokens are single-use; push retry keys are remembered for 24 hours (a second push with the same key within
+ * that window gets 409 with the x-line-accepted-request-id of the first, as on LINE). Rich menus (create, image,
+ * default, list, delete) and the monthly quota and consumption are kept like LINE keeps them.
  */
 export interface RecordedRequest {
   method: string;
@@ -35,7 +37,18 @@ export class FakeLinePlatform {
   /** The next push is accepted (delivered, its key remembered) but answered 500, as when a response is lost. */
   loseNextPushResponse = false;
   private readonly replyTokens = new Map<string, { chatId: string; used: boolean }>();
-  private readonly retryKeys = new Set<string>();
+  /** Accepted retry keys: when, and the request id LINE gave the accepted request. */
+  private readonly retryKeys = new Map<string, { at: number; requestId: string }>();
+  /** How long LINE remembers a retry key. */
+  retryKeyWindowMs = 24 * 3600_000;
+  /** The fake's clock (tests move it to step past the retry-key window). */
+  now: () => number = () => Date.now();
+  /** Monthly target limit (GET /v2/bot/message/quota); null = no limit ("none"). */
+  quota: number | null = 1000;
+  /** Messages sent this month (GET /v2/bot/message/quota/consumption); each accepted push adds one. */
+  consumption = 0;
+  readonly richMenus = new Map<string, { menu: Record<string, unknown>; image: { contentType: string; bytes: Buffer; width: number; height: number } | null }>();
+  defaultRichMenuId: string | null = null;
   private server!: Server;
   url = '';
 
@@ -71,8 +84,11 @@ export class FakeLinePlatform {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = undefined;
+    const bytes = Buffer.concat(chunks);
+    const contentType = String(req.headers['content-type'] ?? '');
+    const isJson = contentType === '' || contentType.startsWith('application/json');
+    const raw = isJson ? bytes.toString('utf8') : '';
+    let body: unknown = isJson ? undefined : bytes;
     const rec: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body, status: 200, problems: [] };
     this.requests.push(rec);
     const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
@@ -109,18 +125,27 @@ export class FakeLinePlatform {
       const key = req.headers['x-line-retry-key'];
       if (key !== undefined && (typeof key !== 'string' || !UUID.test(key))) rec.problems.push('X-Line-Retry-Key is not a UUID');
       if (rec.problems.length) return answer(400, { message: 'The request body has errors', details: rec.problems.map((p) => ({ message: p })) });
-      if (typeof key === 'string' && this.retryKeys.has(key)) {
-        return answer(409, { message: 'The retry key is already accepted' }, { 'x-line-accepted-request-id': randomUUID() });
+      const known = typeof key === 'string' ? this.retryKeys.get(key) : undefined;
+      if (known && this.now() - known.at < this.retryKeyWindowMs) {
+        return answer(409, { message: 'The retry key is already accepted', sentMessages: [] }, { 'x-line-accepted-request-id': known.requestId });
       }
-      if (typeof key === 'string') this.retryKeys.add(key);
+      const requestId = randomUUID();
+      if (typeof key === 'string') this.retryKeys.set(key, { at: this.now(), requestId });
+      this.consumption += 1;
       const b = body as { to: string; messages: Record<string, unknown>[] };
       for (const m of b.messages) this.delivered.push({ chatId: b.to, via: 'push', message: m, ...(typeof key === 'string' ? { retryKey: key } : {}) });
       if (this.loseNextPushResponse) {
         this.loseNextPushResponse = false;
         return answer(500, { message: 'Internal error' });
       }
-      return answer(200, { sentMessages: b.messages.map(() => ({ id: randomUUID() })) });
+      return answer(200, { sentMessages: b.messages.map(() => ({ id: randomUUID() })) }, { 'x-line-request-id': requestId });
     }
+    if (route === 'GET /v2/bot/message/quota') {
+      return answer(200, this.quota === null ? { type: 'none' } : { type: 'limited', value: this.quota });
+    }
+    if (route === 'GET /v2/bot/message/quota/consumption') return answer(200, { totalUsage: this.consumption });
+    const menu = this.richMenuRoute(rec, body, contentType);
+    if (menu) return answer(menu.status, menu.json);
     let m = /^GET \/v2\/bot\/profile\/([^/]+)$/.exec(route);
     if (m) {
       const name = this.friends.get(m[1]!);
@@ -134,4 +159,93 @@ export class FakeLinePlatform {
     rec.problems.push(`unexpected endpoint ${route}`);
     return answer(404, { message: 'Not found' });
   }
+
+  /** Rich menu endpoints (api.line.me and api-data.line.me share the fake). Null when the route is not one of them. */
+  private richMenuRoute(rec: RecordedRequest, body: unknown, contentType: string): { status: number; json: unknown } | null {
+    const route = `${rec.method} ${rec.path}`;
+    const bad = (list: string[]) => {
+      rec.problems.push(...list);
+      return { status: 400, json: { message: 'The request body has errors', details: list.map((p) => ({ message: p })) } };
+    };
+    if (route === 'POST /v2/bot/richmenu') {
+      const v = messagingSchema('RichMenuRequest');
+      const list = v(body) ? [] : schemaProblems(v);
+      list.push(...richMenuLimitProblems(body as Record<string, unknown>));
+      if (list.length) return bad(list);
+      const id = `richmenu-${randomUUID().replace(/-/g, '')}`;
+      this.richMenus.set(id, { menu: body as Record<string, unknown>, image: null });
+      return { status: 200, json: { richMenuId: id } };
+    }
+    if (route === 'GET /v2/bot/richmenu/list') {
+      return { status: 200, json: { richmenus: [...this.richMenus].map(([richMenuId, r]) => ({ richMenuId, ...r.menu })) } };
+    }
+    if (route === 'GET /v2/bot/user/all/richmenu') {
+      return this.defaultRichMenuId ? { status: 200, json: { richMenuId: this.defaultRichMenuId } } : { status: 404, json: { message: 'no default rich menu' } };
+    }
+    let m = /^POST \/v2\/bot\/richmenu\/([^/]+)\/content$/.exec(route);
+    if (m) {
+      const r = this.richMenus.get(m[1]!);
+      if (!r) return { status: 404, json: { message: 'Not found' } };
+      if (r.image) return bad(['An image has already been uploaded to the rich menu']);
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      const list: string[] = [];
+      if (contentType !== 'image/png' && contentType !== 'image/jpeg') list.push(`content-type ${contentType || '(none)'} is not image/png or image/jpeg`);
+      if (bytes.length > 1024 * 1024) list.push(`image is ${bytes.length} bytes (max 1 MB)`);
+      const dims = pngSize(bytes);
+      if (contentType === 'image/png' && !dims) list.push('body is not a PNG image');
+      const size = r.menu.size as { width: number; height: number };
+      if (dims && (dims.width !== size.width || dims.height !== size.height)) {
+        list.push(`image is ${dims.width}x${dims.height}, the rich menu is ${size.width}x${size.height}`);
+      }
+      if (list.length) return bad(list);
+      r.image = { contentType, bytes, width: dims?.width ?? 0, height: dims?.height ?? 0 };
+      return { status: 200, json: {} };
+    }
+    m = /^POST \/v2\/bot\/user\/all\/richmenu\/([^/]+)$/.exec(route);
+    if (m) {
+      const r = this.richMenus.get(m[1]!);
+      if (!r) return { status: 404, json: { message: 'Not found' } };
+      if (!r.image) return bad(['Must upload richmenu image before applying it to user']);
+      this.defaultRichMenuId = m[1]!;
+      return { status: 200, json: {} };
+    }
+    m = /^DELETE \/v2\/bot\/richmenu\/([^/]+)$/.exec(route);
+    if (m) {
+      if (!this.richMenus.delete(m[1]!)) return { status: 404, json: { message: 'Not found' } };
+      if (this.defaultRichMenuId === m[1]) this.defaultRichMenuId = null;
+      return { status: 200, json: {} };
+    }
+    return null;
+  }
+}
+
+/** Width and height from a PNG's IHDR chunk, or null when the bytes are not a PNG. */
+export function pngSize(bytes: Buffer): { width: number; height: number } | null {
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(sig) || bytes.toString('ascii', 12, 16) !== 'IHDR') return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/** Rich menu limits from the LINE reference that the OpenAPI file does not state. */
+export function richMenuLimitProblems(menu: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const size = menu?.size as { width?: number; height?: number } | undefined;
+  for (const k of ['size', 'selected', 'name', 'chatBarText', 'areas']) if (!(k in (menu ?? {}))) out.push(`/${k} is required`);
+  if (size?.width !== undefined && size.height !== undefined) {
+    if (size.width < 800 || size.width > 2500) out.push(`/size/width ${size.width} is not between 800 and 2500`);
+    if (size.height < 250) out.push(`/size/height ${size.height} is below 250`);
+    if (size.width / size.height < 1.45) out.push('/size aspect ratio (width/height) is below 1.45');
+  }
+  const areas = Array.isArray(menu?.areas) ? (menu.areas as { bounds?: Record<string, number>; action?: Record<string, unknown> }[]) : [];
+  if (areas.length > 20) out.push(`/areas has ${areas.length} areas (max 20)`);
+  areas.forEach((a, i) => {
+    const b = a.bounds;
+    if (!b || !a.action) return out.push(`/areas/${i} needs bounds and action`);
+    if (size?.width && size.height && (b.x! + b.width! > size.width || b.y! + b.height! > size.height)) out.push(`/areas/${i}/bounds outside the menu`);
+    const label = a.action.label;
+    if (typeof label === 'string' && [...label].length > 20) out.push(`/areas/${i}/action/label longer than 20`);
+    if (a.action.type === 'postback' && typeof a.action.data === 'string' && a.action.data.length > 300) out.push(`/areas/${i}/action/data longer than 300`);
+    if (a.action.type === 'message' && typeof a.action.text === 'string' && [...a.action.text].length > 300) out.push(`/areas/${i}/action/text longer than 300`);
+  });
+  return out;
 }

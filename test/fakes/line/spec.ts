@@ -107,6 +107,7 @@ export function documentedLimitProblems(messages: unknown[]): string[] {
     const msg = m as Record<string, unknown>;
     if (msg.type === 'text' && typeof msg.text === 'string' && [...msg.text].length > 5000) out.push(`/messages/${i}/text longer than 5000`);
     if (msg.type === 'flex' && typeof msg.altText === 'string' && [...msg.altText].length > 1500) out.push(`/messages/${i}/altText longer than 1500`);
+    if (msg.type === 'textV2' && typeof msg.text === 'string') out.push(...textV2Problems(msg, `/messages/${i}`));
     walk(m, `/messages/${i}`, false);
   });
   return out;
@@ -118,5 +119,42 @@ export function validateSend(kind: 'ReplyMessageRequest' | 'PushMessageRequest',
   const out = v(body) ? [] : problems(v);
   const messages = (body as { messages?: unknown[] })?.messages;
   if (Array.isArray(messages)) out.push(...documentedLimitProblems(messages));
+  return out;
+}
+
+/**
+ * textV2 syntax: `{key}` placeholders (key: letters, digits, underscore, at most 20) each defined in `substitution`,
+ * literal braces doubled (`{{`, `}}`), every substitution used, at most 100 of them.
+ */
+export function textV2Problems(msg: Record<string, unknown>, path: string): string[] {
+  const out: string[] = [];
+  const text = msg.text as string;
+  const subs = (msg.substitution ?? {}) as Record<string, unknown>;
+  const used = new Set<string>();
+  for (let i = 0; i < text.length; ) {
+    if (text.startsWith('{{', i) || text.startsWith('}}', i)) {
+      i += 2;
+      continue;
+    }
+    if (text[i] === '}') {
+      out.push(`${path}/text has an unescaped "}" at ${i}`);
+      i += 1;
+      continue;
+    }
+    if (text[i] === '{') {
+      const m = /^\{([A-Za-z0-9_]{1,20})\}/.exec(text.slice(i));
+      if (!m) out.push(`${path}/text has an unescaped "{" at ${i}`);
+      else {
+        if (!(m[1]! in subs)) out.push(`${path}/text placeholder {${m[1]}} has no substitution`);
+        used.add(m[1]!);
+      }
+      i += m ? m[0].length : 1;
+      continue;
+    }
+    i += 1;
+  }
+  for (const k of Object.keys(subs)) if (!used.has(k)) out.push(`${path}/substitution/${k} is not used in text`);
+  if (Object.keys(subs).length > 100) out.push(`${path}/substitution has more than 100 entries`);
+  if ([...text].length > 5000) out.push(`${path}/text longer than 5000`);
   return out;
 }

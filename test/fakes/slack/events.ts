@@ -45,7 +45,24 @@ export const slackEvent = {
     ts: `${(Date.now() / 1000).toFixed(6)}`,
   }),
   botJoined: (channel: string) => ({ type: 'member_joined_channel', user: BOT_USER_ID, channel, channel_type: 'C', team: TEAM_ID }),
+  /** The person opened the app's Home tab (channel: their DM with the app). */
+  homeOpened: (user: string, channel: string) => ({ type: 'app_home_opened', user, channel, tab: 'home' }),
 };
+
+/** A button click on the person's Home tab (a view, not a message: no channel). */
+export function homeAction(a: { user: string; viewId: string; actionId: string; value: string; triggerId: string; overflow?: boolean }): SlackRequest {
+  const action = a.overflow
+    ? { type: 'overflow', action_id: a.actionId, block_id: 'b', selected_option: { text: { type: 'plain_text', text: 'x' }, value: a.value }, action_ts: `${Date.now() / 1000}` }
+    : { type: 'button', action_id: a.actionId, block_id: 'b', value: a.value, text: { type: 'plain_text', text: 'x' }, action_ts: `${Date.now() / 1000}` };
+  return interaction({
+    type: 'block_actions',
+    user: { id: a.user, username: a.user.toLowerCase(), team_id: TEAM_ID },
+    trigger_id: a.triggerId,
+    container: { type: 'view', view_id: a.viewId },
+    view: { id: a.viewId, type: 'home', team_id: TEAM_ID, callback_id: 'pdi_home', hash: 'h', blocks: [], state: { values: {} } },
+    actions: [action],
+  });
+}
 
 export function slashCommand(a: { channel: string; user: string; text: string; triggerId: string; command?: string }): SlackRequest {
   const form = new URLSearchParams({

@@ -1,9 +1,14 @@
 import { expect } from 'vitest';
+import { SlackAdapter, type SlackAdapterOptions } from '../../../adapters/slack/index.js';
+import { createLogger } from '../../../src/app/logger.js';
+import { FieldCipher, parseKeyRing } from '../../../src/core/privacy/cipher.js';
+import { TEST_KEYS } from '../../helpers/app.js';
 import { DEMO_PEOPLE } from '../../../src/app/demo.js';
 import type { PrismaClient } from '../../../src/generated/prisma/client.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { blockAction, eventEnvelope, post, sign, slashCommand, slackEvent, viewSubmission, type SlackRequest } from './events.js';
 import { FakeSlackApi, type OpenedView, type PostedMessage } from './platform.js';
+import type { FakeSocketMode } from './socket.js';
 
 /** The product with Slack on (HTTP transport), Bolt's Web API client pointed at a fake Slack. */
 export const SLACK_SECRET = '8f742231b10e8888abcd99eeeeee85a5';
@@ -62,9 +67,17 @@ export function textOf(m: { text: string; blocks?: Record<string, unknown>[] }):
   return out.join('\n');
 }
 
-export async function startSlackTestApp(): Promise<SlackTestApp> {
+export const SLACK_APP_TOKEN = 'xapp-1-A0PDIBOT1-1234-socketmodetoken';
+
+/** The product with Slack on, over HTTP (default) or Socket Mode (`socket`: a fake socket server is started too). */
+export async function startSlackTestApp(opts: { socket?: FakeSocketMode } = {}): Promise<SlackTestApp> {
   const fake = await FakeSlackApi.start(SLACK_TOKEN);
-  const t = await startTestApp({ env: { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_API_URL: fake.url } });
+  if (opts.socket) {
+    fake.appToken = SLACK_APP_TOKEN;
+    fake.socket = opts.socket;
+  }
+  const transport: Record<string, string> = opts.socket ? { SLACK_APP_TOKEN, SLACK_SOCKET_MODE: 'on' } : { SLACK_SIGNING_SECRET: SLACK_SECRET };
+  const t = await startTestApp({ env: { SLACK_BOT_TOKEN: SLACK_TOKEN, ...transport, SLACK_API_URL: fake.url } });
   const h: SlackTestApp = {
     t,
     fake,
@@ -111,3 +124,43 @@ export async function seedSlackIdentities(prisma: PrismaClient, people: readonly
     });
   }
 }
+
+export interface LoggedLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+/** A SlackAdapter on its own (no product around it) against the fake, with its log lines captured (JSON). */
+export function standaloneAdapter(fake: FakeSlackApi, prisma: PrismaClient, more: Partial<SlackAdapterOptions> = {}): { adapter: SlackAdapter; logs: LoggedLine[] } {
+  const logs: LoggedLine[] = [];
+  const log = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line) as LoggedLine) } });
+  const adapter = new SlackAdapter({
+    botToken: SLACK_TOKEN,
+    signingSecret: SLACK_SECRET,
+    appToken: null,
+    apiUrl: fake.url,
+    prisma,
+    cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
+    log,
+    ...more,
+  });
+  return { adapter, logs };
+}
+
+/** Answers for every input of a modal, chosen by the element type (the first option of each select). */
+export function answersFor(view: OpenedView, text: Record<string, string> = {}): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const b of view.view.blocks as Record<string, unknown>[]) {
+    if (b.type !== 'input') continue;
+    const id = String(b.block_id);
+    const el = b.element as { type: string; options?: { value: string }[]; initial_value?: string };
+    if (el.type === 'plain_text_input') out[id] = { v: { type: el.type, value: text[id] ?? el.initial_value ?? '教務處' } };
+    else if (el.type === 'number_input') out[id] = { v: { type: el.type, value: '30' } };
+    else if (el.type === 'static_select') out[id] = { v: { type: el.type, selected_option: { value: el.options![0]!.value } } };
+    else if (el.type === 'multi_static_select') out[id] = { v: { type: el.type, selected_options: [{ value: el.options![0]!.value }] } };
+    else if (el.type === 'radio_buttons') out[id] = { v: { type: el.type, selected_option: { value: 'false' } } };
+  }
+  return out;
+}
+

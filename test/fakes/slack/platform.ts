@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blockProblems, methodProblems, viewProblems } from './spec.js';
+import type { FakeSocketMode } from './socket.js';
+import { blockProblems, homeViewProblems, methodProblems, viewProblems } from './spec.js';
 
 /**
  * A local stand-in for the Slack Web API (https://slack.com/api/): Bolt's WebClient is pointed at it (SLACK_API_URL).
@@ -34,6 +35,19 @@ export interface OpenedView {
   view: Record<string, unknown>;
 }
 
+export interface FakeChannel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  topic: string;
+  members: Set<string>;
+}
+
+export interface PublishedView {
+  userId: string;
+  view: Record<string, unknown>;
+}
+
 export const BOT_USER_ID = 'UBOT00000';
 export const TEAM_ID = 'T0SCHOOL1';
 const TRIGGER_TTL_MS = 3000;
@@ -43,12 +57,29 @@ export class FakeSlackApi {
   readonly messages: PostedMessage[] = [];
   readonly views: OpenedView[] = [];
   readonly archived = new Set<string>();
+  /** Channels created with conversations.create (by id); `channelNames` also holds names taken by others. */
+  readonly channels = new Map<string, FakeChannel>();
+  readonly channelNames = new Set<string>();
+  /** Users conversations.invite answers user_not_found for (e.g. deactivated accounts). */
+  readonly unknownUsers = new Set<string>();
+  /** Home tabs published with views.publish, in order. */
+  readonly published: PublishedView[] = [];
   /** method → Retry-After seconds: the next call of that method is answered 429 once. */
   readonly rateLimitNext = new Map<string, number>();
+  /** method → Retry-After seconds: every call of that method is answered 429 (until deleted). */
+  readonly rateLimitAlways = new Map<string, number>();
+  /** method → a Slack error (and the missing scope, for missing_scope) answered to every call of it until deleted. */
+  readonly refuse = new Map<string, { error: string; needed?: string }>();
+  /** method → milliseconds the fake waits before answering (widens races in multi-instance tests). */
+  readonly latency = new Map<string, number>();
   private readonly triggers = new Map<string, { at: number; used: boolean }>();
   private seq = 0;
   private server!: Server;
   url = '';
+
+  /** Socket Mode: the app-level token apps.connections.open accepts, and the fake socket server it hands out. */
+  appToken: string | null = null;
+  socket: FakeSocketMode | null = null;
 
   private constructor(readonly botToken: string) {}
 
@@ -104,15 +135,28 @@ export class FakeSlackApi {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(json));
     };
+    if (method === 'apps.connections.open') {
+      // Socket Mode (not in the OpenAPI file, which predates it): app-level token, no parameters.
+      if (!this.socket || !this.appToken || req.headers.authorization !== `Bearer ${this.appToken}`) {
+        rec.problems.push('apps.connections.open needs the app-level token (xapp-…)');
+        return answer(200, { ok: false, error: 'invalid_auth' });
+      }
+      if (Object.keys(params).filter((k) => k !== 'token').length) rec.problems.push('apps.connections.open takes no parameters');
+      return answer(200, { ok: true, url: this.socket.openUrl() });
+    }
     if (req.headers.authorization !== `Bearer ${this.botToken}`) {
       rec.problems.push('missing or wrong bot token');
       return answer(200, { ok: false, error: 'invalid_auth' });
     }
-    const limited = this.rateLimitNext.get(method);
+    const delay = this.latency.get(method);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    const limited = this.rateLimitNext.get(method) ?? this.rateLimitAlways.get(method);
     if (limited !== undefined) {
       this.rateLimitNext.delete(method);
       return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limited) });
     }
+    const refusal = this.refuse.get(method);
+    if (refusal) return answer(200, { ok: false, error: refusal.error, ...(refusal.needed ? { needed: refusal.needed, provided: 'chat:write,commands' } : {}) });
     rec.problems.push(...methodProblems(method, params));
     const json = (name: string): unknown => {
       const v = params[name];
@@ -161,6 +205,47 @@ export class FakeSlackApi {
     if (method === 'conversations.open') {
       if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
       return answer(200, { ok: true, channel: { id: this.dmOf(String(params.users)) } });
+    }
+    if (method === 'conversations.create') {
+      if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
+      const name = String(params.name ?? '');
+      if (!/^[a-z0-9_-]{1,80}$/.test(name)) {
+        rec.problems.push(`conversations.create: name "${name}" has characters Slack does not allow`);
+        return answer(200, { ok: false, error: 'invalid_name_specials' });
+      }
+      if (this.channelNames.has(name)) return answer(200, { ok: false, error: 'name_taken' });
+      this.seq += 1;
+      const isPrivate = params.is_private === true || params.is_private === 'true';
+      const ch: FakeChannel = { id: `${isPrivate ? 'G' : 'C'}0ROOM${String(this.seq).padStart(4, '0')}`, name, isPrivate, topic: '', members: new Set([BOT_USER_ID]) };
+      this.channels.set(ch.id, ch);
+      this.channelNames.add(name);
+      return answer(200, { ok: true, channel: { id: ch.id, name, is_private: isPrivate, is_channel: !isPrivate, is_group: isPrivate, created: Math.floor(Date.now() / 1000) } });
+    }
+    if (method === 'conversations.invite' || method === 'conversations.setTopic') {
+      if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
+      const ch = this.channels.get(String(params.channel));
+      if (!ch) return answer(200, { ok: false, error: 'channel_not_found' });
+      if (this.archived.has(ch.id)) return answer(200, { ok: false, error: 'is_archived' });
+      if (method === 'conversations.setTopic') {
+        if ([...String(params.topic ?? '')].length > 250) rec.problems.push('conversations.setTopic: topic longer than 250 characters');
+        ch.topic = String(params.topic ?? '');
+        return answer(200, { ok: true, channel: { id: ch.id, topic: { value: ch.topic } } });
+      }
+      const users = String(params.users ?? '').split(',').filter(Boolean);
+      if (users.length === 0) return answer(200, { ok: false, error: 'no_user' });
+      if (users.includes(BOT_USER_ID)) return answer(200, { ok: false, error: 'cant_invite_self' });
+      const unknown = users.find((u) => this.unknownUsers.has(u));
+      if (unknown) return answer(200, { ok: false, error: 'user_not_found' });
+      if (users.every((u) => ch.members.has(u))) return answer(200, { ok: false, error: 'already_in_channel' });
+      users.forEach((u) => ch.members.add(u));
+      return answer(200, { ok: true, channel: { id: ch.id, name: ch.name } });
+    }
+    if (method === 'views.publish') {
+      const view = json('view') as Record<string, unknown>;
+      rec.problems.push(...homeViewProblems(view));
+      if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments', errors: rec.problems });
+      this.published.push({ userId: String(params.user_id), view });
+      return answer(200, { ok: true, view: { id: `VH${this.published.length}`, ...view } });
     }
     if (method === 'auth.test') {
       return answer(200, { ok: true, url: 'https://school.slack.com/', team: '示範國中', user: 'pdi-bot', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: 'BBOT00000' });

@@ -188,3 +188,14 @@ export function viewProblems(view: unknown): string[] {
   out.push(...blockProblems(blocks, 'modal'));
   return out;
 }
+
+/** Problems with a Home tab view (views.publish): type home, at most 100 blocks. */
+export function homeViewProblems(view: unknown): string[] {
+  const v = view as O;
+  if (!v || typeof v !== 'object') return ['view is missing'];
+  const out: string[] = [];
+  if (v.type !== 'home') out.push('view.type must be home');
+  if (len(v.private_metadata) > 3000) out.push('view.private_metadata longer than 3000');
+  out.push(...blockProblems((v.blocks as O[]) ?? [], 'modal').filter((p) => !p.includes('input blocks')));
+  return out;
+}

@@ -1,0 +1,222 @@
+import type { Conversation } from '../../generated/prisma/client.js';
+import type { ChatAdapter } from '../../ports/chat.js';
+import type { Button, Card, CardSection, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../chat/model.js';
+import { LINK_ACTION } from '../chat/model.js';
+import type { CoreDeps } from '../context.js';
+import { FormSteps } from '../conversation/steps.js';
+import { parseWhen } from '../conversation/intake.js';
+import { newId } from '../ids.js';
+import { UserError } from '../incidents/types.js';
+import { can, type Actor } from '../roles.js';
+import { formatRocDate, formatRocDateTime } from '../time/roc.js';
+import { DocumentLinks, type DocumentTarget } from './links.js';
+import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_KINDS, REPORT_SHORT_LABELS, type ReportKind } from './model.js';
+import { submittedAt, type ReportService } from './service.js';
+
+/** What the conversation engine hands over for one inbound event (a subset of its own context). */
+export interface ReportChatContext {
+  ev: InboundEvent;
+  adapter: ChatAdapter;
+  conv: Conversation;
+  addr: ConversationAddress;
+  actor: Actor | null;
+}
+
+/** Button payloads (ids only). */
+export const reportAct = {
+  list: (incidentId: string) => `rpt:list:${incidentId}`,
+  submitted: (incidentId: string, kind: ReportKind) => `rpt:sub:${incidentId}:${kind}`,
+};
+
+const RT = {
+  unknownPerson: '您的帳號尚未連結到學校的人員名冊，請洽個資聯絡窗口為您設定後再試。',
+  refNeeded: '請加上事件編號，例如「報告 115-001」。',
+  refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
+  movedToDirect: '報告下載連結只以私訊提供，我已私訊給您。',
+  noDirect: '這個平台無法私訊您，報告下載連結只以私訊提供。',
+  noBaseUrl: '系統尚未設定對外網址（PUBLIC_URL），暫時無法提供下載連結，請通知系統管理者。',
+  askDate: (label: string) => `請輸入${label}送出（發文）的日期，例如「115/11/23」、「2026-11-23」或「今天」。`,
+  badDate: '看不懂這個日期，請輸入例如「115/11/23」、「2026-11-23」、「今天」或「昨天」。',
+  recorded: (label: string, date: string, item: string | null) =>
+    `已登記${label}於${date}送出，並記錄在事件紀錄上。${item ? `檢核項目「${item}」已完成，相關期限提醒已停止。` : ''}`,
+  corrected: (label: string, from: string, to: string) => `已更正${label}的送出日期：${from} → ${to}。`,
+};
+
+/** 「報告」「報告 115-001」「/reports 115-001」「匯出 115-001」. */
+export function parseReportCommand(text: string): { arg?: string } | null {
+  const m = /^(?:@\S+\s+)?(\/reports?|\/export|報告|事件報告|下載報告|匯出|匯出紀錄)(?:\s+(\S+))?$/i.exec(text.normalize('NFKC').trim());
+  if (!m) return null;
+  return m[2] ? { arg: m[2] } : {};
+}
+
+/** A day as staff type it: 「今天」「昨天」「前天」, or any date parseWhen accepts (115/11/23, 2026-11-23, 11/23). */
+export function parseDay(text: string, now: Date): Date | null {
+  const t = text.normalize('NFKC').trim();
+  const back = { 今天: 0, 今日: 0, 昨天: 1, 昨日: 1, 前天: 2 }[t];
+  if (back !== undefined) return new Date(now.getTime() - back * 86_400_000);
+  return parseWhen(t, now);
+}
+
+/**
+ * The reports part of the conversation: the private card with a signed, short-lived link per report and format (and
+ * the full export), and the contact window's record of the day each report was submitted.
+ */
+export class ReportChat {
+  /** Where links point: PUBLIC_URL, else the address the server listens on (set by the app at start-up). */
+  baseUrl: string | null = null;
+  readonly links: DocumentLinks;
+  private readonly forms: FormSteps;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    readonly service: ReportService,
+    private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
+    /** Re-renders the incident's cards after a submission was recorded (the conversation engine's own refresh). */
+    private readonly refreshIncident: (ctx: ReportChatContext, incidentId: string) => Promise<void>,
+  ) {
+    this.links = new DocumentLinks(deps.cipher, deps.now);
+    this.forms = new FormSteps(deps);
+  }
+
+  async onCommand(ctx: ReportChatContext, arg: string | undefined): Promise<void> {
+    const actor = this.requireActor(ctx);
+    let incidentId: string;
+    if (arg) {
+      const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
+      if (!incident) throw new UserError(RT.refUnknown(arg));
+      incidentId = incident.id;
+    } else {
+      const open = await this.deps.prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } } });
+      if (open.length !== 1) throw new UserError(RT.refNeeded);
+      incidentId = open[0]!.id;
+    }
+    return this.showReports(ctx, incidentId);
+  }
+
+  async onAction(ctx: ReportChatContext, action: string): Promise<void> {
+    const [, verb, incidentId, kind] = action.split(':');
+    if (!incidentId) throw new UserError('這個按鈕已失效。');
+    if (verb === 'list') return this.showReports(ctx, incidentId);
+    if (verb === 'sub' && (REPORT_KINDS as readonly string[]).includes(kind ?? '')) return this.askDate(ctx, incidentId, kind as ReportKind);
+    throw new UserError('這個按鈕已失效。');
+  }
+
+  async onForm(ctx: ReportChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
+    const [, incidentId, what, kind] = formId.split(':');
+    if (!incidentId || what !== 'sub' || !(REPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UserError('這個表單已失效。');
+    const raw = values.date;
+    const text = (Array.isArray(raw) ? raw[0] : raw) ?? '';
+    const day = parseDay(text, this.deps.now());
+    if (!day) throw new UserError(RT.badDate);
+    const actor = this.requireActor(ctx);
+    const r = await this.service.recordSubmission(actor, incidentId, kind as ReportKind, day);
+    const label = REPORT_SHORT_LABELS[kind as ReportKind];
+    const date = formatRocDate(submittedAt(r.incident, kind as ReportKind)!);
+    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind as ReportKind].item } });
+    await this.say(ctx.addr, {
+      type: 'text',
+      text: r.previous ? RT.corrected(label, formatRocDate(r.previous), date) : RT.recorded(label, date, item?.state === 'done' ? item.title : null),
+    });
+    await this.refreshIncident(ctx, incidentId);
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private async showReports(ctx: ReportChatContext, incidentId: string): Promise<void> {
+    const actor = this.requireActor(ctx);
+    // A person outside the allowed roles is told why, in the conversation they asked in (no details shown).
+    const incident = await this.service.assertMayDownload(actor, incidentId);
+    if (!this.baseUrl) throw new UserError(RT.noBaseUrl);
+    const where = await this.privateWhere(ctx, actor);
+    const sections: CardSection[] = [];
+    let expiresAt: Date | null = null;
+    const link = (target: DocumentTarget) => {
+      const s = this.links.sign(incidentId, actor.personId, target);
+      expiresAt = s.expiresAt;
+      return `${this.baseUrl!.replace(/\/+$/, '')}/documents/${s.token}`;
+    };
+    for (const kind of this.service.kinds(incident)) {
+      const doc = await this.service.build(incidentId, kind);
+      const sent = submittedAt(incident, kind);
+      sections.push({
+        heading: REPORT_KIND_LABELS[kind],
+        fields: [
+          { label: '送出日期', value: sent ? formatRocDate(sent) : '尚未登記', ...(sent ? { tone: 'success' as const } : {}) },
+          {
+            label: '待補欄位',
+            value: doc.missing.length ? `${doc.missing.length} 項：${doc.missing.join('、')}` : '無',
+            ...(doc.missing.length ? { tone: 'warning' as const } : {}),
+          },
+        ],
+        rows: [{ text: '下載', buttons: REPORT_FORMATS.map((format) => ({ label: REPORT_FORMAT_LABELS[format], action: LINK_ACTION, url: link({ kind, format }) })) }],
+      });
+    }
+    sections.push({
+      heading: '事件完整紀錄（稽核及5年保存）',
+      text: '事件紀錄與雜湊鏈驗證、檢核清單、影響評估、通知稿各版本與核定、通知紀錄，以及 PDF、ODT 報告。',
+      rows: [{ text: '下載', buttons: [{ label: 'ZIP', action: LINK_ACTION, url: link({ kind: 'export', format: 'zip' }) }] }],
+    });
+    const buttons: Button[] = can(actor, 'incident.coordinate')
+      ? this.service.kinds(incident).map((kind) => ({ label: `登記${REPORT_SHORT_LABELS[kind]}送出日`, action: reportAct.submitted(incidentId, kind) }))
+      : [];
+    const card: Card = {
+      type: 'card',
+      key: 'reports',
+      title: `報告與匯出｜${incident.ref}`,
+      subtitle: '每次下載都依目前的事件紀錄重新產生，日期為民國紀年。',
+      tone: 'info',
+      sections,
+      ...(buttons.length ? { buttons } : {}),
+      footer: `下載連結僅限您本人使用，有效至 ${formatRocDateTime(expiresAt!)}；逾時請再輸入「報告 ${incident.ref}」。每次下載都會記錄在事件紀錄上（誰、哪一份），不記錄內容。`,
+      fallbackText: `報告與匯出｜${incident.ref}`,
+    };
+    await where.adapter.send(where.addr, card);
+  }
+
+  private async askDate(ctx: ReportChatContext, incidentId: string, kind: ReportKind): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
+    const label = REPORT_SHORT_LABELS[kind];
+    const where = await this.privateWhere(ctx, actor);
+    const form: Form = {
+      type: 'form',
+      formId: `rpt:${incidentId}:sub:${kind}`,
+      title: `登記送出日期｜${label}｜${incident.ref}`,
+      intro: `${RT.askDate(label)}登記後，對應的檢核項目會標示完成，期限提醒隨之停止。`,
+      fields: [{ id: 'date', label: '送出日期', type: 'text', required: true, maxLength: 20, placeholder: '115/11/23', suggestions: ['今天', '昨天'] }],
+      submitLabel: '登記',
+      fallbackText: RT.askDate(label),
+    };
+    // Where the platform has no forms, the core asks the field as a question (conversation/steps.ts).
+    return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Links and incident details only in a private chat: moved there from a group. */
+  private async privateWhere(ctx: ReportChatContext, actor: Actor): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
+    if (ctx.conv.kind === 'direct') return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
+    const direct = await ctx.adapter.directConversation(ctx.ev.user);
+    if (!direct) throw new UserError(RT.noDirect);
+    await this.say(ctx.addr, { type: 'text', text: RT.movedToDirect });
+    const conv = await this.deps.prisma.conversation.upsert({
+      where: { platform_externalId: { platform: direct.platform, externalId: direct.externalId } },
+      update: {},
+      create: { id: newId(), platform: direct.platform, externalId: direct.externalId, kind: direct.kind, purpose: 'direct', schoolId: actor.schoolId },
+    });
+    return { adapter: ctx.adapter, addr: direct, convId: conv.id };
+  }
+
+  private requireActor(ctx: ReportChatContext): Actor {
+    if (!ctx.actor) throw new UserError(RT.unknownPerson);
+    return ctx.actor;
+  }
+
+  private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
+    const adapter = this.adapterFor(addr.platform);
+    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
+    await adapter.send(addr, message);
+  }
+}

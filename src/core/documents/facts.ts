@@ -1,0 +1,155 @@
+import type { CoreDeps } from '../context.js';
+import type { IncidentService } from '../incidents/service.js';
+import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
+import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../notices/service.js';
+import { maskPersonalData } from '../privacy/mask.js';
+
+/** One checklist item as a report shows it. */
+export interface ReportChecklistItem {
+  key: string;
+  title: string;
+  phase: string;
+  state: 'open' | 'done' | 'na';
+  note: string | null;
+  doneAt: Date | null;
+  doneByName: string | null;
+}
+
+export interface ReportNoticeFact {
+  audienceLabel: string;
+  statusLabel: string;
+  notified: number;
+  total: number;
+}
+
+export interface ReportClockFact {
+  id: string;
+  label: string;
+  basis: string;
+  statutoryEnd: Date | null;
+  recommendedBy: Date | null;
+}
+
+/**
+ * Everything a report may say about an incident, already reduced to what may leave the school: categories, counts,
+ * dates and the responders' own (masked) descriptions. Never the leaked records themselves.
+ */
+export interface ReportFacts {
+  schoolName: string;
+  ref: string;
+  scenarioTitle: string;
+  statusLabel: string;
+  occurredAt: Date;
+  awareAt: Date;
+  handlingEndedAt: Date | null;
+  /** When damage control or recovery of the information system was completed (cyber incidents). */
+  recoveredAt: Date | null;
+  /** The day each report was submitted, as recorded by the contact window. */
+  submitted: { bureau: Date | null; closure: Date | null; cyber: Date | null };
+  place: string;
+  howLeaked: string;
+  stepsTaken: string;
+  categoryLabels: string[];
+  specialCategories: boolean;
+  biometric: boolean;
+  involvesSystem: boolean;
+  /** How many personal-data records the information system holds (assessment), null when unknown. */
+  systemRecordsHeld: number | null;
+  /** Counts by kind of person; null where nobody has assessed it yet. */
+  counts: { kind: AffectedKind | 'minors'; label: string; count: number | null }[];
+  /** The assessed total, else the reporter's estimate, else null. */
+  total: number | null;
+  totalIsEstimate: boolean;
+  reporterName: string;
+  /** The reporter's unit (通報人身分, legal-rules.md §3.1), null when not on record. */
+  reporterUnit: string | null;
+  /** 「王小明（教務處註冊組）」: the school's contact window(s) on record, names and units only. */
+  contactWindow: string | null;
+  checklist: ReportChecklistItem[];
+  notices: ReportNoticeFact[];
+  clocks: ReportClockFact[];
+}
+
+/** Free text typed by staff is masked once more before it goes into a document that leaves the school. */
+function clean(text: string | null | undefined, now: Date): string {
+  if (!text?.trim()) return '';
+  return maskPersonalData(text.trim(), { now }).text;
+}
+
+/** `audienceLabel` names a notice audience (the school's notice templates); a plain label is used otherwise. */
+export async function loadReportFacts(
+  deps: CoreDeps,
+  incidents: IncidentService,
+  incidentId: string,
+  audienceLabel: (audience: string) => string = (a) => AUDIENCE_LABELS[a] ?? a,
+): Promise<ReportFacts> {
+  const view = await incidents.get(incidentId);
+  const { incident } = view;
+  const now = deps.now();
+  const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
+  const notices = await deps.prisma.subjectNotice.findMany({ where: { incidentId }, include: { batches: true } });
+  const windows = await deps.prisma.person.findMany({
+    where: { schoolId: incident.schoolId, active: true, roles: { has: 'contactWindow' } },
+    orderBy: { displayName: 'asc' },
+  });
+  const reporter = await deps.prisma.person.findUnique({ where: { id: incident.reporterId } });
+  const assessed = [incident.studentsCount, incident.guardiansCount, incident.staffCount, incident.othersCount];
+  const assessedTotal = assessed.some((n) => n !== null) ? assessed.reduce<number>((s, n) => s + (n ?? 0), 0) : null;
+  const counts: ReportFacts['counts'] = [
+    { kind: 'students', label: AFFECTED_KIND_LABELS.students, count: incident.studentsCount },
+    { kind: 'guardians', label: AFFECTED_KIND_LABELS.guardians, count: incident.guardiansCount },
+    { kind: 'staff', label: AFFECTED_KIND_LABELS.staff, count: incident.staffCount },
+    { kind: 'others', label: AFFECTED_KIND_LABELS.others, count: incident.othersCount },
+    { kind: 'minors', label: '其中未滿18歲者', count: incident.minorsCount },
+  ];
+  return {
+    schoolName: school.name,
+    ref: incident.ref,
+    scenarioTitle: view.playbook.title,
+    statusLabel: STATUS_LABELS[view.status],
+    occurredAt: incident.occurredAt,
+    awareAt: incident.awareAt,
+    handlingEndedAt: incident.handlingEndedAt,
+    recoveredAt: incident.recoveredAt,
+    submitted: { bureau: incident.bureauSubmittedAt, closure: incident.closureSubmittedAt, cyber: incident.cyberSubmittedAt },
+    place: clean(view.place, now),
+    howLeaked: clean(view.howLeaked, now),
+    stepsTaken: clean(view.stepsTaken, now),
+    categoryLabels: incident.categories.map(view.categoryLabel),
+    specialCategories: incident.specialCategories,
+    biometric: incident.biometric,
+    involvesSystem: incident.involvesSystem,
+    systemRecordsHeld: incident.systemRecordsHeld,
+    counts,
+    total: assessedTotal ?? incident.affectedEstimate,
+    totalIsEstimate: assessedTotal === null && incident.affectedEstimate !== null,
+    reporterName: view.reporterName,
+    reporterUnit: reporter?.unit ?? null,
+    contactWindow: windows.length ? windows.map((p) => (p.unit ? `${p.displayName}（${p.unit}）` : p.displayName)).join('、') : null,
+    checklist: view.checklist.map((c) => ({
+      key: c.row.key,
+      title: c.row.title,
+      phase: c.row.phase,
+      state: c.state,
+      note: c.note ? clean(c.note, now) : null,
+      doneAt: c.row.doneAt,
+      doneByName: c.doneByName,
+    })),
+    notices: notices.map((n) => ({
+      audienceLabel: audienceLabel(n.audience),
+      statusLabel: NOTICE_STATUS_LABELS[n.status as NoticeStatus] ?? n.status,
+      notified: n.batches.reduce((s, b) => s + b.recipientsNotified, 0),
+      total: n.batches.reduce((s, b) => s + b.recipientsTotal, 0),
+    })),
+    clocks: view.clocks
+      .filter((c) => c.applies && c.enabled)
+      .map((c) => ({ id: c.id, label: c.label, basis: c.basis, statutoryEnd: c.statutoryEnd, recommendedBy: c.recommendedBy })),
+  };
+}
+
+const AUDIENCE_LABELS: Record<string, string> = {
+  guardians: '未成年學生之法定代理人（家長）',
+  'adult-students': '成年學生',
+  staff: '教職員',
+  others: '其他當事人',
+};

@@ -1,0 +1,93 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FieldCipher } from '../privacy/cipher.js';
+import { REPORT_FORMATS, REPORT_KINDS, type ReportFormat, type ReportKind } from './model.js';
+
+/**
+ * Signed, short-lived download links. A link names one incident, one document (a report or the full export), one
+ * format and the person it was made for, and expires; its HMAC-SHA256 signature uses a key derived from the
+ * encryption key ring (FieldCipher.deriveKey), so no other secret is configured and every instance sharing the ring
+ * accepts it. Nothing in a link is personal data: ids, the kind of document, a time.
+ */
+export const LINK_TTL_MS = 15 * 60_000;
+const PURPOSE = 'download-links:v1';
+
+export type DocumentTarget = { kind: ReportKind; format: ReportFormat } | { kind: 'export'; format: 'zip' };
+
+export interface LinkClaims {
+  incidentId: string;
+  personId: string;
+  target: DocumentTarget;
+  expiresAt: Date;
+}
+
+export type LinkVerdict = { ok: true; claims: LinkClaims } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
+
+interface Payload {
+  k: string; // key id
+  i: string; // incident
+  p: string; // person
+  d: string; // document
+  f: string; // format
+  e: number; // expiry, unix seconds
+}
+
+const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+export class DocumentLinks {
+  constructor(
+    private readonly cipher: FieldCipher,
+    private readonly now: () => Date,
+    private readonly ttlMs = LINK_TTL_MS,
+  ) {}
+
+  /** The token (URL path segment) for one document. */
+  sign(incidentId: string, personId: string, target: DocumentTarget): { token: string; expiresAt: Date } {
+    const { keyId, key } = this.cipher.deriveKey(PURPOSE);
+    const expiresAt = new Date(Math.floor((this.now().getTime() + this.ttlMs) / 1000) * 1000);
+    const payload: Payload = { k: keyId, i: incidentId, p: personId, d: target.kind, f: target.format, e: expiresAt.getTime() / 1000 };
+    const body = b64(JSON.stringify(payload));
+    return { token: `${body}.${b64(sign(key, body))}`, expiresAt };
+  }
+
+  verify(token: string): LinkVerdict {
+    const m = /^([A-Za-z0-9_-]{10,600})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!m) return { ok: false, reason: 'malformed' };
+    const [, body, sig] = m as unknown as [string, string, string];
+    let payload: Payload;
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (typeof payload?.k !== 'string') return { ok: false, reason: 'malformed' };
+    let key: Buffer;
+    try {
+      key = this.cipher.deriveKey(PURPOSE, payload.k).key;
+    } catch {
+      return { ok: false, reason: 'bad-signature' };
+    }
+    const expected = sign(key, body);
+    const given = Buffer.from(sig, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+    // Signed by us from here on; the shape is checked anyway.
+    const target = targetOf(payload.d, payload.f);
+    if (!target || typeof payload.i !== 'string' || typeof payload.p !== 'string' || typeof payload.e !== 'number') {
+      return { ok: false, reason: 'malformed' };
+    }
+    const expiresAt = new Date(payload.e * 1000);
+    if (expiresAt.getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
+    return { ok: true, claims: { incidentId: payload.i, personId: payload.p, target, expiresAt } };
+  }
+}
+
+function sign(key: Buffer, body: string): Buffer {
+  return createHmac('sha256', key).update(body, 'utf8').digest();
+}
+
+function targetOf(kind: string, format: string): DocumentTarget | null {
+  if (kind === 'export') return format === 'zip' ? { kind, format } : null;
+  if ((REPORT_KINDS as readonly string[]).includes(kind) && (REPORT_FORMATS as readonly string[]).includes(format)) {
+    return { kind: kind as ReportKind, format: format as ReportFormat };
+  }
+  return null;
+}

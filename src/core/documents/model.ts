@@ -1,0 +1,305 @@
+import { formatRocDate, formatRocDateTime } from '../time/roc.js';
+import type { ReportChecklistItem, ReportFacts } from './facts.js';
+
+/**
+ * The reports an incident produces for the competent authority (legal-rules.md §1, §3):
+ * - bureau: 3 days from the day the incident occurred (私立…安全維護計畫實施辦法 art. 13 ¶3, clock bureau-3d);
+ * - closure: 1 month from the day handling ended, handling method and results (same article, clock closure-1m);
+ * - cyber: the cyber-incident investigation, handling and improvement report, 1 month after recovery (資通安全事件
+ *   通報及應變辦法 art. 6, clock cyber-report-1m), only for incidents that involve an information system.
+ */
+export const REPORT_KINDS = ['bureau', 'closure', 'cyber'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export const REPORT_FORMATS = ['pdf', 'odt', 'docx'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export const REPORT_KIND_LABELS: Record<ReportKind, string> = {
+  bureau: '通報主管機關（事件發生日起3日內）',
+  closure: '結案報告：處理方式及結果（處理結束後1個月內）',
+  cyber: '資安事件調查、處理及改善報告（完成復原後1個月內）',
+};
+
+/** Short names for buttons, file names and the timeline. */
+export const REPORT_SHORT_LABELS: Record<ReportKind, string> = {
+  bureau: '通報主管機關報告',
+  closure: '結案報告',
+  cyber: '資安事件調查報告',
+};
+
+export const REPORT_FORMAT_LABELS: Record<ReportFormat, string> = {
+  pdf: 'PDF',
+  odt: 'ODF 文字文件（.odt）',
+  docx: 'Word（.docx）',
+};
+
+/** The clock each report completes (playbooks/clocks.yaml) and the checklist item that stops it (playbooks/). */
+export const REPORT_CLOCKS: Record<ReportKind, { clock: string; item: string }> = {
+  bureau: { clock: 'bureau-3d', item: 'bureau-report' },
+  closure: { clock: 'closure-1m', item: 'closure-report' },
+  cyber: { clock: 'cyber-report-1m', item: 'cyber-final-report' },
+};
+
+/** Whether a report applies to the incident: the cyber report only where an information system is involved. */
+export function reportApplies(kind: ReportKind, facts: Pick<ReportFacts, 'involvesSystem'>): boolean {
+  return kind !== 'cyber' || facts.involvesSystem;
+}
+
+/** Written where a required fact is not on record yet; a report never invents one. */
+export const MISSING = '【待補】';
+
+export const BASIS_ART13 = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項';
+export const BASIS_CYBER = '資通安全事件通報及應變辦法第6條（110年修正）；資通安全事件通報應變及演練辦法（115年1月5日施行，對應條次待確認）';
+
+export interface ReportField {
+  label: string;
+  /** Lines of text; [MISSING] when the fact is not on record. */
+  lines: string[];
+  missing: boolean;
+}
+
+export interface ReportSection {
+  heading: string;
+  fields: ReportField[];
+}
+
+/** A report as structure, rendered to PDF, ODT or DOCX by the renderers (render.ts). */
+export interface ReportDocument {
+  kind: ReportKind;
+  title: string;
+  schoolName: string;
+  ref: string;
+  /** 「中華民國115年11月8日」: the day the document was produced. */
+  dateLine: string;
+  sections: ReportSection[];
+  /** Labels of the required fields still 【待補】. */
+  missing: string[];
+  filenameBase: string;
+  /** One line under the title: what the document is for and its legal basis. */
+  basisLine: string;
+}
+
+const field = (label: string, value: string | string[] | null | undefined): ReportField => {
+  const lines = (Array.isArray(value) ? value : value ? value.split('\n') : []).map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  return lines.length ? { label, lines, missing: false } : { label, lines: [MISSING], missing: true };
+};
+
+const yesNo = (b: boolean) => (b ? '是' : '否');
+
+function itemLine(i: ReportChecklistItem): string {
+  const state =
+    i.state === 'done'
+      ? `已完成（${i.doneAt ? formatRocDateTime(i.doneAt) : '時間未記錄'}${i.doneByName ? `，${i.doneByName}` : ''}）`
+      : i.state === 'na'
+        ? '不適用'
+        : '尚未完成';
+  return `・${i.title}：${state}${i.note ? `；說明：${i.note}` : ''}`;
+}
+
+const notes = (facts: ReportFacts, keys: string[]): string[] =>
+  keys.flatMap((k) => {
+    const item = facts.checklist.find((c) => c.key === k);
+    return item?.note && item.state !== 'na' ? [`${item.title}：${item.note}`] : [];
+  });
+
+function scope(facts: ReportFacts): ReportField[] {
+  const counted = facts.counts.filter((c) => c.count !== null).map((c) => `${c.label}：${c.count} 人`);
+  const total =
+    facts.total === null ? null : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
+  return [
+    field('外洩或受侵害之個人資料類別', facts.categoryLabels.join('、')),
+    field('是否含特種個人資料（個人資料保護法第6條）', yesNo(facts.specialCategories)),
+    field('是否含生物特徵資料', yesNo(facts.biometric)),
+    field('是否涉及資通系統（資通安全事件）', yesNo(facts.involvesSystem)),
+    field('受影響人數（依身分）', counted),
+    field('受影響人數合計', total),
+  ];
+}
+
+/** The deadline as the rule says it, and its date once the trigger is known. */
+function deadline(facts: ReportFacts, kind: ReportKind): string {
+  const rule: Record<ReportKind, string> = {
+    bureau: '事件發生之日起3日內',
+    closure: '處理結束之日起1個月內',
+    cyber: '完成損害控制或復原後1個月內',
+  };
+  const c = facts.clocks.find((x) => x.id === REPORT_CLOCKS[kind].clock);
+  if (!c?.statutoryEnd) return `${rule[kind]}（期限日期${MISSING}）`;
+  const recommended =
+    c.recommendedBy && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
+      ? `；建議於 ${formatRocDateTime(c.recommendedBy, { endOfDay: true })} 前完成`
+      : '';
+  return `${rule[kind]}：${formatRocDateTime(c.statutoryEnd, { endOfDay: true })} 前${recommended}`;
+}
+
+function notified(facts: ReportFacts): string[] {
+  return facts.notices.map(
+    (n) => `・${n.audienceLabel}：${n.statusLabel}${n.total > 0 ? `，已通知 ${n.notified} / ${n.total} 人` : '，尚未登記通知紀錄'}`,
+  );
+}
+
+function header(facts: ReportFacts, now: Date, kind: ReportKind): ReportSection {
+  return {
+    heading: '基本資料',
+    fields: [
+      field('學校名稱', facts.schoolName),
+      field('事件編號', facts.ref),
+      field('填報日期', formatRocDate(now)),
+      field('法令依據', kind === 'cyber' ? BASIS_CYBER : BASIS_ART13),
+      field('法定期限', deadline(facts, kind)),
+      field('聯絡窗口', facts.contactWindow),
+      field('聯絡電話', null),
+    ],
+  };
+}
+
+const reporter = (facts: ReportFacts) =>
+  facts.reporterName ? `${facts.reporterName}${facts.reporterUnit ? `（${facts.reporterUnit}）` : ''}` : null;
+
+/** The report to the competent authority within 3 days of the incident (legal-rules.md §1 bureau-3d, §3.1). */
+function bureauReport(facts: ReportFacts, now: Date): ReportSection[] {
+  const contain = facts.checklist.filter((c) => c.phase === 'contain').map(itemLine);
+  return [
+    header(facts, now, 'bureau'),
+    {
+      heading: '一、事件概要',
+      fields: [
+        field('通報人（發現單位）', reporter(facts)),
+        field('事件發生時間', formatRocDateTime(facts.occurredAt)),
+        field('知悉時間', formatRocDateTime(facts.awareAt)),
+        field('發生地點（單位）', facts.place),
+        field('事件類型', facts.scenarioTitle),
+        field('事件經過（個人資料外洩或受侵害之方式）', facts.howLeaked),
+      ],
+    },
+    { heading: '二、影響範圍', fields: scope(facts) },
+    {
+      heading: '三、已採取之因應措施',
+      fields: [
+        field('避免損害擴大之處置（通報時）', facts.stepsTaken),
+        field('緊急應變處置辦理情形', contain),
+        field('通知當事人（或法定代理人）情形', notified(facts)),
+      ],
+    },
+    { heading: '四、目前處理狀態', fields: [field('事件狀態', facts.statusLabel)] },
+  ];
+}
+
+function improvements(facts: ReportFacts): ReportSection {
+  const improvement = facts.checklist.filter((c) => c.key === 'improvement-plan' || c.key === 'repair-plan');
+  const schedule = improvement.map((c) =>
+    c.state === 'done' && c.doneAt ? `・${c.title}：已於 ${formatRocDate(c.doneAt)} 完成` : `・${c.title}：預定完成日期${MISSING}`,
+  );
+  return {
+    heading: '六、改善措施及預定完成時間',
+    fields: [field('改善措施', notes(facts, ['improvement-plan', 'repair-plan'])), field('預定完成時間', schedule.length ? schedule : null)],
+  };
+}
+
+/** The closure report within 1 month after handling ended: every field of legal-rules.md §3.2. */
+function closureReport(facts: ReportFacts, now: Date): ReportSection[] {
+  const contain = facts.checklist.filter((c) => c.phase === 'contain').map(itemLine);
+  return [
+    header(facts, now, 'closure'),
+    {
+      heading: '一、事件時間',
+      fields: [
+        field('事件發生時間', formatRocDateTime(facts.occurredAt)),
+        field('知悉時間', formatRocDateTime(facts.awareAt)),
+        field('處理結束時間', facts.handlingEndedAt ? formatRocDateTime(facts.handlingEndedAt) : null),
+        field('通報主管機關日期', facts.submitted.bureau ? formatRocDate(facts.submitted.bureau) : null),
+      ],
+    },
+    {
+      heading: '二、影響範圍及損害情形',
+      fields: [...scope(facts), field('對當事人之損害及控制情形', notes(facts, ['control-harm']))],
+    },
+    {
+      heading: '三、緊急應變處置經過',
+      fields: [
+        field('事件經過', facts.howLeaked),
+        field('通報時已採取之措施', facts.stepsTaken),
+        field('應變處置項目', contain),
+        field('通知當事人（或法定代理人）情形', notified(facts)),
+      ],
+    },
+    { heading: '四、調查情形', fields: [field('調查經過及結果', notes(facts, ['investigate', 'assess-scope', 'check-safeguards']))] },
+    { heading: '五、事件原因', fields: [field('根本原因分析', notes(facts, ['initial-cause']))] },
+    improvements(facts),
+  ];
+}
+
+/** The recovery time on record, else the time the recovery item was ticked done (with its note). */
+function recovered(facts: ReportFacts): string | null {
+  if (facts.recoveredAt) return formatRocDateTime(facts.recoveredAt);
+  const item = facts.checklist.find((c) => c.key === 'cyber-recover' && c.state === 'done');
+  if (!item?.doneAt) return null;
+  return `${formatRocDateTime(item.doneAt)}（檢核項目「${item.title}」完成時間）${item.note ? `；${item.note}` : ''}`;
+}
+
+/**
+ * The cyber-incident investigation, handling and improvement report (legal-rules.md §1 cyber-report-1m; the content of
+ * §3.2 with the system's recovery and the platform report added).
+ */
+function cyberReport(facts: ReportFacts, now: Date): ReportSection[] {
+  const handling = facts.checklist
+    .filter((c) => c.phase === 'contain' || c.key === 'cyber-recover' || c.key === 'cyber-report')
+    .map(itemLine);
+  return [
+    header(facts, now, 'cyber'),
+    {
+      heading: '一、事件時間',
+      fields: [
+        field('事件發生時間', formatRocDateTime(facts.occurredAt)),
+        field('知悉時間', formatRocDateTime(facts.awareAt)),
+        field('完成損害控制或復原時間', recovered(facts)),
+        field('資安通報平台通報情形', notes(facts, ['cyber-report'])),
+      ],
+    },
+    {
+      heading: '二、影響範圍及損害情形',
+      fields: [
+        ...scope(facts),
+        field('事故系統保有個人資料筆數', facts.systemRecordsHeld === null ? null : `${facts.systemRecordsHeld} 筆`),
+        field('對當事人之損害及控制情形', notes(facts, ['control-harm'])),
+      ],
+    },
+    {
+      heading: '三、事件經過及處理情形',
+      fields: [field('事件經過', facts.howLeaked), field('通報時已採取之措施', facts.stepsTaken), field('處理及復原作業', handling)],
+    },
+    { heading: '四、調查情形', fields: [field('調查經過及結果', notes(facts, ['investigate', 'assess-scope', 'check-safeguards']))] },
+    { heading: '五、事件原因', fields: [field('根本原因分析', notes(facts, ['initial-cause']))] },
+    improvements(facts),
+  ];
+}
+
+const TITLES: Record<ReportKind, string> = {
+  bureau: '個人資料侵害事故通報表（通報主管機關）',
+  closure: '個人資料侵害事故處理方式及結果報告（結案備查）',
+  cyber: '資通安全事件調查、處理及改善報告',
+};
+
+const BASIS_LINES: Record<ReportKind, string> = {
+  bureau: `依${BASIS_ART13}，自事件發生之日起3日內通報主管機關。`,
+  closure: `依${BASIS_ART13}，自處理結束之日起1個月內將處理方式及結果報主管機關備查。`,
+  cyber: `依${BASIS_CYBER}，完成損害控制或復原後1個月內送交。`,
+};
+
+export function buildReport(kind: ReportKind, facts: ReportFacts, now: Date): ReportDocument {
+  const sections = kind === 'bureau' ? bureauReport(facts, now) : kind === 'closure' ? closureReport(facts, now) : cyberReport(facts, now);
+  const missing = sections.flatMap((s) =>
+    s.fields.filter((f) => f.missing || f.lines.some((l) => l.includes(MISSING))).map((f) => f.label),
+  );
+  return {
+    kind,
+    title: TITLES[kind],
+    schoolName: facts.schoolName,
+    ref: facts.ref,
+    dateLine: formatRocDate(now),
+    sections,
+    missing,
+    filenameBase: `${facts.ref}-${REPORT_SHORT_LABELS[kind]}`,
+    basisLine: BASIS_LINES[kind],
+  };
+}

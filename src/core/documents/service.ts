@@ -1,0 +1,154 @@
+import type { Incident } from '../../generated/prisma/client.js';
+import type { CoreDeps } from '../context.js';
+import type { IncidentService } from '../incidents/service.js';
+import { UserError } from '../incidents/types.js';
+import { can, type Actor } from '../roles.js';
+import { appendTimeline } from '../timeline/timeline.js';
+import { formatRocDate } from '../time/roc.js';
+import { startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
+import { loadReportFacts } from './facts.js';
+import { buildIncidentExport } from './export.js';
+import type { DocumentTarget } from './links.js';
+import {
+  buildReport,
+  REPORT_CLOCKS,
+  REPORT_FORMAT_LABELS,
+  REPORT_KINDS,
+  REPORT_SHORT_LABELS,
+  reportApplies,
+  type ReportDocument,
+  type ReportKind,
+} from './model.js';
+import { renderReport, type RenderedFile } from './render.js';
+
+/** What the notices module knows that a report or the export needs (labels of audiences, every version). */
+export interface NoticeSource {
+  audienceLabel(audience: string): string;
+  exportNotices(incidentId: string): Promise<unknown[]>;
+}
+
+/** The notices service as a NoticeSource (labels of unknown audiences fall back to their key). */
+export function noticeSource(service: { audienceLabel(a: never): string; exportNotices(incidentId: string): Promise<unknown[]> }): NoticeSource {
+  return {
+    audienceLabel: (a) => {
+      try {
+        return service.audienceLabel(a as never);
+      } catch {
+        return a;
+      }
+    },
+    exportNotices: (id) => service.exportNotices(id),
+  };
+}
+
+const SUBMITTED_COLUMN = { bureau: 'bureauSubmittedAt', closure: 'closureSubmittedAt', cyber: 'cyberSubmittedAt' } as const;
+
+/** 00:00 Taipei of the day of `d`. */
+const dayOf = (d: Date) => new Date(startOfTaipeiDay(taipeiDayKey(d)).getTime());
+
+export const NOT_ALLOWED = '只有個資聯絡窗口、管理人（校長）及稽核人員可以下載事件報告與完整紀錄。';
+
+export function submittedAt(incident: Incident, kind: ReportKind): Date | null {
+  return incident[SUBMITTED_COLUMN[kind]];
+}
+
+export const targetLabel = (t: DocumentTarget) =>
+  t.kind === 'export' ? '事件完整紀錄（ZIP）' : `${REPORT_SHORT_LABELS[t.kind]}（${REPORT_FORMAT_LABELS[t.format]}）`;
+
+/**
+ * The reports of an incident (issue #7): regenerated from the current record every time they are asked for, the
+ * record of who downloaded which one (never the content), the day each was submitted (which also ticks the
+ * checklist item that completes its clock, so the reminders stop), and the full export for the auditor.
+ */
+export class ReportService {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly incidents: IncidentService,
+    private readonly notices: NoticeSource,
+  ) {}
+
+  /** The reports that apply to this incident: the cyber report only where an information system is involved. */
+  kinds(incident: Pick<Incident, 'involvesSystem'>): ReportKind[] {
+    return REPORT_KINDS.filter((k) => reportApplies(k, incident));
+  }
+
+  async build(incidentId: string, kind: ReportKind): Promise<ReportDocument> {
+    const facts = await loadReportFacts(this.deps, this.incidents, incidentId, (a) => this.notices.audienceLabel(a));
+    if (!reportApplies(kind, facts)) throw new UserError('這個事件未涉及資通系統，沒有資安事件調查報告。');
+    return buildReport(kind, facts, this.deps.now());
+  }
+
+  async render(incidentId: string, target: DocumentTarget): Promise<RenderedFile> {
+    if (target.kind === 'export') return this.exportIncident(incidentId);
+    return renderReport(await this.build(incidentId, target.kind), target.format, this.deps.now());
+  }
+
+  /** The zip for the auditor and the 5-year record (export.ts). */
+  async exportIncident(incidentId: string): Promise<RenderedFile> {
+    return buildIncidentExport(this.deps, {
+      incidents: this.incidents,
+      notices: this.notices,
+      kinds: (i) => this.kinds(i),
+      render: (id, kind, format) => this.render(id, { kind, format }),
+    }, incidentId);
+  }
+
+  /** Throws unless this person may download this incident's documents. */
+  async assertMayDownload(actor: Actor, incidentId: string): Promise<Incident> {
+    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
+    if (!can(actor, 'incident.reports')) throw new UserError(NOT_ALLOWED);
+    return incident;
+  }
+
+  /** One download on the timeline: who and which document, never its content. */
+  async recordDownload(actor: Actor | { personId: null; displayName: string }, incidentId: string, target: DocumentTarget, via: 'link' | 'cli'): Promise<void> {
+    const { deps } = this;
+    await deps.prisma.$transaction(async (tx) => {
+      await appendTimeline(deps, tx, incidentId, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: target.kind === 'export' ? 'export.downloaded' : 'report.downloaded',
+        summary: `${actor.displayName} ${target.kind === 'export' ? '匯出' : '下載'}${targetLabel(target)}`,
+        detail: { document: target.kind, format: target.format, via },
+      });
+    });
+  }
+
+  /**
+   * Records the day a report was submitted to the authority. The checklist item that completes the report's clock is
+   * ticked done with the date (IncidentService.setChecklistState), which stops the reminders (src/jobs).
+   */
+  async recordSubmission(actor: Actor, incidentId: string, kind: ReportKind, day: Date): Promise<{ incident: Incident; previous: Date | null }> {
+    const { deps } = this;
+    const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
+    if (!reportApplies(kind, incident)) throw new UserError('這個事件未涉及資通系統，沒有資安事件調查報告。');
+    const date = dayOf(day);
+    if (date.getTime() > dayOf(deps.now()).getTime()) throw new UserError('送出日期不能晚於今天。');
+    if (date.getTime() < dayOf(incident.occurredAt).getTime()) throw new UserError('送出日期不能早於事件發生日。');
+    if (kind === 'closure' && incident.handlingEndedAt && date.getTime() < dayOf(incident.handlingEndedAt).getTime()) {
+      throw new UserError('結案報告的送出日期不能早於處理結束日。');
+    }
+    const previous = submittedAt(incident, kind);
+    const label = REPORT_SHORT_LABELS[kind];
+    await deps.prisma.$transaction(async (tx) => {
+      await tx.incident.update({ where: { id: incidentId }, data: { [SUBMITTED_COLUMN[kind]]: date, version: { increment: 1 } } });
+      await appendTimeline(deps, tx, incidentId, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: 'report.submitted',
+        summary: previous
+          ? `${actor.displayName} 更正${label}送出日期：${formatRocDate(previous)} → ${formatRocDate(date)}`
+          : `${actor.displayName} 登記${label}已於${formatRocDate(date)}送出`,
+        detail: { report: kind, submittedOn: date.toISOString(), previous: previous?.toISOString() ?? null, clock: REPORT_CLOCKS[kind].clock },
+      });
+    });
+    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
+    if (item && item.state !== 'done' && incident.status !== 'closed') {
+      await this.incidents.setChecklistState(actor, item.id, 'done', `${label}已於${formatRocDate(date)}送出（由報告送出登記）`);
+    }
+    return { incident: await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } }), previous };
+  }
+}

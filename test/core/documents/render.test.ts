@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, MISSING, type ReportKind } from '../../../src/core/documents/model.js';
+import { renderReport } from '../../../src/core/documents/render.js';
+import { docxText, expectAll, odtText, pdfText } from '../../helpers/documents.js';
+import { at, sampleFacts } from './fixtures.js';
+
+/**
+ * The reports of issue #7 rendered to PDF, ODT and DOCX and read back: every field legal-rules.md §3 requires is
+ * there with its value, and the dates are ROC dates in Taipei time.
+ */
+
+const NOW = at('2026-11-23T14:05');
+const TODAY = '中華民國115年11月23日';
+
+/** legal-rules.md §3.1 (internal report, the model of the 3-day report), §3.2 (closure) and the cyber report. */
+const REQUIRED: Record<ReportKind, string[]> = {
+  bureau: [
+    '學校名稱', '示範國民中學（示範）', '事件編號', '115-007', '填報日期', TODAY,
+    '通報人（發現單位）', '林老師（示範）（資訊組）',
+    '事件經過（個人資料外洩或受侵害之方式）', '成績查詢系統遭不明人士以外流帳號登入並下載成績檔',
+    '事件發生時間', '中華民國115年11月5日 10:00', '知悉時間', '中華民國115年11月6日 09:00',
+    '發生地點（單位）', '教務處成績系統',
+    '外洩或受侵害之個人資料類別', '姓名、成績', '受影響人數合計', '120 人', '其中未滿18歲者：118 人',
+    '避免損害擴大之處置（通報時）', '已停用外流帳號並更換管理者密碼',
+    '法令依據', '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項',
+    '法定期限', '事件發生之日起3日內：中華民國115年11月9日 24:00 前',
+  ],
+  closure: [
+    '事件發生時間', '中華民國115年11月5日 10:00', '知悉時間', '中華民國115年11月6日 09:00',
+    '處理結束時間', '中華民國115年11月20日 16:00', '通報主管機關日期', '中華民國115年11月7日',
+    '影響範圍及損害情形', '姓名、成績', '120 人', '對當事人之損害及控制情形', '請下載者刪除並回覆確認',
+    '緊急應變處置經過', '中斷洩漏途徑：已完成（中華民國115年11月6日 09:40，林老師（示範））；說明：停用外流帳號',
+    '調查情形', '登入紀錄顯示僅下載一次，未見散布',
+    '根本原因分析', '管理者密碼過於簡單且未啟用兩步驟驗證',
+    '改善措施', '全校帳號啟用兩步驟驗證，12月底前完成', '預定完成時間', '研議改進措施：已於 中華民國115年11月18日 完成',
+    '處理結束之日起1個月內：中華民國115年12月20日 24:00 前',
+  ],
+  cyber: [
+    '資通安全事件調查、處理及改善報告', '資通安全事件通報及應變辦法第6條',
+    '完成損害控制或復原時間', '中華民國115年11月7日 18:30', '資安通報平台通報情形', '通報單編號 TACERT-1150007',
+    '事故系統保有個人資料筆數', '1200 筆', '處理及復原作業', '資安事件損害控制或復原：已完成',
+    '根本原因分析', '管理者密碼過於簡單且未啟用兩步驟驗證', '改善措施', '全校帳號啟用兩步驟驗證',
+  ],
+};
+
+const readers = {
+  pdf: async (b: Buffer) => (await pdfText(b)).text,
+  odt: async (b: Buffer) => (await odtText(b)).text,
+  docx: docxText,
+};
+
+describe('report documents, read back', () => {
+  for (const kind of ['bureau', 'closure', 'cyber'] as const) {
+    for (const format of ['pdf', 'odt', 'docx'] as const) {
+      it(`${kind} as ${format}: every required field, ROC dates, the date line`, async () => {
+        const doc = buildReport(kind, sampleFacts(), NOW);
+        const file = await renderReport(doc, format, NOW);
+        expect(file.filename).toBe(`115-007-${{ bureau: '通報主管機關報告', closure: '結案報告', cyber: '資安事件調查報告' }[kind]}.${format}`);
+        const text = await readers[format](file.bytes);
+        expectAll(text, [doc.title, `製表日期：${TODAY}`, ...REQUIRED[kind]], `${kind}.${format}`);
+        // No Gregorian dates leak into the text; no ISO timestamps either.
+        expect(text).not.toMatch(/20\d\d[-/年]\d/);
+      });
+    }
+  }
+
+  it('facts not on record are written 【待補】 and listed, never invented', async () => {
+    const facts = sampleFacts({ handlingEndedAt: null, contactWindow: null, checklist: [], clocks: [] });
+    const doc = buildReport('closure', facts, NOW);
+    expect(doc.missing).toEqual(expect.arrayContaining(['處理結束時間', '聯絡窗口', '聯絡電話', '調查經過及結果', '根本原因分析', '改善措施', '法定期限']));
+    const odt = (await odtText((await renderReport(doc, 'odt', NOW)).bytes)).text;
+    expect(odt).toContain(`處理結束時間\n${MISSING}`);
+    expect(odt).toContain(`尚待補正之欄位：${doc.missing.join('、')}`);
+    const pdf = (await pdfText((await renderReport(doc, 'pdf', NOW)).bytes)).text;
+    expectAll(pdf, [`處理結束時間${MISSING}`, '處理結束之日起1個月內（期限日期【待補】）'], 'closure.pdf');
+  });
+
+  it('the ODT package is valid: mimetype first and stored, manifest lists the parts, metadata in Taipei time', async () => {
+    const file = await renderReport(buildReport('bureau', sampleFacts(), NOW), 'odt', NOW);
+    // ODF 1.3 part 2 §3.3: the first local file header is "mimetype", uncompressed, with no extra field.
+    expect(file.bytes.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+    expect(file.bytes.readUInt16LE(8)).toBe(0); // compression method: stored
+    const nameLength = file.bytes.readUInt16LE(26);
+    expect(file.bytes.readUInt16LE(28)).toBe(0); // extra field length
+    expect(file.bytes.subarray(30, 30 + nameLength).toString()).toBe('mimetype');
+    expect(file.bytes.subarray(30 + nameLength, 30 + nameLength + 39).toString()).toBe('application/vnd.oasis.opendocument.text');
+    const { zip, files } = await odtText(file.bytes);
+    expect(files).toEqual(expect.arrayContaining(['mimetype', 'META-INF/manifest.xml', 'content.xml', 'styles.xml', 'meta.xml']));
+    const manifest = await zip.file('META-INF/manifest.xml')!.async('string');
+    for (const part of ['content.xml', 'styles.xml', 'meta.xml']) expect(manifest).toContain(`manifest:full-path="${part}"`);
+    const meta = await zip.file('meta.xml')!.async('string');
+    expect(meta).toContain('<meta:creation-date>2026-11-23T14:05:00+08:00</meta:creation-date>');
+    expect(meta).toContain('<dc:language>zh-TW</dc:language>');
+  });
+
+  it('the PDF embeds a subset of the Traditional Chinese font, not the 7 MB file', async () => {
+    const file = await renderReport(buildReport('closure', sampleFacts(), NOW), 'pdf', NOW);
+    expect(file.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(file.bytes.length).toBeLessThan(400_000);
+    expect(file.bytes.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSansTC/);
+  });
+
+  it('the cyber report takes the recovery time from the checklist when none was recorded on the incident', () => {
+    const doc = buildReport('cyber', sampleFacts({ recoveredAt: null }), NOW);
+    const f = doc.sections[1]!.fields.find((x) => x.label === '完成損害控制或復原時間')!;
+    expect(f.lines).toEqual(['中華民國115年11月7日 18:30（檢核項目「資安事件損害控制或復原」完成時間）；系統已由備份還原']);
+    const none = buildReport('cyber', sampleFacts({ recoveredAt: null, checklist: [] }), NOW);
+    expect(none.missing).toContain('完成損害控制或復原時間');
+  });
+
+  it('text that looks like markup stays text', async () => {
+    const doc = buildReport('bureau', sampleFacts({ place: '<教務處> & "註冊組"' }), NOW);
+    expect((await odtText((await renderReport(doc, 'odt', NOW)).bytes)).text).toContain('<教務處> & "註冊組"');
+    expect(await docxText((await renderReport(doc, 'docx', NOW)).bytes)).toContain('<教務處> & "註冊組"');
+  });
+});
