@@ -7,6 +7,7 @@ import type { AdapterCapabilities, ConversationAddress, OutboundMessage, Platfor
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
+import type { SqlRunner } from '../../src/storage/database.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
@@ -33,6 +34,11 @@ export interface LineAdapterOptions {
   prisma: PrismaClient;
   cipher: FieldCipher;
   log: Logger;
+  /**
+   * The database's plain SQL runner (src/storage/database.ts). When given, the inbox INSERT on the acknowledgement
+   * path goes through it instead of Prisma: on PostgreSQL that halves the time before LINE gets its 200.
+   */
+  sql?: SqlRunner;
   /** Monthly quota warnings: percentages (default 80 and 95) and how often consumption is read after pushes. */
   quotaWarnPercent?: number[];
   quotaCheckMinutes?: number;
@@ -168,8 +174,19 @@ export class LineAdapter implements ChatAdapter {
     if (rows.length === 0) return 0;
     // One plain INSERT (this is on the acknowledgement path: a third of the time of the ORM's createMany); the primary
     // key drops redeliveries, and the count says how many rows are new.
-    const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.webhookEventId}, ${r.bodyEnc})`));
-    const count = await this.opts.prisma.$executeRaw`INSERT INTO line_inbound_event (webhook_event_id, body_enc) VALUES ${values} ON CONFLICT (webhook_event_id) DO NOTHING`;
+    let count: number;
+    if (this.opts.sql) {
+      const params = rows.flatMap((r) => [r.webhookEventId, r.bodyEnc]);
+      const placeholders = rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
+      const inserted = await this.opts.sql.query(
+        `INSERT INTO line_inbound_event (webhook_event_id, body_enc) VALUES ${placeholders} ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id`,
+        params,
+      );
+      count = inserted.length;
+    } else {
+      const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.webhookEventId}, ${r.bodyEnc})`));
+      count = await this.opts.prisma.$executeRaw`INSERT INTO line_inbound_event (webhook_event_id, body_enc) VALUES ${values} ON CONFLICT (webhook_event_id) DO NOTHING`;
+    }
     if (count < rows.length) {
       this.opts.log.info({ duplicates: rows.length - count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length }, 'LINE events already received were ignored');
     }

@@ -79,7 +79,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     }
     let line: LineAdapter | null = null;
     if (config.line) {
-      line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log });
+      // On PostgreSQL the webhook's inbox INSERT skips Prisma (adapters/line/index.ts: store); PGlite is fast either way.
+      line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) });
       bot.register(line);
       line.routes(server, bot);
     }
