@@ -11,9 +11,9 @@ import { loadConfig } from '../src/app/config.js';
 import { startApp } from '../src/app/app.js';
 import { createLogger } from '../src/app/logger.js';
 import type { IntakeAnswers } from '../src/core/incidents/types.js';
-import type { Actor } from '../src/core/roles.js';
 import { JOBS_SCHEMA, REMINDER_QUEUE } from '../src/jobs/runner.js';
 import { pct } from './stats.js';
+import { DEMO_TEACHER, sampleAnswers } from '../test/helpers/jobs.js';
 
 const { values: args } = parseArgs({
   options: { incidents: { type: 'string', default: '1000' }, due: { type: 'string', default: '200' }, window: { type: 'string', default: '60' } },
@@ -23,27 +23,14 @@ const DUE = Number(args.due);
 const WINDOW_MS = Number(args.window) * 1000;
 const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
-const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
+const teacher = DEMO_TEACHER;
 
 interface Row { what: string; n: number; p50: number; p99: number; max: number; unit: string }
 const rows: Row[] = [];
 const record = (what: string, xs: number[], unit: string) => rows.push({ what, n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs), unit });
 const notes: string[] = [];
 
-function answers(awareAt: Date): IntakeAnswers {
-  return {
-    scenario: 'general',
-    howLeaked: '名冊誤傳至家長群組',
-    occurredAt: new Date(awareAt.getTime() - 30 * 60_000),
-    awareAt,
-    place: '學務處',
-    categories: ['identity'],
-    affectedEstimate: 12,
-    affectedKinds: ['students'],
-    involvesSystem: false,
-    stepsTaken: '已請家長刪除',
-  };
-}
+const answers = (awareAt: Date): IntakeAnswers => sampleAnswers(awareAt);
 
 async function main() {
   const name = `pdi_bench_rem_${Date.now().toString(36)}`;

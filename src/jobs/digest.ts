@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { TZDate } from '@date-fns/tz';
 import { addDays, format } from 'date-fns';
 import type { Incident } from '../generated/prisma/client.js';
@@ -10,7 +9,7 @@ import { STATUS_LABELS, type IncidentStatus } from '../core/incidents/types.js';
 import { formatRocDate, formatRocShort } from '../core/time/roc.js';
 import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/time/taipei.js';
 import { deliverNotice } from './deliver.js';
-import { completedBy, LATE_MARK, spoken, type AdapterLookup, type Recipient } from './notify.js';
+import { completedBy, deliveryRows, LATE_MARK, spoken, type AdapterLookup, type Recipient } from './notify.js';
 import { clockRuns } from './plan.js';
 import { jobIdFor, LATE_AFTER_MS } from './reminders.js';
 
@@ -116,15 +115,7 @@ export class DailyDigest {
         const n = await tx.notice.createMany({ data: [{ key, kind: 'digest', schoolId, level: 0, dueAt: digestTime(day), late, jobId, createdAt: now }], skipDuplicates: true });
         if (n.count === 0) return;
         await tx.noticeDelivery.createMany({
-          data: recipients.map((r) => ({
-            noticeKey: key,
-            target: r.target,
-            platform: r.address.platform,
-            externalId: r.address.externalId,
-            conversationKind: r.address.kind,
-            personId: r.personId,
-            idempotencyKey: createHash('sha256').update(`${key}|${r.target}`).digest('hex').slice(0, 40),
-          })),
+          data: deliveryRows(key, recipients),
         });
       });
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChecklistItem, Incident, PrismaClient } from '../generated/prisma/client.js';
 import type { ConversationAddress, TextMessage } from '../core/chat/model.js';
 export { withMentions } from '../core/people/mentions.js';
@@ -17,6 +18,22 @@ export interface Recipient {
   personId: string | null;
   /** Who it is, for the timeline (staff names, never incident details). */
   label: string;
+}
+
+/**
+ * The notice_delivery rows of one notice (a reminder or a digest): one per recipient, each with the idempotency key
+ * the adapter is given, so a retried job never posts to the same person twice.
+ */
+export function deliveryRows(noticeKey: string, recipients: Recipient[]) {
+  return recipients.map((r) => ({
+    noticeKey,
+    target: r.target,
+    platform: r.address.platform,
+    externalId: r.address.externalId,
+    conversationKind: r.address.kind,
+    personId: r.personId,
+    idempotencyKey: createHash('sha256').update(`${noticeKey}|${r.target}`).digest('hex').slice(0, 40),
+  }));
 }
 
 /** The step's owners as the card shows them (role and, for the reporting unit, the person), for the message text. */

@@ -8,6 +8,7 @@ import { appendTimeline } from '../core/timeline/timeline.js';
 import { formatRocShort } from '../core/time/roc.js';
 import {
   completedBy,
+  deliveryRows,
   LATE_MARK,
   ownersOf,
   reminderMessage,
@@ -268,15 +269,7 @@ export class ClockReminders {
         });
         if (n.count === 0) return false;
         await tx.noticeDelivery.createMany({
-          data: recipients.map((r) => ({
-            noticeKey: key,
-            target: r.target,
-            platform: r.address.platform,
-            externalId: r.address.externalId,
-            conversationKind: r.address.kind,
-            personId: r.personId,
-            idempotencyKey: createHash('sha256').update(`${key}|${r.target}`).digest('hex').slice(0, 40),
-          })),
+          data: deliveryRows(key, recipients),
         });
         await appendTimeline(this.deps, tx, incident.id, {
           actorId: null,

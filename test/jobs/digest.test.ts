@@ -1,32 +1,16 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT_DIR } from '../../src/app/config.js';
 import { seedDemo } from '../../src/app/demo.js';
-import { createLogger } from '../../src/app/logger.js';
-import type { ConversationAddress, OutboundMessage, PlatformUser, TextMessage } from '../../src/core/chat/model.js';
-import { loadCalendar, loadClockRules } from '../../src/core/clocks/index.js';
 import type { CoreDeps } from '../../src/core/context.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
-import type { IntakeAnswers } from '../../src/core/incidents/types.js';
-import { loadPlaybookLibrary } from '../../src/core/playbooks/index.js';
-import { FieldCipher, parseKeyRing } from '../../src/core/privacy/cipher.js';
-import type { Actor } from '../../src/core/roles.js';
-import { parseLocalDateTime } from '../../src/core/time/roc.js';
 import { DailyDigest, digestKey, type DigestQueue, type QueuedDigest } from '../../src/jobs/digest.js';
-import type { ChatAdapter } from '../../src/ports/chat.js';
-import { TEST_KEYS } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { testCoreDeps } from '../helpers/core.js';
+import { at, DEMO_TEACHER, RecordingAdapter, sampleAnswers } from '../helpers/jobs.js';
 
 /**
  * The daily digest with a controllable clock (the core's `now`), an in-memory queue standing in for pg-boss and a
  * recording chat adapter: 09:00 Taipei, once per day per school, only on days with open incidents.
  */
-
-const at = (text: string): Date => {
-  const d = parseLocalDateTime(text);
-  if (!d) throw new Error(`bad test time ${text}`);
-  return d;
-};
 
 class MemoryQueue implements DigestQueue {
   readonly jobs = new Map<string, QueuedDigest>();
@@ -40,32 +24,7 @@ class MemoryQueue implements DigestQueue {
   }
 }
 
-class RecordingAdapter implements ChatAdapter {
-  readonly platform = 'local';
-  readonly capabilities = { maxFormFields: 20, editMessages: true, maxButtonsPerRow: 3, maxActionLength: 100, quickReplies: true };
-  readonly posted: { to: string; text: string; key: string | undefined }[] = [];
-  failNext = false;
-
-  async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}) {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('platform unavailable');
-    }
-    const earlier = this.posted.findIndex((p) => opts.idempotencyKey && p.key === opts.idempotencyKey);
-    if (earlier < 0) this.posted.push({ to: to.externalId, text: (message as TextMessage).text, key: opts.idempotencyKey });
-    return { messageId: String(earlier < 0 ? this.posted.length : earlier + 1) };
-  }
-
-  async directConversation(user: PlatformUser): Promise<ConversationAddress> {
-    return { platform: 'local', externalId: `dm:${user.externalId}`, kind: 'direct' };
-  }
-
-  to(externalId: string) {
-    return this.posted.filter((p) => p.to === externalId);
-  }
-}
-
-const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
+const teacher = DEMO_TEACHER;
 
 describe('daily digest with a controllable clock', () => {
   let tdb: TestDatabase;
@@ -80,15 +39,7 @@ describe('daily digest with a controllable clock', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     await seedDemo(tdb.db.prisma);
-    deps = {
-      prisma: tdb.db.prisma,
-      cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
-      playbooks: loadPlaybookLibrary(join(ROOT_DIR, 'playbooks')),
-      clockRules: loadClockRules(),
-      calendar: loadCalendar(),
-      log: createLogger({ level: 'silent' }),
-      now: () => now,
-    };
+    deps = testCoreDeps(tdb.db.prisma, () => now);
     queue = new MemoryQueue();
     adapter = new RecordingAdapter();
     digest = new DailyDigest(deps, (p) => (p === 'local' ? adapter : undefined), queue);
@@ -115,18 +66,7 @@ describe('daily digest with a controllable clock', () => {
 
   it('the next morning the contact window gets the open incidents and what is due next, once', async () => {
     now = at('2026-11-05 10:00');
-    const answers: IntakeAnswers = {
-      scenario: 'general',
-      howLeaked: '成績單寄給全班家長',
-      occurredAt: at('2026-11-05 09:30'),
-      awareAt: at('2026-11-05 10:00'),
-      place: '教務處',
-      categories: ['identity'],
-      affectedEstimate: 30,
-      affectedKinds: ['students'],
-      involvesSystem: false,
-      stepsTaken: '尚未處置',
-    };
+    const answers = sampleAnswers(at('2026-11-05 10:00'), { occurredAt: at('2026-11-05 09:30'), howLeaked: '成績單寄給全班家長', place: '教務處', affectedEstimate: 30, stepsTaken: '尚未處置' });
     const view = await new IncidentService(deps).report(teacher, null, answers);
     incidentId = view.incident.id;
     await digest.schedule();
@@ -159,7 +99,7 @@ describe('daily digest with a controllable clock', () => {
   it('a failed delivery is retried without sending twice; a digest sent late says so; a past day is not caught up', async () => {
     now = at('2026-11-07 11:00');
     await digest.schedule();
-    adapter.failNext = true;
+    adapter.failNext = 'before';
     await expect(fire('2026-11-07')).rejects.toThrow(/Daily digest 2026-11-07: demo-school: Notice digest:demo-school:2026-11-07: 1 delivery\(ies\) failed/);
     expect(await deps.prisma.notice.findUniqueOrThrow({ where: { key: digestKey('demo-school', '2026-11-07') } })).toMatchObject({ status: 'failed', late: true });
     now = at('2026-11-07 11:01');

@@ -9,13 +9,12 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadCalendar, loadClockRules } from '../../src/core/clocks/index.js';
 import type { CoreDeps } from '../../src/core/context.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
-import type { IntakeAnswers } from '../../src/core/incidents/types.js';
 import { loadPlaybookLibrary } from '../../src/core/playbooks/index.js';
 import { FieldCipher, parseKeyRing } from '../../src/core/privacy/cipher.js';
-import type { Actor } from '../../src/core/roles.js';
 import { JOBS_SCHEMA, REMINDER_QUEUE } from '../../src/jobs/runner.js';
 import { TEST_KEYS } from '../helpers/app.js';
 import { createTestDatabase, testEngine, type TestDatabase } from '../helpers/db.js';
+import { DEMO_TEACHER, sampleAnswers } from '../helpers/jobs.js';
 import { LocalClient, texts } from '../helpers/local-client.js';
 
 /**
@@ -31,7 +30,7 @@ import { LocalClient, texts } from '../helpers/local-client.js';
 const INCIDENTS = 24;
 const CLOCKS = ['report-window-4h', 'contain-4h'] as const;
 const LABELS: Record<(typeof CLOCKS)[number], string> = { 'report-window-4h': '4小時內通報個資聯絡窗口', 'contain-4h': '4小時內採取應變措施' };
-const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
+const teacher = DEMO_TEACHER;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
@@ -128,18 +127,7 @@ describe.skipIf(testEngine() !== 'postgres')('two product processes on one Postg
     const dueAt = Date.now() + 40_000;
     for (let k = 0; k < INCIDENTS; k += 1) {
       const awareAt = new Date(dueAt - 3 * 3600_000 + k * 250); // due over 6 s
-      const answers: IntakeAnswers = {
-        scenario: 'general',
-        howLeaked: '名冊誤傳至家長群組',
-        occurredAt: new Date(awareAt.getTime() - 30 * 60_000),
-        awareAt,
-        place: '學務處',
-        categories: ['identity'],
-        affectedEstimate: 12,
-        affectedKinds: ['students'],
-        involvesSystem: false,
-        stepsTaken: '已請家長刪除',
-      };
+      const answers = sampleAnswers(awareAt);
       const view = await service.report(teacher, null, answers);
       ids.push(view.incident.id);
       refs.set(view.incident.id, view.incident.ref);

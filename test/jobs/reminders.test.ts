@@ -1,34 +1,21 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT_DIR } from '../../src/app/config.js';
 import { seedDemo } from '../../src/app/demo.js';
-import { createLogger } from '../../src/app/logger.js';
-import type { ConversationAddress, OutboundMessage, PlatformUser, TextMessage } from '../../src/core/chat/model.js';
-import { loadCalendar, loadClockRules } from '../../src/core/clocks/index.js';
 import type { CoreDeps } from '../../src/core/context.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import type { IntakeAnswers } from '../../src/core/incidents/types.js';
-import { loadPlaybookLibrary } from '../../src/core/playbooks/index.js';
-import { FieldCipher, parseKeyRing } from '../../src/core/privacy/cipher.js';
 import type { Actor } from '../../src/core/roles.js';
 import { readTimeline, verifyIncidentTimeline } from '../../src/core/timeline/timeline.js';
-import { parseLocalDateTime } from '../../src/core/time/roc.js';
 import { ClockReminders, type QueuedReminder, type ReminderQueue } from '../../src/jobs/reminders.js';
-import type { ChatAdapter } from '../../src/ports/chat.js';
-import { TEST_KEYS } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { testCoreDeps } from '../helpers/core.js';
+import { at, DEMO_TEACHER, RecordingAdapter, sampleAnswers } from '../helpers/jobs.js';
 
 /**
  * Schedule, escalation and exactly-once logic of the clock reminders with a controllable clock (the core's `now`),
  * an in-memory queue standing in for pg-boss and a recording chat adapter. The real queue is covered end to end in
  * test/scenarios/reminders.test.ts.
  */
-
-const at = (text: string): Date => {
-  const d = parseLocalDateTime(text);
-  if (!d) throw new Error(`bad test time ${text}`);
-  return d;
-};
 
 class MemoryQueue implements ReminderQueue {
   readonly jobs = new Map<string, QueuedReminder>();
@@ -46,38 +33,7 @@ class MemoryQueue implements ReminderQueue {
   }
 }
 
-/** Records what reaches the "platform"; dedupes on the idempotency key like a platform that supports one. */
-class RecordingAdapter implements ChatAdapter {
-  readonly platform = 'local';
-  readonly capabilities = { maxFormFields: 20, editMessages: true, maxButtonsPerRow: 3, maxActionLength: 100, quickReplies: true };
-  readonly posted: { to: string; text: string; key: string | undefined }[] = [];
-  /** Fail the next send before posting ('before') or after the platform accepted it ('after', a crash before recording). */
-  failNext: 'before' | 'after' | null = null;
-
-  async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}) {
-    if (this.failNext === 'before') {
-      this.failNext = null;
-      throw new Error('platform unavailable');
-    }
-    const earlier = this.posted.findIndex((p) => opts.idempotencyKey && p.key === opts.idempotencyKey);
-    if (earlier < 0) this.posted.push({ to: to.externalId, text: (message as TextMessage).text, key: opts.idempotencyKey });
-    if (this.failNext === 'after') {
-      this.failNext = null;
-      throw new Error('connection reset after the message was accepted');
-    }
-    return { messageId: String(earlier < 0 ? this.posted.length : earlier + 1) };
-  }
-
-  async directConversation(user: PlatformUser): Promise<ConversationAddress> {
-    return { platform: 'local', externalId: `dm:${user.externalId}`, kind: 'direct' };
-  }
-
-  to(externalId: string) {
-    return this.posted.filter((p) => p.to === externalId);
-  }
-}
-
-const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
+const teacher = DEMO_TEACHER;
 const window: Actor = { personId: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）', roles: ['staff', 'contactWindow'] };
 
 describe('clock reminders with a controllable clock', () => {
@@ -89,18 +45,8 @@ describe('clock reminders with a controllable clock', () => {
   let adapter: RecordingAdapter;
   let now = at('2026-11-05 10:00');
 
-  const answers = (occurredAt: string, awareAt: string): IntakeAnswers => ({
-    scenario: 'general',
-    howLeaked: '成績單寄給全班家長',
-    occurredAt: at(occurredAt),
-    awareAt: at(awareAt),
-    place: '教務處',
-    categories: ['identity'],
-    affectedEstimate: 30,
-    affectedKinds: ['students'],
-    involvesSystem: false,
-    stepsTaken: '尚未處置',
-  });
+  const answers = (occurredAt: string, awareAt: string): IntakeAnswers =>
+    sampleAnswers(at(awareAt), { occurredAt: at(occurredAt), howLeaked: '成績單寄給全班家長', place: '教務處', affectedEstimate: 30, stepsTaken: '尚未處置' });
   const fire = (j: QueuedReminder) => reminders.fire(j.data, j.id);
   const timelineOf = async (incidentId: string, type: string) => (await readTimeline(deps, incidentId)).filter((e) => e.type === type);
 
@@ -110,15 +56,7 @@ describe('clock reminders with a controllable clock', () => {
     await tdb.db.prisma.conversation.create({
       data: { id: 'local-demo-response', platform: 'local', externalId: 'demo-response', kind: 'group', purpose: 'response', title: '應變小組（示範）', schoolId: 'demo-school' },
     }).catch(() => undefined);
-    deps = {
-      prisma: tdb.db.prisma,
-      cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
-      playbooks: loadPlaybookLibrary(join(ROOT_DIR, 'playbooks')),
-      clockRules: loadClockRules(),
-      calendar: loadCalendar(),
-      log: createLogger({ level: 'silent' }),
-      now: () => now,
-    };
+    deps = testCoreDeps(tdb.db.prisma, () => now);
     queue = new MemoryQueue();
     adapter = new RecordingAdapter();
     reminders = new ClockReminders(deps, (p) => (p === 'local' ? adapter : undefined), queue);

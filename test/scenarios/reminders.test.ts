@@ -3,12 +3,12 @@ import { startApp, type RunningApp } from '../../src/app/app.js';
 import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import type { IntakeAnswers } from '../../src/core/incidents/types.js';
-import type { Actor } from '../../src/core/roles.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { jobsReport } from '../../src/cli/jobs.js';
 import { JOBS_SCHEMA } from '../../src/jobs/runner.js';
 import { TEST_KEYS } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { DEMO_TEACHER, sampleAnswers } from '../helpers/jobs.js';
 import { LocalClient, texts } from '../helpers/local-client.js';
 
 /**
@@ -17,24 +17,12 @@ import { LocalClient, texts } from '../helpers/local-client.js';
  * fell due while the product was down are sent on start, once, marked 延遲送達.
  */
 
-const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
+const teacher = DEMO_TEACHER;
 const REPORT_WINDOW_SOON = '「4小時內通報個資聯絡窗口」還有1小時到期';
 
 function answersDueIn(ms: number, now: Date): IntakeAnswers {
   // report-window-4h reminds 1 h before its 4-hour target: aware 3 h before (now + ms).
-  const awareAt = new Date(now.getTime() - 3 * 3600_000 + ms);
-  return {
-    scenario: 'general',
-    howLeaked: '名冊誤傳至家長群組',
-    occurredAt: new Date(awareAt.getTime() - 30 * 60_000),
-    awareAt,
-    place: '學務處',
-    categories: ['identity'],
-    affectedEstimate: 12,
-    affectedKinds: ['students'],
-    involvesSystem: false,
-    stepsTaken: '已請家長刪除',
-  };
+  return sampleAnswers(new Date(now.getTime() - 3 * 3600_000 + ms));
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
