@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
   ClockFactsError,
@@ -14,6 +12,7 @@ import {
 import { DataFileError } from '../core/data/yaml-file.js';
 import { formatRocDateTime, formatRocShort, parseLocalDateTime } from '../core/time/roc.js';
 import { toTaipeiIso } from '../core/time/taipei.js';
+import { isMain } from './entry.js';
 
 export const USAGE = `Usage: npx tsx src/cli/clocks.ts --occurred <time> --aware <time> [options]
 
@@ -246,17 +245,7 @@ export function runClocksCli(argv: string[], io: CliIo, currentTime: () => Date 
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   process.exitCode = runClocksCli(process.argv.slice(2), {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),

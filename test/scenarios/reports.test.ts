@@ -149,10 +149,12 @@ describe('reports to the education bureau: links, downloads, submission dates, e
 
   it('each format downloads over HTTP, regenerated from the record, with every required field and ROC dates', async () => {
     const incident = await prisma().incident.findUniqueOrThrow({ where: { id: incidentId } });
+    // The school's office number, as the roster file sets it (npm run people -- import; docs/people.md).
+    await prisma().school.update({ where: { id: incident.schoolId }, data: { contactPhone: '(02)2345-6789 分機 123' } });
     const common = [
       SCHOOL, ref, `填報日期${formatRocDate(now)}`, `製表日期：${formatRocDate(now)}`,
       `事件發生時間${formatRocDateTime(incident.occurredAt)}`, `知悉時間${formatRocDateTime(incident.awareAt)}`,
-      howLeaked, '姓名、成績', '32 人（通報時初估，尚待評估確認）', '李組長（示範）（註冊組）',
+      howLeaked, '姓名、成績', '32 人（通報時初估，尚待評估確認）', '李組長（示範）（註冊組）', '聯絡電話(02)2345-6789 分機 123',
     ];
     const expected: Record<string, string[]> = {
       bureau: [...common, '通報人（發現單位）林老師（示範）（資訊組）', '發生地點（單位）教務處成績系統', '已停用外流帳號',

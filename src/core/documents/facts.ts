@@ -65,6 +65,8 @@ export interface ReportFacts {
   reporterUnit: string | null;
   /** 「王小明（教務處註冊組）」: the school's contact window(s) on record, names and units only. */
   contactWindow: string | null;
+  /** The school's contact telephone (school.contact_phone, from the roster file); null when not set. */
+  contactPhone: string | null;
   checklist: ReportChecklistItem[];
   notices: ReportNoticeFact[];
   clocks: ReportClockFact[];
@@ -126,6 +128,7 @@ export async function loadReportFacts(
     reporterName: view.reporterName,
     reporterUnit: reporter?.unit ?? null,
     contactWindow: windows.length ? windows.map((p) => (p.unit ? `${p.displayName}（${p.unit}）` : p.displayName)).join('、') : null,
+    contactPhone: school.contactPhone,
     checklist: view.checklist.map((c) => ({
       key: c.row.key,
       title: c.row.title,

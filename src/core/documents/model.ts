@@ -148,7 +148,7 @@ function header(facts: ReportFacts, now: Date, kind: ReportKind): ReportSection 
       field('法令依據', kind === 'cyber' ? BASIS_CYBER : BASIS_ART13),
       field('法定期限', deadline(facts, kind)),
       field('聯絡窗口', facts.contactWindow),
-      field('聯絡電話', null),
+      field('聯絡電話', facts.contactPhone),
     ],
   };
 }

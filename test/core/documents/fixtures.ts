@@ -35,6 +35,7 @@ export function sampleFacts(over: Partial<ReportFacts> = {}): ReportFacts {
     reporterName: '林老師（示範）',
     reporterUnit: '資訊組',
     contactWindow: '李組長（示範）（註冊組）',
+    contactPhone: '(02)2345-6789 分機 123',
     checklist: [
       { key: 'stop-leak', title: '中斷洩漏途徑', phase: 'contain', state: 'done', note: '停用外流帳號', doneAt: at('2026-11-06T09:40'), doneByName: '林老師（示範）' },
       { key: 'cyber-report', title: '資安通報平台通報（1小時）', phase: 'report', state: 'done', note: '通報單編號 TACERT-1150007', doneAt: at('2026-11-06T09:50'), doneByName: '林老師（示範）' },

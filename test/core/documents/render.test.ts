@@ -24,6 +24,7 @@ const REQUIRED: Record<ReportKind, string[]> = {
     '避免損害擴大之處置（通報時）', '已停用外流帳號並更換管理者密碼',
     '法令依據', '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項',
     '法定期限', '事件發生之日起3日內：中華民國115年11月9日 24:00 前',
+    '聯絡窗口', '李組長（示範）（註冊組）', '聯絡電話', '(02)2345-6789 分機 123',
   ],
   closure: [
     '事件發生時間', '中華民國115年11月5日 10:00', '知悉時間', '中華民國115年11月6日 09:00',
@@ -65,7 +66,7 @@ describe('report documents, read back', () => {
   }
 
   it('facts not on record are written 【待補】 and listed, never invented', async () => {
-    const facts = sampleFacts({ handlingEndedAt: null, contactWindow: null, checklist: [], clocks: [] });
+    const facts = sampleFacts({ handlingEndedAt: null, contactWindow: null, contactPhone: null, checklist: [], clocks: [] });
     const doc = buildReport('closure', facts, NOW);
     expect(doc.missing).toEqual(expect.arrayContaining(['處理結束時間', '聯絡窗口', '聯絡電話', '調查經過及結果', '根本原因分析', '改善措施', '法定期限']));
     const odt = (await odtText((await renderReport(doc, 'odt', NOW)).bytes)).text;

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { DataFileError, parseYamlData } from '../data/yaml-file.js';
+import { newId } from '../ids.js';
+import { ROLE_KEYS, ROLE_LABELS, type RoleKey } from '../roles.js';
+
+/**
+ * The school roster: one YAML file per school, kept by the school (who holds which role), applied with
+ * `npm run people -- import <file>` (src/cli/people.ts; format and example in docs/people.md). It creates the school
+ * and its people or brings them in line with the file; running it again with the same file changes nothing.
+ *
+ * People are matched by `id` when the file gives one, otherwise by name within the school: names must be unique in a
+ * school anyway, because the chat commands name people (「產生綁定碼 王老師」). A person who leaves the file is kept as
+ * is, or made inactive with `deactivateMissing` (an inactive person can no longer act, and their past actions stay on
+ * the record under their name). Nothing is ever deleted: the timeline refers to people.
+ *
+ * Messages are for the operator running the command, so they are in English, with the file's own names quoted.
+ */
+
+const SCHOOL_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** An office number as schools publish it: digits, brackets, dashes, spaces, 分機/轉/ext and # for the extension. */
+const PHONE = /^[0-9()（）+\-－\s#]{6,}(?:\s*(?:分機|轉|ext\.?|#)\s*[0-9]{1,6})?$/i;
+
+/** Role names accepted in the file: the keys of src/core/roles.ts and the zh-TW names people use. */
+const ROLE_ALIASES: Record<string, RoleKey> = {
+  ...Object.fromEntries(ROLE_KEYS.map((k) => [k.toLowerCase(), k])),
+  教職員: 'staff',
+  個資聯絡窗口: 'contactWindow',
+  聯絡窗口: 'contactWindow',
+  管理人: 'principal',
+  校長: 'principal',
+  稽核人員: 'auditor',
+  稽核: 'auditor',
+  資訊組: 'it',
+  資訊人員: 'it',
+  資料管理人: 'dataManager',
+  'contact-window': 'contactWindow',
+  'data-manager': 'dataManager',
+};
+
+export function roleFromName(name: string): RoleKey | null {
+  const n = name.normalize('NFKC').trim();
+  return ROLE_ALIASES[n] ?? ROLE_ALIASES[n.toLowerCase()] ?? null;
+}
+
+const knownRoles = () => [...ROLE_KEYS.map((k) => `${k} (${ROLE_LABELS[k]})`)].join(', ');
+
+const text = (max: number) =>
+  z
+    .string({ message: 'must be text' })
+    .transform((s) => s.normalize('NFKC').trim())
+    .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
+
+const personSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1–40 letters, digits, "-" or "_"' }).optional(),
+    name: text(40),
+    unit: text(40).optional(),
+    roles: z
+      .array(z.string({ message: 'must be a role name' }), { message: 'must be a list of roles, e.g. [staff] or [教職員, 個資聯絡窗口]' })
+      .min(1, { message: 'give at least one role (staff for everyone who may report)' })
+      .transform((names, ctx) => {
+        const out: RoleKey[] = [];
+        names.forEach((n, i) => {
+          const r = roleFromName(n);
+          if (!r) ctx.addIssue({ code: 'custom', path: [i], message: `unknown role "${n}"; known roles: ${knownRoles()}` });
+          else if (!out.includes(r)) out.push(r);
+        });
+        return out;
+      }),
+    active: z.boolean({ message: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+export const rosterSchema = z
+  .object({
+    school: z
+      .object({
+        id: z.string({ message: 'is required: a short id of lowercase letters, digits and "-", e.g. tp-minsheng-jh' }).regex(SCHOOL_ID, {
+          message: 'must be 2–63 lowercase letters, digits or "-", starting with a letter or digit (e.g. tp-minsheng-jh)',
+        }),
+        name: text(100),
+        clockProfile: z.string().optional(),
+        contactPhone: z
+          .string()
+          .transform((s) => s.normalize('NFKC').trim())
+          .pipe(z.string().regex(PHONE, { message: 'must be an office telephone number, e.g. "(02)2345-6789 分機 123"' }))
+          .optional(),
+      })
+      .strict(),
+    people: z.array(personSchema, { message: 'must be a list of people' }).min(1, { message: 'list at least the principal and the contact window' }),
+  })
+  .strict()
+  .superRefine((doc, ctx) => {
+    const seenNames = new Map<string, number>();
+    const seenIds = new Map<string, number>();
+    doc.people.forEach((p, i) => {
+      const prev = seenNames.get(p.name);
+      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['people', i, 'name'], message: `"${p.name}" is listed twice (also people.${prev}); names must be unique in a school, add a unit or a distinguishing mark` });
+      seenNames.set(p.name, i);
+      if (p.id) {
+        const prevId = seenIds.get(p.id);
+        if (prevId !== undefined) ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `id "${p.id}" is used twice (also people.${prevId})` });
+        seenIds.set(p.id, i);
+      }
+      // 私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法 art. 3 ¶3 (src/core/roles.ts roleConflict).
+      if (p.roles.includes('auditor') && p.roles.includes('principal')) {
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'roles'], message: `"${p.name}" cannot be both auditor and principal: the auditor must not be the principal (管理人)` });
+      }
+    });
+    const active = doc.people.filter((p) => p.active !== false);
+    if (!active.some((p) => p.roles.includes('principal'))) {
+      ctx.addIssue({ code: 'custom', path: ['people'], message: 'no active person has the role principal (管理人): notices need the principal\'s approval' });
+    }
+    if (!active.some((p) => p.roles.includes('contactWindow'))) {
+      ctx.addIssue({ code: 'custom', path: ['people'], message: 'no active person has the role contactWindow (個資聯絡窗口): the 4-hour report goes to the contact window' });
+    }
+  });
+
+export type Roster = z.output<typeof rosterSchema>;
+
+/** Parses and checks a roster file's text; faults are listed with their place in the file (DataFileError). */
+export function parseRoster(file: string, yamlText: string, knownProfiles: readonly string[]): Roster {
+  const roster = parseYamlData(file, yamlText, rosterSchema);
+  if (roster.school.clockProfile && !knownProfiles.includes(roster.school.clockProfile)) {
+    throw new DataFileError(file, [`school.clockProfile: unknown profile "${roster.school.clockProfile}"; known profiles (playbooks/clocks.yaml): ${knownProfiles.join(', ')}`]);
+  }
+  if (roster.school.id === 'demo-school') {
+    throw new DataFileError(file, ['school.id: "demo-school" is the demo school\'s id; give your school its own id']);
+  }
+  return roster;
+}
+
+export type Change = { field: string; from: string; to: string };
+export interface PersonPlan {
+  name: string;
+  id: string;
+  action: 'create' | 'update' | 'unchanged' | 'deactivate' | 'not in file';
+  changes: Change[];
+}
+export interface RosterPlan {
+  schoolId: string;
+  school: { action: 'create' | 'update' | 'unchanged'; changes: Change[] };
+  people: PersonPlan[];
+  /** True when applying would change something. */
+  changed: boolean;
+}
+
+const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+
+function diff(fields: [string, unknown, unknown][]): Change[] {
+  return fields.filter(([, from, to]) => show(from) !== show(to)).map(([field, from, to]) => ({ field, from: show(from), to: show(to) }));
+}
+
+/**
+ * Compares the roster with the database and, unless `dryRun`, applies it in one transaction. Returns what was (or
+ * would be) done, person by person.
+ */
+export async function applyRoster(
+  prisma: PrismaClient,
+  roster: Roster,
+  opts: { defaultClockProfile: string; deactivateMissing?: boolean; dryRun?: boolean },
+): Promise<RosterPlan> {
+  const { school: s } = roster;
+  return prisma.$transaction(async (tx) => {
+    const school = await tx.school.findUnique({ where: { id: s.id } });
+    if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
+    const wanted = {
+      name: s.name,
+      clockProfile: s.clockProfile ?? school?.clockProfile ?? opts.defaultClockProfile,
+      contactPhone: s.contactPhone ?? null,
+    };
+    const schoolPlan: RosterPlan['school'] = school
+      ? (() => {
+          const changes = diff([
+            ['name', school.name, wanted.name],
+            ['clockProfile', school.clockProfile, wanted.clockProfile],
+            ['contactPhone', school.contactPhone, wanted.contactPhone],
+          ]);
+          return { action: changes.length ? 'update' : 'unchanged', changes };
+        })()
+      : { action: 'create', changes: diff([['name', null, wanted.name], ['clockProfile', null, wanted.clockProfile], ['contactPhone', null, wanted.contactPhone]]) };
+
+    const existing = school ? await tx.person.findMany({ where: { schoolId: s.id }, orderBy: { createdAt: 'asc' } }) : [];
+    const byId = new Map(existing.map((p) => [p.id, p]));
+    const byName = new Map(existing.map((p) => [p.displayName.normalize('NFKC'), p]));
+    const matched = new Set<string>();
+    const people: PersonPlan[] = [];
+    const writes: (() => Promise<unknown>)[] = [];
+
+    for (const p of roster.people) {
+      const found = p.id ? byId.get(p.id) : byName.get(p.name);
+      if (p.id && !found) {
+        const elsewhere = await tx.person.findUnique({ where: { id: p.id } });
+        if (elsewhere) throw new DataFileError('roster', [`people: id "${p.id}" (${p.name}) belongs to a person of another school (${elsewhere.schoolId})`]);
+        const namesake = byName.get(p.name);
+        if (namesake) throw new DataFileError('roster', [`people: "${p.name}" is already on record with id ${namesake.id}; use that id, or leave the id out`]);
+      }
+      const want = { displayName: p.name, unit: p.unit ?? null, roles: p.roles, active: p.active ?? true };
+      if (!found) {
+        const id = p.id ?? newId();
+        people.push({ name: p.name, id, action: 'create', changes: diff([['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]) });
+        writes.push(() => tx.person.create({ data: { id, schoolId: s.id, ...want } }));
+        continue;
+      }
+      if (matched.has(found.id)) throw new DataFileError('roster', [`people: "${p.name}" and another entry both match ${found.displayName} (${found.id})`]);
+      matched.add(found.id);
+      const changes = diff([
+        ['name', found.displayName, want.displayName],
+        ['unit', found.unit, want.unit],
+        ['roles', found.roles, want.roles],
+        ['active', found.active, want.active],
+      ]);
+      people.push({ name: p.name, id: found.id, action: changes.length ? 'update' : 'unchanged', changes });
+      if (changes.length) writes.push(() => tx.person.update({ where: { id: found.id }, data: want }));
+    }
+    for (const p of existing) {
+      if (matched.has(p.id)) continue;
+      if (opts.deactivateMissing && p.active) {
+        people.push({ name: p.displayName, id: p.id, action: 'deactivate', changes: [{ field: 'active', from: 'true', to: 'false' }] });
+        writes.push(() => tx.person.update({ where: { id: p.id }, data: { active: false } }));
+      } else {
+        people.push({ name: p.displayName, id: p.id, action: 'not in file', changes: [] });
+      }
+    }
+
+    const plan: RosterPlan = {
+      schoolId: s.id,
+      school: schoolPlan,
+      people,
+      changed: schoolPlan.action !== 'unchanged' || people.some((p) => p.action === 'create' || p.action === 'update' || p.action === 'deactivate'),
+    };
+    if (opts.dryRun || !plan.changed) return plan;
+    if (!school) await tx.school.create({ data: { id: s.id, ...wanted } });
+    else if (schoolPlan.action === 'update') await tx.school.update({ where: { id: s.id }, data: wanted });
+    for (const w of writes) await w();
+    return plan;
+  });
+}

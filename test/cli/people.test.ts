@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_KEYS } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** `npm run people` as an operator runs it, on an embedded data directory (the product is not running). */
+describe('people CLI', { timeout: 120_000 }, () => {
+  let t: TestDatabase;
+  let dataDir: string;
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/people.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent', DATABASE_URL: '', DEMO_SEED: 'off' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    dataDir = dirname(t.db.location);
+    await t.db.close(); // one process per embedded data directory
+  });
+  afterAll(async () => t.destroy());
+
+  it('imports the example roster, lists the school and prints a binding code for its contact window', () => {
+    const dry = run('import', 'docs/examples/roster.example.yaml', '--dry-run');
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('school tp-example-jh: would create (name: (none) → 臺北市私立範例國民中學; clockProfile: (none) → private-school; contactPhone: (none) → (02)2345-6789 分機 123)');
+    expect(dry.stdout).toContain('  李組長 [new]: would create (unit: (none) → 教務處註冊組; roles: (none) → [staff, contactWindow]; active: (none) → true)');
+    expect(dry.stdout).toMatch(/Dry run, nothing written: 6 to add, 0 to change, 0 to deactivate, 0 unchanged\.\n$/);
+    expect(run('list', '--school', 'tp-example-jh')).toMatchObject({ code: 2, stderr: 'No school "tp-example-jh". Known schools: (none: create one with npm run people -- import <roster.yaml>)\n' });
+
+    const imported = run('import', 'docs/examples/roster.example.yaml');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('6 to add, 0 to change, 0 to deactivate, 0 unchanged.');
+    expect(imported.stdout).toContain('npm run people -- code --school tp-example-jh --person <name>');
+    expect(run('import', 'docs/examples/roster.example.yaml').stdout).toMatch(/school tp-example-jh: unchanged\n(?: {2}.+ \[[\w-]+\]: unchanged\n){6}0 to add, 0 to change, 0 to deactivate, 6 unchanged\.\n$/);
+
+    const listed = run('list', '--school', 'tp-example-jh');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('臺北市私立範例國民中學 (tp-example-jh), clock profile private-school, contact phone (02)2345-6789 分機 123');
+    expect(listed.stdout).toMatch(/ {2}李組長（教務處註冊組） \[[\w-]+\]: 教職員、個資聯絡窗口; no chat account linked\n/);
+
+    const code = run('code', '--school', 'tp-example-jh', '--person', '李組長');
+    expect(code.code).toBe(0);
+    expect(code.stdout).toMatch(/^李組長 \([\w-]+\) binding code: \d{6} {2}valid until .+, once\.\n/);
+  });
+
+  it('a bad roster file is refused with every fault and its place, and nothing is written', () => {
+    const file = join(dataDir, 'bad-roster.yaml');
+    writeFileSync(file, 'school:\n  id: tp-example-jh\n  name: 改名國中\n  contactPhone: call me\npeople:\n  - name: 陳校長\n    roles: [老闆]\n');
+    const bad = run('import', file);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe(
+      `${file}: \n` +
+        '  - school.contactPhone: must be an office telephone number, e.g. "(02)2345-6789 分機 123"\n' +
+        '  - people.0.roles.0: unknown role "老闆"; known roles: staff (教職員), contactWindow (個資聯絡窗口), principal (管理人（校長）), auditor (稽核人員), it (資訊組), dataManager (資料管理人)\n' +
+        'Nothing was written.\n',
+    );
+    expect(run('list', '--school', 'tp-example-jh').stdout).toContain('臺北市私立範例國民中學 (tp-example-jh)');
+    expect(run('import')).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: npm run people -- import <roster.yaml>') });
+    expect(run('import', join(dataDir, 'missing.yaml'))).toMatchObject({ code: 2, stderr: `${join(dataDir, 'missing.yaml')}: cannot read the file (ENOENT)\n` });
+  });
+});

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../../src/app/demo.js';
+import { DataFileError } from '../../../src/core/data/yaml-file.js';
+import { BindingService } from '../../../src/core/people/binding.js';
+import { PeopleDirectory } from '../../../src/core/people/directory.js';
+import { applyRoster, parseRoster, roleFromName } from '../../../src/core/people/roster.js';
+import { createLogger } from '../../../src/app/logger.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const EXAMPLE_FILE = join(ROOT, 'docs', 'examples', 'roster.example.yaml');
+const PROFILES = ['private-school', 'public-school'];
+const OPTS = { defaultClockProfile: 'private-school' };
+
+const roster = (yaml: string) => parseRoster('roster.yaml', yaml, PROFILES);
+const faults = (yaml: string): string[] => {
+  try {
+    roster(yaml);
+  } catch (err) {
+    if (err instanceof DataFileError) return err.faults;
+    throw err;
+  }
+  throw new Error('expected the roster to be refused');
+};
+
+const BASE = `school:
+  id: tp-test-jh
+  name: 測試國中
+  contactPhone: (02)2345-6789 分機 123
+people:
+  - name: 陳校長
+    roles: [校長]
+  - name: 李組長
+    unit: 註冊組
+    roles: [教職員, 個資聯絡窗口]
+  - name: 王老師
+    roles: [staff]
+`;
+
+describe('school roster file', () => {
+  it('the documented example parses, with Chinese role names mapped to the role keys', () => {
+    const r = parseRoster(EXAMPLE_FILE, readFileSync(EXAMPLE_FILE, 'utf8'), PROFILES);
+    expect(r.school).toEqual({ id: 'tp-example-jh', name: '臺北市私立範例國民中學', clockProfile: 'private-school', contactPhone: '(02)2345-6789 分機 123' });
+    expect(Object.fromEntries(r.people.map((p) => [p.name, p.roles]))).toEqual({
+      陳校長: ['principal'],
+      李組長: ['staff', 'contactWindow'],
+      林老師: ['staff', 'it'],
+      黃主任: ['staff', 'dataManager'],
+      張主任: ['staff', 'auditor'],
+      王老師: ['staff'],
+    });
+    expect(roleFromName(' 個資聯絡窗口 ')).toBe('contactWindow');
+    expect(roleFromName('ContactWindow')).toBe('contactWindow');
+    expect(roleFromName('janitor')).toBeNull();
+  });
+
+  it('every fault is named with its place in the file', () => {
+    expect(faults(BASE.replace('tp-test-jh', 'Test School').replace('(02)2345-6789 分機 123', 'call me').replace('roles: [staff]', 'roles: [老闆]'))).toEqual([
+      'school.id: must be 2–63 lowercase letters, digits or "-", starting with a letter or digit (e.g. tp-minsheng-jh)',
+      'school.contactPhone: must be an office telephone number, e.g. "(02)2345-6789 分機 123"',
+      expect.stringMatching(/^people\.2\.roles\.0: unknown role "老闆"; known roles: staff \(教職員\), contactWindow/),
+    ]);
+    expect(faults(`${BASE}  - name: 陳校長\n    roles: [稽核人員, 管理人]\n`)).toEqual([
+      'people.3.name: "陳校長" is listed twice (also people.0); names must be unique in a school, add a unit or a distinguishing mark',
+      'people.3.roles: "陳校長" cannot be both auditor and principal: the auditor must not be the principal (管理人)',
+    ]);
+    expect(faults(BASE.replace('roles: [校長]', 'roles: [staff]').replace('roles: [教職員, 個資聯絡窗口]', 'roles: [staff]'))).toEqual([
+      "people: no active person has the role principal (管理人): notices need the principal's approval",
+      'people: no active person has the role contactWindow (個資聯絡窗口): the 4-hour report goes to the contact window',
+    ]);
+    expect(faults(BASE.replace('  contactPhone', '  clockProfile: public-schol\n  contactPhone'))).toEqual([
+      'school.clockProfile: unknown profile "public-schol"; known profiles (playbooks/clocks.yaml): private-school, public-school',
+    ]);
+    expect(faults(BASE.replace('tp-test-jh', 'demo-school'))).toEqual([expect.stringContaining('the demo school')]);
+    expect(faults('school: [\n')).toEqual([expect.stringMatching(/^YAML syntax error/)]);
+    expect(faults(`${BASE}extra: 1\n`)).toEqual(['(document): Unrecognized key: "extra"']);
+  });
+});
+
+describe('applying a roster', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seedDemo(t.db.prisma);
+  });
+  afterAll(async () => t.destroy());
+
+  const people = async () =>
+    Object.fromEntries(
+      (await t.db.prisma.person.findMany({ where: { schoolId: 'tp-test-jh' } })).map((p) => [p.displayName, { unit: p.unit, roles: p.roles, active: p.active, id: p.id }]),
+    );
+
+  it('a dry run writes nothing; the first import creates the school and its people; the same file again changes nothing', async () => {
+    const dry = await applyRoster(t.db.prisma, roster(BASE), { ...OPTS, dryRun: true });
+    expect(dry.school.action).toBe('create');
+    expect(dry.people.map((p) => [p.name, p.action])).toEqual([['陳校長', 'create'], ['李組長', 'create'], ['王老師', 'create']]);
+    expect(await t.db.prisma.school.findUnique({ where: { id: 'tp-test-jh' } })).toBeNull();
+
+    const first = await applyRoster(t.db.prisma, roster(BASE), OPTS);
+    expect(first.changed).toBe(true);
+    const school = await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } });
+    expect(school).toMatchObject({ name: '測試國中', clockProfile: 'private-school', contactPhone: '(02)2345-6789 分機 123', isDemo: false });
+    expect(await people()).toMatchObject({
+      陳校長: { unit: null, roles: ['principal'], active: true },
+      李組長: { unit: '註冊組', roles: ['staff', 'contactWindow'], active: true },
+      王老師: { unit: null, roles: ['staff'], active: true },
+    });
+
+    const again = await applyRoster(t.db.prisma, roster(BASE), OPTS);
+    expect(again.changed).toBe(false);
+    expect(again.school.action).toBe('unchanged');
+    expect(again.people.every((p) => p.action === 'unchanged')).toBe(true);
+    // The demo school is untouched.
+    expect(await t.db.prisma.person.count({ where: { schoolId: 'demo-school' } })).toBe(6);
+  });
+
+  it('changes are applied person by person; people left out are kept unless asked to deactivate them', async () => {
+    const before = await people();
+    const edited = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace('  - name: 王老師\n    roles: [staff]\n', '  - name: 林老師\n    roles: [staff, it]\n');
+    const plan = await applyRoster(t.db.prisma, roster(edited), OPTS);
+    expect(plan.people.map((p) => [p.name, p.action, p.changes])).toEqual([
+      ['陳校長', 'unchanged', []],
+      ['李組長', 'update', [{ field: 'unit', from: '註冊組', to: '教務處註冊組' }]],
+      ['林老師', 'create', [{ field: 'roles', from: '(none)', to: '[staff, it]' }, { field: 'active', from: '(none)', to: 'true' }]],
+      ['王老師', 'not in file', []],
+    ]);
+    const after = await people();
+    expect(after.李組長).toEqual({ ...before.李組長, unit: '教務處註冊組' });
+    expect(after.王老師!.active).toBe(true);
+
+    const pruned = await applyRoster(t.db.prisma, roster(edited), { ...OPTS, deactivateMissing: true });
+    expect(pruned.people.find((p) => p.name === '王老師')).toMatchObject({ action: 'deactivate' });
+    expect((await people()).王老師!.active).toBe(false);
+    // An inactive person can no longer act.
+    expect(await new PeopleDirectory(t.db.prisma).actorFor(before.王老師!.id)).toBeNull();
+
+    // Back in the file: the same person again (same id), active.
+    const back = await applyRoster(t.db.prisma, roster(BASE.replace('unit: 註冊組', 'unit: 教務處註冊組')), OPTS);
+    expect(back.people.find((p) => p.name === '王老師')).toMatchObject({ action: 'update', id: before.王老師!.id, changes: [{ field: 'active', from: 'false', to: 'true' }] });
+    expect((await people()).王老師!.active).toBe(true);
+  });
+
+  it('people matched by id can be renamed; an id that clashes with a namesake or another school is refused, and nothing is written', async () => {
+    const { 王老師: wang } = await people();
+    const renamed = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace('  - name: 王老師\n', `  - id: ${wang!.id}\n    name: 王小明老師\n`);
+    const plan = await applyRoster(t.db.prisma, roster(renamed), OPTS);
+    expect(plan.people.find((p) => p.id === wang!.id)).toMatchObject({ name: '王小明老師', action: 'update', changes: [{ field: 'name', from: '王老師', to: '王小明老師' }] });
+
+    const clash = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace('  - name: 李組長\n', '  - id: someone-else\n    name: 李組長\n');
+    await expect(applyRoster(t.db.prisma, roster(clash), OPTS)).rejects.toThrow(/"李組長" is already on record with id .+; use that id, or leave the id out/);
+    const otherSchool = BASE.replace('  - name: 王老師\n', '  - id: demo-teacher\n    name: 王老師\n');
+    await expect(applyRoster(t.db.prisma, roster(otherSchool), OPTS)).rejects.toThrow(/belongs to a person of another school \(demo-school\)/);
+    // Still as before the refused files.
+    expect((await people()).李組長!.unit).toBe('教務處註冊組');
+  });
+
+  it('the imported principal and contact window can be given binding codes; the school keeps its clock profile unless the file sets one', async () => {
+    const binding = new BindingService({ prisma: t.db.prisma, log: createLogger({ level: 'silent' }), now: () => new Date() });
+    const code = await binding.issueCodeByOperator('tp-test-jh', '李組長');
+    expect(code.code).toMatch(/^\d{6}$/);
+    expect(code.person.roles).toContain('contactWindow');
+    await applyRoster(t.db.prisma, roster(BASE.replace('  contactPhone', '  clockProfile: public-school\n  contactPhone')), OPTS);
+    await applyRoster(t.db.prisma, roster(BASE), { defaultClockProfile: 'private-school' });
+    expect((await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } })).clockProfile).toBe('public-school');
+  });
+});
