@@ -106,7 +106,7 @@ describe('Discord delivery shared by two instances', () => {
     const answers: Record<string, string | string[]> = {};
     for (const row of modal.data.components) {
       const c = row.component as Record<string, unknown>;
-      answers[String(c.custom_id)] = c.type === 3 ? [(c.options as { value: string }[])[0]!.value] : '今天 8:00';
+      answers[String(c.custom_id)] = c.type === 3 ? [(c.options as { value: string }[])[0]!.value] : '今天 0:00';
     }
     const before = h.fake.messages.length;
     const deletes = h.fake.callsTo('DELETE', /\/messages\/@original$/).length;

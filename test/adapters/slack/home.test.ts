@@ -44,7 +44,7 @@ describe('Slack App Home', () => {
 
   it('after a report: the reporter sees her incident and the clocks; a colleague without a role sees none of it', async () => {
     const { views } = await h.command(h.fake.dmOf(teacher), teacher, '');
-    const submitted = await h.submit(teacher, views[0]!, answersFor(views[0]!, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 8:00', awareAt: '現在' }));
+    const submitted = await h.submit(teacher, views[0]!, answersFor(views[0]!, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }));
     ref = /個資事件 (\d{3}-\d{3})/.exec(submitted.posted.map(textOf).join('\n'))![1]!;
 
     const mine = await openHome(teacher);

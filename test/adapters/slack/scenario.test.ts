@@ -74,7 +74,7 @@ describe('Slack: from the slash command to a completed checklist', () => {
     const blockIds = (modal.view.blocks as { block_id?: string }[]).map((b) => b.block_id).filter(Boolean);
     expect(blockIds).toEqual(h.t.app.deps.playbooks.intake.map((f) => f.key));
 
-    const submitted = await h.submit(teacher, modal, answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 8:00', awareAt: '現在' }));
+    const submitted = await h.submit(teacher, modal, answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }));
     expect(submitted.res.status).toBe(200);
     const mine = submitted.posted.filter((m) => m.channel === h.fake.dmOf(teacher));
     const created = mine.map(textOf).find((t) => t.includes('已建立個資事件'));

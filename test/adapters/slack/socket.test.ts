@@ -51,7 +51,7 @@ describe('Slack over Socket Mode', () => {
 
   it('interactions arrive over the socket: the modal is submitted and the incident created; a button click is handled', async () => {
     const modal = h.fake.views[0]!;
-    const submitted = viewSubmission({ user: teacher, view: modal, values: answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 8:00', awareAt: '現在' }), triggerId: h.fake.issueTrigger() });
+    const submitted = viewSubmission({ user: teacher, view: modal, values: answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }), triggerId: h.fake.issueTrigger() });
     const ack = await socket.send('interactive', payloadOf(submitted));
     expect(ack.ms).toBeLessThan(3000);
     await idle();
