@@ -235,5 +235,7 @@ export async function applyRoster(
     else if (schoolPlan.action === 'update') await tx.school.update({ where: { id: s.id }, data: wanted });
     for (const w of writes) await w();
     return plan;
-  });
+    // A large school's first import is hundreds of rows in this one transaction; on a slow disk or a busy server that
+    // can pass Prisma's 5-second default for interactive transactions.
+  }, { timeout: 120_000, maxWait: 30_000 });
 }

@@ -165,4 +165,13 @@ describe('applying a roster', () => {
     await applyRoster(t.db.prisma, roster(BASE), { defaultClockProfile: 'private-school' });
     expect((await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } })).clockProfile).toBe('public-school');
   });
+
+  it('a large school (402 people) is imported in one transaction, and again with nothing to change', async () => {
+    const many = Array.from({ length: 400 }, (_, i) => `  - name: 教師${String(i + 1).padStart(3, '0')}\n    unit: 第${(i % 30) + 1}班\n    roles: [staff]\n`).join('');
+    const big = `school:\n  id: tp-big-hs\n  name: 大型高中\npeople:\n  - name: 校長\n    roles: [principal]\n  - name: 組長\n    roles: [staff, contactWindow]\n${many}`;
+    const first = await applyRoster(t.db.prisma, roster(big), OPTS);
+    expect(first.people.filter((p) => p.action === 'create')).toHaveLength(402);
+    expect(await t.db.prisma.person.count({ where: { schoolId: 'tp-big-hs' } })).toBe(402);
+    expect((await applyRoster(t.db.prisma, roster(big), OPTS)).changed).toBe(false);
+  });
 });
