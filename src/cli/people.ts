@@ -1,11 +1,13 @@
 // npm run people -- import <roster.yaml> [--dry-run] [--deactivate-missing]
 // npm run people -- list --school <school id>
+// npm run people -- history --school <school id>
 // npm run people -- code --school <school id> --person <name or id>
 //
 // import: creates a school and its people from the roster file the school keeps (format: docs/people.md), or brings
 //   them in line with it; prints what changed, person by person. --dry-run prints the same without writing.
 //   Running it again with the same file changes nothing.
 // list: the school's people, their roles and whether a chat account is linked.
+// history: who changed which person's roles, name, unit or active state, and when (newest first; append-only record).
 // code: a one-time binding code for a person, so the first principal or contact window can link their chat account
 //   (they type 「綁定 <code>」 to the bot in a 1:1 chat). Later codes are created in chat with 「產生綁定碼 <姓名>」.
 // With the embedded database, stop the product first (one process per data directory). Exit 2 on bad arguments or a
@@ -19,9 +21,10 @@ import { loadClockRules } from '../core/clocks/index.js';
 import { DataFileError } from '../core/data/yaml-file.js';
 import { UserError } from '../core/incidents/types.js';
 import { BindingService } from '../core/people/binding.js';
+import { personHistory, type PersonChanges } from '../core/people/history.js';
 import { applyRoster, parseRoster, type RosterPlan } from '../core/people/roster.js';
 import { roleNames } from '../core/roles.js';
-import { formatChatDateTime } from '../core/time/roc.js';
+import { formatChatDateTime, formatRocDateTime } from '../core/time/roc.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { isMain } from './entry.js';
 import { migrate } from '../storage/migrate.js';
@@ -29,6 +32,7 @@ import { migrate } from '../storage/migrate.js';
 const USAGE = [
   'usage: npm run people -- import <roster.yaml> [--dry-run] [--deactivate-missing]',
   '       npm run people -- list --school <school id>',
+  '       npm run people -- history --school <school id>',
   '       npm run people -- code --school <school id> --person <name or person id>',
   '',
 ].join('\n');
@@ -112,6 +116,24 @@ async function list(schoolId: string, out: Out, err: Out): Promise<number> {
   });
 }
 
+function describeChanges(c: PersonChanges): string {
+  const value = (v: unknown, field: string) =>
+    v === null || v === undefined ? '(none)' : field === 'roles' ? roleNames(v as string[]) || '(none)' : field === 'active' ? (v ? 'active' : 'inactive') : String(v);
+  return Object.entries(c)
+    .map(([field, { from, to }]) => (from === null ? `${field} ${value(to, field)}` : `${field} ${value(from, field)} → ${value(to, field)}`))
+    .join('; ');
+}
+
+async function history(schoolId: string, out: Out, err: Out): Promise<number> {
+  return withDatabase(async (db) => {
+    if (!(await knownSchool(db, schoolId, err))) return 2;
+    const rows = await personHistory(db.prisma, schoolId);
+    if (rows.length === 0) out('No changes to people on record.\n');
+    for (const r of rows) out(`${formatRocDateTime(r.at)}  ${r.personName} [${r.personId}]: ${describeChanges(r.changes)}  (by ${r.actorLabel})\n`);
+    return 0;
+  });
+}
+
 async function code(schoolId: string, who: string, out: Out, err: Out): Promise<number> {
   return withDatabase(async (db) => {
     if (!(await knownSchool(db, schoolId, err))) return 2;
@@ -156,6 +178,9 @@ export async function runPeople(argv: string[], out: Out, err: Out): Promise<num
     case 'list':
       if (!values.school) break;
       return list(values.school, out, err);
+    case 'history':
+      if (!values.school) break;
+      return history(values.school, out, err);
     case 'code':
       if (!values.school || !values.person) break;
       return code(values.school, values.person, out, err);

@@ -48,6 +48,11 @@ describe('people CLI', { timeout: 120_000 }, () => {
     expect(listed.stdout).toContain('臺北市私立範例國民中學 (tp-example-jh), clock profile private-school, contact phone (02)2345-6789 分機 123');
     expect(listed.stdout).toMatch(/ {2}李組長（教務處註冊組） \[[\w-]+\]: 教職員、個資聯絡窗口; no chat account linked\n/);
 
+    const history = run('history', '--school', 'tp-example-jh');
+    expect(history.code).toBe(0);
+    expect(history.stdout.trim().split('\n')).toHaveLength(6);
+    expect(history.stdout).toMatch(/^中華民國\d+年\d+月\d+日 \d\d:\d\d {2}李組長 \[[\w-]+\]: name 李組長; unit 教務處註冊組; roles 教職員、個資聯絡窗口; active active {2}\(by 系統管理者（名冊匯入）\)$/m);
+
     const code = run('code', '--school', 'tp-example-jh', '--person', '李組長');
     expect(code.code).toBe(0);
     expect(code.stdout).toMatch(/^李組長 \([\w-]+\) binding code: \d{6} {2}valid until .+, once\.\n/);

@@ -1,6 +1,7 @@
 import type { Person, PrismaClient } from '../../generated/prisma/client.js';
 import { UserError } from '../incidents/types.js';
 import { can, ROLE_KEYS, roleConflict, type Actor, type RoleKey } from '../roles.js';
+import { recordPersonChange } from './history.js';
 
 /**
  * The school's people and their roles. Role changes are made by the principal (管理人); the rules of the law are
@@ -28,6 +29,12 @@ export class PeopleDirectory {
       const principals = await this.prisma.person.count({ where: { schoolId: grantor.schoolId, active: true, roles: { has: 'principal' } } });
       if (principals <= 1) throw new UserError('學校至少要有一位管理人，請先指派另一位管理人。');
     }
-    return this.prisma.person.update({ where: { id: personId }, data: { roles: next } });
+    return this.prisma.$transaction(async (tx) => {
+      const updated = await tx.person.update({ where: { id: personId }, data: { roles: next } });
+      if (person.roles.join() !== next.join()) {
+        await recordPersonChange(tx, { schoolId: person.schoolId, personId, actorPersonId: grantor.personId, actorLabel: grantor.displayName, changes: { roles: { from: person.roles, to: next } } });
+      }
+      return updated;
+    });
   }
 }

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import { DataFileError, parseYamlData } from '../data/yaml-file.js';
 import { newId } from '../ids.js';
 import { ROLE_KEYS, ROLE_LABELS, type RoleKey } from '../roles.js';
+import { recordPersonChange, ROSTER_IMPORT_ACTOR, type PersonChanges } from './history.js';
 
 /**
  * The school roster: one YAML file per school, kept by the school (who holds which role), applied with
@@ -148,8 +149,15 @@ export interface RosterPlan {
 
 const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
-function diff(fields: [string, unknown, unknown][]): Change[] {
+type Field = [name: 'name' | 'unit' | 'roles' | 'active' | 'clockProfile' | 'contactPhone', from: string | string[] | boolean | null, to: string | string[] | boolean | null];
+
+function diff(fields: Field[]): Change[] {
   return fields.filter(([, from, to]) => show(from) !== show(to)).map(([field, from, to]) => ({ field, from: show(from), to: show(to) }));
+}
+
+/** The same comparison, with the values kept as they are, for the record of changes to people. */
+function recorded(fields: Field[]): PersonChanges {
+  return Object.fromEntries(fields.filter(([, from, to]) => show(from) !== show(to)).map(([field, from, to]) => [field, { from, to }]));
 }
 
 /**
@@ -159,9 +167,10 @@ function diff(fields: [string, unknown, unknown][]): Change[] {
 export async function applyRoster(
   prisma: PrismaClient,
   roster: Roster,
-  opts: { defaultClockProfile: string; deactivateMissing?: boolean; dryRun?: boolean },
+  opts: { defaultClockProfile: string; deactivateMissing?: boolean; dryRun?: boolean; actorLabel?: string },
 ): Promise<RosterPlan> {
   const { school: s } = roster;
+  const actorLabel = opts.actorLabel ?? ROSTER_IMPORT_ACTOR;
   return prisma.$transaction(async (tx) => {
     const school = await tx.school.findUnique({ where: { id: s.id } });
     if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
@@ -200,25 +209,38 @@ export async function applyRoster(
       if (!found) {
         const id = p.id ?? newId();
         people.push({ name: p.name, id, action: 'create', changes: diff([['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]) });
-        writes.push(() => tx.person.create({ data: { id, schoolId: s.id, ...want } }));
+        const created = recorded([['name', null, want.displayName], ['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]);
+        writes.push(async () => {
+          await tx.person.create({ data: { id, schoolId: s.id, ...want } });
+          await recordPersonChange(tx, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
+        });
         continue;
       }
       if (matched.has(found.id)) throw new DataFileError('roster', [`people: "${p.name}" and another entry both match ${found.displayName} (${found.id})`]);
       matched.add(found.id);
-      const changes = diff([
+      const fields: Field[] = [
         ['name', found.displayName, want.displayName],
         ['unit', found.unit, want.unit],
         ['roles', found.roles, want.roles],
         ['active', found.active, want.active],
-      ]);
+      ];
+      const changes = diff(fields);
       people.push({ name: p.name, id: found.id, action: changes.length ? 'update' : 'unchanged', changes });
-      if (changes.length) writes.push(() => tx.person.update({ where: { id: found.id }, data: want }));
+      if (changes.length) {
+        writes.push(async () => {
+          await tx.person.update({ where: { id: found.id }, data: want });
+          await recordPersonChange(tx, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: recorded(fields) });
+        });
+      }
     }
     for (const p of existing) {
       if (matched.has(p.id)) continue;
       if (opts.deactivateMissing && p.active) {
         people.push({ name: p.displayName, id: p.id, action: 'deactivate', changes: [{ field: 'active', from: 'true', to: 'false' }] });
-        writes.push(() => tx.person.update({ where: { id: p.id }, data: { active: false } }));
+        writes.push(async () => {
+          await tx.person.update({ where: { id: p.id }, data: { active: false } });
+          await recordPersonChange(tx, { schoolId: s.id, personId: p.id, actorPersonId: null, actorLabel, changes: { active: { from: true, to: false } } });
+        });
       } else {
         people.push({ name: p.displayName, id: p.id, action: 'not in file', changes: [] });
       }

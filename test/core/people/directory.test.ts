@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
 import { PeopleDirectory } from '../../../src/core/people/directory.js';
+import { personHistory } from '../../../src/core/people/history.js';
 import { can, roleConflict } from '../../../src/core/roles.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
@@ -29,6 +30,10 @@ describe('people and roles', () => {
     await expect(dir.assignRoles(principal, 'demo-principal', ['staff'])).rejects.toThrow(/至少要有一位管理人/);
     const updated = await dir.assignRoles(principal, 'demo-teacher', ['staff', 'it']);
     expect(updated.roles).toEqual(['staff', 'it']);
+    // The change is on the record, with who made it; refused attempts left nothing there.
+    expect(await personHistory(t.db.prisma, 'demo-school')).toEqual([
+      expect.objectContaining({ personId: 'demo-teacher', actorLabel: '陳校長（示範）', changes: { roles: { from: ['staff'], to: ['staff', 'it'] } } }),
+    ]);
     expect(can({ roles: updated.roles }, 'incident.act')).toBe(true);
   });
 

@@ -6,6 +6,7 @@ import { DataFileError } from '../../../src/core/data/yaml-file.js';
 import { BindingService } from '../../../src/core/people/binding.js';
 import { PeopleDirectory } from '../../../src/core/people/directory.js';
 import { applyRoster, parseRoster, roleFromName } from '../../../src/core/people/roster.js';
+import { personHistory, ROSTER_IMPORT_ACTOR } from '../../../src/core/people/history.js';
 import { createLogger } from '../../../src/app/logger.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
@@ -173,5 +174,30 @@ describe('applying a roster', () => {
     expect(first.people.filter((p) => p.action === 'create')).toHaveLength(402);
     expect(await t.db.prisma.person.count({ where: { schoolId: 'tp-big-hs' } })).toBe(402);
     expect((await applyRoster(t.db.prisma, roster(big), OPTS)).changed).toBe(false);
+  });
+
+  it('every change to people is kept, oldest to newest, on a record that cannot be altered', async () => {
+    const history = (await personHistory(t.db.prisma, 'tp-test-jh')).reverse();
+    const of = (name: string) => history.filter((h) => h.personName === name).map((h) => h.changes);
+    expect(history.every((h) => h.actorLabel === ROSTER_IMPORT_ACTOR)).toBe(true);
+    expect(of('陳校長')).toEqual([{ name: { from: null, to: '陳校長' }, roles: { from: null, to: ['principal'] }, active: { from: null, to: true } }]);
+    expect(of('李組長').slice(0, 2)).toEqual([
+      { name: { from: null, to: '李組長' }, unit: { from: null, to: '註冊組' }, roles: { from: null, to: ['staff', 'contactWindow'] }, active: { from: null, to: true } },
+      { unit: { from: '註冊組', to: '教務處註冊組' } },
+    ]);
+    // 王老師 was renamed 王小明老師 (the record shows the current name): created, deactivated, back, renamed.
+    expect(of('王小明老師')).toEqual([
+      { name: { from: null, to: '王老師' }, roles: { from: null, to: ['staff'] }, active: { from: null, to: true } },
+      { active: { from: true, to: false } },
+      { active: { from: false, to: true } },
+      { name: { from: '王老師', to: '王小明老師' } },
+    ]);
+    // Importing an unchanged file adds nothing.
+    const before = history.length;
+    await applyRoster(t.db.prisma, roster(BASE), OPTS);
+    await applyRoster(t.db.prisma, roster(BASE), OPTS);
+    expect((await personHistory(t.db.prisma, 'tp-test-jh')).length).toBe(before);
+    await expect(t.db.sql.exec(`UPDATE person_change SET actor_label = 'someone else'`)).rejects.toThrow(/append-only/);
+    await expect(t.db.sql.exec(`DELETE FROM person_change`)).rejects.toThrow(/append-only/);
   });
 });
