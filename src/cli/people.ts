@@ -39,8 +39,7 @@ const USAGE = [
 
 type Out = (s: string) => void;
 
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+async function withDatabase<T>(fn: (db: Database) => Promise<T>, config = loadConfig()): Promise<T> {
   const db = await openDatabase(config.database);
   try {
     await migrate(db, config.migrationsDir);
@@ -92,7 +91,7 @@ async function importRoster(file: string, flags: { dryRun: boolean; deactivateMi
         out(`Next: print a binding code for the principal or the contact window with\n  npm run people -- code --school ${plan.schoolId} --person <name>\n`);
       }
       return 0;
-    });
+    }, config);
   } catch (e) {
     if (e instanceof DataFileError) {
       err(`${e.message.replace(/^roster: /, `${file}: `)}\nNothing was written.\n`);

@@ -149,15 +149,19 @@ export interface RosterPlan {
 
 const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
-type Field = [name: 'name' | 'unit' | 'roles' | 'active' | 'clockProfile' | 'contactPhone', from: string | string[] | boolean | null, to: string | string[] | boolean | null];
+type Value = string | string[] | boolean | null;
+type Field = [name: 'name' | 'unit' | 'roles' | 'active' | 'clockProfile' | 'contactPhone', from: Value, to: Value];
 
-function diff(fields: Field[]): Change[] {
-  return fields.filter(([, from, to]) => show(from) !== show(to)).map(([field, from, to]) => ({ field, from: show(from), to: show(to) }));
+/** The fields that differ, with their values as they are (what the record of changes to people keeps). */
+function compare(fields: Field[]): Record<string, { from: Value; to: Value }> {
+  return Object.fromEntries(fields.filter(([, from, to]) => show(from) !== show(to)).map(([field, from, to]) => [field, { from, to }]));
 }
 
-/** The same comparison, with the values kept as they are, for the record of changes to people. */
-function recorded(fields: Field[]): PersonChanges {
-  return Object.fromEntries(fields.filter(([, from, to]) => show(from) !== show(to)).map(([field, from, to]) => [field, { from, to }]));
+/** The same differences as the command prints them; `omit` leaves out a field the line already names. */
+function shown(changes: Record<string, { from: Value; to: Value }>, omit?: string): Change[] {
+  return Object.entries(changes)
+    .filter(([field]) => field !== omit)
+    .map(([field, { from, to }]) => ({ field, from: show(from), to: show(to) }));
 }
 
 /**
@@ -181,14 +185,14 @@ export async function applyRoster(
     };
     const schoolPlan: RosterPlan['school'] = school
       ? (() => {
-          const changes = diff([
+          const changes = shown(compare([
             ['name', school.name, wanted.name],
             ['clockProfile', school.clockProfile, wanted.clockProfile],
             ['contactPhone', school.contactPhone, wanted.contactPhone],
-          ]);
+          ]));
           return { action: changes.length ? 'update' : 'unchanged', changes };
         })()
-      : { action: 'create', changes: diff([['name', null, wanted.name], ['clockProfile', null, wanted.clockProfile], ['contactPhone', null, wanted.contactPhone]]) };
+      : { action: 'create', changes: shown(compare([['name', null, wanted.name], ['clockProfile', null, wanted.clockProfile], ['contactPhone', null, wanted.contactPhone]])) };
 
     const existing = school ? await tx.person.findMany({ where: { schoolId: s.id }, orderBy: { createdAt: 'asc' } }) : [];
     const byId = new Map(existing.map((p) => [p.id, p]));
@@ -208,8 +212,8 @@ export async function applyRoster(
       const want = { displayName: p.name, unit: p.unit ?? null, roles: p.roles, active: p.active ?? true };
       if (!found) {
         const id = p.id ?? newId();
-        people.push({ name: p.name, id, action: 'create', changes: diff([['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]) });
-        const created = recorded([['name', null, want.displayName], ['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]);
+        const created = compare([['name', null, want.displayName], ['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]) as PersonChanges;
+        people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
         writes.push(async () => {
           await tx.person.create({ data: { id, schoolId: s.id, ...want } });
           await recordPersonChange(tx, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
@@ -218,18 +222,18 @@ export async function applyRoster(
       }
       if (matched.has(found.id)) throw new DataFileError('roster', [`people: "${p.name}" and another entry both match ${found.displayName} (${found.id})`]);
       matched.add(found.id);
-      const fields: Field[] = [
+      const changed = compare([
         ['name', found.displayName, want.displayName],
         ['unit', found.unit, want.unit],
         ['roles', found.roles, want.roles],
         ['active', found.active, want.active],
-      ];
-      const changes = diff(fields);
+      ]) as PersonChanges;
+      const changes = shown(changed);
       people.push({ name: p.name, id: found.id, action: changes.length ? 'update' : 'unchanged', changes });
       if (changes.length) {
         writes.push(async () => {
           await tx.person.update({ where: { id: found.id }, data: want });
-          await recordPersonChange(tx, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: recorded(fields) });
+          await recordPersonChange(tx, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
         });
       }
     }
