@@ -15,7 +15,7 @@ export interface JobsConnection {
 /**
  * On PostgreSQL, the server's own URL. On the embedded default, the product's one PGlite instance (never the data
  * directory a second time) served over a private unix socket (a fresh 0700 directory under the OS temp dir).
- * Facts of that socket (../shared/docs/toolchain-notes.md): one shared session, so advisory locks do not exclude
+ * Facts of that socket (pglite-socket multiplexes every client onto PGlite's one session): advisory locks do not exclude
  * and an open transaction blocks the other connections — fine for one process, which is all the embedded default runs.
  */
 export async function openJobsConnection(db: Database, maxConnections = 4): Promise<JobsConnection> {

@@ -5,12 +5,12 @@ import { ROOT_DIR } from '../../../src/app/config.js';
 
 /**
  * Checks every REST request the bot sends against Discord's own OpenAPI description
- * (../shared/specs/discord/openapi.json, OpenAPI 3.1 = JSON Schema 2020-12): the route and method must exist, path
+ * (test/fakes/specs/discord/openapi.json, OpenAPI 3.1 = JSON Schema 2020-12): the route and method must exist, path
  * parameters must match their schemas (snowflakes), query parameters must be declared, and a JSON body must validate
  * against the operation's request schema. Discord's file leaves objects open; here every object schema that lists its
  * properties is closed (unevaluatedProperties: false), so a misspelt or invented field is reported too.
  */
-export const DISCORD_SPECS_DIR = join(ROOT_DIR, '..', 'shared', 'specs', 'discord');
+export const DISCORD_SPECS_DIR = join(ROOT_DIR, 'test', 'fakes', 'specs', 'discord');
 
 type O = Record<string, unknown>;
 interface Param {

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { problems, webhookSchema } from './spec.js';
 
 /**
- * Webhook events shaped like ../shared/specs/line/webhook.yml (each callback is validated against it before it is
+ * Webhook events shaped like test/fakes/specs/line/webhook.yml (each callback is validated against it before it is
  * sent, so a test cannot feed the bot something LINE would never send) and signed like LINE signs them.
  */
 export const BOT_DESTINATION = `U${'b'.repeat(32)}`;

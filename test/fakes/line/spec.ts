@@ -6,12 +6,12 @@ import { parse } from 'yaml';
 import { ROOT_DIR } from '../../../src/app/config.js';
 
 /**
- * Validators built from LINE's own OpenAPI files (../shared/specs/line). OpenAPI's `discriminator` (a base schema
+ * Validators built from LINE's own OpenAPI files (test/fakes/specs/line). OpenAPI's `discriminator` (a base schema
  * naming its subtypes, each of which extends the base with allOf) is not JSON Schema, so it is rewritten: the base
  * becomes a dispatcher that checks the subtype named by the property (an unknown type fails), and the subtypes extend
  * a copy of the base without the discriminator. Everything else is the spec as published.
  */
-export const LINE_SPECS_DIR = join(ROOT_DIR, '..', 'shared', 'specs', 'line');
+export const LINE_SPECS_DIR = join(ROOT_DIR, 'test', 'fakes', 'specs', 'line');
 
 type Schema = Record<string, unknown>;
 const REF = '#/components/schemas/';

@@ -7,7 +7,7 @@ import { SLACK_SPECS_DIR } from './spec.js';
 
 /**
  * Requests as Slack sends them to the bot: Events API envelopes (checked against Slack's event wrapper schema,
- * ../shared/specs/slack/slack_common_event_wrapper_schema.json), slash commands and interaction payloads as forms,
+ * test/fakes/specs/slack/slack_common_event_wrapper_schema.json), slash commands and interaction payloads as forms,
  * each signed with the v0 scheme (HMAC-SHA256 of "v0:<timestamp>:<body>" with the signing secret).
  */
 export const APP_ID = 'A0PDIBOT1';

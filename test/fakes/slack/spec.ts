@@ -5,12 +5,12 @@ import { ROOT_DIR } from '../../../src/app/config.js';
 
 /**
  * Checks of what the bot sends to Slack: each Web API call's parameters against Slack's own OpenAPI file
- * (../shared/specs/slack/slack_web_openapi_v2.json: Swagger 2.0, parameters as formData/query, so each method's
+ * (test/fakes/specs/slack/slack_web_openapi_v2.json: Swagger 2.0, parameters as formData/query, so each method's
  * parameter list is turned into a JSON Schema with its required names, types and no unknown names), and every Block
  * Kit payload against the limits of Slack's Block Kit reference (which the OpenAPI file does not state). The limits
  * here are written from the reference on purpose, not imported from the adapter.
  */
-export const SLACK_SPECS_DIR = join(ROOT_DIR, '..', 'shared', 'specs', 'slack');
+export const SLACK_SPECS_DIR = join(ROOT_DIR, 'test', 'fakes', 'specs', 'slack');
 
 interface Param {
   name: string;
