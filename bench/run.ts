@@ -45,11 +45,11 @@ async function start(env: Env): Promise<{ app: RunningApp; ms: number }> {
   return { app, ms: performance.now() - t0 };
 }
 
-/** Whole process: `tsx src/app/main.ts` until /readyz answers 200. */
+/** Whole process as `npm start` runs it (scripts/start.mjs → dist/) until /readyz answers 200. */
 async function processStart(env: Env): Promise<number> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const t0 = performance.now();
-  const child = spawn(join(ROOT_DIR, 'node_modules', '.bin', 'tsx'), ['src/app/main.ts'], {
+  const child = spawn(process.execPath, [join(ROOT_DIR, 'scripts', 'start.mjs')], {
     cwd: ROOT_DIR,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'silent', DATA_ENCRYPTION_KEYS: KEYS },
     stdio: 'ignore',

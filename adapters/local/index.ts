@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
@@ -12,6 +11,7 @@ import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { ROLE_LABELS } from '../../src/core/roles.js';
+import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import type { Logger } from '../../src/app/logger.js';
 
 /**
@@ -22,7 +22,7 @@ import type { Logger } from '../../src/app/logger.js';
 export const LOCAL_PLATFORM = 'local';
 export const BOT_NAME = '個資小幫手';
 const RESPONSE_ROLES = ['contactWindow', 'principal', 'auditor', 'it', 'dataManager'];
-const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
+const PUBLIC_DIR = join(PROJECT_ROOT, 'adapters', 'local', 'public');
 
 export interface LocalMessageView {
   id: string;

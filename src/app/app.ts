@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { LineAdapter } from '../../adapters/line/index.js';
-import { SlackAdapter } from '../../adapters/slack/index.js';
-import { DiscordAdapter } from '../../adapters/discord/index.js';
+// The platform adapters are loaded only when configured (below): their SDKs take most of the start-up time.
+import type { LineAdapter } from '../../adapters/line/index.js';
+import type { SlackAdapter } from '../../adapters/slack/index.js';
+import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
@@ -79,6 +80,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     }
     let line: LineAdapter | null = null;
     if (config.line) {
+      const { LineAdapter } = await import('../../adapters/line/index.js');
       // On PostgreSQL the webhook's inbox INSERT skips Prisma (adapters/line/index.ts: store); PGlite is fast either way.
       line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) });
       bot.register(line);
@@ -86,12 +88,14 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     }
     let slack: SlackAdapter | null = null;
     if (config.slack) {
+      const { SlackAdapter } = await import('../../adapters/slack/index.js');
       slack = new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log });
       bot.register(slack);
       slack.routes(server, bot);
     }
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
+      const { DiscordAdapter } = await import('../../adapters/discord/index.js');
       discord = new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log });
       bot.register(discord);
       discord.attach(bot);

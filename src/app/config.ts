@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PROJECT_ROOT } from '../core/data/root.js';
 
-/** Repository root (where playbooks/ and prisma/ live), independent of the current directory. */
-export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Repository root (where playbooks/ and prisma/ live), independent of the current directory and of src/ vs dist/. */
+export const ROOT_DIR = PROJECT_ROOT;
 
 const onOff = z
   .enum(['on', 'off', 'true', 'false', '1', '0'], { message: 'must be "on" or "off"' })

@@ -1,16 +1,39 @@
 import { ConfigError, loadConfig } from './config.js';
-import { startApp } from './app.js';
+import { startApp, type RunningApp } from './app.js';
 import { DataFileError } from '../core/data/yaml-file.js';
 import { DatabaseUnavailableError } from '../storage/database.js';
 import { MigrationError } from '../storage/migrate.js';
 
 /** Entry point of `npm start`. Operator errors are printed plainly (no stack) with what to fix; exit code 1. */
 async function main() {
-  let app: Awaited<ReturnType<typeof startApp>>;
+  // Signal handlers first: a SIGTERM that arrives while the product is still starting (the HTTP server may already
+  // answer /healthz while the job queue starts) must stop it cleanly, not kill it half-way.
+  let app: RunningApp | undefined;
+  let stopRequested: string | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    stopRequested = signal;
+    if (!app || stopping) return; // still starting: stopped as soon as start-up returns
+    stopping = true;
+    const running = app;
+    const t0 = performance.now();
+    running.log.info({ signal }, 'stopping');
+    // A close that hangs must not keep the process alive past a service manager's patience (10 s).
+    setTimeout(() => {
+      running.log.error({ signal }, 'did not stop within 9 s; exiting anyway');
+      process.exit(1);
+    }, 9_000).unref();
+    await running.close();
+    running.log.info({ ms: Math.round(performance.now() - t0) }, 'stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
   try {
     const config = loadConfig();
     app = await startApp(config);
-    if (config.localChat) {
+    if (config.localChat && !stopRequested) {
       process.stdout.write(`\n  個資事件應變小幫手 is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
     }
   } catch (err) {
@@ -18,16 +41,7 @@ async function main() {
     process.stderr.write(`\nCannot start: ${known ? (err as Error).message : (err as Error).stack}\n`);
     process.exit(1);
   }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'stopping');
-    await app.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (stopRequested) await stop(stopRequested);
 }
 
 void main();

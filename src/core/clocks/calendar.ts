@@ -1,13 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addDays, format, getDay } from 'date-fns';
 import { z } from 'zod';
 import { DataFileError, loadYamlData } from '../data/yaml-file.js';
+import { PROJECT_ROOT } from '../data/root.js';
 import { type DayKey, isDayKey, startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
 
 /** playbooks/calendars/ of this project. */
-export const DEFAULT_CALENDAR_DIR = fileURLToPath(new URL('../../../playbooks/calendars/', import.meta.url));
+export const DEFAULT_CALENDAR_DIR = join(PROJECT_ROOT, 'playbooks', 'calendars') + '/';
 
 const dayKey = z
   .string({ error: 'expected a date written YYYY-MM-DD (quote it if in doubt)' })

@@ -1,9 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlData, parseYamlData } from '../data/yaml-file.js';
+import { PROJECT_ROOT } from '../data/root.js';
 
 /** playbooks/clocks.yaml of this project. */
-export const DEFAULT_CLOCK_RULES_FILE = fileURLToPath(new URL('../../../playbooks/clocks.yaml', import.meta.url));
+export const DEFAULT_CLOCK_RULES_FILE = join(PROJECT_ROOT, 'playbooks', 'clocks.yaml');
 
 export const CLOCK_TRIGGERS = ['awareness', 'occurrence', 'handlingEnded', 'recovered', 'breachConfirmed'] as const;
 export type ClockTrigger = (typeof CLOCK_TRIGGERS)[number];

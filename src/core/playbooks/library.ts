@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { DataFileError, loadYamlData } from '../data/yaml-file.js';
+import { PROJECT_ROOT } from '../data/root.js';
 import type { Condition } from './conditions.js';
 import { LeakDetector, parseRule, type DetectResult } from './detect.js';
 import {
@@ -30,7 +30,7 @@ import {
 } from './vocabulary.js';
 
 /** playbooks/ of this project. */
-export const DEFAULT_PLAYBOOKS_DIR = fileURLToPath(new URL('../../../playbooks', import.meta.url));
+export const DEFAULT_PLAYBOOKS_DIR = join(PROJECT_ROOT, 'playbooks');
 
 /** Label of the scenario option that selects the general playbook. */
 const OTHER_SCENARIO_LABEL = '其他';

@@ -1,0 +1,25 @@
+// `npm start`: builds dist/ if a source changed since the last build, then runs the compiled product in this same
+// process (no child process: a SIGTERM or Ctrl+C sent to `npm start` reaches the product itself, which stops the
+// HTTP server, hands back its jobs and closes the database before exiting).
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, isStale } from './build.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (isStale()) {
+  process.stdout.write('Building the product (tsc → dist/; only after a change)…\n');
+  const code = build();
+  if (code !== 0) {
+    process.stderr.write('\nCannot start: the build failed (see the TypeScript errors above).\n');
+    process.exit(code);
+  }
+}
+// `npm start` runs this file through a shell (npm → sh → node). npm forwards a SIGTERM to the shell, which dies
+// without passing it on, leaving this process orphaned and still serving. So when our parent goes away we stop
+// ourselves exactly as on SIGTERM (the product's handler in src/app/main.ts). Portable: no `exec` in the npm script.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+}, 250).unref();
+
+await import(pathToFileURL(join(root, 'dist', 'src', 'app', 'main.js')).href);
