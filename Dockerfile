@@ -48,4 +48,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # node is PID 1's only child under Docker's default init-less run; the product handles SIGTERM itself (stops the HTTP
 # server, hands back its jobs, closes the database) within 10 s, below Docker's default stop timeout.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/app/main.js"]
+# --max-semi-space-size: V8 otherwise grows its young generation to tens of MB while the modules load and keeps the
+# pages; capped, the idle process holds ~170 MB less (docs/deployment.md, bench/startup.ts).
+CMD ["node", "--max-semi-space-size=8", "dist/src/app/main.js"]

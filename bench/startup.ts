@@ -20,6 +20,9 @@ const { values: args } = parseArgs({
 const RUNS = Number(args.runs);
 const IDLE_MS = Number(args['idle-seconds']) * 1000;
 const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const START_FLAGS = (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((w) => w.startsWith('--'));
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** RSS in MB of a process and all its descendants (Linux /proc). */
@@ -55,7 +58,8 @@ async function stop(child: ChildProcess): Promise<void> {
 async function startProcess(env: Record<string, string>): Promise<{ ms: number; child: ChildProcess }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+  // The same command line as `npm start` (package.json), without npm's own process in between.
+  const child = spawn(process.execPath, [...START_FLAGS, 'scripts/start.mjs'], {
     cwd: ROOT_DIR,
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', DATA_ENCRYPTION_KEYS: KEYS, LOCAL_CHAT: 'on' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, format } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
 import type { Incident } from '../generated/prisma/client.js';
 import type { TextMessage } from '../core/chat/model.js';
 import type { ComputedClock } from '../core/clocks/index.js';

@@ -1,5 +1,8 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, addMinutes, format, subDays } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMinutes } from 'date-fns/addMinutes';
+import { format } from 'date-fns/format';
+import { subDays } from 'date-fns/subDays';
 import type { ComputedClock, OfficeCalendar } from '../core/clocks/index.js';
 import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/time/taipei.js';
 

@@ -122,11 +122,18 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
+/**
+ * PostgreSQL's defaults are sized for a server; inside one school's process they only hold memory that WebAssembly
+ * never gives back. 128 MB of shared buffers were most of the idle RSS (bench/startup.ts): 16 MB hold a school's whole
+ * working set (incidents, timelines and prompts are a few MB even after years), and one connection is all PGlite has.
+ */
+const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers=16MB', 'wal_buffers=1MB', 'temp_buffers=2MB'] };
+
 async function openPglite(dataDir: string | null): Promise<Database> {
   let db: PGlite;
   try {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    db = dataDir ? new PGlite(dataDir) : new PGlite();
+    db = dataDir ? new PGlite(dataDir, PGLITE_OPTIONS) : new PGlite(PGLITE_OPTIONS);
     await db.waitReady;
   } catch (err) {
     throw new DatabaseUnavailableError(

@@ -42,7 +42,7 @@ describe('Dockerfile', () => {
     const build = JSON.parse(readFileSync(join(ROOT_DIR, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { compilerOptions: { outDir: string } };
     const cmd = JSON.parse(args('CMD')[0]!) as string[];
     expect(cmd[0]).toBe('node');
-    expect(cmd[1]).toBe(`${build.compilerOptions.outDir}/src/app/main.js`);
+    expect(cmd[cmd.length - 1]).toBe(`${build.compilerOptions.outDir}/src/app/main.js`);
     expect(existsSync(join(ROOT_DIR, 'src', 'app', 'main.ts'))).toBe(true);
   });
 

@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { addDays, format, getDay } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
+import { getDay } from 'date-fns/getDay';
 import { z } from 'zod';
 import { DataFileError, loadYamlData } from '../data/yaml-file.js';
 import { PROJECT_ROOT } from '../data/root.js';

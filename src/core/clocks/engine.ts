@@ -1,4 +1,6 @@
-import { addHours, addDays, format } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
 import { formatRocDate, formatRocDateTime, formatWeekday } from '../time/roc.js';
 import { type DayKey, endOfTaipeiDay, startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
 import { CalendarCoverageError, type CalendarDay, type OfficeCalendar } from './calendar.js';

@@ -1,4 +1,11 @@
-import { addDays, addMonths, format, getDaysInMonth, lastDayOfMonth, setDate, startOfMonth, subDays } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
+import { format } from 'date-fns/format';
+import { getDaysInMonth } from 'date-fns/getDaysInMonth';
+import { lastDayOfMonth } from 'date-fns/lastDayOfMonth';
+import { setDate } from 'date-fns/setDate';
+import { startOfMonth } from 'date-fns/startOfMonth';
+import { subDays } from 'date-fns/subDays';
 import { type DayKey, startOfTaipeiDay } from '../time/taipei.js';
 
 export type DayBasedUnit = 'days' | 'months' | 'years';

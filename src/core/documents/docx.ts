@@ -16,7 +16,6 @@ import { MISSING, type ReportDocument } from './model.js';
 import { FOOTNOTE, splitMissing } from './text.js';
 
 /** Office Open XML (.docx) with the `docx` package, for schools that edit in Word. Same layout as the ODT. */
-export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 export const DOCX_FONT = '標楷體';
 
 const runs = (line: string, opts: { bold?: boolean; size?: number; color?: string } = {}): TextRun[] =>

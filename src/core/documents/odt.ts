@@ -23,7 +23,7 @@ const NS = [
   'xmlns:dc="http://purl.org/dc/elements/1.1/"',
 ].join(' ');
 
-export const ODT_MIME = 'application/vnd.oasis.opendocument.text';
+const ODT_MIME = 'application/vnd.oasis.opendocument.text';
 /** Font named in the styles; an editor without it substitutes another Traditional Chinese font. */
 export const ODT_FONT = '標楷體';
 

@@ -9,7 +9,6 @@ import { FOOTNOTE, splitMissing } from './text.js';
  * the glyphs the document uses (a subset, with a ToUnicode map so the text can be searched and extracted), so a
  * report stays small although the font file is 7 MB.
  */
-export const PDF_MIME = 'application/pdf';
 
 const require = createRequire(import.meta.url);
 /** Resolved through node_modules (not a path relative to this file), so it works wherever the package is installed. */

@@ -1,5 +1,8 @@
 import { TZDate } from '@date-fns/tz';
-import { format, isValid, parseISO, subMinutes } from 'date-fns';
+import { format } from 'date-fns/format';
+import { isValid } from 'date-fns/isValid';
+import { parseISO } from 'date-fns/parseISO';
+import { subMinutes } from 'date-fns/subMinutes';
 import { zhTW } from 'date-fns/locale';
 import { TIME_ZONE, inTaipei } from './taipei.js';
 

@@ -1,5 +1,9 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, format, formatISO, isValid, parse } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { format } from 'date-fns/format';
+import { formatISO } from 'date-fns/formatISO';
+import { isValid } from 'date-fns/isValid';
+import { parse } from 'date-fns/parse';
 
 /** Every legal date and deadline of the product is reckoned in this zone (UTC+8, no daylight saving). */
 export const TIME_ZONE = 'Asia/Taipei';
