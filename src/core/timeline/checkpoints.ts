@@ -89,7 +89,9 @@ export function verifyRecord(cipher: FieldCipher, entries: readonly ChainedEntry
     }
     if (!sealed || c.entryCount >= sealed.entryCount) sealed = { entryCount: c.entryCount, headHash: c.headHash, at: c.at, keyId: c.keyId };
   }
-  if (entries.length > 0 && checkpoints.length === 0) {
+  if (entries.length === 0 && checkpoints.length === 0) {
+    problems.push('the incident has no timeline at all (every incident is recorded from its report on): its entries and checkpoints were deleted');
+  } else if (entries.length > 0 && checkpoints.length === 0) {
     problems.push('no sealed checkpoint: the checkpoints were deleted, or the entries were written outside the product');
   } else if (sealed && sealed.entryCount < entries.length) {
     const n = sealed.entryCount;
@@ -120,4 +122,36 @@ export async function sealUnsealedTimelines(deps: { prisma: PrismaClient; cipher
     data: rows.map((r) => sealHead(deps.cipher, { incidentId: r.id, entryCount: Number(r.n), headHash: r.head, at })),
   });
   return rows.map((r) => r.ref);
+}
+
+/**
+ * After a key rotation: every incident whose record verifies is sealed again at its current head under the current
+ * key, so the old key can be retired. A record that does not verify is left as it is (sealing it would launder the
+ * tampering) and returned.
+ */
+export async function resealHeads(
+  deps: { prisma: PrismaClient; cipher: FieldCipher; now: () => Date },
+  verify: (incidentId: string) => Promise<RecordVerdict>,
+): Promise<{ resealed: number; broken: { incidentId: string; problems: string[] }[] }> {
+  const incidents = await deps.prisma.incident.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+  let resealed = 0;
+  const broken: { incidentId: string; problems: string[] }[] = [];
+  for (const { id } of incidents) {
+    const last = await deps.prisma.timelineCheckpoint.findFirst({ where: { incidentId: id }, orderBy: { id: 'desc' } });
+    if (!last || last.keyId === deps.cipher.currentKeyId) continue;
+    const v = await verify(id);
+    if (!v.ok || !v.sealed) {
+      broken.push({ incidentId: id, problems: v.problems });
+      continue;
+    }
+    // Sealed in a transaction that locks the incident, like an append, so no entry slips in between.
+    await deps.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM incident WHERE id = ${id} FOR UPDATE`;
+      const head = await tx.timelineEntry.findFirst({ where: { incidentId: id }, orderBy: { seq: 'desc' } });
+      if (!head) return;
+      await appendCheckpoint(deps.cipher, tx, { incidentId: id, entryCount: head.seq, headHash: head.hash, at: deps.now() });
+    });
+    resealed += 1;
+  }
+  return { resealed, broken };
 }
