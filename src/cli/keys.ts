@@ -96,7 +96,8 @@ function nextKeyId(known: string[]): string {
   return `k${n + 1}`;
 }
 
-async function rotateCommand(config: AppConfig, db: Database, batch: number, out: Out): Promise<number> {
+/** `keys rotate` as the operator runs it: with the embedded key file, a new key is added to the file first. */
+export async function rotateCommand(config: AppConfig, db: Database, batch: number, out: Out): Promise<number> {
   let { cipher } = await openKeyRing(config, db);
   const pending = await valuesOutsideCurrent(db.prisma, cipher);
   const otherActive = await db.prisma.encryptionKeyCheck.count({ where: { retiredAt: null, keyId: { not: cipher.currentKeyId } } });

@@ -1,16 +1,16 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type AppConfig } from '../../src/app/config.js';
 import { startApp } from '../../src/app/app.js';
-import { openKeyRing } from '../../src/app/keys.js';
+import { openKeyRing, writeKeyFile } from '../../src/app/keys.js';
 import { createLogger } from '../../src/app/logger.js';
 import { FieldCipher, keyIdOf, parseKeyRing, TamperedValueError, UnknownKeyError, WrongKeyError } from '../../src/core/privacy/cipher.js';
 import { ENCRYPTED_COLUMNS } from '../../src/core/privacy/encrypted-columns.js';
 import { KeyCheckError } from '../../src/core/privacy/key-check.js';
 import { countByKey, reencryptAll } from '../../src/core/privacy/rekey.js';
-import { runCheck, runRotate } from '../../src/cli/keys.js';
+import { rotateCommand, runCheck, runRotate } from '../../src/cli/keys.js';
 import { runVerify } from '../../src/cli/verify.js';
 import { TEST_KEYS } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -125,6 +125,32 @@ describe('keys that cannot destroy data', () => {
     const v = await runVerify({ prisma: tdb.db.prisma, cipher: only });
     expect(v.ok).toBe(true);
     expect(v.timelines).toHaveLength(2);
+  });
+
+  it('with the embedded key file, rotate adds the new key to the file and moves the retired one aside', async () => {
+    const env = { DATA_DIR: join(dir, 'data') };
+    writeKeyFile(config(env).keyFile!, TEST_KEYS);
+    const before = config(env);
+    expect(before.encryptionKeySource).toBe('file');
+    await seedIncidents(tdb.db, { count: 1, ticks: 2 });
+    const out = lines();
+    expect(await rotateCommand(before, tdb.db, 50, out)).toBe(0);
+    const file = readFileSync(before.keyFile!, 'utf8').trim();
+    expect(file).toMatch(/^k2:[A-Za-z0-9+/]{43}=$/);
+    expect(readFileSync(`${before.keyFile}.retired`, 'utf8')).toContain(TEST_KEYS);
+    expect(statSync(before.keyFile!).mode & 0o777).toBe(0o600);
+    expect(statSync(`${before.keyFile}.retired`).mode & 0o777).toBe(0o600);
+    expect(out.out.join('\n')).toMatch(/added key k2 .*retired key\(s\) k1.*removed k1 from/s);
+    const after = (await openKeyRing(config(env), tdb.db)).cipher;
+    expect(after.keyIds).toEqual(['k2']);
+    expect(await runCheck(tdb.db.prisma, after, lines())).toBe(0);
+    expect((await runVerify({ prisma: tdb.db.prisma, cipher: after })).ok).toBe(true);
+    // The next rotation makes k3; with DATA_ENCRYPTION_KEYS the command only says how.
+    expect(await rotateCommand(config(env), tdb.db, 50, lines())).toBe(0);
+    expect(readFileSync(before.keyFile!, 'utf8')).toMatch(/^k3:/);
+    const envOut = lines();
+    expect(await rotateCommand(config({ DATA_ENCRYPTION_KEYS: readFileSync(before.keyFile!, 'utf8').trim() }), tdb.db, 50, envOut)).toBe(0);
+    expect(envOut.out[0]).toMatch(/Every value already uses key k3\. To rotate with DATA_ENCRYPTION_KEYS: `npm run keygen -- k4`/);
   });
 
   it('a rotation stopped half-way continues where it stopped and loses nothing', async () => {
