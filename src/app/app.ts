@@ -9,7 +9,6 @@ import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.
 import type { CoreDeps } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
-import { FieldCipher, parseKeyRing } from '../core/privacy/cipher.js';
 import { registerMetricsRoute } from '../jobs/metrics.js';
 import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
 import { openDatabase, type Database } from '../storage/database.js';
@@ -18,6 +17,7 @@ import { buildServer } from '../web/server.js';
 import { registerDocumentRoutes } from '../web/documents.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
+import { openKeyRing } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface RunningApp {
@@ -57,12 +57,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const clockRules = loadClockRules(join(config.playbooksDir, 'clocks.yaml'));
   const calendar = loadCalendar(join(config.playbooksDir, 'calendars'));
   findProfile(clockRules, config.clockProfile);
-  const cipher = new FieldCipher(parseKeyRing(config.encryptionKeys));
 
   const db = opts.db ?? (await openDatabase(config.database));
   try {
     const m = await migrate(db, config.migrationsDir);
     if (m.applied.length) log.info({ applied: m.applied }, 'database migrated');
+    // Before anything is read or written: a wrong or missing key stops start-up here (src/app/keys.ts).
+    const { cipher } = await openKeyRing(config, db, log);
     if (config.demoSeed) await seedDemo(db.prisma);
 
     const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()) };

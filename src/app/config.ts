@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../core/data/root.js';
+import { KeyRingError, parseKeyRing } from '../core/privacy/cipher.js';
 
 /** Repository root (where playbooks/ and prisma/ live), independent of the current directory and of src/ vs dist/. */
 export const ROOT_DIR = PROJECT_ROOT;
@@ -21,6 +22,7 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DATA_DIR: z.string().min(1).default('data'),
   DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  DATA_KEYS_FILE: z.string().min(1).optional(),
   LOCAL_CHAT: onOff.optional(),
   DEMO_SEED: onOff.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -59,10 +61,15 @@ export interface AppConfig {
   publicUrl?: string;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null };
   dataDir: string;
-  /** Key-ring spec ("id:base64key,…", first = current), see src/core/privacy/cipher.ts. */
-  encryptionKeys: string;
-  /** Where the key came from, for the start-up log. */
-  encryptionKeySource: 'environment' | 'generated-file' | 'file';
+  /**
+   * Key-ring spec ("id:base64key,…", first = current, validated), see src/core/privacy/cipher.ts; null on the embedded
+   * default when the key file does not exist yet: src/app/keys.ts makes one only for a database without encrypted data.
+   */
+  encryptionKeys: string | null;
+  /** Where the key ring comes from: the environment, the key file, or the old key file inside DATA_DIR. */
+  encryptionKeySource: 'environment' | 'file' | 'legacy-file' | 'none';
+  /** The embedded default's key file (DATA_KEYS_FILE; default: beside DATA_DIR, not in it); null with DATA_ENCRYPTION_KEYS. */
+  keyFile: string | null;
   localChat: boolean;
   demoSeed: boolean;
   logLevel: string;
@@ -124,8 +131,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   const problems: string[] = [];
   if (!existsSync(c.PLAYBOOKS_DIR)) problems.push(`PLAYBOOKS_DIR: directory ${c.PLAYBOOKS_DIR} does not exist`);
 
-  let encryptionKeys = c.DATA_ENCRYPTION_KEYS;
-  let encryptionKeySource: AppConfig['encryptionKeySource'] = 'environment';
+  let encryptionKeys: string | null = c.DATA_ENCRYPTION_KEYS ?? null;
+  let encryptionKeySource: AppConfig['encryptionKeySource'] = encryptionKeys ? 'environment' : 'none';
+  let keyFile: string | null = null;
   if (!encryptionKeys) {
     if (!embedded) {
       problems.push(
@@ -133,17 +141,26 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
           'Generate one with `npm run keygen` and set DATA_ENCRYPTION_KEYS=k1:<key>.',
       );
     } else {
-      const file = join(dataDir, 'encryption-keys');
-      if (existsSync(file)) {
-        encryptionKeys = readFileSync(file, 'utf8').trim();
+      // The key lives apart from the data it protects, so that a copy of DATA_DIR alone reads nothing; an install from
+      // before keeps its key inside DATA_DIR until the operator moves it (start-up says how).
+      keyFile = resolve(c.DATA_KEYS_FILE ?? defaultKeyFile(dataDir));
+      const legacy = join(dataDir, 'encryption-keys');
+      if (existsSync(keyFile)) {
+        encryptionKeys = readFileSync(keyFile, 'utf8').trim();
         encryptionKeySource = 'file';
-      } else {
-        mkdirSync(dataDir, { recursive: true });
-        encryptionKeys = `k1:${randomKey()}`;
-        writeFileSync(file, `${encryptionKeys}\n`, { mode: 0o600 });
-        chmodSync(file, 0o600);
-        encryptionKeySource = 'generated-file';
+      } else if (!c.DATA_KEYS_FILE && existsSync(legacy)) {
+        encryptionKeys = readFileSync(legacy, 'utf8').trim();
+        encryptionKeySource = 'legacy-file';
+        keyFile = legacy;
       }
+    }
+  }
+  if (encryptionKeys !== null) {
+    try {
+      parseKeyRing(encryptionKeys);
+    } catch (err) {
+      if (!(err instanceof KeyRingError)) throw err;
+      problems.push(`${encryptionKeySource === 'environment' ? 'DATA_ENCRYPTION_KEYS' : `key file ${keyFile}`}: ${err.message}`);
     }
   }
   if (!!c.LINE_CHANNEL_SECRET !== !!c.LINE_CHANNEL_ACCESS_TOKEN) {
@@ -181,8 +198,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       ? { kind: 'pglite', dataDir: join(dataDir, 'pglite') }
       : { kind: 'postgres', url: c.DATABASE_URL!, poolSize: c.DATABASE_POOL_SIZE },
     dataDir,
-    encryptionKeys: encryptionKeys!,
+    encryptionKeys,
     encryptionKeySource,
+    keyFile,
     localChat,
     demoSeed: c.DEMO_SEED ?? localChat,
     logLevel: c.LOG_LEVEL,
@@ -224,8 +242,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   };
 }
 
-function randomKey(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+/** Beside the data directory, never inside it: data → data-keys/encryption-keys. */
+export function defaultKeyFile(dataDir: string): string {
+  return join(dirname(dataDir), `${basename(dataDir)}-keys`, 'encryption-keys');
 }
 
 function readEnvironment(): Record<string, string | undefined> {

@@ -3,6 +3,8 @@ import { startApp, type RunningApp } from './app.js';
 import { DataFileError } from '../core/data/yaml-file.js';
 import { DatabaseUnavailableError } from '../storage/database.js';
 import { MigrationError } from '../storage/migrate.js';
+import { KeyRingError } from '../core/privacy/cipher.js';
+import { KeyCheckError } from '../core/privacy/key-check.js';
 
 /** Entry point of `npm start`. Operator errors are printed plainly (no stack) with what to fix; exit code 1. */
 async function main() {
@@ -37,7 +39,7 @@ async function main() {
       process.stdout.write(`\n  個資事件應變小幫手 is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
     }
   } catch (err) {
-    const known = [ConfigError, DataFileError, DatabaseUnavailableError, MigrationError].some((t) => err instanceof t);
+    const known = [ConfigError, DataFileError, DatabaseUnavailableError, MigrationError, KeyRingError, KeyCheckError].some((t) => err instanceof t);
     process.stderr.write(`\nCannot start: ${known ? (err as Error).message : (err as Error).stack}\n`);
     process.exit(1);
   }

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openKeyRing } from '../app/keys.js';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import { loadCalendar, loadClockRules } from '../core/clocks/index.js';
@@ -15,7 +16,6 @@ import { IncidentService } from '../core/incidents/service.js';
 import { NoticeService } from '../core/notices/service.js';
 import { loadNoticeTemplates } from '../core/notices/templates.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
-import { FieldCipher, parseKeyRing } from '../core/privacy/cipher.js';
 import { verifyIncidentTimeline } from '../core/timeline/timeline.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     const playbooks = loadPlaybookLibrary(config.playbooksDir);
     const deps: CoreDeps = {
       prisma: db.prisma,
-      cipher: new FieldCipher(parseKeyRing(config.encryptionKeys)),
+      cipher: (await openKeyRing(config, db)).cipher,
       playbooks,
       clockRules: loadClockRules(join(config.playbooksDir, 'clocks.yaml')),
       calendar: loadCalendar(join(config.playbooksDir, 'calendars')),

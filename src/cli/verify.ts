@@ -1,56 +1,109 @@
-// npm run verify [-- --incident <ref or id>] [--json]
-// Checks the hash chain of every incident's timeline (or one). Exit 0 when all are intact, 1 when any is broken,
+// npm run verify [-- --incident <ref or id>] [--heads FILE [--school <id>]] [--json]
+// Checks every incident's timeline (or one) against its hash chain and its sealed checkpoints, every destruction
+// record's seal, and, with --heads, the chain heads witnessed outside the database (an export's chain-head.json or a
+// daily digest's text). Exit 0 when all hold, 1 when anything is missing, edited, reordered, re-hashed or forged,
 // 2 on bad arguments or configuration.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig } from '../app/config.js';
-import { FieldCipher, parseKeyRing } from '../core/privacy/cipher.js';
-import { verifyIncidentTimeline } from '../core/timeline/timeline.js';
+import { openKeyRing } from '../app/keys.js';
+import type { FieldCipher } from '../core/privacy/cipher.js';
+import { verifyDestructionRecord } from '../core/retention/record.js';
+import { checkHeads, parseHeads, type HeadCheck } from '../core/timeline/heads.js';
+import { verifyIncidentRecord } from '../core/timeline/timeline.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
+import { isMain } from './entry.js';
+
+const USAGE = 'usage: npm run verify -- [--incident <ref|id>] [--heads FILE [--school <id>]] [--json]\n';
+
+export interface VerifyResult {
+  timelines: { incident: string; id: string; schoolId: string; ok: boolean; entries: number; sealed: number | null; problems: string[] }[];
+  destroyed: { incident: string; schoolId: string; ok: boolean; problem: string | null }[];
+  heads: HeadCheck[];
+  ok: boolean;
+}
+
+export async function runVerify(
+  deps: { prisma: PrismaClient; cipher: FieldCipher },
+  opts: { incident?: string; heads?: string; school?: string } = {},
+): Promise<VerifyResult> {
+  const incidents = await deps.prisma.incident.findMany({
+    where: opts.incident ? { OR: [{ id: opts.incident }, { ref: opts.incident }] } : {},
+    orderBy: { createdAt: 'asc' },
+  });
+  const timelines: VerifyResult['timelines'] = [];
+  for (const i of incidents) {
+    const v = await verifyIncidentRecord(deps, i.id);
+    timelines.push({ incident: i.ref, id: i.id, schoolId: i.schoolId, ok: v.ok, entries: v.entries, sealed: v.sealed?.entryCount ?? null, problems: v.problems });
+  }
+  const records = opts.incident ? [] : await deps.prisma.destructionRecord.findMany({ orderBy: { destroyedAt: 'asc' } });
+  const destroyed = records.map((r) => {
+    const problem = verifyDestructionRecord(deps.cipher, r);
+    return { incident: r.incidentRef, schoolId: r.schoolId, ok: problem === null, problem };
+  });
+  const heads = opts.heads ? await checkHeads(deps.prisma, parseHeads(opts.heads), opts.school) : [];
+  const ok = timelines.every((t) => t.ok) && destroyed.every((d) => d.ok) && heads.every((h) => h.ok);
+  return { timelines, destroyed, heads, ok };
+}
+
+export function formatVerify(r: VerifyResult): string {
+  const lines: string[] = [];
+  for (const t of r.timelines) {
+    lines.push(`${t.ok ? 'ok     ' : 'BROKEN '} ${t.schoolId}/${t.incident}  ${t.entries} entries${t.sealed !== null ? `, sealed at ${t.sealed}` : ''}`);
+    for (const p of t.problems) lines.push(`          ${p}`);
+  }
+  for (const d of r.destroyed) lines.push(`${d.ok ? 'ok     ' : 'BROKEN '} ${d.schoolId}/${d.incident}  destroyed (destruction record)${d.problem ? `: ${d.problem}` : ''}`);
+  for (const h of r.heads) {
+    lines.push(`${h.ok ? 'ok     ' : 'BROKEN '} ${h.label}  witnessed head: ${h.head.entries} entries, ${h.head.headHash.slice(0, 16)}…${h.problem ? `: ${h.problem}` : ''}`);
+  }
+  lines.push(`${r.timelines.filter((t) => t.ok).length} of ${r.timelines.length} timelines intact`);
+  if (r.destroyed.length) lines.push(`${r.destroyed.filter((d) => d.ok).length} of ${r.destroyed.length} destruction records intact`);
+  if (r.heads.length) lines.push(`${r.heads.filter((h) => h.ok).length} of ${r.heads.length} witnessed heads match`);
+  return `${lines.join('\n')}\n`;
+}
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { incident: { type: 'string' }, json: { type: 'boolean', default: false } } }).values;
+    args = parseArgs({ options: { incident: { type: 'string' }, heads: { type: 'string' }, school: { type: 'string' }, json: { type: 'boolean', default: false } } }).values;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: npm run verify -- [--incident <ref|id>] [--json]\n`);
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
     return 2;
+  }
+  let headsText: string | undefined;
+  if (args.heads) {
+    try {
+      headsText = readFileSync(args.heads, 'utf8');
+    } catch (err) {
+      process.stderr.write(`Cannot read the heads file ${args.heads}: ${(err as Error).message}\n`);
+      return 2;
+    }
   }
   const config = loadConfig();
   const db = await openDatabase(config.database);
   try {
     await migrate(db, config.migrationsDir);
-    const cipher = new FieldCipher(parseKeyRing(config.encryptionKeys));
-    const incidents = await db.prisma.incident.findMany({
-      where: args.incident ? { OR: [{ id: args.incident }, { ref: args.incident }] } : {},
-      orderBy: { createdAt: 'asc' },
-    });
-    if (args.incident && incidents.length === 0) {
+    const { cipher } = await openKeyRing(config, db);
+    if (args.incident && (await db.prisma.incident.count({ where: { OR: [{ id: args.incident }, { ref: args.incident }] } })) === 0) {
       process.stderr.write(`No incident with ref or id "${args.incident}".\n`);
       return 2;
     }
-    const results = [];
-    for (const i of incidents) {
-      const v = await verifyIncidentTimeline({ prisma: db.prisma, cipher }, i.id);
-      results.push({ incident: i.ref, id: i.id, schoolId: i.schoolId, ok: v.ok, entries: v.checked, problem: v.problem ?? null });
-    }
-    if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else {
-      for (const r of results) {
-        process.stdout.write(`${r.ok ? 'ok     ' : 'BROKEN '} ${r.schoolId}/${r.incident}  ${r.entries} entries${r.problem ? `  at #${r.problem.seq}: ${r.problem.reason}` : ''}\n`);
-      }
-      process.stdout.write(`${results.filter((r) => r.ok).length} of ${results.length} timelines intact\n`);
-    }
-    return results.every((r) => r.ok) ? 0 : 1;
+    const result = await runVerify({ prisma: db.prisma, cipher }, { ...(args.incident ? { incident: args.incident } : {}), ...(headsText ? { heads: headsText } : {}), ...(args.school ? { school: args.school } : {}) });
+    process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : formatVerify(result));
+    return result.ok ? 0 : 1;
   } finally {
     await db.close();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`verify failed: ${(err as Error).message}\n`);
-    process.exit(2);
-  },
-);
+if (isMain(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`verify failed: ${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -9,6 +9,7 @@ import { IncidentService } from '../core/incidents/service.js';
 import { STATUS_LABELS, type IncidentStatus } from '../core/incidents/types.js';
 import { formatRocDate, formatRocShort } from '../core/time/roc.js';
 import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/time/taipei.js';
+import { currentHeads, SHORT_HEAD } from '../core/timeline/heads.js';
 import { deliverNotice } from './deliver.js';
 import { completedBy, deliveryRows, LATE_MARK, spoken, type AdapterLookup, type Recipient } from './notify.js';
 import { clockRuns } from './plan.js';
@@ -160,8 +161,12 @@ export class DailyDigest {
     const lines = [`【每日個資事件摘要】${formatRocDate(digestTime(day))}`];
     if (late) lines.push(`（${LATE_MARK}：原定 ${formatRocShort(digestTime(day))} 送出）`);
     lines.push(`處理中的個資事件：${open.length} 件`);
+    // The chain heads, witnessed outside the database (src/core/timeline/heads.ts: `npm run verify -- --heads`).
+    const heads = new Map((await currentHeads(this.deps.prisma, open.map((i) => i.id))).map((h) => [h.incidentId, h]));
     for (const incident of open) {
       lines.push('', `■ 個資事件 ${incident.ref}（${STATUS_LABELS[incident.status as IncidentStatus] ?? incident.status}）`);
+      const head = heads.get(incident.id);
+      if (head && head.entries > 0) lines.push(`  紀錄鏈：${head.entries} 筆，鏈頭 ${head.headHash.slice(0, SHORT_HEAD)}`);
       const due = await this.dueNext(incident);
       if (due.length === 0) lines.push('  目前沒有進行中的期限。');
       for (const d of due.slice(0, NEXT_PER_INCIDENT)) {
@@ -171,7 +176,7 @@ export class DailyDigest {
       }
       if (due.length > NEXT_PER_INCIDENT) lines.push(`  ・另有 ${due.length - NEXT_PER_INCIDENT} 項期限，請查看事件卡。`);
     }
-    lines.push('', '期限提醒會另行送給各步驟負責人；本摘要每日上午9時送出。');
+    lines.push('', '期限提醒會另行送給各步驟負責人；本摘要每日上午9時送出。', '「紀錄鏈」供稽核核對事件紀錄未被刪改，請保留本訊息。');
     return {
       type: 'text',
       text: lines.join('\n'),

@@ -5,12 +5,14 @@ import { openJobsConnection, type JobsConnection } from './connection.js';
 import type { AdapterLookup } from './notify.js';
 import { DailyDigest, digestTime, type DigestJobData, type DigestQueue, type QueuedDigest } from './digest.js';
 import { JobMetrics, queueStates } from './metrics.js';
+import { RetentionReview, type QueuedRetention, type RetentionJobData, type RetentionQueue } from './retention.js';
 import { ClockReminders, type QueuedReminder, type ReminderJobData, type ReminderQueue } from './reminders.js';
 
 /** pg-boss keeps its tables in this schema, next to the product's own (public). */
 export const JOBS_SCHEMA = 'pgboss';
 export const REMINDER_QUEUE = 'clock-reminder';
 export const DIGEST_QUEUE = 'daily-digest';
+export const RETENTION_QUEUE = 'retention-review';
 
 export interface JobRunnerOptions {
   /** How often an idle worker looks for due jobs (pg-boss minimum 0.5 s). */
@@ -39,6 +41,14 @@ class BossQueue implements ReminderQueue {
 
   async cancel(ids: string[]): Promise<void> {
     await this.boss.cancel(REMINDER_QUEUE, ids);
+  }
+}
+
+class BossRetentionQueue implements RetentionQueue {
+  constructor(private readonly boss: PgBoss) {}
+
+  async add(jobs: QueuedRetention[]): Promise<void> {
+    for (const j of jobs) await this.boss.send(RETENTION_QUEUE, j.data, { id: j.id, singletonKey: j.key, startAfter: j.startAfter });
   }
 }
 
@@ -94,7 +104,7 @@ export class JobRunner {
     boss.on('error', (err: Error) => log.error({ err }, 'job queue error'));
     try {
       await boss.start();
-      for (const name of [REMINDER_QUEUE, DIGEST_QUEUE]) await this.ensureQueue(boss, name);
+      for (const name of [REMINDER_QUEUE, DIGEST_QUEUE, RETENTION_QUEUE]) await this.ensureQueue(boss, name);
     } catch (err) {
       await boss.stop({ graceful: false }).catch(() => undefined);
       await this.connection.close().catch(() => undefined);
@@ -132,6 +142,16 @@ export class JobRunner {
       }),
     );
     await digest.schedule();
+    const retention = new RetentionReview(this.deps, new BossRetentionQueue(boss));
+    await boss.work<RetentionJobData>(RETENTION_QUEUE, { pollingIntervalSeconds: Math.max(this.opts.pollingIntervalSeconds, 5) }, (jobs) =>
+      this.runBatch(boss, RETENTION_QUEUE, jobs, async (job) => {
+        const result = await retention.fire(job.data);
+        log.info({ jobId: job.id, day: result.day, due: result.due.length }, 'retention review job');
+        await retention.schedule();
+        return { day: result.day, due: result.due.length };
+      }),
+    );
+    await retention.schedule();
     const incidents = await reminders.reconcileAll('startup');
     log.info({ incidents, ms: Math.round(performance.now() - started) }, 'job queue started');
   }

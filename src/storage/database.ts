@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -129,12 +130,37 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
  */
 const PGLITE_OPTIONS = { postgresqlconf: ['shared_buffers=16MB', 'wal_buffers=1MB', 'temp_buffers=2MB'] };
 
+/**
+ * The embedded database's files hold the whole record: only the product's user may read them. The folder is made
+ * 0700 (which alone keeps every other user out) and every file in it 0600, at open (after PGlite's own set-up) and
+ * at close: PGlite's file layer gives the files it creates mode 0666 whatever the umask, so the umask (077, set for
+ * the process: exports and key files are as private) cannot do it alone.
+ */
+export function restrictDataDir(dataDir: string): void {
+  try {
+    process.umask(0o077);
+  } catch {
+    // Worker threads cannot change the umask (tests); the chmod below still applies to what exists.
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const walk = (dir: string) => {
+    chmodSync(dir, 0o700);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) chmodSync(path, 0o600);
+    }
+  };
+  walk(dataDir);
+}
+
 async function openPglite(dataDir: string | null): Promise<Database> {
   let db: PGlite;
   try {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    if (dataDir) restrictDataDir(dataDir);
     db = dataDir ? new PGlite(dataDir, PGLITE_OPTIONS) : new PGlite(PGLITE_OPTIONS);
     await db.waitReady;
+    if (dataDir) restrictDataDir(dataDir);
   } catch (err) {
     throw new DatabaseUnavailableError(
       `Cannot open the embedded database in ${dataDir ?? '(memory)'}: ${(err as Error).message}. ` +
@@ -168,6 +194,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
       closed = true;
       await prisma.$disconnect();
       await db.close();
+      if (dataDir) restrictDataDir(dataDir);
     },
   };
 }

@@ -15,7 +15,7 @@ export const testLibrary = {
   playbooks: loadPlaybookLibrary(config.playbooksDir),
   clockRules: loadClockRules(join(config.playbooksDir, 'clocks.yaml')),
   calendar: loadCalendar(join(config.playbooksDir, 'calendars')),
-  cipher: new FieldCipher(parseKeyRing(config.encryptionKeys)),
+  cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
 };
 
 /** Core dependencies on a test database with a controlled clock, for driving the Bot without an app or adapter. */

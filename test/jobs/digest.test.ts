@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/app/demo.js';
 import type { CoreDeps } from '../../src/core/context.js';
+import { parseHeads } from '../../src/core/timeline/heads.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import { DailyDigest, digestKey, type DigestQueue, type QueuedDigest } from '../../src/jobs/digest.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -86,6 +87,10 @@ describe('daily digest with a controllable clock', () => {
     expect(text).toContain('「4小時內通報個資聯絡窗口」期限 115/11/05（四）14:00（已逾期19小時）');
     expect(text).toContain('「3日內通報主管機關」期限 115/11/07（六）24:00（還有1天15小時）');
     expect(text).not.toContain('成績單'); // never what leaked
+    // The day's chain head of each open incident, for the auditor (checked by `npm run verify -- --heads`).
+    const head = await deps.prisma.timelineEntry.findFirstOrThrow({ where: { incidentId: view.incident.id }, orderBy: { seq: 'desc' } });
+    expect(text).toContain(`  紀錄鏈：${head.seq} 筆，鏈頭 ${head.hash.slice(0, 16)}`);
+    expect(parseHeads(text)).toEqual([{ schoolId: null, ref: view.incident.ref, incidentId: null, entries: head.seq, headHash: head.hash.slice(0, 16) }]);
     const lines = text.split('\n');
     expect(lines.findIndex((l) => l.includes('4小時內通報個資聯絡窗口'))).toBeLessThan(lines.findIndex((l) => l.includes('3日內通報主管機關')));
 

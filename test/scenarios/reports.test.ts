@@ -10,6 +10,7 @@ import { DocumentLinks } from '../../src/core/documents/links.js';
 import { LINK_ACTION } from '../../src/core/chat/model.js';
 import { verifyChain, type ChainedEntry } from '../../src/core/timeline/chain.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
+import { checkHeads, parseHeads } from '../../src/core/timeline/heads.js';
 import { formatRocDate, formatRocDateTime, rocYear } from '../../src/core/time/roc.js';
 import { inTaipei } from '../../src/core/time/taipei.js';
 import { startTestApp, TEST_KEYS, type TestApp } from '../helpers/app.js';
@@ -274,14 +275,18 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     const names = Object.keys(zip.files);
     expect(names).toEqual(expect.arrayContaining([
       'README.txt', 'incident.json', 'assessment.json', 'checklist.json', 'clocks.json', 'notices.json', 'timeline.json',
-      'timeline-verification.json', 'SHA256SUMS',
+      'timeline-verification.json', 'chain-head.json', 'SHA256SUMS',
       `reports/${ref}-通報主管機關報告.pdf`, `reports/${ref}-通報主管機關報告.odt`, `reports/${ref}-結案報告.pdf`,
       `reports/${ref}-資安事件調查報告.odt`,
     ]));
     const json = async <T,>(name: string) => JSON.parse(await zip.file(name)!.async('string')) as T;
     const entries = (await json<(Omit<ChainedEntry, 'at'> & { at: string })[]>('timeline.json')).map((e) => ({ ...e, at: new Date(e.at) }));
     expect(verifyChain(entries)).toEqual({ ok: true, checked: entries.length });
-    expect(await json<{ ok: boolean; entries: number }>('timeline-verification.json')).toMatchObject({ ok: true, entries: entries.length });
+    expect(await json<{ ok: boolean; entries: number }>('timeline-verification.json')).toMatchObject({ ok: true, entries: entries.length, problems: [], sealedHead: { entries: entries.length } });
+    // The chain head at export time, to be checked later against the database with `npm run verify -- --heads`.
+    const head = await json<{ entries: number; headHash: string; ref: string }>('chain-head.json');
+    expect(head).toMatchObject({ ref, entries: entries.length, headHash: entries.at(-1)!.hash });
+    expect((await checkHeads(t.app.db.prisma, parseHeads(JSON.stringify(head)))).map((h) => h.ok)).toEqual([true]);
     // A changed entry in the exported JSON is caught by the same check.
     const altered = entries.map((e, i) => (i === 3 ? { ...e, summary: `${e.summary}（改）` } : e));
     expect(verifyChain(altered)).toMatchObject({ ok: false, problem: { seq: 4 } });

@@ -3,7 +3,7 @@ import JSZip from 'jszip';
 import type { Incident } from '../../generated/prisma/client.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
-import { verifyChain } from '../timeline/chain.js';
+import { verifyRecord } from '../timeline/checkpoints.js';
 import { readTimeline } from '../timeline/timeline.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import type { ReportFormat, ReportKind } from './model.js';
@@ -35,7 +35,10 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
   const i = view.incident;
   const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: i.schoolId } });
   const timeline = await readTimeline(deps, incidentId);
-  const verdict = verifyChain(timeline);
+  const checkpoints = await deps.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  const record = verifyRecord(deps.cipher, timeline, checkpoints);
+  const verdict = { ok: record.ok, checked: record.entries, problem: record.problems[0] ? { seq: Number(/#(\d+)/.exec(record.problems[0])?.[1] ?? 0), reason: record.problems[0] } : undefined };
+  const head = timeline.at(-1);
   const files: [string, string | Buffer][] = [];
   const json = (name: string, value: unknown) => files.push([name, `${JSON.stringify(value, null, 2)}\n`]);
 
@@ -105,11 +108,17 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
     ok: verdict.ok,
     entries: verdict.checked,
     problem: verdict.problem ?? null,
+    problems: record.problems,
+    sealedHead: record.sealed ? { entries: record.sealed.entryCount, headHash: record.sealed.headHash, sealedAt: iso(record.sealed.at), keyId: record.sealed.keyId } : null,
     verifiedAt: iso(now),
     method:
       'Each entry hash = SHA-256 of canonical JSON (keys sorted) of {v:1, incidentId, seq, at, actorId, actorLabel, type, summary, detail, prevHash}; ' +
-      'the first prevHash is 64 zeros; each prevHash equals the hash of the entry before (src/core/timeline/chain.ts).',
+      'the first prevHash is 64 zeros; each prevHash equals the hash of the entry before (src/core/timeline/chain.ts). ' +
+      'Each append also stores the head (entry count + head hash) sealed with an HMAC under a key the database does not hold (src/core/timeline/checkpoints.ts).',
   });
+  // The head of the chain at export time, witnessed outside the database: keep this file, and later
+  // `npm run verify -- --heads chain-head.json` shows whether any entry up to this head was removed or rewritten.
+  json('chain-head.json', { schoolId: school.id, ref: i.ref, incidentId: i.id, entries: head?.seq ?? 0, headHash: head?.hash ?? '', exportedAt: iso(now) });
 
   const keepUntil = view.clocks.find((c) => c.id === 'records-5y')?.statutoryEnd ?? null;
   const reports: string[] = [];
@@ -135,7 +144,8 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
       '  clocks.json                  法定時限與法律依據',
       '  notices.json                 通知當事人：每一版內容、管理人核定或退回、通知紀錄',
       '  timeline.json                事件紀錄（含每筆雜湊值）',
-      '  timeline-verification.json   雜湊鏈驗證結果與方法',
+      '  timeline-verification.json   雜湊鏈及密封檢核點驗證結果與方法',
+      '  chain-head.json              匯出時之紀錄鏈頭（筆數與雜湊值），供日後核對紀錄未被刪改',
       ...reports.map((r) => `  reports/${r}`),
       '  SHA256SUMS                   以上各檔案之 SHA-256',
       '',

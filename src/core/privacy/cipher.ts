@@ -24,22 +24,44 @@ export class KeyRingError extends Error {
   override readonly name = 'KeyRingError';
 }
 
-/** The stored value was encrypted with a key id that is not in the ring. */
-export class UnknownKeyError extends Error {
+/**
+ * Wrong key: the key id is not in the ring, or the key behind an id is not the one the database's key check was made
+ * with (src/core/privacy/key-check.ts). The operator has to restore the right key; the data is intact.
+ */
+export class WrongKeyError extends Error {
+  override readonly name: string = 'WrongKeyError';
+  constructor(
+    readonly keyId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The stored value was encrypted with a key id that is not in the ring (a wrong-key case). */
+export class UnknownKeyError extends WrongKeyError {
   override readonly name = 'UnknownKeyError';
-  constructor(readonly keyId: string, known: readonly string[]) {
+  constructor(keyId: string, known: readonly string[]) {
     super(
-      `Cannot decrypt: the value was encrypted with key id "${keyId}", which is not in the key ring ` +
+      keyId,
+      `Cannot decrypt (wrong key): the value was encrypted with key id "${keyId}", which is not in the key ring ` +
         `(known ids: ${known.join(', ')}). Add that key back to the key ring; after a rotation keep retired keys ` +
         'in the ring until every value has been re-encrypted with the current key.',
     );
   }
 }
 
-/** Authentication failed: the value was altered, the additional data differs, or the key behind the id changed. */
+/**
+ * Authentication failed. Under a key verified against the database's key check this means the stored value was
+ * altered (or copied from another row: the additional data differs); under an unverified key the message says the key
+ * may be the wrong one.
+ */
 export class TamperedValueError extends Error {
   override readonly name = 'TamperedValueError';
 }
+
+/** Fixed label whose HMAC (under a key derived from each key) is the key check stored in the database. */
+const KEY_CHECK_LABEL = 'pdi-responder key check v1';
 
 /** The value is not in the enc:v1:<keyId>:<iv>:<tag>:<ciphertext> format. */
 export class MalformedValueError extends Error {
@@ -70,6 +92,8 @@ function headerAad(keyId: string, aad: string | undefined): Buffer {
 export class FieldCipher {
   private readonly current: string;
   private readonly keys: ReadonlyMap<string, Buffer>;
+  /** Keys whose key check matched the database's (markVerified). */
+  private readonly verified = new Set<string>();
 
   constructor(ring: KeyRing) {
     const entries = Object.entries(ring.keys);
@@ -120,11 +144,52 @@ export class FieldCipher {
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
     } catch {
       throw new TamperedValueError(
-        `Cannot decrypt a value encrypted with key "${keyId}": authentication failed. The stored value was altered, ` +
-          'the additional data (aad) differs from the one used to encrypt it, or key ' +
-          `"${keyId}" in the ring is not the key that encrypted it.`,
+        this.verified.has(keyId)
+          ? `Cannot decrypt a value encrypted with key "${keyId}" (altered value): key "${keyId}" matches the database's ` +
+              'key check, so the stored value was altered or moved to another row or field.'
+          : `Cannot decrypt a value encrypted with key "${keyId}": authentication failed. Either key "${keyId}" in the ` +
+              'ring is not the key that encrypted it (wrong key: run `npm run keys -- check`), or the stored value was ' +
+              'altered or moved to another row or field.',
       );
     }
+  }
+
+  /** Ids of every key of the ring, the current one first. */
+  get keyIds(): string[] {
+    return [this.current, ...[...this.keys.keys()].filter((id) => id !== this.current)];
+  }
+
+  /**
+   * The key check of one key: HMAC-SHA256 of a fixed label under a key derived from it (HKDF), hex. Stored in the
+   * database per key id, it tells a wrong key from the right one without revealing anything about the key.
+   */
+  keyCheck(keyId: string): string {
+    return this.mac('key-check', KEY_CHECK_LABEL, keyId);
+  }
+
+  /** Records that these keys matched the database's key check: an authentication failure under them is an altered value. */
+  markVerified(keyIds: Iterable<string>): void {
+    for (const id of keyIds) if (this.keys.has(id)) this.verified.add(id);
+  }
+
+  isVerified(keyId: string): boolean {
+    return this.verified.has(keyId);
+  }
+
+  /**
+   * HMAC-SHA256 (hex) of `message` under a key derived for `purpose` from one key of the ring (the current one by
+   * default). Used to seal records (timeline checkpoints) with a key the database never holds.
+   */
+  mac(purpose: string, message: string, keyId: string = this.current): string {
+    return createHmac('sha256', this.deriveKey(purpose, keyId).key).update(message, 'utf8').digest('hex');
+  }
+
+  /** Constant-time check of a mac() value; false (never a throw) for a key id that is not in the ring. */
+  verifyMac(purpose: string, message: string, mac: string, keyId: string): boolean {
+    if (!this.keys.has(keyId)) return false;
+    const expected = Buffer.from(this.mac(purpose, message, keyId), 'utf8');
+    const given = Buffer.from(mac, 'utf8');
+    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   /** True when the value is in the encrypted format (whether or not this ring can read it). */

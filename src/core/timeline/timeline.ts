@@ -1,6 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { CoreDeps } from '../context.js';
-import { GENESIS_HASH, hashEntry, verifyChain, type ChainedEntry, type ChainVerdict } from './chain.js';
+import { GENESIS_HASH, hashEntry, type ChainedEntry, type ChainVerdict } from './chain.js';
+import { appendCheckpoint, verifyRecord, type RecordVerdict } from './checkpoints.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -16,7 +17,8 @@ export interface TimelineInput {
 
 /**
  * Appends one entry to an incident's timeline. Must run inside the transaction that made the change it records;
- * the incident row is locked first so concurrent appends get consecutive sequence numbers.
+ * the incident row is locked first so concurrent appends get consecutive sequence numbers. The new head is sealed in
+ * the same transaction (src/core/timeline/checkpoints.ts).
  */
 export async function appendTimeline(deps: Pick<CoreDeps, 'cipher' | 'now'>, tx: Tx, incidentId: string, input: TimelineInput) {
   await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
@@ -33,6 +35,7 @@ export async function appendTimeline(deps: Pick<CoreDeps, 'cipher' | 'now'>, tx:
     prevHash: last?.hash ?? GENESIS_HASH,
   };
   const hash = hashEntry(content);
+  await appendCheckpoint(deps.cipher, tx, { incidentId, entryCount: content.seq, headHash: hash, at: content.at });
   return tx.timelineEntry.create({
     data: {
       incidentId,
@@ -67,12 +70,23 @@ export async function readTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, in
   }));
 }
 
-export async function verifyIncidentTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<ChainVerdict> {
+/** The hash chain and every sealed checkpoint of one incident (see checkpoints.ts). */
+export async function verifyIncidentRecord(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<RecordVerdict> {
+  const checkpoints = await deps.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
   let entries: TimelineView[];
   try {
     entries = await readTimeline(deps, incidentId);
   } catch (err) {
-    return { ok: false, checked: 0, problem: { seq: 0, reason: `an entry cannot be decrypted: ${(err as Error).message}` } };
+    return { ok: false, entries: 0, sealed: null, problems: [`an entry cannot be decrypted: ${(err as Error).message}`], uncheckable: 0 };
   }
-  return verifyChain(entries);
+  return verifyRecord(deps.cipher, entries, checkpoints);
+}
+
+/** verifyIncidentRecord in the shape of a chain verdict: ok with the number of entries, or the first problem. */
+export async function verifyIncidentTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<ChainVerdict> {
+  const v = await verifyIncidentRecord(deps, incidentId);
+  if (v.ok) return { ok: true, checked: v.entries };
+  const first = v.problems[0] ?? 'unknown problem';
+  const seq = Number(/#(\d+)/.exec(first)?.[1] ?? 0);
+  return { ok: false, checked: v.entries, problem: { seq, reason: first } };
 }

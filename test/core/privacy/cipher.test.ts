@@ -187,4 +187,21 @@ describe('generateKey and blindIndex', () => {
       '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
     );
   });
+
+  it('key checks, seals and key ids: derived per purpose, stable, never the key itself', () => {
+    const c = new FieldCipher(ringV2);
+    expect(c.keyIds[0]).toBe('k2');
+    expect(c.keyIds).toContain('k1');
+    const check = c.keyCheck('k1');
+    expect(check).toMatch(/^[0-9a-f]{64}$/);
+    expect(new FieldCipher(ringV1).keyCheck('k1')).toBe(check);
+    expect(new FieldCipher({ current: 'k1', keys: { k1: randomBytes(32) } }).keyCheck('k1')).not.toBe(check);
+    expect(check).not.toContain(k1.toString('hex'));
+    const seal = c.mac('timeline-seal', 'head');
+    expect(c.verifyMac('timeline-seal', 'head', seal, 'k2')).toBe(true);
+    expect(c.verifyMac('timeline-seal', 'head2', seal, 'k2')).toBe(false);
+    expect(c.verifyMac('other-purpose', 'head', seal, 'k2')).toBe(false);
+    expect(c.verifyMac('timeline-seal', 'head', seal, 'k9')).toBe(false);
+    expect(c.mac('timeline-seal', 'head', 'k1')).not.toBe(seal);
+  });
 });

@@ -1,0 +1,140 @@
+import type { DestructionRecord, Incident, Prisma } from '../../generated/prisma/client.js';
+import type { CoreDeps } from '../context.js';
+import { newId } from '../ids.js';
+import { IncidentService } from '../incidents/service.js';
+import { verifyIncidentRecord } from '../timeline/timeline.js';
+import { sealDestruction } from './record.js';
+
+/**
+ * The 5-year retention of the incident record (clock records-5y, playbooks/clocks.yaml: seed 002 art. 17 and 19,
+ * seed 004 pt. 39): kept at least until the end of that clock, then deleted with a destruction record.
+ *
+ * Authorisation: destroying a record is a decision of the school, not of a timer. The daily job only lists what has
+ * passed its date (src/jobs/retention.ts); `npm run retention -- --authorised-by "<name, role, decision>"` destroys,
+ * naming who decided, which goes into the destruction record. Never before the date (checked here and by the
+ * database), never an incident still open, never a record that fails verification (tampering is evidence).
+ */
+export const RECORDS_CLOCK = 'records-5y';
+export const DESTRUCTION_BASIS = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第17條、第19條；保存期限屆滿，刪除並留存銷毀紀錄';
+
+export interface RetentionItem {
+  incidentId: string;
+  schoolId: string;
+  ref: string;
+  status: string;
+  /** End of the records-5y clock; null when it cannot be computed. */
+  retainUntil: Date | null;
+  /** Past its date and closed: may be destroyed. */
+  due: boolean;
+  /** Why it is kept although the date has passed (English, operator). */
+  kept?: string;
+}
+
+export class RetentionError extends Error {
+  override readonly name = 'RetentionError';
+}
+
+export function retainUntil(deps: CoreDeps, incident: Incident): Date | null {
+  return new IncidentService(deps).clocksOf(incident).find((c) => c.id === RECORDS_CLOCK)?.statutoryEnd ?? null;
+}
+
+/** Every incident with its retention date, those past it first. */
+export async function listRetention(deps: CoreDeps, schoolId?: string): Promise<RetentionItem[]> {
+  const now = deps.now();
+  const incidents = await deps.prisma.incident.findMany({ where: schoolId ? { schoolId } : {}, orderBy: { awareAt: 'asc' } });
+  const items = incidents.map((i): RetentionItem => {
+    const until = retainUntil(deps, i);
+    const past = until !== null && until <= now;
+    const kept = !past ? undefined : i.status !== 'closed' ? 'not closed: an open incident is kept whatever its date' : undefined;
+    return { incidentId: i.id, schoolId: i.schoolId, ref: i.ref, status: i.status, retainUntil: until, due: past && !kept, ...(kept ? { kept } : {}) };
+  });
+  return items.sort((a, b) => Number(b.due) - Number(a.due) || (a.retainUntil?.getTime() ?? Infinity) - (b.retainUntil?.getTime() ?? Infinity));
+}
+
+/**
+ * Destroys one incident's record, in one transaction: the sealed destruction record first (the append-only triggers
+ * let the timeline and its checkpoints go only once it exists), then every row holding the incident's details.
+ * Platform rooms (a Slack channel, a Discord thread) are unbound; their history lives on the platform and is the
+ * school's to delete there (returned in `rooms`).
+ */
+export async function destroyIncident(
+  deps: CoreDeps,
+  incidentId: string,
+  authorisedBy: string,
+): Promise<{ record: DestructionRecord; rooms: { platform: string; externalId: string }[] }> {
+  const who = authorisedBy.trim();
+  if (who.length < 2 || who.length > 200) throw new RetentionError('--authorised-by must name who authorised the destruction (2–200 characters).');
+  const now = deps.now();
+  const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
+  if (!incident) throw new RetentionError(`No incident ${incidentId}.`);
+  const until = retainUntil(deps, incident);
+  if (!until) throw new RetentionError(`Incident ${incident.ref}: its retention date cannot be computed; it is kept.`);
+  if (now < until) throw new RetentionError(`Incident ${incident.ref} is kept until ${until.toISOString()}; nothing was destroyed.`);
+  if (incident.status !== 'closed') throw new RetentionError(`Incident ${incident.ref} is not closed; an open incident is kept.`);
+  const verdict = await verifyIncidentRecord(deps, incidentId);
+  if (!verdict.ok) {
+    throw new RetentionError(`Incident ${incident.ref}: its record does not verify (${verdict.problems[0]}); it is kept as evidence. Investigate with \`npm run verify\`.`);
+  }
+  const rooms = await deps.prisma.conversation.findMany({ where: { incidentId }, select: { platform: true, externalId: true } });
+  const record = await deps.prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+    const head = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' } });
+    const fields = {
+      incidentId,
+      schoolId: incident.schoolId,
+      incidentRef: incident.ref,
+      occurredAt: incident.occurredAt,
+      awareAt: incident.awareAt,
+      closedAt: incident.closedAt,
+      retainUntil: until,
+      destroyedAt: now,
+      authorisedBy: who,
+      basis: DESTRUCTION_BASIS,
+      entryCount: head?.seq ?? 0,
+      headHash: head?.hash ?? '',
+    };
+    const removed = await countDetails(tx, incidentId);
+    const created = await tx.destructionRecord.create({ data: { id: newId(), ...fields, removed, ...sealDestruction(deps.cipher, fields) } });
+    await deleteDetails(tx, incidentId);
+    return created;
+  });
+  return { record, rooms: rooms.filter((r) => r.platform !== 'local') };
+}
+
+/**
+ * What destruction removes, children first: [label, WHERE clause on the table for incident $1]. Local-chat messages
+ * of the incident's own rooms go too; platform rooms are unbound (purpose "left").
+ */
+const REMOVALS: readonly [table: string, where: string][] = [
+  ['timeline_checkpoint', 'incident_id = $1'],
+  ['timeline_entry', 'incident_id = $1'],
+  ['checklist_item', 'incident_id = $1'],
+  ['clock_schedule', 'incident_id = $1'],
+  ['subject_notice_review', 'notice_id IN (SELECT id FROM subject_notice WHERE incident_id = $1)'],
+  ['subject_notice_batch', 'notice_id IN (SELECT id FROM subject_notice WHERE incident_id = $1)'],
+  ['subject_notice_version', 'notice_id IN (SELECT id FROM subject_notice WHERE incident_id = $1)'],
+  ['subject_notice', 'incident_id = $1'],
+  ['posted_card', 'incident_id = $1'],
+  ['notice_delivery', 'notice_key IN (SELECT key FROM notice WHERE incident_id = $1)'],
+  ['notice', 'incident_id = $1'],
+  ['local_message', "conversation_id IN (SELECT external_id FROM conversation WHERE incident_id = $1 AND platform = 'local')"],
+];
+
+async function countDetails(tx: Prisma.TransactionClient, incidentId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [table, where] of REMOVALS) {
+    const [row] = await tx.$queryRawUnsafe<{ n: bigint | number }[]>(`SELECT count(*) AS n FROM "${table}" WHERE ${where}`, incidentId);
+    out[table] = Number(row?.n ?? 0);
+  }
+  out.incident = 1;
+  return out;
+}
+
+async function deleteDetails(tx: Prisma.TransactionClient, incidentId: string): Promise<void> {
+  // Opens the append-only triggers' retention door for this transaction only (set_config(…, true) ends with it);
+  // the triggers still require this incident's destruction record, inserted just before.
+  await tx.$executeRawUnsafe(`SELECT set_config('pdi.procedure', 'retention', true)`);
+  for (const [table, where] of REMOVALS) await tx.$executeRawUnsafe(`DELETE FROM "${table}" WHERE ${where}`, incidentId);
+  await tx.$executeRawUnsafe(`UPDATE conversation SET incident_id = NULL, purpose = 'left' WHERE incident_id = $1`, incidentId);
+  await tx.$executeRawUnsafe('DELETE FROM incident WHERE id = $1', incidentId);
+}

@@ -1,0 +1,157 @@
+import type { Prisma, PrismaClient, TimelineCheckpoint } from '../../generated/prisma/client.js';
+import type { FieldCipher } from '../privacy/cipher.js';
+import { verifyChain, type ChainedEntry } from './chain.js';
+
+/**
+ * Sealed checkpoints make the timeline impossible to trim or rewrite unnoticed. The hash chain alone has no secret:
+ * someone with write access to the database can delete the last entries, or rewrite every entry and recompute every
+ * hash. So each append also stores the incident's head (entry count + hash of the last entry) sealed with an HMAC
+ * under a key derived from the key ring ("timeline-seal"), which the database never holds. `verify` then finds:
+ * - an edited, reordered, removed or re-hashed entry: the chain, or the sealed head hash, no longer matches;
+ * - deleted last entries: a sealed checkpoint counts more entries than remain;
+ * - a deleted, altered or invented checkpoint: its seal fails, or the last sealed head does not cover every entry.
+ * Rolling entries and checkpoints back together to an earlier true state is the one thing no database-held record can
+ * show; the heads witnessed outside (the daily digest, every export, `verify --heads`) catch it.
+ */
+export const SEAL_PURPOSE = 'timeline-seal';
+
+export interface Head {
+  incidentId: string;
+  entryCount: number;
+  headHash: string;
+  at: Date;
+}
+
+export function checkpointMessage(h: Head): string {
+  return `pdi-responder timeline checkpoint v1\n${h.incidentId}\n${h.entryCount}\n${h.headHash}\n${h.at.toISOString()}`;
+}
+
+/** The checkpoint row of a head, sealed under the current key. */
+export function sealHead(cipher: FieldCipher, h: Head) {
+  const keyId = cipher.currentKeyId;
+  return { incidentId: h.incidentId, entryCount: h.entryCount, headHash: h.headHash, at: h.at, keyId, seal: cipher.mac(SEAL_PURPOSE, checkpointMessage(h), keyId) };
+}
+
+export type SealState = 'valid' | 'forged' | 'unknown-key';
+
+export function sealState(cipher: FieldCipher, c: Pick<TimelineCheckpoint, 'incidentId' | 'entryCount' | 'headHash' | 'at' | 'keyId' | 'seal'>): SealState {
+  if (!cipher.keyIds.includes(c.keyId)) return 'unknown-key';
+  return cipher.verifyMac(SEAL_PURPOSE, checkpointMessage(c), c.seal, c.keyId) ? 'valid' : 'forged';
+}
+
+/** Appends the sealed head after an entry, in the same transaction (called by appendTimeline). */
+export async function appendCheckpoint(cipher: FieldCipher, tx: Prisma.TransactionClient, h: Head): Promise<void> {
+  await tx.timelineCheckpoint.create({ data: sealHead(cipher, h) });
+}
+
+export interface RecordVerdict {
+  ok: boolean;
+  /** Entries that passed the chain check. */
+  entries: number;
+  /** The last validly sealed head, if any. */
+  sealed: { entryCount: number; headHash: string; at: Date; keyId: string } | null;
+  /** What does not fit (English, for the operator); empty when ok. */
+  problems: string[];
+  /** Older checkpoints sealed with a key no longer in the ring (not checkable, not a failure). */
+  uncheckable: number;
+}
+
+/**
+ * Checks a timeline (already read and decrypted, in seq order) against the hash chain and every sealed checkpoint.
+ */
+export function verifyRecord(cipher: FieldCipher, entries: readonly ChainedEntry[], checkpoints: readonly TimelineCheckpoint[]): RecordVerdict {
+  const problems: string[] = [];
+  const chain = verifyChain(entries);
+  if (!chain.ok && chain.problem) problems.push(`entry #${chain.problem.seq}: ${chain.problem.reason}`);
+  const bySeq = new Map(entries.map((e) => [e.seq, e]));
+  let sealed: RecordVerdict['sealed'] = null;
+  let uncheckable = 0;
+  for (const [index, c] of checkpoints.entries()) {
+    const latest = index === checkpoints.length - 1;
+    const state = sealState(cipher, c);
+    if (state === 'forged') {
+      problems.push(`checkpoint ${c.id} (${c.entryCount} entries) is forged: its seal does not match`);
+      continue;
+    }
+    if (state === 'unknown-key') {
+      if (latest) problems.push(`the last checkpoint is sealed with key "${c.keyId}", which is not in the key ring (forged, or the key is missing)`);
+      else uncheckable += 1;
+      continue;
+    }
+    if (c.entryCount > entries.length) {
+      problems.push(`entries #${entries.length + 1}–#${c.entryCount} are missing: a sealed checkpoint of ${c.at.toISOString()} counts ${c.entryCount} entries, ${entries.length} remain`);
+      continue;
+    }
+    const at = bySeq.get(c.entryCount);
+    if (!at || at.hash !== c.headHash) {
+      problems.push(`entry #${c.entryCount} is not the one sealed at ${c.at.toISOString()}: entries up to #${c.entryCount} were rewritten`);
+      continue;
+    }
+    if (!sealed || c.entryCount >= sealed.entryCount) sealed = { entryCount: c.entryCount, headHash: c.headHash, at: c.at, keyId: c.keyId };
+  }
+  if (entries.length === 0 && checkpoints.length === 0) {
+    problems.push('the incident has no timeline at all (every incident is recorded from its report on): its entries and checkpoints were deleted');
+  } else if (entries.length > 0 && checkpoints.length === 0) {
+    problems.push('no sealed checkpoint: the checkpoints were deleted, or the entries were written outside the product');
+  } else if (sealed && sealed.entryCount < entries.length) {
+    const n = sealed.entryCount;
+    problems.push(`entries #${n + 1}–#${entries.length} are not covered by a sealed checkpoint (written outside the product, or their checkpoints were deleted)`);
+  } else if (!sealed && checkpoints.length > 0 && problems.length === 0) {
+    problems.push('no checkpoint could be checked with the keys of the ring');
+  }
+  return { ok: problems.length === 0, entries: chain.checked, sealed, problems, uncheckable };
+}
+
+/**
+ * Incidents whose timeline has entries but no checkpoint at all and that were created before sealed checkpoints
+ * existed (the migration that added them): their current head is sealed once, at start-up. Returns their refs.
+ */
+export async function sealUnsealedTimelines(deps: { prisma: PrismaClient; cipher: FieldCipher; now: () => Date }): Promise<string[]> {
+  const rows = await deps.prisma.$queryRawUnsafe<{ id: string; ref: string; n: number; head: string }[]>(
+    `SELECT i.id, i.ref, e.seq AS n, e.hash AS head
+       FROM incident i
+       JOIN timeline_entry e ON e.incident_id = i.id
+                            AND e.seq = (SELECT max(seq) FROM timeline_entry x WHERE x.incident_id = i.id)
+      WHERE NOT EXISTS (SELECT 1 FROM timeline_checkpoint c WHERE c.incident_id = i.id)
+        AND i.created_at < (SELECT min(finished_at) FROM _prisma_migrations
+                             WHERE migration_name = '20261230000000_keys_and_record' AND rolled_back_at IS NULL)`,
+  );
+  if (rows.length === 0) return [];
+  const at = deps.now();
+  await deps.prisma.timelineCheckpoint.createMany({
+    data: rows.map((r) => sealHead(deps.cipher, { incidentId: r.id, entryCount: Number(r.n), headHash: r.head, at })),
+  });
+  return rows.map((r) => r.ref);
+}
+
+/**
+ * After a key rotation: every incident whose record verifies is sealed again at its current head under the current
+ * key, so the old key can be retired. A record that does not verify is left as it is (sealing it would launder the
+ * tampering) and returned.
+ */
+export async function resealHeads(
+  deps: { prisma: PrismaClient; cipher: FieldCipher; now: () => Date },
+  verify: (incidentId: string) => Promise<RecordVerdict>,
+): Promise<{ resealed: number; broken: { incidentId: string; problems: string[] }[] }> {
+  const incidents = await deps.prisma.incident.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+  let resealed = 0;
+  const broken: { incidentId: string; problems: string[] }[] = [];
+  for (const { id } of incidents) {
+    const last = await deps.prisma.timelineCheckpoint.findFirst({ where: { incidentId: id }, orderBy: { id: 'desc' } });
+    if (!last || last.keyId === deps.cipher.currentKeyId) continue;
+    const v = await verify(id);
+    if (!v.ok || !v.sealed) {
+      broken.push({ incidentId: id, problems: v.problems });
+      continue;
+    }
+    // Sealed in a transaction that locks the incident, like an append, so no entry slips in between.
+    await deps.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM incident WHERE id = ${id} FOR UPDATE`;
+      const head = await tx.timelineEntry.findFirst({ where: { incidentId: id }, orderBy: { seq: 'desc' } });
+      if (!head) return;
+      await appendCheckpoint(deps.cipher, tx, { incidentId: id, entryCount: head.seq, headHash: head.hash, at: deps.now() });
+    });
+    resealed += 1;
+  }
+  return { resealed, broken };
+}

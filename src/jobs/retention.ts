@@ -1,0 +1,59 @@
+import { TZDate } from '@date-fns/tz';
+import { addDays, format } from 'date-fns';
+import type { CoreDeps } from '../core/context.js';
+import { listRetention, type RetentionItem } from '../core/retention/retention.js';
+import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/time/taipei.js';
+import { jobIdFor } from './reminders.js';
+
+/** Local time (Asia/Taipei) of the daily retention review. */
+export const RETENTION_HOUR = 3;
+
+export interface RetentionJobData {
+  day: DayKey;
+}
+
+export interface QueuedRetention {
+  id: string;
+  key: string;
+  data: RetentionJobData;
+  startAfter: Date;
+}
+
+export interface RetentionQueue {
+  add(jobs: QueuedRetention[]): Promise<void>;
+}
+
+export function retentionTime(day: DayKey): Date {
+  const d = startOfTaipeiDay(day);
+  return new Date(new TZDate(d.getFullYear(), d.getMonth(), d.getDate(), RETENTION_HOUR, 0, 0, TIME_ZONE).getTime());
+}
+
+/**
+ * The daily retention review: lists the incidents whose 5-year retention has ended (closed ones, past the end of
+ * clock records-5y) for the operator, in the log, without destroying anything: destruction is the school's decision,
+ * made with `npm run retention -- --authorised-by …` (src/core/retention/retention.ts explains why).
+ */
+export class RetentionReview {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly queue: RetentionQueue,
+  ) {}
+
+  async schedule(): Promise<DayKey[]> {
+    const today = taipeiDayKey(this.deps.now());
+    const days = [today, format(addDays(startOfTaipeiDay(today), 1), 'yyyy-MM-dd')];
+    await this.queue.add(days.map((day) => ({ id: jobIdFor(`retention:${day}`), key: `retention:${day}`, data: { day }, startAfter: retentionTime(day) })));
+    return days;
+  }
+
+  async fire(data: RetentionJobData): Promise<{ day: DayKey; due: Pick<RetentionItem, 'schoolId' | 'ref' | 'retainUntil'>[] }> {
+    const due = (await listRetention(this.deps)).filter((i) => i.due).map((i) => ({ schoolId: i.schoolId, ref: i.ref, retainUntil: i.retainUntil }));
+    if (due.length > 0) {
+      this.deps.log.warn(
+        { day: data.day, incidents: due.map((d) => `${d.schoolId}/${d.ref}`) },
+        'incident records past their 5-year retention await an authorised destruction: npm run retention -- --authorised-by "<who decided>"',
+      );
+    }
+    return { day: data.day, due };
+  }
+}

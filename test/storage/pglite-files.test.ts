@@ -1,0 +1,52 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/storage/database.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { MIGRATIONS_DIR, testEngine } from '../helpers/db.js';
+
+/** Every file and folder under `dir` with its permission bits. */
+function modes(dir: string): { path: string; dir: boolean; mode: number }[] {
+  const out = [{ path: dir, dir: true, mode: statSync(dir).mode & 0o777 }];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...modes(p));
+    else if (e.isFile()) out.push({ path: p, dir: false, mode: statSync(p).mode & 0o777 });
+  }
+  return out;
+}
+
+describe.skipIf(testEngine() !== 'pglite')('embedded database files', () => {
+  let dir: string;
+  let umask: number;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pdi-files-'));
+    umask = process.umask();
+  });
+  afterEach(() => {
+    process.umask(umask);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are created 0600 in 0700 folders, and an older data folder is made private when opened', async () => {
+    process.umask(0o022); // a typical login umask
+    const dataDir = join(dir, 'pglite');
+    const db = await openDatabase({ kind: 'pglite', dataDir });
+    await migrate(db, MIGRATIONS_DIR);
+    await db.sql.exec('CREATE TABLE later_table (x text); INSERT INTO later_table VALUES (\'x\')');
+    await db.close();
+    const all = modes(dataDir);
+    expect(all.filter((f) => !f.dir).length).toBeGreaterThan(10);
+    expect(all.filter((f) => (f.dir ? f.mode !== 0o700 : f.mode !== 0o600))).toEqual([]);
+
+    // A folder left readable by an older version (or copied from a backup) is fixed at the next open.
+    writeFileSync(join(dataDir, 'stray'), 'x', { mode: 0o644 });
+    chmodSync(join(dataDir, 'stray'), 0o644);
+    chmodSync(dataDir, 0o755);
+    process.umask(0o022);
+    const again = await openDatabase({ kind: 'pglite', dataDir });
+    await again.close();
+    expect(modes(dataDir).filter((f) => (f.dir ? f.mode !== 0o700 : f.mode !== 0o600))).toEqual([]);
+  });
+});
