@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { HTTPFetchError, messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/app/logger.js';
-import type { AdapterCapabilities, ConversationAddress, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
@@ -65,6 +65,7 @@ export class LineAdapter implements ChatAdapter {
     maxActionLength: LINE_LIMITS.postbackData,
     quickReplies: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '加小幫手為好友' };
   readonly client: messagingApi.MessagingApiClient;
   readonly quota: LineQuotaWatch;
   private readonly scope = new AsyncLocalStorage<EventScope>();

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { AdapterCapabilities, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -46,6 +46,7 @@ export class LocalAdapter implements ChatAdapter {
     maxActionLength: 100,
     quickReplies: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '在本機聊天頁左側打開與小幫手的私訊' };
   private readonly collector = new AsyncLocalStorage<Collector>();
 
   constructor(

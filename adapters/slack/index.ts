@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { App, LogLevel, SocketModeReceiver, verifySlackRequest, webApi, type Logger as BoltLogger, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/app/logger.js';
-import type { AdapterCapabilities, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -127,7 +127,9 @@ export class SlackAdapter implements ChatAdapter {
     maxActionLength: SLACK_LIMITS.buttonValue,
     quickReplies: true,
     incidentRooms: true,
+    privateForms: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '在 Slack 左側「應用程式」點選小幫手，打開與它的私訊（「訊息」分頁）' };
   readonly bolt: App;
   readonly client: webApi.WebClient;
   private readonly scope = new AsyncLocalStorage<EventScope>();
@@ -181,6 +183,14 @@ export class SlackAdapter implements ChatAdapter {
   async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
     if (message.type === 'form') return this.sendForm(to, message);
     const m = toSlackMessage(message);
+    if (message.type === 'text' && message.onlyFor && to.kind === 'group' && !opts.idempotencyKey) {
+      // An answer for one person: only they see it (chat.postEphemeral), and it is not kept in the channel.
+      const user = message.onlyFor.externalId;
+      const r = await this.call('chat.postEphemeral', () =>
+        this.client.chat.postEphemeral({ channel: to.externalId, user, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }),
+      );
+      return { messageId: String(r.message_ts ?? '') };
+    }
     const post = async () => {
       const r = await this.call('chat.postMessage', () =>
         this.client.chat.postMessage({ channel: to.externalId, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}), unfurl_links: false, unfurl_media: false }),
