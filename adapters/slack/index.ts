@@ -9,6 +9,7 @@ import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
+import { RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_LIMITS, formButtonMessage, formModal, formValues, homeView, toSlackMessage, type FormMetadata } from './render.js';
 
 /**
@@ -133,6 +134,11 @@ export class SlackAdapter implements ChatAdapter {
   readonly bolt: App;
   readonly client: webApi.WebClient;
   private readonly scope = new AsyncLocalStorage<EventScope>();
+  /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
+  private rejectionLog: RejectionLog | null = null;
+  private get rejections(): RejectionLog {
+    return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'Slack request rejected'));
+  }
   private readonly inbox: EventInbox;
   private readonly ledger: OutboundLedger;
   private readonly forms = new Map<string, StoredForm>();
@@ -345,7 +351,7 @@ export class SlackAdapter implements ChatAdapter {
         const timestamp = Number(req.headers['x-slack-request-timestamp']);
         const nowMs = this.opts.now?.() ?? Date.now();
         const reject = (why: string) => {
-          this.opts.log.warn({ ip: req.ip, bytes: raw.length, reason: why }, 'Slack request rejected');
+          this.rejections.reject(why, { ip: req.ip, bytes: raw.length });
           return reply.code(401).send({ error: 'unauthorized', detail: why });
         };
         if (typeof signature !== 'string' || !Number.isFinite(timestamp)) return reject('x-slack-signature and x-slack-request-timestamp headers are required');
@@ -361,7 +367,7 @@ export class SlackAdapter implements ChatAdapter {
         try {
           body = parseBody(raw, String(req.headers['content-type'] ?? ''));
         } catch (err) {
-          this.opts.log.warn({ reason: (err as Error).message }, 'Slack request rejected: body not understood');
+          this.rejections.reject(`body not understood: ${(err as Error).message.slice(0, 80)}`);
           return reply.code(400).send({ error: 'bad request', detail: 'body must be a Slack event (JSON), interaction (payload=…) or slash command (form)' });
         }
         if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
@@ -663,11 +669,16 @@ function yieldToAck(): Promise<void> {
 }
 
 function parseBody(raw: string, contentType: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  if (contentType.includes('application/json')) return objectOf(parseJsonBounded(raw));
   const form = Object.fromEntries(new URLSearchParams(raw));
-  if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
+  if (typeof form.payload === 'string') return objectOf(parseJsonBounded(form.payload));
   if (typeof form.command !== 'string' && !form.ssl_check) throw new Error('form body is neither an interaction nor a slash command');
   return form;
+}
+
+function objectOf(v: unknown): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('body is not a JSON object');
+  return v as Record<string, unknown>;
 }
 
 /** Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters. */
