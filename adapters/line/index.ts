@@ -12,7 +12,7 @@ import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { LineQuotaWatch } from './quota.js';
-import { RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
+import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
 
 /**
@@ -157,7 +157,8 @@ export class LineAdapter implements ChatAdapter {
           if (!Array.isArray(body.events)) throw new Error('events is not an array');
           events = body.events;
         } catch (err) {
-          this.rejections.reject(`body is not a LINE callback: ${(err as Error).message.slice(0, 80)}`);
+          // The parser's message quotes the body (it may hold personal data): only the kind of failure is logged.
+          this.rejections.reject(err instanceof JsonTooDeepError ? 'body nested too deep' : 'body is not a LINE callback');
           return reply.code(400).send({ error: 'bad request', detail: 'body must be a LINE webhook callback ({ destination, events: [] })' });
         }
         const received = await this.store(events);

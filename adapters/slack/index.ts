@@ -9,7 +9,7 @@ import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
-import { RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
+import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_LIMITS, formButtonMessage, formModal, formValues, homeView, toSlackMessage, type FormMetadata } from './render.js';
 
 /**
@@ -367,7 +367,8 @@ export class SlackAdapter implements ChatAdapter {
         try {
           body = parseBody(raw, String(req.headers['content-type'] ?? ''));
         } catch (err) {
-          this.rejections.reject(`body not understood: ${(err as Error).message.slice(0, 80)}`);
+          // The parser's message quotes the body (it may hold personal data): only the kind of failure is logged.
+          this.rejections.reject(err instanceof JsonTooDeepError ? 'body nested too deep' : 'body not understood');
           return reply.code(400).send({ error: 'bad request', detail: 'body must be a Slack event (JSON), interaction (payload=…) or slash command (form)' });
         }
         if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
