@@ -206,7 +206,7 @@ export class Bot {
     const reportCommand = parseReportCommand(text);
     if (reportCommand) return this.reports.onCommand(ctx, reportCommand.arg);
     if (text.startsWith('/')) {
-      return this.say(ctx.addr, { type: 'text', text: T.unknownCommand(text.split(/\s/)[0]!) + T.help });
+      return this.answer(ctx, T.unknownCommand(text.split(/\s/)[0]!) + T.help);
     }
     const detected = this.deps.playbooks.detect(text);
     if (detected.isLeakReport) {
@@ -227,16 +227,16 @@ export class Bot {
   private async onCommand(ctx: Ctx, cmd: Command, arg: string | undefined): Promise<void> {
     switch (cmd) {
       case 'help':
-        return this.say(ctx.addr, { type: 'text', text: T.help });
+        return this.answer(ctx, T.help);
       case 'whoami': {
         const a = this.requireActor(ctx);
-        return this.say(ctx.addr, { type: 'text', text: T.whoami(a.displayName, ctx.schoolName, roleNames(a.roles)) });
+        return this.answer(ctx, T.whoami(a.displayName, ctx.schoolName, roleNames(a.roles)));
       }
       case 'report':
         return this.startIntake(ctx);
       case 'cancel':
       case 'back':
-        return this.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
+        return this.answer(ctx, T.nothingToCancel);
       case 'list':
         return this.listIncidents(ctx);
       case 'mine': {
@@ -275,7 +275,7 @@ export class Bot {
     if (kind === 'ntc') return this.notices.onAction(ctx, action);
     if (kind === 'rpt') return this.reports.onAction(ctx, action);
     if (kind === 'intake' && a === 'start') return this.startIntake(ctx, b);
-    if (kind === 'intake' && a === 'dismiss') return this.say(ctx.addr, { type: 'text', text: T.offerDismissed });
+    if (kind === 'intake' && a === 'dismiss') return this.answer(ctx, T.offerDismissed);
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
     if (kind === 'ck' && a && b) return this.onItemAction(ctx, a, b);
     if (kind === 'inc' && a && b) {
