@@ -21,7 +21,7 @@ import {
 } from 'discord.js';
 import type { Logger } from '../../src/app/logger.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
-import type { AdapterCapabilities, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -159,7 +159,9 @@ export class DiscordAdapter implements ChatAdapter {
     maxActionLength: DISCORD_LIMITS.customId,
     quickReplies: true,
     incidentRooms: true,
+    privateForms: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '在這個伺服器的「隱私設定」允許伺服器成員傳送私人訊息給您' };
   readonly client: Client;
   private readonly scope = new AsyncLocalStorage<Scope>();
   /** Interactions and messages this process saw already: a replay is dropped without asking the database. */
@@ -269,6 +271,10 @@ export class DiscordAdapter implements ChatAdapter {
     if (message.type === 'form') return this.sendForm(to, message);
     const key = opts.idempotencyKey;
     const body = toDiscordMessage(message);
+    if (message.type === 'text' && message.onlyFor && to.kind === 'group') {
+      const personal = await this.sendEphemeral(to, message.onlyFor, body);
+      if (personal) return personal;
+    }
     if (!key) return { messageId: (await this.post(to.externalId, body)).id };
     const nonce = createHash('sha256').update(key).digest('base64url').slice(0, 25);
     const r = await this.ledger.once(`${DISCORD_PLATFORM}:${key}`, DISCORD_PLATFORM, to.externalId, async () => (await this.post(to.externalId, body, nonce)).id);
@@ -416,6 +422,32 @@ export class DiscordAdapter implements ChatAdapter {
       return { messageId: (await this.followUpEphemeral(s.interaction, m)).id };
     }
     return { messageId: (await this.post(to.externalId, m)).id };
+  }
+
+  /**
+   * An answer for one person (TextMessage.onlyFor) while their interaction is open: an ephemeral reply or follow-up
+   * only they see. Null when there is no such interaction (a typed message, a job): then it is posted as usual.
+   */
+  private async sendEphemeral(to: ConversationAddress, user: PlatformUser, body: DiscordMessage): Promise<{ messageId: string } | null> {
+    const s = this.scope.getStore();
+    if (!s || s.channelId !== to.externalId || s.interaction.user.id !== user.externalId) return null;
+    if (!s.acked) {
+      s.acked = true;
+      s.canModal = false;
+      const i = s.interaction;
+      s.ack = this.call('answer the person', () =>
+        this.client.rest.post(Routes.interactionCallback(i.id, i.token), { body: { type: 4, data: { ...body, flags: MessageFlags.Ephemeral } }, auth: false }),
+      );
+      await s.ack;
+      return { messageId: `ephemeral:${i.id}` };
+    }
+    await s.ack;
+    if (s.deferredReply) {
+      // The deferral ("thinking…") becomes the answer instead of being removed.
+      s.deferredReply = false;
+      return { messageId: (await this.editOriginal(s.interaction, body)).id };
+    }
+    return { messageId: (await this.followUpEphemeral(s.interaction, body)).id };
   }
 
   // ------------------------------------------------------------------ events

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { HTTPFetchError, messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/app/logger.js';
-import type { AdapterCapabilities, ConversationAddress, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
@@ -12,6 +12,7 @@ import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { LineQuotaWatch } from './quota.js';
+import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
 
 /**
@@ -65,9 +66,15 @@ export class LineAdapter implements ChatAdapter {
     maxActionLength: LINE_LIMITS.postbackData,
     quickReplies: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '加小幫手為好友' };
   readonly client: messagingApi.MessagingApiClient;
   readonly quota: LineQuotaWatch;
   private readonly scope = new AsyncLocalStorage<EventScope>();
+  /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
+  private rejectionLog: RejectionLog | null = null;
+  private get rejections(): RejectionLog {
+    return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'LINE webhook rejected'));
+  }
   private bot: Bot | null = null;
   private draining: Promise<void> | null = null;
   private again = false;
@@ -137,20 +144,21 @@ export class LineAdapter implements ChatAdapter {
         const signature = req.headers['x-line-signature'];
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         if (typeof signature !== 'string' || signature === '') {
-          this.opts.log.warn({ ip: req.ip, bytes: raw.length }, 'LINE webhook rejected: no x-line-signature header');
+          this.rejections.reject('no x-line-signature header', { ip: req.ip, bytes: raw.length });
           return reply.code(401).send({ error: 'missing signature', detail: 'x-line-signature header is required' });
         }
         if (!validateSignature(raw, this.opts.channelSecret, signature)) {
-          this.opts.log.warn({ ip: req.ip, bytes: raw.length }, 'LINE webhook rejected: x-line-signature does not match the body (wrong LINE_CHANNEL_SECRET, or not from LINE)');
+          this.rejections.reject('x-line-signature does not match the body (wrong LINE_CHANNEL_SECRET, or not from LINE)', { ip: req.ip, bytes: raw.length });
           return reply.code(401).send({ error: 'bad signature', detail: 'x-line-signature does not match the request body' });
         }
         let events: webhook.Event[];
         try {
-          const body = JSON.parse(raw.toString('utf8')) as webhook.CallbackRequest;
+          const body = parseJsonBounded(raw.toString('utf8')) as webhook.CallbackRequest;
           if (!Array.isArray(body.events)) throw new Error('events is not an array');
           events = body.events;
         } catch (err) {
-          this.opts.log.warn({ reason: (err as Error).message }, 'LINE webhook rejected: body is not a LINE callback');
+          // The parser's message quotes the body (it may hold personal data): only the kind of failure is logged.
+          this.rejections.reject(err instanceof JsonTooDeepError ? 'body nested too deep' : 'body is not a LINE callback');
           return reply.code(400).send({ error: 'bad request', detail: 'body must be a LINE webhook callback ({ destination, events: [] })' });
         }
         const received = await this.store(events);

@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { AdapterCapabilities, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -46,6 +46,7 @@ export class LocalAdapter implements ChatAdapter {
     maxActionLength: 100,
     quickReplies: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '在本機聊天頁左側打開與小幫手的私訊' };
   private readonly collector = new AsyncLocalStorage<Collector>();
 
   constructor(
@@ -114,7 +115,7 @@ export class LocalAdapter implements ChatAdapter {
       return reply
         .header('content-type', types[extname(name)] ?? 'application/octet-stream')
         .header('cache-control', 'no-cache')
-        .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
+        .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         .send(readFileSync(path));
     };
     app.get('/', (_req, reply) => serve('index.html', reply));
@@ -222,9 +223,11 @@ export class LocalAdapter implements ChatAdapter {
 
   private async access(
     conversationId: string,
-    as: string | undefined,
+    as: unknown,
   ): Promise<{ address: ConversationAddress; userName: string } | { code: number; error: { error: string; detail: string } }> {
-    if (!as) return { code: 400, error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' } };
+    // A repeated parameter (?as=a&as=b) arrives as an array: one identity, or none.
+    if (Array.isArray(as)) return { code: 400, error: { error: '只能選擇一個身分。', detail: 'query parameter "as" must be given once' } };
+    if (typeof as !== 'string' || !as) return { code: 400, error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' } };
     const identity = await this.prisma.identity.findUnique({
       where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: as } },
       include: { person: true },

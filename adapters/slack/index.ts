@@ -2,13 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { App, LogLevel, SocketModeReceiver, verifySlackRequest, webApi, type Logger as BoltLogger, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/app/logger.js';
-import type { AdapterCapabilities, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
+import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_LIMITS, formButtonMessage, formModal, formValues, homeView, toSlackMessage, type FormMetadata } from './render.js';
 
 /**
@@ -127,10 +128,17 @@ export class SlackAdapter implements ChatAdapter {
     maxActionLength: SLACK_LIMITS.buttonValue,
     quickReplies: true,
     incidentRooms: true,
+    privateForms: true,
   };
+  readonly wording: AdapterWording = { reachPrivately: '在 Slack 左側「應用程式」點選小幫手，打開與它的私訊（「訊息」分頁）' };
   readonly bolt: App;
   readonly client: webApi.WebClient;
   private readonly scope = new AsyncLocalStorage<EventScope>();
+  /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
+  private rejectionLog: RejectionLog | null = null;
+  private get rejections(): RejectionLog {
+    return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'Slack request rejected'));
+  }
   private readonly inbox: EventInbox;
   private readonly ledger: OutboundLedger;
   private readonly forms = new Map<string, StoredForm>();
@@ -181,6 +189,14 @@ export class SlackAdapter implements ChatAdapter {
   async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
     if (message.type === 'form') return this.sendForm(to, message);
     const m = toSlackMessage(message);
+    if (message.type === 'text' && message.onlyFor && to.kind === 'group' && !opts.idempotencyKey) {
+      // An answer for one person: only they see it (chat.postEphemeral), and it is not kept in the channel.
+      const user = message.onlyFor.externalId;
+      const r = await this.call('chat.postEphemeral', () =>
+        this.client.chat.postEphemeral({ channel: to.externalId, user, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }),
+      );
+      return { messageId: String(r.message_ts ?? '') };
+    }
     const post = async () => {
       const r = await this.call('chat.postMessage', () =>
         this.client.chat.postMessage({ channel: to.externalId, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}), unfurl_links: false, unfurl_media: false }),
@@ -335,7 +351,7 @@ export class SlackAdapter implements ChatAdapter {
         const timestamp = Number(req.headers['x-slack-request-timestamp']);
         const nowMs = this.opts.now?.() ?? Date.now();
         const reject = (why: string) => {
-          this.opts.log.warn({ ip: req.ip, bytes: raw.length, reason: why }, 'Slack request rejected');
+          this.rejections.reject(why, { ip: req.ip, bytes: raw.length });
           return reply.code(401).send({ error: 'unauthorized', detail: why });
         };
         if (typeof signature !== 'string' || !Number.isFinite(timestamp)) return reject('x-slack-signature and x-slack-request-timestamp headers are required');
@@ -351,7 +367,8 @@ export class SlackAdapter implements ChatAdapter {
         try {
           body = parseBody(raw, String(req.headers['content-type'] ?? ''));
         } catch (err) {
-          this.opts.log.warn({ reason: (err as Error).message }, 'Slack request rejected: body not understood');
+          // The parser's message quotes the body (it may hold personal data): only the kind of failure is logged.
+          this.rejections.reject(err instanceof JsonTooDeepError ? 'body nested too deep' : 'body not understood');
           return reply.code(400).send({ error: 'bad request', detail: 'body must be a Slack event (JSON), interaction (payload=…) or slash command (form)' });
         }
         if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
@@ -653,11 +670,16 @@ function yieldToAck(): Promise<void> {
 }
 
 function parseBody(raw: string, contentType: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  if (contentType.includes('application/json')) return objectOf(parseJsonBounded(raw));
   const form = Object.fromEntries(new URLSearchParams(raw));
-  if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
+  if (typeof form.payload === 'string') return objectOf(parseJsonBounded(form.payload));
   if (typeof form.command !== 'string' && !form.ssl_check) throw new Error('form body is neither an interaction nor a slash command');
   return form;
+}
+
+function objectOf(v: unknown): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('body is not a JSON object');
+  return v as Record<string, unknown>;
 }
 
 /** Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters. */

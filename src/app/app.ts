@@ -70,8 +70,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const bot = new Bot(deps);
     const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
     deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
-    const server = buildServer({ log, ready: async () => void (await db.sql.query('SELECT 1')) });
-    registerMetricsRoute(server, jobs.metrics);
+    const server = buildServer({
+      log,
+      ready: async () => void (await db.sql.query('SELECT 1')),
+      trustProxy: config.trustProxy,
+      allowedHosts: config.localChat ? config.allowedHosts : null,
+    });
+    registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
     registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, log });
     let local: LocalAdapter | null = null;
     if (config.localChat) {
@@ -106,6 +111,12 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     bot.reports.baseUrl = config.publicUrl ?? url;
+    if (config.localChatOnNetwork) {
+      log.warn(
+        { host: config.host, database: db.kind, allowedHosts: config.allowedHosts },
+        'LOCAL_CHAT=demo-on-network: the local chat page has NO LOGIN and anyone who can reach it can act as anyone of the school, the principal included. Use it for demonstrations with demo data only.',
+      );
+    }
     log.info(
       { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, slack: slack?.transport ?? false, discord: !!discord, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
       'started',

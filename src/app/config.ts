@@ -23,7 +23,18 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
   DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
   DATA_KEYS_FILE: z.string().min(1).optional(),
-  LOCAL_CHAT: onOff.optional(),
+  LOCAL_CHAT: z
+    .enum(['on', 'off', 'true', 'false', '1', '0', 'demo-on-network'], { message: 'must be "on", "off" or "demo-on-network"' })
+    .optional(),
+  ALLOWED_HOSTS: z
+    .string()
+    .regex(/^\s*[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, { message: 'must be host names separated by commas, such as bot.example.edu.tw,10.0.0.5:3000' })
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(off|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { message: 'must be "off", a number of proxy hops, or addresses/CIDRs separated by commas (e.g. 10.0.0.0/8,loopback)' })
+    .optional(),
+  METRICS_TOKEN: z.string().min(24, { message: 'must be at least 24 characters (e.g. openssl rand -hex 24)' }).optional(),
   DEMO_SEED: onOff.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: onOff.optional(),
@@ -71,7 +82,15 @@ export interface AppConfig {
   /** The embedded default's key file (DATA_KEYS_FILE; default: beside DATA_DIR, not in it); null with DATA_ENCRYPTION_KEYS. */
   keyFile: string | null;
   localChat: boolean;
+  /** LOCAL_CHAT=demo-on-network: the local chat (no login) explicitly allowed beyond loopback or on PostgreSQL. */
+  localChatOnNetwork: boolean;
   demoSeed: boolean;
+  /** Host names (no port) the local chat page and API answer in the Host header (DNS rebinding); loopback names always. */
+  allowedHosts: string[];
+  /** Fastify trustProxy: false (default: X-Forwarded-For ignored), a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: false | number | string;
+  /** Bearer token for /metrics; without it /metrics answers loopback clients only. */
+  metricsToken: string | null;
   logLevel: string;
   logPretty: boolean;
   playbooksDir: string;
@@ -187,9 +206,26 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
         `${c.DISCORD_BOT_TOKEN ? 'DISCORD_BOT_TOKEN' : 'DISCORD_APPLICATION_ID'} is set (set both to turn Discord on, or neither)`,
     );
   }
+  const onNetwork = c.LOCAL_CHAT === 'demo-on-network';
+  const localChat = c.LOCAL_CHAT === undefined ? embedded : onNetwork || ['on', 'true', '1'].includes(c.LOCAL_CHAT);
+  // The local chat has no login: whoever reaches it can act as anyone of the school, the principal included.
+  if (localChat && !onNetwork && !isLoopback(c.HOST)) {
+    problems.push(
+      `LOCAL_CHAT: the local chat page has no login, so it only listens on a loopback address (HOST=${c.HOST} would serve everyone on the network). ` +
+        'Use HOST=127.0.0.1, set LOCAL_CHAT=off, or LOCAL_CHAT=demo-on-network for a demonstration with demo data only.',
+    );
+  }
+  if (localChat && !onNetwork && !embedded) {
+    problems.push(
+      'LOCAL_CHAT: refused with DATABASE_URL (a production database): the local chat has no login and would seed the demo school there. ' +
+        'Unset LOCAL_CHAT (it is off with DATABASE_URL), or set LOCAL_CHAT=demo-on-network for a demonstration database.',
+    );
+  }
+  if (c.DEMO_SEED === true && !embedded && !onNetwork) {
+    problems.push('DEMO_SEED: refused with DATABASE_URL (a production database) unless LOCAL_CHAT=demo-on-network says it is a demonstration database.');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const localChat = c.LOCAL_CHAT ?? embedded;
   return {
     port: c.PORT,
     host: c.HOST,
@@ -202,7 +238,11 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     encryptionKeySource,
     keyFile,
     localChat,
+    localChatOnNetwork: onNetwork,
     demoSeed: c.DEMO_SEED ?? localChat,
+    allowedHosts: allowedHosts(c.ALLOWED_HOSTS, c.HOST, c.PUBLIC_URL),
+    trustProxy: !c.TRUST_PROXY || c.TRUST_PROXY === 'off' ? false : /^\d+$/.test(c.TRUST_PROXY) ? Number(c.TRUST_PROXY) : c.TRUST_PROXY.replace(/\s+/g, ''),
+    metricsToken: c.METRICS_TOKEN ?? null,
     logLevel: c.LOG_LEVEL,
     logPretty: c.LOG_PRETTY ?? false,
     playbooksDir: c.PLAYBOOKS_DIR,
@@ -245,6 +285,28 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
 /** Beside the data directory, never inside it: data → data-keys/encryption-keys. */
 export function defaultKeyFile(dataDir: string): string {
   return join(dirname(dataDir), `${basename(dataDir)}-keys`, 'encryption-keys');
+}
+
+/** Whether HOST is a loopback address (only this machine can connect). */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/** Host names (lowercase, without port) the local page answers in the Host header. */
+function allowedHosts(list: string | undefined, host: string, publicUrl: string | undefined): string[] {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  if (host !== '0.0.0.0' && host !== '::') names.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  if (publicUrl) names.add(new URL(publicUrl).hostname);
+  for (const h of (list ?? '').split(',')) if (h.trim()) names.add(hostName(h.trim()));
+  return [...names].map((n) => n.toLowerCase());
+}
+
+/** The host name of a Host header value (`[::1]:3000` → `[::1]`, `example.org:80` → `example.org`). */
+export function hostName(hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  return h.replace(/:\d*$/, '');
 }
 
 function readEnvironment(): Record<string, string | undefined> {

@@ -20,34 +20,27 @@ export const DEMO_GROUPS = [
   { id: 'demo-response', title: '個資事件應變小組（示範）', purpose: 'response' },
 ] as const;
 
+/**
+ * Creates what is missing and leaves the rest as it is. Safe when two instances start at once on a fresh database:
+ * every insert is ON CONFLICT DO NOTHING (createMany skipDuplicates), so the second never dies on a unique constraint.
+ */
 export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promise<void> {
-  await prisma.school.upsert({
-    where: { id: DEMO_SCHOOL_ID },
-    update: {},
-    create: { id: DEMO_SCHOOL_ID, name: '示範國民中學（示範）', isDemo: true },
+  await prisma.school.createMany({ data: [{ id: DEMO_SCHOOL_ID, name: '示範國民中學（示範）', isDemo: true }], skipDuplicates: true });
+  await prisma.person.createMany({
+    data: DEMO_PEOPLE.map((p) => ({ id: p.id, schoolId: DEMO_SCHOOL_ID, displayName: p.name, unit: p.unit, roles: [...p.roles] })),
+    skipDuplicates: true,
   });
-  for (const p of DEMO_PEOPLE) {
-    await prisma.person.upsert({
-      where: { id: p.id },
-      update: {},
-      create: { id: p.id, schoolId: DEMO_SCHOOL_ID, displayName: p.name, unit: p.unit, roles: [...p.roles] },
-    });
-    await prisma.identity.upsert({
-      where: { platform_externalId: { platform, externalId: p.id } },
-      update: {},
-      create: { id: `${platform}-${p.id}`, personId: p.id, platform, externalId: p.id, displayName: p.name },
-    });
-    await prisma.conversation.upsert({
-      where: { platform_externalId: { platform, externalId: `dm:${p.id}` } },
-      update: {},
-      create: { id: `${platform}-dm-${p.id}`, platform, externalId: `dm:${p.id}`, kind: 'direct', purpose: 'direct', title: `與小幫手的私訊（${p.name}）`, schoolId: DEMO_SCHOOL_ID },
-    });
-  }
-  for (const g of DEMO_GROUPS) {
-    await prisma.conversation.upsert({
-      where: { platform_externalId: { platform, externalId: g.id } },
-      update: {},
-      create: { id: `${platform}-${g.id}`, platform, externalId: g.id, kind: 'group', purpose: g.purpose, title: g.title, schoolId: DEMO_SCHOOL_ID },
-    });
-  }
+  await prisma.identity.createMany({
+    data: DEMO_PEOPLE.map((p) => ({ id: `${platform}-${p.id}`, personId: p.id, platform, externalId: p.id, displayName: p.name })),
+    skipDuplicates: true,
+  });
+  await prisma.conversation.createMany({
+    data: [
+      ...DEMO_PEOPLE.map((p) => ({
+        id: `${platform}-dm-${p.id}`, platform, externalId: `dm:${p.id}`, kind: 'direct', purpose: 'direct', title: `與小幫手的私訊（${p.name}）`, schoolId: DEMO_SCHOOL_ID,
+      })),
+      ...DEMO_GROUPS.map((g) => ({ id: `${platform}-${g.id}`, platform, externalId: g.id, kind: 'group', purpose: g.purpose, title: g.title, schoolId: DEMO_SCHOOL_ID })),
+    ],
+    skipDuplicates: true,
+  });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isLoopbackAddress, sameSecret } from '../web/guards.js';
 import type { Database } from '../storage/database.js';
 
 /**
@@ -69,9 +70,24 @@ export async function queueStates(db: Database, schema: string): Promise<{ queue
   return rows.map((r) => ({ queue: r.name, state: r.state, count: Number(r.n) }));
 }
 
-/** GET /metrics in the Prometheus text format. Expose it to the monitoring network only (see docs/deployment.md). */
-export function registerMetricsRoute(server: FastifyInstance, metrics: JobMetrics): void {
-  server.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.text()));
+/**
+ * GET /metrics in the Prometheus text format. With `token` (METRICS_TOKEN) it needs `Authorization: Bearer <token>`;
+ * without, it answers only clients on this machine that came straight, not through a proxy (a request with
+ * X-Forwarded-For or Forwarded is refused even from loopback: a local reverse proxy would otherwise open it to all).
+ */
+export function registerMetricsRoute(server: FastifyInstance, metrics: JobMetrics, opts: { token?: string | null } = {}): void {
+  server.get('/metrics', async (req, reply) => {
+    if (opts.token) {
+      const auth = String(req.headers.authorization ?? '');
+      const given = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? '';
+      if (!sameSecret(given, opts.token)) {
+        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', detail: 'metrics need Authorization: Bearer <METRICS_TOKEN>' });
+      }
+    } else if (!isLoopbackAddress(req.socket.remoteAddress) || req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
+      return reply.code(403).send({ error: 'forbidden', detail: 'metrics answer loopback clients only; set METRICS_TOKEN to scrape them from elsewhere' });
+    }
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.text());
+  });
 }
 
 export interface QueueTotals {

@@ -1,4 +1,4 @@
-import type { AdapterCapabilities, ConversationAddress, IncidentRoomRequest, OutboundMessage, PlatformUser } from '../core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, IncidentRoomRequest, OutboundMessage, PlatformUser } from '../core/chat/model.js';
 
 /**
  * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which
@@ -7,6 +7,8 @@ import type { AdapterCapabilities, ConversationAddress, IncidentRoomRequest, Out
 export interface ChatAdapter {
   readonly platform: string;
   readonly capabilities: AdapterCapabilities;
+  /** Platform wording the core puts into its zh-TW texts (how to open a private chat with the bot). */
+  readonly wording?: AdapterWording;
   /**
    * Post a message; returns the platform's id of the posted message. With `idempotencyKey`, a second call with the
    * same key must not post again (reminders retried after a crash): dedupe on it, or pass it to the platform.

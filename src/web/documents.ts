@@ -24,9 +24,13 @@ h1{font-size:1.3rem}button{font-size:1.1rem;padding:.6rem 1.4rem;border-radius:.
 .note{color:#555;font-size:.9rem}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
+/** The document pages: their own inline style, a form posting to themselves, nothing else; never framed. */
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 const REFUSALS = {
   expired: ['下載連結已過期', '<p>這個下載連結已超過有效時間（15分鐘）。請回到聊天室輸入「報告」，取得新的連結。</p>'],
   invalid: ['下載連結無效', '<p>這個下載連結無效或已被修改，無法下載。請回到聊天室輸入「報告」，取得新的連結。</p>'],
+  used: ['下載連結已使用過', '<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，請回到聊天室輸入「報告」，取得新的連結。</p>'],
   denied: ['沒有下載權限', '<p>您目前沒有下載這份文件的權限（限個資聯絡窗口、管理人（校長）及稽核人員）。如有疑問請洽個資聯絡窗口。</p>'],
 } as const;
 
@@ -39,7 +43,7 @@ const REFUSALS = {
  */
 export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRoutesOptions): void {
   const refuse = (reply: FastifyReply, why: keyof typeof REFUSALS) =>
-    reply.code(403).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(REFUSALS[why][0], REFUSALS[why][1]));
+    reply.code(why === 'used' ? 410 : 403).header('cache-control', 'no-store').header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page(REFUSALS[why][0], REFUSALS[why][1]));
 
   /** The person the link was made for, if they may still download this incident's documents. */
   async function holder(claims: LinkClaims): Promise<Actor | null> {
@@ -84,6 +88,7 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
       return reply
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
+        .header('content-security-policy', PAGE_CSP)
         .type('text/html; charset=utf-8')
         .send(
           page(
@@ -106,7 +111,13 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
         if (!(err instanceof UserError)) throw err;
         return reply.code(404).type('text/html; charset=utf-8').send(page('找不到這份文件', `<p>${escapeHtml(err.message)}</p>`));
       }
-      await opts.reports.recordDownload(actor, claims.incidentId, claims.target, 'link');
+      try {
+        await opts.reports.recordDownload(actor, claims.incidentId, claims.target, 'link', { linkId: claims.linkId, clientAddress: req.ip ?? null });
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'P2002') throw err;
+        opts.log.info({ reason: 'used', incidentId: claims.incidentId }, 'document link refused');
+        return refuse(reply, 'used');
+      }
       opts.log.info({ incidentId: claims.incidentId, document: claims.target.kind, format: claims.target.format, bytes: file.bytes.length }, 'document downloaded');
       const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
       return reply

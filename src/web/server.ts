@@ -2,12 +2,24 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../app/logger.js';
 import { UserError } from '../core/incidents/types.js';
 import { isDatabaseDown } from '../storage/errors.js';
+import { hostName } from '../app/config.js';
+import { JsonTooDeepError, parseJsonBounded } from './guards.js';
 
 export interface ServerOptions {
   log: Logger;
   /** Readiness: resolves when the database answers. */
   ready: () => Promise<void>;
+  /** Which proxies' X-Forwarded-For is believed (TRUST_PROXY): false = none, the default. */
+  trustProxy?: false | number | string;
+  /** Host names the local chat page and API answer (DNS rebinding); null = no check (the local chat is off). */
+  allowedHosts?: string[] | null;
 }
+
+/** The local chat's page and API: checked against the Host allow-list. */
+const LOCAL_PATHS = /^\/(?:$|\?|static\/|local\/)/;
+
+/** The policy of every answer that does not set its own: nothing may load, frame or be framed. */
+const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * The product's HTTP server: health endpoints, the local chat (when on) and, later, the platforms' webhooks.
@@ -15,7 +27,42 @@ export interface ServerOptions {
  * logged (they may hold leaked personal data).
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: true });
+  const hops = opts.trustProxy;
+  // A hop count trusts that many proxies in front of the server, whatever their address.
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : (hops ?? false);
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy });
+  const allowed = opts.allowedHosts ? new Set(opts.allowedHosts) : null;
+
+  // JSON bodies (the local API) are depth-bounded before parsing; the webhooks parse their raw bodies themselves.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      const text = String(body);
+      if (/"(?:__proto__|constructor)"\s*:/.test(text)) return done(Object.assign(new Error('JSON with __proto__ or constructor keys'), { statusCode: 400 }));
+      done(null, text === '' ? undefined : parseJsonBounded(text));
+    } catch (err) {
+      done(Object.assign(new Error(err instanceof JsonTooDeepError ? err.message : 'body is not valid JSON'), { statusCode: 400 }));
+    }
+  });
+
+  // DNS rebinding: a web page on another name that resolves to this machine must not reach the local chat.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!allowed || !LOCAL_PATHS.test(req.url)) return;
+    const host = hostName(String(req.headers.host ?? ''));
+    if (allowed.has(host)) return;
+    opts.log.warn({ host: host.slice(0, 100) }, 'local chat request refused: Host not in ALLOWED_HOSTS');
+    return reply.code(421).send({ error: '這個網址無法使用本機聊天頁。', detail: 'Host header not allowed (add it to ALLOWED_HOSTS if this name is yours)' });
+  });
+
+  // Headers on every answer: no sniffing, no referrer, never framed, nothing cached unless the route allows it.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DEFAULT_CSP);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     opts.log.debug({ method: req.method, url: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');

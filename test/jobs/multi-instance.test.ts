@@ -62,7 +62,8 @@ function startInstance(name: string, databaseUrl: string, dataDir: string): Inst
       DATABASE_POOL_SIZE: '4',
       DATA_ENCRYPTION_KEYS: TEST_KEYS,
       DATA_DIR: dataDir,
-      LOCAL_CHAT: 'on',
+      // The demo on PostgreSQL must be asked for explicitly (a production database never gets the demo school).
+      LOCAL_CHAT: 'demo-on-network',
       DEMO_SEED: 'on',
       PORT: '0',
       LOG_LEVEL: 'warn',

@@ -189,7 +189,8 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     expect(downloads).toHaveLength(9);
     expect(downloads.every((e) => e.actorId === WINDOW)).toBe(true);
     expect(downloads[0]!.summary).toBe('李組長（示範） 下載通報主管機關報告（PDF）');
-    expect(downloads.map((e) => e.detail)).toContainEqual({ document: 'closure', format: 'docx', via: 'link' });
+    // The client's address is recorded with each download through a link (single-use links, issue #14).
+    expect(downloads.map((e) => e.detail)).toContainEqual({ document: 'closure', format: 'docx', via: 'link', clientAddress: '127.0.0.1' });
     expect(JSON.stringify(downloads)).not.toContain(howLeaked);
   });
 

@@ -124,6 +124,12 @@ export interface TextMessage {
   quickReplies?: Button[];
   /** People named in `text` to notify, where the platform can mention them (groups). */
   mentions?: Mention[];
+  /**
+   * An answer meant for one person in a group (a refusal, "I sent it to you privately"): shown only to them where the
+   * platform can (Discord and Slack ephemeral messages), posted to the conversation where it cannot. So it never
+   * carries incident details.
+   */
+  onlyFor?: PlatformUser;
 }
 
 export type FormFieldType = 'text' | 'textarea' | 'datetime' | 'number' | 'select' | 'multiselect' | 'boolean';
@@ -178,7 +184,23 @@ export interface AdapterCapabilities {
    * pointer in the wider conversations. See ChatAdapter.openIncidentRoom.
    */
   incidentRooms?: boolean;
+  /**
+   * Whether a form sent to a group opens only for the person who asked (a Slack or Discord modal), so a report can be
+   * filled there without its answers being seen. Without it, the core never asks a report in a group.
+   */
+  privateForms?: boolean;
 }
+
+/**
+ * What people must do on this platform so the bot can write to them privately, as a zh-TW verb phrase that reads
+ * after 「請先」 and before 「後」 (LINE: 「加小幫手為好友」). Each adapter provides its own (ChatAdapter.wording).
+ */
+export interface AdapterWording {
+  reachPrivately: string;
+}
+
+/** Used when an adapter gives no wording of its own. */
+export const DEFAULT_WORDING: AdapterWording = { reachPrivately: '開啟與小幫手的私訊' };
 
 /** What the core asks for when it opens a room for one incident. */
 export interface IncidentRoomRequest {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage, PlatformUser } from '../chat/model.js';
+import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage, PlatformUser, TextMessage } from '../chat/model.js';
 import { LINK_ACTION } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
@@ -19,6 +19,7 @@ import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetai
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
+import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
 import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
 import { ContactWindowAlerts } from './alerts.js';
@@ -127,7 +128,7 @@ export class Bot {
     try {
       await this.route(ctx);
     } catch (err) {
-      if (err instanceof UserError) await this.say(ctx.addr, { type: 'text', text: err.message });
+      if (err instanceof UserError) await this.answer(ctx, err.message);
       else throw err;
     }
     await prisma.processedEvent.createMany({
@@ -185,8 +186,10 @@ export class Bot {
     // Binding codes are read before masking (six digits look like a student number); they are never stored.
     const binding = parseBindingCommand(rawText);
     if (binding) {
-      const text = await this.binding.command(binding, { conversation: ctx.conv, actor: ctx.actor, user: ctx.ev.user });
-      return this.say(ctx.addr, { type: 'text', text });
+      const text = await this.binding.command(binding, { conversation: ctx.conv, actor: ctx.actor, user: ctx.ev.user, reachPrivately: reachPrivately(ctx.adapter) });
+      // Binding a group is news for the group; everything else (codes, refusals) is for the person alone.
+      if (binding.kind === 'bindGroup' || binding.kind === 'unbindGroup') return this.say(ctx.addr, { type: 'text', text });
+      return this.answer(ctx, text);
     }
     const masked = maskPersonalData(rawText, { now: this.deps.now() });
     const text = masked.text.normalize('NFKC').trim();
@@ -203,7 +206,7 @@ export class Bot {
     const reportCommand = parseReportCommand(text);
     if (reportCommand) return this.reports.onCommand(ctx, reportCommand.arg);
     if (text.startsWith('/')) {
-      return this.say(ctx.addr, { type: 'text', text: T.unknownCommand(text.split(/\s/)[0]!) + T.help });
+      return this.answer(ctx, T.unknownCommand(text.split(/\s/)[0]!) + T.help);
     }
     const detected = this.deps.playbooks.detect(text);
     if (detected.isLeakReport) {
@@ -224,16 +227,16 @@ export class Bot {
   private async onCommand(ctx: Ctx, cmd: Command, arg: string | undefined): Promise<void> {
     switch (cmd) {
       case 'help':
-        return this.say(ctx.addr, { type: 'text', text: T.help });
+        return this.answer(ctx, T.help);
       case 'whoami': {
         const a = this.requireActor(ctx);
-        return this.say(ctx.addr, { type: 'text', text: T.whoami(a.displayName, ctx.schoolName, roleNames(a.roles)) });
+        return this.answer(ctx, T.whoami(a.displayName, ctx.schoolName, roleNames(a.roles)));
       }
       case 'report':
         return this.startIntake(ctx);
       case 'cancel':
       case 'back':
-        return this.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
+        return this.answer(ctx, T.nothingToCancel);
       case 'list':
         return this.listIncidents(ctx);
       case 'mine': {
@@ -242,8 +245,8 @@ export class Bot {
         let where = ctx.addr;
         if (ctx.conv.kind === 'group' && ctx.conv.purpose !== 'response') {
           const direct = await ctx.adapter.directConversation(ctx.ev.user);
-          if (!direct) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
-          await this.say(ctx.addr, { type: 'text', text: T.detailsOnlyPrivately });
+          if (!direct) return this.answer(ctx, T.cannotShowHere(reachPrivately(ctx.adapter)));
+          await this.answer(ctx, T.detailsOnlyPrivately);
           where = direct;
         }
         return this.say(where, await myTasks(this.deps.prisma, actor));
@@ -272,7 +275,7 @@ export class Bot {
     if (kind === 'ntc') return this.notices.onAction(ctx, action);
     if (kind === 'rpt') return this.reports.onAction(ctx, action);
     if (kind === 'intake' && a === 'start') return this.startIntake(ctx, b);
-    if (kind === 'intake' && a === 'dismiss') return this.say(ctx.addr, { type: 'text', text: T.offerDismissed });
+    if (kind === 'intake' && a === 'dismiss') return this.answer(ctx, T.offerDismissed);
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
     if (kind === 'ck' && a && b) return this.onItemAction(ctx, a, b);
     if (kind === 'inc' && a && b) {
@@ -325,17 +328,35 @@ export class Bot {
     if (!can(actor, 'incident.report')) throw new UserError('您的身分無法通報事件，請洽個資聯絡窗口。');
     // Details are asked in private where the platform allows it; the group only sees that a report is under way.
     let where = ctx.addr;
+    let introduced = false;
     if (ctx.conv.kind === 'group') {
-      const direct = await ctx.adapter.directConversation(ctx.ev.user);
+      let direct = await ctx.adapter.directConversation(ctx.ev.user);
+      if (direct) {
+        // A private chat that exists but refuses messages (Discord DMs closed) counts as none.
+        try {
+          await this.say(direct, { type: 'text', text: T.intakeIntro });
+          introduced = true;
+        } catch (err) {
+          this.deps.log.warn({ err: { type: (err as Error).name, message: (err as Error).message }, platform: ctx.adapter.platform }, 'the reporter\'s private chat refused a message; the report is handled as if there were none');
+          direct = null;
+        }
+      }
       if (direct) {
         where = direct;
         await this.say(ctx.addr, { type: 'text', text: T.intakeMovedToDirect(actor.displayName) });
+      } else if (!isResponsePlace(ctx.conv, actor.schoolId) && !ctx.adapter.capabilities.privateForms) {
+        // Answers typed here would be read by the whole group: the report waits for a private chat, and the contact
+        // windows hear at once that someone is trying to report (the 4-hour clock may be running).
+        await this.say(ctx.addr, { type: 'text', text: T.cannotAskInGroup(actor.displayName, reachPrivately(ctx.adapter)) });
+        await tellContactWindows(this.deps, this.adapters.values(), actor.schoolId, T.reporterUnreachable(actor.displayName, ctx.conv.title ?? ctx.addr.title ?? '群組'), ctx.adapter.platform);
+        return;
       }
     }
     const whereConv = await this.conversationRow(where, actor.schoolId);
     const existing = await this.openPrompt(whereConv.id, actor.personId);
     if (existing?.kind === 'intake') {
-      await this.say(where, { type: 'text', text: T.intakeResume });
+      await this.say(where, this.forPerson(where, ctx.ev.user, T.intakeResume));
+      introduced = true;
       return this.askIntake(ctx.adapter, where, existing, this.promptState<IntakeState>(existing));
     }
     const fields = this.intakeFields();
@@ -351,7 +372,9 @@ export class Bot {
       mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
     };
     const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
-    await this.say(where, { type: 'text', text: T.intakeIntro });
+    // A form in a group is a private modal carrying its own introduction: a message before it would use up the
+    // platform's one chance to open it (Discord answers an interaction once).
+    if (!introduced && (where.kind === 'direct' || mode === 'steps')) await this.say(where, { type: 'text', text: T.intakeIntro });
     return this.askIntake(ctx.adapter, where, prompt, state);
   }
 
@@ -442,13 +465,15 @@ export class Bot {
     return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
   }
 
-  private async finishIntake(ctx: Pick<Ctx, 'adapter' | 'addr'>, prompt: PendingPrompt, raw: RawAnswers): Promise<void> {
+  private async finishIntake(ctx: Pick<Ctx, 'adapter' | 'addr'> & { ev?: InboundEvent }, prompt: PendingPrompt, raw: RawAnswers): Promise<void> {
     const fields = this.intakeFields();
     const now = this.deps.now();
     const v = validateIntake(fields, raw, now);
+    // A report filled in a private form inside a group (a modal): what is said about it is for the reporter alone.
+    const user = ctx.ev?.user;
     if (!v.ok) {
       const state = this.promptState<IntakeState>(prompt);
-      await this.say(ctx.addr, { type: 'text', text: T.problems(v.problems.map((p) => p.message)) });
+      await this.say(ctx.addr, this.forPerson(ctx.addr, user, T.problems(v.problems.map((p) => p.message))));
       if (state.mode === 'form' || state.mode === 'pages') {
         // The form goes back with what was typed, masked like everything else that is sent and stored.
         const bad = new Set(v.problems.map((p) => p.field));
@@ -476,7 +501,7 @@ export class Bot {
     const state = this.promptState<IntakeState>(prompt);
     const view = await this.incidents.report(reporter, state.originConversationId, v.result.answers);
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
-    if (v.result.masked.length > 0) await this.say(ctx.addr, { type: 'text', text: privacyNotice(v.result.masked) });
+    if (v.result.masked.length > 0) await this.say(ctx.addr, this.forPerson(ctx.addr, user, privacyNotice(v.result.masked)));
     await this.deliverNewIncident(ctx.adapter, ctx.addr, view, state.originConversationId);
   }
 
@@ -509,38 +534,67 @@ export class Bot {
 
   // ------------------------------------------------------------------ delivery
 
-  /** Where the new incident goes: the reporter privately, the response team, and a detail-free pointer to the origin. */
+  /**
+   * Where the new incident goes: the reporter privately, the incident's room or the response team, and a detail-free
+   * pointer to the group it came from. Details only ever go to a private chat, a response group or the incident's
+   * room: a report filled in a group (a private form there, no private chat possible) gets a detail-free answer in that
+   * group, and when no responder can be reached at all, the group is told who must act and how.
+   */
   private async deliverNewIncident(adapter: ChatAdapter, intakeAddr: ConversationAddress, view: IncidentView, originConversationId: string) {
     const now = this.deps.now();
     const ref = view.incident.ref;
-    const intakeConv = await this.conversationRow(intakeAddr, view.incident.schoolId);
-    await this.say(intakeAddr, { type: 'text', text: T.reported(ref) });
-    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(view, now));
-    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(view));
+    const schoolId = view.incident.schoolId;
+    const how = reachPrivately(adapter);
+    const intakeConv = await this.conversationRow(intakeAddr, schoolId);
+    const intakePrivate = intakeConv.kind === 'direct' || isResponsePlace(intakeConv, schoolId, view.incident.id);
+    if (intakePrivate) {
+      await this.say(intakeAddr, { type: 'text', text: T.reported(ref) });
+      await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(view, now));
+      await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(view));
+    } else {
+      await this.say(intakeAddr, { type: 'text', text: T.reportedNotHere(ref, view.reporterName, how) });
+    }
+    const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
+    const wide = origin && origin.id !== intakeConv.id && !isResponsePlace(origin, schoolId, view.incident.id) ? origin : null;
+    const teamReached = await this.deliverToTeam(adapter, view, intakeConv, origin);
+    if (wide) await this.say(this.addressOf(wide), { type: 'text', text: T.pointer(ref) });
+    if (teamReached) return;
+    // Nobody responsible can see the details: the wide group (or the reporter) is told who must act and how.
+    const windows = await this.deps.prisma.person.findMany({ where: { schoolId, active: true, roles: { has: 'contactWindow' } }, select: { id: true } });
+    const notice: TextMessage = { type: 'text', text: T.teamUnreachable(ref, how) };
+    const target = !intakePrivate ? intakeAddr : wide ? this.addressOf(wide) : intakeAddr;
+    await this.say(target, target.kind === 'group' ? await withMentions(this.deps.prisma, notice, windows.map((w) => w.id)) : notice);
+    this.deps.log.warn({ incidentId: view.incident.id, platform: adapter.platform }, 'new incident: no incident room, response group or contact window could be reached; the group was told who must act');
+  }
 
+  /** The response team's copy of a new incident; false when no responder could be reached anywhere. */
+  private async deliverToTeam(adapter: ChatAdapter, view: IncidentView, intakeConv: Conversation, origin: Conversation | null): Promise<boolean> {
+    const now = this.deps.now();
+    const ref = view.incident.ref;
     const team = await this.deps.prisma.conversation.findMany({
       where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
       orderBy: { createdAt: 'asc' },
     });
-    const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
     // Where the platform can, the incident gets its own private room with the responders; the wide conversations
     // (the response group and the one the report came from) only get a pointer to it.
     const nearConv = team[0] ?? (origin && origin.platform === adapter.platform && origin.kind === 'group' ? origin : null);
     const room = await openRoom(this.deps, adapter, view.incident, nearConv ? this.addressOf(nearConv) : null);
+    const cards = async (a: ChatAdapter, addr: ConversationAddress, convId: string) => {
+      await this.postCard(a, addr, convId, view.incident.id, incidentCard(view, now));
+      await this.postCard(a, addr, convId, view.incident.id, checklistCard(view));
+    };
     if (room) {
       await this.say(room.addr, { type: 'text', text: ROOM_TEXTS.welcome(ref, view.reporterName) });
-      await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, incidentCard(view, now));
-      await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, checklistCard(view));
+      await cards(adapter, room.addr, room.conv.id);
       const roomLabel = room.conv.title ?? room.addr.title ?? '';
       for (const conv of team) {
         if (conv.id !== intakeConv.id) await this.say(this.addressOf(conv), { type: 'text', text: ROOM_TEXTS.pointer(ref, roomLabel) });
       }
-      if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
-        await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
-      }
-      return;
+      return true;
     }
+    let reached = false;
     for (const conv of team) {
+      reached = true;
       if (conv.id === intakeConv.id) continue;
       const addr = this.addressOf(conv);
       // The responders who own the checklist's steps are @mentioned in the response group (where the platform can).
@@ -550,29 +604,20 @@ export class Bot {
         select: { id: true },
       });
       await this.say(addr, await withMentions(this.deps.prisma, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) }, responders.map((r) => r.id)));
-      await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
-      await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
+      await cards(adapter, addr, conv.id);
     }
-    if (team.length === 0) {
-      // No response group on this platform: the contact windows get it privately.
-      const windows = await this.deps.prisma.person.findMany({
-        where: { schoolId: view.incident.schoolId, roles: { has: 'contactWindow' }, active: true },
-        include: { identities: { where: { platform: adapter.platform } } },
-      });
-      for (const w of windows) {
-        for (const id of w.identities) {
-          const addr = await adapter.directConversation({ platform: id.platform, externalId: id.externalId });
-          if (!addr || addr.externalId === intakeAddr.externalId) continue;
-          const conv = await this.conversationRow(addr, view.incident.schoolId);
-          await this.say(addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
-          await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
-          await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
-        }
-      }
+    if (reached) return true;
+    // No response group on this platform: the contact windows get it privately, here or else on another platform.
+    let chats = await contactWindowChats(this.deps, [adapter], view.incident.schoolId);
+    if (chats.length === 0) chats = await contactWindowChats(this.deps, this.adapters.values(), view.incident.schoolId, { exceptPlatform: adapter.platform });
+    for (const c of chats) {
+      reached = true;
+      if (c.addr.platform === intakeConv.platform && c.addr.externalId === intakeConv.externalId) continue;
+      const conv = await this.conversationRow(c.addr, view.incident.schoolId);
+      await this.say(c.addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
+      await cards(c.adapter, c.addr, conv.id);
     }
-    if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
-      await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
-    }
+    return reached;
   }
 
   /** Whether incident details may be shown in this conversation to this person. */
@@ -591,13 +636,13 @@ export class Bot {
     const view = await this.incidents.get(incidentId);
     if (view.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
     const involvement = { isReporter: view.incident.reporterId === actor.personId, isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId) };
-    if (!can(actor, 'incident.view', involvement)) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
+    if (!can(actor, 'incident.view', involvement)) return this.answer(ctx, T.detailsNotAllowed);
     let where = ctx.addr;
     let whereConvId = ctx.conv.id;
     if (!this.mayShowHere(ctx, actor, view)) {
       const direct = await ctx.adapter.directConversation(ctx.ev.user);
-      if (!direct) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
-      await this.say(ctx.addr, { type: 'text', text: T.detailsOnlyPrivately });
+      if (!direct) return this.answer(ctx, T.cannotShowHere(reachPrivately(ctx.adapter)));
+      await this.answer(ctx, T.detailsOnlyPrivately);
       where = direct;
       whereConvId = (await this.conversationRow(direct, actor.schoolId)).id;
     }
@@ -764,6 +809,15 @@ export class Bot {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** An answer to the person who acted: only for them where the platform can show it so (in a group). */
+  private answer(ctx: Ctx, text: string): Promise<void> {
+    return this.say(ctx.addr, this.forPerson(ctx.addr, ctx.ev.user, text));
+  }
+
+  private forPerson(addr: ConversationAddress, user: PlatformUser | undefined, text: string): OutboundMessage {
+    return addr.kind === 'group' && user ? { type: 'text', text, onlyFor: user } : { type: 'text', text };
+  }
 
   private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
     const adapter = this.adapters.get(addr.platform);

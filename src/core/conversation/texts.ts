@@ -29,7 +29,17 @@ export const T = {
   reported: (ref: string) => `已建立個資事件 ${ref}，謝謝您的通報。應變小組已收到通知，請依檢核清單處理。`,
   pointer: (ref: string) => `已建立個資事件 ${ref}，應變小組已接手。為保護當事人，請勿在本群組討論外洩內容。`,
   newIncidentForTeam: (ref: string, reporter: string) => `新個資事件 ${ref}（通報人：${reporter}）。請依檢核清單分工處理，4小時內完成應變措施。`,
+  // When the bot cannot write to someone privately (`how`: the platform's wording, e.g. 「加小幫手為好友」). Detail-free.
+  cannotAskInGroup: (name: string, how: string) =>
+    `小幫手無法私訊 ${name}，為保護當事人，通報內容不能在群組填寫。請先${how}，再私訊小幫手「通報」。已請個資聯絡窗口儘快與您聯繫。`,
+  reporterUnreachable: (name: string, where: string) =>
+    `${name} 在「${where}」想通報個資事件，但小幫手無法私訊對方，通報尚未填寫。請儘快與通報人聯繫（依規定應於知悉後4小時內通報個資聯絡窗口）。`,
+  reportedNotHere: (ref: string, name: string, how: string) =>
+    `已建立個資事件 ${ref}，應變小組已接手。${name}：小幫手無法私訊您，事件細節不會顯示在這裡；請先${how}，之後私訊小幫手「摘要 ${ref}」查看。為保護當事人，請勿在本群組討論外洩內容。`,
+  teamUnreachable: (ref: string, how: string) =>
+    `已建立個資事件 ${ref}，但目前沒有可以顯示事件細節的地方（應變室、應變小組群組或個資聯絡窗口的私訊）。請個資聯絡窗口立即${how}，或在應變小組的群組輸入「綁定群組 應變小組」，然後輸入「摘要 ${ref}」查看並處理。`,
   detailsOnlyPrivately: '為保護當事人，事件細節只在應變小組群組或私訊中顯示。我已私訊給您。',
+  cannotShowHere: (how: string) => `為保護當事人，事件細節只在應變小組群組或私訊中顯示，但小幫手無法私訊您。請先${how}，再私訊小幫手查看。`,
   detailsNotAllowed: '您沒有查看這個事件細節的權限。',
   noOpenIncidents: '目前沒有進行中的個資事件。',
   askNaReason: (title: string) => `請說明「${title}」不適用的原因（一句話即可）：`,

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FieldCipher } from '../privacy/cipher.js';
 import { REPORT_FORMATS, REPORT_KINDS, type ReportFormat, type ReportKind } from './model.js';
 
@@ -14,6 +14,8 @@ const PURPOSE = 'download-links:v1';
 export type DocumentTarget = { kind: ReportKind; format: ReportFormat } | { kind: 'export'; format: 'zip' };
 
 export interface LinkClaims {
+  /** Unique per link: a link is used once (recorded in document_link_use when its document is downloaded). */
+  linkId: string;
   incidentId: string;
   personId: string;
   target: DocumentTarget;
@@ -29,6 +31,7 @@ interface Payload {
   d: string; // document
   f: string; // format
   e: number; // expiry, unix seconds
+  n: string; // link id (random)
 }
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -44,7 +47,7 @@ export class DocumentLinks {
   sign(incidentId: string, personId: string, target: DocumentTarget): { token: string; expiresAt: Date } {
     const { keyId, key } = this.cipher.deriveKey(PURPOSE);
     const expiresAt = new Date(Math.floor((this.now().getTime() + this.ttlMs) / 1000) * 1000);
-    const payload: Payload = { k: keyId, i: incidentId, p: personId, d: target.kind, f: target.format, e: expiresAt.getTime() / 1000 };
+    const payload: Payload = { k: keyId, i: incidentId, p: personId, d: target.kind, f: target.format, e: expiresAt.getTime() / 1000, n: b64(randomBytes(16)) };
     const body = b64(JSON.stringify(payload));
     return { token: `${body}.${b64(sign(key, body))}`, expiresAt };
   }
@@ -67,16 +70,18 @@ export class DocumentLinks {
       return { ok: false, reason: 'bad-signature' };
     }
     const expected = sign(key, body);
+    // Compared as bytes, in constant time, and only in its one canonical spelling: 43 base64url characters carry 258
+    // bits, so four last characters would decode to the same 32 bytes.
     const given = Buffer.from(sig, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+    if (given.length !== expected.length || b64(given) !== sig || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
     // Signed by us from here on; the shape is checked anyway.
     const target = targetOf(payload.d, payload.f);
-    if (!target || typeof payload.i !== 'string' || typeof payload.p !== 'string' || typeof payload.e !== 'number') {
+    if (!target || typeof payload.i !== 'string' || typeof payload.p !== 'string' || typeof payload.e !== 'number' || typeof payload.n !== 'string' || payload.n.length < 16) {
       return { ok: false, reason: 'malformed' };
     }
     const expiresAt = new Date(payload.e * 1000);
     if (expiresAt.getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
-    return { ok: true, claims: { incidentId: payload.i, personId: payload.p, target, expiresAt } };
+    return { ok: true, claims: { linkId: payload.n, incidentId: payload.i, personId: payload.p, target, expiresAt } };
   }
 }
 

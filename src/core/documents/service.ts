@@ -102,15 +102,28 @@ export class ReportService {
   }
 
   /** One download on the timeline: who and which document, never its content. */
-  async recordDownload(actor: Actor | { personId: null; displayName: string }, incidentId: string, target: DocumentTarget, via: 'link' | 'cli'): Promise<void> {
+  /**
+   * `link`: a download through a single-use link — its use is recorded in the same transaction (a second use of the
+   * link fails here with a unique violation, P2002, and records nothing), with the client's address.
+   */
+  async recordDownload(
+    actor: Actor | { personId: null; displayName: string },
+    incidentId: string,
+    target: DocumentTarget,
+    via: 'link' | 'cli',
+    link?: { linkId: string; clientAddress: string | null },
+  ): Promise<void> {
     const { deps } = this;
     await deps.prisma.$transaction(async (tx) => {
+      if (link) {
+        await tx.documentLinkUse.create({ data: { linkId: link.linkId, incidentId, personId: actor.personId ?? '', clientAddress: link.clientAddress } });
+      }
       await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: target.kind === 'export' ? 'export.downloaded' : 'report.downloaded',
         summary: `${actor.displayName} ${target.kind === 'export' ? '匯出' : '下載'}${targetLabel(target)}`,
-        detail: { document: target.kind, format: target.format, via },
+        detail: { document: target.kind, format: target.format, via, ...(link ? { clientAddress: link.clientAddress } : {}) },
       });
     });
   }

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Conversation, Person } from '../../generated/prisma/client.js';
-import type { ConversationAddress, PlatformUser } from '../chat/model.js';
+import { DEFAULT_WORDING, type ConversationAddress, type PlatformUser } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
@@ -38,8 +38,9 @@ export const BT = {
     '如果您是學校的教職員，請向校長或個資聯絡窗口索取綁定碼，然後在這裡輸入「綁定 綁定碼」，例如「綁定 123456」。',
   ].join('\n'),
   welcomeBack: (name: string) => `歡迎回來，${name}。輸入「說明」可查看我能協助的事項。`,
-  issued: (name: string, code: string, until: string) =>
-    `${name} 的綁定碼：${code}\n有效至 ${until}，只能使用一次。\n請當面或以電話告知本人：加小幫手為好友後，在私訊中輸入「綁定 ${code}」。請勿貼在群組。`,
+  /** `reachPrivately`: what the person does on this platform to write to the bot privately (AdapterWording). */
+  issued: (name: string, code: string, until: string, reachPrivately: string) =>
+    `${name} 的綁定碼：${code}\n有效至 ${until}，只能使用一次。\n請當面或以電話告知本人：${reachPrivately}後，在私訊中輸入「綁定 ${code}」。請勿貼在群組。`,
   issueOnlyPrivately: '綁定碼只能在與小幫手的私訊中產生，請私訊我「產生綁定碼 姓名」。',
   issueNotAllowed: '只有校長（管理人）或個資聯絡窗口可以產生綁定碼。',
   personUnknown: (q: string) => `找不到「${q}」這位人員，請確認姓名與學校人員名冊一致。`,
@@ -81,6 +82,8 @@ export interface BindingContext {
   conversation: Conversation;
   actor: Actor | null;
   user: PlatformUser;
+  /** The platform's wording for opening a private chat with the bot (AdapterWording.reachPrivately). */
+  reachPrivately?: string;
 }
 
 export class BindingService {
@@ -99,7 +102,7 @@ export class BindingService {
         if (!mayManageBindings(at.actor)) throw new UserError(BT.issueNotAllowed);
         if (at.conversation.kind !== 'direct') throw new UserError(BT.issueOnlyPrivately);
         const r = await this.issueCode(at.actor, cmd.who);
-        return BT.issued(r.person.displayName, r.code, formatChatDateTime(r.expiresAt));
+        return BT.issued(r.person.displayName, r.code, formatChatDateTime(r.expiresAt), at.reachPrivately ?? DEFAULT_WORDING.reachPrivately);
       }
       case 'bindGroup':
         return this.bindConversation(at, cmd.purpose);

@@ -91,7 +91,8 @@ describe('Discord gateway and REST', () => {
       /code 50013.*View Channels, Send Messages, Send Messages in Threads, Create Private Threads, Embed Links, Read Message History/,
     );
     await expect(adapter.send({ platform: 'discord', externalId: locked, kind: 'group' }, { type: 'text', text: '測試' })).rejects.toBeInstanceOf(DiscordApiError);
-    const out = await h.command(teacher, locked, 'pdi', '我是誰');
+    // 「事件」 answers in the channel itself (「我是誰」 is now answered to the person alone, which works anywhere).
+    const out = await h.command(teacher, locked, 'pdi', '事件');
     expect(out.interaction!.response!.type).toBe(4);
     expect(out.interaction!.response!.data).toMatchObject({ content: T.failed, flags: 64 });
   });

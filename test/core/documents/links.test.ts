@@ -18,7 +18,7 @@ describe('signed download links', () => {
     now = t0;
     const { token, expiresAt } = links.sign('inc-1', 'person-1', target);
     expect(expiresAt.getTime() - t0.getTime()).toBe(LINK_TTL_MS);
-    expect(links.verify(token)).toEqual({ ok: true, claims: { incidentId: 'inc-1', personId: 'person-1', target, expiresAt } });
+    expect(links.verify(token)).toEqual({ ok: true, claims: { linkId: expect.stringMatching(/^[\w-]{22}$/), incidentId: 'inc-1', personId: 'person-1', target, expiresAt } });
     now = new Date(t0.getTime() + LINK_TTL_MS - 1000);
     expect(links.verify(token).ok).toBe(true);
     now = new Date(t0.getTime() + LINK_TTL_MS);
@@ -41,6 +41,19 @@ describe('signed download links', () => {
     // Signed with another ring's key of the same id.
     const other = new DocumentLinks(cipher(`k1:${Buffer.alloc(32, 9).toString('base64')}`), () => now);
     expect(links.verify(other.sign('inc-1', 'person-1', target).token)).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('the signature is accepted in its one canonical spelling only, and every link has its own id', () => {
+    now = t0;
+    const { token } = links.sign('inc-1', 'person-1', target);
+    const [body, sig] = token.split('.') as [string, string];
+    // 43 base64url characters hold 258 bits: the last character has 2 spare bits, so 4 spellings decode alike.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const accepted = [...alphabet].filter((c) => links.verify(`${body}.${sig.slice(0, -1)}${c}`).ok);
+    expect(accepted).toEqual([sig.at(-1)]);
+    const a = links.verify(token);
+    const b = links.verify(links.sign('inc-1', 'person-1', target).token);
+    expect(a.ok && b.ok && a.claims.linkId !== b.claims.linkId).toBe(true);
   });
 
   it('survives a key rotation while the old key stays in the ring, and not after it is removed', () => {

@@ -103,6 +103,8 @@ export class FakeDiscord {
   readonly rateLimitNext = new Map<string, number>();
   /** The next interaction callback is answered 10062 Unknown interaction (it took too long). */
   expireNextInteraction = false;
+  /** Users whose DMs are closed to the bot: messages to their DM channel are refused (403, 50007). */
+  readonly closedDms = new Set<string>();
   /** Channel ids where the bot is refused (403, 50013 Missing Permissions). */
   readonly forbidden = new Set<string>();
   readonly gateway = { identifies: 0, resumes: 0, heartbeats: 0, connections: 0, lastIntents: 0 };
@@ -594,6 +596,9 @@ export class FakeDiscord {
         return { status: 200, body: this.channelPayload(ch) };
       }
       const archived = { status: 400, body: { message: 'Thread is archived', code: 50083 } };
+      if (seg[2] === 'messages' && seg.length === 3 && method === 'POST' && ch.type === 1 && this.closedDms.has(ch.recipientId!)) {
+        return { status: 403, body: { message: 'Cannot send messages to this user', code: 50007 } };
+      }
       if (seg[2] === 'messages' && seg.length === 3 && method === 'POST') {
         // Sending a message to an archived thread unarchives it (Discord does so when the thread is not locked).
         ch.archived = false;

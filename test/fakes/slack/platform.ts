@@ -25,7 +25,8 @@ export interface PostedMessage {
   text: string;
   blocks?: Record<string, unknown>[];
   /** Earlier versions, oldest first, when chat.update replaced it. */
-  history: { text: string; blocks?: Record<string, unknown>[] }[];
+  history: { text: string; blocks?: Record<string, unknown>[] }[];  /** Set for chat.postEphemeral: the only user who sees it (Slack does not keep it in the channel). */
+  onlyFor?: string;
 }
 
 export interface OpenedView {
@@ -57,6 +58,8 @@ export class FakeSlackApi {
   readonly messages: PostedMessage[] = [];
   readonly views: OpenedView[] = [];
   readonly archived = new Set<string>();
+  /** Users conversations.open gives no channel for (the bot cannot write to them privately). */
+  readonly noDm = new Set<string>();
   /** Channels created with conversations.create (by id); `channelNames` also holds names taken by others. */
   readonly channels = new Map<string, FakeChannel>();
   readonly channelNames = new Set<string>();
@@ -188,6 +191,15 @@ export class FakeSlackApi {
       if (blocks) m.blocks = blocks;
       return answer(200, { ok: true, channel, ts: m.ts });
     }
+    if (method === 'chat.postEphemeral') {
+      const blocks = params.blocks !== undefined ? (json('blocks') as Record<string, unknown>[]) : undefined;
+      if (blocks) rec.problems.push(...blockProblems(blocks, 'message'));
+      if (rec.problems.length) return answer(200, { ok: false, error: blocks ? 'invalid_blocks' : 'invalid_arguments', errors: rec.problems });
+      this.seq += 1;
+      const ts = `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+      this.messages.push({ channel: String(params.channel), ts, text: String(params.text ?? ''), ...(blocks ? { blocks } : {}), history: [], onlyFor: String(params.user) });
+      return answer(200, { ok: true, message_ts: ts });
+    }
     if (method === 'views.open') {
       const view = json('view') as Record<string, unknown>;
       rec.problems.push(...viewProblems(view));
@@ -204,6 +216,7 @@ export class FakeSlackApi {
     }
     if (method === 'conversations.open') {
       if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
+      if (this.noDm.has(String(params.users))) return answer(200, { ok: true, no_op: true });
       return answer(200, { ok: true, channel: { id: this.dmOf(String(params.users)) } });
     }
     if (method === 'conversations.create') {

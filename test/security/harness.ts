@@ -1,0 +1,47 @@
+import { createLogger } from '../../src/app/logger.js';
+import { loadConfig } from '../../src/app/config.js';
+import { startApp, type RunningApp } from '../../src/app/app.js';
+import { TEST_KEYS } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+
+/** The product on a loopback port with every log line captured (JSON), to assert what is and is not logged. */
+export interface SecuredApp {
+  app: RunningApp;
+  tdb: TestDatabase;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startCapturedApp(env: Record<string, string> = {}): Promise<SecuredApp> {
+  const tdb = await createTestDatabase();
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'debug', ...env });
+  const app = await startApp(config, { db: tdb.db, log });
+  return {
+    app,
+    tdb,
+    logs,
+    async close() {
+      await app.close();
+      await tdb.destroy();
+    },
+  };
+}
+
+/** Row counts of every table a request could write to. */
+export async function rowCounts(app: RunningApp): Promise<Record<string, number>> {
+  const p = app.db.prisma;
+  return {
+    incident: await p.incident.count(),
+    timeline: await p.timelineEntry.count(),
+    prompt: await p.pendingPrompt.count(),
+    processed: await p.processedEvent.count(),
+    lineInbound: await p.lineInboundEvent.count(),
+    inbound: await p.inboundEvent.count(),
+    localMessage: await p.localMessage.count(),
+    identity: await p.identity.count(),
+    conversation: await p.conversation.count(),
+    linkUse: await p.documentLinkUse.count(),
+  };
+}
