@@ -6,7 +6,7 @@ import { LINK_ACTION } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';
-import { UserError, type Assessment } from '../incidents/types.js';
+import { STATUS_LABELS, UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
@@ -19,12 +19,13 @@ import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetai
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
-import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, formPage, pageCount } from './steps.js';
+import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, fitsAsForm, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
 import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
 import { myTasks } from './mytasks.js';
 import { homeCards } from './home.js';
+import { asksCompletionTime, completionForm, correctionForm, endingForm, readCompletion, readCorrection, readEnding } from './times.js';
 
 
 interface Ctx {
@@ -52,7 +53,7 @@ interface ItemPromptState {
   title: string;
 }
 
-type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'cancel' | 'back' | 'whoami' | 'mine';
+type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'correct' | 'cancel' | 'back' | 'whoami' | 'mine';
 
 const COMMANDS: [RegExp, Command][] = [
   [/^(\/help|help|說明|幫助|指令|選單)$/i, 'help'],
@@ -62,13 +63,14 @@ const COMMANDS: [RegExp, Command][] = [
   [/^(\/summary|摘要)(\s+\S+)?$/i, 'summary'],
   [/^(\/checklist|清單|檢核清單)(\s+\S+)?$/i, 'checklist'],
   [/^(\/assess|評估|影響評估)(\s+\S+)?$/i, 'assess'],
+  [/^(\/correct|更正|更正時間)(\s+\S+)?$/i, 'correct'],
   [/^(\/cancel|取消)$/i, 'cancel'],
   [/^(\/back|上一步)$/i, 'back'],
   [/^(\/whoami|我是誰)$/i, 'whoami'],
 ];
 
 /** Commands that only show something: they are answered while a question is open, which stays open. */
-const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'mine']);
+const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'correct', 'mine']);
 
 /**
  * The conversation engine: turns neutral inbound events into incident operations and neutral replies.
@@ -250,16 +252,18 @@ export class Bot {
       }
       case 'summary':
       case 'checklist':
-      case 'assess': {
+      case 'assess':
+      case 'correct': {
         const actor = this.requireActor(ctx);
+        const what = cmd === 'correct' ? 'fix' : cmd;
         if (!arg) {
           const open = await this.incidents.listOpen(actor.schoolId);
-          if (open.length !== 1) return this.say(ctx.addr, { type: 'text', text: T.refNeeded(cmd === 'summary' ? '摘要' : cmd === 'checklist' ? '清單' : '評估') });
-          return this.showIncident(ctx, open[0]!.id, cmd);
+          if (open.length !== 1) return this.say(ctx.addr, { type: 'text', text: T.refNeeded({ summary: '摘要', checklist: '清單', assess: '評估', correct: '更正' }[cmd]) });
+          return this.showIncident(ctx, open[0]!.id, what);
         }
         const incident = await this.incidents.findByRef(actor.schoolId, arg);
         if (!incident) return this.say(ctx.addr, { type: 'text', text: T.refUnknown(arg) });
-        return this.showIncident(ctx, incident.id, cmd);
+        return this.showIncident(ctx, incident.id, what);
       }
     }
   }
@@ -279,7 +283,9 @@ export class Bot {
       const actor = this.requireActor(ctx);
       if (b === 'checklist' || b === 'summary' || b === 'assess') return this.showIncident(ctx, a, b);
       if (b === 'card') return this.showIncident(ctx, a, 'card');
-      const to = b === 'notifying' ? 'notifying' : b === 'end' ? 'handling_ended' : b === 'close' ? 'closed' : null;
+      // 處理結束 asks for its real time and settles every open item first (a form, src/core/conversation/times.ts).
+      if (b === 'end' || b === 'fix') return this.showIncident(ctx, a, b);
+      const to = b === 'notifying' ? 'notifying' : b === 'close' ? 'closed' : null;
       if (!to) throw new UserError(T.promptExpired);
       const view = await this.incidents.advance(actor, a, to);
       return this.refreshCards(ctx, view, ['incident']);
@@ -292,6 +298,7 @@ export class Bot {
     const [kind, id, page] = formId.split(':');
     if (!id) throw new UserError(T.promptExpired);
     if (kind === 'assess') return this.submitAssessment(ctx, id, values);
+    if (kind === 'end' || kind === 'fix' || kind === 'done') return this.submitTimes(ctx, kind, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
     if (kind === 'rpt') return this.reports.onForm(ctx, formId, values);
     const actor = this.requireActor(ctx);
@@ -586,12 +593,19 @@ export class Bot {
     return isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id);
   }
 
-  private async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card'): Promise<void> {
+  private async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card' | 'end' | 'fix'): Promise<void> {
     const actor = this.requireActor(ctx);
     const view = await this.incidents.get(incidentId);
     if (view.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
     const involvement = { isReporter: view.incident.reporterId === actor.personId, isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId) };
     if (!can(actor, 'incident.view', involvement)) return this.say(ctx.addr, { type: 'text', text: T.detailsNotAllowed });
+    // Asked before the form, so nobody answers its questions only to be refused at the end.
+    if ((what === 'end' || what === 'fix') && !can(actor, 'incident.coordinate')) {
+      throw new UserError(what === 'end' ? '只有個資聯絡窗口或校長可以變更事件階段。' : '只有個資聯絡窗口或校長可以更正事件時間。');
+    }
+    if (what === 'end' && view.status !== 'assessing' && view.status !== 'notifying' && view.status !== 'containing' && view.status !== 'reported') {
+      throw new UserError(`事件 ${view.incident.ref} 目前為「${STATUS_LABELS[view.status]}」，不能再標示處理結束。`);
+    }
     let where = ctx.addr;
     let whereConvId = ctx.conv.id;
     if (!this.mayShowHere(ctx, actor, view)) {
@@ -604,6 +618,8 @@ export class Bot {
     const now = this.deps.now();
     if (what === 'summary') return this.say(where, { type: 'text', text: summaryText(view, now) });
     if (what === 'assess') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
+    if (what === 'end') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, endingForm(view, now));
+    if (what === 'fix') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, correctionForm(view, now));
     const card = what === 'card' ? incidentCard(view, now) : checklistCard(view);
     await this.postCard(ctx.adapter, where, whereConvId, view.incident.id, card, true);
   }
@@ -652,6 +668,13 @@ export class Bot {
       const r = await this.incidents.setChecklistState(actor, itemId, 'open', null);
       return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
     }
+    if (to === 'd' && asksCompletionTime(entry)) {
+      if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
+        throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
+      }
+      if (entry.state === 'done') return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
+      return this.forms.send(ctx.adapter, ctx.addr, ctx.conv.id, actor.personId, completionForm(entry, this.deps.now()));
+    }
     if (to === 'd' && !entry.requiresEvidence) {
       const r = await this.incidents.setChecklistState(actor, itemId, 'done', null);
       if (!r.changed) return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
@@ -688,6 +711,40 @@ export class Bot {
     const r = await this.incidents.setChecklistState(actor, state.itemId, state.to, masked.text.slice(0, 300));
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
+  }
+
+  /** The forms of times.ts: 處理結束 (end), a correction (fix), the recovery item's completion time (done). */
+  private async submitTimes(ctx: Ctx, kind: 'end' | 'fix' | 'done', id: string, values: Record<string, string | string[]>): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const now = this.deps.now();
+    if (kind === 'done') {
+      const item = await this.deps.prisma.checklistItem.findUnique({ where: { id } });
+      if (!item) throw new UserError('找不到這個檢核項目。');
+      const entry = (await this.incidents.get(item.incidentId)).checklist.find((c) => c.row.id === id)!;
+      const { at, note } = readCompletion(entry, values, now);
+      const r = await this.incidents.setChecklistState(actor, id, 'done', note, { happenedAt: at });
+      if (!r.changed) return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
+      return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
+    }
+    const current = await this.incidents.get(id);
+    const form = kind === 'end' ? endingForm(current, now) : correctionForm(current, now);
+    let view: IncidentView;
+    try {
+      if (kind === 'end') view = await this.incidents.endHandling(actor, id, readEnding(current, values, now));
+      else {
+        const c = readCorrection(current, values, now);
+        view = await this.incidents.correctTime(actor, id, c.field, c.to, c.reason);
+      }
+    } catch (err) {
+      // A whole form came back: say what is wrong and show it again with what was entered, so nothing is lost.
+      // (Forms asked in steps or pages are re-asked by FormSteps, which sees the same error.)
+      if (!(err instanceof UserError) || !fitsAsForm(ctx.adapter, form)) throw err;
+      await this.say(ctx.addr, { type: 'text', text: err.message });
+      return void (await ctx.adapter.send(ctx.addr, { ...form, fields: form.fields.map((f) => { const v = values[f.id]; return v === undefined ? f : { ...f, initial: typeof v === 'string' ? maskPersonalData(v, { now }).text : v }; }) }));
+    }
+    if (kind === 'end') await this.say(ctx.addr, { type: 'text', text: T.handlingEnded(view.incident.ref, view.incident.handlingEndedAt!) });
+    else await this.say(ctx.addr, { type: 'text', text: T.timeCorrected(view.incident.ref) });
+    return this.refreshCards(ctx, view, kind === 'end' ? ['checklist', 'incident'] : ['incident']);
   }
 
   private async submitAssessment(ctx: Ctx, incidentId: string, values: Record<string, string | string[]>): Promise<void> {
