@@ -25,7 +25,7 @@ import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
 import { myTasks } from './mytasks.js';
 import { homeCards } from './home.js';
-import { asksCompletionTime, completionForm, correctionForm, endingForm, readCompletion, readCorrection, readEnding } from './times.js';
+import { asksCompletionTime, completionForm, correctionForm, endingForm, openItemsCard, readCompletion, readCorrection, readEnding } from './times.js';
 
 
 interface Ctx {
@@ -618,6 +618,7 @@ export class Bot {
     const now = this.deps.now();
     if (what === 'summary') return this.say(where, { type: 'text', text: summaryText(view, now) });
     if (what === 'assess') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
+    if (what === 'end' && view.checklist.some((c) => c.state === 'open')) return this.say(where, openItemsCard(view));
     if (what === 'end') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, endingForm(view, now));
     if (what === 'fix') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, correctionForm(view, now));
     const card = what === 'card' ? incidentCard(view, now) : checklistCard(view);

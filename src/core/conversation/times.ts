@@ -1,5 +1,5 @@
 import { format } from 'date-fns';
-import type { Form, FormField } from '../chat/model.js';
+import type { Card, Form, FormField } from '../chat/model.js';
 import type { ChecklistView, IncidentView, ItemResolution } from '../incidents/service.js';
 import { CLOCK_TIMES, isClockTimeField, type ClockTimeField } from '../incidents/times.js';
 import { UserError } from '../incidents/types.js';
@@ -7,6 +7,7 @@ import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { inTaipei } from '../time/taipei.js';
 import { validateField, type RawAnswers } from './intake.js';
+import { act } from './render.js';
 
 /*
  * The forms that ask for the real time of a clock-starting fact (處理結束, the cyber recovery, corrections): prefilled
@@ -33,72 +34,56 @@ function timeField(id: string, label: string, now: Date, help = TIME_HELP): Form
   return { id, label, type: 'datetime', required: true, initial: nowInitial(now), help };
 }
 
-const stateId = (itemId: string) => `s_${itemId}`;
-const noteId = (itemId: string) => `n_${itemId}`;
-const timeId = (itemId: string) => `t_${itemId}`;
-const noteLabel = (c: ChecklistView) => `${c.row.title}（說明）`;
-
-/** 處理結束: the real time, then each open item settled (done / not applicable with a reason). */
-export function endingForm(v: IncidentView, now: Date): Form {
+/**
+ * 處理結束 with items still open: what is open, each with its 完成 / 不適用 buttons (不適用 asks for the reason, the
+ * recovery item for its real completion time), and 處理結束 again once all are settled. The service refuses to end
+ * handling while any item is open, whatever the platform.
+ */
+export function openItemsCard(v: IncidentView): Card {
   const open = v.checklist.filter((c) => c.state === 'open');
-  const fields: FormField[] = [timeField('endedAt', '處理結束時間', now, `${TIME_HELP}1個月結案報告期限自這一天起算。`)];
-  for (const c of open) {
-    const owner = ROLE_LABELS[c.row.ownerRole as RoleKey] ?? c.row.ownerRole;
-    fields.push({
-      id: stateId(c.row.id),
-      label: c.row.title,
-      type: 'select',
-      required: true,
-      help: `尚未完成（負責：${owner}）。請選擇已完成或不適用。`,
-      options: [{ value: 'done', label: '已完成' }, ...(c.naAllowed ? [{ value: 'na', label: '不適用' }] : [])],
-    });
-    fields.push({
-      id: noteId(c.row.id),
-      label: noteLabel(c),
-      type: 'text',
-      required: false,
-      maxLength: 300,
-      help: c.requiresEvidence ? `已完成：${c.requiresEvidence}；不適用：原因（必填）` : '不適用時必填原因；已完成可簡述做法',
-    });
-    if (asksCompletionTime(c)) fields.push(timeField(timeId(c.row.id), `${c.row.title}（完成時間）`, now));
-  }
-  const intro =
-    open.length > 0
-      ? `處理結束前，尚有 ${open.length} 項檢核項目未完成，請逐項確認（不適用須說明原因）：\n${open.map((c) => `□ ${c.row.title}`).join('\n')}`
-      : '所有檢核項目均已處理。請填寫處理結束的實際時間。';
+  return {
+    type: 'card',
+    title: `處理結束前的確認｜${v.incident.ref}`,
+    subtitle: `尚有 ${open.length} 項檢核項目未處理`,
+    tone: 'warning',
+    sections: [
+      {
+        text: '處理結束前，請逐項標示「完成」或「不適用」（不適用須說明原因）。全部處理後，再按「處理結束」填寫實際結束時間。',
+        rows: open.map((c) => ({
+          text: c.row.title,
+          detail: `負責：${ROLE_LABELS[c.row.ownerRole as RoleKey] ?? c.row.ownerRole}`,
+          status: 'open' as const,
+          buttons: [
+            { label: '完成', action: act.item(c.row.id, 'd'), style: 'primary' as const },
+            ...(c.naAllowed ? [{ label: '不適用', action: act.item(c.row.id, 'n') }] : []),
+          ],
+        })),
+      },
+    ],
+    buttons: [{ label: '處理結束', action: act.incident(v.incident.id, 'end') }],
+    fallbackText: `處理結束前尚有 ${open.length} 項檢核項目未處理：${open.map((c) => c.row.title).join('、')}`,
+  };
+}
+
+/** 處理結束 once every item is settled: its real time (prefilled with now). */
+export function endingForm(v: IncidentView, now: Date): Form {
   return {
     type: 'form',
     formId: `end:${v.incident.id}`,
     title: `處理結束｜${v.incident.ref}`,
-    intro,
-    fields,
+    intro: '所有檢核項目均已處理。請填寫處理結束的實際時間：1個月結案報告期限自這一天起算。',
+    fields: [timeField('endedAt', '處理結束時間', now)],
     submitLabel: '確認處理結束',
     fallbackText: `處理結束｜${v.incident.ref}`,
   };
 }
 
-/** The values of the ending form as the service takes them; zh-TW problems name the field (FormSteps goes back to it). */
+/** The ending form's values as the service takes them (items were settled one by one before). */
 export function readEnding(v: IncidentView, values: RawAnswers, now: Date): { endedAt: Date; resolutions: ItemResolution[] } {
-  const form = endingForm(v, now);
-  const problems: string[] = [];
-  const read = (id: string) => {
-    const f = form.fields.find((x) => x.id === id);
-    if (!f) return null;
-    const r = validateField(f, values[id], now);
-    if (!r.ok) problems.push(r.message);
-    return r.ok ? r.value : null;
-  };
-  const endedAt = read('endedAt') as Date | null;
-  const resolutions: ItemResolution[] = [];
-  for (const c of v.checklist.filter((x) => x.state === 'open')) {
-    const state = read(stateId(c.row.id)) as 'done' | 'na' | null;
-    const note = (read(noteId(c.row.id)) as string | null)?.trim() || null;
-    const at = asksCompletionTime(c) ? (read(timeId(c.row.id)) as Date | null) : null;
-    if (state === 'na' && !note) problems.push(`「${noteLabel(c)}」：標示不適用時必須說明原因。`);
-    if (state) resolutions.push({ itemId: c.row.id, state, note, ...(at ? { happenedAt: at } : {}) });
-  }
-  if (problems.length > 0 || !endedAt) throw new UserError(`還有幾個地方需要修正：\n・${problems.join('\n・')}`);
-  return { endedAt, resolutions };
+  const field = endingForm(v, now).fields[0]!;
+  const r = validateField(field, values[field.id], now);
+  if (!r.ok) throw new UserError(r.message);
+  return { endedAt: r.value as Date, resolutions: [] };
 }
 
 /** Ticking the cyber recovery item done: when it really was completed, and what was done. */
