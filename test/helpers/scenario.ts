@@ -66,7 +66,9 @@ export async function completeChecklist(
     const replies = await client.press(as, conversation, button.action);
     const f = forms(replies)[0];
     if (f) {
-      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄' });
+      // The recovery item also asks when it was really completed (prefilled with now, as the chat page sends it).
+      const at: Record<string, string> = f.fields.some((x) => x.id === 'at') ? { at: taipeiInput(new Date()) } : {};
+      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄', ...at });
     }
   }
   throw new Error('checklist did not complete');

@@ -236,10 +236,17 @@ describe('conversation engine through the local chat', () => {
     const write = await t.client.raw('POST', '/local/api/conversations/demo-response/messages', { as: 'demo-teacher', text: '事件' });
     expect(write.status).toBe(403);
 
-    // The reporter got the checklist privately: 陳報校長 belongs to the contact window, not to her.
-    const mine = await cardOf(t.client, 'demo-teacher', 'dm:demo-teacher', 'checklist', refA);
-    const brief = rowsOf(mine).find((r) => r.text === '陳報校長')!;
-    const refused = await t.client.press('demo-teacher', 'dm:demo-teacher', rowButton(brief, '完成'));
+    // The reporter got her own items privately (issue #13): 陳報校長 belongs to the contact window and is not on her
+    // card, and pressing its action anyway is refused.
+    const mine = await cardOf(t.client, 'demo-teacher', 'dm:demo-teacher', 'mine:demo-teacher', refA);
+    expect(mine.title).toBe(`您的檢核項目｜${refA}`);
+    expect(rowsOf(mine).map((r) => r.text)).not.toContain('陳報校長');
+    const all = await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refA)).id } });
+    const hers = all.filter((i) => i.ownerPersonId === 'demo-teacher');
+    expect(rowsOf(mine).map((r) => r.text).sort()).toEqual(hers.map((i) => i.title).sort());
+    expect(hers.length).toBeLessThan(all.length);
+    const brief = all.find((i) => i.title === '陳報校長')!;
+    const refused = await t.client.press('demo-teacher', 'dm:demo-teacher', `ck:${brief.id}:d`);
     expect(texts(refused)[0]).toContain('只有應變人員');
     expect(forms(refused)).toEqual([]);
     expect(await itemState(refA, '陳報校長')).toBe('open');

@@ -15,7 +15,7 @@ import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
-import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { MINE_PREFIX, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
@@ -25,7 +25,7 @@ import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
 import { myTasks } from './mytasks.js';
 import { homeCards } from './home.js';
-import { asksCompletionTime, completionForm, correctionForm, endingForm, openItemsCard, readCompletion, readCorrection, readEnding } from './times.js';
+import { asksCompletionTime, completionForm, correctionForm, endingForm, openBeforeEnding, openItemsCard, readCompletion, readCorrection, readEnding } from './times.js';
 
 
 interface Ctx {
@@ -518,13 +518,29 @@ export class Bot {
 
   /** Where the new incident goes: the reporter privately, the response team, and a detail-free pointer to the origin. */
   private async deliverNewIncident(adapter: ChatAdapter, intakeAddr: ConversationAddress, view: IncidentView, originConversationId: string) {
-    const now = this.deps.now();
     const ref = view.incident.ref;
     const intakeConv = await this.conversationRow(intakeAddr, view.incident.schoolId);
     await this.say(intakeAddr, { type: 'text', text: T.reported(ref) });
-    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(view, now));
-    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(view));
+    const latest = await this.deliverToTeam(adapter, intakeAddr, intakeConv, view, originConversationId);
+    // The reporter's own cards come last, so they show the report to the window already recorded. A reporter who is
+    // not a responder sees only the items they own; the full checklist is the responders'.
+    const reporter = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: view.incident.reporterId } });
+    const responder = can({ roles: reporter.roles }, 'incident.act');
+    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(latest, this.deps.now()));
+    await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(latest, responder ? undefined : reporter.id));
+  }
 
+  /**
+   * The response team's copy: the incident's room, the response groups, or the contact windows privately. The first
+   * delivery that reaches a contact window is the report to the window (seed 004 pt. 45): it is recorded and ticks
+   * that item (IncidentService.recordWindowReport). Returns the incident as it is after that.
+   */
+  private async deliverToTeam(adapter: ChatAdapter, intakeAddr: ConversationAddress, intakeConv: Conversation, first: IncidentView, originConversationId: string): Promise<IncidentView> {
+    let view = first;
+    const ref = view.incident.ref;
+    const reached = async (where: string) => {
+      if (await this.incidents.recordWindowReport(view.incident.id, this.deps.now(), where)) view = await this.incidents.get(view.incident.id);
+    };
     const team = await this.deps.prisma.conversation.findMany({
       where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
       orderBy: { createdAt: 'asc' },
@@ -536,7 +552,8 @@ export class Bot {
     const room = await openRoom(this.deps, adapter, view.incident, nearConv ? this.addressOf(nearConv) : null);
     if (room) {
       await this.say(room.addr, { type: 'text', text: ROOM_TEXTS.welcome(ref, view.reporterName) });
-      await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, incidentCard(view, now));
+      await reached(room.conv.title ?? room.addr.title ?? '事件專屬頻道');
+      await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, incidentCard(view, this.deps.now()));
       await this.postCard(adapter, room.addr, room.conv.id, view.incident.id, checklistCard(view));
       const roomLabel = room.conv.title ?? room.addr.title ?? '';
       for (const conv of team) {
@@ -545,7 +562,7 @@ export class Bot {
       if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
         await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
       }
-      return;
+      return view;
     }
     for (const conv of team) {
       if (conv.id === intakeConv.id) continue;
@@ -557,7 +574,8 @@ export class Bot {
         select: { id: true },
       });
       await this.say(addr, await withMentions(this.deps.prisma, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) }, responders.map((r) => r.id)));
-      await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
+      await reached(conv.title ?? '應變小組群組');
+      await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, this.deps.now()));
       await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
     }
     if (team.length === 0) {
@@ -572,7 +590,8 @@ export class Bot {
           if (!addr || addr.externalId === intakeAddr.externalId) continue;
           const conv = await this.conversationRow(addr, view.incident.schoolId);
           await this.say(addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
-          await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, now));
+          await reached(`${w.displayName} 私訊`);
+          await this.postCard(adapter, addr, conv.id, view.incident.id, incidentCard(view, this.deps.now()));
           await this.postCard(adapter, addr, conv.id, view.incident.id, checklistCard(view));
         }
       }
@@ -580,6 +599,7 @@ export class Bot {
     if (origin && origin.id !== intakeConv.id && origin.purpose !== 'response') {
       await this.say(this.addressOf(origin), { type: 'text', text: T.pointer(ref) });
     }
+    return view;
   }
 
   /** Whether incident details may be shown in this conversation to this person. */
@@ -618,10 +638,10 @@ export class Bot {
     const now = this.deps.now();
     if (what === 'summary') return this.say(where, { type: 'text', text: summaryText(view, now) });
     if (what === 'assess') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
-    if (what === 'end' && view.checklist.some((c) => c.state === 'open')) return this.say(where, openItemsCard(view));
+    if (what === 'end' && openBeforeEnding(view, this.deps.clockRules).length > 0) return this.say(where, openItemsCard(view, this.deps.clockRules));
     if (what === 'end') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, endingForm(view, now));
     if (what === 'fix') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, correctionForm(view, now));
-    const card = what === 'card' ? incidentCard(view, now) : checklistCard(view);
+    const card = what === 'card' ? incidentCard(view, now) : checklistCard(view, can(actor, 'incident.act') ? undefined : actor.personId);
     await this.postCard(ctx.adapter, where, whereConvId, view.incident.id, card, true);
   }
 
@@ -784,23 +804,31 @@ export class Bot {
    */
   private async refreshCards(ctx: Ctx, view: IncidentView, keys: ('incident' | 'checklist')[]): Promise<void> {
     const now = this.deps.now();
-    const render = (key: 'incident' | 'checklist') => (key === 'incident' ? incidentCard(view, now) : checklistCard(view));
-    const posted = await this.deps.prisma.postedCard.findMany({ where: { incidentId: view.incident.id, cardKey: { in: keys } } });
+    const render = (key: string) =>
+      key === 'incident' ? incidentCard(view, now) : key.startsWith(MINE_PREFIX) ? checklistCard(view, key.slice(MINE_PREFIX.length)) : checklistCard(view);
+    // A person's own checklist (the reporter's 1:1 chat) is refreshed with the checklist.
+    const posted = await this.deps.prisma.postedCard.findMany({
+      where: { incidentId: view.incident.id, OR: [{ cardKey: { in: keys } }, ...(keys.includes('checklist') ? [{ cardKey: { startsWith: MINE_PREFIX } }] : [])] },
+    });
     let updatedHere = new Set<string>();
     for (const p of posted) {
       const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
       const adapter = conv && this.adapters.get(conv.platform);
       if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
-      await adapter.update(this.addressOf(conv), p.platformMessageId, render(p.cardKey as 'incident' | 'checklist'));
+      await adapter.update(this.addressOf(conv), p.platformMessageId, render(p.cardKey));
       await this.deps.prisma.postedCard.update({ where: { id: p.id }, data: { updatedAt: now } });
       if (conv.id === ctx.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
     }
     const dm = ctx.conv.kind === 'direct' && ctx.actor ? ctx.actor : null;
     const allowedHere = isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id) || dm !== null;
     if (!allowedHere) return;
+    const own = dm && !can(dm, 'incident.act') ? `${MINE_PREFIX}${dm.personId}` : null;
     for (const key of keys) {
       if (updatedHere.has(key) || (key === 'incident' && !ctx.adapter.capabilities.editMessages && keys.includes('checklist'))) continue;
-      await this.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, render(key), true);
+      // In a private chat of someone who is not a responder, the checklist shown is their own items.
+      const shown = key === 'checklist' && own ? own : key;
+      if (updatedHere.has(shown)) continue;
+      await this.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, render(shown), true);
     }
   }
 

@@ -1,7 +1,8 @@
 import { format } from 'date-fns';
 import type { Card, Form, FormField } from '../chat/model.js';
 import type { ChecklistView, IncidentView, ItemResolution } from '../incidents/service.js';
-import { CLOCK_TIMES, isClockTimeField, type ClockTimeField } from '../incidents/times.js';
+import type { ClockRuleSet } from '../clocks/index.js';
+import { CLOCK_TIMES, isClockTimeField, settledBeforeEnding, type ClockTimeField } from '../incidents/times.js';
 import { UserError } from '../incidents/types.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
@@ -39,8 +40,8 @@ function timeField(id: string, label: string, now: Date, help = TIME_HELP): Form
  * recovery item for its real completion time), and 處理結束 again once all are settled. The service refuses to end
  * handling while any item is open, whatever the platform.
  */
-export function openItemsCard(v: IncidentView): Card {
-  const open = v.checklist.filter((c) => c.state === 'open');
+export function openItemsCard(v: IncidentView, rules: ClockRuleSet): Card {
+  const open = openBeforeEnding(v, rules);
   return {
     type: 'card',
     title: `處理結束前的確認｜${v.incident.ref}`,
@@ -65,13 +66,18 @@ export function openItemsCard(v: IncidentView): Card {
   };
 }
 
+/** The open items to settle before handling ends (not the reports and record-keeping that come after it). */
+export function openBeforeEnding(v: IncidentView, rules: ClockRuleSet): ChecklistView[] {
+  return v.checklist.filter((c) => c.state === 'open' && settledBeforeEnding(c.row, rules));
+}
+
 /** 處理結束 once every item is settled: its real time (prefilled with now). */
 export function endingForm(v: IncidentView, now: Date): Form {
   return {
     type: 'form',
     formId: `end:${v.incident.id}`,
     title: `處理結束｜${v.incident.ref}`,
-    intro: '所有檢核項目均已處理。請填寫處理結束的實際時間：1個月結案報告期限自這一天起算。',
+    intro: '處理結束前應完成的檢核項目均已處理（結案報告、歸檔等於處理結束後辦理）。請填寫處理結束的實際時間：1個月結案報告期限自這一天起算。',
     fields: [timeField('endedAt', '處理結束時間', now)],
     submitLabel: '確認處理結束',
     fallbackText: `處理結束｜${v.incident.ref}`,

@@ -3,7 +3,7 @@ import type { CoreDeps } from '../context.js';
 import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime } from '../time/roc.js';
-import { CLOCK_TIMES, clockTimeProblem, notAfterNow, type ClockTimeField } from './times.js';
+import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
 import { STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
 import type { IncidentView } from './service.js';
 
@@ -139,7 +139,8 @@ export async function endHandling(deps: CoreDeps, hooks: Hooks, actor: Actor, in
   const problem = clockTimeProblem('handlingEndedAt', input.endedAt, incident, now);
   if (problem) throw new UserError(problem);
   const endedAt = notAfterNow(input.endedAt, now);
-  const open = await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' }, orderBy: { position: 'asc' } });
+  const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' }, orderBy: { position: 'asc' } }))
+    .filter((i) => settledBeforeEnding(i, deps.clockRules));
   const byId = new Map(input.resolutions.map((r) => [r.itemId, r]));
   const missing = open.filter((i) => !byId.has(i.id));
   if (missing.length > 0) {

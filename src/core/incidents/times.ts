@@ -1,4 +1,5 @@
-import type { Incident } from '../../generated/prisma/client.js';
+import type { ChecklistItem, Incident } from '../../generated/prisma/client.js';
+import type { ClockRuleSet } from '../clocks/index.js';
 import { formatRocDateTime } from '../time/roc.js';
 
 /**
@@ -51,4 +52,18 @@ export function clockTimeProblem(field: ClockTimeField, at: Date, times: Times, 
 /** A time no later than now: within the tolerance, "a minute from now" is stored as now. */
 export function notAfterNow(at: Date, now: Date): Date {
   return at.getTime() > now.getTime() ? new Date(now.getTime()) : at;
+}
+
+/**
+ * Whether an open item must be settled before handling ends. Items whose work comes after it are not: the reports
+ * counted from the end of handling or from the recovery (the closure report, the cyber investigation report) and
+ * keeping the record (a retention clock). Everything else — containment, the reports due in hours or days, notifying
+ * the people concerned — is done, or marked not applicable with a reason, first.
+ */
+export function settledBeforeEnding(item: Pick<ChecklistItem, 'clockId' | 'completesClock'>, rules: ClockRuleSet): boolean {
+  for (const id of [item.completesClock, item.clockId]) {
+    const rule = id ? rules.clocks.find((c) => c.id === id) : undefined;
+    if (rule && (rule.trigger === 'handlingEnded' || rule.trigger === 'recovered' || rule.kind === 'retention')) return false;
+  }
+  return true;
 }
