@@ -174,7 +174,12 @@ export function reminderMessage(input: {
   const lines: string[] = [];
   lines.push(`【${slot.level > 0 ? '逾期提醒' : '期限提醒'}】個資事件 ${incident.ref}`);
   if (input.late) lines.push(`（${LATE_MARK}：原定 ${formatRocShort(slot.fireAt)} 送出）`);
-  if (slot.kind === 'repeat') lines.push(`「${clock.label}」尚未完成，請儘速辦理。`);
+  if (slot.kind === 'overdueAtStart') {
+    // The one notice of a clock already overdue when the incident was entered: what was missed and what to do.
+    const past = clock.statutoryEnd && clock.statutoryEnd.getTime() <= slot.fireAt.getTime();
+    lines.push(`「${clock.label}」在事件建立時已${past ? '逾法定期限' : '過建議完成時間'}。`);
+    lines.push(`請立即辦理：${clock.action}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
+  } else if (slot.kind === 'repeat') lines.push(`「${clock.label}」尚未完成，請儘速辦理。`);
   else if (slot.kind === 'before' && target) lines.push(`「${clock.label}」還有${spoken(target.getTime() - input.at.getTime())}到期。`);
   else if (slot.kind === 'due') lines.push(`「${clock.label}」已到期，請立即辦理。`);
   else if (slot.kind === 'statutory') lines.push(`「${clock.label}」已過建議完成時間，法定期限今日24:00屆滿，請立即辦理。`);
@@ -204,5 +209,7 @@ export function slotLabel(clock: ComputedClock, slot: ReminderSlot): string {
       return `逾期第${slot.slot.split('-')[1]}次`;
     case 'repeat':
       return `第${slot.slot.split('-')[1]}次提醒`;
+    case 'overdueAtStart':
+      return '建立時已逾期';
   }
 }

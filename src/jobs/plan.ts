@@ -19,9 +19,30 @@ import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/
  * an `every` sets the overdue / ongoing interval). Retention clocks get none.
  * Escalation: owners of the step only, until the first overdue reminder adds the contact window; from the second
  * overdue reminder (or once the statutory end has passed) the principal too.
+ *
+ * Reminders people do not mute (issue #13):
+ * - nothing is planned before the incident existed (`createdAt`): a report entered late does not replay the reminders
+ *   it missed. A clock already past its target when the incident is created gets one overdue notice at creation
+ *   (`overdue-at-start`: what was missed and what to do), and its repeats count from there;
+ * - overdue repeats of hour-counted clocks back off (1 h, then 2, 4, 8, 16 h, then daily), counted per clock from 1;
+ * - quiet hours (default 22:00–07:00 Asia/Taipei): a reminder of a day- or month-counted clock or an ongoing duty that
+ *   would fall inside them waits for their end. Hour-counted clocks (4 hours, 1 hour, 72 hours) are never held back.
  */
 
-export type SlotKind = 'before' | 'due' | 'statutory' | 'overdue' | 'repeat';
+export type SlotKind = 'before' | 'due' | 'statutory' | 'overdue' | 'repeat' | 'overdueAtStart';
+
+/** Local times of day (minutes after 00:00 Asia/Taipei) between which only hour-counted clocks remind. */
+export interface QuietHours {
+  /** e.g. 22:00 = 1320. */
+  startMinute: number;
+  /** e.g. 07:00 = 420 (a window across midnight when end < start). */
+  endMinute: number;
+}
+
+export const DEFAULT_QUIET_HOURS: QuietHours = { startMinute: 22 * 60, endMinute: 7 * 60 };
+
+/** The slot of the one notice a clock gets when it is already overdue as the incident is created. */
+export const OVERDUE_AT_START = 'overdue-at-start';
 
 /** 0: the owners of the step; 1: + the contact window (個資聯絡窗口); 2: + the principal (管理人). */
 export type EscalationLevel = 0 | 1 | 2;
@@ -38,11 +59,17 @@ export interface ReminderSlot {
 export interface PlanOptions {
   now: Date;
   calendar: OfficeCalendar;
+  /** When the incident was created: nothing is planned before it. Default: the clock's start. */
+  createdAt?: Date;
+  /** Default DEFAULT_QUIET_HOURS; null: none. */
+  quietHours?: QuietHours | null;
 }
 
 /** Local time of day at which day-based reminders go out. */
 export const MORNING_HOUR = 9;
 const DEFAULT_HOUR_OFFSETS_MIN = [60, 15];
+/** Overdue repeats of hour-counted clocks: the step (default 1 h) doubles each time up to a day. */
+const MAX_BACKOFF_MIN = 24 * 60;
 const MAX_REPEATS = 10_000;
 
 type Duration = { amount: number; unit: 'minutes' | 'hours' | 'days' };
@@ -91,8 +118,12 @@ export function clockRuns(clock: ComputedClock): boolean {
 export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot[] {
   if (!clockRuns(clock)) return [];
   const out = new Map<string, ReminderSlot>();
-  const add = (slot: string, kind: SlotKind, fireAt: Date, level: EscalationLevel) => {
-    if (fireAt < clock.startsAt!) return;
+  const hourly = clock.period.unit === 'hours';
+  const quiet = opts.quietHours === undefined ? DEFAULT_QUIET_HOURS : opts.quietHours;
+  const since = opts.createdAt && opts.createdAt > clock.startsAt! ? opts.createdAt : clock.startsAt!;
+  const add = (slot: string, kind: SlotKind, at: Date, level: EscalationLevel) => {
+    if (at < since) return;
+    const fireAt = hourly ? at : afterQuiet(at, quiet);
     // One message per instant: the first slot planned for it wins (e.g. the statutory day over the first overdue one).
     if (out.has(slot) || [...out.values()].some((s) => s.fireAt.getTime() === fireAt.getTime())) return;
     out.set(slot, { clockId: clock.id, slot, kind, fireAt, level });
@@ -101,18 +132,26 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
   const befores = clock.reminders.map((r) => r.before).filter((b): b is Duration => !!b);
 
   if (clock.kind === 'ongoing') {
-    repeat(opts.now, (k) => (every && every.unit !== 'days' ? addMinutes(clock.startsAt!, k * minutesOf(every)) : dailyAfter(clock.startsAt!, k, every)), (k, at) =>
-      add(`repeat-${k}`, 'repeat', at, 0),
-    );
+    const at = (k: number) => (every && every.unit !== 'days' ? addMinutes(clock.startsAt!, k * minutesOf(every)) : dailyAfter(clock.startsAt!, k, every));
+    // Counted from the first one after the incident was created (a duty started earlier does not begin at 「第9次」).
+    let first = 1;
+    while (first < MAX_REPEATS && at(first) < since) first += 1;
+    repeat(opts.now, (k) => at(first + k - 1), (k, t) => add(`repeat-${k}`, 'repeat', t, 0));
     return sorted(out);
   }
 
   const target = clock.recommendedBy!;
-  if (clock.period.unit === 'hours') {
+  const statutoryEnd = clock.statutoryEnd;
+  // Already past the target when the incident was created: one notice now (out of quiet hours unless hour-counted),
+  // and the overdue repeats count from it.
+  const lateStart = opts.createdAt !== undefined && target <= since;
+  if (lateStart) add(OVERDUE_AT_START, 'overdueAtStart', since, statutoryEnd && statutoryEnd <= since ? 2 : 1);
+  if (hourly) {
     for (const m of [...DEFAULT_HOUR_OFFSETS_MIN, ...befores.map(minutesOf)]) add(`before-${m}m`, 'before', addMinutes(target, -m), 0);
     add('due', 'due', target, 0);
     const stepMin = every ? minutesOf(every) : 60;
-    repeat(opts.now, (k) => addMinutes(target, k * stepMin), (k, at) => add(`overdue-${k}`, 'overdue', at, k === 1 ? 1 : 2));
+    const base = lateStart ? since : target;
+    repeat(opts.now, (k) => addMinutes(base, backoffMinutes(stepMin, k)), (k, at) => add(`overdue-${k}`, 'overdue', at, k === 1 && !lateStart ? 1 : 2));
     return sorted(out);
   }
 
@@ -123,11 +162,11 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
     if (b.unit === 'days') add(`before-${b.amount}d`, 'before', morningOf(format(subDays(startOfTaipeiDay(lastDay), b.amount), 'yyyy-MM-dd')), 0);
     else add(`before-${minutesOf(b)}m`, 'before', addMinutes(target, -minutesOf(b)), 0);
   }
-  const statutoryEnd = clock.statutoryEnd;
   if (statutoryEnd && clock.statutoryLastDay && clock.statutoryLastDay !== lastDay) {
     add('statutory-day', 'statutory', morningOf(clock.statutoryLastDay), 2);
   }
-  let day = lastDay;
+  // Overdue mornings: the working days after the target, or after the day of a late start.
+  let day = lateStart ? taipeiDayKey(since) : lastDay;
   const overdueDays: DayKey[] = [];
   repeat(
     opts.now,
@@ -138,9 +177,42 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
       }
       return morningOf(overdueDays[k - 1]!);
     },
-    (k, at) => add(`overdue-${k}`, 'overdue', at, k === 1 && !(statutoryEnd && at >= statutoryEnd) ? 1 : 2),
+    (k, at) => add(`overdue-${k}`, 'overdue', at, k === 1 && !lateStart && !(statutoryEnd && at >= statutoryEnd) ? 1 : 2),
   );
   return sorted(out);
+}
+
+/** Minutes after the base of the k-th overdue repeat: step, then doubling (1, 3, 7, 15 h …), then daily. */
+export function backoffMinutes(stepMin: number, k: number): number {
+  let total = 0;
+  let gap = stepMin;
+  for (let i = 1; i <= k; i += 1) {
+    total += gap;
+    gap = Math.min(gap * 2, Math.max(MAX_BACKOFF_MIN, stepMin));
+  }
+  return total;
+}
+
+/** The minute of the day in Asia/Taipei. */
+function taipeiMinute(d: Date): number {
+  const t = new TZDate(d.getTime(), TIME_ZONE);
+  return t.getHours() * 60 + t.getMinutes();
+}
+
+/** Whether `d` falls inside the quiet hours (a window may run across midnight). */
+export function inQuietHours(d: Date, quiet: QuietHours | null): boolean {
+  if (!quiet || quiet.startMinute === quiet.endMinute) return false;
+  const m = taipeiMinute(d);
+  return quiet.startMinute < quiet.endMinute ? m >= quiet.startMinute && m < quiet.endMinute : m >= quiet.startMinute || m < quiet.endMinute;
+}
+
+/** `d`, or the end of the quiet hours it falls into (the same morning, or the next one when before midnight). */
+export function afterQuiet(d: Date, quiet: QuietHours | null): Date {
+  if (!quiet || !inQuietHours(d, quiet)) return d;
+  const t = new TZDate(d.getTime(), TIME_ZONE);
+  let end = new TZDate(t.getFullYear(), t.getMonth(), t.getDate(), Math.floor(quiet.endMinute / 60), quiet.endMinute % 60, 0, TIME_ZONE);
+  if (end.getTime() <= d.getTime()) end = new TZDate(t.getFullYear(), t.getMonth(), t.getDate() + 1, Math.floor(quiet.endMinute / 60), quiet.endMinute % 60, 0, TIME_ZONE);
+  return new Date(end.getTime());
 }
 
 /** The k-th (k ≥ 1) day's 09:00 after the day of `start` (or every n days with an `every` in days). */

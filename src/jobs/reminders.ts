@@ -17,7 +17,7 @@ import {
   withMentions,
   type AdapterLookup,
 } from './notify.js';
-import { clockRuns, planClock, reminderKey, slotsToSchedule, type ReminderSlot } from './plan.js';
+import { OVERDUE_AT_START, clockRuns, planClock, reminderKey, slotsToSchedule, type QuietHours, type ReminderSlot } from './plan.js';
 
 /** A reminder delivered later than this after its planned time is marked 「延遲送達」. */
 export const LATE_AFTER_MS = 2 * 60_000;
@@ -102,8 +102,14 @@ export class ClockReminders {
     private readonly deps: CoreDeps,
     private readonly adapterFor: AdapterLookup,
     private readonly queue: ReminderQueue,
+    private readonly options: { quietHours?: QuietHours | null } = {},
   ) {
     this.incidents = new IncidentService(deps);
+  }
+
+  /** Nothing before the incident existed; quiet hours as configured (REMINDER_QUIET_HOURS). */
+  private planOptions(incident: Incident, now: Date) {
+    return { now, calendar: this.deps.calendar, createdAt: incident.createdAt, ...(this.options.quietHours !== undefined ? { quietHours: this.options.quietHours } : {}) };
   }
 
   private desired(incident: Incident, items: ChecklistItem[], now: Date): Desired[] {
@@ -113,7 +119,7 @@ export class ClockReminders {
       if (!clockRuns(clock)) return { clock, state: 'inactive', slots: [], note: null };
       const done = completedBy(clock.id, items);
       if (done) return { clock, state: 'stopped', slots: [], note: done.map((i) => i.title).join('、') };
-      return { clock, state: 'active', slots: slotsToSchedule(planClock(clock, { now, calendar: this.deps.calendar }), now), note: null };
+      return { clock, state: 'active', slots: slotsToSchedule(planClock(clock, this.planOptions(incident, now)), now), note: null };
     });
   }
 
@@ -253,7 +259,7 @@ export class ClockReminders {
       const clock = this.incidents.clocksOf(incident).find((c) => c.id === data.clockId);
       if (!clock || !clockRuns(clock)) return { outcome: 'skipped', why: 'clock-inactive' };
       if (completedBy(clock.id, items)) return { outcome: 'skipped', why: 'clock-stopped' };
-      const plan = planClock(clock, { now, calendar: this.deps.calendar });
+      const plan = planClock(clock, this.planOptions(incident, now));
       const slot = plan.find((s) => s.slot === data.slot && s.fireAt.getTime() === fireAt.getTime());
       if (!slot) return { outcome: 'skipped', why: 'stale' };
       if (plan.some((s) => s.fireAt > slot.fireAt && s.fireAt <= now)) return { outcome: 'skipped', why: 'superseded' };
@@ -302,6 +308,7 @@ export class ClockReminders {
 }
 
 function slotKindOf(slot: string): ReminderSlot['kind'] {
+  if (slot === OVERDUE_AT_START) return 'overdueAtStart';
   if (slot.startsWith('overdue-')) return 'overdue';
   if (slot.startsWith('repeat-')) return 'repeat';
   if (slot === 'due') return 'due';

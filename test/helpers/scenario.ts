@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Card, Button } from '../../src/core/chat/model.js';
+import type { Card, Button, Form } from '../../src/core/chat/model.js';
 import type { LocalMessageView } from '../../adapters/local/index.js';
 import { cards, forms, texts, type LocalClient } from './local-client.js';
 
@@ -66,8 +66,28 @@ export async function completeChecklist(
     const replies = await client.press(as, conversation, button.action);
     const f = forms(replies)[0];
     if (f) {
-      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄' });
+      // The recovery item also asks when it was really completed (prefilled with now, as the chat page sends it).
+      const at: Record<string, string> = f.fields.some((x) => x.id === 'at') ? { at: taipeiInput(new Date()) } : {};
+      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄', ...at });
     }
   }
   throw new Error('checklist did not complete');
+}
+
+/**
+ * The values of the 處理結束 form (src/core/conversation/times.ts): the real end time, and every open item settled —
+ * 不適用 with `naReason` where the item allows it (or when `naReason` is null, 已完成 for all), 已完成 otherwise, with
+ * the completion time of the recovery item set to the end time.
+ */
+export function endingValues(form: Form, endedAt: string, naReason: string | null = '本案未涉及'): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const f of form.fields) {
+    if (f.id === 'endedAt' || f.id.startsWith('t_')) values[f.id] = endedAt;
+    else if (f.id.startsWith('s_')) values[f.id] = naReason && f.options?.some((o) => o.value === 'na') ? 'na' : 'done';
+  }
+  for (const f of form.fields) {
+    if (!f.id.startsWith('n_')) continue;
+    values[f.id] = values[`s_${f.id.slice(2)}`] === 'na' ? naReason! : '已處理並留存紀錄';
+  }
+  return values;
 }

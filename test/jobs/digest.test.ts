@@ -85,7 +85,8 @@ describe('daily digest with a controllable clock', () => {
     expect(text).toContain('處理中的個資事件：1 件');
     expect(text).toContain(`■ 個資事件 ${view.incident.ref}（已通報）`);
     expect(text).toContain('「4小時內通報個資聯絡窗口」期限 115/11/05（四）14:00（已逾期19小時）');
-    expect(text).toContain('「3日內通報主管機關」期限 115/11/07（六）24:00（還有1天15小時）');
+    // The cautious target moved off Sat 11-07 to the last working day, Fri 11-06 (issue #13).
+    expect(text).toContain('「3日內通報主管機關」期限 115/11/06（五）24:00（還有15小時）');
     expect(text).not.toContain('成績單'); // never what leaked
     // The day's chain head of each open incident, for the auditor (checked by `npm run verify -- --heads`).
     const head = await deps.prisma.timelineEntry.findFirstOrThrow({ where: { incidentId: view.incident.id }, orderBy: { seq: 'desc' } });
@@ -113,7 +114,7 @@ describe('daily digest with a controllable clock', () => {
     const sent = adapter.to('dm:demo-window');
     expect(sent).toHaveLength(2);
     expect(sent[1]!.text).toContain('（延遲送達：原定 115/11/07（六）09:00 送出）');
-    expect(sent[1]!.text).toContain('「3日內通報主管機關」期限 115/11/07（六）24:00（還有13小時）'); // as first written, 11:00
+    expect(sent[1]!.text).toMatch(/「3日內通報主管機關」[^\n]*115\/11\/06（五）24:00/); // as first written, 11:00
     expect(sent[1]!.text).toContain('【每日個資事件摘要】中華民國115年11月7日');
 
     now = at('2026-11-08 09:00');

@@ -38,13 +38,16 @@ describe('reminder plan of an hour clock (contain-4h)', () => {
 
   it('plans overdue reminders up to the first one after now: contact window first, then the principal', () => {
     const slots = planClock(clock, { now: at('2026-11-05 16:30'), calendar });
+    // Overdue repeats back off (issue #13): 1 h after the target, then 2 h later, then 4 h …
     expect(view(slots.filter((s) => s.kind === 'overdue'))).toEqual([
       ['overdue-1', '2026-11-05T15:00:00+08:00', 1],
-      ['overdue-2', '2026-11-05T16:00:00+08:00', 2],
-      ['overdue-3', '2026-11-05T17:00:00+08:00', 2],
+      ['overdue-2', '2026-11-05T17:00:00+08:00', 2],
     ]);
     // Only the latest due one and the future ones go to the queue: older due reminders are superseded.
-    expect(slotsToSchedule(slots, at('2026-11-05 16:30')).map((s) => s.slot)).toEqual(['overdue-2', 'overdue-3']);
+    expect(slotsToSchedule(slots, at('2026-11-05 17:30')).map((s) => s.slot)).toEqual(['overdue-2']);
+    expect(view(planClock(clock, { now: at('2026-11-06 12:00'), calendar }).filter((s) => s.kind === 'overdue')).map((s) => s[1])).toEqual([
+      '2026-11-05T15:00:00+08:00', '2026-11-05T17:00:00+08:00', '2026-11-05T21:00:00+08:00', '2026-11-06T05:00:00+08:00', '2026-11-06T21:00:00+08:00',
+    ]);
   });
 
   it('keys a reminder by incident, clock, slot and planned instant', () => {
@@ -58,7 +61,8 @@ describe('reminder plan of a day clock (bureau-3d, legal-rules.md §4 worked exa
   const clock = clockOf('bureau-3d', { occurredAt: at('2026-11-05 10:00'), awareAt: at('2026-11-05 15:00') });
 
   it('reminds at 09:00 of the last working day, of the statutory last day (principal), then each working morning', () => {
-    expect(clock.recommendedLastDay).toBe('2026-11-07');
+    // The counted target Sat 11-07 is a rest day: the cautious target is Fri 11-06 (issue #13).
+    expect(clock.recommendedLastDay).toBe('2026-11-06');
     expect(clock.statutoryLastDay).toBe('2026-11-09');
     const slots = planClock(clock, { now: at('2026-11-05 15:00'), calendar });
     expect(view(slots)).toEqual([

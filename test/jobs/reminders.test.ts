@@ -1,3 +1,4 @@
+import { settledBeforeEnding } from '../../src/core/incidents/times.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/app/demo.js';
@@ -79,7 +80,8 @@ describe('clock reminders with a controllable clock', () => {
     expect([...queue.jobs.values()].some((j) => j.data.clockId === 'closure-1m')).toBe(false); // handling has not ended
     const [entry] = await timelineOf(incidentId, 'reminders.scheduled');
     expect(entry!.summary).toContain('「4小時內採取應變措施」期限 115/11/05（四）14:00');
-    expect(entry!.summary).toContain('「3日內通報主管機關」期限 115/11/07（六）24:00');
+    // The counted target Sat 11-07 is a rest day: the cautious target is Fri 11-06 (issue #13).
+    expect(entry!.summary).toContain('「3日內通報主管機關」期限 115/11/06（五）24:00');
     const schedules = await deps.prisma.clockSchedule.findMany({ where: { incidentId, state: 'active' } });
     expect(schedules.map((s) => s.clockId).sort()).toEqual(['bureau-3d', 'contain-4h', 'report-window-4h']);
   });
@@ -152,7 +154,8 @@ describe('clock reminders with a controllable clock', () => {
     const principalBefore = adapter.to('dm:demo-principal').length;
 
     await reminders.reconcile(incidentId, 'fired');
-    now = at('2026-11-05 16:00');
+    // Overdue repeats of an hour clock back off: 15:00, 17:00, 21:00, 05:00, 21:00 the next day, then daily (issue #13).
+    now = at('2026-11-05 17:00');
     expect(await fire(queue.find(incidentId, 'report-window-4h', 'overdue-2'))).toMatchObject({ outcome: 'sent', deliveries: 4 });
     expect(adapter.to('dm:demo-principal')).toHaveLength(principalBefore + 1);
     expect(adapter.to('dm:demo-principal').at(-1)!.text).toContain('同時通知個資聯絡窗口及管理人（校長）');
@@ -160,15 +163,15 @@ describe('clock reminders with a controllable clock', () => {
 
   it('a reminder delivered well after its time is marked 延遲送達; older due ones are superseded by the latest', async () => {
     await reminders.reconcile(incidentId, 'fired');
-    now = at('2026-11-05 17:10');
+    now = at('2026-11-05 21:10');
     const r = await fire(queue.find(incidentId, 'report-window-4h', 'overdue-3'));
     expect(r).toMatchObject({ outcome: 'sent', late: true });
-    expect(adapter.to('dm:demo-teacher').at(-1)!.text).toContain('（延遲送達：原定 115/11/05（四）17:00 送出）');
+    expect(adapter.to('dm:demo-teacher').at(-1)!.text).toContain('（延遲送達：原定 115/11/05（四）21:00 送出）');
     const [entry] = (await timelineOf(incidentId, 'reminder.sent')).slice(-1);
     expect(entry!.summary).toContain('延遲送達');
 
     await reminders.reconcile(incidentId, 'fired');
-    now = at('2026-11-05 19:30'); // the product was down: overdue-4 (18:00) and overdue-5 (19:00) are both due
+    now = at('2026-11-06 22:00'); // the product was down: overdue-4 (05:00) and overdue-5 (21:00) are both due
     await reminders.reconcile(incidentId, 'startup');
     const count = adapter.posted.length;
     expect(await fire(queue.find(incidentId, 'report-window-4h', 'overdue-4'))).toEqual({ outcome: 'skipped', why: 'superseded' });
@@ -184,7 +187,7 @@ describe('clock reminders with a controllable clock', () => {
     const [stopped] = await timelineOf(incidentId, 'reminders.stopped');
     expect(stopped!.summary).toBe(`停止提醒「4小時內通報個資聯絡窗口」：已完成「${item.title}」`);
     expect(queue.cancelled.has(pending.id)).toBe(true);
-    now = at('2026-11-05 20:00');
+    now = at('2026-11-07 21:00');
     expect(await fire(pending)).toEqual({ outcome: 'skipped', why: 'clock-stopped' });
     // Reopened: reminders resume.
     await service.setChecklistState(window, item.id, 'open', null);
@@ -214,14 +217,14 @@ describe('clock reminders with a controllable clock', () => {
     });
     const [moved] = await timelineOf(id, 'reminders.rescheduled');
     expect(moved!.summary).toBe(
-      '重新排定提醒「3日內通報主管機關」：期限 115/11/07（六）24:00 → 115/11/05（四）24:00，下次提醒 115/11/06（五）09:00（原因：更正發生時間）',
+      '重新排定提醒「3日內通報主管機關」：期限 115/11/06（五）24:00 → 115/11/05（四）24:00，下次提醒 115/11/06（五）09:00（原因：更正發生時間）',
     );
     expect(queue.cancelled.has(oldJob.id)).toBe(true); // its instant is now the new plan's overdue-1: a different reminder
-    // The new plan's last working day (today 09:00) is already due: it is queued at once and sent.
-    const now09 = [...queue.jobs.values()].find((j) => j.data.incidentId === id && j.data.slot === 'last-workday' && j.data.clockId === 'bureau-3d' && j.id !== oldJob.id)!;
-    expect(now09.startAfter).toEqual(at('2026-11-05 09:00'));
-    expect(await fire(now09)).toMatchObject({ outcome: 'sent', late: true });
-    expect(adapter.to('dm:demo-window').at(-1)!.text).toContain('「3日內通報主管機關」還有13小時到期');
+    // The new plan's last working day (today 09:00) was before the incident existed (10:00): it is not replayed
+    // (issue #13); the next reminder is tomorrow's, the statutory last day (occurred 11-03: 3 days end Fri 11-06).
+    const mine = [...queue.jobs.values()].filter((j) => j.data.incidentId === id && j.data.clockId === 'bureau-3d' && !queue.cancelled.has(j.id));
+    expect(mine.filter((j) => j.startAfter < at('2026-11-05 10:00'))).toEqual([]);
+    expect(mine.map((j) => [j.data.slot, j.startAfter.toISOString()])).toContainEqual(['statutory-day', at('2026-11-06 09:00').toISOString()]);
     now = at('2026-11-06 09:00');
     expect(await fire(oldJob)).toEqual({ outcome: 'skipped', why: 'stale' });
     expect((await verifyIncidentTimeline(deps, id)).ok).toBe(true);
@@ -229,7 +232,11 @@ describe('clock reminders with a controllable clock', () => {
 
   it('handling ended starts the 1-month closure clock, with why', async () => {
     now = at('2026-11-10 16:00');
-    await service.advance(window, incidentId, 'handling_ended');
+    // Handling ends only with every open item settled (issue #13); its real time is what starts the closure clock.
+    // (The closure report itself and the archive come after it and stay open.)
+    const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' } })).filter((i) => settledBeforeEnding(i, deps.clockRules));
+    expect(open.map((i) => i.key)).not.toContain('closure-report');
+    await service.endHandling(window, incidentId, { endedAt: now, resolutions: open.map((i) => ({ itemId: i.id, state: 'done' as const, note: '已處理' })) });
     const entries = await timelineOf(incidentId, 'reminders.scheduled');
     expect(entries.at(-1)!.summary).toContain('「處理結束後1個月內報主管機關備查」期限 115/12/09（三）24:00，下次提醒 115/12/02（三）09:00');
     expect(entries.at(-1)!.summary).toContain('（原因：處理結束）');

@@ -5,7 +5,7 @@ import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { formatChatDateTime } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type LocalClient } from '../helpers/local-client.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { endingValues, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
 
 /**
  * The conversation engine as people meet it on the local chat: commands and chatter, who may see and do what, the
@@ -236,10 +236,17 @@ describe('conversation engine through the local chat', () => {
     const write = await t.client.raw('POST', '/local/api/conversations/demo-response/messages', { as: 'demo-teacher', text: '事件' });
     expect(write.status).toBe(403);
 
-    // The reporter got the checklist privately: 陳報校長 belongs to the contact window, not to her.
-    const mine = await cardOf(t.client, 'demo-teacher', 'dm:demo-teacher', 'checklist', refA);
-    const brief = rowsOf(mine).find((r) => r.text === '陳報校長')!;
-    const refused = await t.client.press('demo-teacher', 'dm:demo-teacher', rowButton(brief, '完成'));
+    // The reporter got her own items privately (issue #13): 陳報校長 belongs to the contact window and is not on her
+    // card, and pressing its action anyway is refused.
+    const mine = await cardOf(t.client, 'demo-teacher', 'dm:demo-teacher', 'mine:demo-teacher', refA);
+    expect(mine.title).toBe(`您的檢核項目｜${refA}`);
+    expect(rowsOf(mine).map((r) => r.text)).not.toContain('陳報校長');
+    const all = await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refA)).id } });
+    const hers = all.filter((i) => i.ownerPersonId === 'demo-teacher');
+    expect(rowsOf(mine).map((r) => r.text).sort()).toEqual(hers.map((i) => i.title).sort());
+    expect(hers.length).toBeLessThan(all.length);
+    const brief = all.find((i) => i.title === '陳報校長')!;
+    const refused = await t.client.press('demo-teacher', 'dm:demo-teacher', `ck:${brief.id}:d`);
     expect(texts(refused)[0]).toContain('只有應變人員');
     expect(forms(refused)).toEqual([]);
     expect(await itemState(refA, '陳報校長')).toBe('open');
@@ -416,7 +423,8 @@ describe('conversation engine through the local chat', () => {
       involvesSystem: 'false',
       occurredAt: taipeiInput(new Date(awareC.getTime() + 30 * 60_000)),
     });
-    expect(texts(replies)).toEqual(['發生時間不能晚於知悉時間。']);
+    expect(texts(replies)).toHaveLength(1);
+    expect(texts(replies)[0]).toMatch(/^「發生時間」不能晚於知悉時間（/);
     const after = await incidentByRef(refC);
     expect(after.occurredAt.getTime()).toBe(inc.occurredAt.getTime());
     expect(after.version).toBe(inc.version);
@@ -467,10 +475,46 @@ describe('conversation engine through the local chat', () => {
     card = await cardOf(t.client, 'demo-window', 'demo-response', 'incident', refC);
     expect(card.subtitle).toContain('通知當事人中');
 
-    await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束'));
+    // 處理結束 first shows what is still open, each item to be settled (done, or not applicable with a reason), and
+    // refuses to end while any is open (issue #13).
+    const openBefore = await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' }, orderBy: { position: 'asc' } });
+    expect(openBefore.length).toBeGreaterThan(0);
+    const pending = cards(await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束')))[0]!;
+    expect(pending.title).toBe(`處理結束前的確認｜${refC}`);
+    expect(rowsOf(pending).map((r) => r.text)).toEqual(openBefore.map((i) => i.title));
+    for (let guard = 0; guard < 60; guard += 1) {
+      const list = cards(await t.client.press('demo-window', 'demo-response', buttonOf(pending, '處理結束')))[0];
+      if (!list || list.title.startsWith('處理結束｜')) break;
+      const row = rowsOf(list)[0]!;
+      const na = row.buttons!.some((b) => b.label === '不適用');
+      const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
+      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: na ? '本案未涉及' : '已處理並留存紀錄', at: taipeiInput(new Date()) });
+    }
+    expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
+    // Then the real end time, prefilled with now; a future time is refused and the form comes back as typed.
+    const endForm = forms(await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束')))[0]!;
+    expect(endForm.formId).toMatch(/^end:/);
+    expect(endForm.fields).toHaveLength(1);
+    expect(endForm.fields[0]).toMatchObject({ id: 'endedAt', type: 'datetime', required: true });
+    expect(Math.abs(new Date(`${endForm.fields[0]!.initial as string}:00+08:00`).getTime() - Date.now())).toBeLessThan(2 * 60_000);
+    const endedAt = new Date(Math.floor((Date.now() - HOUR) / 60_000) * 60_000);
+    const future = taipeiInput(new Date(Date.now() + 3 * HOUR));
+    const refused = await t.client.submit('demo-window', 'demo-response', endForm.formId, { endedAt: future });
+    expect(texts(refused).join('\n')).toContain('「處理結束時間」不能是未來的時間');
+    expect(forms(refused)[0]?.fields[0]?.initial).toBe(future);
+    const before = await t.client.submit('demo-window', 'demo-response', endForm.formId, { endedAt: taipeiInput(new Date(awareC.getTime() - HOUR)) });
+    expect(texts(before).join('\n')).toContain('「處理結束時間」不能早於知悉時間');
+    expect((await incidentByRef(refC)).status).toBe('notifying');
+    const values = { endedAt: taipeiInput(endedAt) };
+    const ended = await t.client.submit('demo-window', 'demo-response', endForm.formId, values);
+    expect(texts(ended).join('\n')).toContain(`已記錄事件 ${refC} 處理結束`);
     const inc = await incidentByRef(refC);
     expect(inc.status).toBe('handling_ended');
-    expect(inc.handlingEndedAt).not.toBeNull();
+    expect(inc.handlingEndedAt?.toISOString()).toBe(endedAt.toISOString());
+    expect(await prisma().checklistItem.count({ where: { incidentId: inc.id, state: 'open' } })).toBe(0);
+    const endEntry = (await readTimeline(t.app.deps, inc.id)).find((e) => e.type === 'incident.handling-ended')!;
+    expect(endEntry.detail).toMatchObject({ handlingEndedAt: endedAt.toISOString() });
+    expect(new Date((endEntry.detail as { recordedAt: string }).recordedAt).getTime()).toBeGreaterThan(endedAt.getTime());
     const closure = t.app.bot.incidents.clocksOf(inc).find((c) => c.id === 'closure-1m')!;
     expect(closure.pending).toBe(false);
     const days = (closure.statutoryEnd!.getTime() - inc.handlingEndedAt!.getTime()) / (24 * HOUR);
@@ -484,24 +528,18 @@ describe('conversation engine through the local chat', () => {
     expect(statusEntries.slice(-2)).toEqual(['notifying', 'handling_ended']);
   });
 
-  it('結案 is refused while items are open and for the contact window; the principal closes at the end', async () => {
+  it('結案 is refused for the contact window and while an item was reopened; the principal closes at the end', async () => {
     const card = await cardOf(t.client, 'demo-window', 'demo-response', 'incident', refC);
     const close = buttonOf(card, '結案');
     expect(texts(await t.client.press('demo-window', 'demo-response', close))).toEqual(['結案須由管理人（校長）核定。']);
-    const open = await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } });
-    expect(open).toBeGreaterThan(0);
-    expect(texts(await t.client.press('demo-principal', 'demo-response', close))).toEqual([`尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`]);
+    // Handling ended with every item settled; an item reopened afterwards blocks the closure until it is settled again.
+    const first = rowsOf(await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC))[0]!;
+    await t.client.press('demo-window', 'demo-response', rowButton(first, '重新開啟'));
+    expect(texts(await t.client.press('demo-principal', 'demo-response', close))).toEqual(['尚有 1 項檢核項目未完成或未標示不適用，不能結案。']);
     expect((await incidentByRef(refC)).status).toBe('handling_ended');
-
-    // Work the checklist to the end as the contact window.
-    for (let guard = 0; guard < 60; guard += 1) {
-      const list = await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC);
-      const row = rowsOf(list).find((r) => r.status === 'open');
-      if (!row) break;
-      const na = row.buttons!.some((b) => b.label === '不適用');
-      const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
-      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: na ? '本案未涉及' : '已處理並留存紀錄' });
-    }
+    const reopened = rowsOf(await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC)).find((r) => r.status === 'open')!;
+    const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(reopened, '完成')))[0];
+    if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: '已處理並留存紀錄', at: taipeiInput(new Date()) });
     expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
 
     await t.client.press('demo-principal', 'demo-response', close);

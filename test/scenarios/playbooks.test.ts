@@ -68,7 +68,9 @@ describe('playbook scenarios through the local chat', () => {
       const recover = await t.app.db.prisma.checklistItem.findFirst({ where: { incidentId: incident.id, key: 'cyber-recover' } });
       if (s.system === 'true') {
         expect(recover?.state).toBe('done');
-        expect(incident.recoveredAt?.toISOString()).toBe(recover!.doneAt!.toISOString());
+        // The real completion time given in the form (to the minute), not the click; the click is kept as doneAt.
+        expect(recover!.doneAt!.getTime() - incident.recoveredAt!.getTime()).toBeGreaterThanOrEqual(0);
+        expect(recover!.doneAt!.getTime() - incident.recoveredAt!.getTime()).toBeLessThan(2 * 60_000);
       } else {
         expect(recover).toBeNull();
         expect(incident.recoveredAt).toBeNull();

@@ -165,6 +165,7 @@ export function validateFacts(facts: ClockFacts): string[] {
 const rocDay = (day: DayKey): string => formatRocDate(startOfTaipeiDay(day));
 const weekdayOf = (day: DayKey): string => formatWeekday(startOfTaipeiDay(day));
 const nextDay = (day: DayKey): DayKey => format(addDays(startOfTaipeiDay(day), 1), 'yyyy-MM-dd');
+const prevDay = (day: DayKey): DayKey => format(addDays(startOfTaipeiDay(day), -1), 'yyyy-MM-dd');
 
 function restReason(d: CalendarDay): string {
   if (d.entry && d.entry.kind !== 'workday') return `${d.entry.name}（${weekdayOf(d.day)}）`;
@@ -297,14 +298,17 @@ function countDayBased(
     return;
   }
 
-  const recLast = recommendedLastDay(triggerDay, amount, unit);
+  const { calendar } = opts;
+  const counted = recommendedLastDay(triggerDay, amount, unit);
+  const target = cautiousWorkingDay(calendar, triggerDay, counted);
+  const recLast = target.day;
   out.recommendedLastDay = recLast;
   out.recommendedBy = endOfTaipeiDay(recLast);
   out.recommendedNote =
-    `建議完成時間將${out.triggerLabel}當日算入第1日、不依賴假日順延：${rocDay(recLast)}（${weekdayOf(recLast)}）24:00前。` +
-    '學校對主管機關之義務是否適用行政程序法之順延規定尚有疑義，宜以建議時間為目標。';
+    `建議完成時間將${out.triggerLabel}當日算入第1日、不依賴假日順延：${rocDay(recLast)}（${weekdayOf(recLast)}）24:00前` +
+    (target.note ? `（${target.note}）` : '') +
+    '。學校對主管機關之義務是否適用行政程序法之順延規定尚有疑義，宜以建議時間為目標。';
 
-  const { calendar } = opts;
   try {
     const visited: CalendarDay[] = [];
     let day = last;
@@ -342,6 +346,31 @@ function countDayBased(
     };
   }
 }
+
+/**
+ * The cautious target must be a day the office works (the report is filed, the principal signs): when the counted
+ * day is a rest day (a weekend, a holiday, the Lunar New Year closure), the target moves back to the last working day
+ * before it, never before the trigger day. When every day from the trigger day to the counted day is a rest day, it
+ * moves to the first working day after, which is never after the statutory last day (that one rolls over to the
+ * first working day on or after a later day). A day outside the calendar's coverage is left as counted.
+ */
+function cautiousWorkingDay(calendar: OfficeCalendar, triggerDay: DayKey, counted: DayKey): { day: DayKey; note?: string } {
+  try {
+    const first = calendar.describe(counted);
+    if (!first.restDay) return { day: counted };
+    const why = restReason(first);
+    for (let day = prevDay(counted); day >= triggerDay; day = prevDay(day)) {
+      if (!calendar.describe(day).restDay) return { day, note: `${rocDay(counted)}為${why}，提前至前一上班日` };
+    }
+    const after = calendar.nextWorkingDay(counted);
+    return { day: after, note: `${rocDay(counted)}為${why}，且${shortRoc(triggerDay)}起均為休息日，以次一上班日為目標` };
+  } catch (err) {
+    if (err instanceof CalendarCoverageError) return { day: counted };
+    throw err;
+  }
+}
+
+const shortRoc = (day: DayKey): string => rocDay(day).replace('中華民國', '');
 
 function flagOverdue(out: ComputedClock, awareAt: Date, now: Date | undefined): void {
   const fmt = (d: Date) => formatRocDateTime(d, { endOfDay: out.period.unit !== 'hours' });

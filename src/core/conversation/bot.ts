@@ -6,7 +6,7 @@ import { LINK_ACTION } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';
-import { UserError, type Assessment } from '../incidents/types.js';
+import { STATUS_LABELS, UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
@@ -15,17 +15,18 @@ import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
-import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { MINE_PREFIX, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
-import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, formPage, pageCount } from './steps.js';
+import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, fitsAsForm, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
 import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
 import { myTasks } from './mytasks.js';
 import { homeCards } from './home.js';
+import { asksCompletionTime, completionForm, correctionForm, endingForm, openBeforeEnding, openItemsCard, readCompletion, readCorrection, readEnding } from './times.js';
 
 
 interface Ctx {
@@ -53,7 +54,7 @@ interface ItemPromptState {
   title: string;
 }
 
-type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'cancel' | 'back' | 'whoami' | 'mine';
+type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'correct' | 'cancel' | 'back' | 'whoami' | 'mine';
 
 const COMMANDS: [RegExp, Command][] = [
   [/^(\/help|help|說明|幫助|指令|選單)$/i, 'help'],
@@ -63,13 +64,14 @@ const COMMANDS: [RegExp, Command][] = [
   [/^(\/summary|摘要)(\s+\S+)?$/i, 'summary'],
   [/^(\/checklist|清單|檢核清單)(\s+\S+)?$/i, 'checklist'],
   [/^(\/assess|評估|影響評估)(\s+\S+)?$/i, 'assess'],
+  [/^(\/correct|更正|更正時間)(\s+\S+)?$/i, 'correct'],
   [/^(\/cancel|取消)$/i, 'cancel'],
   [/^(\/back|上一步)$/i, 'back'],
   [/^(\/whoami|我是誰)$/i, 'whoami'],
 ];
 
 /** Commands that only show something: they are answered while a question is open, which stays open. */
-const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'mine']);
+const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'correct', 'mine']);
 
 /**
  * The conversation engine: turns neutral inbound events into incident operations and neutral replies.
@@ -253,16 +255,18 @@ export class Bot {
       }
       case 'summary':
       case 'checklist':
-      case 'assess': {
+      case 'assess':
+      case 'correct': {
         const actor = this.requireActor(ctx);
+        const what = cmd === 'correct' ? 'fix' : cmd;
         if (!arg) {
           const open = await this.incidents.listOpen(actor.schoolId);
-          if (open.length !== 1) return this.say(ctx.addr, { type: 'text', text: T.refNeeded(cmd === 'summary' ? '摘要' : cmd === 'checklist' ? '清單' : '評估') });
-          return this.showIncident(ctx, open[0]!.id, cmd);
+          if (open.length !== 1) return this.say(ctx.addr, { type: 'text', text: T.refNeeded({ summary: '摘要', checklist: '清單', assess: '評估', correct: '更正' }[cmd]) });
+          return this.showIncident(ctx, open[0]!.id, what);
         }
         const incident = await this.incidents.findByRef(actor.schoolId, arg);
         if (!incident) return this.say(ctx.addr, { type: 'text', text: T.refUnknown(arg) });
-        return this.showIncident(ctx, incident.id, cmd);
+        return this.showIncident(ctx, incident.id, what);
       }
     }
   }
@@ -282,7 +286,9 @@ export class Bot {
       const actor = this.requireActor(ctx);
       if (b === 'checklist' || b === 'summary' || b === 'assess') return this.showIncident(ctx, a, b);
       if (b === 'card') return this.showIncident(ctx, a, 'card');
-      const to = b === 'notifying' ? 'notifying' : b === 'end' ? 'handling_ended' : b === 'close' ? 'closed' : null;
+      // 處理結束 asks for its real time and settles every open item first (a form, src/core/conversation/times.ts).
+      if (b === 'end' || b === 'fix') return this.showIncident(ctx, a, b);
+      const to = b === 'notifying' ? 'notifying' : b === 'close' ? 'closed' : null;
       if (!to) throw new UserError(T.promptExpired);
       const view = await this.incidents.advance(actor, a, to);
       return this.refreshCards(ctx, view, ['incident']);
@@ -295,6 +301,7 @@ export class Bot {
     const [kind, id, page] = formId.split(':');
     if (!id) throw new UserError(T.promptExpired);
     if (kind === 'assess') return this.submitAssessment(ctx, id, values);
+    if (kind === 'end' || kind === 'fix' || kind === 'done') return this.submitTimes(ctx, kind, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
     if (kind === 'rpt') return this.reports.onForm(ctx, formId, values);
     const actor = this.requireActor(ctx);
@@ -541,24 +548,26 @@ export class Bot {
    * group, and when no responder can be reached at all, the group is told who must act and how.
    */
   private async deliverNewIncident(adapter: ChatAdapter, intakeAddr: ConversationAddress, view: IncidentView, originConversationId: string) {
-    const now = this.deps.now();
     const ref = view.incident.ref;
     const schoolId = view.incident.schoolId;
     const how = reachPrivately(adapter);
     const intakeConv = await this.conversationRow(intakeAddr, schoolId);
     const intakePrivate = intakeConv.kind === 'direct' || isResponsePlace(intakeConv, schoolId, view.incident.id);
-    if (intakePrivate) {
-      await this.say(intakeAddr, { type: 'text', text: T.reported(ref) });
-      await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(view, now));
-      await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(view));
-    } else {
-      await this.say(intakeAddr, { type: 'text', text: T.reportedNotHere(ref, view.reporterName, how) });
-    }
+    await this.say(intakeAddr, { type: 'text', text: intakePrivate ? T.reported(ref) : T.reportedNotHere(ref, view.reporterName, how) });
     const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
     const wide = origin && origin.id !== intakeConv.id && !isResponsePlace(origin, schoolId, view.incident.id) ? origin : null;
-    const teamReached = await this.deliverToTeam(adapter, view, intakeConv, origin);
+    const delivered = await this.deliverToTeam(adapter, view, intakeConv, origin);
     if (wide) await this.say(this.addressOf(wide), { type: 'text', text: T.pointer(ref) });
-    if (teamReached) return;
+    if (intakePrivate) {
+      // The reporter's own cards come last, so they show the report to the window already recorded. In a private chat
+      // a reporter who is not a responder sees only the items they own; the full checklist is the responders'.
+      const latest = delivered ?? view;
+      const reporter = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: view.incident.reporterId } });
+      const onlyMine = intakeConv.kind === 'direct' && !can({ roles: reporter.roles }, 'incident.act');
+      await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(latest, this.deps.now()));
+      await this.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(latest, onlyMine ? reporter.id : undefined));
+    }
+    if (delivered) return;
     // Nobody responsible can see the details: the wide group (or the reporter) is told who must act and how.
     const windows = await this.deps.prisma.person.findMany({ where: { schoolId, active: true, roles: { has: 'contactWindow' } }, select: { id: true } });
     const notice: TextMessage = { type: 'text', text: T.teamUnreachable(ref, how) };
@@ -567,10 +576,18 @@ export class Bot {
     this.deps.log.warn({ incidentId: view.incident.id, platform: adapter.platform }, 'new incident: no incident room, response group or contact window could be reached; the group was told who must act');
   }
 
-  /** The response team's copy of a new incident; false when no responder could be reached anywhere. */
-  private async deliverToTeam(adapter: ChatAdapter, view: IncidentView, intakeConv: Conversation, origin: Conversation | null): Promise<boolean> {
-    const now = this.deps.now();
+  /**
+   * The response team's copy: the incident's room, the response groups, or the contact windows privately (here, or
+   * else on another platform). The first delivery that reaches a contact window is the report to the window (seed 004
+   * pt. 45): it is recorded and ticks that item (IncidentService.recordWindowReport). Returns the incident as it is
+   * after that, or null when no responder could be reached anywhere.
+   */
+  private async deliverToTeam(adapter: ChatAdapter, first: IncidentView, intakeConv: Conversation, origin: Conversation | null): Promise<IncidentView | null> {
+    let view = first;
     const ref = view.incident.ref;
+    const record = async (where: string) => {
+      if (await this.incidents.recordWindowReport(view.incident.id, this.deps.now(), where)) view = await this.incidents.get(view.incident.id);
+    };
     const team = await this.deps.prisma.conversation.findMany({
       where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
       orderBy: { createdAt: 'asc' },
@@ -580,22 +597,24 @@ export class Bot {
     const nearConv = team[0] ?? (origin && origin.platform === adapter.platform && origin.kind === 'group' ? origin : null);
     const room = await openRoom(this.deps, adapter, view.incident, nearConv ? this.addressOf(nearConv) : null);
     const cards = async (a: ChatAdapter, addr: ConversationAddress, convId: string) => {
-      await this.postCard(a, addr, convId, view.incident.id, incidentCard(view, now));
+      await this.postCard(a, addr, convId, view.incident.id, incidentCard(view, this.deps.now()));
       await this.postCard(a, addr, convId, view.incident.id, checklistCard(view));
     };
     if (room) {
       await this.say(room.addr, { type: 'text', text: ROOM_TEXTS.welcome(ref, view.reporterName) });
+      await record(room.conv.title ?? room.addr.title ?? '事件專屬頻道');
       await cards(adapter, room.addr, room.conv.id);
       const roomLabel = room.conv.title ?? room.addr.title ?? '';
       for (const conv of team) {
         if (conv.id !== intakeConv.id) await this.say(this.addressOf(conv), { type: 'text', text: ROOM_TEXTS.pointer(ref, roomLabel) });
       }
-      return true;
+      return view;
     }
     let reached = false;
     for (const conv of team) {
       reached = true;
-      if (conv.id === intakeConv.id) continue;
+      await record(conv.title ?? '應變小組群組');
+      if (conv.id === intakeConv.id) continue; // its cards are posted as the reporter's
       const addr = this.addressOf(conv);
       // The responders who own the checklist's steps are @mentioned in the response group (where the platform can).
       const ownerRoles = [...new Set(view.checklist.map((c) => c.row.ownerRole).filter((r) => r !== 'unit'))];
@@ -606,18 +625,19 @@ export class Bot {
       await this.say(addr, await withMentions(this.deps.prisma, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) }, responders.map((r) => r.id)));
       await cards(adapter, addr, conv.id);
     }
-    if (reached) return true;
+    if (reached) return view;
     // No response group on this platform: the contact windows get it privately, here or else on another platform.
     let chats = await contactWindowChats(this.deps, [adapter], view.incident.schoolId);
     if (chats.length === 0) chats = await contactWindowChats(this.deps, this.adapters.values(), view.incident.schoolId, { exceptPlatform: adapter.platform });
     for (const c of chats) {
       reached = true;
+      await record('個資聯絡窗口私訊');
       if (c.addr.platform === intakeConv.platform && c.addr.externalId === intakeConv.externalId) continue;
       const conv = await this.conversationRow(c.addr, view.incident.schoolId);
       await this.say(c.addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
       await cards(c.adapter, c.addr, conv.id);
     }
-    return reached;
+    return reached ? view : null;
   }
 
   /** Whether incident details may be shown in this conversation to this person. */
@@ -631,12 +651,19 @@ export class Bot {
     return isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id);
   }
 
-  private async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card'): Promise<void> {
+  private async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card' | 'end' | 'fix'): Promise<void> {
     const actor = this.requireActor(ctx);
     const view = await this.incidents.get(incidentId);
     if (view.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
     const involvement = { isReporter: view.incident.reporterId === actor.personId, isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId) };
     if (!can(actor, 'incident.view', involvement)) return this.answer(ctx, T.detailsNotAllowed);
+    // Asked before the form, so nobody answers its questions only to be refused at the end.
+    if ((what === 'end' || what === 'fix') && !can(actor, 'incident.coordinate')) {
+      throw new UserError(what === 'end' ? '只有個資聯絡窗口或校長可以變更事件階段。' : '只有個資聯絡窗口或校長可以更正事件時間。');
+    }
+    if (what === 'end' && view.status !== 'assessing' && view.status !== 'notifying' && view.status !== 'containing' && view.status !== 'reported') {
+      throw new UserError(`事件 ${view.incident.ref} 目前為「${STATUS_LABELS[view.status]}」，不能再標示處理結束。`);
+    }
     let where = ctx.addr;
     let whereConvId = ctx.conv.id;
     if (!this.mayShowHere(ctx, actor, view)) {
@@ -649,7 +676,10 @@ export class Bot {
     const now = this.deps.now();
     if (what === 'summary') return this.say(where, { type: 'text', text: summaryText(view, now) });
     if (what === 'assess') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
-    const card = what === 'card' ? incidentCard(view, now) : checklistCard(view);
+    if (what === 'end' && openBeforeEnding(view, this.deps.clockRules).length > 0) return this.say(where, openItemsCard(view, this.deps.clockRules));
+    if (what === 'end') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, endingForm(view, now));
+    if (what === 'fix') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, correctionForm(view, now));
+    const card = what === 'card' ? incidentCard(view, now) : checklistCard(view, can(actor, 'incident.act') ? undefined : actor.personId);
     await this.postCard(ctx.adapter, where, whereConvId, view.incident.id, card, true);
   }
 
@@ -697,6 +727,13 @@ export class Bot {
       const r = await this.incidents.setChecklistState(actor, itemId, 'open', null);
       return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
     }
+    if (to === 'd' && asksCompletionTime(entry)) {
+      if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
+        throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
+      }
+      if (entry.state === 'done') return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
+      return this.forms.send(ctx.adapter, ctx.addr, ctx.conv.id, actor.personId, completionForm(entry, this.deps.now()));
+    }
     if (to === 'd' && !entry.requiresEvidence) {
       const r = await this.incidents.setChecklistState(actor, itemId, 'done', null);
       if (!r.changed) return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
@@ -735,6 +772,40 @@ export class Bot {
     return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
   }
 
+  /** The forms of times.ts: 處理結束 (end), a correction (fix), the recovery item's completion time (done). */
+  private async submitTimes(ctx: Ctx, kind: 'end' | 'fix' | 'done', id: string, values: Record<string, string | string[]>): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const now = this.deps.now();
+    if (kind === 'done') {
+      const item = await this.deps.prisma.checklistItem.findUnique({ where: { id } });
+      if (!item) throw new UserError('找不到這個檢核項目。');
+      const entry = (await this.incidents.get(item.incidentId)).checklist.find((c) => c.row.id === id)!;
+      const { at, note } = readCompletion(entry, values, now);
+      const r = await this.incidents.setChecklistState(actor, id, 'done', note, { happenedAt: at });
+      if (!r.changed) return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
+      return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
+    }
+    const current = await this.incidents.get(id);
+    const form = kind === 'end' ? endingForm(current, now) : correctionForm(current, now);
+    let view: IncidentView;
+    try {
+      if (kind === 'end') view = await this.incidents.endHandling(actor, id, readEnding(current, values, now));
+      else {
+        const c = readCorrection(current, values, now);
+        view = await this.incidents.correctTime(actor, id, c.field, c.to, c.reason);
+      }
+    } catch (err) {
+      // A whole form came back: say what is wrong and show it again with what was entered, so nothing is lost.
+      // (Forms asked in steps or pages are re-asked by FormSteps, which sees the same error.)
+      if (!(err instanceof UserError) || !fitsAsForm(ctx.adapter, form)) throw err;
+      await this.say(ctx.addr, { type: 'text', text: err.message });
+      return void (await ctx.adapter.send(ctx.addr, { ...form, fields: form.fields.map((f) => { const v = values[f.id]; return v === undefined ? f : { ...f, initial: typeof v === 'string' ? maskPersonalData(v, { now }).text : v }; }) }));
+    }
+    if (kind === 'end') await this.say(ctx.addr, { type: 'text', text: T.handlingEnded(view.incident.ref, view.incident.handlingEndedAt!) });
+    else await this.say(ctx.addr, { type: 'text', text: T.timeCorrected(view.incident.ref) });
+    return this.refreshCards(ctx, view, kind === 'end' ? ['checklist', 'incident'] : ['incident']);
+  }
+
   private async submitAssessment(ctx: Ctx, incidentId: string, values: Record<string, string | string[]>): Promise<void> {
     const actor = this.requireActor(ctx);
     const current = await this.incidents.get(incidentId);
@@ -771,23 +842,31 @@ export class Bot {
    */
   private async refreshCards(ctx: Ctx, view: IncidentView, keys: ('incident' | 'checklist')[]): Promise<void> {
     const now = this.deps.now();
-    const render = (key: 'incident' | 'checklist') => (key === 'incident' ? incidentCard(view, now) : checklistCard(view));
-    const posted = await this.deps.prisma.postedCard.findMany({ where: { incidentId: view.incident.id, cardKey: { in: keys } } });
+    const render = (key: string) =>
+      key === 'incident' ? incidentCard(view, now) : key.startsWith(MINE_PREFIX) ? checklistCard(view, key.slice(MINE_PREFIX.length)) : checklistCard(view);
+    // A person's own checklist (the reporter's 1:1 chat) is refreshed with the checklist.
+    const posted = await this.deps.prisma.postedCard.findMany({
+      where: { incidentId: view.incident.id, OR: [{ cardKey: { in: keys } }, ...(keys.includes('checklist') ? [{ cardKey: { startsWith: MINE_PREFIX } }] : [])] },
+    });
     let updatedHere = new Set<string>();
     for (const p of posted) {
       const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
       const adapter = conv && this.adapters.get(conv.platform);
       if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
-      await adapter.update(this.addressOf(conv), p.platformMessageId, render(p.cardKey as 'incident' | 'checklist'));
+      await adapter.update(this.addressOf(conv), p.platformMessageId, render(p.cardKey));
       await this.deps.prisma.postedCard.update({ where: { id: p.id }, data: { updatedAt: now } });
       if (conv.id === ctx.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
     }
     const dm = ctx.conv.kind === 'direct' && ctx.actor ? ctx.actor : null;
     const allowedHere = isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id) || dm !== null;
     if (!allowedHere) return;
+    const own = dm && !can(dm, 'incident.act') ? `${MINE_PREFIX}${dm.personId}` : null;
     for (const key of keys) {
       if (updatedHere.has(key) || (key === 'incident' && !ctx.adapter.capabilities.editMessages && keys.includes('checklist'))) continue;
-      await this.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, render(key), true);
+      // In a private chat of someone who is not a responder, the checklist shown is their own items.
+      const shown = key === 'checklist' && own ? own : key;
+      if (updatedHere.has(shown)) continue;
+      await this.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, render(shown), true);
     }
   }
 

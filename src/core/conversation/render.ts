@@ -162,21 +162,31 @@ function itemRow(c: ChecklistView): CardRow {
   };
 }
 
-export function checklistCard(v: IncidentView): Card {
-  const phases = [...new Set(v.checklist.map((c) => c.row.phase))];
-  const done = v.checklist.filter((c) => c.state !== 'open').length;
+/** Card key of a person's own checklist items (the reporter's 1:1 chat): `mine:<personId>`. */
+export const MINE_PREFIX = 'mine:';
+
+/**
+ * The checklist. With `onlyFor`, the items that person owns by name (the reporting unit's steps): what a reporter who
+ * is not a responder sees in the 1:1 chat; the full list is for the responders.
+ */
+export function checklistCard(v: IncidentView, onlyFor?: string): Card {
+  const items = onlyFor ? v.checklist.filter((c) => c.row.ownerPersonId === onlyFor) : v.checklist;
+  const phases = [...new Set(items.map((c) => c.row.phase))];
+  const done = items.filter((c) => c.state !== 'open').length;
+  const title = onlyFor ? `您的檢核項目｜${v.incident.ref}` : `檢核清單｜${v.incident.ref}`;
   return {
     type: 'card',
-    key: 'checklist',
-    title: `檢核清單｜${v.incident.ref}`,
-    subtitle: `${v.playbook.title}：已處理 ${done} / ${v.checklist.length} 項`,
-    tone: done === v.checklist.length ? 'success' : 'info',
-    sections: phases.map((p) => ({
-      heading: PHASE_HEADINGS[p] ?? p,
-      rows: v.checklist.filter((c) => c.row.phase === p).map(itemRow),
-    })),
-    footer: '按「完成」記錄已做的事；「不適用」須說明原因。每一步都會記入事件紀錄。',
-    fallbackText: `檢核清單 ${v.incident.ref}：已處理 ${done} / ${v.checklist.length} 項`,
+    key: onlyFor ? `${MINE_PREFIX}${onlyFor}` : 'checklist',
+    title,
+    subtitle: `${v.playbook.title}：已處理 ${done} / ${items.length} 項`,
+    tone: done === items.length ? 'success' : 'info',
+    sections: phases.length > 0
+      ? phases.map((p) => ({ heading: PHASE_HEADINGS[p] ?? p, rows: items.filter((c) => c.row.phase === p).map(itemRow) }))
+      : [{ text: '目前沒有指派給您的檢核項目，應變小組會接手處理。' }],
+    footer: onlyFor
+      ? `以下是由您負責的項目；其餘 ${v.checklist.length - items.length} 項由應變小組處理。按「完成」記錄已做的事；「不適用」須說明原因。`
+      : '按「完成」記錄已做的事；「不適用」須說明原因。每一步都會記入事件紀錄。',
+    fallbackText: `${onlyFor ? '您的檢核項目' : '檢核清單'} ${v.incident.ref}：已處理 ${done} / ${items.length} 項`,
   };
 }
 

@@ -1,3 +1,5 @@
+import { formatRocDateTime } from '../time/roc.js';
+
 /** Fixed zh-TW texts of the conversation. Kept together so a school (or a translator) can review them in one place. */
 export const T = {
   help: [
@@ -6,6 +8,7 @@ export const T = {
     '・查看進行中的事件：輸入「事件」',
     '・查看指派給自己、尚未完成的檢核項目：輸入「我的工作」',
     '・事件摘要／檢核清單／影響評估：「摘要 115-001」「清單 115-001」「評估 115-001」',
+    '・更正發生、知悉、處理結束等時間（須說明原因）：「更正 115-001」',
     '・通知當事人（草稿、校長核定、通知紀錄）：「通知 115-001」',
     '・查看自己的身分：「我是誰」',
     '・回答問題途中可輸入「上一步」或「取消」',
@@ -48,6 +51,9 @@ export const T = {
   refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
   problems: (lines: string[]) => `還有幾個地方需要修正：\n・${lines.join('\n・')}`,
   promptExpired: '這個問答已過期或已完成。',
+  handlingEnded: (ref: string, at: Date) =>
+    `已記錄事件 ${ref} 處理結束（實際時間 ${formatRocDateTime(at)}），1個月結案報告期限自該日起算，法定時限已重新計算。`,
+  timeCorrected: (ref: string) => `已更正事件 ${ref} 的時間並記下原因，法定時限與提醒已重新計算。`,
   assessmentSaved: (ref: string) => `已更新事件 ${ref} 的影響評估，法定時限已重新計算。`,
   whoami: (name: string, school: string, roles: string) => `您是 ${school} 的 ${name}，身分：${roles || '（未設定）'}。`,
   failed: '系統暫時無法處理，請稍後再試一次；您剛才的操作沒有被記錄。',

@@ -6,6 +6,9 @@ import { itemApplies, type ResolvedPlaybook } from '../playbooks/index.js';
 import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime, rocYear } from '../time/roc.js';
+import { clockTimeProblem, type ClockTimeField } from './times.js';
+import { aad, applyItemState, correctTime, endHandling, moveStatus, recordWindowReport, type Hooks, type ItemResolution } from './lifecycle.js';
+export type { ItemResolution } from './lifecycle.js';
 import {
   STATUS_LABELS,
   UserError,
@@ -16,6 +19,7 @@ import {
 } from './types.js';
 
 type Tx = Prisma.TransactionClient;
+
 
 /** An incident with its sensitive fields decrypted, its checklist and its clocks computed now. */
 export interface IncidentView {
@@ -42,7 +46,6 @@ export interface ChecklistView {
   requiresEvidence: string | null;
 }
 
-const aad = (incidentId: string, field: string) => `incident:${incidentId}:${field}`;
 
 export class IncidentService {
   constructor(private readonly deps: CoreDeps) {}
@@ -79,6 +82,8 @@ export class IncidentService {
           affectedEstimate: answers.affectedEstimate,
           affectedKinds: answers.affectedKinds,
           clockProfile: school.clockProfile,
+          // The product's clock, not the database's: reminders due before the incident existed are never sent.
+          createdAt: deps.now(),
           howLeakedEnc: enc('howLeaked', answers.howLeaked),
           placeEnc: enc('place', answers.place),
           stepsTakenEnc: enc('stepsTaken', answers.stepsTaken),
@@ -193,12 +198,17 @@ export class IncidentService {
     );
   }
 
-  /** Ticks a checklist item done or not applicable (with a reason), or reopens it. */
+  /**
+   * Ticks a checklist item done or not applicable (with a reason), or reopens it. For the item that completes the
+   * cyber-incident damage control / recovery, `happenedAt` is the real time it was completed (asked in chat,
+   * prefilled with now): it starts the 1-month investigation report.
+   */
   async setChecklistState(
     actor: Actor,
     itemId: string,
     state: ChecklistState,
     note: string | null,
+    opts: { happenedAt?: Date } = {},
   ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
     const { deps } = this;
     const item = await deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
@@ -209,37 +219,11 @@ export class IncidentService {
     if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
       throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
     }
-    if (state === 'na' && !note?.trim()) throw new UserError('標示「不適用」時必須說明原因。');
     if (item.state === state && state !== 'open') {
       return { view: await this.get(incident.id), item, changed: false };
     }
     const updated = await deps.prisma.$transaction(async (tx) => {
-      const row = await tx.checklistItem.update({
-        where: { id: itemId },
-        data: {
-          state,
-          noteEnc: note ? deps.cipher.encrypt(note, aad(incident.id, `checklist:${item.key}`)) : null,
-          doneById: state === 'open' ? null : actor.personId,
-          doneAt: state === 'open' ? null : deps.now(),
-        },
-      });
-      const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
-      await appendTimeline(deps, tx, incident.id, {
-        actorId: actor.personId,
-        actorLabel: actor.displayName,
-        type: `checklist.${state}`,
-        summary: `${actor.displayName} ${verb}：${item.title}`,
-        detail: { item: item.key, state, note, previous: item.state },
-      });
-      // Finishing the cyber-incident damage control / recovery is the fact that starts the 1-month investigation
-      // report (clock trigger `recovered`); reopening the item takes that fact back if the item had set it.
-      if (item.completesClock === 'cyber-recover') {
-        if (state === 'done' && !incident.recoveredAt) {
-          await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt: row.doneAt } });
-        } else if (state !== 'done' && incident.recoveredAt && item.doneAt && incident.recoveredAt.getTime() === item.doneAt.getTime()) {
-          await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt: null } });
-        }
-      }
+      const row = await applyItemState(this.deps, tx, incident, item, actor, { state, note, happenedAt: opts.happenedAt ?? null });
       if (incident.status === 'reported' && state !== 'open') {
         await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
       }
@@ -258,8 +242,11 @@ export class IncidentService {
     if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案。`);
     const flags = this.categoryFlags(a.categories);
     const occurredChanged = a.occurredAt && a.occurredAt.getTime() !== incident.occurredAt.getTime();
-    if (occurredChanged && a.occurredAt!.getTime() > incident.awareAt.getTime()) {
-      throw new UserError('發生時間不能晚於知悉時間。');
+    if (occurredChanged) {
+      const problem = clockTimeProblem('occurredAt', a.occurredAt!, incident, deps.now());
+      if (problem) throw new UserError(problem);
+      // The reason belongs to the correction itself (the same timeline entry), so it is asked together with it.
+      if (!a.correctionReason?.trim()) throw new UserError('更正發生時間時，請填寫「更正原因」。');
     }
     await deps.prisma.$transaction(async (tx) => {
       await tx.incident.update({
@@ -311,8 +298,8 @@ export class IncidentService {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'incident.corrected',
-          summary: `${actor.displayName} 更正發生時間：${formatRocDateTime(incident.occurredAt)} → ${formatRocDateTime(a.occurredAt!)}`,
-          detail: { field: 'occurredAt', from: incident.occurredAt.toISOString(), to: a.occurredAt!.toISOString(), reason: a.correctionReason ?? null },
+          summary: `${actor.displayName} 更正發生時間：${formatRocDateTime(incident.occurredAt)} → ${formatRocDateTime(a.occurredAt!)}（原因：${a.correctionReason!.trim()}）`,
+          detail: { field: 'occurredAt', from: incident.occurredAt.toISOString(), to: a.occurredAt!.toISOString(), reason: a.correctionReason!.trim(), recordedAt: deps.now().toISOString() },
         });
       }
       if (incident.status === 'reported' || incident.status === 'containing') {
@@ -338,20 +325,39 @@ export class IncidentService {
       if (incident.status !== 'handling_ended') throw new UserError('請先標示「處理結束」，再結案。');
       const open = await deps.prisma.checklistItem.count({ where: { incidentId, state: 'open' } });
       if (open > 0) throw new UserError(`尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`);
+    } else if (to === 'handling_ended') {
+      // Ending handling needs its real time and every open item resolved: see endHandling.
+      return this.endHandling(actor, incidentId, { endedAt: deps.now(), resolutions: [] });
     } else if (!can(actor, 'incident.coordinate')) {
       throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
     }
     await deps.prisma.$transaction(async (tx) => {
       const now = deps.now();
-      if (to === 'handling_ended') await tx.incident.update({ where: { id: incidentId }, data: { handlingEndedAt: now } });
       // Moving to notifying without an assessment still means the breach is ascertained.
       if (to === 'notifying' && !incident.breachConfirmedAt) await tx.incident.update({ where: { id: incidentId }, data: { breachConfirmedAt: now } });
       if (to === 'closed') await tx.incident.update({ where: { id: incidentId }, data: { closedAt: now } });
-      await this.moveStatus(tx, incident, to, actor, to === 'handling_ended' ? '處理結束，開始計算1個月結案報告期限' : '');
+      await this.moveStatus(tx, incident, to, actor, '');
     });
     await this.changed(incidentId, `status:${to}`);
     return this.get(incidentId);
   }
+
+  /** Ends handling at its real time, every open item resolved (lifecycle.ts). */
+  endHandling(actor: Actor, incidentId: string, input: { endedAt: Date; resolutions: ItemResolution[] }): Promise<IncidentView> {
+    return endHandling(this.deps, this.hooks, actor, incidentId, input);
+  }
+
+  /** Corrects a clock-starting time; the reason is kept on the correction's own timeline entry (lifecycle.ts). */
+  correctTime(actor: Actor, incidentId: string, field: ClockTimeField, to: Date, reason: string): Promise<IncidentView> {
+    return correctTime(this.deps, this.hooks, actor, incidentId, field, to, reason);
+  }
+
+  /** The incident reached a contact window through the bot: the 4-hour report to the window is done (lifecycle.ts). */
+  recordWindowReport(incidentId: string, deliveredAt: Date, where: string): Promise<boolean> {
+    return recordWindowReport(this.deps, this.hooks, incidentId, deliveredAt, where);
+  }
+
+  private readonly hooks: Hooks = { get: (id) => this.get(id), changed: (id, reason) => this.changed(id, reason) };
 
   /** Tells the listener (reminder scheduling, src/jobs) about a committed change; its failure never undoes the change. */
   private async changed(incidentId: string, reason: string): Promise<void> {
@@ -362,16 +368,8 @@ export class IncidentService {
     }
   }
 
-  private async moveStatus(tx: Tx, incident: Incident, to: IncidentStatus, actor: Actor, why: string) {
-    await tx.incident.update({ where: { id: incident.id }, data: { status: to, version: { increment: 1 } } });
-    await appendTimeline(this.deps, tx, incident.id, {
-      actorId: actor.personId,
-      actorLabel: actor.displayName,
-      type: 'incident.status',
-      summary: `事件階段：${STATUS_LABELS[incident.status as IncidentStatus]} → ${STATUS_LABELS[to]}${why ? `（${why}）` : ''}`,
-      detail: { from: incident.status, to },
-    });
-    incident.status = to;
+  private moveStatus(tx: Tx, incident: Incident, to: IncidentStatus, actor: Actor, why: string) {
+    return moveStatus(this.deps, tx, incident, to, actor, why);
   }
 
   private assertSameSchool(actor: Actor, incident: Incident) {

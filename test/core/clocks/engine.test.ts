@@ -39,8 +39,10 @@ describe('worked examples of legal-rules.md §4', () => {
     expect(c.rolloverNote).toContain('中華民國115年11月8日為星期日');
     expect(c.rolloverNote).toContain('中華民國115年11月9日（星期一）24:00');
     // Cautious target: first day counted, no rollover → Sat 11-07 24:00.
-    expect(c.recommendedLastDay).toBe('2026-11-07');
-    expect(iso(c.recommendedBy)).toBe('2026-11-08T00:00:00+08:00');
+    // Counted with the first day, the cautious target is Sat 11-07: a rest day, so it moves back to Fri 11-06 (issue #13).
+    expect(c.recommendedLastDay).toBe('2026-11-06');
+    expect(iso(c.recommendedBy)).toBe('2026-11-07T00:00:00+08:00');
+    expect(c.recommendedNote).toContain('提前至前一上班日');
     expect(c.recommendedNote).toContain('不依賴假日順延');
     expect(c.overdueAtAwareness).toBe(false);
     expect(c.basis).toBe('私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項');
@@ -67,7 +69,8 @@ describe('worked examples of legal-rules.md §4', () => {
     expect(iso(c.statutoryEnd)).toBe('2026-03-03T00:00:00+08:00');
     expect(c.rolledOver).toBe(true);
     expect(c.rolloverNote).toContain('和平紀念日');
-    expect(c.recommendedLastDay).toBe('2026-02-28');
+    // Counted target Sat 02-28 (228 Memorial Day) → back over Fri 02-27 (its day off) to Thu 02-26 (issue #13).
+    expect(c.recommendedLastDay).toBe('2026-02-26');
   });
 });
 
@@ -97,7 +100,8 @@ describe('rest-day rollover', () => {
     expect(c.statutoryLastDay).toBe('2026-02-23');
     expect(c.rolloverNote).toContain('農曆除夕前一日（星期日）');
     expect(c.rolloverNote).toContain('農曆除夕前一日（補假）');
-    expect(c.recommendedLastDay).toBe('2026-02-14');
+    // Counted target Sat 02-14, the first day of the break: moved back to the last working day, Fri 02-13 (issue #13).
+    expect(c.recommendedLastDay).toBe('2026-02-13');
   });
 
   it('rolls over a last day that is a 補假 (2026 Children’s Day / Tomb-Sweeping Day)', () => {
@@ -274,7 +278,8 @@ describe('calendar coverage guard', () => {
     expect(c.calendarGap?.year).toBe(2028);
     expect(c.calendarGap?.note).toContain('playbooks/calendars/2028.yaml');
     expect(c.calendarGap?.message).toContain('add playbooks/calendars/2028.yaml');
-    expect(c.recommendedLastDay).toBe('2027-12-31');
+    // Fri 2027-12-31 is the day off for New Year's Day 2028 (a Saturday): the target moves back to Thu 12-30 (issue #13).
+    expect(c.recommendedLastDay).toBe('2027-12-30');
   });
 
   it('refuses outright in strict mode', () => {

@@ -117,7 +117,8 @@ describe('a private room per incident', () => {
     expect(textsTo(sent, 'demo-response')).toEqual([ROOM_TEXTS.pointer(incident.ref, req.name)]);
     expect(textsTo(sent, 'demo-staff').at(-1)).toBe(T.pointer(incident.ref));
     // The reporter keeps her own copy privately.
-    expect(cardsTo(sent, 'dm:demo-teacher')).toEqual(['incident', 'checklist']);
+    // The reporter (not a responder) gets her own items only (issue #13).
+    expect(cardsTo(sent, 'dm:demo-teacher')).toEqual(['incident', 'mine:demo-teacher']);
 
     const conv = await deps.prisma.conversation.findFirstOrThrow({ where: { externalId: room } });
     expect(conv).toMatchObject({ purpose: 'incident', incidentId: incident.id, schoolId: incident.schoolId });

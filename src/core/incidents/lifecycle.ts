@@ -1,0 +1,233 @@
+import type { ChecklistItem as ChecklistRow, Incident, Prisma } from '../../generated/prisma/client.js';
+import type { CoreDeps } from '../context.js';
+import { can, type Actor } from '../roles.js';
+import { appendTimeline } from '../timeline/timeline.js';
+import { formatRocDateTime } from '../time/roc.js';
+import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
+import { STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
+import type { IncidentView } from './service.js';
+
+/*
+ * The incident's lifecycle facts that start or stop clocks: ticking an item (with the real recovery time), ending
+ * handling at its real time with every open item resolved, correcting a clock-starting time with its reason, and the
+ * report that reached the contact window through the bot. IncidentService delegates here (one home per concern).
+ */
+
+type Tx = Prisma.TransactionClient;
+
+/** What the service lends these functions: re-reading the incident, and telling the reminder scheduler. */
+export interface Hooks {
+  get(incidentId: string): Promise<IncidentView>;
+  changed(incidentId: string, reason: string): Promise<void>;
+}
+
+/** How an open item is settled when handling ends: done (with what was done) or not applicable (with why). */
+export interface ItemResolution {
+  itemId: string;
+  state: 'done' | 'na';
+  note: string | null;
+  /** The real completion time, for the item that completes the cyber recovery. */
+  happenedAt?: Date | null;
+}
+
+export const aad = (incidentId: string, field: string) => `incident:${incidentId}:${field}`;
+
+function assertSameSchool(actor: Actor, incident: Incident) {
+  if (actor.schoolId !== incident.schoolId) throw new UserError('找不到這個事件。');
+}
+
+/**
+ * One item's new state and its timeline entry, inside the caller's transaction (a tick, or a resolution given when
+ * handling ends). Completing the cyber recovery sets the incident's recoveredAt to the real time given; reopening
+ * it takes that fact back.
+ */
+export async function applyItemState(
+  deps: CoreDeps,
+  tx: Tx,
+  incident: Incident,
+  item: ChecklistRow,
+  actor: Actor,
+  change: { state: ChecklistState; note: string | null; happenedAt: Date | null; context?: string },
+): Promise<ChecklistRow> {
+  const { state } = change;
+  const note = change.note?.trim() || null;
+  const def = deps.playbooks.get(incident.playbookId).checklist.find((i) => i.key === item.key);
+  if (state === 'na' && !note) throw new UserError(`「${item.title}」標示「不適用」時必須說明原因。`);
+  if (state === 'na' && def?.naAllowed === false) throw new UserError(`「${item.title}」不能標示不適用，請完成後勾選「完成」。`);
+  const now = deps.now();
+  const recovers = item.completesClock === 'cyber-recover';
+  let recoveredAt: Date | null | undefined;
+  if (recovers && state === 'done') {
+    const at = change.happenedAt ?? now;
+    const problem = clockTimeProblem('recoveredAt', at, incident, now);
+    if (problem) throw new UserError(problem);
+    recoveredAt = notAfterNow(at, now);
+  } else if (change.happenedAt) {
+    throw new UserError(`「${item.title}」不需要填寫完成時間。`);
+  }
+  const row = await tx.checklistItem.update({
+    where: { id: item.id },
+    data: {
+      state,
+      noteEnc: note ? deps.cipher.encrypt(note, aad(incident.id, `checklist:${item.key}`)) : null,
+      doneById: state === 'open' ? null : actor.personId,
+      doneAt: state === 'open' ? null : now,
+    },
+  });
+  const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
+  await appendTimeline(deps, tx, incident.id, {
+    actorId: actor.personId,
+    actorLabel: actor.displayName,
+    type: `checklist.${state}`,
+    summary:
+      `${actor.displayName} ${verb}：${item.title}` +
+      (recoveredAt ? `（實際完成時間 ${formatRocDateTime(recoveredAt)}）` : '') +
+      (change.context ? `（${change.context}）` : ''),
+    detail: {
+      item: item.key,
+      state,
+      note,
+      previous: item.state,
+      recordedAt: now.toISOString(),
+      ...(recoveredAt ? { recoveredAt: recoveredAt.toISOString() } : {}),
+      ...(change.context ? { context: change.context } : {}),
+    },
+  });
+  // Finishing the cyber-incident damage control / recovery is the fact that starts the 1-month investigation
+  // report (clock trigger `recovered`); reopening the item takes that fact back.
+  if (recovers && recoveredAt && !incident.recoveredAt) {
+    await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt } });
+    incident.recoveredAt = recoveredAt;
+  } else if (recovers && state !== 'done' && incident.recoveredAt) {
+    const others = await tx.checklistItem.count({
+      where: { incidentId: incident.id, completesClock: 'cyber-recover', state: 'done', id: { not: item.id } },
+    });
+    if (others === 0) {
+      await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt: null } });
+      incident.recoveredAt = null;
+    }
+  }
+  return row;
+}
+
+export async function moveStatus(deps: CoreDeps, tx: Tx, incident: Incident, to: IncidentStatus, actor: Actor, why: string) {
+  await tx.incident.update({ where: { id: incident.id }, data: { status: to, version: { increment: 1 } } });
+  await appendTimeline(deps, tx, incident.id, {
+    actorId: actor.personId,
+    actorLabel: actor.displayName,
+    type: 'incident.status',
+    summary: `事件階段：${STATUS_LABELS[incident.status as IncidentStatus]} → ${STATUS_LABELS[to]}${why ? `（${why}）` : ''}`,
+    detail: { from: incident.status, to },
+  });
+  incident.status = to;
+}
+
+/**
+ * Ends handling (處理結束) at its real time, which starts the 1-month closure report: `endedAt` may be earlier than
+ * now, never in the future nor before awareness. Every item still open must be resolved in the same act — done, or
+ * not applicable with a reason — so an incident never ends with, say, the notification of the people concerned
+ * silently left undone. The timeline keeps both the real time and when it was recorded.
+ */
+export async function endHandling(deps: CoreDeps, hooks: Hooks, actor: Actor, incidentId: string, input: { endedAt: Date; resolutions: ItemResolution[] }): Promise<IncidentView> {
+  const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+  assertSameSchool(actor, incident);
+  if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
+  if (incident.status === 'handling_ended' || incident.status === 'closed') {
+    throw new UserError(`事件 ${incident.ref} 目前為「${STATUS_LABELS[incident.status as IncidentStatus]}」，不能再標示處理結束。`);
+  }
+  const now = deps.now();
+  const problem = clockTimeProblem('handlingEndedAt', input.endedAt, incident, now);
+  if (problem) throw new UserError(problem);
+  const endedAt = notAfterNow(input.endedAt, now);
+  const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' }, orderBy: { position: 'asc' } }))
+    .filter((i) => settledBeforeEnding(i, deps.clockRules));
+  const byId = new Map(input.resolutions.map((r) => [r.itemId, r]));
+  const missing = open.filter((i) => !byId.has(i.id));
+  if (missing.length > 0) {
+    throw new UserError(
+      `尚有 ${missing.length} 項檢核項目未處理：${missing.map((i) => `「${i.title}」`).join('、')}。` +
+        '處理結束前，請逐項標示「完成」或「不適用」（不適用須說明原因）。',
+    );
+  }
+  await deps.prisma.$transaction(async (tx) => {
+    for (const item of open) {
+      const r = byId.get(item.id)!;
+      await applyItemState(deps, tx, incident, item, actor, { state: r.state, note: r.note, happenedAt: r.happenedAt ?? null, context: '處理結束時確認' });
+    }
+    await tx.incident.update({ where: { id: incidentId }, data: { handlingEndedAt: endedAt } });
+    await appendTimeline(deps, tx, incidentId, {
+      actorId: actor.personId,
+      actorLabel: actor.displayName,
+      type: 'incident.handling-ended',
+      summary:
+        `${actor.displayName} 記錄處理結束：實際時間 ${formatRocDateTime(endedAt)}（記錄於 ${formatRocDateTime(now)}），` +
+        '1個月結案報告期限自該日起算',
+      detail: { handlingEndedAt: endedAt.toISOString(), recordedAt: now.toISOString(), resolved: open.map((i) => i.key) },
+    });
+    await moveStatus(deps, tx, incident, 'handling_ended', actor, '處理結束，開始計算1個月結案報告期限');
+  });
+  await hooks.changed(incidentId, 'status:handling_ended');
+  return hooks.get(incidentId);
+}
+
+/**
+ * Corrects a time that starts a clock (occurrence, awareness, ascertained, recovered, handling ended). The reason is
+ * required and kept on the correction's own timeline entry, with the old and new values and when it was recorded;
+ * the clocks and reminders are recomputed from the new value.
+ */
+export async function correctTime(deps: CoreDeps, hooks: Hooks, actor: Actor, incidentId: string, field: ClockTimeField, to: Date, reason: string): Promise<IncidentView> {
+  const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+  assertSameSchool(actor, incident);
+  if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以更正事件時間。');
+  if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再更正。`);
+  const label = CLOCK_TIMES[field];
+  const from = incident[field];
+  if (!from) throw new UserError(`尚未記錄「${label}」，沒有可以更正的時間。`);
+  const why = reason.trim();
+  if (!why) throw new UserError(`更正「${label}」時，請填寫「更正原因」。`);
+  const now = deps.now();
+  const problem = clockTimeProblem(field, to, incident, now);
+  if (problem) throw new UserError(problem);
+  const value = notAfterNow(to, now);
+  if (value.getTime() === from.getTime()) throw new UserError(`「${label}」沒有變更（${formatRocDateTime(from)}）。`);
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.incident.update({ where: { id: incidentId }, data: { [field]: value, version: { increment: 1 } } });
+    await appendTimeline(deps, tx, incidentId, {
+      actorId: actor.personId,
+      actorLabel: actor.displayName,
+      type: 'incident.corrected',
+      summary: `${actor.displayName} 更正${label}：${formatRocDateTime(from)} → ${formatRocDateTime(value)}（原因：${why}）`,
+      detail: { field, from: from.toISOString(), to: value.toISOString(), reason: why, recordedAt: now.toISOString() },
+    });
+  });
+  await hooks.changed(incidentId, field === 'occurredAt' ? 'occurrence-corrected' : 'time-corrected');
+  return hooks.get(incidentId);
+}
+
+/**
+ * The incident reached a contact window through the bot (the response group, the incident's room or a window's
+ * private chat): that delivery is the report to the 個資聯絡窗口 (seed 004 pt. 45), so the reporting unit's
+ * report-to-the-window item is ticked with the delivery time, and its 4-hour reminders stop.
+ */
+export async function recordWindowReport(deps: CoreDeps, hooks: Pick<Hooks, 'changed'>, incidentId: string, deliveredAt: Date, where: string): Promise<boolean> {
+  const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+  const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'report-window-4h', state: 'open' } });
+  if (!item || incident.status === 'closed') return false;
+  const reporter = await deps.prisma.person.findUniqueOrThrow({ where: { id: incident.reporterId } });
+  const note = `經由小幫手送達個資聯絡窗口（${where}），${formatRocDateTime(deliveredAt)}`;
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.checklistItem.update({
+      where: { id: item.id },
+      data: { state: 'done', noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)), doneById: reporter.id, doneAt: deliveredAt },
+    });
+    await appendTimeline(deps, tx, incidentId, {
+      actorId: null,
+      actorLabel: '系統',
+      type: 'checklist.done',
+      summary: `通報已送達個資聯絡窗口（${where}）：自動完成「${item.title}」`,
+      detail: { item: item.key, state: 'done', note, previous: item.state, deliveredAt: deliveredAt.toISOString(), recordedAt: deps.now().toISOString() },
+    });
+  });
+  await hooks.changed(incidentId, 'checklist');
+  return true;
+}
