@@ -24,9 +24,9 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
   if (c.pending) {
     return { text: `${c.label}：待起算`, detail: `依據：${c.basis}`, status: 'pending' };
   }
-  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true }) : '無固定期限';
+  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : '無固定期限';
   const rec = c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
-    ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true })} 前` : '';
+    ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前` : '';
   const overdue = c.statutoryEnd && c.statutoryEnd.getTime() < now.getTime();
   const flags = [
     c.overdueAtAwareness ? '⚠ 知悉時已逾期，請立即辦理並說明' : '',
