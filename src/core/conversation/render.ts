@@ -216,11 +216,12 @@ export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary): FormField
   return {
     id: f.key,
     label: f.label,
-    type: f.type,
+    // An estimate of people is typed as text (「約30人」「30到40人」「尚不清楚，…」) and read by conversation/headcount.ts.
+    ...(f.type === 'headcount' ? { type: 'text' as const, format: 'headcount' as const } : { type: f.type }),
     required: f.required,
     ...(f.help ? { help: f.help } : {}),
     ...(options ? { options } : {}),
-    ...(f.maxLength ? { maxLength: f.maxLength } : {}),
+    ...(f.maxLength ? { maxLength: f.maxLength } : f.type === 'headcount' ? { maxLength: 200 } : {}),
     ...(f.suggestions?.length ? { suggestions: [...f.suggestions] } : {}),
   };
 }

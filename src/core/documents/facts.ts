@@ -60,6 +60,8 @@ export interface ReportFacts {
   /** The assessed total, else the reporter's estimate, else null. */
   total: number | null;
   totalIsEstimate: boolean;
+  /** The reporter's estimate in words (「30 至 40 人」「尚不清楚（正在清查…）」), shown while nothing is assessed. */
+  estimateText: string | null;
   reporterName: string;
   /** The reporter's unit (通報人身分, legal-rules.md §3.1), null when not on record. */
   reporterUnit: string | null;
@@ -125,6 +127,7 @@ export async function loadReportFacts(
     counts,
     total: assessedTotal ?? incident.affectedEstimate,
     totalIsEstimate: assessedTotal === null && incident.affectedEstimate !== null,
+    estimateText: view.affectedEstimateText,
     reporterName: view.reporterName,
     reporterUnit: reporter?.unit ?? null,
     contactWindow: windows.length ? windows.map((p) => (p.unit ? `${p.displayName}（${p.unit}）` : p.displayName)).join('、') : null,

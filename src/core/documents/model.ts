@@ -104,8 +104,11 @@ const notes = (facts: ReportFacts, keys: string[]): string[] =>
 
 function scope(facts: ReportFacts): ReportField[] {
   const counted = facts.counts.filter((c) => c.count !== null).map((c) => `${c.label}：${c.count} 人`);
-  const total =
-    facts.total === null ? null : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
+  // Before the assessment, the reporter's estimate as given (a range stays a range; 「尚不清楚」 with how it is found out).
+  const estimate = facts.total === null || facts.totalIsEstimate ? facts.estimateText : null;
+  const total = estimate
+    ? `${estimate}（通報時初估，尚待評估確認）`
+    : facts.total === null ? null : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
   return [
     field('外洩或受侵害之個人資料類別', facts.categoryLabels.join('、')),
     field('是否含特種個人資料（個人資料保護法第6條）', yesNo(facts.specialCategories)),

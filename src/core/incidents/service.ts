@@ -24,6 +24,8 @@ export interface IncidentView {
   howLeaked: string;
   place: string;
   stepsTaken: string;
+  /** The reporter's head-count estimate in words, null when it was given as a plain number (or before it was kept). */
+  affectedEstimateText: string | null;
   playbook: ResolvedPlaybook;
   checklist: ChecklistView[];
   clocks: ComputedClock[];
@@ -77,6 +79,7 @@ export class IncidentService {
           specialCategories: flags.special,
           biometric: flags.biometric,
           affectedEstimate: answers.affectedEstimate,
+          affectedEstimateTextEnc: answers.affectedEstimateText ? enc('affectedEstimateText', answers.affectedEstimateText) : null,
           affectedKinds: answers.affectedKinds,
           clockProfile: school.clockProfile,
           howLeakedEnc: enc('howLeaked', answers.howLeaked),
@@ -98,6 +101,7 @@ export class IncidentService {
           place: answers.place,
           categories: answers.categories,
           affectedEstimate: answers.affectedEstimate,
+          affectedEstimateText: answers.affectedEstimateText ?? null,
           affectedKinds: answers.affectedKinds,
           involvesSystem: answers.involvesSystem,
           stepsTaken: answers.stepsTaken,
@@ -150,6 +154,7 @@ export class IncidentService {
       howLeaked: dec('howLeaked', incident.howLeakedEnc),
       place: dec('place', incident.placeEnc),
       stepsTaken: dec('stepsTaken', incident.stepsTakenEnc),
+      affectedEstimateText: incident.affectedEstimateTextEnc ? dec('affectedEstimateText', incident.affectedEstimateTextEnc) : null,
       playbook,
       checklist,
       clocks: this.clocksOf(incident),
@@ -183,6 +188,7 @@ export class IncidentService {
         specialCategories: incident.specialCategories || incident.biometric,
         recordsAffected: totalAffected(incident),
         systemRecordsHeld: incident.systemRecordsHeld,
+        cyberLevel: incident.cyberLevel as 1 | 2 | 3 | 4 | null,
       },
       {
         calendar: deps.calendar,

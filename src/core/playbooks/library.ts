@@ -292,7 +292,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       faults.add(file, `${path}.includes`, `"includes" only applies to multi-select facts; "${c.fact}" is ${kind}`);
       return;
     }
-    const expected = kind === 'boolean' ? 'boolean' : kind === 'number' ? 'number' : kind === 'select' ? 'string' : undefined;
+    const expected = kind === 'boolean' ? 'boolean' : kind === 'number' || kind === 'headcount' ? 'number' : kind === 'select' ? 'string' : undefined;
     if (expected === undefined) {
       faults.add(file, `${path}.fact`, `"${c.fact}" is free ${kind} and cannot be tested; use a yes/no fact instead`);
     } else if (typeof c.equals !== expected) {
@@ -317,7 +317,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       const options = intakeOptions.get(key);
       const bad = (what: string) => faults.add(file, path, `"${key}" is ${kind}: ${what}`);
       if (kind === 'boolean' && typeof value !== 'boolean') bad('give true or false');
-      else if (kind === 'number' && typeof value !== 'number') bad('give a number');
+      else if ((kind === 'number' || kind === 'headcount') && typeof value !== 'number') bad('give a number');
       else if ((kind === 'text' || kind === 'textarea') && typeof value !== 'string') bad('give a text');
       else if (kind === 'datetime') bad('times cannot have a default in a playbook');
       else if (kind === 'select' && (typeof value !== 'string' || (options && !options.has(value)))) bad(`give one of ${[...(options ?? [])].join(', ')}`);

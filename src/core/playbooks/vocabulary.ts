@@ -40,7 +40,8 @@ export const INTAKE_KEYS = [
 ] as const;
 export type IntakeKey = (typeof INTAKE_KEYS)[number];
 
-export const FIELD_TYPES = ['text', 'textarea', 'datetime', 'number', 'select', 'multiselect', 'boolean'] as const;
+/** `headcount`: an estimate of people as staff say it (a number, a range, 「約…」, or 「尚不清楚」 and how it is found out). */
+export const FIELD_TYPES = ['text', 'textarea', 'datetime', 'number', 'headcount', 'select', 'multiselect', 'boolean'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** The answer shape each intake key must have, whatever its wording. */
@@ -51,7 +52,7 @@ export const INTAKE_FIELD_TYPES: Record<IntakeKey, readonly FieldType[]> = {
   awareAt: ['datetime'],
   place: ['text', 'textarea'],
   categories: ['multiselect'],
-  affectedEstimate: ['number'],
+  affectedEstimate: ['headcount'],
   affectedKinds: ['multiselect'],
   involvesSystem: ['boolean'],
   stepsTaken: ['text', 'textarea'],

@@ -32,6 +32,7 @@ export function sampleFacts(over: Partial<ReportFacts> = {}): ReportFacts {
     ],
     total: 120,
     totalIsEstimate: false,
+    estimateText: null,
     reporterName: '林老師（示範）',
     reporterUnit: '資訊組',
     contactWindow: '李組長（示範）（註冊組）',
