@@ -23,6 +23,8 @@ import {
   INTAKE_FIELD_TYPES,
   INTAKE_KEYS,
   KNOWN_CLOCK_IDS,
+  REPORT_KINDS,
+  REPORT_SECTIONS_OF,
   SEVERITIES,
   type FieldType,
   type IntakeKey,
@@ -271,6 +273,30 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       }
     }
     if (item.when) checkCondition(file, `${path}.when`, item.when, facts);
+    checkReports(file, path, item);
+  };
+
+  /** The report sections an item feeds exist in that report, and what ticking it asks fits what it feeds. */
+  const checkReports = (file: string, path: string, item: ChecklistItemDef) => {
+    const fed = new Set<string>();
+    for (const kind of REPORT_KINDS) {
+      for (const section of item.reports?.[kind] ?? []) {
+        fed.add(section);
+        if (!REPORT_SECTIONS_OF[kind].includes(section)) {
+          faults.add(file, `${path}.reports.${kind}`, `the ${kind} report has no "${section}" section (it has ${REPORT_SECTIONS_OF[kind].join(', ')})`);
+        }
+      }
+    }
+    const asks = new Set(item.asks ?? []);
+    if (fed.has('improvement') && !asks.has('plannedDate')) {
+      faults.add(file, `${path}.asks`, `"${item.key}" feeds an improvement section: add "asks: [plannedDate]" so the reports print its scheduled completion date`);
+    }
+    if (asks.has('plannedDate') && !fed.has('improvement') && !fed.has('recovery')) {
+      faults.add(file, `${path}.asks`, `"${item.key}" asks a planned date but feeds no improvement or recovery section of a report`);
+    }
+    if (asks.has('delayReason') && !item.completesClock) {
+      faults.add(file, `${path}.asks`, `"${item.key}" asks a delay reason but completes no clock (the reason is asked when that clock is overdue)`);
+    }
   };
 
   const checkCondition = (file: string, path: string, c: Condition, facts: Map<string, FieldType>) => {
