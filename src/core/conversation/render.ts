@@ -2,6 +2,7 @@ import type { Button, Card, CardField, CardRow, CardSection, Form, FormField, To
 import type { ComputedClock } from '../clocks/index.js';
 import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
+import { planText } from '../incidents/item-facts.js';
 import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
@@ -156,7 +157,9 @@ function itemRow(c: ChecklistView): CardRow {
       : [{ label: '重新開啟', action: act.item(c.row.id, 'o') }];
   return {
     text: c.row.title,
-    detail: [statusText, c.state === 'done' && c.note ? `紀錄：${c.note}` : ''].filter(Boolean).join('\n'),
+    detail: [statusText, c.state === 'done' && c.note ? `紀錄：${c.note}` : '', c.state === 'done' ? (planText(c.row) ?? '') : '']
+      .filter(Boolean)
+      .join('\n'),
     status: c.state === 'open' ? 'open' : c.state,
     buttons,
   };

@@ -1,11 +1,12 @@
 import type { Incident, ChecklistItem as ChecklistRow, Prisma } from '../../generated/prisma/client.js';
-import { computeClocks, type ComputedClock } from '../clocks/index.js';
+import { computeClocks, resolveEnabled, type ComputedClock } from '../clocks/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { itemApplies, type ResolvedPlaybook } from '../playbooks/index.js';
 import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime, rocYear } from '../time/roc.js';
+import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 import {
   STATUS_LABELS,
   UserError,
@@ -42,6 +43,8 @@ export interface ChecklistView {
   basis: string;
   naAllowed: boolean;
   requiresEvidence: string | null;
+  /** 遲延原因 recorded with this item (the report it completes went in late), decrypted. */
+  delayReason: string | null;
 }
 
 const aad = (incidentId: string, field: string) => `incident:${incidentId}:${field}`;
@@ -57,7 +60,8 @@ export class IncidentService {
     const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: reporter.schoolId } });
     const flags = this.categoryFlags(answers.categories);
     const facts = { involvesSystem: answers.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
-    const items = playbook.checklist.filter((item) => itemApplies(item, facts));
+    const enabled = resolveEnabled(deps.clockRules, school.clockProfile);
+    const items = playbook.checklist.filter((item) => itemApplies(item, facts) && requiredByProfile(item, enabled));
     const id = newId();
     const enc = (field: string, value: string) => deps.cipher.encrypt(value, aad(id, field));
 
@@ -146,6 +150,7 @@ export class IncidentService {
         basis: def?.basis ?? '',
         naAllowed: def?.naAllowed ?? true,
         requiresEvidence: def?.requiresEvidence ?? null,
+        delayReason: row.delayReasonEnc ? dec(`delay:${row.key}`, row.delayReasonEnc) : null,
       };
     });
     return {
@@ -205,6 +210,8 @@ export class IncidentService {
     itemId: string,
     state: ChecklistState,
     note: string | null,
+    /** What the item asks besides the note (playbook `asks`): plan, cyber level, delay reason (item-facts.ts). */
+    facts: ItemFacts = {},
   ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
     const { deps } = this;
     const item = await deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
@@ -219,6 +226,7 @@ export class IncidentService {
     if (item.state === state && state !== 'open') {
       return { view: await this.get(incident.id), item, changed: false };
     }
+    const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, facts, deps.now());
     const updated = await deps.prisma.$transaction(async (tx) => {
       const row = await tx.checklistItem.update({
         where: { id: itemId },
@@ -227,15 +235,26 @@ export class IncidentService {
           noteEnc: note ? deps.cipher.encrypt(note, aad(incident.id, `checklist:${item.key}`)) : null,
           doneById: state === 'open' ? null : actor.personId,
           doneAt: state === 'open' ? null : deps.now(),
+          ...('plannedOn' in extra ? { plannedOn: extra.plannedOn, planState: extra.planState } : {}),
+          ...(extra.delayReason ? { delayReasonEnc: deps.cipher.encrypt(extra.delayReason, aad(incident.id, `delay:${item.key}`)) } : {}),
         },
       });
+      if (extra.cyberLevel) await tx.incident.update({ where: { id: incident.id }, data: { cyberLevel: extra.cyberLevel, version: { increment: 1 } } });
       const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
       await appendTimeline(deps, tx, incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: `checklist.${state}`,
         summary: `${actor.displayName} ${verb}：${item.title}`,
-        detail: { item: item.key, state, note, previous: item.state },
+        detail: {
+          item: item.key,
+          state,
+          note,
+          previous: item.state,
+          ...(extra.plannedOn ? { plannedOn: extra.plannedOn.toISOString(), planState: extra.planState } : {}),
+          ...(extra.cyberLevel ? { cyberLevel: extra.cyberLevel, previousCyberLevel: incident.cyberLevel } : {}),
+          ...(extra.delayReason ? { delayReason: extra.delayReason } : {}),
+        },
       });
       // Finishing the cyber-incident damage control / recovery is the fact that starts the 1-month investigation
       // report (clock trigger `recovered`); reopening the item takes that fact back if the item had set it.
@@ -253,6 +272,26 @@ export class IncidentService {
     });
     await this.changed(incident.id, 'checklist');
     return { view: await this.get(incident.id), item: updated, changed: true };
+  }
+
+  /**
+   * Records 遲延原因 on the item that completes a late report (the report was recorded as submitted after its
+   * deadline); the timeline keeps each reason given.
+   */
+  async recordDelayReason(actor: Actor, incidentId: string, key: string, reason: string): Promise<void> {
+    const { deps } = this;
+    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key } });
+    if (!item) return;
+    await deps.prisma.$transaction(async (tx) => {
+      await tx.checklistItem.update({ where: { id: item.id }, data: { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) } });
+      await appendTimeline(deps, tx, incidentId, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: 'checklist.delay-reason',
+        summary: `${actor.displayName} 說明「${item.title}」遲延原因`,
+        detail: { item: key, delayReason: reason },
+      });
+    });
   }
 
   /** Records the assessment of affected categories and head counts (seed 004 pt. 43 item 5). */
@@ -300,7 +339,10 @@ export class IncidentService {
       const existing = await tx.checklistItem.findMany({ where: { incidentId }, select: { key: true, position: true } });
       const have = new Set(existing.map((e) => e.key));
       const facts = { involvesSystem: a.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
-      const added = deps.playbooks.get(incident.playbookId).checklist.filter((item) => !have.has(item.key) && itemApplies(item, facts));
+      const enabled = resolveEnabled(deps.clockRules, incident.clockProfile, (incident.clockOverrides ?? {}) as Record<string, boolean>);
+      const added = deps.playbooks
+        .get(incident.playbookId)
+        .checklist.filter((item) => !have.has(item.key) && itemApplies(item, facts) && requiredByProfile(item, enabled));
       if (added.length > 0) {
         const next = Math.max(-1, ...existing.map((e) => e.position)) + 1;
         await tx.checklistItem.createMany({ data: checklistRows(added, incidentId, incident.reporterId, next) });
@@ -396,6 +438,14 @@ export class IncidentService {
     const n = await tx.incident.count({ where: { schoolId, ref: { startsWith: prefix } } });
     return `${prefix}${String(n + 1).padStart(3, '0')}`;
   }
+}
+
+/**
+ * A reporting step whose deadline the school's rule profile switches off (the cyber investigation report for a
+ * private school) is not asked: the checklist and the clocks the school sees agree. Measures are always asked.
+ */
+export function requiredByProfile(item: ResolvedPlaybook['checklist'][number], enabled: Map<string, boolean>): boolean {
+  return !(item.phase === 'report' && item.completesClock && enabled.get(item.completesClock) === false);
 }
 
 function checklistRows(items: ResolvedPlaybook['checklist'], incidentId: string, reporterId: string, firstPosition: number) {
