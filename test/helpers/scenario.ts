@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Card, Button } from '../../src/core/chat/model.js';
+import type { Card, Button, Form } from '../../src/core/chat/model.js';
 import type { LocalMessageView } from '../../adapters/local/index.js';
 import { cards, forms, texts, type LocalClient } from './local-client.js';
 
@@ -65,9 +65,22 @@ export async function completeChecklist(
     const button = row.buttons!.find((b) => b.label === (wantNa ? '不適用' : '完成'))!;
     const replies = await client.press(as, conversation, button.action);
     const f = forms(replies)[0];
-    if (f) {
-      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄' });
-    }
+    if (f) await client.submit(as, conversation, f.formId, fillItemForm(f, wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄'));
   }
   throw new Error('checklist did not complete');
+}
+
+/**
+ * Answers a checklist item's form: the note, and where the item asks more, today as the planned (done) date, the
+ * first option of each choice (辦理情形 尚未開始, 資安事件等級 第1級) and a delay reason. `over` sets fields by id.
+ */
+export function fillItemForm(form: Form, note: string, over: Record<string, string> = {}): Record<string, string> {
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const values: Record<string, string> = {};
+  for (const field of form.fields) {
+    values[field.id] =
+      over[field.id] ??
+      (field.id === 'plannedOn' ? today : field.type === 'select' ? field.options![0]!.value : field.id === 'delayReason' ? '發生時間於調查後才確認' : note);
+  }
+  return values;
 }

@@ -4,7 +4,7 @@ import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
 import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
-import { formatRocDate } from '../time/roc.js';
+import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
 import { loadReportFacts } from './facts.js';
 import { buildIncidentExport } from './export.js';
@@ -93,6 +93,12 @@ export class ReportService {
     }, incidentId);
   }
 
+  /** The statutory end of the report's clock when the school's profile switches it on (null otherwise or while pending). */
+  lateAfter(incident: Incident, kind: ReportKind): Date | null {
+    const c = this.incidents.clocksOf(incident).find((x) => x.id === REPORT_CLOCKS[kind].clock);
+    return c?.applies && c.enabled ? c.statutoryEnd : null;
+  }
+
   /** Throws unless this person may download this incident's documents. */
   async assertMayDownload(actor: Actor, incidentId: string): Promise<Incident> {
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
@@ -119,7 +125,14 @@ export class ReportService {
    * Records the day a report was submitted to the authority. The checklist item that completes the report's clock is
    * ticked done with the date (IncidentService.setChecklistState), which stops the reminders (src/jobs).
    */
-  async recordSubmission(actor: Actor, incidentId: string, kind: ReportKind, day: Date): Promise<{ incident: Incident; previous: Date | null }> {
+  async recordSubmission(
+    actor: Actor,
+    incidentId: string,
+    kind: ReportKind,
+    day: Date,
+    /** 遲延原因, required when the day is after the report's statutory end (already masked). */
+    delayReason?: string,
+  ): Promise<{ incident: Incident; previous: Date | null }> {
     const { deps } = this;
     const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
@@ -133,6 +146,13 @@ export class ReportService {
     }
     const previous = submittedAt(incident, kind);
     const label = REPORT_SHORT_LABELS[kind];
+    const end = this.lateAfter(incident, kind);
+    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
+    const reason = delayReason?.trim() || null;
+    // A submission day is stored as its 00:00; it is late when that day starts at or after the end (24:00 of the last day).
+    if (end && date.getTime() >= end.getTime() && !reason && !item?.delayReasonEnc) {
+      throw new UserError(`${label}的送出日期已超過法定期限（${formatRocDateTime(end, { endOfDay: true })}），請填寫遲延原因。`);
+    }
     await deps.prisma.$transaction(async (tx) => {
       await tx.incident.update({ where: { id: incidentId }, data: { [SUBMITTED_COLUMN[kind]]: date, version: { increment: 1 } } });
       await appendTimeline(deps, tx, incidentId, {
@@ -145,9 +165,10 @@ export class ReportService {
         detail: { report: kind, submittedOn: date.toISOString(), previous: previous?.toISOString() ?? null, clock: REPORT_CLOCKS[kind].clock },
       });
     });
-    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
     if (item && item.state !== 'done' && incident.status !== 'closed') {
-      await this.incidents.setChecklistState(actor, item.id, 'done', `${label}已於${formatRocDate(date)}送出（由報告送出登記）`);
+      await this.incidents.setChecklistState(actor, item.id, 'done', `${label}已於${formatRocDate(date)}送出（由報告送出登記）`, reason ? { delayReason: reason } : {});
+    } else if (item && reason) {
+      await this.incidents.recordDelayReason(actor, incidentId, item.key, reason);
     }
     return { incident: await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } }), previous };
   }
