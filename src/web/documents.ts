@@ -101,12 +101,12 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
       const { claims, actor } = ok;
       let file;
       try {
-        file = await opts.reports.render(claims.incidentId, claims.target);
+        // Recorded with the document (the export records itself first, so its zip holds that record).
+        file = await opts.reports.download(actor, claims.incidentId, claims.target, 'link');
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         return reply.code(404).type('text/html; charset=utf-8').send(page('找不到這份文件', `<p>${escapeHtml(err.message)}</p>`));
       }
-      await opts.reports.recordDownload(actor, claims.incidentId, claims.target, 'link');
       opts.log.info({ incidentId: claims.incidentId, document: claims.target.kind, format: claims.target.format, bytes: file.bytes.length }, 'document downloaded');
       const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
       return reply

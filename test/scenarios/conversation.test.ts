@@ -5,7 +5,7 @@ import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { formatChatDateTime } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type LocalClient } from '../helpers/local-client.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { fillItemForm, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
 
 /**
  * The conversation engine as people meet it on the local chat: commands and chatter, who may see and do what, the
@@ -500,7 +500,7 @@ describe('conversation engine through the local chat', () => {
       if (!row) break;
       const na = row.buttons!.some((b) => b.label === '不適用');
       const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
-      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: na ? '本案未涉及' : '已處理並留存紀錄' });
+      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, fillItemForm(f, na ? '本案未涉及' : '已處理並留存紀錄'));
     }
     expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
 

@@ -277,6 +277,8 @@ describe('reports to the education bureau: links, downloads, submission dates, e
       'timeline-verification.json', 'SHA256SUMS',
       `reports/${ref}-通報主管機關報告.pdf`, `reports/${ref}-通報主管機關報告.odt`, `reports/${ref}-結案報告.pdf`,
       `reports/${ref}-資安事件調查報告.odt`,
+      // The DOCX versions the chat offers are in the archive too.
+      `reports/${ref}-通報主管機關報告.docx`, `reports/${ref}-結案報告.docx`, `reports/${ref}-資安事件調查報告.docx`,
     ]));
     const json = async <T,>(name: string) => JSON.parse(await zip.file(name)!.async('string')) as T;
     const entries = (await json<(Omit<ChainedEntry, 'at'> & { at: string })[]>('timeline.json')).map((e) => ({ ...e, at: new Date(e.at) }));
@@ -303,6 +305,10 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     expect(sums.sort()).toEqual(names.filter((n) => n !== 'SHA256SUMS' && !n.endsWith('/')).sort());
     const timeline = await readTimeline(t.app.deps, incidentId);
     expect(timeline.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: AUDITOR, summary: '張主任（示範） 匯出事件完整紀錄（ZIP）' });
+    // The archive holds the record of its own download: recorded first, then built.
+    expect(entries.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: AUDITOR, seq: timeline.at(-1)!.seq });
+    const docx = await docxText(await zip.file(`reports/${ref}-結案報告.docx`)!.async('uint8array'));
+    expectAll(docx, [ref, '結案'], 'exported docx');
   });
 
   it.skipIf(testEngine() === 'postgres')('npm run export writes the same archive for an operator and records it', async () => {
@@ -324,6 +330,18 @@ describe('reports to the education bureau: links, downloads, submission dates, e
       const missing = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', '999-999', '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
       expect(missing.status).toBe(2);
       expect(missing.stderr).toContain('No incident with ref or id "999-999"');
+      // A path that cannot be written: refused in English before anything is recorded on the timeline.
+      const badPath = join(outDir, 'no-such-dir', 'export.zip');
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', badPath], { env, encoding: 'utf8', cwd: ROOT_DIR });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain(`Cannot write ${badPath}: ENOENT. Nothing was exported or recorded.`);
+      const again = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
+      expect(again.status).toBe(0);
+      const zip2 = await JSZip.loadAsync(readFileSync(out));
+      const entries2 = JSON.parse(await zip2.file('timeline.json')!.async('string')) as { type: string; seq: number }[];
+      // Exactly one more export record: the failed attempt left none.
+      expect(entries2.filter((e) => e.type === 'export.downloaded').length).toBe(entries.filter((e) => e.type === 'export.downloaded').length + 1);
+      expect(entries2.map((e) => e.type)).not.toContain('export.failed');
     } finally {
       rmSync(outDir, { recursive: true, force: true });
       await t.tdb.destroy();

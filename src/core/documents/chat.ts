@@ -157,7 +157,7 @@ export class ReportChat {
     }
     sections.push({
       heading: '事件完整紀錄（稽核及5年保存）',
-      text: '事件紀錄與雜湊鏈驗證、檢核清單、影響評估、通知稿各版本與核定、通知紀錄，以及 PDF、ODT 報告。',
+      text: '事件紀錄與雜湊鏈驗證、檢核清單、影響評估、通知稿各版本與核定、通知紀錄，以及 PDF、ODT、Word 報告。',
       rows: [{ text: '下載', buttons: [{ label: 'ZIP', action: LINK_ACTION, url: link({ kind: 'export', format: 'zip' }) }] }],
     });
     const buttons: Button[] = can(actor, 'incident.coordinate')

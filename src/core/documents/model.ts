@@ -8,7 +8,8 @@ import { cyberLevelLine, findingLine, improvementFields, itemsFor, measureLine, 
  * - bureau: 3 days from the day the incident occurred (私立…安全維護計畫實施辦法 art. 13 ¶3, clock bureau-3d);
  * - closure: 1 month from the day handling ended, handling method and results (same article, clock closure-1m);
  * - cyber: the cyber-incident investigation, handling and improvement report, 1 month after recovery (資通安全事件
- *   通報及應變辦法 art. 6, clock cyber-report-1m), only for incidents that involve an information system.
+ *   通報應變及演練辦法 of 2026, art. 6 as in the 2021 text, clock cyber-report-1m), only for incidents that involve an
+ *   information system.
  */
 export { REPORT_KINDS, type ReportKind };
 
@@ -49,7 +50,8 @@ export function reportApplies(kind: ReportKind, facts: Pick<ReportFacts, 'involv
 export { MISSING };
 
 export const BASIS_ART13 = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項';
-export const BASIS_CYBER = '資通安全事件通報及應變辦法第6條（110年修正）；資通安全事件通報應變及演練辦法（115年1月5日施行，對應條次待確認）';
+/** The 2026 regulation that replaced the 2021 通報及應變辦法 (legal-rules.md §1 cyber-1h, cyber-report-1m). */
+export const BASIS_CYBER = '資通安全事件通報應變及演練辦法第6條（115年1月5日施行，取代110年資通安全事件通報及應變辦法；1個月內送交報告之條次尚待確認）';
 
 export interface ReportField {
   label: string;

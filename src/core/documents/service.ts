@@ -107,6 +107,40 @@ export class ReportService {
     return incident;
   }
 
+  /**
+   * A document for a person, with its record on the timeline. The full export is recorded first and then built, so
+   * the archive holds the record of its own download; should building it fail, the failure is recorded too. A report
+   * is recorded once it was produced. Only what succeeded reads as done.
+   */
+  async download(actor: Actor | { personId: null; displayName: string }, incidentId: string, target: DocumentTarget, via: 'link' | 'cli'): Promise<RenderedFile> {
+    if (target.kind !== 'export') {
+      const file = await this.render(incidentId, target);
+      await this.recordDownload(actor, incidentId, target, via);
+      return file;
+    }
+    await this.recordDownload(actor, incidentId, target, via);
+    try {
+      return await this.exportIncident(incidentId);
+    } catch (err) {
+      await this.recordExportFailure(actor, incidentId, via, 'build');
+      throw err;
+    }
+  }
+
+  /** An export that was recorded but not delivered (the zip could not be built or written). */
+  async recordExportFailure(actor: Actor | { personId: null; displayName: string }, incidentId: string, via: 'link' | 'cli', stage: 'build' | 'write'): Promise<void> {
+    const { deps } = this;
+    await deps.prisma.$transaction(async (tx) => {
+      await appendTimeline(deps, tx, incidentId, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: 'export.failed',
+        summary: `${actor.displayName} 匯出事件完整紀錄（ZIP）未完成：${stage === 'build' ? '產生檔案失敗' : '寫入檔案失敗'}`,
+        detail: { document: 'export', format: 'zip', via, stage },
+      });
+    });
+  }
+
   /** One download on the timeline: who and which document, never its content. */
   async recordDownload(actor: Actor | { personId: null; displayName: string }, incidentId: string, target: DocumentTarget, via: 'link' | 'cli'): Promise<void> {
     const { deps } = this;
