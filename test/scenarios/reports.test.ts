@@ -159,8 +159,9 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     const expected: Record<string, string[]> = {
       bureau: [...common, '通報人（發現單位）林老師（示範）（資訊組）', '發生地點（單位）教務處成績系統', '已停用外流帳號',
         '中斷洩漏途徑：已完成', '停用外流帳號並更換管理者密碼', '未成年學生的家長（法定代理人）：已核定，已通知 30 / 32 人'],
-      closure: [...common, '處理結束時間【待補】', '根本原因分析初步分析事件原因：管理者密碼過於簡單', '調查經過及結果【待補】'],
-      cyber: [...common, '資通安全事件調查、處理及改善報告', '完成損害控制或復原時間【待補】', '根本原因分析初步分析事件原因：管理者密碼過於簡單'],
+      // Findings come from the items the playbook routes to each section; an item not done yet is 【待補】.
+      closure: [...common, '處理結束時間【待補】', '根本原因分析・初步分析事件原因：管理者密碼過於簡單', '調查經過及結果・評估受影響個資與人數：尚未完成【待補】'],
+      cyber: [...common, '資通安全事件調查、處理及改善報告', '完成損害控制或復原時間【待補】', '根本原因分析・初步分析事件原因：管理者密碼過於簡單', '資安事件等級【待補】'],
     };
     const read = { pdf: async (b: Uint8Array) => (await pdfText(b)).text, odt: async (b: Uint8Array) => (await odtText(b)).text, docx: docxText };
     const mime = { pdf: 'application/pdf', odt: 'application/vnd.oasis.opendocument.text', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' };
