@@ -348,5 +348,6 @@ describe('reports to the education bureau: links, downloads, submission dates, e
       await t.tdb.destroy();
       closed = true;
     }
-  });
+    // Four runs of the CLI, each starting Node and the embedded database: slow on a shared machine.
+  }, 300_000);
 });
