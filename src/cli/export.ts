@@ -1,9 +1,10 @@
 // npm run export -- --incident <ref or id> [--school <id>] --out <file.zip>
 // Writes the full record of one incident (timeline with its hash-chain verification, checklist, assessment, clocks,
-// notices with every version and review, delivery batches, and the reports as PDF and ODT) to a zip, for the auditor
-// and the 5-year record. The export is itself recorded on the incident's timeline. Exit 0 when written and the chain
+// notices with every version and review, delivery batches, and the reports as PDF, ODT and DOCX) to a zip, for the
+// auditor and the 5-year record. The export is itself recorded on the incident's timeline (and in the zip); a path that
+// cannot be written is refused before anything is recorded. Exit 0 when written and the chain
 // is intact, 1 when written but the chain is broken, 2 on bad arguments or configuration.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openKeyRing } from '../app/keys.js';
@@ -63,11 +64,28 @@ async function main(): Promise<number> {
     const incident = found[0]!;
     const notices = new NoticeService(deps, loadNoticeTemplates(join(playbooks.dir, 'notices')));
     const reports = new ReportService(deps, new IncidentService(deps), noticeSource(notices));
-    // Recorded first, so the archive holds the record of its own export.
-    await reports.recordDownload({ personId: null, displayName: '系統管理者（匯出指令）' }, incident.id, { kind: 'export', format: 'zip' }, 'cli');
-    const file = await reports.exportIncident(incident.id);
+    // The output file is opened before anything is recorded: a bad path fails here and leaves no record of an export.
     const out = resolve(args.out);
-    writeFileSync(out, file.bytes, { mode: 0o600 });
+    let fd: number;
+    try {
+      fd = openSync(out, 'w', 0o600);
+    } catch (err) {
+      process.stderr.write(`Cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}. Nothing was exported or recorded.\n`);
+      return 2;
+    }
+    const operator = { personId: null, displayName: '系統管理者（匯出指令）' };
+    let file;
+    try {
+      // Recorded first, so the archive holds the record of its own export (a failure to build it is recorded too).
+      file = await reports.download(operator, incident.id, { kind: 'export', format: 'zip' }, 'cli');
+      writeFileSync(fd, file.bytes);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(out, { force: true });
+      if (file) await reports.recordExportFailure(operator, incident.id, 'cli', 'write');
+      throw err;
+    }
+    closeSync(fd);
     const chain = await verifyIncidentTimeline(deps, incident.id);
     process.stdout.write(
       `wrote ${out} (${file.bytes.length} bytes): incident ${incident.ref} of ${incident.schoolId}, ` +

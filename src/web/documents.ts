@@ -106,17 +106,16 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
       const { claims, actor } = ok;
       let file;
       try {
-        file = await opts.reports.render(claims.incidentId, claims.target);
+        // Recorded with the document, which uses the link up (the export records itself first, so its zip holds that
+        // record); a second use of the same link fails on the link's unique use row.
+        file = await opts.reports.download(actor, claims.incidentId, claims.target, 'link', { linkId: claims.linkId, clientAddress: req.ip ?? null });
       } catch (err) {
+        if ((err as { code?: string }).code === 'P2002') {
+          opts.log.info({ reason: 'used', incidentId: claims.incidentId }, 'document link refused');
+          return refuse(reply, 'used');
+        }
         if (!(err instanceof UserError)) throw err;
         return reply.code(404).type('text/html; charset=utf-8').send(page('找不到這份文件', `<p>${escapeHtml(err.message)}</p>`));
-      }
-      try {
-        await opts.reports.recordDownload(actor, claims.incidentId, claims.target, 'link', { linkId: claims.linkId, clientAddress: req.ip ?? null });
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'P2002') throw err;
-        opts.log.info({ reason: 'used', incidentId: claims.incidentId }, 'document link refused');
-        return refuse(reply, 'used');
       }
       opts.log.info({ incidentId: claims.incidentId, document: claims.target.kind, format: claims.target.format, bytes: file.bytes.length }, 'document downloaded');
       const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');

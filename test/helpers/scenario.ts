@@ -65,11 +65,8 @@ export async function completeChecklist(
     const button = row.buttons!.find((b) => b.label === (wantNa ? '不適用' : '完成'))!;
     const replies = await client.press(as, conversation, button.action);
     const f = forms(replies)[0];
-    if (f) {
-      // The recovery item also asks when it was really completed (prefilled with now, as the chat page sends it).
-      const at: Record<string, string> = f.fields.some((x) => x.id === 'at') ? { at: taipeiInput(new Date()) } : {};
-      await client.submit(as, conversation, f.formId, { note: wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄', ...at });
-    }
+    // The recovery item asks when it was really completed; others may ask a plan, a level or a delay reason.
+    if (f) await client.submit(as, conversation, f.formId, fillItemForm(f, wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄'));
   }
   throw new Error('checklist did not complete');
 }
@@ -88,6 +85,21 @@ export function endingValues(form: Form, endedAt: string, naReason: string | nul
   for (const f of form.fields) {
     if (!f.id.startsWith('n_')) continue;
     values[f.id] = values[`s_${f.id.slice(2)}`] === 'na' ? naReason! : '已處理並留存紀錄';
+  }
+  return values;
+}
+
+/**
+ * Answers a checklist item's form: the note, and where the item asks more, today as the planned (done) date, the
+ * first option of each choice (辦理情形 尚未開始, 資安事件等級 第1級) and a delay reason. `over` sets fields by id.
+ */
+export function fillItemForm(form: Form, note: string, over: Record<string, string> = {}): Record<string, string> {
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const values: Record<string, string> = {};
+  for (const field of form.fields) {
+    values[field.id] =
+      over[field.id] ??
+      (field.id === 'plannedOn' ? today : field.id === 'at' ? taipeiInput(new Date()) : field.type === 'select' ? field.options![0]!.value : field.id === 'delayReason' ? '發生時間於調查後才確認' : note);
   }
   return values;
 }

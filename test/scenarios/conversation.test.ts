@@ -5,7 +5,7 @@ import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { formatChatDateTime } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type LocalClient } from '../helpers/local-client.js';
-import { endingValues, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { endingValues, fillItemForm, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
 
 /**
  * The conversation engine as people meet it on the local chat: commands and chatter, who may see and do what, the
@@ -539,7 +539,7 @@ describe('conversation engine through the local chat', () => {
     expect((await incidentByRef(refC)).status).toBe('handling_ended');
     const reopened = rowsOf(await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC)).find((r) => r.status === 'open')!;
     const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(reopened, '完成')))[0];
-    if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: '已處理並留存紀錄', at: taipeiInput(new Date()) });
+    if (f) await t.client.submit('demo-window', 'demo-response', f.formId, fillItemForm(f, '已處理並留存紀錄'));
     expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
 
     await t.client.press('demo-principal', 'demo-response', close);

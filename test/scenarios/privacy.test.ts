@@ -185,6 +185,9 @@ describe('personal data typed into the chat is stored masked', () => {
       'incident.place_enc': (r) => `incident:${r.id}:place`,
       'incident.steps_taken_enc': (r) => `incident:${r.id}:stepsTaken`,
       'checklist_item.note_enc': (r) => `incident:${r.incident_id}:checklist:${r.key}`,
+      // The reporter's head-count estimate in words and 遲延原因 of a late report (issue #13).
+      'incident.affected_estimate_text_enc': (r) => `incident:${r.id}:affectedEstimateText`,
+      'checklist_item.delay_reason_enc': (r) => `incident:${r.incident_id}:delay:${r.key}`,
       'timeline_entry.detail_enc': (r) => `timeline:${r.incident_id}`,
       'pending_prompt.state_enc': (r) => `prompt:${r.id}`,
       'local_message.body_enc': (r) => `local:${r.conversation_id}`,

@@ -160,8 +160,9 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     const expected: Record<string, string[]> = {
       bureau: [...common, '通報人（發現單位）林老師（示範）（資訊組）', '發生地點（單位）教務處成績系統', '已停用外流帳號',
         '中斷洩漏途徑：已完成', '停用外流帳號並更換管理者密碼', '未成年學生的家長（法定代理人）：已核定，已通知 30 / 32 人'],
-      closure: [...common, '處理結束時間【待補】', '根本原因分析初步分析事件原因：管理者密碼過於簡單', '調查經過及結果【待補】'],
-      cyber: [...common, '資通安全事件調查、處理及改善報告', '完成損害控制或復原時間【待補】', '根本原因分析初步分析事件原因：管理者密碼過於簡單'],
+      // Findings come from the items the playbook routes to each section; an item not done yet is 【待補】.
+      closure: [...common, '處理結束時間【待補】', '根本原因分析・初步分析事件原因：管理者密碼過於簡單', '調查經過及結果・評估受影響個資與人數：尚未完成【待補】'],
+      cyber: [...common, '資通安全事件調查、處理及改善報告', '完成損害控制或復原時間【待補】', '根本原因分析・初步分析事件原因：管理者密碼過於簡單', '資安事件等級【待補】'],
     };
     const read = { pdf: async (b: Uint8Array) => (await pdfText(b)).text, odt: async (b: Uint8Array) => (await odtText(b)).text, docx: docxText };
     const mime = { pdf: 'application/pdf', odt: 'application/vnd.oasis.opendocument.text', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' };
@@ -279,6 +280,8 @@ describe('reports to the education bureau: links, downloads, submission dates, e
       'timeline-verification.json', 'chain-head.json', 'SHA256SUMS',
       `reports/${ref}-通報主管機關報告.pdf`, `reports/${ref}-通報主管機關報告.odt`, `reports/${ref}-結案報告.pdf`,
       `reports/${ref}-資安事件調查報告.odt`,
+      // The DOCX versions the chat offers are in the archive too.
+      `reports/${ref}-通報主管機關報告.docx`, `reports/${ref}-結案報告.docx`, `reports/${ref}-資安事件調查報告.docx`,
     ]));
     const json = async <T,>(name: string) => JSON.parse(await zip.file(name)!.async('string')) as T;
     const entries = (await json<(Omit<ChainedEntry, 'at'> & { at: string })[]>('timeline.json')).map((e) => ({ ...e, at: new Date(e.at) }));
@@ -309,6 +312,10 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     expect(sums.sort()).toEqual(names.filter((n) => n !== 'SHA256SUMS' && !n.endsWith('/')).sort());
     const timeline = await readTimeline(t.app.deps, incidentId);
     expect(timeline.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: AUDITOR, summary: '張主任（示範） 匯出事件完整紀錄（ZIP）' });
+    // The archive holds the record of its own download: recorded first, then built.
+    expect(entries.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: AUDITOR, seq: timeline.at(-1)!.seq });
+    const docx = await docxText(await zip.file(`reports/${ref}-結案報告.docx`)!.async('uint8array'));
+    expectAll(docx, [ref, '結案'], 'exported docx');
   });
 
   it.skipIf(testEngine() === 'postgres')('npm run export writes the same archive for an operator and records it', async () => {
@@ -330,10 +337,23 @@ describe('reports to the education bureau: links, downloads, submission dates, e
       const missing = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', '999-999', '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
       expect(missing.status).toBe(2);
       expect(missing.stderr).toContain('No incident with ref or id "999-999"');
+      // A path that cannot be written: refused in English before anything is recorded on the timeline.
+      const badPath = join(outDir, 'no-such-dir', 'export.zip');
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', badPath], { env, encoding: 'utf8', cwd: ROOT_DIR });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain(`Cannot write ${badPath}: ENOENT. Nothing was exported or recorded.`);
+      const again = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
+      expect(again.status).toBe(0);
+      const zip2 = await JSZip.loadAsync(readFileSync(out));
+      const entries2 = JSON.parse(await zip2.file('timeline.json')!.async('string')) as { type: string; seq: number }[];
+      // Exactly one more export record: the failed attempt left none.
+      expect(entries2.filter((e) => e.type === 'export.downloaded').length).toBe(entries.filter((e) => e.type === 'export.downloaded').length + 1);
+      expect(entries2.map((e) => e.type)).not.toContain('export.failed');
     } finally {
       rmSync(outDir, { recursive: true, force: true });
       await t.tdb.destroy();
       closed = true;
     }
-  });
+    // Four runs of the CLI, each starting Node and the embedded database: slow on a shared machine.
+  }, 300_000);
 });

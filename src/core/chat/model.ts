@@ -151,6 +151,8 @@ export interface FormField {
   initial?: string | string[];
   /** Typical answers offered as one-tap fill-ins for free-text fields (e.g. 「尚未處置」). */
   suggestions?: string[];
+  /** How the core reads a text field's answer (adapters show it as ordinary text): `headcount` = a number of people or an estimate. */
+  format?: 'headcount';
 }
 
 /** A form. Adapters that cannot show it (or not this many fields) declare so; the core falls back to questions. */

@@ -15,6 +15,7 @@ import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
+import { ITEM_FORM_PREFIX, itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import { MINE_PREFIX, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
@@ -304,6 +305,7 @@ export class Bot {
     if (kind === 'end' || kind === 'fix' || kind === 'done') return this.submitTimes(ctx, kind, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
     if (kind === 'rpt') return this.reports.onForm(ctx, formId, values);
+    if (kind === ITEM_FORM_PREFIX) return this.submitItemForm(ctx, id, values);
     const actor = this.requireActor(ctx);
     const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id } });
     if (!prompt || prompt.personId !== actor.personId || prompt.status !== 'open' || prompt.expiresAt < this.deps.now()) {
@@ -727,12 +729,16 @@ export class Bot {
       const r = await this.incidents.setChecklistState(actor, itemId, 'open', null);
       return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
     }
-    if (to === 'd' && asksCompletionTime(entry)) {
+    // Items that ask more than a note get a form of their own: the real completion time of an item that starts a clock
+    // (cyber recovery), or a plan with its date, the cyber level, a delay reason (playbook `asks`).
+    const asks = to === 'd' ? itemAsksNow(view, entry, 'done', this.deps.now()) : [];
+    if (to === 'd' && (asksCompletionTime(entry) || asks.length > 0)) {
       if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
         throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
       }
       if (entry.state === 'done') return this.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
-      return this.forms.send(ctx.adapter, ctx.addr, ctx.conv.id, actor.personId, completionForm(entry, this.deps.now()));
+      const form = asksCompletionTime(entry) ? completionForm(entry, this.deps.now()) : itemForm(view, entry, asks, this.deps.now());
+      return this.forms.send(ctx.adapter, ctx.addr, ctx.conv.id, actor.personId, form);
     }
     if (to === 'd' && !entry.requiresEvidence) {
       const r = await this.incidents.setChecklistState(actor, itemId, 'done', null);
@@ -759,6 +765,21 @@ export class Bot {
       }));
     }
     return this.say(ctx.addr, { type: 'text', text: question, quickReplies: [{ label: '取消', action: `prompt:cancel:${prompt.id}` }] });
+  }
+
+  /** The tick form of an item that asks a plan, a level or a delay reason (item-form.ts). */
+  private async submitItemForm(ctx: Ctx, itemId: string, values: Record<string, string | string[]>): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const item = await this.deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    if (!item) throw new UserError('找不到這個檢核項目。');
+    const view = await this.incidents.get(item.incidentId);
+    const entry = view.checklist.find((c) => c.row.id === itemId)!;
+    const now = this.deps.now();
+    const read = readItemForm(values, view.playbook.checklist.find((i) => i.key === item.key)?.asks ?? [], now);
+    if (read.masked.length) await this.say(ctx.addr, { type: 'text', text: privacyNotice(read.masked) });
+    const r = await this.incidents.setChecklistState(actor, itemId, 'done', read.note, { facts: read.facts });
+    if (!r.changed) return this.say(ctx.addr, { type: 'text', text: `「${entry.row.title}」已經完成了。` });
+    return this.refreshCards(ctx, r.view, ['checklist', 'incident']);
   }
 
   private async finishItemPrompt(ctx: Ctx, prompt: PendingPrompt, rawNote: string): Promise<void> {

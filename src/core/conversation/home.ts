@@ -98,7 +98,7 @@ export async function homeCards(deps: CoreDeps, user: PlatformUser): Promise<Car
             rows: due.map(({ ref, c }): CardRow => {
               const overdue = c.statutoryEnd! < now;
               return {
-                text: `${ref}｜${c.label}：${formatChatDateTime(c.statutoryEnd!, { endOfDay: true })}${overdue ? '（已逾期）' : ''}`,
+                text: `${ref}｜${c.label}：${formatChatDateTime(c.statutoryEnd!, { endOfDay: true, now })}${overdue ? '（已逾期）' : ''}`,
                 detail: `負責：${c.actorLabel}｜依據：${c.basis}`,
                 status: overdue || c.overdueAtAwareness ? 'overdue' : 'open',
               };

@@ -3,6 +3,7 @@ import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { parseLocalDateTime } from '../time/roc.js';
 import { TIME_ZONE as TAIPEI_TZ } from '../time/taipei.js';
 import type { IntakeAnswers } from '../incidents/types.js';
+import { parseHeadCount, type HeadCount } from './headcount.js';
 import { act } from './render.js';
 import { TZDate } from '@date-fns/tz';
 
@@ -100,6 +101,10 @@ export function validateField(
   switch (field.type) {
     case 'text':
     case 'textarea': {
+      if (field.format === 'headcount') {
+        const h = parseHeadCount(text, field.label, now);
+        return h.ok ? { ok: true, value: h.value, masked: h.value.masked } : h;
+      }
       if (field.maxLength && text.length > field.maxLength) {
         return { ok: false, message: `「${field.label}」最多 ${field.maxLength} 字，請精簡描述。` };
       }
@@ -138,6 +143,14 @@ export function validateField(
   }
 }
 
+const isHeadCount = (v: unknown): v is HeadCount => typeof v === 'object' && v !== null && 'text' in v && 'count' in v;
+
+/** The number of an estimate (a plain number from an older form or a prefilled answer is taken as it is). */
+function headCountOf(v: unknown): number | null {
+  if (isHeadCount(v)) return v.count;
+  return typeof v === 'number' ? v : null;
+}
+
 export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date): { ok: true; result: ValidatedIntake } | { ok: false; problems: FieldProblem[] } {
   const out: Record<string, unknown> = {};
   const problems: FieldProblem[] = [];
@@ -166,7 +179,8 @@ export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date):
         awareAt,
         place: (out.place as string | null) ?? '',
         categories: (out.categories as string[] | null) ?? [],
-        affectedEstimate: (out.affectedEstimate as number | null) ?? null,
+        affectedEstimate: headCountOf(out.affectedEstimate),
+        ...(isHeadCount(out.affectedEstimate) ? { affectedEstimateText: out.affectedEstimate.text } : {}),
         affectedKinds: (out.affectedKinds as string[] | null) ?? [],
         involvesSystem: (out.involvesSystem as boolean | null) ?? false,
         stepsTaken: (out.stepsTaken as string | null) ?? '尚未處置',

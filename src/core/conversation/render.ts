@@ -2,6 +2,7 @@ import type { Button, Card, CardField, CardRow, CardSection, Form, FormField, To
 import type { ComputedClock } from '../clocks/index.js';
 import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
+import { planText } from '../incidents/item-facts.js';
 import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
@@ -24,9 +25,9 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
   if (c.pending) {
     return { text: `${c.label}：待起算`, detail: `依據：${c.basis}`, status: 'pending' };
   }
-  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true }) : '無固定期限';
+  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : '無固定期限';
   const rec = c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
-    ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true })} 前` : '';
+    ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前` : '';
   const overdue = c.statutoryEnd && c.statutoryEnd.getTime() < now.getTime();
   const flags = [
     c.overdueAtAwareness ? '⚠ 知悉時已逾期，請立即辦理並說明' : '',
@@ -156,7 +157,9 @@ function itemRow(c: ChecklistView): CardRow {
       : [{ label: '重新開啟', action: act.item(c.row.id, 'o') }];
   return {
     text: c.row.title,
-    detail: [statusText, c.state === 'done' && c.note ? `紀錄：${c.note}` : ''].filter(Boolean).join('\n'),
+    detail: [statusText, c.state === 'done' && c.note ? `紀錄：${c.note}` : '', c.state === 'done' ? (planText(c.row) ?? '') : '']
+      .filter(Boolean)
+      .join('\n'),
     status: c.state === 'open' ? 'open' : c.state,
     buttons,
   };
@@ -226,11 +229,12 @@ export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary): FormField
   return {
     id: f.key,
     label: f.label,
-    type: f.type,
+    // An estimate of people is typed as text (「約30人」「30到40人」「尚不清楚，…」) and read by conversation/headcount.ts.
+    ...(f.type === 'headcount' ? { type: 'text' as const, format: 'headcount' as const } : { type: f.type }),
     required: f.required,
     ...(f.help ? { help: f.help } : {}),
     ...(options ? { options } : {}),
-    ...(f.maxLength ? { maxLength: f.maxLength } : {}),
+    ...(f.maxLength ? { maxLength: f.maxLength } : f.type === 'headcount' ? { maxLength: 200 } : {}),
     ...(f.suggestions?.length ? { suggestions: [...f.suggestions] } : {}),
   };
 }

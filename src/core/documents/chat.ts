@@ -6,6 +6,7 @@ import type { CoreDeps } from '../context.js';
 import { FormSteps } from '../conversation/steps.js';
 import { parseWhen } from '../conversation/intake.js';
 import { newId } from '../ids.js';
+import { maskPersonalData } from '../privacy/mask.js';
 import { UserError } from '../incidents/types.js';
 import { can, type Actor } from '../roles.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
@@ -40,6 +41,7 @@ const RT = {
   recorded: (label: string, date: string, item: string | null) =>
     `已登記${label}於${date}送出，並記錄在事件紀錄上。${item ? `檢核項目「${item}」已完成，相關期限提醒已停止。` : ''}`,
   corrected: (label: string, from: string, to: string) => `已更正${label}的送出日期：${from} → ${to}。`,
+  delayHelp: (end: string) => `法定期限為 ${end}；送出日期晚於期限時必填，會列入報告。`,
 };
 
 /** 「報告」「報告 115-001」「/reports 115-001」「匯出 115-001」. */
@@ -109,7 +111,9 @@ export class ReportChat {
     const day = parseDay(text, this.deps.now());
     if (!day) throw new UserError(RT.badDate);
     const actor = this.requireActor(ctx);
-    const r = await this.service.recordSubmission(actor, incidentId, kind as ReportKind, day);
+    const reasonRaw = (Array.isArray(values.delayReason) ? values.delayReason.join('、') : values.delayReason ?? '').trim();
+    const reason = reasonRaw ? maskPersonalData(reasonRaw, { now: this.deps.now() }).text.slice(0, 300) : undefined;
+    const r = await this.service.recordSubmission(actor, incidentId, kind as ReportKind, day, reason);
     const label = REPORT_SHORT_LABELS[kind as ReportKind];
     const date = formatRocDate(submittedAt(r.incident, kind as ReportKind)!);
     const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind as ReportKind].item } });
@@ -153,7 +157,7 @@ export class ReportChat {
     }
     sections.push({
       heading: '事件完整紀錄（稽核及5年保存）',
-      text: '事件紀錄與雜湊鏈驗證、檢核清單、影響評估、通知稿各版本與核定、通知紀錄，以及 PDF、ODT 報告。',
+      text: '事件紀錄與雜湊鏈驗證、檢核清單、影響評估、通知稿各版本與核定、通知紀錄，以及 PDF、ODT、Word 報告。',
       rows: [{ text: '下載', buttons: [{ label: 'ZIP', action: LINK_ACTION, url: link({ kind: 'export', format: 'zip' }) }] }],
     });
     const buttons: Button[] = can(actor, 'incident.coordinate')
@@ -180,12 +184,20 @@ export class ReportChat {
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
     const label = REPORT_SHORT_LABELS[kind];
     const where = await this.privateWhere(ctx, actor);
+    // Past the statutory end already: a submission recorded now may be late, so 遲延原因 is asked with the date.
+    const end = this.service.lateAfter(incident, kind);
+    const late = end !== null && end.getTime() < this.deps.now().getTime();
     const form: Form = {
       type: 'form',
       formId: `rpt:${incidentId}:sub:${kind}`,
       title: `登記送出日期｜${label}｜${incident.ref}`,
       intro: `${RT.askDate(label)}登記後，對應的檢核項目會標示完成，期限提醒隨之停止。`,
-      fields: [{ id: 'date', label: '送出日期', type: 'text', required: true, maxLength: 20, placeholder: '115/11/23', suggestions: ['今天', '昨天'] }],
+      fields: [
+        { id: 'date', label: '送出日期', type: 'text', required: true, maxLength: 20, placeholder: '115/11/23', suggestions: ['今天', '昨天'] },
+        ...(late
+          ? [{ id: 'delayReason', label: '遲延原因', type: 'text' as const, required: false, maxLength: 300, help: RT.delayHelp(formatRocDateTime(end, { endOfDay: true })) }]
+          : []),
+      ],
       submitLabel: '登記',
       fallbackText: RT.askDate(label),
     };

@@ -11,8 +11,8 @@ import type { RenderedFile } from './render.js';
 import { documentDate } from './text.js';
 
 export const EXPORT_MIME = 'application/zip';
-/** Reports included in the export, editable and fixed. */
-const EXPORT_FORMATS: ReportFormat[] = ['pdf', 'odt'];
+/** Reports included in the export: every format the chat offers (fixed PDF, editable ODT and Word). */
+export const EXPORT_FORMATS: readonly ReportFormat[] = ['pdf', 'odt', 'docx'];
 
 export interface ExportSources {
   incidents: IncidentService;
@@ -26,7 +26,7 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 /**
  * The full record of one incident as a zip, for the auditor and the 5-year record (seed 002 art. 17, 19): the
  * timeline with every hash and the verification of its chain, the checklist, the assessment, the clocks, the notices
- * with every version, review and delivery batch, and the reports (PDF and ODT) as they read today. SHA256SUMS lists
+ * with every version, review and delivery batch, and the reports (PDF, ODT and DOCX) as they read today. SHA256SUMS lists
  * the hash of every file so the archive can be checked later.
  */
 export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, incidentId: string): Promise<RenderedFile> {

@@ -2,6 +2,8 @@ import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
 import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../notices/service.js';
+import type { PlanState } from '../incidents/item-facts.js';
+import type { ItemAsk, ReportKind, ReportSection } from '../playbooks/vocabulary.js';
 import { maskPersonalData } from '../privacy/mask.js';
 
 /** One checklist item as a report shows it. */
@@ -13,6 +15,16 @@ export interface ReportChecklistItem {
   note: string | null;
   doneAt: Date | null;
   doneByName: string | null;
+  /** Which section of which report the item feeds (playbook data). */
+  reports: Partial<Record<ReportKind, ReportSection[]>>;
+  /** What ticking it asked (playbook data): the item that sets the cyber level asks `cyberLevel`. */
+  asks: ItemAsk[];
+  /** Improvement and repair measures: the scheduled (or actual) completion day and how far along it is. */
+  plannedOn: Date | null;
+  planState: PlanState | null;
+  /** 遲延原因 of the report this item completes. */
+  delayReason: string | null;
+  completesClock: string | null;
 }
 
 export interface ReportNoticeFact {
@@ -28,6 +40,11 @@ export interface ReportClockFact {
   basis: string;
   statutoryEnd: Date | null;
   recommendedBy: Date | null;
+  /** Whether the school's rule profile (and the incident's overrides) switch the clock on. */
+  enabled: boolean;
+  legalStatus: string;
+  statusNote: string | null;
+  hoursBased: boolean;
 }
 
 /**
@@ -60,6 +77,8 @@ export interface ReportFacts {
   /** The assessed total, else the reporter's estimate, else null. */
   total: number | null;
   totalIsEstimate: boolean;
+  /** The reporter's estimate in words (「30 至 40 人」「尚不清楚（正在清查…）」), shown while nothing is assessed. */
+  estimateText: string | null;
   reporterName: string;
   /** The reporter's unit (通報人身分, legal-rules.md §3.1), null when not on record. */
   reporterUnit: string | null;
@@ -69,7 +88,12 @@ export interface ReportFacts {
   contactPhone: string | null;
   checklist: ReportChecklistItem[];
   notices: ReportNoticeFact[];
+  /** The clocks that apply to the incident, switched on or off by the profile (see `enabled`). */
   clocks: ReportClockFact[];
+  /** The cybersecurity incident level set by IT (1–4), null until set. */
+  cyberLevel: number | null;
+  /** The rule profile the school runs under (playbooks/clocks.yaml profiles): which rules apply. */
+  profile: { id: string; label: string; description: string };
 }
 
 /** Free text typed by staff is masked once more before it goes into a document that leaves the school. */
@@ -125,6 +149,7 @@ export async function loadReportFacts(
     counts,
     total: assessedTotal ?? incident.affectedEstimate,
     totalIsEstimate: assessedTotal === null && incident.affectedEstimate !== null,
+    estimateText: view.affectedEstimateText,
     reporterName: view.reporterName,
     reporterUnit: reporter?.unit ?? null,
     contactWindow: windows.length ? windows.map((p) => (p.unit ? `${p.displayName}（${p.unit}）` : p.displayName)).join('、') : null,
@@ -137,6 +162,12 @@ export async function loadReportFacts(
       note: c.note ? clean(c.note, now) : null,
       doneAt: c.row.doneAt,
       doneByName: c.doneByName,
+      reports: view.playbook.checklist.find((d) => d.key === c.row.key)?.reports ?? {},
+      asks: view.playbook.checklist.find((d) => d.key === c.row.key)?.asks ?? [],
+      plannedOn: c.row.plannedOn,
+      planState: (c.row.planState as PlanState | null) ?? null,
+      delayReason: c.delayReason ? clean(c.delayReason, now) : null,
+      completesClock: c.row.completesClock,
     })),
     notices: notices.map((n) => ({
       audienceLabel: audienceLabel(n.audience),
@@ -145,9 +176,26 @@ export async function loadReportFacts(
       total: n.batches.reduce((s, b) => s + b.recipientsTotal, 0),
     })),
     clocks: view.clocks
-      .filter((c) => c.applies && c.enabled)
-      .map((c) => ({ id: c.id, label: c.label, basis: c.basis, statutoryEnd: c.statutoryEnd, recommendedBy: c.recommendedBy })),
+      .filter((c) => c.applies)
+      .map((c) => ({
+        id: c.id,
+        label: c.label,
+        basis: c.basis,
+        statutoryEnd: c.statutoryEnd,
+        recommendedBy: c.recommendedBy,
+        enabled: c.enabled,
+        legalStatus: c.legalStatus,
+        statusNote: c.statusNote ?? null,
+        hoursBased: c.period.unit === 'hours',
+      })),
+    cyberLevel: incident.cyberLevel,
+    profile: profileOf(deps, incident.clockProfile),
   };
+}
+
+function profileOf(deps: CoreDeps, id: string): ReportFacts['profile'] {
+  const p = deps.clockRules.profiles.find((x) => x.id === id);
+  return { id, label: p?.label ?? id, description: p?.description ?? '' };
 }
 
 const AUDIENCE_LABELS: Record<string, string> = {

@@ -1,15 +1,17 @@
+import { REPORT_KINDS, type ReportKind, type ReportSection as SectionKey } from '../playbooks/vocabulary.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import type { ReportChecklistItem, ReportFacts } from './facts.js';
+import { cyberLevelLine, findingLine, improvementFields, itemsFor, measureLine, MISSING } from './sections.js';
 
 /**
  * The reports an incident produces for the competent authority (legal-rules.md §1, §3):
  * - bureau: 3 days from the day the incident occurred (私立…安全維護計畫實施辦法 art. 13 ¶3, clock bureau-3d);
  * - closure: 1 month from the day handling ended, handling method and results (same article, clock closure-1m);
  * - cyber: the cyber-incident investigation, handling and improvement report, 1 month after recovery (資通安全事件
- *   通報及應變辦法 art. 6, clock cyber-report-1m), only for incidents that involve an information system.
+ *   通報應變及演練辦法 of 2026, art. 6 as in the 2021 text, clock cyber-report-1m), only for incidents that involve an
+ *   information system.
  */
-export const REPORT_KINDS = ['bureau', 'closure', 'cyber'] as const;
-export type ReportKind = (typeof REPORT_KINDS)[number];
+export { REPORT_KINDS, type ReportKind };
 
 export const REPORT_FORMATS = ['pdf', 'odt', 'docx'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -45,11 +47,11 @@ export function reportApplies(kind: ReportKind, facts: Pick<ReportFacts, 'involv
   return kind !== 'cyber' || facts.involvesSystem;
 }
 
-/** Written where a required fact is not on record yet; a report never invents one. */
-export const MISSING = '【待補】';
+export { MISSING };
 
 export const BASIS_ART13 = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項';
-export const BASIS_CYBER = '資通安全事件通報及應變辦法第6條（110年修正）；資通安全事件通報應變及演練辦法（115年1月5日施行，對應條次待確認）';
+/** The 2026 regulation that replaced the 2021 通報及應變辦法 (legal-rules.md §1 cyber-1h, cyber-report-1m). */
+export const BASIS_CYBER = '資通安全事件通報應變及演練辦法第6條（115年1月5日施行，取代110年資通安全事件通報及應變辦法；1個月內送交報告之條次尚待確認）';
 
 export interface ReportField {
   label: string;
@@ -86,26 +88,17 @@ const field = (label: string, value: string | string[] | null | undefined): Repo
 
 const yesNo = (b: boolean) => (b ? '是' : '否');
 
-function itemLine(i: ReportChecklistItem): string {
-  const state =
-    i.state === 'done'
-      ? `已完成（${i.doneAt ? formatRocDateTime(i.doneAt) : '時間未記錄'}${i.doneByName ? `，${i.doneByName}` : ''}）`
-      : i.state === 'na'
-        ? '不適用'
-        : '尚未完成';
-  return `・${i.title}：${state}${i.note ? `；說明：${i.note}` : ''}`;
-}
-
-const notes = (facts: ReportFacts, keys: string[]): string[] =>
-  keys.flatMap((k) => {
-    const item = facts.checklist.find((c) => c.key === k);
-    return item?.note && item.state !== 'na' ? [`${item.title}：${item.note}`] : [];
-  });
+/** Lines of every item that feeds `section` of `kind` (playbook data), each written by `line`. */
+const lines = (facts: ReportFacts, kind: ReportKind, section: SectionKey, line: (i: ReportChecklistItem) => string) =>
+  itemsFor(facts, kind, section).map(line);
 
 function scope(facts: ReportFacts): ReportField[] {
   const counted = facts.counts.filter((c) => c.count !== null).map((c) => `${c.label}：${c.count} 人`);
-  const total =
-    facts.total === null ? null : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
+  // Before the assessment, the reporter's estimate as given (a range stays a range; 「尚不清楚」 with how it is found out).
+  const estimate = facts.total === null || facts.totalIsEstimate ? facts.estimateText : null;
+  const total = estimate
+    ? `${estimate}（通報時初估，尚待評估確認）`
+    : facts.total === null ? null : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
   return [
     field('外洩或受侵害之個人資料類別', facts.categoryLabels.join('、')),
     field('是否含特種個人資料（個人資料保護法第6條）', yesNo(facts.specialCategories)),
@@ -116,20 +109,52 @@ function scope(facts: ReportFacts): ReportField[] {
   ];
 }
 
-/** The deadline as the rule says it, and its date once the trigger is known. */
+const RULE_TEXT: Record<ReportKind, string> = {
+  bureau: '事件發生之日起3日內',
+  closure: '處理結束之日起1個月內',
+  cyber: '完成損害控制或復原後1個月內',
+};
+
+const clockOf = (facts: ReportFacts, kind: ReportKind) => facts.clocks.find((x) => x.id === REPORT_CLOCKS[kind].clock);
+
+/**
+ * The deadline as the rule says it and its date once the trigger is known. When the school's rule profile switches
+ * the clock off (the cyber report of a private school), the report says so instead of leaving a blank to fill.
+ */
 function deadline(facts: ReportFacts, kind: ReportKind): string {
-  const rule: Record<ReportKind, string> = {
-    bureau: '事件發生之日起3日內',
-    closure: '處理結束之日起1個月內',
-    cyber: '完成損害控制或復原後1個月內',
-  };
-  const c = facts.clocks.find((x) => x.id === REPORT_CLOCKS[kind].clock);
-  if (!c?.statutoryEnd) return `${rule[kind]}（期限日期${MISSING}）`;
+  const c = clockOf(facts, kind);
+  if (c && !c.enabled) {
+    const when = c.statutoryEnd ? `；如主管機關要求送交，建議於 ${formatRocDateTime(c.statutoryEnd, { endOfDay: !c.hoursBased })} 前` : '';
+    return `本校適用之規則（${facts.profile.label}）未將此報告列為法定期限${when}`;
+  }
+  if (!c?.statutoryEnd) return `${RULE_TEXT[kind]}（期限日期${MISSING}）`;
   const recommended =
     c.recommendedBy && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
       ? `；建議於 ${formatRocDateTime(c.recommendedBy, { endOfDay: true })} 前完成`
       : '';
-  return `${rule[kind]}：${formatRocDateTime(c.statutoryEnd, { endOfDay: true })} 前${recommended}`;
+  return `${RULE_TEXT[kind]}：${formatRocDateTime(c.statutoryEnd, { endOfDay: true })} 前${recommended}`;
+}
+
+/** Which rules bind the school (its profile) and the legal status of this report's deadline. */
+function appliedRule(facts: ReportFacts, kind: ReportKind): string {
+  const c = clockOf(facts, kind);
+  const status = c && c.legalStatus !== 'in-force' && c.statusNote ? `；${c.statusNote}` : '';
+  return `${facts.profile.label}${facts.profile.description ? `：${facts.profile.description}` : ''}${status}`;
+}
+
+/**
+ * 遲延原因: when the report went in (or, not yet submitted, is now) after its statutory end. Null when on time; the
+ * reason recorded with the item that completes the report, else 【待補】.
+ */
+function delay(facts: ReportFacts, kind: ReportKind, now: Date): ReportField | null {
+  const c = clockOf(facts, kind);
+  if (!c?.enabled || !c.statutoryEnd) return null;
+  const sent = facts.submitted[kind];
+  // A submission day is stored as its 00:00: late when that day starts at or after the end (24:00 of the last day).
+  const late = sent ? sent.getTime() >= c.statutoryEnd.getTime() : now.getTime() > c.statutoryEnd.getTime();
+  if (!late) return null;
+  const item = facts.checklist.find((i) => i.completesClock === c.id);
+  return field('遲延原因', item?.delayReason ?? null);
 }
 
 function notified(facts: ReportFacts): string[] {
@@ -146,7 +171,9 @@ function header(facts: ReportFacts, now: Date, kind: ReportKind): ReportSection 
       field('事件編號', facts.ref),
       field('填報日期', formatRocDate(now)),
       field('法令依據', kind === 'cyber' ? BASIS_CYBER : BASIS_ART13),
+      field('適用規則', appliedRule(facts, kind)),
       field('法定期限', deadline(facts, kind)),
+      ...[delay(facts, kind, now)].filter((f): f is ReportField => f !== null),
       field('聯絡窗口', facts.contactWindow),
       field('聯絡電話', facts.contactPhone),
     ],
@@ -158,7 +185,6 @@ const reporter = (facts: ReportFacts) =>
 
 /** The report to the competent authority within 3 days of the incident (legal-rules.md §1 bureau-3d, §3.1). */
 function bureauReport(facts: ReportFacts, now: Date): ReportSection[] {
-  const contain = facts.checklist.filter((c) => c.phase === 'contain').map(itemLine);
   return [
     header(facts, now, 'bureau'),
     {
@@ -170,6 +196,7 @@ function bureauReport(facts: ReportFacts, now: Date): ReportSection[] {
         field('發生地點（單位）', facts.place),
         field('事件類型', facts.scenarioTitle),
         field('事件經過（個人資料外洩或受侵害之方式）', facts.howLeaked),
+        ...(facts.involvesSystem ? [field('資安事件等級', cyberLevelLine(facts) ?? '尚未判定')] : []),
       ],
     },
     { heading: '二、影響範圍', fields: scope(facts) },
@@ -177,7 +204,7 @@ function bureauReport(facts: ReportFacts, now: Date): ReportSection[] {
       heading: '三、已採取之因應措施',
       fields: [
         field('避免損害擴大之處置（通報時）', facts.stepsTaken),
-        field('緊急應變處置辦理情形', contain),
+        field('緊急應變處置辦理情形', lines(facts, 'bureau', 'containment', measureLine)),
         field('通知當事人（或法定代理人）情形', notified(facts)),
       ],
     },
@@ -185,20 +212,23 @@ function bureauReport(facts: ReportFacts, now: Date): ReportSection[] {
   ];
 }
 
-function improvements(facts: ReportFacts): ReportSection {
-  const improvement = facts.checklist.filter((c) => c.key === 'improvement-plan' || c.key === 'repair-plan');
-  const schedule = improvement.map((c) =>
-    c.state === 'done' && c.doneAt ? `・${c.title}：已於 ${formatRocDate(c.doneAt)} 完成` : `・${c.title}：預定完成日期${MISSING}`,
-  );
+function improvements(facts: ReportFacts, kind: ReportKind, now: Date): ReportSection {
   return {
-    heading: '六、改善措施及預定完成時間',
-    fields: [field('改善措施', notes(facts, ['improvement-plan', 'repair-plan'])), field('預定完成時間', schedule.length ? schedule : null)],
+    heading: '六、改善措施、預定完成時間及辦理情形',
+    fields: improvementFields(facts, kind, now).map((f) => field(f.label, f.lines)),
   };
+}
+
+/** Investigation and cause, shared by the closure and cyber reports. */
+function findings(facts: ReportFacts, kind: ReportKind): ReportSection[] {
+  return [
+    { heading: '四、調查情形', fields: [field('調查經過及結果', lines(facts, kind, 'investigation', findingLine))] },
+    { heading: '五、事件原因', fields: [field('根本原因分析', lines(facts, kind, 'cause', findingLine))] },
+  ];
 }
 
 /** The closure report within 1 month after handling ended: every field of legal-rules.md §3.2. */
 function closureReport(facts: ReportFacts, now: Date): ReportSection[] {
-  const contain = facts.checklist.filter((c) => c.phase === 'contain').map(itemLine);
   return [
     header(facts, now, 'closure'),
     {
@@ -212,48 +242,48 @@ function closureReport(facts: ReportFacts, now: Date): ReportSection[] {
     },
     {
       heading: '二、影響範圍及損害情形',
-      fields: [...scope(facts), field('對當事人之損害及控制情形', notes(facts, ['control-harm']))],
+      fields: [...scope(facts), field('對當事人之損害及控制情形', lines(facts, 'closure', 'harm', findingLine))],
     },
     {
       heading: '三、緊急應變處置經過',
       fields: [
         field('事件經過', facts.howLeaked),
         field('通報時已採取之措施', facts.stepsTaken),
-        field('應變處置項目', contain),
+        field('應變處置項目', lines(facts, 'closure', 'containment', measureLine)),
         field('通知當事人（或法定代理人）情形', notified(facts)),
       ],
     },
-    { heading: '四、調查情形', fields: [field('調查經過及結果', notes(facts, ['investigate', 'assess-scope', 'check-safeguards']))] },
-    { heading: '五、事件原因', fields: [field('根本原因分析', notes(facts, ['initial-cause']))] },
-    improvements(facts),
+    ...findings(facts, 'closure'),
+    improvements(facts, 'closure', now),
   ];
 }
 
-/** The recovery time on record, else the time the recovery item was ticked done (with its note). */
+/**
+ * The recovery time on record (asked when the recovery item is done), else the time the recovery item was ticked
+ * done (with its note).
+ */
 function recovered(facts: ReportFacts): string | null {
   if (facts.recoveredAt) return formatRocDateTime(facts.recoveredAt);
-  const item = facts.checklist.find((c) => c.key === 'cyber-recover' && c.state === 'done');
+  const item = facts.checklist.find((c) => c.completesClock === 'cyber-recover' && c.state === 'done');
   if (!item?.doneAt) return null;
   return `${formatRocDateTime(item.doneAt)}（檢核項目「${item.title}」完成時間）${item.note ? `；${item.note}` : ''}`;
 }
 
 /**
  * The cyber-incident investigation, handling and improvement report (legal-rules.md §1 cyber-report-1m; the content of
- * §3.2 with the system's recovery and the platform report added).
+ * §3.2 with the incident level, the system's recovery and the platform report added).
  */
 function cyberReport(facts: ReportFacts, now: Date): ReportSection[] {
-  const handling = facts.checklist
-    .filter((c) => c.phase === 'contain' || c.key === 'cyber-recover' || c.key === 'cyber-report')
-    .map(itemLine);
   return [
     header(facts, now, 'cyber'),
     {
-      heading: '一、事件時間',
+      heading: '一、事件時間及等級',
       fields: [
         field('事件發生時間', formatRocDateTime(facts.occurredAt)),
         field('知悉時間', formatRocDateTime(facts.awareAt)),
         field('完成損害控制或復原時間', recovered(facts)),
-        field('資安通報平台通報情形', notes(facts, ['cyber-report'])),
+        field('資安事件等級', cyberLevelLine(facts)),
+        field('資安通報平台通報情形', lines(facts, 'cyber', 'platform', findingLine)),
       ],
     },
     {
@@ -261,16 +291,20 @@ function cyberReport(facts: ReportFacts, now: Date): ReportSection[] {
       fields: [
         ...scope(facts),
         field('事故系統保有個人資料筆數', facts.systemRecordsHeld === null ? null : `${facts.systemRecordsHeld} 筆`),
-        field('對當事人之損害及控制情形', notes(facts, ['control-harm'])),
+        field('對當事人之損害及控制情形', lines(facts, 'cyber', 'harm', findingLine)),
       ],
     },
     {
       heading: '三、事件經過及處理情形',
-      fields: [field('事件經過', facts.howLeaked), field('通報時已採取之措施', facts.stepsTaken), field('處理及復原作業', handling)],
+      fields: [
+        field('事件經過', facts.howLeaked),
+        field('通報時已採取之措施', facts.stepsTaken),
+        field('損害控制措施', lines(facts, 'cyber', 'containment', measureLine)),
+        field('處理及復原作業', lines(facts, 'cyber', 'recovery', measureLine)),
+      ],
     },
-    { heading: '四、調查情形', fields: [field('調查經過及結果', notes(facts, ['investigate', 'assess-scope', 'check-safeguards']))] },
-    { heading: '五、事件原因', fields: [field('根本原因分析', notes(facts, ['initial-cause']))] },
-    improvements(facts),
+    ...findings(facts, 'cyber'),
+    improvements(facts, 'cyber', now),
   ];
 }
 

@@ -4,7 +4,7 @@ import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
 import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
-import { formatRocDate } from '../time/roc.js';
+import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
 import { loadReportFacts } from './facts.js';
 import { buildIncidentExport } from './export.js';
@@ -93,6 +93,12 @@ export class ReportService {
     }, incidentId);
   }
 
+  /** The statutory end of the report's clock when the school's profile switches it on (null otherwise or while pending). */
+  lateAfter(incident: Incident, kind: ReportKind): Date | null {
+    const c = this.incidents.clocksOf(incident).find((x) => x.id === REPORT_CLOCKS[kind].clock);
+    return c?.applies && c.enabled ? c.statutoryEnd : null;
+  }
+
   /** Throws unless this person may download this incident's documents. */
   async assertMayDownload(actor: Actor, incidentId: string): Promise<Incident> {
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
@@ -101,8 +107,53 @@ export class ReportService {
     return incident;
   }
 
-  /** One download on the timeline: who and which document, never its content. */
   /**
+   * A document for a person, with its record on the timeline. The full export is recorded first and then built, so
+   * the archive holds the record of its own download; should building it fail, the failure is recorded too. A report
+   * is recorded once it was produced. Only what succeeded reads as done.
+   */
+  /**
+   * A document for a person, recorded on the timeline. With a download link, recording it also uses the link up (a
+   * second use fails with Prisma's unique-constraint error P2002, which the web layer answers as "already used").
+   * The export records itself first, so its zip holds that record.
+   */
+  async download(
+    actor: Actor | { personId: null; displayName: string },
+    incidentId: string,
+    target: DocumentTarget,
+    via: 'link' | 'cli',
+    link?: { linkId: string; clientAddress: string | null },
+  ): Promise<RenderedFile> {
+    if (target.kind !== 'export') {
+      const file = await this.render(incidentId, target);
+      await this.recordDownload(actor, incidentId, target, via, link);
+      return file;
+    }
+    await this.recordDownload(actor, incidentId, target, via, link);
+    try {
+      return await this.exportIncident(incidentId);
+    } catch (err) {
+      await this.recordExportFailure(actor, incidentId, via, 'build');
+      throw err;
+    }
+  }
+
+  /** An export that was recorded but not delivered (the zip could not be built or written). */
+  async recordExportFailure(actor: Actor | { personId: null; displayName: string }, incidentId: string, via: 'link' | 'cli', stage: 'build' | 'write'): Promise<void> {
+    const { deps } = this;
+    await deps.prisma.$transaction(async (tx) => {
+      await appendTimeline(deps, tx, incidentId, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: 'export.failed',
+        summary: `${actor.displayName} 匯出事件完整紀錄（ZIP）未完成：${stage === 'build' ? '產生檔案失敗' : '寫入檔案失敗'}`,
+        detail: { document: 'export', format: 'zip', via, stage },
+      });
+    });
+  }
+
+  /**
+   * One download on the timeline: who and which document, never its content.
    * `link`: a download through a single-use link — its use is recorded in the same transaction (a second use of the
    * link fails here with a unique violation, P2002, and records nothing), with the client's address.
    */
@@ -132,7 +183,14 @@ export class ReportService {
    * Records the day a report was submitted to the authority. The checklist item that completes the report's clock is
    * ticked done with the date (IncidentService.setChecklistState), which stops the reminders (src/jobs).
    */
-  async recordSubmission(actor: Actor, incidentId: string, kind: ReportKind, day: Date): Promise<{ incident: Incident; previous: Date | null }> {
+  async recordSubmission(
+    actor: Actor,
+    incidentId: string,
+    kind: ReportKind,
+    day: Date,
+    /** 遲延原因, required when the day is after the report's statutory end (already masked). */
+    delayReason?: string,
+  ): Promise<{ incident: Incident; previous: Date | null }> {
     const { deps } = this;
     const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
@@ -146,6 +204,13 @@ export class ReportService {
     }
     const previous = submittedAt(incident, kind);
     const label = REPORT_SHORT_LABELS[kind];
+    const end = this.lateAfter(incident, kind);
+    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
+    const reason = delayReason?.trim() || null;
+    // A submission day is stored as its 00:00; it is late when that day starts at or after the end (24:00 of the last day).
+    if (end && date.getTime() >= end.getTime() && !reason && !item?.delayReasonEnc) {
+      throw new UserError(`${label}的送出日期已超過法定期限（${formatRocDateTime(end, { endOfDay: true })}），請填寫遲延原因。`);
+    }
     await deps.prisma.$transaction(async (tx) => {
       await tx.incident.update({ where: { id: incidentId }, data: { [SUBMITTED_COLUMN[kind]]: date, version: { increment: 1 } } });
       await appendTimeline(deps, tx, incidentId, {
@@ -158,9 +223,10 @@ export class ReportService {
         detail: { report: kind, submittedOn: date.toISOString(), previous: previous?.toISOString() ?? null, clock: REPORT_CLOCKS[kind].clock },
       });
     });
-    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
     if (item && item.state !== 'done' && incident.status !== 'closed') {
-      await this.incidents.setChecklistState(actor, item.id, 'done', `${label}已於${formatRocDate(date)}送出（由報告送出登記）`);
+      await this.incidents.setChecklistState(actor, item.id, 'done', `${label}已於${formatRocDate(date)}送出（由報告送出登記）`, reason ? { facts: { delayReason: reason } } : {});
+    } else if (item && reason) {
+      await this.incidents.recordDelayReason(actor, incidentId, item.key, reason);
     }
     return { incident: await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } }), previous };
   }

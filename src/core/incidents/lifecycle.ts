@@ -4,6 +4,7 @@ import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
+import type { itemFactsData } from './item-facts.js';
 import { STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
 import type { IncidentView } from './service.js';
 
@@ -47,8 +48,16 @@ export async function applyItemState(
   incident: Incident,
   item: ChecklistRow,
   actor: Actor,
-  change: { state: ChecklistState; note: string | null; happenedAt: Date | null; context?: string },
+  change: {
+    state: ChecklistState;
+    note: string | null;
+    happenedAt: Date | null;
+    context?: string;
+    /** The item's asked facts, already validated (item-facts.ts itemFactsData): plan and its state, cyber level, delay reason. */
+    extra?: ReturnType<typeof itemFactsData>;
+  },
 ): Promise<ChecklistRow> {
+  const extra = change.extra ?? {};
   const { state } = change;
   const note = change.note?.trim() || null;
   const def = deps.playbooks.get(incident.playbookId).checklist.find((i) => i.key === item.key);
@@ -72,8 +81,11 @@ export async function applyItemState(
       noteEnc: note ? deps.cipher.encrypt(note, aad(incident.id, `checklist:${item.key}`)) : null,
       doneById: state === 'open' ? null : actor.personId,
       doneAt: state === 'open' ? null : now,
+      ...('plannedOn' in extra ? { plannedOn: extra.plannedOn ?? null, planState: extra.planState ?? null } : {}),
+      ...(extra.delayReason ? { delayReasonEnc: deps.cipher.encrypt(extra.delayReason, aad(incident.id, `delay:${item.key}`)) } : {}),
     },
   });
+  if (extra.cyberLevel) await tx.incident.update({ where: { id: incident.id }, data: { cyberLevel: extra.cyberLevel, version: { increment: 1 } } });
   const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
   await appendTimeline(deps, tx, incident.id, {
     actorId: actor.personId,
@@ -91,6 +103,9 @@ export async function applyItemState(
       recordedAt: now.toISOString(),
       ...(recoveredAt ? { recoveredAt: recoveredAt.toISOString() } : {}),
       ...(change.context ? { context: change.context } : {}),
+      ...(extra.plannedOn ? { plannedOn: extra.plannedOn.toISOString(), planState: extra.planState } : {}),
+      ...(extra.cyberLevel ? { cyberLevel: extra.cyberLevel, previousCyberLevel: incident.cyberLevel } : {}),
+      ...(extra.delayReason ? { delayReason: extra.delayReason } : {}),
     },
   });
   // Finishing the cyber-incident damage control / recovery is the fact that starts the 1-month investigation

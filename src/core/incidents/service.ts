@@ -1,5 +1,5 @@
 import type { Incident, ChecklistItem as ChecklistRow, Prisma } from '../../generated/prisma/client.js';
-import { computeClocks, type ComputedClock } from '../clocks/index.js';
+import { computeClocks, resolveEnabled, type ComputedClock } from '../clocks/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { itemApplies, type ResolvedPlaybook } from '../playbooks/index.js';
@@ -8,6 +8,7 @@ import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime, rocYear } from '../time/roc.js';
 import { clockTimeProblem, type ClockTimeField } from './times.js';
 import { aad, applyItemState, correctTime, endHandling, moveStatus, recordWindowReport, type Hooks, type ItemResolution } from './lifecycle.js';
+import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 export type { ItemResolution } from './lifecycle.js';
 import {
   STATUS_LABELS,
@@ -28,6 +29,8 @@ export interface IncidentView {
   howLeaked: string;
   place: string;
   stepsTaken: string;
+  /** The reporter's head-count estimate in words, null when it was given as a plain number (or before it was kept). */
+  affectedEstimateText: string | null;
   playbook: ResolvedPlaybook;
   checklist: ChecklistView[];
   clocks: ComputedClock[];
@@ -44,6 +47,8 @@ export interface ChecklistView {
   basis: string;
   naAllowed: boolean;
   requiresEvidence: string | null;
+  /** 遲延原因 recorded with this item (the report it completes went in late), decrypted. */
+  delayReason: string | null;
 }
 
 
@@ -58,7 +63,8 @@ export class IncidentService {
     const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: reporter.schoolId } });
     const flags = this.categoryFlags(answers.categories);
     const facts = { involvesSystem: answers.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
-    const items = playbook.checklist.filter((item) => itemApplies(item, facts));
+    const enabled = resolveEnabled(deps.clockRules, school.clockProfile);
+    const items = playbook.checklist.filter((item) => itemApplies(item, facts) && requiredByProfile(item, enabled));
     const id = newId();
     const enc = (field: string, value: string) => deps.cipher.encrypt(value, aad(id, field));
 
@@ -80,6 +86,7 @@ export class IncidentService {
           specialCategories: flags.special,
           biometric: flags.biometric,
           affectedEstimate: answers.affectedEstimate,
+          affectedEstimateTextEnc: answers.affectedEstimateText ? enc('affectedEstimateText', answers.affectedEstimateText) : null,
           affectedKinds: answers.affectedKinds,
           clockProfile: school.clockProfile,
           // The product's clock, not the database's: reminders due before the incident existed are never sent.
@@ -103,6 +110,7 @@ export class IncidentService {
           place: answers.place,
           categories: answers.categories,
           affectedEstimate: answers.affectedEstimate,
+          affectedEstimateText: answers.affectedEstimateText ?? null,
           affectedKinds: answers.affectedKinds,
           involvesSystem: answers.involvesSystem,
           stepsTaken: answers.stepsTaken,
@@ -147,6 +155,7 @@ export class IncidentService {
         basis: def?.basis ?? '',
         naAllowed: def?.naAllowed ?? true,
         requiresEvidence: def?.requiresEvidence ?? null,
+        delayReason: row.delayReasonEnc ? dec(`delay:${row.key}`, row.delayReasonEnc) : null,
       };
     });
     return {
@@ -155,6 +164,7 @@ export class IncidentService {
       howLeaked: dec('howLeaked', incident.howLeakedEnc),
       place: dec('place', incident.placeEnc),
       stepsTaken: dec('stepsTaken', incident.stepsTakenEnc),
+      affectedEstimateText: incident.affectedEstimateTextEnc ? dec('affectedEstimateText', incident.affectedEstimateTextEnc) : null,
       playbook,
       checklist,
       clocks: this.clocksOf(incident),
@@ -188,6 +198,7 @@ export class IncidentService {
         specialCategories: incident.specialCategories || incident.biometric,
         recordsAffected: totalAffected(incident),
         systemRecordsHeld: incident.systemRecordsHeld,
+        cyberLevel: incident.cyberLevel as 1 | 2 | 3 | 4 | null,
       },
       {
         calendar: deps.calendar,
@@ -208,7 +219,11 @@ export class IncidentService {
     itemId: string,
     state: ChecklistState,
     note: string | null,
-    opts: { happenedAt?: Date } = {},
+    /**
+     * happenedAt: the real completion time of an item that starts a clock (cyber recovery); facts: what the item asks
+     * besides the note (playbook `asks`: plan, cyber level, delay reason, item-facts.ts).
+     */
+    opts: { happenedAt?: Date; facts?: ItemFacts } = {},
   ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
     const { deps } = this;
     const item = await deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
@@ -222,8 +237,9 @@ export class IncidentService {
     if (item.state === state && state !== 'open') {
       return { view: await this.get(incident.id), item, changed: false };
     }
+    const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, opts.facts ?? {}, deps.now());
     const updated = await deps.prisma.$transaction(async (tx) => {
-      const row = await applyItemState(this.deps, tx, incident, item, actor, { state, note, happenedAt: opts.happenedAt ?? null });
+      const row = await applyItemState(this.deps, tx, incident, item, actor, { state, note, happenedAt: opts.happenedAt ?? null, extra });
       if (incident.status === 'reported' && state !== 'open') {
         await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
       }
@@ -231,6 +247,26 @@ export class IncidentService {
     });
     await this.changed(incident.id, 'checklist');
     return { view: await this.get(incident.id), item: updated, changed: true };
+  }
+
+  /**
+   * Records 遲延原因 on the item that completes a late report (the report was recorded as submitted after its
+   * deadline); the timeline keeps each reason given.
+   */
+  async recordDelayReason(actor: Actor, incidentId: string, key: string, reason: string): Promise<void> {
+    const { deps } = this;
+    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key } });
+    if (!item) return;
+    await deps.prisma.$transaction(async (tx) => {
+      await tx.checklistItem.update({ where: { id: item.id }, data: { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) } });
+      await appendTimeline(deps, tx, incidentId, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: 'checklist.delay-reason',
+        summary: `${actor.displayName} 說明「${item.title}」遲延原因`,
+        detail: { item: key, delayReason: reason },
+      });
+    });
   }
 
   /** Records the assessment of affected categories and head counts (seed 004 pt. 43 item 5). */
@@ -281,7 +317,10 @@ export class IncidentService {
       const existing = await tx.checklistItem.findMany({ where: { incidentId }, select: { key: true, position: true } });
       const have = new Set(existing.map((e) => e.key));
       const facts = { involvesSystem: a.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
-      const added = deps.playbooks.get(incident.playbookId).checklist.filter((item) => !have.has(item.key) && itemApplies(item, facts));
+      const enabled = resolveEnabled(deps.clockRules, incident.clockProfile, (incident.clockOverrides ?? {}) as Record<string, boolean>);
+      const added = deps.playbooks
+        .get(incident.playbookId)
+        .checklist.filter((item) => !have.has(item.key) && itemApplies(item, facts) && requiredByProfile(item, enabled));
       if (added.length > 0) {
         const next = Math.max(-1, ...existing.map((e) => e.position)) + 1;
         await tx.checklistItem.createMany({ data: checklistRows(added, incidentId, incident.reporterId, next) });
@@ -388,6 +427,14 @@ export class IncidentService {
     const n = await tx.incident.count({ where: { schoolId, ref: { startsWith: prefix } } });
     return `${prefix}${String(n + 1).padStart(3, '0')}`;
   }
+}
+
+/**
+ * A reporting step whose deadline the school's rule profile switches off (the cyber investigation report for a
+ * private school) is not asked: the checklist and the clocks the school sees agree. Measures are always asked.
+ */
+export function requiredByProfile(item: ResolvedPlaybook['checklist'][number], enabled: Map<string, boolean>): boolean {
+  return !(item.phase === 'report' && item.completesClock && enabled.get(item.completesClock) === false);
 }
 
 function checklistRows(items: ResolvedPlaybook['checklist'], incidentId: string, reporterId: string, firstPosition: number) {

@@ -28,7 +28,10 @@ export interface IntakeAnswers {
   awareAt: Date;
   place: string;
   categories: string[];
+  /** The estimate as a number (upper end of a range), null while 「尚不清楚」. */
   affectedEstimate: number | null;
+  /** The estimate in words (「約 30 人」「30 至 40 人」「尚不清楚（正在清查…）」), when given as one (seed 004 pt. 45). */
+  affectedEstimateText?: string;
   affectedKinds: string[];
   involvesSystem: boolean;
   stepsTaken: string;

@@ -23,6 +23,8 @@ import {
   INTAKE_FIELD_TYPES,
   INTAKE_KEYS,
   KNOWN_CLOCK_IDS,
+  REPORT_KINDS,
+  REPORT_SECTIONS_OF,
   SEVERITIES,
   type FieldType,
   type IntakeKey,
@@ -271,6 +273,30 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       }
     }
     if (item.when) checkCondition(file, `${path}.when`, item.when, facts);
+    checkReports(file, path, item);
+  };
+
+  /** The report sections an item feeds exist in that report, and what ticking it asks fits what it feeds. */
+  const checkReports = (file: string, path: string, item: ChecklistItemDef) => {
+    const fed = new Set<string>();
+    for (const kind of REPORT_KINDS) {
+      for (const section of item.reports?.[kind] ?? []) {
+        fed.add(section);
+        if (!REPORT_SECTIONS_OF[kind].includes(section)) {
+          faults.add(file, `${path}.reports.${kind}`, `the ${kind} report has no "${section}" section (it has ${REPORT_SECTIONS_OF[kind].join(', ')})`);
+        }
+      }
+    }
+    const asks = new Set(item.asks ?? []);
+    if (fed.has('improvement') && !asks.has('plannedDate')) {
+      faults.add(file, `${path}.asks`, `"${item.key}" feeds an improvement section: add "asks: [plannedDate]" so the reports print its scheduled completion date`);
+    }
+    if (asks.has('plannedDate') && !fed.has('improvement') && !fed.has('recovery')) {
+      faults.add(file, `${path}.asks`, `"${item.key}" asks a planned date but feeds no improvement or recovery section of a report`);
+    }
+    if (asks.has('delayReason') && !item.completesClock) {
+      faults.add(file, `${path}.asks`, `"${item.key}" asks a delay reason but completes no clock (the reason is asked when that clock is overdue)`);
+    }
   };
 
   const checkCondition = (file: string, path: string, c: Condition, facts: Map<string, FieldType>) => {
@@ -292,7 +318,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       faults.add(file, `${path}.includes`, `"includes" only applies to multi-select facts; "${c.fact}" is ${kind}`);
       return;
     }
-    const expected = kind === 'boolean' ? 'boolean' : kind === 'number' ? 'number' : kind === 'select' ? 'string' : undefined;
+    const expected = kind === 'boolean' ? 'boolean' : kind === 'number' || kind === 'headcount' ? 'number' : kind === 'select' ? 'string' : undefined;
     if (expected === undefined) {
       faults.add(file, `${path}.fact`, `"${c.fact}" is free ${kind} and cannot be tested; use a yes/no fact instead`);
     } else if (typeof c.equals !== expected) {
@@ -317,7 +343,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       const options = intakeOptions.get(key);
       const bad = (what: string) => faults.add(file, path, `"${key}" is ${kind}: ${what}`);
       if (kind === 'boolean' && typeof value !== 'boolean') bad('give true or false');
-      else if (kind === 'number' && typeof value !== 'number') bad('give a number');
+      else if ((kind === 'number' || kind === 'headcount') && typeof value !== 'number') bad('give a number');
       else if ((kind === 'text' || kind === 'textarea') && typeof value !== 'string') bad('give a text');
       else if (kind === 'datetime') bad('times cannot have a default in a playbook');
       else if (kind === 'select' && (typeof value !== 'string' || (options && !options.has(value)))) bad(`give one of ${[...(options ?? [])].join(', ')}`);

@@ -4,10 +4,12 @@ import {
   FIELD_TYPES,
   INTAKE_FIELD_TYPES,
   INTAKE_KEYS,
+  ITEM_ASKS,
   MAX_ITEM_KEY_LENGTH,
   MAX_LABEL_LENGTH,
   OWNER_ROLES,
   PHASES,
+  REPORT_SECTIONS,
   SEVERITIES,
   type IntakeKey,
 } from './vocabulary.js';
@@ -60,6 +62,11 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     }),
 );
 
+/** One section or several, always read as a list. */
+const reportSections = z
+  .union([z.enum(REPORT_SECTIONS), z.array(z.enum(REPORT_SECTIONS)).min(1)])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+
 export const checklistItemSchema = z.strictObject({
   key: itemKeySchema,
   title: buttonLabel,
@@ -74,6 +81,13 @@ export const checklistItemSchema = z.strictObject({
   requiresEvidence: text.optional(),
   naAllowed: z.boolean(),
   when: conditionSchema.optional(),
+  /** Which section of which report the item feeds, e.g. { bureau: containment, closure: harm, cyber: harm }. */
+  reports: z
+    .strictObject({ bureau: reportSections.optional(), closure: reportSections.optional(), cyber: reportSections.optional() })
+    .refine((r) => Object.keys(r).length > 0, { message: 'name at least one report (bureau, closure, cyber), or leave "reports" out' })
+    .optional(),
+  /** What ticking it done asks besides the note (plannedDate, cyberLevel, delayReason). */
+  asks: z.array(z.enum(ITEM_ASKS)).min(1).optional(),
 });
 export type ChecklistItemDef = z.output<typeof checklistItemSchema>;
 

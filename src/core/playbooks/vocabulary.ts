@@ -40,7 +40,8 @@ export const INTAKE_KEYS = [
 ] as const;
 export type IntakeKey = (typeof INTAKE_KEYS)[number];
 
-export const FIELD_TYPES = ['text', 'textarea', 'datetime', 'number', 'select', 'multiselect', 'boolean'] as const;
+/** `headcount`: an estimate of people as staff say it (a number, a range, 「約…」, or 「尚不清楚」 and how it is found out). */
+export const FIELD_TYPES = ['text', 'textarea', 'datetime', 'number', 'headcount', 'select', 'multiselect', 'boolean'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** The answer shape each intake key must have, whatever its wording. */
@@ -51,7 +52,7 @@ export const INTAKE_FIELD_TYPES: Record<IntakeKey, readonly FieldType[]> = {
   awareAt: ['datetime'],
   place: ['text', 'textarea'],
   categories: ['multiselect'],
-  affectedEstimate: ['number'],
+  affectedEstimate: ['headcount'],
   affectedKinds: ['multiselect'],
   involvesSystem: ['boolean'],
   stepsTaken: ['text', 'textarea'],
@@ -67,6 +68,37 @@ export type Severity = (typeof SEVERITIES)[number];
 export const MAX_ITEM_KEY_LENGTH = 24;
 /** Titles and option labels are shown as phone buttons; LINE cuts action labels at 20 characters. */
 export const MAX_LABEL_LENGTH = 20;
+
+/**
+ * The reports to the authority (src/core/documents): 3-day bureau report, closure report, cyber-incident report.
+ * Checklist items say in the playbook data which section of which report they feed (`reports`).
+ */
+export const REPORT_KINDS = ['bureau', 'closure', 'cyber'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/**
+ * Sections of the reports that checklist items feed:
+ * containment 緊急應變／損害控制措施 · harm 對當事人之損害及控制 · investigation 調查經過 · cause 事件原因 ·
+ * improvement 改善措施（plan, scheduled date and state, printed separately） · recovery 系統復原作業 ·
+ * platform 資安通報平台通報（and the incident level）.
+ */
+export const REPORT_SECTIONS = ['containment', 'harm', 'investigation', 'cause', 'improvement', 'recovery', 'platform'] as const;
+export type ReportSection = (typeof REPORT_SECTIONS)[number];
+
+/** The sections each report has (legal-rules.md §3.1 for the bureau report, §3.2 for the closure and cyber reports). */
+export const REPORT_SECTIONS_OF: Record<ReportKind, readonly ReportSection[]> = {
+  bureau: ['containment'],
+  closure: ['containment', 'harm', 'investigation', 'cause', 'improvement'],
+  cyber: ['containment', 'recovery', 'platform', 'harm', 'investigation', 'cause', 'improvement'],
+};
+
+/**
+ * What ticking an item done asks besides its note: `plannedDate` the scheduled completion day and the state of a
+ * measure (improvement and repair items); `cyberLevel` the cybersecurity incident level 1–4; `delayReason` why the
+ * report the item completes is late (only asked when its clock is already overdue).
+ */
+export const ITEM_ASKS = ['plannedDate', 'cyberLevel', 'delayReason'] as const;
+export type ItemAsk = (typeof ITEM_ASKS)[number];
 
 /** The base playbook every variant builds on. */
 export const GENERAL_PLAYBOOK_ID = 'general';

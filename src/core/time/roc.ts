@@ -15,6 +15,18 @@ export interface DeadlineFormat {
    * Instants that are not exactly 00:00 Taipei are shown unchanged.
    */
   endOfDay?: boolean;
+  /**
+   * The moment the text is read (the product's clock, deps.now()); short forms without a year add the ROC year when
+   * the date is in another year or more than a year away from it. Defaults to the system clock.
+   */
+  now?: Date;
+}
+
+const YEAR_MS = 365 * 24 * 3600_000;
+
+/** Whether a date written without its year could be misread: another calendar year (Taipei) or over a year away. */
+export function needsYear(at: Date, now: Date): boolean {
+  return inTaipei(at).getFullYear() !== inTaipei(now).getFullYear() || Math.abs(at.getTime() - now.getTime()) > YEAR_MS;
 }
 
 /** When an end-of-day instant should be written as 24:00 of the previous day, that day (still 24:00 in the text). */
@@ -53,10 +65,14 @@ export function formatRocShort(d: Date, opts: DeadlineFormat = {}): string {
   return `${y}/${format(at, 'MM/dd（EEEEE）', { locale: zhTW })}${time(at, is2400)}`;
 }
 
-/** Short form for chat: 「11/9（一）14:30」. */
+/**
+ * Short form for chat: 「11/9（一）14:30」; a date in another year or more than a year away carries its ROC year,
+ * 「120/12/7（日）24:00」, so that a 5-year retention date is never read as this year's.
+ */
 export function formatChatDateTime(d: Date, opts: DeadlineFormat = {}): string {
   const { at, is2400 } = displayed(d, opts);
-  return `${format(at, 'M/d（EEEEE）', { locale: zhTW })}${time(at, is2400)}`;
+  const year = needsYear(at, opts.now ?? new Date()) ? `${at.getFullYear() - ROC_YEAR_OFFSET}/` : '';
+  return `${year}${format(at, 'M/d（EEEEE）', { locale: zhTW })}${time(at, is2400)}`;
 }
 
 /** The zh-TW weekday of the Taipei day: 「星期一」. */

@@ -167,8 +167,13 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     expect(q.text).toContain(`1. ${playbooks.categories[0]!.label}`);
 
     q = lastQuestion(await say('demo-teacher', me, '1,3'));
-    expect(q.text).toMatch(/^（7\/10）初估人數（可略過）/);
-    q = lastQuestion(await press('demo-teacher', me, quick(q, '略過')));
+    // The estimate is required (seed 004 pt. 45): 「尚不清楚」 alone is asked again, with how it is being found out it is kept.
+    expect(q.text).toMatch(/^（7\/10）初估人數\n/);
+    expect(q.quickReplies!.map((b) => b.label)).not.toContain('略過');
+    q = lastQuestion(await say('demo-teacher', me, '尚不清楚'));
+    expect(q.text).toContain('正在如何確認');
+    expect(q.text).toMatch(/（7\/10）初估人數/);
+    q = lastQuestion(await say('demo-teacher', me, '尚不清楚，正在清查家長群組的成員'));
     expect(q.text).toMatch(/^（8\/10）涉及對象/);
     q = lastQuestion(await say('demo-teacher', me, '1、2'));
     expect(q.text).toMatch(/^（9\/10）涉及資訊系統/);
@@ -191,6 +196,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     expect(view.stepsTaken).toBe('已請家長刪除訊息');
     expect(incident.categories).toEqual([playbooks.categories[0]!.key, playbooks.categories[2]!.key]);
     expect(incident.affectedEstimate).toBeNull();
+    expect(view.affectedEstimateText).toBe('尚不清楚（正在清查家長群組的成員）');
     expect(incident.affectedKinds).toEqual(['students', 'guardians']);
     expect(incident.involvesSystem).toBe(true);
     // Times mean what they meant when they were typed, before the restart crossed midnight.
@@ -207,7 +213,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     const offer = lastQuestion(await say('demo-director', me, '學生名冊的雲端連結設成所有人都能編輯，名單外流了'));
     let q = lastQuestion(await press('demo-director', me, quick(offer, '開始通報')));
     expect(q.text).toMatch(/^（2\/10）外洩經過/);
-    for (const answer of ['名冊連結公開', '今天 0:30', '今天 0:10', '雲端硬碟', '1', '略過', '1', '否']) {
+    for (const answer of ['名冊連結公開', '今天 0:30', '今天 0:10', '雲端硬碟', '1', '約30人', '1', '否']) {
       q = lastQuestion(await say('demo-director', me, answer));
     }
     expect(q.text).toMatch(/^（10\/10）已做的處置/);
@@ -396,7 +402,7 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
     let page = onlyForm(await event('demo-director', me, { text: '通報' }));
     // Occurred after awareness: found only when both pages are in.
     page = onlyForm(await event('demo-director', me, { formId: page.formId, values: { scenario: 'general', howLeaked: '名冊寄錯人', occurredAt: '2026-11-20T01:50:00Z', awareAt: '2026-11-20T01:00:00Z', place: '學務處' } }));
-    const problem = await event('demo-director', me, { formId: page.formId, values: { categories: [playbooks.categories[0]!.key], affectedEstimate: '', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件人刪除' } });
+    const problem = await event('demo-director', me, { formId: page.formId, values: { categories: [playbooks.categories[0]!.key], affectedEstimate: '30到40人', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件人刪除' } });
     expect((problem.find((s) => s.message.type === 'text')!.message as TextMessage).text).toContain('發生時間不能晚於知悉時間');
     const again = onlyForm(problem);
     expect(again.title).toBe('個資事件通報（1/2）');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, MISSING, type ReportKind } from '../../../src/core/documents/model.js';
 import { renderReport } from '../../../src/core/documents/render.js';
 import { docxText, expectAll, odtText, pdfText } from '../../helpers/documents.js';
-import { at, sampleFacts } from './fixtures.js';
+import { at, engineClocks, item, sampleFacts } from './fixtures.js';
+
+const engineClocksFor = (f: Parameters<typeof engineClocks>[0], profile: string) => engineClocks(f, profile);
 
 /**
  * The reports of issue #7 rendered to PDF, ODT and DOCX and read back: every field legal-rules.md §3 requires is
@@ -33,14 +35,18 @@ const REQUIRED: Record<ReportKind, string[]> = {
     '緊急應變處置經過', '中斷洩漏途徑：已完成（中華民國115年11月6日 09:40，林老師（示範））；說明：停用外流帳號',
     '調查情形', '登入紀錄顯示僅下載一次，未見散布',
     '根本原因分析', '管理者密碼過於簡單且未啟用兩步驟驗證',
-    '改善措施', '全校帳號啟用兩步驟驗證，12月底前完成', '預定完成時間', '研議改進措施：已於 中華民國115年11月18日 完成',
-    '處理結束之日起1個月內：中華民國115年12月20日 24:00 前',
+    '改善措施', '研議改進措施：全校帳號啟用兩步驟驗證', '預定完成時間', '研議改進措施：中華民國115年12月31日',
+    '辦理情形', '研議改進措施：辦理中', '修補漏洞並安全復原：已完成（中華民國115年11月7日）',
+    // Handling ended Fri 11-20: one month ends Sun 12-20, which rolls to Mon 12-21 (行政程序法第48條).
+    '處理結束之日起1個月內：中華民國115年12月21日 24:00 前', '適用規則', '公立學校',
   ],
   cyber: [
     '資通安全事件調查、處理及改善報告', '資通安全事件通報及應變辦法第6條',
     '完成損害控制或復原時間', '中華民國115年11月7日 18:30', '資安通報平台通報情形', '通報單編號 TACERT-1150007',
     '事故系統保有個人資料筆數', '1200 筆', '處理及復原作業', '資安事件損害控制或復原：已完成',
     '根本原因分析', '管理者密碼過於簡單且未啟用兩步驟驗證', '改善措施', '全校帳號啟用兩步驟驗證',
+    '資安事件等級', '第3級（判定理由：核心業務系統之學生成績輕微外洩）',
+    '修補漏洞並安全復原：已完成', '已於中華民國115年11月7日完成',
   ],
 };
 
@@ -113,5 +119,72 @@ describe('report documents, read back', () => {
     const doc = buildReport('bureau', sampleFacts({ place: '<教務處> & "註冊組"' }), NOW);
     expect((await odtText((await renderReport(doc, 'odt', NOW)).bytes)).text).toContain('<教務處> & "註冊組"');
     expect(await docxText((await renderReport(doc, 'docx', NOW)).bytes)).toContain('<教務處> & "註冊組"');
+  });
+});
+
+describe('reports state facts, not clicks (issue #13)', () => {
+  const text = (kind: ReportKind, facts = sampleFacts()) =>
+    buildReport(kind, facts, NOW).sections.flatMap((s) => s.fields.map((f) => `${f.label}：${f.lines.join('\n')}`)).join('\n');
+
+  it('prints plan, schedule and state separately: never the tick time as the schedule, never 「已於…完成」 for a plan', () => {
+    for (const kind of ['closure', 'cyber'] as const) {
+      const doc = buildReport(kind, sampleFacts(), NOW);
+      const section = doc.sections.find((s) => s.heading.startsWith('六、'))!;
+      const f = (label: string) => section.fields.find((x) => x.label === label)!.lines;
+      expect(f('改善措施')).toContain('・研議改進措施：全校帳號啟用兩步驟驗證');
+      expect(f('預定完成時間')).toContain('・研議改進措施：中華民國115年12月31日');
+      expect(f('辦理情形')).toContain('・研議改進措施：辦理中');
+      // Ticked on 11-18: that day is nowhere in the section, and nothing planned for December is said to be done.
+      expect(section.fields.flatMap((x) => x.lines).join('\n')).not.toContain('115年11月18日');
+      expect(section.fields.flatMap((x) => x.lines).join('\n')).not.toMatch(/已於中華民國115年12月31日完成/);
+    }
+  });
+
+  it('a plan past its date and not done says so; an improvement ticked without a plan is 【待補】', () => {
+    const late = sampleFacts();
+    const plan = late.checklist.find((c) => c.key === 'improvement-plan')!;
+    plan.plannedOn = at('2026-11-20T00:00');
+    expect(text('closure', late)).toContain('・研議改進措施：辦理中，已逾預定完成日期');
+    plan.plannedOn = null;
+    plan.planState = null;
+    const doc = buildReport('closure', late, NOW);
+    expect(doc.missing).toEqual(expect.arrayContaining(['預定完成時間', '辦理情形']));
+  });
+
+  it('prints the cyber level that was set, and 【待補】 until it is', () => {
+    expect(text('cyber')).toContain('資安事件等級：第3級（判定理由：核心業務系統之學生成績輕微外洩）');
+    expect(text('bureau')).toContain('資安事件等級：第3級');
+    const none = buildReport('cyber', sampleFacts({ cyberLevel: null }), NOW);
+    expect(none.missing).toContain('資安事件等級');
+  });
+
+  it('a private school: the cyber report says which rule applies instead of 「期限日期【待補】」', () => {
+    const facts = sampleFacts({ profile: { id: 'private-school', label: '私立學校（預設）', description: '私立學校依私立學校個資安全維護計畫實施辦法' } });
+    const privateFacts = { ...facts, clocks: engineClocksFor(facts, 'private-school') };
+    const t = text('cyber', privateFacts);
+    expect(t).not.toContain('期限日期【待補】');
+    expect(t).toContain('法定期限：本校適用之規則（私立學校（預設））未將此報告列為法定期限；如主管機關要求送交，建議於 中華民國115年12月7日 24:00 前');
+    expect(t).toContain('適用規則：私立學校（預設）');
+    expect(buildReport('cyber', privateFacts, NOW).missing).not.toContain('法定期限');
+  });
+
+  it('a late report needs 遲延原因: 【待補】 until given, then printed; none when on time', () => {
+    // Occurred Thu 11-05: 3 days end Sun 11-08, statutory end Mon 11-09 24:00.
+    const onTime = text('bureau');
+    expect(onTime).not.toContain('遲延原因');
+    const late = sampleFacts({ submitted: { bureau: at('2026-11-10T00:00'), closure: null, cyber: null } });
+    expect(text('bureau', late)).toContain(`遲延原因：${MISSING}`);
+    expect(buildReport('bureau', late, NOW).missing).toContain('遲延原因');
+    late.checklist.push(item({ key: 'bureau-report', title: '通報主管機關（教育局/處）', phase: 'report', state: 'done', note: '已發文', doneAt: at('2026-11-10T09:00'), doneByName: '李組長（示範）', delayReason: '發生時間於調查後才確認' }));
+    expect(text('bureau', late)).toContain('遲延原因：發生時間於調查後才確認');
+    // Not yet submitted and already past the end: the reason is asked for too.
+    expect(text('bureau', sampleFacts({ submitted: { bureau: null, closure: null, cyber: null } }))).toContain(`遲延原因：${MISSING}`);
+  });
+
+  it('the reporter\'s estimate is printed as given until the assessment', () => {
+    const facts = sampleFacts({ total: 40, totalIsEstimate: true, estimateText: '30 至 40 人', counts: [] });
+    expect(text('bureau', facts)).toContain('受影響人數合計：30 至 40 人（通報時初估，尚待評估確認）');
+    const unknown = sampleFacts({ total: null, totalIsEstimate: false, estimateText: '尚不清楚（正在清查存取紀錄）', counts: [] });
+    expect(text('bureau', unknown)).toContain('受影響人數合計：尚不清楚（正在清查存取紀錄）（通報時初估，尚待評估確認）');
   });
 });

@@ -322,7 +322,8 @@ describe('intake fields', () => {
     expect(field('awareAt')).toMatchObject({ type: 'datetime', default: 'now' });
     expect(field('occurredAt')).toMatchObject({ type: 'datetime', approximate: true });
     expect(field('occurredAt').question).toContain('大約即可');
-    expect(field('affectedEstimate').type).toBe('number');
+    // An estimate, required (seed 004 pt. 45): a number, a range, 約…, or 尚不清楚 with how it is found out.
+    expect(field('affectedEstimate')).toMatchObject({ type: 'headcount', required: true });
     expect(field('involvesSystem').type).toBe('boolean');
     expect(field('stepsTaken').suggestions).toContain('尚未處置');
     expect(field('affectedKinds').options!.map((o) => o.value)).toEqual(['students', 'guardians', 'staff', 'others']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatChatDateTime,
+  needsYear,
   formatRocDate,
   formatRocDateTime,
   formatRocShort,
@@ -41,7 +42,7 @@ describe('ROC formatting', () => {
     expect(formatRocDate(d)).toBe('中華民國115年11月9日');
     expect(formatRocDateTime(d)).toBe('中華民國115年11月9日 14:30');
     expect(formatRocShort(d)).toBe('115/11/09（一）14:30');
-    expect(formatChatDateTime(d)).toBe('11/9（一）14:30');
+    expect(formatChatDateTime(d, { now: d })).toBe('11/9（一）14:30');
   });
 
   it('uses the Taipei day across the UTC midnight', () => {
@@ -53,10 +54,25 @@ describe('ROC formatting', () => {
     expect(formatRocDateTime(end)).toBe('中華民國115年11月10日 00:00');
     expect(formatRocDateTime(end, { endOfDay: true })).toBe('中華民國115年11月9日 24:00');
     expect(formatRocDate(end, { endOfDay: true })).toBe('中華民國115年11月9日');
-    expect(formatChatDateTime(end, { endOfDay: true })).toBe('11/9（一）24:00');
+    expect(formatChatDateTime(end, { endOfDay: true, now: d })).toBe('11/9（一）24:00');
     expect(formatRocShort(end, { endOfDay: true })).toBe('115/11/09（一）24:00');
     // Not a midnight: unchanged.
-    expect(formatChatDateTime(d, { endOfDay: true })).toBe('11/9（一）14:30');
+    expect(formatChatDateTime(d, { endOfDay: true, now: d })).toBe('11/9（一）14:30');
+  });
+
+  it('adds the ROC year to short dates in another year or more than a year away', () => {
+    const now = new Date('2026-11-09T06:30:00Z');
+    // The 5-year retention end (24:00 of 2031-12-07) is never read as this year's.
+    expect(formatChatDateTime(endOfTaipeiDay('2031-12-07'), { endOfDay: true, now })).toBe('120/12/7（日）24:00');
+    // Next year, even a few weeks away; and a past year.
+    expect(formatChatDateTime(new Date('2027-01-04T01:00:00Z'), { now })).toBe('116/1/4（一）09:00');
+    expect(formatChatDateTime(new Date('2025-12-31T01:00:00Z'), { now })).toBe('114/12/31（三）09:00');
+    // 24:00 of 12-31 is still that year: no year needed in the same year.
+    expect(formatChatDateTime(endOfTaipeiDay('2026-12-31'), { endOfDay: true, now })).toBe('12/31（四）24:00');
+    // Same year: no year; the Taipei year decides (16:30 UTC on 12-31 is already next year in Taipei).
+    expect(formatChatDateTime(new Date('2026-03-01T01:00:00Z'), { now })).toBe('3/1（日）09:00');
+    expect(formatChatDateTime(new Date('2026-12-31T16:30:00Z'), { now })).toBe('116/1/1（五）00:30');
+    expect(needsYear(new Date('2026-01-02T00:00:00Z'), new Date('2026-12-30T00:00:00Z'))).toBe(false);
   });
 });
 
