@@ -68,7 +68,8 @@ export function can(
 /** The auditor must not be the principal (私立學校個資安全維護計畫實施辦法 art. 3 ¶3). */
 export function roleConflict(roles: readonly string[]): string | null {
   if (roles.includes('auditor') && (roles.includes('principal') || roles.includes('actingApprover'))) {
-    return '稽核人員不得與管理人為同一人（私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第3條第3項）';
+    const who = roles.includes('principal') ? '管理人' : '管理人的代理人';
+    return `稽核人員不得與${who}為同一人（私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第3條第3項）`;
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { SchoolKind } from '../clocks/rules.js';
 import { DataFileError, parseYamlData } from '../data/yaml-file.js';
 import { newId } from '../ids.js';
 import { ROLE_KEYS, ROLE_LABELS, type RoleKey } from '../roles.js';
@@ -25,8 +26,6 @@ const PHONE = /^[0-9()（）+\-－\s#]{6,}(?:\s*(?:分機|轉|ext\.?|#)\s*[0-9]{
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 
 /** Public schools are government agencies under the PDPA; private schools fall under the MOE regulation for them. */
-export const SCHOOL_KINDS = ['public', 'private'] as const;
-export type SchoolKind = (typeof SCHOOL_KINDS)[number];
 const KIND_ALIASES: Record<string, SchoolKind> = { public: 'public', 公立: 'public', private: 'private', 私立: 'private' };
 
 /** What the roster needs to know of a clock profile (playbooks/clocks.yaml): its id and the kind of school it is for. */
