@@ -69,7 +69,7 @@ describe('people CLI', { timeout: 120_000 }, () => {
     expect(bad.stderr).toBe(
       `${file}: \n` +
         '  - school.contactPhone: must be an office telephone number, e.g. "(02)2345-6789 分機 123"\n' +
-        '  - people.0.roles.0: unknown role "老闆"; known roles: staff (教職員), contactWindow (個資聯絡窗口), principal (管理人（校長）), auditor (稽核人員), it (資訊組), dataManager (資料管理人)\n' +
+        '  - people.0.roles.0: unknown role "老闆"; known roles: staff (教職員), contactWindow (個資聯絡窗口), principal (管理人（校長）), actingApprover (代理人（代理管理人核定通知）), auditor (稽核人員), it (資訊組), dataManager (資料管理人)\n' +
         'Nothing was written.\n',
     );
     expect(run('list', '--school', 'tp-example-jh').stdout).toContain('臺北市私立範例國民中學 (tp-example-jh)');
