@@ -129,4 +129,18 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     expect(await reviewCards(PRINCIPAL)).toHaveLength(1);
     expect(await reviewCards(DEPUTY)).toHaveLength(0);
   });
+
+  it('the principal is away: the drafter sends it to the acting approver, who decides', async () => {
+    const card = cards(await t.client.messages(WINDOW, 'demo-response')).filter((c) => c.key === `notice:${noticeId}`).at(-1)!;
+    expect(card.buttons!.map((b) => b.label)).toEqual(['修改內容', '改送代理人核定']);
+    const replies = await t.client.press(WINDOW, 'demo-response', card.buttons![1]!.action);
+    expect(texts(replies)).toContain('已將「教職員」通知稿送代理人核定（1 位；管理人不在時由代理人核定）。核定後才能開始通知。');
+    const review = (await reviewCards(DEPUTY)).at(-1)!;
+    await t.client.press(DEPUTY, dm(DEPUTY), review.buttons!.find((b) => b.label === '核定')!.action);
+    expect(await status()).toBe('approved');
+    // Decided once: the principal's card no longer offers a decision.
+    expect(texts(await t.client.press(PRINCIPAL, dm(PRINCIPAL), `ntc:ok:${noticeId}:1`))).toEqual(['這份通知稿目前為「已核定」，不需要再核定。']);
+    // Only a submitted notice goes to the acting approver.
+    expect(texts(await t.client.press(WINDOW, 'demo-response', `ntc:acting:${noticeId}`))).toEqual(['這份通知稿目前不是「待核定」，請先按「送校長核定」。']);
+  });
 });

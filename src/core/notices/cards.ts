@@ -13,6 +13,7 @@ export const noticeAct = {
   show: (noticeId: string) => `ntc:show:${noticeId}`,
   edit: (noticeId: string) => `ntc:edit:${noticeId}`,
   submit: (noticeId: string) => `ntc:submit:${noticeId}`,
+  toActing: (noticeId: string) => `ntc:acting:${noticeId}`,
   approve: (noticeId: string, version: number) => `ntc:ok:${noticeId}:${version}`,
   sendBack: (noticeId: string, version: number) => `ntc:back:${noticeId}:${version}`,
   delivery: (noticeId: string) => `ntc:batch:${noticeId}`,
@@ -35,8 +36,14 @@ export const NT = {
   ].join('\n'),
   batchUnreadable: '看不懂這個格式，請輸入例如「書面 30/32」或「公開 120/120 家長聯絡方式不明，逐一通知需費過鉅」。',
   submitted: (label: string, n: number) => `已將「${label}」通知稿送管理人（校長）核定（${n} 位）。核定後才能開始通知。`,
-  submittedToActing: (label: string, n: number) =>
-    `已將「${label}」通知稿送代理人核定（${n} 位；撰稿的管理人不能核定自己的稿件）。核定後才能開始通知。`,
+  submittedToActing: (label: string, n: number, why: string) => `已將「${label}」通知稿送代理人核定（${n} 位；${why}）。核定後才能開始通知。`,
+  actingWhy: {
+    drafted: '撰稿的管理人不能核定自己的稿件',
+    unreachable: '沒有可以聯絡的管理人',
+    away: '管理人不在時由代理人核定',
+  },
+  noActing: '學校名冊沒有可以聯絡的代理人（撰稿人除外）。請在名冊為副校長或校長指定的人加上角色「代理人」，匯入名冊並完成帳號綁定後再試。',
+  notSubmitted: '這份通知稿目前不是「待核定」，請先按「送校長核定」。',
   noPrincipal: '找不到可以核定的管理人（校長）帳號（撰稿人不能核定自己的稿件）。請洽系統管理者設定管理人或代理人。',
   /** The principal drafted and the roster names no acting approver who can be reached: what to do, step by step. */
   principalDrafted: [
@@ -110,6 +117,8 @@ export function noticeCard(v: NoticeView): Card {
     buttons.push({ label: '送校長核定', action: noticeAct.submit(v.notice.id), style: 'primary' });
   } else if (v.status === 'submitted') {
     buttons.push({ label: '修改內容', action: noticeAct.edit(v.notice.id) });
+    // The principal is away: the roster's acting approver (代理人) decides instead.
+    buttons.push({ label: '改送代理人核定', action: noticeAct.toActing(v.notice.id) });
   } else {
     buttons.push({ label: '登記通知紀錄', action: noticeAct.delivery(v.notice.id), style: 'primary' });
   }

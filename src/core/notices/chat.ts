@@ -84,6 +84,8 @@ export class NoticeChat {
         return this.askEdit(ctx, actor, id);
       case 'submit':
         return this.submit(ctx, actor, id);
+      case 'acting':
+        return this.submitToActing(ctx, actor, id);
       case 'ok': {
         const view = await this.service.approve(actor, id, Number(extra));
         await this.afterDecision(ctx, view, Number(extra));
@@ -239,7 +241,28 @@ export class NoticeChat {
       throw new UserError(hasRole(actor, 'principal') && current.authorIds.includes(actor.personId) ? NT.principalDrafted : NT.noPrincipal);
     }
     const view = await this.service.submit(actor, noticeId);
-    for (const p of route.people) {
+    await this.askToDecide(ctx, actor, view, route.people);
+    const drafted = await this.deps.prisma.person.count({ where: { id: { in: view.authorIds }, roles: { has: 'principal' } } });
+    const said = route.acting
+      ? NT.submittedToActing(view.audienceLabel, route.people.length, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
+      : NT.submitted(view.audienceLabel, route.people.length);
+    await this.say(ctx.addr, { type: 'text', text: said });
+    await this.refreshNoticeCards(ctx, view);
+  }
+
+  /** The principal is away: a submitted notice's review card goes to the acting approvers as well. */
+  private async submitToActing(ctx: NoticeChatContext, actor: Actor, noticeId: string): Promise<void> {
+    const view = await this.viewable(actor, noticeId);
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以送核通知稿。');
+    if (view.status !== 'submitted') throw new UserError(NT.notSubmitted);
+    const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
+    if (acting.people.length === 0) throw new UserError(NT.noActing);
+    await this.askToDecide(ctx, actor, view, acting.people);
+    await this.say(ctx.addr, { type: 'text', text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away) });
+  }
+
+  private async askToDecide(ctx: NoticeChatContext, actor: Actor, view: NoticeView, people: { identities: { platform: string; externalId: string }[] }[]) {
+    for (const p of people) {
       for (const identity of p.identities) {
         const addr = await ctx.adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
         if (!addr) continue;
@@ -248,23 +271,20 @@ export class NoticeChat {
         await this.post(ctx.adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
       }
     }
-    const said = route.acting ? NT.submittedToActing(view.audienceLabel, route.people.length) : NT.submitted(view.audienceLabel, route.people.length);
-    await this.say(ctx.addr, { type: 'text', text: said });
-    await this.refreshNoticeCards(ctx, view);
   }
 
   /**
    * Who is asked to decide: the principals (管理人) who wrote no version and can be reached on this platform; when
    * there is none (the principal drafted, or has no linked account), the acting approvers (代理人) the roster names.
    */
-  private async approvers(schoolId: string, authorIds: string[], platform: string) {
+  private async approvers(schoolId: string, authorIds: string[], platform: string, only?: 'actingApprover') {
     const find = (role: 'principal' | 'actingApprover') =>
       this.deps.prisma.person.findMany({
         where: { schoolId, roles: { has: role }, active: true, id: { notIn: authorIds } },
         include: { identities: { where: { platform } } },
         orderBy: { createdAt: 'asc' },
       });
-    const principals = (await find('principal')).filter((p) => p.identities.length > 0);
+    const principals = only ? [] : (await find('principal')).filter((p) => p.identities.length > 0);
     if (principals.length) return { people: principals, acting: false };
     return { people: (await find('actingApprover')).filter((p) => p.identities.length > 0), acting: true };
   }
