@@ -59,3 +59,28 @@ export function describeBases(rules: ClockRuleSet, basis: readonly ClockBasis[],
     : practiceText(practices.map(short));
   return { bases, basis: full, basisShort: shortText };
 }
+
+/**
+ * The same distinction for a basis written as text (a checklist item's `basis`: 「A第1點；B第2條」): each part whose
+ * law is known from the clock rules' bases is binding or practice by its source; a part naming no known law stays as
+ * written (binding). Returns the text with the practice parts moved into 「參考…之作法」.
+ */
+export function describeBasisText(rules: ClockRuleSet, text: string, binding: Set<string> | null): string {
+  if (binding === null) return text;
+  const lawSource = new Map<string, string>();
+  for (const c of rules.clocks) for (const b of c.basis) if (!lawSource.has(b.law)) lawSource.set(b.law, b.source);
+  const laws = [...lawSource.keys()].sort((a, b) => b.length - a.length);
+  const parts = text.split(/[；;]/).map((p) => p.trim()).filter(Boolean);
+  const binds: string[] = [];
+  const practices: string[] = [];
+  for (const part of parts) {
+    const law = laws.find((l) => part.startsWith(l));
+    (law && !binding.has(lawSource.get(law)!) ? practices : binds).push(part);
+  }
+  return [...binds, ...(practices.length ? [practiceText(practices)] : [])].join('；');
+}
+
+/** The binding sources of a profile, or null (every source binds) when the profile is no longer defined. */
+export function bindingSourcesOrAll(rules: ClockRuleSet, profileId: string): Set<string> | null {
+  return rules.profiles.some((p) => p.id === profileId) ? bindingSources(rules, profileId) : null;
+}

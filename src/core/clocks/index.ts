@@ -10,7 +10,7 @@ export {
   type HolidayKind,
   type OfficeCalendar,
 } from './calendar.js';
-export { bindingSources, describeBases, type DescribedBases } from './bases.js';
+export { bindingSources, bindingSourcesOrAll, describeBases, describeBasisText, type DescribedBases } from './bases.js';
 export { evaluateCondition, evaluateLeaf, type ConditionFacts, type ConditionResult, type LeafResult } from './conditions.js';
 export {
   ClockFactsError,

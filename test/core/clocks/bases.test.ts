@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bindingSources } from '../../../src/core/clocks/bases.js';
+import { bindingSources, bindingSourcesOrAll, describeBasisText } from '../../../src/core/clocks/bases.js';
+import { loadPlaybookLibrary } from '../../../src/core/playbooks/index.js';
 import { loadCalendar } from '../../../src/core/clocks/calendar.js';
 import { computeClocks, type ComputedClock } from '../../../src/core/clocks/engine.js';
 import { DEFAULT_CLOCK_RULES_FILE, loadClockRules, parseClockRules } from '../../../src/core/clocks/rules.js';
@@ -65,6 +66,25 @@ describe('the rules that bind the school, and the practice it adopts', () => {
     const c = computeClocks(plain, facts, { calendar, profile: 'public-school' }).find((x) => x.id === 'bureau-3d')!;
     expect(c.basis).toBe(`${PRIVATE_REG}第13條第3項`);
     expect(c.bases[0]!.binding).toBe(true);
+  });
+
+  it('a checklist item\'s basis text follows the same split', () => {
+    const text = `資通安全事件通報應變及演練辦法第6條；${TAIPEI}第45點第2項`;
+    expect(describeBasisText(rules, text, bindingSources(rules, 'public-school'))).toBe(`資通安全事件通報應變及演練辦法第6條；參考${TAIPEI}第45點第2項之作法`);
+    expect(describeBasisText(rules, text, bindingSources(rules, 'private-school'))).toBe(`參考資通安全事件通報應變及演練辦法第6條、${TAIPEI}第45點第2項之作法`);
+    // A law the rules do not know stays as written; a profile no longer defined treats everything as binding.
+    expect(describeBasisText(rules, '民法第12條', bindingSources(rules, 'public-school'))).toBe('民法第12條');
+    expect(bindingSourcesOrAll(rules, 'gone-profile')).toBeNull();
+    // Every shipped item reads sensibly under both kinds: no part is lost, practice is marked.
+    for (const p of loadPlaybookLibrary().list()) {
+      for (const i of p.checklist) {
+        for (const profile of ['public-school', 'private-school']) {
+          const out = describeBasisText(rules, i.basis, bindingSources(rules, profile));
+          for (const part of i.basis.split('；')) expect(out, `${p.id}/${i.key}`).toContain(part.trim());
+          if (i.basis.startsWith(TAIPEI)) expect(out, `${p.id}/${i.key}`).toContain('參考');
+        }
+      }
+    }
   });
 
   it('a profile naming an unknown source is refused at load', () => {
