@@ -14,7 +14,7 @@ export const DEMO_SCHOOL = {
   name: '示範國民中學（示範）',
   kind: 'public',
   clockProfile: 'public-school',
-  contactPhone: '(02)2345-6789 分機 123（示範）',
+  contactPhone: '(02)2700-0000 分機 100（示範）',
   contactEmail: 'privacy@demo-school.example',
 } as const;
 

@@ -16,7 +16,7 @@ const HOUR = 3600_000;
 const PRINCIPAL = 'demo-principal';
 const WINDOW = 'demo-window';
 const DEPUTY = 'demo-deputy';
-const PHONE = '(02)2345-6789 分機 123（示範）';
+const PHONE = '(02)2700-0000 分機 100（示範）';
 const EMAIL = 'privacy@demo-school.example';
 
 describe('a notice the principal drafted, approved by the acting approver', () => {
@@ -85,7 +85,7 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     await prisma().conversation.create({ data: { id: `local-dm-${DEPUTY}`, platform: 'local', externalId: dm(DEPUTY), kind: 'direct', purpose: 'direct', schoolId: 'demo-school' } });
 
     const form = forms(await t.client.press(PRINCIPAL, dm(PRINCIPAL), `ntc:edit:${noticeId}`))[0]!;
-    const text = `${form.fields[0]!.initial as string}\n也可直撥 02-2345-6789 或寫信到 ${EMAIL.toUpperCase()}，勿回覆 0912-345-678 的簡訊。`;
+    const text = `${form.fields[0]!.initial as string}\n也可直撥 02-2700-0000 或寫信到 ${EMAIL.toUpperCase()}，勿回覆 0912-345-678 的簡訊。`;
     const saved = await t.client.submit(PRINCIPAL, dm(PRINCIPAL), form.formId, { text });
     expect(texts(saved)).toContain('已儲存為第2版。修改完成後請按「送校長核定」。');
     const version = await prisma().subjectNotice.findUniqueOrThrow({ where: { id: noticeId } });
@@ -116,7 +116,7 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     expect(card.subtitle).toBe('第2版｜已核定｜撰稿：陳校長（示範）');
     const body = card.sections[0]!.text!;
     expect(body).toContain(`電話 ${PHONE}，電子郵件 ${EMAIL}`);
-    expect(body).toContain('也可直撥 02-2345-6789 或寫信到 PRIVACY@DEMO-SCHOOL.EXAMPLE');
+    expect(body).toContain('也可直撥 02-2700-0000 或寫信到 PRIVACY@DEMO-SCHOOL.EXAMPLE');
     expect(body).not.toContain('0912-345-678');
     expect(body).toContain('［電話號碼已遮蔽］');
   });

@@ -109,7 +109,7 @@ describe('notices to affected people, approval and delivery', () => {
     expect(body).not.toContain('已請家長刪除訊息');
     expect(body).toContain('本校已啟動個資事件應變程序，正在收回誤寄的訊息，並請收件者刪除');
     // The inquiry channel: the school's telephone and e-mail from its record (src/app/demo.ts), unmasked.
-    expect(body).toContain('電話 (02)2345-6789 分機 123（示範），電子郵件 privacy@demo-school.example');
+    expect(body).toContain('電話 (02)2700-0000 分機 100（示範），電子郵件 privacy@demo-school.example');
     expect(body).toContain('165反詐騙專線');
     expect(body).toContain('本校註冊組（個資聯絡窗口 李組長（示範））');
     expect(body).toContain('請求賠償');
