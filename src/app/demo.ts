@@ -6,9 +6,21 @@ import type { PrismaClient } from '../generated/prisma/client.js';
  */
 export const DEMO_SCHOOL_ID = 'demo-school';
 
+/**
+ * The demo school is a public junior high (國民中學), so the rules that bind public schools apply (playbooks/clocks.yaml
+ * profile public-school). Its contact details are reserved example values (.example is never a real domain).
+ */
+export const DEMO_SCHOOL = {
+  name: '示範國民中學（示範）',
+  kind: 'public',
+  clockProfile: 'public-school',
+  contactPhone: '(02)2700-0000 分機 100（示範）',
+  contactEmail: 'privacy@demo-school.example',
+} as const;
+
 export const DEMO_PEOPLE = [
   { id: 'demo-teacher', name: '王老師（示範）', unit: '教務處', roles: ['staff'] },
-  { id: 'demo-window', name: '李組長（示範）', unit: '註冊組', roles: ['staff', 'contactWindow'] },
+  { id: 'demo-window', name: '李組長（示範）', unit: '註冊組', roles: ['staff', 'contactWindow'], email: 'registry@demo-school.example' },
   { id: 'demo-principal', name: '陳校長（示範）', unit: '校長室', roles: ['principal'] },
   { id: 'demo-it', name: '林老師（示範）', unit: '資訊組', roles: ['staff', 'it'] },
   { id: 'demo-director', name: '黃主任（示範）', unit: '學務處', roles: ['staff', 'dataManager'] },
@@ -25,9 +37,13 @@ export const DEMO_GROUPS = [
  * every insert is ON CONFLICT DO NOTHING (createMany skipDuplicates), so the second never dies on a unique constraint.
  */
 export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promise<void> {
-  await prisma.school.createMany({ data: [{ id: DEMO_SCHOOL_ID, name: '示範國民中學（示範）', isDemo: true }], skipDuplicates: true });
+  // The school's record follows this file (a demo data directory made by an older version gets the public-school
+  // profile and the contact details); its people keep what was done to them in the demo.
+  const { name, ...school } = DEMO_SCHOOL;
+  await prisma.school.createMany({ data: [{ id: DEMO_SCHOOL_ID, name, isDemo: true, ...school }], skipDuplicates: true });
+  await prisma.school.update({ where: { id: DEMO_SCHOOL_ID }, data: school });
   await prisma.person.createMany({
-    data: DEMO_PEOPLE.map((p) => ({ id: p.id, schoolId: DEMO_SCHOOL_ID, displayName: p.name, unit: p.unit, roles: [...p.roles] })),
+    data: DEMO_PEOPLE.map((p) => ({ id: p.id, schoolId: DEMO_SCHOOL_ID, displayName: p.name, unit: p.unit, email: 'email' in p ? p.email : null, roles: [...p.roles] })),
     skipDuplicates: true,
   });
   await prisma.identity.createMany({

@@ -74,7 +74,7 @@ function printPlan(plan: RosterPlan, dryRun: boolean, out: Out): void {
 
 async function importRoster(file: string, flags: { dryRun: boolean; deactivateMissing: boolean }, out: Out, err: Out): Promise<number> {
   const config = loadConfig();
-  const profiles = loadClockRules(join(config.playbooksDir, 'clocks.yaml')).profiles.map((p) => p.id);
+  const profiles = loadClockRules(join(config.playbooksDir, 'clocks.yaml')).profiles.map((p) => ({ id: p.id, schoolKind: p.schoolKind }));
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -106,7 +106,7 @@ async function list(schoolId: string, out: Out, err: Out): Promise<number> {
     if (!(await knownSchool(db, schoolId, err))) return 2;
     const school = await db.prisma.school.findUniqueOrThrow({ where: { id: schoolId } });
     const people = await db.prisma.person.findMany({ where: { schoolId }, include: { identities: { select: { platform: true } } }, orderBy: [{ active: 'desc' }, { displayName: 'asc' }] });
-    out(`${school.name} (${school.id}), clock profile ${school.clockProfile}, contact phone ${school.contactPhone ?? '(none: reports show 【待補】)'}\n`);
+    out(`${school.name} (${school.id}), ${school.kind ?? 'kind not set'}, clock profile ${school.clockProfile}, contact phone ${school.contactPhone ?? '(none: reports show 【待補】)'}, e-mail ${school.contactEmail ?? '(none: notices ask for it)'}\n`);
     for (const p of people) {
       const linked = [...new Set(p.identities.map((i) => i.platform))].join(', ') || 'no chat account linked';
       out(`  ${p.displayName}${p.unit ? `（${p.unit}）` : ''} [${p.id}]: ${roleNames(p.roles)}; ${linked}${p.active ? '' : '; inactive'}\n`);

@@ -32,26 +32,28 @@ describe('people CLI', { timeout: 120_000 }, () => {
     const dry = run('import', 'docs/examples/roster.example.yaml', '--dry-run');
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('school tp-example-jh: would create (name: (none) → 臺北市私立範例國民中學; clockProfile: (none) → private-school; contactPhone: (none) → (02)2345-6789 分機 123)');
-    expect(dry.stdout).toContain('  李組長 [new]: would create (unit: (none) → 教務處註冊組; roles: (none) → [staff, contactWindow]; active: (none) → true)');
-    expect(dry.stdout).toMatch(/Dry run, nothing written: 6 to add, 0 to change, 0 to deactivate, 0 unchanged\.\n$/);
+    // The example now also names the school's kind and inquiry e-mail, a work e-mail and an acting approver (代理人).
+    expect(dry.stdout).toContain('school tp-example-jh: would create (name: (none) → 臺北市私立範例國民中學; kind: (none) → private; clockProfile: (none) → private-school; contactPhone: (none) → (02)2345-6789 分機 123; contactEmail: (none) → privacy@example-jh.example.edu.tw)');
+    expect(dry.stdout).toContain('  李組長 [new]: would create (unit: (none) → 教務處註冊組; email: (none) → registry@example-jh.example.edu.tw; roles: (none) → [staff, contactWindow]; active: (none) → true)');
+    expect(dry.stdout).toContain('  周主任 [new]: would create (unit: (none) → 教務處; roles: (none) → [staff, actingApprover]; active: (none) → true)');
+    expect(dry.stdout).toMatch(/Dry run, nothing written: 7 to add, 0 to change, 0 to deactivate, 0 unchanged\.\n$/);
     expect(run('list', '--school', 'tp-example-jh')).toMatchObject({ code: 2, stderr: 'No school "tp-example-jh". Known schools: (none: create one with npm run people -- import <roster.yaml>)\n' });
 
     const imported = run('import', 'docs/examples/roster.example.yaml');
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain('6 to add, 0 to change, 0 to deactivate, 0 unchanged.');
+    expect(imported.stdout).toContain('7 to add, 0 to change, 0 to deactivate, 0 unchanged.');
     expect(imported.stdout).toContain('npm run people -- code --school tp-example-jh --person <name>');
-    expect(run('import', 'docs/examples/roster.example.yaml').stdout).toMatch(/school tp-example-jh: unchanged\n(?: {2}.+ \[[\w-]+\]: unchanged\n){6}0 to add, 0 to change, 0 to deactivate, 6 unchanged\.\n$/);
+    expect(run('import', 'docs/examples/roster.example.yaml').stdout).toMatch(/school tp-example-jh: unchanged\n(?: {2}.+ \[[\w-]+\]: unchanged\n){7}0 to add, 0 to change, 0 to deactivate, 7 unchanged\.\n$/);
 
     const listed = run('list', '--school', 'tp-example-jh');
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toContain('臺北市私立範例國民中學 (tp-example-jh), clock profile private-school, contact phone (02)2345-6789 分機 123');
+    expect(listed.stdout).toContain('臺北市私立範例國民中學 (tp-example-jh), private, clock profile private-school, contact phone (02)2345-6789 分機 123, e-mail privacy@example-jh.example.edu.tw');
     expect(listed.stdout).toMatch(/ {2}李組長（教務處註冊組） \[[\w-]+\]: 教職員、個資聯絡窗口; no chat account linked\n/);
 
     const history = run('history', '--school', 'tp-example-jh');
     expect(history.code).toBe(0);
-    expect(history.stdout.trim().split('\n')).toHaveLength(6);
-    expect(history.stdout).toMatch(/^中華民國\d+年\d+月\d+日 \d\d:\d\d {2}李組長 \[[\w-]+\]: name 李組長; unit 教務處註冊組; roles 教職員、個資聯絡窗口; active active {2}\(by 系統管理者（名冊匯入）\)$/m);
+    expect(history.stdout.trim().split('\n')).toHaveLength(7);
+    expect(history.stdout).toMatch(/^中華民國\d+年\d+月\d+日 \d\d:\d\d {2}李組長 \[[\w-]+\]: name 李組長; unit 教務處註冊組; email registry@example-jh.example.edu.tw; roles 教職員、個資聯絡窗口; active active {2}\(by 系統管理者（名冊匯入）\)$/m);
 
     const code = run('code', '--school', 'tp-example-jh', '--person', '李組長');
     expect(code.code).toBe(0);
@@ -67,7 +69,7 @@ describe('people CLI', { timeout: 120_000 }, () => {
     expect(bad.stderr).toBe(
       `${file}: \n` +
         '  - school.contactPhone: must be an office telephone number, e.g. "(02)2345-6789 分機 123"\n' +
-        '  - people.0.roles.0: unknown role "老闆"; known roles: staff (教職員), contactWindow (個資聯絡窗口), principal (管理人（校長）), auditor (稽核人員), it (資訊組), dataManager (資料管理人)\n' +
+        '  - people.0.roles.0: unknown role "老闆"; known roles: staff (教職員), contactWindow (個資聯絡窗口), principal (管理人（校長）), actingApprover (代理人（代理管理人核定通知）), auditor (稽核人員), it (資訊組), dataManager (資料管理人)\n' +
         'Nothing was written.\n',
     );
     expect(run('list', '--school', 'tp-example-jh').stdout).toContain('臺北市私立範例國民中學 (tp-example-jh)');

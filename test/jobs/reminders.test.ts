@@ -96,7 +96,8 @@ describe('clock reminders with a controllable clock', () => {
     expect(sent[0]!.text).toContain('【期限提醒】個資事件 115-001');
     expect(sent[0]!.text).toContain('「4小時內通報個資聯絡窗口」還有1小時到期');
     expect(sent[0]!.text).toContain('期限：115/11/05（四）14:00');
-    expect(sent[0]!.text).toContain('法律依據：臺北市政府政風處個人資料保護管理要點第45點第1項');
+    // The Taipei City office's rules bind that office only: for a school they are practice adopted (docs/rules.md).
+    expect(sent[0]!.text).toContain('法律依據：參考臺北市政府政風處個人資料保護管理要點第45點第1項之作法');
     expect(sent[0]!.text).toContain('負責：事件發生單位（王老師（示範））');
     expect(sent[0]!.text).not.toContain('成績單'); // no incident details in reminders
     // The same job again (a retry, or a second instance): nobody is messaged twice, the timeline has it once.

@@ -104,7 +104,12 @@ describe('notices to affected people, approval and delivery', () => {
     expect(body).toContain(`本校於${formatRocDate(awareAt)}發現`);
     expect(body).toContain(howLeaked);
     expect(body).toContain('可能涉及的資料類別有：姓名、成績');
-    expect(body).toContain('已請家長刪除訊息');
+    // The measures come from the checklist, not from the reporter's note (「已請家長刪除訊息」 is theirs): nothing is
+    // ticked yet, so the notice says the response has started and what is under way.
+    expect(body).not.toContain('已請家長刪除訊息');
+    expect(body).toContain('本校已啟動個資事件應變程序，正在收回誤寄的訊息，並請收件者刪除');
+    // The inquiry channel: the school's telephone and e-mail from its record (src/app/demo.ts), unmasked.
+    expect(body).toContain('電話 (02)2700-0000 分機 100（示範），電子郵件 privacy@demo-school.example');
     expect(body).toContain('165反詐騙專線');
     expect(body).toContain('本校註冊組（個資聯絡窗口 李組長（示範））');
     expect(body).toContain('請求賠償');
@@ -136,9 +141,10 @@ describe('notices to affected people, approval and delivery', () => {
     await prisma().person.update({ where: { id: VICE }, data: { active: true } });
 
     const refused = await t.client.press(WINDOW, GROUP, button(review, '核定'));
-    expect(texts(refused)).toEqual(['只有管理人（校長）可以核定或退回通知稿。']);
+    // Since the roster can name an acting approver (代理人), the refusal names both who may decide.
+    expect(texts(refused)).toEqual(['只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。']);
     const refusedBack = await t.client.press(WINDOW, GROUP, button(review, '退回修改'));
-    expect(texts(refusedBack)).toEqual(['只有管理人（校長）可以核定或退回通知稿。']);
+    expect(texts(refusedBack)).toEqual(['只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。']);
     expect(await status()).toBe('submitted');
   });
 
@@ -172,11 +178,21 @@ describe('notices to affected people, approval and delivery', () => {
   });
 
   it('the contact window revises (a blank left in the text blocks submission) and resubmits', async () => {
+    // Two steps are done meanwhile: the edit form starts from the text with the measures sentence brought up to date,
+    // in the order the steps were done and in the playbook's public wording (publicText).
+    for (const key of ['confirm-deletion', 'stop-leak']) {
+      const item = await prisma().checklistItem.findFirstOrThrow({ where: { incidentId, key } });
+      const asked = forms(await t.client.press(WINDOW, GROUP, `ck:${item.id}:d`))[0];
+      if (asked) await t.client.submit(WINDOW, GROUP, asked.formId, { note: '已處理並留存紀錄' });
+      expect((await prisma().checklistItem.findUniqueOrThrow({ where: { id: item.id } })).state).toBe('done');
+    }
     const card = await latestNotice(WINDOW, GROUP);
     const form = forms(await t.client.press(WINDOW, GROUP, button(card, '修改內容')))[0]!;
     const field = form.fields[0]!;
     expect(field.type).toBe('textarea');
-    expect(field.initial).toBe(card.sections[0]!.text);
+    const measures = '本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認；收回誤寄的訊息，並請收件者刪除。';
+    expect(field.initial).toBe(card.sections[0]!.text!.replace(/本校已啟動個資事件應變程序[^。]*。/, measures));
+    expect(field.initial).not.toContain('本校已啟動');
     const v2 = `${field.initial as string}\n上班時間：週一至週五 8:00–16:30【請填寫：分機】`;
     const saved = await t.client.submit(WINDOW, GROUP, form.formId, { text: v2 });
     expect(texts(saved)).toContain('已儲存為第2版。修改完成後請按「送校長核定」。');
@@ -192,6 +208,8 @@ describe('notices to affected people, approval and delivery', () => {
     const latest = reviews[reviews.length - 1]!;
     expect(latest.subtitle).toBe('事件 ' + ref + '｜第3版｜撰稿：李組長（示範）');
     expect(latest.sections[0]!.text).toContain('請撥學校總機轉註冊組。');
+    expect(latest.sections[0]!.text).toContain('本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認；');
+    expect(latest.sections[0]!.text).toContain('privacy@demo-school.example');
   });
 
   it('a principal who revised the text cannot approve it; another 管理人 does', async () => {
@@ -205,12 +223,12 @@ describe('notices to affected people, approval and delivery', () => {
     expect(stale.buttons ?? []).toEqual([]);
     expect(stale.sections[0]!.text).toContain('這一版不需要核定');
     const stalePress = await t.client.press(PRINCIPAL, `dm:${PRINCIPAL}`, button(v3Review, '核定'));
-    expect(texts(stalePress)).toEqual(['您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人核定。']);
+    expect(texts(stalePress)).toEqual(['您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。']);
 
     const submitted = await t.client.press(PRINCIPAL, `dm:${PRINCIPAL}`, `ntc:submit:${noticeId}`);
     expect(texts(submitted)).toContain('已將「未成年學生的家長（法定代理人）」通知稿送管理人（校長）核定（1 位）。核定後才能開始通知。');
     const own = await t.client.press(PRINCIPAL, `dm:${PRINCIPAL}`, `ntc:ok:${noticeId}:4`);
-    expect(texts(own)).toEqual(['您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人核定。']);
+    expect(texts(own)).toEqual(['您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。']);
     expect(await status()).toBe('submitted');
 
     const viceCard = (await reviewCards(VICE)).at(-1)!;
@@ -230,7 +248,12 @@ describe('notices to affected people, approval and delivery', () => {
     const form = forms(await t.client.press(WINDOW, GROUP, button(card, '登記通知紀錄')))[0]!;
     expect(form.fields.map((f) => f.id)).toEqual(['channel', 'total', 'notified', 'publicReason', 'note']);
     const noReason = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'public', total: '2', notified: '2' });
-    expect(texts(noReason)[0]).toContain('以公告方式通知時，請說明為何個別通知顯不經濟');
+    // 施行細則第22條第1項但書: a public notice only where notifying each person would cost too much (需費過鉅).
+    expect(texts(noReason)[0]).toBe('以公開方式（網際網路、新聞媒體等）通知時，請說明為何個別通知需費過鉅（個人資料保護法施行細則第22條第1項但書）。');
+    const other = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'other', total: '2', notified: '2' });
+    expect(texts(other)[0]).toContain('選「其他方式」時，請在備註寫下用什麼方式讓當事人知悉');
+    const means = form.fields.find((f) => f.id === 'channel')!.options!.map((o) => o.label);
+    expect(means.slice(0, 8)).toEqual(['言詞（當面告知）', '書面（信件、聯絡簿）', '電話', '簡訊', '電子郵件', '傳真', '電子文件（校務系統、學習平台等）', '其他足以使當事人知悉的方式']);
     const tooMany = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'letter', total: '30', notified: '31' });
     expect(texts(tooMany)).toEqual(['已通知人數請填 0 到應通知人數之間的整數。']);
 

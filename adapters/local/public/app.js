@@ -665,6 +665,10 @@ function buildCard(message, card) {
                 { class: 'row-body' },
                 h('span', { class: 'row-text', text: row.text }),
                 row.detail ? h('span', { class: 'row-detail', text: row.detail }) : null,
+                // Long citations fold on a phone: a tap on the summary opens them.
+                row.more
+                  ? h('details', { class: 'row-more' }, h('summary', { text: row.more.label }), h('span', { class: 'row-more-text', text: row.more.text }))
+                  : null,
               ),
               row.buttons?.length
                 ? h('div', { class: 'row-buttons' }, row.buttons.map((button) => buildButton(message, button, 'btn--small')))

@@ -81,6 +81,11 @@ export interface CardField {
 export interface CardRow {
   text: string;
   detail?: string;
+  /**
+   * Long text folded behind a tap where the platform can fold (the local page: tap to expand). Platforms that cannot
+   * fold leave it out of the card: whatever it holds is also in the summary (「摘要」) and the documents.
+   */
+  more?: { label: string; text: string };
   status?: 'open' | 'done' | 'na' | 'overdue' | 'pending';
   buttons?: Button[];
 }

@@ -6,6 +6,7 @@ import { type DayKey, endOfTaipeiDay, startOfTaipeiDay, taipeiDayKey } from '../
 import { CalendarCoverageError, type CalendarDay, type OfficeCalendar } from './calendar.js';
 import { evaluateCondition } from './conditions.js';
 import { recommendedLastDay, statutoryLastDay } from './periods.js';
+import { bindingSources, describeBases, type ComputedBasis } from './bases.js';
 import {
   type ClockBasis,
   type ClockKind,
@@ -35,10 +36,7 @@ export interface ClockFacts {
   cyberLevel?: 1 | 2 | 3 | 4 | null;
 }
 
-export interface ComputedBasis extends ClockBasis {
-  sourceTitle: string;
-  seed?: string;
-}
+export type { ComputedBasis };
 
 export interface ComputedClock {
   id: string;
@@ -47,8 +45,13 @@ export interface ComputedClock {
   /** Role key (unit, contactWindow, school, principal, it). */
   actor: string;
   actorLabel: string;
-  /** zh-TW law name + article/point, several joined by 「；」. */
+  /**
+   * zh-TW law name + article/point, several joined by 「；」: the rules that bind the school (its profile), then the
+   * others as 「參考…之作法」 (bases.ts).
+   */
   basis: string;
+  /** The same, folded for a phone: short names of the binding rules, and how many practices besides. */
+  basisShort: string;
   bases: ComputedBasis[];
   legalStatus: LegalStatus;
   statusNote?: string;
@@ -178,30 +181,32 @@ function unverifiedNote(days: CalendarDay[]): string | undefined {
   return `本期限所依據之辦公日曆（${doubtful.map((d) => rocDay(d.day)).join('、')}）尚未經人事行政總處公告確認，請核對當年度政府行政機關辦公日曆表。`;
 }
 
-function describeBasis(b: ClockBasis): string {
-  return `${b.law}${b.article ?? ''}${b.note ? `（${b.note}）` : ''}`;
-}
-
 /** Compute every clock of the rule set for an incident. Pure: depends only on its arguments. */
 export function computeClocks(rules: ClockRuleSet, facts: ClockFacts, opts: ComputeClocksOptions): ComputedClock[] {
   const problems = validateFacts(facts);
   if (problems.length > 0) throw new ClockFactsError(problems);
   const enabled = resolveEnabled(rules, opts.profile, opts.overrides);
-  return rules.clocks.map((rule) => computeClock(rules, rule, facts, enabled.get(rule.id) ?? rule.defaultEnabled, opts));
+  const binding = bindingSources(rules, opts.profile);
+  return rules.clocks.map((rule) => computeClock(rules, rule, facts, enabled.get(rule.id) ?? rule.defaultEnabled, opts, binding));
 }
 
-function computeClock(rules: ClockRuleSet, rule: ClockRule, facts: ClockFacts, enabled: boolean, opts: ComputeClocksOptions): ComputedClock {
-  const bases: ComputedBasis[] = rule.basis.map((b) => {
-    const src = rules.sources[b.source];
-    return { ...b, sourceTitle: src?.title ?? b.source, ...(src?.seed ? { seed: src.seed } : {}) };
-  });
+function computeClock(
+  rules: ClockRuleSet,
+  rule: ClockRule,
+  facts: ClockFacts,
+  enabled: boolean,
+  opts: ComputeClocksOptions,
+  binding: Set<string> | null,
+): ComputedClock {
+  const { bases, basis, basisShort } = describeBases(rules, rule.basis, binding);
   const out: ComputedClock = {
     id: rule.id,
     label: rule.label,
     action: rule.action,
     actor: rule.actor,
     actorLabel: rules.roles[rule.actor] ?? rule.actor,
-    basis: rule.basis.map(describeBasis).join('；'),
+    basis,
+    basisShort,
     bases,
     legalStatus: rule.legalStatus,
     statusNote: rule.statusNote,

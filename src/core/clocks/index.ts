@@ -10,6 +10,7 @@ export {
   type HolidayKind,
   type OfficeCalendar,
 } from './calendar.js';
+export { bindingSources, bindingSourcesOrAll, describeBases, describeBasisText, type DescribedBases } from './bases.js';
 export { evaluateCondition, evaluateLeaf, type ConditionFacts, type ConditionResult, type LeafResult } from './conditions.js';
 export {
   ClockFactsError,
@@ -28,6 +29,7 @@ export {
   DEFAULT_CLOCK_RULES_FILE,
   LEGAL_STATUSES,
   PERIOD_UNITS,
+  SCHOOL_KINDS,
   UnknownClockSettingError,
   clockRulesSchema,
   findProfile,
@@ -45,4 +47,5 @@ export {
   type ConditionLeaf,
   type LegalStatus,
   type PeriodUnit,
+  type SchoolKind,
 } from './rules.js';

@@ -115,11 +115,22 @@ const clockSchema = z.strictObject({
 });
 export type ClockRule = z.output<typeof clockSchema>;
 
+export const SCHOOL_KINDS = ['public', 'private'] as const;
+export type SchoolKind = (typeof SCHOOL_KINDS)[number];
+
 const profileSchema = z.strictObject({
   id: z.string().regex(ID, 'ids are lowercase letters, digits and dashes'),
   label: z.string().min(1),
   description: z.string().min(1),
   extends: z.string().optional(),
+  /** The kind of school the profile is for (the roster's school.kind picks the first profile of its kind). */
+  schoolKind: z.enum(SCHOOL_KINDS).optional(),
+  /**
+   * Keys of `sources` whose rules bind this kind of school (added to those of the profile it extends). A basis from
+   * any other source is shown as practice adopted from it (「參考…之作法」). A profile chain naming none treats every
+   * source as binding (a rule set written before profiles named their rules).
+   */
+  binds: z.array(z.string()).optional(),
   overrides: z.record(z.string(), z.boolean()).default({}),
 });
 export type ClockProfile = z.output<typeof profileSchema>;
@@ -129,7 +140,18 @@ export const clockRulesSchema = z
     version: z.literal(1),
     defaultProfile: z.string().min(1),
     roles: z.record(z.string().regex(/^[a-zA-Z]+$/), z.string().min(1)),
-    sources: z.record(z.string().regex(ID), z.strictObject({ title: z.string().min(1), seed: z.string().regex(/^\d{3}$/).optional(), url: z.string().optional() })),
+    sources: z.record(
+      z.string().regex(ID),
+      z.strictObject({
+        title: z.string().min(1),
+        seed: z.string().regex(/^\d{3}$/).optional(),
+        url: z.string().optional(),
+        /** Who the rules bind, in words (shown with the profile: docs/rules.md). */
+        binds: z.string().optional(),
+      }),
+    ),
+    /** Short names of laws for the folded citation on a phone (full names stay in the expanded text and documents). */
+    shortNames: z.record(z.string().min(1), z.string().min(1)).default({}),
     clocks: z.array(clockSchema).min(1),
     profiles: z.array(profileSchema).min(1),
   })
@@ -160,6 +182,9 @@ export const clockRulesSchema = z
     });
     const profileIds = new Set<string>();
     doc.profiles.forEach((p, i) => {
+      p.binds?.forEach((b, j) => {
+        if (!(b in doc.sources)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'binds', j], message: `unknown source "${b}"; known sources: ${Object.keys(doc.sources).join(', ')}` });
+      });
       if (profileIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'id'], message: `profile id "${p.id}" is used twice` });
       profileIds.add(p.id);
       for (const id of Object.keys(p.overrides)) {

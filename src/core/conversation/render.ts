@@ -21,9 +21,31 @@ export const act = {
 
 const roleLabel = (r: string) => ROLE_LABELS[r as RoleKey] ?? r;
 
+/**
+ * A clock's basis on a card: the short form (binding rules, how many practices besides) on the row, the full
+ * citations folded behind a tap. The rules that bind the school and the practice it adopts from others (「參考…之作法」,
+ * src/core/clocks/bases.ts) are on separate lines, so they never read as one list of legal bases.
+ */
+function basisParts(c: ComputedClock): Pick<CardRow, 'more'> {
+  if (c.basisShort === c.basis) return {};
+  const cite = (b: ComputedClock['bases'][number]) => `${b.law}${b.article ?? ''}${b.note ? `（${b.note}）` : ''}`;
+  const binding = c.bases.filter((b) => b.binding).map(cite);
+  const practice = c.bases.filter((b) => !b.binding).map(cite);
+  const lines = [
+    binding.length ? `依據：${binding.join('；')}` : '依據：本校無直接適用的法規，以下為參考作法',
+    ...(practice.length ? [`參考作法（非本校適用之法規）：${practice.join('；')}`] : []),
+  ];
+  return { more: { label: '依據全文', text: lines.join('\n') } };
+}
+
+/** Full citation lines of a clock (the summary and wherever the full text is shown instead of a fold). */
+export function basisLines(c: ComputedClock): string[] {
+  return basisParts(c).more?.text.split('\n') ?? [`依據：${c.basis}`];
+}
+
 function clockLine(c: ComputedClock, now: Date): CardRow {
   if (c.pending) {
-    return { text: `${c.label}：待起算`, detail: `依據：${c.basis}`, status: 'pending' };
+    return { text: `${c.label}：待起算`, detail: `依據：${c.basisShort}`, status: 'pending', ...basisParts(c) };
   }
   const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : '無固定期限';
   const rec = c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
@@ -37,8 +59,9 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
   ].filter(Boolean);
   return {
     text: `${c.label}：${end}${rec}`,
-    detail: [`依據：${c.basis}`, ...flags].join('\n'),
+    detail: [`依據：${c.basisShort}`, ...flags].join('\n'),
     status: overdue || c.overdueAtAwareness ? 'overdue' : 'open',
+    ...basisParts(c),
   };
 }
 
@@ -212,6 +235,9 @@ export function summaryText(v: IncidentView, now: Date): string {
     '',
     '法定時限：',
     ...clocksSection(v.clocks, now).rows!.map((r) => `・${r.text}${r.status === 'overdue' ? '（逾期）' : ''}`),
+    '',
+    '時限的依據（全文）：',
+    ...v.clocks.filter((c) => c.applies && c.enabled).flatMap((c) => [`・${c.label}`, ...basisLines(c).map((l) => `　${l}`)]),
     '',
     `檢核清單：已處理 ${v.checklist.filter((c) => c.state !== 'open').length} / ${v.checklist.length}`,
     ...v.checklist.filter((c) => c.state === 'open').slice(0, 8).map((c) => `□ ${c.row.title}（${roleLabel(c.row.ownerRole)}）`),

@@ -1,5 +1,5 @@
 import type { Incident, ChecklistItem as ChecklistRow, Prisma } from '../../generated/prisma/client.js';
-import { computeClocks, resolveEnabled, type ComputedClock } from '../clocks/index.js';
+import { bindingSourcesOrAll, computeClocks, describeBasisText, resolveEnabled, type ComputedClock } from '../clocks/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { itemApplies, type ResolvedPlaybook } from '../playbooks/index.js';
@@ -144,6 +144,8 @@ export class IncidentService {
     const nameOf = (id: string | null) => (id ? (people.find((p) => p.id === id)?.displayName ?? '（已移除）') : null);
     const playbook = deps.playbooks.get(incident.playbookId);
     const dec = (field: string, value: string) => deps.cipher.decrypt(value, aad(incidentId, field));
+    // Item bases name rules like the clocks do: those that do not bind this school read 「參考…之作法」 (clocks/bases.ts).
+    const binding = bindingSourcesOrAll(deps.clockRules, incident.clockProfile);
     const checklist = rows.map((row): ChecklistView => {
       const def = playbook.checklist.find((i) => i.key === row.key);
       return {
@@ -152,7 +154,7 @@ export class IncidentService {
         note: row.noteEnc ? dec(`checklist:${row.key}`, row.noteEnc) : null,
         doneByName: nameOf(row.doneById),
         detail: def?.detail ?? '',
-        basis: def?.basis ?? '',
+        basis: def ? describeBasisText(deps.clockRules, def.basis, binding) : '',
         naAllowed: def?.naAllowed ?? true,
         requiresEvidence: def?.requiresEvidence ?? null,
         delayReason: row.delayReasonEnc ? dec(`delay:${row.key}`, row.delayReasonEnc) : null,

@@ -1,6 +1,6 @@
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Button, Card, CardRow, ConversationAddress, Form, InboundEvent, OutboundMessage, Tone } from '../chat/model.js';
+import type { Card, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { PromptStore } from '../conversation/prompts.js';
@@ -8,18 +8,13 @@ import { isResponsePlace } from '../conversation/rooms.js';
 import { FormSteps } from '../conversation/steps.js';
 import { UserError } from '../incidents/types.js';
 import { privacyNotice, type MaskFinding } from '../privacy/mask.js';
-import { can, type Actor } from '../roles.js';
-import { formatRocDateTime } from '../time/roc.js';
-import {
-  CHANNEL_LABELS,
-  CHANNELS,
-  MAX_NOTICE_LENGTH,
-  NOTICE_STATUS_LABELS,
-  NoticeService,
-  type DeliveryInput,
-  type NoticeView,
-} from './service.js';
-import { AUDIENCES, type Audience, type NoticeTemplates } from './templates.js';
+import { can, hasRole, type Actor } from '../roles.js';
+import { noticeAct, noticeCard, NT, parseBatchLine, reviewCard } from './cards.js';
+import { CHANNEL_LABELS, CHANNELS, PUBLIC_REASON_HELP } from './channels.js';
+import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, NoticeService, type DeliveryInput, type NoticeView } from './service.js';
+import { AUDIENCES, type NoticeTemplates } from './templates.js';
+
+export { noticeAct, noticeCard, parseBatchLine, parseNoticeCommand, reviewCard } from './cards.js';
 
 /** What the conversation engine hands over for one inbound event (a subset of its own context). */
 export interface NoticeChatContext {
@@ -36,171 +31,6 @@ interface NoticePromptState {
   version?: number;
 }
 
-
-/** Button payloads (ids only). */
-export const noticeAct = {
-  list: (incidentId: string) => `ntc:list:${incidentId}`,
-  create: (incidentId: string, audience: Audience) => `ntc:new:${incidentId}:${audience}`,
-  show: (noticeId: string) => `ntc:show:${noticeId}`,
-  edit: (noticeId: string) => `ntc:edit:${noticeId}`,
-  submit: (noticeId: string) => `ntc:submit:${noticeId}`,
-  approve: (noticeId: string, version: number) => `ntc:ok:${noticeId}:${version}`,
-  sendBack: (noticeId: string, version: number) => `ntc:back:${noticeId}:${version}`,
-  delivery: (noticeId: string) => `ntc:batch:${noticeId}`,
-};
-
-const NT = {
-  notAllowed: '您沒有查看這個事件通知稿的權限。',
-  onlyPrivately: '為保護當事人，通知稿只在應變小組群組或私訊中顯示。我已私訊給您。',
-  refNeeded: '請加上事件編號，例如「通知 115-001」。',
-  refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
-  askText: (label: string, max: number) =>
-    `請輸入「${label}」通知的完整新內容（${max} 字以內），會取代目前的內容。請勿貼上外洩的個資。輸入「取消」可放棄。`,
-  askComment: '請寫下退回的修改意見（必填），撰稿人會收到：',
-  askBatch: [
-    '請輸入這一批的通知方式與人數，格式：「方式 已通知人數/應通知人數」，例如「書面 30/32」。',
-    `方式可用：書面、電話、簡訊、電子郵件、當面、公告（公告須在後面寫原因）。不要輸入收件人的姓名或聯絡方式。`,
-  ].join('\n'),
-  batchUnreadable: '看不懂這個格式，請輸入例如「書面 30/32」或「公告 120/120 家長聯絡方式不明，個別通知顯不經濟」。',
-  submitted: (label: string, n: number) => `已將「${label}」通知稿送管理人（校長）核定（${n} 位）。核定後才能開始通知。`,
-  noPrincipal: '找不到可以核定的管理人（校長）帳號（撰稿人不能核定自己的稿件）。請洽系統管理者設定管理人或代理人。',
-  reviewRequest: (ref: string, label: string, who: string) => `${who} 送來事件 ${ref} 的「${label}」通知稿，請核定或退回修改。`,
-  approved: (label: string, who: string) => `「${label}」通知稿已由 ${who} 核定，可以開始通知當事人，並在通知稿上登記每一批的通知紀錄。`,
-  returned: (label: string, who: string, comment: string) => `「${label}」通知稿被 ${who} 退回修改。\n意見：${comment}`,
-  delivered: (label: string, n: number, m: number) => `已登記「${label}」的通知紀錄：累計已通知 ${n} / ${m} 人。`,
-  allRecorded: (title: string, counts: string) =>
-    `每一份核定的通知都已登記通知紀錄：\n${counts}\n確認應通知的人都已通知到後，請勾選檢核項目「${title}」（會停止它的時限提醒）。`,
-  revised: (v: number) => `已儲存為第${v}版。修改完成後請按「送校長核定」。`,
-};
-
-const CHANNEL_WORDS: [RegExp, (typeof CHANNELS)[number]][] = [
-  [/^(書面|信件|信|聯絡簿|letter)$/i, 'letter'],
-  [/^(電話|phone)$/i, 'phone'],
-  [/^(簡訊|sms)$/i, 'sms'],
-  [/^(電子郵件|email|e-mail|郵件|信箱)$/i, 'email'],
-  [/^(當面|當面告知|口頭|in-person)$/i, 'in-person'],
-  [/^(公告|public)$/i, 'public'],
-];
-
-/** 「通知」「通知 115-001」「/notices 115-001」. */
-export function parseNoticeCommand(text: string): { arg?: string } | null {
-  const m = /^(?:@\S+\s+)?(\/notices?|通知|通知當事人|通知稿)(?:\s+(\S+))?$/i.exec(text.normalize('NFKC').trim());
-  if (!m) return null;
-  return m[2] ? { arg: m[2] } : {};
-}
-
-/** Parses the typed fallback of a delivery batch: 「書面 30/32」, 「公告 120/120 原因…」. */
-export function parseBatchLine(text: string): DeliveryInput | null {
-  const m = /^(\S+)\s+(\d+)\s*[/／]\s*(\d+)(?:\s+(.+))?$/s.exec(text.normalize('NFKC').trim());
-  if (!m) return null;
-  const channel = CHANNEL_WORDS.find(([re]) => re.test(m[1]!))?.[1];
-  if (!channel) return null;
-  const rest = m[4]?.trim() ?? null;
-  return {
-    channel,
-    notified: Number(m[2]),
-    total: Number(m[3]),
-    ...(channel === 'public' ? { publicReason: rest } : { note: rest }),
-  };
-}
-
-const STATUS_TONE: Record<NoticeView['status'], Tone> = { draft: 'info', submitted: 'warning', returned: 'danger', approved: 'success' };
-
-/** The drafter's card: the whole text, the principal's last word, the deliveries, and what can be done next. */
-export function noticeCard(v: NoticeView): Card {
-  const last = v.reviews[v.reviews.length - 1];
-  const sections: Card['sections'] = [{ heading: '通知內容', text: v.text }];
-  if (v.status === 'returned' && last?.comment) {
-    sections.push({ heading: '管理人退回意見', text: `${last.reviewerName}（第${last.row.version}版）：${last.comment}` });
-  }
-  if (v.status === 'approved' && v.notice.approvedAt) {
-    sections.push({ fields: [{ label: '核定', value: `${last?.reviewerName ?? ''}，${formatRocDateTime(v.notice.approvedAt)}`, tone: 'success' }] });
-  }
-  if (v.batches.length) {
-    sections.push({
-      heading: `通知紀錄：已通知 ${v.notified} / ${v.total} 人`,
-      rows: v.batches.map(
-        (b): CardRow => ({
-          text: `${CHANNEL_LABELS[b.channel]}：${b.row.recipientsNotified} / ${b.row.recipientsTotal} 人`,
-          detail: [
-            `${b.recordedByName} 登記於 ${formatRocDateTime(b.row.createdAt)}`,
-            b.publicReason ? `公告原因：${b.publicReason}` : '',
-            b.note ? `備註：${b.note}` : '',
-          ].filter(Boolean).join('\n'),
-          status: b.row.recipientsNotified === b.row.recipientsTotal ? 'done' : 'open',
-        }),
-      ),
-    });
-  }
-  const buttons: Button[] = [];
-  if (v.status === 'draft' || v.status === 'returned') {
-    buttons.push({ label: '修改內容', action: noticeAct.edit(v.notice.id) });
-    buttons.push({ label: '送校長核定', action: noticeAct.submit(v.notice.id), style: 'primary' });
-  } else if (v.status === 'submitted') {
-    buttons.push({ label: '修改內容', action: noticeAct.edit(v.notice.id) });
-  } else {
-    buttons.push({ label: '登記通知紀錄', action: noticeAct.delivery(v.notice.id), style: 'primary' });
-  }
-  return {
-    type: 'card',
-    key: `notice:${v.notice.id}`,
-    title: `通知稿｜${v.audienceLabel}｜${v.incident.ref}`,
-    subtitle: `第${v.version}版｜${NOTICE_STATUS_LABELS[v.status]}｜撰稿：${v.authorName}`,
-    tone: STATUS_TONE[v.status],
-    sections,
-    buttons,
-    footer: '依個人資料保護法第12條、施行細則第22條：說明事實與已採取措施、建議處理方式、查詢窗口及賠償（如適用）。須經管理人（校長）核定後才能通知。',
-    fallbackText: `通知稿｜${v.audienceLabel}｜${v.incident.ref}（第${v.version}版，${NOTICE_STATUS_LABELS[v.status]}）`,
-  };
-}
-
-/** The principal's card: a readable preview and the decision; once decided, the outcome replaces the buttons. */
-export function reviewCard(v: NoticeView, version: number): Card {
-  const decided = v.reviews.find((r) => r.row.version === version);
-  const base = {
-    type: 'card' as const,
-    key: `notice-review:${v.notice.id}`,
-    title: `請核定：通知稿｜${v.audienceLabel}`,
-    subtitle: `事件 ${v.incident.ref}｜第${version}版｜撰稿：${v.authorName}`,
-    fallbackText: `請核定：事件 ${v.incident.ref} 的「${v.audienceLabel}」通知稿（第${version}版）`,
-  };
-  if (decided) {
-    const ok = decided.row.decision === 'approved';
-    return {
-      ...base,
-      tone: ok ? 'success' : 'danger',
-      sections: [
-        { heading: '通知內容', text: v.text },
-        {
-          text: ok
-            ? `✓ 已由 ${decided.reviewerName} 於 ${formatRocDateTime(decided.row.decidedAt)} 核定`
-            : `已由 ${decided.reviewerName} 於 ${formatRocDateTime(decided.row.decidedAt)} 退回修改\n意見：${decided.comment ?? ''}`,
-        },
-      ],
-      fallbackText: `${base.fallbackText}：${ok ? '已核定' : '已退回'}`,
-    };
-  }
-  if (v.version !== version || v.status !== 'submitted') {
-    return {
-      ...base,
-      tone: 'info',
-      sections: [{ text: `撰稿人已修改為第${v.version}版（${NOTICE_STATUS_LABELS[v.status]}），這一版不需要核定。` }],
-    };
-  }
-  return {
-    ...base,
-    tone: 'warning',
-    sections: [
-      { heading: '通知內容', text: v.text },
-      { fields: [{ label: '通知對象', value: v.audienceLabel }, { label: '事件', value: v.incident.ref }] },
-    ],
-    buttons: [
-      { label: '核定', action: noticeAct.approve(v.notice.id, version), style: 'primary' },
-      { label: '退回修改', action: noticeAct.sendBack(v.notice.id, version), style: 'danger' },
-    ],
-    footer: '核定後才能開始通知當事人。退回時請寫下修改意見。撰寫或修改過這份稿件的人不能核定。',
-  };
-}
 
 /**
  * The notices part of the conversation: the overview of an incident's notices, drafting and editing (a form where
@@ -254,6 +84,8 @@ export class NoticeChat {
         return this.askEdit(ctx, actor, id);
       case 'submit':
         return this.submit(ctx, actor, id);
+      case 'acting':
+        return this.submitToActing(ctx, actor, id);
       case 'ok': {
         const view = await this.service.approve(actor, id, Number(extra));
         await this.afterDecision(ctx, view, Number(extra));
@@ -380,14 +212,15 @@ export class NoticeChat {
         formId: `ntc:${noticeId}:edit`,
         title: `修改通知稿｜${view.audienceLabel}｜${view.incident.ref}`,
         intro: '請用淺顯的文字寫下：發生了什麼事與已採取的措施、建議對方怎麼做、查詢窗口、可請求的賠償（如適用）。請勿貼上外洩的個資。',
-        fields: [{ id: 'text', label: '通知內容', type: 'textarea', required: true, maxLength: MAX_NOTICE_LENGTH, initial: view.text }],
+        // The measures sentence is brought up to date with the checklist before the drafter edits (measures.ts).
+        fields: [{ id: 'text', label: '通知內容', type: 'textarea', required: true, maxLength: MAX_NOTICE_LENGTH, initial: await this.service.refreshedText(view) }],
         submitLabel: '儲存新版本',
         fallbackText: `修改通知稿｜${view.audienceLabel}`,
       };
       return void (await where.adapter.send(where.addr, form));
     }
     await this.createPrompt(where.convId, actor.personId, 'notice-edit', { noticeId });
-    await this.say(where.addr, { type: 'text', text: `目前內容（第${view.version}版）：\n${view.text}` });
+    await this.say(where.addr, { type: 'text', text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}` });
     return this.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
   }
 
@@ -402,15 +235,34 @@ export class NoticeChat {
 
   private async submit(ctx: NoticeChatContext, actor: Actor, noticeId: string): Promise<void> {
     const current = await this.service.get(noticeId);
-    // The principals are found before anything changes: a notice nobody can approve is not marked submitted.
-    const principals = await this.deps.prisma.person.findMany({
-      where: { schoolId: actor.schoolId, roles: { has: 'principal' }, active: true, id: { notIn: current.authorIds } },
-      include: { identities: { where: { platform: ctx.adapter.platform } } },
-    });
-    const reachable = principals.filter((p) => p.identities.length > 0);
-    if (reachable.length === 0) throw new UserError(NT.noPrincipal);
+    // Who decides is found before anything changes: a notice nobody can approve is not marked submitted.
+    const route = await this.approvers(actor.schoolId, current.authorIds, ctx.adapter.platform);
+    if (route.people.length === 0) {
+      throw new UserError(hasRole(actor, 'principal') && current.authorIds.includes(actor.personId) ? NT.principalDrafted : NT.noPrincipal);
+    }
     const view = await this.service.submit(actor, noticeId);
-    for (const p of reachable) {
+    await this.askToDecide(ctx, actor, view, route.people);
+    const drafted = await this.deps.prisma.person.count({ where: { id: { in: view.authorIds }, roles: { has: 'principal' } } });
+    const said = route.acting
+      ? NT.submittedToActing(view.audienceLabel, route.people.length, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
+      : NT.submitted(view.audienceLabel, route.people.length);
+    await this.say(ctx.addr, { type: 'text', text: said });
+    await this.refreshNoticeCards(ctx, view);
+  }
+
+  /** The principal is away: a submitted notice's review card goes to the acting approvers as well. */
+  private async submitToActing(ctx: NoticeChatContext, actor: Actor, noticeId: string): Promise<void> {
+    const view = await this.viewable(actor, noticeId);
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以送核通知稿。');
+    if (view.status !== 'submitted') throw new UserError(NT.notSubmitted);
+    const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
+    if (acting.people.length === 0) throw new UserError(NT.noActing);
+    await this.askToDecide(ctx, actor, view, acting.people);
+    await this.say(ctx.addr, { type: 'text', text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away) });
+  }
+
+  private async askToDecide(ctx: NoticeChatContext, actor: Actor, view: NoticeView, people: { identities: { platform: string; externalId: string }[] }[]) {
+    for (const p of people) {
       for (const identity of p.identities) {
         const addr = await ctx.adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
         if (!addr) continue;
@@ -419,17 +271,27 @@ export class NoticeChat {
         await this.post(ctx.adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
       }
     }
-    await this.say(ctx.addr, { type: 'text', text: NT.submitted(view.audienceLabel, reachable.length) });
-    await this.refreshNoticeCards(ctx, view);
+  }
+
+  /**
+   * Who is asked to decide: the principals (管理人) who wrote no version and can be reached on this platform; when
+   * there is none (the principal drafted, or has no linked account), the acting approvers (代理人) the roster names.
+   */
+  private async approvers(schoolId: string, authorIds: string[], platform: string, only?: 'actingApprover') {
+    const find = (role: 'principal' | 'actingApprover') =>
+      this.deps.prisma.person.findMany({
+        where: { schoolId, roles: { has: role }, active: true, id: { notIn: authorIds } },
+        include: { identities: { where: { platform } } },
+        orderBy: { createdAt: 'asc' },
+      });
+    const principals = only ? [] : (await find('principal')).filter((p) => p.identities.length > 0);
+    if (principals.length) return { people: principals, acting: false };
+    return { people: (await find('actingApprover')).filter((p) => p.identities.length > 0), acting: true };
   }
 
   private async askComment(ctx: NoticeChatContext, actor: Actor, noticeId: string, version: number): Promise<void> {
-    // Refuse a non-principal or an author before asking for a comment they could not give.
-    const view = await this.service.get(noticeId);
-    if (view.incident.schoolId !== actor.schoolId) throw new UserError('找不到這份通知稿。');
-    if (!actor.roles.includes('principal')) throw new UserError('只有管理人（校長）可以核定或退回通知稿。');
-    if (view.authorIds.includes(actor.personId)) throw new UserError('您撰寫或修改過這份通知稿，不能審核自己的稿件；請由其他管理人核定。');
-    if (view.status !== 'submitted' || view.version !== version) throw new UserError(`這份通知稿目前為「${NOTICE_STATUS_LABELS[view.status]}」（第${view.version}版），不需要再審核。`);
+    // Refuse someone who may not decide, or an author, before asking for a comment they could not give.
+    const view = await this.service.reviewable(actor, noticeId, version);
     if (ctx.adapter.capabilities.maxFormFields >= 1) {
       return void (await ctx.adapter.send(ctx.addr, {
         type: 'form',
@@ -463,13 +325,13 @@ export class NoticeChat {
       type: 'form',
       formId: `ntc:${noticeId}:batch`,
       title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
-      intro: '每一批通知登記一次：方式與人數。只記人數，不要填收件人的姓名或聯絡方式。',
+      intro: '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
       fields: [
         { id: 'channel', label: '通知方式', type: 'select', required: true, options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })) },
         { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
         { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
-        { id: 'publicReason', label: '以公告通知的原因', type: 'text', required: false, maxLength: 300, help: '選「公告」時必填：為何個別通知顯不經濟（個人資料保護法施行細則第22條第2項）' },
-        { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300 },
+        { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
+        { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },
       ],
       submitLabel: '登記',
       fallbackText: `登記通知紀錄｜${view.audienceLabel}`,

@@ -4,9 +4,12 @@ import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
-import { can, hasRole, type Actor } from '../roles.js';
+import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDate } from '../time/roc.js';
+import { CHANNEL_LABELS, CHANNELS, NEEDS_NOTE, PUBLIC_RULE, type Channel } from './channels.js';
+import { MISSING_EMAIL, MISSING_PHONE, maskKeepingContact, missingContact, schoolContact } from './contact.js';
+import { findMeasures, measuresSentence, refreshMeasures } from './measures.js';
 import { AUDIENCES, BLANK_MARKER, renderNotice, type Audience, type NoticeFacts, type NoticeTemplates } from './templates.js';
 
 type Tx = Prisma.TransactionClient;
@@ -21,18 +24,7 @@ export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
   approved: '已核定',
 };
 
-/** Means of notice the law allows (個資法施行細則第22條; legal-rules.md §3.3). */
-export const CHANNELS = ['letter', 'phone', 'sms', 'email', 'in-person', 'public'] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-export const CHANNEL_LABELS: Record<Channel, string> = {
-  letter: '書面（信件、聯絡簿）',
-  phone: '電話',
-  sms: '簡訊',
-  email: '電子郵件',
-  'in-person': '當面告知',
-  public: '公告（個別通知顯不經濟時）',
-};
+export { CHANNEL_LABELS, CHANNELS, type Channel } from './channels.js';
 
 export const MAX_NOTICE_LENGTH = 4000;
 const MAX_COMMENT_LENGTH = 500;
@@ -41,7 +33,7 @@ export interface DeliveryInput {
   channel: string;
   total: number;
   notified: number;
-  /** Required for a public notice: why notifying each person is disproportionate (施行細則第22條第2項). */
+  /** Required for a public notice: why notifying each person would cost too much (施行細則第22條第1項但書). */
   publicReason?: string | null;
   note?: string | null;
 }
@@ -89,6 +81,9 @@ const bodyAad = (noticeId: string, version: number) => `notice:${noticeId}:v${ve
 const commentAad = (noticeId: string, version: number) => `notice:${noticeId}:review:${version}`;
 const batchAad = (batchId: string, field: string) => `notice-batch:${batchId}:${field}`;
 const incidentAad = (incidentId: string, field: string) => `incident:${incidentId}:${field}`;
+
+export const NOT_APPROVER = '只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。';
+export const OWN_NOTICE = '您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -141,8 +136,10 @@ export class NoticeService {
     this.assertDrafter(actor);
     if (current.incident.status === 'closed') throw new UserError(`事件 ${current.incident.ref} 已結案，不能再修改通知稿。`);
     if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
-    const masked = maskPersonalData(rawText.replace(/\r\n?/g, '\n').trim(), { now: deps.now() });
-    const text = masked.text;
+    const contact = await schoolContact(deps.prisma, current.incident.schoolId);
+    const masked = maskKeepingContact(rawText.replace(/\r\n?/g, '\n').trim(), contact, (s) => maskPersonalData(s, { now: deps.now() }));
+    // The measures sentence left as the last version had it follows the checklist; one the drafter rewrote stays.
+    const text = refreshMeasures(masked.text, findMeasures(current.text), await this.measuresFor(current.incident));
     if (!text) throw new UserError('通知內容不能是空白。');
     if (text.length > MAX_NOTICE_LENGTH) throw new UserError(`通知內容請在 ${MAX_NOTICE_LENGTH} 字以內（目前 ${text.length} 字）。`);
     if (text === current.text) throw new UserError('內容與目前版本相同，沒有修改。');
@@ -181,6 +178,10 @@ export class NoticeService {
     }
     const blank = BLANK_MARKER.exec(current.text);
     if (blank) throw new UserError(`通知稿還有待填寫的地方：${blank[0]}。請修改後再送核。`);
+    const missing = missingContact(current.text, await schoolContact(deps.prisma, current.incident.schoolId));
+    if (missing.length) {
+      throw new UserError(`通知須提供查詢及協助管道（個人資料保護法施行細則第22條）：請在通知中列出本校的${missing.join('及')}後再送核。`);
+    }
     await deps.prisma.$transaction(async (tx) => {
       const n = await tx.subjectNotice.updateMany({
         where: { id: noticeId, currentVersion: current.version, status: { in: ['draft', 'returned'] } },
@@ -287,7 +288,10 @@ export class NoticeService {
     const publicReason = clean(input.publicReason, 300);
     const note = clean(input.note, 300);
     if (channel === 'public' && !publicReason) {
-      throw new UserError('以公告方式通知時，請說明為何個別通知顯不經濟（個人資料保護法施行細則第22條第2項）。');
+      throw new UserError(`以公開方式（網際網路、新聞媒體等）通知時，請說明為何個別通知需費過鉅（${PUBLIC_RULE}）。`);
+    }
+    if (NEEDS_NOTE.includes(channel) && !note) {
+      throw new UserError('選「其他方式」時，請在備註寫下用什麼方式讓當事人知悉（不要寫收件人的姓名或聯絡方式）。');
     }
     const id = newId();
     await deps.prisma.$transaction(async (tx) => {
@@ -423,12 +427,7 @@ export class NoticeService {
   private async initialText(incident: Incident, audience: Audience, actor: Actor): Promise<string> {
     const { deps } = this;
     const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
-    const window = hasRole(actor, 'contactWindow')
-      ? await deps.prisma.person.findUnique({ where: { id: actor.personId } })
-      : await deps.prisma.person.findFirst({
-          where: { schoolId: incident.schoolId, roles: { has: 'contactWindow' }, active: true },
-          orderBy: { createdAt: 'asc' },
-        });
+    const contact = await schoolContact(deps.prisma, incident.schoolId, actor);
     const categories = incident.categories.map((k) => deps.playbooks.category(k)?.label ?? k);
     const facts: NoticeFacts = {
       schoolName: school.name,
@@ -439,10 +438,26 @@ export class NoticeService {
       howLeaked: deps.cipher.decrypt(incident.howLeakedEnc, incidentAad(incident.id, 'howLeaked')).replace(/[。.\s]+$/, ''),
       categories: categories.length ? categories.join('、') : '（評估中）',
       stepsTaken: deps.cipher.decrypt(incident.stepsTakenEnc, incidentAad(incident.id, 'stepsTaken')).replace(/[。.\s]+$/, ''),
-      contactUnit: window?.unit ?? '個資聯絡窗口',
-      contactName: window?.displayName ?? '',
+      measures: await this.measuresFor(incident),
+      contactUnit: contact.unit ?? '個資聯絡窗口',
+      contactName: contact.name ?? '',
+      contactPhone: contact.phone ?? MISSING_PHONE,
+      contactEmail: contact.email ?? MISSING_EMAIL,
     };
     return renderNotice(this.templates.get(audience), facts);
+  }
+
+  /** The measures sentence from the incident's checklist as it stands (measures.ts). */
+  async measuresFor(incident: Incident): Promise<string> {
+    const rows = await this.deps.prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+    const defs = this.deps.playbooks.get(incident.playbookId).checklist;
+    return measuresSentence(rows.map((r) => ({ ...r, def: defs.find((d) => d.key === r.key) })));
+  }
+
+  /** The current text with its generated measures sentence brought up to date: the start of the edit form. */
+  async refreshedText(view: NoticeView): Promise<string> {
+    const sentence = findMeasures(view.text);
+    return refreshMeasures(view.text, sentence, await this.measuresFor(view.incident));
   }
 
   private async addVersion(tx: Tx, noticeId: string, version: number, text: string, authorId: string) {
@@ -461,14 +476,15 @@ export class NoticeService {
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以撰寫通知稿。');
   }
 
-  /** Who may decide on a submitted version: a principal (管理人) who wrote none of its versions. */
-  private async reviewable(actor: Actor, noticeId: string, version: number): Promise<NoticeView> {
+  /**
+   * Who may decide on a submitted version: the principal (管理人) or the acting approver (代理人) the roster names, and
+   * never someone who wrote one of its versions (four eyes: the drafter's own text is checked by another person).
+   */
+  async reviewable(actor: Actor, noticeId: string, version: number): Promise<NoticeView> {
     const current = await this.get(noticeId);
     await this.incidentFor(actor, current.incident.id);
-    if (!hasRole(actor, 'principal')) throw new UserError('只有管理人（校長）可以核定或退回通知稿。');
-    if (current.authorIds.includes(actor.personId)) {
-      throw new UserError('您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人核定。');
-    }
+    if (!can(actor, 'notice.approve')) throw new UserError(NOT_APPROVER);
+    if (current.authorIds.includes(actor.personId)) throw new UserError(OWN_NOTICE);
     if (current.status !== 'submitted' || current.version !== version) {
       throw new UserError(
         current.version !== version

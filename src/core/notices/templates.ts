@@ -21,8 +21,11 @@ export const PLACEHOLDERS = [
   'howLeaked',
   'categories',
   'stepsTaken',
+  'measures',
   'contactUnit',
   'contactName',
+  'contactPhone',
+  'contactEmail',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type NoticeFacts = Record<Placeholder, string>;
@@ -49,6 +52,16 @@ export interface NoticeTemplates {
   dir: string;
   get(audience: Audience): NoticeTemplate;
 }
+
+/**
+ * Placeholders each template must use in a given part: the measures taken (施行細則第22條第2項) and the inquiry channel
+ * (施行細則第22條; 臺北市政府政風處個人資料保護管理要點第44點: 提供查詢及協助管道) with the school's telephone and e-mail.
+ */
+const REQUIRED: [NoticeSection, Placeholder][] = [
+  ['measures', 'measures'],
+  ['inquiry', 'contactPhone'],
+  ['inquiry', 'contactEmail'],
+];
 
 function unknownPlaceholders(value: string): string[] {
   return [...value.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
@@ -80,6 +93,9 @@ export function loadNoticeTemplates(dir: string): NoticeTemplates {
       for (const p of unknownPlaceholders(value)) {
         faults.push(`${path}: unknown placeholder {{${p}}} (known: ${PLACEHOLDERS.join(', ')})`);
       }
+    }
+    for (const [section, p] of REQUIRED) {
+      if (!t.sections[section].includes(`{{${p}}}`)) faults.push(`sections.${section}: must contain {{${p}}}`);
     }
     if (byAudience.has(t.audience)) faults.push(`audience: "${t.audience}" is already defined by another file in ${dir}`);
     if (faults.length) throw new DataFileError(file, faults);

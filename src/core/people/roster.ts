@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { SchoolKind } from '../clocks/rules.js';
 import { DataFileError, parseYamlData } from '../data/yaml-file.js';
 import { newId } from '../ids.js';
 import { ROLE_KEYS, ROLE_LABELS, type RoleKey } from '../roles.js';
@@ -21,6 +22,17 @@ import { recordPersonChange, ROSTER_IMPORT_ACTOR, type PersonChanges } from './h
 const SCHOOL_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** An office number as schools publish it: digits, brackets, dashes, spaces, 分機/轉/ext and # for the extension. */
 const PHONE = /^[0-9()（）+\-－\s#]{6,}(?:\s*(?:分機|轉|ext\.?|#)\s*[0-9]{1,6})?$/i;
+/** An ordinary mailbox address (no display name, no comments): what a notice prints for people to write to. */
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+
+/** Public schools are government agencies under the PDPA; private schools fall under the MOE regulation for them. */
+const KIND_ALIASES: Record<string, SchoolKind> = { public: 'public', 公立: 'public', private: 'private', 私立: 'private' };
+
+/** What the roster needs to know of a clock profile (playbooks/clocks.yaml): its id and the kind of school it is for. */
+export interface ProfileInfo {
+  id: string;
+  schoolKind?: SchoolKind | undefined;
+}
 
 /** Role names accepted in the file: the keys of src/core/roles.ts and the zh-TW names people use. */
 const ROLE_ALIASES: Record<string, RoleKey> = {
@@ -35,6 +47,10 @@ const ROLE_ALIASES: Record<string, RoleKey> = {
   資訊組: 'it',
   資訊人員: 'it',
   資料管理人: 'dataManager',
+  代理人: 'actingApprover',
+  管理人代理人: 'actingApprover',
+  職務代理人: 'actingApprover',
+  'acting-approver': 'actingApprover',
   'contact-window': 'contactWindow',
   'data-manager': 'dataManager',
 };
@@ -57,6 +73,11 @@ const personSchema = z
     id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1–40 letters, digits, "-" or "_"' }).optional(),
     name: text(40),
     unit: text(40).optional(),
+    email: z
+      .string({ message: 'must be text' })
+      .transform((s) => s.normalize('NFKC').trim())
+      .pipe(z.string().max(100, { message: 'must be at most 100 characters' }).regex(EMAIL, { message: 'must be an e-mail address, e.g. registry@school.example.edu.tw' }))
+      .optional(),
     roles: z
       .array(z.string({ message: 'must be a role name' }), { message: 'must be a list of roles, e.g. [staff] or [教職員, 個資聯絡窗口]' })
       .min(1, { message: 'give at least one role (staff for everyone who may report)' })
@@ -82,10 +103,23 @@ export const rosterSchema = z
         }),
         name: text(100),
         clockProfile: z.string().optional(),
+        kind: z
+          .string({ message: 'must be public or private' })
+          .transform((k, ctx) => {
+            const kind = KIND_ALIASES[k.normalize('NFKC').trim().toLowerCase()];
+            if (!kind) ctx.addIssue({ code: 'custom', message: `unknown kind "${k}"; use public (公立) or private (私立)` });
+            return kind as SchoolKind;
+          })
+          .optional(),
         contactPhone: z
           .string()
           .transform((s) => s.normalize('NFKC').trim())
           .pipe(z.string().regex(PHONE, { message: 'must be an office telephone number, e.g. "(02)2345-6789 分機 123"' }))
+          .optional(),
+        contactEmail: z
+          .string({ message: 'must be text' })
+          .transform((s) => s.normalize('NFKC').trim())
+          .pipe(z.string().max(100, { message: 'must be at most 100 characters' }).regex(EMAIL, { message: 'must be an e-mail address, e.g. privacy@school.example.edu.tw' }))
           .optional(),
       })
       .strict(),
@@ -105,8 +139,9 @@ export const rosterSchema = z
         seenIds.set(p.id, i);
       }
       // 私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法 art. 3 ¶3 (src/core/roles.ts roleConflict).
-      if (p.roles.includes('auditor') && p.roles.includes('principal')) {
-        ctx.addIssue({ code: 'custom', path: ['people', i, 'roles'], message: `"${p.name}" cannot be both auditor and principal: the auditor must not be the principal (管理人)` });
+      if (p.roles.includes('auditor') && (p.roles.includes('principal') || p.roles.includes('actingApprover'))) {
+        const as = p.roles.includes('principal') ? 'principal' : 'acting approver';
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'roles'], message: `"${p.name}" cannot be both auditor and ${as}: the auditor must not be the principal (管理人) or act for them` });
       }
     });
     const active = doc.people.filter((p) => p.active !== false);
@@ -121,10 +156,24 @@ export const rosterSchema = z
 export type Roster = z.output<typeof rosterSchema>;
 
 /** Parses and checks a roster file's text; faults are listed with their place in the file (DataFileError). */
-export function parseRoster(file: string, yamlText: string, knownProfiles: readonly string[]): Roster {
+export function parseRoster(file: string, yamlText: string, knownProfiles: readonly (string | ProfileInfo)[]): Roster {
   const roster = parseYamlData(file, yamlText, rosterSchema);
-  if (roster.school.clockProfile && !knownProfiles.includes(roster.school.clockProfile)) {
-    throw new DataFileError(file, [`school.clockProfile: unknown profile "${roster.school.clockProfile}"; known profiles (playbooks/clocks.yaml): ${knownProfiles.join(', ')}`]);
+  const profiles = knownProfiles.map((p): ProfileInfo => (typeof p === 'string' ? { id: p } : p));
+  const { clockProfile, kind } = roster.school;
+  if (clockProfile) {
+    const profile = profiles.find((p) => p.id === clockProfile);
+    if (!profile) {
+      throw new DataFileError(file, [`school.clockProfile: unknown profile "${clockProfile}"; known profiles (playbooks/clocks.yaml): ${profiles.map((p) => p.id).join(', ')}`]);
+    }
+    if (kind && profile.schoolKind && profile.schoolKind !== kind) {
+      const fitting = profiles.filter((p) => p.schoolKind === kind).map((p) => p.id);
+      throw new DataFileError(file, [`school.clockProfile: "${clockProfile}" is for ${profile.schoolKind} schools but school.kind is ${kind}; use one of ${fitting.join(', ')} or leave clockProfile out`]);
+    }
+    if (!kind && profile.schoolKind) roster.school.kind = profile.schoolKind;
+  } else if (kind) {
+    // The kind alone chooses the first profile written for that kind of school (the plain one, before its variants).
+    const profile = profiles.find((p) => p.schoolKind === kind);
+    if (profile) roster.school.clockProfile = profile.id;
   }
   if (roster.school.id === 'demo-school') {
     throw new DataFileError(file, ['school.id: "demo-school" is the demo school\'s id; give your school its own id']);
@@ -150,7 +199,7 @@ export interface RosterPlan {
 const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
 type Value = string | string[] | boolean | null;
-type Field = [name: 'name' | 'unit' | 'roles' | 'active' | 'clockProfile' | 'contactPhone', from: Value, to: Value];
+type Field = [name: 'name' | 'unit' | 'email' | 'roles' | 'active' | 'clockProfile' | 'kind' | 'contactPhone' | 'contactEmail', from: Value, to: Value];
 
 /** The fields that differ, with their values as they are (what the record of changes to people keeps). */
 function compare(fields: Field[]): Record<string, { from: Value; to: Value }> {
@@ -181,18 +230,23 @@ export async function applyRoster(
     const wanted = {
       name: s.name,
       clockProfile: s.clockProfile ?? school?.clockProfile ?? opts.defaultClockProfile,
+      kind: s.kind ?? school?.kind ?? null,
       contactPhone: s.contactPhone ?? null,
+      contactEmail: s.contactEmail ?? null,
     };
+    const schoolFields = (from: typeof school): Field[] => [
+      ['name', from?.name ?? null, wanted.name],
+      ['kind', from?.kind ?? null, wanted.kind],
+      ['clockProfile', from?.clockProfile ?? null, wanted.clockProfile],
+      ['contactPhone', from?.contactPhone ?? null, wanted.contactPhone],
+      ['contactEmail', from?.contactEmail ?? null, wanted.contactEmail],
+    ];
     const schoolPlan: RosterPlan['school'] = school
       ? (() => {
-          const changes = shown(compare([
-            ['name', school.name, wanted.name],
-            ['clockProfile', school.clockProfile, wanted.clockProfile],
-            ['contactPhone', school.contactPhone, wanted.contactPhone],
-          ]));
+          const changes = shown(compare(schoolFields(school)));
           return { action: changes.length ? 'update' : 'unchanged', changes };
         })()
-      : { action: 'create', changes: shown(compare([['name', null, wanted.name], ['clockProfile', null, wanted.clockProfile], ['contactPhone', null, wanted.contactPhone]])) };
+      : { action: 'create', changes: shown(compare(schoolFields(null))) };
 
     const existing = school ? await tx.person.findMany({ where: { schoolId: s.id }, orderBy: { createdAt: 'asc' } }) : [];
     const byId = new Map(existing.map((p) => [p.id, p]));
@@ -209,10 +263,10 @@ export async function applyRoster(
         const namesake = byName.get(p.name);
         if (namesake) throw new DataFileError('roster', [`people: "${p.name}" is already on record with id ${namesake.id}; use that id, or leave the id out`]);
       }
-      const want = { displayName: p.name, unit: p.unit ?? null, roles: p.roles, active: p.active ?? true };
+      const want = { displayName: p.name, unit: p.unit ?? null, email: p.email ?? null, roles: p.roles, active: p.active ?? true };
       if (!found) {
         const id = p.id ?? newId();
-        const created = compare([['name', null, want.displayName], ['unit', null, want.unit], ['roles', null, want.roles], ['active', null, want.active]]) as PersonChanges;
+        const created = compare([['name', null, want.displayName], ['unit', null, want.unit], ['email', null, want.email], ['roles', null, want.roles], ['active', null, want.active]]) as PersonChanges;
         people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
         writes.push(async () => {
           await tx.person.create({ data: { id, schoolId: s.id, ...want } });
@@ -225,6 +279,7 @@ export async function applyRoster(
       const changed = compare([
         ['name', found.displayName, want.displayName],
         ['unit', found.unit, want.unit],
+        ['email', found.email, want.email],
         ['roles', found.roles, want.roles],
         ['active', found.active, want.active],
       ]) as PersonChanges;

@@ -538,12 +538,13 @@ function applyChanges(parent: Built, doc: PlaybookFile, file: string, faults: Fa
         entries.splice(at, 1);
         break;
       case 'override': {
-        const { title, detail, requiresEvidence, ownerRole } = change;
+        const { title, publicText, detail, requiresEvidence, ownerRole } = change;
         entries[at] = {
           ...target,
           item: {
             ...target.item,
             ...(title !== undefined ? { title } : {}),
+            ...(publicText !== undefined ? { publicText } : {}),
             ...(detail !== undefined ? { detail } : {}),
             ...(requiresEvidence !== undefined ? { requiresEvidence } : {}),
             ...(ownerRole !== undefined ? { ownerRole } : {}),

@@ -67,9 +67,24 @@ const reportSections = z
   .union([z.enum(REPORT_SECTIONS), z.array(z.enum(REPORT_SECTIONS)).min(1)])
   .transform((v) => (Array.isArray(v) ? v : [v]));
 
+/**
+ * How a notice to the people affected says that this step was done (個資法施行細則第22條: the notice states the
+ * measures already taken): a plain-language clause without the final 「。」, joined with others into one sentence
+ * (src/core/notices/measures.ts). `null` marks an internal step that a notice does not mention (e.g. reporting to the
+ * contact window); every item must say which, so a new item is never silently left out of the notices.
+ */
+export const MAX_PUBLIC_TEXT_LENGTH = 60;
+const publicTextSchema = z.union([
+  oneLine
+    .refine((s) => !/[。；;]/.test(s), { message: 'must be one clause without 「。」 or 「；」: the notice joins the clauses itself' })
+    .refine((s) => [...s].length <= MAX_PUBLIC_TEXT_LENGTH, { message: `must be at most ${MAX_PUBLIC_TEXT_LENGTH} characters` }),
+  z.null(),
+], { message: 'give the plain-language wording for the notices, or ~ (null) for an internal step' });
+
 export const checklistItemSchema = z.strictObject({
   key: itemKeySchema,
   title: buttonLabel,
+  publicText: publicTextSchema,
   detail: text,
   basis: text,
   /** Caveat on the basis (e.g. an article number still to be confirmed), shown with it. */
@@ -94,7 +109,7 @@ export type ChecklistItemDef = z.output<typeof checklistItemSchema>;
 const CHANGE_OPS = ['insertBefore', 'insertAfter', 'replace', 'omit', 'override'] as const;
 export type ChangeOp = (typeof CHANGE_OPS)[number];
 
-const OVERRIDABLE = ['title', 'detail', 'requiresEvidence', 'ownerRole'] as const;
+const OVERRIDABLE = ['title', 'publicText', 'detail', 'requiresEvidence', 'ownerRole'] as const;
 
 /** One edit a variant makes to the checklist it extends; applied in order. */
 export const changeSchema = z
@@ -108,6 +123,7 @@ export const changeSchema = z
     item: checklistItemSchema.optional(),
     reason: text.optional(),
     title: buttonLabel.optional(),
+    publicText: publicTextSchema.optional(),
     detail: text.optional(),
     requiresEvidence: text.optional(),
     ownerRole: z.enum(OWNER_ROLES).optional(),

@@ -18,8 +18,11 @@ const facts: NoticeFacts = {
   howLeaked: '成績單誤寄家長群組',
   categories: '姓名、成績',
   stepsTaken: '已請家長刪除訊息',
+  measures: '本校發現後已採取下列措施：收回誤寄的訊息，並請收件者刪除。',
   contactUnit: '註冊組',
   contactName: '李組長',
+  contactPhone: '(02)2345-6789 分機 123',
+  contactEmail: 'privacy@school.example',
 };
 
 describe('notice templates (playbooks/notices)', () => {
@@ -42,7 +45,10 @@ describe('notice templates (playbooks/notices)', () => {
       expect(t.basis).toContain('個人資料保護法第12條');
       const text = renderNotice(t, facts);
       expect(text, a).not.toMatch(/\{\{|\}\}/);
-      for (const v of ['測試國中', '中華民國115年11月6日', '成績單誤寄家長群組', '姓名、成績', '已請家長刪除訊息', '註冊組', '中華民國115年11月7日']) {
+      // The measures come from the checklist (measures.ts), not from the reporter's typed note; the school's
+      // telephone and e-mail are the inquiry channel of every template (施行細則第22條).
+      expect(text, a).not.toContain('已請家長刪除訊息');
+      for (const v of ['測試國中', '中華民國115年11月6日', '成績單誤寄家長群組', '姓名、成績', facts.measures, '註冊組', '中華民國115年11月7日', '(02)2345-6789 分機 123', 'privacy@school.example']) {
         expect(text, `${a} contains ${v}`).toContain(v);
       }
       // One paragraph per §3.3 part, in order, between the greeting and the closing.
@@ -61,12 +67,22 @@ describe('notice templates (playbooks/notices)', () => {
     expect(() => loadNoticeTemplates(d)).toThrow(/staff\.yaml: sections\.compensation/);
   });
 
+  it('a template without the school\'s telephone, e-mail or the measures taken is refused', () => {
+    const d = copy();
+    const file = join(d, 'guardians.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace('電子郵件 {{contactEmail}}', '').replace('{{measures}}', '本校已處理。'));
+    expect(() => loadNoticeTemplates(d)).toThrow(/guardians\.yaml:[\s\S]*sections\.measures: must contain \{\{measures\}\}[\s\S]*sections\.inquiry: must contain \{\{contactEmail\}\}/);
+    writeFileSync(file, original.replace('{{contactPhone}}', '學校總機'));
+    expect(() => loadNoticeTemplates(d)).toThrow(/sections\.inquiry: must contain \{\{contactPhone\}\}/);
+  });
+
   it('an unknown placeholder, a duplicate audience and a missing audience are refused', () => {
     const d = copy();
     const file = join(d, 'others.yaml');
     const original = readFileSync(file, 'utf8');
-    writeFileSync(file, original.replace('{{contactUnit}}', '{{contactPhone}}'));
-    expect(() => loadNoticeTemplates(d)).toThrow(/others\.yaml: sections\.inquiry: unknown placeholder \{\{contactPhone\}\}/);
+    writeFileSync(file, original.replace('{{contactUnit}}', '{{contactFax}}'));
+    expect(() => loadNoticeTemplates(d)).toThrow(/others\.yaml: sections\.inquiry: unknown placeholder \{\{contactFax\}\}/);
     writeFileSync(file, original.replace('audience: others', 'audience: staff'));
     expect(() => loadNoticeTemplates(d)).toThrow(/already defined/);
     rmSync(file);
@@ -86,6 +102,12 @@ describe('typed fallbacks', () => {
     expect(parseBatchLine('書面 30/32')).toEqual({ channel: 'letter', notified: 30, total: 32, note: null });
     expect(parseBatchLine('簡訊 ５／５ 補發')).toEqual({ channel: 'sms', notified: 5, total: 5, note: '補發' });
     expect(parseBatchLine('公告 120/120 聯絡方式不明')).toEqual({ channel: 'public', notified: 120, total: 120, publicReason: '聯絡方式不明' });
+    expect(parseBatchLine('公開 80/80 逐一通知需費過鉅')).toEqual({ channel: 'public', notified: 80, total: 80, publicReason: '逐一通知需費過鉅' });
+    // Every means 施行細則第22條 names has its word.
+    expect(parseBatchLine('言詞 12/12')?.channel).toBe('in-person');
+    expect(parseBatchLine('傳真 1/1')?.channel).toBe('fax');
+    expect(parseBatchLine('電子文件 40/40')?.channel).toBe('electronic');
+    expect(parseBatchLine('其他 2/2 家訪')).toEqual({ channel: 'other', notified: 2, total: 2, note: '家訪' });
     expect(parseBatchLine('飛鴿 3/3')).toBeNull();
     expect(parseBatchLine('書面 三十人')).toBeNull();
   });

@@ -43,10 +43,18 @@ people:
 describe('school roster file', () => {
   it('the documented example parses, with Chinese role names mapped to the role keys', () => {
     const r = parseRoster(EXAMPLE_FILE, readFileSync(EXAMPLE_FILE, 'utf8'), PROFILES);
-    expect(r.school).toEqual({ id: 'tp-example-jh', name: '臺北市私立範例國民中學', clockProfile: 'private-school', contactPhone: '(02)2345-6789 分機 123' });
+    expect(r.school).toEqual({
+      id: 'tp-example-jh',
+      name: '臺北市私立範例國民中學',
+      kind: 'private',
+      clockProfile: 'private-school',
+      contactPhone: '(02)2345-6789 分機 123',
+      contactEmail: 'privacy@example-jh.example.edu.tw',
+    });
     expect(Object.fromEntries(r.people.map((p) => [p.name, p.roles]))).toEqual({
       陳校長: ['principal'],
       李組長: ['staff', 'contactWindow'],
+      周主任: ['staff', 'actingApprover'],
       林老師: ['staff', 'it'],
       黃主任: ['staff', 'dataManager'],
       張主任: ['staff', 'auditor'],
@@ -65,7 +73,15 @@ describe('school roster file', () => {
     ]);
     expect(faults(`${BASE}  - name: 陳校長\n    roles: [稽核人員, 管理人]\n`)).toEqual([
       'people.3.name: "陳校長" is listed twice (also people.0); names must be unique in a school, add a unit or a distinguishing mark',
-      'people.3.roles: "陳校長" cannot be both auditor and principal: the auditor must not be the principal (管理人)',
+      'people.3.roles: "陳校長" cannot be both auditor and principal: the auditor must not be the principal (管理人) or act for them',
+    ]);
+    expect(faults(`${BASE}  - name: 吳主任\n    roles: [稽核人員, 代理人]\n`)).toEqual([
+      'people.3.roles: "吳主任" cannot be both auditor and acting approver: the auditor must not be the principal (管理人) or act for them',
+    ]);
+    expect(faults(BASE.replace('  contactPhone', '  contactEmail: privacy at school\n  kind: 公營\n  contactPhone').replace('    unit: 註冊組', '    unit: 註冊組\n    email: 李組長@學校'))).toEqual([
+      'school.kind: unknown kind "公營"; use public (公立) or private (私立)',
+      'school.contactEmail: must be an e-mail address, e.g. privacy@school.example.edu.tw',
+      'people.1.email: must be an e-mail address, e.g. registry@school.example.edu.tw',
     ]);
     expect(faults(BASE.replace('roles: [校長]', 'roles: [staff]').replace('roles: [教職員, 個資聯絡窗口]', 'roles: [staff]'))).toEqual([
       "people: no active person has the role principal (管理人): notices need the principal's approval",
@@ -77,6 +93,37 @@ describe('school roster file', () => {
     expect(faults(BASE.replace('tp-test-jh', 'demo-school'))).toEqual([expect.stringContaining('the demo school')]);
     expect(faults('school: [\n')).toEqual([expect.stringMatching(/^YAML syntax error/)]);
     expect(faults(`${BASE}extra: 1\n`)).toEqual(['(document): Unrecognized key: "extra"']);
+  });
+});
+
+describe('the kind of school chooses the rules that bind it', () => {
+  const KINDS = [
+    { id: 'private-school', schoolKind: 'private' as const },
+    { id: 'pdpa-2025-draft', schoolKind: 'private' as const },
+    { id: 'public-school', schoolKind: 'public' as const },
+    { id: 'public-school-pdpa-2025-draft', schoolKind: 'public' as const },
+  ];
+  const parse = (yaml: string) => parseRoster('roster.yaml', yaml, KINDS);
+  const withSchool = (lines: string) => BASE.replace('  contactPhone', `${lines}\n  contactPhone`);
+
+  it('the kind alone picks the plain profile for that kind; 公立／私立 are understood', () => {
+    expect(parse(withSchool('  kind: public')).school).toMatchObject({ kind: 'public', clockProfile: 'public-school' });
+    expect(parse(withSchool('  kind: 私立')).school).toMatchObject({ kind: 'private', clockProfile: 'private-school' });
+    expect(parse(withSchool('  kind: 公立\n  clockProfile: public-school-pdpa-2025-draft')).school).toMatchObject({ kind: 'public', clockProfile: 'public-school-pdpa-2025-draft' });
+    // A profile alone tells the kind.
+    expect(parse(withSchool('  clockProfile: public-school')).school).toMatchObject({ kind: 'public', clockProfile: 'public-school' });
+    expect(parse(BASE).school.kind).toBeUndefined();
+  });
+
+  it('a profile written for the other kind of school is refused, naming the ones that fit', () => {
+    try {
+      parse(withSchool('  kind: public\n  clockProfile: pdpa-2025-draft'));
+      throw new Error('expected a fault');
+    } catch (err) {
+      expect((err as DataFileError).faults).toEqual([
+        'school.clockProfile: "pdpa-2025-draft" is for private schools but school.kind is public; use one of public-school, public-school-pdpa-2025-draft or leave clockProfile out',
+      ]);
+    }
   });
 });
 
@@ -165,6 +212,27 @@ describe('applying a roster', () => {
     await applyRoster(t.db.prisma, roster(BASE.replace('  contactPhone', '  clockProfile: public-school\n  contactPhone')), OPTS);
     await applyRoster(t.db.prisma, roster(BASE), { defaultClockProfile: 'private-school' });
     expect((await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } })).clockProfile).toBe('public-school');
+  });
+
+  it('the school\'s kind, e-mail and an acting approver are imported, and the role change is on the record of people', async () => {
+    const file = BASE.replace('tp-test-jh', 'tp-kind-jh').replace('  contactPhone', '  kind: public\n  contactEmail: privacy@kind-jh.example.edu.tw\n  contactPhone');
+    const kinds = [{ id: 'private-school', schoolKind: 'private' as const }, { id: 'public-school', schoolKind: 'public' as const }];
+    const first = await applyRoster(t.db.prisma, parseRoster('roster.yaml', file, kinds), OPTS);
+    expect(first.school.changes).toEqual(expect.arrayContaining([
+      { field: 'kind', from: '(none)', to: 'public' },
+      { field: 'clockProfile', from: '(none)', to: 'public-school' },
+      { field: 'contactEmail', from: '(none)', to: 'privacy@kind-jh.example.edu.tw' },
+    ]));
+    expect(await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-kind-jh' } })).toMatchObject({ kind: 'public', clockProfile: 'public-school', contactEmail: 'privacy@kind-jh.example.edu.tw' });
+    const deputy = file.replace('  - name: 王老師\n    roles: [staff]', '  - name: 王老師\n    email: wang@kind-jh.example.edu.tw\n    roles: [staff, 代理人]');
+    const second = await applyRoster(t.db.prisma, parseRoster('roster.yaml', deputy, kinds), OPTS);
+    expect(second.people.find((p) => p.name === '王老師')!.changes).toEqual([
+      { field: 'email', from: '(none)', to: 'wang@kind-jh.example.edu.tw' },
+      { field: 'roles', from: '[staff]', to: '[staff, actingApprover]' },
+    ]);
+    const history = await personHistory(t.db.prisma, 'tp-kind-jh');
+    expect(history[0]!.changes).toEqual({ email: { from: null, to: 'wang@kind-jh.example.edu.tw' }, roles: { from: ['staff'], to: ['staff', 'actingApprover'] } });
+    expect(history[0]!.actorLabel).toBe(ROSTER_IMPORT_ACTOR);
   });
 
   it('a large school (402 people) is imported in one transaction, and again with nothing to change', async () => {

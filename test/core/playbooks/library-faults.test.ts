@@ -288,7 +288,7 @@ describe('faults in variant changes', () => {
 
   it('applies insertBefore, insertAfter, replace, omit and override in order', () => {
     const dir = copyOfPlaybooks();
-    const newItem = (key: string) => ({ key, title: key, detail: '測試', basis: '測試依據', phase: 'contain', ownerRole: 'unit', naAllowed: true });
+    const newItem = (key: string) => ({ key, title: key, publicText: null, detail: '測試', basis: '測試依據', phase: 'contain', ownerRole: 'unit', naAllowed: true });
     writeFileSync(
       join(dir, 'playbooks/drill.yaml'),
       stringify({

@@ -1,0 +1,86 @@
+import type { Person, PrismaClient, School } from '../../generated/prisma/client.js';
+import { hasRole, type Actor } from '../roles.js';
+import type { MaskResult } from '../privacy/mask.js';
+
+/**
+ * The inquiry channel every notice gives (個人資料保護法第12條, 施行細則第22條; 臺北市政府政風處個人資料保護管理要點第44點:
+ * 提供查詢及協助管道): the school's telephone and e-mail as the roster file records them, and the contact window's
+ * office and name. They are filled in from the school record, never from typed text, and they are the school's own
+ * published numbers, so masking (which protects the people affected) leaves them as they are.
+ */
+export interface SchoolContact {
+  phone: string | null;
+  email: string | null;
+  unit: string | null;
+  name: string | null;
+}
+
+type Db = Pick<PrismaClient, 'school' | 'person'>;
+
+/** The contact window who answers: the drafter when they are one, else the first active one of the school. */
+export async function schoolContact(db: Db, schoolId: string, drafter?: Actor): Promise<SchoolContact> {
+  const school: School = await db.school.findUniqueOrThrow({ where: { id: schoolId } });
+  const window: Person | null =
+    drafter && hasRole(drafter, 'contactWindow')
+      ? await db.person.findUnique({ where: { id: drafter.personId } })
+      : await db.person.findFirst({ where: { schoolId, roles: { has: 'contactWindow' }, active: true }, orderBy: { createdAt: 'asc' } });
+  return {
+    phone: school.contactPhone,
+    // A shared office mailbox is preferred; the contact window's own work address when the school gave none.
+    email: school.contactEmail ?? window?.email ?? null,
+    unit: window?.unit ?? null,
+    name: window?.displayName ?? null,
+  };
+}
+
+/** Blanks left where the roster lacks a value: submission stops on them (templates.ts BLANK_MARKER). */
+export const MISSING_PHONE = '【請填寫：學校聯絡電話（請系統管理者在學校名冊 school.contactPhone 填入後重新匯入）】';
+export const MISSING_EMAIL = '【請填寫：學校電子郵件（請系統管理者在學校名冊 school.contactEmail 填入後重新匯入）】';
+
+const SEPARATORS = '[\\s()（）\\-－.]*';
+
+/** The number part of an office telephone (before 分機/轉/ext/#), matched with any separators people type. */
+function phonePattern(phone: string): RegExp | null {
+  const main = phone.normalize('NFKC').split(/分機|轉|ext\.?|#/i)[0] ?? '';
+  const digits = main.replace(/\D/g, '');
+  if (digits.length < 6) return null;
+  return new RegExp(`(?<!\\d)\\(?${[...digits].join(SEPARATORS)}(?!\\d)`, 'g');
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Masks typed notice text, keeping the school's own telephone and e-mail: they are swapped for markers from the
+ * Private Use Area (which no mask pattern matches) before masking and put back after.
+ */
+export function maskKeepingContact(text: string, contact: SchoolContact, mask: (s: string) => MaskResult): MaskResult {
+  const kept: string[] = [];
+  const keep = (value: string) => {
+    kept.push(value);
+    return `\uE000${String.fromCharCode(0xe100 + kept.length - 1)}\uE001`;
+  };
+  let guarded = text;
+  if (contact.phone) {
+    guarded = guarded.replace(new RegExp(escape(contact.phone.normalize('NFKC')), 'g'), keep);
+    const flexible = phonePattern(contact.phone);
+    if (flexible) guarded = guarded.replace(flexible, keep);
+  }
+  if (contact.email) guarded = guarded.replace(new RegExp(escape(contact.email), 'gi'), keep);
+  const masked = mask(guarded);
+  const restored = masked.text.replace(/\uE000([\uE100-\uE1FF])\uE001/g, (m, c: string) => kept[c.charCodeAt(0) - 0xe100] ?? m);
+  return { ...masked, text: restored };
+}
+
+/** The school's contact values a notice must show and does not (empty when it shows all it has). */
+export function missingContact(text: string, contact: SchoolContact): string[] {
+  const out: string[] = [];
+  const flat = text.normalize('NFKC');
+  if (contact.phone) {
+    const flexible = phonePattern(contact.phone);
+    if (!flat.includes(contact.phone.normalize('NFKC')) && !(flexible && flexible.test(flat))) out.push(`聯絡電話 ${contact.phone}`);
+  }
+  if (contact.email && !flat.toLowerCase().includes(contact.email.toLowerCase())) out.push(`電子郵件 ${contact.email}`);
+  return out;
+}
