@@ -273,16 +273,20 @@ describe('faults in variant changes', () => {
 
   it('rejects a bad detection phrase and a variant without any', () => {
     const dir = copyOfPlaybooks();
+    let first = 0;
     edit(dir, 'playbooks/misdirected-message.yaml', (d) => {
+      first = d.detect.length;
       d.detect.push('寄錯 + ');
       d.detect.push('寄錯 + 信、郵件');
+      d.detect.push('@nosuchlist + 信');
     });
     edit(dir, 'playbooks/public-video.yaml', (d) => {
       d.detect = [];
     });
     const err = loadError(dir);
-    expect(err.message).toMatch(/misdirected-message\.yaml: detect\.3: part 2 of "寄錯 \+ ?" has no words/);
-    expect(err.message).toMatch(/misdirected-message\.yaml: detect\.4: "信、郵件" .* must be words without punctuation/);
+    expect(err.message).toContain(`misdirected-message.yaml: detect.${first}: part 2 of "寄錯 +" has no words`);
+    expect(err.message).toContain(`misdirected-message.yaml: detect.${first + 1}: "信、郵件" in "寄錯 + 信、郵件" must be words without punctuation`);
+    expect(err.message).toContain(`misdirected-message.yaml: detect.${first + 2}: unknown word list "@nosuchlist"`);
     expect(err.message).toMatch(/public-video\.yaml: detect: a scenario playbook needs "detect" phrases/);
   });
 
