@@ -54,13 +54,13 @@ function readTerms(part: string, source: string, vocabulary: Vocabulary, faults:
         faults.push(`unknown word list "${raw}" in "${source}"; known lists: ${Object.keys(vocabulary).map((k) => `@${k}`).join(', ') || 'none'}`);
         continue;
       }
-      terms.push(...list.map((shown) => ({ shown, norm: normalizeText(shown) })));
+      // A faulty word in a list is reported once, at the list (checkWords), not in every rule using it.
+      terms.push(...list.map((shown) => ({ shown, norm: normalizeText(shown) })).filter((t) => t.norm.length > 0 && !t.norm.includes(BOUNDARY)));
     } else {
-      terms.push({ shown: raw, norm: normalizeText(raw) });
+      const norm = normalizeText(raw);
+      if (norm.length === 0 || norm.includes(BOUNDARY)) faults.push(`"${raw}" in "${source}" must be words without punctuation`);
+      else terms.push({ shown: raw, norm });
     }
-  }
-  for (const t of terms) {
-    if (t.norm.length === 0 || t.norm.includes(BOUNDARY)) faults.push(`"${t.shown}" in "${source}" must be words without punctuation`);
   }
   return terms;
 }
@@ -69,11 +69,14 @@ function readTerms(part: string, source: string, vocabulary: Vocabulary, faults:
 export function parseRule(source: string, vocabulary: Vocabulary = {}): { rule?: CompiledRule; faults: string[] } {
   const faults: string[] = [];
   const [positive = '', ...negative] = source.split(/\s+-\s+/u);
-  const groups = positive.split('+').map((part) => readTerms(part, source, vocabulary, faults));
-  groups.forEach((g, i) => {
-    if (g.length === 0 && !faults.some((f) => f.includes('unknown word list'))) {
+  const groups = positive.split('+').map((part, i) => {
+    const before = faults.length;
+    const terms = readTerms(part, source, vocabulary, faults);
+    // An empty part is a fault of its own only when none of its words was reported already.
+    if (terms.length === 0 && faults.length === before) {
       faults.push(`part ${i + 1} of "${source}" has no words (write "A|B + C|D", optionally "- E|F" for words that rule it out)`);
     }
+    return terms;
   });
   const unless = negative.flatMap((part) => readTerms(part, source, vocabulary, faults));
   if (negative.length > 0 && unless.length === 0) faults.push(`"${source}" has no words after " - "`);
