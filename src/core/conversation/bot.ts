@@ -15,11 +15,11 @@ import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
-import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { act, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
-import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, KEEP, formPage, formStepQuestion, pageCount } from './steps.js';
+import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, KEEP, describeInitial, formPage, pageCount } from './steps.js';
 import { offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
 import { T } from './texts.js';
 import { ContactWindowAlerts } from './alerts.js';
@@ -404,8 +404,13 @@ export class Bot {
     if (index >= fields.length) return this.finishIntake({ adapter, addr: where } as Ctx, prompt, state.answers);
     const field = fields[index]!;
     const initial = toConfirm(field.id) ? state.answers[field.id] : undefined;
-    if (initial !== undefined) return void (await this.say(where, formStepQuestion({ ...field, initial }, index, fields.length, prompt.id)));
     const q = stepQuestion(field, index, fields.length, prompt.id);
+    if (initial !== undefined) {
+      // The intake's own question and buttons, with the prefilled value and 「不變」 first.
+      const lines = q.text.split('\n');
+      lines.splice(1, 0, FORM_STEP_TEXTS.current(describeInitial({ ...field, initial }) ?? ''));
+      return void (await this.say(where, { type: 'text', text: lines.join('\n'), quickReplies: [{ label: KEEP, action: act.say(KEEP) }, ...q.quickReplies] }));
+    }
     await this.say(where, { type: 'text', text: q.text, quickReplies: q.quickReplies });
   }
 

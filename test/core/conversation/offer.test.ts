@@ -137,6 +137,7 @@ describe('a report prefilled from the first message', () => {
     q = lastText(await event(dm, { text: '班級 LINE 群組' }));
     expect(q.text).toMatch(/^（6\/10）個資類別/);
     expect(q.text).toMatch(/目前：.*成績.*聯絡方式|目前：.*聯絡方式.*成績/);
+    expect((q.quickReplies ?? []).map((b) => b.label)).toEqual(['不變', '上一步', '取消通報']);
     q = lastText(await event(dm, { action: quick(q, '不變') }));
     expect(q.text).toMatch(/^（7\/10）初估人數/);
     q = lastText(await event(dm, { text: '30' }));
