@@ -16,12 +16,13 @@ import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { ITEM_FORM_PREFIX, itemAsksNow, itemForm, readItemForm } from './item-form.js';
-import { MINE_PREFIX, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { MINE_PREFIX, act, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
-import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, fitsAsForm, formPage, pageCount } from './steps.js';
+import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, KEEP, describeInitial, fitsAsForm, formPage, pageCount } from './steps.js';
+import { offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
 import { T } from './texts.js';
 import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
@@ -47,6 +48,8 @@ interface IntakeState {
   answers: RawAnswers;
   originConversationId: string;
   scenario?: string;
+  /** Fields prefilled from the first message, asked step by step as 「目前：…」 with 「不變」 until confirmed. */
+  confirm?: string[];
 }
 
 interface ItemPromptState {
@@ -216,9 +219,9 @@ export class Bot {
       const scenario = detected.scenario ? this.deps.playbooks.get(detected.scenario) : undefined;
       return this.say(ctx.addr, {
         type: 'text',
-        text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined),
+        text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched)),
         quickReplies: [
-          { label: '開始通報', action: scenario ? `intake:start:${scenario.id}` : 'intake:start', style: 'primary' },
+          { label: '開始通報', action: offerAction(prefillFrom(detected), ctx.adapter.capabilities.maxActionLength), style: 'primary' },
           { label: '不是', action: 'intake:dismiss' },
         ],
       });
@@ -279,7 +282,7 @@ export class Bot {
     if (action === LINK_ACTION) return;
     if (kind === 'ntc') return this.notices.onAction(ctx, action);
     if (kind === 'rpt') return this.reports.onAction(ctx, action);
-    if (kind === 'intake' && a === 'start') return this.startIntake(ctx, b);
+    if (kind === 'intake' && a === 'start') return this.startIntake(ctx, parseOfferAction(action.split(':').slice(2), this.deps.playbooks, this.peopleKinds()));
     if (kind === 'intake' && a === 'dismiss') return this.answer(ctx, T.offerDismissed);
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
     if (kind === 'ck' && a && b) return this.onItemAction(ctx, a, b);
@@ -332,7 +335,12 @@ export class Bot {
     return this.deps.playbooks.intake.map((f) => fieldFromIntake(f, this.deps.playbooks));
   }
 
-  private async startIntake(ctx: Ctx, scenario?: string): Promise<void> {
+  /** The options of 「涉及對象」, which an offer may prefill. */
+  private peopleKinds(): Set<string> {
+    return new Set(this.deps.playbooks.intake.find((f) => f.key === 'affectedKinds')?.options?.map((o) => o.value) ?? []);
+  }
+
+  private async startIntake(ctx: Ctx, prefill?: OfferPrefill): Promise<void> {
     const actor = this.requireActor(ctx);
     if (!can(actor, 'incident.report')) throw new UserError('您的身分無法通報事件，請洽個資聯絡窗口。');
     // Details are asked in private where the platform allows it; the group only sees that a report is under way.
@@ -372,13 +380,19 @@ export class Bot {
     const max = ctx.adapter.capabilities.maxFormFields;
     const mode: IntakeState['mode'] = max >= fields.length ? 'form' : max > 0 ? 'pages' : 'steps';
     const answers: RawAnswers = {};
+    const scenario = prefill?.scenario;
     if (scenario && this.deps.playbooks.list().some((p) => p.id === scenario)) {
       answers.scenario = scenario;
       const defaults = this.deps.playbooks.get(scenario).defaults as { involvesSystem?: boolean } | undefined;
       if (defaults?.involvesSystem !== undefined) answers.involvesSystem = defaults.involvesSystem ? 'true' : 'false';
     }
+    // What the first message named is prefilled; step by step it is shown with 「不變」 to confirm in one tap.
+    const confirm: string[] = [];
+    if (prefill?.categories.length) (answers.categories = prefill.categories), confirm.push('categories');
+    if (prefill?.people.length) (answers.affectedKinds = prefill.people), confirm.push('affectedKinds');
     const state: IntakeState = {
       mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
+      ...(confirm.length ? { confirm } : {}),
     };
     const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
     // A form in a group is a private modal carrying its own introduction: a message before it would use up the
@@ -410,15 +424,25 @@ export class Bot {
       };
       return void (await adapter.send(where, form));
     }
-    // Step by step: skip fields already answered (e.g. the scenario chosen from the offer).
+    // Step by step: skip fields already answered (e.g. the scenario chosen from the offer), except those prefilled
+    // from the first message, which are shown with their value to confirm.
+    const toConfirm = (id: string) => state.confirm?.includes(id) === true;
     let index = state.index;
-    while (index < fields.length && state.answers[fields[index]!.id] !== undefined) index += 1;
+    while (index < fields.length && state.answers[fields[index]!.id] !== undefined && !toConfirm(fields[index]!.id)) index += 1;
     if (index !== state.index) {
       state.index = index;
       await this.savePrompt(prompt, state, fields[index]?.id ?? null);
     }
     if (index >= fields.length) return this.finishIntake({ adapter, addr: where } as Ctx, prompt, state.answers);
-    const q = stepQuestion(fields[index]!, index, fields.length, prompt.id);
+    const field = fields[index]!;
+    const initial = toConfirm(field.id) ? state.answers[field.id] : undefined;
+    const q = stepQuestion(field, index, fields.length, prompt.id);
+    if (initial !== undefined) {
+      // The intake's own question and buttons, with the prefilled value and 「不變」 first.
+      const lines = q.text.split('\n');
+      lines.splice(1, 0, FORM_STEP_TEXTS.current(describeInitial({ ...field, initial }) ?? ''));
+      return void (await this.say(where, { type: 'text', text: lines.join('\n'), quickReplies: [{ label: KEEP, action: act.say(KEEP) }, ...q.quickReplies] }));
+    }
     await this.say(where, { type: 'text', text: q.text, quickReplies: q.quickReplies });
   }
 
@@ -461,6 +485,16 @@ export class Bot {
       return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
     }
     const field = fields[state.index]!;
+    if (state.confirm?.includes(field.id)) {
+      state.confirm = state.confirm.filter((id) => id !== field.id);
+      if (text === KEEP && state.answers[field.id] !== undefined) {
+        state.index += 1;
+        await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
+        return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+      }
+      // Another answer replaces the prefilled one (an invalid one is asked again without it).
+      delete state.answers[field.id];
+    }
     const answer = text === T.skipped && !field.required ? '' : text;
     const r = validateField(field, answer, this.deps.now());
     if (!r.ok) {

@@ -1,25 +1,47 @@
 /**
- * Spotting "this sounds like a personal-data breach" in ordinary chat, so the bot can offer to start a report.
- * It only suggests; a person confirms.
+ * Spotting "this sounds like a personal-data breach" in ordinary chat, so the bot can offer to start a report, and
+ * reading from the same message the scenario, the data categories and the people concerned to prefill the report.
+ * It only suggests; a person confirms. Everything it knows is data (playbooks/detection.yaml, the `detect` rules of
+ * each playbook, the `detect` words of each category); docs/detection.md explains how to add a phrase and measure.
  *
- * A rule is written `A|B + C|D`: the message must contain (A or B) and (C or D), anywhere, in any order.
- * A term right after a negator in the same clause (「避免個資外洩」「不要設成公開」) does not count.
+ * A term right after a negator in the same clause (「避免個資外洩」「不要設成公開」), or in a clause that is a question
+ * (「可以給補習班嗎」), does not count. A message in a quiet context (研習, 演練, 提醒…) is not a report unless it
+ * also says that something happened (「剛剛」「不小心」「怎麼辦」…).
  */
+import { BOUNDARY, normalizeText, parseRule, type CompiledRule, type Term, type Vocabulary } from './detect-rules.js';
+
+export { normalizeText, parseRule } from './detect-rules.js';
 
 export interface DetectResult {
   isLeakReport: boolean;
-  /** The playbook whose phrases matched best; absent when only generic words matched. */
+  /** The playbook whose rules matched best; absent when only generic rules matched. */
   scenario?: string;
-  /** The rules that matched, as the matched terms joined by "+" (e.g. 「寄錯+信」). */
+  /** The rules that matched, as the matched words joined by "+" (e.g. 「名單+傳到+家長群組」). */
   matched: string[];
+  /** Category keys (categories.yaml) the message names; empty when it is not a report. */
+  categories: string[];
+  /** Whose data it is: values of the intake's affectedKinds (students, guardians, staff…); empty when not a report. */
+  people: string[];
 }
 
 export interface DetectorConfig {
+  /** Named word lists, used in rules as `@name`. */
+  vocabulary: Vocabulary;
   generic: readonly string[];
   ignore: readonly string[];
   negators: readonly string[];
   negatorWindow: number;
+  /** A clause ending with one of these is a question, not a statement of what happened. */
+  questionEndings: readonly string[];
   quietContexts: readonly string[];
+  /** Words saying it happened; they lift a quiet context. */
+  happened: readonly string[];
+  /** affectedKinds value → words naming those people. */
+  people: Readonly<Record<string, readonly string[]>>;
+  /** How many characters before a data word a people word may stand to count as whose data it is. */
+  peopleWindow: number;
+  /** Words that, after a people word, make them the people concerned besides the data words (「孩子的資料」). */
+  peopleOf: readonly string[];
 }
 
 export interface ScenarioPhrases {
@@ -27,130 +49,134 @@ export interface ScenarioPhrases {
   rules: readonly string[];
 }
 
-/** Clause boundary that punctuation turns into; no term may contain it. */
-const BOUNDARY = '\n';
-
-/** Simplified or variant forms staff type by habit. */
-const CHAR_VARIANTS: Readonly<Record<string, string>> = { 泄: '洩', 个: '個', 资: '資', 讯: '訊', 档: '檔' };
-const VARIANT_RE = new RegExp(`[${Object.keys(CHAR_VARIANTS).join('')}]`, 'gu');
-
-/**
- * Full-width and half-width forms become one (NFKC), case is ignored, spaces vanish and punctuation marks
- * a clause boundary.
- */
-export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(VARIANT_RE, (c) => CHAR_VARIANTS[c] ?? c)
-    .replace(/\s+/gu, '')
-    .replace(/[\p{P}\p{S}]+/gu, BOUNDARY);
+export interface CategoryWords {
+  key: string;
+  words: readonly string[];
 }
 
-interface Term {
-  shown: string;
-  norm: string;
-}
+/** The vocabulary list whose words name personal data in general (「名單」「個資」), besides the category words. */
+export const DATA_LIST = 'data';
 
-interface CompiledRule {
-  source: string;
-  groups: Term[][];
-}
-
-/** Parses `A|B + C|D`; returns the faults instead of throwing so a loader can report them with their place. */
-export function parseRule(source: string): { rule?: CompiledRule; faults: string[] } {
-  const faults: string[] = [];
-  const groups = source.split('+').map((part) =>
-    part
-      .split('|')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0)
-      .map((shown) => ({ shown, norm: normalizeText(shown) })),
-  );
-  groups.forEach((g, i) => {
-    if (g.length === 0) faults.push(`part ${i + 1} of "${source}" has no words (write "A|B + C|D")`);
-    for (const t of g) {
-      if (t.norm.length === 0 || t.norm.includes(BOUNDARY)) {
-        faults.push(`"${t.shown}" in "${source}" must be words without punctuation`);
-      }
-    }
-  });
-  return faults.length ? { faults } : { rule: { source, groups }, faults };
-}
+const norm = (words: readonly string[]) => words.map(normalizeText).filter((w) => w.length > 0);
 
 export class LeakDetector {
   private readonly generic: CompiledRule[];
   private readonly scenarios: { id: string; rules: CompiledRule[] }[];
   private readonly ignore: string[];
   private readonly negators: string[];
+  private readonly questions: string[];
   private readonly quiet: string[];
+  private readonly happened: string[];
+  private readonly categories: { key: string; words: string[] }[];
+  private readonly people: { kind: string; words: string[] }[];
+  private readonly dataWords: string[];
 
   /** Throws on a malformed rule; a loader should check rules with parseRule first to report them in place. */
   constructor(
     private readonly config: DetectorConfig,
     scenarios: readonly ScenarioPhrases[],
+    categories: readonly CategoryWords[] = [],
   ) {
     const compile = (source: string) => {
-      const { rule, faults } = parseRule(source);
+      const { rule, faults } = parseRule(source, config.vocabulary);
       if (!rule) throw new Error(`Bad detection phrase: ${faults.join('; ')}`);
       return rule;
     };
     this.generic = config.generic.map(compile);
     this.scenarios = scenarios.map((s) => ({ id: s.id, rules: s.rules.map(compile) }));
     // Longest first, so 「瓦斯外洩」 goes before a shorter phrase inside it would.
-    this.ignore = config.ignore.map(normalizeText).sort((a, b) => b.length - a.length);
-    this.negators = config.negators.map(normalizeText);
-    this.quiet = config.quietContexts.map(normalizeText);
+    this.ignore = norm(config.ignore).sort((a, b) => b.length - a.length);
+    this.negators = norm(config.negators);
+    this.questions = norm(config.questionEndings);
+    this.quiet = norm(config.quietContexts);
+    this.happened = norm(config.happened);
+    this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words) }));
+    this.people = Object.entries(config.people).map(([kind, words]) => ({ kind, words: norm(words) }));
+    this.dataWords = [...norm(config.vocabulary[DATA_LIST] ?? []), ...this.categories.flatMap((c) => c.words), ...norm(config.peopleOf)];
   }
 
   detect(message: string): DetectResult {
     let text = normalizeText(message);
     for (const phrase of this.ignore) text = text.split(phrase).join(BOUNDARY);
+    const none: DetectResult = { isLeakReport: false, matched: [], categories: [], people: [] };
+
+    if (this.quiet.some((q) => text.includes(q)) && !this.happened.some((h) => this.occursAffirmed(text, h))) return none;
 
     const matched: string[] = [];
-    const quiet = this.quiet.some((q) => text.includes(q));
     let genericHit = false;
-    if (!quiet) {
-      for (const rule of this.generic) {
-        const hit = this.match(text, rule);
-        if (hit) {
-          genericHit = true;
-          matched.push(hit.shown);
-        }
+    for (const rule of this.generic) {
+      const hit = this.match(text, rule);
+      if (hit) {
+        genericHit = true;
+        matched.push(hit.shown);
       }
     }
-
     let best: { id: string; score: number } | undefined;
     for (const s of this.scenarios) {
       let score = 0;
       for (const rule of s.rules) {
         const hit = this.match(text, rule);
         if (!hit) continue;
-        score += hit.length;
+        score = Math.max(score, hit.score);
         matched.push(hit.shown);
       }
       if (score > 0 && (!best || score > best.score)) best = { id: s.id, score };
     }
-
-    const unique = [...new Set(matched)];
-    return best ? { isLeakReport: true, scenario: best.id, matched: unique } : { isLeakReport: genericHit, matched: unique };
+    if (!best && !genericHit) return none;
+    return {
+      isLeakReport: true,
+      ...(best ? { scenario: best.id } : {}),
+      matched: [...new Set(matched)],
+      categories: this.categories.filter((c) => c.words.some((w) => this.occursAffirmed(text, w))).map((c) => c.key),
+      people: this.whose(text),
+    };
   }
 
-  private match(text: string, rule: CompiledRule): { shown: string; length: number } | undefined {
+  /**
+   * A rule's score: more parts make a more specific rule, longer words a more specific match. The best-scoring rule
+   * of each scenario stands for it, so a scenario does not win by having many overlapping rules.
+   */
+  private match(text: string, rule: CompiledRule): { shown: string; score: number } | undefined {
     const terms: Term[] = [];
     for (const group of rule.groups) {
       const term = group.find((t) => this.occursAffirmed(text, t.norm));
       if (!term) return undefined;
       terms.push(term);
     }
-    return { shown: terms.map((t) => t.shown).join('+'), length: terms.reduce((n, t) => n + t.norm.length, 0) };
+    if (rule.unless.some((t) => this.occursAffirmed(text, t.norm))) return undefined;
+    return { shown: terms.map((t) => t.shown).join('+'), score: terms.length * 10 + terms.reduce((n, t) => n + t.norm.length, 0) };
+  }
+
+  /** People words standing shortly before a data word in the same clause (「家長電話」「學生的成績」). */
+  private whose(text: string): string[] {
+    const found: string[] = [];
+    for (const { kind, words } of this.people) {
+      const hit = words.some((w) => {
+        for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) {
+          // From the people word itself: 「學生資料」 is a data word that starts with it.
+          const after = text.slice(at, at + w.length + this.config.peopleWindow + 12).split(BOUNDARY)[0]!;
+          const within = (d: string) => {
+            const i = after.indexOf(d, d.startsWith(w) ? 0 : w.length);
+            return i >= 0 && i <= w.length + this.config.peopleWindow;
+          };
+          if (this.dataWords.some(within)) return true;
+        }
+        return false;
+      });
+      if (hit) found.push(kind);
+    }
+    return found;
   }
 
   private occursAffirmed(text: string, term: string): boolean {
     for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
       let before = text.slice(Math.max(0, at - this.config.negatorWindow), at);
       before = before.slice(before.lastIndexOf(BOUNDARY) + 1);
-      if (!this.negators.some((n) => before.includes(n))) return true;
+      if (this.negators.some((n) => before.includes(n))) continue;
+      const end = text.indexOf(BOUNDARY, at);
+      const clause = text.slice(at, end < 0 ? text.length : end);
+      if (this.questions.some((q) => clause.endsWith(q))) continue;
+      return true;
     }
     return false;
   }

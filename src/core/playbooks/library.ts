@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { DataFileError, loadYamlData } from '../data/yaml-file.js';
 import { PROJECT_ROOT } from '../data/root.js';
 import type { Condition } from './conditions.js';
-import { LeakDetector, parseRule, type DetectResult } from './detect.js';
+import { LeakDetector, type DetectResult } from './detect.js';
+import { checkDetection, detectorConfig } from './detection-check.js';
 import {
   categoriesFileSchema,
   detectionFileSchema,
@@ -442,12 +443,15 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
   }
 
   // --- detection
-  if (detectionDoc) {
-    detectionDoc.generic.forEach((r, i) => parseRule(r).faults.forEach((f) => faults.add(detectionFile, `generic.${i}`, f)));
-  }
-  for (const { doc, file } of docs.values()) {
-    doc.detect.forEach((r, i) => parseRule(r).faults.forEach((f) => faults.add(file, `detect.${i}`, f)));
-  }
+  const kindsField = intakeDoc?.fields.find((f) => f.key === 'affectedKinds');
+  const detectionFaults = checkDetection(
+    { detection: detectionFile, categories: categoriesFile },
+    detectionDoc,
+    categoriesDoc,
+    [...docs.values()].map(({ doc, file }) => ({ file, detect: doc.detect })),
+    kindsField?.options ? new Set(kindsField.options.map((o) => o.value)) : undefined,
+  );
+  for (const f of detectionFaults) faults.add(f.file, f.path, f.message);
 
   faults.throwIfAny(dir);
   // Past this point every file loaded and every check passed.
@@ -480,8 +484,9 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
   const intake: IntakeField[] = intakeData.fields.map((f) => resolveField(f, intakeData.freeTextWarning, categories, ordered));
 
   const detector = new LeakDetector(
-    detection,
+    detectorConfig(detection),
     ordered.filter((p) => p.detect.length > 0).map((p) => ({ id: p.id, rules: p.detect })),
+    cats.categories.map((c) => ({ key: c.key, words: c.detect })),
   );
 
   return {

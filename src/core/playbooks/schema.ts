@@ -230,6 +230,8 @@ export const categoriesFileSchema = z
           biometric: z.boolean(),
           severity: z.enum(SEVERITIES),
           note: text.optional(),
+          /** Words naming this kind of data in a message, to prefill the report (docs/detection.md). */
+          detect: z.array(text).default([]),
         }),
       )
       .min(1),
@@ -342,11 +344,19 @@ export const intakeFileSchema = z
   });
 export type IntakeFile = z.output<typeof intakeFileSchema>;
 
+const wordList = z.array(text).min(1);
+
 export const detectionFileSchema = z.strictObject({
+  vocabulary: z.record(z.string().regex(CAMEL, 'name word lists in camelCase, e.g. publicPlace'), wordList).default({}),
   generic: z.array(text).min(1),
   ignore: z.array(text).default([]),
   negators: z.array(text).default([]),
   negatorWindow: z.number().int().min(0).max(20).default(6),
+  questionEndings: z.array(text).default([]),
   quietContexts: z.array(text).default([]),
+  happened: z.array(text).default([]),
+  people: z.record(z.string().min(1), wordList).default({}),
+  peopleWindow: z.number().int().min(0).max(20).default(6),
+  peopleOf: z.array(text).default([]),
 });
 export type DetectionFile = z.output<typeof detectionFileSchema>;

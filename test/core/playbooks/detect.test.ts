@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LeakDetector, loadPlaybookLibrary, normalizeText, parseRule, type PlaybookLibrary } from '../../../src/core/playbooks/index.js';
+import { LeakDetector, loadPlaybookLibrary, normalizeText, parseRule, type DetectorConfig, type PlaybookLibrary } from '../../../src/core/playbooks/index.js';
 
 let lib: PlaybookLibrary;
 beforeAll(() => {
@@ -29,7 +29,8 @@ describe('leak detection on the project phrases', () => {
     ['學生資料外 流了怎麼辦', undefined],
     ['這算不算個資事件？', undefined],
     ['家長說孩子的資料被洩露出去', undefined],
-    ['學校粉專貼文把學生住址和電話都公開在網路上', undefined],
+    // A public page showing addresses is a list published too widely (issue #12), not only 「個資外洩」.
+    ['學校粉專貼文把學生住址和電話都公開在網路上', 'shared-roster'],
     ['段考成績被公開在班級群組', undefined],
   ];
 
@@ -62,12 +63,13 @@ describe('leak detection on the project phrases', () => {
   ];
 
   it.each(negatives)('「%s」 is ordinary chat', (text) => {
-    expect(lib.detect(text)).toEqual({ isLeakReport: false, matched: [] });
+    expect(lib.detect(text)).toEqual({ isLeakReport: false, matched: [], categories: [], people: [] });
   });
 
   it('says which phrases matched', () => {
     expect(lib.detect('我寄錯信了').matched).toEqual(['寄錯+信']);
-    expect(lib.detect('名單外流').matched).toEqual(['外流', '名單+外流']);
+    expect(lib.detect('名單外流').matched).toEqual(expect.arrayContaining(['外流', '名單+外流']));
+    expect(lib.detect('我剛把名單傳到家長群組了').matched).toContain('名單+傳到+家長群組');
   });
 
   it('tolerates full-width letters, spaces and simplified characters', () => {
@@ -82,11 +84,58 @@ describe('leak detection on the project phrases', () => {
   });
 });
 
+describe('the cases of issue #12', () => {
+  const cases: [string, string | undefined][] = [
+    ['我剛把名單傳到家長群組了', 'misdirected-message'],
+    ['我把段考成績單貼到班親會的群組了', 'misdirected-message'],
+    ['雲端資料夾的學生資料設成知道連結的任何人都能看', 'shared-roster'],
+    ['學校公布欄貼出低收入戶名單', 'shared-roster'],
+    ['學校網頁上的公告有學生身分證字號', 'shared-roster'],
+    ['我們班一個學生的聯絡簿弄丟了', 'lost-media'],
+    ['廠商的伺服器被入侵，有我們學校的資料', 'hacked-system'],
+    ['報名系統改網址上的編號就能看到別人的資料', 'hacked-system'],
+    ['有學生用老師的帳號登入校務系統', 'hacked-system'],
+    ['詐騙集團打電話給家長，還叫得出學生的名字', undefined],
+  ];
+  it.each(cases)('「%s」 → %s', (text, scenario) => {
+    const r = lib.detect(text);
+    expect(r.isLeakReport).toBe(true);
+    expect(r.scenario).toBe(scenario);
+  });
+
+  it('does not offer a reminder telling colleagues how to share safely, but hears the same words as a report', () => {
+    expect(lib.detect('提醒大家不要把名單傳到群組').isLeakReport).toBe(false);
+    expect(lib.detect('分享雲端資料夾時請設定為限制，不要選知道連結的任何人').isLeakReport).toBe(false);
+    expect(lib.detect('請大家先不要轉傳，我剛剛把名單傳到家長群組了').isLeakReport).toBe(true);
+  });
+});
+
+describe('categories and people named in a report', () => {
+  it('suggests the data categories by their words in categories.yaml', () => {
+    expect(lib.detect('我把全班的成績和家長電話傳到家長群組了').categories).toEqual(expect.arrayContaining(['grades', 'contact']));
+    expect(lib.detect('筆電被偷了，裡面有學生的身分證字號和輔導紀錄').categories).toEqual(expect.arrayContaining(['nationalId', 'learningRecord']));
+    expect(lib.detect('健康調查的google表單看得到其他人的回覆，有病史').categories).toEqual(expect.arrayContaining(['healthExam', 'medicalRecord']));
+  });
+
+  it('names whose data it is from a people word right before a data word, not the audience', () => {
+    expect(lib.detect('我把學生的成績傳到家長群組了').people).toEqual(['students']);
+    expect(lib.detect('寄信給家長時沒用密件副本，家長的email都露出來了').people).toEqual(['guardians']);
+    expect(lib.detect('共用雲端的教職員健檢資料設成任何人都能看').people).toEqual(['staff']);
+    expect(lib.detect('我把學生名單和家長電話貼到班群了').people).toEqual(['students', 'guardians']);
+  });
+
+  it('suggests nothing for ordinary chat', () => {
+    expect(lib.detect('期末成績已上傳校務系統')).toMatchObject({ categories: [], people: [] });
+  });
+});
+
 describe('normalizeText', () => {
-  it('unifies width and case, drops spaces and marks punctuation as a clause boundary', () => {
+  it('unifies width and case, drops spaces and 的, and marks punctuation as a clause boundary', () => {
     expect(normalizeText('ＵＳＢ　掉了')).toBe('usb掉了');
     expect(normalizeText('Google 表單')).toBe('google表單');
     expect(normalizeText('沒有，外洩了！')).toBe('沒有\n外洩了\n');
+    expect(normalizeText('學生的資料')).toBe('學生資料');
+    expect(normalizeText('个资泄漏')).toBe('個資洩漏');
   });
 });
 
@@ -101,18 +150,45 @@ describe('parseRule', () => {
   });
 
   it('reports empty parts and punctuation', () => {
-    expect(parseRule('寄錯 + |').faults).toEqual(['part 2 of "寄錯 + |" has no words (write "A|B + C|D")']);
+    expect(parseRule('寄錯 + |').faults).toEqual(['part 2 of "寄錯 + |" has no words (write "A|B + C|D", optionally "- E|F" for words that rule it out)']);
     expect(parseRule('寄錯。').faults[0]).toContain('must be words without punctuation');
+  });
+
+  it('expands @lists and reads the words after " - " as exclusions', () => {
+    const { rule, faults } = parseRule('@lost + 筆電 - @found|沒事', { lost: ['不見', '被偷'], found: ['找到了'] });
+    expect(faults).toEqual([]);
+    expect(rule!.groups.map((g) => g.map((t) => t.shown))).toEqual([['不見', '被偷'], ['筆電']]);
+    expect(rule!.unless.map((t) => t.shown)).toEqual(['找到了', '沒事']);
+  });
+
+  it('names an unknown list and an empty exclusion', () => {
+    expect(parseRule('@nope + 信', { lost: ['不見'] }).faults[0]).toBe('unknown word list "@nope" in "@nope + 信"; known lists: @lost');
+    expect(parseRule('寄錯 - |').faults).toEqual(['"寄錯 - |" has no words after " - "']);
   });
 });
 
 describe('LeakDetector', () => {
+  const config: DetectorConfig = {
+    vocabulary: { lost: ['不見', '被偷'], found: ['找到了'], data: ['名單', '成績'] },
+    generic: ['外洩'],
+    ignore: ['瓦斯外洩'],
+    negators: ['避免', '如果'],
+    negatorWindow: 3,
+    questionEndings: ['嗎'],
+    quietContexts: ['演練', '提醒'],
+    happened: ['剛剛'],
+    people: { students: ['學生'], guardians: ['家長'] },
+    peopleWindow: 2,
+    peopleOf: ['資料'],
+  };
   const detector = new LeakDetector(
-    { generic: ['外洩'], ignore: ['瓦斯外洩'], negators: ['避免'], negatorWindow: 3, quietContexts: ['演練'] },
+    config,
     [
       { id: 'mail', rules: ['寄錯 + 信'] },
-      { id: 'mail-long', rules: ['寄錯信給家長'] },
+      { id: 'mail-long', rules: ['寄錯 + 信 + 家長'] },
+      { id: 'lost', rules: ['筆電 + @lost - @found'] },
     ],
+    [{ key: 'grades', words: ['成績'] }],
   );
 
   it('applies the negator only within the window and the clause', () => {
@@ -125,14 +201,31 @@ describe('LeakDetector', () => {
     expect(detector.detect('說好避免外洩結果外洩').isLeakReport).toBe(true);
   });
 
-  it('drops ignored phrases and quiet contexts for generic words only', () => {
-    expect(detector.detect('瓦斯外洩').isLeakReport).toBe(false);
-    expect(detector.detect('外洩演練').isLeakReport).toBe(false);
-    expect(detector.detect('演練時寄錯信').scenario).toBe('mail');
+  it('does not count words in a question', () => {
+    expect(detector.detect('這樣會外洩嗎？').isLeakReport).toBe(false);
+    expect(detector.detect('外洩了，怎麼辦呢').isLeakReport).toBe(true);
   });
 
-  it('prefers the longer match between scenarios', () => {
+  it('drops ignored phrases, and quiet contexts unless something happened', () => {
+    expect(detector.detect('瓦斯外洩').isLeakReport).toBe(false);
+    expect(detector.detect('外洩演練').isLeakReport).toBe(false);
+    expect(detector.detect('演練時寄錯信').isLeakReport).toBe(false);
+    expect(detector.detect('提醒一下，我剛剛寄錯信了').scenario).toBe('mail');
+  });
+
+  it('rules a match out with the words after " - "', () => {
+    expect(detector.detect('筆電被偷了').scenario).toBe('lost');
+    expect(detector.detect('筆電不見，後來找到了').isLeakReport).toBe(false);
+  });
+
+  it('prefers the more specific rule between scenarios', () => {
     expect(detector.detect('我寄錯信給家長').scenario).toBe('mail-long');
     expect(detector.detect('我寄錯了一封信').scenario).toBe('mail');
+  });
+
+  it('reads categories and people only for a report', () => {
+    expect(detector.detect('學生成績外洩')).toMatchObject({ categories: ['grades'], people: ['students'] });
+    expect(detector.detect('家長資料外洩').people).toEqual(['guardians']);
+    expect(detector.detect('學生成績很好')).toMatchObject({ isLeakReport: false, categories: [], people: [] });
   });
 });

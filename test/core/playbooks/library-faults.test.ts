@@ -273,16 +273,20 @@ describe('faults in variant changes', () => {
 
   it('rejects a bad detection phrase and a variant without any', () => {
     const dir = copyOfPlaybooks();
+    let first = 0;
     edit(dir, 'playbooks/misdirected-message.yaml', (d) => {
+      first = d.detect.length;
       d.detect.push('寄錯 + ');
       d.detect.push('寄錯 + 信、郵件');
+      d.detect.push('@nosuchlist + 信');
     });
     edit(dir, 'playbooks/public-video.yaml', (d) => {
       d.detect = [];
     });
     const err = loadError(dir);
-    expect(err.message).toMatch(/misdirected-message\.yaml: detect\.3: part 2 of "寄錯 \+ ?" has no words/);
-    expect(err.message).toMatch(/misdirected-message\.yaml: detect\.4: "信、郵件" .* must be words without punctuation/);
+    expect(err.message).toContain(`misdirected-message.yaml: detect.${first}: part 2 of "寄錯 +" has no words`);
+    expect(err.message).toContain(`misdirected-message.yaml: detect.${first + 1}: "信、郵件" in "寄錯 + 信、郵件" must be words without punctuation`);
+    expect(err.message).toContain(`misdirected-message.yaml: detect.${first + 2}: unknown word list "@nosuchlist"`);
     expect(err.message).toMatch(/public-video\.yaml: detect: a scenario playbook needs "detect" phrases/);
   });
 
@@ -397,6 +401,30 @@ describe('faults in categories, intake and detection files', () => {
       ];
     });
     expect(loadError(dir).message).toMatch(/fields\.\d+\.optionsFrom: "categories" takes its options from categories\.yaml/);
+  });
+
+  it('rejects detection words with punctuation, people that are not intake options and rules naming unknown lists', () => {
+    const dir = copyOfPlaybooks();
+    const file = edit(dir, 'detection.yaml', (d) => {
+      d.vocabulary.send.push('傳到。');
+      d.people.aliens = ['外星人'];
+      d.generic.push('@nowhere + 外洩');
+    });
+    const err = loadError(dir);
+    expect(err.file).toBe(file);
+    expect(err.message).toMatch(/vocabulary\.send\.\d+: "傳到。" must be words without punctuation/);
+    expect(err.message).toContain('people.aliens: "aliens" is not an option of the intake field affectedKinds (students, guardians, staff, others)');
+    expect(err.message).toMatch(/generic\.\d+: unknown word list "@nowhere"/);
+  });
+
+  it('rejects a category detection word with punctuation', () => {
+    const dir = copyOfPlaybooks();
+    const file = edit(dir, 'categories.yaml', (d) => {
+      d.categories[0].detect = ['姓名、名字'];
+    });
+    const err = loadError(dir);
+    expect(err.file).toBe(file);
+    expect(err.faults).toEqual(['categories.0.detect.0: "姓名、名字" must be words without punctuation']);
   });
 
   it('rejects a detection file without generic phrases', () => {
