@@ -15,7 +15,8 @@ import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
-import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { act, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
@@ -44,6 +45,8 @@ interface IntakeState {
   answers: RawAnswers;
   originConversationId: string;
   scenario?: string;
+  /** Step by step: an approximate time read for `field`, waiting for 對／重填 (ISO instant). */
+  confirm?: { field: string; at: string };
 }
 
 interface ItemPromptState {
@@ -316,8 +319,9 @@ export class Bot {
 
   // ------------------------------------------------------------------ intake
 
-  private intakeFields(): FormField[] {
-    return this.deps.playbooks.intake.map((f) => fieldFromIntake(f, this.deps.playbooks));
+  /** The intake's fields; with `shownAt`, fields whose default is 「現在」 are prefilled with that moment. */
+  private intakeFields(shownAt?: Date): FormField[] {
+    return this.deps.playbooks.intake.map((f) => fieldFromIntake(f, this.deps.playbooks, shownAt));
   }
 
   private async startIntake(ctx: Ctx, scenario?: string): Promise<void> {
@@ -356,7 +360,8 @@ export class Bot {
   }
 
   private async askIntake(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
-    const fields = this.intakeFields();
+    // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
+    const fields = this.intakeFields(prompt.createdAt);
     if (state.mode === 'pages') {
       const base = { formId: '', title: T.intakeTitle, intro: T.intakeFormIntro, submitLabel: '送出通報', fields, cancelAction: `prompt:cancel:${prompt.id}` };
       const form = formPage(base, state.index, state.pageSize!, state.answers);
@@ -429,11 +434,34 @@ export class Bot {
       return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
     }
     const field = fields[state.index]!;
+    if (state.confirm) {
+      // 「記為 … 左右，對嗎？」: 對 keeps the reading, 重填 asks again, any other text is a new answer.
+      const pending = state.confirm;
+      delete state.confirm;
+      const c = pending.field === field.id ? confirmAnswer(text) : 'redo';
+      if (c === 'yes') {
+        state.answers[field.id] = pending.at;
+        state.index += 1;
+        await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
+        return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+      }
+      if (c === 'redo') {
+        await this.savePrompt(prompt, state, field.id);
+        const q = stepQuestion(field, state.index, fields.length, prompt.id);
+        return this.say(ctx.addr, { type: 'text', text: q.text, quickReplies: q.quickReplies });
+      }
+    }
     const answer = text === T.skipped && !field.required ? '' : text;
     const r = validateField(field, answer, this.deps.now());
     if (!r.ok) {
       const q = stepQuestion(field, state.index, fields.length, prompt.id);
       return this.say(ctx.addr, { type: 'text', text: `${r.message}\n\n${q.text}`, quickReplies: q.quickReplies });
+    }
+    if (r.approximate && r.value instanceof Date) {
+      state.confirm = { field: field.id, at: r.value.toISOString() };
+      await this.savePrompt(prompt, state, field.id);
+      const quick = [...confirmButtons(), { label: '取消通報', action: act.cancelPrompt(prompt.id) }];
+      return this.say(ctx.addr, { type: 'text', text: WHEN_TEXTS.confirm(field.label, r.value), quickReplies: quick });
     }
     // Relative times (「現在」「昨天 9:00」) are fixed when typed: the intake may be finished after midnight or a restart.
     state.answers[field.id] = r.value instanceof Date ? r.value.toISOString() : answer;
@@ -477,6 +505,11 @@ export class Bot {
     const view = await this.incidents.report(reporter, state.originConversationId, v.result.answers);
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     if (v.result.masked.length > 0) await this.say(ctx.addr, { type: 'text', text: privacyNotice(v.result.masked) });
+    if (v.result.approximate.length > 0) {
+      // A form was filed with a vague time (「昨天下午」): the reading is shown at once, to be corrected if wrong.
+      const parts = v.result.approximate.map((a) => WHEN_TEXTS.approxPart(fields.find((f) => f.id === a.field)?.label ?? a.field, a.at));
+      await this.say(ctx.addr, { type: 'text', text: WHEN_TEXTS.filedApproximate(parts) });
+    }
     await this.deliverNewIncident(ctx.adapter, ctx.addr, view, state.originConversationId);
   }
 
