@@ -8,8 +8,11 @@ import { act } from './render.js';
  * error for a time it cannot read, and the one-tap confirmation of an approximate reading.
  */
 
-/** Examples shown with every time question and in the unreadable-time error (a test checks that each one parses). */
-export const TIME_EXAMPLES = ['昨天下午3點', '11/20 14:30', '今天早上8點左右'] as const;
+/**
+ * Examples shown with every time question and in the unreadable-time error. Each must read at any hour of any day
+ * (「今天早上8點」 would be in the future at 07:00), which a test checks against the real clock too.
+ */
+export const TIME_EXAMPLES = ['昨天下午3點', '115/11/20 14:30', '前天晚上'] as const;
 
 /** Answers to 「記為 …，對嗎？」. */
 export const CONFIRM_YES = '對';

@@ -106,12 +106,8 @@ function fullYear(text: string, roc: boolean): number {
 function latestMonthDay(today: Day, m: number, d: number): Day | null {
   const thisYear = realDay(today.y, m, d);
   if (thisYear && compareDays(thisYear, today) <= 0) return thisYear;
-  // Not yet this year (or 2/29 in a common year): the latest year it existed.
-  for (let y = today.y - 1; y >= today.y - 8; y -= 1) {
-    const day = realDay(y, m, d);
-    if (day) return day;
-  }
-  return null;
+  // Not yet this year: last year's. (2/29 typed in a year after a common year is refused, not moved years back.)
+  return realDay(today.y - 1, m, d);
 }
 
 const RELATIVE_DAYS: [RegExp, number, Period?][] = [
@@ -160,7 +156,7 @@ function readDate(s: string, today: Day): { part: DatePart; rest: string } | 'in
   m = new RegExp(`^(\\d+)\\s*(?:個)?\\s*(天|日|${WEEK_WORD})\\s*(?:前|之前|以前)`).exec(s);
   if (m) {
     const n = Number(m[1]) * (m[2] === '天' || m[2] === '日' ? 1 : 7);
-    return { part: { day: addDays(today, -n), approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
+    return { part: { day: addDays(today, -n), approximate: false, yearInferred: false }, rest: s.slice(m[0].length) };
   }
   // Weeks with a weekday: 上週三, 上上星期五, 這週一, 本週二, 上禮拜天, 週三, 星期五.
   m = new RegExp(`^(上上|上1|上|這|这|本|今)?(?:個)?${WEEK_WORD}${WEEKDAY}?`).exec(s);
