@@ -49,7 +49,7 @@ describe('understand when', () => {
 
   it('runs as the npm script does (tsx src/cli/understand.ts)', async () => {
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/understand.ts', 'when', '--now', NOW, '--json'], { cwd: ROOT, timeout: 60_000 });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/understand.ts', 'when', '--now', NOW, '--json'], { cwd: ROOT, timeout: 150_000 });
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
       child.on('error', reject);
@@ -58,5 +58,5 @@ describe('understand when', () => {
     });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.trim())).toEqual({ text: '11月5日早上', at: '2026-11-05T06:00:00+08:00', approximate: true });
-  }, 90_000);
+  }, 180_000);
 });

@@ -47,6 +47,8 @@ interface IntakeState {
   scenario?: string;
   /** Step by step: an approximate time read for `field`, waiting for 對／重填 (ISO instant). */
   confirm?: { field: string; at: string };
+  /** When the report was started (ISO): the 「現在」 default of 知悉時間. */
+  startedAt?: string;
 }
 
 interface ItemPromptState {
@@ -352,7 +354,7 @@ export class Bot {
       if (defaults?.involvesSystem !== undefined) answers.involvesSystem = defaults.involvesSystem ? 'true' : 'false';
     }
     const state: IntakeState = {
-      mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
+      mode, index: 0, answers, originConversationId: ctx.conv.id, startedAt: this.deps.now().toISOString(), ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
     };
     const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
     await this.say(where, { type: 'text', text: T.intakeIntro });
@@ -361,7 +363,7 @@ export class Bot {
 
   private async askIntake(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
     // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
-    const fields = this.intakeFields(prompt.createdAt);
+    const fields = this.intakeFields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
     if (state.mode === 'pages') {
       const base = { formId: '', title: T.intakeTitle, intro: T.intakeFormIntro, submitLabel: '送出通報', fields, cancelAction: `prompt:cancel:${prompt.id}` };
       const form = formPage(base, state.index, state.pageSize!, state.answers);
