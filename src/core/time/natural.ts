@@ -1,4 +1,5 @@
 import { TZDate } from '@date-fns/tz';
+import * as chrono from 'chrono-node';
 import { replaceChineseNumerals } from './numerals.js';
 import { ROC_YEAR_OFFSET, parseLocalDateTime } from './roc.js';
 import { TIME_ZONE, inTaipei } from './taipei.js';
@@ -344,6 +345,34 @@ function settle(now: Date, today: Day, date: DatePart | undefined, hour: number,
   return { at, approximate };
 }
 
+/** At most this much text around a time found inside a sentence (「應該是昨天下午3點那時候吧」). */
+const MAX_AROUND = 6;
+
+/**
+ * A time inside a short sentence: chrono-node's zh.hant parser finds where the expression is, and our grammar reads
+ * it (chrono's own arithmetic works in the process's time zone, so only its finding is used). Only one expression,
+ * little else around it and no question; the reading is approximate, since words were set aside.
+ */
+function withinSentence(text: string, now: Date): NaturalTime | null {
+  const t = text.normalize('NFKC').trim();
+  if (/[?？嗎]/.test(t)) return null;
+  let found: chrono.ParsedResult[];
+  try {
+    found = chrono.zh.hant.parse(t, { instant: now, timezone: 'Asia/Taipei' });
+  } catch {
+    return null;
+  }
+  if (found.length !== 1) return null;
+  const hit = found[0]!;
+  const around = normalise(t.slice(0, hit.index) + ' ' + t.slice(hit.index + hit.text.length)).s.replace(/\s+/g, '');
+  if (around.length > MAX_AROUND || /\d/.test(around)) return null;
+  const inner = normalise(hit.text);
+  // A bare number of o'clock in a sentence (「我有3點意見」) is not taken for a time.
+  if (/^\d{1,2}\s*[點时時:]/.test(inner.s)) return null;
+  const read = readAgo(inner.s, now) ?? readComposite(inner.s, now);
+  return read && read !== 'invalid' ? { at: read.at, approximate: true } : null;
+}
+
 /**
  * Reads `text` as a moment relative to `now`. Never throws; garbage gives `{ ok: false, reason: 'unreadable' }`,
  * a moment still to come gives `reason: 'future'` (these fields only take times that have passed).
@@ -358,6 +387,7 @@ export function readNaturalTime(text: string, now: Date): NaturalTimeResult {
     if (c === 'invalid') return { ok: false, reason: 'unreadable' };
     read = c;
   }
+  read ??= withinSentence(text, now);
   if (!read) {
     // ISO 8601 with an offset (2026-11-20T14:30:00+08:00) and the other machine forms of the command line.
     const exact = parseLocalDateTime(s.toUpperCase());

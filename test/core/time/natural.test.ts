@@ -104,6 +104,10 @@ describe('natural times, now = Sunday 2026-12-06 21:10 Taipei', () => {
     ['  昨天 下午 3 點  ', '2026-12-05T15:00:00', false],
     ['在昨天下午3點的時候', '2026-12-05T15:00:00', false],
     ['3pm', '2026-12-06T15:00:00', false],
+    // a time inside a short sentence (found by chrono-node's zh.hant parser, read by ours): approximate
+    ['應該是昨天下午3點那時候吧', '2026-12-05T15:00:00', true],
+    ['我記得是昨天晚上8點', '2026-12-05T20:00:00', true],
+    ['週三下午我發現的', '2026-12-02T12:00:00', true],
   ]);
 });
 
@@ -138,7 +142,7 @@ describe('month ends and midnight: now = Monday 2027-03-01 00:30', () => {
 
 describe('what is refused', () => {
   const now = new Date('2026-12-06T21:10:00+08:00');
-  it.each(['', '   ', 'abc', '看不懂', '下午25點', '13/40', '2/30', '115/02/30', '上午15點', '99999', '<script>alert(1)</script>', '第九節', '昨天下午3點'.repeat(20)])(
+  it.each(['', '   ', 'abc', '看不懂', '下午25點', '13/40', '2/30', '115/02/30', '上午15點', '99999', '<script>alert(1)</script>', '第九節', '昨天下午3點'.repeat(20), '請問3點要開會嗎', '我有3點意見', '前陣子', '大概是上禮拜吧'])(
     'unreadable: %s',
     (text) => {
       expect(readNaturalTime(text, now)).toEqual({ ok: false, reason: 'unreadable' });
