@@ -49,6 +49,8 @@ interface IntakeState {
   confirm?: { field: string; at: string };
   /** When the report was started (ISO): the 「現在」 default of 知悉時間. */
   startedAt?: string;
+  /** Step by step: time fields whose approximate reading was confirmed (recorded as estimates). */
+  approximateFields?: string[];
 }
 
 interface ItemPromptState {
@@ -443,6 +445,7 @@ export class Bot {
       const c = pending.field === field.id ? confirmAnswer(text) : 'redo';
       if (c === 'yes') {
         state.answers[field.id] = pending.at;
+        state.approximateFields = [...new Set([...(state.approximateFields ?? []), field.id])];
         state.index += 1;
         await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
         return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
@@ -467,6 +470,7 @@ export class Bot {
     }
     // Relative times (「現在」「昨天 9:00」) are fixed when typed: the intake may be finished after midnight or a restart.
     state.answers[field.id] = r.value instanceof Date ? r.value.toISOString() : answer;
+    if (state.approximateFields?.includes(field.id)) state.approximateFields = state.approximateFields.filter((f) => f !== field.id);
     state.index += 1;
     await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
     return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
@@ -504,7 +508,9 @@ export class Bot {
     const person = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: prompt.personId } });
     const reporter: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
     const state = this.promptState<IntakeState>(prompt);
-    const view = await this.incidents.report(reporter, state.originConversationId, v.result.answers);
+    const approximateTimes = [...new Set([...(v.result.answers.approximateTimes ?? []), ...(state.approximateFields ?? [])])];
+    const answers = { ...v.result.answers, ...(approximateTimes.length ? { approximateTimes } : {}) };
+    const view = await this.incidents.report(reporter, state.originConversationId, answers);
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     if (v.result.masked.length > 0) await this.say(ctx.addr, { type: 'text', text: privacyNotice(v.result.masked) });
     if (v.result.approximate.length > 0) {

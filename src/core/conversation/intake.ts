@@ -153,6 +153,7 @@ export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date):
         affectedKinds: (out.affectedKinds as string[] | null) ?? [],
         involvesSystem: (out.involvesSystem as boolean | null) ?? false,
         stepsTaken: (out.stepsTaken as string | null) ?? '尚未處置',
+        ...(approximate.length ? { approximateTimes: approximate.map((a) => a.field) } : {}),
       },
       masked: [...masked].map(([kind, count]) => ({ kind, count })),
       approximate,

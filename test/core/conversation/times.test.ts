@@ -7,6 +7,7 @@ import { WHEN_TEXTS } from '../../../src/core/conversation/when.js';
 import { toTaipeiIso, taipeiWallClock } from '../../../src/core/time/taipei.js';
 import type { ChatAdapter } from '../../../src/ports/chat.js';
 import type { PrismaClient } from '../../../src/generated/prisma/client.js';
+import { readTimeline } from '../../../src/core/timeline/timeline.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { testCoreDeps } from '../../helpers/core.js';
 
@@ -74,6 +75,10 @@ describe('typed times in the conversation', () => {
     expect(b, `quick reply ${label}; has ${(q.quickReplies ?? []).map((x) => x.label).join(',')}`).toBeTruthy();
     return b!.action;
   };
+  const reportedDetail = async (incidentId: string) => {
+    const entries = await readTimeline(testCoreDeps(prisma, () => clock), incidentId);
+    return entries.find((e) => e.type === 'incident.reported')!.detail as Record<string, unknown>;
+  };
   const latestIncident = () => prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
 
   it('step by step: a vague time is confirmed in one tap (對／重填), a typed time replaces it, the future is refused', async () => {
@@ -115,6 +120,8 @@ describe('typed times in the conversation', () => {
     const inc = await latestIncident();
     expect(toTaipeiIso(inc.occurredAt)).toBe('2026-12-05T15:20:00+08:00');
     expect(toTaipeiIso(inc.awareAt)).toBe('2026-12-06T19:10:00+08:00');
+    // The confirmed estimate is recorded as one; the exact occurrence time is not.
+    expect(await reportedDetail(inc.id)).toMatchObject({ approximateTimes: ['awareAt'] });
   });
 
   it('one form: 知悉時間 is prefilled with the moment the report started; a vague time is filed and its reading shown', async () => {
@@ -134,6 +141,7 @@ describe('typed times in the conversation', () => {
     const inc = await latestIncident();
     expect(toTaipeiIso(inc.occurredAt)).toBe('2026-12-06T06:00:00+08:00');
     expect(toTaipeiIso(inc.awareAt)).toBe('2026-12-06T22:10:00+08:00');
+    expect(await reportedDetail(inc.id)).toMatchObject({ approximateTimes: ['occurredAt'] });
   });
 
   it('pages: the page holding 知悉時間 is prefilled too, and a re-shown page keeps it', async () => {
