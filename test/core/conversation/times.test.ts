@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
 import type { AdapterCapabilities, Button, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
+import { T } from '../../../src/core/conversation/texts.js';
 import { WHEN_TEXTS } from '../../../src/core/conversation/when.js';
 import { toTaipeiIso, taipeiWallClock } from '../../../src/core/time/taipei.js';
 import type { ChatAdapter } from '../../../src/ports/chat.js';
@@ -58,10 +59,14 @@ describe('typed times in the conversation', () => {
     await tdb?.destroy();
   });
 
-  async function event(platform: string, e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> }) {
+  async function event(platform: string, e: Parameters<typeof eventAs>[2], who = 'demo-teacher', where = `dm:${who}`) {
+    return eventAs(platform, who, e, where);
+  }
+  async function eventAs(platform: string, who: string, e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> }, where: string) {
     const { bot, adapter } = bots.get(platform)!;
     const from = adapter.sent.length;
-    const base = { eventId: randomUUID(), conversation: { platform, externalId: 'dm:demo-teacher', kind: 'direct' as const }, user: { platform, externalId: 'demo-teacher' }, at: clock };
+    const kind = where.startsWith('dm:') ? ('direct' as const) : ('group' as const);
+    const base = { eventId: randomUUID(), conversation: { platform, externalId: where, kind }, user: { platform, externalId: who }, at: clock };
     if ('text' in e) await bot.handle({ ...base, type: 'message', text: e.text });
     else if ('action' in e) await bot.handle({ ...base, type: 'action', action: e.action });
     else await bot.handle({ ...base, type: 'form', formId: e.formId, values: e.values });
@@ -122,6 +127,27 @@ describe('typed times in the conversation', () => {
     expect(toTaipeiIso(inc.awareAt)).toBe('2026-12-06T19:10:00+08:00');
     // The confirmed estimate is recorded as one; the exact occurrence time is not.
     expect(await reportedDetail(inc.id)).toMatchObject({ approximateTimes: ['awareAt'] });
+  });
+
+  it('any other form asked step by step confirms a vague time the same way (the assessment’s corrected 發生時間)', async () => {
+    const inc = await prisma.incident.findFirstOrThrow({ where: { reporterId: 'demo-teacher' }, orderBy: { createdAt: 'asc' } });
+    const say = (text: string) => event('steps', { text }, 'demo-window', 'demo-response');
+    let q = last(await say(`評估 ${inc.ref}`));
+    for (let i = 0; i < 12 && !q.text.includes('發生時間（如需更正）'); i += 1) {
+      const keep = (q.quickReplies ?? []).find((b) => b.label === '不變' || b.label === '略過');
+      q = last(await event('steps', { action: keep!.action }, 'demo-window', 'demo-response'));
+    }
+    expect(q.text).toContain('發生時間（如需更正）');
+    q = last(await say('前天下午'));
+    expect(q.text).toBe('「發生時間（如需更正）」記為 12/4（五）12:00 左右，對嗎？');
+    expect(q.quickReplies!.map((b) => b.label)).toEqual(['對', '重填', '取消']);
+    let sent = await event('steps', { action: tap(q, '對') }, 'demo-window', 'demo-response');
+    for (let i = 0; i < 3 && !texts(sent).includes(T.assessmentSaved(inc.ref)); i += 1) {
+      sent = await say('發現發生時間記錯了');
+    }
+    expect(texts(sent)).toContain(T.assessmentSaved(inc.ref));
+    const after = await prisma.incident.findUniqueOrThrow({ where: { id: inc.id } });
+    expect(toTaipeiIso(after.occurredAt)).toBe('2026-12-04T12:00:00+08:00');
   });
 
   it('one form: 知悉時間 is prefilled with the moment the report started; a vague time is filed and its reading shown', async () => {
