@@ -237,9 +237,10 @@ function hourIn(period: Period | undefined, h: number, colon: boolean): { hour: 
     case '深夜':
     case '半夜':
     case '午夜':
-      // 晚上12點 / 半夜12點 is the midnight that ends the day; 半夜2點 and 晚上1點 are the small hours after it.
+      // 晚上12點 / 半夜12點 is the midnight that ends the day; 晚上1點 is the small hours after it, while 半夜2點 and
+      // 深夜2點 are read on the day named (as 凌晨2點 is: the earlier, cautious reading).
       if (h === 12) return { hour: 24, guessed: false };
-      if (h <= 4) return { hour: period === '半夜' || period === '午夜' ? h : h + 24, guessed: false };
+      if (h <= 4) return { hour: period === '晚上' ? h + 24 : h, guessed: false };
       return { hour: h + 12, guessed: false };
   }
 }
@@ -288,17 +289,25 @@ function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
   if (date === 'invalid') return 'invalid';
   // The weekday the bot itself prints after a date (「11/22（日）」) may be typed back.
   if (date) rest = date.rest.trim().replace(/^\((?:週|周|星期)?[1-7日天]\)/, '').trim();
+  // 「早自習」「第三節」, also after a part of the day (「早上第一節」): the bell time, approximate.
+  const school = (text: string): NaturalTime | 'invalid' | null => {
+    for (const [re, at] of SCHOOL_DAY) {
+      const m = re.exec(text);
+      const hm = m ? at(m) : null;
+      if (m && !hm) return 'invalid';
+      if (m && hm && text.slice(m[0].length).trim() === '') return settle(now, today, date?.part, hm[0], hm[1], true);
+    }
+    return null;
+  };
+  const bell = school(rest);
+  if (bell) return bell;
   let period = date?.part.period;
   const p1 = readPeriod(rest);
   if (p1) {
     period = p1.period;
     rest = p1.rest.trim();
-  }
-  for (const [re, at] of SCHOOL_DAY) {
-    const m = re.exec(rest);
-    const hm = m ? at(m) : null;
-    if (m && !hm) return 'invalid';
-    if (m && hm && rest.slice(m[0].length).trim() === '') return settle(now, today, date?.part, hm[0], hm[1], true);
+    const later = school(rest);
+    if (later) return later;
   }
   const time = readTime(rest);
   if (time === 'invalid') return 'invalid';
