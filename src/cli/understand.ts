@@ -6,6 +6,7 @@ import { DataFileError } from '../core/data/yaml-file.js';
 import { evaluateDetection, formatEvaluation, loadCorpus, type Evaluation } from '../core/playbooks/evaluate.js';
 import { GENERAL_PLAYBOOK_ID, loadPlaybookLibrary, type PlaybookLibrary } from '../core/playbooks/index.js';
 import { isMain } from './entry.js';
+import { WHEN_USAGE, runWhen, type CliIO } from './understand-when.js';
 
 /** The labelled corpora `eval` measures by default: the tuning corpus and the held-out set. */
 export const DEFAULT_CORPORA = ['detect-corpus.yaml', 'detect-holdout.yaml'].map((f) =>
@@ -20,13 +21,17 @@ Exposes the bot's language layer, exactly the code the chat uses, so it can be c
                                would offer a report: with --json one object per line,
                                {"text","leak","playbook","categories","matched"} (playbook null when not a
                                report, "general" when only general words matched)
+  when --now <time> [--json]   reads time expressions, one per line on stdin, and prints how the bot reads
+                               each (see below)
   eval [--corpus <file>]...    measures detection on labelled corpora (default: test/data/detect-corpus.yaml
        [--json]                and test/data/detect-holdout.yaml): recall, false alarms, right playbook,
                                per playbook, and the misses; exit 1 when a target is missed
   --playbooks <dir>            playbook data (default: playbooks/)
   -h, --help                   show this help
 
-Exit codes: 0 done, 1 a target missed or a data file is invalid, 2 bad arguments.`;
+Exit codes: 0 done, 1 a target missed or a data file is invalid, 2 bad arguments.
+
+${WHEN_USAGE}`;
 
 export interface UnderstandIo {
   out: (text: string) => void;
@@ -73,7 +78,13 @@ function evaluate(lib: PlaybookLibrary, files: string[], json: boolean, io: Unde
   return results.every((r) => r.evaluation.meetsTargets) ? 0 : 1;
 }
 
-/** Runs the CLI; resolves to the exit code. */
+/** `when` reads standard input as a stream (times are read line by line with their own options). */
+export async function main(argv: string[], io: CliIO = { input: process.stdin, out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+  if (argv[0] === 'when') return runWhen(argv.slice(1), io);
+  return runUnderstandCli(argv, { out: io.out, err: io.err, lines: () => createInterface({ input: io.input, crlfDelay: Infinity }) });
+}
+
+/** Runs the detection commands (detect, eval); resolves to the exit code. */
 export async function runUnderstandCli(argv: string[], io: UnderstandIo): Promise<number> {
   let parsed;
   try {
@@ -134,10 +145,5 @@ export async function runUnderstandCli(argv: string[], io: UnderstandIo): Promis
 }
 
 if (isMain(import.meta.url)) {
-  const stdinLines = () => createInterface({ input: process.stdin, crlfDelay: Infinity });
-  process.exitCode = await runUnderstandCli(process.argv.slice(2), {
-    out: (t) => process.stdout.write(`${t}\n`),
-    err: (t) => process.stderr.write(`${t}\n`),
-    lines: stdinLines,
-  });
+  process.exitCode = await main(process.argv.slice(2));
 }

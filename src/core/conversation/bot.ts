@@ -17,6 +17,7 @@ import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { ITEM_FORM_PREFIX, itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import { MINE_PREFIX, act, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
+import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
@@ -50,6 +51,12 @@ interface IntakeState {
   scenario?: string;
   /** Fields prefilled from the first message, asked step by step as 「目前：…」 with 「不變」 until confirmed. */
   confirm?: string[];
+  /** Step by step: an approximate time read for `field`, waiting for 對／重填 (ISO instant). */
+  confirmTime?: { field: string; at: string };
+  /** When the report was started (ISO): the 「現在」 default of 知悉時間. */
+  startedAt?: string;
+  /** Step by step: time fields whose approximate reading was confirmed (recorded as estimates). */
+  approximateFields?: string[];
 }
 
 interface ItemPromptState {
@@ -331,8 +338,9 @@ export class Bot {
 
   // ------------------------------------------------------------------ intake
 
-  private intakeFields(): FormField[] {
-    return this.deps.playbooks.intake.map((f) => fieldFromIntake(f, this.deps.playbooks));
+  /** The intake's fields; with `shownAt`, fields whose default is 「現在」 are prefilled with that moment. */
+  private intakeFields(shownAt?: Date): FormField[] {
+    return this.deps.playbooks.intake.map((f) => fieldFromIntake(f, this.deps.playbooks, shownAt));
   }
 
   /** The options of 「涉及對象」, which an offer may prefill. */
@@ -391,7 +399,7 @@ export class Bot {
     if (prefill?.categories.length) (answers.categories = prefill.categories), confirm.push('categories');
     if (prefill?.people.length) (answers.affectedKinds = prefill.people), confirm.push('affectedKinds');
     const state: IntakeState = {
-      mode, index: 0, answers, originConversationId: ctx.conv.id, ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
+      mode, index: 0, answers, originConversationId: ctx.conv.id, startedAt: this.deps.now().toISOString(), ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
       ...(confirm.length ? { confirm } : {}),
     };
     const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
@@ -402,7 +410,8 @@ export class Bot {
   }
 
   private async askIntake(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
-    const fields = this.intakeFields();
+    // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
+    const fields = this.intakeFields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
     if (state.mode === 'pages') {
       const base = { formId: '', title: T.intakeTitle, intro: T.intakeFormIntro, submitLabel: '送出通報', fields, cancelAction: `prompt:cancel:${prompt.id}` };
       const form = formPage(base, state.index, state.pageSize!, state.answers);
@@ -495,14 +504,39 @@ export class Bot {
       // Another answer replaces the prefilled one (an invalid one is asked again without it).
       delete state.answers[field.id];
     }
+    if (state.confirmTime) {
+      // 「記為 … 左右，對嗎？」: 對 keeps the reading, 重填 asks again, any other text is a new answer.
+      const pending = state.confirmTime;
+      delete state.confirmTime;
+      const c = pending.field === field.id ? confirmAnswer(text) : 'redo';
+      if (c === 'yes') {
+        state.answers[field.id] = pending.at;
+        state.approximateFields = [...new Set([...(state.approximateFields ?? []), field.id])];
+        state.index += 1;
+        await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
+        return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
+      }
+      if (c === 'redo') {
+        await this.savePrompt(prompt, state, field.id);
+        const q = stepQuestion(field, state.index, fields.length, prompt.id);
+        return this.say(ctx.addr, { type: 'text', text: q.text, quickReplies: q.quickReplies });
+      }
+    }
     const answer = text === T.skipped && !field.required ? '' : text;
     const r = validateField(field, answer, this.deps.now());
     if (!r.ok) {
       const q = stepQuestion(field, state.index, fields.length, prompt.id);
       return this.say(ctx.addr, { type: 'text', text: `${r.message}\n\n${q.text}`, quickReplies: q.quickReplies });
     }
+    if (r.approximate && r.value instanceof Date) {
+      state.confirmTime = { field: field.id, at: r.value.toISOString() };
+      await this.savePrompt(prompt, state, field.id);
+      const quick = [...confirmButtons(), { label: '取消通報', action: act.cancelPrompt(prompt.id) }];
+      return this.say(ctx.addr, { type: 'text', text: WHEN_TEXTS.confirm(field.label, r.value), quickReplies: quick });
+    }
     // Relative times (「現在」「昨天 9:00」) are fixed when typed: the intake may be finished after midnight or a restart.
     state.answers[field.id] = r.value instanceof Date ? r.value.toISOString() : answer;
+    if (state.approximateFields?.includes(field.id)) state.approximateFields = state.approximateFields.filter((f) => f !== field.id);
     state.index += 1;
     await this.savePrompt(prompt, state, fields[state.index]?.id ?? null);
     return this.askIntake(ctx.adapter, ctx.addr, prompt, state);
@@ -542,9 +576,16 @@ export class Bot {
     const person = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: prompt.personId } });
     const reporter: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
     const state = this.promptState<IntakeState>(prompt);
-    const view = await this.incidents.report(reporter, state.originConversationId, v.result.answers);
+    const approximateTimes = [...new Set([...(v.result.answers.approximateTimes ?? []), ...(state.approximateFields ?? [])])];
+    const answers = { ...v.result.answers, ...(approximateTimes.length ? { approximateTimes } : {}) };
+    const view = await this.incidents.report(reporter, state.originConversationId, answers);
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     if (v.result.masked.length > 0) await this.say(ctx.addr, this.forPerson(ctx.addr, user, privacyNotice(v.result.masked)));
+    if (v.result.approximate.length > 0) {
+      // A form was filed with a vague time (「昨天下午」): the reading is shown at once, to be corrected if wrong.
+      const parts = v.result.approximate.map((a) => WHEN_TEXTS.approxPart(fields.find((f) => f.id === a.field)?.label ?? a.field, a.at));
+      await this.say(ctx.addr, this.forPerson(ctx.addr, user, WHEN_TEXTS.filedApproximate(parts)));
+    }
     await this.deliverNewIncident(ctx.adapter, ctx.addr, view, state.originConversationId);
   }
 

@@ -1,11 +1,10 @@
 import type { Button, FormField } from '../chat/model.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
-import { parseLocalDateTime } from '../time/roc.js';
-import { TIME_ZONE as TAIPEI_TZ } from '../time/taipei.js';
+import { parseNaturalTime } from '../time/natural.js';
 import type { IntakeAnswers } from '../incidents/types.js';
 import { parseHeadCount, type HeadCount } from './headcount.js';
 import { act } from './render.js';
-import { TZDate } from '@date-fns/tz';
+import { WHEN_TEXTS, readFieldTime } from './when.js';
 
 export type RawValue = string | string[];
 export type RawAnswers = Record<string, RawValue>;
@@ -26,30 +25,11 @@ export function parseBoolean(v: string): boolean | null {
 }
 
 /**
- * Times as staff type them on a phone: 「現在」, 「今天 14:30」, 「昨天 9:00」, 「11/20 14:30」 (this year), plus every
- * form parseLocalDateTime accepts (ISO, local "2026-11-20 14:30", ROC "115/11/20 14:30").
+ * A time typed by staff, read by the product's one parser (src/core/time/natural.ts): 「昨天下午3點左右」, 「11/20 14:30」,
+ * 「115/11/20」, 「三個小時前」, ISO. Null when it cannot be read or is still in the future.
  */
 export function parseWhen(text: string, now: Date): Date | null {
-  const t = text.normalize('NFKC').trim().replace(/\s+/g, ' ');
-  if (/^(現在|剛剛|now)$/i.test(t)) return now;
-  const today = new TZDate(now.getTime(), TAIPEI_TZ);
-  const rel = /^(今天|今日|昨天|昨日|前天)\s*(上午|早上|下午|晚上)?\s*(\d{1,2})(?:[:：點時](\d{1,2})?分?)?$/.exec(t);
-  if (rel) {
-    const back = rel[1]!.startsWith('昨') ? 1 : rel[1] === '前天' ? 2 : 0;
-    let h = Number(rel[3]);
-    if ((rel[2] === '下午' || rel[2] === '晚上') && h < 12) h += 12;
-    const d = new TZDate(today.getFullYear(), today.getMonth(), today.getDate() - back, h, Number(rel[4] ?? 0), TAIPEI_TZ);
-    return h > 23 ? null : new Date(d.getTime());
-  }
-  const md = /^(\d{1,2})[/月-](\d{1,2})日?\s*(?:(上午|下午|晚上)?\s*(\d{1,2})[:：點](\d{2})?)?$/.exec(t);
-  if (md) {
-    let h = Number(md[4] ?? 0);
-    if ((md[3] === '下午' || md[3] === '晚上') && h < 12) h += 12;
-    const d = new TZDate(today.getFullYear(), Number(md[1]) - 1, Number(md[2]), h, Number(md[5] ?? 0), TAIPEI_TZ);
-    if (d.getMonth() !== Number(md[1]) - 1) return null;
-    return new Date(d.getTime());
-  }
-  return parseLocalDateTime(t);
+  return parseNaturalTime(text, now)?.at ?? null;
 }
 
 function asList(v: RawValue | undefined): string[] {
@@ -84,6 +64,8 @@ export interface ValidatedIntake {
   answers: IntakeAnswers;
   /** Personal data masked out of what the reporter typed (kind → count). */
   masked: MaskFinding[];
+  /** Time fields read from a vague answer (「昨天下午」): shown to the reporter with the reading, to correct if wrong. */
+  approximate: { field: string; at: Date }[];
 }
 
 /** Validates one field; returns the normalised value or a zh-TW problem. */
@@ -91,7 +73,7 @@ export function validateField(
   field: FormField,
   raw: RawValue | undefined,
   now: Date,
-): { ok: true; value: unknown; masked?: MaskFinding[] } | { ok: false; message: string } {
+): { ok: true; value: unknown; masked?: MaskFinding[]; approximate?: boolean } | { ok: false; message: string } {
   const text = asText(raw);
   const empty = field.type === 'multiselect' ? asList(raw).length === 0 : text === '';
   if (empty) {
@@ -119,10 +101,9 @@ export function validateField(
       return { ok: true, value: n };
     }
     case 'datetime': {
-      const d = parseWhen(text, now);
-      if (!d) return { ok: false, message: `看不懂「${field.label}」的時間，請用例如「11/20 14:30」「昨天 9:00」或「115/11/20 14:30」。` };
-      if (d.getTime() > now.getTime() + 5 * 60_000) return { ok: false, message: `「${field.label}」不能是未來的時間。` };
-      return { ok: true, value: d };
+      const r = readFieldTime(field.label, text, now);
+      if (!r.ok) return r;
+      return { ok: true, value: r.at, ...(r.approximate ? { approximate: true } : {}) };
     }
     case 'boolean': {
       const b = parseBoolean(text);
@@ -155,11 +136,13 @@ export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date):
   const out: Record<string, unknown> = {};
   const problems: FieldProblem[] = [];
   const masked = new Map<MaskFinding['kind'], number>();
+  const approximate: ValidatedIntake['approximate'] = [];
   for (const f of fields) {
     const r = validateField(f, raw[f.id], now);
     if (!r.ok) problems.push({ field: f.id, message: r.message });
     else {
       out[f.id] = r.value;
+      if (r.approximate && r.value instanceof Date) approximate.push({ field: f.id, at: r.value });
       for (const m of r.masked ?? []) masked.set(m.kind, (masked.get(m.kind) ?? 0) + m.count);
     }
   }
@@ -184,8 +167,10 @@ export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date):
         affectedKinds: (out.affectedKinds as string[] | null) ?? [],
         involvesSystem: (out.involvesSystem as boolean | null) ?? false,
         stepsTaken: (out.stepsTaken as string | null) ?? '尚未處置',
+        ...(approximate.length ? { approximateTimes: approximate.map((a) => a.field) } : {}),
       },
       masked: [...masked].map(([kind, count]) => ({ kind, count })),
+      approximate,
     },
   };
 }
@@ -203,7 +188,7 @@ export function stepQuestion(field: FormField, index: number, total: number, pro
   }
   if (field.type === 'boolean') quick.push({ label: '是', action: act.say('是') }, { label: '否', action: act.say('否') });
   if (field.type === 'datetime') {
-    lines.push('例如：11/20 14:30、昨天 9:00');
+    lines.push(WHEN_TEXTS.hint);
     quick.push({ label: '現在', action: act.say('現在') });
   }
   if (!field.required) quick.push({ label: '略過', action: act.say('略過') });

@@ -4,6 +4,7 @@ import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { planText } from '../incidents/item-facts.js';
 import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
+import { taipeiWallClock } from '../time/taipei.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
@@ -245,7 +246,12 @@ export function summaryText(v: IncidentView, now: Date): string {
   return lines.join('\n');
 }
 
-export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary): FormField {
+/**
+ * The form field of an intake question. With `shownAt`, a field whose default is 「現在」 (知悉時間) is prefilled with
+ * that moment, written as Taipei wall-clock time (`2026-11-20T14:30`): what a date-time picker shows and what the time
+ * parser reads back from a platform's text input.
+ */
+export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary, shownAt?: Date): FormField {
   const options =
     f.optionsFrom === 'categories'
       ? lib.categories.map((c) => ({ value: c.key, label: c.label }))
@@ -262,6 +268,7 @@ export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary): FormField
     ...(options ? { options } : {}),
     ...(f.maxLength ? { maxLength: f.maxLength } : f.type === 'headcount' ? { maxLength: 200 } : {}),
     ...(f.suggestions?.length ? { suggestions: [...f.suggestions] } : {}),
+    ...(f.default === 'now' && shownAt ? { initial: taipeiWallClock(shownAt) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { resolveChoices, stepQuestion, validateField, type RawAnswers, type RawV
 import { act } from './render.js';
 import { PromptStore } from './prompts.js';
 import { T } from './texts.js';
+import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 
 /** The pending_prompt kind of a form asked step by step. */
 export const FORM_STEPS_KIND = 'form';
@@ -30,6 +31,8 @@ export interface FormStepsState {
   /** The field asked now (`steps`) or the page shown now (`pages`). */
   index: number;
   answers: RawAnswers;
+  /** Step by step: an approximate time read for the current field, waiting for 對／重填 (ISO instant). */
+  confirm?: { field: string; at: string };
 }
 
 /** formId prefix of one page of a paged form: `fs:<promptId>:<page>`. */
@@ -186,8 +189,26 @@ export class FormSteps {
       return void (await ask(state.index));
     }
     const field = state.fields[state.index]!;
-    const value = this.answerValue(field, text);
+    let value: { ok: true; raw: RawValue; approximate?: Date } | { ok: false; message: string } | null = null;
+    if (state.confirm) {
+      // 「記為 … 左右，對嗎？」: 對 keeps the reading, 重填 asks again, any other text is a new answer.
+      const pending = state.confirm;
+      delete state.confirm;
+      const c = pending.field === field.id ? confirmAnswer(text) : 'redo';
+      if (c === 'redo') {
+        await this.prompts.save(prompt, state, field.id);
+        return void (await ask(state.index));
+      }
+      if (c === 'yes') value = { ok: true, raw: pending.at };
+    }
+    value ??= this.answerValue(field, text);
     if (!value.ok) return void (await ask(state.index, value.message));
+    if (value.approximate) {
+      state.confirm = { field: field.id, at: value.approximate.toISOString() };
+      await this.prompts.save(prompt, state, field.id);
+      const quick = [...confirmButtons(), { label: '取消', action: act.cancelPrompt(prompt.id) }];
+      return void (await adapter.send(where, { type: 'text', text: WHEN_TEXTS.confirm(field.label, value.approximate), quickReplies: quick }));
+    }
     state.answers[field.id] = value.raw;
     state.index += 1;
     if (state.index < fields.length) {
@@ -261,7 +282,7 @@ export class FormSteps {
   }
 
   /** Validates one typed answer and turns it into what a form would have submitted for the field. */
-  private answerValue(field: FormField, text: string): { ok: true; raw: RawValue } | { ok: false; message: string } {
+  private answerValue(field: FormField, text: string): { ok: true; raw: RawValue; approximate?: Date } | { ok: false; message: string } {
     if (text === KEEP && field.initial !== undefined) return { ok: true, raw: field.initial };
     const typed = text === T.skipped && !field.required ? '' : text;
     const r = validateField(field, typed, this.deps.now());
@@ -270,7 +291,7 @@ export class FormSteps {
     switch (field.type) {
       case 'datetime':
         // Fixed when typed: 「昨天 9:00」 keeps its meaning after midnight or a restart.
-        return { ok: true, raw: (r.value as Date).toISOString() };
+        return { ok: true, raw: (r.value as Date).toISOString(), ...(r.approximate ? { approximate: r.value as Date } : {}) };
       case 'boolean':
         return { ok: true, raw: r.value ? 'true' : 'false' };
       case 'number':

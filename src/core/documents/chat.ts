@@ -4,7 +4,7 @@ import type { Button, Card, CardSection, ConversationAddress, Form, InboundEvent
 import { LINK_ACTION } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { FormSteps } from '../conversation/steps.js';
-import { parseWhen } from '../conversation/intake.js';
+import { readNaturalTime } from '../time/natural.js';
 import { newId } from '../ids.js';
 import { maskPersonalData } from '../privacy/mask.js';
 import { UserError } from '../incidents/types.js';
@@ -51,12 +51,13 @@ export function parseReportCommand(text: string): { arg?: string } | null {
   return m[2] ? { arg: m[2] } : {};
 }
 
-/** A day as staff type it: 「今天」「昨天」「前天」, or any date parseWhen accepts (115/11/23, 2026-11-23, 11/23). */
+/**
+ * A day as staff type it, read by the product's time parser (src/core/time/natural.ts): 「今天」「昨天」「上週五」,
+ * 115/11/23, 2026-11-23, 11/23. A day still to come is returned too: the service says why it is refused.
+ */
 export function parseDay(text: string, now: Date): Date | null {
-  const t = text.normalize('NFKC').trim();
-  const back = { 今天: 0, 今日: 0, 昨天: 1, 昨日: 1, 前天: 2 }[t];
-  if (back !== undefined) return new Date(now.getTime() - back * 86_400_000);
-  return parseWhen(t, now);
+  const r = readNaturalTime(text, now);
+  return r.ok || r.reason === 'future' ? r.at : null;
 }
 
 /**

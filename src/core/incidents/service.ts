@@ -114,6 +114,7 @@ export class IncidentService {
           affectedKinds: answers.affectedKinds,
           involvesSystem: answers.involvesSystem,
           stepsTaken: answers.stepsTaken,
+          ...(answers.approximateTimes?.length ? { approximateTimes: answers.approximateTimes } : {}),
           checklist: items.map((i) => i.key),
         },
       });

@@ -35,6 +35,8 @@ export interface IntakeAnswers {
   affectedKinds: string[];
   involvesSystem: boolean;
   stepsTaken: string;
+  /** Time fields (occurredAt, awareAt) read from a vague answer (「昨天下午」): recorded as estimates. */
+  approximateTimes?: string[];
 }
 
 export interface Assessment {

@@ -47,3 +47,8 @@ export function endOfTaipeiDay(day: DayKey): Date {
 export function toTaipeiIso(d: Date): string {
   return formatISO(inTaipei(d));
 }
+
+/** Taipei wall-clock time to the minute, `2026-11-20T14:30` (a form's date-time value; no offset, Taipei implied). */
+export function taipeiWallClock(d: Date): string {
+  return format(inTaipei(d), "yyyy-MM-dd'T'HH:mm");
+}

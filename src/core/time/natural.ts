@@ -1,0 +1,417 @@
+import { TZDate } from '@date-fns/tz';
+import * as chrono from 'chrono-node';
+import { replaceChineseNumerals } from './numerals.js';
+import { ROC_YEAR_OFFSET, parseLocalDateTime } from './roc.js';
+import { TIME_ZONE, inTaipei } from './taipei.js';
+
+/**
+ * Times as school staff type them (「昨天下午3點左右」「11月5日早上」「上週三 15:30」「115/11/20」「三個小時前」), read as an
+ * instant in Asia/Taipei relative to `now`. The accepted forms and the representative hours of vague words are listed
+ * in docs/understanding-times.md; this file is their one home (the bot, every datetime form field and
+ * `npm run understand -- when` call it).
+ *
+ * The product only asks for times that have already happened (occurrence, awareness, correction), so wherever a typed
+ * expression leaves something open (a date without a year, a time without a date, a bare weekday), the most recent
+ * past reading is taken; a reading that is still in the future is reported as such rather than moved elsewhere.
+ */
+
+export interface NaturalTime {
+  at: Date;
+  /**
+   * The expression was vague (「早上」「左右」, a date without a time, 「3點」 without 上午/下午, a time of day taken to
+   * be yesterday): `at` is a representative reading the person should confirm.
+   */
+  approximate: boolean;
+}
+
+export type NaturalTimeResult =
+  | ({ ok: true } & NaturalTime)
+  | { ok: false; reason: 'unreadable' }
+  /** Understood, but later than `now` (beyond a few minutes of clock difference); `at` is what was understood. */
+  | { ok: false; reason: 'future'; at: Date; approximate: boolean };
+
+/** Clocks of phones and servers differ a little: a time up to this far ahead of `now` is taken as `now`. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** Longer input is not a time expression (and is not worth scanning). */
+const MAX_LENGTH = 60;
+
+/**
+ * Representative hour of a part of the day when no clock time is given: its start, because an earlier reading is the
+ * cautious one for every legal clock (the occurrence day starts the day-counted clocks, awareness the hour-counted
+ * ones). 中午 is the exception people expect: noon itself.
+ */
+export const PERIOD_START_HOUR = {
+  凌晨: 0, 半夜: 0, 午夜: 0, 清晨: 5, 早上: 6, 上午: 6, 中午: 12, 下午: 12, 傍晚: 17, 晚上: 18, 深夜: 22,
+} as const;
+type Period = keyof typeof PERIOD_START_HOUR;
+
+/** Words for a part of the day, longest first, mapped to the period whose rules they follow. */
+const PERIOD_WORDS: [string, Period][] = [
+  ['凌晨', '凌晨'], ['半夜', '半夜'], ['午夜', '午夜'], ['清晨', '清晨'], ['早上', '早上'], ['早晨', '早上'], ['一早', '早上'],
+  ['上午', '上午'], ['中午', '中午'], ['午間', '中午'], ['下午', '下午'], ['午後', '下午'], ['傍晚', '傍晚'], ['黃昏', '傍晚'],
+  ['晚上', '晚上'], ['晚間', '晚上'], ['夜間', '晚上'], ['夜裡', '晚上'], ['深夜', '深夜'], ['早', '早上'], ['晚', '晚上'],
+  ['夜', '晚上'],
+];
+
+/** Words that make a time approximate; they are removed before reading the rest. */
+const APPROX_WORDS = /(左右|前後|上下|附近|大約|大概|大致|約莫|差不多|估計|應該是|可能是|好像是|似乎是|約略|約)/g;
+/** Filler that carries no time: 「在」「於」 at the start, 「的時候」, 「發現的」. */
+const FILLER = /(^(?:在|於|是)|的時候|之時|的時間|發生|發現|時候|那天|當天|的)/g;
+
+/**
+ * Moments of the school day, approximate (bell times differ from school to school; these are the usual starts in
+ * Taiwan's junior high schools, the earlier end of each where they vary).
+ */
+const SCHOOL_DAY: [RegExp, (m: RegExpExecArray) => [number, number] | null][] = [
+  [/^早自習/, () => [7, 30]],
+  [/^升旗/, () => [7, 40]],
+  [/^第(\d)節(?:課)?/, (m) => {
+    const n = Number(m[1]);
+    return n >= 1 && n <= 4 ? [7 + n, 0] : n >= 5 && n <= 8 ? [8 + n, 0] : null;
+  }],
+  [/^(?:午休|午餐|中午吃飯)(?:時間)?/, () => [12, 0]],
+  [/^(?:放學|下班)(?:後|時)?/, () => [16, 0]],
+];
+
+interface Day { y: number; m: number; d: number }
+interface DatePart { day: Day; approximate: boolean; yearInferred: boolean; period?: Period; bareWeekday?: boolean; monthInferred?: boolean }
+interface TimePart { h: number; mi: number; approximate: boolean; colon: boolean }
+
+const WEEKDAY = '([1-7日天])';
+const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
+
+function addDays(day: Day, n: number): Day {
+  const t = new Date(Date.UTC(day.y, day.m - 1, day.d + n));
+  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+}
+function realDay(y: number, m: number, d: number): Day | null {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCMonth() === m - 1 ? { y, m, d } : null;
+}
+const compareDays = (a: Day, b: Day) => (a.y - b.y) * 10_000 + (a.m - b.m) * 100 + (a.d - b.d);
+/** Monday = 0 … Sunday = 6 (weeks start on Monday in Taiwan's school calendar). */
+function weekdayIndex(day: Day): number {
+  return (new Date(Date.UTC(day.y, day.m - 1, day.d)).getUTCDay() + 6) % 7;
+}
+function weekdayOf(token: string): number {
+  return token === '日' || token === '天' || token === '7' ? 6 : Number(token) - 1;
+}
+function fullYear(text: string, roc: boolean): number {
+  const n = Number(text);
+  return roc || n < 1000 ? n + ROC_YEAR_OFFSET : n;
+}
+
+/** The day of the month `m/d` most recently reached on `today` (「12/30」 typed on 1/2 is last year's). */
+function latestMonthDay(today: Day, m: number, d: number): Day | null {
+  const thisYear = realDay(today.y, m, d);
+  if (thisYear && compareDays(thisYear, today) <= 0) return thisYear;
+  // Not yet this year: last year's. (2/29 typed in a year after a common year is refused, not moved years back.)
+  return realDay(today.y - 1, m, d);
+}
+
+const RELATIVE_DAYS: [RegExp, number, Period?][] = [
+  [/^(大前天|大前日)/, -3], [/^(前天|前日)/, -2], [/^(昨天|昨日)/, -1], [/^(今天|今日|本日|當日)/, 0],
+  [/^前晚/, -2, '晚上'], [/^(昨晚|昨夜)/, -1, '晚上'], [/^(昨早|昨天一早)/, -1, '早上'], [/^(今早|今晨)/, 0, '早上'],
+  [/^(今晚|今夜)/, 0, '晚上'], [/^(明天|明日)/, 1], [/^(後天|后天)/, 2], [/^(大後天)/, 3], [/^昨/, -1], [/^今/, 0],
+];
+
+/** Reads a date at the start of `s`; returns it with the rest of the text. */
+function readDate(s: string, today: Day): { part: DatePart; rest: string } | 'invalid' | null {
+  let m: RegExpExecArray | null;
+  // Year-month-day: 2026-11-20, 2026/11/20, 115/11/20, 115.11.20, 2026年11月20日, 民國115年11月20日.
+  m = /^(民國|中華民國|西元)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日號号]?/.exec(s);
+  if (m) {
+    const day = realDay(fullYear(m[2]!, m[1] === '民國' || m[1] === '中華民國'), Number(m[3]), Number(m[4]));
+    return day ? { part: { day, approximate: false, yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
+  }
+  // Month-day: 11/20, 11-20, 11月20日, 11月20號.
+  m = /^(\d{1,2})\s*(?:[/-]|月)\s*(\d{1,2})\s*[日號号]?/.exec(s);
+  if (m) {
+    if (!realDay(2028, Number(m[1]), Number(m[2]))) return 'invalid';
+    const day = latestMonthDay(today, Number(m[1]), Number(m[2]));
+    return day ? { part: { day, approximate: false, yearInferred: true }, rest: s.slice(m[0].length) } : 'invalid';
+  }
+  // Year and month, or a month alone: the first of the month, approximate.
+  m = /^(?:(民國|中華民國|西元)?(\d{2,4})\s*年)?\s*(\d{1,2})\s*月(?:份)?(初|中|底)?/.exec(s);
+  if (m) {
+    const mo = Number(m[3]);
+    if (mo < 1 || mo > 12) return 'invalid';
+    const d = m[4] === '中' ? 11 : m[4] === '底' ? 21 : 1;
+    const day = m[2] ? realDay(fullYear(m[2], m[1] === '民國' || m[1] === '中華民國'), mo, d) : latestMonthDay(today, mo, d);
+    return day ? { part: { day, approximate: true, yearInferred: !m[2] }, rest: s.slice(m[0].length) } : 'invalid';
+  }
+  // Day of this month: 5號, 5日 (last month's when the 5th has not come yet).
+  m = /^(\d{1,2})\s*[日號号](?!前)/.exec(s);
+  if (m) {
+    const d = Number(m[1]);
+    let day = realDay(today.y, today.m, d);
+    if (!day || compareDays(day, today) > 0) {
+      const prev = addDays({ y: today.y, m: today.m, d: 1 }, -1);
+      day = realDay(prev.y, prev.m, d);
+    }
+    return day ? { part: { day, approximate: false, yearInferred: true, monthInferred: true }, rest: s.slice(m[0].length) } : 'invalid';
+  }
+  // N days / weeks ago: 兩天前, 3日前, 一週前, 兩個星期前.
+  m = new RegExp(`^(\\d+)\\s*(?:個)?\\s*(天|日|${WEEK_WORD})\\s*(?:前|之前|以前)`).exec(s);
+  if (m) {
+    const n = Number(m[1]) * (m[2] === '天' || m[2] === '日' ? 1 : 7);
+    return { part: { day: addDays(today, -n), approximate: false, yearInferred: false }, rest: s.slice(m[0].length) };
+  }
+  // Weeks with a weekday: 上週三, 上上星期五, 這週一, 本週二, 上禮拜天, 週三, 星期五.
+  m = new RegExp(`^(上上|上1|上|這|这|本|今)?(?:個)?${WEEK_WORD}${WEEKDAY}?`).exec(s);
+  if (m && (m[1] || m[2])) {
+    const prefix = m[1] ?? '';
+    const monday = addDays(today, -weekdayIndex(today));
+    const weeksBack = prefix === '上上' ? 2 : prefix.startsWith('上') ? 1 : 0;
+    const rest = s.slice(m[0].length);
+    if (!m[2]) return { part: { day: addDays(monday, -7 * weeksBack), approximate: true, yearInferred: false }, rest };
+    const wd = weekdayOf(m[2]);
+    if (prefix) return { part: { day: addDays(monday, -7 * weeksBack + wd), approximate: false, yearInferred: false }, rest };
+    // A bare weekday: the latest such day up to today.
+    const back = (weekdayIndex(today) - wd + 7) % 7;
+    return { part: { day: addDays(today, -back), approximate: false, yearInferred: false, bareWeekday: true }, rest };
+  }
+  for (const [re, offset, period] of RELATIVE_DAYS) {
+    m = re.exec(s);
+    if (m) return { part: { day: addDays(today, offset), approximate: false, yearInferred: false, ...(period ? { period } : {}) }, rest: s.slice(m[0].length) };
+  }
+  return null;
+}
+
+function readPeriod(s: string): { period: Period; rest: string } | null {
+  for (const [word, period] of PERIOD_WORDS) {
+    if (s.startsWith(word)) return { period, rest: s.slice(word.length) };
+  }
+  return null;
+}
+
+/** Reads a clock time at the start of `s`: 15:30, 3點, 3點半, 3點15分, 3點1刻, 3點多, 3時30分, 3pm. */
+function readTime(s: string): { part: TimePart; rest: string } | 'invalid' | null {
+  let m = /^(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?/.exec(s);
+  if (m) {
+    const h = Number(m[1]);
+    const mi = Number(m[2]);
+    if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
+    return { part: { h, mi, approximate: false, colon: true }, rest: s.slice(m[0].length) };
+  }
+  m = /^(\d{1,2})\s*(?:點|点|時|时)\s*(?:鐘|钟)?\s*(?:(整)|(半)|(多)|(\d)\s*刻|(\d{1,2})\s*(?:分|分鐘)?(多)?)?/.exec(s);
+  if (m) {
+    const h = Number(m[1]);
+    const mi = m[3] ? 30 : m[5] ? Number(m[5]) * 15 : m[6] ? Number(m[6]) : 0;
+    if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
+    return { part: { h, mi, approximate: !!(m[4] || m[7]), colon: false }, rest: s.slice(m[0].length) };
+  }
+  return null;
+}
+
+/**
+ * The hour of the day for `h` said with `period` (下午3點 → 15, 晚上12點 → 24 i.e. the next midnight,
+ * 凌晨12點 → 0), or null when they do not go together (下午9點 is fine as 21:00; 上午15點 is not).
+ */
+function hourIn(period: Period | undefined, h: number, colon: boolean): { hour: number; guessed: boolean } | null {
+  if (period === undefined) {
+    // 15:30, 09:30, 0點 are unambiguous; so is 「9:30」 (a clock written with a colon reads as 24-hour).
+    if (colon || h === 0 || h > 12) return { hour: h, guessed: false };
+    // 「3點」 without 上午/下午: school hours (07:00–18:59) decide; the person confirms.
+    return { hour: h <= 6 ? h + 12 : h, guessed: true };
+  }
+  if (h > 12) {
+    // 「下午15:30」: already 24-hour; accept it only where it agrees with the period.
+    const pm = period === '下午' || period === '傍晚' || period === '晚上' || period === '深夜' || period === '中午';
+    return pm ? { hour: h, guessed: false } : null;
+  }
+  switch (period) {
+    case '凌晨':
+    case '清晨':
+    case '早上':
+    case '上午':
+      return { hour: h === 12 && period === '凌晨' ? 0 : h, guessed: false };
+    case '中午':
+      return { hour: h <= 2 ? h + 12 : h, guessed: false };
+    case '下午':
+    case '傍晚':
+      return { hour: h === 12 ? 12 : h + 12, guessed: false };
+    case '晚上':
+    case '深夜':
+    case '半夜':
+    case '午夜':
+      // 晚上12點 / 半夜12點 is the midnight that ends the day; 晚上1點 is the small hours after it, while 半夜2點 and
+      // 深夜2點 are read on the day named (as 凌晨2點 is: the earlier, cautious reading).
+      if (h === 12) return { hour: 24, guessed: false };
+      if (h <= 4) return { hour: period === '晚上' ? h + 24 : h, guessed: false };
+      return { hour: h + 12, guessed: false };
+  }
+}
+
+function instant(day: Day, hour: number, minute: number): Date {
+  return new Date(new TZDate(day.y, day.m - 1, day.d, hour, minute, 0, TIME_ZONE).getTime());
+}
+
+/** NFKC, lower case, Chinese numerals as digits, punctuation as spaces; the approximate words found. */
+function normalise(text: string): { s: string; approximate: boolean } {
+  let s = text.normalize('NFKC').toLowerCase().replace(/[\u200b\ufeff]/g, '');
+  s = s.replace(/[，,、。！!？?~～]+/g, ' ').trim();
+  s = replaceChineseNumerals(s);
+  // 3pm, 9:30 a.m. → 下午3點, 上午9點30
+  s = s.replace(/(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/g, (_, h: string, mi: string | undefined, ap: string) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`);
+  let approximate = false;
+  s = s.replace(APPROX_WORDS, () => {
+    approximate = true;
+    return ' ';
+  });
+  s = s.trim().replace(FILLER, ' ');
+  return { s: s.replace(/\s+/g, ' ').trim(), approximate };
+}
+
+/** 剛剛, N 分鐘前, N 小時前: instants counted back from now. */
+function readAgo(s: string, now: Date): NaturalTime | null {
+  if (/^(現在|此刻|目前|當下|now|剛剛|剛才|方才|剛|剛發現|剛剛發現|just now)$/.test(s)) {
+    return { at: new Date(Math.floor(now.getTime() / 60_000) * 60_000), approximate: false };
+  }
+  if (/^(稍早|早些時候|不久前|剛剛不久|稍早之前)$/.test(s)) return { at: new Date(now.getTime() - 60 * 60_000), approximate: true };
+  const m = /^(\d+(?:\.\d+)?)?(?:個)?(半)?(?:個)?(分鐘|分|小時|鐘頭|鐘)(半)?(?:前|之前|以前)$/.exec(s.replace(/\s+/g, ''));
+  if (!m || (!m[1] && !m[2])) return null;
+  const unit = m[3] === '分鐘' || m[3] === '分' ? 1 : 60;
+  const n = (m[1] ? Number(m[1]) : 0) + (m[2] || m[4] ? 0.5 : 0);
+  if (n <= 0 || n * unit > 7 * 24 * 60) return null;
+  // Hours are said roughly (「三個小時前」); minutes are meant.
+  return { at: new Date(now.getTime() - Math.round(n * unit) * 60_000), approximate: unit === 60 || m[1] === undefined };
+}
+
+/** The grammar: [date] [period] [time] [period], each optional but at least one, nothing left over. */
+function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
+  const t = inTaipei(now);
+  const today: Day = { y: t.getFullYear(), m: t.getMonth() + 1, d: t.getDate() };
+  let rest = s;
+  const date = readDate(rest, today);
+  if (date === 'invalid') return 'invalid';
+  // The weekday the bot itself prints after a date (「11/22（日）」) may be typed back.
+  if (date) rest = date.rest.trim().replace(/^\((?:週|周|星期)?[1-7日天]\)/, '').trim();
+  // 「早自習」「第三節」, also after a part of the day (「早上第一節」): the bell time, approximate.
+  const school = (text: string): NaturalTime | 'invalid' | null => {
+    for (const [re, at] of SCHOOL_DAY) {
+      const m = re.exec(text);
+      const hm = m ? at(m) : null;
+      if (m && !hm) return 'invalid';
+      if (m && hm && text.slice(m[0].length).trim() === '') return settle(now, today, date?.part, hm[0], hm[1], true);
+    }
+    return null;
+  };
+  const bell = school(rest);
+  if (bell) return bell;
+  let period = date?.part.period;
+  const p1 = readPeriod(rest);
+  if (p1) {
+    period = p1.period;
+    rest = p1.rest.trim();
+    const later = school(rest);
+    if (later) return later;
+  }
+  const time = readTime(rest);
+  if (time === 'invalid') return 'invalid';
+  if (time) rest = time.rest.trim();
+  const p2 = !p1 ? readPeriod(rest) : null; // 「3pm」「3點 下午」
+  if (p2 && time) {
+    period = p2.period;
+    rest = p2.rest.trim();
+  }
+  rest = rest.replace(/^(鐘|整|時|許|许)$/, '');
+  if (rest !== '' || (!date && !period && !time)) return null;
+
+  let approximate = date?.part.approximate ?? false;
+  let hour: number;
+  let minute = 0;
+  if (time) {
+    const h = hourIn(period, time.part.h, time.part.colon);
+    if (!h) return 'invalid';
+    hour = h.hour;
+    minute = time.part.mi;
+    approximate ||= time.part.approximate || h.guessed;
+  } else if (period) {
+    hour = PERIOD_START_HOUR[period];
+    approximate = true;
+  } else {
+    // A date alone: the start of that day.
+    hour = 0;
+    approximate = true;
+  }
+  return settle(now, today, date?.part, hour, minute, approximate);
+}
+
+/** The instant of `hour:minute` on the date read (today without one), moved back where the text left the day open. */
+function settle(now: Date, today: Day, date: DatePart | undefined, hour: number, minute: number, approximate: boolean): NaturalTime {
+  let day = date?.day ?? today;
+  let at = instant(day, hour, minute);
+  const late = at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS;
+  if (late && (!date || date.bareWeekday)) {
+    // A time without a date (「晚上11點」 typed after midnight) or a bare weekday that is today: the last one that passed.
+    day = addDays(day, date ? -7 : -1);
+    at = instant(day, hour, minute);
+    approximate = true;
+  }
+  return { at, approximate };
+}
+
+/** At most this much text around a time found inside a sentence (「應該是昨天下午3點那時候吧」). */
+const MAX_AROUND = 6;
+
+/**
+ * A time inside a short sentence: chrono-node's zh.hant parser finds where the expression is, and our grammar reads
+ * it (chrono's own arithmetic works in the process's time zone, so only its finding is used). Only one expression,
+ * little else around it and no question; the reading is approximate, since words were set aside.
+ */
+function withinSentence(text: string, now: Date): NaturalTime | null {
+  const t = text.normalize('NFKC').trim();
+  if (/[?？嗎]/.test(t)) return null;
+  let found: chrono.ParsedResult[];
+  try {
+    found = chrono.zh.hant.parse(t, { instant: now, timezone: 'Asia/Taipei' });
+  } catch {
+    return null;
+  }
+  if (found.length !== 1) return null;
+  const hit = found[0]!;
+  const around = normalise(t.slice(0, hit.index) + ' ' + t.slice(hit.index + hit.text.length)).s.replace(/\s+/g, '');
+  if (around.length > MAX_AROUND || /\d/.test(around)) return null;
+  const inner = normalise(hit.text);
+  // A bare number of o'clock in a sentence (「我有3點意見」) is not taken for a time.
+  if (/^\d{1,2}\s*[點时時:]/.test(inner.s)) return null;
+  const read = readAgo(inner.s, now) ?? readComposite(inner.s, now);
+  return read && read !== 'invalid' ? { at: read.at, approximate: true } : null;
+}
+
+/**
+ * Reads `text` as a moment relative to `now`. Never throws; garbage gives `{ ok: false, reason: 'unreadable' }`,
+ * a moment still to come gives `reason: 'future'` (these fields only take times that have passed).
+ */
+export function readNaturalTime(text: string, now: Date): NaturalTimeResult {
+  if (typeof text !== 'string' || text.length > MAX_LENGTH * 4) return { ok: false, reason: 'unreadable' };
+  const { s, approximate: marked } = normalise(text);
+  if (s === '' || s.length > MAX_LENGTH) return { ok: false, reason: 'unreadable' };
+  let read: NaturalTime | null = readAgo(s, now);
+  if (!read) {
+    const c = readComposite(s, now);
+    if (c === 'invalid') return { ok: false, reason: 'unreadable' };
+    read = c;
+  }
+  read ??= withinSentence(text, now);
+  if (!read) {
+    // ISO 8601 with an offset (2026-11-20T14:30:00+08:00) and the other machine forms of the command line.
+    const exact = parseLocalDateTime(s.toUpperCase());
+    if (!exact) return { ok: false, reason: 'unreadable' };
+    read = { at: exact, approximate: false };
+  }
+  const approximate = read.approximate || marked;
+  if (read.at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) return { ok: false, reason: 'future', at: read.at, approximate };
+  // A few minutes ahead is a clock difference: now.
+  const at = read.at.getTime() > now.getTime() ? new Date(now.getTime()) : read.at;
+  return { ok: true, at, approximate };
+}
+
+/** The reading of `text`, or null when it is not a time that has passed. */
+export function parseNaturalTime(text: string, now: Date): NaturalTime | null {
+  const r = readNaturalTime(text, now);
+  return r.ok ? { at: r.at, approximate: r.approximate } : null;
+}
