@@ -8,6 +8,7 @@ import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';
 import { UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
+import { schoolKeepList } from '../privacy/kept.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
 import { ReportChat, parseReportCommand } from '../documents/chat.js';
@@ -34,6 +35,8 @@ interface Ctx {
   addr: ConversationAddress;
   actor: Actor | null;
   schoolName: string;
+  /** The person's school's values on record that masking keeps (its contact telephone). */
+  keep: string[];
 }
 
 interface IntakeState {
@@ -164,7 +167,8 @@ export class Bot {
       person && (conv.schoolId === null || conv.schoolId === person.schoolId)
         ? { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles }
         : null;
-    return { ev, adapter, conv, addr: ev.conversation, actor, schoolName: identity?.person.school.name ?? '' };
+    const keep = schoolKeepList(identity?.person.school);
+    return { ev, adapter, conv, addr: ev.conversation, actor, schoolName: identity?.person.school.name ?? '', keep };
   }
 
   // ------------------------------------------------------------------ routing
@@ -188,7 +192,7 @@ export class Bot {
       const text = await this.binding.command(binding, { conversation: ctx.conv, actor: ctx.actor, user: ctx.ev.user });
       return this.say(ctx.addr, { type: 'text', text });
     }
-    const masked = maskPersonalData(rawText, { now: this.deps.now() });
+    const masked = maskPersonalData(rawText, { now: this.deps.now(), keep: ctx.keep });
     const text = masked.text.normalize('NFKC').trim();
     if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
 
@@ -682,7 +686,7 @@ export class Bot {
   private async finishItemPrompt(ctx: Ctx, prompt: PendingPrompt, rawNote: string): Promise<void> {
     const actor = this.requireActor(ctx);
     const state = this.promptState<ItemPromptState>(prompt);
-    const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now() });
+    const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: ctx.keep });
     if (!masked.text) return this.say(ctx.addr, { type: 'text', text: state.to === 'na' ? T.askNaReason(state.title) : '請簡述完成情形。' });
     if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
     const r = await this.incidents.setChecklistState(actor, state.itemId, state.to, masked.text.slice(0, 300));
