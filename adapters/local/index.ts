@@ -9,6 +9,8 @@ import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { AdapterCapabilities, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
+import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, textLength } from '../../src/core/conversation/limits.js';
+import { schoolOnRecord } from '../../src/core/people/on-record.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { ROLE_LABELS } from '../../src/core/roles.js';
@@ -141,7 +143,7 @@ export class LocalAdapter implements ChatAdapter {
     const post = <S extends z.ZodType>(
       path: string,
       schema: S,
-      toEvent: (body: z.output<S>, base: EventBase) => Promise<{ event: InboundEvent; posted?: LocalMessageView }>,
+      toEvent: (body: z.output<S>, base: EventBase, schoolId: string) => Promise<{ event: InboundEvent; posted?: LocalMessageView }>,
     ) =>
       app.post<{ Params: { id: string } }>(`/local/api/conversations/:id/${path}`, async (req, reply) => {
         const parsed = schema.safeParse(req.body);
@@ -158,14 +160,27 @@ export class LocalAdapter implements ChatAdapter {
           at: new Date(),
         };
         const collector: Collector = { replies: [] };
-        const { event, posted } = await toEvent(body, base);
+        let made: Awaited<ReturnType<typeof toEvent>>;
+        try {
+          made = await toEvent(body, base, access.schoolId);
+        } catch (err) {
+          if (err instanceof LocalRequestError) return reply.code(400).send({ error: err.message, detail: err.detail });
+          throw err;
+        }
+        const { event, posted } = made;
         await this.collector.run(collector, () => bot.handle(event));
         return { ok: true, ...(posted ? { posted } : {}), replies: collector.replies };
       });
 
-    post('messages', z.object({ as: z.string().min(1), text: z.string().min(1).max(4000) }), async (body, base) => {
+    // Empty and too-long texts get their own zh-TW answer (the core's limit), checked before anything is stored.
+    post('messages', z.object({ as: z.string().min(1), text: z.string() }), async (body, base, schoolId) => {
+      const problem = chatTextProblem(body.text);
+      if (problem) {
+        const n = textLength(body.text);
+        throw new LocalRequestError(problem.message, problem.kind === 'empty' ? 'text is empty' : `text has ${n} characters; the limit is ${MAX_TEXT_LENGTH}`);
+      }
       // What the person typed is stored masked: leaked data pasted into chat never reaches the database.
-      const masked = maskPersonalData(body.text);
+      const masked = maskPersonalData(body.text, { keep: await schoolOnRecord(this.prisma, schoolId) });
       const row = await this.prisma.localMessage.create({
         data: {
           conversationId: base.conversation.externalId,
@@ -182,8 +197,12 @@ export class LocalAdapter implements ChatAdapter {
     }));
     post(
       'forms',
-      z.object({ as: z.string().min(1), formId: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string().max(4000), z.array(z.string().max(200)).max(100)])) }),
-      async (body, base) => ({ event: { ...base, type: 'form', formId: body.formId, values: body.values } }),
+      z.object({ as: z.string().min(1), formId: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string(), z.array(z.string().max(200)).max(100)])) }),
+      async (body, base) => {
+        const tooLong = formValueProblem(body.values);
+        if (tooLong) throw new LocalRequestError(tooLong, `a form value is over ${MAX_TEXT_LENGTH} characters`);
+        return { event: { ...base, type: 'form', formId: body.formId, values: body.values } };
+      },
     );
   }
 
@@ -203,6 +222,8 @@ export class LocalAdapter implements ChatAdapter {
     return {
       school: school ? { id: school.id, name: school.name, demo: school.isDemo } : null,
       roleLabels: ROLE_LABELS,
+      /** The page stops a text over this before sending and shows a counter near it (the core's limit). */
+      limits: { maxTextLength: MAX_TEXT_LENGTH },
       users,
       conversations: convs.map((c) => ({
         id: c.externalId,
@@ -223,7 +244,7 @@ export class LocalAdapter implements ChatAdapter {
   private async access(
     conversationId: string,
     as: string | undefined,
-  ): Promise<{ address: ConversationAddress; userName: string } | { code: number; error: { error: string; detail: string } }> {
+  ): Promise<{ address: ConversationAddress; userName: string; schoolId: string } | { code: number; error: { error: string; detail: string } }> {
     if (!as) return { code: 400, error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' } };
     const identity = await this.prisma.identity.findUnique({
       where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: as } },
@@ -238,8 +259,19 @@ export class LocalAdapter implements ChatAdapter {
     return {
       address: { platform: LOCAL_PLATFORM, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) },
       userName: identity.person.displayName,
+      schoolId: identity.person.schoolId,
     };
   }
 }
 
 type EventBase = Pick<InboundEvent, 'eventId' | 'conversation' | 'user' | 'at'>;
+
+/** A request the person must change (zh-TW `message`), answered 400 before anything is stored or handled. */
+class LocalRequestError extends Error {
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}

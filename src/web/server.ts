@@ -14,8 +14,21 @@ export interface ServerOptions {
  * Errors become JSON with a zh-TW `error` for people and an English `detail` for developers; request bodies are never
  * logged (they may hold leaked personal data).
  */
+const BODY_LIMIT = 256 * 1024;
+
+/** What was wrong with a request the framework refused, said plainly (the person's text is never echoed). */
+function requestErrorText(err: Error & { code?: string }, status: number): string {
+  if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `送出的內容太大了（上限 ${BODY_LIMIT / 1024} KB），沒有處理。請分成幾次送出，或只寫重點。`;
+  }
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return '送出的內容是空的，沒有處理。';
+  if (status === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return '送出的內容格式不支援（請以 JSON 送出）。';
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return '送出的內容不是正確的 JSON 格式，沒有處理。';
+  return '送出的內容格式不正確。';
+}
+
 export function buildServer(opts: ServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy: true });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy: true });
 
   app.addHook('onResponse', async (req, reply) => {
     opts.log.debug({ method: req.method, url: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
@@ -32,7 +45,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: '送出的內容格式不正確。', detail: (err as Error).message });
+      return reply.code(status).send({ error: requestErrorText(err as Error & { code?: string }, status), detail: (err as Error).message });
     }
     opts.log.error({ err, url: req.routeOptions.url }, 'request failed');
     return reply.code(500).send({ error: '系統發生錯誤，您的操作可能沒有完成，請稍後再試或通知系統管理者。', detail: 'internal error (see the server log)' });

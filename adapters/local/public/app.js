@@ -64,6 +64,7 @@ const els = {
   input: $('composer-input'),
   send: $('composer-send'),
   composerError: $('composer-error'),
+  counter: $('composer-count'),
 };
 
 let uid = 0;
@@ -231,6 +232,8 @@ const state = {
   conversations: [],
   /** zh-TW role names, from the server (src/core/roles.ts). */
   roleLabels: {},
+  /** The longest text the bot takes (src/core/conversation/limits.ts), from the server. */
+  maxTextLength: 4000,
   me: null,
   openId: null,
   /** Increases on every user/conversation switch so that late answers for the old view are dropped. */
@@ -1058,9 +1061,35 @@ function autosize() {
 
 let sending = false;
 
+/** Characters as people count them (an emoji is one), the same count as the server's. */
+const charCount = (text) => [...text].length;
+const groupDigits = (n) => n.toLocaleString('en-US');
+
+/** Shows 「3,812／4,000 字」 near the limit, and how far over it is past it. */
+function updateCounter() {
+  const n = charCount(els.input.value);
+  const max = state.maxTextLength;
+  const near = n >= Math.floor(max * 0.8);
+  els.counter.hidden = !near;
+  els.counter.classList.toggle('is-over', n > max);
+  els.counter.textContent = n > max ? `${groupDigits(n)}／${groupDigits(max)} 字，超過 ${groupDigits(n - max)} 字` : `${groupDigits(n)}／${groupDigits(max)} 字`;
+}
+
 async function sendMessage() {
   const text = els.input.value.trim();
-  if (sending || !text || !state.me || !state.openId) return;
+  if (sending || !state.me || !state.openId) return;
+  // Checked here too, so nothing is sent that the server would refuse; the text stays in the box.
+  if (!text) {
+    showComposerError('訊息是空白的，沒有送出。請輸入文字後再送出。');
+    return;
+  }
+  const n = charCount(text);
+  if (n > state.maxTextLength) {
+    showComposerError(
+      `訊息太長了：每則最多 ${groupDigits(state.maxTextLength)} 字，這則有 ${groupDigits(n)} 字，所以沒有送出。請分成幾則送出，或只寫重點（外洩的資料本身不用貼上）。`,
+    );
+    return;
+  }
   sending = true;
   els.send.disabled = true;
   els.send.textContent = '傳送中…';
@@ -1070,6 +1099,7 @@ async function sendMessage() {
     const result = await api('POST', `${conversationPath(conversationId)}/messages`, { as: state.me.id, text });
     if (els.input.value.trim() === text) els.input.value = '';
     autosize();
+    updateCounter();
     handleReplies(result.replies, conversationId);
     await refresh({ scroll: 'reveal' });
   } catch (failure) {
@@ -1110,6 +1140,7 @@ function wireEvents() {
   });
   els.input.addEventListener('input', () => {
     autosize();
+    updateCounter();
     if (!els.composerError.hidden) hideInlineError(els.composerError);
   });
   els.messages.addEventListener('scroll', () => {
@@ -1134,6 +1165,7 @@ async function start() {
   state.users = Array.isArray(data.users) ? data.users : [];
   state.conversations = Array.isArray(data.conversations) ? data.conversations : [];
   state.roleLabels = data.roleLabels ?? {};
+  if (data.limits && Number.isInteger(data.limits.maxTextLength)) state.maxTextLength = data.limits.maxTextLength;
   els.schoolName.textContent = state.school ? state.school.name : '';
   document.title = state.school ? `個資事件小幫手 · ${state.school.name}（示範環境）` : document.title;
 

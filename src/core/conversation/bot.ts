@@ -22,6 +22,7 @@ import { PromptStore } from './prompts.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
+import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, type TextProblem } from './limits.js';
 import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
 import { myTasks } from './mytasks.js';
@@ -192,6 +193,8 @@ export class Bot {
       const text = await this.binding.command(binding, { conversation: ctx.conv, actor: ctx.actor, user: ctx.ev.user });
       return this.say(ctx.addr, { type: 'text', text });
     }
+    const problem = chatTextProblem(rawText);
+    if (problem) return this.onUnusableText(ctx, rawText, problem);
     const masked = maskPersonalData(rawText, { now: this.deps.now(), keep: ctx.keep });
     const text = masked.text.normalize('NFKC').trim();
     if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
@@ -223,6 +226,20 @@ export class Bot {
     }
     if (ctx.conv.kind === 'direct') return this.say(ctx.addr, { type: 'text', text: `${T.notUnderstood}\n${T.help}` });
     // Ordinary group chatter: stay quiet.
+  }
+
+  /**
+   * An empty or too-long text is not processed. The person is told what is wrong where the text was meant for the
+   * bot: a private chat, a question of theirs that is open here, or (too long) a group message that reads as a leak
+   * report in its first part. Other group chatter is left alone, as ordinary chatter is.
+   */
+  private async onUnusableText(ctx: Ctx, rawText: string, problem: TextProblem): Promise<void> {
+    let addressed = ctx.conv.kind === 'direct' || (ctx.actor !== null && (await this.openPrompt(ctx.conv.id, ctx.actor.personId)) !== null);
+    if (!addressed && problem.kind === 'too-long') {
+      const head = maskPersonalData([...rawText].slice(0, MAX_TEXT_LENGTH).join(''), { now: this.deps.now(), keep: ctx.keep }).text;
+      addressed = head.trim().startsWith('/') || this.deps.playbooks.detect(head.normalize('NFKC')).isLeakReport;
+    }
+    if (addressed) await this.say(ctx.addr, { type: 'text', text: problem.message });
   }
 
   private async onCommand(ctx: Ctx, cmd: Command, arg: string | undefined): Promise<void> {
@@ -295,6 +312,8 @@ export class Bot {
   private async onForm(ctx: Ctx, formId: string, values: Record<string, string | string[]>): Promise<void> {
     const [kind, id, page] = formId.split(':');
     if (!id) throw new UserError(T.promptExpired);
+    const tooLong = formValueProblem(values);
+    if (tooLong) throw new UserError(tooLong);
     if (kind === 'assess') return this.submitAssessment(ctx, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
     if (kind === 'rpt') return this.reports.onForm(ctx, formId, values);

@@ -41,4 +41,9 @@ export const T = {
   assessmentSaved: (ref: string) => `已更新事件 ${ref} 的影響評估，法定時限已重新計算。`,
   whoami: (name: string, school: string, roles: string) => `您是 ${school} 的 ${name}，身分：${roles || '（未設定）'}。`,
   failed: '系統暫時無法處理，請稍後再試一次；您剛才的操作沒有被記錄。',
+  emptyText: '訊息是空白的，沒有送出。請輸入文字後再送出。',
+  textTooLong: (n: number, max: number) =>
+    `訊息太長了：每則最多 ${max.toLocaleString('en-US')} 字，這則有 ${n.toLocaleString('en-US')} 字，所以沒有處理。請分成幾則送出，或只寫重點（外洩的資料本身不用貼上）。`,
+  formValueTooLong: (n: number, max: number) =>
+    `填寫的內容太長了：每一欄最多 ${max.toLocaleString('en-US')} 字，其中一欄有 ${n.toLocaleString('en-US')} 字，所以沒有送出。請精簡後再送出。`,
 };
