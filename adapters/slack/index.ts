@@ -197,9 +197,10 @@ export class SlackAdapter implements ChatAdapter {
   async update(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void> {
     if (message.type === 'form') throw new Error('A form cannot replace a posted message; send it instead.');
     const m = toSlackMessage(message);
-    await this.call('chat.update', () =>
-      this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }),
-    );
+    // Slack keeps a message's old blocks when an update has none: a plain text (an offer once taken, its buttons gone)
+    // replaces them with one section holding the text, or none at all when it is longer than a section takes.
+    const blocks = m.blocks ?? (m.text.length <= 3000 ? [{ type: 'section', text: { type: 'mrkdwn', text: m.text } }] : []);
+    await this.call('chat.update', () => this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, blocks: blocks as never }));
   }
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {

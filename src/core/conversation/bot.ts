@@ -19,6 +19,7 @@ import { formatChatDateTime } from '../time/roc.js';
 import { assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
+import { OneShotChoices } from './choices.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FormSteps, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
@@ -91,11 +92,14 @@ export class Bot {
   private readonly prompts: PromptStore;
   /** Forms asked one field at a time where the platform cannot show them. */
   private readonly forms: FormSteps;
+  /** Offers and other buttons that may be pressed once (src/core/conversation/choices.ts). */
+  private readonly choices: OneShotChoices;
 
   constructor(private readonly deps: CoreDeps) {
     this.incidents = new IncidentService(deps);
     this.prompts = new PromptStore(deps);
     this.forms = new FormSteps(deps);
+    this.choices = new OneShotChoices(deps);
     this.binding = new BindingService(deps);
     this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), (p) => this.adapters.get(p));
     this.reports = new ReportChat(deps, new ReportService(deps, this.incidents, noticeSource(this.notices.service)), (p) => this.adapters.get(p),
@@ -215,12 +219,13 @@ export class Bot {
     const detected = this.deps.playbooks.detect(text);
     if (detected.isLeakReport) {
       const scenario = detected.scenario ? this.deps.playbooks.get(detected.scenario) : undefined;
-      return this.say(ctx.addr, {
+      // One-shot: once someone answers, the offer shows who did and loses its buttons for everyone.
+      return this.choices.post(ctx.adapter, ctx.addr, ctx.conv.id, {
         type: 'text',
         text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined),
         quickReplies: [
-          { label: '開始通報', action: scenario ? `intake:start:${scenario.id}` : 'intake:start', style: 'primary' },
-          { label: '不是', action: 'intake:dismiss' },
+          { label: '開始通報', action: scenario ? `intake:start:${scenario.id}` : 'intake:start', style: 'primary', taken: T.offerStarted },
+          { label: '不是', action: 'intake:dismiss', taken: T.offerRefused },
         ],
       });
     }
@@ -287,6 +292,12 @@ export class Bot {
 
   private async onAction(ctx: Ctx, action: string): Promise<void> {
     const [kind, a, b] = action.split(':');
+    if (kind === 'once') {
+      const name = ctx.actor?.displayName ?? ctx.ev.user.displayName ?? T.someone;
+      const messageId = ctx.ev.type === 'action' ? ctx.ev.messageId : undefined;
+      const take = { adapter: ctx.adapter, addr: ctx.addr, personId: ctx.actor?.personId ?? null, name, ...(messageId ? { messageId } : {}) };
+      return this.choices.take(take, action, (inner) => this.onAction(ctx, inner));
+    }
     if (kind === 'say') return this.onText(ctx, action.slice(4));
     // A link button opened its address on the platform; nothing to do here.
     if (action === LINK_ACTION) return;

@@ -20,6 +20,10 @@ export const T = {
   offer: (scenario?: string) =>
     `看起來您在描述個資外洩${scenario ? `（${scenario}）` : ''}。要開始通報嗎？\n依規定應於知悉後4小時內通報個資聯絡窗口，越早越好。`,
   offerDismissed: '好的。如需通報，隨時輸入「通報」。',
+  offerStarted: (name: string) => `已由 ${name} 開始通報。`,
+  offerRefused: (name: string) => `${name} 已表示這不是個資事件。`,
+  someone: '一位同仁',
+  choiceAlreadyTaken: (takenText: string) => `${takenText}這個按鈕已失效，不用再按。`,
   intakeMovedToDirect: (name: string) => `已私訊 ${name} 填寫通報內容，細節請勿在群組討論。`,
   intakeIntro: '請填寫個資事件通報（約 2 分鐘）。只要描述類型與人數，請勿貼上外洩的個資內容。',
   intakeResume: '您有一份尚未完成的通報，我們從上次停下的地方繼續：',
