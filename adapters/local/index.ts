@@ -15,6 +15,7 @@ import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { ROLE_LABELS } from '../../src/core/roles.js';
 import type { Logger } from '../../src/app/logger.js';
+import { BOT_NAME } from '../../src/core/bot-name.js';
 
 /**
  * The local chat adapter: a chat page and a JSON API (docs/local-api.md) served by the product itself, so anyone can
@@ -22,7 +23,8 @@ import type { Logger } from '../../src/app/logger.js';
  * of `conversation`; messages are kept (encrypted) in `local_message`.
  */
 export const LOCAL_PLATFORM = 'local';
-export const BOT_NAME = '個資小幫手';
+/** The bot's name on the page and as the sender of its messages: the product's one name (src/core/bot-name.ts). */
+export { BOT_NAME };
 const RESPONSE_ROLES = ['contactWindow', 'principal', 'auditor', 'it', 'dataManager'];
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -97,7 +99,7 @@ export class LocalAdapter implements ChatAdapter {
     return {
       id: String(row.id),
       conversationId: row.conversationId,
-      sender: { kind: row.senderKind === 'user' ? 'user' : 'bot', name: row.senderName, ...(userId ? { userId } : {}) },
+      sender: { kind: row.senderKind === 'user' ? 'user' : 'bot', name: row.senderKind === 'user' ? row.senderName : BOT_NAME, ...(userId ? { userId } : {}) },
       at: row.createdAt.toISOString(),
       ...(row.editedAt ? { editedAt: row.editedAt.toISOString() } : {}),
       body,
@@ -110,6 +112,8 @@ export class LocalAdapter implements ChatAdapter {
   routes(app: FastifyInstance, bot: Bot): void {
     const files = new Map(readdirSync(PUBLIC_DIR).map((f) => [f, join(PUBLIC_DIR, f)]));
     const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+    // The page carries the bot's one name (src/core/bot-name.ts) in place of {{botName}}.
+    const page = (name: string, body: Buffer) => (name.endsWith('.html') ? body.toString('utf8').split('{{botName}}').join(BOT_NAME) : body);
     const serve = (name: string, reply: FastifyReply) => {
       const path = files.get(name);
       if (!path) return reply.code(404).send({ error: '找不到這個頁面。' });
@@ -117,7 +121,7 @@ export class LocalAdapter implements ChatAdapter {
         .header('content-type', types[extname(name)] ?? 'application/octet-stream')
         .header('cache-control', 'no-cache')
         .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
-        .send(readFileSync(path));
+        .send(page(name, readFileSync(path)));
     };
     app.get('/', (_req, reply) => serve('index.html', reply));
     app.get<{ Params: { file: string } }>('/static/:file', (req, reply) => serve(req.params.file, reply));
@@ -221,6 +225,7 @@ export class LocalAdapter implements ChatAdapter {
     const users = identities.map((i) => ({ id: i.externalId, name: i.person.displayName, roles: i.person.roles, unit: i.person.unit }));
     return {
       school: school ? { id: school.id, name: school.name, demo: school.isDemo } : null,
+      botName: BOT_NAME,
       roleLabels: ROLE_LABELS,
       /** The page stops a text over this before sending and shows a counter near it (the core's limit). */
       limits: { maxTextLength: MAX_TEXT_LENGTH },

@@ -10,6 +10,7 @@ import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_LIMITS, formButtonMessage, formModal, formValues, homeView, toSlackMessage, type FormMetadata } from './render.js';
+import { BOT_NAME } from '../../src/core/bot-name.js';
 
 /**
  * The Slack adapter (issue #4), on @slack/bolt. Over HTTP, Slack calls POST /slack/events on the product's Fastify
@@ -89,7 +90,7 @@ export function adviceFor(code: string, needed?: string): string {
     case 'missing_scope':
       return `the app lacks the "${needed ?? '?'}" scope. Add it under OAuth & Permissions (adapters/slack/manifest.yaml lists every scope the bot needs) and reinstall the app to the workspace.`;
     case 'not_in_channel':
-      return 'the bot is not a member of that channel. Invite it there (/invite @個資事件應變小幫手).';
+      return `the bot is not a member of that channel. Invite it there (/invite @${BOT_NAME}).`;
     case 'channel_not_found':
       return 'the channel does not exist or the bot cannot see it (private channels need the bot invited).';
     case 'is_archived':

@@ -3,6 +3,7 @@ import { startApp } from './app.js';
 import { DataFileError } from '../core/data/yaml-file.js';
 import { DatabaseUnavailableError } from '../storage/database.js';
 import { MigrationError } from '../storage/migrate.js';
+import { BOT_NAME } from '../core/bot-name.js';
 
 /** Entry point of `npm start`. Operator errors are printed plainly (no stack) with what to fix; exit code 1. */
 async function main() {
@@ -11,7 +12,7 @@ async function main() {
     const config = loadConfig();
     app = await startApp(config);
     if (config.localChat) {
-      process.stdout.write(`\n  個資事件應變小幫手 is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
+      process.stdout.write(`\n  ${BOT_NAME} is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
     }
   } catch (err) {
     const known = [ConfigError, DataFileError, DatabaseUnavailableError, MigrationError].some((t) => err instanceof t);

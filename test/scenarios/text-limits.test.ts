@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOT_NAME } from '../../src/core/bot-name.js';
 import { MAX_TEXT_LENGTH } from '../../src/core/conversation/limits.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { forms, texts } from '../helpers/local-client.js';
@@ -69,9 +70,16 @@ describe('local chat API: empty and too-long texts', () => {
     expect(prompt.status).toBe('open');
   });
 
-  it('the page is told the limit', async () => {
+  it("the page is told the limit and the bot's one name, which its messages carry", async () => {
     const r = await t.client.raw('GET', '/local/api/state');
-    expect((r.body as unknown as { limits: { maxTextLength: number } }).limits).toEqual({ maxTextLength: 4000 });
+    const state = r.body as unknown as { limits: { maxTextLength: number }; botName: string };
+    expect(state.limits).toEqual({ maxTextLength: 4000 });
+    expect(state.botName).toBe(BOT_NAME);
+    const html = await (await fetch(`${t.url}/`)).text();
+    expect(html).toContain(`<title>${BOT_NAME}（示範環境）</title>`);
+    expect(html).not.toContain('{{botName}}');
+    const replies = await t.client.say('demo-teacher', 'dm:demo-teacher', '說明');
+    expect(replies.map((m) => m.sender.name)).toEqual([BOT_NAME]);
   });
 });
 

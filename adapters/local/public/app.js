@@ -232,6 +232,8 @@ const state = {
   conversations: [],
   /** zh-TW role names, from the server (src/core/roles.ts). */
   roleLabels: {},
+  /** The bot's one name (src/core/bot-name.ts), from the server; the page's HTML carries it too. */
+  botName: document.querySelector('.brand-name')?.textContent || '小幫手',
   /** The longest text the bot takes (src/core/conversation/limits.ts), from the server. */
   maxTextLength: 4000,
   me: null,
@@ -343,7 +345,7 @@ function renderConversationList() {
 function renderChatHeader() {
   const conversation = openConversation();
   if (!state.me) {
-    els.chatTitle.textContent = '個資事件小幫手';
+    els.chatTitle.textContent = state.botName;
     els.chatSubtitle.textContent = state.school ? state.school.name : '';
   } else if (!conversation) {
     els.chatTitle.textContent = '請選擇對話';
@@ -1165,9 +1167,10 @@ async function start() {
   state.users = Array.isArray(data.users) ? data.users : [];
   state.conversations = Array.isArray(data.conversations) ? data.conversations : [];
   state.roleLabels = data.roleLabels ?? {};
+  if (typeof data.botName === 'string' && data.botName) state.botName = data.botName;
   if (data.limits && Number.isInteger(data.limits.maxTextLength)) state.maxTextLength = data.limits.maxTextLength;
   els.schoolName.textContent = state.school ? state.school.name : '';
-  document.title = state.school ? `個資事件小幫手 · ${state.school.name}（示範環境）` : document.title;
+  document.title = state.school ? `${state.botName} · ${state.school.name}（示範環境）` : document.title;
 
   const params = new URLSearchParams(location.search);
   const wanted = params.get('as') ?? load('user', null);

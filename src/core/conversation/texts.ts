@@ -1,7 +1,9 @@
+import { BOT_NAME } from '../bot-name.js';
+
 /** Fixed zh-TW texts of the conversation. Kept together so a school (or a translator) can review them in one place. */
 export const T = {
   help: [
-    '我是個資事件應變小幫手，可以協助：',
+    `我是${BOT_NAME}，可以協助：`,
     '・通報個資事件：輸入「通報」',
     '・查看進行中的事件：輸入「事件」',
     '・查看指派給自己、尚未完成的檢核項目：輸入「我的工作」',
