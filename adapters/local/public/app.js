@@ -90,6 +90,32 @@ function save(key, value) {
 }
 
 /**
+ * Drafts: what a person typed into a form (or the message box) and has not sent yet, kept per person and form in
+ * sessionStorage, so that switching to another conversation or reloading loses nothing. Cleared on submit or cancel;
+ * gone when the tab closes (it may describe the leak, so it is never kept longer than the tab).
+ */
+function loadDraft(key) {
+  try {
+    const raw = sessionStorage.getItem(`${STORAGE_PREFIX}draft:${key}`);
+    return raw === null ? null : JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+function saveDraft(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(`${STORAGE_PREFIX}draft:${key}`);
+    else sessionStorage.setItem(`${STORAGE_PREFIX}draft:${key}`, JSON.stringify(value));
+  } catch {
+    /* storage unavailable or full: the page still works, it just forgets */
+  }
+}
+
+const formDraftKey = (form) => (state.me ? `${state.me.id}:form:${form.formId}` : null);
+const composerDraftKey = () => (state.me && state.openId ? `${state.me.id}:composer:${state.openId}` : null);
+
+/**
  * What this user already did with a message on this page: a submitted/cancelled form, a chosen quick reply.
  * Keyed by id and time, since a fresh demo database reuses message ids.
  */
@@ -418,6 +444,12 @@ function selectConversation(conversationId, { force = false } = {}) {
   els.messages.replaceChildren();
   els.jumpLatest.hidden = true;
   clearComposerMessages();
+  // The message box holds this person's unsent text for this conversation (not what was typed elsewhere).
+  const composerKey = composerDraftKey();
+  const unsent = composerKey ? loadDraft(composerKey) : null;
+  els.input.value = typeof unsent === 'string' ? unsent : '';
+  autosize();
+  updateCounter();
   hideElsewhere();
   renderConversationList();
   renderChatHeader();
@@ -736,6 +768,23 @@ function buildForm(message, form) {
   const previous = doneFor(message);
   if (previous?.form) finish(previous.form);
 
+  // A draft of this form typed earlier (before a conversation switch or a reload) is put back; typing keeps it.
+  const draftKey = formDraftKey(form);
+  const draft = draftKey && !previous?.form ? loadDraft(draftKey) : null;
+  if (draft && typeof draft === 'object') {
+    for (const control of controls) {
+      if (Object.prototype.hasOwnProperty.call(draft, control.field.id)) control.write(draft[control.field.id]);
+    }
+  }
+  const keepDraft = () => {
+    if (!draftKey || fieldset.disabled) return;
+    const values = {};
+    for (const control of controls) values[control.field.id] = control.raw();
+    saveDraft(draftKey, values);
+  };
+  node.addEventListener('input', keepDraft);
+  node.addEventListener('change', keepDraft);
+
   node.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (fieldset.disabled) return;
@@ -767,6 +816,7 @@ function buildForm(message, form) {
         values,
       });
       markDone(message, { form: 'submitted' });
+      if (draftKey) saveDraft(draftKey, null);
       finish('submitted');
       handleReplies(result.replies, conversationId);
       await refresh({ scroll: 'reveal' });
@@ -789,6 +839,7 @@ function buildForm(message, form) {
         messageId: message.id,
       });
       markDone(message, { form: 'cancelled' });
+      if (draftKey) saveDraft(draftKey, null);
       finish('cancelled');
       handleReplies(result.replies, conversationId);
       await refresh({ scroll: 'reveal' });
@@ -861,6 +912,11 @@ function buildField(field) {
         field.type === 'boolean'
           ? (inputs.find((input) => input.checked)?.value ?? '')
           : inputs.filter((input) => input.checked).map((input) => input.value),
+      raw: () => inputs.filter((input) => input.checked).map((input) => input.value),
+      write: (value) => {
+        const wanted = Array.isArray(value) ? value : [];
+        for (const input of inputs) input.checked = wanted.includes(input.value);
+      },
       check: (value) => (required && value.length === 0 ? (field.type === 'boolean' ? `請選擇「${field.label}」是或否。` : `請至少勾選一項「${field.label}」。`) : null),
       setInvalid: (invalid) => group.classList.toggle('is-invalid', invalid),
       focus: () => inputs[0]?.focus(),
@@ -938,6 +994,10 @@ function buildField(field) {
       if (field.type === 'datetime') return control.value.slice(0, 16);
       if (field.type === 'select' || field.type === 'number') return control.value;
       return control.value.trim();
+    },
+    raw: () => control.value,
+    write: (value) => {
+      if (typeof value === 'string') control.value = value;
     },
     check: (value) => {
       if (field.type === 'number' && control.validity.badInput) return `「${field.label}」請填數字。`;
@@ -1099,7 +1159,11 @@ async function sendMessage() {
   const conversationId = state.openId;
   try {
     const result = await api('POST', `${conversationPath(conversationId)}/messages`, { as: state.me.id, text });
-    if (els.input.value.trim() === text) els.input.value = '';
+    if (els.input.value.trim() === text) {
+      els.input.value = '';
+      const key = composerDraftKey();
+      if (key) saveDraft(key, null);
+    }
     autosize();
     updateCounter();
     handleReplies(result.replies, conversationId);
@@ -1143,6 +1207,8 @@ function wireEvents() {
   els.input.addEventListener('input', () => {
     autosize();
     updateCounter();
+    const key = composerDraftKey();
+    if (key) saveDraft(key, els.input.value === '' ? null : els.input.value);
     if (!els.composerError.hidden) hideInlineError(els.composerError);
   });
   els.messages.addEventListener('scroll', () => {
