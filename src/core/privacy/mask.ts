@@ -357,7 +357,13 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
   }
 
   // Official ticket and reference numbers (EDU-1151207-001): kept as typed.
-  eachMatch(scan, TICKET_RE, (m) => scan.claim(m.index, m.index + m[0].length, null));
+  // A two-letter prefix with one number (「NO-110123」) may be a student number: kept only with a longer issuer or
+  // more than one number group.
+  eachMatch(scan, TICKET_RE, (m) => {
+    const groups = m[0].split('-');
+    const numbers = groups.filter((g) => /^\d/.test(g)).length;
+    if ((groups[0]?.length ?? 0) >= 3 || numbers >= 2) scan.claim(m.index, m.index + m[0].length, null);
+  });
 
   for (const pattern of DATE_PATTERNS) {
     eachMatch(scan, pattern.re, (m) => {

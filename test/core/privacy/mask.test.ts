@@ -287,4 +287,8 @@ describe('maskPersonalData: exact both ways (issue #12)', () => {
     ];
     for (const text of kept) expect(mask(text).text).toBe(text);
   });
+
+  it('a two-letter prefix with a single number is not taken for a ticket (it may be a student number)', () => {
+    expect(mask('名單 NO-110123 王小明').text).toBe(`名單 NO-${token('number')} 王小明`);
+  });
 });
