@@ -8,11 +8,14 @@ import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
+import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, textLength } from '../../src/core/conversation/limits.js';
+import { schoolOnRecord } from '../../src/core/people/on-record.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { ROLE_LABELS } from '../../src/core/roles.js';
 import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import type { Logger } from '../../src/app/logger.js';
+import { BOT_NAME } from '../../src/core/bot-name.js';
 
 /**
  * The local chat adapter: a chat page and a JSON API (docs/local-api.md) served by the product itself, so anyone can
@@ -20,7 +23,8 @@ import type { Logger } from '../../src/app/logger.js';
  * of `conversation`; messages are kept (encrypted) in `local_message`.
  */
 export const LOCAL_PLATFORM = 'local';
-export const BOT_NAME = '個資小幫手';
+/** The bot's name on the page and as the sender of its messages: the product's one name (src/core/bot-name.ts). */
+export { BOT_NAME };
 const RESPONSE_ROLES = ['contactWindow', 'principal', 'auditor', 'it', 'dataManager'];
 const PUBLIC_DIR = join(PROJECT_ROOT, 'adapters', 'local', 'public');
 
@@ -96,7 +100,7 @@ export class LocalAdapter implements ChatAdapter {
     return {
       id: String(row.id),
       conversationId: row.conversationId,
-      sender: { kind: row.senderKind === 'user' ? 'user' : 'bot', name: row.senderName, ...(userId ? { userId } : {}) },
+      sender: { kind: row.senderKind === 'user' ? 'user' : 'bot', name: row.senderKind === 'user' ? row.senderName : BOT_NAME, ...(userId ? { userId } : {}) },
       at: row.createdAt.toISOString(),
       ...(row.editedAt ? { editedAt: row.editedAt.toISOString() } : {}),
       body,
@@ -109,6 +113,8 @@ export class LocalAdapter implements ChatAdapter {
   routes(app: FastifyInstance, bot: Bot): void {
     const files = new Map(readdirSync(PUBLIC_DIR).map((f) => [f, join(PUBLIC_DIR, f)]));
     const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+    // The page carries the bot's one name (src/core/bot-name.ts) in place of {{botName}}.
+    const page = (name: string, body: Buffer) => (name.endsWith('.html') ? body.toString('utf8').split('{{botName}}').join(BOT_NAME) : body);
     const serve = (name: string, reply: FastifyReply) => {
       const path = files.get(name);
       if (!path) return reply.code(404).send({ error: '找不到這個頁面。' });
@@ -116,7 +122,7 @@ export class LocalAdapter implements ChatAdapter {
         .header('content-type', types[extname(name)] ?? 'application/octet-stream')
         .header('cache-control', 'no-cache')
         .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-        .send(readFileSync(path));
+        .send(page(name, readFileSync(path)));
     };
     app.get('/', (_req, reply) => serve('index.html', reply));
     app.get<{ Params: { file: string } }>('/static/:file', (req, reply) => serve(req.params.file, reply));
@@ -142,7 +148,7 @@ export class LocalAdapter implements ChatAdapter {
     const post = <S extends z.ZodType>(
       path: string,
       schema: S,
-      toEvent: (body: z.output<S>, base: EventBase) => Promise<{ event: InboundEvent; posted?: LocalMessageView }>,
+      toEvent: (body: z.output<S>, base: EventBase, schoolId: string) => Promise<{ event: InboundEvent; posted?: LocalMessageView }>,
     ) =>
       app.post<{ Params: { id: string } }>(`/local/api/conversations/:id/${path}`, async (req, reply) => {
         const parsed = schema.safeParse(req.body);
@@ -159,14 +165,27 @@ export class LocalAdapter implements ChatAdapter {
           at: new Date(),
         };
         const collector: Collector = { replies: [] };
-        const { event, posted } = await toEvent(body, base);
+        let made: Awaited<ReturnType<typeof toEvent>>;
+        try {
+          made = await toEvent(body, base, access.schoolId);
+        } catch (err) {
+          if (err instanceof LocalRequestError) return reply.code(400).send({ error: err.message, detail: err.detail });
+          throw err;
+        }
+        const { event, posted } = made;
         await this.collector.run(collector, () => bot.handle(event));
         return { ok: true, ...(posted ? { posted } : {}), replies: collector.replies };
       });
 
-    post('messages', z.object({ as: z.string().min(1), text: z.string().min(1).max(4000) }), async (body, base) => {
+    // Empty and too-long texts get their own zh-TW answer (the core's limit), checked before anything is stored.
+    post('messages', z.object({ as: z.string().min(1), text: z.string() }), async (body, base, schoolId) => {
+      const problem = chatTextProblem(body.text);
+      if (problem) {
+        const n = textLength(body.text);
+        throw new LocalRequestError(problem.message, problem.kind === 'empty' ? 'text is empty' : `text has ${n} characters; the limit is ${MAX_TEXT_LENGTH}`);
+      }
       // What the person typed is stored masked: leaked data pasted into chat never reaches the database.
-      const masked = maskPersonalData(body.text);
+      const masked = maskPersonalData(body.text, { keep: await schoolOnRecord(this.prisma, schoolId) });
       const row = await this.prisma.localMessage.create({
         data: {
           conversationId: base.conversation.externalId,
@@ -183,8 +202,12 @@ export class LocalAdapter implements ChatAdapter {
     }));
     post(
       'forms',
-      z.object({ as: z.string().min(1), formId: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string().max(4000), z.array(z.string().max(200)).max(100)])) }),
-      async (body, base) => ({ event: { ...base, type: 'form', formId: body.formId, values: body.values } }),
+      z.object({ as: z.string().min(1), formId: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string(), z.array(z.string().max(200)).max(100)])) }),
+      async (body, base) => {
+        const tooLong = formValueProblem(body.values);
+        if (tooLong) throw new LocalRequestError(tooLong, `a form value is over ${MAX_TEXT_LENGTH} characters`);
+        return { event: { ...base, type: 'form', formId: body.formId, values: body.values } };
+      },
     );
   }
 
@@ -203,7 +226,10 @@ export class LocalAdapter implements ChatAdapter {
     const users = identities.map((i) => ({ id: i.externalId, name: i.person.displayName, roles: i.person.roles, unit: i.person.unit }));
     return {
       school: school ? { id: school.id, name: school.name, demo: school.isDemo } : null,
+      botName: BOT_NAME,
       roleLabels: ROLE_LABELS,
+      /** The page stops a text over this before sending and shows a counter near it (the core's limit). */
+      limits: { maxTextLength: MAX_TEXT_LENGTH },
       users,
       conversations: convs.map((c) => ({
         id: c.externalId,
@@ -224,7 +250,7 @@ export class LocalAdapter implements ChatAdapter {
   private async access(
     conversationId: string,
     as: unknown,
-  ): Promise<{ address: ConversationAddress; userName: string } | { code: number; error: { error: string; detail: string } }> {
+  ): Promise<{ address: ConversationAddress; userName: string; schoolId: string } | { code: number; error: { error: string; detail: string } }> {
     // A repeated parameter (?as=a&as=b) arrives as an array: one identity, or none.
     if (Array.isArray(as)) return { code: 400, error: { error: '只能選擇一個身分。', detail: 'query parameter "as" must be given once' } };
     if (typeof as !== 'string' || !as) return { code: 400, error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' } };
@@ -241,8 +267,19 @@ export class LocalAdapter implements ChatAdapter {
     return {
       address: { platform: LOCAL_PLATFORM, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) },
       userName: identity.person.displayName,
+      schoolId: identity.person.schoolId,
     };
   }
 }
 
 type EventBase = Pick<InboundEvent, 'eventId' | 'conversation' | 'user' | 'at'>;
+
+/** A request the person must change (zh-TW `message`), answered 400 before anything is stored or handled. */
+class LocalRequestError extends Error {
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message);
+  }
+}

@@ -11,6 +11,7 @@ import { T } from '../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_LIMITS, formButtonMessage, formModal, formValues, homeView, toSlackMessage, type FormMetadata } from './render.js';
+import { BOT_NAME } from '../../src/core/bot-name.js';
 
 /**
  * The Slack adapter (issue #4), on @slack/bolt. Over HTTP, Slack calls POST /slack/events on the product's Fastify
@@ -90,7 +91,7 @@ export function adviceFor(code: string, needed?: string): string {
     case 'missing_scope':
       return `the app lacks the "${needed ?? '?'}" scope. Add it under OAuth & Permissions (adapters/slack/manifest.yaml lists every scope the bot needs) and reinstall the app to the workspace.`;
     case 'not_in_channel':
-      return 'the bot is not a member of that channel. Invite it there (/invite @個資事件應變小幫手).';
+      return `the bot is not a member of that channel. Invite it there (/invite @${BOT_NAME}).`;
     case 'channel_not_found':
       return 'the channel does not exist or the bot cannot see it (private channels need the bot invited).';
     case 'is_archived':
@@ -213,9 +214,10 @@ export class SlackAdapter implements ChatAdapter {
   async update(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void> {
     if (message.type === 'form') throw new Error('A form cannot replace a posted message; send it instead.');
     const m = toSlackMessage(message);
-    await this.call('chat.update', () =>
-      this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}) }),
-    );
+    // Slack keeps a message's old blocks when an update has none: a plain text (an offer once taken, its buttons gone)
+    // replaces them with one section holding the text, or none at all when it is longer than a section takes.
+    const blocks = m.blocks ?? (m.text.length <= 3000 ? [{ type: 'section', text: { type: 'mrkdwn', text: m.text } }] : []);
+    await this.call('chat.update', () => this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, blocks: blocks as never }));
   }
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {

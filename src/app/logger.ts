@@ -2,11 +2,13 @@ import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import pino from 'pino';
 import type { DestinationStream, LoggerOptions, Logger as PinoLogger } from 'pino';
-import { maskPersonalData } from '../core/privacy/mask.js';
+import { isSystemIdKey, isSystemIdValue } from '../core/privacy/kept.js';
+import { maskPersonalData, type PiiKind } from '../core/privacy/mask.js';
 
 // A pino logger that cannot leak what staff paste into chat: every string in a record (message, nested fields,
 // error messages and stacks, child bindings) passes through maskPersonalData, and fields that carry message
-// bodies or credentials are replaced by "[Redacted]" at any depth.
+// bodies or credentials are replaced by "[Redacted]" at any depth. Fields that name a system id (jobId, eventId…)
+// and hold one are kept as they are (systemId below), so logs can be matched with pg-boss and the platforms.
 
 export type Logger = PinoLogger;
 
@@ -80,6 +82,27 @@ function maskString(s: string): string {
   return maskPersonalData(s).text;
 }
 
+/** Findings that no system id can contain: a value where the masker finds one of these is masked even in an id field. */
+const STRONG: ReadonlySet<PiiKind> = new Set(['national-id', 'resident-id', 'email', 'phone']);
+
+/**
+ * A field that names a system-made id (jobId, incidentId, eventId, channel, ts…) and holds one (a UUID, a Slack or
+ * LINE id, a Discord snowflake…) is logged as it is: the free-text masker would take digit runs out of it (a job id
+ * logged as 「［號碼已遮蔽］-7187-…」) and the log could no longer be matched with pg-boss or the platform. Anything
+ * else in such a field, or a value in which the masker finds an ID card number, phone or e-mail, is masked as usual.
+ */
+function systemId(key: string, value: unknown): string | undefined {
+  if (!isSystemIdKey(key)) return undefined;
+  const s = typeof value === 'bigint' ? value.toString() : value;
+  if (typeof s !== 'string' || !isSystemIdValue(s)) return undefined;
+  return maskPersonalData(s).findings.some((f) => STRONG.has(f.kind)) ? undefined : s;
+}
+
+function sanitizeEntry(key: string, value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (isRedactedKey(key)) return REDACTED;
+  return systemId(key, value) ?? sanitize(value, depth + 1, seen);
+}
+
 function sanitizeError(err: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: err.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : err.name,
@@ -88,7 +111,7 @@ function sanitizeError(err: Error, depth: number, seen: WeakSet<object>): Record
   if (typeof err.stack === 'string') out.stack = maskString(err.stack);
   for (const [k, v] of Object.entries(err)) {
     if (k === 'message' || k === 'stack') continue;
-    out[k] = isRedactedKey(k) ? REDACTED : sanitize(v, depth + 1, seen);
+    out[k] = sanitizeEntry(k, v, depth, seen);
   }
   if (err.cause !== undefined) out.cause = sanitize(err.cause, depth + 1, seen);
   if (err instanceof AggregateError) out.aggregateErrors = sanitize(err.errors, depth + 1, seen);
@@ -115,7 +138,7 @@ function sanitize(value: unknown, depth: number, seen: WeakSet<object>): unknown
     if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1, seen));
     if (value instanceof Map) {
       return Object.fromEntries(
-        [...value].map(([k, v]) => [maskString(String(k)), isRedactedKey(String(k)) ? REDACTED : sanitize(v, depth + 1, seen)]),
+        [...value].map(([k, v]) => [maskString(String(k)), sanitizeEntry(String(k), v, depth, seen)]),
       );
     }
     if (value instanceof Set) return [...value].map((v) => sanitize(v, depth + 1, seen));
@@ -123,7 +146,7 @@ function sanitize(value: unknown, depth: number, seen: WeakSet<object>): unknown
     if (typeof toJSON === 'function') return sanitize(toJSON.call(value), depth + 1, seen);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[maskString(k)] = isRedactedKey(k) ? REDACTED : sanitize(v, depth + 1, seen);
+      out[maskString(k)] = sanitizeEntry(k, v, depth, seen);
     }
     return out;
   } finally {

@@ -5,6 +5,7 @@ import { DatabaseUnavailableError } from '../storage/database.js';
 import { MigrationError } from '../storage/migrate.js';
 import { KeyRingError } from '../core/privacy/cipher.js';
 import { KeyCheckError } from '../core/privacy/key-check.js';
+import { BOT_NAME } from '../core/bot-name.js';
 
 /** Entry point of `npm start`. Operator errors are printed plainly (no stack) with what to fix; exit code 1. */
 async function main() {
@@ -36,7 +37,7 @@ async function main() {
     const config = loadConfig();
     app = await startApp(config);
     if (config.localChat && !stopRequested) {
-      process.stdout.write(`\n  個資事件應變小幫手 is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
+      process.stdout.write(`\n  ${BOT_NAME} is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
     }
   } catch (err) {
     const known = [ConfigError, DataFileError, DatabaseUnavailableError, MigrationError, KeyRingError, KeyCheckError].some((t) => err instanceof t);

@@ -26,11 +26,24 @@ const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'
  * Errors become JSON with a zh-TW `error` for people and an English `detail` for developers; request bodies are never
  * logged (they may hold leaked personal data).
  */
+const BODY_LIMIT = 256 * 1024;
+
+/** What was wrong with a request the framework refused, said plainly (the person's text is never echoed). */
+function requestErrorText(err: Error & { code?: string }, status: number): string {
+  if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `送出的內容太大了（上限 ${BODY_LIMIT / 1024} KB），沒有處理。請分成幾次送出，或只寫重點。`;
+  }
+  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return '送出的內容是空的，沒有處理。';
+  if (status === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return '送出的內容格式不支援（請以 JSON 送出）。';
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return '送出的內容不是正確的 JSON 格式，沒有處理。';
+  return '送出的內容格式不正確。';
+}
+
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const hops = opts.trustProxy;
   // A hop count trusts that many proxies in front of the server, whatever their address.
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : (hops ?? false);
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, trustProxy });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy });
   const allowed = opts.allowedHosts ? new Set(opts.allowedHosts) : null;
 
   // JSON bodies (the local API) are depth-bounded before parsing; the webhooks parse their raw bodies themselves.
@@ -79,7 +92,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: '送出的內容格式不正確。', detail: (err as Error).message });
+      return reply.code(status).send({ error: requestErrorText(err as Error & { code?: string }, status), detail: (err as Error).message });
     }
     opts.log.error({ err, url: req.routeOptions.url }, 'request failed');
     return reply.code(500).send({ error: '系統發生錯誤，您的操作可能沒有完成，請稍後再試或通知系統管理者。', detail: 'internal error (see the server log)' });

@@ -133,3 +133,36 @@ describe('sanitizeForLog', () => {
     expect(out.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 });
+
+describe('createLogger: system ids', () => {
+  it('keeps job, event, user and channel ids in id fields but still masks personal data everywhere', () => {
+    const { logger, records } = capture();
+    const jobId = '12345678-7187-4a1b-9c3d-1234567890ab';
+    logger.info(
+      {
+        jobId,
+        eventId: 'act:1234567890123456789',
+        userId: 'U4af4980629f3a1b2c3d4e5f6a7b8c9d0',
+        channel: 'C0123456789',
+        ts: '1732170000.123456',
+        studentId: '110123',
+        nationalId: ID,
+        externalId: ID,
+        note: `job ${jobId} for ${PHONE}`,
+      },
+      'clock reminder job',
+    );
+    const [r] = records();
+    expect(r).toMatchObject({
+      jobId,
+      eventId: 'act:1234567890123456789',
+      userId: 'U4af4980629f3a1b2c3d4e5f6a7b8c9d0',
+      channel: 'C0123456789',
+      ts: '1732170000.123456',
+      studentId: '［號碼已遮蔽］',
+      nationalId: '［身分證號已遮蔽］',
+      externalId: '［身分證號已遮蔽］',
+      note: `job ${jobId} for ［電話號碼已遮蔽］`,
+    });
+  });
+});

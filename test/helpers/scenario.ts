@@ -26,8 +26,9 @@ export async function reportThroughOffer(
   expect(offerMsg, `the bot offers to start a report after "${opts.phrase}"`).toBeTruthy();
   const start = (offerMsg!.body as { quickReplies: Button[] }).quickReplies[0]!;
   expect(start.label).toBe('開始通報');
-  // The button carries the scenario, then the categories and people read from the message (offer.ts).
-  if (opts.expectScenario) expect(start.action).toMatch(new RegExp(`^intake:start:${opts.expectScenario}(:|$)`));
+  // The offer is a one-shot choice (src/core/conversation/choices.ts): once:<id>:<the action it runs>; that action
+  // carries the scenario, then the categories and people read from the message (offer.ts).
+  if (opts.expectScenario) expect(start.action).toMatch(new RegExp(`^once:[A-Za-z0-9_-]+:intake:start:${opts.expectScenario}(:|$)`));
 
   const started = await client.press(as, group, start.action);
   const form = forms(started)[0];

@@ -199,8 +199,11 @@ describe('notices to affected people, approval and delivery', () => {
     const blocked = await t.client.press(WINDOW, GROUP, button(await latestNotice(WINDOW, GROUP), '送校長核定'));
     expect(texts(blocked)).toEqual(['通知稿還有待填寫的地方：【請填寫：分機】。請修改後再送核。']);
 
+    // The school's switchboard on record stays in the notice (parents must be told whom to call); a parent's is masked.
+    await prisma().school.update({ where: { id: 'demo-school' }, data: { contactPhone: '(02)2345-6789 分機 123' } });
     const form3 = forms(await t.client.press(WINDOW, GROUP, button(await latestNotice(WINDOW, GROUP), '修改內容')))[0]!;
-    await t.client.submit(WINDOW, GROUP, form3.formId, { text: v2.replace('【請填寫：分機】', '，請撥學校總機轉註冊組。') });
+    const v3text = v2.replace('【請填寫：分機】', '，請撥學校總機轉註冊組。電話 02-2345-6789 轉 123（已聯絡家長 0912-345-678）');
+    await t.client.submit(WINDOW, GROUP, form3.formId, { text: v3text });
     const v3 = await latestNotice(WINDOW, GROUP);
     expect(v3.subtitle).toBe('第3版｜草稿｜撰稿：李組長（示範）');
     await t.client.press(WINDOW, GROUP, button(v3, '送校長核定'));
@@ -210,6 +213,7 @@ describe('notices to affected people, approval and delivery', () => {
     expect(latest.sections[0]!.text).toContain('請撥學校總機轉註冊組。');
     expect(latest.sections[0]!.text).toContain('本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認；');
     expect(latest.sections[0]!.text).toContain('privacy@demo-school.example');
+    expect(latest.sections[0]!.text).toContain('電話 02-2345-6789 轉 123（已聯絡家長 ［電話號碼已遮蔽］）');
   });
 
   it('a principal who revised the text cannot approve it; another 管理人 does', async () => {

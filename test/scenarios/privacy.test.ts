@@ -202,6 +202,8 @@ describe('personal data typed into the chat is stored masked', () => {
       'subject_notice_review.comment_enc': (r) => `notice:${r.notice_id}:review:${r.version}`,
       'subject_notice_batch.public_reason_enc': (r) => `notice-batch:${r.id}:publicReason`,
       'subject_notice_batch.note_enc': (r) => `notice-batch:${r.id}:note`,
+      // One-shot choices (offers) as posted, to show them taken without their buttons (src/core/conversation/choices.ts).
+      'one_shot_choice.message_enc': (r) => `once:${r.id}`,
     };
     const writtenHere = ['incident.how_leaked_enc', 'incident.place_enc', 'incident.steps_taken_enc', 'checklist_item.note_enc', 'timeline_entry.detail_enc', 'pending_prompt.state_enc', 'local_message.body_enc'];
     const encColumns = columns.filter((c) => c.column_name.endsWith('_enc')).map((c) => `${c.table_name}.${c.column_name}`);

@@ -64,6 +64,7 @@ const els = {
   input: $('composer-input'),
   send: $('composer-send'),
   composerError: $('composer-error'),
+  counter: $('composer-count'),
 };
 
 let uid = 0;
@@ -87,6 +88,32 @@ function save(key, value) {
     /* storage unavailable: the page still works, it just forgets */
   }
 }
+
+/**
+ * Drafts: what a person typed into a form (or the message box) and has not sent yet, kept per person and form in
+ * sessionStorage, so that switching to another conversation or reloading loses nothing. Cleared on submit or cancel;
+ * gone when the tab closes (it may describe the leak, so it is never kept longer than the tab).
+ */
+function loadDraft(key) {
+  try {
+    const raw = sessionStorage.getItem(`${STORAGE_PREFIX}draft:${key}`);
+    return raw === null ? null : JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+function saveDraft(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(`${STORAGE_PREFIX}draft:${key}`);
+    else sessionStorage.setItem(`${STORAGE_PREFIX}draft:${key}`, JSON.stringify(value));
+  } catch {
+    /* storage unavailable or full: the page still works, it just forgets */
+  }
+}
+
+const formDraftKey = (form) => (state.me ? `${state.me.id}:form:${form.formId}` : null);
+const composerDraftKey = () => (state.me && state.openId ? `${state.me.id}:composer:${state.openId}` : null);
 
 /**
  * What this user already did with a message on this page: a submitted/cancelled form, a chosen quick reply.
@@ -231,6 +258,10 @@ const state = {
   conversations: [],
   /** zh-TW role names, from the server (src/core/roles.ts). */
   roleLabels: {},
+  /** The bot's one name (src/core/bot-name.ts), from the server; the page's HTML carries it too. */
+  botName: document.querySelector('.brand-name')?.textContent || '小幫手',
+  /** The longest text the bot takes (src/core/conversation/limits.ts), from the server. */
+  maxTextLength: 4000,
   me: null,
   openId: null,
   /** Increases on every user/conversation switch so that late answers for the old view are dropped. */
@@ -340,7 +371,7 @@ function renderConversationList() {
 function renderChatHeader() {
   const conversation = openConversation();
   if (!state.me) {
-    els.chatTitle.textContent = '個資事件小幫手';
+    els.chatTitle.textContent = state.botName;
     els.chatSubtitle.textContent = state.school ? state.school.name : '';
   } else if (!conversation) {
     els.chatTitle.textContent = '請選擇對話';
@@ -413,6 +444,12 @@ function selectConversation(conversationId, { force = false } = {}) {
   els.messages.replaceChildren();
   els.jumpLatest.hidden = true;
   clearComposerMessages();
+  // The message box holds this person's unsent text for this conversation (not what was typed elsewhere).
+  const composerKey = composerDraftKey();
+  const unsent = composerKey ? loadDraft(composerKey) : null;
+  els.input.value = typeof unsent === 'string' ? unsent : '';
+  autosize();
+  updateCounter();
   hideElsewhere();
   renderConversationList();
   renderChatHeader();
@@ -735,6 +772,23 @@ function buildForm(message, form) {
   const previous = doneFor(message);
   if (previous?.form) finish(previous.form);
 
+  // A draft of this form typed earlier (before a conversation switch or a reload) is put back; typing keeps it.
+  const draftKey = formDraftKey(form);
+  const draft = draftKey && !previous?.form ? loadDraft(draftKey) : null;
+  if (draft && typeof draft === 'object') {
+    for (const control of controls) {
+      if (Object.prototype.hasOwnProperty.call(draft, control.field.id)) control.write(draft[control.field.id]);
+    }
+  }
+  const keepDraft = () => {
+    if (!draftKey || fieldset.disabled) return;
+    const values = {};
+    for (const control of controls) values[control.field.id] = control.raw();
+    saveDraft(draftKey, values);
+  };
+  node.addEventListener('input', keepDraft);
+  node.addEventListener('change', keepDraft);
+
   node.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (fieldset.disabled) return;
@@ -766,6 +820,7 @@ function buildForm(message, form) {
         values,
       });
       markDone(message, { form: 'submitted' });
+      if (draftKey) saveDraft(draftKey, null);
       finish('submitted');
       handleReplies(result.replies, conversationId);
       await refresh({ scroll: 'reveal' });
@@ -788,6 +843,7 @@ function buildForm(message, form) {
         messageId: message.id,
       });
       markDone(message, { form: 'cancelled' });
+      if (draftKey) saveDraft(draftKey, null);
       finish('cancelled');
       handleReplies(result.replies, conversationId);
       await refresh({ scroll: 'reveal' });
@@ -860,6 +916,11 @@ function buildField(field) {
         field.type === 'boolean'
           ? (inputs.find((input) => input.checked)?.value ?? '')
           : inputs.filter((input) => input.checked).map((input) => input.value),
+      raw: () => inputs.filter((input) => input.checked).map((input) => input.value),
+      write: (value) => {
+        const wanted = Array.isArray(value) ? value : [];
+        for (const input of inputs) input.checked = wanted.includes(input.value);
+      },
       check: (value) => (required && value.length === 0 ? (field.type === 'boolean' ? `請選擇「${field.label}」是或否。` : `請至少勾選一項「${field.label}」。`) : null),
       setInvalid: (invalid) => group.classList.toggle('is-invalid', invalid),
       focus: () => inputs[0]?.focus(),
@@ -937,6 +998,10 @@ function buildField(field) {
       if (field.type === 'datetime') return control.value.slice(0, 16);
       if (field.type === 'select' || field.type === 'number') return control.value;
       return control.value.trim();
+    },
+    raw: () => control.value,
+    write: (value) => {
+      if (typeof value === 'string') control.value = value;
     },
     check: (value) => {
       if (field.type === 'number' && control.validity.badInput) return `「${field.label}」請填數字。`;
@@ -1062,9 +1127,35 @@ function autosize() {
 
 let sending = false;
 
+/** Characters as people count them (an emoji is one), the same count as the server's. */
+const charCount = (text) => [...text].length;
+const groupDigits = (n) => n.toLocaleString('en-US');
+
+/** Shows 「3,812／4,000 字」 near the limit, and how far over it is past it. */
+function updateCounter() {
+  const n = charCount(els.input.value);
+  const max = state.maxTextLength;
+  const near = n >= Math.floor(max * 0.8);
+  els.counter.hidden = !near;
+  els.counter.classList.toggle('is-over', n > max);
+  els.counter.textContent = n > max ? `${groupDigits(n)}／${groupDigits(max)} 字，超過 ${groupDigits(n - max)} 字` : `${groupDigits(n)}／${groupDigits(max)} 字`;
+}
+
 async function sendMessage() {
   const text = els.input.value.trim();
-  if (sending || !text || !state.me || !state.openId) return;
+  if (sending || !state.me || !state.openId) return;
+  // Checked here too, so nothing is sent that the server would refuse; the text stays in the box.
+  if (!text) {
+    showComposerError('訊息是空白的，沒有送出。請輸入文字後再送出。');
+    return;
+  }
+  const n = charCount(text);
+  if (n > state.maxTextLength) {
+    showComposerError(
+      `訊息太長了：每則最多 ${groupDigits(state.maxTextLength)} 字，這則有 ${groupDigits(n)} 字，所以沒有送出。請分成幾則送出，或只寫重點（外洩的資料本身不用貼上）。`,
+    );
+    return;
+  }
   sending = true;
   els.send.disabled = true;
   els.send.textContent = '傳送中…';
@@ -1072,8 +1163,13 @@ async function sendMessage() {
   const conversationId = state.openId;
   try {
     const result = await api('POST', `${conversationPath(conversationId)}/messages`, { as: state.me.id, text });
-    if (els.input.value.trim() === text) els.input.value = '';
+    if (els.input.value.trim() === text) {
+      els.input.value = '';
+      const key = composerDraftKey();
+      if (key) saveDraft(key, null);
+    }
     autosize();
+    updateCounter();
     handleReplies(result.replies, conversationId);
     await refresh({ scroll: 'reveal' });
   } catch (failure) {
@@ -1114,6 +1210,9 @@ function wireEvents() {
   });
   els.input.addEventListener('input', () => {
     autosize();
+    updateCounter();
+    const key = composerDraftKey();
+    if (key) saveDraft(key, els.input.value === '' ? null : els.input.value);
     if (!els.composerError.hidden) hideInlineError(els.composerError);
   });
   els.messages.addEventListener('scroll', () => {
@@ -1138,8 +1237,10 @@ async function start() {
   state.users = Array.isArray(data.users) ? data.users : [];
   state.conversations = Array.isArray(data.conversations) ? data.conversations : [];
   state.roleLabels = data.roleLabels ?? {};
+  if (typeof data.botName === 'string' && data.botName) state.botName = data.botName;
+  if (data.limits && Number.isInteger(data.limits.maxTextLength)) state.maxTextLength = data.limits.maxTextLength;
   els.schoolName.textContent = state.school ? state.school.name : '';
-  document.title = state.school ? `個資事件小幫手 · ${state.school.name}（示範環境）` : document.title;
+  document.title = state.school ? `${state.botName} · ${state.school.name}（示範環境）` : document.title;
 
   const params = new URLSearchParams(location.search);
   const wanted = params.get('as') ?? load('user', null);

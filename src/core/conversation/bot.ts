@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage, PlatformUser, TextMessage } from '../chat/model.js';
-import { LINK_ACTION } from '../chat/model.js';
+import { LINK_ACTION, MAX_ACTION_LENGTH } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';
 import { STATUS_LABELS, UserError, type Assessment } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
+import { schoolKeepList } from '../privacy/kept.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
 import { ReportChat, parseReportCommand } from '../documents/chat.js';
@@ -20,11 +21,13 @@ import { MINE_PREFIX, act, assessmentForm, checklistCard, fieldFromIntake, incid
 import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
+import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
 import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, KEEP, describeInitial, fitsAsForm, formPage, pageCount } from './steps.js';
 import { offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
 import { T } from './texts.js';
+import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, type TextProblem } from './limits.js';
 import { ContactWindowAlerts } from './alerts.js';
 import { withMentions } from '../people/mentions.js';
 import { myTasks } from './mytasks.js';
@@ -39,6 +42,8 @@ interface Ctx {
   addr: ConversationAddress;
   actor: Actor | null;
   schoolName: string;
+  /** The person's school's values on record that masking keeps (its contact telephone). */
+  keep: string[];
 }
 
 interface IntakeState {
@@ -101,11 +106,14 @@ export class Bot {
   private readonly prompts: PromptStore;
   /** Forms asked one field at a time where the platform cannot show them. */
   private readonly forms: FormSteps;
+  /** Offers and other buttons that may be pressed once (src/core/conversation/choices.ts). */
+  private readonly choices: OneShotChoices;
 
   constructor(private readonly deps: CoreDeps) {
     this.incidents = new IncidentService(deps);
     this.prompts = new PromptStore(deps);
     this.forms = new FormSteps(deps);
+    this.choices = new OneShotChoices(deps);
     this.binding = new BindingService(deps);
     this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), (p) => this.adapters.get(p));
     this.reports = new ReportChat(deps, new ReportService(deps, this.incidents, noticeSource(this.notices.service)), (p) => this.adapters.get(p),
@@ -178,7 +186,8 @@ export class Bot {
       person && (conv.schoolId === null || conv.schoolId === person.schoolId)
         ? { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles }
         : null;
-    return { ev, adapter, conv, addr: ev.conversation, actor, schoolName: identity?.person.school.name ?? '' };
+    const keep = schoolKeepList(identity?.person.school);
+    return { ev, adapter, conv, addr: ev.conversation, actor, schoolName: identity?.person.school.name ?? '', keep };
   }
 
   // ------------------------------------------------------------------ routing
@@ -204,7 +213,9 @@ export class Bot {
       if (binding.kind === 'bindGroup' || binding.kind === 'unbindGroup') return this.say(ctx.addr, { type: 'text', text });
       return this.answer(ctx, text);
     }
-    const masked = maskPersonalData(rawText, { now: this.deps.now() });
+    const problem = chatTextProblem(rawText);
+    if (problem) return this.onUnusableText(ctx, rawText, problem);
+    const masked = maskPersonalData(rawText, { now: this.deps.now(), keep: ctx.keep });
     const text = masked.text.normalize('NFKC').trim();
     if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
 
@@ -224,17 +235,33 @@ export class Bot {
     const detected = this.deps.playbooks.detect(text);
     if (detected.isLeakReport) {
       const scenario = detected.scenario ? this.deps.playbooks.get(detected.scenario) : undefined;
-      return this.say(ctx.addr, {
+      // One-shot: once someone answers, the offer shows who did and loses its buttons for everyone.
+      return this.choices.post(ctx.adapter, ctx.addr, ctx.conv.id, {
         type: 'text',
         text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched)),
         quickReplies: [
-          { label: '開始通報', action: offerAction(prefillFrom(detected), ctx.adapter.capabilities.maxActionLength), style: 'primary' },
-          { label: '不是', action: 'intake:dismiss' },
+          // The offer is a one-shot choice: its actions are wrapped (choices.ts), so they leave room for the wrapper.
+          { label: '開始通報', action: offerAction(prefillFrom(detected), Math.min(ctx.adapter.capabilities.maxActionLength, MAX_ACTION_LENGTH) - ONE_SHOT_OVERHEAD), style: 'primary', taken: T.offerStarted },
+          { label: '不是', action: 'intake:dismiss', taken: T.offerRefused },
         ],
       });
     }
     if (ctx.conv.kind === 'direct') return this.say(ctx.addr, { type: 'text', text: `${T.notUnderstood}\n${T.help}` });
     // Ordinary group chatter: stay quiet.
+  }
+
+  /**
+   * An empty or too-long text is not processed. The person is told what is wrong where the text was meant for the
+   * bot: a private chat, a question of theirs that is open here, or (too long) a group message that reads as a leak
+   * report in its first part. Other group chatter is left alone, as ordinary chatter is.
+   */
+  private async onUnusableText(ctx: Ctx, rawText: string, problem: TextProblem): Promise<void> {
+    let addressed = ctx.conv.kind === 'direct' || (ctx.actor !== null && (await this.openPrompt(ctx.conv.id, ctx.actor.personId)) !== null);
+    if (!addressed && problem.kind === 'too-long') {
+      const head = maskPersonalData([...rawText].slice(0, MAX_TEXT_LENGTH).join(''), { now: this.deps.now(), keep: ctx.keep }).text;
+      addressed = head.trim().startsWith('/') || this.deps.playbooks.detect(head.normalize('NFKC')).isLeakReport;
+    }
+    if (addressed) await this.say(ctx.addr, { type: 'text', text: problem.message });
   }
 
   private async onCommand(ctx: Ctx, cmd: Command, arg: string | undefined): Promise<void> {
@@ -284,6 +311,12 @@ export class Bot {
 
   private async onAction(ctx: Ctx, action: string): Promise<void> {
     const [kind, a, b] = action.split(':');
+    if (kind === 'once') {
+      const name = ctx.actor?.displayName ?? ctx.ev.user.displayName ?? T.someone;
+      const messageId = ctx.ev.type === 'action' ? ctx.ev.messageId : undefined;
+      const take = { adapter: ctx.adapter, addr: ctx.addr, personId: ctx.actor?.personId ?? null, name, ...(messageId ? { messageId } : {}) };
+      return this.choices.take(take, action, (inner) => this.onAction(ctx, inner));
+    }
     if (kind === 'say') return this.onText(ctx, action.slice(4));
     // A link button opened its address on the platform; nothing to do here.
     if (action === LINK_ACTION) return;
@@ -311,6 +344,8 @@ export class Bot {
   private async onForm(ctx: Ctx, formId: string, values: Record<string, string | string[]>): Promise<void> {
     const [kind, id, page] = formId.split(':');
     if (!id) throw new UserError(T.promptExpired);
+    const tooLong = formValueProblem(values);
+    if (tooLong) throw new UserError(tooLong);
     if (kind === 'assess') return this.submitAssessment(ctx, id, values);
     if (kind === 'end' || kind === 'fix' || kind === 'done') return this.submitTimes(ctx, kind, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
@@ -860,7 +895,7 @@ export class Bot {
   private async finishItemPrompt(ctx: Ctx, prompt: PendingPrompt, rawNote: string): Promise<void> {
     const actor = this.requireActor(ctx);
     const state = this.promptState<ItemPromptState>(prompt);
-    const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now() });
+    const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: ctx.keep });
     if (!masked.text) return this.say(ctx.addr, { type: 'text', text: state.to === 'na' ? T.askNaReason(state.title) : '請簡述完成情形。' });
     if (masked.masked) await this.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
     const r = await this.incidents.setChecklistState(actor, state.itemId, state.to, masked.text.slice(0, 300));

@@ -6,6 +6,7 @@ import { can, roleNames, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { myTasks } from './mytasks.js';
 import { act } from './render.js';
+import { BOT_NAME } from '../bot-name.js';
 
 /** Clocks listed under 「即將到期的時限」. */
 const MAX_CLOCKS = 6;
@@ -115,7 +116,7 @@ function notLinkedCard(): Card {
   return {
     type: 'card',
     key: 'home',
-    title: '個資事件應變小幫手',
+    title: BOT_NAME,
     tone: 'info',
     sections: [
       {

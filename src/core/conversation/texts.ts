@@ -1,9 +1,10 @@
 import { formatRocDateTime } from '../time/roc.js';
+import { BOT_NAME } from '../bot-name.js';
 
 /** Fixed zh-TW texts of the conversation. Kept together so a school (or a translator) can review them in one place. */
 export const T = {
   help: [
-    '我是個資事件應變小幫手，可以協助：',
+    `我是${BOT_NAME}，可以協助：`,
     '・通報個資事件：輸入「通報」',
     '・查看進行中的事件：輸入「事件」',
     '・查看指派給自己、尚未完成的檢核項目：輸入「我的工作」',
@@ -25,6 +26,10 @@ export const T = {
     (reasons.length ? `（因為提到：${reasons.map((r) => `「${r}」`).join('')}）\n` : '') +
     '依規定應於知悉後4小時內通報個資聯絡窗口，越早越好。',
   offerDismissed: '好的。如需通報，隨時輸入「通報」。',
+  offerStarted: (name: string) => `已由 ${name} 開始通報。`,
+  offerRefused: (name: string) => `${name} 已表示這不是個資事件。`,
+  someone: '一位同仁',
+  choiceAlreadyTaken: (takenText: string) => `${takenText}這個按鈕已失效，不用再按。`,
   intakeMovedToDirect: (name: string) => `已私訊 ${name} 填寫通報內容，細節請勿在群組討論。`,
   intakeIntro: '請填寫個資事件通報（約 2 分鐘）。只要描述類型與人數，請勿貼上外洩的個資內容。',
   intakeResume: '您有一份尚未完成的通報，我們從上次停下的地方繼續：',
@@ -59,4 +64,9 @@ export const T = {
   assessmentSaved: (ref: string) => `已更新事件 ${ref} 的影響評估，法定時限已重新計算。`,
   whoami: (name: string, school: string, roles: string) => `您是 ${school} 的 ${name}，身分：${roles || '（未設定）'}。`,
   failed: '系統暫時無法處理，請稍後再試一次；您剛才的操作沒有被記錄。',
+  emptyText: '訊息是空白的，沒有送出。請輸入文字後再送出。',
+  textTooLong: (n: number, max: number) =>
+    `訊息太長了：每則最多 ${max.toLocaleString('en-US')} 字，這則有 ${n.toLocaleString('en-US')} 字，所以沒有處理。請分成幾則送出，或只寫重點（外洩的資料本身不用貼上）。`,
+  formValueTooLong: (n: number, max: number) =>
+    `填寫的內容太長了：每一欄最多 ${max.toLocaleString('en-US')} 字，其中一欄有 ${n.toLocaleString('en-US')} 字，所以沒有送出。請精簡後再送出。`,
 };

@@ -4,6 +4,7 @@ import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incid
 import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../notices/service.js';
 import type { PlanState } from '../incidents/item-facts.js';
 import type { ItemAsk, ReportKind, ReportSection } from '../playbooks/vocabulary.js';
+import { schoolKeepList } from '../privacy/kept.js';
 import { maskPersonalData } from '../privacy/mask.js';
 
 /** One checklist item as a report shows it. */
@@ -97,9 +98,9 @@ export interface ReportFacts {
 }
 
 /** Free text typed by staff is masked once more before it goes into a document that leaves the school. */
-function clean(text: string | null | undefined, now: Date): string {
+function clean(text: string | null | undefined, now: Date, keep: readonly string[]): string {
   if (!text?.trim()) return '';
-  return maskPersonalData(text.trim(), { now }).text;
+  return maskPersonalData(text.trim(), { now, keep }).text;
 }
 
 /** `audienceLabel` names a notice audience (the school's notice templates); a plain label is used otherwise. */
@@ -113,6 +114,7 @@ export async function loadReportFacts(
   const { incident } = view;
   const now = deps.now();
   const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
+  const keep = schoolKeepList(school);
   const notices = await deps.prisma.subjectNotice.findMany({ where: { incidentId }, include: { batches: true } });
   const windows = await deps.prisma.person.findMany({
     where: { schoolId: incident.schoolId, active: true, roles: { has: 'contactWindow' } },
@@ -138,9 +140,9 @@ export async function loadReportFacts(
     handlingEndedAt: incident.handlingEndedAt,
     recoveredAt: incident.recoveredAt,
     submitted: { bureau: incident.bureauSubmittedAt, closure: incident.closureSubmittedAt, cyber: incident.cyberSubmittedAt },
-    place: clean(view.place, now),
-    howLeaked: clean(view.howLeaked, now),
-    stepsTaken: clean(view.stepsTaken, now),
+    place: clean(view.place, now, keep),
+    howLeaked: clean(view.howLeaked, now, keep),
+    stepsTaken: clean(view.stepsTaken, now, keep),
     categoryLabels: incident.categories.map(view.categoryLabel),
     specialCategories: incident.specialCategories,
     biometric: incident.biometric,
@@ -159,14 +161,14 @@ export async function loadReportFacts(
       title: c.row.title,
       phase: c.row.phase,
       state: c.state,
-      note: c.note ? clean(c.note, now) : null,
+      note: c.note ? clean(c.note, now, keep) : null,
       doneAt: c.row.doneAt,
       doneByName: c.doneByName,
       reports: view.playbook.checklist.find((d) => d.key === c.row.key)?.reports ?? {},
       asks: view.playbook.checklist.find((d) => d.key === c.row.key)?.asks ?? [],
       plannedOn: c.row.plannedOn,
       planState: (c.row.planState as PlanState | null) ?? null,
-      delayReason: c.delayReason ? clean(c.delayReason, now) : null,
+      delayReason: c.delayReason ? clean(c.delayReason, now, keep) : null,
       completesClock: c.row.completesClock,
     })),
     notices: notices.map((n) => ({

@@ -1,8 +1,9 @@
 import { MISSING } from './model.js';
+import { BOT_NAME } from '../bot-name.js';
 
 /** The closing note of every generated report. */
 export const FOOTNOTE =
-  '本文件由個資事件應變小幫手依事件紀錄產生，內容僅含個資類別、人數與處理經過，不含外洩之個人資料本身。' +
+  `本文件由${BOT_NAME}依事件紀錄產生，內容僅含個資類別、人數與處理經過，不含外洩之個人資料本身。` +
   `「${MISSING}」表示紀錄中尚無此項資料，送出前請補正。`;
 
 export function escapeXml(s: string): string {

@@ -51,28 +51,6 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/**
- * Masks typed notice text, keeping the school's own telephone and e-mail: they are swapped for markers from the
- * Private Use Area (which no mask pattern matches) before masking and put back after.
- */
-export function maskKeepingContact(text: string, contact: SchoolContact, mask: (s: string) => MaskResult): MaskResult {
-  const kept: string[] = [];
-  const keep = (value: string) => {
-    kept.push(value);
-    return `\uE000${String.fromCharCode(0xe100 + kept.length - 1)}\uE001`;
-  };
-  let guarded = text;
-  if (contact.phone) {
-    guarded = guarded.replace(new RegExp(escape(contact.phone.normalize('NFKC')), 'g'), keep);
-    const flexible = phonePattern(contact.phone);
-    if (flexible) guarded = guarded.replace(flexible, keep);
-  }
-  if (contact.email) guarded = guarded.replace(new RegExp(escape(contact.email), 'gi'), keep);
-  const masked = mask(guarded);
-  const restored = masked.text.replace(/\uE000([\uE100-\uE1FF])\uE001/g, (m, c: string) => kept[c.charCodeAt(0) - 0xe100] ?? m);
-  return { ...masked, text: restored };
-}
-
 /** The school's contact values a notice must show and does not (empty when it shows all it has). */
 export function missingContact(text: string, contact: SchoolContact): string[] {
   const out: string[] = [];

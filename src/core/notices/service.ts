@@ -4,11 +4,12 @@ import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
-import { can, type Actor } from '../roles.js';
+import { schoolOnRecord } from '../people/on-record.js';
+import { can, hasRole, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDate } from '../time/roc.js';
 import { CHANNEL_LABELS, CHANNELS, NEEDS_NOTE, PUBLIC_RULE, type Channel } from './channels.js';
-import { MISSING_EMAIL, MISSING_PHONE, maskKeepingContact, missingContact, schoolContact } from './contact.js';
+import { MISSING_EMAIL, MISSING_PHONE, missingContact, schoolContact } from './contact.js';
 import { findMeasures, measuresSentence, refreshMeasures } from './measures.js';
 import { AUDIENCES, BLANK_MARKER, renderNotice, type Audience, type NoticeFacts, type NoticeTemplates } from './templates.js';
 
@@ -136,8 +137,10 @@ export class NoticeService {
     this.assertDrafter(actor);
     if (current.incident.status === 'closed') throw new UserError(`事件 ${current.incident.ref} 已結案，不能再修改通知稿。`);
     if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
+    // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
     const contact = await schoolContact(deps.prisma, current.incident.schoolId);
-    const masked = maskKeepingContact(rawText.replace(/\r\n?/g, '\n').trim(), contact, (s) => maskPersonalData(s, { now: deps.now() }));
+    const keep = [...(await schoolOnRecord(deps.prisma, current.incident.schoolId)), ...[contact.phone, contact.email].filter((v): v is string => !!v)];
+    const masked = maskPersonalData(rawText.replace(/\r\n?/g, '\n').trim(), { now: deps.now(), keep });
     // The measures sentence left as the last version had it follows the checklist; one the drafter rewrote stays.
     const text = refreshMeasures(masked.text, findMeasures(current.text), await this.measuresFor(current.incident));
     if (!text) throw new UserError('通知內容不能是空白。');
@@ -228,7 +231,8 @@ export class NoticeService {
   async sendBack(actor: Actor, noticeId: string, version: number, rawComment: string): Promise<Masked<NoticeView>> {
     const current = await this.reviewable(actor, noticeId, version);
     const { deps } = this;
-    const masked = maskPersonalData(rawComment.trim(), { now: deps.now() });
+    const keep = await schoolOnRecord(deps.prisma, current.incident.schoolId);
+    const masked = maskPersonalData(rawComment.trim(), { now: deps.now(), keep });
     const comment = masked.text;
     if (!comment) throw new UserError('退回時請寫下修改意見。');
     if (comment.length > MAX_COMMENT_LENGTH) throw new UserError(`修改意見請在 ${MAX_COMMENT_LENGTH} 字以內。`);
@@ -279,9 +283,10 @@ export class NoticeService {
       throw new UserError('已通知人數請填 0 到應通知人數之間的整數。');
     }
     const findings: MaskFinding[] = [];
+    const keep = await schoolOnRecord(deps.prisma, current.incident.schoolId);
     const clean = (s: string | null | undefined, max: number) => {
       if (!s?.trim()) return null;
-      const m = maskPersonalData(s.trim(), { now: deps.now() });
+      const m = maskPersonalData(s.trim(), { now: deps.now(), keep });
       findings.push(...m.findings);
       return m.text.slice(0, max);
     };

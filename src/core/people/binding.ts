@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
 import { hasRole, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
+import { BOT_NAME } from '../bot-name.js';
 
 /**
  * Linking chat accounts and groups to the school, without a developer:
@@ -28,13 +29,13 @@ const PURPOSE_LABELS = { staff: '教職員群組', response: '應變小組' } as
 
 export const BT = {
   intro: [
-    '大家好，我是個資事件應變小幫手。',
+    `大家好，我是${BOT_NAME}。`,
     '發生個資外洩時（例如寄錯信、表單公開、檔案分享錯誤），在群組說一聲，我會協助通報並依規定的時限提醒應變步驟。',
     '請校長或個資聯絡窗口輸入「綁定群組 教職員群組」或「綁定群組 應變小組」，把這個群組綁定到學校。',
     '請勿在群組中貼上外洩的個資內容。',
   ].join('\n'),
   welcome: [
-    '歡迎加入個資事件應變小幫手。',
+    `歡迎加入${BOT_NAME}。`,
     '如果您是學校的教職員，請向校長或個資聯絡窗口索取綁定碼，然後在這裡輸入「綁定 綁定碼」，例如「綁定 123456」。',
   ].join('\n'),
   welcomeBack: (name: string) => `歡迎回來，${name}。輸入「說明」可查看我能協助的事項。`,

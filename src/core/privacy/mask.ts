@@ -1,5 +1,6 @@
-import { TZDate } from '@date-fns/tz';
 import { isValidNationalId, isValidResidentId, looksLikeCardNumber, luhnValid, taiwanIdShape } from './checksums.js';
+import { BIRTH_KEYWORD_BEFORE, before, DATE_PATTERNS, taipeiCutoff, validParts } from './mask-dates.js';
+import { isKeptEmail, isKeptPhone, keepList, LINE_ID_RE, TICKET_RE, UUID_RE } from './kept.js';
 
 // Masks personal data that staff paste into chat before anything is stored or logged.
 //
@@ -43,6 +44,11 @@ export interface MaskOptions {
   studentNumberPattern?: RegExp;
   /** Reference time for the "more than 3 years ago" date rule; defaults to the current time. */
   now?: Date;
+  /**
+   * Values on record that are not personal data and are kept as typed: the school's own telephone numbers (matched by
+   * their digits whatever the separators, also without the area code) and e-mail addresses. See schoolKeepList.
+   */
+  keep?: readonly string[];
 }
 
 interface KindInfo {
@@ -188,12 +194,14 @@ const URL_RE = new RegExp(`(?<![A-Za-z0-9])(?:https?://|www\\.)(?:${MASK_TOKENS}
 
 const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?![A-Za-z0-9-])/g;
 
-const ID_RE = /(?<![A-Za-z0-9])[A-Za-z][12ABCDabcd89]\d{8}(?![A-Za-z0-9])/g;
-
 const SEP = '[ \\-.\\u2010-\\u2015\\u2212]';
+
+// A national ID or resident certificate number, also written in groups: A123456789, A 123 456 789, A-123-456-789.
+const ID_RE = new RegExp(`(?<![A-Za-z0-9])[A-Za-z]${SEP}?[12ABCDabcd89](?:${SEP}?\\d){8}(?![A-Za-z0-9])`, 'g');
 const EXT = `(?:[ ]?(?:分機|轉|ext\\.?|x|#)[ ]?\\d{1,6})?`;
+// 09 and 8 more digits in any grouping (0912-345-678, 09 1234 5678, (0912)345678), or after +886 / 00886.
 const MOBILE_RE = new RegExp(
-  `(?<![0-9A-Za-z+])(?:(?:\\+|00)?886${SEP}?(?:\\(0\\)${SEP}?)?|\\(?0)9\\d{2}\\)?(?:${SEP}?\\d){6}(?![0-9A-Za-z])`,
+  `(?<![0-9A-Za-z+])(?:(?:\\+|00)?886${SEP}?(?:\\(0\\)${SEP}?)?|\\(?0)9(?:\\)?${SEP}?\\d){8}(?![0-9A-Za-z])`,
   'gi',
 );
 const LANDLINE_RE = new RegExp(
@@ -262,104 +270,6 @@ function keywordRegex(rule: KeywordRule): { list: RegExp; item: RegExp } {
 
 const KEYWORD_REGEXES = KEYWORD_RULES.map((rule) => ({ rule, ...keywordRegex(rule) }));
 
-interface DateParts {
-  year?: number;
-  month: number;
-  day?: number;
-}
-
-interface DatePattern {
-  re: RegExp;
-  parse: (m: RegExpExecArray) => DateParts | null;
-  /**
-   * full: masked when older than 3 years, otherwise kept (and shielded from the bare-number rule);
-   * compact: like full, but a recent one is left to the bare-number rule (it may be a student number);
-   * partial: masked only after a birth keyword.
-   */
-  mode: 'full' | 'compact' | 'partial';
-}
-
-const num = (s: string | undefined): number => Number(s ?? NaN);
-const rocOrAd = (y: string | undefined): number => (y !== undefined && y.length === 4 ? num(y) : num(y) + 1911);
-const ROC_PREFIX = '(?:(?:中華)?民國[ ]?)?';
-const NO_NUM_BEFORE = '(?<![0-9A-Za-z./-])';
-const NO_NUM_AFTER = '(?![0-9]|[./-]\\d)';
-
-const DATE_PATTERNS: DatePattern[] = [
-  {
-    // 2010/5/12, 2010-05-12, 2010.05.12
-    re: new RegExp(`${NO_NUM_BEFORE}((?:19|20)\\d{2})[ ]?([/.-])[ ]?(\\d{1,2})[ ]?\\2[ ]?(\\d{1,2})${NO_NUM_AFTER}`, 'g'),
-    parse: (m) => ({ year: num(m[1]), month: num(m[3]), day: num(m[4]) }),
-    mode: 'full',
-  },
-  {
-    // 2010年5月12日, 民國99年5月12日, 99年5月12日
-    re: new RegExp(`${ROC_PREFIX}(?<![0-9])((?:19|20)\\d{2}|\\d{2,3})[ ]?年[ ]?(\\d{1,2})[ ]?月[ ]?(\\d{1,2})[ ]?[日號号]?(?![0-9])`, 'g'),
-    parse: (m) => ({ year: rocOrAd(m[1]), month: num(m[2]), day: num(m[3]) }),
-    mode: 'full',
-  },
-  {
-    // 99/05/12, 099.05.12, 民國99/5/12 (ROC years have 2–3 digits)
-    re: new RegExp(`${ROC_PREFIX}${NO_NUM_BEFORE}(\\d{2,3})[ ]?([/.-])[ ]?(\\d{1,2})[ ]?\\2[ ]?(\\d{1,2})${NO_NUM_AFTER}`, 'g'),
-    parse: (m) => ({ year: num(m[1]) + 1911, month: num(m[3]), day: num(m[4]) }),
-    mode: 'full',
-  },
-  {
-    // 12/05/2010 (month/day or day/month before a 4-digit year)
-    re: new RegExp(`${NO_NUM_BEFORE}(\\d{1,2})([/.-])(\\d{1,2})\\2((?:19|20)\\d{2})(?![0-9])`, 'g'),
-    parse: (m) => {
-      const a = num(m[1]);
-      const b = num(m[3]);
-      const year = num(m[4]);
-      return validDate(year, a, b) ? { year, month: a, day: b } : { year, month: b, day: a };
-    },
-    mode: 'full',
-  },
-  {
-    // 20100512
-    re: /(?<![0-9A-Za-z])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?![0-9A-Za-z])/g,
-    parse: (m) => ({ year: num(m[1]), month: num(m[2]), day: num(m[3]) }),
-    mode: 'compact',
-  },
-  {
-    // 2010年5月, 99年5月, 2010/05
-    re: new RegExp(`${ROC_PREFIX}(?<![0-9])((?:19|20)\\d{2}|\\d{2,3})[ ]?年[ ]?(\\d{1,2})[ ]?月(?![ ]?\\d)`, 'g'),
-    parse: (m) => ({ year: rocOrAd(m[1]), month: num(m[2]) }),
-    mode: 'partial',
-  },
-  {
-    re: new RegExp(`${NO_NUM_BEFORE}((?:19|20)\\d{2})[/-](\\d{1,2})${NO_NUM_AFTER}`, 'g'),
-    parse: (m) => ({ year: num(m[1]), month: num(m[2]) }),
-    mode: 'partial',
-  },
-  {
-    // 5/12, 05-12, 5月12日
-    re: new RegExp(`${NO_NUM_BEFORE}(\\d{1,2})[ ]?[/.-][ ]?(\\d{1,2})${NO_NUM_AFTER}`, 'g'),
-    parse: (m) => ({ month: num(m[1]), day: num(m[2]) }),
-    mode: 'partial',
-  },
-  {
-    re: /(?<![0-9])(\d{1,2})[ ]?月[ ]?(\d{1,2})[ ]?[日號号]?(?![0-9])/g,
-    parse: (m) => ({ month: num(m[1]), day: num(m[2]) }),
-    mode: 'partial',
-  },
-];
-
-const BIRTH_KEYWORD_BEFORE =
-  /(?:出生年月日|出生年月|出生日期|出生日|出生於|出生|生日|生於|dob|d\.o\.b\.?|date of birth|birth ?date|birthday)[ \t]*(?:[:=(]|為|是|於)?[ \t]*$/i;
-
-function validDate(year: number, month: number, day: number): boolean {
-  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function validParts(p: DateParts): boolean {
-  if (p.month < 1 || p.month > 12) return false;
-  if (p.day === undefined) return true;
-  return validDate(p.year ?? 2000, p.month, p.day);
-}
-
 // Bare digit runs: digits, optionally joined by single dashes.
 // Thousands separators need no exception: their groups have at most 3 digits. Decimals do: 3.1415926.
 const NUMBER_RUN_RE = /(?<![0-9A-Za-z_])(?<!\d\.)\d+(?:-\d+){0,6}(?![0-9A-Za-z_]|\.\d)/g;
@@ -380,23 +290,6 @@ function isHhmm(s: string): boolean {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-interface CalendarDay {
-  year: number;
-  month: number;
-  day: number;
-}
-
-function taipeiCutoff(now: Date): CalendarDay {
-  const t = new TZDate(now.getTime(), 'Asia/Taipei');
-  return { year: t.getFullYear() - 3, month: t.getMonth() + 1, day: t.getDate() };
-}
-
-function before(a: CalendarDay, b: CalendarDay): boolean {
-  if (a.year !== b.year) return a.year < b.year;
-  if (a.month !== b.month) return a.month < b.month;
-  return a.day < b.day;
-}
-
 /**
  * Replaces personal data in a chat message with readable zh-TW tokens such as ［身分證號已遮蔽］.
  * Matching runs on the NFKC form (full-width digits, ＠, －…); the rest of the user's text is returned unchanged.
@@ -405,6 +298,7 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
   const { norm, from, to } = normalise(text);
   const scan = new Scan(norm);
   const cutoff = taipeiCutoff(opts.now ?? new Date());
+  const keep = keepList(opts.keep);
 
   // URLs: only strong findings (e-mails, IDs with a valid check digit, mobiles) are masked inside them.
   eachMatch(scan, URL_RE, (m) => {
@@ -413,20 +307,26 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
     scan.inUrl.fill(1, m.index, end);
   });
 
-  eachMatch(scan, EMAIL_RE, (m) => scan.claim(m.index, m.index + m[0].length, 'email', true));
+  // Ids the system made are never personal data; claimed first so no later rule takes a digit run out of them.
+  eachMatch(scan, UUID_RE, (m) => scan.claim(m.index, m.index + m[0].length, null, true));
+  eachMatch(scan, LINE_ID_RE, (m) => scan.claim(m.index, m.index + m[0].length, null, true));
+
+  eachMatch(scan, EMAIL_RE, (m) => scan.claim(m.index, m.index + m[0].length, isKeptEmail(keep, m[0]) ? null : 'email', true));
 
   eachMatch(scan, ID_RE, (m) => {
-    const id = m[0];
+    const id = m[0].replace(/[^0-9A-Za-z]/g, '');
     const valid = taiwanIdShape(id) === 'national-id' ? isValidNationalId(id) : isValidResidentId(id);
     const kind: PiiKind = !valid ? 'possible-id' : taiwanIdShape(id) === 'national-id' ? 'national-id' : 'resident-id';
-    scan.claim(m.index, m.index + id.length, kind, valid);
+    scan.claim(m.index, m.index + m[0].length, kind, valid);
   });
 
-  eachMatch(scan, MOBILE_RE, (m) => scan.claim(m.index, m.index + m[0].length, 'phone', true));
+  // The school's own numbers on record (opts.keep) are claimed as harmless: kept as typed, and no later rule masks them.
+  const phone = (s: string): PiiKind | null => (isKeptPhone(keep, s) ? null : 'phone');
+  eachMatch(scan, MOBILE_RE, (m) => scan.claim(m.index, m.index + m[0].length, phone(m[0]), true));
 
   eachMatch(scan, LANDLINE_RE, (m) => {
     const digits = countDigits(`${m[1] ?? ''}${m[2] ?? ''}${m[3] ?? ''}`);
-    if (digits === 8 || digits === 9) scan.claim(m.index, m.index + m[0].length, 'phone');
+    if (digits === 8 || digits === 9) scan.claim(m.index, m.index + m[0].length, phone(m[0]));
   });
 
   eachMatch(scan, CARD_GROUPED_RE, (m) => {
@@ -443,7 +343,9 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
       const base = m.index + m[0].length - values.length;
       item.lastIndex = 0;
       for (let v = item.exec(values); v !== null; v = item.exec(values)) {
-        if (countDigits(v[0]) >= rule.minDigits) scan.claim(base + v.index, base + v.index + v[0].length, rule.kind);
+        if (countDigits(v[0]) < rule.minDigits) continue;
+        const kind = rule.kind === 'phone' ? phone(v[0]) : rule.kind;
+        scan.claim(base + v.index, base + v.index + v[0].length, kind);
       }
     });
   }
@@ -453,6 +355,15 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
     const re = new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`);
     eachMatch(scan, re, (m) => scan.claim(m.index, m.index + m[0].length, 'student-number'));
   }
+
+  // Official ticket and reference numbers (EDU-1151207-001): kept as typed.
+  // A two-letter prefix with one number (「NO-110123」) may be a student number: kept only with a longer issuer or
+  // more than one number group.
+  eachMatch(scan, TICKET_RE, (m) => {
+    const groups = m[0].split('-');
+    const numbers = groups.filter((g) => /^\d/.test(g)).length;
+    if ((groups[0]?.length ?? 0) >= 3 || numbers >= 2) scan.claim(m.index, m.index + m[0].length, null);
+  });
 
   for (const pattern of DATE_PATTERNS) {
     eachMatch(scan, pattern.re, (m) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskPersonalData } from '../../../src/core/privacy/mask.js';
-import { maskKeepingContact, missingContact, type SchoolContact } from '../../../src/core/notices/contact.js';
+import { missingContact, type SchoolContact } from '../../../src/core/notices/contact.js';
 import { findMeasures, measuresSentence, refreshMeasures, type MeasureItem } from '../../../src/core/notices/measures.js';
 import { loadPlaybookLibrary } from '../../../src/core/playbooks/index.js';
 
@@ -70,9 +70,13 @@ describe('the school\'s contact channel in notice text', () => {
   const contact: SchoolContact = { phone: '(02)2345-6789 分機 123', email: 'privacy@school.example.edu.tw', unit: '註冊組', name: '李組長' };
   const mask = (s: string) => maskPersonalData(s, { now: at('2026-11-05T12:00') });
 
+  // The notice service masks typed text with the school's phone and e-mail on the masker's keep list.
+  const keep = [contact.phone!, contact.email!];
+  const maskKeepingContact = (text: string) => maskPersonalData(text, { now: at('2026-11-05T12:00'), keep });
+
   it('keeps the school\'s telephone (as written or typed another way) and e-mail, and masks other people\'s', () => {
     const text = '請撥 (02)2345-6789 分機 123 或 02-2345-6789，來信 Privacy@School.example.edu.tw；家長王先生 0912-345-678、wang@example.com。';
-    const r = maskKeepingContact(text, contact, mask);
+    const r = maskKeepingContact(text);
     expect(r.text).toContain('(02)2345-6789 分機 123');
     expect(r.text).toContain('02-2345-6789');
     expect(r.text).toContain('Privacy@School.example.edu.tw');
@@ -81,7 +85,7 @@ describe('the school\'s contact channel in notice text', () => {
     expect(r.findings.length).toBeGreaterThan(0);
     // A longer number that merely contains the school's digits is not the school's: masked as any other text.
     for (const other of ['證號 A1223456789', '帳號 90223456789', '電話 (02)2345-6788']) {
-      expect(maskKeepingContact(other, contact, mask).text).toBe(mask(other).text);
+      expect(maskKeepingContact(other).text).toBe(mask(other).text);
     }
     // The masker does mask office numbers: without the school's record the same text loses the number.
     expect(mask('請撥 02-2345-6789').text).not.toContain('2345-6789');

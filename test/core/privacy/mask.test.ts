@@ -253,3 +253,42 @@ describe('privacyNotice', () => {
     expect(privacyNotice(mask('約 120 人').findings)).toBe('');
   });
 });
+
+describe('maskPersonalData: exact both ways (issue #12)', () => {
+  it.each(['A 123 456 789', 'A-123-456-789', 'A.123.456.789', 'Ａ１２３４５６７８９', 'Ａ　１２３　４５６　７８９', 'a1 2345 6789'])(
+    'masks the ID written as %s',
+    (id) => {
+      expect(mask(`名單：王小明 ${id}。`).text).toBe(`名單：王小明 ${token('national-id')}。`);
+    },
+  );
+
+  it.each(['0912-345-678', '0912 345 678', '09 1234 5678', '(02)2345-6789', '+886 912 345 678', '+886-9-1234-5678'])('masks the phone %s', (p) => {
+    expect(mask(`家長 ${p} 請回電`).text).toBe(`家長 ${token('phone')} 請回電`);
+  });
+
+  it("keeps the school's switchboard on record in a notice, in any writing, and masks a parent's number", () => {
+    const keep = ['(02)2345-6789'];
+    const notice = '如有疑問，請於上班時間來電本校 02-2345-6789 分機 123（或 +886 2 2345 6789，電話：2345-6789），家長 0912-345-678 已通知。';
+    expect(maskPersonalData(notice, { now, keep }).text).toBe(
+      `如有疑問，請於上班時間來電本校 02-2345-6789 分機 123（或 +886 2 2345 6789，電話：2345-6789），家長 ${token('phone')} 已通知。`,
+    );
+    // Without the allow-list the same notice loses the school's number.
+    expect(mask(notice).text).not.toContain('2345-6789');
+    // A number that only shares the last digits with the switchboard is still masked.
+    expect(maskPersonalData('家長 (03)2345-6789', { now, keep }).text).toBe(`家長 ${token('phone')}`);
+  });
+
+  it('keeps ids the system made and official ticket numbers', () => {
+    const kept = [
+      'jobId 12345678-7187-4a1b-9c3d-1234567890ab 重試',
+      'LINE U4af4980629f3a1b2c3d4e5f6a7b8c9d0 加入',
+      '教育機構資安通報平台事件單號 EDU-1151207-001，已通報。',
+      '單號 ISAC-202611-0001 已結案',
+    ];
+    for (const text of kept) expect(mask(text).text).toBe(text);
+  });
+
+  it('a two-letter prefix with a single number is not taken for a ticket (it may be a student number)', () => {
+    expect(mask('名單 NO-110123 王小明').text).toBe(`名單 NO-${token('number')} 王小明`);
+  });
+});
