@@ -64,6 +64,17 @@ const schema = z.object({
   JOBS_EXPIRE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(300),
   JOBS_MAINTENANCE_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(60),
   JOBS_RETRY_DELAY_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).int().min(1).max(3600).default(15),
+  // Quiet hours (Asia/Taipei) for reminders of day- and month-counted clocks: "22:00-07:00" (the default) or "off".
+  REMINDER_QUIET_HOURS: z
+    .string()
+    .regex(/^(off|([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d)$/i, { message: 'must be a time range such as 22:00-07:00 (Asia/Taipei), or off' })
+    .transform((v) => {
+      if (/^off$/i.test(v)) return null;
+      const [a, b] = v.split('-').map((x) => x.trim().split(':').map(Number) as [number, number]);
+      return { startMinute: a![0] * 60 + a![1], endMinute: b![0] * 60 + b![1] };
+    })
+    .refine((q) => q === null || q.startMinute !== q.endMinute, { message: 'start and end must differ (use off for none)' })
+    .default({ startMinute: 22 * 60, endMinute: 7 * 60 }),
 });
 
 export interface AppConfig {
@@ -113,7 +124,14 @@ export interface AppConfig {
   /** Discord bot (adapters/discord) over the gateway; null when off. readGroupMessages adds the MessageContent intent. */
   discord: { botToken: string; applicationId: string; apiBase: string; readGroupMessages: boolean } | null;
   /** Job queue tuning (src/jobs/runner.ts): polling, how long a job may stay active before another instance retries it. */
-  jobs: { pollingIntervalSeconds: number; expireInSeconds: number; maintenanceIntervalSeconds: number; retryDelaySeconds: number };
+  jobs: {
+    pollingIntervalSeconds: number;
+    expireInSeconds: number;
+    maintenanceIntervalSeconds: number;
+    retryDelaySeconds: number;
+    /** Reminders of day/month-counted clocks wait out these hours (Asia/Taipei); hour-counted clocks never do. Null: none. */
+    quietHours: { startMinute: number; endMinute: number } | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -278,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       expireInSeconds: c.JOBS_EXPIRE_SECONDS,
       maintenanceIntervalSeconds: c.JOBS_MAINTENANCE_SECONDS,
       retryDelaySeconds: c.JOBS_RETRY_DELAY_SECONDS,
+      quietHours: c.REMINDER_QUIET_HOURS,
     },
   };
 }

@@ -6,6 +6,7 @@ import type { AdapterLookup } from './notify.js';
 import { DailyDigest, digestTime, type DigestJobData, type DigestQueue, type QueuedDigest } from './digest.js';
 import { JobMetrics, queueStates } from './metrics.js';
 import { RetentionReview, type QueuedRetention, type RetentionJobData, type RetentionQueue } from './retention.js';
+import { DEFAULT_QUIET_HOURS, type QuietHours } from './plan.js';
 import { ClockReminders, type QueuedReminder, type ReminderJobData, type ReminderQueue } from './reminders.js';
 
 /** pg-boss keeps its tables in this schema, next to the product's own (public). */
@@ -27,6 +28,8 @@ export interface JobRunnerOptions {
   /** Jobs fetched at once, and how many of them run at the same time (1 on the embedded database: one connection). */
   batchSize?: number;
   lanes?: number;
+  /** Quiet hours of reminders (config REMINDER_QUIET_HOURS); null: none; default 22:00–07:00. */
+  quietHours?: QuietHours | null;
 }
 
 /** The pg-boss queue behind ClockReminders. Jobs carry deterministic ids: adding one twice is a no-op (ON CONFLICT). */
@@ -81,7 +84,7 @@ export class JobRunner {
     private readonly adapterFor: AdapterLookup,
     opts: JobRunnerOptions = {},
   ) {
-    this.opts = { pollingIntervalSeconds: 1, retryLimit: 8, retryDelaySeconds: 15, expireInSeconds: 300, maintenanceIntervalSeconds: 60, batchSize: 20, lanes: db.kind === 'postgres' ? 4 : 1, ...opts };
+    this.opts = { pollingIntervalSeconds: 1, retryLimit: 8, retryDelaySeconds: 15, expireInSeconds: 300, maintenanceIntervalSeconds: 60, batchSize: 20, lanes: db.kind === 'postgres' ? 4 : 1, quietHours: DEFAULT_QUIET_HOURS, ...opts };
     this.metrics = new JobMetrics(() => queueStates(db, JOBS_SCHEMA));
   }
 
@@ -111,7 +114,7 @@ export class JobRunner {
       throw err;
     }
     this.boss = boss;
-    const reminders = new ClockReminders(this.deps, this.adapterFor, new BossQueue(boss));
+    const reminders = new ClockReminders(this.deps, this.adapterFor, new BossQueue(boss), { quietHours: this.opts.quietHours });
     this.reminders = reminders;
     // pg-boss 10 waits a full polling interval after every fetch, so one job per fetch would cap an instance at a
     // job or two per second: fetch a batch and run it in a few lanes, completing or failing each job on its own.

@@ -4,7 +4,7 @@ import { computeClocks, type ClockFacts, type ComputedClock } from '../../src/co
 import { loadClockRules } from '../../src/core/clocks/rules.js';
 import { parseLocalDateTime } from '../../src/core/time/roc.js';
 import { toTaipeiIso } from '../../src/core/time/taipei.js';
-import { planClock, reminderKey, slotsToSchedule, type ReminderSlot } from '../../src/jobs/plan.js';
+import { OVERDUE_AT_START, afterQuiet, backoffMinutes, inQuietHours, planClock, reminderKey, slotsToSchedule, type ReminderSlot } from '../../src/jobs/plan.js';
 
 const rules = loadClockRules();
 const calendar = loadCalendar();
@@ -126,5 +126,40 @@ describe('clocks without a deadline reminder', () => {
       'due',
       'overdue-1',
     ]);
+  });
+});
+
+describe('reminders people do not mute (issue #13)', () => {
+  it('quiet hours: a window across midnight, and the time it ends', () => {
+    const q = { startMinute: 22 * 60, endMinute: 7 * 60 };
+    expect(inQuietHours(at('2026-11-05 21:59'), q)).toBe(false);
+    expect(inQuietHours(at('2026-11-05 22:00'), q)).toBe(true);
+    expect(inQuietHours(at('2026-11-06 06:59'), q)).toBe(true);
+    expect(inQuietHours(at('2026-11-06 07:00'), q)).toBe(false);
+    expect(afterQuiet(at('2026-11-05 23:30'), q)).toEqual(at('2026-11-06 07:00'));
+    expect(afterQuiet(at('2026-11-06 03:00'), q)).toEqual(at('2026-11-06 07:00'));
+    expect(afterQuiet(at('2026-11-06 12:00'), q)).toEqual(at('2026-11-06 12:00'));
+    expect(afterQuiet(at('2026-11-06 03:00'), null)).toEqual(at('2026-11-06 03:00'));
+  });
+
+  it('a clock already overdue when the incident is created: one notice at creation, nothing before it', () => {
+    // 4-hour clock from Tue 11-03 09:00, incident created Thu 11-05 22:30: the notice is at once (hour clock, no quiet).
+    const c = clockOf('contain-4h', { occurredAt: at('2026-11-03 08:00'), awareAt: at('2026-11-03 09:00') });
+    const slots = planClock(c, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30') });
+    expect(slots.every((s) => s.fireAt >= at('2026-11-05 22:30'))).toBe(true);
+    // Its statutory end has passed too: the contact window and the principal are told at once (level 2).
+    expect(slots[0]).toMatchObject({ slot: OVERDUE_AT_START, kind: 'overdueAtStart', fireAt: at('2026-11-05 22:30'), level: 2 });
+    expect(slots.filter((s) => s.kind === 'overdue').map((s) => [s.slot, s.fireAt.toISOString()])).toEqual([['overdue-1', at('2026-11-05 23:30').toISOString()]]);
+    // A day clock overdue at a night-time creation waits for 07:00, then working mornings.
+    const b = clockOf('bureau-3d', { occurredAt: at('2026-11-02 08:00'), awareAt: at('2026-11-03 09:00') });
+    const day = planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30') });
+    expect(day[0]).toMatchObject({ slot: OVERDUE_AT_START, fireAt: at('2026-11-06 07:00') });
+    expect(day.find((s) => s.slot === 'overdue-1')?.fireAt).toEqual(at('2026-11-06 09:00'));
+    // With quiet hours off it is sent at once.
+    expect(planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30'), quietHours: null })[0]!.fireAt).toEqual(at('2026-11-05 22:30'));
+  });
+
+  it('overdue repeats of hour clocks back off to daily', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((k) => backoffMinutes(60, k))).toEqual([60, 180, 420, 900, 1860, 3300, 4740]);
   });
 });
