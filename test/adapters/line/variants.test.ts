@@ -64,7 +64,7 @@ describe('LINE: every playbook variant from 「通報」 in the staff group to a
         const line = String(question.message.text).split('\n').find((l) => l.endsWith(`. ${scenarioLabel(question, variant, h)}`))!;
         answer = line.split('.')[0]!;
       } else {
-        answer = ({ select: '1', textarea: `${playbook.title}：詳細經過`, text: '教務處', datetime: '現在', number: '30', multiselect: '1', boolean: variant === 'hacked-system' ? '是' : '否' } as Record<string, string>)[field.type]!;
+        answer = ({ select: '1', textarea: `${playbook.title}：詳細經過`, text: '教務處', datetime: '現在', number: '30', headcount: '約30人', multiselect: '1', boolean: variant === 'hacked-system' ? '是' : '否' } as Record<string, string>)[field.type]!;
       }
       if (step === 3) {
         // LINE redelivers the answer event (same webhookEventId): answered once, the intake moves one step only.
