@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Card, CardRow } from '../../src/core/chat/model.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
+import { settledBeforeEnding } from '../../src/core/incidents/times.js';
 import { formatChatDateTime } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type LocalClient } from '../helpers/local-client.js';
@@ -477,7 +478,7 @@ describe('conversation engine through the local chat', () => {
 
     // 處理結束 first shows what is still open, each item to be settled (done, or not applicable with a reason), and
     // refuses to end while any is open (issue #13).
-    const openBefore = await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' }, orderBy: { position: 'asc' } });
+    const openBefore = (await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' }, orderBy: { position: 'asc' } })).filter((i) => settledBeforeEnding(i, t.app.deps.clockRules));
     expect(openBefore.length).toBeGreaterThan(0);
     const pending = cards(await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束')))[0]!;
     expect(pending.title).toBe(`處理結束前的確認｜${refC}`);
@@ -490,7 +491,6 @@ describe('conversation engine through the local chat', () => {
       const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
       if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: na ? '本案未涉及' : '已處理並留存紀錄', at: taipeiInput(new Date()) });
     }
-    expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
     // Then the real end time, prefilled with now; a future time is refused and the form comes back as typed.
     const endForm = forms(await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束')))[0]!;
     expect(endForm.formId).toMatch(/^end:/);
@@ -511,7 +511,10 @@ describe('conversation engine through the local chat', () => {
     const inc = await incidentByRef(refC);
     expect(inc.status).toBe('handling_ended');
     expect(inc.handlingEndedAt?.toISOString()).toBe(endedAt.toISOString());
-    expect(await prisma().checklistItem.count({ where: { incidentId: inc.id, state: 'open' } })).toBe(0);
+    // What is left open is the work that comes after handling (the closure report, archiving).
+    const left = await prisma().checklistItem.findMany({ where: { incidentId: inc.id, state: 'open' } });
+    expect(left.filter((i) => settledBeforeEnding(i, t.app.deps.clockRules))).toEqual([]);
+    expect(left.map((i) => i.title)).toContain('結案報告主管機關備查');
     const endEntry = (await readTimeline(t.app.deps, inc.id)).find((e) => e.type === 'incident.handling-ended')!;
     expect(endEntry.detail).toMatchObject({ handlingEndedAt: endedAt.toISOString() });
     expect(new Date((endEntry.detail as { recordedAt: string }).recordedAt).getTime()).toBeGreaterThan(endedAt.getTime());
@@ -532,14 +535,18 @@ describe('conversation engine through the local chat', () => {
     const card = await cardOf(t.client, 'demo-window', 'demo-response', 'incident', refC);
     const close = buttonOf(card, '結案');
     expect(texts(await t.client.press('demo-window', 'demo-response', close))).toEqual(['結案須由管理人（校長）核定。']);
-    // Handling ended with every item settled; an item reopened afterwards blocks the closure until it is settled again.
-    const first = rowsOf(await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC))[0]!;
-    await t.client.press('demo-window', 'demo-response', rowButton(first, '重新開啟'));
-    expect(texts(await t.client.press('demo-principal', 'demo-response', close))).toEqual(['尚有 1 項檢核項目未完成或未標示不適用，不能結案。']);
+    const open = await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } });
+    expect(open).toBeGreaterThan(0); // the closure report and archiving come after handling ended
+    expect(texts(await t.client.press('demo-principal', 'demo-response', close))).toEqual([`尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`]);
     expect((await incidentByRef(refC)).status).toBe('handling_ended');
-    const reopened = rowsOf(await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC)).find((r) => r.status === 'open')!;
-    const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(reopened, '完成')))[0];
-    if (f) await t.client.submit('demo-window', 'demo-response', f.formId, fillItemForm(f, '已處理並留存紀錄'));
+    for (let guard = 0; guard < 60; guard += 1) {
+      const list = await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC);
+      const row = rowsOf(list).find((r) => r.status === 'open');
+      if (!row) break;
+      const na = row.buttons!.some((b) => b.label === '不適用');
+      const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
+      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, fillItemForm(f, na ? '本案未涉及' : '已處理並留存紀錄'));
+    }
     expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
 
     await t.client.press('demo-principal', 'demo-response', close);
