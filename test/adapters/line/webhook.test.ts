@@ -89,13 +89,17 @@ describe('LINE webhook', () => {
     expect(h.fake.invalidRequests()).toEqual([]);
   });
 
-  it('without the bot as a friend, the intake stays in the group (no 1:1 chat); unfollow and leave are recorded', async () => {
+  // Changed by issue #14: the report used to be asked step by step in the group, where everyone read the answers.
+  it('without the bot as a friend, the report is not asked in the group: it says to add the bot as a friend; unfollow and leave are recorded', async () => {
     await h.send([ev.unfollow(uid('demo-teacher'))]);
+    const openBefore = await h.t.app.db.prisma.pendingPrompt.count({ where: { status: 'open' } });
     const out = await h.say({ group }, 'demo-teacher', '通報');
-    expect(out.every((d) => d.chatId === group && d.via === 'reply')).toBe(true);
-    expect(texts(out).join('\n')).toContain('（1/');
-    expect(texts(out).join('\n')).not.toContain('已私訊');
-    await h.say({ group }, 'demo-teacher', '取消');
+    const inGroup = out.filter((d) => d.chatId === group);
+    expect(inGroup.every((d) => d.via === 'reply')).toBe(true);
+    expect(texts(inGroup).join('\n')).toContain('請先加小幫手為好友');
+    expect(texts(out).join('\n')).not.toContain('（1/');
+    expect(out.some((d) => d.chatId === uid('demo-teacher'))).toBe(false);
+    expect(await h.t.app.db.prisma.pendingPrompt.count({ where: { status: 'open' } })).toBe(openBefore);
     expect((await h.t.app.db.prisma.lineFriend.findUniqueOrThrow({ where: { userId: uid('demo-teacher') } })).following).toBe(false);
 
     const requestsBefore = h.fake.requests.length;
