@@ -84,7 +84,7 @@ describe('LINE: from a message in the staff group to a completed checklist', () 
       const quick = actionsIn(question.message);
       if (field.type !== 'select') expect(quick.some((a) => a.label === '取消通報' && a.type === 'postback')).toBe(true);
       const answer: Record<string, string> = {
-        select: '1', textarea: '成績單誤寄給全班家長', text: '教務處', datetime: '現在', number: '30', multiselect: '1', boolean: '否',
+        select: '1', textarea: '成績單誤寄給全班家長', text: '教務處', datetime: '現在', number: '30', headcount: '約30人', multiselect: '1', boolean: '否',
       };
       if (field.type === 'datetime') expect(quick.find((a) => a.label === '現在')).toMatchObject({ type: 'message', text: '現在' });
       const out = await h.say(teacher, teacher.user, answer[field.type]!);
