@@ -24,7 +24,10 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'incident', column: 'how_leaked_enc', key: ['id'], aad: (r) => `incident:${s(r.id)}:howLeaked` },
   { table: 'incident', column: 'place_enc', key: ['id'], aad: (r) => `incident:${s(r.id)}:place` },
   { table: 'incident', column: 'steps_taken_enc', key: ['id'], aad: (r) => `incident:${s(r.id)}:stepsTaken` },
+  { table: 'incident', column: 'affected_estimate_text_enc', key: ['id'], aad: (r) => `incident:${s(r.id)}:affectedEstimateText` },
   { table: 'checklist_item', column: 'note_enc', key: ['id'], reads: ['incident_id', 'key'], aad: (r) => `incident:${s(r.incident_id)}:checklist:${s(r.key)}` },
+  // src/core/incidents/lifecycle.ts, service.ts (遲延原因)
+  { table: 'checklist_item', column: 'delay_reason_enc', key: ['id'], reads: ['incident_id', 'key'], aad: (r) => `incident:${s(r.incident_id)}:delay:${s(r.key)}` },
   // src/core/timeline/timeline.ts
   { table: 'timeline_entry', column: 'detail_enc', key: ['id'], reads: ['incident_id'], aad: (r) => `timeline:${s(r.incident_id)}`, procedure: 'rekey' },
   // src/core/conversation/prompts.ts
@@ -40,6 +43,8 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'subject_notice_review', column: 'comment_enc', key: ['id'], reads: ['notice_id', 'version'], aad: (r) => `notice:${s(r.notice_id)}:review:${s(r.version)}` },
   { table: 'subject_notice_batch', column: 'public_reason_enc', key: ['id'], aad: (r) => `notice-batch:${s(r.id)}:publicReason` },
   { table: 'subject_notice_batch', column: 'note_enc', key: ['id'], aad: (r) => `notice-batch:${s(r.id)}:note` },
+  // src/core/conversation/choices.ts (one-shot offers)
+  { table: 'one_shot_choice', column: 'message_enc', key: ['id'], aad: (r) => `once:${s(r.id)}` },
   // adapters/discord/forms.ts
   { table: 'discord_form', column: 'form_enc', key: ['channel_id', 'form_id'], aad: (r) => `discord-form:${s(r.channel_id)}:${s(r.form_id)}` },
 ];
