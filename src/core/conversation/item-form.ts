@@ -5,7 +5,7 @@ import { UserError } from '../incidents/types.js';
 import type { ItemAsk } from '../playbooks/vocabulary.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { formatRocDateTime } from '../time/roc.js';
-import { parseWhen } from './intake.js';
+import { readAnyDay } from '../time/natural.js';
 import { itemDetailText } from './render.js';
 import { T } from './texts.js';
 
@@ -120,7 +120,8 @@ export function readItemForm(
   }
   if (plan) {
     const raw = one(values.plannedOn);
-    const day = raw ? parseWhen(raw, now) : null;
+    // A plan's date is usually still to come: a future reading is what is meant.
+    const day = raw ? readAnyDay(raw, now) : null;
     if (!raw) problems.push(IT.empty(IT.plannedOn));
     else if (!day) problems.push(IT.badDate(IT.plannedOn));
     else facts.plannedOn = day;

@@ -4,7 +4,7 @@ import type { Button, Card, CardSection, ConversationAddress, Form, InboundEvent
 import { LINK_ACTION } from '../chat/model.js';
 import type { CoreDeps } from '../context.js';
 import { FormSteps } from '../conversation/steps.js';
-import { readNaturalTime } from '../time/natural.js';
+import { readAnyDay } from '../time/natural.js';
 import { newId } from '../ids.js';
 import { maskPersonalData } from '../privacy/mask.js';
 import { UserError } from '../incidents/types.js';
@@ -55,10 +55,7 @@ export function parseReportCommand(text: string): { arg?: string } | null {
  * A day as staff type it, read by the product's time parser (src/core/time/natural.ts): 「今天」「昨天」「上週五」,
  * 115/11/23, 2026-11-23, 11/23. A day still to come is returned too: the service says why it is refused.
  */
-export function parseDay(text: string, now: Date): Date | null {
-  const r = readNaturalTime(text, now);
-  return r.ok || r.reason === 'future' ? r.at : null;
-}
+export const parseDay = readAnyDay;
 
 /**
  * The reports part of the conversation: the private card with a signed, short-lived link per report and format (and

@@ -415,3 +415,12 @@ export function parseNaturalTime(text: string, now: Date): NaturalTime | null {
   const r = readNaturalTime(text, now);
   return r.ok ? { at: r.at, approximate: r.approximate } : null;
 }
+
+/**
+ * A day as typed, where a future reading is fine (a plan's completion date, a submission date typed ahead): the
+ * moment read, past or future, or null when the text is not a time.
+ */
+export function readAnyDay(text: string, now: Date): Date | null {
+  const r = readNaturalTime(text, now);
+  return r.ok || r.reason === 'future' ? r.at : null;
+}
