@@ -94,7 +94,9 @@ async function fillForm(form: Locator): Promise<void> {
       const input = field.locator('input, textarea').first();
       if ((await input.inputValue()) !== '') continue;
       let answer = '寄送期中考成績單時選錯收件群組，寄給全班家長';
-      if (/地點|場所|哪裡/.test(label)) answer = '教務處（電子郵件）';
+      // 初估人數 is a required estimate now (a number, a range, 約30人, or 尚不清楚 with what is being done).
+      if (/人數/.test(label)) answer = '約30人';
+      else if (/地點|場所|哪裡/.test(label)) answer = '教務處（電子郵件）';
       else if (/措施|已做|已經|處理/.test(label)) answer = '已寄信請家長刪除，並通知導師';
       await input.fill(answer);
     }

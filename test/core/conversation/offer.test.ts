@@ -120,7 +120,8 @@ describe('a report prefilled from the first message', () => {
     const o = await offer();
     expect(o.text).toContain('（寄錯信或傳錯群組）');
     expect(o.text).toMatch(/（因為提到：「(成績單?|電話)」「傳到」「家長群組」）/);
-    expect(o.start).toMatch(/^intake:start:misdirected-message:[a-zA-Z,]+:[a-z,]+$/);
+    // A one-shot choice (src/core/conversation/choices.ts): once:<16-char id>:<the start action with ids only>.
+    expect(o.start).toMatch(/^once:[A-Za-z0-9_-]{16}:intake:start:misdirected-message:[a-zA-Z,]+:[a-z,]+$/);
     expect(o.start).toContain('grades');
     expect(o.start).toContain('contact');
     expect(o.start).not.toMatch(/[^\x20-\x7e]/u);

@@ -118,7 +118,8 @@ describe('typed times in the conversation', () => {
     expect(q.text).toMatch(/^（5\/10）發生地點/);
     q = last(await event('steps', { text: '家長群組' }));
     q = last(await event('steps', { text: '1' }));
-    q = last(await event('steps', { action: tap(q, '略過') }));
+    // 初估人數 is required now (an estimate such as 約30人), no longer skipped.
+    q = last(await event('steps', { text: '約30人' }));
     q = last(await event('steps', { text: '1' }));
     q = last(await event('steps', { action: tap(q, '否') }));
     await event('steps', { text: '尚未處置' });
@@ -160,7 +161,7 @@ describe('typed times in the conversation', () => {
     clock = new Date(clock.getTime() + 3 * 60_000);
     const values = {
       scenario: 'misdirected-message', howLeaked: '成績單寄到家長群組', occurredAt: '今天早上', awareAt: aware.initial as string, place: '家長群組',
-      categories: ['name'], affectedEstimate: '', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
+      categories: ['name'], affectedEstimate: '約30人', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
     };
     const filed = await event('form', { formId: form.formId, values });
     expect(texts(filed)).toContain(WHEN_TEXTS.filedApproximate([WHEN_TEXTS.approxPart('發生時間', new Date('2026-12-06T06:00:00+08:00'))]));
