@@ -141,7 +141,10 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
       if (offer) {
         const opened = await h.click(windowUser, offer, '填寫表單');
         expect(opened.interaction!.response!.type).toBe(9);
-        await h.submit(opened.modals[0]!, { note: '已處理並留存紀錄' });
+        // Where the item asks more than a note (a planned date and state, a level, the real completion time): the
+        // first option of each choice, today, now.
+        const now = new Date(Date.now() + 8 * 3600_000).toISOString();
+        await h.submit(opened.modals[0]!, answersFor(opened.modals[0]!, { note: '已處理並留存紀錄', plannedOn: now.slice(0, 10), at: now.slice(0, 16).replace('T', ' '), delayReason: '發生時間於調查後才確認' }));
         notes += 1;
       }
     }

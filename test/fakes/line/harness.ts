@@ -112,3 +112,50 @@ export function flexText(message: Record<string, unknown>): string {
   walk((message as { contents?: unknown }).contents);
   return out.join('\n');
 }
+
+// ---------------------------------------------------------------- answering a checklist item's questions
+
+/** The numbered question (「（1/3）…」) among these messages, if the bot asked one. */
+function questionIn(d: DeliveredMessage[]): { text: string; label: string; quick: FoundAction[] } | null {
+  const m = [...d].reverse().find((x) => x.message.type === 'text' && /^（\d+\/\d+）/m.test(String(x.message.text)));
+  if (!m) return null;
+  const text = String(m.message.text);
+  const label = /^（\d+\/\d+）(.*)$/m.exec(text)![1]!;
+  return { text, label, quick: actionsIn(m.message) };
+}
+
+/**
+ * Answers what the bot asks after 完成 on an item, in `where`: a single 完成情形 question, or the short step-by-step
+ * form of an item that asks more (LINE shows no forms) — the first offered option for a choice, 現在 for a time,
+ * today for a date, `note` otherwise. `out` is what the bot sent for 完成; returns the questions it answered and what
+ * the bot sent after the last answer (the edited checklist card).
+ */
+export async function answerItemQuestions(
+  h: LineTestApp,
+  where: Where,
+  from: DemoId | string,
+  out: DeliveredMessage[],
+  note: string,
+): Promise<{ asked: string[]; last: DeliveredMessage[] }> {
+  const asked: string[] = [];
+  let last = out;
+  for (let guard = 0; guard < 10; guard += 1) {
+    const q = questionIn(last);
+    // A note-only item asks 完成情形 in one message, without a number.
+    if (!q && guard === 0 && texts(last).some((t) => t.includes('完成情形'))) {
+      asked.push('完成情形');
+      last = await h.say(where, from, note);
+      continue;
+    }
+    if (!q) break;
+    asked.push(q.label);
+    const choice = q.quick.find((a) => a.type === 'message' && /^\d+$/.test(a.text ?? ''));
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const answer = q.text.includes('請回覆編號') ? (choice?.text ?? '1')
+      : q.quick.some((a) => a.label === '現在') ? '現在'
+      : q.label.includes('日期') ? today
+      : note;
+    last = await h.say(where, from, answer);
+  }
+  return { asked, last };
+}
