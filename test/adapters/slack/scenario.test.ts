@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
 import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
-import { answersFor, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import { answersFor, buttonsIn, itemAnswersFor, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
 import type { PostedMessage } from '../../fakes/slack/platform.js';
 
 /**
@@ -119,10 +119,11 @@ describe('Slack: from the slash command to a completed checklist', () => {
       const before = performance.now();
       const out = await h.click(windowUser, card, '完成');
       if (out.views.length) {
-        // The item asks what was done: a modal opened by the click.
+        // The item asks what was done (and, for some items, more: the plan with its date and state, the cyber
+        // incident level, the real completion time): a modal opened by the click.
         const note = out.views[0]!;
-        expect(textOf({ text: '', blocks: note.view.blocks as never })).toContain('完成情形');
-        await h.submit(windowUser, note, { note: { v: { type: 'plain_text_input', value: '已處理並留存紀錄' } } });
+        expect(textOf({ text: '', blocks: note.view.blocks as never })).toMatch(/完成情形|措施內容|判定理由/);
+        await h.submit(windowUser, note, itemAnswersFor(note, '已處理並留存紀錄'));
       }
       if (!rateLimited) {
         // The card's update was answered 429 with Retry-After: 1; the client waited and the update went through.

@@ -9,6 +9,8 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { blockAction, eventEnvelope, post, sign, slashCommand, slackEvent, viewSubmission, type SlackRequest } from './events.js';
 import { FakeSlackApi, type OpenedView, type PostedMessage } from './platform.js';
 import type { FakeSocketMode } from './socket.js';
+import type { Form } from '../../../src/core/chat/model.js';
+import { fillItemForm } from '../../helpers/scenario.js';
 
 /** The product with Slack on (HTTP transport), Bolt's Web API client pointed at a fake Slack. */
 export const SLACK_SECRET = '8f742231b10e8888abcd99eeeeee85a5';
@@ -155,7 +157,8 @@ export function answersFor(view: OpenedView, text: Record<string, string> = {}):
     if (b.type !== 'input') continue;
     const id = String(b.block_id);
     const el = b.element as { type: string; options?: { value: string }[]; initial_value?: string };
-    if (el.type === 'plain_text_input') out[id] = { v: { type: el.type, value: text[id] ?? el.initial_value ?? '教務處' } };
+    // 初估人數 is typed as text now (a number, a range, 約…人 or 尚不清楚＋what is done) and is required.
+    if (el.type === 'plain_text_input') out[id] = { v: { type: el.type, value: text[id] ?? el.initial_value ?? (id === 'affectedEstimate' ? '30' : '教務處') } };
     else if (el.type === 'number_input') out[id] = { v: { type: el.type, value: '30' } };
     else if (el.type === 'static_select') out[id] = { v: { type: el.type, selected_option: { value: el.options![0]!.value } } };
     else if (el.type === 'multi_static_select') out[id] = { v: { type: el.type, selected_options: [{ value: el.options![0]!.value }] } };
@@ -164,3 +167,30 @@ export function answersFor(view: OpenedView, text: Record<string, string> = {}):
   return out;
 }
 
+
+/**
+ * Answers a checklist item's modal as test/helpers/scenario.ts `fillItemForm` does for a core form: the note, and
+ * where the item asks more (planned date, 辦理情形, 資安事件等級, delay reason, completion time) a valid answer.
+ */
+export function itemAnswersFor(view: OpenedView, note: string, over: Record<string, string> = {}): Record<string, Record<string, unknown>> {
+  const inputs = (view.view.blocks as Record<string, unknown>[]).filter((b) => b.type === 'input');
+  const elementOf = (b: Record<string, unknown>) => b.element as { type: string; options?: { value: string }[] };
+  const form = {
+    fields: inputs.map((b) => {
+      const el = elementOf(b);
+      const choice = el.type === 'static_select' || el.type === 'radio_buttons' || el.type === 'multi_static_select';
+      return { id: String(b.block_id), label: '', type: choice ? 'select' : 'text', ...(choice ? { options: el.options!.map((o) => ({ value: o.value, label: o.value })) } : {}) };
+    }),
+  } as unknown as Form;
+  const values = fillItemForm(form, note, over);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const b of inputs) {
+    const id = String(b.block_id);
+    const el = elementOf(b);
+    const value = values[id]!;
+    if (el.type === 'multi_static_select') out[id] = { v: { type: el.type, selected_options: [{ value }] } };
+    else if (el.type === 'static_select' || el.type === 'radio_buttons') out[id] = { v: { type: el.type, selected_option: { value } } };
+    else out[id] = { v: { type: el.type, value } };
+  }
+  return out;
+}
