@@ -71,7 +71,7 @@ describe('configuration', () => {
     expect(msg).toMatch(/PORT: must be a number \(got "eighty"\)/);
     expect(msg).toMatch(/LOG_LEVEL: .*\(got "loud"\)/);
     expect(msg).toMatch(/DATABASE_URL: must start with postgresql:\/\//);
-    expect(msg).toMatch(/LOCAL_CHAT: must be "on" or "off"/);
+    expect(msg).toMatch(/LOCAL_CHAT: must be "on", "off" or "demo-on-network"/);
     expect(msg).not.toContain('hunter2');
     expect(msg).toMatch(/\.env\.example/);
   });
