@@ -489,7 +489,7 @@ describe('conversation engine through the local chat', () => {
       const row = rowsOf(list)[0]!;
       const na = row.buttons!.some((b) => b.label === '不適用');
       const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
-      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, { note: na ? '本案未涉及' : '已處理並留存紀錄', at: taipeiInput(new Date()) });
+      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, fillItemForm(f, na ? '本案未涉及' : '已處理並留存紀錄'));
     }
     // Then the real end time, prefilled with now; a future time is refused and the form comes back as typed.
     const endForm = forms(await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束')))[0]!;
