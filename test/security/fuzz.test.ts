@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_KEYS } from '../helpers/app.js';
 import { FakeLinePlatform } from '../fakes/line/platform.js';
 import { FakeSlackApi } from '../fakes/slack/platform.js';
-import { rowCounts, startCapturedApp, type SecuredApp } from './harness.js';
+import { rowCounts, settledRowCounts, startCapturedApp, type SecuredApp } from './harness.js';
 
 /**
  * Property-based fuzzing of everything reachable over HTTP (loopback only): the LINE webhook, the Slack HTTP endpoint
@@ -57,7 +57,7 @@ describe('security fuzz: webhooks and the local API', () => {
   it('LINE webhook: unsigned or wrongly signed bodies are refused and store nothing; signed garbage is a 400, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(bodyText, fc.option(fc.oneof(fc.base64String({ maxLength: 44 }), fc.constant(''))), fc.boolean(), async (body, badSig, signIt) => {
-        const before = await rowCounts(s.app);
+        const before = await settledRowCounts(s.app);
         const signature = signIt ? createHmac('sha256', LINE_SECRET).update(body).digest('base64') : badSig;
         const res = await post('/webhooks/line', body, { 'content-type': 'application/json', ...(signature !== null ? { 'x-line-signature': signature } : {}) });
         expect(res.status).toBeLessThan(500);
@@ -76,7 +76,7 @@ describe('security fuzz: webhooks and the local API', () => {
         fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain'),
         fc.constantFrom('none', 'wrong', 'stale', 'good'),
         async (body, contentType, how) => {
-          const before = await rowCounts(s.app);
+          const before = await settledRowCounts(s.app);
           const ts = Math.floor(Date.now() / 1000) - (how === 'stale' ? 3600 : 0);
           const secret = how === 'wrong' ? '00000000000000000000000000000000' : SLACK_SECRET;
           const sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
@@ -97,7 +97,7 @@ describe('security fuzz: webhooks and the local API', () => {
     const as = fc.oneof(fc.constantFrom('demo-teacher', 'demo-auditor', 'nobody', ''), personal, fc.string({ maxLength: 10 }));
     await fc.assert(
       fc.asyncProperty(segment, fc.constantFrom('messages', 'actions', 'forms'), as, fc.option(as), bodyText, fc.boolean(), async (conv, kind, who, second, body, asJson) => {
-        const before = await rowCounts(s.app);
+        const before = await settledRowCounts(s.app);
         const path = `/local/api/conversations/${encodeURIComponent(conv)}/${kind}`;
         const query = `?as=${encodeURIComponent(who)}${second !== null ? `&as=${encodeURIComponent(second)}` : ''}`;
         const got = await fetch(`${s.app.url}${path}${query}`);

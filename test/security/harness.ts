@@ -30,6 +30,21 @@ export async function startCapturedApp(env: Record<string, string> = {}): Promis
 }
 
 /** Row counts of every table a request could write to. */
+/**
+ * The row counts once the app is idle: an accepted request of an earlier run is acknowledged before it is processed,
+ * so its processing may still be writing rows; the counts before a request are read only when they hold still.
+ */
+export async function settledRowCounts(app: RunningApp): Promise<Record<string, number>> {
+  let last = await rowCounts(app);
+  for (let i = 0; i < 50; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await rowCounts(app);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
 export async function rowCounts(app: RunningApp): Promise<Record<string, number>> {
   const p = app.db.prisma;
   return {
