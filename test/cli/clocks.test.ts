@@ -39,7 +39,8 @@ describe.concurrent('clocks CLI', { timeout: 120_000 }, () => {
       basis: '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項',
       startsAt: '2026-11-05T10:00:00+08:00',
       statutoryEnd: '2026-11-10T00:00:00+08:00',
-      recommendedBy: '2026-11-08T00:00:00+08:00',
+      // Counting the day of occurrence as day 1 gives Sat 11/07; the cautious target moves back to Fri 11/06.
+      recommendedBy: '2026-11-07T00:00:00+08:00',
       overdueAtAwareness: false,
       rolledOver: true,
       enabled: true,
@@ -69,7 +70,7 @@ describe.concurrent('clocks CLI', { timeout: 120_000 }, () => {
     const r = await run([...EXAMPLE, '--system', '--records', '150']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('個資事件法定期限（設定：私立學校（預設））');
-    expect(r.stdout).toMatch(/3日內通報主管機關\s+學校\s+115\/11\/09（一）24:00\s+115\/11\/07（六）24:00\s+進行中/);
+    expect(r.stdout).toMatch(/3日內通報主管機關\s+學校\s+115\/11\/09（一）24:00\s+115\/11\/06（五）24:00\s+進行中/);
     expect(r.stdout).toContain('法定期限：中華民國115年11月9日 24:00');
     expect(r.stdout).toContain('1小時內資安事件通報');
     expect(r.stdout).toContain('受影響個資達100筆以上：符合（本案：150筆）');
@@ -102,7 +103,8 @@ describe.concurrent('clocks CLI', { timeout: 120_000 }, () => {
     expect(r.stderr).toContain('add playbooks/calendars/2028.yaml');
     const bureau = byId(JSON.parse(r.stdout) as JsonClock[], 'bureau-3d');
     expect(bureau?.statutoryEnd).toBeNull();
-    expect(bureau?.recommendedBy).toBe('2028-01-01T00:00:00+08:00');
+    // Day 3 is Fri 2027-12-31, a substitute holiday (1 Jan 2028 is a Saturday): the target moves back to Thu 12/30.
+    expect(bureau?.recommendedBy).toBe('2027-12-31T00:00:00+08:00');
   });
 
   it.each([

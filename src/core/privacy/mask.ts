@@ -199,6 +199,9 @@ const SEP = '[ \\-.\\u2010-\\u2015\\u2212]';
 // A national ID or resident certificate number, also written in groups: A123456789, A 123 456 789, A-123-456-789.
 const ID_RE = new RegExp(`(?<![A-Za-z0-9])[A-Za-z]${SEP}?[12ABCDabcd89](?:${SEP}?\\d){8}(?![A-Za-z0-9])`, 'g');
 const EXT = `(?:[ ]?(?:分機|轉|ext\\.?|x|#)[ ]?\\d{1,6})?`;
+/** Words that label a contact number rather than issue a ticket: 「TEL-02-2345-6789」 is a telephone number. */
+const CONTACT_LABEL_RE = /^(?:tel|fax|phone|mobile|mob|cell|hp|ext|no|nr|num|card|visa|master|jcb|amex|id)$/i;
+
 // 09 and 8 more digits in any grouping (0912-345-678, 09 1234 5678, (0912)345678), or after +886 / 00886.
 const MOBILE_RE = new RegExp(
   `(?<![0-9A-Za-z+])(?:(?:\\+|00)?886${SEP}?(?:\\(0\\)${SEP}?)?|\\(?0)9(?:\\)?${SEP}?\\d){8}(?![0-9A-Za-z])`,
@@ -320,6 +323,22 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
     scan.claim(m.index, m.index + m[0].length, kind, valid);
   });
 
+  // Official ticket and reference numbers (EDU-1151207-001): kept as typed. Claimed before the phone and card rules,
+  // or a digit group that happens to read as a number with a trunk or country prefix (「AAA-88620000-000」) would be
+  // taken out of the middle of the ticket. A two-letter prefix with one number (「NO-110123」) may be a student number:
+  // kept only with a longer issuer or more than one number group. Not a ticket: a contact label glued to a number
+  // (「TEL-0912345678」), or number groups that together read as a mobile number or a card number in its groups of four.
+  eachMatch(scan, TICKET_RE, (m) => {
+    const groups = m[0].split('-');
+    const numbers = groups.filter((g) => /^\d/.test(g));
+    if ((groups[0]?.length ?? 0) < 3 && numbers.length < 2) return;
+    if (CONTACT_LABEL_RE.test(groups[0] ?? '')) return;
+    const digits = numbers.join('');
+    const cardGrouped = numbers.length >= 4 && numbers.every((g) => g.length === 4) && luhnValid(digits);
+    if (/^09\d{8}$/.test(digits) || cardGrouped) return;
+    scan.claim(m.index, m.index + m[0].length, null);
+  });
+
   // The school's own numbers on record (opts.keep) are claimed as harmless: kept as typed, and no later rule masks them.
   const phone = (s: string): PiiKind | null => (isKeptPhone(keep, s) ? null : 'phone');
   eachMatch(scan, MOBILE_RE, (m) => scan.claim(m.index, m.index + m[0].length, phone(m[0]), true));
@@ -355,15 +374,6 @@ export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResu
     const re = new RegExp(p.source, p.flags.includes('g') ? p.flags : `${p.flags}g`);
     eachMatch(scan, re, (m) => scan.claim(m.index, m.index + m[0].length, 'student-number'));
   }
-
-  // Official ticket and reference numbers (EDU-1151207-001): kept as typed.
-  // A two-letter prefix with one number (「NO-110123」) may be a student number: kept only with a longer issuer or
-  // more than one number group.
-  eachMatch(scan, TICKET_RE, (m) => {
-    const groups = m[0].split('-');
-    const numbers = groups.filter((g) => /^\d/.test(g)).length;
-    if ((groups[0]?.length ?? 0) >= 3 || numbers >= 2) scan.claim(m.index, m.index + m[0].length, null);
-  });
 
   for (const pattern of DATE_PATTERNS) {
     eachMatch(scan, pattern.re, (m) => {

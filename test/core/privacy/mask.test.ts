@@ -284,8 +284,16 @@ describe('maskPersonalData: exact both ways (issue #12)', () => {
       'LINE U4af4980629f3a1b2c3d4e5f6a7b8c9d0 加入',
       '教育機構資安通報平台事件單號 EDU-1151207-001，已通報。',
       '單號 ISAC-202611-0001 已結案',
+      // A digit group that reads like a number with the +886 country prefix stays inside its ticket.
+      '通報平台事件單號：AAA-88620000-000，已完成通報。',
     ];
     for (const text of kept) expect(mask(text).text).toBe(text);
+  });
+
+  it('a contact label or a mobile number glued to letters is not a ticket', () => {
+    expect(mask('家長 TEL-0912345678').text).toBe(`家長 TEL-${token('phone')}`);
+    expect(mask('家長 ABC-0912-345-678').text).not.toContain('345');
+    expect(mask('卡號 CARD-4111-1111-1111-1111').text).not.toContain('1111');
   });
 
   it('a two-letter prefix with a single number is not taken for a ticket (it may be a student number)', () => {
