@@ -45,6 +45,12 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'subject_notice_batch', column: 'note_enc', key: ['id'], aad: (r) => `notice-batch:${s(r.id)}:note` },
   // src/core/conversation/choices.ts (one-shot offers)
   { table: 'one_shot_choice', column: 'message_enc', key: ['id'], aad: (r) => `once:${s(r.id)}` },
+  // src/core/evidence/locker.ts and seal.ts (the wrapped data key of each file; the record's triggers let only 'rekey' change them)
+  { table: 'evidence', column: 'data_key_enc', key: ['id'], aad: (r) => `evidence:${s(r.id)}:key`, procedure: 'rekey' },
+  { table: 'evidence', column: 'description_enc', key: ['id'], aad: (r) => `evidence:${s(r.id)}:description`, procedure: 'rekey' },
+  { table: 'evidence', column: 'file_name_enc', key: ['id'], aad: (r) => `evidence:${s(r.id)}:fileName`, procedure: 'rekey' },
+  // src/core/conversation/evidence.ts (a file offered and not yet filed or declined)
+  { table: 'evidence_offer', column: 'source_enc', key: ['id'], aad: (r) => `evidence-offer:${s(r.id)}` },
   // adapters/discord/forms.ts
   { table: 'discord_form', column: 'form_enc', key: ['channel_id', 'form_id'], aad: (r) => `discord-form:${s(r.channel_id)}:${s(r.form_id)}` },
 ];
