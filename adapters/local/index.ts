@@ -5,7 +5,8 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import { LocalUploads } from './uploads.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, textLength } from '../../src/core/conversation/limits.js';
@@ -52,12 +53,24 @@ export class LocalAdapter implements ChatAdapter {
   };
   readonly wording: AdapterWording = { reachPrivately: '在本機聊天頁左側打開與小幫手的私訊' };
   private readonly collector = new AsyncLocalStorage<Collector>();
+  /** Files uploaded on the page and not yet filed or declined (memory only). */
+  readonly uploads = new LocalUploads();
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly cipher: FieldCipher,
     private readonly log: Logger,
+    /** The largest upload taken (the evidence locker's limit, EVIDENCE_MAX_MB). */
+    private readonly maxUploadBytes = 25 * 1024 * 1024,
   ) {}
+
+  async fetchFile(file: FileReference): Promise<IncomingFile> {
+    return this.uploads.take(file);
+  }
+
+  async releaseFile(file: FileReference): Promise<void> {
+    this.uploads.release(file);
+  }
 
   async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
     const idempotencyKey = opts.idempotencyKey ?? null;
@@ -177,6 +190,52 @@ export class LocalAdapter implements ChatAdapter {
         return { ok: true, ...(posted ? { posted } : {}), replies: collector.replies };
       });
 
+    // A file from the page's 📎 button: the raw bytes as the body, the name in the query. Held in memory (uploads.ts)
+    // and offered as evidence by the core; the chat shows only that a file was sent, with its name masked.
+    app.register(async (scope) => {
+      scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: this.maxUploadBytes }, (_req, body, done) => done(null, body));
+      scope.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
+        if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          const mb = Math.floor(this.maxUploadBytes / 1024 / 1024);
+          return reply.code(413).send({ error: `檔案超過 ${mb} MB，無法存證。請壓縮或分成幾個檔案再傳一次。`, detail: `upload is over ${this.maxUploadBytes} bytes` });
+        }
+        if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+          return reply.code(415).send({ error: '送出的檔案格式不正確。', detail: 'send the file as application/octet-stream' });
+        }
+        throw err;
+      });
+      scope.post<{ Params: { id: string }; Querystring: { as?: string; name?: string } }>('/local/api/conversations/:id/files', async (req, reply) => {
+        const access = await this.access(req.params.id, req.query.as);
+        if ('error' in access) return reply.code(access.code).send(access.error);
+        const bytes = req.body as Buffer;
+        if (!Buffer.isBuffer(bytes) || bytes.length === 0) return reply.code(400).send({ error: '這個檔案是空的，沒有送出。', detail: 'empty upload' });
+        const fileName = String(req.query.name ?? '').normalize('NFC').replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 200) || '檔案';
+        const as = req.query.as as string;
+        const file = this.uploads.hold(bytes, fileName);
+        const shown = `📎 ${maskPersonalData(fileName).text}`;
+        const row = await this.prisma.localMessage.create({
+          data: {
+            conversationId: access.address.externalId,
+            senderKind: 'user',
+            senderName: access.userName,
+            bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: shown }), `local:${access.address.externalId}`),
+          },
+        });
+        const event: InboundEvent = {
+          eventId: randomUUID(),
+          conversation: access.address,
+          user: { platform: LOCAL_PLATFORM, externalId: as, displayName: access.userName },
+          at: new Date(),
+          type: 'file',
+          file,
+          messageId: String(row.id),
+        };
+        const collector: Collector = { replies: [] };
+        await this.collector.run(collector, () => bot.handle(event));
+        return { ok: true, posted: this.view(row, { type: 'text', text: shown }, as), replies: collector.replies };
+      });
+    });
+
     // Empty and too-long texts get their own zh-TW answer (the core's limit), checked before anything is stored.
     post('messages', z.object({ as: z.string().min(1), text: z.string() }), async (body, base, schoolId) => {
       const problem = chatTextProblem(body.text);
@@ -229,7 +288,7 @@ export class LocalAdapter implements ChatAdapter {
       botName: BOT_NAME,
       roleLabels: ROLE_LABELS,
       /** The page stops a text over this before sending and shows a counter near it (the core's limit). */
-      limits: { maxTextLength: MAX_TEXT_LENGTH },
+      limits: { maxTextLength: MAX_TEXT_LENGTH, maxUploadBytes: this.maxUploadBytes },
       users,
       conversations: convs.map((c) => ({
         id: c.externalId,

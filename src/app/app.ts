@@ -11,6 +11,7 @@ import { Bot } from '../core/conversation/bot.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { registerMetricsRoute } from '../jobs/metrics.js';
 import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
+import { DatabaseBlobStore, DirectoryBlobStore } from '../storage/blobs.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { buildServer } from '../web/server.js';
@@ -66,7 +67,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const { cipher } = await openKeyRing(config, db, log);
     if (config.demoSeed) await seedDemo(db.prisma);
 
-    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()) };
+    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: evidenceStores(config, db) };
     const bot = new Bot(deps);
     const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
     deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
@@ -77,10 +78,10 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       allowedHosts: config.localChat ? config.allowedHosts : null,
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
-    registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, log });
+    registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, evidence: bot.evidence.locker, log });
     let local: LocalAdapter | null = null;
     if (config.localChat) {
-      local = new LocalAdapter(db.prisma, cipher, log);
+      local = new LocalAdapter(db.prisma, cipher, log, config.evidence.maxBytes);
       bot.register(local);
       local.routes(server, bot);
     }
@@ -151,4 +152,12 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     if (!opts.db) await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The evidence locker's stores: the configured one takes new files; the other is read for files stored there before. */
+function evidenceStores(config: AppConfig, db: Database): CoreDeps['evidence'] {
+  const directory = new DirectoryBlobStore(config.evidence.dir);
+  const database = new DatabaseBlobStore(db.prisma);
+  const stores = config.evidence.store === 'database' ? [database, directory] : [directory, database];
+  return { stores, maxBytes: config.evidence.maxBytes };
 }

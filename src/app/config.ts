@@ -22,6 +22,9 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DATA_DIR: z.string().min(1).default('data'),
   DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  EVIDENCE_STORE: z.enum(['directory', 'database'], { message: 'must be "directory" (files under EVIDENCE_DIR) or "database" (rows in PostgreSQL)' }).optional(),
+  EVIDENCE_DIR: z.string().min(1).optional(),
+  EVIDENCE_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int().min(1).max(200).default(25),
   DATA_KEYS_FILE: z.string().min(1).optional(),
   LOCAL_CHAT: z
     .enum(['on', 'off', 'true', 'false', '1', '0', 'demo-on-network'], { message: 'must be "on", "off" or "demo-on-network"' })
@@ -83,6 +86,12 @@ export interface AppConfig {
   publicUrl?: string;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null };
   dataDir: string;
+  /**
+   * The evidence locker (docs/evidence.md): new files go to `store` — a directory (embedded default: DATA_DIR/evidence)
+   * or rows in the database (default with DATABASE_URL, so every instance sees every file); files stored earlier in
+   * the other place are still read while `dir` is reachable.
+   */
+  evidence: { store: 'directory' | 'database'; dir: string; maxBytes: number };
   /**
    * Key-ring spec ("id:base64key,…", first = current, validated), see src/core/privacy/cipher.ts; null on the embedded
    * default when the key file does not exist yet: src/app/keys.ts makes one only for a database without encrypted data.
@@ -242,6 +251,10 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   if (c.DEMO_SEED === true && !embedded && !onNetwork) {
     problems.push('DEMO_SEED: refused with DATABASE_URL (a production database) unless LOCAL_CHAT=demo-on-network says it is a demonstration database.');
   }
+  const evidenceStore = c.EVIDENCE_STORE ?? (embedded ? 'directory' : 'database');
+  if (evidenceStore === 'database' && embedded) {
+    problems.push('EVIDENCE_STORE: "database" needs DATABASE_URL (PostgreSQL); the embedded default keeps evidence files under EVIDENCE_DIR (unset EVIDENCE_STORE)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -252,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       ? { kind: 'pglite', dataDir: join(dataDir, 'pglite') }
       : { kind: 'postgres', url: c.DATABASE_URL!, poolSize: c.DATABASE_POOL_SIZE },
     dataDir,
+    evidence: { store: evidenceStore, dir: resolve(c.EVIDENCE_DIR ?? join(dataDir, 'evidence')), maxBytes: c.EVIDENCE_MAX_MB * 1024 * 1024 },
     encryptionKeys,
     encryptionKeySource,
     keyFile,

@@ -3,6 +3,7 @@ import type { Logger } from '../app/logger.js';
 import type { ClockRuleSet, OfficeCalendar } from './clocks/index.js';
 import type { PlaybookLibrary } from './playbooks/index.js';
 import type { FieldCipher } from './privacy/cipher.js';
+import type { BlobStore } from '../ports/blobs.js';
 
 /** Everything the core needs, passed explicitly (no globals, no process.env). */
 export interface CoreDeps {
@@ -13,6 +14,11 @@ export interface CoreDeps {
   calendar: OfficeCalendar;
   log: Logger;
   now: () => Date;
+  /**
+   * Where evidence files are kept (src/core/evidence): the first store takes new files, the others are read for
+   * files stored earlier under another EVIDENCE_STORE. Without it the bot answers that evidence cannot be filed.
+   */
+  evidence?: { stores: readonly BlobStore[]; maxBytes?: number };
   /**
    * Called by IncidentService after each committed change of an incident (src/jobs schedules its clocks from it).
    * Failures are logged, never thrown at the person who made the change.

@@ -1,4 +1,4 @@
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, IncidentRoomRequest, OutboundMessage, PlatformUser } from '../core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, IncomingFile, OutboundMessage, PlatformUser } from '../core/chat/model.js';
 
 /**
  * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which
@@ -25,4 +25,12 @@ export interface ChatAdapter {
   openIncidentRoom?(req: IncidentRoomRequest): Promise<ConversationAddress>;
   /** Add people to an incident room opened earlier (a responder given an item later). */
   addToIncidentRoom?(room: ConversationAddress, members: PlatformUser[]): Promise<void>;
+  /**
+   * Stream a file someone sent (an InboundFile's reference) from the platform: LINE's content API, Slack's private
+   * download URL with the bot token, a Discord attachment URL, the local upload. Called only when the person files it
+   * as evidence. Throws when the platform no longer has it; never logs or keeps the bytes itself.
+   */
+  fetchFile?(file: FileReference, where: ConversationAddress): Promise<IncomingFile>;
+  /** The person declined the file: forget anything the adapter holds for it (the local chat keeps uploads in memory). */
+  releaseFile?(file: FileReference): Promise<void>;
 }

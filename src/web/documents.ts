@@ -3,6 +3,7 @@ import type { Logger } from '../app/logger.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { DocumentLinks, LinkClaims } from '../core/documents/links.js';
 import { targetLabel, type ReportService } from '../core/documents/service.js';
+import type { EvidenceLocker } from '../core/evidence/locker.js';
 import { UserError } from '../core/incidents/types.js';
 import type { Actor } from '../core/roles.js';
 import { formatRocDateTime } from '../core/time/roc.js';
@@ -11,6 +12,8 @@ export interface DocumentRoutesOptions {
   prisma: PrismaClient;
   links: DocumentLinks;
   reports: ReportService;
+  /** The evidence locker, when evidence is configured: its files are downloaded through the same links. */
+  evidence?: EvidenceLocker | null;
   log: Logger;
 }
 
@@ -32,6 +35,7 @@ const REFUSALS = {
   invalid: ['下載連結無效', '<p>這個下載連結無效或已被修改，無法下載。請回到聊天室輸入「報告」，取得新的連結。</p>'],
   used: ['下載連結已使用過', '<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，請回到聊天室輸入「報告」，取得新的連結。</p>'],
   denied: ['沒有下載權限', '<p>您目前沒有下載這份文件的權限（限個資聯絡窗口、管理人（校長）及稽核人員）。如有疑問請洽個資聯絡窗口。</p>'],
+  evidenceDenied: ['沒有下載權限', '<p>您目前沒有下載這份證據的權限（限事件的應變人員、稽核人員及存證人本人）。如有疑問請洽個資聯絡窗口。</p>'],
 } as const;
 
 /**
@@ -51,6 +55,11 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
     if (!person?.active) return null;
     const actor: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
     try {
+      if (claims.target.kind === 'evidence') {
+        if (!opts.evidence) return null;
+        const { row } = await opts.evidence.visible(actor, claims.target.format);
+        return row.incidentId === claims.incidentId ? actor : null;
+      }
       await opts.reports.assertMayDownload(actor, claims.incidentId);
       return actor;
     } catch (err) {
@@ -69,7 +78,7 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
     const actor = await holder(v.claims);
     if (!actor) {
       opts.log.info({ reason: 'not allowed', incidentId: v.claims.incidentId }, 'document link refused');
-      await refuse(reply, 'denied');
+      await refuse(reply, v.claims.target.kind === 'evidence' ? 'evidenceDenied' : 'denied');
       return null;
     }
     return { claims: v.claims, actor };
@@ -84,7 +93,11 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
       const ok = await check(req.params['*'], reply);
       if (!ok) return reply;
       const incident = await opts.prisma.incident.findUniqueOrThrow({ where: { id: ok.claims.incidentId } });
-      const what = targetLabel(ok.claims.target);
+      const what = ok.claims.target.kind === 'evidence' && opts.evidence ? `證據 ${(await opts.evidence.visible(ok.actor, ok.claims.target.format)).row.seq}` : targetLabel(ok.claims.target);
+      const explain =
+        ok.claims.target.kind === 'evidence'
+          ? '按下按鈕後，系統會先核對這份證據的雜湊值（SHA-256），相符才提供下載，並在事件紀錄上記下您的下載。'
+          : '按下按鈕後，系統會依目前的事件紀錄產生這份文件，並在事件紀錄上記下您的下載。';
       return reply
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
@@ -93,7 +106,7 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
         .send(
           page(
             `事件 ${incident.ref}｜${what}`,
-            `<p>${escapeHtml(ok.actor.displayName)}，您好：按下按鈕後，系統會依目前的事件紀錄產生這份文件，並在事件紀錄上記下您的下載。</p>
+            `<p>${escapeHtml(ok.actor.displayName)}，您好：${explain}</p>
 <form method="post"><button type="submit">下載</button></form>
 <p class="note">連結有效至 ${escapeHtml(formatRocDateTime(ok.claims.expiresAt))}，僅限您本人使用，請勿轉傳。文件含事件資料，請存放於限制存取之位置。</p>`,
           ),
@@ -104,11 +117,17 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
       const ok = await check(req.params['*'], reply);
       if (!ok) return reply;
       const { claims, actor } = ok;
-      let file;
+      let file: { filename: string; mime: string; bytes: Buffer | Uint8Array };
       try {
-        // Recorded with the document, which uses the link up (the export records itself first, so its zip holds that
-        // record); a second use of the same link fails on the link's unique use row.
-        file = await opts.reports.download(actor, claims.incidentId, claims.target, 'link', { linkId: claims.linkId, clientAddress: req.ip ?? null });
+        if (claims.target.kind === 'evidence') {
+          if (!opts.evidence) return refuse(reply, 'evidenceDenied');
+          const got = await opts.evidence.download(actor, claims.target.format, { linkId: claims.linkId, clientAddress: req.ip ?? null });
+          file = { filename: got.view.fileName, mime: got.view.mediaType, bytes: got.bytes };
+        } else {
+          // Recorded with the document, which uses the link up (the export records itself first, so its zip holds
+          // that record); a second use of the same link fails on the link's unique use row.
+          file = await opts.reports.download(actor, claims.incidentId, claims.target, 'link', { linkId: claims.linkId, clientAddress: req.ip ?? null });
+        }
       } catch (err) {
         if ((err as { code?: string }).code === 'P2002') {
           opts.log.info({ reason: 'used', incidentId: claims.incidentId }, 'document link refused');

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../../src/app/config.js';
 import { startApp, type RunningApp } from '../../src/app/app.js';
 import { createLogger } from '../../src/app/logger.js';
@@ -20,7 +23,10 @@ export const TEST_KEYS = 'k1:' + Buffer.alloc(32, 7).toString('base64');
 /** The product on a random port, with a fresh database (the engine of the current vitest project) and the demo school. */
 export async function startTestApp(opts: { now?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {
   const tdb = await createTestDatabase();
+  // Evidence files of this app in a folder of its own, removed with it.
+  const evidenceDir = mkdtempSync(join(tmpdir(), 'pdi-test-evidence-'));
   const config = loadConfig({
+    EVIDENCE_DIR: evidenceDir,
     PORT: '0',
     LOCAL_CHAT: 'on',
     DEMO_SEED: 'on',
@@ -49,6 +55,7 @@ export async function startTestApp(opts: { now?: () => Date; env?: Record<string
     async close() {
       await app.close();
       await tdb.destroy();
+      rmSync(evidenceDir, { recursive: true, force: true });
     },
   };
   return t;

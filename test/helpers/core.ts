@@ -6,6 +6,7 @@ import { loadCalendar, loadClockRules } from '../../src/core/clocks/index.js';
 import type { CoreDeps } from '../../src/core/context.js';
 import { loadPlaybookLibrary } from '../../src/core/playbooks/index.js';
 import { FieldCipher, parseKeyRing } from '../../src/core/privacy/cipher.js';
+import { DatabaseBlobStore } from '../../src/storage/blobs.js';
 import { TEST_KEYS } from './app.js';
 
 const config = loadConfig({ DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent' });
@@ -20,5 +21,6 @@ export const testLibrary = {
 
 /** Core dependencies on a test database with a controlled clock, for driving the Bot without an app or adapter. */
 export function testCoreDeps(prisma: PrismaClient, now: () => Date): CoreDeps {
-  return { prisma, ...testLibrary, log: createLogger({ level: 'silent' }), now };
+  // Evidence in the test database itself (evidence_chunk rows): nothing to clean up outside it.
+  return { prisma, ...testLibrary, log: createLogger({ level: 'silent' }), now, evidence: { stores: [new DatabaseBlobStore(prisma)] } };
 }

@@ -1,5 +1,6 @@
 import { seedDemo } from '../../src/app/demo.js';
 import type { CoreDeps } from '../../src/core/context.js';
+import { EvidenceLocker } from '../../src/core/evidence/locker.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import type { Actor } from '../../src/core/roles.js';
 import type { Database, SqlRunner } from '../../src/storage/database.js';
@@ -10,9 +11,13 @@ export const DEMO_WINDOW: Actor = { personId: 'demo-window', schoolId: 'demo-sch
 
 /**
  * The demo school with `count` incidents reported through the core, each with `ticks` checklist items ticked with a
- * note (timeline entries with encrypted details, encrypted notes): a record to tamper with or re-key.
+ * note (timeline entries with encrypted details, encrypted notes) and `evidence` pieces of evidence filed (a wrapped data
+ * key and encrypted chunks each): a record to tamper with, re-key or destroy.
  */
-export async function seedIncidents(db: Database, opts: { count?: number; ticks?: number; now?: () => Date; deps?: CoreDeps } = {}): Promise<{ deps: CoreDeps; ids: string[] }> {
+export async function seedIncidents(
+  db: Database,
+  opts: { count?: number; ticks?: number; evidence?: number; now?: () => Date; deps?: CoreDeps } = {},
+): Promise<{ deps: CoreDeps; ids: string[] }> {
   await seedDemo(db.prisma);
   const deps = opts.deps ?? testCoreDeps(db.prisma, opts.now ?? (() => at('2026-11-05 10:00')));
   const service = new IncidentService(deps);
@@ -21,6 +26,13 @@ export async function seedIncidents(db: Database, opts: { count?: number; ticks?
     const view = await service.report(DEMO_TEACHER, null, sampleAnswers(at('2026-11-05 09:00'), { howLeaked: `第${n + 1}件：名冊誤傳` }));
     const items = view.checklist.slice(0, opts.ticks ?? 3);
     for (const item of items) await service.setChecklistState(DEMO_WINDOW, item.row.id, 'done', `已處理第${n + 1}件`);
+    if (deps.evidence) {
+      const locker = new EvidenceLocker(deps, deps.evidence);
+      for (let e = 0; e < (opts.evidence ?? 1); e++) {
+        const text = Buffer.from(`第${n + 1}件證據${e + 1}：系統存取紀錄 2026-11-05 08:12 login\n`, 'utf8');
+        await locker.file(DEMO_WINDOW, view.incident.id, { description: `存取紀錄${e + 1}`, source: { platform: 'local', message: `seed-${n}-${e}` }, file: { stream: (async function* () { yield text; })() } });
+      }
+    }
     ids.push(view.incident.id);
   }
   return { deps, ids };

@@ -10,6 +10,9 @@ import { FieldCipher, keyIdOf, parseKeyRing, TamperedValueError, UnknownKeyError
 import { ENCRYPTED_COLUMNS } from '../../src/core/privacy/encrypted-columns.js';
 import { KeyCheckError } from '../../src/core/privacy/key-check.js';
 import { countByKey, reencryptAll } from '../../src/core/privacy/rekey.js';
+import { EvidenceLocker } from '../../src/core/evidence/locker.js';
+import { testCoreDeps } from '../helpers/core.js';
+import { DatabaseBlobStore } from '../../src/storage/blobs.js';
 import { rotateCommand, runCheck, runRotate } from '../../src/cli/keys.js';
 import { runVerify } from '../../src/cli/verify.js';
 import { TEST_KEYS } from '../helpers/app.js';
@@ -110,7 +113,7 @@ describe('keys that cannot destroy data', () => {
     const before = await countByKey(tdb.db.prisma);
     expect(before.every((c) => c.keyId === 'k1')).toBe(true);
     const tables = new Set(before.map((c) => c.table));
-    for (const t of ['incident', 'checklist_item', 'timeline_entry', 'local_message']) expect(tables).toContain(t);
+    for (const t of ['incident', 'checklist_item', 'timeline_entry', 'local_message', 'evidence']) expect(tables).toContain(t);
 
     const out = lines();
     const result = await runRotate(tdb.db.prisma, ring, out, 3);
@@ -125,6 +128,9 @@ describe('keys that cannot destroy data', () => {
     const v = await runVerify({ prisma: tdb.db.prisma, cipher: only });
     expect(v.ok).toBe(true);
     expect(v.timelines).toHaveLength(2);
+    // Every evidence file still opens with only the new key: its data key was re-wrapped, its chunks untouched.
+    const locker = new EvidenceLocker({ ...testCoreDeps(tdb.db.prisma, () => new Date()), cipher: only }, { stores: [new DatabaseBlobStore(tdb.db.prisma)] });
+    for (const row of await tdb.db.prisma.evidence.findMany()) expect((await locker.readVerified(row)).toString('utf8')).toContain('系統存取紀錄');
   });
 
   it('with the embedded key file, rotate adds the new key to the file and moves the retired one aside', async () => {

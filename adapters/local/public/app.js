@@ -1,6 +1,7 @@
 // The local chat page: renders the core's neutral messages (src/core/chat/model.ts) and talks only to the JSON API
 // described in docs/local-api.md. Plain ES module, no build step, nothing fetched from outside this server.
 // Every piece of message content goes through textContent / attributes, never innerHTML.
+import { uploadFile, uploadProblem } from './attach.js';
 
 const API = '/local/api';
 const POLL_MS = 1500;
@@ -63,6 +64,8 @@ const els = {
   composer: $('composer'),
   input: $('composer-input'),
   send: $('composer-send'),
+  attach: $('composer-attach'),
+  attachLabel: $('composer-attach-label'),
   composerError: $('composer-error'),
   counter: $('composer-count'),
 };
@@ -262,6 +265,8 @@ const state = {
   botName: document.querySelector('.brand-name')?.textContent || '小幫手',
   /** The longest text the bot takes (src/core/conversation/limits.ts), from the server. */
   maxTextLength: 4000,
+  /** The largest file the evidence locker takes (EVIDENCE_MAX_MB), from the server. */
+  maxUploadBytes: 25 * 1024 * 1024,
   me: null,
   openId: null,
   /** Increases on every user/conversation switch so that late answers for the old view are dropped. */
@@ -390,6 +395,8 @@ function renderChatHeader() {
   const enabled = Boolean(state.me && conversation);
   els.input.disabled = !enabled;
   els.send.disabled = !enabled;
+  els.attach.disabled = !enabled;
+  els.attachLabel.classList.toggle('is-disabled', !enabled);
 }
 
 function openNav() {
@@ -1182,6 +1189,32 @@ async function sendMessage() {
   }
 }
 
+/** A file from 📎: sent as it is (the bot offers it as evidence in the private chat; nothing is kept unless filed). */
+async function sendFile(file) {
+  if (sending || !state.me || !state.openId) return;
+  clearComposerMessages();
+  const problem = uploadProblem(file, state.maxUploadBytes);
+  if (problem) {
+    showComposerError(problem);
+    return;
+  }
+  sending = true;
+  els.send.disabled = true;
+  els.send.textContent = '上傳中…';
+  const conversationId = state.openId;
+  try {
+    const result = await uploadFile(API, conversationPath(conversationId), state.me.id, file);
+    handleReplies(result.replies, conversationId);
+    await refresh({ scroll: 'reveal' });
+  } catch (failure) {
+    showComposerError(failure.message);
+  } finally {
+    sending = false;
+    els.send.textContent = '送出';
+    els.send.disabled = els.input.disabled;
+  }
+}
+
 // ------------------------------------------------------------------ start
 
 function wireEvents() {
@@ -1196,6 +1229,11 @@ function wireEvents() {
       closeNav();
       els.navToggle.focus();
     }
+  });
+  els.attach.addEventListener('change', () => {
+    const file = els.attach.files?.[0];
+    els.attach.value = '';
+    if (file) void sendFile(file);
   });
   els.composer.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -1239,6 +1277,7 @@ async function start() {
   state.roleLabels = data.roleLabels ?? {};
   if (typeof data.botName === 'string' && data.botName) state.botName = data.botName;
   if (data.limits && Number.isInteger(data.limits.maxTextLength)) state.maxTextLength = data.limits.maxTextLength;
+  if (data.limits && Number.isInteger(data.limits.maxUploadBytes)) state.maxUploadBytes = data.limits.maxUploadBytes;
   els.schoolName.textContent = state.school ? state.school.name : '';
   document.title = state.school ? `${state.botName} · ${state.school.name}（示範環境）` : document.title;
 

@@ -50,7 +50,36 @@ export interface InboundFormSubmit extends InboundBase {
   values: Record<string, string | string[]>;
 }
 
-export type InboundEvent = InboundText | InboundAction | InboundFormSubmit;
+/**
+ * A file or image someone sent to the bot (offered as evidence, src/core/conversation/evidence.ts). Only a reference
+ * travels in the event: the bytes are fetched from the platform (ChatAdapter.fetchFile) if and when the person files
+ * it, so a declined file is never downloaded.
+ */
+export interface InboundFile extends InboundBase {
+  type: 'file';
+  file: FileReference;
+  /** The platform's id of the message that carried it (the chain of custody names it). */
+  messageId: string;
+}
+
+/** Where an adapter can fetch a file again: opaque to the core, ids only (never the content, never a token). */
+export interface FileReference {
+  /** The adapter's own handle (a LINE message id, a Slack file id, a Discord attachment URL, a local upload id). */
+  ref: string;
+  fileName?: string;
+  /** What the platform declared; checked while streaming, never trusted. */
+  size?: number;
+  mediaType?: string;
+}
+
+/** A file's bytes as an adapter streams them from its platform. */
+export interface IncomingFile {
+  stream: AsyncIterable<Uint8Array>;
+  size?: number;
+  fileName?: string;
+}
+
+export type InboundEvent = InboundText | InboundAction | InboundFormSubmit | InboundFile;
 
 // ---------------------------------------------------------------- outbound
 

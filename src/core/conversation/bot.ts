@@ -12,6 +12,8 @@ import { schoolKeepList } from '../privacy/kept.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
 import { ReportChat, parseReportCommand } from '../documents/chat.js';
+import { EvidenceLocker } from '../evidence/locker.js';
+import { EvidenceChat, parseEvidenceCommand } from './evidence.js';
 import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import { can, roleNames, type Actor } from '../roles.js';
@@ -102,6 +104,8 @@ export class Bot {
   readonly reports: ReportChat;
   /** Warnings about the bot itself for the contact windows (e.g. a platform's message quota running out). */
   readonly alerts: ContactWindowAlerts;
+  /** Evidence sent from the chat, filed into the locker (src/core/conversation/evidence.ts). */
+  readonly evidence: EvidenceChat;
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly prompts: PromptStore;
   /** Forms asked one field at a time where the platform cannot show them. */
@@ -119,6 +123,9 @@ export class Bot {
     this.reports = new ReportChat(deps, new ReportService(deps, this.incidents, noticeSource(this.notices.service)), (p) => this.adapters.get(p),
       async (ctx, id) => this.refreshCards(ctx as Ctx, await this.incidents.get(id), ['checklist', 'incident']));
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
+    const locker = deps.evidence ? new EvidenceLocker(deps, deps.evidence) : null;
+    this.evidence = new EvidenceChat(deps, locker, this.reports.links, () => this.reports.baseUrl, (p) => this.adapters.get(p),
+      async (ctx, id) => this.refreshCards(ctx as Ctx, await this.incidents.get(id), ['checklist']));
   }
 
   register(adapter: ChatAdapter): void {
@@ -196,6 +203,7 @@ export class Bot {
     const { ev } = ctx;
     if (ev.type === 'message') return this.onText(ctx, ev.text);
     if (ev.type === 'action') return this.onAction(ctx, ev.action);
+    if (ev.type === 'file') return this.evidence.onFile(ctx, ev);
     return this.onForm(ctx, ev.formId, ev.values);
   }
 
@@ -229,6 +237,8 @@ export class Bot {
     if (noticeCommand) return this.notices.onCommand(ctx, noticeCommand.arg);
     const reportCommand = parseReportCommand(text);
     if (reportCommand) return this.reports.onCommand(ctx, reportCommand.arg);
+    const evidenceCommand = parseEvidenceCommand(text);
+    if (evidenceCommand) return this.evidence.onCommand(ctx, evidenceCommand.arg);
     if (text.startsWith('/')) {
       return this.answer(ctx, T.unknownCommand(text.split(/\s/)[0]!) + T.help);
     }
@@ -322,6 +332,7 @@ export class Bot {
     if (action === LINK_ACTION) return;
     if (kind === 'ntc') return this.notices.onAction(ctx, action);
     if (kind === 'rpt') return this.reports.onAction(ctx, action);
+    if (kind === 'evd') return this.evidence.onAction(ctx, action);
     if (kind === 'intake' && a === 'start') return this.startIntake(ctx, parseOfferAction(action.split(':').slice(2), this.deps.playbooks, this.peopleKinds()));
     if (kind === 'intake' && a === 'dismiss') return this.answer(ctx, T.offerDismissed);
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
@@ -350,6 +361,7 @@ export class Bot {
     if (kind === 'end' || kind === 'fix' || kind === 'done') return this.submitTimes(ctx, kind, id, values);
     if (kind === 'ntc') return this.notices.onForm(ctx, formId, values);
     if (kind === 'rpt') return this.reports.onForm(ctx, formId, values);
+    if (kind === 'evd') return this.evidence.onForm(ctx, formId, values);
     if (kind === ITEM_FORM_PREFIX) return this.submitItemForm(ctx, id, values);
     const actor = this.requireActor(ctx);
     const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id } });

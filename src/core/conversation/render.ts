@@ -181,7 +181,12 @@ function itemRow(c: ChecklistView): CardRow {
       : [{ label: '重新開啟', action: act.item(c.row.id, 'o') }];
   return {
     text: c.row.title,
-    detail: [statusText, c.state === 'done' && c.note ? `紀錄：${c.note}` : '', c.state === 'done' ? (planText(c.row) ?? '') : '']
+    detail: [
+      statusText,
+      c.state === 'done' && c.note ? `紀錄：${c.note}` : '',
+      c.state === 'done' ? (planText(c.row) ?? '') : '',
+      c.evidenceCount > 0 ? `證據 ${c.evidenceCount} 件（加密保存；輸入「證據」查看）` : '',
+    ]
       .filter(Boolean)
       .join('\n'),
     status: c.state === 'open' ? 'open' : c.state,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import JSZip from 'jszip';
 import type { Incident } from '../../generated/prisma/client.js';
 import type { CoreDeps } from '../context.js';
+import { listEvidence } from '../evidence/locker.js';
 import type { IncidentService } from '../incidents/service.js';
 import { verifyRecord } from '../timeline/checkpoints.js';
 import { readTimeline } from '../timeline/timeline.js';
@@ -100,6 +101,23 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
     })),
   );
   json('notices.json', await src.notices.exportNotices(incidentId));
+  // The evidence list with its chain of custody; the files themselves stay in the encrypted locker (download each
+  // through 「證據」, which checks its hash first).
+  json(
+    'evidence.json',
+    (await listEvidence(deps, incidentId)).map((e) => ({
+      seq: e.seq,
+      description: e.description,
+      checklistItem: e.itemKey,
+      fileName: e.fileName,
+      mediaType: e.mediaType,
+      size: e.size,
+      sha256: e.sha256,
+      filedBy: e.filedByLabel,
+      filedAt: iso(e.filedAt),
+      source: { platform: e.sourcePlatform, message: e.sourceMessage },
+    })),
+  );
   json(
     'timeline.json',
     timeline.map((e) => ({ ...e, at: e.at.toISOString() })),
@@ -143,6 +161,7 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
       '  checklist.json               檢核項目與完成紀錄',
       '  clocks.json                  法定時限與法律依據',
       '  notices.json                 通知當事人：每一版內容、管理人核定或退回、通知紀錄',
+      '  evidence.json                證據清單：說明、檔案類型與大小、SHA-256、存證人、時間及來源（檔案本身加密保存於系統中）',
       '  timeline.json                事件紀錄（含每筆雜湊值）',
       '  timeline-verification.json   雜湊鏈及密封檢核點驗證結果與方法',
       '  chain-head.json              匯出時之紀錄鏈頭（筆數與雜湊值），供日後核對紀錄未被刪改',

@@ -11,7 +11,10 @@ import { REPORT_FORMATS, REPORT_KINDS, type ReportFormat, type ReportKind } from
 export const LINK_TTL_MS = 15 * 60_000;
 const PURPOSE = 'download-links:v1';
 
-export type DocumentTarget = { kind: ReportKind; format: ReportFormat } | { kind: 'export'; format: 'zip' };
+/** A report or the full export. */
+export type ReportTarget = { kind: ReportKind; format: ReportFormat } | { kind: 'export'; format: 'zip' };
+/** What a link may name: a report, the full export, or one piece of evidence (`format` then holds the evidence id). */
+export type DocumentTarget = ReportTarget | { kind: 'evidence'; format: string };
 
 export interface LinkClaims {
   /** Unique per link: a link is used once (recorded in document_link_use when its document is downloaded). */
@@ -91,6 +94,7 @@ function sign(key: Buffer, body: string): Buffer {
 
 function targetOf(kind: string, format: string): DocumentTarget | null {
   if (kind === 'export') return format === 'zip' ? { kind, format } : null;
+  if (kind === 'evidence') return /^[A-Za-z0-9_-]{8,64}$/.test(format) ? { kind, format } : null;
   if ((REPORT_KINDS as readonly string[]).includes(kind) && (REPORT_FORMATS as readonly string[]).includes(format)) {
     return { kind: kind as ReportKind, format: format as ReportFormat };
   }

@@ -8,7 +8,7 @@ import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
 import { loadReportFacts } from './facts.js';
 import { buildIncidentExport } from './export.js';
-import type { DocumentTarget } from './links.js';
+import type { DocumentTarget, ReportTarget } from './links.js';
 import {
   buildReport,
   REPORT_CLOCKS,
@@ -53,7 +53,7 @@ export function submittedAt(incident: Incident, kind: ReportKind): Date | null {
 }
 
 export const targetLabel = (t: DocumentTarget) =>
-  t.kind === 'export' ? '事件完整紀錄（ZIP）' : `${REPORT_SHORT_LABELS[t.kind]}（${REPORT_FORMAT_LABELS[t.format]}）`;
+  t.kind === 'evidence' ? '證據檔案' : t.kind === 'export' ? '事件完整紀錄（ZIP）' : `${REPORT_SHORT_LABELS[t.kind]}（${REPORT_FORMAT_LABELS[t.format]}）`;
 
 /**
  * The reports of an incident (issue #7): regenerated from the current record every time they are asked for, the
@@ -78,7 +78,7 @@ export class ReportService {
     return buildReport(kind, facts, this.deps.now());
   }
 
-  async render(incidentId: string, target: DocumentTarget): Promise<RenderedFile> {
+  async render(incidentId: string, target: ReportTarget): Promise<RenderedFile> {
     if (target.kind === 'export') return this.exportIncident(incidentId);
     return renderReport(await this.build(incidentId, target.kind), target.format, this.deps.now());
   }
@@ -120,7 +120,7 @@ export class ReportService {
   async download(
     actor: Actor | { personId: null; displayName: string },
     incidentId: string,
-    target: DocumentTarget,
+    target: ReportTarget,
     via: 'link' | 'cli',
     link?: { linkId: string; clientAddress: string | null },
   ): Promise<RenderedFile> {
@@ -160,7 +160,7 @@ export class ReportService {
   async recordDownload(
     actor: Actor | { personId: null; displayName: string },
     incidentId: string,
-    target: DocumentTarget,
+    target: ReportTarget,
     via: 'link' | 'cli',
     link?: { linkId: string; clientAddress: string | null },
   ): Promise<void> {

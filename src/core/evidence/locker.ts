@@ -1,5 +1,6 @@
 import type { Evidence, Incident } from '../../generated/prisma/client.js';
 import type { BlobStore } from '../../ports/blobs.js';
+import type { FieldCipher } from '../privacy/cipher.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
@@ -184,31 +185,12 @@ export class EvidenceLocker {
   // ------------------------------------------------------------------ reading
 
   view(row: Evidence): EvidenceView {
-    const dec = (field: string, v: string) => this.deps.cipher.decrypt(v, `evidence:${row.id}:${field}`);
-    return {
-      id: row.id,
-      incidentId: row.incidentId,
-      seq: row.seq,
-      itemKey: row.itemKey,
-      description: dec('description', row.descriptionEnc),
-      fileName: dec('fileName', row.fileNameEnc),
-      mediaType: row.mediaType,
-      typeLabel: typeLabel(row.mediaType),
-      size: row.size,
-      sizeLabel: sizeLabel(row.size),
-      sha256: row.sha256,
-      filedById: row.filedById,
-      filedByLabel: row.filedByLabel,
-      filedAt: row.filedAt,
-      sourcePlatform: row.sourcePlatform,
-      sourceMessage: row.sourceMessage,
-    };
+    return evidenceView(this.deps.cipher, row);
   }
 
   /** Every piece of an incident, unfiltered: for the export and the reports (their readers hold incident.reports). */
-  async all(incidentId: string): Promise<EvidenceView[]> {
-    const rows = await this.deps.prisma.evidence.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
-    return rows.map((r) => this.view(r));
+  all(incidentId: string): Promise<EvidenceView[]> {
+    return listEvidence(this.deps, incidentId);
   }
 
   /** What this person may see of an incident's evidence. */
@@ -307,6 +289,35 @@ export class EvidenceLocker {
       if (store) await store.remove(it.id);
     }
   }
+}
+
+/** A stored piece as people see it (decrypted). */
+export function evidenceView(cipher: FieldCipher, row: Evidence): EvidenceView {
+  const dec = (field: string, v: string) => cipher.decrypt(v, `evidence:${row.id}:${field}`);
+  return {
+      id: row.id,
+      incidentId: row.incidentId,
+      seq: row.seq,
+      itemKey: row.itemKey,
+      description: dec('description', row.descriptionEnc),
+      fileName: dec('fileName', row.fileNameEnc),
+      mediaType: row.mediaType,
+      typeLabel: typeLabel(row.mediaType),
+      size: row.size,
+      sizeLabel: sizeLabel(row.size),
+      sha256: row.sha256,
+      filedById: row.filedById,
+      filedByLabel: row.filedByLabel,
+      filedAt: row.filedAt,
+      sourcePlatform: row.sourcePlatform,
+      sourceMessage: row.sourceMessage,
+  };
+}
+
+/** Every piece of an incident in filing order (the export, the closure report's evidence section). */
+export async function listEvidence(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<EvidenceView[]> {
+  const rows = await deps.prisma.evidence.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+  return rows.map((r) => evidenceView(deps.cipher, r));
 }
 
 // ---------------------------------------------------------------------------------------------------- streams

@@ -82,13 +82,8 @@ export function sizeLabel(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** A file as an adapter hands it over: the bytes as a stream, and what the platform said about it. */
-export interface IncomingFile {
-  stream: AsyncIterable<Uint8Array>;
-  /** What the platform declared, if anything (checked while streaming, never trusted). */
-  size?: number;
-  fileName?: string;
-}
+/** A file as an adapter hands it over (src/core/chat/model.ts). */
+export type { IncomingFile } from '../chat/model.js';
 
 /** Where a file came from: the platform and its own message or file id (ids only). */
 export interface EvidenceSource {

@@ -76,6 +76,7 @@ export async function destroyIncident(
     throw new RetentionError(`Incident ${incident.ref}: its record does not verify (${verdict.problems[0]}); it is kept as evidence. Investigate with \`npm run verify\`.`);
   }
   const rooms = await deps.prisma.conversation.findMany({ where: { incidentId }, select: { platform: true, externalId: true } });
+  const blobs = await deps.prisma.evidence.findMany({ where: { incidentId }, select: { id: true, store: true } });
   const record = await deps.prisma.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
     const head = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' } });
@@ -98,6 +99,14 @@ export async function destroyIncident(
     await deleteDetails(tx, incidentId);
     return created;
   });
+  // The evidence files go once their rows are gone (chunk rows went in the transaction; a directory's files here). A
+  // file that cannot be removed is logged: it is unreadable without its wrapped key, which the transaction deleted.
+  for (const b of blobs) {
+    for (const store of deps.evidence?.stores ?? []) {
+      if (store.kind !== b.store) continue;
+      await store.remove(b.id).catch((err: unknown) => deps.log.error({ incidentId, evidenceId: b.id, err }, 'evidence file could not be removed after destruction'));
+    }
+  }
   return { record, rooms: rooms.filter((r) => r.platform !== 'local') };
 }
 
@@ -117,6 +126,8 @@ const REMOVALS: readonly [table: string, where: string][] = [
   ['posted_card', 'incident_id = $1'],
   ['notice_delivery', 'notice_key IN (SELECT key FROM notice WHERE incident_id = $1)'],
   ['notice', 'incident_id = $1'],
+  ['evidence_chunk', 'evidence_id IN (SELECT id FROM evidence WHERE incident_id = $1)'],
+  ['evidence', 'incident_id = $1'],
   ['local_message', "conversation_id IN (SELECT external_id FROM conversation WHERE incident_id = $1 AND platform = 'local')"],
 ];
 

@@ -1,0 +1,333 @@
+import type { Conversation, Incident } from '../../generated/prisma/client.js';
+import type { ChatAdapter } from '../../ports/chat.js';
+import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundEvent, InboundFile, OutboundMessage } from '../chat/model.js';
+import { LINK_ACTION } from '../chat/model.js';
+import type { CoreDeps } from '../context.js';
+import type { DocumentLinks } from '../documents/links.js';
+import { EVIDENCE_TEXTS, type EvidenceLocker, type EvidenceView } from '../evidence/locker.js';
+import { REFUSALS, sizeLabel } from '../evidence/types.js';
+import { newId } from '../ids.js';
+import { UserError } from '../incidents/types.js';
+import type { Actor } from '../roles.js';
+import { formatRocDateTime } from '../time/roc.js';
+import { FormSteps } from './steps.js';
+
+/**
+ * Evidence from the chat (issue #15, docs/evidence.md): a file or image sent to the bot while the person has an open
+ * incident is offered for filing — in the private chat, with a short description and the checklist item it supports —
+ * and filed into the locker (src/core/evidence) only if they say so. A declined or expired offer leaves nothing: the
+ * bytes are fetched from the platform only when the person files. 「證據 115-001」 lists what the person may see, with
+ * one-time download links.
+ */
+export interface EvidenceChatContext {
+  ev: InboundEvent;
+  adapter: ChatAdapter;
+  conv: Conversation;
+  addr: ConversationAddress;
+  actor: Actor | null;
+}
+
+/** How long an offer waits for the person's answer. */
+export const OFFER_TTL_MS = 24 * 60 * 60_000;
+const MAX_OPTIONS = 24;
+
+export const evidenceAct = {
+  drop: (offerId: string) => `evd:drop:${offerId}`,
+  list: (incidentId: string) => `evd:list:${incidentId}`,
+};
+
+const ET = {
+  unknownPerson: '您的帳號尚未連結到學校的人員名冊，這個檔案沒有被保存。請洽個資聯絡窗口為您設定。',
+  nothingOpen: '目前沒有您可以存證的進行中事件，這個檔案沒有被保存。',
+  movedToDirect: '請勿在群組張貼外洩的資料。如果這是事件的證據，我已私訊您，可以在私訊中存證（加密保存，只有應變人員看得到）。',
+  noDirect: '這個平台無法私訊您；請改在與我的私訊中傳送檔案以存證。',
+  cannotFetch: '這個平台目前無法取得檔案，請改用本機聊天頁或 LINE 傳送。',
+  notConfigured: '系統尚未設定證據的保存位置，暫時無法存證，請通知系統管理者。',
+  offerGone: '這個存證邀請已失效（已處理或超過24小時），請再傳一次檔案。',
+  dropped: '已略過，這個檔案沒有被保存。',
+  refNeeded: '請加上事件編號，例如「證據 115-001」。',
+  refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
+  noBaseUrl: '系統尚未設定對外網址（PUBLIC_URL），暫時無法提供下載連結，請通知系統管理者。',
+  none: (ref: string) => `事件 ${ref} 目前沒有您可以查看的證據。傳送截圖或檔案給我，即可存證。`,
+};
+
+/** 「證據」「證據 115-001」「/evidence 115-001」. */
+export function parseEvidenceCommand(text: string): { arg?: string } | null {
+  const m = /^(?:@\S+\s+)?(\/evidence|證據|證據清單|存證清單)(?:\s+(\S+))?$/i.exec(text.normalize('NFKC').trim());
+  if (!m) return null;
+  return m[2] ? { arg: m[2] } : {};
+}
+
+interface OfferSource {
+  platform: string;
+  file: FileReference;
+  messageId: string;
+  where: ConversationAddress;
+  incidentIds: string[];
+}
+
+export class EvidenceChat {
+  private readonly forms: FormSteps;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    /** Null when no blob store is configured: every filing is answered with ET.notConfigured. */
+    readonly locker: EvidenceLocker | null,
+    private readonly links: DocumentLinks,
+    /** Where download links point (the reports' base URL, set at start-up). */
+    private readonly baseUrl: () => string | null,
+    private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
+    /** Re-renders the incident's cards after a filing (the checklist shows the count per item). */
+    private readonly refreshIncident: (ctx: EvidenceChatContext, incidentId: string) => Promise<void>,
+  ) {
+    this.forms = new FormSteps(deps);
+  }
+
+  // ------------------------------------------------------------------ a file arrives
+
+  async onFile(ctx: EvidenceChatContext, ev: InboundFile): Promise<void> {
+    const inGroup = ctx.conv.kind !== 'direct';
+    if (!ctx.actor) {
+      // In a group, a stranger's picture is none of the bot's business; in the private chat they are told.
+      if (!inGroup) await this.say(ctx.addr, { type: 'text', text: ET.unknownPerson });
+      return;
+    }
+    const actor = ctx.actor;
+    if (!this.locker) {
+      if (!inGroup) await this.say(ctx.addr, { type: 'text', text: ET.notConfigured });
+      return;
+    }
+    let incidents = await this.locker.incidentsFor(actor);
+    if (ctx.conv.purpose === 'incident' && ctx.conv.incidentId) incidents = incidents.filter((i) => i.id === ctx.conv.incidentId);
+    if (incidents.length === 0) {
+      if (!inGroup) await this.say(ctx.addr, { type: 'text', text: ET.nothingOpen });
+      return;
+    }
+    if (!ctx.adapter.fetchFile) {
+      await this.say(ctx.addr, { type: 'text', text: ET.cannotFetch, ...(inGroup ? { onlyFor: ctx.ev.user } : {}) });
+      return;
+    }
+    const where = await this.privateWhere(ctx, actor, ET.movedToDirect);
+    const offerId = newId();
+    const source: OfferSource = { platform: ctx.adapter.platform, file: ev.file, messageId: ev.messageId, where: ctx.addr, incidentIds: incidents.map((i) => i.id) };
+    const now = this.deps.now();
+    await this.deps.prisma.evidenceOffer.deleteMany({ where: { expiresAt: { lt: now } } });
+    await this.deps.prisma.evidenceOffer.create({
+      data: {
+        id: offerId,
+        personId: actor.personId,
+        conversationId: where.convId,
+        sourceEnc: this.deps.cipher.encrypt(JSON.stringify(source), `evidence-offer:${offerId}`),
+        expiresAt: new Date(now.getTime() + OFFER_TTL_MS),
+      },
+    });
+    const form = await this.offerForm(offerId, ev.file, incidents);
+    await this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
+  }
+
+  private async offerForm(offerId: string, file: FileReference, incidents: Incident[]): Promise<Form> {
+    const items = await this.deps.prisma.checklistItem.findMany({
+      where: { incidentId: { in: incidents.map((i) => i.id) } },
+      orderBy: [{ incidentId: 'asc' }, { position: 'asc' }],
+      select: { incidentId: true, key: true, title: true },
+    });
+    const several = incidents.length > 1;
+    const options: FormOption[] = [];
+    let initial: string | undefined;
+    for (const incident of incidents) {
+      const prefix = several ? `${incident.ref}｜` : '';
+      const own = items.filter((i) => i.incidentId === incident.id);
+      for (const item of own) {
+        options.push({ value: `${incident.id}|${item.key}`, label: `${prefix}${item.title}`.slice(0, 75) });
+        if (!initial && item.key === 'preserve-evidence') initial = `${incident.id}|${item.key}`;
+      }
+      options.push({ value: `${incident.id}|`, label: `${prefix}不指定檢核項目`.slice(0, 75) });
+    }
+    const shown = options.slice(0, MAX_OPTIONS);
+    initial ??= shown.find((o) => o.value.endsWith('|'))?.value ?? shown[0]?.value;
+    const what = [file.fileName, file.size !== undefined ? sizeLabel(file.size) : null].filter(Boolean).join('，');
+    const intro =
+      `${what ? `檔案：${what}。` : ''}存證後會加密保存並記下雜湊值（SHA-256），只有應變人員與稽核人員看得到，保存期限同事件紀錄（至少5年）。` +
+      '不存證的話，這個檔案不會被保存。';
+    return {
+      type: 'form',
+      formId: `evd:${offerId}`,
+      title: several ? '存為事件證據' : `存為事件證據｜${incidents[0]!.ref}`,
+      intro,
+      fields: [
+        { id: 'target', label: several ? '事件與檢核項目' : '對應的檢核項目', type: 'select', required: true, options: shown, ...(initial ? { initial } : {}) },
+        {
+          id: 'description',
+          label: '證據說明',
+          type: 'text',
+          required: true,
+          maxLength: 200,
+          help: '一句話說明這是什麼，例如「家長群組中被轉傳的成績單截圖」。請勿寫入學生的個資。',
+          suggestions: ['外洩畫面截圖', '寄錯的郵件（含信頭）', '系統存取紀錄'],
+        },
+      ],
+      submitLabel: '存為證據',
+      cancelAction: evidenceAct.drop(offerId),
+      fallbackText: '要把這個檔案存為事件證據嗎？',
+    };
+  }
+
+  // ------------------------------------------------------------------ the person answers
+
+  async onForm(ctx: EvidenceChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
+    const actor = this.requireActor(ctx);
+    const offerId = formId.split(':')[1] ?? '';
+    const { offer, source } = await this.takeOffer(actor, offerId);
+    const pick = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
+    const [incidentId, itemKey] = pick(values.target).split('|');
+    if (!incidentId || !source.incidentIds.includes(incidentId)) throw new UserError(EVIDENCE_TEXTS.badItem);
+    const description = pick(values.description).trim();
+    if (!description || description.length > 200) throw new UserError(EVIDENCE_TEXTS.description);
+    if (!this.locker) throw new UserError(ET.notConfigured);
+    const adapter = this.adapterFor(source.platform);
+    if (!adapter?.fetchFile) throw new UserError(ET.cannotFetch);
+    // From here on the offer is used up, whatever happens: a refused or lost file is sent again.
+    await this.deps.prisma.evidenceOffer.deleteMany({ where: { id: offer.id } });
+    let file;
+    try {
+      file = await adapter.fetchFile(source.file, source.where);
+    } catch (err) {
+      this.deps.log.warn({ platform: source.platform, err: { type: (err as Error).name, message: (err as Error).message } }, 'evidence file could not be fetched');
+      throw new UserError(REFUSALS.fetch);
+    }
+    const view = await this.locker.file(actor, incidentId, {
+      itemKey: itemKey || null,
+      description,
+      source: { platform: source.platform, message: source.messageId },
+      file: { ...file, ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }), ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}) },
+    });
+    const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+    const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
+    await this.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
+    await this.refreshIncident(ctx, incidentId);
+  }
+
+  async onAction(ctx: EvidenceChatContext, action: string): Promise<void> {
+    const [, verb, id] = action.split(':');
+    if (!id) throw new UserError(ET.offerGone);
+    if (verb === 'drop') {
+      const actor = this.requireActor(ctx);
+      const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id } });
+      if (offer && offer.personId === actor.personId) {
+        const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
+        await this.deps.prisma.evidenceOffer.deleteMany({ where: { id } });
+        await this.adapterFor(source.platform)?.releaseFile?.(source.file);
+      }
+      return this.say(ctx.addr, { type: 'text', text: ET.dropped });
+    }
+    if (verb === 'list') return this.showList(ctx, id);
+    throw new UserError(ET.offerGone);
+  }
+
+  async onCommand(ctx: EvidenceChatContext, arg: string | undefined): Promise<void> {
+    const actor = this.requireActor(ctx);
+    let incidentId: string;
+    if (arg) {
+      const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
+      if (!incident) throw new UserError(ET.refUnknown(arg));
+      incidentId = incident.id;
+    } else {
+      const open = await this.deps.prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } }, select: { id: true } });
+      if (open.length !== 1) throw new UserError(ET.refNeeded);
+      incidentId = open[0]!.id;
+    }
+    return this.showList(ctx, incidentId);
+  }
+
+  // ------------------------------------------------------------------ cards
+
+  private filedCard(incident: Incident, v: EvidenceView, itemTitle: string | null): Card {
+    return {
+      type: 'card',
+      title: `已存證：證據 ${v.seq}｜${incident.ref}`,
+      tone: 'success',
+      sections: [
+        {
+          fields: [
+            { label: '說明', value: v.description },
+            { label: '檢核項目', value: itemTitle ?? '未指定' },
+            { label: '檔案', value: `${v.typeLabel}，${v.sizeLabel}` },
+            { label: 'SHA-256', value: v.sha256 },
+            { label: '存證', value: `${v.filedByLabel}，${formatRocDateTime(v.filedAt)}` },
+          ],
+        },
+      ],
+      buttons: [{ label: '證據清單', action: evidenceAct.list(incident.id) }],
+      footer: '檔案已加密保存，每次讀取都會核對雜湊值；存證與每次下載都記錄在事件紀錄上。原始檔如仍在手機或電腦中，請依學校規定刪除或移到限制存取的位置。',
+      fallbackText: `已存證：證據 ${v.seq}（${incident.ref}）SHA-256 ${v.sha256}`,
+    };
+  }
+
+  private async showList(ctx: EvidenceChatContext, incidentId: string): Promise<void> {
+    const actor = this.requireActor(ctx);
+    if (!this.locker) throw new UserError(ET.notConfigured);
+    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
+    const list = await this.locker.list(actor, incidentId);
+    const where = await this.privateWhere(ctx, actor, '證據清單只以私訊提供，我已私訊給您。');
+    if (list.length === 0) return where.adapter.send(where.addr, { type: 'text', text: ET.none(incident.ref) }).then(() => undefined);
+    const base = this.baseUrl();
+    if (!base) throw new UserError(ET.noBaseUrl);
+    const items = await this.deps.prisma.checklistItem.findMany({ where: { incidentId }, select: { key: true, title: true } });
+    let expiresAt: Date | null = null;
+    const rows: CardRow[] = list.map((v) => {
+      const s = this.links.sign(incidentId, actor.personId, { kind: 'evidence', format: v.id });
+      expiresAt = s.expiresAt;
+      const item = items.find((i) => i.key === v.itemKey)?.title;
+      return {
+        text: `證據 ${v.seq}｜${v.description}`,
+        detail: `${v.typeLabel}，${v.sizeLabel}｜${item ?? '未指定檢核項目'}｜${v.filedByLabel}，${formatRocDateTime(v.filedAt)}｜SHA-256 ${v.sha256.slice(0, 16)}…`,
+        buttons: [{ label: '下載', action: LINK_ACTION, url: `${base.replace(/\/+$/, '')}/documents/${s.token}` }],
+      };
+    });
+    await where.adapter.send(where.addr, {
+      type: 'card',
+      key: 'evidence',
+      title: `證據清單｜${incident.ref}`,
+      subtitle: `共 ${list.length} 件`,
+      tone: 'info',
+      sections: [{ rows }],
+      footer: `下載連結僅限您本人使用一次，有效至 ${formatRocDateTime(expiresAt!)}。下載前會核對雜湊值；每次下載都記錄在事件紀錄上。`,
+      fallbackText: `證據清單｜${incident.ref}（${list.length} 件）`,
+    });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private async takeOffer(actor: Actor, offerId: string): Promise<{ offer: { id: string }; source: OfferSource }> {
+    const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id: offerId } });
+    if (!offer || offer.personId !== actor.personId || offer.expiresAt < this.deps.now()) throw new UserError(ET.offerGone);
+    const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
+    return { offer, source };
+  }
+
+  /** The private chat: the form and the list never go to a group (a group gets a short note for the sender only). */
+  private async privateWhere(ctx: EvidenceChatContext, actor: Actor, note: string): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
+    if (ctx.conv.kind === 'direct') return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
+    const direct = await ctx.adapter.directConversation(ctx.ev.user);
+    if (!direct) throw new UserError(ET.noDirect);
+    await this.say(ctx.addr, { type: 'text', text: note, onlyFor: ctx.ev.user });
+    const conv = await this.deps.prisma.conversation.upsert({
+      where: { platform_externalId: { platform: direct.platform, externalId: direct.externalId } },
+      update: {},
+      create: { id: newId(), platform: direct.platform, externalId: direct.externalId, kind: direct.kind, purpose: 'direct', schoolId: actor.schoolId },
+    });
+    return { adapter: ctx.adapter, addr: direct, convId: conv.id };
+  }
+
+  private requireActor(ctx: EvidenceChatContext): Actor {
+    if (!ctx.actor) throw new UserError(ET.unknownPerson);
+    return ctx.actor;
+  }
+
+  private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
+    const adapter = this.adapterFor(addr.platform);
+    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
+    await adapter.send(addr, message);
+  }
+}
