@@ -1,3 +1,4 @@
+import { listEvidence } from '../evidence/locker.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
@@ -95,6 +96,18 @@ export interface ReportFacts {
   cyberLevel: number | null;
   /** The rule profile the school runs under (playbooks/clocks.yaml profiles): which rules apply. */
   profile: { id: string; label: string; description: string };
+  /** The evidence filed in the locker, in filing order, with its hash (the chain of custody; src/core/evidence). */
+  evidence: ReportEvidenceFact[];
+}
+
+export interface ReportEvidenceFact {
+  seq: number;
+  description: string;
+  kind: string;
+  size: string;
+  sha256: string;
+  filedBy: string;
+  filedAt: Date;
 }
 
 /** Free text typed by staff is masked once more before it goes into a document that leaves the school. */
@@ -130,7 +143,17 @@ export async function loadReportFacts(
     { kind: 'others', label: AFFECTED_KIND_LABELS.others, count: incident.othersCount },
     { kind: 'minors', label: '其中未滿18歲者', count: incident.minorsCount },
   ];
+  const evidence = (await listEvidence(deps, incidentId)).map((e) => ({
+    seq: e.seq,
+    description: clean(e.description, now, keep),
+    kind: e.typeLabel,
+    size: e.sizeLabel,
+    sha256: e.sha256,
+    filedBy: e.filedByLabel,
+    filedAt: e.filedAt,
+  }));
   return {
+    evidence,
     schoolName: school.name,
     ref: incident.ref,
     scenarioTitle: view.playbook.title,

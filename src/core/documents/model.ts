@@ -255,7 +255,25 @@ function closureReport(facts: ReportFacts, now: Date): ReportSection[] {
     },
     ...findings(facts, 'closure'),
     improvements(facts, 'closure', now),
+    evidenceSection(facts),
   ];
+}
+
+/**
+ * 七、證據保全: every piece filed in the locker with its SHA-256, so the authority (or a court) can check a copy handed
+ * over later against the hash taken when it was filed (seed 002 art. 17 and 19: records and evidence kept 5 years).
+ */
+function evidenceSection(facts: ReportFacts): ReportSection {
+  const list = facts.evidence.map(
+    (e) => `・證據${e.seq}：${e.description}（${e.kind}，${e.size}；${e.filedBy}於${formatRocDateTime(e.filedAt)}存證；SHA-256：${e.sha256}）`,
+  );
+  return {
+    heading: '七、證據保全',
+    fields: [
+      field('保存之證據', list.length ? list : ['未於本系統存證（證據保存情形見「應變處置項目」之保存相關證據）']),
+      field('保存方式', '加密保存於本校個資事件應變系統，每次讀取均核對雜湊值，存證及每次調閱均記錄於事件紀錄；保存至少5年。'),
+    ],
+  };
 }
 
 /**

@@ -43,6 +43,9 @@ export function sampleFacts(over: Partial<ReportFacts> = {}): ReportFacts {
     submitted: { bureau: at('2026-11-07T00:00'), closure: null, cyber: null },
     place: '教務處成績系統',
     howLeaked: '成績查詢系統遭不明人士以外流帳號登入並下載成績檔',
+    evidence: [
+      { seq: 1, description: '成績系統存取紀錄匯出檔', kind: '文字檔', size: '12 KB', sha256: 'a'.repeat(64), filedBy: '林老師（示範）', filedAt: at('2026-11-06T10:15') },
+    ],
     stepsTaken: '已停用外流帳號並更換管理者密碼',
     categoryLabels: ['姓名', '成績'],
     specialCategories: false,

@@ -39,6 +39,8 @@ const REQUIRED: Record<ReportKind, string[]> = {
     '辦理情形', '研議改進措施：辦理中', '修補漏洞並安全復原：已完成（中華民國115年11月7日）',
     // Handling ended Fri 11-20: one month ends Sun 12-20, which rolls to Mon 12-21 (行政程序法第48條).
     '處理結束之日起1個月內：中華民國115年12月21日 24:00 前', '適用規則', '公立學校',
+    // The evidence in the locker with its hash (issue #15).
+    '證據保全', '證據1：成績系統存取紀錄匯出檔', 'a'.repeat(64),
   ],
   cyber: [
     '資通安全事件調查、處理及改善報告', '資通安全事件通報應變及演練辦法第6條',

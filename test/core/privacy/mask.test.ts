@@ -239,6 +239,8 @@ describe('privacyNotice', () => {
   it('lists the masked kinds with counts and asks for a description instead of the data', () => {
     const r = mask(`王小明 A123456789 0912-345-678、李小華 ${invalidId('B12345678')} 0987-654-321 li@example.com`);
     const notice = privacyNotice(r.findings);
+    // Evidence goes to the locker as a file, not into the chat as text (issue #15).
+    expect(notice).toContain('截圖或檔案私訊傳給我');
     expect(notice).toContain('身分證號 1 筆');
     expect(notice).toContain('疑似證件號碼 1 筆');
     expect(notice).toContain('電話號碼 2 筆');
