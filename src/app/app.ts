@@ -11,7 +11,7 @@ import { Bot } from '../core/conversation/bot.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { registerMetricsRoute } from '../jobs/metrics.js';
 import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
-import { DatabaseBlobStore, DirectoryBlobStore } from '../storage/blobs.js';
+import { evidenceStores } from '../storage/blobs.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { buildServer } from '../web/server.js';
@@ -67,7 +67,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const { cipher } = await openKeyRing(config, db, log);
     if (config.demoSeed) await seedDemo(db.prisma);
 
-    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: evidenceStores(config, db) };
+    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes } };
     const bot = new Bot(deps);
     const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
     deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
@@ -154,10 +154,3 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   }
 }
 
-/** The evidence locker's stores: the configured one takes new files; the other is read for files stored there before. */
-function evidenceStores(config: AppConfig, db: Database): CoreDeps['evidence'] {
-  const directory = new DirectoryBlobStore(config.evidence.dir);
-  const database = new DatabaseBlobStore(db.prisma);
-  const stores = config.evidence.store === 'database' ? [database, directory] : [directory, database];
-  return { stores, maxBytes: config.evidence.maxBytes };
-}

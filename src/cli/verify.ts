@@ -1,6 +1,6 @@
 // npm run verify [-- --incident <ref or id>] [--heads FILE [--school <id>]] [--json]
-// Checks every incident's timeline (or one) against its hash chain and its sealed checkpoints, every destruction
-// record's seal, and, with --heads, the chain heads witnessed outside the database (an export's chain-head.json or a
+// Checks every incident's timeline (or one) against its hash chain and its sealed checkpoints, every evidence file
+// against the SHA-256 taken when it was filed, every destruction record's seal, and, with --heads, the chain heads witnessed outside the database (an export's chain-head.json or a
 // daily digest's text). Exit 0 when all hold, 1 when anything is missing, edited, reordered, re-hashed or forged,
 // 2 on bad arguments or configuration.
 import { readFileSync } from 'node:fs';
@@ -8,10 +8,13 @@ import { parseArgs } from 'node:util';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig } from '../app/config.js';
 import { openKeyRing } from '../app/keys.js';
+import { createLogger } from '../app/logger.js';
+import { EvidenceLocker } from '../core/evidence/locker.js';
 import type { FieldCipher } from '../core/privacy/cipher.js';
 import { verifyDestructionRecord } from '../core/retention/record.js';
 import { checkHeads, parseHeads, type HeadCheck } from '../core/timeline/heads.js';
 import { verifyIncidentRecord } from '../core/timeline/timeline.js';
+import { evidenceStores } from '../storage/blobs.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { isMain } from './entry.js';
@@ -21,13 +24,15 @@ const USAGE = 'usage: npm run verify -- [--incident <ref|id>] [--heads FILE [--s
 export interface VerifyResult {
   timelines: { incident: string; id: string; schoolId: string; ok: boolean; entries: number; sealed: number | null; problems: string[] }[];
   destroyed: { incident: string; schoolId: string; ok: boolean; problem: string | null }[];
+  /** Every evidence file read whole: each chunk authenticated and the SHA-256 compared with the one taken at intake. */
+  evidence: { incident: string; schoolId: string; seq: number; ok: boolean; problem: string | null }[];
   heads: HeadCheck[];
   ok: boolean;
 }
 
 export async function runVerify(
   deps: { prisma: PrismaClient; cipher: FieldCipher },
-  opts: { incident?: string; heads?: string; school?: string } = {},
+  opts: { incident?: string; heads?: string; school?: string; evidence?: EvidenceLocker } = {},
 ): Promise<VerifyResult> {
   const incidents = await deps.prisma.incident.findMany({
     where: opts.incident ? { OR: [{ id: opts.incident }, { ref: opts.incident }] } : {},
@@ -38,14 +43,21 @@ export async function runVerify(
     const v = await verifyIncidentRecord(deps, i.id);
     timelines.push({ incident: i.ref, id: i.id, schoolId: i.schoolId, ok: v.ok, entries: v.entries, sealed: v.sealed?.entryCount ?? null, problems: v.problems });
   }
+  // A failed file is also recorded on its incident's timeline as an alarm (EvidenceLocker.verifyIncident).
+  const evidence: VerifyResult['evidence'] = [];
+  if (opts.evidence) {
+    for (const i of incidents) {
+      for (const e of await opts.evidence.verifyIncident(i.id)) evidence.push({ incident: i.ref, schoolId: i.schoolId, seq: e.seq, ok: e.ok, problem: e.problem ?? null });
+    }
+  }
   const records = opts.incident ? [] : await deps.prisma.destructionRecord.findMany({ orderBy: { destroyedAt: 'asc' } });
   const destroyed = records.map((r) => {
     const problem = verifyDestructionRecord(deps.cipher, r);
     return { incident: r.incidentRef, schoolId: r.schoolId, ok: problem === null, problem };
   });
   const heads = opts.heads ? await checkHeads(deps.prisma, parseHeads(opts.heads), opts.school) : [];
-  const ok = timelines.every((t) => t.ok) && destroyed.every((d) => d.ok) && heads.every((h) => h.ok);
-  return { timelines, destroyed, heads, ok };
+  const ok = timelines.every((t) => t.ok) && destroyed.every((d) => d.ok) && heads.every((h) => h.ok) && evidence.every((e) => e.ok);
+  return { timelines, destroyed, evidence, heads, ok };
 }
 
 export function formatVerify(r: VerifyResult): string {
@@ -55,10 +67,12 @@ export function formatVerify(r: VerifyResult): string {
     for (const p of t.problems) lines.push(`          ${p}`);
   }
   for (const d of r.destroyed) lines.push(`${d.ok ? 'ok     ' : 'BROKEN '} ${d.schoolId}/${d.incident}  destroyed (destruction record)${d.problem ? `: ${d.problem}` : ''}`);
+  for (const e of r.evidence.filter((x) => !x.ok)) lines.push(`BROKEN  ${e.schoolId}/${e.incident}  evidence ${e.seq}: ${e.problem}`);
   for (const h of r.heads) {
     lines.push(`${h.ok ? 'ok     ' : 'BROKEN '} ${h.label}  witnessed head: ${h.head.entries} entries, ${h.head.headHash.slice(0, 16)}…${h.problem ? `: ${h.problem}` : ''}`);
   }
   lines.push(`${r.timelines.filter((t) => t.ok).length} of ${r.timelines.length} timelines intact`);
+  if (r.evidence.length) lines.push(`${r.evidence.filter((e) => e.ok).length} of ${r.evidence.length} evidence files intact (hash matches)`);
   if (r.destroyed.length) lines.push(`${r.destroyed.filter((d) => d.ok).length} of ${r.destroyed.length} destruction records intact`);
   if (r.heads.length) lines.push(`${r.heads.filter((h) => h.ok).length} of ${r.heads.length} witnessed heads match`);
   return `${lines.join('\n')}\n`;
@@ -90,7 +104,9 @@ async function main(): Promise<number> {
       process.stderr.write(`No incident with ref or id "${args.incident}".\n`);
       return 2;
     }
-    const result = await runVerify({ prisma: db.prisma, cipher }, { ...(args.incident ? { incident: args.incident } : {}), ...(headsText ? { heads: headsText } : {}), ...(args.school ? { school: args.school } : {}) });
+    const log = createLogger({ level: 'warn' });
+    const evidence = new EvidenceLocker({ prisma: db.prisma, cipher, log, now: () => new Date() }, { stores: evidenceStores(db.prisma, config.evidence) });
+    const result = await runVerify({ prisma: db.prisma, cipher }, { evidence, ...(args.incident ? { incident: args.incident } : {}), ...(headsText ? { heads: headsText } : {}), ...(args.school ? { school: args.school } : {}) });
     process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : formatVerify(result));
     return result.ok ? 0 : 1;
   } finally {

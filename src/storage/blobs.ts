@@ -141,3 +141,10 @@ export class DatabaseBlobStore implements BlobStore {
     await this.prisma.evidenceChunk.deleteMany({ where: { evidenceId: id } });
   }
 }
+
+/** Both stores, the configured one first (it takes new files; the other is read for files stored there earlier). */
+export function evidenceStores(prisma: PrismaClient, opts: { store: 'directory' | 'database'; dir: string }): BlobStore[] {
+  const directory = new DirectoryBlobStore(opts.dir);
+  const database = new DatabaseBlobStore(prisma);
+  return opts.store === 'database' ? [database, directory] : [directory, database];
+}

@@ -4,7 +4,8 @@ import { FieldCipher, parseKeyRing } from '../../src/core/privacy/cipher.js';
 import { GENESIS_HASH, hashEntry } from '../../src/core/timeline/chain.js';
 import { parseHeads } from '../../src/core/timeline/heads.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
-import { runVerify } from '../../src/cli/verify.js';
+import { formatVerify, runVerify } from '../../src/cli/verify.js';
+import { EvidenceLocker } from '../../src/core/evidence/locker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { asSuperuser, seedIncidents } from '../helpers/record.js';
 
@@ -26,6 +27,21 @@ describe('sealed timeline checkpoints against tampering', () => {
     ({ deps, ids } = await seedIncidents(tdb.db, { count: 2, ticks: 3 }));
   });
   afterEach(async () => tdb.destroy());
+
+  it('checks every evidence file: a flipped byte in one fails verify and is recorded as an alarm on its incident', async () => {
+    const locker = new EvidenceLocker(deps, deps.evidence!);
+    const clean = await runVerify(deps, { evidence: locker });
+    expect(clean.ok).toBe(true);
+    expect(clean.evidence.map((e) => e.ok)).toEqual([true, true]);
+    const row = await tdb.db.prisma.evidence.findFirstOrThrow({ where: { incidentId: ids[1]! } });
+    await asSuperuser(tdb.db, (sql) => sql.exec(`UPDATE evidence_chunk SET data = set_byte(data, 3, get_byte(data, 3) # 4) WHERE evidence_id = '${row.id}'`));
+    const r = await runVerify(deps, { evidence: locker });
+    expect(r.ok).toBe(false);
+    expect(r.evidence.filter((e) => !e.ok)).toMatchObject([{ seq: row.seq, problem: expect.stringMatching(/failed authentication/) }]);
+    expect(formatVerify(r)).toMatch(/BROKEN .*evidence 1: /);
+    const last = await tdb.db.prisma.timelineEntry.findFirstOrThrow({ where: { incidentId: ids[1]! }, orderBy: { seq: 'desc' } });
+    expect(last.type).toBe('evidence.integrity-failed');
+  });
 
   it('passes an untouched record, one checkpoint per entry, sealed with a key the database does not hold', async () => {
     const r = await verify();

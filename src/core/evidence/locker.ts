@@ -57,7 +57,7 @@ export interface LockerOptions {
 export class EvidenceLocker {
   readonly maxBytes: number;
   constructor(
-    private readonly deps: CoreDeps,
+    private readonly deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'log' | 'now'>,
     private readonly opts: LockerOptions,
   ) {
     if (opts.stores.length === 0) throw new Error('EvidenceLocker needs at least one blob store.');
