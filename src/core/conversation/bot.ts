@@ -21,13 +21,13 @@ import { formatChatDateTime } from '../time/roc.js';
 import { ITEM_FORM_PREFIX, itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import { MINE_PREFIX, act, assessmentForm, checklistCard, fieldFromIntake, incidentCard, itemDetailText, summaryText } from './render.js';
 import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
-import { parseBoolean, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
+import { parseBoolean, parseWhen, stepQuestion, validateField, validateIntake, type RawAnswers } from './intake.js';
 import { PromptStore } from './prompts.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
 import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, KEEP, describeInitial, fitsAsForm, formPage, pageCount } from './steps.js';
-import { offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
+import { headCountText, offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
 import { T } from './texts.js';
 import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, type TextProblem } from './limits.js';
 import { ContactWindowAlerts } from './alerts.js';
@@ -62,7 +62,10 @@ interface IntakeState {
   confirmTime?: { field: string; at: string };
   /** When the report was started (ISO): the 「現在」 default of 知悉時間. */
   startedAt?: string;
-  /** Step by step: time fields whose approximate reading was confirmed (recorded as estimates). */
+  /**
+   * Time fields whose approximate reading was confirmed step by step, or prefilled from a vague first message
+   * (「早上8點多」): recorded as estimates when the value filed is still that reading.
+   */
   approximateFields?: string[];
 }
 
@@ -251,7 +254,7 @@ export class Bot {
         text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched)),
         quickReplies: [
           // The offer is a one-shot choice: its actions are wrapped (choices.ts), so they leave room for the wrapper.
-          { label: '開始通報', action: offerAction(prefillFrom(detected), Math.min(ctx.adapter.capabilities.maxActionLength, MAX_ACTION_LENGTH) - ONE_SHOT_OVERHEAD), style: 'primary', taken: T.offerStarted },
+          { label: '開始通報', action: offerAction(prefillFrom(detected, text, this.deps.now()), Math.min(ctx.adapter.capabilities.maxActionLength, MAX_ACTION_LENGTH) - ONE_SHOT_OVERHEAD), style: 'primary', taken: T.offerStarted },
           { label: '不是', action: 'intake:dismiss', taken: T.offerRefused },
         ],
       });
@@ -333,7 +336,7 @@ export class Bot {
     if (kind === 'ntc') return this.notices.onAction(ctx, action);
     if (kind === 'rpt') return this.reports.onAction(ctx, action);
     if (kind === 'evd') return this.evidence.onAction(ctx, action);
-    if (kind === 'intake' && a === 'start') return this.startIntake(ctx, parseOfferAction(action.split(':').slice(2), this.deps.playbooks, this.peopleKinds()));
+    if (kind === 'intake' && a === 'start') return this.startIntake(ctx, parseOfferAction(action.split(':').slice(2), this.deps.playbooks, this.peopleKinds(), this.deps.now()));
     if (kind === 'intake' && a === 'dismiss') return this.answer(ctx, T.offerDismissed);
     if (kind === 'prompt' && a === 'cancel' && b) return this.cancelPrompt(ctx, b);
     if (kind === 'ck' && a && b) return this.onItemAction(ctx, a, b);
@@ -445,9 +448,13 @@ export class Bot {
     const confirm: string[] = [];
     if (prefill?.categories.length) (answers.categories = prefill.categories), confirm.push('categories');
     if (prefill?.people.length) (answers.affectedKinds = prefill.people), confirm.push('affectedKinds');
+    // When it happened and how many, as the message said: shown to be confirmed (a vague time as 「… 左右」).
+    if (prefill?.occurred) (answers.occurredAt = prefill.occurred.at.toISOString()), confirm.push('occurredAt');
+    if (prefill?.headCount && headCountText(prefill.headCount)) (answers.affectedEstimate = headCountText(prefill.headCount)), confirm.push('affectedEstimate');
     const state: IntakeState = {
       mode, index: 0, answers, originConversationId: ctx.conv.id, startedAt: this.deps.now().toISOString(), ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
       ...(confirm.length ? { confirm } : {}),
+      ...(prefill?.occurred?.approximate ? { approximateFields: ['occurredAt'] } : {}),
     };
     const prompt = await this.createPrompt(whereConv.id, actor.personId, 'intake', state);
     // A form in a group is a private modal carrying its own introduction: a message before it would use up the
@@ -456,12 +463,22 @@ export class Bot {
     return this.askIntake(ctx.adapter, where, prompt, state);
   }
 
+  /** A form field prefilled from the first message says so, with the reading to check (「… 左右」 when vague). */
+  private readFromMessage(f: FormField, state: IntakeState): Partial<FormField> {
+    const value = state.answers[f.id];
+    if (!state.confirm?.includes(f.id) || typeof value !== 'string' || (f.id !== 'occurredAt' && f.id !== 'affectedEstimate')) return {};
+    const at = f.type === 'datetime' ? parseWhen(value, this.deps.now()) : null;
+    if (f.type === 'datetime' && !at) return {};
+    const shown = at ? formatChatDateTime(at) + (state.approximateFields?.includes(f.id) ? ' 左右' : '') : value;
+    return { help: T.readFromMessage(shown) };
+  }
+
   private async askIntake(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
     // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
     const fields = this.intakeFields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
     if (state.mode === 'pages') {
       const base = { formId: '', title: T.intakeTitle, intro: T.intakeFormIntro, submitLabel: '送出通報', fields, cancelAction: `prompt:cancel:${prompt.id}` };
-      const form = formPage(base, state.index, state.pageSize!, state.answers);
+      const form = formPage({ ...base, fields: fields.map((f) => ({ ...f, ...this.readFromMessage(f, state) })) }, state.index, state.pageSize!, state.answers);
       return void (await adapter.send(where, { ...form, formId: `intake:${prompt.id}:${state.index}` }));
     }
     if (state.mode === 'form') {
@@ -472,7 +489,7 @@ export class Bot {
         intro: T.intakeFormIntro,
         fields: fields.map((f) => {
           const initial = state.answers[f.id];
-          return initial !== undefined ? { ...f, initial } : f;
+          return initial !== undefined ? { ...f, initial, ...this.readFromMessage(f, state) } : f;
         }),
         submitLabel: '送出通報',
         cancelAction: `prompt:cancel:${prompt.id}`,
@@ -496,7 +513,8 @@ export class Bot {
     if (initial !== undefined) {
       // The intake's own question and buttons, with the prefilled value and 「不變」 first.
       const lines = q.text.split('\n');
-      lines.splice(1, 0, FORM_STEP_TEXTS.current(describeInitial({ ...field, initial }) ?? ''));
+      const shown = field.type === 'datetime' && typeof initial === 'string' ? formatChatDateTime(new Date(initial)) + (state.approximateFields?.includes(field.id) ? ' 左右' : '') : describeInitial({ ...field, initial });
+      lines.splice(1, 0, FORM_STEP_TEXTS.current(shown ?? ''));
       return void (await this.say(where, { type: 'text', text: lines.join('\n'), quickReplies: [{ label: KEEP, action: act.say(KEEP) }, ...q.quickReplies] }));
     }
     await this.say(where, { type: 'text', text: q.text, quickReplies: q.quickReplies });
@@ -623,14 +641,21 @@ export class Bot {
     const person = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: prompt.personId } });
     const reporter: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
     const state = this.promptState<IntakeState>(prompt);
-    const approximateTimes = [...new Set([...(v.result.answers.approximateTimes ?? []), ...(state.approximateFields ?? [])])];
+    // A reading kept as it was (confirmed step by step, or a vague prefill sent unchanged) stays an estimate.
+    const kept = (state.approximateFields ?? []).filter((f) => {
+      const filed = (v.result.answers as unknown as Record<string, unknown>)[f];
+      const read = state.answers[f];
+      return filed instanceof Date && typeof read === 'string' && parseWhen(read, now)?.getTime() === filed.getTime();
+    });
+    const approximateTimes = [...new Set([...(v.result.answers.approximateTimes ?? []), ...kept])];
     const answers = { ...v.result.answers, ...(approximateTimes.length ? { approximateTimes } : {}) };
     const view = await this.incidents.report(reporter, state.originConversationId, answers);
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     if (v.result.masked.length > 0) await this.say(ctx.addr, this.forPerson(ctx.addr, user, privacyNotice(v.result.masked)));
-    if (v.result.approximate.length > 0) {
+    const approximate = [...v.result.approximate, ...(state.mode === 'steps' ? [] : kept.map((field) => ({ field, at: (v.result.answers as unknown as Record<string, Date>)[field]! })))];
+    if (approximate.length > 0) {
       // A form was filed with a vague time (「昨天下午」): the reading is shown at once, to be corrected if wrong.
-      const parts = v.result.approximate.map((a) => WHEN_TEXTS.approxPart(fields.find((f) => f.id === a.field)?.label ?? a.field, a.at));
+      const parts = approximate.map((a) => WHEN_TEXTS.approxPart(fields.find((f) => f.id === a.field)?.label ?? a.field, a.at));
       await this.say(ctx.addr, this.forPerson(ctx.addr, user, WHEN_TEXTS.filedApproximate(parts)));
     }
     await this.deliverNewIncident(ctx.adapter, ctx.addr, view, state.originConversationId);

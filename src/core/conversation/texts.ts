@@ -16,6 +16,8 @@ export const T = {
     '請勿在聊天中貼上外洩的個資內容，描述類型與人數即可。',
   ].join('\n'),
   intakeTitle: '個資事件通報',
+  /** Help of a field prefilled from the first message. */
+  readFromMessage: (shown: string) => `依您的訊息帶入：${shown}。請確認，不對就直接修改。`,
   intakeFormIntro: '依臺北市政府政風處個人資料保護管理要點第45點，通報內容包括：外洩方式、時間、地點、初估類別及數量、已採取的處置。',
   unknownCommand: (cmd: string) => `我不認得「${cmd}」這個指令。\n`,
   notUnderstood: '我不太確定您的意思。',

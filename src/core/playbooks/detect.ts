@@ -57,6 +57,11 @@ export interface CategoryWords {
 /** The vocabulary list whose words name personal data in general (「名單」「個資」), besides the category words. */
 export const DATA_LIST = 'data';
 
+/** A count just before a people word (「30位」「三十幾名」), in normalised text. */
+const COUNTED_BEFORE = /(?:\d+|[一二兩三四五六七八九十百千萬]+)(?:多|幾|餘)?(?:位|名|個)$/;
+/** …unless they are who told about it (「兩位家長反映」). */
+const TOLD_BY = /^(?:反映|來電|打電話|說|告訴|告知|通知|發現|檢舉|投訴|詢問|問)/;
+
 const norm = (words: readonly string[]) => words.map(normalizeText).filter((w) => w.length > 0);
 
 export class LeakDetector {
@@ -147,12 +152,16 @@ export class LeakDetector {
     return { shown: terms.map((t) => t.shown).join('+'), score: terms.length * 10 + terms.reduce((n, t) => n + t.norm.length, 0) };
   }
 
-  /** People words standing shortly before a data word in the same clause (「家長電話」「學生的成績」). */
+  /**
+   * People words standing shortly before a data word in the same clause (「家長電話」「學生的成績」), or counted
+   * (「約30位學生」「45名家長」: a head count names whose data it is).
+   */
   private whose(text: string): string[] {
     const found: string[] = [];
     for (const { kind, words } of this.people) {
       const hit = words.some((w) => {
         for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) {
+          if (COUNTED_BEFORE.test(text.slice(Math.max(0, at - 12), at)) && !TOLD_BY.test(text.slice(at + w.length))) return true;
           // From the people word itself: 「學生資料」 is a data word that starts with it.
           const after = text.slice(at, at + w.length + this.config.peopleWindow + 12).split(BOUNDARY)[0]!;
           const within = (d: string) => {

@@ -4,7 +4,7 @@ import { seedDemo } from '../../../src/app/demo.js';
 import type { AdapterCapabilities, Button, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
-import { offerAction, offerReasons, parseOfferAction } from '../../../src/core/conversation/offer.js';
+import { headCountFrom, headCountText, occurredFrom, offerAction, offerReasons, parseOfferAction } from '../../../src/core/conversation/offer.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { testCoreDeps, testLibrary } from '../../helpers/core.js';
 
@@ -182,5 +182,158 @@ describe('a report prefilled from the first message', () => {
     expect(page2.fields.find((f) => f.id === 'categories')?.initial).toEqual(expect.arrayContaining(['grades', 'contact']));
     expect(page2.fields.find((f) => f.id === 'affectedKinds')?.initial).toEqual(['students', 'guardians']);
     await event(dm, { text: '取消' });
+  });
+});
+
+describe('when it happened and how many, from the first message', () => {
+  const now = new Date('2026-12-08T10:40:00+08:00');
+
+  it('reads the occurrence time outside clauses about finding out, the earliest when several', () => {
+    expect(occurredFrom('剛剛發現成績單被傳到家長LINE群組，大概今天早上8點多傳的', now)).toEqual({
+      at: new Date('2026-12-08T08:00:00+08:00'),
+      approximate: true,
+    });
+    expect(occurredFrom('今天上午10點半寄給家長的通知信附件有學生電話', now)).toEqual({ at: new Date('2026-12-08T10:30:00+08:00'), approximate: false });
+    expect(occurredFrom('今天早上才發現，上週三下午寄錯了成績單', now)?.at).toEqual(new Date('2026-12-02T12:00:00+08:00'));
+    expect(occurredFrom('昨天晚上9點傳錯群組，今天上午10點又轉傳了一次', now)?.at).toEqual(new Date('2026-12-07T21:00:00+08:00'));
+    expect(occurredFrom('我寄錯信了，把全班成績單寄給所有家長', now)).toBeUndefined();
+    expect(occurredFrom('今天早上才發現成績單寄錯了', now)).toBeUndefined();
+  });
+
+  it('reads one head count of people, never who told about it or two different counts', () => {
+    expect(headCountFrom('成績單被傳到家長群組，約30位學生')).toBe('~30');
+    expect(headCountFrom('附件誤夾了全年級45位學生的電話')).toBe('45');
+    expect(headCountFrom('三十幾名學生的成績寄錯了')).toBe('30+');
+    expect(headCountFrom('名單有30到40人')).toBe('30-40');
+    expect(headCountFrom('兩位家長反映成績單被傳到群組')).toBeUndefined();
+    expect(headCountFrom('3位老師和30位學生的資料')).toBeUndefined();
+    expect(headCountFrom('三年二班的成績單8點多傳錯群組')).toBeUndefined();
+    expect(['~30', '45', '30+', '30-40'].map(headCountText)).toEqual(['約30人', '45人', '30多人', '30到40人']);
+  });
+
+  it('the button carries them compactly and reads back only a past time and a well-formed count', () => {
+    const occurred = { at: new Date('2026-12-08T08:00:00+08:00'), approximate: true };
+    const action = offerAction({ scenario: 'misdirected-message', categories: ['grades'], people: ['students'], occurred, headCount: '~30' });
+    expect(action).toMatch(/^intake:start:misdirected-message:grades:students:[0-9a-z]+~:~30$/);
+    expect(action).not.toMatch(/[^\x20-\x7e]/u);
+    expect(parseOfferAction(action.split(':').slice(2), playbooks, KINDS, now)).toEqual({
+      scenario: 'misdirected-message', categories: ['grades'], people: ['students'], occurred, headCount: '~30',
+    });
+    // No categories or people: the places stay, empty.
+    expect(offerAction({ categories: [], people: [], headCount: '45' })).toBe('intake:start:::::45');
+    // A time to come, garbage and a backwards range are dropped.
+    const future = offerAction({ categories: [], people: [], occurred: { at: new Date(now.getTime() + 3_600_000), approximate: false }, headCount: '40-30' });
+    expect(parseOfferAction(future.split(':').slice(2), playbooks, KINDS, now)).toEqual({ categories: [], people: [] });
+    expect(parseOfferAction(['', '', '', '<x>', '9'.repeat(20)], playbooks, KINDS, now)).toEqual({ categories: [], people: [] });
+    // When it does not fit, the count and then the time go after the categories and the people.
+    const many = { scenario: 'misdirected-message', categories: playbooks.categories.map((c) => c.key), people: ['students', 'guardians'], occurred, headCount: '30-40' };
+    expect(offerAction(many, 70)).toMatch(/^intake:start:misdirected-message:[a-zA-Z,]*:students,guardians:[0-9a-z]+~:30-40$/);
+    expect(offerAction(many, 60)).toMatch(/^intake:start:misdirected-message::students:[0-9a-z]+~:30-40$/);
+    expect(offerAction(many, 48)).toMatch(/^intake:start:misdirected-message:::[0-9a-z]{5}~:30-40$/);
+    expect(offerAction(many, 45)).toMatch(/^intake:start:misdirected-message:::[0-9a-z]{5}~$/);
+    expect(offerAction(many, 40)).toBe('intake:start:misdirected-message');
+  });
+});
+
+describe('a report prefilled with the time and head count of the first message', () => {
+  let tdb: TestDatabase;
+  let bot: Bot;
+  let adapter: FakeAdapter;
+  let deps: CoreDeps;
+  const start = Date.now();
+  // A school morning in Taipei, running.
+  const clock = () => new Date(Date.parse('2026-12-08T10:40:00+08:00') + (Date.now() - start));
+  const MORNING = '剛剛發現三年二班的成績單被傳到家長LINE群組，大概今天早上8點多傳的，約30位學生';
+
+  function boot(maxFormFields: number) {
+    deps = testCoreDeps(tdb.db.prisma, clock);
+    bot = new Bot(deps);
+    adapter = new FakeAdapter(maxFormFields);
+    bot.register(adapter);
+  }
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await seedDemo(tdb.db.prisma, PLATFORM);
+  });
+  afterAll(async () => {
+    await tdb?.destroy();
+  });
+
+  async function event(where: ConversationAddress, e: { text: string } | { action: string }): Promise<Sent[]> {
+    const from = adapter.sent.length;
+    const base = { eventId: randomUUID(), conversation: where, user: { platform: PLATFORM, externalId: 'demo-teacher' }, at: clock() };
+    await bot.handle('text' in e ? { ...base, type: 'message', text: e.text } : { ...base, type: 'action', action: e.action });
+    return adapter.sent.slice(from);
+  }
+  const lastText = (sent: Sent[]) => sent.filter((s) => s.message.type === 'text').pop()!.message as TextMessage;
+  const quick = (q: TextMessage, label: string) => {
+    const b = (q.quickReplies ?? []).find((x: Button) => x.label === label);
+    expect(b, `quick reply ${label}; has ${(q.quickReplies ?? []).map((x) => x.label).join(',')}`).toBeTruthy();
+    return b!.action;
+  };
+  const start_ = async () => quick(lastText(await event(group, { text: MORNING })), '開始通報');
+
+  it('as one form: 發生時間 and 初估人數 come filled in, saying they were read from the message; sent unchanged, the time is an estimate', async () => {
+    boot(20);
+    const form = (await event(group, { action: await start_() })).find((s) => s.message.type === 'form')!.message as Form;
+    const field = (id: string) => form.fields.find((f) => f.id === id)!;
+    expect(field('occurredAt').initial).toBe(new Date('2026-12-08T08:00:00+08:00').toISOString());
+    expect(field('occurredAt').help).toBe('依您的訊息帶入：12/8（二）08:00 左右。請確認，不對就直接修改。');
+    expect(field('affectedEstimate').initial).toBe('約30人');
+    expect(field('affectedKinds').initial).toEqual(['students']);
+    expect(field('howLeaked').help).not.toContain('依您的訊息');
+    const values = {
+      scenario: 'misdirected-message', howLeaked: '成績單傳錯群組', occurredAt: '2026-12-08T08:00', awareAt: '2026-12-08T10:40', place: '家長LINE群組',
+      categories: ['grades'], affectedEstimate: '約30人', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
+    };
+    const from = adapter.sent.length;
+    await bot.handle({ type: 'form', eventId: randomUUID(), conversation: dm, user: { platform: PLATFORM, externalId: 'demo-teacher' }, at: clock(), formId: form.formId, values });
+    const said = adapter.sent.slice(from).filter((s) => s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+    expect(said).toContain('以下時間是依您的描述推定的約略時間：發生時間 12/8（二）08:00 左右。如不正確，請在事件卡上更正。');
+    const incident = await deps.prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    expect(incident.occurredAt.toISOString()).toBe(new Date('2026-12-08T08:00:00+08:00').toISOString());
+    expect(incident.affectedEstimate).toBe(30);
+  });
+
+  it('as one form: a time the reporter corrects is filed as typed, not as an estimate', async () => {
+    boot(20);
+    const form = (await event(group, { action: await start_() })).find((s) => s.message.type === 'form')!.message as Form;
+    const values = {
+      scenario: 'misdirected-message', howLeaked: '成績單傳錯群組', occurredAt: '2026-12-08T08:20', awareAt: '2026-12-08T10:40', place: '家長LINE群組',
+      categories: ['grades'], affectedEstimate: '32', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
+    };
+    const from = adapter.sent.length;
+    await bot.handle({ type: 'form', eventId: randomUUID(), conversation: dm, user: { platform: PLATFORM, externalId: 'demo-teacher' }, at: clock(), formId: form.formId, values });
+    const said = adapter.sent.slice(from).filter((s) => s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+    expect(said.some((t) => t.includes('約略時間'))).toBe(false);
+    const incident = await deps.prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    expect(incident.occurredAt.toISOString()).toBe(new Date('2026-12-08T08:20:00+08:00').toISOString());
+    expect(incident.affectedEstimate).toBe(32);
+  });
+
+  it('step by step: the time is shown as 「目前：… 左右」 and kept with one tap of 不變, as is the head count', async () => {
+    boot(0);
+    let q = lastText(await event(group, { action: await start_() }));
+    expect(q.text).toMatch(/^（2\/10）外洩經過/);
+    q = lastText(await event(dm, { text: '把成績單傳到家長群組' }));
+    expect(q.text).toMatch(/^（3\/10）發生時間/);
+    expect(q.text).toContain('目前：12/8（二）08:00 左右');
+    expect((q.quickReplies ?? [])[0]?.label).toBe('不變');
+    q = lastText(await event(dm, { action: quick(q, '不變') }));
+    expect(q.text).toMatch(/^（4\/10）知悉時間/);
+    q = lastText(await event(dm, { action: quick(q, '現在') }));
+    q = lastText(await event(dm, { text: '家長LINE群組' }));
+    q = lastText(await event(dm, { action: quick(q, '不變') }));
+    expect(q.text).toMatch(/^（7\/10）初估人數/);
+    expect(q.text).toContain('目前：約30人');
+    q = lastText(await event(dm, { action: quick(q, '不變') }));
+    q = lastText(await event(dm, { action: quick(q, '不變') }));
+    q = lastText(await event(dm, { text: '否' }));
+    await event(dm, { text: '尚未處置' });
+    const incident = await deps.prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    expect(incident.occurredAt.toISOString()).toBe(new Date('2026-12-08T08:00:00+08:00').toISOString());
+    expect(incident.affectedEstimate).toBe(30);
+    const reported = await deps.prisma.timelineEntry.findFirstOrThrow({ where: { incidentId: incident.id, type: 'incident.reported' } });
+    expect(reported.summary).toContain(incident.ref);
   });
 });

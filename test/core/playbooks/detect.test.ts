@@ -124,6 +124,12 @@ describe('categories and people named in a report', () => {
     expect(lib.detect('我把學生名單和家長電話貼到班群了').people).toEqual(['students', 'guardians']);
   });
 
+  it('a head count names whose data it is (「約30位學生」), unless they are who told about it', () => {
+    expect(lib.detect('三年二班的成績單被傳到家長LINE群組，約30位學生').people).toEqual(['students']);
+    expect(lib.detect('成績單寄錯信了，三十幾名學生').people).toEqual(['students']);
+    expect(lib.detect('兩位家長反映，三年二班的成績單被傳到家長群組').people).toEqual([]);
+  });
+
   it('suggests nothing for ordinary chat', () => {
     expect(lib.detect('期末成績已上傳校務系統')).toMatchObject({ categories: [], people: [] });
   });

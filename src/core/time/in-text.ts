@@ -1,0 +1,48 @@
+import * as chrono from 'chrono-node';
+import { readNaturalTime, type NaturalTime } from './natural.js';
+
+/**
+ * Times written inside a longer message (「…被傳到家長LINE群組，大概今天早上8點多傳的，約30位學生」): chrono-node's
+ * zh.hant parser finds where each expression stands, the words that make it vague around it (「大概」「多」「左右」) are
+ * kept with it, and the product's one grammar (natural.ts) reads it. Used to prefill a report from the first message;
+ * the person still confirms what was read.
+ */
+export interface TimeInText extends NaturalTime {
+  /** The expression as read, with its vague words (「大概今天早上8點多」). */
+  text: string;
+  /** Where it starts in the NFKC-normalised message. */
+  index: number;
+}
+
+const BEFORE = /(大概|大約|約莫|差不多|應該是|可能是|好像是|估計|約)$/;
+const AFTER = /^(多|左右|前後|上下|許)/;
+/** A clock time with neither a day nor a part of the day (「3點」) inside a sentence is too easily something else. */
+const BARE_CLOCK = /^\d{1,2}\s*[點点時时:]/;
+
+export function findTimesInText(message: string, now: Date): TimeInText[] {
+  const text = message.normalize('NFKC');
+  let hits: chrono.ParsedResult[];
+  try {
+    hits = chrono.zh.hant.parse(text, { instant: now, timezone: 'Asia/Taipei' });
+  } catch {
+    return [];
+  }
+  // Adjacent pieces (「上週三」「下午」) are one expression.
+  const spans: { start: number; end: number }[] = [];
+  for (const h of hits) {
+    const last = spans.at(-1);
+    if (last && h.index === last.end) last.end = h.index + h.text.length;
+    else spans.push({ start: h.index, end: h.index + h.text.length });
+  }
+  const found: TimeInText[] = [];
+  for (const span of spans) {
+    const core = text.slice(span.start, span.end);
+    if (BARE_CLOCK.test(core)) continue;
+    const before = BEFORE.exec(text.slice(Math.max(0, span.start - 4), span.start))?.[0] ?? '';
+    const after = AFTER.exec(text.slice(span.end))?.[0] ?? '';
+    const expression = before + core + after;
+    const r = readNaturalTime(expression, now);
+    if (r.ok) found.push({ at: r.at, approximate: r.approximate, text: expression, index: span.start - before.length });
+  }
+  return found;
+}
