@@ -3,6 +3,7 @@ import type { ComputedClock } from '../clocks/index.js';
 import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { planText } from '../incidents/item-facts.js';
+import { recordedTime } from '../incidents/times.js';
 import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { taipeiWallClock } from '../time/taipei.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
@@ -114,8 +115,8 @@ export function incidentCard(v: IncidentView, now: Date): Card {
       {
         fields: [
           { label: '通報人', value: v.reporterName },
-          { label: '發生時間', value: formatRocDateTime(i.occurredAt) },
-          { label: '知悉時間', value: formatRocDateTime(i.awareAt) },
+          { label: '發生時間', value: recordedTime(i, 'occurredAt', i.occurredAt) },
+          { label: '知悉時間', value: recordedTime(i, 'awareAt', i.awareAt) },
           { label: '地點', value: v.place },
           { label: '外洩方式', value: v.howLeaked },
           {
@@ -232,7 +233,7 @@ export function summaryText(v: IncidentView, now: Date): string {
     `【個資事件 ${i.ref} 摘要】`,
     `階段：${STATUS_LABELS[v.status]}｜劇本：${v.playbook.title}`,
     `通報人：${v.reporterName}`,
-    `發生：${formatRocDateTime(i.occurredAt)}｜知悉：${formatRocDateTime(i.awareAt)}`,
+    `發生：${recordedTime(i, 'occurredAt', i.occurredAt)}｜知悉：${recordedTime(i, 'awareAt', i.awareAt)}`,
     `地點：${v.place}`,
     `外洩方式：${v.howLeaked}`,
     `已採取措施：${v.stepsTaken}`,

@@ -60,6 +60,8 @@ export interface ReportFacts {
   statusLabel: string;
   occurredAt: Date;
   awareAt: Date;
+  /** Which of occurredAt / awareAt are the reporter's approximate reading (shown 「左右」 in the documents). */
+  approximateTimes: string[];
   handlingEndedAt: Date | null;
   /** When damage control or recovery of the information system was completed (cyber incidents). */
   recoveredAt: Date | null;
@@ -160,6 +162,7 @@ export async function loadReportFacts(
     statusLabel: STATUS_LABELS[view.status],
     occurredAt: incident.occurredAt,
     awareAt: incident.awareAt,
+    approximateTimes: incident.approximateTimes,
     handlingEndedAt: incident.handlingEndedAt,
     recoveredAt: incident.recoveredAt,
     submitted: { bureau: incident.bureauSubmittedAt, closure: incident.closureSubmittedAt, cyber: incident.cyberSubmittedAt },

@@ -1,3 +1,4 @@
+import { recordedTime } from '../incidents/times.js';
 import { REPORT_KINDS, type ReportKind, type ReportSection as SectionKey } from '../playbooks/vocabulary.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import type { ReportChecklistItem, ReportFacts } from './facts.js';
@@ -191,8 +192,8 @@ function bureauReport(facts: ReportFacts, now: Date): ReportSection[] {
       heading: '一、事件概要',
       fields: [
         field('通報人（發現單位）', reporter(facts)),
-        field('事件發生時間', formatRocDateTime(facts.occurredAt)),
-        field('知悉時間', formatRocDateTime(facts.awareAt)),
+        field('事件發生時間', recordedTime(facts, 'occurredAt', facts.occurredAt, { note: true })),
+        field('知悉時間', recordedTime(facts, 'awareAt', facts.awareAt, { note: true })),
         field('發生地點（單位）', facts.place),
         field('事件類型', facts.scenarioTitle),
         field('事件經過（個人資料外洩或受侵害之方式）', facts.howLeaked),
@@ -234,8 +235,8 @@ function closureReport(facts: ReportFacts, now: Date): ReportSection[] {
     {
       heading: '一、事件時間',
       fields: [
-        field('事件發生時間', formatRocDateTime(facts.occurredAt)),
-        field('知悉時間', formatRocDateTime(facts.awareAt)),
+        field('事件發生時間', recordedTime(facts, 'occurredAt', facts.occurredAt, { note: true })),
+        field('知悉時間', recordedTime(facts, 'awareAt', facts.awareAt, { note: true })),
         field('處理結束時間', facts.handlingEndedAt ? formatRocDateTime(facts.handlingEndedAt) : null),
         field('通報主管機關日期', facts.submitted.bureau ? formatRocDate(facts.submitted.bureau) : null),
       ],
@@ -297,8 +298,8 @@ function cyberReport(facts: ReportFacts, now: Date): ReportSection[] {
     {
       heading: '一、事件時間及等級',
       fields: [
-        field('事件發生時間', formatRocDateTime(facts.occurredAt)),
-        field('知悉時間', formatRocDateTime(facts.awareAt)),
+        field('事件發生時間', recordedTime(facts, 'occurredAt', facts.occurredAt, { note: true })),
+        field('知悉時間', recordedTime(facts, 'awareAt', facts.awareAt, { note: true })),
         field('完成損害控制或復原時間', recovered(facts)),
         field('資安事件等級', cyberLevelLine(facts)),
         field('資安通報平台通報情形', lines(facts, 'cyber', 'platform', findingLine)),

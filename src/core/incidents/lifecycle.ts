@@ -206,7 +206,9 @@ export async function correctTime(deps: CoreDeps, hooks: Hooks, actor: Actor, in
   const value = notAfterNow(to, now);
   if (value.getTime() === from.getTime()) throw new UserError(`「${label}」沒有變更（${formatRocDateTime(from)}）。`);
   await deps.prisma.$transaction(async (tx) => {
-    await tx.incident.update({ where: { id: incidentId }, data: { [field]: value, version: { increment: 1 } } });
+    // A corrected time is the coordinator's statement, no longer an approximate reading.
+    const approximateTimes = incident.approximateTimes.filter((f) => f !== field);
+    await tx.incident.update({ where: { id: incidentId }, data: { [field]: value, approximateTimes, version: { increment: 1 } } });
     await appendTimeline(deps, tx, incidentId, {
       actorId: actor.personId,
       actorLabel: actor.displayName,

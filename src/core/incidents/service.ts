@@ -83,6 +83,7 @@ export class IncidentService {
           conversationId,
           occurredAt: answers.occurredAt,
           awareAt: answers.awareAt,
+          approximateTimes: (answers.approximateTimes ?? []).filter((f) => f === 'occurredAt' || f === 'awareAt'),
           involvesSystem: answers.involvesSystem,
           categories: answers.categories,
           specialCategories: flags.special,
@@ -341,6 +342,8 @@ export class IncidentService {
         });
       }
       if (occurredChanged) {
+        // The corrected time is the coordinator's statement, no longer the reporter's approximate reading.
+        await tx.incident.update({ where: { id: incidentId }, data: { approximateTimes: incident.approximateTimes.filter((f) => f !== 'occurredAt') } });
         await appendTimeline(deps, tx, incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Button, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
+import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import { WHEN_TEXTS } from '../../../src/core/conversation/when.js';
@@ -128,6 +128,8 @@ describe('typed times in the conversation', () => {
     expect(toTaipeiIso(inc.awareAt)).toBe('2026-12-06T19:10:00+08:00');
     // The confirmed estimate is recorded as one; the exact occurrence time is not.
     expect(await reportedDetail(inc.id)).toMatchObject({ approximateTimes: ['awareAt'] });
+    // Kept on the incident too: cards and signed documents say 「左右」 for it (recordedTime).
+    expect(inc.approximateTimes).toEqual(['awareAt']);
   });
 
   it('any other form asked step by step confirms a vague time the same way (the assessment’s corrected 發生時間)', async () => {
@@ -169,6 +171,9 @@ describe('typed times in the conversation', () => {
     expect(toTaipeiIso(inc.occurredAt)).toBe('2026-12-06T06:00:00+08:00');
     expect(toTaipeiIso(inc.awareAt)).toBe('2026-12-06T22:10:00+08:00');
     expect(await reportedDetail(inc.id)).toMatchObject({ approximateTimes: ['occurredAt'] });
+    expect(inc.approximateTimes).toEqual(['occurredAt']);
+    const card = filed.find((b): b is Card => b.type === 'card' && b.key === 'incident');
+    expect(card?.sections.flatMap((x) => x.fields ?? []).find((f) => f.label === '發生時間')?.value).toMatch(/06:00 左右$/);
   });
 
   it('pages: the page holding 知悉時間 is prefilled too, and a re-shown page keeps it', async () => {

@@ -38,6 +38,8 @@ export function sampleFacts(over: Partial<ReportFacts> = {}): ReportFacts {
     statusLabel: '處理結束（待結案報告）',
     occurredAt: at('2026-11-05T10:00'),
     awareAt: at('2026-11-06T09:00'),
+    // The reporter said 「11月5日上午10點左右」: an approximate reading, said so in the documents.
+    approximateTimes: ['occurredAt'],
     handlingEndedAt: at('2026-11-20T16:00'),
     recoveredAt: at('2026-11-07T18:30'),
     submitted: { bureau: at('2026-11-07T00:00'), closure: null, cyber: null },

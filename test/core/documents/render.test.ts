@@ -41,6 +41,8 @@ const REQUIRED: Record<ReportKind, string[]> = {
     '處理結束之日起1個月內：中華民國115年12月21日 24:00 前', '適用規則', '公立學校',
     // The evidence in the locker with its hash (issue #15).
     '證據保全', '證據1：成績系統存取紀錄匯出檔', 'a'.repeat(64),
+    // An approximate occurrence time is printed as one (the reporter's reading), an exact awareness time as it is.
+    '中華民國115年11月5日 10:00 左右（通報人所述之約略時間）',
   ],
   cyber: [
     '資通安全事件調查、處理及改善報告', '資通安全事件通報應變及演練辦法第6條',
