@@ -122,9 +122,14 @@ export class EvidenceLocker {
     const id = newId();
     const store = this.opts.stores[0] as BlobStore;
     const { head, rest, done } = await readHead(input.file.stream, SNIFF_BYTES);
-    if (head.length === 0) throw new EvidenceRefused(REFUSALS.empty, 'the file has no bytes');
+    // A refused file is not read further: its stream is closed at once (a platform download is not left hanging).
+    const refuse = async (err: EvidenceRefused): Promise<never> => {
+      await rest.return?.();
+      throw err;
+    };
+    if (head.length === 0) await refuse(new EvidenceRefused(REFUSALS.empty, 'the file has no bytes'));
     const mediaType = await sniffType(head, input.file.fileName, done);
-    if (!mediaType) throw new EvidenceRefused(REFUSALS.type, `file type not accepted (first bytes ${head.subarray(0, 8).toString('hex')})`);
+    if (!mediaType) return refuse(new EvidenceRefused(REFUSALS.type, `file type not accepted (first bytes ${head.subarray(0, 8).toString('hex')})`));
 
     const { key, sealed } = newFileKey(deps.cipher, id);
     const stats: SealStats = { bytes: 0, sha256: '' };
