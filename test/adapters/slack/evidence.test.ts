@@ -201,6 +201,17 @@ describe('Slack: evidence shared with the bot', () => {
     expect(await prisma().evidence.count()).toBe(1);
   });
 
+  it('a caption is read like any message and the file is still offered; a stranger\'s file in a channel is ignored', async () => {
+    const dm = h.fake.dmOf(teacher);
+    const captioned = await share(dm, teacher, png(500), 'caption.png', `證據 ${ref}`);
+    expect(captioned.posted.some((m) => textOf(m).includes(`證據清單｜${ref}`))).toBe(true);
+    offerIn(captioned.posted, dm);
+    const downloads = h.fake.files.downloads.length;
+    const stranger = await share(room, 'USTRANGER', png(500), 'x.png');
+    expect(stranger.posted).toEqual([]);
+    expect(h.fake.files.downloads.length).toBe(downloads);
+  });
+
   it('every Web API call the bot made was one Slack accepts, and the fake answered as Slack describes', () => {
     expect(h.fake.invalidCalls().map((c) => `${c.method}: ${c.problems.join('; ')}`)).toEqual([]);
   });
