@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { App, LogLevel, SocketModeReceiver, verifySlackRequest, webApi, type Logger as BoltLogger, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/app/logger.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, Form, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import { DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/core/evidence/types.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -12,6 +13,7 @@ import type { ChatAdapter } from '../../src/ports/chat.js';
 import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_LIMITS, formButtonMessage, formModal, formValues, homeView, toSlackMessage, type FormMetadata } from './render.js';
 import { BOT_NAME } from '../../src/core/bot-name.js';
+import { SlackFileError, fetchSlackFile, sharedFiles, type SlackEventFile } from './files.js';
 
 /**
  * The Slack adapter (issue #4), on @slack/bolt. Over HTTP, Slack calls POST /slack/events on the product's Fastify
@@ -49,6 +51,8 @@ export interface SlackAdapterOptions {
   now?: () => number;
   /** Web API retry policy (tests shorten it); rate limits are always waited out as Slack's Retry-After says. */
   retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number };
+  /** Largest evidence file downloaded (EVIDENCE_MAX_MB; default 25 MB). */
+  maxFileBytes?: number;
 }
 
 interface EventScope {
@@ -77,6 +81,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 /** Idempotency keys of messages are kept this long (jobs are retried within hours); incident rooms' keys always. */
 const SENT_KEYS_KEPT_MS = 30 * 86_400_000;
 const MAX_STORED_FORMS = 1000;
+/** File errors that need the operator (a scope, the token), as opposed to a file deleted meanwhile. */
+const FILE_SETUP_ERRORS = ['missing_scope', 'invalid_auth', 'not_authed', 'token_revoked', 'account_inactive', 'redirected', 'sign_in_page', 'foreign_host'];
 
 /** An error Slack returned, with what the operator should do about it (English). */
 export class SlackApiError extends Error {
@@ -218,6 +224,17 @@ export class SlackAdapter implements ChatAdapter {
     // replaces them with one section holding the text, or none at all when it is longer than a section takes.
     const blocks = m.blocks ?? (m.text.length <= 3000 ? [{ type: 'section', text: { type: 'mrkdwn', text: m.text } }] : []);
     await this.call('chat.update', () => this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, blocks: blocks as never }));
+  }
+
+  /** A file someone shared, streamed from Slack when they file it as evidence (files.info, then its private URL). */
+  async fetchFile(file: FileReference, _where?: ConversationAddress): Promise<IncomingFile> {
+    try {
+      return await fetchSlackFile(file, { client: this.client, botToken: this.opts.botToken, apiUrl: this.opts.apiUrl, maxBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_EVIDENCE_BYTES });
+    } catch (err) {
+      // What the operator must fix is said once at error level; a file deleted meanwhile is the person's to send again.
+      if (err instanceof SlackFileError && FILE_SETUP_ERRORS.includes(err.code)) this.opts.log.error({ code: err.code }, `Slack file not fetched: ${err.message}`);
+      throw err;
+    }
   }
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
@@ -568,13 +585,23 @@ export class SlackAdapter implements ChatAdapter {
     });
 
     app.event('message', async ({ event }) => {
-      const e = event as { subtype?: string; bot_id?: string; user?: string; text?: string; channel: string; channel_type?: string; ts: string };
-      if (e.subtype || e.bot_id || !e.user || typeof e.text !== 'string') return;
+      const e = event as { subtype?: string; bot_id?: string; user?: string; text?: string; channel: string; channel_type?: string; ts: string; files?: SlackEventFile[] };
+      // A file shared in the app (subtype file_share; files posted through the API may carry none) brings its files.
+      const fileShare = e.subtype === 'file_share' || (!e.subtype && !!e.files?.length);
+      if ((e.subtype && !fileShare) || e.bot_id || !e.user || (typeof e.text !== 'string' && !fileShare)) return;
       const conversation = this.address(e.channel, e.channel_type);
       const eventId = `msg:${e.channel}:${e.ts}`;
-      await this.run({ userId: e.user, triggerUsed: true, channel: conversation }, () =>
-        this.handle({ type: 'message', eventId, conversation, user: this.user(e.user!), at: new Date(Number(e.ts) * 1000), text: stripMentions(e.text!) }),
-      );
+      const user = this.user(e.user);
+      const at = new Date(Number(e.ts) * 1000);
+      await this.run({ userId: e.user, triggerUsed: true, channel: conversation }, async () => {
+        const text = stripMentions(e.text ?? '');
+        // A file's caption is read like any message; each file is then offered as evidence (ids only, issue #15).
+        if (!fileShare || text) await this.handle({ type: 'message', eventId, conversation, user, at, text });
+        if (!fileShare) return;
+        for (const file of sharedFiles(e.files)) {
+          await this.handle({ type: 'file', eventId: `file:${e.channel}:${e.ts}:${file.ref}`, conversation, user, at, file, messageId: `${e.channel}:${e.ts}` });
+        }
+      });
     });
 
     app.event('member_joined_channel', async ({ event, context }) => {

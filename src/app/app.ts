@@ -96,7 +96,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     let slack: SlackAdapter | null = null;
     if (config.slack) {
       const { SlackAdapter } = await import('../../adapters/slack/index.js');
-      slack = new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log });
+      slack = new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes });
       bot.register(slack);
       slack.routes(server, bot);
     }

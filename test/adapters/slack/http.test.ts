@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { ROOT_DIR } from '../../../src/app/config.js';
 import { ConfigError, loadConfig } from '../../../src/app/config.js';
 import { eventEnvelope, post, sign, slackEvent, viewClosed } from '../../fakes/slack/events.js';
+import { SLACK_SPECS_DIR } from '../../fakes/slack/spec.js';
 import { SLACK_SECRET, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
 
 /** The HTTP transport: signature and timestamp, url_verification, and forms when no trigger is at hand. */
@@ -98,7 +99,11 @@ describe('Slack app manifest', () => {
   };
   it('asks for the scopes of every Web API method the adapter calls, and the events it listens to', () => {
     // Method → scope, from Slack's method reference (views.* and auth.test need none).
-    const needed = ['chat:write', 'im:write', 'groups:write', 'commands', 'channels:history', 'groups:history', 'im:history', 'channels:read', 'groups:read'];
+    // files.info (evidence, issue #15): the scope its token parameter names in Slack's OpenAPI file.
+    const spec = JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as { paths: Record<string, { get: { parameters: { name: string; description?: string }[] } }> };
+    const filesScope = /Requires scope: `([^`]+)`/.exec(spec.paths['/files.info']!.get.parameters.find((p) => p.name === 'token')!.description!)![1]!;
+    expect(filesScope).toBe('files:read');
+    const needed = ['chat:write', 'im:write', 'groups:write', 'commands', 'channels:history', 'groups:history', 'im:history', 'channels:read', 'groups:read', filesScope];
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual(needed.sort());
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(
       ['message.channels', 'message.groups', 'message.im', 'member_joined_channel', 'channel_left', 'group_left', 'app_home_opened'].sort(),

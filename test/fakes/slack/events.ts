@@ -1,7 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { types } from '@slack/bolt';
 import { Ajv } from 'ajv';
+import type { EventFile } from './files.js';
 import { BOT_USER_ID, TEAM_ID } from './platform.js';
 import { SLACK_SPECS_DIR } from './spec.js';
 
@@ -44,6 +46,15 @@ export const slackEvent = {
     text,
     ts: `${(Date.now() / 1000).toFixed(6)}`,
   }),
+  /**
+   * Someone shared files (FakeSlackFiles.upload) in a channel or DM: a message of subtype file_share, shaped as Slack's
+   * SDK types describe it (@slack/types FileShareMessageEvent; the 2021 Events API file does not describe it).
+   */
+  fileShare: (channel: string, user: string, files: EventFile[], text = '', channelType: 'channel' | 'im' | 'group' = channel.startsWith('D') ? 'im' : channel.startsWith('G') ? 'group' : 'channel') => {
+    const ts = `${(Date.now() / 1000).toFixed(6)}`;
+    const event: types.FileShareMessageEvent = { type: 'message', subtype: 'file_share', text, files, upload: false, display_as_bot: false, user, ts, channel, channel_type: channelType, event_ts: ts };
+    return event as unknown as Record<string, unknown>;
+  },
   botJoined: (channel: string) => ({ type: 'member_joined_channel', user: BOT_USER_ID, channel, channel_type: 'C', team: TEAM_ID }),
   /** The person opened the app's Home tab (channel: their DM with the app). */
   homeOpened: (user: string, channel: string) => ({ type: 'app_home_opened', user, channel, tab: 'home' }),

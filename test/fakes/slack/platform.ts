@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeSocketMode } from './socket.js';
-import { blockProblems, homeViewProblems, methodProblems, viewProblems } from './spec.js';
+import { FakeSlackFiles } from './files.js';
+import { blockProblems, homeViewProblems, methodProblems, responseProblems, viewProblems } from './spec.js';
 
 /**
  * A local stand-in for the Slack Web API (https://slack.com/api/): Bolt's WebClient is pointed at it (SLACK_API_URL).
@@ -75,6 +76,8 @@ export class FakeSlackApi {
   readonly refuse = new Map<string, { error: string; needed?: string }>();
   /** method → milliseconds the fake waits before answering (widens races in multi-instance tests). */
   readonly latency = new Map<string, number>();
+  /** Files people shared, served at their private URLs with the bot token only (files.ts). */
+  readonly files: FakeSlackFiles;
   private readonly triggers = new Map<string, { at: number; used: boolean }>();
   private seq = 0;
   private server!: Server;
@@ -84,13 +87,16 @@ export class FakeSlackApi {
   appToken: string | null = null;
   socket: FakeSocketMode | null = null;
 
-  private constructor(readonly botToken: string) {}
+  private constructor(readonly botToken: string) {
+    this.files = new FakeSlackFiles(TEAM_ID, () => this.botToken);
+  }
 
   static async start(botToken: string): Promise<FakeSlackApi> {
     const fake = new FakeSlackApi(botToken);
     fake.server = createServer((req, res) => void fake.handle(req, res));
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/api/`;
+    fake.files.origin = new URL(fake.url).origin;
     return fake;
   }
 
@@ -122,6 +128,8 @@ export class FakeSlackApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A file's private URL (and the sign-in page a refused download is sent to) is not a Web API method.
+    if (!(req.url ?? '').startsWith('/api/') && (await this.files.serve(req, res))) return;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -259,6 +267,13 @@ export class FakeSlackApi {
       if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments', errors: rec.problems });
       this.published.push({ userId: String(params.user_id), view });
       return answer(200, { ok: true, view: { id: `VH${this.published.length}`, ...view } });
+    }
+    if (method === 'files.info') {
+      if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
+      const json = this.files.info(String(params.file ?? ''));
+      // The answer itself must be what Slack's description says files.info returns.
+      if (json.ok) rec.problems.push(...responseProblems(method, json));
+      return answer(200, json);
     }
     if (method === 'auth.test') {
       return answer(200, { ok: true, url: 'https://school.slack.com/', team: '示範國中', user: 'pdi-bot', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: 'BBOT00000' });

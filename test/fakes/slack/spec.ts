@@ -53,6 +53,27 @@ export function methodProblems(method: string, params: Record<string, unknown>):
   return (v.errors ?? []).map((e) => `${method}: ${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
 }
 
+/**
+ * Problems of a fake's own answer against the success response Slack's OpenAPI file describes for the method (the
+ * fake must answer as Slack does: no field Slack does not send, required fields present, ids in Slack's form).
+ */
+export function responseProblems(method: string, json: Record<string, unknown>): string[] {
+  spec ??= JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as { paths: Record<string, Record<string, Op>> };
+  const key = `response:${method}`;
+  let v = validators.get(key);
+  if (!v) {
+    const path = spec.paths[`/${method}`];
+    const op = (path?.get ?? path?.post) as { responses?: Record<string, { schema?: object }> } | undefined;
+    const schema = op?.responses?.['200']?.schema;
+    if (!schema) return [`${method}: Slack's description has no success response`];
+    v = responseAjv.compile({ ...schema, definitions: (spec as unknown as { definitions: object }).definitions });
+    validators.set(key, v);
+  }
+  if (v(json)) return [];
+  return (v.errors ?? []).map((e) => `${method} answer: ${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+}
+const responseAjv = new Ajv({ strict: false, allErrors: true }).addFormat('uri', (s: string) => URL.canParse(s));
+
 // ---------------------------------------------------------------- Block Kit limits
 
 type O = Record<string, unknown>;
