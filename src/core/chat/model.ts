@@ -64,7 +64,7 @@ export interface InboundFile extends InboundBase {
 
 /** Where an adapter can fetch a file again: opaque to the core, ids only (never the content, never a token). */
 export interface FileReference {
-  /** The adapter's own handle (a LINE message id, a Slack file id, a Discord attachment URL, a local upload id). */
+  /** The adapter's own handle (a LINE message id, a Slack file id, Discord channel/message/attachment ids, a local upload id). */
   ref: string;
   fileName?: string;
   /** What the platform declared; checked while streaming, never trusted. */

@@ -43,6 +43,13 @@ const MAX_DESCRIPTION = 200;
 /** Roles that see every piece of evidence of their school's incidents (the auditor reads, never files). */
 const SEE_ALL: readonly string[] = ['contactWindow', 'principal', 'it', 'dataManager', 'auditor'];
 
+export interface FileInput {
+  itemKey?: string | null;
+  description: string;
+  source: EvidenceSource;
+  file: IncomingFile;
+}
+
 export interface LockerOptions {
   /** Where new files go; the first is current, the others are read for files stored there earlier. */
   stores: readonly BlobStore[];
@@ -101,11 +108,19 @@ export class EvidenceLocker {
    * encryption into the blob store, then recorded with its chain of custody on the timeline. A refused file
    * (EvidenceRefused, zh-TW message) leaves nothing behind.
    */
-  async file(
-    actor: Actor,
-    incidentId: string,
-    input: { itemKey?: string | null; description: string; source: EvidenceSource; file: IncomingFile },
-  ): Promise<EvidenceView> {
+  async file(actor: Actor, incidentId: string, input: FileInput): Promise<EvidenceView> {
+    // Whatever ends the filing early (a refusal, a check that fails before the first byte is read, a store error),
+    // the platform's download is closed at once rather than left open until it times out.
+    const it = input.file.stream[Symbol.asyncIterator]();
+    try {
+      return await this.fileFrom(actor, incidentId, input, it);
+    } catch (err) {
+      await it.return?.().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async fileFrom(actor: Actor, incidentId: string, input: FileInput, source: AsyncIterator<Uint8Array>): Promise<EvidenceView> {
     const { deps } = this;
     const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
@@ -121,15 +136,10 @@ export class EvidenceLocker {
 
     const id = newId();
     const store = this.opts.stores[0] as BlobStore;
-    const { head, rest, done } = await readHead(input.file.stream, SNIFF_BYTES);
-    // A refused file is not read further: its stream is closed at once (a platform download is not left hanging).
-    const refuse = async (err: EvidenceRefused): Promise<never> => {
-      await rest.return?.();
-      throw err;
-    };
-    if (head.length === 0) await refuse(new EvidenceRefused(REFUSALS.empty, 'the file has no bytes'));
+    const { head, rest, done } = await readHead(source, SNIFF_BYTES);
+    if (head.length === 0) throw new EvidenceRefused(REFUSALS.empty, 'the file has no bytes');
     const mediaType = await sniffType(head, input.file.fileName, done);
-    if (!mediaType) return refuse(new EvidenceRefused(REFUSALS.type, `file type not accepted (first bytes ${head.subarray(0, 8).toString('hex')})`));
+    if (!mediaType) throw new EvidenceRefused(REFUSALS.type, `file type not accepted (first bytes ${head.subarray(0, 8).toString('hex')})`);
 
     const { key, sealed } = newFileKey(deps.cipher, id);
     const stats: SealStats = { bytes: 0, sha256: '' };
@@ -137,7 +147,6 @@ export class EvidenceLocker {
     try {
       await store.write(id, sealChunks(key, sealed, id, rechunk(limited, CHUNK_SIZE), stats));
     } catch (err) {
-      await rest.return?.();
       await store.remove(id).catch(() => undefined);
       throw err;
     }
@@ -328,8 +337,7 @@ export async function listEvidence(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, in
 // ---------------------------------------------------------------------------------------------------- streams
 
 /** Reads at least `n` bytes (or everything) from a stream; returns them and the rest of the stream. */
-async function readHead(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array>; done: boolean }> {
-  const it = source[Symbol.asyncIterator]();
+async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array>; done: boolean }> {
   const parts: Buffer[] = [];
   let length = 0;
   while (length < n) {

@@ -128,6 +128,31 @@ describe.each(['directory', 'database'] as const)('evidence locker (%s store)', 
     expect(readdirSync(dir, { recursive: true }).length).toBeLessThanOrEqual(filesBefore + 1);
   });
 
+  it('closes the platform download at once when filing stops early (not allowed, wrong type)', async () => {
+    const tracked = (bytes: Buffer) => {
+      const state = { closed: false, read: 0 };
+      const stream: AsyncIterable<Uint8Array> = {
+        [Symbol.asyncIterator]() {
+          return {
+            next: async () => (state.read < bytes.length ? { done: false, value: bytes.subarray(state.read, (state.read += 5000)) } : { done: true, value: undefined }),
+            return: async () => {
+              state.closed = true;
+              return { done: true, value: undefined };
+            },
+          };
+        },
+      };
+      return { state, stream };
+    };
+    const notAllowed = tracked(png(50_000));
+    await expect(locker().file(OTHER_STAFF, incidentId, { description: '路人', source, file: { stream: notAllowed.stream } })).rejects.toThrow(UserError);
+    expect(notAllowed.state).toMatchObject({ closed: true, read: 0 });
+    const exe = tracked(Buffer.concat([Buffer.from('4d5a9000', 'hex'), randomBytes(50_000)]));
+    await expect(locker().file(DEMO_WINDOW, incidentId, { description: '程式', source, file: { stream: exe.stream } })).rejects.toThrow(EvidenceRefused);
+    expect(exe.state.closed).toBe(true);
+    expect(exe.state.read).toBeLessThan(20_000);
+  });
+
   it('takes text and e-mail by their content, PDF by its signature', async () => {
     const eml = Buffer.from('Received: from mail.example\r\nFrom: a@example.edu.tw\r\nSubject: 成績單\r\n\r\n內容', 'utf8');
     const text = Buffer.from('2026-11-05 08:12 login teacher01 from 10.0.0.5\n', 'utf8');
