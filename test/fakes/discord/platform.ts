@@ -552,7 +552,7 @@ export class FakeDiscord {
   deleteUserMessage(id: string): void {
     const m = this.userMessages.get(id)!;
     m.deleted = true;
-    this.dispatch('MESSAGE_DELETE', { id, channel_id: m.channelId, ...(this.channels.get(m.channelId)?.type === 1 ? {} : { guild_id: GUILD_ID }) });
+    if (this.current) this.dispatch('MESSAGE_DELETE', { id, channel_id: m.channelId, ...(this.channels.get(m.channelId)?.type === 1 ? {} : { guild_id: GUILD_ID }) });
   }
 
   /** Whether a message's content and attachments reach this bot (MessageContent, a DM, or a mention). */
