@@ -112,7 +112,7 @@ export class DiscordFiles {
     if (!res.ok || !res.body) {
       clearTimeout(timer);
       await res.body?.cancel().catch(() => undefined);
-      this.log.warn({ attachment: ids.attachmentId, status: res.status }, 'Discord CDN refused an attachment (expired or deleted)');
+      this.log.warn({ attachmentId: ids.attachmentId, messageId: ids.messageId, status: res.status }, 'Discord CDN refused an attachment (expired or deleted)');
       throw new DiscordFileUnavailable(`Discord CDN answered ${res.status} for attachment ${ids.attachmentId} (expired or deleted).`);
     }
     const length = Number(res.headers.get('content-length') ?? Number.NaN);

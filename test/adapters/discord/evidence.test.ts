@@ -183,6 +183,16 @@ describe('Discord: evidence sent to the bot', () => {
     expect(timeline.filter((e) => e.type === 'evidence.downloaded').map((e) => e.actorLabel)).toEqual(['李組長（示範）', '張主任（示範）']);
   });
 
+  it('each file of a message is offered on its own', async () => {
+    const dm = h.fake.dmOf(teacher);
+    const sent = await h.sendFile(teacher, dm, [{ name: '截圖1.png', bytes: png(500), contentType: 'image/png' }, { name: '截圖2.png', bytes: png(600), contentType: 'image/png' }], '兩張截圖');
+    const offers = sent.changed.filter((m) => m.channelId === dm && buttonsIn(m).some((b) => b.label === '填寫表單'));
+    expect(offers.map((m) => /截圖\d\.png/.exec(textOf(m))?.[0])).toEqual(['截圖1.png', '截圖2.png']);
+    expect(await prisma().evidenceOffer.count()).toBe(2);
+    for (const offer of offers) await h.click(teacher, offer, '取消');
+    expect(await prisma().evidenceOffer.count()).toBe(0);
+  });
+
   it('a file sent in a server channel by a responder is offered in their DM only; the channel gets a reminder without details', async () => {
     const before = h.fake.cdnCalls.length;
     const sent = await h.sendFile(windowUser, staff, [{ name: '學生名冊外流.png', bytes: png(3000), contentType: 'image/png' }]);

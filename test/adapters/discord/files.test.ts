@@ -27,7 +27,10 @@ async function readAll(f: IncomingFile): Promise<{ bytes: Buffer; chunks: number
 describe('Discord attachments: fetching a file when it is filed', () => {
   let fake: FakeDiscord;
   let rest: REST;
-  const files = (maxBytes: number, r: REST = rest) => new DiscordFiles(r, (_a, fn) => fn(), fake.apiBase, maxBytes, createLogger({ level: 'silent' }));
+  /** Everything logged, at every level: attachment URLs (their signatures) must never appear. */
+  const logged: string[] = [];
+  const log = createLogger({ level: 'trace', destination: { write: (line: string) => void logged.push(line) } });
+  const files = (maxBytes: number, r: REST = rest) => new DiscordFiles(r, (_a, fn) => fn(), fake.apiBase, maxBytes, log);
 
   beforeAll(async () => {
     fake = await FakeDiscord.start(DISCORD_TOKEN);
@@ -84,6 +87,9 @@ describe('Discord attachments: fetching a file when it is filed', () => {
     await expect(files(1e6, foreign).fetch({ ref })).rejects.toThrow(/not Discord's CDN/);
     await expect(files(1e6).fetch({ ref: 'https://cdn.discordapp.com/attachments/1/2/x.png' })).rejects.toThrow(DiscordFileUnavailable);
     expect(parseAttachmentRef(ref)).toEqual({ channelId: dm, messageId: m.id, attachmentId: m.attachments[0]!.id });
+    // The CDN's refusal was logged (attachment id and status), never the URL it refused.
+    expect(logged.some((l) => l.includes('Discord CDN refused') && l.includes(m.attachments[0]!.id))).toBe(true);
+    expect(logged.join('\n')).not.toMatch(/hm=|\/attachments\/|files\.example\.org/);
   });
 
   it('the fake signs URLs in the shape of Discord\'s documented example (ex, is, hm; hex)', () => {
