@@ -183,6 +183,18 @@ describe('Discord: evidence sent to the bot', () => {
     expect(timeline.filter((e) => e.type === 'evidence.downloaded').map((e) => e.actorLabel)).toEqual(['李組長（示範）', '張主任（示範）']);
   });
 
+  it('goes into the export with its hash and where it came from (the Discord message)', async () => {
+    const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
+    const file = await h.t.app.bot.reports.service.exportIncident(incidentId);
+    const JSZip = (await import('jszip')).default;
+    const zip = await JSZip.loadAsync(file.bytes);
+    const listing = Object.keys(zip.files).find((n) => /evidence/.test(n));
+    expect(listing, Object.keys(zip.files).join(', ')).toBeTruthy();
+    const text = await zip.file(listing!)!.async('string');
+    expect(text).toContain(row.sha256);
+    expect(text).toContain(row.sourceMessage);
+  });
+
   it('each file of a message is offered on its own', async () => {
     const dm = h.fake.dmOf(teacher);
     const sent = await h.sendFile(teacher, dm, [{ name: '截圖1.png', bytes: png(500), contentType: 'image/png' }, { name: '截圖2.png', bytes: png(600), contentType: 'image/png' }], '兩張截圖');
