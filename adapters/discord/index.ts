@@ -21,13 +21,14 @@ import {
 } from 'discord.js';
 import type { Logger } from '../../src/app/logger.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, Form, IncidentRoomRequest, InboundEvent, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, Form, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { COMMAND_NAMES } from './commands.js';
+import { attachmentEvents, DiscordFiles } from './files.js';
 import { DiscordFormStore } from './forms.js';
 import { DISCORD_LIMITS, DISCORD_PLATFORM_NAME, MODAL_PREFIX, OPEN_FORM_PREFIX, SELECT_PREFIX, formButtonMessage, formModal, formValues, toDiscordMessage, type DiscordMessage } from './render.js';
 
@@ -39,6 +40,10 @@ import { DISCORD_LIMITS, DISCORD_PLATFORM_NAME, MODAL_PREFIX, OPEN_FORM_PREFIX, 
  * DISCORD_READ_GROUP_MESSAGES is on (then GuildMessages + the privileged MessageContent intent, so a leak described in
  * ordinary chatter is noticed as on the other platforms); without it, server channels use /通報, /小幫手 and the message
  * context menu 「回報個資外洩」.
+ *
+ * Files (evidence, issue #15): an attachment sent in the bot's DM (or, with DISCORD_READ_GROUP_MESSAGES, in a server
+ * channel) becomes an InboundFile per attachment, carrying ids only; the bytes are streamed from Discord's CDN when the
+ * person files it (files.ts).
  *
  * Interactions must be answered within 3 s, and a modal can only be the *first* answer. So:
  * - buttons and select menus are acknowledged at once (DEFERRED_UPDATE_MESSAGE), then the core works; cards are edited
@@ -97,6 +102,8 @@ export interface DiscordAdapterOptions {
   cipher: FieldCipher;
   log: Logger;
   ackBudgetMs?: number;
+  /** The largest file filed as evidence (EVIDENCE_MAX_MB): a larger attachment is not downloaded. */
+  maxFileBytes?: number;
 }
 
 interface Scope {
@@ -169,6 +176,7 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly forms: DiscordFormStore;
   private readonly inbox: EventInbox;
   private readonly ledger: OutboundLedger;
+  private readonly files: DiscordFiles;
   private readonly dms = new Map<string, string>();
   private readonly working = new Set<Promise<unknown>>();
   private readonly ackBudgetMs: number;
@@ -192,6 +200,7 @@ export class DiscordAdapter implements ChatAdapter {
       rest: { api: opts.apiBase.replace(/\/+$/, '') },
       allowedMentions: { parse: [] },
     });
+    this.files = new DiscordFiles(this.client.rest, (action, fn) => this.call(action, fn), opts.apiBase, opts.maxFileBytes ?? 25 * 1024 * 1024, opts.log);
     this.client.rest.on(RESTEvents.RateLimited, (info) => {
       opts.log.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope }, 'Discord rate limit: waiting as Discord says, then retrying');
     });
@@ -308,6 +317,14 @@ export class DiscordAdapter implements ChatAdapter {
         throw err;
       }
     }
+  }
+
+  /**
+   * An attachment someone sent, streamed from Discord's CDN when they file it as evidence (files.ts): the message is
+   * fetched again for a freshly signed URL; a deleted message or file throws.
+   */
+  async fetchFile(file: FileReference): Promise<IncomingFile> {
+    return this.files.fetch(file);
   }
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
@@ -499,17 +516,22 @@ export class DiscordAdapter implements ChatAdapter {
 
   private async onMessage(m: Message): Promise<void> {
     this.received += 1;
-    if (m.author.bot || m.system || !m.content) return;
+    if (m.author.bot || m.system || (!m.content && m.attachments.size === 0)) return;
     if (this.alreadySeen(`m:${m.id}`)) return;
     const direct = m.channel.type === ChannelType.DM;
     if (!direct && !this.opts.readGroupMessages) return;
     const conversation: ConversationAddress = { platform: DISCORD_PLATFORM, externalId: m.channelId, kind: direct ? 'direct' : 'group' };
     if (direct) this.dms.set(m.author.id, m.channelId);
-    const text = m.content.replace(/<@!?\d+>/g, '').trim();
-    const ev: InboundEvent = { type: 'message', eventId: `msg:${m.id}`, conversation, user: this.user(m.author), at: m.createdAt, text };
-    await this.run(null, conversation, async () => {
-      if (await this.claim(ev)) await this.process(ev);
-    });
+    const user = this.user(m.author);
+    const events: InboundEvent[] = [];
+    if (m.content) events.push({ type: 'message', eventId: `msg:${m.id}`, conversation, user, at: m.createdAt, text: m.content.replace(/<@!?\d+>/g, '').trim() });
+    // Each attachment is offered as evidence (ids only; the bytes are fetched if and when the person files it).
+    events.push(...attachmentEvents(m, conversation, user));
+    for (const ev of events) {
+      await this.run(null, conversation, async () => {
+        if (await this.claim(ev)) await this.process(ev);
+      });
+    }
   }
 
   private async onInteraction(i: Interaction): Promise<void> {

@@ -103,7 +103,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
       const { DiscordAdapter } = await import('../../adapters/discord/index.js');
-      discord = new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log });
+      discord = new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes });
       bot.register(discord);
       discord.attach(bot);
     }

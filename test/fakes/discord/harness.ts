@@ -3,7 +3,7 @@ import { DEMO_PEOPLE } from '../../../src/app/demo.js';
 import type { PrismaClient } from '../../../src/generated/prisma/client.js';
 import type { DiscordAdapter } from '../../../adapters/discord/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { APPLICATION_ID, FakeDiscord, type FakeMessage, type InteractionRecord, type OpenedModal } from './platform.js';
+import { APPLICATION_ID, FakeDiscord, type FakeMessage, type FakeUserMessage, type InteractionRecord, type OpenedModal } from './platform.js';
 
 /** The product with Discord on, discord.js pointed at a fake Discord (REST + gateway). */
 export const DISCORD_TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDAwMg.GfAkEd.fake-token-for-tests-only-0123456789';
@@ -51,6 +51,8 @@ export interface DiscordTestApp {
   /** A user types a message; waits until the bot has handled it. */
   say(user: string, channel: string, text: string): Promise<Outcome>;
   command(user: string, channel: string, name: 'report' | 'pdi', text?: string): Promise<Outcome>;
+  /** A user sends files (a screenshot…) in a channel; waits until the bot has handled the message. */
+  sendFile(user: string, channel: string, files: { name: string; bytes: Buffer; contentType?: string }[], text?: string): Promise<Outcome & { sent: FakeUserMessage }>;
   click(user: string, message: FakeMessage, label: string | ((b: FoundButton) => boolean)): Promise<Outcome>;
   submit(modal: OpenedModal, answers: Record<string, string | string[]>): Promise<Outcome>;
   /** Waits until every event dispatched so far was received and handled. */
@@ -91,6 +93,11 @@ export async function startDiscordTestApp(env: Record<string, string> = {}): Pro
     adapter,
     interact: (start) => observe(async () => start()),
     say: (user, channel, text) => observe(async () => void fake.say(user, channel, text)),
+    async sendFile(user, channel, files, text) {
+      let sent: FakeUserMessage | undefined;
+      const out = await observe(async () => void (sent = fake.sendFile(user, channel, files, text)));
+      return { ...out, sent: sent! };
+    },
     command: (user, channel, name, text) => observe(async () => fake.slashCommand(user, channel, name, text ? [{ name: 'text', type: 3, value: text }] : [])),
     click(user, message, label) {
       const all = buttonsIn(message);

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { requestProblems } from './spec.js';
+import { requestProblems, responseProblems, schemaProblems } from './spec.js';
 
 /**
  * A local stand-in for Discord: the REST API under /api/v10 and a gateway (ws://…/gateway) in one server. discord.js is
@@ -13,6 +13,10 @@ import { requestProblems } from './spec.js';
  * does; the harness follows the first connected one. A message sent with a nonce and enforce_nonce is created once.
  * Every REST request is recorded and checked against Discord's OpenAPI file (spec.ts) and the documented limits the
  * file does not state; an invalid request is answered 400 like Discord (code 50035) and listed by `invalidCalls()`.
+ * Files people send (`sendFile`) are attachments as Discord delivers them: metadata in the message (checked against
+ * MessageAttachmentResponse) with a signed CDN URL, the bytes served under /attachments/… only with a valid, unexpired
+ * signature (Discord's "Signed Attachment CDN URLs", test/fakes/specs/discord/signed-attachment-cdn-urls.md); a fetched
+ * message (GET /channels/{id}/messages/{id}) carries freshly signed URLs, as Discord's does.
  */
 export const APPLICATION_ID = '1300000000000000001';
 export const BOT_USER_ID = '1300000000000000002';
@@ -43,6 +47,34 @@ export interface FakeMessage {
   /** Earlier versions, oldest first, when it was edited. */
   history: { content: string; embeds: Record<string, unknown>[]; components: Record<string, unknown>[] }[];
   deleted: boolean;
+}
+
+/** A file someone sent, as the fake's CDN holds it. */
+export interface FakeAttachment {
+  id: string;
+  channelId: string;
+  messageId: string;
+  filename: string;
+  contentType?: string;
+  bytes: Buffer;
+}
+
+/** A message a person sent (kept so that the bot can fetch it again), with its attachments. */
+export interface FakeUserMessage {
+  id: string;
+  channelId: string;
+  authorId: string;
+  content: string;
+  attachments: FakeAttachment[];
+  deleted: boolean;
+}
+
+/** A request to the fake CDN: its path (no query), the answer, whether it carried an Authorization header. */
+export interface CdnCall {
+  path: string;
+  status: number;
+  authorization: boolean;
+  at: number;
 }
 
 export interface FakeChannel {
@@ -108,6 +140,15 @@ export class FakeDiscord {
   /** Channel ids where the bot is refused (403, 50013 Missing Permissions). */
   readonly forbidden = new Set<string>();
   readonly gateway = { identifies: 0, resumes: 0, heartbeats: 0, connections: 0, lastIntents: 0 };
+  /** Messages people sent (sendFile), by id. */
+  readonly userMessages = new Map<string, FakeUserMessage>();
+  /** Every request to the CDN (attachment downloads). */
+  readonly cdnCalls: CdnCall[] = [];
+  /** Where the fake's own answers or dispatches strayed from Discord's description (tests expect none). */
+  readonly payloadProblems: string[] = [];
+  /** How long a signed attachment URL stays valid (Discord: about a day). */
+  attachmentUrlTtlMs = 24 * 3600_000;
+  private readonly cdnKey = randomBytes(32);
   private readonly sessions = new Map<string, Session>();
 
   private current: Session | null = null;
@@ -284,11 +325,11 @@ export class FakeDiscord {
   }
 
   botUser(): Record<string, unknown> {
-    return { id: BOT_USER_ID, username: 'pdi-bot', discriminator: '0', global_name: '個資事件應變小幫手', avatar: null, bot: true };
+    return { id: BOT_USER_ID, username: 'pdi-bot', discriminator: '0', global_name: '個資事件應變小幫手', avatar: null, bot: true, public_flags: 0, flags: 0, primary_guild: null };
   }
 
   user(id: string): Record<string, unknown> {
-    return { id, username: `user${id.slice(-4)}`, discriminator: '0', global_name: null, avatar: null };
+    return { id, username: `user${id.slice(-4)}`, discriminator: '0', global_name: null, avatar: null, public_flags: 0, flags: 0, primary_guild: null };
   }
 
   channelPayload(c: FakeChannel): Record<string, unknown> {
@@ -485,6 +526,101 @@ export class FakeDiscord {
     return m;
   }
 
+  /**
+   * A person sends files (and optionally text) in a channel: MESSAGE_CREATE with the attachments, each with a signed
+   * CDN URL. Guild messages reach the bot only with GuildMessages, and carry their content and attachments only with
+   * MessageContent (or when the bot is mentioned); DMs always do (DirectMessages).
+   */
+  sendFile(userId: string, channelId: string, files: { name: string; bytes: Buffer; contentType?: string }[], content = ''): FakeUserMessage {
+    const id = this.snowflake();
+    const msg: FakeUserMessage = { id, channelId, authorId: userId, content, deleted: false, attachments: [] };
+    for (const f of files) {
+      msg.attachments.push({ id: this.snowflake(), channelId, messageId: id, filename: f.name, bytes: f.bytes, ...(f.contentType ? { contentType: f.contentType } : {}) });
+    }
+    this.userMessages.set(id, msg);
+    const ch = this.channels.get(channelId)!;
+    const intents = this.current?.intents ?? 0;
+    if (ch.type === 1 ? (intents & (1 << 12)) === 0 : (intents & (1 << 9)) === 0) return msg;
+    const payload: Record<string, unknown> = { ...this.userMessagePayload(msg), channel_type: ch.type };
+    if (ch.type !== 1) Object.assign(payload, { guild_id: GUILD_ID, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } });
+    for (const a of payload.attachments as unknown[]) this.payloadProblems.push(...schemaProblems('MessageAttachmentResponse', a));
+    this.dispatch('MESSAGE_CREATE', payload, true);
+    return msg;
+  }
+
+  /** The person deletes their message (its attachments go with it, on the CDN too). */
+  deleteUserMessage(id: string): void {
+    const m = this.userMessages.get(id)!;
+    m.deleted = true;
+    if (this.current) this.dispatch('MESSAGE_DELETE', { id, channel_id: m.channelId, ...(this.channels.get(m.channelId)?.type === 1 ? {} : { guild_id: GUILD_ID }) });
+  }
+
+  /** Whether a message's content and attachments reach this bot (MessageContent, a DM, or a mention). */
+  private contentVisible(m: FakeUserMessage): boolean {
+    if (this.channels.get(m.channelId)?.type === 1) return true;
+    return ((this.current?.intents ?? 0) & (1 << 15)) !== 0 || m.content.includes(`<@${BOT_USER_ID}>`);
+  }
+
+  private userMessagePayload(m: FakeUserMessage): Record<string, unknown> {
+    const visible = this.contentVisible(m);
+    const base = this.messagePayload({ id: m.id, channelId: m.channelId, content: visible ? m.content : '', embeds: [], components: [], flags: 0, history: [], deleted: false }, m.authorId);
+    return { ...base, attachments: visible ? m.attachments.map((a) => this.attachmentPayload(a)) : [] };
+  }
+
+  /** An attachment's URL as Discord would hand it out now (signed, valid for attachmentUrlTtlMs). */
+  signedUrl(a: FakeAttachment): string {
+    return String(this.attachmentPayload(a).url);
+  }
+
+  /** An attachment object as Discord sends it: the URL signed now, valid for attachmentUrlTtlMs. */
+  private attachmentPayload(a: FakeAttachment): Record<string, unknown> {
+    const path = `/attachments/${a.channelId}/${a.id}/${encodeURIComponent(a.filename)}`;
+    const is = Math.floor(Date.now() / 1000);
+    const ex = Math.floor((Date.now() + this.attachmentUrlTtlMs) / 1000);
+    const query = `ex=${ex.toString(16)}&is=${is.toString(16)}&hm=${this.cdnSignature(path, ex.toString(16), is.toString(16))}&`;
+    const png = a.contentType === 'image/png' && a.bytes.length >= 24 && a.bytes.subarray(12, 16).toString('latin1') === 'IHDR';
+    return {
+      id: a.id,
+      filename: a.filename,
+      size: a.bytes.length,
+      url: `${this.url}${path}?${query}`,
+      proxy_url: `${this.url}/media${path}?${query}`,
+      ...(a.contentType ? { content_type: a.contentType } : {}),
+      ...(png ? { width: a.bytes.readUInt32BE(16), height: a.bytes.readUInt32BE(20) } : {}),
+    };
+  }
+
+  private cdnSignature(path: string, ex: string, is: string): string {
+    return createHmac('sha256', this.cdnKey).update(`${path}|${ex}|${is}`).digest('hex');
+  }
+
+  /**
+   * The CDN: GET /attachments/{channel}/{attachment}/{filename}?ex&is&hm. The signature is the authorisation (no
+   * bot token needed); a missing, wrong or expired one, or a deleted message's file, is 404 "This content is no
+   * longer available." as Discord's CDN answers. Served with the type the sender declared and its length.
+   */
+  private cdn(method: string, url: URL, authorization: boolean, res: ServerResponse): void {
+    const record = (status: number) => this.cdnCalls.push({ path: url.pathname, status, authorization, at: performance.now() });
+    const gone = () => {
+      record(404);
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('This content is no longer available.');
+    };
+    if (method !== 'GET' && method !== 'HEAD') return gone();
+    const [, , channelId, attachmentId, name] = url.pathname.split('/');
+    const ex = url.searchParams.get('ex') ?? '';
+    const is = url.searchParams.get('is') ?? '';
+    const hm = Buffer.from(url.searchParams.get('hm') ?? '', 'hex');
+    const expected = Buffer.from(this.cdnSignature(url.pathname, ex, is), 'hex');
+    if (hm.length !== expected.length || !timingSafeEqual(hm, expected) || Number.parseInt(ex, 16) * 1000 < Date.now()) return gone();
+    const msg = [...this.userMessages.values()].find((m) => m.channelId === channelId && m.attachments.some((a) => a.id === attachmentId));
+    const a = msg?.attachments.find((x) => x.id === attachmentId);
+    if (!msg || msg.deleted || !a || encodeURIComponent(a.filename) !== name) return gone();
+    record(200);
+    res.writeHead(200, { 'content-type': a.contentType ?? 'application/octet-stream', 'content-length': String(a.bytes.length) });
+    res.end(method === 'HEAD' ? undefined : a.bytes);
+  }
+
   /** How many interactions and messages were dispatched to the bot on its current session. */
   dispatchedToBot(): number {
     return this.current?.toBot ?? 0;
@@ -529,6 +665,10 @@ export class FakeDiscord {
       res.end(body === undefined ? '' : JSON.stringify(body));
       return status;
     };
+    if (url.pathname.startsWith('/attachments/')) {
+      this.cdn(req.method ?? 'GET', url, req.headers.authorization !== undefined, res);
+      return;
+    }
     if (!url.pathname.startsWith('/api/v10/')) {
       answer(404, { message: '404: Not Found', code: 0 });
       return;
@@ -609,6 +749,17 @@ export class FakeDiscord {
         const m = this.store(ch.id, body!);
         if (nonce) m.nonce = nonce;
         return { status: 200, body: this.messagePayload(m) };
+      }
+      if (seg[2] === 'messages' && seg.length === 4 && method === 'GET') {
+        // A person's message: its attachments with freshly signed URLs (what Discord advises fetching for a valid one).
+        const own = this.userMessages.get(seg[3]!);
+        const bots = own ? undefined : this.message(seg[3]!);
+        if ((own && (own.deleted || own.channelId !== ch.id)) || (!own && (!bots || bots.deleted || bots.channelId !== ch.id))) {
+          return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+        }
+        const payload = own ? this.userMessagePayload(own) : this.messagePayload(bots!);
+        this.payloadProblems.push(...responseProblems('GET', path, 200, payload));
+        return { status: 200, body: payload };
       }
       if (seg[2] === 'messages' && seg.length === 4 && method === 'PATCH') {
         const m = this.message(seg[3]!);

@@ -141,3 +141,24 @@ export function requestProblems(method: string, pathWithQuery: string, contentTy
   }
   return out;
 }
+
+/**
+ * Problems with what the fake answers (its own payloads, [] = as Discord describes them): a JSON response checked
+ * against the operation's schema for that status, closed like the requests. Keeps the fake honest where the bot reads
+ * fields back (a fetched message's attachments).
+ */
+export function responseProblems(method: string, path: string, status: number, body: unknown): string[] {
+  const found = operationFor(method, decodeURIComponent(new URL(path, 'http://x').pathname));
+  if (!found) return [`${method} ${path} is not a Discord API route`];
+  const responses = (found.op as Operation & { responses?: Record<string, { content?: Record<string, { schema: O }> }> }).responses ?? {};
+  const schema = responses[String(status)]?.content?.['application/json']?.schema;
+  if (!schema) return status >= 400 ? [] : [`${found.op.operationId}: no ${status} response described`];
+  const v = validator(`${found.template}:${method}:response:${status}`, schema);
+  return v(body) ? [] : errors(v, `${found.op.operationId} response`);
+}
+
+/** Problems with one object as a named schema of the file (e.g. MessageAttachmentResponse in a gateway dispatch). */
+export function schemaProblems(name: string, value: unknown): string[] {
+  const v = validator(`schema:${name}`, { $ref: `#/components/schemas/${name}` });
+  return v(value) ? [] : errors(v, name);
+}
