@@ -33,6 +33,8 @@ export interface FormStepsState {
   answers: RawAnswers;
   /** Step by step: an approximate time read for the current field, waiting for 對／重填 (ISO instant). */
   confirm?: { field: string; at: string };
+  /** The form's own cancelAction: run when the questions are cancelled (an evidence offer is dropped with them). */
+  cancelAction?: string;
 }
 
 /** formId prefix of one page of a paged form: `fs:<promptId>:<page>`. */
@@ -137,13 +139,16 @@ export class FormSteps {
       // Forms, but smaller than this one: the same form in pages, the answers kept in a durable prompt.
       const state: FormStepsState = {
         mode: 'pages', pageSize: size, formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
-        ...(form.intro ? { intro: form.intro } : {}), submitLabel: form.submitLabel,
+        ...(form.intro ? { intro: form.intro } : {}), submitLabel: form.submitLabel, ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
       };
       const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
       await adapter.send(where, this.page(state, prompt.id));
       return;
     }
-    const state: FormStepsState = { mode: 'steps', formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {} };
+    const state: FormStepsState = {
+      mode: 'steps', formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
+      ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
+    };
     const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
     const intro = [FORM_STEP_TEXTS.intro(form.title, form.fields.length), form.intro].filter(Boolean).join('\n');
     await adapter.send(where, { type: 'text', text: intro });
