@@ -46,7 +46,7 @@ export class LineContent {
 
   constructor(
     opts: { channelAccessToken: string; dataApiBaseUrl: string },
-    /** The largest file read (the locker's limit, EVIDENCE_MAX_MB): a larger one is not downloaded past its headers. */
+    /** The largest file read (the locker's limit, EVIDENCE_MAX_MB): a larger one is not read past its headers. */
     private readonly maxBytes: number,
     private readonly log: Logger,
   ) {
@@ -73,7 +73,9 @@ export class LineContent {
     const declared = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
     this.log.debug({ messageId: file.ref, bytes: declared ?? null }, 'LINE content fetched for evidence');
     if (declared !== undefined && declared > this.maxBytes) {
-      // Not read at all: the locker refuses it by its declared size (in words the person understands).
+      // Not read at all: the locker refuses it by its declared size (in words the person understands). The SDK's
+      // stream cannot cancel the request under it; unread, the response holds only what the socket buffered until
+      // it is collected.
       res.body.destroy();
       return { stream: (async function* () {})(), size: declared, ...(file.fileName ? { fileName: file.fileName } : {}) };
     }
@@ -82,9 +84,9 @@ export class LineContent {
 }
 
 /**
- * The response body as it arrives, chunk by chunk (never held whole). Once more than `max` bytes have come, the
- * chunk that passed the limit is handed on (the locker refuses the file on it) and nothing more is read. The
- * connection is closed however the reader stops.
+ * The response body as it arrives, chunk by chunk (never held whole: the next chunk is read when the locker has
+ * taken the last). Once more than `max` bytes have come, the chunk that passed the limit is handed on (the locker
+ * refuses the file on it) and nothing more is read.
  */
 async function* limited(body: Readable, max: number): AsyncGenerator<Uint8Array> {
   let total = 0;

@@ -186,21 +186,26 @@ export class EvidenceChat {
     if (!this.locker) throw new UserError(ET.notConfigured);
     const adapter = this.adapterFor(source.platform);
     if (!adapter?.fetchFile) throw new UserError(ET.cannotFetch);
-    // From here on the offer is used up, whatever happens: a refused or lost file is sent again.
+    // From here on the offer is used up, whatever happens: a refused or lost file is sent again (so the refusal is
+    // final: questions asked step by step end with it instead of being asked again).
     await this.deps.prisma.evidenceOffer.deleteMany({ where: { id: offer.id } });
     let file;
     try {
       file = await adapter.fetchFile(source.file, source.where);
     } catch (err) {
       this.deps.log.warn({ platform: source.platform, err: { type: (err as Error).name, message: (err as Error).message } }, 'evidence file could not be fetched');
-      throw new UserError(REFUSALS.fetch);
+      throw final(new UserError(REFUSALS.fetch));
     }
-    const view = await this.locker.file(actor, incidentId, {
-      itemKey: itemKey || null,
-      description,
-      source: { platform: source.platform, message: source.messageId },
-      file: { ...file, ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }), ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}) },
-    });
+    const view = await this.locker
+      .file(actor, incidentId, {
+        itemKey: itemKey || null,
+        description,
+        source: { platform: source.platform, message: source.messageId },
+        file: { ...file, ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }), ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}) },
+      })
+      .catch((err: unknown) => {
+        throw err instanceof UserError ? final(err) : err;
+      });
     const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
     await this.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
@@ -301,7 +306,7 @@ export class EvidenceChat {
 
   private async takeOffer(actor: Actor, offerId: string): Promise<{ offer: { id: string }; source: OfferSource }> {
     const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id: offerId } });
-    if (!offer || offer.personId !== actor.personId || offer.expiresAt < this.deps.now()) throw new UserError(ET.offerGone);
+    if (!offer || offer.personId !== actor.personId || offer.expiresAt < this.deps.now()) throw final(new UserError(ET.offerGone));
     const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
     return { offer, source };
   }
@@ -330,4 +335,10 @@ export class EvidenceChat {
     if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
     await adapter.send(addr, message);
   }
+}
+
+/** Marks a refusal as the end of the offer's questions (UserError.final). */
+function final(err: UserError): UserError {
+  err.final = true;
+  return err;
 }

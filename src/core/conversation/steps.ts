@@ -225,6 +225,7 @@ export class FormSteps {
       await submit(state.formId, state.answers);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      if (err.final) return this.close(adapter, where, prompt, err.message);
       // Checks across fields happen on submission. The questions are asked again from the field the problem names
       // (else from the first), each offering 「不變」 for what was answered.
       const named = fields.findIndex((f) => err.message.includes(`「${f.label}」`));
@@ -265,6 +266,7 @@ export class FormSteps {
       await submit(state.formId, state.answers);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      if (err.final) return this.close(adapter, where, prompt, err.message);
       const named = state.fields.findIndex((f) => err.message.includes(`「${f.label}」`));
       state.index = named === -1 ? 0 : Math.floor(named / size);
       await this.prompts.save(prompt, state, `page:${state.index}`);
@@ -272,6 +274,12 @@ export class FormSteps {
       return void (await adapter.send(where, this.page(state, prompt.id)));
     }
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+  }
+
+  /** The submission answered for good (UserError.final): the questions end with its message. */
+  private async close(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, message: string): Promise<void> {
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await adapter.send(where, { type: 'text', text: message });
   }
 
   /** Asks the current question (or shows the current page) again: 「通報」 or a restart while a form is open. */

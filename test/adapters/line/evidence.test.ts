@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentLinks } from '../../../src/core/documents/links.js';
 import { readTimeline } from '../../../src/core/timeline/timeline.js';
@@ -70,7 +71,8 @@ describe('LINE: evidence sent to the bot', () => {
   const question = (out: DeliveredMessage[]) => out.filter((d) => d.message.type === 'text' && /（\d\/2）/.test(String(d.message.text))).at(-1);
 
   beforeAll(async () => {
-    h = await startLineTestApp();
+    // A 1 MB limit, so that files over it are small enough to serve quickly.
+    h = await startLineTestApp({ env: { EVIDENCE_MAX_MB: '1' } });
     await seedLineIdentities(prisma(), ['demo-window', 'demo-principal', 'demo-auditor']);
     const now = new Date();
     // The incident is reported on the local chat page (the same school): this test is about LINE's evidence path.
@@ -197,7 +199,10 @@ describe('LINE: evidence sent to the bot', () => {
     const gone = await sendImage({ user: window }, window, null);
     await h.say({ user: window }, window, '不變');
     const refused = await h.say({ user: window }, window, '外洩畫面截圖');
-    expect(texts(refused).join()).toContain('無法從聊天平台取得這個檔案');
+    expect(texts(refused)).toEqual([expect.stringContaining('無法從聊天平台取得這個檔案')]);
+    // The offer is used up: the questions end there (they are not asked again for a file that is gone).
+    expect(question(refused)).toBeUndefined();
+    expect(await prisma().pendingPrompt.count({ where: { status: 'open' } })).toBe(0);
     expect(h.fake.contentRequests(gone.id).map((r) => r.status)).toEqual([404]);
     // An image LIFF sent with its own URLs: LINE has no content for it, so nothing is offered or fetched.
     const id = nextId();
@@ -207,15 +212,43 @@ describe('LINE: evidence sent to the bot', () => {
     expect(await prisma().evidenceOffer.count()).toBe(0);
   });
 
-  it('a file over the limit is refused from the size LINE declares, in zh-TW', async () => {
+  it('a file over the limit is refused from the size LINE declares, in zh-TW, without downloading it', async () => {
     const max = h.t.config.evidence.maxBytes;
+    expect(max).toBe(1024 * 1024);
+    const big = Buffer.alloc(16 * max, 0x41);
     const id = nextId();
-    h.fake.contents.set(id, { bytes: Buffer.alloc(max + 1, 0x41), contentType: 'text/plain' });
-    await h.send([ev.file({ user: window }, window, id, 'big.txt', max + 1, h.fake.issueReplyToken(window))]);
+    h.fake.contents.set(id, { bytes: big, contentType: 'text/plain' });
+    await h.send([ev.file({ user: window }, window, id, 'big.txt', big.length, h.fake.issueReplyToken(window))]);
     await h.say({ user: window }, window, '不變');
     const refused = await h.say({ user: window }, window, '系統存取紀錄');
-    expect(texts(refused).join()).toContain('MB，無法存證');
+    expect(texts(refused)).toEqual([expect.stringContaining('MB，無法存證')]);
+    expect(await prisma().pendingPrompt.count({ where: { status: 'open' } })).toBe(0);
     expect(await prisma().evidence.count()).toBe(2);
+    // Refused on the size LINE declared: the response was closed after its headers, far from all of it sent.
+    const [served] = h.fake.contentRequests(id);
+    expect(served?.status).toBe(200);
+    expect(h.fake.contentBytesSent.get(id) ?? 0).toBeLessThan(big.length / 2);
+  });
+
+  it('content served without a declared size is read as a stream and dropped once past the limit', async () => {
+    const max = h.t.config.evidence.maxBytes;
+    const big = Buffer.alloc(16 * max, 0x42);
+    const id = nextId();
+    h.fake.contents.set(id, { bytes: big, contentType: 'text/plain' });
+    h.fake.contentWithoutLength = true;
+    try {
+      // LINE's file event says how big it is, but the locker trusts only the bytes: an event claiming less changes nothing.
+      await h.send([ev.file({ user: window }, window, id, 'log.txt', 1000, h.fake.issueReplyToken(window))]);
+      await h.say({ user: window }, window, '不變');
+      const refused = await h.say({ user: window }, window, '系統存取紀錄');
+      expect(texts(refused)).toEqual([expect.stringContaining('MB，無法存證')]);
+    } finally {
+      h.fake.contentWithoutLength = false;
+    }
+    expect(h.fake.contentRequests(id).map((r) => r.status)).toEqual([200]);
+    expect(h.fake.contentBytesSent.get(id) ?? 0).toBeLessThan(big.length / 2);
+    expect(await prisma().evidence.count()).toBe(2);
+    expect(readdirSync(h.t.config.evidence.dir, { recursive: true }).filter((f) => String(f).endsWith('.blob'))).toHaveLength(2);
   });
 
   it('the fake content endpoint rejects a wrong channel token as LINE does', async () => {

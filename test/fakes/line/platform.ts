@@ -55,6 +55,10 @@ export class FakeLinePlatform {
   defaultRichMenuId: string | null = null;
   /** Content of the messages people sent (by message id), as LINE keeps it; delete one to make it expire. */
   readonly contents = new Map<string, { bytes: Buffer; contentType: string }>();
+  /** How many content bytes the client actually took per message (less than the file when it closed the stream). */
+  readonly contentBytesSent = new Map<string, number>();
+  /** Serve content without Content-Length (chunked), as for content whose size is not known up front. */
+  contentWithoutLength = false;
   private server!: Server;
   private dataServer!: Server;
   url = '';
@@ -203,18 +207,21 @@ export class FakeLinePlatform {
       return void res.end(JSON.stringify({ message: 'Not found' }));
     }
     rec.status = 200;
-    res.writeHead(200, { 'content-type': held.contentType, 'content-length': String(held.bytes.length) });
+    res.writeHead(200, { 'content-type': held.contentType, ...(this.contentWithoutLength ? {} : { 'content-length': String(held.bytes.length) }) });
     const CHUNK = 64 * 1024;
     let at = 0;
+    let closed = false;
+    // Paced by the client: the next chunk is written only when the previous one was taken (socket drained).
     const pump = () => {
-      while (at < held.bytes.length) {
+      while (!closed && at < held.bytes.length) {
         const piece = held.bytes.subarray(at, at + CHUNK);
         at += piece.length;
+        this.contentBytesSent.set(messageId, at);
         if (!res.write(piece)) return void res.once('drain', pump);
       }
-      res.end();
+      if (!closed) res.end();
     };
-    res.on('close', () => (at = held.bytes.length));
+    res.on('close', () => (closed = true));
     pump();
   }
 
