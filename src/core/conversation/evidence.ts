@@ -10,6 +10,7 @@ import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
 import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
+import { reachPrivately } from './reach.js';
 import { FormSteps } from './steps.js';
 
 /**
@@ -40,7 +41,7 @@ const ET = {
   unknownPerson: '您的帳號尚未連結到學校的人員名冊，這個檔案沒有被保存。請洽個資聯絡窗口為您設定。',
   nothingOpen: '目前沒有您可以存證的進行中事件，這個檔案沒有被保存。',
   movedToDirect: '請勿在群組張貼外洩的資料。如果這是事件的證據，我已私訊您，可以在私訊中存證（加密保存，只有應變人員看得到）。',
-  noDirect: '這個平台無法私訊您；請改在與我的私訊中傳送檔案以存證。',
+  noDirect: (how: string) => `小幫手無法私訊您，這個檔案沒有被保存。請先${how}，再私訊傳送檔案給小幫手以存證（請勿在群組張貼外洩的資料）。`,
   cannotFetch: '這個平台目前無法取得檔案，請改用本機聊天頁或 LINE 傳送。',
   notConfigured: '系統尚未設定證據的保存位置，暫時無法存證，請通知系統管理者。',
   offerGone: '這個存證邀請已失效（已處理或超過24小時），請再傳一次檔案。',
@@ -315,7 +316,7 @@ export class EvidenceChat {
   private async privateWhere(ctx: EvidenceChatContext, actor: Actor, note: string): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
     if (ctx.conv.kind === 'direct') return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
     const direct = await ctx.adapter.directConversation(ctx.ev.user);
-    if (!direct) throw new UserError(ET.noDirect);
+    if (!direct) throw new UserError(ET.noDirect(reachPrivately(ctx.adapter)));
     await this.say(ctx.addr, { type: 'text', text: note, onlyFor: ctx.ev.user });
     const conv = await this.deps.prisma.conversation.upsert({
       where: { platform_externalId: { platform: direct.platform, externalId: direct.externalId } },

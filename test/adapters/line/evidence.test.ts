@@ -195,6 +195,15 @@ describe('LINE: evidence sent to the bot', () => {
     expect(row).toMatchObject({ sha256: sha(pdf), mediaType: 'application/pdf', size: pdf.length, sourceMessage: id });
   });
 
+  it('a responder who has not added the bot as a friend is told how, in the group; nothing is offered or fetched', async () => {
+    const principal = uid('demo-principal');
+    const { id, out } = await sendImage({ group: team }, principal, png(1000));
+    expect(out.map((d) => d.chatId)).toEqual([team]);
+    expect(texts(out)).toEqual([expect.stringContaining('請先加小幫手為好友')]);
+    expect(await prisma().evidenceOffer.count()).toBe(0);
+    expect(h.fake.contentRequests(id)).toEqual([]);
+  });
+
   it('content LINE no longer has, and an image held outside LINE, are answered without filing anything', async () => {
     const gone = await sendImage({ user: window }, window, null);
     await h.say({ user: window }, window, '不變');
