@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { HTTPFetchError, messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/app/logger.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncomingFile, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
@@ -11,6 +11,7 @@ import type { SqlRunner } from '../../src/storage/database.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
+import { LineContent, lineFileReference } from './content.js';
 import { LineQuotaWatch } from './quota.js';
 import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
@@ -32,6 +33,10 @@ export interface LineAdapterOptions {
   channelSecret: string;
   channelAccessToken: string;
   apiBaseUrl: string;
+  /** api-data.line.me: where LINE serves the content of messages (images and files sent as evidence). */
+  dataApiBaseUrl?: string;
+  /** The largest file fetched from LINE (the evidence locker's limit, EVIDENCE_MAX_MB; default 25 MB). */
+  maxFileBytes?: number;
   prisma: PrismaClient;
   cipher: FieldCipher;
   log: Logger;
@@ -69,6 +74,7 @@ export class LineAdapter implements ChatAdapter {
   readonly wording: AdapterWording = { reachPrivately: '加小幫手為好友' };
   readonly client: messagingApi.MessagingApiClient;
   readonly quota: LineQuotaWatch;
+  private readonly content: LineContent;
   private readonly scope = new AsyncLocalStorage<EventScope>();
   /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
   private rejectionLog: RejectionLog | null = null;
@@ -91,6 +97,11 @@ export class LineAdapter implements ChatAdapter {
       { warnAt: opts.quotaWarnPercent ?? [80, 95], checkEveryMs: (opts.quotaCheckMinutes ?? 15) * 60_000 },
       (text, key) => (this.bot ? this.bot.alerts.tell(LINE_PLATFORM, text, key) : Promise.resolve([])),
     );
+    this.content = new LineContent(
+      { channelAccessToken: opts.channelAccessToken, dataApiBaseUrl: opts.dataApiBaseUrl ?? 'https://api-data.line.me' },
+      opts.maxFileBytes ?? 25 * 1024 * 1024,
+      opts.log,
+    );
   }
 
   // ------------------------------------------------------------------ ChatAdapter
@@ -111,6 +122,11 @@ export class LineAdapter implements ChatAdapter {
     }
     // LINE cannot edit a sent message (editMessages: false), so this id only identifies the card for the core.
     return { messageId: newId() };
+  }
+
+  /** An image or file someone sent (an InboundFile), streamed from LINE's content API when it is filed as evidence. */
+  fetchFile(file: FileReference): Promise<IncomingFile> {
+    return this.content.fetch(file);
   }
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
@@ -321,8 +337,13 @@ export class LineAdapter implements ChatAdapter {
     switch (event.type) {
       case 'message': {
         const m = (event as webhook.MessageEvent).message;
-        if (m.type !== 'text' || !user) return;
-        return bot.handle({ ...base, user, type: 'message', text: (m as webhook.TextMessageContent).text });
+        if (!user) return;
+        if (m.type === 'text') return bot.handle({ ...base, user, type: 'message', text: (m as webhook.TextMessageContent).text });
+        // An image or a file: offered as evidence by the core; only the message id travels, LINE keeps the bytes.
+        const file = lineFileReference(m);
+        if (file) return bot.handle({ ...base, user, type: 'file', file, messageId: m.id });
+        if (m.type === 'image') this.opts.log.debug({ eventId: event.webhookEventId }, 'LINE image held outside LINE (external content provider) not offered as evidence');
+        return;
       }
       case 'postback': {
         if (!user) return;

@@ -89,7 +89,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');
       // On PostgreSQL the webhook's inbox INSERT skips Prisma (adapters/line/index.ts: store); PGlite is fast either way.
-      line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) });
+      line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) });
       bot.register(line);
       line.routes(server, bot);
     }

@@ -26,7 +26,7 @@ import { PromptStore } from './prompts.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
-import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, KEEP, describeInitial, fitsAsForm, formPage, pageCount } from './steps.js';
+import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, type FormStepsState, KEEP, describeInitial, fitsAsForm, formPage, pageCount } from './steps.js';
 import { headCountText, offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
 import { T } from './texts.js';
 import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, type TextProblem } from './limits.js';
@@ -685,6 +685,9 @@ export class Bot {
       return this.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
     }
     await this.deps.prisma.pendingPrompt.update({ where: { id: promptId }, data: { status: 'cancelled' } });
+    // A form asked step by step carries its own cancelAction (an evidence offer: dropping it forgets the file).
+    const cancelAction = prompt.kind === FORM_STEPS_KIND ? this.promptState<FormStepsState>(prompt).cancelAction : undefined;
+    if (cancelAction && !cancelAction.startsWith('prompt:')) return this.onAction(ctx, cancelAction);
     return this.say(ctx.addr, { type: 'text', text: prompt.kind === 'intake' ? T.intakeCancelled : '已取消。' });
   }
 

@@ -10,6 +10,7 @@ import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
 import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
+import { reachPrivately } from './reach.js';
 import { FormSteps } from './steps.js';
 
 /**
@@ -40,7 +41,7 @@ const ET = {
   unknownPerson: '您的帳號尚未連結到學校的人員名冊，這個檔案沒有被保存。請洽個資聯絡窗口為您設定。',
   nothingOpen: '目前沒有您可以存證的進行中事件，這個檔案沒有被保存。',
   movedToDirect: '請勿在群組張貼外洩的資料。如果這是事件的證據，我已私訊您，可以在私訊中存證（加密保存，只有應變人員看得到）。',
-  noDirect: '這個平台無法私訊您；請改在與我的私訊中傳送檔案以存證。',
+  noDirect: (how: string) => `小幫手無法私訊您，這個檔案沒有被保存。請先${how}，再私訊傳送檔案給小幫手以存證（請勿在群組張貼外洩的資料）。`,
   cannotFetch: '這個平台目前無法取得檔案，請改用本機聊天頁或 LINE 傳送。',
   notConfigured: '系統尚未設定證據的保存位置，暫時無法存證，請通知系統管理者。',
   offerGone: '這個存證邀請已失效（已處理或超過24小時），請再傳一次檔案。',
@@ -186,21 +187,26 @@ export class EvidenceChat {
     if (!this.locker) throw new UserError(ET.notConfigured);
     const adapter = this.adapterFor(source.platform);
     if (!adapter?.fetchFile) throw new UserError(ET.cannotFetch);
-    // From here on the offer is used up, whatever happens: a refused or lost file is sent again.
+    // From here on the offer is used up, whatever happens: a refused or lost file is sent again (so the refusal is
+    // final: questions asked step by step end with it instead of being asked again).
     await this.deps.prisma.evidenceOffer.deleteMany({ where: { id: offer.id } });
     let file;
     try {
       file = await adapter.fetchFile(source.file, source.where);
     } catch (err) {
       this.deps.log.warn({ platform: source.platform, err: { type: (err as Error).name, message: (err as Error).message } }, 'evidence file could not be fetched');
-      throw new UserError(REFUSALS.fetch);
+      throw final(new UserError(REFUSALS.fetch));
     }
-    const view = await this.locker.file(actor, incidentId, {
-      itemKey: itemKey || null,
-      description,
-      source: { platform: source.platform, message: source.messageId },
-      file: { ...file, ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }), ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}) },
-    });
+    const view = await this.locker
+      .file(actor, incidentId, {
+        itemKey: itemKey || null,
+        description,
+        source: { platform: source.platform, message: source.messageId },
+        file: { ...file, ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }), ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}) },
+      })
+      .catch((err: unknown) => {
+        throw err instanceof UserError ? final(err) : err;
+      });
     const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
     await this.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
@@ -301,7 +307,7 @@ export class EvidenceChat {
 
   private async takeOffer(actor: Actor, offerId: string): Promise<{ offer: { id: string }; source: OfferSource }> {
     const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id: offerId } });
-    if (!offer || offer.personId !== actor.personId || offer.expiresAt < this.deps.now()) throw new UserError(ET.offerGone);
+    if (!offer || offer.personId !== actor.personId || offer.expiresAt < this.deps.now()) throw final(new UserError(ET.offerGone));
     const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
     return { offer, source };
   }
@@ -310,7 +316,7 @@ export class EvidenceChat {
   private async privateWhere(ctx: EvidenceChatContext, actor: Actor, note: string): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
     if (ctx.conv.kind === 'direct') return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
     const direct = await ctx.adapter.directConversation(ctx.ev.user);
-    if (!direct) throw new UserError(ET.noDirect);
+    if (!direct) throw new UserError(ET.noDirect(reachPrivately(ctx.adapter)));
     await this.say(ctx.addr, { type: 'text', text: note, onlyFor: ctx.ev.user });
     const conv = await this.deps.prisma.conversation.upsert({
       where: { platform_externalId: { platform: direct.platform, externalId: direct.externalId } },
@@ -330,4 +336,10 @@ export class EvidenceChat {
     if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
     await adapter.send(addr, message);
   }
+}
+
+/** Marks a refusal as the end of the offer's questions (UserError.final). */
+function final(err: UserError): UserError {
+  err.final = true;
+  return err;
 }

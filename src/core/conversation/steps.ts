@@ -33,6 +33,8 @@ export interface FormStepsState {
   answers: RawAnswers;
   /** Step by step: an approximate time read for the current field, waiting for 對／重填 (ISO instant). */
   confirm?: { field: string; at: string };
+  /** The form's own cancelAction: run when the questions are cancelled (an evidence offer is dropped with them). */
+  cancelAction?: string;
 }
 
 /** formId prefix of one page of a paged form: `fs:<promptId>:<page>`. */
@@ -137,13 +139,16 @@ export class FormSteps {
       // Forms, but smaller than this one: the same form in pages, the answers kept in a durable prompt.
       const state: FormStepsState = {
         mode: 'pages', pageSize: size, formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
-        ...(form.intro ? { intro: form.intro } : {}), submitLabel: form.submitLabel,
+        ...(form.intro ? { intro: form.intro } : {}), submitLabel: form.submitLabel, ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
       };
       const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
       await adapter.send(where, this.page(state, prompt.id));
       return;
     }
-    const state: FormStepsState = { mode: 'steps', formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {} };
+    const state: FormStepsState = {
+      mode: 'steps', formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
+      ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
+    };
     const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
     const intro = [FORM_STEP_TEXTS.intro(form.title, form.fields.length), form.intro].filter(Boolean).join('\n');
     await adapter.send(where, { type: 'text', text: intro });
@@ -220,6 +225,7 @@ export class FormSteps {
       await submit(state.formId, state.answers);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      if (err.final) return this.close(adapter, where, prompt, err.message);
       // Checks across fields happen on submission. The questions are asked again from the field the problem names
       // (else from the first), each offering 「不變」 for what was answered.
       const named = fields.findIndex((f) => err.message.includes(`「${f.label}」`));
@@ -260,6 +266,7 @@ export class FormSteps {
       await submit(state.formId, state.answers);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      if (err.final) return this.close(adapter, where, prompt, err.message);
       const named = state.fields.findIndex((f) => err.message.includes(`「${f.label}」`));
       state.index = named === -1 ? 0 : Math.floor(named / size);
       await this.prompts.save(prompt, state, `page:${state.index}`);
@@ -267,6 +274,12 @@ export class FormSteps {
       return void (await adapter.send(where, this.page(state, prompt.id)));
     }
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+  }
+
+  /** The submission answered for good (UserError.final): the questions end with its message. */
+  private async close(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, message: string): Promise<void> {
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await adapter.send(where, { type: 'text', text: message });
   }
 
   /** Asks the current question (or shows the current page) again: 「通報」 or a restart while a form is open. */

@@ -56,6 +56,12 @@ export type ChecklistState = 'open' | 'done' | 'na';
 
 /** A user-facing refusal or validation problem (zh-TW), as opposed to a fault. */
 export class UserError extends Error {
+  /**
+   * The answer ends the question: a form asked step by step or in pages is closed with this message instead of being
+   * asked again (an evidence offer already used up cannot be submitted a second time).
+   */
+  final = false;
+
   constructor(message: string) {
     super(message);
     this.name = 'UserError';

@@ -28,7 +28,7 @@ const chatOf = (where: Where) => ('group' in where ? where.group : where.user);
 export async function startLineTestApp(opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<LineTestApp> {
   const fake = await FakeLinePlatform.start(LINE_TOKEN);
   const t = await startTestApp({
-    env: { LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: fake.url, LINE_API_DATA_URL: fake.url, ...opts.env },
+    env: { LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: fake.url, LINE_API_DATA_URL: fake.dataUrl, ...opts.env },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const h: LineTestApp = {

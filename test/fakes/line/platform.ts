@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { messagingSchema, problems as schemaProblems, validateSend } from './spec.js';
+import { messagingOperation, messagingSchema, problems as schemaProblems, validateSend } from './spec.js';
 
 /**
  * A local stand-in for the LINE platform (api.line.me): the real SDK client is pointed at it (LINE_API_BASE_URL).
@@ -10,8 +10,12 @@ import { messagingSchema, problems as schemaProblems, validateSend } from './spe
  * Reply tokens are single-use; push retry keys are remembered for 24 hours (a second push with the same key within
  * that window gets 409 with the x-line-accepted-request-id of the first, as on LINE). Rich menus (create, image,
  * default, list, delete) and the monthly quota and consumption are kept like LINE keeps them.
+ * The content of messages people sent (`contents`: images and files) is served on a second address, `dataUrl`, as
+ * LINE serves it from api-data.line.me: the bytes with their Content-Type and Content-Length, 404 once deleted.
  */
 export interface RecordedRequest {
+  /** Which of LINE's hosts it came to: api.line.me (`url`) or api-data.line.me (`dataUrl`). */
+  host: 'api' | 'data';
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
@@ -49,21 +53,40 @@ export class FakeLinePlatform {
   consumption = 0;
   readonly richMenus = new Map<string, { menu: Record<string, unknown>; image: { contentType: string; bytes: Buffer; width: number; height: number } | null }>();
   defaultRichMenuId: string | null = null;
+  /** Content of the messages people sent (by message id), as LINE keeps it; delete one to make it expire. */
+  readonly contents = new Map<string, { bytes: Buffer; contentType: string }>();
+  /** How many content bytes the client actually took per message (less than the file when it closed the stream). */
+  readonly contentBytesSent = new Map<string, number>();
+  /** Serve content without Content-Length (chunked), as for content whose size is not known up front. */
+  contentWithoutLength = false;
   private server!: Server;
+  private dataServer!: Server;
   url = '';
+  /** The stand-in for https://api-data.line.me (LINE_API_DATA_URL). */
+  dataUrl = '';
 
   private constructor(readonly channelAccessToken: string) {}
 
   static async start(channelAccessToken: string): Promise<FakeLinePlatform> {
     const fake = new FakeLinePlatform(channelAccessToken);
-    fake.server = createServer((req, res) => void fake.handle(req, res));
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.server = createServer((req, res) => void fake.handle(req, res, 'api'));
+    fake.dataServer = createServer((req, res) => void fake.handle(req, res, 'data'));
+    for (const s of [fake.server, fake.dataServer]) await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    fake.dataUrl = `http://127.0.0.1:${(fake.dataServer.address() as AddressInfo).port}`;
     return fake;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of [this.server, this.dataServer]) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  }
+
+  /** Requests for the content of one message (GET …/message/{id}/content), whatever their answer. */
+  contentRequests(messageId?: string): RecordedRequest[] {
+    return this.requests.filter((r) => /^\/v2\/bot\/message\/[^/]+\/content$/.test(r.path) && (messageId === undefined || r.path.split('/')[4] === messageId));
   }
 
   /** A reply token for an event coming from this chat (group, room or user id). */
@@ -81,7 +104,7 @@ export class FakeLinePlatform {
     return this.delivered.filter((d) => d.chatId === chatId);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, host: 'api' | 'data'): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const bytes = Buffer.concat(chunks);
@@ -89,7 +112,7 @@ export class FakeLinePlatform {
     const isJson = contentType === '' || contentType.startsWith('application/json');
     const raw = isJson ? bytes.toString('utf8') : '';
     let body: unknown = isJson ? undefined : bytes;
-    const rec: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body, status: 200, problems: [] };
+    const rec: RecordedRequest = { host, method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body, status: 200, problems: [] };
     this.requests.push(rec);
     const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
       rec.status = status;
@@ -140,6 +163,8 @@ export class FakeLinePlatform {
       }
       return answer(200, { sentMessages: b.messages.map(() => ({ id: randomUUID() })) }, { 'x-line-request-id': requestId });
     }
+    const content = /^GET \/v2\/bot\/message\/([^/]+)\/content$/.exec(route);
+    if (content) return this.serveContent(rec, res, decodeURIComponent(content[1]!), bytes.length);
     if (route === 'GET /v2/bot/message/quota') {
       return answer(200, this.quota === null ? { type: 'none' } : { type: 'limited', value: this.quota });
     }
@@ -158,6 +183,46 @@ export class FakeLinePlatform {
     }
     rec.problems.push(`unexpected endpoint ${route}`);
     return answer(404, { message: 'Not found' });
+  }
+
+  /**
+   * GET /v2/bot/message/{messageId}/content (operation getMessageContent of messaging-api.yml): served only on the
+   * host the description names (api-data.line.me), no request body, the bytes as they were sent with their type, in
+   * chunks (the client must read a stream); 404 when LINE no longer has them.
+   */
+  private serveContent(rec: RecordedRequest, res: ServerResponse, messageId: string, bodyBytes: number): void {
+    const op = messagingOperation('GET', '/v2/bot/message/{messageId}/content');
+    const dataHost = op.servers.some((s) => s.includes('api-data.line.me'));
+    if (dataHost && rec.host !== 'data') rec.problems.push(`${op.operationId} is served by ${op.servers.join(', ')}, not api.line.me`);
+    if (bodyBytes > 0) rec.problems.push(`${op.operationId} takes no request body`);
+    if (rec.problems.length) {
+      rec.status = 404;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ message: 'Not found' }));
+    }
+    const held = this.contents.get(messageId);
+    if (!held) {
+      rec.status = 404;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ message: 'Not found' }));
+    }
+    rec.status = 200;
+    res.writeHead(200, { 'content-type': held.contentType, ...(this.contentWithoutLength ? {} : { 'content-length': String(held.bytes.length) }) });
+    const CHUNK = 64 * 1024;
+    let at = 0;
+    let closed = false;
+    // Paced by the client: the next chunk is written only when the previous one was taken (socket drained).
+    const pump = () => {
+      while (!closed && at < held.bytes.length) {
+        const piece = held.bytes.subarray(at, at + CHUNK);
+        at += piece.length;
+        this.contentBytesSent.set(messageId, at);
+        if (!res.write(piece)) return void res.once('drain', pump);
+      }
+      if (!closed) res.end();
+    };
+    res.on('close', () => (closed = true));
+    pump();
   }
 
   /** Rich menu endpoints (api.line.me and api-data.line.me share the fake). Null when the route is not one of them. */

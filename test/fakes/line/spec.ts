@@ -66,6 +66,20 @@ export function messagingSchema(name: string): ValidateFunction {
   return v;
 }
 
+type PathItem = Record<string, { operationId?: string; servers?: { url: string }[] }>;
+let messagingDoc: { servers?: { url: string }[]; paths: Record<string, PathItem> } | null = null;
+
+/**
+ * One operation of messaging-api.yml by method and path template (as written there): its id and the hosts that serve
+ * it (the operation's own `servers`, else the document's). Throws when the description has no such operation.
+ */
+export function messagingOperation(method: string, template: string): { operationId: string; servers: string[] } {
+  messagingDoc ??= parse(readFileSync(join(LINE_SPECS_DIR, 'messaging-api.yml'), 'utf8')) as NonNullable<typeof messagingDoc>;
+  const op = messagingDoc.paths[template]?.[method.toLowerCase()];
+  if (!op) throw new Error(`No operation ${method} ${template} in messaging-api.yml`);
+  return { operationId: op.operationId ?? `${method} ${template}`, servers: (op.servers ?? messagingDoc.servers ?? []).map((s) => s.url) };
+}
+
 export function webhookSchema(name: string): ValidateFunction {
   webhookAjv ??= load('webhook.yml', WEBHOOK_ID);
   const v = webhookAjv.getSchema(`${WEBHOOK_ID}${REF}${name}`);
