@@ -10,7 +10,7 @@ import pg from 'pg';
 import { loadConfig, ROOT_DIR } from '../src/app/config.js';
 import { startApp, type RunningApp } from '../src/app/app.js';
 import { createLogger } from '../src/app/logger.js';
-import type { Card, Form, TextMessage } from '../src/core/chat/model.js';
+import type { Card, Form, TextMessage } from '../src/ports/chat-model.js';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({ options: { reports: { type: 'string', default: '30' }, 'no-postgres': { type: 'boolean', default: false } } });

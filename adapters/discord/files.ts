@@ -1,6 +1,6 @@
 import { Routes, type Attachment, type Message, type REST } from 'discord.js';
 import type { Logger } from '../../src/app/logger.js';
-import type { ConversationAddress, FileReference, InboundFile, IncomingFile, PlatformUser } from '../../src/core/chat/model.js';
+import type { ConversationAddress, FileReference, InboundFile, IncomingFile, PlatformUser } from '../../src/ports/chat-model.js';
 
 /**
  * Files people send to the bot on Discord (issue #15): message attachments become InboundFile events, and the bytes

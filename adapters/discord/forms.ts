@@ -1,4 +1,4 @@
-import type { ConversationAddress, Form } from '../../src/core/chat/model.js';
+import type { ConversationAddress, Form } from '../../src/ports/chat-model.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 

@@ -21,7 +21,7 @@ import {
 } from 'discord.js';
 import type { Logger } from '../../src/app/logger.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, Form, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, Form, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';

@@ -1,4 +1,4 @@
-import type { Button, Card, CardRow, Form, FormField, OutboundMessage } from '../../src/core/chat/model.js';
+import type { Button, Card, CardRow, Form, FormField, OutboundMessage } from '../../src/ports/chat-model.js';
 
 /**
  * The core's neutral messages as Discord message payloads (content, embeds, components) and modals.

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { HTTPFetchError, messagingApi, type webhook } from '@line/bot-sdk';
 import type { Logger } from '../../src/app/logger.js';
-import type { FileReference, IncomingFile } from '../../src/core/chat/model.js';
+import type { FileReference, IncomingFile } from '../../src/ports/chat-model.js';
 
 /**
  * Files and images people send the bot on LINE (evidence, issue #15). A message event carries only the message id:

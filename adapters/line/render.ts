@@ -1,5 +1,5 @@
 import type { messagingApi } from '@line/bot-sdk';
-import type { Button, Card, CardRow, CardSection, Form, OutboundMessage, TextMessage, Tone } from '../../src/core/chat/model.js';
+import type { Button, Card, CardRow, CardSection, Form, OutboundMessage, TextMessage, Tone } from '../../src/ports/chat-model.js';
 
 /**
  * The core's neutral messages as LINE messages: text with quick replies, cards as Flex bubbles (a carousel when a

@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import { LocalUploads } from './uploads.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FileReference, IncomingFile } from '../../src/core/chat/model.js';
+import type { FileReference, IncomingFile } from '../../src/ports/chat-model.js';
 
 /**
  * Files uploaded on the local chat page, held in memory until the person files them as evidence or declines (the

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { FileReference, IncomingFile } from '../../src/core/chat/model.js';
+import type { FileReference, IncomingFile } from '../../src/ports/chat-model.js';
 
 /**
  * Files people share with the bot (issue #15, docs/slack.md「證據（截圖與檔案）」). A `message` event of subtype

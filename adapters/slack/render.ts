@@ -1,4 +1,4 @@
-import type { Button, Card, CardRow, CardSection, Form, FormField, OutboundMessage, TextMessage } from '../../src/core/chat/model.js';
+import type { Button, Card, CardRow, CardSection, Form, FormField, OutboundMessage, TextMessage } from '../../src/ports/chat-model.js';
 
 /**
  * The core's neutral messages as Slack Block Kit: texts (with their quick replies as buttons), cards as messages of

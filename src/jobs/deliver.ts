@@ -1,4 +1,4 @@
-import type { OutboundMessage } from '../core/chat/model.js';
+import type { OutboundMessage } from '../ports/chat-model.js';
 import type { CoreDeps } from '../core/context.js';
 import type { AdapterLookup } from './notify.js';
 

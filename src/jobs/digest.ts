@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { addDays } from 'date-fns/addDays';
 import { format } from 'date-fns/format';
 import type { Incident } from '../generated/prisma/client.js';
-import type { TextMessage } from '../core/chat/model.js';
+import type { TextMessage } from '../ports/chat-model.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { IncidentService } from '../core/incidents/service.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChecklistItem, Incident, PrismaClient } from '../generated/prisma/client.js';
-import type { ConversationAddress, TextMessage } from '../core/chat/model.js';
+import type { ConversationAddress, TextMessage } from '../ports/chat-model.js';
 export { withMentions } from '../core/people/mentions.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../core/roles.js';

@@ -1,4 +1,4 @@
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, IncomingFile, OutboundMessage, PlatformUser } from '../core/chat/model.js';
+import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, IncomingFile, OutboundMessage, PlatformUser } from './chat-model.js';
 
 /**
  * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which

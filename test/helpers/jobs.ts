@@ -1,4 +1,4 @@
-import type { ConversationAddress, OutboundMessage, PlatformUser, TextMessage } from '../../src/core/chat/model.js';
+import type { ConversationAddress, OutboundMessage, PlatformUser, TextMessage } from '../../src/ports/chat-model.js';
 import type { IntakeAnswers } from '../../src/core/incidents/types.js';
 import type { Actor } from '../../src/core/roles.js';
 import { parseLocalDateTime } from '../../src/core/time/roc.js';

@@ -1,4 +1,4 @@
-import type { Card, Form, OutboundMessage, TextMessage } from '../../src/core/chat/model.js';
+import type { Card, Form, OutboundMessage, TextMessage } from '../../src/ports/chat-model.js';
 import type { LocalMessageView } from '../../adapters/local/index.js';
 
 export interface ApiResult {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Card, Button, Form } from '../../src/core/chat/model.js';
+import type { Card, Button, Form } from '../../src/ports/chat-model.js';
 import type { LocalMessageView } from '../../adapters/local/index.js';
 import { cards, forms, texts, type LocalClient } from './local-client.js';
 

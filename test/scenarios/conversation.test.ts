@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Card, CardRow } from '../../src/core/chat/model.js';
+import type { Card, CardRow } from '../../src/ports/chat-model.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { settledBeforeEnding } from '../../src/core/incidents/times.js';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Card } from '../../src/core/chat/model.js';
+import type { Card } from '../../src/ports/chat-model.js';
 import { DocumentLinks } from '../../src/core/documents/links.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

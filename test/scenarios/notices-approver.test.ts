@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Card } from '../../src/core/chat/model.js';
+import type { Card } from '../../src/ports/chat-model.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts } from '../helpers/local-client.js';

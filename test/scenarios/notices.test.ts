@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Card } from '../../src/core/chat/model.js';
+import type { Card } from '../../src/ports/chat-model.js';
 import { readTimeline, verifyIncidentTimeline } from '../../src/core/timeline/timeline.js';
 import { formatRocDate } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TextMessage } from '../../src/core/chat/model.js';
+import type { TextMessage } from '../../src/ports/chat-model.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { texts } from '../helpers/local-client.js';
 import { buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../fakes/slack/harness.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TextMessage } from '../../src/core/chat/model.js';
+import type { TextMessage } from '../../src/ports/chat-model.js';
 import { isEncrypted } from '../../src/core/privacy/cipher.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

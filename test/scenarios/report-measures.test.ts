@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LINK_ACTION } from '../../src/core/chat/model.js';
+import { LINK_ACTION } from '../../src/ports/chat-model.js';
 import { formatRocDate } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { docxText, pdfText } from '../helpers/documents.js';

@@ -1,4 +1,4 @@
-// The local chat page: renders the core's neutral messages (src/core/chat/model.ts) and talks only to the JSON API
+// The local chat page: renders the core's neutral messages (src/ports/chat-model.ts) and talks only to the JSON API
 // described in docs/local-api.md. Plain ES module, no build step, nothing fetched from outside this server.
 // Every piece of message content goes through textContent / attributes, never innerHTML.
 import { uploadFile, uploadProblem } from './attach.js';

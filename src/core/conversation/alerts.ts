@@ -1,5 +1,5 @@
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { ConversationAddress } from '../chat/model.js';
+import type { ConversationAddress } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 
 /**

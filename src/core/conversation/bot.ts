@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage, PlatformUser, TextMessage } from '../chat/model.js';
-import { LINK_ACTION, MAX_ACTION_LENGTH } from '../chat/model.js';
+import type { Card, ConversationAddress, Form, FormField, InboundEvent, OutboundMessage, PlatformUser, TextMessage } from '../../ports/chat-model.js';
+import { LINK_ACTION, MAX_ACTION_LENGTH } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { IncidentService, type IncidentView } from '../incidents/service.js';

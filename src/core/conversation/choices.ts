@@ -1,6 +1,6 @@
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Button, Card, ConversationAddress, TextMessage } from '../chat/model.js';
-import { MAX_ACTION_LENGTH } from '../chat/model.js';
+import type { Button, Card, ConversationAddress, TextMessage } from '../../ports/chat-model.js';
+import { MAX_ACTION_LENGTH } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';

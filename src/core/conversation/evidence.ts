@@ -1,7 +1,7 @@
 import type { Conversation, Incident } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundEvent, InboundFile, OutboundMessage } from '../chat/model.js';
-import { LINK_ACTION } from '../chat/model.js';
+import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundEvent, InboundFile, OutboundMessage } from '../../ports/chat-model.js';
+import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { DocumentLinks } from '../documents/links.js';
 import { EVIDENCE_TEXTS, type EvidenceLocker, type EvidenceView } from '../evidence/locker.js';

@@ -1,4 +1,4 @@
-import type { Card, CardRow, PlatformUser } from '../chat/model.js';
+import type { Card, CardRow, PlatformUser } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { IncidentService } from '../incidents/service.js';
 import { STATUS_LABELS, type IncidentStatus } from '../incidents/types.js';

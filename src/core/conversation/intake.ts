@@ -1,4 +1,4 @@
-import type { Button, FormField } from '../chat/model.js';
+import type { Button, FormField } from '../../ports/chat-model.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { parseNaturalTime } from '../time/natural.js';
 import type { IntakeAnswers } from '../incidents/types.js';

@@ -1,4 +1,4 @@
-import type { Form, FormField } from '../chat/model.js';
+import type { Form, FormField } from '../../ports/chat-model.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { CYBER_LEVELS, PLAN_STATE_LABELS, PLAN_STATES, type CyberLevel, type ItemFacts, type PlanState } from '../incidents/item-facts.js';
 import { UserError } from '../incidents/types.js';

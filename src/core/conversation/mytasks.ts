@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import type { Card, TextMessage } from '../chat/model.js';
+import type { Card, TextMessage } from '../../ports/chat-model.js';
 import { ROLE_LABELS, type Actor, type RoleKey } from '../roles.js';
 import { act } from './render.js';
 

@@ -5,7 +5,7 @@
  * time and a number only — never the message, which is not stored.
  */
 import type { DetectResult, PlaybookLibrary } from '../playbooks/index.js';
-import { MAX_ACTION_LENGTH } from '../chat/model.js';
+import { MAX_ACTION_LENGTH } from '../../ports/chat-model.js';
 import { findTimesInText } from '../time/in-text.js';
 import { FUTURE_TOLERANCE_MS } from '../time/natural.js';
 import { parseChineseNumber } from './headcount.js';

@@ -1,4 +1,4 @@
-import type { Button, Card, CardField, CardRow, CardSection, Form, FormField, Tone } from '../chat/model.js';
+import type { Button, Card, CardField, CardRow, CardSection, Form, FormField, Tone } from '../../ports/chat-model.js';
 import type { ComputedClock } from '../clocks/index.js';
 import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';

@@ -1,6 +1,6 @@
 import type { Conversation } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { ConversationAddress, PlatformUser } from '../chat/model.js';
+import type { ConversationAddress, PlatformUser } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { appendTimeline } from '../timeline/timeline.js';

@@ -1,6 +1,6 @@
 import type { PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Button, ConversationAddress, Form, FormField, TextMessage } from '../chat/model.js';
+import type { Button, ConversationAddress, Form, FormField, TextMessage } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
 import { resolveChoices, stepQuestion, validateField, type RawAnswers, type RawValue } from './intake.js';

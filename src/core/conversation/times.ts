@@ -1,5 +1,5 @@
 import { format } from 'date-fns';
-import type { Card, Form, FormField } from '../chat/model.js';
+import type { Card, Form, FormField } from '../../ports/chat-model.js';
 import type { ChecklistView, IncidentView, ItemResolution } from '../incidents/service.js';
 import type { ClockRuleSet } from '../clocks/index.js';
 import { CLOCK_TIMES, isClockTimeField, settledBeforeEnding, type ClockTimeField } from '../incidents/times.js';

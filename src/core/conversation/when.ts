@@ -1,4 +1,4 @@
-import type { Button } from '../chat/model.js';
+import type { Button } from '../../ports/chat-model.js';
 import { readNaturalTime } from '../time/natural.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { act } from './render.js';

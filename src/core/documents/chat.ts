@@ -1,7 +1,7 @@
 import type { Conversation } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Button, Card, CardSection, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../chat/model.js';
-import { LINK_ACTION } from '../chat/model.js';
+import type { Button, Card, CardSection, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../../ports/chat-model.js';
+import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { FormSteps } from '../conversation/steps.js';
 import { readAnyDay } from '../time/natural.js';

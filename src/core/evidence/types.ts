@@ -82,8 +82,8 @@ export function sizeLabel(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** A file as an adapter hands it over (src/core/chat/model.ts). */
-export type { IncomingFile } from '../chat/model.js';
+/** A file as an adapter hands it over (src/ports/chat-model.ts). */
+export type { IncomingFile } from '../../ports/chat-model.js';
 
 /** Where a file came from: the platform and its own message or file id (ids only). */
 export interface EvidenceSource {

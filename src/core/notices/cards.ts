@@ -1,4 +1,4 @@
-import type { Button, Card, CardRow, Tone } from '../chat/model.js';
+import type { Button, Card, CardRow, Tone } from '../../ports/chat-model.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { CHANNEL_LABELS, channelFromWord, PUBLIC_RULE } from './channels.js';
 import { NOT_APPROVER, NOTICE_STATUS_LABELS, OWN_NOTICE, type DeliveryInput, type NoticeView } from './service.js';

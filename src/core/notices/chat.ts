@@ -1,6 +1,6 @@
 import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../chat/model.js';
+import type { Card, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { PromptStore } from '../conversation/prompts.js';

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Conversation, Person } from '../../generated/prisma/client.js';
-import { DEFAULT_WORDING, type ConversationAddress, type PlatformUser } from '../chat/model.js';
+import { DEFAULT_WORDING, type ConversationAddress, type PlatformUser } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';

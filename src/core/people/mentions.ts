@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import type { Mention, TextMessage } from '../chat/model.js';
+import type { Mention, TextMessage } from '../../ports/chat-model.js';
 
 /**
  * The message as a group gets it: the people concerned are named at the end and mentioned where the platform can

@@ -5,7 +5,7 @@ import { REST } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachmentRef, DiscordFiles, DiscordFileUnavailable, parseAttachmentRef } from '../../../adapters/discord/files.js';
 import { createLogger } from '../../../src/app/logger.js';
-import type { IncomingFile } from '../../../src/core/chat/model.js';
+import type { IncomingFile } from '../../../src/ports/chat-model.js';
 import { DISCORD_TOKEN } from '../../fakes/discord/harness.js';
 import { FakeDiscord } from '../../fakes/discord/platform.js';
 import { DISCORD_SPECS_DIR } from '../../fakes/discord/spec.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cardMessage, formModal, formValues, toDiscordMessage } from '../../../adapters/discord/render.js';
-import { LINK_ACTION, type Card, type Form } from '../../../src/core/chat/model.js';
+import { LINK_ACTION, type Card, type Form } from '../../../src/ports/chat-model.js';
 import { limitProblems } from '../../fakes/discord/platform.js';
 import { requestProblems } from '../../fakes/discord/spec.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flexMessage, flexMessages, lineAction, LINE_LIMITS, toLineMessages } from '../../../adapters/line/render.js';
 import { actionsIn } from '../../fakes/line/harness.js';
-import type { Card } from '../../../src/core/chat/model.js';
+import type { Card } from '../../../src/ports/chat-model.js';
 import { validateSend } from '../../fakes/line/spec.js';
 
 const push = (messages: unknown[]) => validateSend('PushMessageRequest', { to: `U${'1'.repeat(32)}`, messages });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { homeView, toSlackMessage } from '../../../adapters/slack/render.js';
-import type { Card } from '../../../src/core/chat/model.js';
+import type { Card } from '../../../src/ports/chat-model.js';
 import { blockProblems, homeViewProblems } from '../../fakes/slack/spec.js';
 
 describe('Slack rendering', () => {

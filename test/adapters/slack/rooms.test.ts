@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackApiError, type SlackAdapter } from '../../../adapters/slack/index.js';
-import type { IncidentRoomRequest } from '../../../src/core/chat/model.js';
+import type { IncidentRoomRequest } from '../../../src/ports/chat-model.js';
 import { SLACK_TOKEN, standaloneAdapter, type LoggedLine } from '../../fakes/slack/harness.js';
 import { FakeSlackApi } from '../../fakes/slack/platform.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';

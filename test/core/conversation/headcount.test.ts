@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseChineseNumber, parseHeadCount } from '../../../src/core/conversation/headcount.js';
 import { validateField, validateIntake } from '../../../src/core/conversation/intake.js';
-import type { FormField } from '../../../src/core/chat/model.js';
+import type { FormField } from '../../../src/ports/chat-model.js';
 
 const now = new Date('2026-11-20T02:00:00Z');
 const read = (s: string) => parseHeadCount(s, '初估人數', now);

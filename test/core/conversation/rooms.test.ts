@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Card, ConversationAddress, Form, IncidentRoomRequest, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
+import type { AdapterCapabilities, Card, ConversationAddress, Form, IncidentRoomRequest, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { openRoom, ROOM_TEXTS, roomName } from '../../../src/core/conversation/rooms.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/core/chat/model.js';
+import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import { WHEN_TEXTS } from '../../../src/core/conversation/when.js';

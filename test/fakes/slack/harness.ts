@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { blockAction, eventEnvelope, post, sign, slashCommand, slackEvent, viewSubmission, type SlackRequest } from './events.js';
 import { FakeSlackApi, type OpenedView, type PostedMessage } from './platform.js';
 import type { FakeSocketMode } from './socket.js';
-import type { Form } from '../../../src/core/chat/model.js';
+import type { Form } from '../../../src/ports/chat-model.js';
 import { fillItemForm } from '../../helpers/scenario.js';
 
 /** The product with Slack on (HTTP transport), Bolt's Web API client pointed at a fake Slack. */
