@@ -1,27 +1,56 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without type declarations
-import { offenders } from '../scripts/check-boundaries.mjs';
+import { check, MAX_LINES } from '../scripts/check-architecture.mjs';
 
-describe('architecture boundary: the core never imports a chat SDK', () => {
-  it('src/ imports no chat SDK', () => {
-    expect(offenders('src')).toEqual([]);
+type Result = { problems: string[] };
+
+/** A small tree of its own, so every rule is seen failing. */
+function tree(files: Record<string, string>): { dir: string; run: () => Result; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pdi-arch-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, dirname(path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return { dir, run: () => check(dir) as Result, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', () => {
+  it('hold for the repository', () => {
+    expect((check() as Result).problems).toEqual([]);
   });
 
-  it('the check catches each SDK when planted', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pdi-boundary-'));
+  it('catch a chat SDK in the core, an upward import, a cycle, an adapter reaching into storage or another adapter, an oversized file and a new Prisma user', () => {
+    const t = tree({
+      'src/core/ok.ts': "import { x } from './slack-words.js';\nimport type { Logger } from '../ports/logger.js';\n",
+      'src/core/slack-words.ts': 'export const x = 1;\n',
+      'src/ports/logger.ts': 'export type Logger = unknown;\n',
+      'src/core/sdk.ts': "import { messagingApi } from '@line/bot-sdk';\nimport type { WebClient } from \"@slack/web-api\";\n",
+      'src/core/up.ts': "import { loadConfig } from '../app/config.js';\n",
+      'src/app/config.ts': 'export const loadConfig = 1;\n',
+      'src/core/a.ts': "import { b } from './b.js';\nexport const a = 1;\n",
+      'src/core/b.ts': "import { a } from './a.js';\nexport const b = 1;\n",
+      'adapters/line/x.ts': "import { openDatabase } from '../../src/storage/database.js';\nimport { y } from '../slack/y.js';\n",
+      'adapters/slack/y.ts': 'export const y = 1;\n',
+      'src/storage/database.ts': 'export const openDatabase = 1;\n',
+      'src/core/big.ts': 'export const n = 1;\n'.repeat(MAX_LINES + 1),
+      'src/core/rows.ts': "import type { Incident } from '../generated/prisma/client.js';\n",
+    });
     try {
-      mkdirSync(join(dir, 'core'));
-      writeFileSync(join(dir, 'core', 'ok.ts'), "import { x } from './slack-words.js';\n");
-      writeFileSync(join(dir, 'core', 'a.ts'), "import { messagingApi } from '@line/bot-sdk';\n");
-      writeFileSync(join(dir, 'core', 'b.ts'), "import { App } from '@slack/bolt';\n");
-      writeFileSync(join(dir, 'core', 'c.ts'), "import { Client } from 'discord.js';\n");
-      writeFileSync(join(dir, 'core', 'd.ts'), "import type { WebClient } from \"@slack/web-api\";\n");
-      expect((offenders(dir) as string[]).map((p) => p.split('/').pop()).sort()).toEqual(['a.ts', 'b.ts', 'c.ts', 'd.ts']);
+      const problems = t.run().problems.join('\n');
+      expect(problems).toMatch(/src\/core\/sdk\.ts: imports the chat SDK "@line\/bot-sdk"/);
+      expect(problems).toMatch(/src\/core\/sdk\.ts: imports the chat SDK "@slack\/web-api"/);
+      expect(problems).toMatch(/src\/core\/up\.ts .* imports src\/app\/config\.ts from a higher layer/);
+      expect(problems).toMatch(/import cycle: src\/core\/a\.ts → src\/core\/b\.ts/);
+      expect(problems).toMatch(/adapters\/line\/x\.ts: an adapter imports storage/);
+      expect(problems).toMatch(/adapters\/line\/x\.ts: imports another adapter/);
+      expect(problems).toMatch(/src\/core\/big\.ts: \d+ lines/);
+      expect(problems).toMatch(/src\/core\/rows\.ts: imports the Prisma client outside src\/storage/);
+      expect(problems).not.toMatch(/src\/core\/ok\.ts/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      t.done();
     }
   });
 });

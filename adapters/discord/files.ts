@@ -1,5 +1,5 @@
 import { Routes, type Attachment, type Message, type REST } from 'discord.js';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { ConversationAddress, FileReference, InboundFile, IncomingFile, PlatformUser } from '../../src/ports/chat-model.js';
 
 /**

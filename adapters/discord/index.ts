@@ -19,7 +19,7 @@ import {
   type RepliableInteraction,
   type Guild,
 } from 'discord.js';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, Form, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { HTTPFetchError, messagingApi, type webhook } from '@line/bot-sdk';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { FileReference, IncomingFile } from '../../src/ports/chat-model.js';
 
 /**

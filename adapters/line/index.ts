@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import { HTTPFetchError, messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';

@@ -1,5 +1,5 @@
 import type { messagingApi } from '@line/bot-sdk';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 
 /**

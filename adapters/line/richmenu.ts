@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { messagingApi } from '@line/bot-sdk';
-import { ROOT_DIR } from '../../src/app/config.js';
+import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import { Canvas, hex, loadFont } from './image.js';
 
 /**
@@ -30,7 +30,7 @@ export const RICH_MENU_BUTTONS: RichMenuButton[] = [
   { text: '進行中事件', label: '進行中事件', caption: '查看事件清單', color: '#1B7F3B' },
 ];
 
-const FONT = join(ROOT_DIR, 'node_modules', '@expo-google-fonts', 'noto-sans-tc', '700Bold', 'NotoSansTC_700Bold.ttf');
+const FONT = join(PROJECT_ROOT, 'node_modules', '@expo-google-fonts', 'noto-sans-tc', '700Bold', 'NotoSansTC_700Bold.ttf');
 
 /** The menu object as LINE takes it; its name carries a hash of menu and image, so an unchanged menu is recognised. */
 export function richMenuRequest(image: Buffer): messagingApi.RichMenuRequest {

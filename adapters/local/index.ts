@@ -15,7 +15,7 @@ import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { ROLE_LABELS } from '../../src/core/roles.js';
 import { PROJECT_ROOT } from '../../src/core/data/root.js';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import { BOT_NAME } from '../../src/core/bot-name.js';
 
 /**

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { App, LogLevel, SocketModeReceiver, verifySlackRequest, webApi, type Logger as BoltLogger, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, Form, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import { DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/core/evidence/types.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';

@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../core/data/root.js';
 import { KeyRingError, parseKeyRing } from '../core/privacy/cipher.js';
+import { hostName } from '../web/hosts.js';
 
 /** Repository root (where playbooks/ and prisma/ live), independent of the current directory and of src/ vs dist/. */
 export const ROOT_DIR = PROJECT_ROOT;
@@ -333,13 +334,6 @@ function allowedHosts(list: string | undefined, host: string, publicUrl: string 
   if (publicUrl) names.add(new URL(publicUrl).hostname);
   for (const h of (list ?? '').split(',')) if (h.trim()) names.add(hostName(h.trim()));
   return [...names].map((n) => n.toLowerCase());
-}
-
-/** The host name of a Host header value (`[::1]:3000` → `[::1]`, `example.org:80` → `example.org`). */
-export function hostName(hostHeader: string): string {
-  const h = hostHeader.trim().toLowerCase();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  return h.replace(/:\d*$/, '');
 }
 
 function readEnvironment(): Record<string, string | undefined> {

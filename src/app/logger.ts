@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import pino from 'pino';
-import type { DestinationStream, LoggerOptions, Logger as PinoLogger } from 'pino';
+import type { DestinationStream, LoggerOptions } from 'pino';
+import type { Logger } from '../ports/logger.js';
 import { isSystemIdKey, isSystemIdValue } from '../core/privacy/kept.js';
 import { maskPersonalData, type PiiKind } from '../core/privacy/mask.js';
 
@@ -10,7 +11,7 @@ import { maskPersonalData, type PiiKind } from '../core/privacy/mask.js';
 // bodies or credentials are replaced by "[Redacted]" at any depth. Fields that name a system id (jobId, eventId…)
 // and hold one are kept as they are (systemId below), so logs can be matched with pg-boss and the platforms.
 
-export type Logger = PinoLogger;
+export type { Logger };
 
 export interface CreateLoggerOptions {
   /** pino level: fatal, error, warn, info, debug, trace or silent. Default info. */

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../ports/logger.js';
 import type { ClockRuleSet, OfficeCalendar } from './clocks/index.js';
 import type { PlaybookLibrary } from './playbooks/index.js';
 import type { FieldCipher } from './privacy/cipher.js';

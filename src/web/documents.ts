@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../ports/logger.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { DocumentLinks, LinkClaims } from '../core/documents/links.js';
 import { targetLabel, type ReportService } from '../core/documents/service.js';

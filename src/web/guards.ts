@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../ports/logger.js';
 
 /**
  * Small guards shared by the HTTP server and the platform webhooks: bounded JSON, rate-limited rejection logs,

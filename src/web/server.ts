@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../ports/logger.js';
 import { UserError } from '../core/incidents/types.js';
 import { isDatabaseDown } from '../storage/errors.js';
-import { hostName } from '../app/config.js';
+import { hostName } from './hosts.js';
 import { JsonTooDeepError, parseJsonBounded } from './guards.js';
 
 export interface ServerOptions {

@@ -1,4 +1,4 @@
-import type { Logger } from '../../app/logger.js';
+import type { Logger } from '../../ports/logger.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { FieldCipher } from '../privacy/cipher.js';
 

@@ -6,7 +6,7 @@ import { formatRocDateTime } from '../time/roc.js';
 import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
 import type { itemFactsData } from './item-facts.js';
 import { STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
-import type { IncidentView } from './service.js';
+import type { IncidentView } from './view.js';
 
 /*
  * The incident's lifecycle facts that start or stop clocks: ticking an item (with the real recovery time), ending

@@ -9,6 +9,7 @@ import { formatRocDateTime, rocYear } from '../time/roc.js';
 import { clockTimeProblem, type ClockTimeField } from './times.js';
 import { aad, applyItemState, correctTime, endHandling, moveStatus, recordWindowReport, type Hooks, type ItemResolution } from './lifecycle.js';
 import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
+import type { ChecklistView, IncidentView } from './view.js';
 export type { ItemResolution } from './lifecycle.js';
 import {
   STATUS_LABELS,
@@ -22,37 +23,7 @@ import {
 type Tx = Prisma.TransactionClient;
 
 
-/** An incident with its sensitive fields decrypted, its checklist and its clocks computed now. */
-export interface IncidentView {
-  incident: Incident;
-  status: IncidentStatus;
-  howLeaked: string;
-  place: string;
-  stepsTaken: string;
-  /** The reporter's head-count estimate in words, null when it was given as a plain number (or before it was kept). */
-  affectedEstimateText: string | null;
-  playbook: ResolvedPlaybook;
-  checklist: ChecklistView[];
-  clocks: ComputedClock[];
-  reporterName: string;
-  categoryLabel: (key: string) => string;
-}
-
-export interface ChecklistView {
-  row: ChecklistRow;
-  state: ChecklistState;
-  note: string | null;
-  doneByName: string | null;
-  detail: string;
-  basis: string;
-  naAllowed: boolean;
-  requiresEvidence: string | null;
-  /** 遲延原因 recorded with this item (the report it completes went in late), decrypted. */
-  delayReason: string | null;
-  /** Pieces of evidence filed for this item (src/core/evidence). */
-  evidenceCount: number;
-}
-
+export type { ChecklistView, IncidentView } from './view.js';
 
 export class IncidentService {
   constructor(private readonly deps: CoreDeps) {}
