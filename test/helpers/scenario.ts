@@ -14,6 +14,27 @@ export interface ReportOutcome {
   replies: LocalMessageView[];
 }
 
+/**
+ * The report form's answers for a grade sheet sent to the wrong parents' group, 3 hours ago, known 1 hour ago: the
+ * usual incident of a scenario test that is about something else (notices, evidence…).
+ */
+export function misdirectedValues(now: Date, over: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  const HOUR = 3600_000;
+  return {
+    scenario: 'misdirected-message',
+    howLeaked: '段考成績單誤寄到七年三班家長群組',
+    occurredAt: taipeiInput(new Date(now.getTime() - 3 * HOUR)),
+    awareAt: taipeiInput(new Date(now.getTime() - HOUR)),
+    place: '教務處',
+    categories: ['name', 'grades'],
+    affectedEstimate: '32',
+    affectedKinds: ['students', 'guardians'],
+    involvesSystem: 'false',
+    stepsTaken: '尚未處置',
+    ...over,
+  };
+}
+
 /** A staff member reports in the staff group from a natural phrase through the offer and the intake form. */
 export async function reportThroughOffer(
   client: LocalClient,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { DocumentLinks } from '../../src/core/documents/links.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type ApiResult } from '../helpers/local-client.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { misdirectedValues, reportThroughOffer } from '../helpers/scenario.js';
+import { png, sha256 } from '../helpers/evidence.js';
 
 /**
  * Evidence from the local chat (issue #15): a screenshot sent with 📎 in the private chat is offered for filing,
@@ -16,21 +17,11 @@ import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
  * byte in the stored file is caught on read. The tests run in order and build on each other.
  */
 
-const HOUR = 3600_000;
 const TEACHER = 'demo-teacher';
 const WINDOW = 'demo-window';
 const AUDITOR = 'demo-auditor';
 const dm = (who: string) => `dm:${who}`;
 
-/** A PNG as file-type reads it: the signature, an IHDR chunk, then an IDAT chunk of `n` random bytes. */
-function png(n: number): Buffer {
-  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff61', 'hex');
-  const idat = Buffer.alloc(8);
-  idat.writeUInt32BE(n, 0);
-  idat.write('IDAT', 4, 'latin1');
-  return Buffer.concat([head, idat, randomBytes(n), Buffer.alloc(4)]);
-}
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('evidence from the local chat', () => {
   let t: TestApp;
@@ -61,18 +52,7 @@ describe('evidence from the local chat', () => {
     const now = new Date();
     const r = await reportThroughOffer(t.client, {
       phrase: '我寄錯信了，成績單寄給全班家長',
-      values: {
-        scenario: 'misdirected-message',
-        howLeaked: '段考成績單誤寄到七年三班家長群組',
-        occurredAt: taipeiInput(new Date(now.getTime() - 3 * HOUR)),
-        awareAt: taipeiInput(new Date(now.getTime() - HOUR)),
-        place: '教務處',
-        categories: ['name', 'grades'],
-        affectedEstimate: '32',
-        affectedKinds: ['students', 'guardians'],
-        involvesSystem: 'false',
-        stepsTaken: '尚未處置',
-      },
+      values: misdirectedValues(now),
     });
     ref = r.ref;
     incidentId = (await prisma().incident.findFirstOrThrow({ where: { ref } })).id;
@@ -108,11 +88,11 @@ describe('evidence from the local chat', () => {
     const filed = await t.client.submit(TEACHER, dm(TEACHER), form.formId, { target: target.initial as string, description: '家長群組中被轉傳的成績單截圖' });
     const card = filed.map((m) => m.body).find((b): b is Card => b.type === 'card' && b.title.startsWith('已存證'));
     expect(card, texts(filed).join(' | ')).toBeTruthy();
-    expect(JSON.stringify(card)).toContain(sha(screenshot));
+    expect(JSON.stringify(card)).toContain(sha256(screenshot));
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha(screenshot), size: screenshot.length, mediaType: 'image/png', store: 'directory', itemKey: 'preserve-evidence' });
+    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', store: 'directory', itemKey: 'preserve-evidence' });
     const timeline = await readTimeline(t.app.deps, incidentId);
-    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha(screenshot).slice(0, 16));
+    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
   });
 
   it('appears in the checklist item', async () => {
@@ -154,7 +134,7 @@ describe('evidence from the local chat', () => {
     const names = Object.keys(zip.files);
     const listing = names.find((n) => /evidence/.test(n));
     expect(listing, names.join(', ')).toBeTruthy();
-    expect(await zip.file(listing!)!.async('string')).toContain(sha(screenshot));
+    expect(await zip.file(listing!)!.async('string')).toContain(sha256(screenshot));
   });
 
   it('a flipped byte in the stored file is detected on read', async () => {

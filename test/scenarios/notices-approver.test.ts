@@ -3,7 +3,7 @@ import type { Card } from '../../src/ports/chat-model.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts } from '../helpers/local-client.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { misdirectedValues, reportThroughOffer } from '../helpers/scenario.js';
 
 /**
  * A notice the principal drafted (issue #13): the principal may not approve their own text, and with no other 管理人
@@ -12,7 +12,6 @@ import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
  * The tests run in order and build on each other.
  */
 
-const HOUR = 3600_000;
 const PRINCIPAL = 'demo-principal';
 const WINDOW = 'demo-window';
 const DEPUTY = 'demo-deputy';
@@ -41,18 +40,7 @@ describe('a notice the principal drafted, approved by the acting approver', () =
   it('the principal drafts the notice: it shows the school\'s phone and e-mail', async () => {
     const r = await reportThroughOffer(t.client, {
       phrase: '我寄錯信了，成績單寄給全班家長',
-      values: {
-        scenario: 'misdirected-message',
-        howLeaked: '段考成績單誤寄到七年三班家長群組',
-        occurredAt: taipeiInput(new Date(now.getTime() - 3 * HOUR)),
-        awareAt: taipeiInput(new Date(now.getTime() - HOUR)),
-        place: '教務處',
-        categories: ['name', 'grades'],
-        affectedEstimate: '32',
-        affectedKinds: ['students', 'guardians'],
-        involvesSystem: 'false',
-        stepsTaken: '尚未處置',
-      },
+      values: misdirectedValues(now),
     });
     ref = r.ref;
     incidentId = (await prisma().incident.findFirstOrThrow({ where: { ref } })).id;

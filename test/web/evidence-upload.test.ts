@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { misdirectedValues, reportThroughOffer } from '../helpers/scenario.js';
+import { png, sha256 } from '../helpers/evidence.js';
 
 /**
  * The local chat page's 📎 button in headless Chromium (issue #15): a screenshot chosen on a phone-sized page is
@@ -13,13 +13,6 @@ import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
 
 const PHONE = { width: 390, height: 844 };
 
-function png(n: number): Buffer {
-  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff61', 'hex');
-  const idat = Buffer.alloc(8);
-  idat.writeUInt32BE(n, 0);
-  idat.write('IDAT', 4, 'latin1');
-  return Buffer.concat([head, idat, randomBytes(n), Buffer.alloc(4)]);
-}
 
 describe('local chat page: evidence with 📎 (phone width)', () => {
   let t: TestApp;
@@ -33,18 +26,7 @@ describe('local chat page: evidence with 📎 (phone width)', () => {
     const now = new Date();
     await reportThroughOffer(t.client, {
       phrase: '我寄錯信了，成績單寄給全班家長',
-      values: {
-        scenario: 'misdirected-message',
-        howLeaked: '段考成績單誤寄到七年三班家長群組',
-        occurredAt: taipeiInput(new Date(now.getTime() - 3 * 3600_000)),
-        awareAt: taipeiInput(new Date(now.getTime() - 3600_000)),
-        place: '教務處',
-        categories: ['name', 'grades'],
-        affectedEstimate: '32',
-        affectedKinds: ['students', 'guardians'],
-        involvesSystem: 'false',
-        stepsTaken: '尚未處置',
-      },
+      values: misdirectedValues(now),
     });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-TW' });
@@ -68,7 +50,7 @@ describe('local chat page: evidence with 📎 (phone width)', () => {
     expect(await page.locator('#messages').innerText()).toContain('📎 家長群組截圖.png');
     await openForm().locator('[data-field-id="description"] input').fill('家長群組中被轉傳的成績單截圖');
     await openForm().getByRole('button', { name: '存為證據' }).tap();
-    const sha = createHash('sha256').update(shot).digest('hex');
+    const sha = sha256(shot);
     await expect.poll(() => page.locator('#messages').innerText(), { timeout: 15_000 }).toContain(sha);
     expect(await page.locator('.card-title').last().innerText()).toMatch(/^已存證：證據 1/);
     expect(await t.app.db.prisma.evidence.count()).toBe(1);

@@ -1,22 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentLinks } from '../../../src/core/documents/links.js';
 import { REFUSALS } from '../../../src/core/evidence/types.js';
 import { readTimeline } from '../../../src/core/timeline/timeline.js';
 import { buttonsIn, DISCORD_TOKEN, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp, type Outcome } from '../../fakes/discord/harness.js';
 import type { FakeMessage, OpenedModal } from '../../fakes/discord/platform.js';
+import { png, sha256 } from '../../helpers/evidence.js';
 
 type C = Record<string, unknown>;
 
-/** A PNG as file-type reads it: the signature, an IHDR chunk (16×16), then an IDAT chunk of `n` random bytes. */
-function png(n: number): Buffer {
-  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff61', 'hex');
-  const idat = Buffer.alloc(8);
-  idat.writeUInt32BE(n, 0);
-  idat.write('IDAT', 4, 'latin1');
-  return Buffer.concat([head, idat, randomBytes(n), Buffer.alloc(4)]);
-}
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** The inputs of a modal by custom_id (Label components, type 18, or legacy action rows). */
 function inputsOf(modal: OpenedModal): Map<string, C> {
@@ -134,15 +125,15 @@ describe('Discord: evidence sent to the bot', () => {
     const card = filed.changed.find((m) => textOf(m).includes('已存證'));
     expect(card, texts(filed)).toBeTruthy();
     expect(card!.channelId).toBe(dm);
-    expect(textOf(card!)).toContain(sha(screenshot));
+    expect(textOf(card!)).toContain(sha256(screenshot));
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'discord', sourceMessage: sent.sent.id });
+    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'discord', sourceMessage: sent.sent.id });
     // The message was fetched again (a freshly signed URL), the file streamed once from the CDN without the bot token.
     expect(messageFetches().map((c) => c.path)).toEqual([`/channels/${dm}/messages/${sent.sent.id}`]);
     expect(h.fake.cdnCalls.map((c) => [c.path, c.status, c.authorization])).toEqual([[`/attachments/${dm}/${sent.sent.attachments[0]!.id}/${encodeURIComponent('家長群組截圖.png')}`, 200, false]]);
     expect(await prisma().evidenceOffer.count()).toBe(0);
     const timeline = await readTimeline(h.t.app.deps, incidentId);
-    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha(screenshot).slice(0, 16));
+    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
   });
 
   it('appears in the checklist item', async () => {
@@ -171,7 +162,7 @@ describe('Discord: evidence sent to the bot', () => {
       const res = await download(url!);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/png');
-      expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(row.sha256);
+      expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(row.sha256);
       expect((await download(url!)).status).toBe(410);
     }
     await prisma().person.create({ data: { id: 'evd-staff', schoolId: 'demo-school', displayName: '吳老師（測試）', roles: ['staff'] } });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentLinks } from '../../../src/core/documents/links.js';
@@ -6,7 +6,8 @@ import { readTimeline } from '../../../src/core/timeline/timeline.js';
 import { ev } from '../../fakes/line/events.js';
 import type { DeliveredMessage } from '../../fakes/line/platform.js';
 import { actionsIn, flexes, flexText, lineGroupId, lineUserId, seedLineIdentities, startLineTestApp, texts, uid, type LineTestApp } from '../../fakes/line/harness.js';
-import { reportThroughOffer, taipeiInput } from '../../helpers/scenario.js';
+import { misdirectedValues, reportThroughOffer } from '../../helpers/scenario.js';
+import { png, sha256 } from '../../helpers/evidence.js';
 
 /**
  * Evidence from LINE (issue #15), through the real SDK and the fake LINE platform: an image sent in the 1:1 chat is
@@ -17,17 +18,7 @@ import { reportThroughOffer, taipeiInput } from '../../helpers/scenario.js';
  * The tests run in order and build on each other.
  */
 
-const HOUR = 3600_000;
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** A PNG as file-type reads it: the signature, an IHDR chunk, then an IDAT chunk of `n` random bytes. */
-function png(n: number): Buffer {
-  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff61', 'hex');
-  const idat = Buffer.alloc(8);
-  idat.writeUInt32BE(n, 0);
-  idat.write('IDAT', 4, 'latin1');
-  return Buffer.concat([head, idat, randomBytes(n), Buffer.alloc(4)]);
-}
 
 /** Every link button (URI action) in a Flex message. */
 function uris(message: Record<string, unknown>): string[] {
@@ -78,18 +69,7 @@ describe('LINE: evidence sent to the bot', () => {
     // The incident is reported on the local chat page (the same school): this test is about LINE's evidence path.
     const r = await reportThroughOffer(h.t.client, {
       phrase: '我寄錯信了，成績單寄給全班家長',
-      values: {
-        scenario: 'misdirected-message',
-        howLeaked: '段考成績單誤寄到七年三班家長群組',
-        occurredAt: taipeiInput(new Date(now.getTime() - 3 * HOUR)),
-        awareAt: taipeiInput(new Date(now.getTime() - HOUR)),
-        place: '教務處',
-        categories: ['name', 'grades'],
-        affectedEstimate: '32',
-        affectedKinds: ['students', 'guardians'],
-        involvesSystem: 'false',
-        stepsTaken: '尚未處置',
-      },
+      values: misdirectedValues(now),
     });
     ref = r.ref;
     incidentId = (await prisma().incident.findFirstOrThrow({ where: { ref } })).id;
@@ -136,15 +116,15 @@ describe('LINE: evidence sent to the bot', () => {
     const card = flexes(filed).find((d) => String(d.message.altText).startsWith('已存證'));
     expect(card, texts(filed).join(' | ')).toBeTruthy();
     expect(card!.chatId).toBe(window);
-    expect(flexText(card!.message)).toContain(sha(screenshot));
+    expect(flexText(card!.message)).toContain(sha256(screenshot));
     // Fetched once, from the data host, with the channel token.
     const fetched = h.fake.contentRequests(id);
     expect(fetched.map((r) => [r.host, r.status, r.headers.authorization])).toEqual([['data', 200, `Bearer ${h.fake.channelAccessToken}`]]);
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'line', sourceMessage: id, filedById: 'demo-window' });
+    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'line', sourceMessage: id, filedById: 'demo-window' });
     expect(await prisma().evidenceOffer.count()).toBe(0);
     const timeline = await readTimeline(h.t.app.deps, incidentId);
-    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha(screenshot).slice(0, 16));
+    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
   });
 
   it('the contact window and the auditor download it through the one-time link; a staff member cannot', async () => {
@@ -190,9 +170,9 @@ describe('LINE: evidence sent to the bot', () => {
     const filed = await h.say({ user: window }, window, '郵件伺服器的寄送紀錄');
     const card = flexes(filed).find((d) => String(d.message.altText).startsWith('已存證'));
     expect(card, texts(filed).join(' | ')).toBeTruthy();
-    expect(flexText(card!.message)).toContain(sha(pdf));
+    expect(flexText(card!.message)).toContain(sha256(pdf));
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId, seq: 2 } });
-    expect(row).toMatchObject({ sha256: sha(pdf), mediaType: 'application/pdf', size: pdf.length, sourceMessage: id });
+    expect(row).toMatchObject({ sha256: sha256(pdf), mediaType: 'application/pdf', size: pdf.length, sourceMessage: id });
   });
 
   it('a responder who has not added the bot as a friend is told how, in the group; nothing is offered or fetched', async () => {

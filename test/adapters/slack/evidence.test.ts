@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentLinks } from '../../../src/core/documents/links.js';
 import { readTimeline, verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
@@ -6,6 +5,7 @@ import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
 import type { EventFile } from '../../fakes/slack/files.js';
 import { answersFor, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
 import type { OpenedView, PostedMessage } from '../../fakes/slack/platform.js';
+import { png, sha256 } from '../../helpers/evidence.js';
 
 /**
  * Evidence from Slack (issue #15): a screenshot shared in the bot's DM is offered for filing (a message whose
@@ -16,15 +16,6 @@ import type { OpenedView, PostedMessage } from '../../fakes/slack/platform.js';
  * channel). Every Web API call is checked against Slack's OpenAPI file, files.info's answers too.
  */
 
-/** A PNG as file-type reads it: the signature, an IHDR chunk, then an IDAT chunk of `n` random bytes. */
-function png(n: number): Buffer {
-  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff61', 'hex');
-  const idat = Buffer.alloc(8);
-  idat.writeUInt32BE(n, 0);
-  idat.write('IDAT', 4, 'latin1');
-  return Buffer.concat([head, idat, randomBytes(n), Buffer.alloc(4)]);
-}
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Every link button (url) in a message's blocks. */
 function linksIn(m: PostedMessage): string[] {
@@ -123,17 +114,17 @@ describe('Slack: evidence shared with the bot', () => {
     });
     const card = filed.posted.find((m) => m.channel === dm && textOf(m).includes('已存證'));
     expect(card, filed.posted.map(textOf).join('\n---\n')).toBeTruthy();
-    expect(textOf(card!)).toContain(sha(screenshot));
+    expect(textOf(card!)).toContain(sha256(screenshot));
     expect(textOf(card!)).toContain(`證據 1｜${ref}`);
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'slack' });
+    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'slack' });
     expect(row.sourceMessage).toMatch(new RegExp(`^${dm}:\\d+\\.\\d+$`));
     expect(await prisma().evidenceOffer.count()).toBe(0);
     // One files.info and one download of the private URL, with the bot token.
     expect(h.fake.callsOf('files.info')).toHaveLength(1);
     expect(h.fake.files.downloads).toEqual([{ fileId: h.fake.callsOf('files.info')[0]!.params.file, authorized: true, status: 200 }]);
     const timeline = await readTimeline(h.t.app.deps, incidentId);
-    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha(screenshot).slice(0, 16));
+    expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
     expect((await verifyIncidentTimeline(h.t.app.deps, incidentId)).ok).toBe(true);
   });
 
@@ -146,7 +137,7 @@ describe('Slack: evidence shared with the bot', () => {
     for (const user of [windowUser, auditor]) {
       const list = await listFor(user);
       expect(list.channel).toBe(h.fake.dmOf(user));
-      expect(textOf(list)).toContain(sha(screenshot).slice(0, 16));
+      expect(textOf(list)).toContain(sha256(screenshot).slice(0, 16));
       const [url] = linksIn(list);
       expect(url).toMatch(/\/documents\//);
       const page = await fetch(url!);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,24 +14,16 @@ import { DatabaseBlobStore, DirectoryBlobStore } from '../../../src/storage/blob
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { DEMO_TEACHER } from '../../helpers/jobs.js';
 import { asSuperuser, DEMO_WINDOW, seedIncidents } from '../../helpers/record.js';
+import { png, sha256 } from '../../helpers/evidence.js';
 
 const AUDITOR: Actor = { personId: 'demo-auditor', schoolId: 'demo-school', displayName: '張主任（示範）', roles: ['staff', 'auditor'] };
 const OTHER_STAFF: Actor = { personId: 'evd-staff', schoolId: 'demo-school', displayName: '吳老師（測試）', roles: ['staff'] };
 
-/** A PNG as file-type reads it: the signature, an IHDR chunk, then an IDAT chunk of `n` random bytes. */
-function png(n: number): Buffer {
-  const head = Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000001ff3ff61', 'hex');
-  const idat = Buffer.alloc(8);
-  idat.writeUInt32BE(n, 0);
-  idat.write('IDAT', 4, 'latin1');
-  return Buffer.concat([head, idat, randomBytes(n), Buffer.alloc(4)]);
-}
 
 async function* pieces(bytes: Buffer, size = 10_000): AsyncIterable<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let t: TestDatabase;
 let deps: CoreDeps;
@@ -65,7 +57,7 @@ describe.each(['directory', 'database'] as const)('evidence locker (%s store)', 
   it.each([1, CHUNK_SIZE - 33, CHUNK_SIZE * 3 - 33, 300_000])('files and reads back %i bytes with the hash taken at intake', async (n) => {
     const bytes = png(n);
     const view = await locker().file(DEMO_TEACHER, incidentId, { itemKey: 'preserve-evidence', description: '家長群組中被轉傳的成績單截圖', source, file: { stream: pieces(bytes), fileName: '截圖.png' } });
-    expect(view).toMatchObject({ mediaType: 'image/png', size: bytes.length, sha256: sha(bytes), itemKey: 'preserve-evidence', fileName: '截圖.png', filedById: DEMO_TEACHER.personId });
+    expect(view).toMatchObject({ mediaType: 'image/png', size: bytes.length, sha256: sha256(bytes), itemKey: 'preserve-evidence', fileName: '截圖.png', filedById: DEMO_TEACHER.personId });
     const { bytes: back } = await locker().download(DEMO_WINDOW, view.id);
     expect(back.equals(bytes)).toBe(true);
     // Stored encrypted: the plaintext's head is nowhere in the store.
