@@ -34,7 +34,6 @@ export const OVERSIZE = {
   'src/core/conversation/bot.ts': 1128,
   'adapters/local/public/app.js': 1302,
   'adapters/discord/index.ts': 807,
-  'adapters/slack/index.ts': 746,
   'src/core/playbooks/library.ts': 592,
   'src/core/notices/service.ts': 503,
 };

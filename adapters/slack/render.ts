@@ -37,6 +37,8 @@ export const SLACK_LIMITS = {
 } as const;
 
 /** Button values that the adapter handles itself (never passed to the core). */
+/** The platform name in neutral addresses and users. */
+export const SLACK_PLATFORM_NAME = 'slack';
 export const OPEN_FORM_PREFIX = 'slack:form:';
 export const FORM_CALLBACK_ID = 'pdi_form';
 
