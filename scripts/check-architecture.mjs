@@ -32,7 +32,6 @@ const ADAPTERS_USING_STORAGE = new Set(['adapters/line/index.ts']);
 
 export const OVERSIZE = {
   'src/core/conversation/bot.ts': 1128,
-  'adapters/local/public/app.js': 1302,
   'src/core/playbooks/library.ts': 592,
   'src/core/notices/service.ts': 503,
 };
