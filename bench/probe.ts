@@ -79,6 +79,8 @@ function install(): void {
 export interface Measured<T> {
   value: T;
   ms: number;
+  /** CPU time of this process (user + system) while `fn` ran: less sensitive than `ms` to other load on the machine. */
+  cpuMs: number;
   app: number;
   jobs: number;
   stages: Map<string, StageTotals>;
@@ -95,8 +97,10 @@ export class Probe {
   async measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
     const tally: Tally = { app: 0, jobs: 0, stack: [], stages: new Map(), socket: 0, ...(this.opts.trace ? { trace: [] } : {}) };
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const value = await als.run(tally, fn);
-    return { value, ms: performance.now() - t0, app: tally.app, jobs: tally.jobs, stages: tally.stages, ...(tally.trace ? { trace: tally.trace } : {}) };
+    const cpu = process.cpuUsage(c0);
+    return { value, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, app: tally.app, jobs: tally.jobs, stages: tally.stages, ...(tally.trace ? { trace: tally.trace } : {}) };
   }
 
   /**

@@ -114,6 +114,7 @@ async function reports(engine: string, app: RunningApp) {
   const offerQ: number[] = [];
   const submitQ: number[] = [];
   const totalQ: number[] = [];
+  const submitCpu: number[] = [];
   const stages = new Map<string, StageTotals>();
   let cards = 0;
   let lastIncident = '';
@@ -143,6 +144,7 @@ async function reports(engine: string, app: RunningApp) {
     const q = (m: Measured<void>) => m.app + m.jobs;
     offerQ.push(q(m1));
     submitQ.push(q(m3));
+    submitCpu.push(m3.cpuMs);
     totalQ.push(q(m1) + q(m2) + q(m3));
     cards += r3.filter((m) => m.body.type === 'card').length;
     let booked = { ms: 0, app: 0, jobs: 0 };
@@ -159,6 +161,8 @@ async function reports(engine: string, app: RunningApp) {
   record(engine, 'leak message → offer', offer, offerQ);
   record(engine, 'report form → incident card', submit, submitQ);
   record(engine, 'message → incident card (bot time)', total, totalQ);
+  // CPU of the product's process while it handled the form (PGlite runs inside it; a PostgreSQL server's does not).
+  record(engine, 'report form → card, CPU ms of the process', submitCpu, submitQ);
   for (const [stage, s] of stages) stageRows.push({ engine, stage, ms: s.ms / REPORTS, app: s.app / REPORTS, jobs: s.jobs / REPORTS, calls: s.calls / REPORTS });
   // Rendering is pure (no I/O): timed apart, on the last incident, times the cards one report renders.
   const ref = /\d{3}-\d{3}/.exec(lastIncident)?.[0];
