@@ -61,7 +61,7 @@ async function startProcess(env: Record<string, string>): Promise<{ ms: number; 
   // The same command line as `npm start` (package.json), without npm's own process in between.
   const child = spawn(process.execPath, [...START_FLAGS, 'scripts/start.mjs'], {
     cwd: ROOT_DIR,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', DATA_ENCRYPTION_KEYS: KEYS, LOCAL_CHAT: 'on' },
+    env: { ...process.env, LOCAL_CHAT: 'on', ...env, PORT: String(port), LOG_LEVEL: 'warn', DATA_ENCRYPTION_KEYS: KEYS },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
@@ -130,7 +130,8 @@ async function main() {
       const url = new URL(PG_SERVER);
       url.pathname = `/${name}`;
       return {
-        env: { DATABASE_URL: url.toString(), DEMO_SEED: 'on' },
+        // A demonstration database: config refuses the local chat and the demo seed on a production DATABASE_URL.
+        env: { DATABASE_URL: url.toString(), LOCAL_CHAT: 'demo-on-network', DEMO_SEED: 'on' },
         done: async () => {
           const a = new pg.Client({ connectionString: PG_SERVER });
           await a.connect();

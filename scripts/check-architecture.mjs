@@ -169,6 +169,7 @@ export const PRISMA_USERS = [
   'src/core/conversation/evidence.ts',
   'src/core/conversation/mytasks.ts',
   'src/core/conversation/prompts.ts',
+  'src/core/conversation/rows.ts',
   'src/core/conversation/rooms.ts',
   'src/core/conversation/steps.ts',
   'src/core/documents/chat.ts',

@@ -4,7 +4,7 @@ import type { ComputedClock } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { IncidentService } from '../core/incidents/service.js';
 import { deliverNotice } from './deliver.js';
-import { appendTimeline } from '../core/timeline/timeline.js';
+import { appendTimeline, appendTimelineEntries } from '../core/timeline/timeline.js';
 import { formatRocShort } from '../core/time/roc.js';
 import {
   completedBy,
@@ -143,15 +143,6 @@ export class ClockReminders {
         const prev = rows.find((r) => r.clockId === d.clock.id);
         const slots = toStore(d);
         const change = this.describe(prev, d, reason);
-        const same =
-          prev &&
-          prev.state === d.state &&
-          (prev.targetAt?.getTime() ?? null) === (d.clock.recommendedBy?.getTime() ?? null) &&
-          JSON.stringify(prev.slots) === JSON.stringify(slots);
-        if (!prev && d.state === 'inactive') continue;
-        if (same) continue;
-        const keep = new Set(slots.map((s) => s.jobId));
-        for (const s of ((prev?.slots ?? []) as unknown as StoredSlot[])) if (!keep.has(s.jobId) && new Date(s.fireAt) > now) cancelled.push(s.jobId);
         const data = {
           state: d.state,
           targetAt: d.state === 'active' ? d.clock.recommendedBy : null,
@@ -160,6 +151,11 @@ export class ClockReminders {
           note: d.note,
           updatedAt: now,
         };
+        if (!prev && d.state === 'inactive') continue;
+        // Nothing to write when the row already says all this (most clocks after most changes).
+        if (prev && sameSchedule(prev, data, slots)) continue;
+        const keep = new Set(slots.map((s) => s.jobId));
+        for (const s of ((prev?.slots ?? []) as unknown as StoredSlot[])) if (!keep.has(s.jobId) && new Date(s.fireAt) > now) cancelled.push(s.jobId);
         await tx.clockSchedule.upsert({
           where: { incidentId_clockId: { incidentId, clockId: d.clock.id } },
           update: data,
@@ -168,24 +164,20 @@ export class ClockReminders {
         if (change) changes.push(change);
       }
       const scheduled = changes.filter((c) => c.change === 'scheduled');
-      if (scheduled.length > 0) {
-        await appendTimeline(this.deps, tx, incidentId, {
-          actorId: null,
-          actorLabel: '系統',
-          type: 'reminders.scheduled',
-          summary: `排定期限提醒：${scheduled.map((c) => c.summary).join('；')}`,
-          detail: { reason, clocks: scheduled.map((c) => c.clockId) },
-        });
-      }
-      for (const c of changes.filter((x) => x.change !== 'scheduled')) {
-        await appendTimeline(this.deps, tx, incidentId, {
-          actorId: null,
-          actorLabel: '系統',
-          type: `reminders.${c.change}`,
-          summary: c.summary,
-          detail: { reason, clock: c.clockId },
-        });
-      }
+      await appendTimelineEntries(this.deps, tx, incidentId, [
+        ...(scheduled.length > 0
+          ? [{
+              actorId: null,
+              actorLabel: '系統',
+              type: 'reminders.scheduled',
+              summary: `排定期限提醒：${scheduled.map((c) => c.summary).join('；')}`,
+              detail: { reason, clocks: scheduled.map((c) => c.clockId) },
+            }]
+          : []),
+        ...changes
+          .filter((x) => x.change !== 'scheduled')
+          .map((c) => ({ actorId: null, actorLabel: '系統', type: `reminders.${c.change}`, summary: c.summary, detail: { reason, clock: c.clockId } })),
+      ]);
       return { changes, cancelled };
     });
 
@@ -305,6 +297,31 @@ export class ClockReminders {
     const { late, deliveries } = await deliverNotice(this.deps, this.adapterFor, key, message, groupMessage);
     return { outcome: 'sent', key, late, deliveries, resumed };
   }
+}
+
+/**
+ * Whether a schedule row already holds what would be written (updatedAt aside). Slots are compared field by field: the
+ * database hands jsonb objects back with their keys in its own order, so their JSON text never equals what was written.
+ */
+function sameSchedule(
+  prev: ClockSchedule,
+  next: { state: string; targetAt: Date | null; statutoryEnd: Date | null; note: string | null },
+  slots: StoredSlot[],
+): boolean {
+  const time = (d: Date | null) => d?.getTime() ?? null;
+  const stored = (prev.slots ?? []) as unknown as StoredSlot[];
+  return (
+    prev.state === next.state &&
+    time(prev.targetAt) === time(next.targetAt) &&
+    time(prev.statutoryEnd) === time(next.statutoryEnd) &&
+    prev.note === next.note &&
+    Array.isArray(stored) &&
+    stored.length === slots.length &&
+    stored.every((s, i) => {
+      const n = slots[i]!;
+      return s.slot === n.slot && s.kind === n.kind && s.fireAt === n.fireAt && s.level === n.level && s.jobId === n.jobId;
+    })
+  );
 }
 
 function slotKindOf(slot: string): ReminderSlot['kind'] {

@@ -32,14 +32,17 @@ export interface JobRunnerOptions {
   quietHours?: QuietHours | null;
 }
 
-/** The pg-boss queue behind ClockReminders. Jobs carry deterministic ids: adding one twice is a no-op (ON CONFLICT). */
+/**
+ * The pg-boss queue behind ClockReminders. Jobs carry deterministic ids: adding one twice is a no-op (ON CONFLICT).
+ * An incident's reminders go in as one INSERT (pg-boss `insert`: the same row as `send` would write, the queue's retry,
+ * expiry and retention settings applied the same way), not one statement per reminder: every change re-adds them all.
+ */
 class BossQueue implements ReminderQueue {
   constructor(private readonly boss: PgBoss) {}
 
   async add(jobs: QueuedReminder[]): Promise<void> {
-    for (const j of jobs) {
-      await this.boss.send(REMINDER_QUEUE, j.data, { id: j.id, singletonKey: j.key, startAfter: j.startAfter });
-    }
+    if (jobs.length === 0) return;
+    await this.boss.insert(jobs.map((j) => ({ name: REMINDER_QUEUE, id: j.id, data: j.data, singletonKey: j.key, startAfter: j.startAfter })));
   }
 
   async cancel(ids: string[]): Promise<void> {

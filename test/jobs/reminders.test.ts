@@ -86,6 +86,18 @@ describe('clock reminders with a controllable clock', () => {
     expect(schedules.map((s) => s.clockId).sort()).toEqual(['bureau-3d', 'contain-4h', 'report-window-4h']);
   });
 
+  it('a reconcile with nothing to change writes nothing (stored slots compare by value, whatever order jsonb keeps)', async () => {
+    const before = await deps.prisma.clockSchedule.findMany({ where: { incidentId }, orderBy: { clockId: 'asc' } });
+    const entries = (await readTimeline(deps, incidentId)).length;
+    const cancelled = queue.cancelled.size;
+    now = at('2026-11-05 10:01');
+    expect(await reminders.reconcile(incidentId, 'checklist')).toEqual([]);
+    const after = await deps.prisma.clockSchedule.findMany({ where: { incidentId }, orderBy: { clockId: 'asc' } });
+    expect(after.map((s) => [s.clockId, s.updatedAt.toISOString()])).toEqual(before.map((s) => [s.clockId, s.updatedAt.toISOString()]));
+    expect((await readTimeline(deps, incidentId)).length).toBe(entries);
+    expect(queue.cancelled.size).toBe(cancelled);
+  });
+
   it('a due reminder goes once to the owner of the step, with label, deadline and legal basis', async () => {
     now = at('2026-11-05 13:00');
     const job = queue.find(incidentId, 'report-window-4h', 'before-60m');

@@ -108,6 +108,28 @@ describe('clock reminders on the job queue', () => {
     expect(metricValue(metrics, 'pdi_jobs_lateness_seconds_bucket{le="5",queue="clock-reminder"}')).toBeGreaterThanOrEqual(2);
   });
 
+  it('an incident\'s reminders go to the queue in one insert with the queue\'s settings; adding them again changes nothing', async () => {
+    const a = app!;
+    const view = await a.bot.incidents.report(teacher, null, sampleAnswers(now()));
+    type JobRow = { id: string; singleton_key: string | null; start_after: Date; created_on: Date; state: string; retry_limit: number; retry_delay: number; retry_backoff: boolean; expire_secs: number; keep_days: number; policy: string };
+    const jobs = () =>
+      a.db.sql.query<JobRow>(
+        `SELECT id, singleton_key, start_after, created_on, state, retry_limit, retry_delay, retry_backoff, policy,
+                extract(epoch FROM expire_in)::int AS expire_secs, round(extract(epoch FROM keep_until - start_after) / 86400)::int AS keep_days
+           FROM ${JOBS_SCHEMA}.job WHERE name = 'clock-reminder' AND data->>'incidentId' = $1 ORDER BY id`,
+        [view.incident.id],
+      );
+    const first = await jobs();
+    expect(first.length).toBeGreaterThanOrEqual(3);
+    for (const j of first) {
+      // The product's queue settings (src/jobs/runner.ts), pg-boss's 14-day keep, the reminder's key as singleton key.
+      expect(j).toMatchObject({ state: 'created', retry_limit: 8, retry_delay: 15, retry_backoff: true, expire_secs: 300, keep_days: 14, policy: 'standard' });
+      expect(j.singleton_key).toMatch(new RegExp(`^rem:${view.incident.id}:`));
+    }
+    await a.jobs.clockReminders.reconcile(view.incident.id, 'checklist');
+    expect(await jobs()).toEqual(first);
+  });
+
   it('reminders due while the product was down are sent on start, once, marked 延遲送達', async () => {
     const view = await app!.bot.incidents.report(teacher, null, answersDueIn(1_500, now()));
     const ref = view.incident.ref;

@@ -25,6 +25,7 @@ import { parseBoolean, parseWhen, stepQuestion, validateField, validateIntake, t
 import { PromptStore } from './prompts.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
+import { ensureConversation } from './rows.js';
 import { contactWindowChats, reachPrivately, tellContactWindows } from './reach.js';
 import { FORM_PAGE_PREFIX, FORM_STEPS_KIND, FORM_STEP_TEXTS, FormSteps, type FormStepsState, KEEP, describeInitial, fitsAsForm, formPage, pageCount } from './steps.js';
 import { headCountText, offerAction, offerReasons, parseOfferAction, prefillFrom, type OfferPrefill } from './offer.js';
@@ -179,18 +180,14 @@ export class Bot {
       include: { person: { include: { school: true } } },
     });
     const person = identity?.person.active ? identity.person : null;
-    const conv = await prisma.conversation.upsert({
-      where: { platform_externalId: { platform: ev.conversation.platform, externalId: ev.conversation.externalId } },
-      update: {},
-      create: {
-        id: newId(),
-        platform: ev.conversation.platform,
-        externalId: ev.conversation.externalId,
-        kind: ev.conversation.kind,
-        purpose: ev.conversation.kind === 'direct' ? 'direct' : 'staff',
-        title: ev.conversation.title ?? null,
-        schoolId: ev.conversation.kind === 'direct' ? (person?.schoolId ?? null) : null,
-      },
+    const conv = await ensureConversation(prisma, {
+      id: newId(),
+      platform: ev.conversation.platform,
+      externalId: ev.conversation.externalId,
+      kind: ev.conversation.kind,
+      purpose: ev.conversation.kind === 'direct' ? 'direct' : 'staff',
+      title: ev.conversation.title ?? null,
+      schoolId: ev.conversation.kind === 'direct' ? (person?.schoolId ?? null) : null,
     });
     const actor: Actor | null =
       person && (conv.schoolId === null || conv.schoolId === person.schoolId)
@@ -1043,12 +1040,15 @@ export class Bot {
 
   private async postCard(adapter: ChatAdapter, addr: ConversationAddress, conversationId: string, incidentId: string, card: Card, preferEdit = false) {
     const key = card.key ?? 'card';
-    const existing = await this.deps.prisma.postedCard.findUnique({
-      where: { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } },
-    });
-    if (preferEdit && existing && adapter.capabilities.editMessages && adapter.update) {
-      await adapter.update(addr, existing.platformMessageId, card);
-      return;
+    // Only an edit needs the card posted before (a new incident's cards are always sent).
+    if (preferEdit && adapter.capabilities.editMessages && adapter.update) {
+      const existing = await this.deps.prisma.postedCard.findUnique({
+        where: { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } },
+      });
+      if (existing) {
+        await adapter.update(addr, existing.platformMessageId, card);
+        return;
+      }
     }
     const { messageId } = await adapter.send(addr, card);
     await this.deps.prisma.postedCard.upsert({
@@ -1080,17 +1080,13 @@ export class Bot {
   }
 
   private async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
-    return this.deps.prisma.conversation.upsert({
-      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
-      update: {},
-      create: {
-        id: newId(),
-        platform: addr.platform,
-        externalId: addr.externalId,
-        kind: addr.kind,
-        purpose: addr.kind === 'direct' ? 'direct' : 'staff',
-        schoolId,
-      },
+    return ensureConversation(this.deps.prisma, {
+      id: newId(),
+      platform: addr.platform,
+      externalId: addr.externalId,
+      kind: addr.kind,
+      purpose: addr.kind === 'direct' ? 'direct' : 'staff',
+      schoolId,
     });
   }
 

@@ -1,4 +1,4 @@
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import type { Card, Form, FormField } from '../../ports/chat-model.js';
 import type { ChecklistView, IncidentView, ItemResolution } from '../incidents/service.js';
 import type { ClockRuleSet } from '../clocks/index.js';

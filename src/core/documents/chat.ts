@@ -13,6 +13,7 @@ import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { DocumentLinks, type DocumentTarget } from './links.js';
 import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_KINDS, REPORT_SHORT_LABELS, type ReportKind } from './model.js';
 import { submittedAt, type ReportService } from './service.js';
+import { ensureConversation } from '../conversation/rows.js';
 
 /** What the conversation engine hands over for one inbound event (a subset of its own context). */
 export interface ReportChatContext {
@@ -211,11 +212,7 @@ export class ReportChat {
     const direct = await ctx.adapter.directConversation(ctx.ev.user);
     if (!direct) throw new UserError(RT.noDirect);
     await this.say(ctx.addr, { type: 'text', text: RT.movedToDirect });
-    const conv = await this.deps.prisma.conversation.upsert({
-      where: { platform_externalId: { platform: direct.platform, externalId: direct.externalId } },
-      update: {},
-      create: { id: newId(), platform: direct.platform, externalId: direct.externalId, kind: direct.kind, purpose: 'direct', schoolId: actor.schoolId },
-    });
+    const conv = await ensureConversation(this.deps.prisma, { id: newId(), platform: direct.platform, externalId: direct.externalId, kind: direct.kind, purpose: 'direct', schoolId: actor.schoolId });
     return { adapter: ctx.adapter, addr: direct, convId: conv.id };
   }
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import JSZip from 'jszip';
 import type { Incident } from '../../generated/prisma/client.js';
 import type { CoreDeps } from '../context.js';
 import { listEvidence } from '../evidence/locker.js';
@@ -175,6 +174,8 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
     ].join('\n'),
   ]);
 
+  // Loaded when an export is made, not at start-up (jszip and its dependencies are ~60 modules).
+  const { default: JSZip } = await import('jszip');
   const zip = new JSZip();
   const sums: string[] = [];
   for (const [name, content] of files) {

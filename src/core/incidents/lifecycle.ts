@@ -230,12 +230,11 @@ export async function recordWindowReport(deps: CoreDeps, hooks: Pick<Hooks, 'cha
   const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
   const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'report-window-4h', state: 'open' } });
   if (!item || incident.status === 'closed') return false;
-  const reporter = await deps.prisma.person.findUniqueOrThrow({ where: { id: incident.reporterId } });
   const note = `經由小幫手送達個資聯絡窗口（${where}），${formatRocDateTime(deliveredAt)}`;
   await deps.prisma.$transaction(async (tx) => {
     await tx.checklistItem.update({
       where: { id: item.id },
-      data: { state: 'done', noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)), doneById: reporter.id, doneAt: deliveredAt },
+      data: { state: 'done', noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)), doneById: incident.reporterId, doneAt: deliveredAt },
     });
     await appendTimeline(deps, tx, incidentId, {
       actorId: null,

@@ -4,7 +4,7 @@ import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { itemApplies, type ResolvedPlaybook } from '../playbooks/index.js';
 import { can, type Actor } from '../roles.js';
-import { appendTimeline } from '../timeline/timeline.js';
+import { appendTimeline, appendTimelineEntries } from '../timeline/timeline.js';
 import { formatRocDateTime, rocYear } from '../time/roc.js';
 import { clockTimeProblem, type ClockTimeField } from './times.js';
 import { aad, applyItemState, correctTime, endHandling, moveStatus, recordWindowReport, type Hooks, type ItemResolution } from './lifecycle.js';
@@ -43,7 +43,7 @@ export class IncidentService {
 
     await deps.prisma.$transaction(async (tx) => {
       const ref = await this.nextRef(tx, reporter.schoolId, answers.awareAt);
-      await tx.incident.create({
+      const incident = await tx.incident.create({
         data: {
           id,
           schoolId: reporter.schoolId,
@@ -71,7 +71,9 @@ export class IncidentService {
         },
       });
       await tx.checklistItem.createMany({ data: checklistRows(items, id, reporter.personId, 0) });
-      await appendTimeline(deps, tx, id, {
+      // The report and what the product told people about the deadlines at that moment: two entries, one append.
+      const clocks = this.clocksOf(incident);
+      await appendTimelineEntries(deps, tx, id, [{
         actorId: reporter.personId,
         actorLabel: reporter.displayName,
         type: 'incident.reported',
@@ -91,19 +93,15 @@ export class IncidentService {
           ...(answers.approximateTimes?.length ? { approximateTimes: answers.approximateTimes } : {}),
           checklist: items.map((i) => i.key),
         },
-      });
-    });
-    const view = await this.get(id);
-    // Record what the product told people about the deadlines at the moment of the report.
-    await deps.prisma.$transaction(async (tx) => {
-      await appendTimeline(deps, tx, id, {
+      }, {
         actorId: null,
         actorLabel: '系統',
         type: 'clocks.computed',
-        summary: `計算法定時限：${view.clocks.filter((c) => c.applies && c.enabled && !c.pending).length} 項`,
-        detail: { clocks: view.clocks.map(clockRecord) },
-      });
+        summary: `計算法定時限：${clocks.filter((c) => c.applies && c.enabled && !c.pending).length} 項`,
+        detail: { clocks: clocks.map(clockRecord) },
+      }], { newIncident: true });
     });
+    const view = await this.get(id);
     await this.changed(id, 'reported');
     return view;
   }

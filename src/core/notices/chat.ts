@@ -13,6 +13,7 @@ import { noticeAct, noticeCard, NT, parseBatchLine, reviewCard } from './cards.j
 import { CHANNEL_LABELS, CHANNELS, PUBLIC_REASON_HELP } from './channels.js';
 import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, NoticeService, type DeliveryInput, type NoticeView } from './service.js';
 import { AUDIENCES, type NoticeTemplates } from './templates.js';
+import { ensureConversation } from '../conversation/rows.js';
 
 export { noticeAct, noticeCard, parseBatchLine, parseNoticeCommand, reviewCard } from './cards.js';
 
@@ -466,11 +467,7 @@ export class NoticeChat {
   }
 
   private async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
-    return this.deps.prisma.conversation.upsert({
-      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
-      update: {},
-      create: { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: addr.kind, purpose: addr.kind === 'direct' ? 'direct' : 'staff', schoolId },
-    });
+    return ensureConversation(this.deps.prisma, { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: addr.kind, purpose: addr.kind === 'direct' ? 'direct' : 'staff', schoolId });
   }
 }
 

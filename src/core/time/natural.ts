@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
-import * as chrono from 'chrono-node';
+// Only the Traditional Chinese parser: the package's root loads every locale (~270 modules) at start-up.
+import * as zhHant from 'chrono-node/zh/hant';
 import { replaceChineseNumerals } from './numerals.js';
 import { ROC_YEAR_OFFSET, parseLocalDateTime } from './roc.js';
 import { TIME_ZONE, inTaipei } from './taipei.js';
@@ -365,9 +366,9 @@ const MAX_AROUND = 6;
 function withinSentence(text: string, now: Date): NaturalTime | null {
   const t = text.normalize('NFKC').trim();
   if (/[?？嗎]/.test(t)) return null;
-  let found: chrono.ParsedResult[];
+  let found: zhHant.ParsedResult[];
   try {
-    found = chrono.zh.hant.parse(t, { instant: now, timezone: 'Asia/Taipei' });
+    found = zhHant.parse(t, { instant: now, timezone: 'Asia/Taipei' });
   } catch {
     return null;
   }

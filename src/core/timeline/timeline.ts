@@ -1,7 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { CoreDeps } from '../context.js';
 import { GENESIS_HASH, hashEntry, type ChainedEntry, type ChainVerdict } from './chain.js';
-import { appendCheckpoint, verifyRecord, type RecordVerdict } from './checkpoints.js';
+import { appendCheckpoint, sealHead, verifyRecord, type RecordVerdict } from './checkpoints.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -22,33 +22,70 @@ export interface TimelineInput {
  */
 export async function appendTimeline(deps: Pick<CoreDeps, 'cipher' | 'now'>, tx: Tx, incidentId: string, input: TimelineInput) {
   await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
-  const last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' } });
-  const content = {
-    incidentId,
-    seq: (last?.seq ?? 0) + 1,
-    at: deps.now(),
-    actorId: input.actorId,
-    actorLabel: input.actorLabel,
-    type: input.type,
-    summary: input.summary,
-    detail: input.detail ?? null,
-    prevHash: last?.hash ?? GENESIS_HASH,
-  };
-  const hash = hashEntry(content);
-  await appendCheckpoint(deps.cipher, tx, { incidentId, entryCount: content.seq, headHash: hash, at: content.at });
-  return tx.timelineEntry.create({
-    data: {
+  const last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+  const [entry] = chain(deps, incidentId, last, [input]);
+  await appendCheckpoint(deps.cipher, tx, entry!.head);
+  return tx.timelineEntry.create({ data: entry!.row });
+}
+
+/**
+ * Appends several entries at once, in order, exactly as that many appendTimeline calls would (each entry chained to the
+ * one before and each head sealed), in four statements whatever their number: one change that records several facts
+ * (a report and the clocks it starts; the reminders a change schedules and stops) pays for one lock and one read.
+ * `newIncident`: the incident row was inserted by this same transaction, so no other can see or lock it yet and its
+ * timeline is empty: the lock and the read are skipped (two statements).
+ */
+export async function appendTimelineEntries(
+  deps: Pick<CoreDeps, 'cipher' | 'now'>,
+  tx: Tx,
+  incidentId: string,
+  inputs: TimelineInput[],
+  opts: { newIncident?: boolean } = {},
+): Promise<void> {
+  if (inputs.length === 0) return;
+  let last: { seq: number; hash: string } | null = null;
+  if (!opts.newIncident) {
+    await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+    last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+  }
+  const entries = chain(deps, incidentId, last, inputs);
+  // Checkpoint ids grow in the order given (one INSERT, its rows in order): verify reads them in that order.
+  await tx.timelineCheckpoint.createMany({ data: entries.map((e) => sealHead(deps.cipher, e.head)) });
+  await tx.timelineEntry.createMany({ data: entries.map((e) => e.row) });
+}
+
+/** The rows of new entries after `last` (null: the first), each hashed over its content and the one before. */
+function chain(deps: Pick<CoreDeps, 'cipher' | 'now'>, incidentId: string, last: { seq: number; hash: string } | null, inputs: TimelineInput[]) {
+  let prev = last;
+  return inputs.map((input) => {
+    const content = {
       incidentId,
-      seq: content.seq,
-      at: content.at,
-      actorId: content.actorId,
-      actorLabel: content.actorLabel,
-      type: content.type,
-      summary: content.summary,
-      detailEnc: input.detail ? deps.cipher.encrypt(JSON.stringify(input.detail), `timeline:${incidentId}`) : null,
-      prevHash: content.prevHash,
-      hash,
-    },
+      seq: (prev?.seq ?? 0) + 1,
+      at: deps.now(),
+      actorId: input.actorId,
+      actorLabel: input.actorLabel,
+      type: input.type,
+      summary: input.summary,
+      detail: input.detail ?? null,
+      prevHash: prev?.hash ?? GENESIS_HASH,
+    };
+    const hash = hashEntry(content);
+    prev = { seq: content.seq, hash };
+    return {
+      head: { incidentId, entryCount: content.seq, headHash: hash, at: content.at },
+      row: {
+        incidentId,
+        seq: content.seq,
+        at: content.at,
+        actorId: content.actorId,
+        actorLabel: content.actorLabel,
+        type: content.type,
+        summary: content.summary,
+        detailEnc: input.detail ? deps.cipher.encrypt(JSON.stringify(input.detail), `timeline:${incidentId}`) : null,
+        prevHash: content.prevHash,
+        hash,
+      },
+    };
   });
 }
 
