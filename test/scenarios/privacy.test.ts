@@ -204,6 +204,12 @@ describe('personal data typed into the chat is stored masked', () => {
       'subject_notice_batch.note_enc': (r) => `notice-batch:${r.id}:note`,
       // One-shot choices (offers) as posted, to show them taken without their buttons (src/core/conversation/choices.ts).
       'one_shot_choice.message_enc': (r) => `once:${r.id}`,
+      // The evidence locker (issue #15): a file's wrapped data key, its description and name; an offer's platform ids.
+      // Evidence itself is the leaked material and is not masked: it is encrypted per file (src/core/evidence/seal.ts).
+      'evidence.data_key_enc': (r) => `evidence:${r.id}:key`,
+      'evidence.description_enc': (r) => `evidence:${r.id}:description`,
+      'evidence.file_name_enc': (r) => `evidence:${r.id}:fileName`,
+      'evidence_offer.source_enc': (r) => `evidence-offer:${r.id}`,
     };
     const writtenHere = ['incident.how_leaked_enc', 'incident.place_enc', 'incident.steps_taken_enc', 'checklist_item.note_enc', 'timeline_entry.detail_enc', 'pending_prompt.state_enc', 'local_message.body_enc'];
     const encColumns = columns.filter((c) => c.column_name.endsWith('_enc')).map((c) => `${c.table_name}.${c.column_name}`);

@@ -72,8 +72,9 @@ describe('local chat API: empty and too-long texts', () => {
 
   it("the page is told the limit and the bot's one name, which its messages carry", async () => {
     const r = await t.client.raw('GET', '/local/api/state');
-    const state = r.body as unknown as { limits: { maxTextLength: number }; botName: string };
-    expect(state.limits).toEqual({ maxTextLength: 4000 });
+    const state = r.body as unknown as { limits: { maxTextLength: number; maxUploadBytes: number }; botName: string };
+    // The longest text, and the largest file the 📎 button may send (EVIDENCE_MAX_MB, 25 by default).
+    expect(state.limits).toEqual({ maxTextLength: 4000, maxUploadBytes: 25 * 1024 * 1024 });
     expect(state.botName).toBe(BOT_NAME);
     const html = await (await fetch(`${t.url}/`)).text();
     expect(html).toContain(`<title>${BOT_NAME}（示範環境）</title>`);
