@@ -17,7 +17,7 @@ import { EvidenceChat, parseEvidenceCommand } from './evidence.js';
 import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import type { Actor } from '../roles.js';
-import { parseAction, parseFormId } from './actions.js';
+import { act, parseAction, parseFormId } from './actions.js';
 import { ANSWERED_DURING_PROMPT, parseCommand, type Command } from './commands.js';
 import { CommandFlow } from './command-flow.js';
 import { PromptStore } from './prompts.js';
@@ -201,14 +201,13 @@ export class Bot {
         quickReplies: [
           // The offer is a one-shot choice: its actions are wrapped (choices.ts), so they leave room for the wrapper.
           { label: '開始通報', action: offerAction(prefillFrom(detected, text, this.deps.now()), Math.min(ctx.adapter.capabilities.maxActionLength, MAX_ACTION_LENGTH) - ONE_SHOT_OVERHEAD), style: 'primary', taken: T.offerStarted },
-          { label: '不是', action: 'intake:dismiss', taken: T.offerRefused },
+          { label: '不是', action: act.dismiss, taken: T.offerRefused },
         ],
       });
     }
     if (ctx.conv.kind === 'direct') return this.turns.say(ctx.addr, { type: 'text', text: `${T.notUnderstood}\n${T.help}` });
     // Ordinary group chatter: stay quiet.
   }
-
 
   private async onAction(ctx: Ctx, action: string): Promise<void> {
     const a = parseAction(action);
