@@ -1,6 +1,5 @@
-import type { Conversation, Incident } from '../../generated/prisma/client.js';
-import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundEvent, InboundFile, OutboundMessage } from '../../ports/chat-model.js';
+import type { Incident } from '../../generated/prisma/client.js';
+import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundFile} from '../../ports/chat-model.js';
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { DocumentLinks } from '../documents/links.js';
@@ -12,6 +11,7 @@ import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { reachPrivately } from './reach.js';
 import { FormSteps } from './steps.js';
+import { requireActor, type TurnContext, type Turns } from './turn.js';
 
 /**
  * Evidence from the chat (issue #15, docs/evidence.md): a file or image sent to the bot while the person has an open
@@ -20,22 +20,14 @@ import { FormSteps } from './steps.js';
  * bytes are fetched from the platform only when the person files. 「證據 115-001」 lists what the person may see, with
  * one-time download links.
  */
-export interface EvidenceChatContext {
-  ev: InboundEvent;
-  adapter: ChatAdapter;
-  conv: Conversation;
-  addr: ConversationAddress;
-  actor: Actor | null;
-}
+export type EvidenceChatContext = TurnContext;
 
 /** How long an offer waits for the person's answer. */
 export const OFFER_TTL_MS = 24 * 60 * 60_000;
 const MAX_OPTIONS = 24;
 
-export const evidenceAct = {
-  drop: (offerId: string) => `evd:drop:${offerId}`,
-  list: (incidentId: string) => `evd:list:${incidentId}`,
-};
+import { evidenceAct, type EvidenceAction } from './actions.js';
+export { evidenceAct };
 
 const ET = {
   unknownPerson: '您的帳號尚未連結到學校的人員名冊，這個檔案沒有被保存。請洽個資聯絡窗口為您設定。',
@@ -77,7 +69,7 @@ export class EvidenceChat {
     private readonly links: DocumentLinks,
     /** Where download links point (the reports' base URL, set at start-up). */
     private readonly baseUrl: () => string | null,
-    private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
+    private readonly turns: Turns,
     /** Re-renders the incident's cards after a filing (the checklist shows the count per item). */
     private readonly refreshIncident: (ctx: EvidenceChatContext, incidentId: string) => Promise<void>,
   ) {
@@ -90,25 +82,25 @@ export class EvidenceChat {
     const inGroup = ctx.conv.kind !== 'direct';
     if (!ctx.actor) {
       // In a group, a stranger's picture is none of the bot's business; in the private chat they are told.
-      if (!inGroup) await this.say(ctx.addr, { type: 'text', text: ET.unknownPerson });
+      if (!inGroup) await this.turns.say(ctx.addr, { type: 'text', text: ET.unknownPerson });
       return;
     }
     const actor = ctx.actor;
     if (!this.locker) {
-      if (!inGroup) await this.say(ctx.addr, { type: 'text', text: ET.notConfigured });
+      if (!inGroup) await this.turns.say(ctx.addr, { type: 'text', text: ET.notConfigured });
       return;
     }
     let incidents = await this.locker.incidentsFor(actor);
     if (ctx.conv.purpose === 'incident' && ctx.conv.incidentId) incidents = incidents.filter((i) => i.id === ctx.conv.incidentId);
     if (incidents.length === 0) {
-      if (!inGroup) await this.say(ctx.addr, { type: 'text', text: ET.nothingOpen });
+      if (!inGroup) await this.turns.say(ctx.addr, { type: 'text', text: ET.nothingOpen });
       return;
     }
     if (!ctx.adapter.fetchFile) {
-      await this.say(ctx.addr, { type: 'text', text: ET.cannotFetch, ...(inGroup ? { onlyFor: ctx.ev.user } : {}) });
+      await this.turns.say(ctx.addr, { type: 'text', text: ET.cannotFetch, ...(inGroup ? { onlyFor: ctx.ev.user } : {}) });
       return;
     }
-    const where = await this.privateWhere(ctx, actor, ET.movedToDirect);
+    const where = await this.turns.privateWhere(ctx, actor, { moved: ET.movedToDirect, noDirect: ET.noDirect(reachPrivately(ctx.adapter)), onlyFor: true });
     const offerId = newId();
     const source: OfferSource = { platform: ctx.adapter.platform, file: ev.file, messageId: ev.messageId, where: ctx.addr, incidentIds: incidents.map((i) => i.id) };
     const now = this.deps.now();
@@ -176,7 +168,7 @@ export class EvidenceChat {
   // ------------------------------------------------------------------ the person answers
 
   async onForm(ctx: EvidenceChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, ET.unknownPerson);
     const offerId = formId.split(':')[1] ?? '';
     const { offer, source } = await this.takeOffer(actor, offerId);
     const pick = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
@@ -185,7 +177,7 @@ export class EvidenceChat {
     const description = pick(values.description).trim();
     if (!description || description.length > 200) throw new UserError(EVIDENCE_TEXTS.description);
     if (!this.locker) throw new UserError(ET.notConfigured);
-    const adapter = this.adapterFor(source.platform);
+    const adapter = this.turns.adapterFor(source.platform);
     if (!adapter?.fetchFile) throw new UserError(ET.cannotFetch);
     // From here on the offer is used up, whatever happens: a refused or lost file is sent again (so the refusal is
     // final: questions asked step by step end with it instead of being asked again).
@@ -209,29 +201,29 @@ export class EvidenceChat {
       });
     const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
-    await this.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
+    await this.turns.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
     await this.refreshIncident(ctx, incidentId);
   }
 
-  async onAction(ctx: EvidenceChatContext, action: string): Promise<void> {
-    const [, verb, id] = action.split(':');
-    if (!id) throw new UserError(ET.offerGone);
+  async onAction(ctx: EvidenceChatContext, action: EvidenceAction): Promise<void> {
+    if (action.verb === null) throw new UserError(ET.offerGone);
+    const { verb, id } = action;
     if (verb === 'drop') {
-      const actor = this.requireActor(ctx);
+      const actor = requireActor(ctx, ET.unknownPerson);
       const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id } });
       if (offer && offer.personId === actor.personId) {
         const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
         await this.deps.prisma.evidenceOffer.deleteMany({ where: { id } });
-        await this.adapterFor(source.platform)?.releaseFile?.(source.file);
+        await this.turns.adapterFor(source.platform)?.releaseFile?.(source.file);
       }
-      return this.say(ctx.addr, { type: 'text', text: ET.dropped });
+      return this.turns.say(ctx.addr, { type: 'text', text: ET.dropped });
     }
     if (verb === 'list') return this.showList(ctx, id);
     throw new UserError(ET.offerGone);
   }
 
   async onCommand(ctx: EvidenceChatContext, arg: string | undefined): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, ET.unknownPerson);
     let incidentId: string;
     if (arg) {
       const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
@@ -270,12 +262,12 @@ export class EvidenceChat {
   }
 
   private async showList(ctx: EvidenceChatContext, incidentId: string): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, ET.unknownPerson);
     if (!this.locker) throw new UserError(ET.notConfigured);
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     const list = await this.locker.list(actor, incidentId);
-    const where = await this.privateWhere(ctx, actor, '證據清單只以私訊提供，我已私訊給您。');
+    const where = await this.turns.privateWhere(ctx, actor, { moved: '證據清單只以私訊提供，我已私訊給您。', noDirect: ET.noDirect(reachPrivately(ctx.adapter)), onlyFor: true });
     if (list.length === 0) return where.adapter.send(where.addr, { type: 'text', text: ET.none(incident.ref) }).then(() => undefined);
     const base = this.baseUrl();
     if (!base) throw new UserError(ET.noBaseUrl);
@@ -313,29 +305,8 @@ export class EvidenceChat {
   }
 
   /** The private chat: the form and the list never go to a group (a group gets a short note for the sender only). */
-  private async privateWhere(ctx: EvidenceChatContext, actor: Actor, note: string): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
-    if (ctx.conv.kind === 'direct') return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
-    const direct = await ctx.adapter.directConversation(ctx.ev.user);
-    if (!direct) throw new UserError(ET.noDirect(reachPrivately(ctx.adapter)));
-    await this.say(ctx.addr, { type: 'text', text: note, onlyFor: ctx.ev.user });
-    const conv = await this.deps.prisma.conversation.upsert({
-      where: { platform_externalId: { platform: direct.platform, externalId: direct.externalId } },
-      update: {},
-      create: { id: newId(), platform: direct.platform, externalId: direct.externalId, kind: direct.kind, purpose: 'direct', schoolId: actor.schoolId },
-    });
-    return { adapter: ctx.adapter, addr: direct, convId: conv.id };
-  }
 
-  private requireActor(ctx: EvidenceChatContext): Actor {
-    if (!ctx.actor) throw new UserError(ET.unknownPerson);
-    return ctx.actor;
-  }
 
-  private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
-    const adapter = this.adapterFor(addr.platform);
-    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
-    await adapter.send(addr, message);
-  }
 }
 
 /** Marks a refusal as the end of the offer's questions (UserError.final). */

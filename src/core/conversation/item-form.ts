@@ -6,11 +6,12 @@ import type { ItemAsk } from '../playbooks/vocabulary.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { readAnyDay } from '../time/natural.js';
+import { formIds } from './actions.js';
 import { itemDetailText } from './render.js';
 import { T } from './texts.js';
 
 /** formId of the tick form of an item that asks more than a note: `itemx:<itemId>`. */
-export const ITEM_FORM_PREFIX = 'itemx';
+export { ITEM_FORM_PREFIX } from './actions.js';
 
 const LEVEL_HELP =
   '第1級：非核心資料輕微外洩；第2級：非核心資料嚴重外洩或核心資料輕微外洩；第3級：核心資料嚴重外洩；第4級：更嚴重者（資通安全事件通報應變及演練辦法第2條）。教育體系過去將個資輕微外洩列為第3級，請依主管機關指引判斷。';
@@ -80,7 +81,7 @@ export function itemForm(view: IncidentView, entry: ChecklistView, asks: ItemAsk
   ].filter(Boolean);
   return {
     type: 'form',
-    formId: `${ITEM_FORM_PREFIX}:${entry.row.id}`,
+    formId: formIds.itemForm(entry.row.id),
     title: entry.row.title,
     intro: intro.join('\n\n'),
     fields,

@@ -31,6 +31,14 @@ export class PromptStore {
     });
   }
 
+  /** The person's open question in a conversation (the newest), if any. */
+  open(conversationId: string, personId: string): Promise<PendingPrompt | null> {
+    return this.deps.prisma.pendingPrompt.findFirst({
+      where: { conversationId, personId, status: 'open', expiresAt: { gt: this.deps.now() } },
+      orderBy: { createdAt: 'desc' },
+    });
+  }
+
   state<S>(prompt: PendingPrompt): S {
     return JSON.parse(this.deps.cipher.decrypt(prompt.stateEnc, `prompt:${prompt.id}`)) as S;
   }

@@ -10,16 +10,9 @@ import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
 
-/** Action strings carried by buttons (opaque ids only; ≤ 100 characters). Parsed in bot.ts. */
-export const act = {
-  startIntake: (scenario?: string) => (scenario ? `intake:start:${scenario}` : 'intake:start'),
-  dismiss: 'intake:dismiss',
-  cancelPrompt: (promptId: string) => `prompt:cancel:${promptId}`,
-  say: (text: string) => `say:${text}`,
-  item: (itemId: string, to: 'd' | 'n' | 'o') => `ck:${itemId}:${to}`,
-  incident: (incidentId: string, what: 'checklist' | 'summary' | 'assess' | 'card' | 'notifying' | 'end' | 'close') =>
-    `inc:${incidentId}:${what}`,
-};
+/** Action strings carried by buttons: built and read in actions.ts. */
+import { act } from './actions.js';
+export { act };
 
 const roleLabel = (r: string) => ROLE_LABELS[r as RoleKey] ?? r;
 

@@ -4,7 +4,7 @@ import type { Button, ConversationAddress, Form, FormField, TextMessage } from '
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
 import { resolveChoices, stepQuestion, validateField, type RawAnswers, type RawValue } from './intake.js';
-import { act } from './render.js';
+import { act, formIds } from './actions.js';
 import { PromptStore } from './prompts.js';
 import { T } from './texts.js';
 import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
@@ -38,7 +38,7 @@ export interface FormStepsState {
 }
 
 /** formId prefix of one page of a paged form: `fs:<promptId>:<page>`. */
-export const FORM_PAGE_PREFIX = 'fs';
+export { FORM_PAGE_PREFIX } from './actions.js';
 
 /** Submits collected values through the same path as a platform form submission. */
 export type FormSubmit = (formId: string, values: RawAnswers) => Promise<void>;
@@ -291,7 +291,7 @@ export class FormSteps {
 
   private page(state: FormStepsState, promptId: string): Form {
     const form = formPage({ ...state, cancelAction: `prompt:cancel:${promptId}` }, state.index, state.pageSize!, state.answers);
-    return { ...form, formId: `${FORM_PAGE_PREFIX}:${promptId}:${state.index}` };
+    return { ...form, formId: formIds.formPage(promptId, state.index) };
   }
 
   /** Validates one typed answer and turns it into what a form would have submitted for the field. */

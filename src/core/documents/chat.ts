@@ -1,34 +1,23 @@
-import type { Conversation } from '../../generated/prisma/client.js';
-import type { ChatAdapter } from '../../ports/chat.js';
-import type { Button, Card, CardSection, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../../ports/chat-model.js';
+import type { Button, Card, CardSection, Form } from '../../ports/chat-model.js';
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { FormSteps } from '../conversation/steps.js';
 import { readAnyDay } from '../time/natural.js';
-import { newId } from '../ids.js';
+import { requireActor, type TurnContext, type Turns } from '../conversation/turn.js';
 import { maskPersonalData } from '../privacy/mask.js';
 import { UserError } from '../incidents/types.js';
-import { can, type Actor } from '../roles.js';
+import { can } from '../roles.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { DocumentLinks, type DocumentTarget } from './links.js';
 import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_KINDS, REPORT_SHORT_LABELS, type ReportKind } from './model.js';
 import { submittedAt, type ReportService } from './service.js';
-import { ensureConversation } from '../conversation/rows.js';
 
-/** What the conversation engine hands over for one inbound event (a subset of its own context). */
-export interface ReportChatContext {
-  ev: InboundEvent;
-  adapter: ChatAdapter;
-  conv: Conversation;
-  addr: ConversationAddress;
-  actor: Actor | null;
-}
+/** What the conversation engine hands over for one inbound event (conversation/turn.ts). */
+export type ReportChatContext = TurnContext;
 
-/** Button payloads (ids only). */
-export const reportAct = {
-  list: (incidentId: string) => `rpt:list:${incidentId}`,
-  submitted: (incidentId: string, kind: ReportKind) => `rpt:sub:${incidentId}:${kind}`,
-};
+/** Button payloads (ids only): built and read in conversation/actions.ts. */
+import { reportAct, type ReportAction } from '../conversation/actions.js';
+export { reportAct };
 
 const RT = {
   unknownPerson: '您的帳號尚未連結到學校的人員名冊，請洽個資聯絡窗口為您設定後再試。',
@@ -44,6 +33,9 @@ const RT = {
   corrected: (label: string, from: string, to: string) => `已更正${label}的送出日期：${from} → ${to}。`,
   delayHelp: (end: string) => `法定期限為 ${end}；送出日期晚於期限時必填，會列入報告。`,
 };
+
+/** Links and incident details only in a private chat: moved there from a group. */
+const PRIVATE = { moved: RT.movedToDirect, noDirect: RT.noDirect };
 
 /** 「報告」「報告 115-001」「/reports 115-001」「匯出 115-001」. */
 export function parseReportCommand(text: string): { arg?: string } | null {
@@ -71,7 +63,7 @@ export class ReportChat {
   constructor(
     private readonly deps: CoreDeps,
     readonly service: ReportService,
-    private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
+    private readonly turns: Turns,
     /** Re-renders the incident's cards after a submission was recorded (the conversation engine's own refresh). */
     private readonly refreshIncident: (ctx: ReportChatContext, incidentId: string) => Promise<void>,
   ) {
@@ -80,7 +72,7 @@ export class ReportChat {
   }
 
   async onCommand(ctx: ReportChatContext, arg: string | undefined): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, RT.unknownPerson);
     let incidentId: string;
     if (arg) {
       const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
@@ -94,12 +86,15 @@ export class ReportChat {
     return this.showReports(ctx, incidentId);
   }
 
-  async onAction(ctx: ReportChatContext, action: string): Promise<void> {
-    const [, verb, incidentId, kind] = action.split(':');
-    if (!incidentId) throw new UserError('這個按鈕已失效。');
-    if (verb === 'list') return this.showReports(ctx, incidentId);
-    if (verb === 'sub' && (REPORT_KINDS as readonly string[]).includes(kind ?? '')) return this.askDate(ctx, incidentId, kind as ReportKind);
-    throw new UserError('這個按鈕已失效。');
+  async onAction(ctx: ReportChatContext, action: ReportAction): Promise<void> {
+    switch (action.verb) {
+      case 'list':
+        return this.showReports(ctx, action.incidentId);
+      case 'sub':
+        return this.askDate(ctx, action.incidentId, action.kind);
+      case null:
+        throw new UserError('這個按鈕已失效。');
+    }
   }
 
   async onForm(ctx: ReportChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
@@ -109,14 +104,14 @@ export class ReportChat {
     const text = (Array.isArray(raw) ? raw[0] : raw) ?? '';
     const day = parseDay(text, this.deps.now());
     if (!day) throw new UserError(RT.badDate);
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, RT.unknownPerson);
     const reasonRaw = (Array.isArray(values.delayReason) ? values.delayReason.join('、') : values.delayReason ?? '').trim();
     const reason = reasonRaw ? maskPersonalData(reasonRaw, { now: this.deps.now() }).text.slice(0, 300) : undefined;
     const r = await this.service.recordSubmission(actor, incidentId, kind as ReportKind, day, reason);
     const label = REPORT_SHORT_LABELS[kind as ReportKind];
     const date = formatRocDate(submittedAt(r.incident, kind as ReportKind)!);
     const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind as ReportKind].item } });
-    await this.say(ctx.addr, {
+    await this.turns.say(ctx.addr, {
       type: 'text',
       text: r.previous ? RT.corrected(label, formatRocDate(r.previous), date) : RT.recorded(label, date, item?.state === 'done' ? item.title : null),
     });
@@ -126,11 +121,11 @@ export class ReportChat {
   // ------------------------------------------------------------------ steps
 
   private async showReports(ctx: ReportChatContext, incidentId: string): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, RT.unknownPerson);
     // A person outside the allowed roles is told why, in the conversation they asked in (no details shown).
     const incident = await this.service.assertMayDownload(actor, incidentId);
     if (!this.baseUrl) throw new UserError(RT.noBaseUrl);
-    const where = await this.privateWhere(ctx, actor);
+    const where = await this.turns.privateWhere(ctx, actor, PRIVATE);
     const sections: CardSection[] = [];
     let expiresAt: Date | null = null;
     const link = (target: DocumentTarget) => {
@@ -177,12 +172,12 @@ export class ReportChat {
   }
 
   private async askDate(ctx: ReportChatContext, incidentId: string, kind: ReportKind): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, RT.unknownPerson);
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
     const label = REPORT_SHORT_LABELS[kind];
-    const where = await this.privateWhere(ctx, actor);
+    const where = await this.turns.privateWhere(ctx, actor, PRIVATE);
     // Past the statutory end already: a submission recorded now may be late, so 遲延原因 is asked with the date.
     const end = this.service.lateAfter(incident, kind);
     const late = end !== null && end.getTime() < this.deps.now().getTime();
@@ -204,26 +199,4 @@ export class ReportChat {
     return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
   }
 
-  // ------------------------------------------------------------------ helpers
-
-  /** Links and incident details only in a private chat: moved there from a group. */
-  private async privateWhere(ctx: ReportChatContext, actor: Actor): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
-    if (ctx.conv.kind === 'direct') return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
-    const direct = await ctx.adapter.directConversation(ctx.ev.user);
-    if (!direct) throw new UserError(RT.noDirect);
-    await this.say(ctx.addr, { type: 'text', text: RT.movedToDirect });
-    const conv = await ensureConversation(this.deps.prisma, { id: newId(), platform: direct.platform, externalId: direct.externalId, kind: direct.kind, purpose: 'direct', schoolId: actor.schoolId });
-    return { adapter: ctx.adapter, addr: direct, convId: conv.id };
-  }
-
-  private requireActor(ctx: ReportChatContext): Actor {
-    if (!ctx.actor) throw new UserError(RT.unknownPerson);
-    return ctx.actor;
-  }
-
-  private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
-    const adapter = this.adapterFor(addr.platform);
-    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
-    await adapter.send(addr, message);
-  }
 }

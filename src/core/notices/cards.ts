@@ -2,22 +2,12 @@ import type { Button, Card, CardRow, Tone } from '../../ports/chat-model.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { CHANNEL_LABELS, channelFromWord, PUBLIC_RULE } from './channels.js';
 import { NOT_APPROVER, NOTICE_STATUS_LABELS, OWN_NOTICE, type DeliveryInput, type NoticeView } from './service.js';
-import type { Audience } from './templates.js';
 
 /** The notices' chat texts, button payloads and cards (src/core/notices/chat.ts drives them). */
 
 /** Button payloads (ids only). */
-export const noticeAct = {
-  list: (incidentId: string) => `ntc:list:${incidentId}`,
-  create: (incidentId: string, audience: Audience) => `ntc:new:${incidentId}:${audience}`,
-  show: (noticeId: string) => `ntc:show:${noticeId}`,
-  edit: (noticeId: string) => `ntc:edit:${noticeId}`,
-  submit: (noticeId: string) => `ntc:submit:${noticeId}`,
-  toActing: (noticeId: string) => `ntc:acting:${noticeId}`,
-  approve: (noticeId: string, version: number) => `ntc:ok:${noticeId}:${version}`,
-  sendBack: (noticeId: string, version: number) => `ntc:back:${noticeId}:${version}`,
-  delivery: (noticeId: string) => `ntc:batch:${noticeId}`,
-};
+import { noticeAct } from '../conversation/actions.js';
+export { noticeAct };
 
 export const NT = {
   notApprover: NOT_APPROVER,

@@ -1,8 +1,9 @@
-import type { Conversation, PendingPrompt } from '../../generated/prisma/client.js';
+import type { PendingPrompt } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, ConversationAddress, Form, InboundEvent, OutboundMessage } from '../../ports/chat-model.js';
+import type { Card, Form, OutboundMessage } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
-import { newId } from '../ids.js';
+import type { NoticeAction } from '../conversation/actions.js';
+import { addressOf, requireActor, type Place, type TurnContext, type Turns } from '../conversation/turn.js';
 import { PromptStore } from '../conversation/prompts.js';
 import { isResponsePlace } from '../conversation/rooms.js';
 import { FormSteps } from '../conversation/steps.js';
@@ -13,18 +14,13 @@ import { noticeAct, noticeCard, NT, parseBatchLine, reviewCard } from './cards.j
 import { CHANNEL_LABELS, CHANNELS, PUBLIC_REASON_HELP } from './channels.js';
 import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, NoticeService, type DeliveryInput, type NoticeView } from './service.js';
 import { AUDIENCES, type NoticeTemplates } from './templates.js';
-import { ensureConversation } from '../conversation/rows.js';
 
 export { noticeAct, noticeCard, parseBatchLine, parseNoticeCommand, reviewCard } from './cards.js';
 
-/** What the conversation engine hands over for one inbound event (a subset of its own context). */
-export interface NoticeChatContext {
-  ev: InboundEvent;
-  adapter: ChatAdapter;
-  conv: Conversation;
-  addr: ConversationAddress;
-  actor: Actor | null;
-}
+/** What the conversation engine hands over for one inbound event (conversation/turn.ts). */
+export type NoticeChatContext = TurnContext;
+
+const UNKNOWN_PERSON = '您的帳號尚未連結到學校的人員名冊，請洽個資聯絡窗口為您設定後再試。';
 
 type PromptKind = 'notice-edit' | 'notice-back' | 'notice-batch';
 interface NoticePromptState {
@@ -46,7 +42,7 @@ export class NoticeChat {
   constructor(
     private readonly deps: CoreDeps,
     templates: NoticeTemplates,
-    private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
+    private readonly turns: Turns,
   ) {
     this.service = new NoticeService(deps, templates);
     this.prompts = new PromptStore(deps);
@@ -54,7 +50,7 @@ export class NoticeChat {
   }
 
   async onCommand(ctx: NoticeChatContext, arg: string | undefined): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, UNKNOWN_PERSON);
     let incidentId: string;
     if (arg) {
       const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
@@ -68,10 +64,10 @@ export class NoticeChat {
     return this.showOverview(ctx, incidentId);
   }
 
-  async onAction(ctx: NoticeChatContext, action: string): Promise<void> {
-    const [, verb, id, extra] = action.split(':');
-    if (!id) throw new UserError('這個按鈕已失效。');
-    const actor = this.requireActor(ctx);
+  async onAction(ctx: NoticeChatContext, action: NoticeAction): Promise<void> {
+    if (action.verb === null) throw new UserError('這個按鈕已失效。');
+    const { verb, id, extra } = action;
+    const actor = requireActor(ctx, UNKNOWN_PERSON);
     switch (verb) {
       case 'list':
         return this.showOverview(ctx, id);
@@ -103,7 +99,7 @@ export class NoticeChat {
 
   async onForm(ctx: NoticeChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
     const [, noticeId, what, extra] = formId.split(':');
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, UNKNOWN_PERSON);
     const one = (k: string) => {
       const v = values[k];
       return Array.isArray(v) ? v.join('、') : (v ?? '');
@@ -126,13 +122,13 @@ export class NoticeChat {
 
   /** A typed answer to one of this module's questions (platforms without forms). `text` is already masked. */
   async onPromptAnswer(ctx: NoticeChatContext, prompt: PendingPrompt, text: string, isCommand = false): Promise<void> {
-    const actor = this.requireActor(ctx);
-    if (isCommand) return this.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
+    const actor = requireActor(ctx, UNKNOWN_PERSON);
+    if (isCommand) return this.turns.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
     const state = this.prompts.state<NoticePromptState>(prompt);
     const kind = prompt.kind as PromptKind;
     if (kind === 'notice-batch') {
       const input = parseBatchLine(text);
-      if (!input) return this.say(ctx.addr, { type: 'text', text: NT.batchUnreadable });
+      if (!input) return this.turns.say(ctx.addr, { type: 'text', text: NT.batchUnreadable });
       await this.finishBatch(ctx, actor, state.noticeId, input);
     } else if (kind === 'notice-back') {
       await this.finishComment(ctx, actor, state.noticeId, state.version ?? 0, text);
@@ -145,7 +141,7 @@ export class NoticeChat {
   // ------------------------------------------------------------------ steps
 
   private async showOverview(ctx: NoticeChatContext, incidentId: string): Promise<void> {
-    const actor = this.requireActor(ctx);
+    const actor = requireActor(ctx, UNKNOWN_PERSON);
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError(NT.refUnknown(''));
     if (!can(actor, 'incident.view', { isReporter: incident.reporterId === actor.personId })) throw new UserError(NT.notAllowed);
@@ -187,12 +183,12 @@ export class NoticeChat {
       fallbackText: `通知當事人｜${incident.ref}：${notices.length} 份通知稿`,
     };
     const where = await this.privateWhere(ctx, incidentId);
-    await this.post(where.adapter, where.addr, where.convId, incidentId, card);
+    await this.turns.postCard(where.adapter, where.addr, where.convId, incidentId, card);
   }
 
   private async showNotice(ctx: NoticeChatContext, view: NoticeView): Promise<void> {
     const where = await this.privateWhere(ctx, view.incident.id);
-    await this.post(where.adapter, where.addr, where.convId, view.incident.id, noticeCard(view), true);
+    await this.turns.postCard(where.adapter, where.addr, where.convId, view.incident.id, noticeCard(view), true);
   }
 
   private async viewable(actor: Actor, noticeId: string): Promise<NoticeView> {
@@ -221,15 +217,15 @@ export class NoticeChat {
       return void (await where.adapter.send(where.addr, form));
     }
     await this.createPrompt(where.convId, actor.personId, 'notice-edit', { noticeId });
-    await this.say(where.addr, { type: 'text', text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}` });
-    return this.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
+    await this.turns.say(where.addr, { type: 'text', text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}` });
+    return this.turns.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
   }
 
   private async finishEdit(ctx: NoticeChatContext, actor: Actor, noticeId: string, text: string): Promise<void> {
     const before = await this.service.get(noticeId);
     const r = await this.service.revise(actor, noticeId, text);
     await this.maskedNotice(ctx, r.masked);
-    await this.say(ctx.addr, { type: 'text', text: NT.revised(r.value.version) });
+    await this.turns.say(ctx.addr, { type: 'text', text: NT.revised(r.value.version) });
     if (before.status === 'submitted' || before.status === 'approved') await this.refreshReviewCards(r.value, before.version);
     await this.refreshNoticeCards(ctx, r.value);
   }
@@ -247,7 +243,7 @@ export class NoticeChat {
     const said = route.acting
       ? NT.submittedToActing(view.audienceLabel, route.people.length, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
       : NT.submitted(view.audienceLabel, route.people.length);
-    await this.say(ctx.addr, { type: 'text', text: said });
+    await this.turns.say(ctx.addr, { type: 'text', text: said });
     await this.refreshNoticeCards(ctx, view);
   }
 
@@ -259,7 +255,7 @@ export class NoticeChat {
     const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
     if (acting.people.length === 0) throw new UserError(NT.noActing);
     await this.askToDecide(ctx, actor, view, acting.people);
-    await this.say(ctx.addr, { type: 'text', text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away) });
+    await this.turns.say(ctx.addr, { type: 'text', text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away) });
   }
 
   private async askToDecide(ctx: NoticeChatContext, actor: Actor, view: NoticeView, people: { identities: { platform: string; externalId: string }[] }[]) {
@@ -267,9 +263,9 @@ export class NoticeChat {
       for (const identity of p.identities) {
         const addr = await ctx.adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
         if (!addr) continue;
-        const conv = await this.conversationRow(addr, actor.schoolId);
-        await this.say(addr, { type: 'text', text: NT.reviewRequest(view.incident.ref, view.audienceLabel, actor.displayName) });
-        await this.post(ctx.adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
+        const conv = await this.turns.conversationRow(addr, actor.schoolId);
+        await this.turns.say(addr, { type: 'text', text: NT.reviewRequest(view.incident.ref, view.audienceLabel, actor.displayName) });
+        await this.turns.postCard(ctx.adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
       }
     }
   }
@@ -305,7 +301,7 @@ export class NoticeChat {
       }));
     }
     await this.createPrompt(ctx.conv.id, actor.personId, 'notice-back', { noticeId, version });
-    return this.say(ctx.addr, { type: 'text', text: NT.askComment });
+    return this.turns.say(ctx.addr, { type: 'text', text: NT.askComment });
   }
 
   private async finishComment(ctx: NoticeChatContext, actor: Actor, noticeId: string, version: number, comment: string): Promise<void> {
@@ -342,7 +338,7 @@ export class NoticeChat {
   private async finishBatch(ctx: NoticeChatContext, actor: Actor, noticeId: string, input: DeliveryInput): Promise<void> {
     const r = await this.service.recordDelivery(actor, noticeId, input);
     await this.maskedNotice(ctx, r.masked);
-    await this.say(ctx.addr, { type: 'text', text: NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total) });
+    await this.turns.say(ctx.addr, { type: 'text', text: NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total) });
     await this.refreshNoticeCards(ctx, r.value);
     await this.offerNotifyItem(ctx, r.value.incident.id);
   }
@@ -360,7 +356,7 @@ export class NoticeChat {
     const counts = notices
       .map((n) => `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`)
       .join('\n');
-    await this.say(ctx.addr, {
+    await this.turns.say(ctx.addr, {
       type: 'text',
       text: NT.allRecorded(item.title, counts),
       quickReplies: [{ label: '勾選完成', action: `ck:${item.id}:d`, style: 'primary' }],
@@ -380,7 +376,7 @@ export class NoticeChat {
     const posted = await this.deps.prisma.postedCard.findMany({ where: { incidentId: view.incident.id, cardKey: card.key! } });
     for (const p of posted) {
       const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
-      const adapter = conv && this.adapterFor(conv.platform);
+      const adapter = conv && this.turns.adapterFor(conv.platform);
       if (!conv || !adapter) continue;
       if (adapter.capabilities.editMessages && adapter.update) {
         await adapter.update(addressOf(conv), p.platformMessageId, card);
@@ -398,13 +394,13 @@ export class NoticeChat {
     let shownHere = false;
     for (const p of posted) {
       const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
-      const adapter = conv && this.adapterFor(conv.platform);
+      const adapter = conv && this.turns.adapterFor(conv.platform);
       if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
       await adapter.update(addressOf(conv), p.platformMessageId, card);
       if (ctx && conv.id === ctx.conv.id) shownHere = true;
     }
     if (ctx && !shownHere && (ctx.conv.kind === 'direct' || isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id))) {
-      await this.post(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, card, true);
+      await this.turns.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, card, true);
     }
   }
 
@@ -414,63 +410,28 @@ export class NoticeChat {
     if (!identity) return;
     const addr = await adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
     if (!addr) return;
-    const conv = await this.conversationRow(addr, view.incident.schoolId);
+    const conv = await this.turns.conversationRow(addr, view.incident.schoolId);
     for (const m of messages) await adapter.send(addr, m);
-    await this.post(adapter, addr, conv.id, view.incident.id, noticeCard(view), true);
+    await this.turns.postCard(adapter, addr, conv.id, view.incident.id, noticeCard(view), true);
   }
 
-  private async post(adapter: ChatAdapter, addr: ConversationAddress, conversationId: string, incidentId: string, card: Card, preferEdit = false) {
-    const key = card.key ?? 'card';
-    const where = { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } };
-    const existing = await this.deps.prisma.postedCard.findUnique({ where });
-    if (preferEdit && existing && adapter.capabilities.editMessages && adapter.update) {
-      return adapter.update(addr, existing.platformMessageId, card);
-    }
-    const { messageId } = await adapter.send(addr, card);
-    await this.deps.prisma.postedCard.upsert({
-      where,
-      update: { platformMessageId: messageId },
-      create: { id: newId(), incidentId, cardKey: key, conversationId, platformMessageId: messageId },
-    });
-  }
 
   /** Notices carry incident details: shown in a direct chat or the response group, else moved to a direct chat. */
-  private async privateWhere(ctx: NoticeChatContext, incidentId?: string): Promise<{ adapter: ChatAdapter; addr: ConversationAddress; convId: string }> {
-    const actor = this.requireActor(ctx);
+  private async privateWhere(ctx: NoticeChatContext, incidentId?: string): Promise<Place> {
+    const actor = requireActor(ctx, UNKNOWN_PERSON);
     // A direct chat, the response group, or the room of this very incident (conversation/rooms.ts).
-    if (ctx.conv.kind === 'direct' || isResponsePlace(ctx.conv, actor.schoolId, incidentId)) {
-      return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
-    }
-    const direct = await ctx.adapter.directConversation(ctx.ev.user);
-    if (!direct) throw new UserError(NT.notAllowed);
-    await this.say(ctx.addr, { type: 'text', text: NT.onlyPrivately });
-    return { adapter: ctx.adapter, addr: direct, convId: (await this.conversationRow(direct, actor.schoolId)).id };
+    return this.turns.privateWhere(ctx, actor, { here: isResponsePlace(ctx.conv, actor.schoolId, incidentId), moved: NT.onlyPrivately, noDirect: NT.notAllowed });
   }
 
   private async maskedNotice(ctx: NoticeChatContext, findings: MaskFinding[]) {
-    if (findings.length) await this.say(ctx.addr, { type: 'text', text: privacyNotice(findings) });
+    if (findings.length) await this.turns.say(ctx.addr, { type: 'text', text: privacyNotice(findings) });
   }
 
-  private requireActor(ctx: NoticeChatContext): Actor {
-    if (!ctx.actor) throw new UserError('您的帳號尚未連結到學校的人員名冊，請洽個資聯絡窗口為您設定後再試。');
-    return ctx.actor;
-  }
 
-  private async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
-    const adapter = this.adapterFor(addr.platform);
-    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
-    await adapter.send(addr, message);
-  }
 
   private async createPrompt(conversationId: string, personId: string, kind: PromptKind, state: NoticePromptState) {
     await this.prompts.create(conversationId, personId, kind, state);
   }
 
-  private async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
-    return ensureConversation(this.deps.prisma, { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: addr.kind, purpose: addr.kind === 'direct' ? 'direct' : 'staff', schoolId });
-  }
 }
 
-function addressOf(conv: Conversation): ConversationAddress {
-  return { platform: conv.platform, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) };
-}

@@ -1,0 +1,85 @@
+import type { CoreDeps } from '../context.js';
+import type { IncidentService } from '../incidents/service.js';
+import { maskPersonalData } from '../privacy/mask.js';
+import { roleNames } from '../roles.js';
+import type { IncidentFlow } from './incident-flow.js';
+import type { IntakeFlow } from './intake-flow.js';
+import { MAX_TEXT_LENGTH, type TextProblem } from './limits.js';
+import { myTasks } from './mytasks.js';
+import type { PromptStore } from './prompts.js';
+import { reachPrivately } from './reach.js';
+import { T } from './texts.js';
+import { requireActor, type Ctx, type Turns } from './turn.js';
+
+import type { Command } from './commands.js';
+
+/** The typed commands, and what the bot says to a text it cannot take (empty, too long). */
+export class CommandFlow {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly turns: Turns,
+    private readonly prompts: PromptStore,
+    private readonly intake: IntakeFlow,
+    private readonly incident: IncidentFlow,
+    private readonly incidents: IncidentService,
+  ) {}
+
+  /**
+   * An empty or too-long text is not processed. The person is told what is wrong where the text was meant for the
+   * bot: a private chat, a question of theirs that is open here, or (too long) a group message that reads as a leak
+   * report in its first part. Other group chatter is left alone, as ordinary chatter is.
+   */
+  async onUnusableText(ctx: Ctx, rawText: string, problem: TextProblem): Promise<void> {
+    let addressed = ctx.conv.kind === 'direct' || (ctx.actor !== null && (await this.prompts.open(ctx.conv.id, ctx.actor.personId)) !== null);
+    if (!addressed && problem.kind === 'too-long') {
+      const head = maskPersonalData([...rawText].slice(0, MAX_TEXT_LENGTH).join(''), { now: this.deps.now(), keep: ctx.keep }).text;
+      addressed = head.trim().startsWith('/') || this.deps.playbooks.detect(head.normalize('NFKC')).isLeakReport;
+    }
+    if (addressed) await this.turns.say(ctx.addr, { type: 'text', text: problem.message });
+  }
+
+  async run(ctx: Ctx, cmd: Command, arg: string | undefined): Promise<void> {
+    switch (cmd) {
+      case 'help':
+        return this.turns.answer(ctx, T.help);
+      case 'whoami': {
+        const a = requireActor(ctx);
+        return this.turns.answer(ctx, T.whoami(a.displayName, ctx.schoolName, roleNames(a.roles)));
+      }
+      case 'report':
+        return this.intake.start(ctx);
+      case 'cancel':
+      case 'back':
+        return this.turns.answer(ctx, T.nothingToCancel);
+      case 'list':
+        return this.incident.listIncidents(ctx);
+      case 'mine': {
+        // The steps name incidents: shown in a private chat or the response group, else moved to a private chat.
+        const actor = requireActor(ctx);
+        let where = ctx.addr;
+        if (ctx.conv.kind === 'group' && ctx.conv.purpose !== 'response') {
+          const direct = await ctx.adapter.directConversation(ctx.ev.user);
+          if (!direct) return this.turns.answer(ctx, T.cannotShowHere(reachPrivately(ctx.adapter)));
+          await this.turns.answer(ctx, T.detailsOnlyPrivately);
+          where = direct;
+        }
+        return this.turns.say(where, await myTasks(this.deps.prisma, actor));
+      }
+      case 'summary':
+      case 'checklist':
+      case 'assess':
+      case 'correct': {
+        const actor = requireActor(ctx);
+        const what = cmd === 'correct' ? 'fix' : cmd;
+        if (!arg) {
+          const open = await this.incidents.listOpen(actor.schoolId);
+          if (open.length !== 1) return this.turns.say(ctx.addr, { type: 'text', text: T.refNeeded({ summary: '摘要', checklist: '清單', assess: '評估', correct: '更正' }[cmd]) });
+          return this.incident.showIncident(ctx, open[0]!.id, what);
+        }
+        const incident = await this.incidents.findByRef(actor.schoolId, arg);
+        if (!incident) return this.turns.say(ctx.addr, { type: 'text', text: T.refUnknown(arg) });
+        return this.incident.showIncident(ctx, incident.id, what);
+      }
+    }
+  }
+}

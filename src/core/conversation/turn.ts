@@ -1,0 +1,162 @@
+import type { Conversation } from '../../generated/prisma/client.js';
+import type { ChatAdapter } from '../../ports/chat.js';
+import type { Card, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../ports/chat-model.js';
+import type { CoreDeps } from '../context.js';
+import { newId } from '../ids.js';
+import type { IncidentView } from '../incidents/service.js';
+import { UserError } from '../incidents/types.js';
+import { can, type Actor } from '../roles.js';
+import { MINE_PREFIX, checklistCard, incidentCard } from './render.js';
+import { isResponsePlace } from './rooms.js';
+import { ensureConversation } from './rows.js';
+import { T } from './texts.js';
+
+/**
+ * The turn context: what every conversation flow gets for one inbound event, and the helpers they share to answer
+ * it — say something, answer the person alone, require a linked person, move details to a private chat, and post or
+ * refresh cards with the posted-card registry (`posted_card`). Flows (intake, fan-out, checklist, notices, reports,
+ * evidence) take this instead of keeping their own copies.
+ */
+export interface TurnContext {
+  ev: InboundEvent;
+  adapter: ChatAdapter;
+  conv: Conversation;
+  addr: ConversationAddress;
+  actor: Actor | null;
+}
+
+/** The conversation engine's own context: the turn plus what masking keeps and the school's name. */
+export interface Ctx extends TurnContext {
+  schoolName: string;
+  /** The person's school's values on record that masking keeps (its contact telephone). */
+  keep: string[];
+}
+
+/** Where something is shown: an adapter, an address and the conversation's row id. */
+export interface Place {
+  adapter: ChatAdapter;
+  addr: ConversationAddress;
+  convId: string;
+}
+
+export type CardKey = 'incident' | 'checklist';
+
+export function addressOf(conv: Conversation): ConversationAddress {
+  return { platform: conv.platform, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) };
+}
+
+/** A text for one person: only for them where the platform can show it so (in a group). */
+export function forPerson(addr: ConversationAddress, user: PlatformUser | undefined, text: string): OutboundMessage {
+  return addr.kind === 'group' && user ? { type: 'text', text, onlyFor: user } : { type: 'text', text };
+}
+
+/**
+ * The person acting, linked to the roster. Without one: `unknown` when given (a flow's own wording), else the
+ * engine's (an unbound group is told so).
+ */
+export function requireActor(ctx: Pick<TurnContext, 'actor' | 'conv'>, unknown?: string): Actor {
+  if (ctx.actor) return ctx.actor;
+  throw new UserError(unknown ?? (ctx.conv.kind === 'group' && !ctx.conv.schoolId ? T.groupNotBound : T.unknownPerson));
+}
+
+export interface PrivateWhereOptions {
+  /** Whether details may stay in this conversation (besides a private chat, which always may). */
+  here?: boolean;
+  /** Said here when moving to the private chat. */
+  moved: string;
+  /** The refusal when the platform cannot open a private chat with the person. */
+  noDirect: string;
+  /** `moved` is said to the person alone (in a group, where the platform can). */
+  onlyFor?: boolean;
+}
+
+export class Turns {
+  constructor(
+    private readonly deps: CoreDeps,
+    readonly adapterFor: (platform: string) => ChatAdapter | undefined,
+    /** Every registered adapter (contact windows are reached on any platform). */
+    readonly adapters: () => Iterable<ChatAdapter>,
+  ) {}
+
+  async say(addr: ConversationAddress, message: OutboundMessage): Promise<void> {
+    const adapter = this.adapterFor(addr.platform);
+    if (!adapter) throw new Error(`No adapter registered for platform "${addr.platform}"`);
+    await adapter.send(addr, message);
+  }
+
+  /** An answer to the person who acted: only for them where the platform can show it so (in a group). */
+  answer(ctx: Pick<TurnContext, 'addr' | 'ev'>, text: string): Promise<void> {
+    return this.say(ctx.addr, forPerson(ctx.addr, ctx.ev.user, text));
+  }
+
+  /** The row of a conversation the bot writes to (a private chat or group it may not have heard from yet). */
+  async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
+    return ensureConversation(this.deps.prisma, { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: addr.kind, purpose: addr.kind === 'direct' ? 'direct' : 'staff', schoolId });
+  }
+
+  /**
+   * Details only in a private chat (or here, when `here`): moved there from a group, with a word where it was asked.
+   * Throws `noDirect` (a UserError, answered to the person) when no private chat can be opened.
+   */
+  async privateWhere(ctx: TurnContext, actor: Actor, o: PrivateWhereOptions): Promise<Place> {
+    if (ctx.conv.kind === 'direct' || o.here) return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
+    const direct = await ctx.adapter.directConversation(ctx.ev.user);
+    if (!direct) throw new UserError(o.noDirect);
+    await (o.onlyFor ? this.answer(ctx, o.moved) : this.say(ctx.addr, { type: 'text', text: o.moved }));
+    return { adapter: ctx.adapter, addr: direct, convId: (await this.conversationRow(direct, actor.schoolId)).id };
+  }
+
+  /** Posts a card of an incident (or edits the one posted here, with `preferEdit`) and records it in `posted_card`. */
+  async postCard(adapter: ChatAdapter, addr: ConversationAddress, conversationId: string, incidentId: string, card: Card, preferEdit = false): Promise<void> {
+    const key = card.key ?? 'card';
+    const where = { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } };
+    // Only an edit needs the card posted before (a new incident's cards are always sent).
+    if (preferEdit && adapter.capabilities.editMessages && adapter.update) {
+      const existing = await this.deps.prisma.postedCard.findUnique({ where });
+      if (existing) {
+        await adapter.update(addr, existing.platformMessageId, card);
+        return;
+      }
+    }
+    const { messageId } = await adapter.send(addr, card);
+    await this.deps.prisma.postedCard.upsert({
+      where,
+      update: { platformMessageId: messageId },
+      create: { id: newId(), incidentId, cardKey: key, conversationId, platformMessageId: messageId },
+    });
+  }
+
+  /**
+   * Re-renders an incident's cards everywhere they were posted: edited in place where the platform can, and sent
+   * afresh in the conversation where the change was made where it cannot.
+   */
+  async refreshCards(ctx: TurnContext, view: IncidentView, keys: CardKey[]): Promise<void> {
+    const now = this.deps.now();
+    const render = (key: string) =>
+      key === 'incident' ? incidentCard(view, now) : key.startsWith(MINE_PREFIX) ? checklistCard(view, key.slice(MINE_PREFIX.length)) : checklistCard(view);
+    // A person's own checklist (the reporter's 1:1 chat) is refreshed with the checklist.
+    const posted = await this.deps.prisma.postedCard.findMany({
+      where: { incidentId: view.incident.id, OR: [{ cardKey: { in: keys } }, ...(keys.includes('checklist') ? [{ cardKey: { startsWith: MINE_PREFIX } }] : [])] },
+    });
+    let updatedHere = new Set<string>();
+    for (const p of posted) {
+      const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
+      const adapter = conv && this.adapterFor(conv.platform);
+      if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
+      await adapter.update(addressOf(conv), p.platformMessageId, render(p.cardKey));
+      await this.deps.prisma.postedCard.update({ where: { id: p.id }, data: { updatedAt: now } });
+      if (conv.id === ctx.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
+    }
+    const dm = ctx.conv.kind === 'direct' && ctx.actor ? ctx.actor : null;
+    const allowedHere = isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id) || dm !== null;
+    if (!allowedHere) return;
+    const own = dm && !can(dm, 'incident.act') ? `${MINE_PREFIX}${dm.personId}` : null;
+    for (const key of keys) {
+      if (updatedHere.has(key) || (key === 'incident' && !ctx.adapter.capabilities.editMessages && keys.includes('checklist'))) continue;
+      // In a private chat of someone who is not a responder, the checklist shown is their own items.
+      const shown = key === 'checklist' && own ? own : key;
+      if (updatedHere.has(shown)) continue;
+      await this.postCard(ctx.adapter, ctx.addr, ctx.conv.id, view.incident.id, render(shown), true);
+    }
+  }
+}
