@@ -39,7 +39,8 @@ describe('local chat page: evidence with 📎 (phone width)', () => {
     await t?.close();
   });
 
-  const openForm = () => page.locator('.msg[data-body-type="form"] form.chat-form:not(.is-done)').last();
+  // The evidence form (its id starts with evd:); the report form filed through the API above also shows in this chat.
+  const openForm = () => page.locator('.msg[data-body-type="form"] form.chat-form[data-form-id^="evd:"]:not(.is-done)').last();
 
   it('files a screenshot chosen with 📎 and shows its SHA-256', { timeout: 120_000 }, async () => {
     await page.goto(`${t.url}/?as=demo-teacher&c=${encodeURIComponent('dm:demo-teacher')}`);
@@ -47,7 +48,7 @@ describe('local chat page: evidence with 📎 (phone width)', () => {
     const shot = png(40_000);
     await page.locator('#composer-attach').setInputFiles({ name: '家長群組截圖.png', mimeType: 'image/png', buffer: shot });
     await expect.poll(() => openForm().count(), { timeout: 15_000 }).toBe(1);
-    expect(await page.locator('#messages').innerText()).toContain('📎 家長群組截圖.png');
+    await expect.poll(() => page.locator('#messages').innerText()).toContain('📎 家長群組截圖.png');
     await openForm().locator('[data-field-id="description"] input').fill('家長群組中被轉傳的成績單截圖');
     await openForm().getByRole('button', { name: '存為證據' }).tap();
     const sha = sha256(shot);

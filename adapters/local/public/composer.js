@@ -44,12 +44,8 @@ export async function sendMessage() {
     );
     return;
   }
-  sending = true;
-  els.send.disabled = true;
-  els.send.textContent = '傳送中…';
   clearComposerMessages();
-  const conversationId = state.openId;
-  try {
+  await whileSending('傳送中…', async (conversationId) => {
     const result = await api('POST', `${conversationPath(conversationId)}/messages`, { as: state.me.id, text });
     if (els.input.value.trim() === text) {
       els.input.value = '';
@@ -58,6 +54,22 @@ export async function sendMessage() {
     }
     autosize();
     updateCounter();
+    return result;
+  });
+  els.input.focus();
+}
+
+/**
+ * Sends one thing with the send button showing `label` and locked (one request at a time), then shows the bot's
+ * replies and refreshes; a failure is shown above the composer and nothing typed is lost.
+ */
+async function whileSending(label, send) {
+  sending = true;
+  els.send.disabled = true;
+  els.send.textContent = label;
+  const conversationId = state.openId;
+  try {
+    const result = await send(conversationId);
     handleReplies(result.replies, conversationId);
     await nav.refresh({ scroll: 'reveal' });
   } catch (failure) {
@@ -66,7 +78,6 @@ export async function sendMessage() {
     sending = false;
     els.send.textContent = '送出';
     els.send.disabled = els.input.disabled;
-    els.input.focus();
   }
 }
 
@@ -79,19 +90,5 @@ export async function sendFile(file) {
     showComposerError(problem);
     return;
   }
-  sending = true;
-  els.send.disabled = true;
-  els.send.textContent = '上傳中…';
-  const conversationId = state.openId;
-  try {
-    const result = await uploadFile(API, conversationPath(conversationId), state.me.id, file);
-    handleReplies(result.replies, conversationId);
-    await nav.refresh({ scroll: 'reveal' });
-  } catch (failure) {
-    showComposerError(failure.message);
-  } finally {
-    sending = false;
-    els.send.textContent = '送出';
-    els.send.disabled = els.input.disabled;
-  }
+  await whileSending('上傳中…', (conversationId) => uploadFile(API, conversationPath(conversationId), state.me.id, file));
 }
