@@ -23,9 +23,11 @@ describe('the shipped office calendars', () => {
     expect(calendar.covers('2028-01-01')).toBe(false);
   });
 
-  it('match the DGPA totals of rest days (2025 revised: 118, 2026: 120)', () => {
+  it('match the DGPA totals of rest days (2025 revised: 118, 2026: 120, 2027: 121)', () => {
     expect(restDaysIn(2025)).toBe(118);
     expect(restDaysIn(2026)).toBe(120);
+    // 104 weekend days and 17 weekday days off, as in the open-data table; no make-up working day.
+    expect(restDaysIn(2027)).toBe(121);
   });
 
   it('knows weekday holidays, 補假 and weekends', () => {
@@ -63,16 +65,25 @@ describe('the shipped office calendars', () => {
     expect(calendar.nextWorkingDay('2026-12-31')).toBe('2027-01-04');
   });
 
-  it('marks every 2027 entry as not verified, and 2025/2026 entries as verified', () => {
-    const day = (k: string) => calendar.describe(k);
-    expect(day('2027-02-09').entry?.verified).toBe(false);
-    expect(day('2027-02-09').provisional).toBe(true);
-    expect(day('2026-02-20').entry?.verified).toBe(true);
-    expect(day('2026-02-20').provisional).toBe(false);
+  it('holds 2027 as checked day by day against the open-data office calendar (no provisional marks left)', () => {
+    expect(calendar.describe('2027-02-09').entry?.verified).toBe(true);
+    expect(calendar.describe('2027-02-09').provisional).toBe(false);
     const text = readFileSync(join(DEFAULT_CALENDAR_DIR, '2027.yaml'), 'utf8');
-    const holidays = (parseDocument(text).toJS() as { holidays: Array<{ verified?: boolean }> }).holidays;
-    expect(holidays.length).toBeGreaterThan(15);
-    expect(holidays.every((h) => h.verified === false)).toBe(true);
+    const file = parseDocument(text).toJS() as { provisional?: boolean; holidays: Array<{ verified?: boolean }> };
+    expect(file.provisional).toBeUndefined();
+    expect(file.holidays.some((h) => h.verified === false)).toBe(false);
+  });
+
+  it('marks the days of a provisional file, so that a deadline built on them can say so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calendars-'));
+    writeFileSync(
+      join(dir, '2030.yaml'),
+      'title: 測試\nsource: 依規定推算\nyears: [2030]\nprovisional: true\nholidays:\n  - date: 2030-01-01\n    name: 元旦\n    verified: false\n',
+    );
+    const draft = loadCalendar(dir);
+    expect(draft.describe('2030-01-01').provisional).toBe(true);
+    expect(draft.describe('2030-01-01').entry?.verified).toBe(false);
+    expect(draft.describe('2030-01-02').provisional).toBe(true);
   });
 
   it('refuses a day outside the covered years instead of calling it a working day', () => {

@@ -1,5 +1,8 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CalendarCoverageError, loadCalendar } from '../../../src/core/clocks/calendar.js';
+import { CalendarCoverageError, DEFAULT_CALENDAR_DIR, loadCalendar } from '../../../src/core/clocks/calendar.js';
 import { ClockFactsError, computeClocks, type ClockFacts, type ComputedClock } from '../../../src/core/clocks/engine.js';
 import { UnknownClockSettingError, loadClockRules } from '../../../src/core/clocks/rules.js';
 import { parseLocalDateTime } from '../../../src/core/time/roc.js';
@@ -133,9 +136,18 @@ describe('rest-day rollover', () => {
   });
 
   it('warns when the end relies on a calendar year not yet confirmed by the DGPA', () => {
-    const c = clock(compute(facts({ occurredAt: at('2027-02-03 09:00'), awareAt: at('2027-02-03 10:00') })), 'bureau-3d');
+    // The shipped 2027 file is verified; a copy marked provisional stands for a year whose table was not seen yet.
+    const dir = mkdtempSync(join(tmpdir(), 'calendars-'));
+    copyFileSync(join(DEFAULT_CALENDAR_DIR, '2026.yaml'), join(dir, '2026.yaml'));
+    const shipped = readFileSync(join(DEFAULT_CALENDAR_DIR, '2027.yaml'), 'utf8');
+    writeFileSync(join(dir, '2027.yaml'), shipped.replace('years: [2027]', 'years: [2027]\nprovisional: true'));
+    const draft = loadCalendar(dir);
+    const c = clock(compute(facts({ occurredAt: at('2027-02-03 09:00'), awareAt: at('2027-02-03 10:00') }), { calendar: draft }), 'bureau-3d');
     expect(c.statutoryLastDay).toBe('2027-02-11');
     expect(c.calendarNote).toContain('尚未經人事行政總處公告確認');
+    const shippedYear = clock(compute(facts({ occurredAt: at('2027-02-03 09:00'), awareAt: at('2027-02-03 10:00') })), 'bureau-3d');
+    expect(shippedYear.statutoryLastDay).toBe('2027-02-11');
+    expect(shippedYear.calendarNote).toBeUndefined();
     const sure = clock(compute(facts({ occurredAt: at('2026-11-05 09:00'), awareAt: at('2026-11-05 10:00') })), 'bureau-3d');
     expect(sure.calendarNote).toBeUndefined();
   });
