@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
 import { HTTPFetchError, messagingApi, type webhook } from '@line/bot-sdk';
+import { ChatPlatformError } from '../../src/ports/chat-errors.js';
+import { LineApiError, adviceFor } from './errors.js';
 import type { Logger } from '../../src/ports/logger.js';
 import type { FileReference, IncomingFile } from '../../src/ports/chat-model.js';
 
@@ -34,9 +36,9 @@ export function lineFileReference(m: webhook.MessageContent): FileReference | nu
 }
 
 /** LINE no longer has the content (expired or deleted); the core answers 「無法從聊天平台取得這個檔案…」. */
-export class LineContentUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
+export class LineContentUnavailable extends ChatPlatformError {
+  constructor(message: string, status = 404) {
+    super('line', 'not-found', status, message);
     this.name = 'LineContentUnavailable';
   }
 }
@@ -64,10 +66,11 @@ export class LineContent {
     } catch (err) {
       if (err instanceof HTTPFetchError) {
         // The SDK's message may quote LINE's answer; only the status is kept.
-        if (err.status === 404 || err.status === 410) throw new LineContentUnavailable(`LINE no longer has the content of message ${file.ref} (HTTP ${err.status}: expired or deleted)`);
-        throw new Error(`LINE content API answered HTTP ${err.status} for message ${file.ref}${err.status === 401 ? ' (check LINE_CHANNEL_ACCESS_TOKEN)' : ''}`);
+        if (err.status === 404 || err.status === 410) throw new LineContentUnavailable(`LINE no longer has the content of message ${file.ref} (HTTP ${err.status}: expired or deleted)`, err.status);
+        const advice = adviceFor(err.status);
+        throw new LineApiError(`the content of message ${file.ref}`, err.status, `LINE content API answered HTTP ${err.status}${err.status === 401 ? ' (check LINE_CHANNEL_ACCESS_TOKEN)' : ''}: ${advice}`);
       }
-      throw new Error(`LINE content API could not be reached (${(err as Error).name})`);
+      throw new LineApiError(`the content of message ${file.ref}`, 0, `LINE content API could not be reached (${(err as Error).name}): ${adviceFor(0)}`);
     }
     const length = res.httpResponse.headers.get('content-length');
     const declared = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
-import { HTTPFetchError, messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
+import { messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
@@ -13,6 +13,7 @@ import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js'
 import type { ChatAdapter } from '../../src/ports/chat.js';
 import { LineContent, lineFileReference } from './content.js';
 import { LineQuotaWatch } from './quota.js';
+import { LineApiError, lineCall, lineErrorHeader } from './errors.js';
 import { JsonTooDeepError, RejectionLog, parseJsonBounded } from '../../src/web/guards.js';
 import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
 
@@ -136,10 +137,10 @@ export class LineAdapter implements ChatAdapter {
     if (following === undefined) {
       // No follow event seen (e.g. the bot existed before this product): ask LINE, which answers for friends only.
       try {
-        await this.client.getProfile(user.externalId);
+        await lineCall('getProfile', () => this.client.getProfile(user.externalId));
         following = true;
       } catch (err) {
-        if (!(err instanceof HTTPFetchError) || err.status !== 404) throw err;
+        if (!(err instanceof LineApiError) || err.kind !== 'not-found') throw err;
         following = false;
       }
       await this.setFriend(user.externalId, following);
@@ -373,7 +374,7 @@ export class LineAdapter implements ChatAdapter {
 
   private async groupName(groupId: string): Promise<string | undefined> {
     try {
-      return (await this.client.getGroupSummary(groupId)).groupName;
+      return (await lineCall('getGroupSummary', () => this.client.getGroupSummary(groupId))).groupName;
     } catch (err) {
       this.opts.log.warn({ err: { type: (err as Error).name, message: (err as Error).message } }, 'LINE group summary unavailable');
       return undefined;
@@ -396,11 +397,11 @@ export class LineAdapter implements ChatAdapter {
       if (to === scope.chatId && scope.replyToken) {
         const first = rest.slice(0, LINE_LIMITS.messagesPerRequest);
         try {
-          await this.client.replyMessage({ replyToken: scope.replyToken, messages: first });
+          await lineCall('replyMessage', () => this.client.replyMessage({ replyToken: scope.replyToken!, messages: first }));
           rest = rest.slice(first.length);
         } catch (err) {
           // An expired or used token (e.g. an event processed after a restart): the messages go by push instead.
-          if (!(err instanceof HTTPFetchError) || err.status !== 400) throw err;
+          if (!(err instanceof LineApiError) || err.status !== 400) throw err;
           this.opts.log.info({ eventId: scope.eventId }, 'LINE reply token not accepted; pushing instead');
         }
         scope.replyToken = undefined;
@@ -416,17 +417,17 @@ export class LineAdapter implements ChatAdapter {
       const key = keyFor(n);
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await this.client.pushMessage({ to, messages: chunk }, key);
+          await lineCall('pushMessage', () => this.client.pushMessage({ to, messages: chunk }, key));
           this.quota.afterPush();
           break;
         } catch (err) {
           // 409: LINE already accepted a request with this retry key (a retry after a lost response, or the same
           // reminder sent again by another instance) — the messages were delivered once, as intended.
-          if (err instanceof HTTPFetchError && err.status === 409) {
-            this.opts.log.info({ retryKey: key, acceptedRequestId: err.headers.get('x-line-accepted-request-id') }, 'LINE push already accepted with this retry key; not sent again');
+          if (err instanceof LineApiError && err.status === 409) {
+            this.opts.log.info({ retryKey: key, acceptedRequestId: lineErrorHeader(err, 'x-line-accepted-request-id') }, 'LINE push already accepted with this retry key; not sent again');
             break;
           }
-          const transient = !(err instanceof HTTPFetchError) || err.status >= 500 || err.status === 429;
+          const transient = !(err instanceof LineApiError) || err.kind === 'network' || err.kind === 'rate-limited';
           if (!transient || attempt >= PUSH_ATTEMPTS) throw err;
           await new Promise((r) => setTimeout(r, 200 * 4 ** (attempt - 1)));
         }

@@ -1,17 +1,50 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../../src/ports/logger.js';
 import { BOT_NAME } from '../../src/core/bot-name.js';
+import { ChatPlatformError, type ChatErrorKind } from '../../src/ports/chat-errors.js';
 
 /**
  * What the Slack adapter tells the operator: Slack's refusals as SlackApiError with what to fix (English), the Web API
  * call wrapper that turns them into it, and Bolt's own log lines routed to ours.
  */
 
-/** An error Slack returned, with what the operator should do about it (English). */
-export class SlackApiError extends Error {
-  constructor(readonly method: string, readonly code: string, advice: string) {
-    super(`Slack refused ${method} (${code}): ${advice}`);
+/** An error Slack returned, with what the operator should do about it (English): one of the chat error kinds. */
+export class SlackApiError extends ChatPlatformError {
+  declare readonly code: string;
+  constructor(readonly method: string, code: string, advice: string, options?: { cause?: unknown }) {
+    super('slack', kindOfSlackError(code), code, `Slack refused ${method} (${code}): ${advice}`, advice, options);
     this.name = 'SlackApiError';
+  }
+}
+
+/** The chat error kind of a Slack Web API error code. */
+export function kindOfSlackError(code: string): ChatErrorKind {
+  switch (code) {
+    case 'ratelimited':
+      return 'rate-limited';
+    case 'invalid_auth':
+    case 'not_authed':
+    case 'token_revoked':
+    case 'token_expired':
+    case 'account_inactive':
+      return 'auth';
+    case 'channel_not_found':
+    case 'user_not_found':
+    case 'message_not_found':
+    case 'file_not_found':
+    case 'file_deleted':
+      return 'not-found';
+    case 'missing_scope':
+    case 'not_in_channel':
+    case 'restricted_action':
+    case 'not_allowed_token_type':
+    case 'cant_invite':
+    case 'is_archived':
+      return 'permission';
+    case 'request_error':
+      return 'network';
+    default:
+      return 'validation';
   }
 }
 
@@ -39,6 +72,8 @@ export function adviceFor(code: string, needed?: string): string {
     case 'expired_trigger_id':
     case 'exchanged_trigger_id':
       return 'the trigger_id was used or older than 3 seconds; the form is posted as a button instead.';
+    case 'request_error':
+      return 'Slack could not be reached (DNS, TLS, a proxy, or Slack is down). Check that the server reaches SLACK_API_URL.';
     default:
       return 'see https://api.slack.com/methods for this error code.';
   }
@@ -66,6 +101,10 @@ export async function slackCall<R>(log: Logger, method: string, fn: () => Promis
       const wrapped = new SlackApiError(method, 'ratelimited', adviceFor('ratelimited'));
       log.error({ method, code: 'ratelimited' }, wrapped.message);
       throw wrapped;
+    }
+    if (e.code === 'slack_webapi_request_error') {
+      // No answer from Slack at all: the network kind (the SDK's own message names the cause, never a body).
+      throw new SlackApiError(method, 'request_error', adviceFor('request_error'), { cause: err });
     }
     throw err;
   }
