@@ -10,7 +10,7 @@ import {
 } from 'discord.js';
 import type { Logger } from '../../src/ports/logger.js';
 import type { ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
-import type { Bot } from '../../src/core/conversation/bot.js';
+import type { InboundSink } from '../../src/ports/chat.js';
 import { COMMAND_NAMES } from './commands.js';
 import { DiscordApiError } from './errors.js';
 import { attachmentEvents } from './files.js';
@@ -38,7 +38,7 @@ export const DISCORD_INTRO = [
 
 /** What the gateway listeners need of the adapter. */
 export interface DiscordEventsHost {
-  bot(): Bot | null;
+  inbound(): InboundSink | null;
   log: Logger;
   readGroupMessages: boolean;
   interactions: DiscordInteractions;
@@ -74,8 +74,8 @@ export class DiscordEvents {
    * removed (a new joined_at), it introduces itself again.
    */
   async introduce(guild: Guild): Promise<void> {
-    const bot = this.h.bot();
-    if (!bot) return;
+    const inbound = this.h.inbound();
+    if (!inbound) return;
     const me = guild.members.me;
     const texts = [...guild.channels.cache.values()]
       .filter((c) => c.type === ChannelType.GuildText)
@@ -87,7 +87,7 @@ export class DiscordEvents {
     for (const c of candidates) {
       const conversation: ConversationAddress = { platform: DISCORD_PLATFORM, externalId: c.id, kind: 'group', title: c.name };
       try {
-        const intro = await bot.binding.joined(conversation);
+        const intro = await inbound.joined(conversation);
         await this.h.send(conversation, { type: 'text', text: `${intro}\n\n${DISCORD_INTRO}` }, { idempotencyKey: `intro:${guild.id}:${guild.joinedTimestamp}` });
         this.h.log.info({ guild: guild.id, channel: c.id }, 'Discord: added to a server; introduced itself');
         return;

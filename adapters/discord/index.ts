@@ -3,10 +3,9 @@ import { Client, Events, GatewayIntentBits, Partials, RESTEvents, Routes } from 
 import type { Logger } from '../../src/ports/logger.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
-import type { Bot } from '../../src/core/conversation/bot.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { ChatAdapter } from '../../src/ports/chat.js';
+import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import { DiscordApiError, discordCall, logDiscordError } from './errors.js';
 import { DiscordEvents } from './events.js';
 import { DiscordFiles } from './files.js';
@@ -80,7 +79,7 @@ export interface DiscordAdapterOptions {
 /** An InboundEvent as stored in the inbox (JSON: the date as a string). */
 type StoredEvent = Omit<InboundEvent, 'at'> & { at: string };
 
-export class DiscordAdapter implements ChatAdapter {
+export class DiscordAdapter implements PlatformAdapter {
   readonly platform = DISCORD_PLATFORM;
   readonly capabilities: AdapterCapabilities = {
     maxFormFields: DISCORD_LIMITS.modalInputs,
@@ -102,7 +101,7 @@ export class DiscordAdapter implements ChatAdapter {
   private readonly dms = new Map<string, string>();
   private readonly working = new Set<Promise<unknown>>();
   private readonly ackBudgetMs: number;
-  private bot: Bot | null = null;
+  private inbound: InboundSink | null = null;
   private started = false;
   private sweeper: NodeJS.Timeout | null = null;
   /** Interactions and messages received from the gateway so far (replays included). */
@@ -144,7 +143,7 @@ export class DiscordAdapter implements ChatAdapter {
     });
     this.rooms = new DiscordRooms({ rest: this.client.rest, ledger: this.ledger, log: opts.log, call, post });
     new DiscordEvents({
-      bot: () => this.bot,
+      inbound: () => this.inbound,
       log: opts.log,
       readGroupMessages: opts.readGroupMessages,
       interactions: this.interactions,
@@ -157,17 +156,17 @@ export class DiscordAdapter implements ChatAdapter {
       claim: (ev) => this.claim(ev),
       process: (ev) => this.process(ev),
       left: async (id) => {
-        if (!this.bot) return;
-        await this.bot.binding.left({ platform: DISCORD_PLATFORM, externalId: id, kind: 'group' });
+        if (!this.inbound) return;
+        await this.inbound.left({ platform: DISCORD_PLATFORM, externalId: id, kind: 'group' });
         // A deleted incident thread is not returned for its incident any more (a new one is opened if asked).
         await this.opts.prisma.outboundMessage.deleteMany({ where: { messageId: id, idempotencyKey: { startsWith: `room:${DISCORD_PLATFORM}:` } } });
       },
     }).listen(this.client);
   }
 
-  /** The core that handles events (set before start()). */
-  attach(bot: Bot): void {
-    this.bot = bot;
+  /** Connects the adapter to the inbound pipeline (before start()). */
+  attach(inbound: InboundSink): void {
+    this.inbound = inbound;
   }
 
   /** Logs in and waits until the gateway session is ready. */
@@ -198,7 +197,7 @@ export class DiscordAdapter implements ChatAdapter {
     this.sweeper ??= setInterval(sweep, SWEEP_INTERVAL_MS).unref();
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     await this.idle();
@@ -208,7 +207,7 @@ export class DiscordAdapter implements ChatAdapter {
 
   /** Handles inbox events a stopped process left (their interactions have expired: answers go to the channel). */
   async housekeeping(): Promise<void> {
-    if (!this.bot) return;
+    if (!this.inbound) return;
     for (const e of await this.inbox.stale<StoredEvent>(STALE_EVENT_MS)) {
       this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Discord event claimed by a process that stopped before handling it: handling it now');
       const ev = { ...e.body, at: new Date(e.body.at) } as InboundEvent;
@@ -324,9 +323,9 @@ export class DiscordAdapter implements ChatAdapter {
 
   /** Hands a claimed event to the core and marks it done (or failed) in the inbox. */
   private async process(ev: InboundEvent): Promise<void> {
-    if (!this.bot) throw new Error('DiscordAdapter.attach(bot) must be called before events arrive');
+    if (!this.inbound) throw new Error('DiscordAdapter.attach(inbound) must be called before events arrive');
     try {
-      await this.bot.handle(ev);
+      await this.inbound.handle(ev);
     } catch (err) {
       await this.inbox.failed(ev.eventId, `${(err as Error).name}: ${(err as Error).message}`).catch(() => undefined);
       throw err;

@@ -4,13 +4,12 @@ import { messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
-import type { Bot } from '../../src/core/conversation/bot.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
 import type { SqlRunner } from '../../src/storage/database.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
-import type { ChatAdapter } from '../../src/ports/chat.js';
+import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import { LineContent, lineFileReference } from './content.js';
 import { LineQuotaWatch } from './quota.js';
 import { LineApiError, lineCall, lineErrorHeader } from './errors.js';
@@ -46,6 +45,8 @@ export interface LineAdapterOptions {
    * path goes through it instead of Prisma: on PostgreSQL that halves the time before LINE gets its 200.
    */
   sql?: SqlRunner;
+  /** The product's HTTP server: POST /webhooks/line is registered on it when the adapter is attached. */
+  http?: FastifyInstance;
   /** Monthly quota warnings: percentages (default 80 and 95) and how often consumption is read after pushes. */
   quotaWarnPercent?: number[];
   quotaCheckMinutes?: number;
@@ -63,7 +64,7 @@ interface EventScope {
 const STALE_CLAIM_MS = 2 * 60_000;
 const PUSH_ATTEMPTS = 3;
 
-export class LineAdapter implements ChatAdapter {
+export class LineAdapter implements PlatformAdapter {
   readonly platform = LINE_PLATFORM;
   readonly capabilities: AdapterCapabilities = {
     maxFormFields: 0,
@@ -82,7 +83,7 @@ export class LineAdapter implements ChatAdapter {
   private get rejections(): RejectionLog {
     return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'LINE webhook rejected'));
   }
-  private bot: Bot | null = null;
+  private inbound: InboundSink | null = null;
   private draining: Promise<void> | null = null;
   private again = false;
   private held = false;
@@ -96,7 +97,7 @@ export class LineAdapter implements ChatAdapter {
       opts.prisma,
       opts.log,
       { warnAt: opts.quotaWarnPercent ?? [80, 95], checkEveryMs: (opts.quotaCheckMinutes ?? 15) * 60_000 },
-      (text, key) => (this.bot ? this.bot.alerts.tell(LINE_PLATFORM, text, key) : Promise.resolve([])),
+      (text, key) => (this.inbound ? this.inbound.alert(LINE_PLATFORM, text, key) : Promise.resolve([])),
     );
     this.content = new LineContent(
       { channelAccessToken: opts.channelAccessToken, dataApiBaseUrl: opts.dataApiBaseUrl ?? 'https://api-data.line.me' },
@@ -150,9 +151,13 @@ export class LineAdapter implements ChatAdapter {
 
   // ------------------------------------------------------------------ webhook
 
-  /** Registers POST /webhooks/line and starts processing what an earlier process acknowledged but did not finish. */
-  routes(app: FastifyInstance, bot: Bot): void {
-    this.bot = bot;
+  /** Connects the adapter to the inbound pipeline and registers POST /webhooks/line on the server (when given). */
+  attach(inbound: InboundSink): void {
+    this.inbound = inbound;
+    if (this.opts.http) this.routes(this.opts.http);
+  }
+
+  private routes(app: FastifyInstance): void {
     app.register(async (scope) => {
       // The signature covers the exact bytes LINE sent: keep the raw body, parse it only once it is verified.
       scope.removeAllContentTypeParsers();
@@ -239,7 +244,7 @@ export class LineAdapter implements ChatAdapter {
     this.held = true;
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     this.closed = true;
     await this.idle();
     await this.quota.idle();
@@ -254,7 +259,7 @@ export class LineAdapter implements ChatAdapter {
   }
 
   private kick(): void {
-    if (this.closed || this.held || !this.bot) return;
+    if (this.closed || this.held || !this.inbound) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -327,7 +332,7 @@ export class LineAdapter implements ChatAdapter {
   }
 
   private async dispatch(event: webhook.Event): Promise<void> {
-    const bot = this.bot!;
+    const inbound = this.inbound!;
     const source = event.source;
     if (!source) return;
     const conversation = addressOf(source);
@@ -339,21 +344,21 @@ export class LineAdapter implements ChatAdapter {
       case 'message': {
         const m = (event as webhook.MessageEvent).message;
         if (!user) return;
-        if (m.type === 'text') return bot.handle({ ...base, user, type: 'message', text: (m as webhook.TextMessageContent).text });
+        if (m.type === 'text') return inbound.handle({ ...base, user, type: 'message', text: (m as webhook.TextMessageContent).text });
         // An image or a file: offered as evidence by the core; only the message id travels, LINE keeps the bytes.
         const file = lineFileReference(m);
-        if (file) return bot.handle({ ...base, user, type: 'file', file, messageId: m.id });
+        if (file) return inbound.handle({ ...base, user, type: 'file', file, messageId: m.id });
         if (m.type === 'image') this.opts.log.debug({ eventId: event.webhookEventId }, 'LINE image held outside LINE (external content provider) not offered as evidence');
         return;
       }
       case 'postback': {
         if (!user) return;
-        return bot.handle({ ...base, user, type: 'action', action: (event as webhook.PostbackEvent).postback.data });
+        return inbound.handle({ ...base, user, type: 'action', action: (event as webhook.PostbackEvent).postback.data });
       }
       case 'follow': {
         if (!user) return;
         await this.setFriend(user.externalId, true);
-        await this.send({ platform: LINE_PLATFORM, externalId: user.externalId, kind: 'direct' }, { type: 'text', text: await bot.binding.followed(user) });
+        await this.send({ platform: LINE_PLATFORM, externalId: user.externalId, kind: 'direct' }, { type: 'text', text: await inbound.followed(user) });
         return;
       }
       case 'unfollow':
@@ -361,12 +366,12 @@ export class LineAdapter implements ChatAdapter {
         return;
       case 'join': {
         const title = source.type === 'group' ? await this.groupName(source.groupId) : undefined;
-        const intro = await bot.binding.joined({ ...conversation, ...(title ? { title } : {}) });
+        const intro = await inbound.joined({ ...conversation, ...(title ? { title } : {}) });
         await this.send(conversation, { type: 'text', text: intro });
         return;
       }
       case 'leave':
-        return bot.binding.left(conversation);
+        return inbound.left(conversation);
       default:
         this.opts.log.debug({ type: event.type }, 'LINE event type not used');
     }

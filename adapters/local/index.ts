@@ -7,12 +7,11 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import { LocalUploads } from './uploads.js';
-import type { Bot } from '../../src/core/conversation/bot.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, textLength } from '../../src/core/conversation/limits.js';
 import { schoolOnRecord } from '../../src/core/people/on-record.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { ChatAdapter } from '../../src/ports/chat.js';
+import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import { ROLE_LABELS } from '../../src/core/roles.js';
 import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import type { Logger } from '../../src/ports/logger.js';
@@ -42,7 +41,7 @@ interface Collector {
   replies: LocalMessageView[];
 }
 
-export class LocalAdapter implements ChatAdapter {
+export class LocalAdapter implements PlatformAdapter {
   readonly platform = LOCAL_PLATFORM;
   readonly capabilities: AdapterCapabilities = {
     maxFormFields: 20,
@@ -62,7 +61,21 @@ export class LocalAdapter implements ChatAdapter {
     private readonly log: Logger,
     /** The largest upload taken (the evidence locker's limit, EVIDENCE_MAX_MB). */
     private readonly maxUploadBytes = 25 * 1024 * 1024,
+    /** The product's HTTP server: the page and /local/api/* are registered on it when the adapter is attached. */
+    private readonly http?: FastifyInstance,
   ) {}
+
+  /** Connects the page's API to the inbound pipeline (each request is handled while it waits, so it gets the replies). */
+  attach(inbound: InboundSink): void {
+    if (this.http) this.routes(this.http, inbound);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+
+  /** Every request is answered once handled: nothing is left in hand. */
+  async idle(): Promise<void> {}
 
   async fetchFile(file: FileReference): Promise<IncomingFile> {
     return this.uploads.take(file);
@@ -123,7 +136,7 @@ export class LocalAdapter implements ChatAdapter {
   // ------------------------------------------------------------------ HTTP
 
   /** Registers the chat page and /local/api/* on the product's server. */
-  routes(app: FastifyInstance, bot: Bot): void {
+  private routes(app: FastifyInstance, inbound: InboundSink): void {
     const files = new Map(readdirSync(PUBLIC_DIR).map((f) => [f, join(PUBLIC_DIR, f)]));
     const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
     // The page carries the bot's one name (src/core/bot-name.ts) in place of {{botName}}.
@@ -186,7 +199,7 @@ export class LocalAdapter implements ChatAdapter {
           throw err;
         }
         const { event, posted } = made;
-        await this.collector.run(collector, () => bot.handle(event));
+        await this.collector.run(collector, () => inbound.handle(event));
         return { ok: true, ...(posted ? { posted } : {}), replies: collector.replies };
       });
 
@@ -231,7 +244,7 @@ export class LocalAdapter implements ChatAdapter {
           messageId: String(row.id),
         };
         const collector: Collector = { replies: [] };
-        await this.collector.run(collector, () => bot.handle(event));
+        await this.collector.run(collector, () => inbound.handle(event));
         return { ok: true, posted: this.view(row, { type: 'text', text: shown }, as), replies: collector.replies };
       });
     });

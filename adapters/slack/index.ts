@@ -5,11 +5,10 @@ import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import { DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/core/evidence/types.js';
 import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
-import type { Bot } from '../../src/core/conversation/bot.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
-import type { ChatAdapter } from '../../src/ports/chat.js';
+import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import { RejectionLog } from '../../src/web/guards.js';
 import { SLACK_LIMITS, SLACK_PLATFORM_NAME, homeView, toSlackMessage } from './render.js';
 import { SlackFileError, fetchSlackFile } from './files.js';
@@ -60,6 +59,8 @@ export interface SlackAdapterOptions {
   retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number };
   /** Largest evidence file downloaded (EVIDENCE_MAX_MB; default 25 MB). */
   maxFileBytes?: number;
+  /** The product's HTTP server: POST /slack/events is registered on it when the adapter is attached (HTTP transport). */
+  http?: FastifyInstance;
 }
 
 /** An event still "processing" this long after it was received belongs to a process that stopped: processed again. */
@@ -75,7 +76,7 @@ function kindOf(channelId: string, channelType?: string): 'direct' | 'group' {
   return channelType === 'im' || channelId.startsWith('D') ? 'direct' : 'group';
 }
 
-export class SlackAdapter implements ChatAdapter {
+export class SlackAdapter implements PlatformAdapter {
   readonly platform = SLACK_PLATFORM;
   readonly capabilities: AdapterCapabilities = {
     maxFormFields: 40,
@@ -101,7 +102,7 @@ export class SlackAdapter implements ChatAdapter {
   private readonly rooms: SlackRooms;
   private readonly dms = new Map<string, string>();
   private readonly working = new Set<Promise<unknown>>();
-  private bot: Bot | null = null;
+  private inbound: InboundSink | null = null;
   private initialized = false;
   private sweeper: NodeJS.Timeout | null = null;
 
@@ -153,11 +154,11 @@ export class SlackAdapter implements ChatAdapter {
       formClosed: (formId) => this.modals.closed(formId),
       isIncidentRoom: (channelId) => this.rooms.isIncidentRoom(channelId),
       joined: async (conversation) => {
-        const intro = await this.bot!.binding.joined(conversation);
+        const intro = await this.sink().joined(conversation);
         await this.send(conversation, { type: 'text', text: intro });
       },
       left: async (conversation) => {
-        await this.bot!.binding.left(conversation);
+        await this.sink().left(conversation);
       },
     });
   }
@@ -246,11 +247,14 @@ export class SlackAdapter implements ChatAdapter {
 
   // ------------------------------------------------------------------ HTTP transport
 
-  /** Registers POST /slack/events (events, interactivity and slash commands) on the product's server. */
-  routes(app: FastifyInstance, bot: Bot): void {
-    this.bot = bot;
-    if (this.transport !== 'http') return;
-    registerSlackRoutes(app, { signingSecret: this.opts.signingSecret!, ...(this.opts.now ? { now: this.opts.now } : {}), rejections: () => this.rejections, receive: (ev) => this.receive(ev) });
+  /**
+   * Connects the adapter to the inbound pipeline; over HTTP, registers POST /slack/events (events, interactivity and
+   * slash commands) on the product's server (when given).
+   */
+  attach(inbound: InboundSink): void {
+    this.inbound = inbound;
+    if (this.transport !== 'http' || !this.opts.http) return;
+    registerSlackRoutes(this.opts.http, { signingSecret: this.opts.signingSecret!, ...(this.opts.now ? { now: this.opts.now } : {}), rejections: () => this.rejections, receive: (ev) => this.receive(ev) });
   }
 
   /**
@@ -324,7 +328,7 @@ export class SlackAdapter implements ChatAdapter {
       this.initialized = true;
     }
     if (this.transport === 'socket') await this.bolt.start();
-    if (!this.bot) return;
+    if (!this.inbound) return;
     // Events left by an instance that stopped are picked up now and then by whichever instance is running.
     const sweep = () => this.track(this.housekeeping().catch((err: unknown) => this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack inbox could not be resumed')));
     sweep();
@@ -336,7 +340,7 @@ export class SlackAdapter implements ChatAdapter {
     await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:']);
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     await this.idle();
@@ -347,9 +351,8 @@ export class SlackAdapter implements ChatAdapter {
 
   /** Publishes the person's Home tab: the core's overview of their incidents, tasks and clocks (views.publish). */
   async publishHome(userId: string): Promise<void> {
-    if (!this.bot) throw new Error('SlackAdapter.routes(server, bot) must be called before events arrive');
     try {
-      const cards = await this.bot.home(this.user(userId));
+      const cards = await this.sink().home(this.user(userId));
       await this.call('views.publish', () => this.client.views.publish({ user_id: userId, view: homeView(cards) as never }));
     } catch (err) {
       this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack Home tab not published');
@@ -368,8 +371,12 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   private async handle(ev: InboundEvent): Promise<void> {
-    if (!this.bot) throw new Error('SlackAdapter.routes(server, bot) must be called before events arrive');
-    await this.bot.handle(ev);
+    await this.sink().handle(ev);
+  }
+
+  private sink(): InboundSink {
+    if (!this.inbound) throw new Error('SlackAdapter.attach(inbound) must be called before events arrive');
+    return this.inbound;
   }
 
   private address(channelId: string, channelType?: string): ConversationAddress {

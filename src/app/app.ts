@@ -8,6 +8,8 @@ import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
+import { InboundPipeline } from '../core/chat/pipeline.js';
+import type { PlatformAdapter } from '../ports/chat.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { registerMetricsRoute } from '../jobs/metrics.js';
 import { JobRunner, type JobRunnerOptions } from '../jobs/runner.js';
@@ -79,33 +81,32 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
     registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, evidence: bot.evidence.locker, log });
-    let local: LocalAdapter | null = null;
-    if (config.localChat) {
-      local = new LocalAdapter(db.prisma, cipher, log, config.evidence.maxBytes);
-      bot.register(local);
-      local.routes(server, bot);
-    }
+    // Every adapter is wired the same way: registered with the bot (outbound), attached to the one inbound pipeline
+    // (webhook routes registered before the server listens), started once it listens, stopped in reverse order.
+    const inbound = new InboundPipeline(bot);
+    const adapters: PlatformAdapter[] = [];
+    const add = <A extends PlatformAdapter>(adapter: A): A => {
+      bot.register(adapter);
+      adapter.attach(inbound);
+      adapters.push(adapter);
+      return adapter;
+    };
+    const local = config.localChat ? add(new LocalAdapter(db.prisma, cipher, log, config.evidence.maxBytes, server)) : null;
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');
       // On PostgreSQL the webhook's inbox INSERT skips Prisma (adapters/line/index.ts: store); PGlite is fast either way.
-      line = new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) });
-      bot.register(line);
-      line.routes(server, bot);
+      line = add(new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) }));
     }
     let slack: SlackAdapter | null = null;
     if (config.slack) {
       const { SlackAdapter } = await import('../../adapters/slack/index.js');
-      slack = new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes });
-      bot.register(slack);
-      slack.routes(server, bot);
+      slack = add(new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
     }
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
       const { DiscordAdapter } = await import('../../adapters/discord/index.js');
-      discord = new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes });
-      bot.register(discord);
-      discord.attach(bot);
+      discord = add(new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes }));
     }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();
@@ -122,9 +123,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, slack: slack?.transport ?? false, discord: !!discord, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
       'started',
     );
-    await line?.start();
-    await slack?.start();
-    await discord?.start();
+    for (const adapter of adapters) await adapter.start();
     await jobs.start();
     return {
       url,
@@ -142,9 +141,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       async close() {
         await server.close();
         await jobs.stop();
-        await line?.close();
-        await slack?.close();
-        await discord?.close();
+        for (const adapter of [...adapters].reverse()) await adapter.stop();
         if (!opts.db) await db.close();
       },
     };

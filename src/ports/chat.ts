@@ -1,4 +1,4 @@
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, IncomingFile, OutboundMessage, PlatformUser } from './chat-model.js';
+import type { AdapterCapabilities, AdapterWording, Card, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from './chat-model.js';
 
 /**
  * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which
@@ -34,3 +34,40 @@ export interface ChatAdapter {
   /** The person declined the file: forget anything the adapter holds for it (the local chat keeps uploads in memory). */
   releaseFile?(file: FileReference): Promise<void>;
 }
+
+/**
+ * Where an adapter hands what it receives (src/core/chat/pipeline.ts implements it). Conversation events are the
+ * neutral `InboundEvent`s (a message, an action, a form submitted, a file); the bot's own membership (added to a
+ * group, removed from it, added as a friend) is said with `joined`, `left` and `followed`, whose answers the adapter
+ * posts in its own way. Adapters never reach into the core beyond this.
+ */
+export interface InboundSink {
+  /** A message, action, form submit or file: handled once per platform event id (a redelivery is dropped). */
+  handle(ev: InboundEvent): Promise<void>;
+  /** The bot was added to a group or channel: returns the introduction to post there. */
+  joined(conversation: ConversationAddress): Promise<string>;
+  /** The bot was removed from a group, or the channel was deleted. */
+  left(conversation: ConversationAddress): Promise<void>;
+  /** Someone added the bot as a friend (LINE follow): returns the greeting for their private chat. */
+  followed(user: PlatformUser): Promise<string>;
+  /** A person's own overview (incidents, tasks, clocks) for a platform's home page (Slack's App Home). */
+  home(user: PlatformUser): Promise<Card[]>;
+  /** A warning about the bot itself for the contact windows (a LINE message quota running out), once per key. */
+  alert(platform: string, text: string, key: string): Promise<ConversationAddress[]>;
+}
+
+/**
+ * The lifecycle every adapter has, wired the same way by src/app/app.ts: `attach` connects the inbound side to the
+ * pipeline before the HTTP server listens (webhook adapters register their routes then); `start` connects to the
+ * platform and resumes what an earlier process left; `stop` stops taking events and waits for those in hand.
+ */
+export interface AdapterLifecycle {
+  attach(inbound: InboundSink): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when everything received so far has been handled (tests, graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+/** A chat adapter as the composition root holds it: the outbound contract and the lifecycle. */
+export type PlatformAdapter = ChatAdapter & AdapterLifecycle;

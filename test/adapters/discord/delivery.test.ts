@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCORD_INTRO, DiscordAdapter } from '../../../adapters/discord/index.js';
 import { createLogger } from '../../../src/app/logger.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
+import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
 import { DISCORD_TOKEN, buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp } from '../../fakes/discord/harness.js';
 import { APPLICATION_ID, type FakeMessage, type InteractionRecord } from '../../fakes/discord/platform.js';
 
@@ -32,12 +33,12 @@ describe('Discord delivery shared by two instances', () => {
     b = new DiscordAdapter({ botToken: DISCORD_TOKEN, applicationId: APPLICATION_ID, apiBase: h.fake.apiBase, readGroupMessages: false, prisma: deps.prisma, cipher: deps.cipher, log: createLogger({ level: 'silent' }) });
     const botB = new Bot(deps);
     botB.register(b);
-    b.attach(botB);
+    b.attach(new InboundPipeline(botB));
     await b.start();
     expect(h.fake.gateway.identifies).toBe(2);
   });
   afterAll(async () => {
-    await b?.close();
+    await b?.stop();
     await h?.close();
   });
 

@@ -3,6 +3,7 @@ import { SlackAdapter } from '../../../adapters/slack/index.js';
 import { createLogger } from '../../../src/app/logger.js';
 import { OutboundLedger } from '../../../src/core/chat/delivery.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
+import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
 import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
 import { SLACK_TOKEN, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
 
@@ -24,10 +25,10 @@ describe('Slack delivery shared by two instances', () => {
     b = new SlackAdapter({ botToken: SLACK_TOKEN, signingSecret: null, appToken: null, apiUrl: h.fake.url, prisma: deps.prisma, cipher: deps.cipher, log: createLogger({ level: 'silent' }) });
     const botB = new Bot(deps);
     botB.register(b);
-    b.routes({ register: () => undefined } as never, botB);
+    b.attach(new InboundPipeline(botB));
   });
   afterAll(async () => {
-    await b?.close();
+    await b?.stop();
     await h?.close();
   });
 
