@@ -1,6 +1,6 @@
 // npm run bench:line [-- --requests 1000] [--warmup 40] [--postgres]
 // Acknowledgement time of LINE webhooks: the product's POST /webhooks/line (Fastify, x-line-signature checked with the
-// SDK's validateSignature on the raw body, the events stored encrypted in the durable inbox line_inbound_event, 200)
+// SDK's validateSignature on the raw body, the events stored encrypted in the durable inbox inbound_event, 200)
 // against a bare handler on node:http using the SDK's own webhook middleware (the same signature check and JSON parse)
 // that answers 200 and does nothing else. Same run, same machine, requests interleaved (one to each, in turn), each
 // timed from sending to the HTTP response (LINE waits up to a few seconds and then counts a failure). The product

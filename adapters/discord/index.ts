@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, Partials, RESTEvents, Routes } from 'discord.js';
 import type { Logger } from '../../src/ports/logger.js';
-import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
+import { OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
+import type { PlatformInbox } from '../../src/ports/inbox.js';
 import { DiscordApiError, discordCall, logDiscordError } from './errors.js';
 import { DiscordEvents } from './events.js';
 import { DiscordFiles } from './files.js';
@@ -54,9 +55,6 @@ export { modalId, parseModalId } from './interactions.js';
 export const DISCORD_PLATFORM = DISCORD_PLATFORM_NAME;
 /** Interactions time out after 3 s: slash commands wait this long for a form before acknowledging without one. */
 const DEFAULT_ACK_BUDGET_MS = 2000;
-/** An inbox event claimed this long ago and not done belongs to a process that stopped: it is handled again. */
-const STALE_EVENT_MS = 2 * 60_000;
-const SWEEP_INTERVAL_MS = 60_000;
 /** Idempotency keys of messages are kept this long (jobs are retried within hours); incident rooms' keys always. */
 const SENT_KEYS_KEPT_MS = 30 * 86_400_000;
 const READY_TIMEOUT_MS = 30_000;
@@ -76,8 +74,9 @@ export interface DiscordAdapterOptions {
   maxFileBytes?: number;
 }
 
-/** An InboundEvent as stored in the inbox (JSON: the date as a string). */
-type StoredEvent = Omit<InboundEvent, 'at'> & { at: string };
+/** An InboundEvent as stored in the inbox (JSON: the date as a string once read back). */
+type StoredEvent = Omit<InboundEvent, 'at'> & { at: string | Date };
+const revive = (e: StoredEvent): InboundEvent => ({ ...e, at: new Date(e.at) }) as InboundEvent;
 
 export class DiscordAdapter implements PlatformAdapter {
   readonly platform = DISCORD_PLATFORM;
@@ -93,7 +92,8 @@ export class DiscordAdapter implements PlatformAdapter {
   readonly wording: AdapterWording = { reachPrivately: '在這個伺服器的「隱私設定」允許伺服器成員傳送私人訊息給您' };
   readonly client: Client;
   private readonly forms: DiscordFormStore;
-  private readonly inbox: EventInbox;
+  /** The pipeline's inbox for Discord (inbound_event): every interaction and message claimed there first. */
+  private inbox: PlatformInbox<StoredEvent> | null = null;
   private readonly ledger: OutboundLedger;
   private readonly files: DiscordFiles;
   private readonly interactions: DiscordInteractions;
@@ -103,14 +103,12 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly ackBudgetMs: number;
   private inbound: InboundSink | null = null;
   private started = false;
-  private sweeper: NodeJS.Timeout | null = null;
   /** Interactions and messages received from the gateway so far (replays included). */
   received = 0;
 
   constructor(private readonly opts: DiscordAdapterOptions) {
     this.ackBudgetMs = opts.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
     this.forms = new DiscordFormStore(opts.prisma, opts.cipher, DISCORD_PLATFORM);
-    this.inbox = new EventInbox(opts.prisma, opts.cipher, DISCORD_PLATFORM, opts.log);
     this.ledger = new OutboundLedger(opts.prisma);
     const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages];
     if (opts.readGroupMessages) intents.push(GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent);
@@ -167,6 +165,19 @@ export class DiscordAdapter implements PlatformAdapter {
   /** Connects the adapter to the inbound pipeline (before start()). */
   attach(inbound: InboundSink): void {
     this.inbound = inbound;
+    this.inbox = inbound.inbox<StoredEvent>({
+      platform: DISCORD_PLATFORM,
+      process: (body) => inbound.handle(revive(body)),
+      // Its interaction has expired: answers (a failure too) go to the channel.
+      resume: (e, run) => {
+        this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Discord event claimed by a process that stopped before handling it: handling it now');
+        return this.interactions.run(null, e.body.conversation, run);
+      },
+      sweep: async () => {
+        await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:']);
+        await this.forms.forget();
+      },
+    });
   }
 
   /** Logs in and waits until the gateway session is ready. */
@@ -192,14 +203,11 @@ export class DiscordAdapter implements PlatformAdapter {
     this.started = true;
     this.opts.log.info({ user: this.client.user?.id, application: this.opts.applicationId, readGroupMessages: this.opts.readGroupMessages }, 'Discord gateway ready');
     // Events left unfinished by an instance that stopped are picked up now and then by whichever instance runs.
-    const sweep = () => this.track(this.housekeeping().catch((err: unknown) => this.logError('resume the inbox', err)));
-    sweep();
-    this.sweeper ??= setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+    await this.inbox?.start();
   }
 
   async stop(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    await this.inbox?.stop();
     await this.idle();
     if (this.started) await this.client.destroy();
     this.started = false;
@@ -207,19 +215,13 @@ export class DiscordAdapter implements PlatformAdapter {
 
   /** Handles inbox events a stopped process left (their interactions have expired: answers go to the channel). */
   async housekeeping(): Promise<void> {
-    if (!this.inbound) return;
-    for (const e of await this.inbox.stale<StoredEvent>(STALE_EVENT_MS)) {
-      this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Discord event claimed by a process that stopped before handling it: handling it now');
-      const ev = { ...e.body, at: new Date(e.body.at) } as InboundEvent;
-      await this.interactions.run(null, ev.conversation, () => this.process(ev));
-    }
-    await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:']);
-    await this.forms.forget();
+    await this.inbox?.sweep();
   }
 
   /** Resolves when every event received so far has been handled (tests and graceful shutdown). */
   async idle(): Promise<void> {
     while (this.working.size > 0) await Promise.allSettled([...this.working]);
+    await this.inbox?.idle();
   }
 
   // ------------------------------------------------------------------ ChatAdapter
@@ -316,21 +318,16 @@ export class DiscordAdapter implements PlatformAdapter {
    * it was claimed before: a replay, or another instance — each gets every dispatch — is handling it.
    */
   private async claim(ev: InboundEvent): Promise<boolean> {
-    if (await this.inbox.receive(ev.eventId, ev)) return true;
+    if (!this.inbox) throw new Error('DiscordAdapter.attach(inbound) must be called before events arrive');
+    if ((await this.inbox.receive([{ eventId: ev.eventId, body: ev }])).length === 1) return true;
     this.opts.log.info({ eventId: ev.eventId }, 'Discord event claimed already (a replay, or another instance handles it): ignored');
     return false;
   }
 
   /** Hands a claimed event to the core and marks it done (or failed) in the inbox. */
   private async process(ev: InboundEvent): Promise<void> {
-    if (!this.inbound) throw new Error('DiscordAdapter.attach(inbound) must be called before events arrive');
-    try {
-      await this.inbound.handle(ev);
-    } catch (err) {
-      await this.inbox.failed(ev.eventId, `${(err as Error).name}: ${(err as Error).message}`).catch(() => undefined);
-      throw err;
-    }
-    await this.inbox.done(ev.eventId);
+    if (!this.inbox) throw new Error('DiscordAdapter.attach(inbound) must be called before events arrive');
+    await this.inbox.process(ev.eventId, ev);
   }
 
   // ------------------------------------------------------------------ helpers

@@ -6,10 +6,10 @@ import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
-import type { SqlRunner } from '../../src/storage/database.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
+import type { PlatformInbox } from '../../src/ports/inbox.js';
 import { LineContent, lineFileReference } from './content.js';
 import { LineQuotaWatch } from './quota.js';
 import { LineApiError, lineCall, lineErrorHeader } from './errors.js';
@@ -18,9 +18,10 @@ import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
 
 /**
  * The LINE adapter (issue #3). LINE calls POST /webhooks/line; the adapter checks x-line-signature on the raw body,
- * stores the events (encrypted) in `line_inbound_event` and answers 200 at once; a single worker then processes them
- * in arrival order. A crash after the 200 loses nothing: unprocessed rows are picked up at the next start. Redeliveries
- * carry the same webhookEventId and are dropped by the table's primary key (and by the core's processed_event).
+ * stores the events (encrypted) in the pipeline's inbox (inbound_event, ordered mode: src/core/chat/inbox.ts) and
+ * answers 200 at once; the inbox then drains them in arrival order, never two of one chat at once. A crash after the
+ * 200 loses nothing: unprocessed rows are picked up at the next start. Redeliveries carry the same webhookEventId and
+ * are dropped by the table's primary key.
  *
  * Messages the core sends while an event is handled are collected, then delivered: those for the chat where the event
  * happened with the event's reply token (free), the rest by push (counted against the monthly quota) with an
@@ -40,11 +41,6 @@ export interface LineAdapterOptions {
   prisma: PrismaClient;
   cipher: FieldCipher;
   log: Logger;
-  /**
-   * The database's plain SQL runner (src/storage/database.ts). When given, the inbox INSERT on the acknowledgement
-   * path goes through it instead of Prisma: on PostgreSQL that halves the time before LINE gets its 200.
-   */
-  sql?: SqlRunner;
   /** The product's HTTP server: POST /webhooks/line is registered on it when the adapter is attached. */
   http?: FastifyInstance;
   /** Monthly quota warnings: percentages (default 80 and 95) and how often consumption is read after pushes. */
@@ -60,8 +56,6 @@ interface EventScope {
   outbox: Map<string, LineMessage[]>;
 }
 
-/** Processing rows claimed longer ago than this belong to a process that died; they are processed again. */
-const STALE_CLAIM_MS = 2 * 60_000;
 const PUSH_ATTEMPTS = 3;
 
 export class LineAdapter implements PlatformAdapter {
@@ -84,11 +78,8 @@ export class LineAdapter implements PlatformAdapter {
     return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'LINE webhook rejected'));
   }
   private inbound: InboundSink | null = null;
-  private draining: Promise<void> | null = null;
-  private again = false;
-  private held = false;
-  private closed = false;
-  private kickPending: NodeJS.Immediate | null = null;
+  /** The pipeline's inbox for LINE (inbound_event): ordered, drained after the 200 (src/core/chat/inbox.ts). */
+  private inbox: PlatformInbox<webhook.Event> | null = null;
 
   constructor(private readonly opts: LineAdapterOptions) {
     this.client = new messagingApi.MessagingApiClient({ channelAccessToken: opts.channelAccessToken, baseURL: opts.apiBaseUrl });
@@ -154,6 +145,7 @@ export class LineAdapter implements PlatformAdapter {
   /** Connects the adapter to the inbound pipeline and registers POST /webhooks/line on the server (when given). */
   attach(inbound: InboundSink): void {
     this.inbound = inbound;
+    this.inbox = inbound.inbox<webhook.Event>({ platform: LINE_PLATFORM, mode: 'ordered', process: (event) => this.handleEvent(event) });
     if (this.opts.http) this.routes(this.opts.http);
   }
 
@@ -187,7 +179,7 @@ export class LineAdapter implements PlatformAdapter {
         reply.code(200).send({ ok: true });
         // Processing starts once the 200 is on its way: with the embedded database the work runs on this thread and
         // would otherwise hold the response back.
-        if (received > 0) this.kickSoon();
+        if (received > 0) this.inbox?.kick();
         return reply;
       });
     });
@@ -195,28 +187,12 @@ export class LineAdapter implements PlatformAdapter {
 
   /** Stores verified events for processing; returns how many were new (redeliveries are dropped here). */
   async store(events: webhook.Event[]): Promise<number> {
+    if (!this.inbox) throw new Error('LineAdapter.attach(inbound) must be called before events arrive');
     const rows = events
       .filter((e) => typeof e.webhookEventId === 'string' && e.webhookEventId !== '')
-      .map((e) => ({
-        webhookEventId: e.webhookEventId,
-        bodyEnc: this.opts.cipher.encrypt(JSON.stringify(e), `line-event:${e.webhookEventId}`),
-      }));
+      .map((e) => ({ eventId: e.webhookEventId, body: e, conversation: e.source ? (chatIdOf(e.source) ?? null) : null }));
     if (rows.length === 0) return 0;
-    // One plain INSERT (this is on the acknowledgement path: a third of the time of the ORM's createMany); the primary
-    // key drops redeliveries, and the count says how many rows are new.
-    let count: number;
-    if (this.opts.sql) {
-      const params = rows.flatMap((r) => [r.webhookEventId, r.bodyEnc]);
-      const placeholders = rows.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
-      const inserted = await this.opts.sql.query(
-        `INSERT INTO line_inbound_event (webhook_event_id, body_enc) VALUES ${placeholders} ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id`,
-        params,
-      );
-      count = inserted.length;
-    } else {
-      const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.webhookEventId}, ${r.bodyEnc})`));
-      count = await this.opts.prisma.$executeRaw`INSERT INTO line_inbound_event (webhook_event_id, body_enc) VALUES ${values} ON CONFLICT (webhook_event_id) DO NOTHING`;
-    }
+    const count = (await this.inbox.receive(rows)).length;
     if (count < rows.length) {
       this.opts.log.info({ duplicates: rows.length - count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length }, 'LINE events already received were ignored');
     }
@@ -225,86 +201,23 @@ export class LineAdapter implements PlatformAdapter {
 
   /** Processes what is waiting, including events acknowledged by a process that stopped before handling them. */
   async start(): Promise<void> {
-    const stale = new Date(Date.now() - STALE_CLAIM_MS);
-    await this.opts.prisma.lineInboundEvent.updateMany({ where: { status: 'processing', claimedAt: { lt: stale } }, data: { status: 'pending' } });
-    this.kick();
+    await this.inbox?.start();
     void this.quota.check();
   }
 
   /** Resolves when every stored event has been processed (tests and graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.kickPending || this.draining) {
-      if (this.draining) await this.draining;
-      else await new Promise((r) => setImmediate(r));
-    }
+    await this.inbox?.idle();
   }
 
   /** Stops taking events from the table (they stay pending, as after a crash). */
   hold(): void {
-    this.held = true;
+    this.inbox?.hold();
   }
 
   async stop(): Promise<void> {
-    this.closed = true;
-    await this.idle();
+    await this.inbox?.stop();
     await this.quota.idle();
-  }
-
-  private kickSoon(): void {
-    if (this.kickPending) return;
-    this.kickPending = setImmediate(() => {
-      this.kickPending = null;
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    if (this.closed || this.held || !this.inbound) return;
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    this.draining = this.drain()
-      .catch((err) => this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'LINE event processing stopped'))
-      .finally(() => {
-        this.draining = null;
-      });
-  }
-
-  private async drain(): Promise<void> {
-    const { prisma } = this.opts;
-    do {
-      this.again = false;
-      const rows = await prisma.lineInboundEvent.findMany({ where: { status: 'pending' }, orderBy: { seq: 'asc' }, take: 50, select: { webhookEventId: true } });
-      for (const { webhookEventId } of rows) {
-        if (this.closed || this.held) return;
-        await this.processRow(webhookEventId);
-      }
-      if (rows.length === 50) this.again = true;
-    } while (this.again && !this.closed && !this.held);
-  }
-
-  private async processRow(id: string): Promise<void> {
-    const { prisma, cipher, log } = this.opts;
-    const claimed = await prisma.lineInboundEvent.updateMany({
-      where: { webhookEventId: id, status: 'pending' },
-      data: { status: 'processing', claimedAt: new Date(), attempts: { increment: 1 } },
-    });
-    if (claimed.count !== 1) return; // another instance took it
-    const row = await prisma.lineInboundEvent.findUniqueOrThrow({ where: { webhookEventId: id } });
-    const event = JSON.parse(cipher.decrypt(row.bodyEnc!, `line-event:${id}`)) as webhook.Event;
-    const started = performance.now();
-    try {
-      await this.handleEvent(event);
-      await prisma.lineInboundEvent.update({ where: { webhookEventId: id }, data: { status: 'done', processedAt: new Date(), bodyEnc: null } });
-      log.debug({ eventId: id, type: event.type, ms: Math.round(performance.now() - started) }, 'LINE event processed');
-    } catch (err) {
-      // Not retried automatically: the person was told to try again, and a half-done operation must not run twice.
-      log.error({ eventId: id, type: event.type, err: { type: (err as Error).name, message: (err as Error).message } }, 'LINE event failed');
-      await prisma.lineInboundEvent
-        .update({ where: { webhookEventId: id }, data: { status: 'failed', processedAt: new Date(), bodyEnc: null, error: `${(err as Error).name}: ${(err as Error).message}`.slice(0, 500) } })
-        .catch(() => undefined);
-    }
   }
 
   // ------------------------------------------------------------------ events

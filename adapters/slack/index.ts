@@ -4,11 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/ports/logger.js';
 import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import { DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/core/evidence/types.js';
-import { EventInbox, OutboundLedger } from '../../src/core/chat/delivery.js';
+import { OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
+import type { PlatformInbox } from '../../src/ports/inbox.js';
 import { RejectionLog } from '../../src/web/guards.js';
 import { SLACK_LIMITS, SLACK_PLATFORM_NAME, homeView, toSlackMessage } from './render.js';
 import { SlackFileError, fetchSlackFile } from './files.js';
@@ -63,9 +64,6 @@ export interface SlackAdapterOptions {
   http?: FastifyInstance;
 }
 
-/** An event still "processing" this long after it was received belongs to a process that stopped: processed again. */
-const STALE_EVENT_MS = 2 * 60_000;
-const SWEEP_INTERVAL_MS = 60_000;
 /** Idempotency keys of messages are kept this long (jobs are retried within hours); incident rooms' keys always. */
 const SENT_KEYS_KEPT_MS = 30 * 86_400_000;
 /** File errors that need the operator (a scope, the token), as opposed to a file deleted meanwhile. */
@@ -96,7 +94,8 @@ export class SlackAdapter implements PlatformAdapter {
   private get rejections(): RejectionLog {
     return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'Slack request rejected'));
   }
-  private readonly inbox: EventInbox;
+  /** The pipeline's inbox for Slack (inbound_event): Events API events stored before they are acknowledged. */
+  private inbox: PlatformInbox<Record<string, unknown>> | null = null;
   private readonly ledger: OutboundLedger;
   private readonly modals: SlackModals;
   private readonly rooms: SlackRooms;
@@ -104,7 +103,6 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly working = new Set<Promise<unknown>>();
   private inbound: InboundSink | null = null;
   private initialized = false;
-  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SlackAdapterOptions) {
     const clientOptions = {
@@ -112,7 +110,6 @@ export class SlackAdapter implements PlatformAdapter {
       ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}),
     };
     const logger = boltLogger(opts.log);
-    this.inbox = new EventInbox(opts.prisma, opts.cipher, SLACK_PLATFORM, opts.log);
     this.ledger = new OutboundLedger(opts.prisma);
     let receiver: Receiver;
     if (this.transport === 'socket' && opts.appToken) {
@@ -253,6 +250,16 @@ export class SlackAdapter implements PlatformAdapter {
    */
   attach(inbound: InboundSink): void {
     this.inbound = inbound;
+    this.inbox = inbound.inbox<Record<string, unknown>>({
+      platform: SLACK_PLATFORM,
+      process: (body) => this.bolt.processEvent({ body, ack: async () => undefined }),
+      resume: (e, run) => {
+        this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Slack event acknowledged by a process that stopped before handling it: handling it now');
+        return run();
+      },
+      // Idempotency keys of messages are kept for a month; incident rooms' keys always.
+      sweep: async () => void (await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:'])),
+    });
     if (this.transport !== 'http' || !this.opts.http) return;
     registerSlackRoutes(this.opts.http, { signingSecret: this.opts.signingSecret!, ...(this.opts.now ? { now: this.opts.now } : {}), rejections: () => this.rejections, receive: (ev) => this.receive(ev) });
   }
@@ -267,48 +274,26 @@ export class SlackAdapter implements PlatformAdapter {
   receive(ev: ReceiverEvent): Promise<void> {
     const work = (async () => {
       const eventId = typeof ev.body.event_id === 'string' ? ev.body.event_id : null;
-      if (!eventId) return this.process(ev, null);
+      if (!eventId) return this.bolt.processEvent(ev);
+      if (!this.inbox) throw new Error('SlackAdapter.attach(inbound) must be called before events arrive');
       // Stored before it is acknowledged: once Slack has its 200 it never sends the event again, so an event must be
       // durable by then (a crash right after the ack would otherwise lose it). One INSERT, a few milliseconds.
-      const fresh = await this.inbox.receive(eventId, ev.body);
+      const fresh = (await this.inbox.receive([{ eventId, body: ev.body }])).length === 1;
       await ev.ack();
       if (!fresh) {
         this.opts.log.info({ eventId, retryNum: ev.retryNum, reason: ev.retryReason }, 'Slack retry of an event already received: ignored');
         return;
       }
       await yieldToAck();
-      await this.process({ ...ev, ack: async () => undefined }, eventId);
+      await this.inbox.process(eventId, ev.body);
     })().catch((err: unknown) => this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack request failed'));
     this.track(work);
     return work;
   }
 
-  private async process(ev: ReceiverEvent, eventId: string | null): Promise<void> {
-    try {
-      await this.bolt.processEvent(ev);
-    } catch (err) {
-      if (eventId) await this.inbox.failed(eventId, (err as Error).message);
-      throw err;
-    }
-    if (eventId) await this.inbox.done(eventId);
-  }
-
   /** Socket Mode: Bolt's receiver hands over an envelope (its ack answers over the socket). */
   private fromSocket(ev: ReceiverEvent): Promise<void> {
     return this.receive(ev);
-  }
-
-  /** Events received but not finished by a process that stopped: handled now (their triggers have expired). */
-  private async resumeInbox(): Promise<void> {
-    const stale = await this.inbox.stale<Record<string, unknown>>(STALE_EVENT_MS);
-    for (const e of stale) {
-      this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Slack event acknowledged by a process that stopped before handling it: handling it now');
-      const work = this.process({ body: e.body, ack: async () => undefined }, e.eventId).catch((err: unknown) =>
-        this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack request failed'),
-      );
-      this.track(work);
-      await work;
-    }
   }
 
   private track(p: Promise<unknown>): void {
@@ -319,30 +304,22 @@ export class SlackAdapter implements PlatformAdapter {
   /** Resolves when every request received so far has been handled (tests and graceful shutdown). */
   async idle(): Promise<void> {
     while (this.working.size > 0) await Promise.allSettled([...this.working]);
+    await this.inbox?.idle();
   }
 
-  /** Checks the token (auth.test) and, in Socket Mode, connects. */
+  /** Checks the token (auth.test) and, in Socket Mode, connects; then the inbox resumes what a stopped process left. */
   async start(): Promise<void> {
     if (!this.initialized) {
       await this.bolt.init();
       this.initialized = true;
     }
     if (this.transport === 'socket') await this.bolt.start();
-    if (!this.inbound) return;
     // Events left by an instance that stopped are picked up now and then by whichever instance is running.
-    const sweep = () => this.track(this.housekeeping().catch((err: unknown) => this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack inbox could not be resumed')));
-    sweep();
-    this.sweeper ??= setInterval(sweep, SWEEP_INTERVAL_MS).unref();
-  }
-
-  private async housekeeping(): Promise<void> {
-    await this.resumeInbox();
-    await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:']);
+    await this.inbox?.start();
   }
 
   async stop(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = null;
+    await this.inbox?.stop();
     await this.idle();
     if (this.transport === 'socket' && this.initialized) await this.bolt.stop();
   }

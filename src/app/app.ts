@@ -9,6 +9,7 @@ import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.
 import type { CoreDeps } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
 import { InboundPipeline } from '../core/chat/pipeline.js';
+import { PrismaInboxStore } from '../storage/inbox.js';
 import type { PlatformAdapter } from '../ports/chat.js';
 import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { registerMetricsRoute } from '../jobs/metrics.js';
@@ -83,7 +84,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, evidence: bot.evidence.locker, log });
     // Every adapter is wired the same way: registered with the bot (outbound), attached to the one inbound pipeline
     // (webhook routes registered before the server listens), started once it listens, stopped in reverse order.
-    const inbound = new InboundPipeline(bot);
+    // On PostgreSQL the inbox INSERT on the acknowledgement path skips Prisma (src/storage/inbox.ts); PGlite is fast either way.
+    const inbound = new InboundPipeline(bot, new PrismaInboxStore(db.prisma, db.kind === 'postgres' ? db.sql : undefined), cipher, log);
     const adapters: PlatformAdapter[] = [];
     const add = <A extends PlatformAdapter>(adapter: A): A => {
       bot.register(adapter);
@@ -95,8 +97,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');
-      // On PostgreSQL the webhook's inbox INSERT skips Prisma (adapters/line/index.ts: store); PGlite is fast either way.
-      line = add(new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server, ...(db.kind === 'postgres' ? { sql: db.sql } : {}) }));
+      line = add(new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
     }
     let slack: SlackAdapter | null = null;
     if (config.slack) {

@@ -1,3 +1,4 @@
+import type { InboxOptions, PlatformInbox } from './inbox.js';
 import type { AdapterCapabilities, AdapterWording, Card, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from './chat-model.js';
 
 /**
@@ -42,6 +43,8 @@ export interface ChatAdapter {
  * posts in its own way. Adapters never reach into the core beyond this.
  */
 export interface InboundSink {
+  /** The durable inbox of one platform (acknowledge → store → process → sweep, src/ports/inbox.ts). */
+  inbox<B>(opts: InboxOptions<B>): PlatformInbox<B>;
   /** A message, action, form submit or file: handled once per platform event id (a redelivery is dropped). */
   handle(ev: InboundEvent): Promise<void>;
   /** The bot was added to a group or channel: returns the introduction to post there. */

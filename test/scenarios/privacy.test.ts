@@ -192,8 +192,7 @@ describe('personal data typed into the chat is stored masked', () => {
       'pending_prompt.state_enc': (r) => `prompt:${r.id}`,
       'local_message.body_enc': (r) => `local:${r.conversation_id}`,
       // Not written by the local chat: listed so that a new encrypted column is a conscious addition to this scan.
-      'line_inbound_event.body_enc': (r) => `line-event:${r.webhook_event_id}`,
-      // Slack's (and later other adapters') durable inbox: src/core/chat/delivery.ts.
+      // Every platform's durable inbox: src/core/chat/inbox.ts.
       'inbound_event.body_enc': (r) => `inbound-event:${r.platform}:${r.event_id}`,
       // Forms the Discord adapter offered behind a button (adapters/discord/forms.ts).
       'discord_form.form_enc': (r) => `discord-form:${r.channel_id}:${r.form_id}`,

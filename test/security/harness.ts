@@ -52,7 +52,6 @@ export async function rowCounts(app: RunningApp): Promise<Record<string, number>
     timeline: await p.timelineEntry.count(),
     prompt: await p.pendingPrompt.count(),
     processed: await p.processedEvent.count(),
-    lineInbound: await p.lineInboundEvent.count(),
     inbound: await p.inboundEvent.count(),
     localMessage: await p.localMessage.count(),
     identity: await p.identity.count(),

@@ -1,10 +1,8 @@
-import type { Logger } from '../../ports/logger.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import type { FieldCipher } from '../privacy/cipher.js';
 
 /**
- * Durable, multi-instance-safe delivery for chat adapters (tables outbound_message and inbound_event). Any adapter may
- * use them; nothing here is platform-specific.
+ * Durable, multi-instance-safe outbound delivery for chat adapters (table outbound_message). Any adapter may use it;
+ * nothing here is platform-specific. (The inbound side is the pipeline's inbox: pipeline.ts, inbox.ts.)
  *
  * Outbound: `OutboundLedger.once(key, …, post)` posts at most once per idempotency key across every instance sharing
  * the database. The key is claimed (a row with no message id) before posting and the platform's message id recorded
@@ -12,10 +10,6 @@ import type { FieldCipher } from '../privacy/cipher.js';
  * older than `staleMs` without a message id belongs to a sender that stopped between claiming and recording: it is
  * taken over and posted again (a crash in the instant between the platform's answer and the record can still repeat
  * one message; a lost reminder would be worse).
- *
- * Inbound: `EventInbox.receive` stores an acknowledged platform event (body encrypted, bound to its row) before it is
- * processed; the same event id again (a platform retry, on this instance or another, minutes later) is refused by the
- * primary key. `done` clears the body; `stale` hands back events claimed by a process that stopped before finishing.
  */
 const DEFAULT_STALE_MS = 60_000;
 const WAIT_STEP_MS = 100;
@@ -95,76 +89,5 @@ export class OutboundLedger {
     }
     await this.prisma.outboundMessage.update({ where: { idempotencyKey: key }, data: { messageId } });
     return messageId;
-  }
-}
-
-export interface StoredEvent<B> {
-  eventId: string;
-  body: B;
-  attempts: number;
-}
-
-export class EventInbox {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly cipher: FieldCipher,
-    private readonly platform: string,
-    private readonly log: Logger,
-  ) {}
-
-  private aad(eventId: string): string {
-    return `inbound-event:${this.platform}:${eventId}`;
-  }
-
-  /** Stores a received event; false when this event id was received before (a retry: drop it). */
-  async receive(eventId: string, body: unknown): Promise<boolean> {
-    // One plain INSERT: this runs before the platform gets its acknowledgement (a third of the ORM's createMany time).
-    const bodyEnc = this.cipher.encrypt(JSON.stringify(body), this.aad(eventId));
-    const count = await this.prisma.$executeRaw`INSERT INTO inbound_event (platform, event_id, body_enc, claimed_at) VALUES (${this.platform}, ${eventId}, ${bodyEnc}, ${new Date()}) ON CONFLICT (platform, event_id) DO NOTHING`;
-    return count === 1;
-  }
-
-  async done(eventId: string): Promise<void> {
-    await this.prisma.inboundEvent.updateMany({
-      where: { platform: this.platform, eventId },
-      data: { status: 'done', bodyEnc: null, processedAt: new Date(), error: null },
-    });
-  }
-
-  async failed(eventId: string, error: string): Promise<void> {
-    await this.prisma.inboundEvent.updateMany({
-      where: { platform: this.platform, eventId },
-      data: { status: 'failed', bodyEnc: null, processedAt: new Date(), error: error.slice(0, 500) },
-    });
-  }
-
-  /**
-   * Events claimed longer than `olderThanMs` ago and not finished (their process stopped): claimed again by this
-   * process and returned for processing; after `maxAttempts` they are marked failed. Finished rows older than a day
-   * are deleted (platform retries come within minutes).
-   */
-  async stale<B>(olderThanMs: number, maxAttempts = 3): Promise<StoredEvent<B>[]> {
-    const now = Date.now();
-    await this.prisma.inboundEvent.deleteMany({ where: { platform: this.platform, status: { in: ['done', 'failed'] }, receivedAt: { lt: new Date(now - 86_400_000) } } });
-    const rows = await this.prisma.inboundEvent.findMany({
-      where: { platform: this.platform, status: 'processing', claimedAt: { lt: new Date(now - olderThanMs) } },
-      orderBy: { receivedAt: 'asc' },
-      take: 100,
-    });
-    const out: StoredEvent<B>[] = [];
-    for (const row of rows) {
-      if (row.attempts >= maxAttempts || !row.bodyEnc) {
-        await this.failed(row.eventId, `given up after ${row.attempts} attempts`);
-        this.log.error({ platform: this.platform, eventId: row.eventId, attempts: row.attempts }, 'inbound event given up: it failed or was interrupted too often');
-        continue;
-      }
-      const took = await this.prisma.inboundEvent.updateMany({
-        where: { platform: this.platform, eventId: row.eventId, status: 'processing', claimedAt: row.claimedAt },
-        data: { claimedAt: new Date(), attempts: { increment: 1 } },
-      });
-      if (took.count !== 1) continue; // another instance took it
-      out.push({ eventId: row.eventId, attempts: row.attempts + 1, body: JSON.parse(this.cipher.decrypt(row.bodyEnc, this.aad(row.eventId))) as B });
-    }
-    return out;
   }
 }

@@ -100,16 +100,8 @@ export class Bot {
     return homeCards(this.deps, user);
   }
 
-  /** Handles one inbound event. Redeliveries (same platform event id) are ignored. */
+  /** Handles one inbound event (the inbound pipeline, src/core/chat/pipeline.ts, has dropped redeliveries). */
   async handle(ev: InboundEvent): Promise<void> {
-    const { prisma } = this.deps;
-    const seen = await prisma.processedEvent.findUnique({
-      where: { platform_eventId: { platform: ev.conversation.platform, eventId: ev.eventId } },
-    });
-    if (seen) {
-      this.deps.log.info({ platform: ev.conversation.platform, eventId: ev.eventId }, 'duplicate event ignored');
-      return;
-    }
     const ctx = await this.context(ev);
     try {
       await this.route(ctx);
@@ -117,10 +109,6 @@ export class Bot {
       if (err instanceof UserError) await this.turns.answer(ctx, err.message);
       else throw err;
     }
-    await prisma.processedEvent.createMany({
-      data: [{ platform: ev.conversation.platform, eventId: ev.eventId }],
-      skipDuplicates: true,
-    });
   }
 
   // ------------------------------------------------------------------ context

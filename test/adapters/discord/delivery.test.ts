@@ -3,6 +3,7 @@ import { DISCORD_INTRO, DiscordAdapter } from '../../../adapters/discord/index.j
 import { createLogger } from '../../../src/app/logger.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
+import { PrismaInboxStore } from '../../../src/storage/inbox.js';
 import { DISCORD_TOKEN, buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp } from '../../fakes/discord/harness.js';
 import { APPLICATION_ID, type FakeMessage, type InteractionRecord } from '../../fakes/discord/platform.js';
 
@@ -33,7 +34,7 @@ describe('Discord delivery shared by two instances', () => {
     b = new DiscordAdapter({ botToken: DISCORD_TOKEN, applicationId: APPLICATION_ID, apiBase: h.fake.apiBase, readGroupMessages: false, prisma: deps.prisma, cipher: deps.cipher, log: createLogger({ level: 'silent' }) });
     const botB = new Bot(deps);
     botB.register(b);
-    b.attach(new InboundPipeline(botB));
+    b.attach(new InboundPipeline(botB, new PrismaInboxStore(deps.prisma), deps.cipher, createLogger({ level: 'silent' })));
     await b.start();
     expect(h.fake.gateway.identifies).toBe(2);
   });

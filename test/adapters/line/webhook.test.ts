@@ -30,7 +30,7 @@ describe('LINE webhook', () => {
 
   it('rejects a wrong or missing signature with 401 and does nothing', async () => {
     const requestsBefore = h.fake.requests.length;
-    const rowsBefore = await h.t.app.db.prisma.lineInboundEvent.count();
+    const rowsBefore = await h.t.app.db.prisma.inboundEvent.count({ where: { platform: 'line' } });
     const body = callbackBody([ev.text({ group }, uid('demo-teacher'), '我寄錯信了，把全班成績單寄給所有家長', h.fake.issueReplyToken(group))]);
     const wrong = await postWebhook(h.t.url, body, sign(body, 'ffffffffffffffffffffffffffffffff'));
     expect(wrong.status).toBe(401);
@@ -40,7 +40,7 @@ describe('LINE webhook', () => {
     expect(tampered.status).toBe(401);
     await h.t.app.line!.idle();
     expect(h.fake.requests.length).toBe(requestsBefore);
-    expect(await h.t.app.db.prisma.lineInboundEvent.count()).toBe(rowsBefore);
+    expect(await h.t.app.db.prisma.inboundEvent.count({ where: { platform: 'line' } })).toBe(rowsBefore);
   });
 
   it('ignores a redelivered event (same webhookEventId, isRedelivery)', async () => {
@@ -59,7 +59,7 @@ describe('LINE webhook', () => {
     const body = callbackBody([e]);
     const res = await postWebhook(h.t.url, body, sign(body, LINE_SECRET));
     expect(res.status).toBe(200);
-    const row = await h.t.app.db.prisma.lineInboundEvent.findUniqueOrThrow({ where: { webhookEventId: e.webhookEventId } });
+    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
     expect(row.status).toBe('pending');
     expect(row.bodyEnc).toMatch(/^enc:v1:/); // the message text is not stored in clear
     const before = h.fake.delivered.length;
@@ -67,7 +67,7 @@ describe('LINE webhook', () => {
     await h.t.app.line!.idle();
     const out = h.fake.delivered.slice(before);
     expect(texts(out).join('\n')).toContain('要開始通報嗎');
-    const done = await h.t.app.db.prisma.lineInboundEvent.findUniqueOrThrow({ where: { webhookEventId: e.webhookEventId } });
+    const done = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
     expect(done.status).toBe('done');
     expect(done.bodyEnc).toBeNull();
   });

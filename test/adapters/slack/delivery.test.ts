@@ -4,6 +4,7 @@ import { createLogger } from '../../../src/app/logger.js';
 import { OutboundLedger } from '../../../src/core/chat/delivery.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
+import { PrismaInboxStore } from '../../../src/storage/inbox.js';
 import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
 import { SLACK_TOKEN, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
 
@@ -25,7 +26,7 @@ describe('Slack delivery shared by two instances', () => {
     b = new SlackAdapter({ botToken: SLACK_TOKEN, signingSecret: null, appToken: null, apiUrl: h.fake.url, prisma: deps.prisma, cipher: deps.cipher, log: createLogger({ level: 'silent' }) });
     const botB = new Bot(deps);
     botB.register(b);
-    b.attach(new InboundPipeline(botB));
+    b.attach(new InboundPipeline(botB, new PrismaInboxStore(deps.prisma), deps.cipher, createLogger({ level: 'silent' })));
   });
   afterAll(async () => {
     await b?.stop();
