@@ -86,7 +86,10 @@ export interface InboxStore {
   retake(platform: string, row: InboxRow, to: 'processing' | 'pending'): Promise<boolean>;
   /** Deletes finished rows received before `before`. */
   forget(platform: string, before: Date): Promise<void>;
-  /** Whether a core event id was handled already (an event coming without an inbox row: interactions, the chat page). */
+  /**
+   * Whether a core event id was handled already: its row is done (the inbox row it came in, or a row of its own for an
+   * event that came without one: interactions, the chat page).
+   */
   handled(platform: string, eventId: string): Promise<boolean>;
   markHandled(platform: string, eventId: string): Promise<void>;
 }

@@ -86,10 +86,13 @@ export class PrismaInboxStore implements InboxStore {
   }
 
   async handled(platform: string, eventId: string): Promise<boolean> {
-    return (await this.prisma.processedEvent.findUnique({ where: { platform_eventId: { platform, eventId } } })) !== null;
+    const row = await this.prisma.inboundEvent.findUnique({ where: { platform_eventId: { platform, eventId } }, select: { status: true } });
+    return row?.status === 'done';
   }
 
+  /** A finished row of its own, unless the event has an inbox row (the inbox marks that one done). */
   async markHandled(platform: string, eventId: string): Promise<void> {
-    await this.prisma.processedEvent.createMany({ data: [{ platform, eventId }], skipDuplicates: true });
+    const now = new Date();
+    await this.prisma.inboundEvent.createMany({ data: [{ platform, eventId, status: 'done', attempts: 1, claimedAt: now, receivedAt: now, processedAt: now }], skipDuplicates: true });
   }
 }

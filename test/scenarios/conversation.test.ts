@@ -617,7 +617,7 @@ describe('conversation engine through the local chat', () => {
 
   it('malformed API input is refused with a zh-TW error and an English detail; nothing is stored', async () => {
     const counts = async () =>
-      Promise.all([prisma().localMessage.count(), prisma().processedEvent.count(), prisma().pendingPrompt.count(), prisma().incident.count(), prisma().conversation.count()]);
+      Promise.all([prisma().localMessage.count(), prisma().inboundEvent.count(), prisma().pendingPrompt.count(), prisma().incident.count(), prisma().conversation.count()]);
     const before = await counts();
 
     const badJson = await fetch(`${t.url}/local/api/conversations/demo-staff/messages`, {

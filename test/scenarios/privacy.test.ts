@@ -160,7 +160,7 @@ describe('personal data typed into the chat is stored masked', () => {
         ORDER BY table_name, ordinal_position`,
     );
     const tables = new Set(columns.map((c) => c.table_name));
-    for (const t of ['incident', 'checklist_item', 'timeline_entry', 'pending_prompt', 'local_message', 'processed_event', 'conversation']) {
+    for (const t of ['incident', 'checklist_item', 'timeline_entry', 'pending_prompt', 'local_message', 'inbound_event', 'conversation']) {
       expect(tables, t).toContain(t);
     }
     // Clear text: every text-like column of every table, compared in SQL.

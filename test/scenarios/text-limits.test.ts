@@ -17,7 +17,7 @@ const tooLong = (n: number) =>
 describe('local chat API: empty and too-long texts', () => {
   let t: TestApp;
   const prisma = () => t.app.db.prisma;
-  const counts = () => Promise.all([prisma().localMessage.count(), prisma().processedEvent.count(), prisma().pendingPrompt.count()]);
+  const counts = () => Promise.all([prisma().localMessage.count(), prisma().inboundEvent.count(), prisma().pendingPrompt.count()]);
 
   beforeAll(async () => {
     t = await startTestApp();

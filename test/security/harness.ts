@@ -35,6 +35,8 @@ export async function startCapturedApp(env: Record<string, string> = {}): Promis
  * so its processing may still be writing rows; the counts before a request are read only when they hold still.
  */
 export async function settledRowCounts(app: RunningApp): Promise<Record<string, number>> {
+  // What the adapters have in hand first (an accepted event's processing writes its finished row at the end).
+  await Promise.all([app.line?.idle(), app.slack?.idle(), app.discord?.idle()]);
   let last = await rowCounts(app);
   for (let i = 0; i < 50; i += 1) {
     await new Promise((r) => setTimeout(r, 100));
@@ -51,7 +53,6 @@ export async function rowCounts(app: RunningApp): Promise<Record<string, number>
     incident: await p.incident.count(),
     timeline: await p.timelineEntry.count(),
     prompt: await p.pendingPrompt.count(),
-    processed: await p.processedEvent.count(),
     inbound: await p.inboundEvent.count(),
     localMessage: await p.localMessage.count(),
     identity: await p.identity.count(),

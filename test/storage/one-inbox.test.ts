@@ -15,6 +15,7 @@ import { MIGRATIONS_DIR } from '../helpers/db.js';
  * Issue #17: LINE's own inbox (line_inbound_event) moved onto the one inbox table by a data migration. A database as
  * it was before (events acknowledged, not yet processed, bodies bound to LINE's aad) is migrated: the unfinished
  * events are processed afterwards in their order with their bodies intact, finished ones still drop redeliveries.
+ * processed_event is folded in the same way: an event id handled in the last day is a finished row of inbound_event.
  */
 const ONE_INBOX = '20270201000000_one_inbox';
 
@@ -41,6 +42,8 @@ describe('one inbox: LINE events carried over from line_inbound_event', () => {
     await row('01DONE', '', 'done', 1);
     await row('02LEFTPROCESSING', '第一則', 'processing', 2);
     await row('03PENDING', '第二則', 'pending', 3);
+    // Event ids the core handled (processed_event, folded in too): yesterday's are kept, older ones are not needed.
+    await db.sql.query(`INSERT INTO processed_event (platform, event_id, received_at) VALUES ('slack', 'act:recent', now() - interval '1 hour'), ('slack', 'act:old', now() - interval '3 days'), ('line', '01DONE', now())`);
     await migrate(db, MIGRATIONS_DIR);
   });
   afterAll(async () => {
@@ -76,5 +79,14 @@ describe('one inbox: LINE events carried over from line_inbound_event', () => {
       ['done', null, null],
     ]);
     expect(await inbox.receive([{ eventId: '01DONE', body: { webhookEventId: '01DONE', text: 'again' } }])).toEqual([]);
+  });
+
+  it('event ids handled in the last day (processed_event) are finished rows; the old table is gone', async () => {
+    const store = new PrismaInboxStore(db.prisma);
+    expect(await store.handled('slack', 'act:recent')).toBe(true);
+    expect(await store.handled('slack', 'act:old')).toBe(false);
+    expect(await db.sql.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'processed_event'`)).toEqual([]);
+    await store.markHandled('slack', 'act:new');
+    expect(await store.handled('slack', 'act:new')).toBe(true);
   });
 });

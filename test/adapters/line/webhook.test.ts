@@ -49,8 +49,8 @@ describe('LINE webhook', () => {
     expect(texts(first).join('\n')).toContain('要開始通報嗎');
     const again = await h.send([redelivered(e)]);
     expect(again).toEqual([]);
-    const processed = await h.t.app.db.prisma.processedEvent.findUnique({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
-    expect(processed).not.toBeNull();
+    const processed = await h.t.app.db.prisma.inboundEvent.findUnique({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
+    expect(processed?.status).toBe('done');
   });
 
   it('acknowledges before processing, and an acknowledged event survives a crash (processed at the next start)', async () => {
