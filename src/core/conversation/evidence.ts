@@ -26,7 +26,7 @@ export type EvidenceChatContext = TurnContext;
 export const OFFER_TTL_MS = 24 * 60 * 60_000;
 const MAX_OPTIONS = 24;
 
-import { evidenceAct, type EvidenceAction } from './actions.js';
+import { evidenceAct, formIds, parseEvidenceForm, type EvidenceAction } from './actions.js';
 export { evidenceAct };
 
 const ET = {
@@ -144,7 +144,7 @@ export class EvidenceChat {
       '不存證的話，這個檔案不會被保存。';
     return {
       type: 'form',
-      formId: `evd:${offerId}`,
+      formId: formIds.evidence(offerId),
       title: several ? '存為事件證據' : `存為事件證據｜${incidents[0]!.ref}`,
       intro,
       fields: [
@@ -169,7 +169,7 @@ export class EvidenceChat {
 
   async onForm(ctx: EvidenceChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
     const actor = requireActor(ctx, ET.unknownPerson);
-    const offerId = formId.split(':')[1] ?? '';
+    const { offerId } = parseEvidenceForm(formId);
     const { offer, source } = await this.takeOffer(actor, offerId);
     const pick = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
     const [incidentId, itemKey] = pick(values.target).split('|');
@@ -224,17 +224,7 @@ export class EvidenceChat {
 
   async onCommand(ctx: EvidenceChatContext, arg: string | undefined): Promise<void> {
     const actor = requireActor(ctx, ET.unknownPerson);
-    let incidentId: string;
-    if (arg) {
-      const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
-      if (!incident) throw new UserError(ET.refUnknown(arg));
-      incidentId = incident.id;
-    } else {
-      const open = await this.deps.prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } }, select: { id: true } });
-      if (open.length !== 1) throw new UserError(ET.refNeeded);
-      incidentId = open[0]!.id;
-    }
-    return this.showList(ctx, incidentId);
+    return this.showList(ctx, await this.turns.incidentNamed(actor, arg, ET));
   }
 
   // ------------------------------------------------------------------ cards
