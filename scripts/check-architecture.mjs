@@ -32,7 +32,6 @@ const ADAPTERS_USING_STORAGE = new Set(['adapters/line/index.ts']);
 
 export const OVERSIZE = {
   'src/core/playbooks/library.ts': 592,
-  'src/core/notices/service.ts': 503,
 };
 
 export const CHAT_SDKS = /^(@line\/bot-sdk|@slack\/|discord\.js|@discordjs\/)/;
@@ -186,7 +185,8 @@ export const PRISMA_USERS = [
   'src/core/incidents/times.ts',
   'src/core/incidents/view.ts',
   'src/core/notices/contact.ts',
-  'src/core/notices/service.ts',
+  // service.ts's row types, moved with its reading (views.ts) when it was split.
+  'src/core/notices/views.ts',
   'src/core/people/binding.ts',
   'src/core/people/directory.ts',
   'src/core/people/history.ts',

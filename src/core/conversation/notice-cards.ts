@@ -1,6 +1,7 @@
 import type { Button, Card, CardRow, Tone } from '../../ports/chat-model.js';
 import { CHANNEL_LABELS, channelFromWord, PUBLIC_RULE } from '../notices/channels.js';
-import { NOT_APPROVER, NOTICE_STATUS_LABELS, OWN_NOTICE, type DeliveryInput, type NoticeView } from '../notices/service.js';
+import { NOT_APPROVER, OWN_NOTICE } from '../notices/service.js';
+import { NOTICE_STATUS_LABELS, type DeliveryInput, type NoticeView } from '../notices/views.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { noticeAct } from './actions.js';
 

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
-import type { NoticeService, NoticeView } from '../notices/service.js';
+import type { NoticeService } from '../notices/service.js';
+import type { NoticeView } from '../notices/views.js';
 import { can, hasRole, type Actor } from '../roles.js';
 import { formIds } from './actions.js';
 import { NT, reviewCard } from './notice-cards.js';
