@@ -97,7 +97,7 @@ export class Bot {
     this.reports = new ReportFlow(deps, reports, this.turns, this.forms, opts.baseUrl ?? (() => null), refresh(['checklist', 'incident']));
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
     const locker = deps.evidence ? new EvidenceLocker(deps, deps.evidence) : null;
-    this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, refresh(['checklist']));
+    this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, refresh(['checklist']));
   }
 
 

@@ -10,7 +10,7 @@ import { UserError } from '../incidents/types.js';
 import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { reachPrivately } from './reach.js';
-import { FormSteps } from './steps.js';
+import type { FormSteps } from './steps.js';
 import { requireActor, type TurnContext, type Turns } from './turn.js';
 
 /**
@@ -60,21 +60,18 @@ interface OfferSource {
 }
 
 export class EvidenceChat {
-  private readonly forms: FormSteps;
-
   constructor(
     private readonly deps: CoreDeps,
     /** Null when no blob store is configured: every filing is answered with ET.notConfigured. */
     readonly locker: EvidenceLocker | null,
     private readonly links: DocumentLinks,
-    /** Where download links point (the reports' base URL, set at start-up). */
+    /** Where download links point (the reports' base URL: PUBLIC_URL, else the address the server listens on). */
     private readonly baseUrl: () => string | null,
     private readonly turns: Turns,
+    private readonly forms: FormSteps,
     /** Re-renders the incident's cards after a filing (the checklist shows the count per item). */
     private readonly refreshIncident: (ctx: EvidenceChatContext, incidentId: string) => Promise<void>,
-  ) {
-    this.forms = new FormSteps(deps);
-  }
+  ) {}
 
   // ------------------------------------------------------------------ a file arrives
 
