@@ -68,8 +68,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     if (config.demoSeed) await seedDemo(db.prisma);
 
     // Two inputs exist only later, so they are given as functions that look them up when called: the job runner
-    // (built on these deps, it re-plans reminders after every change) and the
-    // address the server listens on (known once it listens, for download links when PUBLIC_URL is not set).
+    // (built on these deps, it re-plans reminders after every change) and the address the server listens on (known
+    // once it listens; download links point there when PUBLIC_URL is not set). Nothing built is patched afterwards.
     const late: { jobs?: JobRunner; url?: string } = {};
     const onIncidentChanged = async (change: IncidentChange) => void (await late.jobs?.onIncidentChanged(change));
     const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes }, onIncidentChanged };
