@@ -89,15 +89,13 @@ export class Bot {
     this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args));
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
     this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents);
-    const refresh = (keys: ('checklist' | 'incident')[]) => async (ctx: Parameters<Turns['refreshCards']>[0], id: string) =>
-      this.turns.refreshCards(ctx, await this.incidents.get(id), keys);
     const notices = new NoticeService(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')));
     this.notices = new NoticeFlow(deps, this.turns, this.prompts, this.forms, notices);
     const reports = new ReportService(deps, this.incidents, noticeSource(notices));
-    this.reports = new ReportFlow(deps, reports, this.turns, this.forms, opts.baseUrl ?? (() => null), refresh(['checklist', 'incident']));
+    this.reports = new ReportFlow(deps, reports, this.turns, this.forms, this.incidents, opts.baseUrl ?? (() => null));
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
     const locker = deps.evidence ? new EvidenceLocker(deps, deps.evidence) : null;
-    this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, refresh(['checklist']));
+    this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, this.incidents);
   }
 
 

@@ -6,6 +6,7 @@ import type { DocumentLinks } from '../documents/links.js';
 import { EVIDENCE_TEXTS, type EvidenceLocker, type EvidenceView } from '../evidence/locker.js';
 import { REFUSALS, sizeLabel } from '../evidence/types.js';
 import { newId } from '../ids.js';
+import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
 import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
@@ -69,8 +70,7 @@ export class EvidenceChat {
     private readonly baseUrl: () => string | null,
     private readonly turns: Turns,
     private readonly forms: FormSteps,
-    /** Re-renders the incident's cards after a filing (the checklist shows the count per item). */
-    private readonly refreshIncident: (ctx: EvidenceChatContext, incidentId: string) => Promise<void>,
+    private readonly incidents: IncidentService,
   ) {}
 
   // ------------------------------------------------------------------ a file arrives
@@ -199,7 +199,8 @@ export class EvidenceChat {
     const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
     await this.turns.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
-    await this.refreshIncident(ctx, incidentId);
+    // The checklist shows the count of evidence per item: its cards follow.
+    await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist']);
   }
 
   async onAction(ctx: EvidenceChatContext, action: EvidenceAction): Promise<void> {

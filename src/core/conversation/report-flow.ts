@@ -4,6 +4,7 @@ import type { CoreDeps } from '../context.js';
 import { DocumentLinks, type DocumentTarget } from '../documents/links.js';
 import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_SHORT_LABELS, type ReportKind } from '../documents/model.js';
 import { submittedAt, type ReportService } from '../documents/service.js';
+import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
 import { maskPersonalData } from '../privacy/mask.js';
 import { can } from '../roles.js';
@@ -56,10 +57,9 @@ export class ReportFlow {
     readonly service: ReportService,
     private readonly turns: Turns,
     private readonly forms: FormSteps,
+    private readonly incidents: IncidentService,
     /** Where links point: PUBLIC_URL, else the address the server listens on (known once it listens). */
     readonly baseUrl: () => string | null,
-    /** Re-renders the incident's cards after a submission was recorded (the conversation engine's own refresh). */
-    private readonly refreshIncident: (ctx: Ctx, incidentId: string) => Promise<void>,
   ) {
     this.links = new DocumentLinks(deps.cipher, deps.now);
   }
@@ -99,7 +99,8 @@ export class ReportFlow {
       type: 'text',
       text: r.previous ? RT.corrected(label, formatRocDate(r.previous), date) : RT.recorded(label, date, item?.state === 'done' ? item.title : null),
     });
-    await this.refreshIncident(ctx, incidentId);
+    // The recorded day ticks the report's checklist item: the incident's cards follow.
+    await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist', 'incident']);
   }
 
   // ------------------------------------------------------------------ steps
