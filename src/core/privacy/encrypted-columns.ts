@@ -38,7 +38,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'line_inbound_event', column: 'body_enc', key: ['webhook_event_id'], aad: (r) => `line-event:${s(r.webhook_event_id)}` },
   // src/core/chat/delivery.ts (EventInbox)
   { table: 'inbound_event', column: 'body_enc', key: ['platform', 'event_id'], aad: (r) => `inbound-event:${s(r.platform)}:${s(r.event_id)}` },
-  // src/core/notices/service.ts
+  // src/core/notices/views.ts (bodyAad, commentAad, batchAad)
   { table: 'subject_notice_version', column: 'body_enc', key: ['notice_id', 'version'], aad: (r) => `notice:${s(r.notice_id)}:v${s(r.version)}` },
   { table: 'subject_notice_review', column: 'comment_enc', key: ['id'], reads: ['notice_id', 'version'], aad: (r) => `notice:${s(r.notice_id)}:review:${s(r.version)}` },
   { table: 'subject_notice_batch', column: 'public_reason_enc', key: ['id'], aad: (r) => `notice-batch:${s(r.id)}:publicReason` },
