@@ -6,7 +6,7 @@ import type { SlackAdapter } from '../../adapters/slack/index.js';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
-import type { CoreDeps } from '../core/context.js';
+import type { CoreDeps, IncidentChange } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
 import { InboundPipeline } from '../core/chat/pipeline.js';
 import { PrismaInboxStore } from '../storage/inbox.js';
@@ -70,10 +70,15 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const { cipher } = await openKeyRing(config, db, log);
     if (config.demoSeed) await seedDemo(db.prisma);
 
-    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes } };
-    const bot = new Bot(deps);
+    // Two inputs exist only later, so they are given as functions that look them up when called: the job runner
+    // (built on these deps, it re-plans reminders after every change) and the address the server listens on (known
+    // once it listens; download links point there when PUBLIC_URL is not set). Nothing built is patched afterwards.
+    const late: { jobs?: JobRunner; url?: string } = {};
+    const onIncidentChanged = async (change: IncidentChange) => void (await late.jobs?.onIncidentChanged(change));
+    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes }, onIncidentChanged };
+    const bot = new Bot(deps, { baseUrl: () => config.publicUrl ?? late.url ?? null });
     const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
-    deps.onIncidentChanged = (change) => jobs.onIncidentChanged(change);
+    late.jobs = jobs;
     const server = buildServer({
       log,
       ready: async () => void (await db.sql.query('SELECT 1')),
@@ -113,7 +118,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-    bot.reports.baseUrl = config.publicUrl ?? url;
+    late.url = url;
     if (config.localChatOnNetwork) {
       log.warn(
         { host: config.host, database: db.kind, allowedHosts: config.allowedHosts },

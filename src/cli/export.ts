@@ -6,66 +6,45 @@
 // is intact, 1 when written but the chain is broken, 2 on bad arguments or configuration.
 import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { openKeyRing } from '../app/keys.js';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
-import { loadCalendar, loadClockRules } from '../core/clocks/index.js';
-import type { CoreDeps } from '../core/context.js';
 import { noticeSource, ReportService } from '../core/documents/service.js';
 import { IncidentService } from '../core/incidents/service.js';
 import { NoticeService } from '../core/notices/service.js';
 import { loadNoticeTemplates } from '../core/notices/templates.js';
-import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { verifyIncidentTimeline } from '../core/timeline/timeline.js';
-import { openDatabase } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
+import { commandDeps, withDatabase } from './database.js';
+import { readArgs, runWhenMain } from './entry.js';
 
 const USAGE = 'usage: npm run export -- --incident <ref|id> [--school <school id>] --out <file.zip>\n';
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ options: { incident: { type: 'string' }, school: { type: 'string' }, out: { type: 'string' } } }).values;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const args = readArgs({ options: { incident: { type: 'string' }, school: { type: 'string' }, out: { type: 'string' } } }, USAGE)?.values;
+  if (!args) return 2;
   if (!args.incident || !args.out) {
     process.stderr.write(USAGE);
     return 2;
   }
   const config = loadConfig();
-  const log = createLogger({ level: 'warn' });
-  const db = await openDatabase(config.database);
-  try {
-    await migrate(db, config.migrationsDir);
-    const playbooks = loadPlaybookLibrary(config.playbooksDir);
-    const deps: CoreDeps = {
-      prisma: db.prisma,
-      cipher: (await openKeyRing(config, db)).cipher,
-      playbooks,
-      clockRules: loadClockRules(join(config.playbooksDir, 'clocks.yaml')),
-      calendar: loadCalendar(join(config.playbooksDir, 'calendars')),
-      log,
-      now: () => new Date(),
-    };
+  const { incident: wanted, school, out: outPath } = args;
+  return withDatabase(config, async (db) => {
+    const deps = await commandDeps(config, db, createLogger({ level: 'warn' }));
     const found = await db.prisma.incident.findMany({
-      where: { OR: [{ id: args.incident }, { ref: args.incident }], ...(args.school ? { schoolId: args.school } : {}) },
+      where: { OR: [{ id: wanted }, { ref: wanted }], ...(school ? { schoolId: school } : {}) },
     });
     if (found.length === 0) {
-      process.stderr.write(`No incident with ref or id "${args.incident}"${args.school ? ` in school ${args.school}` : ''}.\n`);
+      process.stderr.write(`No incident with ref or id "${wanted}"${school ? ` in school ${school}` : ''}.\n`);
       return 2;
     }
     if (found.length > 1) {
-      process.stderr.write(`"${args.incident}" names incidents of several schools (${found.map((i) => i.schoolId).join(', ')}); add --school <id>.\n`);
+      process.stderr.write(`"${wanted}" names incidents of several schools (${found.map((i) => i.schoolId).join(', ')}); add --school <id>.\n`);
       return 2;
     }
     const incident = found[0]!;
-    const notices = new NoticeService(deps, loadNoticeTemplates(join(playbooks.dir, 'notices')));
+    const notices = new NoticeService(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')));
     const reports = new ReportService(deps, new IncidentService(deps), noticeSource(notices));
     // The output file is opened before anything is recorded: a bad path fails here and leaves no record of an export.
-    const out = resolve(args.out);
+    const out = resolve(outPath);
     let fd: number;
     try {
       fd = openSync(out, 'w', 0o600);
@@ -92,15 +71,7 @@ async function main(): Promise<number> {
         `timeline ${chain.ok ? 'intact' : `BROKEN at #${chain.problem?.seq}: ${chain.problem?.reason}`} (${chain.checked} entries)\n`,
     );
     return chain.ok ? 0 : 1;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`export failed: ${(err as Error).message}\n`);
-    process.exit(2);
-  },
-);
+runWhenMain(import.meta.url, 'export', main);

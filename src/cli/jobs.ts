@@ -3,14 +3,14 @@
 // ones marked). Reads the job queue (pg-boss schema) and the notice tables; changes nothing. Exit 0, or 2 on bad
 // arguments or configuration. On the embedded database, stop the product first (one process per data directory).
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../app/config.js';
 import { loadClockRules } from '../core/clocks/index.js';
 import { formatRocShort } from '../core/time/roc.js';
 import { queueTotals, type QueueTotals } from '../jobs/metrics.js';
 import { DIGEST_QUEUE, JOBS_SCHEMA, REMINDER_QUEUE } from '../jobs/runner.js';
-import { openDatabase, type Database } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
+import type { Database } from '../storage/database.js';
+import { withDatabase } from './database.js';
+import { readArgs, runWhenMain } from './entry.js';
 
 interface JobRow {
   id: string;
@@ -77,13 +77,8 @@ function print(r: JobsReport): string {
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } } }).values;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: npm run jobs -- [--limit N] [--json]\n`);
-    return 2;
-  }
+  const args = readArgs({ options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '50' } } }, 'usage: npm run jobs -- [--limit N] [--json]\n')?.values;
+  if (!args) return 2;
   const limit = Number(args.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     process.stderr.write(`--limit must be a whole number ≥ 1 (got "${args.limit}")\n`);
@@ -92,23 +87,11 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const rules = loadClockRules(join(config.playbooksDir, 'clocks.yaml'));
   const label = (id: string) => rules.clocks.find((c) => c.id === id)?.label ?? id;
-  const db = await openDatabase(config.database);
-  try {
-    await migrate(db, config.migrationsDir);
+  return withDatabase(config, async (db) => {
     const report = await jobsReport(db, label, limit);
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : print(report));
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
-if (process.argv[1] && /jobs\.[tj]s$/.test(process.argv[1])) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`jobs failed: ${(err as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'jobs', main);

@@ -8,19 +8,18 @@
 // Exit 0 done, 1 a value or record cannot be read or a key is wrong, 2 bad arguments or configuration.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig, type AppConfig } from '../app/config.js';
 import { openKeyRing, writeKeyFile } from '../app/keys.js';
-import { FieldCipher, KEY_BYTES } from '../core/privacy/cipher.js';
+import { type FieldCipher, KEY_BYTES } from '../core/privacy/cipher.js';
 import { KeyCheckError } from '../core/privacy/key-check.js';
 import { checkAllValues, countByKey, reencryptAll, RekeyError, valuesOutsideCurrent } from '../core/privacy/rekey.js';
 import { sealDestruction, verifyDestructionRecord } from '../core/retention/record.js';
 import { resealHeads } from '../core/timeline/checkpoints.js';
 import { verifyIncidentRecord } from '../core/timeline/timeline.js';
-import { openDatabase, type Database } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
-import { isMain } from './entry.js';
+import type { Database } from '../storage/database.js';
+import { withDatabase } from './database.js';
+import { readArgs, runWhenMain } from './entry.js';
 
 const USAGE = 'usage: npm run keys -- status | check | rotate [--batch N]\n';
 
@@ -133,13 +132,8 @@ export async function rotateCommand(config: AppConfig, db: Database, batch: numb
 }
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ allowPositionals: true, options: { batch: { type: 'string' } } });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = readArgs({ allowPositionals: true, options: { batch: { type: 'string' } } }, USAGE);
+  if (!parsed) return 2;
   const [command] = parsed.positionals;
   const batch = parsed.values.batch ? Number(parsed.values.batch) : undefined;
   if (!command || !['status', 'check', 'rotate'].includes(command) || parsed.positionals.length > 1 || (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000))) {
@@ -147,30 +141,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const db = await openDatabase(config.database);
   const out: Out = (line) => process.stdout.write(`${line}\n`);
-  try {
-    await migrate(db, config.migrationsDir);
-    if (command === 'rotate') return await rotateCommand(config, db, batch ?? 200, out);
-    const { cipher } = await openKeyRing(config, db);
-    return command === 'check' ? await runCheck(db.prisma, cipher, out, batch) : await runStatus(db.prisma, cipher, out);
-  } catch (err) {
-    if (err instanceof KeyCheckError || err instanceof RekeyError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
+  return withDatabase(config, async (db) => {
+    try {
+      if (command === 'rotate') return await rotateCommand(config, db, batch ?? 200, out);
+      const { cipher } = await openKeyRing(config, db);
+      return command === 'check' ? await runCheck(db.prisma, cipher, out, batch) : await runStatus(db.prisma, cipher, out);
+    } catch (err) {
+      if (err instanceof KeyCheckError || err instanceof RekeyError) {
+        process.stderr.write(`${err.message}\n`);
+        return 1;
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`keys failed: ${(err as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'keys', main);

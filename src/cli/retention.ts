@@ -5,18 +5,12 @@
 // destruction record is kept (incident number, dates, who authorised it, the head of the destroyed timeline).
 // Never before the date; never an open incident; never a record that fails verification.
 // With the embedded database, stop the product first. Exit 0 done, 1 something could not be destroyed, 2 bad arguments.
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../app/config.js';
-import { openKeyRing } from '../app/keys.js';
 import { createLogger } from '../app/logger.js';
-import { loadCalendar, loadClockRules } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
-import { loadPlaybookLibrary } from '../core/playbooks/index.js';
 import { destroyIncident, listRetention, RetentionError } from '../core/retention/retention.js';
-import { openDatabase } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
-import { isMain } from './entry.js';
+import { commandDeps, withDatabase } from './database.js';
+import { readArgs, runWhenMain } from './entry.js';
 
 const USAGE = 'usage: npm run retention -- [--dry-run] [--school <id>] [--incident <ref|id>] [--authorised-by "<who authorised it>"]\n';
 
@@ -63,44 +57,20 @@ export async function runRetention(deps: CoreDeps, args: RetentionArgs, out: Out
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      options: { 'dry-run': { type: 'boolean', default: false }, school: { type: 'string' }, incident: { type: 'string' }, 'authorised-by': { type: 'string' } },
-    }).values;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const values = readArgs(
+    { options: { 'dry-run': { type: 'boolean', default: false }, school: { type: 'string' }, incident: { type: 'string' }, 'authorised-by': { type: 'string' } } },
+    USAGE,
+  )?.values;
+  if (!values) return 2;
   const config = loadConfig();
-  const db = await openDatabase(config.database);
-  try {
-    await migrate(db, config.migrationsDir);
-    const deps: CoreDeps = {
-      prisma: db.prisma,
-      cipher: (await openKeyRing(config, db)).cipher,
-      playbooks: loadPlaybookLibrary(config.playbooksDir),
-      clockRules: loadClockRules(join(config.playbooksDir, 'clocks.yaml')),
-      calendar: loadCalendar(join(config.playbooksDir, 'calendars')),
-      log: createLogger({ level: 'warn' }),
-      now: () => new Date(),
-    };
-    return await runRetention(
+  return withDatabase(config, async (db) => {
+    const deps = await commandDeps(config, db, createLogger({ level: 'warn' }));
+    return runRetention(
       deps,
       { dryRun: values['dry-run'] ?? false, ...(values.school ? { school: values.school } : {}), ...(values.incident ? { incident: values.incident } : {}), ...(values['authorised-by'] ? { authorisedBy: values['authorised-by'] } : {}) },
       (line) => process.stdout.write(`${line}\n`),
     );
-  } finally {
-    await db.close();
-  }
+  });
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`retention failed: ${(err as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'retention', main);

@@ -4,7 +4,6 @@
 // daily digest's text). Exit 0 when all hold, 1 when anything is missing, edited, reordered, re-hashed or forged,
 // 2 on bad arguments or configuration.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig } from '../app/config.js';
 import { openKeyRing } from '../app/keys.js';
@@ -15,9 +14,8 @@ import { verifyDestructionRecord } from '../core/retention/record.js';
 import { checkHeads, parseHeads, type HeadCheck } from '../core/timeline/heads.js';
 import { verifyIncidentRecord } from '../core/timeline/timeline.js';
 import { evidenceStores } from '../storage/blobs.js';
-import { openDatabase } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
-import { isMain } from './entry.js';
+import { withDatabase } from './database.js';
+import { readArgs, runWhenMain } from './entry.js';
 
 const USAGE = 'usage: npm run verify -- [--incident <ref|id>] [--heads FILE [--school <id>]] [--json]\n';
 
@@ -79,13 +77,8 @@ export function formatVerify(r: VerifyResult): string {
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({ options: { incident: { type: 'string' }, heads: { type: 'string' }, school: { type: 'string' }, json: { type: 'boolean', default: false } } }).values;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const args = readArgs({ options: { incident: { type: 'string' }, heads: { type: 'string' }, school: { type: 'string' }, json: { type: 'boolean', default: false } } }, USAGE)?.values;
+  if (!args) return 2;
   let headsText: string | undefined;
   if (args.heads) {
     try {
@@ -96,9 +89,7 @@ async function main(): Promise<number> {
     }
   }
   const config = loadConfig();
-  const db = await openDatabase(config.database);
-  try {
-    await migrate(db, config.migrationsDir);
+  return withDatabase(config, async (db) => {
     const { cipher } = await openKeyRing(config, db);
     if (args.incident && (await db.prisma.incident.count({ where: { OR: [{ id: args.incident }, { ref: args.incident }] } })) === 0) {
       process.stderr.write(`No incident with ref or id "${args.incident}".\n`);
@@ -109,17 +100,7 @@ async function main(): Promise<number> {
     const result = await runVerify({ prisma: db.prisma, cipher }, { evidence, ...(args.incident ? { incident: args.incident } : {}), ...(headsText ? { heads: headsText } : {}), ...(args.school ? { school: args.school } : {}) });
     process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : formatVerify(result));
     return result.ok ? 0 : 1;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
-if (isMain(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`verify failed: ${(err as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'verify', main);

@@ -15,8 +15,8 @@ import type { Audience } from '../notices/templates.js';
  *   prompt:cancel:<id>     cancel an open question
  *   ck:<item>:d|n|o        tick a checklist item done / not applicable / open again
  *   inc:<incident>:<what>  show or advance an incident
- *   ntc:<verb>:<id>[:<x>]  notices (src/core/notices)
- *   rpt:<verb>:<id>[:<x>]  reports (src/core/documents)
+ *   ntc:<verb>:<id>[:<x>]  notices (notice-flow.ts, notice-review.ts)
+ *   rpt:<verb>:<id>[:<x>]  reports (report-flow.ts)
  *   evd:<verb>:<id>        evidence (evidence.ts)
  */
 
@@ -34,7 +34,7 @@ export const act = {
   incident: (incidentId: string, what: Exclude<IncidentWhat, 'fix'>) => `inc:${incidentId}:${what}`,
 };
 
-/** Notices (src/core/notices/chat.ts). */
+/** Notices (notice-flow.ts). */
 export const noticeAct = {
   list: (incidentId: string) => `ntc:list:${incidentId}`,
   create: (incidentId: string, audience: Audience) => `ntc:new:${incidentId}:${audience}`,
@@ -47,7 +47,7 @@ export const noticeAct = {
   delivery: (noticeId: string) => `ntc:batch:${noticeId}`,
 };
 
-/** Reports (src/core/documents/chat.ts). */
+/** Reports (report-flow.ts). */
 export const reportAct = {
   list: (incidentId: string) => `rpt:list:${incidentId}`,
   submitted: (incidentId: string, kind: ReportKind) => `rpt:sub:${incidentId}:${kind}`,
@@ -59,13 +59,22 @@ export const evidenceAct = {
   list: (incidentId: string) => `evd:list:${incidentId}`,
 };
 
+/**
+ * What a notice button does: `list` and `new` carry an incident id (`new` the audience in `extra`), the others a
+ * notice id (`ok` and `back` the version decided on in `extra`).
+ */
+export type NoticeVerb = 'list' | 'new' | 'show' | 'edit' | 'submit' | 'acting' | 'ok' | 'back' | 'batch';
+const NOTICE_VERBS: readonly NoticeVerb[] = ['list', 'new', 'show', 'edit', 'submit', 'acting', 'ok', 'back', 'batch'];
+export type EvidenceVerb = 'drop' | 'list';
+const EVIDENCE_VERBS: readonly EvidenceVerb[] = ['drop', 'list'];
+
 /** A family's button that cannot be read has `verb` null (the family's own refusal is said). */
-export type NoticeAction = { family: 'ntc'; verb: string; id: string; extra?: string } | { family: 'ntc'; verb: null };
+export type NoticeAction = { family: 'ntc'; verb: NoticeVerb; id: string; extra?: string } | { family: 'ntc'; verb: null };
 export type ReportAction =
   | { family: 'rpt'; verb: 'list'; incidentId: string }
   | { family: 'rpt'; verb: 'sub'; incidentId: string; kind: ReportKind }
   | { family: 'rpt'; verb: null };
-export type EvidenceAction = { family: 'evd'; verb: string; id: string } | { family: 'evd'; verb: null };
+export type EvidenceAction = { family: 'evd'; verb: EvidenceVerb; id: string } | { family: 'evd'; verb: null };
 
 /** A button's action, read. `expired` is an action of a known family that no button of this version makes. */
 export type Action =
@@ -105,7 +114,7 @@ export function parseAction(action: string): Action {
       if (a && b) return { family: 'inc', incidentId: a, what: (INCIDENT_WHATS as readonly string[]).includes(b) ? (b as IncidentWhat) : null };
       break;
     case 'ntc':
-      return a !== undefined && b ? { family: 'ntc', verb: a, id: b, ...(parts[3] !== undefined ? { extra: parts[3] } : {}) } : { family: 'ntc', verb: null };
+      return isOneOf(NOTICE_VERBS, a) && b ? { family: 'ntc', verb: a, id: b, ...(parts[3] !== undefined ? { extra: parts[3] } : {}) } : { family: 'ntc', verb: null };
     case 'rpt': {
       const kind = parts[3];
       if (!b) return { family: 'rpt', verb: null };
@@ -114,16 +123,21 @@ export function parseAction(action: string): Action {
       return { family: 'rpt', verb: null };
     }
     case 'evd':
-      return a !== undefined && b ? { family: 'evd', verb: a, id: b } : { family: 'evd', verb: null };
+      return isOneOf(EVIDENCE_VERBS, a) && b ? { family: 'evd', verb: a, id: b } : { family: 'evd', verb: null };
   }
   if (action === LINK_ACTION) return { family: 'link' };
   return { family: 'unknown', raw: action };
 }
 
+function isOneOf<T extends string>(known: readonly T[], s: string | undefined): s is T {
+  return (known as readonly (string | undefined)[]).includes(s);
+}
+
 /**
  * Form ids: `intake:<prompt>[:<page>]`, `item:<prompt>` (a reason or a note), `assess:<incident>`,
- * `end|fix|done:<id>` (times.ts), `itemx:<item>` (item-form.ts), `fs:<prompt>:<page>` (steps.ts), and the domain
- * chats' `ntc:…`, `rpt:…`, `evd:…` (read by them).
+ * `end|fix|done:<id>` (times.ts), `itemx:<item>` (item-form.ts), `fs:<prompt>:<page>` (steps.ts),
+ * `ntc:<notice>:edit|batch` and `ntc:<notice>:back:<version>` (notices), `rpt:<incident>:sub:<kind>` (reports),
+ * `evd:<offer>` (evidence).
  */
 /** The form ids of a form asked in pages by FormSteps (steps.ts) and of an item's own form (item-form.ts). */
 export const FORM_PAGE_PREFIX = 'fs';
@@ -137,7 +151,38 @@ export const formIds = {
   itemNote: (promptId: string) => `item:${promptId}`,
   formPage: (promptId: string, page: number) => `${FORM_PAGE_PREFIX}:${promptId}:${page}`,
   itemForm: (itemId: string) => `${ITEM_FORM_PREFIX}:${itemId}`,
+  noticeEdit: (noticeId: string) => `ntc:${noticeId}:edit`,
+  noticeSendBack: (noticeId: string, version: number) => `ntc:${noticeId}:back:${version}`,
+  noticeDelivery: (noticeId: string) => `ntc:${noticeId}:batch`,
+  reportSubmitted: (incidentId: string, kind: ReportKind) => `rpt:${incidentId}:sub:${kind}`,
+  evidence: (offerId: string) => `evd:${offerId}`,
 };
+
+/** A notice form, read: the edit, the comment of a version sent back (`version` NaN when missing), a delivery batch. */
+export type NoticeForm =
+  | { what: 'edit'; noticeId: string }
+  | { what: 'back'; noticeId: string; version: number }
+  | { what: 'batch'; noticeId: string };
+
+export function parseNoticeForm(formId: string): NoticeForm | null {
+  const [family, noticeId, what, version] = formId.split(':');
+  if (family !== 'ntc' || !noticeId) return null;
+  if (what === 'edit' || what === 'batch') return { what, noticeId };
+  if (what === 'back') return { what, noticeId, version: Number(version) };
+  return null;
+}
+
+/** A report form (the day a report was submitted), read. */
+export function parseReportForm(formId: string): { incidentId: string; kind: ReportKind } | null {
+  const [family, incidentId, what, kind] = formId.split(':');
+  if (family !== 'rpt' || !incidentId || what !== 'sub' || !isOneOf(REPORT_KINDS, kind)) return null;
+  return { incidentId, kind };
+}
+
+/** An evidence form: the offer it files (empty when missing, which no offer has). */
+export function parseEvidenceForm(formId: string): { offerId: string } {
+  return { offerId: formId.split(':')[1] ?? '' };
+}
 
 /** A form id, read; null when it has no id part (an expired or foreign form). */
 export function parseFormId(formId: string): { family: FormFamily | 'unknown'; id: string; page?: string } | null {

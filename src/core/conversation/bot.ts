@@ -10,8 +10,6 @@ import { UserError } from '../incidents/types.js';
 import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { schoolKeepList } from '../privacy/kept.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
-import { NoticeChat, parseNoticeCommand } from '../notices/chat.js';
-import { ReportChat, parseReportCommand } from '../documents/chat.js';
 import { EvidenceLocker } from '../evidence/locker.js';
 import { EvidenceChat, parseEvidenceCommand } from './evidence.js';
 import { ReportService, noticeSource } from '../documents/service.js';
@@ -34,22 +32,34 @@ import { requireActor, Turns, type Ctx } from './turn.js';
 import { IntakeFlow } from './intake-flow.js';
 import { IncidentFanout } from './fanout.js';
 import { IncidentFlow } from './incident-flow.js';
+import { parseNoticeCommand } from './notice-cards.js';
+import { NoticeFlow } from './notice-flow.js';
+import { NoticeService } from '../notices/service.js';
+import { ReportFlow, parseReportCommand } from './report-flow.js';
 
 export { parseCommand } from './commands.js';
+
+export interface BotOptions {
+  /**
+   * Where download links point: PUBLIC_URL, else the address the server listens on. Asked each time a link is
+   * made, so the app can pass it before the server has chosen its port. Without it, links are refused.
+   */
+  baseUrl?: () => string | null;
+}
 
 /**
  * The conversation engine: turns neutral inbound events into incident operations and neutral replies.
  * It decides *what* is said and *where* (a group, the response team, a private chat); adapters decide *how*.
  * This class only routes: the flows live beside it (turn.ts has the shared context and helpers; intake-flow.ts,
- * fanout.ts, incident-flow.ts, evidence.ts, notices/chat.ts and documents/chat.ts each handle their part).
+ * fanout.ts, incident-flow.ts, notice-flow.ts, report-flow.ts and evidence.ts each handle their part).
  */
 export class Bot {
   readonly incidents: IncidentService;
   readonly binding: BindingService;
   /** Notices to the affected people and the principal's approval (src/core/notices). */
-  readonly notices: NoticeChat;
+  readonly notices: NoticeFlow;
   /** Reports to the authority: download links, submission dates, the full export (src/core/documents). */
-  readonly reports: ReportChat;
+  readonly reports: ReportFlow;
   /** Warnings about the bot itself for the contact windows (e.g. a platform's message quota running out). */
   readonly alerts: ContactWindowAlerts;
   /** Evidence sent from the chat, filed into the locker (src/core/conversation/evidence.ts). */
@@ -65,7 +75,10 @@ export class Bot {
   private readonly incident: IncidentFlow;
   private readonly commands: CommandFlow;
 
-  constructor(private readonly deps: CoreDeps) {
+  constructor(
+    private readonly deps: CoreDeps,
+    opts: BotOptions = {},
+  ) {
     this.incidents = new IncidentService(deps);
     this.turns = new Turns(deps, (p) => this.adapters.get(p), () => this.adapters.values());
     this.prompts = new PromptStore(deps);
@@ -76,13 +89,13 @@ export class Bot {
     this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args));
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
     this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents);
-    const refresh = (keys: ('checklist' | 'incident')[]) => async (ctx: Parameters<Turns['refreshCards']>[0], id: string) =>
-      this.turns.refreshCards(ctx, await this.incidents.get(id), keys);
-    this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), this.turns);
-    this.reports = new ReportChat(deps, new ReportService(deps, this.incidents, noticeSource(this.notices.service)), this.turns, refresh(['checklist', 'incident']));
+    const notices = new NoticeService(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')));
+    this.notices = new NoticeFlow(deps, this.turns, this.prompts, this.forms, notices);
+    const reports = new ReportService(deps, this.incidents, noticeSource(notices));
+    this.reports = new ReportFlow(deps, reports, this.turns, this.forms, this.incidents, opts.baseUrl ?? (() => null));
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
     const locker = deps.evidence ? new EvidenceLocker(deps, deps.evidence) : null;
-    this.evidence = new EvidenceChat(deps, locker, this.reports.links, () => this.reports.baseUrl, this.turns, refresh(['checklist']));
+    this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, this.incidents);
   }
 
 

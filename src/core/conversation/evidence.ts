@@ -6,11 +6,12 @@ import type { DocumentLinks } from '../documents/links.js';
 import { EVIDENCE_TEXTS, type EvidenceLocker, type EvidenceView } from '../evidence/locker.js';
 import { REFUSALS, sizeLabel } from '../evidence/types.js';
 import { newId } from '../ids.js';
+import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
 import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { reachPrivately } from './reach.js';
-import { FormSteps } from './steps.js';
+import type { FormSteps } from './steps.js';
 import { requireActor, type TurnContext, type Turns } from './turn.js';
 
 /**
@@ -26,7 +27,7 @@ export type EvidenceChatContext = TurnContext;
 export const OFFER_TTL_MS = 24 * 60 * 60_000;
 const MAX_OPTIONS = 24;
 
-import { evidenceAct, type EvidenceAction } from './actions.js';
+import { evidenceAct, formIds, parseEvidenceForm, type EvidenceAction } from './actions.js';
 export { evidenceAct };
 
 const ET = {
@@ -60,21 +61,17 @@ interface OfferSource {
 }
 
 export class EvidenceChat {
-  private readonly forms: FormSteps;
-
   constructor(
     private readonly deps: CoreDeps,
     /** Null when no blob store is configured: every filing is answered with ET.notConfigured. */
     readonly locker: EvidenceLocker | null,
     private readonly links: DocumentLinks,
-    /** Where download links point (the reports' base URL, set at start-up). */
+    /** Where download links point (the reports' base URL: PUBLIC_URL, else the address the server listens on). */
     private readonly baseUrl: () => string | null,
     private readonly turns: Turns,
-    /** Re-renders the incident's cards after a filing (the checklist shows the count per item). */
-    private readonly refreshIncident: (ctx: EvidenceChatContext, incidentId: string) => Promise<void>,
-  ) {
-    this.forms = new FormSteps(deps);
-  }
+    private readonly forms: FormSteps,
+    private readonly incidents: IncidentService,
+  ) {}
 
   // ------------------------------------------------------------------ a file arrives
 
@@ -144,7 +141,7 @@ export class EvidenceChat {
       '不存證的話，這個檔案不會被保存。';
     return {
       type: 'form',
-      formId: `evd:${offerId}`,
+      formId: formIds.evidence(offerId),
       title: several ? '存為事件證據' : `存為事件證據｜${incidents[0]!.ref}`,
       intro,
       fields: [
@@ -169,7 +166,7 @@ export class EvidenceChat {
 
   async onForm(ctx: EvidenceChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
     const actor = requireActor(ctx, ET.unknownPerson);
-    const offerId = formId.split(':')[1] ?? '';
+    const { offerId } = parseEvidenceForm(formId);
     const { offer, source } = await this.takeOffer(actor, offerId);
     const pick = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
     const [incidentId, itemKey] = pick(values.target).split('|');
@@ -202,7 +199,8 @@ export class EvidenceChat {
     const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
     await this.turns.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
-    await this.refreshIncident(ctx, incidentId);
+    // The checklist shows the count of evidence per item: its cards follow.
+    await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist']);
   }
 
   async onAction(ctx: EvidenceChatContext, action: EvidenceAction): Promise<void> {
@@ -224,17 +222,7 @@ export class EvidenceChat {
 
   async onCommand(ctx: EvidenceChatContext, arg: string | undefined): Promise<void> {
     const actor = requireActor(ctx, ET.unknownPerson);
-    let incidentId: string;
-    if (arg) {
-      const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
-      if (!incident) throw new UserError(ET.refUnknown(arg));
-      incidentId = incident.id;
-    } else {
-      const open = await this.deps.prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } }, select: { id: true } });
-      if (open.length !== 1) throw new UserError(ET.refNeeded);
-      incidentId = open[0]!.id;
-    }
-    return this.showList(ctx, incidentId);
+    return this.showList(ctx, await this.turns.incidentNamed(actor, arg, ET));
   }
 
   // ------------------------------------------------------------------ cards

@@ -41,6 +41,21 @@ export interface Place {
 
 export type CardKey = 'incident' | 'checklist';
 
+/** One posted copy of a card: its `posted_card` row id and message, its conversation, and that platform's adapter. */
+export interface PostedCopy {
+  id: string;
+  messageId: string;
+  conv: Conversation;
+  addr: ConversationAddress;
+  adapter: ChatAdapter;
+}
+
+/** A flow's own words when a command names no incident, or one the school does not have. */
+export interface RefTexts {
+  refUnknown: (ref: string) => string;
+  refNeeded: string;
+}
+
 export function addressOf(conv: Conversation): ConversationAddress {
   return { platform: conv.platform, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) };
 }
@@ -104,6 +119,31 @@ export class Turns {
     if (!direct) throw new UserError(o.noDirect);
     await (o.onlyFor ? this.answer(ctx, o.moved) : this.say(ctx.addr, { type: 'text', text: o.moved }));
     return { adapter: ctx.adapter, addr: direct, convId: (await this.conversationRow(direct, actor.schoolId)).id };
+  }
+
+  /** The incident a command names by its ref, or else the school's one open incident (`refNeeded` when not one). */
+  async incidentNamed(actor: Actor, ref: string | undefined, texts: RefTexts): Promise<string> {
+    const { prisma } = this.deps;
+    if (ref) {
+      const incident = await prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref } }, select: { id: true } });
+      if (!incident) throw new UserError(texts.refUnknown(ref));
+      return incident.id;
+    }
+    const open = await prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } }, select: { id: true } });
+    if (open.length !== 1) throw new UserError(texts.refNeeded);
+    return open[0]!.id;
+  }
+
+  /** Every copy of one card of an incident posted in a conversation whose platform is registered here. */
+  async postedCopies(incidentId: string, cardKey: string): Promise<PostedCopy[]> {
+    const posted = await this.deps.prisma.postedCard.findMany({ where: { incidentId, cardKey } });
+    const out: PostedCopy[] = [];
+    for (const p of posted) {
+      const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
+      const adapter = conv && this.adapterFor(conv.platform);
+      if (conv && adapter) out.push({ id: p.id, messageId: p.platformMessageId, conv, addr: addressOf(conv), adapter });
+    }
+    return out;
   }
 
   /** Posts a card of an incident (or edits the one posted here, with `preferEdit`) and records it in `posted_card`. */

@@ -2,7 +2,7 @@ import { listEvidence } from '../evidence/locker.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
-import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../notices/service.js';
+import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../notices/views.js';
 import type { PlanState } from '../incidents/item-facts.js';
 import type { ItemAsk, ReportKind, ReportSection } from '../playbooks/vocabulary.js';
 import { schoolKeepList } from '../privacy/kept.js';

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Incident, Prisma, SubjectNotice, SubjectNoticeBatch, SubjectNoticeReview } from '../../generated/prisma/client.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
@@ -7,81 +6,25 @@ import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { schoolOnRecord } from '../people/on-record.js';
 import { can, hasRole, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
-import { formatRocDate } from '../time/roc.js';
 import { CHANNEL_LABELS, CHANNELS, NEEDS_NOTE, PUBLIC_RULE, type Channel } from './channels.js';
-import { MISSING_EMAIL, MISSING_PHONE, missingContact, schoolContact } from './contact.js';
-import { findMeasures, measuresSentence, refreshMeasures } from './measures.js';
-import { AUDIENCES, BLANK_MARKER, renderNotice, type Audience, type NoticeFacts, type NoticeTemplates } from './templates.js';
+import { missingContact, schoolContact } from './contact.js';
+import { NoticeDrafting } from './drafting.js';
+import { findMeasures, refreshMeasures } from './measures.js';
+import { AUDIENCES, BLANK_MARKER, type Audience, type NoticeTemplates } from './templates.js';
+import {
+  addNoticeVersion,
+  batchAad,
+  commentAad,
+  MAX_NOTICE_LENGTH,
+  NOTICE_STATUS_LABELS,
+  NoticeReader,
+  type DeliveryInput,
+  type Masked,
+  type NoticeIncident,
+  type NoticeView,
+} from './views.js';
 
-type Tx = Prisma.TransactionClient;
-
-export const NOTICE_STATUSES = ['draft', 'submitted', 'returned', 'approved'] as const;
-export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
-
-export const NOTICE_STATUS_LABELS: Record<NoticeStatus, string> = {
-  draft: '草稿',
-  submitted: '待管理人（校長）核定',
-  returned: '已退回修改',
-  approved: '已核定',
-};
-
-export { CHANNEL_LABELS, CHANNELS, type Channel } from './channels.js';
-
-export const MAX_NOTICE_LENGTH = 4000;
 const MAX_COMMENT_LENGTH = 500;
-
-export interface DeliveryInput {
-  channel: string;
-  total: number;
-  notified: number;
-  /** Required for a public notice: why notifying each person would cost too much (施行細則第22條第1項但書). */
-  publicReason?: string | null;
-  note?: string | null;
-}
-
-export interface BatchView {
-  row: SubjectNoticeBatch;
-  channel: Channel;
-  publicReason: string | null;
-  note: string | null;
-  recordedByName: string;
-}
-
-export interface ReviewView {
-  row: SubjectNoticeReview;
-  comment: string | null;
-  reviewerName: string;
-}
-
-export interface NoticeView {
-  notice: SubjectNotice;
-  incident: Incident;
-  audience: Audience;
-  audienceLabel: string;
-  status: NoticeStatus;
-  version: number;
-  text: string;
-  /** Author of the current version. */
-  authorId: string;
-  authorName: string;
-  /** Everyone who wrote a version: none of them may approve it. */
-  authorIds: string[];
-  reviews: ReviewView[];
-  batches: BatchView[];
-  notified: number;
-  total: number;
-}
-
-/** Something the person typed was masked before it was stored: the chat tells them (privacyNotice). */
-export interface Masked<T> {
-  value: T;
-  masked: MaskFinding[];
-}
-
-const bodyAad = (noticeId: string, version: number) => `notice:${noticeId}:v${version}`;
-const commentAad = (noticeId: string, version: number) => `notice:${noticeId}:review:${version}`;
-const batchAad = (batchId: string, field: string) => `notice-batch:${batchId}:${field}`;
-const incidentAad = (incidentId: string, field: string) => `incident:${incidentId}:${field}`;
 
 export const NOT_APPROVER = '只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。';
 export const OWN_NOTICE = '您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。';
@@ -94,13 +37,19 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  * transaction with its timeline entry.
  */
 export class NoticeService {
+  private readonly reader: NoticeReader;
+  private readonly drafting: NoticeDrafting;
+
   constructor(
     private readonly deps: CoreDeps,
     readonly templates: NoticeTemplates,
-  ) {}
+  ) {
+    this.reader = new NoticeReader(deps, templates);
+    this.drafting = new NoticeDrafting(deps, templates);
+  }
 
   audienceLabel(a: Audience): string {
-    return this.templates.get(a).label;
+    return this.reader.audienceLabel(a);
   }
 
   /** Creates the draft for one audience from its template, or returns the one that already exists. */
@@ -112,12 +61,12 @@ export class NoticeService {
     if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再新增通知稿。`);
     const existing = await deps.prisma.subjectNotice.findUnique({ where: { incidentId_audience: { incidentId, audience } } });
     if (existing) return { view: await this.get(existing.id), created: false };
-    const text = await this.initialText(incident, audience as Audience, actor);
+    const text = await this.drafting.initialText(incident, audience as Audience, actor);
     const id = newId();
     const label = this.audienceLabel(audience as Audience);
     await deps.prisma.$transaction(async (tx) => {
       await tx.subjectNotice.create({ data: { id, incidentId, audience, createdById: actor.personId } });
-      await this.addVersion(tx, id, 1, text, actor.personId);
+      await addNoticeVersion(deps, tx, id, 1, text, actor.personId);
       await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
@@ -142,7 +91,7 @@ export class NoticeService {
     const keep = [...(await schoolOnRecord(deps.prisma, current.incident.schoolId)), ...[contact.phone, contact.email].filter((v): v is string => !!v)];
     const masked = maskPersonalData(rawText.replace(/\r\n?/g, '\n').trim(), { now: deps.now(), keep });
     // The measures sentence left as the last version had it follows the checklist; one the drafter rewrote stays.
-    const text = refreshMeasures(masked.text, findMeasures(current.text), await this.measuresFor(current.incident));
+    const text = refreshMeasures(masked.text, findMeasures(current.text), await this.drafting.measuresFor(current.incident));
     if (!text) throw new UserError('通知內容不能是空白。');
     if (text.length > MAX_NOTICE_LENGTH) throw new UserError(`通知內容請在 ${MAX_NOTICE_LENGTH} 字以內（目前 ${text.length} 字）。`);
     if (text === current.text) throw new UserError('內容與目前版本相同，沒有修改。');
@@ -154,7 +103,7 @@ export class NoticeService {
         data: { currentVersion: version, status: 'draft', approvedVersion: null, approvedById: null, approvedAt: null },
       });
       if (n.count !== 1) throw new UserError('通知稿剛被其他人修改，請重新開啟後再試。');
-      await this.addVersion(tx, noticeId, version, text, actor.personId);
+      await addNoticeVersion(deps, tx, noticeId, version, text, actor.personId);
       await appendTimeline(deps, tx, current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
@@ -324,154 +273,33 @@ export class NoticeService {
     return { value: await this.get(noticeId), masked: findings };
   }
 
-  async get(noticeId: string): Promise<NoticeView> {
-    const { deps } = this;
-    const notice = await deps.prisma.subjectNotice.findUnique({
-      where: { id: noticeId },
-      include: {
-        incident: true,
-        versions: { orderBy: { version: 'asc' } },
-        reviews: { orderBy: { version: 'asc' } },
-        batches: { orderBy: { createdAt: 'asc' } },
-      },
-    });
-    if (!notice) throw new UserError('找不到這份通知稿。');
-    const current = notice.versions.find((v) => v.version === notice.currentVersion)!;
-    const ids = [...notice.versions.map((v) => v.authorId), ...notice.reviews.map((r) => r.reviewerId), ...notice.batches.map((b) => b.recordedById)];
-    const people = await deps.prisma.person.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, displayName: true } });
-    const nameOf = (id: string) => people.find((p) => p.id === id)?.displayName ?? '（已移除）';
-    const audience = notice.audience as Audience;
-    const { incident, versions, reviews, batches, ...row } = notice;
-    return {
-      notice: row,
-      incident,
-      audience,
-      audienceLabel: this.audienceLabel(audience),
-      status: notice.status as NoticeStatus,
-      version: notice.currentVersion,
-      text: deps.cipher.decrypt(current.bodyEnc, bodyAad(notice.id, current.version)),
-      authorId: current.authorId,
-      authorName: nameOf(current.authorId),
-      authorIds: [...new Set(versions.map((v) => v.authorId))],
-      reviews: reviews.map((r) => ({
-        row: r,
-        comment: r.commentEnc ? deps.cipher.decrypt(r.commentEnc, commentAad(notice.id, r.version)) : null,
-        reviewerName: nameOf(r.reviewerId),
-      })),
-      batches: batches.map((b) => ({
-        row: b,
-        channel: b.channel as Channel,
-        publicReason: b.publicReasonEnc ? deps.cipher.decrypt(b.publicReasonEnc, batchAad(b.id, 'publicReason')) : null,
-        note: b.noteEnc ? deps.cipher.decrypt(b.noteEnc, batchAad(b.id, 'note')) : null,
-        recordedByName: nameOf(b.recordedById),
-      })),
-      notified: batches.reduce((s, b) => s + b.recipientsNotified, 0),
-      total: batches.reduce((s, b) => s + b.recipientsTotal, 0),
-    };
+  get(noticeId: string): Promise<NoticeView> {
+    return this.reader.get(noticeId);
   }
 
   /** Every notice of an incident with every version's text, the reviews and the batches (the full export). */
-  async exportNotices(incidentId: string): Promise<unknown[]> {
-    const views = await this.listForIncident(incidentId);
-    const out: unknown[] = [];
-    for (const v of views) {
-      const versions = await this.deps.prisma.subjectNoticeVersion.findMany({ where: { noticeId: v.notice.id }, orderBy: { version: 'asc' } });
-      const people = await this.deps.prisma.person.findMany({ where: { id: { in: versions.map((x) => x.authorId) } }, select: { id: true, displayName: true } });
-      out.push({
-        audience: v.audience,
-        audienceLabel: v.audienceLabel,
-        status: v.status,
-        currentVersion: v.version,
-        approvedVersion: v.notice.approvedVersion,
-        approvedAt: v.notice.approvedAt?.toISOString() ?? null,
-        versions: versions.map((x) => ({
-          version: x.version,
-          author: people.find((p) => p.id === x.authorId)?.displayName ?? '（已移除）',
-          createdAt: x.createdAt.toISOString(),
-          text: this.deps.cipher.decrypt(x.bodyEnc, bodyAad(v.notice.id, x.version)),
-        })),
-        reviews: v.reviews.map((r) => ({ version: r.row.version, decision: r.row.decision, reviewer: r.reviewerName, decidedAt: r.row.decidedAt.toISOString(), comment: r.comment })),
-        batches: v.batches.map((b) => ({
-          version: b.row.version,
-          channel: b.channel,
-          channelLabel: CHANNEL_LABELS[b.channel],
-          recipientsTotal: b.row.recipientsTotal,
-          recipientsNotified: b.row.recipientsNotified,
-          publicReason: b.publicReason,
-          note: b.note,
-          recordedBy: b.recordedByName,
-          recordedAt: b.row.createdAt.toISOString(),
-        })),
-      });
-    }
-    return out;
+  exportNotices(incidentId: string): Promise<unknown[]> {
+    return this.reader.exportNotices(incidentId);
   }
 
-  async listForIncident(incidentId: string): Promise<NoticeView[]> {
-    const rows = await this.deps.prisma.subjectNotice.findMany({ where: { incidentId }, select: { id: true, audience: true } });
-    const order = (a: string) => AUDIENCES.indexOf(a as Audience);
-    rows.sort((a, b) => order(a.audience) - order(b.audience));
-    return Promise.all(rows.map((r) => this.get(r.id)));
+  listForIncident(incidentId: string): Promise<NoticeView[]> {
+    return this.reader.listForIncident(incidentId);
   }
 
   /** Audiences the assessment points at (minors → their guardians), for the drafter's suggestions. */
-  suggestedAudiences(incident: Incident): Audience[] {
-    const out = new Set<Audience>();
-    const kinds = new Set(incident.affectedKinds);
-    const minors = incident.minorsCount ?? 0;
-    const students = incident.studentsCount ?? 0;
-    if (minors > 0 || kinds.has('guardians') || kinds.has('students')) out.add('guardians');
-    if (students > minors) out.add('adult-students');
-    if ((incident.staffCount ?? 0) > 0 || kinds.has('staff')) out.add('staff');
-    if ((incident.othersCount ?? 0) > 0 || kinds.has('others')) out.add('others');
-    return AUDIENCES.filter((a) => out.has(a));
+  suggestedAudiences(incident: NoticeIncident): Audience[] {
+    return this.drafting.suggestedAudiences(incident);
+  }
+
+  /** The current text with its generated measures sentence brought up to date: the start of the edit form. */
+  refreshedText(view: NoticeView): Promise<string> {
+    return this.drafting.refreshedText(view);
   }
 
   // ------------------------------------------------------------------ internals
 
-  private async initialText(incident: Incident, audience: Audience, actor: Actor): Promise<string> {
-    const { deps } = this;
-    const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
-    const contact = await schoolContact(deps.prisma, incident.schoolId, actor);
-    const categories = incident.categories.map((k) => deps.playbooks.category(k)?.label ?? k);
-    const facts: NoticeFacts = {
-      schoolName: school.name,
-      ref: incident.ref,
-      occurredDate: formatRocDate(incident.occurredAt),
-      awareDate: formatRocDate(incident.awareAt),
-      noticeDate: formatRocDate(deps.now()),
-      howLeaked: deps.cipher.decrypt(incident.howLeakedEnc, incidentAad(incident.id, 'howLeaked')).replace(/[。.\s]+$/, ''),
-      categories: categories.length ? categories.join('、') : '（評估中）',
-      stepsTaken: deps.cipher.decrypt(incident.stepsTakenEnc, incidentAad(incident.id, 'stepsTaken')).replace(/[。.\s]+$/, ''),
-      measures: await this.measuresFor(incident),
-      contactUnit: contact.unit ?? '個資聯絡窗口',
-      contactName: contact.name ?? '',
-      contactPhone: contact.phone ?? MISSING_PHONE,
-      contactEmail: contact.email ?? MISSING_EMAIL,
-    };
-    return renderNotice(this.templates.get(audience), facts);
-  }
 
-  /** The measures sentence from the incident's checklist as it stands (measures.ts). */
-  async measuresFor(incident: Incident): Promise<string> {
-    const rows = await this.deps.prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
-    const defs = this.deps.playbooks.get(incident.playbookId).checklist;
-    return measuresSentence(rows.map((r) => ({ ...r, def: defs.find((d) => d.key === r.key) })));
-  }
-
-  /** The current text with its generated measures sentence brought up to date: the start of the edit form. */
-  async refreshedText(view: NoticeView): Promise<string> {
-    const sentence = findMeasures(view.text);
-    return refreshMeasures(view.text, sentence, await this.measuresFor(view.incident));
-  }
-
-  private async addVersion(tx: Tx, noticeId: string, version: number, text: string, authorId: string) {
-    await tx.subjectNoticeVersion.create({
-      data: { noticeId, version, authorId, bodyEnc: this.deps.cipher.encrypt(text, bodyAad(noticeId, version)) },
-    });
-  }
-
-  private async incidentFor(actor: Actor, incidentId: string): Promise<Incident> {
+  private async incidentFor(actor: Actor, incidentId: string): Promise<NoticeIncident> {
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     return incident;

@@ -16,6 +16,13 @@ const CHAR_VARIANTS: Readonly<Record<string, string>> = {
 const VARIANT_RE = new RegExp(`[${Object.keys(CHAR_VARIANTS).join('')}]`, 'gu');
 
 /**
+ * Variant spellings of whole words, both in common use (「身份證」 for 身分證, 「公佈欄」 for 公布欄): read as the
+ * standard form, so a word list needs only one of them.
+ */
+const WORD_VARIANTS: Readonly<Record<string, string>> = { 身份: '身分', 公佈: '公布', 佈告: '布告', 佈置: '布置' };
+const WORD_VARIANT_RE = new RegExp(Object.keys(WORD_VARIANTS).join('|'), 'gu');
+
+/**
  * Full-width and half-width forms become one (NFKC), case is ignored, spaces and the particle 的 vanish (「學生的資料」
  * and 「學生資料」, 「看的到」 and 「看到」 read alike) and punctuation marks a clause boundary.
  */
@@ -24,6 +31,7 @@ export function normalizeText(text: string): string {
     .normalize('NFKC')
     .toLowerCase()
     .replace(VARIANT_RE, (c) => CHAR_VARIANTS[c] ?? c)
+    .replace(WORD_VARIANT_RE, (w) => WORD_VARIANTS[w] ?? w)
     .replace(/[\s的]+/gu, '')
     .replace(/[\p{P}\p{S}]+/gu, BOUNDARY);
 }

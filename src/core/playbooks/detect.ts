@@ -57,6 +57,12 @@ export interface CategoryWords {
 /** The vocabulary list whose words name personal data in general (「名單」「個資」), besides the category words. */
 export const DATA_LIST = 'data';
 
+/**
+ * The vocabulary list of exposures said with a negation (「沒有遮蔽」「未打碼」「不用登入」): the negator inside them
+ * states the leak, so it does not negate the words after it (「名單沒有遮蔽身分證」 names 身分證 as exposed).
+ */
+export const NEGATED_PROTECTION_LIST = 'unprotected';
+
 /** A count just before a people word (「30位」「三十幾名」), in normalised text. */
 const COUNTED_BEFORE = /(?:\d+|[一二兩三四五六七八九十百千萬]+)(?:多|幾|餘)?(?:位|名|個)$/;
 /** …unless they are who told about it (「兩位家長反映」). */
@@ -75,6 +81,7 @@ export class LeakDetector {
   private readonly categories: { key: string; words: string[] }[];
   private readonly people: { kind: string; words: string[] }[];
   private readonly dataWords: string[];
+  private readonly negatedProtections: string[];
 
   /** Throws on a malformed rule; a loader should check rules with parseRule first to report them in place. */
   constructor(
@@ -97,6 +104,7 @@ export class LeakDetector {
     this.happened = norm(config.happened);
     this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words) }));
     this.people = Object.entries(config.people).map(([kind, words]) => ({ kind, words: norm(words) }));
+    this.negatedProtections = norm(config.vocabulary[NEGATED_PROTECTION_LIST] ?? []).sort((a, b) => b.length - a.length);
     this.dataWords = [...norm(config.vocabulary[DATA_LIST] ?? []), ...this.categories.flatMap((c) => c.words), ...norm(config.peopleOf)];
   }
 
@@ -178,8 +186,10 @@ export class LeakDetector {
   }
 
   private occursAffirmed(text: string, term: string): boolean {
+    // Same length as text, so positions agree: a negated protection reads as neutral filler before a term.
+    const guarded = this.negatedProtections.reduce((t, p) => t.split(p).join('＿'.repeat(p.length)), text);
     for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
-      let before = text.slice(Math.max(0, at - this.config.negatorWindow), at);
+      let before = guarded.slice(Math.max(0, at - this.config.negatorWindow), at);
       before = before.slice(before.lastIndexOf(BOUNDARY) + 1);
       if (this.negators.some((n) => before.includes(n))) continue;
       const end = text.indexOf(BOUNDARY, at);

@@ -36,7 +36,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'local_message', column: 'body_enc', key: ['id'], reads: ['conversation_id'], aad: (r) => `local:${s(r.conversation_id)}` },
   // src/core/chat/inbox.ts (every platform's inbox; rows carried over from line_inbound_event keep their aad in body_aad)
   { table: 'inbound_event', column: 'body_enc', key: ['platform', 'event_id'], reads: ['body_aad'], aad: (r) => (r.body_aad ? s(r.body_aad) : `inbound-event:${s(r.platform)}:${s(r.event_id)}`) },
-  // src/core/notices/service.ts
+  // src/core/notices/views.ts (bodyAad, commentAad, batchAad)
   { table: 'subject_notice_version', column: 'body_enc', key: ['notice_id', 'version'], aad: (r) => `notice:${s(r.notice_id)}:v${s(r.version)}` },
   { table: 'subject_notice_review', column: 'comment_enc', key: ['id'], reads: ['notice_id', 'version'], aad: (r) => `notice:${s(r.notice_id)}:review:${s(r.version)}` },
   { table: 'subject_notice_batch', column: 'public_reason_enc', key: ['id'], aad: (r) => `notice-batch:${s(r.id)}:publicReason` },

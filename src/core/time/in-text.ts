@@ -16,6 +16,20 @@ export interface TimeInText extends NaturalTime {
 
 const BEFORE = /(大概|大約|約莫|差不多|應該是|可能是|好像是|估計|約)$/;
 const AFTER = /^(多|左右|前後|上下|許)/;
+/**
+ * Forms chrono-node does not find in a sentence, which the grammar reads: 「剛剛」「剛才」 (now), weekends (「上週末」),
+ * AM/PM written first (「PM3:30」), and two neighbouring hours (「前天晚上八九點」).
+ */
+const MORE = new RegExp(
+  [
+    '剛剛|剛才|方才',
+    '(?:上上|上|這)?(?:個)?(?:週|周|星期|禮拜)末',
+    '(?:[今昨前]天|大前天)?(?:早上|上午|中午|下午|傍晚|晚上|凌晨)?\\s*[ap]\\.?m\\.?\\s*\\d{1,2}(?::\\d{2})?',
+    '(?:[今昨前]天|大前天)?(?:早上|上午|中午|下午|傍晚|晚上|凌晨)?[一二兩三四五六七八九][二三四五六七八九][點点]',
+  ].join('|'),
+  'gi',
+);
+
 /** A clock time with neither a day nor a part of the day (「3點」) inside a sentence is too easily something else. */
 const BARE_CLOCK = /^\d{1,2}\s*[點点時时:]/;
 
@@ -27,9 +41,16 @@ export function findTimesInText(message: string, now: Date): TimeInText[] {
   } catch {
     return [];
   }
-  // Adjacent pieces (「上週三」「下午」) are one expression.
+  // Adjacent pieces (「上週三」「下午」) are one expression; the forms chrono misses join in where it found nothing.
+  const found0 = hits.map((h) => ({ index: h.index, text: h.text }));
+  for (const m of text.matchAll(MORE)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (!found0.some((h) => h.index < end && start < h.index + h.text.length)) found0.push({ index: start, text: m[0] });
+  }
+  found0.sort((a, b) => a.index - b.index);
   const spans: { start: number; end: number }[] = [];
-  for (const h of hits) {
+  for (const h of found0) {
     const last = spans.at(-1);
     if (last && h.index === last.end) last.end = h.index + h.text.length;
     else spans.push({ start: h.index, end: h.index + h.text.length });

@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 // Only the Traditional Chinese parser: the package's root loads every locale (~270 modules) at start-up.
 import * as zhHant from 'chrono-node/zh/hant';
-import { replaceChineseNumerals } from './numerals.js';
+import { chineseNumeral, replaceChineseNumerals } from './numerals.js';
 import { ROC_YEAR_OFFSET, parseLocalDateTime } from './roc.js';
 import { TIME_ZONE, inTaipei } from './taipei.js';
 
@@ -67,7 +67,7 @@ const FILLER = /(^(?:在|於|是)|的時候|之時|的時間|發生|發現|時�
 const SCHOOL_DAY: [RegExp, (m: RegExpExecArray) => [number, number] | null][] = [
   [/^早自習/, () => [7, 30]],
   [/^升旗/, () => [7, 40]],
-  [/^第(\d)節(?:課)?/, (m) => {
+  [/^第(\d)節(?:課)?(?:上課|下課|開始)?/, (m) => {
     const n = Number(m[1]);
     return n >= 1 && n <= 4 ? [7 + n, 0] : n >= 5 && n <= 8 ? [8 + n, 0] : null;
   }],
@@ -85,6 +85,16 @@ const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
 function addDays(day: Day, n: number): Day {
   const t = new Date(Date.UTC(day.y, day.m - 1, day.d + n));
   return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+}
+/** The same day `n` months earlier (a fractional month adds 15 days more), clamped to the end of a shorter month. */
+function monthsBack(day: Day, n: number): Day {
+  const whole = Math.floor(n);
+  const index = day.y * 12 + (day.m - 1) - whole;
+  const y = Math.floor(index / 12);
+  const m = (index % 12) + 1;
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const back = { y, m, d: Math.min(day.d, last) };
+  return n > whole ? addDays(back, -15) : back;
 }
 function realDay(y: number, m: number, d: number): Day | null {
   if (m < 1 || m > 12 || d < 1 || d > 31) return null;
@@ -159,6 +169,29 @@ function readDate(s: string, today: Day): { part: DatePart; rest: string } | 'in
   if (m) {
     const n = Number(m[1]) * (m[2] === '天' || m[2] === '日' ? 1 : 7);
     return { part: { day: addDays(today, -n), approximate: false, yearInferred: false }, rest: s.slice(m[0].length) };
+  }
+  // N months ago, half a month ago: 半個月前, 一個月前, 兩個月前 (approximate).
+  m = /^(\d+)?\s*(?:個)?\s*(半)?\s*(?:個)?\s*月\s*(?:前|之前|以前)/.exec(s);
+  if (m && (m[1] || m[2])) {
+    const day = m[2] && !m[1] ? addDays(today, -15) : monthsBack(today, Number(m[1]) + (m[2] ? 0.5 : 0));
+    return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
+  }
+  // This or last month, with 初/中/底: 這個月初, 上個月, 本月中, 上上個月底 (the start of the part named, approximate).
+  m = /^(上上|上|這|这|本|今)\s*(?:個)?\s*月(?:份)?(初|中|底)?/.exec(s);
+  if (m) {
+    const back = m[1] === '上上' ? 2 : m[1] === '上' ? 1 : 0;
+    const first = monthsBack({ y: today.y, m: today.m, d: 1 }, back);
+    const day = addDays(first, m[2] === '中' ? 10 : m[2] === '底' ? 20 : 0);
+    return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
+  }
+  // A weekend: 上週末, 這個週末, 週末 (its Saturday, approximate; a bare 週末 is the latest one begun by today).
+  m = new RegExp(`^(上上|上|這|这|本)?(?:個)?\\s*(?:${WEEK_WORD}末|${WEEK_WORD}六日|${WEEK_WORD}六${WEEK_WORD}日)`).exec(s);
+  if (m) {
+    const monday = addDays(today, -weekdayIndex(today));
+    const weeksBack = m[1] === '上上' ? 2 : m[1] === '上' ? 1 : 0;
+    let saturday = addDays(monday, 5 - 7 * weeksBack);
+    if (!m[1] && compareDays(saturday, today) > 0) saturday = addDays(saturday, -7);
+    return { part: { day: saturday, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
   }
   // Weeks with a weekday: 上週三, 上上星期五, 這週一, 本週二, 上禮拜天, 週三, 星期五.
   m = new RegExp(`^(上上|上1|上|這|这|本|今)?(?:個)?${WEEK_WORD}${WEEKDAY}?`).exec(s);
@@ -253,11 +286,21 @@ function instant(day: Day, hour: number, minute: number): Date {
 /** NFKC, lower case, Chinese numerals as digits, punctuation as spaces; the approximate words found. */
 function normalise(text: string): { s: string; approximate: boolean } {
   let s = text.normalize('NFKC').toLowerCase().replace(/[\u200b\ufeff]/g, '');
-  s = s.replace(/[，,、。！!？?~～]+/g, ' ').trim();
+  s = s.replace(/[，,、。！!？?]+/g, ' ').trim();
+  let approximate = false;
+  // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the first, approximate.
+  s = s.replace(/([一二兩两三四五六七八九])([二三四五六七八九])(?=\s*(?:點|点|時|时|天|日|個|个|小時|分|週|周|星期|禮拜))/g, (all, a: string, b: string) => {
+    const x = chineseNumeral(a);
+    const y = chineseNumeral(b);
+    if (x === null || y !== x + 1) return all;
+    approximate = true;
+    return a;
+  });
   s = replaceChineseNumerals(s);
+  // 「pm3:30」「PM 3點」 → 下午3點30
+  s = s.replace(/(?<![a-z])([ap])\.?m\.?\s*(\d{1,2})(?::(\d{2}))?/g, (_, ap: string, h: string, mi: string | undefined) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`);
   // 3pm, 9:30 a.m. → 下午3點, 上午9點30
   s = s.replace(/(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/g, (_, h: string, mi: string | undefined, ap: string) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`);
-  let approximate = false;
   s = s.replace(APPROX_WORDS, () => {
     approximate = true;
     return ' ';
@@ -383,6 +426,21 @@ function withinSentence(text: string, now: Date): NaturalTime | null {
   return read && read !== 'invalid' ? { at: read.at, approximate: true } : null;
 }
 
+/** Words joining two readings: a range (「三點到四點之間」「8-9點」) or alternatives (「週四還是週五」「3點或4點」). */
+const RANGE = /\s*(?:到|至|~|～|-|—|或是|或者|或|還是|还是)\s*/;
+
+/**
+ * A range or two alternatives: the first part, which is the earlier one as people say them, read with nothing of the
+ * second (「昨天下午三點到四點之間」 → yesterday 15:00; 「上禮拜四還是五」 → last Thursday), approximate. The cautious
+ * reading, as for every vague answer.
+ */
+function earlierOfRange(s: string, now: Date): NaturalTime | null {
+  const parts = s.replace(/\s*之間$|\s*中間$/, '').split(RANGE);
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+  const first = readAgo(parts[0], now) ?? readComposite(parts[0], now);
+  return first && first !== 'invalid' ? { at: first.at, approximate: true } : null;
+}
+
 /**
  * Reads `text` as a moment relative to `now`. Never throws; garbage gives `{ ok: false, reason: 'unreadable' }`,
  * a moment still to come gives `reason: 'future'` (these fields only take times that have passed).
@@ -397,6 +455,7 @@ export function readNaturalTime(text: string, now: Date): NaturalTimeResult {
     if (c === 'invalid') return { ok: false, reason: 'unreadable' };
     read = c;
   }
+  read ??= earlierOfRange(s, now);
   read ??= withinSentence(text, now);
   if (!read) {
     // ISO 8601 with an offset (2026-11-20T14:30:00+08:00) and the other machine forms of the command line.

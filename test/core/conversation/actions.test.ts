@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { act, evidenceAct, formIds, noticeAct, parseAction, parseFormId, reportAct } from '../../../src/core/conversation/actions.js';
+import { act, evidenceAct, formIds, noticeAct, parseAction, parseEvidenceForm, parseFormId, parseNoticeForm, parseReportForm, reportAct } from '../../../src/core/conversation/actions.js';
 import { LINK_ACTION } from '../../../src/ports/chat-model.js';
 
 // Buttons already posted on the platforms carry these strings: an upgrade must read them as before.
@@ -21,6 +21,40 @@ describe('action ids keep their wire format', () => {
     expect(formIds.itemNote('p1')).toBe('item:p1');
     expect(formIds.formPage('p1', 0)).toBe('fs:p1:0');
     expect(formIds.itemForm('i1')).toBe('itemx:i1');
+    expect(noticeAct.list('x1')).toBe('ntc:list:x1');
+    expect(noticeAct.show('n1')).toBe('ntc:show:n1');
+    expect(noticeAct.edit('n1')).toBe('ntc:edit:n1');
+    expect(noticeAct.submit('n1')).toBe('ntc:submit:n1');
+    expect(noticeAct.toActing('n1')).toBe('ntc:acting:n1');
+    expect(noticeAct.sendBack('n1', 2)).toBe('ntc:back:n1:2');
+    expect(noticeAct.delivery('n1')).toBe('ntc:batch:n1');
+    expect(reportAct.list('x1')).toBe('rpt:list:x1');
+    expect(evidenceAct.list('x1')).toBe('evd:list:x1');
+    expect(formIds.noticeEdit('n1')).toBe('ntc:n1:edit');
+    expect(formIds.noticeSendBack('n1', 3)).toBe('ntc:n1:back:3');
+    expect(formIds.noticeDelivery('n1')).toBe('ntc:n1:batch');
+    expect(formIds.reportSubmitted('x1', 'bureau')).toBe('rpt:x1:sub:bureau');
+    expect(formIds.evidence('o1')).toBe('evd:o1');
+  });
+
+  it('reads the notice, report and evidence forms back from what their builders made', () => {
+    expect(parseAction(noticeAct.create('x1', 'staff'))).toEqual({ family: 'ntc', verb: 'new', id: 'x1', extra: 'staff' });
+    expect(parseAction(noticeAct.approve('n1', 3))).toEqual({ family: 'ntc', verb: 'ok', id: 'n1', extra: '3' });
+    expect(parseAction(noticeAct.delivery('n1'))).toEqual({ family: 'ntc', verb: 'batch', id: 'n1' });
+    expect(parseAction('ntc:explode:n1')).toEqual({ family: 'ntc', verb: null });
+    expect(parseAction(evidenceAct.drop('o1'))).toEqual({ family: 'evd', verb: 'drop', id: 'o1' });
+    expect(parseAction('evd:explode:o1')).toEqual({ family: 'evd', verb: null });
+    expect(parseNoticeForm(formIds.noticeEdit('n1'))).toEqual({ what: 'edit', noticeId: 'n1' });
+    expect(parseNoticeForm(formIds.noticeSendBack('n1', 3))).toEqual({ what: 'back', noticeId: 'n1', version: 3 });
+    expect(parseNoticeForm(formIds.noticeDelivery('n1'))).toEqual({ what: 'batch', noticeId: 'n1' });
+    expect(parseNoticeForm('ntc:n1:explode')).toBeNull();
+    expect(parseNoticeForm('rpt:x1:sub:bureau')).toBeNull();
+    expect(parseReportForm(formIds.reportSubmitted('x1', 'cyber'))).toEqual({ incidentId: 'x1', kind: 'cyber' });
+    expect(parseReportForm('rpt:x1:sub:nonsense')).toBeNull();
+    expect(parseReportForm('rpt:x1:list:bureau')).toBeNull();
+    expect(parseEvidenceForm(formIds.evidence('o1'))).toEqual({ offerId: 'o1' });
+    expect(parseFormId(formIds.noticeSendBack('n1', 3))).toEqual({ family: 'ntc', id: 'n1', page: 'back' });
+    expect(parseFormId(formIds.evidence('o1'))).toEqual({ family: 'evd', id: 'o1' });
   });
 
   it('reads every family back from what its builder made', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentLinks, LINK_TTL_MS } from '../../../src/core/documents/links.js';
-import { parseDay, parseReportCommand } from '../../../src/core/documents/chat.js';
+import { parseDay, parseReportCommand } from '../../../src/core/conversation/report-flow.js';
 import { FieldCipher, parseKeyRing } from '../../../src/core/privacy/cipher.js';
 import { formatRocDate } from '../../../src/core/time/roc.js';
 

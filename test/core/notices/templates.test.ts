@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataFileError } from '../../../src/core/data/yaml-file.js';
-import { parseBatchLine, parseNoticeCommand } from '../../../src/core/notices/chat.js';
+import { parseBatchLine, parseNoticeCommand } from '../../../src/core/conversation/notice-cards.js';
 import { AUDIENCES, NOTICE_SECTIONS, loadNoticeTemplates, renderNotice, type NoticeFacts } from '../../../src/core/notices/templates.js';
 import { DEFAULT_PLAYBOOKS_DIR } from '../../../src/core/playbooks/library.js';
 

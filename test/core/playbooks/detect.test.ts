@@ -143,6 +143,12 @@ describe('normalizeText', () => {
     expect(normalizeText('學生的資料')).toBe('學生資料');
     expect(normalizeText('个资泄漏')).toBe('個資洩漏');
   });
+
+  it('reads the variant spellings of whole words as the standard one (身份證, 公佈欄)', () => {
+    expect(normalizeText('身份證字號')).toBe('身分證字號');
+    expect(normalizeText('公佈欄、佈告欄')).toBe('公布欄\n布告欄');
+    expect(lib.detect('名單貼在公佈欄上，有學生身份證').categories).toContain('nationalId');
+  });
 });
 
 describe('parseRule', () => {
@@ -201,6 +207,21 @@ describe('LeakDetector', () => {
     expect(detector.detect('避免外洩').isLeakReport).toBe(false);
     expect(detector.detect('要避免，但還是外洩了').isLeakReport).toBe(true);
     expect(detector.detect('避免麻煩的是資料外洩').isLeakReport).toBe(true);
+  });
+
+  it('does not let a negated protection (「沒有遮蔽」) negate the data after it, but still negates a plain negation', () => {
+    const withProtections = new LeakDetector(
+      { ...config, negatorWindow: 10, negators: ['沒有'], vocabulary: { ...config.vocabulary, unprotected: ['沒有遮蔽'] }, generic: ['外洩', '@data + @unprotected'] },
+      [],
+      [{ key: 'grades', words: ['成績'] }],
+    );
+    const hit = withProtections.detect('公告名單沒有遮蔽成績');
+    expect(hit.isLeakReport).toBe(true);
+    expect(hit.categories).toEqual(['grades']);
+    expect(withProtections.detect('檢查過了，名單沒有外洩').isLeakReport).toBe(false);
+    // The project's own words: an unmasked list on the school website is heard, a masked one is not.
+    expect(lib.detect('校網公告的錄取名單沒有遮蔽身分證').categories).toContain('nationalId');
+    expect(lib.detect('校網公告的錄取名單已經遮蔽身分證').isLeakReport).toBe(false);
   });
 
   it('counts an affirmed occurrence even when another one is negated', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { stepQuestion } from '../../../src/core/conversation/intake.js';
 import { TIME_EXAMPLES, WHEN_TEXTS } from '../../../src/core/conversation/when.js';
-import { parseDay } from '../../../src/core/documents/chat.js';
+import { parseDay } from '../../../src/core/conversation/report-flow.js';
 import { parseNaturalTime } from '../../../src/core/time/natural.js';
 
 /**

@@ -215,3 +215,43 @@ describe('representative hours', () => {
     expect(PERIOD_START_HOUR).toMatchObject({ 凌晨: 0, 早上: 6, 上午: 6, 中午: 12, 下午: 12, 傍晚: 17, 晚上: 18 });
   });
 });
+
+describe('ranges, alternatives, weekends, months and am/pm first (now = Monday 2026-12-07 11:10 Taipei)', () => {
+  check('2026-12-07T11:10:00+08:00', [
+    // A range or two alternatives: the first, earlier part, approximate (the cautious reading).
+    ['昨天下午三點到四點之間', '2026-12-06T15:00:00', true],
+    ['昨天下午3點至4點', '2026-12-06T15:00:00', true],
+    ['大概是上禮拜四還是五', '2026-12-03T00:00:00', true],
+    ['前天晚上八九點', '2026-12-05T20:00:00', true],
+    ['兩三天前', '2026-12-05T00:00:00', true],
+    ['十一二點', '2026-12-07T11:00:00', true],
+    // AM/PM written first, as phones and forms often show it.
+    ['pm3:30', '2026-12-06T15:30:00', true],
+    ['PM 3:30', '2026-12-06T15:30:00', true],
+    ['AM9:05', '2026-12-07T09:05:00', false],
+    // Weekends: their Saturday; a bare 週末 is the latest one begun.
+    ['上週末', '2026-12-05T00:00:00', true],
+    ['週末', '2026-12-05T00:00:00', true],
+    ['上上週末', '2026-11-28T00:00:00', true],
+    // This or last month, and months ago.
+    ['這個月初', '2026-12-01T00:00:00', true],
+    ['上個月', '2026-11-01T00:00:00', true],
+    ['上個月底', '2026-11-21T00:00:00', true],
+    ['半個月前', '2026-11-22T00:00:00', true],
+    ['一個月前', '2026-11-07T00:00:00', true],
+    // A class period with 上課/下課: the start of the period.
+    ['第三節下課', '2026-12-07T10:00:00', true],
+  ]);
+
+  it('keeps numbers that only look like neighbours (九十天前 is ninety days, 二十三點 is 23:00)', () => {
+    const now = new Date('2026-12-07T11:10:00+08:00');
+    expect(toTaipeiIso(parseNaturalTime('九十天前', now)!.at)).toBe('2026-09-08T00:00:00+08:00');
+    expect(toTaipeiIso(parseNaturalTime('昨天二十三點', now)!.at)).toBe('2026-12-06T23:00:00+08:00');
+  });
+
+  it('still refuses a range whose first part is not a time, and a weekend still to come', () => {
+    const now = new Date('2026-12-07T11:10:00+08:00');
+    expect(readNaturalTime('看不懂到四點', now)).toEqual({ ok: false, reason: 'unreadable' });
+    expect(readNaturalTime('這週末', now)).toMatchObject({ ok: false, reason: 'future' });
+  });
+});

@@ -1,13 +1,11 @@
 import type { Button, Card, CardRow, Tone } from '../../ports/chat-model.js';
+import { CHANNEL_LABELS, channelFromWord, PUBLIC_RULE } from '../notices/channels.js';
+import { NOT_APPROVER, OWN_NOTICE } from '../notices/service.js';
+import { NOTICE_STATUS_LABELS, type DeliveryInput, type NoticeView } from '../notices/views.js';
 import { formatRocDateTime } from '../time/roc.js';
-import { CHANNEL_LABELS, channelFromWord, PUBLIC_RULE } from './channels.js';
-import { NOT_APPROVER, NOTICE_STATUS_LABELS, OWN_NOTICE, type DeliveryInput, type NoticeView } from './service.js';
+import { noticeAct } from './actions.js';
 
-/** The notices' chat texts, button payloads and cards (src/core/notices/chat.ts drives them). */
-
-/** Button payloads (ids only). */
-import { noticeAct } from '../conversation/actions.js';
-export { noticeAct };
+/** The notices' chat texts, commands and cards (notice-flow.ts and notice-review.ts drive them). */
 
 export const NT = {
   notApprover: NOT_APPROVER,

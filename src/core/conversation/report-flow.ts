@@ -1,26 +1,21 @@
 import type { Button, Card, CardSection, Form } from '../../ports/chat-model.js';
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
-import { FormSteps } from '../conversation/steps.js';
-import { readAnyDay } from '../time/natural.js';
-import { requireActor, type TurnContext, type Turns } from '../conversation/turn.js';
-import { maskPersonalData } from '../privacy/mask.js';
+import { DocumentLinks, type DocumentTarget } from '../documents/links.js';
+import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_SHORT_LABELS, type ReportKind } from '../documents/model.js';
+import { submittedAt, type ReportService } from '../documents/service.js';
+import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
+import { maskPersonalData } from '../privacy/mask.js';
 import { can } from '../roles.js';
+import { readAnyDay } from '../time/natural.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
-import { DocumentLinks, type DocumentTarget } from './links.js';
-import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_KINDS, REPORT_SHORT_LABELS, type ReportKind } from './model.js';
-import { submittedAt, type ReportService } from './service.js';
-
-/** What the conversation engine hands over for one inbound event (conversation/turn.ts). */
-export type ReportChatContext = TurnContext;
-
-/** Button payloads (ids only): built and read in conversation/actions.ts. */
-import { reportAct, type ReportAction } from '../conversation/actions.js';
-export { reportAct };
+import { formIds, parseReportForm, reportAct, type ReportAction } from './actions.js';
+import type { FormSteps } from './steps.js';
+import { T } from './texts.js';
+import { requireActor, type Ctx, type Turns } from './turn.js';
 
 const RT = {
-  unknownPerson: '您的帳號尚未連結到學校的人員名冊，請洽個資聯絡窗口為您設定後再試。',
   refNeeded: '請加上事件編號，例如「報告 115-001」。',
   refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
   movedToDirect: '報告下載連結只以私訊提供，我已私訊給您。',
@@ -54,39 +49,27 @@ export const parseDay = readAnyDay;
  * The reports part of the conversation: the private card with a signed, short-lived link per report and format (and
  * the full export), and the contact window's record of the day each report was submitted.
  */
-export class ReportChat {
-  /** Where links point: PUBLIC_URL, else the address the server listens on (set by the app at start-up). */
-  baseUrl: string | null = null;
+export class ReportFlow {
   readonly links: DocumentLinks;
-  private readonly forms: FormSteps;
 
   constructor(
     private readonly deps: CoreDeps,
     readonly service: ReportService,
     private readonly turns: Turns,
-    /** Re-renders the incident's cards after a submission was recorded (the conversation engine's own refresh). */
-    private readonly refreshIncident: (ctx: ReportChatContext, incidentId: string) => Promise<void>,
+    private readonly forms: FormSteps,
+    private readonly incidents: IncidentService,
+    /** Where links point: PUBLIC_URL, else the address the server listens on (known once it listens). */
+    readonly baseUrl: () => string | null,
   ) {
     this.links = new DocumentLinks(deps.cipher, deps.now);
-    this.forms = new FormSteps(deps);
   }
 
-  async onCommand(ctx: ReportChatContext, arg: string | undefined): Promise<void> {
-    const actor = requireActor(ctx, RT.unknownPerson);
-    let incidentId: string;
-    if (arg) {
-      const incident = await this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref: arg } } });
-      if (!incident) throw new UserError(RT.refUnknown(arg));
-      incidentId = incident.id;
-    } else {
-      const open = await this.deps.prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } } });
-      if (open.length !== 1) throw new UserError(RT.refNeeded);
-      incidentId = open[0]!.id;
-    }
-    return this.showReports(ctx, incidentId);
+  async onCommand(ctx: Ctx, arg: string | undefined): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
+    return this.showReports(ctx, await this.turns.incidentNamed(actor, arg, RT));
   }
 
-  async onAction(ctx: ReportChatContext, action: ReportAction): Promise<void> {
+  async onAction(ctx: Ctx, action: ReportAction): Promise<void> {
     switch (action.verb) {
       case 'list':
         return this.showReports(ctx, action.incidentId);
@@ -97,41 +80,44 @@ export class ReportChat {
     }
   }
 
-  async onForm(ctx: ReportChatContext, formId: string, values: Record<string, string | string[]>): Promise<void> {
-    const [, incidentId, what, kind] = formId.split(':');
-    if (!incidentId || what !== 'sub' || !(REPORT_KINDS as readonly string[]).includes(kind ?? '')) throw new UserError('這個表單已失效。');
+  async onForm(ctx: Ctx, formId: string, values: Record<string, string | string[]>): Promise<void> {
+    const form = parseReportForm(formId);
+    if (!form) throw new UserError('這個表單已失效。');
+    const { incidentId, kind } = form;
     const raw = values.date;
     const text = (Array.isArray(raw) ? raw[0] : raw) ?? '';
     const day = parseDay(text, this.deps.now());
     if (!day) throw new UserError(RT.badDate);
-    const actor = requireActor(ctx, RT.unknownPerson);
+    const actor = requireActor(ctx, T.unknownPerson);
     const reasonRaw = (Array.isArray(values.delayReason) ? values.delayReason.join('、') : values.delayReason ?? '').trim();
     const reason = reasonRaw ? maskPersonalData(reasonRaw, { now: this.deps.now() }).text.slice(0, 300) : undefined;
-    const r = await this.service.recordSubmission(actor, incidentId, kind as ReportKind, day, reason);
-    const label = REPORT_SHORT_LABELS[kind as ReportKind];
-    const date = formatRocDate(submittedAt(r.incident, kind as ReportKind)!);
-    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind as ReportKind].item } });
+    const r = await this.service.recordSubmission(actor, incidentId, kind, day, reason);
+    const label = REPORT_SHORT_LABELS[kind];
+    const date = formatRocDate(submittedAt(r.incident, kind)!);
+    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
     await this.turns.say(ctx.addr, {
       type: 'text',
       text: r.previous ? RT.corrected(label, formatRocDate(r.previous), date) : RT.recorded(label, date, item?.state === 'done' ? item.title : null),
     });
-    await this.refreshIncident(ctx, incidentId);
+    // The recorded day ticks the report's checklist item: the incident's cards follow.
+    await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist', 'incident']);
   }
 
   // ------------------------------------------------------------------ steps
 
-  private async showReports(ctx: ReportChatContext, incidentId: string): Promise<void> {
-    const actor = requireActor(ctx, RT.unknownPerson);
+  private async showReports(ctx: Ctx, incidentId: string): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
     // A person outside the allowed roles is told why, in the conversation they asked in (no details shown).
     const incident = await this.service.assertMayDownload(actor, incidentId);
-    if (!this.baseUrl) throw new UserError(RT.noBaseUrl);
+    const baseUrl = this.baseUrl();
+    if (!baseUrl) throw new UserError(RT.noBaseUrl);
     const where = await this.turns.privateWhere(ctx, actor, PRIVATE);
     const sections: CardSection[] = [];
     let expiresAt: Date | null = null;
     const link = (target: DocumentTarget) => {
       const s = this.links.sign(incidentId, actor.personId, target);
       expiresAt = s.expiresAt;
-      return `${this.baseUrl!.replace(/\/+$/, '')}/documents/${s.token}`;
+      return `${baseUrl.replace(/\/+$/, '')}/documents/${s.token}`;
     };
     for (const kind of this.service.kinds(incident)) {
       const doc = await this.service.build(incidentId, kind);
@@ -171,8 +157,8 @@ export class ReportChat {
     await where.adapter.send(where.addr, card);
   }
 
-  private async askDate(ctx: ReportChatContext, incidentId: string, kind: ReportKind): Promise<void> {
-    const actor = requireActor(ctx, RT.unknownPerson);
+  private async askDate(ctx: Ctx, incidentId: string, kind: ReportKind): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
@@ -183,7 +169,7 @@ export class ReportChat {
     const late = end !== null && end.getTime() < this.deps.now().getTime();
     const form: Form = {
       type: 'form',
-      formId: `rpt:${incidentId}:sub:${kind}`,
+      formId: formIds.reportSubmitted(incidentId, kind),
       title: `登記送出日期｜${label}｜${incident.ref}`,
       intro: `${RT.askDate(label)}登記後，對應的檢核項目會標示完成，期限提醒隨之停止。`,
       fields: [

@@ -1,0 +1,254 @@
+import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { Card, Form } from '../../ports/chat-model.js';
+import type { CoreDeps } from '../context.js';
+import { UserError } from '../incidents/types.js';
+import { CHANNEL_LABELS, CHANNELS, PUBLIC_REASON_HELP } from '../notices/channels.js';
+import type { NoticeService } from '../notices/service.js';
+import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, type DeliveryInput, type NoticeView } from '../notices/views.js';
+import { AUDIENCES } from '../notices/templates.js';
+import { can, type Actor } from '../roles.js';
+import { act, formIds, noticeAct, parseNoticeForm, type NoticeAction } from './actions.js';
+import { noticeCard, NT, parseBatchLine } from './notice-cards.js';
+import { NoticePlaces } from './notice-places.js';
+import { NoticeReview, type NoticePromptKind, type NoticePromptState } from './notice-review.js';
+import type { PromptStore } from './prompts.js';
+import type { FormSteps } from './steps.js';
+import { T } from './texts.js';
+import { requireActor, type Ctx, type Turns } from './turn.js';
+
+/**
+ * The notices part of the conversation: the overview of an incident's notices, drafting and editing (a form where
+ * the platform has forms, a typed replacement where it has not), and delivery batches. The principal's decision is
+ * notice-review.ts.
+ */
+export class NoticeFlow {
+  private readonly places: NoticePlaces;
+  private readonly review: NoticeReview;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly turns: Turns,
+    private readonly prompts: PromptStore,
+    private readonly forms: FormSteps,
+    readonly service: NoticeService,
+  ) {
+    this.places = new NoticePlaces(deps, turns, service);
+    this.review = new NoticeReview(deps, turns, prompts, service, this.places);
+  }
+
+  /** 「通知」「通知 115-001」. */
+  async onCommand(ctx: Ctx, arg: string | undefined): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
+    return this.showOverview(ctx, await this.turns.incidentNamed(actor, arg, NT));
+  }
+
+  async onAction(ctx: Ctx, action: NoticeAction): Promise<void> {
+    if (action.verb === null) throw new UserError('這個按鈕已失效。');
+    const { verb, id, extra } = action;
+    const actor = requireActor(ctx, T.unknownPerson);
+    switch (verb) {
+      case 'list':
+        return this.showOverview(ctx, id);
+      case 'new': {
+        const { view } = await this.service.draft(actor, id, extra ?? '');
+        return this.showNotice(ctx, view);
+      }
+      case 'show':
+        return this.showNotice(ctx, await this.places.viewable(actor, id));
+      case 'edit':
+        return this.askEdit(ctx, actor, id);
+      case 'submit':
+        return this.review.submit(ctx, actor, id);
+      case 'acting':
+        return this.review.submitToActing(ctx, actor, id);
+      case 'ok':
+        return this.review.approve(ctx, actor, id, Number(extra));
+      case 'back':
+        return this.review.askComment(ctx, actor, id, Number(extra));
+      case 'batch':
+        return this.askBatch(ctx, actor, id);
+    }
+  }
+
+  async onForm(ctx: Ctx, formId: string, values: Record<string, string | string[]>): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
+    const form = parseNoticeForm(formId);
+    const one = (k: string) => {
+      const v = values[k];
+      return Array.isArray(v) ? v.join('、') : (v ?? '');
+    };
+    switch (form?.what) {
+      case 'edit':
+        return this.finishEdit(ctx, actor, form.noticeId, one('text'));
+      case 'back':
+        return this.review.finishComment(ctx, actor, form.noticeId, form.version, one('comment'));
+      case 'batch': {
+        const num = (k: string) => (one(k).trim() === '' ? NaN : Number(one(k).normalize('NFKC').trim()));
+        return this.finishBatch(ctx, actor, form.noticeId, {
+          channel: one('channel'),
+          total: num('total'),
+          notified: num('notified'),
+          publicReason: one('publicReason'),
+          note: one('note'),
+        });
+      }
+      case undefined:
+        throw new UserError('這個表單已失效。');
+    }
+  }
+
+  /** A typed answer to one of this flow's questions (platforms without forms). `text` is already masked. */
+  async onPromptAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, isCommand = false): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
+    if (isCommand) return this.turns.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
+    const state = this.prompts.state<NoticePromptState>(prompt);
+    const kind = prompt.kind as NoticePromptKind;
+    if (kind === 'notice-batch') {
+      const input = parseBatchLine(text);
+      if (!input) return this.turns.say(ctx.addr, { type: 'text', text: NT.batchUnreadable });
+      await this.finishBatch(ctx, actor, state.noticeId, input);
+    } else if (kind === 'notice-back') {
+      await this.review.finishComment(ctx, actor, state.noticeId, state.version ?? 0, text);
+    } else {
+      await this.finishEdit(ctx, actor, state.noticeId, text);
+    }
+    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private async showOverview(ctx: Ctx, incidentId: string): Promise<void> {
+    const actor = requireActor(ctx, T.unknownPerson);
+    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    if (!incident || incident.schoolId !== actor.schoolId) throw new UserError(NT.refUnknown(''));
+    if (!can(actor, 'incident.view', { isReporter: incident.reporterId === actor.personId })) throw new UserError(NT.notAllowed);
+    const notices = await this.service.listForIncident(incidentId);
+    const suggested = this.service.suggestedAudiences(incident);
+    const missing = AUDIENCES.filter((a) => !notices.some((n) => n.audience === a));
+    const drafter = can(actor, 'incident.coordinate');
+    const card: Card = {
+      type: 'card',
+      key: 'notices',
+      title: `通知當事人｜${incident.ref}`,
+      subtitle: '個人資料保護法第12條：查明後以適當方式通知當事人；未成年學生通知其法定代理人。',
+      tone: 'info',
+      sections: [
+        {
+          heading: '通知稿',
+          ...(notices.length === 0 ? { text: '尚未建立通知稿。' } : {}),
+          rows: notices.map((n) => ({
+            text: `${n.audienceLabel}｜第${n.version}版｜${NOTICE_STATUS_LABELS[n.status]}`,
+            detail: n.batches.length ? `已通知 ${n.notified} / ${n.total} 人` : '尚未登記通知紀錄',
+            status: n.status === 'approved' ? ('done' as const) : ('open' as const),
+            buttons: [{ label: '開啟', action: noticeAct.show(n.notice.id) }],
+          })),
+        },
+        ...(drafter && missing.length
+          ? [
+              {
+                heading: '新增通知稿（依範本產生，可再修改）',
+                rows: missing.map((a) => ({
+                  text: `${this.service.audienceLabel(a)}${suggested.includes(a) ? '（依影響評估建議）' : ''}`,
+                  detail: `依據：${this.service.templates.get(a).basis}`,
+                  buttons: [{ label: '建立', action: noticeAct.create(incidentId, a) }],
+                })),
+              },
+            ]
+          : []),
+      ],
+      footer: '通知稿須經管理人（校長）核定後才能通知並登記。',
+      fallbackText: `通知當事人｜${incident.ref}：${notices.length} 份通知稿`,
+    };
+    const where = await this.places.privateWhere(ctx, incidentId);
+    await this.turns.postCard(where.adapter, where.addr, where.convId, incidentId, card);
+  }
+
+  private async showNotice(ctx: Ctx, view: NoticeView): Promise<void> {
+    const where = await this.places.privateWhere(ctx, view.incident.id);
+    await this.turns.postCard(where.adapter, where.addr, where.convId, view.incident.id, noticeCard(view), true);
+  }
+
+  private async askEdit(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
+    const view = await this.places.viewable(actor, noticeId);
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以撰寫通知稿。');
+    if (view.batches.length) throw new UserError('這份通知已開始寄送，不能再修改內容。');
+    const where = await this.places.privateWhere(ctx, view.incident.id);
+    if (where.adapter.capabilities.maxFormFields >= 1) {
+      const form: Form = {
+        type: 'form',
+        formId: formIds.noticeEdit(noticeId),
+        title: `修改通知稿｜${view.audienceLabel}｜${view.incident.ref}`,
+        intro: '請用淺顯的文字寫下：發生了什麼事與已採取的措施、建議對方怎麼做、查詢窗口、可請求的賠償（如適用）。請勿貼上外洩的個資。',
+        // The measures sentence is brought up to date with the checklist before the drafter edits (measures.ts).
+        fields: [{ id: 'text', label: '通知內容', type: 'textarea', required: true, maxLength: MAX_NOTICE_LENGTH, initial: await this.service.refreshedText(view) }],
+        submitLabel: '儲存新版本',
+        fallbackText: `修改通知稿｜${view.audienceLabel}`,
+      };
+      return void (await where.adapter.send(where.addr, form));
+    }
+    const state: NoticePromptState = { noticeId };
+    await this.prompts.create(where.convId, actor.personId, 'notice-edit' satisfies NoticePromptKind, state);
+    await this.turns.say(where.addr, { type: 'text', text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}` });
+    return this.turns.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
+  }
+
+  private async finishEdit(ctx: Ctx, actor: Actor, noticeId: string, text: string): Promise<void> {
+    const before = await this.service.get(noticeId);
+    const r = await this.service.revise(actor, noticeId, text);
+    await this.places.maskedNotice(ctx, r.masked);
+    await this.turns.say(ctx.addr, { type: 'text', text: NT.revised(r.value.version) });
+    if (before.status === 'submitted' || before.status === 'approved') await this.places.refreshReviewCards(r.value, before.version);
+    await this.places.refreshNoticeCards(ctx, r.value);
+  }
+
+  private async askBatch(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
+    const view = await this.places.viewable(actor, noticeId);
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記通知紀錄。');
+    if (view.status !== 'approved') throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
+    const where = await this.places.privateWhere(ctx, view.incident.id);
+    // Where the platform has no forms, the core asks these fields one by one (conversation/steps.ts).
+    return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, {
+      type: 'form',
+      formId: formIds.noticeDelivery(noticeId),
+      title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
+      intro: '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
+      fields: [
+        { id: 'channel', label: '通知方式', type: 'select', required: true, options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })) },
+        { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
+        { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
+        { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
+        { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },
+      ],
+      submitLabel: '登記',
+      fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
+    });
+  }
+
+  private async finishBatch(ctx: Ctx, actor: Actor, noticeId: string, input: DeliveryInput): Promise<void> {
+    const r = await this.service.recordDelivery(actor, noticeId, input);
+    await this.places.maskedNotice(ctx, r.masked);
+    await this.turns.say(ctx.addr, { type: 'text', text: NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total) });
+    await this.places.refreshNoticeCards(ctx, r.value);
+    await this.offerNotifyItem(ctx, r.value.incident.id);
+  }
+
+  /**
+   * Once every notice of the incident is approved and has delivery records, the person is offered to tick the
+   * checklist item 「通知當事人」 (which stops its clock), with the counts to check first. It is not ticked by
+   * itself: whether the people not reached (notified < total) were reached some other way is a person's judgement.
+   */
+  private async offerNotifyItem(ctx: Ctx, incidentId: string): Promise<void> {
+    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'subjects-notify', state: 'open' } });
+    if (!item) return;
+    const notices = await this.service.listForIncident(incidentId);
+    if (notices.length === 0 || !notices.every((n) => n.status === 'approved' && n.batches.length > 0)) return;
+    const counts = notices
+      .map((n) => `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`)
+      .join('\n');
+    await this.turns.say(ctx.addr, {
+      type: 'text',
+      text: NT.allRecorded(item.title, counts),
+      quickReplies: [{ label: '勾選完成', action: act.item(item.id, 'd'), style: 'primary' }],
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import type { CoreDeps } from '../context.js';
+import { UserError } from '../incidents/types.js';
+import type { NoticeService } from '../notices/service.js';
+import type { NoticeView } from '../notices/views.js';
+import { can, hasRole, type Actor } from '../roles.js';
+import { formIds } from './actions.js';
+import { NT, reviewCard } from './notice-cards.js';
+import type { NoticePlaces } from './notice-places.js';
+import type { PromptStore } from './prompts.js';
+import type { Ctx, Turns } from './turn.js';
+
+/** The questions the notices ask where the platform has no forms (a `pending_prompt` of this kind). */
+export type NoticePromptKind = 'notice-edit' | 'notice-back' | 'notice-batch';
+export interface NoticePromptState {
+  noticeId: string;
+  version?: number;
+}
+
+type Approver = { identities: { platform: string; externalId: string }[] };
+
+/**
+ * The principal's decision on a notice: sending it for approval (to the principals, or the acting approvers the
+ * roster names), approving it, and sending it back with a comment; the drafter is told either way.
+ */
+export class NoticeReview {
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly turns: Turns,
+    private readonly prompts: PromptStore,
+    private readonly service: NoticeService,
+    private readonly places: NoticePlaces,
+  ) {}
+
+  async submit(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
+    const current = await this.service.get(noticeId);
+    // Who decides is found before anything changes: a notice nobody can approve is not marked submitted.
+    const route = await this.approvers(actor.schoolId, current.authorIds, ctx.adapter.platform);
+    if (route.people.length === 0) {
+      throw new UserError(hasRole(actor, 'principal') && current.authorIds.includes(actor.personId) ? NT.principalDrafted : NT.noPrincipal);
+    }
+    const view = await this.service.submit(actor, noticeId);
+    await this.askToDecide(ctx, actor, view, route.people);
+    const drafted = await this.deps.prisma.person.count({ where: { id: { in: view.authorIds }, roles: { has: 'principal' } } });
+    const said = route.acting
+      ? NT.submittedToActing(view.audienceLabel, route.people.length, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
+      : NT.submitted(view.audienceLabel, route.people.length);
+    await this.turns.say(ctx.addr, { type: 'text', text: said });
+    await this.places.refreshNoticeCards(ctx, view);
+  }
+
+  /** The principal is away: a submitted notice's review card goes to the acting approvers as well. */
+  async submitToActing(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
+    const view = await this.places.viewable(actor, noticeId);
+    if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以送核通知稿。');
+    if (view.status !== 'submitted') throw new UserError(NT.notSubmitted);
+    const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
+    if (acting.people.length === 0) throw new UserError(NT.noActing);
+    await this.askToDecide(ctx, actor, view, acting.people);
+    await this.turns.say(ctx.addr, { type: 'text', text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away) });
+  }
+
+  async approve(ctx: Ctx, actor: Actor, noticeId: string, version: number): Promise<void> {
+    const view = await this.service.approve(actor, noticeId, version);
+    await this.afterDecision(ctx, view, version);
+    return this.places.notifyPerson(view.authorId, ctx.adapter, [{ type: 'text', text: NT.approved(view.audienceLabel, actor.displayName) }], view);
+  }
+
+  async askComment(ctx: Ctx, actor: Actor, noticeId: string, version: number): Promise<void> {
+    // Refuse someone who may not decide, or an author, before asking for a comment they could not give.
+    const view = await this.service.reviewable(actor, noticeId, version);
+    if (ctx.adapter.capabilities.maxFormFields >= 1) {
+      return void (await ctx.adapter.send(ctx.addr, {
+        type: 'form',
+        formId: formIds.noticeSendBack(noticeId, version),
+        title: `退回修改｜${view.audienceLabel}｜${view.incident.ref}`,
+        intro: '請寫下需要修改的地方，撰稿人會收到您的意見。',
+        fields: [{ id: 'comment', label: '修改意見', type: 'textarea', required: true, maxLength: 500 }],
+        submitLabel: '退回',
+        fallbackText: NT.askComment,
+      }));
+    }
+    const state: NoticePromptState = { noticeId, version };
+    await this.prompts.create(ctx.conv.id, actor.personId, 'notice-back' satisfies NoticePromptKind, state);
+    return this.turns.say(ctx.addr, { type: 'text', text: NT.askComment });
+  }
+
+  async finishComment(ctx: Ctx, actor: Actor, noticeId: string, version: number, comment: string): Promise<void> {
+    const r = await this.service.sendBack(actor, noticeId, version, comment);
+    await this.places.maskedNotice(ctx, r.masked);
+    await this.afterDecision(ctx, r.value, version);
+    const last = r.value.reviews[r.value.reviews.length - 1]!;
+    await this.places.notifyPerson(r.value.authorId, ctx.adapter, [{ type: 'text', text: NT.returned(r.value.audienceLabel, actor.displayName, last.comment ?? '') }], r.value);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private async askToDecide(ctx: Ctx, actor: Actor, view: NoticeView, people: Approver[]) {
+    for (const p of people) {
+      for (const identity of p.identities) {
+        const addr = await ctx.adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
+        if (!addr) continue;
+        const conv = await this.turns.conversationRow(addr, actor.schoolId);
+        await this.turns.say(addr, { type: 'text', text: NT.reviewRequest(view.incident.ref, view.audienceLabel, actor.displayName) });
+        await this.turns.postCard(ctx.adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
+      }
+    }
+  }
+
+  /**
+   * Who is asked to decide: the principals (管理人) who wrote no version and can be reached on this platform; when
+   * there is none (the principal drafted, or has no linked account), the acting approvers (代理人) the roster names.
+   */
+  private async approvers(schoolId: string, authorIds: string[], platform: string, only?: 'actingApprover') {
+    const find = (role: 'principal' | 'actingApprover') =>
+      this.deps.prisma.person.findMany({
+        where: { schoolId, roles: { has: role }, active: true, id: { notIn: authorIds } },
+        include: { identities: { where: { platform } } },
+        orderBy: { createdAt: 'asc' },
+      });
+    const principals = only ? [] : (await find('principal')).filter((p) => p.identities.length > 0);
+    if (principals.length) return { people: principals, acting: false };
+    return { people: (await find('actingApprover')).filter((p) => p.identities.length > 0), acting: true };
+  }
+
+  /** After a decision: the principal's card shows the outcome (buttons gone) and the drafter's cards follow. */
+  private async afterDecision(ctx: Ctx, view: NoticeView, version: number): Promise<void> {
+    await this.places.refreshReviewCards(view, version, ctx);
+    await this.places.refreshNoticeCards(null, view);
+  }
+}
