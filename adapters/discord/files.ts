@@ -1,5 +1,6 @@
 import { Routes, type Attachment, type Message, type REST } from 'discord.js';
 import type { Logger } from '../../src/ports/logger.js';
+import { ChatPlatformError } from '../../src/ports/chat-errors.js';
 import type { ConversationAddress, FileReference, InboundFile, IncomingFile, PlatformUser } from '../../src/ports/chat-model.js';
 
 /**
@@ -20,9 +21,9 @@ const CDN_HOSTS = new Set(['cdn.discordapp.com', 'media.discordapp.net']);
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** A file Discord no longer has (message or attachment deleted, URL refused) or will not give the bot. */
-export class DiscordFileUnavailable extends Error {
+export class DiscordFileUnavailable extends ChatPlatformError {
   constructor(message: string) {
-    super(message);
+    super('discord', 'not-found', 'file_unavailable', message);
     this.name = 'DiscordFileUnavailable';
   }
 }

@@ -1,5 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { FileReference, IncomingFile } from '../../src/ports/chat-model.js';
+import { ChatPlatformError, type ChatErrorKind } from '../../src/ports/chat-errors.js';
+import { kindOfSlackError } from './errors.js';
 
 /**
  * Files people share with the bot (issue #15, docs/slack.md「證據（截圖與檔案）」). A `message` event of subtype
@@ -31,14 +33,21 @@ const NOT_HOSTED = new Set(['external', 'tombstone', 'hidden_by_limit']);
 const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
 /** Why a file could not be fetched (operator English); the core answers the person 「無法從聊天平台取得這個檔案…」. */
-export class SlackFileError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class SlackFileError extends ChatPlatformError {
+  declare readonly code: string;
+  constructor(code: string, message: string) {
+    super('slack', kindOfFileError(code), code, message);
     this.name = 'SlackFileError';
   }
+}
+
+/** The chat error kind of a file that could not be fetched (a Web API code, or one of the download's own). */
+function kindOfFileError(code: string): ChatErrorKind {
+  if (code === 'not_hosted' || code === 'file_not_found' || code === 'file_deleted') return 'not-found';
+  if (code === 'download_failed' || code === 'request_failed') return 'network';
+  if (code === 'redirected' || code === 'sign_in_page') return 'auth';
+  if (code === 'bad_reference' || code === 'bad_url' || code === 'no_url' || code === 'foreign_host' || code === 'too_large') return 'validation';
+  return kindOfSlackError(code);
 }
 
 /** The files of a file_share message the bot can fetch later, as references (ids, name, declared size and type). */
