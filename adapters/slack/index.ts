@@ -28,13 +28,13 @@ export { slackChannelName } from './rooms.js';
  * The Slack adapter (issue #4), on @slack/bolt. Over HTTP, Slack calls POST /slack/events on the product's Fastify
  * server for events, interactivity and slash commands alike; the request's v0 signature and timestamp are checked on
  * the raw body (Bolt's verifySlackRequest, 5-minute window), then Bolt dispatches it and every listener acknowledges
- * first and works after, so Slack gets its answer well inside 3 s. Events are then stored in inbound_event (shared by
- * every instance): a retry (x-slack-retry-num) of one already received is dropped, and one whose process stopped is
- * handled later. Idempotency keys of sends are claimed in outbound_message. With SLACK_APP_TOKEN (SLACK_SOCKET_MODE)
+ * first and works after, so Slack gets its answer well inside 3 s. Events API events are stored in the pipeline's inbox
+ * (inbound_event, shared by every instance) before they are acknowledged: a retry (x-slack-retry-num) of one already
+ * received is dropped, and one whose process stopped is handled by the inbox's sweep. Idempotency keys of sends are claimed in outbound_message. With SLACK_APP_TOKEN (SLACK_SOCKET_MODE)
  * the same listeners run over Socket Mode instead (no public URL needed). Also: a private channel per incident, the
  * App Home tab (the core's homeCards), and Slack API errors turned into operator advice.
  *
- * This file holds the adapter's outbound side and lifecycle (the inbox, the sweeper, start/stop); the rest lives by
+ * This file holds the adapter's outbound side and lifecycle (attach to the pipeline's inbox, start/stop); the rest lives by
  * concern: http.ts (the signed HTTP endpoint), listeners.ts (Slack events → neutral InboundEvents), modals.ts (forms as
  * modals or a 「填寫通報表」 button), rooms.ts (a private channel per incident), render.ts (neutral messages → Block
  * Kit), files.ts (evidence downloads) and errors.ts (SlackApiError with operator advice, Bolt's log).

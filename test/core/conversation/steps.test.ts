@@ -5,6 +5,8 @@ import { seedDemo } from '../../../src/app/demo.js';
 import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
+import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
+import { PrismaInboxStore } from '../../../src/storage/inbox.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import { readTimeline } from '../../../src/core/timeline/timeline.js';
 import type { ChatAdapter } from '../../../src/ports/chat.js';
@@ -58,6 +60,8 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   let tdb: TestDatabase;
   let adapter: StepsAdapter;
   let bot: Bot;
+  /** The inbound pipeline in front of the bot, as every adapter has it (it drops a redelivered event). */
+  let inbound: InboundPipeline;
   let deps: CoreDeps;
   // Taipei 23:00, so that the restart below crosses midnight: 「昨天」 must keep meaning the day it was typed on.
   const taipeiMidnight = Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR;
@@ -69,6 +73,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   function boot() {
     deps = testCoreDeps(tdb.db.prisma, () => clock);
     bot = new Bot(deps);
+    inbound = new InboundPipeline(bot, new PrismaInboxStore(tdb.db.prisma), deps.cipher, deps.log);
     adapter = new StepsAdapter();
     bot.register(adapter);
   }
@@ -86,7 +91,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string }, eventId = randomUUID()): Promise<Sent[]> {
     const from = adapter.sent.length;
     const base = { eventId, conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
-    await bot.handle('text' in e ? { ...base, type: 'message', text: e.text } : { ...base, type: 'action', action: e.action });
+    await inbound.handle('text' in e ? { ...base, type: 'message', text: e.text } : { ...base, type: 'action', action: e.action });
     return adapter.sent.slice(from);
   }
   const say = (user: string, where: ConversationAddress, text: string) => event(user, where, { text });
