@@ -16,6 +16,8 @@ import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { buildServer } from '../web/server.js';
 import { registerDocumentRoutes } from '../web/documents.js';
+import { registerConsoleRoutes } from '../web/console/routes.js';
+import { ConsoleStore } from '../storage/console.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
 import { openKeyRing } from './keys.js';
@@ -79,6 +81,17 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
     registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, evidence: bot.evidence.locker, log });
+    bot.console = registerConsoleRoutes(server, {
+      deps,
+      log,
+      store: new ConsoleStore(db.prisma),
+      incidents: bot.incidents,
+      notices: bot.notices.service,
+      reports: bot.reports.service,
+      documentLinks: bot.reports.links,
+      baseUrl: () => bot.reports.baseUrl,
+      secure: config.publicUrl?.startsWith('https:') ?? false,
+    });
     let local: LocalAdapter | null = null;
     if (config.localChat) {
       local = new LocalAdapter(db.prisma, cipher, log, config.evidence.maxBytes);

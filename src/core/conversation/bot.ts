@@ -19,7 +19,7 @@ import { loadNoticeTemplates } from '../notices/templates.js';
 import type { Actor } from '../roles.js';
 import { act, parseAction, parseFormId } from './actions.js';
 import { ANSWERED_DURING_PROMPT, parseCommand, type Command } from './commands.js';
-import { CommandFlow } from './command-flow.js';
+import { CommandFlow, type ConsoleAccess } from './command-flow.js';
 import { PromptStore } from './prompts.js';
 import { ensureConversation } from './rows.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
@@ -54,6 +54,8 @@ export class Bot {
   readonly alerts: ContactWindowAlerts;
   /** Evidence sent from the chat, filed into the locker (src/core/conversation/evidence.ts). */
   readonly evidence: EvidenceChat;
+  /** The web console's sign-in (src/web/console), set by the app when it serves the console. */
+  console: ConsoleAccess | null = null;
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly turns: Turns;
   private readonly prompts: PromptStore;
@@ -75,7 +77,7 @@ export class Bot {
     const fanout = new IncidentFanout(deps, this.turns, this.incidents);
     this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args));
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
-    this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents);
+    this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents, () => this.console);
     const refresh = (keys: ('checklist' | 'incident')[]) => async (ctx: Parameters<Turns['refreshCards']>[0], id: string) =>
       this.turns.refreshCards(ctx, await this.incidents.get(id), keys);
     this.notices = new NoticeChat(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')), this.turns);
