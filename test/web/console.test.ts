@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, texts } from '../helpers/local-client.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
 
 const HOUR = 3600_000;
 const MIN = 60_000;
@@ -13,6 +13,7 @@ describe('the response console', () => {
   let t: TestApp;
   let shift = 0;
   let ref = '';
+  let ticked = '';
 
   /** 「主控台」 in the person's private chat → the link of the card it answers with. */
   async function askLink(as: string): Promise<string> {
@@ -46,6 +47,7 @@ describe('the response console', () => {
       },
     });
     ref = r.ref;
+    ticked = await workIncidentAsWindow(t.app, ref);
   });
   afterAll(async () => {
     await t?.close();
@@ -67,6 +69,11 @@ describe('the response console', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     for (const part of ['法定時限', '檢核清單', '影響評估', '通知當事人', '報告下載', '雜湊鏈驗證通過', '成績系統遭入侵', '/documents/']) expect(html).toContain(part);
+    // Who ticked what when, and the notice with its version.
+    expect(html).toContain(ticked);
+    expect(html).toMatch(/已完成：李組長（示範）/);
+    expect(html).toContain('已停用帳號並改密碼');
+    expect(html).toMatch(/第 1 版｜李組長（示範）/);
     // Search by number and a status filter.
     expect(await (await get(`/console?ref=${ref}`, cookie)).text()).toContain(ref);
     expect(await (await get('/console?status=closed', cookie)).text()).toContain('沒有符合條件的事件');

@@ -9,7 +9,7 @@ import { AFFECTED_KIND_LABELS, INCIDENT_STATUSES, STATUS_LABELS, type AffectedKi
 import { CHANNEL_LABELS, NOTICE_STATUS_LABELS, type NoticeService, type NoticeStatus } from '../../core/notices/service.js';
 import { can, ROLE_LABELS, roleNames, type Actor, type RoleKey } from '../../core/roles.js';
 import { readTimeline, verifyIncidentRecord } from '../../core/timeline/timeline.js';
-import { formatRocDate, formatRocDateTime } from '../../core/time/roc.js';
+import { formatRocDate, formatRocShort } from '../../core/time/roc.js';
 import type { ConsoleStore } from '../../storage/console.js';
 
 /**
@@ -35,8 +35,8 @@ type Incident = IncidentView['incident'];
 
 const roleLabel = (r: string) => ROLE_LABELS[r as RoleKey] ?? r;
 const statusLabel = (s: string) => STATUS_LABELS[s as IncidentStatus] ?? s;
-const at = (d: Date) => formatRocDateTime(d);
-const end = (d: Date) => formatRocDateTime(d, { endOfDay: true });
+const at = (d: Date) => formatRocShort(d);
+const end = (d: Date) => formatRocShort(d, { endOfDay: true });
 
 /** 「還有 2 天 3 小時」 or 「已逾期 5 小時」. */
 export function untilText(to: Date, now: Date): string {

@@ -40,6 +40,7 @@ ol.items,ul.plain{padding-left:1.2rem;margin:.3rem 0}ol.items li,ul.plain li{mar
 .notice-text{white-space:pre-wrap;background:#f8f9fa;border:1px solid #d0d4da;padding:.6rem;border-radius:.3rem;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #e1e4e8;vertical-align:top}
 .table-wrap{overflow-x:auto}
+nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem .5rem;padding:0;margin:0}nav.toc a{display:inline-block;padding:.35rem .7rem;border:1px solid #c3c8cf;border-radius:1rem;background:#fff;text-decoration:none;min-height:44px;line-height:1.9}
 .record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
 `;
 
@@ -80,8 +81,7 @@ const LIST = `<h1>事件列表</h1>
 const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <h1>事件 <%= it.ref %>｜<%= it.heading %></h1>
 <p class="sub"><span class="badge"><%= it.status %></span><% if (it.readOnly) { %><span class="badge warn">唯讀檢視</span><% } %></p>
-<nav aria-label="本頁段落" class="panel"><ul class="plain"><li><a href="#facts">通報內容</a></li><li><a href="#clocks">法定時限</a></li><li><a href="#checklist">檢核清單</a></li><li><a href="#assessment">影響評估</a></li><li><a href="#notices">通知當事人</a></li><li><a href="#reports">報告下載</a></li><li><a href="#timeline">事件紀錄</a></li></ul></nav>
-<section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
+<nav aria-label="本頁段落" class="toc"><ul><li><a href="#clocks">法定時限</a></li><li><a href="#checklist">檢核清單</a></li><li><a href="#facts">通報內容</a></li><li><a href="#assessment">影響評估</a></li><li><a href="#notices">通知當事人</a></li><li><a href="#reports">報告下載</a></li><li><a href="#timeline">事件紀錄</a></li></ul></nav>
 <section aria-labelledby="clocks"><h2 id="clocks">法定時限</h2>
 <ul class="cards"><% it.clocks.forEach(function (c) { %><li class="card<%= c.overdue ? ' overdue' : c.stoppedBy ? ' closed' : '' %>"><h3><%= c.label %></h3>
 <p><% if (c.stoppedBy) { %><span class="badge ok">已停止</span><% } else if (c.overdue) { %><span class="badge danger">⚠ 已逾期</span><% } else { %><span class="badge">計時中</span><% } %></p>
@@ -96,6 +96,7 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <section aria-labelledby="checklist"><h2 id="checklist">檢核清單</h2><div class="panel"><ol class="items"><% it.checklist.forEach(function (c) { %>
 <li><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
 <% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %></li><% }) %></ol></div></section>
+<section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
 <section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
 <section aria-labelledby="notices"><h2 id="notices">通知當事人</h2><% if (it.notices.length === 0) { %><p class="panel">尚未擬通知稿。</p><% } %>
 <% it.notices.forEach(function (n) { %><div class="panel"><h3><%= n.audience %></h3><p><span class="badge"><%= n.status %></span>目前第 <%= n.current %> 版<% if (n.approved) { %>｜核定：<%= n.approved %><% } %></p>
