@@ -1,4 +1,4 @@
-import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient } from '../generated/prisma/client.js';
+import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient, TimelineCheckpoint } from '../generated/prisma/client.js';
 import { recordPersonChange } from '../core/people/history.js';
 
 /**
@@ -138,6 +138,11 @@ export class ConsoleStore {
     });
     const owners = await this.prisma.person.findMany({ where: { id: { in: rows.map((r) => r.ownerPersonId).filter((x): x is string => !!x) } }, select: { id: true, displayName: true } });
     return rows.map((r) => ({ ...r, ownerName: owners.find((o) => o.id === r.ownerPersonId)?.displayName ?? null }));
+  }
+
+  /** An incident's sealed timeline checkpoints, oldest first (verified with the entries the page already read). */
+  checkpoints(incidentId: string): Promise<TimelineCheckpoint[]> {
+    return this.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
   }
 
   /** People's names by id (checklist owners and who ticked). */

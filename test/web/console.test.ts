@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, texts } from '../helpers/local-client.js';
+import { asSuperuser } from '../helpers/record.js';
 import { reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
 
 const HOUR = 3600_000;
@@ -163,5 +164,14 @@ describe('the response console', () => {
     expect((await get('/console', cookie)).status).toBe(200);
     expect((await post(`_csrf=${encodeURIComponent(token!)}`)).status).toBe(200);
     expect((await get('/console', cookie)).status).toBe(401);
+  });
+
+  it('a rewritten timeline entry shows as a failed verification, in zh-TW, and the page still opens', async () => {
+    const cookie = await signIn(await askLink(WINDOW));
+    const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+    await asSuperuser(t.app.db, (sql) => sql.exec(`UPDATE timeline_entry SET summary = summary || '（改）' WHERE incident_id = '${incident.id}' AND seq = 2`));
+    const html = await (await get(`/console/incidents/${ref}`, cookie)).text();
+    expect(html).toContain('雜湊鏈驗證失敗');
+    expect(html).toContain('第 2 筆紀錄與前後不符');
   });
 });

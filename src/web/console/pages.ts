@@ -8,7 +8,8 @@ import { totalAffected, type IncidentService, type IncidentView } from '../../co
 import { AFFECTED_KIND_LABELS, INCIDENT_STATUSES, STATUS_LABELS, type AffectedKind, type IncidentStatus } from '../../core/incidents/types.js';
 import { CHANNEL_LABELS, NOTICE_STATUS_LABELS, type NoticeService, type NoticeStatus } from '../../core/notices/service.js';
 import { can, ROLE_LABELS, roleNames, type Actor, type RoleKey } from '../../core/roles.js';
-import { readTimeline, verifyIncidentRecord } from '../../core/timeline/timeline.js';
+import { verifyRecord, type RecordVerdict } from '../../core/timeline/checkpoints.js';
+import { readTimeline, type TimelineView } from '../../core/timeline/timeline.js';
 import { formatRocDate, formatRocShort } from '../../core/time/roc.js';
 import type { ConsoleStore } from '../../storage/console.js';
 
@@ -26,6 +27,9 @@ export interface PageServices {
   /** Where document links point (PUBLIC_URL, else the listening address). */
   baseUrl: () => string | null;
 }
+
+/** Timeline entries shown on the incident page, newest first (the export holds them all). */
+export const TIMELINE_SHOWN = 300;
 
 /** Incidents listed on one page (the newest; a search by number finds older ones). */
 export const LIST_LIMIT = 200;
@@ -162,7 +166,7 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
   const i = v.incident;
   const owners = await s.store.names(v.checklist.map((c) => c.row.ownerPersonId).filter((x): x is string => !!x));
   const notices = (await s.notices.exportNotices(incidentId)) as ExportedNotice[];
-  const [timeline, record] = await Promise.all([readTimeline(s.deps, incidentId), verifyIncidentRecord(s.deps, incidentId)]);
+  const { timeline, record } = await verifiedTimeline(s, incidentId);
   const kinds = (i.affectedKinds as AffectedKind[]).map((k) => AFFECTED_KIND_LABELS[k] ?? k).join('、');
   const total = totalAffected(i);
   return {
@@ -223,12 +227,35 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     reports: await reportLinks(s, actor, i),
     record: {
       ok: record.ok,
-      entries: record.entries,
+      entries: timeline.length,
       sealed: record.sealed ? `封存檢查點：第 ${record.sealed.entryCount} 筆，${at(record.sealed.at)}` : null,
-      problem: record.ok ? null : `第一個問題：${record.problems[0] ?? '未知'}`,
+      problem: record.ok ? null : problemText(record),
+      shown: Math.min(timeline.length, TIMELINE_SHOWN),
     },
-    timeline: timeline.map((e) => ({ seq: e.seq, at: at(e.at), actor: e.actorLabel, summary: e.summary })).reverse(),
+    timeline: timeline.slice(-TIMELINE_SHOWN).reverse().map((e) => ({ seq: e.seq, at: at(e.at), actor: e.actorLabel, summary: e.summary })),
   };
+}
+
+/**
+ * The timeline read once and verified from the same entries (hash chain and sealed checkpoints, as `npm run verify`
+ * does); an entry that cannot be decrypted is a failed verification, not a broken page.
+ */
+async function verifiedTimeline(s: PageServices, incidentId: string): Promise<{ timeline: TimelineView[]; record: RecordVerdict }> {
+  try {
+    const timeline = await readTimeline(s.deps, incidentId);
+    return { timeline, record: verifyRecord(s.deps.cipher, timeline, await s.store.checkpoints(incidentId)) };
+  } catch (err) {
+    return { timeline: [], record: { ok: false, entries: 0, sealed: null, problems: [`an entry cannot be decrypted: ${(err as Error).message}`], uncheckable: 0 } };
+  }
+}
+
+/** The first problem in zh-TW (the operator's English detail is in `npm run verify`). */
+function problemText(record: RecordVerdict): string {
+  const first = record.problems[0] ?? '';
+  const seq = /#(\d+)/.exec(first)?.[1];
+  if (/decrypt/.test(first)) return '有紀錄無法解密（金鑰可能不符），請通知系統管理者執行 npm run verify。';
+  if (/checkpoint|seal/i.test(first)) return '紀錄與封存檢查點不符（紀錄可能被截短或改寫），請通知系統管理者執行 npm run verify。';
+  return `${seq ? `第 ${seq} 筆` : '有'}紀錄與前後不符（可能被修改、刪除或順序錯亂），請通知系統管理者執行 npm run verify。`;
 }
 
 /** Download links of the reports and the export: the chat's signed, one-time document links (src/web/documents.ts). */

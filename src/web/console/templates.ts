@@ -110,7 +110,8 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <li><strong>完整紀錄匯出</strong>：<a href="<%= it.reports.exportHref %>">ZIP 壓縮檔</a></li></ul><% } %></div></section>
 <section aria-labelledby="timeline"><h2 id="timeline">事件紀錄（時間軸）</h2>
 <div class="panel"><p class="record <%= it.record.ok ? 'ok' : 'bad' %>"><%= it.record.ok ? '✓ 雜湊鏈驗證通過：' + it.record.entries + ' 筆紀錄前後相連，沒有被修改或刪除。' : '⚠ 雜湊鏈驗證失敗，紀錄可能遭修改，請立即通知系統管理者。' %></p>
-<% if (it.record.sealed) { %><p class="muted"><%= it.record.sealed %></p><% } %><% if (it.record.problem) { %><p class="muted"><%= it.record.problem %></p><% } %>
+<% if (it.record.sealed) { %><p class="muted"><%= it.record.sealed %></p><% } %><% if (it.record.problem) { %><p class="danger"><%= it.record.problem %></p><% } %>
+<% if (it.record.shown < it.record.entries) { %><p class="muted">以下顯示最新的 <%= it.record.shown %> 筆（共 <%= it.record.entries %> 筆）；完整紀錄請下載「完整紀錄匯出」。</p><% } %>
 <div class="table-wrap"><table><caption class="muted">最新的在前</caption><thead><tr><th scope="col">#</th><th scope="col">時間</th><th scope="col">人員</th><th scope="col">內容</th></tr></thead><tbody>
 <% it.timeline.forEach(function (e) { %><tr><td><%= e.seq %></td><td><%= e.at %></td><td><%= e.actor %></td><td><%= e.summary %></td></tr><% }) %></tbody></table></div></div></section>`;
 
