@@ -10,6 +10,7 @@ import type { ConsoleStore, SessionEnd } from '../../storage/console.js';
  */
 export const IDLE_MS = 30 * 60_000;
 export const ABSOLUTE_MS = 12 * 3600_000;
+const TOUCH_EVERY_MS = 60_000;
 
 export interface CookieRules {
   name: string;
@@ -54,7 +55,8 @@ export class ConsoleSessions {
       await this.store.end(id, reason, now);
       return { ok: false, reason };
     }
-    await this.store.touch(id, now);
+    // Kept alive at most once a minute (a write per page would cost more than the minute of idle time it measures).
+    if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await this.store.touch(id, now);
     return { ok: true, actor, sessionId: id };
   }
 
