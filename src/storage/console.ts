@@ -128,7 +128,7 @@ export class ConsoleStore {
     });
   }
 
-  /** Open checklist items of a school's open incidents, due first (the list page's 「待辦」). */
+  /** Open checklist items of a school's open incidents: planned dates first, then in playbook order (the list's 待辦). */
   async openItems(schoolId: string, limit: number): Promise<(ChecklistItem & { incident: Pick<Incident, 'ref'>; ownerName: string | null })[]> {
     const rows = await this.prisma.checklistItem.findMany({
       where: { state: 'open', incident: { schoolId, status: { not: 'closed' } } },
