@@ -166,6 +166,25 @@ describe('the response console', () => {
     expect((await get('/console', cookie)).status).toBe(401);
   });
 
+  it('auditors and the acting approver read only; the acting approver gets no report links', async () => {
+    const auditor = await signIn(await askLink('demo-auditor'));
+    const audited = await (await get(`/console/incidents/${ref}`, auditor)).text();
+    expect(audited).toContain('唯讀檢視');
+    expect(audited).toContain('/documents/');
+    await t.app.db.prisma.person.update({ where: { id: 'demo-director' }, data: { roles: ['staff', 'actingApprover'] } });
+    try {
+      const acting = await signIn(await askLink('demo-director'));
+      const html = await (await get(`/console/incidents/${ref}`, acting)).text();
+      expect(html).toContain('唯讀檢視');
+      expect(html).not.toContain('/documents/');
+      expect(html).toContain('報告與完整紀錄限個資聯絡窗口、管理人（校長）及稽核人員下載');
+    } finally {
+      await t.app.db.prisma.person.update({ where: { id: 'demo-director' }, data: { roles: ['staff', 'dataManager'] } });
+    }
+    // The data manager is a responder in chat but not a console role: no link.
+    expect(texts(await t.client.say('demo-director', 'dm:demo-director', '主控台')).join('\n')).toContain('主控台只開放給');
+  });
+
   it('a rewritten timeline entry shows as a failed verification, in zh-TW, and the page still opens', async () => {
     const cookie = await signIn(await askLink(WINDOW));
     const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
