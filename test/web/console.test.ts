@@ -21,6 +21,8 @@ describe('the response console', () => {
     const card = cards(await t.client.say(as, `dm:${as}`, '主控台')).find((c) => c.title === '主控台登入連結');
     const url = card?.buttons?.[0]?.url;
     if (!url) throw new Error('no sign-in link');
+    // The link is on the button only, never in the notification text.
+    expect(card!.fallbackText).not.toContain('/console/');
     return url;
   }
   /** Follows a sign-in link as a browser would: the page, then its button; returns the session cookie. */

@@ -121,7 +121,8 @@ export class CommandFlow {
       tone: 'info',
       sections: [{ text }],
       buttons: [{ label: '登入主控台', action: LINK_ACTION, url: link.url, style: 'primary' }],
-      fallbackText: `${text}\n${link.url}`,
+      // The link itself stays out of the notification text (lock screens, chat lists): only the button carries it.
+      fallbackText: '主控台登入連結（10 分鐘內有效，只能使用一次）',
     });
   }
 }
