@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig, type AppConfig } from '../app/config.js';
 import { openKeyRing, writeKeyFile } from '../app/keys.js';
-import { FieldCipher, KEY_BYTES } from '../core/privacy/cipher.js';
+import { type FieldCipher, KEY_BYTES } from '../core/privacy/cipher.js';
 import { KeyCheckError } from '../core/privacy/key-check.js';
 import { checkAllValues, countByKey, reencryptAll, RekeyError, valuesOutsideCurrent } from '../core/privacy/rekey.js';
 import { sealDestruction, verifyDestructionRecord } from '../core/retention/record.js';
