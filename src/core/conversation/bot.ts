@@ -317,7 +317,7 @@ export class Bot {
 
   private async cancelPrompt(ctx: Ctx, promptId: string): Promise<void> {
     const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id: promptId } });
-    if (!prompt || prompt.status !== 'open' || prompt.personId !== ctx.actor?.personId) {
+    if (prompt?.status !== 'open' || prompt.personId !== ctx.actor?.personId) {
       return this.turns.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
     }
     await this.deps.prisma.pendingPrompt.update({ where: { id: promptId }, data: { status: 'cancelled' } });
