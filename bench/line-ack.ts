@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const fake = await FakeLinePlatform.start(TOKEN);
   const dir = mkdtempSync(join(tmpdir(), 'pdi-bench-line-'));
   let databaseUrl: string | null = null;
-  let dropDatabase = async () => undefined as void;
+  let dropDatabase = async (): Promise<void> => {};
   if (args.postgres) {
     const name = `pdi_bench_line_${Date.now().toString(36)}`;
     const admin = new pg.Client({ connectionString: PG_SERVER });

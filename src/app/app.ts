@@ -19,6 +19,9 @@ import { openDatabase, type Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { buildServer } from '../web/server.js';
 import { registerDocumentRoutes } from '../web/documents.js';
+import type { ConsoleAccess } from '../core/conversation/command-flow.js';
+import { registerConsoleRoutes } from '../web/console/routes.js';
+import { ConsoleStore } from '../storage/console.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
 import { openKeyRing } from './keys.js';
@@ -70,13 +73,14 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const { cipher } = await openKeyRing(config, db, log);
     if (config.demoSeed) await seedDemo(db.prisma);
 
-    // Two inputs exist only later, so they are given as functions that look them up when called: the job runner
-    // (built on these deps, it re-plans reminders after every change) and the address the server listens on (known
-    // once it listens; download links point there when PUBLIC_URL is not set). Nothing built is patched afterwards.
-    const late: { jobs?: JobRunner; url?: string } = {};
+    // Three inputs exist only later, so they are given as functions that look them up when called: the job runner
+    // (built on these deps, it re-plans reminders after every change), the address the server listens on (known
+    // once it listens; download links point there when PUBLIC_URL is not set) and the web console's sign-in (built
+    // with the server's routes). Nothing built is patched afterwards.
+    const late: { jobs?: JobRunner; url?: string; console?: ConsoleAccess } = {};
     const onIncidentChanged = async (change: IncidentChange) => void (await late.jobs?.onIncidentChanged(change));
     const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes }, onIncidentChanged };
-    const bot = new Bot(deps, { baseUrl: () => config.publicUrl ?? late.url ?? null });
+    const bot = new Bot(deps, { baseUrl: () => config.publicUrl ?? late.url ?? null, console: () => late.console ?? null });
     const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
     late.jobs = jobs;
     const server = buildServer({
@@ -87,6 +91,17 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
     registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, evidence: bot.evidence.locker, log });
+    late.console = registerConsoleRoutes(server, {
+      deps,
+      log,
+      store: new ConsoleStore(db.prisma),
+      incidents: bot.incidents,
+      notices: bot.notices.service,
+      reports: bot.reports.service,
+      documentLinks: bot.reports.links,
+      baseUrl: bot.reports.baseUrl,
+      secure: config.publicUrl?.startsWith('https:') ?? false,
+    });
     // Every adapter is wired the same way: registered with the bot (outbound), attached to the one inbound pipeline
     // (webhook routes registered before the server listens), started once it listens, stopped in reverse order.
     // On PostgreSQL the inbox INSERT on the acknowledgement path skips Prisma (src/storage/inbox.ts); PGlite is fast either way.

@@ -28,7 +28,8 @@ export type Permission =
   | 'incident.close'
   | 'incident.reports' // download the reports to the authority and the full export (src/core/documents)
   | 'notice.approve' // approve or send back a notice to the people affected (never one's own: src/core/notices)
-  | 'admin.roles';
+  | 'admin.roles'
+  | 'console.open'; // sign in to the web console (src/web/console): read-only views of the school's incidents
 
 const RESPONDERS: RoleKey[] = ['contactWindow', 'principal', 'it', 'dataManager'];
 
@@ -44,6 +45,7 @@ const GRANTS: Record<Permission, RoleKey[]> = {
   // acting approver (代理人) named in the roster when the principal drafted the notice or is away.
   'notice.approve': ['principal', 'actingApprover'],
   'admin.roles': ['principal'],
+  'console.open': ['contactWindow', 'principal', 'actingApprover', 'auditor'],
 };
 
 export function hasRole(actor: Pick<Actor, 'roles'>, role: RoleKey): boolean {

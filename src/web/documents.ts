@@ -30,10 +30,15 @@ h1{font-size:1.3rem}button{font-size:1.1rem;padding:.6rem 1.4rem;border-radius:.
 /** The document pages: their own inline style, a form posting to themselves, nothing else; never framed. */
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** Where a new link comes from: 「報告」 for reports and the export, 「證據」 for evidence (unknown for a broken link). */
+const ASK_AGAIN = '請回到聊天室輸入「報告」（證據檔案請輸入「證據」），取得新的連結。';
+const ASK_AGAIN_EVIDENCE = '請回到聊天室輸入「證據」，取得新的連結。';
+
 const REFUSALS = {
-  expired: ['下載連結已過期', '<p>這個下載連結已超過有效時間（15分鐘）。請回到聊天室輸入「報告」，取得新的連結。</p>'],
-  invalid: ['下載連結無效', '<p>這個下載連結無效或已被修改，無法下載。請回到聊天室輸入「報告」，取得新的連結。</p>'],
+  expired: ['下載連結已過期', `<p>這個下載連結已超過有效時間（15分鐘）。${ASK_AGAIN}</p>`],
+  invalid: ['下載連結無效', `<p>這個下載連結無效或已被修改，無法下載。${ASK_AGAIN}</p>`],
   used: ['下載連結已使用過', '<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，請回到聊天室輸入「報告」，取得新的連結。</p>'],
+  evidenceUsed: ['下載連結已使用過', `<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，${ASK_AGAIN_EVIDENCE}</p>`],
   denied: ['沒有下載權限', '<p>您目前沒有下載這份文件的權限（限個資聯絡窗口、管理人（校長）及稽核人員）。如有疑問請洽個資聯絡窗口。</p>'],
   evidenceDenied: ['沒有下載權限', '<p>您目前沒有下載這份證據的權限（限事件的應變人員、稽核人員及存證人本人）。如有疑問請洽個資聯絡窗口。</p>'],
 } as const;
@@ -47,7 +52,7 @@ const REFUSALS = {
  */
 export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRoutesOptions): void {
   const refuse = (reply: FastifyReply, why: keyof typeof REFUSALS) =>
-    reply.code(why === 'used' ? 410 : 403).header('cache-control', 'no-store').header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page(REFUSALS[why][0], REFUSALS[why][1]));
+    reply.code(why === 'used' || why === 'evidenceUsed' ? 410 : 403).header('cache-control', 'no-store').header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page(REFUSALS[why][0], REFUSALS[why][1]));
 
   /** The person the link was made for, if they may still download this incident's documents. */
   async function holder(claims: LinkClaims): Promise<Actor | null> {
@@ -131,10 +136,16 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
       } catch (err) {
         if ((err as { code?: string }).code === 'P2002') {
           opts.log.info({ reason: 'used', incidentId: claims.incidentId }, 'document link refused');
-          return refuse(reply, 'used');
+          return refuse(reply, claims.target.kind === 'evidence' ? 'evidenceUsed' : 'used');
         }
         if (!(err instanceof UserError)) throw err;
-        return reply.code(404).type('text/html; charset=utf-8').send(page('找不到這份文件', `<p>${escapeHtml(err.message)}</p>`));
+        const title = claims.target.kind === 'evidence' ? '無法提供這份證據' : '找不到這份文件';
+        return reply
+          .code(404)
+          .header('cache-control', 'no-store')
+          .header('content-security-policy', PAGE_CSP)
+          .type('text/html; charset=utf-8')
+          .send(page(title, `<p>${escapeHtml(err.message)}</p>`));
       }
       opts.log.info({ incidentId: claims.incidentId, document: claims.target.kind, format: claims.target.format, bytes: file.bytes.length }, 'document downloaded');
       const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');

@@ -19,7 +19,7 @@ async function run(argv: string[], input: string) {
 describe('understand when', () => {
   it('prints one JSON object per input line, with the bot’s own reading', async () => {
     const lines = ['昨天下午3點左右', '115/11/20 14:30', '明天', 'abc', '', '三個小時前'];
-    const { code, out } = await run(['when', '--now', NOW, '--json'], lines.join('\n') + '\n');
+    const { code, out } = await run(['when', '--now', NOW, '--json'], `${lines.join('\n')}\n`);
     expect(code).toBe(0);
     const rows = out.map((l) => JSON.parse(l) as { text: string; at: string | null; approximate: boolean });
     expect(rows.map((r) => r.text)).toEqual(lines);

@@ -18,7 +18,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export const TEST_KEYS = 'k1:' + Buffer.alloc(32, 7).toString('base64');
+export const TEST_KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** The product on a random port, with a fresh database (the engine of the current vitest project) and the demo school. */
 export async function startTestApp(opts: { now?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {

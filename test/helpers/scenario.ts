@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Card, Button, Form } from '../../src/ports/chat-model.js';
 import type { LocalMessageView } from '../../adapters/local/index.js';
+import type { RunningApp } from '../../src/app/app.js';
 import { cards, forms, texts, type LocalClient } from './local-client.js';
 
 /** "YYYY-MM-DDTHH:mm" in Taipei time, as the chat page's datetime inputs send it. */
@@ -125,4 +126,15 @@ export function fillItemForm(form: Form, note: string, over: Record<string, stri
       (field.id === 'plannedOn' ? today : field.id === 'at' ? taipeiInput(new Date()) : field.type === 'select' ? field.options![0]!.value : field.id === 'delayReason' ? '發生時間於調查後才確認' : note);
   }
   return values;
+}
+
+/** As the demo contact window: the first checklist item ticked with a note, and a notice to guardians drafted and submitted. */
+export async function workIncidentAsWindow(app: RunningApp, ref: string): Promise<string> {
+  const window = { personId: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）', roles: ['staff', 'contactWindow'] };
+  const incident = await app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+  const item = await app.db.prisma.checklistItem.findFirstOrThrow({ where: { incidentId: incident.id }, orderBy: { position: 'asc' } });
+  await app.bot.incidents.setChecklistState(window, item.id, 'done', '已停用帳號並改密碼');
+  const { view } = await app.bot.notices.service.draft(window, incident.id, 'guardians');
+  await app.bot.notices.service.submit(window, view.notice.id);
+  return item.title;
 }

@@ -75,8 +75,12 @@ function startInstance(name: string, databaseUrl: string, dataDir: string): Inst
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (b: Buffer) => void (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => void (out += b.toString()));
+  child.stdout!.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
   const url = new Promise<string>((resolve, reject) => {
     const onData = () => {
       const m = /Open the local chat page: (http:\/\/\S+?)\/\s/.exec(out);
@@ -173,7 +177,10 @@ describe.skipIf(testEngine() !== 'postgres')('two product processes on one Postg
         if (!job) return false;
         a!.child.kill('SIGSTOP');
         await sleep(300); // a query A sent just before it froze may still commit
-        if ((await activeJobs()).includes(job)) return (held = job);
+        if ((await activeJobs()).includes(job)) {
+          held = job;
+          return held;
+        }
         a!.child.kill('SIGCONT');
         return false;
       },

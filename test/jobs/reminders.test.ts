@@ -1,5 +1,4 @@
 import { settledBeforeEnding } from '../../src/core/incidents/times.js';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/app/demo.js';
 import type { CoreDeps } from '../../src/core/context.js';

@@ -43,7 +43,10 @@ async function waitHealthy(child: ChildProcess, output: () => string): Promise<v
 const portOpen = () =>
   new Promise<boolean>((resolve) => {
     const s = connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 

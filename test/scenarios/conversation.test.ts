@@ -6,7 +6,7 @@ import { settledBeforeEnding } from '../../src/core/incidents/times.js';
 import { formatChatDateTime } from '../../src/core/time/roc.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type LocalClient } from '../helpers/local-client.js';
-import { endingValues, fillItemForm, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
+import { fillItemForm, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
 
 /**
  * The conversation engine as people meet it on the local chat: commands and chatter, who may see and do what, the

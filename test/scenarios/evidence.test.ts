@@ -114,7 +114,10 @@ describe('evidence from the local chat', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/png');
       expect(Buffer.from(await res.arrayBuffer()).equals(screenshot)).toBe(true);
-      expect((await download(url!)).status).toBe(410);
+      const again = await download(url!);
+      expect(again.status).toBe(410);
+      // The way to a new link names the evidence list, not the reports.
+      expect(await again.text()).toContain('請回到聊天室輸入「證據」');
     }
     // A staff member with no part in it sees nothing, and a link made for them is refused.
     await prisma().person.create({ data: { id: 'evd-staff', schoolId: 'demo-school', displayName: '吳老師（測試）', roles: ['staff'] } });
@@ -146,7 +149,11 @@ describe('evidence from the local chat', () => {
     const [url] = links(await evidenceList(WINDOW));
     const res = await download(url!);
     expect(res.status).not.toBe(200);
-    expect(await res.text()).toContain('完整性檢查未通過');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await res.text();
+    expect(body).toContain('完整性檢查未通過');
+    expect(body).toContain('無法提供這份證據');
+    expect(body).not.toContain('找不到這份文件');
     const timeline = await readTimeline(t.app.deps, incidentId);
     expect(timeline.at(-1)?.type).toBe('evidence.integrity-failed');
   });

@@ -209,7 +209,7 @@ describe('notices to affected people, approval and delivery', () => {
     await t.client.press(WINDOW, GROUP, button(v3, '送校長核定'));
     const reviews = await reviewCards(PRINCIPAL);
     const latest = reviews[reviews.length - 1]!;
-    expect(latest.subtitle).toBe('事件 ' + ref + '｜第3版｜撰稿：李組長（示範）');
+    expect(latest.subtitle).toBe(`事件 ${ref}｜第3版｜撰稿：李組長（示範）`);
     expect(latest.sections[0]!.text).toContain('請撥學校總機轉註冊組。');
     expect(latest.sections[0]!.text).toContain('本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認；');
     expect(latest.sections[0]!.text).toContain('privacy@demo-school.example');

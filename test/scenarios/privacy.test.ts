@@ -114,9 +114,9 @@ describe('personal data typed into the chat is stored masked', () => {
     expect(leaks(JSON.stringify(done))).toEqual([]);
 
     const fields = Object.fromEntries(card.sections.flatMap((s) => s.fields ?? []).map((f) => [f.label, f.value]));
-    expect(fields['外洩方式']).toBe('把陳小美（［身分證號已遮蔽］，生日 ［出生日期已遮蔽］）的輔導紀錄寄給 ［電子郵件已遮蔽］');
-    expect(fields['地點']).toBe('輔導室（分機電話 ［電話號碼已遮蔽］）');
-    expect(fields['已採取措施']).toBe('已打 ［電話號碼已遮蔽］ 請對方刪除');
+    expect(fields.外洩方式).toBe('把陳小美（［身分證號已遮蔽］，生日 ［出生日期已遮蔽］）的輔導紀錄寄給 ［電子郵件已遮蔽］');
+    expect(fields.地點).toBe('輔導室（分機電話 ［電話號碼已遮蔽］）');
+    expect(fields.已採取措施).toBe('已打 ［電話號碼已遮蔽］ 請對方刪除');
     const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
     expect(isEncrypted(incident.howLeakedEnc)).toBe(true);
   });

@@ -61,7 +61,8 @@ describe('reports to the education bureau: links, downloads, submission dates, e
         const kind = s.heading!.startsWith('通報主管機關') ? 'bureau' : s.heading!.startsWith('結案') ? 'closure' : s.heading!.startsWith('資安') ? 'cyber' : 'export';
         const format = b.label.startsWith('PDF') ? 'pdf' : b.label.startsWith('ODF') ? 'odt' : b.label.startsWith('Word') ? 'docx' : 'zip';
         expect(b.action).toBe(LINK_ACTION);
-        (out[kind] ??= {})[format] = b.url!;
+        out[kind] ??= {};
+        out[kind][format] = b.url!;
       }
     }
     return out;

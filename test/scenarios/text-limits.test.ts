@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_NAME } from '../../src/core/bot-name.js';
 import { MAX_TEXT_LENGTH } from '../../src/core/conversation/limits.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { forms, texts } from '../helpers/local-client.js';
+import { forms, } from '../helpers/local-client.js';
 import { lineGroupId, seedLineIdentities, startLineTestApp, texts as lineTexts, uid, type LineTestApp } from '../fakes/line/harness.js';
 
 /**

@@ -17,7 +17,7 @@ import { rotateCommand, runCheck, runRotate } from '../../src/cli/keys.js';
 import { runVerify } from '../../src/cli/verify.js';
 import { TEST_KEYS } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { asSuperuser, seedIncidents } from '../helpers/record.js';
+import { seedIncidents } from '../helpers/record.js';
 
 const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
 const WRONG_K1 = `k1:${key(8)}`;

@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '../data/root.js';
 import { type DayKey, isDayKey, startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
 
 /** playbooks/calendars/ of this project. */
-export const DEFAULT_CALENDAR_DIR = join(PROJECT_ROOT, 'playbooks', 'calendars') + '/';
+export const DEFAULT_CALENDAR_DIR = `${join(PROJECT_ROOT, 'playbooks', 'calendars')}/`;
 
 const dayKey = z
   .string({ error: 'expected a date written YYYY-MM-DD (quote it if in doubt)' })

@@ -8,7 +8,6 @@ import { evaluateCondition } from './conditions.js';
 import { recommendedLastDay, statutoryLastDay } from './periods.js';
 import { bindingSources, describeBases, type ComputedBasis } from './bases.js';
 import {
-  type ClockBasis,
   type ClockKind,
   type ClockPeriod,
   type ClockRule,

@@ -17,7 +17,7 @@ import { loadNoticeTemplates } from '../notices/templates.js';
 import type { Actor } from '../roles.js';
 import { act, parseAction, parseFormId } from './actions.js';
 import { ANSWERED_DURING_PROMPT, parseCommand, type Command } from './commands.js';
-import { CommandFlow } from './command-flow.js';
+import { CommandFlow, type ConsoleAccess } from './command-flow.js';
 import { PromptStore } from './prompts.js';
 import { ensureConversation } from './rows.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
@@ -45,6 +45,8 @@ export interface BotOptions {
    * made, so the app can pass it before the server has chosen its port. Without it, links are refused.
    */
   baseUrl?: () => string | null;
+  /** The web console's sign-in (src/web/console), when the app serves the console; asked each time 「主控台」 is typed. */
+  console?: () => ConsoleAccess | null;
 }
 
 /**
@@ -88,7 +90,7 @@ export class Bot {
     const fanout = new IncidentFanout(deps, this.turns, this.incidents);
     this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args));
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
-    this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents);
+    this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents, opts.console ?? (() => null));
     const notices = new NoticeService(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')));
     this.notices = new NoticeFlow(deps, this.turns, this.prompts, this.forms, notices);
     const reports = new ReportService(deps, this.incidents, noticeSource(notices));
@@ -303,7 +305,7 @@ export class Bot {
 
   private async cancelPrompt(ctx: Ctx, promptId: string): Promise<void> {
     const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id: promptId } });
-    if (!prompt || prompt.status !== 'open' || prompt.personId !== ctx.actor?.personId) {
+    if (prompt?.status !== 'open' || prompt.personId !== ctx.actor?.personId) {
       return this.turns.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
     }
     await this.deps.prisma.pendingPrompt.update({ where: { id: promptId }, data: { status: 'cancelled' } });

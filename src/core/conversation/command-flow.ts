@@ -1,7 +1,9 @@
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { maskPersonalData } from '../privacy/mask.js';
-import { roleNames } from '../roles.js';
+import { LINK_ACTION } from '../../ports/chat-model.js';
+import { can, roleNames, type Actor } from '../roles.js';
+import { formatRocDateTime } from '../time/roc.js';
 import type { IncidentFlow } from './incident-flow.js';
 import type { IntakeFlow } from './intake-flow.js';
 import { MAX_TEXT_LENGTH, type TextProblem } from './limits.js';
@@ -13,6 +15,17 @@ import { requireActor, type Ctx, type Turns } from './turn.js';
 
 import type { Command } from './commands.js';
 
+/**
+ * The web console's sign-in (src/web/console, given to the bot by the app): the chat asks it for a person's one-time
+ * link and to end that person's sessions. The console checks the person and their roles again on every page.
+ */
+export interface ConsoleAccess {
+  /** A one-time sign-in link for this person; null when the product has no address to link to. */
+  signInLink(actor: Actor): Promise<{ url: string; expiresAt: Date } | null>;
+  /** Ends every console session of this person; returns how many were open. */
+  signOutEverywhere(actor: Actor): Promise<number>;
+}
+
 /** The typed commands, and what the bot says to a text it cannot take (empty, too long). */
 export class CommandFlow {
   constructor(
@@ -22,6 +35,8 @@ export class CommandFlow {
     private readonly intake: IntakeFlow,
     private readonly incident: IncidentFlow,
     private readonly incidents: IncidentService,
+    /** The web console, when the app serves one. */
+    private readonly consoleAccess: () => ConsoleAccess | null = () => null,
   ) {}
 
   /**
@@ -65,6 +80,13 @@ export class CommandFlow {
         }
         return this.turns.say(where, await myTasks(this.deps.prisma, actor));
       }
+      case 'console':
+        return this.consoleLink(ctx);
+      case 'consoleSignOut': {
+        const access = this.consoleAccess();
+        if (!access) return this.turns.answer(ctx, T.consoleOff);
+        return this.turns.answer(ctx, T.consoleSignedOut(await access.signOutEverywhere(requireActor(ctx))));
+      }
       case 'summary':
       case 'checklist':
       case 'assess':
@@ -81,5 +103,26 @@ export class CommandFlow {
         return this.incident.showIncident(ctx, incident.id, what);
       }
     }
+  }
+
+  /** 「主控台」: a one-time sign-in link, only in the person's private chat and only for the roles that may open it. */
+  private async consoleLink(ctx: Ctx): Promise<void> {
+    const actor = requireActor(ctx);
+    if (!can(actor, 'console.open')) return this.turns.answer(ctx, T.consoleRefused);
+    const access = this.consoleAccess();
+    if (!access) return this.turns.answer(ctx, T.consoleOff);
+    const where = await this.turns.privateWhere(ctx, actor, { moved: T.consoleMoved, noDirect: T.consoleNoDirect(reachPrivately(ctx.adapter)), onlyFor: true });
+    const link = await access.signInLink(actor);
+    if (!link) return this.turns.say(where.addr, { type: 'text', text: T.consoleNoUrl });
+    const text = T.consoleLink(formatRocDateTime(link.expiresAt));
+    return this.turns.say(where.addr, {
+      type: 'card',
+      title: '主控台登入連結',
+      tone: 'info',
+      sections: [{ text }],
+      buttons: [{ label: '登入主控台', action: LINK_ACTION, url: link.url, style: 'primary' }],
+      // The link itself stays out of the notification text (lock screens, chat lists): only the button carries it.
+      fallbackText: '主控台登入連結（10 分鐘內有效，只能使用一次）',
+    });
   }
 }

@@ -1,5 +1,5 @@
 /** The typed commands (「通報」「事件」「清單 115-001」…), read from a text after masking. */
-export type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'correct' | 'cancel' | 'back' | 'whoami' | 'mine';
+export type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'correct' | 'cancel' | 'back' | 'whoami' | 'mine' | 'console' | 'consoleSignOut';
 
 const COMMANDS: [RegExp, Command][] = [
   [/^(\/help|help|說明|幫助|指令|選單)$/i, 'help'],
@@ -13,10 +13,12 @@ const COMMANDS: [RegExp, Command][] = [
   [/^(\/cancel|取消)$/i, 'cancel'],
   [/^(\/back|上一步)$/i, 'back'],
   [/^(\/whoami|我是誰)$/i, 'whoami'],
+  [/^(\/console|主控台|開啟主控台|登入主控台)$/i, 'console'],
+  [/^(\/console-signout|登出主控台)$/i, 'consoleSignOut'],
 ];
 
 /** Commands that only show something: they are answered while a question is open, which stays open. */
-export const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'correct', 'mine']);
+export const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'correct', 'mine', 'console', 'consoleSignOut']);
 
 export function parseCommand(text: string): { cmd: Command; arg?: string } | null {
   const t = text.normalize('NFKC').trim().replace(/^@\S+\s+/, '');

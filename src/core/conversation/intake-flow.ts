@@ -128,11 +128,24 @@ export class IntakeFlow {
     }
     // What the first message named is prefilled; step by step it is shown with 「不變」 to confirm in one tap.
     const confirm: string[] = [];
-    if (prefill?.categories.length) (answers.categories = prefill.categories), confirm.push('categories');
-    if (prefill?.people.length) (answers.affectedKinds = prefill.people), confirm.push('affectedKinds');
+    if (prefill?.categories.length) {
+      answers.categories = prefill.categories;
+      confirm.push('categories');
+    }
+    if (prefill?.people.length) {
+      answers.affectedKinds = prefill.people;
+      confirm.push('affectedKinds');
+    }
     // When it happened and how many, as the message said: shown to be confirmed (a vague time as 「… 左右」).
-    if (prefill?.occurred) (answers.occurredAt = prefill.occurred.at.toISOString()), confirm.push('occurredAt');
-    if (prefill?.headCount && headCountText(prefill.headCount)) (answers.affectedEstimate = headCountText(prefill.headCount)), confirm.push('affectedEstimate');
+    if (prefill?.occurred) {
+      answers.occurredAt = prefill.occurred.at.toISOString();
+      confirm.push('occurredAt');
+    }
+    const estimate = prefill?.headCount ? headCountText(prefill.headCount) : undefined;
+    if (estimate) {
+      answers.affectedEstimate = estimate;
+      confirm.push('affectedEstimate');
+    }
     const state: IntakeState = {
       mode, index: 0, answers, originConversationId: ctx.conv.id, startedAt: this.deps.now().toISOString(), ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
       ...(confirm.length ? { confirm } : {}),

@@ -63,8 +63,14 @@ export function offerAction(p: OfferPrefill, maxLength: number = MAX_ACTION_LENG
     people.pop();
     action = build(cats, people);
   }
-  if (action.length > limit) (count = ''), (action = build(cats, people));
-  if (action.length > limit) (occurred = ''), (action = build(cats, people));
+  if (action.length > limit) {
+    count = '';
+    action = build(cats, people);
+  }
+  if (action.length > limit) {
+    occurred = '';
+    action = build(cats, people);
+  }
   return action;
 }
 

@@ -4,7 +4,7 @@ import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { planText } from '../incidents/item-facts.js';
 import { recordedTime } from '../incidents/times.js';
-import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
+import { formatChatDateTime as formatShort, formatRocDate, } from '../time/roc.js';
 import { taipeiWallClock } from '../time/taipei.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';

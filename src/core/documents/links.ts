@@ -48,36 +48,15 @@ export class DocumentLinks {
 
   /** The token (URL path segment) for one document. */
   sign(incidentId: string, personId: string, target: DocumentTarget): { token: string; expiresAt: Date } {
-    const { keyId, key } = this.cipher.deriveKey(PURPOSE);
     const expiresAt = new Date(Math.floor((this.now().getTime() + this.ttlMs) / 1000) * 1000);
-    const payload: Payload = { k: keyId, i: incidentId, p: personId, d: target.kind, f: target.format, e: expiresAt.getTime() / 1000, n: b64(randomBytes(16)) };
-    const body = b64(JSON.stringify(payload));
-    return { token: `${body}.${b64(sign(key, body))}`, expiresAt };
+    const token = sealToken(this.cipher, PURPOSE, { i: incidentId, p: personId, d: target.kind, f: target.format, e: expiresAt.getTime() / 1000, n: b64(randomBytes(16)) });
+    return { token, expiresAt };
   }
 
   verify(token: string): LinkVerdict {
-    const m = /^([A-Za-z0-9_-]{10,600})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (!m) return { ok: false, reason: 'malformed' };
-    const [, body, sig] = m as unknown as [string, string, string];
-    let payload: Payload;
-    try {
-      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
-    } catch {
-      return { ok: false, reason: 'malformed' };
-    }
-    if (typeof payload?.k !== 'string') return { ok: false, reason: 'malformed' };
-    let key: Buffer;
-    try {
-      key = this.cipher.deriveKey(PURPOSE, payload.k).key;
-    } catch {
-      return { ok: false, reason: 'bad-signature' };
-    }
-    const expected = sign(key, body);
-    // Compared as bytes, in constant time, and only in its one canonical spelling: 43 base64url characters carry 258
-    // bits, so four last characters would decode to the same 32 bytes.
-    const given = Buffer.from(sig, 'base64url');
-    if (given.length !== expected.length || b64(given) !== sig || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
-    // Signed by us from here on; the shape is checked anyway.
+    const opened = openToken<Payload>(this.cipher, PURPOSE, token);
+    if (!opened.ok) return opened;
+    const payload = opened.payload;
     const target = targetOf(payload.d, payload.f);
     if (!target || typeof payload.i !== 'string' || typeof payload.p !== 'string' || typeof payload.e !== 'number' || typeof payload.n !== 'string' || payload.n.length < 16) {
       return { ok: false, reason: 'malformed' };
@@ -86,6 +65,46 @@ export class DocumentLinks {
     if (expiresAt.getTime() <= this.now().getTime()) return { ok: false, reason: 'expired' };
     return { ok: true, claims: { linkId: payload.n, incidentId: payload.i, personId: payload.p, target, expiresAt } };
   }
+}
+
+/**
+ * A token of `payload` signed with the key ring's key for `purpose` (the key id travels in it as `k`): the machinery
+ * of every signed link of the product (these downloads, the console's sign-in links in src/web/console).
+ */
+export function sealToken(cipher: FieldCipher, purpose: string, payload: Record<string, unknown>): string {
+  const { keyId, key } = cipher.deriveKey(purpose);
+  const body = b64(JSON.stringify({ k: keyId, ...payload }));
+  return `${body}.${b64(sign(key, body))}`;
+}
+
+/** The payload of a token sealed for `purpose`, once its signature is checked (its fields are for the caller to check). */
+export function openToken<P extends { k: string }>(
+  cipher: FieldCipher,
+  purpose: string,
+  token: string,
+): { ok: true; payload: P } | { ok: false; reason: 'malformed' | 'bad-signature' } {
+  const m = /^([A-Za-z0-9_-]{10,600})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return { ok: false, reason: 'malformed' };
+  const [, body, sig] = m as unknown as [string, string, string];
+  let payload: P;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as P;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (typeof payload?.k !== 'string') return { ok: false, reason: 'malformed' };
+  let key: Buffer;
+  try {
+    key = cipher.deriveKey(purpose, payload.k).key;
+  } catch {
+    return { ok: false, reason: 'bad-signature' };
+  }
+  const expected = sign(key, body);
+  // Compared as bytes, in constant time, and only in its one canonical spelling: 43 base64url characters carry 258
+  // bits, so four last characters would decode to the same 32 bytes.
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || b64(given) !== sig || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  return { ok: true, payload };
 }
 
 function sign(key: Buffer, body: string): Buffer {

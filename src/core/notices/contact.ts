@@ -1,6 +1,5 @@
 import type { Person, PrismaClient, School } from '../../generated/prisma/client.js';
 import { hasRole, type Actor } from '../roles.js';
-import type { MaskResult } from '../privacy/mask.js';
 
 /**
  * The inquiry channel every notice gives (個人資料保護法第12條, 施行細則第22條; 臺北市政府政風處個人資料保護管理要點第44點:
@@ -47,17 +46,13 @@ function phonePattern(phone: string): RegExp | null {
   return new RegExp(`(?<!\\d)\\(?${[...digits].join(SEPARATORS)}(?!\\d)`, 'g');
 }
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** The school's contact values a notice must show and does not (empty when it shows all it has). */
 export function missingContact(text: string, contact: SchoolContact): string[] {
   const out: string[] = [];
   const flat = text.normalize('NFKC');
   if (contact.phone) {
     const flexible = phonePattern(contact.phone);
-    if (!flat.includes(contact.phone.normalize('NFKC')) && !(flexible && flexible.test(flat))) out.push(`聯絡電話 ${contact.phone}`);
+    if (!flat.includes(contact.phone.normalize('NFKC')) && !(flexible?.test(flat))) out.push(`聯絡電話 ${contact.phone}`);
   }
   if (contact.email && !flat.toLowerCase().includes(contact.email.toLowerCase())) out.push(`電子郵件 ${contact.email}`);
   return out;

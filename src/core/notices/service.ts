@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import { UserError } from '../incidents/types.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { schoolOnRecord } from '../people/on-record.js';
-import { can, hasRole, type Actor } from '../roles.js';
+import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { CHANNEL_LABELS, CHANNELS, NEEDS_NOTE, PUBLIC_RULE, type Channel } from './channels.js';
 import { missingContact, schoolContact } from './contact.js';

@@ -163,7 +163,7 @@ export class BindingService {
       orderBy: { createdAt: 'desc' },
       include: { person: { include: { school: true } } },
     });
-    if (!row || !row.person.active) {
+    if (!row?.person.active) {
       await prisma.bindingAttempt.create({ data: { platform: user.platform, externalId: user.externalId, at: now } });
       throw new UserError(BT.codeInvalid);
     }

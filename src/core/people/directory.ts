@@ -12,7 +12,7 @@ export class PeopleDirectory {
 
   async actorFor(personId: string): Promise<Actor | null> {
     const p = await this.prisma.person.findUnique({ where: { id: personId } });
-    return p && p.active ? { personId: p.id, schoolId: p.schoolId, displayName: p.displayName, roles: p.roles } : null;
+    return p?.active ? { personId: p.id, schoolId: p.schoolId, displayName: p.displayName, roles: p.roles } : null;
   }
 
   /** Replaces a person's roles, checking the grantor's authority and the auditor/principal separation. */

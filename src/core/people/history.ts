@@ -7,7 +7,8 @@ import { newId } from '../ids.js';
  * changes are kept like the timeline is (database triggers refuse UPDATE and DELETE). Written in the transaction that
  * makes the change.
  */
-export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active';
+/** `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record. */
+export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console';
 export type PersonChanges = Partial<Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>>;
 
 /** The label for changes made by an operator's roster import (no person in the product made them). */

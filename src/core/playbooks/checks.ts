@@ -55,8 +55,12 @@ export class PlaybookChecks {
   }
 
   private condition(file: string, path: string, c: Condition, facts: Map<string, FieldType>): void {
-    c.any?.forEach((x, i) => this.condition(file, `${path}.any.${i}`, x, facts));
-    c.all?.forEach((x, i) => this.condition(file, `${path}.all.${i}`, x, facts));
+    c.any?.forEach((x, i) => {
+      this.condition(file, `${path}.any.${i}`, x, facts);
+    });
+    c.all?.forEach((x, i) => {
+      this.condition(file, `${path}.all.${i}`, x, facts);
+    });
     if (c.fact === undefined) return;
     const kind = facts.get(c.fact);
     if (kind === undefined) {

@@ -28,12 +28,16 @@ export function checkDetection(
   const faults: DetectionFault[] = [];
   const vocabulary: Vocabulary = detection?.vocabulary ?? {};
   const words = (file: string, path: string, list: readonly string[]) =>
-    list.forEach((w, i) => checkWords([w]).forEach((message) => faults.push({ file, path: `${path}.${i}`, message })));
+    list.forEach((w, i) => {
+      for (const message of checkWords([w])) faults.push({ file, path: `${path}.${i}`, message });
+    });
 
   if (detection) {
     const f = files.detection;
     for (const [name, list] of Object.entries(detection.vocabulary)) words(f, `vocabulary.${name}`, list);
-    detection.generic.forEach((r, i) => parseRule(r, vocabulary).faults.forEach((message) => faults.push({ file: f, path: `generic.${i}`, message })));
+    detection.generic.forEach((r, i) => {
+      for (const message of parseRule(r, vocabulary).faults) faults.push({ file: f, path: `generic.${i}`, message });
+    });
     for (const key of ['ignore', 'negators', 'questionEndings', 'quietContexts', 'happened', 'peopleOf'] as const) words(f, key, detection[key]);
     for (const [kind, list] of Object.entries(detection.people)) {
       if (peopleKinds && !peopleKinds.has(kind)) {
@@ -42,11 +46,15 @@ export function checkDetection(
       words(f, `people.${kind}`, list);
     }
   }
-  categories?.categories.forEach((c, i) => words(files.categories, `categories.${i}.detect`, c.detect));
+  categories?.categories.forEach((c, i) => {
+    words(files.categories, `categories.${i}.detect`, c.detect);
+  });
   // Without the detection file the word lists are unknown: the playbooks' rules are checked once it loads.
   if (!detection) return faults;
   for (const p of playbooks) {
-    p.detect.forEach((r, i) => parseRule(r, vocabulary).faults.forEach((message) => faults.push({ file: p.file, path: `detect.${i}`, message })));
+    p.detect.forEach((r, i) => {
+      for (const message of parseRule(r, vocabulary).faults) faults.push({ file: p.file, path: `detect.${i}`, message });
+    });
   }
   return faults;
 }

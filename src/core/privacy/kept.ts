@@ -81,7 +81,7 @@ export function isKeptPhone(list: KeepList | null, text: string): boolean {
 }
 
 export function isKeptEmail(list: KeepList | null, text: string): boolean {
-  return list !== null && list.emails.has(text.toLowerCase());
+  return list?.emails.has(text.toLowerCase()) ?? false;
 }
 
 /**

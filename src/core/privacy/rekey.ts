@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { FieldCipher, keyIdOf, MalformedValueError, WrongKeyError } from './cipher.js';
+import { type FieldCipher, keyIdOf, MalformedValueError, WrongKeyError } from './cipher.js';
 import { ENCRYPTED_COLUMNS, ident, type EncryptedColumn } from './encrypted-columns.js';
 
 /**

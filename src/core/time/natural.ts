@@ -417,7 +417,7 @@ function withinSentence(text: string, now: Date): NaturalTime | null {
   }
   if (found.length !== 1) return null;
   const hit = found[0]!;
-  const around = normalise(t.slice(0, hit.index) + ' ' + t.slice(hit.index + hit.text.length)).s.replace(/\s+/g, '');
+  const around = normalise(`${t.slice(0, hit.index)} ${t.slice(hit.index + hit.text.length)}`).s.replace(/\s+/g, '');
   if (around.length > MAX_AROUND || /\d/.test(around)) return null;
   const inner = normalise(hit.text);
   // A bare number of o'clock in a sentence (「我有3點意見」) is not taken for a time.

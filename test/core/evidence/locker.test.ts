@@ -126,7 +126,12 @@ describe.each(['directory', 'database'] as const)('evidence locker (%s store)', 
       const stream: AsyncIterable<Uint8Array> = {
         [Symbol.asyncIterator]() {
           return {
-            next: async () => (state.read < bytes.length ? { done: false, value: bytes.subarray(state.read, (state.read += 5000)) } : { done: true, value: undefined }),
+            next: async () => {
+              if (state.read >= bytes.length) return { done: true, value: undefined };
+              const from = state.read;
+              state.read += 5000;
+              return { done: false, value: bytes.subarray(from, state.read) };
+            },
             return: async () => {
               state.closed = true;
               return { done: true, value: undefined };

@@ -62,7 +62,7 @@ describe('notice templates (playbooks/notices)', () => {
   it('a template missing a required part is refused at load, naming file and field', () => {
     const d = copy();
     const file = join(d, 'staff.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/  compensation: \|-\n(    .*\n)+/, ''));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/ {2}compensation: \|-\n( {4}.*\n)+/, ''));
     expect(() => loadNoticeTemplates(d)).toThrow(DataFileError);
     expect(() => loadNoticeTemplates(d)).toThrow(/staff\.yaml: sections\.compensation/);
   });

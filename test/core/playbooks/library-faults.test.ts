@@ -22,6 +22,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit parsed YAML at any depth to break one field at a time.
 type Doc = Record<string, any>;
 function edit(dir: string, file: string, change: (doc: Doc) => void): string {
   const path = join(dir, file);

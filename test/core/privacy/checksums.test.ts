@@ -18,7 +18,10 @@ const PUBLISHED_RESIDENT_NEW = ['A800000014', 'A900207177', 'A803095426', 'B8013
 /** Letter codes written out independently of the implementation (MOI table), to compute check digits by hand. */
 const CODES = 'A10 B11 C12 D13 E14 F15 G16 H17 I34 J18 K19 L20 M21 N22 O35 P23 Q24 R25 S26 T27 U28 V29 W32 X30 Y31 Z33'
   .split(' ')
-  .reduce<Record<string, number>>((acc, pair) => ({ ...acc, [pair[0] ?? '']: Number(pair.slice(1)) }), {});
+  .reduce<Record<string, number>>((acc, pair) => {
+      acc[pair[0] ?? ''] = Number(pair.slice(1));
+      return acc;
+    }, {});
 
 function handCheckDigit(firstNine: string): number {
   const code = CODES[firstNine[0] ?? ''] ?? NaN;

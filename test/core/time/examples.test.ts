@@ -35,7 +35,11 @@ function examplesAfter(text: string, marker: RegExp): string[] {
 function yamlDatetimeExamples(): { where: string; example: string }[] {
   const out: { where: string; example: string }[] = [];
   const walk = (node: unknown, where: string) => {
-    if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}[${i}]`));
+    if (Array.isArray(node)) {
+      node.forEach((n, i) => {
+        walk(n, `${where}[${i}]`);
+      });
+    }
     else if (node && typeof node === 'object') {
       const o = node as Record<string, unknown>;
       if (o.type === 'datetime') {

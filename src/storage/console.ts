@@ -1,0 +1,153 @@
+import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient, TimelineCheckpoint } from '../generated/prisma/client.js';
+import { recordPersonChange } from '../core/people/history.js';
+
+/**
+ * The web console's queries (src/web/console): its sessions, and the incident list with the checklist counts. The
+ * pages read everything else through the core services. Sign-ins and sign-outs go on the person's record
+ * (person_change, field `console`) in the transaction that opens or ends the session.
+ */
+export type SessionEnd = 'signed-out' | 'expired' | 'idle' | 'not-allowed';
+
+export interface NewSession {
+  id: string;
+  linkId: string;
+  person: Pick<Person, 'id' | 'schoolId' | 'displayName'>;
+  now: Date;
+  expiresAt: Date;
+  clientAddress: string | null;
+}
+
+export interface IncidentListFilter {
+  schoolId: string;
+  /** Statuses to show; all when empty. */
+  statuses: readonly string[];
+  /** Part of an incident number (「115-0」). */
+  ref?: string;
+  limit: number;
+}
+
+export interface IncidentListRow {
+  incident: Incident;
+  open: number;
+  total: number;
+  /** Clocks stopped by a checklist item done or not applicable (ChecklistItem.completesClock). */
+  stopped: string[];
+}
+
+export class ConsoleStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Opens a session; throws Prisma's P2002 when the sign-in link was used before. */
+  async open(s: NewSession): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await tx.consoleSession.create({
+        data: { id: s.id, personId: s.person.id, schoolId: s.person.schoolId, linkId: s.linkId, createdAt: s.now, lastSeenAt: s.now, expiresAt: s.expiresAt, clientAddress: s.clientAddress },
+      });
+      await recordPersonChange(tx, {
+        schoolId: s.person.schoolId,
+        personId: s.person.id,
+        actorPersonId: s.person.id,
+        actorLabel: s.person.displayName,
+        changes: { console: { from: null, to: 'sign-in' } },
+        at: s.now,
+      });
+    });
+  }
+
+  /** A person, for the sign-in link's holder. */
+  person(id: string): Promise<Person | null> {
+    return this.prisma.person.findUnique({ where: { id } });
+  }
+
+  /** Whether a sign-in link has signed someone in already. */
+  async linkUsed(linkId: string): Promise<boolean> {
+    return (await this.prisma.consoleSession.count({ where: { linkId } })) > 0;
+  }
+
+  /** A session that has not ended, with its person. */
+  async find(id: string): Promise<(ConsoleSession & { person: Person }) | null> {
+    const row = await this.prisma.consoleSession.findUnique({ where: { id }, include: { person: true } });
+    return row && !row.endedAt ? row : null;
+  }
+
+  async touch(id: string, now: Date): Promise<void> {
+    await this.prisma.consoleSession.updateMany({ where: { id, endedAt: null }, data: { lastSeenAt: now } });
+  }
+
+  /** Ends one session (a timeout or a refusal): a sign-out by the person is `endAll`. */
+  async end(id: string, reason: SessionEnd, now: Date): Promise<void> {
+    await this.prisma.consoleSession.updateMany({ where: { id, endedAt: null }, data: { endedAt: now, endedReason: reason } });
+  }
+
+  /** Ends every open session of a person, recorded on their record when there was one; returns how many. */
+  async endAll(person: Pick<Person, 'id' | 'schoolId' | 'displayName'>, reason: SessionEnd, now: Date): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.consoleSession.updateMany({ where: { personId: person.id, endedAt: null }, data: { endedAt: now, endedReason: reason } });
+      if (count > 0) {
+        await recordPersonChange(tx, {
+          schoolId: person.schoolId,
+          personId: person.id,
+          actorPersonId: person.id,
+          actorLabel: person.displayName,
+          changes: { console: { from: null, to: `sign-out (${count})` } },
+          at: now,
+        });
+      }
+      return count;
+    });
+  }
+
+  /** A school's incidents, newest first, with how many checklist items are open. */
+  async incidents(f: IncidentListFilter): Promise<IncidentListRow[]> {
+    const incidents = await this.prisma.incident.findMany({
+      where: {
+        schoolId: f.schoolId,
+        ...(f.statuses.length ? { status: { in: [...f.statuses] } } : {}),
+        ...(f.ref ? { ref: { contains: f.ref } } : {}),
+      },
+      orderBy: { awareAt: 'desc' },
+      take: f.limit,
+    });
+    const counts = await this.prisma.checklistItem.groupBy({
+      by: ['incidentId', 'state'],
+      where: { incidentId: { in: incidents.map((i) => i.id) } },
+      _count: { _all: true },
+    });
+    const stoppers = await this.prisma.checklistItem.findMany({
+      where: { incidentId: { in: incidents.map((i) => i.id) }, completesClock: { not: null }, state: { not: 'open' } },
+      select: { incidentId: true, completesClock: true },
+    });
+    return incidents.map((incident) => {
+      const mine = counts.filter((c) => c.incidentId === incident.id);
+      return {
+        incident,
+        stopped: stoppers.filter((x) => x.incidentId === incident.id).map((x) => x.completesClock!),
+        open: mine.filter((c) => c.state === 'open').reduce((n, c) => n + c._count._all, 0),
+        total: mine.reduce((n, c) => n + c._count._all, 0),
+      };
+    });
+  }
+
+  /** Open checklist items of a school's open incidents: planned dates first, then in playbook order (the list's 待辦). */
+  async openItems(schoolId: string, limit: number): Promise<(ChecklistItem & { incident: Pick<Incident, 'ref'>; ownerName: string | null })[]> {
+    const rows = await this.prisma.checklistItem.findMany({
+      where: { state: 'open', incident: { schoolId, status: { not: 'closed' } } },
+      include: { incident: { select: { ref: true } } },
+      orderBy: [{ plannedOn: { sort: 'asc', nulls: 'last' } }, { position: 'asc' }],
+      take: limit,
+    });
+    const owners = await this.prisma.person.findMany({ where: { id: { in: rows.map((r) => r.ownerPersonId).filter((x): x is string => !!x) } }, select: { id: true, displayName: true } });
+    return rows.map((r) => ({ ...r, ownerName: owners.find((o) => o.id === r.ownerPersonId)?.displayName ?? null }));
+  }
+
+  /** An incident's sealed timeline checkpoints, oldest first (verified with the entries the page already read). */
+  checkpoints(incidentId: string): Promise<TimelineCheckpoint[]> {
+    return this.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  }
+
+  /** People's names by id (checklist owners and who ticked). */
+  async names(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.prisma.person.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, displayName: true } });
+    return new Map(rows.map((r) => [r.id, r.displayName]));
+  }
+}

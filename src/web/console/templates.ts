@@ -1,0 +1,138 @@
+import { Eta } from 'eta/core';
+
+/**
+ * The console's HTML: Eta templates (escaped by default: `<%= %>` escapes, `<%~ %>` is only used for HTML built
+ * here), compiled once at start. Server-rendered, no script: phone-first (one column at 390 px, two on a desktop),
+ * a skip link, one h1 per page, labelled form fields, and colours at WCAG AA contrast or better.
+ */
+const CSS = `
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,"Noto Sans TC",sans-serif;line-height:1.6;color:#1a1a1a;background:#f5f6f8;font-size:1rem}
+a{color:#0b57d0}a:focus-visible,button:focus-visible,select:focus-visible,input:focus-visible,summary:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}.skip:focus{left:.5rem;z-index:2}
+.skip-text{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+header.top{background:#16324f;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;justify-content:space-between}
+header.top a{color:#fff;font-weight:700;text-decoration:none}
+.who{display:flex;gap:.6rem;align-items:center;font-size:.9rem}
+.who form{margin:0}
+button{font:inherit;font-size:1rem;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer;min-height:44px}
+button.quiet{background:#fff;color:#16324f;border-color:#fff}
+main{max-width:72rem;margin:0 auto;padding:1rem}
+h1{font-size:1.4rem;margin:.5rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .5rem}h3{font-size:1rem;margin:.8rem 0 .3rem}
+.sub{color:#4a4a4a;margin:.2rem 0 1rem}
+.panel{background:#fff;border:1px solid #d0d4da;border-radius:.5rem;padding:.8rem 1rem;margin:.8rem 0}
+.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end}
+.filters div{display:flex;flex-direction:column}
+label{font-weight:600;font-size:.9rem}
+select,input{font:inherit;padding:.4rem;border:1px solid #6b7280;border-radius:.3rem;min-height:44px;background:#fff;color:#1a1a1a}
+ul.cards{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:1fr;gap:.8rem}
+@media (min-width:48rem){ul.cards{grid-template-columns:1fr 1fr}.cols{display:grid;grid-template-columns:1fr 1fr;gap:0 1.2rem}}
+.card{background:#fff;border:1px solid #d0d4da;border-left:.4rem solid #5b6b7f;border-radius:.5rem;padding:.7rem 1rem}
+.card.overdue{border-left-color:#b3261e}.card.closed{border-left-color:#1e6b32}
+.card h2,.card h3{margin:.1rem 0 .3rem;font-size:1.05rem}
+dl{margin:.3rem 0;display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem}
+dt{color:#4a4a4a;font-weight:600}dd{margin:0;overflow-wrap:anywhere;white-space:pre-wrap}
+.badge{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.85rem;background:#e8eaed;color:#1a1a1a;margin-right:.3rem}
+.danger{color:#b3261e;font-weight:700}.badge.danger{background:#fde7e9;color:#8c1d18}
+.badge.ok{background:#e6f4ea;color:#1e5631}.badge.warn{background:#fff4d6;color:#6b4500}
+ol.items,ul.plain{padding-left:1.2rem;margin:.3rem 0}ol.items li,ul.plain li{margin:.35rem 0}
+.muted{color:#4a4a4a;font-size:.9rem}
+.notice-text{white-space:pre-wrap;background:#f8f9fa;border:1px solid #d0d4da;padding:.6rem;border-radius:.3rem;overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #e1e4e8;vertical-align:top}
+.table-wrap{overflow-x:auto}
+nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem .5rem;padding:0;margin:0}nav.toc a{display:inline-block;padding:.35rem .7rem;border:1px solid #c3c8cf;border-radius:1rem;background:#fff;text-decoration:none;min-height:44px;line-height:1.9}
+.record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
+`;
+
+const LAYOUT = `<!doctype html>
+<html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer"><title><%= it.title %>｜個資事件主控台</title>
+<style>${CSS}</style></head>
+<body><a class="skip" href="#main">跳到主要內容</a>
+<header class="top"><a href="/console">個資事件主控台</a>
+<% if (it.who) { %><div class="who"><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
+</header>
+<main id="main"><%~ it.body %></main>
+</body></html>`;
+
+const MESSAGE = `<h1><%= it.title %></h1><div class="panel"><% it.paragraphs.forEach(function (p) { %><p><%= p %></p><% }) %>
+<% if (it.form) { %><form method="post"><button type="submit"><%= it.form %></button></form><% } %></div>`;
+
+const LIST = `<h1>事件列表</h1>
+<p class="sub">共 <%= it.incidents.length %> 件<% if (it.overdueCount) { %>，<span class="danger">其中 <%= it.overdueCount %> 件有逾期的時限</span><% } %><% if (it.limited) { %>（只列出最新的 <%= it.incidents.length %> 件，請以編號搜尋）<% } %>。</p>
+<form class="panel filters" method="get" action="/console" role="search" aria-label="篩選事件">
+<div><label for="status">狀態</label><select id="status" name="status"><% it.filters.forEach(function (f) { %><option value="<%= f.value %>"<%= f.selected ? ' selected' : '' %>><%= f.label %></option><% }) %></select></div>
+<div><label for="ref">事件編號</label><input id="ref" name="ref" value="<%= it.query.ref %>" placeholder="例如 115-001" inputmode="text" autocomplete="off" maxlength="20"></div>
+<button type="submit">查詢</button></form>
+<% if (it.incidents.length === 0) { %><p class="panel">沒有符合條件的事件。</p><% } %>
+<ul class="cards" aria-label="事件"><% it.incidents.forEach(function (i) { %>
+<li class="card<%= i.overdue ? ' overdue' : i.closed ? ' closed' : '' %>">
+<h2><a href="<%= i.href %>"><%= i.ref %>｜<%= i.title %></a></h2>
+<p><span class="badge<%= i.closed ? ' ok' : '' %>"><%= i.status %></span><% if (i.overdue) { %><span class="badge danger">⚠ 有逾期的時限</span><% } %></p>
+<dl><dt>下一個時限</dt><dd><% if (i.next) { %><%= i.next.label %>：<%= i.next.end %>（<span class="<%= i.next.overdue ? 'danger' : '' %>"><%= i.next.until %></span>）<% } else { %>沒有計時中的時限<% } %></dd>
+<dt>負責</dt><dd><%= i.owner || '—' %></dd>
+<dt>檢核</dt><dd><%= i.total - i.open %> / <%= i.total %> 完成</dd>
+<dt>知悉</dt><dd><%= i.awareAt %></dd></dl></li><% }) %>
+</ul>
+<h2 id="open-items">學校的待辦（進行中事件未完成的檢核項目）</h2>
+<div class="panel"><% if (it.openItems.length === 0) { %><p>目前沒有未完成的檢核項目。</p><% } else { %><ul class="plain"><% it.openItems.forEach(function (o) { %>
+<li><a href="<%= o.href %>"><%= o.ref %></a>｜<%= o.title %>｜負責：<%= o.owner %><% if (o.planned) { %>｜預定 <%= o.planned %><% } %></li><% }) %></ul><% } %></div>`;
+
+const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
+<h1>事件 <%= it.ref %>｜<%= it.heading %></h1>
+<p class="sub"><span class="badge"><%= it.status %></span><% if (it.readOnly) { %><span class="badge warn">唯讀檢視</span><% } %></p>
+<nav aria-label="本頁段落" class="toc"><ul><li><a href="#clocks">法定時限</a></li><li><a href="#checklist">檢核清單</a></li><li><a href="#facts">通報內容</a></li><li><a href="#assessment">影響評估</a></li><li><a href="#notices">通知當事人</a></li><li><a href="#reports">報告下載</a></li><li><a href="#timeline">事件紀錄</a></li></ul></nav>
+<section aria-labelledby="clocks"><h2 id="clocks">法定時限</h2>
+<ul class="cards"><% it.clocks.forEach(function (c) { %><li class="card<%= c.overdue ? ' overdue' : c.stoppedBy ? ' closed' : '' %>"><h3><%= c.label %></h3>
+<p><% if (c.stoppedBy) { %><span class="badge ok">已停止</span><% } else if (c.overdue) { %><span class="badge danger">⚠ 已逾期</span><% } else { %><span class="badge">計時中</span><% } %></p>
+<dl><dt>應辦事項</dt><dd><%= c.action %></dd><dt>負責</dt><dd><%= c.owner %></dd><dt>起算</dt><dd><%= c.trigger %></dd>
+<dt>法定期限</dt><dd><%= c.statutoryEnd %><% if (c.until) { %>（<span class="<%= c.overdue ? 'danger' : '' %>"><%= c.until %></span>）<% } %></dd>
+<% if (c.recommended) { %><dt>建議完成</dt><dd><%= c.recommended %> 前</dd><% } %>
+<% if (c.stoppedBy) { %><dt>停止原因</dt><dd><%= c.stoppedBy %></dd><% } %>
+<% if (c.overdueAtAwareness) { %><dt>注意</dt><dd class="danger"><%= c.overdueAtAwareness %></dd><% } %>
+<% if (c.note) { %><dt>期限順延</dt><dd><%= c.note %></dd><% } %>
+<dt>依據</dt><dd><%= c.basis %></dd></dl></li><% }) %></ul>
+<% if (it.offClocks) { %><p class="muted">另有 <%= it.offClocks %> 項時限不適用於本事件。</p><% } %></section>
+<section aria-labelledby="checklist"><h2 id="checklist">檢核清單</h2><div class="panel"><ol class="items"><% it.checklist.forEach(function (c) { %>
+<li><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
+<% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %></li><% }) %></ol></div></section>
+<section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
+<section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
+<section aria-labelledby="notices"><h2 id="notices">通知當事人</h2><% if (it.notices.length === 0) { %><p class="panel">尚未擬通知稿。</p><% } %>
+<% it.notices.forEach(function (n) { %><div class="panel"><h3><%= n.audience %></h3><p><span class="badge"><%= n.status %></span>目前第 <%= n.current %> 版<% if (n.approved) { %>｜核定：<%= n.approved %><% } %></p>
+<% n.versions.forEach(function (v) { %><details<%= v.current ? ' open' : '' %>><summary>第 <%= v.version %> 版｜<%= v.author %>｜<%= v.at %></summary><div class="notice-text"><%= v.text %></div></details><% }) %>
+<% if (n.reviews.length) { %><h4>審核</h4><ul class="plain"><% n.reviews.forEach(function (r) { %><li>第 <%= r.version %> 版 <%= r.decision %>：<%= r.reviewer %>，<%= r.at %><% if (r.comment) { %>（<%= r.comment %>）<% } %></li><% }) %></ul><% } %>
+<% if (n.batches.length) { %><h4>通知紀錄</h4><ul class="plain"><% n.batches.forEach(function (b) { %><li><%= b.channel %>：<%= b.counts %>（<%= b.by %>）<% if (b.note) { %>｜<%= b.note %><% } %></li><% }) %></ul><% } %></div><% }) %></section>
+<section aria-labelledby="reports"><h2 id="reports">報告下載</h2><div class="panel">
+<% if (!it.reports.allowed) { %><p><%= it.reports.noBase ? '系統尚未設定對外網址（PUBLIC_URL），暫時無法提供下載連結。' : '報告與完整紀錄限個資聯絡窗口、管理人（校長）及稽核人員下載。' %></p><% } else { %>
+<p class="muted">每個連結只能使用一次，<%= it.reports.until %> 前有效；重新整理本頁可取得新的連結。下載會記錄在事件紀錄上。</p>
+<ul class="plain"><% it.reports.kinds.forEach(function (k) { %><li><strong><%= k.label %></strong>（<%= k.sent ? '已於 ' + k.sent + ' 送出' : '尚未登記送出' %>）：<% k.formats.forEach(function (f, n) { %><%= n ? '、' : '' %><a href="<%= f.href %>"><%= f.label %><span class="skip-text">（<%= k.label %>）</span></a><% }) %></li><% }) %>
+<li><strong>完整紀錄匯出</strong>：<a href="<%= it.reports.exportHref %>">ZIP 壓縮檔</a></li></ul><% } %></div></section>
+<section aria-labelledby="timeline"><h2 id="timeline">事件紀錄（時間軸）</h2>
+<div class="panel"><p class="record <%= it.record.ok ? 'ok' : 'bad' %>"><%= it.record.ok ? '✓ 雜湊鏈驗證通過：' + it.record.entries + ' 筆紀錄前後相連，沒有被修改或刪除。' : '⚠ 雜湊鏈驗證失敗，紀錄可能遭修改，請立即通知系統管理者。' %></p>
+<% if (it.record.sealed) { %><p class="muted"><%= it.record.sealed %></p><% } %><% if (it.record.problem) { %><p class="danger"><%= it.record.problem %></p><% } %>
+<% if (it.record.shown < it.record.entries) { %><p class="muted">以下顯示最新的 <%= it.record.shown %> 筆（共 <%= it.record.entries %> 筆）；完整紀錄請下載「完整紀錄匯出」。</p><% } %>
+<div class="table-wrap"><table><caption class="muted">最新的在前</caption><thead><tr><th scope="col">#</th><th scope="col">時間</th><th scope="col">人員</th><th scope="col">內容</th></tr></thead><tbody>
+<% it.timeline.forEach(function (e) { %><tr><td><%= e.seq %></td><td><%= e.at %></td><td><%= e.actor %></td><td><%= e.summary %></td></tr><% }) %></tbody></table></div></div></section>`;
+
+const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false });
+eta.loadTemplate('@layout', LAYOUT);
+eta.loadTemplate('@message', MESSAGE);
+eta.loadTemplate('@list', LIST);
+eta.loadTemplate('@incident', INCIDENT);
+
+export interface Frame {
+  title: string;
+  /** The person signed in (name and roles), with the sign-out form's CSRF token; absent on the sign-in pages. */
+  who?: string;
+  csrf?: string;
+}
+
+export function renderPage(name: '@list' | '@incident' | '@message', frame: Frame, data: object): string {
+  return eta.render('@layout', { ...frame, body: eta.render(name, data) });
+}
+
+/** A page of a few paragraphs (sign-in, refusals, signed out), with a button posting to itself when `form` is set. */
+export function messagePage(title: string, paragraphs: string[], form?: string, frame: Omit<Frame, 'title'> = {}): string {
+  return renderPage('@message', { title, ...frame }, { title, paragraphs, form });
+}

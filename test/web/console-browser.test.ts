@@ -1,0 +1,158 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { cards } from '../helpers/local-client.js';
+import { reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
+
+/**
+ * Issue #18: the console in a real browser. As 李組長（示範） on the local chat page, ask 「主控台」, follow the link,
+ * sign in, see the list and the incident; every page passes axe-core without serious or critical violations, at a
+ * phone's 390×844 and a desktop's 1280×800. UPDATE_SCREENSHOTS=1 refreshes the examples in docs/images/.
+ */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RESULTS = path.join(repoRoot, '.test-results');
+const DOCS = path.join(repoRoot, 'docs', 'images');
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+const HOUR = 3600_000;
+const WINDOW = 'demo-window';
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** axe-core's WCAG 2.x A/AA rules on the page: the serious and critical violations (none expected). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await axeSource);
+  const options = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } };
+  const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, ${JSON.stringify(options)}).then((r) => r.violations)`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await mkdir(RESULTS, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), scale: 'css' });
+  if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: path.join(DOCS, `${name}.png`), scale: 'css' });
+}
+
+describe('the console in a browser (sign-in from the local chat, list, incident page, accessibility)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let ref = '';
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const now = new Date();
+    ref = (
+      await reportThroughOffer(t.client, {
+        as: 'demo-it',
+        phrase: '成績系統被駭客入侵，學生資料外洩了',
+        values: {
+          scenario: 'hacked-system', howLeaked: '成績系統遭入侵，學生成績與姓名可能外流', occurredAt: taipeiInput(new Date(now.getTime() - 30 * HOUR)), awareAt: taipeiInput(new Date(now.getTime() - 26 * HOUR)),
+          place: '教務處', categories: ['name', 'grades'], affectedEstimate: '32', affectedKinds: ['students'], involvesSystem: 'true', stepsTaken: '已停用帳號並更改密碼',
+        },
+      })
+    ).ref;
+    await workIncidentAsWindow(t.app, ref);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function context(viewport: { width: number; height: number }): Promise<BrowserContext> {
+    // bypassCSP lets the test inject axe-core into pages whose policy allows no script at all.
+    const c = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'zh-TW', timezoneId: 'America/Los_Angeles', bypassCSP: true, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) });
+    contexts.push(c);
+    return c;
+  }
+
+  /** Signs in with a link: the page, its button, then the list. */
+  async function signIn(page: Page, url: string): Promise<void> {
+    await page.goto(url);
+    expect(await page.locator('h1').innerText()).toBe('登入主控台');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: '登入主控台' }).click();
+    await page.waitForURL(/\/console$/);
+    expect(await page.locator('h1').innerText()).toBe('事件列表');
+  }
+
+  it('as 李組長（示範）: 「主控台」 on the chat page, the link, the list and the incident on a phone', { timeout: 120_000 }, async () => {
+    const phone = await context(PHONE);
+    const chat = await phone.newPage();
+    await chat.goto(t.url);
+    const whoami = chat.getByLabel('我是');
+    await expect.poll(() => whoami.isEnabled()).toBe(true);
+    await whoami.selectOption(WINDOW);
+    await chat.locator('#nav-toggle').click();
+    await chat.locator('.conversation-item', { hasText: '與小幫手的私訊' }).first().click();
+    const composer = chat.getByLabel('輸入訊息');
+    await composer.fill('主控台');
+    await composer.press('Enter');
+    const link = chat.locator('#messages a', { hasText: '登入主控台' }).last();
+    await expect.poll(() => link.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    const url = (await link.getAttribute('href'))!;
+    expect(url).toContain('/console/sign-in/');
+
+    const page = await phone.newPage();
+    await signIn(page, url);
+    expect(await page.locator('main').innerText()).toContain(ref);
+    // Nothing wider than the phone.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-list-phone');
+    // The first Tab lands on the skip link.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement?.textContent')).toBe('跳到主要內容');
+
+    await page.getByRole('link', { name: new RegExp(ref) }).first().click();
+    await page.waitForURL(new RegExp(`/console/incidents/${ref}$`));
+    expect(await page.locator('h1').innerText()).toContain(`事件 ${ref}`);
+    for (const heading of ['法定時限', '檢核清單', '影響評估', '通知當事人', '報告下載', '事件紀錄（時間軸）']) {
+      expect(await page.getByRole('heading', { name: heading, exact: true }).count()).toBe(1);
+    }
+    expect(await page.locator('.record').innerText()).toContain('雜湊鏈驗證通過');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-incident-phone');
+
+    // The same link again is refused.
+    const again = await phone.newPage();
+    const response = await again.goto(url);
+    expect(response?.status()).toBe(410);
+    expect(await again.locator('h1').innerText()).toBe('登入連結已使用過');
+    expect(await seriousViolations(again)).toEqual([]);
+  });
+
+  it('on a desktop: the list and the incident, then the sign-out button', { timeout: 120_000 }, async () => {
+    const desktop = await context(DESKTOP);
+    const card = cards(await t.client.say('demo-principal', 'dm:demo-principal', '主控台')).find((c) => c.title === '主控台登入連結');
+    const page = await desktop.newPage();
+    await signIn(page, card!.buttons![0]!.url!);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-list-desktop');
+    await page.goto(`${t.url}/console/incidents/${ref}`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-incident-desktop');
+    await page.getByRole('button', { name: '登出' }).click();
+    expect(await page.locator('h1').innerText()).toBe('已登出主控台');
+    expect(await seriousViolations(page)).toEqual([]);
+    const after = await page.goto(`${t.url}/console`);
+    expect(after?.status()).toBe(401);
+  });
+});
