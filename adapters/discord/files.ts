@@ -143,6 +143,10 @@ async function* guarded(body: ReadableStream<Uint8Array>, max: number, done: () 
 }
 
 /** The stream of a file not downloaded (over the limit): reading it is a bug. */
-async function* notRead(): AsyncGenerator<Uint8Array> {
-  throw new DiscordFileUnavailable('This attachment was not downloaded (over the size limit).');
+function notRead(): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.reject(new DiscordFileUnavailable('This attachment was not downloaded (over the size limit).')),
+    }),
+  };
 }

@@ -231,7 +231,7 @@ export class DiscordInteractions {
     } catch (err) {
       this.d.logError('handle an event', err);
       try {
-        if (scope && scope.acked) {
+        if (scope?.acked) {
           await scope.ack;
           if (scope.deferredReply) {
             // The deferral ("thinking…") becomes the failure notice instead of being removed.

@@ -75,7 +75,8 @@ export class LineAdapter implements PlatformAdapter {
   /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
   private rejectionLog: RejectionLog | null = null;
   private get rejections(): RejectionLog {
-    return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'LINE webhook rejected'));
+    this.rejectionLog ??= new RejectionLog(this.opts.log, 'LINE webhook rejected');
+    return this.rejectionLog;
   }
   private inbound: InboundSink | null = null;
   /** The pipeline's inbox for LINE (inbound_event): ordered, drained after the 200 (src/core/chat/inbox.ts). */

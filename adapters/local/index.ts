@@ -58,7 +58,7 @@ export class LocalAdapter implements PlatformAdapter {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly cipher: FieldCipher,
-    private readonly log: Logger,
+    _log: Logger,
     /** The largest upload taken (the evidence locker's limit, EVIDENCE_MAX_MB). */
     private readonly maxUploadBytes = 25 * 1024 * 1024,
     /** The product's HTTP server: the page and /local/api/* are registered on it when the adapter is attached. */

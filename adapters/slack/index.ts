@@ -92,7 +92,8 @@ export class SlackAdapter implements PlatformAdapter {
   /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
   private rejectionLog: RejectionLog | null = null;
   private get rejections(): RejectionLog {
-    return (this.rejectionLog ??= new RejectionLog(this.opts.log, 'Slack request rejected'));
+    this.rejectionLog ??= new RejectionLog(this.opts.log, 'Slack request rejected');
+    return this.rejectionLog;
   }
   /** The pipeline's inbox for Slack (inbound_event): Events API events stored before they are acknowledged. */
   private inbox: PlatformInbox<Record<string, unknown>> | null = null;

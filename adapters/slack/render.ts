@@ -244,7 +244,7 @@ export function formButtonMessage(form: Form): SlackMessage {
   const ids = new ActionIds();
   const buttons: Button[] = [{ label: isIntakeForm(form) ? '填寫通報表' : '填寫表單', action: `${OPEN_FORM_PREFIX}${form.formId}`, style: 'primary' }];
   if (form.cancelAction) buttons.push({ label: isIntakeForm(form) ? '取消通報' : '取消', action: form.cancelAction });
-  const intro = [`*${form.title}*`, form.intro ?? '', '請按「' + buttons[0]!.label + '」在視窗中填寫。'].filter(Boolean).join('\n');
+  const intro = [`*${form.title}*`, form.intro ?? '', `請按「${buttons[0]!.label}」在視窗中填寫。`].filter(Boolean).join('\n');
   return {
     text: escapeMrkdwn(clip(form.fallbackText || form.title, SLACK_LIMITS.sectionText)),
     blocks: [{ type: 'section', text: mrkdwn(intro) }, ...actionsBlocks(buttons, ids)],

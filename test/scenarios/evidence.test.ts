@@ -156,6 +156,9 @@ describe('evidence from the local chat', () => {
     expect(body).not.toContain('找不到這份文件');
     const timeline = await readTimeline(t.app.deps, incidentId);
     expect(timeline.at(-1)?.type).toBe('evidence.integrity-failed');
+    // The contact window is told at once in her private chat, with the incident and the piece, and no file content.
+    const told = texts(await t.client.messages(WINDOW, dm(WINDOW))).filter((x) => x.includes('完整性檢查未通過'));
+    expect(told.at(-1)).toContain(`事件 ${ref} 的證據 1`);
   });
 
   it('a file of another kind or over the limit is refused in zh-TW', async () => {

@@ -46,7 +46,7 @@ export function buildForm(message, form) {
   const draft = draftKey && !previous?.form ? loadDraft(draftKey) : null;
   if (draft && typeof draft === 'object') {
     for (const control of controls) {
-      if (Object.prototype.hasOwnProperty.call(draft, control.field.id)) control.write(draft[control.field.id]);
+      if (Object.hasOwn(draft, control.field.id)) control.write(draft[control.field.id]);
     }
   }
   const keepDraft = () => {

@@ -44,7 +44,7 @@ export function handleReplies(replies, fromConversationId) {
   if (!Array.isArray(replies)) return;
   const elsewhere = new Set();
   for (const reply of replies) {
-    const target = reply && reply.conversationId;
+    const target = reply?.conversationId;
     if (!target || target === fromConversationId) continue;
     if (!myConversations().some((c) => c.id === target)) continue;
     state.unread.add(target);

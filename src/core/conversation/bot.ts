@@ -11,7 +11,7 @@ import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
 import { schoolKeepList } from '../privacy/kept.js';
 import { BindingService, parseBindingCommand } from '../people/binding.js';
 import { EvidenceLocker } from '../evidence/locker.js';
-import { EvidenceChat, parseEvidenceCommand } from './evidence.js';
+import { EvidenceChat, integrityAlarm, parseEvidenceCommand } from './evidence.js';
 import { ReportService, noticeSource } from '../documents/service.js';
 import { loadNoticeTemplates } from '../notices/templates.js';
 import type { Actor } from '../roles.js';
@@ -21,7 +21,7 @@ import { CommandFlow, type ConsoleAccess } from './command-flow.js';
 import { PromptStore } from './prompts.js';
 import { ensureConversation } from './rows.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
-import { reachPrivately } from './reach.js';
+import { reachPrivately, tellContactWindows } from './reach.js';
 import { FORM_STEPS_KIND, FormSteps, type FormStepsState } from './steps.js';
 import { offerAction, offerReasons, prefillFrom } from './offer.js';
 import { T } from './texts.js';
@@ -96,7 +96,12 @@ export class Bot {
     const reports = new ReportService(deps, this.incidents, noticeSource(notices));
     this.reports = new ReportFlow(deps, reports, this.turns, this.forms, this.incidents, opts.baseUrl ?? (() => null));
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
-    const locker = deps.evidence ? new EvidenceLocker(deps, deps.evidence) : null;
+    // An integrity failure is told to the school's contact windows at once (privately, else in the response group).
+    const onIntegrityFailure = async ({ incidentId, seq }: { incidentId: string; seq: number }) => {
+      const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId }, select: { ref: true, schoolId: true } });
+      await tellContactWindows(deps, this.adapters.values(), incident.schoolId, integrityAlarm(incident.ref, seq), '');
+    };
+    const locker = deps.evidence ? new EvidenceLocker(deps, { ...deps.evidence, onIntegrityFailure }) : null;
     this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, this.incidents);
   }
 

@@ -30,6 +30,11 @@ const MAX_OPTIONS = 24;
 import { evidenceAct, formIds, parseEvidenceForm, type EvidenceAction } from './actions.js';
 export { evidenceAct };
 
+/** What the contact windows are told at once when a stored evidence file fails its check (no file content, no names). */
+export function integrityAlarm(ref: string, seq: number): string {
+  return `⚠️ 事件 ${ref} 的證據 ${seq} 完整性檢查未通過：儲存的檔案與存證時的 SHA-256 不符或已損毀，系統已停止提供並記入事件紀錄。請聯絡系統管理者檢查儲存空間與備份，並請存證人保留手邊的原始檔。`;
+}
+
 const ET = {
   unknownPerson: '您的帳號尚未連結到學校的人員名冊，這個檔案沒有被保存。請洽個資聯絡窗口為您設定。',
   nothingOpen: '目前沒有您可以存證的進行中事件，這個檔案沒有被保存。',

@@ -54,6 +54,11 @@ export interface LockerOptions {
   /** Where new files go; the first is current, the others are read for files stored there earlier. */
   stores: readonly BlobStore[];
   maxBytes?: number;
+  /**
+   * Told after an integrity failure is recorded (the bot tells the school's contact windows at once). Its failure is
+   * logged, never thrown: the alarm is already on the timeline and in the log.
+   */
+  onIntegrityFailure?: (failure: { incidentId: string; seq: number }) => Promise<void>;
 }
 
 /**
@@ -277,6 +282,11 @@ export class EvidenceLocker {
         detail: { evidenceId: row.id, seq: row.seq, sha256: row.sha256, problem },
       });
     });
+    try {
+      await this.opts.onIntegrityFailure?.({ incidentId: row.incidentId, seq: row.seq });
+    } catch (err) {
+      deps.log.error({ incidentId: row.incidentId, evidenceId: row.id, err: (err as Error).message }, 'could not tell the contact windows of an evidence integrity failure');
+    }
   }
 
   /** Checks every piece of an incident (verify, the export): the problems found, each also recorded as an alarm. */

@@ -4,7 +4,7 @@ import { DiscordApiError } from '../../../adapters/discord/index.js';
 import { DISCORD_TOKEN, buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp } from '../../fakes/discord/harness.js';
 import { APPLICATION_ID, GUILD_ID } from '../../fakes/discord/platform.js';
 import { T } from '../../../src/core/conversation/texts.js';
-import { ConfigError, loadConfig } from '../../../src/app/config.js';
+import { type ConfigError, loadConfig } from '../../../src/app/config.js';
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

@@ -43,7 +43,10 @@ describe('LINE: evidence sent to the bot', () => {
   let incidentId = '';
   let seq = 0;
   const screenshot = png(300_000);
-  const nextId = () => String(600_000_000_000_000 + (seq += 1));
+  const nextId = () => {
+    seq += 1;
+    return String(600_000_000_000_000 + seq);
+  };
   /** An image LINE holds under a new message id, sent by `from` in `where`. */
   const sendImage = async (where: { user: string } | { group: string }, from: string, bytes: Buffer | null) => {
     const id = nextId();

@@ -98,7 +98,10 @@ describe('Slack delivery shared by two instances', () => {
     expect(textOf(first.posted[0]!)).toContain('要開始通報嗎');
     const before = h.fake.calls.length;
     let acked = false;
-    await b.receive({ body: JSON.parse(e.body) as Record<string, unknown>, retryNum: 1, retryReason: 'http_timeout', ack: async () => void (acked = true) });
+    await b.receive({ body: JSON.parse(e.body) as Record<string, unknown>, retryNum: 1, retryReason: 'http_timeout', ack: async () => {
+        acked = true;
+      },
+    });
     await b.idle();
     expect(acked).toBe(true);
     expect(h.fake.calls.length).toBe(before);

@@ -72,7 +72,7 @@ describe('Slack HTTP transport', () => {
 });
 
 describe('Slack configuration', () => {
-  const base = { DATA_ENCRYPTION_KEYS: 'k1:' + Buffer.alloc(32, 1).toString('base64') };
+  const base = { DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
   it('HTTP needs the signing secret, Socket Mode the app token, and says what is missing', () => {
     expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc' })).toThrow(/SLACK_SIGNING_SECRET: required/);
     expect(() => loadConfig({ ...base, SLACK_SIGNING_SECRET: SLACK_SECRET })).toThrow(/SLACK_BOT_TOKEN: required/);

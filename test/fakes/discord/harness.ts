@@ -95,7 +95,10 @@ export async function startDiscordTestApp(env: Record<string, string> = {}): Pro
     say: (user, channel, text) => observe(async () => void fake.say(user, channel, text)),
     async sendFile(user, channel, files, text) {
       let sent: FakeUserMessage | undefined;
-      const out = await observe(async () => void (sent = fake.sendFile(user, channel, files, text)));
+      const out = await observe(async () => {
+        sent = fake.sendFile(user, channel, files, text);
+        return undefined;
+      });
       return { ...out, sent: sent! };
     },
     command: (user, channel, name, text) => observe(async () => fake.slashCommand(user, channel, name, text ? [{ name: 'text', type: 3, value: text }] : [])),

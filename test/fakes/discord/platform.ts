@@ -248,7 +248,7 @@ export class FakeDiscord {
           session = { id: randomBytes(16).toString('hex'), seq: 0, log: [], socket: ws, intents: d.intents, toBot: 0 };
           this.sessions.set(session.id, session);
           // A second instance connecting does not take the harness's place; a restarted bot (old socket gone) does.
-          if (!this.current?.socket || this.current.socket.readyState !== 1) this.current = session;
+          if (this.current?.socket?.readyState !== 1) this.current = session;
           this.emit(session, 'READY', {
             v: 10,
             user: this.botUser(),
@@ -606,16 +606,25 @@ export class FakeDiscord {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('This content is no longer available.');
     };
-    if (method !== 'GET' && method !== 'HEAD') return gone();
+    if (method !== 'GET' && method !== 'HEAD') {
+      gone();
+      return;
+    }
     const [, , channelId, attachmentId, name] = url.pathname.split('/');
     const ex = url.searchParams.get('ex') ?? '';
     const is = url.searchParams.get('is') ?? '';
     const hm = Buffer.from(url.searchParams.get('hm') ?? '', 'hex');
     const expected = Buffer.from(this.cdnSignature(url.pathname, ex, is), 'hex');
-    if (hm.length !== expected.length || !timingSafeEqual(hm, expected) || Number.parseInt(ex, 16) * 1000 < Date.now()) return gone();
+    if (hm.length !== expected.length || !timingSafeEqual(hm, expected) || Number.parseInt(ex, 16) * 1000 < Date.now()) {
+      gone();
+      return;
+    }
     const msg = [...this.userMessages.values()].find((m) => m.channelId === channelId && m.attachments.some((a) => a.id === attachmentId));
     const a = msg?.attachments.find((x) => x.id === attachmentId);
-    if (!msg || msg.deleted || !a || encodeURIComponent(a.filename) !== name) return gone();
+    if (!msg || msg.deleted || !a || encodeURIComponent(a.filename) !== name) {
+      gone();
+      return;
+    }
     record(200);
     res.writeHead(200, { 'content-type': a.contentType ?? 'application/octet-stream', 'content-length': String(a.bytes.length) });
     res.end(method === 'HEAD' ? undefined : a.bytes);

@@ -37,7 +37,10 @@ let loaded: { routes: Route[]; ajv: Ajv2020 } | null = null;
 const validators = new Map<string, ValidateFunction>();
 
 function close(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(close);
+  if (Array.isArray(node)) {
+    for (const n of node) close(n);
+    return;
+  }
   if (!node || typeof node !== 'object') return;
   const o = node as O;
   if (o.type === 'object' || (Array.isArray(o.type) && o.type.includes('object'))) {

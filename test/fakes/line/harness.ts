@@ -107,7 +107,7 @@ export function flexText(message: Record<string, unknown>): string {
     if (!n || typeof n !== 'object') return;
     const o = n as Record<string, unknown>;
     if (o.type === 'text' && typeof o.text === 'string') out.push(o.text);
-    Object.entries(o).forEach(([k, v]) => k !== 'action' && walk(v));
+    for (const [k, v] of Object.entries(o)) if (k !== 'action') walk(v);
   };
   walk((message as { contents?: unknown }).contents);
   return out.join('\n');

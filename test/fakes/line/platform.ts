@@ -305,7 +305,10 @@ export function richMenuLimitProblems(menu: Record<string, unknown>): string[] {
   if (areas.length > 20) out.push(`/areas has ${areas.length} areas (max 20)`);
   areas.forEach((a, i) => {
     const b = a.bounds;
-    if (!b || !a.action) return out.push(`/areas/${i} needs bounds and action`);
+    if (!b || !a.action) {
+      out.push(`/areas/${i} needs bounds and action`);
+      return;
+    }
     if (size?.width && size.height && (b.x! + b.width! > size.width || b.y! + b.height! > size.height)) out.push(`/areas/${i}/bounds outside the menu`);
     const label = a.action.label;
     if (typeof label === 'string' && [...label].length > 20) out.push(`/areas/${i}/action/label longer than 20`);

@@ -31,6 +31,7 @@ function rewriteDiscriminators(schemas: Record<string, Schema>): Record<string, 
         { required: [prop], properties: { [prop]: { enum: Object.keys(d.mapping) } } },
         ...Object.entries(d.mapping).map(([value, ref]) => ({
           if: { properties: { [prop]: { const: value } }, required: [prop] },
+          // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable.
           then: { $ref: ref },
         })),
       ],
@@ -98,7 +99,12 @@ export function problems(v: ValidateFunction): string[] {
 export function documentedLimitProblems(messages: unknown[]): string[] {
   const out: string[] = [];
   const walk = (node: unknown, path: string, inQuickReply: boolean) => {
-    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`, inQuickReply));
+    if (Array.isArray(node)) {
+      node.forEach((n, i) => {
+        walk(n, `${path}/${i}`, inQuickReply);
+      });
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     const label = o.label;

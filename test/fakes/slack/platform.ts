@@ -258,7 +258,7 @@ export class FakeSlackApi {
       const unknown = users.find((u) => this.unknownUsers.has(u));
       if (unknown) return answer(200, { ok: false, error: 'user_not_found' });
       if (users.every((u) => ch.members.has(u))) return answer(200, { ok: false, error: 'already_in_channel' });
-      users.forEach((u) => ch.members.add(u));
+      for (const u of users) ch.members.add(u);
       return answer(200, { ok: true, channel: { id: ch.id, name: ch.name } });
     }
     if (method === 'views.publish') {

@@ -38,7 +38,9 @@ export class FakeSocketMode {
     await new Promise<void>((resolve) => f.http.listen(0, '127.0.0.1', resolve));
     f.base = `ws://127.0.0.1:${(f.http.address() as AddressInfo).port}`;
     // Slack pings its clients; the SDK reconnects when no ping arrives for 30 s.
-    f.pinger = setInterval(() => f.sockets.forEach((s) => s.ping()), 5000);
+    f.pinger = setInterval(() => {
+      for (const s of f.sockets) s.ping();
+    }, 5000);
     return f;
   }
 
@@ -76,7 +78,7 @@ export class FakeSocketMode {
       w.resolve(ack);
     });
     ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'fake-socket', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0PDIBOT1' } }));
-    this.connectedWaiters.splice(0).forEach((r) => r());
+    for (const r of this.connectedWaiters.splice(0)) r();
   }
 
   /** Sends an envelope to the connected app; resolves with its acknowledgement (rejects after `timeoutMs`). */

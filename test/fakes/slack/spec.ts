@@ -111,7 +111,9 @@ function elementProblems(el: O, path: string, actionIds: Set<string>): string[] 
     case 'overflow': {
       const opts = (el.options as unknown[]) ?? [];
       if (opts.length < 1 || opts.length > 5) out.push(`${path}.options has ${opts.length} (1–5 allowed)`);
-      opts.forEach((o, i) => out.push(...optionProblems(o, `${path}.options[${i}]`)));
+      opts.forEach((o, i) => {
+        out.push(...optionProblems(o, `${path}.options[${i}]`));
+      });
       break;
     }
     case 'static_select':
@@ -120,7 +122,9 @@ function elementProblems(el: O, path: string, actionIds: Set<string>): string[] 
       const opts = (el.options as unknown[]) ?? [];
       const max = el.type === 'radio_buttons' ? 10 : 100;
       if (opts.length < 1 || opts.length > max) out.push(`${path}.options has ${opts.length} (1–${max} allowed)`);
-      opts.forEach((o, i) => out.push(...optionProblems(o, `${path}.options[${i}]`)));
+      opts.forEach((o, i) => {
+        out.push(...optionProblems(o, `${path}.options[${i}]`));
+      });
       if (el.placeholder) out.push(...textProblems(el.placeholder, `${path}.placeholder`, 150, true));
       break;
     }
@@ -162,7 +166,9 @@ export function blockProblems(blocks: unknown, surface: 'message' | 'modal'): st
       case 'context': {
         const els = (b.elements as O[]) ?? [];
         if (els.length < 1 || els.length > 10) out.push(`${p}.elements has ${els.length} (1–10 allowed)`);
-        els.forEach((e, j) => out.push(...textProblems(e, `${p}.elements[${j}]`, 3000)));
+        els.forEach((e, j) => {
+        out.push(...textProblems(e, `${p}.elements[${j}]`, 3000));
+      });
         break;
       }
       case 'section': {
@@ -170,14 +176,18 @@ export function blockProblems(blocks: unknown, surface: 'message' | 'modal'): st
         if (b.text) out.push(...textProblems(b.text, `${p}.text`, 3000));
         const fields = (b.fields as O[] | undefined) ?? [];
         if (fields.length > 10) out.push(`${p}.fields has ${fields.length} (max 10)`);
-        fields.forEach((f, j) => out.push(...textProblems(f, `${p}.fields[${j}]`, 2000)));
+        fields.forEach((f, j) => {
+        out.push(...textProblems(f, `${p}.fields[${j}]`, 2000));
+      });
         if (b.accessory) out.push(...elementProblems(b.accessory as O, `${p}.accessory`, actionIds));
         break;
       }
       case 'actions': {
         const els = (b.elements as O[]) ?? [];
         if (els.length < 1 || els.length > 25) out.push(`${p}.elements has ${els.length} (1–25 allowed)`);
-        els.forEach((e, j) => out.push(...elementProblems(e, `${p}.elements[${j}]`, actionIds)));
+        els.forEach((e, j) => {
+        out.push(...elementProblems(e, `${p}.elements[${j}]`, actionIds));
+      });
         break;
       }
       case 'input':
