@@ -164,6 +164,7 @@ export function restrictDataDir(dataDir: string): void {
  * time). `npm run build` makes that empty cluster once (scripts/build.mjs → dist/pglite-template.tar.gz, with the
  * same settings and PGlite version) and a new data dir is unpacked from it instead, with the same result: the
  * migrations, the key check and the demo seed then run as on any new database. No template file: initdb as before.
+ * (Data dirs made from one build share the cluster's system identifier, which nothing in the product reads.)
  */
 export async function pgliteTemplate(): Promise<Uint8Array> {
   const db = new PGlite(PGLITE_OPTIONS);

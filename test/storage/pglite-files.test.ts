@@ -73,8 +73,17 @@ describe.skipIf(testEngine() !== 'pglite')('embedded database files', () => {
     expect(a.applied).toBeGreaterThan(10);
     expect(modes(fromTemplate).filter((f) => (f.dir ? f.mode !== 0o700 : f.mode !== 0o600))).toEqual([]);
     // An existing data folder is opened as it is: the template is not unpacked over it (its data is still there).
+    const sysid = 'SELECT system_identifier::text AS id FROM pg_control_system()';
     const again = await openDatabase({ kind: 'pglite', dataDir: fromTemplate, template });
     expect(await again.sql.query("SELECT id FROM school WHERE id = 's1'")).toHaveLength(1);
+    const [first] = await again.sql.query<{ id: string }>(sysid);
     await again.close();
+    // The template was used: a second folder made from it is the same cluster (initdb gives each a new identifier).
+    const second = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'from-template-2'), template });
+    expect(await second.sql.query<{ id: string }>(sysid)).toEqual([first]);
+    await second.close();
+    const initdb = await openDatabase({ kind: 'pglite', dataDir: fromInitdb });
+    expect(await initdb.sql.query<{ id: string }>(sysid)).not.toEqual([first]);
+    await initdb.close();
   });
 });
