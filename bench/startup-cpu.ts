@@ -54,6 +54,10 @@ async function startOnce(c: Checkout, dataDir: string): Promise<Sample> {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
     } catch { /* not up yet */ }
     if (child.exitCode !== null) throw new Error(`${c.name}: the product exited with ${child.exitCode} before it was ready`);
+    if (performance.now() - t0 > 120_000) {
+      child.kill('SIGKILL'); // a start that hangs does not stop on SIGTERM either (main.ts waits for start-up to return)
+      throw new Error(`${c.name}: the product did not answer /healthz in 120 s`);
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
   const wall = performance.now() - t0;
