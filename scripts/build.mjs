@@ -35,8 +35,12 @@ export function build() {
   }
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
-  if (res.status === 0) writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  return res.status ?? 1;
+  if (res.status !== 0) return res.status ?? 1;
+  // The empty embedded database a new data dir starts from (scripts/pglite-template.mjs); optional.
+  const tpl = spawnSync(process.execPath, [join(root, 'scripts', 'pglite-template.mjs')], { cwd: root, stdio: 'inherit' });
+  if (tpl.status !== 0) process.stderr.write('Warning: could not make dist/pglite-template.tar.gz; a new embedded data dir will run initdb (slower first start).\n');
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  return 0;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

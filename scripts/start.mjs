@@ -1,5 +1,6 @@
-// `npm start` (node --max-semi-space-size=8 scripts/start.mjs: the flag caps V8's young generation, which otherwise
-// keeps ~170 MB of pages it grew while loading the modules): builds dist/ if a source changed since the last build, then runs the compiled product in this same
+// `npm start` (node --max-semi-space-size=8 --expose-gc scripts/start.mjs: the first flag caps V8's young generation,
+// which otherwise keeps ~170 MB of pages it grew while loading the modules; with the second the product runs one full
+// collection once started, src/app/main.ts): builds dist/ if a source changed since the last build, then runs the compiled product in this same
 // process (no child process: a SIGTERM or Ctrl+C sent to `npm start` reaches the product itself, which stops the
 // HTTP server, hands back its jobs and closes the database before exiting).
 import { dirname, join } from 'node:path';

@@ -85,7 +85,7 @@ export interface AppConfig {
   port: number;
   host: string;
   publicUrl?: string;
-  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null };
+  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string | null; template?: string };
   dataDir: string;
   /**
    * The evidence locker (docs/evidence.md): new files go to `store` — a directory (embedded default: DATA_DIR/evidence)
@@ -263,7 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     host: c.HOST,
     publicUrl: c.PUBLIC_URL,
     database: embedded
-      ? { kind: 'pglite', dataDir: join(dataDir, 'pglite') }
+      ? { kind: 'pglite', dataDir: join(dataDir, 'pglite'), template: join(ROOT_DIR, 'dist', 'pglite-template.tar.gz') }
       : { kind: 'postgres', url: c.DATABASE_URL!, poolSize: c.DATABASE_POOL_SIZE },
     dataDir,
     evidence: { store: evidenceStore, dir: resolve(c.EVIDENCE_DIR ?? join(dataDir, 'evidence')), maxBytes: c.EVIDENCE_MAX_MB * 1024 * 1024 },

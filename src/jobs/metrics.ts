@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import { isLoopbackAddress, sameSecret } from '../web/guards.js';
 import type { Database } from '../storage/database.js';
 
@@ -8,55 +8,97 @@ import type { Database } from '../storage/database.js';
  * the instances up); the queue gauges are read from the shared database at scrape time, so every instance reports
  * the same cluster-wide numbers for them.
  */
-export class JobMetrics {
-  readonly registry = new Registry();
-  readonly fired: Counter<'queue' | 'outcome'>;
-  readonly late: Counter<'queue'>;
-  readonly failed: Counter<'queue'>;
-  readonly lateness: Histogram<'queue'>;
+interface Instruments {
+  registry: Registry;
+  fired: Counter<'queue' | 'outcome'>;
+  late: Counter<'queue'>;
+  failed: Counter<'queue'>;
+  lateness: Histogram<'queue'>;
+}
 
-  constructor(queueStates?: () => Promise<{ queue: string; state: string; count: number }[]>) {
-    this.fired = new Counter({
-      name: 'pdi_jobs_fired_total',
-      help: 'Jobs this process ran to completion, by queue and outcome (sent, or skipped: why)',
-      labelNames: ['queue', 'outcome'],
-      registers: [this.registry],
-    });
-    this.late = new Counter({
-      name: 'pdi_jobs_late_total',
-      help: 'Messages this process sent later than planned (marked 延遲送達)',
-      labelNames: ['queue'],
-      registers: [this.registry],
-    });
-    this.failed = new Counter({
-      name: 'pdi_jobs_failed_total',
-      help: 'Job attempts that failed in this process (the queue retries them)',
-      labelNames: ['queue'],
-      registers: [this.registry],
-    });
-    this.lateness = new Histogram({
-      name: 'pdi_jobs_lateness_seconds',
-      help: 'Delay between the planned time of a job and when this process started it',
-      labelNames: ['queue'],
-      buckets: [0.5, 1, 2, 5, 15, 60, 300, 1800, 3600],
-      registers: [this.registry],
-    });
-    if (queueStates) {
-      new Gauge({
-        name: 'pdi_jobs_queued',
-        help: 'Jobs in the shared queue by state (created, retry, active, completed, cancelled, failed)',
-        labelNames: ['queue', 'state'],
-        registers: [this.registry],
-        async collect() {
-          this.reset();
-          for (const row of await queueStates()) this.set({ queue: row.queue, state: row.state }, row.count);
-        },
+/**
+ * Prometheus metrics of one product process's job workers (GET /metrics). Counters are per process (Prometheus adds
+ * the instances up); the queue gauges are read from the shared database at scrape time, so every instance reports
+ * the same cluster-wide numbers for them. prom-client (and the OpenTelemetry API it pulls in, ~80 modules) is loaded
+ * by `load()`, which JobRunner.start() calls after the HTTP server listens, or by the first scrape.
+ */
+export class JobMetrics {
+  private instruments: Instruments | null = null;
+  private loading: Promise<Instruments> | null = null;
+
+  constructor(private readonly queueStates?: () => Promise<{ queue: string; state: string; count: number }[]>) {}
+
+  load(): Promise<Instruments> {
+    this.loading ??= import('prom-client').then((prom) => {
+      const registry = new prom.Registry();
+      const fired = new prom.Counter({
+        name: 'pdi_jobs_fired_total',
+        help: 'Jobs this process ran to completion, by queue and outcome (sent, or skipped: why)',
+        labelNames: ['queue', 'outcome'] as const,
+        registers: [registry],
       });
-    }
+      const late = new prom.Counter({
+        name: 'pdi_jobs_late_total',
+        help: 'Messages this process sent later than planned (marked 延遲送達)',
+        labelNames: ['queue'] as const,
+        registers: [registry],
+      });
+      const failed = new prom.Counter({
+        name: 'pdi_jobs_failed_total',
+        help: 'Job attempts that failed in this process (the queue retries them)',
+        labelNames: ['queue'] as const,
+        registers: [registry],
+      });
+      const lateness = new prom.Histogram({
+        name: 'pdi_jobs_lateness_seconds',
+        help: 'Delay between the planned time of a job and when this process started it',
+        labelNames: ['queue'] as const,
+        buckets: [0.5, 1, 2, 5, 15, 60, 300, 1800, 3600],
+        registers: [registry],
+      });
+      const queueStates = this.queueStates;
+      if (queueStates) {
+        new prom.Gauge({
+          name: 'pdi_jobs_queued',
+          help: 'Jobs in the shared queue by state (created, retry, active, completed, cancelled, failed)',
+          labelNames: ['queue', 'state'] as const,
+          registers: [registry],
+          async collect() {
+            this.reset();
+            for (const row of await queueStates()) this.set({ queue: row.queue, state: row.state }, row.count);
+          },
+        });
+      }
+      this.instruments = { registry, fired, late, failed, lateness };
+      return this.instruments;
+    });
+    return this.loading;
+  }
+
+  private get loaded(): Instruments {
+    if (!this.instruments) throw new Error('JobMetrics.load() has not finished');
+    return this.instruments;
+  }
+
+  get fired(): Counter<'queue' | 'outcome'> {
+    return this.loaded.fired;
+  }
+  get late(): Counter<'queue'> {
+    return this.loaded.late;
+  }
+  get failed(): Counter<'queue'> {
+    return this.loaded.failed;
+  }
+  get lateness(): Histogram<'queue'> {
+    return this.loaded.lateness;
   }
 
   async text(): Promise<string> {
-    return this.registry.metrics();
+    return (await this.load()).registry.metrics();
+  }
+
+  async contentType(): Promise<string> {
+    return (await this.load()).registry.contentType;
   }
 }
 
@@ -86,7 +128,8 @@ export function registerMetricsRoute(server: FastifyInstance, metrics: JobMetric
     } else if (!isLoopbackAddress(req.socket.remoteAddress) || req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
       return reply.code(403).send({ error: 'forbidden', detail: 'metrics answer loopback clients only; set METRICS_TOKEN to scrape them from elsewhere' });
     }
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.text());
+    const body = await metrics.text();
+    return reply.header('content-type', await metrics.contentType()).send(body);
   });
 }
 

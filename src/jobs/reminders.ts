@@ -177,7 +177,7 @@ export class ClockReminders {
         ...changes
           .filter((x) => x.change !== 'scheduled')
           .map((c) => ({ actorId: null, actorLabel: '系統', type: `reminders.${c.change}`, summary: c.summary, detail: { reason, clock: c.clockId } })),
-      ]);
+      ], { locked: true });
       return { changes, cancelled };
     });
 

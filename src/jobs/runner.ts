@@ -1,4 +1,5 @@
-import PgBoss from 'pg-boss';
+// pg-boss (with cron-parser and luxon) is loaded by start(), which runs after the HTTP server listens.
+import type PgBoss from 'pg-boss';
 import type { CoreDeps, IncidentChange } from '../core/context.js';
 import type { Database } from '../storage/database.js';
 import { openJobsConnection, type JobsConnection } from './connection.js';
@@ -99,8 +100,10 @@ export class JobRunner {
   async start(): Promise<void> {
     const { log } = this.deps;
     const started = performance.now();
+    await this.metrics.load();
     this.connection = await openJobsConnection(this.db);
-    const boss = new PgBoss({
+    const { default: Boss } = await import('pg-boss');
+    const boss = new Boss({
       connectionString: this.connection.connectionString,
       max: this.connection.maxConnections,
       schema: JOBS_SCHEMA,

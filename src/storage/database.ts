@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -32,7 +32,12 @@ export interface Database {
 
 export type DatabaseOptions =
   | { kind: 'postgres'; url: string; poolSize?: number }
-  | { kind: 'pglite'; dataDir: string | null /* null = in memory */ };
+  | {
+      kind: 'pglite';
+      dataDir: string | null /* null = in memory */;
+      /** An empty cluster (pgliteTemplate) to unpack into a new data dir instead of running initdb; used when present. */
+      template?: string;
+    };
 
 /** Raised when the database cannot be reached or opened: the operator has to act. */
 export class DatabaseUnavailableError extends Error {
@@ -53,7 +58,7 @@ export function redactUrl(url: string): string {
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.kind === 'postgres' ? openPostgres(opts.url, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+  return opts.kind === 'postgres' ? openPostgres(opts.url, opts.poolSize ?? 10) : openPglite(opts.dataDir, opts.template);
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -154,11 +159,34 @@ export function restrictDataDir(dataDir: string): void {
   walk(dataDir);
 }
 
-async function openPglite(dataDir: string | null): Promise<Database> {
+/**
+ * A new embedded database starts as an empty cluster: PGlite runs initdb (in WebAssembly: most of a first start's
+ * time). `npm run build` makes that empty cluster once (scripts/build.mjs → dist/pglite-template.tar.gz, with the
+ * same settings and PGlite version) and a new data dir is unpacked from it instead, with the same result: the
+ * migrations, the key check and the demo seed then run as on any new database. No template file: initdb as before.
+ * (Data dirs made from one build share the cluster's system identifier, which nothing in the product reads.)
+ */
+export async function pgliteTemplate(): Promise<Uint8Array> {
+  const db = new PGlite(PGLITE_OPTIONS);
+  try {
+    await db.waitReady;
+    return new Uint8Array(await (await db.dumpDataDir('gzip')).arrayBuffer());
+  } finally {
+    await db.close();
+  }
+}
+
+function templateFor(dataDir: string, template: string | undefined): Blob | undefined {
+  if (!template || existsSync(join(dataDir, 'PG_VERSION')) || !existsSync(template)) return undefined;
+  return new Blob([readFileSync(template)]);
+}
+
+async function openPglite(dataDir: string | null, template?: string): Promise<Database> {
   let db: PGlite;
   try {
     if (dataDir) restrictDataDir(dataDir);
-    db = dataDir ? new PGlite(dataDir, PGLITE_OPTIONS) : new PGlite(PGLITE_OPTIONS);
+    const loadDataDir = dataDir ? templateFor(dataDir, template) : undefined;
+    db = dataDir ? new PGlite(dataDir, { ...PGLITE_OPTIONS, ...(loadDataDir ? { loadDataDir } : {}) }) : new PGlite(PGLITE_OPTIONS);
     await db.waitReady;
     if (dataDir) restrictDataDir(dataDir);
   } catch (err) {

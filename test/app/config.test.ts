@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/app/config.js';
+import { ConfigError, loadConfig, ROOT_DIR } from '../../src/app/config.js';
 import { writeKeyFile } from '../../src/app/keys.js';
 import { TEST_KEYS } from '../helpers/app.js';
 
@@ -18,7 +18,7 @@ describe('configuration', () => {
     // makes one only for a database without encrypted data: test/app/keys.test.ts).
     const data = join(dir, 'data');
     const c = loadConfig({ DATA_DIR: data });
-    expect(c.database).toEqual({ kind: 'pglite', dataDir: join(data, 'pglite') });
+    expect(c.database).toEqual({ kind: 'pglite', dataDir: join(data, 'pglite'), template: join(ROOT_DIR, 'dist', 'pglite-template.tar.gz') });
     expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', localChat: true, demoSeed: true, encryptionKeySource: 'none', encryptionKeys: null });
     expect(c.keyFile).toBe(join(dir, 'data-keys', 'encryption-keys'));
     writeKeyFile(c.keyFile!, TEST_KEYS);

@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { UserError } from '../incidents/types.js';
 
 /** Largest file the locker takes (the platforms' own limits are near: LINE 200 MB for files, Slack 1 GB, Discord 10 MB+). */
@@ -53,6 +52,8 @@ const EML_HEAD_RE = /^(?:Received|Return-Path|Delivered-To|From|To|Subject|Date|
  * a kind the locker does not take.
  */
 export async function sniffType(head: Buffer, fileName: string | undefined, complete: boolean): Promise<string | null> {
+  // Loaded when a file comes (file-type and its tokenizers are ~30 modules the start does not need).
+  const { fileTypeFromBuffer } = await import('file-type');
   const found = await fileTypeFromBuffer(head);
   if (found) {
     if (found.mime === 'message/rfc822') return found.mime;

@@ -1,4 +1,5 @@
-import * as chrono from 'chrono-node';
+// The Traditional Chinese parser only (as natural.ts): the package's root loads every language (~200 modules) at start.
+import * as zhHant from 'chrono-node/zh/hant';
 import { readNaturalTime, type NaturalTime } from './natural.js';
 
 /**
@@ -35,9 +36,9 @@ const BARE_CLOCK = /^\d{1,2}\s*[點点時时:]/;
 
 export function findTimesInText(message: string, now: Date): TimeInText[] {
   const text = message.normalize('NFKC');
-  let hits: chrono.ParsedResult[];
+  let hits: zhHant.ParsedResult[];
   try {
-    hits = chrono.zh.hant.parse(text, { instant: now, timezone: 'Asia/Taipei' });
+    hits = zhHant.parse(text, { instant: now, timezone: 'Asia/Taipei' });
   } catch {
     return [];
   }

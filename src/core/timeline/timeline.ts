@@ -33,19 +33,21 @@ export async function appendTimeline(deps: Pick<CoreDeps, 'cipher' | 'now'>, tx:
  * one before and each head sealed), in four statements whatever their number: one change that records several facts
  * (a report and the clocks it starts; the reminders a change schedules and stops) pays for one lock and one read.
  * `newIncident`: the incident row was inserted by this same transaction, so no other can see or lock it yet and its
- * timeline is empty: the lock and the read are skipped (two statements).
+ * timeline is empty: the lock and the read are skipped (two statements). `locked`: this transaction already holds the
+ * incident row's lock (SELECT … FOR UPDATE, as the reminder reconcile takes before it reads the schedules): the lock is
+ * not taken again (one statement).
  */
 export async function appendTimelineEntries(
   deps: Pick<CoreDeps, 'cipher' | 'now'>,
   tx: Tx,
   incidentId: string,
   inputs: TimelineInput[],
-  opts: { newIncident?: boolean } = {},
+  opts: { newIncident?: boolean; locked?: boolean } = {},
 ): Promise<void> {
   if (inputs.length === 0) return;
   let last: { seq: number; hash: string } | null = null;
   if (!opts.newIncident) {
-    await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+    if (!opts.locked) await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
     last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
   }
   const entries = chain(deps, incidentId, last, inputs);
