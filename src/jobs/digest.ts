@@ -109,7 +109,7 @@ export class DailyDigest {
     const open = await prisma.incident.findMany({ where: { schoolId, status: { not: 'closed' } }, orderBy: { awareAt: 'asc' } });
     if (!claimed && open.length === 0) return { schoolId, outcome: 'no-open-incidents' };
     const late = claimed ? claimed.late : now.getTime() - digestTime(day).getTime() > LATE_AFTER_MS;
-    const written = claimed ? (claimed.createdAt > digestTime(day) ? claimed.createdAt : digestTime(day)) : now;
+    const written = claimed ? new Date(Math.max(claimed.createdAt.getTime(), digestTime(day).getTime())) : now;
     const message = await this.message(day, open, written, late);
     if (!claimed) {
       const recipients = await this.recipients(schoolId);

@@ -259,7 +259,7 @@ export class ClockReminders {
       const late = now.getTime() - slot.fireAt.getTime() > LATE_AFTER_MS;
       const owners = await ownersOf(prisma, incident, clock, items);
       const recipients = await resolveRecipients(prisma, this.adapterFor, incident, owners, slot.level);
-      const message = reminderMessage({ incident, clock, slot, owners, late, at: now > slot.fireAt ? now : slot.fireAt });
+      const message = reminderMessage({ incident, clock, slot, owners, late, at: new Date(Math.max(now.getTime(), slot.fireAt.getTime())) });
       const inserted = await prisma.$transaction(async (tx) => {
         const n = await tx.notice.createMany({
           data: [{ key, kind: 'reminder', schoolId: incident.schoolId, incidentId: incident.id, clockId: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt, late, jobId, createdAt: now }],

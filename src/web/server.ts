@@ -52,7 +52,10 @@ type SerializerFactory = NonNullable<Compilers['buildSerializer']>;
 /** A factory that makes the real one on its first call and hands every call to it. */
 function lazy<F>(load: () => F): F {
   let real: F | undefined;
-  return ((...args: unknown[]) => ((real ??= load()) as (...a: unknown[]) => unknown)(...args)) as F;
+  return ((...args: unknown[]) => {
+    real ??= load();
+    return (real as (...a: unknown[]) => unknown)(...args);
+  }) as F;
 }
 const compilersFactory: Compilers = {
   buildValidator: lazy(() => (fastifyRequire('@fastify/ajv-compiler') as () => ValidatorFactory)()),
