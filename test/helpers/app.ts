@@ -60,3 +60,24 @@ export async function startTestApp(opts: { now?: () => Date; env?: Record<string
   };
   return t;
 }
+
+/**
+ * Waits until the app has nothing due to do: no scheduled job due now (created, retrying or running) and the local
+ * messages no longer changing. Tests that compare row counts before and after call it first, so that a reminder or
+ * an overdue notice of an earlier test, fired by the job runner in the background, is not taken for their own write.
+ */
+export async function settle(t: TestApp, timeoutMs = 15_000): Promise<void> {
+  const { JOBS_SCHEMA } = await import('../../src/jobs/runner.js');
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const due = await t.app.db.sql
+      .query<{ n: string | number }>(`SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`)
+      .then((r) => Number(r[0]?.n ?? 0))
+      .catch(() => 0); // the queue's schema is made when the runner starts
+    const messages = await t.app.db.prisma.localMessage.count();
+    if (due === 0 && messages === last) return;
+    last = messages;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

@@ -4,7 +4,7 @@ import { T } from '../../src/core/conversation/texts.js';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { settledBeforeEnding } from '../../src/core/incidents/times.js';
 import { formatChatDateTime } from '../../src/core/time/roc.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { settle, startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, forms, texts, type LocalClient } from '../helpers/local-client.js';
 import { fillItemForm, reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
 
@@ -618,6 +618,8 @@ describe('conversation engine through the local chat', () => {
   it('malformed API input is refused with a zh-TW error and an English detail; nothing is stored', async () => {
     const counts = async () =>
       Promise.all([prisma().localMessage.count(), prisma().inboundEvent.count(), prisma().pendingPrompt.count(), prisma().incident.count(), prisma().conversation.count()]);
+    // Reminders and overdue notices of the incidents above fire in the background: wait until nothing is due.
+    await settle(t);
     const before = await counts();
 
     const badJson = await fetch(`${t.url}/local/api/conversations/demo-staff/messages`, {
