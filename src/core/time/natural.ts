@@ -2,13 +2,16 @@ import { TZDate } from '@date-fns/tz';
 // Only the Traditional Chinese parser: the package's root loads every locale (~270 modules) at start-up.
 import * as zhHant from 'chrono-node/zh/hant';
 import { chineseNumeral, replaceChineseNumerals } from './numerals.js';
-import { ROC_YEAR_OFFSET, parseLocalDateTime } from './roc.js';
+import { parseLocalDateTime } from './roc.js';
 import { TIME_ZONE, inTaipei } from './taipei.js';
+import { type DatePart, type Day, PERIOD_START_HOUR, type Period, addDays, readDate } from './typed-date.js';
+
+export { PERIOD_START_HOUR } from './typed-date.js';
 
 /**
  * Times as school staff type them (「昨天下午3點左右」「11月5日早上」「上週三 15:30」「115/11/20」「三個小時前」), read as an
  * instant in Asia/Taipei relative to `now`. The accepted forms and the representative hours of vague words are listed
- * in docs/understanding-times.md; this file is their one home (the bot, every datetime form field and
+ * in docs/understanding-times.md; this file and typed-date.ts (the dates) are their one home (the bot, every datetime form field and
  * `npm run understand -- when` call it).
  *
  * The product only asks for times that have already happened (occurrence, awareness, correction), so wherever a typed
@@ -37,15 +40,6 @@ export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Longer input is not a time expression (and is not worth scanning). */
 const MAX_LENGTH = 60;
 
-/**
- * Representative hour of a part of the day when no clock time is given: its start, because an earlier reading is the
- * cautious one for every legal clock (the occurrence day starts the day-counted clocks, awareness the hour-counted
- * ones). 中午 is the exception people expect: noon itself.
- */
-export const PERIOD_START_HOUR = {
-  凌晨: 0, 半夜: 0, 午夜: 0, 清晨: 5, 早上: 6, 上午: 6, 中午: 12, 下午: 12, 傍晚: 17, 晚上: 18, 深夜: 22,
-} as const;
-type Period = keyof typeof PERIOD_START_HOUR;
 
 /** Words for a part of the day, longest first, mapped to the period whose rules they follow. */
 const PERIOD_WORDS: [string, Period][] = [
@@ -75,145 +69,7 @@ const SCHOOL_DAY: [RegExp, (m: RegExpExecArray) => [number, number] | null][] = 
   [/^(?:放學|下班)(?:後|時)?/, () => [16, 0]],
 ];
 
-interface Day { y: number; m: number; d: number }
-interface DatePart { day: Day; approximate: boolean; yearInferred: boolean; period?: Period; bareWeekday?: boolean; monthInferred?: boolean }
 interface TimePart { h: number; mi: number; approximate: boolean; colon: boolean }
-
-const WEEKDAY = '([1-7日天])';
-const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
-
-function addDays(day: Day, n: number): Day {
-  const t = new Date(Date.UTC(day.y, day.m - 1, day.d + n));
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
-}
-/** The same day `n` months earlier (a fractional month adds 15 days more), clamped to the end of a shorter month. */
-function monthsBack(day: Day, n: number): Day {
-  const whole = Math.floor(n);
-  const index = day.y * 12 + (day.m - 1) - whole;
-  const y = Math.floor(index / 12);
-  const m = (index % 12) + 1;
-  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const back = { y, m, d: Math.min(day.d, last) };
-  return n > whole ? addDays(back, -15) : back;
-}
-function realDay(y: number, m: number, d: number): Day | null {
-  if (m < 1 || m > 12 || d < 1 || d > 31) return null;
-  const t = new Date(Date.UTC(y, m - 1, d));
-  return t.getUTCMonth() === m - 1 ? { y, m, d } : null;
-}
-const compareDays = (a: Day, b: Day) => (a.y - b.y) * 10_000 + (a.m - b.m) * 100 + (a.d - b.d);
-/** Monday = 0 … Sunday = 6 (weeks start on Monday in Taiwan's school calendar). */
-function weekdayIndex(day: Day): number {
-  return (new Date(Date.UTC(day.y, day.m - 1, day.d)).getUTCDay() + 6) % 7;
-}
-function weekdayOf(token: string): number {
-  return token === '日' || token === '天' || token === '7' ? 6 : Number(token) - 1;
-}
-function fullYear(text: string, roc: boolean): number {
-  const n = Number(text);
-  return roc || n < 1000 ? n + ROC_YEAR_OFFSET : n;
-}
-
-/** The day of the month `m/d` most recently reached on `today` (「12/30」 typed on 1/2 is last year's). */
-function latestMonthDay(today: Day, m: number, d: number): Day | null {
-  const thisYear = realDay(today.y, m, d);
-  if (thisYear && compareDays(thisYear, today) <= 0) return thisYear;
-  // Not yet this year: last year's. (2/29 typed in a year after a common year is refused, not moved years back.)
-  return realDay(today.y - 1, m, d);
-}
-
-const RELATIVE_DAYS: [RegExp, number, Period?][] = [
-  [/^(大前天|大前日)/, -3], [/^(前天|前日)/, -2], [/^(昨天|昨日)/, -1], [/^(今天|今日|本日|當日)/, 0],
-  [/^前晚/, -2, '晚上'], [/^(昨晚|昨夜)/, -1, '晚上'], [/^(昨早|昨天一早)/, -1, '早上'], [/^(今早|今晨)/, 0, '早上'],
-  [/^(今晚|今夜)/, 0, '晚上'], [/^(明天|明日)/, 1], [/^(後天|后天)/, 2], [/^(大後天)/, 3], [/^昨/, -1], [/^今/, 0],
-];
-
-/** Reads a date at the start of `s`; returns it with the rest of the text. */
-function readDate(s: string, today: Day): { part: DatePart; rest: string } | 'invalid' | null {
-  let m: RegExpExecArray | null;
-  // Year-month-day: 2026-11-20, 2026/11/20, 115/11/20, 115.11.20, 2026年11月20日, 民國115年11月20日.
-  m = /^(民國|中華民國|西元)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日號号]?/.exec(s);
-  if (m) {
-    const day = realDay(fullYear(m[2]!, m[1] === '民國' || m[1] === '中華民國'), Number(m[3]), Number(m[4]));
-    return day ? { part: { day, approximate: false, yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
-  }
-  // Month-day: 11/20, 11-20, 11月20日, 11月20號.
-  m = /^(\d{1,2})\s*(?:[/-]|月)\s*(\d{1,2})\s*[日號号]?/.exec(s);
-  if (m) {
-    if (!realDay(2028, Number(m[1]), Number(m[2]))) return 'invalid';
-    const day = latestMonthDay(today, Number(m[1]), Number(m[2]));
-    return day ? { part: { day, approximate: false, yearInferred: true }, rest: s.slice(m[0].length) } : 'invalid';
-  }
-  // Year and month, or a month alone: the first of the month, approximate.
-  m = /^(?:(民國|中華民國|西元)?(\d{2,4})\s*年)?\s*(\d{1,2})\s*月(?:份)?(初|中|底)?/.exec(s);
-  if (m) {
-    const mo = Number(m[3]);
-    if (mo < 1 || mo > 12) return 'invalid';
-    const d = m[4] === '中' ? 11 : m[4] === '底' ? 21 : 1;
-    const day = m[2] ? realDay(fullYear(m[2], m[1] === '民國' || m[1] === '中華民國'), mo, d) : latestMonthDay(today, mo, d);
-    return day ? { part: { day, approximate: true, yearInferred: !m[2] }, rest: s.slice(m[0].length) } : 'invalid';
-  }
-  // Day of this month: 5號, 5日 (last month's when the 5th has not come yet).
-  m = /^(\d{1,2})\s*[日號号](?!前)/.exec(s);
-  if (m) {
-    const d = Number(m[1]);
-    let day = realDay(today.y, today.m, d);
-    if (!day || compareDays(day, today) > 0) {
-      const prev = addDays({ y: today.y, m: today.m, d: 1 }, -1);
-      day = realDay(prev.y, prev.m, d);
-    }
-    return day ? { part: { day, approximate: false, yearInferred: true, monthInferred: true }, rest: s.slice(m[0].length) } : 'invalid';
-  }
-  // N days / weeks ago: 兩天前, 3日前, 一週前, 兩個星期前.
-  m = new RegExp(`^(\\d+)\\s*(?:個)?\\s*(天|日|${WEEK_WORD})\\s*(?:前|之前|以前)`).exec(s);
-  if (m) {
-    const n = Number(m[1]) * (m[2] === '天' || m[2] === '日' ? 1 : 7);
-    return { part: { day: addDays(today, -n), approximate: false, yearInferred: false }, rest: s.slice(m[0].length) };
-  }
-  // N months ago, half a month ago: 半個月前, 一個月前, 兩個月前 (approximate).
-  m = /^(\d+)?\s*(?:個)?\s*(半)?\s*(?:個)?\s*月\s*(?:前|之前|以前)/.exec(s);
-  if (m && (m[1] || m[2])) {
-    const day = m[2] && !m[1] ? addDays(today, -15) : monthsBack(today, Number(m[1]) + (m[2] ? 0.5 : 0));
-    return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
-  }
-  // This or last month, with 初/中/底: 這個月初, 上個月, 本月中, 上上個月底 (the start of the part named, approximate).
-  m = /^(上上|上|這|这|本|今)\s*(?:個)?\s*月(?:份)?(初|中|底)?/.exec(s);
-  if (m) {
-    const back = m[1] === '上上' ? 2 : m[1] === '上' ? 1 : 0;
-    const first = monthsBack({ y: today.y, m: today.m, d: 1 }, back);
-    const day = addDays(first, m[2] === '中' ? 10 : m[2] === '底' ? 20 : 0);
-    return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
-  }
-  // A weekend: 上週末, 這個週末, 週末 (its Saturday, approximate; a bare 週末 is the latest one begun by today).
-  m = new RegExp(`^(上上|上|這|这|本)?(?:個)?\\s*(?:${WEEK_WORD}末|${WEEK_WORD}六日|${WEEK_WORD}六${WEEK_WORD}日)`).exec(s);
-  if (m) {
-    const monday = addDays(today, -weekdayIndex(today));
-    const weeksBack = m[1] === '上上' ? 2 : m[1] === '上' ? 1 : 0;
-    let saturday = addDays(monday, 5 - 7 * weeksBack);
-    if (!m[1] && compareDays(saturday, today) > 0) saturday = addDays(saturday, -7);
-    return { part: { day: saturday, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
-  }
-  // Weeks with a weekday: 上週三, 上上星期五, 這週一, 本週二, 上禮拜天, 週三, 星期五.
-  m = new RegExp(`^(上上|上1|上|這|这|本|今)?(?:個)?${WEEK_WORD}${WEEKDAY}?`).exec(s);
-  if (m && (m[1] || m[2])) {
-    const prefix = m[1] ?? '';
-    const monday = addDays(today, -weekdayIndex(today));
-    const weeksBack = prefix === '上上' ? 2 : prefix.startsWith('上') ? 1 : 0;
-    const rest = s.slice(m[0].length);
-    if (!m[2]) return { part: { day: addDays(monday, -7 * weeksBack), approximate: true, yearInferred: false }, rest };
-    const wd = weekdayOf(m[2]);
-    if (prefix) return { part: { day: addDays(monday, -7 * weeksBack + wd), approximate: false, yearInferred: false }, rest };
-    // A bare weekday: the latest such day up to today.
-    const back = (weekdayIndex(today) - wd + 7) % 7;
-    return { part: { day: addDays(today, -back), approximate: false, yearInferred: false, bareWeekday: true }, rest };
-  }
-  for (const [re, offset, period] of RELATIVE_DAYS) {
-    m = re.exec(s);
-    if (m) return { part: { day: addDays(today, offset), approximate: false, yearInferred: false, ...(period ? { period } : {}) }, rest: s.slice(m[0].length) };
-  }
-  return null;
-}
-
 function readPeriod(s: string): { period: Period; rest: string } | null {
   for (const [word, period] of PERIOD_WORDS) {
     if (s.startsWith(word)) return { period, rest: s.slice(word.length) };
