@@ -6,7 +6,17 @@ import { defineConfig } from 'vitest/config';
  * TEST_POSTGRES_URL is set; there it must pass, a missing server fails the run.
  */
 const withPostgres = process.env.CI === 'true' || !!process.env.TEST_POSTGRES_URL;
-const dbTests = ['test/storage/**/*.test.ts', 'test/core/incidents/**/*.test.ts', 'test/core/conversation/**/*.test.ts', 'test/core/people/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/jobs/**/*.test.ts', 'test/scenarios/**/*.test.ts', 'test/app/**/*.test.ts', 'test/security/**/*.test.ts'];
+const dbTests = [
+  'test/storage/**/*.test.ts',
+  'test/core/incidents/**/*.test.ts',
+  'test/core/conversation/**/*.test.ts',
+  'test/core/people/**/*.test.ts',
+  'test/adapters/**/*.test.ts',
+  'test/jobs/**/*.test.ts',
+  'test/scenarios/**/*.test.ts',
+  'test/app/**/*.test.ts',
+  'test/security/**/*.test.ts',
+];
 
 const common = {
   environment: 'node' as const,

@@ -21,24 +21,31 @@ import { createLogger } from '../src/app/logger.js';
 import { APPLICATION_ID } from '../test/fakes/discord/platform.js';
 import { pct } from './stats.js';
 
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '300' }, warmup: { type: 'string', default: '30' } } });
+const { values: args } = parseArgs({
+  options: { requests: { type: 'string', default: '300' }, warmup: { type: 'string', default: '30' } },
+});
 const N = Number(args.requests);
 const WARMUP = Number(args.warmup);
 const TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDAwMg.GbEnCh.bench-token-only-0123456789abcdef';
 const USER = '1400000000000000042';
 const KEYS = `k1:${Buffer.alloc(32, 6).toString('base64')}`;
 type Kind = 'button' | 'command';
-interface Answer { ms: number; type: number; dispatched: number; invalid: number }
-
+interface Answer {
+  ms: number;
+  type: number;
+  dispatched: number;
+  invalid: number;
+}
 
 function fakeDiscord(): Promise<{ apiBase: string; ask(cmd: string): Promise<Answer>; close(): Promise<void> }> {
   // Workers do not inherit tsx's loader: the entry registers it, then imports the TypeScript worker.
   const entry = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(new URL('./discord-fake-worker.ts', import.meta.url).href)});`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), { workerData: { token: TOKEN, user: USER } });
-  const ask = (cmd: string) => new Promise<Answer>((resolve) => {
-    worker.once('message', resolve);
-    worker.postMessage({ cmd });
-  });
+  const ask = (cmd: string) =>
+    new Promise<Answer>((resolve) => {
+      worker.once('message', resolve);
+      worker.postMessage({ cmd });
+    });
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (m: { apiBase: string }) =>
@@ -73,7 +80,11 @@ async function main(): Promise<void> {
     { log: createLogger({ level: 'silent' }) },
   );
   // The bare client: same library, same intents and partials, answers and does nothing else.
-  const bare = new Client({ intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages], partials: [Partials.Channel], rest: { api: forBare.apiBase } });
+  const bare = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
+    rest: { api: forBare.apiBase },
+  });
   bare.on(Events.InteractionCreate, (i) => {
     if (i.isButton()) void i.deferUpdate();
     else if (i.isChatInputCommand()) void i.deferReply({ flags: MessageFlags.Ephemeral });
@@ -120,18 +131,26 @@ async function main(): Promise<void> {
   const [p, b] = targets.map((t) => times.get(t.name)!);
   const fmt = (x: number) => x.toFixed(2).padStart(9);
   const db = process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite (embedded)';
-  console.log(`\nDiscord interaction response time (ms), ${N / 2} of each kind per bot after ${WARMUP} warm-up, interleaved; ${db}; Node ${process.version}, ${process.platform}`);
-  console.log(`${'interaction'.padEnd(14)}${'bot'.padEnd(26)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`);
+  console.log(
+    `\nDiscord interaction response time (ms), ${N / 2} of each kind per bot after ${WARMUP} warm-up, interleaved; ${db}; Node ${process.version}, ${process.platform}`,
+  );
+  console.log(
+    `${'interaction'.padEnd(14)}${'bot'.padEnd(26)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`,
+  );
   for (const kind of ['button', 'command'] as const) {
     for (const t of targets) {
       const xs = times.get(t.name)![kind];
-      console.log(`${kind.padEnd(14)}${t.name.padEnd(26)}${String(xs.length).padStart(5)}${fmt(pct(xs, 50))}${fmt(pct(xs, 99))}${fmt(Math.max(...xs))}`);
+      console.log(
+        `${kind.padEnd(14)}${t.name.padEnd(26)}${String(xs.length).padStart(5)}${fmt(pct(xs, 50))}${fmt(pct(xs, 99))}${fmt(Math.max(...xs))}`,
+      );
     }
   }
   for (const kind of ['button', 'command'] as const) {
     const r50 = pct(p![kind], 50) / pct(b![kind], 50);
     const r99 = pct(p![kind], 99) / pct(b![kind], 99);
-    console.log(`ratio ${kind.padEnd(8)} product/bare: p50 ${r50.toFixed(2)}×, p99 ${r99.toFixed(2)}×${kind === 'button' ? ` (target ≤ 1.5× at p99: ${r99 <= 1.5 ? 'met' : 'NOT met'})` : ' (the core runs before the answer, so a form can open as a modal)'}`);
+    console.log(
+      `ratio ${kind.padEnd(8)} product/bare: p50 ${r50.toFixed(2)}×, p99 ${r99.toFixed(2)}×${kind === 'button' ? ` (target ≤ 1.5× at p99: ${r99 <= 1.5 ? 'met' : 'NOT met'})` : ' (the core runs before the answer, so a form can open as a modal)'}`,
+    );
   }
   if (invalid > 0) console.log(`warning: ${invalid} REST requests failed the OpenAPI check`);
 }

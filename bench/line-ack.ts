@@ -30,7 +30,11 @@ import { FakeLinePlatform } from '../test/fakes/line/platform.js';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
-  options: { requests: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '40' }, postgres: { type: 'boolean', default: false } },
+  options: {
+    requests: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '40' },
+    postgres: { type: 'boolean', default: false },
+  },
 });
 const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const N = Number(args.requests);
@@ -39,15 +43,15 @@ const SECRET = '0123456789abcdef0123456789abcdef';
 const TOKEN = 'bench-channel-access-token-0000000000';
 const KEYS = `k1:${Buffer.alloc(32, 5).toString('base64')}`;
 
-
 type Kind = 'chatter' | 'postback';
 const group = lineGroupId('bench-staff');
 const user = lineUserId('bench-teacher');
 /** Alternating: ordinary group chatter (the bot stays quiet) and a postback of an expired question (a short answer). */
 function request(i: number): { kind: Kind; body: string } {
-  const e = i % 2 === 0
-    ? ev.text({ group }, user, `明天的會議改到下午兩點，第 ${i} 次確認`, `r${i}`.padEnd(32, '0'))
-    : ev.postback({ group }, user, 'prompt:cancel:000000000000', `r${i}`.padEnd(32, '0'));
+  const e =
+    i % 2 === 0
+      ? ev.text({ group }, user, `明天的會議改到下午兩點，第 ${i} 次確認`, `r${i}`.padEnd(32, '0'))
+      : ev.postback({ group }, user, 'prompt:cancel:000000000000', `r${i}`.padEnd(32, '0'));
   return { kind: i % 2 === 0 ? 'chatter' : 'postback', body: callbackBody([e]) };
 }
 
@@ -71,7 +75,9 @@ function client(): { post(url: string, body: string): Promise<number>; close(): 
   return {
     post(url, body) {
       return new Promise((resolve, reject) => {
-        worker.once('message', (m: { ms: number; status: number }) => (m.status === 200 ? resolve(m.ms) : reject(new Error(`${url} answered ${m.status}`))));
+        worker.once('message', (m: { ms: number; status: number }) =>
+          m.status === 200 ? resolve(m.ms) : reject(new Error(`${url} answered ${m.status}`)),
+        );
         worker.postMessage({ url, body, signature: sign(body, SECRET) });
       });
     },
@@ -83,7 +89,9 @@ function client(): { post(url: string, body: string): Promise<number>; close(): 
  * The bare handler: the SDK's middleware (signature + JSON), then 200. With `write`, the handler first awaits it (the
  * durable-write reference: see the header).
  */
-async function startBare(write?: (body: { events?: { webhookEventId?: string }[] }) => Promise<void>): Promise<{ url: string; close(): Promise<void> }> {
+async function startBare(
+  write?: (body: { events?: { webhookEventId?: string }[] }) => Promise<void>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const check = middleware({ channelSecret: SECRET });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     check(req as never, res as never, (err?: unknown) => {
@@ -146,7 +154,10 @@ async function main(): Promise<void> {
     const e = body.events?.[0];
     const id = `${e?.webhookEventId ?? 'none'}:${Math.random()}`;
     // Same size as the product's row: the event encrypted (base64 of JSON) is about 4/3 of the JSON.
-    await product.db.sql.query('INSERT INTO bench_line_ack (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id', [id, Buffer.from(JSON.stringify(e)).toString('base64')]);
+    await product.db.sql.query('INSERT INTO bench_line_ack (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id', [
+      id,
+      Buffer.from(JSON.stringify(e)).toString('base64'),
+    ]);
   });
   const targets = [
     { name: 'product /webhooks/line', url: `${product.url}/webhooks/line`, idle: () => product.line!.idle() },
@@ -182,21 +193,31 @@ async function main(): Promise<void> {
   const [p, b, d] = targets.map((t) => times.get(t.name)!);
   const fmt = (x: number) => x.toFixed(2).padStart(8);
   const db = databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)';
-  console.log(`\nLINE webhook acknowledgement time (ms), ${N} requests each after ${WARMUP} warm-up, interleaved; ${db}; Node ${process.version}, ${process.platform}`);
+  console.log(
+    `\nLINE webhook acknowledgement time (ms), ${N} requests each after ${WARMUP} warm-up, interleaved; ${db}; Node ${process.version}, ${process.platform}`,
+  );
   console.log(`${'events'.padEnd(10)}${'target'.padEnd(26)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`);
   for (const kind of ['chatter', 'postback', 'all'] as const) {
     for (const t of targets) {
       const xs = times.get(t.name)![kind];
-      console.log(`${kind.padEnd(10)}${t.name.padEnd(26)}${String(xs.length).padStart(5)}${fmt(pct(xs, 50))} ${fmt(pct(xs, 99))} ${fmt(Math.max(...xs))}`);
+      console.log(
+        `${kind.padEnd(10)}${t.name.padEnd(26)}${String(xs.length).padStart(5)}${fmt(pct(xs, 50))} ${fmt(pct(xs, 99))} ${fmt(Math.max(...xs))}`,
+      );
     }
   }
   const ratio50 = pct(p!.all, 50) / pct(b!.all, 50);
   const ratio99 = pct(p!.all, 99) / pct(b!.all, 99);
-  console.log(`\nratio product / bare SDK handler: p50 ${ratio50.toFixed(2)}×, p99 ${ratio99.toFixed(2)}× (target ≤ 1.5× at p99: ${ratio99 <= 1.5 ? 'met' : 'NOT met'})`);
+  console.log(
+    `\nratio product / bare SDK handler: p50 ${ratio50.toFixed(2)}×, p99 ${ratio99.toFixed(2)}× (target ≤ 1.5× at p99: ${ratio99 <= 1.5 ? 'met' : 'NOT met'})`,
+  );
   const floor50 = pct(d!.all, 50) / pct(b!.all, 50);
   const floor99 = pct(d!.all, 99) / pct(b!.all, 99);
-  console.log(`ratio bare + durable INSERT / bare SDK handler: p50 ${floor50.toFixed(2)}×, p99 ${floor99.toFixed(2)}× (what one committed write costs on ${db})`);
-  console.log(`ratio product / bare + durable INSERT: p50 ${(pct(p!.all, 50) / pct(d!.all, 50)).toFixed(2)}×, p99 ${(pct(p!.all, 99) / pct(d!.all, 99)).toFixed(2)}× (what the product adds over that write)`);
+  console.log(
+    `ratio bare + durable INSERT / bare SDK handler: p50 ${floor50.toFixed(2)}×, p99 ${floor99.toFixed(2)}× (what one committed write costs on ${db})`,
+  );
+  console.log(
+    `ratio product / bare + durable INSERT: p50 ${(pct(p!.all, 50) / pct(d!.all, 50)).toFixed(2)}×, p99 ${(pct(p!.all, 99) / pct(d!.all, 99)).toFixed(2)}× (what the product adds over that write)`,
+  );
 }
 
 main().catch((err: unknown) => {

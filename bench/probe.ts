@@ -57,7 +57,10 @@ function install(): void {
     }
     return query.apply(this, a);
   } as typeof pg.Client.prototype.query;
-  const proto = PGlite.prototype as unknown as { _runExclusiveQuery(fn: () => Promise<unknown>): Promise<unknown>; runExclusive(fn: () => Promise<unknown>): Promise<unknown> };
+  const proto = PGlite.prototype as unknown as {
+    _runExclusiveQuery(fn: () => Promise<unknown>): Promise<unknown>;
+    runExclusive(fn: () => Promise<unknown>): Promise<unknown>;
+  };
   const exclusive = proto._runExclusiveQuery;
   proto._runExclusiveQuery = function (this: unknown, fn: () => Promise<unknown>) {
     const t = als.getStore();
@@ -100,7 +103,15 @@ export class Probe {
     const c0 = process.cpuUsage();
     const value = await als.run(tally, fn);
     const cpu = process.cpuUsage(c0);
-    return { value, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, app: tally.app, jobs: tally.jobs, stages: tally.stages, ...(tally.trace ? { trace: tally.trace } : {}) };
+    return {
+      value,
+      ms: performance.now() - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      app: tally.app,
+      jobs: tally.jobs,
+      stages: tally.stages,
+      ...(tally.trace ? { trace: tally.trace } : {}),
+    };
   }
 
   /**

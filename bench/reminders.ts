@@ -16,7 +16,11 @@ import { pct } from './stats.js';
 import { DEMO_TEACHER, sampleAnswers } from '../test/helpers/jobs.js';
 
 const { values: args } = parseArgs({
-  options: { incidents: { type: 'string', default: '1000' }, due: { type: 'string', default: '200' }, window: { type: 'string', default: '60' } },
+  options: {
+    incidents: { type: 'string', default: '1000' },
+    due: { type: 'string', default: '200' },
+    window: { type: 'string', default: '60' },
+  },
 });
 const INCIDENTS = Number(args.incidents);
 const DUE = Number(args.due);
@@ -25,9 +29,17 @@ const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.
 const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 const teacher = DEMO_TEACHER;
 
-interface Row { what: string; n: number; p50: number; p99: number; max: number; unit: string }
+interface Row {
+  what: string;
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  unit: string;
+}
 const rows: Row[] = [];
-const record = (what: string, xs: number[], unit: string) => rows.push({ what, n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs), unit });
+const record = (what: string, xs: number[], unit: string) =>
+  rows.push({ what, n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs), unit });
 const notes: string[] = [];
 
 const answers = (awareAt: Date): IntakeAnswers => sampleAnswers(awareAt);
@@ -40,20 +52,35 @@ async function main() {
   const url = new URL(PG_SERVER);
   url.pathname = `/${name}`;
   const app = await startApp(
-    loadConfig({ PORT: '0', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'silent', DATABASE_URL: url.toString(), JOBS_POLL_SECONDS: '0.5' }),
+    loadConfig({
+      PORT: '0',
+      LOCAL_CHAT: 'on',
+      DEMO_SEED: 'on',
+      DATA_ENCRYPTION_KEYS: KEYS,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: url.toString(),
+      JOBS_POLL_SECONDS: '0.5',
+    }),
     { log: createLogger({ level: 'silent' }) },
   );
   try {
     const { db, deps, jobs } = app;
     const pending = async () =>
-      Number((await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'created'`, [REMINDER_QUEUE]))[0]!.n);
+      Number(
+        (
+          await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'created'`, [
+            REMINDER_QUEUE,
+          ])
+        )[0]!.n,
+      );
 
     // (1) 1,000 incidents reported without the hook, then each one's reminders planned and queued, timed.
     const hook = deps.onIncidentChanged;
     deps.onIncidentChanged = undefined;
     const ids: string[] = [];
     const t0 = performance.now();
-    for (let i = 0; i < INCIDENTS; i += 1) ids.push((await app.bot.incidents.report(teacher, null, answers(new Date(Date.now() - i * 1000)))).incident.id);
+    for (let i = 0; i < INCIDENTS; i += 1)
+      ids.push((await app.bot.incidents.report(teacher, null, answers(new Date(Date.now() - i * 1000)))).incident.id);
     notes.push(`${INCIDENTS} incidents reported in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     deps.onIncidentChanged = hook;
     const schedule: number[] = [];
@@ -67,7 +94,9 @@ async function main() {
     const queued = await pending();
     const clocks = await db.prisma.clockSchedule.count({ where: { state: 'active' } });
     record(`schedule: one incident (${(queued / INCIDENTS).toFixed(1)} jobs)`, schedule, 'ms');
-    notes.push(`scheduling: ${clocks} active clocks, ${queued} pending jobs in ${(scheduledTotal / 1000).toFixed(1)} s (${((queued / scheduledTotal) * 1000).toFixed(0)} jobs/s)`);
+    notes.push(
+      `scheduling: ${clocks} active clocks, ${queued} pending jobs in ${(scheduledTotal / 1000).toFixed(1)} s (${((queued / scheduledTotal) * 1000).toFixed(0)} jobs/s)`,
+    );
 
     // (2) Lateness while those are pending: reminders due spread over the window, sent by the running worker.
     const lead = 15_000;
@@ -77,15 +106,27 @@ async function main() {
       const fireAt = dueStart + Math.round((i * WINDOW_MS) / DUE);
       dueIds.push((await app.bot.incidents.report(teacher, null, answers(new Date(fireAt - 3 * 3600_000)))).incident.id);
     }
-    if (Date.now() > dueStart) notes.push(`warning: reporting the ${DUE} due incidents took longer than the ${lead / 1000} s lead; the first reminders were due before they were planned`);
+    if (Date.now() > dueStart)
+      notes.push(
+        `warning: reporting the ${DUE} due incidents took longer than the ${lead / 1000} s lead; the first reminders were due before they were planned`,
+      );
     const where = { incidentId: { in: dueIds }, slot: 'before-60m', clockId: { in: ['report-window-4h', 'contain-4h'] } };
     const expected = dueIds.length * 2;
     const until = dueStart + WINDOW_MS + 120_000;
-    while ((await db.prisma.notice.count({ where: { ...where, status: 'sent' } })) < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+    while ((await db.prisma.notice.count({ where: { ...where, status: 'sent' } })) < expected && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 500));
     const notices = await db.prisma.notice.findMany({ where });
-    record(`lateness: ${notices.length}/${expected} reminders`, notices.map((n) => (n.createdAt.getTime() - n.dueAt.getTime()) / 1000), 's');
+    record(
+      `lateness: ${notices.length}/${expected} reminders`,
+      notices.map((n) => (n.createdAt.getTime() - n.dueAt.getTime()) / 1000),
+      's',
+    );
     const sent = notices.filter((n) => n.sentAt);
-    record('due → sent (delivered to the chat)', sent.map((n) => (n.sentAt!.getTime() - n.dueAt.getTime()) / 1000), 's');
+    record(
+      'due → sent (delivered to the chat)',
+      sent.map((n) => (n.sentAt!.getTime() - n.dueAt.getTime()) / 1000),
+      's',
+    );
     notes.push(`lateness measured with ${await pending()} jobs pending in the queue`);
 
     // (3) Cancelling: close each of the 1,000 incidents (directly in the table) and let reconcile cancel its jobs.
@@ -98,9 +139,17 @@ async function main() {
       cancel.push(performance.now() - t);
     }
     const cancelTotal = performance.now() - c0;
-    const cancelled = Number((await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'cancelled'`, [REMINDER_QUEUE]))[0]!.n);
+    const cancelled = Number(
+      (
+        await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'cancelled'`, [
+          REMINDER_QUEUE,
+        ])
+      )[0]!.n,
+    );
     record('cancel: one incident (all its jobs)', cancel, 'ms');
-    notes.push(`cancelling: ${cancelled} jobs cancelled in ${(cancelTotal / 1000).toFixed(1)} s; ${await pending()} still pending (the due-phase incidents)`);
+    notes.push(
+      `cancelling: ${cancelled} jobs cancelled in ${(cancelTotal / 1000).toFixed(1)} s; ${await pending()} still pending (the due-phase incidents)`,
+    );
   } finally {
     await app.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

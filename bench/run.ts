@@ -17,18 +17,47 @@ import { checklistCard, incidentCard } from '../src/core/conversation/render.js'
 import { Probe, type Measured, type StageTotals } from './probe.js';
 import { pct } from './stats.js';
 
-const { values: args } = parseArgs({ options: { reports: { type: 'string', default: '30' }, 'no-postgres': { type: 'boolean', default: false }, 'trace-sql': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    reports: { type: 'string', default: '30' },
+    'no-postgres': { type: 'boolean', default: false },
+    'trace-sql': { type: 'boolean', default: false },
+  },
+});
 const REPORTS = Number(args.reports);
 const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 const log = createLogger({ level: 'silent' });
 
-interface Row { engine: string; what: string; n: number; p50: number; p95: number; max: number; queries?: number }
+interface Row {
+  engine: string;
+  what: string;
+  n: number;
+  p50: number;
+  p95: number;
+  max: number;
+  queries?: number;
+}
 const rows: Row[] = [];
 /** `queries`: the SQL statements per request (median), product and job queue together (bench/probe.ts). */
 const record = (engine: string, what: string, xs: number[], queries?: number[]) =>
-  rows.push({ engine, what, n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: Math.max(...xs), ...(queries ? { queries: pct(queries, 50) } : {}) });
-interface StageRow { engine: string; stage: string; ms: number; app: number; jobs: number; calls: number }
+  rows.push({
+    engine,
+    what,
+    n: xs.length,
+    p50: pct(xs, 50),
+    p95: pct(xs, 95),
+    max: Math.max(...xs),
+    ...(queries ? { queries: pct(queries, 50) } : {}),
+  });
+interface StageRow {
+  engine: string;
+  stage: string;
+  ms: number;
+  app: number;
+  jobs: number;
+  calls: number;
+}
 const stageRows: StageRow[] = [];
 
 type Env = Record<string, string>;
@@ -49,7 +78,10 @@ async function withPostgresDb<T>(fn: (url: string) => Promise<T>): Promise<T> {
 
 async function start(env: Env): Promise<{ app: RunningApp; ms: number }> {
   const t0 = performance.now();
-  const app = await startApp(loadConfig({ PORT: '0', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'silent', ...env }), { log });
+  const app = await startApp(
+    loadConfig({ PORT: '0', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'silent', ...env }),
+    { log },
+  );
   return { app, ms: performance.now() - t0 };
 }
 
@@ -66,7 +98,9 @@ async function processStart(env: Env): Promise<number> {
     for (;;) {
       try {
         if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return performance.now() - t0;
-      } catch { /* not up yet */ }
+      } catch {
+        /* not up yet */
+      }
       if (performance.now() - t0 > 120_000) throw new Error('process did not become ready in 120 s');
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -77,7 +111,11 @@ async function processStart(env: Env): Promise<number> {
 }
 
 async function post(app: RunningApp, path: string, body: unknown) {
-  const res = await fetch(`${app.url}/local/api/conversations/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${app.url}/local/api/conversations/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 200) throw new Error(`${path} → ${res.status}`);
   return ((await res.json()) as { replies: { body: TextMessage | Card | Form; conversationId: string }[] }).replies;
 }
@@ -131,7 +169,18 @@ async function reports(engine: string, app: RunningApp) {
     const r3 = await post(app, `${form.conversationId}/forms`, {
       as: 'demo-teacher',
       formId: (form.body as Form).formId,
-      values: { scenario: 'misdirected-message', howLeaked: '成績單寄錯', occurredAt: local(new Date(Date.now() - 3600_000)), awareAt: local(new Date()), place: '教務處', categories: ['name'], affectedEstimate: '30', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件者刪除' },
+      values: {
+        scenario: 'misdirected-message',
+        howLeaked: '成績單寄錯',
+        occurredAt: local(new Date(Date.now() - 3600_000)),
+        awareAt: local(new Date()),
+        place: '教務處',
+        categories: ['name'],
+        affectedEstimate: '30',
+        affectedKinds: ['students'],
+        involvesSystem: 'false',
+        stepsTaken: '已請收件者刪除',
+      },
     });
     const t3 = performance.now();
     const m3 = last();
@@ -154,16 +203,23 @@ async function reports(engine: string, app: RunningApp) {
       booked = { ms: booked.ms + s.ms, app: booked.app + s.app, jobs: booked.jobs + s.jobs };
     }
     const acc = stages.get('rest (conversation engine, cards, lookups)') ?? { ms: 0, app: 0, jobs: 0, calls: 0 };
-    stages.set('rest (conversation engine, cards, lookups)', { ms: acc.ms + m3.ms - booked.ms, app: acc.app + m3.app - booked.app, jobs: acc.jobs + m3.jobs - booked.jobs, calls: acc.calls + 1 });
+    stages.set('rest (conversation engine, cards, lookups)', {
+      ms: acc.ms + m3.ms - booked.ms,
+      app: acc.app + m3.app - booked.app,
+      jobs: acc.jobs + m3.jobs - booked.jobs,
+      calls: acc.calls + 1,
+    });
     lastIncident = (card.body as Card).title;
   }
-  if (args['trace-sql'] && last().trace) console.log(`\n${engine}: the statements of the last report form → incident card\n${last().trace!.join('\n')}`);
+  if (args['trace-sql'] && last().trace)
+    console.log(`\n${engine}: the statements of the last report form → incident card\n${last().trace!.join('\n')}`);
   record(engine, 'leak message → offer', offer, offerQ);
   record(engine, 'report form → incident card', submit, submitQ);
   record(engine, 'message → incident card (bot time)', total, totalQ);
   // CPU of the product's process while it handled the form (PGlite runs inside it; a PostgreSQL server's does not).
   record(engine, 'report form → card, CPU ms of the process', submitCpu, submitQ);
-  for (const [stage, s] of stages) stageRows.push({ engine, stage, ms: s.ms / REPORTS, app: s.app / REPORTS, jobs: s.jobs / REPORTS, calls: s.calls / REPORTS });
+  for (const [stage, s] of stages)
+    stageRows.push({ engine, stage, ms: s.ms / REPORTS, app: s.app / REPORTS, jobs: s.jobs / REPORTS, calls: s.calls / REPORTS });
   // Rendering is pure (no I/O): timed apart, on the last incident, times the cards one report renders.
   const ref = /\d{3}-\d{3}/.exec(lastIncident)?.[0];
   const incident = ref ? await app.db.prisma.incident.findFirst({ where: { ref } }) : null;
@@ -176,7 +232,14 @@ async function reports(engine: string, app: RunningApp) {
       checklistCard(view);
     }
     const perPair = (performance.now() - r0) / n;
-    stageRows.push({ engine, stage: `  of which card rendering (${(cards / REPORTS).toFixed(0)} cards sent)`, ms: (perPair / 2) * (cards / REPORTS), app: 0, jobs: 0, calls: cards / REPORTS });
+    stageRows.push({
+      engine,
+      stage: `  of which card rendering (${(cards / REPORTS).toFixed(0)} cards sent)`,
+      ms: (perPair / 2) * (cards / REPORTS),
+      app: 0,
+      jobs: 0,
+      calls: cards / REPORTS,
+    });
   }
 }
 
@@ -208,14 +271,28 @@ async function main() {
     await withPostgresDb((url) => measureEngine('postgres', { DATABASE_URL: url, LOCAL_CHAT: 'demo-on-network' }, 'new database'));
   }
   const f = (n: number) => n.toFixed(1).padStart(9);
-  console.log(`\nNode ${process.version}, ${REPORTS} reports per engine (after 3 warm-up), times in ms, queries = SQL statements per request (median)\n`);
-  console.log(`${'engine'.padEnd(9)} ${'measure'.padEnd(38)} ${'n'.padStart(4)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)} ${'queries'.padStart(8)}`);
+  console.log(
+    `\nNode ${process.version}, ${REPORTS} reports per engine (after 3 warm-up), times in ms, queries = SQL statements per request (median)\n`,
+  );
+  console.log(
+    `${'engine'.padEnd(9)} ${'measure'.padEnd(38)} ${'n'.padStart(4)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)} ${'queries'.padStart(8)}`,
+  );
   console.log('-'.repeat(91));
-  for (const r of rows) console.log(`${r.engine.padEnd(9)} ${r.what.padEnd(38)} ${String(r.n).padStart(4)} ${f(r.p50)} ${f(r.p95)} ${f(r.max)} ${(r.queries === undefined ? '-' : String(r.queries)).padStart(8)}`);
-  console.log('\nWhere report form → incident card goes (mean per report; a stage excludes the stages nested in it; statements: product + job queue)\n');
-  console.log(`${'engine'.padEnd(9)} ${'stage'.padEnd(46)} ${'calls'.padStart(6)} ${'ms'.padStart(7)} ${'stmts'.padStart(7)} ${'queue'.padStart(6)}`);
+  for (const r of rows)
+    console.log(
+      `${r.engine.padEnd(9)} ${r.what.padEnd(38)} ${String(r.n).padStart(4)} ${f(r.p50)} ${f(r.p95)} ${f(r.max)} ${(r.queries === undefined ? '-' : String(r.queries)).padStart(8)}`,
+    );
+  console.log(
+    '\nWhere report form → incident card goes (mean per report; a stage excludes the stages nested in it; statements: product + job queue)\n',
+  );
+  console.log(
+    `${'engine'.padEnd(9)} ${'stage'.padEnd(46)} ${'calls'.padStart(6)} ${'ms'.padStart(7)} ${'stmts'.padStart(7)} ${'queue'.padStart(6)}`,
+  );
   console.log('-'.repeat(86));
-  for (const r of stageRows) console.log(`${r.engine.padEnd(9)} ${r.stage.padEnd(46)} ${r.calls.toFixed(1).padStart(6)} ${r.ms.toFixed(1).padStart(7)} ${r.app.toFixed(1).padStart(7)} ${r.jobs.toFixed(1).padStart(6)}`);
+  for (const r of stageRows)
+    console.log(
+      `${r.engine.padEnd(9)} ${r.stage.padEnd(46)} ${r.calls.toFixed(1).padStart(6)} ${r.ms.toFixed(1).padStart(7)} ${r.app.toFixed(1).padStart(7)} ${r.jobs.toFixed(1).padStart(6)}`,
+    );
 }
 
 await main();

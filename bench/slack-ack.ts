@@ -17,18 +17,20 @@ import { eventEnvelope, sign, slashCommand, slackEvent, type SlackRequest } from
 import { FakeSlackApi } from '../test/fakes/slack/platform.js';
 import { pct } from './stats.js';
 
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '400' }, warmup: { type: 'string', default: '40' } } });
+const { values: args } = parseArgs({
+  options: { requests: { type: 'string', default: '400' }, warmup: { type: 'string', default: '40' } },
+});
 const N = Number(args.requests);
 const WARMUP = Number(args.warmup);
 const SECRET = '8f742231b10e8888abcd99eeeeee85a5';
 const TOKEN = 'xoxb-1111-2222-benchtoken';
 const KEYS = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
 
-
 type Kind = 'event' | 'command';
 /** Alternating kinds: an Events API message (ordinary channel chatter) and a /pdi slash command (help). */
 function request(i: number): { kind: Kind; req: SlackRequest } {
-  if (i % 2 === 0) return { kind: 'event', req: eventEnvelope(slackEvent.message('C0BENCH01', 'UBENCH001', `明天的會議改到下午兩點，第 ${i} 次確認`)) };
+  if (i % 2 === 0)
+    return { kind: 'event', req: eventEnvelope(slackEvent.message('C0BENCH01', 'UBENCH001', `明天的會議改到下午兩點，第 ${i} 次確認`)) };
   return { kind: 'command', req: slashCommand({ channel: 'C0BENCH01', user: 'UBENCH001', text: '說明', triggerId: `${i}.1.bench` }) };
 }
 
@@ -51,7 +53,9 @@ function client(): { post(url: string, req: SlackRequest): Promise<number>; clos
   return {
     post(url, req) {
       return new Promise((resolve, reject) => {
-        worker.once('message', (m: { ms: number; status: number }) => (m.status === 200 ? resolve(m.ms) : reject(new Error(`${url} answered ${m.status}`))));
+        worker.once('message', (m: { ms: number; status: number }) =>
+          m.status === 200 ? resolve(m.ms) : reject(new Error(`${url} answered ${m.status}`)),
+        );
         worker.postMessage({ url, headers: { 'content-type': req.contentType, ...sign(req.body, SECRET) }, body: req.body });
       });
     },
@@ -63,7 +67,17 @@ async function main(): Promise<void> {
   const fake = await FakeSlackApi.start(TOKEN);
   const dir = mkdtempSync(join(tmpdir(), 'pdi-bench-slack-'));
   const product = await startApp(
-    loadConfig({ PORT: '0', DATA_DIR: dir, DATA_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'silent', LOCAL_CHAT: 'off', DEMO_SEED: 'off', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.url }),
+    loadConfig({
+      PORT: '0',
+      DATA_DIR: dir,
+      DATA_ENCRYPTION_KEYS: KEYS,
+      LOG_LEVEL: 'silent',
+      LOCAL_CHAT: 'off',
+      DEMO_SEED: 'off',
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.url,
+    }),
     { log: createLogger({ level: 'silent' }) },
   );
   const receiver = new HTTPReceiver({ signingSecret: SECRET, logLevel: LogLevel.ERROR });
@@ -105,17 +119,25 @@ async function main(): Promise<void> {
 
   const [p, b] = targets.map((t) => times.get(t.name)!);
   const fmt = (x: number) => x.toFixed(2).padStart(8);
-  console.log(`\nSlack acknowledgement time (ms), ${N} requests each after ${WARMUP} warm-up, interleaved; Node ${process.version}, ${process.platform}`);
-  console.log(`${'requests'.padEnd(10)}${'target'.padEnd(26)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`);
+  console.log(
+    `\nSlack acknowledgement time (ms), ${N} requests each after ${WARMUP} warm-up, interleaved; Node ${process.version}, ${process.platform}`,
+  );
+  console.log(
+    `${'requests'.padEnd(10)}${'target'.padEnd(26)}${'n'.padStart(5)}${'p50'.padStart(9)}${'p99'.padStart(9)}${'max'.padStart(9)}`,
+  );
   for (const kind of ['event', 'command', 'all'] as const) {
     for (const t of targets) {
       const xs = times.get(t.name)![kind];
-      console.log(`${kind.padEnd(10)}${t.name.padEnd(26)}${String(xs.length).padStart(5)}${fmt(pct(xs, 50))} ${fmt(pct(xs, 99))} ${fmt(Math.max(...xs))}`);
+      console.log(
+        `${kind.padEnd(10)}${t.name.padEnd(26)}${String(xs.length).padStart(5)}${fmt(pct(xs, 50))} ${fmt(pct(xs, 99))} ${fmt(Math.max(...xs))}`,
+      );
     }
   }
   const ratio50 = pct(p!.all, 50) / pct(b!.all, 50);
   const ratio99 = pct(p!.all, 99) / pct(b!.all, 99);
-  console.log(`\nratio product / bare Bolt: p50 ${ratio50.toFixed(2)}×, p99 ${ratio99.toFixed(2)}× (target ≤ 1.5× at p99: ${ratio99 <= 1.5 ? 'met' : 'NOT met'})`);
+  console.log(
+    `\nratio product / bare Bolt: p50 ${ratio50.toFixed(2)}×, p99 ${ratio99.toFixed(2)}× (target ≤ 1.5× at p99: ${ratio99 <= 1.5 ? 'met' : 'NOT met'})`,
+  );
   for (const kind of ['event', 'command'] as const) {
     console.log(`  ${kind}: p99 ${(pct(p![kind], 99) / pct(b![kind], 99)).toFixed(2)}×`);
   }

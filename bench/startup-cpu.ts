@@ -15,16 +15,34 @@ import { ROOT_DIR } from '../src/app/config.js';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
-  options: { vs: { type: 'string' }, runs: { type: 'string', default: '5' }, fresh: { type: 'boolean', default: false }, 'idle-seconds': { type: 'string', default: '5' } },
+  options: {
+    vs: { type: 'string' },
+    runs: { type: 'string', default: '5' },
+    fresh: { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '5' },
+  },
 });
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
-interface Sample { wall: number; cpu: number; main: number; rss: number }
-interface Checkout { name: string; dir: string; flags: string[]; dataDir: string; samples: Sample[] }
+interface Sample {
+  wall: number;
+  cpu: number;
+  main: number;
+  rss: number;
+}
+interface Checkout {
+  name: string;
+  dir: string;
+  flags: string[];
+  dataDir: string;
+  samples: Sample[];
+}
 
 const startFlags = (dir: string) =>
-  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    .split(/\s+/)
+    .filter((w) => w.startsWith('--'));
 
 /** utime + stime of /proc/<path>/stat, in ms. */
 function cpuMs(path: string): number {
@@ -52,7 +70,9 @@ async function startOnce(c: Checkout, dataDir: string): Promise<Sample> {
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (child.exitCode !== null) throw new Error(`${c.name}: the product exited with ${child.exitCode} before it was ready`);
     if (performance.now() - t0 > 120_000) {
       child.kill('SIGKILL'); // a start that hangs does not stop on SIGTERM either (main.ts waits for start-up to return)
@@ -92,7 +112,20 @@ try {
 } finally {
   for (const c of checkouts) rmSync(c.dataDir, { recursive: true, force: true });
 }
-const med = (c: Checkout, k: keyof Sample) => pct(c.samples.map((s) => s[k]), 50).toFixed(0).padStart(9);
-console.log(`\nEmbedded engine, ${args.fresh ? 'a new' : 'an existing'} data dir, ${args.runs} starts each (medians); start → /healthz 200\n`);
-console.log(`${'checkout'.padEnd(14)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)} ${'main ms'.padStart(9)} ${'idle RSS'.padStart(9)}   flags`);
-for (const c of checkouts) console.log(`${c.name.padEnd(14)} ${med(c, 'wall')} ${med(c, 'cpu')} ${med(c, 'main')} ${med(c, 'rss')}   ${c.flags.join(' ')}  (${c.dir})`);
+const med = (c: Checkout, k: keyof Sample) =>
+  pct(
+    c.samples.map((s) => s[k]),
+    50,
+  )
+    .toFixed(0)
+    .padStart(9);
+console.log(
+  `\nEmbedded engine, ${args.fresh ? 'a new' : 'an existing'} data dir, ${args.runs} starts each (medians); start → /healthz 200\n`,
+);
+console.log(
+  `${'checkout'.padEnd(14)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(9)} ${'main ms'.padStart(9)} ${'idle RSS'.padStart(9)}   flags`,
+);
+for (const c of checkouts)
+  console.log(
+    `${c.name.padEnd(14)} ${med(c, 'wall')} ${med(c, 'cpu')} ${med(c, 'main')} ${med(c, 'rss')}   ${c.flags.join(' ')}  (${c.dir})`,
+  );

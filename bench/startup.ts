@@ -15,7 +15,11 @@ import { isStale, build } from '../scripts/build.mjs';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, 'no-postgres': { type: 'boolean', default: false }, 'idle-seconds': { type: 'string', default: '5' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    'no-postgres': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '5' },
+  },
 });
 const RUNS = Number(args.runs);
 const IDLE_MS = Number(args['idle-seconds']) * 1000;
@@ -34,14 +38,18 @@ function treeRssMb(pid: number): number {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   let kb = 0;
   const walk = (p: number) => {
     try {
       const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       kb += Number(m?.[1] ?? 0);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
     for (const c of children.get(p) ?? []) walk(c);
   };
   walk(pid);
@@ -67,7 +75,9 @@ async function startProcess(env: Record<string, string>): Promise<{ ms: number; 
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return { ms: performance.now() - t0, child };
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (child.exitCode !== null) throw new Error(`the product exited with ${child.exitCode} before it was ready`);
     if (performance.now() - t0 > 120_000) {
       await stop(child);
@@ -77,7 +87,14 @@ async function startProcess(env: Record<string, string>): Promise<{ ms: number; 
   }
 }
 
-interface Row { engine: string; data: string; n: number; p50: number; max: number; rss?: number }
+interface Row {
+  engine: string;
+  data: string;
+  n: number;
+  p50: number;
+  max: number;
+  rss?: number;
+}
 const rows: Row[] = [];
 
 /** One start on fresh data (a new data dir / database each time) and RUNS starts on existing data. */
@@ -142,10 +159,17 @@ async function main() {
     });
   }
   const f = (n: number) => n.toFixed(0).padStart(8);
-  console.log(`\nNode ${process.version}: process start → /healthz 200 (ms), idle RSS of the process tree after ${IDLE_MS / 1000} s (MB)\n`);
-  console.log(`${'engine'.padEnd(9)} ${'data'.padEnd(9)} ${'n'.padStart(3)} ${'p50'.padStart(8)} ${'max'.padStart(8)} ${'idle RSS'.padStart(9)}`);
+  console.log(
+    `\nNode ${process.version}: process start → /healthz 200 (ms), idle RSS of the process tree after ${IDLE_MS / 1000} s (MB)\n`,
+  );
+  console.log(
+    `${'engine'.padEnd(9)} ${'data'.padEnd(9)} ${'n'.padStart(3)} ${'p50'.padStart(8)} ${'max'.padStart(8)} ${'idle RSS'.padStart(9)}`,
+  );
   console.log('-'.repeat(50));
-  for (const r of rows) console.log(`${r.engine.padEnd(9)} ${r.data.padEnd(9)} ${String(r.n).padStart(3)} ${f(r.p50)} ${f(r.max)} ${r.rss === undefined ? '        -' : r.rss.toFixed(0).padStart(9)}`);
+  for (const r of rows)
+    console.log(
+      `${r.engine.padEnd(9)} ${r.data.padEnd(9)} ${String(r.n).padStart(3)} ${f(r.p50)} ${f(r.max)} ${r.rss === undefined ? '        -' : r.rss.toFixed(0).padStart(9)}`,
+    );
 }
 
 await main();

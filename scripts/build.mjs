@@ -38,7 +38,10 @@ export function build() {
   if (res.status !== 0) return res.status ?? 1;
   // The empty embedded database a new data dir starts from (scripts/pglite-template.mjs); optional.
   const tpl = spawnSync(process.execPath, [join(root, 'scripts', 'pglite-template.mjs')], { cwd: root, stdio: 'inherit' });
-  if (tpl.status !== 0) process.stderr.write('Warning: could not make dist/pglite-template.tar.gz; a new embedded data dir will run initdb (slower first start).\n');
+  if (tpl.status !== 0)
+    process.stderr.write(
+      'Warning: could not make dist/pglite-template.tar.gz; a new embedded data dir will run initdb (slower first start).\n',
+    );
   writeFileSync(stamp, `${new Date().toISOString()}\n`);
   return 0;
 }

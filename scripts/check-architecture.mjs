@@ -47,11 +47,14 @@ function files(root) {
   return out;
 }
 
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Every import of a file: [specifier, resolved repository path or null for a package]. */
 function importsOf(root, file) {
-  const text = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(join(root, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const out = [];
   for (const m of text.matchAll(IMPORT_RE)) {
     const spec = m[1] ?? m[2];
@@ -82,20 +85,24 @@ export function check(root = ROOT) {
     const lines = readFileSync(join(root, file), 'utf8').split('\n').length;
     const allowed = OVERSIZE[file];
     if (allowed === undefined && lines > MAX_LINES) problems.push(`${file}: ${lines} lines (limit ${MAX_LINES}); split it by concern`);
-    if (allowed !== undefined && lines > allowed) problems.push(`${file}: ${lines} lines, over its recorded ${allowed} (it may only shrink)`);
+    if (allowed !== undefined && lines > allowed)
+      problems.push(`${file}: ${lines} lines, over its recorded ${allowed} (it may only shrink)`);
     for (const [spec, target] of importsOf(root, file)) {
       if (target === null) {
-        if (file.startsWith('src/') && CHAT_SDKS.test(spec)) problems.push(`${file}: imports the chat SDK "${spec}" (platform code belongs in adapters/)`);
+        if (file.startsWith('src/') && CHAT_SDKS.test(spec))
+          problems.push(`${file}: imports the chat SDK "${spec}" (platform code belongs in adapters/)`);
         continue;
       }
       if (target.startsWith('src/generated/prisma') && !file.startsWith('src/storage/')) prismaUsers.push(file);
       if (target.startsWith('src/generated')) continue;
       edges.push(target);
       const to = layerOf(target);
-      if (layer >= 0 && to > layer && !ENTRY_POINTS.has(file)) problems.push(`${file} (${LAYERS[layer].join(', ')}) imports ${target} from a higher layer (${LAYERS[to].join(', ')})`);
+      if (layer >= 0 && to > layer && !ENTRY_POINTS.has(file))
+        problems.push(`${file} (${LAYERS[layer].join(', ')}) imports ${target} from a higher layer (${LAYERS[to].join(', ')})`);
       if (file.startsWith('adapters/')) {
         const own = file.split('/')[1];
-        if (target.startsWith('src/storage/')) problems.push(`${file}: an adapter imports storage (${target}); go through the core or a port`);
+        if (target.startsWith('src/storage/'))
+          problems.push(`${file}: an adapter imports storage (${target}); go through the core or a port`);
         if (target.startsWith('adapters/') && target.split('/')[1] !== own) problems.push(`${file}: imports another adapter (${target})`);
       }
     }
@@ -103,9 +110,12 @@ export function check(root = ROOT) {
   }
   for (const cycle of cycles(graph)) problems.push(`import cycle: ${cycle.join(' → ')}`);
   const users = [...new Set(prismaUsers)].sort();
-  for (const f of users) if (!PRISMA_USERS.includes(f)) problems.push(`${f}: imports the Prisma client outside src/storage/ (use or add a repository in src/storage/)`);
+  for (const f of users)
+    if (!PRISMA_USERS.includes(f))
+      problems.push(`${f}: imports the Prisma client outside src/storage/ (use or add a repository in src/storage/)`);
   for (const f of Object.keys(OVERSIZE)) {
-    if (existsSync(join(root, f)) && readFileSync(join(root, f), 'utf8').split('\n').length <= MAX_LINES) problems.push(`${f}: now under ${MAX_LINES} lines; remove it from OVERSIZE in scripts/check-architecture.mjs`);
+    if (existsSync(join(root, f)) && readFileSync(join(root, f), 'utf8').split('\n').length <= MAX_LINES)
+      problems.push(`${f}: now under ${MAX_LINES} lines; remove it from OVERSIZE in scripts/check-architecture.mjs`);
   }
   return { problems, prismaUsers: users };
 }
@@ -208,5 +218,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`architecture check failed (${problems.length}):\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  console.log('architecture ok: layers top-down, no cycles, no SDK in src/, adapters apart, file sizes and Prisma users within their records');
+  console.log(
+    'architecture ok: layers top-down, no cycles, no SDK in src/, adapters apart, file sizes and Prisma users within their records',
+  );
 }

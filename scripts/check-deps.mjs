@@ -39,7 +39,14 @@ const checked = await Promise.all(
         return { name, installed: '(not installed)', wanted: '', latest: '', deprecated: '' };
       }
       const o = outdated[name];
-      return { name, installed, wanted: o?.wanted ?? '', latest: o?.latest ?? '', deprecated: await view(`${name}@${installed}`), outdated: !!o };
+      return {
+        name,
+        installed,
+        wanted: o?.wanted ?? '',
+        latest: o?.latest ?? '',
+        deprecated: await view(`${name}@${installed}`),
+        outdated: !!o,
+      };
     }),
 );
 const rows = checked.filter((r) => r.outdated || r.deprecated || r.installed.startsWith('('));
@@ -48,5 +55,6 @@ if (rows.length === 0) {
 } else {
   console.log(`check:deps: ${rows.length} of ${Object.keys(direct).length} direct dependencies to look at (information, not a failure)`);
   console.log(`${'package'.padEnd(34)} ${'installed'.padEnd(10)} ${'wanted'.padEnd(10)} ${'latest'.padEnd(10)} deprecated`);
-  for (const r of rows) console.log(`${r.name.padEnd(34)} ${r.installed.padEnd(10)} ${r.wanted.padEnd(10)} ${r.latest.padEnd(10)} ${r.deprecated}`);
+  for (const r of rows)
+    console.log(`${r.name.padEnd(34)} ${r.installed.padEnd(10)} ${r.wanted.padEnd(10)} ${r.latest.padEnd(10)} ${r.deprecated}`);
 }

@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const enginesDir = join(root, 'node_modules', '@prisma', 'engines');
 const hasEngine =
-  process.env.PRISMA_SCHEMA_ENGINE_BINARY ||
-  (existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith('schema-engine')));
+  process.env.PRISMA_SCHEMA_ENGINE_BINARY || (existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith('schema-engine')));
 const env = { ...process.env, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' };
 if (!hasEngine) env.PRISMA_SCHEMA_ENGINE_BINARY = join(root, 'scripts', 'schema-engine-standin.sh');
 

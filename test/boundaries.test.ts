@@ -27,7 +27,7 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
       'src/core/ok.ts': "import { x } from './slack-words.js';\nimport type { Logger } from '../ports/logger.js';\n",
       'src/core/slack-words.ts': 'export const x = 1;\n',
       'src/ports/logger.ts': 'export type Logger = unknown;\n',
-      'src/core/sdk.ts': "import { messagingApi } from '@line/bot-sdk';\nimport type { WebClient } from \"@slack/web-api\";\n",
+      'src/core/sdk.ts': 'import { messagingApi } from \'@line/bot-sdk\';\nimport type { WebClient } from "@slack/web-api";\n',
       'src/core/up.ts': "import { loadConfig } from '../app/config.js';\n",
       'src/app/config.ts': 'export const loadConfig = 1;\n',
       'src/core/a.ts': "import { b } from './b.js';\nexport const a = 1;\n",

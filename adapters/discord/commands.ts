@@ -51,9 +51,16 @@ export const COMMANDS = [
 ];
 
 /** Replaces the application's commands: in one server (instant, for testing) or globally (production). */
-export async function registerCommands(opts: { botToken: string; applicationId: string; apiBase: string; guildId?: string }): Promise<{ scope: string; names: string[] }> {
+export async function registerCommands(opts: {
+  botToken: string;
+  applicationId: string;
+  apiBase: string;
+  guildId?: string;
+}): Promise<{ scope: string; names: string[] }> {
   const rest = new REST({ api: opts.apiBase.replace(/\/+$/, '') }).setToken(opts.botToken);
-  const route = opts.guildId ? Routes.applicationGuildCommands(opts.applicationId, opts.guildId) : Routes.applicationCommands(opts.applicationId);
+  const route = opts.guildId
+    ? Routes.applicationGuildCommands(opts.applicationId, opts.guildId)
+    : Routes.applicationCommands(opts.applicationId);
   const saved = (await rest.put(route, { body: COMMANDS })) as { name: string }[];
   return { scope: opts.guildId ? `server ${opts.guildId}` : 'global', names: saved.map((c) => c.name) };
 }

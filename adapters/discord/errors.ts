@@ -9,8 +9,21 @@ import { ChatPlatformError, kindOfStatus, type ChatErrorKind } from '../../src/p
 
 /** A refusal from Discord, with what the operator should do about it (English): one of the chat error kinds. */
 export class DiscordApiError extends ChatPlatformError {
-  constructor(readonly action: string, code: number | string, readonly status: number, advice: string, options?: { cause?: unknown }) {
-    super('discord', kindOfDiscordError(code, status), code, `Discord refused ${action} (${status}, code ${code}): ${advice}`, advice, options);
+  constructor(
+    readonly action: string,
+    code: number | string,
+    readonly status: number,
+    advice: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'discord',
+      kindOfDiscordError(code, status),
+      code,
+      `Discord refused ${action} (${status}, code ${code}): ${advice}`,
+      advice,
+      options,
+    );
     this.name = 'DiscordApiError';
   }
 }
@@ -38,7 +51,8 @@ export function kindOfDiscordError(code: number | string, status: number): ChatE
   }
 }
 
-export const REQUIRED_PERMISSIONS = 'View Channels, Send Messages, Send Messages in Threads, Create Private Threads, Embed Links, Read Message History';
+export const REQUIRED_PERMISSIONS =
+  'View Channels, Send Messages, Send Messages in Threads, Create Private Threads, Embed Links, Read Message History';
 
 export function adviceFor(code: number | string, status: number): string {
   switch (code) {
@@ -80,7 +94,10 @@ export async function discordCall<R>(log: Logger, action: string, fn: () => Prom
     if (err instanceof DiscordAPIError) {
       const wrapped = new DiscordApiError(action, err.code, err.status, adviceFor(err.code, err.status));
       const handled = err.code === 50083 || err.code === 10008 || err.code === 40060;
-      log[handled ? 'info' : 'error']({ action, code: err.code, status: err.status, route: err.url.replace(/^.*\/api\/v\d+/, '').replace(/\/[\w-]{60,}/g, '/<token>') }, wrapped.message);
+      log[handled ? 'info' : 'error'](
+        { action, code: err.code, status: err.status, route: err.url.replace(/^.*\/api\/v\d+/, '').replace(/\/[\w-]{60,}/g, '/<token>') },
+        wrapped.message,
+      );
       throw wrapped;
     }
     if (err instanceof HTTPError) {
@@ -109,5 +126,9 @@ export function logDiscordError(log: Logger, what: string, err: unknown): void {
 function isNetworkFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  return (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code)) || err.name === 'AbortError' || (err instanceof TypeError && err.message === 'fetch failed');
+  return (
+    (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_\w+)$/.test(code)) ||
+    err.name === 'AbortError' ||
+    (err instanceof TypeError && err.message === 'fetch failed')
+  );
 }

@@ -88,14 +88,21 @@ export class DiscordEvents {
       const conversation: ConversationAddress = { platform: DISCORD_PLATFORM, externalId: c.id, kind: 'group', title: c.name };
       try {
         const intro = await inbound.joined(conversation);
-        await this.h.send(conversation, { type: 'text', text: `${intro}\n\n${DISCORD_INTRO}` }, { idempotencyKey: `intro:${guild.id}:${guild.joinedTimestamp}` });
+        await this.h.send(
+          conversation,
+          { type: 'text', text: `${intro}\n\n${DISCORD_INTRO}` },
+          { idempotencyKey: `intro:${guild.id}:${guild.joinedTimestamp}` },
+        );
         this.h.log.info({ guild: guild.id, channel: c.id }, 'Discord: added to a server; introduced itself');
         return;
       } catch (err) {
         if (!(err instanceof DiscordApiError)) throw err; // refused in that channel (logged with its advice): the next
       }
     }
-    this.h.log.warn({ guild: guild.id }, 'Discord: added to a server but found no channel to introduce itself in (give the bot Send Messages in the system channel); /小幫手 指令:說明 explains the bot');
+    this.h.log.warn(
+      { guild: guild.id },
+      'Discord: added to a server but found no channel to introduce itself in (give the bot Send Messages in the system channel); /小幫手 指令:說明 explains the bot',
+    );
   }
 
   async onMessage(m: Message): Promise<void> {
@@ -108,7 +115,15 @@ export class DiscordEvents {
     if (direct) this.h.rememberDm(m.author.id, m.channelId);
     const user = userOf(m.author);
     const events: InboundEvent[] = [];
-    if (m.content) events.push({ type: 'message', eventId: `msg:${m.id}`, conversation, user, at: m.createdAt, text: m.content.replace(/<@!?\d+>/g, '').trim() });
+    if (m.content)
+      events.push({
+        type: 'message',
+        eventId: `msg:${m.id}`,
+        conversation,
+        user,
+        at: m.createdAt,
+        text: m.content.replace(/<@!?\d+>/g, '').trim(),
+      });
     // Each attachment is offered as evidence (ids only; the bytes are fetched if and when the person files it).
     events.push(...attachmentEvents(m, conversation, user));
     for (const ev of events) {
@@ -132,18 +147,33 @@ export class DiscordEvents {
 
     if (i.isChatInputCommand()) {
       const text = i.commandName === COMMAND_NAMES.report ? '通報' : (i.options.getString('text') ?? '說明');
-      const ev: InboundEvent = i.commandName === COMMAND_NAMES.report ? { type: 'action', eventId: `cmd:${i.id}`, action: 'intake:start', ...base } : { type: 'message', eventId: `cmd:${i.id}`, text, ...base };
+      const ev: InboundEvent =
+        i.commandName === COMMAND_NAMES.report
+          ? { type: 'action', eventId: `cmd:${i.id}`, action: 'intake:start', ...base }
+          : { type: 'message', eventId: `cmd:${i.id}`, text, ...base };
       return this.h.interactions.runFirstAnswer(i, conversation, ev);
     }
     if (i.isMessageContextMenuCommand()) {
       // 「回報個資外洩」 on a message: the message's text is deliberately not copied into the report (it may be the leak).
-      return this.h.interactions.runFirstAnswer(i, conversation, { type: 'action', eventId: `ctx:${i.id}`, action: 'intake:start', ...base });
+      return this.h.interactions.runFirstAnswer(i, conversation, {
+        type: 'action',
+        eventId: `ctx:${i.id}`,
+        action: 'intake:start',
+        ...base,
+      });
     }
     if (i.isButton() || i.isStringSelectMenu()) {
       const action = i.isStringSelectMenu() && i.customId.startsWith(SELECT_PREFIX) ? i.values[0] : i.customId;
       if (!action) return;
-      if (action.startsWith(OPEN_FORM_PREFIX)) return this.h.interactions.openStoredForm(i, conversation, user, action.slice(OPEN_FORM_PREFIX.length));
-      return this.h.interactions.onClick(i, conversation, { type: 'action', eventId: `act:${i.id}`, action, messageId: i.message.id, ...base });
+      if (action.startsWith(OPEN_FORM_PREFIX))
+        return this.h.interactions.openStoredForm(i, conversation, user, action.slice(OPEN_FORM_PREFIX.length));
+      return this.h.interactions.onClick(i, conversation, {
+        type: 'action',
+        eventId: `act:${i.id}`,
+        action,
+        messageId: i.message.id,
+        ...base,
+      });
     }
     if (i.isModalSubmit()) return this.h.interactions.onModalSubmit(i, user);
   }

@@ -83,13 +83,20 @@ export class DiscordFiles {
     if (!ids) throw new DiscordFileUnavailable(`Not a Discord attachment reference: ${file.ref.slice(0, 60)}`);
     let message: { attachments?: AttachmentJson[] };
     try {
-      message = (await this.call('fetch the message of an attachment', () => this.rest.get(Routes.channelMessage(ids.channelId, ids.messageId)))) as typeof message;
+      message = (await this.call('fetch the message of an attachment', () =>
+        this.rest.get(Routes.channelMessage(ids.channelId, ids.messageId)),
+      )) as typeof message;
     } catch (err) {
-      throw new DiscordFileUnavailable(`Discord message ${ids.messageId} could not be fetched (deleted, or the bot may no longer read that channel): ${(err as Error).message}`);
+      throw new DiscordFileUnavailable(
+        `Discord message ${ids.messageId} could not be fetched (deleted, or the bot may no longer read that channel): ${(err as Error).message}`,
+      );
     }
     const a = message.attachments?.find((x) => x.id === ids.attachmentId);
     // In a server channel, attachments come back empty without the Message Content intent (docs/discord.md).
-    if (!a?.url) throw new DiscordFileUnavailable(`Attachment ${ids.attachmentId} is no longer on message ${ids.messageId} (removed, or hidden without the Message Content intent).`);
+    if (!a?.url)
+      throw new DiscordFileUnavailable(
+        `Attachment ${ids.attachmentId} is no longer on message ${ids.messageId} (removed, or hidden without the Message Content intent).`,
+      );
     const url = new URL(a.url);
     if (!this.allowedHosts.has(url.host) || !/^https?:$/.test(url.protocol)) {
       throw new DiscordFileUnavailable(`Attachment ${ids.attachmentId} points to ${url.host}, not Discord's CDN: not fetched.`);
@@ -113,7 +120,10 @@ export class DiscordFiles {
     if (!res.ok || !res.body) {
       clearTimeout(timer);
       await res.body?.cancel().catch(() => undefined);
-      this.log.warn({ attachmentId: ids.attachmentId, messageId: ids.messageId, status: res.status }, 'Discord CDN refused an attachment (expired or deleted)');
+      this.log.warn(
+        { attachmentId: ids.attachmentId, messageId: ids.messageId, status: res.status },
+        'Discord CDN refused an attachment (expired or deleted)',
+      );
       throw new DiscordFileUnavailable(`Discord CDN answered ${res.status} for attachment ${ids.attachmentId} (expired or deleted).`);
     }
     const length = Number(res.headers.get('content-length') ?? Number.NaN);
@@ -123,7 +133,11 @@ export class DiscordFiles {
       await res.body.cancel().catch(() => undefined);
       return { size, ...(fileName ? { fileName } : {}), stream: notRead() };
     }
-    return { ...(size !== undefined ? { size } : {}), ...(fileName ? { fileName } : {}), stream: guarded(res.body, this.maxBytes, () => clearTimeout(timer)) };
+    return {
+      ...(size !== undefined ? { size } : {}),
+      ...(fileName ? { fileName } : {}),
+      stream: guarded(res.body, this.maxBytes, () => clearTimeout(timer)),
+    };
   }
 }
 

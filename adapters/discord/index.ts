@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import { Client, Events, GatewayIntentBits, Partials, RESTEvents, Routes } from 'discord.js';
 import type { Logger } from '../../src/ports/logger.js';
 import { OutboundLedger } from '../../src/core/chat/delivery.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  AdapterWording,
+  ConversationAddress,
+  FileReference,
+  IncidentRoomRequest,
+  InboundEvent,
+  IncomingFile,
+  OutboundMessage,
+  PlatformUser,
+} from '../../src/ports/chat-model.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
@@ -119,11 +129,22 @@ export class DiscordAdapter implements PlatformAdapter {
       rest: { api: opts.apiBase.replace(/\/+$/, '') },
       allowedMentions: { parse: [] },
     });
-    this.files = new DiscordFiles(this.client.rest, (action, fn) => this.call(action, fn), opts.apiBase, opts.maxFileBytes ?? 25 * 1024 * 1024, opts.log);
+    this.files = new DiscordFiles(
+      this.client.rest,
+      (action, fn) => this.call(action, fn),
+      opts.apiBase,
+      opts.maxFileBytes ?? 25 * 1024 * 1024,
+      opts.log,
+    );
     this.client.rest.on(RESTEvents.RateLimited, (info) => {
-      opts.log.warn({ route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope }, 'Discord rate limit: waiting as Discord says, then retrying');
+      opts.log.warn(
+        { route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
+        'Discord rate limit: waiting as Discord says, then retrying',
+      );
     });
-    this.client.on(Events.ShardDisconnect, (ev, shard) => opts.log.warn({ shard, code: ev.code }, 'Discord gateway disconnected; reconnecting'));
+    this.client.on(Events.ShardDisconnect, (ev, shard) =>
+      opts.log.warn({ shard, code: ev.code }, 'Discord gateway disconnected; reconnecting'),
+    );
     this.client.on(Events.ShardResume, (shard, replayed) => opts.log.info({ shard, replayed }, 'Discord gateway session resumed'));
     this.client.on(Events.Error, (err) => opts.log.error({ err: { type: err.name, message: err.message } }, 'Discord client error'));
     const call = this.call.bind(this);
@@ -157,7 +178,9 @@ export class DiscordAdapter implements PlatformAdapter {
         if (!this.inbound) return;
         await this.inbound.left({ platform: DISCORD_PLATFORM, externalId: id, kind: 'group' });
         // A deleted incident thread is not returned for its incident any more (a new one is opened if asked).
-        await this.opts.prisma.outboundMessage.deleteMany({ where: { messageId: id, idempotencyKey: { startsWith: `room:${DISCORD_PLATFORM}:` } } });
+        await this.opts.prisma.outboundMessage.deleteMany({
+          where: { messageId: id, idempotencyKey: { startsWith: `room:${DISCORD_PLATFORM}:` } },
+        });
       },
     }).listen(this.client);
   }
@@ -170,7 +193,10 @@ export class DiscordAdapter implements PlatformAdapter {
       process: (body) => inbound.handle(revive(body)),
       // Its interaction has expired: answers (a failure too) go to the channel.
       resume: (e, run) => {
-        this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Discord event claimed by a process that stopped before handling it: handling it now');
+        this.opts.log.warn(
+          { eventId: e.eventId, attempt: e.attempts },
+          'Discord event claimed by a process that stopped before handling it: handling it now',
+        );
         return this.interactions.run(null, e.body.conversation, run);
       },
       sweep: async () => {
@@ -201,7 +227,10 @@ export class DiscordAdapter implements PlatformAdapter {
       clearTimeout(timer);
     }
     this.started = true;
-    this.opts.log.info({ user: this.client.user?.id, application: this.opts.applicationId, readGroupMessages: this.opts.readGroupMessages }, 'Discord gateway ready');
+    this.opts.log.info(
+      { user: this.client.user?.id, application: this.opts.applicationId, readGroupMessages: this.opts.readGroupMessages },
+      'Discord gateway ready',
+    );
     // Events left unfinished by an instance that stopped are picked up now and then by whichever instance runs.
     await this.inbox?.start();
   }
@@ -242,8 +271,14 @@ export class DiscordAdapter implements PlatformAdapter {
     }
     if (!key) return { messageId: (await this.post(to.externalId, body)).id };
     const nonce = createHash('sha256').update(key).digest('base64url').slice(0, 25);
-    const r = await this.ledger.once(`${DISCORD_PLATFORM}:${key}`, DISCORD_PLATFORM, to.externalId, async () => (await this.post(to.externalId, body, nonce)).id);
-    if (r.repeated) this.opts.log.info({ channel: to.externalId }, 'Discord message with this idempotency key was already posted: not posted again');
+    const r = await this.ledger.once(
+      `${DISCORD_PLATFORM}:${key}`,
+      DISCORD_PLATFORM,
+      to.externalId,
+      async () => (await this.post(to.externalId, body, nonce)).id,
+    );
+    if (r.repeated)
+      this.opts.log.info({ channel: to.externalId }, 'Discord message with this idempotency key was already posted: not posted again');
     return { messageId: r.messageId };
   }
 
@@ -258,14 +293,21 @@ export class DiscordAdapter implements PlatformAdapter {
     const edit = () =>
       this.call('edit a card', () =>
         this.client.rest.patch(Routes.channelMessage(to.externalId, messageId), {
-          body: { content: body.content ?? '', embeds: body.embeds ?? [], components: body.components ?? [], allowed_mentions: body.allowed_mentions },
+          body: {
+            content: body.content ?? '',
+            embeds: body.embeds ?? [],
+            components: body.components ?? [],
+            allowed_mentions: body.allowed_mentions,
+          },
         }),
       );
     try {
       await edit();
     } catch (err) {
       if (err instanceof DiscordApiError && err.code === 50083) {
-        await this.call('unarchive the incident thread', () => this.client.rest.patch(Routes.channel(to.externalId), { body: { archived: false } }));
+        await this.call('unarchive the incident thread', () =>
+          this.client.rest.patch(Routes.channel(to.externalId), { body: { archived: false } }),
+        );
         await edit();
       } else if (err instanceof DiscordApiError && err.code === 10008) {
         this.opts.log.warn({ channel: to.externalId, message: messageId }, 'Discord: a card to update was deleted; it is not posted again');
@@ -288,10 +330,15 @@ export class DiscordAdapter implements PlatformAdapter {
     let channel = this.dms.get(user.externalId);
     if (!channel) {
       try {
-        const r = (await this.call('open a DM', () => this.client.rest.post(Routes.userChannels(), { body: { recipient_id: user.externalId } }))) as { id: string };
+        const r = (await this.call('open a DM', () =>
+          this.client.rest.post(Routes.userChannels(), { body: { recipient_id: user.externalId } }),
+        )) as { id: string };
         channel = r.id;
       } catch (err) {
-        this.opts.log.warn({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Discord direct conversation unavailable');
+        this.opts.log.warn(
+          { err: { type: (err as Error).name, message: (err as Error).message } },
+          'Discord direct conversation unavailable',
+        );
         return null;
       }
       this.dms.set(user.externalId, channel);

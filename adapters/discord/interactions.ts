@@ -14,7 +14,15 @@ import type { ConversationAddress, Form, InboundEvent, PlatformUser } from '../.
 import { T } from '../../src/core/conversation/texts.js';
 import { DiscordApiError, type DiscordCall } from './errors.js';
 import type { DiscordFormStore } from './forms.js';
-import { DISCORD_PLATFORM_NAME as DISCORD_PLATFORM, MODAL_PREFIX, formButtonMessage, formModal, formValues, toDiscordMessage, type DiscordMessage } from './render.js';
+import {
+  DISCORD_PLATFORM_NAME as DISCORD_PLATFORM,
+  MODAL_PREFIX,
+  formButtonMessage,
+  formModal,
+  formValues,
+  toDiscordMessage,
+  type DiscordMessage,
+} from './render.js';
 
 /**
  * Interactions and modals on Discord. An interaction must be answered within 3 s, and a modal can only be the *first*
@@ -92,7 +100,9 @@ export class DiscordInteractions {
     if (s?.canModal && !s.acked) {
       s.acked = true;
       s.canModal = false;
-      s.ack = (s.interaction as Exclude<RepliableInteraction, ModalSubmitInteraction>).showModal(formModal(form, modalId(form, to)) as never);
+      s.ack = (s.interaction as Exclude<RepliableInteraction, ModalSubmitInteraction>).showModal(
+        formModal(form, modalId(form, to)) as never,
+      );
       try {
         await this.d.call('open the form', () => s.ack!);
         await save();
@@ -133,7 +143,10 @@ export class DiscordInteractions {
       s.canModal = false;
       const i = s.interaction;
       s.ack = this.d.call('answer the person', () =>
-        this.d.rest.post(Routes.interactionCallback(i.id, i.token), { body: { type: 4, data: { ...body, flags: MessageFlags.Ephemeral } }, auth: false }),
+        this.d.rest.post(Routes.interactionCallback(i.id, i.token), {
+          body: { type: 4, data: { ...body, flags: MessageFlags.Ephemeral } },
+          auth: false,
+        }),
       );
       await s.ack;
       return { messageId: `ephemeral:${i.id}` };
@@ -164,7 +177,15 @@ export class DiscordInteractions {
       await this.d.call('acknowledge the form', () => scope.ack!);
       // The form as it was offered (also after a restart): choices typed into a text input map back to their values.
       const stored = await this.d.forms.load(parsed.channelId, parsed.formId);
-      const ev: InboundEvent = { type: 'form', eventId: `modal:${i.id}`, conversation, user, at: i.createdAt, formId: parsed.formId, values: formValues(stored?.form, raw) };
+      const ev: InboundEvent = {
+        type: 'form',
+        eventId: `modal:${i.id}`,
+        conversation,
+        user,
+        at: i.createdAt,
+        formId: parsed.formId,
+        values: formValues(stored?.form, raw),
+      };
       if (!(await this.d.claim(ev))) return;
       mine = true;
       // Dropped before the core runs: a form it sends again (a correction asked for) is kept anew.
@@ -180,7 +201,12 @@ export class DiscordInteractions {
    * was submitted or is too old answers 「這個問答已過期」. Not claimed in the inbox: opening a modal changes nothing,
    * and when two instances race only one answer is accepted (the other's 40060 is ignored).
    */
-  async openStoredForm(i: ButtonInteraction | StringSelectMenuInteraction, conversation: ConversationAddress, user: PlatformUser, formId: string): Promise<void> {
+  async openStoredForm(
+    i: ButtonInteraction | StringSelectMenuInteraction,
+    conversation: ConversationAddress,
+    user: PlatformUser,
+    formId: string,
+  ): Promise<void> {
     const scope: Scope = { interaction: i, channelId: conversation.externalId, canModal: true, acked: false, deferredReply: false };
     let found = false;
     await this.run(scope, conversation, async () => {
@@ -190,7 +216,14 @@ export class DiscordInteractions {
     });
     if (found || scope.acked) return;
     if (formId.startsWith('intake:')) {
-      return this.runFirstAnswer(i, conversation, { type: 'action', eventId: `reopen:${i.id}`, conversation, user, at: i.createdAt, action: 'intake:start' });
+      return this.runFirstAnswer(i, conversation, {
+        type: 'action',
+        eventId: `reopen:${i.id}`,
+        conversation,
+        user,
+        at: i.createdAt,
+        action: 'intake:start',
+      });
     }
     await this.replyEphemeral(i, T.promptExpired);
   }
@@ -207,7 +240,9 @@ export class DiscordInteractions {
       scope.acked = true;
       scope.canModal = false;
       scope.deferredReply = true;
-      scope.ack = this.acknowledged(i.deferReply({ flags: MessageFlags.Ephemeral })).catch((err: unknown) => this.d.logError('acknowledge the command', err));
+      scope.ack = this.acknowledged(i.deferReply({ flags: MessageFlags.Ephemeral })).catch((err: unknown) =>
+        this.d.logError('acknowledge the command', err),
+      );
     };
     const timer = setTimeout(defer, this.d.ackBudgetMs);
     let claimed = false;
@@ -264,15 +299,21 @@ export class DiscordInteractions {
   /** A message after the first answer that only the person who acted sees. */
   private async followUpEphemeral(i: RepliableInteraction, body: DiscordMessage): Promise<{ id: string }> {
     return (await this.d.call('answer the person', () =>
-      this.d.rest.post(Routes.webhook(i.applicationId, i.token), { body: { ...body, flags: MessageFlags.Ephemeral }, query: new URLSearchParams({ wait: 'true' }), auth: false }),
+      this.d.rest.post(Routes.webhook(i.applicationId, i.token), {
+        body: { ...body, flags: MessageFlags.Ephemeral },
+        query: new URLSearchParams({ wait: 'true' }),
+        auth: false,
+      }),
     )) as { id: string };
   }
 
   /** Removes the interaction's deferred answer ("thinking…"), whichever instance made it (the token is the key). */
   private async deleteOriginal(i: RepliableInteraction): Promise<void> {
-    await this.d.call('remove the acknowledgement', () => this.d.rest.delete(Routes.webhookMessage(i.applicationId, i.token, '@original'), { auth: false })).catch((err: unknown) =>
-      this.d.logError('remove the acknowledgement', err),
-    );
+    await this.d
+      .call('remove the acknowledgement', () =>
+        this.d.rest.delete(Routes.webhookMessage(i.applicationId, i.token, '@original'), { auth: false }),
+      )
+      .catch((err: unknown) => this.d.logError('remove the acknowledgement', err));
   }
 
   /** Replaces the interaction's deferred answer ("thinking…"). */
@@ -288,7 +329,10 @@ export class DiscordInteractions {
    */
   private async replyEphemeral(i: RepliableInteraction, content: string): Promise<void> {
     await this.d.call('answer the interaction', () =>
-      this.d.rest.post(Routes.interactionCallback(i.id, i.token), { body: { type: 4, data: { content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } } }, auth: false }),
+      this.d.rest.post(Routes.interactionCallback(i.id, i.token), {
+        body: { type: 4, data: { content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } } },
+        auth: false,
+      }),
     );
   }
 }

@@ -60,7 +60,9 @@ export function clip(text: string, max: number): string {
 
 function checkAction(action: string): void {
   if (action.length > DISCORD_LIMITS.customId) {
-    throw new Error(`Action "${action.slice(0, 40)}…" is ${action.length} characters; Discord custom_id allows ${DISCORD_LIMITS.customId}. Keep action strings short (ids only).`);
+    throw new Error(
+      `Action "${action.slice(0, 40)}…" is ${action.length} characters; Discord custom_id allows ${DISCORD_LIMITS.customId}. Keep action strings short (ids only).`,
+    );
   }
 }
 
@@ -70,7 +72,9 @@ function checkAction(action: string): void {
  */
 function linkButton(b: Button & { url: string }): Json {
   if (!/^https?:\/\//.test(b.url) || b.url.length > DISCORD_LIMITS.buttonUrl) {
-    throw new Error(`A link button's url must be an http(s) address of at most ${DISCORD_LIMITS.buttonUrl} characters (got ${b.url.length} characters).`);
+    throw new Error(
+      `A link button's url must be an http(s) address of at most ${DISCORD_LIMITS.buttonUrl} characters (got ${b.url.length} characters).`,
+    );
   }
   return { type: COMPONENT.button, style: BUTTON_STYLE.link, label: clip(b.label, DISCORD_LIMITS.buttonLabel), url: b.url };
 }
@@ -139,7 +143,11 @@ export function cardMessage(card: Card): DiscordMessage {
     if (s.text) lines.push(s.text);
     for (const f of s.fields ?? []) {
       if (fields.length < DISCORD_LIMITS.embedFields) {
-        fields.push({ name: clip(f.label, DISCORD_LIMITS.fieldName), value: clip(`${f.tone === 'danger' ? '⚠️ ' : ''}${f.value || '—'}`, DISCORD_LIMITS.fieldValue), inline: true });
+        fields.push({
+          name: clip(f.label, DISCORD_LIMITS.fieldName),
+          value: clip(`${f.tone === 'danger' ? '⚠️ ' : ''}${f.value || '—'}`, DISCORD_LIMITS.fieldValue),
+          inline: true,
+        });
       }
     }
     for (const r of s.rows ?? []) lines.push(rowLine(r));
@@ -155,7 +163,10 @@ export function cardMessage(card: Card): DiscordMessage {
   const seen = new Set<string>();
   const cardRows = buttonRows(card.buttons ?? [], seen);
   let components: Json[];
-  const asButtons = buttonRows(rowButtons.map((x) => x.b), new Set(seen));
+  const asButtons = buttonRows(
+    rowButtons.map((x) => x.b),
+    new Set(seen),
+  );
   if (cardRows.length + asButtons.length <= DISCORD_LIMITS.actionRows) {
     components = [...asButtons, ...cardRows];
   } else {
@@ -174,7 +185,14 @@ export function cardMessage(card: Card): DiscordMessage {
     for (let i = 0; i < options.length && selects.length < room; i += DISCORD_LIMITS.selectOptions) {
       selects.push({
         type: COMPONENT.actionRow,
-        components: [{ type: COMPONENT.stringSelect, custom_id: `${SELECT_PREFIX}${selects.length + 1}`, placeholder: '選擇要處理的項目…', options: options.slice(i, i + DISCORD_LIMITS.selectOptions) }],
+        components: [
+          {
+            type: COMPONENT.stringSelect,
+            custom_id: `${SELECT_PREFIX}${selects.length + 1}`,
+            placeholder: '選擇要處理的項目…',
+            options: options.slice(i, i + DISCORD_LIMITS.selectOptions),
+          },
+        ],
       });
     }
     components = [...selects, ...cardRows].slice(0, DISCORD_LIMITS.actionRows);
@@ -200,19 +218,32 @@ function optionHint(f: FormField): string {
 /** Whether a choice field can be a select menu inside the modal (Discord allows 25 options per select). */
 function asSelect(f: FormField): boolean {
   if (f.type === 'boolean') return true;
-  return (f.type === 'select' || f.type === 'multiselect') && (f.options?.length ?? 0) > 0 && f.options!.length <= DISCORD_LIMITS.selectOptions;
+  return (
+    (f.type === 'select' || f.type === 'multiselect') && (f.options?.length ?? 0) > 0 && f.options!.length <= DISCORD_LIMITS.selectOptions
+  );
 }
 
 function choicesOf(f: FormField): { label: string; value: string }[] {
-  return f.type === 'boolean' ? [{ label: '是', value: 'true' }, { label: '否', value: 'false' }] : (f.options ?? []);
+  return f.type === 'boolean'
+    ? [
+        { label: '是', value: 'true' },
+        { label: '否', value: 'false' },
+      ]
+    : (f.options ?? []);
 }
 
 function placeholderOf(f: FormField): string | undefined {
   if (f.type === 'boolean') return '是 或 否';
   if (f.type === 'select' || f.type === 'multiselect') {
     if (asSelect(f)) return f.type === 'multiselect' ? '可複選' : '請選擇';
-    const example = (f.options ?? []).slice(0, 2).map((o) => o.label).join('、');
-    return clip(f.type === 'multiselect' ? `輸入名稱，以「、」分隔，例：${example}` : `輸入名稱或編號：${optionHint(f)}`, DISCORD_LIMITS.inputPlaceholder);
+    const example = (f.options ?? [])
+      .slice(0, 2)
+      .map((o) => o.label)
+      .join('、');
+    return clip(
+      f.type === 'multiselect' ? `輸入名稱，以「、」分隔，例：${example}` : `輸入名稱或編號：${optionHint(f)}`,
+      DISCORD_LIMITS.inputPlaceholder,
+    );
   }
   const p = f.placeholder ?? (f.suggestions?.length ? `例：${f.suggestions.join('、')}` : undefined);
   return p ? clip(p, DISCORD_LIMITS.inputPlaceholder) : undefined;
@@ -244,7 +275,9 @@ function initialText(f: FormField): string | undefined {
  */
 export function formModal(form: Form, customId: string): Json {
   if (form.fields.length > DISCORD_LIMITS.modalInputs) {
-    throw new Error(`Form "${form.formId}" has ${form.fields.length} fields; a Discord modal holds ${DISCORD_LIMITS.modalInputs}. The core should send it in pages (maxFormFields 5).`);
+    throw new Error(
+      `Form "${form.formId}" has ${form.fields.length} fields; a Discord modal holds ${DISCORD_LIMITS.modalInputs}. The core should send it in pages (maxFormFields 5).`,
+    );
   }
   checkAction(customId);
   return {
@@ -256,7 +289,11 @@ export function formModal(form: Form, customId: string): Json {
       let component: Json;
       if (asSelect(f)) {
         const chosen = new Set(initialList(f));
-        const options = choicesOf(f).map((o) => ({ label: clip(o.label, DISCORD_LIMITS.optionLabel), value: o.value, ...(chosen.has(o.value) ? { default: true } : {}) }));
+        const options = choicesOf(f).map((o) => ({
+          label: clip(o.label, DISCORD_LIMITS.optionLabel),
+          value: o.value,
+          ...(chosen.has(o.value) ? { default: true } : {}),
+        }));
         component = {
           type: COMPONENT.stringSelect,
           custom_id: f.id,
@@ -309,7 +346,11 @@ export function formValues(form: Form | undefined, raw: Record<string, string | 
     };
     if (f.type === 'boolean') out[id] = /^(是|y|yes|true|1)$/i.test(value) ? 'true' : /^(否|n|no|false|0)$/i.test(value) ? 'false' : value;
     else if (f.type === 'select') out[id] = pick(value);
-    else if (f.type === 'multiselect') out[id] = value.split(/[,，、\s]+/).filter(Boolean).map(pick);
+    else if (f.type === 'multiselect')
+      out[id] = value
+        .split(/[,，、\s]+/)
+        .filter(Boolean)
+        .map(pick);
     else out[id] = value;
   }
   return out;

@@ -31,21 +31,33 @@ export class DiscordRooms {
    */
   async open(req: IncidentRoomRequest): Promise<ConversationAddress> {
     if (!req.near || req.near.platform !== DISCORD_PLATFORM_NAME || req.near.kind !== 'group') {
-      throw new Error('A Discord incident room is a private thread inside a server text channel: bind the response channel (綁定群組 應變小組) first.');
+      throw new Error(
+        'A Discord incident room is a private thread inside a server text channel: bind the response channel (綁定群組 應變小組) first.',
+      );
     }
     const parent = req.near.externalId;
     // Claimed in outbound_message (kept for good, 'room:'): two instances asked at once open one thread.
-    const { messageId: threadId } = await this.d.ledger.once(`room:${DISCORD_PLATFORM_NAME}:${req.idempotencyKey}`, DISCORD_PLATFORM_NAME, parent, async () => {
-      const found = await this.findThread(parent, req.name);
-      if (found) return found;
-      const t = (await this.d.call('create a private thread', () =>
-        this.d.rest.post(Routes.threads(parent), {
-          body: { name: req.name.slice(0, 100), type: ChannelType.PrivateThread, invitable: false, auto_archive_duration: THREAD_ARCHIVE_MINUTES },
-        }),
-      )) as { id: string };
-      await this.d.post(t.id, toDiscordMessage({ type: 'text', text: req.topic }));
-      return t.id;
-    });
+    const { messageId: threadId } = await this.d.ledger.once(
+      `room:${DISCORD_PLATFORM_NAME}:${req.idempotencyKey}`,
+      DISCORD_PLATFORM_NAME,
+      parent,
+      async () => {
+        const found = await this.findThread(parent, req.name);
+        if (found) return found;
+        const t = (await this.d.call('create a private thread', () =>
+          this.d.rest.post(Routes.threads(parent), {
+            body: {
+              name: req.name.slice(0, 100),
+              type: ChannelType.PrivateThread,
+              invitable: false,
+              auto_archive_duration: THREAD_ARCHIVE_MINUTES,
+            },
+          }),
+        )) as { id: string };
+        await this.d.post(t.id, toDiscordMessage({ type: 'text', text: req.topic }));
+        return t.id;
+      },
+    );
     const room: ConversationAddress = { platform: DISCORD_PLATFORM_NAME, externalId: threadId, kind: 'group', title: req.name };
     await this.add(room, req.members);
     return room;
@@ -55,9 +67,14 @@ export class DiscordRooms {
     for (const m of members) {
       if (m.platform !== DISCORD_PLATFORM_NAME) continue;
       try {
-        await this.d.call('add a member to the incident thread', () => this.d.rest.put(Routes.threadMembers(room.externalId, m.externalId)));
+        await this.d.call('add a member to the incident thread', () =>
+          this.d.rest.put(Routes.threadMembers(room.externalId, m.externalId)),
+        );
       } catch (err) {
-        this.d.log.warn({ thread: room.externalId, user: m.externalId, err: { type: (err as Error).name, message: (err as Error).message } }, 'Discord: member not added to the incident thread');
+        this.d.log.warn(
+          { thread: room.externalId, user: m.externalId, err: { type: (err as Error).name, message: (err as Error).message } },
+          'Discord: member not added to the incident thread',
+        );
       }
     }
   }
@@ -66,13 +83,18 @@ export class DiscordRooms {
     try {
       const ch = (await this.d.rest.get(Routes.channel(parent))) as { guild_id?: string };
       if (!ch.guild_id) return undefined;
-      const active = (await this.d.rest.get(Routes.guildActiveThreads(ch.guild_id))) as { threads: { id: string; name: string; parent_id?: string }[] };
+      const active = (await this.d.rest.get(Routes.guildActiveThreads(ch.guild_id))) as {
+        threads: { id: string; name: string; parent_id?: string }[];
+      };
       const hit = active.threads.find((t) => t.parent_id === parent && t.name === name);
       if (hit) return hit.id;
       const archived = (await this.d.rest.get(Routes.channelJoinedArchivedThreads(parent))) as { threads: { id: string; name: string }[] };
       return archived.threads.find((t) => t.name === name)?.id;
     } catch (err) {
-      this.d.log.warn({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Discord: could not look for an existing incident thread; opening a new one');
+      this.d.log.warn(
+        { err: { type: (err as Error).name, message: (err as Error).message } },
+        'Discord: could not look for an existing incident thread; opening a new one',
+      );
       return undefined;
     }
   }

@@ -59,7 +59,9 @@ export async function runRichMenuCommand(argv: string[], env: Record<string, str
     return 0;
   } catch (err) {
     if (err instanceof HTTPFetchError) {
-      io.err(`LINE refused the request (HTTP ${err.status}): ${err.body.slice(0, 500)}\n${err.status === 401 ? 'Check LINE_CHANNEL_ACCESS_TOKEN.\n' : ''}`);
+      io.err(
+        `LINE refused the request (HTTP ${err.status}): ${err.body.slice(0, 500)}\n${err.status === 401 ? 'Check LINE_CHANNEL_ACCESS_TOKEN.\n' : ''}`,
+      );
       return 1;
     }
     throw err;

@@ -66,11 +66,23 @@ export class LineContent {
     } catch (err) {
       if (err instanceof HTTPFetchError) {
         // The SDK's message may quote LINE's answer; only the status is kept.
-        if (err.status === 404 || err.status === 410) throw new LineContentUnavailable(`LINE no longer has the content of message ${file.ref} (HTTP ${err.status}: expired or deleted)`, err.status);
+        if (err.status === 404 || err.status === 410)
+          throw new LineContentUnavailable(
+            `LINE no longer has the content of message ${file.ref} (HTTP ${err.status}: expired or deleted)`,
+            err.status,
+          );
         const advice = adviceFor(err.status);
-        throw new LineApiError(`the content of message ${file.ref}`, err.status, `LINE content API answered HTTP ${err.status}${err.status === 401 ? ' (check LINE_CHANNEL_ACCESS_TOKEN)' : ''}: ${advice}`);
+        throw new LineApiError(
+          `the content of message ${file.ref}`,
+          err.status,
+          `LINE content API answered HTTP ${err.status}${err.status === 401 ? ' (check LINE_CHANNEL_ACCESS_TOKEN)' : ''}: ${advice}`,
+        );
       }
-      throw new LineApiError(`the content of message ${file.ref}`, 0, `LINE content API could not be reached (${(err as Error).name}): ${adviceFor(0)}`);
+      throw new LineApiError(
+        `the content of message ${file.ref}`,
+        0,
+        `LINE content API could not be reached (${(err as Error).name}): ${adviceFor(0)}`,
+      );
     }
     const length = res.httpResponse.headers.get('content-length');
     const declared = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
@@ -82,7 +94,11 @@ export class LineContent {
       res.body.destroy();
       return { stream: (async function* () {})(), size: declared, ...(file.fileName ? { fileName: file.fileName } : {}) };
     }
-    return { stream: limited(res.body, this.maxBytes), ...(declared !== undefined ? { size: declared } : {}), ...(file.fileName ? { fileName: file.fileName } : {}) };
+    return {
+      stream: limited(res.body, this.maxBytes),
+      ...(declared !== undefined ? { size: declared } : {}),
+      ...(file.fileName ? { fileName: file.fileName } : {}),
+    };
   }
 }
 

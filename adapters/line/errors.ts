@@ -8,8 +8,20 @@ import { ChatPlatformError, kindOfStatus } from '../../src/ports/chat-errors.js'
  */
 export class LineApiError extends ChatPlatformError {
   declare readonly code: number;
-  constructor(readonly action: string, readonly status: number, advice: string, options?: { cause?: unknown }) {
-    super('line', status === 0 ? 'network' : kindOfStatus(status), status, `LINE refused ${action} (HTTP ${status}): ${advice}`, advice, options);
+  constructor(
+    readonly action: string,
+    readonly status: number,
+    advice: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'line',
+      status === 0 ? 'network' : kindOfStatus(status),
+      status,
+      `LINE refused ${action} (HTTP ${status}): ${advice}`,
+      advice,
+      options,
+    );
     this.name = 'LineApiError';
   }
 }
@@ -32,7 +44,9 @@ export function adviceFor(status: number): string {
     case 429:
       return "LINE's rate limit or the monthly message quota is exhausted. Check the quota (the contact windows are warned at 80 % and 95 %) and LINE Official Account Manager.";
     default:
-      return status >= 500 ? 'LINE answered with a server error; it usually passes by itself.' : 'see https://developers.line.biz/en/reference/messaging-api/#status-codes for this status.';
+      return status >= 500
+        ? 'LINE answered with a server error; it usually passes by itself.'
+        : 'see https://developers.line.biz/en/reference/messaging-api/#status-codes for this status.';
   }
 }
 

@@ -16,7 +16,10 @@ interface FontLike {
   unitsPerEm: number;
   ascent: number;
   descent: number;
-  layout(text: string): { glyphs: { path: { commands: PathCommand[] } }[]; positions: { xAdvance: number; xOffset: number; yOffset: number }[] };
+  layout(text: string): {
+    glyphs: { path: { commands: PathCommand[] } }[];
+    positions: { xAdvance: number; xOffset: number; yOffset: number }[];
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -72,7 +75,10 @@ export class Canvas {
       const oy = baseline - pos.yOffset * scale;
       const tx = (x: number) => ox + x * scale;
       const ty = (y: number) => oy - y * scale;
-      let sx = 0, sy = 0, lx = 0, ly = 0;
+      let sx = 0,
+        sy = 0,
+        lx = 0,
+        ly = 0;
       const line = (x: number, y: number) => {
         edges.push([lx, ly, x, y]);
         lx = x;
@@ -88,14 +94,19 @@ export class Canvas {
         else if (c.command === 'quadraticCurveTo') {
           const [x0, y0, x1, y1, x2, y2] = [lx, ly, tx(a[0]!), ty(a[1]!), tx(a[2]!), ty(a[3]!)];
           for (let k = 1; k <= 8; k += 1) {
-            const t = k / 8, u = 1 - t;
+            const t = k / 8,
+              u = 1 - t;
             line(u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2);
           }
         } else if (c.command === 'bezierCurveTo') {
           const [x0, y0, x1, y1, x2, y2, x3, y3] = [lx, ly, tx(a[0]!), ty(a[1]!), tx(a[2]!), ty(a[3]!), tx(a[4]!), ty(a[5]!)];
           for (let k = 1; k <= 10; k += 1) {
-            const t = k / 10, u = 1 - t;
-            line(u * u * u * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3, u * u * u * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3);
+            const t = k / 10,
+              u = 1 - t;
+            line(
+              u * u * u * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3,
+              u * u * u * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3,
+            );
           }
         } else if (c.command === 'closePath') line(sx, sy);
       }

@@ -3,7 +3,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import { messagingApi, validateSignature, type webhook } from '@line/bot-sdk';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/ports/logger.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  AdapterWording,
+  ConversationAddress,
+  FileReference,
+  IncomingFile,
+  OutboundMessage,
+  PlatformUser,
+} from '../../src/ports/chat-model.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -163,7 +171,10 @@ export class LineAdapter implements PlatformAdapter {
           return reply.code(401).send({ error: 'missing signature', detail: 'x-line-signature header is required' });
         }
         if (!validateSignature(raw, this.opts.channelSecret, signature)) {
-          this.rejections.reject('x-line-signature does not match the body (wrong LINE_CHANNEL_SECRET, or not from LINE)', { ip: req.ip, bytes: raw.length });
+          this.rejections.reject('x-line-signature does not match the body (wrong LINE_CHANNEL_SECRET, or not from LINE)', {
+            ip: req.ip,
+            bytes: raw.length,
+          });
           return reply.code(401).send({ error: 'bad signature', detail: 'x-line-signature does not match the request body' });
         }
         let events: webhook.Event[];
@@ -174,7 +185,9 @@ export class LineAdapter implements PlatformAdapter {
         } catch (err) {
           // The parser's message quotes the body (it may hold personal data): only the kind of failure is logged.
           this.rejections.reject(err instanceof JsonTooDeepError ? 'body nested too deep' : 'body is not a LINE callback');
-          return reply.code(400).send({ error: 'bad request', detail: 'body must be a LINE webhook callback ({ destination, events: [] })' });
+          return reply
+            .code(400)
+            .send({ error: 'bad request', detail: 'body must be a LINE webhook callback ({ destination, events: [] })' });
         }
         const received = await this.store(events);
         reply.code(200).send({ ok: true });
@@ -195,7 +208,10 @@ export class LineAdapter implements PlatformAdapter {
     if (rows.length === 0) return 0;
     const count = (await this.inbox.receive(rows)).length;
     if (count < rows.length) {
-      this.opts.log.info({ duplicates: rows.length - count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length }, 'LINE events already received were ignored');
+      this.opts.log.info(
+        { duplicates: rows.length - count, redelivered: events.filter((e) => e.deliveryContext?.isRedelivery).length },
+        'LINE events already received were ignored',
+      );
     }
     return count;
   }
@@ -262,7 +278,11 @@ export class LineAdapter implements PlatformAdapter {
         // An image or a file: offered as evidence by the core; only the message id travels, LINE keeps the bytes.
         const file = lineFileReference(m);
         if (file) return inbound.handle({ ...base, user, type: 'file', file, messageId: m.id });
-        if (m.type === 'image') this.opts.log.debug({ eventId: event.webhookEventId }, 'LINE image held outside LINE (external content provider) not offered as evidence');
+        if (m.type === 'image')
+          this.opts.log.debug(
+            { eventId: event.webhookEventId },
+            'LINE image held outside LINE (external content provider) not offered as evidence',
+          );
         return;
       }
       case 'postback': {
@@ -272,7 +292,10 @@ export class LineAdapter implements PlatformAdapter {
       case 'follow': {
         if (!user) return;
         await this.setFriend(user.externalId, true);
-        await this.send({ platform: LINE_PLATFORM, externalId: user.externalId, kind: 'direct' }, { type: 'text', text: await inbound.followed(user) });
+        await this.send(
+          { platform: LINE_PLATFORM, externalId: user.externalId, kind: 'direct' },
+          { type: 'text', text: await inbound.followed(user) },
+        );
         return;
       }
       case 'unfollow':
@@ -343,7 +366,10 @@ export class LineAdapter implements PlatformAdapter {
           // 409: LINE already accepted a request with this retry key (a retry after a lost response, or the same
           // reminder sent again by another instance) — the messages were delivered once, as intended.
           if (err instanceof LineApiError && err.status === 409) {
-            this.opts.log.info({ retryKey: key, acceptedRequestId: lineErrorHeader(err, 'x-line-accepted-request-id') }, 'LINE push already accepted with this retry key; not sent again');
+            this.opts.log.info(
+              { retryKey: key, acceptedRequestId: lineErrorHeader(err, 'x-line-accepted-request-id') },
+              'LINE push already accepted with this retry key; not sent again',
+            );
             break;
           }
           const transient = !(err instanceof LineApiError) || err.kind === 'network' || err.kind === 'rate-limited';

@@ -89,7 +89,10 @@ export class LineQuotaWatch {
     let warned: number | null = null;
     if (passed.length > 0) {
       // Claim every passed threshold; warn once, about the highest newly passed (80 and 95 at once → one warning).
-      const before = await this.prisma.lineQuotaWarning.findMany({ where: { month, threshold: { in: passed } }, select: { threshold: true } });
+      const before = await this.prisma.lineQuotaWarning.findMany({
+        where: { month, threshold: { in: passed } },
+        select: { threshold: true },
+      });
       const fresh = passed.filter((t) => !before.some((b) => b.threshold === t));
       if (fresh.length > 0) {
         const claimed = await this.prisma.lineQuotaWarning.createMany({
@@ -98,7 +101,10 @@ export class LineQuotaWatch {
         });
         if (claimed.count > 0) {
           warned = Math.max(...fresh);
-          this.log.warn({ month, used, quota: quota.value, percent, threshold: warned }, 'LINE monthly message quota threshold passed; warning the contact windows');
+          this.log.warn(
+            { month, used, quota: quota.value, percent, threshold: warned },
+            'LINE monthly message quota threshold passed; warning the contact windows',
+          );
           try {
             await this.warn(quotaWarningText(percent, used, quota.value), `line-quota:${month}:${warned}`);
           } catch (err) {

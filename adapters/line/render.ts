@@ -51,7 +51,9 @@ export function lineAction(b: Button): messagingApi.Action {
     return { type: 'message', label, text: clip(b.action.slice(4), LINE_LIMITS.messageActionText) } as messagingApi.MessageAction;
   }
   if (b.action.length > LINE_LIMITS.postbackData) {
-    throw new Error(`Action "${b.action.slice(0, 40)}…" is ${b.action.length} characters; LINE postback data allows ${LINE_LIMITS.postbackData}. Keep action strings short (ids only).`);
+    throw new Error(
+      `Action "${b.action.slice(0, 40)}…" is ${b.action.length} characters; LINE postback data allows ${LINE_LIMITS.postbackData}. Keep action strings short (ids only).`,
+    );
   }
   return { type: 'postback', label, data: b.action, displayText: label } as messagingApi.PostbackAction;
 }
@@ -152,7 +154,9 @@ function buttonRow(buttons: Button[]): Box {
 
 function rowComponent(r: CardRow): Box {
   const contents: Component[] = [
-    box('baseline', [text(r.status ? STATUS_MARKS[r.status] : '•', { flex: 0, size: 'sm' }), text(r.text, { flex: 1, margin: 'sm' })], { spacing: 'sm' }),
+    box('baseline', [text(r.status ? STATUS_MARKS[r.status] : '•', { flex: 0, size: 'sm' }), text(r.text, { flex: 1, margin: 'sm' })], {
+      spacing: 'sm',
+    }),
   ];
   if (r.detail) contents.push(text(r.detail, { size: 'xs', color: MUTED, margin: 'xs' }));
   if (r.buttons?.length) contents.push(buttonRow(r.buttons));
@@ -165,10 +169,14 @@ function sectionComponents(s: CardSection, rows: CardRow[]): Component[] {
   if (s.text) out.push(text(s.text, { margin: 'sm' }));
   for (const f of s.fields ?? []) {
     out.push(
-      box('baseline', [
-        text(f.label, { flex: 2, color: MUTED, size: 'xs' }),
-        text(f.value, { flex: 5, size: 'sm', ...(f.tone && f.tone !== 'info' ? { color: TONE_COLORS[f.tone] } : {}) }),
-      ], { spacing: 'sm', margin: 'sm' }),
+      box(
+        'baseline',
+        [
+          text(f.label, { flex: 2, color: MUTED, size: 'xs' }),
+          text(f.value, { flex: 5, size: 'sm', ...(f.tone && f.tone !== 'info' ? { color: TONE_COLORS[f.tone] } : {}) }),
+        ],
+        { spacing: 'sm', margin: 'sm' },
+      ),
     );
   }
   out.push(...rows.map(rowComponent));
@@ -237,7 +245,10 @@ export function flexMessages(card: Card): messagingApi.FlexMessage[] {
   let bytes = 0;
   for (const b of bubbles) {
     const size = Buffer.byteLength(JSON.stringify(b));
-    if (size > LINE_LIMITS.bubbleBytes) throw new Error(`Card "${card.key ?? card.title}" renders to a ${size}-byte Flex bubble; LINE accepts ${LINE_LIMITS.bubbleBytes}. Shorten its rows.`);
+    if (size > LINE_LIMITS.bubbleBytes)
+      throw new Error(
+        `Card "${card.key ?? card.title}" renders to a ${size}-byte Flex bubble; LINE accepts ${LINE_LIMITS.bubbleBytes}. Shorten its rows.`,
+      );
     const current = groups[groups.length - 1]!;
     if (current.length === LINE_LIMITS.carouselBubbles || bytes + size + 100 > LINE_LIMITS.carouselBytes) {
       groups.push([b]);

@@ -83,7 +83,10 @@ export async function setupRichMenu(
 ): Promise<RichMenuSetupResult> {
   const request = richMenuRequest(image);
   const ours = (await client.getRichMenuList()).richmenus.filter((m) => m.name.startsWith(`${RICH_MENU_NAME_PREFIX} `));
-  const current = await client.getDefaultRichMenuId().then((r) => r.richMenuId, () => null);
+  const current = await client.getDefaultRichMenuId().then(
+    (r) => r.richMenuId,
+    () => null,
+  );
   let same = ours.find((m) => m.name === request.name);
   let richMenuId: string;
   let created = false;

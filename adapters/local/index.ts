@@ -5,7 +5,16 @@ import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  AdapterWording,
+  ConversationAddress,
+  FileReference,
+  InboundEvent,
+  IncomingFile,
+  OutboundMessage,
+  PlatformUser,
+} from '../../src/ports/chat-model.js';
 import { LocalUploads } from './uploads.js';
 import { maskPersonalData } from '../../src/core/privacy/mask.js';
 import { chatTextProblem, formValueProblem, MAX_TEXT_LENGTH, textLength } from '../../src/core/conversation/limits.js';
@@ -114,7 +123,9 @@ export class LocalAdapter implements PlatformAdapter {
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
     const id = `dm:${user.externalId}`;
-    const conv = await this.prisma.conversation.findUnique({ where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: id } } });
+    const conv = await this.prisma.conversation.findUnique({
+      where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: id } },
+    });
     return { platform: LOCAL_PLATFORM, externalId: id, kind: 'direct', ...(conv?.title ? { title: conv.title } : {}) };
   }
 
@@ -126,7 +137,11 @@ export class LocalAdapter implements PlatformAdapter {
     return {
       id: String(row.id),
       conversationId: row.conversationId,
-      sender: { kind: row.senderKind === 'user' ? 'user' : 'bot', name: row.senderKind === 'user' ? row.senderName : BOT_NAME, ...(userId ? { userId } : {}) },
+      sender: {
+        kind: row.senderKind === 'user' ? 'user' : 'bot',
+        name: row.senderKind === 'user' ? row.senderName : BOT_NAME,
+        ...(userId ? { userId } : {}),
+      },
       at: row.createdAt.toISOString(),
       ...(row.editedAt ? { editedAt: row.editedAt.toISOString() } : {}),
       body,
@@ -138,16 +153,26 @@ export class LocalAdapter implements PlatformAdapter {
   /** Registers the chat page and /local/api/* on the product's server. */
   private routes(app: FastifyInstance, inbound: InboundSink): void {
     const files = new Map(readdirSync(PUBLIC_DIR).map((f) => [f, join(PUBLIC_DIR, f)]));
-    const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+    const types: Record<string, string> = {
+      '.html': 'text/html; charset=utf-8',
+      '.js': 'text/javascript; charset=utf-8',
+      '.css': 'text/css; charset=utf-8',
+      '.png': 'image/png',
+      '.svg': 'image/svg+xml',
+    };
     // The page carries the bot's one name (src/core/bot-name.ts) in place of {{botName}}.
-    const page = (name: string, body: Buffer) => (name.endsWith('.html') ? body.toString('utf8').split('{{botName}}').join(BOT_NAME) : body);
+    const page = (name: string, body: Buffer) =>
+      name.endsWith('.html') ? body.toString('utf8').split('{{botName}}').join(BOT_NAME) : body;
     const serve = (name: string, reply: FastifyReply) => {
       const path = files.get(name);
       if (!path) return reply.code(404).send({ error: '找不到這個頁面。' });
       return reply
         .header('content-type', types[extname(name)] ?? 'application/octet-stream')
         .header('cache-control', 'no-cache')
-        .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        .header(
+          'content-security-policy',
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
         .send(page(name, readFileSync(path)));
     };
     app.get('/', (_req, reply) => serve('index.html', reply));
@@ -165,9 +190,15 @@ export class LocalAdapter implements PlatformAdapter {
       });
       const names = await this.userIndex();
       return {
-        messages: rows.reverse().map((r) =>
-          this.view(r, JSON.parse(this.cipher.decrypt(r.bodyEnc, `local:${r.conversationId}`)) as OutboundMessage, r.senderKind === 'user' ? names.byName.get(r.senderName) : undefined),
-        ),
+        messages: rows
+          .reverse()
+          .map((r) =>
+            this.view(
+              r,
+              JSON.parse(this.cipher.decrypt(r.bodyEnc, `local:${r.conversationId}`)) as OutboundMessage,
+              r.senderKind === 'user' ? names.byName.get(r.senderName) : undefined,
+            ),
+          ),
       };
     });
 
@@ -179,7 +210,10 @@ export class LocalAdapter implements PlatformAdapter {
       app.post<{ Params: { id: string } }>(`/local/api/conversations/:id/${path}`, async (req, reply) => {
         const parsed = schema.safeParse(req.body);
         if (!parsed.success) {
-          return reply.code(400).send({ error: '送出的內容格式不正確。', detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+          return reply.code(400).send({
+            error: '送出的內容格式不正確。',
+            detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          });
         }
         const body = parsed.data as z.output<S> & { as: string };
         const access = await this.access(req.params.id, body.as);
@@ -206,47 +240,60 @@ export class LocalAdapter implements PlatformAdapter {
     // A file from the page's 📎 button: the raw bytes as the body, the name in the query. Held in memory (uploads.ts)
     // and offered as evidence by the core; the chat shows only that a file was sent, with its name masked.
     app.register(async (scope) => {
-      scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: this.maxUploadBytes }, (_req, body, done) => done(null, body));
+      scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: this.maxUploadBytes }, (_req, body, done) =>
+        done(null, body),
+      );
       scope.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
         if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
           const mb = Math.floor(this.maxUploadBytes / 1024 / 1024);
-          return reply.code(413).send({ error: `檔案超過 ${mb} MB，無法存證。請壓縮或分成幾個檔案再傳一次。`, detail: `upload is over ${this.maxUploadBytes} bytes` });
+          return reply.code(413).send({
+            error: `檔案超過 ${mb} MB，無法存證。請壓縮或分成幾個檔案再傳一次。`,
+            detail: `upload is over ${this.maxUploadBytes} bytes`,
+          });
         }
         if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
           return reply.code(415).send({ error: '送出的檔案格式不正確。', detail: 'send the file as application/octet-stream' });
         }
         throw err;
       });
-      scope.post<{ Params: { id: string }; Querystring: { as?: string; name?: string } }>('/local/api/conversations/:id/files', async (req, reply) => {
-        const access = await this.access(req.params.id, req.query.as);
-        if ('error' in access) return reply.code(access.code).send(access.error);
-        const bytes = req.body as Buffer;
-        if (!Buffer.isBuffer(bytes) || bytes.length === 0) return reply.code(400).send({ error: '這個檔案是空的，沒有送出。', detail: 'empty upload' });
-        const fileName = String(req.query.name ?? '').normalize('NFC').replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 200) || '檔案';
-        const as = req.query.as as string;
-        const file = this.uploads.hold(bytes, fileName);
-        const shown = `📎 ${maskPersonalData(fileName).text}`;
-        const row = await this.prisma.localMessage.create({
-          data: {
-            conversationId: access.address.externalId,
-            senderKind: 'user',
-            senderName: access.userName,
-            bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: shown }), `local:${access.address.externalId}`),
-          },
-        });
-        const event: InboundEvent = {
-          eventId: randomUUID(),
-          conversation: access.address,
-          user: { platform: LOCAL_PLATFORM, externalId: as, displayName: access.userName },
-          at: new Date(),
-          type: 'file',
-          file,
-          messageId: String(row.id),
-        };
-        const collector: Collector = { replies: [] };
-        await this.collector.run(collector, () => inbound.handle(event));
-        return { ok: true, posted: this.view(row, { type: 'text', text: shown }, as), replies: collector.replies };
-      });
+      scope.post<{ Params: { id: string }; Querystring: { as?: string; name?: string } }>(
+        '/local/api/conversations/:id/files',
+        async (req, reply) => {
+          const access = await this.access(req.params.id, req.query.as);
+          if ('error' in access) return reply.code(access.code).send(access.error);
+          const bytes = req.body as Buffer;
+          if (!Buffer.isBuffer(bytes) || bytes.length === 0)
+            return reply.code(400).send({ error: '這個檔案是空的，沒有送出。', detail: 'empty upload' });
+          const fileName =
+            String(req.query.name ?? '')
+              .normalize('NFC')
+              .replace(/[\u0000-\u001f/\\]/g, '_')
+              .slice(0, 200) || '檔案';
+          const as = req.query.as as string;
+          const file = this.uploads.hold(bytes, fileName);
+          const shown = `📎 ${maskPersonalData(fileName).text}`;
+          const row = await this.prisma.localMessage.create({
+            data: {
+              conversationId: access.address.externalId,
+              senderKind: 'user',
+              senderName: access.userName,
+              bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: shown }), `local:${access.address.externalId}`),
+            },
+          });
+          const event: InboundEvent = {
+            eventId: randomUUID(),
+            conversation: access.address,
+            user: { platform: LOCAL_PLATFORM, externalId: as, displayName: access.userName },
+            at: new Date(),
+            type: 'file',
+            file,
+            messageId: String(row.id),
+          };
+          const collector: Collector = { replies: [] };
+          await this.collector.run(collector, () => inbound.handle(event));
+          return { ok: true, posted: this.view(row, { type: 'text', text: shown }, as), replies: collector.replies };
+        },
+      );
     });
 
     // Empty and too-long texts get their own zh-TW answer (the core's limit), checked before anything is stored.
@@ -254,7 +301,10 @@ export class LocalAdapter implements PlatformAdapter {
       const problem = chatTextProblem(body.text);
       if (problem) {
         const n = textLength(body.text);
-        throw new LocalRequestError(problem.message, problem.kind === 'empty' ? 'text is empty' : `text has ${n} characters; the limit is ${MAX_TEXT_LENGTH}`);
+        throw new LocalRequestError(
+          problem.message,
+          problem.kind === 'empty' ? 'text is empty' : `text has ${n} characters; the limit is ${MAX_TEXT_LENGTH}`,
+        );
       }
       // What the person typed is stored masked: leaked data pasted into chat never reaches the database.
       const masked = maskPersonalData(body.text, { keep: await schoolOnRecord(this.prisma, schoolId) });
@@ -269,12 +319,20 @@ export class LocalAdapter implements PlatformAdapter {
       const posted = this.view(row, { type: 'text', text: masked.text }, body.as);
       return { event: { ...base, type: 'message', text: body.text }, posted };
     });
-    post('actions', z.object({ as: z.string().min(1), action: z.string().min(1).max(200), messageId: z.string().optional() }), async (body, base) => ({
-      event: { ...base, type: 'action', action: body.action, ...(body.messageId ? { messageId: body.messageId } : {}) },
-    }));
+    post(
+      'actions',
+      z.object({ as: z.string().min(1), action: z.string().min(1).max(200), messageId: z.string().optional() }),
+      async (body, base) => ({
+        event: { ...base, type: 'action', action: body.action, ...(body.messageId ? { messageId: body.messageId } : {}) },
+      }),
+    );
     post(
       'forms',
-      z.object({ as: z.string().min(1), formId: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string(), z.array(z.string().max(200)).max(100)])) }),
+      z.object({
+        as: z.string().min(1),
+        formId: z.string().min(1).max(200),
+        values: z.record(z.string(), z.union([z.string(), z.array(z.string().max(200)).max(100)])),
+      }),
       async (body, base) => {
         const tooLong = formValueProblem(body.values);
         if (tooLong) throw new LocalRequestError(tooLong, `a form value is over ${MAX_TEXT_LENGTH} characters`);
@@ -322,22 +380,35 @@ export class LocalAdapter implements PlatformAdapter {
   private async access(
     conversationId: string,
     as: unknown,
-  ): Promise<{ address: ConversationAddress; userName: string; schoolId: string } | { code: number; error: { error: string; detail: string } }> {
+  ): Promise<
+    { address: ConversationAddress; userName: string; schoolId: string } | { code: number; error: { error: string; detail: string } }
+  > {
     // A repeated parameter (?as=a&as=b) arrives as an array: one identity, or none.
     if (Array.isArray(as)) return { code: 400, error: { error: '只能選擇一個身分。', detail: 'query parameter "as" must be given once' } };
-    if (typeof as !== 'string' || !as) return { code: 400, error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' } };
+    if (typeof as !== 'string' || !as)
+      return {
+        code: 400,
+        error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' },
+      };
     const identity = await this.prisma.identity.findUnique({
       where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: as } },
       include: { person: true },
     });
     if (!identity) return { code: 404, error: { error: '找不到這位使用者。', detail: `unknown user "${as}"` } };
-    const conv = await this.prisma.conversation.findUnique({ where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: conversationId } } });
+    const conv = await this.prisma.conversation.findUnique({
+      where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: conversationId } },
+    });
     if (!conv) return { code: 404, error: { error: '找不到這個對話。', detail: `unknown conversation "${conversationId}"` } };
     if (!this.isMember(conv, { id: as, roles: identity.person.roles })) {
       return { code: 403, error: { error: '您不是這個對話的成員。', detail: `user "${as}" is not a member of "${conversationId}"` } };
     }
     return {
-      address: { platform: LOCAL_PLATFORM, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) },
+      address: {
+        platform: LOCAL_PLATFORM,
+        externalId: conv.externalId,
+        kind: conv.kind as 'group' | 'direct',
+        ...(conv.title ? { title: conv.title } : {}),
+      },
       userName: identity.person.displayName,
       schoolId: identity.person.schoolId,
     };

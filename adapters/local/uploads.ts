@@ -37,7 +37,13 @@ export class LocalUploads {
     if (!h) throw new Error(`Local upload ${file.ref.slice(0, 60)} is no longer held (expired, taken, or the product restarted).`);
     this.held.delete(file.ref);
     const bytes = h.bytes;
-    return { stream: (async function* () { yield bytes; })(), size: bytes.length, fileName: h.fileName };
+    return {
+      stream: (async function* () {
+        yield bytes;
+      })(),
+      size: bytes.length,
+      fileName: h.fileName,
+    };
   }
 
   release(file: FileReference): void {

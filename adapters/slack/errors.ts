@@ -11,7 +11,12 @@ import { ChatPlatformError, type ChatErrorKind } from '../../src/ports/chat-erro
 /** An error Slack returned, with what the operator should do about it (English): one of the chat error kinds. */
 export class SlackApiError extends ChatPlatformError {
   declare readonly code: string;
-  constructor(readonly method: string, code: string, advice: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly method: string,
+    code: string,
+    advice: string,
+    options?: { cause?: unknown },
+  ) {
     super('slack', kindOfSlackError(code), code, `Slack refused ${method} (${code}): ${advice}`, advice, options);
     this.name = 'SlackApiError';
   }

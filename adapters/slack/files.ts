@@ -46,7 +46,8 @@ function kindOfFileError(code: string): ChatErrorKind {
   if (code === 'not_hosted' || code === 'file_not_found' || code === 'file_deleted') return 'not-found';
   if (code === 'download_failed' || code === 'request_failed') return 'network';
   if (code === 'redirected' || code === 'sign_in_page') return 'auth';
-  if (code === 'bad_reference' || code === 'bad_url' || code === 'no_url' || code === 'foreign_host' || code === 'too_large') return 'validation';
+  if (code === 'bad_reference' || code === 'bad_url' || code === 'no_url' || code === 'foreign_host' || code === 'too_large')
+    return 'validation';
   return kindOfSlackError(code);
 }
 
@@ -56,7 +57,10 @@ export function sharedFiles(files: readonly SlackEventFile[] | undefined): FileR
   for (const f of files ?? []) {
     if (!f.id || !FILE_ID_RE.test(f.id)) continue;
     if (f.is_external || (f.mode && NOT_HOSTED.has(f.mode))) continue;
-    const name = (f.name ?? f.title ?? '').normalize('NFC').replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 200);
+    const name = (f.name ?? f.title ?? '')
+      .normalize('NFC')
+      .replace(/[\u0000-\u001f/\\]/g, '_')
+      .slice(0, 200);
     out.push({
       ref: f.id,
       ...(name ? { fileName: name } : {}),
@@ -98,7 +102,8 @@ export async function fetchSlackFile(file: FileReference, opts: FetchSlackFileOp
     throw new SlackFileError(code, `files.info refused (${code})${fileAdvice(code, e.data?.needed)}`);
   }
   const f = info.file;
-  if (!f || f.is_external || (f.mode && NOT_HOSTED.has(f.mode))) throw new SlackFileError('not_hosted', 'the file is not hosted by Slack (an external link or a deleted file)');
+  if (!f || f.is_external || (f.mode && NOT_HOSTED.has(f.mode)))
+    throw new SlackFileError('not_hosted', 'the file is not hosted by Slack (an external link or a deleted file)');
   const fileName = (f.name ?? f.title ?? file.fileName ?? '').slice(0, 200) || undefined;
   const size = typeof f.size === 'number' ? f.size : file.size;
   const base = { ...(fileName ? { fileName } : {}), ...(size !== undefined ? { size } : {}) };
@@ -113,7 +118,10 @@ export async function fetchSlackFile(file: FileReference, opts: FetchSlackFileOp
     throw new SlackFileError('bad_url', 'files.info gave a private URL that is not a URL');
   }
   if (!fileOrigins(opts.apiUrl).has(url.origin)) {
-    throw new SlackFileError('foreign_host', `the file's private URL is on ${url.host}, not Slack's file host: the bot token is not sent there`);
+    throw new SlackFileError(
+      'foreign_host',
+      `the file's private URL is on ${url.host}, not Slack's file host: the bot token is not sent there`,
+    );
   }
   const res = await (opts.fetch ?? fetch)(url, {
     headers: { authorization: `Bearer ${opts.botToken}` },
@@ -128,13 +136,19 @@ export async function fetchSlackFile(file: FileReference, opts: FetchSlackFileOp
     throw new SlackFileError(code, message);
   };
   if (res.status >= 300 && res.status < 400) {
-    return refuse('redirected', `Slack redirected the download (HTTP ${res.status}) instead of serving the file: the bot token was not accepted for it (the app needs files:read; reinstall it after adding the scope)`);
+    return refuse(
+      'redirected',
+      `Slack redirected the download (HTTP ${res.status}) instead of serving the file: the bot token was not accepted for it (the app needs files:read; reinstall it after adding the scope)`,
+    );
   }
   if (res.status === 404 || res.status === 410) return refuse('file_not_found', `Slack no longer has the file (HTTP ${res.status})`);
   if (!res.ok || !res.body) return refuse('download_failed', `Slack answered HTTP ${res.status} to the download`);
   const served = String(res.headers.get('content-type') ?? '');
   if (/^text\/html/i.test(served) && !/html/i.test(f.mimetype ?? '')) {
-    return refuse('sign_in_page', 'Slack served a web page instead of the file (its sign-in page: the bot token was not accepted for the file)');
+    return refuse(
+      'sign_in_page',
+      'Slack served a web page instead of the file (its sign-in page: the bot token was not accepted for the file)',
+    );
   }
   const length = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(length) && length > opts.maxBytes) {

@@ -33,12 +33,20 @@ export function registerSlackRoutes(app: FastifyInstance, d: SlackHttpDeps): voi
         d.rejections().reject(why, { ip: req.ip, bytes: raw.length });
         return reply.code(401).send({ error: 'unauthorized', detail: why });
       };
-      if (typeof signature !== 'string' || !Number.isFinite(timestamp)) return reject('x-slack-signature and x-slack-request-timestamp headers are required');
+      if (typeof signature !== 'string' || !Number.isFinite(timestamp))
+        return reject('x-slack-signature and x-slack-request-timestamp headers are required');
       if (Math.abs(nowMs / 1000 - timestamp) > SIGNATURE_WINDOW_S) {
-        return reject('x-slack-request-timestamp is more than 5 minutes from the server clock (a replay, or the server clock is wrong: check NTP)');
+        return reject(
+          'x-slack-request-timestamp is more than 5 minutes from the server clock (a replay, or the server clock is wrong: check NTP)',
+        );
       }
       try {
-        verifySlackRequest({ signingSecret: d.signingSecret, body: raw, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }, nowMilliseconds: nowMs });
+        verifySlackRequest({
+          signingSecret: d.signingSecret,
+          body: raw,
+          headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+          nowMilliseconds: nowMs,
+        });
       } catch {
         return reject('x-slack-signature does not match the body (wrong SLACK_SIGNING_SECRET, or not from Slack)');
       }
@@ -48,7 +56,9 @@ export function registerSlackRoutes(app: FastifyInstance, d: SlackHttpDeps): voi
       } catch (err) {
         // The parser's message quotes the body (it may hold personal data): only the kind of failure is logged.
         d.rejections().reject(err instanceof JsonTooDeepError ? 'body nested too deep' : 'body not understood');
-        return reply.code(400).send({ error: 'bad request', detail: 'body must be a Slack event (JSON), interaction (payload=…) or slash command (form)' });
+        return reply
+          .code(400)
+          .send({ error: 'bad request', detail: 'body must be a Slack event (JSON), interaction (payload=…) or slash command (form)' });
       }
       if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
       if (body.ssl_check) return reply.send('');
@@ -56,7 +66,12 @@ export function registerSlackRoutes(app: FastifyInstance, d: SlackHttpDeps): voi
       const retryReason = typeof req.headers['x-slack-retry-reason'] === 'string' ? req.headers['x-slack-retry-reason'] : undefined;
       let acked!: (v: unknown) => void;
       const ack = new Promise<unknown>((resolve) => (acked = resolve));
-      const work = d.receive({ body, ack: async (r?: unknown) => acked(r), ...(retryNum ? { retryNum } : {}), ...(retryReason ? { retryReason } : {}) });
+      const work = d.receive({
+        body,
+        ack: async (r?: unknown) => acked(r),
+        ...(retryNum ? { retryNum } : {}),
+        ...(retryReason ? { retryReason } : {}),
+      });
       // A request no listener acknowledges (an event type not used, a dropped retry) is answered when Bolt is done.
       const response = await Promise.race([ack, work.then(() => undefined)]);
       return reply.code(200).send(response ?? '');

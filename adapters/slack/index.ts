@@ -2,7 +2,17 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { App, SocketModeReceiver, webApi, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/ports/logger.js';
-import type { AdapterCapabilities, AdapterWording, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  AdapterWording,
+  ConversationAddress,
+  FileReference,
+  IncidentRoomRequest,
+  InboundEvent,
+  IncomingFile,
+  OutboundMessage,
+  PlatformUser,
+} from '../../src/ports/chat-model.js';
 import { DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/core/evidence/types.js';
 import { OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -67,7 +77,16 @@ export interface SlackAdapterOptions {
 /** Idempotency keys of messages are kept this long (jobs are retried within hours); incident rooms' keys always. */
 const SENT_KEYS_KEPT_MS = 30 * 86_400_000;
 /** File errors that need the operator (a scope, the token), as opposed to a file deleted meanwhile. */
-const FILE_SETUP_ERRORS = ['missing_scope', 'invalid_auth', 'not_authed', 'token_revoked', 'account_inactive', 'redirected', 'sign_in_page', 'foreign_host'];
+const FILE_SETUP_ERRORS = [
+  'missing_scope',
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'account_inactive',
+  'redirected',
+  'sign_in_page',
+  'foreign_host',
+];
 
 /** Slack channel ids of direct messages start with D. */
 function kindOf(channelId: string, channelType?: string): 'direct' | 'group' {
@@ -129,16 +148,27 @@ export class SlackAdapter implements PlatformAdapter {
     this.bolt = new App({ token: opts.botToken, receiver, clientOptions, logger, deferInitialization: true });
     this.client = this.bolt.client;
     this.client.on(webApi.WebClientEvent.RATE_LIMITED, (seconds: number, { url }: { url: string }) => {
-      opts.log.warn({ method: url.split('/').pop(), retryAfterSeconds: seconds }, 'Slack rate limit: waiting as Retry-After says, then retrying');
+      opts.log.warn(
+        { method: url.split('/').pop(), retryAfterSeconds: seconds },
+        'Slack rate limit: waiting as Retry-After says, then retrying',
+      );
     });
     const call = this.call.bind(this);
-    this.modals = new SlackModals({ client: this.client, call, log: opts.log, scope: this.scope, handle: (ev) => this.handle(ev), send: (to, m) => this.send(to, m) });
+    this.modals = new SlackModals({
+      client: this.client,
+      call,
+      log: opts.log,
+      scope: this.scope,
+      handle: (ev) => this.handle(ev),
+      send: (to, m) => this.send(to, m),
+    });
     this.rooms = new SlackRooms({
       client: this.client,
       ledger: this.ledger,
       log: opts.log,
       call,
-      recordedRoom: async (channelId) => (await opts.prisma.outboundMessage.count({ where: { messageId: channelId, idempotencyKey: { startsWith: 'room:' } } })) > 0,
+      recordedRoom: async (channelId) =>
+        (await opts.prisma.outboundMessage.count({ where: { messageId: channelId, idempotencyKey: { startsWith: 'room:' } } })) > 0,
     });
     registerSlackListeners(this.bolt, {
       run: (scope, work) => this.run(scope, work),
@@ -180,14 +210,21 @@ export class SlackAdapter implements PlatformAdapter {
     }
     const post = async () => {
       const r = await this.call('chat.postMessage', () =>
-        this.client.chat.postMessage({ channel: to.externalId, text: m.text, ...(m.blocks ? { blocks: m.blocks as never } : {}), unfurl_links: false, unfurl_media: false }),
+        this.client.chat.postMessage({
+          channel: to.externalId,
+          text: m.text,
+          ...(m.blocks ? { blocks: m.blocks as never } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
       );
       return String(r.ts);
     };
     if (!opts.idempotencyKey) return { messageId: await post() };
     // Reminders may be sent again by another instance after a crash: the key is claimed in the database first.
     const r = await this.ledger.once(opts.idempotencyKey, SLACK_PLATFORM, to.externalId, post);
-    if (r.repeated) this.opts.log.info({ channel: to.externalId }, 'Slack message with this idempotency key was already posted: not posted again');
+    if (r.repeated)
+      this.opts.log.info({ channel: to.externalId }, 'Slack message with this idempotency key was already posted: not posted again');
     return { messageId: r.messageId };
   }
 
@@ -197,16 +234,24 @@ export class SlackAdapter implements PlatformAdapter {
     // Slack keeps a message's old blocks when an update has none: a plain text (an offer once taken, its buttons gone)
     // replaces them with one section holding the text, or none at all when it is longer than a section takes.
     const blocks = m.blocks ?? (m.text.length <= 3000 ? [{ type: 'section', text: { type: 'mrkdwn', text: m.text } }] : []);
-    await this.call('chat.update', () => this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, blocks: blocks as never }));
+    await this.call('chat.update', () =>
+      this.client.chat.update({ channel: to.externalId, ts: messageId, text: m.text, blocks: blocks as never }),
+    );
   }
 
   /** A file someone shared, streamed from Slack when they file it as evidence (files.info, then its private URL). */
   async fetchFile(file: FileReference, _where?: ConversationAddress): Promise<IncomingFile> {
     try {
-      return await fetchSlackFile(file, { client: this.client, botToken: this.opts.botToken, apiUrl: this.opts.apiUrl, maxBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_EVIDENCE_BYTES });
+      return await fetchSlackFile(file, {
+        client: this.client,
+        botToken: this.opts.botToken,
+        apiUrl: this.opts.apiUrl,
+        maxBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_EVIDENCE_BYTES,
+      });
     } catch (err) {
       // What the operator must fix is said once at error level; a file deleted meanwhile is the person's to send again.
-      if (err instanceof SlackFileError && FILE_SETUP_ERRORS.includes(err.code)) this.opts.log.error({ code: err.code }, `Slack file not fetched: ${err.message}`);
+      if (err instanceof SlackFileError && FILE_SETUP_ERRORS.includes(err.code))
+        this.opts.log.error({ code: err.code }, `Slack file not fetched: ${err.message}`);
       throw err;
     }
   }
@@ -219,7 +264,10 @@ export class SlackAdapter implements PlatformAdapter {
         const r = await this.call('conversations.open', () => this.client.conversations.open({ users: user.externalId }));
         channel = r.channel?.id;
       } catch (err) {
-        this.opts.log.warn({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack direct conversation unavailable');
+        this.opts.log.warn(
+          { err: { type: (err as Error).name, message: (err as Error).message } },
+          'Slack direct conversation unavailable',
+        );
         return null;
       }
       if (!channel) return null;
@@ -255,14 +303,22 @@ export class SlackAdapter implements PlatformAdapter {
       platform: SLACK_PLATFORM,
       process: (body) => this.bolt.processEvent({ body, ack: async () => undefined }),
       resume: (e, run) => {
-        this.opts.log.warn({ eventId: e.eventId, attempt: e.attempts }, 'Slack event acknowledged by a process that stopped before handling it: handling it now');
+        this.opts.log.warn(
+          { eventId: e.eventId, attempt: e.attempts },
+          'Slack event acknowledged by a process that stopped before handling it: handling it now',
+        );
         return run();
       },
       // Idempotency keys of messages are kept for a month; incident rooms' keys always.
       sweep: async () => void (await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:'])),
     });
     if (this.transport !== 'http' || !this.opts.http) return;
-    registerSlackRoutes(this.opts.http, { signingSecret: this.opts.signingSecret!, ...(this.opts.now ? { now: this.opts.now } : {}), rejections: () => this.rejections, receive: (ev) => this.receive(ev) });
+    registerSlackRoutes(this.opts.http, {
+      signingSecret: this.opts.signingSecret!,
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      rejections: () => this.rejections,
+      receive: (ev) => this.receive(ev),
+    });
   }
 
   /**
@@ -287,7 +343,9 @@ export class SlackAdapter implements PlatformAdapter {
       }
       await yieldToAck();
       await this.inbox.process(eventId, ev.body);
-    })().catch((err: unknown) => this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack request failed'));
+    })().catch((err: unknown) =>
+      this.opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack request failed'),
+    );
     this.track(work);
     return work;
   }

@@ -40,7 +40,14 @@ export function registerSlackListeners(app: App, h: SlackListenerHost): void {
     const conversation = h.address(command.channel_id);
     const text = command.text.trim() || '通報';
     await h.run({ userId: command.user_id, triggerId: command.trigger_id, triggerUsed: false, channel: conversation }, () =>
-      h.handle({ type: 'message', eventId: `cmd:${command.trigger_id}`, conversation, user: h.user(command.user_id, command.user_name), at: new Date(), text }),
+      h.handle({
+        type: 'message',
+        eventId: `cmd:${command.trigger_id}`,
+        conversation,
+        user: h.user(command.user_id, command.user_name),
+        at: new Date(),
+        text,
+      }),
     );
   });
 
@@ -74,23 +81,31 @@ export function registerSlackListeners(app: App, h: SlackListenerHost): void {
     const user = h.user(body.user.id);
     // A button on the Home tab has no channel: it acts in the person's direct conversation with the bot.
     const fromHome = (body.view as { type?: string } | undefined)?.type === 'home';
-    const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id ?? (fromHome ? (await h.directConversation(user))?.externalId : undefined);
+    const channelId =
+      body.channel?.id ??
+      (body.container as { channel_id?: string } | undefined)?.channel_id ??
+      (fromHome ? (await h.directConversation(user))?.externalId : undefined);
     if (!value || !channelId) return;
-    const conversation = fromHome ? { platform: SLACK_PLATFORM_NAME, externalId: channelId, kind: 'direct' as const } : h.address(channelId);
+    const conversation = fromHome
+      ? { platform: SLACK_PLATFORM_NAME, externalId: channelId, kind: 'direct' as const }
+      : h.address(channelId);
     const triggerId = (body as { trigger_id?: string }).trigger_id;
-    await h.run({ userId: user.externalId, ...(triggerId ? { triggerId } : {}), triggerUsed: false, channel: conversation, fromHome }, async () => {
-      if (value.startsWith(OPEN_FORM_PREFIX)) return h.reopenForm(value.slice(OPEN_FORM_PREFIX.length), conversation, user);
-      const messageTs = body.message?.ts;
-      return h.handle({
-        type: 'action',
-        eventId: `act:${triggerId ?? `${channelId}:${a.action_ts}`}`,
-        conversation,
-        user,
-        at: new Date(),
-        action: value,
-        ...(messageTs ? { messageId: String(messageTs) } : {}),
-      });
-    });
+    await h.run(
+      { userId: user.externalId, ...(triggerId ? { triggerId } : {}), triggerUsed: false, channel: conversation, fromHome },
+      async () => {
+        if (value.startsWith(OPEN_FORM_PREFIX)) return h.reopenForm(value.slice(OPEN_FORM_PREFIX.length), conversation, user);
+        const messageTs = body.message?.ts;
+        return h.handle({
+          type: 'action',
+          eventId: `act:${triggerId ?? `${channelId}:${a.action_ts}`}`,
+          conversation,
+          user,
+          at: new Date(),
+          action: value,
+          ...(messageTs ? { messageId: String(messageTs) } : {}),
+        });
+      },
+    );
     // What the click changed (a step ticked) shows on the Home tab at once.
     if (fromHome) await h.publishHome(user.externalId);
   });
@@ -105,7 +120,11 @@ export function registerSlackListeners(app: App, h: SlackListenerHost): void {
     const meta = JSON.parse(view.private_metadata) as FormMetadata;
     h.formSubmitted(meta.f);
     const user = h.user(body.user.id);
-    const conversation: ConversationAddress = { platform: SLACK_PLATFORM_NAME, externalId: meta.c, kind: meta.k === 'd' ? 'direct' : 'group' };
+    const conversation: ConversationAddress = {
+      platform: SLACK_PLATFORM_NAME,
+      externalId: meta.c,
+      kind: meta.k === 'd' ? 'direct' : 'group',
+    };
     const values = formValues(view.state.values as never);
     await h.run({ userId: user.externalId, triggerUsed: true, channel: conversation }, () =>
       h.handle({ type: 'form', eventId: `view:${view.id}:${view.hash}`, conversation, user, at: new Date(), formId: meta.f, values }),
@@ -121,7 +140,16 @@ export function registerSlackListeners(app: App, h: SlackListenerHost): void {
   });
 
   app.event('message', async ({ event }) => {
-    const e = event as { subtype?: string; bot_id?: string; user?: string; text?: string; channel: string; channel_type?: string; ts: string; files?: SlackEventFile[] };
+    const e = event as {
+      subtype?: string;
+      bot_id?: string;
+      user?: string;
+      text?: string;
+      channel: string;
+      channel_type?: string;
+      ts: string;
+      files?: SlackEventFile[];
+    };
     // A file shared in the app (subtype file_share; files posted through the API may carry none) brings its files.
     const fileShare = e.subtype === 'file_share' || (!e.subtype && !!e.files?.length);
     if ((e.subtype && !fileShare) || e.bot_id || !e.user || (typeof e.text !== 'string' && !fileShare)) return;
@@ -135,7 +163,15 @@ export function registerSlackListeners(app: App, h: SlackListenerHost): void {
       if (!fileShare || text) await h.handle({ type: 'message', eventId, conversation, user, at, text });
       if (!fileShare) return;
       for (const file of sharedFiles(e.files)) {
-        await h.handle({ type: 'file', eventId: `file:${e.channel}:${e.ts}:${file.ref}`, conversation, user, at, file, messageId: `${e.channel}:${e.ts}` });
+        await h.handle({
+          type: 'file',
+          eventId: `file:${e.channel}:${e.ts}:${file.ref}`,
+          conversation,
+          user,
+          at,
+          file,
+          messageId: `${e.channel}:${e.ts}`,
+        });
       }
     });
   });
@@ -158,5 +194,10 @@ export function registerSlackListeners(app: App, h: SlackListenerHost): void {
 
 /** Mentions (<@U123>) are Slack markup, not words: the core sees the text without them. */
 function stripMentions(text: string): string {
-  return text.replace(/<@[A-Z0-9]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
+  return text
+    .replace(/<@[A-Z0-9]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
 }

@@ -76,22 +76,38 @@ export class SlackModals {
     }
     if (formId.startsWith('intake:')) {
       // Not in memory (e.g. after a restart): the core resumes the open report and sends its form again.
-      return this.d.handle({ type: 'action', eventId: `reopen:${scope.triggerId ?? Date.now()}`, conversation, user, at: new Date(), action: 'intake:start' });
+      return this.d.handle({
+        type: 'action',
+        eventId: `reopen:${scope.triggerId ?? Date.now()}`,
+        conversation,
+        user,
+        at: new Date(),
+        action: 'intake:start',
+      });
     }
     await this.d.send(conversation, { type: 'text', text: T.promptExpired });
   }
 
   private async postFormButton(to: ConversationAddress, form: Form): Promise<{ messageId: string }> {
     const m = formButtonMessage(form);
-    const r = await this.d.call('chat.postMessage', () => this.d.client.chat.postMessage({ channel: to.externalId, text: m.text, blocks: m.blocks as never }));
+    const r = await this.d.call('chat.postMessage', () =>
+      this.d.client.chat.postMessage({ channel: to.externalId, text: m.text, blocks: m.blocks as never }),
+    );
     return { messageId: String(r.ts) };
   }
 
   /** Opens the form as a modal; null when the trigger can no longer be used (the caller posts a button instead). */
   private async openModal(triggerId: string, form: Form, to: ConversationAddress): Promise<string | null> {
-    const meta: FormMetadata = { f: form.formId, c: to.externalId, k: to.kind === 'direct' ? 'd' : 'g', ...(this.d.scope.getStore()?.fromHome ? { h: 1 as const } : {}) };
+    const meta: FormMetadata = {
+      f: form.formId,
+      c: to.externalId,
+      k: to.kind === 'direct' ? 'd' : 'g',
+      ...(this.d.scope.getStore()?.fromHome ? { h: 1 as const } : {}),
+    };
     try {
-      const r = await this.d.call('views.open', () => this.d.client.views.open({ trigger_id: triggerId, view: formModal(form, meta) as never }));
+      const r = await this.d.call('views.open', () =>
+        this.d.client.views.open({ trigger_id: triggerId, view: formModal(form, meta) as never }),
+      );
       return r.view?.id ?? 'view';
     } catch (err) {
       if (err instanceof SlackApiError && (err.code === 'expired_trigger_id' || err.code === 'exchanged_trigger_id')) {

@@ -63,16 +63,27 @@ export function escapeMrkdwn(text: string): string {
 }
 
 const plain = (text: string, max: number) => ({ type: 'plain_text', text: clip(text.trim() === '' ? ' ' : text, max), emoji: true });
-const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText) => ({ type: 'mrkdwn', text: clip(escapeMrkdwn(text.trim() === '' ? ' ' : text), max) });
+const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText) => ({
+  type: 'mrkdwn',
+  text: clip(escapeMrkdwn(text.trim() === '' ? ' ' : text), max),
+});
 
 /** A Block Kit button; `value` is the core's opaque action string. action_ids only need to be unique per message. */
 export function slackButton(b: Button, actionId: string): Block {
   if (b.url) {
     // A link button: Slack opens the address (and still sends a block_actions payload without a value, which is acked and ignored).
-    return { type: 'button', text: plain(b.label, SLACK_LIMITS.buttonText), action_id: actionId, url: b.url, ...(b.style === 'primary' ? { style: 'primary' } : {}) };
+    return {
+      type: 'button',
+      text: plain(b.label, SLACK_LIMITS.buttonText),
+      action_id: actionId,
+      url: b.url,
+      ...(b.style === 'primary' ? { style: 'primary' } : {}),
+    };
   }
   if (b.action.length > SLACK_LIMITS.buttonValue) {
-    throw new Error(`Action "${b.action.slice(0, 40)}…" is ${b.action.length} characters; Slack button values allow ${SLACK_LIMITS.buttonValue}. Keep action strings short (ids only).`);
+    throw new Error(
+      `Action "${b.action.slice(0, 40)}…" is ${b.action.length} characters; Slack button values allow ${SLACK_LIMITS.buttonValue}. Keep action strings short (ids only).`,
+    );
   }
   return {
     type: 'button',
@@ -141,15 +152,21 @@ function rowBlocks(r: CardRow, mode: RowMode, ids: ActionIds): Block[] {
   const buttons = r.buttons ?? [];
   if (buttons.length === 0 || mode === 'plain') return [section];
   if (buttons.length === 1) return [{ ...section, accessory: slackButton(buttons[0]!, ids.next()) }];
-  if (mode === 'overflow' && buttons.length <= SLACK_LIMITS.overflowOptions && buttons.every((b) => !b.url && b.action.length <= SLACK_LIMITS.optionValue)) {
-    return [{
-      ...section,
-      accessory: {
-        type: 'overflow',
-        action_id: ids.next(),
-        options: buttons.map((b) => ({ text: plain(b.label, SLACK_LIMITS.optionText), value: b.action })),
+  if (
+    mode === 'overflow' &&
+    buttons.length <= SLACK_LIMITS.overflowOptions &&
+    buttons.every((b) => !b.url && b.action.length <= SLACK_LIMITS.optionValue)
+  ) {
+    return [
+      {
+        ...section,
+        accessory: {
+          type: 'overflow',
+          action_id: ids.next(),
+          options: buttons.map((b) => ({ text: plain(b.label, SLACK_LIMITS.optionText), value: b.action })),
+        },
       },
-    }];
+    ];
   }
   return [section, ...actionsBlocks(buttons, ids)];
 }
@@ -162,7 +179,9 @@ function sectionBlocks(s: CardSection, mode: RowMode, ids: ActionIds): Block[] {
   for (let i = 0; i < fields.length; i += SLACK_LIMITS.sectionFields) {
     out.push({
       type: 'section',
-      fields: fields.slice(i, i + SLACK_LIMITS.sectionFields).map((f) => mrkdwn(`*${f.label}*\n${f.tone === 'danger' ? '⚠️ ' : ''}${f.value}`, SLACK_LIMITS.fieldText)),
+      fields: fields
+        .slice(i, i + SLACK_LIMITS.sectionFields)
+        .map((f) => mrkdwn(`*${f.label}*\n${f.tone === 'danger' ? '⚠️ ' : ''}${f.value}`, SLACK_LIMITS.fieldText)),
     });
   }
   for (const r of s.rows ?? []) out.push(...rowBlocks(r, mode, ids));
@@ -217,7 +236,10 @@ export function homeView(cards: Card[]): Block {
   }
   if (blocks.length > SLACK_LIMITS.blocksPerHome) {
     const hidden = blocks.length - (SLACK_LIMITS.blocksPerHome - 1);
-    blocks = [...blocks.slice(0, SLACK_LIMITS.blocksPerHome - 1), { type: 'context', elements: [mrkdwn(`還有 ${hidden} 個項目未顯示，請在私訊輸入「事件」或「我的工作」查看。`)] }];
+    blocks = [
+      ...blocks.slice(0, SLACK_LIMITS.blocksPerHome - 1),
+      { type: 'context', elements: [mrkdwn(`還有 ${hidden} 個項目未顯示，請在私訊輸入「事件」或「我的工作」查看。`)] },
+    ];
   }
   return { type: 'home', callback_id: HOME_CALLBACK_ID, blocks };
 }
@@ -242,7 +264,9 @@ export function isIntakeForm(form: Form): boolean {
 /** Shown where the core sent a form when no modal could be opened at once: a button whose click opens it. */
 export function formButtonMessage(form: Form): SlackMessage {
   const ids = new ActionIds();
-  const buttons: Button[] = [{ label: isIntakeForm(form) ? '填寫通報表' : '填寫表單', action: `${OPEN_FORM_PREFIX}${form.formId}`, style: 'primary' }];
+  const buttons: Button[] = [
+    { label: isIntakeForm(form) ? '填寫通報表' : '填寫表單', action: `${OPEN_FORM_PREFIX}${form.formId}`, style: 'primary' },
+  ];
   if (form.cancelAction) buttons.push({ label: isIntakeForm(form) ? '取消通報' : '取消', action: form.cancelAction });
   const intro = [`*${form.title}*`, form.intro ?? '', `請按「${buttons[0]!.label}」在視窗中填寫。`].filter(Boolean).join('\n');
   return {
@@ -271,7 +295,14 @@ function inputElement(f: FormField): Block {
         ...placeholder,
       };
     case 'number':
-      return { type: 'number_input', action_id: 'v', is_decimal_allowed: false, min_value: '0', ...(first ? { initial_value: first } : {}), ...placeholder };
+      return {
+        type: 'number_input',
+        action_id: 'v',
+        is_decimal_allowed: false,
+        min_value: '0',
+        ...(first ? { initial_value: first } : {}),
+        ...placeholder,
+      };
     case 'select': {
       const options = (f.options ?? []).slice(0, SLACK_LIMITS.selectOptions).map(optionOf);
       const chosen = options.find((o) => o.value === first);
@@ -281,7 +312,13 @@ function inputElement(f: FormField): Block {
       const options = (f.options ?? []).slice(0, SLACK_LIMITS.selectOptions).map(optionOf);
       const wanted = new Set(Array.isArray(initial) ? initial : initial ? [initial] : []);
       const chosen = options.filter((o) => wanted.has(o.value));
-      return { type: 'multi_static_select', action_id: 'v', options, ...(chosen.length ? { initial_options: chosen } : {}), ...placeholder };
+      return {
+        type: 'multi_static_select',
+        action_id: 'v',
+        options,
+        ...(chosen.length ? { initial_options: chosen } : {}),
+        ...placeholder,
+      };
     }
     case 'boolean': {
       const options = [optionOf({ value: 'true', label: '是' }), optionOf({ value: 'false', label: '否' })];
@@ -312,10 +349,13 @@ export function formModal(form: Form, meta: FormMetadata): Block {
     });
   }
   if (blocks.length > SLACK_LIMITS.blocksPerModal) {
-    throw new Error(`Form "${form.formId}" has ${form.fields.length} fields; a Slack modal holds ${SLACK_LIMITS.blocksPerModal} blocks. Lower maxFormFields.`);
+    throw new Error(
+      `Form "${form.formId}" has ${form.fields.length} fields; a Slack modal holds ${SLACK_LIMITS.blocksPerModal} blocks. Lower maxFormFields.`,
+    );
   }
   const metadata = JSON.stringify(meta);
-  if (metadata.length > SLACK_LIMITS.privateMetadata) throw new Error(`Form id "${form.formId.slice(0, 40)}…" is too long for the modal's private_metadata.`);
+  if (metadata.length > SLACK_LIMITS.privateMetadata)
+    throw new Error(`Form id "${form.formId.slice(0, 40)}…" is too long for the modal's private_metadata.`);
   return {
     type: 'modal',
     callback_id: FORM_CALLBACK_ID,

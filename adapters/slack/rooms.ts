@@ -13,7 +13,17 @@ import { SLACK_PLATFORM_NAME } from './render.js';
 const SLACK_CHANNEL_NAME_MAX = 80;
 const MAX_ROOM_SUFFIX = 20;
 /** Refusals that concern one member of an incident room: that member is skipped (logged), the others are added. */
-const ROOM_INVITE_SKIPPED = ['already_in_channel', 'user_not_found', 'cant_invite', 'cant_invite_self', 'user_is_restricted', 'user_is_ultra_restricted', 'user_is_bot', 'ura_max_channels', 'no_user'];
+const ROOM_INVITE_SKIPPED = [
+  'already_in_channel',
+  'user_not_found',
+  'cant_invite',
+  'cant_invite_self',
+  'user_is_restricted',
+  'user_is_ultra_restricted',
+  'user_is_bot',
+  'ura_max_channels',
+  'no_user',
+];
 
 export interface SlackRoomsDeps {
   client: webApi.WebClient;
@@ -35,12 +45,19 @@ export class SlackRooms {
    * skipped and logged, never the whole room). A name already taken in the workspace gets a suffix (pdi-2026-0007-2, …).
    */
   async open(req: IncidentRoomRequest): Promise<ConversationAddress> {
-    const { messageId: channelId, repeated } = await this.d.ledger.once(`room:${req.idempotencyKey}`, SLACK_PLATFORM_NAME, req.name, () => this.create(req));
+    const { messageId: channelId, repeated } = await this.d.ledger.once(`room:${req.idempotencyKey}`, SLACK_PLATFORM_NAME, req.name, () =>
+      this.create(req),
+    );
     const room: ConversationAddress = { platform: SLACK_PLATFORM_NAME, externalId: channelId, kind: 'group', title: req.name };
     if (!repeated) {
-      await this.d.call('conversations.setTopic', () => this.d.client.conversations.setTopic({ channel: channelId, topic: clipTopic(req.topic) })).catch((err: unknown) =>
-        this.d.log.warn({ channel: channelId, err: { type: (err as Error).name, message: (err as Error).message } }, 'Slack incident room topic not set'),
-      );
+      await this.d
+        .call('conversations.setTopic', () => this.d.client.conversations.setTopic({ channel: channelId, topic: clipTopic(req.topic) }))
+        .catch((err: unknown) =>
+          this.d.log.warn(
+            { channel: channelId, err: { type: (err as Error).name, message: (err as Error).message } },
+            'Slack incident room topic not set',
+          ),
+        );
     }
     await this.add(room, req.members);
     return room;
@@ -51,7 +68,9 @@ export class SlackRooms {
     for (let n = 1; n <= MAX_ROOM_SUFFIX; n += 1) {
       const name = n === 1 ? base : `${base.slice(0, SLACK_CHANNEL_NAME_MAX - String(n).length - 1)}-${n}`;
       try {
-        const r = await this.d.call('conversations.create', () => this.d.client.conversations.create({ name, is_private: true }), ['name_taken']);
+        const r = await this.d.call('conversations.create', () => this.d.client.conversations.create({ name, is_private: true }), [
+          'name_taken',
+        ]);
         if (!r.channel?.id) throw new Error('conversations.create answered without a channel id');
         this.created.add(r.channel.id);
         this.d.log.info({ channel: r.channel.id, name }, 'Slack incident room created');
@@ -61,7 +80,11 @@ export class SlackRooms {
         throw err;
       }
     }
-    throw new SlackApiError('conversations.create', 'name_taken', `channel names ${base} to ${base}-${MAX_ROOM_SUFFIX} are all taken; archive or rename old ones.`);
+    throw new SlackApiError(
+      'conversations.create',
+      'name_taken',
+      `channel names ${base} to ${base}-${MAX_ROOM_SUFFIX} are all taken; archive or rename old ones.`,
+    );
   }
 
   async isIncidentRoom(channelId: string): Promise<boolean> {
@@ -74,11 +97,18 @@ export class SlackRooms {
     for (const m of members) {
       if (m.platform !== SLACK_PLATFORM_NAME) continue;
       try {
-        await this.d.call('conversations.invite', () => this.d.client.conversations.invite({ channel: room.externalId, users: m.externalId }), ROOM_INVITE_SKIPPED);
+        await this.d.call(
+          'conversations.invite',
+          () => this.d.client.conversations.invite({ channel: room.externalId, users: m.externalId }),
+          ROOM_INVITE_SKIPPED,
+        );
       } catch (err) {
         if (err instanceof SlackApiError && err.code === 'already_in_channel') continue;
         if (err instanceof SlackApiError && ROOM_INVITE_SKIPPED.includes(err.code)) {
-          this.d.log.warn({ channel: room.externalId, user: m.externalId, code: err.code }, `Slack could not add a responder to the incident room (${err.code}); they are skipped. ${adviceFor(err.code)}`);
+          this.d.log.warn(
+            { channel: room.externalId, user: m.externalId, code: err.code },
+            `Slack could not add a responder to the incident room (${err.code}); they are skipped. ${adviceFor(err.code)}`,
+          );
           continue;
         }
         throw err;
@@ -89,7 +119,11 @@ export class SlackRooms {
 
 /** Slack channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters. */
 export function slackChannelName(name: string): string {
-  const clean = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  const clean = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
   return (clean || 'pdi-incident').slice(0, SLACK_CHANNEL_NAME_MAX - 3);
 }
 

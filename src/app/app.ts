@@ -79,7 +79,17 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     // with the server's routes). Nothing built is patched afterwards.
     const late: { jobs?: JobRunner; url?: string; console?: ConsoleAccess } = {};
     const onIncidentChanged = async (change: IncidentChange) => void (await late.jobs?.onIncidentChanged(change));
-    const deps: CoreDeps = { prisma: db.prisma, cipher, playbooks, clockRules, calendar, log, now: opts.now ?? (() => new Date()), evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes }, onIncidentChanged };
+    const deps: CoreDeps = {
+      prisma: db.prisma,
+      cipher,
+      playbooks,
+      clockRules,
+      calendar,
+      log,
+      now: opts.now ?? (() => new Date()),
+      evidence: { stores: evidenceStores(db.prisma, config.evidence), maxBytes: config.evidence.maxBytes },
+      onIncidentChanged,
+    };
     const bot = new Bot(deps, { baseUrl: () => config.publicUrl ?? late.url ?? null, console: () => late.console ?? null });
     const jobs = new JobRunner(deps, db, (platform) => bot.adapterFor(platform), { ...config.jobs, ...opts.jobs });
     late.jobs = jobs;
@@ -90,7 +100,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       allowedHosts: config.localChat ? config.allowedHosts : null,
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
-    registerDocumentRoutes(server, { prisma: db.prisma, links: bot.reports.links, reports: bot.reports.service, evidence: bot.evidence.locker, log });
+    registerDocumentRoutes(server, {
+      prisma: db.prisma,
+      links: bot.reports.links,
+      reports: bot.reports.service,
+      evidence: bot.evidence.locker,
+      log,
+    });
     late.console = registerConsoleRoutes(server, {
       deps,
       log,
@@ -122,7 +138,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     let slack: SlackAdapter | null = null;
     if (config.slack) {
       const { SlackAdapter } = await import('../../adapters/slack/index.js');
-      slack = add(new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
+      slack = add(
+        new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }),
+      );
     }
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
@@ -141,7 +159,18 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       );
     }
     log.info(
-      { url, database: db.kind, location: db.location, localChat: config.localChat, line: !!config.line, slack: slack?.transport ?? false, discord: !!discord, demo: config.demoSeed, keySource: config.encryptionKeySource, ms: Math.round(performance.now() - started) },
+      {
+        url,
+        database: db.kind,
+        location: db.location,
+        localChat: config.localChat,
+        line: !!config.line,
+        slack: slack?.transport ?? false,
+        discord: !!discord,
+        demo: config.demoSeed,
+        keySource: config.encryptionKeySource,
+        ms: Math.round(performance.now() - started),
+      },
       'started',
     );
     for (const adapter of adapters) await adapter.start();
@@ -171,4 +200,3 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     throw err;
   }
 }
-

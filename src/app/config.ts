@@ -23,7 +23,9 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DATA_DIR: z.string().min(1).default('data'),
   DATA_ENCRYPTION_KEYS: z.string().min(1).optional(),
-  EVIDENCE_STORE: z.enum(['directory', 'database'], { message: 'must be "directory" (files under EVIDENCE_DIR) or "database" (rows in PostgreSQL)' }).optional(),
+  EVIDENCE_STORE: z
+    .enum(['directory', 'database'], { message: 'must be "directory" (files under EVIDENCE_DIR) or "database" (rows in PostgreSQL)' })
+    .optional(),
   EVIDENCE_DIR: z.string().min(1).optional(),
   EVIDENCE_MAX_MB: z.coerce.number({ message: 'must be a number of megabytes' }).int().min(1).max(200).default(25),
   DATA_KEYS_FILE: z.string().min(1).optional(),
@@ -32,11 +34,15 @@ const schema = z.object({
     .optional(),
   ALLOWED_HOSTS: z
     .string()
-    .regex(/^\s*[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, { message: 'must be host names separated by commas, such as bot.example.edu.tw,10.0.0.5:3000' })
+    .regex(/^\s*[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, {
+      message: 'must be host names separated by commas, such as bot.example.edu.tw,10.0.0.5:3000',
+    })
     .optional(),
   TRUST_PROXY: z
     .string()
-    .regex(/^(off|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { message: 'must be "off", a number of proxy hops, or addresses/CIDRs separated by commas (e.g. 10.0.0.0/8,loopback)' })
+    .regex(/^(off|\d{1,2}|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, {
+      message: 'must be "off", a number of proxy hops, or addresses/CIDRs separated by commas (e.g. 10.0.0.0/8,loopback)',
+    })
     .optional(),
   METRICS_TOKEN: z.string().min(24, { message: 'must be at least 24 characters (e.g. openssl rand -hex 24)' }).optional(),
   DEMO_SEED: onOff.optional(),
@@ -44,8 +50,14 @@ const schema = z.object({
   LOG_PRETTY: onOff.optional(),
   PLAYBOOKS_DIR: z.string().min(1).default(join(ROOT_DIR, 'playbooks')),
   CLOCK_PROFILE: z.string().min(1).default('private-school'),
-  LINE_CHANNEL_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character channel secret from the LINE Developers console (Basic settings)' }).optional(),
-  LINE_CHANNEL_ACCESS_TOKEN: z.string().min(20, { message: 'must be the long-lived channel access token from the LINE Developers console (Messaging API tab)' }).optional(),
+  LINE_CHANNEL_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character channel secret from the LINE Developers console (Basic settings)' })
+    .optional(),
+  LINE_CHANNEL_ACCESS_TOKEN: z
+    .string()
+    .min(20, { message: 'must be the long-lived channel access token from the LINE Developers console (Messaging API tab)' })
+    .optional(),
   LINE_API_BASE_URL: z.url({ message: 'must be an absolute URL such as https://api.line.me' }).default('https://api.line.me'),
   LINE_API_DATA_URL: z.url({ message: 'must be an absolute URL such as https://api-data.line.me' }).default('https://api-data.line.me'),
   LINE_QUOTA_WARN_PERCENT: z
@@ -55,13 +67,32 @@ const schema = z.object({
     .refine((l) => l.every((x) => x >= 1 && x <= 100), { message: 'each percentage must be between 1 and 100' })
     .default([80, 95]),
   LINE_QUOTA_CHECK_MINUTES: z.coerce.number({ message: 'must be a number of minutes' }).min(0).max(1440).default(15),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, { message: 'must be the Bot User OAuth Token (xoxb-…) from the Slack app\'s OAuth & Permissions page' }).optional(),
-  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { message: 'must be the 32-character Signing Secret from the Slack app\'s Basic Information page' }).optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, { message: 'must be an app-level token (xapp-…) with connections:write, from Basic Information → App-Level Tokens' }).optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-[\w-]+$/, { message: "must be the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page" })
+    .optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/i, { message: "must be the 32-character Signing Secret from the Slack app's Basic Information page" })
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-[\w-]+$/, {
+      message: 'must be an app-level token (xapp-…) with connections:write, from Basic Information → App-Level Tokens',
+    })
+    .optional(),
   SLACK_API_URL: z.url({ message: 'must be an absolute URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
   SLACK_SOCKET_MODE: onOff.optional(),
-  DISCORD_BOT_TOKEN: z.string().regex(/^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/, { message: 'must be the bot token from the Discord Developer Portal (your application → Bot → Reset Token)' }).optional(),
-  DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, { message: 'must be the Application ID (17–20 digits) from the Discord Developer Portal (General Information)' }).optional(),
+  DISCORD_BOT_TOKEN: z
+    .string()
+    .regex(/^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/, {
+      message: 'must be the bot token from the Discord Developer Portal (your application → Bot → Reset Token)',
+    })
+    .optional(),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{17,20}$/, { message: 'must be the Application ID (17–20 digits) from the Discord Developer Portal (General Information)' })
+    .optional(),
   DISCORD_API_BASE: z.url({ message: 'must be an absolute URL such as https://discord.com/api' }).default('https://discord.com/api'),
   DISCORD_READ_GROUP_MESSAGES: onOff.optional(),
   JOBS_POLL_SECONDS: z.coerce.number({ message: 'must be a number of seconds' }).min(0.5).max(60).default(1),
@@ -71,7 +102,9 @@ const schema = z.object({
   // Quiet hours (Asia/Taipei) for reminders of day- and month-counted clocks: "22:00-07:00" (the default) or "off".
   REMINDER_QUIET_HOURS: z
     .string()
-    .regex(/^(off|([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d)$/i, { message: 'must be a time range such as 22:00-07:00 (Asia/Taipei), or off' })
+    .regex(/^(off|([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d)$/i, {
+      message: 'must be a time range such as 22:00-07:00 (Asia/Taipei), or off',
+    })
     .transform((v) => {
       if (/^off$/i.test(v)) return null;
       const [a, b] = v.split('-').map((x) => x.trim().split(':').map(Number) as [number, number]);
@@ -146,9 +179,7 @@ export interface AppConfig {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      `Configuration error — fix these in .env or the environment (see .env.example):\n  - ${problems.join('\n  - ')}`,
-    );
+    super(`Configuration error — fix these in .env or the environment (see .env.example):\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
 }
@@ -250,11 +281,15 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     );
   }
   if (c.DEMO_SEED === true && !embedded && !onNetwork) {
-    problems.push('DEMO_SEED: refused with DATABASE_URL (a production database) unless LOCAL_CHAT=demo-on-network says it is a demonstration database.');
+    problems.push(
+      'DEMO_SEED: refused with DATABASE_URL (a production database) unless LOCAL_CHAT=demo-on-network says it is a demonstration database.',
+    );
   }
   const evidenceStore = c.EVIDENCE_STORE ?? (embedded ? 'directory' : 'database');
   if (evidenceStore === 'database' && embedded) {
-    problems.push('EVIDENCE_STORE: "database" needs DATABASE_URL (PostgreSQL); the embedded default keeps evidence files under EVIDENCE_DIR (unset EVIDENCE_STORE)');
+    problems.push(
+      'EVIDENCE_STORE: "database" needs DATABASE_URL (PostgreSQL); the embedded default keeps evidence files under EVIDENCE_DIR (unset EVIDENCE_STORE)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -266,7 +301,11 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       ? { kind: 'pglite', dataDir: join(dataDir, 'pglite'), template: join(ROOT_DIR, 'dist', 'pglite-template.tar.gz') }
       : { kind: 'postgres', url: c.DATABASE_URL!, poolSize: c.DATABASE_POOL_SIZE },
     dataDir,
-    evidence: { store: evidenceStore, dir: resolve(c.EVIDENCE_DIR ?? join(dataDir, 'evidence')), maxBytes: c.EVIDENCE_MAX_MB * 1024 * 1024 },
+    evidence: {
+      store: evidenceStore,
+      dir: resolve(c.EVIDENCE_DIR ?? join(dataDir, 'evidence')),
+      maxBytes: c.EVIDENCE_MAX_MB * 1024 * 1024,
+    },
     encryptionKeys,
     encryptionKeySource,
     keyFile,
@@ -274,7 +313,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     localChatOnNetwork: onNetwork,
     demoSeed: c.DEMO_SEED ?? localChat,
     allowedHosts: allowedHosts(c.ALLOWED_HOSTS, c.HOST, c.PUBLIC_URL),
-    trustProxy: !c.TRUST_PROXY || c.TRUST_PROXY === 'off' ? false : /^\d+$/.test(c.TRUST_PROXY) ? Number(c.TRUST_PROXY) : c.TRUST_PROXY.replace(/\s+/g, ''),
+    trustProxy:
+      !c.TRUST_PROXY || c.TRUST_PROXY === 'off'
+        ? false
+        : /^\d+$/.test(c.TRUST_PROXY)
+          ? Number(c.TRUST_PROXY)
+          : c.TRUST_PROXY.replace(/\s+/g, ''),
     metricsToken: c.METRICS_TOKEN ?? null,
     logLevel: c.LOG_LEVEL,
     logPretty: c.LOG_PRETTY ?? false,
@@ -304,7 +348,12 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
       : null,
     discord:
       c.DISCORD_BOT_TOKEN && c.DISCORD_APPLICATION_ID
-        ? { botToken: c.DISCORD_BOT_TOKEN, applicationId: c.DISCORD_APPLICATION_ID, apiBase: c.DISCORD_API_BASE.replace(/\/+$/, ''), readGroupMessages: c.DISCORD_READ_GROUP_MESSAGES ?? false }
+        ? {
+            botToken: c.DISCORD_BOT_TOKEN,
+            applicationId: c.DISCORD_APPLICATION_ID,
+            apiBase: c.DISCORD_API_BASE.replace(/\/+$/, ''),
+            readGroupMessages: c.DISCORD_READ_GROUP_MESSAGES ?? false,
+          }
         : null,
     jobs: {
       pollingIntervalSeconds: c.JOBS_POLL_SECONDS,

@@ -43,7 +43,14 @@ export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promis
   await prisma.school.createMany({ data: [{ id: DEMO_SCHOOL_ID, name, isDemo: true, ...school }], skipDuplicates: true });
   await prisma.school.update({ where: { id: DEMO_SCHOOL_ID }, data: school });
   await prisma.person.createMany({
-    data: DEMO_PEOPLE.map((p) => ({ id: p.id, schoolId: DEMO_SCHOOL_ID, displayName: p.name, unit: p.unit, email: 'email' in p ? p.email : null, roles: [...p.roles] })),
+    data: DEMO_PEOPLE.map((p) => ({
+      id: p.id,
+      schoolId: DEMO_SCHOOL_ID,
+      displayName: p.name,
+      unit: p.unit,
+      email: 'email' in p ? p.email : null,
+      roles: [...p.roles],
+    })),
     skipDuplicates: true,
   });
   await prisma.identity.createMany({
@@ -53,9 +60,23 @@ export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promis
   await prisma.conversation.createMany({
     data: [
       ...DEMO_PEOPLE.map((p) => ({
-        id: `${platform}-dm-${p.id}`, platform, externalId: `dm:${p.id}`, kind: 'direct', purpose: 'direct', title: `與小幫手的私訊（${p.name}）`, schoolId: DEMO_SCHOOL_ID,
+        id: `${platform}-dm-${p.id}`,
+        platform,
+        externalId: `dm:${p.id}`,
+        kind: 'direct',
+        purpose: 'direct',
+        title: `與小幫手的私訊（${p.name}）`,
+        schoolId: DEMO_SCHOOL_ID,
       })),
-      ...DEMO_GROUPS.map((g) => ({ id: `${platform}-${g.id}`, platform, externalId: g.id, kind: 'group', purpose: g.purpose, title: g.title, schoolId: DEMO_SCHOOL_ID })),
+      ...DEMO_GROUPS.map((g) => ({
+        id: `${platform}-${g.id}`,
+        platform,
+        externalId: g.id,
+        kind: 'group',
+        purpose: g.purpose,
+        title: g.title,
+        schoolId: DEMO_SCHOOL_ID,
+      })),
     ],
     skipDuplicates: true,
   });

@@ -47,9 +47,14 @@ export async function openKeyRing(config: AppConfig, db: Database, log?: Logger)
     );
   }
   const cipher = new FieldCipher(parseKeyRing(spec));
-  const report = await checkKeyRing(db.prisma, cipher, config.encryptionKeySource === 'environment' ? 'DATA_ENCRYPTION_KEYS' : `the key file ${config.keyFile}`);
+  const report = await checkKeyRing(
+    db.prisma,
+    cipher,
+    config.encryptionKeySource === 'environment' ? 'DATA_ENCRYPTION_KEYS' : `the key file ${config.keyFile}`,
+  );
   if (report.registered.length) log?.info({ keyIds: report.registered }, 'encryption key check registered');
-  if (report.retiredInRing.length) log?.info({ keyIds: report.retiredInRing }, 'retired encryption keys are still in the ring: they are no longer needed');
+  if (report.retiredInRing.length)
+    log?.info({ keyIds: report.retiredInRing }, 'retired encryption keys are still in the ring: they are no longer needed');
   const sealed = await sealUnsealedTimelines({ prisma: db.prisma, cipher, now: () => new Date() });
   if (sealed.length) log?.warn({ incidents: sealed }, 'timelines from before sealed checkpoints were sealed at their current head');
   return { cipher, report, generated };

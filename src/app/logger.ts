@@ -62,7 +62,8 @@ const REDACTED_KEYS = new Set(
     'keyRing',
   ].map((k) => k.toLowerCase()),
 );
-const REDACTED_KEY_RE = /pass(word|wd|code)|secret|token|signature|authorization|cookie|api[-_]?key|private[-_]?key|credential|session[-_]?id/i;
+const REDACTED_KEY_RE =
+  /pass(word|wd|code)|secret|token|signature|authorization|cookie|api[-_]?key|private[-_]?key|credential|session[-_]?id/i;
 
 function isRedactedKey(key: string): boolean {
   return REDACTED_KEYS.has(key.toLowerCase()) || REDACTED_KEY_RE.test(key);
@@ -138,9 +139,7 @@ function sanitize(value: unknown, depth: number, seen: WeakSet<object>): unknown
     if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
     if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1, seen));
     if (value instanceof Map) {
-      return Object.fromEntries(
-        [...value].map(([k, v]) => [maskString(String(k)), sanitizeEntry(String(k), v, depth, seen)]),
-      );
+      return Object.fromEntries([...value].map(([k, v]) => [maskString(String(k)), sanitizeEntry(String(k), v, depth, seen)]));
     }
     if (value instanceof Set) return [...value].map((v) => sanitize(v, depth + 1, seen));
     const toJSON = (value as { toJSON?: unknown }).toJSON;

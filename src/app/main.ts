@@ -50,10 +50,14 @@ async function main() {
     app = await startApp(config);
     releaseStartupMemory();
     if (config.localChat && !stopRequested) {
-      process.stdout.write(`\n  ${BOT_NAME} is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`);
+      process.stdout.write(
+        `\n  ${BOT_NAME} is running.\n  Open the local chat page: ${app.url}/\n  (demo school and people are marked 示範; press Ctrl+C to stop)\n\n`,
+      );
     }
   } catch (err) {
-    const known = [ConfigError, DataFileError, DatabaseUnavailableError, MigrationError, KeyRingError, KeyCheckError].some((t) => err instanceof t);
+    const known = [ConfigError, DataFileError, DatabaseUnavailableError, MigrationError, KeyRingError, KeyCheckError].some(
+      (t) => err instanceof t,
+    );
     process.stderr.write(`\nCannot start: ${known ? (err as Error).message : (err as Error).stack}\n`);
     process.exit(1);
   }

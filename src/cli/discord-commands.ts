@@ -17,7 +17,9 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.guild !== undefined && !/^\d{17,20}$/.test(values.guild)) {
-    process.stderr.write(`--guild must be a server id (17–20 digits; Discord → Server Settings → Widget, or right-click the server → Copy Server ID)\n${USAGE}`);
+    process.stderr.write(
+      `--guild must be a server id (17–20 digits; Discord → Server Settings → Widget, or right-click the server → Copy Server ID)\n${USAGE}`,
+    );
     return 2;
   }
   let config;
@@ -31,7 +33,9 @@ async function main(): Promise<number> {
     throw err;
   }
   if (!config.discord) {
-    process.stderr.write('Discord is not configured: set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (see .env.example and docs/discord.md).\n');
+    process.stderr.write(
+      'Discord is not configured: set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (see .env.example and docs/discord.md).\n',
+    );
     return 2;
   }
   try {
@@ -39,7 +43,9 @@ async function main(): Promise<number> {
     process.stdout.write(`registered ${r.names.length} commands (${r.scope}): ${r.names.join(', ')}\n`);
     return 0;
   } catch (err) {
-    process.stderr.write(`Registering the commands failed: ${(err as Error).message}\nCheck DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID); with --guild the bot must be in that server (invited with the applications.commands scope).\n`);
+    process.stderr.write(
+      `Registering the commands failed: ${(err as Error).message}\nCheck DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID); with --guild the bot must be in that server (invited with the applications.commands scope).\n`,
+    );
     return 1;
   }
 }

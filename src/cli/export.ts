@@ -37,7 +37,9 @@ async function main(): Promise<number> {
       return 2;
     }
     if (found.length > 1) {
-      process.stderr.write(`"${wanted}" names incidents of several schools (${found.map((i) => i.schoolId).join(', ')}); add --school <id>.\n`);
+      process.stderr.write(
+        `"${wanted}" names incidents of several schools (${found.map((i) => i.schoolId).join(', ')}); add --school <id>.\n`,
+      );
       return 2;
     }
     const incident = found[0]!;
@@ -49,7 +51,9 @@ async function main(): Promise<number> {
     try {
       fd = openSync(out, 'w', 0o600);
     } catch (err) {
-      process.stderr.write(`Cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}. Nothing was exported or recorded.\n`);
+      process.stderr.write(
+        `Cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}. Nothing was exported or recorded.\n`,
+      );
       return 2;
     }
     const operator = { personId: null, displayName: '系統管理者（匯出指令）' };

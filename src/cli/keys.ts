@@ -31,7 +31,11 @@ export async function runStatus(prisma: PrismaClient, cipher: FieldCipher, out: 
   out(`current key: ${cipher.currentKeyId}; ring: ${cipher.keyIds.join(', ')}`);
   for (const c of checks) {
     const used = counts.filter((x) => x.keyId === c.keyId).reduce((n, x) => n + x.count, 0);
-    const where = cipher.keyIds.includes(c.keyId) ? (cipher.isVerified(c.keyId) ? 'in the ring, key check ok' : 'in the ring') : 'not in the ring';
+    const where = cipher.keyIds.includes(c.keyId)
+      ? cipher.isVerified(c.keyId)
+        ? 'in the ring, key check ok'
+        : 'in the ring'
+      : 'not in the ring';
     out(`  ${c.keyId.padEnd(12)} ${c.retiredAt ? `retired ${c.retiredAt.toISOString()}` : 'active'}, ${where}, ${used} value(s)`);
   }
   for (const c of counts) out(`  ${`${c.table}.${c.column}`.padEnd(42)} ${c.keyId.padEnd(12)} ${c.count}`);
@@ -40,7 +44,10 @@ export async function runStatus(prisma: PrismaClient, cipher: FieldCipher, out: 
 
 export async function runCheck(prisma: PrismaClient, cipher: FieldCipher, out: Out, batch = 500): Promise<number> {
   const r = await checkAllValues(prisma, cipher, batch);
-  for (const c of r.counts) out(`${c.failed ? 'FAIL' : 'ok  '}  ${`${c.table}.${c.column}`.padEnd(42)} key ${c.keyId.padEnd(12)} ${c.readable} readable${c.failed ? `, ${c.failed} NOT readable` : ''}`);
+  for (const c of r.counts)
+    out(
+      `${c.failed ? 'FAIL' : 'ok  '}  ${`${c.table}.${c.column}`.padEnd(42)} key ${c.keyId.padEnd(12)} ${c.readable} readable${c.failed ? `, ${c.failed} NOT readable` : ''}`,
+    );
   for (const f of r.failures.slice(0, 50)) out(`  ${f.kind.toUpperCase()}  ${f.table}.${f.column} (${f.row}): ${f.message}`);
   if (r.failures.length > 50) out(`  … and ${r.failures.length - 50} more`);
   const total = r.counts.reduce((n, c) => n + c.readable, 0);
@@ -52,10 +59,16 @@ export async function runCheck(prisma: PrismaClient, cipher: FieldCipher, out: O
  * Re-encrypts, re-seals, retires. `cipher` is the ring with the new key current and the old ones after it. Returns
  * the ids retired (the caller drops them from a key file).
  */
-export async function runRotate(prisma: PrismaClient, cipher: FieldCipher, out: Out, batch = 200): Promise<{ code: number; retired: string[] }> {
+export async function runRotate(
+  prisma: PrismaClient,
+  cipher: FieldCipher,
+  out: Out,
+  batch = 200,
+): Promise<{ code: number; retired: string[] }> {
   const now = () => new Date();
   const progress = await reencryptAll(prisma, cipher, { batch });
-  for (const p of progress) if (p.rewritten) out(`re-encrypted ${p.rewritten} value(s) of ${p.table}.${p.column} with key ${cipher.currentKeyId}`);
+  for (const p of progress)
+    if (p.rewritten) out(`re-encrypted ${p.rewritten} value(s) of ${p.table}.${p.column} with key ${cipher.currentKeyId}`);
   const sealed = await resealHeads({ prisma, cipher, now }, (id) => verifyIncidentRecord({ prisma, cipher }, id));
   out(`sealed ${sealed.resealed} timeline head(s) with key ${cipher.currentKeyId}`);
   for (const b of sealed.broken) out(`  NOT sealed again (its record does not verify): incident ${b.incidentId}: ${b.problems.join('; ')}`);
@@ -69,7 +82,13 @@ export async function runRotate(prisma: PrismaClient, cipher: FieldCipher, out: 
     const next = sealDestruction(cipher, r);
     await prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(`SELECT set_config('pdi.procedure', 'rekey', true)`);
-      await tx.$executeRawUnsafe('UPDATE destruction_record SET key_id = $1, seal = $2 WHERE id = $3 AND seal = $4', next.keyId, next.seal, r.id, r.seal);
+      await tx.$executeRawUnsafe(
+        'UPDATE destruction_record SET key_id = $1, seal = $2 WHERE id = $3 AND seal = $4',
+        next.keyId,
+        next.seal,
+        r.id,
+        r.seal,
+      );
     });
     records += 1;
   }
@@ -122,11 +141,15 @@ export async function rotateCommand(config: AppConfig, db: Database, batch: numb
     const current = readFileSync(config.keyFile, 'utf8').trim().split(',');
     const keep = current.filter((e) => !result.retired.includes(e.slice(0, e.indexOf(':')).trim()));
     const gone = current.filter((e) => result.retired.includes(e.slice(0, e.indexOf(':')).trim()));
-    appendFileSync(`${config.keyFile}.retired`, gone.map((e) => `# retired ${new Date().toISOString()}\n${e.trim()}\n`).join(''), { mode: 0o600 });
+    appendFileSync(`${config.keyFile}.retired`, gone.map((e) => `# retired ${new Date().toISOString()}\n${e.trim()}\n`).join(''), {
+      mode: 0o600,
+    });
     writeKeyFile(config.keyFile, keep.join(','));
     out(`removed ${result.retired.join(', ')} from ${config.keyFile}; kept in ${config.keyFile}.retired for backups taken before today`);
   } else if (result.retired.length) {
-    out(`remove ${result.retired.join(', ')} from DATA_ENCRYPTION_KEYS on every instance (keep a copy for restoring backups taken before today)`);
+    out(
+      `remove ${result.retired.join(', ')} from DATA_ENCRYPTION_KEYS on every instance (keep a copy for restoring backups taken before today)`,
+    );
   }
   return result.code;
 }
@@ -136,7 +159,12 @@ async function main(): Promise<number> {
   if (!parsed) return 2;
   const [command] = parsed.positionals;
   const batch = parsed.values.batch ? Number(parsed.values.batch) : undefined;
-  if (!command || !['status', 'check', 'rotate'].includes(command) || parsed.positionals.length > 1 || (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000))) {
+  if (
+    !command ||
+    !['status', 'check', 'rotate'].includes(command) ||
+    parsed.positionals.length > 1 ||
+    (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 10_000))
+  ) {
     process.stderr.write(USAGE);
     return 2;
   }

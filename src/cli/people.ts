@@ -59,10 +59,14 @@ async function knownSchool(db: Database, id: string, err: Out): Promise<boolean>
 function printPlan(plan: RosterPlan, dryRun: boolean, out: Out): void {
   const verb = (a: string) => (dryRun ? `would ${a}` : `${a}d`);
   const line = (c: { field: string; from: string; to: string }) => `${c.field}: ${c.from} → ${c.to}`;
-  out(`school ${plan.schoolId}: ${plan.school.action === 'unchanged' ? 'unchanged' : verb(plan.school.action)}${plan.school.changes.length ? ` (${plan.school.changes.map(line).join('; ')})` : ''}\n`);
+  out(
+    `school ${plan.schoolId}: ${plan.school.action === 'unchanged' ? 'unchanged' : verb(plan.school.action)}${plan.school.changes.length ? ` (${plan.school.changes.map(line).join('; ')})` : ''}\n`,
+  );
   for (const p of plan.people) {
     const what = p.action === 'unchanged' || p.action === 'not in file' ? p.action : verb(p.action);
-    out(`  ${p.name} [${dryRun && p.action === 'create' ? 'new' : p.id}]: ${what}${p.changes.length ? ` (${p.changes.map(line).join('; ')})` : ''}\n`);
+    out(
+      `  ${p.name} [${dryRun && p.action === 'create' ? 'new' : p.id}]: ${what}${p.changes.length ? ` (${p.changes.map(line).join('; ')})` : ''}\n`,
+    );
   }
   const count = (a: string) => plan.people.filter((p) => p.action === a).length;
   const kept = count('not in file');
@@ -88,7 +92,9 @@ async function importRoster(file: string, flags: { dryRun: boolean; deactivateMi
       const plan = await applyRoster(db.prisma, roster, { defaultClockProfile: config.clockProfile, ...flags });
       printPlan(plan, flags.dryRun, out);
       if (!flags.dryRun && plan.school.action === 'create') {
-        out(`Next: print a binding code for the principal or the contact window with\n  npm run people -- code --school ${plan.schoolId} --person <name>\n`);
+        out(
+          `Next: print a binding code for the principal or the contact window with\n  npm run people -- code --school ${plan.schoolId} --person <name>\n`,
+        );
       }
       return 0;
     }, config);
@@ -105,11 +111,19 @@ async function list(schoolId: string, out: Out, err: Out): Promise<number> {
   return withDatabase(async (db) => {
     if (!(await knownSchool(db, schoolId, err))) return 2;
     const school = await db.prisma.school.findUniqueOrThrow({ where: { id: schoolId } });
-    const people = await db.prisma.person.findMany({ where: { schoolId }, include: { identities: { select: { platform: true } } }, orderBy: [{ active: 'desc' }, { displayName: 'asc' }] });
-    out(`${school.name} (${school.id}), ${school.kind ?? 'kind not set'}, clock profile ${school.clockProfile}, contact phone ${school.contactPhone ?? '(none: reports show 【待補】)'}, e-mail ${school.contactEmail ?? '(none: notices ask for it)'}\n`);
+    const people = await db.prisma.person.findMany({
+      where: { schoolId },
+      include: { identities: { select: { platform: true } } },
+      orderBy: [{ active: 'desc' }, { displayName: 'asc' }],
+    });
+    out(
+      `${school.name} (${school.id}), ${school.kind ?? 'kind not set'}, clock profile ${school.clockProfile}, contact phone ${school.contactPhone ?? '(none: reports show 【待補】)'}, e-mail ${school.contactEmail ?? '(none: notices ask for it)'}\n`,
+    );
     for (const p of people) {
       const linked = [...new Set(p.identities.map((i) => i.platform))].join(', ') || 'no chat account linked';
-      out(`  ${p.displayName}${p.unit ? `（${p.unit}）` : ''} [${p.id}]: ${roleNames(p.roles)}; ${linked}${p.active ? '' : '; inactive'}\n`);
+      out(
+        `  ${p.displayName}${p.unit ? `（${p.unit}）` : ''} [${p.id}]: ${roleNames(p.roles)}; ${linked}${p.active ? '' : '; inactive'}\n`,
+      );
     }
     return 0;
   });
@@ -117,9 +131,19 @@ async function list(schoolId: string, out: Out, err: Out): Promise<number> {
 
 function describeChanges(c: PersonChanges): string {
   const value = (v: unknown, field: string) =>
-    v === null || v === undefined ? '(none)' : field === 'roles' ? roleNames(v as string[]) || '(none)' : field === 'active' ? (v ? 'active' : 'inactive') : String(v);
+    v === null || v === undefined
+      ? '(none)'
+      : field === 'roles'
+        ? roleNames(v as string[]) || '(none)'
+        : field === 'active'
+          ? v
+            ? 'active'
+            : 'inactive'
+          : String(v);
   return Object.entries(c)
-    .map(([field, { from, to }]) => (from === null ? `${field} ${value(to, field)}` : `${field} ${value(from, field)} → ${value(to, field)}`))
+    .map(([field, { from, to }]) =>
+      from === null ? `${field} ${value(to, field)}` : `${field} ${value(from, field)} → ${value(to, field)}`,
+    )
     .join('; ');
 }
 
@@ -128,7 +152,8 @@ async function history(schoolId: string, out: Out, err: Out): Promise<number> {
     if (!(await knownSchool(db, schoolId, err))) return 2;
     const rows = await personHistory(db.prisma, schoolId);
     if (rows.length === 0) out('No changes to people on record.\n');
-    for (const r of rows) out(`${formatRocDateTime(r.at)}  ${r.personName} [${r.personId}]: ${describeChanges(r.changes)}  (by ${r.actorLabel})\n`);
+    for (const r of rows)
+      out(`${formatRocDateTime(r.at)}  ${r.personName} [${r.personId}]: ${describeChanges(r.changes)}  (by ${r.actorLabel})\n`);
     return 0;
   });
 }
@@ -189,7 +214,11 @@ export async function runPeople(argv: string[], out: Out, err: Out): Promise<num
 }
 
 if (isMain(import.meta.url)) {
-  runPeople(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then(
+  runPeople(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  ).then(
     (c) => process.exit(c),
     (e: unknown) => {
       process.stderr.write(`people failed: ${(e as Error).message}\n`);

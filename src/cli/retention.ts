@@ -32,7 +32,9 @@ export async function runRetention(deps: CoreDeps, args: RetentionArgs, out: Out
   }
   for (const i of items) {
     const when = i.retainUntil ? i.retainUntil.toISOString().slice(0, 10) : 'unknown';
-    out(`${i.due ? 'DUE    ' : 'kept   '} ${i.schoolId}/${i.ref}  ${i.status.padEnd(14)} keep until ${when}${i.kept ? `  (${i.kept})` : ''}`);
+    out(
+      `${i.due ? 'DUE    ' : 'kept   '} ${i.schoolId}/${i.ref}  ${i.status.padEnd(14)} keep until ${when}${i.kept ? `  (${i.kept})` : ''}`,
+    );
   }
   const due = items.filter((i) => i.due);
   out(`${due.length} of ${items.length} incident(s) past their retention date and closed.`);
@@ -45,7 +47,9 @@ export async function runRetention(deps: CoreDeps, args: RetentionArgs, out: Out
   for (const i of due) {
     try {
       const { record, rooms } = await destroyIncident(deps, i.incidentId, args.authorisedBy);
-      out(`destroyed ${record.schoolId}/${record.incidentRef}: destruction record ${record.id} (${record.entryCount} timeline entries, head ${record.headHash.slice(0, 16)}…), authorised by ${record.authorisedBy}`);
+      out(
+        `destroyed ${record.schoolId}/${record.incidentRef}: destruction record ${record.id} (${record.entryCount} timeline entries, head ${record.headHash.slice(0, 16)}…), authorised by ${record.authorisedBy}`,
+      );
       for (const r of rooms) out(`  its ${r.platform} room ${r.externalId} was unbound; delete its history on ${r.platform} too.`);
     } catch (err) {
       if (!(err instanceof RetentionError)) throw err;
@@ -58,7 +62,14 @@ export async function runRetention(deps: CoreDeps, args: RetentionArgs, out: Out
 
 async function main(): Promise<number> {
   const values = readArgs(
-    { options: { 'dry-run': { type: 'boolean', default: false }, school: { type: 'string' }, incident: { type: 'string' }, 'authorised-by': { type: 'string' } } },
+    {
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        school: { type: 'string' },
+        incident: { type: 'string' },
+        'authorised-by': { type: 'string' },
+      },
+    },
     USAGE,
   )?.values;
   if (!values) return 2;
@@ -67,7 +78,12 @@ async function main(): Promise<number> {
     const deps = await commandDeps(config, db, createLogger({ level: 'warn' }));
     return runRetention(
       deps,
-      { dryRun: values['dry-run'] ?? false, ...(values.school ? { school: values.school } : {}), ...(values.incident ? { incident: values.incident } : {}), ...(values['authorised-by'] ? { authorisedBy: values['authorised-by'] } : {}) },
+      {
+        dryRun: values['dry-run'] ?? false,
+        ...(values.school ? { school: values.school } : {}),
+        ...(values.incident ? { incident: values.incident } : {}),
+        ...(values['authorised-by'] ? { authorisedBy: values['authorised-by'] } : {}),
+      },
       (line) => process.stdout.write(`${line}\n`),
     );
   });

@@ -45,7 +45,11 @@ export interface CliIO {
 export async function runWhen(args: string[], io: CliIO): Promise<number> {
   let values: { now?: string | undefined; json?: boolean | undefined; help?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ args, options: { now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: { now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${WHEN_USAGE}`);
     return 2;
@@ -58,7 +62,9 @@ export async function runWhen(args: string[], io: CliIO): Promise<number> {
   if (values.now !== undefined) {
     const d = parseLocalDateTime(values.now);
     if (!d) {
-      io.err(`--now: cannot read "${values.now}"; give ISO 8601 with an offset (2026-12-06T21:10:00+08:00) or Taipei local time (2026-12-06 21:10).`);
+      io.err(
+        `--now: cannot read "${values.now}"; give ISO 8601 with an offset (2026-12-06T21:10:00+08:00) or Taipei local time (2026-12-06 21:10).`,
+      );
       return 2;
     }
     now = d;

@@ -79,7 +79,10 @@ function evaluate(lib: PlaybookLibrary, files: string[], json: boolean, io: Unde
 }
 
 /** `when` reads standard input as a stream (times are read line by line with their own options). */
-export async function main(argv: string[], io: CliIO = { input: process.stdin, out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIO = { input: process.stdin, out: (l) => console.log(l), err: (l) => console.error(l) },
+): Promise<number> {
   if (argv[0] === 'when') return runWhen(argv.slice(1), io);
   return runUnderstandCli(argv, { out: io.out, err: io.err, lines: () => createInterface({ input: io.input, crlfDelay: Infinity }) });
 }

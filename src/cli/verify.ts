@@ -39,13 +39,22 @@ export async function runVerify(
   const timelines: VerifyResult['timelines'] = [];
   for (const i of incidents) {
     const v = await verifyIncidentRecord(deps, i.id);
-    timelines.push({ incident: i.ref, id: i.id, schoolId: i.schoolId, ok: v.ok, entries: v.entries, sealed: v.sealed?.entryCount ?? null, problems: v.problems });
+    timelines.push({
+      incident: i.ref,
+      id: i.id,
+      schoolId: i.schoolId,
+      ok: v.ok,
+      entries: v.entries,
+      sealed: v.sealed?.entryCount ?? null,
+      problems: v.problems,
+    });
   }
   // A failed file is also recorded on its incident's timeline as an alarm (EvidenceLocker.verifyIncident).
   const evidence: VerifyResult['evidence'] = [];
   if (opts.evidence) {
     for (const i of incidents) {
-      for (const e of await opts.evidence.verifyIncident(i.id)) evidence.push({ incident: i.ref, schoolId: i.schoolId, seq: e.seq, ok: e.ok, problem: e.problem ?? null });
+      for (const e of await opts.evidence.verifyIncident(i.id))
+        evidence.push({ incident: i.ref, schoolId: i.schoolId, seq: e.seq, ok: e.ok, problem: e.problem ?? null });
     }
   }
   const records = opts.incident ? [] : await deps.prisma.destructionRecord.findMany({ orderBy: { destroyedAt: 'asc' } });
@@ -61,23 +70,41 @@ export async function runVerify(
 export function formatVerify(r: VerifyResult): string {
   const lines: string[] = [];
   for (const t of r.timelines) {
-    lines.push(`${t.ok ? 'ok     ' : 'BROKEN '} ${t.schoolId}/${t.incident}  ${t.entries} entries${t.sealed !== null ? `, sealed at ${t.sealed}` : ''}`);
+    lines.push(
+      `${t.ok ? 'ok     ' : 'BROKEN '} ${t.schoolId}/${t.incident}  ${t.entries} entries${t.sealed !== null ? `, sealed at ${t.sealed}` : ''}`,
+    );
     for (const p of t.problems) lines.push(`          ${p}`);
   }
-  for (const d of r.destroyed) lines.push(`${d.ok ? 'ok     ' : 'BROKEN '} ${d.schoolId}/${d.incident}  destroyed (destruction record)${d.problem ? `: ${d.problem}` : ''}`);
+  for (const d of r.destroyed)
+    lines.push(
+      `${d.ok ? 'ok     ' : 'BROKEN '} ${d.schoolId}/${d.incident}  destroyed (destruction record)${d.problem ? `: ${d.problem}` : ''}`,
+    );
   for (const e of r.evidence.filter((x) => !x.ok)) lines.push(`BROKEN  ${e.schoolId}/${e.incident}  evidence ${e.seq}: ${e.problem}`);
   for (const h of r.heads) {
-    lines.push(`${h.ok ? 'ok     ' : 'BROKEN '} ${h.label}  witnessed head: ${h.head.entries} entries, ${h.head.headHash.slice(0, 16)}…${h.problem ? `: ${h.problem}` : ''}`);
+    lines.push(
+      `${h.ok ? 'ok     ' : 'BROKEN '} ${h.label}  witnessed head: ${h.head.entries} entries, ${h.head.headHash.slice(0, 16)}…${h.problem ? `: ${h.problem}` : ''}`,
+    );
   }
   lines.push(`${r.timelines.filter((t) => t.ok).length} of ${r.timelines.length} timelines intact`);
-  if (r.evidence.length) lines.push(`${r.evidence.filter((e) => e.ok).length} of ${r.evidence.length} evidence files intact (hash matches)`);
+  if (r.evidence.length)
+    lines.push(`${r.evidence.filter((e) => e.ok).length} of ${r.evidence.length} evidence files intact (hash matches)`);
   if (r.destroyed.length) lines.push(`${r.destroyed.filter((d) => d.ok).length} of ${r.destroyed.length} destruction records intact`);
   if (r.heads.length) lines.push(`${r.heads.filter((h) => h.ok).length} of ${r.heads.length} witnessed heads match`);
   return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<number> {
-  const args = readArgs({ options: { incident: { type: 'string' }, heads: { type: 'string' }, school: { type: 'string' }, json: { type: 'boolean', default: false } } }, USAGE)?.values;
+  const args = readArgs(
+    {
+      options: {
+        incident: { type: 'string' },
+        heads: { type: 'string' },
+        school: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    },
+    USAGE,
+  )?.values;
   if (!args) return 2;
   let headsText: string | undefined;
   if (args.heads) {
@@ -96,8 +123,19 @@ async function main(): Promise<number> {
       return 2;
     }
     const log = createLogger({ level: 'warn' });
-    const evidence = new EvidenceLocker({ prisma: db.prisma, cipher, log, now: () => new Date() }, { stores: evidenceStores(db.prisma, config.evidence) });
-    const result = await runVerify({ prisma: db.prisma, cipher }, { evidence, ...(args.incident ? { incident: args.incident } : {}), ...(headsText ? { heads: headsText } : {}), ...(args.school ? { school: args.school } : {}) });
+    const evidence = new EvidenceLocker(
+      { prisma: db.prisma, cipher, log, now: () => new Date() },
+      { stores: evidenceStores(db.prisma, config.evidence) },
+    );
+    const result = await runVerify(
+      { prisma: db.prisma, cipher },
+      {
+        evidence,
+        ...(args.incident ? { incident: args.incident } : {}),
+        ...(headsText ? { heads: headsText } : {}),
+        ...(args.school ? { school: args.school } : {}),
+      },
+    );
     process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : formatVerify(result));
     return result.ok ? 0 : 1;
   });

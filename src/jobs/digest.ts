@@ -37,9 +37,13 @@ export interface DigestQueue {
   add(jobs: QueuedDigest[]): Promise<void>;
 }
 
-export type SchoolDigestOutcome = { schoolId: string; outcome: 'sent'; key: string; incidents: number; deliveries: number; late: boolean } | { schoolId: string; outcome: 'no-open-incidents' };
+export type SchoolDigestOutcome =
+  | { schoolId: string; outcome: 'sent'; key: string; incidents: number; deliveries: number; late: boolean }
+  | { schoolId: string; outcome: 'no-open-incidents' };
 
-export type DigestFireOutcome = { outcome: 'done'; day: DayKey; schools: SchoolDigestOutcome[] } | { outcome: 'skipped'; day: DayKey; why: 'early' | 'day-over' };
+export type DigestFireOutcome =
+  | { outcome: 'done'; day: DayKey; schools: SchoolDigestOutcome[] }
+  | { outcome: 'skipped'; day: DayKey; why: 'early' | 'day-over' };
 
 /** 09:00 Asia/Taipei of the day. */
 export function digestTime(day: DayKey): Date {
@@ -78,7 +82,9 @@ export class DailyDigest {
   async schedule(): Promise<DayKey[]> {
     const today = taipeiDayKey(this.deps.now());
     const days = [today, format(addDays(startOfTaipeiDay(today), 1), 'yyyy-MM-dd')];
-    await this.queue.add(days.map((day) => ({ id: jobIdFor(`digest:${day}`), key: `digest:${day}`, data: { day }, startAfter: digestTime(day) })));
+    await this.queue.add(
+      days.map((day) => ({ id: jobIdFor(`digest:${day}`), key: `digest:${day}`, data: { day }, startAfter: digestTime(day) })),
+    );
     return days;
   }
 
@@ -114,7 +120,10 @@ export class DailyDigest {
     if (!claimed) {
       const recipients = await this.recipients(schoolId);
       await prisma.$transaction(async (tx) => {
-        const n = await tx.notice.createMany({ data: [{ key, kind: 'digest', schoolId, level: 0, dueAt: digestTime(day), late, jobId, createdAt: now }], skipDuplicates: true });
+        const n = await tx.notice.createMany({
+          data: [{ key, kind: 'digest', schoolId, level: 0, dueAt: digestTime(day), late, jobId, createdAt: now }],
+          skipDuplicates: true,
+        });
         if (n.count === 0) return;
         await tx.noticeDelivery.createMany({
           data: deliveryRows(key, recipients),
@@ -137,7 +146,11 @@ export class DailyDigest {
       for (const identity of person.identities) {
         const adapter = this.adapterFor(identity.platform);
         if (!adapter) continue;
-        const address = await adapter.directConversation({ platform: identity.platform, externalId: identity.externalId, ...(identity.displayName ? { displayName: identity.displayName } : {}) });
+        const address = await adapter.directConversation({
+          platform: identity.platform,
+          externalId: identity.externalId,
+          ...(identity.displayName ? { displayName: identity.displayName } : {}),
+        });
         if (!address || out.some((r) => r.address.platform === address.platform && r.address.externalId === address.externalId)) continue;
         out.push({ target: `dm:${person.id}:${identity.platform}`, address, personId: person.id, label: person.displayName });
       }
@@ -162,7 +175,14 @@ export class DailyDigest {
     if (late) lines.push(`（${LATE_MARK}：原定 ${formatRocShort(digestTime(day))} 送出）`);
     lines.push(`處理中的個資事件：${open.length} 件`);
     // The chain heads, witnessed outside the database (src/core/timeline/heads.ts: `npm run verify -- --heads`).
-    const heads = new Map((await currentHeads(this.deps.prisma, open.map((i) => i.id))).map((h) => [h.incidentId, h]));
+    const heads = new Map(
+      (
+        await currentHeads(
+          this.deps.prisma,
+          open.map((i) => i.id),
+        )
+      ).map((h) => [h.incidentId, h]),
+    );
     for (const incident of open) {
       lines.push('', `■ 個資事件 ${incident.ref}（${STATUS_LABELS[incident.status as IncidentStatus] ?? incident.status}）`);
       const head = heads.get(incident.id);

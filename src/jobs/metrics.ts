@@ -123,10 +123,19 @@ export function registerMetricsRoute(server: FastifyInstance, metrics: JobMetric
       const auth = String(req.headers.authorization ?? '');
       const given = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? '';
       if (!sameSecret(given, opts.token)) {
-        return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', detail: 'metrics need Authorization: Bearer <METRICS_TOKEN>' });
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .send({ error: 'unauthorized', detail: 'metrics need Authorization: Bearer <METRICS_TOKEN>' });
       }
-    } else if (!isLoopbackAddress(req.socket.remoteAddress) || req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) {
-      return reply.code(403).send({ error: 'forbidden', detail: 'metrics answer loopback clients only; set METRICS_TOKEN to scrape them from elsewhere' });
+    } else if (
+      !isLoopbackAddress(req.socket.remoteAddress) ||
+      req.headers['x-forwarded-for'] !== undefined ||
+      req.headers.forwarded !== undefined
+    ) {
+      return reply
+        .code(403)
+        .send({ error: 'forbidden', detail: 'metrics answer loopback clients only; set METRICS_TOKEN to scrape them from elsewhere' });
     }
     const body = await metrics.text();
     return reply.header('content-type', await metrics.contentType()).send(body);
@@ -159,7 +168,9 @@ export async function queueTotals(db: Database, schema: string, queues: string[]
       )
     : [];
   const live = states.length
-    ? await db.sql.query<{ name: string; retries: string | number }>(`SELECT name, coalesce(sum(retry_count), 0) AS retries FROM ${schema}.job GROUP BY name`)
+    ? await db.sql.query<{ name: string; retries: string | number }>(
+        `SELECT name, coalesce(sum(retry_count), 0) AS retries FROM ${schema}.job GROUP BY name`,
+      )
     : [];
   const late = await db.prisma.notice.groupBy({ by: ['kind'], where: { late: true }, _count: { _all: true } });
   const count = (queue: string, state: string) =>
@@ -171,7 +182,8 @@ export async function queueTotals(db: Database, schema: string, queues: string[]
     late: late.find((l) => l.kind === NOTICE_KIND[queue])?._count._all ?? 0,
     failed: count(queue, 'failed'),
     retries:
-      Number(live.find((l) => l.name === queue)?.retries ?? 0) + archived.filter((a) => a.name === queue).reduce((n, a) => n + Number(a.retries), 0),
+      Number(live.find((l) => l.name === queue)?.retries ?? 0) +
+      archived.filter((a) => a.name === queue).reduce((n, a) => n + Number(a.retries), 0),
     pending: ['created', 'retry', 'active'].reduce((n, s) => n + count(queue, s), 0),
   }));
 }

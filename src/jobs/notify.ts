@@ -57,23 +57,39 @@ export function completedBy(clockId: string, items: ChecklistItem[]): ChecklistI
 }
 
 /** The clock's `actor` (clocks.yaml roles) as a person role: the school acts through its contact window. */
-const ACTOR_ROLE: Record<string, string> = { unit: 'unit', school: 'contactWindow', contactWindow: 'contactWindow', principal: 'principal', it: 'it' };
+const ACTOR_ROLE: Record<string, string> = {
+  unit: 'unit',
+  school: 'contactWindow',
+  contactWindow: 'contactWindow',
+  principal: 'principal',
+  it: 'it',
+};
 
 export async function ownersOf(prisma: PrismaClient, incident: Incident, clock: ComputedClock, items: ChecklistItem[]): Promise<Owners> {
   const open = stoppingItems(clock.id, items).filter((i) => i.state === 'open');
-  const pairs = open.length > 0
-    ? open.map((i) => ({ role: i.ownerRole, personId: i.ownerRole === 'unit' ? (i.ownerPersonId ?? incident.reporterId) : null }))
-    : [{ role: ACTOR_ROLE[clock.actor] ?? 'contactWindow', personId: null as string | null }].map((p) => (p.role === 'unit' ? { ...p, personId: incident.reporterId } : p));
+  const pairs =
+    open.length > 0
+      ? open.map((i) => ({ role: i.ownerRole, personId: i.ownerRole === 'unit' ? (i.ownerPersonId ?? incident.reporterId) : null }))
+      : [{ role: ACTOR_ROLE[clock.actor] ?? 'contactWindow', personId: null as string | null }].map((p) =>
+          p.role === 'unit' ? { ...p, personId: incident.reporterId } : p,
+        );
   const roles = [...new Set(pairs.map((p) => p.role))];
   const personIds = new Set(pairs.map((p) => p.personId).filter((x): x is string => !!x));
-  const byRole = await peopleWithRoles(prisma, incident.schoolId, roles.filter((r) => r !== 'unit'));
+  const byRole = await peopleWithRoles(
+    prisma,
+    incident.schoolId,
+    roles.filter((r) => r !== 'unit'),
+  );
   for (const p of byRole) personIds.add(p.id);
   const names = await prisma.person.findMany({ where: { id: { in: [...personIds] } }, select: { id: true, displayName: true } });
   const label = (r: string) => ROLE_LABELS[r as RoleKey | 'unit'] ?? r;
   const text = roles
     .map((r) => {
       if (r !== 'unit') return label(r);
-      const unitNames = pairs.filter((p) => p.role === 'unit').map((p) => names.find((n) => n.id === p.personId)?.displayName).filter(Boolean);
+      const unitNames = pairs
+        .filter((p) => p.role === 'unit')
+        .map((p) => names.find((n) => n.id === p.personId)?.displayName)
+        .filter(Boolean);
       return unitNames.length ? `${label(r)}（${[...new Set(unitNames)].join('、')}）` : label(r);
     })
     .join('、');
@@ -110,7 +126,11 @@ export async function resolveRecipients(
     for (const identity of person.identities) {
       const adapter = adapterFor(identity.platform);
       if (!adapter) continue;
-      const address = await adapter.directConversation({ platform: identity.platform, externalId: identity.externalId, ...(identity.displayName ? { displayName: identity.displayName } : {}) });
+      const address = await adapter.directConversation({
+        platform: identity.platform,
+        externalId: identity.externalId,
+        ...(identity.displayName ? { displayName: identity.displayName } : {}),
+      });
       if (!address || seen.has(`${address.platform}:${address.externalId}`)) continue;
       seen.add(`${address.platform}:${address.externalId}`);
       out.push({ target: `dm:${person.id}:${identity.platform}`, address, personId: person.id, label: person.displayName });
@@ -127,7 +147,12 @@ export async function resolveRecipients(
       seen.add(`${g.platform}:${g.externalId}`);
       out.push({
         target: `group:${g.id}`,
-        address: { platform: g.platform, externalId: g.externalId, kind: g.kind as 'group' | 'direct', ...(g.title ? { title: g.title } : {}) },
+        address: {
+          platform: g.platform,
+          externalId: g.externalId,
+          kind: g.kind as 'group' | 'direct',
+          ...(g.title ? { title: g.title } : {}),
+        },
         personId: null,
         label: g.title ?? '應變小組群組',
       });
@@ -183,7 +208,8 @@ export function reminderMessage(input: {
   else if (slot.kind === 'before' && target) lines.push(`「${clock.label}」還有${spoken(target.getTime() - input.at.getTime())}到期。`);
   else if (slot.kind === 'due') lines.push(`「${clock.label}」已到期，請立即辦理。`);
   else if (slot.kind === 'statutory') lines.push(`「${clock.label}」已過建議完成時間，法定期限今日24:00屆滿，請立即辦理。`);
-  else if (target) lines.push(`「${clock.label}」已逾建議完成時間${spoken(input.at.getTime() - target.getTime())}，請立即辦理並記錄遲延原因。`);
+  else if (target)
+    lines.push(`「${clock.label}」已逾建議完成時間${spoken(input.at.getTime() - target.getTime())}，請立即辦理並記錄遲延原因。`);
   if (target) {
     if (dayBased && clock.statutoryEnd && clock.statutoryEnd.getTime() !== target.getTime()) {
       lines.push(`建議完成：${fmt(target)}；法定期限：${fmt(clock.statutoryEnd)}`);

@@ -132,11 +132,16 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
   const befores = clock.reminders.map((r) => r.before).filter((b): b is Duration => !!b);
 
   if (clock.kind === 'ongoing') {
-    const at = (k: number) => (every && every.unit !== 'days' ? addMinutes(clock.startsAt!, k * minutesOf(every)) : dailyAfter(clock.startsAt!, k, every));
+    const at = (k: number) =>
+      every && every.unit !== 'days' ? addMinutes(clock.startsAt!, k * minutesOf(every)) : dailyAfter(clock.startsAt!, k, every);
     // Counted from the first one after the incident was created (a duty started earlier does not begin at 「第9次」).
     let first = 1;
     while (first < MAX_REPEATS && at(first) < since) first += 1;
-    repeat(opts.now, (k) => at(first + k - 1), (k, t) => add(`repeat-${k}`, 'repeat', t, 0));
+    repeat(
+      opts.now,
+      (k) => at(first + k - 1),
+      (k, t) => add(`repeat-${k}`, 'repeat', t, 0),
+    );
     return sorted(out);
   }
 
@@ -151,7 +156,11 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
     add('due', 'due', target, 0);
     const stepMin = every ? minutesOf(every) : 60;
     const base = lateStart ? since : target;
-    repeat(opts.now, (k) => addMinutes(base, backoffMinutes(stepMin, k)), (k, at) => add(`overdue-${k}`, 'overdue', at, k === 1 && !lateStart ? 1 : 2));
+    repeat(
+      opts.now,
+      (k) => addMinutes(base, backoffMinutes(stepMin, k)),
+      (k, at) => add(`overdue-${k}`, 'overdue', at, k === 1 && !lateStart ? 1 : 2),
+    );
     return sorted(out);
   }
 
@@ -159,7 +168,8 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
   const lastDay = clock.recommendedLastDay!;
   add('last-workday', 'before', morningOf(lastWorkingDayOnOrBefore(opts.calendar, lastDay)), 0);
   for (const b of befores) {
-    if (b.unit === 'days') add(`before-${b.amount}d`, 'before', morningOf(format(subDays(startOfTaipeiDay(lastDay), b.amount), 'yyyy-MM-dd')), 0);
+    if (b.unit === 'days')
+      add(`before-${b.amount}d`, 'before', morningOf(format(subDays(startOfTaipeiDay(lastDay), b.amount), 'yyyy-MM-dd')), 0);
     else add(`before-${minutesOf(b)}m`, 'before', addMinutes(target, -minutesOf(b)), 0);
   }
   if (statutoryEnd && clock.statutoryLastDay && clock.statutoryLastDay !== lastDay) {
@@ -203,7 +213,9 @@ function taipeiMinute(d: Date): number {
 export function inQuietHours(d: Date, quiet: QuietHours | null): boolean {
   if (!quiet || quiet.startMinute === quiet.endMinute) return false;
   const m = taipeiMinute(d);
-  return quiet.startMinute < quiet.endMinute ? m >= quiet.startMinute && m < quiet.endMinute : m >= quiet.startMinute || m < quiet.endMinute;
+  return quiet.startMinute < quiet.endMinute
+    ? m >= quiet.startMinute && m < quiet.endMinute
+    : m >= quiet.startMinute || m < quiet.endMinute;
 }
 
 /** `d`, or the end of the quiet hours it falls into (the same morning, or the next one when before midnight). */
@@ -211,7 +223,8 @@ export function afterQuiet(d: Date, quiet: QuietHours | null): Date {
   if (!quiet || !inQuietHours(d, quiet)) return d;
   const t = new TZDate(d.getTime(), TIME_ZONE);
   let end = new TZDate(t.getFullYear(), t.getMonth(), t.getDate(), Math.floor(quiet.endMinute / 60), quiet.endMinute % 60, 0, TIME_ZONE);
-  if (end.getTime() <= d.getTime()) end = new TZDate(t.getFullYear(), t.getMonth(), t.getDate() + 1, Math.floor(quiet.endMinute / 60), quiet.endMinute % 60, 0, TIME_ZONE);
+  if (end.getTime() <= d.getTime())
+    end = new TZDate(t.getFullYear(), t.getMonth(), t.getDate() + 1, Math.floor(quiet.endMinute / 60), quiet.endMinute % 60, 0, TIME_ZONE);
   return new Date(end.getTime());
 }
 

@@ -109,7 +109,12 @@ export class ClockReminders {
 
   /** Nothing before the incident existed; quiet hours as configured (REMINDER_QUIET_HOURS). */
   private planOptions(incident: Incident, now: Date) {
-    return { now, calendar: this.deps.calendar, createdAt: incident.createdAt, ...(this.options.quietHours !== undefined ? { quietHours: this.options.quietHours } : {}) };
+    return {
+      now,
+      calendar: this.deps.calendar,
+      createdAt: incident.createdAt,
+      ...(this.options.quietHours !== undefined ? { quietHours: this.options.quietHours } : {}),
+    };
   }
 
   private desired(incident: Incident, items: ChecklistItem[], now: Date): Desired[] {
@@ -132,7 +137,13 @@ export class ClockReminders {
     const items = await prisma.checklistItem.findMany({ where: { incidentId }, orderBy: { position: 'asc' } });
     const desired = this.desired(incident, items, now);
     const toStore = (d: Desired): StoredSlot[] =>
-      d.slots.map((s) => ({ slot: s.slot, kind: s.kind, fireAt: s.fireAt.toISOString(), level: s.level, jobId: jobIdFor(reminderKey(incidentId, s)) }));
+      d.slots.map((s) => ({
+        slot: s.slot,
+        kind: s.kind,
+        fireAt: s.fireAt.toISOString(),
+        level: s.level,
+        jobId: jobIdFor(reminderKey(incidentId, s)),
+      }));
 
     const { changes, cancelled } = await prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
@@ -155,7 +166,8 @@ export class ClockReminders {
         // Nothing to write when the row already says all this (most clocks after most changes).
         if (prev && sameSchedule(prev, data, slots)) continue;
         const keep = new Set(slots.map((s) => s.jobId));
-        for (const s of ((prev?.slots ?? []) as unknown as StoredSlot[])) if (!keep.has(s.jobId) && new Date(s.fireAt) > now) cancelled.push(s.jobId);
+        for (const s of (prev?.slots ?? []) as unknown as StoredSlot[])
+          if (!keep.has(s.jobId) && new Date(s.fireAt) > now) cancelled.push(s.jobId);
         await tx.clockSchedule.upsert({
           where: { incidentId_clockId: { incidentId, clockId: d.clock.id } },
           update: data,
@@ -164,20 +176,34 @@ export class ClockReminders {
         if (change) changes.push(change);
       }
       const scheduled = changes.filter((c) => c.change === 'scheduled');
-      await appendTimelineEntries(this.deps, tx, incidentId, [
-        ...(scheduled.length > 0
-          ? [{
+      await appendTimelineEntries(
+        this.deps,
+        tx,
+        incidentId,
+        [
+          ...(scheduled.length > 0
+            ? [
+                {
+                  actorId: null,
+                  actorLabel: '系統',
+                  type: 'reminders.scheduled',
+                  summary: `排定期限提醒：${scheduled.map((c) => c.summary).join('；')}`,
+                  detail: { reason, clocks: scheduled.map((c) => c.clockId) },
+                },
+              ]
+            : []),
+          ...changes
+            .filter((x) => x.change !== 'scheduled')
+            .map((c) => ({
               actorId: null,
               actorLabel: '系統',
-              type: 'reminders.scheduled',
-              summary: `排定期限提醒：${scheduled.map((c) => c.summary).join('；')}`,
-              detail: { reason, clocks: scheduled.map((c) => c.clockId) },
-            }]
-          : []),
-        ...changes
-          .filter((x) => x.change !== 'scheduled')
-          .map((c) => ({ actorId: null, actorLabel: '系統', type: `reminders.${c.change}`, summary: c.summary, detail: { reason, clock: c.clockId } })),
-      ], { locked: true });
+              type: `reminders.${c.change}`,
+              summary: c.summary,
+              detail: { reason, clock: c.clockId },
+            })),
+        ],
+        { locked: true },
+      );
       return { changes, cancelled };
     });
 
@@ -185,7 +211,12 @@ export class ClockReminders {
     const jobs: QueuedReminder[] = desired.flatMap((d) =>
       d.slots.map((s) => {
         const key = reminderKey(incidentId, s);
-        return { id: jobIdFor(key), key, startAfter: s.fireAt, data: { incidentId, clockId: s.clockId, slot: s.slot, fireAt: s.fireAt.toISOString() } };
+        return {
+          id: jobIdFor(key),
+          key,
+          startAfter: s.fireAt,
+          data: { incidentId, clockId: s.clockId, slot: s.slot, fireAt: s.fireAt.toISOString() },
+        };
       }),
     );
     if (jobs.length > 0) await this.queue.add(jobs);
@@ -203,10 +234,18 @@ export class ClockReminders {
     const prevState = (prev?.state ?? null) as ScheduleState | null;
     if (d.state === 'active') {
       if (prevState === null || prevState === 'inactive') {
-        return { clockId: clock.id, change: 'scheduled', summary: `「${clock.label}」期限 ${fmt(clock.recommendedBy)}${nextText}${reason === 'reported' ? '' : why}` };
+        return {
+          clockId: clock.id,
+          change: 'scheduled',
+          summary: `「${clock.label}」期限 ${fmt(clock.recommendedBy)}${nextText}${reason === 'reported' ? '' : why}`,
+        };
       }
       if (prevState === 'stopped') {
-        return { clockId: clock.id, change: 'resumed', summary: `恢復提醒「${clock.label}」：檢核項目重新開啟，期限 ${fmt(clock.recommendedBy)}${nextText}` };
+        return {
+          clockId: clock.id,
+          change: 'resumed',
+          summary: `恢復提醒「${clock.label}」：檢核項目重新開啟，期限 ${fmt(clock.recommendedBy)}${nextText}`,
+        };
       }
       if ((prev!.targetAt?.getTime() ?? null) !== (clock.recommendedBy?.getTime() ?? null)) {
         return {
@@ -230,7 +269,11 @@ export class ClockReminders {
   async reconcileAll(reason = 'startup'): Promise<number> {
     const { prisma } = this.deps;
     const open = await prisma.incident.findMany({ where: { status: { not: 'closed' } }, select: { id: true } });
-    const active = await prisma.clockSchedule.findMany({ where: { state: 'active' }, select: { incidentId: true }, distinct: ['incidentId'] });
+    const active = await prisma.clockSchedule.findMany({
+      where: { state: 'active' },
+      select: { incidentId: true },
+      distinct: ['incidentId'],
+    });
     const ids = [...new Set([...open.map((i) => i.id), ...active.map((a) => a.incidentId)])];
     for (const id of ids) await this.reconcile(id, reason);
     return ids.length;
@@ -259,10 +302,31 @@ export class ClockReminders {
       const late = now.getTime() - slot.fireAt.getTime() > LATE_AFTER_MS;
       const owners = await ownersOf(prisma, incident, clock, items);
       const recipients = await resolveRecipients(prisma, this.adapterFor, incident, owners, slot.level);
-      const message = reminderMessage({ incident, clock, slot, owners, late, at: new Date(Math.max(now.getTime(), slot.fireAt.getTime())) });
+      const message = reminderMessage({
+        incident,
+        clock,
+        slot,
+        owners,
+        late,
+        at: new Date(Math.max(now.getTime(), slot.fireAt.getTime())),
+      });
       const inserted = await prisma.$transaction(async (tx) => {
         const n = await tx.notice.createMany({
-          data: [{ key, kind: 'reminder', schoolId: incident.schoolId, incidentId: incident.id, clockId: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt, late, jobId, createdAt: now }],
+          data: [
+            {
+              key,
+              kind: 'reminder',
+              schoolId: incident.schoolId,
+              incidentId: incident.id,
+              clockId: clock.id,
+              slot: slot.slot,
+              level: slot.level,
+              dueAt: slot.fireAt,
+              late,
+              jobId,
+              createdAt: now,
+            },
+          ],
           skipDuplicates: true,
         });
         if (n.count === 0) return false;
@@ -276,7 +340,17 @@ export class ClockReminders {
           summary:
             `${slot.level > 0 ? '逾期提醒' : '期限提醒'}「${clock.label}」（${slotLabel(clock, slot)}）→ ${recipients.map((r) => r.label).join('、') || '（無可送達之對象）'}` +
             (late ? `；${LATE_MARK}（原定 ${formatRocShort(slot.fireAt)}）` : ''),
-          detail: { key, clock: clock.id, slot: slot.slot, level: slot.level, dueAt: slot.fireAt.toISOString(), late, jobId, targets: recipients.map((r) => r.target), text: message.text },
+          detail: {
+            key,
+            clock: clock.id,
+            slot: slot.slot,
+            level: slot.level,
+            dueAt: slot.fireAt.toISOString(),
+            late,
+            jobId,
+            targets: recipients.map((r) => r.target),
+            text: message.text,
+          },
         });
         return true;
       });
@@ -287,13 +361,31 @@ export class ClockReminders {
     const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
     const clock = this.incidents.clocksOf(incident).find((c) => c.id === data.clockId);
     if (!clock) return { outcome: 'skipped', why: 'clock-inactive' };
-    const slot: ReminderSlot = { clockId: clock.id, slot: data.slot, kind: slotKindOf(data.slot), fireAt, level: claimed.level as 0 | 1 | 2 };
+    const slot: ReminderSlot = {
+      clockId: clock.id,
+      slot: data.slot,
+      kind: slotKindOf(data.slot),
+      fireAt,
+      level: claimed.level as 0 | 1 | 2,
+    };
     const owners = await ownersOf(prisma, incident, clock, items);
-    const message = reminderMessage({ incident, clock, slot, owners, late: claimed.late, at: claimed.createdAt > fireAt ? claimed.createdAt : fireAt });
+    const message = reminderMessage({
+      incident,
+      clock,
+      slot,
+      owners,
+      late: claimed.late,
+      at: claimed.createdAt > fireAt ? claimed.createdAt : fireAt,
+    });
     return this.deliver(key, message, await withMentions(prisma, message, owners.personIds), true);
   }
 
-  private async deliver(key: string, message: ReturnType<typeof reminderMessage>, groupMessage: ReturnType<typeof reminderMessage>, resumed: boolean): Promise<FireOutcome> {
+  private async deliver(
+    key: string,
+    message: ReturnType<typeof reminderMessage>,
+    groupMessage: ReturnType<typeof reminderMessage>,
+    resumed: boolean,
+  ): Promise<FireOutcome> {
     const { late, deliveries } = await deliverNotice(this.deps, this.adapterFor, key, message, groupMessage);
     return { outcome: 'sent', key, late, deliveries, resumed };
   }

@@ -43,12 +43,16 @@ export class RetentionReview {
   async schedule(): Promise<DayKey[]> {
     const today = taipeiDayKey(this.deps.now());
     const days = [today, format(addDays(startOfTaipeiDay(today), 1), 'yyyy-MM-dd')];
-    await this.queue.add(days.map((day) => ({ id: jobIdFor(`retention:${day}`), key: `retention:${day}`, data: { day }, startAfter: retentionTime(day) })));
+    await this.queue.add(
+      days.map((day) => ({ id: jobIdFor(`retention:${day}`), key: `retention:${day}`, data: { day }, startAfter: retentionTime(day) })),
+    );
     return days;
   }
 
   async fire(data: RetentionJobData): Promise<{ day: DayKey; due: Pick<RetentionItem, 'schoolId' | 'ref' | 'retainUntil'>[] }> {
-    const due = (await listRetention(this.deps)).filter((i) => i.due).map((i) => ({ schoolId: i.schoolId, ref: i.ref, retainUntil: i.retainUntil }));
+    const due = (await listRetention(this.deps))
+      .filter((i) => i.due)
+      .map((i) => ({ schoolId: i.schoolId, ref: i.ref, retainUntil: i.retainUntil }));
     if (due.length > 0) {
       this.deps.log.warn(
         { day: data.day, incidents: due.map((d) => `${d.schoolId}/${d.ref}`) },

@@ -43,7 +43,9 @@ class BossQueue implements ReminderQueue {
 
   async add(jobs: QueuedReminder[]): Promise<void> {
     if (jobs.length === 0) return;
-    await this.boss.insert(jobs.map((j) => ({ name: REMINDER_QUEUE, id: j.id, data: j.data, singletonKey: j.key, startAfter: j.startAfter })));
+    await this.boss.insert(
+      jobs.map((j) => ({ name: REMINDER_QUEUE, id: j.id, data: j.data, singletonKey: j.key, startAfter: j.startAfter })),
+    );
   }
 
   async cancel(ids: string[]): Promise<void> {
@@ -88,7 +90,17 @@ export class JobRunner {
     private readonly adapterFor: AdapterLookup,
     opts: JobRunnerOptions = {},
   ) {
-    this.opts = { pollingIntervalSeconds: 1, retryLimit: 8, retryDelaySeconds: 15, expireInSeconds: 300, maintenanceIntervalSeconds: 60, batchSize: 20, lanes: db.kind === 'postgres' ? 4 : 1, quietHours: DEFAULT_QUIET_HOURS, ...opts };
+    this.opts = {
+      pollingIntervalSeconds: 1,
+      retryLimit: 8,
+      retryDelaySeconds: 15,
+      expireInSeconds: 300,
+      maintenanceIntervalSeconds: 60,
+      batchSize: 20,
+      lanes: db.kind === 'postgres' ? 4 : 1,
+      quietHours: DEFAULT_QUIET_HOURS,
+      ...opts,
+    };
     this.metrics = new JobMetrics(() => queueStates(db, JOBS_SCHEMA));
   }
 
@@ -124,17 +136,26 @@ export class JobRunner {
     this.reminders = reminders;
     // pg-boss 10 waits a full polling interval after every fetch, so one job per fetch would cap an instance at a
     // job or two per second: fetch a batch and run it in a few lanes, completing or failing each job on its own.
-    await boss.work<ReminderJobData>(REMINDER_QUEUE, { pollingIntervalSeconds: this.opts.pollingIntervalSeconds, batchSize: this.opts.batchSize }, (jobs) =>
-      this.runBatch(boss, REMINDER_QUEUE, jobs, async (job) => {
-        const m = this.metrics;
-        m.lateness.observe({ queue: REMINDER_QUEUE }, Math.max(0, this.deps.now().getTime() - new Date(job.data.fireAt).getTime()) / 1000);
-        const result = await reminders.fire(job.data, job.id);
-        m.fired.inc({ queue: REMINDER_QUEUE, outcome: result.outcome === 'sent' ? 'sent' : `skipped:${result.why}` });
-        if (result.outcome === 'sent' && result.late) m.late.inc({ queue: REMINDER_QUEUE });
-        log.info({ jobId: job.id, incidentId: job.data.incidentId, clock: job.data.clockId, slot: job.data.slot, ...result }, 'clock reminder job');
-        if (result.outcome === 'sent') await reminders.reconcile(job.data.incidentId, 'fired');
-        return result;
-      }),
+    await boss.work<ReminderJobData>(
+      REMINDER_QUEUE,
+      { pollingIntervalSeconds: this.opts.pollingIntervalSeconds, batchSize: this.opts.batchSize },
+      (jobs) =>
+        this.runBatch(boss, REMINDER_QUEUE, jobs, async (job) => {
+          const m = this.metrics;
+          m.lateness.observe(
+            { queue: REMINDER_QUEUE },
+            Math.max(0, this.deps.now().getTime() - new Date(job.data.fireAt).getTime()) / 1000,
+          );
+          const result = await reminders.fire(job.data, job.id);
+          m.fired.inc({ queue: REMINDER_QUEUE, outcome: result.outcome === 'sent' ? 'sent' : `skipped:${result.why}` });
+          if (result.outcome === 'sent' && result.late) m.late.inc({ queue: REMINDER_QUEUE });
+          log.info(
+            { jobId: job.id, incidentId: job.data.incidentId, clock: job.data.clockId, slot: job.data.slot, ...result },
+            'clock reminder job',
+          );
+          if (result.outcome === 'sent') await reminders.reconcile(job.data.incidentId, 'fired');
+          return result;
+        }),
     );
     const digest = new DailyDigest(this.deps, this.adapterFor, new BossDigestQueue(boss));
     this.digest = digest;
@@ -144,7 +165,8 @@ export class JobRunner {
         m.lateness.observe({ queue: DIGEST_QUEUE }, Math.max(0, this.deps.now().getTime() - digestTime(job.data.day).getTime()) / 1000);
         const result = await digest.fire(job.data, job.id);
         m.fired.inc({ queue: DIGEST_QUEUE, outcome: result.outcome === 'done' ? 'done' : `skipped:${result.why}` });
-        if (result.outcome === 'done') for (const sch of result.schools) if (sch.outcome === 'sent' && sch.late) m.late.inc({ queue: DIGEST_QUEUE });
+        if (result.outcome === 'done')
+          for (const sch of result.schools) if (sch.outcome === 'sent' && sch.late) m.late.inc({ queue: DIGEST_QUEUE });
         log.info({ jobId: job.id, ...result }, 'daily digest job');
         await digest.schedule();
         return result;
@@ -165,7 +187,12 @@ export class JobRunner {
     log.info({ incidents, ms: Math.round(performance.now() - started) }, 'job queue started');
   }
 
-  private async runBatch<T extends object>(boss: PgBoss, queue: string, jobs: PgBoss.Job<T>[], run: (job: PgBoss.Job<T>) => Promise<object>): Promise<void> {
+  private async runBatch<T extends object>(
+    boss: PgBoss,
+    queue: string,
+    jobs: PgBoss.Job<T>[],
+    run: (job: PgBoss.Job<T>) => Promise<object>,
+  ): Promise<void> {
     let next = 0;
     const lane = async () => {
       while (next < jobs.length) {
@@ -175,7 +202,9 @@ export class JobRunner {
         } catch (err) {
           this.metrics.failed.inc({ queue });
           this.deps.log.warn({ jobId: job.id, queue, err: { message: (err as Error).message } }, 'job failed; it will be retried');
-          await boss.fail(queue, job.id, { message: (err as Error).message }).catch((e: unknown) => this.deps.log.error({ err: e, jobId: job.id }, 'could not record a failed job'));
+          await boss
+            .fail(queue, job.id, { message: (err as Error).message })
+            .catch((e: unknown) => this.deps.log.error({ err: e, jobId: job.id }, 'could not record a failed job'));
         }
       }
     };

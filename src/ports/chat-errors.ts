@@ -9,12 +9,16 @@ export type ChatErrorKind = (typeof CHAT_ERROR_KINDS)[number];
 
 /** What the operator should look at for each kind, when the adapter has nothing more specific to say. */
 export const CHAT_ERROR_ADVICE: Readonly<Record<ChatErrorKind, string>> = {
-  'rate-limited': 'the platform kept refusing calls as too many in a short time, after waiting as it asked; the call was given up. It passes by itself; if it recurs, fewer messages are being sent per conversation than the platform allows.',
+  'rate-limited':
+    'the platform kept refusing calls as too many in a short time, after waiting as it asked; the call was given up. It passes by itself; if it recurs, fewer messages are being sent per conversation than the platform allows.',
   auth: "the bot's token or secret is not valid for this platform (wrong, revoked or expired). Copy it again from the platform's developer console into the configuration and restart.",
   'not-found': 'the conversation, message or file no longer exists on the platform (deleted, or the bot was removed from it).',
-  permission: 'the bot is not allowed to do this there. Check the permissions or scopes the adapter documents (docs/<platform>.md) and that the bot is a member of the conversation.',
-  validation: 'the platform refused the request as it was sent (an expired interaction, a name already taken, a limit exceeded). See the code in the message.',
-  network: 'the platform could not be reached (DNS, TLS, a proxy or the platform itself is down). Check the server can reach the platform API URL from the configuration.',
+  permission:
+    'the bot is not allowed to do this there. Check the permissions or scopes the adapter documents (docs/<platform>.md) and that the bot is a member of the conversation.',
+  validation:
+    'the platform refused the request as it was sent (an expired interaction, a name already taken, a limit exceeded). See the code in the message.',
+  network:
+    'the platform could not be reached (DNS, TLS, a proxy or the platform itself is down). Check the server can reach the platform API URL from the configuration.',
 };
 
 export class ChatPlatformError extends Error {

@@ -1,5 +1,16 @@
 import type { InboxOptions, PlatformInbox } from './inbox.js';
-import type { AdapterCapabilities, AdapterWording, Card, ConversationAddress, FileReference, IncidentRoomRequest, InboundEvent, IncomingFile, OutboundMessage, PlatformUser } from './chat-model.js';
+import type {
+  AdapterCapabilities,
+  AdapterWording,
+  Card,
+  ConversationAddress,
+  FileReference,
+  IncidentRoomRequest,
+  InboundEvent,
+  IncomingFile,
+  OutboundMessage,
+  PlatformUser,
+} from './chat-model.js';
 
 /**
  * What the core needs from a chat platform. Adapters (adapters/<name>) implement it; the core never knows which

@@ -73,7 +73,11 @@ export interface InboxRow {
 /** The inbox table (src/storage/inbox.ts); the pipeline holds the logic, this the queries. */
 export interface InboxStore {
   /** Inserts the rows not there yet (one statement: this is on the acknowledgement path); returns the new ids. */
-  insert(platform: string, rows: { eventId: string; bodyEnc: string; conversation: string | null }[], status: 'pending' | 'processing'): Promise<string[]>;
+  insert(
+    platform: string,
+    rows: { eventId: string; bodyEnc: string; conversation: string | null }[],
+    status: 'pending' | 'processing',
+  ): Promise<string[]>;
   /** Done or failed: the body is dropped. */
   finish(platform: string, eventId: string, failed?: string): Promise<void>;
   /** Pending rows in arrival order, skipping those whose conversation has an earlier row being processed. */

@@ -41,7 +41,16 @@ export class ConsoleStore {
   async open(s: NewSession): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       await tx.consoleSession.create({
-        data: { id: s.id, personId: s.person.id, schoolId: s.person.schoolId, linkId: s.linkId, createdAt: s.now, lastSeenAt: s.now, expiresAt: s.expiresAt, clientAddress: s.clientAddress },
+        data: {
+          id: s.id,
+          personId: s.person.id,
+          schoolId: s.person.schoolId,
+          linkId: s.linkId,
+          createdAt: s.now,
+          lastSeenAt: s.now,
+          expiresAt: s.expiresAt,
+          clientAddress: s.clientAddress,
+        },
       });
       await recordPersonChange(tx, {
         schoolId: s.person.schoolId,
@@ -82,7 +91,10 @@ export class ConsoleStore {
   /** Ends every open session of a person, recorded on their record when there was one; returns how many. */
   async endAll(person: Pick<Person, 'id' | 'schoolId' | 'displayName'>, reason: SessionEnd, now: Date): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.consoleSession.updateMany({ where: { personId: person.id, endedAt: null }, data: { endedAt: now, endedReason: reason } });
+      const { count } = await tx.consoleSession.updateMany({
+        where: { personId: person.id, endedAt: null },
+        data: { endedAt: now, endedReason: reason },
+      });
       if (count > 0) {
         await recordPersonChange(tx, {
           schoolId: person.schoolId,
@@ -129,14 +141,20 @@ export class ConsoleStore {
   }
 
   /** Open checklist items of a school's open incidents: planned dates first, then in playbook order (the list's 待辦). */
-  async openItems(schoolId: string, limit: number): Promise<(ChecklistItem & { incident: Pick<Incident, 'ref'>; ownerName: string | null })[]> {
+  async openItems(
+    schoolId: string,
+    limit: number,
+  ): Promise<(ChecklistItem & { incident: Pick<Incident, 'ref'>; ownerName: string | null })[]> {
     const rows = await this.prisma.checklistItem.findMany({
       where: { state: 'open', incident: { schoolId, status: { not: 'closed' } } },
       include: { incident: { select: { ref: true } } },
       orderBy: [{ plannedOn: { sort: 'asc', nulls: 'last' } }, { position: 'asc' }],
       take: limit,
     });
-    const owners = await this.prisma.person.findMany({ where: { id: { in: rows.map((r) => r.ownerPersonId).filter((x): x is string => !!x) } }, select: { id: true, displayName: true } });
+    const owners = await this.prisma.person.findMany({
+      where: { id: { in: rows.map((r) => r.ownerPersonId).filter((x): x is string => !!x) } },
+      select: { id: true, displayName: true },
+    });
     return rows.map((r) => ({ ...r, ownerName: owners.find((o) => o.id === r.ownerPersonId)?.displayName ?? null }));
   }
 

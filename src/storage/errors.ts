@@ -28,7 +28,13 @@ export function isDatabaseDown(err: unknown): boolean {
     const o = e as { code?: unknown; errorCode?: unknown; message?: unknown; cause?: unknown; kind?: unknown };
     if (typeof o.code === 'string' && DOWN_CODES.has(o.code)) return true;
     if (typeof o.errorCode === 'string' && DOWN_CODES.has(o.errorCode)) return true;
-    if (typeof o.message === 'string' && /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|database system is shutting down|PGlite is closed|Cannot use a pool after calling end|terminating connection due to administrator command/i.test(o.message)) return true;
+    if (
+      typeof o.message === 'string' &&
+      /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|database system is shutting down|PGlite is closed|Cannot use a pool after calling end|terminating connection due to administrator command/i.test(
+        o.message,
+      )
+    )
+      return true;
     e = o.cause;
   }
   return false;

@@ -13,7 +13,11 @@ export class PrismaInboxStore implements InboxStore {
     private readonly sql?: SqlRunner,
   ) {}
 
-  async insert(platform: string, rows: { eventId: string; bodyEnc: string; conversation: string | null }[], status: 'pending' | 'processing'): Promise<string[]> {
+  async insert(
+    platform: string,
+    rows: { eventId: string; bodyEnc: string; conversation: string | null }[],
+    status: 'pending' | 'processing',
+  ): Promise<string[]> {
     if (rows.length === 0) return [];
     const now = new Date();
     const attempts = status === 'pending' ? 0 : 1;
@@ -31,17 +35,22 @@ export class PrismaInboxStore implements InboxStore {
       );
       return inserted.map((r) => r.event_id);
     }
-    const values = Prisma.join(rows.map((r) => Prisma.sql`(${platform}, ${r.eventId}, ${r.bodyEnc}, ${r.conversation}, ${status}, ${attempts}, ${now}, ${now})`));
-    const inserted = await this.prisma.$queryRaw<{ event_id: string }[]>`INSERT INTO inbound_event (platform, event_id, body_enc, conversation, status, attempts, claimed_at, received_at) VALUES ${values} ON CONFLICT (platform, event_id) DO NOTHING RETURNING event_id`;
+    const values = Prisma.join(
+      rows.map((r) => Prisma.sql`(${platform}, ${r.eventId}, ${r.bodyEnc}, ${r.conversation}, ${status}, ${attempts}, ${now}, ${now})`),
+    );
+    const inserted = await this.prisma.$queryRaw<
+      { event_id: string }[]
+    >`INSERT INTO inbound_event (platform, event_id, body_enc, conversation, status, attempts, claimed_at, received_at) VALUES ${values} ON CONFLICT (platform, event_id) DO NOTHING RETURNING event_id`;
     return inserted.map((r) => r.event_id);
   }
 
   async finish(platform: string, eventId: string, failed?: string): Promise<void> {
     await this.prisma.inboundEvent.updateMany({
       where: { platform, eventId },
-      data: failed === undefined
-        ? { status: 'done', bodyEnc: null, bodyAad: null, processedAt: new Date(), error: null }
-        : { status: 'failed', bodyEnc: null, bodyAad: null, processedAt: new Date(), error: failed.slice(0, 500) },
+      data:
+        failed === undefined
+          ? { status: 'done', bodyEnc: null, bodyAad: null, processedAt: new Date(), error: null }
+          : { status: 'failed', bodyEnc: null, bodyAad: null, processedAt: new Date(), error: failed.slice(0, 500) },
     });
   }
 
@@ -55,13 +64,17 @@ export class PrismaInboxStore implements InboxStore {
   }
 
   async claimPending(platform: string, eventId: string): Promise<InboxRow | null> {
-    const rows = await this.prisma.$queryRaw<{ event_id: string; body_enc: string | null; body_aad: string | null; attempts: number; claimed_at: Date }[]>`
+    const rows = await this.prisma.$queryRaw<
+      { event_id: string; body_enc: string | null; body_aad: string | null; attempts: number; claimed_at: Date }[]
+    >`
       UPDATE inbound_event e SET status = 'processing', claimed_at = ${new Date()}, attempts = e.attempts + 1
       WHERE e.platform = ${platform} AND e.event_id = ${eventId} AND e.status = 'pending'
         AND NOT EXISTS (SELECT 1 FROM inbound_event p WHERE p.platform = e.platform AND p.conversation = e.conversation AND p.seq < e.seq AND p.status IN ('pending', 'processing'))
       RETURNING e.event_id, e.body_enc, e.body_aad, e.attempts, e.claimed_at`;
     const r = rows[0];
-    return r ? { eventId: r.event_id, bodyEnc: r.body_enc, bodyAad: r.body_aad, attempts: Number(r.attempts), claimedAt: r.claimed_at } : null;
+    return r
+      ? { eventId: r.event_id, bodyEnc: r.body_enc, bodyAad: r.body_aad, attempts: Number(r.attempts), claimedAt: r.claimed_at }
+      : null;
   }
 
   async stale(platform: string, before: Date, limit: number): Promise<InboxRow[]> {
@@ -93,6 +106,9 @@ export class PrismaInboxStore implements InboxStore {
   /** A finished row of its own, unless the event has an inbox row (the inbox marks that one done). */
   async markHandled(platform: string, eventId: string): Promise<void> {
     const now = new Date();
-    await this.prisma.inboundEvent.createMany({ data: [{ platform, eventId, status: 'done', attempts: 1, claimedAt: now, receivedAt: now, processedAt: now }], skipDuplicates: true });
+    await this.prisma.inboundEvent.createMany({
+      data: [{ platform, eventId, status: 'done', attempts: 1, claimedAt: now, receivedAt: now, processedAt: now }],
+      skipDuplicates: true,
+    });
   }
 }

@@ -96,15 +96,13 @@ export async function migrate(db: Database, dir: string): Promise<MigrateResult>
       try {
         await db.sql.transaction(async (tx) => {
           const id = randomUUID();
-          await tx.query(
-            'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
-            [id, file.checksum, file.name],
-          );
+          await tx.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [
+            id,
+            file.checksum,
+            file.name,
+          ]);
           await tx.exec(file.sql);
-          await tx.query(
-            'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-            [id],
-          );
+          await tx.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
         });
       } catch (err) {
         throw new MigrationError(`Migration ${file.name} failed and was rolled back: ${(err as Error).message}`, {

@@ -37,10 +37,16 @@ const ASK_AGAIN_EVIDENCE = '請回到聊天室輸入「證據」，取得新的�
 const REFUSALS = {
   expired: ['下載連結已過期', `<p>這個下載連結已超過有效時間（15分鐘）。${ASK_AGAIN}</p>`],
   invalid: ['下載連結無效', `<p>這個下載連結無效或已被修改，無法下載。${ASK_AGAIN}</p>`],
-  used: ['下載連結已使用過', '<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，請回到聊天室輸入「報告」，取得新的連結。</p>'],
+  used: [
+    '下載連結已使用過',
+    '<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，請回到聊天室輸入「報告」，取得新的連結。</p>',
+  ],
   evidenceUsed: ['下載連結已使用過', `<p>每個下載連結只能使用一次，這個連結已經下載過了。如需再次下載，${ASK_AGAIN_EVIDENCE}</p>`],
   denied: ['沒有下載權限', '<p>您目前沒有下載這份文件的權限（限個資聯絡窗口、管理人（校長）及稽核人員）。如有疑問請洽個資聯絡窗口。</p>'],
-  evidenceDenied: ['沒有下載權限', '<p>您目前沒有下載這份證據的權限（限事件的應變人員、稽核人員及存證人本人）。如有疑問請洽個資聯絡窗口。</p>'],
+  evidenceDenied: [
+    '沒有下載權限',
+    '<p>您目前沒有下載這份證據的權限（限事件的應變人員、稽核人員及存證人本人）。如有疑問請洽個資聯絡窗口。</p>',
+  ],
 } as const;
 
 /**
@@ -52,7 +58,12 @@ const REFUSALS = {
  */
 export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRoutesOptions): void {
   const refuse = (reply: FastifyReply, why: keyof typeof REFUSALS) =>
-    reply.code(why === 'used' || why === 'evidenceUsed' ? 410 : 403).header('cache-control', 'no-store').header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page(REFUSALS[why][0], REFUSALS[why][1]));
+    reply
+      .code(why === 'used' || why === 'evidenceUsed' ? 410 : 403)
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', PAGE_CSP)
+      .type('text/html; charset=utf-8')
+      .send(page(REFUSALS[why][0], REFUSALS[why][1]));
 
   /** The person the link was made for, if they may still download this incident's documents. */
   async function holder(claims: LinkClaims): Promise<Actor | null> {
@@ -91,14 +102,19 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
 
   server.register(async (scope) => {
     // The download button posts an empty form.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, _body, done) => done(null, {}));
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_req, _body, done) =>
+      done(null, {}),
+    );
 
     // A wildcard rather than :token, which the router limits to 100 characters (a token is about 190).
     scope.get<{ Params: { '*': string } }>('/documents/*', { exposeHeadRoute: false }, async (req, reply) => {
       const ok = await check(req.params['*'], reply);
       if (!ok) return reply;
       const incident = await opts.prisma.incident.findUniqueOrThrow({ where: { id: ok.claims.incidentId } });
-      const what = ok.claims.target.kind === 'evidence' && opts.evidence ? `證據 ${(await opts.evidence.visible(ok.actor, ok.claims.target.format)).row.seq}` : targetLabel(ok.claims.target);
+      const what =
+        ok.claims.target.kind === 'evidence' && opts.evidence
+          ? `證據 ${(await opts.evidence.visible(ok.actor, ok.claims.target.format)).row.seq}`
+          : targetLabel(ok.claims.target);
       const explain =
         ok.claims.target.kind === 'evidence'
           ? '按下按鈕後，系統會先核對這份證據的雜湊值（SHA-256），相符才提供下載，並在事件紀錄上記下您的下載。'
@@ -131,7 +147,10 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
         } else {
           // Recorded with the document, which uses the link up (the export records itself first, so its zip holds
           // that record); a second use of the same link fails on the link's unique use row.
-          file = await opts.reports.download(actor, claims.incidentId, claims.target, 'link', { linkId: claims.linkId, clientAddress: req.ip ?? null });
+          file = await opts.reports.download(actor, claims.incidentId, claims.target, 'link', {
+            linkId: claims.linkId,
+            clientAddress: req.ip ?? null,
+          });
         }
       } catch (err) {
         if ((err as { code?: string }).code === 'P2002') {
@@ -147,7 +166,10 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
           .type('text/html; charset=utf-8')
           .send(page(title, `<p>${escapeHtml(err.message)}</p>`));
       }
-      opts.log.info({ incidentId: claims.incidentId, document: claims.target.kind, format: claims.target.format, bytes: file.bytes.length }, 'document downloaded');
+      opts.log.info(
+        { incidentId: claims.incidentId, document: claims.target.kind, format: claims.target.format, bytes: file.bytes.length },
+        'document downloaded',
+      );
       const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
       return reply
         .header('cache-control', 'no-store')

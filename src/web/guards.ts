@@ -26,7 +26,8 @@ export function parseJsonBounded(text: string, maxDepth = MAX_JSON_DEPTH): unkno
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -72,7 +73,10 @@ export class RejectionLog {
       if (w.timer) clearTimeout(w.timer);
       w.timer = null;
       if (w.suppressed > 0) {
-        this.log.warn({ reason: r, suppressed: w.suppressed, intervalSeconds: Math.round(this.intervalMs / 1000) }, `${this.message} (repeated; counted, not logged one by one)`);
+        this.log.warn(
+          { reason: r, suppressed: w.suppressed, intervalSeconds: Math.round(this.intervalMs / 1000) },
+          `${this.message} (repeated; counted, not logged one by one)`,
+        );
       }
       this.windows.delete(r);
     }

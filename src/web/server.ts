@@ -74,7 +74,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       const text = String(body);
-      if (/"(?:__proto__|constructor)"\s*:/.test(text)) return done(Object.assign(new Error('JSON with __proto__ or constructor keys'), { statusCode: 400 }));
+      if (/"(?:__proto__|constructor)"\s*:/.test(text))
+        return done(Object.assign(new Error('JSON with __proto__ or constructor keys'), { statusCode: 400 }));
       done(null, text === '' ? undefined : parseJsonBounded(text));
     } catch (err) {
       done(Object.assign(new Error(err instanceof JsonTooDeepError ? err.message : 'body is not valid JSON'), { statusCode: 400 }));
@@ -87,7 +88,9 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const host = hostName(String(req.headers.host ?? ''));
     if (allowed.has(host)) return;
     opts.log.warn({ host: host.slice(0, 100) }, 'local chat request refused: Host not in ALLOWED_HOSTS');
-    return reply.code(421).send({ error: '這個網址無法使用本機聊天頁。', detail: 'Host header not allowed (add it to ALLOWED_HOSTS if this name is yours)' });
+    return reply
+      .code(421)
+      .send({ error: '這個網址無法使用本機聊天頁。', detail: 'Host header not allowed (add it to ALLOWED_HOSTS if this name is yours)' });
   });
 
   // Headers on every answer: no sniffing, no referrer, never framed, nothing cached unless the route allows it.
@@ -101,13 +104,19 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    opts.log.debug({ method: req.method, url: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
+    opts.log.debug(
+      { method: req.method, url: req.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'http',
+    );
   });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof UserError) return reply.code(400).send({ error: err.message, detail: 'rejected by a business rule' });
     if (isDatabaseDown(err)) {
-      opts.log.error({ err: { type: (err as Error).name, message: (err as Error).message }, url: req.routeOptions.url }, 'database unavailable');
+      opts.log.error(
+        { err: { type: (err as Error).name, message: (err as Error).message }, url: req.routeOptions.url },
+        'database unavailable',
+      );
       return reply.code(503).header('retry-after', '5').send({
         error: '系統暫時無法連線資料庫，您的操作沒有被記錄，請稍後再試一次。',
         detail: 'database unavailable; nothing was recorded; retry later',
@@ -118,10 +127,14 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       return reply.code(status).send({ error: requestErrorText(err as Error & { code?: string }, status), detail: (err as Error).message });
     }
     opts.log.error({ err, url: req.routeOptions.url }, 'request failed');
-    return reply.code(500).send({ error: '系統發生錯誤，您的操作可能沒有完成，請稍後再試或通知系統管理者。', detail: 'internal error (see the server log)' });
+    return reply
+      .code(500)
+      .send({ error: '系統發生錯誤，您的操作可能沒有完成，請稍後再試或通知系統管理者。', detail: 'internal error (see the server log)' });
   });
 
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: '找不到這個頁面。', detail: `no route for ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: '找不到這個頁面。', detail: `no route for ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

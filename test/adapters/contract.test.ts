@@ -6,7 +6,13 @@ import { ChatPlatformError, type ChatErrorKind } from '../../src/ports/chat-erro
 import type { InboundEvent } from '../../src/ports/chat-model.js';
 import type { PlatformAdapter } from '../../src/ports/chat.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { buttonsIn as discordButtons, discordUser, seedDiscordIdentities, startDiscordTestApp, type DiscordTestApp } from '../fakes/discord/harness.js';
+import {
+  buttonsIn as discordButtons,
+  discordUser,
+  seedDiscordIdentities,
+  startDiscordTestApp,
+  type DiscordTestApp,
+} from '../fakes/discord/harness.js';
 import { actionsIn, LINE_SECRET, seedLineIdentities, startLineTestApp, uid, type LineTestApp } from '../fakes/line/harness.js';
 import { ev as lineEvent, redelivered } from '../fakes/line/events.js';
 import { eventEnvelope, slackEvent } from '../fakes/slack/events.js';
@@ -64,8 +70,17 @@ function lineDriver(): Driver {
     },
     refusal() {
       // A channel access token LINE does not accept (revoked, or copied wrong).
-      const other = new LineAdapter({ channelSecret: LINE_SECRET, channelAccessToken: 'not-the-channel-token', apiBaseUrl: h.fake.url, prisma: h.t.app.db.prisma, cipher: h.t.app.deps.cipher, log: createLogger({ level: 'silent' }) });
-      return other.send({ platform: 'line', externalId: uid('demo-teacher'), kind: 'direct' }, { type: 'text', text: '測試' }).catch((e: unknown) => e);
+      const other = new LineAdapter({
+        channelSecret: LINE_SECRET,
+        channelAccessToken: 'not-the-channel-token',
+        apiBaseUrl: h.fake.url,
+        prisma: h.t.app.db.prisma,
+        cipher: h.t.app.deps.cipher,
+        log: createLogger({ level: 'silent' }),
+      });
+      return other
+        .send({ platform: 'line', externalId: uid('demo-teacher'), kind: 'direct' }, { type: 'text', text: '測試' })
+        .catch((e: unknown) => e);
     },
     refusalKind: 'auth',
     close: () => h.close(),
@@ -103,7 +118,9 @@ function slackDriver(): Driver {
     async refusal() {
       h.fake.refuse.set('chat.postMessage', { error: 'not_in_channel' });
       try {
-        return await h.t.app.slack!.send({ platform: 'slack', externalId: 'C0CONTRACT', kind: 'group' }, { type: 'text', text: '測試' }).catch((e: unknown) => e);
+        return await h.t.app
+          .slack!.send({ platform: 'slack', externalId: 'C0CONTRACT', kind: 'group' }, { type: 'text', text: '測試' })
+          .catch((e: unknown) => e);
       } finally {
         h.fake.refuse.delete('chat.postMessage');
       }
@@ -145,7 +162,10 @@ function discordDriver(): Driver {
     refusal() {
       const locked = h.fake.textChannel('contract-locked');
       h.fake.forbidden.add(locked);
-      return h.adapter().send({ platform: 'discord', externalId: locked, kind: 'group' }, { type: 'text', text: '測試' }).catch((e: unknown) => e);
+      return h
+        .adapter()
+        .send({ platform: 'discord', externalId: locked, kind: 'group' }, { type: 'text', text: '測試' })
+        .catch((e: unknown) => e);
     },
     refusalKind: 'permission',
     close: () => h.close(),
@@ -210,7 +230,12 @@ describe.each([lineDriver(), slackDriver(), discordDriver(), localDriver()])('ad
     const n = seen.length;
     await d.message('我是誰');
     const [ev] = since(n);
-    expect(ev).toMatchObject({ type: 'message', text: '我是誰', conversation: { platform: d.platform, kind: 'direct' }, user: { platform: d.platform } });
+    expect(ev).toMatchObject({
+      type: 'message',
+      text: '我是誰',
+      conversation: { platform: d.platform, kind: 'direct' },
+      user: { platform: d.platform },
+    });
     expect(ev!.at).toBeInstanceOf(Date);
     expect(ev!.eventId).toEqual(expect.any(String));
   });
@@ -235,7 +260,12 @@ describe.each([lineDriver(), slackDriver(), discordDriver(), localDriver()])('ad
     await d.submitForm();
     const forms = since(n).filter((e) => e.type === 'form');
     expect(forms).toHaveLength(1);
-    expect(forms[0]).toMatchObject({ type: 'form', formId: expect.stringMatching(/^intake:/), values: expect.any(Object), user: { platform: d.platform } });
+    expect(forms[0]).toMatchObject({
+      type: 'form',
+      formId: expect.stringMatching(/^intake:/),
+      values: expect.any(Object),
+      user: { platform: d.platform },
+    });
   });
 
   it.skipIf(!d.deliverTwice)('an event the platform delivers twice is processed once', async () => {

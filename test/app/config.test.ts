@@ -18,8 +18,19 @@ describe('configuration', () => {
     // makes one only for a database without encrypted data: test/app/keys.test.ts).
     const data = join(dir, 'data');
     const c = loadConfig({ DATA_DIR: data });
-    expect(c.database).toEqual({ kind: 'pglite', dataDir: join(data, 'pglite'), template: join(ROOT_DIR, 'dist', 'pglite-template.tar.gz') });
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', localChat: true, demoSeed: true, encryptionKeySource: 'none', encryptionKeys: null });
+    expect(c.database).toEqual({
+      kind: 'pglite',
+      dataDir: join(data, 'pglite'),
+      template: join(ROOT_DIR, 'dist', 'pglite-template.tar.gz'),
+    });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      localChat: true,
+      demoSeed: true,
+      encryptionKeySource: 'none',
+      encryptionKeys: null,
+    });
     expect(c.keyFile).toBe(join(dir, 'data-keys', 'encryption-keys'));
     writeKeyFile(c.keyFile!, TEST_KEYS);
     expect(statSync(c.keyFile!).mode & 0o777).toBe(0o600);
@@ -31,7 +42,11 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: data, DATA_KEYS_FILE: join(dir, 'elsewhere') }).keyFile).toBe(join(dir, 'elsewhere'));
     const old = join(dir, 'old');
     writeKeyFile(join(old, 'encryption-keys'), TEST_KEYS);
-    expect(loadConfig({ DATA_DIR: old })).toMatchObject({ encryptionKeySource: 'legacy-file', keyFile: join(old, 'encryption-keys'), encryptionKeys: TEST_KEYS });
+    expect(loadConfig({ DATA_DIR: old })).toMatchObject({
+      encryptionKeySource: 'legacy-file',
+      keyFile: join(old, 'encryption-keys'),
+      encryptionKeys: TEST_KEYS,
+    });
   });
 
   it('refuses an unusable key ring with a plain message naming the setting, never the key', () => {
@@ -47,13 +62,17 @@ describe('configuration', () => {
     expect(problems({ DATA_ENCRYPTION_KEYS: 'k1:short' })).toMatch(/DATA_ENCRYPTION_KEYS: Key "k1" is not valid base64/);
     expect(problems({ DATA_ENCRYPTION_KEYS: 'k1:short' })).not.toMatch(/\n\s+at /);
     expect(problems({ DATA_ENCRYPTION_KEYS: 'nokey' })).toMatch(/DATA_ENCRYPTION_KEYS: Key ring entry 1 has no "<id>:" prefix/);
-    expect(problems({ DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 1).toString('base64')}` })).toMatch(/Key "k1" is 16 bytes long; AES-256 needs exactly 32 bytes/);
+    expect(problems({ DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 1).toString('base64')}` })).toMatch(
+      /Key "k1" is 16 bytes long; AES-256 needs exactly 32 bytes/,
+    );
     const leaked = Buffer.alloc(31, 9).toString('base64');
     expect(problems({ DATA_ENCRYPTION_KEYS: `k1:${leaked}` })).not.toContain(leaked);
   });
 
   it('switches to PostgreSQL with DATABASE_URL, where the local chat is off by default and a key is required', () => {
-    expect(() => loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgresql://u@db/x' })).toThrow(/DATA_ENCRYPTION_KEYS: required with DATABASE_URL/);
+    expect(() => loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgresql://u@db/x' })).toThrow(
+      /DATA_ENCRYPTION_KEYS: required with DATABASE_URL/,
+    );
     const c = loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgresql://u@db/x', DATA_ENCRYPTION_KEYS: TEST_KEYS });
     expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://u@db/x', poolSize: 10 });
     expect(c.localChat).toBe(false);

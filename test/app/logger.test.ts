@@ -86,7 +86,11 @@ describe('createLogger', () => {
     child.warn('child says hi');
     child.child({ grand: ID }).info('grandchild');
     expectClean(lines);
-    expect(records()[0]).toMatchObject({ reporter: '［電子郵件已遮蔽］', phone: '［電話號碼已遮蔽］', msg: '[［身分證號已遮蔽］] child says hi' });
+    expect(records()[0]).toMatchObject({
+      reporter: '［電子郵件已遮蔽］',
+      phone: '［電話號碼已遮蔽］',
+      msg: '[［身分證號已遮蔽］] child says hi',
+    });
     expect(records()[1]).toMatchObject({ grand: '［身分證號已遮蔽］', msg: '[［身分證號已遮蔽］] grandchild' });
   });
 

@@ -24,7 +24,10 @@ describe('start-up refuses bad data files and explains', () => {
   });
 
   const start = (env: Record<string, string> = {}) =>
-    startApp(loadConfig({ PORT: '0', PLAYBOOKS_DIR: dir, DATA_ENCRYPTION_KEYS: TEST_KEYS, ...env }), { db: tdb.db, log: createLogger({ level: 'silent' }) });
+    startApp(loadConfig({ PORT: '0', PLAYBOOKS_DIR: dir, DATA_ENCRYPTION_KEYS: TEST_KEYS, ...env }), {
+      db: tdb.db,
+      log: createLogger({ level: 'silent' }),
+    });
 
   it('a playbook with a YAML syntax error names the file', async () => {
     const file = join(dir, 'playbooks', 'general.yaml');

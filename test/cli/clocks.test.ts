@@ -91,7 +91,9 @@ describe.concurrent('clocks CLI', { timeout: 120_000 }, () => {
     const on = JSON.parse((await run([...EXAMPLE, '--special', '--profile', 'pdpa-2025-draft', '--json'])).stdout) as JsonClock[];
     expect(byId(on, 'pdpa2025-notify-72h')).toMatchObject({ enabled: true, statutoryEnd: '2026-11-08T15:00:00+08:00' });
     expect(byId(on, 'pdpa2025-report-72h')).toMatchObject({ enabled: true, applies: true });
-    const off = JSON.parse((await run([...EXAMPLE, '--disable', 'bureau-3d', '--enable', 'pdpa2025-notify-72h', '--json'])).stdout) as JsonClock[];
+    const off = JSON.parse(
+      (await run([...EXAMPLE, '--disable', 'bureau-3d', '--enable', 'pdpa2025-notify-72h', '--json'])).stdout,
+    ) as JsonClock[];
     expect(byId(off, 'bureau-3d')?.enabled).toBe(false);
     expect(byId(off, 'pdpa2025-notify-72h')?.enabled).toBe(true);
   });

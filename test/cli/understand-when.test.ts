@@ -49,7 +49,10 @@ describe('understand when', () => {
 
   it('runs as the npm script does (tsx src/cli/understand.ts)', async () => {
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/understand.ts', 'when', '--now', NOW, '--json'], { cwd: ROOT, timeout: 150_000 });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/understand.ts', 'when', '--now', NOW, '--json'], {
+        cwd: ROOT,
+        timeout: 150_000,
+      });
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
       child.on('error', reject);

@@ -27,7 +27,12 @@ describe('understand CLI', { timeout: 120_000 }, () => {
     const lines = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(4);
     expect(Object.keys(lines[0]!)).toEqual(['text', 'leak', 'playbook', 'categories', 'matched']);
-    expect(lines[0]).toMatchObject({ text: '我剛把全班名單傳到家長群組了', leak: true, playbook: 'misdirected-message', categories: ['name'] });
+    expect(lines[0]).toMatchObject({
+      text: '我剛把全班名單傳到家長群組了',
+      leak: true,
+      playbook: 'misdirected-message',
+      categories: ['name'],
+    });
     expect(lines[0]!.matched).toContain('名單+傳到+家長群組');
     expect(lines[1]).toEqual({ text: '提醒大家不要把名單傳到群組', leak: false, playbook: null, categories: [], matched: [] });
     expect(lines[2]).toMatchObject({ text: '', leak: false, playbook: null });
@@ -80,7 +85,10 @@ describe('understand CLI', { timeout: 120_000 }, () => {
     child.stdin.end('學校網站被駭客入侵\r\n請假單記得交\n');
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { text: string; leak: boolean; playbook: string | null });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; leak: boolean; playbook: string | null });
     expect(lines.map((l) => [l.text, l.leak, l.playbook])).toEqual([
       ['學校網站被駭客入侵', true, 'hacked-system'],
       ['請假單記得交', false, null],

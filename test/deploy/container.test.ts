@@ -39,7 +39,9 @@ describe('Dockerfile', () => {
   });
 
   it('runs the compiled entry point that `npm run build` produces', () => {
-    const build = JSON.parse(readFileSync(join(ROOT_DIR, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { compilerOptions: { outDir: string } };
+    const build = JSON.parse(readFileSync(join(ROOT_DIR, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as {
+      compilerOptions: { outDir: string };
+    };
     const cmd = JSON.parse(args('CMD')[0]!) as string[];
     expect(cmd[0]).toBe('node');
     expect(cmd[cmd.length - 1]).toBe(`${build.compilerOptions.outDir}/src/app/main.js`);
@@ -56,7 +58,9 @@ describe('Dockerfile', () => {
     const runtimeCopies = copies.filter((c) => runtime.includes(c));
     const copied = runtimeCopies.map((c) => c.getArgumentsContent()).join(' ');
     for (const needed of ['package.json', 'playbooks', 'prisma/migrations', 'adapters/local/public']) expect(copied).toContain(needed);
-    expect(runtimeCopies.some((c) => c.getFromFlag()?.getValue() === 'build' && c.getArgumentsContent()?.startsWith('/app/dist'))).toBe(true);
+    expect(runtimeCopies.some((c) => c.getFromFlag()?.getValue() === 'build' && c.getArgumentsContent()?.startsWith('/app/dist'))).toBe(
+      true,
+    );
   });
 
   it('keeps data and keys on separate volumes', () => {
@@ -67,14 +71,27 @@ describe('Dockerfile', () => {
   });
 
   it('.dockerignore keeps secrets, local data and build output out of the build context', () => {
-    const ignored = readFileSync(join(ROOT_DIR, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT_DIR, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['node_modules', 'dist', 'data', '.env', '.git']) expect(ignored).toContain(p);
   });
 });
 
 describe('compose.yaml', () => {
   const compose = parse(readFileSync(join(ROOT_DIR, 'compose.yaml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { image?: string; build?: string; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; ports?: string[]; healthcheck?: unknown; volumes?: string[] }>;
+    services: Record<
+      string,
+      {
+        image?: string;
+        build?: string;
+        environment?: Record<string, string>;
+        depends_on?: Record<string, { condition: string }>;
+        ports?: string[];
+        healthcheck?: unknown;
+        volumes?: string[];
+      }
+    >;
   };
   const apps = Object.entries(compose.services).filter(([, s]) => s.build);
 

@@ -72,7 +72,9 @@ export async function settle(t: TestApp, timeoutMs = 15_000): Promise<void> {
   let last = -1;
   while (Date.now() < deadline) {
     const due = await t.app.db.sql
-      .query<{ n: string | number }>(`SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`)
+      .query<{ n: string | number }>(
+        `SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE state IN ('created', 'retry', 'active') AND start_after <= now()`,
+      )
       .then((r) => Number(r[0]?.n ?? 0))
       .catch(() => 0); // the queue's schema is made when the runner starts
     const messages = await t.app.db.prisma.localMessage.count();

@@ -5,7 +5,12 @@ import { expect } from 'vitest';
 /** Reads generated documents back as plain text, the way a reviewer (or a screen reader) would get it. */
 
 const entities = (s: string) =>
-  s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 
 export async function odtText(bytes: Uint8Array): Promise<{ text: string; zip: JSZip; files: string[] }> {
   const zip = await JSZip.loadAsync(bytes);

@@ -7,7 +7,12 @@ import type { Database, SqlRunner } from '../../src/storage/database.js';
 import { testCoreDeps } from './core.js';
 import { at, DEMO_TEACHER, sampleAnswers } from './jobs.js';
 
-export const DEMO_WINDOW: Actor = { personId: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）', roles: ['staff', 'contactWindow'] };
+export const DEMO_WINDOW: Actor = {
+  personId: 'demo-window',
+  schoolId: 'demo-school',
+  displayName: '李組長（示範）',
+  roles: ['staff', 'contactWindow'],
+};
 
 /**
  * The demo school with `count` incidents reported through the core, each with `ticks` checklist items ticked with a
@@ -30,7 +35,15 @@ export async function seedIncidents(
       const locker = new EvidenceLocker(deps, deps.evidence);
       for (let e = 0; e < (opts.evidence ?? 1); e++) {
         const text = Buffer.from(`第${n + 1}件證據${e + 1}：系統存取紀錄 2026-11-05 08:12 login\n`, 'utf8');
-        await locker.file(DEMO_WINDOW, view.incident.id, { description: `存取紀錄${e + 1}`, source: { platform: 'local', message: `seed-${n}-${e}` }, file: { stream: (async function* () { yield text; })() } });
+        await locker.file(DEMO_WINDOW, view.incident.id, {
+          description: `存取紀錄${e + 1}`,
+          source: { platform: 'local', message: `seed-${n}-${e}` },
+          file: {
+            stream: (async function* () {
+              yield text;
+            })(),
+          },
+        });
       }
     }
     ids.push(view.incident.id);

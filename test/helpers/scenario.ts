@@ -64,7 +64,12 @@ export async function reportThroughOffer(
 }
 
 /** The latest version of a card with this key in a conversation (cards are edited in place). */
-export async function latestCard(client: LocalClient, as: string, conversation: string, key: string): Promise<Card & { messageId: string }> {
+export async function latestCard(
+  client: LocalClient,
+  as: string,
+  conversation: string,
+  key: string,
+): Promise<Card & { messageId: string }> {
   const all = cards(await client.messages(as, conversation), key);
   expect(all.length, `a ${key} card in ${conversation}`).toBeGreaterThan(0);
   return all[all.length - 1]!;
@@ -123,7 +128,15 @@ export function fillItemForm(form: Form, note: string, over: Record<string, stri
   for (const field of form.fields) {
     values[field.id] =
       over[field.id] ??
-      (field.id === 'plannedOn' ? today : field.id === 'at' ? taipeiInput(new Date()) : field.type === 'select' ? field.options![0]!.value : field.id === 'delayReason' ? '發生時間於調查後才確認' : note);
+      (field.id === 'plannedOn'
+        ? today
+        : field.id === 'at'
+          ? taipeiInput(new Date())
+          : field.type === 'select'
+            ? field.options![0]!.value
+            : field.id === 'delayReason'
+              ? '發生時間於調查後才確認'
+              : note);
   }
   return values;
 }

@@ -60,14 +60,24 @@ describe('daily digest with a controllable clock', () => {
 
   it('a day without open incidents sends nothing', async () => {
     now = at('2026-11-05 09:00');
-    expect(await fire('2026-11-05')).toEqual({ outcome: 'done', day: '2026-11-05', schools: [{ schoolId: 'demo-school', outcome: 'no-open-incidents' }] });
+    expect(await fire('2026-11-05')).toEqual({
+      outcome: 'done',
+      day: '2026-11-05',
+      schools: [{ schoolId: 'demo-school', outcome: 'no-open-incidents' }],
+    });
     expect(adapter.posted).toEqual([]);
     expect(await deps.prisma.notice.count({ where: { kind: 'digest' } })).toBe(0);
   });
 
   it('the next morning the contact window gets the open incidents and what is due next, once', async () => {
     now = at('2026-11-05 10:00');
-    const answers = sampleAnswers(at('2026-11-05 10:00'), { occurredAt: at('2026-11-05 09:30'), howLeaked: '成績單寄給全班家長', place: '教務處', affectedEstimate: 30, stepsTaken: '尚未處置' });
+    const answers = sampleAnswers(at('2026-11-05 10:00'), {
+      occurredAt: at('2026-11-05 09:30'),
+      howLeaked: '成績單寄給全班家長',
+      place: '教務處',
+      affectedEstimate: 30,
+      stepsTaken: '尚未處置',
+    });
     const view = await new IncidentService(deps).report(teacher, null, answers);
     incidentId = view.incident.id;
     await digest.schedule();
@@ -76,7 +86,10 @@ describe('daily digest with a controllable clock', () => {
     expect(await fire('2026-11-06')).toMatchObject({ outcome: 'skipped', why: 'early' });
     now = at('2026-11-06 09:00');
     const r = await fire('2026-11-06');
-    expect(r).toMatchObject({ outcome: 'done', schools: [{ schoolId: 'demo-school', outcome: 'sent', incidents: 1, deliveries: 1, late: false }] });
+    expect(r).toMatchObject({
+      outcome: 'done',
+      schools: [{ schoolId: 'demo-school', outcome: 'sent', incidents: 1, deliveries: 1, late: false }],
+    });
     const sent = adapter.to('dm:demo-window');
     expect(sent).toHaveLength(1);
     expect(adapter.posted).toHaveLength(1); // the contact window only
@@ -91,9 +104,13 @@ describe('daily digest with a controllable clock', () => {
     // The day's chain head of each open incident, for the auditor (checked by `npm run verify -- --heads`).
     const head = await deps.prisma.timelineEntry.findFirstOrThrow({ where: { incidentId: view.incident.id }, orderBy: { seq: 'desc' } });
     expect(text).toContain(`  紀錄鏈：${head.seq} 筆，鏈頭 ${head.hash.slice(0, 16)}`);
-    expect(parseHeads(text)).toEqual([{ schoolId: null, ref: view.incident.ref, incidentId: null, entries: head.seq, headHash: head.hash.slice(0, 16) }]);
+    expect(parseHeads(text)).toEqual([
+      { schoolId: null, ref: view.incident.ref, incidentId: null, entries: head.seq, headHash: head.hash.slice(0, 16) },
+    ]);
     const lines = text.split('\n');
-    expect(lines.findIndex((l) => l.includes('4小時內通報個資聯絡窗口'))).toBeLessThan(lines.findIndex((l) => l.includes('3日內通報主管機關')));
+    expect(lines.findIndex((l) => l.includes('4小時內通報個資聯絡窗口'))).toBeLessThan(
+      lines.findIndex((l) => l.includes('3日內通報主管機關')),
+    );
 
     // The same job again (a retry, or another instance): nothing new is sent.
     expect(await fire('2026-11-06')).toMatchObject({ outcome: 'done', schools: [{ outcome: 'sent', deliveries: 1 }] });
@@ -106,8 +123,13 @@ describe('daily digest with a controllable clock', () => {
     now = at('2026-11-07 11:00');
     await digest.schedule();
     adapter.failNext = 'before';
-    await expect(fire('2026-11-07')).rejects.toThrow(/Daily digest 2026-11-07: demo-school: Notice digest:demo-school:2026-11-07: 1 delivery\(ies\) failed/);
-    expect(await deps.prisma.notice.findUniqueOrThrow({ where: { key: digestKey('demo-school', '2026-11-07') } })).toMatchObject({ status: 'failed', late: true });
+    await expect(fire('2026-11-07')).rejects.toThrow(
+      /Daily digest 2026-11-07: demo-school: Notice digest:demo-school:2026-11-07: 1 delivery\(ies\) failed/,
+    );
+    expect(await deps.prisma.notice.findUniqueOrThrow({ where: { key: digestKey('demo-school', '2026-11-07') } })).toMatchObject({
+      status: 'failed',
+      late: true,
+    });
     now = at('2026-11-07 11:01');
     expect(await fire('2026-11-07')).toMatchObject({ schools: [{ outcome: 'sent', late: true, deliveries: 1 }] });
     await fire('2026-11-07');

@@ -29,7 +29,10 @@ import { LocalClient, texts } from '../helpers/local-client.js';
 
 const INCIDENTS = 24;
 const CLOCKS = ['report-window-4h', 'contain-4h'] as const;
-const LABELS: Record<(typeof CLOCKS)[number], string> = { 'report-window-4h': '4小時內通報個資聯絡窗口', 'contain-4h': '4小時內採取應變措施' };
+const LABELS: Record<(typeof CLOCKS)[number], string> = {
+  'report-window-4h': '4小時內通報個資聯絡窗口',
+  'contain-4h': '4小時內採取應變措施',
+};
 const teacher = DEMO_TEACHER;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -105,137 +108,144 @@ function stopInstance(i: Instance | undefined, signal: NodeJS.Signals = 'SIGTERM
   });
 }
 
-describe.skipIf(testEngine() !== 'postgres')('two product processes on one PostgreSQL server (skipped on PGlite: one process per embedded data directory)', () => {
-  let tdb: TestDatabase;
-  let dataDir: string;
-  let a: Instance | undefined;
-  let b: Instance | undefined;
-  const ids: string[] = [];
-  const refs = new Map<string, string>();
+describe.skipIf(testEngine() !== 'postgres')(
+  'two product processes on one PostgreSQL server (skipped on PGlite: one process per embedded data directory)',
+  () => {
+    let tdb: TestDatabase;
+    let dataDir: string;
+    let a: Instance | undefined;
+    let b: Instance | undefined;
+    const ids: string[] = [];
+    const refs = new Map<string, string>();
 
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'pdi-multi-'));
-    await seedDemo(tdb.db.prisma);
-    // Incidents reported without a job runner in this process: the instances schedule them when they start.
-    const deps: CoreDeps = {
-      prisma: tdb.db.prisma,
-      cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
-      playbooks: loadPlaybookLibrary(join(ROOT_DIR, 'playbooks')),
-      clockRules: loadClockRules(),
-      calendar: loadCalendar(),
-      log: createLogger({ level: 'silent' }),
-      now: () => new Date(),
-    };
-    const service = new IncidentService(deps);
-    // Both 4-hour clocks remind 1 h before their target: aware 3 h before `dueAt`.
-    const dueAt = Date.now() + 40_000;
-    for (let k = 0; k < INCIDENTS; k += 1) {
-      const awareAt = new Date(dueAt - 3 * 3600_000 + k * 250); // due over 6 s
-      const answers = sampleAnswers(awareAt);
-      const view = await service.report(teacher, null, answers);
-      ids.push(view.incident.id);
-      refs.set(view.incident.id, view.incident.ref);
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([stopInstance(a, 'SIGKILL'), stopInstance(b)]);
-    await tdb?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('every reminder arrives exactly once when one instance is killed with SIGKILL while they are due', async () => {
-    const url = tdb.db.connectionString!;
-    a = startInstance('A', url, dataDir);
-    await a.url;
-    b = startInstance('B', url, dataDir);
-    const urlB = await b.url;
-    const { prisma, sql } = tdb.db;
-    const expected = ids.length * CLOCKS.length;
-    const reminderWhere = { incidentId: { in: ids }, clockId: { in: [...CLOCKS] }, slot: 'before-60m' };
-
-    // B pauses (SIGSTOP, as in a long GC pause) before the reminders are due, so that the job A is working on when it
-    // is killed is known: A is frozen the moment it holds one (thawed again if it finished it in between), then killed.
-    const activeJobs = async () =>
-      (
-        await sql.query<{ id: string }>(
-          `SELECT id FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'active' AND data->>'slot' = 'before-60m' AND data->>'clockId' = ANY($2::text[])`,
-          [REMINDER_QUEUE, [...CLOCKS]],
-        )
-      ).map((r) => r.id);
-    b.child.kill('SIGSTOP');
-    await sleep(300);
-    expect(await activeJobs(), 'B was paused before any reminder was due (instances started too slowly)').toEqual([]);
-    expect(await prisma.notice.count({ where: reminderWhere })).toBe(0);
-    let held: string | undefined;
-    await waitFor(
-      'instance A in the middle of a reminder job',
-      async () => {
-        if ((await prisma.notice.count({ where: reminderWhere })) < 1) return false;
-        const [job] = await activeJobs();
-        if (!job) return false;
-        a!.child.kill('SIGSTOP');
-        await sleep(300); // a query A sent just before it froze may still commit
-        if ((await activeJobs()).includes(job)) {
-          held = job;
-          return held;
-        }
-        a!.child.kill('SIGCONT');
-        return false;
-      },
-      60_000,
-    );
-    await stopInstance(a, 'SIGKILL');
-    expect(a.child.signalCode).toBe('SIGKILL');
-    b.child.kill('SIGCONT');
-    const sentAtKill = await prisma.notice.count({ where: { ...reminderWhere, status: 'sent' } });
-    expect(sentAtKill).toBeLessThan(expected);
-
-    // B finishes everything, including a job A held (expired after 3 s, retried after 1 s).
-    await waitFor(
-      'every reminder sent and no due reminder job left',
-      async () => {
-        const sent = await prisma.notice.count({ where: { ...reminderWhere, status: 'sent' } });
-        const [open] = await sql.query<{ n: string | number }>(
-          `SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active') AND start_after <= now()`,
-          [REMINDER_QUEUE],
-        );
-        return sent === expected && Number(open!.n) === 0;
-      },
-      45_000,
-    );
-
-    // Exactly once, none lost: one notice per reminder, each delivery sent once, one chat message per delivery.
-    const notices = await prisma.notice.findMany({ where: reminderWhere, include: { deliveries: true } });
-    expect(notices).toHaveLength(expected);
-    for (const id of ids) for (const clock of CLOCKS) expect(notices.filter((n) => n.incidentId === id && n.clockId === clock)).toHaveLength(1);
-    const deliveries = notices.flatMap((n) => n.deliveries);
-    expect(deliveries.every((d) => d.status === 'sent')).toBe(true);
-    const allDeliveries = await prisma.noticeDelivery.findMany({ where: { status: 'sent' } });
-    const botMessages = await prisma.localMessage.findMany({ where: { senderKind: 'bot', idempotencyKey: { not: null } } });
-    expect(botMessages).toHaveLength(allDeliveries.length);
-    expect(new Set(botMessages.map((m) => m.idempotencyKey))).toEqual(new Set(allDeliveries.map((d) => d.idempotencyKey)));
-
-    // What the reporter reads in the local chat (through the surviving instance): each reminder once.
-    const inbox = texts(await new LocalClient(urlB).messages('demo-teacher', 'dm:demo-teacher'));
-    for (const id of ids) {
-      for (const clock of CLOCKS) {
-        const phrase = `「${LABELS[clock]}」還有`;
-        const found = inbox.filter((t) => t.includes(`個資事件 ${refs.get(id)}\n`) && t.includes(phrase));
-        expect(found, `${refs.get(id)} ${clock}`).toHaveLength(1);
+    beforeAll(async () => {
+      tdb = await createTestDatabase();
+      dataDir = mkdtempSync(join(tmpdir(), 'pdi-multi-'));
+      await seedDemo(tdb.db.prisma);
+      // Incidents reported without a job runner in this process: the instances schedule them when they start.
+      const deps: CoreDeps = {
+        prisma: tdb.db.prisma,
+        cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
+        playbooks: loadPlaybookLibrary(join(ROOT_DIR, 'playbooks')),
+        clockRules: loadClockRules(),
+        calendar: loadCalendar(),
+        log: createLogger({ level: 'silent' }),
+        now: () => new Date(),
+      };
+      const service = new IncidentService(deps);
+      // Both 4-hour clocks remind 1 h before their target: aware 3 h before `dueAt`.
+      const dueAt = Date.now() + 40_000;
+      for (let k = 0; k < INCIDENTS; k += 1) {
+        const awareAt = new Date(dueAt - 3 * 3600_000 + k * 250); // due over 6 s
+        const answers = sampleAnswers(awareAt);
+        const view = await service.report(teacher, null, answers);
+        ids.push(view.incident.id);
+        refs.set(view.incident.id, view.incident.ref);
       }
-    }
+    }, 120_000);
 
-    // The jobs themselves: each reminder job completed; one that A held when it died was retried, not lost.
-    const jobs = await sql.query<{ id: string; state: string; retry_count: number }>(
-      `SELECT id, state, retry_count FROM ${JOBS_SCHEMA}.job WHERE id = ANY($1::uuid[])`,
-      [notices.map((n) => n.jobId)],
-    );
-    expect(jobs.map((j) => j.state).every((s) => s === 'completed')).toBe(true);
-    const [heldJob] = await sql.query<{ state: string; retry_count: number }>(`SELECT state, retry_count FROM ${JOBS_SCHEMA}.job WHERE id = $1`, [held]);
-    expect(heldJob, 'the job A held when it was killed was retried and completed').toMatchObject({ state: 'completed', retry_count: 1 });
-    // B is still healthy after taking over.
-    expect((await fetch(`${urlB}/readyz`)).status).toBe(200);
-  }, 150_000);
-});
+    afterAll(async () => {
+      await Promise.all([stopInstance(a, 'SIGKILL'), stopInstance(b)]);
+      await tdb?.destroy();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('every reminder arrives exactly once when one instance is killed with SIGKILL while they are due', async () => {
+      const url = tdb.db.connectionString!;
+      a = startInstance('A', url, dataDir);
+      await a.url;
+      b = startInstance('B', url, dataDir);
+      const urlB = await b.url;
+      const { prisma, sql } = tdb.db;
+      const expected = ids.length * CLOCKS.length;
+      const reminderWhere = { incidentId: { in: ids }, clockId: { in: [...CLOCKS] }, slot: 'before-60m' };
+
+      // B pauses (SIGSTOP, as in a long GC pause) before the reminders are due, so that the job A is working on when it
+      // is killed is known: A is frozen the moment it holds one (thawed again if it finished it in between), then killed.
+      const activeJobs = async () =>
+        (
+          await sql.query<{ id: string }>(
+            `SELECT id FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'active' AND data->>'slot' = 'before-60m' AND data->>'clockId' = ANY($2::text[])`,
+            [REMINDER_QUEUE, [...CLOCKS]],
+          )
+        ).map((r) => r.id);
+      b.child.kill('SIGSTOP');
+      await sleep(300);
+      expect(await activeJobs(), 'B was paused before any reminder was due (instances started too slowly)').toEqual([]);
+      expect(await prisma.notice.count({ where: reminderWhere })).toBe(0);
+      let held: string | undefined;
+      await waitFor(
+        'instance A in the middle of a reminder job',
+        async () => {
+          if ((await prisma.notice.count({ where: reminderWhere })) < 1) return false;
+          const [job] = await activeJobs();
+          if (!job) return false;
+          a!.child.kill('SIGSTOP');
+          await sleep(300); // a query A sent just before it froze may still commit
+          if ((await activeJobs()).includes(job)) {
+            held = job;
+            return held;
+          }
+          a!.child.kill('SIGCONT');
+          return false;
+        },
+        60_000,
+      );
+      await stopInstance(a, 'SIGKILL');
+      expect(a.child.signalCode).toBe('SIGKILL');
+      b.child.kill('SIGCONT');
+      const sentAtKill = await prisma.notice.count({ where: { ...reminderWhere, status: 'sent' } });
+      expect(sentAtKill).toBeLessThan(expected);
+
+      // B finishes everything, including a job A held (expired after 3 s, retried after 1 s).
+      await waitFor(
+        'every reminder sent and no due reminder job left',
+        async () => {
+          const sent = await prisma.notice.count({ where: { ...reminderWhere, status: 'sent' } });
+          const [open] = await sql.query<{ n: string | number }>(
+            `SELECT count(*) AS n FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active') AND start_after <= now()`,
+            [REMINDER_QUEUE],
+          );
+          return sent === expected && Number(open!.n) === 0;
+        },
+        45_000,
+      );
+
+      // Exactly once, none lost: one notice per reminder, each delivery sent once, one chat message per delivery.
+      const notices = await prisma.notice.findMany({ where: reminderWhere, include: { deliveries: true } });
+      expect(notices).toHaveLength(expected);
+      for (const id of ids)
+        for (const clock of CLOCKS) expect(notices.filter((n) => n.incidentId === id && n.clockId === clock)).toHaveLength(1);
+      const deliveries = notices.flatMap((n) => n.deliveries);
+      expect(deliveries.every((d) => d.status === 'sent')).toBe(true);
+      const allDeliveries = await prisma.noticeDelivery.findMany({ where: { status: 'sent' } });
+      const botMessages = await prisma.localMessage.findMany({ where: { senderKind: 'bot', idempotencyKey: { not: null } } });
+      expect(botMessages).toHaveLength(allDeliveries.length);
+      expect(new Set(botMessages.map((m) => m.idempotencyKey))).toEqual(new Set(allDeliveries.map((d) => d.idempotencyKey)));
+
+      // What the reporter reads in the local chat (through the surviving instance): each reminder once.
+      const inbox = texts(await new LocalClient(urlB).messages('demo-teacher', 'dm:demo-teacher'));
+      for (const id of ids) {
+        for (const clock of CLOCKS) {
+          const phrase = `「${LABELS[clock]}」還有`;
+          const found = inbox.filter((t) => t.includes(`個資事件 ${refs.get(id)}\n`) && t.includes(phrase));
+          expect(found, `${refs.get(id)} ${clock}`).toHaveLength(1);
+        }
+      }
+
+      // The jobs themselves: each reminder job completed; one that A held when it died was retried, not lost.
+      const jobs = await sql.query<{ id: string; state: string; retry_count: number }>(
+        `SELECT id, state, retry_count FROM ${JOBS_SCHEMA}.job WHERE id = ANY($1::uuid[])`,
+        [notices.map((n) => n.jobId)],
+      );
+      expect(jobs.map((j) => j.state).every((s) => s === 'completed')).toBe(true);
+      const [heldJob] = await sql.query<{ state: string; retry_count: number }>(
+        `SELECT state, retry_count FROM ${JOBS_SCHEMA}.job WHERE id = $1`,
+        [held],
+      );
+      expect(heldJob, 'the job A held when it was killed was retried and completed').toMatchObject({ state: 'completed', retry_count: 1 });
+      // B is still healthy after taking over.
+      expect((await fetch(`${urlB}/readyz`)).status).toBe(200);
+    }, 150_000);
+  },
+);

@@ -4,7 +4,16 @@ import { computeClocks, type ClockFacts, type ComputedClock } from '../../src/co
 import { loadClockRules } from '../../src/core/clocks/rules.js';
 import { parseLocalDateTime } from '../../src/core/time/roc.js';
 import { toTaipeiIso } from '../../src/core/time/taipei.js';
-import { OVERDUE_AT_START, afterQuiet, backoffMinutes, inQuietHours, planClock, reminderKey, slotsToSchedule, type ReminderSlot } from '../../src/jobs/plan.js';
+import {
+  OVERDUE_AT_START,
+  afterQuiet,
+  backoffMinutes,
+  inQuietHours,
+  planClock,
+  reminderKey,
+  slotsToSchedule,
+  type ReminderSlot,
+} from '../../src/jobs/plan.js';
 
 const rules = loadClockRules();
 const calendar = loadCalendar();
@@ -15,8 +24,14 @@ const at = (text: string): Date => {
   return d;
 };
 
-function clockOf(id: string, f: Partial<ClockFacts> & Pick<ClockFacts, 'occurredAt' | 'awareAt'>, overrides: Record<string, boolean> = {}): ComputedClock {
-  const c = computeClocks(rules, { involvesSystem: false, specialCategories: false, ...f }, { calendar, overrides }).find((x) => x.id === id);
+function clockOf(
+  id: string,
+  f: Partial<ClockFacts> & Pick<ClockFacts, 'occurredAt' | 'awareAt'>,
+  overrides: Record<string, boolean> = {},
+): ComputedClock {
+  const c = computeClocks(rules, { involvesSystem: false, specialCategories: false, ...f }, { calendar, overrides }).find(
+    (x) => x.id === id,
+  );
   if (!c) throw new Error(`no clock ${id}`);
   return c;
 }
@@ -46,7 +61,11 @@ describe('reminder plan of an hour clock (contain-4h)', () => {
     // Only the latest due one and the future ones go to the queue: older due reminders are superseded.
     expect(slotsToSchedule(slots, at('2026-11-05 17:30')).map((s) => s.slot)).toEqual(['overdue-2']);
     expect(view(planClock(clock, { now: at('2026-11-06 12:00'), calendar }).filter((s) => s.kind === 'overdue')).map((s) => s[1])).toEqual([
-      '2026-11-05T15:00:00+08:00', '2026-11-05T17:00:00+08:00', '2026-11-05T21:00:00+08:00', '2026-11-06T05:00:00+08:00', '2026-11-06T21:00:00+08:00',
+      '2026-11-05T15:00:00+08:00',
+      '2026-11-05T17:00:00+08:00',
+      '2026-11-05T21:00:00+08:00',
+      '2026-11-06T05:00:00+08:00',
+      '2026-11-06T21:00:00+08:00',
     ]);
   });
 
@@ -102,7 +121,11 @@ describe('clocks without a deadline reminder', () => {
 
   it('closure-1m once handling ended: the yaml offsets (7 days, 1 day before) and the last working day', () => {
     // Handling ended 2026-03-10 → 1 month ends 04-10 (Fri); recommended target counts the first day: 04-09.
-    const c = clockOf('closure-1m', { occurredAt: at('2026-03-01 10:00'), awareAt: at('2026-03-01 11:00'), handlingEndedAt: at('2026-03-10 16:00') });
+    const c = clockOf('closure-1m', {
+      occurredAt: at('2026-03-01 10:00'),
+      awareAt: at('2026-03-01 11:00'),
+      handlingEndedAt: at('2026-03-10 16:00'),
+    });
     const slots = planClock(c, { now: at('2026-03-10 16:00'), calendar });
     expect(c.recommendedLastDay).toBe('2026-04-09');
     expect(view(slots)).toEqual([
@@ -149,14 +172,18 @@ describe('reminders people do not mute (issue #13)', () => {
     expect(slots.every((s) => s.fireAt >= at('2026-11-05 22:30'))).toBe(true);
     // Its statutory end has passed too: the contact window and the principal are told at once (level 2).
     expect(slots[0]).toMatchObject({ slot: OVERDUE_AT_START, kind: 'overdueAtStart', fireAt: at('2026-11-05 22:30'), level: 2 });
-    expect(slots.filter((s) => s.kind === 'overdue').map((s) => [s.slot, s.fireAt.toISOString()])).toEqual([['overdue-1', at('2026-11-05 23:30').toISOString()]]);
+    expect(slots.filter((s) => s.kind === 'overdue').map((s) => [s.slot, s.fireAt.toISOString()])).toEqual([
+      ['overdue-1', at('2026-11-05 23:30').toISOString()],
+    ]);
     // A day clock overdue at a night-time creation waits for 07:00, then working mornings.
     const b = clockOf('bureau-3d', { occurredAt: at('2026-11-02 08:00'), awareAt: at('2026-11-03 09:00') });
     const day = planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30') });
     expect(day[0]).toMatchObject({ slot: OVERDUE_AT_START, fireAt: at('2026-11-06 07:00') });
     expect(day.find((s) => s.slot === 'overdue-1')?.fireAt).toEqual(at('2026-11-06 09:00'));
     // With quiet hours off it is sent at once.
-    expect(planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30'), quietHours: null })[0]!.fireAt).toEqual(at('2026-11-05 22:30'));
+    expect(planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30'), quietHours: null })[0]!.fireAt).toEqual(
+      at('2026-11-05 22:30'),
+    );
   });
 
   it('overdue repeats of hour clocks back off to daily', () => {

@@ -28,13 +28,21 @@ class MemoryQueue implements ReminderQueue {
   }
   find(incidentId: string, clockId: string, slot: string): QueuedReminder {
     const j = [...this.jobs.values()].find((x) => x.data.incidentId === incidentId && x.data.clockId === clockId && x.data.slot === slot);
-    if (!j) throw new Error(`no job ${clockId}/${slot}; queued: ${[...this.jobs.values()].map((x) => `${x.data.clockId}/${x.data.slot}`).join(', ')}`);
+    if (!j)
+      throw new Error(
+        `no job ${clockId}/${slot}; queued: ${[...this.jobs.values()].map((x) => `${x.data.clockId}/${x.data.slot}`).join(', ')}`,
+      );
     return j;
   }
 }
 
 const teacher = DEMO_TEACHER;
-const window: Actor = { personId: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）', roles: ['staff', 'contactWindow'] };
+const window: Actor = {
+  personId: 'demo-window',
+  schoolId: 'demo-school',
+  displayName: '李組長（示範）',
+  roles: ['staff', 'contactWindow'],
+};
 
 describe('clock reminders with a controllable clock', () => {
   let tdb: TestDatabase;
@@ -46,16 +54,32 @@ describe('clock reminders with a controllable clock', () => {
   let now = at('2026-11-05 10:00');
 
   const answers = (occurredAt: string, awareAt: string): IntakeAnswers =>
-    sampleAnswers(at(awareAt), { occurredAt: at(occurredAt), howLeaked: '成績單寄給全班家長', place: '教務處', affectedEstimate: 30, stepsTaken: '尚未處置' });
+    sampleAnswers(at(awareAt), {
+      occurredAt: at(occurredAt),
+      howLeaked: '成績單寄給全班家長',
+      place: '教務處',
+      affectedEstimate: 30,
+      stepsTaken: '尚未處置',
+    });
   const fire = (j: QueuedReminder) => reminders.fire(j.data, j.id);
   const timelineOf = async (incidentId: string, type: string) => (await readTimeline(deps, incidentId)).filter((e) => e.type === type);
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
     await seedDemo(tdb.db.prisma);
-    await tdb.db.prisma.conversation.create({
-      data: { id: 'local-demo-response', platform: 'local', externalId: 'demo-response', kind: 'group', purpose: 'response', title: '應變小組（示範）', schoolId: 'demo-school' },
-    }).catch(() => undefined);
+    await tdb.db.prisma.conversation
+      .create({
+        data: {
+          id: 'local-demo-response',
+          platform: 'local',
+          externalId: 'demo-response',
+          kind: 'group',
+          purpose: 'response',
+          title: '應變小組（示範）',
+          schoolId: 'demo-school',
+        },
+      })
+      .catch(() => undefined);
     deps = testCoreDeps(tdb.db.prisma, () => now);
     queue = new MemoryQueue();
     adapter = new RecordingAdapter();
@@ -136,7 +160,9 @@ describe('clock reminders with a controllable clock', () => {
     expect(adapter.to('dm:demo-teacher')).toHaveLength(before + 1);
     expect(await fire(job)).toMatchObject({ outcome: 'sent', resumed: true, deliveries: 1 });
     expect(adapter.to('dm:demo-teacher')).toHaveLength(before + 1);
-    const delivery = await deps.prisma.noticeDelivery.findFirstOrThrow({ where: { notice: { incidentId, slot: 'before-15m', clockId: 'report-window-4h' } } });
+    const delivery = await deps.prisma.noticeDelivery.findFirstOrThrow({
+      where: { notice: { incidentId, slot: 'before-15m', clockId: 'report-window-4h' } },
+    });
     expect(delivery).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
@@ -234,9 +260,14 @@ describe('clock reminders with a controllable clock', () => {
     expect(queue.cancelled.has(oldJob.id)).toBe(true); // its instant is now the new plan's overdue-1: a different reminder
     // The new plan's last working day (today 09:00) was before the incident existed (10:00): it is not replayed
     // (issue #13); the next reminder is tomorrow's, the statutory last day (occurred 11-03: 3 days end Fri 11-06).
-    const mine = [...queue.jobs.values()].filter((j) => j.data.incidentId === id && j.data.clockId === 'bureau-3d' && !queue.cancelled.has(j.id));
+    const mine = [...queue.jobs.values()].filter(
+      (j) => j.data.incidentId === id && j.data.clockId === 'bureau-3d' && !queue.cancelled.has(j.id),
+    );
     expect(mine.filter((j) => j.startAfter < at('2026-11-05 10:00'))).toEqual([]);
-    expect(mine.map((j) => [j.data.slot, j.startAfter.toISOString()])).toContainEqual(['statutory-day', at('2026-11-06 09:00').toISOString()]);
+    expect(mine.map((j) => [j.data.slot, j.startAfter.toISOString()])).toContainEqual([
+      'statutory-day',
+      at('2026-11-06 09:00').toISOString(),
+    ]);
     now = at('2026-11-06 09:00');
     expect(await fire(oldJob)).toEqual({ outcome: 'skipped', why: 'stale' });
     expect((await verifyIncidentTimeline(deps, id)).ok).toBe(true);
@@ -246,11 +277,18 @@ describe('clock reminders with a controllable clock', () => {
     now = at('2026-11-10 16:00');
     // Handling ends only with every open item settled (issue #13); its real time is what starts the closure clock.
     // (The closure report itself and the archive come after it and stay open.)
-    const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' } })).filter((i) => settledBeforeEnding(i, deps.clockRules));
+    const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' } })).filter((i) =>
+      settledBeforeEnding(i, deps.clockRules),
+    );
     expect(open.map((i) => i.key)).not.toContain('closure-report');
-    await service.endHandling(window, incidentId, { endedAt: now, resolutions: open.map((i) => ({ itemId: i.id, state: 'done' as const, note: '已處理' })) });
+    await service.endHandling(window, incidentId, {
+      endedAt: now,
+      resolutions: open.map((i) => ({ itemId: i.id, state: 'done' as const, note: '已處理' })),
+    });
     const entries = await timelineOf(incidentId, 'reminders.scheduled');
-    expect(entries.at(-1)!.summary).toContain('「處理結束後1個月內報主管機關備查」期限 115/12/09（三）24:00，下次提醒 115/12/02（三）09:00');
+    expect(entries.at(-1)!.summary).toContain(
+      '「處理結束後1個月內報主管機關備查」期限 115/12/09（三）24:00，下次提醒 115/12/02（三）09:00',
+    );
     expect(entries.at(-1)!.summary).toContain('（原因：處理結束）');
     expect(queue.find(incidentId, 'closure-1m', 'before-7d').startAfter).toEqual(at('2026-12-02 09:00'));
   });

@@ -20,7 +20,15 @@ function startNpm(): { child: ChildProcess; output: () => string } {
   const child = spawn('npm', ['start'], {
     cwd: ROOT_DIR,
     detached: true, // its own process group, so the test can see whether anything of it is left
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATA_ENCRYPTION_KEYS: TEST_KEYS, LOCAL_CHAT: 'on', LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATA_ENCRYPTION_KEYS: TEST_KEYS,
+      LOCAL_CHAT: 'on',
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,7 +41,9 @@ async function waitHealthy(child: ChildProcess, output: () => string): Promise<v
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output()}`);
     if (Date.now() - t0 > 150_000) throw new Error(`npm start did not become healthy:\n${output()}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -244,7 +244,11 @@ describe('conversation engine through the local chat', () => {
     expect(rowsOf(mine).map((r) => r.text)).not.toContain('陳報校長');
     const all = await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refA)).id } });
     const hers = all.filter((i) => i.ownerPersonId === 'demo-teacher');
-    expect(rowsOf(mine).map((r) => r.text).sort()).toEqual(hers.map((i) => i.title).sort());
+    expect(
+      rowsOf(mine)
+        .map((r) => r.text)
+        .sort(),
+    ).toEqual(hers.map((i) => i.title).sort());
     expect(hers.length).toBeLessThan(all.length);
     const brief = all.find((i) => i.title === '陳報校長')!;
     const refused = await t.client.press('demo-teacher', 'dm:demo-teacher', `ck:${brief.id}:d`);
@@ -363,7 +367,14 @@ describe('conversation engine through the local chat', () => {
     expect(fieldOf(card, '影響人數')).toMatch(/^55 人/);
     expect(fieldOf(card, '其中未成年')).toBe('28 人（須通知法定代理人）');
     const inc = await incidentByRef(refC);
-    expect(inc).toMatchObject({ specialCategories: true, studentsCount: 30, guardiansCount: 25, staffCount: null, minorsCount: 28, status: 'assessing' });
+    expect(inc).toMatchObject({
+      specialCategories: true,
+      studentsCount: 30,
+      guardiansCount: 25,
+      staffCount: null,
+      minorsCount: 28,
+      status: 'assessing',
+    });
     expect(inc.categories).toEqual(['name', special.key]);
     // The reporter's private copy is updated too.
     const reporterCopy = await cardOf(t.client, 'demo-director', 'dm:demo-director', 'incident', refC);
@@ -440,13 +451,20 @@ describe('conversation engine through the local chat', () => {
     const itemsBefore = await prisma().checklistItem.count({ where: { incidentId: inc.id } });
 
     const assess = forms(await t.client.say('demo-window', 'demo-response', `評估 ${refA}`))[0]!;
-    await t.client.submit('demo-window', 'demo-response', assess.formId, { categories: inc.categories, studentsCount: '30', involvesSystem: '是' });
+    await t.client.submit('demo-window', 'demo-response', assess.formId, {
+      categories: inc.categories,
+      studentsCount: '30',
+      involvesSystem: '是',
+    });
 
     const after = await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refA);
     const cyber = rowsOf(after).find((r) => r.text === cyberTitle);
     expect(cyber, 'the 1-hour cyber report is now on the checklist').toBeTruthy();
     expect(cyber!.status).toBe('open');
-    const added = await prisma().checklistItem.findMany({ where: { incidentId: inc.id, key: { startsWith: 'cyber-' } }, orderBy: { position: 'asc' } });
+    const added = await prisma().checklistItem.findMany({
+      where: { incidentId: inc.id, key: { startsWith: 'cyber-' } },
+      orderBy: { position: 'asc' },
+    });
     expect(added.map((i) => i.key)).toEqual(expect.arrayContaining(['cyber-report']));
     expect(added.every((i) => i.position >= itemsBefore)).toBe(true);
     expect(await prisma().checklistItem.count({ where: { incidentId: inc.id } })).toBe(itemsBefore + added.length);
@@ -460,7 +478,11 @@ describe('conversation engine through the local chat', () => {
 
     // Saying it again adds nothing more.
     const again = forms(await t.client.say('demo-window', 'demo-response', `評估 ${refA}`))[0]!;
-    await t.client.submit('demo-window', 'demo-response', again.formId, { categories: inc.categories, studentsCount: '30', involvesSystem: '是' });
+    await t.client.submit('demo-window', 'demo-response', again.formId, {
+      categories: inc.categories,
+      studentsCount: '30',
+      involvesSystem: '是',
+    });
     expect(await prisma().checklistItem.count({ where: { incidentId: inc.id } })).toBe(itemsBefore + added.length);
   });
 
@@ -478,7 +500,12 @@ describe('conversation engine through the local chat', () => {
 
     // 處理結束 first shows what is still open, each item to be settled (done, or not applicable with a reason), and
     // refuses to end while any is open (issue #13).
-    const openBefore = (await prisma().checklistItem.findMany({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' }, orderBy: { position: 'asc' } })).filter((i) => settledBeforeEnding(i, t.app.deps.clockRules));
+    const openBefore = (
+      await prisma().checklistItem.findMany({
+        where: { incidentId: (await incidentByRef(refC)).id, state: 'open' },
+        orderBy: { position: 'asc' },
+      })
+    ).filter((i) => settledBeforeEnding(i, t.app.deps.clockRules));
     expect(openBefore.length).toBeGreaterThan(0);
     const pending = cards(await t.client.press('demo-window', 'demo-response', buttonOf(card, '處理結束')))[0]!;
     expect(pending.title).toBe(`處理結束前的確認｜${refC}`);
@@ -502,7 +529,9 @@ describe('conversation engine through the local chat', () => {
     const refused = await t.client.submit('demo-window', 'demo-response', endForm.formId, { endedAt: future });
     expect(texts(refused).join('\n')).toContain('「處理結束時間」不能是未來的時間');
     expect(forms(refused)[0]?.fields[0]?.initial).toBe(future);
-    const before = await t.client.submit('demo-window', 'demo-response', endForm.formId, { endedAt: taipeiInput(new Date(awareC.getTime() - HOUR)) });
+    const before = await t.client.submit('demo-window', 'demo-response', endForm.formId, {
+      endedAt: taipeiInput(new Date(awareC.getTime() - HOUR)),
+    });
     expect(texts(before).join('\n')).toContain('「處理結束時間」不能早於知悉時間');
     expect((await incidentByRef(refC)).status).toBe('notifying');
     const values = { endedAt: taipeiInput(endedAt) };
@@ -527,7 +556,9 @@ describe('conversation engine through the local chat', () => {
     expect(closureRow(card).text).not.toContain('待起算');
     expect(closureRow(card).text).toContain(formatChatDateTime(closure.statutoryEnd!, { endOfDay: true }));
     expect(card.buttons!.map((b) => b.label)).toContain('結案');
-    const statusEntries = (await readTimeline(t.app.deps, inc.id)).filter((e) => e.type === 'incident.status').map((e) => (e.detail as { to: string }).to);
+    const statusEntries = (await readTimeline(t.app.deps, inc.id))
+      .filter((e) => e.type === 'incident.status')
+      .map((e) => (e.detail as { to: string }).to);
     expect(statusEntries.slice(-2)).toEqual(['notifying', 'handling_ended']);
   });
 
@@ -537,7 +568,9 @@ describe('conversation engine through the local chat', () => {
     expect(texts(await t.client.press('demo-window', 'demo-response', close))).toEqual(['結案須由管理人（校長）核定。']);
     const open = await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } });
     expect(open).toBeGreaterThan(0); // the closure report and archiving come after handling ended
-    expect(texts(await t.client.press('demo-principal', 'demo-response', close))).toEqual([`尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`]);
+    expect(texts(await t.client.press('demo-principal', 'demo-response', close))).toEqual([
+      `尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`,
+    ]);
     expect((await incidentByRef(refC)).status).toBe('handling_ended');
     for (let guard = 0; guard < 60; guard += 1) {
       const list = await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC);
@@ -560,7 +593,9 @@ describe('conversation engine through the local chat', () => {
     expect(rowsOf(listed).map((r) => r.text.slice(0, 7))).not.toContain(refC);
     // A closed incident's checklist cannot be changed.
     const ticked = rowsOf(await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC))[0]!;
-    expect(texts(await t.client.press('demo-window', 'demo-response', rowButton(ticked, '重新開啟')))).toEqual([`事件 ${refC} 已結案，不能再變更檢核項目。`]);
+    expect(texts(await t.client.press('demo-window', 'demo-response', rowButton(ticked, '重新開啟')))).toEqual([
+      `事件 ${refC} 已結案，不能再變更檢核項目。`,
+    ]);
   });
 
   // ------------------------------------------------------------------ intake validation
@@ -590,12 +625,23 @@ describe('conversation engine through the local chat', () => {
     const again = forms(replies)[0]!;
     expect(again.formId).toBe(form.formId);
     const initial = Object.fromEntries(again.fields.map((f) => [f.id, f.initial]));
-    expect(initial).toMatchObject({ scenario: 'lost-media', howLeaked: typed.howLeaked, occurredAt: typed.occurredAt, affectedEstimate: '40', categories: ['name'] });
+    expect(initial).toMatchObject({
+      scenario: 'lost-media',
+      howLeaked: typed.howLeaked,
+      occurredAt: typed.occurredAt,
+      affectedEstimate: '40',
+      categories: ['name'],
+    });
     expect(await prisma().incident.count()).toBe(incidents);
 
     const cancelled = await t.client.press('demo-teacher', 'dm:demo-teacher', again.cancelAction!);
     expect(texts(cancelled)).toEqual([T.intakeCancelled]);
-    const late = await t.client.submit('demo-teacher', 'dm:demo-teacher', form.formId, { ...typed, occurredAt: taipeiInput(now), place: '圖書館', stepsTaken: '尚未處置' });
+    const late = await t.client.submit('demo-teacher', 'dm:demo-teacher', form.formId, {
+      ...typed,
+      occurredAt: taipeiInput(now),
+      place: '圖書館',
+      stepsTaken: '尚未處置',
+    });
     expect(texts(late)).toEqual([T.promptExpired]);
     expect(await prisma().incident.count()).toBe(incidents);
     expect(await prisma().pendingPrompt.count({ where: { personId: 'demo-teacher', kind: 'intake', status: 'open' } })).toBe(0);
@@ -608,7 +654,9 @@ describe('conversation engine through the local chat', () => {
     const list = await t.client.say('demo-teacher', 'dm:demo-teacher', '事件');
     expect(cards(list)[0]?.title).toBe('進行中的個資事件');
     // Plain text is not taken as an answer to the form.
-    expect(texts(await t.client.say('demo-teacher', 'dm:demo-teacher', '我再想想'))).toEqual(['請填寫上方的通報表後送出，或輸入「取消」。']);
+    expect(texts(await t.client.say('demo-teacher', 'dm:demo-teacher', '我再想想'))).toEqual([
+      '請填寫上方的通報表後送出，或輸入「取消」。',
+    ]);
     expect(texts(await t.client.say('demo-teacher', 'dm:demo-teacher', '取消'))).toEqual([T.intakeCancelled]);
     expect(texts(await t.client.submit('demo-teacher', 'dm:demo-teacher', form.formId, {}))).toEqual([T.promptExpired]);
   });
@@ -617,7 +665,13 @@ describe('conversation engine through the local chat', () => {
 
   it('malformed API input is refused with a zh-TW error and an English detail; nothing is stored', async () => {
     const counts = async () =>
-      Promise.all([prisma().localMessage.count(), prisma().inboundEvent.count(), prisma().pendingPrompt.count(), prisma().incident.count(), prisma().conversation.count()]);
+      Promise.all([
+        prisma().localMessage.count(),
+        prisma().inboundEvent.count(),
+        prisma().pendingPrompt.count(),
+        prisma().incident.count(),
+        prisma().conversation.count(),
+      ]);
     // Reminders and overdue notices of the incidents above fire in the background: wait until nothing is due.
     await settle(t);
     const before = await counts();
@@ -636,10 +690,17 @@ describe('conversation engine through the local chat', () => {
     };
     await call('missing as', 'POST', '/local/api/conversations/demo-staff/messages', { text: '通報' });
     await call('empty text', 'POST', '/local/api/conversations/demo-staff/messages', { as: 'demo-teacher', text: '' });
-    await call('values not an object', 'POST', '/local/api/conversations/dm:demo-teacher/forms', { as: 'demo-teacher', formId: 'intake:x', values: 'x' });
+    await call('values not an object', 'POST', '/local/api/conversations/dm:demo-teacher/forms', {
+      as: 'demo-teacher',
+      formId: 'intake:x',
+      values: 'x',
+    });
     await call('unknown user', 'POST', '/local/api/conversations/demo-staff/messages', { as: 'nobody', text: '通報' });
     await call('unknown conversation', 'POST', '/local/api/conversations/no-such-group/messages', { as: 'demo-teacher', text: '通報' });
-    await call('unknown conversation (action)', 'POST', '/local/api/conversations/no-such-group/actions', { as: 'demo-teacher', action: 'intake:start' });
+    await call('unknown conversation (action)', 'POST', '/local/api/conversations/no-such-group/actions', {
+      as: 'demo-teacher',
+      action: 'intake:start',
+    });
     await call('GET without as', 'GET', '/local/api/conversations/demo-staff/messages');
     await call('GET unknown user', 'GET', '/local/api/conversations/demo-staff/messages?as=nobody');
 
@@ -660,7 +721,10 @@ describe('conversation engine through the local chat', () => {
     }
     expect(cases.find(([n]) => n === 'missing as')![2].detail).toContain('as');
     expect(cases.find(([n]) => n === 'unknown user')![2]).toEqual({ error: '找不到這位使用者。', detail: 'unknown user "nobody"' });
-    expect(cases.find(([n]) => n === 'unknown conversation')![2]).toEqual({ error: '找不到這個對話。', detail: 'unknown conversation "no-such-group"' });
+    expect(cases.find(([n]) => n === 'unknown conversation')![2]).toEqual({
+      error: '找不到這個對話。',
+      detail: 'unknown conversation "no-such-group"',
+    });
     expect(await counts()).toEqual(before);
   });
 });

@@ -22,7 +22,6 @@ const WINDOW = 'demo-window';
 const AUDITOR = 'demo-auditor';
 const dm = (who: string) => `dm:${who}`;
 
-
 describe('evidence from the local chat', () => {
   let t: TestApp;
   const prisma = () => t.app.db.prisma;
@@ -38,14 +37,20 @@ describe('evidence from the local chat', () => {
     });
     return { status: res.status, body: (await res.json()) as ApiResult['body'] };
   };
-  const download = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const download = (url: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
   const evidenceList = async (as: string): Promise<Card> => {
     const replies = await t.client.say(as, dm(as), `證據 ${ref}`);
     const card = cards(replies, 'evidence')[0];
     expect(card, `the evidence list for ${as}; got ${texts(replies).join(' | ')}`).toBeTruthy();
     return card!;
   };
-  const links = (card: Card) => card.sections.flatMap((s) => s.rows ?? []).flatMap((r) => r.buttons ?? []).map((b) => b.url!).filter(Boolean);
+  const links = (card: Card) =>
+    card.sections
+      .flatMap((s) => s.rows ?? [])
+      .flatMap((r) => r.buttons ?? [])
+      .map((b) => b.url!)
+      .filter(Boolean);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -75,7 +80,10 @@ describe('evidence from the local chat', () => {
     expect(t.app.local?.uploads.size ?? 0).toBe(0);
     expect(readdirSync(t.config.evidence.dir, { recursive: true })).toEqual([]);
     // The used form cannot file anything afterwards.
-    const late = await t.client.submit(TEACHER, dm(TEACHER), form.formId, { target: `${incidentId}|preserve-evidence`, description: '截圖' });
+    const late = await t.client.submit(TEACHER, dm(TEACHER), form.formId, {
+      target: `${incidentId}|preserve-evidence`,
+      description: '截圖',
+    });
     expect(texts(late).join()).toContain('已失效');
   });
 
@@ -85,12 +93,22 @@ describe('evidence from the local chat', () => {
     const target = form.fields.find((f) => f.id === 'target')!;
     // The evidence item of the checklist is chosen by default.
     expect(target.initial).toBe(`${incidentId}|preserve-evidence`);
-    const filed = await t.client.submit(TEACHER, dm(TEACHER), form.formId, { target: target.initial as string, description: '家長群組中被轉傳的成績單截圖' });
+    const filed = await t.client.submit(TEACHER, dm(TEACHER), form.formId, {
+      target: target.initial as string,
+      description: '家長群組中被轉傳的成績單截圖',
+    });
     const card = filed.map((m) => m.body).find((b): b is Card => b.type === 'card' && b.title.startsWith('已存證'));
     expect(card, texts(filed).join(' | ')).toBeTruthy();
     expect(JSON.stringify(card)).toContain(sha256(screenshot));
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', store: 'directory', itemKey: 'preserve-evidence' });
+    expect(row).toMatchObject({
+      seq: 1,
+      sha256: sha256(screenshot),
+      size: screenshot.length,
+      mediaType: 'image/png',
+      store: 'directory',
+      itemKey: 'preserve-evidence',
+    });
     const timeline = await readTimeline(t.app.deps, incidentId);
     expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
   });
@@ -122,7 +140,10 @@ describe('evidence from the local chat', () => {
     // A staff member with no part in it sees nothing, and a link made for them is refused.
     await prisma().person.create({ data: { id: 'evd-staff', schoolId: 'demo-school', displayName: '吳老師（測試）', roles: ['staff'] } });
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    const forged = new DocumentLinks(t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', { kind: 'evidence', format: row.id });
+    const forged = new DocumentLinks(t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', {
+      kind: 'evidence',
+      format: row.id,
+    });
     const refused = await download(`${t.url}/documents/${forged.token}`);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('沒有下載這份證據的權限');

@@ -34,7 +34,12 @@ class MemoryQueue implements ReminderQueue {
   }
 }
 
-const window: Actor = { personId: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）', roles: ['staff', 'contactWindow'] };
+const window: Actor = {
+  personId: 'demo-window',
+  schoolId: 'demo-school',
+  displayName: '李組長（示範）',
+  roles: ['staff', 'contactWindow'],
+};
 
 describe('facts entered late', () => {
   let tdb: TestDatabase;
@@ -62,9 +67,19 @@ describe('facts entered late', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     await seedDemo(tdb.db.prisma);
-    await tdb.db.prisma.conversation.create({
-      data: { id: 'local-demo-response', platform: 'local', externalId: 'demo-response', kind: 'group', purpose: 'response', title: '應變小組（示範）', schoolId: 'demo-school' },
-    }).catch(() => undefined);
+    await tdb.db.prisma.conversation
+      .create({
+        data: {
+          id: 'local-demo-response',
+          platform: 'local',
+          externalId: 'demo-response',
+          kind: 'group',
+          purpose: 'response',
+          title: '應變小組（示範）',
+          schoolId: 'demo-school',
+        },
+      })
+      .catch(() => undefined);
     deps = testCoreDeps(tdb.db.prisma, () => now);
     queue = new MemoryQueue();
     adapter = new RecordingAdapter();
@@ -80,7 +95,11 @@ describe('facts entered late', () => {
     // Occurred Mon 11-02, known Tue 11-03 09:00, entered Thu 11-05 22:30 (two days late, at night): the 4-hour clocks
     // and the 3-day report (cautious target Wed 11-04) are all past their targets when the incident is created.
     now = at('2026-11-05 22:30');
-    const view = await service.report(DEMO_TEACHER, null, sampleAnswers(at('2026-11-03 09:00'), { occurredAt: at('2026-11-02 08:00'), affectedEstimate: 30 }));
+    const view = await service.report(
+      DEMO_TEACHER,
+      null,
+      sampleAnswers(at('2026-11-03 09:00'), { occurredAt: at('2026-11-02 08:00'), affectedEstimate: 30 }),
+    );
     const id = view.incident.id;
     await runUntil(at('2026-11-09 12:00'));
 
@@ -112,16 +131,24 @@ describe('facts entered late', () => {
 
   it('handling ended yesterday afternoon, recorded today: the closure clock counts from yesterday', async () => {
     now = at('2026-11-10 09:00');
-    const view = await service.report(DEMO_TEACHER, null, sampleAnswers(at('2026-11-10 08:30'), { occurredAt: at('2026-11-10 08:00'), affectedEstimate: 12 }));
+    const view = await service.report(
+      DEMO_TEACHER,
+      null,
+      sampleAnswers(at('2026-11-10 08:30'), { occurredAt: at('2026-11-10 08:00'), affectedEstimate: 12 }),
+    );
     const id = view.incident.id;
     now = at('2026-11-20 10:15');
-    const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId: id, state: 'open' } })).filter((i) => settledBeforeEnding(i, deps.clockRules));
+    const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId: id, state: 'open' } })).filter((i) =>
+      settledBeforeEnding(i, deps.clockRules),
+    );
     const resolutions = open.map((i) => ({ itemId: i.id, state: 'done' as const, note: '已完成' }));
     // Not in the future, not before awareness.
     await expect(service.endHandling(window, id, { endedAt: at('2026-11-20 13:00'), resolutions })).rejects.toThrow('不能是未來的時間');
     await expect(service.endHandling(window, id, { endedAt: at('2026-11-09 16:00'), resolutions })).rejects.toThrow('不能早於知悉時間');
     // Open items must be settled first.
-    await expect(service.endHandling(window, id, { endedAt: at('2026-11-19 16:00'), resolutions: resolutions.slice(1) })).rejects.toThrow(`尚有 1 項檢核項目未處理：「${open[0]!.title}」`);
+    await expect(service.endHandling(window, id, { endedAt: at('2026-11-19 16:00'), resolutions: resolutions.slice(1) })).rejects.toThrow(
+      `尚有 1 項檢核項目未處理：「${open[0]!.title}」`,
+    );
     const ended = await service.endHandling(window, id, { endedAt: at('2026-11-19 16:00'), resolutions });
     expect(ended.incident.handlingEndedAt).toEqual(at('2026-11-19 16:00'));
     const closure = ended.clocks.find((c) => c.id === 'closure-1m')!;
@@ -131,7 +158,10 @@ describe('facts entered late', () => {
     expect(closure.statutoryLastDay).toBe('2026-12-21');
     expect(closure.recommendedLastDay).toBe('2026-12-18');
     const entry = (await readTimeline(deps, id)).find((e) => e.type === 'incident.handling-ended')!;
-    expect(entry.detail).toMatchObject({ handlingEndedAt: at('2026-11-19 16:00').toISOString(), recordedAt: at('2026-11-20 10:15').toISOString() });
+    expect(entry.detail).toMatchObject({
+      handlingEndedAt: at('2026-11-19 16:00').toISOString(),
+      recordedAt: at('2026-11-20 10:15').toISOString(),
+    });
     expect(entry.summary).toContain('實際時間 中華民國115年11月19日');
 
     // A correction of that time needs a reason, kept on the correction's own entry.
@@ -139,14 +169,28 @@ describe('facts entered late', () => {
     const fixed = await service.correctTime(window, id, 'handlingEndedAt', at('2026-11-19 11:00'), '查會議紀錄，最後一項處置於上午完成');
     expect(fixed.incident.handlingEndedAt).toEqual(at('2026-11-19 11:00'));
     const corrected = (await readTimeline(deps, id)).filter((e) => e.type === 'incident.corrected').at(-1)!;
-    expect(corrected.detail).toMatchObject({ field: 'handlingEndedAt', reason: '查會議紀錄，最後一項處置於上午完成', to: at('2026-11-19 11:00').toISOString() });
+    expect(corrected.detail).toMatchObject({
+      field: 'handlingEndedAt',
+      reason: '查會議紀錄，最後一項處置於上午完成',
+      to: at('2026-11-19 11:00').toISOString(),
+    });
     expect(corrected.summary).toContain('原因：查會議紀錄');
     // Occurrence after awareness is refused; so is a correction of a time not recorded yet.
     await expect(service.correctTime(window, id, 'occurredAt', at('2026-11-10 09:00'), '誤植')).rejects.toThrow('不能晚於知悉時間');
     await expect(service.correctTime(window, id, 'recoveredAt', at('2026-11-12 09:00'), '補登')).rejects.toThrow('尚未記錄');
     // The assessment's occurrence correction also needs its reason.
     await expect(
-      service.recordAssessment(window, id, { categories: ['identity'], studentsCount: 12, guardiansCount: null, staffCount: null, othersCount: null, minorsCount: null, involvesSystem: false, systemRecordsHeld: null, occurredAt: at('2026-11-09 08:00') }),
+      service.recordAssessment(window, id, {
+        categories: ['identity'],
+        studentsCount: 12,
+        guardiansCount: null,
+        staffCount: null,
+        othersCount: null,
+        minorsCount: null,
+        involvesSystem: false,
+        systemRecordsHeld: null,
+        occurredAt: at('2026-11-09 08:00'),
+      }),
     ).rejects.toThrow('更正原因');
     expect((await verifyIncidentTimeline(deps, id)).ok).toBe(true);
   });

@@ -37,7 +37,7 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     await t?.close();
   });
 
-  it('the principal drafts the notice: it shows the school\'s phone and e-mail', async () => {
+  it("the principal drafts the notice: it shows the school's phone and e-mail", async () => {
     const r = await reportThroughOffer(t.client, {
       phrase: '我寄錯信了，成績單寄給全班家長',
       values: misdirectedValues(now),
@@ -67,10 +67,23 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     expect(texts(own)).toEqual(['您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。']);
   });
 
-  it('a revision keeps the school\'s numbers as they are and masks other people\'s', async () => {
-    await prisma().person.create({ data: { id: DEPUTY, schoolId: 'demo-school', displayName: '吳副校長（示範）', unit: '校長室', roles: ['staff', 'actingApprover'] } });
-    await prisma().identity.create({ data: { id: `local-${DEPUTY}`, personId: DEPUTY, platform: 'local', externalId: DEPUTY, displayName: '吳副校長（示範）' } });
-    await prisma().conversation.create({ data: { id: `local-dm-${DEPUTY}`, platform: 'local', externalId: dm(DEPUTY), kind: 'direct', purpose: 'direct', schoolId: 'demo-school' } });
+  it("a revision keeps the school's numbers as they are and masks other people's", async () => {
+    await prisma().person.create({
+      data: { id: DEPUTY, schoolId: 'demo-school', displayName: '吳副校長（示範）', unit: '校長室', roles: ['staff', 'actingApprover'] },
+    });
+    await prisma().identity.create({
+      data: { id: `local-${DEPUTY}`, personId: DEPUTY, platform: 'local', externalId: DEPUTY, displayName: '吳副校長（示範）' },
+    });
+    await prisma().conversation.create({
+      data: {
+        id: `local-dm-${DEPUTY}`,
+        platform: 'local',
+        externalId: dm(DEPUTY),
+        kind: 'direct',
+        purpose: 'direct',
+        schoolId: 'demo-school',
+      },
+    });
 
     const form = forms(await t.client.press(PRINCIPAL, dm(PRINCIPAL), `ntc:edit:${noticeId}`))[0]!;
     const text = `${form.fields[0]!.initial as string}\n也可直撥 02-2700-0000 或寫信到 ${EMAIL.toUpperCase()}，勿回覆 0912-345-678 的簡訊。`;
@@ -82,15 +95,21 @@ describe('a notice the principal drafted, approved by the acting approver', () =
 
   it('submitted again, it goes to the acting approver, who approves it', async () => {
     const replies = await t.client.press(PRINCIPAL, dm(PRINCIPAL), `ntc:submit:${noticeId}`);
-    expect(texts(replies)).toContain('已將「未成年學生的家長（法定代理人）」通知稿送代理人核定（1 位；撰稿的管理人不能核定自己的稿件）。核定後才能開始通知。');
+    expect(texts(replies)).toContain(
+      '已將「未成年學生的家長（法定代理人）」通知稿送代理人核定（1 位；撰稿的管理人不能核定自己的稿件）。核定後才能開始通知。',
+    );
     expect(await status()).toBe('submitted');
     const review = (await reviewCards(DEPUTY)).at(-1)!;
     expect(review.subtitle).toBe(`事件 ${ref}｜第2版｜撰稿：陳校長（示範）`);
     const approve = review.buttons!.find((b) => b.label === '核定')!.action;
     // Still never the drafter, even with the acting approver's card in hand.
-    expect(texts(await t.client.press(PRINCIPAL, dm(PRINCIPAL), approve))).toEqual(['您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。']);
+    expect(texts(await t.client.press(PRINCIPAL, dm(PRINCIPAL), approve))).toEqual([
+      '您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。',
+    ]);
     // Nor the contact window, who holds no approving role.
-    expect(texts(await t.client.press(WINDOW, dm(WINDOW), approve))).toEqual(['只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。']);
+    expect(texts(await t.client.press(WINDOW, dm(WINDOW), approve))).toEqual([
+      '只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。',
+    ]);
     await t.client.press(DEPUTY, dm(DEPUTY), approve);
     expect(await status()).toBe('approved');
     const timeline = await readTimeline(t.app.deps, incidentId);
@@ -98,7 +117,7 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     expect(approved.actorId).toBe(DEPUTY);
   });
 
-  it('the approved notice carries the school\'s phone and e-mail unmasked', async () => {
+  it("the approved notice carries the school's phone and e-mail unmasked", async () => {
     const view = await t.client.press(WINDOW, 'demo-response', `ntc:show:${noticeId}`);
     const card = cards(view).find((c) => c.key === `notice:${noticeId}`)!;
     expect(card.subtitle).toBe('第2版｜已核定｜撰稿：陳校長（示範）');
@@ -111,7 +130,9 @@ describe('a notice the principal drafted, approved by the acting approver', () =
 
   it('when a principal can decide, the request goes to the principal, not to the acting approver', async () => {
     const created = await t.client.press(WINDOW, 'demo-response', `ntc:new:${incidentId}:staff`);
-    noticeId = cards(created).find((c) => c.key?.startsWith('notice:'))!.key!.slice('notice:'.length);
+    noticeId = cards(created)
+      .find((c) => c.key?.startsWith('notice:'))!
+      .key!.slice('notice:'.length);
     const replies = await t.client.press(WINDOW, 'demo-response', `ntc:submit:${noticeId}`);
     expect(texts(replies)).toContain('已將「教職員」通知稿送管理人（校長）核定（1 位）。核定後才能開始通知。');
     expect(await reviewCards(PRINCIPAL)).toHaveLength(1);
@@ -119,7 +140,9 @@ describe('a notice the principal drafted, approved by the acting approver', () =
   });
 
   it('the principal is away: the drafter sends it to the acting approver, who decides', async () => {
-    const card = cards(await t.client.messages(WINDOW, 'demo-response')).filter((c) => c.key === `notice:${noticeId}`).at(-1)!;
+    const card = cards(await t.client.messages(WINDOW, 'demo-response'))
+      .filter((c) => c.key === `notice:${noticeId}`)
+      .at(-1)!;
     expect(card.buttons!.map((b) => b.label)).toEqual(['修改內容', '改送代理人核定']);
     const replies = await t.client.press(WINDOW, 'demo-response', card.buttons![1]!.action);
     expect(texts(replies)).toContain('已將「教職員」通知稿送代理人核定（1 位；管理人不在時由代理人核定）。核定後才能開始通知。');
@@ -127,8 +150,12 @@ describe('a notice the principal drafted, approved by the acting approver', () =
     await t.client.press(DEPUTY, dm(DEPUTY), review.buttons!.find((b) => b.label === '核定')!.action);
     expect(await status()).toBe('approved');
     // Decided once: the principal's card no longer offers a decision.
-    expect(texts(await t.client.press(PRINCIPAL, dm(PRINCIPAL), `ntc:ok:${noticeId}:1`))).toEqual(['這份通知稿目前為「已核定」，不需要再核定。']);
+    expect(texts(await t.client.press(PRINCIPAL, dm(PRINCIPAL), `ntc:ok:${noticeId}:1`))).toEqual([
+      '這份通知稿目前為「已核定」，不需要再核定。',
+    ]);
     // Only a submitted notice goes to the acting approver.
-    expect(texts(await t.client.press(WINDOW, 'demo-response', `ntc:acting:${noticeId}`))).toEqual(['這份通知稿目前不是「待核定」，請先按「送校長核定」。']);
+    expect(texts(await t.client.press(WINDOW, 'demo-response', `ntc:acting:${noticeId}`))).toEqual([
+      '這份通知稿目前不是「待核定」，請先按「送校長核定」。',
+    ]);
   });
 });

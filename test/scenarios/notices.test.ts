@@ -48,10 +48,21 @@ describe('notices to affected people, approval and delivery', () => {
   beforeAll(async () => {
     t = await startTestApp();
     // A second 管理人 (an appointed deputy): the one who approves when the principal has edited the text.
-    await prisma().person.create({ data: { id: VICE, schoolId: 'demo-school', displayName: '吳副校長（示範）', unit: '校長室', roles: ['principal'] } });
-    await prisma().identity.create({ data: { id: `local-${VICE}`, personId: VICE, platform: 'local', externalId: VICE, displayName: '吳副校長（示範）' } });
+    await prisma().person.create({
+      data: { id: VICE, schoolId: 'demo-school', displayName: '吳副校長（示範）', unit: '校長室', roles: ['principal'] },
+    });
+    await prisma().identity.create({
+      data: { id: `local-${VICE}`, personId: VICE, platform: 'local', externalId: VICE, displayName: '吳副校長（示範）' },
+    });
     await prisma().conversation.create({
-      data: { id: `local-dm-${VICE}`, platform: 'local', externalId: `dm:${VICE}`, kind: 'direct', purpose: 'direct', schoolId: 'demo-school' },
+      data: {
+        id: `local-dm-${VICE}`,
+        platform: 'local',
+        externalId: `dm:${VICE}`,
+        kind: 'direct',
+        purpose: 'direct',
+        schoolId: 'demo-school',
+      },
     });
   });
   afterAll(async () => {
@@ -253,21 +264,39 @@ describe('notices to affected people, approval and delivery', () => {
     expect(form.fields.map((f) => f.id)).toEqual(['channel', 'total', 'notified', 'publicReason', 'note']);
     const noReason = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'public', total: '2', notified: '2' });
     // 施行細則第22條第1項但書: a public notice only where notifying each person would cost too much (需費過鉅).
-    expect(texts(noReason)[0]).toBe('以公開方式（網際網路、新聞媒體等）通知時，請說明為何個別通知需費過鉅（個人資料保護法施行細則第22條第1項但書）。');
+    expect(texts(noReason)[0]).toBe(
+      '以公開方式（網際網路、新聞媒體等）通知時，請說明為何個別通知需費過鉅（個人資料保護法施行細則第22條第1項但書）。',
+    );
     const other = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'other', total: '2', notified: '2' });
     expect(texts(other)[0]).toContain('選「其他方式」時，請在備註寫下用什麼方式讓當事人知悉');
     const means = form.fields.find((f) => f.id === 'channel')!.options!.map((o) => o.label);
-    expect(means.slice(0, 8)).toEqual(['言詞（當面告知）', '書面（信件、聯絡簿）', '電話', '簡訊', '電子郵件', '傳真', '電子文件（校務系統、學習平台等）', '其他足以使當事人知悉的方式']);
+    expect(means.slice(0, 8)).toEqual([
+      '言詞（當面告知）',
+      '書面（信件、聯絡簿）',
+      '電話',
+      '簡訊',
+      '電子郵件',
+      '傳真',
+      '電子文件（校務系統、學習平台等）',
+      '其他足以使當事人知悉的方式',
+    ]);
     const tooMany = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'letter', total: '30', notified: '31' });
     expect(texts(tooMany)).toEqual(['已通知人數請填 0 到應通知人數之間的整數。']);
 
-    const ok = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'letter', total: '30', notified: '28', note: '家長 0912-345-678 請假未到校' });
+    const ok = await t.client.submit(WINDOW, GROUP, form.formId, {
+      channel: 'letter',
+      total: '30',
+      notified: '28',
+      note: '家長 0912-345-678 請假未到校',
+    });
     expect(texts(ok)).toContain('已登記「未成年學生的家長（法定代理人）」的通知紀錄：累計已通知 28 / 30 人。');
     // Offered as soon as every notice has a delivery record, with the counts to check before ticking.
     expect(texts(ok).some((x) => x.startsWith('每一份核定的通知都已登記通知紀錄'))).toBe(true);
     const last = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'phone', total: '2', notified: '2' });
     const offer = last.find((m) => m.body.type === 'text' && m.body.text.startsWith('每一份核定的通知都已登記通知紀錄'))!;
-    expect(offer.body.type === 'text' && offer.body.text).toContain('未成年學生的家長（法定代理人）：書面（信件、聯絡簿）、電話 30 / 32 人');
+    expect(offer.body.type === 'text' && offer.body.text).toContain(
+      '未成年學生的家長（法定代理人）：書面（信件、聯絡簿）、電話 30 / 32 人',
+    );
     const item = await prisma().checklistItem.findFirstOrThrow({ where: { incidentId, key: 'notify-subjects' } });
     expect(offer.body.type === 'text' && offer.body.quickReplies?.map((b) => b.action)).toEqual([`ck:${item.id}:d`]);
     expect(item.state).toBe('open');

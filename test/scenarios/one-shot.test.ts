@@ -15,7 +15,9 @@ describe('local chat: an offer is taken once', () => {
   let t: TestApp;
   const prisma = () => t.app.db.prisma;
   const offers = async (as: string) =>
-    (await t.client.messages(as, 'demo-staff')).filter((m) => m.body.type === 'text' && (m.body as TextMessage).text.includes('要開始通報嗎'));
+    (await t.client.messages(as, 'demo-staff')).filter(
+      (m) => m.body.type === 'text' && (m.body as TextMessage).text.includes('要開始通報嗎'),
+    );
   const intakes = () => prisma().pendingPrompt.count({ where: { kind: 'intake', status: 'open' } });
 
   beforeAll(async () => {
@@ -45,7 +47,11 @@ describe('local chat: an offer is taken once', () => {
     }
 
     // A colleague with the old copy on screen, and the teacher pressing twice or the other button.
-    for (const [who, action] of [['demo-window', start], ['demo-teacher', start], ['demo-teacher', dismiss]] as const) {
+    for (const [who, action] of [
+      ['demo-window', start],
+      ['demo-teacher', start],
+      ['demo-teacher', dismiss],
+    ] as const) {
       const again = await t.client.press(who, 'demo-staff', action);
       expect(texts(again)).toEqual(['已由 王老師（示範） 開始通報。這個按鈕已失效，不用再按。']);
     }

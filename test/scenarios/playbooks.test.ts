@@ -31,7 +31,9 @@ describe('playbook scenarios through the local chat', () => {
     it(`${s.id}: report in the staff group → incident, clocks and a completed checklist`, async () => {
       const now = new Date();
       const lib = t.app.deps.playbooks;
-      const categories = s.categories.filter((k) => lib.category(k)).length ? s.categories.filter((k) => lib.category(k)) : [lib.categories[0]!.key];
+      const categories = s.categories.filter((k) => lib.category(k)).length
+        ? s.categories.filter((k) => lib.category(k))
+        : [lib.categories[0]!.key];
       const { ref, incidentCard, replies } = await reportThroughOffer(t.client, {
         phrase: s.phrase,
         expectScenario: s.id,

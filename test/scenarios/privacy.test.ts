@@ -126,15 +126,21 @@ describe('personal data typed into the chat is stored masked', () => {
     const rows = checklist.sections.flatMap((s) => s.rows ?? []);
     const stop = rows.find((r) => r.text === '中斷洩漏途徑')!;
     const f = forms(await t.client.press('demo-window', 'demo-response', stop.buttons!.find((b) => b.label === '完成')!.action))[0]!;
-    const noted = await t.client.submit('demo-window', 'demo-response', f.formId, { note: `已聯絡 ${RAW.email2} 刪除郵件，回電 ${RAW.mobile}` });
+    const noted = await t.client.submit('demo-window', 'demo-response', f.formId, {
+      note: `已聯絡 ${RAW.email2} 刪除郵件，回電 ${RAW.mobile}`,
+    });
     expect(texts(noted)[0]).toMatch(/^為了保護當事人/);
     const after = (await latestCard(t.client, 'demo-window', 'demo-response', 'checklist')).sections.flatMap((s) => s.rows ?? []);
-    expect(after.find((r) => r.text === '中斷洩漏途徑')!.detail).toContain('紀錄：已聯絡 ［電子郵件已遮蔽］ 刪除郵件，回電 ［電話號碼已遮蔽］');
+    expect(after.find((r) => r.text === '中斷洩漏途徑')!.detail).toContain(
+      '紀錄：已聯絡 ［電子郵件已遮蔽］ 刪除郵件，回電 ［電話號碼已遮蔽］',
+    );
 
     const na = after.find((r) => r.status === 'open' && r.buttons!.some((b) => b.label === '不適用'))!;
     const g = forms(await t.client.press('demo-window', 'demo-response', na.buttons!.find((b) => b.label === '不適用')!.action))[0]!;
     await t.client.submit('demo-window', 'demo-response', g.formId, { note: `當事人 ${RAW.nationalId} 已轉學` });
-    const naRow = (await latestCard(t.client, 'demo-window', 'demo-response', 'checklist')).sections.flatMap((s) => s.rows ?? []).find((r) => r.text === na.text)!;
+    const naRow = (await latestCard(t.client, 'demo-window', 'demo-response', 'checklist')).sections
+      .flatMap((s) => s.rows ?? [])
+      .find((r) => r.text === na.text)!;
     expect(naRow.detail).toContain('不適用（當事人 ［身分證號已遮蔽］ 已轉學）');
 
     const assess = forms(await t.client.say('demo-window', 'demo-response', `評估 ${ref}`))[0]!;
@@ -147,7 +153,9 @@ describe('personal data typed into the chat is stored masked', () => {
       occurredAt: taipeiInput(new Date(incident.occurredAt.getTime() - 24 * 3600_000)),
       correctionReason: `家長 ${RAW.landline} 來電說前一天就收到`,
     });
-    expect((await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } })).occurredAt.getTime()).toBeLessThan(incident.occurredAt.getTime());
+    expect((await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } })).occurredAt.getTime()).toBeLessThan(
+      incident.occurredAt.getTime(),
+    );
     const correction = (await readTimeline(t.app.deps, incident.id)).find((e) => e.type === 'incident.corrected')!;
     expect((correction.detail as { reason: string }).reason).toBe('家長 ［電話號碼已遮蔽］ 來電說前一天就收到');
   });
@@ -176,7 +184,9 @@ describe('personal data typed into the chat is stored masked', () => {
     }
     expect(hits).toEqual([]);
     // The same query does find clear text that is there (so an empty result means something).
-    const [control] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "checklist_item" WHERE "title"::text ILIKE $1`, ['%中斷洩漏途徑%']);
+    const [control] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "checklist_item" WHERE "title"::text ILIKE $1`, [
+      '%中斷洩漏途徑%',
+    ]);
     expect(control!.n).toBe(1);
 
     // Encrypted columns hold only enc:v1 values; decrypted, they hold no raw value either.
@@ -210,7 +220,15 @@ describe('personal data typed into the chat is stored masked', () => {
       'evidence.file_name_enc': (r) => `evidence:${r.id}:fileName`,
       'evidence_offer.source_enc': (r) => `evidence-offer:${r.id}`,
     };
-    const writtenHere = ['incident.how_leaked_enc', 'incident.place_enc', 'incident.steps_taken_enc', 'checklist_item.note_enc', 'timeline_entry.detail_enc', 'pending_prompt.state_enc', 'local_message.body_enc'];
+    const writtenHere = [
+      'incident.how_leaked_enc',
+      'incident.place_enc',
+      'incident.steps_taken_enc',
+      'checklist_item.note_enc',
+      'timeline_entry.detail_enc',
+      'pending_prompt.state_enc',
+      'local_message.body_enc',
+    ];
     const encColumns = columns.filter((c) => c.column_name.endsWith('_enc')).map((c) => `${c.table_name}.${c.column_name}`);
     expect(encColumns.sort(), 'every encrypted column has its additional data known to this test').toEqual(Object.keys(aad).sort());
     const decrypted: Record<string, number> = {};

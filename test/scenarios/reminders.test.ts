@@ -54,7 +54,9 @@ describe('clock reminders on the job queue', () => {
     return app;
   };
   const reminderTexts = async (as: string, incidentRef: string, phrase: string) =>
-    texts(await new LocalClient(app!.url).messages(as, `dm:${as}`)).filter((t) => t.includes(`個資事件 ${incidentRef}`) && t.includes(phrase));
+    texts(await new LocalClient(app!.url).messages(as, `dm:${as}`)).filter(
+      (t) => t.includes(`個資事件 ${incidentRef}`) && t.includes(phrase),
+    );
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
@@ -79,7 +81,9 @@ describe('clock reminders on the job queue', () => {
     expect(await reminderTexts('demo-teacher', ref, REPORT_WINDOW_SOON)).toHaveLength(1);
     expect(await reminderTexts('demo-teacher', ref, '「4小時內採取應變措施」還有1小時到期')).toHaveLength(1);
 
-    const notice = await a.db.prisma.notice.findFirstOrThrow({ where: { incidentId: view.incident.id, clockId: 'report-window-4h', slot: 'before-60m' } });
+    const notice = await a.db.prisma.notice.findFirstOrThrow({
+      where: { incidentId: view.incident.id, clockId: 'report-window-4h', slot: 'before-60m' },
+    });
     expect(notice).toMatchObject({ status: 'sent', late: false });
     expect(notice.createdAt.getTime() - notice.dueAt.getTime()).toBeLessThan(5_000);
     const jobs = await a.db.sql.query<{ state: string }>(`SELECT state FROM ${JOBS_SCHEMA}.job WHERE id = $1`, [notice.jobId]);
@@ -91,7 +95,11 @@ describe('clock reminders on the job queue', () => {
     const report = await jobsReport(a.db, (id) => a.deps.clockRules.clocks.find((c) => c.id === id)?.label ?? id, 100);
     expect(report.queueCreated).toBe(true);
     const next = report.upcoming.filter((u) => u.incident === ref && u.clock === '4小時內通報個資聯絡窗口').map((u) => [u.slot, u.state]);
-    expect(next).toEqual([['before-15m', 'created'], ['due', 'created'], ['overdue-1', 'created']]);
+    expect(next).toEqual([
+      ['before-15m', 'created'],
+      ['due', 'created'],
+      ['overdue-1', 'created'],
+    ]);
     expect(report.sent.some((s) => s.incident === ref && s.slot === 'before-60m' && s.status === 'sent' && !s.late)).toBe(true);
     expect(report.failed).toEqual([]);
     const totals = report.totals.find((t) => t.queue === 'clock-reminder')!;
@@ -108,10 +116,22 @@ describe('clock reminders on the job queue', () => {
     expect(metricValue(metrics, 'pdi_jobs_lateness_seconds_bucket{le="5",queue="clock-reminder"}')).toBeGreaterThanOrEqual(2);
   });
 
-  it('an incident\'s reminders go to the queue in one insert with the queue\'s settings; adding them again changes nothing', async () => {
+  it("an incident's reminders go to the queue in one insert with the queue's settings; adding them again changes nothing", async () => {
     const a = app!;
     const view = await a.bot.incidents.report(teacher, null, sampleAnswers(now()));
-    type JobRow = { id: string; singleton_key: string | null; start_after: Date; created_on: Date; state: string; retry_limit: number; retry_delay: number; retry_backoff: boolean; expire_secs: number; keep_days: number; policy: string };
+    type JobRow = {
+      id: string;
+      singleton_key: string | null;
+      start_after: Date;
+      created_on: Date;
+      state: string;
+      retry_limit: number;
+      retry_delay: number;
+      retry_backoff: boolean;
+      expire_secs: number;
+      keep_days: number;
+      policy: string;
+    };
     const jobs = () =>
       a.db.sql.query<JobRow>(
         `SELECT id, singleton_key, start_after, created_on, state, retry_limit, retry_delay, retry_backoff, policy,
@@ -123,7 +143,15 @@ describe('clock reminders on the job queue', () => {
     expect(first.length).toBeGreaterThanOrEqual(3);
     for (const j of first) {
       // The product's queue settings (src/jobs/runner.ts), pg-boss's 14-day keep, the reminder's key as singleton key.
-      expect(j).toMatchObject({ state: 'created', retry_limit: 8, retry_delay: 15, retry_backoff: true, expire_secs: 300, keep_days: 14, policy: 'standard' });
+      expect(j).toMatchObject({
+        state: 'created',
+        retry_limit: 8,
+        retry_delay: 15,
+        retry_backoff: true,
+        expire_secs: 300,
+        keep_days: 14,
+        policy: 'standard',
+      });
       expect(j.singleton_key).toMatch(new RegExp(`^rem:${view.incident.id}:`));
     }
     await a.jobs.clockReminders.reconcile(view.incident.id, 'checklist');
@@ -133,7 +161,9 @@ describe('clock reminders on the job queue', () => {
   it('reminders due while the product was down are sent on start, once, marked 延遲送達', async () => {
     const view = await app!.bot.incidents.report(teacher, null, answersDueIn(1_500, now()));
     const ref = view.incident.ref;
-    const due = await app!.db.prisma.clockSchedule.findUniqueOrThrow({ where: { incidentId_clockId: { incidentId: view.incident.id, clockId: 'report-window-4h' } } });
+    const due = await app!.db.prisma.clockSchedule.findUniqueOrThrow({
+      where: { incidentId_clockId: { incidentId: view.incident.id, clockId: 'report-window-4h' } },
+    });
     expect(due.state).toBe('active');
     // The process stops before the reminder is due…
     await app!.close();
@@ -152,7 +182,9 @@ describe('clock reminders on the job queue', () => {
     expect(await reminderTexts('demo-teacher', ref, '「4小時內通報個資聯絡窗口」')).toHaveLength(1);
     const notices = await app!.db.prisma.notice.findMany({ where: { incidentId: view.incident.id, clockId: 'report-window-4h' } });
     expect(notices.map((n) => [n.slot, n.late, n.status])).toEqual([['before-60m', true, 'sent']]);
-    const entry = (await readTimeline(app!.deps, view.incident.id)).find((e) => e.type === 'reminder.sent' && e.summary.includes('4小時內通報個資聯絡窗口'));
+    const entry = (await readTimeline(app!.deps, view.incident.id)).find(
+      (e) => e.type === 'reminder.sent' && e.summary.includes('4小時內通報個資聯絡窗口'),
+    );
     expect(entry!.summary).toContain('延遲送達');
     const metrics = await (await fetch(`${app!.url}/metrics`)).text();
     // Both 4-hour clocks' 1-hour reminders (report-window-4h, contain-4h) went out late.

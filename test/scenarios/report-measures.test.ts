@@ -58,7 +58,9 @@ describe('a hacked-system incident: closure and cyber reports contain every meas
     ref = r.ref;
     incidentId = (await prisma().incident.findFirstOrThrow({ where: { ref } })).id;
     const ids = await prisma().checklistItem.findMany({ where: { incidentId }, orderBy: { position: 'asc' } });
-    expect(ids.map((i) => i.key)).toEqual(expect.arrayContaining(['set-cyber-level', 'patch-and-restore', 'reset-credentials', 'cyber-final-report']));
+    expect(ids.map((i) => i.key)).toEqual(
+      expect.arrayContaining(['set-cyber-level', 'patch-and-restore', 'reset-credentials', 'cyber-final-report']),
+    );
 
     for (let guard = 0; guard < 60; guard += 1) {
       const card = await latestCard(t.client, WINDOW, GROUP, 'checklist');
@@ -81,9 +83,17 @@ describe('a hacked-system incident: closure and cyber reports contain every meas
       if (row.text === '研議改進措施') {
         expect(ids).toEqual(['note', 'plannedOn', 'planState']);
         // A plan for next month cannot be 「已完成」.
-        const refused = await t.client.submit(WINDOW, GROUP, f.formId, { note: '網站主機改由教育局代管並啟用 WAF', plannedOn: ymd(nextMonth), planState: 'done' });
+        const refused = await t.client.submit(WINDOW, GROUP, f.formId, {
+          note: '網站主機改由教育局代管並啟用 WAF',
+          plannedOn: ymd(nextMonth),
+          planState: 'done',
+        });
         expect(texts(refused).join('\n')).toContain('已完成的措施，完成日期不能晚於今天');
-        await t.client.submit(WINDOW, GROUP, f.formId, { note: '網站主機改由教育局代管並啟用 WAF', plannedOn: ymd(nextMonth), planState: 'doing' });
+        await t.client.submit(WINDOW, GROUP, f.formId, {
+          note: '網站主機改由教育局代管並啟用 WAF',
+          plannedOn: ymd(nextMonth),
+          planState: 'doing',
+        });
         continue;
       }
       if (row.text === '修補漏洞並安全復原') {
@@ -109,21 +119,35 @@ describe('a hacked-system incident: closure and cyber reports contain every meas
     const replies = await t.client.say(WINDOW, dm, `報告 ${ref}`);
     const card = cards(replies, 'reports')[0]!;
     const url = (heading: string, label: string) =>
-      card.sections.find((s) => s.heading!.startsWith(heading))!.rows!.flatMap((row) => row.buttons ?? []).find((b) => b.label.startsWith(label) && b.action === LINK_ACTION)!.url!;
+      card.sections
+        .find((s) => s.heading!.startsWith(heading))!
+        .rows!.flatMap((row) => row.buttons ?? [])
+        .find((b) => b.label.startsWith(label) && b.action === LINK_ACTION)!.url!;
     const download = async (u: string) =>
-      new Uint8Array(await (await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).arrayBuffer());
+      new Uint8Array(
+        await (
+          await fetch(u, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })
+        ).arrayBuffer(),
+      );
     const playbook = t.app.deps.playbooks.get('hacked-system');
     const items = await prisma().checklistItem.findMany({ where: { incidentId } });
     const present = new Set(items.map((i) => i.key));
     const plan = items.find((i) => i.key === 'improvement-plan')!;
-    for (const [kind, heading] of [['closure', '結案'], ['cyber', '資安']] as const) {
+    for (const [kind, heading] of [
+      ['closure', '結案'],
+      ['cyber', '資安'],
+    ] as const) {
       const routed = playbook.checklist.filter((i) => present.has(i.key) && (i.reports?.[kind]?.length ?? 0) > 0);
       expect(routed.length).toBeGreaterThan(8);
-      for (const [format, read] of [['PDF', async (b: Uint8Array) => (await pdfText(b)).text.replace(/\s+/g, '')], ['Word', async (b: Uint8Array) => (await docxText(b)).replace(/\s+/g, '')]] as const) {
+      for (const [format, read] of [
+        ['PDF', async (b: Uint8Array) => (await pdfText(b)).text.replace(/\s+/g, '')],
+        ['Word', async (b: Uint8Array) => (await docxText(b)).replace(/\s+/g, '')],
+      ] as const) {
         const text = await read(await download(url(heading, format)));
         for (const item of routed) expect(text, `${kind} ${format}: ${item.key}`).toContain(item.title);
         // Every variant measure of the hacked-system playbook, by name.
-        for (const title of ['重設密碼與金鑰', '修補漏洞並安全復原', '中斷洩漏途徑', '保存相關證據']) expect(text, `${kind} ${format}`).toContain(title);
+        for (const title of ['重設密碼與金鑰', '修補漏洞並安全復原', '中斷洩漏途徑', '保存相關證據'])
+          expect(text, `${kind} ${format}`).toContain(title);
         expect(text).toContain(`研議改進措施：${formatRocDate(nextMonth)}`);
         expect(text).toContain('研議改進措施：辦理中');
         expect(text).not.toContain(`已於${formatRocDate(nextMonth)}完成`);

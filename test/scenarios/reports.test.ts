@@ -58,7 +58,13 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     for (const s of card.sections) {
       // Each link is a link button (Button.url) whose action the bot ignores.
       for (const b of (s.rows ?? []).flatMap((r) => r.buttons ?? [])) {
-        const kind = s.heading!.startsWith('通報主管機關') ? 'bureau' : s.heading!.startsWith('結案') ? 'closure' : s.heading!.startsWith('資安') ? 'cyber' : 'export';
+        const kind = s.heading!.startsWith('通報主管機關')
+          ? 'bureau'
+          : s.heading!.startsWith('結案')
+            ? 'closure'
+            : s.heading!.startsWith('資安')
+              ? 'cyber'
+              : 'export';
         const format = b.label.startsWith('PDF') ? 'pdf' : b.label.startsWith('ODF') ? 'odt' : b.label.startsWith('Word') ? 'docx' : 'zip';
         expect(b.action).toBe(LINK_ACTION);
         out[kind] ??= {};
@@ -67,7 +73,8 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     }
     return out;
   };
-  const download = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const download = (url: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -100,7 +107,9 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     await tick(WINDOW, GROUP, '初步分析事件原因', '管理者密碼過於簡單');
 
     const created = await t.client.press(WINDOW, GROUP, `ntc:new:${incidentId}:guardians`);
-    const noticeId = cards(created).find((c) => c.key?.startsWith('notice:'))!.key!.slice('notice:'.length);
+    const noticeId = cards(created)
+      .find((c) => c.key?.startsWith('notice:'))!
+      .key!.slice('notice:'.length);
     await t.client.press(WINDOW, GROUP, `ntc:submit:${noticeId}`);
     await t.client.press(PRINCIPAL, `dm:${PRINCIPAL}`, `ntc:ok:${noticeId}:1`);
     const batch = forms(await t.client.press(WINDOW, GROUP, `ntc:batch:${noticeId}`))[0]!;
@@ -156,19 +165,53 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     // The school's office number, as the roster file sets it (npm run people -- import; docs/people.md).
     await prisma().school.update({ where: { id: incident.schoolId }, data: { contactPhone: '(02)2345-6789 分機 123' } });
     const common = [
-      SCHOOL, ref, `填報日期${formatRocDate(now)}`, `製表日期：${formatRocDate(now)}`,
-      `事件發生時間${formatRocDateTime(incident.occurredAt)}`, `知悉時間${formatRocDateTime(incident.awareAt)}`,
-      howLeaked, '姓名、成績', '32 人（通報時初估，尚待評估確認）', '李組長（示範）（註冊組）', '聯絡電話(02)2345-6789 分機 123',
+      SCHOOL,
+      ref,
+      `填報日期${formatRocDate(now)}`,
+      `製表日期：${formatRocDate(now)}`,
+      `事件發生時間${formatRocDateTime(incident.occurredAt)}`,
+      `知悉時間${formatRocDateTime(incident.awareAt)}`,
+      howLeaked,
+      '姓名、成績',
+      '32 人（通報時初估，尚待評估確認）',
+      '李組長（示範）（註冊組）',
+      '聯絡電話(02)2345-6789 分機 123',
     ];
     const expected: Record<string, string[]> = {
-      bureau: [...common, '通報人（發現單位）林老師（示範）（資訊組）', '發生地點（單位）教務處成績系統', '已停用外流帳號',
-        '中斷洩漏途徑：已完成', '停用外流帳號並更換管理者密碼', '未成年學生的家長（法定代理人）：已核定，已通知 30 / 32 人'],
+      bureau: [
+        ...common,
+        '通報人（發現單位）林老師（示範）（資訊組）',
+        '發生地點（單位）教務處成績系統',
+        '已停用外流帳號',
+        '中斷洩漏途徑：已完成',
+        '停用外流帳號並更換管理者密碼',
+        '未成年學生的家長（法定代理人）：已核定，已通知 30 / 32 人',
+      ],
       // Findings come from the items the playbook routes to each section; an item not done yet is 【待補】.
-      closure: [...common, '處理結束時間【待補】', '根本原因分析・初步分析事件原因：管理者密碼過於簡單', '調查經過及結果・評估受影響個資與人數：尚未完成【待補】'],
-      cyber: [...common, '資通安全事件調查、處理及改善報告', '完成損害控制或復原時間【待補】', '根本原因分析・初步分析事件原因：管理者密碼過於簡單', '資安事件等級【待補】'],
+      closure: [
+        ...common,
+        '處理結束時間【待補】',
+        '根本原因分析・初步分析事件原因：管理者密碼過於簡單',
+        '調查經過及結果・評估受影響個資與人數：尚未完成【待補】',
+      ],
+      cyber: [
+        ...common,
+        '資通安全事件調查、處理及改善報告',
+        '完成損害控制或復原時間【待補】',
+        '根本原因分析・初步分析事件原因：管理者密碼過於簡單',
+        '資安事件等級【待補】',
+      ],
     };
-    const read = { pdf: async (b: Uint8Array) => (await pdfText(b)).text, odt: async (b: Uint8Array) => (await odtText(b)).text, docx: docxText };
-    const mime = { pdf: 'application/pdf', odt: 'application/vnd.oasis.opendocument.text', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' };
+    const read = {
+      pdf: async (b: Uint8Array) => (await pdfText(b)).text,
+      odt: async (b: Uint8Array) => (await odtText(b)).text,
+      docx: docxText,
+    };
+    const mime = {
+      pdf: 'application/pdf',
+      odt: 'application/vnd.oasis.opendocument.text',
+      docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    };
     for (const kind of ['bureau', 'closure', 'cyber'] as const) {
       for (const format of ['pdf', 'odt', 'docx'] as const) {
         const url = links[kind]![format]!;
@@ -182,7 +225,9 @@ describe('reports to the education bureau: links, downloads, submission dates, e
         expect(res.status, `${kind}.${format}`).toBe(200);
         expect(res.headers.get('content-type')).toContain(mime[format]);
         expect(res.headers.get('cache-control')).toBe('no-store');
-        expect(res.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="[ -~]+"; filename\\*=UTF-8''${encodeURIComponent(ref)}-`));
+        expect(res.headers.get('content-disposition')).toMatch(
+          new RegExp(`^attachment; filename="[ -~]+"; filename\\*=UTF-8''${encodeURIComponent(ref)}-`),
+        );
         const text = await read[format](new Uint8Array(await res.arrayBuffer()));
         expectAll(text, expected[kind]!, `${kind}.${format}`);
       }
@@ -237,13 +282,17 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     const form = forms(ask)[0]!;
     expect(form.fields.map((f) => [f.id, f.required])).toEqual([['date', true]]);
     const tomorrow = inTaipei(new Date(now.getTime() + 24 * HOUR));
-    const future = await t.client.submit(WINDOW, dm, form.formId, { date: `${rocYear(tomorrow)}/${tomorrow.getMonth() + 1}/${tomorrow.getDate()}` });
+    const future = await t.client.submit(WINDOW, dm, form.formId, {
+      date: `${rocYear(tomorrow)}/${tomorrow.getMonth() + 1}/${tomorrow.getDate()}`,
+    });
     expect(texts(future)).toEqual(['送出日期不能晚於今天。']);
     const unreadable = await t.client.submit(WINDOW, dm, form.formId, { date: '下週' });
     expect(texts(unreadable)).toEqual(['看不懂這個日期，請輸入例如「115/11/23」、「2026-11-23」、「今天」或「昨天」。']);
     const today = inTaipei(now);
     const done = await t.client.submit(WINDOW, dm, form.formId, { date: `${rocYear(today)}/${today.getMonth() + 1}/${today.getDate()}` });
-    expect(texts(done)).toContain(`已登記通報主管機關報告於${formatRocDate(now)}送出，並記錄在事件紀錄上。檢核項目「通報主管機關（教育局/處）」已完成，相關期限提醒已停止。`);
+    expect(texts(done)).toContain(
+      `已登記通報主管機關報告於${formatRocDate(now)}送出，並記錄在事件紀錄上。檢核項目「通報主管機關（教育局/處）」已完成，相關期限提醒已停止。`,
+    );
 
     const incident = await prisma().incident.findUniqueOrThrow({ where: { id: incidentId } });
     expect(formatRocDate(incident.bureauSubmittedAt!)).toBe(formatRocDate(now));
@@ -253,7 +302,12 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     const submitted = timeline.find((e) => e.type === 'report.submitted')!;
     expect(submitted.summary).toBe(`李組長（示範） 登記通報主管機關報告已於${formatRocDate(now)}送出`);
     // The reminders' schedule follows the checklist: the clock is stopped.
-    await expect.poll(async () => (await prisma().clockSchedule.findUnique({ where: { incidentId_clockId: { incidentId, clockId: 'bureau-3d' } } }))?.state).toBe('stopped');
+    await expect
+      .poll(
+        async () =>
+          (await prisma().clockSchedule.findUnique({ where: { incidentId_clockId: { incidentId, clockId: 'bureau-3d' } } }))?.state,
+      )
+      .toBe('stopped');
 
     const card = await latestCard(t.client, WINDOW, GROUP, 'incident');
     const fields = card.sections.flatMap((s) => s.fields ?? []);
@@ -278,18 +332,37 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     expect(res.headers.get('content-type')).toBe('application/zip');
     const zip = await JSZip.loadAsync(new Uint8Array(await res.arrayBuffer()));
     const names = Object.keys(zip.files);
-    expect(names).toEqual(expect.arrayContaining([
-      'README.txt', 'incident.json', 'assessment.json', 'checklist.json', 'clocks.json', 'notices.json', 'timeline.json',
-      'timeline-verification.json', 'chain-head.json', 'SHA256SUMS',
-      `reports/${ref}-通報主管機關報告.pdf`, `reports/${ref}-通報主管機關報告.odt`, `reports/${ref}-結案報告.pdf`,
-      `reports/${ref}-資安事件調查報告.odt`,
-      // The DOCX versions the chat offers are in the archive too.
-      `reports/${ref}-通報主管機關報告.docx`, `reports/${ref}-結案報告.docx`, `reports/${ref}-資安事件調查報告.docx`,
-    ]));
-    const json = async <T,>(name: string) => JSON.parse(await zip.file(name)!.async('string')) as T;
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'README.txt',
+        'incident.json',
+        'assessment.json',
+        'checklist.json',
+        'clocks.json',
+        'notices.json',
+        'timeline.json',
+        'timeline-verification.json',
+        'chain-head.json',
+        'SHA256SUMS',
+        `reports/${ref}-通報主管機關報告.pdf`,
+        `reports/${ref}-通報主管機關報告.odt`,
+        `reports/${ref}-結案報告.pdf`,
+        `reports/${ref}-資安事件調查報告.odt`,
+        // The DOCX versions the chat offers are in the archive too.
+        `reports/${ref}-通報主管機關報告.docx`,
+        `reports/${ref}-結案報告.docx`,
+        `reports/${ref}-資安事件調查報告.docx`,
+      ]),
+    );
+    const json = async <T>(name: string) => JSON.parse(await zip.file(name)!.async('string')) as T;
     const entries = (await json<(Omit<ChainedEntry, 'at'> & { at: string })[]>('timeline.json')).map((e) => ({ ...e, at: new Date(e.at) }));
     expect(verifyChain(entries)).toEqual({ ok: true, checked: entries.length });
-    expect(await json<{ ok: boolean; entries: number }>('timeline-verification.json')).toMatchObject({ ok: true, entries: entries.length, problems: [], sealedHead: { entries: entries.length } });
+    expect(await json<{ ok: boolean; entries: number }>('timeline-verification.json')).toMatchObject({
+      ok: true,
+      entries: entries.length,
+      problems: [],
+      sealedHead: { entries: entries.length },
+    });
     // The chain head at export time, to be checked later against the database with `npm run verify -- --heads`.
     const head = await json<{ entries: number; headHash: string; ref: string }>('chain-head.json');
     expect(head).toMatchObject({ ref, entries: entries.length, headHash: entries.at(-1)!.hash });
@@ -297,9 +370,14 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     // A changed entry in the exported JSON is caught by the same check.
     const altered = entries.map((e, i) => (i === 3 ? { ...e, summary: `${e.summary}（改）` } : e));
     expect(verifyChain(altered)).toMatchObject({ ok: false, problem: { seq: 4 } });
-    expect(entries.map((e) => e.type)).toEqual(expect.arrayContaining(['incident.reported', 'notice.approved', 'report.downloaded', 'report.submitted']));
+    expect(entries.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['incident.reported', 'notice.approved', 'report.downloaded', 'report.submitted']),
+    );
 
-    const notices = await json<{ versions: { text: string }[]; reviews: { decision: string; reviewer: string }[]; batches: { recipientsNotified: number }[] }[]>('notices.json');
+    const notices =
+      await json<
+        { versions: { text: string }[]; reviews: { decision: string; reviewer: string }[]; batches: { recipientsNotified: number }[] }[]
+      >('notices.json');
     expect(notices).toHaveLength(1);
     expect(notices[0]!.versions[0]!.text).toContain(SCHOOL);
     expect(notices[0]!.reviews).toEqual([expect.objectContaining({ decision: 'approved', reviewer: '陳校長（示範）' })]);
@@ -311,52 +389,91 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     const pdf = await pdfText(await zip.file(`reports/${ref}-通報主管機關報告.pdf`)!.async('uint8array'));
     expectAll(pdf.text, [ref, howLeaked], 'exported pdf');
     // SHA256SUMS covers every other file.
-    const sums = (await zip.file('SHA256SUMS')!.async('string')).trim().split('\n').map((l) => l.split('  ')[1]);
+    const sums = (await zip.file('SHA256SUMS')!.async('string'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split('  ')[1]);
     expect(sums.sort()).toEqual(names.filter((n) => n !== 'SHA256SUMS' && !n.endsWith('/')).sort());
     const timeline = await readTimeline(t.app.deps, incidentId);
-    expect(timeline.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: AUDITOR, summary: '張主任（示範） 匯出事件完整紀錄（ZIP）' });
+    expect(timeline.at(-1)).toMatchObject({
+      type: 'export.downloaded',
+      actorId: AUDITOR,
+      summary: '張主任（示範） 匯出事件完整紀錄（ZIP）',
+    });
     // The archive holds the record of its own download: recorded first, then built.
     expect(entries.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: AUDITOR, seq: timeline.at(-1)!.seq });
     const docx = await docxText(await zip.file(`reports/${ref}-結案報告.docx`)!.async('uint8array'));
     expectAll(docx, [ref, '結案'], 'exported docx');
   });
 
-  it.skipIf(testEngine() === 'postgres')('npm run export writes the same archive for an operator and records it', async () => {
-    const dataDir = dirname(t.app.db.location);
-    await t.app.close();
-    await t.tdb.db.close();
-    const outDir = mkdtempSync(join(tmpdir(), 'pdi-export-'));
-    try {
-      const out = join(outDir, 'export.zip');
-      const env = { ...process.env, DATA_DIR: dataDir, DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent', DATABASE_URL: '' };
-      const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      expect(run.stdout).toMatch(new RegExp(`^wrote .*export\\.zip \\(\\d+ bytes\\): incident ${ref} of demo-school, timeline intact \\(\\d+ entries\\)\\n$`));
-      const zip = await JSZip.loadAsync(readFileSync(out));
-      const entries = (JSON.parse(await zip.file('timeline.json')!.async('string')) as (ChainedEntry & { at: string })[]).map((e) => ({ ...e, at: new Date(e.at) }));
-      expect(verifyChain(entries).ok).toBe(true);
-      expect(entries.at(-1)).toMatchObject({ type: 'export.downloaded', actorId: null, actorLabel: '系統管理者（匯出指令）', detail: { document: 'export', format: 'zip', via: 'cli' } });
-      const missing = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', '999-999', '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
-      expect(missing.status).toBe(2);
-      expect(missing.stderr).toContain('No incident with ref or id "999-999"');
-      // A path that cannot be written: refused in English before anything is recorded on the timeline.
-      const badPath = join(outDir, 'no-such-dir', 'export.zip');
-      const bad = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', badPath], { env, encoding: 'utf8', cwd: ROOT_DIR });
-      expect(bad.status).toBe(2);
-      expect(bad.stderr).toContain(`Cannot write ${badPath}: ENOENT. Nothing was exported or recorded.`);
-      const again = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', out], { env, encoding: 'utf8', cwd: ROOT_DIR });
-      expect(again.status).toBe(0);
-      const zip2 = await JSZip.loadAsync(readFileSync(out));
-      const entries2 = JSON.parse(await zip2.file('timeline.json')!.async('string')) as { type: string; seq: number }[];
-      // Exactly one more export record: the failed attempt left none.
-      expect(entries2.filter((e) => e.type === 'export.downloaded').length).toBe(entries.filter((e) => e.type === 'export.downloaded').length + 1);
-      expect(entries2.map((e) => e.type)).not.toContain('export.failed');
-    } finally {
-      rmSync(outDir, { recursive: true, force: true });
-      await t.tdb.destroy();
-      closed = true;
-    }
-    // Four runs of the CLI, each starting Node and the embedded database: slow on a shared machine.
-  }, 300_000);
+  it.skipIf(testEngine() === 'postgres')(
+    'npm run export writes the same archive for an operator and records it',
+    async () => {
+      const dataDir = dirname(t.app.db.location);
+      await t.app.close();
+      await t.tdb.db.close();
+      const outDir = mkdtempSync(join(tmpdir(), 'pdi-export-'));
+      try {
+        const out = join(outDir, 'export.zip');
+        const env = { ...process.env, DATA_DIR: dataDir, DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent', DATABASE_URL: '' };
+        const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', out], {
+          env,
+          encoding: 'utf8',
+          cwd: ROOT_DIR,
+        });
+        expect(run.stderr).toBe('');
+        expect(run.status).toBe(0);
+        expect(run.stdout).toMatch(
+          new RegExp(`^wrote .*export\\.zip \\(\\d+ bytes\\): incident ${ref} of demo-school, timeline intact \\(\\d+ entries\\)\\n$`),
+        );
+        const zip = await JSZip.loadAsync(readFileSync(out));
+        const entries = (JSON.parse(await zip.file('timeline.json')!.async('string')) as (ChainedEntry & { at: string })[]).map((e) => ({
+          ...e,
+          at: new Date(e.at),
+        }));
+        expect(verifyChain(entries).ok).toBe(true);
+        expect(entries.at(-1)).toMatchObject({
+          type: 'export.downloaded',
+          actorId: null,
+          actorLabel: '系統管理者（匯出指令）',
+          detail: { document: 'export', format: 'zip', via: 'cli' },
+        });
+        const missing = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', '999-999', '--out', out],
+          { env, encoding: 'utf8', cwd: ROOT_DIR },
+        );
+        expect(missing.status).toBe(2);
+        expect(missing.stderr).toContain('No incident with ref or id "999-999"');
+        // A path that cannot be written: refused in English before anything is recorded on the timeline.
+        const badPath = join(outDir, 'no-such-dir', 'export.zip');
+        const bad = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', badPath],
+          { env, encoding: 'utf8', cwd: ROOT_DIR },
+        );
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toContain(`Cannot write ${badPath}: ENOENT. Nothing was exported or recorded.`);
+        const again = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', join(ROOT_DIR, 'src/cli/export.ts'), '--incident', ref, '--out', out],
+          { env, encoding: 'utf8', cwd: ROOT_DIR },
+        );
+        expect(again.status).toBe(0);
+        const zip2 = await JSZip.loadAsync(readFileSync(out));
+        const entries2 = JSON.parse(await zip2.file('timeline.json')!.async('string')) as { type: string; seq: number }[];
+        // Exactly one more export record: the failed attempt left none.
+        expect(entries2.filter((e) => e.type === 'export.downloaded').length).toBe(
+          entries.filter((e) => e.type === 'export.downloaded').length + 1,
+        );
+        expect(entries2.map((e) => e.type)).not.toContain('export.failed');
+      } finally {
+        rmSync(outDir, { recursive: true, force: true });
+        await t.tdb.destroy();
+        closed = true;
+      }
+      // Four runs of the CLI, each starting Node and the embedded database: slow on a shared machine.
+    },
+    300_000,
+  );
 });

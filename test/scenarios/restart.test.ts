@@ -58,7 +58,9 @@ describe('restart in the middle of an incident', () => {
     if (noteForm) await t.client.submit('demo-window', 'demo-response', noteForm.formId, { note: '已完成' });
     // Press 不適用 on the next item: the bot asks for a reason… and the process restarts before it is answered.
     const mid = await latestCard(t.client, 'demo-window', 'demo-response', 'checklist');
-    const second = mid.sections.flatMap((s) => s.rows ?? []).find((r) => r.status === 'open' && r.buttons!.some((b) => b.label === '不適用'))!;
+    const second = mid.sections
+      .flatMap((s) => s.rows ?? [])
+      .find((r) => r.status === 'open' && r.buttons!.some((b) => b.label === '不適用'))!;
     const asked = await t.client.press('demo-window', 'demo-response', second.buttons!.find((b) => b.label === '不適用')!.action);
     const reasonForm = forms(asked)[0]!;
     const historyBefore = await t.client.messages('demo-window', 'demo-response');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_NAME } from '../../src/core/bot-name.js';
 import { MAX_TEXT_LENGTH } from '../../src/core/conversation/limits.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { forms, } from '../helpers/local-client.js';
+import { forms } from '../helpers/local-client.js';
 import { lineGroupId, seedLineIdentities, startLineTestApp, texts as lineTexts, uid, type LineTestApp } from '../fakes/line/harness.js';
 
 /**
@@ -42,17 +42,26 @@ describe('local chat API: empty and too-long texts', () => {
     const r = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', { as: 'demo-teacher', text: long });
     expect(r.status).toBe(400);
     expect(r.body).toEqual({ error: tooLong(10_000), detail: 'text has 10000 characters; the limit is 4000' });
-    const oneOver = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', { as: 'demo-teacher', text: 'a'.repeat(MAX_TEXT_LENGTH + 1) });
+    const oneOver = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', {
+      as: 'demo-teacher',
+      text: 'a'.repeat(MAX_TEXT_LENGTH + 1),
+    });
     expect(oneOver.body.error).toBe(tooLong(4001));
     expect(await counts()).toEqual(before);
 
     // 3,999 letters and an emoji (two UTF-16 units) are 4,000 characters as people count them.
-    const atLimit = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', { as: 'demo-teacher', text: `${'a'.repeat(3999)}😀` });
+    const atLimit = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', {
+      as: 'demo-teacher',
+      text: `${'a'.repeat(3999)}😀`,
+    });
     expect(atLimit.status).toBe(200);
   });
 
   it('a body over the server limit gets a plain answer naming it, not 「格式不正確」', async () => {
-    const r = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', { as: 'demo-teacher', text: 'x'.repeat(300 * 1024) });
+    const r = await t.client.raw('POST', '/local/api/conversations/demo-staff/messages', {
+      as: 'demo-teacher',
+      text: 'x'.repeat(300 * 1024),
+    });
     expect(r.status).toBe(413);
     expect(r.body.error).toBe('送出的內容太大了（上限 256 KB），沒有處理。請分成幾次送出，或只寫重點。');
   });

@@ -26,7 +26,9 @@ const personal = fc.constantFrom(...PERSONAL);
 /** JSON-ish values with personal data inside, sometimes nested deep, sometimes broken. */
 const bodyText = fc.oneof(
   fc.json({ maxDepth: 4 }),
-  fc.tuple(fc.json({ maxDepth: 2 }), personal).map(([j, p]) => `{"events":[{"type":"message","message":{"type":"text","text":"${p}"},"x":${j}}]}`),
+  fc
+    .tuple(fc.json({ maxDepth: 2 }), personal)
+    .map(([j, p]) => `{"events":[{"type":"message","message":{"type":"text","text":"${p}"},"x":${j}}]}`),
   fc.tuple(fc.integer({ min: 65, max: 20_000 }), personal).map(([n, p]) => `${'{"a":'.repeat(n)}"${p}"${'}'.repeat(n)}`),
   fc.tuple(fc.integer({ min: 65, max: 20_000 }), personal).map(([n, p]) => `${'['.repeat(n)}"${p}"`),
   fc.string({ maxLength: 300 }),
@@ -38,14 +40,20 @@ describe('security fuzz: webhooks and the local API', () => {
   let s: SecuredApp;
   let line: FakeLinePlatform;
   let slack: FakeSlackApi;
-  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${s.app.url}${path}`, { method: 'POST', headers, body });
+  const post = (path: string, body: string, headers: Record<string, string>) =>
+    fetch(`${s.app.url}${path}`, { method: 'POST', headers, body });
 
   beforeAll(async () => {
     line = await FakeLinePlatform.start(LINE_TOKEN);
     slack = await FakeSlackApi.start(SLACK_TOKEN);
     s = await startCapturedApp({
-      LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: line.url, LINE_API_DATA_URL: line.url,
-      SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_API_URL: slack.url,
+      LINE_CHANNEL_SECRET: LINE_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN,
+      LINE_API_BASE_URL: line.url,
+      LINE_API_DATA_URL: line.url,
+      SLACK_BOT_TOKEN: SLACK_TOKEN,
+      SLACK_SIGNING_SECRET: SLACK_SECRET,
+      SLACK_API_URL: slack.url,
     });
   }, 120_000);
   afterAll(async () => {
@@ -56,14 +64,22 @@ describe('security fuzz: webhooks and the local API', () => {
 
   it('LINE webhook: unsigned or wrongly signed bodies are refused and store nothing; signed garbage is a 400, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(bodyText, fc.option(fc.oneof(fc.base64String({ maxLength: 44 }), fc.constant(''))), fc.boolean(), async (body, badSig, signIt) => {
-        const before = await settledRowCounts(s.app);
-        const signature = signIt ? createHmac('sha256', LINE_SECRET).update(body).digest('base64') : badSig;
-        const res = await post('/webhooks/line', body, { 'content-type': 'application/json', ...(signature !== null ? { 'x-line-signature': signature } : {}) });
-        expect(res.status).toBeLessThan(500);
-        if (res.status >= 400) expect(await rowCounts(s.app)).toEqual(before);
-        if (!signIt) expect(res.status).toBe(401);
-      }),
+      fc.asyncProperty(
+        bodyText,
+        fc.option(fc.oneof(fc.base64String({ maxLength: 44 }), fc.constant(''))),
+        fc.boolean(),
+        async (body, badSig, signIt) => {
+          const before = await settledRowCounts(s.app);
+          const signature = signIt ? createHmac('sha256', LINE_SECRET).update(body).digest('base64') : badSig;
+          const res = await post('/webhooks/line', body, {
+            'content-type': 'application/json',
+            ...(signature !== null ? { 'x-line-signature': signature } : {}),
+          });
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(await rowCounts(s.app)).toEqual(before);
+          if (!signIt) expect(res.status).toBe(401);
+        },
+      ),
       RUNS,
     );
     await s.app.line!.idle();
@@ -80,7 +96,10 @@ describe('security fuzz: webhooks and the local API', () => {
           const ts = Math.floor(Date.now() / 1000) - (how === 'stale' ? 3600 : 0);
           const secret = how === 'wrong' ? '00000000000000000000000000000000' : SLACK_SECRET;
           const sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
-          const headers: Record<string, string> = { 'content-type': contentType, ...(how === 'none' ? {} : { 'x-slack-signature': sig, 'x-slack-request-timestamp': String(ts) }) };
+          const headers: Record<string, string> = {
+            'content-type': contentType,
+            ...(how === 'none' ? {} : { 'x-slack-signature': sig, 'x-slack-request-timestamp': String(ts) }),
+          };
           const res = await post('/slack/events', body, headers);
           expect(res.status).toBeLessThan(500);
           if (how !== 'good') expect(res.status).toBe(401);
@@ -93,20 +112,39 @@ describe('security fuzz: webhooks and the local API', () => {
   }, 120_000);
 
   it('local API: any path, identity, query and body is answered without a 5xx; refused requests store nothing', async () => {
-    const segment = fc.oneof(fc.constantFrom('demo-staff', 'demo-response', 'dm:demo-teacher', 'nope', '..', '%2e%2e', ''), fc.string({ maxLength: 20 }));
+    const segment = fc.oneof(
+      fc.constantFrom('demo-staff', 'demo-response', 'dm:demo-teacher', 'nope', '..', '%2e%2e', ''),
+      fc.string({ maxLength: 20 }),
+    );
     const as = fc.oneof(fc.constantFrom('demo-teacher', 'demo-auditor', 'nobody', ''), personal, fc.string({ maxLength: 10 }));
     await fc.assert(
-      fc.asyncProperty(segment, fc.constantFrom('messages', 'actions', 'forms'), as, fc.option(as), bodyText, fc.boolean(), async (conv, kind, who, second, body, asJson) => {
-        const before = await settledRowCounts(s.app);
-        const path = `/local/api/conversations/${encodeURIComponent(conv)}/${kind}`;
-        const query = `?as=${encodeURIComponent(who)}${second !== null ? `&as=${encodeURIComponent(second)}` : ''}`;
-        const got = await fetch(`${s.app.url}${path}${query}`);
-        expect(got.status).toBeLessThan(500);
-        const jsonBody = asJson ? JSON.stringify({ as: who, text: body, action: body.slice(0, 200), formId: 'intake:x', values: { howLeaked: body.slice(0, 100) } }) : body;
-        const res = await post(path, jsonBody, { 'content-type': 'application/json' });
-        expect(res.status).toBeLessThan(500);
-        if (res.status >= 400) expect(await rowCounts(s.app)).toEqual(before);
-      }),
+      fc.asyncProperty(
+        segment,
+        fc.constantFrom('messages', 'actions', 'forms'),
+        as,
+        fc.option(as),
+        bodyText,
+        fc.boolean(),
+        async (conv, kind, who, second, body, asJson) => {
+          const before = await settledRowCounts(s.app);
+          const path = `/local/api/conversations/${encodeURIComponent(conv)}/${kind}`;
+          const query = `?as=${encodeURIComponent(who)}${second !== null ? `&as=${encodeURIComponent(second)}` : ''}`;
+          const got = await fetch(`${s.app.url}${path}${query}`);
+          expect(got.status).toBeLessThan(500);
+          const jsonBody = asJson
+            ? JSON.stringify({
+                as: who,
+                text: body,
+                action: body.slice(0, 200),
+                formId: 'intake:x',
+                values: { howLeaked: body.slice(0, 100) },
+              })
+            : body;
+          const res = await post(path, jsonBody, { 'content-type': 'application/json' });
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(await rowCounts(s.app)).toEqual(before);
+        },
+      ),
       RUNS,
     );
   }, 180_000);

@@ -19,14 +19,20 @@ describe('request guards', () => {
 
   it('rejections: one line per reason per interval, the rest counted in one line when it ends', () => {
     const lines: Record<string, unknown>[] = [];
-    const log = createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } });
+    const log = createLogger({
+      level: 'info',
+      destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
     let now = 0;
     const r = new RejectionLog(log, 'probe rejected', 60_000, () => now);
     for (let i = 0; i < 2515; i += 1) r.reject(i % 2 ? 'bad signature' : 'no signature', { bytes: i });
     expect(lines.map((l) => l.reason)).toEqual(['no signature', 'bad signature']);
     now = 61_000;
     r.reject('bad signature');
-    expect(lines.slice(2).map((l) => [l.reason, l.suppressed ?? null])).toEqual([['bad signature', 1256], ['bad signature', null]]);
+    expect(lines.slice(2).map((l) => [l.reason, l.suppressed ?? null])).toEqual([
+      ['bad signature', 1256],
+      ['bad signature', null],
+    ]);
     r.flush();
     expect(lines.slice(4).map((l) => [l.reason, l.suppressed])).toEqual([['no signature', 1257]]);
     expect(lines).toHaveLength(5);

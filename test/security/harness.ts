@@ -16,7 +16,15 @@ export async function startCapturedApp(env: Record<string, string> = {}): Promis
   const tdb = await createTestDatabase();
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOCAL_CHAT: 'on', DEMO_SEED: 'on', DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'debug', ...env });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOCAL_CHAT: 'on',
+    DEMO_SEED: 'on',
+    DATA_ENCRYPTION_KEYS: TEST_KEYS,
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
   const app = await startApp(config, { db: tdb.db, log });
   return {
     app,

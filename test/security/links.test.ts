@@ -19,8 +19,16 @@ describe('download links are single-use', () => {
       as: 'demo-it',
       phrase: '成績系統被駭客入侵，學生資料外洩了',
       values: {
-        scenario: 'hacked-system', howLeaked: '成績系統遭入侵', occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)), awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
-        place: '教務處', categories: ['name', 'grades'], affectedEstimate: '32', affectedKinds: ['students'], involvesSystem: 'true', stepsTaken: '已停用帳號',
+        scenario: 'hacked-system',
+        howLeaked: '成績系統遭入侵',
+        occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)),
+        awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
+        place: '教務處',
+        categories: ['name', 'grades'],
+        affectedEstimate: '32',
+        affectedKinds: ['students'],
+        involvesSystem: 'true',
+        stepsTaken: '已停用帳號',
       },
     });
     incidentId = (await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref: r.ref } })).id;

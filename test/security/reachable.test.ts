@@ -16,12 +16,20 @@ describe('what is reachable', () => {
       expect(() => loadConfig({ ...base, HOST: '0.0.0.0', LOCAL_CHAT: 'on' })).toThrow(/LOCAL_CHAT: the local chat page has no login/);
       expect(() => loadConfig({ ...base, HOST: '0.0.0.0' })).toThrow(ConfigError); // on by default with the embedded database
       expect(() => loadConfig({ ...base, DATABASE_URL: 'postgresql://u@db/x', LOCAL_CHAT: 'on' })).toThrow(/refused with DATABASE_URL/);
-      expect(() => loadConfig({ ...base, DATABASE_URL: 'postgresql://u@db/x', DEMO_SEED: 'on' })).toThrow(/DEMO_SEED: refused with DATABASE_URL/);
+      expect(() => loadConfig({ ...base, DATABASE_URL: 'postgresql://u@db/x', DEMO_SEED: 'on' })).toThrow(
+        /DEMO_SEED: refused with DATABASE_URL/,
+      );
       expect(loadConfig({ ...base, HOST: '127.0.0.1', LOCAL_CHAT: 'on' }).localChat).toBe(true);
       expect(loadConfig({ ...base, HOST: '::1' }).localChat).toBe(true);
       const prod = loadConfig({ ...base, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u@db/x' });
       expect([prod.localChat, prod.demoSeed]).toEqual([false, false]);
-      const demo = loadConfig({ ...base, HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u@db/x', LOCAL_CHAT: 'demo-on-network', ALLOWED_HOSTS: 'demo.school.tw, 10.0.0.5:3000' });
+      const demo = loadConfig({
+        ...base,
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgresql://u@db/x',
+        LOCAL_CHAT: 'demo-on-network',
+        ALLOWED_HOSTS: 'demo.school.tw, 10.0.0.5:3000',
+      });
       expect([demo.localChat, demo.localChatOnNetwork, demo.demoSeed]).toEqual([true, true, true]);
       expect(demo.allowedHosts).toEqual(expect.arrayContaining(['localhost', '127.0.0.1', '[::1]', 'demo.school.tw', '10.0.0.5']));
     });
@@ -107,8 +115,17 @@ describe('what is reachable', () => {
       expect(((await twice.json()) as { error: string }).error).toBe('只能選擇一個身分。');
       expect((await get('/local/api/conversations/demo-staff/messages')).status).toBe(400);
       const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-      for (const body of [deep, `{"as":"demo-teacher","text":${'['.repeat(5000)}1${']'.repeat(5000)}}`, '{"__proto__":{"x":1},"as":"demo-teacher","text":"hi"}', '{"as":']) {
-        const res = await fetch(`${s.app.url}/local/api/conversations/demo-staff/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      for (const body of [
+        deep,
+        `{"as":"demo-teacher","text":${'['.repeat(5000)}1${']'.repeat(5000)}}`,
+        '{"__proto__":{"x":1},"as":"demo-teacher","text":"hi"}',
+        '{"as":',
+      ]) {
+        const res = await fetch(`${s.app.url}/local/api/conversations/demo-staff/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         expect(res.status).toBe(400);
       }
       expect(s.logs.filter((l) => l.includes('"level":50'))).toEqual([]);

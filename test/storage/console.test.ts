@@ -24,7 +24,10 @@ describe('console sessions and the incident list query', () => {
   afterAll(async () => tdb.destroy());
 
   it('a sign-in link opens one session, even when used twice at once; the sign-in is on the person record', async () => {
-    const tries = await Promise.allSettled([sessions.start(WINDOW, 'link-aaaaaaaaaaaaaaaa', '127.0.0.1'), sessions.start(WINDOW, 'link-aaaaaaaaaaaaaaaa', '127.0.0.1')]);
+    const tries = await Promise.allSettled([
+      sessions.start(WINDOW, 'link-aaaaaaaaaaaaaaaa', '127.0.0.1'),
+      sessions.start(WINDOW, 'link-aaaaaaaaaaaaaaaa', '127.0.0.1'),
+    ]);
     expect(tries.map((t) => t.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((tries.find((t) => t.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'P2002' });
     expect(await store.linkUsed('link-aaaaaaaaaaaaaaaa')).toBe(true);

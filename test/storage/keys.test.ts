@@ -67,7 +67,9 @@ describe('keys that cannot destroy data', () => {
   it('a database from before key checks: the key is proven on stored values before it is registered', async () => {
     await seedIncidents(tdb.db, { count: 1, ticks: 1 });
     expect(await tdb.db.prisma.encryptionKeyCheck.count()).toBe(0);
-    await expect(openKeyRing(config({ DATA_ENCRYPTION_KEYS: WRONG_K1 }), tdb.db)).rejects.toThrow(/none of \d+ stored value\(s\) encrypted with key "k1" decrypt/);
+    await expect(openKeyRing(config({ DATA_ENCRYPTION_KEYS: WRONG_K1 }), tdb.db)).rejects.toThrow(
+      /none of \d+ stored value\(s\) encrypted with key "k1" decrypt/,
+    );
     expect(await tdb.db.prisma.encryptionKeyCheck.count()).toBe(0);
     const { cipher } = await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db);
     expect(cipher.isVerified('k1')).toBe(true);
@@ -76,10 +78,14 @@ describe('keys that cannot destroy data', () => {
   it('a key still needed but missing from the ring stops start-up; so does a missing key file in front of encrypted data', async () => {
     await seedIncidents(tdb.db, { count: 1, ticks: 1 });
     await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db);
-    await expect(openKeyRing(config({ DATA_ENCRYPTION_KEYS: K2 }), tdb.db)).rejects.toThrow(/Missing encryption key: \d+ stored value\(s\) are encrypted with key "k1", which is not in DATA_ENCRYPTION_KEYS/);
+    await expect(openKeyRing(config({ DATA_ENCRYPTION_KEYS: K2 }), tdb.db)).rejects.toThrow(
+      /Missing encryption key: \d+ stored value\(s\) are encrypted with key "k1", which is not in DATA_ENCRYPTION_KEYS/,
+    );
     const embedded = config({ DATA_DIR: join(dir, 'data') });
     expect(embedded.encryptionKeys).toBeNull();
-    await expect(openKeyRing(embedded, tdb.db)).rejects.toThrow(/The key file .*data-keys\/encryption-keys is missing, but the database .* holds data encrypted with key "k1".*No new key was made/s);
+    await expect(openKeyRing(embedded, tdb.db)).rejects.toThrow(
+      /The key file .*data-keys\/encryption-keys is missing, but the database .* holds data encrypted with key "k1".*No new key was made/s,
+    );
   });
 
   it('makes a new key only for a database without encrypted data: 0600 in a 0700 folder beside DATA_DIR', async () => {
@@ -98,7 +104,9 @@ describe('keys that cannot destroy data', () => {
     const [row] = await tdb.db.sql.query<{ id: string; place_enc: string }>('SELECT id, place_enc FROM incident');
     const verified = (await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db)).cipher;
     const flipped = row!.place_enc.slice(0, -2) + (row!.place_enc.endsWith('A') ? 'BB' : 'AA');
-    expect(() => verified.decrypt(flipped, `incident:${row!.id}:place`)).toThrow(/\(altered value\): key "k1" matches the database's key check/);
+    expect(() => verified.decrypt(flipped, `incident:${row!.id}:place`)).toThrow(
+      /\(altered value\): key "k1" matches the database's key check/,
+    );
     expect(() => cipherOf(K2).decrypt(row!.place_enc, `incident:${row!.id}:place`)).toThrow(WrongKeyError);
     expect(() => cipherOf(K2).decrypt(row!.place_enc)).toThrow(UnknownKeyError);
     expect(() => cipherOf(WRONG_K1).decrypt(row!.place_enc, `incident:${row!.id}:place`)).toThrow(/wrong key: run `npm run keys -- check`/);
@@ -107,7 +115,14 @@ describe('keys that cannot destroy data', () => {
 
   it('rotate re-encrypts every column, re-seals the record, retires the old key; check reads every value', async () => {
     await seedIncidents(tdb.db, { count: 2, ticks: 2 });
-    await tdb.db.prisma.localMessage.create({ data: { conversationId: 'demo-staff', senderKind: 'user', senderName: '王老師', bodyEnc: cipherOf(TEST_KEYS).encrypt('{"type":"text","text":"x"}', 'local:demo-staff') } });
+    await tdb.db.prisma.localMessage.create({
+      data: {
+        conversationId: 'demo-staff',
+        senderKind: 'user',
+        senderName: '王老師',
+        bodyEnc: cipherOf(TEST_KEYS).encrypt('{"type":"text","text":"x"}', 'local:demo-staff'),
+      },
+    });
     await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db);
     const ring = (await openKeyRing(config({ DATA_ENCRYPTION_KEYS: `${K2},${TEST_KEYS}` }), tdb.db)).cipher;
     const before = await countByKey(tdb.db.prisma);
@@ -129,8 +144,12 @@ describe('keys that cannot destroy data', () => {
     expect(v.ok).toBe(true);
     expect(v.timelines).toHaveLength(2);
     // Every evidence file still opens with only the new key: its data key was re-wrapped, its chunks untouched.
-    const locker = new EvidenceLocker({ ...testCoreDeps(tdb.db.prisma, () => new Date()), cipher: only }, { stores: [new DatabaseBlobStore(tdb.db.prisma)] });
-    for (const row of await tdb.db.prisma.evidence.findMany()) expect((await locker.readVerified(row)).toString('utf8')).toContain('系統存取紀錄');
+    const locker = new EvidenceLocker(
+      { ...testCoreDeps(tdb.db.prisma, () => new Date()), cipher: only },
+      { stores: [new DatabaseBlobStore(tdb.db.prisma)] },
+    );
+    for (const row of await tdb.db.prisma.evidence.findMany())
+      expect((await locker.readVerified(row)).toString('utf8')).toContain('系統存取紀錄');
   });
 
   it('with the embedded key file, rotate adds the new key to the file and moves the retired one aside', async () => {
@@ -185,7 +204,11 @@ describe('keys that cannot destroy data', () => {
     const cipher = (await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db)).cipher;
     const [row] = await tdb.db.sql.query<{ id: string; place_enc: string }>('SELECT id, place_enc FROM incident');
     const other = cipherOf(K2).encrypt('x', `incident:${row!.id}:stepsTaken`);
-    await tdb.db.sql.query(`UPDATE incident SET place_enc = $1, steps_taken_enc = $2 WHERE id = $3`, [row!.place_enc.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), other, row!.id]);
+    await tdb.db.sql.query(`UPDATE incident SET place_enc = $1, steps_taken_enc = $2 WHERE id = $3`, [
+      row!.place_enc.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      other,
+      row!.id,
+    ]);
     const out = lines();
     expect(await runCheck(tdb.db.prisma, cipher, out)).toBe(1);
     const text = out.out.join('\n');
@@ -194,7 +217,9 @@ describe('keys that cannot destroy data', () => {
     expect(text).toMatch(/WRONG-KEY {2}incident\.steps_taken_enc .*key id "k2"/);
     expect(keyIdOf(other)).toBe('k2');
     // A rotation refuses to go on past an unreadable value, and changes nothing in that batch.
-    await expect(runRotate(tdb.db.prisma, cipherOf(`k3:${key(3)},${TEST_KEYS}`), lines())).rejects.toThrow(/Cannot re-encrypt incident\.place_enc/);
+    await expect(runRotate(tdb.db.prisma, cipherOf(`k3:${key(3)},${TEST_KEYS}`), lines())).rejects.toThrow(
+      /Cannot re-encrypt incident\.place_enc/,
+    );
   });
 
   it('the rekey flag lets a rotation replace a timeline detail and nothing else', async () => {

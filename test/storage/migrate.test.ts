@@ -20,9 +20,13 @@ describe('migration runner (Prisma-compatible bookkeeping)', () => {
   });
 
   it('records every migration as Prisma does: name, SHA-256 checksum of the file, finished, one step', async () => {
-    const rows = await t.db.sql.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }>(
-      'SELECT * FROM "_prisma_migrations" ORDER BY migration_name',
-    );
+    const rows = await t.db.sql.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+      rolled_back_at: Date | null;
+    }>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
     const files = readMigrations(MIGRATIONS_DIR);
     expect(rows.map((r) => r.migration_name)).toEqual(files.map((f) => f.name));
     for (const [i, r] of rows.entries()) {
@@ -78,7 +82,9 @@ describe('migration runner (Prisma-compatible bookkeeping)', () => {
       `INSERT INTO incident (id, school_id, ref, status, playbook_id, reporter_id, occurred_at, aware_at, clock_profile, how_leaked_enc, place_enc, steps_taken_enc)
        VALUES ('i', 's', '115-001', 'reported', 'general', 'p', now(), now(), 'private-school', 'a', 'b', 'c')`,
     );
-    await t.db.sql.exec(`INSERT INTO timeline_entry (incident_id, seq, at, actor_label, type, summary, prev_hash, hash) VALUES ('i', 1, now(), 'a', 't', 's', '0', 'h')`);
+    await t.db.sql.exec(
+      `INSERT INTO timeline_entry (incident_id, seq, at, actor_label, type, summary, prev_hash, hash) VALUES ('i', 1, now(), 'a', 't', 's', '0', 'h')`,
+    );
     await expect(t.db.sql.exec(`UPDATE timeline_entry SET summary = 'changed'`)).rejects.toThrow(/append-only/);
     await expect(t.db.sql.exec(`DELETE FROM timeline_entry`)).rejects.toThrow(/append-only/);
     await expect(t.db.sql.exec(`TRUNCATE timeline_entry`)).rejects.toThrow(/append-only/);

@@ -28,7 +28,8 @@ describe('one inbox: LINE events carried over from line_inbound_event', () => {
     dir = mkdtempSync(join(tmpdir(), 'pdi-inbox-'));
     const before = join(dir, 'migrations');
     cpSync(MIGRATIONS_DIR, before, { recursive: true });
-    for (const name of readdirSync(before)) if (name >= ONE_INBOX && !name.endsWith('.toml')) rmSync(join(before, name), { recursive: true });
+    for (const name of readdirSync(before))
+      if (name >= ONE_INBOX && !name.endsWith('.toml')) rmSync(join(before, name), { recursive: true });
     db = await openDatabase({ kind: 'pglite', dataDir: join(dir, 'pglite') });
     await migrate(db, before);
     const row = (id: string, text: string, status: string, seq: number) =>
@@ -43,7 +44,9 @@ describe('one inbox: LINE events carried over from line_inbound_event', () => {
     await row('02LEFTPROCESSING', '第一則', 'processing', 2);
     await row('03PENDING', '第二則', 'pending', 3);
     // Event ids the core handled (processed_event, folded in too): yesterday's are kept, older ones are not needed.
-    await db.sql.query(`INSERT INTO processed_event (platform, event_id, received_at) VALUES ('slack', 'act:recent', now() - interval '1 hour'), ('slack', 'act:old', now() - interval '3 days'), ('line', '01DONE', now())`);
+    await db.sql.query(
+      `INSERT INTO processed_event (platform, event_id, received_at) VALUES ('slack', 'act:recent', now() - interval '1 hour'), ('slack', 'act:old', now() - interval '3 days'), ('line', '01DONE', now())`,
+    );
     await migrate(db, MIGRATIONS_DIR);
   });
   afterAll(async () => {
@@ -52,7 +55,9 @@ describe('one inbox: LINE events carried over from line_inbound_event', () => {
   });
 
   it('moves every row, keeps the order and the bodies, and drops the old table', async () => {
-    const rows = await db.sql.query<{ event_id: string; status: string; body_aad: string | null }>(`SELECT event_id, status, body_aad FROM inbound_event WHERE platform = 'line' ORDER BY seq`);
+    const rows = await db.sql.query<{ event_id: string; status: string; body_aad: string | null }>(
+      `SELECT event_id, status, body_aad FROM inbound_event WHERE platform = 'line' ORDER BY seq`,
+    );
     expect(rows).toEqual([
       { event_id: '01DONE', status: 'done', body_aad: null },
       { event_id: '02LEFTPROCESSING', status: 'processing', body_aad: 'line-event:02LEFTPROCESSING' },
@@ -63,11 +68,16 @@ describe('one inbox: LINE events carried over from line_inbound_event', () => {
 
   it('the LINE inbox processes the carried-over events in their order, once, and drops a redelivery of a done one', async () => {
     const seen: string[] = [];
-    const inbox = new Inbox<{ webhookEventId: string; text: string }>(new PrismaInboxStore(db.prisma), cipher, createLogger({ level: 'silent' }), {
-      platform: 'line',
-      mode: 'ordered',
-      process: async (body) => void seen.push(body.text),
-    });
+    const inbox = new Inbox<{ webhookEventId: string; text: string }>(
+      new PrismaInboxStore(db.prisma),
+      cipher,
+      createLogger({ level: 'silent' }),
+      {
+        platform: 'line',
+        mode: 'ordered',
+        process: async (body) => void seen.push(body.text),
+      },
+    );
     await inbox.start();
     await inbox.idle();
     await inbox.stop();

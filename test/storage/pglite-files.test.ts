@@ -34,7 +34,7 @@ describe.skipIf(testEngine() !== 'pglite')('embedded database files', () => {
     const dataDir = join(dir, 'pglite');
     const db = await openDatabase({ kind: 'pglite', dataDir });
     await migrate(db, MIGRATIONS_DIR);
-    await db.sql.exec('CREATE TABLE later_table (x text); INSERT INTO later_table VALUES (\'x\')');
+    await db.sql.exec("CREATE TABLE later_table (x text); INSERT INTO later_table VALUES ('x')");
     await db.close();
     const all = modes(dataDir);
     expect(all.filter((f) => !f.dir).length).toBeGreaterThan(10);
@@ -61,8 +61,12 @@ describe.skipIf(testEngine() !== 'pglite')('embedded database files', () => {
       try {
         const m = await migrate(db, MIGRATIONS_DIR);
         await db.sql.exec("INSERT INTO school (id, name) VALUES ('s1', 'x')");
-        const tables = await db.sql.query<{ t: string }>("SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
-        const settings = await db.sql.query<{ s: string }>("SELECT current_setting('shared_buffers') || ' ' || current_setting('server_encoding') || ' ' || (SELECT datcollate FROM pg_database WHERE datname = current_database()) AS s");
+        const tables = await db.sql.query<{ t: string }>(
+          "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+        );
+        const settings = await db.sql.query<{ s: string }>(
+          "SELECT current_setting('shared_buffers') || ' ' || current_setting('server_encoding') || ' ' || (SELECT datcollate FROM pg_database WHERE datname = current_database()) AS s",
+        );
         return { applied: m.applied.length, tables: tables.map((r) => r.t), settings: settings[0]!.s };
       } finally {
         await db.close();

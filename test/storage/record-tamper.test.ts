@@ -20,7 +20,8 @@ describe('sealed timeline checkpoints against tampering', () => {
   let deps: CoreDeps;
   let ids: string[];
   const verify = (heads?: string) => runVerify(deps, heads ? { heads } : {});
-  const entries = async (id: string) => Number((await tdb.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM timeline_entry WHERE incident_id = $1', [id]))[0]?.n);
+  const entries = async (id: string) =>
+    Number((await tdb.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM timeline_entry WHERE incident_id = $1', [id]))[0]?.n);
 
   beforeEach(async () => {
     tdb = await createTestDatabase();
@@ -34,7 +35,9 @@ describe('sealed timeline checkpoints against tampering', () => {
     expect(clean.ok).toBe(true);
     expect(clean.evidence.map((e) => e.ok)).toEqual([true, true]);
     const row = await tdb.db.prisma.evidence.findFirstOrThrow({ where: { incidentId: ids[1]! } });
-    await asSuperuser(tdb.db, (sql) => sql.exec(`UPDATE evidence_chunk SET data = set_byte(data, 3, get_byte(data, 3) # 4) WHERE evidence_id = '${row.id}'`));
+    await asSuperuser(tdb.db, (sql) =>
+      sql.exec(`UPDATE evidence_chunk SET data = set_byte(data, 3, get_byte(data, 3) # 4) WHERE evidence_id = '${row.id}'`),
+    );
     const r = await runVerify(deps, { evidence: locker });
     expect(r.ok).toBe(false);
     expect(r.evidence.filter((e) => !e.ok)).toMatchObject([{ seq: row.seq, problem: expect.stringMatching(/failed authentication/) }]);
@@ -102,7 +105,9 @@ describe('sealed timeline checkpoints against tampering', () => {
   });
 
   it('fails when an entry is edited, without or with its own hash recomputed', async () => {
-    await asSuperuser(tdb.db, (sql) => sql.exec(`UPDATE timeline_entry SET summary = summary || '（改）' WHERE incident_id = '${ids[0]}' AND seq = 2`));
+    await asSuperuser(tdb.db, (sql) =>
+      sql.exec(`UPDATE timeline_entry SET summary = summary || '（改）' WHERE incident_id = '${ids[0]}' AND seq = 2`),
+    );
     expect((await verify()).timelines[0]?.problems[0]).toMatch(/entry #2: content does not match its hash/);
   });
 
@@ -128,7 +133,13 @@ describe('sealed timeline checkpoints against tampering', () => {
     });
     await asSuperuser(tdb.db, async (sql) => {
       for (const e of rewritten) {
-        await sql.query('UPDATE timeline_entry SET summary = $1, prev_hash = $2, hash = $3 WHERE incident_id = $4 AND seq = $5', [e.summary, e.prevHash, e.hash, e.incidentId, e.seq]);
+        await sql.query('UPDATE timeline_entry SET summary = $1, prev_hash = $2, hash = $3 WHERE incident_id = $4 AND seq = $5', [
+          e.summary,
+          e.prevHash,
+          e.hash,
+          e.incidentId,
+          e.seq,
+        ]);
       }
     });
     const r = await verify();
@@ -136,7 +147,12 @@ describe('sealed timeline checkpoints against tampering', () => {
     expect(r.timelines[0]?.problems.join('\n')).toMatch(/is not the one sealed at .*rewritten/);
     // Rewriting the checkpoints too does not help without the sealing key.
     await asSuperuser(tdb.db, async (sql) => {
-      for (const e of rewritten) await sql.query('UPDATE timeline_checkpoint SET head_hash = $1 WHERE incident_id = $2 AND entry_count = $3', [e.hash, e.incidentId, e.seq]);
+      for (const e of rewritten)
+        await sql.query('UPDATE timeline_checkpoint SET head_hash = $1 WHERE incident_id = $2 AND entry_count = $3', [
+          e.hash,
+          e.incidentId,
+          e.seq,
+        ]);
     });
     const again = await verify();
     expect(again.ok).toBe(false);
@@ -150,20 +166,40 @@ describe('sealed timeline checkpoints against tampering', () => {
     const [last] = await tdb.db.sql.query<{ seq: number; hash: string; incident_id: string }>(
       `SELECT seq, hash, incident_id FROM timeline_entry WHERE incident_id = '${ids[0]}' ORDER BY seq DESC LIMIT 1`,
     );
-    const extra = { incidentId: ids[0]!, seq: last!.seq + 1, at: new Date(), actorId: null, actorLabel: '系統', type: 'note', summary: '補登', detail: null, prevHash: last!.hash };
+    const extra = {
+      incidentId: ids[0]!,
+      seq: last!.seq + 1,
+      at: new Date(),
+      actorId: null,
+      actorLabel: '系統',
+      type: 'note',
+      summary: '補登',
+      detail: null,
+      prevHash: last!.hash,
+    };
     await tdb.db.sql.query(
       'INSERT INTO timeline_entry (incident_id, seq, at, actor_id, actor_label, type, summary, prev_hash, hash) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8)',
       [extra.incidentId, extra.seq, extra.at, extra.actorLabel, extra.type, extra.summary, extra.prevHash, hashEntry(extra)],
     );
-    expect((await verify()).timelines[0]?.problems[0]).toMatch(new RegExp(`entries #${extra.seq}–#${extra.seq} are not covered by a sealed checkpoint`));
+    expect((await verify()).timelines[0]?.problems[0]).toMatch(
+      new RegExp(`entries #${extra.seq}–#${extra.seq} are not covered by a sealed checkpoint`),
+    );
   });
 
   it('fails on a forged checkpoint, and on one sealed with a key id the ring does not have', async () => {
     const n = await entries(ids[0]!);
-    const [head] = await tdb.db.sql.query<{ hash: string }>(`SELECT hash FROM timeline_entry WHERE incident_id = '${ids[0]}' AND seq = ${n}`);
-    await tdb.db.sql.query('INSERT INTO timeline_checkpoint (incident_id, entry_count, head_hash, at, key_id, seal) VALUES ($1, $2, $3, now(), $4, $5)', [ids[0], n, head!.hash, 'k1', 'f'.repeat(64)]);
+    const [head] = await tdb.db.sql.query<{ hash: string }>(
+      `SELECT hash FROM timeline_entry WHERE incident_id = '${ids[0]}' AND seq = ${n}`,
+    );
+    await tdb.db.sql.query(
+      'INSERT INTO timeline_checkpoint (incident_id, entry_count, head_hash, at, key_id, seal) VALUES ($1, $2, $3, now(), $4, $5)',
+      [ids[0], n, head!.hash, 'k1', 'f'.repeat(64)],
+    );
     expect((await verify()).timelines[0]?.problems[0]).toMatch(/forged/);
-    await tdb.db.sql.query('INSERT INTO timeline_checkpoint (incident_id, entry_count, head_hash, at, key_id, seal) VALUES ($1, $2, $3, now(), $4, $5)', [ids[1], 1, 'x', 'k9', 'f'.repeat(64)]);
+    await tdb.db.sql.query(
+      'INSERT INTO timeline_checkpoint (incident_id, entry_count, head_hash, at, key_id, seal) VALUES ($1, $2, $3, now(), $4, $5)',
+      [ids[1], 1, 'x', 'k9', 'f'.repeat(64)],
+    );
     expect((await verify()).timelines[1]?.problems.join('\n')).toMatch(/sealed with key "k9", which is not in the key ring/);
   });
 
@@ -172,9 +208,13 @@ describe('sealed timeline checkpoints against tampering', () => {
     const [head] = await tdb.db.sql.query<{ hash: string; ref: string }>(
       `SELECT e.hash, i.ref FROM timeline_entry e JOIN incident i ON i.id = e.incident_id WHERE e.incident_id = '${ids[0]}' AND e.seq = ${n}`,
     );
-    const exported = JSON.stringify({ heads: [{ schoolId: 'demo-school', ref: head!.ref, incidentId: ids[0], entries: n, headHash: head!.hash }] });
+    const exported = JSON.stringify({
+      heads: [{ schoolId: 'demo-school', ref: head!.ref, incidentId: ids[0], entries: n, headHash: head!.hash }],
+    });
     const digest = `■ 個資事件 ${head!.ref}（通報）\n  紀錄鏈：${n} 筆，鏈頭 ${head!.hash.slice(0, 16)}`;
-    expect(parseHeads(digest)).toEqual([{ schoolId: null, ref: head!.ref, incidentId: null, entries: n, headHash: head!.hash.slice(0, 16) }]);
+    expect(parseHeads(digest)).toEqual([
+      { schoolId: null, ref: head!.ref, incidentId: null, entries: n, headHash: head!.hash.slice(0, 16) },
+    ]);
     expect((await verify(exported)).ok).toBe(true);
     expect((await verify(digest)).ok).toBe(true);
 

@@ -37,7 +37,10 @@ describe('retention and destruction of the record', () => {
     await expect(destroyIncident(deps, ids[0]!, '陳校長（校長），115學年度第1次會議決議')).rejects.toThrow(/is kept until/);
     now = new Date(until.getTime() + 1);
     const list = await listRetention(deps);
-    expect(list.map((i) => [i.incidentId, i.due])).toEqual([[ids[0], true], [ids[1], false]]);
+    expect(list.map((i) => [i.incidentId, i.due])).toEqual([
+      [ids[0], true],
+      [ids[1], false],
+    ]);
     expect(list[1]?.kept).toMatch(/not closed/);
     await expect(destroyIncident(deps, ids[1]!, '陳校長')).rejects.toThrow(/is not closed/);
     // The database refuses an early destruction record whatever the caller.
@@ -69,17 +72,27 @@ describe('retention and destruction of the record', () => {
 
     const done = lines();
     expect(await runRetention(deps, { dryRun: false, authorisedBy: '陳校長（校長），校務會議決議' }, done)).toBe(0);
-    expect(done.out.join('\n')).toMatch(new RegExp(`destroyed demo-school/${ref}: destruction record .* authorised by 陳校長（校長），校務會議決議`));
+    expect(done.out.join('\n')).toMatch(
+      new RegExp(`destroyed demo-school/${ref}: destruction record .* authorised by 陳校長（校長），校務會議決議`),
+    );
     expect(await tdb.db.prisma.incident.findUnique({ where: { id: ids[0]! } })).toBeNull();
     for (const table of ['timeline_entry', 'timeline_checkpoint', 'checklist_item', 'evidence']) {
       const [row] = await tdb.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE incident_id = $1`, [ids[0]]);
       expect(row?.n, table).toBe(0);
     }
     const record = await tdb.db.prisma.destructionRecord.findUniqueOrThrow({ where: { incidentId: ids[0]! } });
-    expect(record).toMatchObject({ incidentRef: ref, entryCount: head.seq, headHash: head.hash, authorisedBy: '陳校長（校長），校務會議決議', destroyedAt: now });
+    expect(record).toMatchObject({
+      incidentRef: ref,
+      entryCount: head.seq,
+      headHash: head.hash,
+      authorisedBy: '陳校長（校長），校務會議決議',
+      destroyedAt: now,
+    });
     expect(record.removed).toMatchObject({ timeline_entry: head.seq, incident: 1, evidence: 1 });
     // The evidence files went with it; the other incident's stayed.
-    const [chunks] = await tdb.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM evidence_chunk c JOIN evidence e ON e.id = c.evidence_id');
+    const [chunks] = await tdb.db.sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM evidence_chunk c JOIN evidence e ON e.id = c.evidence_id',
+    );
     const [all] = await tdb.db.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM evidence_chunk');
     expect(all?.n).toBe(chunks?.n);
     expect(await tdb.db.prisma.evidence.count({ where: { incidentId: ids[1]! } })).toBe(1);

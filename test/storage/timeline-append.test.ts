@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoreDeps } from '../../src/core/context.js';
 import { GENESIS_HASH, hashEntry } from '../../src/core/timeline/chain.js';
-import { appendTimeline, appendTimelineEntries, readTimeline, verifyIncidentRecord, type TimelineInput } from '../../src/core/timeline/timeline.js';
+import {
+  appendTimeline,
+  appendTimelineEntries,
+  readTimeline,
+  verifyIncidentRecord,
+  type TimelineInput,
+} from '../../src/core/timeline/timeline.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { seedIncidents } from '../helpers/record.js';
 

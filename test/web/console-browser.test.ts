@@ -61,8 +61,16 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
         as: 'demo-it',
         phrase: '成績系統被駭客入侵，學生資料外洩了',
         values: {
-          scenario: 'hacked-system', howLeaked: '成績系統遭入侵，學生成績與姓名可能外流', occurredAt: taipeiInput(new Date(now.getTime() - 30 * HOUR)), awareAt: taipeiInput(new Date(now.getTime() - 26 * HOUR)),
-          place: '教務處', categories: ['name', 'grades'], affectedEstimate: '32', affectedKinds: ['students'], involvesSystem: 'true', stepsTaken: '已停用帳號並更改密碼',
+          scenario: 'hacked-system',
+          howLeaked: '成績系統遭入侵，學生成績與姓名可能外流',
+          occurredAt: taipeiInput(new Date(now.getTime() - 30 * HOUR)),
+          awareAt: taipeiInput(new Date(now.getTime() - 26 * HOUR)),
+          place: '教務處',
+          categories: ['name', 'grades'],
+          affectedEstimate: '32',
+          affectedKinds: ['students'],
+          involvesSystem: 'true',
+          stepsTaken: '已停用帳號並更改密碼',
         },
       })
     ).ref;
@@ -77,7 +85,14 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
 
   async function context(viewport: { width: number; height: number }): Promise<BrowserContext> {
     // bypassCSP lets the test inject axe-core into pages whose policy allows no script at all.
-    const c = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'zh-TW', timezoneId: 'America/Los_Angeles', bypassCSP: true, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) });
+    const c = await browser.newContext({
+      viewport,
+      deviceScaleFactor: 1,
+      locale: 'zh-TW',
+      timezoneId: 'America/Los_Angeles',
+      bypassCSP: true,
+      ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}),
+    });
     contexts.push(c);
     return c;
   }
@@ -120,7 +135,10 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     await page.keyboard.press('Tab');
     expect(await page.evaluate<string>('document.activeElement?.textContent')).toBe('跳到主要內容');
 
-    await page.getByRole('link', { name: new RegExp(ref) }).first().click();
+    await page
+      .getByRole('link', { name: new RegExp(ref) })
+      .first()
+      .click();
     await page.waitForURL(new RegExp(`/console/incidents/${ref}$`));
     expect(await page.locator('h1').innerText()).toContain(`事件 ${ref}`);
     for (const heading of ['法定時限', '檢核清單', '影響評估', '通知當事人', '報告下載', '事件紀錄（時間軸）']) {

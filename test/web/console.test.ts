@@ -28,7 +28,12 @@ describe('the response console', () => {
   /** Follows a sign-in link as a browser would: the page, then its button; returns the session cookie. */
   async function signIn(url: string): Promise<string> {
     expect((await fetch(url)).status).toBe(200);
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+      redirect: 'manual',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console');
     const set = res.headers.get('set-cookie') ?? '';
@@ -45,8 +50,16 @@ describe('the response console', () => {
       as: 'demo-it',
       phrase: '成績系統被駭客入侵，學生資料外洩了',
       values: {
-        scenario: 'hacked-system', howLeaked: '成績系統遭入侵', occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)), awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
-        place: '教務處', categories: ['name', 'grades'], affectedEstimate: '32', affectedKinds: ['students'], involvesSystem: 'true', stepsTaken: '已停用帳號',
+        scenario: 'hacked-system',
+        howLeaked: '成績系統遭入侵',
+        occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)),
+        awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
+        place: '教務處',
+        categories: ['name', 'grades'],
+        affectedEstimate: '32',
+        affectedKinds: ['students'],
+        involvesSystem: 'true',
+        stepsTaken: '已停用帳號',
       },
     });
     ref = r.ref;
@@ -71,7 +84,8 @@ describe('the response console', () => {
     const page = await get(`/console/incidents/${ref}`, cookie);
     expect(page.status).toBe(200);
     const html = await page.text();
-    for (const part of ['法定時限', '檢核清單', '影響評估', '通知當事人', '報告下載', '雜湊鏈驗證通過', '成績系統遭入侵', '/documents/']) expect(html).toContain(part);
+    for (const part of ['法定時限', '檢核清單', '影響評估', '通知當事人', '報告下載', '雜湊鏈驗證通過', '成績系統遭入侵', '/documents/'])
+      expect(html).toContain(part);
     // Who ticked what when, and the notice with its version.
     expect(html).toContain(ticked);
     expect(html).toMatch(/已完成：李組長（示範）/);
@@ -161,7 +175,11 @@ describe('the response console', () => {
     const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
     expect(token).toBeTruthy();
     const post = (body: string) =>
-      fetch(`${t.url}/console/sign-out`, { method: 'POST', headers: { cookie: `${cookie}; ${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' }, body });
+      fetch(`${t.url}/console/sign-out`, {
+        method: 'POST',
+        headers: { cookie: `${cookie}; ${csrfCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
     expect((await post('_csrf=wrong')).status).toBe(403);
     expect((await get('/console', cookie)).status).toBe(200);
     expect((await post(`_csrf=${encodeURIComponent(token!)}`)).status).toBe(200);
@@ -190,7 +208,9 @@ describe('the response console', () => {
   it('a rewritten timeline entry shows as a failed verification, in zh-TW, and the page still opens', async () => {
     const cookie = await signIn(await askLink(WINDOW));
     const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
-    await asSuperuser(t.app.db, (sql) => sql.exec(`UPDATE timeline_entry SET summary = summary || '（改）' WHERE incident_id = '${incident.id}' AND seq = 2`));
+    await asSuperuser(t.app.db, (sql) =>
+      sql.exec(`UPDATE timeline_entry SET summary = summary || '（改）' WHERE incident_id = '${incident.id}' AND seq = 2`),
+    );
     const html = await (await get(`/console/incidents/${ref}`, cookie)).text();
     expect(html).toContain('雜湊鏈驗證失敗');
     expect(html).toContain('第 2 筆紀錄與前後不符');

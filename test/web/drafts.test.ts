@@ -94,7 +94,9 @@ describe('local chat page: drafts, limits and taken offers (phone width)', () =>
     expect(await openForm().locator('[data-field-id="howLeaked"] textarea').inputValue()).toBe('');
   });
 
-  it('empty and too-long messages are stopped before sending, with a counter near the 4,000-character limit', { timeout: 60_000 }, async () => {
+  it('empty and too-long messages are stopped before sending, with a counter near the 4,000-character limit', {
+    timeout: 60_000,
+  }, async () => {
     await open('demo-staff');
     await composer().fill('');
     await composer().press('Enter');

@@ -13,7 +13,6 @@ import { png, sha256 } from '../helpers/evidence.js';
 
 const PHONE = { width: 390, height: 844 };
 
-
 describe('local chat page: evidence with 📎 (phone width)', () => {
   let t: TestApp;
   let browser: Browser;

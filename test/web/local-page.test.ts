@@ -160,7 +160,10 @@ describe('local chat page (real app, phone width)', () => {
     } catch (error) {
       await mkdir(path.dirname(FAILURE_SCREENSHOT), { recursive: true });
       await page.screenshot({ path: FAILURE_SCREENSHOT }).catch(() => undefined);
-      const seen = await page.locator('#chat').innerText().catch(() => '(page unavailable)');
+      const seen = await page
+        .locator('#chat')
+        .innerText()
+        .catch(() => '(page unavailable)');
       if (error instanceof Error) {
         error.message += `\n\nScreenshot: ${FAILURE_SCREENSHOT}\nThe page showed (end):\n${seen.slice(-2500)}`;
       }
@@ -170,182 +173,195 @@ describe('local chat page (real app, phone width)', () => {
 
   it('reports a leak as the demo teacher, works the checklist and masks an ID number', { timeout: 180_000 }, () =>
     withDiagnostics(async () => {
-    const teacher = demo.users.find((u) => u.id === 'demo-teacher') ?? demo.users.find((u) => u.roles.includes('staff'));
-    expect(teacher, 'the demo school has a staff member').toBeDefined();
-    const staffGroup =
-      demo.conversations.find((c) => c.id === 'demo-staff') ??
-      demo.conversations.find((c) => c.kind === 'group' && c.members.includes(teacher!.id));
-    expect(staffGroup, 'the demo teacher is in a staff group').toBeDefined();
+      const teacher = demo.users.find((u) => u.id === 'demo-teacher') ?? demo.users.find((u) => u.roles.includes('staff'));
+      expect(teacher, 'the demo school has a staff member').toBeDefined();
+      const staffGroup =
+        demo.conversations.find((c) => c.id === 'demo-staff') ??
+        demo.conversations.find((c) => c.kind === 'group' && c.members.includes(teacher!.id));
+      expect(staffGroup, 'the demo teacher is in a staff group').toBeDefined();
 
-    await page.goto(app.url);
-    await expect.poll(() => page.locator('.demo-badge').innerText()).toBe('示範環境');
+      await page.goto(app.url);
+      await expect.poll(() => page.locator('.demo-badge').innerText()).toBe('示範環境');
 
-    // who am I
-    const whoami = page.getByLabel('我是');
-    await expect.poll(() => whoami.isEnabled()).toBe(true);
-    await whoami.selectOption(teacher!.id);
-    expect(await whoami.locator('option:checked').innerText()).toContain('教職員');
+      // who am I
+      const whoami = page.getByLabel('我是');
+      await expect.poll(() => whoami.isEnabled()).toBe(true);
+      await whoami.selectOption(teacher!.id);
+      expect(await whoami.locator('option:checked').innerText()).toContain('教職員');
 
-    // the conversation list hides behind a button on a phone
-    const listButton = page.locator('#nav-toggle');
-    expect(await listButton.isVisible()).toBe(true);
-    expect(await page.locator('#sidebar').isVisible()).toBe(false);
-    await listButton.click();
-    expect(await listButton.getAttribute('aria-expanded')).toBe('true');
-    expect(await page.locator('#conversation-list').innerText()).toContain('與小幫手的私訊');
-    await page.locator(`.conversation-item[data-conversation-id="${staffGroup!.id}"]`).click();
-    expect(await page.locator('#sidebar').isVisible()).toBe(false);
-    await expect.poll(() => page.locator('#chat-title').innerText()).toBe(staffGroup!.title ?? '');
-
-    // a failed send keeps the text and says why, in zh-TW
-    const composer = page.getByLabel('輸入訊息');
-    await page.route('**/local/api/conversations/*/messages', (route) =>
-      route.request().method() === 'POST'
-        ? route.fulfill({
-            status: 503,
-            contentType: 'application/json',
-            body: JSON.stringify({ error: '資料庫暫時無法使用，請稍後再試。', detail: 'test: simulated outage' }),
-          })
-        : route.continue(),
-    );
-    await composer.fill(LEAK_REPORT);
-    await composer.press('Enter');
-    await expect.poll(() => page.locator('#composer-error').innerText()).toBe('資料庫暫時無法使用，請稍後再試。');
-    expect(await composer.inputValue()).toBe(LEAK_REPORT);
-    await page.unroute('**/local/api/conversations/*/messages');
-
-    // the real report
-    let before = await messageCount(page);
-    await composer.press('Enter');
-    await waitForMoreMessages(page, before);
-    expect(await composer.inputValue()).toBe('');
-    expect(await page.locator('#composer-error').isVisible()).toBe(false);
-    const mine = page.locator('.msg--mine').last();
-    expect(await mine.innerText()).toContain('成績單');
-    await expect.poll(() => page.locator('.msg--bot').count(), { timeout: 15_000 }).toBeGreaterThan(0);
-
-    // timestamps are Taipei time even though the device is in Los Angeles
-    const time = mine.locator('time');
-    const at = await time.getAttribute('datetime');
-    expect(await time.innerText()).toBe(taipeiClock.format(new Date(at!)));
-
-    // accept the bot's offer, then fill its form or answer its questions until the incident's cards appear
-    const checklist = page.locator('.msg[data-body-type="card"]').filter({ has: page.locator('.card-row .row-buttons button') });
-    const transcript: string[] = [];
-    let accepted = false;
-    for (let step = 0; step < 15 && (await checklist.count()) === 0; step += 1) {
-      before = await messageCount(page);
-      const elsewhere = page.locator('.elsewhere').getByRole('button', { name: /^前往/ });
-      const openForm = page.locator('.msg[data-body-type="form"]').filter({ has: page.locator('form.chat-form:not(.is-done)') }).last();
-      if (await elsewhere.count()) {
-        await elsewhere.click();
-        await page.locator('.messages-loading').waitFor({ state: 'detached' });
-        continue;
-      }
-      if (await openForm.count()) {
-        const formMessageId = await openForm.getAttribute('data-message-id');
-        const form = page.locator(`.msg[data-message-id="${formMessageId}"] form`);
-        await fillForm(form);
-        await form.locator('button[type="submit"]').click();
-        const error = form.locator('.inline-error');
-        await Promise.race([
-          form.locator('.form-status', { hasText: '已送出' }).waitFor({ timeout: 15_000 }),
-          error.waitFor({ state: 'visible', timeout: 15_000 }),
-        ]);
-        if (await error.isVisible()) throw new Error(`the intake form was refused: ${await error.innerText()}`);
-        expect(await form.locator('button[type="submit"]').isDisabled()).toBe(true);
-        await waitForMoreMessages(page, before);
-        continue;
-      }
-      const lastBot = page.locator('.msg--bot').last();
-      transcript.push(await lastBot.innerText());
-      const offers = lastBot.locator('button:enabled');
-      const labels = await offers.allInnerTexts();
-      const acceptIndex = labels.findIndex((label) => ACCEPT.test(label) && !DECLINE.test(label));
-      if (acceptIndex >= 0) {
-        accepted = true;
-        await offers.nth(acceptIndex).click();
-      } else {
-        await composer.fill(answerFor(transcript.at(-1) ?? ''));
-        await composer.press('Enter');
-      }
-      await waitForMoreMessages(page, before);
-    }
-    expect(accepted, `the bot offered to start a report; it said:\n${transcript.join('\n---\n')}`).toBe(true);
-    await expect.poll(() => checklist.count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    const incident = page
-      .locator('.msg[data-body-type="card"]')
-      .filter({ hasNot: page.locator('.card-row .row-buttons button') })
-      .filter({ hasText: /事件/ });
-    expect(await incident.count()).toBeGreaterThan(0);
-
-    // polling keeps an unchanged card's node instead of rebuilding it
-    const incidentNode = await incident.last().elementHandle();
-    await page.waitForTimeout(3_400);
-    expect(await incidentNode!.evaluate((node) => node.isConnected)).toBe(true);
-
-    // press one checklist button and see that card update in place
-    const card = checklist.last();
-    const cardId = await card.getAttribute('data-message-id');
-    const row = card.locator('.card-row[data-status="open"], .card-row[data-status="overdue"]').filter({ has: page.locator('button') }).first();
-    const rowText = await row.locator('.row-text').innerText();
-    const rowButtons = row.locator('.row-buttons button');
-    const buttonLabels = await rowButtons.allInnerTexts();
-    const doneIndex = Math.max(0, buttonLabels.findIndex((label) => /完成/.test(label)));
-    const formsBefore = await page.locator('.msg[data-body-type="form"]').count();
-    await rowButtons.nth(doneIndex).click();
-    const updated = page.locator(`.msg[data-message-id="${cardId}"]`);
-    // Some items ask what was done (or why it does not apply) before they change.
-    await expect
-      .poll(async () => (await updated.locator('.card-updated').count()) + (await page.locator('.msg[data-body-type="form"]').count()) - formsBefore, {
-        timeout: 15_000,
-      })
-      .toBeGreaterThan(0);
-    if ((await updated.locator('.card-updated').count()) === 0) {
-      const noteForm = page.locator('.msg[data-body-type="form"]').last().locator('form');
-      await noteForm.locator('input[type="text"], textarea').first().fill('已寄信請家長刪除，並撤回郵件');
-      await noteForm.locator('button[type="submit"]').click();
-      await noteForm.locator('.form-status', { hasText: '已送出' }).waitFor({ timeout: 15_000 });
-    }
-    await expect.poll(() => updated.locator('.card-updated').count(), { timeout: 15_000 }).toBe(1);
-    expect(await updated.locator('.card-updated').innerText()).toMatch(/^已更新 \d{2}:\d{2}$/);
-    const sameRow = updated.locator('.card-row').filter({ hasText: rowText }).first();
-    const newStatus = await sameRow.getAttribute('data-status');
-    expect(newStatus).not.toBe('open');
-    if (/完成/.test(buttonLabels[doneIndex] ?? '')) expect(newStatus).toBe('done');
-
-    // the example picture: the updated checklist as the reporter sees it, without the "replied elsewhere" notice
-    if (await page.locator('.elsewhere').count()) {
-      await page.locator('.elsewhere').getByRole('button', { name: '知道了' }).click();
-      expect(await page.locator('.elsewhere').count()).toBe(0);
-    }
-    await updated.evaluate((node) => node.scrollIntoView({ block: 'start' }));
-    await mkdir(path.dirname(RESULT_SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: RESULT_SCREENSHOT });
-    if (process.env.UPDATE_SCREENSHOTS === '1') {
-      await mkdir(path.dirname(DOCS_SCREENSHOT), { recursive: true });
-      await page.screenshot({ path: DOCS_SCREENSHOT });
-    }
-
-    // a national ID number typed into the chat is stored and shown masked
-    if (!(await page.locator('#chat-title').innerText()).includes(staffGroup!.title ?? '\u0000')) {
+      // the conversation list hides behind a button on a phone
+      const listButton = page.locator('#nav-toggle');
+      expect(await listButton.isVisible()).toBe(true);
+      expect(await page.locator('#sidebar').isVisible()).toBe(false);
       await listButton.click();
+      expect(await listButton.getAttribute('aria-expanded')).toBe('true');
+      expect(await page.locator('#conversation-list').innerText()).toContain('與小幫手的私訊');
       await page.locator(`.conversation-item[data-conversation-id="${staffGroup!.id}"]`).click();
-    }
-    before = await messageCount(page);
-    await composer.fill(`補充：附件裡也有一位學生的身分證號 ${NATIONAL_ID}`);
-    await composer.press('Enter');
-    await waitForMoreMessages(page, before);
-    const masked = page.locator('.msg--mine').filter({ hasText: '補充' }).last();
-    expect(await masked.innerText()).not.toContain(NATIONAL_ID);
-    expect(await masked.innerText()).toMatch(/遮蔽/);
-    expect(await page.locator('body').innerText()).not.toContain(NATIONAL_ID);
+      expect(await page.locator('#sidebar').isVisible()).toBe(false);
+      await expect.poll(() => page.locator('#chat-title').innerText()).toBe(staffGroup!.title ?? '');
 
-    // phone layout: nothing wider than the screen
-    expect(await page.locator('html').evaluate((root) => root.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
-    expect(pageErrors).toEqual([]);
+      // a failed send keeps the text and says why, in zh-TW
+      const composer = page.getByLabel('輸入訊息');
+      await page.route('**/local/api/conversations/*/messages', (route) =>
+        route.request().method() === 'POST'
+          ? route.fulfill({
+              status: 503,
+              contentType: 'application/json',
+              body: JSON.stringify({ error: '資料庫暫時無法使用，請稍後再試。', detail: 'test: simulated outage' }),
+            })
+          : route.continue(),
+      );
+      await composer.fill(LEAK_REPORT);
+      await composer.press('Enter');
+      await expect.poll(() => page.locator('#composer-error').innerText()).toBe('資料庫暫時無法使用，請稍後再試。');
+      expect(await composer.inputValue()).toBe(LEAK_REPORT);
+      await page.unroute('**/local/api/conversations/*/messages');
 
-  }));
+      // the real report
+      let before = await messageCount(page);
+      await composer.press('Enter');
+      await waitForMoreMessages(page, before);
+      expect(await composer.inputValue()).toBe('');
+      expect(await page.locator('#composer-error').isVisible()).toBe(false);
+      const mine = page.locator('.msg--mine').last();
+      expect(await mine.innerText()).toContain('成績單');
+      await expect.poll(() => page.locator('.msg--bot').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+
+      // timestamps are Taipei time even though the device is in Los Angeles
+      const time = mine.locator('time');
+      const at = await time.getAttribute('datetime');
+      expect(await time.innerText()).toBe(taipeiClock.format(new Date(at!)));
+
+      // accept the bot's offer, then fill its form or answer its questions until the incident's cards appear
+      const checklist = page.locator('.msg[data-body-type="card"]').filter({ has: page.locator('.card-row .row-buttons button') });
+      const transcript: string[] = [];
+      let accepted = false;
+      for (let step = 0; step < 15 && (await checklist.count()) === 0; step += 1) {
+        before = await messageCount(page);
+        const elsewhere = page.locator('.elsewhere').getByRole('button', { name: /^前往/ });
+        const openForm = page
+          .locator('.msg[data-body-type="form"]')
+          .filter({ has: page.locator('form.chat-form:not(.is-done)') })
+          .last();
+        if (await elsewhere.count()) {
+          await elsewhere.click();
+          await page.locator('.messages-loading').waitFor({ state: 'detached' });
+          continue;
+        }
+        if (await openForm.count()) {
+          const formMessageId = await openForm.getAttribute('data-message-id');
+          const form = page.locator(`.msg[data-message-id="${formMessageId}"] form`);
+          await fillForm(form);
+          await form.locator('button[type="submit"]').click();
+          const error = form.locator('.inline-error');
+          await Promise.race([
+            form.locator('.form-status', { hasText: '已送出' }).waitFor({ timeout: 15_000 }),
+            error.waitFor({ state: 'visible', timeout: 15_000 }),
+          ]);
+          if (await error.isVisible()) throw new Error(`the intake form was refused: ${await error.innerText()}`);
+          expect(await form.locator('button[type="submit"]').isDisabled()).toBe(true);
+          await waitForMoreMessages(page, before);
+          continue;
+        }
+        const lastBot = page.locator('.msg--bot').last();
+        transcript.push(await lastBot.innerText());
+        const offers = lastBot.locator('button:enabled');
+        const labels = await offers.allInnerTexts();
+        const acceptIndex = labels.findIndex((label) => ACCEPT.test(label) && !DECLINE.test(label));
+        if (acceptIndex >= 0) {
+          accepted = true;
+          await offers.nth(acceptIndex).click();
+        } else {
+          await composer.fill(answerFor(transcript.at(-1) ?? ''));
+          await composer.press('Enter');
+        }
+        await waitForMoreMessages(page, before);
+      }
+      expect(accepted, `the bot offered to start a report; it said:\n${transcript.join('\n---\n')}`).toBe(true);
+      await expect.poll(() => checklist.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const incident = page
+        .locator('.msg[data-body-type="card"]')
+        .filter({ hasNot: page.locator('.card-row .row-buttons button') })
+        .filter({ hasText: /事件/ });
+      expect(await incident.count()).toBeGreaterThan(0);
+
+      // polling keeps an unchanged card's node instead of rebuilding it
+      const incidentNode = await incident.last().elementHandle();
+      await page.waitForTimeout(3_400);
+      expect(await incidentNode!.evaluate((node) => node.isConnected)).toBe(true);
+
+      // press one checklist button and see that card update in place
+      const card = checklist.last();
+      const cardId = await card.getAttribute('data-message-id');
+      const row = card
+        .locator('.card-row[data-status="open"], .card-row[data-status="overdue"]')
+        .filter({ has: page.locator('button') })
+        .first();
+      const rowText = await row.locator('.row-text').innerText();
+      const rowButtons = row.locator('.row-buttons button');
+      const buttonLabels = await rowButtons.allInnerTexts();
+      const doneIndex = Math.max(
+        0,
+        buttonLabels.findIndex((label) => /完成/.test(label)),
+      );
+      const formsBefore = await page.locator('.msg[data-body-type="form"]').count();
+      await rowButtons.nth(doneIndex).click();
+      const updated = page.locator(`.msg[data-message-id="${cardId}"]`);
+      // Some items ask what was done (or why it does not apply) before they change.
+      await expect
+        .poll(
+          async () =>
+            (await updated.locator('.card-updated').count()) + (await page.locator('.msg[data-body-type="form"]').count()) - formsBefore,
+          {
+            timeout: 15_000,
+          },
+        )
+        .toBeGreaterThan(0);
+      if ((await updated.locator('.card-updated').count()) === 0) {
+        const noteForm = page.locator('.msg[data-body-type="form"]').last().locator('form');
+        await noteForm.locator('input[type="text"], textarea').first().fill('已寄信請家長刪除，並撤回郵件');
+        await noteForm.locator('button[type="submit"]').click();
+        await noteForm.locator('.form-status', { hasText: '已送出' }).waitFor({ timeout: 15_000 });
+      }
+      await expect.poll(() => updated.locator('.card-updated').count(), { timeout: 15_000 }).toBe(1);
+      expect(await updated.locator('.card-updated').innerText()).toMatch(/^已更新 \d{2}:\d{2}$/);
+      const sameRow = updated.locator('.card-row').filter({ hasText: rowText }).first();
+      const newStatus = await sameRow.getAttribute('data-status');
+      expect(newStatus).not.toBe('open');
+      if (/完成/.test(buttonLabels[doneIndex] ?? '')) expect(newStatus).toBe('done');
+
+      // the example picture: the updated checklist as the reporter sees it, without the "replied elsewhere" notice
+      if (await page.locator('.elsewhere').count()) {
+        await page.locator('.elsewhere').getByRole('button', { name: '知道了' }).click();
+        expect(await page.locator('.elsewhere').count()).toBe(0);
+      }
+      await updated.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+      await mkdir(path.dirname(RESULT_SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: RESULT_SCREENSHOT });
+      if (process.env.UPDATE_SCREENSHOTS === '1') {
+        await mkdir(path.dirname(DOCS_SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: DOCS_SCREENSHOT });
+      }
+
+      // a national ID number typed into the chat is stored and shown masked
+      if (!(await page.locator('#chat-title').innerText()).includes(staffGroup!.title ?? '\u0000')) {
+        await listButton.click();
+        await page.locator(`.conversation-item[data-conversation-id="${staffGroup!.id}"]`).click();
+      }
+      before = await messageCount(page);
+      await composer.fill(`補充：附件裡也有一位學生的身分證號 ${NATIONAL_ID}`);
+      await composer.press('Enter');
+      await waitForMoreMessages(page, before);
+      const masked = page.locator('.msg--mine').filter({ hasText: '補充' }).last();
+      expect(await masked.innerText()).not.toContain(NATIONAL_ID);
+      expect(await masked.innerText()).toMatch(/遮蔽/);
+      expect(await page.locator('body').innerText()).not.toContain(NATIONAL_ID);
+
+      // phone layout: nothing wider than the screen
+      expect(await page.locator('html').evaluate((root) => root.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+      expect(pageErrors).toEqual([]);
+    }),
+  );
 
   it('the contact window gets the reports as link buttons and opens one in the browser', { timeout: 120_000 }, () =>
     withDiagnostics(async () => {
@@ -376,5 +392,6 @@ describe('local chat page (real app, phone width)', () => {
       expect(download.suggestedFilename()).toMatch(/\.pdf$/);
       await doc.close();
       expect(pageErrors).toEqual([]);
-    }));
+    }),
+  );
 });

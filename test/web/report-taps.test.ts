@@ -39,19 +39,37 @@ const CASES: Case[] = [
   {
     name: 'grade sheet with ID numbers posted to the parents’ LINE group',
     message: '剛剛發現三年二班的成績單連同身分證字號被傳到家長LINE群組，大概今天早上8點多傳的，約30位學生',
-    expected: { occurredAt: '2026-12-08T08:00:00+08:00', approximate: true, categories: ['grades', 'nationalId'], headCount: 30, scenario: 'misdirected-message' },
+    expected: {
+      occurredAt: '2026-12-08T08:00:00+08:00',
+      approximate: true,
+      categories: ['grades', 'nationalId'],
+      headCount: 30,
+      scenario: 'misdirected-message',
+    },
     answers: { howLeaked: '導師把三年二班成績單（含身分證字號）誤傳到班級家長LINE群組', place: '三年二班家長LINE群組' },
   },
   {
     name: 'counselling list pasted on the school website yesterday afternoon',
     message: '輔導室的學生輔導紀錄名單昨天下午3點左右被貼到學校網站的公告區，裡面有12位學生的姓名',
-    expected: { occurredAt: '2026-12-07T15:00:00+08:00', approximate: true, categories: ['name'], headCount: 12, scenario: 'shared-roster' },
+    expected: {
+      occurredAt: '2026-12-07T15:00:00+08:00',
+      approximate: true,
+      categories: ['name'],
+      headCount: 12,
+      scenario: 'shared-roster',
+    },
     answers: { howLeaked: '輔導紀錄名單被誤貼到學校網站公告區，外部可以瀏覽', place: '學校網站公告區' },
   },
   {
     name: 'emergency contacts attached to a notice e-mailed to parents',
     message: '今天上午10點半寄給四年級家長的通知信，附件誤夾了全年級45位學生的緊急聯絡電話和住址',
-    expected: { occurredAt: '2026-12-08T10:30:00+08:00', approximate: false, categories: ['contact'], headCount: 45, scenario: 'misdirected-message' },
+    expected: {
+      occurredAt: '2026-12-08T10:30:00+08:00',
+      approximate: false,
+      categories: ['contact'],
+      headCount: 45,
+      scenario: 'misdirected-message',
+    },
     answers: { howLeaked: '寄給四年級家長的通知信附件誤夾全年級緊急聯絡資料', place: '學校電子郵件（四年級家長群組信）' },
   },
 ];
@@ -60,7 +78,13 @@ const CASES: Case[] = [
 function taipeiLocal(iso: string): string {
   const p = Object.fromEntries(
     new Intl.DateTimeFormat('en-CA', {
-      timeZone: 'Asia/Taipei', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      timeZone: 'Asia/Taipei',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
     })
       .formatToParts(new Date(iso))
       .map((x) => [x.type, x.value]),
@@ -136,7 +160,12 @@ describe('a leak report on a phone takes at most 8 taps or fields (local chat, 3
 
   it.each(CASES)('$name', { timeout: 120_000 }, async (c) => {
     const context: BrowserContext = await browser.newContext({
-      viewport: PHONE, deviceScaleFactor: 3, isMobile: true, hasTouch: true, locale: 'zh-TW', timezoneId: 'Asia/Taipei',
+      viewport: PHONE,
+      deviceScaleFactor: 3,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-TW',
+      timezoneId: 'Asia/Taipei',
     });
     const page: Page = await context.newPage();
     const pageErrors: string[] = [];
@@ -168,7 +197,9 @@ describe('a leak report on a phone takes at most 8 taps or fields (local chat, 3
         await page.locator('.messages-loading').waitFor({ state: 'detached' });
       }
       await expect.poll(() => openForm.count(), { timeout: 15_000 }).toBe(1);
-      const form = page.locator(`.msg[data-message-id="${await openForm.locator('xpath=ancestor::*[@data-message-id][1]').getAttribute('data-message-id')}"] form`);
+      const form = page.locator(
+        `.msg[data-message-id="${await openForm.locator('xpath=ancestor::*[@data-message-id][1]').getAttribute('data-message-id')}"] form`,
+      );
       const field = (id: string) => form.locator(`[data-field-id="${id}"]`);
 
       // Only what the page left empty is filled; what is prefilled is read and left as it is.
@@ -216,18 +247,31 @@ describe('a leak report on a phone takes at most 8 taps or fields (local chat, 3
 
       const system = field('involvesSystem');
       if ((await system.locator('input:checked').count()) === 0) {
-        await taps.tap(system.locator('label.choice').filter({ hasText: c.expected.scenario === 'hacked-system' ? '是' : '否' }), '涉及資訊系統');
+        await taps.tap(
+          system.locator('label.choice').filter({ hasText: c.expected.scenario === 'hacked-system' ? '是' : '否' }),
+          '涉及資訊系統',
+        );
       } else taps.free(`涉及資訊系統 prefilled: ${await system.locator('label.choice:has(input:checked)').innerText()}`);
 
       const steps = field('stepsTaken').locator('textarea');
-      if ((await steps.inputValue()) === '') await taps.tap(field('stepsTaken').locator('button.suggestion', { hasText: '尚未處置' }), '已做的處置: 尚未處置');
+      if ((await steps.inputValue()) === '')
+        await taps.tap(field('stepsTaken').locator('button.suggestion', { hasText: '尚未處置' }), '已做的處置: 尚未處置');
       else taps.free(`已做的處置 prefilled: 「${await steps.inputValue()}」`);
 
       const formMessages = await page.locator('#messages .msg').count();
       const estimate = page.locator('.msg--bot').filter({ hasText: '依您的描述推定的約略時間：發生時間' });
       const estimatesBefore = await estimate.count();
       await taps.tap(form.locator('button[type="submit"]'), '送出通報');
-      await expect.poll(() => form.locator('.form-status').innerText().catch(() => ''), { timeout: 15_000 }).toContain('已送出');
+      await expect
+        .poll(
+          () =>
+            form
+              .locator('.form-status')
+              .innerText()
+              .catch(() => ''),
+          { timeout: 15_000 },
+        )
+        .toContain('已送出');
       await expect.poll(() => page.locator('#messages .msg').count(), { timeout: 15_000 }).toBeGreaterThan(formMessages);
 
       // Anything the bot still asks before the report is filed (a time to confirm, a choice) is answered with one tap.
@@ -274,7 +318,10 @@ describe('a leak report on a phone takes at most 8 taps or fields (local chat, 3
     } catch (error) {
       await mkdir(path.dirname(FAILURE_SCREENSHOT), { recursive: true });
       await page.screenshot({ path: FAILURE_SCREENSHOT }).catch(() => undefined);
-      const seen = await page.locator('#chat').innerText().catch(() => '(page unavailable)');
+      const seen = await page
+        .locator('#chat')
+        .innerText()
+        .catch(() => '(page unavailable)');
       if (error instanceof Error) {
         error.message += `\n\nSteps so far (${taps.total} taps/fields):\n${taps.report()}\n\nScreenshot: ${FAILURE_SCREENSHOT}\nThe page showed (end):\n${seen.slice(-1500)}`;
       }

@@ -11,7 +11,16 @@ import { autosize, sendFile, sendMessage, updateCounter } from './composer.js';
 import { clearComposerMessages, els, h, hideInlineError } from './dom.js';
 import { isNearBottom, renderMessages, scrollToBottom } from './messages.js';
 import { hideElsewhere } from './replies.js';
-import { closeNav, hideBanner, openNav, renderChatHeader, renderConversationList, renderWelcome, renderWhoami, showBanner } from './sidebar.js';
+import {
+  closeNav,
+  hideBanner,
+  openNav,
+  renderChatHeader,
+  renderConversationList,
+  renderWelcome,
+  renderWhoami,
+  showBanner,
+} from './sidebar.js';
 import { myConversations, nav, state } from './state.js';
 import { composerDraftKey, load, loadDraft, save, saveDraft } from './storage.js';
 

@@ -26,7 +26,8 @@ export function updateCounter() {
   const near = n >= Math.floor(max * 0.8);
   els.counter.hidden = !near;
   els.counter.classList.toggle('is-over', n > max);
-  els.counter.textContent = n > max ? `${groupDigits(n)}／${groupDigits(max)} 字，超過 ${groupDigits(n - max)} 字` : `${groupDigits(n)}／${groupDigits(max)} 字`;
+  els.counter.textContent =
+    n > max ? `${groupDigits(n)}／${groupDigits(max)} 字，超過 ${groupDigits(n - max)} 字` : `${groupDigits(n)}／${groupDigits(max)} 字`;
 }
 
 export async function sendMessage() {

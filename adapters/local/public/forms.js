@@ -18,9 +18,7 @@ export function buildForm(message, form) {
   const error = h('p', { class: 'inline-error', role: 'alert', hidden: true });
   const status = h('p', { class: 'form-status', role: 'status' });
   const submit = h('button', { type: 'submit', class: 'btn btn--primary', text: form.submitLabel || '送出' });
-  const cancel = form.cancelAction
-    ? h('button', { type: 'button', class: 'btn btn--default', text: '取消' })
-    : null;
+  const cancel = form.cancelAction ? h('button', { type: 'button', class: 'btn btn--default', text: '取消' }) : null;
   const fieldset = h('fieldset', { class: 'form-body' }, fieldNodes, h('div', { class: 'form-actions' }, submit, cancel));
   const node = h(
     'form',
@@ -190,7 +188,12 @@ function buildField(field) {
         const wanted = Array.isArray(value) ? value : [];
         for (const input of inputs) input.checked = wanted.includes(input.value);
       },
-      check: (value) => (required && value.length === 0 ? (field.type === 'boolean' ? `請選擇「${field.label}」是或否。` : `請至少勾選一項「${field.label}」。`) : null),
+      check: (value) =>
+        required && value.length === 0
+          ? field.type === 'boolean'
+            ? `請選擇「${field.label}」是或否。`
+            : `請至少勾選一項「${field.label}」。`
+          : null,
       setInvalid: (invalid) => group.classList.toggle('is-invalid', invalid),
       focus: () => inputs[0]?.focus(),
     };

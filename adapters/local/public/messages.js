@@ -124,7 +124,9 @@ function buildMessage(message) {
       : null,
   );
 
-  const senderName = isMine ? null : h('div', { class: 'msg-sender', text: isBot ? `${sender.name || '小幫手'}` : sender.name || '（未知）' });
+  const senderName = isMine
+    ? null
+    : h('div', { class: 'msg-sender', text: isBot ? `${sender.name || '小幫手'}` : sender.name || '（未知）' });
   const avatarText = isBot ? '助' : Array.from(sender.name || '？')[0];
 
   return h(
@@ -166,7 +168,13 @@ function buildButton(message, button, extraClass = '') {
   const style = button.style === 'primary' || button.style === 'danger' ? button.style : 'default';
   // A link button (a signed download link) opens the address; only http(s) addresses are followed.
   if (typeof button.url === 'string' && /^https?:\/\//.test(button.url)) {
-    return h('a', { class: `btn btn--${style} ${extraClass}`.trim(), href: button.url, target: '_blank', rel: 'noopener noreferrer', text: button.label });
+    return h('a', {
+      class: `btn btn--${style} ${extraClass}`.trim(),
+      href: button.url,
+      target: '_blank',
+      rel: 'noopener noreferrer',
+      text: button.label,
+    });
   }
   return h('button', {
     type: 'button',
@@ -218,11 +226,20 @@ function buildCard(message, card) {
                 row.detail ? h('span', { class: 'row-detail', text: row.detail }) : null,
                 // Long citations fold on a phone: a tap on the summary opens them.
                 row.more
-                  ? h('details', { class: 'row-more' }, h('summary', { text: row.more.label }), h('span', { class: 'row-more-text', text: row.more.text }))
+                  ? h(
+                      'details',
+                      { class: 'row-more' },
+                      h('summary', { text: row.more.label }),
+                      h('span', { class: 'row-more-text', text: row.more.text }),
+                    )
                   : null,
               ),
               row.buttons?.length
-                ? h('div', { class: 'row-buttons' }, row.buttons.map((button) => buildButton(message, button, 'btn--small')))
+                ? h(
+                    'div',
+                    { class: 'row-buttons' },
+                    row.buttons.map((button) => buildButton(message, button, 'btn--small')),
+                  )
                 : null,
             );
           }),
@@ -244,7 +261,13 @@ function buildCard(message, card) {
       message.editedAt ? h('span', { class: 'card-updated', text: `已更新 ${formatTime(message.editedAt)}` }) : null,
     ),
     sections,
-    card.buttons?.length ? h('div', { class: 'card-buttons' }, card.buttons.map((button) => buildButton(message, button))) : null,
+    card.buttons?.length
+      ? h(
+          'div',
+          { class: 'card-buttons' },
+          card.buttons.map((button) => buildButton(message, button)),
+        )
+      : null,
     card.footer ? h('footer', { class: 'card-footer', text: card.footer }) : null,
     h('p', { class: 'inline-error', role: 'alert', hidden: true }),
   );

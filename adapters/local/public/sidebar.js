@@ -6,9 +6,7 @@ export function renderWhoami() {
   const select = els.whoami;
   select.replaceChildren(
     h('option', { value: '', text: '請選擇身分…', disabled: true, selected: !state.me }),
-    ...state.users.map((user) =>
-      h('option', { value: user.id, text: userLabel(user), selected: state.me?.id === user.id }),
-    ),
+    ...state.users.map((user) => h('option', { value: user.id, text: userLabel(user), selected: state.me?.id === user.id })),
   );
   select.disabled = state.users.length === 0;
 }
@@ -60,7 +58,11 @@ export function renderConversationList() {
                 closeNav();
               },
             },
-            h('span', { class: `conversation-icon kind-${conversation.kind}`, 'aria-hidden': 'true', text: conversation.kind === 'direct' ? '助' : '群' }),
+            h('span', {
+              class: `conversation-icon kind-${conversation.kind}`,
+              'aria-hidden': 'true',
+              text: conversation.kind === 'direct' ? '助' : '群',
+            }),
             h(
               'span',
               { class: 'conversation-text' },
@@ -92,9 +94,7 @@ export function renderChatHeader() {
     if (conversation.kind === 'direct') {
       els.chatSubtitle.textContent = `只有你（${state.me.name}）和小幫手看得到`;
     } else {
-      const names = conversation.members
-        .map((id) => state.users.find((user) => user.id === id)?.name)
-        .filter(Boolean);
+      const names = conversation.members.map((id) => state.users.find((user) => user.id === id)?.name).filter(Boolean);
       els.chatSubtitle.textContent = `${conversation.members.length} 位成員：${names.join('、')}`;
     }
   }

@@ -34,14 +34,22 @@ export class OutboundLedger {
   private readonly waitMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly prisma: PrismaClient, opts: OutboundLedgerOptions = {}) {
+  constructor(
+    private readonly prisma: PrismaClient,
+    opts: OutboundLedgerOptions = {},
+  ) {
     this.staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
     this.waitMs = opts.waitMs ?? 10_000;
     this.now = opts.now ?? Date.now;
   }
 
   /** Posts with `post` unless a message with this key was already posted (then returns its id). */
-  async once(key: string, platform: string, conversation: string, post: () => Promise<string>): Promise<{ messageId: string; repeated: boolean }> {
+  async once(
+    key: string,
+    platform: string,
+    conversation: string,
+    post: () => Promise<string>,
+  ): Promise<{ messageId: string; repeated: boolean }> {
     const deadline = this.now() + this.waitMs;
     for (;;) {
       const claimedAt = new Date(this.now());

@@ -47,7 +47,11 @@ export class Inbox<B> implements PlatformInbox<B> {
   }
 
   async receive(events: ReceivedEvent<B>[]): Promise<string[]> {
-    const rows = events.map((e) => ({ eventId: e.eventId, bodyEnc: this.cipher.encrypt(JSON.stringify(e.body), this.aad(e.eventId)), conversation: e.conversation ?? null }));
+    const rows = events.map((e) => ({
+      eventId: e.eventId,
+      bodyEnc: this.cipher.encrypt(JSON.stringify(e.body), this.aad(e.eventId)),
+      conversation: e.conversation ?? null,
+    }));
     return this.store.insert(this.platform, rows, this.ordered ? 'pending' : 'processing');
   }
 
@@ -79,7 +83,10 @@ export class Inbox<B> implements PlatformInbox<B> {
       if (this.closed || this.held) break;
       if (row.attempts >= MAX_ATTEMPTS || !row.bodyEnc) {
         await this.store.finish(this.platform, row.eventId, `given up after ${row.attempts} attempts`);
-        this.log.error({ platform: this.platform, eventId: row.eventId, attempts: row.attempts }, 'inbound event given up: it failed or was interrupted too often');
+        this.log.error(
+          { platform: this.platform, eventId: row.eventId, attempts: row.attempts },
+          'inbound event given up: it failed or was interrupted too often',
+        );
         continue;
       }
       if (this.ordered) {
@@ -90,7 +97,10 @@ export class Inbox<B> implements PlatformInbox<B> {
       const event = { eventId: row.eventId, body: this.decrypt(row), attempts: row.attempts + 1 };
       const run = () => this.process(event.eventId, event.body);
       await (this.opts.resume ? this.opts.resume(event, run) : run()).catch((err: unknown) =>
-        this.log.error({ platform: this.platform, eventId: row.eventId, err: { type: (err as Error).name, message: (err as Error).message } }, 'inbound event failed'),
+        this.log.error(
+          { platform: this.platform, eventId: row.eventId, err: { type: (err as Error).name, message: (err as Error).message } },
+          'inbound event failed',
+        ),
       );
     }
     if (this.ordered) this.drainNow();
@@ -98,7 +108,15 @@ export class Inbox<B> implements PlatformInbox<B> {
   }
 
   async start(): Promise<void> {
-    const sweep = () => this.track(this.sweep().catch((err: unknown) => this.log.error({ platform: this.platform, err: { type: (err as Error).name, message: (err as Error).message } }, 'inbound events could not be swept')));
+    const sweep = () =>
+      this.track(
+        this.sweep().catch((err: unknown) =>
+          this.log.error(
+            { platform: this.platform, err: { type: (err as Error).name, message: (err as Error).message } },
+            'inbound events could not be swept',
+          ),
+        ),
+      );
     sweep();
     this.sweeper ??= setInterval(sweep, SWEEP_MS).unref();
   }
@@ -131,7 +149,12 @@ export class Inbox<B> implements PlatformInbox<B> {
       return;
     }
     this.draining = this.drain()
-      .catch((err) => this.log.error({ platform: this.platform, err: { type: (err as Error).name, message: (err as Error).message } }, 'inbound event processing stopped'))
+      .catch((err) =>
+        this.log.error(
+          { platform: this.platform, err: { type: (err as Error).name, message: (err as Error).message } },
+          'inbound event processing stopped',
+        ),
+      )
       .finally(() => {
         this.draining = null;
       });
@@ -162,7 +185,10 @@ export class Inbox<B> implements PlatformInbox<B> {
       await this.store.finish(this.platform, eventId);
       this.log.debug({ platform: this.platform, eventId, ms: Math.round(performance.now() - started) }, 'inbound event processed');
     } catch (err) {
-      this.log.error({ platform: this.platform, eventId, err: { type: (err as Error).name, message: (err as Error).message } }, 'inbound event failed');
+      this.log.error(
+        { platform: this.platform, eventId, err: { type: (err as Error).name, message: (err as Error).message } },
+        'inbound event failed',
+      );
       await this.store.finish(this.platform, eventId, `${(err as Error).name}: ${(err as Error).message}`).catch(() => undefined);
     }
     return true;

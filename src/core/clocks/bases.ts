@@ -45,14 +45,16 @@ function practiceText(list: string[]): string {
 export function describeBases(rules: ClockRuleSet, basis: readonly ClockBasis[], binding: Set<string> | null): DescribedBases {
   const bases: ComputedBasis[] = basis.map((b) => {
     const src = rules.sources[b.source];
-    return { ...b, sourceTitle: src?.title ?? b.source, ...(src?.seed ? { seed: src.seed } : {}), binding: binding === null || binding.has(b.source) };
+    return {
+      ...b,
+      sourceTitle: src?.title ?? b.source,
+      ...(src?.seed ? { seed: src.seed } : {}),
+      binding: binding === null || binding.has(b.source),
+    };
   });
   const binds = bases.filter((b) => b.binding);
   const practices = bases.filter((b) => !b.binding);
-  const full = [
-    ...binds.map((b) => cite(b)),
-    ...(practices.length ? [practiceText(practices.map((b) => cite(b)))] : []),
-  ].join('；');
+  const full = [...binds.map((b) => cite(b)), ...(practices.length ? [practiceText(practices.map((b) => cite(b)))] : [])].join('；');
   const short = (b: ClockBasis) => `${rules.shortNames[b.law] ?? b.law}${b.article ?? ''}`;
   const shortText = binds.length
     ? `${binds.map(short).join('、')}${practices.length ? `（另參考${practices.length}項作法）` : ''}`
@@ -70,7 +72,10 @@ export function describeBasisText(rules: ClockRuleSet, text: string, binding: Se
   const lawSource = new Map<string, string>();
   for (const c of rules.clocks) for (const b of c.basis) if (!lawSource.has(b.law)) lawSource.set(b.law, b.source);
   const laws = [...lawSource.keys()].sort((a, b) => b.length - a.length);
-  const parts = text.split(/[；;]/).map((p) => p.trim()).filter(Boolean);
+  const parts = text
+    .split(/[；;]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const binds: string[] = [];
   const practices: string[] = [];
   for (const part of parts) {

@@ -46,7 +46,11 @@ export const calendarFileSchema = z
       if (!isDayKey(date)) return;
       const year = Number(date.slice(0, 4));
       if (!years.has(year)) {
-        ctx.addIssue({ code: 'custom', path: [list, i, 'date'], message: `${date} is outside the covered years (${cal.years.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [list, i, 'date'],
+          message: `${date} is outside the covered years (${cal.years.join(', ')})`,
+        });
       }
       const before = seen.get(date);
       if (before) ctx.addIssue({ code: 'custom', path: [list, i, 'date'], message: `${date} is listed twice (also at ${before})` });
@@ -55,13 +59,21 @@ export const calendarFileSchema = z
     cal.holidays.forEach((h, i) => {
       check('holidays', i, h.date);
       if (isDayKey(h.date) && h.kind !== 'holiday' && isWeekend(h.date)) {
-        ctx.addIssue({ code: 'custom', path: ['holidays', i, 'date'], message: `${h.date} is a ${weekdayName(h.date)}: a ${h.kind} day off must be a weekday` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['holidays', i, 'date'],
+          message: `${h.date} is a ${weekdayName(h.date)}: a ${h.kind} day off must be a weekday`,
+        });
       }
     });
     cal.workdays.forEach((w, i) => {
       check('workdays', i, w.date);
       if (isDayKey(w.date) && !isWeekend(w.date)) {
-        ctx.addIssue({ code: 'custom', path: ['workdays', i, 'date'], message: `${w.date} is a ${weekdayName(w.date)}: a make-up working day (補行上班) must be a Saturday or Sunday` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workdays', i, 'date'],
+          message: `${w.date} is a ${weekdayName(w.date)}: a make-up working day (補行上班) must be a Saturday or Sunday`,
+        });
       }
     });
   });
@@ -177,7 +189,9 @@ export function buildCalendar(files: ReadonlyArray<{ file: string; data: Calenda
 export function loadCalendar(dir: string = DEFAULT_CALENDAR_DIR): OfficeCalendar {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort();
   } catch (err) {
     throw new DataFileError(dir, [`cannot read the calendar directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }

@@ -331,7 +331,9 @@ function countDayBased(
       out.rolloverNote =
         `末日${rocDay(last)}為${restReason(skipped[0] as CalendarDay)}，依行政程序法第48條第4項順延至次一上班日` +
         `${rocDay(day)}（${weekdayOf(day)}）24:00` +
-        (skipped.length > 1 ? `（${skipped.map((s) => `${rocDay(s.day).replace('中華民國', '')}${restReason(s)}`).join('、')}均為休息日）` : '') +
+        (skipped.length > 1
+          ? `（${skipped.map((s) => `${rocDay(s.day).replace('中華民國', '')}${restReason(s)}`).join('、')}均為休息日）`
+          : '') +
         '。';
     } else if (d.entry?.kind === 'workday') {
       out.rolloverNote = `末日${rocDay(last)}雖為${weekdayOf(last)}，但為補行上班日（${d.entry.name}），視為上班日，不順延。`;

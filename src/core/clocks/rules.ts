@@ -144,7 +144,10 @@ export const clockRulesSchema = z
       z.string().regex(ID),
       z.strictObject({
         title: z.string().min(1),
-        seed: z.string().regex(/^\d{3}$/).optional(),
+        seed: z
+          .string()
+          .regex(/^\d{3}$/)
+          .optional(),
         url: z.string().optional(),
         /** Who the rules bind, in words (shown with the profile: docs/rules.md). */
         binds: z.string().optional(),
@@ -161,34 +164,61 @@ export const clockRulesSchema = z
       if (clockIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['clocks', i, 'id'], message: `clock id "${c.id}" is used twice` });
       clockIds.add(c.id);
       if (!(c.actor in doc.roles)) {
-        ctx.addIssue({ code: 'custom', path: ['clocks', i, 'actor'], message: `unknown role "${c.actor}"; known roles: ${Object.keys(doc.roles).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clocks', i, 'actor'],
+          message: `unknown role "${c.actor}"; known roles: ${Object.keys(doc.roles).join(', ')}`,
+        });
       }
       c.basis.forEach((b, j) => {
         if (!(b.source in doc.sources)) {
-          ctx.addIssue({ code: 'custom', path: ['clocks', i, 'basis', j, 'source'], message: `unknown source "${b.source}"; add it under sources` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clocks', i, 'basis', j, 'source'],
+            message: `unknown source "${b.source}"; add it under sources`,
+          });
         }
       });
       if ((c.kind === 'ongoing') !== (c.period.unit === 'none')) {
-        ctx.addIssue({ code: 'custom', path: ['clocks', i, 'kind'], message: 'kind "ongoing" goes with period unit "none", and only with it' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clocks', i, 'kind'],
+          message: 'kind "ongoing" goes with period unit "none", and only with it',
+        });
       }
       if (c.kind === 'retention' && c.period.unit === 'hours') {
-        ctx.addIssue({ code: 'custom', path: ['clocks', i, 'period', 'unit'], message: 'a retention period is counted in days, months or years' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clocks', i, 'period', 'unit'],
+          message: 'a retention period is counted in days, months or years',
+        });
       }
       c.periodWhen?.forEach((p, j) => {
         if (p.period.unit !== c.period.unit && (p.period.unit === 'none' || c.period.unit === 'none')) {
-          ctx.addIssue({ code: 'custom', path: ['clocks', i, 'periodWhen', j, 'period', 'unit'], message: 'an alternative period cannot switch to or from "none"' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clocks', i, 'periodWhen', j, 'period', 'unit'],
+            message: 'an alternative period cannot switch to or from "none"',
+          });
         }
       });
     });
     const profileIds = new Set<string>();
     doc.profiles.forEach((p, i) => {
       p.binds?.forEach((b, j) => {
-        if (!(b in doc.sources)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'binds', j], message: `unknown source "${b}"; known sources: ${Object.keys(doc.sources).join(', ')}` });
+        if (!(b in doc.sources))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['profiles', i, 'binds', j],
+            message: `unknown source "${b}"; known sources: ${Object.keys(doc.sources).join(', ')}`,
+          });
       });
-      if (profileIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'id'], message: `profile id "${p.id}" is used twice` });
+      if (profileIds.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['profiles', i, 'id'], message: `profile id "${p.id}" is used twice` });
       profileIds.add(p.id);
       for (const id of Object.keys(p.overrides)) {
-        if (!clockIds.has(id)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'overrides', id], message: `unknown clock id "${id}"` });
+        if (!clockIds.has(id))
+          ctx.addIssue({ code: 'custom', path: ['profiles', i, 'overrides', id], message: `unknown clock id "${id}"` });
       }
     });
     doc.profiles.forEach((p, i) => {
@@ -199,7 +229,11 @@ export const clockRulesSchema = z
       let parent = p.extends;
       while (parent !== undefined) {
         if (chain.has(parent)) {
-          ctx.addIssue({ code: 'custom', path: ['profiles', i, 'extends'], message: `profiles extend each other in a loop (${[...chain, parent].join(' → ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['profiles', i, 'extends'],
+            message: `profiles extend each other in a loop (${[...chain, parent].join(' → ')})`,
+          });
           break;
         }
         chain.add(parent);
@@ -253,7 +287,9 @@ export function resolveEnabled(
   const known = new Set(rules.clocks.map((c) => c.id));
   const unknown = Object.keys(overrides).filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw new UnknownClockSettingError(`Unknown clock id ${unknown.map((u) => `"${u}"`).join(', ')}. Known clocks: ${[...known].join(', ')}.`);
+    throw new UnknownClockSettingError(
+      `Unknown clock id ${unknown.map((u) => `"${u}"`).join(', ')}. Known clocks: ${[...known].join(', ')}.`,
+    );
   }
   const chain: ClockProfile[] = [];
   for (let p: ClockProfile | undefined = findProfile(rules, profileId); p; p = p.extends ? findProfile(rules, p.extends) : undefined) {

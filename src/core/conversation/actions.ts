@@ -111,15 +111,19 @@ export function parseAction(action: string): Action {
       if (a && (b === 'd' || b === 'n' || b === 'o')) return { family: 'ck', itemId: a, to: b };
       break;
     case 'inc':
-      if (a && b) return { family: 'inc', incidentId: a, what: (INCIDENT_WHATS as readonly string[]).includes(b) ? (b as IncidentWhat) : null };
+      if (a && b)
+        return { family: 'inc', incidentId: a, what: (INCIDENT_WHATS as readonly string[]).includes(b) ? (b as IncidentWhat) : null };
       break;
     case 'ntc':
-      return isOneOf(NOTICE_VERBS, a) && b ? { family: 'ntc', verb: a, id: b, ...(parts[3] !== undefined ? { extra: parts[3] } : {}) } : { family: 'ntc', verb: null };
+      return isOneOf(NOTICE_VERBS, a) && b
+        ? { family: 'ntc', verb: a, id: b, ...(parts[3] !== undefined ? { extra: parts[3] } : {}) }
+        : { family: 'ntc', verb: null };
     case 'rpt': {
       const kind = parts[3];
       if (!b) return { family: 'rpt', verb: null };
       if (a === 'list') return { family: 'rpt', verb: 'list', incidentId: b };
-      if (a === 'sub' && (REPORT_KINDS as readonly string[]).includes(kind ?? '')) return { family: 'rpt', verb: 'sub', incidentId: b, kind: kind as ReportKind };
+      if (a === 'sub' && (REPORT_KINDS as readonly string[]).includes(kind ?? ''))
+        return { family: 'rpt', verb: 'sub', incidentId: b, kind: kind as ReportKind };
       return { family: 'rpt', verb: null };
     }
     case 'evd':

@@ -37,7 +37,10 @@ export class ContactWindowAlerts {
         break;
       }
     }
-    const groups = await prisma.conversation.findMany({ where: { platform, purpose: 'response', schoolId: { not: null } }, orderBy: { createdAt: 'asc' } });
+    const groups = await prisma.conversation.findMany({
+      where: { platform, purpose: 'response', schoolId: { not: null } },
+      orderBy: { createdAt: 'asc' },
+    });
     for (const g of groups) {
       if (reached.has(g.schoolId!)) continue;
       const addr: ConversationAddress = { platform, externalId: g.externalId, kind: g.kind as 'group' | 'direct' };

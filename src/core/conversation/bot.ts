@@ -82,7 +82,11 @@ export class Bot {
     opts: BotOptions = {},
   ) {
     this.incidents = new IncidentService(deps);
-    this.turns = new Turns(deps, (p) => this.adapters.get(p), () => this.adapters.values());
+    this.turns = new Turns(
+      deps,
+      (p) => this.adapters.get(p),
+      () => this.adapters.values(),
+    );
     this.prompts = new PromptStore(deps);
     this.forms = new FormSteps(deps);
     this.choices = new OneShotChoices(deps);
@@ -90,7 +94,15 @@ export class Bot {
     const fanout = new IncidentFanout(deps, this.turns, this.incidents);
     this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args));
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
-    this.commands = new CommandFlow(deps, this.turns, this.prompts, this.intake, this.incident, this.incidents, opts.console ?? (() => null));
+    this.commands = new CommandFlow(
+      deps,
+      this.turns,
+      this.prompts,
+      this.intake,
+      this.incident,
+      this.incidents,
+      opts.console ?? (() => null),
+    );
     const notices = new NoticeService(deps, loadNoticeTemplates(join(deps.playbooks.dir, 'notices')));
     this.notices = new NoticeFlow(deps, this.turns, this.prompts, this.forms, notices);
     const reports = new ReportService(deps, this.incidents, noticeSource(notices));
@@ -104,7 +116,6 @@ export class Bot {
     const locker = deps.evidence ? new EvidenceLocker(deps, { ...deps.evidence, onIntegrityFailure }) : null;
     this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, this.incidents);
   }
-
 
   register(adapter: ChatAdapter): void {
     this.adapters.set(adapter.platform, adapter);
@@ -173,7 +184,12 @@ export class Bot {
     // Binding codes are read before masking (six digits look like a student number); they are never stored.
     const binding = parseBindingCommand(rawText);
     if (binding) {
-      const text = await this.binding.command(binding, { conversation: ctx.conv, actor: ctx.actor, user: ctx.ev.user, reachPrivately: reachPrivately(ctx.adapter) });
+      const text = await this.binding.command(binding, {
+        conversation: ctx.conv,
+        actor: ctx.actor,
+        user: ctx.ev.user,
+        reachPrivately: reachPrivately(ctx.adapter),
+      });
       // Binding a group is news for the group; everything else (codes, refusals) is for the person alone.
       if (binding.kind === 'bindGroup' || binding.kind === 'unbindGroup') return this.turns.say(ctx.addr, { type: 'text', text });
       return this.turns.answer(ctx, text);
@@ -208,7 +224,15 @@ export class Bot {
         text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched)),
         quickReplies: [
           // The offer is a one-shot choice: its actions are wrapped (choices.ts), so they leave room for the wrapper.
-          { label: '開始通報', action: offerAction(prefillFrom(detected, text, this.deps.now()), Math.min(ctx.adapter.capabilities.maxActionLength, MAX_ACTION_LENGTH) - ONE_SHOT_OVERHEAD), style: 'primary', taken: T.offerStarted },
+          {
+            label: '開始通報',
+            action: offerAction(
+              prefillFrom(detected, text, this.deps.now()),
+              Math.min(ctx.adapter.capabilities.maxActionLength, MAX_ACTION_LENGTH) - ONE_SHOT_OVERHEAD,
+            ),
+            style: 'primary',
+            taken: T.offerStarted,
+          },
           { label: '不是', action: act.dismiss, taken: T.offerRefused },
         ],
       });
@@ -223,7 +247,13 @@ export class Bot {
       case 'once': {
         const name = ctx.actor?.displayName ?? ctx.ev.user.displayName ?? T.someone;
         const messageId = ctx.ev.type === 'action' ? ctx.ev.messageId : undefined;
-        const take = { adapter: ctx.adapter, addr: ctx.addr, personId: ctx.actor?.personId ?? null, name, ...(messageId ? { messageId } : {}) };
+        const take = {
+          adapter: ctx.adapter,
+          addr: ctx.addr,
+          personId: ctx.actor?.personId ?? null,
+          name,
+          ...(messageId ? { messageId } : {}),
+        };
         return this.choices.take(take, a.raw, (inner) => this.onAction(ctx, inner));
       }
       case 'say':

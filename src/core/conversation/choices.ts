@@ -20,7 +20,9 @@ export interface OneShotButton extends Button {
   taken: (name: string) => string;
 }
 
-export type OneShotMessage = (Omit<TextMessage, 'quickReplies'> & { quickReplies: OneShotButton[] }) | (Omit<Card, 'buttons'> & { buttons: OneShotButton[] });
+export type OneShotMessage =
+  | (Omit<TextMessage, 'quickReplies'> & { quickReplies: OneShotButton[] })
+  | (Omit<Card, 'buttons'> & { buttons: OneShotButton[] });
 
 /** What is kept of a posted one-shot message: the message with its inner actions and each button's taken line. */
 interface Stored {
@@ -60,7 +62,8 @@ export class OneShotChoices {
     const taken: Record<string, string> = {};
     const wrapped: Button[] = buttons.map(({ taken: line, ...b }) => {
       const action = `${PREFIX}:${id}:${b.action}`;
-      if (action.length > MAX_ACTION_LENGTH) throw new Error(`One-shot action "${b.action}" is too long for a button (${action.length} > ${MAX_ACTION_LENGTH})`);
+      if (action.length > MAX_ACTION_LENGTH)
+        throw new Error(`One-shot action "${b.action}" is too long for a button (${action.length} > ${MAX_ACTION_LENGTH})`);
       taken[b.action] = line(NAME);
       return { ...b, action };
     });
@@ -103,7 +106,10 @@ export class OneShotChoices {
     try {
       await run(parsed.inner);
     } catch (err) {
-      await prisma.oneShotChoice.updateMany({ where: { id: row.id, takenText }, data: { takenAt: null, takenById: null, takenText: null } });
+      await prisma.oneShotChoice.updateMany({
+        where: { id: row.id, takenText },
+        data: { takenAt: null, takenById: null, takenText: null },
+      });
       throw err;
     }
     await this.showTaken(ctx, row.platformMessageId, stored.message, takenText);
@@ -116,12 +122,20 @@ export class OneShotChoices {
     const done: TextMessage | Card =
       message.type === 'text'
         ? { type: 'text', text: `${message.text}\n\n${takenText}`, ...(message.mentions ? { mentions: message.mentions } : {}) }
-        : { ...message, buttons: [], footer: message.footer ? `${message.footer}\n${takenText}` : takenText, fallbackText: `${message.fallbackText}\n${takenText}` };
+        : {
+            ...message,
+            buttons: [],
+            footer: message.footer ? `${message.footer}\n${takenText}` : takenText,
+            fallbackText: `${message.fallbackText}\n${takenText}`,
+          };
     try {
       await ctx.adapter.update(ctx.addr, messageId, done);
     } catch (err) {
       // The choice is taken either way; a message that cannot be edited keeps its buttons, and a press answers.
-      this.deps.log.warn({ err: { type: (err as Error).name, message: (err as Error).message }, platform: ctx.addr.platform }, 'a taken choice could not be re-rendered');
+      this.deps.log.warn(
+        { err: { type: (err as Error).name, message: (err as Error).message }, platform: ctx.addr.platform },
+        'a taken choice could not be re-rendered',
+      );
     }
   }
 }

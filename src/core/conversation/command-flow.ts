@@ -45,7 +45,8 @@ export class CommandFlow {
    * report in its first part. Other group chatter is left alone, as ordinary chatter is.
    */
   async onUnusableText(ctx: Ctx, rawText: string, problem: TextProblem): Promise<void> {
-    let addressed = ctx.conv.kind === 'direct' || (ctx.actor !== null && (await this.prompts.open(ctx.conv.id, ctx.actor.personId)) !== null);
+    let addressed =
+      ctx.conv.kind === 'direct' || (ctx.actor !== null && (await this.prompts.open(ctx.conv.id, ctx.actor.personId)) !== null);
     if (!addressed && problem.kind === 'too-long') {
       const head = maskPersonalData([...rawText].slice(0, MAX_TEXT_LENGTH).join(''), { now: this.deps.now(), keep: ctx.keep }).text;
       addressed = head.trim().startsWith('/') || this.deps.playbooks.detect(head.normalize('NFKC')).isLeakReport;
@@ -95,7 +96,11 @@ export class CommandFlow {
         const what = cmd === 'correct' ? 'fix' : cmd;
         if (!arg) {
           const open = await this.incidents.listOpen(actor.schoolId);
-          if (open.length !== 1) return this.turns.say(ctx.addr, { type: 'text', text: T.refNeeded({ summary: '摘要', checklist: '清單', assess: '評估', correct: '更正' }[cmd]) });
+          if (open.length !== 1)
+            return this.turns.say(ctx.addr, {
+              type: 'text',
+              text: T.refNeeded({ summary: '摘要', checklist: '清單', assess: '評估', correct: '更正' }[cmd]),
+            });
           return this.incident.showIncident(ctx, open[0]!.id, what);
         }
         const incident = await this.incidents.findByRef(actor.schoolId, arg);
@@ -111,7 +116,11 @@ export class CommandFlow {
     if (!can(actor, 'console.open')) return this.turns.answer(ctx, T.consoleRefused);
     const access = this.consoleAccess();
     if (!access) return this.turns.answer(ctx, T.consoleOff);
-    const where = await this.turns.privateWhere(ctx, actor, { moved: T.consoleMoved, noDirect: T.consoleNoDirect(reachPrivately(ctx.adapter)), onlyFor: true });
+    const where = await this.turns.privateWhere(ctx, actor, {
+      moved: T.consoleMoved,
+      noDirect: T.consoleNoDirect(reachPrivately(ctx.adapter)),
+      onlyFor: true,
+    });
     const link = await access.signInLink(actor);
     if (!link) return this.turns.say(where.addr, { type: 'text', text: T.consoleNoUrl });
     const text = T.consoleLink(formatRocDateTime(link.expiresAt));

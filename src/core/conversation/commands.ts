@@ -1,5 +1,18 @@
 /** The typed commands (「通報」「事件」「清單 115-001」…), read from a text after masking. */
-export type Command = 'help' | 'report' | 'list' | 'summary' | 'checklist' | 'assess' | 'correct' | 'cancel' | 'back' | 'whoami' | 'mine' | 'console' | 'consoleSignOut';
+export type Command =
+  | 'help'
+  | 'report'
+  | 'list'
+  | 'summary'
+  | 'checklist'
+  | 'assess'
+  | 'correct'
+  | 'cancel'
+  | 'back'
+  | 'whoami'
+  | 'mine'
+  | 'console'
+  | 'consoleSignOut';
 
 const COMMANDS: [RegExp, Command][] = [
   [/^(\/help|help|說明|幫助|指令|選單)$/i, 'help'],
@@ -18,10 +31,24 @@ const COMMANDS: [RegExp, Command][] = [
 ];
 
 /** Commands that only show something: they are answered while a question is open, which stays open. */
-export const ANSWERED_DURING_PROMPT = new Set<Command>(['help', 'whoami', 'list', 'summary', 'checklist', 'assess', 'correct', 'mine', 'console', 'consoleSignOut']);
+export const ANSWERED_DURING_PROMPT = new Set<Command>([
+  'help',
+  'whoami',
+  'list',
+  'summary',
+  'checklist',
+  'assess',
+  'correct',
+  'mine',
+  'console',
+  'consoleSignOut',
+]);
 
 export function parseCommand(text: string): { cmd: Command; arg?: string } | null {
-  const t = text.normalize('NFKC').trim().replace(/^@\S+\s+/, '');
+  const t = text
+    .normalize('NFKC')
+    .trim()
+    .replace(/^@\S+\s+/, '');
   for (const [re, cmd] of COMMANDS) {
     const m = re.exec(t);
     if (m) {

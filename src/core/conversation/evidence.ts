@@ -1,5 +1,5 @@
 import type { Incident } from '../../generated/prisma/client.js';
-import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundFile} from '../../ports/chat-model.js';
+import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundFile } from '../../ports/chat-model.js';
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { DocumentLinks } from '../documents/links.js';
@@ -102,9 +102,19 @@ export class EvidenceChat {
       await this.turns.say(ctx.addr, { type: 'text', text: ET.cannotFetch, ...(inGroup ? { onlyFor: ctx.ev.user } : {}) });
       return;
     }
-    const where = await this.turns.privateWhere(ctx, actor, { moved: ET.movedToDirect, noDirect: ET.noDirect(reachPrivately(ctx.adapter)), onlyFor: true });
+    const where = await this.turns.privateWhere(ctx, actor, {
+      moved: ET.movedToDirect,
+      noDirect: ET.noDirect(reachPrivately(ctx.adapter)),
+      onlyFor: true,
+    });
     const offerId = newId();
-    const source: OfferSource = { platform: ctx.adapter.platform, file: ev.file, messageId: ev.messageId, where: ctx.addr, incidentIds: incidents.map((i) => i.id) };
+    const source: OfferSource = {
+      platform: ctx.adapter.platform,
+      file: ev.file,
+      messageId: ev.messageId,
+      where: ctx.addr,
+      incidentIds: incidents.map((i) => i.id),
+    };
     const now = this.deps.now();
     await this.deps.prisma.evidenceOffer.deleteMany({ where: { expiresAt: { lt: now } } });
     await this.deps.prisma.evidenceOffer.create({
@@ -150,7 +160,14 @@ export class EvidenceChat {
       title: several ? '存為事件證據' : `存為事件證據｜${incidents[0]!.ref}`,
       intro,
       fields: [
-        { id: 'target', label: several ? '事件與檢核項目' : '對應的檢核項目', type: 'select', required: true, options: shown, ...(initial ? { initial } : {}) },
+        {
+          id: 'target',
+          label: several ? '事件與檢核項目' : '對應的檢核項目',
+          type: 'select',
+          required: true,
+          options: shown,
+          ...(initial ? { initial } : {}),
+        },
         {
           id: 'description',
           label: '證據說明',
@@ -188,7 +205,10 @@ export class EvidenceChat {
     try {
       file = await adapter.fetchFile(source.file, source.where);
     } catch (err) {
-      this.deps.log.warn({ platform: source.platform, err: { type: (err as Error).name, message: (err as Error).message } }, 'evidence file could not be fetched');
+      this.deps.log.warn(
+        { platform: source.platform, err: { type: (err as Error).name, message: (err as Error).message } },
+        'evidence file could not be fetched',
+      );
       throw final(new UserError(REFUSALS.fetch));
     }
     const view = await this.locker
@@ -196,13 +216,19 @@ export class EvidenceChat {
         itemKey: itemKey || null,
         description,
         source: { platform: source.platform, message: source.messageId },
-        file: { ...file, ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }), ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}) },
+        file: {
+          ...file,
+          ...(file.fileName || !source.file.fileName ? {} : { fileName: source.file.fileName }),
+          ...(file.size === undefined && source.file.size !== undefined ? { size: source.file.size } : {}),
+        },
       })
       .catch((err: unknown) => {
         throw err instanceof UserError ? final(err) : err;
       });
     const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
-    const item = view.itemKey ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } }) : null;
+    const item = view.itemKey
+      ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } })
+      : null;
     await this.turns.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
     // The checklist shows the count of evidence per item: its cards follow.
     await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist']);
@@ -249,7 +275,8 @@ export class EvidenceChat {
         },
       ],
       buttons: [{ label: '證據清單', action: evidenceAct.list(incident.id) }],
-      footer: '檔案已加密保存，每次讀取都會核對雜湊值；存證與每次下載都記錄在事件紀錄上。原始檔如仍在手機或電腦中，請依學校規定刪除或移到限制存取的位置。',
+      footer:
+        '檔案已加密保存，每次讀取都會核對雜湊值；存證與每次下載都記錄在事件紀錄上。原始檔如仍在手機或電腦中，請依學校規定刪除或移到限制存取的位置。',
       fallbackText: `已存證：證據 ${v.seq}（${incident.ref}）SHA-256 ${v.sha256}`,
     };
   }
@@ -260,7 +287,11 @@ export class EvidenceChat {
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     const list = await this.locker.list(actor, incidentId);
-    const where = await this.turns.privateWhere(ctx, actor, { moved: '證據清單只以私訊提供，我已私訊給您。', noDirect: ET.noDirect(reachPrivately(ctx.adapter)), onlyFor: true });
+    const where = await this.turns.privateWhere(ctx, actor, {
+      moved: '證據清單只以私訊提供，我已私訊給您。',
+      noDirect: ET.noDirect(reachPrivately(ctx.adapter)),
+      onlyFor: true,
+    });
     if (list.length === 0) return where.adapter.send(where.addr, { type: 'text', text: ET.none(incident.ref) }).then(() => undefined);
     const base = this.baseUrl();
     if (!base) throw new UserError(ET.noBaseUrl);
@@ -298,8 +329,6 @@ export class EvidenceChat {
   }
 
   /** The private chat: the form and the list never go to a group (a group gets a short note for the sender only). */
-
-
 }
 
 /** Marks a refusal as the end of the offer's questions (UserError.final). */

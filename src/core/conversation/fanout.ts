@@ -31,7 +31,10 @@ export class IncidentFanout {
     const how = reachPrivately(adapter);
     const intakeConv = await this.turns.conversationRow(intakeAddr, schoolId);
     const intakePrivate = intakeConv.kind === 'direct' || isResponsePlace(intakeConv, schoolId, view.incident.id);
-    await this.turns.say(intakeAddr, { type: 'text', text: intakePrivate ? T.reported(ref) : T.reportedNotHere(ref, view.reporterName, how) });
+    await this.turns.say(intakeAddr, {
+      type: 'text',
+      text: intakePrivate ? T.reported(ref) : T.reportedNotHere(ref, view.reporterName, how),
+    });
     const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
     const wide = origin && origin.id !== intakeConv.id && !isResponsePlace(origin, schoolId, view.incident.id) ? origin : null;
     const delivered = await this.deliverToTeam(adapter, view, intakeConv, origin);
@@ -43,15 +46,36 @@ export class IncidentFanout {
       const reporter = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: view.incident.reporterId } });
       const onlyMine = intakeConv.kind === 'direct' && !can({ roles: reporter.roles }, 'incident.act');
       await this.turns.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(latest, this.deps.now()));
-      await this.turns.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, checklistCard(latest, onlyMine ? reporter.id : undefined));
+      await this.turns.postCard(
+        adapter,
+        intakeAddr,
+        intakeConv.id,
+        view.incident.id,
+        checklistCard(latest, onlyMine ? reporter.id : undefined),
+      );
     }
     if (delivered) return;
     // Nobody responsible can see the details: the wide group (or the reporter) is told who must act and how.
-    const windows = await this.deps.prisma.person.findMany({ where: { schoolId, active: true, roles: { has: 'contactWindow' } }, select: { id: true } });
+    const windows = await this.deps.prisma.person.findMany({
+      where: { schoolId, active: true, roles: { has: 'contactWindow' } },
+      select: { id: true },
+    });
     const notice: TextMessage = { type: 'text', text: T.teamUnreachable(ref, how) };
     const target = !intakePrivate ? intakeAddr : wide ? addressOf(wide) : intakeAddr;
-    await this.turns.say(target, target.kind === 'group' ? await withMentions(this.deps.prisma, notice, windows.map((w) => w.id)) : notice);
-    this.deps.log.warn({ incidentId: view.incident.id, platform: adapter.platform }, 'new incident: no incident room, response group or contact window could be reached; the group was told who must act');
+    await this.turns.say(
+      target,
+      target.kind === 'group'
+        ? await withMentions(
+            this.deps.prisma,
+            notice,
+            windows.map((w) => w.id),
+          )
+        : notice,
+    );
+    this.deps.log.warn(
+      { incidentId: view.incident.id, platform: adapter.platform },
+      'new incident: no incident room, response group or contact window could be reached; the group was told who must act',
+    );
   }
 
   /**
@@ -60,11 +84,17 @@ export class IncidentFanout {
    * pt. 45): it is recorded and ticks that item (IncidentService.recordWindowReport). Returns the incident as it is
    * after that, or null when no responder could be reached anywhere.
    */
-  private async deliverToTeam(adapter: ChatAdapter, first: IncidentView, intakeConv: Conversation, origin: Conversation | null): Promise<IncidentView | null> {
+  private async deliverToTeam(
+    adapter: ChatAdapter,
+    first: IncidentView,
+    intakeConv: Conversation,
+    origin: Conversation | null,
+  ): Promise<IncidentView | null> {
     let view = first;
     const ref = view.incident.ref;
     const record = async (where: string) => {
-      if (await this.incidents.recordWindowReport(view.incident.id, this.deps.now(), where)) view = await this.incidents.get(view.incident.id);
+      if (await this.incidents.recordWindowReport(view.incident.id, this.deps.now(), where))
+        view = await this.incidents.get(view.incident.id);
     };
     const team = await this.deps.prisma.conversation.findMany({
       where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
@@ -100,13 +130,21 @@ export class IncidentFanout {
         where: { schoolId: view.incident.schoolId, active: true, roles: { hasSome: ownerRoles } },
         select: { id: true },
       });
-      await this.turns.say(addr, await withMentions(this.deps.prisma, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) }, responders.map((r) => r.id)));
+      await this.turns.say(
+        addr,
+        await withMentions(
+          this.deps.prisma,
+          { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) },
+          responders.map((r) => r.id),
+        ),
+      );
       await cards(adapter, addr, conv.id);
     }
     if (reached) return view;
     // No response group on this platform: the contact windows get it privately, here or else on another platform.
     let chats = await contactWindowChats(this.deps, [adapter], view.incident.schoolId);
-    if (chats.length === 0) chats = await contactWindowChats(this.deps, this.turns.adapters(), view.incident.schoolId, { exceptPlatform: adapter.platform });
+    if (chats.length === 0)
+      chats = await contactWindowChats(this.deps, this.turns.adapters(), view.incident.schoolId, { exceptPlatform: adapter.platform });
     for (const c of chats) {
       reached = true;
       await record('個資聯絡窗口私訊');
@@ -117,5 +155,4 @@ export class IncidentFanout {
     }
     return reached ? view : null;
   }
-
 }

@@ -54,7 +54,8 @@ export function parseChineseNumber(s: string): number | null {
 }
 
 const NUM = String.raw`(\d+|[零〇一二兩三四五六七八九十百千萬]+)`;
-const UNKNOWN = /^(尚不清楚|不清楚|尚不確定|不確定|還不確定|還不清楚|不知道|還不知道|尚不知道|未知|不明|尚未確認|待確認|待查|無法估計|無法確定)/;
+const UNKNOWN =
+  /^(尚不清楚|不清楚|尚不確定|不確定|還不確定|還不清楚|不知道|還不知道|尚不知道|未知|不明|尚未確認|待確認|待查|無法估計|無法確定)/;
 const APPROX = /約|大約|大概|左右|上下|差不多|將近|近|估計|初估|多|幾|餘|以上|概估|至少/;
 
 const toNumber = (s: string) => (/^\d+$/.test(s) ? Number(s) : parseChineseNumber(s));
@@ -74,7 +75,9 @@ export function parseHeadCount(raw: string, label: string, now: Date): { ok: tru
   const s = t
     .replace(/(\d),(?=\d{3}(?!\d))/g, '$1')
     // 「1萬」「1.5萬」「2千」「3百」: Arabic figures with a Chinese unit.
-    .replace(/(\d+(?:\.\d+)?)\s*(萬|千|百)/g, (_, n: string, u: string) => String(Math.round(Number(n) * { 萬: 10_000, 千: 1000, 百: 100 }[u]!)));
+    .replace(/(\d+(?:\.\d+)?)\s*(萬|千|百)/g, (_, n: string, u: string) =>
+      String(Math.round(Number(n) * { 萬: 10_000, 千: 1000, 百: 100 }[u]!)),
+    );
   const range = new RegExp(`${NUM}\\s*(?:人|名|位|個)?\\s*(?:-|~|〜|–|—|到|至)\\s*${NUM}`).exec(s);
   if (range) {
     const lo = toNumber(range[1]!);
@@ -96,7 +99,8 @@ export function parseHeadCount(raw: string, label: string, now: Date): { ok: tru
   const rest = s.replace(pick.raw, '').replace(/人|名|位|個|筆|份|[\s,，、。.]/g, '');
   const approx = APPROX.test(rest);
   const plus = /^\s*(?:多|幾|餘)/.test(pick.after) || /以上|至少/.test(rest);
-  if (rest !== '' && !approx && !/^(共|總共|合計|全班|全校|大約)/.test(rest)) return { ok: false, message: HEADCOUNT_TEXTS.unreadable(label) };
+  if (rest !== '' && !approx && !/^(共|總共|合計|全班|全校|大約)/.test(rest))
+    return { ok: false, message: HEADCOUNT_TEXTS.unreadable(label) };
   const text = plus ? `${n} 餘人（初估）` : approx ? `約 ${n} 人` : `${n} 人`;
   return { ok: true, value: { count: n, text, masked: [] } };
 }

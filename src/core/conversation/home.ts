@@ -31,19 +31,25 @@ export async function homeCards(deps: CoreDeps, user: PlatformUser): Promise<Car
 
   const open = await incidents.listOpen(actor.schoolId);
   const owned = new Set(
-    (await deps.prisma.checklistItem.findMany({
-      where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
-      select: { incidentId: true },
-    })).map((r) => r.incidentId),
+    (
+      await deps.prisma.checklistItem.findMany({
+        where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
+        select: { incidentId: true },
+      })
+    ).map((r) => r.incidentId),
   );
-  const visible = open.filter((i) => can(actor, 'incident.view', { isReporter: i.reporterId === actor.personId, isOwner: owned.has(i.id) }));
+  const visible = open.filter((i) =>
+    can(actor, 'incident.view', { isReporter: i.reporterId === actor.personId, isOwner: owned.has(i.id) }),
+  );
   const progress = await deps.prisma.checklistItem.groupBy({
     by: ['incidentId', 'state'],
     where: { incidentId: { in: visible.map((i) => i.id) } },
     _count: { _all: true },
   });
   const count = (id: string, open?: boolean) =>
-    progress.filter((p) => p.incidentId === id && (open === undefined || (p.state === 'open') === open)).reduce((n, p) => n + p._count._all, 0);
+    progress
+      .filter((p) => p.incidentId === id && (open === undefined || (p.state === 'open') === open))
+      .reduce((n, p) => n + p._count._all, 0);
 
   const header: Card = {
     type: 'card',
@@ -64,12 +70,14 @@ export async function homeCards(deps: CoreDeps, user: PlatformUser): Promise<Car
     sections: [
       shown.length
         ? {
-            rows: shown.map((i): CardRow => ({
-              text: `${i.ref}｜${deps.playbooks.get(i.playbookId).title}`,
-              detail: `${STATUS_LABELS[i.status as IncidentStatus] ?? i.status}｜知悉：${formatChatDateTime(i.awareAt)}｜檢核 ${count(i.id) - count(i.id, true)} / ${count(i.id)}`,
-              status: 'open',
-              buttons: [{ label: '查看', action: act.incident(i.id, 'card') }],
-            })),
+            rows: shown.map(
+              (i): CardRow => ({
+                text: `${i.ref}｜${deps.playbooks.get(i.playbookId).title}`,
+                detail: `${STATUS_LABELS[i.status as IncidentStatus] ?? i.status}｜知悉：${formatChatDateTime(i.awareAt)}｜檢核 ${count(i.id) - count(i.id, true)} / ${count(i.id)}`,
+                status: 'open',
+                buttons: [{ label: '查看', action: act.incident(i.id, 'card') }],
+              }),
+            ),
           }
         : { text: '目前沒有您可查看的進行中事件。' },
     ],

@@ -15,7 +15,17 @@ import { assessmentForm, checklistCard, incidentCard, itemDetailText, summaryTex
 import { isResponsePlace } from './rooms.js';
 import { type FormSteps, fitsAsForm } from './steps.js';
 import { T } from './texts.js';
-import { asksCompletionTime, completionForm, correctionForm, endingForm, openBeforeEnding, openItemsCard, readCompletion, readCorrection, readEnding } from './times.js';
+import {
+  asksCompletionTime,
+  completionForm,
+  correctionForm,
+  endingForm,
+  openBeforeEnding,
+  openItemsCard,
+  readCompletion,
+  readCorrection,
+  readEnding,
+} from './times.js';
 import { requireActor, type Ctx, type Turns } from './turn.js';
 
 interface ItemPromptState {
@@ -82,13 +92,22 @@ export class IncidentFlow {
     const actor = requireActor(ctx);
     const view = await this.incidents.get(incidentId);
     if (view.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
-    const involvement = { isReporter: view.incident.reporterId === actor.personId, isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId) };
+    const involvement = {
+      isReporter: view.incident.reporterId === actor.personId,
+      isOwner: view.checklist.some((c) => c.row.ownerPersonId === actor.personId),
+    };
     if (!can(actor, 'incident.view', involvement)) return this.turns.answer(ctx, T.detailsNotAllowed);
     // Asked before the form, so nobody answers its questions only to be refused at the end.
     if ((what === 'end' || what === 'fix') && !can(actor, 'incident.coordinate')) {
       throw new UserError(what === 'end' ? '只有個資聯絡窗口或校長可以變更事件階段。' : '只有個資聯絡窗口或校長可以更正事件時間。');
     }
-    if (what === 'end' && view.status !== 'assessing' && view.status !== 'notifying' && view.status !== 'containing' && view.status !== 'reported') {
+    if (
+      what === 'end' &&
+      view.status !== 'assessing' &&
+      view.status !== 'notifying' &&
+      view.status !== 'containing' &&
+      view.status !== 'reported'
+    ) {
       throw new UserError(`事件 ${view.incident.ref} 目前為「${STATUS_LABELS[view.status]}」，不能再標示處理結束。`);
     }
     let where = ctx.addr;
@@ -102,8 +121,10 @@ export class IncidentFlow {
     }
     const now = this.deps.now();
     if (what === 'summary') return this.turns.say(where, { type: 'text', text: summaryText(view, now) });
-    if (what === 'assess') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
-    if (what === 'end' && openBeforeEnding(view, this.deps.clockRules).length > 0) return this.turns.say(where, openItemsCard(view, this.deps.clockRules));
+    if (what === 'assess')
+      return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
+    if (what === 'end' && openBeforeEnding(view, this.deps.clockRules).length > 0)
+      return this.turns.say(where, openItemsCard(view, this.deps.clockRules));
     if (what === 'end') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, endingForm(view, now));
     if (what === 'fix') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, correctionForm(view, now));
     const card = what === 'card' ? incidentCard(view, now) : checklistCard(view, can(actor, 'incident.act') ? undefined : actor.personId);
@@ -117,10 +138,12 @@ export class IncidentFlow {
     // 查看 only where the card may be opened: the response group, or a private chat of someone allowed to see it.
     const here = ctx.conv.kind === 'direct' || ctx.conv.purpose === 'response';
     const owned = new Set(
-      (await this.deps.prisma.checklistItem.findMany({
-        where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
-        select: { incidentId: true },
-      })).map((r) => r.incidentId),
+      (
+        await this.deps.prisma.checklistItem.findMany({
+          where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
+          select: { incidentId: true },
+        })
+      ).map((r) => r.incidentId),
     );
     const detailed = (i: (typeof open)[number]) =>
       here && can(actor, 'incident.view', { isReporter: i.reporterId === actor.personId, isOwner: owned.has(i.id) });
@@ -189,7 +212,11 @@ export class IncidentFlow {
         fallbackText: question,
       }));
     }
-    return this.turns.say(ctx.addr, { type: 'text', text: question, quickReplies: [{ label: '取消', action: act.cancelPrompt(prompt.id) }] });
+    return this.turns.say(ctx.addr, {
+      type: 'text',
+      text: question,
+      quickReplies: [{ label: '取消', action: act.cancelPrompt(prompt.id) }],
+    });
   }
 
   /** The tick form of an item that asks a plan, a level or a delay reason (item-form.ts). */
@@ -211,7 +238,8 @@ export class IncidentFlow {
     const actor = requireActor(ctx);
     const state = this.prompts.state<ItemPromptState>(prompt);
     const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: ctx.keep });
-    if (!masked.text) return this.turns.say(ctx.addr, { type: 'text', text: state.to === 'na' ? T.askNaReason(state.title) : '請簡述完成情形。' });
+    if (!masked.text)
+      return this.turns.say(ctx.addr, { type: 'text', text: state.to === 'na' ? T.askNaReason(state.title) : '請簡述完成情形。' });
     if (masked.masked) await this.turns.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
     const r = await this.incidents.setChecklistState(actor, state.itemId, state.to, masked.text.slice(0, 300));
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
@@ -245,9 +273,16 @@ export class IncidentFlow {
       // (Forms asked in steps or pages are re-asked by FormSteps, which sees the same error.)
       if (!(err instanceof UserError) || !fitsAsForm(ctx.adapter, form)) throw err;
       await this.turns.say(ctx.addr, { type: 'text', text: err.message });
-      return void (await ctx.adapter.send(ctx.addr, { ...form, fields: form.fields.map((f) => { const v = values[f.id]; return v === undefined ? f : { ...f, initial: typeof v === 'string' ? maskPersonalData(v, { now }).text : v }; }) }));
+      return void (await ctx.adapter.send(ctx.addr, {
+        ...form,
+        fields: form.fields.map((f) => {
+          const v = values[f.id];
+          return v === undefined ? f : { ...f, initial: typeof v === 'string' ? maskPersonalData(v, { now }).text : v };
+        }),
+      }));
     }
-    if (kind === 'end') await this.turns.say(ctx.addr, { type: 'text', text: T.handlingEnded(view.incident.ref, view.incident.handlingEndedAt!) });
+    if (kind === 'end')
+      await this.turns.say(ctx.addr, { type: 'text', text: T.handlingEnded(view.incident.ref, view.incident.handlingEndedAt!) });
     else await this.turns.say(ctx.addr, { type: 'text', text: T.timeCorrected(view.incident.ref) });
     return this.turns.refreshCards(ctx, view, kind === 'end' ? ['checklist', 'incident'] : ['incident']);
   }

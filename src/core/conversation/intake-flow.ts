@@ -42,7 +42,12 @@ export interface IntakeState {
 }
 
 /** Hands a filed report on to the response team and the places it concerns (fanout.ts). */
-export type DeliverNewIncident = (adapter: ChatAdapter, intakeAddr: ConversationAddress, view: IncidentView, originConversationId: string) => Promise<void>;
+export type DeliverNewIncident = (
+  adapter: ChatAdapter,
+  intakeAddr: ConversationAddress,
+  view: IncidentView,
+  originConversationId: string,
+) => Promise<void>;
 
 /**
  * The report (intake): started from a command or an offer, asked privately where the platform allows — as one form,
@@ -94,7 +99,10 @@ export class IntakeFlow {
           await this.turns.say(direct, { type: 'text', text: T.intakeIntro });
           introduced = true;
         } catch (err) {
-          this.deps.log.warn({ err: { type: (err as Error).name, message: (err as Error).message }, platform: ctx.adapter.platform }, 'the reporter\'s private chat refused a message; the report is handled as if there were none');
+          this.deps.log.warn(
+            { err: { type: (err as Error).name, message: (err as Error).message }, platform: ctx.adapter.platform },
+            "the reporter's private chat refused a message; the report is handled as if there were none",
+          );
           direct = null;
         }
       }
@@ -105,7 +113,13 @@ export class IntakeFlow {
         // Answers typed here would be read by the whole group: the report waits for a private chat, and the contact
         // windows hear at once that someone is trying to report (the 4-hour clock may be running).
         await this.turns.say(ctx.addr, { type: 'text', text: T.cannotAskInGroup(actor.displayName, reachPrivately(ctx.adapter)) });
-        await tellContactWindows(this.deps, this.turns.adapters(), actor.schoolId, T.reporterUnreachable(actor.displayName, ctx.conv.title ?? ctx.addr.title ?? '群組'), ctx.adapter.platform);
+        await tellContactWindows(
+          this.deps,
+          this.turns.adapters(),
+          actor.schoolId,
+          T.reporterUnreachable(actor.displayName, ctx.conv.title ?? ctx.addr.title ?? '群組'),
+          ctx.adapter.platform,
+        );
         return;
       }
     }
@@ -147,7 +161,13 @@ export class IntakeFlow {
       confirm.push('affectedEstimate');
     }
     const state: IntakeState = {
-      mode, index: 0, answers, originConversationId: ctx.conv.id, startedAt: this.deps.now().toISOString(), ...(scenario ? { scenario } : {}), ...(mode === 'pages' ? { pageSize: max } : {}),
+      mode,
+      index: 0,
+      answers,
+      originConversationId: ctx.conv.id,
+      startedAt: this.deps.now().toISOString(),
+      ...(scenario ? { scenario } : {}),
+      ...(mode === 'pages' ? { pageSize: max } : {}),
       ...(confirm.length ? { confirm } : {}),
       ...(prefill?.occurred?.approximate ? { approximateFields: ['occurredAt'] } : {}),
     };
@@ -172,8 +192,20 @@ export class IntakeFlow {
     // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
     const fields = this.fields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
     if (state.mode === 'pages') {
-      const base = { formId: '', title: T.intakeTitle, intro: T.intakeFormIntro, submitLabel: '送出通報', fields, cancelAction: act.cancelPrompt(prompt.id) };
-      const form = formPage({ ...base, fields: fields.map((f) => ({ ...f, ...this.readFromMessage(f, state) })) }, state.index, state.pageSize!, state.answers);
+      const base = {
+        formId: '',
+        title: T.intakeTitle,
+        intro: T.intakeFormIntro,
+        submitLabel: '送出通報',
+        fields,
+        cancelAction: act.cancelPrompt(prompt.id),
+      };
+      const form = formPage(
+        { ...base, fields: fields.map((f) => ({ ...f, ...this.readFromMessage(f, state) })) },
+        state.index,
+        state.pageSize!,
+        state.answers,
+      );
       return void (await adapter.send(where, { ...form, formId: formIds.intake(prompt.id, state.index) }));
     }
     if (state.mode === 'form') {
@@ -208,9 +240,16 @@ export class IntakeFlow {
     if (initial !== undefined) {
       // The intake's own question and buttons, with the prefilled value and 「不變」 first.
       const lines = q.text.split('\n');
-      const shown = field.type === 'datetime' && typeof initial === 'string' ? formatChatDateTime(new Date(initial)) + (state.approximateFields?.includes(field.id) ? ' 左右' : '') : describeInitial({ ...field, initial });
+      const shown =
+        field.type === 'datetime' && typeof initial === 'string'
+          ? formatChatDateTime(new Date(initial)) + (state.approximateFields?.includes(field.id) ? ' 左右' : '')
+          : describeInitial({ ...field, initial });
       lines.splice(1, 0, FORM_STEP_TEXTS.current(shown ?? ''));
-      return void (await this.turns.say(where, { type: 'text', text: lines.join('\n'), quickReplies: [{ label: KEEP, action: act.say(KEEP) }, ...q.quickReplies] }));
+      return void (await this.turns.say(where, {
+        type: 'text',
+        text: lines.join('\n'),
+        quickReplies: [{ label: KEEP, action: act.say(KEEP) }, ...q.quickReplies],
+      }));
     }
     await this.turns.say(where, { type: 'text', text: q.text, quickReplies: q.quickReplies });
   }
@@ -338,7 +377,12 @@ export class IntakeFlow {
     const view = await this.incidents.report(reporter, state.originConversationId, answers);
     await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
     if (v.result.masked.length > 0) await this.turns.say(ctx.addr, forPerson(ctx.addr, user, privacyNotice(v.result.masked)));
-    const approximate = [...v.result.approximate, ...(state.mode === 'steps' ? [] : kept.map((field) => ({ field, at: (v.result.answers as unknown as Record<string, Date>)[field]! })))];
+    const approximate = [
+      ...v.result.approximate,
+      ...(state.mode === 'steps'
+        ? []
+        : kept.map((field) => ({ field, at: (v.result.answers as unknown as Record<string, Date>)[field]! }))),
+    ];
     if (approximate.length > 0) {
       // A form was filed with a vague time (「昨天下午」): the reading is shown at once, to be corrected if wrong.
       const parts = approximate.map((a) => WHEN_TEXTS.approxPart(fields.find((f) => f.id === a.field)?.label ?? a.field, a.at));
@@ -364,5 +408,4 @@ export class IntakeFlow {
     await this.prompts.save(prompt, state, null);
     return this.finish(ctx, prompt, state.answers);
   }
-
 }

@@ -35,7 +35,10 @@ export function parseWhen(text: string, now: Date): Date | null {
 function asList(v: RawValue | undefined): string[] {
   if (v === undefined) return [];
   if (Array.isArray(v)) return v.map((s) => s.trim()).filter(Boolean);
-  return v.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(/[,，、\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function asText(v: RawValue | undefined): string {
@@ -50,9 +53,7 @@ export function resolveChoices(field: FormField, v: RawValue | undefined): { val
   for (const token of asList(v)) {
     const n = /^\d+$/.test(token) ? Number(token) : NaN;
     const hit =
-      opts.find((o) => o.value === token) ??
-      opts.find((o) => o.label === token) ??
-      (n >= 1 && n <= opts.length ? opts[n - 1] : undefined);
+      opts.find((o) => o.value === token) ?? opts.find((o) => o.label === token) ?? (n >= 1 && n <= opts.length ? opts[n - 1] : undefined);
     if (hit) {
       if (!values.includes(hit.value)) values.push(hit.value);
     } else unknown.push(token);
@@ -117,7 +118,8 @@ export function validateField(
     }
     case 'multiselect': {
       const { values, unknown } = resolveChoices(field, raw);
-      if (unknown.length > 0) return { ok: false, message: `「${field.label}」沒有這些選項：${unknown.join('、')}。請回覆選項編號，例如 1,3。` };
+      if (unknown.length > 0)
+        return { ok: false, message: `「${field.label}」沒有這些選項：${unknown.join('、')}。請回覆選項編號，例如 1,3。` };
       if (field.required && values.length === 0) return { ok: false, message: `請至少選一個「${field.label}」。` };
       return { ok: true, value: values };
     }
@@ -132,7 +134,11 @@ function headCountOf(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-export function validateIntake(fields: FormField[], raw: RawAnswers, now: Date): { ok: true; result: ValidatedIntake } | { ok: false; problems: FieldProblem[] } {
+export function validateIntake(
+  fields: FormField[],
+  raw: RawAnswers,
+  now: Date,
+): { ok: true; result: ValidatedIntake } | { ok: false; problems: FieldProblem[] } {
   const out: Record<string, unknown> = {};
   const problems: FieldProblem[] = [];
   const masked = new Map<MaskFinding['kind'], number>();
@@ -184,7 +190,8 @@ export function stepQuestion(field: FormField, index: number, total: number, pro
     const opts = field.options ?? [];
     lines.push(...opts.map((o, i) => `${i + 1}. ${o.label}`));
     lines.push(field.type === 'multiselect' ? '請回覆編號，可多選，例如：1,3' : '請回覆編號或點選下方選項');
-    if (field.type === 'select' && opts.length <= 11) quick.push(...opts.map((o, i) => ({ label: o.label.slice(0, 20), action: act.say(String(i + 1)) })));
+    if (field.type === 'select' && opts.length <= 11)
+      quick.push(...opts.map((o, i) => ({ label: o.label.slice(0, 20), action: act.say(String(i + 1)) })));
   }
   if (field.type === 'boolean') quick.push({ label: '是', action: act.say('是') }, { label: '否', action: act.say('否') });
   if (field.type === 'datetime') {

@@ -70,7 +70,13 @@ export function itemForm(view: IncidentView, entry: ChecklistView, asks: ItemAsk
   if (plan) {
     fields.push(
       { id: 'plannedOn', label: IT.plannedOn, type: 'text', required: true, maxLength: 20, placeholder: '115/12/31' },
-      { id: 'planState', label: IT.planState, type: 'select', required: true, options: PLAN_STATES.map((s) => ({ value: s, label: PLAN_STATE_LABELS[s] })) },
+      {
+        id: 'planState',
+        label: IT.planState,
+        type: 'select',
+        required: true,
+        options: PLAN_STATES.map((s) => ({ value: s, label: PLAN_STATE_LABELS[s] })),
+      },
     );
   }
   const late = asks.includes('delayReason') ? lateClock(view, entry, now) : null;

@@ -24,7 +24,8 @@ export const NT = {
   ].join('\n'),
   batchUnreadable: '看不懂這個格式，請輸入例如「書面 30/32」或「公開 120/120 家長聯絡方式不明，逐一通知需費過鉅」。',
   submitted: (label: string, n: number) => `已將「${label}」通知稿送管理人（校長）核定（${n} 位）。核定後才能開始通知。`,
-  submittedToActing: (label: string, n: number, why: string) => `已將「${label}」通知稿送代理人核定（${n} 位；${why}）。核定後才能開始通知。`,
+  submittedToActing: (label: string, n: number, why: string) =>
+    `已將「${label}」通知稿送代理人核定（${n} 位；${why}）。核定後才能開始通知。`,
   actingWhy: {
     drafted: '撰稿的管理人不能核定自己的稿件',
     unreachable: '沒有可以聯絡的管理人',
@@ -70,7 +71,6 @@ export function parseBatchLine(text: string): DeliveryInput | null {
   };
 }
 
-
 const STATUS_TONE: Record<NoticeView['status'], Tone> = { draft: 'info', submitted: 'warning', returned: 'danger', approved: 'success' };
 
 /** The drafter's card: the whole text, the principal's last word, the deliveries, and what can be done next. */
@@ -81,7 +81,9 @@ export function noticeCard(v: NoticeView): Card {
     sections.push({ heading: '管理人退回意見', text: `${last.reviewerName}（第${last.row.version}版）：${last.comment}` });
   }
   if (v.status === 'approved' && v.notice.approvedAt) {
-    sections.push({ fields: [{ label: '核定', value: `${last?.reviewerName ?? ''}，${formatRocDateTime(v.notice.approvedAt)}`, tone: 'success' }] });
+    sections.push({
+      fields: [{ label: '核定', value: `${last?.reviewerName ?? ''}，${formatRocDateTime(v.notice.approvedAt)}`, tone: 'success' }],
+    });
   }
   if (v.batches.length) {
     sections.push({
@@ -93,7 +95,9 @@ export function noticeCard(v: NoticeView): Card {
             `${b.recordedByName} 登記於 ${formatRocDateTime(b.row.createdAt)}`,
             b.publicReason ? `公告原因：${b.publicReason}` : '',
             b.note ? `備註：${b.note}` : '',
-          ].filter(Boolean).join('\n'),
+          ]
+            .filter(Boolean)
+            .join('\n'),
           status: b.row.recipientsNotified === b.row.recipientsTotal ? 'done' : 'open',
         }),
       ),
@@ -118,7 +122,8 @@ export function noticeCard(v: NoticeView): Card {
     tone: STATUS_TONE[v.status],
     sections,
     buttons,
-    footer: '依個人資料保護法第12條、施行細則第22條：說明事實與已採取措施、建議處理方式、查詢窗口及賠償（如適用）。須經管理人（校長）核定後才能通知。',
+    footer:
+      '依個人資料保護法第12條、施行細則第22條：說明事實與已採取措施、建議處理方式、查詢窗口及賠償（如適用）。須經管理人（校長）核定後才能通知。',
     fallbackText: `通知稿｜${v.audienceLabel}｜${v.incident.ref}（第${v.version}版，${NOTICE_STATUS_LABELS[v.status]}）`,
   };
 }
@@ -161,7 +166,12 @@ export function reviewCard(v: NoticeView, version: number): Card {
     tone: 'warning',
     sections: [
       { heading: '通知內容', text: v.text },
-      { fields: [{ label: '通知對象', value: v.audienceLabel }, { label: '事件', value: v.incident.ref }] },
+      {
+        fields: [
+          { label: '通知對象', value: v.audienceLabel },
+          { label: '事件', value: v.incident.ref },
+        ],
+      },
     ],
     buttons: [
       { label: '核定', action: noticeAct.approve(v.notice.id, version), style: 'primary' },
@@ -170,4 +180,3 @@ export function reviewCard(v: NoticeView, version: number): Card {
     footer: '核定後才能開始通知當事人。退回時請寫下修改意見。撰寫或修改過這份稿件的人不能核定（管理人撰稿時由名冊指定的代理人核定）。',
   };
 }
-

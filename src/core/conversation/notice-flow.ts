@@ -180,7 +180,16 @@ export class NoticeFlow {
         title: `修改通知稿｜${view.audienceLabel}｜${view.incident.ref}`,
         intro: '請用淺顯的文字寫下：發生了什麼事與已採取的措施、建議對方怎麼做、查詢窗口、可請求的賠償（如適用）。請勿貼上外洩的個資。',
         // The measures sentence is brought up to date with the checklist before the drafter edits (measures.ts).
-        fields: [{ id: 'text', label: '通知內容', type: 'textarea', required: true, maxLength: MAX_NOTICE_LENGTH, initial: await this.service.refreshedText(view) }],
+        fields: [
+          {
+            id: 'text',
+            label: '通知內容',
+            type: 'textarea',
+            required: true,
+            maxLength: MAX_NOTICE_LENGTH,
+            initial: await this.service.refreshedText(view),
+          },
+        ],
         submitLabel: '儲存新版本',
         fallbackText: `修改通知稿｜${view.audienceLabel}`,
       };
@@ -188,7 +197,10 @@ export class NoticeFlow {
     }
     const state: NoticePromptState = { noticeId };
     await this.prompts.create(where.convId, actor.personId, 'notice-edit' satisfies NoticePromptKind, state);
-    await this.turns.say(where.addr, { type: 'text', text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}` });
+    await this.turns.say(where.addr, {
+      type: 'text',
+      text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}`,
+    });
     return this.turns.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
   }
 
@@ -211,9 +223,16 @@ export class NoticeFlow {
       type: 'form',
       formId: formIds.noticeDelivery(noticeId),
       title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
-      intro: '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
+      intro:
+        '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
       fields: [
-        { id: 'channel', label: '通知方式', type: 'select', required: true, options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })) },
+        {
+          id: 'channel',
+          label: '通知方式',
+          type: 'select',
+          required: true,
+          options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
+        },
         { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
         { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
         { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
@@ -238,12 +257,17 @@ export class NoticeFlow {
    * itself: whether the people not reached (notified < total) were reached some other way is a person's judgement.
    */
   private async offerNotifyItem(ctx: Ctx, incidentId: string): Promise<void> {
-    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'subjects-notify', state: 'open' } });
+    const item = await this.deps.prisma.checklistItem.findFirst({
+      where: { incidentId, completesClock: 'subjects-notify', state: 'open' },
+    });
     if (!item) return;
     const notices = await this.service.listForIncident(incidentId);
     if (notices.length === 0 || !notices.every((n) => n.status === 'approved' && n.batches.length > 0)) return;
     const counts = notices
-      .map((n) => `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`)
+      .map(
+        (n) =>
+          `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`,
+      )
       .join('\n');
     await this.turns.say(ctx.addr, {
       type: 'text',

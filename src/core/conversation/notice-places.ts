@@ -34,7 +34,11 @@ export class NoticePlaces {
   privateWhere(ctx: Ctx, incidentId?: string): Promise<Place> {
     const actor = requireActor(ctx, T.unknownPerson);
     // A direct chat, the response group, or the room of this very incident (conversation/rooms.ts).
-    return this.turns.privateWhere(ctx, actor, { here: isResponsePlace(ctx.conv, actor.schoolId, incidentId), moved: NT.onlyPrivately, noDirect: NT.notAllowed });
+    return this.turns.privateWhere(ctx, actor, {
+      here: isResponsePlace(ctx.conv, actor.schoolId, incidentId),
+      moved: NT.onlyPrivately,
+      noDirect: NT.notAllowed,
+    });
   }
 
   /** What the person typed was masked before it was stored: they are told so. */

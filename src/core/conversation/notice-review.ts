@@ -56,13 +56,21 @@ export class NoticeReview {
     const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
     if (acting.people.length === 0) throw new UserError(NT.noActing);
     await this.askToDecide(ctx, actor, view, acting.people);
-    await this.turns.say(ctx.addr, { type: 'text', text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away) });
+    await this.turns.say(ctx.addr, {
+      type: 'text',
+      text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away),
+    });
   }
 
   async approve(ctx: Ctx, actor: Actor, noticeId: string, version: number): Promise<void> {
     const view = await this.service.approve(actor, noticeId, version);
     await this.afterDecision(ctx, view, version);
-    return this.places.notifyPerson(view.authorId, ctx.adapter, [{ type: 'text', text: NT.approved(view.audienceLabel, actor.displayName) }], view);
+    return this.places.notifyPerson(
+      view.authorId,
+      ctx.adapter,
+      [{ type: 'text', text: NT.approved(view.audienceLabel, actor.displayName) }],
+      view,
+    );
   }
 
   async askComment(ctx: Ctx, actor: Actor, noticeId: string, version: number): Promise<void> {
@@ -89,7 +97,12 @@ export class NoticeReview {
     await this.places.maskedNotice(ctx, r.masked);
     await this.afterDecision(ctx, r.value, version);
     const last = r.value.reviews[r.value.reviews.length - 1]!;
-    await this.places.notifyPerson(r.value.authorId, ctx.adapter, [{ type: 'text', text: NT.returned(r.value.audienceLabel, actor.displayName, last.comment ?? '') }], r.value);
+    await this.places.notifyPerson(
+      r.value.authorId,
+      ctx.adapter,
+      [{ type: 'text', text: NT.returned(r.value.audienceLabel, actor.displayName, last.comment ?? '') }],
+      r.value,
+    );
   }
 
   // ------------------------------------------------------------------ internals

@@ -78,7 +78,12 @@ export function offerAction(p: OfferPrefill, maxLength: number = MAX_ACTION_LENG
  * Reads the parts after `intake:start:` back, keeping only values the library knows: a button is data from outside
  * (it may be old, or typed by hand) and must not put unknown values into a report.
  */
-export function parseOfferAction(parts: readonly string[], lib: PlaybookLibrary, peopleKinds: ReadonlySet<string>, now: Date = new Date()): OfferPrefill {
+export function parseOfferAction(
+  parts: readonly string[],
+  lib: PlaybookLibrary,
+  peopleKinds: ReadonlySet<string>,
+  now: Date = new Date(),
+): OfferPrefill {
   const [scenario = '', cats = '', people = '', occurredToken = '', count = ''] = parts;
   const list = (s: string) => [...new Set(s.split(',').filter((x) => x.length > 0))];
   const occurred = readTimeToken(occurredToken, now);

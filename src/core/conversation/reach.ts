@@ -78,6 +78,10 @@ export async function tellContactWindows(
     await adapter.send({ platform: g.platform, externalId: g.externalId, kind: g.kind as 'group' | 'direct' }, { type: 'text', text });
     told += 1;
   }
-  if (told === 0) deps.log.warn({ schoolId }, 'no contact window could be reached privately and the school has no response group: link them (docs/people.md)');
+  if (told === 0)
+    deps.log.warn(
+      { schoolId },
+      'no contact window could be reached privately and the school has no response group: link them (docs/people.md)',
+    );
   return told;
 }

@@ -4,7 +4,7 @@ import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { planText } from '../incidents/item-facts.js';
 import { recordedTime } from '../incidents/times.js';
-import { formatChatDateTime as formatShort, formatRocDate, } from '../time/roc.js';
+import { formatChatDateTime as formatShort, formatRocDate } from '../time/roc.js';
 import { taipeiWallClock } from '../time/taipei.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
@@ -43,8 +43,10 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
     return { text: `${c.label}：待起算`, detail: `依據：${c.basisShort}`, status: 'pending', ...basisParts(c) };
   }
   const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : '無固定期限';
-  const rec = c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
-    ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前` : '';
+  const rec =
+    c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
+      ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前`
+      : '';
   const overdue = c.statutoryEnd && c.statutoryEnd.getTime() < now.getTime();
   const flags = [
     c.overdueAtAwareness ? '⚠ 知悉時已逾期，請立即辦理並說明' : '',
@@ -74,7 +76,9 @@ const SUBMISSIONS = [
 
 function submissionFields(i: IncidentView['incident']): CardField[] {
   const sent = SUBMISSIONS.filter((s) => i[s.column]);
-  return sent.length ? [{ label: '報告送出', value: sent.map((s) => `${s.label}：${formatRocDate(i[s.column]!)}`).join('\n'), tone: 'success' }] : [];
+  return sent.length
+    ? [{ label: '報告送出', value: sent.map((s) => `${s.label}：${formatRocDate(i[s.column]!)}`).join('\n'), tone: 'success' }]
+    : [];
 }
 
 /** A clock whose report was submitted shows as done, with the day. */
@@ -93,9 +97,7 @@ export function incidentCard(v: IncidentView, now: Date): Card {
   const i = v.incident;
   const total = totalAffected(i);
   const kinds = (i.affectedKinds as AffectedKind[]).map((k) => AFFECTED_KIND_LABELS[k] ?? k).join('、');
-  const anyOverdue = v.clocks.some(
-    (c) => c.applies && c.enabled && (c.overdueAtAwareness || (c.statutoryEnd && c.statutoryEnd < now)),
-  );
+  const anyOverdue = v.clocks.some((c) => c.applies && c.enabled && (c.overdueAtAwareness || (c.statutoryEnd && c.statutoryEnd < now)));
   const done = v.checklist.filter((c) => c.state !== 'open').length;
   const tone: Tone = i.status === 'closed' ? 'success' : anyOverdue ? 'danger' : 'warning';
   const card: Card = {
@@ -163,8 +165,10 @@ const PHASE_HEADINGS: Record<string, string> = {
 function itemRow(c: ChecklistView): CardRow {
   const owner = roleLabel(c.row.ownerRole);
   const statusText =
-    c.state === 'done' ? `✓ ${c.doneByName ?? ''} ${c.row.doneAt ? formatShort(c.row.doneAt) : ''}`
-      : c.state === 'na' ? `不適用（${c.note ?? ''}）— ${c.doneByName ?? ''}`
+    c.state === 'done'
+      ? `✓ ${c.doneByName ?? ''} ${c.row.doneAt ? formatShort(c.row.doneAt) : ''}`
+      : c.state === 'na'
+        ? `不適用（${c.note ?? ''}）— ${c.doneByName ?? ''}`
         : `負責：${owner}`;
   const buttons: Button[] =
     c.state === 'open'
@@ -206,9 +210,10 @@ export function checklistCard(v: IncidentView, onlyFor?: string): Card {
     title,
     subtitle: `${v.playbook.title}：已處理 ${done} / ${items.length} 項`,
     tone: done === items.length ? 'success' : 'info',
-    sections: phases.length > 0
-      ? phases.map((p) => ({ heading: PHASE_HEADINGS[p] ?? p, rows: items.filter((c) => c.row.phase === p).map(itemRow) }))
-      : [{ text: '目前沒有指派給您的檢核項目，應變小組會接手處理。' }],
+    sections:
+      phases.length > 0
+        ? phases.map((p) => ({ heading: PHASE_HEADINGS[p] ?? p, rows: items.filter((c) => c.row.phase === p).map(itemRow) }))
+        : [{ text: '目前沒有指派給您的檢核項目，應變小組會接手處理。' }],
     footer: onlyFor
       ? `以下是由您負責的項目；其餘 ${v.checklist.length - items.length} 項由應變小組處理。按「完成」記錄已做的事；「不適用」須說明原因。`
       : '按「完成」記錄已做的事；「不適用」須說明原因。每一步都會記入事件紀錄。',
@@ -240,7 +245,10 @@ export function summaryText(v: IncidentView, now: Date): string {
     ...v.clocks.filter((c) => c.applies && c.enabled).flatMap((c) => [`・${c.label}`, ...basisLines(c).map((l) => `　${l}`)]),
     '',
     `檢核清單：已處理 ${v.checklist.filter((c) => c.state !== 'open').length} / ${v.checklist.length}`,
-    ...v.checklist.filter((c) => c.state === 'open').slice(0, 8).map((c) => `□ ${c.row.title}（${roleLabel(c.row.ownerRole)}）`),
+    ...v.checklist
+      .filter((c) => c.state === 'open')
+      .slice(0, 8)
+      .map((c) => `□ ${c.row.title}（${roleLabel(c.row.ownerRole)}）`),
   ];
   return lines.join('\n');
 }
@@ -255,7 +263,13 @@ export function fieldFromIntake(f: IntakeField, lib: PlaybookLibrary, shownAt?: 
     f.optionsFrom === 'categories'
       ? lib.categories.map((c) => ({ value: c.key, label: c.label }))
       : f.optionsFrom === 'playbooks' || f.key === 'scenario'
-        ? [...lib.list().filter((p) => p.id !== 'general').map((p) => ({ value: p.id, label: p.title })), { value: 'general', label: '其他' }]
+        ? [
+            ...lib
+              .list()
+              .filter((p) => p.id !== 'general')
+              .map((p) => ({ value: p.id, label: p.title })),
+            { value: 'general', label: '其他' },
+          ]
         : f.options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : o));
   return {
     id: f.key,
@@ -280,15 +294,35 @@ export function assessmentForm(v: IncidentView, lib: PlaybookLibrary): Form {
     title: `影響評估｜${i.ref}`,
     intro: '評估受侵害個人資料之類別及數量（臺北市政府政風處個人資料保護管理要點第43點第5款）。只填人數與類別，請勿貼上個資本身。',
     fields: [
-      { id: 'categories', label: '個資類別', type: 'multiselect', required: true, options: lib.categories.map((c) => ({ value: c.key, label: c.label })), initial: i.categories },
+      {
+        id: 'categories',
+        label: '個資類別',
+        type: 'multiselect',
+        required: true,
+        options: lib.categories.map((c) => ({ value: c.key, label: c.label })),
+        initial: i.categories,
+      },
       { id: 'studentsCount', label: '學生人數', type: 'number', required: false, initial: n(i.studentsCount) },
       { id: 'guardiansCount', label: '家長人數', type: 'number', required: false, initial: n(i.guardiansCount) },
       { id: 'staffCount', label: '教職員人數', type: 'number', required: false, initial: n(i.staffCount) },
       { id: 'othersCount', label: '其他人數', type: 'number', required: false, initial: n(i.othersCount) },
-      { id: 'minorsCount', label: '其中未滿18歲人數', type: 'number', required: false, help: '未成年人須通知其法定代理人（民法第12條）', initial: n(i.minorsCount) },
+      {
+        id: 'minorsCount',
+        label: '其中未滿18歲人數',
+        type: 'number',
+        required: false,
+        help: '未成年人須通知其法定代理人（民法第12條）',
+        initial: n(i.minorsCount),
+      },
       { id: 'involvesSystem', label: '是否涉及資訊系統', type: 'boolean', required: true, initial: i.involvesSystem ? 'true' : 'false' },
       { id: 'systemRecordsHeld', label: '該系統保有的個資筆數（約）', type: 'number', required: false, initial: n(i.systemRecordsHeld) },
-      { id: 'occurredAt', label: '發生時間（如需更正）', type: 'datetime', required: false, help: '更正後法定時限會重新計算，並記入事件紀錄' },
+      {
+        id: 'occurredAt',
+        label: '發生時間（如需更正）',
+        type: 'datetime',
+        required: false,
+        help: '更正後法定時限會重新計算，並記入事件紀錄',
+      },
       { id: 'correctionReason', label: '更正原因', type: 'text', required: false, maxLength: 200 },
     ],
     submitLabel: '儲存評估',

@@ -2,7 +2,14 @@ import type { Button, Card, CardSection, Form } from '../../ports/chat-model.js'
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { DocumentLinks, type DocumentTarget } from '../documents/links.js';
-import { REPORT_CLOCKS, REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS, REPORT_SHORT_LABELS, type ReportKind } from '../documents/model.js';
+import {
+  REPORT_CLOCKS,
+  REPORT_FORMAT_LABELS,
+  REPORT_FORMATS,
+  REPORT_KIND_LABELS,
+  REPORT_SHORT_LABELS,
+  type ReportKind,
+} from '../documents/model.js';
 import { submittedAt, type ReportService } from '../documents/service.js';
 import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
@@ -89,7 +96,7 @@ export class ReportFlow {
     const day = parseDay(text, this.deps.now());
     if (!day) throw new UserError(RT.badDate);
     const actor = requireActor(ctx, T.unknownPerson);
-    const reasonRaw = (Array.isArray(values.delayReason) ? values.delayReason.join('、') : values.delayReason ?? '').trim();
+    const reasonRaw = (Array.isArray(values.delayReason) ? values.delayReason.join('、') : (values.delayReason ?? '')).trim();
     const reason = reasonRaw ? maskPersonalData(reasonRaw, { now: this.deps.now() }).text.slice(0, 300) : undefined;
     const r = await this.service.recordSubmission(actor, incidentId, kind, day, reason);
     const label = REPORT_SHORT_LABELS[kind];
@@ -97,7 +104,9 @@ export class ReportFlow {
     const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
     await this.turns.say(ctx.addr, {
       type: 'text',
-      text: r.previous ? RT.corrected(label, formatRocDate(r.previous), date) : RT.recorded(label, date, item?.state === 'done' ? item.title : null),
+      text: r.previous
+        ? RT.corrected(label, formatRocDate(r.previous), date)
+        : RT.recorded(label, date, item?.state === 'done' ? item.title : null),
     });
     // The recorded day ticks the report's checklist item: the incident's cards follow.
     await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist', 'incident']);
@@ -132,7 +141,16 @@ export class ReportFlow {
             ...(doc.missing.length ? { tone: 'warning' as const } : {}),
           },
         ],
-        rows: [{ text: '下載', buttons: REPORT_FORMATS.map((format) => ({ label: REPORT_FORMAT_LABELS[format], action: LINK_ACTION, url: link({ kind, format }) })) }],
+        rows: [
+          {
+            text: '下載',
+            buttons: REPORT_FORMATS.map((format) => ({
+              label: REPORT_FORMAT_LABELS[format],
+              action: LINK_ACTION,
+              url: link({ kind, format }),
+            })),
+          },
+        ],
       });
     }
     sections.push({
@@ -141,7 +159,9 @@ export class ReportFlow {
       rows: [{ text: '下載', buttons: [{ label: 'ZIP', action: LINK_ACTION, url: link({ kind: 'export', format: 'zip' }) }] }],
     });
     const buttons: Button[] = can(actor, 'incident.coordinate')
-      ? this.service.kinds(incident).map((kind) => ({ label: `登記${REPORT_SHORT_LABELS[kind]}送出日`, action: reportAct.submitted(incidentId, kind) }))
+      ? this.service
+          .kinds(incident)
+          .map((kind) => ({ label: `登記${REPORT_SHORT_LABELS[kind]}送出日`, action: reportAct.submitted(incidentId, kind) }))
       : [];
     const card: Card = {
       type: 'card',
@@ -173,9 +193,26 @@ export class ReportFlow {
       title: `登記送出日期｜${label}｜${incident.ref}`,
       intro: `${RT.askDate(label)}登記後，對應的檢核項目會標示完成，期限提醒隨之停止。`,
       fields: [
-        { id: 'date', label: '送出日期', type: 'text', required: true, maxLength: 20, placeholder: '115/11/23', suggestions: ['今天', '昨天'] },
+        {
+          id: 'date',
+          label: '送出日期',
+          type: 'text',
+          required: true,
+          maxLength: 20,
+          placeholder: '115/11/23',
+          suggestions: ['今天', '昨天'],
+        },
         ...(late
-          ? [{ id: 'delayReason', label: '遲延原因', type: 'text' as const, required: false, maxLength: 300, help: RT.delayHelp(formatRocDateTime(end, { endOfDay: true })) }]
+          ? [
+              {
+                id: 'delayReason',
+                label: '遲延原因',
+                type: 'text' as const,
+                required: false,
+                maxLength: 300,
+                help: RT.delayHelp(formatRocDateTime(end, { endOfDay: true })),
+              },
+            ]
           : []),
       ],
       submitLabel: '登記',
@@ -184,5 +221,4 @@ export class ReportFlow {
     // Where the platform has no forms, the core asks the field as a question (conversation/steps.ts).
     return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
   }
-
 }

@@ -24,7 +24,11 @@ export const ROOM_TEXTS = {
 } as const;
 
 /** Whether incident details of `incidentId` may be shown in this conversation because it is a response place. */
-export function isResponsePlace(conv: Pick<Conversation, 'purpose' | 'schoolId' | 'incidentId'>, schoolId: string, incidentId?: string): boolean {
+export function isResponsePlace(
+  conv: Pick<Conversation, 'purpose' | 'schoolId' | 'incidentId'>,
+  schoolId: string,
+  incidentId?: string,
+): boolean {
   if (conv.schoolId !== schoolId) return false;
   if (conv.purpose === 'response') return true;
   return conv.purpose === 'incident' && incidentId !== undefined && conv.incidentId === incidentId;
@@ -36,7 +40,12 @@ export function roomName(ref: string): string {
 }
 
 /** The people a room is opened with, as accounts on the adapter's platform. */
-export async function roomMembers(deps: Pick<CoreDeps, 'prisma'>, platform: string, schoolId: string, reporterId: string): Promise<PlatformUser[]> {
+export async function roomMembers(
+  deps: Pick<CoreDeps, 'prisma'>,
+  platform: string,
+  schoolId: string,
+  reporterId: string,
+): Promise<PlatformUser[]> {
   const people = await deps.prisma.person.findMany({
     where: { schoolId, active: true, OR: [{ roles: { hasSome: [...ROOM_ROLES] } }, { id: reporterId }] },
     include: { identities: { where: { platform } } },
@@ -66,7 +75,16 @@ export async function openRoom(
   if (!adapter.capabilities.incidentRooms || !adapter.openIncidentRoom) return null;
   const existing = (await roomsOf(deps, incident.id)).find((c) => c.platform === adapter.platform);
   if (existing) {
-    return { conv: existing, addr: { platform: existing.platform, externalId: existing.externalId, kind: 'group', ...(existing.title ? { title: existing.title } : {}) }, created: false };
+    return {
+      conv: existing,
+      addr: {
+        platform: existing.platform,
+        externalId: existing.externalId,
+        kind: 'group',
+        ...(existing.title ? { title: existing.title } : {}),
+      },
+      created: false,
+    };
   }
   let addr: ConversationAddress;
   try {
@@ -78,7 +96,10 @@ export async function openRoom(
       idempotencyKey: `room:${incident.id}`,
     });
   } catch (err) {
-    deps.log.error({ err, platform: adapter.platform, incidentId: incident.id }, 'could not open the incident room; using the response group instead');
+    deps.log.error(
+      { err, platform: adapter.platform, incidentId: incident.id },
+      'could not open the incident room; using the response group instead',
+    );
     return null;
   }
   const conv = await deps.prisma.conversation.upsert({

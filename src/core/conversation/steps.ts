@@ -67,7 +67,14 @@ export function pageCount(fields: number, size: number): number {
  * (what was submitted on that page before, when someone goes back or a check at the end sends them back).
  */
 export function formPage(
-  base: { formId: string; title: string; intro?: string | undefined; submitLabel?: string | undefined; fields: FormField[]; cancelAction?: string | undefined },
+  base: {
+    formId: string;
+    title: string;
+    intro?: string | undefined;
+    submitLabel?: string | undefined;
+    fields: FormField[];
+    cancelAction?: string | undefined;
+  },
   page: number,
   size: number,
   answers: RawAnswers,
@@ -79,7 +86,9 @@ export function formPage(
     formId: base.formId,
     title: FORM_STEP_TEXTS.pageTitle(base.title, page + 1, pages),
     ...(page === 0 && base.intro ? { intro: base.intro } : {}),
-    fields: base.fields.slice(page * size, (page + 1) * size).map((f) => (answers[f.id] !== undefined ? { ...f, initial: answers[f.id] } : f)),
+    fields: base.fields
+      .slice(page * size, (page + 1) * size)
+      .map((f) => (answers[f.id] !== undefined ? { ...f, initial: answers[f.id] } : f)),
     submitLabel: last ? (base.submitLabel ?? '送出') : FORM_STEP_TEXTS.next,
     ...(base.cancelAction ? { cancelAction: base.cancelAction } : {}),
     fallbackText: FORM_STEP_TEXTS.pageTitle(base.title, page + 1, pages),
@@ -138,15 +147,28 @@ export class FormSteps {
     if (size > 0) {
       // Forms, but smaller than this one: the same form in pages, the answers kept in a durable prompt.
       const state: FormStepsState = {
-        mode: 'pages', pageSize: size, formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
-        ...(form.intro ? { intro: form.intro } : {}), submitLabel: form.submitLabel, ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
+        mode: 'pages',
+        pageSize: size,
+        formId: form.formId,
+        title: form.title,
+        fields: form.fields,
+        index: 0,
+        answers: {},
+        ...(form.intro ? { intro: form.intro } : {}),
+        submitLabel: form.submitLabel,
+        ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
       };
       const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
       await adapter.send(where, this.page(state, prompt.id));
       return;
     }
     const state: FormStepsState = {
-      mode: 'steps', formId: form.formId, title: form.title, fields: form.fields, index: 0, answers: {},
+      mode: 'steps',
+      formId: form.formId,
+      title: form.title,
+      fields: form.fields,
+      index: 0,
+      answers: {},
       ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
     };
     const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
@@ -175,7 +197,10 @@ export class FormSteps {
         state.index = Math.max(0, state.index - 1);
         await this.prompts.save(prompt, state, `page:${state.index}`);
       } else {
-        await adapter.send(where, { type: 'text', text: FORM_STEP_TEXTS.fillPageFirst(state.index + 1, pageCount(fields.length, state.pageSize!)) });
+        await adapter.send(where, {
+          type: 'text',
+          text: FORM_STEP_TEXTS.fillPageFirst(state.index + 1, pageCount(fields.length, state.pageSize!)),
+        });
       }
       return void (await adapter.send(where, this.page(state, prompt.id)));
     }
@@ -212,7 +237,11 @@ export class FormSteps {
       state.confirm = { field: field.id, at: value.approximate.toISOString() };
       await this.prompts.save(prompt, state, field.id);
       const quick = [...confirmButtons(), { label: '取消', action: act.cancelPrompt(prompt.id) }];
-      return void (await adapter.send(where, { type: 'text', text: WHEN_TEXTS.confirm(field.label, value.approximate), quickReplies: quick }));
+      return void (await adapter.send(where, {
+        type: 'text',
+        text: WHEN_TEXTS.confirm(field.label, value.approximate),
+        quickReplies: quick,
+      }));
     }
     state.answers[field.id] = value.raw;
     state.index += 1;
@@ -247,7 +276,14 @@ export class FormSteps {
    * shown, or after the last one everything goes to `submit` under the form's own id. A problem found on submission
    * shows the page with the field it names, prefilled with what was entered.
    */
-  async onPage(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, page: number, values: RawAnswers, submit: FormSubmit): Promise<void> {
+  async onPage(
+    adapter: ChatAdapter,
+    where: ConversationAddress,
+    prompt: PendingPrompt,
+    page: number,
+    values: RawAnswers,
+    submit: FormSubmit,
+  ): Promise<void> {
     const state = this.prompts.state<FormStepsState>(prompt);
     const size = state.pageSize ?? 1;
     const pages = pageCount(state.fields.length, size);

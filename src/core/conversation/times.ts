@@ -29,7 +29,8 @@ export function asksCompletionTime(c: ChecklistView): boolean {
   return c.row.completesClock === RECOVER_CLOCK;
 }
 
-const TIME_HELP = '實際發生的時間（預設為現在，可改為較早的時間，不能是未來）；法定期限由這個時間起算。例如：今天 14:30、昨天 16:00、11/20 9:00。';
+const TIME_HELP =
+  '實際發生的時間（預設為現在，可改為較早的時間，不能是未來）；法定期限由這個時間起算。例如：今天 14:30、昨天 16:00、11/20 9:00。';
 
 function timeField(id: string, label: string, now: Date, help = TIME_HELP): FormField {
   return { id, label, type: 'datetime', required: true, initial: nowInitial(now), help };
@@ -77,7 +78,8 @@ export function endingForm(v: IncidentView, now: Date): Form {
     type: 'form',
     formId: `end:${v.incident.id}`,
     title: `處理結束｜${v.incident.ref}`,
-    intro: '處理結束前應完成的檢核項目均已處理（結案報告、歸檔等於處理結束後辦理）。請填寫處理結束的實際時間：1個月結案報告期限自這一天起算。',
+    intro:
+      '處理結束前應完成的檢核項目均已處理（結案報告、歸檔等於處理結束後辦理）。請填寫處理結束的實際時間：1個月結案報告期限自這一天起算。',
     fields: [timeField('endedAt', '處理結束時間', now)],
     submitLabel: '確認處理結束',
     fallbackText: `處理結束｜${v.incident.ref}`,
@@ -101,7 +103,14 @@ export function completionForm(c: ChecklistView, now: Date): Form {
     intro: `請填寫「${c.row.title}」實際完成的時間：1個月內的資安事件調查報告期限由這個時間起算。`,
     fields: [
       timeField('at', '實際完成時間', now),
-      { id: 'note', label: '完成情形', type: 'text', required: !!c.requiresEvidence, maxLength: 300, ...(c.requiresEvidence ? { help: c.requiresEvidence } : {}) },
+      {
+        id: 'note',
+        label: '完成情形',
+        type: 'text',
+        required: !!c.requiresEvidence,
+        maxLength: 300,
+        ...(c.requiresEvidence ? { help: c.requiresEvidence } : {}),
+      },
     ],
     submitLabel: '完成',
     fallbackText: c.row.title,
@@ -154,6 +163,7 @@ export function readCorrection(v: IncidentView, values: RawAnswers, now: Date): 
     else problems.push(r.message);
   }
   const field = String(out.field ?? '');
-  if (problems.length > 0 || !isClockTimeField(field)) throw new UserError(`還有幾個地方需要修正：\n・${problems.join('\n・') || '請選擇要更正的時間。'}`);
+  if (problems.length > 0 || !isClockTimeField(field))
+    throw new UserError(`還有幾個地方需要修正：\n・${problems.join('\n・') || '請選擇要更正的時間。'}`);
   return { field, to: out.to as Date, reason: String(out.reason) };
 }

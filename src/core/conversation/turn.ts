@@ -57,7 +57,12 @@ export interface RefTexts {
 }
 
 export function addressOf(conv: Conversation): ConversationAddress {
-  return { platform: conv.platform, externalId: conv.externalId, kind: conv.kind as 'group' | 'direct', ...(conv.title ? { title: conv.title } : {}) };
+  return {
+    platform: conv.platform,
+    externalId: conv.externalId,
+    kind: conv.kind as 'group' | 'direct',
+    ...(conv.title ? { title: conv.title } : {}),
+  };
 }
 
 /** A text for one person: only for them where the platform can show it so (in a group). */
@@ -106,7 +111,14 @@ export class Turns {
 
   /** The row of a conversation the bot writes to (a private chat or group it may not have heard from yet). */
   async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
-    return ensureConversation(this.deps.prisma, { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: addr.kind, purpose: addr.kind === 'direct' ? 'direct' : 'staff', schoolId });
+    return ensureConversation(this.deps.prisma, {
+      id: newId(),
+      platform: addr.platform,
+      externalId: addr.externalId,
+      kind: addr.kind,
+      purpose: addr.kind === 'direct' ? 'direct' : 'staff',
+      schoolId,
+    });
   }
 
   /**
@@ -125,7 +137,10 @@ export class Turns {
   async incidentNamed(actor: Actor, ref: string | undefined, texts: RefTexts): Promise<string> {
     const { prisma } = this.deps;
     if (ref) {
-      const incident = await prisma.incident.findUnique({ where: { schoolId_ref: { schoolId: actor.schoolId, ref } }, select: { id: true } });
+      const incident = await prisma.incident.findUnique({
+        where: { schoolId_ref: { schoolId: actor.schoolId, ref } },
+        select: { id: true },
+      });
       if (!incident) throw new UserError(texts.refUnknown(ref));
       return incident.id;
     }
@@ -147,7 +162,14 @@ export class Turns {
   }
 
   /** Posts a card of an incident (or edits the one posted here, with `preferEdit`) and records it in `posted_card`. */
-  async postCard(adapter: ChatAdapter, addr: ConversationAddress, conversationId: string, incidentId: string, card: Card, preferEdit = false): Promise<void> {
+  async postCard(
+    adapter: ChatAdapter,
+    addr: ConversationAddress,
+    conversationId: string,
+    incidentId: string,
+    card: Card,
+    preferEdit = false,
+  ): Promise<void> {
     const key = card.key ?? 'card';
     const where = { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } };
     // Only an edit needs the card posted before (a new incident's cards are always sent).
@@ -173,10 +195,17 @@ export class Turns {
   async refreshCards(ctx: TurnContext, view: IncidentView, keys: CardKey[]): Promise<void> {
     const now = this.deps.now();
     const render = (key: string) =>
-      key === 'incident' ? incidentCard(view, now) : key.startsWith(MINE_PREFIX) ? checklistCard(view, key.slice(MINE_PREFIX.length)) : checklistCard(view);
+      key === 'incident'
+        ? incidentCard(view, now)
+        : key.startsWith(MINE_PREFIX)
+          ? checklistCard(view, key.slice(MINE_PREFIX.length))
+          : checklistCard(view);
     // A person's own checklist (the reporter's 1:1 chat) is refreshed with the checklist.
     const posted = await this.deps.prisma.postedCard.findMany({
-      where: { incidentId: view.incident.id, OR: [{ cardKey: { in: keys } }, ...(keys.includes('checklist') ? [{ cardKey: { startsWith: MINE_PREFIX } }] : [])] },
+      where: {
+        incidentId: view.incident.id,
+        OR: [{ cardKey: { in: keys } }, ...(keys.includes('checklist') ? [{ cardKey: { startsWith: MINE_PREFIX } }] : [])],
+      },
     });
     let updatedHere = new Set<string>();
     for (const p of posted) {

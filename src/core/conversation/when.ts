@@ -34,7 +34,11 @@ export const WHEN_TEXTS = {
 
 /** Whether `text` answers the confirmation: yes, re-enter, or neither (then it is taken as a new answer). */
 export function confirmAnswer(text: string): 'yes' | 'redo' | null {
-  const t = text.normalize('NFKC').trim().toLowerCase().replace(/[。！!，,]$/, '');
+  const t = text
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[。！!，,]$/, '');
   if (YES_WORDS.has(t)) return 'yes';
   if (REDO_WORDS.has(t)) return 'redo';
   return null;
@@ -52,7 +56,11 @@ export function confirmButtons(): Button[] {
  * A typed time for a form field: the instant and whether it is approximate, or the zh-TW problem (unreadable, with
  * examples that parse; or in the future).
  */
-export function readFieldTime(label: string, text: string, now: Date): { ok: true; at: Date; approximate: boolean } | { ok: false; message: string } {
+export function readFieldTime(
+  label: string,
+  text: string,
+  now: Date,
+): { ok: true; at: Date; approximate: boolean } | { ok: false; message: string } {
   const r = readNaturalTime(text, now);
   if (r.ok) return { ok: true, at: r.at, approximate: r.approximate };
   if (r.reason === 'future') return { ok: false, message: WHEN_TEXTS.future(label, r.at) };

@@ -25,7 +25,11 @@ const runs = (line: string, opts: { bold?: boolean; size?: number; color?: strin
         text: p,
         bold: opts.bold || p === MISSING,
         ...(opts.size ? { size: opts.size } : {}),
-        ...(p === MISSING ? { color: 'C00000', shading: { type: ShadingType.CLEAR, fill: 'FFF2CC', color: 'auto' } } : opts.color ? { color: opts.color } : {}),
+        ...(p === MISSING
+          ? { color: 'C00000', shading: { type: ShadingType.CLEAR, fill: 'FFF2CC', color: 'auto' } }
+          : opts.color
+            ? { color: opts.color }
+            : {}),
       }),
   );
 
@@ -37,10 +41,21 @@ export async function renderDocx(doc: ReportDocument, _now: Date): Promise<Buffe
   const children: (Paragraph | Table)[] = [
     new Paragraph({ alignment: AlignmentType.CENTER, children: runs(doc.title, { bold: true, size: 36 }) }),
     new Paragraph({ alignment: AlignmentType.CENTER, children: runs(`${doc.schoolName}　事件編號 ${doc.ref}`, { size: 24 }) }),
-    new Paragraph({ alignment: AlignmentType.CENTER, spacing: { after: 200 }, children: runs(doc.basisLine, { size: 20, color: '444444' }) }),
+    new Paragraph({
+      alignment: AlignmentType.CENTER,
+      spacing: { after: 200 },
+      children: runs(doc.basisLine, { size: 20, color: '444444' }),
+    }),
   ];
   for (const section of doc.sections) {
-    children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, spacing: { before: 240, after: 120 }, keepNext: true, children: runs(section.heading, { bold: true, size: 28 }) }));
+    children.push(
+      new Paragraph({
+        heading: HeadingLevel.HEADING_1,
+        spacing: { before: 240, after: 120 },
+        keepNext: true,
+        children: runs(section.heading, { bold: true, size: 28 }),
+      }),
+    );
     children.push(
       new Table({
         width: { size: 100, type: WidthType.PERCENTAGE },
@@ -67,9 +82,12 @@ export async function renderDocx(doc: ReportDocument, _now: Date): Promise<Buffe
       }),
     );
   }
-  children.push(new Paragraph({ alignment: AlignmentType.RIGHT, spacing: { before: 240 }, children: runs(`製表日期：${doc.dateLine}`, { size: 24 }) }));
+  children.push(
+    new Paragraph({ alignment: AlignmentType.RIGHT, spacing: { before: 240 }, children: runs(`製表日期：${doc.dateLine}`, { size: 24 }) }),
+  );
   children.push(new Paragraph({ spacing: { before: 120 }, children: runs(FOOTNOTE, { size: 18, color: '444444' }) }));
-  if (doc.missing.length) children.push(new Paragraph({ children: runs(`尚待補正之欄位：${doc.missing.join('、')}`, { size: 18, color: '444444' }) }));
+  if (doc.missing.length)
+    children.push(new Paragraph({ children: runs(`尚待補正之欄位：${doc.missing.join('、')}`, { size: 18, color: '444444' }) }));
 
   const document = new Document({
     creator: doc.schoolName,

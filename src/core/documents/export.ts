@@ -37,7 +37,11 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
   const timeline = await readTimeline(deps, incidentId);
   const checkpoints = await deps.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
   const record = verifyRecord(deps.cipher, timeline, checkpoints);
-  const verdict = { ok: record.ok, checked: record.entries, problem: record.problems[0] ? { seq: Number(/#(\d+)/.exec(record.problems[0])?.[1] ?? 0), reason: record.problems[0] } : undefined };
+  const verdict = {
+    ok: record.ok,
+    checked: record.entries,
+    problem: record.problems[0] ? { seq: Number(/#(\d+)/.exec(record.problems[0])?.[1] ?? 0), reason: record.problems[0] } : undefined,
+  };
   const head = timeline.at(-1);
   const files: [string, string | Buffer][] = [];
   const json = (name: string, value: unknown) => files.push([name, `${JSON.stringify(value, null, 2)}\n`]);
@@ -126,7 +130,9 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
     entries: verdict.checked,
     problem: verdict.problem ?? null,
     problems: record.problems,
-    sealedHead: record.sealed ? { entries: record.sealed.entryCount, headHash: record.sealed.headHash, sealedAt: iso(record.sealed.at), keyId: record.sealed.keyId } : null,
+    sealedHead: record.sealed
+      ? { entries: record.sealed.entryCount, headHash: record.sealed.headHash, sealedAt: iso(record.sealed.at), keyId: record.sealed.keyId }
+      : null,
     verifiedAt: iso(now),
     method:
       'Each entry hash = SHA-256 of canonical JSON (keys sorted) of {v:1, incidentId, seq, at, actorId, actorLabel, type, summary, detail, prevHash}; ' +
@@ -135,7 +141,14 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
   });
   // The head of the chain at export time, witnessed outside the database: keep this file, and later
   // `npm run verify -- --heads chain-head.json` shows whether any entry up to this head was removed or rewritten.
-  json('chain-head.json', { schoolId: school.id, ref: i.ref, incidentId: i.id, entries: head?.seq ?? 0, headHash: head?.hash ?? '', exportedAt: iso(now) });
+  json('chain-head.json', {
+    schoolId: school.id,
+    ref: i.ref,
+    incidentId: i.id,
+    entries: head?.seq ?? 0,
+    headHash: head?.hash ?? '',
+    exportedAt: iso(now),
+  });
 
   const keepUntil = view.clocks.find((c) => c.id === 'records-5y')?.statutoryEnd ?? null;
   const reports: string[] = [];

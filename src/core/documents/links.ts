@@ -49,7 +49,14 @@ export class DocumentLinks {
   /** The token (URL path segment) for one document. */
   sign(incidentId: string, personId: string, target: DocumentTarget): { token: string; expiresAt: Date } {
     const expiresAt = new Date(Math.floor((this.now().getTime() + this.ttlMs) / 1000) * 1000);
-    const token = sealToken(this.cipher, PURPOSE, { i: incidentId, p: personId, d: target.kind, f: target.format, e: expiresAt.getTime() / 1000, n: b64(randomBytes(16)) });
+    const token = sealToken(this.cipher, PURPOSE, {
+      i: incidentId,
+      p: personId,
+      d: target.kind,
+      f: target.format,
+      e: expiresAt.getTime() / 1000,
+      n: b64(randomBytes(16)),
+    });
     return { token, expiresAt };
   }
 
@@ -58,7 +65,14 @@ export class DocumentLinks {
     if (!opened.ok) return opened;
     const payload = opened.payload;
     const target = targetOf(payload.d, payload.f);
-    if (!target || typeof payload.i !== 'string' || typeof payload.p !== 'string' || typeof payload.e !== 'number' || typeof payload.n !== 'string' || payload.n.length < 16) {
+    if (
+      !target ||
+      typeof payload.i !== 'string' ||
+      typeof payload.p !== 'string' ||
+      typeof payload.e !== 'number' ||
+      typeof payload.n !== 'string' ||
+      payload.n.length < 16
+    ) {
       return { ok: false, reason: 'malformed' };
     }
     const expiresAt = new Date(payload.e * 1000);
@@ -103,7 +117,8 @@ export function openToken<P extends { k: string }>(
   // Compared as bytes, in constant time, and only in its one canonical spelling: 43 base64url characters carry 258
   // bits, so four last characters would decode to the same 32 bytes.
   const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || b64(given) !== sig || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+  if (given.length !== expected.length || b64(given) !== sig || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad-signature' };
   return { ok: true, payload };
 }
 

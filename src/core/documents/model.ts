@@ -52,7 +52,8 @@ export { MISSING };
 
 export const BASIS_ART13 = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項';
 /** The 2026 regulation that replaced the 2021 通報及應變辦法 (legal-rules.md §1 cyber-1h, cyber-report-1m). */
-export const BASIS_CYBER = '資通安全事件通報應變及演練辦法第6條（115年1月5日施行，取代110年資通安全事件通報及應變辦法；1個月內送交報告之條次尚待確認）';
+export const BASIS_CYBER =
+  '資通安全事件通報應變及演練辦法第6條（115年1月5日施行，取代110年資通安全事件通報及應變辦法；1個月內送交報告之條次尚待確認）';
 
 export interface ReportField {
   label: string;
@@ -99,7 +100,9 @@ function scope(facts: ReportFacts): ReportField[] {
   const estimate = facts.total === null || facts.totalIsEstimate ? facts.estimateText : null;
   const total = estimate
     ? `${estimate}（通報時初估，尚待評估確認）`
-    : facts.total === null ? null : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
+    : facts.total === null
+      ? null
+      : `${facts.total} 人${facts.totalIsEstimate ? '（通報時初估，尚待評估確認）' : ''}`;
   return [
     field('外洩或受侵害之個人資料類別', facts.categoryLabels.join('、')),
     field('是否含特種個人資料（個人資料保護法第6條）', yesNo(facts.specialCategories)),
@@ -266,7 +269,8 @@ function closureReport(facts: ReportFacts, now: Date): ReportSection[] {
  */
 function evidenceSection(facts: ReportFacts): ReportSection {
   const list = facts.evidence.map(
-    (e) => `・證據${e.seq}：${e.description}（${e.kind}，${e.size}；${e.filedBy}於${formatRocDateTime(e.filedAt)}存證；SHA-256：${e.sha256}）`,
+    (e) =>
+      `・證據${e.seq}：${e.description}（${e.kind}，${e.size}；${e.filedBy}於${formatRocDateTime(e.filedAt)}存證；SHA-256：${e.sha256}）`,
   );
   return {
     heading: '七、證據保全',

@@ -48,7 +48,9 @@ function contentXml(doc: ReportDocument): string {
     for (const f of section.fields) {
       body.push('<table:table-row>');
       body.push(`<table:table-cell table:style-name="LabelCell" office:value-type="string">${para('Label', f.label)}</table:table-cell>`);
-      body.push(`<table:table-cell table:style-name="ValueCell" office:value-type="string">${f.lines.map((l) => para('Value', l)).join('')}</table:table-cell>`);
+      body.push(
+        `<table:table-cell table:style-name="ValueCell" office:value-type="string">${f.lines.map((l) => para('Value', l)).join('')}</table:table-cell>`,
+      );
       body.push('</table:table-row>');
     }
     body.push('</table:table>');

@@ -86,7 +86,14 @@ export async function renderPdf(doc: ReportDocument, now: Date): Promise<Buffer>
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN + 14, left: MARGIN, right: MARGIN },
     bufferPages: true,
-    info: { Title: `${doc.title}｜${doc.ref}`, Author: doc.schoolName, Subject: doc.basisLine, Creator: 'pdi-responder', CreationDate: now, ModDate: now },
+    info: {
+      Title: `${doc.title}｜${doc.ref}`,
+      Author: doc.schoolName,
+      Subject: doc.basisLine,
+      Creator: 'pdi-responder',
+      CreationDate: now,
+      ModDate: now,
+    },
     lang: 'zh-TW',
     displayTitle: true,
   });

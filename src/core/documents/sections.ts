@@ -59,7 +59,9 @@ function planPhrase(i: ReportChecklistItem, now?: Date): string {
 export function improvementFields(facts: ReportFacts, kind: ReportKind, now: Date): { label: string; lines: string[] }[] {
   const items = itemsFor(facts, kind, 'improvement');
   const plan = items.map((i) =>
-    i.state === 'na' ? `・${i.title}：不適用${i.note ? `（${i.note}）` : ''}` : `・${i.title}：${i.state === 'done' && i.note ? i.note : MISSING}`,
+    i.state === 'na'
+      ? `・${i.title}：不適用${i.note ? `（${i.note}）` : ''}`
+      : `・${i.title}：${i.state === 'done' && i.note ? i.note : MISSING}`,
   );
   const schedule = items
     .filter((i) => i.state !== 'na')
@@ -69,7 +71,9 @@ export function improvementFields(facts: ReportFacts, kind: ReportKind, now: Dat
     .map((i) => {
       if (i.state === 'open' || !i.planState || !i.plannedOn) return `・${i.title}：尚未規劃${i.state === 'done' ? MISSING : ''}`;
       if (i.planState === 'done') return `・${i.title}：已完成（${formatRocDate(i.plannedOn)}）`;
-      return `・${i.title}：${planPhrase(i, now).replace(/^預定.+?完成（/, '').replace(/）$/, '')}`;
+      return `・${i.title}：${planPhrase(i, now)
+        .replace(/^預定.+?完成（/, '')
+        .replace(/）$/, '')}`;
     });
   return [
     { label: '改善措施', lines: plan },

@@ -28,7 +28,10 @@ export interface NoticeSource {
 }
 
 /** The notices service as a NoticeSource (labels of unknown audiences fall back to their key). */
-export function noticeSource(service: { audienceLabel(a: never): string; exportNotices(incidentId: string): Promise<unknown[]> }): NoticeSource {
+export function noticeSource(service: {
+  audienceLabel(a: never): string;
+  exportNotices(incidentId: string): Promise<unknown[]>;
+}): NoticeSource {
   return {
     audienceLabel: (a) => {
       try {
@@ -53,7 +56,11 @@ export function submittedAt(incident: Incident, kind: ReportKind): Date | null {
 }
 
 export const targetLabel = (t: DocumentTarget) =>
-  t.kind === 'evidence' ? '證據檔案' : t.kind === 'export' ? '事件完整紀錄（ZIP）' : `${REPORT_SHORT_LABELS[t.kind]}（${REPORT_FORMAT_LABELS[t.format]}）`;
+  t.kind === 'evidence'
+    ? '證據檔案'
+    : t.kind === 'export'
+      ? '事件完整紀錄（ZIP）'
+      : `${REPORT_SHORT_LABELS[t.kind]}（${REPORT_FORMAT_LABELS[t.format]}）`;
 
 /**
  * The reports of an incident (issue #7): regenerated from the current record every time they are asked for, the
@@ -85,12 +92,16 @@ export class ReportService {
 
   /** The zip for the auditor and the 5-year record (export.ts). */
   async exportIncident(incidentId: string): Promise<RenderedFile> {
-    return buildIncidentExport(this.deps, {
-      incidents: this.incidents,
-      notices: this.notices,
-      kinds: (i) => this.kinds(i),
-      render: (id, kind, format) => this.render(id, { kind, format }),
-    }, incidentId);
+    return buildIncidentExport(
+      this.deps,
+      {
+        incidents: this.incidents,
+        notices: this.notices,
+        kinds: (i) => this.kinds(i),
+        render: (id, kind, format) => this.render(id, { kind, format }),
+      },
+      incidentId,
+    );
   }
 
   /** The statutory end of the report's clock when the school's profile switches it on (null otherwise or while pending). */
@@ -139,7 +150,12 @@ export class ReportService {
   }
 
   /** An export that was recorded but not delivered (the zip could not be built or written). */
-  async recordExportFailure(actor: Actor | { personId: null; displayName: string }, incidentId: string, via: 'link' | 'cli', stage: 'build' | 'write'): Promise<void> {
+  async recordExportFailure(
+    actor: Actor | { personId: null; displayName: string },
+    incidentId: string,
+    via: 'link' | 'cli',
+    stage: 'build' | 'write',
+  ): Promise<void> {
     const { deps } = this;
     await deps.prisma.$transaction(async (tx) => {
       await appendTimeline(deps, tx, incidentId, {
@@ -167,7 +183,9 @@ export class ReportService {
     const { deps } = this;
     await deps.prisma.$transaction(async (tx) => {
       if (link) {
-        await tx.documentLinkUse.create({ data: { linkId: link.linkId, incidentId, personId: actor.personId ?? '', clientAddress: link.clientAddress } });
+        await tx.documentLinkUse.create({
+          data: { linkId: link.linkId, incidentId, personId: actor.personId ?? '', clientAddress: link.clientAddress },
+        });
       }
       await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
@@ -220,11 +238,22 @@ export class ReportService {
         summary: previous
           ? `${actor.displayName} 更正${label}送出日期：${formatRocDate(previous)} → ${formatRocDate(date)}`
           : `${actor.displayName} 登記${label}已於${formatRocDate(date)}送出`,
-        detail: { report: kind, submittedOn: date.toISOString(), previous: previous?.toISOString() ?? null, clock: REPORT_CLOCKS[kind].clock },
+        detail: {
+          report: kind,
+          submittedOn: date.toISOString(),
+          previous: previous?.toISOString() ?? null,
+          clock: REPORT_CLOCKS[kind].clock,
+        },
       });
     });
     if (item && item.state !== 'done' && incident.status !== 'closed') {
-      await this.incidents.setChecklistState(actor, item.id, 'done', `${label}已於${formatRocDate(date)}送出（由報告送出登記）`, reason ? { facts: { delayReason: reason } } : {});
+      await this.incidents.setChecklistState(
+        actor,
+        item.id,
+        'done',
+        `${label}已於${formatRocDate(date)}送出（由報告送出登記）`,
+        reason ? { facts: { delayReason: reason } } : {},
+      );
     } else if (item && reason) {
       await this.incidents.recordDelayReason(actor, incidentId, item.key, reason);
     }

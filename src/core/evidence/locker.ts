@@ -8,7 +8,17 @@ import { maskPersonalData } from '../privacy/mask.js';
 import { can, hasRole, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { EvidenceIntegrityError, newFileKey, openChunks, openFileKey, rechunk, sealChunks, type SealStats, CHUNK_SIZE } from './seal.js';
-import { DEFAULT_MAX_EVIDENCE_BYTES, EvidenceRefused, type EvidenceSource, type IncomingFile, REFUSALS, sizeLabel, SNIFF_BYTES, sniffType, typeLabel } from './types.js';
+import {
+  DEFAULT_MAX_EVIDENCE_BYTES,
+  EvidenceRefused,
+  type EvidenceSource,
+  type IncomingFile,
+  REFUSALS,
+  sizeLabel,
+  SNIFF_BYTES,
+  sniffType,
+  typeLabel,
+} from './types.js';
 
 /** A piece of evidence as people see it (decrypted; only ever built for someone allowed to see it). */
 export interface EvidenceView {
@@ -134,9 +144,13 @@ export class EvidenceLocker {
     const description = input.description.normalize('NFC').trim();
     if (description.length === 0 || description.length > MAX_DESCRIPTION) throw new UserError(EVIDENCE_TEXTS.description);
     const itemKey = input.itemKey ? input.itemKey : null;
-    if (itemKey && !(await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: itemKey } }))) throw new UserError(EVIDENCE_TEXTS.badItem);
+    if (itemKey && !(await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: itemKey } })))
+      throw new UserError(EVIDENCE_TEXTS.badItem);
     if (input.file.size !== undefined && input.file.size > this.maxBytes) {
-      throw new EvidenceRefused(REFUSALS.tooLarge(this.maxBytes), `declared size ${input.file.size} bytes is over the limit of ${this.maxBytes}`);
+      throw new EvidenceRefused(
+        REFUSALS.tooLarge(this.maxBytes),
+        `declared size ${input.file.size} bytes is over the limit of ${this.maxBytes}`,
+      );
     }
 
     const id = newId();
@@ -189,7 +203,16 @@ export class EvidenceLocker {
           actorLabel: actor.displayName,
           type: 'evidence.filed',
           summary: `${actor.displayName} 存證：證據 ${created.seq}（${typeLabel(mediaType)}，${sizeLabel(stats.bytes)}，SHA-256 ${stats.sha256.slice(0, 16)}…）`,
-          detail: { evidenceId: id, seq: created.seq, itemKey, mediaType, size: stats.bytes, sha256: stats.sha256, source: input.source, store: store.kind },
+          detail: {
+            evidenceId: id,
+            seq: created.seq,
+            itemKey,
+            mediaType,
+            size: stats.bytes,
+            sha256: stats.sha256,
+            source: input.source,
+            store: store.kind,
+          },
         });
         return created;
       });
@@ -231,7 +254,8 @@ export class EvidenceLocker {
   /** The original bytes, after authenticating every chunk and comparing the hash (EvidenceIntegrityError otherwise). */
   async readVerified(row: Evidence): Promise<Buffer> {
     const store = this.opts.stores.find((s) => s.kind === row.store);
-    if (!store) throw new Error(`Evidence ${row.id} is in the "${row.store}" store, which this instance has not configured (EVIDENCE_STORE).`);
+    if (!store)
+      throw new Error(`Evidence ${row.id} is in the "${row.store}" store, which this instance has not configured (EVIDENCE_STORE).`);
     const key = openFileKey(this.deps.cipher, row.id, row.dataKeyEnc);
     const parts: Buffer[] = [];
     for await (const p of openChunks(key, row.nonce, row.id, store.read(row.id), row.sha256)) parts.push(p);
@@ -245,7 +269,11 @@ export class EvidenceLocker {
    * timeline as an alarm and nothing is sent), then the download is recorded (with a one-time link's use, in the same
    * transaction: a second use fails with P2002) and the bytes returned.
    */
-  async download(actor: Actor, evidenceId: string, link?: { linkId: string; clientAddress: string | null }): Promise<{ view: EvidenceView; bytes: Buffer }> {
+  async download(
+    actor: Actor,
+    evidenceId: string,
+    link?: { linkId: string; clientAddress: string | null },
+  ): Promise<{ view: EvidenceView; bytes: Buffer }> {
     const { deps } = this;
     const { row } = await this.visible(actor, evidenceId);
     let bytes: Buffer;
@@ -257,13 +285,22 @@ export class EvidenceLocker {
       throw new UserError(EVIDENCE_TEXTS.integrity);
     }
     await deps.prisma.$transaction(async (tx) => {
-      if (link) await tx.documentLinkUse.create({ data: { linkId: link.linkId, incidentId: row.incidentId, personId: actor.personId, clientAddress: link.clientAddress } });
+      if (link)
+        await tx.documentLinkUse.create({
+          data: { linkId: link.linkId, incidentId: row.incidentId, personId: actor.personId, clientAddress: link.clientAddress },
+        });
       await appendTimeline(deps, tx, row.incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'evidence.downloaded',
         summary: `${actor.displayName} 下載證據 ${row.seq}（SHA-256 已核對相符）`,
-        detail: { evidenceId: row.id, seq: row.seq, sha256: row.sha256, via: link ? 'link' : 'direct', ...(link ? { linkId: link.linkId } : {}) },
+        detail: {
+          evidenceId: row.id,
+          seq: row.seq,
+          sha256: row.sha256,
+          via: link ? 'link' : 'direct',
+          ...(link ? { linkId: link.linkId } : {}),
+        },
       });
     });
     return { view: this.view(row), bytes };
@@ -285,7 +322,10 @@ export class EvidenceLocker {
     try {
       await this.opts.onIntegrityFailure?.({ incidentId: row.incidentId, seq: row.seq });
     } catch (err) {
-      deps.log.error({ incidentId: row.incidentId, evidenceId: row.id, err: (err as Error).message }, 'could not tell the contact windows of an evidence integrity failure');
+      deps.log.error(
+        { incidentId: row.incidentId, evidenceId: row.id, err: (err as Error).message },
+        'could not tell the contact windows of an evidence integrity failure',
+      );
     }
   }
 
@@ -319,22 +359,22 @@ export class EvidenceLocker {
 export function evidenceView(cipher: FieldCipher, row: Evidence): EvidenceView {
   const dec = (field: string, v: string) => cipher.decrypt(v, `evidence:${row.id}:${field}`);
   return {
-      id: row.id,
-      incidentId: row.incidentId,
-      seq: row.seq,
-      itemKey: row.itemKey,
-      description: dec('description', row.descriptionEnc),
-      fileName: dec('fileName', row.fileNameEnc),
-      mediaType: row.mediaType,
-      typeLabel: typeLabel(row.mediaType),
-      size: row.size,
-      sizeLabel: sizeLabel(row.size),
-      sha256: row.sha256,
-      filedById: row.filedById,
-      filedByLabel: row.filedByLabel,
-      filedAt: row.filedAt,
-      sourcePlatform: row.sourcePlatform,
-      sourceMessage: row.sourceMessage,
+    id: row.id,
+    incidentId: row.incidentId,
+    seq: row.seq,
+    itemKey: row.itemKey,
+    description: dec('description', row.descriptionEnc),
+    fileName: dec('fileName', row.fileNameEnc),
+    mediaType: row.mediaType,
+    typeLabel: typeLabel(row.mediaType),
+    size: row.size,
+    sizeLabel: sizeLabel(row.size),
+    sha256: row.sha256,
+    filedById: row.filedById,
+    filedByLabel: row.filedByLabel,
+    filedAt: row.filedAt,
+    sourcePlatform: row.sourcePlatform,
+    sourceMessage: row.sourceMessage,
   };
 }
 
@@ -347,7 +387,10 @@ export async function listEvidence(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, in
 // ---------------------------------------------------------------------------------------------------- streams
 
 /** Reads at least `n` bytes (or everything) from a stream; returns them and the rest of the stream. */
-async function readHead(it: AsyncIterator<Uint8Array>, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array>; done: boolean }> {
+async function readHead(
+  it: AsyncIterator<Uint8Array>,
+  n: number,
+): Promise<{ head: Buffer; rest: AsyncIterator<Uint8Array>; done: boolean }> {
   const parts: Buffer[] = [];
   let length = 0;
   while (length < n) {
@@ -379,6 +422,13 @@ async function* limitBytes(source: AsyncIterable<Uint8Array>, max: number): Asyn
 }
 
 function extensionOf(mediaType: string): string {
-  const map: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'application/pdf': 'pdf', 'text/plain': 'txt', 'message/rfc822': 'eml', 'application/zip': 'zip' };
+  const map: Record<string, string> = {
+    'image/jpeg': 'jpg',
+    'image/png': 'png',
+    'application/pdf': 'pdf',
+    'text/plain': 'txt',
+    'message/rfc822': 'eml',
+    'application/zip': 'zip',
+  };
   return map[mediaType] ?? mediaType.split('/')[1]?.split('.').pop() ?? 'bin';
 }

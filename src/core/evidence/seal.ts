@@ -27,7 +27,8 @@ export interface SealedKey {
 }
 
 const keyAad = (evidenceId: string) => `evidence:${evidenceId}:key`;
-const chunkAad = (evidenceId: string, index: number, last: boolean) => Buffer.from(`evidence:${evidenceId}:${index}:${last ? 1 : 0}`, 'utf8');
+const chunkAad = (evidenceId: string, index: number, last: boolean) =>
+  Buffer.from(`evidence:${evidenceId}:${index}:${last ? 1 : 0}`, 'utf8');
 
 function ivOf(nonce: Buffer, index: number): Buffer {
   const iv = Buffer.alloc(12);
@@ -78,7 +79,13 @@ export interface SealStats {
  * Seals plaintext chunks (from `rechunk`) into encrypted ones. `stats` is filled in once the generator has finished.
  * One chunk is held back so the last can be marked as last.
  */
-export async function* sealChunks(key: Buffer, sealed: SealedKey, evidenceId: string, plain: AsyncIterable<Buffer>, stats: SealStats): AsyncIterable<Buffer> {
+export async function* sealChunks(
+  key: Buffer,
+  sealed: SealedKey,
+  evidenceId: string,
+  plain: AsyncIterable<Buffer>,
+  stats: SealStats,
+): AsyncIterable<Buffer> {
   const nonce = Buffer.from(sealed.nonce, 'base64url');
   const hash = createHash('sha256');
   let index = 0;
@@ -115,7 +122,13 @@ export function openFileKey(cipher: FieldCipher, evidenceId: string, dataKeyEnc:
  * released. At the end the SHA-256 of everything released is compared with `expectedSha256`; any failure throws
  * EvidenceIntegrityError (never a silent pass).
  */
-export async function* openChunks(key: Buffer, nonceB64: string, evidenceId: string, sealedChunks: AsyncIterable<Buffer>, expectedSha256: string): AsyncIterable<Buffer> {
+export async function* openChunks(
+  key: Buffer,
+  nonceB64: string,
+  evidenceId: string,
+  sealedChunks: AsyncIterable<Buffer>,
+  expectedSha256: string,
+): AsyncIterable<Buffer> {
   const nonce = Buffer.from(nonceB64, 'base64url');
   const hash = createHash('sha256');
   let index = 0;

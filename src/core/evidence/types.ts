@@ -38,13 +38,15 @@ export class EvidenceRefused extends UserError {
 }
 
 export const REFUSALS = {
-  tooLarge: (max: number) => `檔案超過 ${Math.floor(max / 1024 / 1024)} MB，無法存證。請壓縮或分成幾個檔案再傳一次；原始檔請先保存在限制存取的位置。`,
+  tooLarge: (max: number) =>
+    `檔案超過 ${Math.floor(max / 1024 / 1024)} MB，無法存證。請壓縮或分成幾個檔案再傳一次；原始檔請先保存在限制存取的位置。`,
   type: '這種檔案無法存證。可以存證的有：圖片（JPG、PNG、HEIC 等）、PDF、純文字檔、電子郵件（.eml）、壓縮檔（.zip）及 Office 文件。',
   empty: '這個檔案是空的，無法存證。',
   fetch: '無法從聊天平台取得這個檔案（可能已過期或被刪除），請再傳一次。',
 } as const;
 
-const EML_HEAD_RE = /^(?:Received|Return-Path|Delivered-To|From|To|Subject|Date|Message-ID|MIME-Version|X-[\w-]+|DKIM-Signature|ARC-[\w-]+|Authentication-Results):/im;
+const EML_HEAD_RE =
+  /^(?:Received|Return-Path|Delivered-To|From|To|Subject|Date|Message-ID|MIME-Version|X-[\w-]+|DKIM-Signature|ARC-[\w-]+|Authentication-Results):/im;
 
 /**
  * The media type of a file from its first bytes: a known signature (file-type), else text when the head is valid

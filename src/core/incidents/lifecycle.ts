@@ -85,7 +85,8 @@ export async function applyItemState(
       ...(extra.delayReason ? { delayReasonEnc: deps.cipher.encrypt(extra.delayReason, aad(incident.id, `delay:${item.key}`)) } : {}),
     },
   });
-  if (extra.cyberLevel) await tx.incident.update({ where: { id: incident.id }, data: { cyberLevel: extra.cyberLevel, version: { increment: 1 } } });
+  if (extra.cyberLevel)
+    await tx.incident.update({ where: { id: incident.id }, data: { cyberLevel: extra.cyberLevel, version: { increment: 1 } } });
   const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
   await appendTimeline(deps, tx, incident.id, {
     actorId: actor.personId,
@@ -143,7 +144,13 @@ export async function moveStatus(deps: CoreDeps, tx: Tx, incident: Incident, to:
  * not applicable with a reason — so an incident never ends with, say, the notification of the people concerned
  * silently left undone. The timeline keeps both the real time and when it was recorded.
  */
-export async function endHandling(deps: CoreDeps, hooks: Hooks, actor: Actor, incidentId: string, input: { endedAt: Date; resolutions: ItemResolution[] }): Promise<IncidentView> {
+export async function endHandling(
+  deps: CoreDeps,
+  hooks: Hooks,
+  actor: Actor,
+  incidentId: string,
+  input: { endedAt: Date; resolutions: ItemResolution[] },
+): Promise<IncidentView> {
   const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
   assertSameSchool(actor, incident);
   if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
@@ -154,8 +161,9 @@ export async function endHandling(deps: CoreDeps, hooks: Hooks, actor: Actor, in
   const problem = clockTimeProblem('handlingEndedAt', input.endedAt, incident, now);
   if (problem) throw new UserError(problem);
   const endedAt = notAfterNow(input.endedAt, now);
-  const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' }, orderBy: { position: 'asc' } }))
-    .filter((i) => settledBeforeEnding(i, deps.clockRules));
+  const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' }, orderBy: { position: 'asc' } })).filter(
+    (i) => settledBeforeEnding(i, deps.clockRules),
+  );
   const byId = new Map(input.resolutions.map((r) => [r.itemId, r]));
   const missing = open.filter((i) => !byId.has(i.id));
   if (missing.length > 0) {
@@ -167,7 +175,12 @@ export async function endHandling(deps: CoreDeps, hooks: Hooks, actor: Actor, in
   await deps.prisma.$transaction(async (tx) => {
     for (const item of open) {
       const r = byId.get(item.id)!;
-      await applyItemState(deps, tx, incident, item, actor, { state: r.state, note: r.note, happenedAt: r.happenedAt ?? null, context: '處理結束時確認' });
+      await applyItemState(deps, tx, incident, item, actor, {
+        state: r.state,
+        note: r.note,
+        happenedAt: r.happenedAt ?? null,
+        context: '處理結束時確認',
+      });
     }
     await tx.incident.update({ where: { id: incidentId }, data: { handlingEndedAt: endedAt } });
     await appendTimeline(deps, tx, incidentId, {
@@ -190,7 +203,15 @@ export async function endHandling(deps: CoreDeps, hooks: Hooks, actor: Actor, in
  * required and kept on the correction's own timeline entry, with the old and new values and when it was recorded;
  * the clocks and reminders are recomputed from the new value.
  */
-export async function correctTime(deps: CoreDeps, hooks: Hooks, actor: Actor, incidentId: string, field: ClockTimeField, to: Date, reason: string): Promise<IncidentView> {
+export async function correctTime(
+  deps: CoreDeps,
+  hooks: Hooks,
+  actor: Actor,
+  incidentId: string,
+  field: ClockTimeField,
+  to: Date,
+  reason: string,
+): Promise<IncidentView> {
   const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
   assertSameSchool(actor, incident);
   if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以更正事件時間。');
@@ -226,7 +247,13 @@ export async function correctTime(deps: CoreDeps, hooks: Hooks, actor: Actor, in
  * private chat): that delivery is the report to the 個資聯絡窗口 (seed 004 pt. 45), so the reporting unit's
  * report-to-the-window item is ticked with the delivery time, and its 4-hour reminders stop.
  */
-export async function recordWindowReport(deps: CoreDeps, hooks: Pick<Hooks, 'changed'>, incidentId: string, deliveredAt: Date, where: string): Promise<boolean> {
+export async function recordWindowReport(
+  deps: CoreDeps,
+  hooks: Pick<Hooks, 'changed'>,
+  incidentId: string,
+  deliveredAt: Date,
+  where: string,
+): Promise<boolean> {
   const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
   const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'report-window-4h', state: 'open' } });
   if (!item || incident.status === 'closed') return false;
@@ -234,14 +261,26 @@ export async function recordWindowReport(deps: CoreDeps, hooks: Pick<Hooks, 'cha
   await deps.prisma.$transaction(async (tx) => {
     await tx.checklistItem.update({
       where: { id: item.id },
-      data: { state: 'done', noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)), doneById: incident.reporterId, doneAt: deliveredAt },
+      data: {
+        state: 'done',
+        noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)),
+        doneById: incident.reporterId,
+        doneAt: deliveredAt,
+      },
     });
     await appendTimeline(deps, tx, incidentId, {
       actorId: null,
       actorLabel: '系統',
       type: 'checklist.done',
       summary: `通報已送達個資聯絡窗口（${where}）：自動完成「${item.title}」`,
-      detail: { item: item.key, state: 'done', note, previous: item.state, deliveredAt: deliveredAt.toISOString(), recordedAt: deps.now().toISOString() },
+      detail: {
+        item: item.key,
+        state: 'done',
+        note,
+        previous: item.state,
+        deliveredAt: deliveredAt.toISOString(),
+        recordedAt: deps.now().toISOString(),
+      },
     });
   });
   await hooks.changed(incidentId, 'checklist');

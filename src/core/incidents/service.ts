@@ -7,21 +7,22 @@ import { can, type Actor } from '../roles.js';
 import { appendTimeline, appendTimelineEntries } from '../timeline/timeline.js';
 import { formatRocDateTime, rocYear } from '../time/roc.js';
 import { clockTimeProblem, type ClockTimeField } from './times.js';
-import { aad, applyItemState, correctTime, endHandling, moveStatus, recordWindowReport, type Hooks, type ItemResolution } from './lifecycle.js';
+import {
+  aad,
+  applyItemState,
+  correctTime,
+  endHandling,
+  moveStatus,
+  recordWindowReport,
+  type Hooks,
+  type ItemResolution,
+} from './lifecycle.js';
 import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 import type { ChecklistView, IncidentView } from './view.js';
 export type { ItemResolution } from './lifecycle.js';
-import {
-  STATUS_LABELS,
-  UserError,
-  type Assessment,
-  type ChecklistState,
-  type IncidentStatus,
-  type IntakeAnswers,
-} from './types.js';
+import { STATUS_LABELS, UserError, type Assessment, type ChecklistState, type IncidentStatus, type IntakeAnswers } from './types.js';
 
 type Tx = Prisma.TransactionClient;
-
 
 export type { ChecklistView, IncidentView } from './view.js';
 
@@ -73,33 +74,42 @@ export class IncidentService {
       await tx.checklistItem.createMany({ data: checklistRows(items, id, reporter.personId, 0) });
       // The report and what the product told people about the deadlines at that moment: two entries, one append.
       const clocks = this.clocksOf(incident);
-      await appendTimelineEntries(deps, tx, id, [{
-        actorId: reporter.personId,
-        actorLabel: reporter.displayName,
-        type: 'incident.reported',
-        summary: `${reporter.displayName} 通報個資事件 ${ref}（${playbook.title}）`,
-        detail: {
-          playbook: playbook.id,
-          occurredAt: answers.occurredAt.toISOString(),
-          awareAt: answers.awareAt.toISOString(),
-          howLeaked: answers.howLeaked,
-          place: answers.place,
-          categories: answers.categories,
-          affectedEstimate: answers.affectedEstimate,
-          affectedEstimateText: answers.affectedEstimateText ?? null,
-          affectedKinds: answers.affectedKinds,
-          involvesSystem: answers.involvesSystem,
-          stepsTaken: answers.stepsTaken,
-          ...(answers.approximateTimes?.length ? { approximateTimes: answers.approximateTimes } : {}),
-          checklist: items.map((i) => i.key),
-        },
-      }, {
-        actorId: null,
-        actorLabel: '系統',
-        type: 'clocks.computed',
-        summary: `計算法定時限：${clocks.filter((c) => c.applies && c.enabled && !c.pending).length} 項`,
-        detail: { clocks: clocks.map(clockRecord) },
-      }], { newIncident: true });
+      await appendTimelineEntries(
+        deps,
+        tx,
+        id,
+        [
+          {
+            actorId: reporter.personId,
+            actorLabel: reporter.displayName,
+            type: 'incident.reported',
+            summary: `${reporter.displayName} 通報個資事件 ${ref}（${playbook.title}）`,
+            detail: {
+              playbook: playbook.id,
+              occurredAt: answers.occurredAt.toISOString(),
+              awareAt: answers.awareAt.toISOString(),
+              howLeaked: answers.howLeaked,
+              place: answers.place,
+              categories: answers.categories,
+              affectedEstimate: answers.affectedEstimate,
+              affectedEstimateText: answers.affectedEstimateText ?? null,
+              affectedKinds: answers.affectedKinds,
+              involvesSystem: answers.involvesSystem,
+              stepsTaken: answers.stepsTaken,
+              ...(answers.approximateTimes?.length ? { approximateTimes: answers.approximateTimes } : {}),
+              checklist: items.map((i) => i.key),
+            },
+          },
+          {
+            actorId: null,
+            actorLabel: '系統',
+            type: 'clocks.computed',
+            summary: `計算法定時限：${clocks.filter((c) => c.applies && c.enabled && !c.pending).length} 項`,
+            detail: { clocks: clocks.map(clockRecord) },
+          },
+        ],
+        { newIncident: true },
+      );
     });
     const view = await this.get(id);
     await this.changed(id, 'reported');
@@ -236,7 +246,10 @@ export class IncidentService {
     const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key } });
     if (!item) return;
     await deps.prisma.$transaction(async (tx) => {
-      await tx.checklistItem.update({ where: { id: item.id }, data: { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) } });
+      await tx.checklistItem.update({
+        where: { id: item.id },
+        data: { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) },
+      });
       await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
@@ -312,13 +325,22 @@ export class IncidentService {
       }
       if (occurredChanged) {
         // The corrected time is the coordinator's statement, no longer the reporter's approximate reading.
-        await tx.incident.update({ where: { id: incidentId }, data: { approximateTimes: incident.approximateTimes.filter((f) => f !== 'occurredAt') } });
+        await tx.incident.update({
+          where: { id: incidentId },
+          data: { approximateTimes: incident.approximateTimes.filter((f) => f !== 'occurredAt') },
+        });
         await appendTimeline(deps, tx, incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'incident.corrected',
           summary: `${actor.displayName} 更正發生時間：${formatRocDateTime(incident.occurredAt)} → ${formatRocDateTime(a.occurredAt!)}（原因：${a.correctionReason!.trim()}）`,
-          detail: { field: 'occurredAt', from: incident.occurredAt.toISOString(), to: a.occurredAt!.toISOString(), reason: a.correctionReason!.trim(), recordedAt: deps.now().toISOString() },
+          detail: {
+            field: 'occurredAt',
+            from: incident.occurredAt.toISOString(),
+            to: a.occurredAt!.toISOString(),
+            reason: a.correctionReason!.trim(),
+            recordedAt: deps.now().toISOString(),
+          },
         });
       }
       if (incident.status === 'reported' || incident.status === 'containing') {
@@ -337,7 +359,9 @@ export class IncidentService {
     const order = ['reported', 'containing', 'assessing', 'notifying', 'handling_ended', 'closed'];
     const from = order.indexOf(incident.status);
     if (order.indexOf(to) <= from) {
-      throw new UserError(`事件 ${incident.ref} 目前為「${STATUS_LABELS[incident.status as IncidentStatus]}」，不能改為「${STATUS_LABELS[to]}」。`);
+      throw new UserError(
+        `事件 ${incident.ref} 目前為「${STATUS_LABELS[incident.status as IncidentStatus]}」，不能改為「${STATUS_LABELS[to]}」。`,
+      );
     }
     if (to === 'closed') {
       if (!can(actor, 'incident.close')) throw new UserError('結案須由管理人（校長）核定。');
@@ -353,7 +377,8 @@ export class IncidentService {
     await deps.prisma.$transaction(async (tx) => {
       const now = deps.now();
       // Moving to notifying without an assessment still means the breach is ascertained.
-      if (to === 'notifying' && !incident.breachConfirmedAt) await tx.incident.update({ where: { id: incidentId }, data: { breachConfirmedAt: now } });
+      if (to === 'notifying' && !incident.breachConfirmedAt)
+        await tx.incident.update({ where: { id: incidentId }, data: { breachConfirmedAt: now } });
       if (to === 'closed') await tx.incident.update({ where: { id: incidentId }, data: { closedAt: now } });
       await this.moveStatus(tx, incident, to, actor, '');
     });
@@ -432,7 +457,9 @@ function checklistRows(items: ResolvedPlaybook['checklist'], incidentId: string,
   }));
 }
 
-export function totalAffected(i: Pick<Incident, 'studentsCount' | 'guardiansCount' | 'staffCount' | 'othersCount' | 'affectedEstimate'>): number | null {
+export function totalAffected(
+  i: Pick<Incident, 'studentsCount' | 'guardiansCount' | 'staffCount' | 'othersCount' | 'affectedEstimate'>,
+): number | null {
   const counts = [i.studentsCount, i.guardiansCount, i.staffCount, i.othersCount];
   if (counts.every((c) => c === null)) return i.affectedEstimate;
   return counts.reduce<number>((s, n) => s + (n ?? 0), 0);

@@ -72,7 +72,12 @@ export function settledBeforeEnding(item: Pick<ChecklistItem, 'clockId' | 'compl
  * A clock time as people and documents show it: 「中華民國115年12月8日 08:00」, with 「左右」 when it is the reporter's
  * approximate reading (incident.approximateTimes) and `note` asks for the document wording.
  */
-export function recordedTime(incident: Pick<Incident, 'approximateTimes'>, field: 'occurredAt' | 'awareAt', at: Date, opts: { note?: boolean } = {}): string {
+export function recordedTime(
+  incident: Pick<Incident, 'approximateTimes'>,
+  field: 'occurredAt' | 'awareAt',
+  at: Date,
+  opts: { note?: boolean } = {},
+): string {
   const text = formatRocDateTime(at);
   if (!incident.approximateTimes.includes(field)) return text;
   return opts.note ? `${text} 左右（通報人所述之約略時間）` : `${text} 左右`;

@@ -52,7 +52,7 @@ export function missingContact(text: string, contact: SchoolContact): string[] {
   const flat = text.normalize('NFKC');
   if (contact.phone) {
     const flexible = phonePattern(contact.phone);
-    if (!flat.includes(contact.phone.normalize('NFKC')) && !(flexible?.test(flat))) out.push(`聯絡電話 ${contact.phone}`);
+    if (!flat.includes(contact.phone.normalize('NFKC')) && !flexible?.test(flat)) out.push(`聯絡電話 ${contact.phone}`);
   }
   if (contact.email && !flat.toLowerCase().includes(contact.email.toLowerCase())) out.push(`電子郵件 ${contact.email}`);
   return out;

@@ -88,7 +88,10 @@ export class NoticeService {
     if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
     // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
     const contact = await schoolContact(deps.prisma, current.incident.schoolId);
-    const keep = [...(await schoolOnRecord(deps.prisma, current.incident.schoolId)), ...[contact.phone, contact.email].filter((v): v is string => !!v)];
+    const keep = [
+      ...(await schoolOnRecord(deps.prisma, current.incident.schoolId)),
+      ...[contact.phone, contact.email].filter((v): v is string => !!v),
+    ];
     const masked = maskPersonalData(rawText.replace(/\r\n?/g, '\n').trim(), { now: deps.now(), keep });
     // The measures sentence left as the last version had it follows the checklist; one the drafter rewrote stays.
     const text = refreshMeasures(masked.text, findMeasures(current.text), await this.drafting.measuresFor(current.incident));
@@ -267,7 +270,16 @@ export class NoticeService {
         actorLabel: actor.displayName,
         type: 'notice.delivered',
         summary: `${actor.displayName} 登記通知（${current.audienceLabel}）：${CHANNEL_LABELS[channel]}，已通知 ${input.notified} / ${input.total} 人`,
-        detail: { noticeId, batchId: id, version: current.version, channel, total: input.total, notified: input.notified, publicReason, note },
+        detail: {
+          noticeId,
+          batchId: id,
+          version: current.version,
+          channel,
+          total: input.total,
+          notified: input.notified,
+          publicReason,
+          note,
+        },
       });
     });
     return { value: await this.get(noticeId), masked: findings };
@@ -297,7 +309,6 @@ export class NoticeService {
   }
 
   // ------------------------------------------------------------------ internals
-
 
   private async incidentFor(actor: Actor, incidentId: string): Promise<NoticeIncident> {
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });

@@ -74,7 +74,9 @@ function unknownPlaceholders(value: string): string[] {
 export function loadNoticeTemplates(dir: string): NoticeTemplates {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort();
   } catch (err) {
     throw new DataFileError(dir, [`cannot read the notice template folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
@@ -103,7 +105,10 @@ export function loadNoticeTemplates(dir: string): NoticeTemplates {
   }
   const missing = AUDIENCES.filter((a) => !byAudience.has(a));
   if (missing.length) {
-    throw new DataFileError(dir, missing.map((a) => `no notice template for audience "${a}": add a file with "audience: ${a}"`));
+    throw new DataFileError(
+      dir,
+      missing.map((a) => `no notice template for audience "${a}": add a file with "audience: ${a}"`),
+    );
   }
   return {
     dir,

@@ -74,7 +74,14 @@ export const commentAad = (noticeId: string, version: number) => `notice:${notic
 export const batchAad = (batchId: string, field: string) => `notice-batch:${batchId}:${field}`;
 
 /** Stores one version's text, encrypted, inside the transaction that makes it current. */
-export async function addNoticeVersion(deps: Pick<CoreDeps, 'cipher'>, tx: Prisma.TransactionClient, noticeId: string, version: number, text: string, authorId: string): Promise<void> {
+export async function addNoticeVersion(
+  deps: Pick<CoreDeps, 'cipher'>,
+  tx: Prisma.TransactionClient,
+  noticeId: string,
+  version: number,
+  text: string,
+  authorId: string,
+): Promise<void> {
   await tx.subjectNoticeVersion.create({
     data: { noticeId, version, authorId, bodyEnc: deps.cipher.encrypt(text, bodyAad(noticeId, version)) },
   });
@@ -104,7 +111,11 @@ export class NoticeReader {
     });
     if (!notice) throw new UserError('找不到這份通知稿。');
     const current = notice.versions.find((v) => v.version === notice.currentVersion)!;
-    const ids = [...notice.versions.map((v) => v.authorId), ...notice.reviews.map((r) => r.reviewerId), ...notice.batches.map((b) => b.recordedById)];
+    const ids = [
+      ...notice.versions.map((v) => v.authorId),
+      ...notice.reviews.map((r) => r.reviewerId),
+      ...notice.batches.map((b) => b.recordedById),
+    ];
     const people = await deps.prisma.person.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, displayName: true } });
     const nameOf = (id: string) => people.find((p) => p.id === id)?.displayName ?? '（已移除）';
     const audience = notice.audience as Audience;
@@ -142,8 +153,14 @@ export class NoticeReader {
     const views = await this.listForIncident(incidentId);
     const out: unknown[] = [];
     for (const v of views) {
-      const versions = await this.deps.prisma.subjectNoticeVersion.findMany({ where: { noticeId: v.notice.id }, orderBy: { version: 'asc' } });
-      const people = await this.deps.prisma.person.findMany({ where: { id: { in: versions.map((x) => x.authorId) } }, select: { id: true, displayName: true } });
+      const versions = await this.deps.prisma.subjectNoticeVersion.findMany({
+        where: { noticeId: v.notice.id },
+        orderBy: { version: 'asc' },
+      });
+      const people = await this.deps.prisma.person.findMany({
+        where: { id: { in: versions.map((x) => x.authorId) } },
+        select: { id: true, displayName: true },
+      });
       out.push({
         audience: v.audience,
         audienceLabel: v.audienceLabel,
@@ -157,7 +174,13 @@ export class NoticeReader {
           createdAt: x.createdAt.toISOString(),
           text: this.deps.cipher.decrypt(x.bodyEnc, bodyAad(v.notice.id, x.version)),
         })),
-        reviews: v.reviews.map((r) => ({ version: r.row.version, decision: r.row.decision, reviewer: r.reviewerName, decidedAt: r.row.decidedAt.toISOString(), comment: r.comment })),
+        reviews: v.reviews.map((r) => ({
+          version: r.row.version,
+          decision: r.row.decision,
+          reviewer: r.reviewerName,
+          decidedAt: r.row.decidedAt.toISOString(),
+          comment: r.comment,
+        })),
         batches: v.batches.map((b) => ({
           version: b.row.version,
           channel: b.channel,

@@ -60,7 +60,11 @@ export const BT = {
 };
 
 export function parseBindingCommand(raw: string): BindingCommand | null {
-  const t = raw.normalize('NFKC').trim().replace(/^@\S+\s+/, '').replace(/\s+/g, ' ');
+  const t = raw
+    .normalize('NFKC')
+    .trim()
+    .replace(/^@\S+\s+/, '')
+    .replace(/\s+/g, ' ');
   let m = /^(?:綁定|\/link)\s*(\d{6})$/i.exec(t);
   if (m) return { kind: 'redeem', code: m[1]! };
   m = /^(?:產生綁定碼|綁定碼|\/bindcode)\s+(.+)$/i.exec(t);
@@ -103,7 +107,12 @@ export class BindingService {
         if (!mayManageBindings(at.actor)) throw new UserError(BT.issueNotAllowed);
         if (at.conversation.kind !== 'direct') throw new UserError(BT.issueOnlyPrivately);
         const r = await this.issueCode(at.actor, cmd.who);
-        return BT.issued(r.person.displayName, r.code, formatChatDateTime(r.expiresAt), at.reachPrivately ?? DEFAULT_WORDING.reachPrivately);
+        return BT.issued(
+          r.person.displayName,
+          r.code,
+          formatChatDateTime(r.expiresAt),
+          at.reachPrivately ?? DEFAULT_WORDING.reachPrivately,
+        );
       }
       case 'bindGroup':
         return this.bindConversation(at, cmd.purpose);
@@ -184,7 +193,13 @@ export class BindingService {
       await tx.identity.upsert({
         where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
         update: { personId: row.personId, ...(user.displayName ? { displayName: user.displayName } : {}) },
-        create: { id: newId(), personId: row.personId, platform: user.platform, externalId: user.externalId, displayName: user.displayName ?? null },
+        create: {
+          id: newId(),
+          personId: row.personId,
+          platform: user.platform,
+          externalId: user.externalId,
+          displayName: user.displayName ?? null,
+        },
       });
       if (direct && direct.kind === 'direct') {
         await tx.conversation.update({ where: { id: direct.id }, data: { schoolId: row.person.schoolId } });
@@ -228,7 +243,14 @@ export class BindingService {
     await this.deps.prisma.conversation.upsert({
       where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
       update: { schoolId: null, purpose: 'staff', ...(addr.title ? { title: addr.title } : {}) },
-      create: { id: newId(), platform: addr.platform, externalId: addr.externalId, kind: 'group', purpose: 'staff', title: addr.title ?? null },
+      create: {
+        id: newId(),
+        platform: addr.platform,
+        externalId: addr.externalId,
+        kind: 'group',
+        purpose: 'staff',
+        title: addr.title ?? null,
+      },
     });
     return BT.intro;
   }

@@ -26,13 +26,21 @@ export class PeopleDirectory {
     if (!person || person.schoolId !== grantor.schoolId) throw new UserError('找不到這位人員。');
     const next = [...new Set(roles)] as RoleKey[];
     if (person.id === grantor.personId && !next.includes('principal')) {
-      const principals = await this.prisma.person.count({ where: { schoolId: grantor.schoolId, active: true, roles: { has: 'principal' } } });
+      const principals = await this.prisma.person.count({
+        where: { schoolId: grantor.schoolId, active: true, roles: { has: 'principal' } },
+      });
       if (principals <= 1) throw new UserError('學校至少要有一位管理人，請先指派另一位管理人。');
     }
     return this.prisma.$transaction(async (tx) => {
       const updated = await tx.person.update({ where: { id: personId }, data: { roles: next } });
       if (person.roles.join() !== next.join()) {
-        await recordPersonChange(tx, { schoolId: person.schoolId, personId, actorPersonId: grantor.personId, actorLabel: grantor.displayName, changes: { roles: { from: person.roles, to: next } } });
+        await recordPersonChange(tx, {
+          schoolId: person.schoolId,
+          personId,
+          actorPersonId: grantor.personId,
+          actorLabel: grantor.displayName,
+          changes: { roles: { from: person.roles, to: next } },
+        });
       }
       return updated;
     });

@@ -9,7 +9,9 @@ import { newId } from '../ids.js';
  */
 /** `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record. */
 export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console';
-export type PersonChanges = Partial<Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>>;
+export type PersonChanges = Partial<
+  Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>
+>;
 
 /** The label for changes made by an operator's roster import (no person in the product made them). */
 export const ROSTER_IMPORT_ACTOR = '系統管理者（名冊匯入）';
@@ -50,5 +52,11 @@ export async function personHistory(prisma: PrismaClient, schoolId: string, limi
     take: limit,
     include: { person: { select: { displayName: true } } },
   });
-  return rows.map((r) => ({ at: r.at, personId: r.personId, personName: r.person.displayName, actorLabel: r.actorLabel, changes: r.changes as PersonChanges }));
+  return rows.map((r) => ({
+    at: r.at,
+    personId: r.personId,
+    personName: r.person.displayName,
+    actorLabel: r.actorLabel,
+    changes: r.changes as PersonChanges,
+  }));
 }

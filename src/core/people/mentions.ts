@@ -15,8 +15,11 @@ export async function withMentions(prisma: PrismaClient, message: TextMessage, p
   if (people.length === 0) return message;
   const mentions: Mention[] = people.map((p) => ({
     text: `@${p.displayName}`,
-    users: p.identities.map((i) => ({ platform: i.platform, externalId: i.externalId, ...(i.displayName ? { displayName: i.displayName } : {}) })),
+    users: p.identities.map((i) => ({
+      platform: i.platform,
+      externalId: i.externalId,
+      ...(i.displayName ? { displayName: i.displayName } : {}),
+    })),
   }));
   return { ...message, text: `${message.text}\n請 ${mentions.map((m) => m.text).join(' ')} 留意。`, mentions };
 }
-

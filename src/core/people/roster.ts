@@ -66,17 +66,30 @@ const text = (max: number) =>
   z
     .string({ message: 'must be text' })
     .transform((s) => s.normalize('NFKC').trim())
-    .pipe(z.string().min(1, { message: 'must not be empty' }).max(max, { message: `must be at most ${max} characters` }));
+    .pipe(
+      z
+        .string()
+        .min(1, { message: 'must not be empty' })
+        .max(max, { message: `must be at most ${max} characters` }),
+    );
 
 const personSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1–40 letters, digits, "-" or "_"' }).optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1–40 letters, digits, "-" or "_"' })
+      .optional(),
     name: text(40),
     unit: text(40).optional(),
     email: z
       .string({ message: 'must be text' })
       .transform((s) => s.normalize('NFKC').trim())
-      .pipe(z.string().max(100, { message: 'must be at most 100 characters' }).regex(EMAIL, { message: 'must be an e-mail address, e.g. registry@school.example.edu.tw' }))
+      .pipe(
+        z
+          .string()
+          .max(100, { message: 'must be at most 100 characters' })
+          .regex(EMAIL, { message: 'must be an e-mail address, e.g. registry@school.example.edu.tw' }),
+      )
       .optional(),
     roles: z
       .array(z.string({ message: 'must be a role name' }), { message: 'must be a list of roles, e.g. [staff] or [教職員, 個資聯絡窗口]' })
@@ -119,11 +132,18 @@ export const rosterSchema = z
         contactEmail: z
           .string({ message: 'must be text' })
           .transform((s) => s.normalize('NFKC').trim())
-          .pipe(z.string().max(100, { message: 'must be at most 100 characters' }).regex(EMAIL, { message: 'must be an e-mail address, e.g. privacy@school.example.edu.tw' }))
+          .pipe(
+            z
+              .string()
+              .max(100, { message: 'must be at most 100 characters' })
+              .regex(EMAIL, { message: 'must be an e-mail address, e.g. privacy@school.example.edu.tw' }),
+          )
           .optional(),
       })
       .strict(),
-    people: z.array(personSchema, { message: 'must be a list of people' }).min(1, { message: 'list at least the principal and the contact window' }),
+    people: z
+      .array(personSchema, { message: 'must be a list of people' })
+      .min(1, { message: 'list at least the principal and the contact window' }),
   })
   .strict()
   .superRefine((doc, ctx) => {
@@ -131,25 +151,43 @@ export const rosterSchema = z
     const seenIds = new Map<string, number>();
     doc.people.forEach((p, i) => {
       const prev = seenNames.get(p.name);
-      if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['people', i, 'name'], message: `"${p.name}" is listed twice (also people.${prev}); names must be unique in a school, add a unit or a distinguishing mark` });
+      if (prev !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'name'],
+          message: `"${p.name}" is listed twice (also people.${prev}); names must be unique in a school, add a unit or a distinguishing mark`,
+        });
       seenNames.set(p.name, i);
       if (p.id) {
         const prevId = seenIds.get(p.id);
-        if (prevId !== undefined) ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `id "${p.id}" is used twice (also people.${prevId})` });
+        if (prevId !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `id "${p.id}" is used twice (also people.${prevId})` });
         seenIds.set(p.id, i);
       }
       // 私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法 art. 3 ¶3 (src/core/roles.ts roleConflict).
       if (p.roles.includes('auditor') && (p.roles.includes('principal') || p.roles.includes('actingApprover'))) {
         const as = p.roles.includes('principal') ? 'principal' : 'acting approver';
-        ctx.addIssue({ code: 'custom', path: ['people', i, 'roles'], message: `"${p.name}" cannot be both auditor and ${as}: the auditor must not be the principal (管理人) or act for them` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', i, 'roles'],
+          message: `"${p.name}" cannot be both auditor and ${as}: the auditor must not be the principal (管理人) or act for them`,
+        });
       }
     });
     const active = doc.people.filter((p) => p.active !== false);
     if (!active.some((p) => p.roles.includes('principal'))) {
-      ctx.addIssue({ code: 'custom', path: ['people'], message: 'no active person has the role principal (管理人): notices need the principal\'s approval' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people'],
+        message: "no active person has the role principal (管理人): notices need the principal's approval",
+      });
     }
     if (!active.some((p) => p.roles.includes('contactWindow'))) {
-      ctx.addIssue({ code: 'custom', path: ['people'], message: 'no active person has the role contactWindow (個資聯絡窗口): the 4-hour report goes to the contact window' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people'],
+        message: 'no active person has the role contactWindow (個資聯絡窗口): the 4-hour report goes to the contact window',
+      });
     }
   });
 
@@ -163,11 +201,15 @@ export function parseRoster(file: string, yamlText: string, knownProfiles: reado
   if (clockProfile) {
     const profile = profiles.find((p) => p.id === clockProfile);
     if (!profile) {
-      throw new DataFileError(file, [`school.clockProfile: unknown profile "${clockProfile}"; known profiles (playbooks/clocks.yaml): ${profiles.map((p) => p.id).join(', ')}`]);
+      throw new DataFileError(file, [
+        `school.clockProfile: unknown profile "${clockProfile}"; known profiles (playbooks/clocks.yaml): ${profiles.map((p) => p.id).join(', ')}`,
+      ]);
     }
     if (kind && profile.schoolKind && profile.schoolKind !== kind) {
       const fitting = profiles.filter((p) => p.schoolKind === kind).map((p) => p.id);
-      throw new DataFileError(file, [`school.clockProfile: "${clockProfile}" is for ${profile.schoolKind} schools but school.kind is ${kind}; use one of ${fitting.join(', ')} or leave clockProfile out`]);
+      throw new DataFileError(file, [
+        `school.clockProfile: "${clockProfile}" is for ${profile.schoolKind} schools but school.kind is ${kind}; use one of ${fitting.join(', ')} or leave clockProfile out`,
+      ]);
     }
     if (!kind && profile.schoolKind) roster.school.kind = profile.schoolKind;
   } else if (kind) {
@@ -199,7 +241,11 @@ export interface RosterPlan {
 const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
 type Value = string | string[] | boolean | null;
-type Field = [name: 'name' | 'unit' | 'email' | 'roles' | 'active' | 'clockProfile' | 'kind' | 'contactPhone' | 'contactEmail', from: Value, to: Value];
+type Field = [
+  name: 'name' | 'unit' | 'email' | 'roles' | 'active' | 'clockProfile' | 'kind' | 'contactPhone' | 'contactEmail',
+  from: Value,
+  to: Value,
+];
 
 /** The fields that differ, with their values as they are (what the record of changes to people keeps). */
 function compare(fields: Field[]): Record<string, { from: Value; to: Value }> {
@@ -224,99 +270,123 @@ export async function applyRoster(
 ): Promise<RosterPlan> {
   const { school: s } = roster;
   const actorLabel = opts.actorLabel ?? ROSTER_IMPORT_ACTOR;
-  return prisma.$transaction(async (tx) => {
-    const school = await tx.school.findUnique({ where: { id: s.id } });
-    if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
-    const wanted = {
-      name: s.name,
-      clockProfile: s.clockProfile ?? school?.clockProfile ?? opts.defaultClockProfile,
-      kind: s.kind ?? school?.kind ?? null,
-      contactPhone: s.contactPhone ?? null,
-      contactEmail: s.contactEmail ?? null,
-    };
-    const schoolFields = (from: typeof school): Field[] => [
-      ['name', from?.name ?? null, wanted.name],
-      ['kind', from?.kind ?? null, wanted.kind],
-      ['clockProfile', from?.clockProfile ?? null, wanted.clockProfile],
-      ['contactPhone', from?.contactPhone ?? null, wanted.contactPhone],
-      ['contactEmail', from?.contactEmail ?? null, wanted.contactEmail],
-    ];
-    const schoolPlan: RosterPlan['school'] = school
-      ? (() => {
-          const changes = shown(compare(schoolFields(school)));
-          return { action: changes.length ? 'update' : 'unchanged', changes };
-        })()
-      : { action: 'create', changes: shown(compare(schoolFields(null))) };
+  return prisma.$transaction(
+    async (tx) => {
+      const school = await tx.school.findUnique({ where: { id: s.id } });
+      if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
+      const wanted = {
+        name: s.name,
+        clockProfile: s.clockProfile ?? school?.clockProfile ?? opts.defaultClockProfile,
+        kind: s.kind ?? school?.kind ?? null,
+        contactPhone: s.contactPhone ?? null,
+        contactEmail: s.contactEmail ?? null,
+      };
+      const schoolFields = (from: typeof school): Field[] => [
+        ['name', from?.name ?? null, wanted.name],
+        ['kind', from?.kind ?? null, wanted.kind],
+        ['clockProfile', from?.clockProfile ?? null, wanted.clockProfile],
+        ['contactPhone', from?.contactPhone ?? null, wanted.contactPhone],
+        ['contactEmail', from?.contactEmail ?? null, wanted.contactEmail],
+      ];
+      const schoolPlan: RosterPlan['school'] = school
+        ? (() => {
+            const changes = shown(compare(schoolFields(school)));
+            return { action: changes.length ? 'update' : 'unchanged', changes };
+          })()
+        : { action: 'create', changes: shown(compare(schoolFields(null))) };
 
-    const existing = school ? await tx.person.findMany({ where: { schoolId: s.id }, orderBy: { createdAt: 'asc' } }) : [];
-    const byId = new Map(existing.map((p) => [p.id, p]));
-    const byName = new Map(existing.map((p) => [p.displayName.normalize('NFKC'), p]));
-    const matched = new Set<string>();
-    const people: PersonPlan[] = [];
-    const writes: (() => Promise<unknown>)[] = [];
+      const existing = school ? await tx.person.findMany({ where: { schoolId: s.id }, orderBy: { createdAt: 'asc' } }) : [];
+      const byId = new Map(existing.map((p) => [p.id, p]));
+      const byName = new Map(existing.map((p) => [p.displayName.normalize('NFKC'), p]));
+      const matched = new Set<string>();
+      const people: PersonPlan[] = [];
+      const writes: (() => Promise<unknown>)[] = [];
 
-    for (const p of roster.people) {
-      const found = p.id ? byId.get(p.id) : byName.get(p.name);
-      if (p.id && !found) {
-        const elsewhere = await tx.person.findUnique({ where: { id: p.id } });
-        if (elsewhere) throw new DataFileError('roster', [`people: id "${p.id}" (${p.name}) belongs to a person of another school (${elsewhere.schoolId})`]);
-        const namesake = byName.get(p.name);
-        if (namesake) throw new DataFileError('roster', [`people: "${p.name}" is already on record with id ${namesake.id}; use that id, or leave the id out`]);
+      for (const p of roster.people) {
+        const found = p.id ? byId.get(p.id) : byName.get(p.name);
+        if (p.id && !found) {
+          const elsewhere = await tx.person.findUnique({ where: { id: p.id } });
+          if (elsewhere)
+            throw new DataFileError('roster', [
+              `people: id "${p.id}" (${p.name}) belongs to a person of another school (${elsewhere.schoolId})`,
+            ]);
+          const namesake = byName.get(p.name);
+          if (namesake)
+            throw new DataFileError('roster', [
+              `people: "${p.name}" is already on record with id ${namesake.id}; use that id, or leave the id out`,
+            ]);
+        }
+        const want = { displayName: p.name, unit: p.unit ?? null, email: p.email ?? null, roles: p.roles, active: p.active ?? true };
+        if (!found) {
+          const id = p.id ?? newId();
+          const created = compare([
+            ['name', null, want.displayName],
+            ['unit', null, want.unit],
+            ['email', null, want.email],
+            ['roles', null, want.roles],
+            ['active', null, want.active],
+          ]) as PersonChanges;
+          people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
+          writes.push(async () => {
+            await tx.person.create({ data: { id, schoolId: s.id, ...want } });
+            await recordPersonChange(tx, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
+          });
+          continue;
+        }
+        if (matched.has(found.id))
+          throw new DataFileError('roster', [`people: "${p.name}" and another entry both match ${found.displayName} (${found.id})`]);
+        matched.add(found.id);
+        const changed = compare([
+          ['name', found.displayName, want.displayName],
+          ['unit', found.unit, want.unit],
+          ['email', found.email, want.email],
+          ['roles', found.roles, want.roles],
+          ['active', found.active, want.active],
+        ]) as PersonChanges;
+        const changes = shown(changed);
+        people.push({ name: p.name, id: found.id, action: changes.length ? 'update' : 'unchanged', changes });
+        if (changes.length) {
+          writes.push(async () => {
+            await tx.person.update({ where: { id: found.id }, data: want });
+            await recordPersonChange(tx, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
+          });
+        }
       }
-      const want = { displayName: p.name, unit: p.unit ?? null, email: p.email ?? null, roles: p.roles, active: p.active ?? true };
-      if (!found) {
-        const id = p.id ?? newId();
-        const created = compare([['name', null, want.displayName], ['unit', null, want.unit], ['email', null, want.email], ['roles', null, want.roles], ['active', null, want.active]]) as PersonChanges;
-        people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
-        writes.push(async () => {
-          await tx.person.create({ data: { id, schoolId: s.id, ...want } });
-          await recordPersonChange(tx, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
-        });
-        continue;
+      for (const p of existing) {
+        if (matched.has(p.id)) continue;
+        if (opts.deactivateMissing && p.active) {
+          people.push({ name: p.displayName, id: p.id, action: 'deactivate', changes: [{ field: 'active', from: 'true', to: 'false' }] });
+          writes.push(async () => {
+            await tx.person.update({ where: { id: p.id }, data: { active: false } });
+            await recordPersonChange(tx, {
+              schoolId: s.id,
+              personId: p.id,
+              actorPersonId: null,
+              actorLabel,
+              changes: { active: { from: true, to: false } },
+            });
+          });
+        } else {
+          people.push({ name: p.displayName, id: p.id, action: 'not in file', changes: [] });
+        }
       }
-      if (matched.has(found.id)) throw new DataFileError('roster', [`people: "${p.name}" and another entry both match ${found.displayName} (${found.id})`]);
-      matched.add(found.id);
-      const changed = compare([
-        ['name', found.displayName, want.displayName],
-        ['unit', found.unit, want.unit],
-        ['email', found.email, want.email],
-        ['roles', found.roles, want.roles],
-        ['active', found.active, want.active],
-      ]) as PersonChanges;
-      const changes = shown(changed);
-      people.push({ name: p.name, id: found.id, action: changes.length ? 'update' : 'unchanged', changes });
-      if (changes.length) {
-        writes.push(async () => {
-          await tx.person.update({ where: { id: found.id }, data: want });
-          await recordPersonChange(tx, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
-        });
-      }
-    }
-    for (const p of existing) {
-      if (matched.has(p.id)) continue;
-      if (opts.deactivateMissing && p.active) {
-        people.push({ name: p.displayName, id: p.id, action: 'deactivate', changes: [{ field: 'active', from: 'true', to: 'false' }] });
-        writes.push(async () => {
-          await tx.person.update({ where: { id: p.id }, data: { active: false } });
-          await recordPersonChange(tx, { schoolId: s.id, personId: p.id, actorPersonId: null, actorLabel, changes: { active: { from: true, to: false } } });
-        });
-      } else {
-        people.push({ name: p.displayName, id: p.id, action: 'not in file', changes: [] });
-      }
-    }
 
-    const plan: RosterPlan = {
-      schoolId: s.id,
-      school: schoolPlan,
-      people,
-      changed: schoolPlan.action !== 'unchanged' || people.some((p) => p.action === 'create' || p.action === 'update' || p.action === 'deactivate'),
-    };
-    if (opts.dryRun || !plan.changed) return plan;
-    if (!school) await tx.school.create({ data: { id: s.id, ...wanted } });
-    else if (schoolPlan.action === 'update') await tx.school.update({ where: { id: s.id }, data: wanted });
-    for (const w of writes) await w();
-    return plan;
-    // A large school's first import is hundreds of rows in this one transaction; on a slow disk or a busy server that
-    // can pass Prisma's 5-second default for interactive transactions.
-  }, { timeout: 120_000, maxWait: 30_000 });
+      const plan: RosterPlan = {
+        schoolId: s.id,
+        school: schoolPlan,
+        people,
+        changed:
+          schoolPlan.action !== 'unchanged' ||
+          people.some((p) => p.action === 'create' || p.action === 'update' || p.action === 'deactivate'),
+      };
+      if (opts.dryRun || !plan.changed) return plan;
+      if (!school) await tx.school.create({ data: { id: s.id, ...wanted } });
+      else if (schoolPlan.action === 'update') await tx.school.update({ where: { id: s.id }, data: wanted });
+      for (const w of writes) await w();
+      return plan;
+      // A large school's first import is hundreds of rows in this one transaction; on a slow disk or a busy server that
+      // can pass Prisma's 5-second default for interactive transactions.
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
 }

@@ -24,7 +24,11 @@ export class PlaybookChecks {
     for (const field of ['clock', 'completesClock'] as const) {
       const id = item[field];
       if (id !== undefined && this.clocks && !this.clocks.ids.has(id)) {
-        this.faults.add(file, `${path}.${field}`, `unknown clock id "${id}" (item "${item.key}"); known clock ids from ${this.clocks.from}: ${[...this.clocks.ids].join(', ')}`);
+        this.faults.add(
+          file,
+          `${path}.${field}`,
+          `unknown clock id "${id}" (item "${item.key}"); known clock ids from ${this.clocks.from}: ${[...this.clocks.ids].join(', ')}`,
+        );
       }
     }
     if (item.when) this.condition(file, `${path}.when`, item.when, facts);
@@ -38,19 +42,31 @@ export class PlaybookChecks {
       for (const section of item.reports?.[kind] ?? []) {
         fed.add(section);
         if (!REPORT_SECTIONS_OF[kind].includes(section)) {
-          this.faults.add(file, `${path}.reports.${kind}`, `the ${kind} report has no "${section}" section (it has ${REPORT_SECTIONS_OF[kind].join(', ')})`);
+          this.faults.add(
+            file,
+            `${path}.reports.${kind}`,
+            `the ${kind} report has no "${section}" section (it has ${REPORT_SECTIONS_OF[kind].join(', ')})`,
+          );
         }
       }
     }
     const asks = new Set(item.asks ?? []);
     if (fed.has('improvement') && !asks.has('plannedDate')) {
-      this.faults.add(file, `${path}.asks`, `"${item.key}" feeds an improvement section: add "asks: [plannedDate]" so the reports print its scheduled completion date`);
+      this.faults.add(
+        file,
+        `${path}.asks`,
+        `"${item.key}" feeds an improvement section: add "asks: [plannedDate]" so the reports print its scheduled completion date`,
+      );
     }
     if (asks.has('plannedDate') && !fed.has('improvement') && !fed.has('recovery')) {
       this.faults.add(file, `${path}.asks`, `"${item.key}" asks a planned date but feeds no improvement or recovery section of a report`);
     }
     if (asks.has('delayReason') && !item.completesClock) {
-      this.faults.add(file, `${path}.asks`, `"${item.key}" asks a delay reason but completes no clock (the reason is asked when that clock is overdue)`);
+      this.faults.add(
+        file,
+        `${path}.asks`,
+        `"${item.key}" asks a delay reason but completes no clock (the reason is asked when that clock is overdue)`,
+      );
     }
   }
 
@@ -64,20 +80,26 @@ export class PlaybookChecks {
     if (c.fact === undefined) return;
     const kind = facts.get(c.fact);
     if (kind === undefined) {
-      this.faults.add(file, `${path}.fact`, `unknown fact "${c.fact}"; known facts: ${[...facts.keys()].join(', ')} (declare new ones under "facts")`);
+      this.faults.add(
+        file,
+        `${path}.fact`,
+        `unknown fact "${c.fact}"; known facts: ${[...facts.keys()].join(', ')} (declare new ones under "facts")`,
+      );
       return;
     }
     const options = this.intakeOptions.get(c.fact);
     if (kind === 'multiselect') {
       if (c.includes === undefined) this.faults.add(file, `${path}.fact`, `"${c.fact}" holds several answers: test it with "includes"`);
-      else if (options && !options.has(c.includes)) this.faults.add(file, `${path}.includes`, `"${c.includes}" is not an option of "${c.fact}"`);
+      else if (options && !options.has(c.includes))
+        this.faults.add(file, `${path}.includes`, `"${c.includes}" is not an option of "${c.fact}"`);
       return;
     }
     if (c.includes !== undefined) {
       this.faults.add(file, `${path}.includes`, `"includes" only applies to multi-select facts; "${c.fact}" is ${kind}`);
       return;
     }
-    const expected = kind === 'boolean' ? 'boolean' : kind === 'number' || kind === 'headcount' ? 'number' : kind === 'select' ? 'string' : undefined;
+    const expected =
+      kind === 'boolean' ? 'boolean' : kind === 'number' || kind === 'headcount' ? 'number' : kind === 'select' ? 'string' : undefined;
     if (expected === undefined) {
       this.faults.add(file, `${path}.fact`, `"${c.fact}" is free ${kind} and cannot be tested; use a yes/no fact instead`);
     } else if (typeof c.equals !== expected) {
@@ -97,7 +119,11 @@ export class PlaybookChecks {
       }
       const kind = declared.has(key) ? 'boolean' : this.intakeTypes.get(key);
       if (kind === undefined) {
-        this.faults.add(file, path, `unknown field "${key}"; defaults may set intake fields (${INTAKE_KEYS.filter((k) => k !== 'scenario').join(', ')}) or declared facts (${[...declared].join(', ') || 'none'})`);
+        this.faults.add(
+          file,
+          path,
+          `unknown field "${key}"; defaults may set intake fields (${INTAKE_KEYS.filter((k) => k !== 'scenario').join(', ')}) or declared facts (${[...declared].join(', ') || 'none'})`,
+        );
         continue;
       }
       const options = this.intakeOptions.get(key);
@@ -106,7 +132,8 @@ export class PlaybookChecks {
       else if ((kind === 'number' || kind === 'headcount') && typeof value !== 'number') bad('give a number');
       else if ((kind === 'text' || kind === 'textarea') && typeof value !== 'string') bad('give a text');
       else if (kind === 'datetime') bad('times cannot have a default in a playbook');
-      else if (kind === 'select' && (typeof value !== 'string' || (options && !options.has(value)))) bad(`give one of ${[...(options ?? [])].join(', ')}`);
+      else if (kind === 'select' && (typeof value !== 'string' || (options && !options.has(value))))
+        bad(`give one of ${[...(options ?? [])].join(', ')}`);
       else if (kind === 'multiselect') {
         if (!Array.isArray(value)) bad('give a list');
         else for (const v of value) if (options && !options.has(v)) this.faults.add(file, path, `"${v}" is not an option of "${key}"`);

@@ -11,7 +11,18 @@ export const BOUNDARY = '\n';
 
 /** Simplified or variant forms staff type by habit. */
 const CHAR_VARIANTS: Readonly<Record<string, string>> = {
-  泄: '洩', 个: '個', 资: '資', 讯: '訊', 档: '檔', 单: '單', 传: '傳', 错: '錯', 录: '錄', 绩: '績', 组: '組', 证: '證',
+  泄: '洩',
+  个: '個',
+  资: '資',
+  讯: '訊',
+  档: '檔',
+  单: '單',
+  传: '傳',
+  错: '錯',
+  录: '錄',
+  绩: '績',
+  组: '組',
+  证: '證',
 };
 const VARIANT_RE = new RegExp(`[${Object.keys(CHAR_VARIANTS).join('')}]`, 'gu');
 
@@ -55,15 +66,26 @@ export type Vocabulary = Readonly<Record<string, readonly string[]>>;
 /** Reads one `|`-separated list, expanding `@name` from the vocabulary. */
 function readTerms(part: string, source: string, vocabulary: Vocabulary, faults: string[]): Term[] {
   const terms: Term[] = [];
-  for (const raw of part.split('|').map((t) => t.trim()).filter((t) => t.length > 0)) {
+  for (const raw of part
+    .split('|')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0)) {
     if (raw.startsWith('@')) {
       const list = vocabulary[raw.slice(1)];
       if (!list) {
-        faults.push(`unknown word list "${raw}" in "${source}"; known lists: ${Object.keys(vocabulary).map((k) => `@${k}`).join(', ') || 'none'}`);
+        faults.push(
+          `unknown word list "${raw}" in "${source}"; known lists: ${
+            Object.keys(vocabulary)
+              .map((k) => `@${k}`)
+              .join(', ') || 'none'
+          }`,
+        );
         continue;
       }
       // A faulty word in a list is reported once, at the list (checkWords), not in every rule using it.
-      terms.push(...list.map((shown) => ({ shown, norm: normalizeText(shown) })).filter((t) => t.norm.length > 0 && !t.norm.includes(BOUNDARY)));
+      terms.push(
+        ...list.map((shown) => ({ shown, norm: normalizeText(shown) })).filter((t) => t.norm.length > 0 && !t.norm.includes(BOUNDARY)),
+      );
     } else {
       const norm = normalizeText(raw);
       if (norm.length === 0 || norm.includes(BOUNDARY)) faults.push(`"${raw}" in "${source}" must be words without punctuation`);

@@ -38,10 +38,15 @@ export function checkDetection(
     detection.generic.forEach((r, i) => {
       for (const message of parseRule(r, vocabulary).faults) faults.push({ file: f, path: `generic.${i}`, message });
     });
-    for (const key of ['ignore', 'negators', 'questionEndings', 'quietContexts', 'happened', 'peopleOf'] as const) words(f, key, detection[key]);
+    for (const key of ['ignore', 'negators', 'questionEndings', 'quietContexts', 'happened', 'peopleOf'] as const)
+      words(f, key, detection[key]);
     for (const [kind, list] of Object.entries(detection.people)) {
       if (peopleKinds && !peopleKinds.has(kind)) {
-        faults.push({ file: f, path: `people.${kind}`, message: `"${kind}" is not an option of the intake field affectedKinds (${[...peopleKinds].join(', ')})` });
+        faults.push({
+          file: f,
+          path: `people.${kind}`,
+          message: `"${kind}" is not an option of the intake field affectedKinds (${[...peopleKinds].join(', ')})`,
+        });
       }
       words(f, `people.${kind}`, list);
     }

@@ -24,7 +24,9 @@ export function loadCorpus(file: string): LabelledMessage[] {
   const parsed = corpusSchema.safeParse(parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${first.path.join('.') || '(document)'}: ${first.message} (expected "reports: {<playbook id>: [messages]}" and "everyday: [messages]")`);
+    throw new Error(
+      `${file}: ${first.path.join('.') || '(document)'}: ${first.message} (expected "reports: {<playbook id>: [messages]}" and "everyday: [messages]")`,
+    );
   }
   return [
     ...Object.entries(parsed.data.reports).flatMap(([playbook, texts]) => texts.map((text) => ({ text, playbook }))),
@@ -102,10 +104,15 @@ export function evaluateDetection(corpus: readonly LabelledMessage[], detect: (t
   const falseAlarms = everyday ? alarms / everyday : 0;
   const variant = heard ? right / heard : 1;
   return {
-    reports, everyday, recall, falseAlarms, variant,
+    reports,
+    everyday,
+    recall,
+    falseAlarms,
+    variant,
     perVariant: [...per.values()],
     misses,
-    meetsTargets: recall >= DETECTION_TARGETS.recall && falseAlarms <= DETECTION_TARGETS.falseAlarms && variant >= DETECTION_TARGETS.variant,
+    meetsTargets:
+      recall >= DETECTION_TARGETS.recall && falseAlarms <= DETECTION_TARGETS.falseAlarms && variant >= DETECTION_TARGETS.variant,
   };
 }
 
@@ -128,7 +135,10 @@ export function formatEvaluation(name: string, e: Evaluation): string {
   ];
   if (e.misses.length > 0) {
     lines.push('', '  misses (expected → got: message [matched]):');
-    for (const m of e.misses) lines.push(`    ${m.expected ?? 'not a report'} → ${m.got ?? 'not a report'}: ${m.text}${m.matched.length ? ` [${m.matched.join(', ')}]` : ''}`);
+    for (const m of e.misses)
+      lines.push(
+        `    ${m.expected ?? 'not a report'} → ${m.got ?? 'not a report'}: ${m.text}${m.matched.length ? ` [${m.matched.join(', ')}]` : ''}`,
+      );
   }
   return lines.join('\n');
 }

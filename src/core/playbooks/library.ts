@@ -6,8 +6,22 @@ import { LeakDetector } from './detect.js';
 import { checkDetection, detectorConfig } from './detection-check.js';
 import { Faults, readClockIds, tryLoad } from './faults.js';
 import { resolvePlaybooks } from './resolve.js';
-import { categoriesFileSchema, detectionFileSchema, intakeFileSchema, playbookFileSchema, type IntakeFieldDef, type PlaybookFile } from './schema.js';
-import { UnknownPlaybookError, type Category, type IntakeField, type IntakeOption, type PlaybookLibrary, type ResolvedPlaybook } from './types.js';
+import {
+  categoriesFileSchema,
+  detectionFileSchema,
+  intakeFileSchema,
+  playbookFileSchema,
+  type IntakeFieldDef,
+  type PlaybookFile,
+} from './schema.js';
+import {
+  UnknownPlaybookError,
+  type Category,
+  type IntakeField,
+  type IntakeOption,
+  type PlaybookLibrary,
+  type ResolvedPlaybook,
+} from './types.js';
 import { GENERAL_PLAYBOOK_ID, INTAKE_FIELD_TYPES, INTAKE_KEYS, SEVERITIES, type FieldType, type Severity } from './vocabulary.js';
 
 export {
@@ -94,10 +108,16 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
     const index = intakeDoc.fields.indexOf(intakeField);
     const values = intakeField.options.map((o) => o.value);
     intakeField.options.forEach((o, j) => {
-      if (!docs.has(o.value) && !broken.has(o.value)) faults.add(intakeFile, `fields.${index}.options.${j}.value`, `"${o.value}" is not a playbook; playbooks: ${[...docs.keys()].join(', ')}`);
+      if (!docs.has(o.value) && !broken.has(o.value))
+        faults.add(
+          intakeFile,
+          `fields.${index}.options.${j}.value`,
+          `"${o.value}" is not a playbook; playbooks: ${[...docs.keys()].join(', ')}`,
+        );
     });
     for (const id of docs.keys()) {
-      if (!values.includes(id)) faults.add(intakeFile, `fields.${index}.options`, `no option selects playbook "${id}"; add { value: ${id}, label: … }`);
+      if (!values.includes(id))
+        faults.add(intakeFile, `fields.${index}.options`, `no option selects playbook "${id}"; add { value: ${id}, label: … }`);
     }
     scenarioOrder.push(...values);
   }
@@ -133,7 +153,8 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
       detect: b.doc.detect,
     };
   };
-  const rank = (id: string) => (id === GENERAL_PLAYBOOK_ID ? -1 : scenarioOrder.includes(id) ? scenarioOrder.indexOf(id) : scenarioOrder.length);
+  const rank = (id: string) =>
+    id === GENERAL_PLAYBOOK_ID ? -1 : scenarioOrder.includes(id) ? scenarioOrder.indexOf(id) : scenarioOrder.length;
   const ordered = [...docs.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map(toResolved);
   const byId = new Map(ordered.map((p) => [p.id, p]));
 

@@ -50,7 +50,8 @@ export function resolvePlaybooks(
     let parent: Built | null = null;
     if (doc.extends !== undefined) {
       if (!docs.has(doc.extends)) {
-        if (!broken.has(doc.extends)) faults.add(file, 'extends', `unknown playbook "${doc.extends}"; known playbooks: ${[...docs.keys()].join(', ')}`);
+        if (!broken.has(doc.extends))
+          faults.add(file, 'extends', `unknown playbook "${doc.extends}"; known playbooks: ${[...docs.keys()].join(', ')}`);
         resolving.delete(id);
         built.set(id, null);
         return null;
@@ -65,8 +66,16 @@ export function resolvePlaybooks(
 
     const facts = [...(parent?.facts ?? [])];
     doc.facts.forEach((f, i) => {
-      if ((INTAKE_KEYS as readonly string[]).includes(f.key) || (DERIVED_FACTS as readonly string[]).includes(f.key) || facts.some((x) => x.key === f.key)) {
-        faults.add(file, `facts.${i}.key`, `fact "${f.key}" is already defined (by the intake, derived from categories, or by an extended playbook)`);
+      if (
+        (INTAKE_KEYS as readonly string[]).includes(f.key) ||
+        (DERIVED_FACTS as readonly string[]).includes(f.key) ||
+        facts.some((x) => x.key === f.key)
+      ) {
+        faults.add(
+          file,
+          `facts.${i}.key`,
+          `fact "${f.key}" is already defined (by the intake, derived from categories, or by an extended playbook)`,
+        );
       } else {
         facts.push(f);
       }
@@ -89,7 +98,11 @@ export function resolvePlaybooks(
       if (list.length < 2) continue;
       for (const e of list.filter((x) => x.file === file)) {
         const others = list.filter((x) => x !== e).map((x) => `${relative(dir, x.file)} ${x.path}`);
-        faults.add(file, `${e.path}.key`, `checklist key "${key}" is used twice in playbook "${id}" (also at ${others.join(', ')}); keys must be unique`);
+        faults.add(
+          file,
+          `${e.path}.key`,
+          `checklist key "${key}" is used twice in playbook "${id}" (also at ${others.join(', ')}); keys must be unique`,
+        );
       }
     }
 
@@ -121,7 +134,11 @@ function applyChanges(parent: Built, doc: PlaybookFile, file: string, faults: Fa
     const path = `changes.${i}`;
     const at = entries.findIndex((e) => e.item.key === anchor);
     if (at < 0) {
-      faults.add(file, `${path}.${op}`, `no item "${anchor}" in the checklist of "${doc.extends}" (after the changes above it); keys: ${entries.map((e) => e.item.key).join(', ')}`);
+      faults.add(
+        file,
+        `${path}.${op}`,
+        `no item "${anchor}" in the checklist of "${doc.extends}" (after the changes above it); keys: ${entries.map((e) => e.item.key).join(', ')}`,
+      );
       return;
     }
     const target = entries[at]!;
@@ -161,7 +178,11 @@ function applyChanges(parent: Built, doc: PlaybookFile, file: string, faults: Fa
 
   for (const r of removed) {
     if (!entries.some((e) => e.item.completesClock === r.clock)) {
-      faults.add(file, r.path, `removing "${r.key}" leaves no item that completes clock "${r.clock}"; keep an item with completesClock: ${r.clock}`);
+      faults.add(
+        file,
+        r.path,
+        `removing "${r.key}" leaves no item that completes clock "${r.clock}"; keep an item with completesClock: ${r.clock}`,
+      );
     }
   }
   return entries;

@@ -74,12 +74,15 @@ const reportSections = z
  * contact window); every item must say which, so a new item is never silently left out of the notices.
  */
 export const MAX_PUBLIC_TEXT_LENGTH = 60;
-const publicTextSchema = z.union([
-  oneLine
-    .refine((s) => !/[。；;]/.test(s), { message: 'must be one clause without 「。」 or 「；」: the notice joins the clauses itself' })
-    .refine((s) => [...s].length <= MAX_PUBLIC_TEXT_LENGTH, { message: `must be at most ${MAX_PUBLIC_TEXT_LENGTH} characters` }),
-  z.null(),
-], { message: 'give the plain-language wording for the notices, or ~ (null) for an internal step' });
+const publicTextSchema = z.union(
+  [
+    oneLine
+      .refine((s) => !/[。；;]/.test(s), { message: 'must be one clause without 「。」 or 「；」: the notice joins the clauses itself' })
+      .refine((s) => [...s].length <= MAX_PUBLIC_TEXT_LENGTH, { message: `must be at most ${MAX_PUBLIC_TEXT_LENGTH} characters` }),
+    z.null(),
+  ],
+  { message: 'give the plain-language wording for the notices, or ~ (null) for an internal step' },
+);
 
 export const checklistItemSchema = z.strictObject({
   key: itemKeySchema,
@@ -195,7 +198,11 @@ export const playbookFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['checklist'], message: 'a playbook without "extends" needs its own "checklist"' });
       }
       if (p.changes !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['changes'], message: '"changes" only apply with "extends"; list the items under "checklist"' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['changes'],
+          message: '"changes" only apply with "extends"; list the items under "checklist"',
+        });
       }
     } else {
       if (p.checklist !== undefined) {
@@ -206,7 +213,11 @@ export const playbookFileSchema = z
         });
       }
       if (p.detect.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['detect'], message: 'a scenario playbook needs "detect" phrases, as staff would write them' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['detect'],
+          message: 'a scenario playbook needs "detect" phrases, as staff would write them',
+        });
       }
     }
   });
@@ -258,7 +269,11 @@ export const categoriesFileSchema = z
         });
       }
       if (c.biometric && c.severity === 'normal') {
-        ctx.addIssue({ code: 'custom', path: at('severity'), message: 'biometric data is at least severity "high" (MOE biometric guideline)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('severity'),
+          message: 'biometric data is at least severity "high" (MOE biometric guideline)',
+        });
       }
     });
   });
@@ -301,7 +316,11 @@ export const intakeFileSchema = z
       seen.add(f.key);
       const types = INTAKE_FIELD_TYPES[f.key];
       if (!types.includes(f.type)) {
-        ctx.addIssue({ code: 'custom', path: at('type'), message: `"${f.key}" must be of type ${types.join(' or ')} (the conversation engine relies on it)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('type'),
+          message: `"${f.key}" must be of type ${types.join(' or ')} (the conversation engine relies on it)`,
+        });
       }
       const isChoice = f.type === 'select' || f.type === 'multiselect';
       const sources = Number(f.options !== undefined) + Number(f.optionsFrom !== undefined);
@@ -312,13 +331,25 @@ export const intakeFileSchema = z
         ctx.addIssue({ code: 'custom', path: at('options'), message: `a ${f.type} field has no options` });
       }
       if (f.key === 'categories' && f.optionsFrom !== 'categories') {
-        ctx.addIssue({ code: 'custom', path: at('optionsFrom'), message: '"categories" takes its options from categories.yaml: set optionsFrom: categories' });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('optionsFrom'),
+          message: '"categories" takes its options from categories.yaml: set optionsFrom: categories',
+        });
       }
       if (f.key !== 'categories' && f.optionsFrom === 'categories') {
-        ctx.addIssue({ code: 'custom', path: at('optionsFrom'), message: 'only the "categories" field takes its options from categories.yaml' });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('optionsFrom'),
+          message: 'only the "categories" field takes its options from categories.yaml',
+        });
       }
       if (f.key !== 'scenario' && f.optionsFrom === 'playbooks') {
-        ctx.addIssue({ code: 'custom', path: at('optionsFrom'), message: 'only the "scenario" field takes its options from the playbooks' });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('optionsFrom'),
+          message: 'only the "scenario" field takes its options from the playbooks',
+        });
       }
       if ((f.type === 'text' || f.type === 'textarea') && f.maxLength === undefined) {
         ctx.addIssue({ code: 'custom', path: at('maxLength'), message: 'free-text fields need a maxLength' });
@@ -332,14 +363,19 @@ export const intakeFileSchema = z
       if (f.options) {
         const values = new Set<string>();
         f.options.forEach((o, j) => {
-          if (values.has(o.value)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'options', j, 'value'], message: `option "${o.value}" is listed twice` });
+          if (values.has(o.value))
+            ctx.addIssue({ code: 'custom', path: ['fields', i, 'options', j, 'value'], message: `option "${o.value}" is listed twice` });
           values.add(o.value);
         });
       }
     });
     const missing = INTAKE_KEYS.filter((k) => !seen.has(k));
     if (missing.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['fields'], message: `missing intake fields: ${missing.join(', ')} (every field of the internal report is required)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields'],
+        message: `missing intake fields: ${missing.join(', ')} (every field of the internal report is required)`,
+      });
     }
   });
 export type IntakeFile = z.output<typeof intakeFileSchema>;

@@ -5,8 +5,32 @@
 
 /** Letter codes of the first character (issuing area), as published by the Ministry of the Interior. */
 const LETTER_CODES: Readonly<Record<string, number>> = {
-  A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, I: 34, J: 18, K: 19, L: 20, M: 21,
-  N: 22, O: 35, P: 23, Q: 24, R: 25, S: 26, T: 27, U: 28, V: 29, W: 32, X: 30, Y: 31, Z: 33,
+  A: 10,
+  B: 11,
+  C: 12,
+  D: 13,
+  E: 14,
+  F: 15,
+  G: 16,
+  H: 17,
+  I: 34,
+  J: 18,
+  K: 19,
+  L: 20,
+  M: 21,
+  N: 22,
+  O: 35,
+  P: 23,
+  Q: 24,
+  R: 25,
+  S: 26,
+  T: 27,
+  U: 28,
+  V: 29,
+  W: 32,
+  X: 30,
+  Y: 31,
+  Z: 33,
 };
 
 const WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 1] as const;
@@ -54,7 +78,9 @@ export function isValidResidentId(value: string): boolean {
 export function taiwanIdCheckDigit(firstNine: string): number {
   const head = firstNine.toUpperCase();
   if (taiwanIdShape(`${head}0`) === null) {
-    throw new Error(`taiwanIdCheckDigit needs a letter, then 1/2/8/9 or A–D, then 7 digits; got ${firstNine.length} characters in another shape`);
+    throw new Error(
+      `taiwanIdCheckDigit needs a letter, then 1/2/8/9 or A–D, then 7 digits; got ${firstNine.length} characters in another shape`,
+    );
   }
   for (let d = 0; d <= 9; d++) {
     if (checksumOk(`${head}${d}`)) return d;

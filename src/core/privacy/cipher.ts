@@ -276,9 +276,7 @@ export function parseKeyRing(spec: string): KeyRing {
   for (const [index, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
     if (colon <= 0) {
-      throw new KeyRingError(
-        `Key ring entry ${index + 1} has no "<id>:" prefix; write each entry as "<id>:<base64 key>" (e.g. "k1:…").`,
-      );
+      throw new KeyRingError(`Key ring entry ${index + 1} has no "<id>:" prefix; write each entry as "<id>:<base64 key>" (e.g. "k1:…").`);
     }
     const id = entry.slice(0, colon).trim();
     const encoded = entry.slice(colon + 1).trim();
@@ -287,9 +285,7 @@ export function parseKeyRing(spec: string): KeyRing {
       throw new KeyRingError(`Key id "${id}" appears twice in the key ring; give every key its own id.`);
     }
     if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded) || encoded.replace(/=+$/, '').length % 4 === 1) {
-      throw new KeyRingError(
-        `Key "${id}" is not valid base64; paste the key exactly as generated (e.g. by \`openssl rand -base64 32\`).`,
-      );
+      throw new KeyRingError(`Key "${id}" is not valid base64; paste the key exactly as generated (e.g. by \`openssl rand -base64 32\`).`);
     }
     const key = Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
     checkKeyLength(id, key);

@@ -17,7 +17,8 @@ export const LINE_ID_RE = /(?<![0-9A-Za-z])[UCR][0-9a-f]{32}(?![0-9A-Za-z])/g;
  * digit run, e.g. EDU-1151207-001, ISAC-202611-0001, TACERT-115-00012. A single letter is not enough: 「A-123-456-789」
  * is a national ID written with dashes (the ID rule runs first and takes it anyway).
  */
-export const TICKET_RE = /(?<![0-9A-Za-z_-])[A-Za-z]{2,10}(?:-[A-Za-z]{1,10}){0,2}-\d{3,12}(?:-[0-9A-Za-z]{1,12}){0,4}(?![0-9A-Za-z_]|-[0-9A-Za-z])/g;
+export const TICKET_RE =
+  /(?<![0-9A-Za-z_-])[A-Za-z]{2,10}(?:-[A-Za-z]{1,10}){0,2}-\d{3,12}(?:-[0-9A-Za-z]{1,12}){0,4}(?![0-9A-Za-z_]|-[0-9A-Za-z])/g;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Values on record (allow-list)
@@ -77,7 +78,9 @@ export function isKeptPhone(list: KeepList | null, text: string): boolean {
   if (digits.length < 7) return false;
   if (list.phones.has(digits)) return true;
   // 「2345-6789」 typed without the area code: the same subscriber number as a kept (02)2345-6789.
-  return !digits.startsWith('0') && list.phoneTails.some((t) => t.length > digits.length && t.endsWith(digits) && t.length - digits.length <= 3);
+  return (
+    !digits.startsWith('0') && list.phoneTails.some((t) => t.length > digits.length && t.endsWith(digits) && t.length - digits.length <= 3)
+  );
 }
 
 export function isKeptEmail(list: KeepList | null, text: string): boolean {

@@ -212,8 +212,7 @@ const LANDLINE_RE = new RegExp(
   'gi',
 );
 
-const CARD_GROUPED_RE =
-  /(?<![0-9A-Za-z-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{5})(?![0-9A-Za-z]|[ -]\d)/g;
+const CARD_GROUPED_RE = /(?<![0-9A-Za-z-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{5})(?![0-9A-Za-z]|[ -]\d)/g;
 const CARD_PLAIN_RE = /(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])/g;
 
 const GAP = '[ \\t]*(?:(?:[:=]|為|是)[ \\t]*)?';
@@ -281,8 +280,7 @@ const COUNT_UNIT_AFTER =
 const AMOUNT_BEFORE = /(?:nt\$|ntd|us\$|\$|新台幣|新臺幣|台幣|臺幣|約|共|計|總共|合計|大約|逾|超過|多達)[ \t]*$/i;
 const DOC_NUMBER_BEFORE = /第[ \t]*$/;
 // 6-digit postal codes (郵遞區號) in front of a city or county; the rest of an address is not masked anyway.
-const CITY_AFTER =
-  /^[ \t]*(?:[臺台](?:北|中|南|東)|新北|桃園|高雄|基隆|新竹|苗栗|彰化|南投|雲林|嘉義|屏東|宜蘭|花蓮|澎湖|金門|連江)[縣市]/;
+const CITY_AFTER = /^[ \t]*(?:[臺台](?:北|中|南|東)|新北|桃園|高雄|基隆|新竹|苗栗|彰化|南投|雲林|嘉義|屏東|宜蘭|花蓮|澎湖|金門|連江)[縣市]/;
 // A student number, passport or mistyped ID with a short letter prefix: s1100123, A1234567890.
 const PREFIXED_NUMBER_RE = /(?<![0-9A-Za-z_])[A-Za-z]{1,3}\d{6,}(?![0-9A-Za-z_])/g;
 const DOC_NUMBER_AFTER = /^[ \t]*號/;

@@ -79,7 +79,14 @@ export async function checkAllValues(prisma: PrismaClient, cipher: FieldCipher, 
           count.readable += 1;
         } catch (err) {
           count.failed += 1;
-          report.failures.push({ table: col.table, column: col.column, row: rowLabel(col, row), keyId, kind: classify(err), message: (err as Error).message });
+          report.failures.push({
+            table: col.table,
+            column: col.column,
+            row: rowLabel(col, row),
+            keyId,
+            kind: classify(err),
+            message: (err as Error).message,
+          });
         }
       }
     }
@@ -114,7 +121,11 @@ export interface RekeyProgress {
  * Re-encrypts every value that is not under the current key, in batches of `batch` rows per transaction. Stops with
  * a RekeyError at the first value that cannot be read (nothing is lost: run `keys check`, fix, run again).
  */
-export async function reencryptAll(prisma: PrismaClient, cipher: FieldCipher, opts: { batch?: number; onBatch?: (p: RekeyProgress) => void } = {}): Promise<RekeyProgress[]> {
+export async function reencryptAll(
+  prisma: PrismaClient,
+  cipher: FieldCipher,
+  opts: { batch?: number; onBatch?: (p: RekeyProgress) => void } = {},
+): Promise<RekeyProgress[]> {
   const batch = opts.batch ?? 200;
   const prefix = `enc:v1:${cipher.currentKeyId}:`;
   const out: RekeyProgress[] = [];

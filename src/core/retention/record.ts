@@ -10,7 +10,18 @@ export const DESTRUCTION_PURPOSE = 'destruction-seal';
 
 export type DestructionFields = Pick<
   DestructionRecord,
-  'incidentId' | 'schoolId' | 'incidentRef' | 'occurredAt' | 'awareAt' | 'closedAt' | 'retainUntil' | 'destroyedAt' | 'authorisedBy' | 'basis' | 'entryCount' | 'headHash'
+  | 'incidentId'
+  | 'schoolId'
+  | 'incidentRef'
+  | 'occurredAt'
+  | 'awareAt'
+  | 'closedAt'
+  | 'retainUntil'
+  | 'destroyedAt'
+  | 'authorisedBy'
+  | 'basis'
+  | 'entryCount'
+  | 'headHash'
 >;
 
 export function destructionMessage(r: DestructionFields): string {

@@ -15,7 +15,8 @@ import { sealDestruction } from './record.js';
  * database), never an incident still open, never a record that fails verification (tampering is evidence).
  */
 export const RECORDS_CLOCK = 'records-5y';
-export const DESTRUCTION_BASIS = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第17條、第19條；保存期限屆滿，刪除並留存銷毀紀錄';
+export const DESTRUCTION_BASIS =
+  '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第17條、第19條；保存期限屆滿，刪除並留存銷毀紀錄';
 
 export interface RetentionItem {
   incidentId: string;
@@ -46,9 +47,19 @@ export async function listRetention(deps: CoreDeps, schoolId?: string): Promise<
     const until = retainUntil(deps, i);
     const past = until !== null && until <= now;
     const kept = !past ? undefined : i.status !== 'closed' ? 'not closed: an open incident is kept whatever its date' : undefined;
-    return { incidentId: i.id, schoolId: i.schoolId, ref: i.ref, status: i.status, retainUntil: until, due: past && !kept, ...(kept ? { kept } : {}) };
+    return {
+      incidentId: i.id,
+      schoolId: i.schoolId,
+      ref: i.ref,
+      status: i.status,
+      retainUntil: until,
+      due: past && !kept,
+      ...(kept ? { kept } : {}),
+    };
   });
-  return items.sort((a, b) => Number(b.due) - Number(a.due) || (a.retainUntil?.getTime() ?? Infinity) - (b.retainUntil?.getTime() ?? Infinity));
+  return items.sort(
+    (a, b) => Number(b.due) - Number(a.due) || (a.retainUntil?.getTime() ?? Infinity) - (b.retainUntil?.getTime() ?? Infinity),
+  );
 }
 
 /**
@@ -63,7 +74,8 @@ export async function destroyIncident(
   authorisedBy: string,
 ): Promise<{ record: DestructionRecord; rooms: { platform: string; externalId: string }[] }> {
   const who = authorisedBy.trim();
-  if (who.length < 2 || who.length > 200) throw new RetentionError('--authorised-by must name who authorised the destruction (2–200 characters).');
+  if (who.length < 2 || who.length > 200)
+    throw new RetentionError('--authorised-by must name who authorised the destruction (2–200 characters).');
   const now = deps.now();
   const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
   if (!incident) throw new RetentionError(`No incident ${incidentId}.`);
@@ -73,7 +85,9 @@ export async function destroyIncident(
   if (incident.status !== 'closed') throw new RetentionError(`Incident ${incident.ref} is not closed; an open incident is kept.`);
   const verdict = await verifyIncidentRecord(deps, incidentId);
   if (!verdict.ok) {
-    throw new RetentionError(`Incident ${incident.ref}: its record does not verify (${verdict.problems[0]}); it is kept as evidence. Investigate with \`npm run verify\`.`);
+    throw new RetentionError(
+      `Incident ${incident.ref}: its record does not verify (${verdict.problems[0]}); it is kept as evidence. Investigate with \`npm run verify\`.`,
+    );
   }
   const rooms = await deps.prisma.conversation.findMany({ where: { incidentId }, select: { platform: true, externalId: true } });
   const blobs = await deps.prisma.evidence.findMany({ where: { incidentId }, select: { id: true, store: true } });
@@ -95,7 +109,9 @@ export async function destroyIncident(
       headHash: head?.hash ?? '',
     };
     const removed = await countDetails(tx, incidentId);
-    const created = await tx.destructionRecord.create({ data: { id: newId(), ...fields, removed, ...sealDestruction(deps.cipher, fields) } });
+    const created = await tx.destructionRecord.create({
+      data: { id: newId(), ...fields, removed, ...sealDestruction(deps.cipher, fields) },
+    });
     await deleteDetails(tx, incidentId);
     return created;
   });
@@ -104,7 +120,11 @@ export async function destroyIncident(
   for (const b of blobs) {
     for (const store of deps.evidence?.stores ?? []) {
       if (store.kind !== b.store) continue;
-      await store.remove(b.id).catch((err: unknown) => deps.log.error({ incidentId, evidenceId: b.id, err }, 'evidence file could not be removed after destruction'));
+      await store
+        .remove(b.id)
+        .catch((err: unknown) =>
+          deps.log.error({ incidentId, evidenceId: b.id, err }, 'evidence file could not be removed after destruction'),
+        );
     }
   }
   return { record, rooms: rooms.filter((r) => r.platform !== 'local') };

@@ -40,12 +40,29 @@ export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Longer input is not a time expression (and is not worth scanning). */
 const MAX_LENGTH = 60;
 
-
 /** Words for a part of the day, longest first, mapped to the period whose rules they follow. */
 const PERIOD_WORDS: [string, Period][] = [
-  ['凌晨', '凌晨'], ['半夜', '半夜'], ['午夜', '午夜'], ['清晨', '清晨'], ['早上', '早上'], ['早晨', '早上'], ['一早', '早上'],
-  ['上午', '上午'], ['中午', '中午'], ['午間', '中午'], ['下午', '下午'], ['午後', '下午'], ['傍晚', '傍晚'], ['黃昏', '傍晚'],
-  ['晚上', '晚上'], ['晚間', '晚上'], ['夜間', '晚上'], ['夜裡', '晚上'], ['深夜', '深夜'], ['早', '早上'], ['晚', '晚上'],
+  ['凌晨', '凌晨'],
+  ['半夜', '半夜'],
+  ['午夜', '午夜'],
+  ['清晨', '清晨'],
+  ['早上', '早上'],
+  ['早晨', '早上'],
+  ['一早', '早上'],
+  ['上午', '上午'],
+  ['中午', '中午'],
+  ['午間', '中午'],
+  ['下午', '下午'],
+  ['午後', '下午'],
+  ['傍晚', '傍晚'],
+  ['黃昏', '傍晚'],
+  ['晚上', '晚上'],
+  ['晚間', '晚上'],
+  ['夜間', '晚上'],
+  ['夜裡', '晚上'],
+  ['深夜', '深夜'],
+  ['早', '早上'],
+  ['晚', '晚上'],
   ['夜', '晚上'],
 ];
 
@@ -61,15 +78,23 @@ const FILLER = /(^(?:在|於|是)|的時候|之時|的時間|發生|發現|時�
 const SCHOOL_DAY: [RegExp, (m: RegExpExecArray) => [number, number] | null][] = [
   [/^早自習/, () => [7, 30]],
   [/^升旗/, () => [7, 40]],
-  [/^第(\d)節(?:課)?(?:上課|下課|開始)?/, (m) => {
-    const n = Number(m[1]);
-    return n >= 1 && n <= 4 ? [7 + n, 0] : n >= 5 && n <= 8 ? [8 + n, 0] : null;
-  }],
+  [
+    /^第(\d)節(?:課)?(?:上課|下課|開始)?/,
+    (m) => {
+      const n = Number(m[1]);
+      return n >= 1 && n <= 4 ? [7 + n, 0] : n >= 5 && n <= 8 ? [8 + n, 0] : null;
+    },
+  ],
   [/^(?:午休|午餐|中午吃飯)(?:時間)?/, () => [12, 0]],
   [/^(?:放學|下班)(?:後|時)?/, () => [16, 0]],
 ];
 
-interface TimePart { h: number; mi: number; approximate: boolean; colon: boolean }
+interface TimePart {
+  h: number;
+  mi: number;
+  approximate: boolean;
+  colon: boolean;
+}
 function readPeriod(s: string): { period: Period; rest: string } | null {
   for (const [word, period] of PERIOD_WORDS) {
     if (s.startsWith(word)) return { period, rest: s.slice(word.length) };
@@ -141,22 +166,34 @@ function instant(day: Day, hour: number, minute: number): Date {
 
 /** NFKC, lower case, Chinese numerals as digits, punctuation as spaces; the approximate words found. */
 function normalise(text: string): { s: string; approximate: boolean } {
-  let s = text.normalize('NFKC').toLowerCase().replace(/[\u200b\ufeff]/g, '');
+  let s = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u200b\ufeff]/g, '');
   s = s.replace(/[，,、。！!？?]+/g, ' ').trim();
   let approximate = false;
   // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the first, approximate.
-  s = s.replace(/([一二兩两三四五六七八九])([二三四五六七八九])(?=\s*(?:點|点|時|时|天|日|個|个|小時|分|週|周|星期|禮拜))/g, (all, a: string, b: string) => {
-    const x = chineseNumeral(a);
-    const y = chineseNumeral(b);
-    if (x === null || y !== x + 1) return all;
-    approximate = true;
-    return a;
-  });
+  s = s.replace(
+    /([一二兩两三四五六七八九])([二三四五六七八九])(?=\s*(?:點|点|時|时|天|日|個|个|小時|分|週|周|星期|禮拜))/g,
+    (all, a: string, b: string) => {
+      const x = chineseNumeral(a);
+      const y = chineseNumeral(b);
+      if (x === null || y !== x + 1) return all;
+      approximate = true;
+      return a;
+    },
+  );
   s = replaceChineseNumerals(s);
   // 「pm3:30」「PM 3點」 → 下午3點30
-  s = s.replace(/(?<![a-z])([ap])\.?m\.?\s*(\d{1,2})(?::(\d{2}))?/g, (_, ap: string, h: string, mi: string | undefined) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`);
+  s = s.replace(
+    /(?<![a-z])([ap])\.?m\.?\s*(\d{1,2})(?::(\d{2}))?/g,
+    (_, ap: string, h: string, mi: string | undefined) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`,
+  );
   // 3pm, 9:30 a.m. → 下午3點, 上午9點30
-  s = s.replace(/(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/g, (_, h: string, mi: string | undefined, ap: string) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`);
+  s = s.replace(
+    /(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/g,
+    (_, h: string, mi: string | undefined, ap: string) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`,
+  );
   s = s.replace(APPROX_WORDS, () => {
     approximate = true;
     return ' ';
@@ -188,7 +225,11 @@ function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
   const date = readDate(rest, today);
   if (date === 'invalid') return 'invalid';
   // The weekday the bot itself prints after a date (「11/22（日）」) may be typed back.
-  if (date) rest = date.rest.trim().replace(/^\((?:週|周|星期)?[1-7日天]\)/, '').trim();
+  if (date)
+    rest = date.rest
+      .trim()
+      .replace(/^\((?:週|周|星期)?[1-7日天]\)/, '')
+      .trim();
   // 「早自習」「第三節」, also after a part of the day (「早上第一節」): the bell time, approximate.
   const school = (text: string): NaturalTime | 'invalid' | null => {
     for (const [re, at] of SCHOOL_DAY) {

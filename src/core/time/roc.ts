@@ -81,12 +81,10 @@ export function formatWeekday(d: Date): string {
   return format(inTaipei(d), 'EEEE', { locale: zhTW });
 }
 
-const ISO_WITH_OFFSET =
-  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const AD_LOCAL = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/i;
 const ROC_NUMERIC = /^(?:中華)?(?:民國)?(\d{2,3})[-/.](\d{1,2})[-/.](\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
-const ROC_WORDS =
-  /^(?:中華)?(?:民國)?(\d{2,3})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})(?::|時)(\d{1,2})分?(?:(\d{1,2})秒)?)?$/;
+const ROC_WORDS = /^(?:中華)?(?:民國)?(\d{2,3})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})(?::|時)(\d{1,2})分?(?:(\d{1,2})秒)?)?$/;
 
 function fromParts(
   year: number,

@@ -13,12 +13,33 @@ import { ROC_YEAR_OFFSET } from './roc.js';
  * ones). 中午 is the exception people expect: noon itself.
  */
 export const PERIOD_START_HOUR = {
-  凌晨: 0, 半夜: 0, 午夜: 0, 清晨: 5, 早上: 6, 上午: 6, 中午: 12, 下午: 12, 傍晚: 17, 晚上: 18, 深夜: 22,
+  凌晨: 0,
+  半夜: 0,
+  午夜: 0,
+  清晨: 5,
+  早上: 6,
+  上午: 6,
+  中午: 12,
+  下午: 12,
+  傍晚: 17,
+  晚上: 18,
+  深夜: 22,
 } as const;
 export type Period = keyof typeof PERIOD_START_HOUR;
 
-export interface Day { y: number; m: number; d: number }
-export interface DatePart { day: Day; approximate: boolean; yearInferred: boolean; period?: Period; bareWeekday?: boolean; monthInferred?: boolean }
+export interface Day {
+  y: number;
+  m: number;
+  d: number;
+}
+export interface DatePart {
+  day: Day;
+  approximate: boolean;
+  yearInferred: boolean;
+  period?: Period;
+  bareWeekday?: boolean;
+  monthInferred?: boolean;
+}
 
 const WEEKDAY = '([1-7日天])';
 const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
@@ -64,9 +85,20 @@ function latestMonthDay(today: Day, m: number, d: number): Day | null {
 }
 
 const RELATIVE_DAYS: [RegExp, number, Period?][] = [
-  [/^(大前天|大前日)/, -3], [/^(前天|前日)/, -2], [/^(昨天|昨日)/, -1], [/^(今天|今日|本日|當日)/, 0],
-  [/^前晚/, -2, '晚上'], [/^(昨晚|昨夜)/, -1, '晚上'], [/^(昨早|昨天一早)/, -1, '早上'], [/^(今早|今晨)/, 0, '早上'],
-  [/^(今晚|今夜)/, 0, '晚上'], [/^(明天|明日)/, 1], [/^(後天|后天)/, 2], [/^(大後天)/, 3], [/^昨/, -1], [/^今/, 0],
+  [/^(大前天|大前日)/, -3],
+  [/^(前天|前日)/, -2],
+  [/^(昨天|昨日)/, -1],
+  [/^(今天|今日|本日|當日)/, 0],
+  [/^前晚/, -2, '晚上'],
+  [/^(昨晚|昨夜)/, -1, '晚上'],
+  [/^(昨早|昨天一早)/, -1, '早上'],
+  [/^(今早|今晨)/, 0, '早上'],
+  [/^(今晚|今夜)/, 0, '晚上'],
+  [/^(明天|明日)/, 1],
+  [/^(後天|后天)/, 2],
+  [/^(大後天)/, 3],
+  [/^昨/, -1],
+  [/^今/, 0],
 ];
 
 /** Reads a date at the start of `s`; returns it with the rest of the text. */
@@ -150,7 +182,11 @@ export function readDate(s: string, today: Day): { part: DatePart; rest: string 
   }
   for (const [re, offset, period] of RELATIVE_DAYS) {
     m = re.exec(s);
-    if (m) return { part: { day: addDays(today, offset), approximate: false, yearInferred: false, ...(period ? { period } : {}) }, rest: s.slice(m[0].length) };
+    if (m)
+      return {
+        part: { day: addDays(today, offset), approximate: false, yearInferred: false, ...(period ? { period } : {}) },
+        rest: s.slice(m[0].length),
+      };
   }
   return null;
 }

@@ -60,13 +60,25 @@ export function verifyChain(entries: readonly ChainedEntry[]): ChainVerdict {
   let expectedSeq = 1;
   for (const e of entries) {
     if (e.seq !== expectedSeq) {
-      return { ok: false, checked: expectedSeq - 1, problem: { seq: e.seq, reason: `expected entry #${expectedSeq}, found #${e.seq} (an entry is missing or out of order)` } };
+      return {
+        ok: false,
+        checked: expectedSeq - 1,
+        problem: { seq: e.seq, reason: `expected entry #${expectedSeq}, found #${e.seq} (an entry is missing or out of order)` },
+      };
     }
     if (e.prevHash !== prev) {
-      return { ok: false, checked: expectedSeq - 1, problem: { seq: e.seq, reason: 'previous-hash link broken (an earlier entry was changed or removed)' } };
+      return {
+        ok: false,
+        checked: expectedSeq - 1,
+        problem: { seq: e.seq, reason: 'previous-hash link broken (an earlier entry was changed or removed)' },
+      };
     }
     if (hashEntry(e) !== e.hash) {
-      return { ok: false, checked: expectedSeq - 1, problem: { seq: e.seq, reason: 'content does not match its hash (the entry was altered)' } };
+      return {
+        ok: false,
+        checked: expectedSeq - 1,
+        problem: { seq: e.seq, reason: 'content does not match its hash (the entry was altered)' },
+      };
     }
     prev = e.hash;
     expectedSeq += 1;

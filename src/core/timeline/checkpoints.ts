@@ -29,12 +29,22 @@ export function checkpointMessage(h: Head): string {
 /** The checkpoint row of a head, sealed under the current key. */
 export function sealHead(cipher: FieldCipher, h: Head) {
   const keyId = cipher.currentKeyId;
-  return { incidentId: h.incidentId, entryCount: h.entryCount, headHash: h.headHash, at: h.at, keyId, seal: cipher.mac(SEAL_PURPOSE, checkpointMessage(h), keyId) };
+  return {
+    incidentId: h.incidentId,
+    entryCount: h.entryCount,
+    headHash: h.headHash,
+    at: h.at,
+    keyId,
+    seal: cipher.mac(SEAL_PURPOSE, checkpointMessage(h), keyId),
+  };
 }
 
 export type SealState = 'valid' | 'forged' | 'unknown-key';
 
-export function sealState(cipher: FieldCipher, c: Pick<TimelineCheckpoint, 'incidentId' | 'entryCount' | 'headHash' | 'at' | 'keyId' | 'seal'>): SealState {
+export function sealState(
+  cipher: FieldCipher,
+  c: Pick<TimelineCheckpoint, 'incidentId' | 'entryCount' | 'headHash' | 'at' | 'keyId' | 'seal'>,
+): SealState {
   if (!cipher.keyIds.includes(c.keyId)) return 'unknown-key';
   return cipher.verifyMac(SEAL_PURPOSE, checkpointMessage(c), c.seal, c.keyId) ? 'valid' : 'forged';
 }
@@ -59,7 +69,11 @@ export interface RecordVerdict {
 /**
  * Checks a timeline (already read and decrypted, in seq order) against the hash chain and every sealed checkpoint.
  */
-export function verifyRecord(cipher: FieldCipher, entries: readonly ChainedEntry[], checkpoints: readonly TimelineCheckpoint[]): RecordVerdict {
+export function verifyRecord(
+  cipher: FieldCipher,
+  entries: readonly ChainedEntry[],
+  checkpoints: readonly TimelineCheckpoint[],
+): RecordVerdict {
   const problems: string[] = [];
   const chain = verifyChain(entries);
   if (!chain.ok && chain.problem) problems.push(`entry #${chain.problem.seq}: ${chain.problem.reason}`);
@@ -74,12 +88,15 @@ export function verifyRecord(cipher: FieldCipher, entries: readonly ChainedEntry
       continue;
     }
     if (state === 'unknown-key') {
-      if (latest) problems.push(`the last checkpoint is sealed with key "${c.keyId}", which is not in the key ring (forged, or the key is missing)`);
+      if (latest)
+        problems.push(`the last checkpoint is sealed with key "${c.keyId}", which is not in the key ring (forged, or the key is missing)`);
       else uncheckable += 1;
       continue;
     }
     if (c.entryCount > entries.length) {
-      problems.push(`entries #${entries.length + 1}–#${c.entryCount} are missing: a sealed checkpoint of ${c.at.toISOString()} counts ${c.entryCount} entries, ${entries.length} remain`);
+      problems.push(
+        `entries #${entries.length + 1}–#${c.entryCount} are missing: a sealed checkpoint of ${c.at.toISOString()} counts ${c.entryCount} entries, ${entries.length} remain`,
+      );
       continue;
     }
     const at = bySeq.get(c.entryCount);
@@ -90,12 +107,16 @@ export function verifyRecord(cipher: FieldCipher, entries: readonly ChainedEntry
     if (!sealed || c.entryCount >= sealed.entryCount) sealed = { entryCount: c.entryCount, headHash: c.headHash, at: c.at, keyId: c.keyId };
   }
   if (entries.length === 0 && checkpoints.length === 0) {
-    problems.push('the incident has no timeline at all (every incident is recorded from its report on): its entries and checkpoints were deleted');
+    problems.push(
+      'the incident has no timeline at all (every incident is recorded from its report on): its entries and checkpoints were deleted',
+    );
   } else if (entries.length > 0 && checkpoints.length === 0) {
     problems.push('no sealed checkpoint: the checkpoints were deleted, or the entries were written outside the product');
   } else if (sealed && sealed.entryCount < entries.length) {
     const n = sealed.entryCount;
-    problems.push(`entries #${n + 1}–#${entries.length} are not covered by a sealed checkpoint (written outside the product, or their checkpoints were deleted)`);
+    problems.push(
+      `entries #${n + 1}–#${entries.length} are not covered by a sealed checkpoint (written outside the product, or their checkpoints were deleted)`,
+    );
   } else if (!sealed && checkpoints.length > 0 && problems.length === 0) {
     problems.push('no checkpoint could be checked with the keys of the ring');
   }

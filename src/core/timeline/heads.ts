@@ -73,7 +73,9 @@ export function parseHeads(text: string): WitnessedHead[] {
     if (head && ref) heads.push({ schoolId: null, ref, incidentId: null, entries: Number(head[1]), headHash: head[2] ?? '' });
   }
   if (heads.length === 0) {
-    throw new HeadsFileError('No chain heads found: give an export\'s chain-head.json or the text of a daily digest (lines 「紀錄鏈：N 筆，鏈頭 …」).');
+    throw new HeadsFileError(
+      "No chain heads found: give an export's chain-head.json or the text of a daily digest (lines 「紀錄鏈：N 筆，鏈頭 …」).",
+    );
   }
   return heads;
 }
@@ -117,16 +119,40 @@ export async function checkHeads(prisma: PrismaClient, heads: readonly Witnessed
       const destroyed = await prisma.destructionRecord.findFirst({
         where: head.incidentId ? { incidentId: head.incidentId } : { incidentRef: head.ref ?? '', ...(school ? { schoolId: school } : {}) },
       });
-      if (!destroyed) out.push({ head, ok: false, label, problem: 'the incident is missing from the database and has no destruction record' });
-      else if (destroyed.entryCount < head.entries || (destroyed.entryCount === head.entries && !destroyed.headHash.startsWith(head.headHash))) {
-        out.push({ head, ok: false, label, problem: `destroyed on ${destroyed.destroyedAt.toISOString()}, but its destruction record does not continue this head` });
+      if (!destroyed)
+        out.push({ head, ok: false, label, problem: 'the incident is missing from the database and has no destruction record' });
+      else if (
+        destroyed.entryCount < head.entries ||
+        (destroyed.entryCount === head.entries && !destroyed.headHash.startsWith(head.headHash))
+      ) {
+        out.push({
+          head,
+          ok: false,
+          label,
+          problem: `destroyed on ${destroyed.destroyedAt.toISOString()}, but its destruction record does not continue this head`,
+        });
       } else out.push({ head, ok: true, label: `${destroyed.schoolId}/${destroyed.incidentRef} (destroyed)` });
       continue;
     }
     const fullLabel = `${incident.schoolId}/${incident.ref}`;
-    const entry = head.entries === 0 ? null : await prisma.timelineEntry.findUnique({ where: { incidentId_seq: { incidentId: incident.id, seq: head.entries } } });
-    if (head.entries > 0 && !entry) out.push({ head, ok: false, label: fullLabel, problem: `entry #${head.entries} is missing: the timeline was trimmed after this head was witnessed` });
-    else if (entry && !entry.hash.startsWith(head.headHash)) out.push({ head, ok: false, label: fullLabel, problem: `entry #${head.entries} is not the one witnessed: the timeline was rewritten` });
+    const entry =
+      head.entries === 0
+        ? null
+        : await prisma.timelineEntry.findUnique({ where: { incidentId_seq: { incidentId: incident.id, seq: head.entries } } });
+    if (head.entries > 0 && !entry)
+      out.push({
+        head,
+        ok: false,
+        label: fullLabel,
+        problem: `entry #${head.entries} is missing: the timeline was trimmed after this head was witnessed`,
+      });
+    else if (entry && !entry.hash.startsWith(head.headHash))
+      out.push({
+        head,
+        ok: false,
+        label: fullLabel,
+        problem: `entry #${head.entries} is not the one witnessed: the timeline was rewritten`,
+      });
     else out.push({ head, ok: true, label: fullLabel });
   }
   return out;

@@ -57,7 +57,12 @@ export async function appendTimelineEntries(
 }
 
 /** The rows of new entries after `last` (null: the first), each hashed over its content and the one before. */
-function chain(deps: Pick<CoreDeps, 'cipher' | 'now'>, incidentId: string, last: { seq: number; hash: string } | null, inputs: TimelineInput[]) {
+function chain(
+  deps: Pick<CoreDeps, 'cipher' | 'now'>,
+  incidentId: string,
+  last: { seq: number; hash: string } | null,
+  inputs: TimelineInput[],
+) {
   let prev = last;
   return inputs.map((input) => {
     const content = {

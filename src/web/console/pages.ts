@@ -5,7 +5,13 @@ import { REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS } from '../../
 import { submittedAt, type ReportService } from '../../core/documents/service.js';
 import { recordedTime } from '../../core/incidents/times.js';
 import { totalAffected, type IncidentService, type IncidentView } from '../../core/incidents/service.js';
-import { AFFECTED_KIND_LABELS, INCIDENT_STATUSES, STATUS_LABELS, type AffectedKind, type IncidentStatus } from '../../core/incidents/types.js';
+import {
+  AFFECTED_KIND_LABELS,
+  INCIDENT_STATUSES,
+  STATUS_LABELS,
+  type AffectedKind,
+  type IncidentStatus,
+} from '../../core/incidents/types.js';
 import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import type { NoticeService } from '../../core/notices/service.js';
 import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../../core/notices/views.js';
@@ -67,7 +73,9 @@ const overdueNow = (c: ComputedClock, now: Date) => c.overdueAtAwareness || (c.s
 
 /** The next clock still running (not stopped), and whether any running clock is overdue. */
 function nextClock(incident: Incident, clocks: ComputedClock[], stopped: ReadonlySet<string>, now: Date) {
-  const live = clocks.filter((c) => running(c) && !c.pending && c.statutoryEnd && !stopped.has(c.id) && !(SUBMITTED[c.id] && incident[SUBMITTED[c.id]!]));
+  const live = clocks.filter(
+    (c) => running(c) && !c.pending && c.statutoryEnd && !stopped.has(c.id) && !(SUBMITTED[c.id] && incident[SUBMITTED[c.id]!]),
+  );
   live.sort((a, b) => a.statutoryEnd!.getTime() - b.statutoryEnd!.getTime());
   return { next: live[0] ?? null, overdue: live.some((c) => overdueNow(c, now)) };
 }
@@ -110,7 +118,8 @@ export async function listPage(s: PageServices, actor: Actor, q: ListQuery) {
   const rows = await s.store.incidents({ schoolId: actor.schoolId, statuses, ...(q.ref ? { ref: q.ref } : {}), limit: LIST_LIMIT });
   const incidents = rows.map(({ incident, open, total, stopped }) => {
     // A closed incident has no clock left to watch.
-    const { next, overdue } = incident.status === 'closed' ? { next: null, overdue: false } : nextClock(incident, clocksFor(s, incident), new Set(stopped), now);
+    const { next, overdue } =
+      incident.status === 'closed' ? { next: null, overdue: false } : nextClock(incident, clocksFor(s, incident), new Set(stopped), now);
     return {
       ref: incident.ref,
       href: `/console/incidents/${encodeURIComponent(incident.ref)}`,
@@ -118,7 +127,9 @@ export async function listPage(s: PageServices, actor: Actor, q: ListQuery) {
       status: statusLabel(incident.status),
       closed: incident.status === 'closed',
       awareAt: recordedTime(incident, 'awareAt', incident.awareAt),
-      next: next ? { label: next.label, end: end(next.statutoryEnd!), until: untilText(next.statutoryEnd!, now), overdue: overdueNow(next, now) } : null,
+      next: next
+        ? { label: next.label, end: end(next.statutoryEnd!), until: untilText(next.statutoryEnd!, now), overdue: overdueNow(next, now) }
+        : null,
       owner: next?.actorLabel ?? null,
       overdue,
       open,
@@ -151,7 +162,16 @@ interface ExportedNotice {
   approvedAt: string | null;
   versions: { version: number; author: string; createdAt: string; text: string }[];
   reviews: { version: number; decision: string; reviewer: string; decidedAt: string; comment: string | null }[];
-  batches: { version: number; channel: string; recipientsTotal: number; recipientsNotified: number; publicReason: string | null; note: string | null; recordedBy: string; recordedAt: string }[];
+  batches: {
+    version: number;
+    channel: string;
+    recipientsTotal: number;
+    recipientsNotified: number;
+    publicReason: string | null;
+    note: string | null;
+    recordedBy: string;
+    recordedAt: string;
+  }[];
 }
 
 function clocksOf(v: IncidentView, now: Date) {
@@ -173,7 +193,8 @@ function clocksOf(v: IncidentView, now: Date) {
       basis: c.basisShort,
       trigger: c.pending ? `待起算（${c.pendingNote ?? c.triggerLabel}）` : `${c.triggerLabel}：${c.startsAt ? at(c.startsAt) : '—'}`,
       statutoryEnd: c.statutoryEnd ? end(c.statutoryEnd) : c.pending ? '待起算' : '無固定期限',
-      recommended: c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime() ? end(c.recommendedBy) : null,
+      recommended:
+        c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime() ? end(c.recommendedBy) : null,
       until: !stoppedBy && c.statutoryEnd ? untilText(c.statutoryEnd, now) : null,
       stoppedBy,
       overdue,
@@ -238,8 +259,22 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
       status: NOTICE_STATUS_LABELS[n.status as NoticeStatus] ?? n.status,
       current: n.currentVersion,
       approved: n.approvedVersion && n.approvedAt ? `第 ${n.approvedVersion} 版，${at(new Date(n.approvedAt))}` : null,
-      versions: n.versions.map((x) => ({ version: x.version, author: x.author, at: at(new Date(x.createdAt)), text: x.text, current: x.version === n.currentVersion })).reverse(),
-      reviews: n.reviews.map((r) => ({ version: r.version, decision: r.decision === 'approved' ? '核定' : '退回', reviewer: r.reviewer, at: at(new Date(r.decidedAt)), comment: r.comment })),
+      versions: n.versions
+        .map((x) => ({
+          version: x.version,
+          author: x.author,
+          at: at(new Date(x.createdAt)),
+          text: x.text,
+          current: x.version === n.currentVersion,
+        }))
+        .reverse(),
+      reviews: n.reviews.map((r) => ({
+        version: r.version,
+        decision: r.decision === 'approved' ? '核定' : '退回',
+        reviewer: r.reviewer,
+        at: at(new Date(r.decidedAt)),
+        comment: r.comment,
+      })),
       batches: n.batches.map((b) => ({
         channel: CHANNEL_LABELS[b.channel as keyof typeof CHANNEL_LABELS] ?? b.channel,
         counts: `${b.recipientsNotified} / ${b.recipientsTotal} 人`,
@@ -255,7 +290,10 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
       problem: record.ok ? null : problemText(record),
       shown: Math.min(timeline.length, TIMELINE_SHOWN),
     },
-    timeline: timeline.slice(-TIMELINE_SHOWN).reverse().map((e) => ({ seq: e.seq, at: at(e.at), actor: e.actorLabel, summary: e.summary })),
+    timeline: timeline
+      .slice(-TIMELINE_SHOWN)
+      .reverse()
+      .map((e) => ({ seq: e.seq, at: at(e.at), actor: e.actorLabel, summary: e.summary })),
   };
 }
 
@@ -268,7 +306,16 @@ async function verifiedTimeline(s: PageServices, incidentId: string): Promise<{ 
     const timeline = await readTimeline(s.deps, incidentId);
     return { timeline, record: verifyRecord(s.deps.cipher, timeline, await s.store.checkpoints(incidentId)) };
   } catch (err) {
-    return { timeline: [], record: { ok: false, entries: 0, sealed: null, problems: [`an entry cannot be decrypted: ${(err as Error).message}`], uncheckable: 0 } };
+    return {
+      timeline: [],
+      record: {
+        ok: false,
+        entries: 0,
+        sealed: null,
+        problems: [`an entry cannot be decrypted: ${(err as Error).message}`],
+        uncheckable: 0,
+      },
+    };
   }
 }
 

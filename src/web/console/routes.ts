@@ -49,7 +49,12 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   const cookie = cookieRules(opts.secure);
 
   const html = (reply: FastifyReply, status: number, body: string) =>
-    reply.code(status).header('cache-control', 'no-store').header('content-security-policy', CSP).type('text/html; charset=utf-8').send(body);
+    reply
+      .code(status)
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', CSP)
+      .type('text/html; charset=utf-8')
+      .send(body);
   const refuse = (reply: FastifyReply, why: Refusal) => {
     const [status, title, text] = REFUSALS[why];
     return html(reply, status, messagePage(title, [...text]));
@@ -60,7 +65,16 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
     const check = await sessions.check(req.cookies[cookie.name]);
     if (check.ok) return check.actor;
     if (req.cookies[cookie.name]) reply.clearCookie(cookie.name, cookie.options);
-    await refuse(reply, check.reason === 'idle' ? 'idle' : check.reason === 'expired' ? 'sessionExpired' : check.reason === 'not-allowed' ? 'notAllowed' : 'none');
+    await refuse(
+      reply,
+      check.reason === 'idle'
+        ? 'idle'
+        : check.reason === 'expired'
+          ? 'sessionExpired'
+          : check.reason === 'not-allowed'
+            ? 'notAllowed'
+            : 'none',
+    );
     return null;
   }
 
@@ -75,7 +89,9 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       return null;
     }
     const person = await opts.store.person(v.claims.personId);
-    const actor: Actor | null = person?.active ? { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles } : null;
+    const actor: Actor | null = person?.active
+      ? { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles }
+      : null;
     if (!actor || !can(actor, 'console.open')) {
       opts.log.info({ reason: 'not allowed' }, 'console sign-in link refused');
       await refuse(reply, 'denied');
@@ -92,10 +108,15 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   server.register(async (scope) => {
     await scope.register(fastifyCookie);
     await scope.register(fastifyFormbody, { bodyLimit: 4096 });
-    await scope.register(fastifyCsrf, { sessionPlugin: '@fastify/cookie', cookieKey: 'pdi-console-csrf', cookieOpts: { path: '/console', httpOnly: true, sameSite: 'strict', secure: opts.secure } });
+    await scope.register(fastifyCsrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: 'pdi-console-csrf',
+      cookieOpts: { path: '/console', httpOnly: true, sameSite: 'strict', secure: opts.secure },
+    });
 
     scope.setErrorHandler(async (err, req, reply) => {
-      if (isDatabaseDown(err)) return html(reply.header('retry-after', '5'), 503, messagePage('系統暫時無法使用', ['系統暫時無法連線資料庫，請稍後再試。']));
+      if (isDatabaseDown(err))
+        return html(reply.header('retry-after', '5'), 503, messagePage('系統暫時無法使用', ['系統暫時無法連線資料庫，請稍後再試。']));
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 403 && /csrf/i.test((err as Error).message + String((err as { code?: string }).code))) {
         return html(reply, 403, messagePage('表單已失效', ['這個表單已失效（可能已在別處登出或頁面開啟太久），請重新整理頁面後再試。']));
@@ -110,7 +131,18 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
     scope.get<{ Params: { '*': string } }>('/console/sign-in/*', { exposeHeadRoute: false }, async (req, reply) => {
       const ok = await holder(req.params['*'], reply);
       if (!ok) return reply;
-      return html(reply, 200, messagePage('登入主控台', [`${ok.actor.displayName}，您好：按下按鈕即登入個資事件主控台（唯讀檢視）。`, `這個連結只能使用一次，${formatRocDateTime(ok.expiresAt)} 前有效，僅限您本人使用。`], '登入主控台'));
+      return html(
+        reply,
+        200,
+        messagePage(
+          '登入主控台',
+          [
+            `${ok.actor.displayName}，您好：按下按鈕即登入個資事件主控台（唯讀檢視）。`,
+            `這個連結只能使用一次，${formatRocDateTime(ok.expiresAt)} 前有效，僅限您本人使用。`,
+          ],
+          '登入主控台',
+        ),
+      );
     });
 
     scope.post<{ Params: { '*': string } }>('/console/sign-in/*', async (req, reply) => {
@@ -131,7 +163,10 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       const actor = await signedIn(req, reply);
       if (!actor) return reply;
       const status = STATUS_FILTERS.some((f) => f.value === req.query.status) ? req.query.status! : 'open';
-      const ref = (req.query.ref ?? '').normalize('NFKC').replace(/[^0-9A-Za-z-]/g, '').slice(0, 20);
+      const ref = (req.query.ref ?? '')
+        .normalize('NFKC')
+        .replace(/[^0-9A-Za-z-]/g, '')
+        .slice(0, 20);
       const data = await listPage(opts, actor, { status, ref });
       return html(reply, 200, renderPage('@list', frame(reply, actor, data.title), data));
     });
@@ -155,7 +190,11 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       const check = await sessions.check(req.cookies[cookie.name]);
       if (check.ok) await sessions.signOutEverywhere(check.actor);
       reply.clearCookie(cookie.name, cookie.options);
-      return html(reply, 200, messagePage('已登出主控台', ['您已登出主控台（所有裝置）。', '要再次登入，請在與小幫手的私訊輸入「主控台」。']));
+      return html(
+        reply,
+        200,
+        messagePage('已登出主控台', ['您已登出主控台（所有裝置）。', '要再次登入，請在與小幫手的私訊輸入「主控台」。']),
+      );
     });
   });
 

@@ -37,7 +37,14 @@ export class ConsoleSessions {
     const secret = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now.getTime() + ABSOLUTE_MS);
-    await this.store.open({ id: hashOf(secret), linkId, person: { id: actor.personId, schoolId: actor.schoolId, displayName: actor.displayName }, now, expiresAt, clientAddress });
+    await this.store.open({
+      id: hashOf(secret),
+      linkId,
+      person: { id: actor.personId, schoolId: actor.schoolId, displayName: actor.displayName },
+      now,
+      expiresAt,
+      clientAddress,
+    });
     return { secret, expiresAt };
   }
 
@@ -48,9 +55,20 @@ export class ConsoleSessions {
     const row = await this.store.find(id);
     if (!row) return { ok: false, reason: 'none' };
     const now = this.now();
-    const actor: Actor = { personId: row.person.id, schoolId: row.person.schoolId, displayName: row.person.displayName, roles: row.person.roles };
+    const actor: Actor = {
+      personId: row.person.id,
+      schoolId: row.person.schoolId,
+      displayName: row.person.displayName,
+      roles: row.person.roles,
+    };
     const reason: SessionEnd | null =
-      row.expiresAt <= now ? 'expired' : now.getTime() - row.lastSeenAt.getTime() > IDLE_MS ? 'idle' : !row.person.active || !can(actor, 'console.open') ? 'not-allowed' : null;
+      row.expiresAt <= now
+        ? 'expired'
+        : now.getTime() - row.lastSeenAt.getTime() > IDLE_MS
+          ? 'idle'
+          : !row.person.active || !can(actor, 'console.open')
+            ? 'not-allowed'
+            : null;
     if (reason) {
       await this.store.end(id, reason, now);
       return { ok: false, reason };

@@ -4,7 +4,15 @@ import { createLogger } from '../../../src/app/logger.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
 import { PrismaInboxStore } from '../../../src/storage/inbox.js';
-import { DISCORD_TOKEN, buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp } from '../../fakes/discord/harness.js';
+import {
+  DISCORD_TOKEN,
+  buttonsIn,
+  discordUser,
+  seedDiscordIdentities,
+  startDiscordTestApp,
+  textOf,
+  type DiscordTestApp,
+} from '../../fakes/discord/harness.js';
 import { APPLICATION_ID, type FakeMessage, type InteractionRecord } from '../../fakes/discord/platform.js';
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
@@ -31,7 +39,15 @@ describe('Discord delivery shared by two instances', () => {
     await seedDiscordIdentities(h.t.app.db.prisma, ['demo-teacher', 'demo-window']);
     channel = h.fake.textChannel('應變小組');
     const { deps } = h.t.app;
-    b = new DiscordAdapter({ botToken: DISCORD_TOKEN, applicationId: APPLICATION_ID, apiBase: h.fake.apiBase, readGroupMessages: false, prisma: deps.prisma, cipher: deps.cipher, log: createLogger({ level: 'silent' }) });
+    b = new DiscordAdapter({
+      botToken: DISCORD_TOKEN,
+      applicationId: APPLICATION_ID,
+      apiBase: h.fake.apiBase,
+      readGroupMessages: false,
+      prisma: deps.prisma,
+      cipher: deps.cipher,
+      log: createLogger({ level: 'silent' }),
+    });
     const botB = new Bot(deps);
     botB.register(b);
     b.attach(new InboundPipeline(botB, new PrismaInboxStore(deps.prisma), deps.cipher, createLogger({ level: 'silent' })));
@@ -45,7 +61,10 @@ describe('Discord delivery shared by two instances', () => {
 
   const a = () => h.adapter();
   const to = () => ({ platform: 'discord', externalId: channel, kind: 'group' as const });
-  const posts = (content: string) => h.fake.callsTo('POST', new RegExp(`^/channels/${channel}/messages$`)).filter((c) => (c.body as { content?: string }).content === content);
+  const posts = (content: string) =>
+    h.fake
+      .callsTo('POST', new RegExp(`^/channels/${channel}/messages$`))
+      .filter((c) => (c.body as { content?: string }).content === content);
   /** Dispatches to both instances (Discord does) and waits until each has received and handled it. */
   async function toBoth<T>(dispatch: () => T): Promise<T> {
     const [ra, rb] = [a().received, b.received];
@@ -96,7 +115,9 @@ describe('Discord delivery shared by two instances', () => {
     expect(replies.map(textOf)).toEqual([expect.stringContaining('王老師')]);
     expect(rec.callbacks).toBe(1);
     expect(rec.response!.type).toBe(5);
-    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'discord', eventId: `cmd:${rec.id}` } } });
+    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({
+      where: { platform_eventId: { platform: 'discord', eventId: `cmd:${rec.id}` } },
+    });
     expect([row.status, row.bodyEnc, row.attempts]).toEqual(['done', null, 1]);
   });
 
@@ -127,11 +148,17 @@ describe('Discord delivery shared by two instances', () => {
     const next = await toBoth(() => h.fake.component(teacher, offers[0]!, buttonsIn(offers[0]!)[0]!.customId));
     expect(next.response!.type).toBe(9);
     expect(h.fake.modals.filter((m) => m.interactionId === next.id)).toHaveLength(1);
-    expect(h.fake.messages.slice(before).filter((m) => !m.deleted && m.channelId === dm && buttonsIn(m).some((x) => x.label === '填寫通報表'))).toHaveLength(1);
+    expect(
+      h.fake.messages.slice(before).filter((m) => !m.deleted && m.channelId === dm && buttonsIn(m).some((x) => x.label === '填寫通報表')),
+    ).toHaveLength(1);
     // 取消通報 clicked: handled once.
-    const cancelled = await toBoth(() => h.fake.component(teacher, offers[0]!, buttonsIn(offers[0]!).find((x) => x.label === '取消通報')!.customId));
+    const cancelled = await toBoth(() =>
+      h.fake.component(teacher, offers[0]!, buttonsIn(offers[0]!).find((x) => x.label === '取消通報')!.customId),
+    );
     expect(cancelled.response!.type).toBe(6);
-    const rows = await h.t.app.db.prisma.inboundEvent.findMany({ where: { platform: 'discord', eventId: { in: [`modal:${submitted.id}`, `act:${cancelled.id}`] } } });
+    const rows = await h.t.app.db.prisma.inboundEvent.findMany({
+      where: { platform: 'discord', eventId: { in: [`modal:${submitted.id}`, `act:${cancelled.id}`] } },
+    });
     expect(rows.map((r) => r.status)).toEqual(['done', 'done']);
     expect(h.fake.invalidCalls()).toEqual([]);
   });
@@ -140,10 +167,26 @@ describe('Discord delivery shared by two instances', () => {
     const dm = h.fake.dmOf(teacher);
     const { prisma, cipher } = h.t.app.deps;
     const eventId = 'msg:1399999999999999999';
-    const ev = { type: 'message', eventId, conversation: { platform: 'discord', externalId: dm, kind: 'direct' }, user: { platform: 'discord', externalId: teacher }, at: new Date().toISOString(), text: '我是誰' };
+    const ev = {
+      type: 'message',
+      eventId,
+      conversation: { platform: 'discord', externalId: dm, kind: 'direct' },
+      user: { platform: 'discord', externalId: teacher },
+      at: new Date().toISOString(),
+      text: '我是誰',
+    };
     // As left by a crash right after the claim: stored (encrypted), claimed three minutes ago, not done.
-    await prisma.inboundEvent.create({ data: { platform: 'discord', eventId, bodyEnc: cipher.encrypt(JSON.stringify(ev), `inbound-event:discord:${eventId}`), claimedAt: new Date(Date.now() - 3 * 60_000) } });
-    expect((await prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'discord', eventId } } })).bodyEnc).not.toContain('我是誰');
+    await prisma.inboundEvent.create({
+      data: {
+        platform: 'discord',
+        eventId,
+        bodyEnc: cipher.encrypt(JSON.stringify(ev), `inbound-event:discord:${eventId}`),
+        claimedAt: new Date(Date.now() - 3 * 60_000),
+      },
+    });
+    expect(
+      (await prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'discord', eventId } } })).bodyEnc,
+    ).not.toContain('我是誰');
     const before = h.fake.messagesIn(dm).length;
     await Promise.all([b.housekeeping(), a().housekeeping()]);
     const replies: FakeMessage[] = h.fake.messagesIn(dm).slice(before);

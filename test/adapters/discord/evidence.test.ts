@@ -2,27 +2,47 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentLinks } from '../../../src/core/documents/links.js';
 import { REFUSALS } from '../../../src/core/evidence/types.js';
 import { readTimeline } from '../../../src/core/timeline/timeline.js';
-import { buttonsIn, DISCORD_TOKEN, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp, type Outcome } from '../../fakes/discord/harness.js';
+import {
+  buttonsIn,
+  DISCORD_TOKEN,
+  discordUser,
+  seedDiscordIdentities,
+  startDiscordTestApp,
+  textOf,
+  type DiscordTestApp,
+  type Outcome,
+} from '../../fakes/discord/harness.js';
 import type { FakeMessage, OpenedModal } from '../../fakes/discord/platform.js';
 import { png, sha256 } from '../../helpers/evidence.js';
 
 type C = Record<string, unknown>;
 
-
 /** The inputs of a modal by custom_id (Label components, type 18, or legacy action rows). */
 function inputsOf(modal: OpenedModal): Map<string, C> {
-  return new Map(modal.data.components.map((row) => {
-    const c = (row.type === 18 ? row.component : (row.components as C[])[0]) as C;
-    return [String(c.custom_id), c];
-  }));
+  return new Map(
+    modal.data.components.map((row) => {
+      const c = (row.type === 18 ? row.component : (row.components as C[])[0]) as C;
+      return [String(c.custom_id), c];
+    }),
+  );
 }
 
 /** The addresses of a message's link buttons (style 5). */
 function linksIn(m: FakeMessage): string[] {
-  return m.components.flatMap((row) => (row.components as C[]) ?? []).filter((c) => c.type === 2 && c.style === 5).map((c) => String(c.url));
+  return m.components
+    .flatMap((row) => (row.components as C[]) ?? [])
+    .filter((c) => c.type === 2 && c.style === 5)
+    .map((c) => String(c.url));
 }
 
-const REPORT = { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在', affectedEstimate: '30', stepsTaken: '已請家長刪除訊息', categories: '姓名、成績' };
+const REPORT = {
+  howLeaked: '成績單誤寄給全班家長',
+  occurredAt: '今天 0:00',
+  awareAt: '現在',
+  affectedEstimate: '30',
+  stepsTaken: '已請家長刪除訊息',
+  categories: '姓名、成績',
+};
 
 /**
  * Evidence from Discord (issue #15), through discord.js and the fake Discord: a screenshot sent in the bot's DM is
@@ -43,8 +63,10 @@ describe('Discord: evidence sent to the bot', () => {
   const prisma = () => h.t.app.db.prisma;
   const texts = (o: Outcome) => o.changed.map(textOf).join('\n---\n');
   const messageFetches = () => h.fake.callsTo('GET', /^\/channels\/\d+\/messages\/\d+$/);
-  const offerIn = (o: Outcome, channel: string) => o.changed.find((m) => m.channelId === channel && buttonsIn(m).some((b) => b.label === '填寫表單'));
-  const download = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const offerIn = (o: Outcome, channel: string) =>
+    o.changed.find((m) => m.channelId === channel && buttonsIn(m).some((b) => b.label === '填寫表單'));
+  const download = (url: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
 
   /** Opens the offered form (the modal) and submits it with the default checklist item. */
   async function file(who: string, offer: FakeMessage, description: string): Promise<Outcome> {
@@ -62,8 +84,13 @@ describe('Discord: evidence sent to the bot', () => {
     await seedDiscordIdentities(prisma(), ['demo-teacher', 'demo-principal', 'demo-window', 'demo-it', 'demo-auditor']);
     staff = h.fake.textChannel('教職員');
     const team = h.fake.textChannel('應變小組');
-    for (const [id, purpose] of [[staff, 'staff'], [team, 'response']] as const) {
-      await prisma().conversation.create({ data: { id: `discord-${id}`, platform: 'discord', externalId: id, kind: 'group', purpose, schoolId: 'demo-school', title: purpose } });
+    for (const [id, purpose] of [
+      [staff, 'staff'],
+      [team, 'response'],
+    ] as const) {
+      await prisma().conversation.create({
+        data: { id: `discord-${id}`, platform: 'discord', externalId: id, kind: 'group', purpose, schoolId: 'demo-school', title: purpose },
+      });
     }
     // The teacher reports with /通報 (modals in pages of five).
     let modal: OpenedModal | undefined = (await h.command(teacher, staff, 'report')).modals[0];
@@ -120,17 +147,32 @@ describe('Discord: evidence sent to the bot', () => {
     const inputs = inputsOf(opened.modals[0]!);
     expect([...inputs.keys()]).toEqual(['target', 'description']);
     // The evidence item of the checklist is chosen by default.
-    expect((inputs.get('target')!.options as { value: string; default?: boolean }[]).find((o) => o.default)?.value).toBe(`${incidentId}|preserve-evidence`);
-    const filed = await h.submit(opened.modals[0]!, { target: [`${incidentId}|preserve-evidence`], description: '家長群組中被轉傳的成績單截圖' });
+    expect((inputs.get('target')!.options as { value: string; default?: boolean }[]).find((o) => o.default)?.value).toBe(
+      `${incidentId}|preserve-evidence`,
+    );
+    const filed = await h.submit(opened.modals[0]!, {
+      target: [`${incidentId}|preserve-evidence`],
+      description: '家長群組中被轉傳的成績單截圖',
+    });
     const card = filed.changed.find((m) => textOf(m).includes('已存證'));
     expect(card, texts(filed)).toBeTruthy();
     expect(card!.channelId).toBe(dm);
     expect(textOf(card!)).toContain(sha256(screenshot));
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'discord', sourceMessage: sent.sent.id });
+    expect(row).toMatchObject({
+      seq: 1,
+      sha256: sha256(screenshot),
+      size: screenshot.length,
+      mediaType: 'image/png',
+      itemKey: 'preserve-evidence',
+      sourcePlatform: 'discord',
+      sourceMessage: sent.sent.id,
+    });
     // The message was fetched again (a freshly signed URL), the file streamed once from the CDN without the bot token.
     expect(messageFetches().map((c) => c.path)).toEqual([`/channels/${dm}/messages/${sent.sent.id}`]);
-    expect(h.fake.cdnCalls.map((c) => [c.path, c.status, c.authorization])).toEqual([[`/attachments/${dm}/${sent.sent.attachments[0]!.id}/${encodeURIComponent('家長群組截圖.png')}`, 200, false]]);
+    expect(h.fake.cdnCalls.map((c) => [c.path, c.status, c.authorization])).toEqual([
+      [`/attachments/${dm}/${sent.sent.attachments[0]!.id}/${encodeURIComponent('家長群組截圖.png')}`, 200, false],
+    ]);
     expect(await prisma().evidenceOffer.count()).toBe(0);
     const timeline = await readTimeline(h.t.app.deps, incidentId);
     expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
@@ -166,7 +208,10 @@ describe('Discord: evidence sent to the bot', () => {
       expect((await download(url!)).status).toBe(410);
     }
     await prisma().person.create({ data: { id: 'evd-staff', schoolId: 'demo-school', displayName: '吳老師（測試）', roles: ['staff'] } });
-    const forged = new DocumentLinks(h.t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', { kind: 'evidence', format: row.id });
+    const forged = new DocumentLinks(h.t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', {
+      kind: 'evidence',
+      format: row.id,
+    });
     const refused = await download(`${h.t.url}/documents/${forged.token}`);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('沒有下載這份證據的權限');
@@ -188,7 +233,15 @@ describe('Discord: evidence sent to the bot', () => {
 
   it('each file of a message is offered on its own', async () => {
     const dm = h.fake.dmOf(teacher);
-    const sent = await h.sendFile(teacher, dm, [{ name: '截圖1.png', bytes: png(500), contentType: 'image/png' }, { name: '截圖2.png', bytes: png(600), contentType: 'image/png' }], '兩張截圖');
+    const sent = await h.sendFile(
+      teacher,
+      dm,
+      [
+        { name: '截圖1.png', bytes: png(500), contentType: 'image/png' },
+        { name: '截圖2.png', bytes: png(600), contentType: 'image/png' },
+      ],
+      '兩張截圖',
+    );
     const offers = sent.changed.filter((m) => m.channelId === dm && buttonsIn(m).some((b) => b.label === '填寫表單'));
     expect(offers.map((m) => /截圖\d\.png/.exec(textOf(m))?.[0])).toEqual(['截圖1.png', '截圖2.png']);
     expect(await prisma().evidenceOffer.count()).toBe(2);
@@ -245,9 +298,13 @@ describe('Discord: evidence sent to the bot', () => {
       expect(res.status).toBe(404);
       expect(await res.text()).toBe('This content is no longer available.');
     }
-    const wrong = await fetch(`${h.fake.apiBase}/v10/channels/${dm}/messages/${sent.sent.id}`, { headers: { authorization: `Bot ${DISCORD_TOKEN}x` } });
+    const wrong = await fetch(`${h.fake.apiBase}/v10/channels/${dm}/messages/${sent.sent.id}`, {
+      headers: { authorization: `Bot ${DISCORD_TOKEN}x` },
+    });
     expect(wrong.status).toBe(401);
-    const right = await fetch(`${h.fake.apiBase}/v10/channels/${dm}/messages/${sent.sent.id}`, { headers: { authorization: `Bot ${DISCORD_TOKEN}` } });
+    const right = await fetch(`${h.fake.apiBase}/v10/channels/${dm}/messages/${sent.sent.id}`, {
+      headers: { authorization: `Bot ${DISCORD_TOKEN}` },
+    });
     expect(((await right.json()) as { attachments: { id: string }[] }).attachments.map((x) => x.id)).toEqual([a.id]);
   });
 

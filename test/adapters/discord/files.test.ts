@@ -62,12 +62,19 @@ describe('Discord attachments: fetching a file when it is filed', () => {
     expect(fake.cdnCalls.length).toBe(before);
   });
 
-  it('a file longer than Discord declared is caught by the CDN\'s Content-Length and not read', async () => {
+  it("a file longer than Discord declared is caught by the CDN's Content-Length and not read", async () => {
     const dm = fake.dmOf(user);
     const bytes = randomBytes(2 * 1024 * 1024);
     const m = fake.sendFile(user, dm, [{ name: 'a.bin', bytes }]);
     // The message says 10 bytes; the CDN's answer says 2 MB: its body is cancelled unread.
-    const lying = { get: async (route: string) => ({ attachments: ((await rest.get(route as `/${string}`)) as { attachments: { id: string; size: number }[] }).attachments.map((a) => ({ ...a, size: 10 })) }) } as unknown as REST;
+    const lying = {
+      get: async (route: string) => ({
+        attachments: ((await rest.get(route as `/${string}`)) as { attachments: { id: string; size: number }[] }).attachments.map((a) => ({
+          ...a,
+          size: 10,
+        })),
+      }),
+    } as unknown as REST;
     const got = await files(1024 * 1024, lying).fetch({ ref: attachmentRef(dm, m.id, m.attachments[0]!.id) });
     expect(got.size).toBe(bytes.length);
     await expect(readAll(got)).rejects.toThrow(/not downloaded/);
@@ -83,7 +90,9 @@ describe('Discord attachments: fetching a file when it is filed', () => {
     fake.attachmentUrlTtlMs = 24 * 3600_000;
     fake.deleteUserMessage(m.id);
     await expect(files(1e6).fetch({ ref })).rejects.toThrow(/could not be fetched/);
-    const foreign = { get: async () => ({ attachments: [{ id: m.attachments[0]!.id, url: 'https://files.example.org/x.png', size: 100 }] }) } as unknown as REST;
+    const foreign = {
+      get: async () => ({ attachments: [{ id: m.attachments[0]!.id, url: 'https://files.example.org/x.png', size: 100 }] }),
+    } as unknown as REST;
     await expect(files(1e6, foreign).fetch({ ref })).rejects.toThrow(/not Discord's CDN/);
     await expect(files(1e6).fetch({ ref: 'https://cdn.discordapp.com/attachments/1/2/x.png' })).rejects.toThrow(DiscordFileUnavailable);
     expect(parseAttachmentRef(ref)).toEqual({ channelId: dm, messageId: m.id, attachmentId: m.attachments[0]!.id });
@@ -92,7 +101,7 @@ describe('Discord attachments: fetching a file when it is filed', () => {
     expect(logged.join('\n')).not.toMatch(/hm=|\/attachments\/|files\.example\.org/);
   });
 
-  it('the fake signs URLs in the shape of Discord\'s documented example (ex, is, hm; hex)', () => {
+  it("the fake signs URLs in the shape of Discord's documented example (ex, is, hm; hex)", () => {
     const doc = readFileSync(join(DISCORD_SPECS_DIR, 'signed-attachment-cdn-urls.md'), 'utf8');
     const example = new URL(/https:\/\/cdn\.discordapp\.com\/attachments\/\S+/.exec(doc)![0]);
     const dm = fake.dmOf(user);

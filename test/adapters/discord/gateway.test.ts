@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, registerCommands } from '../../../adapters/discord/commands.js';
 import { DiscordApiError } from '../../../adapters/discord/index.js';
-import { DISCORD_TOKEN, buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp } from '../../fakes/discord/harness.js';
+import {
+  DISCORD_TOKEN,
+  buttonsIn,
+  discordUser,
+  seedDiscordIdentities,
+  startDiscordTestApp,
+  textOf,
+  type DiscordTestApp,
+} from '../../fakes/discord/harness.js';
 import { APPLICATION_ID, GUILD_ID } from '../../fakes/discord/platform.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import { type ConfigError, loadConfig } from '../../../src/app/config.js';
@@ -80,7 +88,12 @@ describe('Discord gateway and REST', () => {
     const out = await h.say(teacher, dm, '我是誰');
     expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
     expect(out.changed.map(textOf).join()).toContain('王老師');
-    expect(h.fake.callsTo('POST', /^\/channels\/\d+\/messages$/).slice(-2).map((c) => c.status)).toEqual([429, 200]);
+    expect(
+      h.fake
+        .callsTo('POST', /^\/channels\/\d+\/messages$/)
+        .slice(-2)
+        .map((c) => c.status),
+    ).toEqual([429, 200]);
   });
 
   it('a permission refusal becomes an operator message saying what to grant; the person is told it failed', async () => {
@@ -90,7 +103,9 @@ describe('Discord gateway and REST', () => {
     await expect(adapter.send({ platform: 'discord', externalId: locked, kind: 'group' }, { type: 'text', text: '測試' })).rejects.toThrow(
       /code 50013.*View Channels, Send Messages, Send Messages in Threads, Create Private Threads, Embed Links, Read Message History/,
     );
-    await expect(adapter.send({ platform: 'discord', externalId: locked, kind: 'group' }, { type: 'text', text: '測試' })).rejects.toBeInstanceOf(DiscordApiError);
+    await expect(
+      adapter.send({ platform: 'discord', externalId: locked, kind: 'group' }, { type: 'text', text: '測試' }),
+    ).rejects.toBeInstanceOf(DiscordApiError);
     // 「事件」 answers in the channel itself (「我是誰」 is now answered to the person alone, which works anywhere).
     const out = await h.command(teacher, locked, 'pdi', '事件');
     expect(out.interaction!.response!.type).toBe(4);
@@ -128,7 +143,8 @@ describe('Discord gateway and REST', () => {
     const ch = h.fake.textChannel('臨時');
     await seedDiscordIdentities(h.t.app.db.prisma, ['demo-principal']);
     await h.command(discordUser('demo-principal'), ch, 'pdi', '綁定群組 教職員群組');
-    const row = () => h.t.app.db.prisma.conversation.findUniqueOrThrow({ where: { platform_externalId: { platform: 'discord', externalId: ch } } });
+    const row = () =>
+      h.t.app.db.prisma.conversation.findUniqueOrThrow({ where: { platform_externalId: { platform: 'discord', externalId: ch } } });
     expect((await row()).purpose).toBe('staff');
     h.fake.deleteChannel(ch);
     const end = Date.now() + 5000;
@@ -137,7 +153,12 @@ describe('Discord gateway and REST', () => {
   });
 
   it('registers its commands per server or globally, as Discord accepts them', async () => {
-    const guild = await registerCommands({ botToken: DISCORD_TOKEN, applicationId: APPLICATION_ID, apiBase: h.fake.apiBase, guildId: GUILD_ID });
+    const guild = await registerCommands({
+      botToken: DISCORD_TOKEN,
+      applicationId: APPLICATION_ID,
+      apiBase: h.fake.apiBase,
+      guildId: GUILD_ID,
+    });
     expect(guild.scope).toBe(`server ${GUILD_ID}`);
     expect(guild.names).toEqual(COMMANDS.map((c) => c.name));
     await registerCommands({ botToken: DISCORD_TOKEN, applicationId: APPLICATION_ID, apiBase: h.fake.apiBase });
@@ -181,7 +202,7 @@ describe('Discord gateway and REST', () => {
     await h.click(teacher, offer, '取消通報');
   });
 
-  it('added to a server, it introduces itself in the system channel: the core\'s introduction and binding on Discord', async () => {
+  it("added to a server, it introduces itself in the system channel: the core's introduction and binding on Discord", async () => {
     const joined = h.fake.joinGuild({ name: '示範高中' });
     await until(() => h.fake.messagesIn(joined.systemChannelId!).length > 0);
     await h.adapter().idle();
@@ -194,7 +215,9 @@ describe('Discord gateway and REST', () => {
     expect(intro[0]).toContain('/通報');
     expect(h.fake.messagesIn(joined.channels[1]!)).toEqual([]);
     // The channel is known to the core, bound to no school yet.
-    const conv = await h.t.app.db.prisma.conversation.findUniqueOrThrow({ where: { platform_externalId: { platform: 'discord', externalId: joined.systemChannelId! } } });
+    const conv = await h.t.app.db.prisma.conversation.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'discord', externalId: joined.systemChannelId! } },
+    });
     expect([conv.kind, conv.schoolId, conv.title]).toEqual(['group', null, '一般']);
     // A server without a system channel whose first channel refuses the bot: the next channel it may write in.
     const guildId = h.fake.snowflake();
@@ -224,11 +247,20 @@ describe('Discord configuration', () => {
         return (err as ConfigError).problems;
       }
     };
-    expect(problems({ DISCORD_BOT_TOKEN: DISCORD_TOKEN })).toEqual([expect.stringMatching(/^DISCORD_APPLICATION_ID: required when DISCORD_BOT_TOKEN is set/)]);
-    expect(problems({ DISCORD_BOT_TOKEN: 'not-a-token', DISCORD_APPLICATION_ID: '12' }).join('\n')).toMatch(/DISCORD_BOT_TOKEN: .*Reset Token[\s\S]*DISCORD_APPLICATION_ID: .*General Information/);
+    expect(problems({ DISCORD_BOT_TOKEN: DISCORD_TOKEN })).toEqual([
+      expect.stringMatching(/^DISCORD_APPLICATION_ID: required when DISCORD_BOT_TOKEN is set/),
+    ]);
+    expect(problems({ DISCORD_BOT_TOKEN: 'not-a-token', DISCORD_APPLICATION_ID: '12' }).join('\n')).toMatch(
+      /DISCORD_BOT_TOKEN: .*Reset Token[\s\S]*DISCORD_APPLICATION_ID: .*General Information/,
+    );
     expect(problems({ DISCORD_BOT_TOKEN: 'not-a-token' }).join()).not.toContain('not-a-token');
     const c = loadConfig({ ...base, DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_APPLICATION_ID: APPLICATION_ID });
-    expect(c.discord).toEqual({ botToken: DISCORD_TOKEN, applicationId: APPLICATION_ID, apiBase: 'https://discord.com/api', readGroupMessages: false });
+    expect(c.discord).toEqual({
+      botToken: DISCORD_TOKEN,
+      applicationId: APPLICATION_ID,
+      apiBase: 'https://discord.com/api',
+      readGroupMessages: false,
+    });
     expect(loadConfig(base).discord).toBeNull();
   });
 });
@@ -250,7 +282,9 @@ describe('Discord with DISCORD_READ_GROUP_MESSAGES=on', () => {
     const out = await h.say(teacher, staff, '我寄錯信了，把全班成績單寄給所有家長');
     const offer = out.changed.find((m) => textOf(m).includes('要開始通報嗎'))!;
     expect(offer).toBeTruthy();
-    expect(offer.components).toEqual([{ type: 1, components: [expect.objectContaining({ label: '開始通報', style: 1 }), expect.objectContaining({ label: '不是' })] }]);
+    expect(offer.components).toEqual([
+      { type: 1, components: [expect.objectContaining({ label: '開始通報', style: 1 }), expect.objectContaining({ label: '不是' })] },
+    ]);
     expect((await h.say(teacher, staff, '明天的會議改到下午兩點')).changed).toEqual([]);
   });
 });

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp } from '../../fakes/discord/harness.js';
+import {
+  buttonsIn,
+  discordUser,
+  seedDiscordIdentities,
+  startDiscordTestApp,
+  textOf,
+  type DiscordTestApp,
+} from '../../fakes/discord/harness.js';
 import type { OpenedModal } from '../../fakes/discord/platform.js';
 
 type C = Record<string, unknown>;
@@ -33,8 +40,13 @@ describe('Discord: details never land in a wide channel', () => {
     await seedDiscordIdentities(h.t.app.db.prisma, ['demo-teacher', 'demo-principal', 'demo-window', 'demo-it']);
     staff = h.fake.textChannel('教職員');
     const team = h.fake.textChannel('應變小組');
-    for (const [id, purpose] of [[staff, 'staff'], [team, 'response']] as const) {
-      await h.t.app.db.prisma.conversation.create({ data: { id: `discord-${id}`, platform: 'discord', externalId: id, kind: 'group', purpose, schoolId: 'demo-school', title: purpose } });
+    for (const [id, purpose] of [
+      [staff, 'staff'],
+      [team, 'response'],
+    ] as const) {
+      await h.t.app.db.prisma.conversation.create({
+        data: { id: `discord-${id}`, platform: 'discord', externalId: id, kind: 'group', purpose, schoolId: 'demo-school', title: purpose },
+      });
     }
     h.fake.closedDms.add(teacher);
   });
@@ -56,7 +68,17 @@ describe('Discord: details never land in a wide channel', () => {
     expect(modal).toBeTruthy();
     let ref = '';
     for (let page = 0; page < 6 && modal; page += 1) {
-      const out = await h.submit(modal, answersFor(modal, { howLeaked: HOW_LEAKED, occurredAt: '今天 0:00', awareAt: '現在', affectedEstimate: '30', stepsTaken: '已請家長刪除', categories: '姓名、成績' }));
+      const out = await h.submit(
+        modal,
+        answersFor(modal, {
+          howLeaked: HOW_LEAKED,
+          occurredAt: '今天 0:00',
+          awareAt: '現在',
+          affectedEstimate: '30',
+          stepsTaken: '已請家長刪除',
+          categories: '姓名、成績',
+        }),
+      );
       const created = out.changed.map(textOf).find((t) => t.includes('已建立個資事件'));
       if (created) {
         ref = /個資事件 (\d{3}-\d{3})/.exec(created)![1]!;

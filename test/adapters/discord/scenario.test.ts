@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T } from '../../../src/core/conversation/texts.js';
 import { verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
-import { buttonsIn, discordUser, seedDiscordIdentities, startDiscordTestApp, textOf, type DiscordTestApp, type Outcome } from '../../fakes/discord/harness.js';
+import {
+  buttonsIn,
+  discordUser,
+  seedDiscordIdentities,
+  startDiscordTestApp,
+  textOf,
+  type DiscordTestApp,
+  type Outcome,
+} from '../../fakes/discord/harness.js';
 import type { FakeMessage, OpenedModal } from '../../fakes/discord/platform.js';
 
 type C = Record<string, unknown>;
@@ -23,7 +31,14 @@ function answersFor(modal: OpenedModal, text: Record<string, string> = {}): Reco
 }
 
 // 「今天 0:00」: always in the past whatever the hour the tests run (an hour later in the day is refused as future).
-const REPORT = { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在', affectedEstimate: '30', stepsTaken: '已請家長刪除訊息', categories: '姓名、成績' };
+const REPORT = {
+  howLeaked: '成績單誤寄給全班家長',
+  occurredAt: '今天 0:00',
+  awareAt: '現在',
+  affectedEstimate: '30',
+  stepsTaken: '已請家長刪除訊息',
+  categories: '姓名、成績',
+};
 
 /**
  * The whole flow inside Discord, through discord.js and a fake Discord that checks every REST request against
@@ -62,8 +77,14 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
     expect(texts(refused)).toContain('只有校長（管理人）或個資聯絡窗口');
     expect(texts(await h.command(windowUser, staff, 'pdi', '綁定群組 教職員群組'))).toContain('「教職員群組」');
     expect(texts(await h.command(principal, team, 'pdi', '綁定群組 應變小組'))).toContain('「應變小組」');
-    const rows = await h.t.app.db.prisma.conversation.findMany({ where: { platform: 'discord', kind: 'group' }, orderBy: { createdAt: 'asc' } });
-    expect(rows.filter((r) => r.schoolId).map((r) => [r.externalId, r.purpose])).toEqual([[staff, 'staff'], [team, 'response']]);
+    const rows = await h.t.app.db.prisma.conversation.findMany({
+      where: { platform: 'discord', kind: 'group' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(rows.filter((r) => r.schoolId).map((r) => [r.externalId, r.purpose])).toEqual([
+      [staff, 'staff'],
+      [team, 'response'],
+    ]);
   });
 
   it('the teacher links her Discord account with a one-time code from the principal, in DMs', async () => {
@@ -72,7 +93,9 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
     expect(code).toBeTruthy();
     const linked = await h.say(teacher, h.fake.dmOf(teacher), `綁定 ${code}`);
     expect(texts(linked)).toContain('綁定完成');
-    const identity = await h.t.app.db.prisma.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: 'discord', externalId: teacher } } });
+    const identity = await h.t.app.db.prisma.identity.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'discord', externalId: teacher } },
+    });
     expect(identity.personId).toBe('demo-teacher');
   });
 
@@ -103,21 +126,35 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
     const incident = await h.t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
     expect(incident.reporterId).toBe('demo-teacher');
     // The staff channel only gets a detail-free pointer.
-    const pointer = h.fake.messagesIn(staff).map(textOf).find((t) => t.includes(ref))!;
+    const pointer = h.fake
+      .messagesIn(staff)
+      .map(textOf)
+      .find((t) => t.includes(ref))!;
     expect(pointer).not.toContain('成績單');
     // The incident's private thread, in the response channel, with the responders and the reporter in it.
     const thread = [...h.fake.channels.values()].find((c) => c.type === 12 && c.name === `pdi-${ref}`)!;
     expect(thread, [...h.fake.channels.values()].map((c) => `${c.type}:${c.name}`).join()).toBeTruthy();
     expect(thread.parentId).toBe(team);
-    expect(h.fake.callsTo('POST', /\/threads$/).map((c) => c.body)).toEqual([{ name: `pdi-${ref}`, type: 12, invitable: false, auto_archive_duration: 10080 }]);
+    expect(h.fake.callsTo('POST', /\/threads$/).map((c) => c.body)).toEqual([
+      { name: `pdi-${ref}`, type: 12, invitable: false, auto_archive_duration: 10080 },
+    ]);
     expect([...thread.members]).toEqual(expect.arrayContaining([windowUser, principal, teacher]));
     place = thread.id;
-    expect(h.fake.messagesIn(place).map(textOf).some((t) => t.includes(`檢核清單｜${ref}`))).toBe(true);
+    expect(
+      h.fake
+        .messagesIn(place)
+        .map(textOf)
+        .some((t) => t.includes(`檢核清單｜${ref}`)),
+    ).toBe(true);
     expect(h.fake.messagesIn(team).map(textOf).join('\n')).not.toContain('成績單');
   });
 
   it('the contact window ticks every item; the card is edited in place; the gateway drops and resumes in the middle', async () => {
-    const checklist = (): FakeMessage => h.fake.messagesIn(place).filter((m) => m.embeds.some((e) => String(e.title).startsWith('檢核清單'))).at(-1)!;
+    const checklist = (): FakeMessage =>
+      h.fake
+        .messagesIn(place)
+        .filter((m) => m.embeds.some((e) => String(e.title).startsWith('檢核清單')))
+        .at(-1)!;
     const original = checklist();
     let resumedMidway = false;
     let notes = 0;
@@ -144,7 +181,15 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
         // Where the item asks more than a note (a planned date and state, a level, the real completion time): the
         // first option of each choice, today, now.
         const now = new Date(Date.now() + 8 * 3600_000).toISOString();
-        await h.submit(opened.modals[0]!, answersFor(opened.modals[0]!, { note: '已處理並留存紀錄', plannedOn: now.slice(0, 10), at: now.slice(0, 16).replace('T', ' '), delayReason: '發生時間於調查後才確認' }));
+        await h.submit(
+          opened.modals[0]!,
+          answersFor(opened.modals[0]!, {
+            note: '已處理並留存紀錄',
+            plannedOn: now.slice(0, 10),
+            at: now.slice(0, 16).replace('T', ' '),
+            delayReason: '發生時間於調查後才確認',
+          }),
+        );
         notes += 1;
       }
     }
@@ -191,8 +236,14 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
     expect(textOf(h.fake.message(first.id)!)).toContain(comment);
     expect((await h.t.app.db.prisma.subjectNotice.findFirstOrThrow({ where: { incident: { ref } } })).status).toBe('returned');
     // Revised (the text as a prefilled modal field), sent again, then approved.
-    const card = () => h.fake.messagesIn(place).filter((m) => buttonsIn(m).some((b) => b.label === '修改內容')).at(-1)!;
-    const editOffer = (await h.click(windowUser, card(), '修改內容')).changed.find((m) => m.visibleTo === windowUser && buttonsIn(m).some((b) => b.label === '填寫表單'))!;
+    const card = () =>
+      h.fake
+        .messagesIn(place)
+        .filter((m) => buttonsIn(m).some((b) => b.label === '修改內容'))
+        .at(-1)!;
+    const editOffer = (await h.click(windowUser, card(), '修改內容')).changed.find(
+      (m) => m.visibleTo === windowUser && buttonsIn(m).some((b) => b.label === '填寫表單'),
+    )!;
     // The kept form holds the notice's text as the field's initial value: encrypted at rest.
     const kept = await h.t.app.db.prisma.discordForm.findMany();
     const edit = kept.find((r) => r.formId.endsWith(':edit'))!;

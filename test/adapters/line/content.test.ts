@@ -35,10 +35,24 @@ describe('LINE content (evidence files)', () => {
   });
 
   it('image and file messages become references holding ids only; others and external images do not', () => {
-    expect(lineFileReference({ type: 'image', id: '111', contentProvider: { type: 'line' }, quoteToken: 'q' } as never)).toEqual({ ref: '111' });
-    expect(lineFileReference({ type: 'file', id: '112', fileName: '紀錄.pdf', fileSize: 2048 } as never)).toEqual({ ref: '112', fileName: '紀錄.pdf', size: 2048 });
-    expect(lineFileReference({ type: 'image', id: '113', contentProvider: { type: 'external', originalContentUrl: 'https://x.example/a.jpg' }, quoteToken: 'q' } as never)).toBeNull();
-    for (const type of ['text', 'sticker', 'video', 'audio', 'location']) expect(lineFileReference({ type, id: '114' } as never)).toBeNull();
+    expect(lineFileReference({ type: 'image', id: '111', contentProvider: { type: 'line' }, quoteToken: 'q' } as never)).toEqual({
+      ref: '111',
+    });
+    expect(lineFileReference({ type: 'file', id: '112', fileName: '紀錄.pdf', fileSize: 2048 } as never)).toEqual({
+      ref: '112',
+      fileName: '紀錄.pdf',
+      size: 2048,
+    });
+    expect(
+      lineFileReference({
+        type: 'image',
+        id: '113',
+        contentProvider: { type: 'external', originalContentUrl: 'https://x.example/a.jpg' },
+        quoteToken: 'q',
+      } as never),
+    ).toBeNull();
+    for (const type of ['text', 'sticker', 'video', 'audio', 'location'])
+      expect(lineFileReference({ type, id: '114' } as never)).toBeNull();
   });
 
   it('streams the content as served, in several chunks, with the declared size', async () => {

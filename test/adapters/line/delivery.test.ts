@@ -15,7 +15,11 @@ import { LINE_TOKEN, lineGroupId, seedLineIdentities, startLineTestApp, uid, typ
  */
 const HOUR = 3600_000;
 
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -37,7 +41,15 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     for (const p of ['demo-teacher', 'demo-window', 'demo-principal'] as const) h.fake.friends.set(uid(p), p);
     // Test data: the response group, bound as 「綁定群組 應變小組」 would (covered in scenario.test.ts).
     await h.t.app.db.prisma.conversation.create({
-      data: { id: 'line-team', platform: 'line', externalId: team, kind: 'group', purpose: 'response', title: '個資應變小組', schoolId: 'demo-school' },
+      data: {
+        id: 'line-team',
+        platform: 'line',
+        externalId: team,
+        kind: 'group',
+        purpose: 'response',
+        title: '個資應變小組',
+        schoolId: 'demo-school',
+      },
     });
   });
   afterAll(async () => {
@@ -89,7 +101,13 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
       type: 'text' as const,
       text: '提醒 {請勿刪除} @王老師（示範） 與 @李組長（示範）；再次提醒 @王老師（示範）',
       mentions: [
-        { text: '@王老師（示範）', users: [{ platform: 'local', externalId: 'demo-teacher' }, { platform: 'line', externalId: uid('demo-teacher') }] },
+        {
+          text: '@王老師（示範）',
+          users: [
+            { platform: 'local', externalId: 'demo-teacher' },
+            { platform: 'line', externalId: uid('demo-teacher') },
+          ],
+        },
         { text: '@李組長（示範）', users: [{ platform: 'line', externalId: uid('demo-window') }] },
         { text: '@陳校長（示範）', users: [{ platform: 'line', externalId: uid('demo-principal') }] }, // not in the text
       ],
@@ -105,10 +123,20 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     });
     expect(validateSend('PushMessageRequest', { to: team, messages: [group] })).toEqual([]);
     // The fake rejects what LINE would: an unescaped brace, a placeholder without its substitution.
-    expect(validateSend('PushMessageRequest', { to: team, messages: [{ ...group, text: '提醒 {請勿刪除} {m0} {m1}' }] }).join()).toContain('unescaped');
-    expect(validateSend('PushMessageRequest', { to: team, messages: [{ ...group, text: '{m0} {m2}' }] }).join()).toContain('{m2} has no substitution');
+    expect(validateSend('PushMessageRequest', { to: team, messages: [{ ...group, text: '提醒 {請勿刪除} {m0} {m1}' }] }).join()).toContain(
+      'unescaped',
+    );
+    expect(validateSend('PushMessageRequest', { to: team, messages: [{ ...group, text: '{m0} {m2}' }] }).join()).toContain(
+      '{m2} has no substitution',
+    );
     expect(toLineMessages(message, { group: false })).toEqual([{ type: 'text', text: message.text }]);
-    expect(mentionMessage({ type: 'text', text: '沒有 LINE 帳號的 @某人', mentions: [{ text: '@某人', users: [{ platform: 'local', externalId: 'x' }] }] })).toBeNull();
+    expect(
+      mentionMessage({
+        type: 'text',
+        text: '沒有 LINE 帳號的 @某人',
+        mentions: [{ text: '@某人', users: [{ platform: 'local', externalId: 'x' }] }],
+      }),
+    ).toBeNull();
   });
 
   it('an overdue reminder from the job queue @mentions the step owners in the response group, through the spec-checked API', async () => {
@@ -128,7 +156,9 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     const view = await h.t.app.bot.incidents.report(teacher, null, answers);
     const ref = view.incident.ref;
     const pushed = await waitFor('the overdue reminder in the response group', () =>
-      h.fake.messagesIn(team).find((d) => String(d.message.text).includes(`個資事件 ${ref}`) && String(d.message.text).includes('逾期提醒')),
+      h.fake
+        .messagesIn(team)
+        .find((d) => String(d.message.text).includes(`個資事件 ${ref}`) && String(d.message.text).includes('逾期提醒')),
     );
     expect(pushed.via).toBe('push');
     expect(pushed.message.type).toBe('textV2');
@@ -139,7 +169,9 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     expect(String(pushed.message.text)).toMatch(/請 .*\{m\d\}.* 留意。$/);
     // The same reminder in a private chat is plain text (no mention markup).
     const inDm = await waitFor('the reminder in the reporter’s 1:1 chat', () =>
-      h.fake.messagesIn(uid('demo-teacher')).find((d) => String(d.message.text).includes(`個資事件 ${ref}`) && String(d.message.text).includes('逾期提醒')),
+      h.fake
+        .messagesIn(uid('demo-teacher'))
+        .find((d) => String(d.message.text).includes(`個資事件 ${ref}`) && String(d.message.text).includes('逾期提醒')),
     );
     expect(inDm.message.type).toBe('text');
     expect(String(inDm.message.text)).not.toContain('留意。');
@@ -175,18 +207,33 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     expect(warnings()).toHaveLength(2);
     expect(String(warnings()[1]!.message.text)).toMatch(/已用 9\d%/);
     const rows = await prisma.lineQuotaWarning.findMany({ orderBy: { threshold: 'asc' } });
-    expect(rows.map((r) => [r.month, r.threshold])).toEqual([[quotaMonth(new Date()), 80], [quotaMonth(new Date()), 95]]);
+    expect(rows.map((r) => [r.month, r.threshold])).toEqual([
+      [quotaMonth(new Date()), 80],
+      [quotaMonth(new Date()), 95],
+    ]);
 
     // Another instance (or this one after a restart) reads the same consumption: nobody is warned again.
     const told: string[] = [];
-    const other = new LineQuotaWatch(line.client, prisma, createLogger({ level: 'silent' }), { warnAt: [80, 95], checkEveryMs: 0 }, async (text) => void told.push(text));
+    const other = new LineQuotaWatch(
+      line.client,
+      prisma,
+      createLogger({ level: 'silent' }),
+      { warnAt: [80, 95], checkEveryMs: 0 },
+      async (text) => void told.push(text),
+    );
     expect(await other.check()).toMatchObject({ quota: 100, warned: null });
     expect(told).toEqual([]);
     // A warning that could not be delivered is not marked as given: the next check tries again.
     await prisma.lineQuotaWarning.deleteMany();
-    const failing = new LineQuotaWatch(line.client, prisma, createLogger({ level: 'silent' }), { warnAt: [80, 95], checkEveryMs: 0 }, async () => {
-      throw new Error('LINE unavailable');
-    });
+    const failing = new LineQuotaWatch(
+      line.client,
+      prisma,
+      createLogger({ level: 'silent' }),
+      { warnAt: [80, 95], checkEveryMs: 0 },
+      async () => {
+        throw new Error('LINE unavailable');
+      },
+    );
     expect(await failing.check()).toBeNull();
     expect(await prisma.lineQuotaWarning.count()).toBe(0);
     expect(await other.check()).toMatchObject({ warned: 95 });

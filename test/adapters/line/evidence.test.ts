@@ -5,7 +5,18 @@ import { DocumentLinks } from '../../../src/core/documents/links.js';
 import { readTimeline } from '../../../src/core/timeline/timeline.js';
 import { ev } from '../../fakes/line/events.js';
 import type { DeliveredMessage } from '../../fakes/line/platform.js';
-import { actionsIn, flexes, flexText, lineGroupId, lineUserId, seedLineIdentities, startLineTestApp, texts, uid, type LineTestApp } from '../../fakes/line/harness.js';
+import {
+  actionsIn,
+  flexes,
+  flexText,
+  lineGroupId,
+  lineUserId,
+  seedLineIdentities,
+  startLineTestApp,
+  texts,
+  uid,
+  type LineTestApp,
+} from '../../fakes/line/harness.js';
 import { misdirectedValues, reportThroughOffer } from '../../helpers/scenario.js';
 import { png, sha256 } from '../../helpers/evidence.js';
 
@@ -17,8 +28,6 @@ import { png, sha256 } from '../../helpers/evidence.js';
  * in the response group is offered in the 1:1 chat; content LINE no longer has is answered in zh-TW.
  * The tests run in order and build on each other.
  */
-
-
 
 /** Every link button (URI action) in a Flex message. */
 function uris(message: Record<string, unknown>): string[] {
@@ -54,7 +63,8 @@ describe('LINE: evidence sent to the bot', () => {
     const chat = 'group' in where ? where.group : where.user;
     return { id, out: await h.send([ev.image(where, from, id, h.fake.issueReplyToken(chat))]) };
   };
-  const download = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const download = (url: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
   const evidenceLinks = async (who: string): Promise<string[]> => {
     const out = await h.say({ user: who }, who, `證據 ${ref}`);
     const card = flexes(out).find((d) => String(d.message.altText).startsWith('證據清單'));
@@ -62,7 +72,8 @@ describe('LINE: evidence sent to the bot', () => {
     return uris(card!.message);
   };
   /** The question of the step-by-step form among these messages (「（1/2）…」). */
-  const question = (out: DeliveredMessage[]) => out.filter((d) => d.message.type === 'text' && /（\d\/2）/.test(String(d.message.text))).at(-1);
+  const question = (out: DeliveredMessage[]) =>
+    out.filter((d) => d.message.type === 'text' && /（\d\/2）/.test(String(d.message.text))).at(-1);
 
   beforeAll(async () => {
     // A 1 MB limit, so that files over it are small enough to serve quickly.
@@ -124,7 +135,16 @@ describe('LINE: evidence sent to the bot', () => {
     const fetched = h.fake.contentRequests(id);
     expect(fetched.map((r) => [r.host, r.status, r.headers.authorization])).toEqual([['data', 200, `Bearer ${h.fake.channelAccessToken}`]]);
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'line', sourceMessage: id, filedById: 'demo-window' });
+    expect(row).toMatchObject({
+      seq: 1,
+      sha256: sha256(screenshot),
+      size: screenshot.length,
+      mediaType: 'image/png',
+      itemKey: 'preserve-evidence',
+      sourcePlatform: 'line',
+      sourceMessage: id,
+      filedById: 'demo-window',
+    });
     expect(await prisma().evidenceOffer.count()).toBe(0);
     const timeline = await readTimeline(h.t.app.deps, incidentId);
     expect(timeline.find((e) => e.type === 'evidence.filed')?.summary).toContain(sha256(screenshot).slice(0, 16));
@@ -143,12 +163,17 @@ describe('LINE: evidence sent to the bot', () => {
     // A staff member linked on LINE sees no evidence, and a link made for them is refused.
     await prisma().person.create({ data: { id: 'evd-staff', schoolId: 'demo-school', displayName: '吳老師（測試）', roles: ['staff'] } });
     const staff = lineUserId('evd-staff');
-    await prisma().identity.create({ data: { id: 'line-evd-staff', personId: 'evd-staff', platform: 'line', externalId: staff, displayName: '吳老師（測試）' } });
+    await prisma().identity.create({
+      data: { id: 'line-evd-staff', personId: 'evd-staff', platform: 'line', externalId: staff, displayName: '吳老師（測試）' },
+    });
     const none = await h.say({ user: staff }, staff, `證據 ${ref}`);
     expect(flexes(none)).toEqual([]);
     expect(texts(none).join()).toContain('沒有您可以查看的證據');
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    const forged = new DocumentLinks(h.t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', { kind: 'evidence', format: row.id });
+    const forged = new DocumentLinks(h.t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', {
+      kind: 'evidence',
+      format: row.id,
+    });
     const refused = await download(`${h.t.url}/documents/${forged.token}`);
     expect(refused.status).toBe(403);
     const timeline = await readTimeline(h.t.app.deps, incidentId);
@@ -158,7 +183,11 @@ describe('LINE: evidence sent to the bot', () => {
   it('a file sent in the response group by a responder is offered in the 1:1 chat; the group gets only a short note', async () => {
     await h.send([ev.join(team, h.fake.issueReplyToken(team))]);
     expect(texts(await h.say({ group: team }, 'demo-principal', '綁定群組 應變小組')).join()).toContain('應變小組');
-    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'), randomBytes(40_000), Buffer.from('\n%%EOF\n')]);
+    const pdf = Buffer.concat([
+      Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'),
+      randomBytes(40_000),
+      Buffer.from('\n%%EOF\n'),
+    ]);
     const id = nextId();
     h.fake.contents.set(id, { bytes: pdf, contentType: 'application/pdf' });
     const out = await h.send([ev.file({ group: team }, window, id, '郵件伺服器紀錄.pdf', pdf.length, h.fake.issueReplyToken(team))]);

@@ -14,7 +14,17 @@ describe('LINE: a reporter who is not a friend of the bot', () => {
   beforeAll(async () => {
     h = await startLineTestApp();
     await seedLineIdentities(h.t.app.db.prisma, ['demo-teacher', 'demo-window']);
-    await h.t.app.db.prisma.conversation.create({ data: { id: 'line-reach-staff', platform: 'line', externalId: staff, kind: 'group', purpose: 'staff', schoolId: 'demo-school', title: '教職員群組' } });
+    await h.t.app.db.prisma.conversation.create({
+      data: {
+        id: 'line-reach-staff',
+        platform: 'line',
+        externalId: staff,
+        kind: 'group',
+        purpose: 'staff',
+        schoolId: 'demo-school',
+        title: '教職員群組',
+      },
+    });
     h.fake.friends.set(uid('demo-window'), '李組長');
   });
   afterAll(async () => {

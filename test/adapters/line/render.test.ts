@@ -41,10 +41,19 @@ describe('LINE rendering of the core messages', () => {
       subtitle: '應變處置中',
       tone: 'danger',
       sections: [
-        { heading: '事件', fields: [{ label: '地點', value: '教務處' }, { label: '影響人數', value: '30 人', tone: 'warning' }] },
+        {
+          heading: '事件',
+          fields: [
+            { label: '地點', value: '教務處' },
+            { label: '影響人數', value: '30 人', tone: 'warning' },
+          ],
+        },
         { heading: '法定時限', rows: [{ text: '通報教育局：115/11/09 24:00', detail: '依據：實施辦法第13條第3項', status: 'overdue' }] },
       ],
-      buttons: [{ label: '檢核清單', action: 'inc:abc:checklist', style: 'primary' }, { label: '摘要', action: 'inc:abc:summary' }],
+      buttons: [
+        { label: '檢核清單', action: 'inc:abc:checklist', style: 'primary' },
+        { label: '摘要', action: 'inc:abc:summary' },
+      ],
       fallbackText: '個資事件 115-001',
     };
     const [m] = toLineMessages(card);
@@ -93,8 +102,13 @@ describe('LINE rendering of the core messages', () => {
 
   it('a form (LINE has none) becomes a text that explains it, not a silent drop', () => {
     const [m] = toLineMessages({
-      type: 'form', formId: 'assess:1', title: '影響評估', fields: [{ id: 'a', label: '學生人數', type: 'number', required: false }],
-      submitLabel: '送出', cancelAction: 'prompt:cancel:1', fallbackText: '影響評估',
+      type: 'form',
+      formId: 'assess:1',
+      title: '影響評估',
+      fields: [{ id: 'a', label: '學生人數', type: 'number', required: false }],
+      submitLabel: '送出',
+      cancelAction: 'prompt:cancel:1',
+      fallbackText: '影響評估',
     });
     expect(m!.type).toBe('text');
     expect((m as { text: string }).text).toContain('學生人數');
@@ -108,17 +122,41 @@ describe('the fake platform catches what LINE would reject', () => {
     expect(push([bubble({ type: 'box', contents: [] })]).join()).toMatch(/layout/);
   });
   it('an unknown component type', () => {
-    expect(push([bubble({ type: 'box', layout: 'vertical', contents: [{ type: 'buton', action: { type: 'postback', label: 'a', data: 'x' } }] })])).not.toEqual([]);
+    expect(
+      push([
+        bubble({ type: 'box', layout: 'vertical', contents: [{ type: 'buton', action: { type: 'postback', label: 'a', data: 'x' } }] }),
+      ]),
+    ).not.toEqual([]);
   });
   it('a button without an action, and a layout LINE does not know', () => {
     expect(push([bubble({ type: 'box', layout: 'vertical', contents: [{ type: 'button' }] })]).join()).toMatch(/action/);
     expect(push([bubble({ type: 'box', layout: 'grid', contents: [] })]).join()).toMatch(/allowed values/);
   });
   it('postback data over 300 characters, a 21-character quick-reply label, more than 5 messages, 13+ bubbles', () => {
-    expect(push([bubble({ type: 'box', layout: 'vertical', contents: [{ type: 'button', action: { type: 'postback', label: 'a', data: 'x'.repeat(301) } }] })])).not.toEqual([]);
-    expect(push([{ type: 'text', text: 'q', quickReply: { items: [{ type: 'action', action: { type: 'message', label: '一二三四五六七八九十一二三四五六七八九十一', text: 'x' } }] } }]).join()).toMatch(/label/);
+    expect(
+      push([
+        bubble({
+          type: 'box',
+          layout: 'vertical',
+          contents: [{ type: 'button', action: { type: 'postback', label: 'a', data: 'x'.repeat(301) } }],
+        }),
+      ]),
+    ).not.toEqual([]);
+    expect(
+      push([
+        {
+          type: 'text',
+          text: 'q',
+          quickReply: {
+            items: [{ type: 'action', action: { type: 'message', label: '一二三四五六七八九十一二三四五六七八九十一', text: 'x' } }],
+          },
+        },
+      ]).join(),
+    ).toMatch(/label/);
     expect(push(Array.from({ length: 6 }, () => ({ type: 'text', text: 'x' }))).join()).toMatch(/more than 5/);
     const b = { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: 'x' }] } };
-    expect(push([{ type: 'flex', altText: 'x', contents: { type: 'carousel', contents: Array.from({ length: 13 }, () => b) } }]).join()).toMatch(/max 12/);
+    expect(
+      push([{ type: 'flex', altText: 'x', contents: { type: 'carousel', contents: Array.from({ length: 13 }, () => b) } }]).join(),
+    ).toMatch(/max 12/);
   });
 });

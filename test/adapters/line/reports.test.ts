@@ -45,7 +45,9 @@ describe('LINE: report links and the submission date asked step by step', () => 
     expect(text).toContain(`報告與匯出｜${ref}`);
     expect(text).not.toContain('資安事件調查');
     // Each link is a URI action (a link button), which LINE opens in its browser.
-    const urls = [...JSON.stringify(card.message).matchAll(/"type":"uri","label":"[^"]+","uri":"(http:\/\/[^"]+\/documents\/[A-Za-z0-9_.-]+)"/g)].map((m) => m[1]!);
+    const urls = [
+      ...JSON.stringify(card.message).matchAll(/"type":"uri","label":"[^"]+","uri":"(http:\/\/[^"]+\/documents\/[A-Za-z0-9_.-]+)"/g),
+    ].map((m) => m[1]!);
     expect(urls).toHaveLength(7); // 2 reports × 3 formats + the export
     const res = await fetch(urls[2]!, { method: 'POST' });
     expect(res.status).toBe(200);

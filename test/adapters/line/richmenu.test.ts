@@ -68,7 +68,11 @@ describe('LINE rich menu setup command', () => {
     const [, menu] = [...fake.richMenus].find(([id]) => id !== 'richmenu-other')!;
     const png = menu.image!.bytes;
     expect(pngSize(png)).toEqual(RICH_MENU_SIZE);
-    const idat = Buffer.concat(chunks(png).filter((c) => c.type === 'IDAT').map((c) => c.data));
+    const idat = Buffer.concat(
+      chunks(png)
+        .filter((c) => c.type === 'IDAT')
+        .map((c) => c.data),
+    );
     const raw = inflateSync(idat);
     const stride = RICH_MENU_SIZE.width * 3 + 1;
     const px = (x: number, y: number) => [...raw.subarray(y * stride + 1 + x * 3, y * stride + 1 + x * 3 + 3)];

@@ -2,7 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
 import { ev } from '../../fakes/line/events.js';
 import type { DeliveredMessage } from '../../fakes/line/platform.js';
-import { actionsIn, answerItemQuestions, flexes, flexText, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, type LineTestApp } from '../../fakes/line/harness.js';
+import {
+  actionsIn,
+  answerItemQuestions,
+  flexes,
+  flexText,
+  lineGroupId,
+  seedLineIdentities,
+  startLineTestApp,
+  texts,
+  uid,
+  type LineTestApp,
+} from '../../fakes/line/harness.js';
 
 /**
  * The whole flow inside LINE, through the real SDK and a fake LINE platform that checks every request against LINE's
@@ -40,8 +51,14 @@ describe('LINE: from a message in the staff group to a completed checklist', () 
     expect(texts(bound)[0]).toContain('「教職員群組」');
     const boundTeam = await h.say({ group: team }, 'demo-principal', '綁定群組 應變小組');
     expect(texts(boundTeam)[0]).toContain('「應變小組」');
-    const rows = await h.t.app.db.prisma.conversation.findMany({ where: { platform: 'line', kind: 'group' }, orderBy: { createdAt: 'asc' } });
-    expect(rows.map((r) => [r.purpose, r.schoolId])).toEqual([['staff', 'demo-school'], ['response', 'demo-school']]);
+    const rows = await h.t.app.db.prisma.conversation.findMany({
+      where: { platform: 'line', kind: 'group' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(rows.map((r) => [r.purpose, r.schoolId])).toEqual([
+      ['staff', 'demo-school'],
+      ['response', 'demo-school'],
+    ]);
   });
 
   it('the teacher adds the bot as a friend and links her account with a one-time code from the principal', async () => {
@@ -54,7 +71,9 @@ describe('LINE: from a message in the staff group to a completed checklist', () 
     const linked = await h.say(teacher, teacher.user, `綁定 ${code}`);
     expect(texts(linked)[0]).toContain('綁定完成');
     expect(texts(linked)[0]).toContain('王老師（示範）');
-    const identity = await h.t.app.db.prisma.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: 'line', externalId: teacher.user } } });
+    const identity = await h.t.app.db.prisma.identity.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'line', externalId: teacher.user } },
+    });
     expect(identity.personId).toBe('demo-teacher');
   });
 
@@ -84,7 +103,14 @@ describe('LINE: from a message in the staff group to a completed checklist', () 
       const quick = actionsIn(question.message);
       if (field.type !== 'select') expect(quick.some((a) => a.label === '取消通報' && a.type === 'postback')).toBe(true);
       const answer: Record<string, string> = {
-        select: '1', textarea: '成績單誤寄給全班家長', text: '教務處', datetime: '現在', number: '30', headcount: '約30人', multiselect: '1', boolean: '否',
+        select: '1',
+        textarea: '成績單誤寄給全班家長',
+        text: '教務處',
+        datetime: '現在',
+        number: '30',
+        headcount: '約30人',
+        multiselect: '1',
+        boolean: '否',
       };
       if (field.type === 'datetime') expect(quick.find((a) => a.label === '現在')).toMatchObject({ type: 'message', text: '現在' });
       const out = await h.say(teacher, teacher.user, answer[field.type]!);
@@ -112,7 +138,9 @@ describe('LINE: from a message in the staff group to a completed checklist', () 
 
   it('the contact window ticks every item with postbacks in the response group until the checklist is complete', async () => {
     const latestChecklist = (): DeliveredMessage =>
-      flexes(h.fake.messagesIn(team)).filter((d) => String(d.message.altText).startsWith('檢核清單')).at(-1)!;
+      flexes(h.fake.messagesIn(team))
+        .filter((d) => String(d.message.altText).startsWith('檢核清單'))
+        .at(-1)!;
     for (let guard = 0; guard < 60; guard += 1) {
       const card = latestChecklist();
       const next = actionsIn(card.message).find((a) => a.label === '完成');

@@ -5,7 +5,18 @@ import { ROOT_DIR } from '../../../src/app/config.js';
 import { verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
 import { callbackBody, ev, postWebhook, redelivered, sign } from '../../fakes/line/events.js';
 import type { DeliveredMessage } from '../../fakes/line/platform.js';
-import { actionsIn, answerItemQuestions, flexes, flexText, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, type LineTestApp } from '../../fakes/line/harness.js';
+import {
+  actionsIn,
+  answerItemQuestions,
+  flexes,
+  flexText,
+  lineGroupId,
+  seedLineIdentities,
+  startLineTestApp,
+  texts,
+  uid,
+  type LineTestApp,
+} from '../../fakes/line/harness.js';
 
 /**
  * Every playbook variant through LINE (issue #3): a teacher types 「通報」 in the staff group, answers the intake step
@@ -32,7 +43,10 @@ describe('LINE: every playbook variant from 「通報」 in the staff group to a
     for (const p of ['demo-teacher', 'demo-window', 'demo-principal'] as const) {
       await h.send([ev.follow(uid(p), h.fake.issueReplyToken(uid(p)))]);
     }
-    for (const [g, purpose] of [[staff, '教職員群組'], [team, '應變小組']] as const) {
+    for (const [g, purpose] of [
+      [staff, '教職員群組'],
+      [team, '應變小組'],
+    ] as const) {
       await h.send([ev.join(g, h.fake.issueReplyToken(g))]);
       expect(texts(await h.say({ group: g }, 'demo-window', `綁定群組 ${purpose}`))[0]).toContain(`「${purpose}」`);
     }
@@ -42,7 +56,15 @@ describe('LINE: every playbook variant from 「通報」 in the staff group to a
   });
 
   it('has the general playbook and six variants', () => {
-    expect(VARIANTS).toEqual(['general', 'form-responses', 'hacked-system', 'lost-media', 'misdirected-message', 'public-video', 'shared-roster']);
+    expect(VARIANTS).toEqual([
+      'general',
+      'form-responses',
+      'hacked-system',
+      'lost-media',
+      'misdirected-message',
+      'public-video',
+      'shared-roster',
+    ]);
   });
 
   it.each(VARIANTS)('%s', async (variant) => {
@@ -61,10 +83,23 @@ describe('LINE: every playbook variant from 「通報」 in the staff group to a
       const field = fields[step - 1]!;
       let answer: string;
       if (field.key === 'scenario') {
-        const line = String(question.message.text).split('\n').find((l) => l.endsWith(`. ${scenarioLabel(question, variant, h)}`))!;
+        const line = String(question.message.text)
+          .split('\n')
+          .find((l) => l.endsWith(`. ${scenarioLabel(question, variant, h)}`))!;
         answer = line.split('.')[0]!;
       } else {
-        answer = ({ select: '1', textarea: `${playbook.title}：詳細經過`, text: '教務處', datetime: '現在', number: '30', headcount: '約30人', multiselect: '1', boolean: variant === 'hacked-system' ? '是' : '否' } as Record<string, string>)[field.type]!;
+        answer = (
+          {
+            select: '1',
+            textarea: `${playbook.title}：詳細經過`,
+            text: '教務處',
+            datetime: '現在',
+            number: '30',
+            headcount: '約30人',
+            multiselect: '1',
+            boolean: variant === 'hacked-system' ? '是' : '否',
+          } as Record<string, string>
+        )[field.type]!;
       }
       if (step === 3) {
         // LINE redelivers the answer event (same webhookEventId): answered once, the intake moves one step only.
@@ -99,12 +134,16 @@ describe('LINE: every playbook variant from 「通報」 in the staff group to a
     // The response group got the incident with its responders @mentioned, and the staff group only a pointer.
     const announced = h.fake.messagesIn(team).find((d) => String(d.message.text).includes(`新個資事件 ${ref}`))!;
     expect(announced.message.type).toBe('textV2');
-    expect(Object.values(announced.message.substitution as Record<string, { mentionee: { userId: string } }>).map((s) => s.mentionee.userId)).toContain(uid('demo-window'));
+    expect(
+      Object.values(announced.message.substitution as Record<string, { mentionee: { userId: string } }>).map((s) => s.mentionee.userId),
+    ).toContain(uid('demo-window'));
     expect(texts(h.fake.messagesIn(staff)).find((t) => t.includes(ref))).toContain('請勿在本群組討論');
 
     // ---------------------------------------------------------------- the checklist, with postbacks in the team group
     const latestChecklist = (): DeliveredMessage =>
-      flexes(h.fake.messagesIn(team)).filter((d) => String(d.message.altText).startsWith(`檢核清單｜${ref}`) || String(d.message.altText).startsWith(`檢核清單 ${ref}`)).at(-1)!;
+      flexes(h.fake.messagesIn(team))
+        .filter((d) => String(d.message.altText).startsWith(`檢核清單｜${ref}`) || String(d.message.altText).startsWith(`檢核清單 ${ref}`))
+        .at(-1)!;
     expect(latestChecklist(), 'the checklist card in the response group').toBeTruthy();
     for (let guard = 0; guard < 80; guard += 1) {
       const next = actionsIn(latestChecklist().message).find((a) => a.label === '完成');

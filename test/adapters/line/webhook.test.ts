@@ -22,7 +22,9 @@ describe('LINE webhook', () => {
     expect(out[0]!.chatId).toBe(group);
     expect(out[0]!.message.text).toContain('個資事件應變小幫手');
     expect(out[0]!.message.text).toContain('綁定群組');
-    const conv = await h.t.app.db.prisma.conversation.findUniqueOrThrow({ where: { platform_externalId: { platform: 'line', externalId: group } } });
+    const conv = await h.t.app.db.prisma.conversation.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'line', externalId: group } },
+    });
     expect(conv.title).toBe('示範國中 教職員');
     expect(conv.schoolId).toBeNull();
     expect(h.fake.invalidRequests()).toEqual([]);
@@ -31,7 +33,9 @@ describe('LINE webhook', () => {
   it('rejects a wrong or missing signature with 401 and does nothing', async () => {
     const requestsBefore = h.fake.requests.length;
     const rowsBefore = await h.t.app.db.prisma.inboundEvent.count({ where: { platform: 'line' } });
-    const body = callbackBody([ev.text({ group }, uid('demo-teacher'), '我寄錯信了，把全班成績單寄給所有家長', h.fake.issueReplyToken(group))]);
+    const body = callbackBody([
+      ev.text({ group }, uid('demo-teacher'), '我寄錯信了，把全班成績單寄給所有家長', h.fake.issueReplyToken(group)),
+    ]);
     const wrong = await postWebhook(h.t.url, body, sign(body, 'ffffffffffffffffffffffffffffffff'));
     expect(wrong.status).toBe(401);
     const missing = await postWebhook(h.t.url, body, null);
@@ -49,7 +53,9 @@ describe('LINE webhook', () => {
     expect(texts(first).join('\n')).toContain('要開始通報嗎');
     const again = await h.send([redelivered(e)]);
     expect(again).toEqual([]);
-    const processed = await h.t.app.db.prisma.inboundEvent.findUnique({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
+    const processed = await h.t.app.db.prisma.inboundEvent.findUnique({
+      where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } },
+    });
     expect(processed?.status).toBe('done');
   });
 
@@ -59,7 +65,9 @@ describe('LINE webhook', () => {
     const body = callbackBody([e]);
     const res = await postWebhook(h.t.url, body, sign(body, LINE_SECRET));
     expect(res.status).toBe(200);
-    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
+    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({
+      where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } },
+    });
     expect(row.status).toBe('pending');
     expect(row.bodyEnc).toMatch(/^enc:v1:/); // the message text is not stored in clear
     const before = h.fake.delivered.length;
@@ -67,7 +75,9 @@ describe('LINE webhook', () => {
     await h.t.app.line!.idle();
     const out = h.fake.delivered.slice(before);
     expect(texts(out).join('\n')).toContain('要開始通報嗎');
-    const done = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } } });
+    const done = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({
+      where: { platform_eventId: { platform: 'line', eventId: e.webhookEventId } },
+    });
     expect(done.status).toBe('done');
     expect(done.bodyEnc).toBeNull();
   });
@@ -105,7 +115,9 @@ describe('LINE webhook', () => {
     const requestsBefore = h.fake.requests.length;
     expect(await h.send([ev.leave(group)])).toEqual([]);
     expect(h.fake.requests.length).toBe(requestsBefore); // nothing is sent to a group the bot has left
-    const conv = await h.t.app.db.prisma.conversation.findUniqueOrThrow({ where: { platform_externalId: { platform: 'line', externalId: group } } });
+    const conv = await h.t.app.db.prisma.conversation.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'line', externalId: group } },
+    });
     expect(conv.purpose).toBe('left');
   });
 
@@ -129,7 +141,9 @@ describe('LINE configuration', () => {
     const base = { DATA_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
     expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET })).toThrow(/LINE_CHANNEL_ACCESS_TOKEN: required/);
-    expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: 'not-a-secret', LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40) })).toThrow(/LINE_CHANNEL_SECRET: must be the 32-character/);
+    expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: 'not-a-secret', LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40) })).toThrow(
+      /LINE_CHANNEL_SECRET: must be the 32-character/,
+    );
     const ok = loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40) });
     expect(ok.line).toEqual({
       channelSecret: LINE_SECRET,
@@ -139,10 +153,24 @@ describe('LINE configuration', () => {
       quotaWarnPercent: [80, 95],
       quotaCheckMinutes: 15,
     });
-    const tuned = loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '95, 70,95' });
+    const tuned = loadConfig({
+      ...base,
+      LINE_CHANNEL_SECRET: LINE_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40),
+      LINE_QUOTA_WARN_PERCENT: '95, 70,95',
+    });
     expect(tuned.line!.quotaWarnPercent).toEqual([70, 95]);
-    expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '80%' })).toThrow(/LINE_QUOTA_WARN_PERCENT: must be percentages/);
-    expect(() => loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '0,120' })).toThrow(/LINE_QUOTA_WARN_PERCENT: each percentage/);
+    expect(() =>
+      loadConfig({ ...base, LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40), LINE_QUOTA_WARN_PERCENT: '80%' }),
+    ).toThrow(/LINE_QUOTA_WARN_PERCENT: must be percentages/);
+    expect(() =>
+      loadConfig({
+        ...base,
+        LINE_CHANNEL_SECRET: LINE_SECRET,
+        LINE_CHANNEL_ACCESS_TOKEN: 'x'.repeat(40),
+        LINE_QUOTA_WARN_PERCENT: '0,120',
+      }),
+    ).toThrow(/LINE_QUOTA_WARN_PERCENT: each percentage/);
     expect(loadConfig(base).line).toBeNull();
   });
 });

@@ -23,7 +23,15 @@ describe('Slack delivery shared by two instances', () => {
     h = await startSlackTestApp();
     await seedSlackIdentities(h.t.app.db.prisma, ['demo-teacher']);
     const { deps } = h.t.app;
-    b = new SlackAdapter({ botToken: SLACK_TOKEN, signingSecret: null, appToken: null, apiUrl: h.fake.url, prisma: deps.prisma, cipher: deps.cipher, log: createLogger({ level: 'silent' }) });
+    b = new SlackAdapter({
+      botToken: SLACK_TOKEN,
+      signingSecret: null,
+      appToken: null,
+      apiUrl: h.fake.url,
+      prisma: deps.prisma,
+      cipher: deps.cipher,
+      log: createLogger({ level: 'silent' }),
+    });
     const botB = new Bot(deps);
     botB.register(b);
     b.attach(new InboundPipeline(botB, new PrismaInboxStore(deps.prisma), deps.cipher, createLogger({ level: 'silent' })));
@@ -70,7 +78,9 @@ describe('Slack delivery shared by two instances', () => {
 
   it('a claim left by an instance that stopped before posting is taken over once it is stale', async () => {
     const text = '提醒：4 小時內通報個資聯絡窗口（示範）';
-    await h.t.app.db.prisma.outboundMessage.create({ data: { idempotencyKey: 'rem-4', platform: 'slack', conversation: channel, claimedAt: new Date(Date.now() - 5 * 60_000) } });
+    await h.t.app.db.prisma.outboundMessage.create({
+      data: { idempotencyKey: 'rem-4', platform: 'slack', conversation: channel, claimedAt: new Date(Date.now() - 5 * 60_000) },
+    });
     const r = await b.send(to, { type: 'text', text }, { idempotencyKey: 'rem-4' });
     await a().send(to, { type: 'text', text }, { idempotencyKey: 'rem-4' });
     expect(posts(text)).toHaveLength(1);
@@ -78,17 +88,26 @@ describe('Slack delivery shared by two instances', () => {
     expect(row.messageId).toBe(r.messageId);
   });
 
-  it('old idempotency keys are forgotten, incident rooms\' keys are kept', async () => {
+  it("old idempotency keys are forgotten, incident rooms' keys are kept", async () => {
     const { prisma } = h.t.app.db;
     const old = new Date(Date.now() - 40 * 86_400_000);
     await prisma.outboundMessage.createMany({
       data: [
         { idempotencyKey: 'old-reminder', platform: 'slack', conversation: channel, messageId: '1.1', claimedAt: old, createdAt: old },
-        { idempotencyKey: 'room:old-incident', platform: 'slack', conversation: 'pdi-114-001', messageId: 'G0OLD0001', claimedAt: old, createdAt: old },
+        {
+          idempotencyKey: 'room:old-incident',
+          platform: 'slack',
+          conversation: 'pdi-114-001',
+          messageId: 'G0OLD0001',
+          claimedAt: old,
+          createdAt: old,
+        },
       ],
     });
     expect(await new OutboundLedger(prisma).forget(30 * 86_400_000, ['room:'])).toBe(1);
-    const left = await prisma.outboundMessage.findMany({ where: { idempotencyKey: { in: ['old-reminder', 'room:old-incident', 'rem-1'] } } });
+    const left = await prisma.outboundMessage.findMany({
+      where: { idempotencyKey: { in: ['old-reminder', 'room:old-incident', 'rem-1'] } },
+    });
     expect(left.map((r) => r.idempotencyKey).sort()).toEqual(['rem-1', 'room:old-incident']);
   });
 
@@ -98,14 +117,20 @@ describe('Slack delivery shared by two instances', () => {
     expect(textOf(first.posted[0]!)).toContain('要開始通報嗎');
     const before = h.fake.calls.length;
     let acked = false;
-    await b.receive({ body: JSON.parse(e.body) as Record<string, unknown>, retryNum: 1, retryReason: 'http_timeout', ack: async () => {
+    await b.receive({
+      body: JSON.parse(e.body) as Record<string, unknown>,
+      retryNum: 1,
+      retryReason: 'http_timeout',
+      ack: async () => {
         acked = true;
       },
     });
     await b.idle();
     expect(acked).toBe(true);
     expect(h.fake.calls.length).toBe(before);
-    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'slack', eventId: e.eventId } } });
+    const row = await h.t.app.db.prisma.inboundEvent.findUniqueOrThrow({
+      where: { platform_eventId: { platform: 'slack', eventId: e.eventId } },
+    });
     expect(row.status).toBe('done');
     expect(row.bodyEnc).toBeNull();
   });
@@ -115,7 +140,12 @@ describe('Slack delivery shared by two instances', () => {
     const { prisma, cipher } = h.t.app.deps;
     // As left by a crash right after the acknowledgement: stored (encrypted), claimed three minutes ago, not done.
     await prisma.inboundEvent.create({
-      data: { platform: 'slack', eventId: e.eventId, bodyEnc: cipher.encrypt(e.body, `inbound-event:slack:${e.eventId}`), claimedAt: new Date(Date.now() - 3 * 60_000) },
+      data: {
+        platform: 'slack',
+        eventId: e.eventId,
+        bodyEnc: cipher.encrypt(e.body, `inbound-event:slack:${e.eventId}`),
+        claimedAt: new Date(Date.now() - 3 * 60_000),
+      },
     });
     const stored = await prisma.inboundEvent.findUniqueOrThrow({ where: { platform_eventId: { platform: 'slack', eventId: e.eventId } } });
     expect(stored.bodyEnc).not.toContain('通訊錄');

@@ -44,9 +44,17 @@ describe('Slack API errors', () => {
     const started = performance.now();
     const r = await adapter.send(to, text);
     expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(postsOf().slice(before).map((c) => c.status)).toEqual([429, 200]);
+    expect(
+      postsOf()
+        .slice(before)
+        .map((c) => c.status),
+    ).toEqual([429, 200]);
     expect(fake.messagesIn(to.externalId).filter((m) => m.ts === r.messageId)).toHaveLength(1);
-    expect(recent().find((l) => l.msg.includes('rate limit'))).toMatchObject({ level: 40, method: 'chat.postMessage', retryAfterSeconds: 1 });
+    expect(recent().find((l) => l.msg.includes('rate limit'))).toMatchObject({
+      level: 40,
+      method: 'chat.postMessage',
+      retryAfterSeconds: 1,
+    });
   });
 
   it('a rate limit that does not end: given up after the configured retries, with an operator message', async () => {
@@ -93,7 +101,7 @@ describe('Slack API errors', () => {
     expect(errors()[0]!.msg).toContain('the bot is not a member of that channel. Invite it there');
   });
 
-  it('a reminder refused by Slack releases its idempotency key, so the job\'s retry can post once the cause is fixed', async () => {
+  it("a reminder refused by Slack releases its idempotency key, so the job's retry can post once the cause is fixed", async () => {
     fake.refuse.set('chat.postMessage', { error: 'not_in_channel' });
     await expect(adapter.send(to, text, { idempotencyKey: 'errors-1' })).rejects.toBeInstanceOf(SlackApiError);
     expect(await tdb.db.prisma.outboundMessage.count({ where: { idempotencyKey: 'errors-1' } })).toBe(0);

@@ -3,7 +3,15 @@ import { DocumentLinks } from '../../../src/core/documents/links.js';
 import { readTimeline, verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
 import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
 import type { EventFile } from '../../fakes/slack/files.js';
-import { answersFor, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import {
+  answersFor,
+  buttonsIn,
+  seedSlackIdentities,
+  slackUser,
+  startSlackTestApp,
+  textOf,
+  type SlackTestApp,
+} from '../../fakes/slack/harness.js';
 import type { OpenedView, PostedMessage } from '../../fakes/slack/platform.js';
 import { png, sha256 } from '../../helpers/evidence.js';
 
@@ -15,7 +23,6 @@ import { png, sha256 } from '../../helpers/evidence.js';
  * is never downloaded and leaves nothing; a file shared in a channel is offered privately (an ephemeral note in the
  * channel). Every Web API call is checked against Slack's OpenAPI file, files.info's answers too.
  */
-
 
 /** Every link button (url) in a message's blocks. */
 function linksIn(m: PostedMessage): string[] {
@@ -56,7 +63,8 @@ describe('Slack: evidence shared with the bot', () => {
     expect(views).toHaveLength(1);
     return views[0]!;
   };
-  const download = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  const download = (url: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
   const listFor = async (user: string): Promise<PostedMessage> => {
     const { posted } = await h.say(h.fake.dmOf(user), user, `證據 ${ref}`);
     const list = posted.find((m) => textOf(m).includes(`證據清單｜${ref}`));
@@ -68,7 +76,11 @@ describe('Slack: evidence shared with the bot', () => {
     h = await startSlackTestApp();
     await seedSlackIdentities(prisma(), ['demo-teacher', 'demo-window', 'demo-principal', 'demo-auditor']);
     const { views } = await h.command(h.fake.dmOf(teacher), teacher, '');
-    const submitted = await h.submit(teacher, views[0]!, answersFor(views[0]!, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }));
+    const submitted = await h.submit(
+      teacher,
+      views[0]!,
+      answersFor(views[0]!, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }),
+    );
     ref = /個資事件 (\d{3}-\d{3})/.exec(submitted.posted.map(textOf).join('\n'))![1]!;
     incidentId = (await prisma().incident.findFirstOrThrow({ where: { ref } })).id;
     room = [...h.fake.channels.values()][0]!.id;
@@ -90,7 +102,10 @@ describe('Slack: evidence shared with the bot', () => {
     expect(await prisma().evidenceOffer.count()).toBe(0);
     // The form still open on Slack files nothing afterwards.
     const late = await openForm(teacher, offer);
-    const refused = await h.submit(teacher, late, { target: { v: { type: 'static_select', selected_option: { value: `${incidentId}|preserve-evidence` } } }, description: { v: { type: 'plain_text_input', value: '截圖' } } });
+    const refused = await h.submit(teacher, late, {
+      target: { v: { type: 'static_select', selected_option: { value: `${incidentId}|preserve-evidence` } } },
+      description: { v: { type: 'plain_text_input', value: '截圖' } },
+    });
     expect(refused.posted.map(textOf).join()).toContain('已失效');
     expect(await prisma().evidence.count()).toBe(0);
     // Neither files.info nor the file's private URL was ever asked for.
@@ -105,7 +120,9 @@ describe('Slack: evidence shared with the bot', () => {
     expect(h.fake.files.downloads).toEqual([]);
     const modal = await openForm(teacher, offer);
     expect((modal.view.title as { text: string }).text).toBe(`存為事件證據｜${ref}`);
-    const target = (modal.view.blocks as { block_id?: string; element?: { initial_option?: { value: string } } }[]).find((b) => b.block_id === 'target');
+    const target = (modal.view.blocks as { block_id?: string; element?: { initial_option?: { value: string } } }[]).find(
+      (b) => b.block_id === 'target',
+    );
     // The checklist's evidence item is chosen by default.
     expect(target?.element?.initial_option?.value).toBe(`${incidentId}|preserve-evidence`);
     const filed = await h.submit(teacher, modal, {
@@ -117,7 +134,14 @@ describe('Slack: evidence shared with the bot', () => {
     expect(textOf(card!)).toContain(sha256(screenshot));
     expect(textOf(card!)).toContain(`證據 1｜${ref}`);
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    expect(row).toMatchObject({ seq: 1, sha256: sha256(screenshot), size: screenshot.length, mediaType: 'image/png', itemKey: 'preserve-evidence', sourcePlatform: 'slack' });
+    expect(row).toMatchObject({
+      seq: 1,
+      sha256: sha256(screenshot),
+      size: screenshot.length,
+      mediaType: 'image/png',
+      itemKey: 'preserve-evidence',
+      sourcePlatform: 'slack',
+    });
     expect(row.sourceMessage).toMatch(new RegExp(`^${dm}:\\d+\\.\\d+$`));
     expect(await prisma().evidenceOffer.count()).toBe(0);
     // One files.info and one download of the private URL, with the bot token.
@@ -129,7 +153,10 @@ describe('Slack: evidence shared with the bot', () => {
   });
 
   it('the checklist in the incident room counts it', async () => {
-    const checklist = h.fake.messagesIn(room).filter((m) => m.text.startsWith('檢核清單')).at(-1)!;
+    const checklist = h.fake
+      .messagesIn(room)
+      .filter((m) => m.text.startsWith('檢核清單'))
+      .at(-1)!;
     expect(textOf(checklist)).toContain('證據 1 件');
   });
 
@@ -155,7 +182,10 @@ describe('Slack: evidence shared with the bot', () => {
     expect(theirs.posted.map(textOf).join()).toContain('沒有您可以查看的證據');
     expect(theirs.posted.flatMap(linksIn)).toEqual([]);
     const row = await prisma().evidence.findFirstOrThrow({ where: { incidentId } });
-    const forged = new DocumentLinks(h.t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', { kind: 'evidence', format: row.id });
+    const forged = new DocumentLinks(h.t.app.deps.cipher, () => new Date()).sign(incidentId, 'evd-staff', {
+      kind: 'evidence',
+      format: row.id,
+    });
     const refused = await download(`${h.t.url}/documents/${forged.token}`);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('沒有下載這份證據的權限');
@@ -192,7 +222,7 @@ describe('Slack: evidence shared with the bot', () => {
     expect(await prisma().evidence.count()).toBe(1);
   });
 
-  it('a caption is read like any message and the file is still offered; a stranger\'s file in a channel is ignored', async () => {
+  it("a caption is read like any message and the file is still offered; a stranger's file in a channel is ignored", async () => {
     const dm = h.fake.dmOf(teacher);
     const captioned = await share(dm, teacher, png(500), 'caption.png', `證據 ${ref}`);
     expect(captioned.posted.some((m) => textOf(m).includes(`證據清單｜${ref}`))).toBe(true);

@@ -16,7 +16,8 @@ describe('Slack files for evidence', () => {
   let adapter: SlackAdapter;
   let logs: LoggedLine[];
   const where = { platform: 'slack', externalId: 'D0TEACHER', kind: 'direct' as const };
-  const upload = (bytes: Buffer, name = 'screenshot.png') => fake.files.upload({ bytes, name, mimetype: 'image/png', user: 'UTEACHER', channel: 'D0TEACHER' });
+  const upload = (bytes: Buffer, name = 'screenshot.png') =>
+    fake.files.upload({ bytes, name, mimetype: 'image/png', user: 'UTEACHER', channel: 'D0TEACHER' });
   const readAll = async (stream: AsyncIterable<Uint8Array>) => {
     const parts: Buffer[] = [];
     for await (const p of stream) parts.push(Buffer.from(p));
@@ -51,12 +52,23 @@ describe('Slack files for evidence', () => {
       expect([followed.status, followed.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
       expect(await followed.text()).toContain('<!DOCTYPE html>');
     }
-    expect(fake.files.downloads.map((d) => [d.authorized, d.status])).toEqual([[true, 200], [false, 302], [false, 302], [false, 302], [false, 302]]);
+    expect(fake.files.downloads.map((d) => [d.authorized, d.status])).toEqual([
+      [true, 200],
+      [false, 302],
+      [false, 302],
+      [false, 302],
+      [false, 302],
+    ]);
   });
 
   it('a shared file becomes a reference of ids only; external files are not offered', () => {
     const file = upload(randomBytes(10), 'a.png');
-    const refs = sharedFiles([file, { id: 'F0EXTERNAL1', name: 'doc', mode: 'external', is_external: true }, { id: 'not-an-id' }, { id: 'F0CHECKINFO', file_access: 'check_file_info' }]);
+    const refs = sharedFiles([
+      file,
+      { id: 'F0EXTERNAL1', name: 'doc', mode: 'external', is_external: true },
+      { id: 'not-an-id' },
+      { id: 'F0CHECKINFO', file_access: 'check_file_info' },
+    ]);
     expect(refs).toEqual([{ ref: file.id, fileName: 'a.png', size: 10, mediaType: 'image/png' }, { ref: 'F0CHECKINFO' }]);
     expect(JSON.stringify(refs)).not.toContain('files-pri');
     expect([...fileOrigins('https://slack.com/api/')]).toEqual(['https://slack.com', 'https://files.slack.com']);
@@ -116,7 +128,9 @@ describe('Slack files for evidence', () => {
     expect(fake.files.downloads.length).toBe(before);
 
     // A token Slack does not accept for the file: its redirect to the sign-in page is an error, never followed.
-    await expect(fetchSlackFile({ ref: file.id! }, { client: adapter.client, botToken: 'xoxb-not-accepted', apiUrl: fake.url, maxBytes: 1024 * 1024 })).rejects.toMatchObject({ code: 'redirected' });
+    await expect(
+      fetchSlackFile({ ref: file.id! }, { client: adapter.client, botToken: 'xoxb-not-accepted', apiUrl: fake.url, maxBytes: 1024 * 1024 }),
+    ).rejects.toMatchObject({ code: 'redirected' });
     expect(fake.files.downloads.slice(before).map((d) => [d.authorized, d.status])).toEqual([[false, 302]]);
     // No log line carries a private URL.
     expect(JSON.stringify(logs)).not.toContain('files-pri');

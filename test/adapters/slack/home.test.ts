@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEnvelope, homeAction, slackEvent } from '../../fakes/slack/events.js';
-import { answersFor, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import {
+  answersFor,
+  buttonsIn,
+  seedSlackIdentities,
+  slackUser,
+  startSlackTestApp,
+  textOf,
+  type SlackTestApp,
+} from '../../fakes/slack/harness.js';
 
 /**
  * The App Home tab: opening it publishes the person's overview from the core (homeCards) — the open incidents they
@@ -18,8 +26,12 @@ describe('Slack App Home', () => {
     const { prisma } = h.t.app.db;
     await seedSlackIdentities(prisma, ['demo-teacher', 'demo-window', 'demo-principal']);
     // Test data: a second staff member without a response role, linked on Slack.
-    await prisma.person.create({ data: { id: 'test-colleague', schoolId: 'demo-school', displayName: '周老師（測試）', unit: '教務處', roles: ['staff'] } });
-    await prisma.identity.create({ data: { id: 'slack-test-colleague', personId: 'test-colleague', platform: 'slack', externalId: colleague } });
+    await prisma.person.create({
+      data: { id: 'test-colleague', schoolId: 'demo-school', displayName: '周老師（測試）', unit: '教務處', roles: ['staff'] },
+    });
+    await prisma.identity.create({
+      data: { id: 'slack-test-colleague', personId: 'test-colleague', platform: 'slack', externalId: colleague },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -32,7 +44,11 @@ describe('Slack App Home', () => {
     const views = h.fake.published.slice(before);
     expect(views).toHaveLength(1);
     expect(views[0]!.userId).toBe(user);
-    return { ...views[0]!, text: textOf({ text: '', blocks: views[0]!.view.blocks as never }), buttons: buttonsIn({ blocks: views[0]!.view.blocks as never }) };
+    return {
+      ...views[0]!,
+      text: textOf({ text: '', blocks: views[0]!.view.blocks as never }),
+      buttons: buttonsIn({ blocks: views[0]!.view.blocks as never }),
+    };
   };
 
   it('an account not linked to the school yet is told how to link it', async () => {
@@ -44,7 +60,11 @@ describe('Slack App Home', () => {
 
   it('after a report: the reporter sees her incident and the clocks; a colleague without a role sees none of it', async () => {
     const { views } = await h.command(h.fake.dmOf(teacher), teacher, '');
-    const submitted = await h.submit(teacher, views[0]!, answersFor(views[0]!, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }));
+    const submitted = await h.submit(
+      teacher,
+      views[0]!,
+      answersFor(views[0]!, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }),
+    );
     ref = /個資事件 (\d{3}-\d{3})/.exec(submitted.posted.map(textOf).join('\n'))![1]!;
 
     const mine = await openHome(teacher);
@@ -69,7 +89,16 @@ describe('Slack App Home', () => {
     const tasks = home.buttons.filter((b) => b.label === '完成');
     expect(tasks.length).toBeGreaterThan(1);
     const before = h.fake.published.length;
-    const click = await h.request(homeAction({ user: windowUser, viewId: 'VH1', actionId: tasks[0]!.actionId, value: tasks[0]!.value, triggerId: h.fake.issueTrigger(), overflow: tasks[0]!.overflow }));
+    const click = await h.request(
+      homeAction({
+        user: windowUser,
+        viewId: 'VH1',
+        actionId: tasks[0]!.actionId,
+        value: tasks[0]!.value,
+        triggerId: h.fake.issueTrigger(),
+        overflow: tasks[0]!.overflow,
+      }),
+    );
     expect(click.res.status).toBe(200);
     if (click.views.length) {
       // A step that asks what was done: the modal opens from the Home tab too.
@@ -78,7 +107,10 @@ describe('Slack App Home', () => {
     const itemId = tasks[0]!.value.split(':')[1]!;
     const item = await h.t.app.db.prisma.checklistItem.findUniqueOrThrow({ where: { id: itemId } });
     expect(item.state).toBe('done');
-    const after = h.fake.published.slice(before).filter((v) => v.userId === windowUser).at(-1)!;
+    const after = h.fake.published
+      .slice(before)
+      .filter((v) => v.userId === windowUser)
+      .at(-1)!;
     const left = buttonsIn({ blocks: after.view.blocks as never }).filter((b) => b.label === '完成');
     expect(left.length).toBe(tasks.length - 1);
     expect(left.some((b) => b.value === tasks[0]!.value)).toBe(false);

@@ -6,7 +6,15 @@ import { ROOT_DIR } from '../../../src/app/config.js';
 import { ConfigError, loadConfig } from '../../../src/app/config.js';
 import { eventEnvelope, post, sign, slackEvent, viewClosed } from '../../fakes/slack/events.js';
 import { SLACK_SPECS_DIR } from '../../fakes/slack/spec.js';
-import { SLACK_SECRET, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import {
+  SLACK_SECRET,
+  buttonsIn,
+  seedSlackIdentities,
+  slackUser,
+  startSlackTestApp,
+  textOf,
+  type SlackTestApp,
+} from '../../fakes/slack/harness.js';
 
 /** The HTTP transport: signature and timestamp, url_verification, and forms when no trigger is at hand. */
 describe('Slack HTTP transport', () => {
@@ -39,7 +47,7 @@ describe('Slack HTTP transport', () => {
     expect((await h.request(req)).res.status).toBe(200);
   });
 
-  it('answers Slack\'s url_verification challenge', async () => {
+  it("answers Slack's url_verification challenge", async () => {
     const body = JSON.stringify({ token: 't', challenge: 'c-123', type: 'url_verification' });
     const res = await post(h.t.url, { body, contentType: 'application/json' }, sign(body, SLACK_SECRET));
     expect(await res.json()).toEqual({ challenge: 'c-123' });
@@ -59,7 +67,7 @@ describe('Slack HTTP transport', () => {
     expect(h.fake.invalidCalls()).toEqual([]);
   });
 
-  it('an archived channel: Slack\'s refusal is logged for the operator and nothing is retried in a loop', async () => {
+  it("an archived channel: Slack's refusal is logged for the operator and nothing is retried in a loop", async () => {
     h.fake.archived.add(channel);
     const before = h.fake.callsOf('chat.postMessage').length;
     const { res } = await h.say(channel, teacher, '我寄錯信了，把全班成績單寄給所有家長');
@@ -78,15 +86,25 @@ describe('Slack configuration', () => {
     expect(() => loadConfig({ ...base, SLACK_SIGNING_SECRET: SLACK_SECRET })).toThrow(/SLACK_BOT_TOKEN: required/);
     expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: SLACK_SECRET })).toThrow(ConfigError);
     const http = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: SLACK_SECRET });
-    expect(http.slack).toEqual({ botToken: 'xoxb-1-2-abc', signingSecret: SLACK_SECRET, appToken: null, apiUrl: 'https://slack.com/api/', socketMode: false });
+    expect(http.slack).toEqual({
+      botToken: 'xoxb-1-2-abc',
+      signingSecret: SLACK_SECRET,
+      appToken: null,
+      apiUrl: 'https://slack.com/api/',
+      socketMode: false,
+    });
     const socket = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc' });
     expect(socket.slack).toMatchObject({ appToken: 'xapp-1-A1-abc', socketMode: true });
     // SLACK_SOCKET_MODE chooses explicitly, and says what the chosen transport needs.
     const both = { ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc', SLACK_SIGNING_SECRET: SLACK_SECRET };
     expect(loadConfig({ ...both, SLACK_SOCKET_MODE: 'off' }).slack?.socketMode).toBe(false);
     expect(loadConfig({ ...both, SLACK_SOCKET_MODE: 'on' }).slack?.socketMode).toBe(true);
-    expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_SOCKET_MODE: 'on' })).toThrow(/SLACK_APP_TOKEN: required with SLACK_SOCKET_MODE=on/);
-    expect(() => loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc', SLACK_SOCKET_MODE: 'off' })).toThrow(/SLACK_SIGNING_SECRET: required with SLACK_SOCKET_MODE=off/);
+    expect(() =>
+      loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_SOCKET_MODE: 'on' }),
+    ).toThrow(/SLACK_APP_TOKEN: required with SLACK_SOCKET_MODE=on/);
+    expect(() =>
+      loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-abc', SLACK_SOCKET_MODE: 'off' }),
+    ).toThrow(/SLACK_SIGNING_SECRET: required with SLACK_SOCKET_MODE=off/);
     expect(loadConfig(base).slack).toBeNull();
   });
 });
@@ -100,10 +118,25 @@ describe('Slack app manifest', () => {
   it('asks for the scopes of every Web API method the adapter calls, and the events it listens to', () => {
     // Method → scope, from Slack's method reference (views.* and auth.test need none).
     // files.info (evidence, issue #15): the scope its token parameter names in Slack's OpenAPI file.
-    const spec = JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as { paths: Record<string, { get: { parameters: { name: string; description?: string }[] } }> };
-    const filesScope = /Requires scope: `([^`]+)`/.exec(spec.paths['/files.info']!.get.parameters.find((p) => p.name === 'token')!.description!)![1]!;
+    const spec = JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as {
+      paths: Record<string, { get: { parameters: { name: string; description?: string }[] } }>;
+    };
+    const filesScope = /Requires scope: `([^`]+)`/.exec(
+      spec.paths['/files.info']!.get.parameters.find((p) => p.name === 'token')!.description!,
+    )![1]!;
     expect(filesScope).toBe('files:read');
-    const needed = ['chat:write', 'im:write', 'groups:write', 'commands', 'channels:history', 'groups:history', 'im:history', 'channels:read', 'groups:read', filesScope];
+    const needed = [
+      'chat:write',
+      'im:write',
+      'groups:write',
+      'commands',
+      'channels:history',
+      'groups:history',
+      'im:history',
+      'channels:read',
+      'groups:read',
+      filesScope,
+    ];
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual(needed.sort());
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(
       ['message.channels', 'message.groups', 'message.im', 'member_joined_channel', 'channel_left', 'group_left', 'app_home_opened'].sort(),

@@ -17,8 +17,13 @@ describe('Slack: details never land in a wide channel', () => {
     h = await startSlackTestApp();
     await seedSlackIdentities(h.t.app.db.prisma, ['demo-teacher', 'demo-principal', 'demo-window', 'demo-it']);
     // Test data: both channels bound to the demo school, as 「綁定群組」 would.
-    for (const [id, purpose] of [[staff, 'staff'], [team, 'response']] as const) {
-      await h.t.app.db.prisma.conversation.create({ data: { id: `slack-${id}`, platform: 'slack', externalId: id, kind: 'group', purpose, schoolId: 'demo-school', title: id } });
+    for (const [id, purpose] of [
+      [staff, 'staff'],
+      [team, 'response'],
+    ] as const) {
+      await h.t.app.db.prisma.conversation.create({
+        data: { id: `slack-${id}`, platform: 'slack', externalId: id, kind: 'group', purpose, schoolId: 'demo-school', title: id },
+      });
     }
     h.fake.noDm.add(teacher);
   });
@@ -41,14 +46,22 @@ describe('Slack: details never land in a wide channel', () => {
     const out = await h.submit(teacher, view, answersFor(view, { howLeaked: HOW_LEAKED, occurredAt: '今天 0:00', awareAt: '現在' }));
     const incident = await h.t.app.db.prisma.incident.findFirst();
     expect(incident, out.posted.map(textOf).join('\n---\n')).toBeTruthy();
-    const publicInStaff = h.fake.messages.filter((m) => m.channel === staff && !m.onlyFor).map(textOf).join('\n');
+    const publicInStaff = h.fake.messages
+      .filter((m) => m.channel === staff && !m.onlyFor)
+      .map(textOf)
+      .join('\n');
     expect(publicInStaff).toContain(`已建立個資事件 ${incident!.ref}`);
     expect(publicInStaff).toContain('事件細節不會顯示在這裡');
     expect(publicInStaff).toContain('「應用程式」');
     expect(publicInStaff).not.toContain(HOW_LEAKED);
     expect(publicInStaff).not.toContain('檢核清單');
     const room = [...h.fake.channels.values()].find((c) => c.name === `pdi-${incident!.ref}`)!;
-    expect(out.posted.filter((m) => m.channel === room.id).map(textOf).join('\n')).toContain(HOW_LEAKED);
+    expect(
+      out.posted
+        .filter((m) => m.channel === room.id)
+        .map(textOf)
+        .join('\n'),
+    ).toContain(HOW_LEAKED);
     expect(h.fake.invalidCalls()).toEqual([]);
   });
 });

@@ -4,12 +4,18 @@ import type { Card } from '../../../src/ports/chat-model.js';
 import { blockProblems, homeViewProblems } from '../../fakes/slack/spec.js';
 
 describe('Slack rendering', () => {
-  it('the core\'s mentions notify people with a Slack account; other names and markup stay plain text', () => {
+  it("the core's mentions notify people with a Slack account; other names and markup stay plain text", () => {
     const m = toSlackMessage({
       type: 'text',
       text: '新個資事件 115-001：@李組長（示範） @林老師（示範） 請處理 <a> & b',
       mentions: [
-        { text: '@李組長（示範）', users: [{ platform: 'line', externalId: 'Uline' }, { platform: 'slack', externalId: 'UWINDOW01' }] },
+        {
+          text: '@李組長（示範）',
+          users: [
+            { platform: 'line', externalId: 'Uline' },
+            { platform: 'slack', externalId: 'UWINDOW01' },
+          ],
+        },
         { text: '@林老師（示範）', users: [{ platform: 'line', externalId: 'Uline2' }] },
       ],
     });
@@ -28,7 +34,17 @@ describe('Slack rendering', () => {
     const card = (n: number, rows: number): Card => ({
       type: 'card',
       title: `卡片 ${n}`,
-      sections: [{ rows: Array.from({ length: rows }, (_, i) => ({ text: `項目 ${i}`, buttons: [{ label: '完成', action: `ck:${n}-${i}:d` }, { label: '不適用', action: `ck:${n}-${i}:n` }] })) }],
+      sections: [
+        {
+          rows: Array.from({ length: rows }, (_, i) => ({
+            text: `項目 ${i}`,
+            buttons: [
+              { label: '完成', action: `ck:${n}-${i}:d` },
+              { label: '不適用', action: `ck:${n}-${i}:n` },
+            ],
+          })),
+        },
+      ],
       fallbackText: `卡片 ${n}`,
     });
     const small = homeView([card(1, 3), card(2, 3)]);

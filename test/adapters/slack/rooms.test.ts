@@ -46,7 +46,7 @@ describe('Slack incident rooms', () => {
     expect(fake.invalidCalls()).toEqual([]);
   });
 
-  it('is idempotent by the request\'s key: a retried call returns the same room and creates nothing', async () => {
+  it("is idempotent by the request's key: a retried call returns the same room and creates nothing", async () => {
     const creates = fake.callsOf('conversations.create').length;
     const first = await adapter.openIncidentRoom(request('0008', ['UWINDOW01']));
     const again = await adapter.openIncidentRoom(request('0008', ['UWINDOW01', 'UIT000001']));
@@ -61,7 +61,12 @@ describe('Slack incident rooms', () => {
     fake.channelNames.add('pdi-2026-0009-2');
     const room = await adapter.openIncidentRoom(request('0009', ['UWINDOW01']));
     expect(fake.channels.get(room.externalId)!.name).toBe('pdi-2026-0009-3');
-    expect(fake.callsOf('conversations.create').filter((c) => String(c.params.name).startsWith('pdi-2026-0009')).map((c) => c.error ?? 'ok')).toEqual(['name_taken', 'name_taken', 'ok']);
+    expect(
+      fake
+        .callsOf('conversations.create')
+        .filter((c) => String(c.params.name).startsWith('pdi-2026-0009'))
+        .map((c) => c.error ?? 'ok'),
+    ).toEqual(['name_taken', 'name_taken', 'ok']);
   });
 
   it('adds a responder given an item later', async () => {

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIncidentTimeline } from '../../../src/core/timeline/timeline.js';
 import { eventEnvelope, slackEvent } from '../../fakes/slack/events.js';
-import { answersFor, buttonsIn, itemAnswersFor, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import {
+  answersFor,
+  buttonsIn,
+  itemAnswersFor,
+  seedSlackIdentities,
+  slackUser,
+  startSlackTestApp,
+  textOf,
+  type SlackTestApp,
+} from '../../fakes/slack/harness.js';
 import type { PostedMessage } from '../../fakes/slack/platform.js';
 
 /**
@@ -38,8 +47,14 @@ describe('Slack: from the slash command to a completed checklist', () => {
     expect(textOf(refused.posted[0]!)).toContain('只有校長（管理人）或個資聯絡窗口');
     expect(textOf((await h.say(staff, windowUser, '綁定群組 教職員群組')).posted[0]!)).toContain('「教職員群組」');
     expect(textOf((await h.say(team, slackUser('demo-principal'), '綁定群組 應變小組')).posted[0]!)).toContain('「應變小組」');
-    const rows = await h.t.app.db.prisma.conversation.findMany({ where: { platform: 'slack', kind: 'group' }, orderBy: { createdAt: 'asc' } });
-    expect(rows.map((r) => [r.externalId, r.purpose, r.schoolId])).toEqual([[staff, 'staff', 'demo-school'], [team, 'response', 'demo-school']]);
+    const rows = await h.t.app.db.prisma.conversation.findMany({
+      where: { platform: 'slack', kind: 'group' },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(rows.map((r) => [r.externalId, r.purpose, r.schoolId])).toEqual([
+      [staff, 'staff', 'demo-school'],
+      [team, 'response', 'demo-school'],
+    ]);
   });
 
   it('the teacher links her Slack account with a one-time code from the principal (in direct messages)', async () => {
@@ -48,7 +63,9 @@ describe('Slack: from the slash command to a completed checklist', () => {
     expect(code).toBeTruthy();
     const linked = await h.say(h.fake.dmOf(teacher), teacher, `綁定 ${code}`);
     expect(textOf(linked.posted[0]!)).toContain('綁定完成');
-    const identity = await h.t.app.db.prisma.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: 'slack', externalId: teacher } } });
+    const identity = await h.t.app.db.prisma.identity.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'slack', externalId: teacher } },
+    });
     expect(identity.personId).toBe('demo-teacher');
   });
 
@@ -74,7 +91,11 @@ describe('Slack: from the slash command to a completed checklist', () => {
     const blockIds = (modal.view.blocks as { block_id?: string }[]).map((b) => b.block_id).filter(Boolean);
     expect(blockIds).toEqual(h.t.app.deps.playbooks.intake.map((f) => f.key));
 
-    const submitted = await h.submit(teacher, modal, answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }));
+    const submitted = await h.submit(
+      teacher,
+      modal,
+      answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }),
+    );
     expect(submitted.res.status).toBe(200);
     const mine = submitted.posted.filter((m) => m.channel === h.fake.dmOf(teacher));
     const created = mine.map(textOf).find((t) => t.includes('已建立個資事件'));
@@ -94,11 +115,17 @@ describe('Slack: from the slash command to a completed checklist', () => {
     expect(inRoom.some((t) => t.startsWith('檢核清單'))).toBe(true);
     expect(inRoom.join('\n')).toContain('成績單誤寄給全班家長');
     // The wide channels only get a detail-free pointer: the response channel to the room, the staff channel a warning.
-    const inTeam = h.fake.messagesIn(team).map(textOf).filter((t) => t.includes(ref));
+    const inTeam = h.fake
+      .messagesIn(team)
+      .map(textOf)
+      .filter((t) => t.includes(ref));
     expect(inTeam).toHaveLength(1);
     expect(inTeam[0]).toContain(r.name);
     expect(inTeam[0]).not.toContain('成績單');
-    const pointer = h.fake.messagesIn(staff).map(textOf).find((t) => t.includes(ref))!;
+    const pointer = h.fake
+      .messagesIn(staff)
+      .map(textOf)
+      .find((t) => t.includes(ref))!;
     expect(pointer).toContain('請勿在本群組討論');
     expect(pointer).not.toContain('成績單');
     // Slack announcing that the bot joined the room it created is not taken for a new group to bind.
@@ -109,7 +136,11 @@ describe('Slack: from the slash command to a completed checklist', () => {
   });
 
   it('the contact window ticks every item in the incident room; the checklist is updated in place', async () => {
-    const checklist = (): PostedMessage => h.fake.messagesIn(room).filter((m) => m.text.startsWith('檢核清單')).at(-1)!;
+    const checklist = (): PostedMessage =>
+      h.fake
+        .messagesIn(room)
+        .filter((m) => m.text.startsWith('檢核清單'))
+        .at(-1)!;
     const original = checklist();
     let rateLimited = false;
     for (let guard = 0; guard < 60; guard += 1) {
@@ -174,7 +205,9 @@ describe('Slack: from the slash command to a completed checklist', () => {
     expect(second.ts).not.toBe(first.ts);
     const asked = await h.click(principal, second, '退回修改');
     expect(asked.views).toHaveLength(1); // the comment is asked in a modal opened by the click
-    const returned = await h.submit(principal, asked.views[0]!, { comment: { v: { type: 'plain_text_input', value: '請補上學校聯絡電話與處理進度說明' } } });
+    const returned = await h.submit(principal, asked.views[0]!, {
+      comment: { v: { type: 'plain_text_input', value: '請補上學校聯絡電話與處理進度說明' } },
+    });
     expect(returned.res.status).toBe(200);
     expect(buttonsIn(second)).toEqual([]);
     expect(textOf(second)).toContain('退回修改');

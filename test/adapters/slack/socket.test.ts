@@ -1,6 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockAction, eventEnvelope, post, sign, slackEvent, slashCommand, viewSubmission, type SlackRequest } from '../../fakes/slack/events.js';
-import { SLACK_SECRET, answersFor, buttonsIn, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import {
+  blockAction,
+  eventEnvelope,
+  post,
+  sign,
+  slackEvent,
+  slashCommand,
+  viewSubmission,
+  type SlackRequest,
+} from '../../fakes/slack/events.js';
+import {
+  SLACK_SECRET,
+  answersFor,
+  buttonsIn,
+  seedSlackIdentities,
+  slackUser,
+  startSlackTestApp,
+  textOf,
+  type SlackTestApp,
+} from '../../fakes/slack/harness.js';
 import { FakeSocketMode } from '../../fakes/slack/socket.js';
 
 const formOf = (r: SlackRequest) => Object.fromEntries(new URLSearchParams(r.body)) as Record<string, unknown>;
@@ -40,7 +58,10 @@ describe('Slack over Socket Mode', () => {
   });
 
   it('a slash command arrives over the socket, is acknowledged at once, and opens the report modal', async () => {
-    const ack = await socket.send('slash_commands', formOf(slashCommand({ channel: staff, user: teacher, text: '', triggerId: h.fake.issueTrigger() })));
+    const ack = await socket.send(
+      'slash_commands',
+      formOf(slashCommand({ channel: staff, user: teacher, text: '', triggerId: h.fake.issueTrigger() })),
+    );
     expect(ack.ms).toBeLessThan(3000);
     expect(ack.payload).toBeUndefined();
     await idle();
@@ -51,7 +72,12 @@ describe('Slack over Socket Mode', () => {
 
   it('interactions arrive over the socket: the modal is submitted and the incident created; a button click is handled', async () => {
     const modal = h.fake.views[0]!;
-    const submitted = viewSubmission({ user: teacher, view: modal, values: answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }), triggerId: h.fake.issueTrigger() });
+    const submitted = viewSubmission({
+      user: teacher,
+      view: modal,
+      values: answersFor(modal, { howLeaked: '成績單誤寄給全班家長', occurredAt: '今天 0:00', awareAt: '現在' }),
+      triggerId: h.fake.issueTrigger(),
+    });
     const ack = await socket.send('interactive', payloadOf(submitted));
     expect(ack.ms).toBeLessThan(3000);
     await idle();
@@ -60,17 +86,35 @@ describe('Slack over Socket Mode', () => {
     expect(await h.t.app.db.prisma.incident.count()).toBe(1);
 
     // An offer's 「不是」 button, clicked over the socket.
-    await socket.send('events_api', JSON.parse(eventEnvelope(slackEvent.message(staff, teacher, '我把學生通訊錄寄錯給別班家長了')).body) as Record<string, unknown>);
+    await socket.send(
+      'events_api',
+      JSON.parse(eventEnvelope(slackEvent.message(staff, teacher, '我把學生通訊錄寄錯給別班家長了')).body) as Record<string, unknown>,
+    );
     await idle();
     const offer = h.fake.messagesIn(staff).find((m) => buttonsIn(m).some((b) => b.label === '不是'))!;
     const no = buttonsIn(offer).find((b) => b.label === '不是')!;
-    await socket.send('interactive', payloadOf(blockAction({ channel: staff, user: teacher, messageTs: offer.ts, actionId: no.actionId, value: no.value, triggerId: h.fake.issueTrigger() })));
+    await socket.send(
+      'interactive',
+      payloadOf(
+        blockAction({
+          channel: staff,
+          user: teacher,
+          messageTs: offer.ts,
+          actionId: no.actionId,
+          value: no.value,
+          triggerId: h.fake.issueTrigger(),
+        }),
+      ),
+    );
     await idle();
     expect(h.fake.messagesIn(staff).at(-1)!.text).toContain('如需通報，隨時輸入「通報」');
   });
 
   it('an event Slack retries over the socket (retry_attempt) is acknowledged and dropped', async () => {
-    const e = JSON.parse(eventEnvelope(slackEvent.message(staff, teacher, '我寄錯信了，把全班成績單寄給所有家長')).body) as Record<string, unknown>;
+    const e = JSON.parse(eventEnvelope(slackEvent.message(staff, teacher, '我寄錯信了，把全班成績單寄給所有家長')).body) as Record<
+      string,
+      unknown
+    >;
     await socket.send('events_api', e);
     await idle();
     const before = h.fake.messages.length;

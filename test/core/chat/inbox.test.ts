@@ -57,12 +57,20 @@ describe('inbox shared by two instances', () => {
     const opts: InboxOptions<{ text: string }> = { platform: 'claimed-test', process: async (body) => void handled.push(body.text) };
     const a = inbox(opts);
     const b = inbox(opts);
-    expect(await a.receive([{ eventId: 'e1', body: { text: '我是誰' } }, { eventId: 'e2', body: { text: '太多次' } }])).toEqual(['e1', 'e2']);
+    expect(
+      await a.receive([
+        { eventId: 'e1', body: { text: '我是誰' } },
+        { eventId: 'e2', body: { text: '太多次' } },
+      ]),
+    ).toEqual(['e1', 'e2']);
     expect(await b.receive([{ eventId: 'e1', body: { text: '我是誰' } }])).toEqual([]);
     // As left by a process that stopped right after storing them; e2 was interrupted twice already.
     const old = new Date(Date.now() - 5 * 60_000);
     await tdb.db.prisma.inboundEvent.updateMany({ where: { platform: 'claimed-test' }, data: { claimedAt: old } });
-    await tdb.db.prisma.inboundEvent.update({ where: { platform_eventId: { platform: 'claimed-test', eventId: 'e2' } }, data: { attempts: 3 } });
+    await tdb.db.prisma.inboundEvent.update({
+      where: { platform_eventId: { platform: 'claimed-test', eventId: 'e2' } },
+      data: { attempts: 3 },
+    });
     await Promise.all([a.sweep(), b.sweep()]);
     expect(handled).toEqual(['我是誰']);
     const rows = await tdb.db.prisma.inboundEvent.findMany({ where: { platform: 'claimed-test' }, orderBy: { eventId: 'asc' } });

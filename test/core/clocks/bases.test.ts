@@ -10,8 +10,14 @@ import { parseLocalDateTime } from '../../../src/core/time/roc.js';
 
 const rules = loadClockRules();
 const calendar = loadCalendar();
-const facts = { occurredAt: parseLocalDateTime('2026-11-05 10:00')!, awareAt: parseLocalDateTime('2026-11-05 15:00')!, involvesSystem: true, specialCategories: false };
-const clocks = (profile: string): Map<string, ComputedClock> => new Map(computeClocks(rules, facts, { calendar, profile }).map((c) => [c.id, c]));
+const facts = {
+  occurredAt: parseLocalDateTime('2026-11-05 10:00')!,
+  awareAt: parseLocalDateTime('2026-11-05 15:00')!,
+  involvesSystem: true,
+  specialCategories: false,
+};
+const clocks = (profile: string): Map<string, ComputedClock> =>
+  new Map(computeClocks(rules, facts, { calendar, profile }).map((c) => [c.id, c]));
 
 const PRIVATE_REG = '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法';
 const TAIPEI = '臺北市政府政風處個人資料保護管理要點';
@@ -20,7 +26,12 @@ const NANTOU = '南投縣立中興國中個人資料保護管理要點';
 describe('the rules that bind the school, and the practice it adopts', () => {
   it('each shipped profile names its kind of school and the sources that bind it', () => {
     const kinds = Object.fromEntries(rules.profiles.map((p) => [p.id, p.schoolKind]));
-    expect(kinds).toEqual({ 'private-school': 'private', 'public-school': 'public', 'pdpa-2025-draft': 'private', 'public-school-pdpa-2025-draft': 'public' });
+    expect(kinds).toEqual({
+      'private-school': 'private',
+      'public-school': 'public',
+      'pdpa-2025-draft': 'private',
+      'public-school-pdpa-2025-draft': 'public',
+    });
     expect([...bindingSources(rules, 'private-school')!]).toContain('seed-002');
     expect([...bindingSources(rules, 'public-school')!]).not.toContain('seed-002');
     // A Taipei City office's rules and a Nantou school's rules bind no other school, public or private.
@@ -52,7 +63,9 @@ describe('the rules that bind the school, and the practice it adopts', () => {
     expect(bureau.basisShort).toBe('參考私校個資安全維護辦法第13條第3項之作法');
     expect(map.get('closure-1m')!.basis).toMatch(/^參考/);
     const notify = map.get('subjects-notify')!;
-    expect(notify.basis).toBe(`個人資料保護法第12條；個人資料保護法施行細則第22條；參考${PRIVATE_REG}第13條第2項第2款、${NANTOU}第14點、${TAIPEI}第44點之作法`);
+    expect(notify.basis).toBe(
+      `個人資料保護法第12條；個人資料保護法施行細則第22條；參考${PRIVATE_REG}第13條第2項第2款、${NANTOU}第14點、${TAIPEI}第44點之作法`,
+    );
     expect(map.get('cyber-1h')!.basis).toBe('資通安全事件通報應變及演練辦法第6條');
     // The Taipei office's 4-hour rule binds neither kind of school.
     expect(map.get('contain-4h')!.basis).toBe(`參考${TAIPEI}第43點之作法`);
@@ -68,10 +81,14 @@ describe('the rules that bind the school, and the practice it adopts', () => {
     expect(c.bases[0]!.binding).toBe(true);
   });
 
-  it('a checklist item\'s basis text follows the same split', () => {
+  it("a checklist item's basis text follows the same split", () => {
     const text = `資通安全事件通報應變及演練辦法第6條；${TAIPEI}第45點第2項`;
-    expect(describeBasisText(rules, text, bindingSources(rules, 'public-school'))).toBe(`資通安全事件通報應變及演練辦法第6條；參考${TAIPEI}第45點第2項之作法`);
-    expect(describeBasisText(rules, text, bindingSources(rules, 'private-school'))).toBe(`參考資通安全事件通報應變及演練辦法第6條、${TAIPEI}第45點第2項之作法`);
+    expect(describeBasisText(rules, text, bindingSources(rules, 'public-school'))).toBe(
+      `資通安全事件通報應變及演練辦法第6條；參考${TAIPEI}第45點第2項之作法`,
+    );
+    expect(describeBasisText(rules, text, bindingSources(rules, 'private-school'))).toBe(
+      `參考資通安全事件通報應變及演練辦法第6條、${TAIPEI}第45點第2項之作法`,
+    );
     // A law the rules do not know stays as written; a profile no longer defined treats everything as binding.
     expect(describeBasisText(rules, '民法第12條', bindingSources(rules, 'public-school'))).toBe('民法第12條');
     expect(bindingSourcesOrAll(rules, 'gone-profile')).toBeNull();

@@ -142,7 +142,10 @@ describe('rest-day rollover', () => {
     const shipped = readFileSync(join(DEFAULT_CALENDAR_DIR, '2027.yaml'), 'utf8');
     writeFileSync(join(dir, '2027.yaml'), shipped.replace('years: [2027]', 'years: [2027]\nprovisional: true'));
     const draft = loadCalendar(dir);
-    const c = clock(compute(facts({ occurredAt: at('2027-02-03 09:00'), awareAt: at('2027-02-03 10:00') }), { calendar: draft }), 'bureau-3d');
+    const c = clock(
+      compute(facts({ occurredAt: at('2027-02-03 09:00'), awareAt: at('2027-02-03 10:00') }), { calendar: draft }),
+      'bureau-3d',
+    );
     expect(c.statutoryLastDay).toBe('2027-02-11');
     expect(c.calendarNote).toContain('尚未經人事行政總處公告確認');
     const shippedYear = clock(compute(facts({ occurredAt: at('2027-02-03 09:00'), awareAt: at('2027-02-03 10:00') })), 'bureau-3d');
@@ -204,7 +207,9 @@ describe('pending clocks', () => {
   });
 
   it('starts subjects-notify once the breach is confirmed, without a fixed end', () => {
-    const m = compute(facts({ occurredAt: at('2026-11-05 09:00'), awareAt: at('2026-11-05 10:00'), breachConfirmedAt: at('2026-11-06 11:00') }));
+    const m = compute(
+      facts({ occurredAt: at('2026-11-05 09:00'), awareAt: at('2026-11-05 10:00'), breachConfirmedAt: at('2026-11-06 11:00') }),
+    );
     const c = clock(m, 'subjects-notify');
     expect(c.pending).toBe(false);
     expect(iso(c.startsAt)).toBe('2026-11-06T11:00:00+08:00');
@@ -296,7 +301,10 @@ describe('calendar coverage guard', () => {
 
   it('refuses outright in strict mode', () => {
     expect(() =>
-      computeClocks(rules, facts({ occurredAt: at('2027-12-29 09:00'), awareAt: at('2027-12-29 10:00') }), { calendar, strictCalendar: true }),
+      computeClocks(rules, facts({ occurredAt: at('2027-12-29 09:00'), awareAt: at('2027-12-29 10:00') }), {
+        calendar,
+        strictCalendar: true,
+      }),
     ).toThrow(CalendarCoverageError);
   });
 

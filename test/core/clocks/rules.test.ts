@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import {
-  DEFAULT_CLOCK_RULES_FILE,
-  UnknownClockSettingError,
-  loadClockRules,
-  resolveEnabled,
-} from '../../../src/core/clocks/rules.js';
+import { DEFAULT_CLOCK_RULES_FILE, UnknownClockSettingError, loadClockRules, resolveEnabled } from '../../../src/core/clocks/rules.js';
 import { DataFileError } from '../../../src/core/data/yaml-file.js';
 
 const rules = loadClockRules();

@@ -21,7 +21,16 @@ const tenAm = (day: string) => new Date(startOfTaipeiDay(day).getTime() + 10 * 3
 function everyClock(day: string): ComputedClock[] {
   const t = tenAm(day);
   // Every trigger at 10:00 of the day: occurrence, awareness, ascertained, recovered and handling ended.
-  const facts = { occurredAt: t, awareAt: t, handlingEndedAt: t, recoveredAt: t, breachConfirmedAt: t, involvesSystem: true, specialCategories: true, recordsAffected: 5000 };
+  const facts = {
+    occurredAt: t,
+    awareAt: t,
+    handlingEndedAt: t,
+    recoveredAt: t,
+    breachConfirmedAt: t,
+    involvesSystem: true,
+    specialCategories: true,
+    recordsAffected: 5000,
+  };
   const on = Object.fromEntries(rules.clocks.map((c) => [c.id, true]));
   return computeClocks(rules, facts, { calendar, overrides: on }).filter((c) => dayCounted.includes(c.id));
 }
@@ -38,9 +47,11 @@ describe('cautious targets on working days (2026)', () => {
       for (const c of everyClock(day)) {
         const target = c.recommendedLastDay!;
         if (calendar.covers(target) && calendar.isRestDay(target)) problems.push(`${c.id} from ${day}: target ${target} is a rest day`);
-        if (c.statutoryLastDay && target > c.statutoryLastDay) problems.push(`${c.id} from ${day}: target ${target} after statutory ${c.statutoryLastDay}`);
+        if (c.statutoryLastDay && target > c.statutoryLastDay)
+          problems.push(`${c.id} from ${day}: target ${target} after statutory ${c.statutoryLastDay}`);
         if (target < day) problems.push(`${c.id} from ${day}: target ${target} before the trigger day`);
-        if (c.recommendedBy!.getTime() > (c.statutoryEnd ?? c.recommendedBy!).getTime()) problems.push(`${c.id} from ${day}: recommendedBy after statutoryEnd`);
+        if (c.recommendedBy!.getTime() > (c.statutoryEnd ?? c.recommendedBy!).getTime())
+          problems.push(`${c.id} from ${day}: recommendedBy after statutoryEnd`);
         if (c.recommendedNote?.includes('提前至前一上班日')) moved += 1;
       }
     }

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { act, evidenceAct, formIds, noticeAct, parseAction, parseEvidenceForm, parseFormId, parseNoticeForm, parseReportForm, reportAct } from '../../../src/core/conversation/actions.js';
+import {
+  act,
+  evidenceAct,
+  formIds,
+  noticeAct,
+  parseAction,
+  parseEvidenceForm,
+  parseFormId,
+  parseNoticeForm,
+  parseReportForm,
+  reportAct,
+} from '../../../src/core/conversation/actions.js';
 import { LINK_ACTION } from '../../../src/ports/chat-model.js';
 
 // Buttons already posted on the platforms carry these strings: an upgrade must read them as before.
@@ -58,7 +69,11 @@ describe('action ids keep their wire format', () => {
   });
 
   it('reads every family back from what its builder made', () => {
-    expect(parseAction('intake:start:lost-device:name,id')).toEqual({ family: 'intake', verb: 'start', prefill: ['lost-device', 'name,id'] });
+    expect(parseAction('intake:start:lost-device:name,id')).toEqual({
+      family: 'intake',
+      verb: 'start',
+      prefill: ['lost-device', 'name,id'],
+    });
     expect(parseAction(act.dismiss)).toEqual({ family: 'intake', verb: 'dismiss' });
     expect(parseAction(act.cancelPrompt('p1'))).toEqual({ family: 'prompt', verb: 'cancel', promptId: 'p1' });
     expect(parseAction(act.say('對：是的'))).toEqual({ family: 'say', text: '對：是的' });

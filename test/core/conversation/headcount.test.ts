@@ -73,7 +73,14 @@ describe('head-count estimate (seed 004 pt. 45)', () => {
   });
 
   it('is required in the intake: a skipped estimate is refused', () => {
-    const field: FormField = { id: 'affectedEstimate', label: '初估人數', type: 'text', format: 'headcount', required: true, maxLength: 200 };
+    const field: FormField = {
+      id: 'affectedEstimate',
+      label: '初估人數',
+      type: 'text',
+      format: 'headcount',
+      required: true,
+      maxLength: 200,
+    };
     const skipped = validateField(field, '', now);
     expect(skipped.ok).toBe(false);
     const r = validateIntake([field], { affectedEstimate: '30到40人' }, now);

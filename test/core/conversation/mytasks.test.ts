@@ -42,7 +42,10 @@ describe('「我的工作」', () => {
     const { card } = await myCard('demo-teacher', 'dm:demo-teacher');
     expect(card).toBeTruthy();
     const rows = card!.sections.flatMap((s) => s.rows ?? []);
-    const unitItems = await t.app.db.prisma.checklistItem.findMany({ where: { incident: { ref }, ownerPersonId: 'demo-teacher', state: 'open' }, orderBy: { position: 'asc' } });
+    const unitItems = await t.app.db.prisma.checklistItem.findMany({
+      where: { incident: { ref }, ownerPersonId: 'demo-teacher', state: 'open' },
+      orderBy: { position: 'asc' },
+    });
     expect(unitItems.length).toBeGreaterThan(0);
     expect(rows.map((r) => r.text)).toEqual(unitItems.map((i) => `${ref}｜${i.title}`));
     expect(rows.every((r) => r.detail === '負責：事件發生單位（您）')).toBe(true);
@@ -54,11 +57,15 @@ describe('「我的工作」', () => {
 
   it('the contact window gets the steps of her role; asked in the staff group, the answer goes to her private chat', async () => {
     const { replies, card } = await myCard('demo-window', 'demo-staff');
-    expect(texts(replies.filter((m) => m.conversationId === 'demo-staff'))).toEqual(['為保護當事人，事件細節只在應變小組群組或私訊中顯示。我已私訊給您。']);
+    expect(texts(replies.filter((m) => m.conversationId === 'demo-staff'))).toEqual([
+      '為保護當事人，事件細節只在應變小組群組或私訊中顯示。我已私訊給您。',
+    ]);
     expect(card).toBeTruthy();
     expect(replies.find((m) => m.body.type === 'card')!.conversationId).toBe('dm:demo-window');
     const rows = card!.sections.flatMap((s) => s.rows ?? []);
-    const roleItems = await t.app.db.prisma.checklistItem.findMany({ where: { incident: { ref }, ownerRole: 'contactWindow', ownerPersonId: null, state: 'open' } });
+    const roleItems = await t.app.db.prisma.checklistItem.findMany({
+      where: { incident: { ref }, ownerRole: 'contactWindow', ownerPersonId: null, state: 'open' },
+    });
     expect(rows).toHaveLength(roleItems.length);
     expect(rows.every((r) => r.detail === '負責：個資聯絡窗口')).toBe(true);
   });
@@ -72,7 +79,10 @@ describe('「我的工作」', () => {
     const after = (await myCard('demo-teacher', 'dm:demo-teacher')).card!.sections.flatMap((s) => s.rows ?? []);
     expect(after).toHaveLength(before.length - 1);
     expect(after.map((r) => r.text)).not.toContain(`${ref}｜${item.title}`);
-    await t.app.db.prisma.checklistItem.updateMany({ where: { incident: { ref }, ownerPersonId: 'demo-teacher' }, data: { state: 'done' } });
+    await t.app.db.prisma.checklistItem.updateMany({
+      where: { incident: { ref }, ownerPersonId: 'demo-teacher' },
+      data: { state: 'done' },
+    });
     const empty = await t.client.say('demo-teacher', 'dm:demo-teacher', '我的工作');
     expect(texts(empty)).toEqual(['目前沒有指派給您、尚未完成的檢核項目。']);
   });

@@ -1,10 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Button, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  Button,
+  ConversationAddress,
+  Form,
+  OutboundMessage,
+  PlatformUser,
+  TextMessage,
+} from '../../../src/ports/chat-model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
-import { headCountFrom, headCountText, occurredFrom, offerAction, offerReasons, parseOfferAction } from '../../../src/core/conversation/offer.js';
+import {
+  headCountFrom,
+  headCountText,
+  occurredFrom,
+  offerAction,
+  offerReasons,
+  parseOfferAction,
+} from '../../../src/core/conversation/offer.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 import { testCoreDeps, testLibrary } from '../../helpers/core.js';
 
@@ -175,7 +190,15 @@ describe('a report prefilled from the first message', () => {
     const values = { scenario: 'misdirected-message', howLeaked: '傳錯群組', occurredAt: 'now', awareAt: 'now', place: '班級群組' };
     const sent = await (async () => {
       const from = adapter.sent.length;
-      await bot.handle({ type: 'form', eventId: randomUUID(), conversation: dm, user: { platform: PLATFORM, externalId: 'demo-teacher' }, at: clock, formId: first.formId, values });
+      await bot.handle({
+        type: 'form',
+        eventId: randomUUID(),
+        conversation: dm,
+        user: { platform: PLATFORM, externalId: 'demo-teacher' },
+        at: clock,
+        formId: first.formId,
+        values,
+      });
       return adapter.sent.slice(from);
     })();
     const page2 = sent.find((s) => s.message.type === 'form')!.message as Form;
@@ -193,7 +216,10 @@ describe('when it happened and how many, from the first message', () => {
       at: new Date('2026-12-08T08:00:00+08:00'),
       approximate: true,
     });
-    expect(occurredFrom('今天上午10點半寄給家長的通知信附件有學生電話', now)).toEqual({ at: new Date('2026-12-08T10:30:00+08:00'), approximate: false });
+    expect(occurredFrom('今天上午10點半寄給家長的通知信附件有學生電話', now)).toEqual({
+      at: new Date('2026-12-08T10:30:00+08:00'),
+      approximate: false,
+    });
     expect(occurredFrom('今天早上才發現，上週三下午寄錯了成績單', now)?.at).toEqual(new Date('2026-12-02T12:00:00+08:00'));
     expect(occurredFrom('昨天晚上9點傳錯群組，今天上午10點又轉傳了一次', now)?.at).toEqual(new Date('2026-12-07T21:00:00+08:00'));
     expect(occurredFrom('我寄錯信了，把全班成績單寄給所有家長', now)).toBeUndefined();
@@ -213,20 +239,41 @@ describe('when it happened and how many, from the first message', () => {
 
   it('the button carries them compactly and reads back only a past time and a well-formed count', () => {
     const occurred = { at: new Date('2026-12-08T08:00:00+08:00'), approximate: true };
-    const action = offerAction({ scenario: 'misdirected-message', categories: ['grades'], people: ['students'], occurred, headCount: '~30' });
+    const action = offerAction({
+      scenario: 'misdirected-message',
+      categories: ['grades'],
+      people: ['students'],
+      occurred,
+      headCount: '~30',
+    });
     expect(action).toMatch(/^intake:start:misdirected-message:grades:students:[0-9a-z]+~:~30$/);
     expect(action).not.toMatch(/[^\x20-\x7e]/u);
     expect(parseOfferAction(action.split(':').slice(2), playbooks, KINDS, now)).toEqual({
-      scenario: 'misdirected-message', categories: ['grades'], people: ['students'], occurred, headCount: '~30',
+      scenario: 'misdirected-message',
+      categories: ['grades'],
+      people: ['students'],
+      occurred,
+      headCount: '~30',
     });
     // No categories or people: the places stay, empty.
     expect(offerAction({ categories: [], people: [], headCount: '45' })).toBe('intake:start:::::45');
     // A time to come, garbage and a backwards range are dropped.
-    const future = offerAction({ categories: [], people: [], occurred: { at: new Date(now.getTime() + 3_600_000), approximate: false }, headCount: '40-30' });
+    const future = offerAction({
+      categories: [],
+      people: [],
+      occurred: { at: new Date(now.getTime() + 3_600_000), approximate: false },
+      headCount: '40-30',
+    });
     expect(parseOfferAction(future.split(':').slice(2), playbooks, KINDS, now)).toEqual({ categories: [], people: [] });
     expect(parseOfferAction(['', '', '', '<x>', '9'.repeat(20)], playbooks, KINDS, now)).toEqual({ categories: [], people: [] });
     // When it does not fit, the count and then the time go after the categories and the people.
-    const many = { scenario: 'misdirected-message', categories: playbooks.categories.map((c) => c.key), people: ['students', 'guardians'], occurred, headCount: '30-40' };
+    const many = {
+      scenario: 'misdirected-message',
+      categories: playbooks.categories.map((c) => c.key),
+      people: ['students', 'guardians'],
+      occurred,
+      headCount: '30-40',
+    };
     expect(offerAction(many, 70)).toMatch(/^intake:start:misdirected-message:[a-zA-Z,]*:students,guardians:[0-9a-z]+~:30-40$/);
     expect(offerAction(many, 60)).toMatch(/^intake:start:misdirected-message::students:[0-9a-z]+~:30-40$/);
     expect(offerAction(many, 48)).toMatch(/^intake:start:misdirected-message:::[0-9a-z]{5}~:30-40$/);
@@ -283,12 +330,31 @@ describe('a report prefilled with the time and head count of the first message',
     expect(field('affectedKinds').initial).toEqual(['students']);
     expect(field('howLeaked').help).not.toContain('依您的訊息');
     const values = {
-      scenario: 'misdirected-message', howLeaked: '成績單傳錯群組', occurredAt: '2026-12-08T08:00', awareAt: '2026-12-08T10:40', place: '家長LINE群組',
-      categories: ['grades'], affectedEstimate: '約30人', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
+      scenario: 'misdirected-message',
+      howLeaked: '成績單傳錯群組',
+      occurredAt: '2026-12-08T08:00',
+      awareAt: '2026-12-08T10:40',
+      place: '家長LINE群組',
+      categories: ['grades'],
+      affectedEstimate: '約30人',
+      affectedKinds: ['students'],
+      involvesSystem: 'false',
+      stepsTaken: '尚未處置',
     };
     const from = adapter.sent.length;
-    await bot.handle({ type: 'form', eventId: randomUUID(), conversation: dm, user: { platform: PLATFORM, externalId: 'demo-teacher' }, at: clock(), formId: form.formId, values });
-    const said = adapter.sent.slice(from).filter((s) => s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+    await bot.handle({
+      type: 'form',
+      eventId: randomUUID(),
+      conversation: dm,
+      user: { platform: PLATFORM, externalId: 'demo-teacher' },
+      at: clock(),
+      formId: form.formId,
+      values,
+    });
+    const said = adapter.sent
+      .slice(from)
+      .filter((s) => s.message.type === 'text')
+      .map((s) => (s.message as TextMessage).text);
     expect(said).toContain('以下時間是依您的描述推定的約略時間：發生時間 12/8（二）08:00 左右。如不正確，請在事件卡上更正。');
     const incident = await deps.prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     expect(incident.occurredAt.toISOString()).toBe(new Date('2026-12-08T08:00:00+08:00').toISOString());
@@ -299,12 +365,31 @@ describe('a report prefilled with the time and head count of the first message',
     boot(20);
     const form = (await event(group, { action: await start_() })).find((s) => s.message.type === 'form')!.message as Form;
     const values = {
-      scenario: 'misdirected-message', howLeaked: '成績單傳錯群組', occurredAt: '2026-12-08T08:20', awareAt: '2026-12-08T10:40', place: '家長LINE群組',
-      categories: ['grades'], affectedEstimate: '32', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
+      scenario: 'misdirected-message',
+      howLeaked: '成績單傳錯群組',
+      occurredAt: '2026-12-08T08:20',
+      awareAt: '2026-12-08T10:40',
+      place: '家長LINE群組',
+      categories: ['grades'],
+      affectedEstimate: '32',
+      affectedKinds: ['students'],
+      involvesSystem: 'false',
+      stepsTaken: '尚未處置',
     };
     const from = adapter.sent.length;
-    await bot.handle({ type: 'form', eventId: randomUUID(), conversation: dm, user: { platform: PLATFORM, externalId: 'demo-teacher' }, at: clock(), formId: form.formId, values });
-    const said = adapter.sent.slice(from).filter((s) => s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+    await bot.handle({
+      type: 'form',
+      eventId: randomUUID(),
+      conversation: dm,
+      user: { platform: PLATFORM, externalId: 'demo-teacher' },
+      at: clock(),
+      formId: form.formId,
+      values,
+    });
+    const said = adapter.sent
+      .slice(from)
+      .filter((s) => s.message.type === 'text')
+      .map((s) => (s.message as TextMessage).text);
     expect(said.some((t) => t.includes('約略時間'))).toBe(false);
     const incident = await deps.prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     expect(incident.occurredAt.toISOString()).toBe(new Date('2026-12-08T08:20:00+08:00').toISOString());

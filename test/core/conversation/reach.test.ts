@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, AdapterWording, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  AdapterWording,
+  Card,
+  ConversationAddress,
+  Form,
+  OutboundMessage,
+  PlatformUser,
+  TextMessage,
+} from '../../../src/ports/chat-model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
@@ -45,7 +54,14 @@ class FakeAdapter implements ChatAdapter {
 }
 
 const STEPS: AdapterCapabilities = { maxFormFields: 0, editMessages: false, maxButtonsPerRow: 3, maxActionLength: 300, quickReplies: true };
-const MODALS: AdapterCapabilities = { maxFormFields: 40, editMessages: true, maxButtonsPerRow: 5, maxActionLength: 100, quickReplies: true, privateForms: true };
+const MODALS: AdapterCapabilities = {
+  maxFormFields: 40,
+  editMessages: true,
+  maxButtonsPerRow: 5,
+  maxActionLength: 100,
+  quickReplies: true,
+  privateForms: true,
+};
 
 const HOW_LEAKED = '段考成績單寄錯班級家長';
 
@@ -71,7 +87,12 @@ describe('details never land in a wide room', () => {
     return a;
   }
 
-  async function event(a: FakeAdapter, user: string, where: ConversationAddress, e: { text: string } | { formId: string; values: Record<string, string | string[]> }): Promise<Sent[]> {
+  async function event(
+    a: FakeAdapter,
+    user: string,
+    where: ConversationAddress,
+    e: { text: string } | { formId: string; values: Record<string, string | string[]> },
+  ): Promise<Sent[]> {
     const from = a.sent.length;
     const base = { eventId: randomUUID(), conversation: where, user: { platform: a.platform, externalId: user }, at: clock };
     if ('text' in e) await bot.handle({ ...base, type: 'message', text: e.text });
@@ -79,12 +100,26 @@ describe('details never land in a wide room', () => {
     return a.sent.slice(from);
   }
   const group = (a: FakeAdapter, id: string): ConversationAddress => ({ platform: a.platform, externalId: id, kind: 'group' });
-  const textsTo = (sent: Sent[], id: string) => sent.filter((s) => s.to.externalId === id && s.message.type === 'text').map((s) => (s.message as TextMessage).text);
-  const cardsTo = (sent: Sent[], id: string) => sent.filter((s) => s.to.externalId === id && s.message.type === 'card').map((s) => (s.message as Card).key);
-  const allText = (sent: Sent[], id: string) => sent.filter((s) => s.to.externalId === id).map((s) => JSON.stringify(s.message)).join('\n');
+  const textsTo = (sent: Sent[], id: string) =>
+    sent.filter((s) => s.to.externalId === id && s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+  const cardsTo = (sent: Sent[], id: string) =>
+    sent.filter((s) => s.to.externalId === id && s.message.type === 'card').map((s) => (s.message as Card).key);
+  const allText = (sent: Sent[], id: string) =>
+    sent
+      .filter((s) => s.to.externalId === id)
+      .map((s) => JSON.stringify(s.message))
+      .join('\n');
   const values = () => ({
-    scenario: 'misdirected-message', howLeaked: HOW_LEAKED, occurredAt: '2026-11-20T01:00:00Z', awareAt: '2026-11-20T01:30:00Z', place: '教務處',
-    categories: [testLibrary.playbooks.categories[0]!.key], affectedEstimate: '12', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件人刪除',
+    scenario: 'misdirected-message',
+    howLeaked: HOW_LEAKED,
+    occurredAt: '2026-11-20T01:00:00Z',
+    awareAt: '2026-11-20T01:30:00Z',
+    place: '教務處',
+    categories: [testLibrary.playbooks.categories[0]!.key],
+    affectedEstimate: '12',
+    affectedKinds: ['students'],
+    involvesSystem: 'false',
+    stepsTaken: '已請收件人刪除',
   });
 
   it('a platform that asks step by step never asks the report in a group: the group is told how, the contact window at once', async () => {
@@ -126,7 +161,12 @@ describe('details never land in a wide room', () => {
 
     // Ticking an item later edits the cards where they are, and never brings them to the staff group.
     const item = await deps.prisma.checklistItem.findFirstOrThrow({ where: { incidentId: incident.id } });
-    const base = { eventId: randomUUID(), conversation: group(a, 'demo-staff'), user: { platform: a.platform, externalId: 'demo-window' }, at: clock };
+    const base = {
+      eventId: randomUUID(),
+      conversation: group(a, 'demo-staff'),
+      user: { platform: a.platform, externalId: 'demo-window' },
+      at: clock,
+    };
     const from = a.sent.length;
     await bot.handle({ ...base, type: 'action', action: `ck:${item.id}:d` });
     const after = a.sent.slice(from);
@@ -143,7 +183,10 @@ describe('details never land in a wide room', () => {
     const sent = await event(a, 'demo-teacher', group(a, 'demo-staff'), { formId: form.formId, values: values() });
     const incident = await deps.prisma.incident.findFirstOrThrow();
     const said = sent.filter((s) => s.to.externalId === 'demo-staff').map((s) => s.message as TextMessage);
-    expect(said.map((m) => m.text)).toEqual([T.reportedNotHere(incident.ref, '王老師（示範）', HOW), `${T.teamUnreachable(incident.ref, HOW)}\n請 @李組長（示範） 留意。`]);
+    expect(said.map((m) => m.text)).toEqual([
+      T.reportedNotHere(incident.ref, '王老師（示範）', HOW),
+      `${T.teamUnreachable(incident.ref, HOW)}\n請 @李組長（示範） 留意。`,
+    ]);
     expect(said[1]!.mentions?.[0]?.users).toEqual([{ platform: 'lonely', externalId: 'demo-window', displayName: '李組長（示範）' }]);
     expect(allText(sent, 'demo-staff')).not.toContain(HOW_LEAKED);
     expect(sent.filter((s) => s.message.type === 'card')).toEqual([]);
@@ -169,7 +212,12 @@ describe('details never land in a wide room', () => {
     const refused = await event(a, 'demo-teacher', group(a, 'demo-staff'), { text: '綁定群組 應變小組' });
     expect(refused).toHaveLength(1);
     expect((refused[0]!.message as TextMessage).onlyFor).toMatchObject({ externalId: 'demo-teacher' });
-    const code = await event(a, 'demo-window', { platform: a.platform, externalId: 'dm:demo-window', kind: 'direct' }, { text: '產生綁定碼 王老師' });
+    const code = await event(
+      a,
+      'demo-window',
+      { platform: a.platform, externalId: 'dm:demo-window', kind: 'direct' },
+      { text: '產生綁定碼 王老師' },
+    );
     const text = (code[0]!.message as TextMessage).text;
     expect(text).toContain(`${HOW}後，在私訊中輸入「綁定`);
     expect(text).not.toContain('好友後');

@@ -1,8 +1,16 @@
-
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Card, ConversationAddress, Form, IncidentRoomRequest, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  Card,
+  ConversationAddress,
+  Form,
+  IncidentRoomRequest,
+  OutboundMessage,
+  PlatformUser,
+  TextMessage,
+} from '../../../src/ports/chat-model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { openRoom, ROOM_TEXTS, roomName } from '../../../src/core/conversation/rooms.js';
@@ -25,7 +33,14 @@ interface Sent {
 
 class RoomsAdapter implements ChatAdapter {
   readonly platform = PLATFORM;
-  readonly capabilities: AdapterCapabilities = { maxFormFields: 20, editMessages: true, maxButtonsPerRow: 5, maxActionLength: 100, quickReplies: false, incidentRooms: true };
+  readonly capabilities: AdapterCapabilities = {
+    maxFormFields: 20,
+    editMessages: true,
+    maxButtonsPerRow: 5,
+    maxActionLength: 100,
+    quickReplies: false,
+    incidentRooms: true,
+  };
   readonly sent: Sent[] = [];
   readonly rooms: IncidentRoomRequest[] = [];
   failRooms = false;
@@ -68,26 +83,44 @@ describe('a private room per incident', () => {
     await tdb?.destroy();
   });
 
-  async function event(user: string, where: ConversationAddress, e: { text: string } | { formId: string; values: Record<string, string | string[]> }): Promise<Sent[]> {
+  async function event(
+    user: string,
+    where: ConversationAddress,
+    e: { text: string } | { formId: string; values: Record<string, string | string[]> },
+  ): Promise<Sent[]> {
     const from = adapter.sent.length;
     const base = { eventId: randomUUID(), conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
     if ('text' in e) await bot.handle({ ...base, type: 'message', text: e.text });
     else await bot.handle({ ...base, type: 'form', formId: e.formId, values: e.values });
     return adapter.sent.slice(from);
   }
-  const textsTo = (sent: Sent[], id: string) => sent.filter((s) => s.to.externalId === id && s.message.type === 'text').map((s) => (s.message as TextMessage).text);
-  const cardsTo = (sent: Sent[], id: string) => sent.filter((s) => s.to.externalId === id && s.message.type === 'card').map((s) => (s.message as Card).key);
+  const textsTo = (sent: Sent[], id: string) =>
+    sent.filter((s) => s.to.externalId === id && s.message.type === 'text').map((s) => (s.message as TextMessage).text);
+  const cardsTo = (sent: Sent[], id: string) =>
+    sent.filter((s) => s.to.externalId === id && s.message.type === 'card').map((s) => (s.message as Card).key);
 
   async function report(user: string, howLeaked: string): Promise<Sent[]> {
     const started = await event(user, group('demo-staff'), { text: '通報' });
     const form = started.find((s) => s.message.type === 'form')!.message as Form;
-    return event(user, { platform: PLATFORM, externalId: `dm:${user}`, kind: 'direct' }, {
-      formId: form.formId,
-      values: {
-        scenario: 'misdirected-message', howLeaked, occurredAt: '2026-11-20T01:00:00Z', awareAt: '2026-11-20T01:30:00Z', place: '教務處',
-        categories: [playbooks.categories[0]!.key], affectedEstimate: '12', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件人刪除',
+    return event(
+      user,
+      { platform: PLATFORM, externalId: `dm:${user}`, kind: 'direct' },
+      {
+        formId: form.formId,
+        values: {
+          scenario: 'misdirected-message',
+          howLeaked,
+          occurredAt: '2026-11-20T01:00:00Z',
+          awareAt: '2026-11-20T01:30:00Z',
+          place: '教務處',
+          categories: [playbooks.categories[0]!.key],
+          affectedEstimate: '12',
+          affectedKinds: ['students'],
+          involvesSystem: 'false',
+          stepsTaken: '已請收件人刪除',
+        },
       },
-    });
+    );
   }
 
   it('a report opens a room with the responders and the reporter; the wide groups only get a pointer', async () => {

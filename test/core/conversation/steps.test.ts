@@ -1,8 +1,16 @@
-
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  Button,
+  Card,
+  ConversationAddress,
+  Form,
+  OutboundMessage,
+  PlatformUser,
+  TextMessage,
+} from '../../../src/ports/chat-model.js';
 import type { CoreDeps } from '../../../src/core/context.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
@@ -88,7 +96,12 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   });
 
   /** Delivers one inbound event as the platform would and returns what the bot sent because of it. */
-  async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string }, eventId = randomUUID()): Promise<Sent[]> {
+  async function event(
+    user: string,
+    where: ConversationAddress,
+    e: { text: string } | { action: string },
+    eventId = randomUUID(),
+  ): Promise<Sent[]> {
     const from = adapter.sent.length;
     const base = { eventId, conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
     await inbound.handle('text' in e ? { ...base, type: 'message', text: e.text } : { ...base, type: 'action', action: e.action });
@@ -108,7 +121,9 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     return b!.action;
   };
   const cardsIn = (sent: Sent[], conv: string, key: string) =>
-    sent.filter((s) => s.to.externalId === conv && s.message.type === 'card' && (s.message as Card).key === key).map((s) => s.message as Card);
+    sent
+      .filter((s) => s.to.externalId === conv && s.message.type === 'card' && (s.message as Card).key === key)
+      .map((s) => s.message as Card);
 
   it('「取消」 in the middle of the questions creates no incident', async () => {
     const started = await say('demo-teacher', dm('demo-teacher'), '通報');
@@ -347,7 +362,11 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
     await tdb?.destroy();
   });
 
-  async function event(user: string, where: ConversationAddress, e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> }): Promise<Sent[]> {
+  async function event(
+    user: string,
+    where: ConversationAddress,
+    e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> },
+  ): Promise<Sent[]> {
     const from = adapter.sent.length;
     const base = { eventId: randomUUID(), conversation: where, user: { platform: PLATFORM, externalId: user }, at: clock };
     if ('text' in e) await bot.handle({ ...base, type: 'message', text: e.text });
@@ -369,7 +388,13 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
     expect(page.fields.map((f) => f.id)).toEqual(playbooks.intake.slice(0, 5).map((f) => f.key));
     expect(page.submitLabel).toBe('下一頁');
     expect(page.formId).toMatch(/^intake:[^:]+:0$/);
-    const first = { scenario: 'form-responses', howLeaked: '報名表單設定錯誤，填答者可看到別人的答案', occurredAt: '2026-11-19T01:00:00Z', awareAt: '2026-11-20T01:30:00Z', place: '教務處' };
+    const first = {
+      scenario: 'form-responses',
+      howLeaked: '報名表單設定錯誤，填答者可看到別人的答案',
+      occurredAt: '2026-11-19T01:00:00Z',
+      awareAt: '2026-11-20T01:30:00Z',
+      place: '教務處',
+    };
     page = onlyForm(await event('demo-teacher', me, { formId: page.formId, values: first }));
     expect(page.title).toBe('個資事件通報（2/2）');
     expect(page.submitLabel).toBe('送出通報');
@@ -392,7 +417,16 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
     tdb.db = await tdb.reopen();
     boot();
     const cats = [playbooks.categories[0]!.key];
-    const done = await event('demo-teacher', me, { formId: page.formId, values: { categories: cats, affectedEstimate: '40', affectedKinds: ['students'], involvesSystem: 'true', stepsTaken: '已關閉表單檢視權限' } });
+    const done = await event('demo-teacher', me, {
+      formId: page.formId,
+      values: {
+        categories: cats,
+        affectedEstimate: '40',
+        affectedKinds: ['students'],
+        involvesSystem: 'true',
+        stepsTaken: '已關閉表單檢視權限',
+      },
+    });
     expect(done.some((s) => s.message.type === 'card' && (s.message as Card).key === 'incident')).toBe(true);
     const incident = await deps.prisma.incident.findFirstOrThrow();
     expect(incident.playbookId).toBe('form-responses');
@@ -406,8 +440,28 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
     const me = dm('demo-director');
     let page = onlyForm(await event('demo-director', me, { text: '通報' }));
     // Occurred after awareness: found only when both pages are in.
-    page = onlyForm(await event('demo-director', me, { formId: page.formId, values: { scenario: 'general', howLeaked: '名冊寄錯人', occurredAt: '2026-11-20T01:50:00Z', awareAt: '2026-11-20T01:00:00Z', place: '學務處' } }));
-    const problem = await event('demo-director', me, { formId: page.formId, values: { categories: [playbooks.categories[0]!.key], affectedEstimate: '30到40人', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '已請收件人刪除' } });
+    page = onlyForm(
+      await event('demo-director', me, {
+        formId: page.formId,
+        values: {
+          scenario: 'general',
+          howLeaked: '名冊寄錯人',
+          occurredAt: '2026-11-20T01:50:00Z',
+          awareAt: '2026-11-20T01:00:00Z',
+          place: '學務處',
+        },
+      }),
+    );
+    const problem = await event('demo-director', me, {
+      formId: page.formId,
+      values: {
+        categories: [playbooks.categories[0]!.key],
+        affectedEstimate: '30到40人',
+        affectedKinds: ['students'],
+        involvesSystem: 'false',
+        stepsTaken: '已請收件人刪除',
+      },
+    });
     expect((problem.find((s) => s.message.type === 'text')!.message as TextMessage).text).toContain('發生時間不能晚於知悉時間');
     const again = onlyForm(problem);
     expect(again.title).toBe('個資事件通報（1/2）');
@@ -438,10 +492,18 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
     const foreign = await event('demo-principal', team, { formId: page.formId, values: { studentsCount: '1' } });
     expect(foreign.map((s) => (s.message as TextMessage).text)).toEqual([T.promptExpired]);
 
-    page = onlyForm(await event('demo-window', team, { formId: page.formId, values: { categories: incident.categories, studentsCount: '40', guardiansCount: '', staffCount: '', othersCount: '' } }));
+    page = onlyForm(
+      await event('demo-window', team, {
+        formId: page.formId,
+        values: { categories: incident.categories, studentsCount: '40', guardiansCount: '', staffCount: '', othersCount: '' },
+      }),
+    );
     expect(page.title).toBe(`影響評估｜${incident.ref}（2/2）`);
     expect(page.submitLabel).toBe('儲存評估');
-    const saved = await event('demo-window', team, { formId: page.formId, values: { minorsCount: '40', involvesSystem: 'true', systemRecordsHeld: '', occurredAt: '', correctionReason: '' } });
+    const saved = await event('demo-window', team, {
+      formId: page.formId,
+      values: { minorsCount: '40', involvesSystem: 'true', systemRecordsHeld: '', occurredAt: '', correctionReason: '' },
+    });
     expect(saved.map((s) => (s.message as TextMessage).text)).toContain(T.assessmentSaved(incident.ref));
     const after = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incident.id } });
     expect([after.studentsCount, after.minorsCount]).toEqual([40, 40]);

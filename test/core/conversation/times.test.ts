@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { AdapterCapabilities, Button, Card, ConversationAddress, Form, OutboundMessage, PlatformUser, TextMessage } from '../../../src/ports/chat-model.js';
+import type {
+  AdapterCapabilities,
+  Button,
+  Card,
+  ConversationAddress,
+  Form,
+  OutboundMessage,
+  PlatformUser,
+  TextMessage,
+} from '../../../src/ports/chat-model.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import { WHEN_TEXTS } from '../../../src/core/conversation/when.js';
@@ -17,12 +26,18 @@ import { testCoreDeps } from '../../helpers/core.js';
  * after a form is filed, the specific errors, and 知悉時間 prefilled with the moment the report was started, on every
  * path (one form, pages of five, step by step).
  */
-interface Sent { to: ConversationAddress; message: OutboundMessage }
+interface Sent {
+  to: ConversationAddress;
+  message: OutboundMessage;
+}
 
 class TestAdapter implements ChatAdapter {
   readonly capabilities: AdapterCapabilities;
   readonly sent: Sent[] = [];
-  constructor(readonly platform: string, maxFormFields: number) {
+  constructor(
+    readonly platform: string,
+    maxFormFields: number,
+  ) {
     this.capabilities = { maxFormFields, editMessages: false, maxButtonsPerRow: 3, maxActionLength: 100, quickReplies: true };
   }
   async send(to: ConversationAddress, message: OutboundMessage) {
@@ -47,7 +62,11 @@ describe('typed times in the conversation', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     prisma = tdb.db.prisma;
-    for (const [platform, max] of [['steps', 0], ['pages', 5], ['form', 20]] as const) {
+    for (const [platform, max] of [
+      ['steps', 0],
+      ['pages', 5],
+      ['form', 20],
+    ] as const) {
       await seedDemo(prisma, platform);
       const adapter = new TestAdapter(platform, max);
       const bot = new Bot(testCoreDeps(prisma, () => clock));
@@ -62,11 +81,21 @@ describe('typed times in the conversation', () => {
   async function event(platform: string, e: Parameters<typeof eventAs>[2], who = 'demo-teacher', where = `dm:${who}`) {
     return eventAs(platform, who, e, where);
   }
-  async function eventAs(platform: string, who: string, e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> }, where: string) {
+  async function eventAs(
+    platform: string,
+    who: string,
+    e: { text: string } | { action: string } | { formId: string; values: Record<string, string | string[]> },
+    where: string,
+  ) {
     const { bot, adapter } = bots.get(platform)!;
     const from = adapter.sent.length;
     const kind = where.startsWith('dm:') ? ('direct' as const) : ('group' as const);
-    const base = { eventId: randomUUID(), conversation: { platform, externalId: where, kind }, user: { platform, externalId: who }, at: clock };
+    const base = {
+      eventId: randomUUID(),
+      conversation: { platform, externalId: where, kind },
+      user: { platform, externalId: who },
+      at: clock,
+    };
     if ('text' in e) await bot.handle({ ...base, type: 'message', text: e.text });
     else if ('action' in e) await bot.handle({ ...base, type: 'action', action: e.action });
     else await bot.handle({ ...base, type: 'form', formId: e.formId, values: e.values });
@@ -81,7 +110,10 @@ describe('typed times in the conversation', () => {
     return b!.action;
   };
   const reportedDetail = async (incidentId: string) => {
-    const entries = await readTimeline(testCoreDeps(prisma, () => clock), incidentId);
+    const entries = await readTimeline(
+      testCoreDeps(prisma, () => clock),
+      incidentId,
+    );
     return entries.find((e) => e.type === 'incident.reported')!.detail as Record<string, unknown>;
   };
   const latestIncident = () => prisma.incident.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
@@ -162,8 +194,16 @@ describe('typed times in the conversation', () => {
     expect(form.fields.find((f) => f.id === 'occurredAt')!.initial).toBeUndefined();
     clock = new Date(clock.getTime() + 3 * 60_000);
     const values = {
-      scenario: 'misdirected-message', howLeaked: '成績單寄到家長群組', occurredAt: '今天早上', awareAt: aware.initial as string, place: '家長群組',
-      categories: ['name'], affectedEstimate: '約30人', affectedKinds: ['students'], involvesSystem: 'false', stepsTaken: '尚未處置',
+      scenario: 'misdirected-message',
+      howLeaked: '成績單寄到家長群組',
+      occurredAt: '今天早上',
+      awareAt: aware.initial as string,
+      place: '家長群組',
+      categories: ['name'],
+      affectedEstimate: '約30人',
+      affectedKinds: ['students'],
+      involvesSystem: 'false',
+      stepsTaken: '尚未處置',
     };
     const filed = await event('form', { formId: form.formId, values });
     expect(texts(filed)).toContain(WHEN_TEXTS.filedApproximate([WHEN_TEXTS.approxPart('發生時間', new Date('2026-12-06T06:00:00+08:00'))]));

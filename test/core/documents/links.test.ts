@@ -18,7 +18,10 @@ describe('signed download links', () => {
     now = t0;
     const { token, expiresAt } = links.sign('inc-1', 'person-1', target);
     expect(expiresAt.getTime() - t0.getTime()).toBe(LINK_TTL_MS);
-    expect(links.verify(token)).toEqual({ ok: true, claims: { linkId: expect.stringMatching(/^[\w-]{22}$/), incidentId: 'inc-1', personId: 'person-1', target, expiresAt } });
+    expect(links.verify(token)).toEqual({
+      ok: true,
+      claims: { linkId: expect.stringMatching(/^[\w-]{22}$/), incidentId: 'inc-1', personId: 'person-1', target, expiresAt },
+    });
     now = new Date(t0.getTime() + LINK_TTL_MS - 1000);
     expect(links.verify(token).ok).toBe(true);
     now = new Date(t0.getTime() + LINK_TTL_MS);

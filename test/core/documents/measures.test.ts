@@ -15,11 +15,19 @@ const NOW = at('2026-11-23T14:05');
 const general = new Set(lib.get('general').checklist.map((i) => i.key));
 const variants = lib.list().filter((p) => p.id !== 'general');
 
-const text = (doc: ReturnType<typeof buildReport>) => doc.sections.flatMap((s) => s.fields.flatMap((f) => [f.label, ...f.lines])).join('\n');
+const text = (doc: ReturnType<typeof buildReport>) =>
+  doc.sections.flatMap((s) => s.fields.flatMap((f) => [f.label, ...f.lines])).join('\n');
 
 describe('measures reach the reports, per playbook variant', () => {
   it('covers every variant', () => {
-    expect(variants.map((p) => p.id).sort()).toEqual(['form-responses', 'hacked-system', 'lost-media', 'misdirected-message', 'public-video', 'shared-roster']);
+    expect(variants.map((p) => p.id).sort()).toEqual([
+      'form-responses',
+      'hacked-system',
+      'lost-media',
+      'misdirected-message',
+      'public-video',
+      'shared-roster',
+    ]);
   });
 
   for (const playbook of variants) {
@@ -27,7 +35,13 @@ describe('measures reach the reports, per playbook variant', () => {
       const checklist = playbook.checklist.map((d, n) =>
         item(
           {
-            key: d.key, title: d.title, phase: d.phase, state: 'done', note: `紀錄${n}`, doneAt: at('2026-11-06T10:00'), doneByName: '林老師（示範）',
+            key: d.key,
+            title: d.title,
+            phase: d.phase,
+            state: 'done',
+            note: `紀錄${n}`,
+            doneAt: at('2026-11-06T10:00'),
+            doneByName: '林老師（示範）',
             ...(d.asks?.includes('plannedDate') ? { plannedOn: at('2026-12-31T00:00'), planState: 'doing' as const } : {}),
           },
           playbook.id,

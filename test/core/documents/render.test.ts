@@ -17,40 +17,95 @@ const TODAY = '中華民國115年11月23日';
 /** legal-rules.md §3.1 (internal report, the model of the 3-day report), §3.2 (closure) and the cyber report. */
 const REQUIRED: Record<ReportKind, string[]> = {
   bureau: [
-    '學校名稱', '示範國民中學（示範）', '事件編號', '115-007', '填報日期', TODAY,
-    '通報人（發現單位）', '林老師（示範）（資訊組）',
-    '事件經過（個人資料外洩或受侵害之方式）', '成績查詢系統遭不明人士以外流帳號登入並下載成績檔',
-    '事件發生時間', '中華民國115年11月5日 10:00', '知悉時間', '中華民國115年11月6日 09:00',
-    '發生地點（單位）', '教務處成績系統',
-    '外洩或受侵害之個人資料類別', '姓名、成績', '受影響人數合計', '120 人', '其中未滿18歲者：118 人',
-    '避免損害擴大之處置（通報時）', '已停用外流帳號並更換管理者密碼',
-    '法令依據', '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項',
-    '法定期限', '事件發生之日起3日內：中華民國115年11月9日 24:00 前',
-    '聯絡窗口', '李組長（示範）（註冊組）', '聯絡電話', '(02)2345-6789 分機 123',
+    '學校名稱',
+    '示範國民中學（示範）',
+    '事件編號',
+    '115-007',
+    '填報日期',
+    TODAY,
+    '通報人（發現單位）',
+    '林老師（示範）（資訊組）',
+    '事件經過（個人資料外洩或受侵害之方式）',
+    '成績查詢系統遭不明人士以外流帳號登入並下載成績檔',
+    '事件發生時間',
+    '中華民國115年11月5日 10:00',
+    '知悉時間',
+    '中華民國115年11月6日 09:00',
+    '發生地點（單位）',
+    '教務處成績系統',
+    '外洩或受侵害之個人資料類別',
+    '姓名、成績',
+    '受影響人數合計',
+    '120 人',
+    '其中未滿18歲者：118 人',
+    '避免損害擴大之處置（通報時）',
+    '已停用外流帳號並更換管理者密碼',
+    '法令依據',
+    '私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項',
+    '法定期限',
+    '事件發生之日起3日內：中華民國115年11月9日 24:00 前',
+    '聯絡窗口',
+    '李組長（示範）（註冊組）',
+    '聯絡電話',
+    '(02)2345-6789 分機 123',
   ],
   closure: [
-    '事件發生時間', '中華民國115年11月5日 10:00', '知悉時間', '中華民國115年11月6日 09:00',
-    '處理結束時間', '中華民國115年11月20日 16:00', '通報主管機關日期', '中華民國115年11月7日',
-    '影響範圍及損害情形', '姓名、成績', '120 人', '對當事人之損害及控制情形', '請下載者刪除並回覆確認',
-    '緊急應變處置經過', '中斷洩漏途徑：已完成（中華民國115年11月6日 09:40，林老師（示範））；說明：停用外流帳號',
-    '調查情形', '登入紀錄顯示僅下載一次，未見散布',
-    '根本原因分析', '管理者密碼過於簡單且未啟用兩步驟驗證',
-    '改善措施', '研議改進措施：全校帳號啟用兩步驟驗證', '預定完成時間', '研議改進措施：中華民國115年12月31日',
-    '辦理情形', '研議改進措施：辦理中', '修補漏洞並安全復原：已完成（中華民國115年11月7日）',
+    '事件發生時間',
+    '中華民國115年11月5日 10:00',
+    '知悉時間',
+    '中華民國115年11月6日 09:00',
+    '處理結束時間',
+    '中華民國115年11月20日 16:00',
+    '通報主管機關日期',
+    '中華民國115年11月7日',
+    '影響範圍及損害情形',
+    '姓名、成績',
+    '120 人',
+    '對當事人之損害及控制情形',
+    '請下載者刪除並回覆確認',
+    '緊急應變處置經過',
+    '中斷洩漏途徑：已完成（中華民國115年11月6日 09:40，林老師（示範））；說明：停用外流帳號',
+    '調查情形',
+    '登入紀錄顯示僅下載一次，未見散布',
+    '根本原因分析',
+    '管理者密碼過於簡單且未啟用兩步驟驗證',
+    '改善措施',
+    '研議改進措施：全校帳號啟用兩步驟驗證',
+    '預定完成時間',
+    '研議改進措施：中華民國115年12月31日',
+    '辦理情形',
+    '研議改進措施：辦理中',
+    '修補漏洞並安全復原：已完成（中華民國115年11月7日）',
     // Handling ended Fri 11-20: one month ends Sun 12-20, which rolls to Mon 12-21 (行政程序法第48條).
-    '處理結束之日起1個月內：中華民國115年12月21日 24:00 前', '適用規則', '公立學校',
+    '處理結束之日起1個月內：中華民國115年12月21日 24:00 前',
+    '適用規則',
+    '公立學校',
     // The evidence in the locker with its hash (issue #15).
-    '證據保全', '證據1：成績系統存取紀錄匯出檔', 'a'.repeat(64),
+    '證據保全',
+    '證據1：成績系統存取紀錄匯出檔',
+    'a'.repeat(64),
     // An approximate occurrence time is printed as one (the reporter's reading), an exact awareness time as it is.
     '中華民國115年11月5日 10:00 左右（通報人所述之約略時間）',
   ],
   cyber: [
-    '資通安全事件調查、處理及改善報告', '資通安全事件通報應變及演練辦法第6條',
-    '完成損害控制或復原時間', '中華民國115年11月7日 18:30', '資安通報平台通報情形', '通報單編號 TACERT-1150007',
-    '事故系統保有個人資料筆數', '1200 筆', '處理及復原作業', '資安事件損害控制或復原：已完成',
-    '根本原因分析', '管理者密碼過於簡單且未啟用兩步驟驗證', '改善措施', '全校帳號啟用兩步驟驗證',
-    '資安事件等級', '第3級（判定理由：核心業務系統之學生成績輕微外洩）',
-    '修補漏洞並安全復原：已完成', '已於中華民國115年11月7日完成',
+    '資通安全事件調查、處理及改善報告',
+    '資通安全事件通報應變及演練辦法第6條',
+    '完成損害控制或復原時間',
+    '中華民國115年11月7日 18:30',
+    '資安通報平台通報情形',
+    '通報單編號 TACERT-1150007',
+    '事故系統保有個人資料筆數',
+    '1200 筆',
+    '處理及復原作業',
+    '資安事件損害控制或復原：已完成',
+    '根本原因分析',
+    '管理者密碼過於簡單且未啟用兩步驟驗證',
+    '改善措施',
+    '全校帳號啟用兩步驟驗證',
+    '資安事件等級',
+    '第3級（判定理由：核心業務系統之學生成績輕微外洩）',
+    '修補漏洞並安全復原：已完成',
+    '已於中華民國115年11月7日完成',
   ],
 };
 
@@ -66,7 +121,9 @@ describe('report documents, read back', () => {
       it(`${kind} as ${format}: every required field, ROC dates, the date line`, async () => {
         const doc = buildReport(kind, sampleFacts(), NOW);
         const file = await renderReport(doc, format, NOW);
-        expect(file.filename).toBe(`115-007-${{ bureau: '通報主管機關報告', closure: '結案報告', cyber: '資安事件調查報告' }[kind]}.${format}`);
+        expect(file.filename).toBe(
+          `115-007-${{ bureau: '通報主管機關報告', closure: '結案報告', cyber: '資安事件調查報告' }[kind]}.${format}`,
+        );
         const text = await readers[format](file.bytes);
         expectAll(text, [doc.title, `製表日期：${TODAY}`, ...REQUIRED[kind]], `${kind}.${format}`);
         // No Gregorian dates leak into the text; no ISO timestamps either.
@@ -78,7 +135,9 @@ describe('report documents, read back', () => {
   it('facts not on record are written 【待補】 and listed, never invented', async () => {
     const facts = sampleFacts({ handlingEndedAt: null, contactWindow: null, contactPhone: null, checklist: [], clocks: [] });
     const doc = buildReport('closure', facts, NOW);
-    expect(doc.missing).toEqual(expect.arrayContaining(['處理結束時間', '聯絡窗口', '聯絡電話', '調查經過及結果', '根本原因分析', '改善措施', '法定期限']));
+    expect(doc.missing).toEqual(
+      expect.arrayContaining(['處理結束時間', '聯絡窗口', '聯絡電話', '調查經過及結果', '根本原因分析', '改善措施', '法定期限']),
+    );
     const odt = (await odtText((await renderReport(doc, 'odt', NOW)).bytes)).text;
     expect(odt).toContain(`處理結束時間\n${MISSING}`);
     expect(odt).toContain(`尚待補正之欄位：${doc.missing.join('、')}`);
@@ -128,7 +187,9 @@ describe('report documents, read back', () => {
 
 describe('reports state facts, not clicks (issue #13)', () => {
   const text = (kind: ReportKind, facts = sampleFacts()) =>
-    buildReport(kind, facts, NOW).sections.flatMap((s) => s.fields.map((f) => `${f.label}：${f.lines.join('\n')}`)).join('\n');
+    buildReport(kind, facts, NOW)
+      .sections.flatMap((s) => s.fields.map((f) => `${f.label}：${f.lines.join('\n')}`))
+      .join('\n');
 
   it('prints plan, schedule and state separately: never the tick time as the schedule, never 「已於…完成」 for a plan', () => {
     for (const kind of ['closure', 'cyber'] as const) {
@@ -163,11 +224,15 @@ describe('reports state facts, not clicks (issue #13)', () => {
   });
 
   it('a private school: the cyber report says which rule applies instead of 「期限日期【待補】」', () => {
-    const facts = sampleFacts({ profile: { id: 'private-school', label: '私立學校（預設）', description: '私立學校依私立學校個資安全維護計畫實施辦法' } });
+    const facts = sampleFacts({
+      profile: { id: 'private-school', label: '私立學校（預設）', description: '私立學校依私立學校個資安全維護計畫實施辦法' },
+    });
     const privateFacts = { ...facts, clocks: engineClocksFor(facts, 'private-school') };
     const t = text('cyber', privateFacts);
     expect(t).not.toContain('期限日期【待補】');
-    expect(t).toContain('法定期限：本校適用之規則（私立學校（預設））未將此報告列為法定期限；如主管機關要求送交，建議於 中華民國115年12月7日 24:00 前');
+    expect(t).toContain(
+      '法定期限：本校適用之規則（私立學校（預設））未將此報告列為法定期限；如主管機關要求送交，建議於 中華民國115年12月7日 24:00 前',
+    );
     expect(t).toContain('適用規則：私立學校（預設）');
     expect(buildReport('cyber', privateFacts, NOW).missing).not.toContain('法定期限');
   });
@@ -179,13 +244,24 @@ describe('reports state facts, not clicks (issue #13)', () => {
     const late = sampleFacts({ submitted: { bureau: at('2026-11-10T00:00'), closure: null, cyber: null } });
     expect(text('bureau', late)).toContain(`遲延原因：${MISSING}`);
     expect(buildReport('bureau', late, NOW).missing).toContain('遲延原因');
-    late.checklist.push(item({ key: 'bureau-report', title: '通報主管機關（教育局/處）', phase: 'report', state: 'done', note: '已發文', doneAt: at('2026-11-10T09:00'), doneByName: '李組長（示範）', delayReason: '發生時間於調查後才確認' }));
+    late.checklist.push(
+      item({
+        key: 'bureau-report',
+        title: '通報主管機關（教育局/處）',
+        phase: 'report',
+        state: 'done',
+        note: '已發文',
+        doneAt: at('2026-11-10T09:00'),
+        doneByName: '李組長（示範）',
+        delayReason: '發生時間於調查後才確認',
+      }),
+    );
     expect(text('bureau', late)).toContain('遲延原因：發生時間於調查後才確認');
     // Not yet submitted and already past the end: the reason is asked for too.
     expect(text('bureau', sampleFacts({ submitted: { bureau: null, closure: null, cyber: null } }))).toContain(`遲延原因：${MISSING}`);
   });
 
-  it('the reporter\'s estimate is printed as given until the assessment', () => {
+  it("the reporter's estimate is printed as given until the assessment", () => {
     const facts = sampleFacts({ total: 40, totalIsEstimate: true, estimateText: '30 至 40 人', counts: [] });
     expect(text('bureau', facts)).toContain('受影響人數合計：30 至 40 人（通報時初估，尚待評估確認）');
     const unknown = sampleFacts({ total: null, totalIsEstimate: false, estimateText: '尚不清楚（正在清查存取紀錄）', counts: [] });

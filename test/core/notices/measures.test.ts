@@ -66,16 +66,22 @@ describe('the measures sentence of a notice', () => {
   });
 });
 
-describe('the school\'s contact channel in notice text', () => {
-  const contact: SchoolContact = { phone: '(02)2345-6789 分機 123', email: 'privacy@school.example.edu.tw', unit: '註冊組', name: '李組長' };
+describe("the school's contact channel in notice text", () => {
+  const contact: SchoolContact = {
+    phone: '(02)2345-6789 分機 123',
+    email: 'privacy@school.example.edu.tw',
+    unit: '註冊組',
+    name: '李組長',
+  };
   const mask = (s: string) => maskPersonalData(s, { now: at('2026-11-05T12:00') });
 
   // The notice service masks typed text with the school's phone and e-mail on the masker's keep list.
   const keep = [contact.phone!, contact.email!];
   const maskKeepingContact = (text: string) => maskPersonalData(text, { now: at('2026-11-05T12:00'), keep });
 
-  it('keeps the school\'s telephone (as written or typed another way) and e-mail, and masks other people\'s', () => {
-    const text = '請撥 (02)2345-6789 分機 123 或 02-2345-6789，來信 Privacy@School.example.edu.tw；家長王先生 0912-345-678、wang@example.com。';
+  it("keeps the school's telephone (as written or typed another way) and e-mail, and masks other people's", () => {
+    const text =
+      '請撥 (02)2345-6789 分機 123 或 02-2345-6789，來信 Privacy@School.example.edu.tw；家長王先生 0912-345-678、wang@example.com。';
     const r = maskKeepingContact(text);
     expect(r.text).toContain('(02)2345-6789 分機 123');
     expect(r.text).toContain('02-2345-6789');

@@ -48,7 +48,17 @@ describe('notice templates (playbooks/notices)', () => {
       // The measures come from the checklist (measures.ts), not from the reporter's typed note; the school's
       // telephone and e-mail are the inquiry channel of every template (施行細則第22條).
       expect(text, a).not.toContain('已請家長刪除訊息');
-      for (const v of ['測試國中', '中華民國115年11月6日', '成績單誤寄家長群組', '姓名、成績', facts.measures, '註冊組', '中華民國115年11月7日', '(02)2345-6789 分機 123', 'privacy@school.example']) {
+      for (const v of [
+        '測試國中',
+        '中華民國115年11月6日',
+        '成績單誤寄家長群組',
+        '姓名、成績',
+        facts.measures,
+        '註冊組',
+        '中華民國115年11月7日',
+        '(02)2345-6789 分機 123',
+        'privacy@school.example',
+      ]) {
         expect(text, `${a} contains ${v}`).toContain(v);
       }
       // One paragraph per §3.3 part, in order, between the greeting and the closing.
@@ -67,12 +77,14 @@ describe('notice templates (playbooks/notices)', () => {
     expect(() => loadNoticeTemplates(d)).toThrow(/staff\.yaml: sections\.compensation/);
   });
 
-  it('a template without the school\'s telephone, e-mail or the measures taken is refused', () => {
+  it("a template without the school's telephone, e-mail or the measures taken is refused", () => {
     const d = copy();
     const file = join(d, 'guardians.yaml');
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.replace('電子郵件 {{contactEmail}}', '').replace('{{measures}}', '本校已處理。'));
-    expect(() => loadNoticeTemplates(d)).toThrow(/guardians\.yaml:[\s\S]*sections\.measures: must contain \{\{measures\}\}[\s\S]*sections\.inquiry: must contain \{\{contactEmail\}\}/);
+    expect(() => loadNoticeTemplates(d)).toThrow(
+      /guardians\.yaml:[\s\S]*sections\.measures: must contain \{\{measures\}\}[\s\S]*sections\.inquiry: must contain \{\{contactEmail\}\}/,
+    );
     writeFileSync(file, original.replace('{{contactPhone}}', '學校總機'));
     expect(() => loadNoticeTemplates(d)).toThrow(/sections\.inquiry: must contain \{\{contactPhone\}\}/);
   });
@@ -101,8 +113,18 @@ describe('typed fallbacks', () => {
   it('a delivery batch typed as 「方式 N/M」', () => {
     expect(parseBatchLine('書面 30/32')).toEqual({ channel: 'letter', notified: 30, total: 32, note: null });
     expect(parseBatchLine('簡訊 ５／５ 補發')).toEqual({ channel: 'sms', notified: 5, total: 5, note: '補發' });
-    expect(parseBatchLine('公告 120/120 聯絡方式不明')).toEqual({ channel: 'public', notified: 120, total: 120, publicReason: '聯絡方式不明' });
-    expect(parseBatchLine('公開 80/80 逐一通知需費過鉅')).toEqual({ channel: 'public', notified: 80, total: 80, publicReason: '逐一通知需費過鉅' });
+    expect(parseBatchLine('公告 120/120 聯絡方式不明')).toEqual({
+      channel: 'public',
+      notified: 120,
+      total: 120,
+      publicReason: '聯絡方式不明',
+    });
+    expect(parseBatchLine('公開 80/80 逐一通知需費過鉅')).toEqual({
+      channel: 'public',
+      notified: 80,
+      total: 80,
+      publicReason: '逐一通知需費過鉅',
+    });
     // Every means 施行細則第22條 names has its word.
     expect(parseBatchLine('言詞 12/12')?.channel).toBe('in-person');
     expect(parseBatchLine('傳真 1/1')?.channel).toBe('fax');

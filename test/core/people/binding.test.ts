@@ -54,7 +54,9 @@ describe('binding codes', () => {
     await expect(svc.redeem(user('U-first'), first.code)).rejects.toThrow(/不正確或已使用/);
     const r = await svc.redeem(user('U-teacher'), second.code);
     expect(r.person.id).toBe('demo-teacher');
-    const identity = await tdb.db.prisma.identity.findUniqueOrThrow({ where: { platform_externalId: { platform: 'line', externalId: 'U-teacher' } } });
+    const identity = await tdb.db.prisma.identity.findUniqueOrThrow({
+      where: { platform_externalId: { platform: 'line', externalId: 'U-teacher' } },
+    });
     expect(identity.personId).toBe('demo-teacher');
     await expect(svc.redeem(user('U-someone'), second.code)).rejects.toThrow(/不正確或已使用/);
 
@@ -99,7 +101,14 @@ describe('binding codes', () => {
       data: { schoolId: 'demo-school', purpose: 'response' },
     });
     await tdb.db.prisma.pendingPrompt.create({
-      data: { id: 'p-left', conversationId: conv.id, personId: 'demo-window', kind: 'item', stateEnc: 'x', expiresAt: new Date(now.getTime() + 3600_000) },
+      data: {
+        id: 'p-left',
+        conversationId: conv.id,
+        personId: 'demo-window',
+        kind: 'item',
+        stateEnc: 'x',
+        expiresAt: new Date(now.getTime() + 3600_000),
+      },
     });
     await svc.left(addr);
     const after = await tdb.db.prisma.conversation.findUniqueOrThrow({ where: { id: conv.id } });

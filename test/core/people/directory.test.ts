@@ -32,7 +32,11 @@ describe('people and roles', () => {
     expect(updated.roles).toEqual(['staff', 'it']);
     // The change is on the record, with who made it; refused attempts left nothing there.
     expect(await personHistory(t.db.prisma, 'demo-school')).toEqual([
-      expect.objectContaining({ personId: 'demo-teacher', actorLabel: '陳校長（示範）', changes: { roles: { from: ['staff'], to: ['staff', 'it'] } } }),
+      expect.objectContaining({
+        personId: 'demo-teacher',
+        actorLabel: '陳校長（示範）',
+        changes: { roles: { from: ['staff'], to: ['staff', 'it'] } },
+      }),
     ]);
     expect(can({ roles: updated.roles }, 'incident.act')).toBe(true);
   });

@@ -66,7 +66,11 @@ describe('school roster file', () => {
   });
 
   it('every fault is named with its place in the file', () => {
-    expect(faults(BASE.replace('tp-test-jh', 'Test School').replace('(02)2345-6789 分機 123', 'call me').replace('roles: [staff]', 'roles: [老闆]'))).toEqual([
+    expect(
+      faults(
+        BASE.replace('tp-test-jh', 'Test School').replace('(02)2345-6789 分機 123', 'call me').replace('roles: [staff]', 'roles: [老闆]'),
+      ),
+    ).toEqual([
       'school.id: must be 2–63 lowercase letters, digits or "-", starting with a letter or digit (e.g. tp-minsheng-jh)',
       'school.contactPhone: must be an office telephone number, e.g. "(02)2345-6789 分機 123"',
       expect.stringMatching(/^people\.2\.roles\.0: unknown role "老闆"; known roles: staff \(教職員\), contactWindow/),
@@ -78,7 +82,14 @@ describe('school roster file', () => {
     expect(faults(`${BASE}  - name: 吳主任\n    roles: [稽核人員, 代理人]\n`)).toEqual([
       'people.3.roles: "吳主任" cannot be both auditor and acting approver: the auditor must not be the principal (管理人) or act for them',
     ]);
-    expect(faults(BASE.replace('  contactPhone', '  contactEmail: privacy at school\n  kind: 公營\n  contactPhone').replace('    unit: 註冊組', '    unit: 註冊組\n    email: 李組長@學校'))).toEqual([
+    expect(
+      faults(
+        BASE.replace('  contactPhone', '  contactEmail: privacy at school\n  kind: 公營\n  contactPhone').replace(
+          '    unit: 註冊組',
+          '    unit: 註冊組\n    email: 李組長@學校',
+        ),
+      ),
+    ).toEqual([
       'school.kind: unknown kind "公營"; use public (公立) or private (私立)',
       'school.contactEmail: must be an e-mail address, e.g. privacy@school.example.edu.tw',
       'people.1.email: must be an e-mail address, e.g. registry@school.example.edu.tw',
@@ -109,7 +120,10 @@ describe('the kind of school chooses the rules that bind it', () => {
   it('the kind alone picks the plain profile for that kind; 公立／私立 are understood', () => {
     expect(parse(withSchool('  kind: public')).school).toMatchObject({ kind: 'public', clockProfile: 'public-school' });
     expect(parse(withSchool('  kind: 私立')).school).toMatchObject({ kind: 'private', clockProfile: 'private-school' });
-    expect(parse(withSchool('  kind: 公立\n  clockProfile: public-school-pdpa-2025-draft')).school).toMatchObject({ kind: 'public', clockProfile: 'public-school-pdpa-2025-draft' });
+    expect(parse(withSchool('  kind: 公立\n  clockProfile: public-school-pdpa-2025-draft')).school).toMatchObject({
+      kind: 'public',
+      clockProfile: 'public-school-pdpa-2025-draft',
+    });
     // A profile alone tells the kind.
     expect(parse(withSchool('  clockProfile: public-school')).school).toMatchObject({ kind: 'public', clockProfile: 'public-school' });
     expect(parse(BASE).school.kind).toBeUndefined();
@@ -137,19 +151,31 @@ describe('applying a roster', () => {
 
   const people = async () =>
     Object.fromEntries(
-      (await t.db.prisma.person.findMany({ where: { schoolId: 'tp-test-jh' } })).map((p) => [p.displayName, { unit: p.unit, roles: p.roles, active: p.active, id: p.id }]),
+      (await t.db.prisma.person.findMany({ where: { schoolId: 'tp-test-jh' } })).map((p) => [
+        p.displayName,
+        { unit: p.unit, roles: p.roles, active: p.active, id: p.id },
+      ]),
     );
 
   it('a dry run writes nothing; the first import creates the school and its people; the same file again changes nothing', async () => {
     const dry = await applyRoster(t.db.prisma, roster(BASE), { ...OPTS, dryRun: true });
     expect(dry.school.action).toBe('create');
-    expect(dry.people.map((p) => [p.name, p.action])).toEqual([['陳校長', 'create'], ['李組長', 'create'], ['王老師', 'create']]);
+    expect(dry.people.map((p) => [p.name, p.action])).toEqual([
+      ['陳校長', 'create'],
+      ['李組長', 'create'],
+      ['王老師', 'create'],
+    ]);
     expect(await t.db.prisma.school.findUnique({ where: { id: 'tp-test-jh' } })).toBeNull();
 
     const first = await applyRoster(t.db.prisma, roster(BASE), OPTS);
     expect(first.changed).toBe(true);
     const school = await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } });
-    expect(school).toMatchObject({ name: '測試國中', clockProfile: 'private-school', contactPhone: '(02)2345-6789 分機 123', isDemo: false });
+    expect(school).toMatchObject({
+      name: '測試國中',
+      clockProfile: 'private-school',
+      contactPhone: '(02)2345-6789 分機 123',
+      isDemo: false,
+    });
     expect(await people()).toMatchObject({
       陳校長: { unit: null, roles: ['principal'], active: true },
       李組長: { unit: '註冊組', roles: ['staff', 'contactWindow'], active: true },
@@ -166,12 +192,22 @@ describe('applying a roster', () => {
 
   it('changes are applied person by person; people left out are kept unless asked to deactivate them', async () => {
     const before = await people();
-    const edited = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace('  - name: 王老師\n    roles: [staff]\n', '  - name: 林老師\n    roles: [staff, it]\n');
+    const edited = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace(
+      '  - name: 王老師\n    roles: [staff]\n',
+      '  - name: 林老師\n    roles: [staff, it]\n',
+    );
     const plan = await applyRoster(t.db.prisma, roster(edited), OPTS);
     expect(plan.people.map((p) => [p.name, p.action, p.changes])).toEqual([
       ['陳校長', 'unchanged', []],
       ['李組長', 'update', [{ field: 'unit', from: '註冊組', to: '教務處註冊組' }]],
-      ['林老師', 'create', [{ field: 'roles', from: '(none)', to: '[staff, it]' }, { field: 'active', from: '(none)', to: 'true' }]],
+      [
+        '林老師',
+        'create',
+        [
+          { field: 'roles', from: '(none)', to: '[staff, it]' },
+          { field: 'active', from: '(none)', to: 'true' },
+        ],
+      ],
       ['王老師', 'not in file', []],
     ]);
     const after = await people();
@@ -186,20 +222,38 @@ describe('applying a roster', () => {
 
     // Back in the file: the same person again (same id), active.
     const back = await applyRoster(t.db.prisma, roster(BASE.replace('unit: 註冊組', 'unit: 教務處註冊組')), OPTS);
-    expect(back.people.find((p) => p.name === '王老師')).toMatchObject({ action: 'update', id: before.王老師!.id, changes: [{ field: 'active', from: 'false', to: 'true' }] });
+    expect(back.people.find((p) => p.name === '王老師')).toMatchObject({
+      action: 'update',
+      id: before.王老師!.id,
+      changes: [{ field: 'active', from: 'false', to: 'true' }],
+    });
     expect((await people()).王老師!.active).toBe(true);
   });
 
   it('people matched by id can be renamed; an id that clashes with a namesake or another school is refused, and nothing is written', async () => {
     const { 王老師: wang } = await people();
-    const renamed = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace('  - name: 王老師\n', `  - id: ${wang!.id}\n    name: 王小明老師\n`);
+    const renamed = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace(
+      '  - name: 王老師\n',
+      `  - id: ${wang!.id}\n    name: 王小明老師\n`,
+    );
     const plan = await applyRoster(t.db.prisma, roster(renamed), OPTS);
-    expect(plan.people.find((p) => p.id === wang!.id)).toMatchObject({ name: '王小明老師', action: 'update', changes: [{ field: 'name', from: '王老師', to: '王小明老師' }] });
+    expect(plan.people.find((p) => p.id === wang!.id)).toMatchObject({
+      name: '王小明老師',
+      action: 'update',
+      changes: [{ field: 'name', from: '王老師', to: '王小明老師' }],
+    });
 
-    const clash = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace('  - name: 李組長\n', '  - id: someone-else\n    name: 李組長\n');
-    await expect(applyRoster(t.db.prisma, roster(clash), OPTS)).rejects.toThrow(/"李組長" is already on record with id .+; use that id, or leave the id out/);
+    const clash = BASE.replace('unit: 註冊組', 'unit: 教務處註冊組').replace(
+      '  - name: 李組長\n',
+      '  - id: someone-else\n    name: 李組長\n',
+    );
+    await expect(applyRoster(t.db.prisma, roster(clash), OPTS)).rejects.toThrow(
+      /"李組長" is already on record with id .+; use that id, or leave the id out/,
+    );
     const otherSchool = BASE.replace('  - name: 王老師\n', '  - id: demo-teacher\n    name: 王老師\n');
-    await expect(applyRoster(t.db.prisma, roster(otherSchool), OPTS)).rejects.toThrow(/belongs to a person of another school \(demo-school\)/);
+    await expect(applyRoster(t.db.prisma, roster(otherSchool), OPTS)).rejects.toThrow(
+      /belongs to a person of another school \(demo-school\)/,
+    );
     // Still as before the refused files.
     expect((await people()).李組長!.unit).toBe('教務處註冊組');
   });
@@ -214,29 +268,50 @@ describe('applying a roster', () => {
     expect((await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } })).clockProfile).toBe('public-school');
   });
 
-  it('the school\'s kind, e-mail and an acting approver are imported, and the role change is on the record of people', async () => {
-    const file = BASE.replace('tp-test-jh', 'tp-kind-jh').replace('  contactPhone', '  kind: public\n  contactEmail: privacy@kind-jh.example.edu.tw\n  contactPhone');
-    const kinds = [{ id: 'private-school', schoolKind: 'private' as const }, { id: 'public-school', schoolKind: 'public' as const }];
+  it("the school's kind, e-mail and an acting approver are imported, and the role change is on the record of people", async () => {
+    const file = BASE.replace('tp-test-jh', 'tp-kind-jh').replace(
+      '  contactPhone',
+      '  kind: public\n  contactEmail: privacy@kind-jh.example.edu.tw\n  contactPhone',
+    );
+    const kinds = [
+      { id: 'private-school', schoolKind: 'private' as const },
+      { id: 'public-school', schoolKind: 'public' as const },
+    ];
     const first = await applyRoster(t.db.prisma, parseRoster('roster.yaml', file, kinds), OPTS);
-    expect(first.school.changes).toEqual(expect.arrayContaining([
-      { field: 'kind', from: '(none)', to: 'public' },
-      { field: 'clockProfile', from: '(none)', to: 'public-school' },
-      { field: 'contactEmail', from: '(none)', to: 'privacy@kind-jh.example.edu.tw' },
-    ]));
-    expect(await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-kind-jh' } })).toMatchObject({ kind: 'public', clockProfile: 'public-school', contactEmail: 'privacy@kind-jh.example.edu.tw' });
-    const deputy = file.replace('  - name: 王老師\n    roles: [staff]', '  - name: 王老師\n    email: wang@kind-jh.example.edu.tw\n    roles: [staff, 代理人]');
+    expect(first.school.changes).toEqual(
+      expect.arrayContaining([
+        { field: 'kind', from: '(none)', to: 'public' },
+        { field: 'clockProfile', from: '(none)', to: 'public-school' },
+        { field: 'contactEmail', from: '(none)', to: 'privacy@kind-jh.example.edu.tw' },
+      ]),
+    );
+    expect(await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-kind-jh' } })).toMatchObject({
+      kind: 'public',
+      clockProfile: 'public-school',
+      contactEmail: 'privacy@kind-jh.example.edu.tw',
+    });
+    const deputy = file.replace(
+      '  - name: 王老師\n    roles: [staff]',
+      '  - name: 王老師\n    email: wang@kind-jh.example.edu.tw\n    roles: [staff, 代理人]',
+    );
     const second = await applyRoster(t.db.prisma, parseRoster('roster.yaml', deputy, kinds), OPTS);
     expect(second.people.find((p) => p.name === '王老師')!.changes).toEqual([
       { field: 'email', from: '(none)', to: 'wang@kind-jh.example.edu.tw' },
       { field: 'roles', from: '[staff]', to: '[staff, actingApprover]' },
     ]);
     const history = await personHistory(t.db.prisma, 'tp-kind-jh');
-    expect(history[0]!.changes).toEqual({ email: { from: null, to: 'wang@kind-jh.example.edu.tw' }, roles: { from: ['staff'], to: ['staff', 'actingApprover'] } });
+    expect(history[0]!.changes).toEqual({
+      email: { from: null, to: 'wang@kind-jh.example.edu.tw' },
+      roles: { from: ['staff'], to: ['staff', 'actingApprover'] },
+    });
     expect(history[0]!.actorLabel).toBe(ROSTER_IMPORT_ACTOR);
   });
 
   it('a large school (402 people) is imported in one transaction, and again with nothing to change', async () => {
-    const many = Array.from({ length: 400 }, (_, i) => `  - name: 教師${String(i + 1).padStart(3, '0')}\n    unit: 第${(i % 30) + 1}班\n    roles: [staff]\n`).join('');
+    const many = Array.from(
+      { length: 400 },
+      (_, i) => `  - name: 教師${String(i + 1).padStart(3, '0')}\n    unit: 第${(i % 30) + 1}班\n    roles: [staff]\n`,
+    ).join('');
     const big = `school:\n  id: tp-big-hs\n  name: 大型高中\npeople:\n  - name: 校長\n    roles: [principal]\n  - name: 組長\n    roles: [staff, contactWindow]\n${many}`;
     const first = await applyRoster(t.db.prisma, roster(big), OPTS);
     expect(first.people.filter((p) => p.action === 'create')).toHaveLength(402);
@@ -248,9 +323,16 @@ describe('applying a roster', () => {
     const history = (await personHistory(t.db.prisma, 'tp-test-jh')).reverse();
     const of = (name: string) => history.filter((h) => h.personName === name).map((h) => h.changes);
     expect(history.every((h) => h.actorLabel === ROSTER_IMPORT_ACTOR)).toBe(true);
-    expect(of('陳校長')).toEqual([{ name: { from: null, to: '陳校長' }, roles: { from: null, to: ['principal'] }, active: { from: null, to: true } }]);
+    expect(of('陳校長')).toEqual([
+      { name: { from: null, to: '陳校長' }, roles: { from: null, to: ['principal'] }, active: { from: null, to: true } },
+    ]);
     expect(of('李組長').slice(0, 2)).toEqual([
-      { name: { from: null, to: '李組長' }, unit: { from: null, to: '註冊組' }, roles: { from: null, to: ['staff', 'contactWindow'] }, active: { from: null, to: true } },
+      {
+        name: { from: null, to: '李組長' },
+        unit: { from: null, to: '註冊組' },
+        roles: { from: null, to: ['staff', 'contactWindow'] },
+        active: { from: null, to: true },
+      },
       { unit: { from: '註冊組', to: '教務處註冊組' } },
     ]);
     // 王老師 was renamed 王小明老師 (the record shows the current name): created, deactivated, back, renamed.

@@ -40,9 +40,11 @@ describe('leak detection on the labelled corpus (issue #12)', () => {
         { text: 'd', playbook: null },
       ],
       (t) =>
-        t === 'a' ? { isLeakReport: true, scenario: 'y', matched: ['a'], categories: [], people: [] }
-        : t === 'c' ? { isLeakReport: true, matched: ['c'], categories: [], people: [] }
-        : { isLeakReport: false, matched: [], categories: [], people: [] },
+        t === 'a'
+          ? { isLeakReport: true, scenario: 'y', matched: ['a'], categories: [], people: [] }
+          : t === 'c'
+            ? { isLeakReport: true, matched: ['c'], categories: [], people: [] }
+            : { isLeakReport: false, matched: [], categories: [], people: [] },
     );
     expect(e).toMatchObject({ reports: 2, everyday: 2, recall: 0.5, falseAlarms: 0.5, variant: 0, meetsTargets: false });
     expect(e.misses.map((m) => [m.text, m.expected, m.got])).toEqual([

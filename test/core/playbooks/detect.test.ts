@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LeakDetector, loadPlaybookLibrary, normalizeText, parseRule, type DetectorConfig, type PlaybookLibrary } from '../../../src/core/playbooks/index.js';
+import {
+  LeakDetector,
+  loadPlaybookLibrary,
+  normalizeText,
+  parseRule,
+  type DetectorConfig,
+  type PlaybookLibrary,
+} from '../../../src/core/playbooks/index.js';
 
 let lib: PlaybookLibrary;
 beforeAll(() => {
@@ -113,8 +120,12 @@ describe('the cases of issue #12', () => {
 describe('categories and people named in a report', () => {
   it('suggests the data categories by their words in categories.yaml', () => {
     expect(lib.detect('我把全班的成績和家長電話傳到家長群組了').categories).toEqual(expect.arrayContaining(['grades', 'contact']));
-    expect(lib.detect('筆電被偷了，裡面有學生的身分證字號和輔導紀錄').categories).toEqual(expect.arrayContaining(['nationalId', 'learningRecord']));
-    expect(lib.detect('健康調查的google表單看得到其他人的回覆，有病史').categories).toEqual(expect.arrayContaining(['healthExam', 'medicalRecord']));
+    expect(lib.detect('筆電被偷了，裡面有學生的身分證字號和輔導紀錄').categories).toEqual(
+      expect.arrayContaining(['nationalId', 'learningRecord']),
+    );
+    expect(lib.detect('健康調查的google表單看得到其他人的回覆，有病史').categories).toEqual(
+      expect.arrayContaining(['healthExam', 'medicalRecord']),
+    );
   });
 
   it('names whose data it is from a people word right before a data word, not the audience', () => {
@@ -162,7 +173,9 @@ describe('parseRule', () => {
   });
 
   it('reports empty parts and punctuation', () => {
-    expect(parseRule('寄錯 + |').faults).toEqual(['part 2 of "寄錯 + |" has no words (write "A|B + C|D", optionally "- E|F" for words that rule it out)']);
+    expect(parseRule('寄錯 + |').faults).toEqual([
+      'part 2 of "寄錯 + |" has no words (write "A|B + C|D", optionally "- E|F" for words that rule it out)',
+    ]);
     expect(parseRule('寄錯。').faults[0]).toContain('must be words without punctuation');
   });
 
@@ -211,7 +224,13 @@ describe('LeakDetector', () => {
 
   it('does not let a negated protection (「沒有遮蔽」) negate the data after it, but still negates a plain negation', () => {
     const withProtections = new LeakDetector(
-      { ...config, negatorWindow: 10, negators: ['沒有'], vocabulary: { ...config.vocabulary, unprotected: ['沒有遮蔽'] }, generic: ['外洩', '@data + @unprotected'] },
+      {
+        ...config,
+        negatorWindow: 10,
+        negators: ['沒有'],
+        vocabulary: { ...config.vocabulary, unprotected: ['沒有遮蔽'] },
+        generic: ['外洩', '@data + @unprotected'],
+      },
       [],
       [{ key: 'grades', words: ['成績'] }],
     );

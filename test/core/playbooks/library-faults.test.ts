@@ -102,7 +102,9 @@ describe('faults in a playbook', () => {
     edit(dir, 'playbooks/lost-media.yaml', (d) => {
       d.extends = 'public-video';
     });
-    expect(loadError(dir).message).toMatch(/extends: circular extends: (public-video → lost-media → public-video|lost-media → public-video → lost-media)/);
+    expect(loadError(dir).message).toMatch(
+      /extends: circular extends: (public-video → lost-media → public-video|lost-media → public-video → lost-media)/,
+    );
   });
 
   it('rejects an unknown clock id (built-in list when there is no clocks.yaml)', () => {
@@ -112,12 +114,19 @@ describe('faults in a playbook', () => {
     });
     const err = loadError(dir);
     expect(err.file).toBe(file);
-    expect(err.faults).toEqual([expect.stringMatching(/^checklist\.0\.clock: unknown clock id "contain-5h" \(item "stop-leak"\); known clock ids from the built-in list/)]);
+    expect(err.faults).toEqual([
+      expect.stringMatching(
+        /^checklist\.0\.clock: unknown clock id "contain-5h" \(item "stop-leak"\); known clock ids from the built-in list/,
+      ),
+    ]);
   });
 
   it('reads the clock ids from playbooks/clocks.yaml when it exists', () => {
     const dir = copyOfPlaybooks();
-    writeClocks(dir, KNOWN_CLOCK_IDS.filter((id) => id !== 'cyber-recover'));
+    writeClocks(
+      dir,
+      KNOWN_CLOCK_IDS.filter((id) => id !== 'cyber-recover'),
+    );
     const err = loadError(dir);
     expect(err.faults).toEqual([
       expect.stringMatching(/^checklist\.\d+\.clock: unknown clock id "cyber-recover" .* from clocks\.yaml/),
@@ -181,7 +190,12 @@ describe('faults in a playbook', () => {
     const dir = copyOfPlaybooks();
     general(dir, (d) => {
       d.checklist[0].when = { fact: 'isHacked', equals: true };
-      d.checklist[1].when = { any: [{ fact: 'involvesSystem', equals: 'yes' }, { fact: 'categories', includes: 'bloodType' }] };
+      d.checklist[1].when = {
+        any: [
+          { fact: 'involvesSystem', equals: 'yes' },
+          { fact: 'categories', includes: 'bloodType' },
+        ],
+      };
     });
     const err = loadError(dir);
     expect(err.faults).toEqual([
@@ -240,7 +254,9 @@ describe('faults in variant changes', () => {
     expect(err.file).toBe(file);
     expect(err.faults).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^changes\.0: give exactly one of insertBefore, insertAfter, replace, omit, override \(found omit, override\)/),
+        expect.stringMatching(
+          /^changes\.0: give exactly one of insertBefore, insertAfter, replace, omit, override \(found omit, override\)/,
+        ),
         expect.stringMatching(/^changes\.3\.reason: "omit" needs "reason"/),
         expect.stringMatching(/^changes\.4\.items: /),
       ]),
@@ -254,7 +270,9 @@ describe('faults in variant changes', () => {
     });
     const err = loadError(dir);
     expect(err.file).toBe(file);
-    expect(err.faults).toEqual([expect.stringMatching(/^changes\.\d+\.omit: removing "bureau-report" leaves no item that completes clock "bureau-3d"/)]);
+    expect(err.faults).toEqual([
+      expect.stringMatching(/^changes\.\d+\.omit: removing "bureau-report" leaves no item that completes clock "bureau-3d"/),
+    ]);
   });
 
   it('rejects defaults for unknown fields, wrong types and unknown options', () => {
@@ -286,14 +304,25 @@ describe('faults in variant changes', () => {
     });
     const err = loadError(dir);
     expect(err.message).toContain(`misdirected-message.yaml: detect.${first}: part 2 of "寄錯 +" has no words`);
-    expect(err.message).toContain(`misdirected-message.yaml: detect.${first + 1}: "信、郵件" in "寄錯 + 信、郵件" must be words without punctuation`);
+    expect(err.message).toContain(
+      `misdirected-message.yaml: detect.${first + 1}: "信、郵件" in "寄錯 + 信、郵件" must be words without punctuation`,
+    );
     expect(err.message).toContain(`misdirected-message.yaml: detect.${first + 2}: unknown word list "@nosuchlist"`);
     expect(err.message).toMatch(/public-video\.yaml: detect: a scenario playbook needs "detect" phrases/);
   });
 
   it('applies insertBefore, insertAfter, replace, omit and override in order', () => {
     const dir = copyOfPlaybooks();
-    const newItem = (key: string) => ({ key, title: key, publicText: null, detail: '測試', basis: '測試依據', phase: 'contain', ownerRole: 'unit', naAllowed: true });
+    const newItem = (key: string) => ({
+      key,
+      title: key,
+      publicText: null,
+      detail: '測試',
+      basis: '測試依據',
+      phase: 'contain',
+      ownerRole: 'unit',
+      naAllowed: true,
+    });
     writeFileSync(
       join(dir, 'playbooks/drill.yaml'),
       stringify({
@@ -320,9 +349,20 @@ describe('faults in variant changes', () => {
     expect(order).not.toContain('start-fallback');
     const general = lib.general.checklist.map((i) => i.key);
     expect(order.indexOf('fallback-drill')).toBe(general.indexOf('start-fallback') + 3 - 1);
-    expect(drill.checklist[3]).toMatchObject({ key: 'stop-leak', title: '測試中斷', ownerRole: 'it', source: 'drill', basis: lib.general.checklist[0]!.basis });
+    expect(drill.checklist[3]).toMatchObject({
+      key: 'stop-leak',
+      title: '測試中斷',
+      ownerRole: 'it',
+      source: 'drill',
+      basis: lib.general.checklist[0]!.basis,
+    });
     expect(lib.general.checklist[0]!.title).toBe('中斷洩漏途徑');
-    expect(lib.list().map((p) => p.id).slice(0, 2)).toEqual(['general', 'drill']);
+    expect(
+      lib
+        .list()
+        .map((p) => p.id)
+        .slice(0, 2),
+    ).toEqual(['general', 'drill']);
   });
 
   it('lets a variant extend another variant', () => {
@@ -414,7 +454,9 @@ describe('faults in categories, intake and detection files', () => {
     const err = loadError(dir);
     expect(err.file).toBe(file);
     expect(err.message).toMatch(/vocabulary\.send\.\d+: "傳到。" must be words without punctuation/);
-    expect(err.message).toContain('people.aliens: "aliens" is not an option of the intake field affectedKinds (students, guardians, staff, others)');
+    expect(err.message).toContain(
+      'people.aliens: "aliens" is not an option of the intake field affectedKinds (students, guardians, staff, others)',
+    );
     expect(err.message).toMatch(/generic\.\d+: unknown word list "@nowhere"/);
   });
 

@@ -30,8 +30,7 @@ const PT43_ITEMS: Record<number, string> = {
   13: 'public-notice',
 };
 
-const pt43Numbers = (basis: string) =>
-  [...basis.matchAll(/臺北市政府政風處個人資料保護管理要點第43點第(\d+)款/g)].map((m) => Number(m[1]));
+const pt43Numbers = (basis: string) => [...basis.matchAll(/臺北市政府政風處個人資料保護管理要點第43點第(\d+)款/g)].map((m) => Number(m[1]));
 
 const keys = (p: ResolvedPlaybook) => p.checklist.map((i) => i.key);
 const item = (p: ResolvedPlaybook, key: string) => {
@@ -109,9 +108,7 @@ describe('general playbook', () => {
   });
 
   it('has the reporting steps, each completing its clock', () => {
-    const completes = Object.fromEntries(
-      lib.general.checklist.filter((i) => i.completesClock).map((i) => [i.key, i.completesClock]),
-    );
+    const completes = Object.fromEntries(lib.general.checklist.filter((i) => i.completesClock).map((i) => [i.key, i.completesClock]));
     expect(completes).toEqual({
       'report-window': 'report-window-4h',
       'cyber-report': 'cyber-1h',
@@ -259,7 +256,22 @@ describe('data categories', () => {
 
   it('covers the 個資法第2條 list and the school records', () => {
     const labels = lib.categories.map((c) => c.label);
-    for (const l of ['姓名', '出生年月日', '身分證字號', '護照號碼', '指紋', '婚姻', '聯絡方式', '財務狀況', '社會活動', '成績', '學習紀錄', '學籍資料', '學生照片或影片', '其他可識別資料']) {
+    for (const l of [
+      '姓名',
+      '出生年月日',
+      '身分證字號',
+      '護照號碼',
+      '指紋',
+      '婚姻',
+      '聯絡方式',
+      '財務狀況',
+      '社會活動',
+      '成績',
+      '學習紀錄',
+      '學籍資料',
+      '學生照片或影片',
+      '其他可識別資料',
+    ]) {
       expect(labels).toContain(l);
     }
     for (const c of lib.categories) {

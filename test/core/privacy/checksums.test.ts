@@ -12,16 +12,34 @@ import {
 // developer documentation; the resident certificate samples come from the test suite of the open-source
 // taiwan-id-validator package (enylin/taiwan-id-validator), whose rules cite the National Immigration Agency.
 const PUBLISHED_NATIONAL = ['A123456789', 'F131104093', 'O158238845', 'N116247806', 'L122544270', 'C180661564', 'Y123456788'];
-const PUBLISHED_RESIDENT_OLD = ['AA00000009', 'AB00207171', 'AC03095424', 'BD01300667', 'CC00151114', 'HD02717288', 'TD00251124', 'AD30196818'];
-const PUBLISHED_RESIDENT_NEW = ['A800000014', 'A900207177', 'A803095426', 'B801300667', 'C800151116', 'H802717288', 'T900251126', 'A930196810'];
+const PUBLISHED_RESIDENT_OLD = [
+  'AA00000009',
+  'AB00207171',
+  'AC03095424',
+  'BD01300667',
+  'CC00151114',
+  'HD02717288',
+  'TD00251124',
+  'AD30196818',
+];
+const PUBLISHED_RESIDENT_NEW = [
+  'A800000014',
+  'A900207177',
+  'A803095426',
+  'B801300667',
+  'C800151116',
+  'H802717288',
+  'T900251126',
+  'A930196810',
+];
 
 /** Letter codes written out independently of the implementation (MOI table), to compute check digits by hand. */
 const CODES = 'A10 B11 C12 D13 E14 F15 G16 H17 I34 J18 K19 L20 M21 N22 O35 P23 Q24 R25 S26 T27 U28 V29 W32 X30 Y31 Z33'
   .split(' ')
   .reduce<Record<string, number>>((acc, pair) => {
-      acc[pair[0] ?? ''] = Number(pair.slice(1));
-      return acc;
-    }, {});
+    acc[pair[0] ?? ''] = Number(pair.slice(1));
+    return acc;
+  }, {});
 
 function handCheckDigit(firstNine: string): number {
   const code = CODES[firstNine[0] ?? ''] ?? NaN;

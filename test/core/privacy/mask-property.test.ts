@@ -48,11 +48,13 @@ const taiwanId = fc
   });
 
 const writtenId = taiwanId.chain((id) =>
-  fc.oneof(
-    fc.constant(id),
-    // A 123 456 789, A-123456789, A1 2345 6789 …
-    randomGroups(id, 4).chain(grouped),
-  ).chain(mixedWidth),
+  fc
+    .oneof(
+      fc.constant(id),
+      // A 123 456 789, A-123456789, A1 2345 6789 …
+      randomGroups(id, 4).chain(grouped),
+    )
+    .chain(mixedWidth),
 );
 
 const mobile = digits(8).chain((rest) => {
@@ -64,15 +66,29 @@ const mobile = digits(8).chain((rest) => {
     grouped([n.slice(0, 4), n.slice(4)]),
     grouped([n.slice(0, 2), n.slice(2, 6), n.slice(6)]),
     sep.map((s) => `(${n.slice(0, 4)})${n.slice(4, 7)}${s}${n.slice(7)}`),
-    fc.constantFrom('+886', '+886 ', '886-', '00886 ', '+886 (0)').chain((cc) => grouped([n.slice(1, 4), n.slice(4, 7), n.slice(7)]).map((g) => `${cc}${g}`)),
+    fc
+      .constantFrom('+886', '+886 ', '886-', '00886 ', '+886 (0)')
+      .chain((cc) => grouped([n.slice(1, 4), n.slice(4, 7), n.slice(7)]).map((g) => `${cc}${g}`)),
     fc.constantFrom('+886-', '+886 ').chain((cc) => grouped(['9', n.slice(2, 6), n.slice(6)]).map((g) => `${cc}${g}`)),
   );
 });
 
 /** Area codes with the length of their subscriber numbers (Taiwan's numbering plan). */
 const AREAS: [string, number][] = [
-  ['02', 8], ['03', 7], ['04', 7], ['04', 8], ['05', 7], ['06', 7], ['07', 7], ['08', 7],
-  ['037', 6], ['049', 7], ['082', 6], ['089', 6], ['0836', 5], ['0826', 5],
+  ['02', 8],
+  ['03', 7],
+  ['04', 7],
+  ['04', 8],
+  ['05', 7],
+  ['06', 7],
+  ['07', 7],
+  ['08', 7],
+  ['037', 6],
+  ['049', 7],
+  ['082', 6],
+  ['089', 6],
+  ['0836', 5],
+  ['0826', 5],
 ];
 const landline = fc.constantFrom(...AREAS).chain(([area, len]) =>
   fc.tuple(fc.integer({ min: 2, max: 9 }).map(String), digits(len - 1)).chain(([first, rest]) => {
@@ -147,11 +163,15 @@ describe('maskPersonalData (property): personal data in any writing is masked co
 
   it('several of them in one pasted list', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(writtenId, phone, emailAddress), { minLength: 2, maxLength: 6 }), fc.constantFrom('、', '，', '\n', ' / '), (items, joiner) => {
-        const r = maskPersonalData(items.join(joiner), { now });
-        expect(r.text).not.toMatch(ASCII_OR_WIDE_DIGIT);
-        expect(r.text).not.toContain('@');
-      }),
+      fc.property(
+        fc.array(fc.oneof(writtenId, phone, emailAddress), { minLength: 2, maxLength: 6 }),
+        fc.constantFrom('、', '，', '\n', ' / '),
+        (items, joiner) => {
+          const r = maskPersonalData(items.join(joiner), { now });
+          expect(r.text).not.toMatch(ASCII_OR_WIDE_DIGIT);
+          expect(r.text).not.toContain('@');
+        },
+      ),
       RUNS,
     );
   });
@@ -162,7 +182,9 @@ describe('maskPersonalData (property): personal data in any writing is masked co
 const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
 const uuid = fc.uuid({ version: [4, 5] });
 const lineId = fc.tuple(fc.constantFrom('U', 'C', 'R'), hex(32)).map(([p, h]) => `${p}${h}`);
-const slackId = fc.tuple(fc.constantFrom('U0', 'C0', 'W0', 'D0', 'G0', 'T0'), fc.stringMatching(/^[A-Z0-9]{7,9}$/)).map(([p, r]) => `${p}${r}`);
+const slackId = fc
+  .tuple(fc.constantFrom('U0', 'C0', 'W0', 'D0', 'G0', 'T0'), fc.stringMatching(/^[A-Z0-9]{7,9}$/))
+  .map(([p, r]) => `${p}${r}`);
 const snowflake = fc.bigInt({ min: 100_000_000_000_000_000n, max: 1_999_999_999_999_999_999n }).map(String);
 /** Official ticket numbers: issuer letters, a dash, digit groups (EDU-1151207-001, ISAC-202611-0001). */
 const ticket = fc
@@ -212,7 +234,15 @@ describe('maskPersonalData (property): what is not personal data is kept as type
   it('system ids in structured log fields (job, event, message, user and channel ids of every platform)', () => {
     fc.assert(
       fc.property(uuid, lineId, slackId, snowflake, (job, line, slack, flake) => {
-        const record = { jobId: job, userId: line, channel: slack, messageId: flake, guildId: flake, eventId: `act:${flake}`, incidentId: job };
+        const record = {
+          jobId: job,
+          userId: line,
+          channel: slack,
+          messageId: flake,
+          guildId: flake,
+          eventId: `act:${flake}`,
+          incidentId: job,
+        };
         expect(sanitizeForLog(record)).toEqual(record);
       }),
       RUNS,

@@ -264,13 +264,17 @@ describe('maskPersonalData: exact both ways (issue #12)', () => {
     },
   );
 
-  it.each(['0912-345-678', '0912 345 678', '09 1234 5678', '(02)2345-6789', '+886 912 345 678', '+886-9-1234-5678'])('masks the phone %s', (p) => {
-    expect(mask(`家長 ${p} 請回電`).text).toBe(`家長 ${token('phone')} 請回電`);
-  });
+  it.each(['0912-345-678', '0912 345 678', '09 1234 5678', '(02)2345-6789', '+886 912 345 678', '+886-9-1234-5678'])(
+    'masks the phone %s',
+    (p) => {
+      expect(mask(`家長 ${p} 請回電`).text).toBe(`家長 ${token('phone')} 請回電`);
+    },
+  );
 
   it("keeps the school's switchboard on record in a notice, in any writing, and masks a parent's number", () => {
     const keep = ['(02)2345-6789'];
-    const notice = '如有疑問，請於上班時間來電本校 02-2345-6789 分機 123（或 +886 2 2345 6789，電話：2345-6789），家長 0912-345-678 已通知。';
+    const notice =
+      '如有疑問，請於上班時間來電本校 02-2345-6789 分機 123（或 +886 2 2345 6789，電話：2345-6789），家長 0912-345-678 已通知。';
     expect(maskPersonalData(notice, { now, keep }).text).toBe(
       `如有疑問，請於上班時間來電本校 02-2345-6789 分機 123（或 +886 2 2345 6789，電話：2345-6789），家長 ${token('phone')} 已通知。`,
     );

@@ -28,7 +28,10 @@ function examplesAfter(text: string, marker: RegExp): string[] {
   const m = marker.exec(text);
   if (!m) return [];
   const list = text.slice(m.index + m[0].length).split(/[。\n，,；;]/)[0]!;
-  return list.split('、').map((s) => s.replace(/^[「『]|[」』]$/g, '').trim()).filter(Boolean);
+  return list
+    .split('、')
+    .map((s) => s.replace(/^[「『]|[」』]$/g, '').trim())
+    .filter(Boolean);
 }
 
 /** The help texts of every datetime field in every playbook data file. */
@@ -39,12 +42,12 @@ function yamlDatetimeExamples(): { where: string; example: string }[] {
       node.forEach((n, i) => {
         walk(n, `${where}[${i}]`);
       });
-    }
-    else if (node && typeof node === 'object') {
+    } else if (node && typeof node === 'object') {
       const o = node as Record<string, unknown>;
       if (o.type === 'datetime') {
         for (const key of ['help', 'question', 'placeholder']) {
-          if (typeof o[key] === 'string') for (const example of examplesAfter(o[key], /例(?:如)?[：:]/)) out.push({ where: `${where}.${key}`, example });
+          if (typeof o[key] === 'string')
+            for (const example of examplesAfter(o[key], /例(?:如)?[：:]/)) out.push({ where: `${where}.${key}`, example });
         }
       }
       for (const [k, v] of Object.entries(o)) walk(v, `${where}.${k}`);
@@ -59,13 +62,16 @@ function sourceMessageExamples(): { where: string; example: string }[] {
   const out: { where: string; example: string }[] = [];
   for (const file of files(join(ROOT, 'src'), '.ts')) {
     if (file.includes('generated')) continue;
-    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      if (!/看不懂[^'`]*(時間|日期)|輸入[^'`]*日期[^'`]*例如/.test(line)) return;
-      for (const m of line.matchAll(/「([^」$]+)」/g)) {
-        // Quoted labels and commands (「${label}」, 「取消」) are not examples; dates and times contain a digit or a day word.
-        if (/\d|今天|昨天|前天|上週|早上|下午|晚上/.test(m[1]!)) out.push({ where: `${file.slice(ROOT.length + 1)}:${i + 1}`, example: m[1]! });
-      }
-    });
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!/看不懂[^'`]*(時間|日期)|輸入[^'`]*日期[^'`]*例如/.test(line)) return;
+        for (const m of line.matchAll(/「([^」$]+)」/g)) {
+          // Quoted labels and commands (「${label}」, 「取消」) are not examples; dates and times contain a digit or a day word.
+          if (/\d|今天|昨天|前天|上週|早上|下午|晚上/.test(m[1]!))
+            out.push({ where: `${file.slice(ROOT.length + 1)}:${i + 1}`, example: m[1]! });
+        }
+      });
   }
   return out;
 }

@@ -146,12 +146,27 @@ describe('month ends and midnight: now = Monday 2027-03-01 00:30', () => {
 
 describe('what is refused', () => {
   const now = new Date('2026-12-06T21:10:00+08:00');
-  it.each(['', '   ', 'abc', '看不懂', '下午25點', '13/40', '2/30', '115/02/30', '上午15點', '99999', '<script>alert(1)</script>', '第九節', '昨天下午3點'.repeat(20), '請問3點要開會嗎', '我有3點意見', '前陣子', '大概是上禮拜吧'])(
-    'unreadable: %s',
-    (text) => {
-      expect(readNaturalTime(text, now)).toEqual({ ok: false, reason: 'unreadable' });
-    },
-  );
+  it.each([
+    '',
+    '   ',
+    'abc',
+    '看不懂',
+    '下午25點',
+    '13/40',
+    '2/30',
+    '115/02/30',
+    '上午15點',
+    '99999',
+    '<script>alert(1)</script>',
+    '第九節',
+    '昨天下午3點'.repeat(20),
+    '請問3點要開會嗎',
+    '我有3點意見',
+    '前陣子',
+    '大概是上禮拜吧',
+  ])('unreadable: %s', (text) => {
+    expect(readNaturalTime(text, now)).toEqual({ ok: false, reason: 'unreadable' });
+  });
 
   it.each([
     ['明天', '2026-12-07T00:00:00'],
@@ -201,7 +216,16 @@ describe('what is refused', () => {
 
 describe('Chinese numerals', () => {
   it.each([
-    ['五', 5], ['十', 10], ['十五', 15], ['二十', 20], ['二十三', 23], ['兩', 2], ['一百一十五', 115], ['一一五', 115], ['二〇二六', 2026], ['廿三', 23],
+    ['五', 5],
+    ['十', 10],
+    ['十五', 15],
+    ['二十', 20],
+    ['二十三', 23],
+    ['兩', 2],
+    ['一百一十五', 115],
+    ['一一五', 115],
+    ['二〇二六', 2026],
+    ['廿三', 23],
   ] as const)('%s = %d', (run, n) => expect(chineseNumeral(run)).toBe(n));
 
   it('leaves runs that are not a number alone', () => {

@@ -5,7 +5,17 @@ function chain(n: number): ChainedEntry[] {
   const out: ChainedEntry[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq += 1) {
-    const c = { incidentId: 'i1', seq, at: new Date(Date.UTC(2026, 10, 5, seq)), actorId: 'p1', actorLabel: '王老師', type: 'checklist.done', summary: `第${seq}項`, detail: { item: `k${seq}`, note: null }, prevHash: prev };
+    const c = {
+      incidentId: 'i1',
+      seq,
+      at: new Date(Date.UTC(2026, 10, 5, seq)),
+      actorId: 'p1',
+      actorLabel: '王老師',
+      type: 'checklist.done',
+      summary: `第${seq}項`,
+      detail: { item: `k${seq}`, note: null },
+      prevHash: prev,
+    };
     const e = { ...c, hash: hashEntry(c) };
     out.push(e);
     prev = e.hash;

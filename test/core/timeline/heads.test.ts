@@ -4,11 +4,15 @@ import { HeadsFileError, parseHeads } from '../../../src/core/timeline/heads.js'
 describe('chain heads kept outside the database', () => {
   const hash = 'ab'.repeat(32);
 
-  it('reads an export\'s chain-head.json, a list of them, and a daily digest\'s text', () => {
-    expect(parseHeads(JSON.stringify({ schoolId: 's1', ref: '115-001', incidentId: 'i1', entries: 12, headHash: hash.toUpperCase() }))).toEqual([
-      { schoolId: 's1', ref: '115-001', incidentId: 'i1', entries: 12, headHash: hash },
-    ]);
-    expect(parseHeads(JSON.stringify([{ ref: 'a', entries: 1, headHash: hash }, { heads: [{ ref: 'b', entries: 2, headHash: hash.slice(0, 16) }] }])).map((h) => h.ref)).toEqual(['a', 'b']);
+  it("reads an export's chain-head.json, a list of them, and a daily digest's text", () => {
+    expect(
+      parseHeads(JSON.stringify({ schoolId: 's1', ref: '115-001', incidentId: 'i1', entries: 12, headHash: hash.toUpperCase() })),
+    ).toEqual([{ schoolId: 's1', ref: '115-001', incidentId: 'i1', entries: 12, headHash: hash }]);
+    expect(
+      parseHeads(
+        JSON.stringify([{ ref: 'a', entries: 1, headHash: hash }, { heads: [{ ref: 'b', entries: 2, headHash: hash.slice(0, 16) }] }]),
+      ).map((h) => h.ref),
+    ).toEqual(['a', 'b']);
     const digest = [
       '【每日個資事件摘要】中華民國115年11月6日',
       '',

@@ -3,14 +3,22 @@ import { DEMO_PEOPLE } from '../../../src/app/demo.js';
 import type { PrismaClient } from '../../../src/generated/prisma/client.js';
 import type { DiscordAdapter } from '../../../adapters/discord/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { APPLICATION_ID, FakeDiscord, type FakeMessage, type FakeUserMessage, type InteractionRecord, type OpenedModal } from './platform.js';
+import {
+  APPLICATION_ID,
+  FakeDiscord,
+  type FakeMessage,
+  type FakeUserMessage,
+  type InteractionRecord,
+  type OpenedModal,
+} from './platform.js';
 
 /** The product with Discord on, discord.js pointed at a fake Discord (REST + gateway). */
 export const DISCORD_TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDAwMg.GfAkEd.fake-token-for-tests-only-0123456789';
 
 export type DemoId = (typeof DEMO_PEOPLE)[number]['id'];
 /** A Discord user id (snowflake) per demo person (test data). */
-export const discordUser = (person: DemoId): string => `14000000000000000${String(DEMO_PEOPLE.findIndex((p) => p.id === person)).padStart(2, '0')}`;
+export const discordUser = (person: DemoId): string =>
+  `14000000000000000${String(DEMO_PEOPLE.findIndex((p) => p.id === person)).padStart(2, '0')}`;
 
 export interface FoundButton {
   label: string;
@@ -25,7 +33,9 @@ export function buttonsIn(m: FakeMessage): FoundButton[] {
   for (const row of m.components) {
     for (const c of (row.components as Record<string, unknown>[]) ?? []) {
       if (c.type === 2) out.push({ label: String(c.label), customId: String(c.custom_id) });
-      if (c.type === 3) for (const o of c.options as { label: string; value: string }[]) out.push({ label: o.label, customId: String(c.custom_id), value: o.value });
+      if (c.type === 3)
+        for (const o of c.options as { label: string; value: string }[])
+          out.push({ label: o.label, customId: String(c.custom_id), value: o.value });
     }
   }
   return out;
@@ -52,7 +62,12 @@ export interface DiscordTestApp {
   say(user: string, channel: string, text: string): Promise<Outcome>;
   command(user: string, channel: string, name: 'report' | 'pdi', text?: string): Promise<Outcome>;
   /** A user sends files (a screenshot…) in a channel; waits until the bot has handled the message. */
-  sendFile(user: string, channel: string, files: { name: string; bytes: Buffer; contentType?: string }[], text?: string): Promise<Outcome & { sent: FakeUserMessage }>;
+  sendFile(
+    user: string,
+    channel: string,
+    files: { name: string; bytes: Buffer; contentType?: string }[],
+    text?: string,
+  ): Promise<Outcome & { sent: FakeUserMessage }>;
   click(user: string, message: FakeMessage, label: string | ((b: FoundButton) => boolean)): Promise<Outcome>;
   submit(modal: OpenedModal, answers: Record<string, string | string[]>): Promise<Outcome>;
   /** Waits until every event dispatched so far was received and handled. */
@@ -69,7 +84,9 @@ export interface Outcome {
 
 export async function startDiscordTestApp(env: Record<string, string> = {}): Promise<DiscordTestApp> {
   const fake = await FakeDiscord.start(DISCORD_TOKEN);
-  const t = await startTestApp({ env: { DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_APPLICATION_ID: APPLICATION_ID, DISCORD_API_BASE: fake.apiBase, ...env } });
+  const t = await startTestApp({
+    env: { DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_APPLICATION_ID: APPLICATION_ID, DISCORD_API_BASE: fake.apiBase, ...env },
+  });
   const adapter = () => t.app.discord!;
   const settle = async () => {
     const target = fake.dispatchedToBot();
@@ -101,7 +118,8 @@ export async function startDiscordTestApp(env: Record<string, string> = {}): Pro
       });
       return { ...out, sent: sent! };
     },
-    command: (user, channel, name, text) => observe(async () => fake.slashCommand(user, channel, name, text ? [{ name: 'text', type: 3, value: text }] : [])),
+    command: (user, channel, name, text) =>
+      observe(async () => fake.slashCommand(user, channel, name, text ? [{ name: 'text', type: 3, value: text }] : [])),
     click(user, message, label) {
       const all = buttonsIn(message);
       const b = all.find((x) => (typeof label === 'string' ? x.label === label || x.label.startsWith(`${label}：`) : label(x)));

@@ -325,11 +325,30 @@ export class FakeDiscord {
   }
 
   botUser(): Record<string, unknown> {
-    return { id: BOT_USER_ID, username: 'pdi-bot', discriminator: '0', global_name: '個資事件應變小幫手', avatar: null, bot: true, public_flags: 0, flags: 0, primary_guild: null };
+    return {
+      id: BOT_USER_ID,
+      username: 'pdi-bot',
+      discriminator: '0',
+      global_name: '個資事件應變小幫手',
+      avatar: null,
+      bot: true,
+      public_flags: 0,
+      flags: 0,
+      primary_guild: null,
+    };
   }
 
   user(id: string): Record<string, unknown> {
-    return { id, username: `user${id.slice(-4)}`, discriminator: '0', global_name: null, avatar: null, public_flags: 0, flags: 0, primary_guild: null };
+    return {
+      id,
+      username: `user${id.slice(-4)}`,
+      discriminator: '0',
+      global_name: null,
+      avatar: null,
+      public_flags: 0,
+      flags: 0,
+      primary_guild: null,
+    };
   }
 
   channelPayload(c: FakeChannel): Record<string, unknown> {
@@ -345,7 +364,18 @@ export class FakeDiscord {
       parent_id: c.parentId ?? null,
       flags: 0,
       ...(c.type === 12 || c.type === 11
-        ? { thread_metadata: { archived: c.archived ?? false, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString(), locked: false, invitable: false }, owner_id: BOT_USER_ID, member_count: c.members.size, message_count: 0 }
+        ? {
+            thread_metadata: {
+              archived: c.archived ?? false,
+              auto_archive_duration: 10080,
+              archive_timestamp: new Date().toISOString(),
+              locked: false,
+              invitable: false,
+            },
+            owner_id: BOT_USER_ID,
+            member_count: c.members.size,
+            message_count: 0,
+          }
         : { topic: null, last_message_id: null, rate_limit_per_user: 0 }),
     };
   }
@@ -354,10 +384,15 @@ export class FakeDiscord {
    * The bot is added to another server: GUILD_CREATE of a guild it was not in, with text channels 一般 (the system
    * channel, unless `systemChannel` is false) and 公告. `guildId` again (after leaveGuild) is an invitation back.
    */
-  joinGuild(opts: { guildId?: string; name?: string; systemChannel?: boolean } = {}): { guildId: string; channels: string[]; systemChannelId: string | null } {
+  joinGuild(opts: { guildId?: string; name?: string; systemChannel?: boolean } = {}): {
+    guildId: string;
+    channels: string[];
+    systemChannelId: string | null;
+  } {
     const guildId = opts.guildId ?? this.snowflake();
     let channels = [...this.channels.values()].filter((c) => c.guildId === guildId && c.type === 0).map((c) => c.id);
-    if (channels.length === 0) channels = ['一般', '公告'].map((name) => this.addChannel({ id: this.snowflake(), type: 0, name, guildId }).id);
+    if (channels.length === 0)
+      channels = ['一般', '公告'].map((name) => this.addChannel({ id: this.snowflake(), type: 0, name, guildId }).id);
     const systemChannelId = opts.systemChannel === false ? null : channels[0]!;
     this.dispatch('GUILD_CREATE', this.guildPayload(guildId, opts.name ?? '另一所學校', systemChannelId));
     return { guildId, channels, systemChannelId };
@@ -369,7 +404,9 @@ export class FakeDiscord {
   }
 
   private guildPayload(guildId: string, name = '示範國民中學', systemChannelId: string | null = null): Record<string, unknown> {
-    const channels = [...this.channels.values()].filter((c) => c.guildId === guildId && c.type === 0).map((c, i) => ({ ...this.channelPayload(c), position: i }));
+    const channels = [...this.channels.values()]
+      .filter((c) => c.guildId === guildId && c.type === 0)
+      .map((c, i) => ({ ...this.channelPayload(c), position: i }));
     const threads = [...this.channels.values()].filter((c) => c.guildId === guildId && c.type === 12).map((c) => this.channelPayload(c));
     return {
       id: guildId,
@@ -381,7 +418,19 @@ export class FakeDiscord {
       verification_level: 1,
       default_message_notifications: 1,
       explicit_content_filter: 0,
-      roles: [{ id: guildId, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '1024', managed: false, mentionable: false, flags: 0 }],
+      roles: [
+        {
+          id: guildId,
+          name: '@everyone',
+          color: 0,
+          hoist: false,
+          position: 0,
+          permissions: '1024',
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+      ],
       emojis: [],
       stickers: [],
       features: [],
@@ -440,7 +489,18 @@ export class FakeDiscord {
             guild_id: GUILD_ID,
             guild: { id: GUILD_ID, locale: 'zh-TW', features: [] },
             guild_locale: 'zh-TW',
-            member: { user: this.user(rec.userId), roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, permissions: '2248473465835073', pending: false, nick: null, avatar: null },
+            member: {
+              user: this.user(rec.userId),
+              roles: [],
+              joined_at: new Date().toISOString(),
+              deaf: false,
+              mute: false,
+              flags: 0,
+              permissions: '2248473465835073',
+              pending: false,
+              nick: null,
+              avatar: null,
+            },
           }
         : { user: this.user(rec.userId) }),
       locale: 'zh-TW',
@@ -471,14 +531,33 @@ export class FakeDiscord {
     });
   }
 
-  slashCommand(userId: string, channelId: string, name: string, options: { name: string; type: number; value: string }[] = []): InteractionRecord {
+  slashCommand(
+    userId: string,
+    channelId: string,
+    name: string,
+    options: { name: string; type: number; value: string }[] = [],
+  ): InteractionRecord {
     const rec = this.newInteraction(userId, channelId);
-    return this.send(rec, { ...this.interactionBase(rec, 2), data: { id: this.snowflake(), name, type: 1, ...(options.length ? { options } : {}) } });
+    return this.send(rec, {
+      ...this.interactionBase(rec, 2),
+      data: { id: this.snowflake(), name, type: 1, ...(options.length ? { options } : {}) },
+    });
   }
 
-  messageCommand(userId: string, channelId: string, name: string, target: FakeMessage | { id: string; content: string; authorId: string }): InteractionRecord {
+  messageCommand(
+    userId: string,
+    channelId: string,
+    name: string,
+    target: FakeMessage | { id: string; content: string; authorId: string },
+  ): InteractionRecord {
     const rec = this.newInteraction(userId, channelId);
-    const msg = 'authorId' in target ? this.messagePayload({ id: target.id, channelId, content: target.content, embeds: [], components: [], flags: 0, history: [], deleted: false }, target.authorId) : this.messagePayload(target);
+    const msg =
+      'authorId' in target
+        ? this.messagePayload(
+            { id: target.id, channelId, content: target.content, embeds: [], components: [], flags: 0, history: [], deleted: false },
+            target.authorId,
+          )
+        : this.messagePayload(target);
     return this.send(rec, {
       ...this.interactionBase(rec, 2),
       data: { id: this.snowflake(), name, type: 3, target_id: target.id, resolved: { messages: { [target.id]: msg } } },
@@ -502,11 +581,18 @@ export class FakeDiscord {
       const c = (row.type === 18 ? row.component : (row.components as Record<string, unknown>[])[0]) as Record<string, unknown>;
       const id = String(c.custom_id);
       const a = answers[id];
-      const submitted = c.type === 3 ? { type: 3, id: 2, custom_id: id, values: Array.isArray(a) ? a : a ? [a] : [] } : { type: 4, id: 2, custom_id: id, value: Array.isArray(a) ? a.join(',') : (a ?? '') };
+      const submitted =
+        c.type === 3
+          ? { type: 3, id: 2, custom_id: id, values: Array.isArray(a) ? a : a ? [a] : [] }
+          : { type: 4, id: 2, custom_id: id, value: Array.isArray(a) ? a.join(',') : (a ?? '') };
       return row.type === 18 ? { type: 18, id: 1, component: submitted } : { type: 1, id: 1, components: [submitted] };
     });
     const msg = modal.messageId ? this.message(modal.messageId) : undefined;
-    return this.send(rec, { ...this.interactionBase(rec, 5), ...(msg ? { message: this.messagePayload(msg) } : {}), data: { custom_id: modal.data.custom_id, components } });
+    return this.send(rec, {
+      ...this.interactionBase(rec, 5),
+      ...(msg ? { message: this.messagePayload(msg) } : {}),
+      data: { custom_id: modal.data.custom_id, components },
+    });
   }
 
   /** A user types in a channel (DMs always carry content; guild messages only with the MessageContent intent). */
@@ -519,7 +605,10 @@ export class FakeDiscord {
     if (ch.type === 1 ? (intents & (1 << 12)) === 0 : (intents & (1 << 9)) === 0) return m;
     const payload: Record<string, unknown> = { ...this.messagePayload(m, userId), channel_type: ch.type };
     if (ch.type !== 1) {
-      Object.assign(payload, { guild_id: GUILD_ID, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } });
+      Object.assign(payload, {
+        guild_id: GUILD_ID,
+        member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      });
       if ((intents & (1 << 15)) === 0 && !content.includes(`<@${BOT_USER_ID}>`)) payload.content = '';
     }
     this.dispatch('MESSAGE_CREATE', payload, true);
@@ -531,18 +620,34 @@ export class FakeDiscord {
    * CDN URL. Guild messages reach the bot only with GuildMessages, and carry their content and attachments only with
    * MessageContent (or when the bot is mentioned); DMs always do (DirectMessages).
    */
-  sendFile(userId: string, channelId: string, files: { name: string; bytes: Buffer; contentType?: string }[], content = ''): FakeUserMessage {
+  sendFile(
+    userId: string,
+    channelId: string,
+    files: { name: string; bytes: Buffer; contentType?: string }[],
+    content = '',
+  ): FakeUserMessage {
     const id = this.snowflake();
     const msg: FakeUserMessage = { id, channelId, authorId: userId, content, deleted: false, attachments: [] };
     for (const f of files) {
-      msg.attachments.push({ id: this.snowflake(), channelId, messageId: id, filename: f.name, bytes: f.bytes, ...(f.contentType ? { contentType: f.contentType } : {}) });
+      msg.attachments.push({
+        id: this.snowflake(),
+        channelId,
+        messageId: id,
+        filename: f.name,
+        bytes: f.bytes,
+        ...(f.contentType ? { contentType: f.contentType } : {}),
+      });
     }
     this.userMessages.set(id, msg);
     const ch = this.channels.get(channelId)!;
     const intents = this.current?.intents ?? 0;
     if (ch.type === 1 ? (intents & (1 << 12)) === 0 : (intents & (1 << 9)) === 0) return msg;
     const payload: Record<string, unknown> = { ...this.userMessagePayload(msg), channel_type: ch.type };
-    if (ch.type !== 1) Object.assign(payload, { guild_id: GUILD_ID, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } });
+    if (ch.type !== 1)
+      Object.assign(payload, {
+        guild_id: GUILD_ID,
+        member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      });
     for (const a of payload.attachments as unknown[]) this.payloadProblems.push(...schemaProblems('MessageAttachmentResponse', a));
     this.dispatch('MESSAGE_CREATE', payload, true);
     return msg;
@@ -552,7 +657,12 @@ export class FakeDiscord {
   deleteUserMessage(id: string): void {
     const m = this.userMessages.get(id)!;
     m.deleted = true;
-    if (this.current) this.dispatch('MESSAGE_DELETE', { id, channel_id: m.channelId, ...(this.channels.get(m.channelId)?.type === 1 ? {} : { guild_id: GUILD_ID }) });
+    if (this.current)
+      this.dispatch('MESSAGE_DELETE', {
+        id,
+        channel_id: m.channelId,
+        ...(this.channels.get(m.channelId)?.type === 1 ? {} : { guild_id: GUILD_ID }),
+      });
   }
 
   /** Whether a message's content and attachments reach this bot (MessageContent, a DM, or a mention). */
@@ -563,7 +673,19 @@ export class FakeDiscord {
 
   private userMessagePayload(m: FakeUserMessage): Record<string, unknown> {
     const visible = this.contentVisible(m);
-    const base = this.messagePayload({ id: m.id, channelId: m.channelId, content: visible ? m.content : '', embeds: [], components: [], flags: 0, history: [], deleted: false }, m.authorId);
+    const base = this.messagePayload(
+      {
+        id: m.id,
+        channelId: m.channelId,
+        content: visible ? m.content : '',
+        embeds: [],
+        components: [],
+        flags: 0,
+        history: [],
+        deleted: false,
+      },
+      m.authorId,
+    );
     return { ...base, attachments: visible ? m.attachments.map((a) => this.attachmentPayload(a)) : [] };
   }
 
@@ -691,28 +813,39 @@ export class FakeDiscord {
     }
     const call: RecordedCall = { method, path: path + url.search, body, status: 0, problems: [], at: performance.now() };
     this.calls.push(call);
-    call.problems = [...requestProblems(method, path + url.search, req.headers['content-type'], body), ...limitProblems(method, path, body)];
+    call.problems = [
+      ...requestProblems(method, path + url.search, req.headers['content-type'], body),
+      ...limitProblems(method, path, body),
+    ];
     const interactionRoute = /^\/(interactions|webhooks)\//.test(path);
     if (!interactionRoute && req.headers.authorization !== `Bot ${this.botToken}`) {
       call.status = answer(401, { message: '401: Unauthorized', code: 0 });
       return;
     }
     if (call.problems.length) {
-      call.status = answer(400, { message: 'Invalid Form Body', code: 50035, errors: { _errors: call.problems.map((m) => ({ code: 'INVALID', message: m })) } });
+      call.status = answer(400, {
+        message: 'Invalid Form Body',
+        code: 50035,
+        errors: { _errors: call.problems.map((m) => ({ code: 'INVALID', message: m })) },
+      });
       return;
     }
     for (const [key, seconds] of this.rateLimitNext) {
       const [m, prefix] = key.split(' ');
       if (m === method && path.startsWith(prefix!)) {
         this.rateLimitNext.delete(key);
-        call.status = answer(429, { message: 'You are being rate limited.', retry_after: seconds, global: false }, {
-          'retry-after': String(seconds),
-          'x-ratelimit-limit': '5',
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset-after': String(seconds),
-          'x-ratelimit-bucket': 'fakebucket',
-          'x-ratelimit-scope': 'user',
-        });
+        call.status = answer(
+          429,
+          { message: 'You are being rate limited.', retry_after: seconds, global: false },
+          {
+            'retry-after': String(seconds),
+            'x-ratelimit-limit': '5',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset-after': String(seconds),
+            'x-ratelimit-bucket': 'fakebucket',
+            'x-ratelimit-scope': 'user',
+          },
+        );
         return;
       }
     }
@@ -724,7 +857,14 @@ export class FakeDiscord {
     const seg = path.split('/').filter(Boolean);
     const missingPermissions = { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
     if (method === 'GET' && path === '/gateway/bot') {
-      return { status: 200, body: { url: `${this.url.replace('http', 'ws')}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14400000, max_concurrency: 1 } } };
+      return {
+        status: 200,
+        body: {
+          url: `${this.url.replace('http', 'ws')}/gateway`,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14400000, max_concurrency: 1 },
+        },
+      };
     }
     if (method === 'GET' && path === '/users/@me') return { status: 200, body: this.botUser() };
     if (method === 'POST' && path === '/users/@me/channels') {
@@ -733,7 +873,15 @@ export class FakeDiscord {
     }
     if (seg[0] === 'applications' && method === 'PUT') {
       this.commands.push({ scope: seg[2] === 'guilds' ? `guild:${seg[3]}` : 'global', body });
-      return { status: 200, body: (body as unknown as Record<string, unknown>[]).map((c) => ({ ...c, id: this.snowflake(), application_id: APPLICATION_ID, version: this.snowflake() })) };
+      return {
+        status: 200,
+        body: (body as unknown as Record<string, unknown>[]).map((c) => ({
+          ...c,
+          id: this.snowflake(),
+          application_id: APPLICATION_ID,
+          version: this.snowflake(),
+        })),
+      };
     }
     if (seg[0] === 'channels') {
       const ch = this.channels.get(seg[1]!);
@@ -778,7 +926,14 @@ export class FakeDiscord {
         return { status: 200, body: this.messagePayload(m) };
       }
       if (seg[2] === 'threads' && seg.length === 3 && method === 'POST') {
-        const t = this.addChannel({ id: this.snowflake(), type: Number(body!.type ?? 11), name: String(body!.name), guildId: ch.guildId!, parentId: ch.id, members: [BOT_USER_ID] });
+        const t = this.addChannel({
+          id: this.snowflake(),
+          type: Number(body!.type ?? 11),
+          name: String(body!.name),
+          guildId: ch.guildId!,
+          parentId: ch.id,
+          members: [BOT_USER_ID],
+        });
         this.dispatch('THREAD_CREATE', { ...this.channelPayload(t), newly_created: true });
         return { status: 201, body: this.channelPayload(t) };
       }
@@ -829,13 +984,19 @@ export class FakeDiscord {
     const data = body.data as Record<string, unknown> | undefined;
     rec.response = { type, at: performance.now(), ...(data ? { data } : {}) };
     if (type === 4 || type === 5) {
-      const ephemeral = ((Number(data?.flags ?? 0)) & 64) !== 0;
+      const ephemeral = (Number(data?.flags ?? 0) & 64) !== 0;
       const m = this.store(rec.channelId, data ?? { content: '' }, ephemeral ? rec.userId : undefined);
       rec.originalMessageId = m.id;
     } else if (type === 7 && rec.messageId) {
       this.edit(this.message(rec.messageId)!, data ?? {});
     } else if (type === 9) {
-      this.modals.push({ interactionId: rec.id, userId: rec.userId, channelId: rec.channelId, ...(rec.messageId ? { messageId: rec.messageId } : {}), data: data as OpenedModal['data'] });
+      this.modals.push({
+        interactionId: rec.id,
+        userId: rec.userId,
+        channelId: rec.channelId,
+        ...(rec.messageId ? { messageId: rec.messageId } : {}),
+        data: data as OpenedModal['data'],
+      });
     }
     for (const w of rec.waiters.splice(0)) w(rec.response);
     return { status: 204 };
@@ -896,7 +1057,8 @@ export function limitProblems(method: string, path: string, body: unknown): stri
       if (o.type === 2) {
         const label = String(o.label ?? o.custom_id ?? o.url);
         if (o.style === 5) {
-          if (typeof o.url !== 'string' || !/^(https?|discord):\/\/\S+$/.test(o.url)) out.push(`${where}: link button "${label}" needs an http(s) url`);
+          if (typeof o.url !== 'string' || !/^(https?|discord):\/\/\S+$/.test(o.url))
+            out.push(`${where}: link button "${label}" needs an http(s) url`);
           else if (o.url.length > 512) out.push(`${where}: link button "${label}" url longer than 512`);
           if (o.custom_id !== undefined) out.push(`${where}: link button "${label}" cannot have a custom_id`);
         } else if (typeof o.style === 'number' && o.style >= 1 && o.style <= 4) {
@@ -915,7 +1077,10 @@ export function limitProblems(method: string, path: string, body: unknown): stri
     let total = 0;
     for (const e of (p.embeds as Record<string, unknown>[] | undefined) ?? []) {
       const f = (e.fields as { name: string; value: string }[] | undefined) ?? [];
-      total += [e.title, e.description, (e.footer as { text?: string } | undefined)?.text].reduce((n: number, s) => n + (typeof s === 'string' ? [...s].length : 0), 0);
+      total += [e.title, e.description, (e.footer as { text?: string } | undefined)?.text].reduce(
+        (n: number, s) => n + (typeof s === 'string' ? [...s].length : 0),
+        0,
+      );
       total += f.reduce((n, x) => n + [...x.name].length + [...x.value].length, 0);
     }
     if (total > 6000) out.push(`${where}: embeds total ${total} characters (max 6000)`);

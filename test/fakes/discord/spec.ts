@@ -51,7 +51,10 @@ function close(node: unknown): void {
 
 function load(): { routes: Route[]; ajv: Ajv2020 } {
   if (loaded) return loaded;
-  const doc = JSON.parse(readFileSync(join(DISCORD_SPECS_DIR, 'openapi.json'), 'utf8')) as { paths: Record<string, PathItem>; components: O };
+  const doc = JSON.parse(readFileSync(join(DISCORD_SPECS_DIR, 'openapi.json'), 'utf8')) as {
+    paths: Record<string, PathItem>;
+    components: O;
+  };
   close(doc.components);
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema({ $id: 'discord', components: doc.components }, 'discord');
@@ -86,13 +89,19 @@ function errors(v: ValidateFunction, where: string): string[] {
   // anyOf/oneOf report every branch; the shortest paths first are the useful ones.
   const seen = new Set<string>();
   return (v.errors ?? [])
-    .map((e) => `${where}${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'unevaluatedProperty' in e.params ? ` (${String(e.params.unevaluatedProperty)})` : ''}`)
+    .map(
+      (e) =>
+        `${where}${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'unevaluatedProperty' in e.params ? ` (${String(e.params.unevaluatedProperty)})` : ''}`,
+    )
     .filter((m) => !seen.has(m) && seen.add(m))
     .slice(0, 8);
 }
 
 /** The OpenAPI operation for a request, or null when Discord has no such route. `path` is after /api/v10. */
-export function operationFor(method: string, path: string): { template: string; op: Operation; params: Record<string, string>; pathParams: Param[] } | null {
+export function operationFor(
+  method: string,
+  path: string,
+): { template: string; op: Operation; params: Record<string, string>; pathParams: Param[] } | null {
   for (const r of load().routes) {
     const m = r.regex.exec(path);
     if (!m) continue;
@@ -124,7 +133,16 @@ export function requestProblems(method: string, pathWithQuery: string, contentTy
       continue;
     }
     const schema = p.schema ?? {};
-    const coerced = (schema as O).type === 'boolean' ? value === 'true' ? true : value === 'false' ? false : value : (schema as O).type === 'integer' ? Number(value) : value;
+    const coerced =
+      (schema as O).type === 'boolean'
+        ? value === 'true'
+          ? true
+          : value === 'false'
+            ? false
+            : value
+        : (schema as O).type === 'integer'
+          ? Number(value)
+          : value;
     const v = validator(`${template}:${method}:query:${k}`, schema);
     if (!v(coerced)) out.push(...errors(v, `${op.operationId} query ${k}`));
   }
@@ -132,7 +150,8 @@ export function requestProblems(method: string, pathWithQuery: string, contentTy
     if (body === undefined) {
       if (op.requestBody.required) out.push(`${op.operationId}: a JSON body is required`);
     } else {
-      if (contentType && !contentType.includes('application/json')) out.push(`${op.operationId}: body sent as ${contentType}, expected application/json`);
+      if (contentType && !contentType.includes('application/json'))
+        out.push(`${op.operationId}: body sent as ${contentType}, expected application/json`);
       const schema = op.requestBody.content['application/json']?.schema;
       if (schema) {
         const v = validator(`${template}:${method}:body`, schema);

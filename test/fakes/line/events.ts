@@ -43,16 +43,35 @@ export const ev = {
   sticker: (where: Where, from: string, replyToken: string): LineEvent =>
     base('message', where, from, {
       replyToken,
-      message: { type: 'sticker', id: String(Date.now()), packageId: '446', stickerId: '1988', stickerResourceType: 'STATIC', quoteToken: 'q' },
+      message: {
+        type: 'sticker',
+        id: String(Date.now()),
+        packageId: '446',
+        stickerId: '1988',
+        stickerResourceType: 'STATIC',
+        quoteToken: 'q',
+      },
     }),
   /** An image sent from the LINE app (content held by LINE: fetched with GET api-data…/message/{id}/content). */
   image: (where: Where, from: string, messageId: string, replyToken: string): LineEvent =>
-    base('message', where, from, { replyToken, message: { type: 'image', id: messageId, contentProvider: { type: 'line' }, quoteToken: `q${messageId}` } }),
+    base('message', where, from, {
+      replyToken,
+      message: { type: 'image', id: messageId, contentProvider: { type: 'line' }, quoteToken: `q${messageId}` },
+    }),
   /** An image whose bytes LINE does not hold (sent through LIFF with its own URLs). */
   externalImage: (where: Where, from: string, messageId: string, replyToken: string): LineEvent =>
     base('message', where, from, {
       replyToken,
-      message: { type: 'image', id: messageId, contentProvider: { type: 'external', originalContentUrl: 'https://img.example/a.jpg', previewImageUrl: 'https://img.example/a-s.jpg' }, quoteToken: `q${messageId}` },
+      message: {
+        type: 'image',
+        id: messageId,
+        contentProvider: {
+          type: 'external',
+          originalContentUrl: 'https://img.example/a.jpg',
+          previewImageUrl: 'https://img.example/a-s.jpg',
+        },
+        quoteToken: `q${messageId}`,
+      },
     }),
   /** A file (PDF, eml, zip…) sent from the LINE app, with the name and size LINE reports. */
   file: (where: Where, from: string, messageId: string, fileName: string, fileSize: number, replyToken: string): LineEvent =>

@@ -28,7 +28,13 @@ const chatOf = (where: Where) => ('group' in where ? where.group : where.user);
 export async function startLineTestApp(opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<LineTestApp> {
   const fake = await FakeLinePlatform.start(LINE_TOKEN);
   const t = await startTestApp({
-    env: { LINE_CHANNEL_SECRET: LINE_SECRET, LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN, LINE_API_BASE_URL: fake.url, LINE_API_DATA_URL: fake.dataUrl, ...opts.env },
+    env: {
+      LINE_CHANNEL_SECRET: LINE_SECRET,
+      LINE_CHANNEL_ACCESS_TOKEN: LINE_TOKEN,
+      LINE_API_BASE_URL: fake.url,
+      LINE_API_DATA_URL: fake.dataUrl,
+      ...opts.env,
+    },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const h: LineTestApp = {
@@ -90,7 +96,12 @@ export function actionsIn(message: Record<string, unknown>): FoundAction[] {
     if (!n || typeof n !== 'object') return;
     const o = n as Record<string, unknown>;
     if ((o.type === 'postback' || o.type === 'message') && typeof o.label === 'string') {
-      out.push({ label: o.label, type: o.type, ...(typeof o.data === 'string' ? { data: o.data } : {}), ...(typeof o.text === 'string' ? { text: o.text } : {}) });
+      out.push({
+        label: o.label,
+        type: o.type,
+        ...(typeof o.data === 'string' ? { data: o.data } : {}),
+        ...(typeof o.text === 'string' ? { text: o.text } : {}),
+      });
       return;
     }
     Object.values(o).forEach(walk);
@@ -151,10 +162,13 @@ export async function answerItemQuestions(
     asked.push(q.label);
     const choice = q.quick.find((a) => a.type === 'message' && /^\d+$/.test(a.text ?? ''));
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-    const answer = q.text.includes('請回覆編號') ? (choice?.text ?? '1')
-      : q.quick.some((a) => a.label === '現在') ? '現在'
-      : q.label.includes('日期') ? today
-      : note;
+    const answer = q.text.includes('請回覆編號')
+      ? (choice?.text ?? '1')
+      : q.quick.some((a) => a.label === '現在')
+        ? '現在'
+        : q.label.includes('日期')
+          ? today
+          : note;
     last = await h.say(where, from, answer);
   }
   return { asked, last };

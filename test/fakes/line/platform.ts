@@ -51,7 +51,10 @@ export class FakeLinePlatform {
   quota: number | null = 1000;
   /** Messages sent this month (GET /v2/bot/message/quota/consumption); each accepted push adds one. */
   consumption = 0;
-  readonly richMenus = new Map<string, { menu: Record<string, unknown>; image: { contentType: string; bytes: Buffer; width: number; height: number } | null }>();
+  readonly richMenus = new Map<
+    string,
+    { menu: Record<string, unknown>; image: { contentType: string; bytes: Buffer; width: number; height: number } | null }
+  >();
   defaultRichMenuId: string | null = null;
   /** Content of the messages people sent (by message id), as LINE keeps it; delete one to make it expire. */
   readonly contents = new Map<string, { bytes: Buffer; contentType: string }>();
@@ -86,7 +89,9 @@ export class FakeLinePlatform {
 
   /** Requests for the content of one message (GET …/message/{id}/content), whatever their answer. */
   contentRequests(messageId?: string): RecordedRequest[] {
-    return this.requests.filter((r) => /^\/v2\/bot\/message\/[^/]+\/content$/.test(r.path) && (messageId === undefined || r.path.split('/')[4] === messageId));
+    return this.requests.filter(
+      (r) => /^\/v2\/bot\/message\/[^/]+\/content$/.test(r.path) && (messageId === undefined || r.path.split('/')[4] === messageId),
+    );
   }
 
   /** A reply token for an event coming from this chat (group, room or user id). */
@@ -112,7 +117,15 @@ export class FakeLinePlatform {
     const isJson = contentType === '' || contentType.startsWith('application/json');
     const raw = isJson ? bytes.toString('utf8') : '';
     let body: unknown = isJson ? undefined : bytes;
-    const rec: RecordedRequest = { host, method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body, status: 200, problems: [] };
+    const rec: RecordedRequest = {
+      host,
+      method: req.method ?? '',
+      path: (req.url ?? '').split('?')[0]!,
+      headers: req.headers,
+      body,
+      status: 200,
+      problems: [],
+    };
     this.requests.push(rec);
     const answer = (status: number, json: unknown, headers: Record<string, string> = {}) => {
       rec.status = status;
@@ -135,7 +148,8 @@ export class FakeLinePlatform {
     const route = `${rec.method} ${rec.path}`;
     if (route === 'POST /v2/bot/message/reply') {
       rec.problems.push(...validateSend('ReplyMessageRequest', body));
-      if (rec.problems.length) return answer(400, { message: 'The request body has errors', details: rec.problems.map((p) => ({ message: p })) });
+      if (rec.problems.length)
+        return answer(400, { message: 'The request body has errors', details: rec.problems.map((p) => ({ message: p })) });
       const b = body as { replyToken: string; messages: Record<string, unknown>[] };
       const token = this.replyTokens.get(b.replyToken);
       if (!token || token.used) return answer(400, { message: 'Invalid reply token' });
@@ -147,16 +161,22 @@ export class FakeLinePlatform {
       rec.problems.push(...validateSend('PushMessageRequest', body));
       const key = req.headers['x-line-retry-key'];
       if (key !== undefined && (typeof key !== 'string' || !UUID.test(key))) rec.problems.push('X-Line-Retry-Key is not a UUID');
-      if (rec.problems.length) return answer(400, { message: 'The request body has errors', details: rec.problems.map((p) => ({ message: p })) });
+      if (rec.problems.length)
+        return answer(400, { message: 'The request body has errors', details: rec.problems.map((p) => ({ message: p })) });
       const known = typeof key === 'string' ? this.retryKeys.get(key) : undefined;
       if (known && this.now() - known.at < this.retryKeyWindowMs) {
-        return answer(409, { message: 'The retry key is already accepted', sentMessages: [] }, { 'x-line-accepted-request-id': known.requestId });
+        return answer(
+          409,
+          { message: 'The retry key is already accepted', sentMessages: [] },
+          { 'x-line-accepted-request-id': known.requestId },
+        );
       }
       const requestId = randomUUID();
       if (typeof key === 'string') this.retryKeys.set(key, { at: this.now(), requestId });
       this.consumption += 1;
       const b = body as { to: string; messages: Record<string, unknown>[] };
-      for (const m of b.messages) this.delivered.push({ chatId: b.to, via: 'push', message: m, ...(typeof key === 'string' ? { retryKey: key } : {}) });
+      for (const m of b.messages)
+        this.delivered.push({ chatId: b.to, via: 'push', message: m, ...(typeof key === 'string' ? { retryKey: key } : {}) });
       if (this.loseNextPushResponse) {
         this.loseNextPushResponse = false;
         return answer(500, { message: 'Internal error' });
@@ -207,7 +227,10 @@ export class FakeLinePlatform {
       return void res.end(JSON.stringify({ message: 'Not found' }));
     }
     rec.status = 200;
-    res.writeHead(200, { 'content-type': held.contentType, ...(this.contentWithoutLength ? {} : { 'content-length': String(held.bytes.length) }) });
+    res.writeHead(200, {
+      'content-type': held.contentType,
+      ...(this.contentWithoutLength ? {} : { 'content-length': String(held.bytes.length) }),
+    });
     const CHUNK = 64 * 1024;
     let at = 0;
     let closed = false;
@@ -245,7 +268,9 @@ export class FakeLinePlatform {
       return { status: 200, json: { richmenus: [...this.richMenus].map(([richMenuId, r]) => ({ richMenuId, ...r.menu })) } };
     }
     if (route === 'GET /v2/bot/user/all/richmenu') {
-      return this.defaultRichMenuId ? { status: 200, json: { richMenuId: this.defaultRichMenuId } } : { status: 404, json: { message: 'no default rich menu' } };
+      return this.defaultRichMenuId
+        ? { status: 200, json: { richMenuId: this.defaultRichMenuId } }
+        : { status: 404, json: { message: 'no default rich menu' } };
     }
     let m = /^POST \/v2\/bot\/richmenu\/([^/]+)\/content$/.exec(route);
     if (m) {
@@ -254,7 +279,8 @@ export class FakeLinePlatform {
       if (r.image) return bad(['An image has already been uploaded to the rich menu']);
       const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
       const list: string[] = [];
-      if (contentType !== 'image/png' && contentType !== 'image/jpeg') list.push(`content-type ${contentType || '(none)'} is not image/png or image/jpeg`);
+      if (contentType !== 'image/png' && contentType !== 'image/jpeg')
+        list.push(`content-type ${contentType || '(none)'} is not image/png or image/jpeg`);
       if (bytes.length > 1024 * 1024) list.push(`image is ${bytes.length} bytes (max 1 MB)`);
       const dims = pngSize(bytes);
       if (contentType === 'image/png' && !dims) list.push('body is not a PNG image');
@@ -309,11 +335,14 @@ export function richMenuLimitProblems(menu: Record<string, unknown>): string[] {
       out.push(`/areas/${i} needs bounds and action`);
       return;
     }
-    if (size?.width && size.height && (b.x! + b.width! > size.width || b.y! + b.height! > size.height)) out.push(`/areas/${i}/bounds outside the menu`);
+    if (size?.width && size.height && (b.x! + b.width! > size.width || b.y! + b.height! > size.height))
+      out.push(`/areas/${i}/bounds outside the menu`);
     const label = a.action.label;
     if (typeof label === 'string' && [...label].length > 20) out.push(`/areas/${i}/action/label longer than 20`);
-    if (a.action.type === 'postback' && typeof a.action.data === 'string' && a.action.data.length > 300) out.push(`/areas/${i}/action/data longer than 300`);
-    if (a.action.type === 'message' && typeof a.action.text === 'string' && [...a.action.text].length > 300) out.push(`/areas/${i}/action/text longer than 300`);
+    if (a.action.type === 'postback' && typeof a.action.data === 'string' && a.action.data.length > 300)
+      out.push(`/areas/${i}/action/data longer than 300`);
+    if (a.action.type === 'message' && typeof a.action.text === 'string' && [...a.action.text].length > 300)
+      out.push(`/areas/${i}/action/text longer than 300`);
   });
   return out;
 }

@@ -113,8 +113,10 @@ export function documentedLimitProblems(messages: unknown[]): string[] {
       if ([...label].length > max) out.push(`${path}/label longer than ${max} characters`);
       if (label.length === 0) out.push(`${path}/label is empty`);
     }
-    if (o.type === 'message' && typeof o.text === 'string' && [...o.text].length > 300) out.push(`${path}/text (message action) longer than 300`);
-    if (o.type === 'postback' && typeof o.displayText === 'string' && [...o.displayText].length > 300) out.push(`${path}/displayText longer than 300`);
+    if (o.type === 'message' && typeof o.text === 'string' && [...o.text].length > 300)
+      out.push(`${path}/text (message action) longer than 300`);
+    if (o.type === 'postback' && typeof o.displayText === 'string' && [...o.displayText].length > 300)
+      out.push(`${path}/displayText longer than 300`);
     if (o.type === 'text' && 'text' in o && typeof o.text === 'string' && o.text.length === 0) out.push(`${path}/text is empty`);
     if (o.type === 'carousel' && Array.isArray(o.contents)) {
       if (o.contents.length > 12) out.push(`${path} carousel has ${o.contents.length} bubbles (max 12)`);
@@ -125,8 +127,10 @@ export function documentedLimitProblems(messages: unknown[]): string[] {
   };
   messages.forEach((m, i) => {
     const msg = m as Record<string, unknown>;
-    if (msg.type === 'text' && typeof msg.text === 'string' && [...msg.text].length > 5000) out.push(`/messages/${i}/text longer than 5000`);
-    if (msg.type === 'flex' && typeof msg.altText === 'string' && [...msg.altText].length > 1500) out.push(`/messages/${i}/altText longer than 1500`);
+    if (msg.type === 'text' && typeof msg.text === 'string' && [...msg.text].length > 5000)
+      out.push(`/messages/${i}/text longer than 5000`);
+    if (msg.type === 'flex' && typeof msg.altText === 'string' && [...msg.altText].length > 1500)
+      out.push(`/messages/${i}/altText longer than 1500`);
     if (msg.type === 'textV2' && typeof msg.text === 'string') out.push(...textV2Problems(msg, `/messages/${i}`));
     walk(m, `/messages/${i}`, false);
   });

@@ -22,7 +22,10 @@ export interface SlackRequest {
   contentType: string;
 }
 
-export function eventEnvelope(event: Record<string, unknown>, eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`): SlackRequest & { eventId: string } {
+export function eventEnvelope(
+  event: Record<string, unknown>,
+  eventId = `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+): SlackRequest & { eventId: string } {
   const envelope = {
     token: 'deprecated-verification-token',
     team_id: TEAM_ID,
@@ -50,9 +53,27 @@ export const slackEvent = {
    * Someone shared files (FakeSlackFiles.upload) in a channel or DM: a message of subtype file_share, shaped as Slack's
    * SDK types describe it (@slack/types FileShareMessageEvent; the 2021 Events API file does not describe it).
    */
-  fileShare: (channel: string, user: string, files: EventFile[], text = '', channelType: 'channel' | 'im' | 'group' = channel.startsWith('D') ? 'im' : channel.startsWith('G') ? 'group' : 'channel') => {
+  fileShare: (
+    channel: string,
+    user: string,
+    files: EventFile[],
+    text = '',
+    channelType: 'channel' | 'im' | 'group' = channel.startsWith('D') ? 'im' : channel.startsWith('G') ? 'group' : 'channel',
+  ) => {
     const ts = `${(Date.now() / 1000).toFixed(6)}`;
-    const event: types.FileShareMessageEvent = { type: 'message', subtype: 'file_share', text, files, upload: false, display_as_bot: false, user, ts, channel, channel_type: channelType, event_ts: ts };
+    const event: types.FileShareMessageEvent = {
+      type: 'message',
+      subtype: 'file_share',
+      text,
+      files,
+      upload: false,
+      display_as_bot: false,
+      user,
+      ts,
+      channel,
+      channel_type: channelType,
+      event_ts: ts,
+    };
     return event as unknown as Record<string, unknown>;
   },
   botJoined: (channel: string) => ({ type: 'member_joined_channel', user: BOT_USER_ID, channel, channel_type: 'C', team: TEAM_ID }),
@@ -61,10 +82,30 @@ export const slackEvent = {
 };
 
 /** A button click on the person's Home tab (a view, not a message: no channel). */
-export function homeAction(a: { user: string; viewId: string; actionId: string; value: string; triggerId: string; overflow?: boolean }): SlackRequest {
+export function homeAction(a: {
+  user: string;
+  viewId: string;
+  actionId: string;
+  value: string;
+  triggerId: string;
+  overflow?: boolean;
+}): SlackRequest {
   const action = a.overflow
-    ? { type: 'overflow', action_id: a.actionId, block_id: 'b', selected_option: { text: { type: 'plain_text', text: 'x' }, value: a.value }, action_ts: `${Date.now() / 1000}` }
-    : { type: 'button', action_id: a.actionId, block_id: 'b', value: a.value, text: { type: 'plain_text', text: 'x' }, action_ts: `${Date.now() / 1000}` };
+    ? {
+        type: 'overflow',
+        action_id: a.actionId,
+        block_id: 'b',
+        selected_option: { text: { type: 'plain_text', text: 'x' }, value: a.value },
+        action_ts: `${Date.now() / 1000}`,
+      }
+    : {
+        type: 'button',
+        action_id: a.actionId,
+        block_id: 'b',
+        value: a.value,
+        text: { type: 'plain_text', text: 'x' },
+        action_ts: `${Date.now() / 1000}`,
+      };
   return interaction({
     type: 'block_actions',
     user: { id: a.user, username: a.user.toLowerCase(), team_id: TEAM_ID },
@@ -94,15 +135,43 @@ export function slashCommand(a: { channel: string; user: string; text: string; t
 }
 
 export function interaction(payload: Record<string, unknown>): SlackRequest {
-  const body = new URLSearchParams({ payload: JSON.stringify({ team: { id: TEAM_ID, domain: 'school' }, api_app_id: APP_ID, token: 'deprecated-verification-token', ...payload }) });
+  const body = new URLSearchParams({
+    payload: JSON.stringify({
+      team: { id: TEAM_ID, domain: 'school' },
+      api_app_id: APP_ID,
+      token: 'deprecated-verification-token',
+      ...payload,
+    }),
+  });
   return { body: body.toString(), contentType: 'application/x-www-form-urlencoded' };
 }
 
 /** A button click on a posted message. */
-export function blockAction(a: { channel: string; user: string; messageTs: string; actionId: string; value: string; triggerId: string; overflow?: boolean }): SlackRequest {
+export function blockAction(a: {
+  channel: string;
+  user: string;
+  messageTs: string;
+  actionId: string;
+  value: string;
+  triggerId: string;
+  overflow?: boolean;
+}): SlackRequest {
   const action = a.overflow
-    ? { type: 'overflow', action_id: a.actionId, block_id: 'b', selected_option: { text: { type: 'plain_text', text: 'x' }, value: a.value }, action_ts: `${Date.now() / 1000}` }
-    : { type: 'button', action_id: a.actionId, block_id: 'b', value: a.value, text: { type: 'plain_text', text: 'x' }, action_ts: `${Date.now() / 1000}` };
+    ? {
+        type: 'overflow',
+        action_id: a.actionId,
+        block_id: 'b',
+        selected_option: { text: { type: 'plain_text', text: 'x' }, value: a.value },
+        action_ts: `${Date.now() / 1000}`,
+      }
+    : {
+        type: 'button',
+        action_id: a.actionId,
+        block_id: 'b',
+        value: a.value,
+        text: { type: 'plain_text', text: 'x' },
+        action_ts: `${Date.now() / 1000}`,
+      };
   return interaction({
     type: 'block_actions',
     user: { id: a.user, username: a.user.toLowerCase(), team_id: TEAM_ID },
@@ -114,7 +183,12 @@ export function blockAction(a: { channel: string; user: string; messageTs: strin
   });
 }
 
-export function viewSubmission(a: { user: string; view: { id: string; hash: string; view: Record<string, unknown> }; values: Record<string, Record<string, unknown>>; triggerId: string }): SlackRequest {
+export function viewSubmission(a: {
+  user: string;
+  view: { id: string; hash: string; view: Record<string, unknown> };
+  values: Record<string, Record<string, unknown>>;
+  triggerId: string;
+}): SlackRequest {
   return interaction({
     type: 'view_submission',
     user: { id: a.user, username: a.user.toLowerCase(), team_id: TEAM_ID },
@@ -133,7 +207,13 @@ export function viewClosed(a: { user: string; view: { id: string; hash: string; 
 }
 
 export function globalShortcut(a: { user: string; triggerId: string; callbackId: string }): SlackRequest {
-  return interaction({ type: 'shortcut', callback_id: a.callbackId, trigger_id: a.triggerId, action_ts: `${Date.now() / 1000}`, user: { id: a.user, username: a.user.toLowerCase(), team_id: TEAM_ID } });
+  return interaction({
+    type: 'shortcut',
+    callback_id: a.callbackId,
+    trigger_id: a.triggerId,
+    action_ts: `${Date.now() / 1000}`,
+    user: { id: a.user, username: a.user.toLowerCase(), team_id: TEAM_ID },
+  });
 }
 
 export function sign(body: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {

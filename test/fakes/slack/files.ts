@@ -160,7 +160,11 @@ export class FakeSlackFiles {
       return true;
     }
     record(200);
-    res.writeHead(200, { 'content-type': h.mimetype, 'content-length': String(h.bytes.length), 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(h.name)}` });
+    res.writeHead(200, {
+      'content-type': h.mimetype,
+      'content-length': String(h.bytes.length),
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(h.name)}`,
+    });
     let sent = 0;
     let hold = this.holdBefore;
     for (let at = 0; at < h.bytes.length; at += CHUNK) {

@@ -26,9 +26,18 @@ export interface SlackTestApp {
   /** Sends a signed request and waits until the bot has handled it; returns the response and what it posted. */
   request(req: SlackRequest, headers?: Record<string, string>): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
   command(channel: string, user: string, text: string): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
-  say(channel: string, user: string, text: string, channelType?: 'channel' | 'im'): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
+  say(
+    channel: string,
+    user: string,
+    text: string,
+    channelType?: 'channel' | 'im',
+  ): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
   click(user: string, message: PostedMessage, label: string): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
-  submit(user: string, view: OpenedView, values: Record<string, Record<string, unknown>>): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
+  submit(
+    user: string,
+    view: OpenedView,
+    values: Record<string, Record<string, unknown>>,
+  ): Promise<{ res: Response; posted: PostedMessage[]; views: OpenedView[] }>;
   close(): Promise<void>;
 }
 
@@ -43,9 +52,11 @@ export interface FoundButton {
 export function buttonsIn(m: { blocks?: Record<string, unknown>[] }): FoundButton[] {
   const out: FoundButton[] = [];
   const el = (e: Record<string, unknown>) => {
-    if (e.type === 'button') out.push({ label: (e.text as { text: string }).text, value: String(e.value), actionId: String(e.action_id), overflow: false });
+    if (e.type === 'button')
+      out.push({ label: (e.text as { text: string }).text, value: String(e.value), actionId: String(e.action_id), overflow: false });
     if (e.type === 'overflow') {
-      for (const o of e.options as { text: { text: string }; value: string }[]) out.push({ label: o.text.text, value: o.value, actionId: String(e.action_id), overflow: true });
+      for (const o of e.options as { text: { text: string }; value: string }[])
+        out.push({ label: o.text.text, value: o.value, actionId: String(e.action_id), overflow: true });
     }
   };
   for (const b of m.blocks ?? []) {
@@ -78,7 +89,9 @@ export async function startSlackTestApp(opts: { socket?: FakeSocketMode } = {}):
     fake.appToken = SLACK_APP_TOKEN;
     fake.socket = opts.socket;
   }
-  const transport: Record<string, string> = opts.socket ? { SLACK_APP_TOKEN, SLACK_SOCKET_MODE: 'on' } : { SLACK_SIGNING_SECRET: SLACK_SECRET };
+  const transport: Record<string, string> = opts.socket
+    ? { SLACK_APP_TOKEN, SLACK_SOCKET_MODE: 'on' }
+    : { SLACK_SIGNING_SECRET: SLACK_SECRET };
   const t = await startTestApp({ env: { SLACK_BOT_TOKEN: SLACK_TOKEN, ...transport, SLACK_API_URL: fake.url } });
   const h: SlackTestApp = {
     t,
@@ -101,8 +114,23 @@ export async function startSlackTestApp(opts: { socket?: FakeSocketMode } = {}):
     },
     click(user, message, label) {
       const b = buttonsIn(message).find((x) => x.label === label);
-      expect(b, `no button ${label} in: ${buttonsIn(message).map((x) => x.label).join(', ')}`).toBeTruthy();
-      return h.request(blockAction({ channel: message.channel, user, messageTs: message.ts, actionId: b!.actionId, value: b!.value, triggerId: fake.issueTrigger(), overflow: b!.overflow }));
+      expect(
+        b,
+        `no button ${label} in: ${buttonsIn(message)
+          .map((x) => x.label)
+          .join(', ')}`,
+      ).toBeTruthy();
+      return h.request(
+        blockAction({
+          channel: message.channel,
+          user,
+          messageTs: message.ts,
+          actionId: b!.actionId,
+          value: b!.value,
+          triggerId: fake.issueTrigger(),
+          overflow: b!.overflow,
+        }),
+      );
     },
     submit(user, view, values) {
       return h.request(viewSubmission({ user, view, values, triggerId: fake.issueTrigger() }));
@@ -134,7 +162,11 @@ export interface LoggedLine {
 }
 
 /** A SlackAdapter on its own (no product around it) against the fake, with its log lines captured (JSON). */
-export function standaloneAdapter(fake: FakeSlackApi, prisma: PrismaClient, more: Partial<SlackAdapterOptions> = {}): { adapter: SlackAdapter; logs: LoggedLine[] } {
+export function standaloneAdapter(
+  fake: FakeSlackApi,
+  prisma: PrismaClient,
+  more: Partial<SlackAdapterOptions> = {},
+): { adapter: SlackAdapter; logs: LoggedLine[] } {
   const logs: LoggedLine[] = [];
   const log = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line) as LoggedLine) } });
   const adapter = new SlackAdapter({
@@ -158,7 +190,8 @@ export function answersFor(view: OpenedView, text: Record<string, string> = {}):
     const id = String(b.block_id);
     const el = b.element as { type: string; options?: { value: string }[]; initial_value?: string };
     // 初估人數 is typed as text now (a number, a range, 約…人 or 尚不清楚＋what is done) and is required.
-    if (el.type === 'plain_text_input') out[id] = { v: { type: el.type, value: text[id] ?? el.initial_value ?? (id === 'affectedEstimate' ? '30' : '教務處') } };
+    if (el.type === 'plain_text_input')
+      out[id] = { v: { type: el.type, value: text[id] ?? el.initial_value ?? (id === 'affectedEstimate' ? '30' : '教務處') } };
     else if (el.type === 'number_input') out[id] = { v: { type: el.type, value: '30' } };
     else if (el.type === 'static_select') out[id] = { v: { type: el.type, selected_option: { value: el.options![0]!.value } } };
     else if (el.type === 'multi_static_select') out[id] = { v: { type: el.type, selected_options: [{ value: el.options![0]!.value }] } };
@@ -166,7 +199,6 @@ export function answersFor(view: OpenedView, text: Record<string, string> = {}):
   }
   return out;
 }
-
 
 /**
  * Answers a checklist item's modal as test/helpers/scenario.ts `fillItemForm` does for a core form: the note, and
@@ -179,7 +211,12 @@ export function itemAnswersFor(view: OpenedView, note: string, over: Record<stri
     fields: inputs.map((b) => {
       const el = elementOf(b);
       const choice = el.type === 'static_select' || el.type === 'radio_buttons' || el.type === 'multi_static_select';
-      return { id: String(b.block_id), label: '', type: choice ? 'select' : 'text', ...(choice ? { options: el.options!.map((o) => ({ value: o.value, label: o.value })) } : {}) };
+      return {
+        id: String(b.block_id),
+        label: '',
+        type: choice ? 'select' : 'text',
+        ...(choice ? { options: el.options!.map((o) => ({ value: o.value, label: o.value })) } : {}),
+      };
     }),
   } as unknown as Form;
   const values = fillItemForm(form, note, over);

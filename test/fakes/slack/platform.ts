@@ -26,7 +26,10 @@ export interface PostedMessage {
   text: string;
   blocks?: Record<string, unknown>[];
   /** Earlier versions, oldest first, when chat.update replaced it. */
-  history: { text: string; blocks?: Record<string, unknown>[] }[];  /** Set for chat.postEphemeral: the only user who sees it (Slack does not keep it in the channel). */
+  history: {
+    text: string;
+    blocks?: Record<string, unknown>[];
+  }[] /** Set for chat.postEphemeral: the only user who sees it (Slack does not keep it in the channel). */;
   onlyFor?: string;
 }
 
@@ -167,7 +170,12 @@ export class FakeSlackApi {
       return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limited) });
     }
     const refusal = this.refuse.get(method);
-    if (refusal) return answer(200, { ok: false, error: refusal.error, ...(refusal.needed ? { needed: refusal.needed, provided: 'chat:write,commands' } : {}) });
+    if (refusal)
+      return answer(200, {
+        ok: false,
+        error: refusal.error,
+        ...(refusal.needed ? { needed: refusal.needed, provided: 'chat:write,commands' } : {}),
+      });
     rec.problems.push(...methodProblems(method, params));
     const json = (name: string): unknown => {
       const v = params[name];
@@ -182,8 +190,10 @@ export class FakeSlackApi {
     if (method === 'chat.postMessage' || method === 'chat.update') {
       const blocks = params.blocks !== undefined ? (json('blocks') as Record<string, unknown>[]) : undefined;
       if (blocks) rec.problems.push(...blockProblems(blocks, 'message'));
-      if (typeof params.text !== 'string' || params.text === '') rec.problems.push(`${method}: text (the notification fallback) is missing`);
-      if (rec.problems.length) return answer(200, { ok: false, error: blocks ? 'invalid_blocks' : 'invalid_arguments', errors: rec.problems });
+      if (typeof params.text !== 'string' || params.text === '')
+        rec.problems.push(`${method}: text (the notification fallback) is missing`);
+      if (rec.problems.length)
+        return answer(200, { ok: false, error: blocks ? 'invalid_blocks' : 'invalid_arguments', errors: rec.problems });
       const channel = String(params.channel);
       if (this.archived.has(channel)) return answer(200, { ok: false, error: 'is_archived' });
       if (method === 'chat.postMessage') {
@@ -202,10 +212,18 @@ export class FakeSlackApi {
     if (method === 'chat.postEphemeral') {
       const blocks = params.blocks !== undefined ? (json('blocks') as Record<string, unknown>[]) : undefined;
       if (blocks) rec.problems.push(...blockProblems(blocks, 'message'));
-      if (rec.problems.length) return answer(200, { ok: false, error: blocks ? 'invalid_blocks' : 'invalid_arguments', errors: rec.problems });
+      if (rec.problems.length)
+        return answer(200, { ok: false, error: blocks ? 'invalid_blocks' : 'invalid_arguments', errors: rec.problems });
       this.seq += 1;
       const ts = `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
-      this.messages.push({ channel: String(params.channel), ts, text: String(params.text ?? ''), ...(blocks ? { blocks } : {}), history: [], onlyFor: String(params.user) });
+      this.messages.push({
+        channel: String(params.channel),
+        ts,
+        text: String(params.text ?? ''),
+        ...(blocks ? { blocks } : {}),
+        history: [],
+        onlyFor: String(params.user),
+      });
       return answer(200, { ok: true, message_ts: ts });
     }
     if (method === 'views.open') {
@@ -218,7 +236,12 @@ export class FakeSlackApi {
       if (Date.now() - trigger.at > TRIGGER_TTL_MS) return answer(200, { ok: false, error: 'expired_trigger_id' });
       trigger.used = true;
       this.seq += 1;
-      const opened: OpenedView = { id: `V${String(this.seq).padStart(8, '0')}`, hash: `h${this.seq}`, triggerId: String(params.trigger_id), view };
+      const opened: OpenedView = {
+        id: `V${String(this.seq).padStart(8, '0')}`,
+        hash: `h${this.seq}`,
+        triggerId: String(params.trigger_id),
+        view,
+      };
       this.views.push(opened);
       return answer(200, { ok: true, view: { id: opened.id, hash: opened.hash, ...view } });
     }
@@ -237,10 +260,26 @@ export class FakeSlackApi {
       if (this.channelNames.has(name)) return answer(200, { ok: false, error: 'name_taken' });
       this.seq += 1;
       const isPrivate = params.is_private === true || params.is_private === 'true';
-      const ch: FakeChannel = { id: `${isPrivate ? 'G' : 'C'}0ROOM${String(this.seq).padStart(4, '0')}`, name, isPrivate, topic: '', members: new Set([BOT_USER_ID]) };
+      const ch: FakeChannel = {
+        id: `${isPrivate ? 'G' : 'C'}0ROOM${String(this.seq).padStart(4, '0')}`,
+        name,
+        isPrivate,
+        topic: '',
+        members: new Set([BOT_USER_ID]),
+      };
       this.channels.set(ch.id, ch);
       this.channelNames.add(name);
-      return answer(200, { ok: true, channel: { id: ch.id, name, is_private: isPrivate, is_channel: !isPrivate, is_group: isPrivate, created: Math.floor(Date.now() / 1000) } });
+      return answer(200, {
+        ok: true,
+        channel: {
+          id: ch.id,
+          name,
+          is_private: isPrivate,
+          is_channel: !isPrivate,
+          is_group: isPrivate,
+          created: Math.floor(Date.now() / 1000),
+        },
+      });
     }
     if (method === 'conversations.invite' || method === 'conversations.setTopic') {
       if (rec.problems.length) return answer(200, { ok: false, error: 'invalid_arguments' });
@@ -252,7 +291,9 @@ export class FakeSlackApi {
         ch.topic = String(params.topic ?? '');
         return answer(200, { ok: true, channel: { id: ch.id, topic: { value: ch.topic } } });
       }
-      const users = String(params.users ?? '').split(',').filter(Boolean);
+      const users = String(params.users ?? '')
+        .split(',')
+        .filter(Boolean);
       if (users.length === 0) return answer(200, { ok: false, error: 'no_user' });
       if (users.includes(BOT_USER_ID)) return answer(200, { ok: false, error: 'cant_invite_self' });
       const unknown = users.find((u) => this.unknownUsers.has(u));
@@ -276,7 +317,15 @@ export class FakeSlackApi {
       return answer(200, json);
     }
     if (method === 'auth.test') {
-      return answer(200, { ok: true, url: 'https://school.slack.com/', team: '示範國中', user: 'pdi-bot', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: 'BBOT00000' });
+      return answer(200, {
+        ok: true,
+        url: 'https://school.slack.com/',
+        team: '示範國中',
+        user: 'pdi-bot',
+        team_id: TEAM_ID,
+        user_id: BOT_USER_ID,
+        bot_id: 'BBOT00000',
+      });
     }
     rec.problems.push(`unexpected method ${method}`);
     return answer(200, { ok: false, error: 'unknown_method' });

@@ -72,17 +72,33 @@ export class FakeSocketMode {
       const w = this.waiting.get(msg.envelope_id);
       if (!w) return;
       this.waiting.delete(msg.envelope_id);
-      const ack: SocketAck = { envelopeId: msg.envelope_id, payload: msg.payload && Object.keys(msg.payload).length ? msg.payload : undefined, ms: performance.now() - w.at };
+      const ack: SocketAck = {
+        envelopeId: msg.envelope_id,
+        payload: msg.payload && Object.keys(msg.payload).length ? msg.payload : undefined,
+        ms: performance.now() - w.at,
+      };
       const rec = this.envelopes.find((e) => e.envelope.envelope_id === msg.envelope_id);
       if (rec) rec.ack = ack;
       w.resolve(ack);
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, debug_info: { host: 'fake-socket', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0PDIBOT1' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.sockets.size,
+        debug_info: { host: 'fake-socket', approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0PDIBOT1' },
+      }),
+    );
     for (const r of this.connectedWaiters.splice(0)) r();
   }
 
   /** Sends an envelope to the connected app; resolves with its acknowledgement (rejects after `timeoutMs`). */
-  send(type: 'events_api' | 'slash_commands' | 'interactive', payload: Record<string, unknown>, extra: { retryAttempt?: number; retryReason?: string } = {}, timeoutMs = 3000): Promise<SocketAck> {
+  send(
+    type: 'events_api' | 'slash_commands' | 'interactive',
+    payload: Record<string, unknown>,
+    extra: { retryAttempt?: number; retryReason?: string } = {},
+    timeoutMs = 3000,
+  ): Promise<SocketAck> {
     const socket = [...this.sockets][0];
     if (!socket) return Promise.reject(new Error('no Socket Mode connection'));
     const envelope: Record<string, unknown> = {

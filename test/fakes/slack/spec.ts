@@ -25,7 +25,9 @@ const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: true });
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(method: string): ValidateFunction | null {
-  spec ??= JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as { paths: Record<string, Record<string, Op>> };
+  spec ??= JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as {
+    paths: Record<string, Record<string, Op>>;
+  };
   const cached = validators.get(method);
   if (cached) return cached;
   const path = spec.paths[`/${method}`];
@@ -36,7 +38,9 @@ function validatorFor(method: string): ValidateFunction | null {
     type: 'object',
     additionalProperties: false,
     required: params.filter((p) => p.required).map((p) => p.name),
-    properties: Object.fromEntries(params.map((p) => [p.name, p.type ? { type: p.type === 'integer' ? ['integer', 'string'] : p.type } : {}])),
+    properties: Object.fromEntries(
+      params.map((p) => [p.name, p.type ? { type: p.type === 'integer' ? ['integer', 'string'] : p.type } : {}]),
+    ),
   };
   const v = ajv.compile(schema);
   validators.set(method, v);
@@ -50,7 +54,10 @@ export function methodProblems(method: string, params: Record<string, unknown>):
   // Slack takes the token as a form parameter as well as the Authorization header.
   const { token: _token, ...copy } = structuredClone(params);
   if (v(copy)) return [];
-  return (v.errors ?? []).map((e) => `${method}: ${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (v.errors ?? []).map(
+    (e) =>
+      `${method}: ${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }
 
 /**
@@ -58,7 +65,9 @@ export function methodProblems(method: string, params: Record<string, unknown>):
  * fake must answer as Slack does: no field Slack does not send, required fields present, ids in Slack's form).
  */
 export function responseProblems(method: string, json: Record<string, unknown>): string[] {
-  spec ??= JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as { paths: Record<string, Record<string, Op>> };
+  spec ??= JSON.parse(readFileSync(join(SLACK_SPECS_DIR, 'slack_web_openapi_v2.json'), 'utf8')) as {
+    paths: Record<string, Record<string, Op>>;
+  };
   const key = `response:${method}`;
   let v = validators.get(key);
   if (!v) {
@@ -70,7 +79,10 @@ export function responseProblems(method: string, json: Record<string, unknown>):
     validators.set(key, v);
   }
   if (v(json)) return [];
-  return (v.errors ?? []).map((e) => `${method} answer: ${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (v.errors ?? []).map(
+    (e) =>
+      `${method} answer: ${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }
 const responseAjv = new Ajv({ strict: false, allErrors: true }).addFormat('uri', (s: string) => URL.canParse(s));
 
@@ -167,8 +179,8 @@ export function blockProblems(blocks: unknown, surface: 'message' | 'modal'): st
         const els = (b.elements as O[]) ?? [];
         if (els.length < 1 || els.length > 10) out.push(`${p}.elements has ${els.length} (1–10 allowed)`);
         els.forEach((e, j) => {
-        out.push(...textProblems(e, `${p}.elements[${j}]`, 3000));
-      });
+          out.push(...textProblems(e, `${p}.elements[${j}]`, 3000));
+        });
         break;
       }
       case 'section': {
@@ -177,8 +189,8 @@ export function blockProblems(blocks: unknown, surface: 'message' | 'modal'): st
         const fields = (b.fields as O[] | undefined) ?? [];
         if (fields.length > 10) out.push(`${p}.fields has ${fields.length} (max 10)`);
         fields.forEach((f, j) => {
-        out.push(...textProblems(f, `${p}.fields[${j}]`, 2000));
-      });
+          out.push(...textProblems(f, `${p}.fields[${j}]`, 2000));
+        });
         if (b.accessory) out.push(...elementProblems(b.accessory as O, `${p}.accessory`, actionIds));
         break;
       }
@@ -186,8 +198,8 @@ export function blockProblems(blocks: unknown, surface: 'message' | 'modal'): st
         const els = (b.elements as O[]) ?? [];
         if (els.length < 1 || els.length > 25) out.push(`${p}.elements has ${els.length} (1–25 allowed)`);
         els.forEach((e, j) => {
-        out.push(...elementProblems(e, `${p}.elements[${j}]`, actionIds));
-      });
+          out.push(...elementProblems(e, `${p}.elements[${j}]`, actionIds));
+        });
         break;
       }
       case 'input':
