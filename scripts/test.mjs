@@ -1,4 +1,4 @@
-// `npm test`: lint (Biome), type-check, then the whole vitest suite (PGlite always; PostgreSQL too in CI or with TEST_POSTGRES_URL),
+// `npm test`: lint and format check (Biome), type-check, then the whole vitest suite (PGlite always; PostgreSQL too in CI or with TEST_POSTGRES_URL),
 // then one plain closing line "tests: N passed, N failed" that CI reads. Extra arguments go to vitest.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -10,8 +10,8 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 if (!existsSync(join('src', 'generated', 'prisma'))) {
   if (run(process.execPath, ['scripts/prisma-generate.mjs']) !== 0) process.exit(1);
 }
-console.log('> lint (biome lint)');
-if (run(bin('biome'), ['lint', '--error-on-warnings', '.']) !== 0) {
+console.log('> lint and format check (biome check)');
+if (run(bin('biome'), ['check', '--error-on-warnings', '.']) !== 0) {
   console.log('tests: 0 passed, 1 failed (lint: npm run lint shows where)');
   process.exit(1);
 }
