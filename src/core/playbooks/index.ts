@@ -1,7 +1,6 @@
+export { DEFAULT_PLAYBOOKS_DIR, loadPlaybookLibrary } from './library.js';
 export {
-  DEFAULT_PLAYBOOKS_DIR,
   UnknownPlaybookError,
-  loadPlaybookLibrary,
   type Category,
   type CategoryGroup,
   type ChecklistItem,
@@ -11,7 +10,7 @@ export {
   type PlaybookDefaults,
   type PlaybookLibrary,
   type ResolvedPlaybook,
-} from './library.js';
+} from './types.js';
 export { conditionFacts, evaluateCondition, itemApplies, type Condition, type Facts } from './conditions.js';
 export { LeakDetector, normalizeText, parseRule, type DetectResult, type DetectorConfig, type ScenarioPhrases } from './detect.js';
 export type { FactDef } from './schema.js';

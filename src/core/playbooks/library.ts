@@ -24,19 +24,6 @@ import {
 } from './types.js';
 import { GENERAL_PLAYBOOK_ID, INTAKE_FIELD_TYPES, INTAKE_KEYS, SEVERITIES, type FieldType, type Severity } from './vocabulary.js';
 
-export {
-  UnknownPlaybookError,
-  type Category,
-  type CategoryGroup,
-  type ChecklistItem,
-  type DefaultValue,
-  type IntakeField,
-  type IntakeOption,
-  type PlaybookDefaults,
-  type PlaybookLibrary,
-  type ResolvedPlaybook,
-} from './types.js';
-
 /** playbooks/ of this project. */
 export const DEFAULT_PLAYBOOKS_DIR = join(PROJECT_ROOT, 'playbooks');
 
