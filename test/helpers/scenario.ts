@@ -36,6 +36,27 @@ export function misdirectedValues(now: Date, over: Record<string, string | strin
   };
 }
 
+/** The report form of a hacked grading system (occurred 5 h ago, known 2 h ago), with fields to override. */
+export function hackedSystemValues(now: Date, over: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  const HOUR = 3600_000;
+  return {
+    scenario: 'hacked-system',
+    howLeaked: '成績系統遭入侵',
+    occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)),
+    awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
+    place: '教務處',
+    categories: ['name', 'grades'],
+    affectedEstimate: '32',
+    affectedKinds: ['students'],
+    involvesSystem: 'true',
+    stepsTaken: '已停用帳號',
+    ...over,
+  };
+}
+
+/** The phrase the IT staff use to report it in the staff group. */
+export const HACKED_SYSTEM_PHRASE = '成績系統被駭客入侵，學生資料外洩了';
+
 /** A staff member reports in the staff group from a natural phrase through the offer and the intake form. */
 export async function reportThroughOffer(
   client: LocalClient,

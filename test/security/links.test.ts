@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTimeline } from '../../src/core/timeline/timeline.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { reportThroughOffer, taipeiInput } from '../helpers/scenario.js';
-
-const HOUR = 3600_000;
+import { HACKED_SYSTEM_PHRASE, hackedSystemValues, reportThroughOffer } from '../helpers/scenario.js';
 
 /** A leaked download link: one use, by its person only; the download recorded with the client's address. */
 describe('download links are single-use', () => {
@@ -17,19 +15,8 @@ describe('download links are single-use', () => {
     const now = new Date();
     const r = await reportThroughOffer(t.client, {
       as: 'demo-it',
-      phrase: '成績系統被駭客入侵，學生資料外洩了',
-      values: {
-        scenario: 'hacked-system',
-        howLeaked: '成績系統遭入侵',
-        occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)),
-        awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
-        place: '教務處',
-        categories: ['name', 'grades'],
-        affectedEstimate: '32',
-        affectedKinds: ['students'],
-        involvesSystem: 'true',
-        stepsTaken: '已停用帳號',
-      },
+      phrase: HACKED_SYSTEM_PHRASE,
+      values: hackedSystemValues(now),
     });
     incidentId = (await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref: r.ref } })).id;
   });

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { cards } from '../helpers/local-client.js';
-import { reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
+import { HACKED_SYSTEM_PHRASE, hackedSystemValues, reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
 
 /**
  * Issue #18: the console in a real browser. As 李組長（示範） on the local chat page, ask 「主控台」, follow the link,
@@ -59,19 +59,13 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     ref = (
       await reportThroughOffer(t.client, {
         as: 'demo-it',
-        phrase: '成績系統被駭客入侵，學生資料外洩了',
-        values: {
-          scenario: 'hacked-system',
+        phrase: HACKED_SYSTEM_PHRASE,
+        values: hackedSystemValues(now, {
           howLeaked: '成績系統遭入侵，學生成績與姓名可能外流',
           occurredAt: taipeiInput(new Date(now.getTime() - 30 * HOUR)),
           awareAt: taipeiInput(new Date(now.getTime() - 26 * HOUR)),
-          place: '教務處',
-          categories: ['name', 'grades'],
-          affectedEstimate: '32',
-          affectedKinds: ['students'],
-          involvesSystem: 'true',
           stepsTaken: '已停用帳號並更改密碼',
-        },
+        }),
       })
     ).ref;
     await workIncidentAsWindow(t.app, ref);

@@ -3,9 +3,8 @@ import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { cards, texts } from '../helpers/local-client.js';
 import { asSuperuser } from '../helpers/record.js';
-import { reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
+import { HACKED_SYSTEM_PHRASE, hackedSystemValues, reportThroughOffer, workIncidentAsWindow } from '../helpers/scenario.js';
 
-const HOUR = 3600_000;
 const MIN = 60_000;
 const WINDOW = 'demo-window';
 
@@ -48,19 +47,8 @@ describe('the response console', () => {
     const now = new Date();
     const r = await reportThroughOffer(t.client, {
       as: 'demo-it',
-      phrase: '成績系統被駭客入侵，學生資料外洩了',
-      values: {
-        scenario: 'hacked-system',
-        howLeaked: '成績系統遭入侵',
-        occurredAt: taipeiInput(new Date(now.getTime() - 5 * HOUR)),
-        awareAt: taipeiInput(new Date(now.getTime() - 2 * HOUR)),
-        place: '教務處',
-        categories: ['name', 'grades'],
-        affectedEstimate: '32',
-        affectedKinds: ['students'],
-        involvesSystem: 'true',
-        stepsTaken: '已停用帳號',
-      },
+      phrase: HACKED_SYSTEM_PHRASE,
+      values: hackedSystemValues(now),
     });
     ref = r.ref;
     ticked = await workIncidentAsWindow(t.app, ref);
