@@ -33,6 +33,7 @@ describe('times inside a longer message', () => {
 
   it('leaves out a bare clock time, times still to come and messages without a time', () => {
     expect(read('我有3點意見，成績單寄錯了')).toEqual([]);
+    expect(read('資訊 team 5 位老師的帳號被盜，成績單寄錯了')).toEqual([]);
     expect(read('明天下午3點要開會')).toEqual([]);
     expect(read('我寄錯信了，把全班成績單寄給所有家長')).toEqual([]);
   });
