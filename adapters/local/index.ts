@@ -25,6 +25,7 @@ import { ROLE_LABELS } from '../../src/core/roles.js';
 import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import type { Logger } from '../../src/ports/logger.js';
 import { BOT_NAME } from '../../src/core/bot-name.js';
+import type { Repositories } from '../../src/ports/repositories/index.js';
 
 /**
  * The local chat adapter: a chat page and a JSON API (docs/local-api.md) served by the product itself, so anyone can
@@ -66,6 +67,7 @@ export class LocalAdapter implements PlatformAdapter {
 
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly repos: Pick<Repositories, 'schools'>,
     private readonly cipher: FieldCipher,
     _log: Logger,
     /** The largest upload taken (the evidence locker's limit, EVIDENCE_MAX_MB). */
@@ -307,7 +309,7 @@ export class LocalAdapter implements PlatformAdapter {
         );
       }
       // What the person typed is stored masked: leaked data pasted into chat never reaches the database.
-      const masked = maskPersonalData(body.text, { keep: await schoolOnRecord(this.prisma, schoolId) });
+      const masked = maskPersonalData(body.text, { keep: await schoolOnRecord(this.repos, schoolId) });
       const row = await this.prisma.localMessage.create({
         data: {
           conversationId: base.conversation.externalId,

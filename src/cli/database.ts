@@ -23,6 +23,7 @@ export async function withDatabase<T>(config: AppConfig, fn: (db: Database) => P
 export async function commandDeps(config: AppConfig, db: Database, log: Logger): Promise<CoreDeps> {
   return {
     prisma: db.prisma,
+    repos: db.repos,
     cipher: (await openKeyRing(config, db)).cipher,
     playbooks: loadPlaybookLibrary(config.playbooksDir),
     clockRules: loadClockRules(join(config.playbooksDir, 'clocks.yaml')),

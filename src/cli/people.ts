@@ -89,7 +89,7 @@ async function importRoster(file: string, flags: { dryRun: boolean; deactivateMi
   try {
     const roster = parseRoster(file, text, profiles);
     return await withDatabase(async (db) => {
-      const plan = await applyRoster(db.prisma, roster, { defaultClockProfile: config.clockProfile, ...flags });
+      const plan = await applyRoster(db, roster, { defaultClockProfile: config.clockProfile, ...flags });
       printPlan(plan, flags.dryRun, out);
       if (!flags.dryRun && plan.school.action === 'create') {
         out(
@@ -150,7 +150,7 @@ function describeChanges(c: PersonChanges): string {
 async function history(schoolId: string, out: Out, err: Out): Promise<number> {
   return withDatabase(async (db) => {
     if (!(await knownSchool(db, schoolId, err))) return 2;
-    const rows = await personHistory(db.prisma, schoolId);
+    const rows = await personHistory(db.repos, schoolId);
     if (rows.length === 0) out('No changes to people on record.\n');
     for (const r of rows)
       out(`${formatRocDateTime(r.at)}  ${r.personName} [${r.personId}]: ${describeChanges(r.changes)}  (by ${r.actorLabel})\n`);

@@ -4,10 +4,17 @@ import type { ClockRuleSet, OfficeCalendar } from './clocks/index.js';
 import type { PlaybookLibrary } from './playbooks/index.js';
 import type { FieldCipher } from './privacy/cipher.js';
 import type { BlobStore } from '../ports/blobs.js';
+import type { RepositoryHub } from '../ports/repositories/index.js';
 
 /** Everything the core needs, passed explicitly (no globals, no process.env). */
 export interface CoreDeps {
+  /**
+   * The database client. Being replaced by `repos` (issue #17 step 3): new code uses the repositories; the files still
+   * on the client are PRISMA_USERS in scripts/check-architecture.mjs.
+   */
   prisma: PrismaClient;
+  /** The storage ports (src/ports/repositories/): what the core reads and writes. */
+  repos: RepositoryHub;
   cipher: FieldCipher;
   playbooks: PlaybookLibrary;
   clockRules: ClockRuleSet;

@@ -355,7 +355,7 @@ export class ClockReminders {
         return true;
       });
       if (!inserted) log.info({ key }, 'reminder claimed concurrently; finishing its deliveries');
-      return this.deliver(key, message, await withMentions(prisma, message, owners.personIds), false);
+      return this.deliver(key, message, await withMentions(this.deps.repos, message, owners.personIds), false);
     }
     // A retry (or a duplicate job) of a claimed reminder: finish what is pending, with the same idempotency keys.
     const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
@@ -377,7 +377,7 @@ export class ClockReminders {
       late: claimed.late,
       at: claimed.createdAt > fireAt ? claimed.createdAt : fireAt,
     });
-    return this.deliver(key, message, await withMentions(prisma, message, owners.personIds), true);
+    return this.deliver(key, message, await withMentions(this.deps.repos, message, owners.personIds), true);
   }
 
   private async deliver(

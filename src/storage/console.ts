@@ -1,5 +1,6 @@
 import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient, TimelineCheckpoint } from '../generated/prisma/client.js';
 import { recordPersonChange } from '../core/people/history.js';
+import { PrismaPeopleRepository } from './repositories/people.js';
 
 /**
  * The web console's queries (src/web/console): its sessions, and the incident list with the checklist counts. The
@@ -52,14 +53,17 @@ export class ConsoleStore {
           clientAddress: s.clientAddress,
         },
       });
-      await recordPersonChange(tx, {
-        schoolId: s.person.schoolId,
-        personId: s.person.id,
-        actorPersonId: s.person.id,
-        actorLabel: s.person.displayName,
-        changes: { console: { from: null, to: 'sign-in' } },
-        at: s.now,
-      });
+      await recordPersonChange(
+        { people: new PrismaPeopleRepository(tx) },
+        {
+          schoolId: s.person.schoolId,
+          personId: s.person.id,
+          actorPersonId: s.person.id,
+          actorLabel: s.person.displayName,
+          changes: { console: { from: null, to: 'sign-in' } },
+          at: s.now,
+        },
+      );
     });
   }
 
@@ -96,14 +100,17 @@ export class ConsoleStore {
         data: { endedAt: now, endedReason: reason },
       });
       if (count > 0) {
-        await recordPersonChange(tx, {
-          schoolId: person.schoolId,
-          personId: person.id,
-          actorPersonId: person.id,
-          actorLabel: person.displayName,
-          changes: { console: { from: null, to: `sign-out (${count})` } },
-          at: now,
-        });
+        await recordPersonChange(
+          { people: new PrismaPeopleRepository(tx) },
+          {
+            schoolId: person.schoolId,
+            personId: person.id,
+            actorPersonId: person.id,
+            actorLabel: person.displayName,
+            changes: { console: { from: null, to: `sign-out (${count})` } },
+            at: now,
+          },
+        );
       }
       return count;
     });

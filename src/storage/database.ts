@@ -5,6 +5,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import type { RepositoryHub } from '../ports/repositories/index.js';
+import { prismaRepositories } from './repositories/index.js';
 
 /** The few raw-SQL operations the migration runner and health checks need, on either engine. */
 export interface SqlRunner {
@@ -20,6 +22,8 @@ export interface Database {
   /** Where the data lives, safe to log (no password). */
   readonly location: string;
   readonly prisma: PrismaClient;
+  /** The core's storage ports on this database (src/ports/repositories/). */
+  readonly repos: RepositoryHub;
   readonly sql: SqlRunner;
   /** For libraries that open their own connections (pg-boss, src/jobs): the server URL (never log it: may hold a password). */
   readonly connectionString?: string;
@@ -105,6 +109,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     location: redactUrl(url),
     connectionString: url,
     prisma,
+    repos: prismaRepositories(prisma),
     sql: runner(pool),
     async withAdvisoryLock(key, fn) {
       const client = await pool.connect();
@@ -215,6 +220,7 @@ async function openPglite(dataDir: string | null, template?: string): Promise<Da
     location: dataDir ?? '(memory)',
     pglite: db,
     prisma,
+    repos: prismaRepositories(prisma),
     sql: runner(db, true),
     withAdvisoryLock: (_key, fn) => fn(),
     async close() {

@@ -7,6 +7,7 @@ import type { CoreDeps } from '../../src/core/context.js';
 import { loadPlaybookLibrary } from '../../src/core/playbooks/index.js';
 import { FieldCipher, parseKeyRing } from '../../src/core/privacy/cipher.js';
 import { DatabaseBlobStore } from '../../src/storage/blobs.js';
+import { prismaRepositories } from '../../src/storage/repositories/index.js';
 import { TEST_KEYS } from './app.js';
 
 const config = loadConfig({ DATA_ENCRYPTION_KEYS: TEST_KEYS, LOG_LEVEL: 'silent' });
@@ -22,5 +23,12 @@ export const testLibrary = {
 /** Core dependencies on a test database with a controlled clock, for driving the Bot without an app or adapter. */
 export function testCoreDeps(prisma: PrismaClient, now: () => Date): CoreDeps {
   // Evidence in the test database itself (evidence_chunk rows): nothing to clean up outside it.
-  return { prisma, ...testLibrary, log: createLogger({ level: 'silent' }), now, evidence: { stores: [new DatabaseBlobStore(prisma)] } };
+  return {
+    prisma,
+    repos: prismaRepositories(prisma),
+    ...testLibrary,
+    log: createLogger({ level: 'silent' }),
+    now,
+    evidence: { stores: [new DatabaseBlobStore(prisma)] },
+  };
 }

@@ -125,6 +125,7 @@ describe.skipIf(testEngine() !== 'postgres')(
       // Incidents reported without a job runner in this process: the instances schedule them when they start.
       const deps: CoreDeps = {
         prisma: tdb.db.prisma,
+        repos: tdb.db.repos,
         cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
         playbooks: loadPlaybookLibrary(join(ROOT_DIR, 'playbooks')),
         clockRules: loadClockRules(),

@@ -31,7 +31,7 @@ describe('console sessions and the incident list query', () => {
     expect(tries.map((t) => t.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((tries.find((t) => t.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'P2002' });
     expect(await store.linkUsed('link-aaaaaaaaaaaaaaaa')).toBe(true);
-    const history = await personHistory(tdb.db.prisma, 'demo-school');
+    const history = await personHistory(tdb.db.repos, 'demo-school');
     expect(history.filter((h) => h.changes.console).map((h) => [h.personId, h.changes.console!.to])).toEqual([['demo-window', 'sign-in']]);
   });
 

@@ -66,7 +66,7 @@ export class IncidentFanout {
       target,
       target.kind === 'group'
         ? await withMentions(
-            this.deps.prisma,
+            this.deps.repos,
             notice,
             windows.map((w) => w.id),
           )
@@ -133,7 +133,7 @@ export class IncidentFanout {
       await this.turns.say(
         addr,
         await withMentions(
-          this.deps.prisma,
+          this.deps.repos,
           { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) },
           responders.map((r) => r.id),
         ),

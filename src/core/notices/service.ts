@@ -89,7 +89,7 @@ export class NoticeService {
     // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
     const contact = await schoolContact(deps.prisma, current.incident.schoolId);
     const keep = [
-      ...(await schoolOnRecord(deps.prisma, current.incident.schoolId)),
+      ...(await schoolOnRecord(deps.repos, current.incident.schoolId)),
       ...[contact.phone, contact.email].filter((v): v is string => !!v),
     ];
     const masked = maskPersonalData(rawText.replace(/\r\n?/g, '\n').trim(), { now: deps.now(), keep });
@@ -183,7 +183,7 @@ export class NoticeService {
   async sendBack(actor: Actor, noticeId: string, version: number, rawComment: string): Promise<Masked<NoticeView>> {
     const current = await this.reviewable(actor, noticeId, version);
     const { deps } = this;
-    const keep = await schoolOnRecord(deps.prisma, current.incident.schoolId);
+    const keep = await schoolOnRecord(deps.repos, current.incident.schoolId);
     const masked = maskPersonalData(rawComment.trim(), { now: deps.now(), keep });
     const comment = masked.text;
     if (!comment) throw new UserError('退回時請寫下修改意見。');
@@ -235,7 +235,7 @@ export class NoticeService {
       throw new UserError('已通知人數請填 0 到應通知人數之間的整數。');
     }
     const findings: MaskFinding[] = [];
-    const keep = await schoolOnRecord(deps.prisma, current.incident.schoolId);
+    const keep = await schoolOnRecord(deps.repos, current.incident.schoolId);
     const clean = (s: string | null | undefined, max: number) => {
       if (!s?.trim()) return null;
       const m = maskPersonalData(s.trim(), { now: deps.now(), keep });

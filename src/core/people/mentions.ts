@@ -1,17 +1,13 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Mention, TextMessage } from '../../ports/chat-model.js';
+import type { Repositories } from '../../ports/repositories/index.js';
 
 /**
  * The message as a group gets it: the people concerned are named at the end and mentioned where the platform can
  * (LINE, Slack); platforms that cannot show the plain names. People without any chat account are named only.
  */
-export async function withMentions(prisma: PrismaClient, message: TextMessage, personIds: string[]): Promise<TextMessage> {
+export async function withMentions(repos: Pick<Repositories, 'people'>, message: TextMessage, personIds: string[]): Promise<TextMessage> {
   if (personIds.length === 0) return message;
-  const people = await prisma.person.findMany({
-    where: { id: { in: personIds }, active: true },
-    include: { identities: true },
-    orderBy: { displayName: 'asc' },
-  });
+  const people = await repos.people.activeWithIdentities(personIds);
   if (people.length === 0) return message;
   const mentions: Mention[] = people.map((p) => ({
     text: `@${p.displayName}`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { RepositoryHub } from '../../ports/repositories/index.js';
 import type { SchoolKind } from '../clocks/rules.js';
 import { DataFileError, parseYamlData } from '../data/yaml-file.js';
 import { newId } from '../ids.js';
@@ -264,14 +265,15 @@ function shown(changes: Record<string, { from: Value; to: Value }>, omit?: strin
  * would be) done, person by person.
  */
 export async function applyRoster(
-  prisma: PrismaClient,
+  db: { prisma: PrismaClient; repos: RepositoryHub },
   roster: Roster,
   opts: { defaultClockProfile: string; deactivateMissing?: boolean; dryRun?: boolean; actorLabel?: string },
 ): Promise<RosterPlan> {
   const { school: s } = roster;
   const actorLabel = opts.actorLabel ?? ROSTER_IMPORT_ACTOR;
-  return prisma.$transaction(
+  return db.prisma.$transaction(
     async (tx) => {
+      const repos = db.repos.within(tx);
       const school = await tx.school.findUnique({ where: { id: s.id } });
       if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
       const wanted = {
@@ -329,7 +331,7 @@ export async function applyRoster(
           people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
           writes.push(async () => {
             await tx.person.create({ data: { id, schoolId: s.id, ...want } });
-            await recordPersonChange(tx, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
+            await recordPersonChange(repos, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
           });
           continue;
         }
@@ -348,7 +350,7 @@ export async function applyRoster(
         if (changes.length) {
           writes.push(async () => {
             await tx.person.update({ where: { id: found.id }, data: want });
-            await recordPersonChange(tx, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
+            await recordPersonChange(repos, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
           });
         }
       }
@@ -358,7 +360,7 @@ export async function applyRoster(
           people.push({ name: p.displayName, id: p.id, action: 'deactivate', changes: [{ field: 'active', from: 'true', to: 'false' }] });
           writes.push(async () => {
             await tx.person.update({ where: { id: p.id }, data: { active: false } });
-            await recordPersonChange(tx, {
+            await recordPersonChange(repos, {
               schoolId: s.id,
               personId: p.id,
               actorPersonId: null,

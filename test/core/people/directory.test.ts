@@ -11,7 +11,7 @@ describe('people and roles', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     await seedDemo(t.db.prisma);
-    dir = new PeopleDirectory(t.db.prisma);
+    dir = new PeopleDirectory(t.db.repos);
   });
   afterAll(async () => t.destroy());
 
@@ -31,7 +31,7 @@ describe('people and roles', () => {
     const updated = await dir.assignRoles(principal, 'demo-teacher', ['staff', 'it']);
     expect(updated.roles).toEqual(['staff', 'it']);
     // The change is on the record, with who made it; refused attempts left nothing there.
-    expect(await personHistory(t.db.prisma, 'demo-school')).toEqual([
+    expect(await personHistory(t.db.repos, 'demo-school')).toEqual([
       expect.objectContaining({
         personId: 'demo-teacher',
         actorLabel: '陳校長（示範）',

@@ -158,7 +158,7 @@ describe('applying a roster', () => {
     );
 
   it('a dry run writes nothing; the first import creates the school and its people; the same file again changes nothing', async () => {
-    const dry = await applyRoster(t.db.prisma, roster(BASE), { ...OPTS, dryRun: true });
+    const dry = await applyRoster(t.db, roster(BASE), { ...OPTS, dryRun: true });
     expect(dry.school.action).toBe('create');
     expect(dry.people.map((p) => [p.name, p.action])).toEqual([
       ['陳校長', 'create'],
@@ -167,7 +167,7 @@ describe('applying a roster', () => {
     ]);
     expect(await t.db.prisma.school.findUnique({ where: { id: 'tp-test-jh' } })).toBeNull();
 
-    const first = await applyRoster(t.db.prisma, roster(BASE), OPTS);
+    const first = await applyRoster(t.db, roster(BASE), OPTS);
     expect(first.changed).toBe(true);
     const school = await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } });
     expect(school).toMatchObject({
@@ -182,7 +182,7 @@ describe('applying a roster', () => {
       王老師: { unit: null, roles: ['staff'], active: true },
     });
 
-    const again = await applyRoster(t.db.prisma, roster(BASE), OPTS);
+    const again = await applyRoster(t.db, roster(BASE), OPTS);
     expect(again.changed).toBe(false);
     expect(again.school.action).toBe('unchanged');
     expect(again.people.every((p) => p.action === 'unchanged')).toBe(true);
@@ -196,7 +196,7 @@ describe('applying a roster', () => {
       '  - name: 王老師\n    roles: [staff]\n',
       '  - name: 林老師\n    roles: [staff, it]\n',
     );
-    const plan = await applyRoster(t.db.prisma, roster(edited), OPTS);
+    const plan = await applyRoster(t.db, roster(edited), OPTS);
     expect(plan.people.map((p) => [p.name, p.action, p.changes])).toEqual([
       ['陳校長', 'unchanged', []],
       ['李組長', 'update', [{ field: 'unit', from: '註冊組', to: '教務處註冊組' }]],
@@ -214,14 +214,14 @@ describe('applying a roster', () => {
     expect(after.李組長).toEqual({ ...before.李組長, unit: '教務處註冊組' });
     expect(after.王老師!.active).toBe(true);
 
-    const pruned = await applyRoster(t.db.prisma, roster(edited), { ...OPTS, deactivateMissing: true });
+    const pruned = await applyRoster(t.db, roster(edited), { ...OPTS, deactivateMissing: true });
     expect(pruned.people.find((p) => p.name === '王老師')).toMatchObject({ action: 'deactivate' });
     expect((await people()).王老師!.active).toBe(false);
     // An inactive person can no longer act.
-    expect(await new PeopleDirectory(t.db.prisma).actorFor(before.王老師!.id)).toBeNull();
+    expect(await new PeopleDirectory(t.db.repos).actorFor(before.王老師!.id)).toBeNull();
 
     // Back in the file: the same person again (same id), active.
-    const back = await applyRoster(t.db.prisma, roster(BASE.replace('unit: 註冊組', 'unit: 教務處註冊組')), OPTS);
+    const back = await applyRoster(t.db, roster(BASE.replace('unit: 註冊組', 'unit: 教務處註冊組')), OPTS);
     expect(back.people.find((p) => p.name === '王老師')).toMatchObject({
       action: 'update',
       id: before.王老師!.id,
@@ -236,7 +236,7 @@ describe('applying a roster', () => {
       '  - name: 王老師\n',
       `  - id: ${wang!.id}\n    name: 王小明老師\n`,
     );
-    const plan = await applyRoster(t.db.prisma, roster(renamed), OPTS);
+    const plan = await applyRoster(t.db, roster(renamed), OPTS);
     expect(plan.people.find((p) => p.id === wang!.id)).toMatchObject({
       name: '王小明老師',
       action: 'update',
@@ -247,13 +247,11 @@ describe('applying a roster', () => {
       '  - name: 李組長\n',
       '  - id: someone-else\n    name: 李組長\n',
     );
-    await expect(applyRoster(t.db.prisma, roster(clash), OPTS)).rejects.toThrow(
+    await expect(applyRoster(t.db, roster(clash), OPTS)).rejects.toThrow(
       /"李組長" is already on record with id .+; use that id, or leave the id out/,
     );
     const otherSchool = BASE.replace('  - name: 王老師\n', '  - id: demo-teacher\n    name: 王老師\n');
-    await expect(applyRoster(t.db.prisma, roster(otherSchool), OPTS)).rejects.toThrow(
-      /belongs to a person of another school \(demo-school\)/,
-    );
+    await expect(applyRoster(t.db, roster(otherSchool), OPTS)).rejects.toThrow(/belongs to a person of another school \(demo-school\)/);
     // Still as before the refused files.
     expect((await people()).李組長!.unit).toBe('教務處註冊組');
   });
@@ -263,8 +261,8 @@ describe('applying a roster', () => {
     const code = await binding.issueCodeByOperator('tp-test-jh', '李組長');
     expect(code.code).toMatch(/^\d{6}$/);
     expect(code.person.roles).toContain('contactWindow');
-    await applyRoster(t.db.prisma, roster(BASE.replace('  contactPhone', '  clockProfile: public-school\n  contactPhone')), OPTS);
-    await applyRoster(t.db.prisma, roster(BASE), { defaultClockProfile: 'private-school' });
+    await applyRoster(t.db, roster(BASE.replace('  contactPhone', '  clockProfile: public-school\n  contactPhone')), OPTS);
+    await applyRoster(t.db, roster(BASE), { defaultClockProfile: 'private-school' });
     expect((await t.db.prisma.school.findUniqueOrThrow({ where: { id: 'tp-test-jh' } })).clockProfile).toBe('public-school');
   });
 
@@ -277,7 +275,7 @@ describe('applying a roster', () => {
       { id: 'private-school', schoolKind: 'private' as const },
       { id: 'public-school', schoolKind: 'public' as const },
     ];
-    const first = await applyRoster(t.db.prisma, parseRoster('roster.yaml', file, kinds), OPTS);
+    const first = await applyRoster(t.db, parseRoster('roster.yaml', file, kinds), OPTS);
     expect(first.school.changes).toEqual(
       expect.arrayContaining([
         { field: 'kind', from: '(none)', to: 'public' },
@@ -294,12 +292,12 @@ describe('applying a roster', () => {
       '  - name: 王老師\n    roles: [staff]',
       '  - name: 王老師\n    email: wang@kind-jh.example.edu.tw\n    roles: [staff, 代理人]',
     );
-    const second = await applyRoster(t.db.prisma, parseRoster('roster.yaml', deputy, kinds), OPTS);
+    const second = await applyRoster(t.db, parseRoster('roster.yaml', deputy, kinds), OPTS);
     expect(second.people.find((p) => p.name === '王老師')!.changes).toEqual([
       { field: 'email', from: '(none)', to: 'wang@kind-jh.example.edu.tw' },
       { field: 'roles', from: '[staff]', to: '[staff, actingApprover]' },
     ]);
-    const history = await personHistory(t.db.prisma, 'tp-kind-jh');
+    const history = await personHistory(t.db.repos, 'tp-kind-jh');
     expect(history[0]!.changes).toEqual({
       email: { from: null, to: 'wang@kind-jh.example.edu.tw' },
       roles: { from: ['staff'], to: ['staff', 'actingApprover'] },
@@ -313,14 +311,14 @@ describe('applying a roster', () => {
       (_, i) => `  - name: 教師${String(i + 1).padStart(3, '0')}\n    unit: 第${(i % 30) + 1}班\n    roles: [staff]\n`,
     ).join('');
     const big = `school:\n  id: tp-big-hs\n  name: 大型高中\npeople:\n  - name: 校長\n    roles: [principal]\n  - name: 組長\n    roles: [staff, contactWindow]\n${many}`;
-    const first = await applyRoster(t.db.prisma, roster(big), OPTS);
+    const first = await applyRoster(t.db, roster(big), OPTS);
     expect(first.people.filter((p) => p.action === 'create')).toHaveLength(402);
     expect(await t.db.prisma.person.count({ where: { schoolId: 'tp-big-hs' } })).toBe(402);
-    expect((await applyRoster(t.db.prisma, roster(big), OPTS)).changed).toBe(false);
+    expect((await applyRoster(t.db, roster(big), OPTS)).changed).toBe(false);
   });
 
   it('every change to people is kept, oldest to newest, on a record that cannot be altered', async () => {
-    const history = (await personHistory(t.db.prisma, 'tp-test-jh')).reverse();
+    const history = (await personHistory(t.db.repos, 'tp-test-jh')).reverse();
     const of = (name: string) => history.filter((h) => h.personName === name).map((h) => h.changes);
     expect(history.every((h) => h.actorLabel === ROSTER_IMPORT_ACTOR)).toBe(true);
     expect(of('陳校長')).toEqual([
@@ -344,9 +342,9 @@ describe('applying a roster', () => {
     ]);
     // Importing an unchanged file adds nothing.
     const before = history.length;
-    await applyRoster(t.db.prisma, roster(BASE), OPTS);
-    await applyRoster(t.db.prisma, roster(BASE), OPTS);
-    expect((await personHistory(t.db.prisma, 'tp-test-jh')).length).toBe(before);
+    await applyRoster(t.db, roster(BASE), OPTS);
+    await applyRoster(t.db, roster(BASE), OPTS);
+    expect((await personHistory(t.db.repos, 'tp-test-jh')).length).toBe(before);
     await expect(t.db.sql.exec(`UPDATE person_change SET actor_label = 'someone else'`)).rejects.toThrow(/append-only/);
     await expect(t.db.sql.exec(`DELETE FROM person_change`)).rejects.toThrow(/append-only/);
   });

@@ -1,0 +1,31 @@
+/**
+ * Storage behind ports (issue #17 step 3): what the core reads and writes, as repositories of domain records, so that
+ * only src/storage/ knows the database and its client. Each domain has its file here (the records and the repository
+ * interface) and its implementation in src/storage/repositories/ (docs/architecture.md, "Storage behind ports").
+ *
+ * A service gets the hub from `CoreDeps.repos`: `deps.repos.people.…` reads and writes on its own; a change that must
+ * be atomic runs in `deps.repos.transaction(async (tx) => { tx.people.…; tx.timeline.… })`, where every repository of
+ * `tx` writes in that one transaction.
+ */
+import type { PeopleRepository } from './people.js';
+import type { SchoolRepository } from './schools.js';
+
+export type * from './people.js';
+export type * from './schools.js';
+
+/** The repositories over one connection, or over one transaction. */
+export interface Repositories {
+  schools: SchoolRepository;
+  people: PeopleRepository;
+}
+
+export interface RepositoryHub extends Repositories {
+  /** Runs `fn` in one database transaction: its repositories write in it; a throw rolls every write back. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * The repositories on a transaction that code not yet moved onto the ports opened with the database client itself
+   * (its interactive transaction handle), so a converted function can be called from inside it. A bridge for the
+   * move: it goes when the last file leaves PRISMA_USERS (scripts/check-architecture.mjs).
+   */
+  within(transaction: object): Repositories;
+}

@@ -1,0 +1,61 @@
+/** A person of a school (table person). Roles are the role ids of src/core/roles.ts. */
+export interface PersonRecord {
+  id: string;
+  schoolId: string;
+  displayName: string;
+  unit: string | null;
+  email: string | null;
+  roles: string[];
+  active: boolean;
+  createdAt: Date;
+}
+
+/** A chat account linked to a person (table identity). */
+export interface IdentityRecord {
+  id: string;
+  personId: string;
+  platform: string;
+  externalId: string;
+  displayName: string | null;
+  createdAt: Date;
+}
+
+export type PersonWithIdentities = PersonRecord & { identities: IdentityRecord[] };
+
+/** `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record. */
+export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console';
+export type PersonChanges = Partial<
+  Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>
+>;
+
+/** One entry of the append-only record of changes to people (table person_change). */
+export interface PersonChangeEntry {
+  schoolId: string;
+  personId: string;
+  /** The person who made the change in the product; null for the operator's roster import. */
+  actorPersonId: string | null;
+  actorLabel: string;
+  changes: PersonChanges;
+  at?: Date;
+}
+
+export interface PersonChangeView {
+  at: Date;
+  personId: string;
+  personName: string;
+  actorLabel: string;
+  changes: PersonChanges;
+}
+
+export interface PeopleRepository {
+  find(id: string): Promise<PersonRecord | null>;
+  /** How many active people of the school hold `role`. */
+  countActiveWithRole(schoolId: string, role: string): Promise<number>;
+  setRoles(id: string, roles: string[]): Promise<PersonRecord>;
+  /** The active ones among `ids`, with their chat accounts, by name. */
+  activeWithIdentities(ids: readonly string[]): Promise<PersonWithIdentities[]>;
+  /** Appends to person_change (the database refuses UPDATE and DELETE there). */
+  recordChange(id: string, entry: PersonChangeEntry): Promise<void>;
+  /** A school's changes to people, newest first. */
+  history(schoolId: string, limit: number): Promise<PersonChangeView[]>;
+}

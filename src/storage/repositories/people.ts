@@ -1,0 +1,64 @@
+import type { Prisma } from '../../generated/prisma/client.js';
+import type {
+  PeopleRepository,
+  PersonChangeEntry,
+  PersonChanges,
+  PersonChangeView,
+  PersonRecord,
+  PersonWithIdentities,
+} from '../../ports/repositories/index.js';
+import type { Client } from './client.js';
+
+export class PrismaPeopleRepository implements PeopleRepository {
+  constructor(private readonly db: Client) {}
+
+  find(id: string): Promise<PersonRecord | null> {
+    return this.db.person.findUnique({ where: { id } });
+  }
+
+  countActiveWithRole(schoolId: string, role: string): Promise<number> {
+    return this.db.person.count({ where: { schoolId, active: true, roles: { has: role } } });
+  }
+
+  setRoles(id: string, roles: string[]): Promise<PersonRecord> {
+    return this.db.person.update({ where: { id }, data: { roles } });
+  }
+
+  activeWithIdentities(ids: readonly string[]): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { id: { in: [...ids] }, active: true },
+      include: { identities: true },
+      orderBy: { displayName: 'asc' },
+    });
+  }
+
+  async recordChange(id: string, entry: PersonChangeEntry): Promise<void> {
+    await this.db.personChange.create({
+      data: {
+        id,
+        schoolId: entry.schoolId,
+        personId: entry.personId,
+        actorPersonId: entry.actorPersonId,
+        actorLabel: entry.actorLabel,
+        changes: entry.changes as Prisma.InputJsonValue,
+        ...(entry.at ? { at: entry.at } : {}),
+      },
+    });
+  }
+
+  async history(schoolId: string, limit: number): Promise<PersonChangeView[]> {
+    const rows = await this.db.personChange.findMany({
+      where: { schoolId },
+      orderBy: [{ at: 'desc' }, { id: 'asc' }],
+      take: limit,
+      include: { person: { select: { displayName: true } } },
+    });
+    return rows.map((r) => ({
+      at: r.at,
+      personId: r.personId,
+      personName: r.person.displayName,
+      actorLabel: r.actorLabel,
+      changes: r.changes as PersonChanges,
+    }));
+  }
+}
