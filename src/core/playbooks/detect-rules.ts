@@ -35,7 +35,8 @@ const WORD_VARIANT_RE = new RegExp(Object.keys(WORD_VARIANTS).join('|'), 'gu');
 
 /**
  * Full-width and half-width forms become one (NFKC), case is ignored, spaces and the particle 的 vanish (「學生的資料」
- * and 「學生資料」, 「看的到」 and 「看到」 read alike) and punctuation marks a clause boundary.
+ * and 「學生資料」, 「看的到」 and 「看到」 read alike) and punctuation marks a clause boundary. 「的話」 (「寄錯信的話」: if
+ * one sent it wrong) is kept, as 之話, so that a clause ending with it can be read as a condition (questionEndings).
  */
 export function normalizeText(text: string): string {
   return text
@@ -43,6 +44,7 @@ export function normalizeText(text: string): string {
     .toLowerCase()
     .replace(VARIANT_RE, (c) => CHAR_VARIANTS[c] ?? c)
     .replace(WORD_VARIANT_RE, (w) => WORD_VARIANTS[w] ?? w)
+    .replace(/的話/gu, '之話')
     .replace(/[\s的]+/gu, '')
     .replace(/[\p{P}\p{S}]+/gu, BOUNDARY);
 }

@@ -36,6 +36,8 @@ export interface DetectorConfig {
   quietContexts: readonly string[];
   /** Words saying it happened; they lift a quiet context. */
   happened: readonly string[];
+  /** Words saying it turned out not to have happened (「虛驚一場」「沒事沒事」): the message is not a report, whatever else it says. */
+  turnedOutFine?: readonly string[];
   /** affectedKinds value → words naming those people. */
   people: Readonly<Record<string, readonly string[]>>;
   /** How many characters before a data word a people word may stand to count as whose data it is. */
@@ -68,6 +70,26 @@ const COUNTED_BEFORE = /(?:\d+|[一二兩三四五六七八九十百千萬]+)(?:
 /** …unless they are who told about it (「兩位家長反映」). */
 const TOLD_BY = /^(?:反映|來電|打電話|說|告訴|告知|通知|發現|檢舉|投訴|詢問|問)/;
 
+/** Whitespace between two characters outside ASCII (CJK text): where a question's clause ends. */
+const SPACE_BETWEEN_CJK = /(?<=[^\x00-\x7F])\s+(?=[^\x00-\x7F])/gu;
+
+/**
+ * Where `spaced` (the text normalised with typed spaces as boundaries) has a boundary that `text` has not: true at the
+ * position of text before which it stands. The two differ only by those boundaries; should they differ otherwise, no
+ * break is reported (the text is read as before).
+ */
+function spaceBreaks(text: string, spaced: string): boolean[] {
+  const breaks: boolean[] = new Array(text.length + 1).fill(false);
+  if (spaced === text) return breaks;
+  let i = 0;
+  for (let j = 0; j < spaced.length; j += 1) {
+    if (spaced[j] === text[i]) i += 1;
+    else if (spaced[j] === BOUNDARY) breaks[i] = true;
+    else return new Array(text.length + 1).fill(false);
+  }
+  return i === text.length ? breaks : new Array(text.length + 1).fill(false);
+}
+
 const norm = (words: readonly string[]) => words.map(normalizeText).filter((w) => w.length > 0);
 
 export class LeakDetector {
@@ -78,6 +100,7 @@ export class LeakDetector {
   private readonly questions: string[];
   private readonly quiet: string[];
   private readonly happened: string[];
+  private readonly turnedOutFine: string[];
   private readonly categories: { key: string; words: string[] }[];
   private readonly people: { kind: string; words: string[] }[];
   private readonly dataWords: string[];
@@ -102,6 +125,7 @@ export class LeakDetector {
     this.questions = norm(config.questionEndings);
     this.quiet = norm(config.quietContexts);
     this.happened = norm(config.happened);
+    this.turnedOutFine = norm(config.turnedOutFine ?? []);
     this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words) }));
     this.people = Object.entries(config.people).map(([kind, words]) => ({ kind, words: norm(words) }));
     this.negatedProtections = norm(config.vocabulary[NEGATED_PROTECTION_LIST] ?? []).sort((a, b) => b.length - a.length);
@@ -110,15 +134,25 @@ export class LeakDetector {
 
   detect(message: string): DetectResult {
     let text = normalizeText(message);
-    for (const phrase of this.ignore) text = text.split(phrase).join(BOUNDARY);
+    // The same text with a clause boundary wherever a space stood between two CJK characters: typed on a phone, a space
+    // is often the comma (「我把名單傳到家長群組了 可以收回嗎」 is a statement and then a question). Only a question's
+    // reach stops there; a negator still reaches across a space (「不要 把名單傳到群組」).
+    let spaced = normalizeText(message.replace(SPACE_BETWEEN_CJK, '，'));
+    for (const phrase of this.ignore) {
+      text = text.split(phrase).join(BOUNDARY);
+      spaced = spaced.split(phrase).join(BOUNDARY);
+    }
+    const breaks = spaceBreaks(text, spaced);
     const none: DetectResult = { isLeakReport: false, matched: [], categories: [], people: [] };
+    if (this.turnedOutFine.some((w) => text.includes(w))) return none;
+    const affirmed = (t: string) => this.occursAffirmed(text, t, breaks);
 
-    if (this.quiet.some((q) => text.includes(q)) && !this.happened.some((h) => this.occursAffirmed(text, h))) return none;
+    if (this.quiet.some((q) => text.includes(q)) && !this.happened.some((h) => affirmed(h))) return none;
 
     const matched: string[] = [];
     let genericHit = false;
     for (const rule of this.generic) {
-      const hit = this.match(text, rule);
+      const hit = this.match(rule, affirmed);
       if (hit) {
         genericHit = true;
         matched.push(hit.shown);
@@ -128,7 +162,7 @@ export class LeakDetector {
     for (const s of this.scenarios) {
       let score = 0;
       for (const rule of s.rules) {
-        const hit = this.match(text, rule);
+        const hit = this.match(rule, affirmed);
         if (!hit) continue;
         score = Math.max(score, hit.score);
         matched.push(hit.shown);
@@ -140,7 +174,7 @@ export class LeakDetector {
       isLeakReport: true,
       ...(best ? { scenario: best.id } : {}),
       matched: [...new Set(matched)],
-      categories: this.categories.filter((c) => c.words.some((w) => this.occursAffirmed(text, w))).map((c) => c.key),
+      categories: this.categories.filter((c) => c.words.some(affirmed)).map((c) => c.key),
       people: this.whose(text),
     };
   }
@@ -149,14 +183,14 @@ export class LeakDetector {
    * A rule's score: more parts make a more specific rule, longer words a more specific match. The best-scoring rule
    * of each scenario stands for it, so a scenario does not win by having many overlapping rules.
    */
-  private match(text: string, rule: CompiledRule): { shown: string; score: number } | undefined {
+  private match(rule: CompiledRule, affirmed: (term: string) => boolean): { shown: string; score: number } | undefined {
     const terms: Term[] = [];
     for (const group of rule.groups) {
-      const term = group.find((t) => this.occursAffirmed(text, t.norm));
+      const term = group.find((t) => affirmed(t.norm));
       if (!term) return undefined;
       terms.push(term);
     }
-    if (rule.unless.some((t) => this.occursAffirmed(text, t.norm))) return undefined;
+    if (rule.unless.some((t) => affirmed(t.norm))) return undefined;
     return { shown: terms.map((t) => t.shown).join('+'), score: terms.length * 10 + terms.reduce((n, t) => n + t.norm.length, 0) };
   }
 
@@ -185,15 +219,18 @@ export class LeakDetector {
     return found;
   }
 
-  private occursAffirmed(text: string, term: string): boolean {
+  /** `breaks[i]`: a typed space stands just before text[i] (it ends a question's clause). */
+  private occursAffirmed(text: string, term: string, breaks: readonly boolean[]): boolean {
     // Same length as text, so positions agree: a negated protection reads as neutral filler before a term.
     const guarded = this.negatedProtections.reduce((t, p) => t.split(p).join('＿'.repeat(p.length)), text);
     for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
       let before = guarded.slice(Math.max(0, at - this.config.negatorWindow), at);
       before = before.slice(before.lastIndexOf(BOUNDARY) + 1);
       if (this.negators.some((n) => before.includes(n))) continue;
-      const end = text.indexOf(BOUNDARY, at);
-      const clause = text.slice(at, end < 0 ? text.length : end);
+      let end = text.indexOf(BOUNDARY, at);
+      if (end < 0) end = text.length;
+      for (let i = at + term.length; i < end; i += 1) if (breaks[i]) end = i;
+      const clause = text.slice(at, end);
       if (this.questions.some((q) => clause.endsWith(q))) continue;
       return true;
     }

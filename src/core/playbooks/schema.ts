@@ -391,6 +391,7 @@ export const detectionFileSchema = z.strictObject({
   questionEndings: z.array(text).default([]),
   quietContexts: z.array(text).default([]),
   happened: z.array(text).default([]),
+  turnedOutFine: z.array(text).default([]),
   people: z.record(z.string().min(1), wordList).default({}),
   peopleWindow: z.number().int().min(0).max(20).default(6),
   peopleOf: z.array(text).default([]),

@@ -252,6 +252,30 @@ describe('LeakDetector', () => {
     expect(detector.detect('外洩了，怎麼辦呢').isLeakReport).toBe(true);
   });
 
+  it('ends a question at a space typed between Chinese words, so a statement before it still counts', () => {
+    // Without punctuation the whole message was one clause ending in 嗎, and the statement before it was lost.
+    expect(detector.detect('資料外洩了 可以收回嗎').isLeakReport).toBe(true);
+    expect(detector.detect('資料外洩了可以收回嗎').isLeakReport).toBe(false);
+    expect(detector.detect('會外洩嗎 我先問問').isLeakReport).toBe(false);
+    // A space inside an English run or between English and Chinese is no boundary.
+    expect(detector.detect('外洩 of data 嗎').isLeakReport).toBe(false);
+    // A negator still reaches across a space.
+    expect(detector.detect('避免 外洩').isLeakReport).toBe(false);
+  });
+
+  it('reads a clause ending with 的話 as a condition, like a question', () => {
+    const withCondition = new LeakDetector({ ...config, questionEndings: ['嗎', '的話'] }, [{ id: 'mail', rules: ['寄錯 + 信'] }]);
+    expect(withCondition.detect('寄錯信的話 要找誰').isLeakReport).toBe(false);
+    expect(withCondition.detect('寄錯信了，說的話都收不回').isLeakReport).toBe(true);
+    expect(normalizeText('寄錯的話')).toBe('寄錯之話');
+  });
+
+  it('is silent when the message says it turned out fine, even if something happened', () => {
+    const withFine = new LeakDetector({ ...config, turnedOutFine: ['虛驚一場'] }, [{ id: 'mail', rules: ['寄錯 + 信'] }]);
+    expect(withFine.detect('剛剛以為寄錯信，查過是對的，虛驚一場').isLeakReport).toBe(false);
+    expect(withFine.detect('剛剛寄錯信了').scenario).toBe('mail');
+  });
+
   it('drops ignored phrases, and quiet contexts unless something happened', () => {
     expect(detector.detect('瓦斯外洩').isLeakReport).toBe(false);
     expect(detector.detect('外洩演練').isLeakReport).toBe(false);
