@@ -99,6 +99,21 @@ describe('Slack: /console and 開啟主控台 on the Home tab', () => {
     expect(posted.flatMap(linkButtons)).toEqual([]);
   });
 
+  it('/console when Slack gives no DM with the bot: told how to open one, for her eyes only, and no link anywhere', async () => {
+    const other = 'UNODM0001';
+    await h.t.app.db.prisma.identity.create({
+      data: { id: 'slack-test-nodm', personId: 'demo-principal', platform: 'slack', externalId: other },
+    });
+    h.fake.noDm.add(other);
+    const { res, posted } = await h.request(
+      slashCommand({ channel, user: other, text: '', triggerId: h.fake.issueTrigger(), command: '/console' }),
+    );
+    expect(await res.text()).toBe('');
+    expect(posted.map((m) => [m.channel, m.onlyFor])).toEqual([[channel, other]]);
+    expect(posted[0]!.text).toContain('主控台登入連結只以私訊提供，但小幫手無法私訊您');
+    expect(posted.flatMap(linkButtons)).toEqual([]);
+  });
+
   const openHome = async (user: string) => {
     const before = h.fake.published.length;
     await h.request(eventEnvelope(slackEvent.homeOpened(user, h.fake.dmOf(user))));
