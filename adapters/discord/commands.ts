@@ -5,11 +5,16 @@ import { REST, Routes } from 'discord.js';
  * - /report (zh-TW 「通報」): opens the report form as a modal;
  * - /pdi (zh-TW 「小幫手」) with one text option: any command the bot understands in chat (綁定 123456,
  *   綁定群組 應變小組, 事件, 清單 115-001, 通知 115-001, 說明 …), for server channels where the bot reads no messages;
+ * - /console (zh-TW 「主控台」): the web console's one-time sign-in link, by the core's 「主控台」 command: asked in a
+ *   server channel, the answer there is ephemeral (only the person sees it) and the link goes to their DM;
  * - the message context menu 「回報個資外洩」 (Report data leak): opens the report form from a message (its text is
  *   not copied into the report).
  * Usable in servers and in the bot's DMs (contexts 0 and 1, guild and user-DM installs not needed: integration 0).
  */
-export const COMMAND_NAMES = { report: 'report', pdi: 'pdi', reportMessage: 'Report data leak' } as const;
+export const COMMAND_NAMES = { report: 'report', pdi: 'pdi', console: 'console', reportMessage: 'Report data leak' } as const;
+
+/** The text a slash command without a text option stands for (the core's command words: src/core/conversation). */
+export const COMMAND_TEXTS: Readonly<Record<string, string>> = { [COMMAND_NAMES.report]: '通報', [COMMAND_NAMES.console]: '主控台' };
 
 export const COMMANDS = [
   {
@@ -40,6 +45,15 @@ export const COMMANDS = [
         max_length: 200,
       },
     ],
+  },
+  {
+    name: COMMAND_NAMES.console,
+    name_localizations: { 'zh-TW': '主控台' },
+    description: 'Sign-in link to the web console (sent to you privately)',
+    description_localizations: { 'zh-TW': '取得主控台（網頁）登入連結，只以私訊傳給您' },
+    type: 1,
+    contexts: [0, 1],
+    integration_types: [0],
   },
   {
     name: COMMAND_NAMES.reportMessage,

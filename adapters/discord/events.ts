@@ -11,7 +11,7 @@ import {
 import type { Logger } from '../../src/ports/logger.js';
 import type { ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../src/ports/chat-model.js';
 import type { InboundSink } from '../../src/ports/chat.js';
-import { COMMAND_NAMES } from './commands.js';
+import { COMMAND_NAMES, COMMAND_TEXTS } from './commands.js';
 import { DiscordApiError } from './errors.js';
 import { attachmentEvents } from './files.js';
 import type { DiscordInteractions } from './interactions.js';
@@ -146,7 +146,7 @@ export class DiscordEvents {
     const base = { conversation, user, at: i.createdAt };
 
     if (i.isChatInputCommand()) {
-      const text = i.commandName === COMMAND_NAMES.report ? '通報' : (i.options.getString('text') ?? '說明');
+      const text = COMMAND_TEXTS[i.commandName] ?? i.options.getString('text') ?? '說明';
       const ev: InboundEvent =
         i.commandName === COMMAND_NAMES.report
           ? { type: 'action', eventId: `cmd:${i.id}`, action: 'intake:start', ...base }

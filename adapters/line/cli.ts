@@ -1,6 +1,6 @@
 // npm run line:richmenu [-- --image <file.png>]
-// Creates the LINE 1:1 rich menu (通報 / 我的工作 / 進行中事件), uploads its image and makes it the default for everyone
-// who adds the bot; replaces the menu an earlier run created, and changes nothing when it is already in place.
+// Creates the LINE 1:1 rich menu (通報 / 我的工作 / 進行中事件 / 主控台), uploads its image and makes it the default for
+// everyone who adds the bot; replaces the menu an earlier run created, and changes nothing when it is already in place.
 // Reads LINE_CHANNEL_ACCESS_TOKEN (and LINE_CHANNEL_SECRET) from the environment or .env. `--image <file>` only
 // writes the image, for a look before it goes live. Exit 2 on bad arguments or missing configuration.
 import { writeFileSync } from 'node:fs';

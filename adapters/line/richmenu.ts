@@ -5,9 +5,10 @@ import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import { Canvas, hex, loadFont } from './image.js';
 
 /**
- * The 1:1 rich menu (the button panel under the chat with the bot): 通報 / 我的工作 / 進行中事件. Each button sends
- * the person's own text message, which the core reads as a command (src/core/conversation/bot.ts), so the menu does
- * exactly what typing the word does — also for people who never saw a command list.
+ * The 1:1 rich menu (the button panel under the chat with the bot): 通報 / 我的工作 / 進行中事件 / 主控台. Each button
+ * sends the person's own text message, which the core reads as a command (src/core/conversation/commands.ts), so the
+ * menu does exactly what typing the word does — also for people who never saw a command list. 「主控台」 answers with
+ * the web console's one-time sign-in link in this 1:1 chat (or a refusal for a role without the console).
  *
  * Size 1200×405 (LINE allows a width of 800–2500 px, a height of at least 250 px and a width/height ratio of at
  * least 1.45; the image must be exactly the menu's size, PNG or JPEG, at most 1 MB).
@@ -28,6 +29,7 @@ export const RICH_MENU_BUTTONS: RichMenuButton[] = [
   { text: '通報', label: '通報', caption: '發現個資外洩', color: '#B42318' },
   { text: '我的工作', label: '我的工作', caption: '指派給我的項目', color: '#1E5AA8' },
   { text: '進行中事件', label: '進行中事件', caption: '查看事件清單', color: '#1B7F3B' },
+  { text: '主控台', label: '主控台', caption: '網頁登入連結', color: '#5B3A8C' },
 ];
 
 const FONT = join(PROJECT_ROOT, 'node_modules', '@expo-google-fonts', 'noto-sans-tc', '700Bold', 'NotoSansTC_700Bold.ttf');
@@ -45,7 +47,7 @@ export function richMenuRequest(image: Buffer): messagingApi.RichMenuRequest {
   return { ...body, name: `${RICH_MENU_NAME_PREFIX} 1:1 menu ${version}` };
 }
 
-/** The menu image: three coloured panels, each with its label and a caption, in Noto Sans TC. */
+/** The menu image: a coloured panel per button, each with its label and a caption, in Noto Sans TC. */
 export function richMenuImage(fontFile = FONT): Buffer {
   const { width, height } = RICH_MENU_SIZE;
   const font = loadFont(fontFile);
@@ -58,7 +60,8 @@ export function richMenuImage(fontFile = FONT): Buffer {
     if (i > 0) canvas.rect(x, 0, 4, height, [255, 255, 255]);
     const size = Math.min(110, Math.floor(((pw - 60) / canvas.measure(font, b.label, 100)) * 100));
     canvas.textCentered(font, b.label, x + pw / 2, height * 0.42, size, [255, 255, 255]);
-    canvas.textCentered(font, b.caption, x + pw / 2, height * 0.75, 40, [255, 255, 255]);
+    const captionSize = Math.min(40, Math.floor(((pw - 40) / canvas.measure(font, b.caption, 100)) * 100));
+    canvas.textCentered(font, b.caption, x + pw / 2, height * 0.75, captionSize, [255, 255, 255]);
   });
   return canvas.png();
 }

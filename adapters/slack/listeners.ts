@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { ConversationAddress, InboundEvent, PlatformUser } from '../../src/ports/chat-model.js';
+import { CONSOLE_COMMAND, consoleCommand } from './console.js';
 import { sharedFiles, type SlackEventFile } from './files.js';
 import type { EventScope } from './modals.js';
 import { FORM_CALLBACK_ID, OPEN_FORM_PREFIX, SLACK_PLATFORM_NAME, formValues, type FormMetadata } from './render.js';
@@ -36,6 +37,8 @@ export function yieldToAck(): Promise<void> {
 
 export function registerSlackListeners(app: App, h: SlackListenerHost): void {
   app.command(/.*/, async ({ command, ack }) => {
+    // `/console` is answered in the person's DM with the bot, wherever it was typed (console.ts).
+    if (command.command === CONSOLE_COMMAND) return consoleCommand(h, command, ack);
     await ack();
     const conversation = h.address(command.channel_id);
     const text = command.text.trim() || '通報';

@@ -1,5 +1,5 @@
 // npm run discord:commands -- [--guild <server id>]
-// Registers (replaces) the Discord bot's application commands: /通報, /小幫手 and the message menu 「回報個資外洩」.
+// Registers (replaces) the Discord bot's application commands: /通報, /小幫手, /主控台 and the message menu 「回報個資外洩」.
 // With --guild they are registered in that server only and usable at once (testing); without it, globally (production;
 // Discord may take a while to show them everywhere). Needs DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID (.env).
 import { parseArgs } from 'node:util';

@@ -76,11 +76,13 @@ export class Bot {
   private readonly intake: IntakeFlow;
   private readonly incident: IncidentFlow;
   private readonly commands: CommandFlow;
+  private readonly consoleAccess: () => ConsoleAccess | null;
 
   constructor(
     private readonly deps: CoreDeps,
     opts: BotOptions = {},
   ) {
+    this.consoleAccess = opts.console ?? (() => null);
     this.incidents = new IncidentService(deps);
     this.turns = new Turns(
       deps,
@@ -128,7 +130,7 @@ export class Bot {
 
   /** A person's own overview (open incidents they may see, their tasks, clocks due next) for a platform's home page. */
   home(user: PlatformUser): Promise<Card[]> {
-    return homeCards(this.deps, user);
+    return homeCards(this.deps, user, { console: this.consoleAccess() !== null });
   }
 
   /** Handles one inbound event (the inbound pipeline, src/core/chat/pipeline.ts, has dropped redeliveries). */

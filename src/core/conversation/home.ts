@@ -12,13 +12,18 @@ import { BOT_NAME } from '../bot-name.js';
 const MAX_CLOCKS = 6;
 const MAX_INCIDENTS = 15;
 
+export interface HomeOptions {
+  /** The app serves the web console: people who may open it get 「開啟主控台」 (the 「主控台」 command, in their DM). */
+  console?: boolean;
+}
+
 /**
  * A person's own overview, for a platform's personal page (Slack's App Home tab): the open incidents they may see,
  * their tasks (open checklist steps they own) and the clocks due next. Platform-neutral cards; the adapter lays them
  * out. Only what the person's role or involvement allows (roles.ts): a staff member sees the incidents they reported
  * or hold a step of, never the others. An account not linked to a school person gets how to link it.
  */
-export async function homeCards(deps: CoreDeps, user: PlatformUser): Promise<Card[]> {
+export async function homeCards(deps: CoreDeps, user: PlatformUser, opts: HomeOptions = {}): Promise<Card[]> {
   const identity = await deps.prisma.identity.findUnique({
     where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
     include: { person: { include: { school: true } } },
@@ -58,6 +63,10 @@ export async function homeCards(deps: CoreDeps, user: PlatformUser): Promise<Car
     subtitle: `${person.school.name}｜${roleNames(actor.roles)}`,
     tone: 'info',
     sections: [{ text: '這裡列出您可查看的進行中個資事件、指派給您的檢核項目，以及即將到期的法定時限。事件細節只在私訊或應變室中顯示。' }],
+    // The same as typing 「主控台」: the one-time sign-in link comes in the person's private chat with the bot.
+    ...(opts.console && can(actor, 'console.open')
+      ? { buttons: [{ label: '開啟主控台', action: act.say('主控台'), style: 'primary' as const }] }
+      : {}),
     fallbackText: `${person.displayName}，您好`,
   };
 

@@ -33,8 +33,8 @@ describe('LINE rich menu setup command', () => {
     await fake?.close();
   });
 
-  it('the buttons send texts the core reads as 通報, 我的工作 and 進行中事件', () => {
-    expect(RICH_MENU_BUTTONS.map((b) => parseCommand(b.text)?.cmd)).toEqual(['report', 'mine', 'list']);
+  it('the buttons send texts the core reads as 通報, 我的工作, 進行中事件 and 主控台', () => {
+    expect(RICH_MENU_BUTTONS.map((b) => parseCommand(b.text)?.cmd)).toEqual(['report', 'mine', 'list', 'console']);
   });
 
   it('creates the menu, uploads a PNG of exactly its size and makes it the default', async () => {
@@ -42,7 +42,7 @@ describe('LINE rich menu setup command', () => {
     fake.richMenus.set('richmenu-other', { menu: { name: 'campaign menu', size: { width: 2500, height: 843 } }, image: null });
     expect(await run()).toBe(0);
     expect(err).toEqual([]);
-    expect(out.join('')).toMatch(/created and set as the default \(通報 \/ 我的工作 \/ 進行中事件\)/);
+    expect(out.join('')).toMatch(/created and set as the default \(通報 \/ 我的工作 \/ 進行中事件 \/ 主控台\)/);
     expect(fake.invalidRequests().map((r) => `${r.method} ${r.path}: ${r.problems.join('; ')}`)).toEqual([]);
     const ours = [...fake.richMenus].filter(([id]) => id !== 'richmenu-other');
     expect(ours).toHaveLength(1);
@@ -52,7 +52,7 @@ describe('LINE rich menu setup command', () => {
     expect(menu.image!.bytes.length).toBeLessThan(1024 * 1024);
     const areas = menu.menu.areas as { bounds: { x: number; width: number; height: number }; action: { type: string; text: string } }[];
     expect(areas.map((a) => a.action)).toEqual(RICH_MENU_BUTTONS.map((b) => ({ type: 'message', label: b.label, text: b.text })));
-    // The three areas cover the menu side by side, without gaps.
+    // The four areas cover the menu side by side, without gaps.
     expect(areas.reduce((x, a) => (a.bounds.x === x ? x + a.bounds.width : -1), 0)).toBe(RICH_MENU_SIZE.width);
     expect(fake.requests.map((r) => `${r.method} ${r.path.replace(id, ':id')}`)).toEqual([
       'GET /v2/bot/richmenu/list',
@@ -64,7 +64,7 @@ describe('LINE rich menu setup command', () => {
     expect(fake.richMenus.has('richmenu-other')).toBe(true);
   });
 
-  it('the image is a real picture: panels in the three button colours with white lettering', () => {
+  it('the image is a real picture: panels in the four button colours with white lettering', () => {
     const [, menu] = [...fake.richMenus].find(([id]) => id !== 'richmenu-other')!;
     const png = menu.image!.bytes;
     expect(pngSize(png)).toEqual(RICH_MENU_SIZE);
@@ -77,11 +77,16 @@ describe('LINE rich menu setup command', () => {
     const stride = RICH_MENU_SIZE.width * 3 + 1;
     const px = (x: number, y: number) => [...raw.subarray(y * stride + 1 + x * 3, y * stride + 1 + x * 3 + 3)];
     expect(px(10, 10)).toEqual([0xb4, 0x23, 0x18]);
-    expect(px(610, 10)).toEqual([0x1e, 0x5a, 0xa8]);
-    expect(px(1190, 10)).toEqual([0x1b, 0x7f, 0x3b]);
-    let white = 0;
-    for (let x = 0; x < 400; x += 1) for (let y = 120; y < 220; y += 1) if (px(x, y).every((c) => c > 240)) white += 1;
-    expect(white).toBeGreaterThan(2000); // the label 通報 is drawn
+    expect(px(310, 10)).toEqual([0x1e, 0x5a, 0xa8]);
+    expect(px(610, 10)).toEqual([0x1b, 0x7f, 0x3b]);
+    expect(px(1190, 10)).toEqual([0x5b, 0x3a, 0x8c]);
+    const whiteIn = (x0: number, x1: number) => {
+      let white = 0;
+      for (let x = x0; x < x1; x += 1) for (let y = 120; y < 220; y += 1) if (px(x, y).every((c) => c > 240)) white += 1;
+      return white;
+    };
+    expect(whiteIn(0, 296)).toBeGreaterThan(2000); // the label 通報 is drawn
+    expect(whiteIn(904, 1200)).toBeGreaterThan(2000); // and 主控台
   });
 
   it('running it again changes nothing; a changed menu replaces the earlier one', async () => {
