@@ -85,6 +85,14 @@ const SCHOOL_DAY: [RegExp, (m: RegExpExecArray) => [number, number] | null][] = 
       return n >= 1 && n <= 4 ? [7 + n, 0] : n >= 5 && n <= 8 ? [8 + n, 0] : null;
     },
   ],
+  [
+    // 「下午第三節」: periods are also counted from the afternoon's first (第五節).
+    /^下午第(\d)節(?:課)?(?:上課|下課|開始)?/,
+    (m) => {
+      const n = Number(m[1]);
+      return n >= 1 && n <= 4 ? [12 + n, 0] : null;
+    },
+  ],
   [/^(?:午休|午餐|中午吃飯)(?:時間)?/, () => [12, 0]],
   [/^(?:放學|下班)(?:後|時)?/, () => [16, 0]],
 ];
@@ -111,12 +119,12 @@ function readTime(s: string): { part: TimePart; rest: string } | 'invalid' | nul
     if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
     return { part: { h, mi, approximate: false, colon: true }, rest: s.slice(m[0].length) };
   }
-  m = /^(\d{1,2})\s*(?:點|点|時|时)\s*(?:鐘|钟)?\s*(?:(整)|(半)|(多)|(\d)\s*刻|(\d{1,2})\s*(?:分|分鐘)?(多)?)?/.exec(s);
+  m = /^(\d{1,2})\s*(?:點|点|時|时)\s*(?:鐘|钟)?\s*(?:(整)|(半)|(多)|(\d)\s*刻|(\d{1,2})\s*(幾)?\s*(?:分|分鐘)?(多)?)?/.exec(s);
   if (m) {
     const h = Number(m[1]);
     const mi = m[3] ? 30 : m[5] ? Number(m[5]) * 15 : m[6] ? Number(m[6]) : 0;
     if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
-    return { part: { h, mi, approximate: !!(m[4] || m[7]), colon: false }, rest: s.slice(m[0].length) };
+    return { part: { h, mi, approximate: !!(m[4] || m[7] || m[8]), colon: false }, rest: s.slice(m[0].length) };
   }
   return null;
 }
@@ -171,6 +179,8 @@ function normalise(text: string): { s: string; approximate: boolean } {
     .toLowerCase()
     .replace(/[\u200b\ufeff]/g, '');
   s = s.replace(/[，,、。！!？?]+/g, ' ').trim();
+  // Zhuyin input slips where the syllable is the same: 「下五三點」 for 下午三點 (ㄨˇ), 「8點辦」 for 8點半 (ㄅㄢˋ).
+  s = s.replace(/([上下中])五(?=\s*[\d一二兩两三四五六七八九十]{1,3}\s*(?:點|点|時|时|:))/g, '$1午').replace(/(點|点)辦/g, '$1半');
   let approximate = false;
   // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the first, approximate.
   s = s.replace(
@@ -264,12 +274,14 @@ function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
   let approximate = date?.part.approximate ?? false;
   let hour: number;
   let minute = 0;
+  let otherHalf: number | undefined;
   if (time) {
     const h = hourIn(period, time.part.h, time.part.colon);
     if (!h) return 'invalid';
     hour = h.hour;
     minute = time.part.mi;
     approximate ||= time.part.approximate || h.guessed;
+    if (h.guessed) otherHalf = hour >= 12 ? hour - 12 : hour + 12;
   } else if (period) {
     hour = PERIOD_START_HOUR[period];
     approximate = true;
@@ -278,22 +290,48 @@ function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
     hour = 0;
     approximate = true;
   }
-  return settle(now, today, date?.part, hour, minute, approximate);
+  return settle(now, today, date?.part, hour, minute, approximate, otherHalf);
 }
 
 /** The instant of `hour:minute` on the date read (today without one), moved back where the text left the day open. */
-function settle(now: Date, today: Day, date: DatePart | undefined, hour: number, minute: number, approximate: boolean): NaturalTime {
+function settle(
+  now: Date,
+  today: Day,
+  date: DatePart | undefined,
+  hour: number,
+  minute: number,
+  approximate: boolean,
+  otherHalf?: number,
+): NaturalTime {
   let day = date?.day ?? today;
   let at = instant(day, hour, minute);
   const late = at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS;
-  if (late && (!date || date.bareWeekday)) {
-    // A time without a date (「晚上11點」 typed after midnight) or a bare weekday that is today: the last one that passed.
-    day = addDays(day, date ? -7 : -1);
+  if (late && !date && otherHalf !== undefined) {
+    // 「十一點五十幾分」 typed at 00:40: the school-hours guess (11:50) is still to come today, but the other half of
+    // the day (23:50) passed a moment ago — that is what was meant. Only within RECENT_OTHER_HALF_MS: 「3點」 typed at
+    // 10:20 is yesterday afternoon, not 03:00.
+    for (const d of [today, addDays(today, -1)]) {
+      const other = instant(d, otherHalf, minute);
+      const ago = now.getTime() - other.getTime();
+      if (ago >= -FUTURE_TOLERANCE_MS && ago <= RECENT_OTHER_HALF_MS) return { at: other, approximate: true };
+    }
+  }
+  // 「今晚十點」 typed at 00:40 by someone still up: the night in progress began yesterday evening.
+  const smallHours = inTaipei(now).getHours() < SMALL_HOURS_END;
+  if (late && (!date || date.bareWeekday || (date.tonight && smallHours))) {
+    // A time without a date (「晚上11點」 typed after midnight), a bare weekday that is today, tonight in the small
+    // hours: the last one that passed.
+    day = addDays(day, date?.bareWeekday ? -7 : -1);
     at = instant(day, hour, minute);
     approximate = true;
   }
   return { at, approximate };
 }
+
+/** Until this hour, 「今晚」 is the night still in progress, begun the evening before. */
+const SMALL_HOURS_END = 6;
+/** How recent the other half of the day must be to be meant instead of a school-hours guess still to come. */
+const RECENT_OTHER_HALF_MS = 6 * 3600_000;
 
 /** At most this much text around a time found inside a sentence (「應該是昨天下午3點那時候吧」). */
 const MAX_AROUND = 6;
@@ -325,17 +363,32 @@ function withinSentence(text: string, now: Date): NaturalTime | null {
 
 /** Words joining two readings: a range (「三點到四點之間」「8-9點」) or alternatives (「週四還是週五」「3點或4點」). */
 const RANGE = /\s*(?:到|至|~|～|-|—|或是|或者|或|還是|还是)\s*/;
+const ALTERNATIVE = /^(?:或是|或者|或|還是|还是)$/;
+/** A part that names a clock time (its hour may depend on the other part: 「晚上11點或12點」). */
+const HAS_CLOCK = /\d\s*(?:點|点|時|时|:)|[點点]/;
 
 /**
- * A range or two alternatives: the first part, which is the earlier one as people say them, read with nothing of the
- * second (「昨天下午三點到四點之間」 → yesterday 15:00; 「上禮拜四還是五」 → last Thursday), approximate. The cautious
- * reading, as for every vague answer.
+ * A range or two alternatives, approximate: the cautious reading, as for every vague answer. A range's first part is
+ * its start, read with nothing of the second (「昨天下午三點到四點之間」 → yesterday 15:00). Of two alternative days,
+ * the earlier, whichever was said first (「昨天還是前天」 → the day before yesterday); alternatives naming a clock time
+ * are read as a range (「晚上11點或12點」: the second hour is only readable with the first's period).
  */
 function earlierOfRange(s: string, now: Date): NaturalTime | null {
-  const parts = s.replace(/\s*之間$|\s*中間$/, '').split(RANGE);
+  const clean = s.replace(/\s*之間$|\s*中間$/, '');
+  const parts = clean.split(RANGE);
   if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
-  const first = readAgo(parts[0], now) ?? readComposite(parts[0], now);
-  return first && first !== 'invalid' ? { at: first.at, approximate: true } : null;
+  const read = (part: string) => {
+    const r = readAgo(part, now) ?? readComposite(part, now);
+    return r && r !== 'invalid' ? r : null;
+  };
+  const first = read(parts[0]);
+  if (!first) return null;
+  const joiner = RANGE.exec(clean)![0].trim();
+  if (ALTERNATIVE.test(joiner) && !HAS_CLOCK.test(parts[0]) && !HAS_CLOCK.test(parts[1])) {
+    const second = read(parts[1]);
+    if (second && second.at.getTime() < first.at.getTime()) return { at: second.at, approximate: true };
+  }
+  return { at: first.at, approximate: true };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readNamedDay } from './named-days.js';
 import { ROC_YEAR_OFFSET } from './roc.js';
 
 /**
@@ -39,7 +40,12 @@ export interface DatePart {
   period?: Period;
   bareWeekday?: boolean;
   monthInferred?: boolean;
+  /** 今晚, 今夜, 今天晚上: said in the small hours, the evening just gone (the night still in progress). */
+  tonight?: boolean;
 }
+
+/** A month-day at most a week ahead is a slip (still to come, asked again), not last year's: 「12/30」 typed on 12/6 is last year's. */
+const SOON_DAYS = 7;
 
 const WEEKDAY = '([1-7日天])';
 const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
@@ -76,14 +82,20 @@ function fullYear(text: string, roc: boolean): number {
   return roc || n < 1000 ? n + ROC_YEAR_OFFSET : n;
 }
 
-/** The day of the month `m/d` most recently reached on `today` (「12/30」 typed on 1/2 is last year's). */
+/**
+ * The day of the month `m/d` most recently reached on `today` (「12/30」 typed on 1/2 is last year's). A day less than
+ * SOON_DAYS ahead is this year's, and so still to come: 「12/20」 typed on 12/14 is a slip to be asked again, not an
+ * event of a year ago.
+ */
 function latestMonthDay(today: Day, m: number, d: number): Day | null {
   const thisYear = realDay(today.y, m, d);
   if (thisYear && compareDays(thisYear, today) <= 0) return thisYear;
+  if (thisYear && compareDays(thisYear, addDays(today, SOON_DAYS)) <= 0) return thisYear;
   // Not yet this year: last year's. (2/29 typed in a year after a common year is refused, not moved years back.)
   return realDay(today.y - 1, m, d);
 }
 
+/** Relative days; `tonight`: the evening of today, which after midnight is still the evening just gone (see natural.ts). */
 const RELATIVE_DAYS: [RegExp, number, Period?][] = [
   [/^(大前天|大前日)/, -3],
   [/^(前天|前日)/, -2],
@@ -110,6 +122,20 @@ export function readDate(s: string, today: Day): { part: DatePart; rest: string 
     const day = realDay(fullYear(m[2]!, m[1] === '民國' || m[1] === '中華民國'), Number(m[3]), Number(m[4]));
     return day ? { part: { day, approximate: false, yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
   }
+  // Last year's, this year's or the year before's month-day or month: 去年12月30日, 今年3/5, 前年11月.
+  m = /^(去年|今年|前年)\s*(\d{1,2})\s*(?:[/-]|月)\s*(?:(\d{1,2})\s*[日號号]?)?/.exec(s);
+  if (m) {
+    const y = today.y - (m[1] === '去年' ? 1 : m[1] === '前年' ? 2 : 0);
+    const day = realDay(y, Number(m[2]), m[3] ? Number(m[3]) : 1);
+    return day ? { part: { day, approximate: !m[3], yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
+  }
+  // 元旦, 跨年夜, 聖誕節…: the latest such day.
+  const named = readNamedDay(s, today);
+  if (named)
+    return {
+      part: { day: named.day, approximate: false, yearInferred: true, ...(named.period ? { period: named.period } : {}) },
+      rest: named.rest,
+    };
   // Month-day: 11/20, 11-20, 11月20日, 11月20號.
   m = /^(\d{1,2})\s*(?:[/-]|月)\s*(\d{1,2})\s*[日號号]?/.exec(s);
   if (m) {
@@ -182,11 +208,20 @@ export function readDate(s: string, today: Day): { part: DatePart; rest: string 
   }
   for (const [re, offset, period] of RELATIVE_DAYS) {
     m = re.exec(s);
-    if (m)
+    if (m) {
+      const rest = s.slice(m[0].length);
+      const tonight = offset === 0 && (period === '晚上' || /^\s*(?:晚上|晚間|夜裡|深夜|半夜)/.test(rest));
       return {
-        part: { day: addDays(today, offset), approximate: false, yearInferred: false, ...(period ? { period } : {}) },
-        rest: s.slice(m[0].length),
+        part: {
+          day: addDays(today, offset),
+          approximate: false,
+          yearInferred: false,
+          ...(period ? { period } : {}),
+          ...(tonight ? { tonight } : {}),
+        },
+        rest,
       };
+    }
   }
   return null;
 }

@@ -279,3 +279,43 @@ describe('ranges, alternatives, weekends, months and am/pm first (now = Monday 2
     expect(readNaturalTime('這週末', now)).toMatchObject({ ok: false, reason: 'future' });
   });
 });
+
+describe('named days, the small hours and slips (now = Monday 2027-01-11 01:20 Taipei)', () => {
+  check('2027-01-11T01:20:00+08:00', [
+    // Days named instead of dated: the latest one up to today; 跨年夜 is the evening of 12/31.
+    ['元旦', '2027-01-01T00:00:00', true],
+    ['元旦下午兩點', '2027-01-01T14:00:00', false],
+    ['跨年夜', '2026-12-31T18:00:00', true],
+    ['跨年夜十一點半', '2026-12-31T23:30:00', false],
+    ['耶誕節早上', '2026-12-25T06:00:00', true],
+    ['國慶日', '2026-10-10T00:00:00', true],
+    // A year named with a month-day.
+    ['去年12月28日', '2026-12-28T00:00:00', true],
+    ['去年11月', '2026-11-01T00:00:00', true],
+    ['今年1/3 9:00', '2027-01-03T09:00:00', false],
+    // 今晚 typed in the small hours: the night in progress, begun yesterday evening.
+    ['今晚九點', '2027-01-10T21:00:00', true],
+    ['今天晚上十點多', '2027-01-10T22:00:00', true],
+    // A time without 上午/下午 whose school-hours reading is still to come, but whose other half just passed.
+    ['十二點四十幾分', '2027-01-11T00:40:00', true],
+    // Alternatives between days: the earlier one, whichever was said first.
+    ['前天還是昨天', '2027-01-09T00:00:00', true],
+    ['昨天或前天', '2027-01-09T00:00:00', true],
+    // The afternoon's periods counted from its first; zhuyin slips of the same syllable.
+    ['上週四下午第二節', '2027-01-07T14:00:00', true],
+    ['上週四下五兩點', '2027-01-07T14:00:00', false],
+    ['上週四下午3點辦', '2027-01-07T15:30:00', false],
+  ]);
+
+  it('reads a month-day less than a week ahead as a slip still to come, not as last year', () => {
+    const now = new Date('2027-01-11T01:20:00+08:00');
+    expect(readNaturalTime('1/14', now)).toMatchObject({ ok: false, reason: 'future' });
+    // Further ahead it is last year's, as before.
+    expect(toTaipeiIso(parseNaturalTime('2/20', now)!.at)).toBe('2026-02-20T00:00:00+08:00');
+  });
+
+  it('keeps 「3點」 typed mid-morning as yesterday afternoon, not the small hours of today', () => {
+    const now = new Date('2026-12-08T10:20:00+08:00');
+    expect(toTaipeiIso(parseNaturalTime('3點', now)!.at)).toBe('2026-12-07T15:00:00+08:00');
+  });
+});
