@@ -70,6 +70,9 @@ const COUNTED_BEFORE = /(?:\d+|[一二兩三四五六七八九十百千萬]+)(?:
 /** …unless they are who told about it (「兩位家長反映」). */
 const TOLD_BY = /^(?:反映|來電|打電話|說|告訴|告知|通知|發現|檢舉|投訴|詢問|問)/;
 
+/** Words that turn a sentence (but, however): a negation before them does not carry over. */
+const ADVERSATIVE = /但是|可是|不過|但/u;
+
 /** Whitespace between two characters outside ASCII (CJK text): where a question's clause ends. */
 const SPACE_BETWEEN_CJK = /(?<=[^\x00-\x7F])\s+(?=[^\x00-\x7F])/gu;
 
@@ -226,6 +229,8 @@ export class LeakDetector {
     for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
       let before = guarded.slice(Math.max(0, at - this.config.negatorWindow), at);
       before = before.slice(before.lastIndexOf(BOUNDARY) + 1);
+      // 「但是」 turns the sentence: 「名單有遮蔽但是電話沒有」 — a negator before it does not reach past it.
+      before = before.split(ADVERSATIVE).pop()!;
       if (this.negators.some((n) => before.includes(n))) continue;
       let end = text.indexOf(BOUNDARY, at);
       if (end < 0) end = text.length;

@@ -263,6 +263,12 @@ describe('LeakDetector', () => {
     expect(detector.detect('避免 外洩').isLeakReport).toBe(false);
   });
 
+  it('does not let a negation reach past 但是, and reads masked data as protected', () => {
+    expect(detector.detect('避免麻煩但外洩了').isLeakReport).toBe(true);
+    expect(lib.detect('學校網站公告的錄取名單已打碼身分證').isLeakReport).toBe(false);
+    expect(lib.detect('學校網站公告的錄取名單有遮蔽姓名，但電話也在上面').isLeakReport).toBe(true);
+  });
+
   it('reads a clause ending with 的話 as a condition, like a question', () => {
     const withCondition = new LeakDetector({ ...config, questionEndings: ['嗎', '的話'] }, [{ id: 'mail', rules: ['寄錯 + 信'] }]);
     expect(withCondition.detect('寄錯信的話 要找誰').isLeakReport).toBe(false);
