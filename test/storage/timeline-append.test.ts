@@ -32,10 +32,10 @@ describe('appending several timeline entries at once', () => {
 
   it('chains and seals each entry after the existing ones, mixed with single appends, and the record verifies', async () => {
     const before = (await readTimeline(deps, id)).length;
-    await deps.prisma.$transaction((tx) => appendTimelineEntries(deps, tx, id, [input(1), input(2), input(3)]));
-    await deps.prisma.$transaction((tx) => appendTimeline(deps, tx, id, input(4)));
-    await deps.prisma.$transaction((tx) => appendTimelineEntries(deps, tx, id, [input(5)]));
-    await deps.prisma.$transaction((tx) => appendTimelineEntries(deps, tx, id, []));
+    await deps.repos.transaction((tx) => appendTimelineEntries(deps, tx, id, [input(1), input(2), input(3)]));
+    await deps.repos.transaction((tx) => appendTimeline(deps, tx, id, input(4)));
+    await deps.repos.transaction((tx) => appendTimelineEntries(deps, tx, id, [input(5)]));
+    await deps.repos.transaction((tx) => appendTimelineEntries(deps, tx, id, []));
 
     const entries = await readTimeline(deps, id);
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: before + 5 }, (_, i) => i + 1));
@@ -53,7 +53,7 @@ describe('appending several timeline entries at once', () => {
   it('leaves nothing behind when its transaction fails', async () => {
     const before = await readTimeline(deps, id);
     await expect(
-      deps.prisma.$transaction(async (tx) => {
+      deps.repos.transaction(async (tx) => {
         await appendTimelineEntries(deps, tx, id, [input(1), input(2)]);
         throw new Error('the change being recorded failed');
       }),

@@ -8,15 +8,22 @@
  * `tx` writes in that one transaction.
  */
 import type { PeopleRepository } from './people.js';
+import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
+import type { TimelineRepository } from './timeline.js';
 
+export type * from './incidents.js';
 export type * from './people.js';
+export type * from './retention.js';
 export type * from './schools.js';
+export type * from './timeline.js';
 
 /** The repositories over one connection, or over one transaction. */
 export interface Repositories {
   schools: SchoolRepository;
   people: PeopleRepository;
+  timeline: TimelineRepository;
+  retention: RetentionRepository;
 }
 
 export interface RepositoryHub extends Repositories {
