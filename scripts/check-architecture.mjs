@@ -194,8 +194,6 @@ export const PRISMA_USERS = [
   'src/core/notices/contact.ts',
   // service.ts's row types, moved with its reading (views.ts) when it was split.
   'src/core/notices/views.ts',
-  'src/core/people/binding.ts',
-  'src/core/people/roster.ts',
   'src/core/privacy/key-check.ts',
   'src/core/privacy/rekey.ts',
   'src/jobs/digest.ts',
