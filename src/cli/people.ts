@@ -161,7 +161,7 @@ async function history(schoolId: string, out: Out, err: Out): Promise<number> {
 async function code(schoolId: string, who: string, out: Out, err: Out): Promise<number> {
   return withDatabase(async (db) => {
     if (!(await knownSchool(db, schoolId, err))) return 2;
-    const svc = new BindingService({ prisma: db.prisma, log: createLogger({ level: 'warn' }), now: () => new Date() });
+    const svc = new BindingService({ repos: db.repos, log: createLogger({ level: 'warn' }), now: () => new Date() });
     try {
       const r = await svc.issueCodeByOperator(schoolId, who);
       out(`${r.person.displayName} (${r.person.id}) binding code: ${r.code}  valid until ${formatChatDateTime(r.expiresAt)}, once.\n`);

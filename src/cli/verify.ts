@@ -4,12 +4,12 @@
 // daily digest's text). Exit 0 when all hold, 1 when anything is missing, edited, reordered, re-hashed or forged,
 // 2 on bad arguments or configuration.
 import { readFileSync } from 'node:fs';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig } from '../app/config.js';
 import { openKeyRing } from '../app/keys.js';
 import { createLogger } from '../app/logger.js';
 import { EvidenceLocker } from '../core/evidence/locker.js';
 import type { FieldCipher } from '../core/privacy/cipher.js';
+import type { RepositoryHub } from '../ports/repositories/index.js';
 import { verifyDestructionRecord } from '../core/retention/record.js';
 import { checkHeads, parseHeads, type HeadCheck } from '../core/timeline/heads.js';
 import { verifyIncidentRecord } from '../core/timeline/timeline.js';
@@ -29,13 +29,10 @@ export interface VerifyResult {
 }
 
 export async function runVerify(
-  deps: { prisma: PrismaClient; cipher: FieldCipher },
+  deps: { repos: RepositoryHub; cipher: FieldCipher },
   opts: { incident?: string; heads?: string; school?: string; evidence?: EvidenceLocker } = {},
 ): Promise<VerifyResult> {
-  const incidents = await deps.prisma.incident.findMany({
-    where: opts.incident ? { OR: [{ id: opts.incident }, { ref: opts.incident }] } : {},
-    orderBy: { createdAt: 'asc' },
-  });
+  const incidents = await deps.repos.timeline.listIncidents(opts.incident);
   const timelines: VerifyResult['timelines'] = [];
   for (const i of incidents) {
     const v = await verifyIncidentRecord(deps, i.id);
@@ -57,12 +54,12 @@ export async function runVerify(
         evidence.push({ incident: i.ref, schoolId: i.schoolId, seq: e.seq, ok: e.ok, problem: e.problem ?? null });
     }
   }
-  const records = opts.incident ? [] : await deps.prisma.destructionRecord.findMany({ orderBy: { destroyedAt: 'asc' } });
+  const records = opts.incident ? [] : await deps.repos.retention.destructions();
   const destroyed = records.map((r) => {
     const problem = verifyDestructionRecord(deps.cipher, r);
     return { incident: r.incidentRef, schoolId: r.schoolId, ok: problem === null, problem };
   });
-  const heads = opts.heads ? await checkHeads(deps.prisma, parseHeads(opts.heads), opts.school) : [];
+  const heads = opts.heads ? await checkHeads(deps.repos, parseHeads(opts.heads), opts.school) : [];
   const ok = timelines.every((t) => t.ok) && destroyed.every((d) => d.ok) && heads.every((h) => h.ok) && evidence.every((e) => e.ok);
   return { timelines, destroyed, evidence, heads, ok };
 }
@@ -118,17 +115,17 @@ async function main(): Promise<number> {
   const config = loadConfig();
   return withDatabase(config, async (db) => {
     const { cipher } = await openKeyRing(config, db);
-    if (args.incident && (await db.prisma.incident.count({ where: { OR: [{ id: args.incident }, { ref: args.incident }] } })) === 0) {
+    if (args.incident && (await db.repos.timeline.listIncidents(args.incident)).length === 0) {
       process.stderr.write(`No incident with ref or id "${args.incident}".\n`);
       return 2;
     }
     const log = createLogger({ level: 'warn' });
     const evidence = new EvidenceLocker(
-      { prisma: db.prisma, cipher, log, now: () => new Date() },
+      { prisma: db.prisma, repos: db.repos, cipher, log, now: () => new Date() },
       { stores: evidenceStores(db.prisma, config.evidence) },
     );
     const result = await runVerify(
-      { prisma: db.prisma, cipher },
+      { repos: db.repos, cipher },
       {
         evidence,
         ...(args.incident ? { incident: args.incident } : {}),

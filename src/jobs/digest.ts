@@ -178,7 +178,7 @@ export class DailyDigest {
     const heads = new Map(
       (
         await currentHeads(
-          this.deps.prisma,
+          this.deps.repos,
           open.map((i) => i.id),
         )
       ).map((h) => [h.incidentId, h]),

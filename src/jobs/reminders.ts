@@ -178,7 +178,7 @@ export class ClockReminders {
       const scheduled = changes.filter((c) => c.change === 'scheduled');
       await appendTimelineEntries(
         this.deps,
-        tx,
+        this.deps.repos.within(tx),
         incidentId,
         [
           ...(scheduled.length > 0
@@ -333,7 +333,7 @@ export class ClockReminders {
         await tx.noticeDelivery.createMany({
           data: deliveryRows(key, recipients),
         });
-        await appendTimeline(this.deps, tx, incident.id, {
+        await appendTimeline(this.deps, this.deps.repos.within(tx), incident.id, {
           actorId: null,
           actorLabel: '系統',
           type: 'reminder.sent',

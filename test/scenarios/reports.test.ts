@@ -366,7 +366,7 @@ describe('reports to the education bureau: links, downloads, submission dates, e
     // The chain head at export time, to be checked later against the database with `npm run verify -- --heads`.
     const head = await json<{ entries: number; headHash: string; ref: string }>('chain-head.json');
     expect(head).toMatchObject({ ref, entries: entries.length, headHash: entries.at(-1)!.hash });
-    expect((await checkHeads(t.app.db.prisma, parseHeads(JSON.stringify(head)))).map((h) => h.ok)).toEqual([true]);
+    expect((await checkHeads(t.app.db.repos, parseHeads(JSON.stringify(head)))).map((h) => h.ok)).toEqual([true]);
     // A changed entry in the exported JSON is caught by the same check.
     const altered = entries.map((e, i) => (i === 3 ? { ...e, summary: `${e.summary}（改）` } : e));
     expect(verifyChain(altered)).toMatchObject({ ok: false, problem: { seq: 4 } });

@@ -140,7 +140,7 @@ describe('keys that cannot destroy data', () => {
     const check = lines();
     expect(await runCheck(tdb.db.prisma, only, check)).toBe(0);
     expect(check.out.at(-1)).toMatch(/^all \d+ encrypted values are readable\.$/);
-    const v = await runVerify({ prisma: tdb.db.prisma, cipher: only });
+    const v = await runVerify({ repos: tdb.db.repos, cipher: only });
     expect(v.ok).toBe(true);
     expect(v.timelines).toHaveLength(2);
     // Every evidence file still opens with only the new key: its data key was re-wrapped, its chunks untouched.
@@ -169,7 +169,7 @@ describe('keys that cannot destroy data', () => {
     const after = (await openKeyRing(config(env), tdb.db)).cipher;
     expect(after.keyIds).toEqual(['k2']);
     expect(await runCheck(tdb.db.prisma, after, lines())).toBe(0);
-    expect((await runVerify({ prisma: tdb.db.prisma, cipher: after })).ok).toBe(true);
+    expect((await runVerify({ repos: tdb.db.repos, cipher: after })).ok).toBe(true);
     // The next rotation makes k3; with DATA_ENCRYPTION_KEYS the command only says how.
     expect(await rotateCommand(config(env), tdb.db, 50, lines())).toBe(0);
     expect(readFileSync(before.keyFile!, 'utf8')).toMatch(/^k3:/);
@@ -196,7 +196,7 @@ describe('keys that cannot destroy data', () => {
     const { code } = await runRotate(tdb.db.prisma, ring, lines(), 2);
     expect(code).toBe(0);
     expect((await countByKey(tdb.db.prisma)).every((c) => c.keyId === 'k2')).toBe(true);
-    expect((await runVerify({ prisma: tdb.db.prisma, cipher: ring })).ok).toBe(true);
+    expect((await runVerify({ repos: tdb.db.repos, cipher: ring })).ok).toBe(true);
   });
 
   it('check reports every unreadable value per table, column and key id and exits 1', async () => {

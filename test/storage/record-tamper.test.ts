@@ -56,7 +56,7 @@ describe('sealed timeline checkpoints against tampering', () => {
     expect(await tdb.db.prisma.timelineCheckpoint.count({ where: { incidentId: ids[0]! } })).toBe(n);
     // A different key of the same id cannot check the seals: all of them read as forged.
     const other = new FieldCipher(parseKeyRing(`k1:${Buffer.alloc(32, 8).toString('base64')}`));
-    const forged = await runVerify({ prisma: tdb.db.prisma, cipher: other });
+    const forged = await runVerify({ repos: tdb.db.repos, cipher: other });
     expect(forged.ok).toBe(false);
   });
 

@@ -8,6 +8,7 @@ import {
   verifyIncidentRecord,
   type TimelineInput,
 } from '../../src/core/timeline/timeline.js';
+import { clientRepositories } from '../../src/ports/repositories/client-bridge.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { seedIncidents } from '../helpers/record.js';
 
@@ -32,10 +33,10 @@ describe('appending several timeline entries at once', () => {
 
   it('chains and seals each entry after the existing ones, mixed with single appends, and the record verifies', async () => {
     const before = (await readTimeline(deps, id)).length;
-    await deps.prisma.$transaction((tx) => appendTimelineEntries(deps, tx, id, [input(1), input(2), input(3)]));
-    await deps.prisma.$transaction((tx) => appendTimeline(deps, tx, id, input(4)));
-    await deps.prisma.$transaction((tx) => appendTimelineEntries(deps, tx, id, [input(5)]));
-    await deps.prisma.$transaction((tx) => appendTimelineEntries(deps, tx, id, []));
+    await deps.repos.transaction((tx) => appendTimelineEntries(deps, tx, id, [input(1), input(2), input(3)]));
+    await deps.repos.transaction((tx) => appendTimeline(deps, tx, id, input(4)));
+    await deps.repos.transaction((tx) => appendTimelineEntries(deps, tx, id, [input(5)]));
+    await deps.repos.transaction((tx) => appendTimelineEntries(deps, tx, id, []));
 
     const entries = await readTimeline(deps, id);
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: before + 5 }, (_, i) => i + 1));
@@ -53,12 +54,33 @@ describe('appending several timeline entries at once', () => {
   it('leaves nothing behind when its transaction fails', async () => {
     const before = await readTimeline(deps, id);
     await expect(
-      deps.prisma.$transaction(async (tx) => {
+      deps.repos.transaction(async (tx) => {
         await appendTimelineEntries(deps, tx, id, [input(1), input(2)]);
         throw new Error('the change being recorded failed');
       }),
     ).rejects.toThrow('the change being recorded failed');
     expect(await readTimeline(deps, id)).toEqual(before);
     expect(await verifyIncidentRecord(deps, id)).toMatchObject({ ok: true, entries: before.length });
+  });
+
+  it('appends in concurrent transactions take turns on the incident lock: consecutive, chained, every head sealed', async () => {
+    const before = (await readTimeline(deps, id)).length;
+    await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        deps.repos.transaction(async (tx) => {
+          if (n % 2) await appendTimeline(deps, tx, id, input(n));
+          else await appendTimelineEntries(deps, tx, id, [input(n), input(n * 10)]);
+        }),
+      ),
+    );
+    const entries = await readTimeline(deps, id);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: before + 6 }, (_, i) => i + 1));
+    expect(await verifyIncidentRecord(deps, id)).toMatchObject({ ok: true, entries: before + 6, problems: [] });
+  });
+
+  it('code holding only the client reads through the hub built on it; an unknown client is refused', async () => {
+    expect(await readTimeline({ prisma: deps.prisma, cipher: deps.cipher }, id)).toEqual(await readTimeline(deps, id));
+    expect(clientRepositories({ prisma: deps.prisma }).timeline).toBeDefined();
+    expect(() => clientRepositories({ prisma: {} })).toThrow(/No repositories for this database client/);
   });
 });

@@ -67,7 +67,7 @@ export function roomsOf(deps: Pick<CoreDeps, 'prisma'>, incidentId: string): Pro
  * cannot, or the platform refused: the caller then falls back to the response group.
  */
 export async function openRoom(
-  deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'now' | 'log'>,
+  deps: Pick<CoreDeps, 'prisma' | 'repos' | 'cipher' | 'now' | 'log'>,
   adapter: ChatAdapter,
   incident: { id: string; ref: string; schoolId: string; reporterId: string },
   near: ConversationAddress | null,
@@ -117,7 +117,7 @@ export async function openRoom(
     },
   });
   await deps.prisma.$transaction((tx) =>
-    appendTimeline(deps, tx, incident.id, {
+    appendTimeline(deps, deps.repos.within(tx), incident.id, {
       actorId: null,
       actorLabel: '系統',
       type: 'room.opened',

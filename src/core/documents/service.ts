@@ -158,7 +158,7 @@ export class ReportService {
   ): Promise<void> {
     const { deps } = this;
     await deps.prisma.$transaction(async (tx) => {
-      await appendTimeline(deps, tx, incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'export.failed',
@@ -187,7 +187,7 @@ export class ReportService {
           data: { linkId: link.linkId, incidentId, personId: actor.personId ?? '', clientAddress: link.clientAddress },
         });
       }
-      await appendTimeline(deps, tx, incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: target.kind === 'export' ? 'export.downloaded' : 'report.downloaded',
@@ -231,7 +231,7 @@ export class ReportService {
     }
     await deps.prisma.$transaction(async (tx) => {
       await tx.incident.update({ where: { id: incidentId }, data: { [SUBMITTED_COLUMN[kind]]: date, version: { increment: 1 } } });
-      await appendTimeline(deps, tx, incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'report.submitted',

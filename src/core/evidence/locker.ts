@@ -79,7 +79,7 @@ export interface LockerOptions {
 export class EvidenceLocker {
   readonly maxBytes: number;
   constructor(
-    private readonly deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'log' | 'now'>,
+    private readonly deps: Pick<CoreDeps, 'prisma' | 'repos' | 'cipher' | 'log' | 'now'>,
     private readonly opts: LockerOptions,
   ) {
     if (opts.stores.length === 0) throw new Error('EvidenceLocker needs at least one blob store.');
@@ -198,7 +198,7 @@ export class EvidenceLocker {
             chunkSize: CHUNK_SIZE,
           },
         });
-        await appendTimeline(deps, tx, incidentId, {
+        await appendTimeline(deps, deps.repos.within(tx), incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'evidence.filed',
@@ -289,7 +289,7 @@ export class EvidenceLocker {
         await tx.documentLinkUse.create({
           data: { linkId: link.linkId, incidentId: row.incidentId, personId: actor.personId, clientAddress: link.clientAddress },
         });
-      await appendTimeline(deps, tx, row.incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), row.incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'evidence.downloaded',
@@ -311,7 +311,7 @@ export class EvidenceLocker {
     const { deps } = this;
     deps.log.error({ incidentId: row.incidentId, evidenceId: row.id, problem }, 'evidence integrity check failed');
     await deps.prisma.$transaction(async (tx) => {
-      await appendTimeline(deps, tx, row.incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), row.incidentId, {
         actorId: actor?.personId ?? null,
         actorLabel: actor?.displayName ?? '系統',
         type: 'evidence.integrity-failed',

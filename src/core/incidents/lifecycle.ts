@@ -88,7 +88,7 @@ export async function applyItemState(
   if (extra.cyberLevel)
     await tx.incident.update({ where: { id: incident.id }, data: { cyberLevel: extra.cyberLevel, version: { increment: 1 } } });
   const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
-  await appendTimeline(deps, tx, incident.id, {
+  await appendTimeline(deps, deps.repos.within(tx), incident.id, {
     actorId: actor.personId,
     actorLabel: actor.displayName,
     type: `checklist.${state}`,
@@ -128,7 +128,7 @@ export async function applyItemState(
 
 export async function moveStatus(deps: CoreDeps, tx: Tx, incident: Incident, to: IncidentStatus, actor: Actor, why: string) {
   await tx.incident.update({ where: { id: incident.id }, data: { status: to, version: { increment: 1 } } });
-  await appendTimeline(deps, tx, incident.id, {
+  await appendTimeline(deps, deps.repos.within(tx), incident.id, {
     actorId: actor.personId,
     actorLabel: actor.displayName,
     type: 'incident.status',
@@ -183,7 +183,7 @@ export async function endHandling(
       });
     }
     await tx.incident.update({ where: { id: incidentId }, data: { handlingEndedAt: endedAt } });
-    await appendTimeline(deps, tx, incidentId, {
+    await appendTimeline(deps, deps.repos.within(tx), incidentId, {
       actorId: actor.personId,
       actorLabel: actor.displayName,
       type: 'incident.handling-ended',
@@ -230,7 +230,7 @@ export async function correctTime(
     // A corrected time is the coordinator's statement, no longer an approximate reading.
     const approximateTimes = incident.approximateTimes.filter((f) => f !== field);
     await tx.incident.update({ where: { id: incidentId }, data: { [field]: value, approximateTimes, version: { increment: 1 } } });
-    await appendTimeline(deps, tx, incidentId, {
+    await appendTimeline(deps, deps.repos.within(tx), incidentId, {
       actorId: actor.personId,
       actorLabel: actor.displayName,
       type: 'incident.corrected',
@@ -268,7 +268,7 @@ export async function recordWindowReport(
         doneAt: deliveredAt,
       },
     });
-    await appendTimeline(deps, tx, incidentId, {
+    await appendTimeline(deps, deps.repos.within(tx), incidentId, {
       actorId: null,
       actorLabel: '系統',
       type: 'checklist.done',

@@ -76,7 +76,7 @@ export class IncidentService {
       const clocks = this.clocksOf(incident);
       await appendTimelineEntries(
         deps,
-        tx,
+        deps.repos.within(tx),
         id,
         [
           {
@@ -250,7 +250,7 @@ export class IncidentService {
         where: { id: item.id },
         data: { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) },
       });
-      await appendTimeline(deps, tx, incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'checklist.delay-reason',
@@ -296,7 +296,7 @@ export class IncidentService {
         },
       });
       const total = [a.studentsCount, a.guardiansCount, a.staffCount, a.othersCount].reduce<number>((s, n) => s + (n ?? 0), 0);
-      await appendTimeline(deps, tx, incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'assessment.recorded',
@@ -315,7 +315,7 @@ export class IncidentService {
       if (added.length > 0) {
         const next = Math.max(-1, ...existing.map((e) => e.position)) + 1;
         await tx.checklistItem.createMany({ data: checklistRows(added, incidentId, incident.reporterId, next) });
-        await appendTimeline(deps, tx, incidentId, {
+        await appendTimeline(deps, deps.repos.within(tx), incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'checklist.added',
@@ -329,7 +329,7 @@ export class IncidentService {
           where: { id: incidentId },
           data: { approximateTimes: incident.approximateTimes.filter((f) => f !== 'occurredAt') },
         });
-        await appendTimeline(deps, tx, incidentId, {
+        await appendTimeline(deps, deps.repos.within(tx), incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'incident.corrected',

@@ -67,7 +67,7 @@ export class NoticeService {
     await deps.prisma.$transaction(async (tx) => {
       await tx.subjectNotice.create({ data: { id, incidentId, audience, createdById: actor.personId } });
       await addNoticeVersion(deps, tx, id, 1, text, actor.personId);
-      await appendTimeline(deps, tx, incidentId, {
+      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.drafted',
@@ -107,7 +107,7 @@ export class NoticeService {
       });
       if (n.count !== 1) throw new UserError('通知稿剛被其他人修改，請重新開啟後再試。');
       await addNoticeVersion(deps, tx, noticeId, version, text, actor.personId);
-      await appendTimeline(deps, tx, current.incident.id, {
+      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.revised',
@@ -143,7 +143,7 @@ export class NoticeService {
         data: { status: 'submitted' },
       });
       if (n.count !== 1) throw new UserError('通知稿剛被其他人變更，請重新開啟後再試。');
-      await appendTimeline(deps, tx, current.incident.id, {
+      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.submitted',
@@ -168,7 +168,7 @@ export class NoticeService {
       await tx.subjectNoticeReview.create({
         data: { id: newId(), noticeId, version, reviewerId: actor.personId, decision: 'approved', decidedAt: now },
       });
-      await appendTimeline(deps, tx, current.incident.id, {
+      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.approved',
@@ -206,7 +206,7 @@ export class NoticeService {
           decidedAt: now,
         },
       });
-      await appendTimeline(deps, tx, current.incident.id, {
+      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.returned',
@@ -265,7 +265,7 @@ export class NoticeService {
           recordedById: actor.personId,
         },
       });
-      await appendTimeline(deps, tx, current.incident.id, {
+      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.delivered',

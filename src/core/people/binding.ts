@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import type { Conversation, Person } from '../../generated/prisma/client.js';
+import type { PersonRecord as Person } from '../../ports/repositories/index.js';
 import { DEFAULT_WORDING, type ConversationAddress, type PlatformUser } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
@@ -83,8 +83,16 @@ function mayManageBindings(actor: Actor | null): actor is Actor {
   return !!actor && (hasRole(actor, 'principal') || hasRole(actor, 'contactWindow'));
 }
 
+/** The conversation a binding command is typed in (table conversation). */
+export interface BindingConversation {
+  id: string;
+  /** group | direct */
+  kind: string;
+  schoolId: string | null;
+}
+
 export interface BindingContext {
-  conversation: Conversation;
+  conversation: BindingConversation;
   actor: Actor | null;
   user: PlatformUser;
   /** The platform's wording for opening a private chat with the bot (AdapterWording.reachPrivately). */
@@ -92,7 +100,7 @@ export interface BindingContext {
 }
 
 export class BindingService {
-  constructor(private readonly deps: Pick<CoreDeps, 'prisma' | 'log' | 'now'>) {}
+  constructor(private readonly deps: Pick<CoreDeps, 'repos' | 'log' | 'now'>) {}
 
   /** Runs a binding command typed in a conversation; returns the zh-TW answer (refusals are thrown as UserError). */
   async command(cmd: BindingCommand, at: BindingContext): Promise<string> {
@@ -119,7 +127,7 @@ export class BindingService {
       case 'unbindGroup': {
         if (at.conversation.kind !== 'group') throw new UserError(BT.groupOnly);
         if (!mayManageBindings(at.actor) || at.conversation.schoolId !== at.actor.schoolId) throw new UserError(BT.bindNotAllowed);
-        await this.deps.prisma.conversation.update({ where: { id: at.conversation.id }, data: { schoolId: null, purpose: 'staff' } });
+        await this.deps.repos.bindings.bindConversation(at.conversation.id, null, 'staff');
         this.deps.log.info({ conversationId: at.conversation.id, by: at.actor.personId }, 'group unbound');
         return BT.groupUnbound;
       }
@@ -139,71 +147,41 @@ export class BindingService {
 
   private async createCode(person: Person, createdById: string | null): Promise<{ code: string; person: Person; expiresAt: Date }> {
     const now = this.deps.now();
-    const { prisma } = this.deps;
+    const { repos } = this.deps;
     let code = '';
     for (let i = 0; i < 20; i += 1) {
       code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const clash = await prisma.bindingCode.count({
-        where: { codeHash: hashBindingCode(code), usedAt: null, revokedAt: null, expiresAt: { gt: now } },
-      });
+      const clash = await repos.bindings.countLive(hashBindingCode(code), now);
       if (clash === 0) break;
     }
     const expiresAt = new Date(now.getTime() + BINDING_CODE_TTL_MS);
-    await prisma.$transaction([
-      prisma.bindingCode.updateMany({ where: { personId: person.id, usedAt: null, revokedAt: null }, data: { revokedAt: now } }),
-      prisma.bindingCode.create({
-        data: { id: newId(), personId: person.id, codeHash: hashBindingCode(code), createdById, expiresAt },
-      }),
-    ]);
+    await repos.transaction(async (tx) => {
+      await tx.bindings.revokeUnusedOf(person.id, now);
+      await tx.bindings.createCode({ id: newId(), personId: person.id, codeHash: hashBindingCode(code), createdById, expiresAt });
+    });
     this.deps.log.info({ personId: person.id, by: createdById ?? 'operator' }, 'binding code issued');
     return { code, person, expiresAt };
   }
 
   /** Links the platform account to the code's person. Single use; expired, revoked or unknown codes are refused. */
-  async redeem(user: PlatformUser, code: string, direct?: Conversation): Promise<{ person: Person; schoolName: string }> {
-    const { prisma } = this.deps;
+  async redeem(user: PlatformUser, code: string, direct?: BindingConversation): Promise<{ person: Person; schoolName: string }> {
+    const { repos } = this.deps;
     const now = this.deps.now();
-    const failures = await prisma.bindingAttempt.count({
-      where: { platform: user.platform, externalId: user.externalId, at: { gt: new Date(now.getTime() - 3600_000) } },
-    });
+    const failures = await repos.bindings.failuresSince(user, new Date(now.getTime() - 3600_000));
     if (failures >= MAX_FAILED_ATTEMPTS_PER_HOUR) throw new UserError(BT.tooManyAttempts);
-    const row = await prisma.bindingCode.findFirst({
-      where: { codeHash: hashBindingCode(code), usedAt: null, revokedAt: null },
-      orderBy: { createdAt: 'desc' },
-      include: { person: { include: { school: true } } },
-    });
+    const row = await repos.bindings.findUnused(hashBindingCode(code));
     if (!row?.person.active) {
-      await prisma.bindingAttempt.create({ data: { platform: user.platform, externalId: user.externalId, at: now } });
+      await repos.bindings.recordFailure(user, now);
       throw new UserError(BT.codeInvalid);
     }
     if (row.expiresAt <= now) throw new UserError(BT.codeExpired);
-    const existing = await prisma.identity.findUnique({
-      where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
-      include: { person: true },
-    });
+    const existing = await repos.bindings.identity(user);
     if (existing && existing.personId !== row.personId) throw new UserError(BT.alreadyLinkedOther(existing.person.displayName));
-    await prisma.$transaction(async (tx) => {
-      const claimed = await tx.bindingCode.updateMany({
-        where: { id: row.id, usedAt: null, revokedAt: null },
-        data: { usedAt: now, usedByPlatform: user.platform, usedByExternalId: user.externalId },
-      });
-      if (claimed.count !== 1) throw new UserError(BT.codeInvalid);
+    await repos.transaction(async (tx) => {
+      if (!(await tx.bindings.claim(row.id, now, user))) throw new UserError(BT.codeInvalid);
       // The code proves this account: it replaces the person's earlier account on the same platform.
-      await tx.identity.deleteMany({ where: { personId: row.personId, platform: user.platform, NOT: { externalId: user.externalId } } });
-      await tx.identity.upsert({
-        where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
-        update: { personId: row.personId, ...(user.displayName ? { displayName: user.displayName } : {}) },
-        create: {
-          id: newId(),
-          personId: row.personId,
-          platform: user.platform,
-          externalId: user.externalId,
-          displayName: user.displayName ?? null,
-        },
-      });
-      if (direct && direct.kind === 'direct') {
-        await tx.conversation.update({ where: { id: direct.id }, data: { schoolId: row.person.schoolId } });
-      }
+      await tx.bindings.link(row.personId, user, newId());
+      if (direct && direct.kind === 'direct') await tx.bindings.bindConversation(direct.id, row.person.schoolId);
     });
     this.deps.log.info({ personId: row.personId, platform: user.platform }, 'platform account linked');
     return { person: row.person, schoolName: row.person.school.name };
@@ -211,24 +189,22 @@ export class BindingService {
 
   /** A code that was typed where others could see it stops working. */
   async revoke(code: string): Promise<void> {
-    await this.deps.prisma.bindingCode.updateMany({
-      where: { codeHash: hashBindingCode(code), usedAt: null, revokedAt: null },
-      data: { revokedAt: this.deps.now() },
-    });
+    await this.deps.repos.bindings.revokeCode(hashBindingCode(code), this.deps.now());
   }
 
   private async bindConversation(at: BindingContext, purpose: 'staff' | 'response'): Promise<string> {
     if (at.conversation.kind !== 'group') throw new UserError(BT.groupOnly);
     if (!mayManageBindings(at.actor)) throw new UserError(BT.bindNotAllowed);
-    const school = await this.deps.prisma.school.findUniqueOrThrow({ where: { id: at.actor.schoolId } });
-    await this.deps.prisma.conversation.update({ where: { id: at.conversation.id }, data: { schoolId: school.id, purpose } });
+    const school = await this.deps.repos.schools.find(at.actor.schoolId);
+    if (!school) throw new Error(`No school ${at.actor.schoolId}`);
+    await this.deps.repos.bindings.bindConversation(at.conversation.id, school.id, purpose);
     this.deps.log.info({ conversationId: at.conversation.id, purpose, by: at.actor.personId }, 'group bound');
     return BT.groupBound(school.name, PURPOSE_LABELS[purpose]);
   }
 
   private async findPerson(schoolId: string, who: string): Promise<Person> {
     const q = who.normalize('NFKC').trim();
-    const people = await this.deps.prisma.person.findMany({ where: { schoolId, active: true } });
+    const people = await this.deps.repos.people.activeInSchool(schoolId);
     const exact = people.filter((p) => p.id === q || p.displayName.normalize('NFKC') === q);
     const hits = exact.length > 0 ? exact : people.filter((p) => p.displayName.normalize('NFKC').includes(q));
     if (hits.length === 0) throw new UserError(BT.personUnknown(q));
@@ -240,38 +216,20 @@ export class BindingService {
 
   /** The bot was added to a group: a fresh, unbound conversation (also after being removed earlier). */
   async joined(addr: ConversationAddress): Promise<string> {
-    await this.deps.prisma.conversation.upsert({
-      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
-      update: { schoolId: null, purpose: 'staff', ...(addr.title ? { title: addr.title } : {}) },
-      create: {
-        id: newId(),
-        platform: addr.platform,
-        externalId: addr.externalId,
-        kind: 'group',
-        purpose: 'staff',
-        title: addr.title ?? null,
-      },
-    });
+    await this.deps.repos.bindings.joinedGroup(addr, newId());
     return BT.intro;
   }
 
   /** The bot left or was removed: nothing is sent there any more, and questions asked there are closed. */
   async left(addr: ConversationAddress): Promise<void> {
-    const conv = await this.deps.prisma.conversation.findUnique({
-      where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
-    });
-    if (!conv) return;
-    await this.deps.prisma.conversation.update({ where: { id: conv.id }, data: { purpose: 'left' } });
-    await this.deps.prisma.pendingPrompt.updateMany({ where: { conversationId: conv.id, status: 'open' }, data: { status: 'cancelled' } });
-    this.deps.log.info({ conversationId: conv.id }, 'removed from group');
+    const conversationId = await this.deps.repos.bindings.leftGroup(addr);
+    if (!conversationId) return;
+    this.deps.log.info({ conversationId }, 'removed from group');
   }
 
   /** Someone added the bot as a friend: the welcome depends on whether their account is linked already. */
   async followed(user: PlatformUser): Promise<string> {
-    const identity = await this.deps.prisma.identity.findUnique({
-      where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
-      include: { person: true },
-    });
+    const identity = await this.deps.repos.bindings.identity(user);
     return identity?.person.active ? BT.welcomeBack(identity.person.displayName) : BT.welcome;
   }
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { RepositoryHub } from '../../ports/repositories/index.js';
 import type { SchoolKind } from '../clocks/rules.js';
 import { DataFileError, parseYamlData } from '../data/yaml-file.js';
@@ -265,16 +264,15 @@ function shown(changes: Record<string, { from: Value; to: Value }>, omit?: strin
  * would be) done, person by person.
  */
 export async function applyRoster(
-  db: { prisma: PrismaClient; repos: RepositoryHub },
+  db: { repos: RepositoryHub },
   roster: Roster,
   opts: { defaultClockProfile: string; deactivateMissing?: boolean; dryRun?: boolean; actorLabel?: string },
 ): Promise<RosterPlan> {
   const { school: s } = roster;
   const actorLabel = opts.actorLabel ?? ROSTER_IMPORT_ACTOR;
-  return db.prisma.$transaction(
-    async (tx) => {
-      const repos = db.repos.within(tx);
-      const school = await tx.school.findUnique({ where: { id: s.id } });
+  return db.repos.transaction(
+    async (repos) => {
+      const school = await repos.schools.find(s.id);
       if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
       const wanted = {
         name: s.name,
@@ -297,7 +295,7 @@ export async function applyRoster(
           })()
         : { action: 'create', changes: shown(compare(schoolFields(null))) };
 
-      const existing = school ? await tx.person.findMany({ where: { schoolId: s.id }, orderBy: { createdAt: 'asc' } }) : [];
+      const existing = school ? await repos.people.inSchool(s.id) : [];
       const byId = new Map(existing.map((p) => [p.id, p]));
       const byName = new Map(existing.map((p) => [p.displayName.normalize('NFKC'), p]));
       const matched = new Set<string>();
@@ -307,7 +305,7 @@ export async function applyRoster(
       for (const p of roster.people) {
         const found = p.id ? byId.get(p.id) : byName.get(p.name);
         if (p.id && !found) {
-          const elsewhere = await tx.person.findUnique({ where: { id: p.id } });
+          const elsewhere = await repos.people.find(p.id);
           if (elsewhere)
             throw new DataFileError('roster', [
               `people: id "${p.id}" (${p.name}) belongs to a person of another school (${elsewhere.schoolId})`,
@@ -330,7 +328,7 @@ export async function applyRoster(
           ]) as PersonChanges;
           people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
           writes.push(async () => {
-            await tx.person.create({ data: { id, schoolId: s.id, ...want } });
+            await repos.people.create({ id, schoolId: s.id, ...want });
             await recordPersonChange(repos, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
           });
           continue;
@@ -349,7 +347,7 @@ export async function applyRoster(
         people.push({ name: p.name, id: found.id, action: changes.length ? 'update' : 'unchanged', changes });
         if (changes.length) {
           writes.push(async () => {
-            await tx.person.update({ where: { id: found.id }, data: want });
+            await repos.people.update(found.id, want);
             await recordPersonChange(repos, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
           });
         }
@@ -359,7 +357,7 @@ export async function applyRoster(
         if (opts.deactivateMissing && p.active) {
           people.push({ name: p.displayName, id: p.id, action: 'deactivate', changes: [{ field: 'active', from: 'true', to: 'false' }] });
           writes.push(async () => {
-            await tx.person.update({ where: { id: p.id }, data: { active: false } });
+            await repos.people.update(p.id, { active: false });
             await recordPersonChange(repos, {
               schoolId: s.id,
               personId: p.id,
@@ -382,13 +380,13 @@ export async function applyRoster(
           people.some((p) => p.action === 'create' || p.action === 'update' || p.action === 'deactivate'),
       };
       if (opts.dryRun || !plan.changed) return plan;
-      if (!school) await tx.school.create({ data: { id: s.id, ...wanted } });
-      else if (schoolPlan.action === 'update') await tx.school.update({ where: { id: s.id }, data: wanted });
+      if (!school) await repos.schools.create({ id: s.id, ...wanted });
+      else if (schoolPlan.action === 'update') await repos.schools.update(s.id, wanted);
       for (const w of writes) await w();
       return plan;
       // A large school's first import is hundreds of rows in this one transaction; on a slow disk or a busy server that
       // can pass Prisma's 5-second default for interactive transactions.
     },
-    { timeout: 120_000, maxWait: 30_000 },
+    { timeoutMs: 120_000, maxWaitMs: 30_000 },
   );
 }

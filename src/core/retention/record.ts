@@ -1,4 +1,4 @@
-import type { DestructionRecord } from '../../generated/prisma/client.js';
+import type { DestructionRecordRow as DestructionRecord } from '../../ports/repositories/index.js';
 import type { FieldCipher } from '../privacy/cipher.js';
 
 /**

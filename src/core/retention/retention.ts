@@ -1,4 +1,4 @@
-import type { DestructionRecord, Incident, Prisma } from '../../generated/prisma/client.js';
+import type { DestructionRecordRow as DestructionRecord, IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { IncidentService } from '../incidents/service.js';
@@ -42,7 +42,7 @@ export function retainUntil(deps: CoreDeps, incident: Incident): Date | null {
 /** Every incident with its retention date, those past it first. */
 export async function listRetention(deps: CoreDeps, schoolId?: string): Promise<RetentionItem[]> {
   const now = deps.now();
-  const incidents = await deps.prisma.incident.findMany({ where: schoolId ? { schoolId } : {}, orderBy: { awareAt: 'asc' } });
+  const incidents = await deps.repos.retention.incidents(schoolId);
   const items = incidents.map((i): RetentionItem => {
     const until = retainUntil(deps, i);
     const past = until !== null && until <= now;
@@ -77,7 +77,7 @@ export async function destroyIncident(
   if (who.length < 2 || who.length > 200)
     throw new RetentionError('--authorised-by must name who authorised the destruction (2–200 characters).');
   const now = deps.now();
-  const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
+  const incident = await deps.repos.retention.findIncident(incidentId);
   if (!incident) throw new RetentionError(`No incident ${incidentId}.`);
   const until = retainUntil(deps, incident);
   if (!until) throw new RetentionError(`Incident ${incident.ref}: its retention date cannot be computed; it is kept.`);
@@ -89,11 +89,11 @@ export async function destroyIncident(
       `Incident ${incident.ref}: its record does not verify (${verdict.problems[0]}); it is kept as evidence. Investigate with \`npm run verify\`.`,
     );
   }
-  const rooms = await deps.prisma.conversation.findMany({ where: { incidentId }, select: { platform: true, externalId: true } });
-  const blobs = await deps.prisma.evidence.findMany({ where: { incidentId }, select: { id: true, store: true } });
-  const record = await deps.prisma.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
-    const head = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' } });
+  const rooms = await deps.repos.retention.rooms(incidentId);
+  const blobs = await deps.repos.retention.evidenceFiles(incidentId);
+  const record = await deps.repos.transaction(async (tx) => {
+    await tx.timeline.lockIncident(incidentId);
+    const head = await tx.timeline.last(incidentId);
     const fields = {
       incidentId,
       schoolId: incident.schoolId,
@@ -108,11 +108,14 @@ export async function destroyIncident(
       entryCount: head?.seq ?? 0,
       headHash: head?.hash ?? '',
     };
-    const removed = await countDetails(tx, incidentId);
-    const created = await tx.destructionRecord.create({
-      data: { id: newId(), ...fields, removed, ...sealDestruction(deps.cipher, fields) },
+    const removed = await tx.retention.countDetails(incidentId);
+    const created = await tx.retention.createDestructionRecord({
+      id: newId(),
+      ...fields,
+      removed,
+      ...sealDestruction(deps.cipher, fields),
     });
-    await deleteDetails(tx, incidentId);
+    await tx.retention.deleteDetails(incidentId);
     return created;
   });
   // The evidence files go once their rows are gone (chunk rows went in the transaction; a directory's files here). A
@@ -128,44 +131,4 @@ export async function destroyIncident(
     }
   }
   return { record, rooms: rooms.filter((r) => r.platform !== 'local') };
-}
-
-/**
- * What destruction removes, children first: [label, WHERE clause on the table for incident $1]. Local-chat messages
- * of the incident's own rooms go too; platform rooms are unbound (purpose "left").
- */
-const REMOVALS: readonly [table: string, where: string][] = [
-  ['timeline_checkpoint', 'incident_id = $1'],
-  ['timeline_entry', 'incident_id = $1'],
-  ['checklist_item', 'incident_id = $1'],
-  ['clock_schedule', 'incident_id = $1'],
-  ['subject_notice_review', 'notice_id IN (SELECT id FROM subject_notice WHERE incident_id = $1)'],
-  ['subject_notice_batch', 'notice_id IN (SELECT id FROM subject_notice WHERE incident_id = $1)'],
-  ['subject_notice_version', 'notice_id IN (SELECT id FROM subject_notice WHERE incident_id = $1)'],
-  ['subject_notice', 'incident_id = $1'],
-  ['posted_card', 'incident_id = $1'],
-  ['notice_delivery', 'notice_key IN (SELECT key FROM notice WHERE incident_id = $1)'],
-  ['notice', 'incident_id = $1'],
-  ['evidence_chunk', 'evidence_id IN (SELECT id FROM evidence WHERE incident_id = $1)'],
-  ['evidence', 'incident_id = $1'],
-  ['local_message', "conversation_id IN (SELECT external_id FROM conversation WHERE incident_id = $1 AND platform = 'local')"],
-];
-
-async function countDetails(tx: Prisma.TransactionClient, incidentId: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [table, where] of REMOVALS) {
-    const [row] = await tx.$queryRawUnsafe<{ n: bigint | number }[]>(`SELECT count(*) AS n FROM "${table}" WHERE ${where}`, incidentId);
-    out[table] = Number(row?.n ?? 0);
-  }
-  out.incident = 1;
-  return out;
-}
-
-async function deleteDetails(tx: Prisma.TransactionClient, incidentId: string): Promise<void> {
-  // Opens the append-only triggers' retention door for this transaction only (set_config(…, true) ends with it);
-  // the triggers still require this incident's destruction record, inserted just before.
-  await tx.$executeRawUnsafe(`SELECT set_config('pdi.procedure', 'retention', true)`);
-  for (const [table, where] of REMOVALS) await tx.$executeRawUnsafe(`DELETE FROM "${table}" WHERE ${where}`, incidentId);
-  await tx.$executeRawUnsafe(`UPDATE conversation SET incident_id = NULL, purpose = 'left' WHERE incident_id = $1`, incidentId);
-  await tx.$executeRawUnsafe('DELETE FROM incident WHERE id = $1', incidentId);
 }

@@ -1,4 +1,5 @@
-import type { Prisma, PrismaClient, TimelineCheckpoint } from '../../generated/prisma/client.js';
+import { clientRepositories, type ReposOrClient } from '../../ports/repositories/client-bridge.js';
+import type { CheckpointRecord, NewCheckpoint } from '../../ports/repositories/index.js';
 import type { FieldCipher } from '../privacy/cipher.js';
 import { verifyChain, type ChainedEntry } from './chain.js';
 
@@ -27,7 +28,7 @@ export function checkpointMessage(h: Head): string {
 }
 
 /** The checkpoint row of a head, sealed under the current key. */
-export function sealHead(cipher: FieldCipher, h: Head) {
+export function sealHead(cipher: FieldCipher, h: Head): NewCheckpoint {
   const keyId = cipher.currentKeyId;
   return {
     incidentId: h.incidentId,
@@ -43,15 +44,10 @@ export type SealState = 'valid' | 'forged' | 'unknown-key';
 
 export function sealState(
   cipher: FieldCipher,
-  c: Pick<TimelineCheckpoint, 'incidentId' | 'entryCount' | 'headHash' | 'at' | 'keyId' | 'seal'>,
+  c: Pick<CheckpointRecord, 'incidentId' | 'entryCount' | 'headHash' | 'at' | 'keyId' | 'seal'>,
 ): SealState {
   if (!cipher.keyIds.includes(c.keyId)) return 'unknown-key';
   return cipher.verifyMac(SEAL_PURPOSE, checkpointMessage(c), c.seal, c.keyId) ? 'valid' : 'forged';
-}
-
-/** Appends the sealed head after an entry, in the same transaction (called by appendTimeline). */
-export async function appendCheckpoint(cipher: FieldCipher, tx: Prisma.TransactionClient, h: Head): Promise<void> {
-  await tx.timelineCheckpoint.create({ data: sealHead(cipher, h) });
 }
 
 export interface RecordVerdict {
@@ -72,7 +68,7 @@ export interface RecordVerdict {
 export function verifyRecord(
   cipher: FieldCipher,
   entries: readonly ChainedEntry[],
-  checkpoints: readonly TimelineCheckpoint[],
+  checkpoints: readonly CheckpointRecord[],
 ): RecordVerdict {
   const problems: string[] = [];
   const chain = verifyChain(entries);
@@ -127,23 +123,23 @@ export function verifyRecord(
  * Incidents whose timeline has entries but no checkpoint at all and that were created before sealed checkpoints
  * existed (the migration that added them): their current head is sealed once, at start-up. Returns their refs.
  */
-export async function sealUnsealedTimelines(deps: { prisma: PrismaClient; cipher: FieldCipher; now: () => Date }): Promise<string[]> {
-  const rows = await deps.prisma.$queryRawUnsafe<{ id: string; ref: string; n: number; head: string }[]>(
-    `SELECT i.id, i.ref, e.seq AS n, e.hash AS head
-       FROM incident i
-       JOIN timeline_entry e ON e.incident_id = i.id
-                            AND e.seq = (SELECT max(seq) FROM timeline_entry x WHERE x.incident_id = i.id)
-      WHERE NOT EXISTS (SELECT 1 FROM timeline_checkpoint c WHERE c.incident_id = i.id)
-        AND i.created_at < (SELECT min(finished_at) FROM _prisma_migrations
-                             WHERE migration_name = '20261230000000_keys_and_record' AND rolled_back_at IS NULL)`,
-  );
-  if (rows.length === 0) return [];
+export async function sealUnsealedTimelines(deps: SealDeps): Promise<string[]> {
+  const { timeline } = clientRepositories(deps);
+  const heads = await timeline.unsealedHeadsFromBeforeCheckpoints();
+  if (heads.length === 0) return [];
   const at = deps.now();
-  await deps.prisma.timelineCheckpoint.createMany({
-    data: rows.map((r) => sealHead(deps.cipher, { incidentId: r.id, entryCount: Number(r.n), headHash: r.head, at })),
-  });
-  return rows.map((r) => r.ref);
+  await timeline.append(
+    heads.map((h) => sealHead(deps.cipher, { incidentId: h.incidentId, entryCount: h.entries, headHash: h.headHash, at })),
+    [],
+  );
+  return heads.map((h) => h.ref);
 }
+
+/**
+ * What seals heads outside an append: the repositories, or, while src/app/keys.ts and src/cli/keys.ts still hold only
+ * the database client, that client (src/ports/repositories/client-bridge.ts).
+ */
+export type SealDeps = { cipher: FieldCipher; now: () => Date } & ReposOrClient;
 
 /**
  * After a key rotation: every incident whose record verifies is sealed again at its current head under the current
@@ -151,14 +147,14 @@ export async function sealUnsealedTimelines(deps: { prisma: PrismaClient; cipher
  * tampering) and returned.
  */
 export async function resealHeads(
-  deps: { prisma: PrismaClient; cipher: FieldCipher; now: () => Date },
+  deps: SealDeps,
   verify: (incidentId: string) => Promise<RecordVerdict>,
 ): Promise<{ resealed: number; broken: { incidentId: string; problems: string[] }[] }> {
-  const incidents = await deps.prisma.incident.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+  const repos = clientRepositories(deps);
   let resealed = 0;
   const broken: { incidentId: string; problems: string[] }[] = [];
-  for (const { id } of incidents) {
-    const last = await deps.prisma.timelineCheckpoint.findFirst({ where: { incidentId: id }, orderBy: { id: 'desc' } });
+  for (const id of await repos.timeline.incidentIds()) {
+    const last = await repos.timeline.latestCheckpoint(id);
     if (!last || last.keyId === deps.cipher.currentKeyId) continue;
     const v = await verify(id);
     if (!v.ok || !v.sealed) {
@@ -166,11 +162,11 @@ export async function resealHeads(
       continue;
     }
     // Sealed in a transaction that locks the incident, like an append, so no entry slips in between.
-    await deps.prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM incident WHERE id = ${id} FOR UPDATE`;
-      const head = await tx.timelineEntry.findFirst({ where: { incidentId: id }, orderBy: { seq: 'desc' } });
+    await repos.transaction(async (tx) => {
+      await tx.timeline.lockIncident(id);
+      const head = await tx.timeline.last(id);
       if (!head) return;
-      await appendCheckpoint(deps.cipher, tx, { incidentId: id, entryCount: head.seq, headHash: head.hash, at: deps.now() });
+      await tx.timeline.append([sealHead(deps.cipher, { incidentId: id, entryCount: head.seq, headHash: head.hash, at: deps.now() })], []);
     });
     resealed += 1;
   }

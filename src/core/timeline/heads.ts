@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { IncidentHead, Repositories } from '../../ports/repositories/index.js';
 
 /**
  * Chain heads witnessed outside the database. The daily digest tells the contact window each open incident's head
@@ -18,26 +18,11 @@ export interface WitnessedHead {
 /** Hex characters of a head hash the digest shows (64 bits: a forged chain cannot be made to match them). */
 export const SHORT_HEAD = 16;
 
-export interface CurrentHead {
-  incidentId: string;
-  schoolId: string;
-  ref: string;
-  entries: number;
-  headHash: string;
-}
+export type CurrentHead = IncidentHead;
 
 /** The current head of each incident (where given), from the database. */
-export async function currentHeads(prisma: PrismaClient, incidentIds?: string[]): Promise<CurrentHead[]> {
-  const rows = await prisma.$queryRawUnsafe<{ id: string; school_id: string; ref: string; n: number | null; head: string | null }[]>(
-    `SELECT i.id, i.school_id, i.ref, e.seq AS n, e.hash AS head
-       FROM incident i
-       LEFT JOIN timeline_entry e ON e.incident_id = i.id
-                                 AND e.seq = (SELECT max(seq) FROM timeline_entry x WHERE x.incident_id = i.id)
-      ${incidentIds ? 'WHERE i.id = ANY($1::text[])' : ''}
-      ORDER BY i.school_id, i.ref`,
-    ...(incidentIds ? [incidentIds] : []),
-  );
-  return rows.map((r) => ({ incidentId: r.id, schoolId: r.school_id, ref: r.ref, entries: Number(r.n ?? 0), headHash: r.head ?? '' }));
+export function currentHeads(repos: Pick<Repositories, 'timeline'>, incidentIds?: string[]): Promise<CurrentHead[]> {
+  return repos.timeline.heads(incidentIds);
 }
 
 export class HeadsFileError extends Error {
@@ -103,22 +88,26 @@ export interface HeadCheck {
  * Compares witnessed heads with the database: the timeline must still hold at least that many entries, and the entry
  * at that count must have that hash. A destroyed incident is compared with its destruction record.
  */
-export async function checkHeads(prisma: PrismaClient, heads: readonly WitnessedHead[], schoolId?: string): Promise<HeadCheck[]> {
+export async function checkHeads(
+  repos: Pick<Repositories, 'timeline' | 'retention'>,
+  heads: readonly WitnessedHead[],
+  schoolId?: string,
+): Promise<HeadCheck[]> {
   const out: HeadCheck[] = [];
   for (const head of heads) {
     const school = head.schoolId ?? schoolId ?? null;
     const where = head.incidentId ? { id: head.incidentId } : { ref: head.ref ?? '', ...(school ? { schoolId: school } : {}) };
     const label = `${school ?? '?'}/${head.ref ?? head.incidentId}`;
-    const incidents = await prisma.incident.findMany({ where, select: { id: true, schoolId: true, ref: true } });
+    const incidents = await repos.timeline.findIncidents(where);
     if (incidents.length > 1) {
       out.push({ head, ok: false, label, problem: `ref ${head.ref} names incidents of several schools: give --school` });
       continue;
     }
     const incident = incidents[0];
     if (!incident) {
-      const destroyed = await prisma.destructionRecord.findFirst({
-        where: head.incidentId ? { incidentId: head.incidentId } : { incidentRef: head.ref ?? '', ...(school ? { schoolId: school } : {}) },
-      });
+      const destroyed = await repos.retention.findDestruction(
+        head.incidentId ? { incidentId: head.incidentId } : { incidentRef: head.ref ?? '', ...(school ? { schoolId: school } : {}) },
+      );
       if (!destroyed)
         out.push({ head, ok: false, label, problem: 'the incident is missing from the database and has no destruction record' });
       else if (
@@ -135,10 +124,7 @@ export async function checkHeads(prisma: PrismaClient, heads: readonly Witnessed
       continue;
     }
     const fullLabel = `${incident.schoolId}/${incident.ref}`;
-    const entry =
-      head.entries === 0
-        ? null
-        : await prisma.timelineEntry.findUnique({ where: { incidentId_seq: { incidentId: incident.id, seq: head.entries } } });
+    const entry = head.entries === 0 ? null : await repos.timeline.entry(incident.id, head.entries);
     if (head.entries > 0 && !entry)
       out.push({
         head,

@@ -1,9 +1,17 @@
-import type { Prisma } from '../../generated/prisma/client.js';
+import { clientRepositories, type ReposOrClient } from '../../ports/repositories/client-bridge.js';
+import type { Repositories, TimelineEntryRecord, TimelineHead } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { GENESIS_HASH, hashEntry, type ChainedEntry, type ChainVerdict } from './chain.js';
-import { appendCheckpoint, sealHead, verifyRecord, type RecordVerdict } from './checkpoints.js';
+import { sealHead, verifyRecord, type RecordVerdict } from './checkpoints.js';
 
-type Tx = Prisma.TransactionClient;
+/** Where a timeline is appended: the repositories of the transaction that makes the change it records. */
+type Tx = Pick<Repositories, 'timeline'>;
+
+/**
+ * What reads a timeline: the repositories (CoreDeps.repos), or, while the console pages and the key commands still hold
+ * only the database client, that client (src/ports/repositories/client-bridge.ts).
+ */
+export type TimelineReader = Pick<CoreDeps, 'cipher'> & ReposOrClient;
 
 export interface TimelineInput {
   actorId: string | null;
@@ -20,12 +28,16 @@ export interface TimelineInput {
  * the incident row is locked first so concurrent appends get consecutive sequence numbers. The new head is sealed in
  * the same transaction (src/core/timeline/checkpoints.ts).
  */
-export async function appendTimeline(deps: Pick<CoreDeps, 'cipher' | 'now'>, tx: Tx, incidentId: string, input: TimelineInput) {
-  await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
-  const last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+export async function appendTimeline(
+  deps: Pick<CoreDeps, 'cipher' | 'now'>,
+  tx: Tx,
+  incidentId: string,
+  input: TimelineInput,
+): Promise<void> {
+  await tx.timeline.lockIncident(incidentId);
+  const last = await tx.timeline.last(incidentId);
   const [entry] = chain(deps, incidentId, last, [input]);
-  await appendCheckpoint(deps.cipher, tx, entry!.head);
-  return tx.timelineEntry.create({ data: entry!.row });
+  await tx.timeline.append([sealHead(deps.cipher, entry!.head)], [entry!.row]);
 }
 
 /**
@@ -45,24 +57,26 @@ export async function appendTimelineEntries(
   opts: { newIncident?: boolean; locked?: boolean } = {},
 ): Promise<void> {
   if (inputs.length === 0) return;
-  let last: { seq: number; hash: string } | null = null;
+  let last: TimelineHead | null = null;
   if (!opts.newIncident) {
-    if (!opts.locked) await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
-    last = await tx.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+    if (!opts.locked) await tx.timeline.lockIncident(incidentId);
+    last = await tx.timeline.last(incidentId);
   }
   const entries = chain(deps, incidentId, last, inputs);
   // Checkpoint ids grow in the order given (one INSERT, its rows in order): verify reads them in that order.
-  await tx.timelineCheckpoint.createMany({ data: entries.map((e) => sealHead(deps.cipher, e.head)) });
-  await tx.timelineEntry.createMany({ data: entries.map((e) => e.row) });
+  await tx.timeline.append(
+    entries.map((e) => sealHead(deps.cipher, e.head)),
+    entries.map((e) => e.row),
+  );
 }
 
 /** The rows of new entries after `last` (null: the first), each hashed over its content and the one before. */
 function chain(
   deps: Pick<CoreDeps, 'cipher' | 'now'>,
   incidentId: string,
-  last: { seq: number; hash: string } | null,
+  last: TimelineHead | null,
   inputs: TimelineInput[],
-) {
+): { head: { incidentId: string; entryCount: number; headHash: string; at: Date }; row: TimelineEntryRecord }[] {
   let prev = last;
   return inputs.map((input) => {
     const content = {
@@ -98,8 +112,8 @@ function chain(
 
 export interface TimelineView extends ChainedEntry {}
 
-export async function readTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<TimelineView[]> {
-  const rows = await deps.prisma.timelineEntry.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+export async function readTimeline(deps: TimelineReader, incidentId: string): Promise<TimelineView[]> {
+  const rows = await clientRepositories(deps).timeline.entries(incidentId);
   return rows.map((r) => ({
     incidentId: r.incidentId,
     seq: r.seq,
@@ -115,8 +129,8 @@ export async function readTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, in
 }
 
 /** The hash chain and every sealed checkpoint of one incident (see checkpoints.ts). */
-export async function verifyIncidentRecord(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<RecordVerdict> {
-  const checkpoints = await deps.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+export async function verifyIncidentRecord(deps: TimelineReader, incidentId: string): Promise<RecordVerdict> {
+  const checkpoints = await clientRepositories(deps).timeline.checkpoints(incidentId);
   let entries: TimelineView[];
   try {
     entries = await readTimeline(deps, incidentId);
@@ -127,7 +141,7 @@ export async function verifyIncidentRecord(deps: Pick<CoreDeps, 'prisma' | 'ciph
 }
 
 /** verifyIncidentRecord in the shape of a chain verdict: ok with the number of entries, or the first problem. */
-export async function verifyIncidentTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<ChainVerdict> {
+export async function verifyIncidentTimeline(deps: TimelineReader, incidentId: string): Promise<ChainVerdict> {
   const v = await verifyIncidentRecord(deps, incidentId);
   if (v.ok) return { ok: true, checked: v.entries };
   const first = v.problems[0] ?? 'unknown problem';

@@ -7,21 +7,37 @@
  * be atomic runs in `deps.repos.transaction(async (tx) => { tx.people.…; tx.timeline.… })`, where every repository of
  * `tx` writes in that one transaction.
  */
+import type { BindingRepository } from './bindings.js';
 import type { PeopleRepository } from './people.js';
+import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
+import type { TimelineRepository } from './timeline.js';
 
+export type * from './bindings.js';
+export type * from './incidents.js';
 export type * from './people.js';
+export type * from './retention.js';
 export type * from './schools.js';
+export type * from './timeline.js';
 
 /** The repositories over one connection, or over one transaction. */
 export interface Repositories {
   schools: SchoolRepository;
   people: PeopleRepository;
+  timeline: TimelineRepository;
+  retention: RetentionRepository;
+  bindings: BindingRepository;
+}
+
+/** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */
+export interface TransactionOptions {
+  timeoutMs?: number;
+  maxWaitMs?: number;
 }
 
 export interface RepositoryHub extends Repositories {
   /** Runs `fn` in one database transaction: its repositories write in it; a throw rolls every write back. */
-  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Repositories) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /**
    * The repositories on a transaction that code not yet moved onto the ports opened with the database client itself
    * (its interactive transaction handle), so a converted function can be called from inside it. A bridge for the

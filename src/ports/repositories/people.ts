@@ -47,8 +47,17 @@ export interface PersonChangeView {
   changes: PersonChanges;
 }
 
+/** What a person is given when created or updated (the roster import). */
+export type PersonFields = Pick<PersonRecord, 'displayName' | 'unit' | 'email' | 'roles' | 'active'>;
+
 export interface PeopleRepository {
   find(id: string): Promise<PersonRecord | null>;
+  /** Every person of the school, in the order they were created. */
+  inSchool(schoolId: string): Promise<PersonRecord[]>;
+  /** The active people of the school. */
+  activeInSchool(schoolId: string): Promise<PersonRecord[]>;
+  create(person: PersonFields & { id: string; schoolId: string }): Promise<void>;
+  update(id: string, fields: Partial<PersonFields>): Promise<void>;
   /** How many active people of the school hold `role`. */
   countActiveWithRole(schoolId: string, role: string): Promise<number>;
   setRoles(id: string, roles: string[]): Promise<PersonRecord>;

@@ -13,6 +13,11 @@ export interface SchoolRecord {
   createdAt: Date;
 }
 
+/** What the roster import sets on a school. */
+export type SchoolFields = Pick<SchoolRecord, 'name' | 'clockProfile' | 'kind' | 'contactPhone' | 'contactEmail'>;
+
 export interface SchoolRepository {
   find(id: string): Promise<SchoolRecord | null>;
+  create(school: SchoolFields & { id: string }): Promise<void>;
+  update(id: string, fields: SchoolFields): Promise<void>;
 }

@@ -1,21 +1,37 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { registerClientRepositories } from '../../ports/repositories/client-bridge.js';
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
+import { PrismaBindingRepository } from './bindings.js';
 import { PrismaPeopleRepository } from './people.js';
+import { PrismaRetentionRepository } from './retention.js';
 import { PrismaSchoolRepository } from './schools.js';
+import { PrismaTimelineRepository } from './timeline.js';
 
 /** The repositories of the core's ports on the Prisma client (src/ports/repositories/). */
 export function prismaRepositories(prisma: PrismaClient): RepositoryHub {
-  return {
+  const hub: RepositoryHub = {
     ...on(prisma),
-    transaction: (fn) => prisma.$transaction((tx) => fn(on(tx))),
+    transaction: (fn, opts) =>
+      prisma.$transaction(
+        (tx) => fn(on(tx)),
+        opts && {
+          ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+          ...(opts.maxWaitMs !== undefined ? { maxWait: opts.maxWaitMs } : {}),
+        },
+      ),
     within: (transaction) => on(transaction as Client),
   };
+  registerClientRepositories(prisma, hub);
+  return hub;
 }
 
 function on(db: Client): Repositories {
   return {
     schools: new PrismaSchoolRepository(db),
     people: new PrismaPeopleRepository(db),
+    timeline: new PrismaTimelineRepository(db),
+    retention: new PrismaRetentionRepository(db),
+    bindings: new PrismaBindingRepository(db),
   };
 }

@@ -4,6 +4,7 @@ import type {
   PersonChangeEntry,
   PersonChanges,
   PersonChangeView,
+  PersonFields,
   PersonRecord,
   PersonWithIdentities,
 } from '../../ports/repositories/index.js';
@@ -14,6 +15,22 @@ export class PrismaPeopleRepository implements PeopleRepository {
 
   find(id: string): Promise<PersonRecord | null> {
     return this.db.person.findUnique({ where: { id } });
+  }
+
+  inSchool(schoolId: string): Promise<PersonRecord[]> {
+    return this.db.person.findMany({ where: { schoolId }, orderBy: { createdAt: 'asc' } });
+  }
+
+  activeInSchool(schoolId: string): Promise<PersonRecord[]> {
+    return this.db.person.findMany({ where: { schoolId, active: true } });
+  }
+
+  async create(person: PersonFields & { id: string; schoolId: string }): Promise<void> {
+    await this.db.person.create({ data: person });
+  }
+
+  async update(id: string, fields: Partial<PersonFields>): Promise<void> {
+    await this.db.person.update({ where: { id }, data: fields });
   }
 
   countActiveWithRole(schoolId: string, role: string): Promise<number> {

@@ -1,4 +1,4 @@
-import type { SchoolRecord, SchoolRepository } from '../../ports/repositories/index.js';
+import type { SchoolFields, SchoolRecord, SchoolRepository } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 
 export class PrismaSchoolRepository implements SchoolRepository {
@@ -6,5 +6,13 @@ export class PrismaSchoolRepository implements SchoolRepository {
 
   find(id: string): Promise<SchoolRecord | null> {
     return this.db.school.findUnique({ where: { id } });
+  }
+
+  async create(school: SchoolFields & { id: string }): Promise<void> {
+    await this.db.school.create({ data: school });
+  }
+
+  async update(id: string, fields: SchoolFields): Promise<void> {
+    await this.db.school.update({ where: { id }, data: fields });
   }
 }

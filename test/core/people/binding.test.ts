@@ -30,7 +30,7 @@ describe('binding codes', () => {
   beforeAll(async () => {
     tdb = await createTestDatabase();
     await seedDemo(tdb.db.prisma);
-    svc = new BindingService({ prisma: tdb.db.prisma, log: createLogger({ level: 'silent' }), now: () => now });
+    svc = new BindingService({ repos: tdb.db.repos, log: createLogger({ level: 'silent' }), now: () => now });
   });
   afterAll(async () => {
     await tdb?.destroy();

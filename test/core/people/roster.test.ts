@@ -257,7 +257,7 @@ describe('applying a roster', () => {
   });
 
   it('the imported principal and contact window can be given binding codes; the school keeps its clock profile unless the file sets one', async () => {
-    const binding = new BindingService({ prisma: t.db.prisma, log: createLogger({ level: 'silent' }), now: () => new Date() });
+    const binding = new BindingService({ repos: t.db.repos, log: createLogger({ level: 'silent' }), now: () => new Date() });
     const code = await binding.issueCodeByOperator('tp-test-jh', '李組長');
     expect(code.code).toMatch(/^\d{6}$/);
     expect(code.person.roles).toContain('contactWindow');

@@ -1,0 +1,57 @@
+import type { IdentityRecord, PersonRecord } from './people.js';
+
+/** A one-time binding code (table binding_code): only its hash is stored. */
+export interface BindingCodeRecord {
+  id: string;
+  personId: string;
+  codeHash: string;
+  createdById: string | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+  usedByPlatform: string | null;
+  usedByExternalId: string | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+export type NewBindingCode = Pick<BindingCodeRecord, 'id' | 'personId' | 'codeHash' | 'createdById' | 'expiresAt'>;
+
+/** A platform account (platform + its id there). */
+export interface AccountRef {
+  platform: string;
+  externalId: string;
+}
+
+/**
+ * Linking chat accounts and groups to a school (src/core/people/binding.ts): the codes, the failed tries, the accounts
+ * they link, and the conversations bound to a school.
+ */
+export interface BindingRepository {
+  /** How many codes with this hash are unused, not revoked and not expired at `now`. */
+  countLive(codeHash: string, now: Date): Promise<number>;
+  /** Revokes every unused code of the person. */
+  revokeUnusedOf(personId: string, at: Date): Promise<void>;
+  createCode(code: NewBindingCode): Promise<void>;
+  /** Revokes the unused codes with this hash. */
+  revokeCode(codeHash: string, at: Date): Promise<void>;
+  /** The newest unused, unrevoked code with this hash, with its person and the person's school name. */
+  findUnused(codeHash: string): Promise<(BindingCodeRecord & { person: PersonRecord & { school: { name: string } } }) | null>;
+  /** Marks the code used by the account, if still unused and unrevoked; false when another use came first. */
+  claim(codeId: string, at: Date, by: AccountRef): Promise<boolean>;
+  /** Failed tries of the account since `since`. */
+  failuresSince(account: AccountRef, since: Date): Promise<number>;
+  recordFailure(account: AccountRef, at: Date): Promise<void>;
+  /** The person an account is linked to. */
+  identity(account: AccountRef): Promise<(IdentityRecord & { person: PersonRecord }) | null>;
+  /** Links the account to the person, replacing the person's other account on that platform. */
+  link(personId: string, account: AccountRef & { displayName?: string | null }, newIdentityId: string): Promise<void>;
+  /** Sets a conversation's school and, when given, its purpose. */
+  bindConversation(conversationId: string, schoolId: string | null, purpose?: string): Promise<void>;
+  /**
+   * The bot was added to a group: the conversation, new or known, is unbound (purpose staff, no school); its title is
+   * kept unless a new one is given.
+   */
+  joinedGroup(group: AccountRef & { title?: string | null }, newId: string): Promise<void>;
+  /** The bot left a group: purpose "left" and its open questions cancelled. The conversation's id, or null if unknown. */
+  leftGroup(group: AccountRef): Promise<string | null>;
+}

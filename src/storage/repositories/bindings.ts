@@ -1,0 +1,93 @@
+import type {
+  AccountRef,
+  BindingCodeRecord,
+  BindingRepository,
+  IdentityRecord,
+  NewBindingCode,
+  PersonRecord,
+} from '../../ports/repositories/index.js';
+import type { Client } from './client.js';
+
+export class PrismaBindingRepository implements BindingRepository {
+  constructor(private readonly db: Client) {}
+
+  countLive(codeHash: string, now: Date): Promise<number> {
+    return this.db.bindingCode.count({ where: { codeHash, usedAt: null, revokedAt: null, expiresAt: { gt: now } } });
+  }
+
+  async revokeUnusedOf(personId: string, at: Date): Promise<void> {
+    await this.db.bindingCode.updateMany({ where: { personId, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+  }
+
+  async createCode(code: NewBindingCode): Promise<void> {
+    await this.db.bindingCode.create({ data: code });
+  }
+
+  async revokeCode(codeHash: string, at: Date): Promise<void> {
+    await this.db.bindingCode.updateMany({ where: { codeHash, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+  }
+
+  findUnused(codeHash: string): Promise<(BindingCodeRecord & { person: PersonRecord & { school: { name: string } } }) | null> {
+    return this.db.bindingCode.findFirst({
+      where: { codeHash, usedAt: null, revokedAt: null },
+      orderBy: { createdAt: 'desc' },
+      include: { person: { include: { school: true } } },
+    });
+  }
+
+  async claim(codeId: string, at: Date, by: AccountRef): Promise<boolean> {
+    const claimed = await this.db.bindingCode.updateMany({
+      where: { id: codeId, usedAt: null, revokedAt: null },
+      data: { usedAt: at, usedByPlatform: by.platform, usedByExternalId: by.externalId },
+    });
+    return claimed.count === 1;
+  }
+
+  failuresSince(account: AccountRef, since: Date): Promise<number> {
+    return this.db.bindingAttempt.count({ where: { platform: account.platform, externalId: account.externalId, at: { gt: since } } });
+  }
+
+  async recordFailure(account: AccountRef, at: Date): Promise<void> {
+    await this.db.bindingAttempt.create({ data: { platform: account.platform, externalId: account.externalId, at } });
+  }
+
+  identity(account: AccountRef): Promise<(IdentityRecord & { person: PersonRecord }) | null> {
+    return this.db.identity.findUnique({
+      where: { platform_externalId: { platform: account.platform, externalId: account.externalId } },
+      include: { person: true },
+    });
+  }
+
+  async link(personId: string, account: AccountRef & { displayName?: string | null }, newIdentityId: string): Promise<void> {
+    const { platform, externalId, displayName } = account;
+    await this.db.identity.deleteMany({ where: { personId, platform, NOT: { externalId } } });
+    await this.db.identity.upsert({
+      where: { platform_externalId: { platform, externalId } },
+      update: { personId, ...(displayName ? { displayName } : {}) },
+      create: { id: newIdentityId, personId, platform, externalId, displayName: displayName ?? null },
+    });
+  }
+
+  async bindConversation(conversationId: string, schoolId: string | null, purpose?: string): Promise<void> {
+    await this.db.conversation.update({ where: { id: conversationId }, data: { schoolId, ...(purpose ? { purpose } : {}) } });
+  }
+
+  async joinedGroup(group: AccountRef & { title?: string | null }, newId: string): Promise<void> {
+    const { platform, externalId, title } = group;
+    await this.db.conversation.upsert({
+      where: { platform_externalId: { platform, externalId } },
+      update: { schoolId: null, purpose: 'staff', ...(title ? { title } : {}) },
+      create: { id: newId, platform, externalId, kind: 'group', purpose: 'staff', title: title ?? null },
+    });
+  }
+
+  async leftGroup(group: AccountRef): Promise<string | null> {
+    const conv = await this.db.conversation.findUnique({
+      where: { platform_externalId: { platform: group.platform, externalId: group.externalId } },
+    });
+    if (!conv) return null;
+    await this.db.conversation.update({ where: { id: conv.id }, data: { purpose: 'left' } });
+    await this.db.pendingPrompt.updateMany({ where: { conversationId: conv.id, status: 'open' }, data: { status: 'cancelled' } });
+    return conv.id;
+  }
+}

@@ -1,0 +1,107 @@
+import type {
+  CheckpointRecord,
+  IncidentHead,
+  NewCheckpoint,
+  TimelineEntryRecord,
+  TimelineHead,
+  TimelineRepository,
+} from '../../ports/repositories/index.js';
+import type { Client } from './client.js';
+
+const ENTRY = {
+  incidentId: true,
+  seq: true,
+  at: true,
+  actorId: true,
+  actorLabel: true,
+  type: true,
+  summary: true,
+  detailEnc: true,
+  prevHash: true,
+  hash: true,
+} as const;
+
+type HeadRow = { id: string; school_id: string; ref: string; n: number | null; head: string | null };
+const toHead = (r: HeadRow): IncidentHead => ({
+  incidentId: r.id,
+  schoolId: r.school_id,
+  ref: r.ref,
+  entries: Number(r.n ?? 0),
+  headHash: r.head ?? '',
+});
+
+export class PrismaTimelineRepository implements TimelineRepository {
+  constructor(private readonly db: Client) {}
+
+  async lockIncident(incidentId: string): Promise<void> {
+    await this.db.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+  }
+
+  last(incidentId: string): Promise<TimelineHead | null> {
+    return this.db.timelineEntry.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+  }
+
+  async append(checkpoints: readonly NewCheckpoint[], entries: readonly TimelineEntryRecord[]): Promise<void> {
+    if (checkpoints.length > 0) await this.db.timelineCheckpoint.createMany({ data: [...checkpoints] });
+    if (entries.length > 0) await this.db.timelineEntry.createMany({ data: [...entries] });
+  }
+
+  entries(incidentId: string): Promise<TimelineEntryRecord[]> {
+    return this.db.timelineEntry.findMany({ where: { incidentId }, orderBy: { seq: 'asc' }, select: ENTRY });
+  }
+
+  entry(incidentId: string, seq: number): Promise<TimelineEntryRecord | null> {
+    return this.db.timelineEntry.findUnique({ where: { incidentId_seq: { incidentId, seq } }, select: ENTRY });
+  }
+
+  checkpoints(incidentId: string): Promise<CheckpointRecord[]> {
+    return this.db.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  }
+
+  latestCheckpoint(incidentId: string): Promise<CheckpointRecord | null> {
+    return this.db.timelineCheckpoint.findFirst({ where: { incidentId }, orderBy: { id: 'desc' } });
+  }
+
+  listIncidents(idOrRef?: string): Promise<{ id: string; schoolId: string; ref: string }[]> {
+    return this.db.incident.findMany({
+      where: idOrRef ? { OR: [{ id: idOrRef }, { ref: idOrRef }] } : {},
+      orderBy: { createdAt: 'asc' },
+      select: { id: true, schoolId: true, ref: true },
+    });
+  }
+
+  async incidentIds(): Promise<string[]> {
+    const rows = await this.db.incident.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+    return rows.map((r) => r.id);
+  }
+
+  findIncidents(where: { id: string } | { ref: string; schoolId?: string }): Promise<{ id: string; schoolId: string; ref: string }[]> {
+    return this.db.incident.findMany({ where, select: { id: true, schoolId: true, ref: true } });
+  }
+
+  async heads(incidentIds?: readonly string[]): Promise<IncidentHead[]> {
+    const rows = await this.db.$queryRawUnsafe<HeadRow[]>(
+      `SELECT i.id, i.school_id, i.ref, e.seq AS n, e.hash AS head
+         FROM incident i
+         LEFT JOIN timeline_entry e ON e.incident_id = i.id
+                                   AND e.seq = (SELECT max(seq) FROM timeline_entry x WHERE x.incident_id = i.id)
+        ${incidentIds ? 'WHERE i.id = ANY($1::text[])' : ''}
+        ORDER BY i.school_id, i.ref`,
+      ...(incidentIds ? [[...incidentIds]] : []),
+    );
+    return rows.map(toHead);
+  }
+
+  async unsealedHeadsFromBeforeCheckpoints(): Promise<IncidentHead[]> {
+    const rows = await this.db.$queryRawUnsafe<HeadRow[]>(
+      `SELECT i.id, i.school_id, i.ref, e.seq AS n, e.hash AS head
+         FROM incident i
+         JOIN timeline_entry e ON e.incident_id = i.id
+                              AND e.seq = (SELECT max(seq) FROM timeline_entry x WHERE x.incident_id = i.id)
+        WHERE NOT EXISTS (SELECT 1 FROM timeline_checkpoint c WHERE c.incident_id = i.id)
+          AND i.created_at < (SELECT min(finished_at) FROM _prisma_migrations
+                               WHERE migration_name = '20261230000000_keys_and_record' AND rolled_back_at IS NULL)`,
+    );
+    return rows.map(toHead);
+  }
+}
