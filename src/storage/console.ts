@@ -9,6 +9,12 @@ import { PrismaPeopleRepository } from './repositories/people.js';
  */
 export type SessionEnd = 'signed-out' | 'expired' | 'idle' | 'not-allowed';
 
+/**
+ * Ended sessions are kept this long, then deleted by the retention review (src/jobs/retention.ts, `npm run
+ * retention`): the sign-ins and sign-outs stay on the person's record (person_change).
+ */
+export const SESSION_RETENTION_DAYS = 90;
+
 export interface NewSession {
   id: string;
   linkId: string;
@@ -114,6 +120,17 @@ export class ConsoleStore {
       }
       return count;
     });
+  }
+
+  /**
+   * Deletes the sessions that ended before `before`: signed out or timed out then, or never seen again after their
+   * absolute end (a session is found ended on its next page, which may never come). Their sign-in links expired
+   * minutes after they were made, so forgetting the link ids lets no link sign in again. `count` only counts.
+   */
+  async pruneEnded(before: Date, opts: { count?: boolean } = {}): Promise<number> {
+    const where = { OR: [{ endedAt: { lt: before } }, { endedAt: null, expiresAt: { lt: before } }] };
+    if (opts.count) return this.prisma.consoleSession.count({ where });
+    return (await this.prisma.consoleSession.deleteMany({ where })).count;
   }
 
   /** A school's incidents, newest first, with how many checklist items are open. */
