@@ -1,4 +1,4 @@
-import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient, TimelineCheckpoint } from '../generated/prisma/client.js';
+import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient } from '../generated/prisma/client.js';
 import { recordPersonChange } from '../core/people/history.js';
 import { PrismaPeopleRepository } from './repositories/people.js';
 
@@ -144,23 +144,18 @@ export class ConsoleStore {
       orderBy: { awareAt: 'desc' },
       take: f.limit,
     });
-    const counts = await this.prisma.checklistItem.groupBy({
-      by: ['incidentId', 'state'],
-      where: { incidentId: { in: incidents.map((i) => i.id) } },
-      _count: { _all: true },
-    });
-    const stoppers = await this.prisma.checklistItem.findMany({
-      where: { incidentId: { in: incidents.map((i) => i.id) }, completesClock: { not: null }, state: { not: 'open' } },
-      select: { incidentId: true, completesClock: true },
-    });
+    if (incidents.length === 0) return [];
+    // Counts and clock stoppers of every listed incident in one statement (was a groupBy and a findMany).
+    const rows = await this.prisma.$queryRawUnsafe<{ incident_id: string; open: number; total: number; stopped: string[] | null }[]>(
+      `SELECT incident_id, count(*) FILTER (WHERE state = 'open')::int AS open, count(*)::int AS total,
+              array_agg(completes_clock) FILTER (WHERE completes_clock IS NOT NULL AND state <> 'open') AS stopped
+         FROM checklist_item WHERE incident_id = ANY($1::text[]) GROUP BY incident_id`,
+      incidents.map((i) => i.id),
+    );
+    const of = new Map(rows.map((r) => [r.incident_id, r]));
     return incidents.map((incident) => {
-      const mine = counts.filter((c) => c.incidentId === incident.id);
-      return {
-        incident,
-        stopped: stoppers.filter((x) => x.incidentId === incident.id).map((x) => x.completesClock!),
-        open: mine.filter((c) => c.state === 'open').reduce((n, c) => n + c._count._all, 0),
-        total: mine.reduce((n, c) => n + c._count._all, 0),
-      };
+      const r = of.get(incident.id);
+      return { incident, stopped: r?.stopped ?? [], open: Number(r?.open ?? 0), total: Number(r?.total ?? 0) };
     });
   }
 
@@ -182,9 +177,23 @@ export class ConsoleStore {
     return rows.map((r) => ({ ...r, ownerName: owners.find((o) => o.id === r.ownerPersonId)?.displayName ?? null }));
   }
 
-  /** An incident's sealed timeline checkpoints, oldest first (verified with the entries the page already read). */
-  checkpoints(incidentId: string): Promise<TimelineCheckpoint[]> {
-    return this.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  /** A page of an incident's timeline for display, newest first: the entries before `before` (all when null). */
+  async timelinePage(
+    incidentId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<{ seq: number; at: Date; actorLabel: string; summary: string }[]> {
+    return this.prisma.timelineEntry.findMany({
+      where: { incidentId, ...(before !== null ? { seq: { lt: before } } : {}) },
+      select: { seq: true, at: true, actorLabel: true, summary: true },
+      orderBy: { seq: 'desc' },
+      take: limit,
+    });
+  }
+
+  /** How many entries an incident's timeline holds. */
+  timelineCount(incidentId: string): Promise<number> {
+    return this.prisma.timelineEntry.count({ where: { incidentId } });
   }
 
   /** People's names by id (checklist owners and who ticked). */

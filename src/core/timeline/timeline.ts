@@ -98,8 +98,22 @@ function chain(
 
 export interface TimelineView extends ChainedEntry {}
 
-export async function readTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<TimelineView[]> {
-  const rows = await deps.prisma.timelineEntry.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+export function readTimeline(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<TimelineView[]> {
+  return readTimelineRange(deps, incidentId);
+}
+
+/** The entries with afterSeq < seq ≤ upToSeq (every one when not given), decrypted, in seq order. */
+export async function readTimelineRange(
+  deps: Pick<CoreDeps, 'prisma' | 'cipher'>,
+  incidentId: string,
+  afterSeq?: number,
+  upToSeq?: number,
+): Promise<TimelineView[]> {
+  const seq = { ...(afterSeq !== undefined ? { gt: afterSeq } : {}), ...(upToSeq !== undefined ? { lte: upToSeq } : {}) };
+  const rows = await deps.prisma.timelineEntry.findMany({
+    where: { incidentId, ...(Object.keys(seq).length ? { seq } : {}) },
+    orderBy: { seq: 'asc' },
+  });
   return rows.map((r) => ({
     incidentId: r.incidentId,
     seq: r.seq,
