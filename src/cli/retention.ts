@@ -3,12 +3,15 @@
 // --authorised-by (and without --dry-run) destroys the closed incidents past their date (or the one given with
 // --incident): their details, timeline, checklist, notices and local-chat room history are deleted and a sealed
 // destruction record is kept (incident number, dates, who authorised it, the head of the destroyed timeline).
-// Never before the date; never an open incident; never a record that fails verification.
+// Never before the date; never an open incident; never a record that fails verification. Console sessions that ended
+// more than 90 days ago are deleted on every run but a dry run (the sign-ins stay on the person's record).
 // With the embedded database, stop the product first. Exit 0 done, 1 something could not be destroyed, 2 bad arguments.
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import type { CoreDeps } from '../core/context.js';
 import { destroyIncident, listRetention, RetentionError } from '../core/retention/retention.js';
+import { pruneConsoleSessions } from '../jobs/retention.js';
+import { SESSION_RETENTION_DAYS } from '../storage/console.js';
 import { commandDeps, withDatabase } from './database.js';
 import { readArgs, runWhenMain } from './entry.js';
 
@@ -38,6 +41,10 @@ export async function runRetention(deps: CoreDeps, args: RetentionArgs, out: Out
   }
   const due = items.filter((i) => i.due);
   out(`${due.length} of ${items.length} incident(s) past their retention date and closed.`);
+  // Ended console sessions past their retention are deleted whatever the arguments (no decision needed), except a dry run.
+  const sessions = await pruneConsoleSessions(deps, { count: args.dryRun });
+  if (sessions > 0)
+    out(`${args.dryRun ? 'Would delete' : 'Deleted'} ${sessions} console session(s) ended more than ${SESSION_RETENTION_DAYS} days ago.`);
   if (args.dryRun || due.length === 0) return 0;
   if (!args.authorisedBy) {
     out('Nothing destroyed: destruction needs --authorised-by "<name, role, decision>" (who decided), and is final.');

@@ -177,9 +177,9 @@ export class JobRunner {
     await boss.work<RetentionJobData>(RETENTION_QUEUE, { pollingIntervalSeconds: Math.max(this.opts.pollingIntervalSeconds, 5) }, (jobs) =>
       this.runBatch(boss, RETENTION_QUEUE, jobs, async (job) => {
         const result = await retention.fire(job.data);
-        log.info({ jobId: job.id, day: result.day, due: result.due.length }, 'retention review job');
+        log.info({ jobId: job.id, day: result.day, due: result.due.length, sessionsPruned: result.sessionsPruned }, 'retention review job');
         await retention.schedule();
-        return { day: result.day, due: result.due.length };
+        return { day: result.day, due: result.due.length, sessionsPruned: result.sessionsPruned };
       }),
     );
     await retention.schedule();

@@ -1,4 +1,4 @@
-import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient, TimelineCheckpoint } from '../generated/prisma/client.js';
+import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient } from '../generated/prisma/client.js';
 import { recordPersonChange } from '../core/people/history.js';
 import { PrismaPeopleRepository } from './repositories/people.js';
 
@@ -8,6 +8,12 @@ import { PrismaPeopleRepository } from './repositories/people.js';
  * (person_change, field `console`) in the transaction that opens or ends the session.
  */
 export type SessionEnd = 'signed-out' | 'expired' | 'idle' | 'not-allowed';
+
+/**
+ * Ended sessions are kept this long, then deleted by the retention review (src/jobs/retention.ts, `npm run
+ * retention`): the sign-ins and sign-outs stay on the person's record (person_change).
+ */
+export const SESSION_RETENTION_DAYS = 90;
 
 export interface NewSession {
   id: string;
@@ -116,6 +122,17 @@ export class ConsoleStore {
     });
   }
 
+  /**
+   * Deletes the sessions that ended before `before`: signed out or timed out then, or never seen again after their
+   * absolute end (a session is found ended on its next page, which may never come). Their sign-in links expired
+   * minutes after they were made, so forgetting the link ids lets no link sign in again. `count` only counts.
+   */
+  async pruneEnded(before: Date, opts: { count?: boolean } = {}): Promise<number> {
+    const where = { OR: [{ endedAt: { lt: before } }, { endedAt: null, expiresAt: { lt: before } }] };
+    if (opts.count) return this.prisma.consoleSession.count({ where });
+    return (await this.prisma.consoleSession.deleteMany({ where })).count;
+  }
+
   /** A school's incidents, newest first, with how many checklist items are open. */
   async incidents(f: IncidentListFilter): Promise<IncidentListRow[]> {
     const incidents = await this.prisma.incident.findMany({
@@ -127,23 +144,18 @@ export class ConsoleStore {
       orderBy: { awareAt: 'desc' },
       take: f.limit,
     });
-    const counts = await this.prisma.checklistItem.groupBy({
-      by: ['incidentId', 'state'],
-      where: { incidentId: { in: incidents.map((i) => i.id) } },
-      _count: { _all: true },
-    });
-    const stoppers = await this.prisma.checklistItem.findMany({
-      where: { incidentId: { in: incidents.map((i) => i.id) }, completesClock: { not: null }, state: { not: 'open' } },
-      select: { incidentId: true, completesClock: true },
-    });
+    if (incidents.length === 0) return [];
+    // Counts and clock stoppers of every listed incident in one statement (was a groupBy and a findMany).
+    const rows = await this.prisma.$queryRawUnsafe<{ incident_id: string; open: number; total: number; stopped: string[] | null }[]>(
+      `SELECT incident_id, count(*) FILTER (WHERE state = 'open')::int AS open, count(*)::int AS total,
+              array_agg(completes_clock) FILTER (WHERE completes_clock IS NOT NULL AND state <> 'open') AS stopped
+         FROM checklist_item WHERE incident_id = ANY($1::text[]) GROUP BY incident_id`,
+      incidents.map((i) => i.id),
+    );
+    const of = new Map(rows.map((r) => [r.incident_id, r]));
     return incidents.map((incident) => {
-      const mine = counts.filter((c) => c.incidentId === incident.id);
-      return {
-        incident,
-        stopped: stoppers.filter((x) => x.incidentId === incident.id).map((x) => x.completesClock!),
-        open: mine.filter((c) => c.state === 'open').reduce((n, c) => n + c._count._all, 0),
-        total: mine.reduce((n, c) => n + c._count._all, 0),
-      };
+      const r = of.get(incident.id);
+      return { incident, stopped: r?.stopped ?? [], open: Number(r?.open ?? 0), total: Number(r?.total ?? 0) };
     });
   }
 
@@ -165,9 +177,23 @@ export class ConsoleStore {
     return rows.map((r) => ({ ...r, ownerName: owners.find((o) => o.id === r.ownerPersonId)?.displayName ?? null }));
   }
 
-  /** An incident's sealed timeline checkpoints, oldest first (verified with the entries the page already read). */
-  checkpoints(incidentId: string): Promise<TimelineCheckpoint[]> {
-    return this.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  /** A page of an incident's timeline for display, newest first: the entries before `before` (all when null). */
+  async timelinePage(
+    incidentId: string,
+    before: number | null,
+    limit: number,
+  ): Promise<{ seq: number; at: Date; actorLabel: string; summary: string }[]> {
+    return this.prisma.timelineEntry.findMany({
+      where: { incidentId, ...(before !== null ? { seq: { lt: before } } : {}) },
+      select: { seq: true, at: true, actorLabel: true, summary: true },
+      orderBy: { seq: 'desc' },
+      take: limit,
+    });
+  }
+
+  /** How many entries an incident's timeline holds. */
+  timelineCount(incidentId: string): Promise<number> {
+    return this.prisma.timelineEntry.count({ where: { incidentId } });
   }
 
   /** People's names by id (checklist owners and who ticked). */

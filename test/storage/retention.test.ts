@@ -4,6 +4,7 @@ import { destroyIncident, listRetention, retainUntil } from '../../src/core/rete
 import { runRetention } from '../../src/cli/retention.js';
 import { runVerify } from '../../src/cli/verify.js';
 import { RetentionReview, type QueuedRetention } from '../../src/jobs/retention.js';
+import { ConsoleStore } from '../../src/storage/console.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { at } from '../helpers/jobs.js';
 import { asSuperuser, seedIncidents } from '../helpers/record.js';
@@ -120,5 +121,50 @@ describe('retention and destruction of the record', () => {
     expect(out.out.join('\n')).toMatch(/NOT destroyed .*its record does not verify/);
     expect(await tdb.db.prisma.incident.count()).toBe(2);
     expect(await tdb.db.prisma.destructionRecord.count()).toBe(0);
+  });
+
+  it('ended console sessions are deleted 90 days after they ended, by the daily review and npm run retention; the sign-ins stay', async () => {
+    const store = new ConsoleStore(tdb.db.prisma);
+    const person = { id: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）' };
+    const DAY = 86_400_000;
+    const open = async (id: string, at: Date, ended: Date | null) => {
+      await store.open({
+        id,
+        linkId: `link-${id}`,
+        person,
+        now: at,
+        expiresAt: new Date(at.getTime() + 12 * 3600_000),
+        clientAddress: null,
+      });
+      if (ended) await store.end(id, 'signed-out', ended);
+    };
+    const signIns = () => tdb.db.prisma.personChange.count({ where: { personId: 'demo-window' } });
+    const before = await signIns();
+    await open('ended-91d', new Date(now.getTime() - 92 * DAY), new Date(now.getTime() - 91 * DAY));
+    await open('ended-89d', new Date(now.getTime() - 90 * DAY), new Date(now.getTime() - 89 * DAY));
+    // Never seen again after its 12-hour end: ended then, though no page came to mark it.
+    await open('abandoned', new Date(now.getTime() - 120 * DAY), null);
+    await open('current', new Date(now.getTime() - 3600_000), null);
+    const left = async () => (await tdb.db.prisma.consoleSession.findMany({ orderBy: { id: 'asc' } })).map((s) => s.id);
+    const recorded = await signIns();
+    expect(recorded).toBe(before + 4);
+
+    const dry = lines();
+    expect(await runRetention(deps, { dryRun: true }, dry)).toBe(0);
+    expect(dry.out).toContain('Would delete 2 console session(s) ended more than 90 days ago.');
+    expect(await left()).toEqual(['abandoned', 'current', 'ended-89d', 'ended-91d']);
+
+    const review = new RetentionReview(deps, { add: async () => {} });
+    expect((await review.fire({ day: '2026-11-05' })).sessionsPruned).toBe(2);
+    expect(await left()).toEqual(['current', 'ended-89d']);
+    expect(await signIns()).toBe(recorded);
+
+    now = new Date(now.getTime() + 2 * DAY);
+    const run = lines();
+    expect(await runRetention(deps, { dryRun: false }, run)).toBe(0);
+    expect(run.out).toContain('Deleted 1 console session(s) ended more than 90 days ago.');
+    expect(await left()).toEqual(['current']);
+    // The pruned link ids are forgotten, but those links expired 10 minutes after they were made.
+    expect(await store.linkUsed('link-ended-91d')).toBe(false);
   });
 });

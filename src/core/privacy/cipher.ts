@@ -94,6 +94,8 @@ export class FieldCipher {
   private readonly keys: ReadonlyMap<string, Buffer>;
   /** Keys whose key check matched the database's (markVerified). */
   private readonly verified = new Set<string>();
+  /** Keys derived for a purpose (deriveKey), by key id and purpose. */
+  private readonly derived = new Map<string, Buffer>();
 
   constructor(ring: KeyRing) {
     const entries = Object.entries(ring.keys);
@@ -205,7 +207,15 @@ export class FieldCipher {
   deriveKey(purpose: string, keyId: string = this.current): { keyId: string; key: Buffer } {
     const base = this.keys.get(keyId);
     if (!base) throw new UnknownKeyError(keyId, [...this.keys.keys()]);
-    return { keyId, key: Buffer.from(hkdfSync('sha256', base, Buffer.alloc(0), `pdi-responder:${purpose}`, KEY_BYTES)) };
+    // Derived once per purpose and key (the ring never changes in a process): checking a timeline's seals derives
+    // the same key once per checkpoint otherwise. A copy is handed out, so no caller can alter the kept one.
+    const name = `${keyId}\n${purpose}`;
+    let key = this.derived.get(name);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', base, Buffer.alloc(0), `pdi-responder:${purpose}`, KEY_BYTES));
+      this.derived.set(name, key);
+    }
+    return { keyId, key: Buffer.from(key) };
   }
 
   /** True when the value should be re-encrypted with the current key (after a rotation). */

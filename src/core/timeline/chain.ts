@@ -55,9 +55,13 @@ export interface ChainVerdict {
   problem?: { seq: number; reason: string };
 }
 
-export function verifyChain(entries: readonly ChainedEntry[]): ChainVerdict {
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
+/**
+ * Checks entries in seq order from the first, or, with `after`, entries continuing a prefix already verified (its
+ * last entry's seq and hash): `checked` then counts the prefix too.
+ */
+export function verifyChain(entries: readonly ChainedEntry[], after?: { seq: number; hash: string }): ChainVerdict {
+  let prev = after?.hash ?? GENESIS_HASH;
+  let expectedSeq = (after?.seq ?? 0) + 1;
   for (const e of entries) {
     if (e.seq !== expectedSeq) {
       return {
@@ -83,5 +87,5 @@ export function verifyChain(entries: readonly ChainedEntry[]): ChainVerdict {
     prev = e.hash;
     expectedSeq += 1;
   }
-  return { ok: true, checked: entries.length };
+  return { ok: true, checked: expectedSeq - 1 };
 }

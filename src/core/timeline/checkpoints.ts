@@ -63,19 +63,39 @@ export interface RecordVerdict {
 }
 
 /**
+ * A record already verified whole (verdict ok), as the start of an incremental check (src/core/timeline/verified.ts):
+ * its first `entries` entries and `checkpoints` checkpoints, the hash of its last entry, its last sealed head and the
+ * older checkpoints no key of the ring could check.
+ */
+export interface VerifiedPrefix {
+  entries: number;
+  head: string;
+  checkpoints: number;
+  sealed: NonNullable<RecordVerdict['sealed']>;
+  uncheckable: number;
+}
+
+/**
  * Checks a timeline (already read and decrypted, in seq order) against the hash chain and every sealed checkpoint.
+ * With `prefix`, `entries` and `checkpoints` are only those after a prefix verified before and known unchanged (the
+ * caller proves it): the verdict is the one the whole record would get. A new checkpoint must then seal the prefix's
+ * last entry or a later one (the caller checks the whole record otherwise).
  */
 export function verifyRecord(
   cipher: FieldCipher,
   entries: readonly ChainedEntry[],
   checkpoints: readonly CheckpointRecord[],
+  prefix?: VerifiedPrefix,
 ): RecordVerdict {
   const problems: string[] = [];
-  const chain = verifyChain(entries);
+  const chain = verifyChain(entries, prefix && { seq: prefix.entries, hash: prefix.head });
   if (!chain.ok && chain.problem) problems.push(`entry #${chain.problem.seq}: ${chain.problem.reason}`);
-  const bySeq = new Map(entries.map((e) => [e.seq, e]));
-  let sealed: RecordVerdict['sealed'] = null;
-  let uncheckable = 0;
+  const bySeq = new Map(entries.map((e) => [e.seq, e.hash]));
+  if (prefix) bySeq.set(prefix.entries, prefix.head);
+  const total = (prefix?.entries ?? 0) + entries.length;
+  const allCheckpoints = (prefix?.checkpoints ?? 0) + checkpoints.length;
+  let sealed: RecordVerdict['sealed'] = prefix?.sealed ?? null;
+  let uncheckable = prefix?.uncheckable ?? 0;
   for (const [index, c] of checkpoints.entries()) {
     const latest = index === checkpoints.length - 1;
     const state = sealState(cipher, c);
@@ -89,31 +109,30 @@ export function verifyRecord(
       else uncheckable += 1;
       continue;
     }
-    if (c.entryCount > entries.length) {
+    if (c.entryCount > total) {
       problems.push(
-        `entries #${entries.length + 1}–#${c.entryCount} are missing: a sealed checkpoint of ${c.at.toISOString()} counts ${c.entryCount} entries, ${entries.length} remain`,
+        `entries #${total + 1}–#${c.entryCount} are missing: a sealed checkpoint of ${c.at.toISOString()} counts ${c.entryCount} entries, ${total} remain`,
       );
       continue;
     }
-    const at = bySeq.get(c.entryCount);
-    if (!at || at.hash !== c.headHash) {
+    if (bySeq.get(c.entryCount) !== c.headHash) {
       problems.push(`entry #${c.entryCount} is not the one sealed at ${c.at.toISOString()}: entries up to #${c.entryCount} were rewritten`);
       continue;
     }
     if (!sealed || c.entryCount >= sealed.entryCount) sealed = { entryCount: c.entryCount, headHash: c.headHash, at: c.at, keyId: c.keyId };
   }
-  if (entries.length === 0 && checkpoints.length === 0) {
+  if (total === 0 && allCheckpoints === 0) {
     problems.push(
       'the incident has no timeline at all (every incident is recorded from its report on): its entries and checkpoints were deleted',
     );
-  } else if (entries.length > 0 && checkpoints.length === 0) {
+  } else if (total > 0 && allCheckpoints === 0) {
     problems.push('no sealed checkpoint: the checkpoints were deleted, or the entries were written outside the product');
-  } else if (sealed && sealed.entryCount < entries.length) {
+  } else if (sealed && sealed.entryCount < total) {
     const n = sealed.entryCount;
     problems.push(
-      `entries #${n + 1}–#${entries.length} are not covered by a sealed checkpoint (written outside the product, or their checkpoints were deleted)`,
+      `entries #${n + 1}–#${total} are not covered by a sealed checkpoint (written outside the product, or their checkpoints were deleted)`,
     );
-  } else if (!sealed && checkpoints.length > 0 && problems.length === 0) {
+  } else if (!sealed && allCheckpoints > 0 && problems.length === 0) {
     problems.push('no checkpoint could be checked with the keys of the ring');
   }
   return { ok: problems.length === 0, entries: chain.checked, sealed, problems, uncheckable };

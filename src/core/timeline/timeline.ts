@@ -112,8 +112,18 @@ function chain(
 
 export interface TimelineView extends ChainedEntry {}
 
-export async function readTimeline(deps: TimelineReader, incidentId: string): Promise<TimelineView[]> {
-  const rows = await clientRepositories(deps).timeline.entries(incidentId);
+export function readTimeline(deps: TimelineReader, incidentId: string): Promise<TimelineView[]> {
+  return readTimelineRange(deps, incidentId);
+}
+
+/** The entries with afterSeq < seq ≤ upToSeq (every one when not given), decrypted, in seq order. */
+export async function readTimelineRange(
+  deps: TimelineReader,
+  incidentId: string,
+  afterSeq?: number,
+  upToSeq?: number,
+): Promise<TimelineView[]> {
+  const rows = await clientRepositories(deps).timeline.entries(incidentId, { afterSeq, upToSeq });
   return rows.map((r) => ({
     incidentId: r.incidentId,
     seq: r.seq,

@@ -54,8 +54,8 @@ export interface TimelineRepository {
    * checkpoint ids grow in that order.
    */
   append(checkpoints: readonly NewCheckpoint[], entries: readonly TimelineEntryRecord[]): Promise<void>;
-  /** Every entry of the incident, by seq. */
-  entries(incidentId: string): Promise<TimelineEntryRecord[]>;
+  /** The entries of the incident (those with afterSeq < seq ≤ upToSeq when given), by seq. */
+  entries(incidentId: string, range?: { afterSeq?: number | undefined; upToSeq?: number | undefined }): Promise<TimelineEntryRecord[]>;
   /** The entry numbered `seq`, or null. */
   entry(incidentId: string, seq: number): Promise<TimelineEntryRecord | null>;
   /** Every checkpoint of the incident, in the order written. */

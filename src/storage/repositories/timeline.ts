@@ -46,8 +46,16 @@ export class PrismaTimelineRepository implements TimelineRepository {
     if (entries.length > 0) await this.db.timelineEntry.createMany({ data: [...entries] });
   }
 
-  entries(incidentId: string): Promise<TimelineEntryRecord[]> {
-    return this.db.timelineEntry.findMany({ where: { incidentId }, orderBy: { seq: 'asc' }, select: ENTRY });
+  entries(incidentId: string, range: { afterSeq?: number | undefined; upToSeq?: number | undefined } = {}): Promise<TimelineEntryRecord[]> {
+    const seq = {
+      ...(range.afterSeq !== undefined ? { gt: range.afterSeq } : {}),
+      ...(range.upToSeq !== undefined ? { lte: range.upToSeq } : {}),
+    };
+    return this.db.timelineEntry.findMany({
+      where: { incidentId, ...(Object.keys(seq).length ? { seq } : {}) },
+      orderBy: { seq: 'asc' },
+      select: ENTRY,
+    });
   }
 
   entry(incidentId: string, seq: number): Promise<TimelineEntryRecord | null> {

@@ -16,8 +16,8 @@ import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import type { NoticeService } from '../../core/notices/service.js';
 import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../../core/notices/views.js';
 import { can, ROLE_LABELS, roleNames, type Actor, type RoleKey } from '../../core/roles.js';
-import { verifyRecord, type RecordVerdict } from '../../core/timeline/checkpoints.js';
-import { readTimeline, type TimelineView } from '../../core/timeline/timeline.js';
+import type { RecordVerdict } from '../../core/timeline/checkpoints.js';
+import { RecordVerifier } from '../../core/timeline/verified.js';
 import { formatRocDate, formatRocShort } from '../../core/time/roc.js';
 import type { ConsoleStore } from '../../storage/console.js';
 
@@ -36,8 +36,11 @@ export interface PageServices {
   baseUrl: () => string | null;
 }
 
-/** Timeline entries shown on the incident page, newest first (the export holds them all). */
-export const TIMELINE_SHOWN = 300;
+/**
+ * Timeline entries shown on the incident page, newest first, with a link to the older ones (`?before=<seq>`); the
+ * verification covers every entry whatever is shown, and the export holds them all.
+ */
+export const TIMELINE_SHOWN = 200;
 
 /** Incidents listed on one page (the newest; a search by number finds older ones). */
 export const LIST_LIMIT = 200;
@@ -204,13 +207,13 @@ function clocksOf(v: IncidentView, now: Date) {
   });
 }
 
-export async function incidentPage(s: PageServices, actor: Actor, incidentId: string) {
+export async function incidentPage(s: PageServices, actor: Actor, incidentId: string, before: number | null = null) {
   const now = s.deps.now();
   const v = await s.incidents.get(incidentId);
   const i = v.incident;
   const owners = await s.store.names(v.checklist.map((c) => c.row.ownerPersonId).filter((x): x is string => !!x));
   const notices = (await s.notices.exportNotices(incidentId)) as ExportedNotice[];
-  const { timeline, record } = await verifiedTimeline(s, incidentId);
+  const { timeline, record, total: entries } = await verifiedTimeline(s, incidentId, before);
   const kinds = (i.affectedKinds as AffectedKind[]).map((k) => AFFECTED_KIND_LABELS[k] ?? k).join('、');
   const total = totalAffected(i);
   return {
@@ -285,38 +288,38 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     reports: await reportLinks(s, actor, i),
     record: {
       ok: record.ok,
-      entries: timeline.length,
+      entries,
       sealed: record.sealed ? `封存檢查點：第 ${record.sealed.entryCount} 筆，${at(record.sealed.at)}` : null,
       problem: record.ok ? null : problemText(record),
-      shown: Math.min(timeline.length, TIMELINE_SHOWN),
+      shown: timeline.length,
+      // Older entries than those shown, and the way back to the newest.
+      older:
+        timeline.length && timeline.at(-1)!.seq > 1
+          ? `/console/incidents/${encodeURIComponent(i.ref)}?before=${timeline.at(-1)!.seq}#timeline`
+          : null,
+      newest: before !== null ? `/console/incidents/${encodeURIComponent(i.ref)}#timeline` : null,
     },
-    timeline: timeline
-      .slice(-TIMELINE_SHOWN)
-      .reverse()
-      .map((e) => ({ seq: e.seq, at: at(e.at), actor: e.actorLabel, summary: e.summary })),
+    timeline: timeline.map((e) => ({ seq: e.seq, at: at(e.at), actor: e.actorLabel, summary: e.summary })),
   };
 }
 
+/** Record verifications kept per database (src/core/timeline/verified.ts). */
+const verifiers = new WeakMap<object, RecordVerifier>();
+
 /**
- * The timeline read once and verified from the same entries (hash chain and sealed checkpoints, as `npm run verify`
- * does); an entry that cannot be decrypted is a failed verification, not a broken page.
+ * The record verified (hash chain and sealed checkpoints, as `npm run verify` does, incrementally: verified.ts) and
+ * the page of entries shown; an entry that cannot be decrypted is a failed verification, not a broken page.
  */
-async function verifiedTimeline(s: PageServices, incidentId: string): Promise<{ timeline: TimelineView[]; record: RecordVerdict }> {
-  try {
-    const timeline = await readTimeline(s.deps, incidentId);
-    return { timeline, record: verifyRecord(s.deps.cipher, timeline, await s.store.checkpoints(incidentId)) };
-  } catch (err) {
-    return {
-      timeline: [],
-      record: {
-        ok: false,
-        entries: 0,
-        sealed: null,
-        problems: [`an entry cannot be decrypted: ${(err as Error).message}`],
-        uncheckable: 0,
-      },
-    };
+async function verifiedTimeline(s: PageServices, incidentId: string, before: number | null) {
+  let verifier = verifiers.get(s.deps.prisma);
+  if (!verifier) {
+    verifier = new RecordVerifier(s.deps);
+    verifiers.set(s.deps.prisma, verifier);
   }
+  const record = await verifier.verify(incidentId);
+  const timeline = await s.store.timelinePage(incidentId, before, TIMELINE_SHOWN);
+  const total = record.ok ? record.entries : await s.store.timelineCount(incidentId);
+  return { record, timeline, total };
 }
 
 /** The first problem in zh-TW (the operator's English detail is in `npm run verify`). */

@@ -37,6 +37,9 @@ const REFUSALS = {
 } as const satisfies Record<string, readonly [number, string, readonly string[]]>;
 type Refusal = keyof typeof REFUSALS;
 
+/** `?before=<seq>`: the page of the incident's timeline older than that entry (pages.ts TIMELINE_SHOWN). */
+const timelineBefore = (v: string | undefined) => (v && /^[1-9][0-9]{0,8}$/.test(v) ? Number(v) : null);
+
 /**
  * The web console (issue #18, first slice: read-only views). Sign-in with a one-time link from chat, a server-side
  * session (sessions.ts), the incident list and one incident on one page. Every page checks the session and the
@@ -171,14 +174,14 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       return html(reply, 200, renderPage('@list', frame(reply, actor, data.title), data));
     });
 
-    scope.get<{ Params: { ref: string } }>('/console/incidents/:ref', async (req, reply) => {
+    scope.get<{ Params: { ref: string }; Querystring: { before?: string } }>('/console/incidents/:ref', async (req, reply) => {
       const actor = await signedIn(req, reply);
       if (!actor) return reply;
       if (!can(actor, 'incident.view')) return refuse(reply, 'incidentDenied');
       const incident = /^[0-9A-Za-z-]{1,20}$/.test(req.params.ref) ? await opts.incidents.findByRef(actor.schoolId, req.params.ref) : null;
       if (!incident) return refuse(reply, 'notFound');
       try {
-        const data = await incidentPage(opts, actor, incident.id);
+        const data = await incidentPage(opts, actor, incident.id, timelineBefore(req.query.before));
         return html(reply, 200, renderPage('@incident', frame(reply, actor, data.title), data));
       } catch (err) {
         if (err instanceof UserError) return refuse(reply, 'notFound');

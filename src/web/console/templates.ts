@@ -111,9 +111,10 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <section aria-labelledby="timeline"><h2 id="timeline">事件紀錄（時間軸）</h2>
 <div class="panel"><p class="record <%= it.record.ok ? 'ok' : 'bad' %>"><%= it.record.ok ? '✓ 雜湊鏈驗證通過：' + it.record.entries + ' 筆紀錄前後相連，沒有被修改或刪除。' : '⚠ 雜湊鏈驗證失敗，紀錄可能遭修改，請立即通知系統管理者。' %></p>
 <% if (it.record.sealed) { %><p class="muted"><%= it.record.sealed %></p><% } %><% if (it.record.problem) { %><p class="danger"><%= it.record.problem %></p><% } %>
-<% if (it.record.shown < it.record.entries) { %><p class="muted">以下顯示最新的 <%= it.record.shown %> 筆（共 <%= it.record.entries %> 筆）；完整紀錄請下載「完整紀錄匯出」。</p><% } %>
+<% if (it.record.shown < it.record.entries) { %><p class="muted">以下顯示 <%= it.record.shown %> 筆（共 <%= it.record.entries %> 筆，驗證涵蓋全部）；完整紀錄請下載「完整紀錄匯出」。</p><% } %>
 <div class="table-wrap"><table><caption class="muted">最新的在前</caption><thead><tr><th scope="col">#</th><th scope="col">時間</th><th scope="col">人員</th><th scope="col">內容</th></tr></thead><tbody>
-<% it.timeline.forEach(function (e) { %><tr><td><%= e.seq %></td><td><%= e.at %></td><td><%= e.actor %></td><td><%= e.summary %></td></tr><% }) %></tbody></table></div></div></section>`;
+<% it.timeline.forEach(function (e) { %><tr><td><%= e.seq %></td><td><%= e.at %></td><td><%= e.actor %></td><td><%= e.summary %></td></tr><% }) %></tbody></table></div>
+<% if (it.record.older || it.record.newest) { %><p class="pager"><% if (it.record.newest) { %><a href="<%= it.record.newest %>">回到最新紀錄</a> <% } %><% if (it.record.older) { %><a href="<%= it.record.older %>">更早的紀錄</a><% } %></p><% } %></div></section>`;
 
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false });
 eta.loadTemplate('@layout', LAYOUT);
