@@ -140,13 +140,15 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     if (config.slack) {
       const { SlackAdapter } = await import('../../adapters/slack/index.js');
       slack = add(
-        new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }),
+        new SlackAdapter({ ...config.slack, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }),
       );
     }
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
       const { DiscordAdapter } = await import('../../adapters/discord/index.js');
-      discord = add(new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes }));
+      discord = add(
+        new DiscordAdapter({ ...config.discord, prisma: db.prisma, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes }),
+      );
     }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();

@@ -7,9 +7,11 @@
  * be atomic runs in `deps.repos.transaction(async (tx) => { tx.people.…; tx.timeline.… })`, where every repository of
  * `tx` writes in that one transaction.
  */
+import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { SchoolRepository } from './schools.js';
 
+export type * from './outbound.js';
 export type * from './people.js';
 export type * from './schools.js';
 
@@ -17,6 +19,8 @@ export type * from './schools.js';
 export interface Repositories {
   schools: SchoolRepository;
   people: PeopleRepository;
+  /** The one outbound ledger of every adapter (outbound_message). */
+  outbound: OutboundLedgerRepository;
 }
 
 export interface RepositoryHub extends Repositories {

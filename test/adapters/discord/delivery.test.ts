@@ -45,6 +45,7 @@ describe('Discord delivery shared by two instances', () => {
       apiBase: h.fake.apiBase,
       readGroupMessages: false,
       prisma: deps.prisma,
+      repos: deps.repos,
       cipher: deps.cipher,
       log: createLogger({ level: 'silent' }),
     });
