@@ -14,7 +14,6 @@ import type {
   PlatformUser,
 } from '../../src/ports/chat-model.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import type { PlatformInbox } from '../../src/ports/inbox.js';
 import type { Repositories } from '../../src/ports/repositories/index.js';
@@ -76,10 +75,11 @@ export interface DiscordAdapterOptions {
   /** REST base (https://discord.com/api); the gateway address is asked from it (GET /gateway/bot). */
   apiBase: string;
   readGroupMessages: boolean;
-  /** Offered forms (discord_form). */
-  prisma: PrismaClient;
-  /** The outbound ledger: idempotency keys and incident threads (outbound_message). The inbox is the pipeline's. */
-  repos: Pick<Repositories, 'outbound'>;
+  /**
+   * The outbound ledger (idempotency keys and incident threads: outbound_message) and offered forms (discord_form).
+   * The inbox is the pipeline's.
+   */
+  repos: Pick<Repositories, 'outbound' | 'discordForms'>;
   cipher: FieldCipher;
   log: Logger;
   ackBudgetMs?: number;
@@ -121,7 +121,7 @@ export class DiscordAdapter implements PlatformAdapter {
 
   constructor(private readonly opts: DiscordAdapterOptions) {
     this.ackBudgetMs = opts.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
-    this.forms = new DiscordFormStore(opts.prisma, opts.cipher, DISCORD_PLATFORM);
+    this.forms = new DiscordFormStore(opts.repos.discordForms, opts.cipher, DISCORD_PLATFORM);
     this.ledger = new OutboundLedger(opts.repos.outbound);
     const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages];
     if (opts.readGroupMessages) intents.push(GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent);

@@ -146,9 +146,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
       const { DiscordAdapter } = await import('../../adapters/discord/index.js');
-      discord = add(
-        new DiscordAdapter({ ...config.discord, prisma: db.prisma, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes }),
-      );
+      discord = add(new DiscordAdapter({ ...config.discord, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes }));
     }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();

@@ -7,10 +7,12 @@
  * be atomic runs in `deps.repos.transaction(async (tx) => { tx.people.…; tx.timeline.… })`, where every repository of
  * `tx` writes in that one transaction.
  */
+import type { DiscordFormRepository } from './discord.js';
 import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { SchoolRepository } from './schools.js';
 
+export type * from './discord.js';
 export type * from './outbound.js';
 export type * from './people.js';
 export type * from './schools.js';
@@ -21,6 +23,8 @@ export interface Repositories {
   people: PeopleRepository;
   /** The one outbound ledger of every adapter (outbound_message). */
   outbound: OutboundLedgerRepository;
+  /** Forms the Discord adapter offered as buttons (discord_form). */
+  discordForms: DiscordFormRepository;
 }
 
 export interface RepositoryHub extends Repositories {

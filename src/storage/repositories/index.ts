@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
+import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaSchoolRepository } from './schools.js';
@@ -19,5 +20,6 @@ function on(db: Client): Repositories {
     schools: new PrismaSchoolRepository(db),
     people: new PrismaPeopleRepository(db),
     outbound: new PrismaOutboundLedgerRepository(db),
+    discordForms: new PrismaDiscordFormRepository(db),
   };
 }
