@@ -160,8 +160,6 @@ function cycles(graph) {
 
 /** Files that import the Prisma client (or its row types) outside src/storage/ today; the list may only shrink. */
 export const PRISMA_USERS = [
-  'adapters/line/index.ts',
-  'adapters/line/quota.ts',
   'adapters/local/index.ts',
   'src/app/demo.ts',
   'src/cli/keys.ts',

@@ -134,7 +134,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');
-      line = add(new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
+      line = add(new LineAdapter({ ...config.line, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
     }
     let slack: SlackAdapter | null = null;
     if (config.slack) {

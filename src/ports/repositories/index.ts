@@ -8,11 +8,13 @@
  * `tx` writes in that one transaction.
  */
 import type { DiscordFormRepository } from './discord.js';
+import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { SchoolRepository } from './schools.js';
 
 export type * from './discord.js';
+export type * from './line.js';
 export type * from './outbound.js';
 export type * from './people.js';
 export type * from './schools.js';
@@ -25,6 +27,10 @@ export interface Repositories {
   outbound: OutboundLedgerRepository;
   /** Forms the Discord adapter offered as buttons (discord_form). */
   discordForms: DiscordFormRepository;
+  /** LINE users who have the bot as a friend (line_friend). */
+  lineFriends: LineFriendRepository;
+  /** LINE message-quota warnings given (line_quota_warning). */
+  lineQuotaWarnings: LineQuotaWarningRepository;
 }
 
 export interface RepositoryHub extends Repositories {

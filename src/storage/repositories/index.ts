@@ -2,6 +2,7 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 import { PrismaDiscordFormRepository } from './discord.js';
+import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaSchoolRepository } from './schools.js';
@@ -21,5 +22,7 @@ function on(db: Client): Repositories {
     people: new PrismaPeopleRepository(db),
     outbound: new PrismaOutboundLedgerRepository(db),
     discordForms: new PrismaDiscordFormRepository(db),
+    lineFriends: new PrismaLineFriendRepository(db),
+    lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
   };
 }
