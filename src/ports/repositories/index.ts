@@ -9,12 +9,14 @@
  */
 import type { DiscordFormRepository } from './discord.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
+import type { LocalChatRepository } from './local-chat.js';
 import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { SchoolRepository } from './schools.js';
 
 export type * from './discord.js';
 export type * from './line.js';
+export type * from './local-chat.js';
 export type * from './outbound.js';
 export type * from './people.js';
 export type * from './schools.js';
@@ -31,6 +33,8 @@ export interface Repositories {
   lineFriends: LineFriendRepository;
   /** LINE message-quota warnings given (line_quota_warning). */
   lineQuotaWarnings: LineQuotaWarningRepository;
+  /** The local chat page's messages, people and conversations (local_message, identity, conversation). */
+  localChat: LocalChatRepository;
 }
 
 export interface RepositoryHub extends Repositories {

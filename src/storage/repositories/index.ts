@@ -3,6 +3,7 @@ import type { Repositories, RepositoryHub } from '../../ports/repositories/index
 import type { Client } from './client.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
+import { PrismaLocalChatRepository } from './local-chat.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaSchoolRepository } from './schools.js';
@@ -24,5 +25,6 @@ function on(db: Client): Repositories {
     discordForms: new PrismaDiscordFormRepository(db),
     lineFriends: new PrismaLineFriendRepository(db),
     lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
+    localChat: new PrismaLocalChatRepository(db),
   };
 }
