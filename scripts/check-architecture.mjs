@@ -160,15 +160,8 @@ function cycles(graph) {
 
 /** Files that import the Prisma client (or its row types) outside src/storage/ today; the list may only shrink. */
 export const PRISMA_USERS = [
-  'adapters/discord/forms.ts',
-  'adapters/discord/index.ts',
-  'adapters/line/index.ts',
-  'adapters/line/quota.ts',
-  'adapters/local/index.ts',
-  'adapters/slack/index.ts',
   'src/app/demo.ts',
   'src/cli/keys.ts',
-  'src/core/chat/delivery.ts',
   'src/core/context.ts',
   'src/core/conversation/bot.ts',
   'src/core/conversation/evidence.ts',

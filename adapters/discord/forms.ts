@@ -1,6 +1,6 @@
 import type { ConversationAddress, Form } from '../../src/ports/chat-model.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import type { DiscordFormRepository } from '../../src/ports/repositories/index.js';
 
 /**
  * Forms the Discord adapter offered, kept so that a 「填寫表單」 button opens its modal later — after a restart, or when
@@ -8,9 +8,9 @@ import type { PrismaClient } from '../../src/generated/prisma/client.js';
  * input are mapped to option values). A modal can only be the first answer to an interaction, so a form the core
  * sends while handling something else is offered as a button; the form itself must outlive the process.
  *
- * Stored in discord_form, the form JSON encrypted with the FieldCipher (its initial values may hold personal data: a
- * notice's text), bound to its row (channel and form id) by the additional data. A small in-memory cache spares the
- * database read for a click on the same instance. Rows go when the form is submitted, or after `maxAgeMs`.
+ * Stored in discord_form (through DiscordFormRepository, src/ports/repositories/discord.ts), the form JSON encrypted
+ * with the FieldCipher (its initial values may hold personal data: a notice's text), bound to its row (channel and
+ * form id) by the additional data. A small in-memory cache spares the database read for a click on the same instance. Rows go when the form is submitted, or after `maxAgeMs`.
  */
 const MAX_CACHED = 500;
 export const FORM_KEPT_MS = 7 * 86_400_000;
@@ -24,7 +24,7 @@ export class DiscordFormStore {
   private readonly cache = new Map<string, StoredForm>();
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly repo: DiscordFormRepository,
     private readonly cipher: FieldCipher,
     private readonly platform: string,
   ) {}
@@ -43,11 +43,7 @@ export class DiscordFormStore {
   async save(form: Form, to: ConversationAddress): Promise<void> {
     this.remember(`${to.externalId}:${form.formId}`, { form, to });
     const formEnc = this.cipher.encrypt(JSON.stringify(form), this.aad(to.externalId, form.formId));
-    await this.prisma.discordForm.upsert({
-      where: { channelId_formId: { channelId: to.externalId, formId: form.formId } },
-      update: { formEnc, kind: to.kind, createdAt: new Date() },
-      create: { channelId: to.externalId, formId: form.formId, kind: to.kind, formEnc },
-    });
+    await this.repo.save(to.externalId, form.formId, to.kind, formEnc);
   }
 
   /** The form offered in this channel under this id, or null (never offered, submitted already, or too old). */
@@ -55,7 +51,7 @@ export class DiscordFormStore {
     const key = `${channelId}:${formId}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const row = await this.prisma.discordForm.findUnique({ where: { channelId_formId: { channelId, formId } } });
+    const row = await this.repo.find(channelId, formId);
     if (!row) return null;
     const stored: StoredForm = {
       form: JSON.parse(this.cipher.decrypt(row.formEnc, this.aad(channelId, formId))) as Form,
@@ -68,12 +64,11 @@ export class DiscordFormStore {
   /** The form was submitted: its button answers 「這個問答已過期」 from now on, on every instance. */
   async drop(channelId: string, formId: string): Promise<void> {
     this.cache.delete(`${channelId}:${formId}`);
-    await this.prisma.discordForm.deleteMany({ where: { channelId, formId } });
+    await this.repo.drop(channelId, formId);
   }
 
   /** Deletes forms offered longer ago than `olderThanMs` (the core's questions expire within a day). */
   async forget(olderThanMs = FORM_KEPT_MS): Promise<number> {
-    const r = await this.prisma.discordForm.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - olderThanMs) } } });
-    return r.count;
+    return this.repo.forget(new Date(Date.now() - olderThanMs));
   }
 }

@@ -14,9 +14,9 @@ import type {
   PlatformUser,
 } from '../../src/ports/chat-model.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import type { PlatformInbox } from '../../src/ports/inbox.js';
+import type { Repositories } from '../../src/ports/repositories/index.js';
 import { DiscordApiError, discordCall, logDiscordError } from './errors.js';
 import { DiscordEvents } from './events.js';
 import { DiscordFiles } from './files.js';
@@ -75,8 +75,11 @@ export interface DiscordAdapterOptions {
   /** REST base (https://discord.com/api); the gateway address is asked from it (GET /gateway/bot). */
   apiBase: string;
   readGroupMessages: boolean;
-  /** Durable inbox and idempotency keys (inbound_event, outbound_message) and offered forms (discord_form). */
-  prisma: PrismaClient;
+  /**
+   * The outbound ledger (idempotency keys and incident threads: outbound_message) and offered forms (discord_form).
+   * The inbox is the pipeline's.
+   */
+  repos: Pick<Repositories, 'outbound' | 'discordForms'>;
   cipher: FieldCipher;
   log: Logger;
   ackBudgetMs?: number;
@@ -118,8 +121,8 @@ export class DiscordAdapter implements PlatformAdapter {
 
   constructor(private readonly opts: DiscordAdapterOptions) {
     this.ackBudgetMs = opts.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
-    this.forms = new DiscordFormStore(opts.prisma, opts.cipher, DISCORD_PLATFORM);
-    this.ledger = new OutboundLedger(opts.prisma);
+    this.forms = new DiscordFormStore(opts.repos.discordForms, opts.cipher, DISCORD_PLATFORM);
+    this.ledger = new OutboundLedger(opts.repos.outbound);
     const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages];
     if (opts.readGroupMessages) intents.push(GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent);
     this.client = new Client({
@@ -178,9 +181,7 @@ export class DiscordAdapter implements PlatformAdapter {
         if (!this.inbound) return;
         await this.inbound.left({ platform: DISCORD_PLATFORM, externalId: id, kind: 'group' });
         // A deleted incident thread is not returned for its incident any more (a new one is opened if asked).
-        await this.opts.prisma.outboundMessage.deleteMany({
-          where: { messageId: id, idempotencyKey: { startsWith: `room:${DISCORD_PLATFORM}:` } },
-        });
+        await this.opts.repos.outbound.forgetMessage(`room:${DISCORD_PLATFORM}:`, id);
       },
     }).listen(this.client);
   }

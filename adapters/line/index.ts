@@ -15,9 +15,9 @@ import type {
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import type { PlatformInbox } from '../../src/ports/inbox.js';
+import type { Repositories } from '../../src/ports/repositories/index.js';
 import { LineContent, lineFileReference } from './content.js';
 import { LineQuotaWatch } from './quota.js';
 import { LineApiError, lineCall, lineErrorHeader } from './errors.js';
@@ -46,7 +46,8 @@ export interface LineAdapterOptions {
   dataApiBaseUrl?: string;
   /** The largest file fetched from LINE (the evidence locker's limit, EVIDENCE_MAX_MB; default 25 MB). */
   maxFileBytes?: number;
-  prisma: PrismaClient;
+  /** Friends (line_friend) and quota warnings given (line_quota_warning). */
+  repos: Pick<Repositories, 'lineFriends' | 'lineQuotaWarnings'>;
   cipher: FieldCipher;
   log: Logger;
   /** The product's HTTP server: POST /webhooks/line is registered on it when the adapter is attached. */
@@ -94,7 +95,7 @@ export class LineAdapter implements PlatformAdapter {
     this.client = new messagingApi.MessagingApiClient({ channelAccessToken: opts.channelAccessToken, baseURL: opts.apiBaseUrl });
     this.quota = new LineQuotaWatch(
       this.client,
-      opts.prisma,
+      opts.repos.lineQuotaWarnings,
       opts.log,
       { warnAt: opts.quotaWarnPercent ?? [80, 95], checkEveryMs: (opts.quotaCheckMinutes ?? 15) * 60_000 },
       (text, key) => (this.inbound ? this.inbound.alert(LINE_PLATFORM, text, key) : Promise.resolve([])),
@@ -133,8 +134,7 @@ export class LineAdapter implements PlatformAdapter {
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
     if (user.platform !== LINE_PLATFORM) return null;
-    const known = await this.opts.prisma.lineFriend.findUnique({ where: { userId: user.externalId } });
-    let following = known?.following;
+    let following = await this.opts.repos.lineFriends.following(user.externalId);
     if (following === undefined) {
       // No follow event seen (e.g. the bot existed before this product): ask LINE, which answers for friends only.
       try {
@@ -324,11 +324,7 @@ export class LineAdapter implements PlatformAdapter {
   }
 
   private async setFriend(userId: string, following: boolean): Promise<void> {
-    await this.opts.prisma.lineFriend.upsert({
-      where: { userId },
-      update: { following, updatedAt: new Date() },
-      create: { userId, following },
-    });
+    await this.opts.repos.lineFriends.set(userId, following);
   }
 
   // ------------------------------------------------------------------ delivery

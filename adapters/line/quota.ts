@@ -1,6 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { Logger } from '../../src/ports/logger.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import type { LineQuotaWarningRepository } from '../../src/ports/repositories/index.js';
 
 /**
  * The LINE Official Account's monthly message quota. Replies are free; pushes (reminders, the response group's copy
@@ -44,7 +44,7 @@ export class LineQuotaWatch {
 
   constructor(
     private readonly client: messagingApi.MessagingApiClient,
-    private readonly prisma: PrismaClient,
+    private readonly warnings: LineQuotaWarningRepository,
     private readonly log: Logger,
     private readonly opts: QuotaOptions,
     /** Tells the contact windows (through the core); `key` makes a retried warning idempotent. */
@@ -89,17 +89,11 @@ export class LineQuotaWatch {
     let warned: number | null = null;
     if (passed.length > 0) {
       // Claim every passed threshold; warn once, about the highest newly passed (80 and 95 at once → one warning).
-      const before = await this.prisma.lineQuotaWarning.findMany({
-        where: { month, threshold: { in: passed } },
-        select: { threshold: true },
-      });
-      const fresh = passed.filter((t) => !before.some((b) => b.threshold === t));
+      const before = await this.warnings.claimed(month, passed);
+      const fresh = passed.filter((t) => !before.includes(t));
       if (fresh.length > 0) {
-        const claimed = await this.prisma.lineQuotaWarning.createMany({
-          data: fresh.map((threshold) => ({ month, threshold, used, quota: quota.value! })),
-          skipDuplicates: true,
-        });
-        if (claimed.count > 0) {
+        const claimed = await this.warnings.claim(month, fresh, { used, quota: quota.value });
+        if (claimed > 0) {
           warned = Math.max(...fresh);
           this.log.warn(
             { month, used, quota: quota.value, percent, threshold: warned },
@@ -109,7 +103,7 @@ export class LineQuotaWatch {
             await this.warn(quotaWarningText(percent, used, quota.value), `line-quota:${month}:${warned}`);
           } catch (err) {
             // Not told: release the claim so that a later check tries again (the retry keys keep it to one message).
-            await this.prisma.lineQuotaWarning.deleteMany({ where: { month, threshold: { in: fresh } } }).catch(() => undefined);
+            await this.warnings.release(month, fresh).catch(() => undefined);
             throw err;
           }
         }

@@ -4,7 +4,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type {
   AdapterCapabilities,
   AdapterWording,
@@ -25,7 +24,7 @@ import { ROLE_LABELS } from '../../src/core/roles.js';
 import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import type { Logger } from '../../src/ports/logger.js';
 import { BOT_NAME } from '../../src/core/bot-name.js';
-import type { Repositories } from '../../src/ports/repositories/index.js';
+import type { LocalMessageRecord, LocalUserRecord, Repositories } from '../../src/ports/repositories/index.js';
 
 /**
  * The local chat adapter: a chat page and a JSON API (docs/local-api.md) served by the product itself, so anyone can
@@ -66,8 +65,8 @@ export class LocalAdapter implements PlatformAdapter {
   readonly uploads = new LocalUploads();
 
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly repos: Pick<Repositories, 'schools'>,
+    /** The page's messages, people and conversations (localChat), and the school on record (schools). */
+    private readonly repos: Pick<Repositories, 'schools' | 'localChat'>,
     private readonly cipher: FieldCipher,
     _log: Logger,
     /** The largest upload taken (the evidence locker's limit, EVIDENCE_MAX_MB). */
@@ -99,43 +98,36 @@ export class LocalAdapter implements PlatformAdapter {
   async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
     const idempotencyKey = opts.idempotencyKey ?? null;
     if (idempotencyKey) {
-      const earlier = await this.prisma.localMessage.findUnique({ where: { idempotencyKey } });
+      const earlier = await this.repos.localChat.withKey(idempotencyKey);
       if (earlier) return { messageId: String(earlier.id) };
     }
-    const row = await this.prisma.localMessage.create({
-      data: {
-        conversationId: to.externalId,
-        senderKind: 'bot',
-        senderName: BOT_NAME,
-        bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`),
-        idempotencyKey,
-      },
+    const row = await this.repos.localChat.add({
+      conversationId: to.externalId,
+      senderKind: 'bot',
+      senderName: BOT_NAME,
+      bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`),
+      idempotencyKey,
     });
     this.collector.getStore()?.replies.push(this.view(row, message));
     return { messageId: String(row.id) };
   }
 
   async update(to: ConversationAddress, messageId: string, message: OutboundMessage): Promise<void> {
-    const row = await this.prisma.localMessage.update({
-      where: { id: BigInt(messageId) },
-      data: { bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`), editedAt: new Date() },
-    });
+    const row = await this.repos.localChat.edit(
+      BigInt(messageId),
+      this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`),
+      new Date(),
+    );
     this.collector.getStore()?.replies.push(this.view(row, message));
   }
 
   async directConversation(user: PlatformUser): Promise<ConversationAddress | null> {
     const id = `dm:${user.externalId}`;
-    const conv = await this.prisma.conversation.findUnique({
-      where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: id } },
-    });
+    const conv = await this.repos.localChat.conversation(LOCAL_PLATFORM, id);
     return { platform: LOCAL_PLATFORM, externalId: id, kind: 'direct', ...(conv?.title ? { title: conv.title } : {}) };
   }
 
-  private view(
-    row: { id: bigint; conversationId: string; senderKind: string; senderName: string; createdAt: Date; editedAt: Date | null },
-    body: OutboundMessage,
-    userId?: string,
-  ): LocalMessageView {
+  private view(row: Omit<LocalMessageRecord, 'bodyEnc'>, body: OutboundMessage, userId?: string): LocalMessageView {
     return {
       id: String(row.id),
       conversationId: row.conversationId,
@@ -185,22 +177,16 @@ export class LocalAdapter implements PlatformAdapter {
     app.get<{ Params: { id: string }; Querystring: { as?: string } }>('/local/api/conversations/:id/messages', async (req, reply) => {
       const access = await this.access(req.params.id, req.query.as);
       if ('error' in access) return reply.code(access.code).send(access.error);
-      const rows = await this.prisma.localMessage.findMany({
-        where: { conversationId: req.params.id },
-        orderBy: { id: 'desc' },
-        take: 300,
-      });
+      const rows = await this.repos.localChat.latest(req.params.id, 300);
       const names = await this.userIndex();
       return {
-        messages: rows
-          .reverse()
-          .map((r) =>
-            this.view(
-              r,
-              JSON.parse(this.cipher.decrypt(r.bodyEnc, `local:${r.conversationId}`)) as OutboundMessage,
-              r.senderKind === 'user' ? names.byName.get(r.senderName) : undefined,
-            ),
+        messages: rows.map((r) =>
+          this.view(
+            r,
+            JSON.parse(this.cipher.decrypt(r.bodyEnc, `local:${r.conversationId}`)) as OutboundMessage,
+            r.senderKind === 'user' ? names.byName.get(r.senderName) : undefined,
           ),
+        ),
       };
     });
 
@@ -274,13 +260,11 @@ export class LocalAdapter implements PlatformAdapter {
           const as = req.query.as as string;
           const file = this.uploads.hold(bytes, fileName);
           const shown = `📎 ${maskPersonalData(fileName).text}`;
-          const row = await this.prisma.localMessage.create({
-            data: {
-              conversationId: access.address.externalId,
-              senderKind: 'user',
-              senderName: access.userName,
-              bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: shown }), `local:${access.address.externalId}`),
-            },
+          const row = await this.repos.localChat.add({
+            conversationId: access.address.externalId,
+            senderKind: 'user',
+            senderName: access.userName,
+            bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: shown }), `local:${access.address.externalId}`),
           });
           const event: InboundEvent = {
             eventId: randomUUID(),
@@ -310,13 +294,11 @@ export class LocalAdapter implements PlatformAdapter {
       }
       // What the person typed is stored masked: leaked data pasted into chat never reaches the database.
       const masked = maskPersonalData(body.text, { keep: await schoolOnRecord(this.repos, schoolId) });
-      const row = await this.prisma.localMessage.create({
-        data: {
-          conversationId: base.conversation.externalId,
-          senderKind: 'user',
-          senderName: base.user.displayName ?? body.as,
-          bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: masked.text }), `local:${base.conversation.externalId}`),
-        },
+      const row = await this.repos.localChat.add({
+        conversationId: base.conversation.externalId,
+        senderKind: 'user',
+        senderName: base.user.displayName ?? body.as,
+        bodyEnc: this.cipher.encrypt(JSON.stringify({ type: 'text', text: masked.text }), `local:${base.conversation.externalId}`),
       });
       const posted = this.view(row, { type: 'text', text: masked.text }, body.as);
       return { event: { ...base, type: 'message', text: body.text }, posted };
@@ -344,18 +326,15 @@ export class LocalAdapter implements PlatformAdapter {
   }
 
   private async userIndex() {
-    const identities = await this.prisma.identity.findMany({ where: { platform: LOCAL_PLATFORM }, include: { person: true } });
-    return {
-      identities,
-      byName: new Map(identities.map((i) => [i.person.displayName, i.externalId])),
-    };
+    const users = await this.repos.localChat.users(LOCAL_PLATFORM);
+    return { users, byName: new Map(users.map((u) => [u.displayName, u.externalId])) };
   }
 
   async state() {
-    const { identities } = await this.userIndex();
-    const convs = await this.prisma.conversation.findMany({ where: { platform: LOCAL_PLATFORM }, orderBy: { createdAt: 'asc' } });
-    const school = identities[0] ? await this.prisma.school.findUnique({ where: { id: identities[0].person.schoolId } }) : null;
-    const users = identities.map((i) => ({ id: i.externalId, name: i.person.displayName, roles: i.person.roles, unit: i.person.unit }));
+    const { users: accounts } = await this.userIndex();
+    const convs = await this.repos.localChat.conversations(LOCAL_PLATFORM);
+    const school = accounts[0] ? await this.repos.schools.find(accounts[0].schoolId) : null;
+    const users = accounts.map((u: LocalUserRecord) => ({ id: u.externalId, name: u.displayName, roles: u.roles, unit: u.unit }));
     return {
       school: school ? { id: school.id, name: school.name, demo: school.isDemo } : null,
       botName: BOT_NAME,
@@ -392,16 +371,11 @@ export class LocalAdapter implements PlatformAdapter {
         code: 400,
         error: { error: '請先選擇您的身分。', detail: 'query parameter or body field "as" (a user id from /local/api/state) is required' },
       };
-    const identity = await this.prisma.identity.findUnique({
-      where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: as } },
-      include: { person: true },
-    });
+    const identity = await this.repos.localChat.user(LOCAL_PLATFORM, as);
     if (!identity) return { code: 404, error: { error: '找不到這位使用者。', detail: `unknown user "${as}"` } };
-    const conv = await this.prisma.conversation.findUnique({
-      where: { platform_externalId: { platform: LOCAL_PLATFORM, externalId: conversationId } },
-    });
+    const conv = await this.repos.localChat.conversation(LOCAL_PLATFORM, conversationId);
     if (!conv) return { code: 404, error: { error: '找不到這個對話。', detail: `unknown conversation "${conversationId}"` } };
-    if (!this.isMember(conv, { id: as, roles: identity.person.roles })) {
+    if (!this.isMember(conv, { id: as, roles: identity.roles })) {
       return { code: 403, error: { error: '您不是這個對話的成員。', detail: `user "${as}" is not a member of "${conversationId}"` } };
     }
     return {
@@ -411,8 +385,8 @@ export class LocalAdapter implements PlatformAdapter {
         kind: conv.kind as 'group' | 'direct',
         ...(conv.title ? { title: conv.title } : {}),
       },
-      userName: identity.person.displayName,
-      schoolId: identity.person.schoolId,
+      userName: identity.displayName,
+      schoolId: identity.schoolId,
     };
   }
 }

@@ -16,10 +16,10 @@ import type {
 import { DEFAULT_MAX_EVIDENCE_BYTES } from '../../src/core/evidence/types.js';
 import { OutboundLedger } from '../../src/core/chat/delivery.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
-import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { T } from '../../src/core/conversation/texts.js';
 import type { InboundSink, PlatformAdapter } from '../../src/ports/chat.js';
 import type { PlatformInbox } from '../../src/ports/inbox.js';
+import type { Repositories } from '../../src/ports/repositories/index.js';
 import { RejectionLog } from '../../src/web/guards.js';
 import { SLACK_LIMITS, SLACK_PLATFORM_NAME, homeView, toSlackMessage } from './render.js';
 import { SlackFileError, fetchSlackFile } from './files.js';
@@ -60,8 +60,8 @@ export interface SlackAdapterOptions {
   /** Which transport (config SLACK_SOCKET_MODE; default: Socket Mode when appToken is set). */
   socketMode?: boolean;
   apiUrl: string;
-  /** Durable inbox (retries dropped across instances) and idempotency keys (tables inbound_event, outbound_message). */
-  prisma: PrismaClient;
+  /** The outbound ledger: idempotency keys and incident rooms (outbound_message). The inbox is the pipeline's. */
+  repos: Pick<Repositories, 'outbound'>;
   cipher: FieldCipher;
   log: Logger;
   /** Clock for the timestamp check (tests). */
@@ -130,7 +130,7 @@ export class SlackAdapter implements PlatformAdapter {
       ...(opts.retryConfig ? { retryConfig: opts.retryConfig } : {}),
     };
     const logger = boltLogger(opts.log);
-    this.ledger = new OutboundLedger(opts.prisma);
+    this.ledger = new OutboundLedger(opts.repos.outbound);
     let receiver: Receiver;
     if (this.transport === 'socket' && opts.appToken) {
       // Socket Mode: Bolt's receiver holds the WebSocket and acknowledges envelopes; what it hands to the app passes
@@ -167,8 +167,7 @@ export class SlackAdapter implements PlatformAdapter {
       ledger: this.ledger,
       log: opts.log,
       call,
-      recordedRoom: async (channelId) =>
-        (await opts.prisma.outboundMessage.count({ where: { messageId: channelId, idempotencyKey: { startsWith: 'room:' } } })) > 0,
+      recordedRoom: (channelId) => opts.repos.outbound.recordedUnder('room:', channelId),
     });
     registerSlackListeners(this.bolt, {
       run: (scope, work) => this.run(scope, work),

@@ -130,23 +130,23 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       adapters.push(adapter);
       return adapter;
     };
-    const local = config.localChat ? add(new LocalAdapter(db.prisma, db.repos, cipher, log, config.evidence.maxBytes, server)) : null;
+    const local = config.localChat ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server)) : null;
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');
-      line = add(new LineAdapter({ ...config.line, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
+      line = add(new LineAdapter({ ...config.line, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }));
     }
     let slack: SlackAdapter | null = null;
     if (config.slack) {
       const { SlackAdapter } = await import('../../adapters/slack/index.js');
       slack = add(
-        new SlackAdapter({ ...config.slack, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }),
+        new SlackAdapter({ ...config.slack, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes, http: server }),
       );
     }
     let discord: DiscordAdapter | null = null;
     if (config.discord) {
       const { DiscordAdapter } = await import('../../adapters/discord/index.js');
-      discord = add(new DiscordAdapter({ ...config.discord, prisma: db.prisma, cipher, log, maxFileBytes: config.evidence.maxBytes }));
+      discord = add(new DiscordAdapter({ ...config.discord, repos: db.repos, cipher, log, maxFileBytes: config.evidence.maxBytes }));
     }
     await server.listen({ port: config.port, host: config.host });
     const address = server.server.address();

@@ -74,7 +74,7 @@ function lineDriver(): Driver {
         channelSecret: LINE_SECRET,
         channelAccessToken: 'not-the-channel-token',
         apiBaseUrl: h.fake.url,
-        prisma: h.t.app.db.prisma,
+        repos: h.t.app.db.repos,
         cipher: h.t.app.deps.cipher,
         log: createLogger({ level: 'silent' }),
       });

@@ -1,8 +1,9 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { OutboundLedgerRepository } from '../../ports/repositories/index.js';
 
 /**
- * Durable, multi-instance-safe outbound delivery for chat adapters (table outbound_message). Any adapter may use it;
- * nothing here is platform-specific. (The inbound side is the pipeline's inbox: pipeline.ts, inbox.ts.)
+ * Durable, multi-instance-safe outbound delivery for chat adapters: the one outbound ledger (table outbound_message,
+ * through `OutboundLedgerRepository`, src/ports/repositories/outbound.ts). Any adapter may use it; nothing here is
+ * platform-specific. (The inbound side is the pipeline's inbox: pipeline.ts, inbox.ts.)
  *
  * Outbound: `OutboundLedger.once(key, …, post)` posts at most once per idempotency key across every instance sharing
  * the database. The key is claimed (a row with no message id) before posting and the platform's message id recorded
@@ -35,7 +36,7 @@ export class OutboundLedger {
   private readonly now: () => number;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly ledger: OutboundLedgerRepository,
     opts: OutboundLedgerOptions = {},
   ) {
     this.staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
@@ -53,20 +54,14 @@ export class OutboundLedger {
     const deadline = this.now() + this.waitMs;
     for (;;) {
       const claimedAt = new Date(this.now());
-      const claimed = await this.prisma.outboundMessage.createMany({
-        data: [{ idempotencyKey: key, platform, conversation, claimedAt, createdAt: claimedAt }],
-        skipDuplicates: true,
-      });
-      if (claimed.count === 1) return { messageId: await this.post(key, post), repeated: false };
-      const row = await this.prisma.outboundMessage.findUnique({ where: { idempotencyKey: key } });
+      if (await this.ledger.claim(key, platform, conversation, claimedAt))
+        return { messageId: await this.post(key, post), repeated: false };
+      const row = await this.ledger.find(key);
       if (!row) continue; // the claimant failed and released it: claim again
       if (row.messageId) return { messageId: row.messageId, repeated: true };
       if (this.now() - row.claimedAt.getTime() > this.staleMs) {
-        const took = await this.prisma.outboundMessage.updateMany({
-          where: { idempotencyKey: key, messageId: null, claimedAt: row.claimedAt },
-          data: { claimedAt: new Date(this.now()) },
-        });
-        if (took.count === 1) return { messageId: await this.post(key, post), repeated: false };
+        if (await this.ledger.retake(key, row.claimedAt, new Date(this.now())))
+          return { messageId: await this.post(key, post), repeated: false };
         continue;
       }
       if (this.now() > deadline) throw new DeliveryPendingError(key);
@@ -76,14 +71,7 @@ export class OutboundLedger {
 
   /** Deletes keys recorded longer ago than `olderThanMs`, except those starting with one of `keepPrefixes`. */
   async forget(olderThanMs: number, keepPrefixes: string[] = []): Promise<number> {
-    const r = await this.prisma.outboundMessage.deleteMany({
-      where: {
-        createdAt: { lt: new Date(this.now() - olderThanMs) },
-        messageId: { not: null },
-        NOT: keepPrefixes.map((p) => ({ idempotencyKey: { startsWith: p } })),
-      },
-    });
-    return r.count;
+    return this.ledger.forget(new Date(this.now() - olderThanMs), keepPrefixes);
   }
 
   private async post(key: string, post: () => Promise<string>): Promise<string> {
@@ -92,10 +80,10 @@ export class OutboundLedger {
       messageId = await post();
     } catch (err) {
       // Not posted: release the claim so that a retry (here or on another instance) posts it.
-      await this.prisma.outboundMessage.deleteMany({ where: { idempotencyKey: key, messageId: null } });
+      await this.ledger.release(key);
       throw err;
     }
-    await this.prisma.outboundMessage.update({ where: { idempotencyKey: key }, data: { messageId } });
+    await this.ledger.record(key, messageId);
     return messageId;
   }
 }

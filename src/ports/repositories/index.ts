@@ -8,6 +8,10 @@
  * `tx` writes in that one transaction.
  */
 import type { BindingRepository } from './bindings.js';
+import type { DiscordFormRepository } from './discord.js';
+import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
+import type { LocalChatRepository } from './local-chat.js';
+import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
@@ -15,6 +19,10 @@ import type { TimelineRepository } from './timeline.js';
 
 export type * from './bindings.js';
 export type * from './incidents.js';
+export type * from './discord.js';
+export type * from './line.js';
+export type * from './local-chat.js';
+export type * from './outbound.js';
 export type * from './people.js';
 export type * from './retention.js';
 export type * from './schools.js';
@@ -27,6 +35,16 @@ export interface Repositories {
   timeline: TimelineRepository;
   retention: RetentionRepository;
   bindings: BindingRepository;
+  /** The one outbound ledger of every adapter (outbound_message). */
+  outbound: OutboundLedgerRepository;
+  /** Forms the Discord adapter offered as buttons (discord_form). */
+  discordForms: DiscordFormRepository;
+  /** LINE users who have the bot as a friend (line_friend). */
+  lineFriends: LineFriendRepository;
+  /** LINE message-quota warnings given (line_quota_warning). */
+  lineQuotaWarnings: LineQuotaWarningRepository;
+  /** The local chat page's messages, people and conversations (local_message, identity, conversation). */
+  localChat: LocalChatRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

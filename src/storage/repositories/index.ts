@@ -3,6 +3,10 @@ import { registerClientRepositories } from '../../ports/repositories/client-brid
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 import { PrismaBindingRepository } from './bindings.js';
+import { PrismaDiscordFormRepository } from './discord.js';
+import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
+import { PrismaLocalChatRepository } from './local-chat.js';
+import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaRetentionRepository } from './retention.js';
 import { PrismaSchoolRepository } from './schools.js';
@@ -33,5 +37,10 @@ function on(db: Client): Repositories {
     timeline: new PrismaTimelineRepository(db),
     retention: new PrismaRetentionRepository(db),
     bindings: new PrismaBindingRepository(db),
+    outbound: new PrismaOutboundLedgerRepository(db),
+    discordForms: new PrismaDiscordFormRepository(db),
+    lineFriends: new PrismaLineFriendRepository(db),
+    lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
+    localChat: new PrismaLocalChatRepository(db),
   };
 }

@@ -44,7 +44,7 @@ describe('Discord delivery shared by two instances', () => {
       applicationId: APPLICATION_ID,
       apiBase: h.fake.apiBase,
       readGroupMessages: false,
-      prisma: deps.prisma,
+      repos: deps.repos,
       cipher: deps.cipher,
       log: createLogger({ level: 'silent' }),
     });

@@ -72,7 +72,7 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
       channelSecret: '0'.repeat(32),
       channelAccessToken: LINE_TOKEN,
       apiBaseUrl: h.fake.url,
-      prisma: h.t.app.db.prisma,
+      repos: h.t.app.db.repos,
       cipher: h.t.app.deps.cipher,
       log: createLogger({ level: 'silent' }),
     });
@@ -216,7 +216,7 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     const told: string[] = [];
     const other = new LineQuotaWatch(
       line.client,
-      prisma,
+      h.t.app.db.repos.lineQuotaWarnings,
       createLogger({ level: 'silent' }),
       { warnAt: [80, 95], checkEveryMs: 0 },
       async (text) => void told.push(text),
@@ -227,7 +227,7 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     await prisma.lineQuotaWarning.deleteMany();
     const failing = new LineQuotaWatch(
       line.client,
-      prisma,
+      h.t.app.db.repos.lineQuotaWarnings,
       createLogger({ level: 'silent' }),
       { warnAt: [80, 95], checkEveryMs: 0 },
       async () => {

@@ -28,7 +28,7 @@ describe('Slack delivery shared by two instances', () => {
       signingSecret: null,
       appToken: null,
       apiUrl: h.fake.url,
-      prisma: deps.prisma,
+      repos: deps.repos,
       cipher: deps.cipher,
       log: createLogger({ level: 'silent' }),
     });
@@ -104,7 +104,7 @@ describe('Slack delivery shared by two instances', () => {
         },
       ],
     });
-    expect(await new OutboundLedger(prisma).forget(30 * 86_400_000, ['room:'])).toBe(1);
+    expect(await new OutboundLedger(h.t.app.db.repos.outbound).forget(30 * 86_400_000, ['room:'])).toBe(1);
     const left = await prisma.outboundMessage.findMany({
       where: { idempotencyKey: { in: ['old-reminder', 'room:old-incident', 'rem-1'] } },
     });

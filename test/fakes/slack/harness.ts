@@ -5,6 +5,7 @@ import { FieldCipher, parseKeyRing } from '../../../src/core/privacy/cipher.js';
 import { TEST_KEYS } from '../../helpers/app.js';
 import { DEMO_PEOPLE } from '../../../src/app/demo.js';
 import type { PrismaClient } from '../../../src/generated/prisma/client.js';
+import { prismaRepositories } from '../../../src/storage/repositories/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { blockAction, eventEnvelope, post, sign, slashCommand, slackEvent, viewSubmission, type SlackRequest } from './events.js';
 import { FakeSlackApi, type OpenedView, type PostedMessage } from './platform.js';
@@ -174,7 +175,7 @@ export function standaloneAdapter(
     signingSecret: SLACK_SECRET,
     appToken: null,
     apiUrl: fake.url,
-    prisma,
+    repos: prismaRepositories(prisma),
     cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
     log,
     ...more,
