@@ -7,6 +7,7 @@ import type { NoticeView } from '../notices/views.js';
 import { privacyNotice, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
 import { noticeCard, NT, reviewCard } from './notice-cards.js';
+import { reachPrivately } from './reach.js';
 import { isResponsePlace } from './rooms.js';
 import { T } from './texts.js';
 import { requireActor, type Ctx, type Place, type Turns } from './turn.js';
@@ -37,7 +38,11 @@ export class NoticePlaces {
     return this.turns.privately(
       ctx,
       actor,
-      { here: isResponsePlace(ctx.conv, actor.schoolId, incidentId), moved: NT.onlyPrivately, noDirect: NT.notAllowed },
+      {
+        here: isResponsePlace(ctx.conv, actor.schoolId, incidentId),
+        moved: NT.onlyPrivately,
+        noDirect: NT.noDirect(reachPrivately(ctx.adapter)),
+      },
       show,
     );
   }
