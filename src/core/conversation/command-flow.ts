@@ -11,7 +11,7 @@ import { myTasks } from './mytasks.js';
 import type { PromptStore } from './prompts.js';
 import { reachPrivately } from './reach.js';
 import { T } from './texts.js';
-import { requireActor, type Ctx, type Turns } from './turn.js';
+import { requireActor, type Ctx, type Place, type Turns } from './turn.js';
 
 import type { Command } from './commands.js';
 
@@ -72,14 +72,14 @@ export class CommandFlow {
       case 'mine': {
         // The steps name incidents: shown in a private chat or the response group, else moved to a private chat.
         const actor = requireActor(ctx);
-        let where = ctx.addr;
-        if (ctx.conv.kind === 'group' && ctx.conv.purpose !== 'response') {
-          const direct = await ctx.adapter.directConversation(ctx.ev.user);
-          if (!direct) return this.turns.answer(ctx, T.cannotShowHere(reachPrivately(ctx.adapter)));
-          await this.turns.answer(ctx, T.detailsOnlyPrivately);
-          where = direct;
-        }
-        return this.turns.say(where, await myTasks(this.deps.prisma, actor));
+        const tasks = await myTasks(this.deps.prisma, actor);
+        const reach = {
+          here: ctx.conv.purpose === 'response',
+          moved: T.detailsOnlyPrivately,
+          noDirect: T.cannotShowHere(reachPrivately(ctx.adapter)),
+          onlyFor: true,
+        };
+        return this.turns.privately(ctx, actor, reach, (where) => this.turns.say(where.addr, tasks));
       }
       case 'console':
         return this.consoleLink(ctx);
@@ -116,11 +116,13 @@ export class CommandFlow {
     if (!can(actor, 'console.open')) return this.turns.answer(ctx, T.consoleRefused);
     const access = this.consoleAccess();
     if (!access) return this.turns.answer(ctx, T.consoleOff);
-    const where = await this.turns.privateWhere(ctx, actor, {
-      moved: T.consoleMoved,
-      noDirect: T.consoleNoDirect(reachPrivately(ctx.adapter)),
-      onlyFor: true,
-    });
+    const reach = { moved: T.consoleMoved, noDirect: T.consoleNoDirect(reachPrivately(ctx.adapter)), onlyFor: true };
+    // Nothing is said to be in the private chat before it got there (DMs closed, not a friend, no DM on Slack).
+    return this.turns.privately(ctx, actor, reach, (where) => this.sendConsoleLink(where, actor, access));
+  }
+
+  /** The sign-in link itself, in the person's private chat (or the console's address missing, said there). */
+  private async sendConsoleLink(where: Place, actor: Actor, access: ConsoleAccess): Promise<void> {
     const link = await access.signInLink(actor);
     if (!link) return this.turns.say(where.addr, { type: 'text', text: T.consoleNoUrl });
     const text = T.consoleLink(formatRocDateTime(link.expiresAt));

@@ -12,7 +12,7 @@ import type { Actor } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { reachPrivately } from './reach.js';
 import type { FormSteps } from './steps.js';
-import { requireActor, type TurnContext, type Turns } from './turn.js';
+import { requireActor, type Place, type TurnContext, type Turns } from './turn.js';
 
 /**
  * Evidence from the chat (issue #15, docs/evidence.md): a file or image sent to the bot while the person has an open
@@ -102,17 +102,19 @@ export class EvidenceChat {
       await this.turns.say(ctx.addr, { type: 'text', text: ET.cannotFetch, ...(inGroup ? { onlyFor: ctx.ev.user } : {}) });
       return;
     }
-    const where = await this.turns.privateWhere(ctx, actor, {
-      moved: ET.movedToDirect,
-      noDirect: ET.noDirect(reachPrivately(ctx.adapter)),
-      onlyFor: true,
-    });
+    const reach = { moved: ET.movedToDirect, noDirect: ET.noDirect(reachPrivately(ctx.adapter)), onlyFor: true };
+    await this.turns.privately(ctx, actor, reach, (where) => this.offer(ev, ctx.addr, actor, incidents, where));
+  }
+
+  /** The offer to file what someone sent, made in `where`; an offer that could not be delivered is not kept. */
+  private async offer(ev: InboundFile, from: ConversationAddress, actor: Actor, incidents: Incident[], where: Place): Promise<void> {
+    const file = ev.file;
     const offerId = newId();
     const source: OfferSource = {
-      platform: ctx.adapter.platform,
-      file: ev.file,
+      platform: where.adapter.platform,
+      file,
       messageId: ev.messageId,
-      where: ctx.addr,
+      where: from,
       incidentIds: incidents.map((i) => i.id),
     };
     const now = this.deps.now();
@@ -126,8 +128,13 @@ export class EvidenceChat {
         expiresAt: new Date(now.getTime() + OFFER_TTL_MS),
       },
     });
-    const form = await this.offerForm(offerId, ev.file, incidents);
-    await this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
+    const form = await this.offerForm(offerId, file, incidents);
+    try {
+      await this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
+    } catch (err) {
+      await this.deps.prisma.evidenceOffer.deleteMany({ where: { id: offerId } });
+      throw err;
+    }
   }
 
   private async offerForm(offerId: string, file: FileReference, incidents: Incident[]): Promise<Form> {
@@ -287,14 +294,17 @@ export class EvidenceChat {
     const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     const list = await this.locker.list(actor, incidentId);
-    const where = await this.turns.privateWhere(ctx, actor, {
-      moved: '證據清單只以私訊提供，我已私訊給您。',
-      noDirect: ET.noDirect(reachPrivately(ctx.adapter)),
-      onlyFor: true,
-    });
-    if (list.length === 0) return where.adapter.send(where.addr, { type: 'text', text: ET.none(incident.ref) }).then(() => undefined);
     const base = this.baseUrl();
-    if (!base) throw new UserError(ET.noBaseUrl);
+    if (list.length > 0 && !base) throw new UserError(ET.noBaseUrl);
+    const reach = { moved: '證據清單只以私訊提供，我已私訊給您。', noDirect: ET.noDirect(reachPrivately(ctx.adapter)), onlyFor: true };
+    await this.turns.privately(ctx, actor, reach, async (where) => {
+      if (list.length === 0) return void (await where.adapter.send(where.addr, { type: 'text', text: ET.none(incident.ref) }));
+      await this.sendList(where, actor, incident, list, base!);
+    });
+  }
+
+  private async sendList(where: Place, actor: Actor, incident: Incident, list: EvidenceView[], base: string): Promise<void> {
+    const incidentId = incident.id;
     const items = await this.deps.prisma.checklistItem.findMany({ where: { incidentId }, select: { key: true, title: true } });
     let expiresAt: Date | null = null;
     const rows: CardRow[] = list.map((v) => {

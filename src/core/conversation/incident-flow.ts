@@ -26,7 +26,7 @@ import {
   readCorrection,
   readEnding,
 } from './times.js';
-import { requireActor, type Ctx, type Turns } from './turn.js';
+import { requireActor, type Ctx, type Place, type Turns } from './turn.js';
 
 interface ItemPromptState {
   itemId: string;
@@ -35,6 +35,7 @@ interface ItemPromptState {
 }
 
 type Values = Record<string, string | string[]>;
+type ShowWhat = 'summary' | 'checklist' | 'assess' | 'card' | 'end' | 'fix';
 
 /**
  * An incident once filed: showing it (card, checklist, summary, the list of open ones), its buttons (advance, 處理結束,
@@ -88,7 +89,7 @@ export class IncidentFlow {
     return isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id);
   }
 
-  async showIncident(ctx: Ctx, incidentId: string, what: 'summary' | 'checklist' | 'assess' | 'card' | 'end' | 'fix'): Promise<void> {
+  async showIncident(ctx: Ctx, incidentId: string, what: ShowWhat): Promise<void> {
     const actor = requireActor(ctx);
     const view = await this.incidents.get(incidentId);
     if (view.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
@@ -110,25 +111,27 @@ export class IncidentFlow {
     ) {
       throw new UserError(`事件 ${view.incident.ref} 目前為「${STATUS_LABELS[view.status]}」，不能再標示處理結束。`);
     }
-    let where = ctx.addr;
-    let whereConvId = ctx.conv.id;
-    if (!this.mayShowHere(ctx, actor, view)) {
-      const direct = await ctx.adapter.directConversation(ctx.ev.user);
-      if (!direct) return this.turns.answer(ctx, T.cannotShowHere(reachPrivately(ctx.adapter)));
-      await this.turns.answer(ctx, T.detailsOnlyPrivately);
-      where = direct;
-      whereConvId = (await this.turns.conversationRow(direct, actor.schoolId)).id;
-    }
+    const reach = {
+      here: this.mayShowHere(ctx, actor, view),
+      moved: T.detailsOnlyPrivately,
+      noDirect: T.cannotShowHere(reachPrivately(ctx.adapter)),
+      onlyFor: true,
+    };
+    return this.turns.privately(ctx, actor, reach, (place) => this.show(actor, view, what, place));
+  }
+
+  /** An incident's summary, card, checklist or form, in a place it may be shown. */
+  private async show(actor: Actor, view: IncidentView, what: ShowWhat, place: Place): Promise<void> {
+    const { addr: where, convId: whereConvId, adapter } = place;
     const now = this.deps.now();
     if (what === 'summary') return this.turns.say(where, { type: 'text', text: summaryText(view, now) });
-    if (what === 'assess')
-      return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
+    if (what === 'assess') return this.forms.send(adapter, where, whereConvId, actor.personId, assessmentForm(view, this.deps.playbooks));
     if (what === 'end' && openBeforeEnding(view, this.deps.clockRules).length > 0)
       return this.turns.say(where, openItemsCard(view, this.deps.clockRules));
-    if (what === 'end') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, endingForm(view, now));
-    if (what === 'fix') return this.forms.send(ctx.adapter, where, whereConvId, actor.personId, correctionForm(view, now));
+    if (what === 'end') return this.forms.send(adapter, where, whereConvId, actor.personId, endingForm(view, now));
+    if (what === 'fix') return this.forms.send(adapter, where, whereConvId, actor.personId, correctionForm(view, now));
     const card = what === 'card' ? incidentCard(view, now) : checklistCard(view, can(actor, 'incident.act') ? undefined : actor.personId);
-    await this.turns.postCard(ctx.adapter, where, whereConvId, view.incident.id, card, true);
+    await this.turns.postCard(adapter, where, whereConvId, view.incident.id, card, true);
   }
 
   async listIncidents(ctx: Ctx): Promise<void> {

@@ -92,22 +92,11 @@ export class IntakeFlow {
     let where = ctx.addr;
     let introduced = false;
     if (ctx.conv.kind === 'group') {
-      let direct = await ctx.adapter.directConversation(ctx.ev.user);
+      // The introduction goes first: a private chat that refuses messages (Discord DMs closed) counts as none.
+      const direct = await this.turns.inPrivateChat(ctx, actor, (p) => this.turns.say(p.addr, { type: 'text', text: T.intakeIntro }));
       if (direct) {
-        // A private chat that exists but refuses messages (Discord DMs closed) counts as none.
-        try {
-          await this.turns.say(direct, { type: 'text', text: T.intakeIntro });
-          introduced = true;
-        } catch (err) {
-          this.deps.log.warn(
-            { err: { type: (err as Error).name, message: (err as Error).message }, platform: ctx.adapter.platform },
-            "the reporter's private chat refused a message; the report is handled as if there were none",
-          );
-          direct = null;
-        }
-      }
-      if (direct) {
-        where = direct;
+        introduced = true;
+        where = direct.where.addr;
         await this.turns.say(ctx.addr, { type: 'text', text: T.intakeMovedToDirect(actor.displayName) });
       } else if (!isResponsePlace(ctx.conv, actor.schoolId) && !ctx.adapter.capabilities.privateForms) {
         // Answers typed here would be read by the whole group: the report waits for a private chat, and the contact

@@ -12,6 +12,7 @@ export const NT = {
   ownNotice: OWN_NOTICE,
   notAllowed: '您沒有查看這個事件通知稿的權限。',
   onlyPrivately: '為保護當事人，通知稿只在應變小組群組或私訊中顯示。我已私訊給您。',
+  noDirect: (how: string) => `為保護當事人，通知稿只在應變小組群組或私訊中顯示，但小幫手無法私訊您。請先${how}，再私訊小幫手查看。`,
   refNeeded: '請加上事件編號，例如「通知 115-001」。',
   refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
   askText: (label: string, max: number) =>

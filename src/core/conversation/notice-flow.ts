@@ -159,49 +159,50 @@ export class NoticeFlow {
       footer: '通知稿須經管理人（校長）核定後才能通知並登記。',
       fallbackText: `通知當事人｜${incident.ref}：${notices.length} 份通知稿`,
     };
-    const where = await this.places.privateWhere(ctx, incidentId);
-    await this.turns.postCard(where.adapter, where.addr, where.convId, incidentId, card);
+    await this.places.privately(ctx, incidentId, (where) => this.turns.postCard(where.adapter, where.addr, where.convId, incidentId, card));
   }
 
   private async showNotice(ctx: Ctx, view: NoticeView): Promise<void> {
-    const where = await this.places.privateWhere(ctx, view.incident.id);
-    await this.turns.postCard(where.adapter, where.addr, where.convId, view.incident.id, noticeCard(view), true);
+    await this.places.privately(ctx, view.incident.id, (where) =>
+      this.turns.postCard(where.adapter, where.addr, where.convId, view.incident.id, noticeCard(view), true),
+    );
   }
 
   private async askEdit(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
     const view = await this.places.viewable(actor, noticeId);
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以撰寫通知稿。');
     if (view.batches.length) throw new UserError('這份通知已開始寄送，不能再修改內容。');
-    const where = await this.places.privateWhere(ctx, view.incident.id);
-    if (where.adapter.capabilities.maxFormFields >= 1) {
-      const form: Form = {
-        type: 'form',
-        formId: formIds.noticeEdit(noticeId),
-        title: `修改通知稿｜${view.audienceLabel}｜${view.incident.ref}`,
-        intro: '請用淺顯的文字寫下：發生了什麼事與已採取的措施、建議對方怎麼做、查詢窗口、可請求的賠償（如適用）。請勿貼上外洩的個資。',
-        // The measures sentence is brought up to date with the checklist before the drafter edits (measures.ts).
-        fields: [
-          {
-            id: 'text',
-            label: '通知內容',
-            type: 'textarea',
-            required: true,
-            maxLength: MAX_NOTICE_LENGTH,
-            initial: await this.service.refreshedText(view),
-          },
-        ],
-        submitLabel: '儲存新版本',
-        fallbackText: `修改通知稿｜${view.audienceLabel}`,
-      };
-      return void (await where.adapter.send(where.addr, form));
-    }
-    const state: NoticePromptState = { noticeId };
-    await this.prompts.create(where.convId, actor.personId, 'notice-edit' satisfies NoticePromptKind, state);
-    await this.turns.say(where.addr, {
-      type: 'text',
-      text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}`,
+    return this.places.privately(ctx, view.incident.id, async (where) => {
+      if (where.adapter.capabilities.maxFormFields >= 1) {
+        const form: Form = {
+          type: 'form',
+          formId: formIds.noticeEdit(noticeId),
+          title: `修改通知稿｜${view.audienceLabel}｜${view.incident.ref}`,
+          intro: '請用淺顯的文字寫下：發生了什麼事與已採取的措施、建議對方怎麼做、查詢窗口、可請求的賠償（如適用）。請勿貼上外洩的個資。',
+          // The measures sentence is brought up to date with the checklist before the drafter edits (measures.ts).
+          fields: [
+            {
+              id: 'text',
+              label: '通知內容',
+              type: 'textarea',
+              required: true,
+              maxLength: MAX_NOTICE_LENGTH,
+              initial: await this.service.refreshedText(view),
+            },
+          ],
+          submitLabel: '儲存新版本',
+          fallbackText: `修改通知稿｜${view.audienceLabel}`,
+        };
+        return void (await where.adapter.send(where.addr, form));
+      }
+      const state: NoticePromptState = { noticeId };
+      await this.prompts.create(where.convId, actor.personId, 'notice-edit' satisfies NoticePromptKind, state);
+      await this.turns.say(where.addr, {
+        type: 'text',
+        text: `目前內容（第${view.version}版，已依檢核清單更新「已採取的措施」）：\n${await this.service.refreshedText(view)}`,
+      });
+      return this.turns.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
     });
-    return this.turns.say(where.addr, { type: 'text', text: NT.askText(view.audienceLabel, MAX_NOTICE_LENGTH) });
   }
 
   private async finishEdit(ctx: Ctx, actor: Actor, noticeId: string, text: string): Promise<void> {
@@ -217,29 +218,30 @@ export class NoticeFlow {
     const view = await this.places.viewable(actor, noticeId);
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記通知紀錄。');
     if (view.status !== 'approved') throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
-    const where = await this.places.privateWhere(ctx, view.incident.id);
-    // Where the platform has no forms, the core asks these fields one by one (conversation/steps.ts).
-    return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, {
-      type: 'form',
-      formId: formIds.noticeDelivery(noticeId),
-      title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
-      intro:
-        '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
-      fields: [
-        {
-          id: 'channel',
-          label: '通知方式',
-          type: 'select',
-          required: true,
-          options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
-        },
-        { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
-        { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
-        { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
-        { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },
-      ],
-      submitLabel: '登記',
-      fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
+    return this.places.privately(ctx, view.incident.id, async (where) => {
+      // Where the platform has no forms, the core asks these fields one by one (conversation/steps.ts).
+      return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, {
+        type: 'form',
+        formId: formIds.noticeDelivery(noticeId),
+        title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
+        intro:
+          '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
+        fields: [
+          {
+            id: 'channel',
+            label: '通知方式',
+            type: 'select',
+            required: true,
+            options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
+          },
+          { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
+          { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
+          { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
+          { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },
+        ],
+        submitLabel: '登記',
+        fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
+      });
     });
   }
 

@@ -7,6 +7,7 @@ import type { NoticeView } from '../notices/views.js';
 import { privacyNotice, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
 import { noticeCard, NT, reviewCard } from './notice-cards.js';
+import { reachPrivately } from './reach.js';
 import { isResponsePlace } from './rooms.js';
 import { T } from './texts.js';
 import { requireActor, type Ctx, type Place, type Turns } from './turn.js';
@@ -31,14 +32,19 @@ export class NoticePlaces {
   }
 
   /** Notices carry incident details: shown in a direct chat or the response group, else moved to a direct chat. */
-  privateWhere(ctx: Ctx, incidentId?: string): Promise<Place> {
+  privately<R>(ctx: Ctx, incidentId: string | undefined, show: (where: Place) => Promise<R>): Promise<R> {
     const actor = requireActor(ctx, T.unknownPerson);
     // A direct chat, the response group, or the room of this very incident (conversation/rooms.ts).
-    return this.turns.privateWhere(ctx, actor, {
-      here: isResponsePlace(ctx.conv, actor.schoolId, incidentId),
-      moved: NT.onlyPrivately,
-      noDirect: NT.notAllowed,
-    });
+    return this.turns.privately(
+      ctx,
+      actor,
+      {
+        here: isResponsePlace(ctx.conv, actor.schoolId, incidentId),
+        moved: NT.onlyPrivately,
+        noDirect: NT.noDirect(reachPrivately(ctx.adapter)),
+      },
+      show,
+    );
   }
 
   /** What the person typed was masked before it was stored: they are told so. */

@@ -1,3 +1,4 @@
+import type { ChatAdapter } from '../../ports/chat.js';
 import type { Button, Card, CardSection, Form } from '../../ports/chat-model.js';
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
@@ -18,6 +19,7 @@ import { can } from '../roles.js';
 import { readAnyDay } from '../time/natural.js';
 import { formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { formIds, parseReportForm, reportAct, type ReportAction } from './actions.js';
+import { reachPrivately } from './reach.js';
 import type { FormSteps } from './steps.js';
 import { T } from './texts.js';
 import { requireActor, type Ctx, type Turns } from './turn.js';
@@ -26,7 +28,7 @@ const RT = {
   refNeeded: '請加上事件編號，例如「報告 115-001」。',
   refUnknown: (ref: string) => `找不到事件 ${ref}。輸入「事件」可查看進行中的事件。`,
   movedToDirect: '報告下載連結只以私訊提供，我已私訊給您。',
-  noDirect: '這個平台無法私訊您，報告下載連結只以私訊提供。',
+  noDirect: (how: string) => `報告下載連結只以私訊提供，但小幫手無法私訊您。請先${how}，再私訊小幫手輸入「報告」。`,
   noBaseUrl: '系統尚未設定對外網址（PUBLIC_URL），暫時無法提供下載連結，請通知系統管理者。',
   askDate: (label: string) => `請輸入${label}送出（發文）的日期，例如「115/11/23」、「2026-11-23」或「今天」。`,
   badDate: '看不懂這個日期，請輸入例如「115/11/23」、「2026-11-23」、「今天」或「昨天」。',
@@ -37,7 +39,8 @@ const RT = {
 };
 
 /** Links and incident details only in a private chat: moved there from a group. */
-const PRIVATE = { moved: RT.movedToDirect, noDirect: RT.noDirect };
+/** Reports and their links only in a private chat: moved there from a group once they got there. */
+const privately = (adapter: ChatAdapter) => ({ moved: RT.movedToDirect, noDirect: RT.noDirect(reachPrivately(adapter)) });
 
 /** 「報告」「報告 115-001」「/reports 115-001」「匯出 115-001」. */
 export function parseReportCommand(text: string): { arg?: string } | null {
@@ -120,7 +123,6 @@ export class ReportFlow {
     const incident = await this.service.assertMayDownload(actor, incidentId);
     const baseUrl = this.baseUrl();
     if (!baseUrl) throw new UserError(RT.noBaseUrl);
-    const where = await this.turns.privateWhere(ctx, actor, PRIVATE);
     const sections: CardSection[] = [];
     let expiresAt: Date | null = null;
     const link = (target: DocumentTarget) => {
@@ -174,7 +176,7 @@ export class ReportFlow {
       footer: `下載連結僅限您本人使用，有效至 ${formatRocDateTime(expiresAt!)}；逾時請再輸入「報告 ${incident.ref}」。每次下載都會記錄在事件紀錄上（誰、哪一份），不記錄內容。`,
       fallbackText: `報告與匯出｜${incident.ref}`,
     };
-    await where.adapter.send(where.addr, card);
+    await this.turns.privately(ctx, actor, privately(ctx.adapter), (where) => where.adapter.send(where.addr, card));
   }
 
   private async askDate(ctx: Ctx, incidentId: string, kind: ReportKind): Promise<void> {
@@ -183,7 +185,6 @@ export class ReportFlow {
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
     const label = REPORT_SHORT_LABELS[kind];
-    const where = await this.turns.privateWhere(ctx, actor, PRIVATE);
     // Past the statutory end already: a submission recorded now may be late, so 遲延原因 is asked with the date.
     const end = this.service.lateAfter(incident, kind);
     const late = end !== null && end.getTime() < this.deps.now().getTime();
@@ -219,6 +220,8 @@ export class ReportFlow {
       fallbackText: RT.askDate(label),
     };
     // Where the platform has no forms, the core asks the field as a question (conversation/steps.ts).
-    return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
+    return this.turns.privately(ctx, actor, privately(ctx.adapter), (where) =>
+      this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form),
+    );
   }
 }

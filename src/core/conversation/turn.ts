@@ -1,5 +1,6 @@
 import type { Conversation } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
+import { isChatPlatformError, type ChatPlatformError } from '../../ports/chat-errors.js';
 import type { Card, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
@@ -90,6 +91,11 @@ export interface PrivateWhereOptions {
   onlyFor?: boolean;
 }
 
+/** A platform refusal meaning this person cannot be written to privately (not a fault of the bot's own). */
+function unreachable(err: unknown): err is ChatPlatformError {
+  return isChatPlatformError(err, 'permission') || isChatPlatformError(err, 'not-found');
+}
+
 export class Turns {
   constructor(
     private readonly deps: CoreDeps,
@@ -122,15 +128,48 @@ export class Turns {
   }
 
   /**
-   * Details only in a private chat (or here, when `here`): moved there from a group, with a word where it was asked.
-   * Throws `noDirect` (a UserError, answered to the person) when no private chat can be opened.
+   * Details only in a private chat (or here, when `here`): `show` runs in the person's private chat first, and only
+   * when it got there is `moved` said where they asked. When the platform refuses (no private chat, or one that turns
+   * messages away: Discord DMs closed, a LINE user who is not a friend, Slack giving no DM) nothing is said to have
+   * moved: `noDirect` (how to open one, never the details) is thrown as a UserError, answered to the person alone
+   * where the platform can. Returns what `show` returned.
    */
-  async privateWhere(ctx: TurnContext, actor: Actor, o: PrivateWhereOptions): Promise<Place> {
-    if (ctx.conv.kind === 'direct' || o.here) return { adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id };
-    const direct = await ctx.adapter.directConversation(ctx.ev.user);
-    if (!direct) throw new UserError(o.noDirect);
+  async privately<R>(ctx: TurnContext, actor: Actor, o: PrivateWhereOptions, show: (where: Place) => Promise<R>): Promise<R> {
+    if (ctx.conv.kind === 'direct' || o.here) return show({ adapter: ctx.adapter, addr: ctx.addr, convId: ctx.conv.id });
+    const sent = await this.inPrivateChat(ctx, actor, show);
+    if (!sent) throw new UserError(o.noDirect);
     await (o.onlyFor ? this.answer(ctx, o.moved) : this.say(ctx.addr, { type: 'text', text: o.moved }));
-    return { adapter: ctx.adapter, addr: direct, convId: (await this.conversationRow(direct, actor.schoolId)).id };
+    return sent.value;
+  }
+
+  /**
+   * Runs `show` in the private chat of the person who acted (from a group). Null when the platform cannot open one or
+   * refuses to deliver there (a permission or not-found ChatPlatformError): then the questions `show` opened in that
+   * chat are cancelled, so nothing waits in a chat the person never saw. Other errors are thrown as they are.
+   */
+  async inPrivateChat<R>(ctx: TurnContext, actor: Actor, show: (where: Place) => Promise<R>): Promise<{ value: R; where: Place } | null> {
+    const direct = await ctx.adapter.directConversation(ctx.ev.user).catch((err: unknown) => {
+      if (unreachable(err)) return null;
+      throw err;
+    });
+    if (!direct) return null;
+    const where: Place = { adapter: ctx.adapter, addr: direct, convId: (await this.conversationRow(direct, actor.schoolId)).id };
+    const open = { conversationId: where.convId, personId: actor.personId, status: 'open' };
+    const before = (await this.deps.prisma.pendingPrompt.findMany({ where: open, select: { id: true } })).map((p) => p.id);
+    try {
+      return { value: await show(where), where };
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      this.deps.log.warn(
+        { err: { type: err.name, kind: err.kind, code: err.code }, platform: ctx.adapter.platform },
+        'the private chat refused a message; the person is told how to open one instead',
+      );
+      await this.deps.prisma.pendingPrompt.updateMany({
+        where: { ...open, id: { notIn: before } },
+        data: { status: 'cancelled' },
+      });
+      return null;
+    }
   }
 
   /** The incident a command names by its ref, or else the school's one open incident (`refNeeded` when not one). */

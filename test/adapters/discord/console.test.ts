@@ -98,6 +98,32 @@ describe('Discord: /console', () => {
     expect(refusal?.visibleTo).toBe(teacher);
   });
 
+  it('DMs closed to the server (50007): never 「我已私訊給您」, no link anywhere; how to allow DMs, for her eyes only', async () => {
+    const principal = discordUser('demo-principal');
+    await seedDiscordIdentities(h.t.app.db.prisma, ['demo-principal']);
+    h.fake.closedDms.add(principal);
+    try {
+      const channel = h.fake.textChannel('行政群二');
+      const out = await consoleCommand(principal, channel);
+      const said = out.changed.map(textOf).join('\n');
+      expect(said).not.toContain(T.consoleMoved);
+      expect(said).not.toContain(T.failed);
+      expect(out.changed.flatMap(links)).toEqual([]);
+      const howTo = out.changed.filter((m) => textOf(m).includes(T.consoleNoDirect(h.adapter().wording.reachPrivately)));
+      expect(howTo).toHaveLength(1);
+      expect(howTo[0]!.visibleTo).toBe(principal);
+      expect(h.fake.messagesIn(channel).filter((m) => !m.visibleTo)).toEqual([]);
+      // The same through /小幫手 指令:主控台.
+      const typed = await h.command(principal, channel, 'pdi', '主控台');
+      const typedText = typed.changed.map(textOf).join('\n');
+      expect(typedText).toContain(T.consoleNoDirect(h.adapter().wording.reachPrivately));
+      expect(typedText).not.toContain(T.consoleMoved);
+      expect(typed.changed.flatMap(links)).toEqual([]);
+    } finally {
+      h.fake.closedDms.delete(principal);
+    }
+  });
+
   it('every REST request was one Discord accepts', () => {
     expect(h.fake.invalidCalls()).toEqual([]);
   });

@@ -13,7 +13,7 @@ describe('LINE: a reporter who is not a friend of the bot', () => {
 
   beforeAll(async () => {
     h = await startLineTestApp();
-    await seedLineIdentities(h.t.app.db.prisma, ['demo-teacher', 'demo-window']);
+    await seedLineIdentities(h.t.app.db.prisma, ['demo-teacher', 'demo-window', 'demo-principal']);
     await h.t.app.db.prisma.conversation.create({
       data: {
         id: 'line-reach-staff',
@@ -37,6 +37,14 @@ describe('LINE: a reporter who is not a friend of the bot', () => {
     expect(texts(out.filter((d) => d.chatId === uid('demo-window')))).toEqual([T.reporterUnreachable('王老師（示範）', '教職員群組')]);
     expect(out.filter((d) => d.chatId === uid('demo-teacher'))).toEqual([]);
     expect(await h.t.app.db.prisma.pendingPrompt.count({ where: { status: 'open' } })).toBe(0);
+    expect(h.fake.invalidRequests()).toEqual([]);
+  });
+
+  it('「主控台」 in the group from someone who is not a friend: never 「我已私訊給您」, no link; how to add the bot', async () => {
+    const out = await h.say({ group: staff }, 'demo-principal', '主控台');
+    expect(texts(out.filter((d) => d.chatId === staff))).toEqual([T.consoleNoDirect('加小幫手為好友')]);
+    expect(out.filter((d) => d.chatId === uid('demo-principal'))).toEqual([]);
+    expect(JSON.stringify(out)).not.toContain('/console/sign-in/');
     expect(h.fake.invalidRequests()).toEqual([]);
   });
 });

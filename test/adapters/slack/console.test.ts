@@ -114,6 +114,26 @@ describe('Slack: /console and 開啟主控台 on the Home tab', () => {
     expect(posted.flatMap(linkButtons)).toEqual([]);
   });
 
+  it('/console when conversations.open fails: never 「我已私訊給您」, told how to open a DM, for her eyes only, no link', async () => {
+    const other = 'UNODM0002';
+    await h.t.app.db.prisma.identity.create({
+      data: { id: 'slack-test-open-fails', personId: 'demo-principal', platform: 'slack', externalId: other },
+    });
+    h.fake.refuse.set('conversations.open', { error: 'user_not_found' });
+    try {
+      const { res, posted } = await h.request(
+        slashCommand({ channel, user: other, text: '', triggerId: h.fake.issueTrigger(), command: '/console' }),
+      );
+      expect(await res.text()).toBe('');
+      expect(posted.map((m) => [m.channel, m.onlyFor])).toEqual([[channel, other]]);
+      expect(posted[0]!.text).toContain(T.consoleNoDirect(h.t.app.slack!.wording.reachPrivately));
+      expect(posted.map((m) => m.text).join('\n')).not.toContain(T.consoleMoved);
+      expect(posted.flatMap(linkButtons)).toEqual([]);
+    } finally {
+      h.fake.refuse.delete('conversations.open');
+    }
+  });
+
   const openHome = async (user: string) => {
     const before = h.fake.published.length;
     await h.request(eventEnvelope(slackEvent.homeOpened(user, h.fake.dmOf(user))));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersFor, seedSlackIdentities, slackUser, startSlackTestApp, textOf, type SlackTestApp } from '../../fakes/slack/harness.js';
+import { T } from '../../../src/core/conversation/texts.js';
 
 /**
  * Slack, when conversations.open gives no channel for the reporter: the report still opens as a modal (only she sees
@@ -63,5 +64,23 @@ describe('Slack: details never land in a wide channel', () => {
         .join('\n'),
     ).toContain(HOW_LEAKED);
     expect(h.fake.invalidCalls()).toEqual([]);
+  });
+
+  it('「通報」 typed in the staff channel when conversations.open fails: never 「已私訊」, never a generic failure', async () => {
+    const other = 'UNODM0003';
+    await h.t.app.db.prisma.identity.create({
+      data: { id: 'slack-test-report-open-fails', personId: 'demo-it', platform: 'slack', externalId: other },
+    });
+    h.fake.refuse.set('conversations.open', { error: 'user_not_found' });
+    try {
+      const { posted } = await h.say(staff, other, '通報');
+      const said = posted.map((m) => m.text).join('\n');
+      expect(said).not.toContain('已私訊');
+      expect(said).not.toContain(T.failed);
+      // Slack asks it in a modal only she sees (privateForms): the channel gets the form's button, titled, nothing more.
+      expect(posted.filter((m) => m.channel === staff).map((m) => m.text)).toEqual(['個資事件通報表']);
+    } finally {
+      h.fake.refuse.delete('conversations.open');
+    }
   });
 });
