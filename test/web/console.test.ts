@@ -302,10 +302,13 @@ describe('the response console', () => {
     const form = await formOf(editPath, window);
     const text = /<textarea id="text"[^>]*>([\s\S]*?)<\/textarea>/.exec(form.html)![1]!.replaceAll('&amp;', '&');
     expect(text).toContain('敬啟');
-    const v2 = text.replace('敬啟', '敬啟\n查詢專線：02-2345-6789 分機 123');
+    // A pasted ID number is masked by the service, as in chat.
+    const v2 = text.replace('敬啟', '敬啟\n附記：查詢專線於上班時間接聽，學生 A123456789 的資料已移除');
     const html = await followed(await post(editPath, form, { version: '1', text: v2 }), form);
     expect(html).toContain('已儲存為第2版');
-    expect(html).toMatch(/<ins><span class="skip-text">［新增］<\/span>[^<]*查詢專線/);
+    expect(html).toContain('已自動遮蔽');
+    expect(html).not.toContain('A123456789');
+    expect(html).toMatch(/<ins><span class="skip-text">［新增］<\/span>[^<]*附記/);
     expect(html).toContain('與第 1 版的差異');
     expect((await noticeOf()).currentVersion).toBe(2);
     expect((await lastEntry()).type).toBe('notice.revised');

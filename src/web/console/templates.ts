@@ -44,7 +44,7 @@ nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem .5rem;padding:0
 .flash{border-radius:.4rem;padding:.6rem 1rem;margin:.5rem 0;font-weight:600;border:1px solid}.flash.ok{background:#e6f4ea;color:#1e5631;border-color:#1e5631}.flash.error{background:#fde7e9;color:#8c1d18;border-color:#8c1d18}
 .acts{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start;margin:.6rem 0}.acts form{margin:0}.acts .review{flex-basis:100%;display:flex;flex-direction:column;gap:.4rem}
 a.button{display:inline-block;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#fff;color:#0b57d0;text-decoration:none;min-height:44px;line-height:1.6}
-button.danger{background:#b3261e;border-color:#b3261e}
+button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
 textarea{font:inherit;width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:.3rem;background:#fff;color:#1a1a1a}
 textarea:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#fde7e9;color:#8c1d18;text-decoration:line-through}
