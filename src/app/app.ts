@@ -115,6 +115,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       incidents: bot.incidents,
       notices: bot.notices.service,
       noticeActs: bot.notices.console,
+      checklistActs: bot.checklistConsole,
       reports: bot.reports.service,
       documentLinks: bot.reports.links,
       baseUrl: bot.reports.baseUrl,

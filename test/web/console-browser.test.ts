@@ -148,6 +148,10 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'console-incident-phone');
+    // The checklist with its tick forms (a note, 完成 or 不適用) for the contact window.
+    expect(await page.locator('form.tick').count()).toBeGreaterThan(0);
+    await page.evaluate("document.getElementById('checklist').scrollIntoView()");
+    await shoot(page, 'console-checklist-phone');
 
     // The same link again is refused.
     const again = await phone.newPage();

@@ -63,10 +63,10 @@ describe('the response console', () => {
       redirect: 'manual',
     });
   /** A 303 back to the incident page, followed with its one-time result line: the page's HTML. */
-  async function followed(res: Response, form: { cookies: string }): Promise<string> {
+  async function followed(res: Response, form: { cookies: string }, anchor = 'notice-'): Promise<string> {
     expect(res.status).toBe(303);
     const location = res.headers.get('location')!;
-    expect(location).toMatch(new RegExp(`^/console/incidents/${ref}#notice-`));
+    expect(location.startsWith(`/console/incidents/${ref}#${anchor}`)).toBe(true);
     const flash = res.headers
       .getSetCookie()
       .find((c) => c.startsWith('pdi-console-flash='))!
@@ -364,6 +364,42 @@ describe('the response console', () => {
     expect(JSON.stringify(review.at(-1))).toContain('已由 陳校長（示範）');
     // The result line is shown once.
     expect(await (await get(`/console/incidents/${ref}`, form.cookies)).text()).not.toContain('class="flash');
+  });
+
+  it('the contact window ticks a checklist item with a note (masked): refusals on the page, the timeline and the chat card follow', async () => {
+    const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+    const mayBeNa = t.app.deps.playbooks
+      .get(incident.playbookId)
+      .checklist.filter((i) => i.naAllowed !== false)
+      .map((i) => i.key);
+    const item = await t.app.db.prisma.checklistItem.findFirstOrThrow({
+      where: { incidentId: incident.id, state: 'open', key: { in: mayBeNa } },
+      orderBy: { position: 'desc' },
+    });
+    const path = `/console/incidents/${ref}/items/${item.id}`;
+    const progress = async () =>
+      JSON.stringify(cards(await t.client.messages(WINDOW, 'demo-response'), 'incident').at(-1)).match(/檢核進度","value":"(\d+) \//)?.[1];
+    const before = await progress();
+    expect(before).toBeTruthy();
+    const auditor = await formOf(`/console/incidents/${ref}`, await signIn(await askLink('demo-auditor')));
+    expect(auditor.html).not.toContain(`action="${path}"`);
+    expect((await post(path, auditor, { to: 'na', note: '不適用' })).status).toBe(403);
+    const form = await formOf(`/console/incidents/${ref}`, await signIn(await askLink(WINDOW)));
+    expect(form.html).toContain(`action="${path}"`);
+    const noReason = await followed(await post(path, form, { to: 'na', note: '' }), form, `item-${item.id}`);
+    expect(noReason).toContain(`請說明「${item.title}」不適用的原因`);
+    const html = await followed(await post(path, form, { to: 'na', note: '本校無此情形，承辦 A123456789 確認' }), form, `item-${item.id}`);
+    expect(html).toContain(`已將「${item.title}」標為不適用`);
+    expect(html).toContain('已自動遮蔽');
+    expect(html).not.toContain('A123456789');
+    expect((await t.app.db.prisma.checklistItem.findUniqueOrThrow({ where: { id: item.id } })).state).toBe('na');
+    const entry = await lastEntry();
+    expect(entry.actorId).toBe(WINDOW);
+    expect(entry.summary).toContain(item.title);
+    // The incident card in the response group (posted when the incident was reported) is edited to the new count.
+    const settled = await t.app.db.prisma.checklistItem.count({ where: { incidentId: incident.id, state: { not: 'open' } } });
+    expect(Number(before)).toBeLessThan(settled);
+    expect(Number(await progress())).toBe(settled);
   });
 
   it('a rewritten timeline entry shows as a failed verification, in zh-TW, and the page still opens', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
 import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
 import { NT } from '../../core/conversation/notice-cards.js';
 import { UserError } from '../../core/incidents/types.js';
@@ -15,6 +16,7 @@ export interface ActKit {
   incidents: IncidentService;
   notices: NoticeService;
   acts: NoticeConsoleActions;
+  checklist: ChecklistConsoleActions;
   secure: boolean;
   html: (reply: FastifyReply, status: number, body: string) => FastifyReply;
   refuse: (reply: FastifyReply, why: 'notFound' | 'actDenied') => FastifyReply;
@@ -55,11 +57,12 @@ const masked = (findings: MaskFinding[]) => privacyNotice(findings).split('\n')[
  * act, 404 for another school's incident or notice, then 303 back to the incident page with the result on it.
  */
 export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
-  const flashTo = (reply: FastifyReply, ref: string, noticeId: string, flash: Flash) =>
+  /** 303 back to the incident page, at `anchor`, with the result line. */
+  const flashTo = (reply: FastifyReply, ref: string, anchor: string, flash: Flash) =>
     reply
       .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure: kit.secure })
       .header('cache-control', 'no-store')
-      .redirect(`/console/incidents/${encodeURIComponent(ref)}#notice-${noticeId}`, 303);
+      .redirect(`/console/incidents/${encodeURIComponent(ref)}#${anchor}`, 303);
 
   /** The person, the incident of their school and its notice; or the refusal sent. */
   async function target(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply, permission: Permission) {
@@ -83,11 +86,11 @@ export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
   }
 
   /** Runs a step; a refusal of the service (a UserError, in zh-TW) comes back to the page as its result line. */
-  async function step(reply: FastifyReply, ref: string, noticeId: string, run: () => Promise<string>) {
+  async function step(reply: FastifyReply, ref: string, anchor: string, run: () => Promise<string>) {
     try {
-      return flashTo(reply, ref, noticeId, { kind: 'ok', text: await run() });
+      return flashTo(reply, ref, anchor, { kind: 'ok', text: await run() });
     } catch (err) {
-      if (err instanceof UserError) return flashTo(reply, ref, noticeId, { kind: 'error', text: err.message });
+      if (err instanceof UserError) return flashTo(reply, ref, anchor, { kind: 'error', text: err.message });
       throw err;
     }
   }
@@ -137,7 +140,7 @@ export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
       const text = String(req.body?.text ?? '');
       try {
         const r = await kit.acts.revise(t.actor, t.view.notice.id, basedOn, text);
-        return flashTo(reply, t.ref, t.view.notice.id, {
+        return flashTo(reply, t.ref, `notice-${t.view.notice.id}`, {
           kind: 'ok',
           text: [NT.revised(r.value.version), masked(r.masked)].filter(Boolean).join(' '),
         });
@@ -157,7 +160,7 @@ export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
     async (req, reply) => {
       const t = await target(req, reply, 'incident.coordinate');
       if (!t) return reply;
-      return step(reply, t.ref, t.view.notice.id, () => kit.acts.submit(t.actor, t.view.notice.id, version(req.body)));
+      return step(reply, t.ref, `notice-${t.view.notice.id}`, () => kit.acts.submit(t.actor, t.view.notice.id, version(req.body)));
     },
   );
 
@@ -167,7 +170,7 @@ export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
     async (req, reply) => {
       const t = await target(req, reply, 'notice.approve');
       if (!t) return reply;
-      return step(reply, t.ref, t.view.notice.id, async () => {
+      return step(reply, t.ref, `notice-${t.view.notice.id}`, async () => {
         const v = await kit.acts.approve(t.actor, t.view.notice.id, version(req.body));
         return `已核定「${v.audienceLabel}」通知稿第${v.version}版；撰稿人已在聊天中收到通知，可以開始通知當事人。`;
       });
@@ -180,12 +183,36 @@ export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
     async (req, reply) => {
       const t = await target(req, reply, 'notice.approve');
       if (!t) return reply;
-      return step(reply, t.ref, t.view.notice.id, async () => {
+      return step(reply, t.ref, `notice-${t.view.notice.id}`, async () => {
         const n = version(req.body);
         const r = await kit.acts.sendBack(t.actor, t.view.notice.id, n, String(req.body?.comment ?? ''));
         return [`已退回「${r.value.audienceLabel}」通知稿第${n}版；撰稿人會在聊天中收到您的意見。`, masked(r.masked)]
           .filter(Boolean)
           .join(' ');
+      });
+    },
+  );
+
+  // A checklist item ticked done or not applicable, with a note (issue #18 point 3).
+  scope.post<{ Params: Params; Body: Body }>(
+    '/console/incidents/:ref/items/:id',
+    { preHandler: scope.csrfProtection },
+    async (req, reply) => {
+      const actor = await kit.signedIn(req, reply);
+      if (!actor) return reply;
+      const { ref, id } = req.params;
+      const incident =
+        REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
+      const item = incident ? (await kit.incidents.get(incident.id)).checklist.find((c) => c.row.id === id) : undefined;
+      if (!incident || !item) return kit.refuse(reply, 'notFound');
+      if (!can(actor, 'incident.act', { isOwner: item.row.ownerPersonId === actor.personId })) return kit.refuse(reply, 'actDenied');
+      const to = req.body?.to === 'na' ? 'na' : 'done';
+      return step(reply, incident.ref, `item-${id}`, async () => {
+        const r = await kit.checklist.tick(actor, id, to, String(req.body?.note ?? ''));
+        const said = !r.changed
+          ? `「${r.title}」已經是這個狀態了。`
+          : `已將「${r.title}」標為${to === 'na' ? '不適用' : '完成'}，聊天中的檢核清單已更新。`;
+        return [said, masked(r.masked)].filter(Boolean).join(' ');
       });
     },
   );

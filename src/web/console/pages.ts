@@ -212,6 +212,12 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     clocks: clocksOf(v, now),
     offClocks: v.clocks.filter((c) => !running(c)).length,
     checklist: v.checklist.map((c) => ({
+      id: c.row.id,
+      // Open items the person may tick get a form (acts.ts); the rules are the service's.
+      tickAction:
+        c.state === 'open' && v.status !== 'closed' && can(actor, 'incident.act', { isOwner: c.row.ownerPersonId === actor.personId })
+          ? `/console/incidents/${encodeURIComponent(i.ref)}/items/${encodeURIComponent(c.row.id)}`
+          : null,
       title: c.row.title,
       state: c.state,
       stateLabel: c.state === 'done' ? '已完成' : c.state === 'na' ? '不適用' : '未完成',

@@ -3,6 +3,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAccess } from '../../core/conversation/command-flow.js';
+import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
 import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
 import { UserError } from '../../core/incidents/types.js';
 import { can, type Actor } from '../../core/roles.js';
@@ -19,6 +20,8 @@ export interface ConsoleOptions extends PageServices {
   log: Logger;
   /** The chat's notice steps taken from the console (NoticeFlow.console): same rules, timeline and chat cards. */
   noticeActs: NoticeConsoleActions;
+  /** The chat's checklist tick taken from the console (IncidentFlow.console). */
+  checklistActs: ChecklistConsoleActions;
   /** Secure cookies (PUBLIC_URL is https). */
   secure: boolean;
 }
@@ -41,7 +44,9 @@ const REFUSALS = {
   actDenied: [
     403,
     '沒有執行這個動作的權限',
-    ['核定或退回通知稿限管理人（校長）或代理人；修改通知稿與送核限個資聯絡窗口或校長。您在主控台仍可查看事件。'],
+    [
+      '核定或退回通知稿限管理人（校長）或代理人；修改通知稿與送核限個資聯絡窗口或校長；勾選檢核項目限應變人員或該項目負責人。您在主控台仍可查看事件。',
+    ],
   ],
 } as const satisfies Record<string, readonly [number, string, readonly string[]]>;
 type Refusal = keyof typeof REFUSALS;
@@ -201,6 +206,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       incidents: opts.incidents,
       notices: opts.notices,
       acts: opts.noticeActs,
+      checklist: opts.checklistActs,
       secure: opts.secure,
       html,
       refuse,

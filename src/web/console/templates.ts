@@ -44,7 +44,8 @@ nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem .5rem;padding:0
 .flash{border-radius:.4rem;padding:.6rem 1rem;margin:.5rem 0;font-weight:600;border:1px solid}.flash.ok{background:#e6f4ea;color:#1e5631;border-color:#1e5631}.flash.error{background:#fde7e9;color:#8c1d18;border-color:#8c1d18}
 .acts{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start;margin:.6rem 0}.acts form{margin:0}.acts .review{flex-basis:100%;display:flex;flex-direction:column;gap:.4rem}
 a.button{display:inline-block;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#fff;color:#0b57d0;text-decoration:none;min-height:44px;line-height:1.6}
-button.danger{background:#b3261e;border-color:#b3261e;color:#fff}
+button.danger{background:#b3261e;border-color:#b3261e;color:#fff}button.plain{background:#fff;color:#0b57d0}
+form.tick{display:flex;flex-direction:column;gap:.2rem;margin:.3rem 0 .6rem}form.tick .acts{margin:.2rem 0}
 textarea{font:inherit;width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:.3rem;background:#fff;color:#1a1a1a}
 textarea:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#fde7e9;color:#8c1d18;text-decoration:line-through}
@@ -101,8 +102,9 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <dt>依據</dt><dd><%= c.basis %></dd></dl></li><% }) %></ul>
 <% if (it.offClocks) { %><p class="muted">另有 <%= it.offClocks %> 項時限不適用於本事件。</p><% } %></section>
 <section aria-labelledby="checklist"><h2 id="checklist">檢核清單</h2><div class="panel"><ol class="items"><% it.checklist.forEach(function (c) { %>
-<li><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
-<% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %></li><% }) %></ol></div></section>
+<li id="item-<%= c.id %>"><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
+<% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %>
+<% if (c.tickAction) { %><form class="tick" method="post" action="<%= c.tickAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><label for="note-<%= c.id %>">紀錄（選填；不適用時請寫原因）<span class="skip-text">：<%= c.title %></span></label><input id="note-<%= c.id %>" name="note" maxlength="300" autocomplete="off"><div class="acts"><button type="submit" name="to" value="done">完成<span class="skip-text">：<%= c.title %></span></button><button type="submit" name="to" value="na" class="plain">不適用<span class="skip-text">：<%= c.title %></span></button></div></form><% } %></li><% }) %></ol></div></section>
 <section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
 <section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
 <section aria-labelledby="notices"><h2 id="notices">通知當事人</h2><% if (it.notices.length === 0) { %><p class="panel">尚未擬通知稿。</p><% } %>
