@@ -4,7 +4,7 @@ import { OWN_NOTICE } from '../../core/notices/service.js';
 import { NOTICE_STATUS_LABELS, type NoticeStatus, type NoticeView } from '../../core/notices/views.js';
 import { can, type Actor } from '../../core/roles.js';
 import { formatRocShort } from '../../core/time/roc.js';
-import { versionDiff } from './diff.js';
+import { versionDiff, type DiffPart } from './diff.js';
 
 /** A notice as the full export gives it (NoticeReader.exportNotices). */
 interface ExportedNotice {
@@ -29,6 +29,24 @@ interface ExportedNotice {
 }
 
 const at = (d: Date) => formatRocShort(d);
+
+/**
+ * A version never changes once saved, so its diff from the one before is worked out once per process (a word diff
+ * of two 4,000-character versions takes tens of milliseconds); the oldest are dropped past DIFF_MEMO_MAX.
+ */
+const diffMemo = new Map<string, DiffPart[]>();
+const DIFF_MEMO_MAX = 500;
+
+function diffOf(noticeId: string, version: number, before: string, after: string): DiffPart[] {
+  const key = `${noticeId}:${version}`;
+  let parts = diffMemo.get(key);
+  if (!parts) {
+    parts = versionDiff(before, after);
+    if (diffMemo.size >= DIFF_MEMO_MAX) diffMemo.delete(diffMemo.keys().next().value!);
+    diffMemo.set(key, parts);
+  }
+  return parts;
+}
 
 /** Where the console's notice forms post (src/web/console/acts.ts). */
 export const noticePath = (ref: string, noticeId: string, what: 'edit' | 'submit' | 'approve' | 'send-back') =>
@@ -59,7 +77,7 @@ export async function noticeSection(notices: NoticeService, actor: Actor, ref: s
           at: at(new Date(x.createdAt)),
           text: x.text,
           current: x.version === n.currentVersion,
-          diff: k > 0 ? versionDiff(n.versions[k - 1]!.text, x.text) : null,
+          diff: k > 0 ? diffOf(view.notice.id, x.version, n.versions[k - 1]!.text, x.text) : null,
         }))
         .reverse(),
       reviews: n.reviews.map((r) => ({
