@@ -114,6 +114,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       store: new ConsoleStore(db.prisma),
       incidents: bot.incidents,
       notices: bot.notices.service,
+      noticeActs: bot.notices.console,
+      checklistActs: bot.checklistConsole,
       reports: bot.reports.service,
       documentLinks: bot.reports.links,
       baseUrl: bot.reports.baseUrl,

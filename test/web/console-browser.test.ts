@@ -101,15 +101,21 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     expect(await page.locator('h1').innerText()).toBe('事件列表');
   }
 
-  it('as 李組長（示範）: 「主控台」 on the chat page, the link, the list and the incident on a phone', { timeout: 120_000 }, async () => {
-    const phone = await context(PHONE);
+  /** The local chat page as `who` on a phone, in their private chat with the bot. */
+  async function chatAs(phone: BrowserContext, who: string): Promise<Page> {
     const chat = await phone.newPage();
     await chat.goto(t.url);
     const whoami = chat.getByLabel('我是');
     await expect.poll(() => whoami.isEnabled()).toBe(true);
-    await whoami.selectOption(WINDOW);
+    await whoami.selectOption(who);
     await chat.locator('#nav-toggle').click();
     await chat.locator('.conversation-item', { hasText: '與小幫手的私訊' }).first().click();
+    return chat;
+  }
+
+  it('as 李組長（示範）: 「主控台」 on the chat page, the link, the list and the incident on a phone', { timeout: 120_000 }, async () => {
+    const phone = await context(PHONE);
+    const chat = await chatAs(phone, WINDOW);
     const composer = chat.getByLabel('輸入訊息');
     await composer.fill('主控台');
     await composer.press('Enter');
@@ -142,6 +148,10 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'console-incident-phone');
+    // The checklist with its tick forms (a note, 完成 or 不適用) for the contact window.
+    expect(await page.locator('form.tick').count()).toBeGreaterThan(0);
+    await page.evaluate("document.getElementById('checklist').scrollIntoView()");
+    await shoot(page, 'console-checklist-phone');
 
     // The same link again is refused.
     const again = await phone.newPage();
@@ -166,5 +176,36 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     expect(await seriousViolations(page)).toEqual([]);
     const after = await page.goto(`${t.url}/console`);
     expect(after?.status()).toBe(401);
+  });
+
+  it('the principal approves the notice in the console; the drafter sees it on the local chat page', { timeout: 120_000 }, async () => {
+    const desktop = await context(DESKTOP);
+    const card = cards(await t.client.say('demo-principal', 'dm:demo-principal', '主控台')).find((c) => c.title === '主控台登入連結');
+    const page = await desktop.newPage();
+    await signIn(page, card!.buttons![0]!.url!);
+    await page.goto(`${t.url}/console/incidents/${ref}`);
+    await page.locator('[id^="notice-"]').first().scrollIntoViewIfNeeded();
+    await shoot(page, 'console-notice-review-desktop');
+    // The edit form (the principal may draft too), checked and left without saving.
+    await page.getByRole('link', { name: /^修改內容/ }).click();
+    await page.waitForURL(/\/notices\/[^/]+\/edit$/);
+    expect(await page.locator('h1').innerText()).toMatch(/^修改通知稿｜/);
+    expect(await page.getByLabel(/^通知內容/).inputValue()).toContain('敬啟');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-notice-edit-desktop');
+    await page.getByRole('link', { name: '取消' }).click();
+    await page.waitForURL(new RegExp(`/console/incidents/${ref}#notice-`));
+    // The review forms on the incident page, then 核定.
+    expect(await page.getByLabel('退回修改的意見（必填，撰稿人會收到）').count()).toBe(1);
+    await page.getByRole('button', { name: /^核定第 1 版/ }).click();
+    await page.waitForURL(new RegExp(`/console/incidents/${ref}#notice-`));
+    expect(await page.getByRole('status').innerText()).toMatch(/^已核定「.+」通知稿第1版/);
+    expect(await page.locator('main').innerText()).toMatch(/第 1 版 核定：陳校長（示範）/);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const chat = await chatAs(await context(PHONE), WINDOW);
+    await expect
+      .poll(() => chat.locator('#messages').innerText(), { timeout: 15_000 })
+      .toMatch(/通知稿已由 陳校長（示範） 核定，可以開始通知當事人/);
   });
 });

@@ -42,6 +42,49 @@ describe('the response console', () => {
   }
   const get = (path: string, cookie?: string) => fetch(`${t.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
 
+  /** A form as the page gives it: the session cookie with the CSRF cookie of the page, and the page's token. */
+  async function formOf(path: string, cookie: string): Promise<{ cookies: string; token: string; html: string }> {
+    const page = await get(path, cookie);
+    expect(page.status).toBe(200);
+    const csrf = page.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('pdi-console-csrf='))!
+      .split(';')[0]!;
+    const html = await page.text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    return { cookies: `${cookie}; ${csrf}`, token, html };
+  }
+  /** POSTs a form (the CSRF token added unless `_csrf` is given) and returns the answer, unfollowed. */
+  const post = (path: string, form: { cookies: string; token: string }, fields: Record<string, string>) =>
+    fetch(`${t.url}${path}`, {
+      method: 'POST',
+      headers: { cookie: form.cookies, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: form.token, ...fields }).toString(),
+      redirect: 'manual',
+    });
+  /** A 303 back to the incident page, followed with its one-time result line: the page's HTML. */
+  async function followed(res: Response, form: { cookies: string }, anchor = 'notice-'): Promise<string> {
+    expect(res.status).toBe(303);
+    const location = res.headers.get('location')!;
+    expect(location.startsWith(`/console/incidents/${ref}#${anchor}`)).toBe(true);
+    const flash = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('pdi-console-flash='))!
+      .split(';')[0]!;
+    const page = await get(location.split('#')[0]!, `${form.cookies}; ${flash}`);
+    expect(page.status).toBe(200);
+    return page.text();
+  }
+  const noticeOf = async () => {
+    const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+    return t.app.db.prisma.subjectNotice.findFirstOrThrow({ where: { incidentId: incident.id } });
+  };
+  const lastEntry = async () => {
+    const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+    return t.app.db.prisma.timelineEntry.findFirstOrThrow({ where: { incidentId: incident.id }, orderBy: { seq: 'desc' } });
+  };
+  const chatTexts = async (who: string) => texts(await t.client.messages(who, `dm:${who}`)).join('\n');
+
   beforeAll(async () => {
     t = await startTestApp({ now: () => new Date(Date.now() + shift) });
     const now = new Date();
@@ -174,7 +217,7 @@ describe('the response console', () => {
     expect((await get('/console', cookie)).status).toBe(401);
   });
 
-  it('auditors and the acting approver read only; the acting approver gets no report links', async () => {
+  it('auditors read only; the acting approver may decide on a notice but gets no report links', async () => {
     const auditor = await signIn(await askLink('demo-auditor'));
     const audited = await (await get(`/console/incidents/${ref}`, auditor)).text();
     expect(audited).toContain('唯讀檢視');
@@ -183,7 +226,9 @@ describe('the response console', () => {
     try {
       const acting = await signIn(await askLink('demo-director'));
       const html = await (await get(`/console/incidents/${ref}`, acting)).text();
-      expect(html).toContain('唯讀檢視');
+      // The acting approver ticks nothing but may decide on the submitted notice.
+      expect(html).not.toContain('唯讀檢視');
+      expect(html).toContain('核定第 1 版');
       expect(html).not.toContain('/documents/');
       expect(html).toContain('報告與完整紀錄限個資聯絡窗口、管理人（校長）及稽核人員下載');
     } finally {
@@ -191,6 +236,170 @@ describe('the response console', () => {
     }
     // The data manager is a responder in chat but not a console role: no link.
     expect(texts(await t.client.say('demo-director', 'dm:demo-director', '主控台')).join('\n')).toContain('主控台只開放給');
+  });
+
+  it('acting on a notice: no CSRF token, a role that may not decide and another school are refused, nothing changes', async () => {
+    const notice = await noticeOf();
+    const approve = `/console/incidents/${ref}/notices/${notice.id}/approve`;
+    const principal = await formOf(`/console/incidents/${ref}`, await signIn(await askLink('demo-principal')));
+    const missing = await post(approve, principal, { version: '1', _csrf: '' });
+    expect(missing.status).toBe(403);
+    expect(await missing.text()).toContain('表單已失效');
+    // The auditor and the contact window see the incident but may not decide.
+    for (const who of ['demo-auditor', WINDOW]) {
+      const form = await formOf(`/console/incidents/${ref}`, await signIn(await askLink(who)));
+      expect(form.html).not.toContain('核定第 1 版');
+      const refused = await post(approve, form, { version: '1' });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('沒有執行這個動作的權限');
+    }
+    // A principal of another school: the incident is not theirs.
+    await t.app.db.prisma.school.create({ data: { id: 'other-school', name: '他校（測試）' } });
+    await t.app.db.prisma.person.create({
+      data: { id: 'other-principal', schoolId: 'other-school', displayName: '他校校長', roles: ['principal'] },
+    });
+    const other = await signIn(
+      `${t.url}/console/sign-in/${new SignInLinks(t.app.deps.cipher, () => new Date()).sign('other-principal').token}`,
+    );
+    const otherForm = await formOf('/console', other);
+    expect((await get(`/console/incidents/${ref}`, other)).status).toBe(404);
+    expect((await post(approve, otherForm, { version: '1' })).status).toBe(404);
+    expect((await get(`/console/incidents/${ref}/notices/${notice.id}/edit`, other)).status).toBe(404);
+    // A notice id that is not this incident's.
+    expect((await post(`/console/incidents/${ref}/notices/nosuchnotice/approve`, principal, { version: '1' })).status).toBe(404);
+    expect((await noticeOf()).status).toBe('submitted');
+  });
+
+  it('the principal sends a notice back with a comment (required, masked): timeline, the drafter told in chat', async () => {
+    const notice = await noticeOf();
+    const path = `/console/incidents/${ref}/notices/${notice.id}/send-back`;
+    const form = await formOf(`/console/incidents/${ref}`, await signIn(await askLink('demo-principal')));
+    expect(form.html).toContain('退回修改的意見');
+    const empty = await followed(await post(path, form, { version: '1', comment: '  ' }), form);
+    expect(empty).toContain('class="flash error"');
+    expect(empty).toContain('退回時請寫下修改意見。');
+    expect((await noticeOf()).status).toBe('submitted');
+    const html = await followed(await post(path, form, { version: '1', comment: '請補上查詢電話，家長 A123456789 說沒收到' }), form);
+    expect(html).toContain('已退回「');
+    expect(html).toContain('已自動遮蔽');
+    expect((await noticeOf()).status).toBe('returned');
+    const entry = await lastEntry();
+    expect(entry.type).toBe('notice.returned');
+    expect(entry.actorId).toBe('demo-principal');
+    expect(entry.summary).toMatch(/^陳校長（示範） 退回通知稿（.+）第1版，請修改$/);
+    const told = await chatTexts(WINDOW);
+    expect(told).toMatch(/通知稿被 陳校長（示範） 退回修改。\n意見：請補上查詢電話/);
+    expect(told).not.toContain('A123456789');
+    // The page shows the review with the masked comment.
+    expect(html).toMatch(/第 1 版 退回：陳校長（示範）/);
+    expect(html).not.toContain('A123456789');
+  });
+
+  it('the contact window edits in a form: a new version with a diff; an edit from an older version is refused, not overwritten; then submits', async () => {
+    const notice = await noticeOf();
+    const editPath = `/console/incidents/${ref}/notices/${notice.id}/edit`;
+    const window = await signIn(await askLink(WINDOW));
+    const form = await formOf(editPath, window);
+    const text = /<textarea id="text"[^>]*>([\s\S]*?)<\/textarea>/.exec(form.html)![1]!.replaceAll('&amp;', '&');
+    expect(text).toContain('敬啟');
+    // A pasted ID number is masked by the service, as in chat.
+    const v2 = text.replace('敬啟', '敬啟\n附記：查詢專線於上班時間接聽，學生 A123456789 的資料已移除');
+    const html = await followed(await post(editPath, form, { version: '1', text: v2 }), form);
+    expect(html).toContain('已儲存為第2版');
+    expect(html).toContain('已自動遮蔽');
+    expect(html).not.toContain('A123456789');
+    expect(html).toMatch(/<ins><span class="skip-text">［新增］<\/span>[^<]*附記/);
+    expect(html).toContain('與第 1 版的差異');
+    expect((await noticeOf()).currentVersion).toBe(2);
+    expect((await lastEntry()).type).toBe('notice.revised');
+    // The same form sent again (it was opened on version 1): refused with the newer text shown, nothing saved.
+    const stale = await post(editPath, form, { version: '1', text: `${v2}\n再改一次` });
+    expect(stale.status).toBe(409);
+    const staleHtml = await stale.text();
+    expect(staleHtml).toContain('您看到的是第1版，通知稿已有人修改為第2版');
+    expect(staleHtml).toContain('再改一次');
+    expect((await noticeOf()).currentVersion).toBe(2);
+    // Submitted for approval from the incident page: the principal is asked in chat.
+    const page = await formOf(`/console/incidents/${ref}`, window);
+    const submitted = await followed(await post(`/console/incidents/${ref}/notices/${notice.id}/submit`, page, { version: '2' }), page);
+    expect(submitted).toContain('通知稿送管理人（校長）核定（1 位）');
+    expect((await noticeOf()).status).toBe('submitted');
+    expect((await lastEntry()).type).toBe('notice.submitted');
+    expect(await chatTexts('demo-principal')).toContain(`李組長（示範） 送來事件 ${ref} 的「`);
+  });
+
+  it('a stale version and the drafter are refused on the page; the principal approves, the timeline and the chat follow', async () => {
+    const notice = await noticeOf();
+    const approve = `/console/incidents/${ref}/notices/${notice.id}/approve`;
+    const form = await formOf(`/console/incidents/${ref}`, await signIn(await askLink('demo-principal')));
+    expect(form.html).toContain('核定第 2 版');
+    const stale = await followed(await post(approve, form, { version: '1' }), form);
+    expect(stale).toContain('這是第1版，通知稿已修改為第2版');
+    // The contact window made an acting approver: still the drafter of version 2.
+    await t.app.db.prisma.person.update({ where: { id: WINDOW }, data: { roles: ['staff', 'contactWindow', 'actingApprover'] } });
+    try {
+      const drafter = await formOf(`/console/incidents/${ref}`, await signIn(await askLink(WINDOW)));
+      expect(drafter.html).toContain('您撰寫或修改過這份通知稿，不能核定自己的稿件');
+      expect(drafter.html).not.toContain('核定第 2 版');
+      const own = await followed(await post(approve, drafter, { version: '2' }), drafter);
+      expect(own).toContain('您撰寫或修改過這份通知稿，不能核定自己的稿件');
+    } finally {
+      await t.app.db.prisma.person.update({ where: { id: WINDOW }, data: { roles: ['staff', 'contactWindow'] } });
+    }
+    expect((await noticeOf()).status).toBe('submitted');
+    const html = await followed(await post(approve, form, { version: '2' }), form);
+    expect(html).toContain('class="flash ok"');
+    expect(html).toContain('已核定「');
+    expect(html).toMatch(/第 2 版 核定：陳校長（示範）/);
+    const after = await noticeOf();
+    expect(after.status).toBe('approved');
+    expect(after.approvedById).toBe('demo-principal');
+    const entry = await lastEntry();
+    expect(entry.type).toBe('notice.approved');
+    expect(entry.summary).toMatch(/^陳校長（示範） 核定通知稿（.+）第2版$/);
+    // The drafter is told in chat with the notice card, and the principal's review card shows the outcome.
+    expect(await chatTexts(WINDOW)).toMatch(/通知稿已由 陳校長（示範） 核定，可以開始通知當事人/);
+    const review = cards(await t.client.messages('demo-principal', 'dm:demo-principal'), `notice-review:${notice.id}`);
+    expect(review.length).toBeGreaterThan(0);
+    expect(JSON.stringify(review.at(-1))).toContain('已由 陳校長（示範）');
+    // The result line is shown once.
+    expect(await (await get(`/console/incidents/${ref}`, form.cookies)).text()).not.toContain('class="flash');
+  });
+
+  it('the contact window ticks a checklist item with a note (masked): refusals on the page, the timeline and the chat card follow', async () => {
+    const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+    const mayBeNa = t.app.deps.playbooks
+      .get(incident.playbookId)
+      .checklist.filter((i) => i.naAllowed !== false)
+      .map((i) => i.key);
+    const item = await t.app.db.prisma.checklistItem.findFirstOrThrow({
+      where: { incidentId: incident.id, state: 'open', key: { in: mayBeNa } },
+      orderBy: { position: 'desc' },
+    });
+    const path = `/console/incidents/${ref}/items/${item.id}`;
+    const progress = async () =>
+      JSON.stringify(cards(await t.client.messages(WINDOW, 'demo-response'), 'incident').at(-1)).match(/檢核進度","value":"(\d+) \//)?.[1];
+    const before = await progress();
+    expect(before).toBeTruthy();
+    const auditor = await formOf(`/console/incidents/${ref}`, await signIn(await askLink('demo-auditor')));
+    expect(auditor.html).not.toContain(`action="${path}"`);
+    expect((await post(path, auditor, { to: 'na', note: '不適用' })).status).toBe(403);
+    const form = await formOf(`/console/incidents/${ref}`, await signIn(await askLink(WINDOW)));
+    expect(form.html).toContain(`action="${path}"`);
+    const noReason = await followed(await post(path, form, { to: 'na', note: '' }), form, `item-${item.id}`);
+    expect(noReason).toContain(`請說明「${item.title}」不適用的原因`);
+    const html = await followed(await post(path, form, { to: 'na', note: '本校無此情形，承辦 A123456789 確認' }), form, `item-${item.id}`);
+    expect(html).toContain(`已將「${item.title}」標為不適用`);
+    expect(html).toContain('已自動遮蔽');
+    expect(html).not.toContain('A123456789');
+    expect((await t.app.db.prisma.checklistItem.findUniqueOrThrow({ where: { id: item.id } })).state).toBe('na');
+    const entry = await lastEntry();
+    expect(entry.actorId).toBe(WINDOW);
+    expect(entry.summary).toContain(item.title);
+    // The incident card in the response group (posted when the incident was reported) is edited to the new count.
+    const settled = await t.app.db.prisma.checklistItem.count({ where: { incidentId: incident.id, state: { not: 'open' } } });
+    expect(Number(before)).toBeLessThan(settled);
+    expect(Number(await progress())).toBe(settled);
   });
 
   it('a rewritten timeline entry shows as a failed verification, in zh-TW, and the page still opens', async () => {

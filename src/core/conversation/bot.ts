@@ -31,7 +31,7 @@ import { homeCards } from './home.js';
 import { requireActor, Turns, type Ctx } from './turn.js';
 import { IntakeFlow } from './intake-flow.js';
 import { IncidentFanout } from './fanout.js';
-import { IncidentFlow } from './incident-flow.js';
+import { IncidentFlow, type ChecklistConsoleActions } from './incident-flow.js';
 import { parseNoticeCommand } from './notice-cards.js';
 import { NoticeFlow } from './notice-flow.js';
 import { NoticeService } from '../notices/service.js';
@@ -117,6 +117,11 @@ export class Bot {
     };
     const locker = deps.evidence ? new EvidenceLocker(deps, { ...deps.evidence, onIntegrityFailure }) : null;
     this.evidence = new EvidenceChat(deps, locker, this.reports.links, this.reports.baseUrl, this.turns, this.forms, this.incidents);
+  }
+
+  /** The checklist tick of the web console (src/web/console), the chat's own step (IncidentFlow.console). */
+  get checklistConsole(): ChecklistConsoleActions {
+    return this.incident.console;
   }
 
   register(adapter: ChatAdapter): void {

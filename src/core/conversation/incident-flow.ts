@@ -3,7 +3,8 @@ import type { Card } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService, IncidentView } from '../incidents/service.js';
 import { STATUS_LABELS, UserError, type Assessment } from '../incidents/types.js';
-import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
+import { schoolKeepList } from '../privacy/kept.js';
+import { maskPersonalData, privacyNotice, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { act, formIds, type IncidentWhat, type ItemTo } from './actions.js';
@@ -37,11 +38,19 @@ interface ItemPromptState {
 type Values = Record<string, string | string[]>;
 type ShowWhat = 'summary' | 'checklist' | 'assess' | 'card' | 'end' | 'fix';
 
+/** Checklist steps taken outside a chat turn (the web console); refusals are UserError in zh-TW, as in chat. */
+export interface ChecklistConsoleActions {
+  tick(actor: Actor, itemId: string, to: 'done' | 'na', note: string): Promise<{ title: string; changed: boolean; masked: MaskFinding[] }>;
+}
+
 /**
  * An incident once filed: showing it (card, checklist, summary, the list of open ones), its buttons (advance, 處理結束,
  * corrections), ticking checklist items (a reason, a note or an item's own form), the assessment and the times forms.
  */
 export class IncidentFlow {
+  /** The checklist tick of the web console (src/web/console), through the same service step as the chat's buttons. */
+  readonly console: ChecklistConsoleActions = { tick: (...args) => this.tickFromConsole(...args) };
+
   constructor(
     private readonly deps: CoreDeps,
     private readonly turns: Turns,
@@ -220,6 +229,33 @@ export class IncidentFlow {
       text: question,
       quickReplies: [{ label: '取消', action: act.cancelPrompt(prompt.id) }],
     });
+  }
+
+  /**
+   * An item ticked in the console: done or not applicable with a note (masked as in chat; required for not applicable
+   * and where the item asks what was done). The chat's checklist and incident cards are edited where they were posted.
+   * An item that asks more (the real completion time, a plan, a level, a delay reason) has its own form in chat.
+   */
+  private async tickFromConsole(actor: Actor, itemId: string, to: 'done' | 'na', rawNote: string) {
+    const item = await this.deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    if (!item) throw new UserError('找不到這個檢核項目。');
+    const view = await this.incidents.get(item.incidentId);
+    const entry = view.checklist.find((c) => c.row.id === itemId)!;
+    if (
+      to === 'done' &&
+      entry.state !== 'done' &&
+      (asksCompletionTime(entry) || itemAsksNow(view, entry, 'done', this.deps.now()).length > 0)
+    ) {
+      throw new UserError(`「${item.title}」要填寫的資料較多（實際完成時間、計畫、等級或遲延原因），請在與小幫手的對話中勾選。`);
+    }
+    const school = await this.deps.prisma.school.findUnique({ where: { id: actor.schoolId } });
+    const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: schoolKeepList(school) });
+    const note = masked.text.slice(0, 300) || null;
+    if (!note && to === 'na') throw new UserError(T.askNaReason(item.title));
+    if (!note && to === 'done' && entry.requiresEvidence) throw new UserError(T.askEvidence(item.title, entry.requiresEvidence));
+    const r = await this.incidents.setChecklistState(actor, itemId, to, note);
+    if (r.changed) await this.turns.refreshCards(null, r.view, ['checklist', 'incident']);
+    return { title: item.title, changed: r.changed, masked: masked.findings };
   }
 
   /** The tick form of an item that asks a plan, a level or a delay reason (item-form.ts). */

@@ -4,7 +4,7 @@ import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
 import { CHANNEL_LABELS, CHANNELS, PUBLIC_REASON_HELP } from '../notices/channels.js';
 import type { NoticeService } from '../notices/service.js';
-import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, type DeliveryInput, type NoticeView } from '../notices/views.js';
+import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, type DeliveryInput, type Masked, type NoticeView } from '../notices/views.js';
 import { AUDIENCES } from '../notices/templates.js';
 import { can, type Actor } from '../roles.js';
 import { act, formIds, noticeAct, parseNoticeForm, type NoticeAction } from './actions.js';
@@ -16,6 +16,16 @@ import type { FormSteps } from './steps.js';
 import { T } from './texts.js';
 import { requireActor, type Ctx, type Turns } from './turn.js';
 
+/** Notice steps taken outside a chat turn (the web console); errors are UserError in zh-TW, as in chat. */
+export interface NoticeConsoleActions {
+  /** A new version from the edit form opened on version `basedOn` (refused when someone saved another meanwhile). */
+  revise(actor: Actor, noticeId: string, basedOn: number, text: string): Promise<Masked<NoticeView>>;
+  /** Sends `version` for approval; returns what the chat would have answered. */
+  submit(actor: Actor, noticeId: string, version: number): Promise<string>;
+  approve(actor: Actor, noticeId: string, version: number): Promise<NoticeView>;
+  sendBack(actor: Actor, noticeId: string, version: number, comment: string): Promise<Masked<NoticeView>>;
+}
+
 /**
  * The notices part of the conversation: the overview of an incident's notices, drafting and editing (a form where
  * the platform has forms, a typed replacement where it has not), and delivery batches. The principal's decision is
@@ -24,6 +34,13 @@ import { requireActor, type Ctx, type Turns } from './turn.js';
 export class NoticeFlow {
   private readonly places: NoticePlaces;
   private readonly review: NoticeReview;
+
+  /**
+   * The same steps taken in the web console (src/web/console): the service's rules, its timeline entries, and the
+   * chat told as after the buttons (the principal's and the drafter's cards refreshed, the drafter or the approvers
+   * messaged), on every platform the bot runs on since the console is on none.
+   */
+  readonly console: NoticeConsoleActions;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -34,6 +51,12 @@ export class NoticeFlow {
   ) {
     this.places = new NoticePlaces(deps, turns, service);
     this.review = new NoticeReview(deps, turns, prompts, service, this.places);
+    this.console = {
+      revise: (actor, noticeId, basedOn, text) => this.finishEdit(null, actor, noticeId, text, basedOn),
+      submit: (actor, noticeId, version) => this.review.submit(null, actor, noticeId, version),
+      approve: (actor, noticeId, version) => this.review.approve(null, actor, noticeId, version),
+      sendBack: (actor, noticeId, version, comment) => this.review.finishComment(null, actor, noticeId, version, comment),
+    };
   }
 
   /** 「通知」「通知 115-001」. */
@@ -58,11 +81,11 @@ export class NoticeFlow {
       case 'edit':
         return this.askEdit(ctx, actor, id);
       case 'submit':
-        return this.review.submit(ctx, actor, id);
+        return void (await this.review.submit(ctx, actor, id));
       case 'acting':
         return this.review.submitToActing(ctx, actor, id);
       case 'ok':
-        return this.review.approve(ctx, actor, id, Number(extra));
+        return void (await this.review.approve(ctx, actor, id, Number(extra)));
       case 'back':
         return this.review.askComment(ctx, actor, id, Number(extra));
       case 'batch':
@@ -79,9 +102,9 @@ export class NoticeFlow {
     };
     switch (form?.what) {
       case 'edit':
-        return this.finishEdit(ctx, actor, form.noticeId, one('text'));
+        return void (await this.finishEdit(ctx, actor, form.noticeId, one('text')));
       case 'back':
-        return this.review.finishComment(ctx, actor, form.noticeId, form.version, one('comment'));
+        return void (await this.review.finishComment(ctx, actor, form.noticeId, form.version, one('comment')));
       case 'batch': {
         const num = (k: string) => (one(k).trim() === '' ? NaN : Number(one(k).normalize('NFKC').trim()));
         return this.finishBatch(ctx, actor, form.noticeId, {
@@ -205,13 +228,20 @@ export class NoticeFlow {
     });
   }
 
-  private async finishEdit(ctx: Ctx, actor: Actor, noticeId: string, text: string): Promise<void> {
+  /**
+   * A new version: the person is told what was masked, the principal's cards of a withdrawn version say so, the
+   * drafter's cards follow. From the console `ctx` is null and `basedOn` the version the form was opened on.
+   */
+  private async finishEdit(ctx: Ctx | null, actor: Actor, noticeId: string, text: string, basedOn?: number): Promise<Masked<NoticeView>> {
     const before = await this.service.get(noticeId);
-    const r = await this.service.revise(actor, noticeId, text);
-    await this.places.maskedNotice(ctx, r.masked);
-    await this.turns.say(ctx.addr, { type: 'text', text: NT.revised(r.value.version) });
+    const r = await this.service.revise(actor, noticeId, text, basedOn);
+    if (ctx) {
+      await this.places.maskedNotice(ctx, r.masked);
+      await this.turns.say(ctx.addr, { type: 'text', text: NT.revised(r.value.version) });
+    }
     if (before.status === 'submitted' || before.status === 'approved') await this.places.refreshReviewCards(r.value, before.version);
     await this.places.refreshNoticeCards(ctx, r.value);
+    return r;
   }
 
   private async askBatch(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {

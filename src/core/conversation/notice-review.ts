@@ -1,7 +1,8 @@
+import type { ChatAdapter } from '../../ports/chat.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
 import type { NoticeService } from '../notices/service.js';
-import type { NoticeView } from '../notices/views.js';
+import type { Masked, NoticeView } from '../notices/views.js';
 import { can, hasRole, type Actor } from '../roles.js';
 import { formIds } from './actions.js';
 import { NT, reviewCard } from './notice-cards.js';
@@ -16,7 +17,7 @@ export interface NoticePromptState {
   version?: number;
 }
 
-type Approver = { identities: { platform: string; externalId: string }[] };
+type Approver = { id: string; identities: { platform: string; externalId: string }[] };
 
 /**
  * The principal's decision on a notice: sending it for approval (to the principals, or the acting approvers the
@@ -31,21 +32,31 @@ export class NoticeReview {
     private readonly places: NoticePlaces,
   ) {}
 
-  async submit(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
+  /**
+   * Sends the current version for approval. From the console (`ctx` null) the approvers are asked on every platform
+   * the bot runs on, and what the chat would say is returned for the page instead.
+   */
+  async submit(ctx: Ctx | null, actor: Actor, noticeId: string, version?: number): Promise<string> {
     const current = await this.service.get(noticeId);
     // Who decides is found before anything changes: a notice nobody can approve is not marked submitted.
-    const route = await this.approvers(actor.schoolId, current.authorIds, ctx.adapter.platform);
-    if (route.people.length === 0) {
+    const routes: { adapter: ChatAdapter; people: Approver[]; acting: boolean }[] = [];
+    for (const adapter of this.reach(ctx)) {
+      const route = await this.approvers(actor.schoolId, current.authorIds, adapter.platform);
+      if (route.people.length) routes.push({ adapter, ...route });
+    }
+    if (routes.length === 0) {
       throw new UserError(hasRole(actor, 'principal') && current.authorIds.includes(actor.personId) ? NT.principalDrafted : NT.noPrincipal);
     }
-    const view = await this.service.submit(actor, noticeId);
-    await this.askToDecide(ctx, actor, view, route.people);
+    const view = await this.service.submit(actor, noticeId, version);
+    for (const route of routes) await this.askToDecide(route.adapter, actor, view, route.people);
     const drafted = await this.deps.prisma.person.count({ where: { id: { in: view.authorIds }, roles: { has: 'principal' } } });
-    const said = route.acting
-      ? NT.submittedToActing(view.audienceLabel, route.people.length, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
-      : NT.submitted(view.audienceLabel, route.people.length);
-    await this.turns.say(ctx.addr, { type: 'text', text: said });
+    const asked = new Set(routes.flatMap((r) => r.people.map((p) => p.id))).size;
+    const said = routes.every((r) => r.acting)
+      ? NT.submittedToActing(view.audienceLabel, asked, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
+      : NT.submitted(view.audienceLabel, asked);
+    if (ctx) await this.turns.say(ctx.addr, { type: 'text', text: said });
     await this.places.refreshNoticeCards(ctx, view);
+    return said;
   }
 
   /** The principal is away: a submitted notice's review card goes to the acting approvers as well. */
@@ -55,22 +66,26 @@ export class NoticeReview {
     if (view.status !== 'submitted') throw new UserError(NT.notSubmitted);
     const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
     if (acting.people.length === 0) throw new UserError(NT.noActing);
-    await this.askToDecide(ctx, actor, view, acting.people);
+    await this.askToDecide(ctx.adapter, actor, view, acting.people);
     await this.turns.say(ctx.addr, {
       type: 'text',
       text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away),
     });
   }
 
-  async approve(ctx: Ctx, actor: Actor, noticeId: string, version: number): Promise<void> {
+  /** Approves; the principal's cards show it and the drafter is told (from the console, `ctx` null: on every platform). */
+  async approve(ctx: Ctx | null, actor: Actor, noticeId: string, version: number): Promise<NoticeView> {
     const view = await this.service.approve(actor, noticeId, version);
     await this.afterDecision(ctx, view, version);
-    return this.places.notifyPerson(
-      view.authorId,
-      ctx.adapter,
-      [{ type: 'text', text: NT.approved(view.audienceLabel, actor.displayName) }],
-      view,
-    );
+    for (const adapter of this.reach(ctx)) {
+      await this.places.notifyPerson(
+        view.authorId,
+        adapter,
+        [{ type: 'text', text: NT.approved(view.audienceLabel, actor.displayName) }],
+        view,
+      );
+    }
+    return view;
   }
 
   async askComment(ctx: Ctx, actor: Actor, noticeId: string, version: number): Promise<void> {
@@ -92,29 +107,38 @@ export class NoticeReview {
     return this.turns.say(ctx.addr, { type: 'text', text: NT.askComment });
   }
 
-  async finishComment(ctx: Ctx, actor: Actor, noticeId: string, version: number, comment: string): Promise<void> {
+  /** Sends back with a comment (masked by the service); as approve, from the chat or the console (`ctx` null). */
+  async finishComment(ctx: Ctx | null, actor: Actor, noticeId: string, version: number, comment: string): Promise<Masked<NoticeView>> {
     const r = await this.service.sendBack(actor, noticeId, version, comment);
-    await this.places.maskedNotice(ctx, r.masked);
+    if (ctx) await this.places.maskedNotice(ctx, r.masked);
     await this.afterDecision(ctx, r.value, version);
     const last = r.value.reviews[r.value.reviews.length - 1]!;
-    await this.places.notifyPerson(
-      r.value.authorId,
-      ctx.adapter,
-      [{ type: 'text', text: NT.returned(r.value.audienceLabel, actor.displayName, last.comment ?? '') }],
-      r.value,
-    );
+    for (const adapter of this.reach(ctx)) {
+      await this.places.notifyPerson(
+        r.value.authorId,
+        adapter,
+        [{ type: 'text', text: NT.returned(r.value.audienceLabel, actor.displayName, last.comment ?? '') }],
+        r.value,
+      );
+    }
+    return r;
   }
 
   // ------------------------------------------------------------------ internals
 
-  private async askToDecide(ctx: Ctx, actor: Actor, view: NoticeView, people: Approver[]) {
+  /** The platforms a step reaches: the one it was taken on, or every one when taken in the console. */
+  private reach(ctx: Ctx | null): ChatAdapter[] {
+    return ctx ? [ctx.adapter] : [...this.turns.adapters()];
+  }
+
+  private async askToDecide(adapter: ChatAdapter, actor: Actor, view: NoticeView, people: Approver[]) {
     for (const p of people) {
       for (const identity of p.identities) {
-        const addr = await ctx.adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
+        const addr = await adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
         if (!addr) continue;
         const conv = await this.turns.conversationRow(addr, actor.schoolId);
         await this.turns.say(addr, { type: 'text', text: NT.reviewRequest(view.incident.ref, view.audienceLabel, actor.displayName) });
-        await this.turns.postCard(ctx.adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
+        await this.turns.postCard(adapter, addr, conv.id, view.incident.id, reviewCard(view, view.version));
       }
     }
   }
@@ -136,8 +160,8 @@ export class NoticeReview {
   }
 
   /** After a decision: the principal's card shows the outcome (buttons gone) and the drafter's cards follow. */
-  private async afterDecision(ctx: Ctx, view: NoticeView, version: number): Promise<void> {
-    await this.places.refreshReviewCards(view, version, ctx);
+  private async afterDecision(ctx: Ctx | null, view: NoticeView, version: number): Promise<void> {
+    await this.places.refreshReviewCards(view, version, ctx ?? undefined);
     await this.places.refreshNoticeCards(null, view);
   }
 }

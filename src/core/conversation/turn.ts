@@ -231,7 +231,8 @@ export class Turns {
    * Re-renders an incident's cards everywhere they were posted: edited in place where the platform can, and sent
    * afresh in the conversation where the change was made where it cannot.
    */
-  async refreshCards(ctx: TurnContext, view: IncidentView, keys: CardKey[]): Promise<void> {
+  /** The cards of an incident edited where they were posted, and shown in `ctx` (null: a step from the web console) if not there. */
+  async refreshCards(ctx: TurnContext | null, view: IncidentView, keys: CardKey[]): Promise<void> {
     const now = this.deps.now();
     const render = (key: string) =>
       key === 'incident'
@@ -253,8 +254,9 @@ export class Turns {
       if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
       await adapter.update(addressOf(conv), p.platformMessageId, render(p.cardKey));
       await this.deps.prisma.postedCard.update({ where: { id: p.id }, data: { updatedAt: now } });
-      if (conv.id === ctx.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
+      if (conv.id === ctx?.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
     }
+    if (!ctx) return;
     const dm = ctx.conv.kind === 'direct' && ctx.actor ? ctx.actor : null;
     const allowedHere = isResponsePlace(ctx.conv, view.incident.schoolId, view.incident.id) || dm !== null;
     if (!allowedHere) return;

@@ -29,6 +29,10 @@ const MAX_COMMENT_LENGTH = 500;
 export const NOT_APPROVER = '只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。';
 export const OWN_NOTICE = '您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。';
 
+/** A form opened on one version while another was saved meanwhile. */
+export const EDITED_MEANWHILE = (seen: number, now: number) =>
+  `您看到的是第${seen}版，通知稿已有人修改為第${now}版；為避免蓋掉或送出別人的修改，這次沒有變更。請看最新版本後再試。`;
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
@@ -78,12 +82,16 @@ export class NoticeService {
     return { view: await this.get(id), created: true };
   }
 
-  /** A new version of the text. A submitted or approved (not yet delivered) notice goes back to draft. */
-  async revise(actor: Actor, noticeId: string, rawText: string): Promise<Masked<NoticeView>> {
+  /**
+   * A new version of the text. A submitted or approved (not yet delivered) notice goes back to draft. `basedOn`: the
+   * version the editor started from (the console's form); another version saved meanwhile is not overwritten.
+   */
+  async revise(actor: Actor, noticeId: string, rawText: string, basedOn?: number): Promise<Masked<NoticeView>> {
     const { deps } = this;
     const current = await this.get(noticeId);
     await this.incidentFor(actor, current.incident.id);
     this.assertDrafter(actor);
+    if (basedOn !== undefined && basedOn !== current.version) throw new UserError(EDITED_MEANWHILE(basedOn, current.version));
     if (current.incident.status === 'closed') throw new UserError(`事件 ${current.incident.ref} 已結案，不能再修改通知稿。`);
     if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
     // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
@@ -118,12 +126,13 @@ export class NoticeService {
     return { value: await this.get(noticeId), masked: masked.findings };
   }
 
-  /** Sends the current version to the principal for approval. */
-  async submit(actor: Actor, noticeId: string): Promise<NoticeView> {
+  /** Sends the current version to the principal for approval (`version`: the one the person saw, when known). */
+  async submit(actor: Actor, noticeId: string, version?: number): Promise<NoticeView> {
     const { deps } = this;
     const current = await this.get(noticeId);
     await this.incidentFor(actor, current.incident.id);
     this.assertDrafter(actor);
+    if (version !== undefined && version !== current.version) throw new UserError(EDITED_MEANWHILE(version, current.version));
     if (current.status === 'submitted') throw new UserError('這份通知稿已送核，正等待管理人（校長）核定。');
     if (current.status === 'approved') throw new UserError('這份通知稿已核定。');
     // A version sent back is revised before it goes again: the principal asked for a change, and a decision is kept

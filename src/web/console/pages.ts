@@ -12,14 +12,13 @@ import {
   type AffectedKind,
   type IncidentStatus,
 } from '../../core/incidents/types.js';
-import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import type { NoticeService } from '../../core/notices/service.js';
-import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../../core/notices/views.js';
 import { can, ROLE_LABELS, roleNames, type Actor, type RoleKey } from '../../core/roles.js';
 import type { RecordVerdict } from '../../core/timeline/checkpoints.js';
 import { RecordVerifier } from '../../core/timeline/verified.js';
 import { formatRocDate, formatRocShort } from '../../core/time/roc.js';
 import type { ConsoleStore } from '../../storage/console.js';
+import { noticeSection } from './notice-section.js';
 
 /**
  * What the console pages show, built from the core services (the same views the chat cards use) and handed to the
@@ -157,26 +156,6 @@ export async function listPage(s: PageServices, actor: Actor, q: ListQuery) {
   };
 }
 
-interface ExportedNotice {
-  audienceLabel: string;
-  status: string;
-  currentVersion: number;
-  approvedVersion: number | null;
-  approvedAt: string | null;
-  versions: { version: number; author: string; createdAt: string; text: string }[];
-  reviews: { version: number; decision: string; reviewer: string; decidedAt: string; comment: string | null }[];
-  batches: {
-    version: number;
-    channel: string;
-    recipientsTotal: number;
-    recipientsNotified: number;
-    publicReason: string | null;
-    note: string | null;
-    recordedBy: string;
-    recordedAt: string;
-  }[];
-}
-
 function clocksOf(v: IncidentView, now: Date) {
   const stoppers = new Map(v.checklist.filter((c) => c.row.completesClock && c.state !== 'open').map((c) => [c.row.completesClock!, c]));
   return v.clocks.filter(running).map((c) => {
@@ -212,7 +191,7 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
   const v = await s.incidents.get(incidentId);
   const i = v.incident;
   const owners = await s.store.names(v.checklist.map((c) => c.row.ownerPersonId).filter((x): x is string => !!x));
-  const notices = (await s.notices.exportNotices(incidentId)) as ExportedNotice[];
+  const notices = await noticeSection(s.notices, actor, i.ref, incidentId, i.status === 'closed');
   const { timeline, record, total: entries } = await verifiedTimeline(s, incidentId, before);
   const kinds = (i.affectedKinds as AffectedKind[]).map((k) => AFFECTED_KIND_LABELS[k] ?? k).join('、');
   const total = totalAffected(i);
@@ -221,7 +200,8 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     ref: i.ref,
     heading: v.playbook.title,
     status: statusLabel(v.status),
-    readOnly: !can(actor, 'incident.act'),
+    // The acting approver ticks nothing but may decide on a notice: not read-only then.
+    readOnly: !can(actor, 'incident.act') && !can(actor, 'notice.approve'),
     facts: [
       ['通報人', v.reporterName],
       ['發生時間', recordedTime(i, 'occurredAt', i.occurredAt)],
@@ -235,6 +215,12 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     clocks: clocksOf(v, now),
     offClocks: v.clocks.filter((c) => !running(c)).length,
     checklist: v.checklist.map((c) => ({
+      id: c.row.id,
+      // Open items the person may tick get a form (acts.ts); the rules are the service's.
+      tickAction:
+        c.state === 'open' && v.status !== 'closed' && can(actor, 'incident.act', { isOwner: c.row.ownerPersonId === actor.personId })
+          ? `/console/incidents/${encodeURIComponent(i.ref)}/items/${encodeURIComponent(c.row.id)}`
+          : null,
       title: c.row.title,
       state: c.state,
       stateLabel: c.state === 'done' ? '已完成' : c.state === 'na' ? '不適用' : '未完成',
@@ -257,34 +243,7 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
       ['涉及資訊系統', i.involvesSystem ? `是${i.systemRecordsHeld ? `（系統共 ${i.systemRecordsHeld} 筆）` : ''}` : '否'],
       ...(i.cyberLevel ? [['資安事件等級', `第 ${i.cyberLevel} 級`]] : []),
     ].map(([label, value]) => ({ label: String(label), value: String(value) })),
-    notices: notices.map((n) => ({
-      audience: n.audienceLabel,
-      status: NOTICE_STATUS_LABELS[n.status as NoticeStatus] ?? n.status,
-      current: n.currentVersion,
-      approved: n.approvedVersion && n.approvedAt ? `第 ${n.approvedVersion} 版，${at(new Date(n.approvedAt))}` : null,
-      versions: n.versions
-        .map((x) => ({
-          version: x.version,
-          author: x.author,
-          at: at(new Date(x.createdAt)),
-          text: x.text,
-          current: x.version === n.currentVersion,
-        }))
-        .reverse(),
-      reviews: n.reviews.map((r) => ({
-        version: r.version,
-        decision: r.decision === 'approved' ? '核定' : '退回',
-        reviewer: r.reviewer,
-        at: at(new Date(r.decidedAt)),
-        comment: r.comment,
-      })),
-      batches: n.batches.map((b) => ({
-        channel: CHANNEL_LABELS[b.channel as keyof typeof CHANNEL_LABELS] ?? b.channel,
-        counts: `${b.recipientsNotified} / ${b.recipientsTotal} 人`,
-        by: `${b.recordedBy}，${at(new Date(b.recordedAt))}`,
-        note: [b.publicReason, b.note].filter(Boolean).join('；') || null,
-      })),
-    })),
+    notices,
     reports: await reportLinks(s, actor, i),
     record: {
       ok: record.ok,

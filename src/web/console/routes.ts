@@ -3,18 +3,25 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAccess } from '../../core/conversation/command-flow.js';
+import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
+import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
 import { UserError } from '../../core/incidents/types.js';
 import { can, type Actor } from '../../core/roles.js';
 import { formatRocDateTime } from '../../core/time/roc.js';
 import type { Logger } from '../../ports/logger.js';
 import { isDatabaseDown } from '../../storage/errors.js';
+import { readFlash, registerConsoleActs } from './acts.js';
 import { SignInLinks } from './links.js';
 import { incidentPage, listPage, STATUS_FILTERS, whoText, type PageServices } from './pages.js';
 import { ConsoleSessions, cookieRules } from './sessions.js';
-import { messagePage, renderPage } from './templates.js';
+import { messagePage, renderPage, type Frame } from './templates.js';
 
 export interface ConsoleOptions extends PageServices {
   log: Logger;
+  /** The chat's notice steps taken from the console (NoticeFlow.console): same rules, timeline and chat cards. */
+  noticeActs: NoticeConsoleActions;
+  /** The chat's checklist tick taken from the console (IncidentFlow.console). */
+  checklistActs: ChecklistConsoleActions;
   /** Secure cookies (PUBLIC_URL is https). */
   secure: boolean;
 }
@@ -34,6 +41,13 @@ const REFUSALS = {
   notAllowed: [403, '沒有使用主控台的權限', ['您目前的身分不能使用主控台，已登出。如有疑問請洽個資聯絡窗口。']],
   notFound: [404, '找不到這個事件', ['沒有這個編號的事件，或它不屬於您的學校。']],
   incidentDenied: [403, '沒有查看這個事件的權限', ['您沒有查看這個事件細節的權限。']],
+  actDenied: [
+    403,
+    '沒有執行這個動作的權限',
+    [
+      '核定或退回通知稿限管理人（校長）或代理人；修改通知稿與送核限個資聯絡窗口或校長；勾選檢核項目限應變人員或該項目負責人。您在主控台仍可查看事件。',
+    ],
+  ],
 } as const satisfies Record<string, readonly [number, string, readonly string[]]>;
 type Refusal = keyof typeof REFUSALS;
 
@@ -81,7 +95,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
     return null;
   }
 
-  const frame = (reply: FastifyReply, actor: Actor, title: string) => ({ title, who: whoText(actor), csrf: reply.generateCsrf() });
+  const frame = (reply: FastifyReply, actor: Actor, title: string): Frame => ({ title, who: whoText(actor), csrf: reply.generateCsrf() });
 
   /** The person a sign-in link was made for, if it is valid, unused and they may open the console. */
   async function holder(token: string, reply: FastifyReply): Promise<{ actor: Actor; linkId: string; expiresAt: Date } | null> {
@@ -110,7 +124,8 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
 
   server.register(async (scope) => {
     await scope.register(fastifyCookie);
-    await scope.register(fastifyFormbody, { bodyLimit: 4096 });
+    // A notice of MAX_NOTICE_LENGTH (4,000) characters is up to 36 KB once form-encoded.
+    await scope.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
     await scope.register(fastifyCsrf, {
       sessionPlugin: '@fastify/cookie',
       cookieKey: 'pdi-console-csrf',
@@ -140,7 +155,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
         messagePage(
           '登入主控台',
           [
-            `${ok.actor.displayName}，您好：按下按鈕即登入個資事件主控台（唯讀檢視）。`,
+            `${ok.actor.displayName}，您好：按下按鈕即登入個資事件主控台。`,
             `這個連結只能使用一次，${formatRocDateTime(ok.expiresAt)} 前有效，僅限您本人使用。`,
           ],
           '登入主控台',
@@ -182,11 +197,24 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       if (!incident) return refuse(reply, 'notFound');
       try {
         const data = await incidentPage(opts, actor, incident.id, timelineBefore(req.query.before));
-        return html(reply, 200, renderPage('@incident', frame(reply, actor, data.title), data));
+        const flash = readFlash(req, reply);
+        return html(reply, 200, renderPage('@incident', { ...frame(reply, actor, data.title), flash }, data));
       } catch (err) {
         if (err instanceof UserError) return refuse(reply, 'notFound');
         throw err;
       }
+    });
+
+    registerConsoleActs(scope, {
+      incidents: opts.incidents,
+      notices: opts.notices,
+      acts: opts.noticeActs,
+      checklist: opts.checklistActs,
+      secure: opts.secure,
+      html,
+      refuse,
+      signedIn,
+      frame,
     });
 
     scope.post('/console/sign-out', { preHandler: scope.csrfProtection }, async (req, reply) => {

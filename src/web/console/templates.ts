@@ -41,6 +41,14 @@ ol.items,ul.plain{padding-left:1.2rem;margin:.3rem 0}ol.items li,ul.plain li{mar
 table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #e1e4e8;vertical-align:top}
 .table-wrap{overflow-x:auto}
 nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem .5rem;padding:0;margin:0}nav.toc a{display:inline-block;padding:.35rem .7rem;border:1px solid #c3c8cf;border-radius:1rem;background:#fff;text-decoration:none;min-height:44px;line-height:1.9}
+.flash{border-radius:.4rem;padding:.6rem 1rem;margin:.5rem 0;font-weight:600;border:1px solid}.flash.ok{background:#e6f4ea;color:#1e5631;border-color:#1e5631}.flash.error{background:#fde7e9;color:#8c1d18;border-color:#8c1d18}
+.acts{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start;margin:.6rem 0}.acts form{margin:0}.acts .review{flex-basis:100%;display:flex;flex-direction:column;gap:.4rem}
+a.button{display:inline-block;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#fff;color:#0b57d0;text-decoration:none;min-height:44px;line-height:1.6}
+button.danger{background:#b3261e;border-color:#b3261e;color:#fff}button.plain{background:#fff;color:#0b57d0}
+form.tick{display:flex;flex-direction:column;gap:.2rem;margin:.3rem 0 .6rem}form.tick .acts{margin:.2rem 0}
+textarea{font:inherit;width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:.3rem;background:#fff;color:#1a1a1a}
+textarea:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
+ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#fde7e9;color:#8c1d18;text-decoration:line-through}
 .record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
 `;
 
@@ -52,7 +60,7 @@ const LAYOUT = `<!doctype html>
 <header class="top"><a href="/console">個資事件主控台</a>
 <% if (it.who) { %><div class="who"><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
 </header>
-<main id="main"><%~ it.body %></main>
+<main id="main"><% if (it.flash) { %><p class="flash <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %></p><% } %><%~ it.body %></main>
 </body></html>`;
 
 const MESSAGE = `<h1><%= it.title %></h1><div class="panel"><% it.paragraphs.forEach(function (p) { %><p><%= p %></p><% }) %>
@@ -94,13 +102,20 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <dt>依據</dt><dd><%= c.basis %></dd></dl></li><% }) %></ul>
 <% if (it.offClocks) { %><p class="muted">另有 <%= it.offClocks %> 項時限不適用於本事件。</p><% } %></section>
 <section aria-labelledby="checklist"><h2 id="checklist">檢核清單</h2><div class="panel"><ol class="items"><% it.checklist.forEach(function (c) { %>
-<li><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
-<% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %></li><% }) %></ol></div></section>
+<li id="item-<%= c.id %>"><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
+<% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %>
+<% if (c.tickAction) { %><form class="tick" method="post" action="<%= c.tickAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><label for="note-<%= c.id %>">紀錄（選填；不適用時請寫原因）<span class="skip-text">：<%= c.title %></span></label><input id="note-<%= c.id %>" name="note" maxlength="300" autocomplete="off"><div class="acts"><button type="submit" name="to" value="done">完成<span class="skip-text">：<%= c.title %></span></button><button type="submit" name="to" value="na" class="plain">不適用<span class="skip-text">：<%= c.title %></span></button></div></form><% } %></li><% }) %></ol></div></section>
 <section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
 <section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
 <section aria-labelledby="notices"><h2 id="notices">通知當事人</h2><% if (it.notices.length === 0) { %><p class="panel">尚未擬通知稿。</p><% } %>
-<% it.notices.forEach(function (n) { %><div class="panel"><h3><%= n.audience %></h3><p><span class="badge"><%= n.status %></span>目前第 <%= n.current %> 版<% if (n.approved) { %>｜核定：<%= n.approved %><% } %></p>
-<% n.versions.forEach(function (v) { %><details<%= v.current ? ' open' : '' %>><summary>第 <%= v.version %> 版｜<%= v.author %>｜<%= v.at %></summary><div class="notice-text"><%= v.text %></div></details><% }) %>
+<% it.notices.forEach(function (n) { %><div class="panel" id="<%= n.anchor %>"><h3><%= n.audience %></h3><p><span class="badge"><%= n.status %></span>目前第 <%= n.current %> 版<% if (n.approved) { %>｜核定：<%= n.approved %><% } %></p>
+<% if (n.acts) { %><div class="acts"><% if (n.acts.editHref) { %><a class="button" href="<%= n.acts.editHref %>">修改內容<span class="skip-text">（<%= n.audience %>）</span></a><% } %>
+<% if (n.acts.submitAction) { %><form method="post" action="<%= n.acts.submitAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><button type="submit">送校長核定<span class="skip-text">（<%= n.audience %>第 <%= n.acts.version %> 版）</span></button></form><% } %>
+<% if (n.acts.review) { %><form method="post" action="<%= n.acts.review.approveAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><button type="submit">核定第 <%= n.acts.version %> 版<span class="skip-text">（<%= n.audience %>）</span></button></form>
+<form class="review" method="post" action="<%= n.acts.review.sendBackAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><label for="comment-<%= n.id %>">退回修改的意見（必填，撰稿人會收到）</label><textarea id="comment-<%= n.id %>" name="comment" rows="3" maxlength="500" required></textarea><div><button type="submit" class="danger">退回修改<span class="skip-text">（<%= n.audience %>第 <%= n.acts.version %> 版）</span></button></div></form><% } %>
+<% if (n.acts.ownNote) { %><p class="muted"><%= n.acts.ownNote %></p><% } %></div><% } %>
+<% n.versions.forEach(function (v) { %><details<%= v.current ? ' open' : '' %>><summary>第 <%= v.version %> 版｜<%= v.author %>｜<%= v.at %></summary><div class="notice-text"><%= v.text %></div>
+<% if (v.diff) { %><p class="muted">與第 <%= v.version - 1 %> 版的差異（<ins>新增</ins>、<del>刪除</del>）：</p><div class="notice-text"><% v.diff.forEach(function (d) { %><% if (d.kind === 'added') { %><ins><span class="skip-text">［新增］</span><%= d.text %></ins><% } else if (d.kind === 'removed') { %><del><span class="skip-text">［刪除］</span><%= d.text %></del><% } else { %><%= d.text %><% } %><% }) %></div><% } %></details><% }) %>
 <% if (n.reviews.length) { %><h4>審核</h4><ul class="plain"><% n.reviews.forEach(function (r) { %><li>第 <%= r.version %> 版 <%= r.decision %>：<%= r.reviewer %>，<%= r.at %><% if (r.comment) { %>（<%= r.comment %>）<% } %></li><% }) %></ul><% } %>
 <% if (n.batches.length) { %><h4>通知紀錄</h4><ul class="plain"><% n.batches.forEach(function (b) { %><li><%= b.channel %>：<%= b.counts %>（<%= b.by %>）<% if (b.note) { %>｜<%= b.note %><% } %></li><% }) %></ul><% } %></div><% }) %></section>
 <section aria-labelledby="reports"><h2 id="reports">報告下載</h2><div class="panel">
@@ -116,21 +131,35 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <% it.timeline.forEach(function (e) { %><tr><td><%= e.seq %></td><td><%= e.at %></td><td><%= e.actor %></td><td><%= e.summary %></td></tr><% }) %></tbody></table></div>
 <% if (it.record.older || it.record.newest) { %><p class="pager"><% if (it.record.newest) { %><a href="<%= it.record.newest %>">回到最新紀錄</a> <% } %><% if (it.record.older) { %><a href="<%= it.record.older %>">更早的紀錄</a><% } %></p><% } %></div></section>`;
 
+const EDIT = `<p><a href="<%= it.back %>">← 事件 <%= it.ref %></a></p>
+<h1>修改通知稿｜<%= it.audience %></h1>
+<p class="sub">事件 <%= it.ref %>｜目前第 <%= it.version %> 版｜<%= it.status %></p>
+<% if (it.error) { %><p class="flash error" role="alert"><%= it.error %></p><% } %>
+<% if (it.latest) { %><div class="panel"><h2>目前的第 <%= it.version %> 版（別人剛儲存的）</h2><div class="notice-text"><%= it.latest %></div><p class="muted">您輸入的內容仍在下方；對照後確定要以它取代第 <%= it.version %> 版，再按儲存。</p></div><% } %>
+<form class="panel" method="post" action="<%= it.action %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= it.version %>">
+<label for="text">通知內容（<%= it.max %> 字以內）</label>
+<p id="text-help" class="muted">請用淺顯的文字寫下：發生了什麼事與已採取的措施、建議對方怎麼做、查詢窗口、可請求的賠償（如適用）。請勿貼上外洩的個資：身分證字號、電話、地址等會自動遮蔽。<% if (it.withdraws) { %>這一版正在等待核定或已核定，儲存後須重新送核。<% } %></p>
+<textarea id="text" name="text" rows="18" maxlength="<%= it.max %>" required aria-describedby="text-help"><%= it.text %></textarea>
+<div class="acts"><button type="submit">儲存為第 <%= it.version + 1 %> 版</button><a class="button" href="<%= it.back %>">取消</a></div></form>`;
+
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false });
 eta.loadTemplate('@layout', LAYOUT);
 eta.loadTemplate('@message', MESSAGE);
 eta.loadTemplate('@list', LIST);
 eta.loadTemplate('@incident', INCIDENT);
+eta.loadTemplate('@edit', EDIT);
 
 export interface Frame {
   title: string;
   /** The person signed in (name and roles), with the sign-out form's CSRF token; absent on the sign-in pages. */
   who?: string;
   csrf?: string;
+  /** The result of the last action (acts.ts), shown once at the top of the page. */
+  flash?: { kind: 'ok' | 'error'; text: string } | null;
 }
 
-export function renderPage(name: '@list' | '@incident' | '@message', frame: Frame, data: object): string {
-  return eta.render('@layout', { ...frame, body: eta.render(name, data) });
+export function renderPage(name: '@list' | '@incident' | '@message' | '@edit', frame: Frame, data: object): string {
+  return eta.render('@layout', { ...frame, body: eta.render(name, { ...data, csrf: frame.csrf }) });
 }
 
 /** A page of a few paragraphs (sign-in, refusals, signed out), with a button posting to itself when `form` is set. */
