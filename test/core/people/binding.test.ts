@@ -29,7 +29,7 @@ describe('binding codes', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma);
+    await seedDemo(tdb.db);
     svc = new BindingService({ prisma: tdb.db.prisma, log: createLogger({ level: 'silent' }), now: () => now });
   });
   afterAll(async () => {
