@@ -36,6 +36,9 @@ export function build() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   if (res.status !== 0) return res.status ?? 1;
+  // The shipped data files parsed once (scripts/parse-yaml.mjs); optional: without it a start parses the YAML.
+  const parsed = spawnSync(process.execPath, [join(root, 'scripts', 'parse-yaml.mjs')], { cwd: root, stdio: 'inherit' });
+  if (parsed.status !== 0) process.stderr.write('Warning: could not make dist/parsed-yaml.json; a start will parse the playbooks.\n');
   // The empty embedded database a new data dir starts from (scripts/pglite-template.mjs); optional.
   const tpl = spawnSync(process.execPath, [join(root, 'scripts', 'pglite-template.mjs')], { cwd: root, stdio: 'inherit' });
   if (tpl.status !== 0)

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
 import { startApp, type RunningApp } from './app.js';
 import { DataFileError } from '../core/data/yaml-file.js';
@@ -6,6 +7,8 @@ import { MigrationError } from '../storage/migrate.js';
 import { KeyRingError } from '../core/privacy/cipher.js';
 import { KeyCheckError } from '../core/privacy/key-check.js';
 import { BOT_NAME } from '../core/bot-name.js';
+import { loadParsedYaml } from '../core/data/yaml-file.js';
+import { PROJECT_ROOT } from '../core/data/root.js';
 
 /**
  * Once started, one full garbage collection that also hands back what start-up grew and no longer uses (V8's young
@@ -46,6 +49,8 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
+    // The shipped playbooks as the build parsed them (scripts/parse-yaml.mjs): validated at start, not parsed again.
+    loadParsedYaml(join(PROJECT_ROOT, 'dist', 'parsed-yaml.json'));
     const config = loadConfig();
     app = await startApp(config);
     releaseStartupMemory();
