@@ -23,6 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { middleware } from '@line/bot-sdk';
 import pg from 'pg';
 import { startApp } from '../src/app/app.js';
+import { seedDemo } from '../src/app/demo.js';
 import { loadConfig } from '../src/app/config.js';
 import { createLogger } from '../src/app/logger.js';
 import { callbackBody, ev, lineGroupId, lineUserId, sign } from '../test/fakes/line/events.js';
@@ -139,7 +140,9 @@ async function main(): Promise<void> {
       DATA_ENCRYPTION_KEYS: KEYS,
       LOG_LEVEL: 'silent',
       LOCAL_CHAT: 'off',
-      DEMO_SEED: 'on',
+      // The config refuses DEMO_SEED with DATABASE_URL (a production database, unless LOCAL_CHAT=demo-on-network, which
+      // would also open the local chat): on PostgreSQL this scratch database is seeded by the bench right after start.
+      DEMO_SEED: databaseUrl ? 'off' : 'on',
       LINE_CHANNEL_SECRET: SECRET,
       LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
       LINE_API_BASE_URL: fake.url,
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
     }),
     { log: createLogger({ level: 'silent' }) },
   );
+  if (databaseUrl) await seedDemo(product.db);
   const bare = await startBare();
   // The scratch table lives in the product's database and is written through its pool, like the inbox.
   await product.db.sql.exec('CREATE TABLE bench_line_ack (id text PRIMARY KEY, body text NOT NULL, at timestamptz NOT NULL DEFAULT now())');

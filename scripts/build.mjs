@@ -3,7 +3,7 @@
 // JavaScript in about a second instead of compiling TypeScript at every start. `--if-stale` builds only when a source
 // file, tsconfig or the lock file is newer than the last build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +36,15 @@ export function build() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const res = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   if (res.status !== 0) return res.status ?? 1;
+  // The shipped data files parsed once (scripts/parse-yaml.mjs); optional: without it a start parses the YAML.
+  const parsed = spawnSync(process.execPath, [join(root, 'scripts', 'parse-yaml.mjs')], { cwd: root, stdio: 'inherit' });
+  if (parsed.status !== 0) process.stderr.write('Warning: could not make dist/parsed-yaml.json; a start will parse the playbooks.\n');
+  // The start-up path in a few files (scripts/bundle.mjs); optional: without it npm start runs dist/src as compiled.
+  const bundled = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: 'inherit' });
+  if (bundled.status !== 0) {
+    rmSync(join(root, 'dist', 'bundle'), { recursive: true, force: true });
+    process.stderr.write('Warning: could not bundle dist/; npm start runs the compiled modules (slower start).\n');
+  }
   // The empty embedded database a new data dir starts from (scripts/pglite-template.mjs); optional.
   const tpl = spawnSync(process.execPath, [join(root, 'scripts', 'pglite-template.mjs')], { cwd: root, stdio: 'inherit' });
   if (tpl.status !== 0)

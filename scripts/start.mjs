@@ -3,6 +3,7 @@
 // collection once started, src/app/main.ts): builds dist/ if a source changed since the last build, then runs the compiled product in this same
 // process (no child process: a SIGTERM or Ctrl+C sent to `npm start` reaches the product itself, which stops the
 // HTTP server, hands back its jobs and closes the database before exiting).
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, isStale } from './build.mjs';
@@ -24,4 +25,6 @@ setInterval(() => {
   if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
 }, 250).unref();
 
-await import(pathToFileURL(join(root, 'dist', 'src', 'app', 'main.js')).href);
+// The bundled start-up path (scripts/bundle.mjs) when the build made it, else the compiled modules.
+const bundle = join(root, 'dist', 'bundle', 'main.js');
+await import(pathToFileURL(existsSync(bundle) ? bundle : join(root, 'dist', 'src', 'app', 'main.js')).href);

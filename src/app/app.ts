@@ -71,7 +71,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     if (m.applied.length) log.info({ applied: m.applied }, 'database migrated');
     // Before anything is read or written: a wrong or missing key stops start-up here (src/app/keys.ts).
     const { cipher } = await openKeyRing(config, db, log);
-    if (config.demoSeed) await seedDemo(db.prisma);
+    if (config.demoSeed) await seedDemo(db);
 
     // Three inputs exist only later, so they are given as functions that look them up when called: the job runner
     // (built on these deps, it re-plans reminders after every change), the address the server listens on (known

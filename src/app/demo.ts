@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Database } from '../storage/database.js';
+import { seedDirectory } from '../storage/directory-seed.js';
 
 /**
  * The demo school of the embedded default: a few people with every role and two groups, clearly marked 示範, so a
@@ -34,31 +35,23 @@ export const DEMO_GROUPS = [
 
 /**
  * Creates what is missing and leaves the rest as it is. Safe when two instances start at once on a fresh database:
- * every insert is ON CONFLICT DO NOTHING (createMany skipDuplicates), so the second never dies on a unique constraint.
+ * every insert is ON CONFLICT DO NOTHING, so the second never dies on a unique constraint. Plain SQL
+ * (src/storage/directory-seed.ts): it runs before the server listens, where the Prisma client is not needed yet.
  */
-export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promise<void> {
+export async function seedDemo(db: Pick<Database, 'sql'>, platform = 'local'): Promise<void> {
   // The school's record follows this file (a demo data directory made by an older version gets the public-school
   // profile and the contact details); its people keep what was done to them in the demo.
-  const { name, ...school } = DEMO_SCHOOL;
-  await prisma.school.createMany({ data: [{ id: DEMO_SCHOOL_ID, name, isDemo: true, ...school }], skipDuplicates: true });
-  await prisma.school.update({ where: { id: DEMO_SCHOOL_ID }, data: school });
-  await prisma.person.createMany({
-    data: DEMO_PEOPLE.map((p) => ({
+  await seedDirectory(db.sql, {
+    school: { id: DEMO_SCHOOL_ID, isDemo: true, ...DEMO_SCHOOL },
+    people: DEMO_PEOPLE.map((p) => ({
       id: p.id,
-      schoolId: DEMO_SCHOOL_ID,
       displayName: p.name,
       unit: p.unit,
       email: 'email' in p ? p.email : null,
       roles: [...p.roles],
     })),
-    skipDuplicates: true,
-  });
-  await prisma.identity.createMany({
-    data: DEMO_PEOPLE.map((p) => ({ id: `${platform}-${p.id}`, personId: p.id, platform, externalId: p.id, displayName: p.name })),
-    skipDuplicates: true,
-  });
-  await prisma.conversation.createMany({
-    data: [
+    identities: DEMO_PEOPLE.map((p) => ({ id: `${platform}-${p.id}`, personId: p.id, platform, externalId: p.id, displayName: p.name })),
+    conversations: [
       ...DEMO_PEOPLE.map((p) => ({
         id: `${platform}-dm-${p.id}`,
         platform,
@@ -66,7 +59,6 @@ export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promis
         kind: 'direct',
         purpose: 'direct',
         title: `與小幫手的私訊（${p.name}）`,
-        schoolId: DEMO_SCHOOL_ID,
       })),
       ...DEMO_GROUPS.map((g) => ({
         id: `${platform}-${g.id}`,
@@ -75,9 +67,7 @@ export async function seedDemo(prisma: PrismaClient, platform = 'local'): Promis
         kind: 'group',
         purpose: g.purpose,
         title: g.title,
-        schoolId: DEMO_SCHOOL_ID,
       })),
     ],
-    skipDuplicates: true,
   });
 }

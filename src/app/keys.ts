@@ -3,8 +3,9 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, write
 import { dirname } from 'node:path';
 import { FieldCipher, KEY_BYTES, parseKeyRing } from '../core/privacy/cipher.js';
 import { checkKeyRing, KeyCheckError, keyIdsInUse, type KeyCheckReport } from '../core/privacy/key-check.js';
-import { sealUnsealedTimelines } from '../core/timeline/checkpoints.js';
 import type { Database } from '../storage/database.js';
+import { sqlKeyCheckStore } from '../storage/key-checks.js';
+import { sealTimelinesFromBeforeCheckpoints } from '../storage/timeline-seal.js';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -24,9 +25,11 @@ export interface OpenedKeyRing {
 export async function openKeyRing(config: AppConfig, db: Database, log?: Logger): Promise<OpenedKeyRing> {
   let spec = config.encryptionKeys;
   let generated = false;
+  // Plain SQL (src/storage/key-checks.ts): the product's start then first needs the Prisma client after it listens.
+  const store = sqlKeyCheckStore(db.sql);
   if (spec === null) {
     if (!config.keyFile) throw new KeyCheckError(null, 'DATA_ENCRYPTION_KEYS is not set and there is no key file.');
-    const ids = await keyIdsInUse(db.prisma);
+    const ids = await keyIdsInUse(store);
     if (ids.length > 0) {
       throw new KeyCheckError(
         ids[0] ?? null,
@@ -48,14 +51,14 @@ export async function openKeyRing(config: AppConfig, db: Database, log?: Logger)
   }
   const cipher = new FieldCipher(parseKeyRing(spec));
   const report = await checkKeyRing(
-    db.prisma,
+    store,
     cipher,
     config.encryptionKeySource === 'environment' ? 'DATA_ENCRYPTION_KEYS' : `the key file ${config.keyFile}`,
   );
   if (report.registered.length) log?.info({ keyIds: report.registered }, 'encryption key check registered');
   if (report.retiredInRing.length)
     log?.info({ keyIds: report.retiredInRing }, 'retired encryption keys are still in the ring: they are no longer needed');
-  const sealed = await sealUnsealedTimelines({ prisma: db.prisma, cipher, now: () => new Date() });
+  const sealed = await sealTimelinesFromBeforeCheckpoints(db.sql, cipher, () => new Date());
   if (sealed.length) log?.warn({ incidents: sealed }, 'timelines from before sealed checkpoints were sealed at their current head');
   return { cipher, report, generated };
 }

@@ -23,7 +23,7 @@ export async function seedIncidents(
   db: Database,
   opts: { count?: number; ticks?: number; evidence?: number; now?: () => Date; deps?: CoreDeps } = {},
 ): Promise<{ deps: CoreDeps; ids: string[] }> {
-  await seedDemo(db.prisma);
+  await seedDemo(db);
   const deps = opts.deps ?? testCoreDeps(db.prisma, opts.now ?? (() => at('2026-11-05 10:00')));
   const service = new IncidentService(deps);
   const ids: string[] = [];

@@ -39,7 +39,7 @@ describe('daily digest with a controllable clock', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma);
+    await seedDemo(tdb.db);
     deps = testCoreDeps(tdb.db.prisma, () => now);
     queue = new MemoryQueue();
     adapter = new RecordingAdapter();

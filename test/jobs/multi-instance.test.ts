@@ -121,7 +121,7 @@ describe.skipIf(testEngine() !== 'postgres')(
     beforeAll(async () => {
       tdb = await createTestDatabase();
       dataDir = mkdtempSync(join(tmpdir(), 'pdi-multi-'));
-      await seedDemo(tdb.db.prisma);
+      await seedDemo(tdb.db);
       // Incidents reported without a job runner in this process: the instances schedule them when they start.
       const deps: CoreDeps = {
         prisma: tdb.db.prisma,

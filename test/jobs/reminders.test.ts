@@ -66,7 +66,7 @@ describe('clock reminders with a controllable clock', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma);
+    await seedDemo(tdb.db);
     await tdb.db.prisma.conversation
       .create({
         data: {

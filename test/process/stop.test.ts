@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../src/app/config.js';
+import { PRISMA_MIGRATION_LOCK } from '../../src/storage/migrate.js';
 import { TEST_KEYS } from '../helpers/app.js';
 
 /**
@@ -15,7 +17,7 @@ import { TEST_KEYS } from '../helpers/app.js';
 const port = 21000 + Math.floor(Math.random() * 20000);
 let dataDir: string;
 
-function startNpm(): { child: ChildProcess; output: () => string } {
+function startNpm(env: Record<string, string> = {}): { child: ChildProcess; output: () => string } {
   let out = '';
   const child = spawn('npm', ['start'], {
     cwd: ROOT_DIR,
@@ -28,6 +30,7 @@ function startNpm(): { child: ChildProcess; output: () => string } {
       DATA_ENCRYPTION_KEYS: TEST_KEYS,
       LOCAL_CHAT: 'on',
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -102,4 +105,49 @@ describe('npm start stops on SIGTERM', () => {
       if (groupAlive(second.child.pid!)) process.kill(-second.child.pid!, 'SIGKILL');
     }
   }, 400_000);
+
+  // A start-up step that never returns (here: the migration lock, held by another session as an instance migrating
+  // would hold it) must not make the process deaf to SIGTERM: it ends within a few seconds.
+  const pgServer = process.env.TEST_POSTGRES_URL;
+  it.skipIf(!pgServer)(
+    'a SIGTERM while start-up waits forever ends the process within a few seconds',
+    async () => {
+      const admin = new pg.Client({ connectionString: pgServer });
+      await admin.connect();
+      const name = `pdi_stop_${Date.now().toString(36)}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(pgServer!);
+      url.pathname = `/${name}`;
+      const holder = new pg.Client({ connectionString: url.toString() });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATION_LOCK]);
+        const run = startNpm({ DATABASE_URL: url.toString(), LOCAL_CHAT: 'off' });
+        // Wait until the product's session is queued behind the lock.
+        const t0 = Date.now();
+        for (;;) {
+          const { rows } = await holder.query(
+            `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = $1 AND l.locktype = 'advisory' AND NOT l.granted`,
+            [name],
+          );
+          if (rows[0].n > 0) break;
+          if (run.child.exitCode !== null || Date.now() - t0 > 150_000) throw new Error(`never waited for the lock:\n${run.output()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const t1 = Date.now();
+        run.child.kill('SIGTERM');
+        while (groupAlive(run.child.pid!) && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 50));
+        const left = groupAlive(run.child.pid!);
+        if (left) process.kill(-run.child.pid!, 'SIGKILL');
+        expect(left, `still running 10 s after SIGTERM:\n${run.output()}`).toBe(false);
+        expect(Date.now() - t1).toBeLessThan(8_000);
+        expect(run.output()).toMatch(/SIGTERM during start-up, and start-up did not finish within 5 s/);
+      } finally {
+        await holder.end();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    300_000,
+  );
 });

@@ -66,7 +66,7 @@ describe('facts entered late', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma);
+    await seedDemo(tdb.db);
     await tdb.db.prisma.conversation
       .create({
         data: {

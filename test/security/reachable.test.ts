@@ -148,9 +148,9 @@ describe('what is reachable', () => {
   it('seeding the demo twice at once (two instances on a fresh database) does not fail', async () => {
     const tdb = await createTestDatabase();
     try {
-      await Promise.all([seedDemo(tdb.db.prisma), seedDemo(tdb.db.prisma), seedDemo(tdb.db.prisma)]);
+      await Promise.all([seedDemo(tdb.db), seedDemo(tdb.db), seedDemo(tdb.db)]);
       expect(await tdb.db.prisma.person.count()).toBe(DEMO_PEOPLE.length);
-      await seedDemo(tdb.db.prisma);
+      await seedDemo(tdb.db);
       expect(await tdb.db.prisma.identity.count()).toBe(DEMO_PEOPLE.length);
     } finally {
       await tdb.destroy();

@@ -75,6 +75,38 @@ describe('keys that cannot destroy data', () => {
     expect(cipher.isVerified('k1')).toBe(true);
   });
 
+  it('a timeline from before sealed checkpoints is sealed once at its current head when the key ring opens', async () => {
+    const { ids } = await seedIncidents(tdb.db, { count: 2, ticks: 2 });
+    const [old, recent] = ids as [string, string];
+    // Make `old` a timeline written before checkpoints existed: its checkpoints gone, the migration that added them later.
+    await tdb.db.sql.exec('ALTER TABLE timeline_checkpoint DISABLE TRIGGER timeline_checkpoint_no_delete');
+    await tdb.db.sql.query('DELETE FROM timeline_checkpoint WHERE incident_id = $1', [old]);
+    await tdb.db.sql.exec('ALTER TABLE timeline_checkpoint ENABLE TRIGGER timeline_checkpoint_no_delete');
+    await tdb.db.sql.query(`UPDATE incident SET created_at = created_at - interval '1 day' WHERE id = $1`, [old]);
+    await tdb.db.sql.exec(
+      `UPDATE "_prisma_migrations" SET finished_at = (SELECT created_at + interval '1 hour' FROM incident WHERE id = '${old}') WHERE migration_name = '20261230000000_keys_and_record'`,
+    );
+    const checkpoints = async (id: string) =>
+      tdb.db.sql.query<{ entry_count: number; head_hash: string }>(
+        'SELECT entry_count, head_hash FROM timeline_checkpoint WHERE incident_id = $1 ORDER BY id',
+        [id],
+      );
+    const before = (await checkpoints(recent)).length;
+    expect(await checkpoints(old)).toEqual([]);
+    expect((await runVerify({ repos: tdb.db.repos, cipher: cipherOf(TEST_KEYS) })).ok).toBe(false);
+    const log = createLogger({ level: 'silent' });
+    const { cipher } = await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db, log);
+    const [head] = await tdb.db.sql.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM timeline_entry WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1',
+      [old],
+    );
+    expect(await checkpoints(old)).toEqual([{ entry_count: head!.seq, head_hash: head!.hash }]);
+    expect((await checkpoints(recent)).length).toBe(before);
+    expect((await runVerify({ repos: tdb.db.repos, cipher })).ok).toBe(true);
+    await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db, log);
+    expect((await checkpoints(old)).length).toBe(1);
+  });
+
   it('a key still needed but missing from the ring stops start-up; so does a missing key file in front of encrypted data', async () => {
     await seedIncidents(tdb.db, { count: 1, ticks: 1 });
     await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db);

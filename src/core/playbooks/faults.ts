@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { DataFileError, loadYamlData } from '../data/yaml-file.js';
+import { DataFileError, loadYamlData, parseYamlText } from '../data/yaml-file.js';
 import { KNOWN_CLOCK_IDS } from './vocabulary.js';
 
 /** Faults per file, so one start-up reports everything wrong in every file. */
@@ -48,12 +47,12 @@ export function tryLoad<S extends z.ZodType>(file: string, schema: S, faults: Fa
 /** Clock ids from playbooks/clocks.yaml when it exists (its own loader validates the rest), else the built-in list. */
 export function readClockIds(file: string, faults: Faults): { ids: Set<string>; from: string } | undefined {
   if (!existsSync(file)) return { ids: new Set(KNOWN_CLOCK_IDS), from: 'the built-in list (no playbooks/clocks.yaml)' };
-  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const doc = parseYamlText(readFileSync(file, 'utf8'));
   if (doc.errors.length > 0) {
-    faults.add(file, '', `cannot read the clock ids: YAML syntax error: ${doc.errors[0]!.message.split('\n')[0]}`);
+    faults.add(file, '', `cannot read the clock ids: YAML syntax error: ${doc.errors[0]}`);
     return undefined;
   }
-  const clocks: unknown = (doc.toJS() as { clocks?: unknown } | null)?.clocks;
+  const clocks: unknown = (doc.value as { clocks?: unknown } | null)?.clocks;
   const ids = Array.isArray(clocks)
     ? clocks.map((c: unknown) => (c as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string')
     : [];

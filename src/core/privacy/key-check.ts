@@ -1,6 +1,5 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import { type FieldCipher, TamperedValueError } from './cipher.js';
-import { ENCRYPTED_COLUMNS, ident, type EncryptedColumn } from './encrypted-columns.js';
+import { ENCRYPTED_COLUMNS, type EncryptedColumn } from './encrypted-columns.js';
 
 /**
  * Keys that cannot destroy data. The database keeps, per key id, a key check (FieldCipher.keyCheck: an HMAC of a fixed
@@ -21,39 +20,34 @@ export class KeyCheckError extends Error {
   }
 }
 
-type Raw = Pick<PrismaClient, '$queryRawUnsafe'>;
-
-const prefixOf = (keyId: string) => `enc:v1:${keyId}:`;
-
-/** Rows of one encrypted column whose value uses `keyId` (up to `limit`), with what their aad needs. */
-export async function valuesUnderKey(prisma: Raw, col: EncryptedColumn, keyId: string, limit: number): Promise<Record<string, unknown>[]> {
-  const cols = [...col.key, ...(col.reads ?? []), col.column].map(ident).join(', ');
-  const prefix = prefixOf(keyId);
-  return prisma.$queryRawUnsafe<Record<string, unknown>[]>(
-    `SELECT ${cols} FROM ${ident(col.table)} WHERE left(${ident(col.column)}, ${prefix.length}) = $1 LIMIT ${limit}`,
-    prefix,
-  );
+/** A key check as stored: one row per key id (encryption_key_check). */
+export interface StoredKeyCheck {
+  keyId: string;
+  checkValue: string;
+  retiredAt: Date | null;
 }
 
-/** How many values of one column use `keyId`. */
-export async function countUnderKey(prisma: Raw, col: EncryptedColumn, keyId: string): Promise<number> {
-  const prefix = prefixOf(keyId);
-  const [row] = await prisma.$queryRawUnsafe<{ n: bigint | number }[]>(
-    `SELECT count(*) AS n FROM ${ident(col.table)} WHERE left(${ident(col.column)}, ${prefix.length}) = $1`,
-    prefix,
-  );
-  return Number(row?.n ?? 0);
+/**
+ * What the key check reads and writes (src/storage/key-checks.ts). Plain SQL there, not the Prisma client: the check
+ * runs on every start before the server listens, and the client's query compiler is then not needed yet.
+ */
+export interface KeyCheckStore {
+  /** Every key check stored (retired ones included). */
+  checks(): Promise<StoredKeyCheck[]>;
+  /** Stores the key check of `keyId` unless one exists (another instance may register it at the same moment); returns the row stored now. */
+  register(keyId: string, checkValue: string): Promise<StoredKeyCheck | null>;
+  /** Key ids found in the encrypted values themselves (any encrypted column). */
+  keyIdsOfValues(): Promise<string[]>;
+  /** Rows of one encrypted column whose value uses `keyId` (up to `limit`), with what their aad needs. */
+  valuesUnderKey(col: EncryptedColumn, keyId: string, limit: number): Promise<Record<string, unknown>[]>;
+  /** How many values of one column use `keyId`. */
+  countUnderKey(col: EncryptedColumn, keyId: string): Promise<number>;
 }
 
 /** Key ids the database knows of: from its key checks and from the values themselves (any encrypted value at all). */
-export async function keyIdsInUse(prisma: PrismaClient): Promise<string[]> {
-  const ids = new Set((await prisma.encryptionKeyCheck.findMany({ where: { retiredAt: null } })).map((r) => r.keyId));
-  for (const col of ENCRYPTED_COLUMNS) {
-    const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
-      `SELECT DISTINCT split_part(${ident(col.column)}, ':', 3) AS id FROM ${ident(col.table)} WHERE ${ident(col.column)} LIKE 'enc:v1:%'`,
-    );
-    for (const r of rows) ids.add(r.id);
-  }
+export async function keyIdsInUse(store: KeyCheckStore): Promise<string[]> {
+  const ids = new Set((await store.checks()).filter((r) => r.retiredAt === null).map((r) => r.keyId));
+  for (const id of await store.keyIdsOfValues()) ids.add(id);
   return [...ids].sort();
 }
 
@@ -73,17 +67,16 @@ const SAMPLE = 5;
  * in the cipher. Throws KeyCheckError when a key is wrong or a key still needed is missing. `source` names where the
  * ring came from, for the message (e.g. "DATA_ENCRYPTION_KEYS").
  */
-export async function checkKeyRing(prisma: PrismaClient, cipher: FieldCipher, source: string): Promise<KeyCheckReport> {
+export async function checkKeyRing(store: KeyCheckStore, cipher: FieldCipher, source: string): Promise<KeyCheckReport> {
   const report: KeyCheckReport = { verified: [], registered: [], retiredInRing: [] };
-  const stored = new Map((await prisma.encryptionKeyCheck.findMany()).map((r) => [r.keyId, r]));
+  const stored = new Map((await store.checks()).map((r) => [r.keyId, r]));
   for (const keyId of cipher.keyIds) {
     const check = cipher.keyCheck(keyId);
     let row = stored.get(keyId);
     if (!row) {
-      await provePreexistingValues(prisma, cipher, keyId, source);
-      await prisma.encryptionKeyCheck.createMany({ data: [{ keyId, checkValue: check }], skipDuplicates: true });
+      await provePreexistingValues(store, cipher, keyId, source);
       // Another instance may have registered the id at the same moment: compare with what is stored now.
-      row = (await prisma.encryptionKeyCheck.findUnique({ where: { keyId } })) ?? undefined;
+      row = (await store.register(keyId, check)) ?? undefined;
       if (row?.checkValue === check) report.registered.push(keyId);
     }
     if (!row || row.checkValue !== check) {
@@ -102,7 +95,7 @@ export async function checkKeyRing(prisma: PrismaClient, cipher: FieldCipher, so
   for (const row of stored.values()) {
     if (row.retiredAt || inRing.has(row.keyId)) continue;
     let used = 0;
-    for (const col of ENCRYPTED_COLUMNS) used += await countUnderKey(prisma, col, row.keyId);
+    for (const col of ENCRYPTED_COLUMNS) used += await store.countUnderKey(col, row.keyId);
     if (used > 0) {
       throw new KeyCheckError(
         row.keyId,
@@ -120,10 +113,10 @@ export async function checkKeyRing(prisma: PrismaClient, cipher: FieldCipher, so
  * A key id without a key check may still have values (written before key checks existed, or the check row was
  * lost): a few of them must decrypt with this key before it is registered, or the key is the wrong one.
  */
-async function provePreexistingValues(prisma: PrismaClient, cipher: FieldCipher, keyId: string, source: string): Promise<void> {
+async function provePreexistingValues(store: KeyCheckStore, cipher: FieldCipher, keyId: string, source: string): Promise<void> {
   let tried = 0;
   for (const col of ENCRYPTED_COLUMNS) {
-    for (const row of await valuesUnderKey(prisma, col, keyId, SAMPLE)) {
+    for (const row of await store.valuesUnderKey(col, keyId, SAMPLE)) {
       tried += 1;
       try {
         cipher.decrypt(String(row[col.column]), col.aad(row));

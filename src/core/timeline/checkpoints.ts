@@ -139,22 +139,6 @@ export function verifyRecord(
 }
 
 /**
- * Incidents whose timeline has entries but no checkpoint at all and that were created before sealed checkpoints
- * existed (the migration that added them): their current head is sealed once, at start-up. Returns their refs.
- */
-export async function sealUnsealedTimelines(deps: SealDeps): Promise<string[]> {
-  const { timeline } = clientRepositories(deps);
-  const heads = await timeline.unsealedHeadsFromBeforeCheckpoints();
-  if (heads.length === 0) return [];
-  const at = deps.now();
-  await timeline.append(
-    heads.map((h) => sealHead(deps.cipher, { incidentId: h.incidentId, entryCount: h.entries, headHash: h.headHash, at })),
-    [],
-  );
-  return heads.map((h) => h.ref);
-}
-
-/**
  * What seals heads outside an append: the repositories, or, while src/app/keys.ts and src/cli/keys.ts still hold only
  * the database client, that client (src/ports/repositories/client-bridge.ts).
  */

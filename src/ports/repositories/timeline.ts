@@ -70,9 +70,4 @@ export interface TimelineRepository {
   findIncidents(where: { id: string } | { ref: string; schoolId?: string }): Promise<{ id: string; schoolId: string; ref: string }[]>;
   /** The current head of each incident (of those ids when given), by school and ref. */
   heads(incidentIds?: readonly string[]): Promise<IncidentHead[]>;
-  /**
-   * The current heads of timelines that have entries but no checkpoint at all and whose incident was created before
-   * sealed checkpoints existed (before the migration 20261230000000_keys_and_record finished).
-   */
-  unsealedHeadsFromBeforeCheckpoints(): Promise<IncidentHead[]>;
 }

@@ -99,17 +99,4 @@ export class PrismaTimelineRepository implements TimelineRepository {
     );
     return rows.map(toHead);
   }
-
-  async unsealedHeadsFromBeforeCheckpoints(): Promise<IncidentHead[]> {
-    const rows = await this.db.$queryRawUnsafe<HeadRow[]>(
-      `SELECT i.id, i.school_id, i.ref, e.seq AS n, e.hash AS head
-         FROM incident i
-         JOIN timeline_entry e ON e.incident_id = i.id
-                              AND e.seq = (SELECT max(seq) FROM timeline_entry x WHERE x.incident_id = i.id)
-        WHERE NOT EXISTS (SELECT 1 FROM timeline_checkpoint c WHERE c.incident_id = i.id)
-          AND i.created_at < (SELECT min(finished_at) FROM _prisma_migrations
-                               WHERE migration_name = '20261230000000_keys_and_record' AND rolled_back_at IS NULL)`,
-    );
-    return rows.map(toHead);
-  }
 }

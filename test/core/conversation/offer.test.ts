@@ -105,7 +105,7 @@ describe('a report prefilled from the first message', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma, PLATFORM);
+    await seedDemo(tdb.db, PLATFORM);
   });
   afterAll(async () => {
     await tdb?.destroy();
@@ -300,7 +300,7 @@ describe('a report prefilled with the time and head count of the first message',
   }
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma, PLATFORM);
+    await seedDemo(tdb.db, PLATFORM);
   });
   afterAll(async () => {
     await tdb?.destroy();

@@ -65,7 +65,7 @@ describe('moving to a private chat: said only once it got there', () => {
         signOutEverywhere: async () => 0,
       }),
     });
-    await seedDemo(tdb.db.prisma, 'dmclosed');
+    await seedDemo(tdb.db, 'dmclosed');
     a = new RefusingAdapter();
     bot.register(a);
   });

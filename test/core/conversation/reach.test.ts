@@ -81,7 +81,7 @@ describe('details never land in a wide room', () => {
   });
 
   async function withAdapter(platform: string, caps: AdapterCapabilities): Promise<FakeAdapter> {
-    await seedDemo(tdb.db.prisma, platform);
+    await seedDemo(tdb.db, platform);
     const a = new FakeAdapter(platform, caps);
     bot.register(a);
     return a;

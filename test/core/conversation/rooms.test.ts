@@ -73,7 +73,7 @@ describe('a private room per incident', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma, PLATFORM);
+    await seedDemo(tdb.db, PLATFORM);
     deps = testCoreDeps(tdb.db.prisma, () => clock);
     bot = new Bot(deps);
     adapter = new RoomsAdapter();

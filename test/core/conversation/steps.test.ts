@@ -88,7 +88,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma, PLATFORM);
+    await seedDemo(tdb.db, PLATFORM);
     boot();
   });
   afterAll(async () => {
@@ -355,7 +355,7 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
   }
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma, PLATFORM);
+    await seedDemo(tdb.db, PLATFORM);
     boot();
   });
   afterAll(async () => {

@@ -67,7 +67,7 @@ describe('typed times in the conversation', () => {
       ['pages', 5],
       ['form', 20],
     ] as const) {
-      await seedDemo(prisma, platform);
+      await seedDemo(tdb.db, platform);
       const adapter = new TestAdapter(platform, max);
       const bot = new Bot(testCoreDeps(prisma, () => clock));
       bot.register(adapter);

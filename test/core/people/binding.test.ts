@@ -29,7 +29,7 @@ describe('binding codes', () => {
 
   beforeAll(async () => {
     tdb = await createTestDatabase();
-    await seedDemo(tdb.db.prisma);
+    await seedDemo(tdb.db);
     svc = new BindingService({ repos: tdb.db.repos, log: createLogger({ level: 'silent' }), now: () => now });
   });
   afterAll(async () => {

@@ -10,7 +10,7 @@ describe('people and roles', () => {
   let dir: PeopleDirectory;
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.db.prisma);
+    await seedDemo(t.db);
     dir = new PeopleDirectory(t.db.repos);
   });
   afterAll(async () => t.destroy());

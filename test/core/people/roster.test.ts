@@ -145,7 +145,7 @@ describe('applying a roster', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
-    await seedDemo(t.db.prisma);
+    await seedDemo(t.db);
   });
   afterAll(async () => t.destroy());
 
