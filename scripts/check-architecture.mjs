@@ -7,7 +7,10 @@
 //   4. no file over MAX_LINES, except the files of OVERSIZE, each held to the size it has now (a ratchet: they may only
 //      shrink, and leave the list once under the limit; issue #17 splits them);
 //   5. the Prisma client imported only in src/storage/, except the files of PRISMA_USERS (a ratchet too: the
-//      repository ports of issue #17 take them over one by one).
+//      repository ports of issue #17 take them over one by one);
+//   6. the client used (`deps.prisma`, `prisma.…`) in src/core, src/jobs, src/web, src/ports or adapters/ only by the
+//      files of PRISMA_HOLDERS: a file can use the client it is handed without importing its type, so rule 5 alone
+//      does not see it (the same ratchet; src/app and src/cli, which build and hand out the client, are not counted).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -51,10 +54,13 @@ const IMPORT_RE =
   /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Every import of a file: [specifier, resolved repository path or null for a package]. */
+const withoutComments = (text) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+/** Where rule 6 looks, and what counts as using the client. */
+const HOLDER_SCOPE = /^(src\/(core|jobs|web|ports)|adapters)\//;
+const CLIENT_USE = /\.prisma\b|\bprisma\./;
+
 function importsOf(root, file) {
-  const text = readFileSync(join(root, file), 'utf8')
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/^\s*\/\/.*$/gm, '');
+  const text = withoutComments(readFileSync(join(root, file), 'utf8'));
   const out = [];
   for (const m of text.matchAll(IMPORT_RE)) {
     const spec = m[1] ?? m[2];
@@ -79,10 +85,13 @@ export function check(root = ROOT) {
   const problems = [];
   const graph = new Map();
   const prismaUsers = [];
+  const prismaHolders = [];
   for (const file of files(root)) {
     const layer = layerOf(file);
     const edges = [];
-    const lines = readFileSync(join(root, file), 'utf8').split('\n').length;
+    const source = readFileSync(join(root, file), 'utf8');
+    const lines = source.split('\n').length;
+    if (HOLDER_SCOPE.test(file) && CLIENT_USE.test(withoutComments(source))) prismaHolders.push(file);
     const allowed = OVERSIZE[file];
     if (allowed === undefined && lines > MAX_LINES) problems.push(`${file}: ${lines} lines (limit ${MAX_LINES}); split it by concern`);
     if (allowed !== undefined && lines > allowed)
@@ -116,11 +125,17 @@ export function check(root = ROOT) {
   for (const f of PRISMA_USERS)
     if (existsSync(join(root, f)) && !users.includes(f))
       problems.push(`${f}: no longer imports the Prisma client; remove it from PRISMA_USERS in scripts/check-architecture.mjs`);
+  for (const f of prismaHolders)
+    if (!PRISMA_HOLDERS.includes(f))
+      problems.push(`${f}: uses the database client outside src/storage/ (use or add a repository: src/ports/repositories/)`);
+  for (const f of PRISMA_HOLDERS)
+    if (existsSync(join(root, f)) && !prismaHolders.includes(f))
+      problems.push(`${f}: no longer uses the database client; remove it from PRISMA_HOLDERS in scripts/check-architecture.mjs`);
   for (const f of Object.keys(OVERSIZE)) {
     if (existsSync(join(root, f)) && readFileSync(join(root, f), 'utf8').split('\n').length <= MAX_LINES)
       problems.push(`${f}: now under ${MAX_LINES} lines; remove it from OVERSIZE in scripts/check-architecture.mjs`);
   }
-  return { problems, prismaUsers: users };
+  return { problems, prismaUsers: users, prismaHolders: prismaHolders.sort() };
 }
 
 /** Strongly connected components with more than one file (Tarjan). */
@@ -193,9 +208,55 @@ export const PRISMA_USERS = [
   'src/web/documents.ts',
 ];
 
+/** Files of src/core, src/jobs, src/web, src/ports and adapters/ that still use the database client; the list may only shrink. */
+export const PRISMA_HOLDERS = [
+  'src/core/conversation/alerts.ts',
+  'src/core/conversation/bot.ts',
+  'src/core/conversation/choices.ts',
+  'src/core/conversation/command-flow.ts',
+  'src/core/conversation/evidence.ts',
+  'src/core/conversation/fanout.ts',
+  'src/core/conversation/home.ts',
+  'src/core/conversation/incident-flow.ts',
+  'src/core/conversation/intake-flow.ts',
+  'src/core/conversation/mytasks.ts',
+  'src/core/conversation/notice-flow.ts',
+  'src/core/conversation/notice-places.ts',
+  'src/core/conversation/notice-review.ts',
+  'src/core/conversation/prompts.ts',
+  'src/core/conversation/reach.ts',
+  'src/core/conversation/report-flow.ts',
+  'src/core/conversation/rooms.ts',
+  'src/core/conversation/rows.ts',
+  'src/core/conversation/steps.ts',
+  'src/core/conversation/turn.ts',
+  'src/core/documents/export.ts',
+  'src/core/documents/facts.ts',
+  'src/core/documents/service.ts',
+  'src/core/evidence/locker.ts',
+  'src/core/incidents/lifecycle.ts',
+  'src/core/incidents/service.ts',
+  'src/core/notices/drafting.ts',
+  'src/core/notices/service.ts',
+  'src/core/notices/views.ts',
+  'src/core/privacy/rekey.ts',
+  'src/core/timeline/verified.ts',
+  'src/jobs/deliver.ts',
+  'src/jobs/digest.ts',
+  'src/jobs/metrics.ts',
+  'src/jobs/notify.ts',
+  'src/jobs/reminders.ts',
+  'src/jobs/retention.ts',
+  // The bridge of storage behind ports (issue #17): it goes with the client itself.
+  'src/ports/repositories/client-bridge.ts',
+  'src/web/console/pages.ts',
+  'src/web/documents.ts',
+];
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { problems, prismaUsers } = check();
+  const { problems, prismaUsers, prismaHolders } = check();
   if (process.argv.includes('--list-prisma')) console.log(prismaUsers.map((f) => `  '${f}',`).join('\n'));
+  if (process.argv.includes('--list-holders')) console.log(prismaHolders.map((f) => `  '${f}',`).join('\n'));
   if (problems.length) {
     console.error(`architecture check failed (${problems.length}):\n  ${problems.join('\n  ')}`);
     process.exit(1);

@@ -22,7 +22,7 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
     expect((check() as Result).problems).toEqual([]);
   });
 
-  it('catch a chat SDK in the core, an upward import, a cycle, an adapter reaching into storage or another adapter, an oversized file and a new Prisma user', () => {
+  it('catch a chat SDK in the core, an upward import, a cycle, an adapter reaching into storage or another adapter, an oversized file, a new Prisma user and a new holder of the client', () => {
     const t = tree({
       'src/core/ok.ts': "import { x } from './slack-words.js';\nimport type { Logger } from '../ports/logger.js';\n",
       'src/core/slack-words.ts': 'export const x = 1;\n',
@@ -37,6 +37,9 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
       'src/storage/database.ts': 'export const openDatabase = 1;\n',
       'src/core/big.ts': 'export const n = 1;\n'.repeat(MAX_LINES + 1),
       'src/core/rows.ts': "import type { Incident } from '../generated/prisma/client.js';\n",
+      // Uses the client it is handed without importing its type (rule 6); a comment naming it does not count.
+      'src/core/holder.ts': 'export const n = (deps: { prisma: any }) => deps.prisma.incident.count();\n',
+      'src/core/commented.ts': '// deps.prisma was used here before the repositories\nexport const m = 1;\n',
     });
     try {
       const problems = t.run().problems.join('\n');
@@ -48,6 +51,8 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
       expect(problems).toMatch(/adapters\/line\/x\.ts: imports another adapter/);
       expect(problems).toMatch(/src\/core\/big\.ts: \d+ lines/);
       expect(problems).toMatch(/src\/core\/rows\.ts: imports the Prisma client outside src\/storage/);
+      expect(problems).toMatch(/src\/core\/holder\.ts: uses the database client outside src\/storage/);
+      expect(problems).not.toMatch(/src\/core\/commented\.ts/);
       expect(problems).not.toMatch(/src\/core\/ok\.ts/);
     } finally {
       t.done();
