@@ -240,7 +240,6 @@ export const PRISMA_HOLDERS = [
   'src/core/notices/service.ts',
   'src/core/notices/views.ts',
   'src/core/privacy/rekey.ts',
-  'src/core/timeline/verified.ts',
   'src/jobs/deliver.ts',
   'src/jobs/digest.ts',
   'src/jobs/metrics.ts',

@@ -1,7 +1,8 @@
-import type { CoreDeps } from '../context.js';
+import { clientRepositories } from '../../ports/repositories/client-bridge.js';
+import type { TimelineFingerprint } from '../../ports/repositories/index.js';
 import type { ChainedEntry } from './chain.js';
 import { verifyRecord, type RecordVerdict, type VerifiedPrefix } from './checkpoints.js';
-import { readTimelineRange } from './timeline.js';
+import { readTimelineRange, type TimelineReader } from './timeline.js';
 
 /**
  * The record verification of a page viewed again and again (the console's incident page), with the guarantee of a
@@ -27,21 +28,9 @@ interface Kept extends VerifiedPrefix {
 /** Incidents whose verification is kept (most recently verified first out when full). */
 const KEPT_MAX = 2000;
 
-const ENTRY_ROW = `json_build_array(incident_id, seq, at, actor_id, actor_label, type, summary, detail_enc, prev_hash, hash)::text`;
-const CHECKPOINT_ROW = `json_build_array(id, incident_id, entry_count, head_hash, at, key_id, seal)::text`;
-const print = (row: string, order: string) =>
-  `encode(sha256(convert_to(coalesce(string_agg(${row}, E'\\n' ORDER BY ${order}), ''), 'UTF8')), 'hex')`;
+type Prints = TimelineFingerprint;
 
-interface Prints {
-  entries: number;
-  lastSeq: number;
-  entriesPrint: string;
-  checkpoints: number;
-  lastCheckpointId: bigint | null;
-  checkpointsPrint: string;
-}
-
-type Deps = Pick<CoreDeps, 'prisma' | 'cipher'>;
+type Deps = TimelineReader;
 
 export class RecordVerifier {
   private readonly kept = new Map<string, Kept>();
@@ -49,33 +38,8 @@ export class RecordVerifier {
   constructor(private readonly deps: Deps) {}
 
   /** Fingerprints of an incident's entries up to `seq` and checkpoints up to `id` (all of them when not given). */
-  private async prints(incidentId: string, upTo?: { seq: number; id: bigint }): Promise<Prints> {
-    const [row] = await this.deps.prisma.$queryRawUnsafe<
-      {
-        entries: number;
-        last_seq: number | null;
-        entries_print: string;
-        checkpoints: number;
-        last_id: bigint | null;
-        checkpoints_print: string;
-      }[]
-    >(
-      `SELECT e.n AS entries, e.last AS last_seq, e.p AS entries_print, c.n AS checkpoints, c.last AS last_id, c.p AS checkpoints_print
-         FROM (SELECT count(*)::int AS n, max(seq) AS last, ${print(ENTRY_ROW, 'seq')} AS p
-                 FROM timeline_entry WHERE incident_id = $1 ${upTo ? 'AND seq <= $2' : ''}) e,
-              (SELECT count(*)::int AS n, max(id) AS last, ${print(CHECKPOINT_ROW, 'id')} AS p
-                 FROM timeline_checkpoint WHERE incident_id = $1 ${upTo ? 'AND id <= $3' : ''}) c`,
-      incidentId,
-      ...(upTo ? [upTo.seq, upTo.id] : []),
-    );
-    return {
-      entries: Number(row!.entries),
-      lastSeq: Number(row!.last_seq ?? 0),
-      entriesPrint: row!.entries_print,
-      checkpoints: Number(row!.checkpoints),
-      lastCheckpointId: row!.last_id === null ? null : BigInt(row!.last_id),
-      checkpointsPrint: row!.checkpoints_print,
-    };
+  private prints(incidentId: string, upTo?: { seq: number; id: bigint }): Promise<Prints> {
+    return clientRepositories(this.deps).timeline.fingerprint(incidentId, upTo);
   }
 
   /** The verdict of `verifyIncidentRecord` for this incident, checking only what was added since the last one. */
@@ -113,9 +77,9 @@ export class RecordVerifier {
     const checkpoints =
       now.lastCheckpointId === null
         ? []
-        : await this.deps.prisma.timelineCheckpoint.findMany({
-            where: { incidentId, id: { ...(from ? { gt: from.lastCheckpointId } : {}), lte: now.lastCheckpointId } },
-            orderBy: { id: 'asc' },
+        : await clientRepositories(this.deps).timeline.checkpoints(incidentId, {
+            afterId: from?.lastCheckpointId,
+            upToId: now.lastCheckpointId,
           });
     if (from && checkpoints.some((c) => c.entryCount < from.entries)) return null;
     const verdict = verifyRecord(this.deps.cipher, entries, checkpoints, from ?? undefined);

@@ -26,6 +26,20 @@ export interface CheckpointRecord {
 
 export type NewCheckpoint = Omit<CheckpointRecord, 'id'>;
 
+/**
+ * What a stored timeline holds, as the database prints it: counts, the last entry's seq and checkpoint's id, and a
+ * SHA-256 over every column the verification reads of every row (each row a JSON array; entries in seq order,
+ * checkpoints in id order), so equal prints mean byte-for-byte equal rows.
+ */
+export interface TimelineFingerprint {
+  entries: number;
+  lastSeq: number;
+  entriesPrint: string;
+  checkpoints: number;
+  lastCheckpointId: bigint | null;
+  checkpointsPrint: string;
+}
+
 /** The last entry of a timeline: what the next one chains to. */
 export interface TimelineHead {
   seq: number;
@@ -58,8 +72,13 @@ export interface TimelineRepository {
   entries(incidentId: string, range?: { afterSeq?: number | undefined; upToSeq?: number | undefined }): Promise<TimelineEntryRecord[]>;
   /** The entry numbered `seq`, or null. */
   entry(incidentId: string, seq: number): Promise<TimelineEntryRecord | null>;
-  /** Every checkpoint of the incident, in the order written. */
-  checkpoints(incidentId: string): Promise<CheckpointRecord[]>;
+  /** The checkpoints of the incident (those with afterId < id ≤ upToId when given), in the order written. */
+  checkpoints(incidentId: string, range?: { afterId?: bigint | undefined; upToId?: bigint | undefined }): Promise<CheckpointRecord[]>;
+  /**
+   * Fingerprints of the incident's stored rows, computed by the database (src/core/timeline/verified.ts): entries up to
+   * seq `upTo.seq` and checkpoints up to id `upTo.id` (all of them when not given).
+   */
+  fingerprint(incidentId: string, upTo?: { seq: number; id: bigint }): Promise<TimelineFingerprint>;
   /** The checkpoint written last, or null. */
   latestCheckpoint(incidentId: string): Promise<CheckpointRecord | null>;
   /** Every incident, or those whose id or ref is `idOrRef`, oldest first: id, school and ref. */

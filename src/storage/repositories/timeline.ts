@@ -3,6 +3,7 @@ import type {
   IncidentHead,
   NewCheckpoint,
   TimelineEntryRecord,
+  TimelineFingerprint,
   TimelineHead,
   TimelineRepository,
 } from '../../ports/repositories/index.js';
@@ -20,6 +21,12 @@ const ENTRY = {
   prevHash: true,
   hash: true,
 } as const;
+
+// The fingerprint's rows: every column the verification reads, as a JSON array (no two different rows print alike).
+const ENTRY_ROW = `json_build_array(incident_id, seq, at, actor_id, actor_label, type, summary, detail_enc, prev_hash, hash)::text`;
+const CHECKPOINT_ROW = `json_build_array(id, incident_id, entry_count, head_hash, at, key_id, seal)::text`;
+const print = (row: string, order: string) =>
+  `encode(sha256(convert_to(coalesce(string_agg(${row}, E'\\n' ORDER BY ${order}), ''), 'UTF8')), 'hex')`;
 
 type HeadRow = { id: string; school_id: string; ref: string; n: number | null; head: string | null };
 const toHead = (r: HeadRow): IncidentHead => ({
@@ -62,8 +69,44 @@ export class PrismaTimelineRepository implements TimelineRepository {
     return this.db.timelineEntry.findUnique({ where: { incidentId_seq: { incidentId, seq } }, select: ENTRY });
   }
 
-  checkpoints(incidentId: string): Promise<CheckpointRecord[]> {
-    return this.db.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  checkpoints(incidentId: string, range: { afterId?: bigint | undefined; upToId?: bigint | undefined } = {}): Promise<CheckpointRecord[]> {
+    const id = {
+      ...(range.afterId !== undefined ? { gt: range.afterId } : {}),
+      ...(range.upToId !== undefined ? { lte: range.upToId } : {}),
+    };
+    return this.db.timelineCheckpoint.findMany({
+      where: { incidentId, ...(Object.keys(id).length ? { id } : {}) },
+      orderBy: { id: 'asc' },
+    });
+  }
+
+  async fingerprint(incidentId: string, upTo?: { seq: number; id: bigint }): Promise<TimelineFingerprint> {
+    const [row] = await this.db.$queryRawUnsafe<
+      {
+        entries: number;
+        last_seq: number | null;
+        entries_print: string;
+        checkpoints: number;
+        last_id: bigint | null;
+        checkpoints_print: string;
+      }[]
+    >(
+      `SELECT e.n AS entries, e.last AS last_seq, e.p AS entries_print, c.n AS checkpoints, c.last AS last_id, c.p AS checkpoints_print
+         FROM (SELECT count(*)::int AS n, max(seq) AS last, ${print(ENTRY_ROW, 'seq')} AS p
+                 FROM timeline_entry WHERE incident_id = $1 ${upTo ? 'AND seq <= $2' : ''}) e,
+              (SELECT count(*)::int AS n, max(id) AS last, ${print(CHECKPOINT_ROW, 'id')} AS p
+                 FROM timeline_checkpoint WHERE incident_id = $1 ${upTo ? 'AND id <= $3' : ''}) c`,
+      incidentId,
+      ...(upTo ? [upTo.seq, upTo.id] : []),
+    );
+    return {
+      entries: Number(row!.entries),
+      lastSeq: Number(row!.last_seq ?? 0),
+      entriesPrint: row!.entries_print,
+      checkpoints: Number(row!.checkpoints),
+      lastCheckpointId: row!.last_id === null ? null : BigInt(row!.last_id),
+      checkpointsPrint: row!.checkpoints_print,
+    };
   }
 
   latestCheckpoint(incidentId: string): Promise<CheckpointRecord | null> {
