@@ -42,17 +42,17 @@ export class PeopleAdmin {
     if (!can(actor, 'people.manage')) throw new UserError(NOT_ALLOWED_MANAGE);
   }
 
-  roster(actor: Actor): Promise<PersonWithIdentities[]> {
+  async roster(actor: Actor): Promise<PersonWithIdentities[]> {
     this.see(actor);
     return this.deps.repos.people.rosterOf(actor.schoolId);
   }
 
-  openCodes(actor: Actor): Promise<OpenBindingCode[]> {
+  async openCodes(actor: Actor): Promise<OpenBindingCode[]> {
     this.see(actor);
     return this.deps.repos.bindings.openCodes(actor.schoolId, this.deps.now());
   }
 
-  history(actor: Actor, limit = 200): Promise<PersonChangeView[]> {
+  async history(actor: Actor, limit = 200): Promise<PersonChangeView[]> {
     this.see(actor);
     return personHistory(this.deps.repos, actor.schoolId, limit);
   }
