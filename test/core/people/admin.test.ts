@@ -94,7 +94,10 @@ describe('people admin (console point 6)', () => {
   it('roster import: the preview writes nothing, faults in zh-TW per row, the confirmation applies the preview only', async () => {
     const principal = actors['陳校長']!;
     const bad = await admin.previewRoster(principal, ROSTER.replace('roles: [staff]', 'roles: [老闆]'), false);
-    expect(bad).toEqual({ ok: false, faults: [expect.stringMatching(/^第 3 位人員（王老師）的角色（roles）第 1 項：沒有「老闆」這個角色/)] });
+    expect(bad).toEqual({
+      ok: false,
+      faults: [expect.stringMatching(/^第 3 位人員（王老師）的角色（roles）第 1 項：沒有「老闆」這個角色/)],
+    });
     const other = await admin.previewRoster(principal, ROSTER.replace('tp-admin-jh', 'tp-other-jh'), false);
     expect(other).toEqual({ ok: false, faults: [expect.stringContaining('不是您的學校')] });
 
