@@ -4,7 +4,7 @@ import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { HACKED_SYSTEM_PHRASE, hackedSystemValues, reportThroughOffer, workIncidentAsWindow } from '../helpers/scenario.js';
 
-export const PEOPLE_ROSTER = `school:
+const PEOPLE_ROSTER = `school:
   id: tp-console-jh
   name: 主控台測試國中
   kind: private
@@ -59,7 +59,7 @@ describe('the console: people and roles, and the assessment editor', () => {
     });
   };
   /** A 303 to the people page followed with its result line. */
-  async function after(res: Response, form: { cookies: string }): Promise<string> {
+  async function followed(res: Response, form: { cookies: string }): Promise<string> {
     expect(res.status).toBe(303);
     const flash = res.headers
       .getSetCookie()
@@ -80,24 +80,24 @@ describe('the console: people and roles, and the assessment editor', () => {
 
   it('staff are refused the page; the auditor reads it without forms', async () => {
     // Staff have no console at all: their sign-in is refused, and without a session the page is 401.
-    const { token } = new SignInLinks(t.app.deps.cipher, () => new Date()).sign(ids['王老師']!);
+    const { token } = new SignInLinks(t.app.deps.cipher, () => new Date()).sign(ids.王老師!);
     const staff = await fetch(`${t.url}/console/sign-in/${token}`, { method: 'POST', body: '', redirect: 'manual' });
     expect(staff.status).toBe(403);
     expect((await fetch(`${t.url}/console/people`)).status).toBe(401);
-    const auditor = await session(ids['林稽核']!);
+    const auditor = await session(ids.林稽核!);
     const page = await formOf('/console/people', auditor);
     expect(page.html).toContain('唯讀檢視');
     expect(page.html).not.toContain('產生綁定碼');
-    const denied = await post(`/console/people/${ids['王老師']}/code`, page, {});
+    const denied = await post(`/console/people/${ids.王老師}/code`, page, {});
     expect(denied.status).toBe(303);
-    expect(await after(denied, page)).toContain('綁定碼與帳號綁定限');
+    expect(await followed(denied, page)).toContain('綁定碼與帳號綁定限');
   });
 
   it('the principal issues a binding code, changes a role, imports a roster with a preview, then confirms', async () => {
-    const cookie = await session(ids['陳校長']!);
+    const cookie = await session(ids.陳校長!);
     let page = await formOf('/console/people', cookie);
     expect(page.html).toContain('王老師');
-    const code = await post(`/console/people/${ids['王老師']}/code`, page, {});
+    const code = await post(`/console/people/${ids.王老師}/code`, page, {});
     expect(code.status).toBe(200);
     const codeHtml = await code.text();
     const digits = /綁定 (\d{6})/.exec(codeHtml)![1]!;
@@ -105,10 +105,10 @@ describe('the console: people and roles, and the assessment editor', () => {
     expect(page.html).toMatch(/王老師：.*前有效/);
     expect(page.html).not.toContain(digits);
 
-    const roles = await post(`/console/people/${ids['王老師']}/roles`, page, { roles: ['staff', 'it'] });
-    expect(await after(roles, page)).toContain('已將 王老師 的角色設為：教職員、資訊組');
-    const last = await post(`/console/people/${ids['陳校長']}/roles`, page, { roles: ['staff'] });
-    expect(await after(last, page)).toContain('學校至少要有一位管理人');
+    const roles = await post(`/console/people/${ids.王老師}/roles`, page, { roles: ['staff', 'it'] });
+    expect(await followed(roles, page)).toContain('已將 王老師 的角色設為：教職員、資訊組');
+    const last = await post(`/console/people/${ids.陳校長}/roles`, page, { roles: ['staff'] });
+    expect(await followed(last, page)).toContain('學校至少要有一位管理人');
 
     const file = `${PEOPLE_ROSTER.replace('roles: [staff]', 'roles: [staff, 資料管理人]')}  - name: 張老師\n    roles: [老闆]\n`;
     const upload = async (text: string) => {
@@ -130,7 +130,7 @@ describe('the console: people and roles, and the assessment editor', () => {
       [...preview.matchAll(/name="(roster|digest|deactivateMissing)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
     );
     const confirmed = await post('/console/people/import/confirm', page, fields);
-    const after2 = await after(confirmed, page);
+    const after2 = await followed(confirmed, page);
     expect(after2).toContain('已匯入名冊：新增 1 人、變更 1 人');
     expect(after2).toContain('角色：教職員、資訊組 → 教職員、資料管理人');
     expect(await t.app.db.prisma.person.count({ where: { displayName: '張老師' } })).toBe(1);
@@ -139,7 +139,7 @@ describe('the console: people and roles, and the assessment editor', () => {
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('請重新預覽');
     // Without the CSRF token, refused.
-    const forged = await post(`/console/people/${ids['王老師']}/active`, { ...page, token: 'x' }, { active: 'false' });
+    const forged = await post(`/console/people/${ids.王老師}/active`, { ...page, token: 'x' }, { active: 'false' });
     expect(forged.status).toBe(403);
   });
 

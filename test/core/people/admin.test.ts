@@ -44,16 +44,16 @@ describe('people admin (console point 6)', () => {
   afterAll(async () => t.destroy());
 
   it('who may see and do what: staff nothing, the auditor reads, the contact window codes, the principal roles', async () => {
-    await expect(admin.roster(actors['王老師']!)).rejects.toThrow(/限管理人/);
-    expect((await admin.roster(actors['林稽核']!)).map((p) => p.displayName)).toContain('王老師');
-    await expect(admin.issueCode(actors['林稽核']!, actors['王老師']!.personId)).rejects.toThrow(/綁定碼與帳號綁定限/);
-    await expect(admin.setRoles(actors['李組長']!, actors['王老師']!.personId, ['staff', 'it'])).rejects.toThrow(/只有管理人/);
-    await expect(admin.previewRoster(actors['李組長']!, ROSTER, false)).rejects.toThrow(/只有管理人/);
+    await expect(admin.roster(actors.王老師!)).rejects.toThrow(/限管理人/);
+    expect((await admin.roster(actors.林稽核!)).map((p) => p.displayName)).toContain('王老師');
+    await expect(admin.issueCode(actors.林稽核!, actors.王老師!.personId)).rejects.toThrow(/綁定碼與帳號綁定限/);
+    await expect(admin.setRoles(actors.李組長!, actors.王老師!.personId, ['staff', 'it'])).rejects.toThrow(/只有管理人/);
+    await expect(admin.previewRoster(actors.李組長!, ROSTER, false)).rejects.toThrow(/只有管理人/);
   });
 
   it('binding codes: issued, listed without the code, revoked; a used code is gone from the list', async () => {
-    const window = actors['李組長']!;
-    const r = await admin.issueCode(window, actors['王老師']!.personId);
+    const window = actors.李組長!;
+    const r = await admin.issueCode(window, actors.王老師!.personId);
     expect(r.code).toMatch(/^\d{6}$/);
     const open = await admin.openCodes(window);
     expect(open).toEqual([expect.objectContaining({ personName: '王老師', createdById: window.personId })]);
@@ -64,8 +64,8 @@ describe('people admin (console point 6)', () => {
   });
 
   it('unlinking a chat account is on the record; another school cannot unlink it', async () => {
-    const window = actors['李組長']!;
-    const teacher = actors['王老師']!;
+    const window = actors.李組長!;
+    const teacher = actors.王老師!;
     await t.db.repos.bindings.link(teacher.personId, { platform: 'line', externalId: 'U-wang' }, 'ident-wang');
     await expect(admin.unlink({ ...window, schoolId: 'other-school' }, 'ident-wang')).rejects.toThrow(/找不到/);
     const r = await admin.unlink(window, 'ident-wang');
@@ -79,12 +79,12 @@ describe('people admin (console point 6)', () => {
   });
 
   it('the last principal and the last contact window stay; nobody deactivates themselves', async () => {
-    const principal = actors['陳校長']!;
-    await expect(admin.setRoles(principal, actors['李組長']!.personId, ['staff'])).rejects.toThrow(/至少要有一位個資聯絡窗口/);
-    await expect(admin.setActive(principal, actors['李組長']!.personId, false)).rejects.toThrow(/至少要有一位個資聯絡窗口/);
+    const principal = actors.陳校長!;
+    await expect(admin.setRoles(principal, actors.李組長!.personId, ['staff'])).rejects.toThrow(/至少要有一位個資聯絡窗口/);
+    await expect(admin.setActive(principal, actors.李組長!.personId, false)).rejects.toThrow(/至少要有一位個資聯絡窗口/);
     await expect(admin.setActive(principal, principal.personId, false)).rejects.toThrow(/不能停用自己/);
     await expect(admin.setRoles(principal, principal.personId, ['staff'])).rejects.toThrow(/至少要有一位管理人/);
-    const p = await admin.setActive(principal, actors['王老師']!.personId, false);
+    const p = await admin.setActive(principal, actors.王老師!.personId, false);
     expect(p.active).toBe(false);
     await expect(admin.issueCode(principal, p.id)).rejects.toThrow(/已停用/);
     expect((await admin.history(principal))[0]).toMatchObject({ actorLabel: '陳校長', changes: { active: { from: true, to: false } } });
@@ -92,7 +92,7 @@ describe('people admin (console point 6)', () => {
   });
 
   it('roster import: the preview writes nothing, faults in zh-TW per row, the confirmation applies the preview only', async () => {
-    const principal = actors['陳校長']!;
+    const principal = actors.陳校長!;
     const bad = await admin.previewRoster(principal, ROSTER.replace('roles: [staff]', 'roles: [老闆]'), false);
     expect(bad).toEqual({
       ok: false,
