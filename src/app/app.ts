@@ -21,6 +21,7 @@ import { buildServer } from '../web/server.js';
 import { registerDocumentRoutes } from '../web/documents.js';
 import type { ConsoleAccess } from '../core/conversation/command-flow.js';
 import { registerConsoleRoutes } from '../web/console/routes.js';
+import { PeopleAdmin } from '../core/people/admin.js';
 import { ConsoleStore } from '../storage/console.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
@@ -116,6 +117,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       notices: bot.notices.service,
       noticeActs: bot.notices.console,
       checklistActs: bot.checklistConsole,
+      people: new PeopleAdmin(deps),
       reports: bot.reports.service,
       documentLinks: bot.reports.links,
       baseUrl: bot.reports.baseUrl,

@@ -22,8 +22,11 @@ export interface IdentityRecord {
 
 export type PersonWithIdentities = PersonRecord & { identities: IdentityRecord[] };
 
-/** `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record. */
-export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console';
+/**
+ * `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record.
+ * `account`: a chat account unlinked from the person (`line` → null) by the principal or the contact window.
+ */
+export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console' | 'account';
 export type PersonChanges = Partial<
   Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>
 >;
@@ -58,6 +61,8 @@ export interface PeopleRepository {
   activeInSchool(schoolId: string): Promise<PersonRecord[]>;
   create(person: PersonFields & { id: string; schoolId: string }): Promise<void>;
   update(id: string, fields: Partial<PersonFields>): Promise<void>;
+  /** Every person of the school with their chat accounts: active first, then by name (the people page). */
+  rosterOf(schoolId: string): Promise<PersonWithIdentities[]>;
   /** How many active people of the school hold `role`. */
   countActiveWithRole(schoolId: string, role: string): Promise<number>;
   setRoles(id: string, roles: string[]): Promise<PersonRecord>;

@@ -21,6 +21,14 @@ export class PrismaPeopleRepository implements PeopleRepository {
     return this.db.person.findMany({ where: { schoolId }, orderBy: { createdAt: 'asc' } });
   }
 
+  rosterOf(schoolId: string): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { schoolId },
+      include: { identities: { orderBy: { platform: 'asc' } } },
+      orderBy: [{ active: 'desc' }, { displayName: 'asc' }],
+    });
+  }
+
   activeInSchool(schoolId: string): Promise<PersonRecord[]> {
     return this.db.person.findMany({ where: { schoolId, active: true } });
   }
