@@ -45,7 +45,6 @@ export interface DatePart {
   tonight?: boolean;
 }
 
-
 const WEEKDAY = '([1-7日天])';
 const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
 
