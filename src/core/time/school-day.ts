@@ -74,7 +74,14 @@ export interface RestDays {
 }
 
 let projectCalendar: RestDays | null | undefined;
-/** The project's office calendar (playbooks/calendars/), loaded once; null when it cannot be read. */
+/**
+ * The office calendar the parser reads by default: the one the application loaded for its clocks (src/app/app.ts, from
+ * the configured playbooks directory), so that both read the same days off.
+ */
+export function useOfficeCalendar(calendar: RestDays): void {
+  projectCalendar = calendar;
+}
+/** The office calendar set by useOfficeCalendar, else the project's (playbooks/calendars/), loaded once; null when unreadable. */
 export function defaultRestDays(): RestDays | null {
   if (projectCalendar === undefined) {
     try {

@@ -22,6 +22,7 @@ const SLIPS: [RegExp, string][] = [
   [/星其/g, '星期'],
 ];
 
+/** `text` with the slips set right; every replacement keeps the length, so positions found in it hold in the original. */
 export function fixSlips(text: string): string {
   let s = text;
   for (const [re, to] of SLIPS) s = s.replace(re, to);
