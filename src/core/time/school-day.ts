@@ -71,6 +71,8 @@ export function readBell(text: string, bells: BellSchedule): { at: BellTime } | 
 export interface RestDays {
   covers(day: DayKey): boolean;
   isRestDay(day: DayKey): boolean;
+  /** The zh-TW name of the day off (「中秋節」「春節（初一）」), or null. */
+  holidayName(day: DayKey): string | null;
 }
 
 let projectCalendar: RestDays | null | undefined;

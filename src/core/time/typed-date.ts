@@ -1,4 +1,4 @@
-import { SOON_DAYS, readNamedDay } from './named-days.js';
+import { SOON_DAYS, readLunarDay, readNamedDay } from './named-days.js';
 import { ROC_YEAR_OFFSET } from './roc.js';
 import { type RestDays, readLongBreak } from './school-day.js';
 
@@ -130,8 +130,9 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
     const day = realDay(y, Number(m[2]), m[3] ? Number(m[3]) : 1);
     return day ? { part: { day, approximate: !m[3], yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
   }
-  // 元旦, 跨年夜, 聖誕節…: the latest such day.
-  const named = readNamedDay(s, today);
+  // 元旦, 跨年夜, 聖誕節…: the latest such day (or the coming one, at most a week ahead).
+  // 中秋, 端午, 除夕…: the office calendar's.
+  const named = readNamedDay(s, today) ?? readLunarDay(s, today, calendar);
   if (named) {
     // 「元旦前一天」「聖誕節隔天」「國慶前兩天」: counted from the named day (the evening it names no longer applies).
     const o = /^\s*(?:(前|後|后)(\d{1,2})天|(隔天|隔日|次日))/.exec(named.rest);

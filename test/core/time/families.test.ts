@@ -127,3 +127,20 @@ describe('named days counted from, days a week ahead, the last few days', () => 
     ['這幾天', 'unreadable'],
   ]);
 });
+
+describe('lunar-calendar holidays from the office calendar', () => {
+  cases('2026-12-10T16:30:00+08:00', [
+    ['中秋節', '2026-09-25T00:00'],
+    ['中秋節前一天', '2026-09-24T00:00'],
+    ['端午節下午', '2026-06-19T12:00'],
+    ['除夕夜', '2026-02-16T18:00'],
+    ['過年', '2026-02-17T00:00'],
+    ['大年初二', '2026-02-18T00:00'],
+    ['清明節', '2026-04-05T00:00'],
+    // 初二 alone is also a school year (國中二年級): not read as a day.
+    ['初二', 'unreadable'],
+  ]);
+  it('asks again where the calendar does not have the day', () => {
+    expect(read('中秋節', '2026-12-10T16:30:00+08:00', { calendar: null })).toBe('unreadable');
+  });
+});
