@@ -130,7 +130,7 @@ export async function loadReportFacts(
   const now = deps.now();
   const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
   const keep = schoolKeepList(school);
-  const notices = await deps.prisma.subjectNotice.findMany({ where: { incidentId }, include: { batches: true } });
+  const notices = await deps.repos.subjectNotices.withBatches(incidentId);
   const windows = await deps.prisma.person.findMany({
     where: { schoolId: incident.schoolId, active: true, roles: { has: 'contactWindow' } },
     orderBy: { displayName: 'asc' },

@@ -55,6 +55,8 @@ export type PersonFields = Pick<PersonRecord, 'displayName' | 'unit' | 'email' |
 
 export interface PeopleRepository {
   find(id: string): Promise<PersonRecord | null>;
+  /** The names of those of `ids` still on record (any school, active or not). */
+  names(ids: readonly string[]): Promise<Pick<PersonRecord, 'id' | 'displayName'>[]>;
   /** Every person of the school, in the order they were created. */
   inSchool(schoolId: string): Promise<PersonRecord[]>;
   /** The active people of the school. */

@@ -6,6 +6,7 @@ import { PrismaBindingRepository } from './bindings.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
+import { PrismaDocumentLinkRepository, PrismaNoticeRepository, PrismaSubjectNoticeRepository } from './notices.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaRetentionRepository } from './retention.js';
@@ -42,5 +43,8 @@ function on(db: Client): Repositories {
     lineFriends: new PrismaLineFriendRepository(db),
     lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
     localChat: new PrismaLocalChatRepository(db),
+    notices: new PrismaNoticeRepository(db),
+    subjectNotices: new PrismaSubjectNoticeRepository(db),
+    documentLinks: new PrismaDocumentLinkRepository(db),
   };
 }

@@ -17,6 +17,10 @@ export class PrismaPeopleRepository implements PeopleRepository {
     return this.db.person.findUnique({ where: { id } });
   }
 
+  names(ids: readonly string[]): Promise<Pick<PersonRecord, 'id' | 'displayName'>[]> {
+    return this.db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true } });
+  }
+
   inSchool(schoolId: string): Promise<PersonRecord[]> {
     return this.db.person.findMany({ where: { schoolId }, orderBy: { createdAt: 'asc' } });
   }
