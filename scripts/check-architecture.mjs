@@ -198,7 +198,6 @@ export const PRISMA_USERS = [
   'src/core/incidents/service.ts',
   'src/core/incidents/times.ts',
   'src/core/incidents/view.ts',
-  'src/core/notices/contact.ts',
   'src/core/privacy/rekey.ts',
   'src/jobs/digest.ts',
   'src/jobs/notify.ts',

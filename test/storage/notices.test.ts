@@ -69,7 +69,15 @@ describe('notice repositories', () => {
     expect(await repos.notices.failedDeliveries(10)).toEqual([]);
     expect(await repos.notices.find('r1')).toMatchObject({ status: 'sent', sentAt: at('2026-11-05 12:30') });
 
-    const digest = { key: 'd1', kind: 'digest', schoolId: 'demo-school', level: 0, dueAt: at('2026-11-06 08:00'), late: false, jobId: null };
+    const digest = {
+      key: 'd1',
+      kind: 'digest',
+      schoolId: 'demo-school',
+      level: 0,
+      dueAt: at('2026-11-06 08:00'),
+      late: false,
+      jobId: null,
+    };
     expect(await repos.transaction((tx) => tx.notices.claim({ ...digest, createdAt: at('2026-11-06 08:00') }, []))).toBe(true);
     expect(await repos.notices.find('d1')).toMatchObject({ incidentId: null, clockId: null, slot: null });
     expect([...(await repos.notices.lateByKind())]).toEqual([['reminder', 1]]);
@@ -94,9 +102,9 @@ describe('notice repositories', () => {
     expect(await repos.subjectNotices.setStatus('n1', 2, ['draft', 'returned'], 'submitted')).toBe(true);
     expect(await repos.subjectNotices.setStatus('n1', 2, ['draft', 'returned'], 'submitted')).toBe(false);
     const decidedAt = at('2026-11-06 09:00');
-    expect(await repos.subjectNotices.setStatus('n1', 2, ['submitted'], 'approved', { approvedById: 'demo-principal', approvedAt: decidedAt })).toBe(
-      true,
-    );
+    expect(
+      await repos.subjectNotices.setStatus('n1', 2, ['submitted'], 'approved', { approvedById: 'demo-principal', approvedAt: decidedAt }),
+    ).toBe(true);
     const review = {
       id: 'rv1',
       noticeId: 'n1',
@@ -121,7 +129,13 @@ describe('notice repositories', () => {
     await repos.subjectNotices.addBatch(batch);
 
     const n = await repos.subjectNotices.find('n1');
-    expect(n).toMatchObject({ status: 'approved', currentVersion: 2, approvedVersion: 2, approvedById: 'demo-principal', approvedAt: decidedAt });
+    expect(n).toMatchObject({
+      status: 'approved',
+      currentVersion: 2,
+      approvedVersion: 2,
+      approvedById: 'demo-principal',
+      approvedAt: decidedAt,
+    });
     expect(n?.incident.id).toBe(incidentId);
     expect(n?.versions.map((v) => [v.version, v.bodyEnc, v.authorId])).toEqual([
       [1, 'cipher-1', 'demo-window'],
@@ -153,6 +167,9 @@ describe('notice repositories', () => {
     ]);
     expect((await repos.subjectNotices.versions('n1')).map((v) => v.version)).toEqual([1, 2]);
     expect(await repos.people.names(['demo-window', 'nobody'])).toEqual([{ id: 'demo-window', displayName: '李組長（示範）' }]);
+    // The notices' contact window (src/core/notices/contact.ts).
+    expect((await repos.people.activeWithRole('demo-school', 'contactWindow')).map((p) => p.id)).toEqual(['demo-window']);
+    expect(await repos.people.activeWithRole('demo-school', 'nobody')).toEqual([]);
   });
 
   it("a document link's use is recorded once: a second use fails and rolls back what was written with it", async () => {

@@ -95,7 +95,7 @@ export class NoticeService {
     if (current.incident.status === 'closed') throw new UserError(`事件 ${current.incident.ref} 已結案，不能再修改通知稿。`);
     if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
     // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
-    const contact = await schoolContact(deps.prisma, current.incident.schoolId);
+    const contact = await schoolContact(deps.repos, current.incident.schoolId);
     const keep = [
       ...(await schoolOnRecord(deps.repos, current.incident.schoolId)),
       ...[contact.phone, contact.email].filter((v): v is string => !!v),
@@ -140,7 +140,7 @@ export class NoticeService {
     }
     const blank = BLANK_MARKER.exec(current.text);
     if (blank) throw new UserError(`通知稿還有待填寫的地方：${blank[0]}。請修改後再送核。`);
-    const missing = missingContact(current.text, await schoolContact(deps.prisma, current.incident.schoolId));
+    const missing = missingContact(current.text, await schoolContact(deps.repos, current.incident.schoolId));
     if (missing.length) {
       throw new UserError(`通知須提供查詢及協助管道（個人資料保護法施行細則第22條）：請在通知中列出本校的${missing.join('及')}後再送核。`);
     }

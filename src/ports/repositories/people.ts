@@ -65,6 +65,8 @@ export interface PeopleRepository {
   update(id: string, fields: Partial<PersonFields>): Promise<void>;
   /** Every person of the school with their chat accounts: active first, then by name (the people page). */
   rosterOf(schoolId: string): Promise<PersonWithIdentities[]>;
+  /** The active people of the school who hold `role`, in the order they were created. */
+  activeWithRole(schoolId: string, role: string): Promise<PersonRecord[]>;
   /** How many active people of the school hold `role`. */
   countActiveWithRole(schoolId: string, role: string): Promise<number>;
   setRoles(id: string, roles: string[]): Promise<PersonRecord>;

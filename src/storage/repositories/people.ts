@@ -45,6 +45,10 @@ export class PrismaPeopleRepository implements PeopleRepository {
     await this.db.person.update({ where: { id }, data: fields });
   }
 
+  activeWithRole(schoolId: string, role: string): Promise<PersonRecord[]> {
+    return this.db.person.findMany({ where: { schoolId, active: true, roles: { has: role } }, orderBy: { createdAt: 'asc' } });
+  }
+
   countActiveWithRole(schoolId: string, role: string): Promise<number> {
     return this.db.person.count({ where: { schoolId, active: true, roles: { has: role } } });
   }
