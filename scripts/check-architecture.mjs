@@ -219,7 +219,6 @@ export const PRISMA_HOLDERS = [
   'src/core/conversation/mytasks.ts',
   'src/core/conversation/notice-flow.ts',
   'src/core/conversation/notice-places.ts',
-  'src/core/conversation/notice-review.ts',
   'src/core/conversation/prompts.ts',
   'src/core/conversation/reach.ts',
   'src/core/conversation/report-flow.ts',

@@ -170,6 +170,16 @@ describe('notice repositories', () => {
     // The notices' contact window (src/core/notices/contact.ts).
     expect((await repos.people.activeWithRole('demo-school', 'contactWindow')).map((p) => p.id)).toEqual(['demo-window']);
     expect(await repos.people.activeWithRole('demo-school', 'nobody')).toEqual([]);
+    // Who is asked to approve a notice (src/core/conversation/notice-review.ts): never an author.
+    await tdb.db.prisma.identity.create({
+      data: { id: 'id-p', platform: 'slack', externalId: 'U1', personId: 'demo-principal', displayName: '陳校長' },
+    });
+    const approvers = await repos.people.activeWithRoleOn('demo-school', 'principal', 'slack', ['demo-window']);
+    expect(approvers.map((p) => [p.id, p.identities.map((i) => i.externalId)])).toEqual([['demo-principal', ['U1']]]);
+    expect((await repos.people.activeWithRoleOn('demo-school', 'principal', 'line', [])).map((p) => p.identities)).toEqual([[]]);
+    expect(await repos.people.activeWithRoleOn('demo-school', 'principal', 'slack', ['demo-principal'])).toEqual([]);
+    expect(await repos.people.anyWithRole(['demo-window', 'demo-principal'], 'principal')).toBe(true);
+    expect(await repos.people.anyWithRole(['demo-window'], 'principal')).toBe(false);
   });
 
   it("a document link's use is recorded once: a second use fails and rolls back what was written with it", async () => {

@@ -67,6 +67,13 @@ export interface PeopleRepository {
   rosterOf(schoolId: string): Promise<PersonWithIdentities[]>;
   /** The active people of the school who hold `role`, in the order they were created. */
   activeWithRole(schoolId: string, role: string): Promise<PersonRecord[]>;
+  /**
+   * The active people of the school who hold `role`, except `excluding`, each with their accounts on `platform` only,
+   * in the order they were created (who is asked to approve a notice).
+   */
+  activeWithRoleOn(schoolId: string, role: string, platform: string, excluding: readonly string[]): Promise<PersonWithIdentities[]>;
+  /** Whether any of `ids` holds `role` (active or not). */
+  anyWithRole(ids: readonly string[], role: string): Promise<boolean>;
   /** How many active people of the school hold `role`. */
   countActiveWithRole(schoolId: string, role: string): Promise<number>;
   setRoles(id: string, roles: string[]): Promise<PersonRecord>;

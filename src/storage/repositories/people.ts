@@ -49,6 +49,18 @@ export class PrismaPeopleRepository implements PeopleRepository {
     return this.db.person.findMany({ where: { schoolId, active: true, roles: { has: role } }, orderBy: { createdAt: 'asc' } });
   }
 
+  activeWithRoleOn(schoolId: string, role: string, platform: string, excluding: readonly string[]): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { schoolId, roles: { has: role }, active: true, id: { notIn: [...excluding] } },
+      include: { identities: { where: { platform } } },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
+  async anyWithRole(ids: readonly string[], role: string): Promise<boolean> {
+    return (await this.db.person.count({ where: { id: { in: [...ids] }, roles: { has: role } } })) > 0;
+  }
+
   countActiveWithRole(schoolId: string, role: string): Promise<number> {
     return this.db.person.count({ where: { schoolId, active: true, roles: { has: role } } });
   }
