@@ -227,7 +227,6 @@ export const PRISMA_HOLDERS = [
   'src/core/conversation/steps.ts',
   'src/core/conversation/turn.ts',
   'src/core/documents/export.ts',
-  'src/core/documents/facts.ts',
   'src/core/documents/service.ts',
   'src/core/evidence/locker.ts',
   'src/core/incidents/lifecycle.ts',

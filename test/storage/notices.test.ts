@@ -170,6 +170,10 @@ describe('notice repositories', () => {
     // The notices' contact window (src/core/notices/contact.ts).
     expect((await repos.people.activeWithRole('demo-school', 'contactWindow')).map((p) => p.id)).toEqual(['demo-window']);
     expect(await repos.people.activeWithRole('demo-school', 'nobody')).toEqual([]);
+    await repos.people.setRoles('demo-teacher', ['staff', 'contactWindow']);
+    // The reports name the contact windows by name (李 before 王).
+    const windows = await repos.people.activeWithRole('demo-school', 'contactWindow', 'name');
+    expect(windows.map((p) => p.displayName)).toEqual(['李組長（示範）', '王老師（示範）']);
     // Who is asked to approve a notice (src/core/conversation/notice-review.ts): never an author.
     await tdb.db.prisma.identity.create({
       data: { id: 'id-p', platform: 'slack', externalId: 'U1', personId: 'demo-principal', displayName: '陳校長' },

@@ -65,8 +65,8 @@ export interface PeopleRepository {
   update(id: string, fields: Partial<PersonFields>): Promise<void>;
   /** Every person of the school with their chat accounts: active first, then by name (the people page). */
   rosterOf(schoolId: string): Promise<PersonWithIdentities[]>;
-  /** The active people of the school who hold `role`, in the order they were created. */
-  activeWithRole(schoolId: string, role: string): Promise<PersonRecord[]>;
+  /** The active people of the school who hold `role`, in the order they were created, or by name. */
+  activeWithRole(schoolId: string, role: string, order?: 'created' | 'name'): Promise<PersonRecord[]>;
   /**
    * The active people of the school who hold `role`, except `excluding`, each with their accounts on `platform` only,
    * in the order they were created (who is asked to approve a notice).

@@ -45,8 +45,11 @@ export class PrismaPeopleRepository implements PeopleRepository {
     await this.db.person.update({ where: { id }, data: fields });
   }
 
-  activeWithRole(schoolId: string, role: string): Promise<PersonRecord[]> {
-    return this.db.person.findMany({ where: { schoolId, active: true, roles: { has: role } }, orderBy: { createdAt: 'asc' } });
+  activeWithRole(schoolId: string, role: string, order: 'created' | 'name' = 'created'): Promise<PersonRecord[]> {
+    return this.db.person.findMany({
+      where: { schoolId, active: true, roles: { has: role } },
+      orderBy: order === 'name' ? { displayName: 'asc' } : { createdAt: 'asc' },
+    });
   }
 
   activeWithRoleOn(schoolId: string, role: string, platform: string, excluding: readonly string[]): Promise<PersonWithIdentities[]> {
