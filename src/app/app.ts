@@ -116,6 +116,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       notices: bot.notices.service,
       noticeActs: bot.notices.console,
       checklistActs: bot.checklistConsole,
+      webForms: bot.webForms,
       reports: bot.reports.service,
       documentLinks: bot.reports.links,
       baseUrl: bot.reports.baseUrl,

@@ -16,6 +16,7 @@ import type { PeopleRepository } from './people.js';
 import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
 import type { TimelineRepository } from './timeline.js';
+import type { WebFormUseRepository } from './web-forms.js';
 
 export type * from './bindings.js';
 export type * from './incidents.js';
@@ -27,6 +28,7 @@ export type * from './people.js';
 export type * from './retention.js';
 export type * from './schools.js';
 export type * from './timeline.js';
+export type * from './web-forms.js';
 
 /** The repositories over one connection, or over one transaction. */
 export interface Repositories {
@@ -45,6 +47,8 @@ export interface Repositories {
   lineQuotaWarnings: LineQuotaWarningRepository;
   /** The local chat page's messages, people and conversations (local_message, identity, conversation). */
   localChat: LocalChatRepository;
+  /** The one-time links of web forms from chat, claimed when used (web_form_use). */
+  webForms: WebFormUseRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

@@ -5,12 +5,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAccess } from '../../core/conversation/command-flow.js';
 import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
 import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
+import type { WebFormActions } from '../../core/conversation/web-form.js';
 import { UserError } from '../../core/incidents/types.js';
 import { can, type Actor } from '../../core/roles.js';
 import { formatRocDateTime } from '../../core/time/roc.js';
 import type { Logger } from '../../ports/logger.js';
 import { isDatabaseDown } from '../../storage/errors.js';
 import { readFlash, registerConsoleActs } from './acts.js';
+import { registerWebForms } from './forms.js';
 import { SignInLinks } from './links.js';
 import { incidentPage, listPage, STATUS_FILTERS, whoText, type PageServices } from './pages.js';
 import { ConsoleSessions, cookieRules } from './sessions.js';
@@ -22,6 +24,8 @@ export interface ConsoleOptions extends PageServices {
   noticeActs: NoticeConsoleActions;
   /** The chat's checklist tick taken from the console (IncidentFlow.console). */
   checklistActs: ChecklistConsoleActions;
+  /** Forms of the chat as one page, through one-time links sent in chat (IntakeFlow.web; forms.ts). */
+  webForms?: WebFormActions;
   /** Secure cookies (PUBLIC_URL is https). */
   secure: boolean;
 }
@@ -216,6 +220,8 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       signedIn,
       frame,
     });
+
+    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html });
 
     scope.post('/console/sign-out', { preHandler: scope.csrfProtection }, async (req, reply) => {
       const check = await sessions.check(req.cookies[cookie.name]);
