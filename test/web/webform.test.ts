@@ -2,21 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldFromIntake } from '../../src/core/conversation/render.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { ev } from '../fakes/line/events.js';
-import { flexes, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, type LineTestApp } from '../fakes/line/harness.js';
-
-/** Every URI action inside a LINE message (the 「在網頁填寫」 button is one). */
-export function uris(message: Record<string, unknown>): { label: string; uri: string }[] {
-  const out: { label: string; uri: string }[] = [];
-  const walk = (n: unknown) => {
-    if (Array.isArray(n)) return n.forEach(walk);
-    if (!n || typeof n !== 'object') return;
-    const o = n as Record<string, unknown>;
-    if (o.type === 'uri' && typeof o.uri === 'string') out.push({ label: String(o.label), uri: o.uri });
-    Object.values(o).forEach(walk);
-  };
-  walk(message);
-  return out;
-}
+import { flexes, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, uris, type LineTestApp } from '../fakes/line/harness.js';
 
 /** A browser's visit: the CSRF cookie and token of the page, then posts with them. */
 class Visit {

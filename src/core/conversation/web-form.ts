@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { PendingPrompt } from '../../generated/prisma/client.js';
 import { LINK_ACTION, type Card, type FormField } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { openToken, sealToken } from '../documents/links.js';
@@ -128,6 +127,9 @@ export interface IntakeForWeb {
   answersOf(prompt: PendingPrompt): RawAnswers;
   fileFromWeb(prompt: PendingPrompt, raw: RawAnswers): Promise<{ ref: string; platform: string } | null>;
 }
+
+/** An open question of the chat (a pending_prompt row, as PromptStore gives it). */
+type PendingPrompt = NonNullable<Awaited<ReturnType<PromptStore['open']>>>;
 
 type Bound = { ok: true; claims: WebFormClaims; prompt: PendingPrompt; actor: Actor } | { ok: false; reason: WebFormRefusal };
 

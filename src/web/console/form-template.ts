@@ -3,7 +3,7 @@
  * field, fieldset/legend for choices, help and errors tied to their field (aria-describedby), an error summary with
  * links, and focus on the first error (autofocus: the pages carry no script). Time fields show how their text was read.
  */
-export const WEB_FORM = `<h1><%= it.title %></h1>
+export const WEB_FORM = `<div class="narrow"><h1><%= it.title %></h1>
 <p class="sub"><%= it.intro %></p>
 <p class="muted"><%= it.personName %>，這個連結限您本人使用一次，<%= it.until %> 前有效。</p>
 <% if (it.errors.length) { %><div class="flash error" role="alert"><p>有 <%= it.errors.length %> 個欄位需要修改：</p><ul class="plain"><% it.errors.forEach(function (e) { %><li><a href="#<%= e.anchor %>"><%= e.message %></a></li><% }) %></ul></div><% } %>
@@ -25,10 +25,11 @@ export const WEB_FORM = `<h1><%= it.title %></h1>
 <% } %></div>
 <% }) %><div class="acts"><button type="submit"><%= it.submitLabel %></button></div>
 <p class="muted">送出後請回到與小幫手的對話；不想在網頁填寫，也可以直接在對話中繼續回答。</p>
-</form>`;
+</form></div>`;
 
 /** The form's own style, added to the console's (templates.ts). */
 export const WEB_FORM_CSS = `
+.narrow{max-width:44rem;margin:0 auto}
 .webform .field{background:#fff;border:1px solid #d0d4da;border-radius:.5rem;padding:.7rem 1rem;margin:.7rem 0}
 .webform .field.invalid{border-color:#b3261e;border-left:.4rem solid #b3261e}
 .webform fieldset{border:0;margin:0;padding:0;min-width:0}.webform legend{font-weight:600;font-size:.95rem;padding:0}

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parseBoolean, resolveChoices, type RawAnswers } from '../../core/conversation/intake.js';
 import type { WebFormActions, WebFormRefusal, WebFormView } from '../../core/conversation/web-form.js';
+import { WHEN_TEXTS } from '../../core/conversation/when.js';
 import { UserError } from '../../core/incidents/types.js';
 import { formatRocDateTime } from '../../core/time/roc.js';
 import type { Logger } from '../../ports/logger.js';
@@ -74,10 +75,8 @@ function pageFields(form: WebFormView): PageField[] {
             { value: 'false', label: '否' },
           ]
         : (f.options ?? []);
-    const help = [
-      f.help,
-      f.type === 'datetime' ? '例如：昨天下午3點、115/11/20 14:30，大約的時間也可以（例如：昨天下午3點左右）' : undefined,
-    ]
+    // A time field without help of its own gets the chat's examples (WHEN_TEXTS.hint).
+    const help = [f.help ?? (f.type === 'datetime' ? WHEN_TEXTS.hint : undefined)]
       .concat(f.suggestions?.length ? [`例如：${f.suggestions.join('、')}`] : [])
       .filter(Boolean)
       .join(' ');
