@@ -200,4 +200,27 @@ describe('web forms from chat (LINE)', () => {
     const closed = await new Visit(own).get();
     expect(closed.status).toBe(410);
   });
+
+  it('two submits of one link at the same moment file one report; the claims are forgotten after a day', async () => {
+    const out = await h.say(teacher, 'demo-teacher', '通報');
+    const fresh = flexes(out)
+      .flatMap((d) => uris(d.message))
+      .find((u) => u.label === '在網頁填寫')!.uri;
+    const v = new Visit(fresh);
+    const first = await v.post(answers()).catch(() => null);
+    expect(first?.status).toBe(403); // no CSRF cookie yet
+    const page = await v.get();
+    const form = answers({ occurredAt: '115/12/01 09:00' });
+    for (const [k, val] of readingsOf(page.html)) form.set(k, val);
+    // The reading of 發生時間 is new on this page: shown first (both posts see the same page).
+    const shown = await v.post(form);
+    for (const [k, val] of readingsOf(shown.html)) form.set(k, val);
+    const before = await h.t.app.db.prisma.incident.count();
+    const results = await Promise.all([v.post(form), v.post(form)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 410]);
+    expect(await h.t.app.db.prisma.incident.count()).toBe(before + 1);
+    const repo = h.t.app.deps.repos.webForms;
+    expect(await repo.forget(new Date(Date.now() - 86_400_000))).toBe(0);
+    expect(await repo.forget(new Date(Date.now() + 1000))).toBe(2);
+  });
 });

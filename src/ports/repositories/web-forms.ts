@@ -9,4 +9,6 @@ export interface WebFormUseRepository {
   release(linkId: string): Promise<void>;
   /** Whether the link was claimed. */
   used(linkId: string): Promise<boolean>;
+  /** Deletes the claims made before `before` (their links expired long ago); returns how many. */
+  forget(before: Date): Promise<number>;
 }

@@ -18,4 +18,8 @@ export class PrismaWebFormUseRepository implements WebFormUseRepository {
   async used(linkId: string): Promise<boolean> {
     return (await this.db.webFormUse.findUnique({ where: { linkId }, select: { linkId: true } })) !== null;
   }
+
+  async forget(before: Date): Promise<number> {
+    return (await this.db.webFormUse.deleteMany({ where: { usedAt: { lt: before } } })).count;
+  }
 }
