@@ -133,7 +133,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       adapters.push(adapter);
       return adapter;
     };
-    const local = config.localChat ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server)) : null;
+    const local = config.localChat
+      ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server, { askStepByStep: config.localChatSteps }))
+      : null;
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp } from '../helpers/app.js';
+import { cards, texts as localTexts } from '../helpers/local-client.js';
 import { fieldFromIntake } from '../../src/core/conversation/render.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { ev } from '../fakes/line/events.js';
@@ -222,5 +224,21 @@ describe('web forms from chat (LINE)', () => {
     const repo = h.t.app.deps.repos.webForms;
     expect(await repo.forget(new Date(Date.now() - 86_400_000))).toBe(0);
     expect(await repo.forget(new Date(Date.now() + 1000))).toBe(2);
+  });
+});
+
+describe('web forms on the demo page (LOCAL_CHAT_FORMS=steps: the local chat asks as LINE does)', () => {
+  it('「通報」 asks step by step and offers 「在網頁填寫」, whose page opens', async () => {
+    const t = await startTestApp({ env: { LOCAL_CHAT_FORMS: 'steps' } });
+    try {
+      const out = await t.client.say('demo-teacher', 'dm:demo-teacher', '通報');
+      const card = cards(out).find((c) => c.title === '也可以在網頁填寫')!;
+      const url = card.buttons!.find((b) => b.label === '在網頁填寫')!.url!;
+      expect(url).toContain('/console/form/');
+      expect(localTexts(out).at(-1)).toMatch(/^（1\/\d+）/);
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 });
