@@ -203,6 +203,13 @@ describe('web forms from chat (LINE)', () => {
     expect(closed.status).toBe(410);
   });
 
+  it('asked in the response group itself (no private chat with the principal), no link is posted there', async () => {
+    const out = await h.say({ group: team }, 'demo-principal', '通報');
+    expect(texts(out.filter((d) => d.chatId === team)).at(-1)).toMatch(/^（1\/\d+）/);
+    expect(out.flatMap((d) => uris(d.message))).toEqual([]);
+    await h.say({ group: team }, 'demo-principal', '取消');
+  });
+
   it('two submits of one link at the same moment file one report; the claims are forgotten after a day', async () => {
     const out = await h.say(teacher, 'demo-teacher', '通報');
     const fresh = flexes(out)

@@ -43,7 +43,7 @@ export interface IntakeState {
 }
 
 /** Typed during a report asked step by step: a new link to the web page (the offer's words, a lost link). */
-const WEB_FORM_WORDS = new Set(['網頁填寫', '在網頁填寫', '網頁']);
+const WEB_FORM_WORDS = new Set(['網頁填寫', '在網頁填寫']);
 
 /** Hands a filed report on to the response team and the places it concerns (fanout.ts). */
 export type DeliverNewIncident = (
@@ -181,8 +181,12 @@ export class IntakeFlow implements IntakeForWeb {
     return this.ask(ctx.adapter, where, prompt, state);
   }
 
-  /** Step by step: the same report as one web page, through a one-time link (when the app serves the page). */
+  /**
+   * Step by step: the same report as one web page, through a one-time link (when the app serves the page). Only in a
+   * private chat: a link for one person is not posted where a group would see it (a response group asked in place).
+   */
   private async offerWeb(where: ConversationAddress, prompt: PendingPrompt): Promise<void> {
+    if (where.kind !== 'direct') return;
     const card = this.web.offer(prompt);
     if (card) await this.turns.say(where, card);
   }
@@ -320,8 +324,7 @@ export class IntakeFlow implements IntakeForWeb {
     }
     if (WEB_FORM_WORDS.has(text.trim())) {
       // A new link (the last one expired or was lost), then the question where the chat stands.
-      const card = this.web.offer(prompt);
-      if (card) await this.turns.say(ctx.addr, card);
+      await this.offerWeb(ctx.addr, prompt);
       return this.ask(ctx.adapter, ctx.addr, prompt, state);
     }
     const field = fields[state.index]!;
