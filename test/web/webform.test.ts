@@ -3,6 +3,7 @@ import { startTestApp } from '../helpers/app.js';
 import { cards, texts as localTexts } from '../helpers/local-client.js';
 import { fieldFromIntake } from '../../src/core/conversation/render.js';
 import { T } from '../../src/core/conversation/texts.js';
+import { WebFormLinks } from '../../src/core/conversation/web-form.js';
 import { ev } from '../fakes/line/events.js';
 import { flexes, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, uris, type LineTestApp } from '../fakes/line/harness.js';
 
@@ -197,6 +198,13 @@ describe('web forms from chat (LINE)', () => {
     const tampered = await new Visit(`${own.slice(0, -2)}AA`).get();
     expect(tampered.status).toBe(403);
     expect(tampered.html).toContain('連結無效');
+    // Expired (made 31 minutes ago): a clear refusal; the chat's question is still open.
+    const old = new WebFormLinks({ cipher: h.t.app.deps.cipher, now: () => new Date(Date.now() - 31 * 60_000) });
+    const expired = await new Visit(`${h.t.url}/console/form/${old.sign('demo-window', prompt.conversationId, prompt.id).token}`).get();
+    expect(expired.status).toBe(403);
+    expect(expired.html).toContain('連結已過期');
+    expect(expired.html).toContain('網頁填寫');
+    expect((await h.t.app.db.prisma.pendingPrompt.findUniqueOrThrow({ where: { id: prompt.id } })).status).toBe('open');
     // Cancelled in chat: the link opens nothing, nothing lost in chat.
     await h.say(window_, 'demo-window', '取消');
     const closed = await new Visit(own).get();
