@@ -11,6 +11,7 @@ import type { BindingRepository } from './bindings.js';
 import type { DiscordFormRepository } from './discord.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { LocalChatRepository } from './local-chat.js';
+import type { DocumentLinkRepository, NoticeRepository, SubjectNoticeRepository } from './notices.js';
 import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { RetentionRepository } from './retention.js';
@@ -23,6 +24,7 @@ export type * from './incidents.js';
 export type * from './discord.js';
 export type * from './line.js';
 export type * from './local-chat.js';
+export type * from './notices.js';
 export type * from './outbound.js';
 export type * from './people.js';
 export type * from './retention.js';
@@ -49,6 +51,12 @@ export interface Repositories {
   localChat: LocalChatRepository;
   /** The one-time links of web forms from chat, claimed when used (web_form_use). */
   webForms: WebFormUseRepository;
+  /** Reminders and daily digests claimed and their deliveries (notice, notice_delivery). */
+  notices: NoticeRepository;
+  /** Notices to the people affected, their versions, decisions and batches (subject_notice…). */
+  subjectNotices: SubjectNoticeRepository;
+  /** Single-use document links used (document_link_use). */
+  documentLinks: DocumentLinkRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

@@ -7,6 +7,7 @@ import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaWebFormUseRepository } from './web-forms.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
+import { PrismaDocumentLinkRepository, PrismaNoticeRepository, PrismaSubjectNoticeRepository } from './notices.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaRetentionRepository } from './retention.js';
@@ -44,5 +45,8 @@ function on(db: Client): Repositories {
     lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
     localChat: new PrismaLocalChatRepository(db),
     webForms: new PrismaWebFormUseRepository(db),
+    notices: new PrismaNoticeRepository(db),
+    subjectNotices: new PrismaSubjectNoticeRepository(db),
+    documentLinks: new PrismaDocumentLinkRepository(db),
   };
 }
