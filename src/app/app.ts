@@ -120,6 +120,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       notices: bot.notices.service,
       noticeActs: bot.notices.console,
       checklistActs: bot.checklistConsole,
+      webForms: bot.webForms,
       people: new PeopleAdmin(deps),
       reports: bot.reports.service,
       documentLinks: bot.reports.links,
@@ -137,7 +138,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       adapters.push(adapter);
       return adapter;
     };
-    const local = config.localChat ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server)) : null;
+    const local = config.localChat
+      ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server, { askStepByStep: config.localChatSteps }))
+      : null;
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');

@@ -17,6 +17,7 @@ import type { PeopleRepository } from './people.js';
 import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
 import type { TimelineRepository } from './timeline.js';
+import type { WebFormUseRepository } from './web-forms.js';
 
 export type * from './bindings.js';
 export type * from './incidents.js';
@@ -29,6 +30,7 @@ export type * from './people.js';
 export type * from './retention.js';
 export type * from './schools.js';
 export type * from './timeline.js';
+export type * from './web-forms.js';
 
 /** The repositories over one connection, or over one transaction. */
 export interface Repositories {
@@ -47,6 +49,8 @@ export interface Repositories {
   lineQuotaWarnings: LineQuotaWarningRepository;
   /** The local chat page's messages, people and conversations (local_message, identity, conversation). */
   localChat: LocalChatRepository;
+  /** The one-time links of web forms from chat, claimed when used (web_form_use). */
+  webForms: WebFormUseRepository;
   /** Reminders and daily digests claimed and their deliveries (notice, notice_delivery). */
   notices: NoticeRepository;
   /** Notices to the people affected, their versions, decisions and batches (subject_notice…). */

@@ -4,6 +4,7 @@ import type { Repositories, RepositoryHub } from '../../ports/repositories/index
 import type { Client } from './client.js';
 import { PrismaBindingRepository } from './bindings.js';
 import { PrismaDiscordFormRepository } from './discord.js';
+import { PrismaWebFormUseRepository } from './web-forms.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
 import { PrismaDocumentLinkRepository, PrismaNoticeRepository, PrismaSubjectNoticeRepository } from './notices.js';
@@ -43,6 +44,7 @@ function on(db: Client): Repositories {
     lineFriends: new PrismaLineFriendRepository(db),
     lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
     localChat: new PrismaLocalChatRepository(db),
+    webForms: new PrismaWebFormUseRepository(db),
     notices: new PrismaNoticeRepository(db),
     subjectNotices: new PrismaSubjectNoticeRepository(db),
     documentLinks: new PrismaDocumentLinkRepository(db),

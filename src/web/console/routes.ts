@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAccess } from '../../core/conversation/command-flow.js';
 import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
 import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
+import type { WebFormActions } from '../../core/conversation/web-form.js';
 import type { PeopleAdmin } from '../../core/people/admin.js';
 import { UserError } from '../../core/incidents/types.js';
 import { can, type Actor } from '../../core/roles.js';
@@ -12,6 +13,7 @@ import { formatRocDateTime } from '../../core/time/roc.js';
 import type { Logger } from '../../ports/logger.js';
 import { isDatabaseDown } from '../../storage/errors.js';
 import { readFlash, registerConsoleActs } from './acts.js';
+import { registerWebForms } from './forms.js';
 import { SignInLinks } from './links.js';
 import { registerPeoplePage } from './people-page.js';
 import { registerAssessmentEditor } from './assessment.js';
@@ -25,6 +27,8 @@ export interface ConsoleOptions extends PageServices {
   noticeActs: NoticeConsoleActions;
   /** The chat's checklist tick taken from the console (IncidentFlow.console). */
   checklistActs: ChecklistConsoleActions;
+  /** Forms of the chat as one page, through one-time links sent in chat (IntakeFlow.web; forms.ts). */
+  webForms?: WebFormActions;
   /** The people and roles page's steps (src/core/people/admin.ts): the same core as chat and `npm run people`. */
   people: PeopleAdmin;
   /** Secure cookies (PUBLIC_URL is https). */
@@ -233,6 +237,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       frame,
     });
 
+    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html });
     registerAssessmentEditor(scope, {
       incidents: opts.incidents,
       checklist: opts.checklistActs,

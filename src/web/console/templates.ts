@@ -1,4 +1,5 @@
 import { Eta } from 'eta/core';
+import { WEB_FORM, WEB_FORM_CSS } from './form-template.js';
 
 /**
  * The console's HTML: Eta templates (escaped by default: `<%= %>` escapes, `<%~ %>` is only used for HTML built
@@ -12,7 +13,7 @@ a{color:#0b57d0}a:focus-visible,button:focus-visible,select:focus-visible,input:
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}.skip:focus{left:.5rem;z-index:2}
 .skip-text{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 header.top{background:#16324f;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;justify-content:space-between}
-header.top a{color:#fff;font-weight:700;text-decoration:none}
+header.top a,header.top .brand{color:#fff;font-weight:700;text-decoration:none}
 .who{display:flex;gap:.6rem;align-items:center;font-size:.9rem}
 .who form{margin:0}
 button{font:inherit;font-size:1rem;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer;min-height:44px}
@@ -58,10 +59,10 @@ ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#f
 
 const LAYOUT = `<!doctype html>
 <html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer"><title><%= it.title %>｜個資事件主控台</title>
-<style>${CSS}</style></head>
+<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer"><title><%= it.title %>｜<%= it.plain ? '個資事件通報' : '個資事件主控台' %></title>
+<style>${CSS}${WEB_FORM_CSS}</style></head>
 <body><a class="skip" href="#main">跳到主要內容</a>
-<header class="top"><a href="/console">個資事件主控台</a>
+<header class="top"><% if (it.plain) { %><span class="brand">個資事件通報</span><% } else { %><a href="/console">個資事件主控台</a><% } %>
 <% if (it.who) { %><div class="who"><% if (it.people) { %><a href="/console/people">人員與角色</a><% } %><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
 </header>
 <main id="main"><% if (it.flash) { %><p class="flash <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %></p><% } %><%~ it.body %></main>
@@ -152,6 +153,7 @@ eta.loadTemplate('@message', MESSAGE);
 eta.loadTemplate('@list', LIST);
 eta.loadTemplate('@incident', INCIDENT);
 eta.loadTemplate('@edit', EDIT);
+eta.loadTemplate('@webform', WEB_FORM);
 
 export interface Frame {
   title: string;
@@ -162,6 +164,8 @@ export interface Frame {
   people?: boolean;
   /** The result of the last action (acts.ts), shown once at the top of the page. */
   flash?: { kind: 'ok' | 'error'; text: string } | null;
+  /** A page for anyone with a chat link (a web form), not only the console's users: no link to the console. */
+  plain?: boolean;
 }
 
 /** A page's template kept beside its routes (people-page.ts, assessment.ts), compiled once like these. */
