@@ -15,6 +15,7 @@ import { createLogger } from '../src/app/logger.js';
 import type { Card, Form, InboundEvent, TextMessage } from '../src/ports/chat-model.js';
 import { checklistCard, incidentCard } from '../src/core/conversation/render.js';
 import { Probe, type Measured, type StageTotals } from './probe.js';
+import { startCommand } from './start-command.js';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -89,9 +90,10 @@ async function start(env: Env): Promise<{ app: RunningApp; ms: number }> {
 async function processStart(env: Env): Promise<number> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT_DIR, 'scripts', 'start.mjs')], {
+  const start = startCommand(ROOT_DIR); // npm start's settings and Node flags (package.json)
+  const child = spawn(process.execPath, [...start.flags, join(ROOT_DIR, 'scripts', 'start.mjs')], {
     cwd: ROOT_DIR,
-    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'silent', DATA_ENCRYPTION_KEYS: KEYS },
+    env: { ...process.env, ...start.env, ...env, PORT: String(port), LOG_LEVEL: 'silent', DATA_ENCRYPTION_KEYS: KEYS },
     stdio: 'ignore',
   });
   try {

@@ -1,10 +1,11 @@
 // npm run bench:startup-cpu -- [--vs /path/to/other/checkout] [--runs 5] [--fresh] [--idle-seconds 5]
 // Start-up figures that a busy machine disturbs less than wall time: the product is started as `npm start` starts it
-// (each checkout with the flags of its own package.json) on the embedded engine until /healthz answers 200, and at
-// that moment /proc gives the CPU time of the whole process (all threads: V8's compiler and GC helpers included) and
-// of its main thread (the start-up's critical path); then the RSS after --idle-seconds. With --vs, the two checkouts
-// (each built: `npm run build`) start in turn, A B A B …, so both see the same load. --fresh: a new data dir each
-// start (otherwise one existing data dir per checkout, made by a first start that is not counted). Medians printed.
+// (each checkout with the environment settings and Node flags of its own package.json, bench/start-command.ts) on the
+// embedded engine until /healthz answers 200, and at that moment /proc gives the CPU time of the whole process (all
+// threads: V8's compiler and GC helpers included) and of its main thread (the start-up's critical path); then the RSS
+// after --idle-seconds. With --vs, the two checkouts (each built: `npm run build`) start in turn, A B A B …, so both
+// see the same load. --fresh: a new data dir each start (otherwise one existing data dir per checkout, made by a first
+// start that is not counted). Medians printed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT_DIR } from '../src/app/config.js';
+import { startCommand } from './start-command.js';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -35,14 +37,10 @@ interface Checkout {
   name: string;
   dir: string;
   flags: string[];
+  env: Record<string, string>;
   dataDir: string;
   samples: Sample[];
 }
-
-const startFlags = (dir: string) =>
-  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-    .split(/\s+/)
-    .filter((w) => w.startsWith('--'));
 
 /** utime + stime of /proc/<path>/stat, in ms. */
 function cpuMs(path: string): number {
@@ -64,7 +62,15 @@ async function startOnce(c: Checkout, dataDir: string): Promise<Sample> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...c.flags, 'scripts/start.mjs'], {
     cwd: c.dir,
-    env: { ...process.env, LOCAL_CHAT: 'on', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', DATA_ENCRYPTION_KEYS: KEYS },
+    env: {
+      ...process.env,
+      ...c.env,
+      LOCAL_CHAT: 'on',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATA_ENCRYPTION_KEYS: KEYS,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
@@ -93,7 +99,7 @@ async function startOnce(c: Checkout, dataDir: string): Promise<Sample> {
 const checkouts: Checkout[] = [ROOT_DIR, ...(args.vs ? [args.vs] : [])].map((dir, i) => ({
   name: i === 0 ? 'this checkout' : 'vs',
   dir,
-  flags: startFlags(dir),
+  ...startCommand(dir),
   dataDir: mkdtempSync(join(tmpdir(), 'pdi-startup-cpu-')),
   samples: [],
 }));
@@ -127,5 +133,5 @@ console.log(
 );
 for (const c of checkouts)
   console.log(
-    `${c.name.padEnd(14)} ${med(c, 'wall')} ${med(c, 'cpu')} ${med(c, 'main')} ${med(c, 'rss')}   ${c.flags.join(' ')}  (${c.dir})`,
+    `${c.name.padEnd(14)} ${med(c, 'wall')} ${med(c, 'cpu')} ${med(c, 'main')} ${med(c, 'rss')}   ${[...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.flags].join(' ')}  (${c.dir})`,
   );

@@ -2,8 +2,10 @@
 // Whole-process start-up of the product as `npm start` runs it (node scripts/start.mjs → dist/), from spawn to the
 // first 200 of /healthz, on a new and on an existing data directory (embedded PGlite) or database (PostgreSQL), and
 // the idle memory of the whole process tree (RSS summed over the process and its children, read from /proc) a few
-// seconds after start. Prints a table; numbers, not pass/fail. Targets (issue #16): existing data ≤ 1 s p50, new data
-// ≤ 3 s; idle RSS ≤ 250 MB embedded, ≤ 150 MB on PostgreSQL.
+// seconds after start, and where the product process's memory goes at that moment (bench/memory.ts: smaps parts and
+// the process's own V8 heap / external figures, asked of bench/memory-probe.mjs, which the bench alone loads with
+// `--import`). Prints tables; numbers, not pass/fail. Targets (issue #16): existing data ≤ 1 s p50, new data ≤ 3 s;
+// idle RSS ≤ 250 MB embedded, ≤ 150 MB on PostgreSQL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ROOT_DIR } from '../src/app/config.js';
 import { isStale, build } from '../scripts/build.mjs';
+import { type MemoryBreakdown, memoryBreakdown } from './memory.js';
+import { startCommand } from './start-command.js';
 import { pct } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -24,9 +28,9 @@ const { values: args } = parseArgs({
 const RUNS = Number(args.runs);
 const IDLE_MS = Number(args['idle-seconds']) * 1000;
 const PG_SERVER = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const START_FLAGS = (JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split(/\s+/)
-  .filter((w) => w.startsWith('--'));
+const START = startCommand(ROOT_DIR);
+const PROBE = join(ROOT_DIR, 'bench', 'memory-probe.mjs');
+const PROBE_OUT = join(tmpdir(), `pdi-startup-memory-${process.pid}.json`);
 const KEYS = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 /** RSS in MB of a process and all its descendants (Linux /proc). */
@@ -66,10 +70,19 @@ async function stop(child: ChildProcess): Promise<void> {
 async function startProcess(env: Record<string, string>): Promise<{ ms: number; child: ChildProcess }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const t0 = performance.now();
-  // The same command line as `npm start` (package.json), without npm's own process in between.
-  const child = spawn(process.execPath, [...START_FLAGS, 'scripts/start.mjs'], {
+  // The same command line as `npm start` (package.json), without npm's own process in between; plus the memory probe.
+  const child = spawn(process.execPath, [...START.flags, '--import', PROBE, 'scripts/start.mjs'], {
     cwd: ROOT_DIR,
-    env: { ...process.env, LOCAL_CHAT: 'on', ...env, PORT: String(port), LOG_LEVEL: 'warn', DATA_ENCRYPTION_KEYS: KEYS },
+    env: {
+      ...process.env,
+      ...START.env,
+      LOCAL_CHAT: 'on',
+      ...env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATA_ENCRYPTION_KEYS: KEYS,
+      MEMORY_PROBE_OUT: PROBE_OUT,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
@@ -94,6 +107,7 @@ interface Row {
   p50: number;
   max: number;
   rss?: number;
+  memory?: MemoryBreakdown;
 }
 const rows: Row[] = [];
 
@@ -116,16 +130,18 @@ async function measure(engine: string, fresh: () => Promise<{ env: Record<string
     await stop((await startProcess(f.env)).child); // makes the data
     const times: number[] = [];
     let rss = 0;
+    let memory: MemoryBreakdown | undefined;
     for (let i = 0; i < RUNS; i += 1) {
       const { ms, child } = await startProcess(f.env);
       times.push(ms);
       if (i === RUNS - 1) {
         await new Promise((r) => setTimeout(r, IDLE_MS));
         rss = treeRssMb(child.pid!);
+        memory = await memoryBreakdown(child.pid!, PROBE_OUT);
       }
       await stop(child);
     }
-    rows.push({ engine, data: 'existing', n: times.length, p50: pct(times, 50), max: Math.max(...times), rss });
+    rows.push({ engine, data: 'existing', n: times.length, p50: pct(times, 50), max: Math.max(...times), rss, memory });
   } finally {
     await f.done();
   }
@@ -170,6 +186,23 @@ async function main() {
     console.log(
       `${r.engine.padEnd(9)} ${r.data.padEnd(9)} ${String(r.n).padStart(3)} ${f(r.p50)} ${f(r.max)} ${r.rss === undefined ? '        -' : r.rss.toFixed(0).padStart(9)}`,
     );
+  const m = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(0)).padStart(8);
+  console.log('\nWhere the idle memory of the product process goes (MB; last start on existing data; docs/performance.md):\n');
+  console.log(
+    `${'engine'.padEnd(9)} ${'RSS'.padStart(8)} ${'files'.padStart(8)} ${'malloc'.padStart(8)} ${'wasm mem'.padStart(8)} ${'anon'.padStart(8)} | ${'heapUsed'.padStart(8)} ${'heapTot'.padStart(8)} ${'external'.padStart(8)} ${'arrayBuf'.padStart(8)}`,
+  );
+  console.log('-'.repeat(96));
+  for (const r of rows.filter((x) => x.memory)) {
+    const b = r.memory!;
+    console.log(
+      `${r.engine.padEnd(9)} ${m(b.rss)} ${m(b.files)} ${m(b.malloc)} ${m(b.wasm)} ${m(b.otherAnon)} | ${m(b.heapUsed)} ${m(b.heapTotal)} ${m(b.external)} ${m(b.arrayBuffers)}`,
+    );
+  }
+  console.log(
+    "\nfiles: node binary and libraries; malloc: glibc heap and arenas; wasm mem: PGlite's WebAssembly memory (resident);" +
+      '\nanon: V8 heap pages, compiled code, other; heapUsed/heapTot: V8 heap; external: outside it (incl. WebAssembly' +
+      "\nmemories' full reservation: 128 MB for PGlite) and arrayBuf the ArrayBuffers within it.",
+  );
 }
 
 await main();

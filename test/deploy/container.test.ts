@@ -38,14 +38,27 @@ describe('Dockerfile', () => {
     expect(args('STOPSIGNAL')).toEqual(['SIGTERM']);
   });
 
-  it('runs the compiled entry point that `npm run build` produces', () => {
-    const build = JSON.parse(readFileSync(join(ROOT_DIR, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as {
-      compilerOptions: { outDir: string };
-    };
+  it('starts as `npm start` does: the same launcher, Node flags and environment settings', () => {
+    // scripts/start.mjs runs the bundled start-up path (dist/bundle) and falls back to the compiled modules (dist/src)
+    const npmStart = (
+      JSON.parse(readFileSync(join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start.split(/\s+/);
     const cmd = JSON.parse(args('CMD')[0]!) as string[];
-    expect(cmd[0]).toBe('node');
-    expect(cmd[cmd.length - 1]).toBe(`${build.compilerOptions.outDir}/src/app/main.js`);
-    expect(existsSync(join(ROOT_DIR, 'src', 'app', 'main.ts'))).toBe(true);
+    expect(cmd).toEqual(npmStart.filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w)));
+    expect(cmd[cmd.length - 1]).toBe('scripts/start.mjs');
+    const launcher = readFileSync(join(ROOT_DIR, 'scripts', 'start.mjs'), 'utf8');
+    expect(launcher).toContain("'dist', 'bundle', 'main.js'");
+    expect(launcher).toContain("'dist', 'src', 'app', 'main.js'");
+    // the settings npm start puts before `node` (e.g. MALLOC_TRIM_THRESHOLD_) are in the image's environment
+    const env = args('ENV').join(' ');
+    for (const setting of npmStart.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w))) expect(env).toMatch(new RegExp(`(^|\\s)${setting}(\\s|$)`));
+    // the launcher and every script it imports are in the image
+    const copied = runtime
+      .filter((i): i is Copy => i instanceof Copy && !i.getFromFlag())
+      .flatMap((c) => (c.getArgumentsContent() ?? '').split(/\s+/).slice(0, -1));
+    const imports = [...launcher.matchAll(/from '\.\/([^']+)'/g)].map((m) => `scripts/${m[1]}`);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const file of ['scripts/start.mjs', ...imports]) expect(copied, file).toContain(file);
   });
 
   it('copies what the product reads at run time, from paths that exist in the repository', () => {
