@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { addDays } from 'date-fns/addDays';
 import { format } from 'date-fns/format';
-import type { Incident } from '../generated/prisma/client.js';
+import type { IncidentRecord as Incident } from '../ports/repositories/index.js';
 import type { TextMessage } from '../ports/chat-model.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';

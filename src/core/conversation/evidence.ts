@@ -1,4 +1,4 @@
-import type { Incident } from '../../generated/prisma/client.js';
+import type { IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { Card, CardRow, ConversationAddress, FileReference, Form, FormOption, InboundFile } from '../../ports/chat-model.js';
 import { LINK_ACTION } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';

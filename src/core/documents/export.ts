@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Incident } from '../../generated/prisma/client.js';
+import type { IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { listEvidence } from '../evidence/locker.js';
 import type { IncidentService } from '../incidents/service.js';

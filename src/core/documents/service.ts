@@ -1,4 +1,4 @@
-import type { Incident } from '../../generated/prisma/client.js';
+import type { IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';

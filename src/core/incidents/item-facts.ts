@@ -1,4 +1,4 @@
-import type { ChecklistItem as ChecklistRow } from '../../generated/prisma/client.js';
+import type { ChecklistItemRecord as ChecklistRow } from '../../ports/repositories/index.js';
 import type { ResolvedPlaybook } from '../playbooks/index.js';
 import type { ItemAsk } from '../playbooks/vocabulary.js';
 import { formatRocDate } from '../time/roc.js';

@@ -1,4 +1,4 @@
-import type { ChecklistItem as ChecklistRow, Incident, Prisma } from '../../generated/prisma/client.js';
+import type { ChecklistItemRecord as ChecklistRow, IncidentRecord as Incident, Repositories } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
@@ -14,7 +14,7 @@ import type { IncidentView } from './view.js';
  * report that reached the contact window through the bot. IncidentService delegates here (one home per concern).
  */
 
-type Tx = Prisma.TransactionClient;
+type Tx = Repositories;
 
 /** What the service lends these functions: re-reading the incident, and telling the reminder scheduler. */
 export interface Hooks {
@@ -32,6 +32,13 @@ export interface ItemResolution {
 }
 
 export const aad = (incidentId: string, field: string) => `incident:${incidentId}:${field}`;
+
+/** The incident by id, which the caller knows exists (it holds the id from a card or a row just read). */
+async function existing(deps: CoreDeps, incidentId: string): Promise<Incident> {
+  const incident = await deps.repos.incidents.find(incidentId);
+  if (!incident) throw new Error(`incident ${incidentId} not found`);
+  return incident;
+}
 
 function assertSameSchool(actor: Actor, incident: Incident) {
   if (actor.schoolId !== incident.schoolId) throw new UserError('找不到這個事件。');
@@ -74,21 +81,17 @@ export async function applyItemState(
   } else if (change.happenedAt) {
     throw new UserError(`「${item.title}」不需要填寫完成時間。`);
   }
-  const row = await tx.checklistItem.update({
-    where: { id: item.id },
-    data: {
-      state,
-      noteEnc: note ? deps.cipher.encrypt(note, aad(incident.id, `checklist:${item.key}`)) : null,
-      doneById: state === 'open' ? null : actor.personId,
-      doneAt: state === 'open' ? null : now,
-      ...('plannedOn' in extra ? { plannedOn: extra.plannedOn ?? null, planState: extra.planState ?? null } : {}),
-      ...(extra.delayReason ? { delayReasonEnc: deps.cipher.encrypt(extra.delayReason, aad(incident.id, `delay:${item.key}`)) } : {}),
-    },
+  const row = await tx.checklist.update(item.id, {
+    state,
+    noteEnc: note ? deps.cipher.encrypt(note, aad(incident.id, `checklist:${item.key}`)) : null,
+    doneById: state === 'open' ? null : actor.personId,
+    doneAt: state === 'open' ? null : now,
+    ...('plannedOn' in extra ? { plannedOn: extra.plannedOn ?? null, planState: extra.planState ?? null } : {}),
+    ...(extra.delayReason ? { delayReasonEnc: deps.cipher.encrypt(extra.delayReason, aad(incident.id, `delay:${item.key}`)) } : {}),
   });
-  if (extra.cyberLevel)
-    await tx.incident.update({ where: { id: incident.id }, data: { cyberLevel: extra.cyberLevel, version: { increment: 1 } } });
+  if (extra.cyberLevel) await tx.incidents.update(incident.id, { cyberLevel: extra.cyberLevel }, { revise: true });
   const verb = state === 'done' ? '完成' : state === 'na' ? '標示不適用' : '重新開啟';
-  await appendTimeline(deps, deps.repos.within(tx), incident.id, {
+  await appendTimeline(deps, tx, incident.id, {
     actorId: actor.personId,
     actorLabel: actor.displayName,
     type: `checklist.${state}`,
@@ -112,14 +115,12 @@ export async function applyItemState(
   // Finishing the cyber-incident damage control / recovery is the fact that starts the 1-month investigation
   // report (clock trigger `recovered`); reopening the item takes that fact back.
   if (recovers && recoveredAt && !incident.recoveredAt) {
-    await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt } });
+    await tx.incidents.update(incident.id, { recoveredAt });
     incident.recoveredAt = recoveredAt;
   } else if (recovers && state !== 'done' && incident.recoveredAt) {
-    const others = await tx.checklistItem.count({
-      where: { incidentId: incident.id, completesClock: 'cyber-recover', state: 'done', id: { not: item.id } },
-    });
+    const others = await tx.checklist.countDoneCompleting(incident.id, 'cyber-recover', item.id);
     if (others === 0) {
-      await tx.incident.update({ where: { id: incident.id }, data: { recoveredAt: null } });
+      await tx.incidents.update(incident.id, { recoveredAt: null });
       incident.recoveredAt = null;
     }
   }
@@ -127,8 +128,8 @@ export async function applyItemState(
 }
 
 export async function moveStatus(deps: CoreDeps, tx: Tx, incident: Incident, to: IncidentStatus, actor: Actor, why: string) {
-  await tx.incident.update({ where: { id: incident.id }, data: { status: to, version: { increment: 1 } } });
-  await appendTimeline(deps, deps.repos.within(tx), incident.id, {
+  await tx.incidents.update(incident.id, { status: to }, { revise: true });
+  await appendTimeline(deps, tx, incident.id, {
     actorId: actor.personId,
     actorLabel: actor.displayName,
     type: 'incident.status',
@@ -151,7 +152,7 @@ export async function endHandling(
   incidentId: string,
   input: { endedAt: Date; resolutions: ItemResolution[] },
 ): Promise<IncidentView> {
-  const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+  const incident = await existing(deps, incidentId);
   assertSameSchool(actor, incident);
   if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
   if (incident.status === 'handling_ended' || incident.status === 'closed') {
@@ -161,9 +162,7 @@ export async function endHandling(
   const problem = clockTimeProblem('handlingEndedAt', input.endedAt, incident, now);
   if (problem) throw new UserError(problem);
   const endedAt = notAfterNow(input.endedAt, now);
-  const open = (await deps.prisma.checklistItem.findMany({ where: { incidentId, state: 'open' }, orderBy: { position: 'asc' } })).filter(
-    (i) => settledBeforeEnding(i, deps.clockRules),
-  );
+  const open = (await deps.repos.checklist.openOf(incidentId)).filter((i) => settledBeforeEnding(i, deps.clockRules));
   const byId = new Map(input.resolutions.map((r) => [r.itemId, r]));
   const missing = open.filter((i) => !byId.has(i.id));
   if (missing.length > 0) {
@@ -172,7 +171,7 @@ export async function endHandling(
         '處理結束前，請逐項標示「完成」或「不適用」（不適用須說明原因）。',
     );
   }
-  await deps.prisma.$transaction(async (tx) => {
+  await deps.repos.transaction(async (tx) => {
     for (const item of open) {
       const r = byId.get(item.id)!;
       await applyItemState(deps, tx, incident, item, actor, {
@@ -182,8 +181,8 @@ export async function endHandling(
         context: '處理結束時確認',
       });
     }
-    await tx.incident.update({ where: { id: incidentId }, data: { handlingEndedAt: endedAt } });
-    await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+    await tx.incidents.update(incidentId, { handlingEndedAt: endedAt });
+    await appendTimeline(deps, tx, incidentId, {
       actorId: actor.personId,
       actorLabel: actor.displayName,
       type: 'incident.handling-ended',
@@ -212,7 +211,7 @@ export async function correctTime(
   to: Date,
   reason: string,
 ): Promise<IncidentView> {
-  const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+  const incident = await existing(deps, incidentId);
   assertSameSchool(actor, incident);
   if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以更正事件時間。');
   if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再更正。`);
@@ -226,11 +225,11 @@ export async function correctTime(
   if (problem) throw new UserError(problem);
   const value = notAfterNow(to, now);
   if (value.getTime() === from.getTime()) throw new UserError(`「${label}」沒有變更（${formatRocDateTime(from)}）。`);
-  await deps.prisma.$transaction(async (tx) => {
+  await deps.repos.transaction(async (tx) => {
     // A corrected time is the coordinator's statement, no longer an approximate reading.
     const approximateTimes = incident.approximateTimes.filter((f) => f !== field);
-    await tx.incident.update({ where: { id: incidentId }, data: { [field]: value, approximateTimes, version: { increment: 1 } } });
-    await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+    await tx.incidents.update(incidentId, { [field]: value, approximateTimes }, { revise: true });
+    await appendTimeline(deps, tx, incidentId, {
       actorId: actor.personId,
       actorLabel: actor.displayName,
       type: 'incident.corrected',
@@ -254,21 +253,18 @@ export async function recordWindowReport(
   deliveredAt: Date,
   where: string,
 ): Promise<boolean> {
-  const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
-  const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, completesClock: 'report-window-4h', state: 'open' } });
+  const incident = await existing(deps, incidentId);
+  const item = await deps.repos.checklist.openCompleting(incidentId, 'report-window-4h');
   if (!item || incident.status === 'closed') return false;
   const note = `經由小幫手送達個資聯絡窗口（${where}），${formatRocDateTime(deliveredAt)}`;
-  await deps.prisma.$transaction(async (tx) => {
-    await tx.checklistItem.update({
-      where: { id: item.id },
-      data: {
-        state: 'done',
-        noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)),
-        doneById: incident.reporterId,
-        doneAt: deliveredAt,
-      },
+  await deps.repos.transaction(async (tx) => {
+    await tx.checklist.update(item.id, {
+      state: 'done',
+      noteEnc: deps.cipher.encrypt(note, aad(incidentId, `checklist:${item.key}`)),
+      doneById: incident.reporterId,
+      doneAt: deliveredAt,
     });
-    await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+    await appendTimeline(deps, tx, incidentId, {
       actorId: null,
       actorLabel: '系統',
       type: 'checklist.done',

@@ -1,4 +1,9 @@
-import type { Incident, ChecklistItem as ChecklistRow, Prisma } from '../../generated/prisma/client.js';
+import type {
+  ChecklistItemRecord as ChecklistRow,
+  IncidentRecord as Incident,
+  NewChecklistItem,
+  Repositories,
+} from '../../ports/repositories/index.js';
 import { bindingSourcesOrAll, computeClocks, describeBasisText, resolveEnabled, type ComputedClock } from '../clocks/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
@@ -22,7 +27,7 @@ import type { ChecklistView, IncidentView } from './view.js';
 export type { ItemResolution } from './lifecycle.js';
 import { STATUS_LABELS, UserError, type Assessment, type ChecklistState, type IncidentStatus, type IntakeAnswers } from './types.js';
 
-type Tx = Prisma.TransactionClient;
+type Tx = Repositories;
 
 export type { ChecklistView, IncidentView } from './view.js';
 
@@ -34,7 +39,8 @@ export class IncidentService {
     const { deps } = this;
     if (!can(reporter, 'incident.report')) throw new UserError('您的身分無法通報事件，請洽個資聯絡窗口。');
     const playbook = deps.playbooks.get(answers.scenario);
-    const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: reporter.schoolId } });
+    const school = await deps.repos.schools.find(reporter.schoolId);
+    if (!school) throw new Error(`school ${reporter.schoolId} not found`);
     const flags = this.categoryFlags(answers.categories);
     const facts = { involvesSystem: answers.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
     const enabled = resolveEnabled(deps.clockRules, school.clockProfile);
@@ -42,41 +48,39 @@ export class IncidentService {
     const id = newId();
     const enc = (field: string, value: string) => deps.cipher.encrypt(value, aad(id, field));
 
-    await deps.prisma.$transaction(async (tx) => {
+    await deps.repos.transaction(async (tx) => {
       const ref = await this.nextRef(tx, reporter.schoolId, answers.awareAt);
-      const incident = await tx.incident.create({
-        data: {
-          id,
-          schoolId: reporter.schoolId,
-          ref,
-          status: 'reported',
-          playbookId: playbook.id,
-          reporterId: reporter.personId,
-          conversationId,
-          occurredAt: answers.occurredAt,
-          awareAt: answers.awareAt,
-          approximateTimes: (answers.approximateTimes ?? []).filter((f) => f === 'occurredAt' || f === 'awareAt'),
-          involvesSystem: answers.involvesSystem,
-          categories: answers.categories,
-          specialCategories: flags.special,
-          biometric: flags.biometric,
-          affectedEstimate: answers.affectedEstimate,
-          affectedEstimateTextEnc: answers.affectedEstimateText ? enc('affectedEstimateText', answers.affectedEstimateText) : null,
-          affectedKinds: answers.affectedKinds,
-          clockProfile: school.clockProfile,
-          // The product's clock, not the database's: reminders due before the incident existed are never sent.
-          createdAt: deps.now(),
-          howLeakedEnc: enc('howLeaked', answers.howLeaked),
-          placeEnc: enc('place', answers.place),
-          stepsTakenEnc: enc('stepsTaken', answers.stepsTaken),
-        },
+      const incident = await tx.incidents.create({
+        id,
+        schoolId: reporter.schoolId,
+        ref,
+        status: 'reported',
+        playbookId: playbook.id,
+        reporterId: reporter.personId,
+        conversationId,
+        occurredAt: answers.occurredAt,
+        awareAt: answers.awareAt,
+        approximateTimes: (answers.approximateTimes ?? []).filter((f) => f === 'occurredAt' || f === 'awareAt'),
+        involvesSystem: answers.involvesSystem,
+        categories: answers.categories,
+        specialCategories: flags.special,
+        biometric: flags.biometric,
+        affectedEstimate: answers.affectedEstimate,
+        affectedEstimateTextEnc: answers.affectedEstimateText ? enc('affectedEstimateText', answers.affectedEstimateText) : null,
+        affectedKinds: answers.affectedKinds,
+        clockProfile: school.clockProfile,
+        // The product's clock, not the database's: reminders due before the incident existed are never sent.
+        createdAt: deps.now(),
+        howLeakedEnc: enc('howLeaked', answers.howLeaked),
+        placeEnc: enc('place', answers.place),
+        stepsTakenEnc: enc('stepsTaken', answers.stepsTaken),
       });
-      await tx.checklistItem.createMany({ data: checklistRows(items, id, reporter.personId, 0) });
+      await tx.checklist.createMany(checklistRows(items, id, reporter.personId, 0));
       // The report and what the product told people about the deadlines at that moment: two entries, one append.
       const clocks = this.clocksOf(incident);
       await appendTimelineEntries(
         deps,
-        deps.repos.within(tx),
+        tx,
         id,
         [
           {
@@ -118,9 +122,9 @@ export class IncidentService {
 
   async get(incidentId: string): Promise<IncidentView> {
     const { deps } = this;
-    const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await deps.repos.incidents.find(incidentId);
     if (!incident) throw new UserError('找不到這個事件。');
-    const rows = await deps.prisma.checklistItem.findMany({ where: { incidentId }, orderBy: { position: 'asc' } });
+    const rows = await deps.repos.checklist.ofIncident(incidentId);
     const people = await deps.prisma.person.findMany({
       where: { id: { in: [incident.reporterId, ...rows.map((r) => r.doneById).filter((x): x is string => !!x)] } },
     });
@@ -162,14 +166,11 @@ export class IncidentService {
   }
 
   async findByRef(schoolId: string, ref: string): Promise<Incident | null> {
-    return this.deps.prisma.incident.findUnique({ where: { schoolId_ref: { schoolId, ref } } });
+    return this.deps.repos.incidents.findByRef(schoolId, ref);
   }
 
   async listOpen(schoolId: string): Promise<Incident[]> {
-    return this.deps.prisma.incident.findMany({
-      where: { schoolId, status: { not: 'closed' } },
-      orderBy: { awareAt: 'desc' },
-    });
+    return this.deps.repos.incidents.openIn(schoolId, 'newest');
   }
 
   clocksOf(incident: Incident): ComputedClock[] {
@@ -214,9 +215,9 @@ export class IncidentService {
     opts: { happenedAt?: Date; facts?: ItemFacts } = {},
   ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
     const { deps } = this;
-    const item = await deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    const item = await deps.repos.checklist.find(itemId);
     if (!item) throw new UserError('找不到這個檢核項目。');
-    const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: item.incidentId } });
+    const incident = await this.incident(item.incidentId);
     this.assertSameSchool(actor, incident);
     if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再變更檢核項目。`);
     if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
@@ -226,7 +227,7 @@ export class IncidentService {
       return { view: await this.get(incident.id), item, changed: false };
     }
     const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, opts.facts ?? {}, deps.now());
-    const updated = await deps.prisma.$transaction(async (tx) => {
+    const updated = await deps.repos.transaction(async (tx) => {
       const row = await applyItemState(this.deps, tx, incident, item, actor, { state, note, happenedAt: opts.happenedAt ?? null, extra });
       if (incident.status === 'reported' && state !== 'open') {
         await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
@@ -243,14 +244,11 @@ export class IncidentService {
    */
   async recordDelayReason(actor: Actor, incidentId: string, key: string, reason: string): Promise<void> {
     const { deps } = this;
-    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key } });
+    const item = await deps.repos.checklist.findByKey(incidentId, key);
     if (!item) return;
-    await deps.prisma.$transaction(async (tx) => {
-      await tx.checklistItem.update({
-        where: { id: item.id },
-        data: { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) },
-      });
-      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+    await deps.repos.transaction(async (tx) => {
+      await tx.checklist.update(item.id, { delayReasonEnc: deps.cipher.encrypt(reason, aad(incidentId, `delay:${key}`)) });
+      await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'checklist.delay-reason',
@@ -267,7 +265,7 @@ export class IncidentService {
    */
   async recordAssessment(actor: Actor, incidentId: string, a: Assessment, opts: { basedOn?: number } = {}): Promise<IncidentView> {
     const { deps } = this;
-    const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+    const incident = await this.incident(incidentId);
     this.assertSameSchool(actor, incident);
     if (!can(actor, 'incident.act')) throw new UserError('只有應變人員可以填寫影響評估。');
     if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案。`);
@@ -281,10 +279,10 @@ export class IncidentService {
       // The reason belongs to the correction itself (the same timeline entry), so it is asked together with it.
       if (!a.correctionReason?.trim()) throw new UserError('更正發生時間時，請填寫「更正原因」。');
     }
-    await deps.prisma.$transaction(async (tx) => {
-      const saved = await tx.incident.updateMany({
-        where: { id: incidentId, ...(basedOn === undefined ? {} : { version: basedOn }) },
-        data: {
+    await deps.repos.transaction(async (tx) => {
+      const saved = await tx.incidents.update(
+        incidentId,
+        {
           categories: a.categories,
           specialCategories: flags.special,
           biometric: flags.biometric,
@@ -298,12 +296,12 @@ export class IncidentService {
           ...(occurredChanged ? { occurredAt: a.occurredAt } : {}),
           // The first assessment ascertains the breach (查明): the duty to notify the people starts (個資法第12條).
           ...(incident.breachConfirmedAt ? {} : { breachConfirmedAt: deps.now() }),
-          version: { increment: 1 },
         },
-      });
-      if (saved.count !== 1) throw new AssessmentEditedMeanwhile();
+        { revise: true, ...(basedOn === undefined ? {} : { ifVersion: basedOn }) },
+      );
+      if (!saved) throw new AssessmentEditedMeanwhile();
       const total = [a.studentsCount, a.guardiansCount, a.staffCount, a.othersCount].reduce<number>((s, n) => s + (n ?? 0), 0);
-      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+      await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'assessment.recorded',
@@ -312,7 +310,7 @@ export class IncidentService {
       });
       // Facts learnt in the assessment (an information system, special categories) can bring in items that the
       // intake's answers had left out; items already on the list are kept as they are.
-      const existing = await tx.checklistItem.findMany({ where: { incidentId }, select: { key: true, position: true } });
+      const existing = await tx.checklist.ofIncident(incidentId);
       const have = new Set(existing.map((e) => e.key));
       const facts = { involvesSystem: a.involvesSystem, specialCategories: flags.special, biometric: flags.biometric };
       const enabled = resolveEnabled(deps.clockRules, incident.clockProfile, (incident.clockOverrides ?? {}) as Record<string, boolean>);
@@ -321,8 +319,8 @@ export class IncidentService {
         .checklist.filter((item) => !have.has(item.key) && itemApplies(item, facts) && requiredByProfile(item, enabled));
       if (added.length > 0) {
         const next = Math.max(-1, ...existing.map((e) => e.position)) + 1;
-        await tx.checklistItem.createMany({ data: checklistRows(added, incidentId, incident.reporterId, next) });
-        await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+        await tx.checklist.createMany(checklistRows(added, incidentId, incident.reporterId, next));
+        await appendTimeline(deps, tx, incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'checklist.added',
@@ -332,11 +330,8 @@ export class IncidentService {
       }
       if (occurredChanged) {
         // The corrected time is the coordinator's statement, no longer the reporter's approximate reading.
-        await tx.incident.update({
-          where: { id: incidentId },
-          data: { approximateTimes: incident.approximateTimes.filter((f) => f !== 'occurredAt') },
-        });
-        await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+        await tx.incidents.update(incidentId, { approximateTimes: incident.approximateTimes.filter((f) => f !== 'occurredAt') });
+        await appendTimeline(deps, tx, incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'incident.corrected',
@@ -361,7 +356,7 @@ export class IncidentService {
   /** Moves the lifecycle forward by a coordinator's decision. */
   async advance(actor: Actor, incidentId: string, to: IncidentStatus): Promise<IncidentView> {
     const { deps } = this;
-    const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
+    const incident = await this.incident(incidentId);
     this.assertSameSchool(actor, incident);
     const order = ['reported', 'containing', 'assessing', 'notifying', 'handling_ended', 'closed'];
     const from = order.indexOf(incident.status);
@@ -373,7 +368,7 @@ export class IncidentService {
     if (to === 'closed') {
       if (!can(actor, 'incident.close')) throw new UserError('結案須由管理人（校長）核定。');
       if (incident.status !== 'handling_ended') throw new UserError('請先標示「處理結束」，再結案。');
-      const open = await deps.prisma.checklistItem.count({ where: { incidentId, state: 'open' } });
+      const open = await deps.repos.checklist.countOpen(incidentId);
       if (open > 0) throw new UserError(`尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`);
     } else if (to === 'handling_ended') {
       // Ending handling needs its real time and every open item resolved: see endHandling.
@@ -381,12 +376,11 @@ export class IncidentService {
     } else if (!can(actor, 'incident.coordinate')) {
       throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
     }
-    await deps.prisma.$transaction(async (tx) => {
+    await deps.repos.transaction(async (tx) => {
       const now = deps.now();
       // Moving to notifying without an assessment still means the breach is ascertained.
-      if (to === 'notifying' && !incident.breachConfirmedAt)
-        await tx.incident.update({ where: { id: incidentId }, data: { breachConfirmedAt: now } });
-      if (to === 'closed') await tx.incident.update({ where: { id: incidentId }, data: { closedAt: now } });
+      if (to === 'notifying' && !incident.breachConfirmedAt) await tx.incidents.update(incidentId, { breachConfirmedAt: now });
+      if (to === 'closed') await tx.incidents.update(incidentId, { closedAt: now });
       await this.moveStatus(tx, incident, to, actor, '');
     });
     await this.changed(incidentId, `status:${to}`);
@@ -423,6 +417,13 @@ export class IncidentService {
     return moveStatus(this.deps, tx, incident, to, actor, why);
   }
 
+  /** The incident by id, which the caller knows exists (from a row or a view just read). */
+  private async incident(id: string): Promise<Incident> {
+    const incident = await this.deps.repos.incidents.find(id);
+    if (!incident) throw new Error(`incident ${id} not found`);
+    return incident;
+  }
+
   private assertSameSchool(actor: Actor, incident: Incident) {
     if (actor.schoolId !== incident.schoolId) throw new UserError('找不到這個事件。');
   }
@@ -435,8 +436,7 @@ export class IncidentService {
   /** Incident numbers run per school and ROC year: 115-001, 115-002, … */
   private async nextRef(tx: Tx, schoolId: string, at: Date): Promise<string> {
     const prefix = `${rocYear(at)}-`;
-    await tx.$queryRaw`SELECT id FROM school WHERE id = ${schoolId} FOR UPDATE`;
-    const n = await tx.incident.count({ where: { schoolId, ref: { startsWith: prefix } } });
+    const n = await tx.incidents.countRefsLocked(schoolId, prefix);
     return `${prefix}${String(n + 1).padStart(3, '0')}`;
   }
 }
@@ -449,7 +449,12 @@ export function requiredByProfile(item: ResolvedPlaybook['checklist'][number], e
   return !(item.phase === 'report' && item.completesClock && enabled.get(item.completesClock) === false);
 }
 
-function checklistRows(items: ResolvedPlaybook['checklist'], incidentId: string, reporterId: string, firstPosition: number) {
+function checklistRows(
+  items: ResolvedPlaybook['checklist'],
+  incidentId: string,
+  reporterId: string,
+  firstPosition: number,
+): NewChecklistItem[] {
   return items.map((item, i) => ({
     id: newId(),
     incidentId,

@@ -1,4 +1,4 @@
-import type { ChecklistItem, Incident } from '../../generated/prisma/client.js';
+import type { ChecklistItemRecord as ChecklistItem, IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { ClockRuleSet } from '../clocks/index.js';
 import { formatRocDateTime } from '../time/roc.js';
 

@@ -1,4 +1,4 @@
-import type { ChecklistItem as ChecklistRow, Incident } from '../../generated/prisma/client.js';
+import type { ChecklistItemRecord as ChecklistRow, IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { ComputedClock } from '../clocks/index.js';
 import type { ResolvedPlaybook } from '../playbooks/index.js';
 import type { ChecklistState, IncidentStatus } from './types.js';

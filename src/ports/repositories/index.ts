@@ -9,6 +9,7 @@
  */
 import type { BindingRepository } from './bindings.js';
 import type { DiscordFormRepository } from './discord.js';
+import type { ChecklistRepository, ClockScheduleRepository, IncidentRepository } from './incidents.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { LocalChatRepository } from './local-chat.js';
 import type { DocumentLinkRepository, NoticeRepository, SubjectNoticeRepository } from './notices.js';
@@ -36,6 +37,12 @@ export type * from './web-forms.js';
 export interface Repositories {
   schools: SchoolRepository;
   people: PeopleRepository;
+  /** The incidents themselves (incident). */
+  incidents: IncidentRepository;
+  /** Their checklists (checklist_item). */
+  checklist: ChecklistRepository;
+  /** The reminders planned for each clock of an incident (clock_schedule). */
+  clockSchedules: ClockScheduleRepository;
   timeline: TimelineRepository;
   retention: RetentionRepository;
   bindings: BindingRepository;

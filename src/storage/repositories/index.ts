@@ -5,6 +5,7 @@ import type { Client } from './client.js';
 import { PrismaBindingRepository } from './bindings.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaWebFormUseRepository } from './web-forms.js';
+import { PrismaChecklistRepository, PrismaClockScheduleRepository, PrismaIncidentRepository } from './incidents.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
 import { PrismaDocumentLinkRepository, PrismaNoticeRepository, PrismaSubjectNoticeRepository } from './notices.js';
@@ -36,6 +37,9 @@ function on(db: Client): Repositories {
   return {
     schools: new PrismaSchoolRepository(db),
     people: new PrismaPeopleRepository(db),
+    incidents: new PrismaIncidentRepository(db),
+    checklist: new PrismaChecklistRepository(db),
+    clockSchedules: new PrismaClockScheduleRepository(db),
     timeline: new PrismaTimelineRepository(db),
     retention: new PrismaRetentionRepository(db),
     bindings: new PrismaBindingRepository(db),
