@@ -29,9 +29,7 @@ async function main(): Promise<number> {
   const { incident: wanted, school, out: outPath } = args;
   return withDatabase(config, async (db) => {
     const deps = await commandDeps(config, db, createLogger({ level: 'warn' }));
-    const found = await db.prisma.incident.findMany({
-      where: { OR: [{ id: wanted }, { ref: wanted }], ...(school ? { schoolId: school } : {}) },
-    });
+    const found = await db.repos.incidents.findByIdOrRef(wanted, school);
     if (found.length === 0) {
       process.stderr.write(`No incident with ref or id "${wanted}"${school ? ` in school ${school}` : ''}.\n`);
       return 2;

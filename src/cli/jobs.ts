@@ -48,14 +48,7 @@ export async function jobsReport(db: Database, clockLabel: (id: string) => strin
   const fmt = (d: Date | string | null) => (d ? formatRocShort(new Date(d)) : '—');
   const deliveries = await db.repos.notices.failedDeliveries(limit);
   const notices = await db.repos.notices.latest(limit);
-  const refs = new Map(
-    (
-      await db.prisma.incident.findMany({
-        where: { id: { in: notices.map((n) => n.incidentId).filter((x): x is string => !!x) } },
-        select: { id: true, ref: true },
-      })
-    ).map((i) => [i.id, i.ref]),
-  );
+  const refs = await db.repos.incidents.refsOf(notices.map((n) => n.incidentId).filter((x): x is string => !!x));
   return {
     queueCreated: exists,
     totals: await queueTotals(db, JOBS_SCHEMA, [REMINDER_QUEUE, DIGEST_QUEUE]),

@@ -109,10 +109,9 @@ export class DailyDigest {
   }
 
   private async fireSchool(schoolId: string, day: DayKey, now: Date, jobId: string | null): Promise<SchoolDigestOutcome> {
-    const { prisma } = this.deps;
     const key = digestKey(schoolId, day);
     const claimed = await this.deps.repos.notices.find(key);
-    const open = await prisma.incident.findMany({ where: { schoolId, status: { not: 'closed' } }, orderBy: { awareAt: 'asc' } });
+    const open = await this.deps.repos.incidents.openIn(schoolId, 'oldest');
     if (!claimed && open.length === 0) return { schoolId, outcome: 'no-open-incidents' };
     const late = claimed ? claimed.late : now.getTime() - digestTime(day).getTime() > LATE_AFTER_MS;
     const written = claimed ? new Date(Math.max(claimed.createdAt.getTime(), digestTime(day).getTime())) : now;
@@ -153,7 +152,7 @@ export class DailyDigest {
   /** The deadlines still open on the incident, soonest first (steps done or not applicable are left out). */
   async dueNext(incident: Incident): Promise<DueNext[]> {
     const now = this.deps.now();
-    const items = await this.deps.prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+    const items = await this.deps.repos.checklist.ofIncident(incident.id);
     return this.incidents
       .clocksOf(incident)
       .filter((c) => clockRuns(c) && c.kind === 'deadline' && c.recommendedBy && !completedBy(c.id, items))

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ChecklistItem, ClockSchedule, Incident, Prisma } from '../generated/prisma/client.js';
+import type {
+  ChecklistItemRecord as ChecklistItem,
+  ClockScheduleRecord as ClockSchedule,
+  IncidentRecord as Incident,
+} from '../ports/repositories/index.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import type { CoreDeps } from '../core/context.js';
 import { IncidentService } from '../core/incidents/service.js';
@@ -130,11 +134,11 @@ export class ClockReminders {
 
   /** Brings the incident's schedules in line with its clocks; returns what changed (also written to the timeline). */
   async reconcile(incidentId: string, reason: string): Promise<ScheduleChange[]> {
-    const { prisma } = this.deps;
+    const { repos } = this.deps;
     const now = this.deps.now();
-    const incident = await prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await repos.incidents.find(incidentId);
     if (!incident) return [];
-    const items = await prisma.checklistItem.findMany({ where: { incidentId }, orderBy: { position: 'asc' } });
+    const items = await repos.checklist.ofIncident(incidentId);
     const desired = this.desired(incident, items, now);
     const toStore = (d: Desired): StoredSlot[] =>
       d.slots.map((s) => ({
@@ -145,9 +149,9 @@ export class ClockReminders {
         jobId: jobIdFor(reminderKey(incidentId, s)),
       }));
 
-    const { changes, cancelled } = await prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
-      const rows = await tx.clockSchedule.findMany({ where: { incidentId } });
+    const { changes, cancelled } = await repos.transaction(async (tx) => {
+      await tx.incidents.lock(incidentId);
+      const rows = await tx.clockSchedules.ofIncident(incidentId);
       const changes: ScheduleChange[] = [];
       const cancelled: string[] = [];
       for (const d of desired) {
@@ -158,7 +162,7 @@ export class ClockReminders {
           state: d.state,
           targetAt: d.state === 'active' ? d.clock.recommendedBy : null,
           statutoryEnd: d.state === 'active' ? d.clock.statutoryEnd : null,
-          slots: slots as unknown as Prisma.InputJsonValue,
+          slots: slots as unknown as ClockSchedule['slots'],
           note: d.note,
           updatedAt: now,
         };
@@ -168,17 +172,13 @@ export class ClockReminders {
         const keep = new Set(slots.map((s) => s.jobId));
         for (const s of (prev?.slots ?? []) as unknown as StoredSlot[])
           if (!keep.has(s.jobId) && new Date(s.fireAt) > now) cancelled.push(s.jobId);
-        await tx.clockSchedule.upsert({
-          where: { incidentId_clockId: { incidentId, clockId: d.clock.id } },
-          update: data,
-          create: { incidentId, clockId: d.clock.id, ...data },
-        });
+        await tx.clockSchedules.save({ incidentId, clockId: d.clock.id, ...data });
         if (change) changes.push(change);
       }
       const scheduled = changes.filter((c) => c.change === 'scheduled');
       await appendTimelineEntries(
         this.deps,
-        this.deps.repos.within(tx),
+        tx,
         incidentId,
         [
           ...(scheduled.length > 0
@@ -267,14 +267,10 @@ export class ClockReminders {
 
   /** Every incident that is open or still has an active schedule (start-up: jobs lost or never queued are queued). */
   async reconcileAll(reason = 'startup'): Promise<number> {
-    const { prisma } = this.deps;
-    const open = await prisma.incident.findMany({ where: { status: { not: 'closed' } }, select: { id: true } });
-    const active = await prisma.clockSchedule.findMany({
-      where: { state: 'active' },
-      select: { incidentId: true },
-      distinct: ['incidentId'],
-    });
-    const ids = [...new Set([...open.map((i) => i.id), ...active.map((a) => a.incidentId)])];
+    const { repos } = this.deps;
+    const open = await repos.incidents.openIds();
+    const active = await repos.clockSchedules.incidentsWithActive();
+    const ids = [...new Set([...open, ...active])];
     for (const id of ids) await this.reconcile(id, reason);
     return ids.length;
   }
@@ -283,14 +279,14 @@ export class ClockReminders {
   async fire(data: ReminderJobData, jobId: string | null = null): Promise<FireOutcome> {
     const { prisma, log } = this.deps;
     const now = this.deps.now();
-    const incident = await prisma.incident.findUnique({ where: { id: data.incidentId } });
+    const incident = await this.deps.repos.incidents.find(data.incidentId);
     if (!incident) return { outcome: 'skipped', why: 'incident-gone' };
     const fireAt = new Date(data.fireAt);
     const key = reminderKey(incident.id, { clockId: data.clockId, slot: data.slot, fireAt });
     const claimed = await this.deps.repos.notices.find(key);
     if (!claimed) {
       if (incident.status === 'closed') return { outcome: 'skipped', why: 'incident-closed' };
-      const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+      const items = await this.deps.repos.checklist.ofIncident(incident.id);
       const clock = this.incidents.clocksOf(incident).find((c) => c.id === data.clockId);
       if (!clock || !clockRuns(clock)) return { outcome: 'skipped', why: 'clock-inactive' };
       if (completedBy(clock.id, items)) return { outcome: 'skipped', why: 'clock-stopped' };
@@ -350,7 +346,7 @@ export class ClockReminders {
       return this.deliver(key, message, await withMentions(this.deps.repos, message, owners.personIds), false);
     }
     // A retry (or a duplicate job) of a claimed reminder: finish what is pending, with the same idempotency keys.
-    const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+    const items = await this.deps.repos.checklist.ofIncident(incident.id);
     const clock = this.incidents.clocksOf(incident).find((c) => c.id === data.clockId);
     if (!clock) return { outcome: 'skipped', why: 'clock-inactive' };
     const slot: ReminderSlot = {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../ports/logger.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Repositories } from '../ports/repositories/index.js';
 import type { DocumentLinks, LinkClaims } from '../core/documents/links.js';
 import { targetLabel, type ReportService } from '../core/documents/service.js';
 import type { EvidenceLocker } from '../core/evidence/locker.js';
@@ -10,6 +11,8 @@ import { formatRocDateTime } from '../core/time/roc.js';
 
 export interface DocumentRoutesOptions {
   prisma: PrismaClient;
+  /** The incidents a link names (its page shows the incident's number). */
+  repos: Pick<Repositories, 'incidents'>;
   links: DocumentLinks;
   reports: ReportService;
   /** The evidence locker, when evidence is configured: its files are downloaded through the same links. */
@@ -110,7 +113,8 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
     scope.get<{ Params: { '*': string } }>('/documents/*', { exposeHeadRoute: false }, async (req, reply) => {
       const ok = await check(req.params['*'], reply);
       if (!ok) return reply;
-      const incident = await opts.prisma.incident.findUniqueOrThrow({ where: { id: ok.claims.incidentId } });
+      const incident = await opts.repos.incidents.find(ok.claims.incidentId);
+      if (!incident) throw new Error(`incident ${ok.claims.incidentId} not found`);
       const what =
         ok.claims.target.kind === 'evidence' && opts.evidence
           ? `證據 ${(await opts.evidence.visible(ok.actor, ok.claims.target.format)).row.seq}`

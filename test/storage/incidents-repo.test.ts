@@ -68,6 +68,8 @@ describe('incident, checklist and clock-schedule repositories', () => {
     expect((await repos.incidents.openIn('demo-school', 'oldest')).map((i) => i.id)).toEqual(['i1', 'i2']);
     expect((await repos.incidents.openIn('demo-school', 'newest', 1)).map((i) => i.id)).toEqual(['i2']);
     expect((await repos.incidents.openIds()).sort()).toEqual(['i1', 'i2']);
+    expect((await repos.incidents.openIds('demo-school')).sort()).toEqual(['i1', 'i2']);
+    expect(await repos.incidents.openIds('other-school')).toEqual([]);
     expect([...(await repos.incidents.refsOf(['i1', 'i3', 'gone']))].sort()).toEqual([
       ['i1', '115-001'],
       ['i3', '115-003'],

@@ -122,7 +122,8 @@ export class Bot {
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
     // An integrity failure is told to the school's contact windows at once (privately, else in the response group).
     const onIntegrityFailure = async ({ incidentId, seq }: { incidentId: string; seq: number }) => {
-      const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId }, select: { ref: true, schoolId: true } });
+      const incident = await deps.repos.incidents.find(incidentId);
+      if (!incident) throw new Error(`incident ${incidentId} not found`);
       await tellContactWindows(deps, this.adapters.values(), incident.schoolId, integrityAlarm(incident.ref, seq), '');
     };
     const locker = deps.evidence ? new EvidenceLocker(deps, { ...deps.evidence, onIntegrityFailure }) : null;

@@ -72,7 +72,7 @@ export class CommandFlow {
       case 'mine': {
         // The steps name incidents: shown in a private chat or the response group, else moved to a private chat.
         const actor = requireActor(ctx);
-        const tasks = await myTasks(this.deps.prisma, actor);
+        const tasks = await myTasks(this.deps.repos, actor);
         const reach = {
           here: ctx.conv.purpose === 'response',
           moved: T.detailsOnlyPrivately,

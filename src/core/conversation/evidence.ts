@@ -138,11 +138,7 @@ export class EvidenceChat {
   }
 
   private async offerForm(offerId: string, file: FileReference, incidents: Incident[]): Promise<Form> {
-    const items = await this.deps.prisma.checklistItem.findMany({
-      where: { incidentId: { in: incidents.map((i) => i.id) } },
-      orderBy: [{ incidentId: 'asc' }, { position: 'asc' }],
-      select: { incidentId: true, key: true, title: true },
-    });
+    const items = await this.deps.repos.checklist.ofIncidents(incidents.map((i) => i.id));
     const several = incidents.length > 1;
     const options: FormOption[] = [];
     let initial: string | undefined;
@@ -232,10 +228,9 @@ export class EvidenceChat {
       .catch((err: unknown) => {
         throw err instanceof UserError ? final(err) : err;
       });
-    const incident = await this.deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
-    const item = view.itemKey
-      ? await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: view.itemKey }, select: { title: true } })
-      : null;
+    const incident = await this.deps.repos.incidents.find(incidentId);
+    if (!incident) throw new Error(`incident ${incidentId} not found`);
+    const item = view.itemKey ? await this.deps.repos.checklist.findByKey(incidentId, view.itemKey) : null;
     await this.turns.say(ctx.addr, this.filedCard(incident, view, item?.title ?? null));
     // The checklist shows the count of evidence per item: its cards follow.
     await this.turns.refreshCards(ctx, await this.incidents.get(incidentId), ['checklist']);
@@ -291,7 +286,7 @@ export class EvidenceChat {
   private async showList(ctx: EvidenceChatContext, incidentId: string): Promise<void> {
     const actor = requireActor(ctx, ET.unknownPerson);
     if (!this.locker) throw new UserError(ET.notConfigured);
-    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     const list = await this.locker.list(actor, incidentId);
     const base = this.baseUrl();
@@ -305,7 +300,7 @@ export class EvidenceChat {
 
   private async sendList(where: Place, actor: Actor, incident: Incident, list: EvidenceView[], base: string): Promise<void> {
     const incidentId = incident.id;
-    const items = await this.deps.prisma.checklistItem.findMany({ where: { incidentId }, select: { key: true, title: true } });
+    const items = await this.deps.repos.checklist.ofIncident(incidentId);
     let expiresAt: Date | null = null;
     const rows: CardRow[] = list.map((v) => {
       const s = this.links.sign(incidentId, actor.personId, { kind: 'evidence', format: v.id });

@@ -35,26 +35,16 @@ export async function homeCards(deps: CoreDeps, user: PlatformUser, opts: HomeOp
   const incidents = new IncidentService(deps);
 
   const open = await incidents.listOpen(actor.schoolId);
-  const owned = new Set(
-    (
-      await deps.prisma.checklistItem.findMany({
-        where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
-        select: { incidentId: true },
-      })
-    ).map((r) => r.incidentId),
+  const owned = await deps.repos.checklist.incidentsOwnedBy(
+    actor.personId,
+    open.map((i) => i.id),
   );
   const visible = open.filter((i) =>
     can(actor, 'incident.view', { isReporter: i.reporterId === actor.personId, isOwner: owned.has(i.id) }),
   );
-  const progress = await deps.prisma.checklistItem.groupBy({
-    by: ['incidentId', 'state'],
-    where: { incidentId: { in: visible.map((i) => i.id) } },
-    _count: { _all: true },
-  });
+  const progress = await deps.repos.checklist.progress(visible.map((i) => i.id));
   const count = (id: string, open?: boolean) =>
-    progress
-      .filter((p) => p.incidentId === id && (open === undefined || (p.state === 'open') === open))
-      .reduce((n, p) => n + p._count._all, 0);
+    progress.filter((p) => p.incidentId === id && (open === undefined || (p.state === 'open') === open)).reduce((n, p) => n + p.count, 0);
 
   const header: Card = {
     type: 'card',
@@ -94,7 +84,7 @@ export async function homeCards(deps: CoreDeps, user: PlatformUser, opts: HomeOp
     fallbackText: `進行中的個資事件：${visible.length} 件`,
   };
 
-  const tasks = await myTasks(deps.prisma, actor);
+  const tasks = await myTasks(deps.repos, actor);
   const tasksCard: Card =
     tasks.type === 'card'
       ? { ...tasks, key: 'home-tasks' }

@@ -157,13 +157,9 @@ export class IncidentFlow {
     if (open.length === 0) return this.turns.say(ctx.addr, { type: 'text', text: T.noOpenIncidents });
     // 查看 only where the card may be opened: the response group, or a private chat of someone allowed to see it.
     const here = ctx.conv.kind === 'direct' || ctx.conv.purpose === 'response';
-    const owned = new Set(
-      (
-        await this.deps.prisma.checklistItem.findMany({
-          where: { incidentId: { in: open.map((i) => i.id) }, ownerPersonId: actor.personId },
-          select: { incidentId: true },
-        })
-      ).map((r) => r.incidentId),
+    const owned = await this.deps.repos.checklist.incidentsOwnedBy(
+      actor.personId,
+      open.map((i) => i.id),
     );
     const detailed = (i: (typeof open)[number]) =>
       here && can(actor, 'incident.view', { isReporter: i.reporterId === actor.personId, isOwner: owned.has(i.id) });
@@ -189,7 +185,7 @@ export class IncidentFlow {
 
   async onItemAction(ctx: Ctx, itemId: string, to: ItemTo): Promise<void> {
     const actor = requireActor(ctx);
-    const item = await this.deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    const item = await this.deps.repos.checklist.find(itemId);
     if (!item) throw new UserError('找不到這個檢核項目。');
     const view = await this.incidents.get(item.incidentId);
     const entry = view.checklist.find((c) => c.row.id === itemId)!;
@@ -245,7 +241,7 @@ export class IncidentFlow {
    * An item that asks more (the real completion time, a plan, a level, a delay reason) has its own form in chat.
    */
   private async tickFromConsole(actor: Actor, itemId: string, to: 'done' | 'na', rawNote: string) {
-    const item = await this.deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    const item = await this.deps.repos.checklist.find(itemId);
     if (!item) throw new UserError('找不到這個檢核項目。');
     const view = await this.incidents.get(item.incidentId);
     const entry = view.checklist.find((c) => c.row.id === itemId)!;
@@ -269,7 +265,7 @@ export class IncidentFlow {
   /** The tick form of an item that asks a plan, a level or a delay reason (item-form.ts). */
   async submitItemForm(ctx: Ctx, itemId: string, values: Values): Promise<void> {
     const actor = requireActor(ctx);
-    const item = await this.deps.prisma.checklistItem.findUnique({ where: { id: itemId } });
+    const item = await this.deps.repos.checklist.find(itemId);
     if (!item) throw new UserError('找不到這個檢核項目。');
     const view = await this.incidents.get(item.incidentId);
     const entry = view.checklist.find((c) => c.row.id === itemId)!;
@@ -298,7 +294,7 @@ export class IncidentFlow {
     const actor = requireActor(ctx);
     const now = this.deps.now();
     if (kind === 'done') {
-      const item = await this.deps.prisma.checklistItem.findUnique({ where: { id } });
+      const item = await this.deps.repos.checklist.find(id);
       if (!item) throw new UserError('找不到這個檢核項目。');
       const entry = (await this.incidents.get(item.incidentId)).checklist.find((c) => c.row.id === id)!;
       const { at, note } = readCompletion(entry, values, now);

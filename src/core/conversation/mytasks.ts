@@ -1,5 +1,5 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Card, TextMessage } from '../../ports/chat-model.js';
+import type { Repositories } from '../../ports/repositories/index.js';
 import { ROLE_LABELS, type Actor, type RoleKey } from '../roles.js';
 import { act } from './render.js';
 
@@ -10,19 +10,11 @@ const MAX_ROWS = 30;
  * 「我的工作」: the open checklist steps this person owns on the school's open incidents — assigned to them by name
  * (the reporting unit's steps) or to one of their roles with nobody named — each with its 完成 / 不適用 buttons.
  */
-export async function myTasks(prisma: PrismaClient, actor: Actor): Promise<Card | TextMessage> {
-  const items = await prisma.checklistItem.findMany({
-    where: {
-      state: 'open',
-      incident: { schoolId: actor.schoolId, status: { not: 'closed' } },
-      OR: [{ ownerPersonId: actor.personId }, { ownerPersonId: null, ownerRole: { in: [...actor.roles] } }],
-    },
-    include: { incident: { select: { ref: true } } },
-    orderBy: [{ incident: { awareAt: 'asc' } }, { position: 'asc' }],
-  });
+export async function myTasks(repos: Pick<Repositories, 'checklist'>, actor: Actor): Promise<Card | TextMessage> {
+  const items = await repos.checklist.assignedTo(actor.schoolId, actor.personId, actor.roles);
   if (items.length === 0) return { type: 'text', text: '目前沒有指派給您、尚未完成的檢核項目。' };
   const shown = items.slice(0, MAX_ROWS);
-  const refs = [...new Set(items.map((i) => i.incident.ref))];
+  const refs = [...new Set(items.map((i) => i.incidentRef))];
   return {
     type: 'card',
     key: 'my-tasks',
@@ -32,7 +24,7 @@ export async function myTasks(prisma: PrismaClient, actor: Actor): Promise<Card 
     sections: [
       {
         rows: shown.map((i) => ({
-          text: `${i.incident.ref}｜${i.title}`,
+          text: `${i.incidentRef}｜${i.title}`,
           detail: `負責：${ROLE_LABELS[i.ownerRole as RoleKey | 'unit'] ?? i.ownerRole}${i.ownerPersonId === actor.personId ? '（您）' : ''}`,
           status: 'open' as const,
           buttons: [

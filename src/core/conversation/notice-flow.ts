@@ -142,7 +142,7 @@ export class NoticeFlow {
 
   private async showOverview(ctx: Ctx, incidentId: string): Promise<void> {
     const actor = requireActor(ctx, T.unknownPerson);
-    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError(NT.refUnknown(''));
     if (!can(actor, 'incident.view', { isReporter: incident.reporterId === actor.personId })) throw new UserError(NT.notAllowed);
     const notices = await this.service.listForIncident(incidentId);
@@ -289,9 +289,7 @@ export class NoticeFlow {
    * itself: whether the people not reached (notified < total) were reached some other way is a person's judgement.
    */
   private async offerNotifyItem(ctx: Ctx, incidentId: string): Promise<void> {
-    const item = await this.deps.prisma.checklistItem.findFirst({
-      where: { incidentId, completesClock: 'subjects-notify', state: 'open' },
-    });
+    const item = await this.deps.repos.checklist.openCompleting(incidentId, 'subjects-notify');
     if (!item) return;
     const notices = await this.service.listForIncident(incidentId);
     if (notices.length === 0 || !notices.every((n) => n.status === 'approved' && n.batches.length > 0)) return;

@@ -104,7 +104,7 @@ export class ReportFlow {
     const r = await this.service.recordSubmission(actor, incidentId, kind, day, reason);
     const label = REPORT_SHORT_LABELS[kind];
     const date = formatRocDate(submittedAt(r.incident, kind)!);
-    const item = await this.deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
+    const item = await this.deps.repos.checklist.findByKey(incidentId, REPORT_CLOCKS[kind].item);
     await this.turns.say(ctx.addr, {
       type: 'text',
       text: r.previous
@@ -181,7 +181,7 @@ export class ReportFlow {
 
   private async askDate(ctx: Ctx, incidentId: string, kind: ReportKind): Promise<void> {
     const actor = requireActor(ctx, T.unknownPerson);
-    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
     const label = REPORT_SHORT_LABELS[kind];

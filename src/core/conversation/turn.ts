@@ -174,18 +174,15 @@ export class Turns {
 
   /** The incident a command names by its ref, or else the school's one open incident (`refNeeded` when not one). */
   async incidentNamed(actor: Actor, ref: string | undefined, texts: RefTexts): Promise<string> {
-    const { prisma } = this.deps;
+    const { repos } = this.deps;
     if (ref) {
-      const incident = await prisma.incident.findUnique({
-        where: { schoolId_ref: { schoolId: actor.schoolId, ref } },
-        select: { id: true },
-      });
+      const incident = await repos.incidents.findByRef(actor.schoolId, ref);
       if (!incident) throw new UserError(texts.refUnknown(ref));
       return incident.id;
     }
-    const open = await prisma.incident.findMany({ where: { schoolId: actor.schoolId, status: { not: 'closed' } }, select: { id: true } });
+    const open = await repos.incidents.openIds(actor.schoolId);
     if (open.length !== 1) throw new UserError(texts.refNeeded);
-    return open[0]!.id;
+    return open[0]!;
   }
 
   /** Every copy of one card of an incident posted in a conversation whose platform is registered here. */

@@ -112,7 +112,7 @@ export class ReportService {
 
   /** Throws unless this person may download this incident's documents. */
   async assertMayDownload(actor: Actor, incidentId: string): Promise<Incident> {
-    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.reports')) throw new UserError(NOT_ALLOWED);
     return incident;
@@ -213,7 +213,7 @@ export class ReportService {
     delayReason?: string,
   ): Promise<{ incident: Incident; previous: Date | null }> {
     const { deps } = this;
-    const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
     if (!reportApplies(kind, incident)) throw new UserError('這個事件未涉及資通系統，沒有資安事件調查報告。');
@@ -226,15 +226,15 @@ export class ReportService {
     const previous = submittedAt(incident, kind);
     const label = REPORT_SHORT_LABELS[kind];
     const end = this.lateAfter(incident, kind);
-    const item = await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: REPORT_CLOCKS[kind].item } });
+    const item = await deps.repos.checklist.findByKey(incidentId, REPORT_CLOCKS[kind].item);
     const reason = delayReason?.trim() || null;
     // A submission day is stored as its 00:00; it is late when that day starts at or after the end (24:00 of the last day).
     if (end && date.getTime() >= end.getTime() && !reason && !item?.delayReasonEnc) {
       throw new UserError(`${label}的送出日期已超過法定期限（${formatRocDateTime(end, { endOfDay: true })}），請填寫遲延原因。`);
     }
-    await deps.prisma.$transaction(async (tx) => {
-      await tx.incident.update({ where: { id: incidentId }, data: { [SUBMITTED_COLUMN[kind]]: date, version: { increment: 1 } } });
-      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+    await deps.repos.transaction(async (tx) => {
+      await tx.incidents.update(incidentId, { [SUBMITTED_COLUMN[kind]]: date }, { revise: true });
+      await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'report.submitted',
@@ -260,6 +260,8 @@ export class ReportService {
     } else if (item && reason) {
       await this.incidents.recordDelayReason(actor, incidentId, item.key, reason);
     }
-    return { incident: await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } }), previous };
+    const updated = await deps.repos.incidents.find(incidentId);
+    if (!updated) throw new Error(`incident ${incidentId} not found`);
+    return { incident: updated, previous };
   }
 }

@@ -93,8 +93,7 @@ export class EvidenceLocker {
     if (incident.schoolId !== actor.schoolId) return false;
     if (incident.reporterId === actor.personId) return true;
     if (can(actor, 'incident.act')) return true;
-    const owned = await this.deps.prisma.checklistItem.count({ where: { incidentId: incident.id, ownerPersonId: actor.personId } });
-    return owned > 0;
+    return (await this.deps.repos.checklist.incidentsOwnedBy(actor.personId, [incident.id])).size > 0;
   }
 
   /** Whether the person may see (list, download) this piece: responders and the auditor; others only what they filed. */
@@ -108,11 +107,7 @@ export class EvidenceLocker {
 
   /** Incidents this person could file evidence for now: open ones of their school, newest first. */
   async incidentsFor(actor: Actor): Promise<Incident[]> {
-    const open = await this.deps.prisma.incident.findMany({
-      where: { schoolId: actor.schoolId, status: { not: 'closed' } },
-      orderBy: { awareAt: 'desc' },
-      take: 20,
-    });
+    const open = await this.deps.repos.incidents.openIn(actor.schoolId, 'newest', 20);
     const out: Incident[] = [];
     for (const i of open) if (await this.mayFile(actor, i)) out.push(i);
     return out;
@@ -137,15 +132,14 @@ export class EvidenceLocker {
 
   private async fileFrom(actor: Actor, incidentId: string, input: FileInput, source: AsyncIterator<Uint8Array>): Promise<EvidenceView> {
     const { deps } = this;
-    const incident = await deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (incident.status === 'closed') throw new UserError(EVIDENCE_TEXTS.closed);
     if (!(await this.mayFile(actor, incident))) throw new UserError(EVIDENCE_TEXTS.mayNotFile);
     const description = input.description.normalize('NFC').trim();
     if (description.length === 0 || description.length > MAX_DESCRIPTION) throw new UserError(EVIDENCE_TEXTS.description);
     const itemKey = input.itemKey ? input.itemKey : null;
-    if (itemKey && !(await deps.prisma.checklistItem.findFirst({ where: { incidentId, key: itemKey } })))
-      throw new UserError(EVIDENCE_TEXTS.badItem);
+    if (itemKey && !(await deps.repos.checklist.findByKey(incidentId, itemKey))) throw new UserError(EVIDENCE_TEXTS.badItem);
     if (input.file.size !== undefined && input.file.size > this.maxBytes) {
       throw new EvidenceRefused(
         REFUSALS.tooLarge(this.maxBytes),
@@ -174,7 +168,7 @@ export class EvidenceLocker {
     const enc = (field: string, v: string) => deps.cipher.encrypt(v, `evidence:${id}:${field}`);
     try {
       const row = await deps.prisma.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT id FROM incident WHERE id = ${incidentId} FOR UPDATE`;
+        await deps.repos.within(tx).incidents.lock(incidentId);
         const last = await tx.evidence.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true } });
         const created = await tx.evidence.create({
           data: {
@@ -237,7 +231,7 @@ export class EvidenceLocker {
 
   /** What this person may see of an incident's evidence. */
   async list(actor: Actor, incidentId: string): Promise<EvidenceView[]> {
-    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     const rows = await this.deps.prisma.evidence.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
     return rows.filter((r) => this.mayView(actor, incident, r)).map((r) => this.view(r));
@@ -246,7 +240,7 @@ export class EvidenceLocker {
   /** The row, if this person may see it (else UserError: the same answer whether it exists or not). */
   async visible(actor: Actor, evidenceId: string): Promise<{ row: Evidence; incident: Incident }> {
     const row = await this.deps.prisma.evidence.findUnique({ where: { id: evidenceId } });
-    const incident = row ? await this.deps.prisma.incident.findUnique({ where: { id: row.incidentId } }) : null;
+    const incident = row ? await this.deps.repos.incidents.find(row.incidentId) : null;
     if (!row || !incident || !this.mayView(actor, incident, row)) throw new UserError(EVIDENCE_TEXTS.notFound);
     return { row, incident };
   }

@@ -56,7 +56,7 @@ export class NoticeDrafting {
 
   /** The measures sentence from the incident's checklist as it stands (measures.ts). */
   async measuresFor(incident: NoticeIncident): Promise<string> {
-    const rows = await this.deps.prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
+    const rows = await this.deps.repos.checklist.ofIncident(incident.id);
     const defs = this.deps.playbooks.get(incident.playbookId).checklist;
     return measuresSentence(rows.map((r) => ({ ...r, def: defs.find((d) => d.key === r.key) })));
   }

@@ -315,7 +315,7 @@ export class NoticeService {
   // ------------------------------------------------------------------ internals
 
   private async incidentFor(actor: Actor, incidentId: string): Promise<NoticeIncident> {
-    const incident = await this.deps.prisma.incident.findUnique({ where: { id: incidentId } });
+    const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     return incident;
   }

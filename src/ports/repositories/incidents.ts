@@ -91,8 +91,8 @@ export interface IncidentRepository {
   findByIdOrRef(idOrRef: string, schoolId?: string): Promise<IncidentRecord[]>;
   /** The school's incidents not closed, by awareness (`newest` first, or `oldest`); at most `limit` when given. */
   openIn(schoolId: string, order: IncidentOrder, limit?: number): Promise<IncidentRecord[]>;
-  /** The ids of every incident not closed, of every school (start-up reconciliation of the reminders). */
-  openIds(): Promise<string[]>;
+  /** The ids of the incidents not closed, of the school or of every school (start-up reconciliation of the reminders). */
+  openIds(schoolId?: string): Promise<string[]>;
   /** The numbers of these incidents, by id (those that exist). */
   refsOf(ids: string[]): Promise<Map<string, string>>;
   create(incident: NewIncident): Promise<IncidentRecord>;

@@ -40,8 +40,9 @@ export class PrismaIncidentRepository implements IncidentRepository {
     });
   }
 
-  async openIds(): Promise<string[]> {
-    return (await this.db.incident.findMany({ where: NOT_CLOSED, select: { id: true } })).map((i) => i.id);
+  async openIds(schoolId?: string): Promise<string[]> {
+    const where = { ...(schoolId ? { schoolId } : {}), ...NOT_CLOSED };
+    return (await this.db.incident.findMany({ where, select: { id: true } })).map((i) => i.id);
   }
 
   async refsOf(ids: string[]): Promise<Map<string, string>> {
