@@ -40,6 +40,8 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
       // Uses the client it is handed without importing its type (rule 6); a comment naming it does not count.
       'src/core/holder.ts': 'export const n = (deps: { prisma: any }) => deps.prisma.incident.count();\n',
       'src/core/commented.ts': '// deps.prisma was used here before the repositories\nexport const m = 1;\n',
+      // Takes the client out of its deps and hands it on, never writing `prisma.` or `.prisma` itself.
+      'src/core/passer.ts': 'declare const f: (c: unknown) => void;\nexport const p = (deps: any) => {\n  const { prisma } = deps;\n  f(prisma);\n};\n',
     });
     try {
       const problems = t.run().problems.join('\n');
@@ -52,6 +54,7 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
       expect(problems).toMatch(/src\/core\/big\.ts: \d+ lines/);
       expect(problems).toMatch(/src\/core\/rows\.ts: imports the Prisma client outside src\/storage/);
       expect(problems).toMatch(/src\/core\/holder\.ts: uses the database client outside src\/storage/);
+      expect(problems).toMatch(/src\/core\/passer\.ts: uses the database client outside src\/storage/);
       expect(problems).not.toMatch(/src\/core\/commented\.ts/);
       expect(problems).not.toMatch(/src\/core\/ok\.ts/);
     } finally {
