@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { ConversationAddress, Form, FormField, InboundEvent } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
@@ -64,7 +64,7 @@ export class IntakeFlow {
   ) {}
 
   /** A submitted intake form: one page of a paged intake, or the whole report. */
-  onForm(ctx: Ctx, prompt: PendingPrompt, page: string | undefined, values: RawAnswers): Promise<void> {
+  onForm(ctx: Ctx, prompt: PromptRecord, page: string | undefined, values: RawAnswers): Promise<void> {
     const state = this.prompts.state<IntakeState>(prompt);
     if (state.mode === 'pages' && page !== undefined) return this.onPage(ctx, prompt, state, Number(page), values);
     return this.finish(ctx, prompt, { ...state.answers, ...values });
@@ -177,7 +177,7 @@ export class IntakeFlow {
     return { help: T.readFromMessage(shown) };
   }
 
-  private async ask(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
+  private async ask(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord, state: IntakeState): Promise<void> {
     // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
     const fields = this.fields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
     if (state.mode === 'pages') {
@@ -244,7 +244,7 @@ export class IntakeFlow {
   }
 
   /** A typed answer to the intake (or a command while it is open: 上一步, 通報 again). `text` is already masked. */
-  async onAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, cmd: Command | undefined): Promise<void> {
+  async onAnswer(ctx: Ctx, prompt: PromptRecord, text: string, cmd: Command | undefined): Promise<void> {
     const state = this.prompts.state<IntakeState>(prompt);
     const fields = this.fields();
     if (state.mode === 'pages' && cmd === 'back' && state.index > 0) {
@@ -321,7 +321,7 @@ export class IntakeFlow {
     return this.ask(ctx.adapter, ctx.addr, prompt, state);
   }
 
-  private async finish(ctx: Pick<Ctx, 'adapter' | 'addr'> & { ev?: InboundEvent }, prompt: PendingPrompt, raw: RawAnswers): Promise<void> {
+  private async finish(ctx: Pick<Ctx, 'adapter' | 'addr'> & { ev?: InboundEvent }, prompt: PromptRecord, raw: RawAnswers): Promise<void> {
     const fields = this.fields();
     const now = this.deps.now();
     const v = validateIntake(fields, raw, now);
@@ -364,7 +364,7 @@ export class IntakeFlow {
     const approximateTimes = [...new Set([...(v.result.answers.approximateTimes ?? []), ...kept])];
     const answers = { ...v.result.answers, ...(approximateTimes.length ? { approximateTimes } : {}) };
     const view = await this.incidents.report(reporter, state.originConversationId, answers);
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await this.deps.repos.prompts.close(prompt.id, 'done');
     if (v.result.masked.length > 0) await this.turns.say(ctx.addr, forPerson(ctx.addr, user, privacyNotice(v.result.masked)));
     const approximate = [
       ...v.result.approximate,
@@ -381,7 +381,7 @@ export class IntakeFlow {
   }
 
   /** One page of the paged intake was submitted: keep its answers, show the next page or finish. */
-  private async onPage(ctx: Ctx, prompt: PendingPrompt, state: IntakeState, page: number, values: RawAnswers): Promise<void> {
+  private async onPage(ctx: Ctx, prompt: PromptRecord, state: IntakeState, page: number, values: RawAnswers): Promise<void> {
     const fields = this.fields();
     const size = state.pageSize!;
     const pages = pageCount(fields.length, size);

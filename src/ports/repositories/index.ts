@@ -8,22 +8,30 @@
  * `tx` writes in that one transaction.
  */
 import type { BindingRepository } from './bindings.js';
+import type { PostedCardRepository } from './cards.js';
+import type { OneShotChoiceRepository } from './choices.js';
+import type { ConversationRepository, IdentityRepository } from './conversations.js';
 import type { DiscordFormRepository } from './discord.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { LocalChatRepository } from './local-chat.js';
 import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
+import type { PromptRepository } from './prompts.js';
 import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
 import type { TimelineRepository } from './timeline.js';
 
 export type * from './bindings.js';
+export type * from './cards.js';
+export type * from './choices.js';
+export type * from './conversations.js';
 export type * from './incidents.js';
 export type * from './discord.js';
 export type * from './line.js';
 export type * from './local-chat.js';
 export type * from './outbound.js';
 export type * from './people.js';
+export type * from './prompts.js';
 export type * from './retention.js';
 export type * from './schools.js';
 export type * from './timeline.js';
@@ -45,6 +53,16 @@ export interface Repositories {
   lineQuotaWarnings: LineQuotaWarningRepository;
   /** The local chat page's messages, people and conversations (local_message, identity, conversation). */
   localChat: LocalChatRepository;
+  /** The conversations the bot is in (conversation). */
+  conversations: ConversationRepository;
+  /** Who a chat account is (identity). */
+  identities: IdentityRepository;
+  /** The questions the bot is waiting on (pending_prompt). */
+  prompts: PromptRepository;
+  /** Messages whose buttons may be pressed once (one_shot_choice). */
+  choices: OneShotChoiceRepository;
+  /** Where each card of an incident was posted (posted_card). */
+  postedCards: PostedCardRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

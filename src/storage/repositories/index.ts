@@ -3,6 +3,13 @@ import { registerClientRepositories } from '../../ports/repositories/client-brid
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 import { PrismaBindingRepository } from './bindings.js';
+import {
+  PrismaConversationRepository,
+  PrismaIdentityRepository,
+  PrismaOneShotChoiceRepository,
+  PrismaPostedCardRepository,
+  PrismaPromptRepository,
+} from './conversations.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
@@ -42,5 +49,10 @@ function on(db: Client): Repositories {
     lineFriends: new PrismaLineFriendRepository(db),
     lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
     localChat: new PrismaLocalChatRepository(db),
+    conversations: new PrismaConversationRepository(db),
+    identities: new PrismaIdentityRepository(db),
+    prompts: new PrismaPromptRepository(db),
+    choices: new PrismaOneShotChoiceRepository(db),
+    postedCards: new PrismaPostedCardRepository(db),
   };
 }
