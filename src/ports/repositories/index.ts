@@ -11,6 +11,7 @@ import type { BindingRepository } from './bindings.js';
 import type { PostedCardRepository } from './cards.js';
 import type { OneShotChoiceRepository } from './choices.js';
 import type { ConversationRepository, IdentityRepository } from './conversations.js';
+import type { EvidenceOfferRepository, EvidenceRepository } from './evidence.js';
 import type { DiscordFormRepository } from './discord.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { LocalChatRepository } from './local-chat.js';
@@ -25,6 +26,7 @@ export type * from './bindings.js';
 export type * from './cards.js';
 export type * from './choices.js';
 export type * from './conversations.js';
+export type * from './evidence.js';
 export type * from './incidents.js';
 export type * from './discord.js';
 export type * from './line.js';
@@ -63,6 +65,10 @@ export interface Repositories {
   choices: OneShotChoiceRepository;
   /** Where each card of an incident was posted (posted_card). */
   postedCards: PostedCardRepository;
+  /** The pieces of evidence filed against incidents (evidence; the files are in the blob stores). */
+  evidence: EvidenceRepository;
+  /** Files offered in a chat before they are filed (evidence_offer). */
+  evidenceOffers: EvidenceOfferRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

@@ -11,6 +11,7 @@ import {
   PrismaPromptRepository,
 } from './conversations.js';
 import { PrismaDiscordFormRepository } from './discord.js';
+import { PrismaEvidenceOfferRepository, PrismaEvidenceRepository } from './evidence.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
@@ -54,5 +55,7 @@ function on(db: Client): Repositories {
     prompts: new PrismaPromptRepository(db),
     choices: new PrismaOneShotChoiceRepository(db),
     postedCards: new PrismaPostedCardRepository(db),
+    evidence: new PrismaEvidenceRepository(db),
+    evidenceOffers: new PrismaEvidenceOfferRepository(db),
   };
 }
