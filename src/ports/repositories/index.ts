@@ -10,6 +10,7 @@
 import type { BindingRepository } from './bindings.js';
 import type { PostedCardRepository } from './cards.js';
 import type { OneShotChoiceRepository } from './choices.js';
+import type { ConsoleSessionRepository } from './console.js';
 import type { ConversationRepository, IdentityRepository } from './conversations.js';
 import type { EvidenceOfferRepository, EvidenceRepository } from './evidence.js';
 import type { DiscordFormRepository } from './discord.js';
@@ -25,6 +26,7 @@ import type { TimelineRepository } from './timeline.js';
 export type * from './bindings.js';
 export type * from './cards.js';
 export type * from './choices.js';
+export type * from './console.js';
 export type * from './conversations.js';
 export type * from './evidence.js';
 export type * from './incidents.js';
@@ -69,6 +71,8 @@ export interface Repositories {
   evidence: EvidenceRepository;
   /** Files offered in a chat before they are filed (evidence_offer). */
   evidenceOffers: EvidenceOfferRepository;
+  /** The web console's sessions (console_session). */
+  consoleSessions: ConsoleSessionRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

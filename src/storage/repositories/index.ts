@@ -10,6 +10,7 @@ import {
   PrismaPostedCardRepository,
   PrismaPromptRepository,
 } from './conversations.js';
+import { PrismaConsoleSessionRepository } from './console.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaEvidenceOfferRepository, PrismaEvidenceRepository } from './evidence.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
@@ -57,5 +58,6 @@ function on(db: Client): Repositories {
     postedCards: new PrismaPostedCardRepository(db),
     evidence: new PrismaEvidenceRepository(db),
     evidenceOffers: new PrismaEvidenceOfferRepository(db),
+    consoleSessions: new PrismaConsoleSessionRepository(db),
   };
 }

@@ -25,7 +25,7 @@ import { noticeSection } from './notice-section.js';
  * templates (templates.ts) as plain values: every text is zh-TW and already formatted (ROC dates, Asia/Taipei).
  */
 export interface PageServices {
-  deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'playbooks' | 'now'>;
+  deps: Pick<CoreDeps, 'prisma' | 'repos' | 'cipher' | 'playbooks' | 'now'>;
   store: ConsoleStore;
   incidents: IncidentService;
   notices: NoticeService;
