@@ -175,7 +175,6 @@ function cycles(graph) {
 
 /** Files that import the Prisma client (or its row types) outside src/storage/ today; the list may only shrink. */
 export const PRISMA_USERS = [
-  'src/cli/keys.ts',
   'src/core/context.ts',
   'src/core/conversation/evidence.ts',
   // bot.ts's own use, moved with its flows (issue #17 step 1); the repositories of step 3 take them over.
@@ -191,7 +190,6 @@ export const PRISMA_USERS = [
   'src/core/notices/contact.ts',
   // service.ts's row types, moved with its reading (views.ts) when it was split.
   'src/core/notices/views.ts',
-  'src/core/privacy/rekey.ts',
   'src/jobs/digest.ts',
   'src/jobs/notify.ts',
   'src/jobs/reminders.ts',
@@ -225,7 +223,6 @@ export const PRISMA_HOLDERS = [
   'src/core/notices/drafting.ts',
   'src/core/notices/service.ts',
   'src/core/notices/views.ts',
-  'src/core/privacy/rekey.ts',
   'src/jobs/deliver.ts',
   'src/jobs/digest.ts',
   'src/jobs/metrics.ts',

@@ -14,6 +14,7 @@ import type { ConsoleSessionRepository } from './console.js';
 import type { ConversationRepository, IdentityRepository } from './conversations.js';
 import type { EvidenceOfferRepository, EvidenceRepository } from './evidence.js';
 import type { DiscordFormRepository } from './discord.js';
+import type { KeyRotationRepository } from './keys.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { LocalChatRepository } from './local-chat.js';
 import type { OutboundLedgerRepository } from './outbound.js';
@@ -31,6 +32,7 @@ export type * from './conversations.js';
 export type * from './evidence.js';
 export type * from './incidents.js';
 export type * from './discord.js';
+export type * from './keys.js';
 export type * from './line.js';
 export type * from './local-chat.js';
 export type * from './outbound.js';
@@ -73,6 +75,8 @@ export interface Repositories {
   evidenceOffers: EvidenceOfferRepository;
   /** The web console's sessions (console_session). */
   consoleSessions: ConsoleSessionRepository;
+  /** The key commands' reads and writes of every encrypted column, the destruction seals and the key checks. */
+  keyRotation: KeyRotationRepository;
 }
 
 /** For a long transaction (a large roster import): how long it may run, and wait for a connection, in ms. */

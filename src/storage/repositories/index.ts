@@ -13,6 +13,7 @@ import {
 import { PrismaConsoleSessionRepository } from './console.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaEvidenceOfferRepository, PrismaEvidenceRepository } from './evidence.js';
+import { PrismaKeyRotationRepository } from './keys.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
@@ -59,5 +60,6 @@ function on(db: Client): Repositories {
     evidence: new PrismaEvidenceRepository(db),
     evidenceOffers: new PrismaEvidenceOfferRepository(db),
     consoleSessions: new PrismaConsoleSessionRepository(db),
+    keyRotation: new PrismaKeyRotationRepository(db),
   };
 }
