@@ -212,7 +212,6 @@ export const PRISMA_HOLDERS = [
   'src/core/conversation/reach.ts',
   'src/core/conversation/report-flow.ts',
   'src/core/conversation/rooms.ts',
-  'src/core/conversation/rows.ts',
   'src/core/conversation/turn.ts',
   'src/core/documents/export.ts',
   'src/core/documents/facts.ts',
@@ -231,7 +230,6 @@ export const PRISMA_HOLDERS = [
   'src/jobs/retention.ts',
   // The bridge of storage behind ports (issue #17): it goes with the client itself.
   'src/ports/repositories/client-bridge.ts',
-  'src/web/console/pages.ts',
   'src/web/documents.ts',
 ];
 

@@ -38,6 +38,7 @@ describe('conversation repositories', () => {
           externalId: `ext-${id}`,
           kind: 'group',
           purpose,
+          title: `群組 ${id}`,
           schoolId,
           incidentId: incident ?? null,
           createdAt: at(createdAt),
@@ -57,27 +58,27 @@ describe('conversation repositories', () => {
     ]);
     expect(ids(await repos.conversations.responseGroups({ platform: 'slack' }))).toEqual(['g-slack-1', 'g-slack-2']);
 
-    // A room: an unknown conversation is created as the incident's; a known one becomes it.
-    const room = await repos.conversations.recordRoom({
-      id: 'room-slack',
-      platform: 'slack',
-      externalId: 'ext-g-staff',
-      kind: 'group',
+    // A room: a known conversation becomes the incident's (its title kept unless the platform gave one); an unknown
+    // one is created as it, titled by the platform or else by the product.
+    const room = (id: string, externalId: string, platform: string, title: string | null) =>
+      repos.conversations.recordRoom(
+        { id, platform, externalId, kind: 'group', incidentId, schoolId: 'demo-school', title },
+        '應變室 115-0001',
+      );
+    expect(await room('room-slack', 'ext-g-staff', 'slack', null)).toMatchObject({
+      id: 'g-staff',
+      purpose: 'incident',
       incidentId,
-      schoolId: 'demo-school',
-      title: '應變室',
+      title: '群組 g-staff',
     });
-    expect(room).toMatchObject({ id: 'g-staff', purpose: 'incident', incidentId, title: '應變室' });
-    const fresh = await repos.conversations.recordRoom({
+    expect(await room('room-discord', 'thread-1', 'discord', null)).toMatchObject({
       id: 'room-discord',
-      platform: 'discord',
-      externalId: 'thread-1',
+      purpose: 'incident',
       kind: 'group',
-      incidentId,
       schoolId: 'demo-school',
-      title: '應變室 2',
+      title: '應變室 115-0001',
     });
-    expect(fresh).toMatchObject({ id: 'room-discord', purpose: 'incident', kind: 'group', schoolId: 'demo-school' });
+    expect((await room('room-discord-2', 'thread-1', 'discord', '事件討論串')).title).toBe('事件討論串');
     expect(ids(await repos.conversations.roomsOf(incidentId))).toEqual(['g-staff', 'room-discord']);
     expect(ids(await repos.conversations.teamOf({ id: incidentId, schoolId: 'demo-school' }))).toEqual([
       'g-staff',

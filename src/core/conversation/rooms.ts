@@ -102,17 +102,20 @@ export async function openRoom(
     );
     return null;
   }
-  const conv = await deps.repos.conversations.recordRoom({
-    id: newId(),
-    platform: addr.platform,
-    externalId: addr.externalId,
-    kind: 'group',
-    incidentId: incident.id,
-    schoolId: incident.schoolId,
-    title: addr.title ?? roomName(incident.ref),
-  });
-  await deps.prisma.$transaction((tx) =>
-    appendTimeline(deps, deps.repos.within(tx), incident.id, {
+  const conv = await deps.repos.conversations.recordRoom(
+    {
+      id: newId(),
+      platform: addr.platform,
+      externalId: addr.externalId,
+      kind: 'group',
+      incidentId: incident.id,
+      schoolId: incident.schoolId,
+      title: addr.title ?? null,
+    },
+    roomName(incident.ref),
+  );
+  await deps.repos.transaction((tx) =>
+    appendTimeline(deps, tx, incident.id, {
       actorId: null,
       actorLabel: '系統',
       type: 'room.opened',

@@ -34,8 +34,11 @@ export interface ConversationRepository {
   teamOf(incident: { id: string; schoolId: string }): Promise<ConversationRecord[]>;
   /** The rooms opened for an incident (one per platform), oldest first. */
   roomsOf(incidentId: string): Promise<ConversationRecord[]>;
-  /** A room the platform opened for the incident: its conversation, created or turned into the incident's room. */
-  recordRoom(room: NewConversation & { incidentId: string; schoolId: string; title: string }): Promise<ConversationRecord>;
+  /**
+   * A room the platform opened for the incident: its conversation, created (titled `titleIfNew` when the platform gave
+   * no title) or turned into the incident's room (its title replaced only by one the platform gave).
+   */
+  recordRoom(room: NewConversation & { incidentId: string; schoolId: string }, titleIfNew: string): Promise<ConversationRecord>;
 }
 
 /** A chat account (table identity) with its person and the person's school. */

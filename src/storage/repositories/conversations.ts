@@ -53,12 +53,12 @@ export class PrismaConversationRepository implements ConversationRepository {
     return this.db.conversation.findMany({ where: { incidentId, purpose: 'incident' }, orderBy: OLDEST_FIRST });
   }
 
-  recordRoom(room: NewConversation & { incidentId: string; schoolId: string; title: string }): Promise<ConversationRecord> {
+  recordRoom(room: NewConversation & { incidentId: string; schoolId: string }, titleIfNew: string): Promise<ConversationRecord> {
     const { incidentId, schoolId } = room;
     return this.db.conversation.upsert({
       where: { platform_externalId: { platform: room.platform, externalId: room.externalId } },
       update: { purpose: 'incident', incidentId, schoolId, ...(room.title ? { title: room.title } : {}) },
-      create: { ...room, purpose: 'incident' },
+      create: { ...room, title: room.title || titleIfNew, purpose: 'incident' },
     });
   }
 }
