@@ -19,6 +19,7 @@ import { loadConfig } from '../src/app/config.js';
 import { startApp, type RunningApp } from '../src/app/app.js';
 import { createLogger } from '../src/app/logger.js';
 import type { IntakeAnswers } from '../src/core/incidents/types.js';
+import { recordPersonChange, ROSTER_IMPORT_ACTOR } from '../src/core/people/history.js';
 import type { Actor } from '../src/core/roles.js';
 import { appendTimelineEntries, type TimelineInput } from '../src/core/timeline/timeline.js';
 import { refreshPlannerStatistics } from '../src/jobs/retention.js';
@@ -232,7 +233,30 @@ async function measure(app: RunningApp, s: Seeded): Promise<Row[]> {
     return { status: res.status, body, ms, sql: (last as Measured<void>).app, cpu: (last as Measured<void>).cpuMs };
   };
   const counts = async (ref: string) => app.db.prisma.timelineEntry.count({ where: { incident: { ref, schoolId: 'demo-school' } } });
+  // The people page with a large school's staff: 300 more people, each created on the record of changes as an import does.
+  for (let i = 0; i < 300; i += 1) {
+    const id = `bench-person-${i}`;
+    if (await app.db.repos.people.find(id)) continue;
+    await app.db.repos.people.create({
+      id,
+      schoolId: 'demo-school',
+      displayName: `教師${i}`,
+      unit: `班級${i % 30}`,
+      email: null,
+      roles: ['staff'],
+      active: true,
+    });
+    await recordPersonChange(app.db.repos, {
+      schoolId: 'demo-school',
+      personId: id,
+      actorPersonId: null,
+      actorLabel: ROSTER_IMPORT_ACTOR,
+      changes: { roles: { from: null, to: ['staff'] }, active: { from: null, to: true } },
+    });
+  }
+  const people = (await app.db.repos.people.inSchool('demo-school')).length;
   const pages: [string, string][] = [
+    [`GET /console/people (${people} people)`, '/console/people'],
     ['GET /console (open, default)', '/console'],
     [`GET /console?ref=${s.searchRef}`, `/console?ref=${encodeURIComponent(s.searchRef)}`],
     ['GET /console?status=all', '/console?status=all'],

@@ -52,7 +52,8 @@ interface Collector {
 
 export class LocalAdapter implements PlatformAdapter {
   readonly platform = LOCAL_PLATFORM;
-  readonly capabilities: AdapterCapabilities = {
+  readonly capabilities: AdapterCapabilities;
+  private readonly baseCapabilities: AdapterCapabilities = {
     maxFormFields: 20,
     editMessages: true,
     maxButtonsPerRow: 3,
@@ -73,7 +74,14 @@ export class LocalAdapter implements PlatformAdapter {
     private readonly maxUploadBytes = 25 * 1024 * 1024,
     /** The product's HTTP server: the page and /local/api/* are registered on it when the adapter is attached. */
     private readonly http?: FastifyInstance,
-  ) {}
+    /**
+     * LOCAL_CHAT_FORMS=steps: the page asks forms one question at a time as LINE does (no forms), so the demo shows
+     * LINE's way and its 「在網頁填寫」 (web forms from chat, docs/console.md).
+     */
+    opts: { askStepByStep?: boolean } = {},
+  ) {
+    this.capabilities = { ...this.baseCapabilities, ...(opts.askStepByStep ? { maxFormFields: 0 } : {}) };
+  }
 
   /** Connects the page's API to the inbound pipeline (each request is handled while it waits, so it gets the replies). */
   attach(inbound: InboundSink): void {

@@ -12,7 +12,9 @@ import type { EventScope } from './modals.js';
 export const CONSOLE_COMMAND = '/console';
 /** What the core reads as its console command (src/core/conversation/commands.ts). */
 export const CONSOLE_TEXT = '主控台';
-export const CONSOLE_ANSWERED_IN_DM = '主控台登入連結只以私訊提供：已在您與小幫手的私訊中回覆您。';
+// Said in the acknowledgement, which Slack wants within 3 s, before the core has answered: so it says where the answer
+// will be, not that it was sent.
+export const CONSOLE_ANSWERED_IN_DM = '主控台登入連結只以私訊提供：請到您與小幫手的私訊查看回覆。';
 
 /** What the command needs of the adapter (a part of listeners.ts' SlackListenerHost). */
 export interface ConsoleCommandHost {

@@ -6,6 +6,7 @@ import type { SlackAdapter } from '../../adapters/slack/index.js';
 import type { DiscordAdapter } from '../../adapters/discord/index.js';
 import { LocalAdapter } from '../../adapters/local/index.js';
 import { findProfile, loadCalendar, loadClockRules } from '../core/clocks/index.js';
+import { useOfficeCalendar } from '../core/time/school-day.js';
 import type { CoreDeps, IncidentChange } from '../core/context.js';
 import { Bot } from '../core/conversation/bot.js';
 import { InboundPipeline } from '../core/chat/pipeline.js';
@@ -21,6 +22,7 @@ import { buildServer } from '../web/server.js';
 import { registerDocumentRoutes } from '../web/documents.js';
 import type { ConsoleAccess } from '../core/conversation/command-flow.js';
 import { registerConsoleRoutes } from '../web/console/routes.js';
+import { PeopleAdmin } from '../core/people/admin.js';
 import { ConsoleStore } from '../storage/console.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
@@ -63,6 +65,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const playbooks = loadPlaybookLibrary(config.playbooksDir);
   const clockRules = loadClockRules(join(config.playbooksDir, 'clocks.yaml'));
   const calendar = loadCalendar(join(config.playbooksDir, 'calendars'));
+  // Typed times (「連假前最後一天上課」, no 午休 on a day off) read the same days off as the clocks.
+  useOfficeCalendar(calendar);
   findProfile(clockRules, config.clockProfile);
 
   const db = opts.db ?? (await openDatabase(config.database));
@@ -116,6 +120,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       notices: bot.notices.service,
       noticeActs: bot.notices.console,
       checklistActs: bot.checklistConsole,
+      webForms: bot.webForms,
+      people: new PeopleAdmin(deps),
       reports: bot.reports.service,
       documentLinks: bot.reports.links,
       baseUrl: bot.reports.baseUrl,
@@ -132,7 +138,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       adapters.push(adapter);
       return adapter;
     };
-    const local = config.localChat ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server)) : null;
+    const local = config.localChat
+      ? add(new LocalAdapter(db.repos, cipher, log, config.evidence.maxBytes, server, { askStepByStep: config.localChatSteps }))
+      : null;
     let line: LineAdapter | null = null;
     if (config.line) {
       const { LineAdapter } = await import('../../adapters/line/index.js');

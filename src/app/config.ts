@@ -32,6 +32,8 @@ const schema = z.object({
   LOCAL_CHAT: z
     .enum(['on', 'off', 'true', 'false', '1', '0', 'demo-on-network'], { message: 'must be "on", "off" or "demo-on-network"' })
     .optional(),
+  /** `steps`: the local chat page asks forms one question at a time, as LINE does (to try web forms from chat). */
+  LOCAL_CHAT_FORMS: z.enum(['form', 'steps'], { message: 'must be "form" or "steps"' }).optional(),
   ALLOWED_HOSTS: z
     .string()
     .regex(/^\s*[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/, {
@@ -138,6 +140,8 @@ export interface AppConfig {
   localChat: boolean;
   /** LOCAL_CHAT=demo-on-network: the local chat (no login) explicitly allowed beyond loopback or on PostgreSQL. */
   localChatOnNetwork: boolean;
+  /** LOCAL_CHAT_FORMS=steps: the local chat asks forms step by step, as on LINE. */
+  localChatSteps: boolean;
   demoSeed: boolean;
   /** Host names (no port) the local chat page and API answer in the Host header (DNS rebinding); loopback names always. */
   allowedHosts: string[];
@@ -311,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     keyFile,
     localChat,
     localChatOnNetwork: onNetwork,
+    localChatSteps: c.LOCAL_CHAT_FORMS === 'steps',
     demoSeed: c.DEMO_SEED ?? localChat,
     allowedHosts: allowedHosts(c.ALLOWED_HOSTS, c.HOST, c.PUBLIC_URL),
     trustProxy:

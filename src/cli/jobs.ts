@@ -46,8 +46,8 @@ export async function jobsReport(db: Database, clockLabel: (id: string) => strin
     : [];
   const failed = exists ? await db.sql.query<JobRow>(select(`j.state = 'failed'`, 'j.completed_on DESC'), [REMINDER_QUEUE, limit]) : [];
   const fmt = (d: Date | string | null) => (d ? formatRocShort(new Date(d)) : '—');
-  const deliveries = await db.prisma.noticeDelivery.findMany({ where: { status: 'failed' }, take: limit, orderBy: { noticeKey: 'asc' } });
-  const notices = await db.prisma.notice.findMany({ orderBy: { dueAt: 'desc' }, take: limit });
+  const deliveries = await db.repos.notices.failedDeliveries(limit);
+  const notices = await db.repos.notices.latest(limit);
   const refs = new Map(
     (
       await db.prisma.incident.findMany({

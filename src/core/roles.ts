@@ -28,7 +28,9 @@ export type Permission =
   | 'incident.close'
   | 'incident.reports' // download the reports to the authority and the full export (src/core/documents)
   | 'notice.approve' // approve or send back a notice to the people affected (never one's own: src/core/notices)
-  | 'admin.roles'
+  | 'admin.roles' // change roles, make people inactive, import the roster (src/core/people)
+  | 'people.view' // the people and roles page of the console: roster, linked accounts, open codes, the record of changes
+  | 'people.manage' // binding codes (issue, revoke) and unlinking a chat account
   | 'console.open'; // sign in to the web console (src/web/console): read-only views of the school's incidents
 
 const RESPONDERS: RoleKey[] = ['contactWindow', 'principal', 'it', 'dataManager'];
@@ -45,6 +47,9 @@ const GRANTS: Record<Permission, RoleKey[]> = {
   // acting approver (代理人) named in the roster when the principal drafted the notice or is away.
   'notice.approve': ['principal', 'actingApprover'],
   'admin.roles': ['principal'],
+  // The auditor reads who holds which role and every change to it (the record of access), and changes nothing.
+  'people.view': ['principal', 'contactWindow', 'auditor'],
+  'people.manage': ['principal', 'contactWindow'],
   'console.open': ['contactWindow', 'principal', 'actingApprover', 'auditor'],
 };
 

@@ -7,15 +7,15 @@ import type { AdapterLookup } from './notify.js';
  * outcome. Throws when any failed: the queue retries the job, and deliveries already sent are not repeated.
  */
 export async function deliverNotice(
-  deps: Pick<CoreDeps, 'prisma' | 'log' | 'now'>,
+  deps: Pick<CoreDeps, 'repos' | 'log' | 'now'>,
   adapterFor: AdapterLookup,
   key: string,
   message: OutboundMessage,
   /** What group conversations get instead (e.g. the reminder with its owners @mentioned). */
   groupMessage?: OutboundMessage,
 ): Promise<{ late: boolean; deliveries: number }> {
-  const { prisma, log } = deps;
-  const pending = await prisma.noticeDelivery.findMany({ where: { noticeKey: key, status: { not: 'sent' } } });
+  const { repos, log } = deps;
+  const pending = await repos.notices.unsentDeliveries(key);
   const failures: string[] = [];
   for (const d of pending) {
     const adapter = adapterFor(d.platform);
@@ -26,25 +26,20 @@ export async function deliverNotice(
         d.conversationKind === 'group' && groupMessage ? groupMessage : message,
         { idempotencyKey: d.idempotencyKey },
       );
-      await prisma.noticeDelivery.update({
-        where: { noticeKey_target: { noticeKey: key, target: d.target } },
-        data: { status: 'sent', messageId, sentAt: deps.now(), attempts: { increment: 1 }, error: null },
-      });
+      await repos.notices.deliverySent(key, d.target, messageId, deps.now());
     } catch (err) {
       failures.push(`${d.target}: ${(err as Error).message}`);
-      await prisma.noticeDelivery.update({
-        where: { noticeKey_target: { noticeKey: key, target: d.target } },
-        data: { status: 'failed', attempts: { increment: 1 }, error: (err as Error).message.slice(0, 500) },
-      });
+      await repos.notices.deliveryFailed(key, d.target, (err as Error).message.slice(0, 500));
     }
   }
-  const notice = await prisma.notice.findUniqueOrThrow({ where: { key } });
+  const notice = await repos.notices.find(key);
+  if (!notice) throw new Error(`Notice ${key} is not claimed`);
   if (failures.length > 0) {
-    await prisma.notice.update({ where: { key }, data: { status: 'failed' } });
+    await repos.notices.setOutcome(key, 'failed');
     log.warn({ key, failures: failures.length }, `${notice.kind} deliveries failed; the job will be retried`);
     throw new Error(`Notice ${key}: ${failures.length} delivery(ies) failed (${failures.join('; ')})`);
   }
-  if (notice.status !== 'sent') await prisma.notice.update({ where: { key }, data: { status: 'sent', sentAt: deps.now() } });
-  const deliveries = await prisma.noticeDelivery.count({ where: { noticeKey: key, status: 'sent' } });
+  if (notice.status !== 'sent') await repos.notices.setOutcome(key, { sentAt: deps.now() });
+  const deliveries = await repos.notices.countSent(key);
   return { late: notice.late, deliveries };
 }

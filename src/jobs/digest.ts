@@ -111,7 +111,7 @@ export class DailyDigest {
   private async fireSchool(schoolId: string, day: DayKey, now: Date, jobId: string | null): Promise<SchoolDigestOutcome> {
     const { prisma } = this.deps;
     const key = digestKey(schoolId, day);
-    const claimed = await prisma.notice.findUnique({ where: { key } });
+    const claimed = await this.deps.repos.notices.find(key);
     const open = await prisma.incident.findMany({ where: { schoolId, status: { not: 'closed' } }, orderBy: { awareAt: 'asc' } });
     if (!claimed && open.length === 0) return { schoolId, outcome: 'no-open-incidents' };
     const late = claimed ? claimed.late : now.getTime() - digestTime(day).getTime() > LATE_AFTER_MS;
@@ -119,16 +119,8 @@ export class DailyDigest {
     const message = await this.message(day, open, written, late);
     if (!claimed) {
       const recipients = await this.recipients(schoolId);
-      await prisma.$transaction(async (tx) => {
-        const n = await tx.notice.createMany({
-          data: [{ key, kind: 'digest', schoolId, level: 0, dueAt: digestTime(day), late, jobId, createdAt: now }],
-          skipDuplicates: true,
-        });
-        if (n.count === 0) return;
-        await tx.noticeDelivery.createMany({
-          data: deliveryRows(key, recipients),
-        });
-      });
+      const notice = { key, kind: 'digest', schoolId, level: 0, dueAt: digestTime(day), late, jobId, createdAt: now };
+      await this.deps.repos.transaction((tx) => tx.notices.claim(notice, deliveryRows(key, recipients)));
     }
     const sent = await deliverNotice(this.deps, this.adapterFor, key, message);
     return { schoolId, outcome: 'sent', key, incidents: open.length, deliveries: sent.deliveries, late: sent.late };

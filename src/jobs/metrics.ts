@@ -172,14 +172,14 @@ export async function queueTotals(db: Database, schema: string, queues: string[]
         `SELECT name, coalesce(sum(retry_count), 0) AS retries FROM ${schema}.job GROUP BY name`,
       )
     : [];
-  const late = await db.prisma.notice.groupBy({ by: ['kind'], where: { late: true }, _count: { _all: true } });
+  const late = await db.repos.notices.lateByKind();
   const count = (queue: string, state: string) =>
     (states.find((s) => s.queue === queue && s.state === state)?.count ?? 0) +
     archived.filter((a) => a.name === queue && a.state === state).reduce((n, a) => n + Number(a.n), 0);
   return queues.map((queue) => ({
     queue,
     fired: count(queue, 'completed'),
-    late: late.find((l) => l.kind === NOTICE_KIND[queue])?._count._all ?? 0,
+    late: late.get(NOTICE_KIND[queue] ?? '') ?? 0,
     failed: count(queue, 'failed'),
     retries:
       Number(live.find((l) => l.name === queue)?.retries ?? 0) +

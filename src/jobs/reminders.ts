@@ -287,7 +287,7 @@ export class ClockReminders {
     if (!incident) return { outcome: 'skipped', why: 'incident-gone' };
     const fireAt = new Date(data.fireAt);
     const key = reminderKey(incident.id, { clockId: data.clockId, slot: data.slot, fireAt });
-    const claimed = await prisma.notice.findUnique({ where: { key } });
+    const claimed = await this.deps.repos.notices.find(key);
     if (!claimed) {
       if (incident.status === 'closed') return { outcome: 'skipped', why: 'incident-closed' };
       const items = await prisma.checklistItem.findMany({ where: { incidentId: incident.id } });
@@ -310,30 +310,22 @@ export class ClockReminders {
         late,
         at: new Date(Math.max(now.getTime(), slot.fireAt.getTime())),
       });
-      const inserted = await prisma.$transaction(async (tx) => {
-        const n = await tx.notice.createMany({
-          data: [
-            {
-              key,
-              kind: 'reminder',
-              schoolId: incident.schoolId,
-              incidentId: incident.id,
-              clockId: clock.id,
-              slot: slot.slot,
-              level: slot.level,
-              dueAt: slot.fireAt,
-              late,
-              jobId,
-              createdAt: now,
-            },
-          ],
-          skipDuplicates: true,
-        });
-        if (n.count === 0) return false;
-        await tx.noticeDelivery.createMany({
-          data: deliveryRows(key, recipients),
-        });
-        await appendTimeline(this.deps, this.deps.repos.within(tx), incident.id, {
+      const inserted = await this.deps.repos.transaction(async (tx) => {
+        const notice = {
+          key,
+          kind: 'reminder',
+          schoolId: incident.schoolId,
+          incidentId: incident.id,
+          clockId: clock.id,
+          slot: slot.slot,
+          level: slot.level,
+          dueAt: slot.fireAt,
+          late,
+          jobId,
+          createdAt: now,
+        };
+        if (!(await tx.notices.claim(notice, deliveryRows(key, recipients)))) return false;
+        await appendTimeline(this.deps, tx, incident.id, {
           actorId: null,
           actorLabel: '系統',
           type: 'reminder.sent',

@@ -63,6 +63,8 @@ export class RetentionReview {
       );
     }
     const sessionsPruned = await pruneConsoleSessions(this.deps);
+    // The claims of web form links (web_form_use): a link is refused as expired after 30 minutes; a day is plenty.
+    await this.deps.repos.webForms.forget(new Date(this.deps.now().getTime() - 86_400_000));
     await refreshPlannerStatistics(this.deps);
     if (sessionsPruned > 0) this.deps.log.info({ day: data.day, sessions: sessionsPruned }, 'ended console sessions pruned');
     return { day: data.day, due, sessionsPruned };

@@ -29,6 +29,7 @@ import { ContactWindowAlerts } from './alerts.js';
 import { homeCards } from './home.js';
 import { requireActor, Turns, type Ctx } from './turn.js';
 import { IntakeFlow } from './intake-flow.js';
+import type { WebFormActions } from './web-form.js';
 import { IncidentFanout } from './fanout.js';
 import { IncidentFlow, type ChecklistConsoleActions } from './incident-flow.js';
 import { parseNoticeCommand } from './notice-cards.js';
@@ -93,7 +94,16 @@ export class Bot {
     this.choices = new OneShotChoices(deps);
     this.binding = new BindingService(deps);
     const fanout = new IncidentFanout(deps, this.turns, this.incidents);
-    this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args));
+    // The report as one web page is served by the console: offered only when the app serves it.
+    const webFormBase = () => (opts.console?.() ? (opts.baseUrl?.() ?? null) : null);
+    this.intake = new IntakeFlow(
+      deps,
+      this.turns,
+      this.prompts,
+      this.incidents,
+      (...args) => fanout.deliverNewIncident(...args),
+      webFormBase,
+    );
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
     this.commands = new CommandFlow(
       deps,
@@ -121,6 +131,11 @@ export class Bot {
   /** The checklist tick of the web console (src/web/console), the chat's own step (IncidentFlow.console). */
   get checklistConsole(): ChecklistConsoleActions {
     return this.incident.console;
+  }
+
+  /** The report asked in chat, as one web page (src/web/console/forms.ts): IntakeFlow.web. */
+  get webForms(): WebFormActions {
+    return this.intake.web;
   }
 
   register(adapter: ChatAdapter): void {

@@ -41,6 +41,11 @@ type ShowWhat = 'summary' | 'checklist' | 'assess' | 'card' | 'end' | 'fix';
 /** Checklist steps taken outside a chat turn (the web console); refusals are UserError in zh-TW, as in chat. */
 export interface ChecklistConsoleActions {
   tick(actor: Actor, itemId: string, to: 'done' | 'na', note: string): Promise<{ title: string; changed: boolean; masked: MaskFinding[] }>;
+  /**
+   * The assessment form of chat (assessmentForm) sent from the console's editor: the same checks and service step,
+   * refused with ASSESSMENT_EDITED_MEANWHILE when the incident changed after `basedOn` (its version when the form opened).
+   */
+  assess(actor: Actor, incidentId: string, basedOn: number, values: Values): Promise<IncidentView>;
 }
 
 /**
@@ -49,7 +54,10 @@ export interface ChecklistConsoleActions {
  */
 export class IncidentFlow {
   /** The checklist tick of the web console (src/web/console), through the same service step as the chat's buttons. */
-  readonly console: ChecklistConsoleActions = { tick: (...args) => this.tickFromConsole(...args) };
+  readonly console: ChecklistConsoleActions = {
+    tick: (...args) => this.tickFromConsole(...args),
+    assess: (...args) => this.assessFromConsole(...args),
+  };
 
   constructor(
     private readonly deps: CoreDeps,
@@ -329,6 +337,24 @@ export class IncidentFlow {
   async submitAssessment(ctx: Ctx, incidentId: string, values: Values): Promise<void> {
     const actor = requireActor(ctx);
     const current = await this.incidents.get(incidentId);
+    const view = await this.incidents.recordAssessment(actor, incidentId, this.readAssessment(current, values));
+    await this.turns.say(ctx.addr, { type: 'text', text: T.assessmentSaved(view.incident.ref) });
+    const itemsAdded = view.checklist.length !== current.checklist.length;
+    return this.turns.refreshCards(ctx, view, itemsAdded ? ['checklist', 'incident'] : ['incident']);
+  }
+
+  /** The console's assessment editor: chat's form and step; the chat's cards are edited where they were posted. */
+  private async assessFromConsole(actor: Actor, incidentId: string, basedOn: number, values: Values): Promise<IncidentView> {
+    const current = await this.incidents.get(incidentId);
+    if (current.incident.schoolId !== actor.schoolId) throw new UserError(T.refUnknown(''));
+    const view = await this.incidents.recordAssessment(actor, incidentId, this.readAssessment(current, values), { basedOn });
+    const itemsAdded = view.checklist.length !== current.checklist.length;
+    await this.turns.refreshCards(null, view, itemsAdded ? ['checklist', 'incident'] : ['incident']);
+    return view;
+  }
+
+  /** The assessment form's answers, checked field by field as any form of chat (validateField). */
+  private readAssessment(current: IncidentView, values: Values): Assessment {
     const form = assessmentForm(current, this.deps.playbooks);
     const out: Record<string, unknown> = {};
     const problems: string[] = [];
@@ -338,7 +364,7 @@ export class IncidentFlow {
       else out[f.id] = r.value;
     }
     if (problems.length) throw new UserError(T.problems(problems));
-    const a: Assessment = {
+    return {
       categories: out.categories as string[],
       studentsCount: out.studentsCount as number | null,
       guardiansCount: out.guardiansCount as number | null,
@@ -350,9 +376,5 @@ export class IncidentFlow {
       ...(out.occurredAt ? { occurredAt: out.occurredAt as Date } : {}),
       ...(out.correctionReason ? { correctionReason: out.correctionReason as string } : {}),
     };
-    const view = await this.incidents.recordAssessment(actor, incidentId, a);
-    await this.turns.say(ctx.addr, { type: 'text', text: T.assessmentSaved(view.incident.ref) });
-    const itemsAdded = view.checklist.length !== current.checklist.length;
-    return this.turns.refreshCards(ctx, view, itemsAdded ? ['checklist', 'incident'] : ['incident']);
   }
 }

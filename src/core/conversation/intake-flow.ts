@@ -17,7 +17,8 @@ import { tellContactWindows, reachPrivately } from './reach.js';
 import { isResponsePlace } from './rooms.js';
 import { FORM_STEP_TEXTS, KEEP, describeInitial, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
-import { forPerson, requireActor, type Ctx, type Turns } from './turn.js';
+import { addressOf, forPerson, requireActor, type Ctx, type Turns } from './turn.js';
+import { IntakeWeb, type IntakeForWeb } from './web-form.js';
 import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 
 export interface IntakeState {
@@ -41,6 +42,9 @@ export interface IntakeState {
   approximateFields?: string[];
 }
 
+/** Typed during a report asked step by step: a new link to the web page (the offer's words, a lost link). */
+const WEB_FORM_WORDS = new Set(['網頁填寫', '在網頁填寫']);
+
 /** Hands a filed report on to the response team and the places it concerns (fanout.ts). */
 export type DeliverNewIncident = (
   adapter: ChatAdapter,
@@ -54,20 +58,27 @@ export type DeliverNewIncident = (
  * in pages of at most `maxFormFields` fields, or step by step — its state an encrypted `pending_prompt` row so a
  * restart resumes it, and filed through `IncidentService.report`.
  */
-export class IntakeFlow {
+export class IntakeFlow implements IntakeForWeb {
+  /** The report as one web page, offered beside the step-by-step questions (web-form.ts; the console serves it). */
+  readonly web: IntakeWeb;
+
   constructor(
     private readonly deps: CoreDeps,
     private readonly turns: Turns,
     private readonly prompts: PromptStore,
     private readonly incidents: IncidentService,
     private readonly deliver: DeliverNewIncident,
-  ) {}
+    /** Where the web form is served (PUBLIC_URL) when the app serves the console; null: no web form is offered. */
+    webBaseUrl: () => string | null = () => null,
+  ) {
+    this.web = new IntakeWeb(deps, prompts, this, webBaseUrl);
+  }
 
   /** A submitted intake form: one page of a paged intake, or the whole report. */
-  onForm(ctx: Ctx, prompt: PromptRecord, page: string | undefined, values: RawAnswers): Promise<void> {
+  async onForm(ctx: Ctx, prompt: PromptRecord, page: string | undefined, values: RawAnswers): Promise<void> {
     const state = this.prompts.state<IntakeState>(prompt);
     if (state.mode === 'pages' && page !== undefined) return this.onPage(ctx, prompt, state, Number(page), values);
-    return this.finish(ctx, prompt, { ...state.answers, ...values });
+    return void (await this.finish(ctx, prompt, { ...state.answers, ...values }));
   }
 
   /** The intake's fields; with `shownAt`, fields whose default is 「現在」 are prefilled with that moment. */
@@ -117,7 +128,9 @@ export class IntakeFlow {
     if (existing?.kind === 'intake') {
       await this.turns.say(where, forPerson(where, ctx.ev.user, T.intakeResume));
       introduced = true;
-      return this.ask(ctx.adapter, where, existing, this.prompts.state<IntakeState>(existing));
+      const resumed = this.prompts.state<IntakeState>(existing);
+      if (resumed.mode === 'steps') await this.offerWeb(where, existing);
+      return this.ask(ctx.adapter, where, existing, resumed);
     }
     const fields = this.fields();
     const max = ctx.adapter.capabilities.maxFormFields;
@@ -164,7 +177,45 @@ export class IntakeFlow {
     // A form in a group is a private modal carrying its own introduction: a message before it would use up the
     // platform's one chance to open it (Discord answers an interaction once).
     if (!introduced && (where.kind === 'direct' || mode === 'steps')) await this.turns.say(where, { type: 'text', text: T.intakeIntro });
+    if (mode === 'steps') await this.offerWeb(where, prompt);
     return this.ask(ctx.adapter, where, prompt, state);
+  }
+
+  /**
+   * Step by step: the same report as one web page, through a one-time link (when the app serves the page). Only in a
+   * private chat: a link for one person is not posted where a group would see it (a response group asked in place).
+   */
+  private async offerWeb(where: ConversationAddress, prompt: PromptRecord): Promise<void> {
+    if (where.kind !== 'direct') return;
+    const card = this.web.offer(prompt);
+    if (card) await this.turns.say(where, card);
+  }
+
+  /** The page's fields: those of the chat, 「現在」 being the moment the report was started. */
+  fieldsFor(prompt: PromptRecord): FormField[] {
+    const state = this.prompts.state<IntakeState>(prompt);
+    return this.fields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
+  }
+
+  /** What was answered in chat so far (masked as stored). */
+  answersOf(prompt: PromptRecord): RawAnswers {
+    return this.prompts.state<IntakeState>(prompt).answers;
+  }
+
+  /**
+   * A report filled on the web page (already checked by validateIntake): the chat where it was asked is told, then the
+   * chat's own last step files it (the same confirmation, cards and places as after the last question) and closes
+   * the question. Null when the conversation's platform is not running here.
+   */
+  async fileFromWeb(prompt: PromptRecord, raw: RawAnswers): Promise<{ ref: string; platform: string } | null> {
+    const conv = await this.deps.repos.conversations.find(prompt.conversationId);
+    if (!conv) throw new Error(`Conversation ${prompt.conversationId} of prompt ${prompt.id} is gone`);
+    const adapter = this.turns.adapterFor(conv.platform);
+    if (!adapter) return null;
+    const addr = addressOf(conv);
+    await this.turns.say(addr, { type: 'text', text: T.webFormFiled });
+    const view = await this.finish({ adapter, addr }, prompt, raw);
+    return view ? { ref: view.incident.ref, platform: conv.platform } : null;
   }
 
   /** A form field prefilled from the first message says so, with the reading to check (「… 左右」 when vague). */
@@ -222,7 +273,7 @@ export class IntakeFlow {
       state.index = index;
       await this.prompts.save(prompt, state, fields[index]?.id ?? null);
     }
-    if (index >= fields.length) return this.finish({ adapter, addr: where } as Ctx, prompt, state.answers);
+    if (index >= fields.length) return void (await this.finish({ adapter, addr: where } as Ctx, prompt, state.answers));
     const field = fields[index]!;
     const initial = toConfirm(field.id) ? state.answers[field.id] : undefined;
     const q = stepQuestion(field, index, fields.length, prompt.id);
@@ -270,6 +321,11 @@ export class IntakeFlow {
     }
     if (cmd === 'report') {
       await this.turns.say(ctx.addr, { type: 'text', text: T.intakeResume });
+      return this.ask(ctx.adapter, ctx.addr, prompt, state);
+    }
+    if (WEB_FORM_WORDS.has(text.trim())) {
+      // A new link (the last one expired or was lost), then the question where the chat stands.
+      await this.offerWeb(ctx.addr, prompt);
       return this.ask(ctx.adapter, ctx.addr, prompt, state);
     }
     const field = fields[state.index]!;
@@ -321,7 +377,11 @@ export class IntakeFlow {
     return this.ask(ctx.adapter, ctx.addr, prompt, state);
   }
 
-  private async finish(ctx: Pick<Ctx, 'adapter' | 'addr'> & { ev?: InboundEvent }, prompt: PromptRecord, raw: RawAnswers): Promise<void> {
+  private async finish(
+    ctx: Pick<Ctx, 'adapter' | 'addr'> & { ev?: InboundEvent },
+    prompt: PromptRecord,
+    raw: RawAnswers,
+  ): Promise<IncidentView | undefined> {
     const fields = this.fields();
     const now = this.deps.now();
     const v = validateIntake(fields, raw, now);
@@ -339,18 +399,18 @@ export class IntakeFlow {
           const free = type === 'text' || type === 'textarea' || bad.has(key);
           echo[key] = free && typeof value === 'string' ? maskPersonalData(value, { now }).text : value;
         }
-        if (state.mode === 'form') return this.ask(ctx.adapter, ctx.addr, prompt, { ...state, answers: echo });
+        if (state.mode === 'form') return void (await this.ask(ctx.adapter, ctx.addr, prompt, { ...state, answers: echo }));
         // Paged: back to the page of the first problem, everything entered kept (masked).
         const firstBadField = fields.findIndex((f) => bad.has(f.id));
         const next: IntakeState = { ...state, answers: echo, index: Math.floor(Math.max(0, firstBadField) / state.pageSize!) };
         await this.prompts.save(prompt, next, `page:${next.index}`);
-        return this.ask(ctx.adapter, ctx.addr, prompt, next);
+        return void (await this.ask(ctx.adapter, ctx.addr, prompt, next));
       }
       const firstBad = fields.findIndex((f) => f.id === v.problems[0]!.field);
       delete raw[fields[firstBad]!.id];
       const next = { ...state, answers: raw, index: firstBad };
       await this.prompts.save(prompt, next, fields[firstBad]!.id);
-      return this.ask(ctx.adapter, ctx.addr, prompt, next);
+      return void (await this.ask(ctx.adapter, ctx.addr, prompt, next));
     }
     const person = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: prompt.personId } });
     const reporter: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
@@ -378,6 +438,7 @@ export class IntakeFlow {
       await this.turns.say(ctx.addr, forPerson(ctx.addr, user, WHEN_TEXTS.filedApproximate(parts)));
     }
     await this.deliver(ctx.adapter, ctx.addr, view, state.originConversationId);
+    return view;
   }
 
   /** One page of the paged intake was submitted: keep its answers, show the next page or finish. */
@@ -395,6 +456,6 @@ export class IntakeFlow {
       return this.ask(ctx.adapter, ctx.addr, prompt, state);
     }
     await this.prompts.save(prompt, state, null);
-    return this.finish(ctx, prompt, state.answers);
+    return void (await this.finish(ctx, prompt, state.answers));
   }
 }

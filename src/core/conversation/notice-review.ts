@@ -49,7 +49,7 @@ export class NoticeReview {
     }
     const view = await this.service.submit(actor, noticeId, version);
     for (const route of routes) await this.askToDecide(route.adapter, actor, view, route.people);
-    const drafted = await this.deps.prisma.person.count({ where: { id: { in: view.authorIds }, roles: { has: 'principal' } } });
+    const drafted = await this.deps.repos.people.anyWithRole(view.authorIds, 'principal');
     const asked = new Set(routes.flatMap((r) => r.people.map((p) => p.id))).size;
     const said = routes.every((r) => r.acting)
       ? NT.submittedToActing(view.audienceLabel, asked, drafted ? NT.actingWhy.drafted : NT.actingWhy.unreachable)
@@ -148,12 +148,7 @@ export class NoticeReview {
    * there is none (the principal drafted, or has no linked account), the acting approvers (代理人) the roster names.
    */
   private async approvers(schoolId: string, authorIds: string[], platform: string, only?: 'actingApprover') {
-    const find = (role: 'principal' | 'actingApprover') =>
-      this.deps.prisma.person.findMany({
-        where: { schoolId, roles: { has: role }, active: true, id: { notIn: authorIds } },
-        include: { identities: { where: { platform } } },
-        orderBy: { createdAt: 'asc' },
-      });
+    const find = (role: 'principal' | 'actingApprover') => this.deps.repos.people.activeWithRoleOn(schoolId, role, platform, authorIds);
     const principals = only ? [] : (await find('principal')).filter((p) => p.identities.length > 0);
     if (principals.length) return { people: principals, acting: false };
     return { people: (await find('actingApprover')).filter((p) => p.identities.length > 0), acting: true };

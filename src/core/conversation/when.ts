@@ -30,6 +30,8 @@ export const WHEN_TEXTS = {
   filedApproximate: (parts: string[]) => `以下時間是依您的描述推定的約略時間：${parts.join('、')}。如不正確，請在事件卡上更正。`,
   approxPart: (label: string, at: Date) => `${label} ${formatChatDateTime(at)} 左右`,
   hint: `例如：${TIME_EXAMPLES.slice(0, 2).join('、')}，大約的時間也可以`,
+  /** How a typed time was read, shown beside the field of a web form: 「12/6（日）15:00 左右」. */
+  reading: (at: Date, approximate: boolean) => `${formatChatDateTime(at)}${approximate ? ' 左右' : ''}`,
 };
 
 /** Whether `text` answers the confirmation: yes, re-enter, or neither (then it is taken as a new answer). */

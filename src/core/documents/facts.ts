@@ -128,14 +128,12 @@ export async function loadReportFacts(
   const view = await incidents.get(incidentId);
   const { incident } = view;
   const now = deps.now();
-  const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
+  const school = await deps.repos.schools.find(incident.schoolId);
+  if (!school) throw new Error(`School ${incident.schoolId} is not on record`);
   const keep = schoolKeepList(school);
-  const notices = await deps.prisma.subjectNotice.findMany({ where: { incidentId }, include: { batches: true } });
-  const windows = await deps.prisma.person.findMany({
-    where: { schoolId: incident.schoolId, active: true, roles: { has: 'contactWindow' } },
-    orderBy: { displayName: 'asc' },
-  });
-  const reporter = await deps.prisma.person.findUnique({ where: { id: incident.reporterId } });
+  const notices = await deps.repos.subjectNotices.withBatches(incidentId);
+  const windows = await deps.repos.people.activeWithRole(incident.schoolId, 'contactWindow', 'name');
+  const reporter = await deps.repos.people.find(incident.reporterId);
   const assessed = [incident.studentsCount, incident.guardiansCount, incident.staffCount, incident.othersCount];
   const assessedTotal = assessed.some((n) => n !== null) ? assessed.reduce<number>((s, n) => s + (n ?? 0), 0) : null;
   const counts: ReportFacts['counts'] = [

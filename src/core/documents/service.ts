@@ -181,13 +181,16 @@ export class ReportService {
     link?: { linkId: string; clientAddress: string | null },
   ): Promise<void> {
     const { deps } = this;
-    await deps.prisma.$transaction(async (tx) => {
+    await deps.repos.transaction(async (tx) => {
       if (link) {
-        await tx.documentLinkUse.create({
-          data: { linkId: link.linkId, incidentId, personId: actor.personId ?? '', clientAddress: link.clientAddress },
+        await tx.documentLinks.recordUse({
+          linkId: link.linkId,
+          incidentId,
+          personId: actor.personId ?? '',
+          clientAddress: link.clientAddress,
         });
       }
-      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+      await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: target.kind === 'export' ? 'export.downloaded' : 'report.downloaded',

@@ -280,12 +280,15 @@ export class EvidenceLocker {
       await this.recordIntegrityFailure(row, actor, (err as Error).message);
       throw new UserError(EVIDENCE_TEXTS.integrity);
     }
-    await deps.prisma.$transaction(async (tx) => {
+    await deps.repos.transaction(async (tx) => {
       if (link)
-        await tx.documentLinkUse.create({
-          data: { linkId: link.linkId, incidentId: row.incidentId, personId: actor.personId, clientAddress: link.clientAddress },
+        await tx.documentLinks.recordUse({
+          linkId: link.linkId,
+          incidentId: row.incidentId,
+          personId: actor.personId,
+          clientAddress: link.clientAddress,
         });
-      await appendTimeline(deps, deps.repos.within(tx), row.incidentId, {
+      await appendTimeline(deps, tx, row.incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'evidence.downloaded',

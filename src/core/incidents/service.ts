@@ -261,12 +261,18 @@ export class IncidentService {
   }
 
   /** Records the assessment of affected categories and head counts (seed 004 pt. 43 item 5). */
-  async recordAssessment(actor: Actor, incidentId: string, a: Assessment): Promise<IncidentView> {
+  /**
+   * `basedOn`: the incident's version the editor was opened on (the console); refused with ASSESSMENT_EDITED_MEANWHILE
+   * when the incident changed since, and the update is conditional on that version, so two saves cannot both pass.
+   */
+  async recordAssessment(actor: Actor, incidentId: string, a: Assessment, opts: { basedOn?: number } = {}): Promise<IncidentView> {
     const { deps } = this;
     const incident = await deps.prisma.incident.findUniqueOrThrow({ where: { id: incidentId } });
     this.assertSameSchool(actor, incident);
     if (!can(actor, 'incident.act')) throw new UserError('只有應變人員可以填寫影響評估。');
     if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案。`);
+    const { basedOn } = opts;
+    if (basedOn !== undefined && basedOn !== incident.version) throw new AssessmentEditedMeanwhile();
     const flags = this.categoryFlags(a.categories);
     const occurredChanged = a.occurredAt && a.occurredAt.getTime() !== incident.occurredAt.getTime();
     if (occurredChanged) {
@@ -276,8 +282,8 @@ export class IncidentService {
       if (!a.correctionReason?.trim()) throw new UserError('更正發生時間時，請填寫「更正原因」。');
     }
     await deps.prisma.$transaction(async (tx) => {
-      await tx.incident.update({
-        where: { id: incidentId },
+      const saved = await tx.incident.updateMany({
+        where: { id: incidentId, ...(basedOn === undefined ? {} : { version: basedOn }) },
         data: {
           categories: a.categories,
           specialCategories: flags.special,
@@ -295,6 +301,7 @@ export class IncidentService {
           version: { increment: 1 },
         },
       });
+      if (saved.count !== 1) throw new AssessmentEditedMeanwhile();
       const total = [a.studentsCount, a.guardiansCount, a.staffCount, a.othersCount].reduce<number>((s, n) => s + (n ?? 0), 0);
       await appendTimeline(deps, deps.repos.within(tx), incidentId, {
         actorId: actor.personId,
@@ -474,4 +481,13 @@ function clockRecord(c: ComputedClock) {
     recommendedBy: c.recommendedBy?.toISOString() ?? null,
     overdueAtAwareness: c.overdueAtAwareness,
   };
+}
+
+export const ASSESSMENT_EDITED_MEANWHILE = '影響評估在您開啟表單之後已有人更新（或事件有其他變動），請看過目前的內容後再儲存。';
+
+/** A save of the assessment based on an older version of the incident (the console's editor): a 409 there. */
+export class AssessmentEditedMeanwhile extends UserError {
+  constructor() {
+    super(ASSESSMENT_EDITED_MEANWHILE);
+  }
 }

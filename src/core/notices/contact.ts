@@ -1,4 +1,4 @@
-import type { Person, PrismaClient, School } from '../../generated/prisma/client.js';
+import type { PersonRecord, Repositories } from '../../ports/repositories/index.js';
 import { hasRole, type Actor } from '../roles.js';
 
 /**
@@ -14,16 +14,23 @@ export interface SchoolContact {
   name: string | null;
 }
 
-type Db = Pick<PrismaClient, 'school' | 'person'>;
-
-/** The contact window who answers: the drafter when they are one, else the first active one of the school. */
-export async function schoolContact(db: Db, schoolId: string, drafter?: Actor): Promise<SchoolContact> {
-  const school: School = await db.school.findUniqueOrThrow({ where: { id: schoolId } });
-  const window: Person | null =
+/**
+ * The contact window who answers: the drafter when they are one, else the first active one of the school; and the
+ * school's name, read with its numbers.
+ */
+export async function schoolContact(
+  repos: Pick<Repositories, 'schools' | 'people'>,
+  schoolId: string,
+  drafter?: Actor,
+): Promise<SchoolContact & { schoolName: string }> {
+  const school = await repos.schools.find(schoolId);
+  if (!school) throw new Error(`School ${schoolId} is not on record`);
+  const window: PersonRecord | null =
     drafter && hasRole(drafter, 'contactWindow')
-      ? await db.person.findUnique({ where: { id: drafter.personId } })
-      : await db.person.findFirst({ where: { schoolId, roles: { has: 'contactWindow' }, active: true }, orderBy: { createdAt: 'asc' } });
+      ? await repos.people.find(drafter.personId)
+      : ((await repos.people.activeWithRole(schoolId, 'contactWindow'))[0] ?? null);
   return {
+    schoolName: school.name,
     phone: school.contactPhone,
     // A shared office mailbox is preferred; the contact window's own work address when the school gave none.
     email: school.contactEmail ?? window?.email ?? null,

@@ -34,11 +34,10 @@ export class NoticeDrafting {
   /** The first draft for one audience. */
   async initialText(incident: NoticeIncident, audience: Audience, actor: Actor): Promise<string> {
     const { deps } = this;
-    const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: incident.schoolId } });
-    const contact = await schoolContact(deps.prisma, incident.schoolId, actor);
+    const contact = await schoolContact(deps.repos, incident.schoolId, actor);
     const categories = incident.categories.map((k) => deps.playbooks.category(k)?.label ?? k);
     const facts: NoticeFacts = {
-      schoolName: school.name,
+      schoolName: contact.schoolName,
       ref: incident.ref,
       occurredDate: formatRocDate(incident.occurredAt),
       awareDate: formatRocDate(incident.awareAt),

@@ -63,15 +63,15 @@ export class NoticeService {
     const incident = await this.incidentFor(actor, incidentId);
     this.assertDrafter(actor);
     if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再新增通知稿。`);
-    const existing = await deps.prisma.subjectNotice.findUnique({ where: { incidentId_audience: { incidentId, audience } } });
+    const existing = await deps.repos.subjectNotices.forAudience(incidentId, audience);
     if (existing) return { view: await this.get(existing.id), created: false };
     const text = await this.drafting.initialText(incident, audience as Audience, actor);
     const id = newId();
     const label = this.audienceLabel(audience as Audience);
-    await deps.prisma.$transaction(async (tx) => {
-      await tx.subjectNotice.create({ data: { id, incidentId, audience, createdById: actor.personId } });
+    await deps.repos.transaction(async (tx) => {
+      await tx.subjectNotices.create({ id, incidentId, audience, createdById: actor.personId });
       await addNoticeVersion(deps, tx, id, 1, text, actor.personId);
-      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+      await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.drafted',
@@ -95,7 +95,7 @@ export class NoticeService {
     if (current.incident.status === 'closed') throw new UserError(`事件 ${current.incident.ref} 已結案，不能再修改通知稿。`);
     if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
     // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
-    const contact = await schoolContact(deps.prisma, current.incident.schoolId);
+    const contact = await schoolContact(deps.repos, current.incident.schoolId);
     const keep = [
       ...(await schoolOnRecord(deps.repos, current.incident.schoolId)),
       ...[contact.phone, contact.email].filter((v): v is string => !!v),
@@ -108,14 +108,12 @@ export class NoticeService {
     if (text === current.text) throw new UserError('內容與目前版本相同，沒有修改。');
     const version = current.version + 1;
     const withdrawn = current.status === 'submitted' || current.status === 'approved';
-    await deps.prisma.$transaction(async (tx) => {
-      const n = await tx.subjectNotice.updateMany({
-        where: { id: noticeId, currentVersion: current.version },
-        data: { currentVersion: version, status: 'draft', approvedVersion: null, approvedById: null, approvedAt: null },
-      });
-      if (n.count !== 1) throw new UserError('通知稿剛被其他人修改，請重新開啟後再試。');
+    await deps.repos.transaction(async (tx) => {
+      if (!(await tx.subjectNotices.advance(noticeId, current.version, version))) {
+        throw new UserError('通知稿剛被其他人修改，請重新開啟後再試。');
+      }
       await addNoticeVersion(deps, tx, noticeId, version, text, actor.personId);
-      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
+      await appendTimeline(deps, tx, current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.revised',
@@ -142,17 +140,15 @@ export class NoticeService {
     }
     const blank = BLANK_MARKER.exec(current.text);
     if (blank) throw new UserError(`通知稿還有待填寫的地方：${blank[0]}。請修改後再送核。`);
-    const missing = missingContact(current.text, await schoolContact(deps.prisma, current.incident.schoolId));
+    const missing = missingContact(current.text, await schoolContact(deps.repos, current.incident.schoolId));
     if (missing.length) {
       throw new UserError(`通知須提供查詢及協助管道（個人資料保護法施行細則第22條）：請在通知中列出本校的${missing.join('及')}後再送核。`);
     }
-    await deps.prisma.$transaction(async (tx) => {
-      const n = await tx.subjectNotice.updateMany({
-        where: { id: noticeId, currentVersion: current.version, status: { in: ['draft', 'returned'] } },
-        data: { status: 'submitted' },
-      });
-      if (n.count !== 1) throw new UserError('通知稿剛被其他人變更，請重新開啟後再試。');
-      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
+    await deps.repos.transaction(async (tx) => {
+      if (!(await tx.subjectNotices.setStatus(noticeId, current.version, ['draft', 'returned'], 'submitted'))) {
+        throw new UserError('通知稿剛被其他人變更，請重新開啟後再試。');
+      }
+      await appendTimeline(deps, tx, current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.submitted',
@@ -167,17 +163,22 @@ export class NoticeService {
   async approve(actor: Actor, noticeId: string, version: number): Promise<NoticeView> {
     const current = await this.reviewable(actor, noticeId, version);
     const { deps } = this;
-    await deps.prisma.$transaction(async (tx) => {
+    await deps.repos.transaction(async (tx) => {
       const now = deps.now();
-      const n = await tx.subjectNotice.updateMany({
-        where: { id: noticeId, currentVersion: version, status: 'submitted' },
-        data: { status: 'approved', approvedVersion: version, approvedById: actor.personId, approvedAt: now },
+      const approval = { approvedById: actor.personId, approvedAt: now };
+      if (!(await tx.subjectNotices.setStatus(noticeId, version, ['submitted'], 'approved', approval))) {
+        throw new UserError('這份通知稿剛被其他人處理或修改，請查看最新狀態。');
+      }
+      await tx.subjectNotices.addReview({
+        id: newId(),
+        noticeId,
+        version,
+        reviewerId: actor.personId,
+        decision: 'approved',
+        commentEnc: null,
+        decidedAt: now,
       });
-      if (n.count !== 1) throw new UserError('這份通知稿剛被其他人處理或修改，請查看最新狀態。');
-      await tx.subjectNoticeReview.create({
-        data: { id: newId(), noticeId, version, reviewerId: actor.personId, decision: 'approved', decidedAt: now },
-      });
-      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
+      await appendTimeline(deps, tx, current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.approved',
@@ -197,25 +198,21 @@ export class NoticeService {
     const comment = masked.text;
     if (!comment) throw new UserError('退回時請寫下修改意見。');
     if (comment.length > MAX_COMMENT_LENGTH) throw new UserError(`修改意見請在 ${MAX_COMMENT_LENGTH} 字以內。`);
-    await deps.prisma.$transaction(async (tx) => {
+    await deps.repos.transaction(async (tx) => {
       const now = deps.now();
-      const n = await tx.subjectNotice.updateMany({
-        where: { id: noticeId, currentVersion: version, status: 'submitted' },
-        data: { status: 'returned' },
+      if (!(await tx.subjectNotices.setStatus(noticeId, version, ['submitted'], 'returned'))) {
+        throw new UserError('這份通知稿剛被其他人處理或修改，請查看最新狀態。');
+      }
+      await tx.subjectNotices.addReview({
+        id: newId(),
+        noticeId,
+        version,
+        reviewerId: actor.personId,
+        decision: 'returned',
+        commentEnc: deps.cipher.encrypt(comment, commentAad(noticeId, version)),
+        decidedAt: now,
       });
-      if (n.count !== 1) throw new UserError('這份通知稿剛被其他人處理或修改，請查看最新狀態。');
-      await tx.subjectNoticeReview.create({
-        data: {
-          id: newId(),
-          noticeId,
-          version,
-          reviewerId: actor.personId,
-          decision: 'returned',
-          commentEnc: deps.cipher.encrypt(comment, commentAad(noticeId, version)),
-          decidedAt: now,
-        },
-      });
-      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
+      await appendTimeline(deps, tx, current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.returned',
@@ -260,21 +257,19 @@ export class NoticeService {
       throw new UserError('選「其他方式」時，請在備註寫下用什麼方式讓當事人知悉（不要寫收件人的姓名或聯絡方式）。');
     }
     const id = newId();
-    await deps.prisma.$transaction(async (tx) => {
-      await tx.subjectNoticeBatch.create({
-        data: {
-          id,
-          noticeId,
-          version: current.version,
-          channel,
-          recipientsTotal: input.total,
-          recipientsNotified: input.notified,
-          publicReasonEnc: publicReason ? deps.cipher.encrypt(publicReason, batchAad(id, 'publicReason')) : null,
-          noteEnc: note ? deps.cipher.encrypt(note, batchAad(id, 'note')) : null,
-          recordedById: actor.personId,
-        },
+    await deps.repos.transaction(async (tx) => {
+      await tx.subjectNotices.addBatch({
+        id,
+        noticeId,
+        version: current.version,
+        channel,
+        recipientsTotal: input.total,
+        recipientsNotified: input.notified,
+        publicReasonEnc: publicReason ? deps.cipher.encrypt(publicReason, batchAad(id, 'publicReason')) : null,
+        noteEnc: note ? deps.cipher.encrypt(note, batchAad(id, 'note')) : null,
+        recordedById: actor.personId,
       });
-      await appendTimeline(deps, deps.repos.within(tx), current.incident.id, {
+      await appendTimeline(deps, tx, current.incident.id, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'notice.delivered',

@@ -1,12 +1,18 @@
-import type { Incident, Prisma, SubjectNotice, SubjectNoticeBatch, SubjectNoticeReview } from '../../generated/prisma/client.js';
+import type {
+  IncidentRecord,
+  Repositories,
+  SubjectNoticeBatchRecord,
+  SubjectNoticeRecord,
+  SubjectNoticeReviewRecord,
+} from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
 import type { MaskFinding } from '../privacy/mask.js';
 import { CHANNEL_LABELS, type Channel } from './channels.js';
 import { AUDIENCES, type Audience, type NoticeTemplates } from './templates.js';
 
-/** The incident a notice belongs to, as its row. */
-export type NoticeIncident = Incident;
+/** The incident a notice belongs to, as its record. */
+export type NoticeIncident = IncidentRecord;
 
 export const NOTICE_STATUSES = ['draft', 'submitted', 'returned', 'approved'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
@@ -30,7 +36,7 @@ export interface DeliveryInput {
 }
 
 export interface BatchView {
-  row: SubjectNoticeBatch;
+  row: SubjectNoticeBatchRecord;
   channel: Channel;
   publicReason: string | null;
   note: string | null;
@@ -38,14 +44,14 @@ export interface BatchView {
 }
 
 export interface ReviewView {
-  row: SubjectNoticeReview;
+  row: SubjectNoticeReviewRecord;
   comment: string | null;
   reviewerName: string;
 }
 
 export interface NoticeView {
-  notice: SubjectNotice;
-  incident: Incident;
+  notice: SubjectNoticeRecord;
+  incident: IncidentRecord;
   audience: Audience;
   audienceLabel: string;
   status: NoticeStatus;
@@ -76,15 +82,13 @@ export const batchAad = (batchId: string, field: string) => `notice-batch:${batc
 /** Stores one version's text, encrypted, inside the transaction that makes it current. */
 export async function addNoticeVersion(
   deps: Pick<CoreDeps, 'cipher'>,
-  tx: Prisma.TransactionClient,
+  tx: Pick<Repositories, 'subjectNotices'>,
   noticeId: string,
   version: number,
   text: string,
   authorId: string,
 ): Promise<void> {
-  await tx.subjectNoticeVersion.create({
-    data: { noticeId, version, authorId, bodyEnc: deps.cipher.encrypt(text, bodyAad(noticeId, version)) },
-  });
+  await tx.subjectNotices.addVersion({ noticeId, version, authorId, bodyEnc: deps.cipher.encrypt(text, bodyAad(noticeId, version)) });
 }
 
 /** Notices as read back: one with its versions, reviews and deliveries decrypted; an incident's; the full export. */
@@ -100,15 +104,7 @@ export class NoticeReader {
 
   async get(noticeId: string): Promise<NoticeView> {
     const { deps } = this;
-    const notice = await deps.prisma.subjectNotice.findUnique({
-      where: { id: noticeId },
-      include: {
-        incident: true,
-        versions: { orderBy: { version: 'asc' } },
-        reviews: { orderBy: { version: 'asc' } },
-        batches: { orderBy: { createdAt: 'asc' } },
-      },
-    });
+    const notice = await deps.repos.subjectNotices.find(noticeId);
     if (!notice) throw new UserError('找不到這份通知稿。');
     const current = notice.versions.find((v) => v.version === notice.currentVersion)!;
     const ids = [
@@ -116,7 +112,7 @@ export class NoticeReader {
       ...notice.reviews.map((r) => r.reviewerId),
       ...notice.batches.map((b) => b.recordedById),
     ];
-    const people = await deps.prisma.person.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, displayName: true } });
+    const people = await deps.repos.people.names([...new Set(ids)]);
     const nameOf = (id: string) => people.find((p) => p.id === id)?.displayName ?? '（已移除）';
     const audience = notice.audience as Audience;
     const { incident, versions, reviews, batches, ...row } = notice;
@@ -153,14 +149,8 @@ export class NoticeReader {
     const views = await this.listForIncident(incidentId);
     const out: unknown[] = [];
     for (const v of views) {
-      const versions = await this.deps.prisma.subjectNoticeVersion.findMany({
-        where: { noticeId: v.notice.id },
-        orderBy: { version: 'asc' },
-      });
-      const people = await this.deps.prisma.person.findMany({
-        where: { id: { in: versions.map((x) => x.authorId) } },
-        select: { id: true, displayName: true },
-      });
+      const versions = await this.deps.repos.subjectNotices.versions(v.notice.id);
+      const people = await this.deps.repos.people.names(versions.map((x) => x.authorId));
       out.push({
         audience: v.audience,
         audienceLabel: v.audienceLabel,
@@ -198,7 +188,7 @@ export class NoticeReader {
   }
 
   async listForIncident(incidentId: string): Promise<NoticeView[]> {
-    const rows = await this.deps.prisma.subjectNotice.findMany({ where: { incidentId }, select: { id: true, audience: true } });
+    const rows = await this.deps.repos.subjectNotices.ofIncident(incidentId);
     const order = (a: string) => AUDIENCES.indexOf(a as Audience);
     rows.sort((a, b) => order(a.audience) - order(b.audience));
     return Promise.all(rows.map((r) => this.get(r.id)));

@@ -266,10 +266,18 @@ function shown(changes: Record<string, { from: Value; to: Value }>, omit?: strin
 export async function applyRoster(
   db: { repos: RepositoryHub },
   roster: Roster,
-  opts: { defaultClockProfile: string; deactivateMissing?: boolean; dryRun?: boolean; actorLabel?: string },
+  opts: {
+    defaultClockProfile: string;
+    deactivateMissing?: boolean;
+    dryRun?: boolean;
+    actorLabel?: string;
+    /** The person importing from the console (src/core/people/admin.ts); absent for the operator's command. */
+    actor?: { personId: string; label: string };
+  },
 ): Promise<RosterPlan> {
   const { school: s } = roster;
-  const actorLabel = opts.actorLabel ?? ROSTER_IMPORT_ACTOR;
+  const actorLabel = opts.actor?.label ?? opts.actorLabel ?? ROSTER_IMPORT_ACTOR;
+  const actorPersonId = opts.actor?.personId ?? null;
   return db.repos.transaction(
     async (repos) => {
       const school = await repos.schools.find(s.id);
@@ -329,7 +337,7 @@ export async function applyRoster(
           people.push({ name: p.name, id, action: 'create', changes: shown(created, 'name') });
           writes.push(async () => {
             await repos.people.create({ id, schoolId: s.id, ...want });
-            await recordPersonChange(repos, { schoolId: s.id, personId: id, actorPersonId: null, actorLabel, changes: created });
+            await recordPersonChange(repos, { schoolId: s.id, personId: id, actorPersonId, actorLabel, changes: created });
           });
           continue;
         }
@@ -348,7 +356,7 @@ export async function applyRoster(
         if (changes.length) {
           writes.push(async () => {
             await repos.people.update(found.id, want);
-            await recordPersonChange(repos, { schoolId: s.id, personId: found.id, actorPersonId: null, actorLabel, changes: changed });
+            await recordPersonChange(repos, { schoolId: s.id, personId: found.id, actorPersonId, actorLabel, changes: changed });
           });
         }
       }
@@ -361,7 +369,7 @@ export async function applyRoster(
             await recordPersonChange(repos, {
               schoolId: s.id,
               personId: p.id,
-              actorPersonId: null,
+              actorPersonId,
               actorLabel,
               changes: { active: { from: true, to: false } },
             });

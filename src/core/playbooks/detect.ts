@@ -65,10 +65,19 @@ export const DATA_LIST = 'data';
  */
 export const NEGATED_PROTECTION_LIST = 'unprotected';
 
+/**
+ * The vocabulary list of requests not to open what was just sent (「先不要點開」「請勿下載」): the negator inside them
+ * is about opening, so it does not negate the words after it either (「大家先不要點開 我等一下收回」).
+ */
+export const DO_NOT_OPEN_LIST = 'doNotOpen';
+
+/** The vocabulary lists whose own negator does not reach the words after them. */
+const SELF_NEGATED_LISTS = [NEGATED_PROTECTION_LIST, DO_NOT_OPEN_LIST];
+
 /** A count just before a people word (「30位」「三十幾名」), in normalised text. */
 const COUNTED_BEFORE = /(?:\d+|[一二兩三四五六七八九十百千萬]+)(?:多|幾|餘)?(?:位|名|個)$/;
-/** …unless they are who told about it (「兩位家長反映」). */
-const TOLD_BY = /^(?:反映|來電|打電話|說|告訴|告知|通知|發現|檢舉|投訴|詢問|問)/;
+/** …unless they are who told about it (「兩位家長反映」; an ignored 「打電話（來）」 leaves a boundary and maybe 來). */
+const TOLD_BY = /^\n?來?(?:反映|來電|打電話|說|告訴|告知|通知|發現|檢舉|投訴|詢問|問)/;
 
 /** Words that turn a sentence (but, however): a negation before them does not carry over. */
 const ADVERSATIVE = /但是|可是|不過|但/u;
@@ -131,7 +140,7 @@ export class LeakDetector {
     this.turnedOutFine = norm(config.turnedOutFine ?? []);
     this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words) }));
     this.people = Object.entries(config.people).map(([kind, words]) => ({ kind, words: norm(words) }));
-    this.negatedProtections = norm(config.vocabulary[NEGATED_PROTECTION_LIST] ?? []).sort((a, b) => b.length - a.length);
+    this.negatedProtections = norm(SELF_NEGATED_LISTS.flatMap((l) => config.vocabulary[l] ?? [])).sort((a, b) => b.length - a.length);
     this.dataWords = [...norm(config.vocabulary[DATA_LIST] ?? []), ...this.categories.flatMap((c) => c.words), ...norm(config.peopleOf)];
   }
 

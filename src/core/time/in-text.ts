@@ -1,6 +1,7 @@
 // The Traditional Chinese parser only (as natural.ts): the package's root loads every language (~200 modules) at start.
 import * as zhHant from 'chrono-node/zh/hant';
 import { readNaturalTime, type NaturalTime } from './natural.js';
+import { fixSlips } from './slips.js';
 
 /**
  * Times written inside a longer message (「…被傳到家長LINE群組，大概今天早上8點多傳的，約30位學生」): chrono-node's
@@ -11,7 +12,7 @@ import { readNaturalTime, type NaturalTime } from './natural.js';
 export interface TimeInText extends NaturalTime {
   /** The expression as read, with its vague words (「大概今天早上8點多」). */
   text: string;
-  /** Where it starts in the NFKC-normalised message. */
+  /** Where it starts in the NFKC-normalised message (the typing slips set right keep every length). */
   index: number;
 }
 
@@ -36,7 +37,8 @@ const MORE = new RegExp(
 const BARE_CLOCK = /^\d{1,2}\s*[點点時时:]/;
 
 export function findTimesInText(message: string, now: Date): TimeInText[] {
-  const text = message.normalize('NFKC');
+  // 「禮拜ㄧ早上」「昨天ㄉ晚上」: the slips set right first, so that chrono-node finds the whole expression (not 「早上」).
+  const text = fixSlips(message.normalize('NFKC'));
   let hits: zhHant.ParsedResult[];
   try {
     hits = zhHant.parse(text, { instant: now, timezone: 'Asia/Taipei' });
@@ -54,7 +56,8 @@ export function findTimesInText(message: string, now: Date): TimeInText[] {
   const spans: { start: number; end: number }[] = [];
   for (const h of found0) {
     const last = spans.at(-1);
-    if (last && h.index === last.end) last.end = h.index + h.text.length;
+    // 「昨天的晚上」 too: a 的 between two pieces joins them.
+    if (last && (h.index === last.end || text.slice(last.end, h.index) === '的')) last.end = h.index + h.text.length;
     else spans.push({ start: h.index, end: h.index + h.text.length });
   }
   const found: TimeInText[] = [];

@@ -1,3 +1,5 @@
+import type { RestDays } from './school-day.js';
+
 /** A calendar day (typed-date.ts's Day, restated here: that file reads these days). */
 interface Day {
   y: number;
@@ -8,10 +10,10 @@ interface Day {
 /**
  * Days people name instead of a date (「元旦那天」「跨年夜」「聖誕節下午」): fixed days of the Gregorian calendar that
  * schools in Taiwan mark, read as the most recent one up to today. Lunar-calendar days (除夕, 春節, 端午, 中秋) move
- * every year and are not read: the person is asked for the date instead.
+ * every year: they are looked up in the office calendar (LUNAR_DAYS), and asked again where it has no such day.
  */
 const NAMED_DAYS: { re: RegExp; m: number; d: number; period?: '晚上' }[] = [
-  { re: /^(?:跨年夜|跨年晚上|跨年)/, m: 12, d: 31, period: '晚上' },
+  { re: /^(?:跨年夜|跨年晚上|跨年前|跨年)/, m: 12, d: 31, period: '晚上' },
   { re: /^(?:平安夜)/, m: 12, d: 24, period: '晚上' },
   { re: /^(?:聖誕節|耶誕節|聖誕|耶誕)/, m: 12, d: 25 },
   { re: /^(?:元旦|新年第一天)/, m: 1, d: 1 },
@@ -22,14 +24,60 @@ const NAMED_DAYS: { re: RegExp; m: number; d: number; period?: '晚上' }[] = [
   { re: /^(?:國慶日|國慶|雙十節|雙十)/, m: 10, d: 10 },
 ];
 
+/** How many days ahead a named day or a month-day is still taken as this one, to be refused, rather than last year's. */
+export const SOON_DAYS = 7;
+const daysBetween = (a: Day, b: Day) => (Date.UTC(b.y, b.m - 1, b.d) - Date.UTC(a.y, a.m - 1, a.d)) / 86_400_000;
+
 /** A named day at the start of `s`: the latest such day up to `today`, the part of the day it names, the rest. */
 export function readNamedDay(s: string, today: Day): { day: Day; period?: '晚上'; rest: string } | null {
   for (const n of NAMED_DAYS) {
     const m = n.re.exec(s);
     if (!m) continue;
     const passed = n.m < today.m || (n.m === today.m && n.d <= today.d);
-    const day = { y: passed ? today.y : today.y - 1, m: n.m, d: n.d };
+    let day = { y: passed ? today.y : today.y - 1, m: n.m, d: n.d };
+    // At most SOON_DAYS ahead (「元旦」 typed on 12/31): the coming one, which the question refuses as still to come (or
+    // an offset brings back: 「元旦前一天」), rather than the one of almost a year ago.
+    const coming = { y: passed ? today.y + 1 : today.y, m: n.m, d: n.d };
+    if (daysBetween(today, coming) <= SOON_DAYS) day = coming;
     return { day, ...(n.period ? { period: n.period } : {}), rest: s.slice(m[0].length) };
+  }
+  return null;
+}
+
+/** Holidays of the lunar calendar, found by their name in the office calendar (playbooks/calendars/). */
+const LUNAR_DAYS: { re: RegExp; name: (n: string) => boolean; period?: '晚上' }[] = [
+  { re: /^(?:除夕夜|除夕晚上)/, name: (n) => n === '農曆除夕', period: '晚上' },
+  { re: /^(?:農曆除夕|除夕)/, name: (n) => n === '農曆除夕' },
+  // Not a bare 初二／初三: those are also school years (國中二年級).
+  { re: /^(?:大年初1|年初1|春節|過年|農曆新年)/, name: (n) => n === '春節（初一）' },
+  { re: /^(?:大年初2|年初2)/, name: (n) => n === '春節（初二）' },
+  { re: /^(?:大年初3|年初3)/, name: (n) => n === '春節（初三）' },
+  { re: /^(?:端午節|端午)/, name: (n) => n === '端午節' },
+  { re: /^(?:中秋節|中秋)/, name: (n) => n === '中秋節' },
+  { re: /^(?:清明節|清明|民族掃墓節)/, name: (n) => n.includes('民族掃墓節') && !n.includes('補假') },
+];
+/** How far back a lunar holiday is looked for: a little over a year. */
+const LUNAR_LOOK_BACK_DAYS = 400;
+
+/**
+ * A lunar-calendar holiday at the start of `s`, from the office calendar: the latest one up to today, or the coming one
+ * at most SOON_DAYS ahead (as for the fixed days). Null when `s` names none or the calendar does not have it.
+ */
+export function readLunarDay(s: string, today: Day, calendar: RestDays | null): { day: Day; period?: '晚上'; rest: string } | null {
+  if (!calendar) return null;
+  for (const n of LUNAR_DAYS) {
+    const m = n.re.exec(s);
+    if (!m) continue;
+    for (let i = -SOON_DAYS; i <= LUNAR_LOOK_BACK_DAYS; i++) {
+      const t = new Date(Date.UTC(today.y, today.m - 1, today.d - (i < 0 ? -SOON_DAYS - 1 - i : i)));
+      // Ahead first, the nearest coming day; then back from today.
+      const day = { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+      const key = `${day.y}-${String(day.m).padStart(2, '0')}-${String(day.d).padStart(2, '0')}`;
+      if (!calendar.covers(key)) continue;
+      const name = calendar.holidayName(key);
+      if (name && n.name(name)) return { day, ...(n.period ? { period: n.period } : {}), rest: s.slice(m[0].length) };
+    }
+    return null;
   }
   return null;
 }

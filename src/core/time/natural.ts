@@ -3,10 +3,30 @@ import { TZDate } from '@date-fns/tz';
 import * as zhHant from 'chrono-node/zh/hant';
 import { chineseNumeral, replaceChineseNumerals } from './numerals.js';
 import { parseLocalDateTime } from './roc.js';
-import { TIME_ZONE, inTaipei } from './taipei.js';
+import { type BellSchedule, DEFAULT_BELLS, type RestDays, defaultRestDays, isSchoolDay, readBell } from './school-day.js';
+import { fixSlips } from './slips.js';
+import { TIME_ZONE, inTaipei, taipeiDayKey } from './taipei.js';
 import { type DatePart, type Day, PERIOD_START_HOUR, type Period, addDays, readDate } from './typed-date.js';
 
 export { PERIOD_START_HOUR } from './typed-date.js';
+export { type BellSchedule, DEFAULT_BELLS } from './school-day.js';
+
+/**
+ * What a school's own settings change in the reading: its bell schedule (DEFAULT_BELLS without one) and the office
+ * calendar of days off (playbooks/calendars/, loaded once, without one).
+ */
+export interface TimeContext {
+  bells?: BellSchedule;
+  calendar?: RestDays | null;
+}
+interface Context {
+  bells: BellSchedule;
+  calendar: RestDays | null;
+}
+const withDefaults = (c: TimeContext | undefined): Context => ({
+  bells: c?.bells ?? DEFAULT_BELLS,
+  calendar: c?.calendar === undefined ? defaultRestDays() : c.calendar,
+});
 
 /**
  * Times as school staff type them (「昨天下午3點左右」「11月5日早上」「上週三 15:30」「115/11/20」「三個小時前」), read as an
@@ -67,35 +87,9 @@ const PERIOD_WORDS: [string, Period][] = [
 ];
 
 /** Words that make a time approximate; they are removed before reading the rest. */
-const APPROX_WORDS = /(左右|前後|上下|附近|大約|大概|大致|約莫|差不多|估計|應該是|可能是|好像是|似乎是|約略|約)/g;
+const APPROX_WORDS = /(不太確定|不確定|不記得|左右|前後|上下|附近|大約|大概|大致|約莫|差不多|估計|應該是|可能是|好像是|似乎是|約略|約)/g;
 /** Filler that carries no time: 「在」「於」 at the start, 「的時候」, 「發現的」. */
 const FILLER = /(^(?:在|於|是)|的時候|之時|的時間|發生|發現|時候|那天|當天|的)/g;
-
-/**
- * Moments of the school day, approximate (bell times differ from school to school; these are the usual starts in
- * Taiwan's junior high schools, the earlier end of each where they vary).
- */
-const SCHOOL_DAY: [RegExp, (m: RegExpExecArray) => [number, number] | null][] = [
-  [/^早自習/, () => [7, 30]],
-  [/^升旗/, () => [7, 40]],
-  [
-    /^第(\d)節(?:課)?(?:上課|下課|開始)?/,
-    (m) => {
-      const n = Number(m[1]);
-      return n >= 1 && n <= 4 ? [7 + n, 0] : n >= 5 && n <= 8 ? [8 + n, 0] : null;
-    },
-  ],
-  [
-    // 「下午第三節」: periods are also counted from the afternoon's first (第五節).
-    /^下午第(\d)節(?:課)?(?:上課|下課|開始)?/,
-    (m) => {
-      const n = Number(m[1]);
-      return n >= 1 && n <= 4 ? [12 + n, 0] : null;
-    },
-  ],
-  [/^(?:午休|午餐|中午吃飯)(?:時間)?/, () => [12, 0]],
-  [/^(?:放學|下班)(?:後|時)?/, () => [16, 0]],
-];
 
 interface TimePart {
   h: number;
@@ -179,18 +173,18 @@ function normalise(text: string): { s: string; approximate: boolean } {
     .toLowerCase()
     .replace(/[\u200b\ufeff]/g, '');
   s = s.replace(/[，,、。！!？?]+/g, ' ').trim();
-  // Zhuyin input slips where the syllable is the same: 「下五三點」 for 下午三點 (ㄨˇ), 「8點辦」 for 8點半 (ㄅㄢˋ).
-  s = s.replace(/([上下中])五(?=\s*[\d一二兩两三四五六七八九十]{1,3}\s*(?:點|点|時|时|:))/g, '$1午').replace(/(點|点)辦/g, '$1半');
+  s = fixSlips(s);
   let approximate = false;
-  // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the first, approximate.
+  // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the earlier reading, approximate.
   s = s.replace(
-    /([一二兩两三四五六七八九])([二三四五六七八九])(?=\s*(?:點|点|時|时|天|日|個|个|小時|分|週|周|星期|禮拜))/g,
-    (all, a: string, b: string) => {
+    /([一二兩两三四五六七八九])([二三四五六七八九])(?=\s*(點|点|時|时|天|日|個|个|小時|分鐘|分|週|周|星期|禮拜))/g,
+    (all, a: string, b: string, unit: string) => {
       const x = chineseNumeral(a);
       const y = chineseNumeral(b);
       if (x === null || y !== x + 1) return all;
       approximate = true;
-      return a;
+      // A clock time (「八九點」) starts at the first; a count back (「兩三天前」「這兩三天」) reaches furthest with the second.
+      return /^(點|点|時|时|分)$/.test(unit) ? a : b;
     },
   );
   s = replaceChineseNumerals(s);
@@ -228,11 +222,11 @@ function readAgo(s: string, now: Date): NaturalTime | null {
 }
 
 /** The grammar: [date] [period] [time] [period], each optional but at least one, nothing left over. */
-function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
+function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'invalid' | null {
   const t = inTaipei(now);
   const today: Day = { y: t.getFullYear(), m: t.getMonth() + 1, d: t.getDate() };
   let rest = s;
-  const date = readDate(rest, today);
+  const date = readDate(rest, today, ctx.calendar);
   if (date === 'invalid') return 'invalid';
   // The weekday the bot itself prints after a date (「11/22（日）」) may be typed back.
   if (date)
@@ -240,15 +234,17 @@ function readComposite(s: string, now: Date): NaturalTime | 'invalid' | null {
       .trim()
       .replace(/^\((?:週|周|星期)?[1-7日天]\)/, '')
       .trim();
-  // 「早自習」「第三節」, also after a part of the day (「早上第一節」): the bell time, approximate.
+  // 「早自習」「第三節」「第二節下課」, also after a part of the day (「早上第一節」): the school's bell time, approximate.
+  // Without a date, the latest day with classes on which it has passed (「午休時間」 typed on a Sunday: Friday's); on a
+  // date without classes (a weekend, a day off of the calendar: 「前天放學後」 said on a Tuesday) it is asked again.
   const school = (text: string): NaturalTime | 'invalid' | null => {
-    for (const [re, at] of SCHOOL_DAY) {
-      const m = re.exec(text);
-      const hm = m ? at(m) : null;
-      if (m && !hm) return 'invalid';
-      if (m && hm && text.slice(m[0].length).trim() === '') return settle(now, today, date?.part, hm[0], hm[1], true);
+    const bell = readBell(text.replace(/\s+/g, ''), ctx.bells);
+    if (bell === null || bell === 'invalid') return bell;
+    let read = settle(now, today, date?.part, bell.at[0], bell.at[1], true);
+    for (let back = 1; !date && back <= SCHOOL_DAYS_BACK && !isSchoolDay(taipeiDayKey(read.at), ctx.calendar); back++) {
+      read = { at: instant(addDays(today, -back), bell.at[0], bell.at[1]), approximate: true };
     }
-    return null;
+    return isSchoolDay(taipeiDayKey(read.at), ctx.calendar) ? read : 'invalid';
   };
   const bell = school(rest);
   if (bell) return bell;
@@ -306,15 +302,20 @@ function settle(
   let day = date?.day ?? today;
   let at = instant(day, hour, minute);
   const late = at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS;
-  if (late && !date && otherHalf !== undefined) {
-    // 「十一點五十幾分」 typed at 00:40: the school-hours guess (11:50) is still to come today, but the other half of
-    // the day (23:50) passed a moment ago — that is what was meant. Only within RECENT_OTHER_HALF_MS: 「3點」 typed at
-    // 10:20 is yesterday afternoon, not 03:00.
+  if (!date && otherHalf !== undefined) {
+    // A bare hour (「九點」「3點」): the most recent past occurrence of that clock time, in either half of the day —
+    // 「九點」 typed at 21:30 is 21:00, 「十一點五十幾分」 at 00:40 is 23:50 — except the small hours (before 06:00) more
+    // than RECENT_SMALL_HOURS_MS ago, which staff do not mean: 「3點」 typed at 10:20 is yesterday afternoon, not 03:00.
+    let best: Date | undefined;
     for (const d of [today, addDays(today, -1)]) {
-      const other = instant(d, otherHalf, minute);
-      const ago = now.getTime() - other.getTime();
-      if (ago >= -FUTURE_TOLERANCE_MS && ago <= RECENT_OTHER_HALF_MS) return { at: other, approximate: true };
+      for (const h of [hour, otherHalf]) {
+        const c = instant(d, h, minute);
+        const ago = now.getTime() - c.getTime();
+        if (ago < -FUTURE_TOLERANCE_MS || (h < SMALL_HOURS_END && ago > RECENT_SMALL_HOURS_MS)) continue;
+        if (!best || c.getTime() > best.getTime()) best = c;
+      }
     }
+    if (best) return { at: best, approximate: true };
   }
   // 「今晚十點」 typed at 00:40 by someone still up: the night in progress began yesterday evening.
   const smallHours = inTaipei(now).getHours() < SMALL_HOURS_END;
@@ -330,8 +331,13 @@ function settle(
 
 /** Until this hour, 「今晚」 is the night still in progress, begun the evening before. */
 const SMALL_HOURS_END = 6;
-/** How recent the other half of the day must be to be meant instead of a school-hours guess still to come. */
-const RECENT_OTHER_HALF_MS = 6 * 3600_000;
+/** How far back a school moment without a date looks for a day with classes (a winter break is ~3 weeks). */
+const SCHOOL_DAYS_BACK = 31;
+/** How recent a small-hours reading of a bare hour must be to be meant. */
+const RECENT_SMALL_HOURS_MS = 6 * 3600_000;
+
+/** Zhuyin symbols (typed for a character, 「禮拜ㄧ」) are never set aside around a time: they may be part of it. */
+const ZHUYIN = /[\u3105-\u312f]/;
 
 /** At most this much text around a time found inside a sentence (「應該是昨天下午3點那時候吧」). */
 const MAX_AROUND = 6;
@@ -341,7 +347,7 @@ const MAX_AROUND = 6;
  * it (chrono's own arithmetic works in the process's time zone, so only its finding is used). Only one expression,
  * little else around it and no question; the reading is approximate, since words were set aside.
  */
-function withinSentence(text: string, now: Date): NaturalTime | null {
+function withinSentence(text: string, now: Date, ctx: Context): NaturalTime | null {
   const t = text.normalize('NFKC').trim();
   if (/[?？嗎]/.test(t)) return null;
   let found: zhHant.ParsedResult[];
@@ -353,11 +359,14 @@ function withinSentence(text: string, now: Date): NaturalTime | null {
   if (found.length !== 1) return null;
   const hit = found[0]!;
   const around = normalise(`${t.slice(0, hit.index)} ${t.slice(hit.index + hit.text.length)}`).s.replace(/\s+/g, '');
-  if (around.length > MAX_AROUND || /\d/.test(around)) return null;
+  // Words set aside must not be part of the time (「禮拜ㄧ早上」 is not 「早上」 of today, 「週五 早上」 not 「早上」):
+  // then it is asked again.
+  if (around.length > MAX_AROUND || /\d/.test(around) || ZHUYIN.test(around)) return null;
+  if (readComposite(around, now, ctx) !== null) return null;
   const inner = normalise(hit.text);
   // A bare number of o'clock in a sentence (「我有3點意見」) is not taken for a time.
   if (/^\d{1,2}\s*[點时時:]/.test(inner.s)) return null;
-  const read = readAgo(inner.s, now) ?? readComposite(inner.s, now);
+  const read = readAgo(inner.s, now) ?? readComposite(inner.s, now, ctx);
   return read && read !== 'invalid' ? { at: read.at, approximate: true } : null;
 }
 
@@ -373,12 +382,12 @@ const HAS_CLOCK = /\d\s*(?:點|点|時|时|:)|[點点]/;
  * the earlier, whichever was said first (「昨天還是前天」 → the day before yesterday); alternatives naming a clock time
  * are read as a range (「晚上11點或12點」: the second hour is only readable with the first's period).
  */
-function earlierOfRange(s: string, now: Date): NaturalTime | null {
+function earlierOfRange(s: string, now: Date, ctx: Context): NaturalTime | null {
   const clean = s.replace(/\s*之間$|\s*中間$/, '');
   const parts = clean.split(RANGE);
   if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
   const read = (part: string) => {
-    const r = readAgo(part, now) ?? readComposite(part, now);
+    const r = readAgo(part, now) ?? readComposite(part, now, ctx);
     return r && r !== 'invalid' ? r : null;
   };
   const first = read(parts[0]);
@@ -391,22 +400,31 @@ function earlierOfRange(s: string, now: Date): NaturalTime | null {
   return { at: first.at, approximate: true };
 }
 
+/** 「剛剛」「剛才」 and what the person was doing (起床看到、到校發現…) before the time they give. */
+const JUST_DONE =
+  /^(?:剛剛|剛才|方才)\s*(?:起床|醒來|睡醒|到校|到學校|進辦公室|上班|回家|下班|打開|點開)?\s*(?:看到|看見|收到|注意到|聽到|聽說|知道|接到|才|就)?\s*/;
+
 /**
  * Reads `text` as a moment relative to `now`. Never throws; garbage gives `{ ok: false, reason: 'unreadable' }`,
  * a moment still to come gives `reason: 'future'` (these fields only take times that have passed).
  */
-export function readNaturalTime(text: string, now: Date): NaturalTimeResult {
+export function readNaturalTime(text: string, now: Date, context?: TimeContext): NaturalTimeResult {
   if (typeof text !== 'string' || text.length > MAX_LENGTH * 4) return { ok: false, reason: 'unreadable' };
-  const { s, approximate: marked } = normalise(text);
-  if (s === '' || s.length > MAX_LENGTH) return { ok: false, reason: 'unreadable' };
+  const ctx = withDefaults(context);
+  const normal = normalise(text);
+  if (normal.s === '' || normal.s.length > MAX_LENGTH) return { ok: false, reason: 'unreadable' };
+  // 「剛才十一點多」「剛剛起床看到的 大概6點」: what was just done, then the time — the time is the answer.
+  const told = normal.s.replace(JUST_DONE, '');
+  const s = told === '' ? normal.s : told;
+  const marked = normal.approximate || s !== normal.s;
   let read: NaturalTime | null = readAgo(s, now);
   if (!read) {
-    const c = readComposite(s, now);
+    const c = readComposite(s, now, ctx);
     if (c === 'invalid') return { ok: false, reason: 'unreadable' };
     read = c;
   }
-  read ??= earlierOfRange(s, now);
-  read ??= withinSentence(text, now);
+  read ??= earlierOfRange(s, now, ctx);
+  read ??= withinSentence(text, now, ctx);
   if (!read) {
     // ISO 8601 with an offset (2026-11-20T14:30:00+08:00) and the other machine forms of the command line.
     const exact = parseLocalDateTime(s.toUpperCase());
@@ -421,8 +439,8 @@ export function readNaturalTime(text: string, now: Date): NaturalTimeResult {
 }
 
 /** The reading of `text`, or null when it is not a time that has passed. */
-export function parseNaturalTime(text: string, now: Date): NaturalTime | null {
-  const r = readNaturalTime(text, now);
+export function parseNaturalTime(text: string, now: Date, context?: TimeContext): NaturalTime | null {
+  const r = readNaturalTime(text, now, context);
   return r.ok ? { at: r.at, approximate: r.approximate } : null;
 }
 
@@ -430,7 +448,7 @@ export function parseNaturalTime(text: string, now: Date): NaturalTime | null {
  * A day as typed, where a future reading is fine (a plan's completion date, a submission date typed ahead): the
  * moment read, past or future, or null when the text is not a time.
  */
-export function readAnyDay(text: string, now: Date): Date | null {
-  const r = readNaturalTime(text, now);
+export function readAnyDay(text: string, now: Date, context?: TimeContext): Date | null {
+  const r = readNaturalTime(text, now, context);
   return r.ok || r.reason === 'future' ? r.at : null;
 }

@@ -1,5 +1,6 @@
-import { readNamedDay } from './named-days.js';
+import { SOON_DAYS, readLunarDay, readNamedDay } from './named-days.js';
 import { ROC_YEAR_OFFSET } from './roc.js';
+import { type RestDays, readLongBreak } from './school-day.js';
 
 /**
  * The date half of the typed-time grammar (natural.ts has the rest): a day as staff type it — ROC and AD dates,
@@ -44,9 +45,6 @@ export interface DatePart {
   tonight?: boolean;
 }
 
-/** A month-day at most a week ahead is a slip (still to come, asked again), not last year's: 「12/30」 typed on 12/6 is last year's. */
-const SOON_DAYS = 7;
-
 const WEEKDAY = '([1-7日天])';
 const WEEK_WORD = '(?:週|周|星期|禮拜|礼拜|拜)';
 
@@ -88,6 +86,9 @@ function fullYear(text: string, roc: boolean): number {
  * event of a year ago.
  */
 function latestMonthDay(today: Day, m: number, d: number): Day | null {
+  // Next year's within the week (「1/1」 typed on 12/31): the same slip, not a day of almost a year ago.
+  const nextYear = realDay(today.y + 1, m, d);
+  if (nextYear && compareDays(nextYear, addDays(today, SOON_DAYS)) <= 0) return nextYear;
   const thisYear = realDay(today.y, m, d);
   if (thisYear && compareDays(thisYear, today) <= 0) return thisYear;
   if (thisYear && compareDays(thisYear, addDays(today, SOON_DAYS)) <= 0) return thisYear;
@@ -114,7 +115,7 @@ const RELATIVE_DAYS: [RegExp, number, Period?][] = [
 ];
 
 /** Reads a date at the start of `s`; returns it with the rest of the text. */
-export function readDate(s: string, today: Day): { part: DatePart; rest: string } | 'invalid' | null {
+export function readDate(s: string, today: Day, calendar: RestDays | null = null): { part: DatePart; rest: string } | 'invalid' | null {
   let m: RegExpExecArray | null;
   // Year-month-day: 2026-11-20, 2026/11/20, 115/11/20, 115.11.20, 2026年11月20日, 民國115年11月20日.
   m = /^(民國|中華民國|西元)?(\d{2,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日號号]?/.exec(s);
@@ -129,13 +130,31 @@ export function readDate(s: string, today: Day): { part: DatePart; rest: string 
     const day = realDay(y, Number(m[2]), m[3] ? Number(m[3]) : 1);
     return day ? { part: { day, approximate: !m[3], yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
   }
-  // 元旦, 跨年夜, 聖誕節…: the latest such day.
-  const named = readNamedDay(s, today);
-  if (named)
+  // 元旦, 跨年夜, 聖誕節…: the latest such day (or the coming one, at most a week ahead).
+  // 中秋, 端午, 除夕…: the office calendar's.
+  const named = readNamedDay(s, today) ?? readLunarDay(s, today, calendar);
+  if (named) {
+    // 「元旦前一天」「聖誕節隔天」「國慶前兩天」: counted from the named day (the evening it names no longer applies).
+    const o = /^\s*(?:(前|後|后)(\d{1,2})天|(隔天|隔日|次日))/.exec(named.rest);
+    const shift = o ? (o[3] ? 1 : Number(o[2]) * (o[1] === '前' ? -1 : 1)) : 0;
+    const period = o ? undefined : named.period;
     return {
-      part: { day: named.day, approximate: false, yearInferred: true, ...(named.period ? { period: named.period } : {}) },
-      rest: named.rest,
+      part: { day: addDays(named.day, shift), approximate: false, yearInferred: true, ...(period ? { period } : {}) },
+      rest: o ? named.rest.slice(o[0].length) : named.rest,
     };
+  }
+  // 「連假前最後一天上課」「收假第一天」: around the latest long weekend of the office calendar.
+  const key = (d: Day) => `${d.y}-${String(d.m).padStart(2, '0')}-${String(d.d).padStart(2, '0')}`;
+  const long = readLongBreak(s, key(today), calendar);
+  if (long) {
+    const [y, mo, d] = long.day.split('-').map(Number) as [number, number, number];
+    return { part: { day: { y, m: mo, d }, approximate: true, yearInferred: true }, rest: long.rest };
+  }
+  // 「這兩三天」「最近三天」: the start of the last N days, approximate.
+  m = /^(?:這|这|最近|近)\s*(\d{1,2})\s*(?:天|日)(?:內|内|來|来|以來|之內)?/.exec(s);
+  if (m && Number(m[1]) >= 1) {
+    return { part: { day: addDays(today, -Number(m[1])), approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
+  }
   // Month-day: 11/20, 11-20, 11月20日, 11月20號.
   m = /^(\d{1,2})\s*(?:[/-]|月)\s*(\d{1,2})\s*[日號号]?/.exec(s);
   if (m) {

@@ -14,6 +14,16 @@ export interface BindingCodeRecord {
   createdAt: Date;
 }
 
+/** A code still usable (unused, unrevoked, unexpired), for the people page: never the code itself, only who and until when. */
+export interface OpenBindingCode {
+  id: string;
+  personId: string;
+  personName: string;
+  createdById: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
 export type NewBindingCode = Pick<BindingCodeRecord, 'id' | 'personId' | 'codeHash' | 'createdById' | 'expiresAt'>;
 
 /** A platform account (platform + its id there). */
@@ -36,6 +46,12 @@ export interface BindingRepository {
   revokeCode(codeHash: string, at: Date): Promise<void>;
   /** The newest unused, unrevoked code with this hash, with its person and the person's school name. */
   findUnused(codeHash: string): Promise<(BindingCodeRecord & { person: PersonRecord & { school: { name: string } } }) | null>;
+  /** The school's codes still usable at `now`, newest first. */
+  openCodes(schoolId: string, now: Date): Promise<OpenBindingCode[]>;
+  /** Revokes one unused code of a person of the school; false when it was used, revoked or not the school's. */
+  revokeCodeById(id: string, schoolId: string, at: Date): Promise<OpenBindingCode | null>;
+  /** Removes a chat account of a person of the school; the account removed, or null when there was none. */
+  unlink(identityId: string, schoolId: string): Promise<(IdentityRecord & { person: PersonRecord }) | null>;
   /** Marks the code used by the account, if still unused and unrevoked; false when another use came first. */
   claim(codeId: string, at: Date, by: AccountRef): Promise<boolean>;
   /** Failed tries of the account since `since`. */

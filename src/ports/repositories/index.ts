@@ -17,12 +17,14 @@ import type { DiscordFormRepository } from './discord.js';
 import type { KeyRotationRepository } from './keys.js';
 import type { LineFriendRepository, LineQuotaWarningRepository } from './line.js';
 import type { LocalChatRepository } from './local-chat.js';
+import type { DocumentLinkRepository, NoticeRepository, SubjectNoticeRepository } from './notices.js';
 import type { OutboundLedgerRepository } from './outbound.js';
 import type { PeopleRepository } from './people.js';
 import type { PromptRepository } from './prompts.js';
 import type { RetentionRepository } from './retention.js';
 import type { SchoolRepository } from './schools.js';
 import type { TimelineRepository } from './timeline.js';
+import type { WebFormUseRepository } from './web-forms.js';
 
 export type * from './bindings.js';
 export type * from './cards.js';
@@ -35,12 +37,14 @@ export type * from './discord.js';
 export type * from './keys.js';
 export type * from './line.js';
 export type * from './local-chat.js';
+export type * from './notices.js';
 export type * from './outbound.js';
 export type * from './people.js';
 export type * from './prompts.js';
 export type * from './retention.js';
 export type * from './schools.js';
 export type * from './timeline.js';
+export type * from './web-forms.js';
 
 /** The repositories over one connection, or over one transaction. */
 export interface Repositories {
@@ -59,6 +63,14 @@ export interface Repositories {
   lineQuotaWarnings: LineQuotaWarningRepository;
   /** The local chat page's messages, people and conversations (local_message, identity, conversation). */
   localChat: LocalChatRepository;
+  /** The one-time links of web forms from chat, claimed when used (web_form_use). */
+  webForms: WebFormUseRepository;
+  /** Reminders and daily digests claimed and their deliveries (notice, notice_delivery). */
+  notices: NoticeRepository;
+  /** Notices to the people affected, their versions, decisions and batches (subject_notice…). */
+  subjectNotices: SubjectNoticeRepository;
+  /** Single-use document links used (document_link_use). */
+  documentLinks: DocumentLinkRepository;
   /** The conversations the bot is in (conversation). */
   conversations: ConversationRepository;
   /** Who a chat account is (identity). */

@@ -22,8 +22,11 @@ export interface IdentityRecord {
 
 export type PersonWithIdentities = PersonRecord & { identities: IdentityRecord[] };
 
-/** `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record. */
-export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console';
+/**
+ * `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record.
+ * `account`: a chat account unlinked from the person (`line` → null) by the principal or the contact window.
+ */
+export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console' | 'account';
 export type PersonChanges = Partial<
   Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>
 >;
@@ -52,12 +55,25 @@ export type PersonFields = Pick<PersonRecord, 'displayName' | 'unit' | 'email' |
 
 export interface PeopleRepository {
   find(id: string): Promise<PersonRecord | null>;
+  /** The names of those of `ids` still on record (any school, active or not). */
+  names(ids: readonly string[]): Promise<Pick<PersonRecord, 'id' | 'displayName'>[]>;
   /** Every person of the school, in the order they were created. */
   inSchool(schoolId: string): Promise<PersonRecord[]>;
   /** The active people of the school. */
   activeInSchool(schoolId: string): Promise<PersonRecord[]>;
   create(person: PersonFields & { id: string; schoolId: string }): Promise<void>;
   update(id: string, fields: Partial<PersonFields>): Promise<void>;
+  /** Every person of the school with their chat accounts: active first, then by name (the people page). */
+  rosterOf(schoolId: string): Promise<PersonWithIdentities[]>;
+  /** The active people of the school who hold `role`, in the order they were created, or by name. */
+  activeWithRole(schoolId: string, role: string, order?: 'created' | 'name'): Promise<PersonRecord[]>;
+  /**
+   * The active people of the school who hold `role`, except `excluding`, each with their accounts on `platform` only,
+   * in the order they were created (who is asked to approve a notice).
+   */
+  activeWithRoleOn(schoolId: string, role: string, platform: string, excluding: readonly string[]): Promise<PersonWithIdentities[]>;
+  /** Whether any of `ids` holds `role` (active or not). */
+  anyWithRole(ids: readonly string[], role: string): Promise<boolean>;
   /** How many active people of the school hold `role`. */
   countActiveWithRole(schoolId: string, role: string): Promise<number>;
   setRoles(id: string, roles: string[]): Promise<PersonRecord>;

@@ -4,6 +4,7 @@ import type {
   BindingRepository,
   IdentityRecord,
   NewBindingCode,
+  OpenBindingCode,
   PersonRecord,
 } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
@@ -33,6 +34,34 @@ export class PrismaBindingRepository implements BindingRepository {
       orderBy: { createdAt: 'desc' },
       include: { person: { include: { school: true } } },
     });
+  }
+
+  async openCodes(schoolId: string, now: Date): Promise<OpenBindingCode[]> {
+    const rows = await this.db.bindingCode.findMany({
+      where: { person: { schoolId }, usedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true, personId: true, createdById: true, expiresAt: true, createdAt: true, person: { select: { displayName: true } } },
+    });
+    return rows.map(({ person, ...r }) => ({ ...r, personName: person.displayName }));
+  }
+
+  async revokeCodeById(id: string, schoolId: string, at: Date): Promise<OpenBindingCode | null> {
+    const row = await this.db.bindingCode.findFirst({
+      where: { id, person: { schoolId }, usedAt: null, revokedAt: null },
+      select: { id: true, personId: true, createdById: true, expiresAt: true, createdAt: true, person: { select: { displayName: true } } },
+    });
+    if (!row) return null;
+    const done = await this.db.bindingCode.updateMany({ where: { id, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+    if (done.count !== 1) return null;
+    const { person, ...r } = row;
+    return { ...r, personName: person.displayName };
+  }
+
+  async unlink(identityId: string, schoolId: string): Promise<(IdentityRecord & { person: PersonRecord }) | null> {
+    const row = await this.db.identity.findFirst({ where: { id: identityId, person: { schoolId } }, include: { person: true } });
+    if (!row) return null;
+    const done = await this.db.identity.deleteMany({ where: { id: identityId } });
+    return done.count === 1 ? row : null;
   }
 
   async claim(codeId: string, at: Date, by: AccountRef): Promise<boolean> {

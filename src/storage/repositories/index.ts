@@ -12,10 +12,12 @@ import {
 } from './conversations.js';
 import { PrismaConsoleSessionRepository } from './console.js';
 import { PrismaDiscordFormRepository } from './discord.js';
+import { PrismaWebFormUseRepository } from './web-forms.js';
 import { PrismaEvidenceOfferRepository, PrismaEvidenceRepository } from './evidence.js';
 import { PrismaKeyRotationRepository } from './keys.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
+import { PrismaDocumentLinkRepository, PrismaNoticeRepository, PrismaSubjectNoticeRepository } from './notices.js';
 import { PrismaOutboundLedgerRepository } from './outbound.js';
 import { PrismaPeopleRepository } from './people.js';
 import { PrismaRetentionRepository } from './retention.js';
@@ -52,6 +54,10 @@ function on(db: Client): Repositories {
     lineFriends: new PrismaLineFriendRepository(db),
     lineQuotaWarnings: new PrismaLineQuotaWarningRepository(db),
     localChat: new PrismaLocalChatRepository(db),
+    webForms: new PrismaWebFormUseRepository(db),
+    notices: new PrismaNoticeRepository(db),
+    subjectNotices: new PrismaSubjectNoticeRepository(db),
+    documentLinks: new PrismaDocumentLinkRepository(db),
     conversations: new PrismaConversationRepository(db),
     identities: new PrismaIdentityRepository(db),
     prompts: new PrismaPromptRepository(db),

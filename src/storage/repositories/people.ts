@@ -17,8 +17,20 @@ export class PrismaPeopleRepository implements PeopleRepository {
     return this.db.person.findUnique({ where: { id } });
   }
 
+  names(ids: readonly string[]): Promise<Pick<PersonRecord, 'id' | 'displayName'>[]> {
+    return this.db.person.findMany({ where: { id: { in: [...ids] } }, select: { id: true, displayName: true } });
+  }
+
   inSchool(schoolId: string): Promise<PersonRecord[]> {
     return this.db.person.findMany({ where: { schoolId }, orderBy: { createdAt: 'asc' } });
+  }
+
+  rosterOf(schoolId: string): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { schoolId },
+      include: { identities: { orderBy: { platform: 'asc' } } },
+      orderBy: [{ active: 'desc' }, { displayName: 'asc' }],
+    });
   }
 
   activeInSchool(schoolId: string): Promise<PersonRecord[]> {
@@ -31,6 +43,25 @@ export class PrismaPeopleRepository implements PeopleRepository {
 
   async update(id: string, fields: Partial<PersonFields>): Promise<void> {
     await this.db.person.update({ where: { id }, data: fields });
+  }
+
+  activeWithRole(schoolId: string, role: string, order: 'created' | 'name' = 'created'): Promise<PersonRecord[]> {
+    return this.db.person.findMany({
+      where: { schoolId, active: true, roles: { has: role } },
+      orderBy: order === 'name' ? { displayName: 'asc' } : { createdAt: 'asc' },
+    });
+  }
+
+  activeWithRoleOn(schoolId: string, role: string, platform: string, excluding: readonly string[]): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { schoolId, roles: { has: role }, active: true, id: { notIn: [...excluding] } },
+      include: { identities: { where: { platform } } },
+      orderBy: { createdAt: 'asc' },
+    });
+  }
+
+  async anyWithRole(ids: readonly string[], role: string): Promise<boolean> {
+    return (await this.db.person.count({ where: { id: { in: [...ids] }, roles: { has: role } } })) > 0;
   }
 
   countActiveWithRole(schoolId: string, role: string): Promise<number> {

@@ -230,6 +230,8 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
       delayReason: c.delayReason,
       evidence: c.evidenceCount,
     })),
+    // The editor (assessment.ts) for the responders, while the incident is open: the chat's own rule (recordAssessment).
+    assessHref: can(actor, 'incident.act') && i.status !== 'closed' ? `/console/incidents/${encodeURIComponent(i.ref)}/assessment` : null,
     assessment: [
       ['個資類別', i.categories.length ? i.categories.map((k) => v.categoryLabel(k)).join('、') : '尚未評估'],
       ['特種個資（病歷、醫療、基因等）', i.specialCategories ? '是' : '否'],

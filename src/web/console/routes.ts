@@ -5,13 +5,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleAccess } from '../../core/conversation/command-flow.js';
 import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
 import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
+import type { WebFormActions } from '../../core/conversation/web-form.js';
+import type { PeopleAdmin } from '../../core/people/admin.js';
 import { UserError } from '../../core/incidents/types.js';
 import { can, type Actor } from '../../core/roles.js';
 import { formatRocDateTime } from '../../core/time/roc.js';
 import type { Logger } from '../../ports/logger.js';
 import { isDatabaseDown } from '../../storage/errors.js';
 import { readFlash, registerConsoleActs } from './acts.js';
+import { registerWebForms } from './forms.js';
 import { SignInLinks } from './links.js';
+import { registerPeoplePage } from './people-page.js';
+import { registerAssessmentEditor } from './assessment.js';
 import { incidentPage, listPage, STATUS_FILTERS, whoText, type PageServices } from './pages.js';
 import { ConsoleSessions, cookieRules } from './sessions.js';
 import { messagePage, renderPage, type Frame } from './templates.js';
@@ -22,6 +27,10 @@ export interface ConsoleOptions extends PageServices {
   noticeActs: NoticeConsoleActions;
   /** The chat's checklist tick taken from the console (IncidentFlow.console). */
   checklistActs: ChecklistConsoleActions;
+  /** Forms of the chat as one page, through one-time links sent in chat (IntakeFlow.web; forms.ts). */
+  webForms?: WebFormActions;
+  /** The people and roles page's steps (src/core/people/admin.ts): the same core as chat and `npm run people`. */
+  people: PeopleAdmin;
   /** Secure cookies (PUBLIC_URL is https). */
   secure: boolean;
 }
@@ -47,6 +56,12 @@ const REFUSALS = {
     [
       '核定或退回通知稿限管理人（校長）或代理人；修改通知稿與送核限個資聯絡窗口或校長；勾選檢核項目限應變人員或該項目負責人。您在主控台仍可查看事件。',
     ],
+  ],
+  peopleDenied: [403, '沒有查看人員與角色的權限', ['人員與角色頁限管理人（校長）、個資聯絡窗口及稽核人員查看。']],
+  peopleActDenied: [
+    403,
+    '沒有執行這個動作的權限',
+    ['變更角色、停用人員與匯入名冊限管理人（校長）；綁定碼與解除帳號綁定限管理人或個資聯絡窗口。您仍可查看人員與角色。'],
   ],
 } as const satisfies Record<string, readonly [number, string, readonly string[]]>;
 type Refusal = keyof typeof REFUSALS;
@@ -95,7 +110,12 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
     return null;
   }
 
-  const frame = (reply: FastifyReply, actor: Actor, title: string): Frame => ({ title, who: whoText(actor), csrf: reply.generateCsrf() });
+  const frame = (reply: FastifyReply, actor: Actor, title: string): Frame => ({
+    title,
+    who: whoText(actor),
+    csrf: reply.generateCsrf(),
+    people: can(actor, 'people.view'),
+  });
 
   /** The person a sign-in link was made for, if it is valid, unused and they may open the console. */
   async function holder(token: string, reply: FastifyReply): Promise<{ actor: Actor; linkId: string; expiresAt: Date } | null> {
@@ -216,6 +236,19 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       signedIn,
       frame,
     });
+
+    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html });
+    registerAssessmentEditor(scope, {
+      incidents: opts.incidents,
+      checklist: opts.checklistActs,
+      playbooks: opts.deps.playbooks,
+      secure: opts.secure,
+      html,
+      refuse,
+      signedIn,
+      frame,
+    });
+    registerPeoplePage(scope, { admin: opts.people, secure: opts.secure, html, refuse, signedIn, frame });
 
     scope.post('/console/sign-out', { preHandler: scope.csrfProtection }, async (req, reply) => {
       const check = await sessions.check(req.cookies[cookie.name]);

@@ -1,4 +1,5 @@
 import { Eta } from 'eta/core';
+import { WEB_FORM, WEB_FORM_CSS } from './form-template.js';
 
 /**
  * The console's HTML: Eta templates (escaped by default: `<%= %>` escapes, `<%~ %>` is only used for HTML built
@@ -12,7 +13,7 @@ a{color:#0b57d0}a:focus-visible,button:focus-visible,select:focus-visible,input:
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}.skip:focus{left:.5rem;z-index:2}
 .skip-text{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 header.top{background:#16324f;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;justify-content:space-between}
-header.top a{color:#fff;font-weight:700;text-decoration:none}
+header.top a,header.top .brand{color:#fff;font-weight:700;text-decoration:none}
 .who{display:flex;gap:.6rem;align-items:center;font-size:.9rem}
 .who form{margin:0}
 button{font:inherit;font-size:1rem;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer;min-height:44px}
@@ -48,17 +49,21 @@ button.danger{background:#b3261e;border-color:#b3261e;color:#fff}button.plain{ba
 form.tick{display:flex;flex-direction:column;gap:.2rem;margin:.3rem 0 .6rem}form.tick .acts{margin:.2rem 0}
 textarea{font:inherit;width:100%;padding:.5rem;border:1px solid #6b7280;border-radius:.3rem;background:#fff;color:#1a1a1a}
 textarea:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
+fieldset{border:1px solid #d0d4da;border-radius:.4rem;margin:.4rem 0;padding:.4rem .8rem}legend{font-weight:600;font-size:.9rem}
+.checks{display:flex;flex-wrap:wrap;gap:.2rem 1rem}.checks label{font-weight:400;display:flex;align-items:center;gap:.3rem;min-height:44px}
+.checks input{min-height:auto;width:1.2rem;height:1.2rem}.grid2{display:grid;grid-template-columns:1fr;gap:.4rem 1rem}@media (min-width:48rem){.grid2{grid-template-columns:1fr 1fr}}
+.field{display:flex;flex-direction:column;margin:.3rem 0}
 ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#fde7e9;color:#8c1d18;text-decoration:line-through}
 .record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
 `;
 
 const LAYOUT = `<!doctype html>
 <html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer"><title><%= it.title %>｜個資事件主控台</title>
-<style>${CSS}</style></head>
+<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer"><title><%= it.title %>｜<%= it.plain ? '個資事件通報' : '個資事件主控台' %></title>
+<style>${CSS}${WEB_FORM_CSS}</style></head>
 <body><a class="skip" href="#main">跳到主要內容</a>
-<header class="top"><a href="/console">個資事件主控台</a>
-<% if (it.who) { %><div class="who"><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
+<header class="top"><% if (it.plain) { %><span class="brand">個資事件通報</span><% } else { %><a href="/console">個資事件主控台</a><% } %>
+<% if (it.who) { %><div class="who"><% if (it.people) { %><a href="/console/people">人員與角色</a><% } %><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
 </header>
 <main id="main"><% if (it.flash) { %><p class="flash <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %></p><% } %><%~ it.body %></main>
 </body></html>`;
@@ -106,7 +111,7 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %>
 <% if (c.tickAction) { %><form class="tick" method="post" action="<%= c.tickAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><label for="note-<%= c.id %>">紀錄（選填；不適用時請寫原因）<span class="skip-text">：<%= c.title %></span></label><input id="note-<%= c.id %>" name="note" maxlength="300" autocomplete="off"><div class="acts"><button type="submit" name="to" value="done">完成<span class="skip-text">：<%= c.title %></span></button><button type="submit" name="to" value="na" class="plain">不適用<span class="skip-text">：<%= c.title %></span></button></div></form><% } %></li><% }) %></ol></div></section>
 <section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
-<section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
+<section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><% if (it.assessHref) { %><p><a class="button" href="<%= it.assessHref %>">修改影響評估</a></p><% } %><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
 <section aria-labelledby="notices"><h2 id="notices">通知當事人</h2><% if (it.notices.length === 0) { %><p class="panel">尚未擬通知稿。</p><% } %>
 <% it.notices.forEach(function (n) { %><div class="panel" id="<%= n.anchor %>"><h3><%= n.audience %></h3><p><span class="badge"><%= n.status %></span>目前第 <%= n.current %> 版<% if (n.approved) { %>｜核定：<%= n.approved %><% } %></p>
 <% if (n.acts) { %><div class="acts"><% if (n.acts.editHref) { %><a class="button" href="<%= n.acts.editHref %>">修改內容<span class="skip-text">（<%= n.audience %>）</span></a><% } %>
@@ -148,17 +153,27 @@ eta.loadTemplate('@message', MESSAGE);
 eta.loadTemplate('@list', LIST);
 eta.loadTemplate('@incident', INCIDENT);
 eta.loadTemplate('@edit', EDIT);
+eta.loadTemplate('@webform', WEB_FORM);
 
 export interface Frame {
   title: string;
   /** The person signed in (name and roles), with the sign-out form's CSRF token; absent on the sign-in pages. */
   who?: string;
   csrf?: string;
+  /** A link to the people and roles page in the header (roles that may see it). */
+  people?: boolean;
   /** The result of the last action (acts.ts), shown once at the top of the page. */
   flash?: { kind: 'ok' | 'error'; text: string } | null;
+  /** A page for anyone with a chat link (a web form), not only the console's users: no link to the console. */
+  plain?: boolean;
 }
 
-export function renderPage(name: '@list' | '@incident' | '@message' | '@edit', frame: Frame, data: object): string {
+/** A page's template kept beside its routes (people-page.ts, assessment.ts), compiled once like these. */
+export function addTemplate(name: `@${string}`, text: string): void {
+  eta.loadTemplate(name, text);
+}
+
+export function renderPage(name: `@${string}`, frame: Frame, data: object): string {
   return eta.render('@layout', { ...frame, body: eta.render(name, { ...data, csrf: frame.csrf }) });
 }
 

@@ -74,9 +74,28 @@ describe('leak detection on the project phrases', () => {
   });
 
   it('says which phrases matched', () => {
-    expect(lib.detect('我寄錯信了').matched).toEqual(['寄錯+信']);
+    expect(lib.detect('成績單寄錯了').matched).toEqual(expect.arrayContaining(['寄錯+成績']));
     expect(lib.detect('名單外流').matched).toEqual(expect.arrayContaining(['外流', '名單+外流']));
     expect(lib.detect('我剛把名單傳到家長群組了').matched).toContain('名單+傳到+家長群組');
+  });
+
+  it('wants a personal-data word for a wrong send, not any file (round 8)', () => {
+    expect(lib.detect('我寄錯信了').isLeakReport).toBe(false);
+    expect(lib.detect('剛剛檔案傳錯了 是上學期的行事曆 等一下補新的').isLeakReport).toBe(false);
+    // email named as the channel is not an email address
+    expect(lib.detect('email寄錯版本了 是舊的會議紀錄 請以這封為準').isLeakReport).toBe(false);
+    expect(lib.detect('我寄錯信了 附件是全班的家長電話').scenario).toBe('misdirected-message');
+    // a misplaced item found again is no report
+    expect(lib.detect('還好那包考卷只是放錯抽屜 已經找到了 沒有外流').isLeakReport).toBe(false);
+    // 電話 in 「打電話」 is the call, not a number
+    expect(lib.detect('ㄏㄏ 今天又被家長打電話問功課 累ㄌ').isLeakReport).toBe(false);
+    expect(lib.detect('家長打電話來說他收到別班的名單 上面有電話跟地址').isLeakReport).toBe(true);
+  });
+
+  it('hears a request not to open what was just sent, with a retraction, as a wrong send', () => {
+    expect(lib.detect('剛剛那個檔案大家先不要點開 我等一下收回').scenario).toBe('misdirected-message');
+    expect(lib.detect('剛剛的連結先不要點開 是錯的 我收回重傳').isLeakReport).toBe(false);
+    expect(lib.detect('考卷先不要打開 等一下收回').isLeakReport).toBe(false);
   });
 
   it('tolerates full-width letters, spaces and simplified characters', () => {
@@ -139,6 +158,8 @@ describe('categories and people named in a report', () => {
     expect(lib.detect('三年二班的成績單被傳到家長LINE群組，約30位學生').people).toEqual(['students']);
     expect(lib.detect('成績單寄錯信了，三十幾名學生').people).toEqual(['students']);
     expect(lib.detect('兩位家長反映，三年二班的成績單被傳到家長群組').people).toEqual([]);
+    // 「打電話」 is an ignored phrase: what is left of it still says who told
+    expect(lib.detect('兩位家長打電話來說，三年二班的成績單被傳到家長群組').people).toEqual([]);
   });
 
   it('suggests nothing for ordinary chat', () => {
@@ -241,6 +262,17 @@ describe('LeakDetector', () => {
     // The project's own words: an unmasked list on the school website is heard, a masked one is not.
     expect(lib.detect('校網公告的錄取名單沒有遮蔽身分證').categories).toContain('nationalId');
     expect(lib.detect('校網公告的錄取名單已經遮蔽身分證').isLeakReport).toBe(false);
+  });
+
+  it('does not let a request not to open (「先不要點開」) negate the words after it', () => {
+    const base = { ...config, negatorWindow: 10, negators: ['不要'] };
+    const rules = [{ id: 'mail', rules: ['@doNotOpen + 收回'] }];
+    const withRequests = new LeakDetector({ ...base, vocabulary: { ...config.vocabulary, doNotOpen: ['不要點開'] } }, rules);
+    expect(withRequests.detect('大家先不要點開 我等一下收回').scenario).toBe('mail');
+    expect(withRequests.detect('不要收回').isLeakReport).toBe(false);
+    // A list word without the negator in it: 不要 still reaches 收回, and nothing is heard.
+    const plain = new LeakDetector({ ...base, vocabulary: { ...config.vocabulary, doNotOpen: ['點開'] } }, rules);
+    expect(plain.detect('大家先不要點開 我等一下收回').isLeakReport).toBe(false);
   });
 
   it('counts an affirmed occurrence even when another one is negated', () => {

@@ -31,6 +31,12 @@ describe('times inside a longer message', () => {
     expect(read('昨天下午三點到四點之間我把名單傳到家長群組')).toEqual([['昨天下午三點到四點', '2026-12-07T15:00:00+08:00', true]]);
   });
 
+  it('reads the time words through typing slips and 注音文, whole (「禮拜ㄧ早上」 is not this morning)', () => {
+    expect(read('禮拜ㄧ早上 成績單被傳到家長群組')).toEqual([['禮拜一早上', '2026-12-07T06:00:00+08:00', true]]);
+    expect(read('昨天ㄉ晚上有人把名單傳到群組')).toEqual([['昨天的晚上', '2026-12-07T18:00:00+08:00', true]]);
+    expect(read('上週五下五 發現名單外流')).toEqual([['上週五下午', '2026-12-04T12:00:00+08:00', true]]);
+  });
+
   it('leaves out a bare clock time, times still to come and messages without a time', () => {
     expect(read('我有3點意見，成績單寄錯了')).toEqual([]);
     expect(read('資訊 team 5 位老師的帳號被盜，成績單寄錯了')).toEqual([]);

@@ -95,11 +95,11 @@ describe('natural times, now = Sunday 2026-12-06 21:10 Taipei', () => {
     ['下午3點多', '2026-12-06T15:00:00', true],
     ['約昨天中午', '2026-12-05T12:00:00', true],
     ['昨天下午3點前後', '2026-12-05T15:00:00', true],
-    // school day
-    ['昨天第三節', '2026-12-05T10:00:00', true],
-    ['午休時間', '2026-12-06T12:00:00', true],
-    ['今天早自習', '2026-12-06T07:30:00', true],
-    ['11月5日早上第一節', '2026-11-05T08:00:00', true],
+    // school day (the default bell schedule; without a date, the latest day with classes: Friday)
+    ['週五第三節', '2026-12-04T10:10:00', true],
+    ['午休時間', '2026-12-04T12:10:00', true],
+    ['前天早自習', '2026-12-04T07:30:00', true],
+    ['11月5日早上第一節', '2026-11-05T08:10:00', true],
     ['昨天深夜2點', '2026-12-05T02:00:00', false],
     ['昨天晚上1點', '2026-12-06T01:00:00', false],
     // full-width digits, spaces, filler
@@ -164,6 +164,9 @@ describe('what is refused', () => {
     '我有3點意見',
     '前陣子',
     '大概是上禮拜吧',
+    // a school moment on a day without classes (Saturday, Sunday): which day is asked again
+    '昨天第三節',
+    '今天早自習',
   ])('unreadable: %s', (text) => {
     expect(readNaturalTime(text, now)).toEqual({ ok: false, reason: 'unreadable' });
   });
@@ -242,12 +245,12 @@ describe('representative hours', () => {
 
 describe('ranges, alternatives, weekends, months and am/pm first (now = Monday 2026-12-07 11:10 Taipei)', () => {
   check('2026-12-07T11:10:00+08:00', [
-    // A range or two alternatives: the first, earlier part, approximate (the cautious reading).
+    // A range or two alternatives: the earlier reading, approximate (the cautious one): 兩三天前 reaches back three days.
     ['昨天下午三點到四點之間', '2026-12-06T15:00:00', true],
     ['昨天下午3點至4點', '2026-12-06T15:00:00', true],
     ['大概是上禮拜四還是五', '2026-12-03T00:00:00', true],
     ['前天晚上八九點', '2026-12-05T20:00:00', true],
-    ['兩三天前', '2026-12-05T00:00:00', true],
+    ['兩三天前', '2026-12-04T00:00:00', true],
     ['十一二點', '2026-12-07T11:00:00', true],
     // AM/PM written first, as phones and forms often show it.
     ['pm3:30', '2026-12-06T15:30:00', true],
@@ -263,8 +266,8 @@ describe('ranges, alternatives, weekends, months and am/pm first (now = Monday 2
     ['上個月底', '2026-11-21T00:00:00', true],
     ['半個月前', '2026-11-22T00:00:00', true],
     ['一個月前', '2026-11-07T00:00:00', true],
-    // A class period with 上課/下課: the start of the period.
-    ['第三節下課', '2026-12-07T10:00:00', true],
+    // A class period's 下課: the end of the period (第三節 10:10–11:00 in the default schedule).
+    ['第三節下課', '2026-12-07T11:00:00', true],
   ]);
 
   it('keeps numbers that only look like neighbours (九十天前 is ninety days, 二十三點 is 23:00)', () => {
@@ -302,7 +305,7 @@ describe('named days, the small hours and slips (now = Monday 2027-01-11 01:20 T
     ['前天還是昨天', '2027-01-09T00:00:00', true],
     ['昨天或前天', '2027-01-09T00:00:00', true],
     // The afternoon's periods counted from its first; zhuyin slips of the same syllable.
-    ['上週四下午第二節', '2027-01-07T14:00:00', true],
+    ['上週四下午第二節', '2027-01-07T14:20:00', true],
     ['上週四下五兩點', '2027-01-07T14:00:00', false],
     ['上週四下午3點辦', '2027-01-07T15:30:00', false],
   ]);

@@ -173,3 +173,17 @@ export async function answerItemQuestions(
   }
   return { asked, last };
 }
+
+/** Every URI action inside a message (link buttons: the console's sign-in, 「在網頁填寫」). */
+export function uris(message: Record<string, unknown>): { label: string; uri: string }[] {
+  const out: { label: string; uri: string }[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if (o.type === 'uri' && typeof o.uri === 'string') out.push({ label: String(o.label), uri: o.uri });
+    Object.values(o).forEach(walk);
+  };
+  walk(message);
+  return out;
+}

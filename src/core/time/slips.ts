@@ -1,0 +1,30 @@
+/**
+ * Typing slips around the time words, set right before the grammar reads them (natural.ts). People answer on phones
+ * with a zhuyin (注音) keyboard, so the slips are of two families:
+ *
+ * - 注音文: a zhuyin symbol typed for the character it spells — ㄧ (the vowel i, which looks like 一) for 一 in day
+ *   and number words (「禮拜ㄧ」「ㄧ點」), ㄉ for 的 and ㄌ for 了 (「昨天ㄉ晚上」).
+ * - the same syllable picked from the wrong candidate: 晚尚/早尚 for 晚上/早上 (ㄕㄤˋ), 下五/中五/上五 for 下午…
+ *   (ㄨˇ, also 下舞), 點辦 for 點半 (ㄅㄢˋ), 禮敗 for 禮拜 (ㄅㄞˋ), 星其 for 星期 (ㄑㄧ).
+ *
+ * Only these words are changed, never a character standing alone, so other text is left as it was and still refused.
+ */
+const SLIPS: [RegExp, string][] = [
+  // ㄧ next to a number or day word: the digit 一 (禮拜ㄧ, 週ㄧ, ㄧ點, 十ㄧ月, 前ㄧ天, 第ㄧ節).
+  [/(?<=[週周期拜第十前後后上這这])ㄧ|ㄧ(?=\s*(?:[點点時时號号日月天節个個]|小時|週|周|星期|禮拜|\d|[〇一二兩三四五六七八九十]))/g, '一'],
+  [/ㄉ/g, '的'],
+  [/ㄌ/g, '了'],
+  [/([早晚])尚/g, '$1上'],
+  // 下五 not followed by a clock word of its own (「下五點」 is read as 下午 only when a number follows: 「下五三點」).
+  [/([上下中])[五舞](?![點点時时分])/g, '$1午'],
+  [/(點|点)辦/g, '$1半'],
+  [/禮敗|理拜/g, '禮拜'],
+  [/星其/g, '星期'],
+];
+
+/** `text` with the slips set right; every replacement keeps the length, so positions found in it hold in the original. */
+export function fixSlips(text: string): string {
+  let s = text;
+  for (const [re, to] of SLIPS) s = s.replace(re, to);
+  return s;
+}
