@@ -175,55 +175,24 @@ function cycles(graph) {
 }
 
 /** Files that import the Prisma client (or its row types) outside src/storage/ today; the list may only shrink. */
-export const PRISMA_USERS = [
-  'src/cli/keys.ts',
-  'src/core/context.ts',
-  'src/core/conversation/bot.ts',
-  // bot.ts's own use, moved with its flows (issue #17 step 1); the repositories of step 3 take them over.
-  'src/core/conversation/fanout.ts',
-  'src/core/conversation/incident-flow.ts',
-  'src/core/conversation/intake-flow.ts',
-  'src/core/conversation/notice-flow.ts',
-  'src/core/conversation/prompts.ts',
-  'src/core/conversation/rows.ts',
-  'src/core/conversation/rooms.ts',
-  'src/core/conversation/steps.ts',
-  'src/core/conversation/turn.ts',
-  'src/core/evidence/locker.ts',
-  'src/core/privacy/rekey.ts',
-  'src/jobs/notify.ts',
-  'src/web/documents.ts',
-];
+export const PRISMA_USERS = ['src/core/context.ts', 'src/jobs/notify.ts', 'src/web/documents.ts'];
 
 /** Files of src/core, src/jobs, src/web, src/ports and adapters/ that still use the database client; the list may only shrink. */
 export const PRISMA_HOLDERS = [
   'src/core/conversation/alerts.ts',
-  'src/core/conversation/bot.ts',
-  'src/core/conversation/choices.ts',
-  'src/core/conversation/evidence.ts',
   'src/core/conversation/fanout.ts',
-  'src/core/conversation/home.ts',
   'src/core/conversation/incident-flow.ts',
   'src/core/conversation/intake-flow.ts',
-  'src/core/conversation/notice-flow.ts',
-  'src/core/conversation/notice-places.ts',
-  'src/core/conversation/prompts.ts',
   'src/core/conversation/reach.ts',
   'src/core/conversation/rooms.ts',
-  'src/core/conversation/rows.ts',
-  'src/core/conversation/steps.ts',
-  'src/core/conversation/turn.ts',
   'src/core/documents/export.ts',
   'src/core/documents/service.ts',
-  'src/core/evidence/locker.ts',
   'src/core/incidents/service.ts',
-  'src/core/privacy/rekey.ts',
   'src/jobs/digest.ts',
   'src/jobs/notify.ts',
   'src/jobs/retention.ts',
   // The bridge of storage behind ports (issue #17): it goes with the client itself.
   'src/ports/repositories/client-bridge.ts',
-  'src/web/console/pages.ts',
   'src/web/documents.ts',
   // reminders.ts hands the client on (`const { prisma } = this.deps`, then notify.ts's ownersOf(prisma, …)).
   'src/jobs/reminders.ts',

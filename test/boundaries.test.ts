@@ -41,7 +41,8 @@ describe('architecture rules (scripts/check-architecture.mjs, npm run lint)', ()
       'src/core/holder.ts': 'export const n = (deps: { prisma: any }) => deps.prisma.incident.count();\n',
       'src/core/commented.ts': '// deps.prisma was used here before the repositories\nexport const m = 1;\n',
       // Takes the client out of its deps and hands it on, never writing `prisma.` or `.prisma` itself.
-      'src/core/passer.ts': 'declare const f: (c: unknown) => void;\nexport const p = (deps: any) => {\n  const { prisma } = deps;\n  f(prisma);\n};\n',
+      'src/core/passer.ts':
+        'declare const f: (c: unknown) => void;\nexport const p = (deps: any) => {\n  const { prisma } = deps;\n  f(prisma);\n};\n',
     });
     try {
       const problems = t.run().problems.join('\n');

@@ -8,7 +8,6 @@
 // Exit 0 done, 1 a value or record cannot be read or a key is wrong, 2 bad arguments or configuration.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import { loadConfig, type AppConfig } from '../app/config.js';
 import { openKeyRing, writeKeyFile } from '../app/keys.js';
 import { type FieldCipher, KEY_BYTES } from '../core/privacy/cipher.js';
@@ -17,6 +16,7 @@ import { checkAllValues, countByKey, reencryptAll, RekeyError, valuesOutsideCurr
 import { sealDestruction, verifyDestructionRecord } from '../core/retention/record.js';
 import { resealHeads } from '../core/timeline/checkpoints.js';
 import { verifyIncidentRecord } from '../core/timeline/timeline.js';
+import type { RepositoryHub } from '../ports/repositories/index.js';
 import type { Database } from '../storage/database.js';
 import { withDatabase } from './database.js';
 import { readArgs, runWhenMain } from './entry.js';
@@ -25,9 +25,9 @@ const USAGE = 'usage: npm run keys -- status | check | rotate [--batch N]\n';
 
 type Out = (line: string) => void;
 
-export async function runStatus(prisma: PrismaClient, cipher: FieldCipher, out: Out): Promise<number> {
-  const checks = await prisma.encryptionKeyCheck.findMany({ orderBy: { createdAt: 'asc' } });
-  const counts = await countByKey(prisma);
+export async function runStatus(repos: RepositoryHub, cipher: FieldCipher, out: Out): Promise<number> {
+  const checks = await repos.keyRotation.keyChecks();
+  const counts = await countByKey(repos);
   out(`current key: ${cipher.currentKeyId}; ring: ${cipher.keyIds.join(', ')}`);
   for (const c of checks) {
     const used = counts.filter((x) => x.keyId === c.keyId).reduce((n, x) => n + x.count, 0);
@@ -42,8 +42,8 @@ export async function runStatus(prisma: PrismaClient, cipher: FieldCipher, out: 
   return 0;
 }
 
-export async function runCheck(prisma: PrismaClient, cipher: FieldCipher, out: Out, batch = 500): Promise<number> {
-  const r = await checkAllValues(prisma, cipher, batch);
+export async function runCheck(repos: RepositoryHub, cipher: FieldCipher, out: Out, batch = 500): Promise<number> {
+  const r = await checkAllValues(repos, cipher, batch);
   for (const c of r.counts)
     out(
       `${c.failed ? 'FAIL' : 'ok  '}  ${`${c.table}.${c.column}`.padEnd(42)} key ${c.keyId.padEnd(12)} ${c.readable} readable${c.failed ? `, ${c.failed} NOT readable` : ''}`,
@@ -60,47 +60,35 @@ export async function runCheck(prisma: PrismaClient, cipher: FieldCipher, out: O
  * the ids retired (the caller drops them from a key file).
  */
 export async function runRotate(
-  prisma: PrismaClient,
+  repos: RepositoryHub,
   cipher: FieldCipher,
   out: Out,
   batch = 200,
 ): Promise<{ code: number; retired: string[] }> {
   const now = () => new Date();
-  const progress = await reencryptAll(prisma, cipher, { batch });
+  const progress = await reencryptAll(repos, cipher, { batch });
   for (const p of progress)
     if (p.rewritten) out(`re-encrypted ${p.rewritten} value(s) of ${p.table}.${p.column} with key ${cipher.currentKeyId}`);
-  const sealed = await resealHeads({ prisma, cipher, now }, (id) => verifyIncidentRecord({ prisma, cipher }, id));
+  const sealed = await resealHeads({ repos, cipher, now }, (id) => verifyIncidentRecord({ repos, cipher }, id));
   out(`sealed ${sealed.resealed} timeline head(s) with key ${cipher.currentKeyId}`);
   for (const b of sealed.broken) out(`  NOT sealed again (its record does not verify): incident ${b.incidentId}: ${b.problems.join('; ')}`);
   let records = 0;
-  for (const r of await prisma.destructionRecord.findMany({ where: { keyId: { not: cipher.currentKeyId } } })) {
+  for (const r of await repos.keyRotation.recordsSealedOutside(cipher.currentKeyId)) {
     const problem = verifyDestructionRecord(cipher, r);
     if (problem) {
       out(`  destruction record of ${r.schoolId}/${r.incidentRef} NOT sealed again: ${problem}`);
       continue;
     }
-    const next = sealDestruction(cipher, r);
-    await prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe(`SELECT set_config('pdi.procedure', 'rekey', true)`);
-      await tx.$executeRawUnsafe(
-        'UPDATE destruction_record SET key_id = $1, seal = $2 WHERE id = $3 AND seal = $4',
-        next.keyId,
-        next.seal,
-        r.id,
-        r.seal,
-      );
-    });
+    await repos.keyRotation.reseal(r.id, r.seal, sealDestruction(cipher, r));
     records += 1;
   }
   if (records) out(`sealed ${records} destruction record(s) with key ${cipher.currentKeyId}`);
-  const left = await valuesOutsideCurrent(prisma, cipher);
-  const oldSeals = await prisma.destructionRecord.groupBy({ by: ['keyId'], where: { keyId: { not: cipher.currentKeyId } }, _count: true });
-  for (const s of oldSeals) left.set(s.keyId, (left.get(s.keyId) ?? 0) + s._count);
+  const left = await valuesOutsideCurrent(repos, cipher);
+  for (const s of await repos.keyRotation.recordsSealedOutside(cipher.currentKeyId)) left.set(s.keyId, (left.get(s.keyId) ?? 0) + 1);
   const retired: string[] = [];
-  const active = await prisma.encryptionKeyCheck.findMany({ where: { retiredAt: null, keyId: { not: cipher.currentKeyId } } });
-  for (const k of active) {
+  for (const k of await repos.keyRotation.activeKeysOtherThan(cipher.currentKeyId)) {
     if ((left.get(k.keyId) ?? 0) > 0) continue;
-    await prisma.encryptionKeyCheck.update({ where: { keyId: k.keyId }, data: { retiredAt: now() } });
+    await repos.keyRotation.retire(k.keyId, now());
     retired.push(k.keyId);
   }
   if (retired.length) out(`retired key(s) ${retired.join(', ')}: no value uses them any more`);
@@ -117,8 +105,8 @@ function nextKeyId(known: string[]): string {
 /** `keys rotate` as the operator runs it: with the embedded key file, a new key is added to the file first. */
 export async function rotateCommand(config: AppConfig, db: Database, batch: number, out: Out): Promise<number> {
   let { cipher } = await openKeyRing(config, db);
-  const pending = await valuesOutsideCurrent(db.prisma, cipher);
-  const otherActive = await db.prisma.encryptionKeyCheck.count({ where: { retiredAt: null, keyId: { not: cipher.currentKeyId } } });
+  const pending = await valuesOutsideCurrent(db.repos, cipher);
+  const otherActive = (await db.repos.keyRotation.activeKeysOtherThan(cipher.currentKeyId)).length;
   const resuming = pending.size > 0 || otherActive > 0;
   if (!resuming) {
     if (config.encryptionKeySource === 'environment' || !config.keyFile) {
@@ -128,14 +116,14 @@ export async function rotateCommand(config: AppConfig, db: Database, batch: numb
       );
       return 0;
     }
-    const known = [...cipher.keyIds, ...(await db.prisma.encryptionKeyCheck.findMany()).map((k) => k.keyId)];
+    const known = [...cipher.keyIds, ...(await db.repos.keyRotation.keyChecks()).map((k) => k.keyId)];
     const id = nextKeyId(known);
     const spec = [`${id}:${randomBytes(KEY_BYTES).toString('base64')}`, config.encryptionKeys].join(',');
     writeKeyFile(config.keyFile, spec);
     out(`added key ${id} to ${config.keyFile} as the current key (back the file up now)`);
     ({ cipher } = await openKeyRing({ ...config, encryptionKeys: spec }, db));
   } else out(`continuing a rotation to key ${cipher.currentKeyId}`);
-  const result = await runRotate(db.prisma, cipher, out, batch);
+  const result = await runRotate(db.repos, cipher, out, batch);
   if (result.retired.length && config.encryptionKeySource !== 'environment' && config.keyFile) {
     // Retired keys leave the ring file; they are kept in <file>.retired for restoring backups taken before.
     const current = readFileSync(config.keyFile, 'utf8').trim().split(',');
@@ -174,7 +162,7 @@ async function main(): Promise<number> {
     try {
       if (command === 'rotate') return await rotateCommand(config, db, batch ?? 200, out);
       const { cipher } = await openKeyRing(config, db);
-      return command === 'check' ? await runCheck(db.prisma, cipher, out, batch) : await runStatus(db.prisma, cipher, out);
+      return command === 'check' ? await runCheck(db.repos, cipher, out, batch) : await runStatus(db.repos, cipher, out);
     } catch (err) {
       if (err instanceof KeyCheckError || err instanceof RekeyError) {
         process.stderr.write(`${err.message}\n`);

@@ -121,7 +121,7 @@ async function main(): Promise<number> {
     }
     const log = createLogger({ level: 'warn' });
     const evidence = new EvidenceLocker(
-      { prisma: db.prisma, repos: db.repos, cipher, log, now: () => new Date() },
+      { repos: db.repos, cipher, log, now: () => new Date() },
       { stores: evidenceStores(db.prisma, config.evidence) },
     );
     const result = await runVerify(

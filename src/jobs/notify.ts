@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChecklistItem, Incident, PrismaClient } from '../generated/prisma/client.js';
 import type { ConversationAddress, TextMessage } from '../ports/chat-model.js';
+import type { Repositories } from '../ports/repositories/index.js';
 export { withMentions } from '../core/people/mentions.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../core/roles.js';
@@ -107,6 +108,7 @@ async function peopleWithRoles(prisma: PrismaClient, schoolId: string, roles: st
  */
 export async function resolveRecipients(
   prisma: PrismaClient,
+  repos: Pick<Repositories, 'conversations'>,
   adapterFor: AdapterLookup,
   incident: Incident,
   owners: Owners,
@@ -138,10 +140,7 @@ export async function resolveRecipients(
   }
   if (level >= 1) {
     // The response groups, and the incident's own rooms where the platform opened one (conversation/rooms.ts).
-    const groups = await prisma.conversation.findMany({
-      where: { schoolId: incident.schoolId, OR: [{ purpose: 'response' }, { purpose: 'incident', incidentId: incident.id }] },
-      orderBy: { createdAt: 'asc' },
-    });
+    const groups = await repos.conversations.teamOf(incident);
     for (const g of groups) {
       if (!adapterFor(g.platform) || seen.has(`${g.platform}:${g.externalId}`)) continue;
       seen.add(`${g.platform}:${g.externalId}`);

@@ -297,7 +297,7 @@ export class ClockReminders {
 
       const late = now.getTime() - slot.fireAt.getTime() > LATE_AFTER_MS;
       const owners = await ownersOf(prisma, incident, clock, items);
-      const recipients = await resolveRecipients(prisma, this.adapterFor, incident, owners, slot.level);
+      const recipients = await resolveRecipients(prisma, this.deps.repos, this.adapterFor, incident, owners, slot.level);
       const message = reminderMessage({
         incident,
         clock,

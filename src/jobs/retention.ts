@@ -3,7 +3,7 @@ import { addDays } from 'date-fns/addDays';
 import { format } from 'date-fns/format';
 import type { CoreDeps } from '../core/context.js';
 import { listRetention, type RetentionItem } from '../core/retention/retention.js';
-import { ConsoleStore, SESSION_RETENTION_DAYS } from '../storage/console.js';
+import { SESSION_RETENTION_DAYS } from '../storage/console.js';
 import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/time/taipei.js';
 import { jobIdFor } from './reminders.js';
 
@@ -76,8 +76,8 @@ export class RetentionReview {
  * sign-ins stay on person_change). Unlike an incident's record this needs nobody's decision: the daily review and
  * `npm run retention` both do it. `count`: only count them (--dry-run).
  */
-export function pruneConsoleSessions(deps: Pick<CoreDeps, 'prisma' | 'now'>, opts: { count?: boolean } = {}): Promise<number> {
-  return new ConsoleStore(deps.prisma).pruneEnded(new Date(deps.now().getTime() - SESSION_RETENTION_DAYS * 86_400_000), opts);
+export function pruneConsoleSessions(deps: Pick<CoreDeps, 'repos' | 'now'>, opts: { count?: boolean } = {}): Promise<number> {
+  return deps.repos.consoleSessions.pruneEnded(new Date(deps.now().getTime() - SESSION_RETENTION_DAYS * 86_400_000), opts);
 }
 
 /**

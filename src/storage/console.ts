@@ -1,28 +1,16 @@
-import type { ChecklistItem, ConsoleSession, Incident, Person, PrismaClient } from '../generated/prisma/client.js';
-import { recordPersonChange } from '../core/people/history.js';
-import { PrismaPeopleRepository } from './repositories/people.js';
+import type { ChecklistItem, Incident, Person, PrismaClient } from '../generated/prisma/client.js';
 
 /**
- * The web console's queries (src/web/console): its sessions, and the incident list with the checklist counts. The
- * pages read everything else through the core services. Sign-ins and sign-outs go on the person's record
- * (person_change, field `console`) in the transaction that opens or ends the session.
+ * The web console's queries (src/web/console): the incident list with the checklist counts, its open items and the
+ * timeline pages. The pages read everything else through the core services; the sessions are a repository
+ * (`ConsoleSessionRepository`, src/storage/repositories/console.ts).
  */
-export type SessionEnd = 'signed-out' | 'expired' | 'idle' | 'not-allowed';
 
 /**
  * Ended sessions are kept this long, then deleted by the retention review (src/jobs/retention.ts, `npm run
  * retention`): the sign-ins and sign-outs stay on the person's record (person_change).
  */
 export const SESSION_RETENTION_DAYS = 90;
-
-export interface NewSession {
-  id: string;
-  linkId: string;
-  person: Pick<Person, 'id' | 'schoolId' | 'displayName'>;
-  now: Date;
-  expiresAt: Date;
-  clientAddress: string | null;
-}
 
 export interface IncidentListFilter {
   schoolId: string;
@@ -44,93 +32,9 @@ export interface IncidentListRow {
 export class ConsoleStore {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Opens a session; throws Prisma's P2002 when the sign-in link was used before. */
-  async open(s: NewSession): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      await tx.consoleSession.create({
-        data: {
-          id: s.id,
-          personId: s.person.id,
-          schoolId: s.person.schoolId,
-          linkId: s.linkId,
-          createdAt: s.now,
-          lastSeenAt: s.now,
-          expiresAt: s.expiresAt,
-          clientAddress: s.clientAddress,
-        },
-      });
-      await recordPersonChange(
-        { people: new PrismaPeopleRepository(tx) },
-        {
-          schoolId: s.person.schoolId,
-          personId: s.person.id,
-          actorPersonId: s.person.id,
-          actorLabel: s.person.displayName,
-          changes: { console: { from: null, to: 'sign-in' } },
-          at: s.now,
-        },
-      );
-    });
-  }
-
   /** A person, for the sign-in link's holder. */
   person(id: string): Promise<Person | null> {
     return this.prisma.person.findUnique({ where: { id } });
-  }
-
-  /** Whether a sign-in link has signed someone in already. */
-  async linkUsed(linkId: string): Promise<boolean> {
-    return (await this.prisma.consoleSession.count({ where: { linkId } })) > 0;
-  }
-
-  /** A session that has not ended, with its person. */
-  async find(id: string): Promise<(ConsoleSession & { person: Person }) | null> {
-    const row = await this.prisma.consoleSession.findUnique({ where: { id }, include: { person: true } });
-    return row && !row.endedAt ? row : null;
-  }
-
-  async touch(id: string, now: Date): Promise<void> {
-    await this.prisma.consoleSession.updateMany({ where: { id, endedAt: null }, data: { lastSeenAt: now } });
-  }
-
-  /** Ends one session (a timeout or a refusal): a sign-out by the person is `endAll`. */
-  async end(id: string, reason: SessionEnd, now: Date): Promise<void> {
-    await this.prisma.consoleSession.updateMany({ where: { id, endedAt: null }, data: { endedAt: now, endedReason: reason } });
-  }
-
-  /** Ends every open session of a person, recorded on their record when there was one; returns how many. */
-  async endAll(person: Pick<Person, 'id' | 'schoolId' | 'displayName'>, reason: SessionEnd, now: Date): Promise<number> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.consoleSession.updateMany({
-        where: { personId: person.id, endedAt: null },
-        data: { endedAt: now, endedReason: reason },
-      });
-      if (count > 0) {
-        await recordPersonChange(
-          { people: new PrismaPeopleRepository(tx) },
-          {
-            schoolId: person.schoolId,
-            personId: person.id,
-            actorPersonId: person.id,
-            actorLabel: person.displayName,
-            changes: { console: { from: null, to: `sign-out (${count})` } },
-            at: now,
-          },
-        );
-      }
-      return count;
-    });
-  }
-
-  /**
-   * Deletes the sessions that ended before `before`: signed out or timed out then, or never seen again after their
-   * absolute end (a session is found ended on its next page, which may never come). Their sign-in links expired
-   * minutes after they were made, so forgetting the link ids lets no link sign in again. `count` only counts.
-   */
-  async pruneEnded(before: Date, opts: { count?: boolean } = {}): Promise<number> {
-    const where = { OR: [{ endedAt: { lt: before } }, { endedAt: null, expiresAt: { lt: before } }] };
-    if (opts.count) return this.prisma.consoleSession.count({ where });
-    return (await this.prisma.consoleSession.deleteMany({ where })).count;
   }
 
   /** A school's incidents, newest first, with how many checklist items are open. */

@@ -19,7 +19,7 @@ describe('console sessions and the incident list query', () => {
     tdb = await createTestDatabase();
     await seedIncidents(tdb.db, { count: 3, ticks: 2, now: () => now });
     store = new ConsoleStore(tdb.db.prisma);
-    sessions = new ConsoleSessions(store, () => now);
+    sessions = new ConsoleSessions(tdb.db.repos, () => now);
   });
   afterAll(async () => tdb.destroy());
 
@@ -30,7 +30,7 @@ describe('console sessions and the incident list query', () => {
     ]);
     expect(tries.map((t) => t.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((tries.find((t) => t.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'P2002' });
-    expect(await store.linkUsed('link-aaaaaaaaaaaaaaaa')).toBe(true);
+    expect(await tdb.db.repos.consoleSessions.linkUsed('link-aaaaaaaaaaaaaaaa')).toBe(true);
     const history = await personHistory(tdb.db.repos, 'demo-school');
     expect(history.filter((h) => h.changes.console).map((h) => [h.personId, h.changes.console!.to])).toEqual([['demo-window', 'sign-in']]);
   });

@@ -157,20 +157,20 @@ describe('keys that cannot destroy data', () => {
     });
     await openKeyRing(config({ DATA_ENCRYPTION_KEYS: TEST_KEYS }), tdb.db);
     const ring = (await openKeyRing(config({ DATA_ENCRYPTION_KEYS: `${K2},${TEST_KEYS}` }), tdb.db)).cipher;
-    const before = await countByKey(tdb.db.prisma);
+    const before = await countByKey(tdb.db.repos);
     expect(before.every((c) => c.keyId === 'k1')).toBe(true);
     const tables = new Set(before.map((c) => c.table));
     for (const t of ['incident', 'checklist_item', 'timeline_entry', 'local_message', 'evidence']) expect(tables).toContain(t);
 
     const out = lines();
-    const result = await runRotate(tdb.db.prisma, ring, out, 3);
+    const result = await runRotate(tdb.db.repos, ring, out, 3);
     expect(result).toEqual({ code: 0, retired: ['k1'] });
     expect(out.out.join('\n')).toMatch(/re-encrypted \d+ value\(s\) of timeline_entry.detail_enc with key k2/);
-    expect((await countByKey(tdb.db.prisma)).every((c) => c.keyId === 'k2')).toBe(true);
+    expect((await countByKey(tdb.db.repos)).every((c) => c.keyId === 'k2')).toBe(true);
     // The old key can leave the ring: start-up, check and verify need only k2.
     const only = (await openKeyRing(config({ DATA_ENCRYPTION_KEYS: K2 }), tdb.db)).cipher;
     const check = lines();
-    expect(await runCheck(tdb.db.prisma, only, check)).toBe(0);
+    expect(await runCheck(tdb.db.repos, only, check)).toBe(0);
     expect(check.out.at(-1)).toMatch(/^all \d+ encrypted values are readable\.$/);
     const v = await runVerify({ repos: tdb.db.repos, cipher: only });
     expect(v.ok).toBe(true);
@@ -200,7 +200,7 @@ describe('keys that cannot destroy data', () => {
     expect(out.out.join('\n')).toMatch(/added key k2 .*retired key\(s\) k1.*removed k1 from/s);
     const after = (await openKeyRing(config(env), tdb.db)).cipher;
     expect(after.keyIds).toEqual(['k2']);
-    expect(await runCheck(tdb.db.prisma, after, lines())).toBe(0);
+    expect(await runCheck(tdb.db.repos, after, lines())).toBe(0);
     expect((await runVerify({ repos: tdb.db.repos, cipher: after })).ok).toBe(true);
     // The next rotation makes k3; with DATA_ENCRYPTION_KEYS the command only says how.
     expect(await rotateCommand(config(env), tdb.db, 50, lines())).toBe(0);
@@ -215,19 +215,19 @@ describe('keys that cannot destroy data', () => {
     const ring = cipherOf(`${K2},${TEST_KEYS}`);
     let batches = 0;
     await expect(
-      reencryptAll(tdb.db.prisma, ring, {
+      reencryptAll(tdb.db.repos, ring, {
         batch: 2,
         onBatch: () => {
           if (++batches === 3) throw new Error('crash');
         },
       }),
     ).rejects.toThrow('crash');
-    const half = await countByKey(tdb.db.prisma);
+    const half = await countByKey(tdb.db.repos);
     expect(half.some((c) => c.keyId === 'k1') && half.some((c) => c.keyId === 'k2')).toBe(true);
-    expect(await runCheck(tdb.db.prisma, ring, lines())).toBe(0);
-    const { code } = await runRotate(tdb.db.prisma, ring, lines(), 2);
+    expect(await runCheck(tdb.db.repos, ring, lines())).toBe(0);
+    const { code } = await runRotate(tdb.db.repos, ring, lines(), 2);
     expect(code).toBe(0);
-    expect((await countByKey(tdb.db.prisma)).every((c) => c.keyId === 'k2')).toBe(true);
+    expect((await countByKey(tdb.db.repos)).every((c) => c.keyId === 'k2')).toBe(true);
     expect((await runVerify({ repos: tdb.db.repos, cipher: ring })).ok).toBe(true);
   });
 
@@ -242,14 +242,14 @@ describe('keys that cannot destroy data', () => {
       row!.id,
     ]);
     const out = lines();
-    expect(await runCheck(tdb.db.prisma, cipher, out)).toBe(1);
+    expect(await runCheck(tdb.db.repos, cipher, out)).toBe(1);
     const text = out.out.join('\n');
     expect(text).toMatch(/FAIL {2}incident\.place_enc +key k1 +0 readable, 1 NOT readable/);
     expect(text).toMatch(/ALTERED {2}incident\.place_enc \(id=/);
     expect(text).toMatch(/WRONG-KEY {2}incident\.steps_taken_enc .*key id "k2"/);
     expect(keyIdOf(other)).toBe('k2');
     // A rotation refuses to go on past an unreadable value, and changes nothing in that batch.
-    await expect(runRotate(tdb.db.prisma, cipherOf(`k3:${key(3)},${TEST_KEYS}`), lines())).rejects.toThrow(
+    await expect(runRotate(tdb.db.repos, cipherOf(`k3:${key(3)},${TEST_KEYS}`), lines())).rejects.toThrow(
       /Cannot re-encrypt incident\.place_enc/,
     );
   });

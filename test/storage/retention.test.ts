@@ -4,7 +4,7 @@ import { destroyIncident, listRetention, retainUntil } from '../../src/core/rete
 import { runRetention } from '../../src/cli/retention.js';
 import { runVerify } from '../../src/cli/verify.js';
 import { RetentionReview, type QueuedRetention } from '../../src/jobs/retention.js';
-import { ConsoleStore } from '../../src/storage/console.js';
+import { recordPersonChange } from '../../src/core/people/history.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { at } from '../helpers/jobs.js';
 import { asSuperuser, seedIncidents } from '../helpers/record.js';
@@ -124,19 +124,18 @@ describe('retention and destruction of the record', () => {
   });
 
   it('ended console sessions are deleted 90 days after they ended, by the daily review and npm run retention; the sign-ins stay', async () => {
-    const store = new ConsoleStore(tdb.db.prisma);
-    const person = { id: 'demo-window', schoolId: 'demo-school', displayName: '李組長（示範）' };
+    const { repos } = tdb.db;
     const DAY = 86_400_000;
+    // As the console signs in (src/web/console/sessions.ts): the session and the sign-in on the person's record.
     const open = async (id: string, at: Date, ended: Date | null) => {
-      await store.open({
-        id,
-        linkId: `link-${id}`,
-        person,
-        now: at,
-        expiresAt: new Date(at.getTime() + 12 * 3600_000),
-        clientAddress: null,
+      await repos.transaction(async (tx) => {
+        const [personId, schoolId] = ['demo-window', 'demo-school'];
+        const expiresAt = new Date(at.getTime() + 12 * 3600_000);
+        await tx.consoleSessions.open({ id, personId, schoolId, linkId: `link-${id}`, expiresAt, clientAddress: null }, at);
+        const sign = { schoolId, personId, actorPersonId: personId, actorLabel: '李組長（示範）', at };
+        await recordPersonChange(tx, { ...sign, changes: { console: { from: null, to: 'sign-in' } } });
       });
-      if (ended) await store.end(id, 'signed-out', ended);
+      if (ended) await repos.consoleSessions.end(id, 'signed-out', ended);
     };
     const signIns = () => tdb.db.prisma.personChange.count({ where: { personId: 'demo-window' } });
     const before = await signIns();
@@ -165,6 +164,6 @@ describe('retention and destruction of the record', () => {
     expect(run.out).toContain('Deleted 1 console session(s) ended more than 90 days ago.');
     expect(await left()).toEqual(['current']);
     // The pruned link ids are forgotten, but those links expired 10 minutes after they were made.
-    expect(await store.linkUsed('link-ended-91d')).toBe(false);
+    expect(await repos.consoleSessions.linkUsed('link-ended-91d')).toBe(false);
   });
 });

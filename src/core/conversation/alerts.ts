@@ -11,7 +11,7 @@ import type { CoreDeps } from '../context.js';
  */
 export class ContactWindowAlerts {
   constructor(
-    private readonly deps: Pick<CoreDeps, 'prisma' | 'log'>,
+    private readonly deps: Pick<CoreDeps, 'prisma' | 'repos' | 'log'>,
     private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
   ) {}
 
@@ -37,10 +37,7 @@ export class ContactWindowAlerts {
         break;
       }
     }
-    const groups = await prisma.conversation.findMany({
-      where: { platform, purpose: 'response', schoolId: { not: null } },
-      orderBy: { createdAt: 'asc' },
-    });
+    const groups = await this.deps.repos.conversations.responseGroups({ platform });
     for (const g of groups) {
       if (reached.has(g.schoolId!)) continue;
       const addr: ConversationAddress = { platform, externalId: g.externalId, kind: g.kind as 'group' | 'direct' };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { Card, InboundEvent, PlatformUser } from '../../ports/chat-model.js';
 import { MAX_ACTION_LENGTH } from '../../ports/chat-model.js';
@@ -19,7 +19,6 @@ import { act, parseAction, parseFormId } from './actions.js';
 import { ANSWERED_DURING_PROMPT, parseCommand, type Command } from './commands.js';
 import { CommandFlow, type ConsoleAccess } from './command-flow.js';
 import { PromptStore } from './prompts.js';
-import { ensureConversation } from './rows.js';
 import { ONE_SHOT_OVERHEAD, OneShotChoices } from './choices.js';
 import { reachPrivately, tellContactWindows } from './reach.js';
 import { FORM_STEPS_KIND, FormSteps, type FormStepsState } from './steps.js';
@@ -170,13 +169,10 @@ export class Bot {
   private async context(ev: InboundEvent): Promise<Ctx> {
     const adapter = this.adapters.get(ev.conversation.platform);
     if (!adapter) throw new Error(`No adapter registered for platform "${ev.conversation.platform}"`);
-    const { prisma } = this.deps;
-    const identity = await prisma.identity.findUnique({
-      where: { platform_externalId: { platform: ev.user.platform, externalId: ev.user.externalId } },
-      include: { person: { include: { school: true } } },
-    });
+    const { repos } = this.deps;
+    const identity = await repos.identities.owner(ev.user.platform, ev.user.externalId);
     const person = identity?.person.active ? identity.person : null;
-    const conv = await ensureConversation(prisma, {
+    const conv = await repos.conversations.ensure({
       id: newId(),
       platform: ev.conversation.platform,
       externalId: ev.conversation.externalId,
@@ -335,7 +331,7 @@ export class Bot {
     }
     // The rest answer an open question of this person.
     const actor = requireActor(ctx);
-    const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id: f.id } });
+    const prompt = await this.deps.repos.prompts.find(f.id);
     if (!prompt || prompt.personId !== actor.personId || prompt.status !== 'open' || prompt.expiresAt < this.deps.now()) {
       throw new UserError(T.promptExpired);
     }
@@ -347,7 +343,7 @@ export class Bot {
     throw new UserError(T.promptExpired);
   }
 
-  private async onPromptAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, cmd: Command | undefined): Promise<void> {
+  private async onPromptAnswer(ctx: Ctx, prompt: PromptRecord, text: string, cmd: Command | undefined): Promise<void> {
     if (cmd === 'cancel') return this.cancelPrompt(ctx, prompt.id);
     if (prompt.kind.startsWith('notice-')) return this.notices.onPromptAnswer(ctx, prompt, text, cmd !== undefined);
     if (prompt.kind === FORM_STEPS_KIND) {
@@ -362,11 +358,11 @@ export class Bot {
   }
 
   private async cancelPrompt(ctx: Ctx, promptId: string): Promise<void> {
-    const prompt = await this.deps.prisma.pendingPrompt.findUnique({ where: { id: promptId } });
+    const prompt = await this.deps.repos.prompts.find(promptId);
     if (prompt?.status !== 'open' || prompt.personId !== ctx.actor?.personId) {
       return this.turns.say(ctx.addr, { type: 'text', text: T.nothingToCancel });
     }
-    await this.deps.prisma.pendingPrompt.update({ where: { id: promptId }, data: { status: 'cancelled' } });
+    await this.deps.repos.prompts.close(promptId, 'cancelled');
     // A form asked step by step carries its own cancelAction (an evidence offer: dropping it forgets the file).
     const cancelAction = prompt.kind === FORM_STEPS_KIND ? this.prompts.state<FormStepsState>(prompt).cancelAction : undefined;
     if (cancelAction && !cancelAction.startsWith('prompt:')) return this.onAction(ctx, cancelAction);

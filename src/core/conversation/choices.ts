@@ -53,7 +53,7 @@ export interface TakeContext {
 }
 
 export class OneShotChoices {
-  constructor(private readonly deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'now' | 'log'>) {}
+  constructor(private readonly deps: Pick<CoreDeps, 'repos' | 'cipher' | 'now' | 'log'>) {}
 
   /** Posts a one-shot message to a conversation (its row id in `conversationId`). */
   async post(adapter: ChatAdapter, to: ConversationAddress, conversationId: string, message: OneShotMessage): Promise<void> {
@@ -72,12 +72,10 @@ export class OneShotChoices {
         ? { ...message, quickReplies: buttons.map(({ taken: _t, ...b }) => b) }
         : { ...message, buttons: buttons.map(({ taken: _t, ...b }) => b) };
     const stored: Stored = { message: inner, taken };
-    await this.deps.prisma.oneShotChoice.create({
-      data: { id, conversationId, messageEnc: this.deps.cipher.encrypt(JSON.stringify(stored), `once:${id}`) },
-    });
+    await this.deps.repos.choices.add({ id, conversationId, messageEnc: this.deps.cipher.encrypt(JSON.stringify(stored), `once:${id}`) });
     const posted = message.type === 'text' ? { ...message, quickReplies: wrapped } : { ...message, buttons: wrapped };
     const { messageId } = await adapter.send(to, posted);
-    await this.deps.prisma.oneShotChoice.update({ where: { id }, data: { platformMessageId: messageId } });
+    await this.deps.repos.choices.posted(id, messageId);
   }
 
   /**
@@ -87,29 +85,22 @@ export class OneShotChoices {
   async take(ctx: TakeContext, action: string, run: (inner: string) => Promise<void>): Promise<void> {
     const parsed = parseOneShot(action);
     if (!parsed) return run(action);
-    const { prisma } = this.deps;
-    const row = await prisma.oneShotChoice.findUnique({ where: { id: parsed.id } });
+    const { choices } = this.deps.repos;
+    const row = await choices.find(parsed.id);
     if (!row) throw new UserError(T.promptExpired);
     const stored = JSON.parse(this.deps.cipher.decrypt(row.messageEnc, `once:${row.id}`)) as Stored;
     const line = stored.taken[parsed.inner];
     if (line === undefined) throw new UserError(T.promptExpired);
     const takenText = line.split(NAME).join(ctx.name);
-    const claimed = await prisma.oneShotChoice.updateMany({
-      where: { id: row.id, takenAt: null },
-      data: { takenAt: this.deps.now(), takenById: ctx.personId, takenText },
-    });
-    if (claimed.count === 0) {
-      const now = await prisma.oneShotChoice.findUnique({ where: { id: row.id } });
+    if (!(await choices.take(row.id, { personId: ctx.personId, text: takenText, at: this.deps.now() }))) {
+      const now = await choices.find(row.id);
       await ctx.adapter.send(ctx.addr, { type: 'text', text: T.choiceAlreadyTaken(now?.takenText ?? '') });
       return;
     }
     try {
       await run(parsed.inner);
     } catch (err) {
-      await prisma.oneShotChoice.updateMany({
-        where: { id: row.id, takenText },
-        data: { takenAt: null, takenById: null, takenText: null },
-      });
+      await choices.giveBack(row.id, takenText);
       throw err;
     }
     await this.showTaken(ctx, row.platformMessageId, stored.message, takenText);

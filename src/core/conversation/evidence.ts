@@ -118,21 +118,21 @@ export class EvidenceChat {
       incidentIds: incidents.map((i) => i.id),
     };
     const now = this.deps.now();
-    await this.deps.prisma.evidenceOffer.deleteMany({ where: { expiresAt: { lt: now } } });
-    await this.deps.prisma.evidenceOffer.create({
-      data: {
+    await this.deps.repos.evidenceOffers.offer(
+      {
         id: offerId,
         personId: actor.personId,
         conversationId: where.convId,
         sourceEnc: this.deps.cipher.encrypt(JSON.stringify(source), `evidence-offer:${offerId}`),
         expiresAt: new Date(now.getTime() + OFFER_TTL_MS),
       },
-    });
+      now,
+    );
     const form = await this.offerForm(offerId, file, incidents);
     try {
       await this.forms.send(where.adapter, where.addr, where.convId, actor.personId, form);
     } catch (err) {
-      await this.deps.prisma.evidenceOffer.deleteMany({ where: { id: offerId } });
+      await this.deps.repos.evidenceOffers.drop(offerId);
       throw err;
     }
   }
@@ -203,7 +203,7 @@ export class EvidenceChat {
     if (!adapter?.fetchFile) throw new UserError(ET.cannotFetch);
     // From here on the offer is used up, whatever happens: a refused or lost file is sent again (so the refusal is
     // final: questions asked step by step end with it instead of being asked again).
-    await this.deps.prisma.evidenceOffer.deleteMany({ where: { id: offer.id } });
+    await this.deps.repos.evidenceOffers.drop(offer.id);
     let file;
     try {
       file = await adapter.fetchFile(source.file, source.where);
@@ -241,10 +241,10 @@ export class EvidenceChat {
     const { verb, id } = action;
     if (verb === 'drop') {
       const actor = requireActor(ctx, ET.unknownPerson);
-      const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id } });
+      const offer = await this.deps.repos.evidenceOffers.find(id);
       if (offer && offer.personId === actor.personId) {
         const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
-        await this.deps.prisma.evidenceOffer.deleteMany({ where: { id } });
+        await this.deps.repos.evidenceOffers.drop(id);
         await this.turns.adapterFor(source.platform)?.releaseFile?.(source.file);
       }
       return this.turns.say(ctx.addr, { type: 'text', text: ET.dropped });
@@ -327,7 +327,7 @@ export class EvidenceChat {
   // ------------------------------------------------------------------ helpers
 
   private async takeOffer(actor: Actor, offerId: string): Promise<{ offer: { id: string }; source: OfferSource }> {
-    const offer = await this.deps.prisma.evidenceOffer.findUnique({ where: { id: offerId } });
+    const offer = await this.deps.repos.evidenceOffers.find(offerId);
     if (!offer || offer.personId !== actor.personId || offer.expiresAt < this.deps.now()) throw final(new UserError(ET.offerGone));
     const source = JSON.parse(this.deps.cipher.decrypt(offer.sourceEnc, `evidence-offer:${offer.id}`)) as OfferSource;
     return { offer, source };

@@ -1,6 +1,6 @@
-import type { Conversation } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { ConversationAddress, TextMessage } from '../../ports/chat-model.js';
+import type { ConversationRecord } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService, IncidentView } from '../incidents/service.js';
 import { withMentions } from '../people/mentions.js';
@@ -35,7 +35,7 @@ export class IncidentFanout {
       type: 'text',
       text: intakePrivate ? T.reported(ref) : T.reportedNotHere(ref, view.reporterName, how),
     });
-    const origin = await this.deps.prisma.conversation.findUnique({ where: { id: originConversationId } });
+    const origin = await this.deps.repos.conversations.find(originConversationId);
     const wide = origin && origin.id !== intakeConv.id && !isResponsePlace(origin, schoolId, view.incident.id) ? origin : null;
     const delivered = await this.deliverToTeam(adapter, view, intakeConv, origin);
     if (wide) await this.turns.say(addressOf(wide), { type: 'text', text: T.pointer(ref) });
@@ -87,8 +87,8 @@ export class IncidentFanout {
   private async deliverToTeam(
     adapter: ChatAdapter,
     first: IncidentView,
-    intakeConv: Conversation,
-    origin: Conversation | null,
+    intakeConv: ConversationRecord,
+    origin: ConversationRecord | null,
   ): Promise<IncidentView | null> {
     let view = first;
     const ref = view.incident.ref;
@@ -96,10 +96,7 @@ export class IncidentFanout {
       if (await this.incidents.recordWindowReport(view.incident.id, this.deps.now(), where))
         view = await this.incidents.get(view.incident.id);
     };
-    const team = await this.deps.prisma.conversation.findMany({
-      where: { schoolId: view.incident.schoolId, purpose: 'response', platform: adapter.platform },
-      orderBy: { createdAt: 'asc' },
-    });
+    const team = await this.deps.repos.conversations.responseGroups({ schoolId: view.incident.schoolId, platform: adapter.platform });
     // Where the platform can, the incident gets its own private room with the responders; the wide conversations
     // (the response group and the one the report came from) only get a pointer to it.
     const nearConv = team[0] ?? (origin && origin.platform === adapter.platform && origin.kind === 'group' ? origin : null);

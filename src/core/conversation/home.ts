@@ -24,10 +24,7 @@ export interface HomeOptions {
  * or hold a step of, never the others. An account not linked to a school person gets how to link it.
  */
 export async function homeCards(deps: CoreDeps, user: PlatformUser, opts: HomeOptions = {}): Promise<Card[]> {
-  const identity = await deps.prisma.identity.findUnique({
-    where: { platform_externalId: { platform: user.platform, externalId: user.externalId } },
-    include: { person: { include: { school: true } } },
-  });
+  const identity = await deps.repos.identities.owner(user.platform, user.externalId);
   const person = identity?.person.active ? identity.person : null;
   if (!person) return [notLinkedCard()];
   const actor: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };

@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { Card } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService, IncidentView } from '../incidents/service.js';
@@ -90,7 +90,7 @@ export class IncidentFlow {
   }
 
   /** The reason or note of an item, sent as a form (`item:<prompt>`). */
-  onItemNoteForm(ctx: Ctx, prompt: PendingPrompt, values: Values): Promise<void> {
+  onItemNoteForm(ctx: Ctx, prompt: PromptRecord, values: Values): Promise<void> {
     const note = Array.isArray(values.note) ? values.note.join('、') : (values.note ?? '');
     return this.finishItemPrompt(ctx, prompt, note);
   }
@@ -277,7 +277,7 @@ export class IncidentFlow {
     return this.turns.refreshCards(ctx, r.view, ['checklist', 'incident']);
   }
 
-  async finishItemPrompt(ctx: Ctx, prompt: PendingPrompt, rawNote: string): Promise<void> {
+  async finishItemPrompt(ctx: Ctx, prompt: PromptRecord, rawNote: string): Promise<void> {
     const actor = requireActor(ctx);
     const state = this.prompts.state<ItemPromptState>(prompt);
     const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: ctx.keep });
@@ -285,7 +285,7 @@ export class IncidentFlow {
       return this.turns.say(ctx.addr, { type: 'text', text: state.to === 'na' ? T.askNaReason(state.title) : '請簡述完成情形。' });
     if (masked.masked) await this.turns.say(ctx.addr, { type: 'text', text: privacyNotice(masked.findings) });
     const r = await this.incidents.setChecklistState(actor, state.itemId, state.to, masked.text.slice(0, 300));
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await this.deps.repos.prompts.close(prompt.id, 'done');
     return this.turns.refreshCards(ctx, r.view, ['checklist', 'incident']);
   }
 

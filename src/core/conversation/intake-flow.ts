@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { ConversationAddress, Form, FormField, InboundEvent } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
@@ -75,7 +75,7 @@ export class IntakeFlow implements IntakeForWeb {
   }
 
   /** A submitted intake form: one page of a paged intake, or the whole report. */
-  async onForm(ctx: Ctx, prompt: PendingPrompt, page: string | undefined, values: RawAnswers): Promise<void> {
+  async onForm(ctx: Ctx, prompt: PromptRecord, page: string | undefined, values: RawAnswers): Promise<void> {
     const state = this.prompts.state<IntakeState>(prompt);
     if (state.mode === 'pages' && page !== undefined) return this.onPage(ctx, prompt, state, Number(page), values);
     return void (await this.finish(ctx, prompt, { ...state.answers, ...values }));
@@ -185,20 +185,20 @@ export class IntakeFlow implements IntakeForWeb {
    * Step by step: the same report as one web page, through a one-time link (when the app serves the page). Only in a
    * private chat: a link for one person is not posted where a group would see it (a response group asked in place).
    */
-  private async offerWeb(where: ConversationAddress, prompt: PendingPrompt): Promise<void> {
+  private async offerWeb(where: ConversationAddress, prompt: PromptRecord): Promise<void> {
     if (where.kind !== 'direct') return;
     const card = this.web.offer(prompt);
     if (card) await this.turns.say(where, card);
   }
 
   /** The page's fields: those of the chat, 「現在」 being the moment the report was started. */
-  fieldsFor(prompt: PendingPrompt): FormField[] {
+  fieldsFor(prompt: PromptRecord): FormField[] {
     const state = this.prompts.state<IntakeState>(prompt);
     return this.fields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
   }
 
   /** What was answered in chat so far (masked as stored). */
-  answersOf(prompt: PendingPrompt): RawAnswers {
+  answersOf(prompt: PromptRecord): RawAnswers {
     return this.prompts.state<IntakeState>(prompt).answers;
   }
 
@@ -207,8 +207,9 @@ export class IntakeFlow implements IntakeForWeb {
    * chat's own last step files it (the same confirmation, cards and places as after the last question) and closes
    * the question. Null when the conversation's platform is not running here.
    */
-  async fileFromWeb(prompt: PendingPrompt, raw: RawAnswers): Promise<{ ref: string; platform: string } | null> {
-    const conv = await this.deps.prisma.conversation.findUniqueOrThrow({ where: { id: prompt.conversationId } });
+  async fileFromWeb(prompt: PromptRecord, raw: RawAnswers): Promise<{ ref: string; platform: string } | null> {
+    const conv = await this.deps.repos.conversations.find(prompt.conversationId);
+    if (!conv) throw new Error(`Conversation ${prompt.conversationId} of prompt ${prompt.id} is gone`);
     const adapter = this.turns.adapterFor(conv.platform);
     if (!adapter) return null;
     const addr = addressOf(conv);
@@ -227,7 +228,7 @@ export class IntakeFlow implements IntakeForWeb {
     return { help: T.readFromMessage(shown) };
   }
 
-  private async ask(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, state: IntakeState): Promise<void> {
+  private async ask(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord, state: IntakeState): Promise<void> {
     // 「現在」 defaults (知悉時間) are the moment the report was started: the reporter knew of the leak by then.
     const fields = this.fields(state.startedAt ? new Date(state.startedAt) : prompt.createdAt);
     if (state.mode === 'pages') {
@@ -294,7 +295,7 @@ export class IntakeFlow implements IntakeForWeb {
   }
 
   /** A typed answer to the intake (or a command while it is open: 上一步, 通報 again). `text` is already masked. */
-  async onAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, cmd: Command | undefined): Promise<void> {
+  async onAnswer(ctx: Ctx, prompt: PromptRecord, text: string, cmd: Command | undefined): Promise<void> {
     const state = this.prompts.state<IntakeState>(prompt);
     const fields = this.fields();
     if (state.mode === 'pages' && cmd === 'back' && state.index > 0) {
@@ -378,7 +379,7 @@ export class IntakeFlow implements IntakeForWeb {
 
   private async finish(
     ctx: Pick<Ctx, 'adapter' | 'addr'> & { ev?: InboundEvent },
-    prompt: PendingPrompt,
+    prompt: PromptRecord,
     raw: RawAnswers,
   ): Promise<IncidentView | undefined> {
     const fields = this.fields();
@@ -423,7 +424,7 @@ export class IntakeFlow implements IntakeForWeb {
     const approximateTimes = [...new Set([...(v.result.answers.approximateTimes ?? []), ...kept])];
     const answers = { ...v.result.answers, ...(approximateTimes.length ? { approximateTimes } : {}) };
     const view = await this.incidents.report(reporter, state.originConversationId, answers);
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await this.deps.repos.prompts.close(prompt.id, 'done');
     if (v.result.masked.length > 0) await this.turns.say(ctx.addr, forPerson(ctx.addr, user, privacyNotice(v.result.masked)));
     const approximate = [
       ...v.result.approximate,
@@ -441,7 +442,7 @@ export class IntakeFlow implements IntakeForWeb {
   }
 
   /** One page of the paged intake was submitted: keep its answers, show the next page or finish. */
-  private async onPage(ctx: Ctx, prompt: PendingPrompt, state: IntakeState, page: number, values: RawAnswers): Promise<void> {
+  private async onPage(ctx: Ctx, prompt: PromptRecord, state: IntakeState, page: number, values: RawAnswers): Promise<void> {
     const fields = this.fields();
     const size = state.pageSize!;
     const pages = pageCount(fields.length, size);

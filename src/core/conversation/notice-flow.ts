@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { Card, Form } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
@@ -121,7 +121,7 @@ export class NoticeFlow {
   }
 
   /** A typed answer to one of this flow's questions (platforms without forms). `text` is already masked. */
-  async onPromptAnswer(ctx: Ctx, prompt: PendingPrompt, text: string, isCommand = false): Promise<void> {
+  async onPromptAnswer(ctx: Ctx, prompt: PromptRecord, text: string, isCommand = false): Promise<void> {
     const actor = requireActor(ctx, T.unknownPerson);
     if (isCommand) return this.turns.say(ctx.addr, { type: 'text', text: '請先回答上面的問題，或輸入「取消」。' });
     const state = this.prompts.state<NoticePromptState>(prompt);
@@ -135,7 +135,7 @@ export class NoticeFlow {
     } else {
       await this.finishEdit(ctx, actor, state.noticeId, text);
     }
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await this.deps.repos.prompts.close(prompt.id, 'done');
   }
 
   // ------------------------------------------------------------------ steps

@@ -65,7 +65,7 @@ export class NoticePlaces {
       } else if (!ctx || copy.conv.id === ctx.conv.id) {
         // Where a card cannot be edited, the outcome is said once, in the conversation where the buttons are.
         const { messageId } = await adapter.send(copy.addr, card);
-        await this.deps.prisma.postedCard.update({ where: { id: copy.id }, data: { platformMessageId: messageId } });
+        await this.deps.repos.postedCards.reposted(copy.id, messageId);
       }
     }
   }
@@ -86,7 +86,7 @@ export class NoticePlaces {
 
   /** Tells one person privately (the drafter after a decision), with the notice card they can act on. */
   async notifyPerson(personId: string, adapter: ChatAdapter, messages: OutboundMessage[], view: NoticeView): Promise<void> {
-    const identity = await this.deps.prisma.identity.findFirst({ where: { personId, platform: adapter.platform } });
+    const identity = await this.deps.repos.identities.onPlatform(personId, adapter.platform);
     if (!identity) return;
     const addr = await adapter.directConversation({ platform: identity.platform, externalId: identity.externalId });
     if (!addr) return;

@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 
@@ -10,41 +10,32 @@ export const PROMPT_TTL_MS = 24 * 60 * 60 * 1000;
  * module so that a restart resumes exactly where a person was.
  */
 export class PromptStore {
-  constructor(private readonly deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'now'>) {}
+  constructor(private readonly deps: Pick<CoreDeps, 'repos' | 'cipher' | 'now'>) {}
 
   /** Opens a question; one open question per person and conversation (an open intake is kept). */
-  async create(conversationId: string, personId: string, kind: string, state: object): Promise<PendingPrompt> {
+  async create(conversationId: string, personId: string, kind: string, state: object): Promise<PromptRecord> {
     const id = newId();
-    await this.deps.prisma.pendingPrompt.updateMany({
-      where: { conversationId, personId, status: 'open', kind: { not: 'intake' } },
-      data: { status: 'cancelled' },
-    });
-    return this.deps.prisma.pendingPrompt.create({
-      data: {
-        id,
-        conversationId,
-        personId,
-        kind,
-        stateEnc: this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${id}`),
-        expiresAt: new Date(this.deps.now().getTime() + PROMPT_TTL_MS),
-      },
+    return this.deps.repos.prompts.open({
+      id,
+      conversationId,
+      personId,
+      kind,
+      stateEnc: this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${id}`),
+      expiresAt: new Date(this.deps.now().getTime() + PROMPT_TTL_MS),
     });
   }
 
   /** The person's open question in a conversation (the newest), if any. */
-  open(conversationId: string, personId: string): Promise<PendingPrompt | null> {
-    return this.deps.prisma.pendingPrompt.findFirst({
-      where: { conversationId, personId, status: 'open', expiresAt: { gt: this.deps.now() } },
-      orderBy: { createdAt: 'desc' },
-    });
+  open(conversationId: string, personId: string): Promise<PromptRecord | null> {
+    return this.deps.repos.prompts.openOf(conversationId, personId, this.deps.now());
   }
 
-  state<S>(prompt: PendingPrompt): S {
+  state<S>(prompt: PromptRecord): S {
     return JSON.parse(this.deps.cipher.decrypt(prompt.stateEnc, `prompt:${prompt.id}`)) as S;
   }
 
-  async save(prompt: PendingPrompt, state: object, step: string | null): Promise<void> {
+  async save(prompt: PromptRecord, state: object, step: string | null): Promise<void> {
     prompt.stateEnc = this.deps.cipher.encrypt(JSON.stringify(state), `prompt:${prompt.id}`);
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { stateEnc: prompt.stateEnc, step } });
+    await this.deps.repos.prompts.save(prompt.id, prompt.stateEnc, step);
   }
 }

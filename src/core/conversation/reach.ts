@@ -58,7 +58,7 @@ export async function contactWindowChats(
  * operator (English), since then nobody responsible heard of it through the bot.
  */
 export async function tellContactWindows(
-  deps: Pick<CoreDeps, 'prisma' | 'log'>,
+  deps: Pick<CoreDeps, 'prisma' | 'repos' | 'log'>,
   adapters: Iterable<ChatAdapter>,
   schoolId: string,
   text: string,
@@ -71,7 +71,7 @@ export async function tellContactWindows(
     told += 1;
   }
   if (told > 0) return told;
-  const groups = await deps.prisma.conversation.findMany({ where: { schoolId, purpose: 'response' }, orderBy: { createdAt: 'asc' } });
+  const groups = await deps.repos.conversations.responseGroups({ schoolId });
   for (const g of groups) {
     const adapter = list.find((a) => a.platform === g.platform);
     if (!adapter) continue;

@@ -1,6 +1,6 @@
-import type { Conversation } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { ConversationAddress, PlatformUser } from '../../ports/chat-model.js';
+import type { ConversationRecord } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import { appendTimeline } from '../timeline/timeline.js';
@@ -25,7 +25,7 @@ export const ROOM_TEXTS = {
 
 /** Whether incident details of `incidentId` may be shown in this conversation because it is a response place. */
 export function isResponsePlace(
-  conv: Pick<Conversation, 'purpose' | 'schoolId' | 'incidentId'>,
+  conv: Pick<ConversationRecord, 'purpose' | 'schoolId' | 'incidentId'>,
   schoolId: string,
   incidentId?: string,
 ): boolean {
@@ -57,8 +57,8 @@ export async function roomMembers(
 }
 
 /** The rooms already opened for an incident (one per platform). */
-export function roomsOf(deps: Pick<CoreDeps, 'prisma'>, incidentId: string): Promise<Conversation[]> {
-  return deps.prisma.conversation.findMany({ where: { incidentId, purpose: 'incident' }, orderBy: { createdAt: 'asc' } });
+export function roomsOf(deps: Pick<CoreDeps, 'repos'>, incidentId: string): Promise<ConversationRecord[]> {
+  return deps.repos.conversations.roomsOf(incidentId);
 }
 
 /**
@@ -71,7 +71,7 @@ export async function openRoom(
   adapter: ChatAdapter,
   incident: { id: string; ref: string; schoolId: string; reporterId: string },
   near: ConversationAddress | null,
-): Promise<{ conv: Conversation; addr: ConversationAddress; created: boolean } | null> {
+): Promise<{ conv: ConversationRecord; addr: ConversationAddress; created: boolean } | null> {
   if (!adapter.capabilities.incidentRooms || !adapter.openIncidentRoom) return null;
   const existing = (await roomsOf(deps, incident.id)).find((c) => c.platform === adapter.platform);
   if (existing) {
@@ -102,22 +102,20 @@ export async function openRoom(
     );
     return null;
   }
-  const conv = await deps.prisma.conversation.upsert({
-    where: { platform_externalId: { platform: addr.platform, externalId: addr.externalId } },
-    update: { purpose: 'incident', incidentId: incident.id, schoolId: incident.schoolId, ...(addr.title ? { title: addr.title } : {}) },
-    create: {
+  const conv = await deps.repos.conversations.recordRoom(
+    {
       id: newId(),
       platform: addr.platform,
       externalId: addr.externalId,
       kind: 'group',
-      purpose: 'incident',
       incidentId: incident.id,
       schoolId: incident.schoolId,
-      title: addr.title ?? roomName(incident.ref),
+      title: addr.title ?? null,
     },
-  });
-  await deps.prisma.$transaction((tx) =>
-    appendTimeline(deps, deps.repos.within(tx), incident.id, {
+    roomName(incident.ref),
+  );
+  await deps.repos.transaction((tx) =>
+    appendTimeline(deps, tx, incident.id, {
       actorId: null,
       actorLabel: '系統',
       type: 'room.opened',

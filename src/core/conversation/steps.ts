@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../../generated/prisma/client.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { Button, ConversationAddress, Form, FormField, TextMessage } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
@@ -133,7 +133,7 @@ export function formStepQuestion(field: FormField, index: number, total: number,
 export class FormSteps {
   private readonly prompts: PromptStore;
 
-  constructor(private readonly deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'now'>) {
+  constructor(private readonly deps: Pick<CoreDeps, 'repos' | 'cipher' | 'now'>) {
     this.prompts = new PromptStore(deps);
   }
 
@@ -184,7 +184,7 @@ export class FormSteps {
   async onAnswer(
     adapter: ChatAdapter,
     where: ConversationAddress,
-    prompt: PendingPrompt,
+    prompt: PromptRecord,
     text: string,
     command: 'back' | 'other' | null,
     submit: FormSubmit,
@@ -268,7 +268,7 @@ export class FormSteps {
       const q = formStepQuestion(state.fields[state.index]!, state.index, fields.length, prompt.id);
       return void (await adapter.send(where, { ...q, text: `${err.message}\n\n${q.text}` }));
     }
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await this.deps.repos.prompts.close(prompt.id, 'done');
   }
 
   /**
@@ -279,7 +279,7 @@ export class FormSteps {
   async onPage(
     adapter: ChatAdapter,
     where: ConversationAddress,
-    prompt: PendingPrompt,
+    prompt: PromptRecord,
     page: number,
     values: RawAnswers,
     submit: FormSubmit,
@@ -309,17 +309,17 @@ export class FormSteps {
       await adapter.send(where, { type: 'text', text: err.message });
       return void (await adapter.send(where, this.page(state, prompt.id)));
     }
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+    await this.deps.repos.prompts.close(prompt.id, 'done');
   }
 
   /** The submission answered for good (UserError.final): the questions end with its message. */
-  private async close(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt, message: string): Promise<void> {
-    await this.deps.prisma.pendingPrompt.update({ where: { id: prompt.id }, data: { status: 'done' } });
+  private async close(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord, message: string): Promise<void> {
+    await this.deps.repos.prompts.close(prompt.id, 'done');
     await adapter.send(where, { type: 'text', text: message });
   }
 
   /** Asks the current question (or shows the current page) again: 「通報」 or a restart while a form is open. */
-  async resume(adapter: ChatAdapter, where: ConversationAddress, prompt: PendingPrompt): Promise<void> {
+  async resume(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord): Promise<void> {
     const state = this.prompts.state<FormStepsState>(prompt);
     if (state.mode === 'pages') return void (await adapter.send(where, this.page(state, prompt.id)));
     await adapter.send(where, formStepQuestion(state.fields[state.index]!, state.index, state.fields.length, prompt.id));

@@ -1,7 +1,7 @@
-import type { Conversation } from '../../generated/prisma/client.js';
 import type { ChatAdapter } from '../../ports/chat.js';
 import { isChatPlatformError, type ChatPlatformError } from '../../ports/chat-errors.js';
 import type { Card, ConversationAddress, InboundEvent, OutboundMessage, PlatformUser } from '../../ports/chat-model.js';
+import type { ConversationRecord } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
 import type { IncidentView } from '../incidents/service.js';
@@ -9,7 +9,6 @@ import { UserError } from '../incidents/types.js';
 import { can, type Actor } from '../roles.js';
 import { MINE_PREFIX, checklistCard, incidentCard } from './render.js';
 import { isResponsePlace } from './rooms.js';
-import { ensureConversation } from './rows.js';
 import { T } from './texts.js';
 
 /**
@@ -21,7 +20,7 @@ import { T } from './texts.js';
 export interface TurnContext {
   ev: InboundEvent;
   adapter: ChatAdapter;
-  conv: Conversation;
+  conv: ConversationRecord;
   addr: ConversationAddress;
   actor: Actor | null;
 }
@@ -46,7 +45,7 @@ export type CardKey = 'incident' | 'checklist';
 export interface PostedCopy {
   id: string;
   messageId: string;
-  conv: Conversation;
+  conv: ConversationRecord;
   addr: ConversationAddress;
   adapter: ChatAdapter;
 }
@@ -57,7 +56,7 @@ export interface RefTexts {
   refNeeded: string;
 }
 
-export function addressOf(conv: Conversation): ConversationAddress {
+export function addressOf(conv: ConversationRecord): ConversationAddress {
   return {
     platform: conv.platform,
     externalId: conv.externalId,
@@ -116,8 +115,8 @@ export class Turns {
   }
 
   /** The row of a conversation the bot writes to (a private chat or group it may not have heard from yet). */
-  async conversationRow(addr: ConversationAddress, schoolId: string): Promise<Conversation> {
-    return ensureConversation(this.deps.prisma, {
+  async conversationRow(addr: ConversationAddress, schoolId: string): Promise<ConversationRecord> {
+    return this.deps.repos.conversations.ensure({
       id: newId(),
       platform: addr.platform,
       externalId: addr.externalId,
@@ -154,8 +153,7 @@ export class Turns {
     });
     if (!direct) return null;
     const where: Place = { adapter: ctx.adapter, addr: direct, convId: (await this.conversationRow(direct, actor.schoolId)).id };
-    const open = { conversationId: where.convId, personId: actor.personId, status: 'open' };
-    const before = (await this.deps.prisma.pendingPrompt.findMany({ where: open, select: { id: true } })).map((p) => p.id);
+    const before = await this.deps.repos.prompts.openIds(where.convId, actor.personId);
     try {
       return { value: await show(where), where };
     } catch (err) {
@@ -164,10 +162,7 @@ export class Turns {
         { err: { type: err.name, kind: err.kind, code: err.code }, platform: ctx.adapter.platform },
         'the private chat refused a message; the person is told how to open one instead',
       );
-      await this.deps.prisma.pendingPrompt.updateMany({
-        where: { ...open, id: { notIn: before } },
-        data: { status: 'cancelled' },
-      });
+      await this.deps.repos.prompts.cancelOpenExcept(where.convId, actor.personId, before);
       return null;
     }
   }
@@ -187,12 +182,10 @@ export class Turns {
 
   /** Every copy of one card of an incident posted in a conversation whose platform is registered here. */
   async postedCopies(incidentId: string, cardKey: string): Promise<PostedCopy[]> {
-    const posted = await this.deps.prisma.postedCard.findMany({ where: { incidentId, cardKey } });
     const out: PostedCopy[] = [];
-    for (const p of posted) {
-      const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
-      const adapter = conv && this.adapterFor(conv.platform);
-      if (conv && adapter) out.push({ id: p.id, messageId: p.platformMessageId, conv, addr: addressOf(conv), adapter });
+    for (const { conversation: conv, ...p } of await this.deps.repos.postedCards.copies(incidentId, [cardKey])) {
+      const adapter = this.adapterFor(conv.platform);
+      if (adapter) out.push({ id: p.id, messageId: p.platformMessageId, conv, addr: addressOf(conv), adapter });
     }
     return out;
   }
@@ -207,21 +200,16 @@ export class Turns {
     preferEdit = false,
   ): Promise<void> {
     const key = card.key ?? 'card';
-    const where = { incidentId_cardKey_conversationId: { incidentId, cardKey: key, conversationId } };
     // Only an edit needs the card posted before (a new incident's cards are always sent).
     if (preferEdit && adapter.capabilities.editMessages && adapter.update) {
-      const existing = await this.deps.prisma.postedCard.findUnique({ where });
+      const existing = await this.deps.repos.postedCards.find(incidentId, key, conversationId);
       if (existing) {
         await adapter.update(addr, existing.platformMessageId, card);
         return;
       }
     }
     const { messageId } = await adapter.send(addr, card);
-    await this.deps.prisma.postedCard.upsert({
-      where,
-      update: { platformMessageId: messageId },
-      create: { id: newId(), incidentId, cardKey: key, conversationId, platformMessageId: messageId },
-    });
+    await this.deps.repos.postedCards.record({ id: newId(), incidentId, cardKey: key, conversationId, platformMessageId: messageId });
   }
 
   /**
@@ -238,19 +226,13 @@ export class Turns {
           ? checklistCard(view, key.slice(MINE_PREFIX.length))
           : checklistCard(view);
     // A person's own checklist (the reporter's 1:1 chat) is refreshed with the checklist.
-    const posted = await this.deps.prisma.postedCard.findMany({
-      where: {
-        incidentId: view.incident.id,
-        OR: [{ cardKey: { in: keys } }, ...(keys.includes('checklist') ? [{ cardKey: { startsWith: MINE_PREFIX } }] : [])],
-      },
-    });
+    const posted = await this.deps.repos.postedCards.copies(view.incident.id, keys, keys.includes('checklist') ? [MINE_PREFIX] : []);
     let updatedHere = new Set<string>();
-    for (const p of posted) {
-      const conv = await this.deps.prisma.conversation.findUnique({ where: { id: p.conversationId } });
-      const adapter = conv && this.adapterFor(conv.platform);
-      if (!conv || !adapter?.capabilities.editMessages || !adapter.update) continue;
+    for (const { conversation: conv, ...p } of posted) {
+      const adapter = this.adapterFor(conv.platform);
+      if (!adapter?.capabilities.editMessages || !adapter.update) continue;
       await adapter.update(addressOf(conv), p.platformMessageId, render(p.cardKey));
-      await this.deps.prisma.postedCard.update({ where: { id: p.id }, data: { updatedAt: now } });
+      await this.deps.repos.postedCards.edited(p.id, now);
       if (conv.id === ctx?.conv.id) updatedHere = new Set([...updatedHere, p.cardKey]);
     }
     if (!ctx) return;

@@ -1,4 +1,4 @@
-import type { Evidence, Incident } from '../../generated/prisma/client.js';
+import type { EvidenceRecord, IncidentRecord as Incident } from '../../ports/repositories/index.js';
 import type { BlobStore } from '../../ports/blobs.js';
 import type { FieldCipher } from '../privacy/cipher.js';
 import type { CoreDeps } from '../context.js';
@@ -79,7 +79,7 @@ export interface LockerOptions {
 export class EvidenceLocker {
   readonly maxBytes: number;
   constructor(
-    private readonly deps: Pick<CoreDeps, 'prisma' | 'repos' | 'cipher' | 'log' | 'now'>,
+    private readonly deps: Pick<CoreDeps, 'repos' | 'cipher' | 'log' | 'now'>,
     private readonly opts: LockerOptions,
   ) {
     if (opts.stores.length === 0) throw new Error('EvidenceLocker needs at least one blob store.');
@@ -97,7 +97,7 @@ export class EvidenceLocker {
   }
 
   /** Whether the person may see (list, download) this piece: responders and the auditor; others only what they filed. */
-  mayView(actor: Actor, incident: Pick<Incident, 'schoolId'>, ev: Pick<Evidence, 'filedById'>): boolean {
+  mayView(actor: Actor, incident: Pick<Incident, 'schoolId'>, ev: Pick<EvidenceRecord, 'filedById'>): boolean {
     if (incident.schoolId !== actor.schoolId) return false;
     if (SEE_ALL.some((r) => hasRole(actor, r as never))) return true;
     return ev.filedById === actor.personId;
@@ -167,32 +167,27 @@ export class EvidenceLocker {
     const masked = maskPersonalData(description).text;
     const enc = (field: string, v: string) => deps.cipher.encrypt(v, `evidence:${id}:${field}`);
     try {
-      const row = await deps.prisma.$transaction(async (tx) => {
-        await deps.repos.within(tx).incidents.lock(incidentId);
-        const last = await tx.evidence.findFirst({ where: { incidentId }, orderBy: { seq: 'desc' }, select: { seq: true } });
-        const created = await tx.evidence.create({
-          data: {
-            id,
-            incidentId,
-            seq: (last?.seq ?? 0) + 1,
-            itemKey,
-            descriptionEnc: enc('description', masked),
-            fileNameEnc: enc('fileName', fileName),
-            mediaType,
-            size: stats.bytes,
-            sha256: stats.sha256,
-            filedById: actor.personId,
-            filedByLabel: actor.displayName,
-            filedAt: deps.now(),
-            sourcePlatform: input.source.platform,
-            sourceMessage: input.source.message.slice(0, 200),
-            store: store.kind,
-            dataKeyEnc: sealed.dataKeyEnc,
-            nonce: sealed.nonce,
-            chunkSize: CHUNK_SIZE,
-          },
+      const row = await deps.repos.transaction(async (tx) => {
+        const created = await tx.evidence.file({
+          id,
+          incidentId,
+          itemKey,
+          descriptionEnc: enc('description', masked),
+          fileNameEnc: enc('fileName', fileName),
+          mediaType,
+          size: stats.bytes,
+          sha256: stats.sha256,
+          filedById: actor.personId,
+          filedByLabel: actor.displayName,
+          filedAt: deps.now(),
+          sourcePlatform: input.source.platform,
+          sourceMessage: input.source.message.slice(0, 200),
+          store: store.kind,
+          dataKeyEnc: sealed.dataKeyEnc,
+          nonce: sealed.nonce,
+          chunkSize: CHUNK_SIZE,
         });
-        await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+        await appendTimeline(deps, tx, incidentId, {
           actorId: actor.personId,
           actorLabel: actor.displayName,
           type: 'evidence.filed',
@@ -220,7 +215,7 @@ export class EvidenceLocker {
 
   // ------------------------------------------------------------------ reading
 
-  view(row: Evidence): EvidenceView {
+  view(row: EvidenceRecord): EvidenceView {
     return evidenceView(this.deps.cipher, row);
   }
 
@@ -233,20 +228,20 @@ export class EvidenceLocker {
   async list(actor: Actor, incidentId: string): Promise<EvidenceView[]> {
     const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
-    const rows = await this.deps.prisma.evidence.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+    const rows = await this.deps.repos.evidence.ofIncident(incidentId);
     return rows.filter((r) => this.mayView(actor, incident, r)).map((r) => this.view(r));
   }
 
   /** The row, if this person may see it (else UserError: the same answer whether it exists or not). */
-  async visible(actor: Actor, evidenceId: string): Promise<{ row: Evidence; incident: Incident }> {
-    const row = await this.deps.prisma.evidence.findUnique({ where: { id: evidenceId } });
+  async visible(actor: Actor, evidenceId: string): Promise<{ row: EvidenceRecord; incident: Incident }> {
+    const row = await this.deps.repos.evidence.find(evidenceId);
     const incident = row ? await this.deps.repos.incidents.find(row.incidentId) : null;
     if (!row || !incident || !this.mayView(actor, incident, row)) throw new UserError(EVIDENCE_TEXTS.notFound);
     return { row, incident };
   }
 
   /** The original bytes, after authenticating every chunk and comparing the hash (EvidenceIntegrityError otherwise). */
-  async readVerified(row: Evidence): Promise<Buffer> {
+  async readVerified(row: EvidenceRecord): Promise<Buffer> {
     const store = this.opts.stores.find((s) => s.kind === row.store);
     if (!store)
       throw new Error(`Evidence ${row.id} is in the "${row.store}" store, which this instance has not configured (EVIDENCE_STORE).`);
@@ -304,11 +299,11 @@ export class EvidenceLocker {
   }
 
   /** An alarm: on the timeline and in the log at error level (the operator's alerting picks it up). */
-  async recordIntegrityFailure(row: Evidence, actor: Actor | null, problem: string): Promise<void> {
+  async recordIntegrityFailure(row: EvidenceRecord, actor: Actor | null, problem: string): Promise<void> {
     const { deps } = this;
     deps.log.error({ incidentId: row.incidentId, evidenceId: row.id, problem }, 'evidence integrity check failed');
-    await deps.prisma.$transaction(async (tx) => {
-      await appendTimeline(deps, deps.repos.within(tx), row.incidentId, {
+    await deps.repos.transaction(async (tx) => {
+      await appendTimeline(deps, tx, row.incidentId, {
         actorId: actor?.personId ?? null,
         actorLabel: actor?.displayName ?? '系統',
         type: 'evidence.integrity-failed',
@@ -328,7 +323,7 @@ export class EvidenceLocker {
 
   /** Checks every piece of an incident (verify, the export): the problems found, each also recorded as an alarm. */
   async verifyIncident(incidentId: string): Promise<{ seq: number; ok: boolean; problem?: string }[]> {
-    const rows = await this.deps.prisma.evidence.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+    const rows = await this.deps.repos.evidence.ofIncident(incidentId);
     const out: { seq: number; ok: boolean; problem?: string }[] = [];
     for (const row of rows) {
       try {
@@ -353,7 +348,7 @@ export class EvidenceLocker {
 }
 
 /** A stored piece as people see it (decrypted). */
-export function evidenceView(cipher: FieldCipher, row: Evidence): EvidenceView {
+export function evidenceView(cipher: FieldCipher, row: EvidenceRecord): EvidenceView {
   const dec = (field: string, v: string) => cipher.decrypt(v, `evidence:${row.id}:${field}`);
   return {
     id: row.id,
@@ -376,8 +371,8 @@ export function evidenceView(cipher: FieldCipher, row: Evidence): EvidenceView {
 }
 
 /** Every piece of an incident in filing order (the export, the closure report's evidence section). */
-export async function listEvidence(deps: Pick<CoreDeps, 'prisma' | 'cipher'>, incidentId: string): Promise<EvidenceView[]> {
-  const rows = await deps.prisma.evidence.findMany({ where: { incidentId }, orderBy: { seq: 'asc' } });
+export async function listEvidence(deps: Pick<CoreDeps, 'repos' | 'cipher'>, incidentId: string): Promise<EvidenceView[]> {
+  const rows = await deps.repos.evidence.ofIncident(incidentId);
   return rows.map((r) => evidenceView(deps.cipher, r));
 }
 

@@ -129,8 +129,8 @@ export class IncidentService {
       where: { id: { in: [incident.reporterId, ...rows.map((r) => r.doneById).filter((x): x is string => !!x)] } },
     });
     const nameOf = (id: string | null) => (id ? (people.find((p) => p.id === id)?.displayName ?? '（已移除）') : null);
-    const evidence = await deps.prisma.evidence.groupBy({ by: ['itemKey'], where: { incidentId }, _count: { _all: true } });
-    const evidenceOf = (key: string) => evidence.find((e) => e.itemKey === key)?._count._all ?? 0;
+    const evidence = await deps.repos.evidence.countsByItem(incidentId);
+    const evidenceOf = (key: string) => evidence.find((e) => e.itemKey === key)?.count ?? 0;
     const playbook = deps.playbooks.get(incident.playbookId);
     const dec = (field: string, value: string) => deps.cipher.decrypt(value, aad(incidentId, field));
     // Item bases name rules like the clocks do: those that do not bind this school read 「參考…之作法」 (clocks/bases.ts).

@@ -1,6 +1,6 @@
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { EncryptedRow, Repositories } from '../../ports/repositories/index.js';
 import { type FieldCipher, keyIdOf, MalformedValueError, WrongKeyError } from './cipher.js';
-import { ENCRYPTED_COLUMNS, ident, type EncryptedColumn } from './encrypted-columns.js';
+import { ENCRYPTED_COLUMNS, type EncryptedColumn } from './encrypted-columns.js';
 
 /**
  * Reading and re-encrypting every encrypted value of the database, column by column (ENCRYPTED_COLUMNS), in batches:
@@ -9,23 +9,15 @@ import { ENCRYPTED_COLUMNS, ident, type EncryptedColumn } from './encrypted-colu
  * and a crash loses nothing: the next run continues with the values not yet under the current key.
  */
 
-type Row = Record<string, unknown>;
-
-const selectList = (col: EncryptedColumn) => [...col.key, ...(col.reads ?? []), col.column].map(ident).join(', ');
-const orderBy = (col: EncryptedColumn) => col.key.map(ident).join(', ');
+type Row = EncryptedRow;
+/** The storage the key commands read and write through (src/ports/repositories/keys.ts). */
+type KeyRepos = Pick<Repositories, 'keyRotation'>;
 
 /** Reads one column in primary-key order, `batch` rows at a time (keyset pagination: no OFFSET scans). */
-async function* batches(prisma: PrismaClient, col: EncryptedColumn, batch: number): AsyncGenerator<Row[]> {
+async function* batches(repos: KeyRepos, col: EncryptedColumn, batch: number): AsyncGenerator<Row[]> {
   let after: unknown[] | null = null;
   for (;;) {
-    const keyTuple = `(${col.key.map(ident).join(', ')})`;
-    const params = after ?? [];
-    const rows: Row[] = await prisma.$queryRawUnsafe<Row[]>(
-      `SELECT ${selectList(col)} FROM ${ident(col.table)} WHERE ${ident(col.column)} IS NOT NULL` +
-        (after ? ` AND ${keyTuple} > (${col.key.map((_, i) => `$${i + 1}`).join(', ')})` : '') +
-        ` ORDER BY ${orderBy(col)} LIMIT ${batch}`,
-      ...params,
-    );
+    const rows = await repos.keyRotation.values(col, after, batch);
     if (rows.length === 0) return;
     yield rows;
     if (rows.length < batch) return;
@@ -59,11 +51,11 @@ function classify(err: unknown): ValueFailure {
 const rowLabel = (col: EncryptedColumn, row: Row) => col.key.map((k) => `${k}=${String(row[k])}`).join(',');
 
 /** Decrypts every encrypted value; counts per table, column and key id. */
-export async function checkAllValues(prisma: PrismaClient, cipher: FieldCipher, batch = 500): Promise<CheckReport> {
+export async function checkAllValues(repos: KeyRepos, cipher: FieldCipher, batch = 500): Promise<CheckReport> {
   const report: CheckReport = { counts: [], failures: [] };
   for (const col of ENCRYPTED_COLUMNS) {
     const byKey = new Map<string, ColumnKeyCount>();
-    for await (const rows of batches(prisma, col, batch)) {
+    for await (const rows of batches(repos, col, batch)) {
       for (const row of rows) {
         const value = String(row[col.column]);
         let keyId: string | null = null;
@@ -96,13 +88,10 @@ export async function checkAllValues(prisma: PrismaClient, cipher: FieldCipher, 
 }
 
 /** Values per table, column and key id (no decryption). */
-export async function countByKey(prisma: PrismaClient): Promise<{ table: string; column: string; keyId: string; count: number }[]> {
+export async function countByKey(repos: KeyRepos): Promise<{ table: string; column: string; keyId: string; count: number }[]> {
   const out: { table: string; column: string; keyId: string; count: number }[] = [];
   for (const col of ENCRYPTED_COLUMNS) {
-    const rows = await prisma.$queryRawUnsafe<{ id: string; n: bigint | number }[]>(
-      `SELECT split_part(${ident(col.column)}, ':', 3) AS id, count(*) AS n FROM ${ident(col.table)} WHERE ${ident(col.column)} IS NOT NULL GROUP BY 1 ORDER BY 1`,
-    );
-    for (const r of rows) out.push({ table: col.table, column: col.column, keyId: r.id, count: Number(r.n) });
+    for (const r of await repos.keyRotation.countByKey(col)) out.push({ table: col.table, column: col.column, ...r });
   }
   return out;
 }
@@ -122,21 +111,16 @@ export interface RekeyProgress {
  * a RekeyError at the first value that cannot be read (nothing is lost: run `keys check`, fix, run again).
  */
 export async function reencryptAll(
-  prisma: PrismaClient,
+  repos: KeyRepos,
   cipher: FieldCipher,
   opts: { batch?: number; onBatch?: (p: RekeyProgress) => void } = {},
 ): Promise<RekeyProgress[]> {
   const batch = opts.batch ?? 200;
-  const prefix = `enc:v1:${cipher.currentKeyId}:`;
   const out: RekeyProgress[] = [];
   for (const col of ENCRYPTED_COLUMNS) {
     const progress = { table: col.table, column: col.column, rewritten: 0 };
-    const where = col.key.map((k, i) => `${ident(k)} = $${i + 3}`).join(' AND ');
     for (;;) {
-      const rows = await prisma.$queryRawUnsafe<Row[]>(
-        `SELECT ${selectList(col)} FROM ${ident(col.table)} WHERE ${ident(col.column)} IS NOT NULL AND left(${ident(col.column)}, ${prefix.length}) <> $1 ORDER BY ${orderBy(col)} LIMIT ${batch}`,
-        prefix,
-      );
+      const rows = await repos.keyRotation.valuesNotUnder(col, cipher.currentKeyId, batch);
       if (rows.length === 0) break;
       const updates = rows.map((row) => {
         const old = String(row[col.column]);
@@ -149,19 +133,7 @@ export async function reencryptAll(
           );
         }
       });
-      let changed = 0;
-      await prisma.$transaction(async (tx) => {
-        if (col.procedure) await tx.$executeRawUnsafe(`SELECT set_config('pdi.procedure', $1, true)`, col.procedure);
-        for (const u of updates) {
-          changed += await tx.$executeRawUnsafe(
-            `UPDATE ${ident(col.table)} SET ${ident(col.column)} = $1 WHERE ${ident(col.column)} = $2 AND ${where}`,
-            u.next,
-            u.old,
-            ...col.key.map((k) => u.row[k]),
-          );
-        }
-      });
-      progress.rewritten += changed;
+      progress.rewritten += await repos.keyRotation.rewrite(col, updates);
       opts.onBatch?.({ ...progress });
     }
     out.push(progress);
@@ -170,9 +142,9 @@ export async function reencryptAll(
 }
 
 /** How many values still use each key id other than the current one. */
-export async function valuesOutsideCurrent(prisma: PrismaClient, cipher: FieldCipher): Promise<Map<string, number>> {
+export async function valuesOutsideCurrent(repos: KeyRepos, cipher: FieldCipher): Promise<Map<string, number>> {
   const left = new Map<string, number>();
-  for (const c of await countByKey(prisma)) {
+  for (const c of await countByKey(repos)) {
     if (c.keyId !== cipher.currentKeyId) left.set(c.keyId, (left.get(c.keyId) ?? 0) + c.count);
   }
   return left;

@@ -3,9 +3,19 @@ import { registerClientRepositories } from '../../ports/repositories/client-brid
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 import { PrismaBindingRepository } from './bindings.js';
+import {
+  PrismaConversationRepository,
+  PrismaIdentityRepository,
+  PrismaOneShotChoiceRepository,
+  PrismaPostedCardRepository,
+  PrismaPromptRepository,
+} from './conversations.js';
+import { PrismaConsoleSessionRepository } from './console.js';
 import { PrismaDiscordFormRepository } from './discord.js';
 import { PrismaWebFormUseRepository } from './web-forms.js';
 import { PrismaChecklistRepository, PrismaClockScheduleRepository, PrismaIncidentRepository } from './incidents.js';
+import { PrismaEvidenceOfferRepository, PrismaEvidenceRepository } from './evidence.js';
+import { PrismaKeyRotationRepository } from './keys.js';
 import { PrismaLineFriendRepository, PrismaLineQuotaWarningRepository } from './line.js';
 import { PrismaLocalChatRepository } from './local-chat.js';
 import { PrismaDocumentLinkRepository, PrismaNoticeRepository, PrismaSubjectNoticeRepository } from './notices.js';
@@ -52,5 +62,14 @@ function on(db: Client): Repositories {
     notices: new PrismaNoticeRepository(db),
     subjectNotices: new PrismaSubjectNoticeRepository(db),
     documentLinks: new PrismaDocumentLinkRepository(db),
+    conversations: new PrismaConversationRepository(db),
+    identities: new PrismaIdentityRepository(db),
+    prompts: new PrismaPromptRepository(db),
+    choices: new PrismaOneShotChoiceRepository(db),
+    postedCards: new PrismaPostedCardRepository(db),
+    evidence: new PrismaEvidenceRepository(db),
+    evidenceOffers: new PrismaEvidenceOfferRepository(db),
+    consoleSessions: new PrismaConsoleSessionRepository(db),
+    keyRotation: new PrismaKeyRotationRepository(db),
   };
 }

@@ -25,7 +25,7 @@ import { noticeSection } from './notice-section.js';
  * templates (templates.ts) as plain values: every text is zh-TW and already formatted (ROC dates, Asia/Taipei).
  */
 export interface PageServices {
-  deps: Pick<CoreDeps, 'prisma' | 'cipher' | 'playbooks' | 'now'>;
+  deps: Pick<CoreDeps, 'repos' | 'cipher' | 'playbooks' | 'now'>;
   store: ConsoleStore;
   incidents: IncidentService;
   notices: NoticeService;
@@ -272,10 +272,10 @@ const verifiers = new WeakMap<object, RecordVerifier>();
  * the page of entries shown; an entry that cannot be decrypted is a failed verification, not a broken page.
  */
 async function verifiedTimeline(s: PageServices, incidentId: string, before: number | null) {
-  let verifier = verifiers.get(s.deps.prisma);
+  let verifier = verifiers.get(s.deps.repos);
   if (!verifier) {
     verifier = new RecordVerifier(s.deps);
-    verifiers.set(s.deps.prisma, verifier);
+    verifiers.set(s.deps.repos, verifier);
   }
   const record = await verifier.verify(incidentId);
   const timeline = await s.store.timelinePage(incidentId, before, TIMELINE_SHOWN);

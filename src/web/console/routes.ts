@@ -77,7 +77,7 @@ const timelineBefore = (v: string | undefined) => (v && /^[1-9][0-9]{0,8}$/.test
  */
 export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOptions): ConsoleAccess {
   const links = new SignInLinks(opts.deps.cipher, opts.deps.now);
-  const sessions = new ConsoleSessions(opts.store, opts.deps.now);
+  const sessions = new ConsoleSessions(opts.deps.repos, opts.deps.now);
   const cookie = cookieRules(opts.secure);
 
   const html = (reply: FastifyReply, status: number, body: string) =>

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { recordPersonChange } from '../../core/people/history.js';
 import { can, type Actor } from '../../core/roles.js';
-import type { ConsoleStore, SessionEnd } from '../../storage/console.js';
+import type { RepositoryHub, SessionEnd } from '../../ports/repositories/index.js';
 
 /**
  * Console sessions: a random secret in an httpOnly, SameSite=Strict cookie (Secure when the public address is https),
  * and a row named by the secret's SHA-256, so a copy of the database opens no session. A session ends after
  * IDLE_MS without a page, ABSOLUTE_MS after sign-in, on sign-out, or as soon as the person may no longer open the
- * console: every page reads the person and their roles from the database again.
+ * console: every page reads the person and their roles from the database again. Sign-ins and sign-outs go on the
+ * person's record (person_change, field `console`) in the transaction that opens or ends the session.
  */
 export const IDLE_MS = 30 * 60_000;
 export const ABSOLUTE_MS = 12 * 3600_000;
@@ -28,7 +30,7 @@ export type SessionCheck = { ok: true; actor: Actor; sessionId: string } | { ok:
 
 export class ConsoleSessions {
   constructor(
-    private readonly store: ConsoleStore,
+    private readonly repos: Pick<RepositoryHub, 'consoleSessions' | 'transaction'>,
     private readonly now: () => Date,
   ) {}
 
@@ -37,13 +39,10 @@ export class ConsoleSessions {
     const secret = randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now.getTime() + ABSOLUTE_MS);
-    await this.store.open({
-      id: hashOf(secret),
-      linkId,
-      person: { id: actor.personId, schoolId: actor.schoolId, displayName: actor.displayName },
-      now,
-      expiresAt,
-      clientAddress,
+    await this.repos.transaction(async (tx) => {
+      const { personId, schoolId } = actor;
+      await tx.consoleSessions.open({ id: hashOf(secret), personId, schoolId, linkId, expiresAt, clientAddress }, now);
+      await this.onRecord(tx, actor, 'sign-in', now);
     });
     return { secret, expiresAt };
   }
@@ -52,7 +51,7 @@ export class ConsoleSessions {
   async check(secret: string | undefined): Promise<SessionCheck> {
     if (!secret || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return { ok: false, reason: 'none' };
     const id = hashOf(secret);
-    const row = await this.store.find(id);
+    const row = await this.repos.consoleSessions.find(id);
     if (!row) return { ok: false, reason: 'none' };
     const now = this.now();
     const actor: Actor = {
@@ -70,20 +69,37 @@ export class ConsoleSessions {
             ? 'not-allowed'
             : null;
     if (reason) {
-      await this.store.end(id, reason, now);
+      await this.repos.consoleSessions.end(id, reason, now);
       return { ok: false, reason };
     }
     // Kept alive at most once a minute (a write per page would cost more than the minute of idle time it measures).
-    if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await this.store.touch(id, now);
+    if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await this.repos.consoleSessions.touch(id, now);
     return { ok: true, actor, sessionId: id };
   }
 
   linkUsed(linkId: string): Promise<boolean> {
-    return this.store.linkUsed(linkId);
+    return this.repos.consoleSessions.linkUsed(linkId);
   }
 
   /** Ends every session of the person (the chat's 「登出主控台」 and the console's own sign-out button). */
   signOutEverywhere(actor: Actor): Promise<number> {
-    return this.store.endAll({ id: actor.personId, schoolId: actor.schoolId, displayName: actor.displayName }, 'signed-out', this.now());
+    const now = this.now();
+    return this.repos.transaction(async (tx) => {
+      const count = await tx.consoleSessions.endAllOf(actor.personId, 'signed-out', now);
+      // Recorded on the person only when there was a session to end.
+      if (count > 0) await this.onRecord(tx, actor, `sign-out (${count})`, now);
+      return count;
+    });
+  }
+
+  private onRecord(tx: Pick<RepositoryHub, 'people'>, actor: Actor, to: string, at: Date): Promise<void> {
+    return recordPersonChange(tx, {
+      schoolId: actor.schoolId,
+      personId: actor.personId,
+      actorPersonId: actor.personId,
+      actorLabel: actor.displayName,
+      changes: { console: { from: null, to } },
+      at,
+    });
   }
 }
