@@ -52,7 +52,9 @@ export type NaturalTimeResult =
   | ({ ok: true } & NaturalTime)
   | { ok: false; reason: 'unreadable' }
   /** Understood, but later than `now` (beyond a few minutes of clock difference); `at` is what was understood. */
-  | { ok: false; reason: 'future'; at: Date; approximate: boolean };
+  | { ok: false; reason: 'future'; at: Date; approximate: boolean }
+  /** A date said with a weekday or a day's name that does not agree (「11月28號禮拜五」); `at` is the date's start. */
+  | { ok: false; reason: 'disagree'; at: Date };
 
 /** Clocks of phones and servers differ a little: a time up to this far ahead of `now` is taken as `now`. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -161,6 +163,14 @@ function agreeing(rest: string, day: Day): string | null {
   const named = readNamedDay(rest, day);
   if (named) return named.day.m === day.m && named.day.d === day.d ? named.rest.trim() : null;
   return rest;
+}
+
+/** The date said when what follows it disagrees (「11月28號禮拜五」), so the question can say which day that is. */
+function disagreeing(s: string, now: Date, ctx: Context): Date | null {
+  const t = inTaipei(now);
+  const date = readDate(s, { y: t.getFullYear(), m: t.getMonth() + 1, d: t.getDate() }, ctx.calendar);
+  if (!date || date === 'invalid' || agreeing(date.rest.trim(), date.part.day) !== null) return null;
+  return instant(date.part.day, 0, 0);
 }
 
 /** The instant of `hour:minute` on the date read (today without one), moved back where the text left the day open. */
@@ -325,7 +335,10 @@ export function readNaturalTime(text: string, now: Date, context?: TimeContext):
   let read: NaturalTime | null = readAgo(s, now);
   if (!read) {
     const c = readComposite(s, now, ctx);
-    if (c === 'invalid') return { ok: false, reason: 'unreadable' };
+    if (c === 'invalid') {
+      const said = disagreeing(s, now, ctx);
+      return said ? { ok: false, reason: 'disagree', at: said } : { ok: false, reason: 'unreadable' };
+    }
     read = c;
   }
   read ??= earlierOfRange(s, now, ctx);
