@@ -275,13 +275,16 @@ function byClauses(text: string, now: Date, ctx: Context): NaturalTimeResult | n
     .split(/[\s，,、。；;！!]+/)
     .filter(Boolean);
   if (parts.length < 2 || parts.length > 3 || /不是|不對/.test(text)) return null;
-  const read = parts.map((p) => ({ p, found: FOUND_OUT.test(p), r: readNaturalTime(p.replace(DONE, ''), now, ctx) }));
+  const read = parts.map((p) => ({ p, found: FOUND_OUT.test(p), r: readNaturalTime(p, now, ctx) }));
   const timed = (x: (typeof read)[number]) => x.r.ok || x.r.reason === 'future';
   let candidates = read.filter((x) => !x.found && timed(x));
   if (candidates.length === 0) candidates = read.filter(timed);
   if (candidates.length !== 1) return null;
   const quiet = (p: string) => !/\d/.test(p) && !ZHUYIN.test(p) && zhHant.parse(p, { instant: now }).length === 0;
-  if (read.some((x) => x !== candidates[0] && !x.found && !quiet(x.p))) return null;
+  const others = read.filter((x) => x !== candidates[0] && !x.found);
+  if (others.some((x) => !quiet(x.p))) return null;
+  // Beside words that are not about finding out, a bare 「3點」 is too easily something else (「3點 我有意見」).
+  if (others.length > 0 && /^\d{1,2}\s*[點点時时:]/.test(normalise(candidates[0]!.p).s)) return null;
   return candidates[0]!.r;
 }
 
@@ -334,7 +337,8 @@ export function readNaturalTime(text: string, now: Date, context?: TimeContext):
   const marked = normal.approximate || s !== normal.s;
   let read: NaturalTime | null = readAgo(s, now);
   if (!read) {
-    const c = readComposite(s, now, ctx);
+    // 「禮拜五放學後發的」: the moment, then what was done then.
+    const c = readComposite(s, now, ctx) ?? (DONE.test(s) ? readComposite(s.replace(DONE, '').trim(), now, ctx) : null);
     if (c === 'invalid') {
       const said = disagreeing(s, now, ctx);
       return said ? { ok: false, reason: 'disagree', at: said } : { ok: false, reason: 'unreadable' };

@@ -160,6 +160,9 @@ describe('answers in clauses: when it happened, not when it was found', () => {
     ['今天早上才發現 應該是昨天晚上發的', '2026-12-07T18:00'],
     ['早上八點 我進辦公室就看到了', '2026-12-08T08:00'],
     ['昨天晚上9點多 家長打電話來', '2026-12-07T21:00'],
+    ['上週五放學後傳的', '2026-12-04T16:00'],
+    ['七點半 我一到學校就看到了', '2026-12-08T07:30'],
+    ['3點 我有意見', 'unreadable'],
     // Two clauses naming times, neither about finding out: which one is asked.
     ['昨天下午 今天早上', 'unreadable'],
     ['不是昨天 是前天', 'unreadable'],
