@@ -606,7 +606,7 @@ describe('conversation engine through the local chat', () => {
     const typed = {
       scenario: 'lost-media',
       howLeaked: '裝有學生名冊的隨身碟遺失',
-      occurredAt: '大概是上禮拜吧',
+      occurredAt: '前幾天吧',
       awareAt: taipeiInput(now),
       place: '',
       categories: ['name'],

@@ -1,6 +1,6 @@
 import type { Button } from '../../ports/chat-model.js';
 import { readNaturalTime } from '../time/natural.js';
-import { formatChatDateTime } from '../time/roc.js';
+import { formatChatDateTime, formatWeekday } from '../time/roc.js';
 import { act } from './render.js';
 
 /**
@@ -23,6 +23,9 @@ const REDO_WORDS = new Set([CONFIRM_REDO, '不對', '不是', '錯', '改', '修
 export const WHEN_TEXTS = {
   unreadable: (label: string) =>
     `看不懂「${label}」的時間。請寫日期和時間，例如「${TIME_EXAMPLES[0]}」或「${TIME_EXAMPLES[1]}」；大約的時間也可以，例如「${TIME_EXAMPLES[2]}」。`,
+  /** 「「發生時間」的日期和後面的星期或節日對不上（11/28 是星期六）。請再確認日期。」 */
+  disagree: (label: string, at: Date) =>
+    `「${label}」的日期和後面的星期或節日對不上（${formatChatDateTime(at).replace(/（.*$/, '')} 是${formatWeekday(at)}）。請再確認日期。`,
   future: (label: string, at: Date) => `「${label}」不能是未來的時間（看起來是 ${formatChatDateTime(at)}）。請填已經發生的時間。`,
   /** 「記為 11/22（日）15:00 左右，對嗎？」 */
   confirm: (label: string, at: Date) => `「${label}」記為 ${formatChatDateTime(at)} 左右，對嗎？`,
@@ -66,5 +69,6 @@ export function readFieldTime(
   const r = readNaturalTime(text, now);
   if (r.ok) return { ok: true, at: r.at, approximate: r.approximate };
   if (r.reason === 'future') return { ok: false, message: WHEN_TEXTS.future(label, r.at) };
+  if (r.reason === 'disagree') return { ok: false, message: WHEN_TEXTS.disagree(label, r.at) };
   return { ok: false, message: WHEN_TEXTS.unreadable(label) };
 }

@@ -1,12 +1,12 @@
 import { TZDate } from '@date-fns/tz';
 // Only the Traditional Chinese parser: the package's root loads every locale (~270 modules) at start-up.
 import * as zhHant from 'chrono-node/zh/hant';
-import { chineseNumeral, replaceChineseNumerals } from './numerals.js';
+import { readNamedDay } from './named-days.js';
 import { parseLocalDateTime } from './roc.js';
 import { type BellSchedule, DEFAULT_BELLS, type RestDays, defaultRestDays, isSchoolDay, readBell } from './school-day.js';
-import { fixSlips } from './slips.js';
 import { TIME_ZONE, inTaipei, taipeiDayKey } from './taipei.js';
-import { type DatePart, type Day, PERIOD_START_HOUR, type Period, addDays, readDate } from './typed-date.js';
+import { type DatePart, type Day, PERIOD_START_HOUR, addDays, readDate } from './typed-date.js';
+import { PERIOD_WORDS, hourIn, normalise, readPeriod, readTime } from './words.js';
 
 export { PERIOD_START_HOUR } from './typed-date.js';
 export { type BellSchedule, DEFAULT_BELLS } from './school-day.js';
@@ -31,7 +31,7 @@ const withDefaults = (c: TimeContext | undefined): Context => ({
 /**
  * Times as school staff type them (「昨天下午3點左右」「11月5日早上」「上週三 15:30」「115/11/20」「三個小時前」), read as an
  * instant in Asia/Taipei relative to `now`. The accepted forms and the representative hours of vague words are listed
- * in docs/understanding-times.md; this file and typed-date.ts (the dates) are their one home (the bot, every datetime form field and
+ * in docs/understanding-times.md; this file, typed-date.ts (the dates) and words.ts (the words) are their one home (the bot, every datetime form field and
  * `npm run understand -- when` call it).
  *
  * The product only asks for times that have already happened (occurrence, awareness, correction), so wherever a typed
@@ -52,7 +52,9 @@ export type NaturalTimeResult =
   | ({ ok: true } & NaturalTime)
   | { ok: false; reason: 'unreadable' }
   /** Understood, but later than `now` (beyond a few minutes of clock difference); `at` is what was understood. */
-  | { ok: false; reason: 'future'; at: Date; approximate: boolean };
+  | { ok: false; reason: 'future'; at: Date; approximate: boolean }
+  /** A date said with a weekday or a day's name that does not agree (「11月28號禮拜五」); `at` is the date's start. */
+  | { ok: false; reason: 'disagree'; at: Date };
 
 /** Clocks of phones and servers differ a little: a time up to this far ahead of `now` is taken as `now`. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -60,150 +62,8 @@ export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** Longer input is not a time expression (and is not worth scanning). */
 const MAX_LENGTH = 60;
 
-/** Words for a part of the day, longest first, mapped to the period whose rules they follow. */
-const PERIOD_WORDS: [string, Period][] = [
-  ['凌晨', '凌晨'],
-  ['半夜', '半夜'],
-  ['午夜', '午夜'],
-  ['清晨', '清晨'],
-  ['早上', '早上'],
-  ['早晨', '早上'],
-  ['一早', '早上'],
-  ['上午', '上午'],
-  ['中午', '中午'],
-  ['午間', '中午'],
-  ['下午', '下午'],
-  ['午後', '下午'],
-  ['傍晚', '傍晚'],
-  ['黃昏', '傍晚'],
-  ['晚上', '晚上'],
-  ['晚間', '晚上'],
-  ['夜間', '晚上'],
-  ['夜裡', '晚上'],
-  ['深夜', '深夜'],
-  ['早', '早上'],
-  ['晚', '晚上'],
-  ['夜', '晚上'],
-];
-
-/** Words that make a time approximate; they are removed before reading the rest. */
-const APPROX_WORDS = /(不太確定|不確定|不記得|左右|前後|上下|附近|大約|大概|大致|約莫|差不多|估計|應該是|可能是|好像是|似乎是|約略|約)/g;
-/** Filler that carries no time: 「在」「於」 at the start, 「的時候」, 「發現的」. */
-const FILLER = /(^(?:在|於|是)|的時候|之時|的時間|發生|發現|時候|那天|當天|的)/g;
-
-interface TimePart {
-  h: number;
-  mi: number;
-  approximate: boolean;
-  colon: boolean;
-}
-function readPeriod(s: string): { period: Period; rest: string } | null {
-  for (const [word, period] of PERIOD_WORDS) {
-    if (s.startsWith(word)) return { period, rest: s.slice(word.length) };
-  }
-  return null;
-}
-
-/** Reads a clock time at the start of `s`: 15:30, 3點, 3點半, 3點15分, 3點1刻, 3點多, 3時30分, 3pm. */
-function readTime(s: string): { part: TimePart; rest: string } | 'invalid' | null {
-  let m = /^(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?/.exec(s);
-  if (m) {
-    const h = Number(m[1]);
-    const mi = Number(m[2]);
-    if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
-    return { part: { h, mi, approximate: false, colon: true }, rest: s.slice(m[0].length) };
-  }
-  m = /^(\d{1,2})\s*(?:點|点|時|时)\s*(?:鐘|钟)?\s*(?:(整)|(半)|(多)|(\d)\s*刻|(\d{1,2})\s*(幾)?\s*(?:分|分鐘)?(多)?)?/.exec(s);
-  if (m) {
-    const h = Number(m[1]);
-    const mi = m[3] ? 30 : m[5] ? Number(m[5]) * 15 : m[6] ? Number(m[6]) : 0;
-    if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
-    return { part: { h, mi, approximate: !!(m[4] || m[7] || m[8]), colon: false }, rest: s.slice(m[0].length) };
-  }
-  return null;
-}
-
-/**
- * The hour of the day for `h` said with `period` (下午3點 → 15, 晚上12點 → 24 i.e. the next midnight,
- * 凌晨12點 → 0), or null when they do not go together (下午9點 is fine as 21:00; 上午15點 is not).
- */
-function hourIn(period: Period | undefined, h: number, colon: boolean): { hour: number; guessed: boolean } | null {
-  if (period === undefined) {
-    // 15:30, 09:30, 0點 are unambiguous; so is 「9:30」 (a clock written with a colon reads as 24-hour).
-    if (colon || h === 0 || h > 12) return { hour: h, guessed: false };
-    // 「3點」 without 上午/下午: school hours (07:00–18:59) decide; the person confirms.
-    return { hour: h <= 6 ? h + 12 : h, guessed: true };
-  }
-  if (h > 12) {
-    // 「下午15:30」: already 24-hour; accept it only where it agrees with the period.
-    const pm = period === '下午' || period === '傍晚' || period === '晚上' || period === '深夜' || period === '中午';
-    return pm ? { hour: h, guessed: false } : null;
-  }
-  switch (period) {
-    case '凌晨':
-    case '清晨':
-    case '早上':
-    case '上午':
-      return { hour: h === 12 && period === '凌晨' ? 0 : h, guessed: false };
-    case '中午':
-      return { hour: h <= 2 ? h + 12 : h, guessed: false };
-    case '下午':
-    case '傍晚':
-      return { hour: h === 12 ? 12 : h + 12, guessed: false };
-    case '晚上':
-    case '深夜':
-    case '半夜':
-    case '午夜':
-      // 晚上12點 / 半夜12點 is the midnight that ends the day; 晚上1點 is the small hours after it, while 半夜2點 and
-      // 深夜2點 are read on the day named (as 凌晨2點 is: the earlier, cautious reading).
-      if (h === 12) return { hour: 24, guessed: false };
-      if (h <= 4) return { hour: period === '晚上' ? h + 24 : h, guessed: false };
-      return { hour: h + 12, guessed: false };
-  }
-}
-
 function instant(day: Day, hour: number, minute: number): Date {
   return new Date(new TZDate(day.y, day.m - 1, day.d, hour, minute, 0, TIME_ZONE).getTime());
-}
-
-/** NFKC, lower case, Chinese numerals as digits, punctuation as spaces; the approximate words found. */
-function normalise(text: string): { s: string; approximate: boolean } {
-  let s = text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\u200b\ufeff]/g, '');
-  s = s.replace(/[，,、。！!？?]+/g, ' ').trim();
-  s = fixSlips(s);
-  let approximate = false;
-  // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the earlier reading, approximate.
-  s = s.replace(
-    /([一二兩两三四五六七八九])([二三四五六七八九])(?=\s*(點|点|時|时|天|日|個|个|小時|分鐘|分|週|周|星期|禮拜))/g,
-    (all, a: string, b: string, unit: string) => {
-      const x = chineseNumeral(a);
-      const y = chineseNumeral(b);
-      if (x === null || y !== x + 1) return all;
-      approximate = true;
-      // A clock time (「八九點」) starts at the first; a count back (「兩三天前」「這兩三天」) reaches furthest with the second.
-      return /^(點|点|時|时|分)$/.test(unit) ? a : b;
-    },
-  );
-  s = replaceChineseNumerals(s);
-  // 「pm3:30」「PM 3點」 → 下午3點30
-  s = s.replace(
-    /(?<![a-z])([ap])\.?m\.?\s*(\d{1,2})(?::(\d{2}))?/g,
-    (_, ap: string, h: string, mi: string | undefined) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`,
-  );
-  // 3pm, 9:30 a.m. → 下午3點, 上午9點30
-  s = s.replace(
-    /(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/g,
-    (_, h: string, mi: string | undefined, ap: string) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`,
-  );
-  s = s.replace(APPROX_WORDS, () => {
-    approximate = true;
-    return ' ';
-  });
-  s = s.trim().replace(FILLER, ' ');
-  return { s: s.replace(/\s+/g, ' ').trim(), approximate };
 }
 
 /** 剛剛, N 分鐘前, N 小時前: instants counted back from now. */
@@ -228,12 +88,11 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
   let rest = s;
   const date = readDate(rest, today, ctx.calendar);
   if (date === 'invalid') return 'invalid';
-  // The weekday the bot itself prints after a date (「11/22（日）」) may be typed back.
-  if (date)
-    rest = date.rest
-      .trim()
-      .replace(/^\((?:週|周|星期)?[1-7日天]\)/, '')
-      .trim();
+  if (date) {
+    const checked = agreeing(date.rest.trim(), date.part.day);
+    if (checked === null) return 'invalid';
+    rest = checked;
+  }
   // 「早自習」「第三節」「第二節下課」, also after a part of the day (「早上第一節」): the school's bell time, approximate.
   // Without a date, the latest day with classes on which it has passed (「午休時間」 typed on a Sunday: Friday's); on a
   // date without classes (a weekend, a day off of the calendar: 「前天放學後」 said on a Tuesday) it is asked again.
@@ -287,6 +146,31 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
     approximate = true;
   }
   return settle(now, today, date?.part, hour, minute, approximate, otherHalf);
+}
+
+/**
+ * What may follow a date and only say it again: its weekday (「11月28號禮拜六」, and 「11/22（日）」 as the bot prints it)
+ * or the day's name (「12/24平安夜」: the date names the day, so no evening is added). The rest of the text, or null when
+ * they do not agree (「11月28號禮拜五」): asked again rather than one of them picked.
+ */
+function agreeing(rest: string, day: Day): string | null {
+  const w = /^(?:\((?:週|周|星期)?([1-7日天])\)|(?:週|周|星期|禮拜|礼拜)([1-7日天]))/.exec(rest);
+  if (w) {
+    const said = w[1] ?? w[2]!;
+    const wd = said === '日' || said === '天' ? 0 : Number(said) % 7;
+    return new Date(Date.UTC(day.y, day.m - 1, day.d)).getUTCDay() === wd ? rest.slice(w[0].length).trim() : null;
+  }
+  const named = readNamedDay(rest, day);
+  if (named) return named.day.m === day.m && named.day.d === day.d ? named.rest.trim() : null;
+  return rest;
+}
+
+/** The date said when what follows it disagrees (「11月28號禮拜五」), so the question can say which day that is. */
+function disagreeing(s: string, now: Date, ctx: Context): Date | null {
+  const t = inTaipei(now);
+  const date = readDate(s, { y: t.getFullYear(), m: t.getMonth() + 1, d: t.getDate() }, ctx.calendar);
+  if (!date || date === 'invalid' || agreeing(date.rest.trim(), date.part.day) !== null) return null;
+  return instant(date.part.day, 0, 0);
 }
 
 /** The instant of `hour:minute` on the date read (today without one), moved back where the text left the day open. */
@@ -358,16 +242,50 @@ function withinSentence(text: string, now: Date, ctx: Context): NaturalTime | nu
   }
   if (found.length !== 1) return null;
   const hit = found[0]!;
-  const around = normalise(`${t.slice(0, hit.index)} ${t.slice(hit.index + hit.text.length)}`).s.replace(/\s+/g, '');
+  // chrono may leave out the first character of a part of the day (「半夜兩點」 found as 「夜兩點」) and a vague 多 after.
+  const start = PERIOD_WORDS.some(([w]) => w.length === 2 && t.slice(hit.index - 1, hit.index + 1) === w) ? hit.index - 1 : hit.index;
+  let end = hit.index + hit.text.length;
+  end += /^(?:多|左右|前後|許)/.exec(t.slice(end))?.[0].length ?? 0;
+  const around = normalise(`${t.slice(0, start)} ${t.slice(end)}`).s.replace(/\s+/g, '');
   // Words set aside must not be part of the time (「禮拜ㄧ早上」 is not 「早上」 of today, 「週五 早上」 not 「早上」):
   // then it is asked again.
   if (around.length > MAX_AROUND || /\d/.test(around) || ZHUYIN.test(around)) return null;
   if (readComposite(around, now, ctx) !== null) return null;
-  const inner = normalise(hit.text);
+  const inner = normalise(t.slice(start, end));
   // A bare number of o'clock in a sentence (「我有3點意見」) is not taken for a time.
   if (/^\d{1,2}\s*[點时時:]/.test(inner.s)) return null;
   const read = readAgo(inner.s, now) ?? readComposite(inner.s, now, ctx);
   return read && read !== 'invalid' ? { at: read.at, approximate: true } : null;
+}
+
+/** A clause about finding out (「今天早上才發現」「進辦公室才看到」), not about when it happened. */
+const FOUND_OUT = /發現|看到|看見|知道|得知|注意到|接到|收到通知/;
+/** What was done, said after the moment (「禮拜五放學後發的」「昨天傳的」): set aside to read the moment. */
+const DONE = /(?:發生|上傳|發出|發|傳|寄|貼|po|丟|印)(?:出去|錯)?(?:的|了)?$/;
+
+/**
+ * An answer in clauses (「禮拜五放學後發的 今天早上才發現」「早上七點半 我一到學校就看到了」): the one clause that says
+ * when it happened. A clause about finding it out is set aside where another gives a time — the occurrence, never
+ * later than the discovery, so the cautious reading for the 知悉時間 question too; any other clause must name no time.
+ * The clause is read as the whole answer would be (exact where it says an exact time).
+ */
+function byClauses(text: string, now: Date, ctx: Context): NaturalTimeResult | null {
+  const parts = text
+    .normalize('NFKC')
+    .split(/[\s，,、。；;！!]+/)
+    .filter(Boolean);
+  if (parts.length < 2 || parts.length > 3 || /不是|不對/.test(text)) return null;
+  const read = parts.map((p) => ({ p, found: FOUND_OUT.test(p), r: readNaturalTime(p, now, ctx) }));
+  const timed = (x: (typeof read)[number]) => x.r.ok || x.r.reason === 'future';
+  let candidates = read.filter((x) => !x.found && timed(x));
+  if (candidates.length === 0) candidates = read.filter(timed);
+  if (candidates.length !== 1) return null;
+  const quiet = (p: string) => !/\d/.test(p) && !ZHUYIN.test(p) && zhHant.parse(p, { instant: now }).length === 0;
+  const others = read.filter((x) => x !== candidates[0] && !x.found);
+  if (others.some((x) => !quiet(x.p))) return null;
+  // Beside words that are not about finding out, a bare 「3點」 is too easily something else (「3點 我有意見」).
+  if (others.length > 0 && /^\d{1,2}\s*[點点時时:]/.test(normalise(candidates[0]!.p).s)) return null;
+  return candidates[0]!.r;
 }
 
 /** Words joining two readings: a range (「三點到四點之間」「8-9點」) or alternatives (「週四還是週五」「3點或4點」). */
@@ -419,12 +337,20 @@ export function readNaturalTime(text: string, now: Date, context?: TimeContext):
   const marked = normal.approximate || s !== normal.s;
   let read: NaturalTime | null = readAgo(s, now);
   if (!read) {
-    const c = readComposite(s, now, ctx);
-    if (c === 'invalid') return { ok: false, reason: 'unreadable' };
+    // 「禮拜五放學後發的」: the moment, then what was done then.
+    const c = readComposite(s, now, ctx) ?? (DONE.test(s) ? readComposite(s.replace(DONE, '').trim(), now, ctx) : null);
+    if (c === 'invalid') {
+      const said = disagreeing(s, now, ctx);
+      return said ? { ok: false, reason: 'disagree', at: said } : { ok: false, reason: 'unreadable' };
+    }
     read = c;
   }
   read ??= earlierOfRange(s, now, ctx);
   read ??= withinSentence(text, now, ctx);
+  if (!read) {
+    const clause = byClauses(text, now, ctx);
+    if (clause) return clause;
+  }
   if (!read) {
     // ISO 8601 with an offset (2026-11-20T14:30:00+08:00) and the other machine forms of the command line.
     const exact = parseLocalDateTime(s.toUpperCase());

@@ -54,8 +54,10 @@ export const DEFAULT_BELLS: BellSchedule = {
 export function readBell(text: string, bells: BellSchedule): { at: BellTime } | 'invalid' | null {
   let m = /^(下午)?第(\d{1,2})節(?:課)?(上課|開始|下課|結束)?(?:時間|時|後)?$/.exec(text);
   if (m) {
-    const n = Number(m[2]) + (m[1] ? bells.afternoonFirst - 1 : 0);
-    if (m[1] && Number(m[2]) > bells.periods.length - bells.afternoonFirst + 1) return 'invalid';
+    // 「下午第二節」 counts from the afternoon's first period (第六節); 「下午第六節」 names a period that is already in the
+    // afternoon, so it is that period itself.
+    const said = Number(m[2]);
+    const n = m[1] && said < bells.afternoonFirst ? said + bells.afternoonFirst - 1 : said;
     const period = bells.periods[n - 1];
     if (!period || n < 1) return 'invalid';
     // 「第二節下課」: the break after the period, so its end.

@@ -5,7 +5,9 @@
  * - 注音文: a zhuyin symbol typed for the character it spells — ㄧ (the vowel i, which looks like 一) for 一 in day
  *   and number words (「禮拜ㄧ」「ㄧ點」), ㄉ for 的 and ㄌ for 了 (「昨天ㄉ晚上」).
  * - the same syllable picked from the wrong candidate: 晚尚/早尚 for 晚上/早上 (ㄕㄤˋ), 下五/中五/上五 for 下午…
- *   (ㄨˇ, also 下舞), 點辦 for 點半 (ㄅㄢˋ), 禮敗 for 禮拜 (ㄅㄞˋ), 星其 for 星期 (ㄑㄧ).
+ *   (ㄨˇ, also 下舞), 點辦 for 點半 (ㄅㄢˋ), 禮敗 for 禮拜 (ㄅㄞˋ), 星其 for 星期 (ㄑㄧ), 作天/做天 for 昨天 (ㄗㄨㄛ, the
+ *   tone missed).
+ * - a look-alike character (handwriting input, a candidate picked by its shape): 下牛 for 下午, 令天 for 今天.
  *
  * Only these words are changed, never a character standing alone, so other text is left as it was and still refused.
  */
@@ -18,6 +20,11 @@ const SLIPS: [RegExp, string][] = [
   // 下五 not followed by a clock word of its own (「下五點」 is read as 下午 only when a number follows: 「下五三點」).
   [/([上下中])[五舞](?![點点時时分])/g, '$1午'],
   [/(點|点)辦/g, '$1半'],
+  // 作天／做天晚上 (ㄗㄨㄛ, the tone missed), 令天 (looks like 今天): only where a word starts, so 「工作天」 stays.
+  [/(?<=^|[\s是在就那])[作做](?=天|晚)/g, '昨'],
+  [/(?<=^|[\s是在就那])令(?=天|晚|早)/g, '今'],
+  // 下牛 (looks like 下午), as 下五 above, where a time or the end follows (「下牛排」 stays).
+  [/([上下中])牛(?=$|\s|\d|[〇一二兩三四五六七八九十點点時时的左前多])/g, '$1午'],
   [/禮敗|理拜/g, '禮拜'],
   [/星其/g, '星期'],
 ];

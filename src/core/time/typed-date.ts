@@ -139,7 +139,7 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
     const shift = o ? (o[3] ? 1 : Number(o[2]) * (o[1] === '前' ? -1 : 1)) : 0;
     const period = o ? undefined : named.period;
     return {
-      part: { day: addDays(named.day, shift), approximate: false, yearInferred: true, ...(period ? { period } : {}) },
+      part: { day: addDays(named.day, shift), approximate: !!named.approximate, yearInferred: true, ...(period ? { period } : {}) },
       rest: o ? named.rest.slice(o[0].length) : named.rest,
     };
   }
@@ -200,6 +200,13 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
     const back = m[1] === '上上' ? 2 : m[1] === '上' ? 1 : 0;
     const first = monthsBack({ y: today.y, m: today.m, d: 1 }, back);
     const day = addDays(first, m[2] === '中' ? 10 : m[2] === '底' ? 20 : 0);
+    return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
+  }
+  // 月初, 月中, 月底 alone: this month's part, or last month's when it has not begun (「月底」 typed on the 5th).
+  m = /^月(初|中|底)/.exec(s);
+  if (m) {
+    let day = addDays({ y: today.y, m: today.m, d: 1 }, m[1] === '中' ? 10 : m[1] === '底' ? 20 : 0);
+    if (compareDays(day, today) > 0) day = addDays(monthsBack({ y: today.y, m: today.m, d: 1 }, 1), day.d - 1);
     return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
   }
   // A weekend: 上週末, 這個週末, 週末 (its Saturday, approximate; a bare 週末 is the latest one begun by today).

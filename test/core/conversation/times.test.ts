@@ -131,6 +131,9 @@ describe('typed times in the conversation', () => {
     // In the future: said so, with the reading.
     q = last(await event('steps', { text: '明天早上' }));
     expect(q.text).toMatch(/^「發生時間」不能是未來的時間（看起來是 12\/7（一）06:00）/);
+    // A date with a weekday that does not agree: which day that is, asked again.
+    q = last(await event('steps', { text: '11月28號禮拜五' }));
+    expect(q.text).toMatch(/^「發生時間」的日期和後面的星期或節日對不上（11\/28 是星期六）。請再確認日期。/);
 
     // Vague: confirmed. 重填 asks again; another typed time is a new answer.
     q = last(await event('steps', { text: '昨天下午' }));

@@ -30,7 +30,9 @@ describe('the school day: the bell schedule, days without classes, long weekends
     ['前天放學後', 'unreadable'],
     ['上週六第二節', 'unreadable'],
     ['第九節', 'unreadable'],
-    ['下午第五節', 'unreadable'],
+    // 下午第五節 names a period already in the afternoon: that period (before round 3 it was counted as the ninth, refused).
+    ['下午第五節', '2026-12-07T13:20'],
+    ['下午第九節', 'unreadable'],
   ]);
   // Tuesday 2026-09-29 11:00, after 中秋節 (Fri 9/25), the weekend and 教師節 (Mon 9/28) of the office calendar.
   cases('2026-09-29T11:00:00+08:00', [
@@ -143,4 +145,73 @@ describe('lunar-calendar holidays from the office calendar', () => {
   it('asks again where the calendar does not have the day', () => {
     expect(read('中秋節', '2026-12-10T16:30:00+08:00', { calendar: null })).toBe('unreadable');
   });
+});
+
+/**
+ * The families behind fresh round 3: an answer in clauses (the occurrence, not the finding out), days named around
+ * New Year (初二 near the holiday, 初三初四), a date with its weekday or name, 月初 alone, a week without a day,
+ * 半夜 found inside a sentence, 跨年倒數, a weekday with an afternoon period, look-alike and same-syllable slips.
+ */
+describe('answers in clauses: when it happened, not when it was found', () => {
+  // Tuesday 2026-12-08 09:00
+  cases('2026-12-08T09:00:00+08:00', [
+    ['昨天下午傳的 今天早上才看到', '2026-12-07T12:00'],
+    ['上週四第三節寄出去的，今天才知道', '2026-12-03T10:10'],
+    ['今天早上才發現 應該是昨天晚上發的', '2026-12-07T18:00'],
+    ['早上八點 我進辦公室就看到了', '2026-12-08T08:00'],
+    ['昨天晚上9點多 家長打電話來', '2026-12-07T21:00'],
+    ['上週五放學後傳的', '2026-12-04T16:00'],
+    ['七點半 我一到學校就看到了', '2026-12-08T07:30'],
+    ['3點 我有意見', 'unreadable'],
+    // Two clauses naming times, neither about finding out: which one is asked.
+    ['昨天下午 今天早上', 'unreadable'],
+    ['不是昨天 是前天', 'unreadable'],
+    // A clause that names a time of its own, not a time answer: asked again.
+    ['早上八點 我有3點意見', 'unreadable'],
+  ]);
+});
+
+describe('New Year days, named days after a date, a date with its weekday', () => {
+  // 2027: 除夕 Fri 2/5, 初一 Sat 2/6 (office calendar)
+  cases('2027-02-15T10:00:00+08:00', [
+    ['初三', '2027-02-08T00:00'],
+    ['初五晚上', '2027-02-10T18:00'],
+    ['大概初二初三', '2027-02-07T00:00'],
+    ['過年期間 初四', '2027-02-09T00:00'],
+    ['初二、三', '2027-02-07T00:00'],
+    ['初三初五', 'unreadable'],
+  ]);
+  // Far from the New Year, a bare 初二 is a school year; 大年初二 still names the day.
+  cases('2026-12-10T16:30:00+08:00', [
+    ['初三', 'unreadable'],
+    ['大年初三', '2026-02-19T00:00'],
+    ['10/10國慶日', '2026-10-10T00:00'],
+    ['10/9國慶日', 'disagree'],
+    ['12月5號禮拜六下午', '2026-12-05T12:00'],
+    ['12/4(五)', '2026-12-04T00:00'],
+    ['12月5號禮拜五', 'disagree'],
+    ['12/4(六)', 'disagree'],
+    ['今天禮拜四', '2026-12-10T00:00'],
+  ]);
+  cases('2027-01-01T00:30:00+08:00', [
+    ['跨年倒數', '2026-12-31T18:00'],
+    ['跨年倒數前 十一點半左右', '2026-12-31T23:30'],
+  ]);
+});
+
+describe('a month or a week without a day, 半夜 in a sentence, periods after a weekday, slips', () => {
+  cases('2026-12-18T17:30:00+08:00', [
+    ['月初吧', '2026-12-01T00:00'],
+    ['月中的時候', '2026-12-11T00:00'],
+    ['應該是上個禮拜 不記得是哪天', '2026-12-07T00:00'],
+    ['上週 忘了幾號', '2026-12-07T00:00'],
+    ['半夜三點多被叫醒', '2026-12-18T03:00'],
+    ['星期二下午第七節', '2026-12-15T15:20'],
+    ['禮拜三下午第二節', '2026-12-16T14:20'],
+    ['作天下午三點', '2026-12-17T15:00'],
+    ['令天早上', '2026-12-18T06:00'],
+    ['前天下牛四點', '2026-12-16T16:00'],
+  ]);
+  // 月底 typed before the 21st: last month's.
+  cases('2026-12-05T10:00:00+08:00', [['月底', '2026-11-21T00:00']]);
 });

@@ -163,7 +163,7 @@ describe('what is refused', () => {
     '請問3點要開會嗎',
     '我有3點意見',
     '前陣子',
-    '大概是上禮拜吧',
+    '前幾天吧',
     // a school moment on a day without classes (Saturday, Sunday): which day is asked again
     '昨天第三節',
     '今天早自習',
