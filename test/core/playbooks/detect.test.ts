@@ -108,6 +108,10 @@ describe('leak detection on the project phrases', () => {
     // 朋友 inside 小朋友 is not an audience of friends
     expect(lib.detect('小朋友的名單已經傳到教務處了').isLeakReport).toBe(false);
     expect(lib.detect('我把全班名單傳給朋友看了').scenario).toBe('misdirected-message');
+    // a vendor copying data for himself is a report; a teacher working on his own computer, or names on a door, is not
+    expect(lib.detect('系統廠商工程師遠端進來維修 把整個學生資料庫下載到他自己電腦說要測試').isLeakReport).toBe(true);
+    expect(lib.detect('我在自己電腦整理學生資料 明天交').isLeakReport).toBe(false);
+    expect(lib.detect('小朋友名字貼在門口 方便家長找教室').isLeakReport).toBe(false);
   });
 
   it('hears a request not to open what was just sent, with a retraction, as a wrong send', () => {
