@@ -105,6 +105,7 @@ describe('leak detection on the project phrases', () => {
     expect(lib.detect('想問一下 學生照片放學校網站要不要家長同意書？個資法怎麼規定').isLeakReport).toBe(false);
     // something lost and brought back is found again
     expect(lib.detect('平板掉在操場 警衛送還給我了').isLeakReport).toBe(false);
+    expect(lib.detect('裝學生資料的隨身碟掉了 到現在還沒送回來').scenario).toBe('lost-media');
     // 朋友 inside 小朋友 is not an audience of friends
     expect(lib.detect('小朋友的名單已經傳到教務處了').isLeakReport).toBe(false);
     expect(lib.detect('我把全班名單傳給朋友看了').scenario).toBe('misdirected-message');
