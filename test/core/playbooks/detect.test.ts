@@ -92,6 +92,29 @@ describe('leak detection on the project phrases', () => {
     expect(lib.detect('家長打電話來說他收到別班的名單 上面有電話跟地址').isLeakReport).toBe(true);
   });
 
+  it('hears leaks said without a wrong-send verb, and not their everyday look-alikes (round 9)', () => {
+    // CCTV footage sent out is a public video; a camera that only recorded something is not
+    expect(lib.detect('監視器拍到的畫面被家長po到臉書').scenario).toBe('public-video');
+    expect(lib.detect('監視器拍到有人偷腳踏車 已經報警 警察會來調閱').isLeakReport).toBe(false);
+    // an outsider who somehow has the data, unless the person gave it himself
+    expect(lib.detect('補習班怎麼會有學生的住址 寄傳單到家裡').isLeakReport).toBe(true);
+    expect(lib.detect('家長問補習班怎麼有他電話 我跟他說不是學校給的 是他自己在公園填傳單登記的').isLeakReport).toBe(false);
+    // the school's own address is not personal data; a question about the law is not a report
+    expect(lib.detect('學校地址可以在google地圖查到 家長來參觀可以用').isLeakReport).toBe(false);
+    expect(lib.detect('有人把全班住址做成google地圖分享連結').isLeakReport).toBe(true);
+    expect(lib.detect('想問一下 學生照片放學校網站要不要家長同意書？個資法怎麼規定').isLeakReport).toBe(false);
+    // something lost and brought back is found again
+    expect(lib.detect('平板掉在操場 警衛送還給我了').isLeakReport).toBe(false);
+    expect(lib.detect('裝學生資料的隨身碟掉了 到現在還沒送回來').scenario).toBe('lost-media');
+    // 朋友 inside 小朋友 is not an audience of friends
+    expect(lib.detect('小朋友的名單已經傳到教務處了').isLeakReport).toBe(false);
+    expect(lib.detect('我把全班名單傳給朋友看了').scenario).toBe('misdirected-message');
+    // a vendor copying data for himself is a report; a teacher working on his own computer, or names on a door, is not
+    expect(lib.detect('系統廠商工程師遠端進來維修 把整個學生資料庫下載到他自己電腦說要測試').isLeakReport).toBe(true);
+    expect(lib.detect('我在自己電腦整理學生資料 明天交').isLeakReport).toBe(false);
+    expect(lib.detect('小朋友名字貼在門口 方便家長找教室').isLeakReport).toBe(false);
+  });
+
   it('hears a request not to open what was just sent, with a retraction, as a wrong send', () => {
     expect(lib.detect('剛剛那個檔案大家先不要點開 我等一下收回').scenario).toBe('misdirected-message');
     expect(lib.detect('剛剛的連結先不要點開 是錯的 我收回重傳').isLeakReport).toBe(false);
