@@ -158,6 +158,32 @@ describe('the console: item forms, reopening, the acting approver', () => {
     expect((await lastEntry('checklist.done')).summary).toContain('實際完成時間');
   });
 
+  it('a plan with its date: the day read back before it is taken, the plan on the item', async () => {
+    const item = await itemOf('patch-and-restore');
+    const path = `/console/incidents/${ref}/items/${item.id}/form`;
+    const form = await formOf(path, await signIn(WINDOW));
+    expect(form.html).toContain('預定完成日期');
+    const fields = { _basis: hidden(form.html, '_basis')!, note: '更新系統並關閉不需要的連接埠（資訊組）', planState: 'doing' };
+    const bad = await post(path, form, { ...fields, plannedOn: '改天吧' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('看不懂「預定完成日期');
+    const first = await post(path, form, { ...fields, plannedOn: '2099-12-31' });
+    expect(first.status).toBe(200);
+    const confirm = await first.text();
+    expect(confirm).toContain('讀作：<strong>中華民國188年12月31日</strong>');
+    expect((await itemOf('patch-and-restore')).state).toBe('open');
+    const html = await followed(
+      await post(path, form, { ...fields, plannedOn: '2099-12-31', _read_plannedOn: hidden(confirm, '_read_plannedOn')! }),
+      form,
+      `item-${item.id}`,
+    );
+    expect(html).toContain(`已將「${item.title}」標為完成`);
+    const row = await itemOf('patch-and-restore');
+    expect(row.state).toBe('done');
+    expect(row.planState).toBe('doing');
+    expect(row.plannedOn).not.toBeNull();
+  });
+
   it('重新開啟 with a reason: on the timeline, the chat card follows; a stale page, the auditor and another school are refused', async () => {
     const item = await itemOf('cyber-recover');
     const path = `/console/incidents/${ref}/items/${item.id}/reopen`;

@@ -5,7 +5,8 @@ import type { ItemFacts } from '../incidents/item-facts.js';
 import { UserError } from '../incidents/types.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
-import { formatChatDateTime } from '../time/roc.js';
+import { readAnyDay } from '../time/natural.js';
+import { formatChatDateTime, formatRocDate } from '../time/roc.js';
 import type { RawAnswers } from './intake.js';
 import { itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import { asksCompletionTime, completionForm, readCompletion } from './times.js';
@@ -14,6 +15,9 @@ import { WHEN_TEXTS, readFieldTime } from './when.js';
 
 /** Two readings of one text this close are the same (「現在」 read when the page was shown and again when sent). */
 const SAME_READING_MS = 5 * 60_000;
+
+/** The plan's date field of itemForm (item-form.ts): a day, read back like a time. */
+const PLAN_DATE = 'plannedOn';
 
 const NOT_ALLOWED = '只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。';
 
@@ -171,9 +175,15 @@ export class ItemConsole {
     const now = this.deps.now();
     for (const f of fields) {
       const text = values[f.id];
-      if (f.type !== 'datetime' || typeof text !== 'string' || !text.trim()) continue;
-      const r = readFieldTime(f.label, text, now);
-      if (r.ok) out[f.id] = { at: r.at.toISOString(), text: WHEN_TEXTS.reading(r.at, r.approximate) };
+      if (typeof text !== 'string' || !text.trim()) continue;
+      if (f.type === 'datetime') {
+        const r = readFieldTime(f.label, text, now);
+        if (r.ok) out[f.id] = { at: r.at.toISOString(), text: WHEN_TEXTS.reading(r.at, r.approximate) };
+      } else if (f.id === PLAN_DATE) {
+        // The plan's date, read as readItemForm reads it (a day, usually still to come).
+        const day = readAnyDay(text, now);
+        if (day) out[f.id] = { at: day.toISOString(), text: formatRocDate(day) };
+      }
     }
     return out;
   }
