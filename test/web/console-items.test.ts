@@ -80,7 +80,9 @@ describe('the console: item forms, reopening, the acting approver', () => {
     const window = await signIn(WINDOW);
     const page = await formOf(`/console/incidents/${ref}`, window);
     expect(page.html).toContain(`href="${path}"`);
-    // Ticked done without the form: refused, pointing to it.
+    // 不適用 is not allowed for this item (as on chat's card): the form is all the page offers.
+    expect(page.html).not.toContain(`action="/console/incidents/${ref}/items/${item.id}"`);
+    // Ticked done without the form (a hand-made POST): refused, pointing to it.
     const plain = await followed(
       await post(`/console/incidents/${ref}/items/${item.id}`, page, { to: 'done', note: '第2級' }),
       page,

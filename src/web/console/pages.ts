@@ -223,7 +223,9 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
       const form = mayAct && c.state === 'open' && asksMoreThanNote(v, c, now);
       return {
         id: c.row.id,
-        tickAction: mayAct && c.state === 'open' ? itemPath : null,
+        // 不適用 only where the item allows it, as chat's card offers it (an item with a form and no 不適用: the form only).
+        tickAction: mayAct && c.state === 'open' && (!form || c.naAllowed) ? itemPath : null,
+        naAllowed: c.naAllowed,
         formHref: form ? `${itemPath}/form` : null,
         reopenAction: mayAct && c.state !== 'open' ? `${itemPath}/reopen` : null,
         basis: ItemConsole.basisOf(c),
