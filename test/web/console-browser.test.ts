@@ -208,4 +208,34 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
       .poll(() => chat.locator('#messages').innerText(), { timeout: 15_000 })
       .toMatch(/通知稿已由 陳校長（示範） 核定，可以開始通知當事人/);
   });
+
+  it('on a phone, the contact window fills an item form: the time read back, confirmed, done', { timeout: 120_000 }, async () => {
+    const phone = await context(PHONE);
+    const card = cards(await t.client.say(WINDOW, `dm:${WINDOW}`, '主控台')).find((c) => c.title === '主控台登入連結');
+    const page = await phone.newPage();
+    await signIn(page, card!.buttons![0]!.url!);
+    await page.goto(`${t.url}/console/incidents/${ref}`);
+    // The recovery item asks its real completion time (chat's completionForm), on a page of its own.
+    await page.getByRole('link', { name: /^填寫並完成\s*：資安事件損害控制或復原$/ }).click();
+    await page.waitForURL(/\/items\/[^/]+\/form$/);
+    expect(await page.locator('h1').innerText()).toBe('資安事件損害控制或復原');
+    expect(await page.locator('.reading').innerText()).toMatch(/^讀作：/);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await seriousViolations(page)).toEqual([]);
+    const at = new Date(Date.now() - 2 * HOUR);
+    const [day, time] = taipeiInput(at).split('T') as [string, string];
+    const typed = `${Number(day.slice(5, 7))}/${Number(day.slice(8, 10))} ${time}`;
+    await page.getByLabel('實際完成時間').fill(typed);
+    await page.getByLabel(/^完成情形/).fill('已從乾淨的備份還原並恢復服務');
+    await page.getByRole('button', { name: '完成' }).click();
+    // A new reading is shown back first; confirmed with a second press.
+    await expect.poll(() => page.getByRole('status').innerText()).toContain('請確認下方「讀作」的時間是否正確');
+    expect(await page.locator('.reading').innerText()).toContain(time.replace(/^0/, ''));
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-item-form-phone');
+    await page.getByRole('button', { name: '完成' }).click();
+    await page.waitForURL(new RegExp(`/console/incidents/${ref}#item-`));
+    expect(await page.getByRole('status').innerText()).toBe('已將「資安事件損害控制或復原」標為完成，聊天中的檢核清單已更新。');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
 });

@@ -9,6 +9,7 @@ import { can, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { act, formIds, type IncidentWhat, type ItemTo } from './actions.js';
 import { parseBoolean, validateField } from './intake.js';
+import { ItemConsole } from './item-console.js';
 import { itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import type { PromptStore } from './prompts.js';
 import { reachPrivately } from './reach.js';
@@ -46,6 +47,8 @@ export interface ChecklistConsoleActions {
    * refused with ASSESSMENT_EDITED_MEANWHILE when the incident changed after `basedOn` (its version when the form opened).
    */
   assess(actor: Actor, incidentId: string, basedOn: number, values: Values): Promise<IncidentView>;
+  /** The items that ask more than a note (their chat form, item-console.ts) and 重新開啟. */
+  items: ItemConsole;
 }
 
 /**
@@ -54,10 +57,7 @@ export interface ChecklistConsoleActions {
  */
 export class IncidentFlow {
   /** The checklist tick of the web console (src/web/console), through the same service step as the chat's buttons. */
-  readonly console: ChecklistConsoleActions = {
-    tick: (...args) => this.tickFromConsole(...args),
-    assess: (...args) => this.assessFromConsole(...args),
-  };
+  readonly console: ChecklistConsoleActions;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -65,7 +65,13 @@ export class IncidentFlow {
     private readonly prompts: PromptStore,
     private readonly forms: FormSteps,
     private readonly incidents: IncidentService,
-  ) {}
+  ) {
+    this.console = {
+      tick: (...args) => this.tickFromConsole(...args),
+      assess: (...args) => this.assessFromConsole(...args),
+      items: new ItemConsole(deps, turns, incidents),
+    };
+  }
 
   /** An incident's button (`inc:<id>:<what>`); `what` null is a button this version does not know. */
   async onAction(ctx: Ctx, incidentId: string, what: IncidentWhat | null): Promise<void> {
@@ -238,7 +244,8 @@ export class IncidentFlow {
   /**
    * An item ticked in the console: done or not applicable with a note (masked as in chat; required for not applicable
    * and where the item asks what was done). The chat's checklist and incident cards are edited where they were posted.
-   * An item that asks more (the real completion time, a plan, a level, a delay reason) has its own form in chat.
+   * An item that asks more (the real completion time, a plan, a level, a delay reason) has its own form, in chat and in
+   * the console (ItemConsole).
    */
   private async tickFromConsole(actor: Actor, itemId: string, to: 'done' | 'na', rawNote: string) {
     const item = await this.deps.repos.checklist.find(itemId);
@@ -250,7 +257,7 @@ export class IncidentFlow {
       entry.state !== 'done' &&
       (asksCompletionTime(entry) || itemAsksNow(view, entry, 'done', this.deps.now()).length > 0)
     ) {
-      throw new UserError(`「${item.title}」要填寫的資料較多（實際完成時間、計畫、等級或遲延原因），請在與小幫手的對話中勾選。`);
+      throw new UserError(`「${item.title}」要填寫的資料較多（實際完成時間、計畫、等級或遲延原因），請按「填寫並完成」填寫。`);
     }
     const school = await this.deps.prisma.school.findUnique({ where: { id: actor.schoolId } });
     const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: schoolKeepList(school) });

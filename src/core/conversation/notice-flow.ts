@@ -24,6 +24,8 @@ export interface NoticeConsoleActions {
   submit(actor: Actor, noticeId: string, version: number): Promise<string>;
   approve(actor: Actor, noticeId: string, version: number): Promise<NoticeView>;
   sendBack(actor: Actor, noticeId: string, version: number, comment: string): Promise<Masked<NoticeView>>;
+  /** 改送代理人核定 (the principal away) for the submitted `version`; returns what the chat would have answered. */
+  toActing(actor: Actor, noticeId: string, version: number): Promise<string>;
 }
 
 /**
@@ -56,6 +58,7 @@ export class NoticeFlow {
       submit: (actor, noticeId, version) => this.review.submit(null, actor, noticeId, version),
       approve: (actor, noticeId, version) => this.review.approve(null, actor, noticeId, version),
       sendBack: (actor, noticeId, version, comment) => this.review.finishComment(null, actor, noticeId, version, comment),
+      toActing: (actor, noticeId, version) => this.review.submitToActing(null, actor, noticeId, version),
     };
   }
 
@@ -83,7 +86,7 @@ export class NoticeFlow {
       case 'submit':
         return void (await this.review.submit(ctx, actor, id));
       case 'acting':
-        return this.review.submitToActing(ctx, actor, id);
+        return void (await this.review.submitToActing(ctx, actor, id));
       case 'ok':
         return void (await this.review.approve(ctx, actor, id, Number(extra)));
       case 'back':

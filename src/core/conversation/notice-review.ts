@@ -17,6 +17,13 @@ export interface NoticePromptState {
   version?: number;
 }
 
+/** A console step on a version that is no longer the current one (someone saved or decided meanwhile): a 409 there. */
+export class NoticeChangedMeanwhile extends UserError {
+  constructor() {
+    super('這份通知稿在您開啟這一頁之後已有人修改或處理，請看過目前的版本與狀態再決定。');
+  }
+}
+
 type Approver = { id: string; identities: { platform: string; externalId: string }[] };
 
 /**
@@ -59,18 +66,28 @@ export class NoticeReview {
     return said;
   }
 
-  /** The principal is away: a submitted notice's review card goes to the acting approvers as well. */
-  async submitToActing(ctx: Ctx, actor: Actor, noticeId: string): Promise<void> {
+  /**
+   * The principal is away: a submitted notice's review card goes to the acting approvers as well. From the console
+   * (`ctx` null) on every platform, for the version the page showed (`version`: refused when another is current), and
+   * what the chat would say is returned for the page.
+   */
+  async submitToActing(ctx: Ctx | null, actor: Actor, noticeId: string, version?: number): Promise<string> {
     const view = await this.places.viewable(actor, noticeId);
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以送核通知稿。');
     if (view.status !== 'submitted') throw new UserError(NT.notSubmitted);
-    const acting = await this.approvers(actor.schoolId, view.authorIds, ctx.adapter.platform, 'actingApprover');
-    if (acting.people.length === 0) throw new UserError(NT.noActing);
-    await this.askToDecide(ctx.adapter, actor, view, acting.people);
-    await this.turns.say(ctx.addr, {
-      type: 'text',
-      text: NT.submittedToActing(view.audienceLabel, acting.people.length, NT.actingWhy.away),
-    });
+    if (version !== undefined && version !== view.version) throw new NoticeChangedMeanwhile();
+    const routes: { adapter: ChatAdapter; people: Approver[] }[] = [];
+    for (const adapter of this.reach(ctx)) {
+      const acting = await this.approvers(actor.schoolId, view.authorIds, adapter.platform, 'actingApprover');
+      if (acting.people.length) routes.push({ adapter, people: acting.people });
+    }
+    if (routes.length === 0) throw new UserError(NT.noActing);
+    for (const route of routes) await this.askToDecide(route.adapter, actor, view, route.people);
+    const asked = new Set(routes.flatMap((r) => r.people.map((p) => p.id))).size;
+    await this.service.recordSentToActing(actor, noticeId, asked);
+    const said = NT.submittedToActing(view.audienceLabel, asked, NT.actingWhy.away);
+    if (ctx) await this.turns.say(ctx.addr, { type: 'text', text: said });
+    return said;
   }
 
   /** Approves; the principal's cards show it and the drafter is told (from the console, `ctx` null: on every platform). */

@@ -159,6 +159,24 @@ export class NoticeService {
     return this.get(noticeId);
   }
 
+  /**
+   * 改送代理人核定 (the principal away): the submitted version's review was sent to `asked` acting approvers as well.
+   * Nothing about the notice changes; the timeline keeps who asked, when, and for which version.
+   */
+  async recordSentToActing(actor: Actor, noticeId: string, asked: number): Promise<void> {
+    const current = await this.get(noticeId);
+    const { deps } = this;
+    await deps.repos.transaction(async (tx) => {
+      await appendTimeline(deps, tx, current.incident.id, {
+        actorId: actor.personId,
+        actorLabel: actor.displayName,
+        type: 'notice.to-acting',
+        summary: `${actor.displayName} 將通知稿（${current.audienceLabel}）第${current.version}版改送代理人核定（${asked} 位）`,
+        detail: { noticeId, version: current.version, asked },
+      });
+    });
+  }
+
   /** The principal approves the submitted version. */
   async approve(actor: Actor, noticeId: string, version: number): Promise<NoticeView> {
     const current = await this.reviewable(actor, noticeId, version);

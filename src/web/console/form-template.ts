@@ -10,7 +10,12 @@ export const WEB_FORM = `<div class="narrow"><h1><%= it.title %></h1>
 <% if (it.confirmTimes) { %><p class="flash ok" role="status">請確認下方「讀作」的時間是否正確，正確請再按一次「<%= it.submitLabel %>」；不正確請修改後再送出。</p><% } %>
 <form method="post" class="webform" novalidate>
 <input type="hidden" name="_csrf" value="<%= it.csrf %>">
-<% it.fields.forEach(function (f) { %><div class="field<%= f.error ? ' invalid' : '' %>">
+<%~ include('@formfields', it) %><div class="acts"><button type="submit"><%= it.submitLabel %></button></div>
+<p class="muted">送出後請回到與小幫手的對話；不想在網頁填寫，也可以直接在對話中繼續回答。</p>
+</form></div>`;
+
+/** The fields of a web form (pageFields in forms.ts), shared by the console's item forms (item-acts.ts). */
+export const WEB_FORM_FIELDS = `<% it.fields.forEach(function (f) { %><div class="field<%= f.error ? ' invalid' : '' %>">
 <% if (f.kind === 'radio' || f.kind === 'checkbox') { %><fieldset id="f-<%= f.id %>"<%~ f.describedBy ? ' aria-describedby="' + f.describedBy + '"' : '' %>><legend><%= f.label %><%= f.required ? '' : '（可略過）' %></legend>
 <% if (f.help) { %><p id="f-<%= f.id %>-help" class="muted"><%= f.help %></p><% } %>
 <% if (f.error) { %><p id="f-<%= f.id %>-error" class="error"><%= f.error %></p><% } %>
@@ -23,9 +28,7 @@ export const WEB_FORM = `<div class="narrow"><h1><%= it.title %></h1>
 <% } else { %><input id="f-<%= f.id %>" name="<%= f.id %>" type="text" value="<%= f.value %>" autocomplete="off"<%~ f.inputmode ? ' inputmode="' + f.inputmode + '"' : '' %><%~ f.maxLength ? ' maxlength="' + f.maxLength + '"' : '' %><%= f.required ? ' aria-required=true' : '' %><%~ f.describedBy ? ' aria-describedby="' + f.describedBy + '"' : '' %><%~ f.error ? ' aria-invalid="true"' : '' %><%= f.autofocus ? ' autofocus' : '' %>>
 <% } %><% if (f.reading) { %><p id="f-<%= f.id %>-reading" class="reading">讀作：<strong><%= f.reading.text %></strong></p><input type="hidden" name="_read_<%= f.id %>" value="<%= f.reading.at %>"><% } %>
 <% } %></div>
-<% }) %><div class="acts"><button type="submit"><%= it.submitLabel %></button></div>
-<p class="muted">送出後請回到與小幫手的對話；不想在網頁填寫，也可以直接在對話中繼續回答。</p>
-</form></div>`;
+<% }) %>`;
 
 /** The form's own style, added to the console's (templates.ts). */
 export const WEB_FORM_CSS = `

@@ -47,8 +47,11 @@ interface PageField {
 
 const list = (v: RawAnswers[string] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** The form definition of the core as the page's fields: the same fields, choices, help and limits as in chat. */
-function pageFields(form: WebFormView): PageField[] {
+/**
+ * The form definition of the core as the page's fields: the same fields, choices, help and limits as in chat (also the
+ * console's item forms, item-acts.ts).
+ */
+export function pageFields(form: Pick<WebFormView, 'fields' | 'values' | 'problems' | 'readings'>): PageField[] {
   const problems = new Map<string, string>();
   for (const p of form.problems) if (!problems.has(p.field)) problems.set(p.field, p.message);
   const firstBad = form.fields.find((f) => problems.has(f.id))?.id;

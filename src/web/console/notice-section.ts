@@ -49,7 +49,7 @@ function diffOf(noticeId: string, version: number, before: string, after: string
 }
 
 /** Where the console's notice forms post (src/web/console/acts.ts). */
-export const noticePath = (ref: string, noticeId: string, what: 'edit' | 'submit' | 'approve' | 'send-back') =>
+export const noticePath = (ref: string, noticeId: string, what: 'edit' | 'submit' | 'approve' | 'send-back' | 'acting') =>
   `/console/incidents/${encodeURIComponent(ref)}/notices/${encodeURIComponent(noticeId)}/${what}`;
 
 /**
@@ -110,6 +110,8 @@ function actsOf(view: NoticeView, actor: Actor, ref: string) {
     version: view.version,
     editHref: drafter && view.status !== 'approved' ? noticePath(ref, id, 'edit') : null,
     submitAction: drafter && open ? noticePath(ref, id, 'submit') : null,
+    // The principal away: chat's 改送代理人核定 on a submitted notice (notice-cards.ts), for those who send for approval.
+    actingAction: drafter && view.status === 'submitted' ? noticePath(ref, id, 'acting') : null,
     review: reviewer && !own ? { approveAction: noticePath(ref, id, 'approve'), sendBackAction: noticePath(ref, id, 'send-back') } : null,
     ownNote: own ? OWN_NOTICE : null,
   };

@@ -1,4 +1,5 @@
 import type { ComputedClock } from '../../core/clocks/index.js';
+import { asksMoreThanNote, ItemConsole } from '../../core/conversation/item-console.js';
 import type { CoreDeps } from '../../core/context.js';
 import type { DocumentLinks, DocumentTarget } from '../../core/documents/links.js';
 import { REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS } from '../../core/documents/model.js';
@@ -214,22 +215,30 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     ],
     clocks: clocksOf(v, now),
     offClocks: v.clocks.filter((c) => !running(c)).length,
-    checklist: v.checklist.map((c) => ({
-      id: c.row.id,
-      // Open items the person may tick get a form (acts.ts); the rules are the service's.
-      tickAction:
-        c.state === 'open' && v.status !== 'closed' && can(actor, 'incident.act', { isOwner: c.row.ownerPersonId === actor.personId })
-          ? `/console/incidents/${encodeURIComponent(i.ref)}/items/${encodeURIComponent(c.row.id)}`
-          : null,
-      title: c.row.title,
-      state: c.state,
-      stateLabel: c.state === 'done' ? '已完成' : c.state === 'na' ? '不適用' : '未完成',
-      owner: c.row.ownerPersonId ? (owners.get(c.row.ownerPersonId) ?? roleLabel(c.row.ownerRole)) : roleLabel(c.row.ownerRole),
-      by: c.state !== 'open' ? `${c.doneByName ?? ''}${c.row.doneAt ? `，${at(c.row.doneAt)}` : ''}` : null,
-      note: c.note,
-      delayReason: c.delayReason,
-      evidence: c.evidenceCount,
-    })),
+    checklist: v.checklist.map((c) => {
+      // Open items the person may tick get a form (acts.ts); the items that ask more than a note, their chat form on a
+      // page of its own (item-acts.ts); settled ones 重新開啟 as in chat. The rules are the service's.
+      const mayAct = v.status !== 'closed' && can(actor, 'incident.act', { isOwner: c.row.ownerPersonId === actor.personId });
+      const itemPath = `/console/incidents/${encodeURIComponent(i.ref)}/items/${encodeURIComponent(c.row.id)}`;
+      const form = mayAct && c.state === 'open' && asksMoreThanNote(v, c, now);
+      return {
+        id: c.row.id,
+        // 不適用 only where the item allows it, as chat's card offers it (an item with a form and no 不適用: the form only).
+        tickAction: mayAct && c.state === 'open' && (!form || c.naAllowed) ? itemPath : null,
+        naAllowed: c.naAllowed,
+        formHref: form ? `${itemPath}/form` : null,
+        reopenAction: mayAct && c.state !== 'open' ? `${itemPath}/reopen` : null,
+        basis: ItemConsole.basisOf(c),
+        title: c.row.title,
+        state: c.state,
+        stateLabel: c.state === 'done' ? '已完成' : c.state === 'na' ? '不適用' : '未完成',
+        owner: c.row.ownerPersonId ? (owners.get(c.row.ownerPersonId) ?? roleLabel(c.row.ownerRole)) : roleLabel(c.row.ownerRole),
+        by: c.state !== 'open' ? `${c.doneByName ?? ''}${c.row.doneAt ? `，${at(c.row.doneAt)}` : ''}` : null,
+        note: c.note,
+        delayReason: c.delayReason,
+        evidence: c.evidenceCount,
+      };
+    }),
     // The editor (assessment.ts) for the responders, while the incident is open: the chat's own rule (recordAssessment).
     assessHref: can(actor, 'incident.act') && i.status !== 'closed' ? `/console/incidents/${encodeURIComponent(i.ref)}/assessment` : null,
     assessment: [

@@ -15,6 +15,7 @@ import { isDatabaseDown } from '../../storage/errors.js';
 import { readFlash, registerConsoleActs } from './acts.js';
 import { registerWebForms } from './forms.js';
 import { SignInLinks } from './links.js';
+import { registerItemActs } from './item-acts.js';
 import { registerPeoplePage } from './people-page.js';
 import { registerAssessmentEditor } from './assessment.js';
 import { incidentPage, listPage, STATUS_FILTERS, whoText, type PageServices } from './pages.js';
@@ -230,6 +231,18 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       notices: opts.notices,
       acts: opts.noticeActs,
       checklist: opts.checklistActs,
+      secure: opts.secure,
+      html,
+      refuse,
+      signedIn,
+      frame,
+    });
+
+    registerItemActs(scope, {
+      incidents: opts.incidents,
+      notices: opts.notices,
+      checklist: opts.checklistActs,
+      acts: opts.noticeActs,
       secure: opts.secure,
       html,
       refuse,

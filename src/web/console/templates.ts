@@ -1,5 +1,5 @@
 import { Eta } from 'eta/core';
-import { WEB_FORM, WEB_FORM_CSS } from './form-template.js';
+import { WEB_FORM, WEB_FORM_CSS, WEB_FORM_FIELDS } from './form-template.js';
 
 /**
  * The console's HTML: Eta templates (escaped by default: `<%= %>` escapes, `<%~ %>` is only used for HTML built
@@ -109,13 +109,16 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <section aria-labelledby="checklist"><h2 id="checklist">檢核清單</h2><div class="panel"><ol class="items"><% it.checklist.forEach(function (c) { %>
 <li id="item-<%= c.id %>"><strong><%= c.title %></strong> <span class="badge<%= c.state === 'open' ? ' warn' : ' ok' %>"><%= c.stateLabel %></span><br><span class="muted">負責：<%= c.owner %><% if (c.by) { %>｜<%= c.stateLabel %>：<%= c.by %><% } %><% if (c.evidence) { %>｜證據 <%= c.evidence %> 件<% } %></span>
 <% if (c.note) { %><br><span class="muted">紀錄：<%= c.note %></span><% } %><% if (c.delayReason) { %><br><span class="muted">遲延原因：<%= c.delayReason %></span><% } %>
-<% if (c.tickAction) { %><form class="tick" method="post" action="<%= c.tickAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><label for="note-<%= c.id %>">紀錄（選填；不適用時請寫原因）<span class="skip-text">：<%= c.title %></span></label><input id="note-<%= c.id %>" name="note" maxlength="300" autocomplete="off"><div class="acts"><button type="submit" name="to" value="done">完成<span class="skip-text">：<%= c.title %></span></button><button type="submit" name="to" value="na" class="plain">不適用<span class="skip-text">：<%= c.title %></span></button></div></form><% } %></li><% }) %></ol></div></section>
+<% if (c.formHref) { %><div class="acts"><a class="button" href="<%= c.formHref %>">填寫並完成<span class="skip-text">：<%= c.title %></span></a></div><% } %>
+<% if (c.tickAction) { %><form class="tick" method="post" action="<%= c.tickAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><label for="note-<%= c.id %>"><%= c.formHref ? '不適用的原因' : c.naAllowed ? '紀錄（選填；不適用時請寫原因）' : '紀錄（選填）' %><span class="skip-text">：<%= c.title %></span></label><input id="note-<%= c.id %>" name="note" maxlength="300" autocomplete="off"><div class="acts"><% if (!c.formHref) { %><button type="submit" name="to" value="done">完成<span class="skip-text">：<%= c.title %></span></button><% } %><% if (c.naAllowed) { %><button type="submit" name="to" value="na" class="plain">不適用<span class="skip-text">：<%= c.title %></span></button><% } %></div></form><% } %>
+<% if (c.reopenAction) { %><details><summary>重新開啟<span class="skip-text">：<%= c.title %></span></summary><form class="tick" method="post" action="<%= c.reopenAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="_basis" value="<%= c.basis %>"><label for="reason-<%= c.id %>">重新開啟的原因（選填，記入事件紀錄）<span class="skip-text">：<%= c.title %></span></label><input id="reason-<%= c.id %>" name="reason" maxlength="300" autocomplete="off"><div class="acts"><button type="submit" class="plain">重新開啟<span class="skip-text">：<%= c.title %></span></button></div></form></details><% } %></li><% }) %></ol></div></section>
 <section aria-labelledby="facts"><h2 id="facts">通報內容</h2><div class="panel"><dl><% it.facts.forEach(function (f) { %><dt><%= f[0] %></dt><dd><%= f[1] %></dd><% }) %></dl></div></section>
 <section aria-labelledby="assessment"><h2 id="assessment">影響評估</h2><div class="panel"><% if (it.assessHref) { %><p><a class="button" href="<%= it.assessHref %>">修改影響評估</a></p><% } %><dl><% it.assessment.forEach(function (a) { %><dt><%= a.label %></dt><dd><%= a.value %></dd><% }) %></dl></div></section>
 <section aria-labelledby="notices"><h2 id="notices">通知當事人</h2><% if (it.notices.length === 0) { %><p class="panel">尚未擬通知稿。</p><% } %>
 <% it.notices.forEach(function (n) { %><div class="panel" id="<%= n.anchor %>"><h3><%= n.audience %></h3><p><span class="badge"><%= n.status %></span>目前第 <%= n.current %> 版<% if (n.approved) { %>｜核定：<%= n.approved %><% } %></p>
 <% if (n.acts) { %><div class="acts"><% if (n.acts.editHref) { %><a class="button" href="<%= n.acts.editHref %>">修改內容<span class="skip-text">（<%= n.audience %>）</span></a><% } %>
 <% if (n.acts.submitAction) { %><form method="post" action="<%= n.acts.submitAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><button type="submit">送校長核定<span class="skip-text">（<%= n.audience %>第 <%= n.acts.version %> 版）</span></button></form><% } %>
+<% if (n.acts.actingAction) { %><form method="post" action="<%= n.acts.actingAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><button type="submit" class="plain">改送代理人核定<span class="skip-text">（<%= n.audience %>第 <%= n.acts.version %> 版）</span></button></form><% } %>
 <% if (n.acts.review) { %><form method="post" action="<%= n.acts.review.approveAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><button type="submit">核定第 <%= n.acts.version %> 版<span class="skip-text">（<%= n.audience %>）</span></button></form>
 <form class="review" method="post" action="<%= n.acts.review.sendBackAction %>"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="version" value="<%= n.acts.version %>"><label for="comment-<%= n.id %>">退回修改的意見（必填，撰稿人會收到）</label><textarea id="comment-<%= n.id %>" name="comment" rows="3" maxlength="500" required></textarea><div><button type="submit" class="danger">退回修改<span class="skip-text">（<%= n.audience %>第 <%= n.acts.version %> 版）</span></button></div></form><% } %>
 <% if (n.acts.ownNote) { %><p class="muted"><%= n.acts.ownNote %></p><% } %></div><% } %>
@@ -153,6 +156,7 @@ eta.loadTemplate('@message', MESSAGE);
 eta.loadTemplate('@list', LIST);
 eta.loadTemplate('@incident', INCIDENT);
 eta.loadTemplate('@edit', EDIT);
+eta.loadTemplate('@formfields', WEB_FORM_FIELDS);
 eta.loadTemplate('@webform', WEB_FORM);
 
 export interface Frame {
