@@ -12,6 +12,7 @@ import type {
   OutboundMessage,
   PlatformUser,
 } from '../../src/ports/chat-model.js';
+import { OutboundLedger } from '../../src/core/chat/delivery.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { newId } from '../../src/core/ids.js';
 import type { FieldCipher } from '../../src/core/privacy/cipher.js';
@@ -34,6 +35,11 @@ import { LINE_LIMITS, toLineMessages, type LineMessage } from './render.js';
  * Messages the core sends while an event is handled are collected, then delivered: those for the chat where the event
  * happened with the event's reply token (free), the rest by push (counted against the monthly quota) with an
  * X-Line-Retry-Key derived from the event, so a retried push — even after a crash — is never delivered twice.
+ *
+ * Messages the core sends with an idempotency key (reminders, alerts) claim `line:<key>` in the one outbound ledger
+ * (outbound_message, src/core/chat/delivery.ts) before pushing: another instance sending the same reminder gets the
+ * recorded message id and never calls LINE. Their pushes keep a retry key derived from the core's key, which covers the
+ * instant between LINE's answer and the record (a claim taken over after a crash is pushed again: LINE answers 409).
  */
 export const LINE_PLATFORM = 'line';
 export const LINE_WEBHOOK_PATH = '/webhooks/line';
@@ -46,8 +52,11 @@ export interface LineAdapterOptions {
   dataApiBaseUrl?: string;
   /** The largest file fetched from LINE (the evidence locker's limit, EVIDENCE_MAX_MB; default 25 MB). */
   maxFileBytes?: number;
-  /** Friends (line_friend) and quota warnings given (line_quota_warning). */
-  repos: Pick<Repositories, 'lineFriends' | 'lineQuotaWarnings'>;
+  /**
+   * Friends (line_friend), quota warnings given (line_quota_warning) and the outbound ledger (the core's idempotency
+   * keys: outbound_message). The inbox is the pipeline's.
+   */
+  repos: Pick<Repositories, 'lineFriends' | 'lineQuotaWarnings' | 'outbound'>;
   cipher: FieldCipher;
   log: Logger;
   /** The product's HTTP server: POST /webhooks/line is registered on it when the adapter is attached. */
@@ -66,6 +75,8 @@ interface EventScope {
 }
 
 const PUSH_ATTEMPTS = 3;
+/** How long the core's idempotency keys are remembered in outbound_message (the sweep forgets older ones). */
+const SENT_KEYS_KEPT_MS = 30 * 86_400_000;
 
 export class LineAdapter implements PlatformAdapter {
   readonly platform = LINE_PLATFORM;
@@ -80,6 +91,7 @@ export class LineAdapter implements PlatformAdapter {
   readonly client: messagingApi.MessagingApiClient;
   readonly quota: LineQuotaWatch;
   private readonly content: LineContent;
+  private readonly ledger: OutboundLedger;
   private readonly scope = new AsyncLocalStorage<EventScope>();
   /** Rejected requests: one warn line per reason per minute, the rest counted (a probe must not flood the log). */
   private rejectionLog: RejectionLog | null = null;
@@ -93,6 +105,7 @@ export class LineAdapter implements PlatformAdapter {
 
   constructor(private readonly opts: LineAdapterOptions) {
     this.client = new messagingApi.MessagingApiClient({ channelAccessToken: opts.channelAccessToken, baseURL: opts.apiBaseUrl });
+    this.ledger = new OutboundLedger(opts.repos.outbound);
     this.quota = new LineQuotaWatch(
       this.client,
       opts.repos.lineQuotaWarnings,
@@ -113,18 +126,25 @@ export class LineAdapter implements PlatformAdapter {
     const messages = toLineMessages(message, { group: to.kind === 'group' });
     const scope = this.scope.getStore();
     if (opts.idempotencyKey) {
-      // A reminder or notice that may be sent again after a crash: LINE drops the repeat by its retry key (24 h).
+      // A reminder or notice that may be sent again (after a crash, or by another instance): claimed in the ledger, so
+      // it is pushed once; the retry key covers a push whose record was lost (LINE drops the repeat for 24 h).
       const key = opts.idempotencyKey;
-      await this.push(to.externalId, messages, (n) => retryKey(`idem:${key}`, to.externalId, n));
-    } else if (scope) {
+      const r = await this.ledger.once(`line:${key}`, LINE_PLATFORM, to.externalId, async () => {
+        const sent = await this.push(to.externalId, messages, (n) => retryKey(`idem:${key}`, to.externalId, n));
+        // LINE answered 409 (it had the push already) and gave no message ids: a stand-in identifies the record.
+        return sent ?? newId();
+      });
+      return { messageId: r.messageId };
+    }
+    if (scope) {
       const queued = scope.outbox.get(to.externalId) ?? [];
       queued.push(...messages);
       scope.outbox.set(to.externalId, queued);
-    } else {
-      await this.push(to.externalId, messages, () => randomUUID());
+      // Delivered after the event (by reply token or push): LINE cannot edit a sent message (editMessages: false), so
+      // this id only identifies the card for the core.
+      return { messageId: newId() };
     }
-    // LINE cannot edit a sent message (editMessages: false), so this id only identifies the card for the core.
-    return { messageId: newId() };
+    return { messageId: (await this.push(to.externalId, messages, () => randomUUID())) ?? newId() };
   }
 
   /** An image or file someone sent (an InboundFile), streamed from LINE's content API when it is filed as evidence. */
@@ -154,7 +174,13 @@ export class LineAdapter implements PlatformAdapter {
   /** Connects the adapter to the inbound pipeline and registers POST /webhooks/line on the server (when given). */
   attach(inbound: InboundSink): void {
     this.inbound = inbound;
-    this.inbox = inbound.inbox<webhook.Event>({ platform: LINE_PLATFORM, mode: 'ordered', process: (event) => this.handleEvent(event) });
+    this.inbox = inbound.inbox<webhook.Event>({
+      platform: LINE_PLATFORM,
+      mode: 'ordered',
+      process: (event) => this.handleEvent(event),
+      // Idempotency keys of messages are kept for a month; incident rooms' keys always.
+      sweep: async () => void (await this.ledger.forget(SENT_KEYS_KEPT_MS, ['room:'])),
+    });
     if (this.opts.http) this.routes(this.opts.http);
   }
 
@@ -349,13 +375,19 @@ export class LineAdapter implements PlatformAdapter {
     scope.outbox.clear();
   }
 
-  private async push(to: string, messages: LineMessage[], keyFor: (chunk: number) => string): Promise<void> {
+  /**
+   * Pushes in chunks of five; returns the id LINE gave the first message, or undefined when LINE had that push already
+   * (409: it answers without ids).
+   */
+  private async push(to: string, messages: LineMessage[], keyFor: (chunk: number) => string): Promise<string | undefined> {
+    let firstId: string | undefined;
     for (let i = 0, n = 0; i < messages.length; i += LINE_LIMITS.messagesPerRequest, n += 1) {
       const chunk = messages.slice(i, i + LINE_LIMITS.messagesPerRequest);
       const key = keyFor(n);
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await lineCall('pushMessage', () => this.client.pushMessage({ to, messages: chunk }, key));
+          const res = await lineCall('pushMessage', () => this.client.pushMessage({ to, messages: chunk }, key));
+          if (n === 0) firstId = res.sentMessages?.[0]?.id;
           this.quota.afterPush();
           break;
         } catch (err) {
@@ -374,6 +406,7 @@ export class LineAdapter implements PlatformAdapter {
         }
       }
     }
+    return firstId;
   }
 }
 

@@ -24,7 +24,7 @@ import { ROLE_LABELS } from '../../src/core/roles.js';
 import { PROJECT_ROOT } from '../../src/core/data/root.js';
 import type { Logger } from '../../src/ports/logger.js';
 import { BOT_NAME } from '../../src/core/bot-name.js';
-import type { LocalMessageRecord, LocalUserRecord, Repositories } from '../../src/ports/repositories/index.js';
+import type { LocalMessageRecord, LocalUserRecord, RepositoryHub } from '../../src/ports/repositories/index.js';
 
 /**
  * The local chat adapter: a chat page and a JSON API (docs/local-api.md) served by the product itself, so anyone can
@@ -66,8 +66,11 @@ export class LocalAdapter implements PlatformAdapter {
   readonly uploads = new LocalUploads();
 
   constructor(
-    /** The page's messages, people and conversations (localChat), and the school on record (schools). */
-    private readonly repos: Pick<Repositories, 'schools' | 'localChat'>,
+    /**
+     * The page's messages, people and conversations (localChat), the school on record (schools), and transactions for
+     * keyed sends (the message and its key in the outbound ledger, outbound_message, written together).
+     */
+    private readonly repos: Pick<RepositoryHub, 'schools' | 'localChat' | 'transaction'>,
     private readonly cipher: FieldCipher,
     _log: Logger,
     /** The largest upload taken (the evidence locker's limit, EVIDENCE_MAX_MB). */
@@ -104,18 +107,33 @@ export class LocalAdapter implements PlatformAdapter {
   }
 
   async send(to: ConversationAddress, message: OutboundMessage, opts: { idempotencyKey?: string } = {}): Promise<{ messageId: string }> {
-    const idempotencyKey = opts.idempotencyKey ?? null;
-    if (idempotencyKey) {
-      const earlier = await this.repos.localChat.withKey(idempotencyKey);
-      if (earlier) return { messageId: String(earlier.id) };
-    }
-    const row = await this.repos.localChat.add({
+    const newMessage = {
       conversationId: to.externalId,
-      senderKind: 'bot',
+      senderKind: 'bot' as const,
       senderName: BOT_NAME,
       bodyEnc: this.cipher.encrypt(JSON.stringify(message), `local:${to.externalId}`),
-      idempotencyKey,
-    });
+    };
+    let row: LocalMessageRecord;
+    if (opts.idempotencyKey) {
+      // A reminder that may be sent again (after a crash, or by another instance): the key is claimed in the one
+      // outbound ledger, the message inserted and its id recorded in ONE transaction. A second sender's claim waits for
+      // the first transaction and then reads the recorded id; a crash rolls the claim back (no stale claim to wait for).
+      const key = `local:${opts.idempotencyKey}`;
+      const sent = await this.repos.transaction(async (tx) => {
+        if (!(await tx.outbound.claim(key, LOCAL_PLATFORM, to.externalId, new Date()))) {
+          const earlier = await tx.outbound.find(key);
+          if (!earlier?.messageId) throw new Error(`outbound_message ${key.slice(0, 18)}… claimed without a message id`);
+          return { repeated: earlier.messageId };
+        }
+        const added = await tx.localChat.add(newMessage);
+        await tx.outbound.record(key, String(added.id));
+        return { added };
+      });
+      if (!sent.added) return { messageId: sent.repeated };
+      row = sent.added;
+    } else {
+      row = await this.repos.localChat.add(newMessage);
+    }
     this.collector.getStore()?.replies.push(this.view(row, message));
     return { messageId: String(row.id) };
   }

@@ -220,9 +220,14 @@ describe.skipIf(testEngine() !== 'postgres')(
       const deliveries = notices.flatMap((n) => n.deliveries);
       expect(deliveries.every((d) => d.status === 'sent')).toBe(true);
       const allDeliveries = await prisma.noticeDelivery.findMany({ where: { status: 'sent' } });
-      const botMessages = await prisma.localMessage.findMany({ where: { senderKind: 'bot', idempotencyKey: { not: null } } });
+      // Each delivery's key is recorded once in the outbound ledger (`local:<key>`), with the id of one bot message.
+      const recorded = await prisma.outboundMessage.findMany({ where: { idempotencyKey: { startsWith: 'local:' } } });
+      expect(recorded).toHaveLength(allDeliveries.length);
+      expect(new Set(recorded.map((r) => r.idempotencyKey))).toEqual(new Set(allDeliveries.map((d) => `local:${d.idempotencyKey}`)));
+      const botMessages = await prisma.localMessage.findMany({
+        where: { senderKind: 'bot', id: { in: recorded.map((r) => BigInt(r.messageId ?? '0')) } },
+      });
       expect(botMessages).toHaveLength(allDeliveries.length);
-      expect(new Set(botMessages.map((m) => m.idempotencyKey))).toEqual(new Set(allDeliveries.map((d) => d.idempotencyKey)));
 
       // What the reporter reads in the local chat (through the surviving instance): each reminder once.
       const inbox = texts(await new LocalClient(urlB).messages('demo-teacher', 'dm:demo-teacher'));

@@ -18,8 +18,6 @@ export interface NewLocalMessage {
   senderKind: 'user' | 'bot';
   senderName: string;
   bodyEnc: string;
-  /** Set by senders that must not post twice (reminders). */
-  idempotencyKey?: string | null;
 }
 
 /** A person with an account on the page (an identity of the local platform). */
@@ -43,8 +41,6 @@ export interface LocalConversationRecord {
 
 export interface LocalChatRepository {
   add(message: NewLocalMessage): Promise<LocalMessageRecord>;
-  /** The message sent with this idempotency key, if any. */
-  withKey(idempotencyKey: string): Promise<LocalMessageRecord | null>;
   /** Replaces a message's body (an edited card). */
   edit(id: bigint, bodyEnc: string, at: Date): Promise<LocalMessageRecord>;
   /** The last `limit` messages of a conversation, oldest first. */

@@ -25,10 +25,6 @@ export class PrismaLocalChatRepository implements LocalChatRepository {
     return this.db.localMessage.create({ data: message, select: MESSAGE });
   }
 
-  withKey(idempotencyKey: string): Promise<LocalMessageRecord | null> {
-    return this.db.localMessage.findUnique({ where: { idempotencyKey }, select: MESSAGE });
-  }
-
   edit(id: bigint, bodyEnc: string, at: Date): Promise<LocalMessageRecord> {
     return this.db.localMessage.update({ where: { id }, data: { bodyEnc, editedAt: at }, select: MESSAGE });
   }

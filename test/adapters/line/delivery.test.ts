@@ -9,9 +9,10 @@ import { validateSend } from '../../fakes/line/spec.js';
 import { LINE_TOKEN, lineGroupId, seedLineIdentities, startLineTestApp, uid, type LineTestApp } from '../../fakes/line/harness.js';
 
 /**
- * What the LINE adapter sends on its own initiative: pushes with retry keys derived from the core's idempotency keys
- * (a reminder retried by another instance is delivered once), @mentions of responders in groups (textV2, from the
- * job queue's reminders and the new-incident message), and the monthly quota warning to the contact window.
+ * What the LINE adapter sends on its own initiative: pushes claimed in the outbound ledger under the core's idempotency
+ * keys, with retry keys derived from them (a reminder retried by another instance is delivered once), @mentions of
+ * responders in groups (textV2, from the job queue's reminders and the new-incident message), and the monthly quota
+ * warning to the contact window.
  */
 const HOUR = 3600_000;
 
@@ -67,7 +68,7 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
     expect(uuidV5('www.example.com', Buffer.from('6ba7b8109dad11d180b400c04fd430c8', 'hex'))).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
   });
 
-  it('a reminder sent again by another instance with the same idempotency key reaches LINE once (409 is success)', async () => {
+  it('a reminder sent again by another instance reaches LINE once: the second gets the recorded id (409 is success)', async () => {
     const other = new LineAdapter({
       channelSecret: '0'.repeat(32),
       channelAccessToken: LINE_TOKEN,
@@ -76,24 +77,54 @@ describe('LINE pushes: retry keys, @mentions, monthly quota', () => {
       cipher: h.t.app.deps.cipher,
       log: createLogger({ level: 'silent' }),
     });
+    const prisma = h.t.app.db.prisma;
     const message = { type: 'text' as const, text: '【期限提醒】個資事件 115-900' };
+    const key = 'reminder:inc-x:report-window-4h:due|dm:demo-window:line';
+    const pushes = () => h.fake.requests.filter((r) => r.path === '/v2/bot/message/push');
     const before = h.fake.messagesIn(uid('demo-window')).length;
-    await h.t.app.line!.send(dm('demo-window'), message, { idempotencyKey: 'reminder:inc-x:report-window-4h:due|dm:demo-window:line' });
-    await other.send(dm('demo-window'), message, { idempotencyKey: 'reminder:inc-x:report-window-4h:due|dm:demo-window:line' });
+    const pushesBefore = pushes().length;
+    const first = await h.t.app.line!.send(dm('demo-window'), message, { idempotencyKey: key });
+    // The key is claimed in the one outbound ledger and the id LINE gave the message recorded.
+    const row = await prisma.outboundMessage.findUnique({ where: { idempotencyKey: `line:${key}` } });
+    expect(row).toMatchObject({ platform: 'line', conversation: uid('demo-window'), messageId: first.messageId });
+    const second = await other.send(dm('demo-window'), message, { idempotencyKey: key });
+    expect(second.messageId).toBe(first.messageId);
+    expect(pushes().length - pushesBefore).toBe(1); // the second sender never called LINE
     expect(h.fake.messagesIn(uid('demo-window')).length - before).toBe(1);
-    const [first, second] = h.fake.requests.filter((r) => r.path === '/v2/bot/message/push').slice(-2);
-    expect(first!.headers['x-line-retry-key']).toBe(second!.headers['x-line-retry-key']);
-    expect([first!.status, second!.status]).toEqual([200, 409]);
-    // LINE remembers a retry key for 24 hours: the fake too. After that the same key is a new request.
+    // LINE forgets a retry key after 24 hours; the ledger keeps the key for 30 days: still not sent again.
     const realNow = h.fake.now;
     h.fake.now = () => realNow() + 25 * HOUR;
     try {
-      await other.send(dm('demo-window'), message, { idempotencyKey: 'reminder:inc-x:report-window-4h:due|dm:demo-window:line' });
+      expect((await other.send(dm('demo-window'), message, { idempotencyKey: key })).messageId).toBe(first.messageId);
     } finally {
       h.fake.now = realNow;
     }
-    expect(h.fake.messagesIn(uid('demo-window')).length - before).toBe(2);
+    expect(pushes().length - pushesBefore).toBe(1);
+    // A sender that stopped between LINE's answer and the record leaves a claim without an id: taken over once stale,
+    // pushed again with the same retry key, and LINE's 409 (it has the push already) counts as delivered.
+    await prisma.outboundMessage.update({
+      where: { idempotencyKey: `line:${key}` },
+      data: { messageId: null, claimedAt: new Date(Date.now() - 2 * 60_000) },
+    });
+    const retaken = await other.send(dm('demo-window'), message, { idempotencyKey: key });
+    const [pushed, repeated] = pushes().slice(-2);
+    expect(pushes().length - pushesBefore).toBe(2);
+    expect(repeated!.headers['x-line-retry-key']).toBe(pushed!.headers['x-line-retry-key']);
+    expect([pushed!.status, repeated!.status]).toEqual([200, 409]);
+    expect(h.fake.messagesIn(uid('demo-window')).length - before).toBe(1);
+    const recorded = await prisma.outboundMessage.findUnique({ where: { idempotencyKey: `line:${key}` } });
+    expect(recorded?.messageId).toBe(retaken.messageId);
     expect(h.fake.invalidRequests()).toEqual([]);
+    // The LINE inbox's sweep forgets keys older than 30 days (as Slack's and Discord's do), a younger one stays.
+    const sweep = () => (h.t.app.line as unknown as { inbox: { sweep(): Promise<void> } }).inbox.sweep();
+    await sweep();
+    expect(await prisma.outboundMessage.count({ where: { idempotencyKey: `line:${key}` } })).toBe(1);
+    await prisma.outboundMessage.update({
+      where: { idempotencyKey: `line:${key}` },
+      data: { createdAt: new Date(Date.now() - 31 * 24 * HOUR) },
+    });
+    await sweep();
+    expect(await prisma.outboundMessage.count({ where: { idempotencyKey: `line:${key}` } })).toBe(0);
   });
 
   it('a text naming people becomes a textV2 mention in a group (braces escaped), plain text in a 1:1 chat', () => {

@@ -124,10 +124,21 @@ describe('LINE webhook', () => {
   it('a message sent with an idempotency key (a reminder retried after a crash) reaches LINE once', async () => {
     const to = { platform: 'line', externalId: uid('demo-window'), kind: 'direct' as const };
     const before = h.fake.messagesIn(uid('demo-window')).length;
-    await h.t.app.line!.send(to, { type: 'text', text: '提醒：4小時內完成應變措施' }, { idempotencyKey: 'reminder:inc1:contain-4h' });
-    await h.t.app.line!.send(to, { type: 'text', text: '提醒：4小時內完成應變措施' }, { idempotencyKey: 'reminder:inc1:contain-4h' });
+    const requests = h.fake.requests.length;
+    const first = await h.t.app.line!.send(
+      to,
+      { type: 'text', text: '提醒：4小時內完成應變措施' },
+      { idempotencyKey: 'reminder:inc1:contain-4h' },
+    );
+    const again = await h.t.app.line!.send(
+      to,
+      { type: 'text', text: '提醒：4小時內完成應變措施' },
+      { idempotencyKey: 'reminder:inc1:contain-4h' },
+    );
     expect(h.fake.messagesIn(uid('demo-window')).length - before).toBe(1);
-    expect(h.fake.requests.at(-1)!.status).toBe(409);
+    // The second send finds the key recorded in the outbound ledger: LINE is not called again.
+    expect(again.messageId).toBe(first.messageId);
+    expect(h.fake.requests.slice(requests).filter((r) => r.path === '/v2/bot/message/push')).toHaveLength(1);
   });
 
   it('ignores stickers and other non-text messages quietly', async () => {
