@@ -175,27 +175,12 @@ function cycles(graph) {
 }
 
 /** Files that import the Prisma client (or its row types) outside src/storage/ today; the list may only shrink. */
-export const PRISMA_USERS = ['src/core/context.ts', 'src/jobs/notify.ts', 'src/web/documents.ts'];
+export const PRISMA_USERS = ['src/core/context.ts'];
 
 /** Files of src/core, src/jobs, src/web, src/ports and adapters/ that still use the database client; the list may only shrink. */
 export const PRISMA_HOLDERS = [
-  'src/core/conversation/alerts.ts',
-  'src/core/conversation/fanout.ts',
-  'src/core/conversation/incident-flow.ts',
-  'src/core/conversation/intake-flow.ts',
-  'src/core/conversation/reach.ts',
-  'src/core/conversation/rooms.ts',
-  'src/core/documents/export.ts',
-  'src/core/documents/service.ts',
-  'src/core/incidents/service.ts',
-  'src/jobs/digest.ts',
-  'src/jobs/notify.ts',
-  'src/jobs/retention.ts',
   // The bridge of storage behind ports (issue #17): it goes with the client itself.
   'src/ports/repositories/client-bridge.ts',
-  'src/web/documents.ts',
-  // reminders.ts hands the client on (`const { prisma } = this.deps`, then notify.ts's ownersOf(prisma, …)).
-  'src/jobs/reminders.ts',
   // CoreDeps.prisma itself: it goes when the list holds nothing else.
   'src/core/context.ts',
 ];

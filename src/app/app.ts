@@ -106,7 +106,6 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
     registerDocumentRoutes(server, {
-      prisma: db.prisma,
       repos: db.repos,
       links: bot.reports.links,
       reports: bot.reports.service,
