@@ -84,7 +84,6 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const late: { jobs?: JobRunner; url?: string; console?: ConsoleAccess } = {};
     const onIncidentChanged = async (change: IncidentChange) => void (await late.jobs?.onIncidentChanged(change));
     const deps: CoreDeps = {
-      prisma: db.prisma,
       repos: db.repos,
       cipher,
       playbooks,
