@@ -6,11 +6,11 @@
 //   3. the core (src/) never imports a chat SDK; an adapter never imports src/storage/ or another adapter;
 //   4. no file over MAX_LINES, except the files of OVERSIZE, each held to the size it has now (a ratchet: they may only
 //      shrink, and leave the list once under the limit; issue #17 splits them);
-//   5. the Prisma client imported only in src/storage/, except the files of PRISMA_USERS (a ratchet too: the
-//      repository ports of issue #17 take them over one by one);
-//   6. the client used (`deps.prisma`, `prisma.…`, a `prisma` taken out of deps and handed on) in src/core, src/jobs, src/web, src/ports or adapters/ only by the
-//      files of PRISMA_HOLDERS: a file can use the client it is handed without importing its type, so rule 5 alone
-//      does not see it (the same ratchet; src/app and src/cli, which build and hand out the client, are not counted).
+//   5. the Prisma client imported only in src/storage/: the core, the jobs, the web routes and the adapters reach the
+//      database through the repositories of src/ports/repositories/ (issue #17 step 3 moved the last of them);
+//   6. nor used (`deps.prisma`, `prisma.…`, a `prisma` taken out of deps and handed on) in src/core, src/jobs, src/web,
+//      src/ports or adapters/: a file can use a client it is handed without importing its type, so rule 5 alone does
+//      not see it (src/app and src/cli, which build the client and hand it to storage, are not counted).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -120,18 +120,9 @@ export function check(root = ROOT) {
   }
   for (const cycle of cycles(graph)) problems.push(`import cycle: ${cycle.join(' → ')}`);
   const users = [...new Set(prismaUsers)].sort();
-  for (const f of users)
-    if (!PRISMA_USERS.includes(f))
-      problems.push(`${f}: imports the Prisma client outside src/storage/ (use or add a repository in src/storage/)`);
-  for (const f of PRISMA_USERS)
-    if (existsSync(join(root, f)) && !users.includes(f))
-      problems.push(`${f}: no longer imports the Prisma client; remove it from PRISMA_USERS in scripts/check-architecture.mjs`);
+  for (const f of users) problems.push(`${f}: imports the Prisma client outside src/storage/ (use or add a repository in src/storage/)`);
   for (const f of prismaHolders)
-    if (!PRISMA_HOLDERS.includes(f))
-      problems.push(`${f}: uses the database client outside src/storage/ (use or add a repository: src/ports/repositories/)`);
-  for (const f of PRISMA_HOLDERS)
-    if (existsSync(join(root, f)) && !prismaHolders.includes(f))
-      problems.push(`${f}: no longer uses the database client; remove it from PRISMA_HOLDERS in scripts/check-architecture.mjs`);
+    problems.push(`${f}: uses the database client outside src/storage/ (use or add a repository: src/ports/repositories/)`);
   for (const f of Object.keys(OVERSIZE)) {
     if (existsSync(join(root, f)) && readFileSync(join(root, f), 'utf8').split('\n').length <= MAX_LINES)
       problems.push(`${f}: now under ${MAX_LINES} lines; remove it from OVERSIZE in scripts/check-architecture.mjs`);
@@ -174,41 +165,13 @@ function cycles(graph) {
   return out;
 }
 
-/** Files that import the Prisma client (or its row types) outside src/storage/ today; the list may only shrink. */
-export const PRISMA_USERS = ['src/core/context.ts', 'src/jobs/notify.ts', 'src/web/documents.ts'];
-
-/** Files of src/core, src/jobs, src/web, src/ports and adapters/ that still use the database client; the list may only shrink. */
-export const PRISMA_HOLDERS = [
-  'src/core/conversation/alerts.ts',
-  'src/core/conversation/fanout.ts',
-  'src/core/conversation/incident-flow.ts',
-  'src/core/conversation/intake-flow.ts',
-  'src/core/conversation/reach.ts',
-  'src/core/conversation/rooms.ts',
-  'src/core/documents/export.ts',
-  'src/core/documents/service.ts',
-  'src/core/incidents/service.ts',
-  'src/jobs/digest.ts',
-  'src/jobs/notify.ts',
-  'src/jobs/retention.ts',
-  // The bridge of storage behind ports (issue #17): it goes with the client itself.
-  'src/ports/repositories/client-bridge.ts',
-  'src/web/documents.ts',
-  // reminders.ts hands the client on (`const { prisma } = this.deps`, then notify.ts's ownersOf(prisma, …)).
-  'src/jobs/reminders.ts',
-  // CoreDeps.prisma itself: it goes when the list holds nothing else.
-  'src/core/context.ts',
-];
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { problems, prismaUsers, prismaHolders } = check();
-  if (process.argv.includes('--list-prisma')) console.log(prismaUsers.map((f) => `  '${f}',`).join('\n'));
-  if (process.argv.includes('--list-holders')) console.log(prismaHolders.map((f) => `  '${f}',`).join('\n'));
+  const { problems } = check();
   if (problems.length) {
     console.error(`architecture check failed (${problems.length}):\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
   console.log(
-    'architecture ok: layers top-down, no cycles, no SDK in src/, adapters apart, file sizes and Prisma users within their records',
+    'architecture ok: layers top-down, no cycles, no SDK in src/, adapters apart, file sizes within their records, the database client only in storage',
   );
 }

@@ -84,7 +84,6 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     const late: { jobs?: JobRunner; url?: string; console?: ConsoleAccess } = {};
     const onIncidentChanged = async (change: IncidentChange) => void (await late.jobs?.onIncidentChanged(change));
     const deps: CoreDeps = {
-      prisma: db.prisma,
       repos: db.repos,
       cipher,
       playbooks,
@@ -106,7 +105,6 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     });
     registerMetricsRoute(server, jobs.metrics, { token: config.metricsToken });
     registerDocumentRoutes(server, {
-      prisma: db.prisma,
       repos: db.repos,
       links: bot.reports.links,
       reports: bot.reports.service,

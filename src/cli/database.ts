@@ -22,7 +22,6 @@ export async function withDatabase<T>(config: AppConfig, fn: (db: Database) => P
 /** The core's dependencies for a command: the key ring opened (checked against the database), the playbook data loaded. */
 export async function commandDeps(config: AppConfig, db: Database, log: Logger): Promise<CoreDeps> {
   return {
-    prisma: db.prisma,
     repos: db.repos,
     cipher: (await openKeyRing(config, db)).cipher,
     playbooks: loadPlaybookLibrary(config.playbooksDir),

@@ -50,8 +50,8 @@ async function withDatabase<T>(fn: (db: Database) => Promise<T>, config = loadCo
 }
 
 async function knownSchool(db: Database, id: string, err: Out): Promise<boolean> {
-  if (await db.prisma.school.findUnique({ where: { id } })) return true;
-  const ids = (await db.prisma.school.findMany({ select: { id: true } })).map((s) => s.id);
+  if (await db.repos.schools.find(id)) return true;
+  const ids = await db.repos.schools.ids();
   err(`No school "${id}". Known schools: ${ids.join(', ') || '(none: create one with npm run people -- import <roster.yaml>)'}\n`);
   return false;
 }
@@ -110,12 +110,8 @@ async function importRoster(file: string, flags: { dryRun: boolean; deactivateMi
 async function list(schoolId: string, out: Out, err: Out): Promise<number> {
   return withDatabase(async (db) => {
     if (!(await knownSchool(db, schoolId, err))) return 2;
-    const school = await db.prisma.school.findUniqueOrThrow({ where: { id: schoolId } });
-    const people = await db.prisma.person.findMany({
-      where: { schoolId },
-      include: { identities: { select: { platform: true } } },
-      orderBy: [{ active: 'desc' }, { displayName: 'asc' }],
-    });
+    const school = (await db.repos.schools.find(schoolId))!;
+    const people = await db.repos.people.rosterOf(schoolId);
     out(
       `${school.name} (${school.id}), ${school.kind ?? 'kind not set'}, clock profile ${school.clockProfile}, contact phone ${school.contactPhone ?? '(none: reports show 【待補】)'}, e-mail ${school.contactEmail ?? '(none: notices ask for it)'}\n`,
     );

@@ -1,4 +1,3 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../ports/logger.js';
 import type { ClockRuleSet, OfficeCalendar } from './clocks/index.js';
 import type { PlaybookLibrary } from './playbooks/index.js';
@@ -8,12 +7,7 @@ import type { RepositoryHub } from '../ports/repositories/index.js';
 
 /** Everything the core needs, passed explicitly (no globals, no process.env). */
 export interface CoreDeps {
-  /**
-   * The database client. Being replaced by `repos` (issue #17 step 3): new code uses the repositories; the files still
-   * on the client are PRISMA_USERS in scripts/check-architecture.mjs.
-   */
-  prisma: PrismaClient;
-  /** The storage ports (src/ports/repositories/): what the core reads and writes. */
+  /** The storage ports (src/ports/repositories/): everything the core reads and writes in the database. */
   repos: RepositoryHub;
   cipher: FieldCipher;
   playbooks: PlaybookLibrary;

@@ -94,10 +94,10 @@ export class DailyDigest {
     const at = digestTime(data.day);
     if (now < at) return { outcome: 'skipped', day: data.day, why: 'early' };
     if (taipeiDayKey(now) !== data.day) return { outcome: 'skipped', day: data.day, why: 'day-over' };
-    const schools = await this.deps.prisma.school.findMany({ orderBy: { id: 'asc' }, select: { id: true } });
+    const schools = await this.deps.repos.schools.ids();
     const out: SchoolDigestOutcome[] = [];
     const failures: string[] = [];
-    for (const { id: schoolId } of schools) {
+    for (const schoolId of schools) {
       try {
         out.push(await this.fireSchool(schoolId, data.day, now, jobId));
       } catch (err) {
@@ -127,11 +127,7 @@ export class DailyDigest {
 
   /** Private chats of the school's active contact windows, on every platform with a registered adapter. */
   private async recipients(schoolId: string): Promise<Recipient[]> {
-    const people = await this.deps.prisma.person.findMany({
-      where: { schoolId, active: true, roles: { has: 'contactWindow' } },
-      include: { identities: true },
-      orderBy: { displayName: 'asc' },
-    });
+    const people = await this.deps.repos.people.activeWithRoleAndAccounts(schoolId, 'contactWindow');
     const out: Recipient[] = [];
     for (const person of people) {
       for (const identity of person.identities) {

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { ChecklistItem, Incident, PrismaClient } from '../generated/prisma/client.js';
 import type { ConversationAddress, TextMessage } from '../ports/chat-model.js';
-import type { Repositories } from '../ports/repositories/index.js';
+import type {
+  ChecklistItemRecord as ChecklistItem,
+  IncidentRecord as Incident,
+  PeopleRepository,
+  Repositories,
+} from '../ports/repositories/index.js';
 export { withMentions } from '../core/people/mentions.js';
 import type { ComputedClock } from '../core/clocks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../core/roles.js';
@@ -66,7 +70,12 @@ const ACTOR_ROLE: Record<string, string> = {
   it: 'it',
 };
 
-export async function ownersOf(prisma: PrismaClient, incident: Incident, clock: ComputedClock, items: ChecklistItem[]): Promise<Owners> {
+export async function ownersOf(
+  people: PeopleRepository,
+  incident: Incident,
+  clock: ComputedClock,
+  items: ChecklistItem[],
+): Promise<Owners> {
   const open = stoppingItems(clock.id, items).filter((i) => i.state === 'open');
   const pairs =
     open.length > 0
@@ -77,12 +86,12 @@ export async function ownersOf(prisma: PrismaClient, incident: Incident, clock: 
   const roles = [...new Set(pairs.map((p) => p.role))];
   const personIds = new Set(pairs.map((p) => p.personId).filter((x): x is string => !!x));
   const byRole = await peopleWithRoles(
-    prisma,
+    people,
     incident.schoolId,
     roles.filter((r) => r !== 'unit'),
   );
   for (const p of byRole) personIds.add(p.id);
-  const names = await prisma.person.findMany({ where: { id: { in: [...personIds] } }, select: { id: true, displayName: true } });
+  const names = await people.names([...personIds]);
   const label = (r: string) => ROLE_LABELS[r as RoleKey | 'unit'] ?? r;
   const text = roles
     .map((r) => {
@@ -97,9 +106,9 @@ export async function ownersOf(prisma: PrismaClient, incident: Incident, clock: 
   return { roles, personIds: [...personIds], text };
 }
 
-async function peopleWithRoles(prisma: PrismaClient, schoolId: string, roles: string[]) {
+async function peopleWithRoles(people: PeopleRepository, schoolId: string, roles: string[]) {
   if (roles.length === 0) return [];
-  return prisma.person.findMany({ where: { schoolId, active: true, roles: { hasSome: roles } }, select: { id: true, displayName: true } });
+  return people.activeWithAnyRole(schoolId, roles);
 }
 
 /**
@@ -107,8 +116,7 @@ async function peopleWithRoles(prisma: PrismaClient, schoolId: string, roles: st
  * at level 2 also the principal's. Only platforms with a registered adapter are used.
  */
 export async function resolveRecipients(
-  prisma: PrismaClient,
-  repos: Pick<Repositories, 'conversations'>,
+  repos: Pick<Repositories, 'people' | 'conversations'>,
   adapterFor: AdapterLookup,
   incident: Incident,
   owners: Owners,
@@ -116,12 +124,8 @@ export async function resolveRecipients(
 ): Promise<Recipient[]> {
   const ids = new Set(owners.personIds);
   const escalate = level >= 2 ? ['contactWindow', 'principal'] : level >= 1 ? ['contactWindow'] : [];
-  for (const p of await peopleWithRoles(prisma, incident.schoolId, escalate)) ids.add(p.id);
-  const people = await prisma.person.findMany({
-    where: { id: { in: [...ids] }, active: true },
-    include: { identities: true },
-    orderBy: { displayName: 'asc' },
-  });
+  for (const p of await peopleWithRoles(repos.people, incident.schoolId, escalate)) ids.add(p.id);
+  const people = await repos.people.activeWithIdentities([...ids]);
   const out: Recipient[] = [];
   const seen = new Set<string>();
   for (const person of people) {

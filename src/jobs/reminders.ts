@@ -277,7 +277,7 @@ export class ClockReminders {
 
   /** The worker: one reminder job. Throws when a delivery failed (the queue retries; sent deliveries are not repeated). */
   async fire(data: ReminderJobData, jobId: string | null = null): Promise<FireOutcome> {
-    const { prisma, log } = this.deps;
+    const { log } = this.deps;
     const now = this.deps.now();
     const incident = await this.deps.repos.incidents.find(data.incidentId);
     if (!incident) return { outcome: 'skipped', why: 'incident-gone' };
@@ -296,8 +296,8 @@ export class ClockReminders {
       if (plan.some((s) => s.fireAt > slot.fireAt && s.fireAt <= now)) return { outcome: 'skipped', why: 'superseded' };
 
       const late = now.getTime() - slot.fireAt.getTime() > LATE_AFTER_MS;
-      const owners = await ownersOf(prisma, incident, clock, items);
-      const recipients = await resolveRecipients(prisma, this.deps.repos, this.adapterFor, incident, owners, slot.level);
+      const owners = await ownersOf(this.deps.repos.people, incident, clock, items);
+      const recipients = await resolveRecipients(this.deps.repos, this.adapterFor, incident, owners, slot.level);
       const message = reminderMessage({
         incident,
         clock,
@@ -356,7 +356,7 @@ export class ClockReminders {
       fireAt,
       level: claimed.level as 0 | 1 | 2,
     };
-    const owners = await ownersOf(prisma, incident, clock, items);
+    const owners = await ownersOf(this.deps.repos.people, incident, clock, items);
     const message = reminderMessage({
       incident,
       clock,

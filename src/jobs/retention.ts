@@ -86,8 +86,8 @@ export function pruneConsoleSessions(deps: Pick<CoreDeps, 'repos' | 'now'>, opts
  * empty database: with 1,000 incidents the console's open items took 1.4 s instead of 1 ms (docs/performance.md,
  * Console). On PostgreSQL autovacuum does the same; once more a day costs little (seconds at most, at 03:00).
  */
-export async function refreshPlannerStatistics(deps: Pick<CoreDeps, 'prisma' | 'log'>): Promise<void> {
+export async function refreshPlannerStatistics(deps: Pick<CoreDeps, 'repos' | 'log'>): Promise<void> {
   const t0 = performance.now();
-  await deps.prisma.$executeRawUnsafe('ANALYZE');
+  await deps.repos.retention.refreshPlannerStatistics();
   deps.log.info({ ms: Math.round(performance.now() - t0) }, 'planner statistics refreshed (ANALYZE)');
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../ports/logger.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Repositories } from '../ports/repositories/index.js';
 import type { DocumentLinks, LinkClaims } from '../core/documents/links.js';
 import { targetLabel, type ReportService } from '../core/documents/service.js';
@@ -10,9 +9,8 @@ import type { Actor } from '../core/roles.js';
 import { formatRocDateTime } from '../core/time/roc.js';
 
 export interface DocumentRoutesOptions {
-  prisma: PrismaClient;
-  /** The incidents a link names (its page shows the incident's number). */
-  repos: Pick<Repositories, 'incidents'>;
+  /** The incidents a link names (its page shows the incident's number), and the people links are made for. */
+  repos: Pick<Repositories, 'incidents' | 'people'>;
   links: DocumentLinks;
   reports: ReportService;
   /** The evidence locker, when evidence is configured: its files are downloaded through the same links. */
@@ -70,7 +68,7 @@ export function registerDocumentRoutes(server: FastifyInstance, opts: DocumentRo
 
   /** The person the link was made for, if they may still download this incident's documents. */
   async function holder(claims: LinkClaims): Promise<Actor | null> {
-    const person = await opts.prisma.person.findUnique({ where: { id: claims.personId } });
+    const person = await opts.repos.people.find(claims.personId);
     if (!person?.active) return null;
     const actor: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
     try {

@@ -20,8 +20,14 @@ export const testLibrary = {
   cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
 };
 
+/**
+ * Core dependencies with the test database's client beside them: the core reaches storage only through `repos`; a test
+ * reads and sets up rows with `prisma` too.
+ */
+export type TestCoreDeps = CoreDeps & { prisma: PrismaClient };
+
 /** Core dependencies on a test database with a controlled clock, for driving the Bot without an app or adapter. */
-export function testCoreDeps(prisma: PrismaClient, now: () => Date): CoreDeps {
+export function testCoreDeps(prisma: PrismaClient, now: () => Date): TestCoreDeps {
   // Evidence in the test database itself (evidence_chunk rows): nothing to clean up outside it.
   return {
     prisma,

@@ -1,10 +1,9 @@
 import { seedDemo } from '../../src/app/demo.js';
-import type { CoreDeps } from '../../src/core/context.js';
 import { EvidenceLocker } from '../../src/core/evidence/locker.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import type { Actor } from '../../src/core/roles.js';
 import type { Database, SqlRunner } from '../../src/storage/database.js';
-import { testCoreDeps } from './core.js';
+import { type TestCoreDeps, testCoreDeps } from './core.js';
 import { at, DEMO_TEACHER, sampleAnswers } from './jobs.js';
 
 export const DEMO_WINDOW: Actor = {
@@ -21,8 +20,8 @@ export const DEMO_WINDOW: Actor = {
  */
 export async function seedIncidents(
   db: Database,
-  opts: { count?: number; ticks?: number; evidence?: number; now?: () => Date; deps?: CoreDeps } = {},
-): Promise<{ deps: CoreDeps; ids: string[] }> {
+  opts: { count?: number; ticks?: number; evidence?: number; now?: () => Date; deps?: TestCoreDeps } = {},
+): Promise<{ deps: TestCoreDeps; ids: string[] }> {
   await seedDemo(db);
   const deps = opts.deps ?? testCoreDeps(db.prisma, opts.now ?? (() => at('2026-11-05 10:00')));
   const service = new IncidentService(deps);

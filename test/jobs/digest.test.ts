@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/app/demo.js';
-import type { CoreDeps } from '../../src/core/context.js';
+import type { TestCoreDeps } from '../helpers/core.js';
 import { parseHeads } from '../../src/core/timeline/heads.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import { DailyDigest, digestKey, type DigestQueue, type QueuedDigest } from '../../src/jobs/digest.js';
@@ -29,7 +29,7 @@ const teacher = DEMO_TEACHER;
 
 describe('daily digest with a controllable clock', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let queue: MemoryQueue;
   let adapter: RecordingAdapter;
   let digest: DailyDigest;

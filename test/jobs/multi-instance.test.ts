@@ -124,7 +124,6 @@ describe.skipIf(testEngine() !== 'postgres')(
       await seedDemo(tdb.db);
       // Incidents reported without a job runner in this process: the instances schedule them when they start.
       const deps: CoreDeps = {
-        prisma: tdb.db.prisma,
         repos: tdb.db.repos,
         cipher: new FieldCipher(parseKeyRing(TEST_KEYS)),
         playbooks: loadPlaybookLibrary(join(ROOT_DIR, 'playbooks')),

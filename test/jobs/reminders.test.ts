@@ -1,7 +1,7 @@
 import { settledBeforeEnding } from '../../src/core/incidents/times.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/app/demo.js';
-import type { CoreDeps } from '../../src/core/context.js';
+import type { TestCoreDeps } from '../helpers/core.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import type { IntakeAnswers } from '../../src/core/incidents/types.js';
 import type { Actor } from '../../src/core/roles.js';
@@ -46,7 +46,7 @@ const window: Actor = {
 
 describe('clock reminders with a controllable clock', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let service: IncidentService;
   let reminders: ClockReminders;
   let queue: MemoryQueue;

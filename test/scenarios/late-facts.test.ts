@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/app/demo.js';
-import type { CoreDeps } from '../../src/core/context.js';
+import type { TestCoreDeps } from '../helpers/core.js';
 import { IncidentService } from '../../src/core/incidents/service.js';
 import { settledBeforeEnding } from '../../src/core/incidents/times.js';
 import type { Actor } from '../../src/core/roles.js';
@@ -43,7 +43,7 @@ const window: Actor = {
 
 describe('facts entered late', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let service: IncidentService;
   let reminders: ClockReminders;
   let queue: MemoryQueue;

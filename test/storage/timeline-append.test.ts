@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CoreDeps } from '../../src/core/context.js';
+import type { TestCoreDeps } from '../helpers/core.js';
 import { GENESIS_HASH, hashEntry } from '../../src/core/timeline/chain.js';
 import {
   appendTimeline,
@@ -8,7 +8,6 @@ import {
   verifyIncidentRecord,
   type TimelineInput,
 } from '../../src/core/timeline/timeline.js';
-import { clientRepositories } from '../../src/ports/repositories/client-bridge.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { seedIncidents } from '../helpers/record.js';
 
@@ -20,7 +19,7 @@ const input = (n: number): TimelineInput => ({ actorId: null, actorLabel: 'ç³»çµ
  */
 describe('appending several timeline entries at once', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let id: string;
 
   beforeEach(async () => {
@@ -76,11 +75,5 @@ describe('appending several timeline entries at once', () => {
     const entries = await readTimeline(deps, id);
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: before + 6 }, (_, i) => i + 1));
     expect(await verifyIncidentRecord(deps, id)).toMatchObject({ ok: true, entries: before + 6, problems: [] });
-  });
-
-  it('code holding only the client reads through the hub built on it; an unknown client is refused', async () => {
-    expect(await readTimeline({ prisma: deps.prisma, cipher: deps.cipher }, id)).toEqual(await readTimeline(deps, id));
-    expect(clientRepositories({ prisma: deps.prisma }).timeline).toBeDefined();
-    expect(() => clientRepositories({ prisma: {} })).toThrow(/No repositories for this database client/);
   });
 });

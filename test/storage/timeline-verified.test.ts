@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CoreDeps } from '../../src/core/context.js';
+import type { TestCoreDeps } from '../helpers/core.js';
 import { appendTimelineEntries, verifyIncidentRecord, type TimelineInput } from '../../src/core/timeline/timeline.js';
 import { RecordVerifier } from '../../src/core/timeline/verified.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -13,7 +13,7 @@ const input = (n: number): TimelineInput => ({ actorId: null, actorLabel: 'ç³»çµ
  */
 describe('incremental record verification', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let id: string;
   let verifier: RecordVerifier;
   const append = (from: number, n: number) =>

@@ -11,7 +11,7 @@ import type { CoreDeps } from '../context.js';
  */
 export class ContactWindowAlerts {
   constructor(
-    private readonly deps: Pick<CoreDeps, 'prisma' | 'repos' | 'log'>,
+    private readonly deps: Pick<CoreDeps, 'repos' | 'log'>,
     private readonly adapterFor: (platform: string) => ChatAdapter | undefined,
   ) {}
 
@@ -19,12 +19,7 @@ export class ContactWindowAlerts {
   async tell(platform: string, text: string, key: string): Promise<ConversationAddress[]> {
     const adapter = this.adapterFor(platform);
     if (!adapter) return [];
-    const { prisma } = this.deps;
-    const windows = await prisma.person.findMany({
-      where: { active: true, roles: { has: 'contactWindow' }, identities: { some: { platform } } },
-      include: { identities: { where: { platform } } },
-      orderBy: { displayName: 'asc' },
-    });
+    const windows = await this.deps.repos.people.everywhereWithRoleOn('contactWindow', platform);
     const told: ConversationAddress[] = [];
     const reached = new Set<string>();
     for (const person of windows) {

@@ -43,7 +43,8 @@ export class IncidentFanout {
       // The reporter's own cards come last, so they show the report to the window already recorded. In a private chat
       // a reporter who is not a responder sees only the items they own; the full checklist is the responders'.
       const latest = delivered ?? view;
-      const reporter = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: view.incident.reporterId } });
+      const reporter = await this.deps.repos.people.find(view.incident.reporterId);
+      if (!reporter) throw new Error(`Reporter ${view.incident.reporterId} of incident ${view.incident.id} not found`);
       const onlyMine = intakeConv.kind === 'direct' && !can({ roles: reporter.roles }, 'incident.act');
       await this.turns.postCard(adapter, intakeAddr, intakeConv.id, view.incident.id, incidentCard(latest, this.deps.now()));
       await this.turns.postCard(
@@ -56,10 +57,7 @@ export class IncidentFanout {
     }
     if (delivered) return;
     // Nobody responsible can see the details: the wide group (or the reporter) is told who must act and how.
-    const windows = await this.deps.prisma.person.findMany({
-      where: { schoolId, active: true, roles: { has: 'contactWindow' } },
-      select: { id: true },
-    });
+    const windows = await this.deps.repos.people.activeWithRole(schoolId, 'contactWindow');
     const notice: TextMessage = { type: 'text', text: T.teamUnreachable(ref, how) };
     const target = !intakePrivate ? intakeAddr : wide ? addressOf(wide) : intakeAddr;
     await this.turns.say(
@@ -123,10 +121,7 @@ export class IncidentFanout {
       const addr = addressOf(conv);
       // The responders who own the checklist's steps are @mentioned in the response group (where the platform can).
       const ownerRoles = [...new Set(view.checklist.map((c) => c.row.ownerRole).filter((r) => r !== 'unit'))];
-      const responders = await this.deps.prisma.person.findMany({
-        where: { schoolId: view.incident.schoolId, active: true, roles: { hasSome: ownerRoles } },
-        select: { id: true },
-      });
+      const responders = await this.deps.repos.people.activeWithAnyRole(view.incident.schoolId, ownerRoles);
       await this.turns.say(
         addr,
         await withMentions(

@@ -259,7 +259,7 @@ export class IncidentFlow {
     ) {
       throw new UserError(`「${item.title}」要填寫的資料較多（實際完成時間、計畫、等級或遲延原因），請按「填寫並完成」填寫。`);
     }
-    const school = await this.deps.prisma.school.findUnique({ where: { id: actor.schoolId } });
+    const school = await this.deps.repos.schools.find(actor.schoolId);
     const masked = maskPersonalData(rawNote.trim(), { now: this.deps.now(), keep: schoolKeepList(school) });
     const note = masked.text.slice(0, 300) || null;
     if (!note && to === 'na') throw new UserError(T.askNaReason(item.title));

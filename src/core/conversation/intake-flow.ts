@@ -412,7 +412,8 @@ export class IntakeFlow implements IntakeForWeb {
       await this.prompts.save(prompt, next, fields[firstBad]!.id);
       return void (await this.ask(ctx.adapter, ctx.addr, prompt, next));
     }
-    const person = await this.deps.prisma.person.findUniqueOrThrow({ where: { id: prompt.personId } });
+    const person = await this.deps.repos.people.find(prompt.personId);
+    if (!person) throw new Error(`Person ${prompt.personId} of prompt ${prompt.id} not found`);
     const reporter: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
     const state = this.prompts.state<IntakeState>(prompt);
     // A reading kept as it was (confirmed step by step, or a vague prefill sent unchanged) stays an estimate.

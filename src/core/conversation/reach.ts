@@ -25,17 +25,13 @@ export interface PrivateChat {
  * other registered platforms. `exceptPlatform` leaves one platform out (already tried by the caller).
  */
 export async function contactWindowChats(
-  deps: Pick<CoreDeps, 'prisma'>,
+  deps: Pick<CoreDeps, 'repos'>,
   adapters: Iterable<ChatAdapter>,
   schoolId: string,
   opts: { preferPlatform?: string; exceptPlatform?: string } = {},
 ): Promise<PrivateChat[]> {
   const byPlatform = new Map([...adapters].map((a) => [a.platform, a]));
-  const windows = await deps.prisma.person.findMany({
-    where: { schoolId, active: true, roles: { has: 'contactWindow' } },
-    include: { identities: true },
-    orderBy: { displayName: 'asc' },
-  });
+  const windows = await deps.repos.people.activeWithRoleAndAccounts(schoolId, 'contactWindow');
   const out: PrivateChat[] = [];
   for (const w of windows) {
     const ids = w.identities
@@ -58,7 +54,7 @@ export async function contactWindowChats(
  * operator (English), since then nobody responsible heard of it through the bot.
  */
 export async function tellContactWindows(
-  deps: Pick<CoreDeps, 'prisma' | 'repos' | 'log'>,
+  deps: Pick<CoreDeps, 'repos' | 'log'>,
   adapters: Iterable<ChatAdapter>,
   schoolId: string,
   text: string,

@@ -41,16 +41,12 @@ export function roomName(ref: string): string {
 
 /** The people a room is opened with, as accounts on the adapter's platform. */
 export async function roomMembers(
-  deps: Pick<CoreDeps, 'prisma'>,
+  deps: Pick<CoreDeps, 'repos'>,
   platform: string,
   schoolId: string,
   reporterId: string,
 ): Promise<PlatformUser[]> {
-  const people = await deps.prisma.person.findMany({
-    where: { schoolId, active: true, OR: [{ roles: { hasSome: [...ROOM_ROLES] } }, { id: reporterId }] },
-    include: { identities: { where: { platform } } },
-    orderBy: { displayName: 'asc' },
-  });
+  const people = await deps.repos.people.roomMembersOn(schoolId, platform, ROOM_ROLES, reporterId);
   return people.flatMap((p) =>
     p.identities.map((i) => ({ platform: i.platform, externalId: i.externalId, ...(i.displayName ? { displayName: i.displayName } : {}) })),
   );
@@ -67,7 +63,7 @@ export function roomsOf(deps: Pick<CoreDeps, 'repos'>, incidentId: string): Prom
  * cannot, or the platform refused: the caller then falls back to the response group.
  */
 export async function openRoom(
-  deps: Pick<CoreDeps, 'prisma' | 'repos' | 'cipher' | 'now' | 'log'>,
+  deps: Pick<CoreDeps, 'repos' | 'cipher' | 'now' | 'log'>,
   adapter: ChatAdapter,
   incident: { id: string; ref: string; schoolId: string; reporterId: string },
   near: ConversationAddress | null,

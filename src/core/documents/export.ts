@@ -33,9 +33,10 @@ export async function buildIncidentExport(deps: CoreDeps, src: ExportSources, in
   const now = deps.now();
   const view = await src.incidents.get(incidentId);
   const i = view.incident;
-  const school = await deps.prisma.school.findUniqueOrThrow({ where: { id: i.schoolId } });
+  const school = await deps.repos.schools.find(i.schoolId);
+  if (!school) throw new Error(`School ${i.schoolId} of incident ${incidentId} not found`);
   const timeline = await readTimeline(deps, incidentId);
-  const checkpoints = await deps.prisma.timelineCheckpoint.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
+  const checkpoints = await deps.repos.timeline.checkpoints(incidentId);
   const record = verifyRecord(deps.cipher, timeline, checkpoints);
   const verdict = {
     ok: record.ok,

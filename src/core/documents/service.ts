@@ -157,8 +157,8 @@ export class ReportService {
     stage: 'build' | 'write',
   ): Promise<void> {
     const { deps } = this;
-    await deps.prisma.$transaction(async (tx) => {
-      await appendTimeline(deps, deps.repos.within(tx), incidentId, {
+    await deps.repos.transaction(async (tx) => {
+      await appendTimeline(deps, tx, incidentId, {
         actorId: actor.personId,
         actorLabel: actor.displayName,
         type: 'export.failed',

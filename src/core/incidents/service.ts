@@ -125,9 +125,7 @@ export class IncidentService {
     const incident = await deps.repos.incidents.find(incidentId);
     if (!incident) throw new UserError('找不到這個事件。');
     const rows = await deps.repos.checklist.ofIncident(incidentId);
-    const people = await deps.prisma.person.findMany({
-      where: { id: { in: [incident.reporterId, ...rows.map((r) => r.doneById).filter((x): x is string => !!x)] } },
-    });
+    const people = await deps.repos.people.names([incident.reporterId, ...rows.map((r) => r.doneById).filter((x): x is string => !!x)]);
     const nameOf = (id: string | null) => (id ? (people.find((p) => p.id === id)?.displayName ?? '（已移除）') : null);
     const evidence = await deps.repos.evidence.countsByItem(incidentId);
     const evidenceOf = (key: string) => evidence.find((e) => e.itemKey === key)?.count ?? 0;

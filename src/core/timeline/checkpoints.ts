@@ -1,5 +1,4 @@
-import { clientRepositories, type ReposOrClient } from '../../ports/repositories/client-bridge.js';
-import type { CheckpointRecord, NewCheckpoint } from '../../ports/repositories/index.js';
+import type { CheckpointRecord, NewCheckpoint, RepositoryHub } from '../../ports/repositories/index.js';
 import type { FieldCipher } from '../privacy/cipher.js';
 import { verifyChain, type ChainedEntry } from './chain.js';
 
@@ -138,11 +137,8 @@ export function verifyRecord(
   return { ok: problems.length === 0, entries: chain.checked, sealed, problems, uncheckable };
 }
 
-/**
- * What seals heads outside an append: the repositories, or, while src/app/keys.ts and src/cli/keys.ts still hold only
- * the database client, that client (src/ports/repositories/client-bridge.ts).
- */
-export type SealDeps = { cipher: FieldCipher; now: () => Date } & ReposOrClient;
+/** What seals heads outside an append (after a key rotation: src/app/keys.ts, src/cli/keys.ts). */
+export type SealDeps = { cipher: FieldCipher; now: () => Date; repos: RepositoryHub };
 
 /**
  * After a key rotation: every incident whose record verifies is sealed again at its current head under the current
@@ -153,7 +149,7 @@ export async function resealHeads(
   deps: SealDeps,
   verify: (incidentId: string) => Promise<RecordVerdict>,
 ): Promise<{ resealed: number; broken: { incidentId: string; problems: string[] }[] }> {
-  const repos = clientRepositories(deps);
+  const { repos } = deps;
   let resealed = 0;
   const broken: { incidentId: string; problems: string[] }[] = [];
   for (const id of await repos.timeline.incidentIds()) {

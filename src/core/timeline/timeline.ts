@@ -1,4 +1,3 @@
-import { clientRepositories, type ReposOrClient } from '../../ports/repositories/client-bridge.js';
 import type { Repositories, TimelineEntryRecord, TimelineHead } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
 import { GENESIS_HASH, hashEntry, type ChainedEntry, type ChainVerdict } from './chain.js';
@@ -7,11 +6,8 @@ import { sealHead, verifyRecord, type RecordVerdict } from './checkpoints.js';
 /** Where a timeline is appended: the repositories of the transaction that makes the change it records. */
 type Tx = Pick<Repositories, 'timeline'>;
 
-/**
- * What reads a timeline: the repositories (CoreDeps.repos), or, while the console pages and the key commands still hold
- * only the database client, that client (src/ports/repositories/client-bridge.ts).
- */
-export type TimelineReader = Pick<CoreDeps, 'cipher'> & ReposOrClient;
+/** What reads a timeline: the repositories and the cipher. */
+export type TimelineReader = Pick<CoreDeps, 'cipher' | 'repos'>;
 
 export interface TimelineInput {
   actorId: string | null;
@@ -123,7 +119,7 @@ export async function readTimelineRange(
   afterSeq?: number,
   upToSeq?: number,
 ): Promise<TimelineView[]> {
-  const rows = await clientRepositories(deps).timeline.entries(incidentId, { afterSeq, upToSeq });
+  const rows = await deps.repos.timeline.entries(incidentId, { afterSeq, upToSeq });
   return rows.map((r) => ({
     incidentId: r.incidentId,
     seq: r.seq,
@@ -140,7 +136,7 @@ export async function readTimelineRange(
 
 /** The hash chain and every sealed checkpoint of one incident (see checkpoints.ts). */
 export async function verifyIncidentRecord(deps: TimelineReader, incidentId: string): Promise<RecordVerdict> {
-  const checkpoints = await clientRepositories(deps).timeline.checkpoints(incidentId);
+  const checkpoints = await deps.repos.timeline.checkpoints(incidentId);
   let entries: TimelineView[];
   try {
     entries = await readTimeline(deps, incidentId);

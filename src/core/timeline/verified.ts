@@ -1,4 +1,3 @@
-import { clientRepositories } from '../../ports/repositories/client-bridge.js';
 import type { TimelineFingerprint } from '../../ports/repositories/index.js';
 import type { ChainedEntry } from './chain.js';
 import { verifyRecord, type RecordVerdict, type VerifiedPrefix } from './checkpoints.js';
@@ -39,7 +38,7 @@ export class RecordVerifier {
 
   /** Fingerprints of an incident's entries up to `seq` and checkpoints up to `id` (all of them when not given). */
   private prints(incidentId: string, upTo?: { seq: number; id: bigint }): Promise<Prints> {
-    return clientRepositories(this.deps).timeline.fingerprint(incidentId, upTo);
+    return this.deps.repos.timeline.fingerprint(incidentId, upTo);
   }
 
   /** The verdict of `verifyIncidentRecord` for this incident, checking only what was added since the last one. */
@@ -77,7 +76,7 @@ export class RecordVerifier {
     const checkpoints =
       now.lastCheckpointId === null
         ? []
-        : await clientRepositories(this.deps).timeline.checkpoints(incidentId, {
+        : await this.deps.repos.timeline.checkpoints(incidentId, {
             afterId: from?.lastCheckpointId,
             upToId: now.lastCheckpointId,
           });

@@ -107,10 +107,4 @@ export interface TransactionOptions {
 export interface RepositoryHub extends Repositories {
   /** Runs `fn` in one database transaction: its repositories write in it; a throw rolls every write back. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>, opts?: TransactionOptions): Promise<T>;
-  /**
-   * The repositories on a transaction that code not yet moved onto the ports opened with the database client itself
-   * (its interactive transaction handle), so a converted function can be called from inside it. A bridge for the
-   * move: it goes when the last file leaves PRISMA_USERS (scripts/check-architecture.mjs).
-   */
-  within(transaction: object): Repositories;
 }

@@ -77,6 +77,20 @@ export interface PeopleRepository {
   /** How many active people of the school hold `role`. */
   countActiveWithRole(schoolId: string, role: string): Promise<number>;
   setRoles(id: string, roles: string[]): Promise<PersonRecord>;
+  /** The active people of the school who hold any of `roles` (none when `roles` is empty). */
+  activeWithAnyRole(schoolId: string, roles: readonly string[]): Promise<PersonRecord[]>;
+  /** The active people of the school who hold `role`, with all their chat accounts, by name (the contact windows' chats). */
+  activeWithRoleAndAccounts(schoolId: string, role: string): Promise<PersonWithIdentities[]>;
+  /**
+   * The active people of every school who hold `role` and have an account on `platform`, with their accounts there
+   * only, by name (warnings about the bot itself to every school's contact windows).
+   */
+  everywhereWithRoleOn(role: string, platform: string): Promise<PersonWithIdentities[]>;
+  /**
+   * The active people of the school who hold any of `roles`, or are `personId`, with their accounts on `platform`
+   * only, by name (the members of an incident's room).
+   */
+  roomMembersOn(schoolId: string, platform: string, roles: readonly string[], personId: string): Promise<PersonWithIdentities[]>;
   /** The active ones among `ids`, with their chat accounts, by name. */
   activeWithIdentities(ids: readonly string[]): Promise<PersonWithIdentities[]>;
   /** Appends to person_change (the database refuses UPDATE and DELETE there). */

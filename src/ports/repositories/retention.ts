@@ -43,4 +43,6 @@ export interface RetentionRepository {
   findDestruction(where: { incidentId: string } | { incidentRef: string; schoolId?: string }): Promise<DestructionRecordRow | null>;
   /** Every destruction record, oldest first. */
   destructions(): Promise<DestructionRecordRow[]>;
+  /** Refreshes the query planner's statistics of every table (ANALYZE; src/jobs/retention.ts runs it daily). */
+  refreshPlannerStatistics(): Promise<void>;
 }

@@ -18,6 +18,8 @@ export type SchoolFields = Pick<SchoolRecord, 'name' | 'clockProfile' | 'kind' |
 
 export interface SchoolRepository {
   find(id: string): Promise<SchoolRecord | null>;
+  /** The ids of every school, in order. */
+  ids(): Promise<string[]>;
   create(school: SchoolFields & { id: string }): Promise<void>;
   update(id: string, fields: SchoolFields): Promise<void>;
 }

@@ -1,5 +1,4 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
-import { registerClientRepositories } from '../../ports/repositories/client-bridge.js';
 import type { Repositories, RepositoryHub } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 import { PrismaBindingRepository } from './bindings.js';
@@ -27,7 +26,7 @@ import { PrismaTimelineRepository } from './timeline.js';
 
 /** The repositories of the core's ports on the Prisma client (src/ports/repositories/). */
 export function prismaRepositories(prisma: PrismaClient): RepositoryHub {
-  const hub: RepositoryHub = {
+  return {
     ...on(prisma),
     transaction: (fn, opts) =>
       prisma.$transaction(
@@ -37,10 +36,7 @@ export function prismaRepositories(prisma: PrismaClient): RepositoryHub {
           ...(opts.maxWaitMs !== undefined ? { maxWait: opts.maxWaitMs } : {}),
         },
       ),
-    within: (transaction) => on(transaction as Client),
   };
-  registerClientRepositories(prisma, hub);
-  return hub;
 }
 
 function on(db: Client): Repositories {

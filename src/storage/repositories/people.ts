@@ -72,6 +72,34 @@ export class PrismaPeopleRepository implements PeopleRepository {
     return this.db.person.update({ where: { id }, data: { roles } });
   }
 
+  activeWithAnyRole(schoolId: string, roles: readonly string[]): Promise<PersonRecord[]> {
+    return this.db.person.findMany({ where: { schoolId, active: true, roles: { hasSome: [...roles] } } });
+  }
+
+  activeWithRoleAndAccounts(schoolId: string, role: string): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { schoolId, active: true, roles: { has: role } },
+      include: { identities: true },
+      orderBy: { displayName: 'asc' },
+    });
+  }
+
+  everywhereWithRoleOn(role: string, platform: string): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { active: true, roles: { has: role }, identities: { some: { platform } } },
+      include: { identities: { where: { platform } } },
+      orderBy: { displayName: 'asc' },
+    });
+  }
+
+  roomMembersOn(schoolId: string, platform: string, roles: readonly string[], personId: string): Promise<PersonWithIdentities[]> {
+    return this.db.person.findMany({
+      where: { schoolId, active: true, OR: [{ roles: { hasSome: [...roles] } }, { id: personId }] },
+      include: { identities: { where: { platform } } },
+      orderBy: { displayName: 'asc' },
+    });
+  }
+
   activeWithIdentities(ids: readonly string[]): Promise<PersonWithIdentities[]> {
     return this.db.person.findMany({
       where: { id: { in: [...ids] }, active: true },

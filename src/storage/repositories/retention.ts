@@ -75,4 +75,8 @@ export class PrismaRetentionRepository implements RetentionRepository {
   destructions(): Promise<DestructionRecordRow[]> {
     return this.db.destructionRecord.findMany({ orderBy: { destroyedAt: 'asc' } });
   }
+
+  async refreshPlannerStatistics(): Promise<void> {
+    await this.db.$executeRawUnsafe('ANALYZE');
+  }
 }

@@ -8,6 +8,10 @@ export class PrismaSchoolRepository implements SchoolRepository {
     return this.db.school.findUnique({ where: { id } });
   }
 
+  async ids(): Promise<string[]> {
+    return (await this.db.school.findMany({ orderBy: { id: 'asc' }, select: { id: true } })).map((s) => s.id);
+  }
+
   async create(school: SchoolFields & { id: string }): Promise<void> {
     await this.db.school.create({ data: school });
   }

@@ -50,7 +50,7 @@ describe('Discord delivery shared by two instances', () => {
     });
     const botB = new Bot(deps);
     botB.register(b);
-    b.attach(new InboundPipeline(botB, new PrismaInboxStore(deps.prisma), deps.cipher, createLogger({ level: 'silent' })));
+    b.attach(new InboundPipeline(botB, new PrismaInboxStore(h.t.app.db.prisma), deps.cipher, createLogger({ level: 'silent' })));
     await b.start();
     expect(h.fake.gateway.identifies).toBe(2);
   });
@@ -165,7 +165,8 @@ describe('Discord delivery shared by two instances', () => {
 
   it('an event claimed by an instance that stopped before handling it is handled by the next sweep, once', async () => {
     const dm = h.fake.dmOf(teacher);
-    const { prisma, cipher } = h.t.app.deps;
+    const { prisma } = h.t.app.db;
+    const { cipher } = h.t.app.deps;
     const eventId = 'msg:1399999999999999999';
     const ev = {
       type: 'message',

@@ -34,7 +34,7 @@ describe('Slack delivery shared by two instances', () => {
     });
     const botB = new Bot(deps);
     botB.register(b);
-    b.attach(new InboundPipeline(botB, new PrismaInboxStore(deps.prisma), deps.cipher, createLogger({ level: 'silent' })));
+    b.attach(new InboundPipeline(botB, new PrismaInboxStore(h.t.app.db.prisma), deps.cipher, createLogger({ level: 'silent' })));
   });
   afterAll(async () => {
     await b?.stop();
@@ -137,7 +137,8 @@ describe('Slack delivery shared by two instances', () => {
 
   it('an event acknowledged by an instance that stopped before handling it is handled by the next start', async () => {
     const e = eventEnvelope(slackEvent.message(channel, teacher, '我把學生通訊錄寄錯給別班家長了'));
-    const { prisma, cipher } = h.t.app.deps;
+    const { prisma } = h.t.app.db;
+    const { cipher } = h.t.app.deps;
     // As left by a crash right after the acknowledgement: stored (encrypted), claimed three minutes ago, not done.
     await prisma.inboundEvent.create({
       data: {

@@ -10,7 +10,7 @@ import type {
   PlatformUser,
   TextMessage,
 } from '../../../src/ports/chat-model.js';
-import type { CoreDeps } from '../../../src/core/context.js';
+import type { TestCoreDeps } from '../../helpers/core.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import {
   headCountFrom,
@@ -91,7 +91,7 @@ const MESSAGE = '糟了，我剛把全班的成績單和家長電話傳到家長
 
 describe('a report prefilled from the first message', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let bot: Bot;
   let adapter: FakeAdapter;
   const clock = new Date();
@@ -286,7 +286,7 @@ describe('a report prefilled with the time and head count of the first message',
   let tdb: TestDatabase;
   let bot: Bot;
   let adapter: FakeAdapter;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   const start = Date.now();
   // A school morning in Taipei, running.
   const clock = () => new Date(Date.parse('2026-12-08T10:40:00+08:00') + (Date.now() - start));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/app/demo.js';
-import type { CoreDeps } from '../../../src/core/context.js';
+import type { TestCoreDeps } from '../../helpers/core.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../../src/ports/chat.js';
@@ -46,7 +46,7 @@ class RefusingAdapter implements ChatAdapter {
 
 describe('moving to a private chat: said only once it got there', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let bot: Bot;
   let a: RefusingAdapter;
   const clock = new Date('2026-11-20T02:00:00Z');

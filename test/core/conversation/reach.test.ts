@@ -11,7 +11,7 @@ import type {
   PlatformUser,
   TextMessage,
 } from '../../../src/ports/chat-model.js';
-import type { CoreDeps } from '../../../src/core/context.js';
+import type { TestCoreDeps } from '../../helpers/core.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { T } from '../../../src/core/conversation/texts.js';
 import type { ChatAdapter } from '../../../src/ports/chat.js';
@@ -67,7 +67,7 @@ const HOW_LEAKED = '段考成績單寄錯班級家長';
 
 describe('details never land in a wide room', () => {
   let tdb: TestDatabase;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   let bot: Bot;
   const clock = new Date('2026-11-20T02:00:00Z');
 

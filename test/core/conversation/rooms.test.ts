@@ -11,7 +11,7 @@ import type {
   PlatformUser,
   TextMessage,
 } from '../../../src/ports/chat-model.js';
-import type { CoreDeps } from '../../../src/core/context.js';
+import type { TestCoreDeps } from '../../helpers/core.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { openRoom, ROOM_TEXTS, roomName } from '../../../src/core/conversation/rooms.js';
 import { T } from '../../../src/core/conversation/texts.js';
@@ -67,7 +67,7 @@ describe('a private room per incident', () => {
   let tdb: TestDatabase;
   let adapter: RoomsAdapter;
   let bot: Bot;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   const clock = new Date('2026-11-20T02:00:00Z');
   const { playbooks } = testLibrary;
 

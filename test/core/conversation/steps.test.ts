@@ -11,7 +11,7 @@ import type {
   PlatformUser,
   TextMessage,
 } from '../../../src/ports/chat-model.js';
-import type { CoreDeps } from '../../../src/core/context.js';
+import type { TestCoreDeps } from '../../helpers/core.js';
 import { Bot } from '../../../src/core/conversation/bot.js';
 import { InboundPipeline } from '../../../src/core/chat/pipeline.js';
 import { PrismaInboxStore } from '../../../src/storage/inbox.js';
@@ -70,7 +70,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
   let bot: Bot;
   /** The inbound pipeline in front of the bot, as every adapter has it (it drops a redelivered event). */
   let inbound: InboundPipeline;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   // Taipei 23:00, so that the restart below crosses midnight: 「昨天」 must keep meaning the day it was typed on.
   const taipeiMidnight = Math.floor((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR;
   let clock = new Date(taipeiMidnight - HOUR);
@@ -343,7 +343,7 @@ describe('paged forms on a platform whose forms hold at most five fields', () =>
   let tdb: TestDatabase;
   let adapter: StepsAdapter;
   let bot: Bot;
-  let deps: CoreDeps;
+  let deps: TestCoreDeps;
   const clock = new Date('2026-11-20T02:00:00Z');
   const { playbooks } = testLibrary;
 
