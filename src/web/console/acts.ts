@@ -43,11 +43,58 @@ export function readFlash(req: FastifyRequest, reply: FastifyReply): Flash | nul
   }
 }
 
+/** 303 to `to` with the result line, shown once there: the way every console POST answers (POST → 303 → GET). */
+export function redirectWithFlash(reply: FastifyReply, secure: boolean, to: string, flash: Flash): FastifyReply {
+  return reply
+    .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure })
+    .header('cache-control', 'no-store')
+    .redirect(to, 303);
+}
+
+export const incidentPath = (ref: string) => `/console/incidents/${encodeURIComponent(ref)}`;
+
 type Params = { ref: string; id: string };
 type Body = Record<string, string | undefined>;
+type TargetKit = Pick<ActKit, 'signedIn' | 'refuse' | 'incidents' | 'notices'>;
 
 const ID = /^[A-Za-z0-9_-]{1,40}$/;
 const REF = /^[0-9A-Za-z-]{1,20}$/;
+
+/** The person, the incident of their school (by number) and its notice `id`, with `permission`; or the refusal sent. */
+export async function noticeTarget(kit: TargetKit, req: FastifyRequest<{ Params: Params }>, reply: FastifyReply, permission: Permission) {
+  const actor = await kit.signedIn(req, reply);
+  if (!actor) return null;
+  const { ref, id } = req.params;
+  const incident = REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
+  const view = incident ? await kit.notices.get(id).catch((err: unknown) => (err instanceof UserError ? null : Promise.reject(err))) : null;
+  if (!incident || !view || view.incident.id !== incident.id) {
+    await kit.refuse(reply, 'notFound');
+    return null;
+  }
+  if (!can(actor, permission)) {
+    await kit.refuse(reply, 'actDenied');
+    return null;
+  }
+  return { actor, ref: incident.ref, view };
+}
+
+/** The person, the incident of their school (by number) and its checklist item `id`, if they may act on it; or the refusal sent. */
+export async function itemTarget(kit: TargetKit, req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) {
+  const actor = await kit.signedIn(req, reply);
+  if (!actor) return null;
+  const { ref, id } = req.params;
+  const incident = REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
+  const entry = incident ? (await kit.incidents.get(incident.id)).checklist.find((c) => c.row.id === id) : undefined;
+  if (!incident || !entry) {
+    await kit.refuse(reply, 'notFound');
+    return null;
+  }
+  if (!can(actor, 'incident.act', { isOwner: entry.row.ownerPersonId === actor.personId })) {
+    await kit.refuse(reply, 'actDenied');
+    return null;
+  }
+  return { actor, ref: incident.ref, incidentId: incident.id, entry };
+}
 const masked = (findings: MaskFinding[]) => privacyNotice(findings).split('\n')[0] ?? '';
 
 /**
@@ -59,31 +106,9 @@ const masked = (findings: MaskFinding[]) => privacyNotice(findings).split('\n')[
 export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
   /** 303 back to the incident page, at `anchor`, with the result line. */
   const flashTo = (reply: FastifyReply, ref: string, anchor: string, flash: Flash) =>
-    reply
-      .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure: kit.secure })
-      .header('cache-control', 'no-store')
-      .redirect(`/console/incidents/${encodeURIComponent(ref)}#${anchor}`, 303);
-
-  /** The person, the incident of their school and its notice; or the refusal sent. */
-  async function target(req: FastifyRequest<{ Params: Params }>, reply: FastifyReply, permission: Permission) {
-    const actor = await kit.signedIn(req, reply);
-    if (!actor) return null;
-    const { ref, id } = req.params;
-    const incident =
-      REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
-    const view = incident
-      ? await kit.notices.get(id).catch((err: unknown) => (err instanceof UserError ? null : Promise.reject(err)))
-      : null;
-    if (!incident || !view || view.incident.id !== incident.id) {
-      await kit.refuse(reply, 'notFound');
-      return null;
-    }
-    if (!can(actor, permission)) {
-      await kit.refuse(reply, 'actDenied');
-      return null;
-    }
-    return { actor, ref: incident.ref, view };
-  }
+    redirectWithFlash(reply, kit.secure, `${incidentPath(ref)}#${anchor}`, flash);
+  const target = (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply, permission: Permission) =>
+    noticeTarget(kit, req, reply, permission);
 
   /** Runs a step; a refusal of the service (a UserError, in zh-TW) comes back to the page as its result line. */
   async function step(reply: FastifyReply, ref: string, anchor: string, run: () => Promise<string>) {
@@ -198,16 +223,12 @@ export function registerConsoleActs(scope: FastifyInstance, kit: ActKit): void {
     '/console/incidents/:ref/items/:id',
     { preHandler: scope.csrfProtection },
     async (req, reply) => {
-      const actor = await kit.signedIn(req, reply);
-      if (!actor) return reply;
-      const { ref, id } = req.params;
-      const incident =
-        REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
-      const item = incident ? (await kit.incidents.get(incident.id)).checklist.find((c) => c.row.id === id) : undefined;
-      if (!incident || !item) return kit.refuse(reply, 'notFound');
-      if (!can(actor, 'incident.act', { isOwner: item.row.ownerPersonId === actor.personId })) return kit.refuse(reply, 'actDenied');
+      const t = await itemTarget(kit, req, reply);
+      if (!t) return reply;
+      const { actor } = t;
+      const id = t.entry.row.id;
       const to = req.body?.to === 'na' ? 'na' : 'done';
-      return step(reply, incident.ref, `item-${id}`, async () => {
+      return step(reply, t.ref, `item-${id}`, async () => {
         const r = await kit.checklist.tick(actor, id, to, String(req.body?.note ?? ''));
         const said = !r.changed
           ? `「${r.title}」已經是這個狀態了。`

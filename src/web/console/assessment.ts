@@ -5,7 +5,7 @@ import { AssessmentEditedMeanwhile, type IncidentService, type IncidentView } fr
 import { UserError } from '../../core/incidents/types.js';
 import type { PlaybookLibrary } from '../../core/playbooks/index.js';
 import { can, type Actor } from '../../core/roles.js';
-import { FLASH_COOKIE, type Flash } from './acts.js';
+import { incidentPath, redirectWithFlash, type Flash } from './acts.js';
 import { addTemplate, renderPage, type Frame } from './templates.js';
 
 export interface AssessmentKit {
@@ -138,10 +138,7 @@ export function registerAssessmentEditor(scope: FastifyInstance, kit: Assessment
       try {
         const view = await kit.checklist.assess(t.actor, t.view.incident.id, Number.isInteger(basedOn) ? basedOn : -1, values);
         const flash: Flash = { kind: 'ok', text: `已更新事件 ${view.incident.ref} 的影響評估，已記入事件紀錄，聊天中的事件卡片已更新。` };
-        return reply
-          .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure: kit.secure })
-          .header('cache-control', 'no-store')
-          .redirect(`/console/incidents/${encodeURIComponent(view.incident.ref)}#assessment`, 303);
+        return redirectWithFlash(reply, kit.secure, `${incidentPath(view.incident.ref)}#assessment`, flash);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         const stale = err instanceof AssessmentEditedMeanwhile;

@@ -1,30 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ChecklistConsoleActions } from '../../core/conversation/incident-flow.js';
 import { ItemChangedMeanwhile, type ItemFormPage } from '../../core/conversation/item-console.js';
-import type { NoticeConsoleActions } from '../../core/conversation/notice-flow.js';
 import { NoticeChangedMeanwhile } from '../../core/conversation/notice-review.js';
 import type { RawAnswers } from '../../core/conversation/intake.js';
-import type { IncidentService } from '../../core/incidents/service.js';
 import { UserError } from '../../core/incidents/types.js';
-import type { NoticeService } from '../../core/notices/service.js';
 import { NOTICE_STATUS_LABELS } from '../../core/notices/views.js';
 import { privacyNotice, type MaskFinding } from '../../core/privacy/mask.js';
-import { can, type Actor } from '../../core/roles.js';
-import { FLASH_COOKIE, type Flash } from './acts.js';
+import type { Actor } from '../../core/roles.js';
+import { incidentPath, itemTarget, noticeTarget, redirectWithFlash, type ActKit, type Flash } from './acts.js';
 import { pageFields } from './forms.js';
-import { addTemplate, renderPage, type Frame } from './templates.js';
+import { addTemplate, renderPage } from './templates.js';
 
-export interface ItemActKit {
-  incidents: IncidentService;
-  notices: NoticeService;
-  checklist: ChecklistConsoleActions;
-  acts: NoticeConsoleActions;
-  secure: boolean;
-  html: (reply: FastifyReply, status: number, body: string) => FastifyReply;
-  refuse: (reply: FastifyReply, why: 'notFound' | 'actDenied') => FastifyReply;
-  signedIn: (req: FastifyRequest, reply: FastifyReply) => Promise<Actor | null>;
-  frame: (reply: FastifyReply, actor: Actor, title: string) => Frame;
-}
+/** The same as the notice acts' (routes.ts hands both the one kit). */
+export type ItemActKit = ActKit;
 
 /** An item's form (the chat's fields, pageFields), with the time readings to confirm and the state it was opened on. */
 const ITEM_FORM = `<div class="narrow"><p><a href="<%= it.back %>">← 事件 <%= it.ref %></a></p>
@@ -45,8 +32,6 @@ addTemplate('@stale', STALE);
 
 type ItemParams = { ref: string; id: string };
 type Body = Record<string, string | string[] | undefined>;
-const ID = /^[A-Za-z0-9_-]{1,40}$/;
-const REF = /^[0-9A-Za-z-]{1,20}$/;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
 const maskedLine = (findings: MaskFinding[]) => (findings.length ? (privacyNotice(findings).split('\n')[0] ?? '') : '');
 const STATE_LABELS = { open: '未完成', done: '已完成', na: '不適用' } as const;
@@ -58,31 +43,9 @@ const STATE_LABELS = { open: '未完成', done: '已完成', na: '不適用' } a
  * someone else acted is refused with 409 and the current state; otherwise 303 back to the incident page.
  */
 export function registerItemActs(scope: FastifyInstance, kit: ItemActKit): void {
-  const incidentPath = (ref: string) => `/console/incidents/${encodeURIComponent(ref)}`;
   const flashTo = (reply: FastifyReply, ref: string, anchor: string, flash: Flash) =>
-    reply
-      .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure: kit.secure })
-      .header('cache-control', 'no-store')
-      .redirect(`${incidentPath(ref)}#${anchor}`, 303);
-
-  /** The person, the incident of their school and its item; or the refusal sent. */
-  async function item(req: FastifyRequest<{ Params: ItemParams }>, reply: FastifyReply) {
-    const actor = await kit.signedIn(req, reply);
-    if (!actor) return null;
-    const { ref, id } = req.params;
-    const incident =
-      REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
-    const entry = incident ? (await kit.incidents.get(incident.id)).checklist.find((c) => c.row.id === id) : undefined;
-    if (!incident || !entry) {
-      await kit.refuse(reply, 'notFound');
-      return null;
-    }
-    if (!can(actor, 'incident.act', { isOwner: entry.row.ownerPersonId === actor.personId })) {
-      await kit.refuse(reply, 'actDenied');
-      return null;
-    }
-    return { actor, ref: incident.ref, incidentId: incident.id, entry };
-  }
+    redirectWithFlash(reply, kit.secure, `${incidentPath(ref)}#${anchor}`, flash);
+  const item = (req: FastifyRequest<{ Params: ItemParams }>, reply: FastifyReply) => itemTarget(kit, req, reply);
 
   const formPage = (reply: FastifyReply, actor: Actor, ref: string, itemId: string, page: ItemFormPage, status: number) => {
     const fields = pageFields({ ...page, problems: [] });
@@ -178,29 +141,23 @@ export function registerItemActs(scope: FastifyInstance, kit: ItemActKit): void 
     '/console/incidents/:ref/notices/:id/acting',
     { preHandler: scope.csrfProtection },
     async (req, reply) => {
-      const actor = await kit.signedIn(req, reply);
-      if (!actor) return reply;
-      const { ref, id } = req.params;
-      const incident =
-        REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
-      const view = incident
-        ? await kit.notices.get(id).catch((err: unknown) => (err instanceof UserError ? null : Promise.reject(err)))
-        : null;
-      if (!incident || !view || view.incident.id !== incident.id) return kit.refuse(reply, 'notFound');
-      if (!can(actor, 'incident.coordinate')) return kit.refuse(reply, 'actDenied');
+      const t = await noticeTarget(kit, req, reply, 'incident.coordinate');
+      if (!t) return reply;
+      const { actor } = t;
+      const id = t.view.notice.id;
       const anchor = `notice-${id}`;
       const version = Number(one(req.body?.version));
       try {
         const said = await kit.acts.toActing(actor, id, Number.isInteger(version) && version > 0 ? version : 0);
-        return flashTo(reply, incident.ref, anchor, { kind: 'ok', text: said });
+        return flashTo(reply, t.ref, anchor, { kind: 'ok', text: said });
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         const now = await kit.notices.get(id);
         if (err instanceof NoticeChangedMeanwhile || now.status !== 'submitted') {
           const state = `「${now.audienceLabel}」第${now.version}版：${NOTICE_STATUS_LABELS[now.status]}`;
-          return stale(reply, actor, { ref: incident.ref, anchor, error: err.message, now: state });
+          return stale(reply, actor, { ref: t.ref, anchor, error: err.message, now: state });
         }
-        return flashTo(reply, incident.ref, anchor, { kind: 'error', text: err.message });
+        return flashTo(reply, t.ref, anchor, { kind: 'error', text: err.message });
       }
     },
   );

@@ -6,7 +6,7 @@ import type { PersonChanges } from '../../core/people/history.js';
 import { DEFAULT_WORDING } from '../../ports/chat-model.js';
 import { can, ROLE_KEYS, ROLE_LABELS, roleNames, type Actor } from '../../core/roles.js';
 import { formatRocDateTime } from '../../core/time/roc.js';
-import { FLASH_COOKIE, readFlash, type Flash } from './acts.js';
+import { readFlash, redirectWithFlash, type Flash } from './acts.js';
 import './people-templates.js';
 import { renderPage, type Frame } from './templates.js';
 
@@ -85,10 +85,7 @@ function describe(changes: PersonChanges | { field: string; from: string; to: st
  */
 export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void {
   const back = (reply: FastifyReply, anchor: string, flash: Flash) =>
-    reply
-      .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure: kit.secure })
-      .header('cache-control', 'no-store')
-      .redirect(`/console/people#${anchor}`, 303);
+    redirectWithFlash(reply, kit.secure, `/console/people#${anchor}`, flash);
 
   /** The person signed in, if they may see the page. */
   async function viewer(req: FastifyRequest, reply: FastifyReply): Promise<Actor | null> {
