@@ -12,8 +12,11 @@ interface Day {
  * schools in Taiwan mark, read as the most recent one up to today. Lunar-calendar days (除夕, 春節, 端午, 中秋) move
  * every year: they are looked up in the office calendar (LUNAR_DAYS), and asked again where it has no such day.
  */
-const NAMED_DAYS: { re: RegExp; m: number; d: number; period?: '晚上' }[] = [
-  { re: /^(?:跨年夜|跨年晚上|跨年倒數前|跨年倒數|跨年前|跨年)/, m: 12, d: 31, period: '晚上' },
+const NAMED_DAYS: { re: RegExp; m: number; d: number; period?: NamedPeriod }[] = [
+  // The evening of 12/31 (跨年夜, 跨年晚會, before the countdown), and 跨年 itself: the countdown, the midnight ending 12/31
+  // (a clock time after it is still that night's: 「跨年 十一點半」 is 23:30).
+  { re: /^(?:跨年夜|跨年晚上|跨年晚會|跨年倒數前|跨年前)/, m: 12, d: 31, period: '晚上' },
+  { re: /^(?:跨年倒數|跨年那1刻|跨年)/, m: 12, d: 31, period: '午夜' },
   { re: /^(?:平安夜)/, m: 12, d: 24, period: '晚上' },
   { re: /^(?:聖誕節|耶誕節|聖誕|耶誕)/, m: 12, d: 25 },
   { re: /^(?:元旦|新年第一天)/, m: 1, d: 1 },
@@ -24,8 +27,10 @@ const NAMED_DAYS: { re: RegExp; m: number; d: number; period?: '晚上' }[] = [
   { re: /^(?:國慶日|國慶|雙十節|雙十)/, m: 10, d: 10 },
 ];
 
+/** The part of the day a name says: the evening (平安夜, 除夕夜) or the midnight that ends the day (跨年). */
+type NamedPeriod = '晚上' | '午夜';
 /** A day named at the start of the text, the part of the day the name says, the rest of the text. */
-type Found = { day: Day; period?: '晚上'; rest: string; approximate?: boolean };
+type Found = { day: Day; period?: NamedPeriod; rest: string; approximate?: boolean };
 
 /** How many days ahead a named day or a month-day is still taken as this one, to be refused, rather than last year's. */
 export const SOON_DAYS = 7;

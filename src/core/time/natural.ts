@@ -5,7 +5,7 @@ import { readNamedDay } from './named-days.js';
 import { parseLocalDateTime } from './roc.js';
 import { type BellSchedule, DEFAULT_BELLS, type RestDays, defaultRestDays, isSchoolDay, readBell } from './school-day.js';
 import { TIME_ZONE, inTaipei, taipeiDayKey } from './taipei.js';
-import { type DatePart, type Day, PERIOD_START_HOUR, addDays, readDate } from './typed-date.js';
+import { type DatePart, type Day, PERIOD_START_HOUR, type Period, addDays, readDate } from './typed-date.js';
 import { PERIOD_WORDS, hourIn, normalise, readPeriod, readTime } from './words.js';
 
 export { PERIOD_START_HOUR } from './typed-date.js';
@@ -68,9 +68,9 @@ function instant(day: Day, hour: number, minute: number): Date {
 
 /** 剛剛, N 分鐘前, N 小時前: instants counted back from now. */
 function readAgo(s: string, now: Date): NaturalTime | null {
-  if (/^(現在|此刻|目前|當下|now|剛剛|剛才|方才|剛|剛發現|剛剛發現|just now)$/.test(s)) {
-    return { at: new Date(Math.floor(now.getTime() / 60_000) * 60_000), approximate: false };
-  }
+  // 現在 is this minute; 剛剛 is a moment ago, how long is not said: this minute too, approximate (confirmed in one tap).
+  const just = /^(?:(現在|此刻|目前|當下|now)|剛剛|剛才|方才|剛|剛發現|剛剛發現|just now)$/.exec(s);
+  if (just) return { at: new Date(Math.floor(now.getTime() / 60_000) * 60_000), approximate: !just[1] };
   if (/^(稍早|早些時候|不久前|剛剛不久|稍早之前)$/.test(s)) return { at: new Date(now.getTime() - 60 * 60_000), approximate: true };
   const m = /^(\d+(?:\.\d+)?)?(?:個)?(半)?(?:個)?(分鐘|分|小時|鐘頭|鐘)(半)?(?:前|之前|以前)$/.exec(s.replace(/\s+/g, ''));
   if (!m || (!m[1] && !m[2])) return null;
@@ -88,10 +88,13 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
   let rest = s;
   const date = readDate(rest, today, ctx.calendar);
   if (date === 'invalid') return 'invalid';
+  let named: Period | undefined;
   if (date) {
     const checked = agreeing(date.rest.trim(), date.part.day);
     if (checked === null) return 'invalid';
-    rest = checked;
+    rest = checked.rest;
+    // 「昨晚跨年的時候」: the name says more than the date's part of the day (昨晚 is the evening, 跨年 its midnight).
+    named = checked.period;
   }
   // 「早自習」「第三節」「第二節下課」, also after a part of the day (「早上第一節」): the school's bell time, approximate.
   // Without a date, the latest day with classes on which it has passed (「午休時間」 typed on a Sunday: Friday's); on a
@@ -107,7 +110,7 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
   };
   const bell = school(rest);
   if (bell) return bell;
-  let period = date?.part.period;
+  let period = named ?? date?.part.period;
   const p1 = readPeriod(rest);
   if (p1) {
     period = p1.period;
@@ -131,12 +134,15 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
   let minute = 0;
   let otherHalf: number | undefined;
   if (time) {
-    const h = hourIn(period, time.part.h, time.part.colon);
+    const h = hourIn(period, time.part.h, time.part.twentyFour);
     if (!h) return 'invalid';
     hour = h.hour;
     minute = time.part.mi;
     approximate ||= time.part.approximate || h.guessed;
     if (h.guessed) otherHalf = hour >= 12 ? hour - 12 : hour + 12;
+    // 「昨天半夜2點」「前天深夜1點」: the night that ends the day named, so its small hours are the next day's (as 「昨天
+    // 晚上1點」 and 「昨天半夜」 are); 凌晨 is the small hours that begin the day named (「昨天凌晨2點」).
+    if (date && period && NIGHT.has(period) && hour < SMALL_HOURS_END) hour += 24;
   } else if (period) {
     hour = PERIOD_START_HOUR[period];
     approximate = true;
@@ -145,24 +151,34 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
     hour = 0;
     approximate = true;
   }
+  // 「今天半夜」 typed during the day, before the night that ends today: the night that began it (today 00:00).
+  if (date && period && NIGHT.has(period) && hour >= 24 && sameDay(date.part.day, today)) {
+    if (instant(today, hour, minute).getTime() > now.getTime() + FUTURE_TOLERANCE_MS) hour -= 24;
+  }
   return settle(now, today, date?.part, hour, minute, approximate, otherHalf);
 }
+
+/** The words for the night that ends a day (its midnight and the small hours after it). */
+const NIGHT: ReadonlySet<Period> = new Set(['半夜', '午夜', '深夜']);
+const sameDay = (a: Day, b: Day) => a.y === b.y && a.m === b.m && a.d === b.d;
 
 /**
  * What may follow a date and only say it again: its weekday (「11月28號禮拜六」, and 「11/22（日）」 as the bot prints it)
  * or the day's name (「12/24平安夜」: the date names the day, so no evening is added). The rest of the text, or null when
  * they do not agree (「11月28號禮拜五」): asked again rather than one of them picked.
  */
-function agreeing(rest: string, day: Day): string | null {
+function agreeing(rest: string, day: Day): { rest: string; period?: Period } | null {
   const w = /^(?:\((?:週|周|星期)?([1-7日天])\)|(?:週|周|星期|禮拜|礼拜)([1-7日天]))/.exec(rest);
   if (w) {
     const said = w[1] ?? w[2]!;
     const wd = said === '日' || said === '天' ? 0 : Number(said) % 7;
-    return new Date(Date.UTC(day.y, day.m - 1, day.d)).getUTCDay() === wd ? rest.slice(w[0].length).trim() : null;
+    return new Date(Date.UTC(day.y, day.m - 1, day.d)).getUTCDay() === wd ? { rest: rest.slice(w[0].length).trim() } : null;
   }
   const named = readNamedDay(rest, day);
-  if (named) return named.day.m === day.m && named.day.d === day.d ? named.rest.trim() : null;
-  return rest;
+  if (!named) return { rest };
+  if (named.day.m !== day.m || named.day.d !== day.d) return null;
+  // A date names the day, so 「12/24平安夜」 adds no evening; 跨年 after 昨晚 or 12/31 names its midnight.
+  return { rest: named.rest.trim(), ...(named.period === '午夜' ? { period: named.period } : {}) };
 }
 
 /** The date said when what follows it disagrees (「11月28號禮拜五」), so the question can say which day that is. */
@@ -205,10 +221,12 @@ function settle(
   const smallHours = inTaipei(now).getHours() < SMALL_HOURS_END;
   if (late && (!date || date.bareWeekday || (date.tonight && smallHours))) {
     // A time without a date (「晚上11點」 typed after midnight), a bare weekday that is today, tonight in the small
-    // hours: the last one that passed.
+    // hours: the last one that passed. Approximate (「下午5點」 typed at 16:05 may be a slip), except in the small hours,
+    // when the day just ended is still the one people call today: 「晚上11點」「下午4點」「今天晚上10點」 typed at 00:35
+    // are that evening's, as exact as they were said.
     day = addDays(day, date?.bareWeekday ? -7 : -1);
     at = instant(day, hour, minute);
-    approximate = true;
+    approximate ||= !smallHours || !!date?.bareWeekday;
   }
   return { at, approximate };
 }

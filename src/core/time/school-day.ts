@@ -48,6 +48,30 @@ export const DEFAULT_BELLS: BellSchedule = {
 };
 
 /**
+ * The words for the school day's moments outside the periods, as schools name them: 朝會 and 升旗（典禮） are the same
+ * morning assembly, 早自修／早修 and the primary schools' 晨光時間 are 早自習, 午睡 is 午休, 下班 is read as 放學.
+ * Longest first, so 「升旗典禮」 is not read as 「升旗」 and a leftover.
+ */
+const MOMENT_WORDS: Record<string, '早自習' | '升旗' | '午餐' | '午休' | '放學'> = {
+  升旗典禮: '升旗',
+  中午吃飯: '午餐',
+  晨光時間: '早自習',
+  早自習: '早自習',
+  早自修: '早自習',
+  朝會: '升旗',
+  早會: '升旗',
+  升旗: '升旗',
+  早修: '早自習',
+  晨光: '早自習',
+  午餐: '午餐',
+  午休: '午休',
+  午睡: '午休',
+  放學: '放學',
+  下班: '放學',
+};
+const MOMENT = new RegExp(`^(${Object.keys(MOMENT_WORDS).join('|')})(?:時間|時|前|後|的時候)?$`);
+
+/**
  * The bell time of a school moment at the start of `text` (the whole of it), `'invalid'` for a period the schedule
  * does not have (第九節), or null when `text` is not one.
  */
@@ -63,10 +87,9 @@ export function readBell(text: string, bells: BellSchedule): { at: BellTime } | 
     // 「第二節下課」: the break after the period, so its end.
     return { at: m[3] === '下課' || m[3] === '結束' ? period.end : period.start };
   }
-  m = /^(早自習|升旗|午餐|中午吃飯|午休|放學|下班)(?:時間|時|前|後|的時候)?$/.exec(text);
+  m = MOMENT.exec(text);
   if (!m) return null;
-  const word = m[1] === '中午吃飯' ? '午餐' : m[1] === '下班' ? '放學' : (m[1] as '早自習' | '升旗' | '午餐' | '午休' | '放學');
-  return { at: bells[word] };
+  return { at: bells[MOMENT_WORDS[m[1]!]!] };
 }
 
 /** The days off of the office calendar (src/core/clocks/calendar.ts, playbooks/calendars/): what the parser asks of it. */

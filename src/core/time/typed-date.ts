@@ -12,12 +12,13 @@ import { type RestDays, readLongBreak } from './school-day.js';
 /**
  * Representative hour of a part of the day when no clock time is given: its start, because an earlier reading is the
  * cautious one for every legal clock (the occurrence day starts the day-counted clocks, awareness the hour-counted
- * ones). 中午 is the exception people expect: noon itself.
+ * ones). 中午 is the exception people expect: noon itself. 凌晨 is the small hours that begin the day named, while
+ * 半夜 and 午夜 are the night that ends it (「昨天半夜」 is last night, like 「昨天晚上12點」): its midnight, 24.
  */
 export const PERIOD_START_HOUR = {
   凌晨: 0,
-  半夜: 0,
-  午夜: 0,
+  半夜: 24,
+  午夜: 24,
   清晨: 5,
   早上: 6,
   上午: 6,
@@ -104,7 +105,7 @@ const RELATIVE_DAYS: [RegExp, number, Period?][] = [
   [/^(今天|今日|本日|當日)/, 0],
   [/^前晚/, -2, '晚上'],
   [/^(昨晚|昨夜)/, -1, '晚上'],
-  [/^(昨早|昨天一早)/, -1, '早上'],
+  [/^昨早/, -1, '早上'],
   [/^(今早|今晨)/, 0, '早上'],
   [/^(今晚|今夜)/, 0, '晚上'],
   [/^(明天|明日)/, 1],

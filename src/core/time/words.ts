@@ -16,7 +16,6 @@ export const PERIOD_WORDS: [string, Period][] = [
   ['清晨', '清晨'],
   ['早上', '早上'],
   ['早晨', '早上'],
-  ['一早', '早上'],
   ['上午', '上午'],
   ['中午', '中午'],
   ['午間', '中午'],
@@ -47,7 +46,8 @@ export interface TimePart {
   h: number;
   mi: number;
   approximate: boolean;
-  colon: boolean;
+  /** Written so that it can only be the 24-hour clock: 09:30 (a leading zero), 0:15, 15:30. */
+  twentyFour: boolean;
 }
 export function readPeriod(s: string): { period: Period; rest: string } | null {
   for (const [word, period] of PERIOD_WORDS) {
@@ -63,14 +63,17 @@ export function readTime(s: string): { part: TimePart; rest: string } | 'invalid
     const h = Number(m[1]);
     const mi = Number(m[2]);
     if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
-    return { part: { h, mi, approximate: false, colon: true }, rest: s.slice(m[0].length) };
+    // 「09:30」「15:30」 say the 24-hour clock; 「3:30」「3 : 30」「11:30」 say no more than 「3點半」 does, so they get the
+    // same choice of the half of the day (hourIn).
+    const twentyFour = m[1]!.startsWith('0') || h === 0 || h > 12;
+    return { part: { h, mi, approximate: false, twentyFour }, rest: s.slice(m[0].length) };
   }
   m = /^(\d{1,2})\s*(?:點|点|時|时)\s*(?:鐘|钟)?\s*(?:(整)|(半)|(多)|(\d)\s*刻|(\d{1,2})\s*(幾)?\s*(?:分|分鐘)?(多)?)?/.exec(s);
   if (m) {
     const h = Number(m[1]);
     const mi = m[3] ? 30 : m[5] ? Number(m[5]) * 15 : m[6] ? Number(m[6]) : 0;
     if (h > 24 || mi > 59 || (h === 24 && mi > 0)) return 'invalid';
-    return { part: { h, mi, approximate: !!(m[4] || m[7] || m[8]), colon: false }, rest: s.slice(m[0].length) };
+    return { part: { h, mi, approximate: !!(m[4] || m[7] || m[8]), twentyFour: false }, rest: s.slice(m[0].length) };
   }
   return null;
 }
@@ -79,10 +82,10 @@ export function readTime(s: string): { part: TimePart; rest: string } | 'invalid
  * The hour of the day for `h` said with `period` (下午3點 → 15, 晚上12點 → 24 i.e. the next midnight,
  * 凌晨12點 → 0), or null when they do not go together (下午9點 is fine as 21:00; 上午15點 is not).
  */
-export function hourIn(period: Period | undefined, h: number, colon: boolean): { hour: number; guessed: boolean } | null {
+export function hourIn(period: Period | undefined, h: number, twentyFour: boolean): { hour: number; guessed: boolean } | null {
   if (period === undefined) {
-    // 15:30, 09:30, 0點 are unambiguous; so is 「9:30」 (a clock written with a colon reads as 24-hour).
-    if (colon || h === 0 || h > 12) return { hour: h, guessed: false };
+    // 15:30, 09:30, 0點 are unambiguous; 「3:30」 is not (a colon says nothing of the half of the day).
+    if (twentyFour || h === 0 || h > 12) return { hour: h, guessed: false };
     // 「3點」 without 上午/下午: school hours (07:00–18:59) decide; the person confirms.
     return { hour: h <= 6 ? h + 12 : h, guessed: true };
   }
@@ -109,7 +112,7 @@ export function hourIn(period: Period | undefined, h: number, colon: boolean): {
       // 晚上12點 / 半夜12點 is the midnight that ends the day; 晚上1點 is the small hours after it, while 半夜2點 and
       // 深夜2點 are read on the day named (as 凌晨2點 is: the earlier, cautious reading).
       if (h === 12) return { hour: 24, guessed: false };
-      if (h <= 4) return { hour: period === '晚上' ? h + 24 : h, guessed: false };
+      if (h <= 4 || (h === 5 && period !== '晚上')) return { hour: period === '晚上' ? h + 24 : h, guessed: false };
       return { hour: h + 12, guessed: false };
   }
 }
@@ -122,6 +125,9 @@ export function normalise(text: string): { s: string; approximate: boolean } {
     .replace(/[\u200b\ufeff]/g, '');
   s = s.replace(/[，,、。！!？?]+/g, ' ').trim();
   s = fixSlips(s);
+  // Early-morning words with 一 in them, before 一 becomes a digit: 一早、一大早、一早上 (早上), 清早、大清早 (清晨) —
+  // not the 一 of a number or a day (「十一早上」「禮拜一早上」「初一早上」).
+  s = s.replace(/(?<![\d〇零一二兩两三四五六七八九十百拜期週周第初月號日])一大?早(?:上|晨)?/g, '早上').replace(/(?:一)?大?清早/g, '清晨');
   let approximate = false;
   // Two neighbouring numbers said together (「八九點」「兩三天前」「三四個小時前」): the earlier reading, approximate.
   s = s.replace(

@@ -162,7 +162,7 @@ describe('step-by-step intake on a platform without forms or edits', () => {
     q = lastQuestion(await say('demo-teacher', me, '不太記得了'));
     expect(q.text).toMatch(/^看不懂「發生時間」的時間/);
     expect(q.text).toContain('（3/10）發生時間');
-    q = lastQuestion(await say('demo-teacher', me, '昨天 9:00'));
+    q = lastQuestion(await say('demo-teacher', me, '昨天 09:00'));
     expect(q.text).toMatch(/^（4\/10）知悉時間/);
     q = lastQuestion(await press('demo-teacher', me, quick(q, '現在')));
     expect(q.text).toMatch(/^（5\/10）發生地點/);

@@ -194,7 +194,8 @@ describe('New Year days, named days after a date, a date with its weekday', () =
     ['今天禮拜四', '2026-12-10T00:00'],
   ]);
   cases('2027-01-01T00:30:00+08:00', [
-    ['跨年倒數', '2026-12-31T18:00'],
+    // 跨年（倒數） is the countdown, the midnight ending 12/31 (round 4; it was the evening, now 跨年夜／跨年前 only).
+    ['跨年倒數', '2027-01-01T00:00'],
     ['跨年倒數前 十一點半左右', '2026-12-31T23:30'],
   ]);
 });

@@ -9,7 +9,7 @@ describe('times inside a longer message', () => {
   it('finds the expression with the words that make it vague, read by the product grammar', () => {
     // 「剛剛發現」 is found too; the offer leaves it out as the time of finding out (offer.ts occurredFrom).
     expect(read('剛剛發現三年二班的成績單被傳到家長LINE群組，大概今天早上8點多傳的，約30位學生')).toEqual([
-      ['剛剛', '2026-12-08T10:40:00+08:00', false],
+      ['剛剛', '2026-12-08T10:40:00+08:00', true],
       ['大概今天早上8點多', '2026-12-08T08:00:00+08:00', true],
     ]);
     expect(read('輔導室的名單昨天下午3點左右被貼到學校網站')).toEqual([['昨天下午3點左右', '2026-12-07T15:00:00+08:00', true]]);
@@ -24,7 +24,7 @@ describe('times inside a longer message', () => {
   });
 
   it('finds what chrono-node misses: 剛剛, weekends, AM/PM first, neighbouring hours and ranges', () => {
-    expect(read('剛剛把成績單傳錯群組')).toEqual([['剛剛', '2026-12-08T10:40:00+08:00', false]]);
+    expect(read('剛剛把成績單傳錯群組')).toEqual([['剛剛', '2026-12-08T10:40:00+08:00', true]]);
     expect(read('上週末有人把學生資料貼在PTT上')).toEqual([['上週末', '2026-12-05T00:00:00+08:00', true]]);
     expect(read('PM3:30左右我寄錯信了')).toEqual([['PM3:30左右', '2026-12-07T15:30:00+08:00', true]]);
     expect(read('大概前天晚上八九點的時候，系統被駭了')).toEqual([['大概前天晚上八九點', '2026-12-06T20:00:00+08:00', true]]);

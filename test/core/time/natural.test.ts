@@ -38,7 +38,9 @@ describe('natural times, now = Sunday 2026-12-06 21:10 Taipei', () => {
     ['昨晚8點', '2026-12-05T20:00:00', false],
     ['今早', '2026-12-06T06:00:00', true],
     ['今早7點半', '2026-12-06T07:30:00', false],
-    ['昨天 9:00', '2026-12-05T09:00:00', false],
+    // 9:00 without a leading zero says no more than 9點 (round 4): school hours, approximate; 09:00 is the 24-hour clock.
+    ['昨天 9:00', '2026-12-05T09:00:00', true],
+    ['昨天 09:00', '2026-12-05T09:00:00', false],
     ['昨天晚上11點半', '2026-12-05T23:30:00', false],
     ['昨天晚上12點', '2026-12-06T00:00:00', false],
     ['前天中午12點半', '2026-12-04T12:30:00', false],
@@ -57,8 +59,9 @@ describe('natural times, now = Sunday 2026-12-06 21:10 Taipei', () => {
     ['星期五下午3點', '2026-12-04T15:00:00', false],
     ['上上週五', '2026-11-20T00:00:00', true],
     // counted back from now
-    ['剛剛', '2026-12-06T21:10:00', false],
-    ['剛才', '2026-12-06T21:10:00', false],
+    // 剛剛 is a moment ago, how long is not said: this minute, approximate (round 4); 現在 is this minute.
+    ['剛剛', '2026-12-06T21:10:00', true],
+    ['剛才', '2026-12-06T21:10:00', true],
     ['現在', '2026-12-06T21:10:00', false],
     ['稍早', '2026-12-06T20:10:00', true],
     ['十分鐘前', '2026-12-06T21:00:00', false],
@@ -100,7 +103,9 @@ describe('natural times, now = Sunday 2026-12-06 21:10 Taipei', () => {
     ['午休時間', '2026-12-04T12:10:00', true],
     ['前天早自習', '2026-12-04T07:30:00', true],
     ['11月5日早上第一節', '2026-11-05T08:10:00', true],
-    ['昨天深夜2點', '2026-12-05T02:00:00', false],
+    // The night that ends yesterday, like 昨天晚上1點 (round 4; 昨天凌晨2點 is yesterday's small hours).
+    ['昨天深夜2點', '2026-12-06T02:00:00', false],
+    ['昨天凌晨2點', '2026-12-05T02:00:00', false],
     ['昨天晚上1點', '2026-12-06T01:00:00', false],
     // full-width digits, spaces, filler
     ['１１／２０　１４：３０', '2026-11-20T14:30:00', false],
@@ -134,11 +139,12 @@ describe('month ends and midnight: now = Monday 2027-03-01 00:30', () => {
   check('2027-03-01T00:30:00+08:00', [
     ['昨天', '2027-02-28T00:00:00', true],
     ['昨天晚上11點59分', '2027-02-28T23:59:00', false],
-    ['23:59', '2027-02-28T23:59:00', true],
+    // In the small hours the day just ended is still "today": a time of it said in full is exact (round 4).
+    ['23:59', '2027-02-28T23:59:00', false],
     ['00:00', '2027-03-01T00:00:00', false],
     ['今天凌晨', '2027-03-01T00:00:00', true],
     ['2/28', '2027-02-28T00:00:00', true],
-    ['晚上12點', '2027-03-01T00:00:00', true],
+    ['晚上12點', '2027-03-01T00:00:00', false],
     ['週日', '2027-02-28T00:00:00', true],
     ['三十分鐘前', '2027-03-01T00:00:00', false],
   ]);
@@ -295,9 +301,9 @@ describe('named days, the small hours and slips (now = Monday 2027-01-11 01:20 T
     // A year named with a month-day.
     ['去年12月28日', '2026-12-28T00:00:00', true],
     ['去年11月', '2026-11-01T00:00:00', true],
-    ['今年1/3 9:00', '2027-01-03T09:00:00', false],
+    ['今年1/3 9:00', '2027-01-03T09:00:00', true],
     // 今晚 typed in the small hours: the night in progress, begun yesterday evening.
-    ['今晚九點', '2027-01-10T21:00:00', true],
+    ['今晚九點', '2027-01-10T21:00:00', false],
     ['今天晚上十點多', '2027-01-10T22:00:00', true],
     // A time without 上午/下午 whose school-hours reading is still to come, but whose other half just passed.
     ['十二點四十幾分', '2027-01-11T00:40:00', true],
