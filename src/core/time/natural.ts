@@ -152,7 +152,7 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
     approximate = true;
   }
   // 「今天半夜」 typed during the day, before the night that ends today: the night that began it (today 00:00).
-  if (date && period && NIGHT.has(period) && hour >= 24 && sameDay(date.part.day, today)) {
+  if (date?.part.tonight && period && NIGHT.has(period) && hour >= 24) {
     if (instant(today, hour, minute).getTime() > now.getTime() + FUTURE_TOLERANCE_MS) hour -= 24;
   }
   return settle(now, today, date?.part, hour, minute, approximate, otherHalf);
@@ -160,7 +160,6 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
 
 /** The words for the night that ends a day (its midnight and the small hours after it). */
 const NIGHT: ReadonlySet<Period> = new Set(['半夜', '午夜', '深夜']);
-const sameDay = (a: Day, b: Day) => a.y === b.y && a.m === b.m && a.d === b.d;
 
 /**
  * What may follow a date and only say it again: its weekday (「11月28號禮拜六」, and 「11/22（日）」 as the bot prints it)

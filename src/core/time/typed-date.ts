@@ -237,7 +237,7 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
     m = re.exec(s);
     if (m) {
       const rest = s.slice(m[0].length);
-      const tonight = offset === 0 && (period === '晚上' || /^\s*(?:晚上|晚間|夜裡|深夜|半夜)/.test(rest));
+      const tonight = offset === 0 && (period === '晚上' || /^\s*(?:晚上|晚間|夜裡|深夜|半夜|午夜)/.test(rest));
       return {
         part: {
           day: addDays(today, offset),
