@@ -220,7 +220,7 @@ describe('the console: delivery records of an approved notice', () => {
       page,
       `notice-${view.notice.id}`,
     );
-    expect(html).toContain('class="flash lines error"');
+    expect(html).toContain('class="flash error"');
     expect(html).toContain('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
     expect(await t.app.db.prisma.subjectNoticeBatch.count({ where: { noticeId: view.notice.id } })).toBe(0);
   });

@@ -54,7 +54,7 @@ fieldset{border:1px solid #d0d4da;border-radius:.4rem;margin:.4rem 0;padding:.4r
 .checks input{min-height:auto;width:1.2rem;height:1.2rem}.grid2{display:grid;grid-template-columns:1fr;gap:.4rem 1rem}@media (min-width:48rem){.grid2{grid-template-columns:1fr 1fr}}
 .field{display:flex;flex-direction:column;margin:.3rem 0}
 ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#fde7e9;color:#8c1d18;text-decoration:line-through}
-.flash.lines{white-space:pre-line}.record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
+main>p.flash{white-space:pre-line}.record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
 `;
 
 const LAYOUT = `<!doctype html>
@@ -65,7 +65,7 @@ const LAYOUT = `<!doctype html>
 <header class="top"><% if (it.plain) { %><span class="brand">個資事件通報</span><% } else { %><a href="/console">個資事件主控台</a><% } %>
 <% if (it.who) { %><div class="who"><% if (it.people) { %><a href="/console/people">人員與角色</a><% } %><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
 </header>
-<main id="main"><% if (it.flash) { %><p class="flash lines <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %><% if (it.flash.link) { %> <a href="<%= it.flash.link.href %>"><%= it.flash.link.label %></a><% } %></p><% } %><%~ it.body %></main>
+<main id="main"><% if (it.flash) { %><p class="flash <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %><% if (it.flash.link) { %> <a href="<%= it.flash.link.href %>"><%= it.flash.link.label %></a><% } %></p><% } %><%~ it.body %></main>
 </body></html>`;
 
 const MESSAGE = `<h1><%= it.title %></h1><div class="panel"><% it.paragraphs.forEach(function (p) { %><p><%= p %></p><% }) %>
