@@ -148,6 +148,7 @@ describe('the console: delivery records of an approved notice', () => {
       [{ channel: 'letter', total: '5', notified: '6' }, 'notified', '已通知人數請填 0 到應通知人數之間的整數。'],
       [{ total: '5', notified: '5' }, 'channel', '請選擇通知方式：'],
       [{ channel: 'other', total: '5', notified: '5' }, 'note', '選「其他方式」時，請在備註寫下用什麼方式'],
+      [{ channel: 'letter', total: '5', notified: '9', note: '承辦 A123456789' }, 'notified', '已通知人數請填 0 到應通知人數之間的整數。'],
     ];
     for (const [fields, field, message] of cases) {
       const res = await post(path, page, { _basis: basis, ...fields });
@@ -159,6 +160,11 @@ describe('the console: delivery records of an approved notice', () => {
       expect(html).toMatch(new RegExp(`aria-describedby="[^"]*${id}-error"`));
       if (fields.total) expect(html).toContain(`name="total" type="text" value="${fields.total}"`);
       if (fields.channel) expect(html).toContain(`value="${fields.channel}" checked`);
+      // A note typed is kept, masked as everything shown is.
+      if (fields.note) {
+        expect(html).toMatch(/name="note" type="text" value="承辦 [^"]+"/);
+        expect(html).not.toContain('A123456789');
+      }
     }
     expect(await batches()).toBe(before);
   });

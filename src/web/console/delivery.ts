@@ -4,7 +4,7 @@ import { UserError } from '../../core/incidents/types.js';
 import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import { DeliveryRefused } from '../../core/notices/service.js';
 import { NOTICE_STATUS_LABELS, type NoticeView } from '../../core/notices/views.js';
-import { privacyNotice } from '../../core/privacy/mask.js';
+import { maskPersonalData, privacyNotice } from '../../core/privacy/mask.js';
 import type { Actor } from '../../core/roles.js';
 import { formatRocShort } from '../../core/time/roc.js';
 import { incidentPath, noticeTarget, redirectWithFlash, type ActKit, type Flash } from './acts.js';
@@ -92,6 +92,8 @@ export function registerDeliveryActs(scope: FastifyInstance, kit: ActKit): void 
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         const now = await kit.notices.get(id);
+        // What was typed goes back masked, as everything shown or stored is (the console's item forms do the same).
+        for (const k of ['publicReason', 'note'] as const) values[k] = maskPersonalData(values[k] ?? '', { now: new Date() }).text;
         if (err instanceof NoticeChangedMeanwhile) return page(reply, t.actor, 409, { ref: t.ref, view: now, values, error: err.message });
         if (err instanceof DeliveryRefused) {
           return page(reply, t.actor, 400, { ref: t.ref, view: now, values, error: err.message, field: err.field });
