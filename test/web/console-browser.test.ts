@@ -238,4 +238,44 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     expect(await page.getByRole('status').innerText()).toBe('已將「資安事件損害控制或復原」標為完成，聊天中的檢核清單已更新。');
     expect(await seriousViolations(page)).toEqual([]);
   });
+  it('on a phone, the contact window registers a delivery batch of the approved notice: a bad count beside its field, then recorded', {
+    timeout: 120_000,
+  }, async () => {
+    const phone = await context(PHONE);
+    const card = cards(await t.client.say(WINDOW, `dm:${WINDOW}`, '主控台')).find((c) => c.title === '主控台登入連結');
+    const page = await phone.newPage();
+    await signIn(page, card!.buttons![0]!.url!);
+    await page.goto(`${t.url}/console/incidents/${ref}`);
+    // Approved in the test above: the form 登記通知紀錄 under the notice, chat's channels as radio buttons.
+    const form = page.locator('form.delivery');
+    expect(await form.count()).toBe(1);
+    await page.evaluate("document.querySelector('form.delivery').scrollIntoView()");
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-delivery-phone');
+    await form.getByRole('radio', { name: '書面（信件、聯絡簿）' }).check();
+    await form.getByLabel('這一批應通知人數').fill('0');
+    await form.getByLabel('已通知到的人數').fill('0');
+    await form.getByRole('button', { name: /^登記/ }).click();
+    // Chat's message beside the field, the values kept, the focus on it.
+    await page.waitForURL(/\/deliveries$/);
+    expect(await page.locator('h1').innerText()).toMatch(/^登記通知紀錄｜/);
+    expect(await page.getByRole('alert').innerText()).toContain('應通知人數請填 1 以上的整數。');
+    const total = page.getByLabel('這一批應通知人數');
+    expect(await total.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.getAttribute("name")')).toBe('total');
+    expect(await page.getByRole('radio', { name: '書面（信件、聯絡簿）' }).isChecked()).toBe(true);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-delivery-error-phone');
+    await total.fill('32');
+    await page.getByLabel('已通知到的人數').fill('32');
+    await page.getByRole('button', { name: /^登記/ }).click();
+    await page.waitForURL(new RegExp(`/console/incidents/${ref}#notice-`));
+    expect(await page.getByRole('status').innerText()).toMatch(/已登記「.+」的通知紀錄：累計已通知 32 \/ 32 人。/);
+    expect(await page.locator('main').innerText()).toMatch(/書面（信件、聯絡簿）：32 \/ 32 人（李組長（示範），/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shoot(page, 'console-delivery-done-phone');
+  });
 });

@@ -1,9 +1,9 @@
-import type { Button, Card, CardRow, Tone } from '../../ports/chat-model.js';
-import { CHANNEL_LABELS, channelFromWord, PUBLIC_RULE } from '../notices/channels.js';
+import type { Button, Card, CardRow, Form, Tone } from '../../ports/chat-model.js';
+import { CHANNEL_LABELS, CHANNELS, channelFromWord, PUBLIC_REASON_HELP, PUBLIC_RULE } from '../notices/channels.js';
 import { NOT_APPROVER, OWN_NOTICE } from '../notices/service.js';
 import { NOTICE_STATUS_LABELS, type DeliveryInput, type NoticeView } from '../notices/views.js';
 import { formatRocDateTime } from '../time/roc.js';
-import { noticeAct } from './actions.js';
+import { formIds, noticeAct } from './actions.js';
 
 /** The notices' chat texts, commands and cards (notice-flow.ts and notice-review.ts drive them). */
 
@@ -70,6 +70,45 @@ export function parseBatchLine(text: string): DeliveryInput | null {
     total: Number(m[3]),
     ...(channel === 'public' ? { publicReason: rest } : { note: rest }),
   };
+}
+
+/**
+ * The form of one delivery batch (登記通知紀錄): chat's form (asked step by step where the platform has no forms), and the
+ * fields of the console's form under an approved notice (src/web/console/delivery.ts). Counts only: no names or contacts.
+ */
+export function deliveryForm(view: NoticeView): Form {
+  return {
+    type: 'form',
+    formId: formIds.noticeDelivery(view.notice.id),
+    title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
+    intro:
+      '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
+    fields: [
+      {
+        id: 'channel',
+        label: '通知方式',
+        type: 'select',
+        required: true,
+        options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
+      },
+      { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
+      { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
+      { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
+      { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },
+    ],
+    submitLabel: '登記',
+    fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
+  };
+}
+
+/** The answers of the delivery form as the service takes them (a blank or unreadable count is NaN: refused there). */
+export function deliveryInput(values: Record<string, string | string[] | undefined>): DeliveryInput {
+  const one = (k: string) => {
+    const v = values[k];
+    return Array.isArray(v) ? v.join('、') : (v ?? '');
+  };
+  const num = (k: string) => (one(k).trim() === '' ? NaN : Number(one(k).normalize('NFKC').trim()));
+  return { channel: one('channel'), total: num('total'), notified: num('notified'), publicReason: one('publicReason'), note: one('note') };
 }
 
 const STATUS_TONE: Record<NoticeView['status'], Tone> = { draft: 'info', submitted: 'warning', returned: 'danger', approved: 'success' };

@@ -2,15 +2,15 @@ import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { Card, Form } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
-import { CHANNEL_LABELS, CHANNELS, PUBLIC_REASON_HELP } from '../notices/channels.js';
+import { CHANNEL_LABELS } from '../notices/channels.js';
 import type { NoticeService } from '../notices/service.js';
 import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, type DeliveryInput, type Masked, type NoticeView } from '../notices/views.js';
 import { AUDIENCES } from '../notices/templates.js';
 import { can, type Actor } from '../roles.js';
 import { act, formIds, noticeAct, parseNoticeForm, type NoticeAction } from './actions.js';
-import { noticeCard, NT, parseBatchLine } from './notice-cards.js';
+import { deliveryForm, deliveryInput, noticeCard, NT, parseBatchLine } from './notice-cards.js';
 import { NoticePlaces } from './notice-places.js';
-import { NoticeReview, type NoticePromptKind, type NoticePromptState } from './notice-review.js';
+import { NoticeChangedMeanwhile, NoticeReview, type NoticePromptKind, type NoticePromptState } from './notice-review.js';
 import type { PromptStore } from './prompts.js';
 import type { FormSteps } from './steps.js';
 import { T } from './texts.js';
@@ -26,7 +26,23 @@ export interface NoticeConsoleActions {
   sendBack(actor: Actor, noticeId: string, version: number, comment: string): Promise<Masked<NoticeView>>;
   /** 改送代理人核定 (the principal away) for the submitted `version`; returns what the chat would have answered. */
   toActing(actor: Actor, noticeId: string, version: number): Promise<string>;
+  /**
+   * A delivery batch of an approved notice (chat's 登記通知紀錄 form, its answers as posted), from a page that showed
+   * the notice as `basis` (deliveryBasis); refused with NoticeChangedMeanwhile when it changed since.
+   */
+  deliver(actor: Actor, noticeId: string, basis: string, values: Record<string, string | string[] | undefined>): Promise<DeliveryDone>;
 }
+
+/** A delivery batch recorded: the notice, what was masked, and what the chat says after it. */
+export interface DeliveryDone extends Masked<NoticeView> {
+  /** 「已登記…的通知紀錄：累計已通知 n / m 人。」 */
+  said: string;
+  /** Every notice approved and delivered: chat's offer to tick the checklist item that notifying completes. */
+  offer: { itemId: string; text: string } | null;
+}
+
+/** What a delivery form was shown on: a new version, another status or another batch since makes it stale. */
+export const deliveryBasis = (v: NoticeView) => `${v.version}:${v.status}:${v.batches.length}`;
 
 /**
  * The notices part of the conversation: the overview of an incident's notices, drafting and editing (a form where
@@ -59,6 +75,10 @@ export class NoticeFlow {
       approve: (actor, noticeId, version) => this.review.approve(null, actor, noticeId, version),
       sendBack: (actor, noticeId, version, comment) => this.review.finishComment(null, actor, noticeId, version, comment),
       toActing: (actor, noticeId, version) => this.review.submitToActing(null, actor, noticeId, version),
+      deliver: async (actor, noticeId, basis, values) => {
+        if (deliveryBasis(await this.service.get(noticeId)) !== basis) throw new NoticeChangedMeanwhile();
+        return this.finishBatch(null, actor, noticeId, deliveryInput(values));
+      },
     };
   }
 
@@ -108,16 +128,8 @@ export class NoticeFlow {
         return void (await this.finishEdit(ctx, actor, form.noticeId, one('text')));
       case 'back':
         return void (await this.review.finishComment(ctx, actor, form.noticeId, form.version, one('comment')));
-      case 'batch': {
-        const num = (k: string) => (one(k).trim() === '' ? NaN : Number(one(k).normalize('NFKC').trim()));
-        return this.finishBatch(ctx, actor, form.noticeId, {
-          channel: one('channel'),
-          total: num('total'),
-          notified: num('notified'),
-          publicReason: one('publicReason'),
-          note: one('note'),
-        });
-      }
+      case 'batch':
+        return void (await this.finishBatch(ctx, actor, form.noticeId, deliveryInput(values)));
       case undefined:
         throw new UserError('這個表單已失效。');
     }
@@ -253,37 +265,31 @@ export class NoticeFlow {
     if (view.status !== 'approved') throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
     return this.places.privately(ctx, view.incident.id, async (where) => {
       // Where the platform has no forms, the core asks these fields one by one (conversation/steps.ts).
-      return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, {
-        type: 'form',
-        formId: formIds.noticeDelivery(noticeId),
-        title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
-        intro:
-          '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',
-        fields: [
-          {
-            id: 'channel',
-            label: '通知方式',
-            type: 'select',
-            required: true,
-            options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
-          },
-          { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
-          { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
-          { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
-          { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },
-        ],
-        submitLabel: '登記',
-        fallbackText: `登記通知紀錄｜${view.audienceLabel}`,
-      });
+      return this.forms.send(where.adapter, where.addr, where.convId, actor.personId, deliveryForm(view));
     });
   }
 
-  private async finishBatch(ctx: Ctx, actor: Actor, noticeId: string, input: DeliveryInput): Promise<void> {
+  /**
+   * A batch recorded: the person told what was masked and the running count, the drafter's cards follow, and the offer
+   * to tick the notification item. From the console `ctx` is null: the page shows what the chat would have said.
+   */
+  private async finishBatch(ctx: Ctx | null, actor: Actor, noticeId: string, input: DeliveryInput): Promise<DeliveryDone> {
     const r = await this.service.recordDelivery(actor, noticeId, input);
-    await this.places.maskedNotice(ctx, r.masked);
-    await this.turns.say(ctx.addr, { type: 'text', text: NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total) });
+    const said = NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total);
+    if (ctx) {
+      await this.places.maskedNotice(ctx, r.masked);
+      await this.turns.say(ctx.addr, { type: 'text', text: said });
+    }
     await this.places.refreshNoticeCards(ctx, r.value);
-    await this.offerNotifyItem(ctx, r.value.incident.id);
+    const offer = await this.notifyItemOffer(r.value.incident.id);
+    if (ctx && offer) {
+      await this.turns.say(ctx.addr, {
+        type: 'text',
+        text: offer.text,
+        quickReplies: [{ label: '勾選完成', action: act.item(offer.itemId, 'd'), style: 'primary' }],
+      });
+    }
+    return { ...r, said, offer };
   }
 
   /**
@@ -291,21 +297,17 @@ export class NoticeFlow {
    * checklist item 「通知當事人」 (which stops its clock), with the counts to check first. It is not ticked by
    * itself: whether the people not reached (notified < total) were reached some other way is a person's judgement.
    */
-  private async offerNotifyItem(ctx: Ctx, incidentId: string): Promise<void> {
+  private async notifyItemOffer(incidentId: string): Promise<DeliveryDone['offer']> {
     const item = await this.deps.repos.checklist.openCompleting(incidentId, 'subjects-notify');
-    if (!item) return;
+    if (!item) return null;
     const notices = await this.service.listForIncident(incidentId);
-    if (notices.length === 0 || !notices.every((n) => n.status === 'approved' && n.batches.length > 0)) return;
+    if (notices.length === 0 || !notices.every((n) => n.status === 'approved' && n.batches.length > 0)) return null;
     const counts = notices
       .map(
         (n) =>
           `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`,
       )
       .join('\n');
-    await this.turns.say(ctx.addr, {
-      type: 'text',
-      text: NT.allRecorded(item.title, counts),
-      quickReplies: [{ label: '勾選完成', action: act.item(item.id, 'd'), style: 'primary' }],
-    });
+    return { itemId: item.id, text: NT.allRecorded(item.title, counts) };
   }
 }

@@ -26,6 +26,19 @@ import {
 
 const MAX_COMMENT_LENGTH = 500;
 
+/**
+ * A delivery batch refused for one of its fields: a UserError like any other in chat; the console shows it beside that
+ * field (src/web/console/delivery.ts).
+ */
+export class DeliveryRefused extends UserError {
+  constructor(
+    readonly field: 'channel' | 'total' | 'notified' | 'publicReason' | 'note',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export const NOT_APPROVER = '只有管理人（校長）或名冊指定的代理人可以核定或退回通知稿。';
 export const OWN_NOTICE = '您撰寫或修改過這份通知稿，不能核定自己的稿件；請由其他管理人或代理人核定。';
 
@@ -251,12 +264,12 @@ export class NoticeService {
       throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
     }
     if (!(CHANNELS as readonly string[]).includes(input.channel)) {
-      throw new UserError(`請選擇通知方式：${CHANNELS.map((c) => CHANNEL_LABELS[c]).join('、')}。`);
+      throw new DeliveryRefused('channel', `請選擇通知方式：${CHANNELS.map((c) => CHANNEL_LABELS[c]).join('、')}。`);
     }
     const channel = input.channel as Channel;
-    if (!Number.isInteger(input.total) || input.total < 1) throw new UserError('應通知人數請填 1 以上的整數。');
+    if (!Number.isInteger(input.total) || input.total < 1) throw new DeliveryRefused('total', '應通知人數請填 1 以上的整數。');
     if (!Number.isInteger(input.notified) || input.notified < 0 || input.notified > input.total) {
-      throw new UserError('已通知人數請填 0 到應通知人數之間的整數。');
+      throw new DeliveryRefused('notified', '已通知人數請填 0 到應通知人數之間的整數。');
     }
     const findings: MaskFinding[] = [];
     const keep = await schoolOnRecord(deps.repos, current.incident.schoolId);
@@ -269,10 +282,10 @@ export class NoticeService {
     const publicReason = clean(input.publicReason, 300);
     const note = clean(input.note, 300);
     if (channel === 'public' && !publicReason) {
-      throw new UserError(`以公開方式（網際網路、新聞媒體等）通知時，請說明為何個別通知需費過鉅（${PUBLIC_RULE}）。`);
+      throw new DeliveryRefused('publicReason', `以公開方式（網際網路、新聞媒體等）通知時，請說明為何個別通知需費過鉅（${PUBLIC_RULE}）。`);
     }
     if (NEEDS_NOTE.includes(channel) && !note) {
-      throw new UserError('選「其他方式」時，請在備註寫下用什麼方式讓當事人知悉（不要寫收件人的姓名或聯絡方式）。');
+      throw new DeliveryRefused('note', '選「其他方式」時，請在備註寫下用什麼方式讓當事人知悉（不要寫收件人的姓名或聯絡方式）。');
     }
     const id = newId();
     await deps.repos.transaction(async (tx) => {

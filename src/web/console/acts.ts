@@ -28,6 +28,8 @@ export interface ActKit {
 export interface Flash {
   kind: 'ok' | 'error';
   text: string;
+  /** A link to a part of the page (`#item-…`) after the text: what to do next there. */
+  link?: { href: string; label: string };
 }
 export const FLASH_COOKIE = 'pdi-console-flash';
 
@@ -37,7 +39,12 @@ export function readFlash(req: FastifyRequest, reply: FastifyReply): Flash | nul
   reply.clearCookie(FLASH_COOKIE, { path: '/console' });
   try {
     const f = JSON.parse(raw) as Partial<Flash>;
-    return (f.kind === 'ok' || f.kind === 'error') && typeof f.text === 'string' ? { kind: f.kind, text: f.text.slice(0, 2000) } : null;
+    if ((f.kind !== 'ok' && f.kind !== 'error') || typeof f.text !== 'string') return null;
+    const link =
+      f.link && /^#[A-Za-z0-9_-]{1,60}$/.test(String(f.link.href))
+        ? { href: f.link.href, label: String(f.link.label).slice(0, 100) }
+        : null;
+    return { kind: f.kind, text: f.text.slice(0, 2000), ...(link ? { link } : {}) };
   } catch {
     return null;
   }

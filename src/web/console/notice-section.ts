@@ -1,3 +1,5 @@
+import { deliveryForm } from '../../core/conversation/notice-cards.js';
+import { deliveryBasis } from '../../core/conversation/notice-flow.js';
 import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import type { NoticeService } from '../../core/notices/service.js';
 import { OWN_NOTICE } from '../../core/notices/service.js';
@@ -49,7 +51,7 @@ function diffOf(noticeId: string, version: number, before: string, after: string
 }
 
 /** Where the console's notice forms post (src/web/console/acts.ts). */
-export const noticePath = (ref: string, noticeId: string, what: 'edit' | 'submit' | 'approve' | 'send-back' | 'acting') =>
+export const noticePath = (ref: string, noticeId: string, what: 'edit' | 'submit' | 'approve' | 'send-back' | 'acting' | 'deliveries') =>
   `/console/incidents/${encodeURIComponent(ref)}/notices/${encodeURIComponent(noticeId)}/${what}`;
 
 /**
@@ -94,6 +96,8 @@ export async function noticeSection(notices: NoticeService, actor: Actor, ref: s
         note: [b.publicReason, b.note].filter(Boolean).join('；') || null,
       })),
       acts: closed ? null : actsOf(view, actor, ref),
+      // 登記通知紀錄 under an approved notice, as chat's notice card offers it (contact window, principal).
+      delivery: !closed && view.status === 'approved' && can(actor, 'incident.coordinate') ? deliveryFormData(view, ref) : null,
     };
   });
 }
@@ -114,5 +118,62 @@ function actsOf(view: NoticeView, actor: Actor, ref: string) {
     actingAction: drafter && view.status === 'submitted' ? noticePath(ref, id, 'acting') : null,
     review: reviewer && !own ? { approveAction: noticePath(ref, id, 'approve'), sendBackAction: noticePath(ref, id, 'send-back') } : null,
     ownNote: own ? OWN_NOTICE : null,
+  };
+}
+
+/** One field of the delivery form (templates.ts `@delivery`), its ids prefixed by the notice's so several fit on a page. */
+export interface DeliveryField {
+  id: string;
+  label: string;
+  required: boolean;
+  help: string | null;
+  kind: 'radio' | 'text';
+  numeric: boolean;
+  maxLength: number | null;
+  value: string;
+  options: { value: string; label: string; checked: boolean }[];
+  error: string | null;
+  autofocus: boolean;
+}
+
+/**
+ * The delivery form of an approved notice: chat's own fields (deliveryForm: the channels with their labels, the counts,
+ * the public reason and the note), the values typed when shown again, the refusal beside its field, and the notice as
+ * the page shows it (`basis`: a batch registered meanwhile makes the form stale).
+ */
+export function deliveryFormData(
+  view: NoticeView,
+  ref: string,
+  o: { values?: Record<string, string>; problem?: { field: string; message: string }; level?: number } = {},
+) {
+  const form = deliveryForm(view);
+  const prefix = `d-${view.notice.id}`;
+  const fields: DeliveryField[] = form.fields.map((f) => {
+    const value = o.values?.[f.id] ?? '';
+    const error = o.problem?.field === f.id ? o.problem.message : null;
+    return {
+      id: f.id,
+      label: f.label,
+      required: f.required,
+      help: f.help ?? null,
+      kind: f.options ? 'radio' : 'text',
+      numeric: f.type === 'number',
+      maxLength: f.maxLength ?? null,
+      value,
+      options: (f.options ?? []).map((x) => ({ value: x.value, label: x.label, checked: x.value === value })),
+      error,
+      autofocus: error !== null,
+    };
+  });
+  return {
+    prefix,
+    level: o.level ?? 4,
+    title: '登記通知紀錄',
+    intro: form.intro ?? '',
+    audience: view.audienceLabel,
+    submitLabel: form.submitLabel ?? '登記',
+    action: noticePath(ref, view.notice.id, 'deliveries'),
+    basis: deliveryBasis(view),
+    fields,
   };
 }

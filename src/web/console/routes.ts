@@ -15,6 +15,7 @@ import { isDatabaseDown } from '../../storage/errors.js';
 import { readFlash, registerConsoleActs } from './acts.js';
 import { registerWebForms } from './forms.js';
 import { SignInLinks } from './links.js';
+import { registerDeliveryActs } from './delivery.js';
 import { registerItemActs } from './item-acts.js';
 import { registerPeoplePage } from './people-page.js';
 import { registerAssessmentEditor } from './assessment.js';
@@ -227,6 +228,18 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
     });
 
     registerConsoleActs(scope, {
+      incidents: opts.incidents,
+      notices: opts.notices,
+      acts: opts.noticeActs,
+      checklist: opts.checklistActs,
+      secure: opts.secure,
+      html,
+      refuse,
+      signedIn,
+      frame,
+    });
+
+    registerDeliveryActs(scope, {
       incidents: opts.incidents,
       notices: opts.notices,
       acts: opts.noticeActs,

@@ -54,7 +54,7 @@ fieldset{border:1px solid #d0d4da;border-radius:.4rem;margin:.4rem 0;padding:.4r
 .checks input{min-height:auto;width:1.2rem;height:1.2rem}.grid2{display:grid;grid-template-columns:1fr;gap:.4rem 1rem}@media (min-width:48rem){.grid2{grid-template-columns:1fr 1fr}}
 .field{display:flex;flex-direction:column;margin:.3rem 0}
 ins{background:#e6f4ea;color:#1e5631;text-decoration:underline}del{background:#fde7e9;color:#8c1d18;text-decoration:line-through}
-.record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
+main>p.flash{white-space:pre-line}.record{font-weight:700}.record.ok{color:#1e5631}.record.bad{color:#8c1d18}
 `;
 
 const LAYOUT = `<!doctype html>
@@ -65,7 +65,7 @@ const LAYOUT = `<!doctype html>
 <header class="top"><% if (it.plain) { %><span class="brand">個資事件通報</span><% } else { %><a href="/console">個資事件主控台</a><% } %>
 <% if (it.who) { %><div class="who"><% if (it.people) { %><a href="/console/people">人員與角色</a><% } %><span><%= it.who %></span><form method="post" action="/console/sign-out"><input type="hidden" name="_csrf" value="<%= it.csrf %>"><button type="submit" class="quiet">登出</button></form></div><% } %>
 </header>
-<main id="main"><% if (it.flash) { %><p class="flash <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %></p><% } %><%~ it.body %></main>
+<main id="main"><% if (it.flash) { %><p class="flash <%= it.flash.kind %>" role="<%= it.flash.kind === 'ok' ? 'status' : 'alert' %>"><%= it.flash.text %><% if (it.flash.link) { %> <a href="<%= it.flash.link.href %>"><%= it.flash.link.label %></a><% } %></p><% } %><%~ it.body %></main>
 </body></html>`;
 
 const MESSAGE = `<h1><%= it.title %></h1><div class="panel"><% it.paragraphs.forEach(function (p) { %><p><%= p %></p><% }) %>
@@ -125,7 +125,8 @@ const INCIDENT = `<p><a href="/console">← 事件列表</a></p>
 <% n.versions.forEach(function (v) { %><details<%= v.current ? ' open' : '' %>><summary>第 <%= v.version %> 版｜<%= v.author %>｜<%= v.at %></summary><div class="notice-text"><%= v.text %></div>
 <% if (v.diff) { %><p class="muted">與第 <%= v.version - 1 %> 版的差異（<ins>新增</ins>、<del>刪除</del>）：</p><div class="notice-text"><% v.diff.forEach(function (d) { %><% if (d.kind === 'added') { %><ins><span class="skip-text">［新增］</span><%= d.text %></ins><% } else if (d.kind === 'removed') { %><del><span class="skip-text">［刪除］</span><%= d.text %></del><% } else { %><%= d.text %><% } %><% }) %></div><% } %></details><% }) %>
 <% if (n.reviews.length) { %><h4>審核</h4><ul class="plain"><% n.reviews.forEach(function (r) { %><li>第 <%= r.version %> 版 <%= r.decision %>：<%= r.reviewer %>，<%= r.at %><% if (r.comment) { %>（<%= r.comment %>）<% } %></li><% }) %></ul><% } %>
-<% if (n.batches.length) { %><h4>通知紀錄</h4><ul class="plain"><% n.batches.forEach(function (b) { %><li><%= b.channel %>：<%= b.counts %>（<%= b.by %>）<% if (b.note) { %>｜<%= b.note %><% } %></li><% }) %></ul><% } %></div><% }) %></section>
+<% if (n.batches.length) { %><h4>通知紀錄</h4><ul class="plain"><% n.batches.forEach(function (b) { %><li><%= b.channel %>：<%= b.counts %>（<%= b.by %>）<% if (b.note) { %>｜<%= b.note %><% } %></li><% }) %></ul><% } else if (n.delivery) { %><p class="muted">尚未登記通知紀錄。</p><% } %>
+<% if (n.delivery) { %><%~ include('@delivery', { d: n.delivery, csrf: it.csrf }) %><% } %></div><% }) %></section>
 <section aria-labelledby="reports"><h2 id="reports">報告下載</h2><div class="panel">
 <% if (!it.reports.allowed) { %><p><%= it.reports.noBase ? '系統尚未設定對外網址（PUBLIC_URL），暫時無法提供下載連結。' : '報告與完整紀錄限個資聯絡窗口、管理人（校長）及稽核人員下載。' %></p><% } else { %>
 <p class="muted">每個連結只能使用一次，<%= it.reports.until %> 前有效；重新整理本頁可取得新的連結。下載會記錄在事件紀錄上。</p>
@@ -150,12 +151,32 @@ const EDIT = `<p><a href="<%= it.back %>">← 事件 <%= it.ref %></a></p>
 <textarea id="text" name="text" rows="18" maxlength="<%= it.max %>" required aria-describedby="text-help"><%= it.text %></textarea>
 <div class="acts"><button type="submit">儲存為第 <%= it.version + 1 %> 版</button><a class="button" href="<%= it.back %>">取消</a></div></form>`;
 
+/**
+ * 登記通知紀錄 (notice-section.ts deliveryFormData): chat's delivery form under an approved notice, and again on its own
+ * page with a refusal beside its field (delivery.ts). Ids carry the notice's, so several notices' forms fit on a page.
+ */
+const DELIVERY = `<form class="webform delivery" method="post" action="<%= it.d.action %>" novalidate aria-labelledby="<%= it.d.prefix %>-h">
+<h<%= it.d.level %> id="<%= it.d.prefix %>-h"><%= it.d.title %><span class="skip-text">（<%= it.d.audience %>）</span></h<%= it.d.level %>>
+<p class="muted"><%= it.d.intro %></p>
+<input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="_basis" value="<%= it.d.basis %>">
+<% it.d.fields.forEach(function (f) { var id = it.d.prefix + '-' + f.id; var by = [f.help ? id + '-help' : '', f.error ? id + '-error' : ''].filter(Boolean).join(' '); %><div class="field<%= f.error ? ' invalid' : '' %>">
+<% if (f.kind === 'radio') { %><fieldset id="<%= id %>"<% if (by) { %> aria-describedby="<%= by %>"<% } %>><legend><%= f.label %><%= f.required ? '' : '（可略過）' %></legend>
+<% if (f.help) { %><p id="<%= id %>-help" class="muted"><%= f.help %></p><% } %><% if (f.error) { %><p id="<%= id %>-error" class="error"><%= f.error %></p><% } %>
+<% f.options.forEach(function (o, k) { %><label class="choice"><input type="radio" name="<%= f.id %>" value="<%= o.value %>"<%= o.checked ? ' checked' : '' %><%= f.autofocus && k === 0 ? ' autofocus' : '' %><%~ f.error ? ' aria-invalid="true"' : '' %>> <%= o.label %></label>
+<% }) %></fieldset>
+<% } else { %><label for="<%= id %>"><%= f.label %><%= f.required ? '' : '（可略過）' %></label>
+<% if (f.help) { %><p id="<%= id %>-help" class="muted"><%= f.help %></p><% } %><% if (f.error) { %><p id="<%= id %>-error" class="error"><%= f.error %></p><% } %>
+<input id="<%= id %>" name="<%= f.id %>" type="text" value="<%= f.value %>" autocomplete="off"<% if (f.numeric) { %> inputmode="numeric"<% } %><% if (f.maxLength) { %> maxlength="<%= f.maxLength %>"<% } %><%~ f.required ? ' aria-required="true"' : '' %><% if (by) { %> aria-describedby="<%= by %>"<% } %><%~ f.error ? ' aria-invalid="true"' : '' %><%= f.autofocus ? ' autofocus' : '' %>>
+<% } %></div>
+<% }) %><div class="acts"><button type="submit"><%= it.d.submitLabel %><span class="skip-text">：<%= it.d.title %>（<%= it.d.audience %>）</span></button></div></form>`;
+
 const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false });
 eta.loadTemplate('@layout', LAYOUT);
 eta.loadTemplate('@message', MESSAGE);
 eta.loadTemplate('@list', LIST);
 eta.loadTemplate('@incident', INCIDENT);
 eta.loadTemplate('@edit', EDIT);
+eta.loadTemplate('@delivery', DELIVERY);
 eta.loadTemplate('@formfields', WEB_FORM_FIELDS);
 eta.loadTemplate('@webform', WEB_FORM);
 
@@ -167,7 +188,7 @@ export interface Frame {
   /** A link to the people and roles page in the header (roles that may see it). */
   people?: boolean;
   /** The result of the last action (acts.ts), shown once at the top of the page. */
-  flash?: { kind: 'ok' | 'error'; text: string } | null;
+  flash?: { kind: 'ok' | 'error'; text: string; link?: { href: string; label: string } } | null;
   /** A page for anyone with a chat link (a web form), not only the console's users: no link to the console. */
   plain?: boolean;
 }
