@@ -192,7 +192,7 @@ describe('web forms from chat (LINE)', () => {
     const token = forged.links.sign('demo-teacher', prompt.conversationId, prompt.id).token;
     const other = await new Visit(`${h.t.url}/console/form/${token}`).get();
     expect(other.status).toBe(410);
-    expect(other.html).toContain('這份通報已結束');
+    expect(other.html).toContain('這份表單已結束');
     expect((await new Visit(own).get()).status).toBe(200);
     // A tampered link: refused.
     const tampered = await new Visit(`${own.slice(0, -2)}AA`).get();
