@@ -11,7 +11,9 @@ import {
 } from '../fakes/discord/harness.js';
 import type { FakeMessage } from '../fakes/discord/platform.js';
 import { flexes, seedLineIdentities, startLineTestApp, texts, uid, uris, type LineTestApp } from '../fakes/line/harness.js';
+import { ev } from '../fakes/line/events.js';
 import type { DeliveredMessage } from '../fakes/line/platform.js';
+import { png } from '../helpers/evidence.js';
 import { Visit, readingsOf } from '../helpers/web-visit.js';
 
 const teacher: Actor = { personId: 'demo-teacher', schoolId: 'demo-school', displayName: '王老師（示範）', roles: ['staff'] };
@@ -188,6 +190,30 @@ describe('web forms from chat for FormSteps forms (LINE)', () => {
     expect((await h.t.app.db.prisma.checklistItem.findUniqueOrThrow({ where: { id: item.id } })).state).toBe('done');
     expect((await new Visit(url).post(form(answers))).status).toBe(403); // no CSRF cookie from a used link's page
     expect((await new Visit(url).get()).status).toBe(410);
+  });
+
+  it('a refusal that ends the questions (UserError.final: the evidence offer gone meanwhile): a page that says so, the question closed', async () => {
+    const id = '600000000000000001';
+    h.fake.contents.set(id, { bytes: png(2000), contentType: 'image/png' });
+    const out = await h.send([ev.image(window_, window_.user, id, h.fake.issueReplyToken(window_.user))]);
+    const url = webLink(out)!;
+    expect(url, texts(out).join(' | ')).toBeTruthy();
+    const v = new Visit(url);
+    const page = await v.get();
+    expect(page.html).toContain('證據說明');
+    const target = /name="target" value="([^"]+)" checked/.exec(page.html)![1]!;
+    const promptId = (await openPrompt())!.id;
+    // The offer is gone (taken elsewhere, or past its 24 hours) before the page is sent.
+    await h.t.app.db.prisma.evidenceOffer.deleteMany({});
+    const before = h.fake.delivered.length;
+    const ended = await v.post(form({ target, description: '外洩畫面截圖' }));
+    expect(ended.status).toBe(409);
+    expect(ended.html).toContain('這個存證邀請已失效');
+    expect(ended.html).toContain('的問題已結束');
+    expect((await h.t.app.db.prisma.pendingPrompt.findUniqueOrThrow({ where: { id: promptId } })).status).toBe('done');
+    expect((await chatSince(before)).join('\n')).toContain('這個存證邀請已失效');
+    expect(await h.t.app.db.prisma.evidence.count()).toBe(0);
+    expect(h.fake.contentRequests(id)).toEqual([]);
   });
 });
 
