@@ -156,6 +156,6 @@ describe('a web form from LINE in a browser (report, one page, the card in the g
     const token = web.links.sign('demo-teacher', prompt.conversationId, prompt.id).token;
     const res = await page.goto(`${h.t.url}/console/form/${token}`);
     expect(res?.status()).toBe(410);
-    expect(await page.locator('main').innerText()).toContain('這份通報已結束');
+    expect(await page.locator('main').innerText()).toContain('這份表單已結束');
   });
 });

@@ -5,45 +5,8 @@ import { fieldFromIntake } from '../../src/core/conversation/render.js';
 import { T } from '../../src/core/conversation/texts.js';
 import { WebFormLinks } from '../../src/core/conversation/web-form.js';
 import { ev } from '../fakes/line/events.js';
+import { Visit, readingsOf } from '../helpers/web-visit.js';
 import { flexes, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, uris, type LineTestApp } from '../fakes/line/harness.js';
-
-/** A browser's visit: the CSRF cookie and token of the page, then posts with them. */
-class Visit {
-  private cookie = '';
-  csrf = '';
-  constructor(readonly url: string) {}
-
-  async get(): Promise<{ status: number; html: string }> {
-    const res = await fetch(this.url, { headers: this.cookie ? { cookie: this.cookie } : {} });
-    return this.read(res);
-  }
-
-  async post(form: URLSearchParams, opts: { csrf?: boolean } = {}): Promise<{ status: number; html: string }> {
-    const body = new URLSearchParams(form);
-    if (opts.csrf !== false) body.set('_csrf', this.csrf);
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookie },
-      body: body.toString(),
-      redirect: 'manual',
-    });
-    return this.read(res);
-  }
-
-  private async read(res: Response): Promise<{ status: number; html: string }> {
-    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
-    if (set.length)
-      this.cookie = [...new Map([...this.cookie.split('; ').filter(Boolean), ...set].map((c) => [c.split('=')[0], c])).values()].join('; ');
-    const html = await res.text();
-    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-    if (token) this.csrf = token;
-    return { status: res.status, html };
-  }
-}
-
-/** The shown time readings of a page, sent back as a browser would (hidden fields). */
-const readingsOf = (html: string): [string, string][] =>
-  [...html.matchAll(/name="(_read_\w+)" value="([^"]+)"/g)].map((m) => [m[1]!, m[2]!]);
 
 /**
  * Issue #18 point 5 over HTTP, through the fake LINE platform: a report LINE asks step by step offers 「在網頁填寫」; the
@@ -192,7 +155,7 @@ describe('web forms from chat (LINE)', () => {
     const token = forged.links.sign('demo-teacher', prompt.conversationId, prompt.id).token;
     const other = await new Visit(`${h.t.url}/console/form/${token}`).get();
     expect(other.status).toBe(410);
-    expect(other.html).toContain('這份通報已結束');
+    expect(other.html).toContain('這份表單已結束');
     expect((await new Visit(own).get()).status).toBe(200);
     // A tampered link: refused.
     const tampered = await new Visit(`${own.slice(0, -2)}AA`).get();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { PromptRecord } from '../../ports/repositories/index.js';
 import type { ChatAdapter } from '../../ports/chat.js';
-import type { Card, InboundEvent, PlatformUser } from '../../ports/chat-model.js';
+import type { Card, InboundEvent, InboundFormSubmit, PlatformUser } from '../../ports/chat-model.js';
 import { MAX_ACTION_LENGTH } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { newId } from '../ids.js';
@@ -27,9 +27,11 @@ import { T } from './texts.js';
 import { chatTextProblem, formValueProblem } from './limits.js';
 import { ContactWindowAlerts } from './alerts.js';
 import { homeCards } from './home.js';
-import { requireActor, Turns, type Ctx } from './turn.js';
+import { addressOf, requireActor, Turns, type Ctx } from './turn.js';
 import { IntakeFlow } from './intake-flow.js';
-import type { WebFormActions } from './web-form.js';
+import { WebForms, type WebFormActions } from './web-form.js';
+import { FormStepsWeb } from './web-form-steps.js';
+import type { RawAnswers } from './intake.js';
 import { IncidentFanout } from './fanout.js';
 import { IncidentFlow, type ChecklistConsoleActions } from './incident-flow.js';
 import { parseNoticeCommand } from './notice-cards.js';
@@ -77,6 +79,8 @@ export class Bot {
   private readonly incident: IncidentFlow;
   private readonly commands: CommandFlow;
   private readonly consoleAccess: () => ConsoleAccess | null;
+  /** Forms asked in chat as one web page (web-form.ts): the report and every FormSteps form. */
+  private readonly web: WebForms;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -90,20 +94,23 @@ export class Bot {
       () => this.adapters.values(),
     );
     this.prompts = new PromptStore(deps);
-    this.forms = new FormSteps(deps);
+    // A form asked in chat as one web page is served by the console: offered only when the app serves it.
+    this.web = new WebForms(deps, this.prompts, () => (opts.console?.() ? (opts.baseUrl?.() ?? null) : null));
+    this.web.register(
+      FORM_STEPS_KIND,
+      new FormStepsWeb(deps, this.prompts, {
+        submit: (prompt, formId, values, before) => this.submitFromWeb(prompt, formId, values, before),
+        tell: async (prompt, text) => {
+          const conv = await deps.repos.conversations.find(prompt.conversationId);
+          if (conv && this.adapters.has(conv.platform)) await this.turns.say(addressOf(conv), { type: 'text', text });
+        },
+      }),
+    );
+    this.forms = new FormSteps(deps, this.web);
     this.choices = new OneShotChoices(deps);
     this.binding = new BindingService(deps);
     const fanout = new IncidentFanout(deps, this.turns, this.incidents);
-    // The report as one web page is served by the console: offered only when the app serves it.
-    const webFormBase = () => (opts.console?.() ? (opts.baseUrl?.() ?? null) : null);
-    this.intake = new IntakeFlow(
-      deps,
-      this.turns,
-      this.prompts,
-      this.incidents,
-      (...args) => fanout.deliverNewIncident(...args),
-      webFormBase,
-    );
+    this.intake = new IntakeFlow(deps, this.turns, this.prompts, this.incidents, (...args) => fanout.deliverNewIncident(...args), this.web);
     this.incident = new IncidentFlow(deps, this.turns, this.prompts, this.forms, this.incidents);
     this.commands = new CommandFlow(
       deps,
@@ -134,9 +141,9 @@ export class Bot {
     return this.incident.console;
   }
 
-  /** The report asked in chat, as one web page (src/web/console/forms.ts): IntakeFlow.web. */
+  /** The forms asked in chat, as one web page (src/web/console/forms.ts): web-form.ts. */
   get webForms(): WebFormActions {
-    return this.intake.web;
+    return this.web;
   }
 
   register(adapter: ChatAdapter): void {
@@ -187,6 +194,40 @@ export class Bot {
         : null;
     const keep = schoolKeepList(identity?.person.school);
     return { ev, adapter, conv, addr: ev.conversation, actor, schoolName: identity?.person.school.name ?? '', keep };
+  }
+
+  /**
+   * A FormSteps form filled on the web page (web-form-steps.ts): the bot's own form submission, without a chat turn —
+   * the turn context is the one an inbound form submission of the person in the question's conversation would have
+   * (its platform's adapter, address, the person's actor); the chat is told `before` first.
+   */
+  private async submitFromWeb(
+    prompt: PromptRecord,
+    formId: string,
+    values: RawAnswers,
+    before: string,
+  ): Promise<{ platform: string } | null> {
+    const conv = await this.deps.repos.conversations.find(prompt.conversationId);
+    if (!conv || !this.adapters.has(conv.platform)) return null;
+    const identity = await this.deps.repos.identities.onPlatform(prompt.personId, conv.platform);
+    if (!identity) return null;
+    const ev: InboundFormSubmit = {
+      type: 'form',
+      eventId: `web-form:${prompt.id}`,
+      conversation: addressOf(conv),
+      user: {
+        platform: conv.platform,
+        externalId: identity.externalId,
+        ...(identity.displayName ? { displayName: identity.displayName } : {}),
+      },
+      at: this.deps.now(),
+      formId,
+      values,
+    };
+    const ctx = await this.context(ev);
+    await this.turns.say(ctx.addr, { type: 'text', text: before });
+    await this.onForm(ctx, formId, values);
+    return { platform: conv.platform };
   }
 
   // ------------------------------------------------------------------ routing

@@ -18,7 +18,8 @@ import { isResponsePlace } from './rooms.js';
 import { FORM_STEP_TEXTS, KEEP, describeInitial, formPage, pageCount } from './steps.js';
 import { T } from './texts.js';
 import { addressOf, forPerson, requireActor, type Ctx, type Turns } from './turn.js';
-import { IntakeWeb, type IntakeForWeb } from './web-form.js';
+import { WEB_FORM_WORDS, type WebForms } from './web-form.js';
+import { IntakeWeb, type IntakeForWeb } from './web-form-intake.js';
 import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 
 export interface IntakeState {
@@ -42,9 +43,6 @@ export interface IntakeState {
   approximateFields?: string[];
 }
 
-/** Typed during a report asked step by step: a new link to the web page (the offer's words, a lost link). */
-const WEB_FORM_WORDS = new Set(['網頁填寫', '在網頁填寫']);
-
 /** Hands a filed report on to the response team and the places it concerns (fanout.ts). */
 export type DeliverNewIncident = (
   adapter: ChatAdapter,
@@ -59,19 +57,16 @@ export type DeliverNewIncident = (
  * restart resumes it, and filed through `IncidentService.report`.
  */
 export class IntakeFlow implements IntakeForWeb {
-  /** The report as one web page, offered beside the step-by-step questions (web-form.ts; the console serves it). */
-  readonly web: IntakeWeb;
-
   constructor(
     private readonly deps: CoreDeps,
     private readonly turns: Turns,
     private readonly prompts: PromptStore,
     private readonly incidents: IncidentService,
     private readonly deliver: DeliverNewIncident,
-    /** Where the web form is served (PUBLIC_URL) when the app serves the console; null: no web form is offered. */
-    webBaseUrl: () => string | null = () => null,
+    /** The web forms of the chat: the report as one page, offered beside the questions (web-form.ts). */
+    private readonly web: WebForms | null = null,
   ) {
-    this.web = new IntakeWeb(deps, prompts, this, webBaseUrl);
+    web?.register('intake', new IntakeWeb(deps, this));
   }
 
   /** A submitted intake form: one page of a paged intake, or the whole report. */
@@ -129,7 +124,7 @@ export class IntakeFlow implements IntakeForWeb {
       await this.turns.say(where, forPerson(where, ctx.ev.user, T.intakeResume));
       introduced = true;
       const resumed = this.prompts.state<IntakeState>(existing);
-      if (resumed.mode === 'steps') await this.offerWeb(where, existing);
+      if (resumed.mode !== 'form') await this.offerWeb(where, existing);
       return this.ask(ctx.adapter, where, existing, resumed);
     }
     const fields = this.fields();
@@ -178,16 +173,21 @@ export class IntakeFlow implements IntakeForWeb {
     // platform's one chance to open it (Discord answers an interaction once).
     if (!introduced && (where.kind === 'direct' || mode === 'steps')) await this.turns.say(where, { type: 'text', text: T.intakeIntro });
     if (mode === 'steps') await this.offerWeb(where, prompt);
-    return this.ask(ctx.adapter, where, prompt, state);
+    await this.ask(ctx.adapter, where, prompt, state);
+    // In pages (Discord), the link follows the first page: a modal can only be the first answer to an interaction.
+    if (mode === 'pages') await this.offerWeb(where, prompt);
   }
 
   /**
-   * Step by step: the same report as one web page, through a one-time link (when the app serves the page). Only in a
-   * private chat: a link for one person is not posted where a group would see it (a response group asked in place).
+   * Step by step or in pages: the same report as one web page, through a one-time link (when the app serves the page).
+   * Only in a private chat: a link for one person is not posted where a group would see it (a response group asked in
+   * place).
    */
   private async offerWeb(where: ConversationAddress, prompt: PromptRecord): Promise<void> {
     if (where.kind !== 'direct') return;
-    const card = this.web.offer(prompt);
+    const paged = this.prompts.state<IntakeState>(prompt).mode === 'pages';
+    const text = (until: string) => T.webFormOffer(until, '通報', paged);
+    const card = this.web?.offer(prompt, { text, fallback: '也可以在網頁一次填完通報（連結只能使用一次）' });
     if (card) await this.turns.say(where, card);
   }
 
@@ -303,6 +303,11 @@ export class IntakeFlow implements IntakeForWeb {
       await this.prompts.save(prompt, state, `page:${state.index}`);
       return this.ask(ctx.adapter, ctx.addr, prompt, state);
     }
+    if (state.mode !== 'form' && WEB_FORM_WORDS.has(text.trim())) {
+      // A new link (the last one expired or was lost), then the question or page where the chat stands.
+      await this.offerWeb(ctx.addr, prompt);
+      return this.ask(ctx.adapter, ctx.addr, prompt, state);
+    }
     if (state.mode === 'form' || state.mode === 'pages') {
       if (cmd === 'back' || cmd === 'report') return this.ask(ctx.adapter, ctx.addr, prompt, state);
       // A form is open; plain text is not an answer to it.
@@ -321,11 +326,6 @@ export class IntakeFlow implements IntakeForWeb {
     }
     if (cmd === 'report') {
       await this.turns.say(ctx.addr, { type: 'text', text: T.intakeResume });
-      return this.ask(ctx.adapter, ctx.addr, prompt, state);
-    }
-    if (WEB_FORM_WORDS.has(text.trim())) {
-      // A new link (the last one expired or was lost), then the question where the chat stands.
-      await this.offerWeb(ctx.addr, prompt);
       return this.ask(ctx.adapter, ctx.addr, prompt, state);
     }
     const field = fields[state.index]!;

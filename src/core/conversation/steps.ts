@@ -7,6 +7,7 @@ import { resolveChoices, stepQuestion, validateField, type RawAnswers, type RawV
 import { act, formIds } from './actions.js';
 import { PromptStore } from './prompts.js';
 import { T } from './texts.js';
+import { WEB_FORM_WORDS, type WebForms } from './web-form.js';
 import { WHEN_TEXTS, confirmAnswer, confirmButtons } from './when.js';
 
 /** The pending_prompt kind of a form asked step by step. */
@@ -51,6 +52,28 @@ export const FORM_STEP_TEXTS = {
   pageTitle: (title: string, page: number, pages: number) => `${title}（${page}/${pages}）`,
   current: (shown: string) => `目前：${shown}（點「${KEEP}」保留）`,
 };
+
+/**
+ * What a form would have submitted for a field, from its checked value (validateField) and what was typed: an instant
+ * for a time (fixed when typed: 「昨天 9:00」 keeps its meaning after midnight or a restart), 'true'/'false', a number,
+ * option values; free text as typed (the submission validates and masks it again).
+ */
+export function formValue(field: FormField, value: unknown, typed: RawValue): RawValue {
+  if (value === null || value === undefined) return field.type === 'multiselect' ? [] : '';
+  switch (field.type) {
+    case 'datetime':
+      return (value as Date).toISOString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+    case 'select':
+      return String(value);
+    case 'multiselect':
+      return resolveChoices(field, typed).values;
+    default:
+      return typed;
+  }
+}
 
 /** Whether the adapter can show this form at once; otherwise the core pages it or asks it step by step. */
 export function fitsAsForm(adapter: ChatAdapter, form: Form): boolean {
@@ -133,7 +156,11 @@ export function formStepQuestion(field: FormField, index: number, total: number,
 export class FormSteps {
   private readonly prompts: PromptStore;
 
-  constructor(private readonly deps: Pick<CoreDeps, 'repos' | 'cipher' | 'now'>) {
+  constructor(
+    private readonly deps: Pick<CoreDeps, 'repos' | 'cipher' | 'now'>,
+    /** The web forms of the chat (web-form.ts): the form as one page, offered in a private chat; null: none. */
+    private readonly web: WebForms | null = null,
+  ) {
     this.prompts = new PromptStore(deps);
   }
 
@@ -160,6 +187,8 @@ export class FormSteps {
       };
       const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
       await adapter.send(where, this.page(state, prompt.id));
+      // After the page: a modal can only be the first answer to an interaction (Discord).
+      await this.offerWeb(adapter, where, prompt, state);
       return;
     }
     const state: FormStepsState = {
@@ -169,11 +198,14 @@ export class FormSteps {
       fields: form.fields,
       index: 0,
       answers: {},
+      ...(form.intro ? { intro: form.intro } : {}),
+      ...(form.submitLabel ? { submitLabel: form.submitLabel } : {}),
       ...(form.cancelAction ? { cancelAction: form.cancelAction } : {}),
     };
     const prompt = await this.prompts.create(conversationId, personId, FORM_STEPS_KIND, state);
     const intro = [FORM_STEP_TEXTS.intro(form.title, form.fields.length), form.intro].filter(Boolean).join('\n');
     await adapter.send(where, { type: 'text', text: intro });
+    await this.offerWeb(adapter, where, prompt, state);
     await adapter.send(where, formStepQuestion(form.fields[0]!, 0, form.fields.length, prompt.id));
   }
 
@@ -191,6 +223,11 @@ export class FormSteps {
   ): Promise<void> {
     const state = this.prompts.state<FormStepsState>(prompt);
     const { fields } = state;
+    if (!command && WEB_FORM_WORDS.has(text.trim())) {
+      // A new link (the last one expired or was lost), then the question or page where the chat stands.
+      await this.offerWeb(adapter, where, prompt, state);
+      return this.resume(adapter, where, prompt, false);
+    }
     if (state.mode === 'pages') {
       // A page is open; typing is not an answer to it. 上一步 shows the page before.
       if (command === 'back') {
@@ -319,10 +356,28 @@ export class FormSteps {
   }
 
   /** Asks the current question (or shows the current page) again: 「通報」 or a restart while a form is open. */
-  async resume(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord): Promise<void> {
+  async resume(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord, offer = true): Promise<void> {
     const state = this.prompts.state<FormStepsState>(prompt);
-    if (state.mode === 'pages') return void (await adapter.send(where, this.page(state, prompt.id)));
+    if (state.mode === 'pages') {
+      await adapter.send(where, this.page(state, prompt.id));
+      if (offer) await this.offerWeb(adapter, where, prompt, state);
+      return;
+    }
+    if (offer) await this.offerWeb(adapter, where, prompt, state);
     await adapter.send(where, formStepQuestion(state.fields[state.index]!, state.index, state.fields.length, prompt.id));
+  }
+
+  /**
+   * The same form as one web page, through a one-time link (when the app serves the page). Only in a private chat: a
+   * link for one person is never posted where a group would see it.
+   */
+  private async offerWeb(adapter: ChatAdapter, where: ConversationAddress, prompt: PromptRecord, state: FormStepsState): Promise<void> {
+    if (where.kind !== 'direct' || !this.web) return;
+    const card = this.web.offer(prompt, {
+      text: (until) => T.webFormOffer(until, `「${state.title}」`, state.mode === 'pages'),
+      fallback: `也可以在網頁一次填完「${state.title}」（連結只能使用一次）`,
+    });
+    if (card) await adapter.send(where, card);
   }
 
   private page(state: FormStepsState, promptId: string): Form {
@@ -336,22 +391,7 @@ export class FormSteps {
     const typed = text === T.skipped && !field.required ? '' : text;
     const r = validateField(field, typed, this.deps.now());
     if (!r.ok) return r;
-    if (r.value === null) return { ok: true, raw: field.type === 'multiselect' ? [] : '' };
-    switch (field.type) {
-      case 'datetime':
-        // Fixed when typed: 「昨天 9:00」 keeps its meaning after midnight or a restart.
-        return { ok: true, raw: (r.value as Date).toISOString(), ...(r.approximate ? { approximate: r.value as Date } : {}) };
-      case 'boolean':
-        return { ok: true, raw: r.value ? 'true' : 'false' };
-      case 'number':
-        return { ok: true, raw: String(r.value) };
-      case 'select':
-        return { ok: true, raw: String(r.value) };
-      case 'multiselect':
-        return { ok: true, raw: resolveChoices(field, typed).values };
-      default:
-        // Free text goes to submission as typed (already masked); the submission validates and masks it again.
-        return { ok: true, raw: typed };
-    }
+    const raw = formValue(field, r.value, typed);
+    return { ok: true, raw, ...(field.type === 'datetime' && r.approximate ? { approximate: r.value as Date } : {}) };
   }
 }

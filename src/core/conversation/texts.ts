@@ -18,11 +18,15 @@ export const T = {
   ].join('\n'),
   intakeTitle: '個資事件通報',
   /** The offer of the web form beside a report asked step by step (web-form.ts). */
-  webFormOffer: (until: string) =>
-    `不想一題一題回答？按「在網頁填寫」可在一個頁面填完通報，送出後回到這裡繼續。連結只能使用一次，限您本人使用，${until} 前有效。也可以直接在這裡回答下面的問題。`,
+  webFormOffer: (until: string, what = '通報', paged = false) =>
+    `${paged ? '不想一頁一頁填寫' : '不想一題一題回答'}？按「在網頁填寫」可在一個頁面填完${what}，送出後回到這裡繼續。連結只能使用一次，限您本人使用，${until} 前有效。也可以直接在這裡${paged ? '填寫上面的表單' : '回答下面的問題'}。`,
   webFormIntro: '請在這一頁填完通報，送出後回到與小幫手的對話繼續。只要描述類型與人數，請勿貼上外洩的個資內容。',
   /** Said in chat when the report was filled on the web page (before the chat's own confirmation). */
   webFormFiled: '已收到您在網頁填寫的通報，不用再回答上面的問題。',
+  /** Said in chat when any other form was filled on the web page (before what its submission says). */
+  webFormSubmitted: (title: string) => `已收到您在網頁填寫的「${title}」，不用再回答上面的問題。`,
+  /** Said in chat when the page's answers were refused on submission: the page shows why, the questions stay open. */
+  webFormRefused: (title: string) => `您在網頁填寫的「${title}」還需要修改，請回到網頁修改後再送出，或在這裡繼續回答。`,
   /** Help of a field prefilled from the first message. */
   readFromMessage: (shown: string) => `依您的訊息帶入：${shown}。請確認，不對就直接修改。`,
   intakeFormIntro: '依臺北市政府政風處個人資料保護管理要點第45點，通報內容包括：外洩方式、時間、地點、初估類別及數量、已採取的處置。',

@@ -2,25 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { LINK_ACTION, type Card, type FormField } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { openToken, sealToken } from '../documents/links.js';
-import { maskPersonalData, privacyNotice } from '../privacy/mask.js';
-import { can, type Actor } from '../roles.js';
+import type { PromptRecord } from '../../ports/repositories/index.js';
+import { maskPersonalData } from '../privacy/mask.js';
+import type { Actor } from '../roles.js';
 import { formatChatDateTime, formatRocDateTime } from '../time/roc.js';
-import { validateIntake, type FieldProblem, type RawAnswers } from './intake.js';
+import type { FieldProblem, RawAnswers } from './intake.js';
 import type { PromptStore } from './prompts.js';
-import { T } from './texts.js';
 import { WHEN_TEXTS, readFieldTime } from './when.js';
 
 /**
- * Web forms from chat (issue #18 point 5). Where the bot asks a report step by step (a platform without forms: LINE),
- * its first message also offers 「在網頁填寫」: a signed one-time link to the same form as one web page (the console's
- * `/console/form/<token>`, src/web/console/forms.ts). The link is sealed with the machinery of every signed link of the
- * product (src/core/documents/links.ts: HMAC-SHA256, a key derived from the key ring) under a purpose of its own, and
- * names the person, the conversation and the question (`pending_prompt`) it belongs to; it expires after
- * WEB_FORM_TTL_MS and its id is claimed in `web_form_use` when the page is submitted, so it files once. The page's
- * answers are checked by the intake's own validation (validateIntake, the natural-time reader, the masking) and filed
- * by the chat's own last step (IntakeFlow.fileFromWeb), so the chat continues as after its last question.
+ * Web forms from chat (issue #18 point 5). Where the bot asks a form step by step (a platform without forms: LINE) or
+ * in pages (Discord's modals of five fields) in a private chat, its first message also offers 「在網頁填寫」: a signed
+ * one-time link to the same form as one web page (the console's `/console/form/<token>`, src/web/console/forms.ts).
+ * The link is sealed with the machinery of every signed link of the product (src/core/documents/links.ts: HMAC-SHA256,
+ * a key derived from the key ring) under a purpose of its own, and names the person, the conversation and the question
+ * (`pending_prompt`) it belongs to; it expires after WEB_FORM_TTL_MS and its id is claimed in `web_form_use` when the
+ * page is submitted, so it is used once. `WebForms` checks a link against its question and hands the page to the kind
+ * of question it names: the report (`intake`, web-form-intake.ts) or any form FormSteps asks (`form`,
+ * web-form-steps.ts); each checks the page with the chat's own validation and submits it through the chat's own step.
  */
 export const WEB_FORM_TTL_MS = 30 * 60_000;
+/** Typed while a form is asked step by step or in pages: a new link to the page (the offer's words, a lost link). */
+export const WEB_FORM_WORDS: ReadonlySet<string> = new Set(['網頁填寫', '在網頁填寫']);
 const PURPOSE = 'web-form:v1';
 /** Two readings of one text this close are the same (「現在」 read when shown and again when sent). */
 const SAME_READING_MS = 5 * 60_000;
@@ -98,6 +101,7 @@ export interface WebFormView {
   /** What is in each field now (answers given in chat so far, or what was submitted, masked). */
   values: RawAnswers;
   readings: Record<string, TimeReading>;
+  /** Problems beside their field; one whose `field` is no field of the form is shown in the summary only. */
   problems: FieldProblem[];
   /** The page was valid but showed a time reading not seen before: confirm and send again. */
   confirmTimes: boolean;
@@ -107,10 +111,21 @@ export type WebFormPage = { ok: true; form: WebFormView } | { ok: false; reason:
 
 export interface WebFormFiled {
   ok: 'filed';
-  ref: string;
+  /** The form's title (「影響評估｜115-0001」). */
+  title: string;
+  /** The incident number of a report filed (the report's own done page), else absent. */
+  ref?: string;
   /** What masking took out (the chat is told the same), or null. */
   masked: string | null;
   /** The platform the chat continues on ('line', …). */
+  platform: string;
+}
+
+/** The submission answered for good (UserError.final): the question is closed, the page says why. */
+export interface WebFormEnded {
+  ok: 'ended';
+  title: string;
+  message: string;
   platform: string;
 }
 
@@ -118,159 +133,166 @@ export interface WebFormFiled {
 export interface WebFormActions {
   open(token: string): Promise<WebFormPage>;
   /** `shown`: the time readings the page showed (field id → ISO), so a changed or new reading is shown first. */
-  submit(token: string, values: RawAnswers, shown: Record<string, string>): Promise<WebFormPage | WebFormFiled>;
+  submit(token: string, values: RawAnswers, shown: Record<string, string>): Promise<WebFormResult>;
 }
 
-/** What the intake flow provides: its fields and texts, and its last step (filing and telling the chat). */
-export interface IntakeForWeb {
-  fieldsFor(prompt: PendingPrompt): FormField[];
-  answersOf(prompt: PendingPrompt): RawAnswers;
-  fileFromWeb(prompt: PendingPrompt, raw: RawAnswers): Promise<{ ref: string; platform: string } | null>;
+export type WebFormResult = WebFormPage | WebFormFiled | WebFormEnded;
+
+/** A link checked against its question: the claims, the open question it names and the person holding it. */
+export interface BoundForm {
+  claims: WebFormClaims;
+  prompt: PromptRecord;
+  actor: Actor;
 }
 
-/** An open question of the chat (a pending_prompt row, as PromptStore gives it). */
-type PendingPrompt = NonNullable<Awaited<ReturnType<PromptStore['open']>>>;
+/** One kind of question (its `pending_prompt` kind) that can be answered on the page. */
+export interface WebFormKind {
+  /** Whether this person may answer it (checked on every open and submit: roles change). */
+  allowed(actor: Actor): boolean;
+  open(b: BoundForm): Promise<WebFormView>;
+  submit(b: BoundForm, values: RawAnswers, shown: Record<string, string>): Promise<WebFormResult>;
+}
 
-type Bound = { ok: true; claims: WebFormClaims; prompt: PendingPrompt; actor: Actor } | { ok: false; reason: WebFormRefusal };
+/** The words of an offer: its text (with the link's expiry) and the notification text, which never carries the link. */
+export interface WebFormOfferTexts {
+  text: (until: string) => string;
+  fallback: string;
+}
 
-/** The web side of a report asked in chat: the page's data, and its submission through the chat's own steps. */
-export class IntakeWeb implements WebFormActions {
+/**
+ * The web forms of the chat: the offer (a card with the link button), and the page's routes bound to the question the
+ * link names and dispatched by its kind to the flow that owns it (`register`). The only object the web layer gets.
+ */
+export class WebForms implements WebFormActions {
   readonly links: WebFormLinks;
+  private readonly kinds = new Map<string, WebFormKind>();
 
   constructor(
     private readonly deps: CoreDeps,
     private readonly prompts: PromptStore,
-    private readonly intake: IntakeForWeb,
     /** The address the pages are served at (PUBLIC_URL), or null when the app serves no console. */
     private readonly baseUrl: () => string | null,
   ) {
     this.links = new WebFormLinks(deps);
   }
 
-  /** The card offering the page, for the person's question in that conversation; null when no page is served. */
-  offer(prompt: PendingPrompt): Card | null {
+  register(kind: string, handler: WebFormKind): void {
+    this.kinds.set(kind, handler);
+  }
+
+  /**
+   * The card offering the page for the person's question in a private chat; null when no page is served. The caller
+   * sends it only to a private chat: a link for one person is never posted where a group would see it.
+   */
+  offer(prompt: PromptRecord, words: WebFormOfferTexts): Card | null {
     const base = this.baseUrl()?.replace(/\/+$/, '');
-    if (!base) return null;
+    if (!base || !this.kinds.has(prompt.kind)) return null;
     const { token, expiresAt } = this.links.sign(prompt.personId, prompt.conversationId, prompt.id);
     return {
       type: 'card',
       title: '也可以在網頁填寫',
       tone: 'info',
-      sections: [{ text: T.webFormOffer(formatRocDateTime(expiresAt)) }],
+      sections: [{ text: words.text(formatRocDateTime(expiresAt)) }],
       buttons: [{ label: '在網頁填寫', action: LINK_ACTION, url: `${base}/console/form/${token}`, style: 'primary' }],
       // The link stays out of the notification text: only the button carries it.
-      fallbackText: '也可以在網頁一次填完通報（連結只能使用一次）',
+      fallbackText: words.fallback,
     };
-  }
-
-  /** The link's claims, checked against the question it names: open, of that person and conversation, still allowed. */
-  private async bind(token: string): Promise<Bound> {
-    const v = this.links.verify(token);
-    if (!v.ok) return { ok: false, reason: v.reason === 'expired' ? 'expired' : 'invalid' };
-    const { claims } = v;
-    if (await this.deps.repos.webForms.used(claims.linkId)) return { ok: false, reason: 'used' };
-    const person = await this.deps.repos.people.find(claims.personId);
-    const actor: Actor | null = person?.active
-      ? { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles }
-      : null;
-    if (!actor || !can(actor, 'incident.report')) return { ok: false, reason: 'denied' };
-    // The person's open question in that conversation must be the one the link names (a link of another person, or
-    // of a question since filed, cancelled or replaced, opens nothing).
-    const prompt = await this.prompts.open(claims.conversationId, claims.personId);
-    if (!prompt || prompt.id !== claims.promptId || prompt.kind !== 'intake' || prompt.personId !== claims.personId) {
-      return { ok: false, reason: 'closed' };
-    }
-    return { ok: true, claims, prompt, actor };
   }
 
   async open(token: string): Promise<WebFormPage> {
     const b = await this.bind(token);
     if (!b.ok) return b;
-    const fields = this.intake.fieldsFor(b.prompt);
-    const values: RawAnswers = {};
-    for (const f of fields) {
-      const given = this.intake.answersOf(b.prompt)[f.id] ?? f.initial;
-      if (given === undefined) continue;
-      // Times answered in chat are instants (ISO): shown the way the chat writes them, which the reader reads back.
-      const at = f.type === 'datetime' && typeof given === 'string' ? readFieldTime(f.label, given, this.deps.now()) : null;
-      values[f.id] = at?.ok ? formatChatDateTime(at.at, { now: this.deps.now() }) : given;
-    }
-    return { ok: true, form: this.view(b, fields, values, [], false) };
+    return { ok: true, form: await b.kind.open(b) };
   }
 
-  async submit(token: string, submitted: RawAnswers, shown: Record<string, string>): Promise<WebFormPage | WebFormFiled> {
+  async submit(token: string, values: RawAnswers, shown: Record<string, string>): Promise<WebFormResult> {
     const b = await this.bind(token);
     if (!b.ok) return b;
-    const fields = this.intake.fieldsFor(b.prompt);
-    const now = this.deps.now();
-    const raw: RawAnswers = {};
-    for (const f of fields) {
-      const v = submitted[f.id];
-      if (v !== undefined) raw[f.id] = v;
-    }
-    const v = validateIntake(fields, raw, now);
-    const readings = this.readings(fields, raw);
-    // A reading is seen when the page showed it (a relative time read again a little later, 「現在」, counts as the same).
-    const seen = (id: string, at: string) => Math.abs(Date.parse(shown[id] ?? '') - Date.parse(at)) <= SAME_READING_MS;
-    const unseen = Object.entries(readings).some(([id, r]) => !seen(id, r.at));
-    if (!v.ok || unseen) {
-      // The page goes back with what was typed, masked like everything sent and stored (as the chat's form does).
-      const bad = new Set(v.ok ? [] : v.problems.map((p) => p.field));
-      const echo: RawAnswers = {};
-      for (const [key, value] of Object.entries(raw)) {
-        const type = fields.find((f) => f.id === key)?.type;
-        const free = type === 'text' || type === 'textarea' || bad.has(key);
-        echo[key] = free && typeof value === 'string' ? maskPersonalData(value, { now }).text : value;
-      }
-      return { ok: true, form: this.view(b, fields, echo, v.ok ? [] : v.problems, v.ok) };
-    }
-    if (!(await this.deps.repos.webForms.claim(b.claims.linkId, b.prompt.id, b.actor.personId))) return { ok: false, reason: 'used' };
-    let filed: { ref: string; platform: string } | null;
-    try {
-      filed = await this.intake.fileFromWeb(b.prompt, raw);
-    } catch (err) {
-      await this.deps.repos.webForms.release(b.claims.linkId);
-      throw err;
-    }
-    if (!filed) return { ok: false, reason: 'closed' };
-    return {
-      ok: 'filed',
-      ref: filed.ref,
-      masked: v.result.masked.length ? privacyNotice(v.result.masked) : null,
-      platform: filed.platform,
-    };
+    return b.kind.submit(b, values, shown);
   }
 
-  /** How each time field's text reads now (fields that cannot be read get their problem instead). */
-  private readings(fields: FormField[], values: RawAnswers): Record<string, TimeReading> {
-    const out: Record<string, TimeReading> = {};
-    for (const f of fields) {
-      const text = values[f.id];
-      if (f.type !== 'datetime' || typeof text !== 'string' || !text.trim()) continue;
-      const r = readFieldTime(f.label, text, this.deps.now());
-      if (r.ok) out[f.id] = { at: r.at.toISOString(), text: WHEN_TEXTS.reading(r.at, r.approximate) };
-    }
-    return out;
+  /** The link's claims, checked against the question it names: open, of that person and conversation, still allowed. */
+  private async bind(token: string): Promise<({ ok: true; kind: WebFormKind } & BoundForm) | { ok: false; reason: WebFormRefusal }> {
+    const v = this.links.verify(token);
+    if (!v.ok) return { ok: false, reason: v.reason === 'expired' ? 'expired' : 'invalid' };
+    const { claims } = v;
+    if (await this.deps.repos.webForms.used(claims.linkId)) return { ok: false, reason: 'used' };
+    const person = await this.deps.repos.people.find(claims.personId);
+    if (!person?.active) return { ok: false, reason: 'denied' };
+    const actor: Actor = { personId: person.id, schoolId: person.schoolId, displayName: person.displayName, roles: person.roles };
+    // The person's open question in that conversation must be the one the link names (a link of another person, or
+    // of a question since answered, cancelled or replaced, opens nothing).
+    const prompt = await this.prompts.open(claims.conversationId, claims.personId);
+    const kind = prompt ? this.kinds.get(prompt.kind) : undefined;
+    if (!prompt || !kind || prompt.id !== claims.promptId || prompt.personId !== claims.personId) return { ok: false, reason: 'closed' };
+    if (!kind.allowed(actor)) return { ok: false, reason: 'denied' };
+    return { ok: true, kind, claims, prompt, actor };
   }
+}
 
-  private view(
-    b: Extract<Bound, { ok: true }>,
-    fields: FormField[],
-    values: RawAnswers,
-    problems: FieldProblem[],
-    confirm: boolean,
-  ): WebFormView {
-    return {
-      title: T.intakeTitle,
-      intro: T.webFormIntro,
-      submitLabel: '送出通報',
-      personName: b.actor.displayName,
-      expiresAt: b.claims.expiresAt,
-      fields,
-      values,
-      readings: this.readings(fields, values),
-      problems,
-      confirmTimes: confirm && problems.length === 0 && Object.keys(this.readings(fields, values)).length > 0,
-    };
+/** What a field shows when the page opens: a time answered in chat (an instant) the way the chat writes it. */
+export function shownValue(f: FormField, given: RawAnswers[string], now: Date): RawAnswers[string] {
+  const at = f.type === 'datetime' && typeof given === 'string' && given.trim() ? readFieldTime(f.label, given, now) : null;
+  return at?.ok ? formatChatDateTime(at.at, { now }) : given;
+}
+
+/** How each time field's text reads now (fields that cannot be read get their problem instead). */
+export function timeReadings(fields: FormField[], values: RawAnswers, now: Date): Record<string, TimeReading> {
+  const out: Record<string, TimeReading> = {};
+  for (const f of fields) {
+    const text = values[f.id];
+    if (f.type !== 'datetime' || typeof text !== 'string' || !text.trim()) continue;
+    const r = readFieldTime(f.label, text, now);
+    if (r.ok) out[f.id] = { at: r.at.toISOString(), text: WHEN_TEXTS.reading(r.at, r.approximate) };
   }
+  return out;
+}
+
+/** Whether a reading is shown that the page had not shown (a relative time read again a little later is the same). */
+export function unseenReading(readings: Record<string, TimeReading>, shown: Record<string, string>): boolean {
+  return Object.entries(readings).some(([id, r]) => !(Math.abs(Date.parse(shown[id] ?? '') - Date.parse(r.at)) <= SAME_READING_MS));
+}
+
+/** The page goes back with what was typed, masked like everything sent and stored (as the chat's form does). */
+export function echoTyped(fields: FormField[], raw: RawAnswers, bad: Set<string>, now: Date): RawAnswers {
+  const echo: RawAnswers = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const type = fields.find((f) => f.id === key)?.type;
+    const free = type === 'text' || type === 'textarea' || bad.has(key);
+    echo[key] = free && typeof value === 'string' ? maskPersonalData(value, { now }).text : value;
+  }
+  return echo;
+}
+
+/** Only the form's own fields are taken from what the page posted. */
+export function postedFields(fields: FormField[], submitted: RawAnswers): RawAnswers {
+  const raw: RawAnswers = {};
+  for (const f of fields) {
+    const v = submitted[f.id];
+    if (v !== undefined) raw[f.id] = v;
+  }
+  return raw;
+}
+
+/** The page's data. */
+export function formView(
+  b: BoundForm,
+  texts: { title: string; intro: string; submitLabel: string },
+  fields: FormField[],
+  values: RawAnswers,
+  problems: FieldProblem[],
+  confirm: boolean,
+  now: Date,
+): WebFormView {
+  const readings = timeReadings(fields, values, now);
+  return {
+    ...texts,
+    personName: b.actor.displayName,
+    expiresAt: b.claims.expiresAt,
+    fields,
+    values,
+    readings,
+    problems,
+    confirmTimes: confirm && problems.length === 0 && Object.keys(readings).length > 0,
+  };
 }

@@ -1,12 +1,12 @@
 /**
- * The web form from chat (forms.ts): one server-rendered page for a form the chat asks step by step. Labels on every
+ * The web form from chat (forms.ts): one server-rendered page for a form the chat asks step by step or in pages. Labels on every
  * field, fieldset/legend for choices, help and errors tied to their field (aria-describedby), an error summary with
  * links, and focus on the first error (autofocus: the pages carry no script). Time fields show how their text was read.
  */
 export const WEB_FORM = `<div class="narrow"><h1><%= it.title %></h1>
 <p class="sub"><%= it.intro %></p>
 <p class="muted"><%= it.personName %>，這個連結限您本人使用一次，<%= it.until %> 前有效。</p>
-<% if (it.errors.length) { %><div class="flash error" role="alert"><p>有 <%= it.errors.length %> 個欄位需要修改：</p><ul class="plain"><% it.errors.forEach(function (e) { %><li><a href="#<%= e.anchor %>"><%= e.message %></a></li><% }) %></ul></div><% } %>
+<% if (it.errors.length) { %><div class="flash error" role="alert"><p>有 <%= it.errors.length %> 個欄位需要修改：</p><ul class="plain"><% it.errors.forEach(function (e) { %><li><% if (e.anchor) { %><a href="#<%= e.anchor %>"><%= e.message %></a><% } else { %><%= e.message %><% } %></li><% }) %></ul></div><% } %>
 <% if (it.confirmTimes) { %><p class="flash ok" role="status">請確認下方「讀作」的時間是否正確，正確請再按一次「<%= it.submitLabel %>」；不正確請修改後再送出。</p><% } %>
 <form method="post" class="webform" novalidate>
 <input type="hidden" name="_csrf" value="<%= it.csrf %>">

@@ -13,17 +13,17 @@ export interface WebFormKit {
   html: (reply: FastifyReply, status: number, body: string) => FastifyReply;
 }
 
-const IN_CHAT = '您在聊天室的通報沒有遺失：可以直接在與小幫手的對話中繼續回答，或在對話中輸入「網頁填寫」取得新的連結。';
+const IN_CHAT = '您在聊天室填寫的內容沒有遺失：可以直接在與小幫手的對話中繼續回答，或在對話中輸入「網頁填寫」取得新的連結。';
 const REFUSALS: Record<WebFormRefusal, readonly [number, string, readonly string[]]> = {
   invalid: [403, '連結無效', ['這個網頁填寫連結無效或已被修改。', IN_CHAT]],
   expired: [403, '連結已過期', ['這個網頁填寫連結已超過有效時間（30 分鐘）。', IN_CHAT]],
-  used: [410, '連結已使用過', ['每個網頁填寫連結只能送出一次，這份通報已經用這個連結送出了。後續事項請回到與小幫手的對話。']],
+  used: [410, '連結已使用過', ['每個網頁填寫連結只能送出一次，這份表單已經用這個連結送出了。後續事項請回到與小幫手的對話。']],
   closed: [
     410,
-    '這份通報已結束',
-    ['這份通報已在對話中完成、取消或逾時，或這不是最新的連結。請回到與小幫手的對話；如需通報，請在對話中輸入「通報」。'],
+    '這份表單已結束',
+    ['這份表單（通報或其他問題）已在對話中完成、取消或逾時，或這不是最新的連結。請回到與小幫手的對話；如需通報，請在對話中輸入「通報」。'],
   ],
-  denied: [403, '無法使用這個連結', ['這個連結的使用者目前無法通報（身分已變更或停用）。如有疑問請洽個資聯絡窗口。']],
+  denied: [403, '無法使用這個連結', ['這個連結的使用者目前無法填寫（身分已變更或停用）。如有疑問請洽個資聯絡窗口。']],
 };
 
 const PLATFORM_NAMES: Record<string, string> = { line: 'LINE', slack: 'Slack', discord: 'Discord', local: '聊天頁面' };
@@ -108,9 +108,9 @@ export function pageFields(form: Pick<WebFormView, 'fields' | 'values' | 'proble
 
 /**
  * Web forms from chat (issue #18 point 5; the core's side is src/core/conversation/web-form.ts). `GET
- * /console/form/<token>` shows the form a chat asks step by step as one page, to anyone holding the one-time link the
- * chat sent (no console sign-in: staff report too); `POST` (CSRF token of the console's forms) files it through the
- * chat's own last step, or shows the page again with the problems beside their fields and the time readings to
+ * /console/form/<token>` shows the form a chat asks step by step or in pages (the report, or any FormSteps form) as one page, to anyone holding the one-time link the
+ * chat sent (no console sign-in: staff report too); `POST` (CSRF token of the console's forms) submits it through the
+ * chat's own step, or shows the page again with the problems beside their fields and the time readings to
  * confirm. Registered in the console's scope (routes.ts): its cookies, CSRF, headers and error pages.
  */
 export function registerWebForms(scope: FastifyInstance, kit: WebFormKit): void {
@@ -121,7 +121,11 @@ export function registerWebForms(scope: FastifyInstance, kit: WebFormKit): void 
   };
   const page = (reply: FastifyReply, form: WebFormView, status = 200) => {
     const fields = pageFields(form);
-    const errors = fields.filter((f) => f.error).map((f) => ({ anchor: `f-${f.id}`, message: f.error! }));
+    // Problems beside their field (linked from the summary), and those of no field (a check across fields) in it only.
+    const errors = [
+      ...form.problems.filter((p) => !form.fields.some((f) => f.id === p.field)).map((p) => ({ anchor: '', message: p.message })),
+      ...fields.filter((f) => f.error).map((f) => ({ anchor: `f-${f.id}`, message: f.error! })),
+    ];
     const data = { ...form, until: formatRocDateTime(form.expiresAt), fields, errors };
     const title = errors.length ? `（需修改）${form.title}` : form.title;
     return kit.html(reply, status, renderPage('@webform', { title, plain: true, csrf: reply.generateCsrf() }, data));
@@ -149,7 +153,21 @@ export function registerWebForms(scope: FastifyInstance, kit: WebFormKit): void 
         r = await kit.forms.submit(req.params['*'], values, shown);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
-        return kit.html(reply, 400, messagePage('無法送出通報', [err.message], undefined, { plain: true }));
+        return kit.html(reply, 400, messagePage('無法送出', [err.message], undefined, { plain: true }));
+      }
+      if (r.ok === 'ended') {
+        const where = PLATFORM_NAMES[r.platform] ?? r.platform;
+        const text = [r.message, `「${r.title}」的問題已結束。請回到 ${where} 與小幫手的對話（可以關閉這個頁面）。`];
+        return kit.html(reply, 409, messagePage('無法送出', text, undefined, { plain: true }));
+      }
+      if (r.ok === 'filed' && !r.ref) {
+        const where = PLATFORM_NAMES[r.platform] ?? r.platform;
+        const text = [
+          `已收到您在網頁填寫的「${r.title}」。`,
+          ...(r.masked ? [r.masked] : []),
+          `請回到 ${where} 與小幫手的對話（可以關閉這個頁面）；後續會在對話中通知您。對話中原本的問題已結束，不會再問您一次。`,
+        ];
+        return kit.html(reply, 200, messagePage('已送出', text, undefined, { plain: true }));
       }
       if (r.ok === 'filed') {
         const where = PLATFORM_NAMES[r.platform] ?? r.platform;
