@@ -142,6 +142,9 @@ describe('leak detection on the project phrases', () => {
     expect(lib.detect('午餐廠商那邊說他們訂餐系統被駭，我們學校提供的學生過敏名單跟班級座號可能被拿走了').scenario).toBe('hacked-system');
     expect(lib.detect('我手機掉了 LINE 沒設密碼 裡面有全班家長群組跟學生照片').scenario).toBe('lost-media');
     expect(lib.detect('寄家長會通知 密件副本寫成副本 所有家長的信箱都露出來').scenario).toBe('misdirected-message');
+    // a wrong send to another group is still a misdirected message; a public place is a shared roster
+    expect(lib.detect('我把名單傳錯到別的群組了').scenario).toBe('misdirected-message');
+    expect(lib.detect('名單不小心放到班網了').scenario).toBe('shared-roster');
     expect(lib.detect('我點了一封假的教育局信的連結 輸入了校務系統的帳號密碼').scenario).toBe('hacked-system');
     expect(lib.detect('舊的學生資料卡直接丟進資源回收 被收舊報紙的拿走').scenario).toBe('lost-media');
     expect(lib.detect('😱😱 我們班有同學把全班的健康檢查結果截圖貼在IG限動 😭 要怎麼處理').scenario).toBe('shared-roster');
