@@ -28,9 +28,17 @@ const VARIANT_RE = new RegExp(`[${Object.keys(CHAR_VARIANTS).join('')}]`, 'gu');
 
 /**
  * Variant spellings of whole words, both in common use (「身份證」 for 身分證, 「公佈欄」 for 公布欄): read as the
- * standard form, so a word list needs only one of them.
+ * standard form, so a word list needs only one of them. English 「n't」 reads as 「not」, so 「don't」 is one word.
  */
-const WORD_VARIANTS: Readonly<Record<string, string>> = { 身份: '身分', 公佈: '公布', 佈告: '布告', 佈置: '布置' };
+const WORD_VARIANTS: Readonly<Record<string, string>> = {
+  身份: '身分',
+  公佈: '公布',
+  佈告: '布告',
+  佈置: '布置',
+  // English contractions before the apostrophe becomes a clause boundary: 「don't post」 reads as 「donotpost」.
+  "n't": 'not',
+  'n’t': 'not',
+};
 const WORD_VARIANT_RE = new RegExp(Object.keys(WORD_VARIANTS).join('|'), 'gu');
 
 /**

@@ -44,6 +44,17 @@ export interface DetectorConfig {
   peopleWindow: number;
   /** Words that, after a people word, make them the people concerned besides the data words (「孩子的資料」). */
   peopleOf: readonly string[];
+  /**
+   * Words whose parts are not words of their own (「小朋友」 holds no 朋友, 「關掉了」 no 掉了): a term does not count
+   * where it cuts through one of them (starts or ends inside it without holding all of it). Chinese has no spaces to
+   * tell where a word ends; English words are told apart by the spaces typed between them (`Reading.edges`).
+   */
+  wholeWords?: readonly string[];
+  /**
+   * Parts and accessories of a device (充電線, 手機殼): a term right before one names what the accessory belongs to, not
+   * the thing itself (「手機充電線不見了」 lost a cable, not a phone).
+   */
+  accessories?: readonly string[];
 }
 
 export interface ScenarioPhrases {
@@ -91,15 +102,41 @@ const SPACE_BETWEEN_CJK = /(?<=[^\x00-\x7F])\s+(?=[^\x00-\x7F])/gu;
  * break is reported (the text is read as before).
  */
 function spaceBreaks(text: string, spaced: string): boolean[] {
-  const breaks: boolean[] = new Array(text.length + 1).fill(false);
-  if (spaced === text) return breaks;
+  return markedEdges(text, spaced, BOUNDARY) ?? new Array(text.length + 1).fill(false);
+}
+
+/**
+ * Where `marked` (the text with `mark` inserted at some places) has a mark that `text` has not: true at the position of
+ * text before which it stands; undefined when the two differ otherwise.
+ */
+function markedEdges(text: string, marked: string, mark: string): boolean[] | undefined {
+  const edges: boolean[] = new Array(text.length + 1).fill(false);
   let i = 0;
-  for (let j = 0; j < spaced.length; j += 1) {
-    if (spaced[j] === text[i]) i += 1;
-    else if (spaced[j] === BOUNDARY) breaks[i] = true;
-    else return new Array(text.length + 1).fill(false);
+  for (let j = 0; j < marked.length; j += 1) {
+    if (marked[j] === text[i]) i += 1;
+    else if (marked[j] === mark) edges[i] = true;
+    else return undefined;
   }
-  return i === text.length ? breaks : new Array(text.length + 1).fill(false);
+  return i === text.length ? edges : undefined;
+}
+
+/** A letter or digit of ASCII (English words, numbers): the only script whose words are told apart by spaces. */
+const ASCII_WORD = /[a-z0-9]/;
+/** Typed spaces between two ASCII words, kept as this mark (a word joiner) to tell where an English word ends. */
+const WORD_EDGE = '\u2060';
+const SPACE_BETWEEN_ASCII = /(?<=[A-Za-z0-9])\s+(?=[A-Za-z0-9])/gu;
+
+/** What a term's occurrences are checked against, computed once per message. */
+interface Reading {
+  text: string;
+  /** A typed space stands just before text[i] (it ends a question's clause). */
+  breaks: readonly boolean[];
+  /** An English word starts or ends at text[i] (a typed space stood there); undefined when unknown (any edge counts). */
+  edges: readonly boolean[] | undefined;
+  /** The text with negated protections blanked out (same length). */
+  guarded: string;
+  /** Where whole words stand: [start, end). */
+  wholes: readonly (readonly [number, number])[];
 }
 
 const norm = (words: readonly string[]) => words.map(normalizeText).filter((w) => w.length > 0);
@@ -117,6 +154,8 @@ export class LeakDetector {
   private readonly people: { kind: string; words: string[] }[];
   private readonly dataWords: string[];
   private readonly negatedProtections: string[];
+  private readonly wholeWords: string[];
+  private readonly accessories: string[];
 
   /** Throws on a malformed rule; a loader should check rules with parseRule first to report them in place. */
   constructor(
@@ -141,6 +180,8 @@ export class LeakDetector {
     this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words) }));
     this.people = Object.entries(config.people).map(([kind, words]) => ({ kind, words: norm(words) }));
     this.negatedProtections = norm(SELF_NEGATED_LISTS.flatMap((l) => config.vocabulary[l] ?? [])).sort((a, b) => b.length - a.length);
+    this.wholeWords = norm(config.wholeWords ?? []);
+    this.accessories = norm(config.accessories ?? []);
     this.dataWords = [...norm(config.vocabulary[DATA_LIST] ?? []), ...this.categories.flatMap((c) => c.words), ...norm(config.peopleOf)];
   }
 
@@ -150,16 +191,36 @@ export class LeakDetector {
     // is often the comma (「我把名單傳到家長群組了 可以收回嗎」 is a statement and then a question). Only a question's
     // reach stops there; a negator still reaches across a space (「不要 把名單傳到群組」).
     let spaced = normalizeText(message.replace(SPACE_BETWEEN_CJK, '，'));
+    // …and with a mark wherever a space stood between two English words, to tell where an English word ends.
+    let worded = normalizeText(message.normalize('NFKC').replace(SPACE_BETWEEN_ASCII, WORD_EDGE));
     for (const phrase of this.ignore) {
       text = text.split(phrase).join(BOUNDARY);
       spaced = spaced.split(phrase).join(BOUNDARY);
+      worded = worded.split(phrase).join(BOUNDARY);
     }
-    const breaks = spaceBreaks(text, spaced);
     const none: DetectResult = { isLeakReport: false, matched: [], categories: [], people: [] };
     if (this.turnedOutFine.some((w) => text.includes(w))) return none;
-    const affirmed = (t: string) => this.occursAffirmed(text, t, breaks);
+    const wholes: [number, number][] = [];
+    for (const w of this.wholeWords) for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + 1)) wholes.push([at, at + w.length]);
+    const reading: Reading = {
+      text,
+      breaks: spaceBreaks(text, spaced),
+      edges: markedEdges(text, worded, WORD_EDGE),
+      // Same length as text, so positions agree: a negated protection reads as neutral filler before a term.
+      guarded: this.negatedProtections.reduce((t, p) => t.split(p).join('＿'.repeat(p.length)), text),
+      wholes,
+    };
+    // Each term is looked up once per message: many rules share the words of a list.
+    const seen = new Map<string, boolean>();
+    const affirmed = (t: string) => {
+      const known = seen.get(t);
+      if (known !== undefined) return known;
+      const found = this.occursAffirmed(reading, t);
+      seen.set(t, found);
+      return found;
+    };
 
-    if (this.quiet.some((q) => text.includes(q)) && !this.happened.some((h) => affirmed(h))) return none;
+    if (this.quiet.some((q) => text.includes(q)) && !this.happened.some(affirmed)) return none;
 
     const matched: string[] = [];
     let genericHit = false;
@@ -231,11 +292,11 @@ export class LeakDetector {
     return found;
   }
 
-  /** `breaks[i]`: a typed space stands just before text[i] (it ends a question's clause). */
-  private occursAffirmed(text: string, term: string, breaks: readonly boolean[]): boolean {
-    // Same length as text, so positions agree: a negated protection reads as neutral filler before a term.
-    const guarded = this.negatedProtections.reduce((t, p) => t.split(p).join('＿'.repeat(p.length)), text);
+  /** Whether `term` stands somewhere as a word of its own (`isWordAt`), not negated and not in a question. */
+  private occursAffirmed(r: Reading, term: string): boolean {
+    const { text, breaks, guarded } = r;
     for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
+      if (!this.isWordAt(r, at, term.length)) continue;
       let before = guarded.slice(Math.max(0, at - this.config.negatorWindow), at);
       before = before.slice(before.lastIndexOf(BOUNDARY) + 1);
       // 「但是」 turns the sentence: 「名單有遮蔽但是電話沒有」 — a negator before it does not reach past it.
@@ -249,5 +310,26 @@ export class LeakDetector {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether text[at, at+length) is a word of its own: it cuts through no whole word (「朋友」 in 「小朋友」), an English
+   * word is not part of a longer one (「lost」 in 「almost」; a plural s or es may follow), and no accessory follows it
+   * (「手機」 in 「手機充電線」).
+   */
+  private isWordAt(r: Reading, at: number, length: number): boolean {
+    const end = at + length;
+    if (r.wholes.some(([s, e]) => s < end && e > at && (s < at || e > end))) return false;
+    const { text, edges } = r;
+    // Unknown edges (the marked text could not be aligned): every position may be one, as before word edges were read.
+    const joined = (i: number) => edges !== undefined && !edges[i];
+    if (ASCII_WORD.test(text[at] ?? '') && ASCII_WORD.test(text[at - 1] ?? '') && joined(at)) return false;
+    if (ASCII_WORD.test(text[end - 1] ?? '') && ASCII_WORD.test(text[end] ?? '') && joined(end)) {
+      const plural = /^(?:es|s)/.exec(text.slice(end))?.[0].length ?? 0;
+      const after = end + plural;
+      if (plural === 0 || (ASCII_WORD.test(text[after] ?? '') && joined(after))) return false;
+    }
+    if (this.accessories.some((a) => text.startsWith(a, end))) return false;
+    return true;
   }
 }

@@ -38,7 +38,17 @@ export function checkDetection(
     detection.generic.forEach((r, i) => {
       for (const message of parseRule(r, vocabulary).faults) faults.push({ file: f, path: `generic.${i}`, message });
     });
-    for (const key of ['ignore', 'negators', 'questionEndings', 'quietContexts', 'happened', 'turnedOutFine', 'peopleOf'] as const)
+    for (const key of [
+      'ignore',
+      'negators',
+      'questionEndings',
+      'quietContexts',
+      'happened',
+      'turnedOutFine',
+      'peopleOf',
+      'wholeWords',
+      'accessories',
+    ] as const)
       words(f, key, detection[key]);
     for (const [kind, list] of Object.entries(detection.people)) {
       if (peopleKinds && !peopleKinds.has(kind)) {

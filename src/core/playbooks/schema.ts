@@ -395,5 +395,7 @@ export const detectionFileSchema = z.strictObject({
   people: z.record(z.string().min(1), wordList).default({}),
   peopleWindow: z.number().int().min(0).max(20).default(6),
   peopleOf: z.array(text).default([]),
+  wholeWords: z.array(text).default([]),
+  accessories: z.array(text).default([]),
 });
 export type DetectionFile = z.output<typeof detectionFileSchema>;

@@ -115,6 +115,48 @@ describe('leak detection on the project phrases', () => {
     expect(lib.detect('小朋友名字貼在門口 方便家長找教室').isLeakReport).toBe(false);
   });
 
+  it('hears the families of round 10 with the right playbook, and not their look-alikes', () => {
+    // data put on a public web page or an announcement's attachment, said without 個資
+    expect(lib.detect('總務處網頁上的採購公告附件不小心放成含學生名單的那一版，有身分證字號，掛上網已經兩週了').scenario).toBe(
+      'shared-roster',
+    );
+    expect(lib.detect('學務處把懲處名單掛上網了 還有學號').scenario).toBe('shared-roster');
+    expect(lib.detect('獎學金公告已經掛上網了，請有需要的學生下載申請表').isLeakReport).toBe(false);
+    // English words for data and what happened to it; English reminders stay silent, and 「lost」 is not in 「almost」
+    const english =
+      "Our school's Google Drive folder with student counseling notes was set to 'anyone with the link', and the link got posted in a public group. 怎麼辦";
+    expect(lib.detect(english).scenario).toBe('shared-roster');
+    expect(lib.detect("I accidentally sent the class list with parents' phone numbers to the wrong group").scenario).toBe(
+      'misdirected-message',
+    );
+    expect(lib.detect("A teacher's laptop with student records was stolen from his car").scenario).toBe('lost-media');
+    expect(lib.detect("Reminder — please don't post student photos on public social media without parental consent.").isLeakReport).toBe(
+      false,
+    );
+    expect(lib.detect('Almost done with the grade report, will send it to the office tomorrow.').isLeakReport).toBe(false);
+    // an accessory of a device is not the device
+    expect(lib.detect('手機充電線不見了 誰借走了').isLeakReport).toBe(false);
+    expect(lib.detect('電腦滑鼠不見了，有人看到嗎').isLeakReport).toBe(false);
+    expect(lib.detect('手機跟充電器都不見了 手機裡有學生照片').scenario).toBe('lost-media');
+    // routed by what happened, as the playbooks describe it
+    expect(lib.detect('午餐廠商那邊說他們訂餐系統被駭，我們學校提供的學生過敏名單跟班級座號可能被拿走了').scenario).toBe('hacked-system');
+    expect(lib.detect('我手機掉了 LINE 沒設密碼 裡面有全班家長群組跟學生照片').scenario).toBe('lost-media');
+    expect(lib.detect('寄家長會通知 密件副本寫成副本 所有家長的信箱都露出來').scenario).toBe('misdirected-message');
+    // a wrong send to another group is still a misdirected message; a public place is a shared roster
+    expect(lib.detect('我把名單傳錯到別的群組了').scenario).toBe('misdirected-message');
+    expect(lib.detect('名單不小心放到班網了').scenario).toBe('shared-roster');
+    expect(lib.detect('我點了一封假的教育局信的連結 輸入了校務系統的帳號密碼').scenario).toBe('hacked-system');
+    expect(lib.detect('舊的學生資料卡直接丟進資源回收 被收舊報紙的拿走').scenario).toBe('lost-media');
+    expect(lib.detect('😱😱 我們班有同學把全班的健康檢查結果截圖貼在IG限動 😭 要怎麼處理').scenario).toBe('shared-roster');
+    expect(lib.detect('特教學生名冊放在川堂的桌上沒人顧 一堆人在看').scenario).toBe('shared-roster');
+    expect(lib.detect('廠商員工把學生名冊拍照傳到他們群組 已經流出去了').scenario).toBe('shared-roster');
+    expect(lib.detect('學務系統有一筆從海外IP登入的紀錄 用的是組長帳號').scenario).toBe('hacked-system');
+    // 掉了 inside 關掉了, 不見 inside 看不見: a word inside another word is not that word
+    expect(lib.detect('學生資料夾的共用我關掉了 現在只有我能看').isLeakReport).toBe(false);
+    expect(lib.detect('成績單字太小看不見').isLeakReport).toBe(false);
+    expect(lib.detect('平板掉了 裡面有學生的IEP').scenario).toBe('lost-media');
+  });
+
   it('hears a request not to open what was just sent, with a retraction, as a wrong send', () => {
     expect(lib.detect('剛剛那個檔案大家先不要點開 我等一下收回').scenario).toBe('misdirected-message');
     expect(lib.detect('剛剛的連結先不要點開 是錯的 我收回重傳').isLeakReport).toBe(false);
@@ -203,6 +245,10 @@ describe('normalizeText', () => {
     expect(normalizeText('身份證字號')).toBe('身分證字號');
     expect(normalizeText('公佈欄、佈告欄')).toBe('公布欄\n布告欄');
     expect(lib.detect('名單貼在公佈欄上，有學生身份證').categories).toContain('nationalId');
+  });
+
+  it("reads English n't as not, so a negation stays one word", () => {
+    expect(normalizeText("Don't post it")).toBe('donotpostit');
   });
 });
 
@@ -342,6 +388,20 @@ describe('LeakDetector', () => {
     expect(detector.detect('外洩演練').isLeakReport).toBe(false);
     expect(detector.detect('演練時寄錯信').isLeakReport).toBe(false);
     expect(detector.detect('提醒一下，我剛剛寄錯信了').scenario).toBe('mail');
+  });
+
+  it('does not hear a term inside a whole word, before an accessory, or inside a longer English word', () => {
+    const words = new LeakDetector(
+      { ...config, vocabulary: { ...config.vocabulary, lost: ['不見', '掉了', 'lost'] }, wholeWords: ['關掉'], accessories: ['充電線'] },
+      [{ id: 'lost', rules: ['筆電|laptop|名單 + @lost - @found'] }],
+    );
+    expect(words.detect('名單關掉了').isLeakReport).toBe(false);
+    expect(words.detect('名單掉了').scenario).toBe('lost');
+    expect(words.detect('筆電充電線不見了').isLeakReport).toBe(false);
+    expect(words.detect('筆電不見了').scenario).toBe('lost');
+    expect(words.detect('the laptop is almost ready').isLeakReport).toBe(false);
+    expect(words.detect('the laptop is lost').scenario).toBe('lost');
+    expect(words.detect('two laptops lost').scenario).toBe('lost');
   });
 
   it('rules a match out with the words after " - "', () => {
