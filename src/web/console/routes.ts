@@ -19,7 +19,7 @@ import { registerItemActs } from './item-acts.js';
 import { registerPeoplePage } from './people-page.js';
 import { registerAssessmentEditor } from './assessment.js';
 import { incidentPage, listPage, STATUS_FILTERS, whoText, type PageServices } from './pages.js';
-import { ConsoleSessions, cookieRules } from './sessions.js';
+import { ConsoleSessions, cookieRules, csrfBinding } from './sessions.js';
 import { messagePage, renderPage, type Frame } from './templates.js';
 
 export interface ConsoleOptions extends PageServices {
@@ -80,6 +80,9 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   const links = new SignInLinks(opts.deps.cipher, opts.deps.now);
   const sessions = new ConsoleSessions(opts.deps.repos, opts.deps.now);
   const cookie = cookieRules(opts.secure);
+  /** A form's CSRF token, bound to the session (or the page, without one): sessions.ts csrfBinding. */
+  const boundTo = (req: FastifyRequest) => csrfBinding(req.cookies[cookie.name], req.url);
+  const csrf = (reply: FastifyReply) => reply.generateCsrf({ userInfo: boundTo(reply.request) });
 
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply
@@ -114,7 +117,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   const frame = (reply: FastifyReply, actor: Actor, title: string): Frame => ({
     title,
     who: whoText(actor),
-    csrf: reply.generateCsrf(),
+    csrf: csrf(reply),
     people: can(actor, 'people.view'),
   });
 
@@ -151,6 +154,9 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       sessionPlugin: '@fastify/cookie',
       cookieKey: 'pdi-console-csrf',
       cookieOpts: { path: '/console', httpOnly: true, sameSite: 'strict', secure: opts.secure },
+      getUserInfo: boundTo,
+      // The tokens' HMAC key, the same on every instance sharing the key ring.
+      csrfOpts: { hmacKey: opts.deps.cipher.deriveKey('console-csrf:v1').key },
     });
 
     scope.setErrorHandler(async (err, req, reply) => {
@@ -250,7 +256,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       frame,
     });
 
-    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html });
+    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html, csrf });
     registerAssessmentEditor(scope, {
       incidents: opts.incidents,
       checklist: opts.checklistActs,
