@@ -100,6 +100,28 @@ describe('attack round 1: the running product', () => {
     expect((await get('/console', planted)).status).toBe(401);
   });
 
+  it("login CSRF: a sign-in POST sent by another site (the attacker's own link, to sign the victim in as them) is refused", async () => {
+    for (const site of ['cross-site', 'same-site']) {
+      const token = links().sign('demo-auditor').token;
+      const res = await fetch(url(`/console/sign-in/${token}`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': site, origin: 'https://evil.example' },
+        body: '',
+        redirect: 'manual',
+      });
+      expect(res.status, site).toBe(403);
+      expect(res.headers.get('set-cookie') ?? '', site).not.toMatch(/pdi-console=/);
+      // The link is not used up: its holder can still sign in from the page itself.
+      const own = await fetch(url(`/console/sign-in/${token}`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+        body: '',
+        redirect: 'manual',
+      });
+      expect(own.status, site).toBe(303);
+    }
+  });
+
   it("CSRF: one session's token and cookie do not work for another session (of another person, or the same person later)", async () => {
     const attacker = await signIn('demo-auditor');
     const theirs = await formOf('/console', attacker);
@@ -148,6 +170,26 @@ describe('attack round 1: the running product', () => {
       before + (many.status === 303 ? 1 : 0) + (nested.status === 303 ? 1 : 0),
     );
     expect(s.logs.filter((l) => l.includes('"level":50'))).toEqual([]);
+  });
+
+  it('a result line planted in the flash cookie (a sibling subdomain can set cookies) is not shown on the page', async () => {
+    const cookie = await signIn('demo-window');
+    const lure = { kind: 'error', text: '系統異常：請將您的身分證字號回覆至 helpdesk@evil.example 以恢復帳號' };
+    const planted = `pdi-console-flash=${encodeURIComponent(JSON.stringify(lure))}`;
+    const res = await get(`/console/incidents/${ref}`, `${cookie}; ${planted}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).not.toContain('helpdesk@evil.example');
+    // A real result line still shows: one the server set.
+    const f = await formOf(`/console/incidents/${ref}`, cookie);
+    const item = /action="(\/console\/incidents\/[^"]+\/items\/[A-Za-z0-9_-]+)"/.exec(f.html)![1]!;
+    const done = await post(item, f.cookies, form({ _csrf: f.token, to: 'na', note: '' }));
+    expect(done.status).toBe(303);
+    const flash = done.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('pdi-console-flash='))!
+      .split(';')[0]!;
+    const page = await (await get(`/console/incidents/${ref}`, `${f.cookies}; ${flash}`)).text();
+    expect(page).toContain('class="flash');
   });
 
   it('HTML typed into a notice, a note and a name is shown as text on every console page, under a CSP without script', async () => {
@@ -204,6 +246,20 @@ describe('attack round 1: the running product', () => {
     expect((await s.app.db.prisma.bindingCode.findUniqueOrThrow({ where: { id: 'rt-other-code' } })).revokedAt).toBeNull();
     expect(await s.app.db.prisma.identity.count({ where: { id: 'rt-other-id' } })).toBe(1);
     expect(await s.app.db.prisma.personChange.count({ where: { personId: 'rt-other-window' } })).toBe(0);
+    // The record export of this school's incident, through a link (correctly signed) naming the other school's
+    // contact window, who may export their own school's records: refused, nothing recorded.
+    const incident = await s.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
+    for (const target of [
+      { kind: 'export', format: 'zip' },
+      { kind: 'bureau', format: 'pdf' },
+    ] as const) {
+      const link = url(`/documents/${s.app.bot.reports.links.sign(incident.id, 'rt-other-window', target).token}`);
+      expect((await fetch(link)).status).toBe(403);
+      expect(
+        (await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status,
+      ).toBe(403);
+    }
+    expect(await s.app.db.prisma.documentLinkUse.count()).toBe(0);
   });
 
   it('a flow that pastes an ID, a mobile and an e-mail with invisible characters: masked in the chat, the record and every log line', async () => {
