@@ -192,6 +192,35 @@ describe('attack round 1: the running product', () => {
     expect(page).toContain('class="flash');
   });
 
+  it('multipart: many parts to the roster import and a multipart body to any other console route; refused, never a 5xx', async () => {
+    const f = await formOf('/console/people', await signIn('demo-principal'));
+    const changes = await s.app.db.prisma.personChange.count();
+    const many = new FormData();
+    many.append('_csrf', f.token);
+    for (let i = 0; i < 60; i += 1) many.append(`f${i}`, 'x');
+    for (let i = 0; i < 3; i += 1) many.append('roster', new Blob(['school:\n  id: demo-school\n']), `r${i}.yaml`);
+    const toImport = await fetch(url('/console/people/import'), {
+      method: 'POST',
+      headers: { cookie: f.cookies },
+      body: many,
+      redirect: 'manual',
+    });
+    expect(toImport.status).toBeGreaterThanOrEqual(400);
+    expect(toImport.status).toBeLessThan(500);
+    const elsewhere = new FormData();
+    elsewhere.append('_csrf', f.token);
+    elsewhere.append('roles', 'principal');
+    const toRoles = await fetch(url('/console/people/demo-teacher/roles'), {
+      method: 'POST',
+      headers: { cookie: f.cookies },
+      body: elsewhere,
+      redirect: 'manual',
+    });
+    expect(toRoles.status).toBe(415);
+    expect(await s.app.db.prisma.personChange.count()).toBe(changes);
+    expect(s.logs.filter((l) => l.includes('"level":50'))).toEqual([]);
+  });
+
   it('HTML typed into a notice, a note and a name is shown as text on every console page, under a CSP without script', async () => {
     const payload = `</textarea><script>alert(1)</script><img src=x onerror="alert(2)">'"`;
     await s.app.db.prisma.person.update({ where: { id: 'demo-teacher' }, data: { displayName: `<b onmouseover="x()">王</b>` } });
