@@ -118,12 +118,13 @@ function normalise(text: string): Normalised {
   let offset = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code >= 0xad && INVISIBLE.test(ch)) {
+    // ASCII and the unified CJK block are NFKC-stable and hold nothing invisible; skip the per-character calls for them.
+    const plain = code < 0x80 || (code >= 0x4e00 && code <= 0x9fff);
+    if (!plain && INVISIBLE.test(ch)) {
       offset += ch.length;
       continue;
     }
-    // ASCII and the unified CJK block are NFKC-stable; skip the per-character normalize call for them.
-    const nf = code < 0x80 || (code >= 0x4e00 && code <= 0x9fff) ? ch : ch.normalize('NFKC');
+    const nf = plain ? ch : ch.normalize('NFKC');
     parts.push(nf);
     for (let k = 0; k < nf.length; k++) {
       fromList.push(offset);
