@@ -87,6 +87,21 @@ interface Normalised {
   to: Int32Array;
 }
 
+/**
+ * Characters that draw nothing (zero-width space and joiners, soft hyphen, word joiner, BOM, bidi marks, variation
+ * selectors: Unicode's default-ignorable code points). Pasted inside an identifier (「A12\u200B3456789」, a copy from a
+ * web page or a deliberate dodge) they would split it where no one sees a split: they are left out of the text the
+ * detectors read, so a finding spans them and the mask covers them (attack round 1, docs/security.md).
+ */
+const INVISIBLE = /^\p{Default_Ignorable_Code_Point}$/u;
+
+/**
+ * Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): 「\u202E987654321A」 is stored as a
+ * reversed number and shown as A123456789. They are dropped from what is stored (nothing in a school's chat needs
+ * them; Arabic and Hebrew letters lay themselves out without them), so what a reader sees is what was checked.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
 function normalise(text: string): Normalised {
   if (/^[\x00-\x7f]*$/.test(text)) {
     const from = new Int32Array(text.length);
@@ -103,8 +118,13 @@ function normalise(text: string): Normalised {
   let offset = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
-    // ASCII and the unified CJK block are NFKC-stable; skip the per-character normalize call for them.
-    const nf = code < 0x80 || (code >= 0x4e00 && code <= 0x9fff) ? ch : ch.normalize('NFKC');
+    // ASCII and the unified CJK block are NFKC-stable and hold nothing invisible; skip the per-character calls for them.
+    const plain = code < 0x80 || (code >= 0x4e00 && code <= 0x9fff);
+    if (!plain && INVISIBLE.test(ch)) {
+      offset += ch.length;
+      continue;
+    }
+    const nf = plain ? ch : ch.normalize('NFKC');
     parts.push(nf);
     for (let k = 0; k < nf.length; k++) {
       fromList.push(offset);
@@ -295,7 +315,8 @@ function isHhmm(s: string): boolean {
  * Replaces personal data in a chat message with readable zh-TW tokens such as ［身分證號已遮蔽］.
  * Matching runs on the NFKC form (full-width digits, ＠, －…); the rest of the user's text is returned unchanged.
  */
-export function maskPersonalData(text: string, opts: MaskOptions = {}): MaskResult {
+export function maskPersonalData(typed: string, opts: MaskOptions = {}): MaskResult {
+  const text = typed.replace(BIDI_CONTROLS, '');
   const { norm, from, to } = normalise(text);
   const scan = new Scan(norm);
   const cutoff = taipeiCutoff(opts.now ?? new Date());

@@ -37,8 +37,12 @@ export function readFlash(req: FastifyRequest, reply: FastifyReply): Flash | nul
   const raw = req.cookies[FLASH_COOKIE];
   if (!raw) return null;
   reply.clearCookie(FLASH_COOKIE, { path: '/console' });
+  // Signed by the server (routes.ts gives @fastify/cookie its secret): a line planted by whoever can set a cookie for
+  // this site (a sibling subdomain) is not shown as the console's own words (attack round 1, docs/security.md).
+  const signed = req.unsignCookie(raw);
+  if (!signed.valid || signed.value === null) return null;
   try {
-    const f = JSON.parse(raw) as Partial<Flash>;
+    const f = JSON.parse(signed.value) as Partial<Flash>;
     if ((f.kind !== 'ok' && f.kind !== 'error') || typeof f.text !== 'string') return null;
     const link =
       f.link && /^#[A-Za-z0-9_-]{1,60}$/.test(String(f.link.href))
@@ -53,7 +57,7 @@ export function readFlash(req: FastifyRequest, reply: FastifyReply): Flash | nul
 /** 303 to `to` with the result line, shown once there: the way every console POST answers (POST → 303 → GET). */
 export function redirectWithFlash(reply: FastifyReply, secure: boolean, to: string, flash: Flash): FastifyReply {
   return reply
-    .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure })
+    .setCookie(FLASH_COOKIE, JSON.stringify(flash), { path: '/console', httpOnly: true, sameSite: 'strict', secure, signed: true })
     .header('cache-control', 'no-store')
     .redirect(to, 303);
 }

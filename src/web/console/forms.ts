@@ -11,6 +11,8 @@ export interface WebFormKit {
   forms: WebFormActions;
   log: Logger;
   html: (reply: FastifyReply, status: number, body: string) => FastifyReply;
+  /** A CSRF token for the page, bound to it (routes.ts; sessions.ts csrfBinding). */
+  csrf: (reply: FastifyReply) => string;
 }
 
 const IN_CHAT = '您在聊天室填寫的內容沒有遺失：可以直接在與小幫手的對話中繼續回答，或在對話中輸入「網頁填寫」取得新的連結。';
@@ -128,7 +130,7 @@ export function registerWebForms(scope: FastifyInstance, kit: WebFormKit): void 
     ];
     const data = { ...form, until: formatRocDateTime(form.expiresAt), fields, errors };
     const title = errors.length ? `（需修改）${form.title}` : form.title;
-    return kit.html(reply, status, renderPage('@webform', { title, plain: true, csrf: reply.generateCsrf() }, data));
+    return kit.html(reply, status, renderPage('@webform', { title, plain: true, csrf: kit.csrf(reply) }, data));
   };
 
   // A wildcard rather than :token, which the router limits to 100 characters (the sign-in links do the same).

@@ -20,7 +20,7 @@ import { registerItemActs } from './item-acts.js';
 import { registerPeoplePage } from './people-page.js';
 import { registerAssessmentEditor } from './assessment.js';
 import { incidentPage, listPage, STATUS_FILTERS, whoText, type PageServices } from './pages.js';
-import { ConsoleSessions, cookieRules } from './sessions.js';
+import { ConsoleSessions, cookieRules, csrfBinding } from './sessions.js';
 import { messagePage, renderPage, type Frame } from './templates.js';
 
 export interface ConsoleOptions extends PageServices {
@@ -50,6 +50,7 @@ const REFUSALS = {
   idle: [401, '已自動登出', ['您已超過 30 分鐘沒有使用主控台，為保護資料已自動登出。', ASK_AGAIN]],
   sessionExpired: [401, '已自動登出', ['每次登入最長 12 小時，已自動登出。', ASK_AGAIN]],
   notAllowed: [403, '沒有使用主控台的權限', ['您目前的身分不能使用主控台，已登出。如有疑問請洽個資聯絡窗口。']],
+  otherSite: [403, '請從登入頁登入', ['這個登入要求是從其他網站送出的，已拒絕。請直接開啟聊天中的登入連結，再按「登入主控台」。']],
   notFound: [404, '找不到這個事件', ['沒有這個編號的事件，或它不屬於您的學校。']],
   incidentDenied: [403, '沒有查看這個事件的權限', ['您沒有查看這個事件細節的權限。']],
   actDenied: [
@@ -81,6 +82,9 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   const links = new SignInLinks(opts.deps.cipher, opts.deps.now);
   const sessions = new ConsoleSessions(opts.deps.repos, opts.deps.now);
   const cookie = cookieRules(opts.secure);
+  /** A form's CSRF token, bound to the session (or the page, without one): sessions.ts csrfBinding. */
+  const boundTo = (req: FastifyRequest) => csrfBinding(req.cookies[cookie.name], req.url);
+  const csrf = (reply: FastifyReply) => reply.generateCsrf({ userInfo: boundTo(reply.request) });
 
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply
@@ -115,7 +119,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   const frame = (reply: FastifyReply, actor: Actor, title: string): Frame => ({
     title,
     who: whoText(actor),
-    csrf: reply.generateCsrf(),
+    csrf: csrf(reply),
     people: can(actor, 'people.view'),
   });
 
@@ -145,13 +149,17 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
   }
 
   server.register(async (scope) => {
-    await scope.register(fastifyCookie);
+    // The key that signs the result-line cookie (acts.ts), the same on every instance sharing the key ring.
+    await scope.register(fastifyCookie, { secret: opts.deps.cipher.deriveKey('console-cookies:v1').key.toString('base64') });
     // A notice of MAX_NOTICE_LENGTH (4,000) characters is up to 36 KB once form-encoded.
     await scope.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
     await scope.register(fastifyCsrf, {
       sessionPlugin: '@fastify/cookie',
       cookieKey: 'pdi-console-csrf',
       cookieOpts: { path: '/console', httpOnly: true, sameSite: 'strict', secure: opts.secure },
+      getUserInfo: boundTo,
+      // The tokens' HMAC key, the same on every instance sharing the key ring.
+      csrfOpts: { hmacKey: opts.deps.cipher.deriveKey('console-csrf:v1').key },
     });
 
     scope.setErrorHandler(async (err, req, reply) => {
@@ -186,6 +194,14 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
     });
 
     scope.post<{ Params: { '*': string } }>('/console/sign-in/*', async (req, reply) => {
+      // Login CSRF: another site (or a sibling subdomain) posting someone's link would sign the browser in as that
+      // someone. The sign-in page posts from this origin; a browser says where a request came from (Sec-Fetch-Site),
+      // and one from elsewhere is refused before the link is looked at, so it is not used up.
+      const site = req.headers['sec-fetch-site'];
+      if (site === 'cross-site' || site === 'same-site') {
+        opts.log.info({ reason: site }, 'console sign-in refused');
+        return refuse(reply, 'otherSite');
+      }
       const ok = await holder(req.params['*'], reply);
       if (!ok) return reply;
       let secret: string;
@@ -263,7 +279,7 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       frame,
     });
 
-    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html });
+    if (opts.webForms) registerWebForms(scope, { forms: opts.webForms, log: opts.log, html, csrf });
     registerAssessmentEditor(scope, {
       incidents: opts.incidents,
       checklist: opts.checklistActs,

@@ -26,6 +26,16 @@ export function cookieRules(secure: boolean): CookieRules {
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
+/**
+ * What a form's CSRF token is bound to (@fastify/csrf-protection's user info): the session of the cookie (its id, the
+ * hash of its secret), or, for a page without one (a web form from chat), the page's own address. A token and CSRF
+ * cookie taken from one session are then no good with another's, even where a sibling subdomain can plant the CSRF
+ * cookie (attack round 1, docs/security.md).
+ */
+export function csrfBinding(sessionSecret: string | undefined, url: string): string {
+  return sessionSecret ? `session:${hashOf(sessionSecret)}` : `page:${url.split('?')[0]}`;
+}
+
 export type SessionCheck = { ok: true; actor: Actor; sessionId: string } | { ok: false; reason: 'none' | SessionEnd };
 
 export class ConsoleSessions {
