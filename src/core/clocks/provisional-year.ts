@@ -51,7 +51,8 @@ function lunar(day: Day): { month: string; day: number } {
  * (new-moon.ts) fixes its first day.
  */
 export function lunarDay(year: number, month: number, dayOfMonth: number): Day {
-  for (let day = `${year}-01-01`; day.startsWith(String(year)); day = shift(day, 1)) {
+  // Lunar month m always begins 3–8 weeks after the 1st of Gregorian month m (for the months used here): start there.
+  for (let day = `${year}-${pad(month)}-01`; day.startsWith(String(year)); day = shift(day, 1)) {
     const l = lunar(day);
     if (l.month === String(month) && l.day === 1) return shift(taipeiNewMoonNear(day), dayOfMonth - 1);
   }
