@@ -98,15 +98,24 @@ describe.concurrent('clocks CLI', { timeout: 120_000 }, () => {
     expect(byId(off, 'pdpa2025-notify-72h')?.enabled).toBe(true);
   });
 
-  it('warns on stderr and leaves the statutory end empty when the calendar lacks a year', async () => {
-    const r = await run(['--occurred', '2027-12-29 09:00', '--aware', '2027-12-29 10:00', '--json']);
+  it('warns on stderr and leaves the statutory end empty when the calendar lacks a year (before the derived ones)', async () => {
+    const r = await run(['--occurred', '2023-12-28 09:00', '--aware', '2023-12-28 10:00', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: bureau-3d');
-    expect(r.stderr).toContain('add playbooks/calendars/2028.yaml');
+    expect(r.stderr).toContain('add playbooks/calendars/2023.yaml');
     const bureau = byId(JSON.parse(r.stdout) as JsonClock[], 'bureau-3d');
     expect(bureau?.statutoryEnd).toBeNull();
-    // Day 3 is Fri 2027-12-31, a substitute holiday (1 Jan 2028 is a Saturday): the target moves back to Thu 12/30.
-    expect(bureau?.recommendedBy).toBe('2027-12-31T00:00:00+08:00');
+    // Day 3 is Sat 2023-12-30: without a calendar the target still avoids the weekend (Fri 12/29).
+    expect(bureau?.recommendedBy).toBe('2023-12-30T00:00:00+08:00');
+  });
+
+  it('counts a year without an office calendar (2028) on the calendar derived from the law, saying it is provisional', async () => {
+    const r = await run(['--occurred', '2027-12-29 09:00', '--aware', '2027-12-29 10:00']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    // Sat 2028-01-01 → Mon 01-03; target Thu 12-30 (Fri 12-31 is the day off for New Year's Day 2028).
+    expect(r.stdout).toContain('117/01/03');
+    expect(r.stdout).toContain('尚未經人事行政總處公告確認');
   });
 
   it.each([

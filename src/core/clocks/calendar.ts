@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DataFileError, loadYamlData } from '../data/yaml-file.js';
 import { PROJECT_ROOT } from '../data/root.js';
 import { type DayKey, isDayKey, startOfTaipeiDay, taipeiDayKey } from '../time/taipei.js';
+import { provisionalYear } from './provisional-year.js';
 
 /** playbooks/calendars/ of this project. */
 export const DEFAULT_CALENDAR_DIR = `${join(PROJECT_ROOT, 'playbooks', 'calendars')}/`;
@@ -117,7 +118,7 @@ export interface CalendarDay {
 
 /** Taiwan central government office calendar (DGPA): which days are rest days. */
 export interface OfficeCalendar {
-  /** Years the loaded files cover; any other year is refused. */
+  /** Years the loaded files cover; any other year is derived provisionally (loadCalendar) or refused. */
   readonly coverage: readonly number[];
   readonly files: readonly string[];
   covers(day: DayKey | Date): boolean;
@@ -137,25 +138,48 @@ function toKey(day: DayKey | Date): DayKey {
   return typeof day === 'string' ? day : taipeiDayKey(day);
 }
 
+export interface BuildCalendarOptions {
+  /**
+   * A year no file covers: a provisional calendar derived from the rules (provisional-year.ts), or null to refuse it
+   * (CalendarCoverageError). Generated years are marked provisional, day by day.
+   */
+  provisionalYear?: (year: number) => CalendarFile | null;
+}
+
 /** Build a calendar from already validated files (the loader and tests use this). */
-export function buildCalendar(files: ReadonlyArray<{ file: string; data: CalendarFile }>): OfficeCalendar {
+export function buildCalendar(files: ReadonlyArray<{ file: string; data: CalendarFile }>, opts: BuildCalendarOptions = {}): OfficeCalendar {
   const entries = new Map<DayKey, NonNullable<CalendarDay['entry']>>();
   const yearFile = new Map<number, { file: string; provisional: boolean }>();
+  const add = (file: string, data: CalendarFile) => {
+    for (const h of data.holidays) entries.set(h.date, { name: h.name, kind: h.kind, verified: h.verified, note: h.note, file });
+    for (const w of data.workdays) entries.set(w.date, { name: w.name, kind: 'workday', verified: w.verified, note: w.note, file });
+  };
   for (const { file, data } of files) {
     for (const y of data.years) {
       const other = yearFile.get(y);
       if (other) throw new DataFileError(file, [`years: ${y} is already covered by ${other.file}; keep one file per year`]);
       yearFile.set(y, { file, provisional: data.provisional });
     }
-    for (const h of data.holidays) entries.set(h.date, { name: h.name, kind: h.kind, verified: h.verified, note: h.note, file });
-    for (const w of data.workdays) entries.set(w.date, { name: w.name, kind: 'workday', verified: w.verified, note: w.note, file });
+    add(file, data);
   }
   const coverage = [...yearFile.keys()].sort((a, b) => a - b);
+  const generated = new Set<number>();
+  const yearOf = (year: number) => {
+    const known = yearFile.get(year);
+    if (known || generated.has(year) || !opts.provisionalYear) return known;
+    generated.add(year);
+    const data = opts.provisionalYear(year);
+    if (!data) return undefined;
+    const file = `（依規定推算之${year}年暫定日曆）`;
+    yearFile.set(year, { file, provisional: true });
+    add(file, data);
+    return yearFile.get(year);
+  };
 
   const describe = (input: DayKey | Date): CalendarDay => {
     const day = toKey(input);
     const year = Number(day.slice(0, 4));
-    const y = yearFile.get(year);
+    const y = yearOf(year);
     if (!y) throw new CalendarCoverageError(day, year, coverage);
     const weekday = getDay(startOfTaipeiDay(day));
     const entry = entries.get(day);
@@ -176,7 +200,7 @@ export function buildCalendar(files: ReadonlyArray<{ file: string; data: Calenda
   return {
     coverage,
     files: files.map((f) => f.file),
-    covers: (day) => yearFile.has(Number(toKey(day).slice(0, 4))),
+    covers: (day) => yearOf(Number(toKey(day).slice(0, 4))) !== undefined,
     describe,
     isRestDay: (day) => describe(day).restDay,
     nextWorkingDay: (day) => workingDayOnOrAfter(next(toKey(day))),
@@ -185,7 +209,10 @@ export function buildCalendar(files: ReadonlyArray<{ file: string; data: Calenda
   };
 }
 
-/** Load every `*.yaml` file of the directory (default playbooks/calendars/). Bad files throw DataFileError. */
+/**
+ * Load every `*.yaml` file of the directory (default playbooks/calendars/). Bad files throw DataFileError. A year no
+ * file covers (PROVISIONAL_YEARS) gets a provisional calendar derived from the rules; earlier years are refused.
+ */
 export function loadCalendar(dir: string = DEFAULT_CALENDAR_DIR): OfficeCalendar {
   let names: string[];
   try {
@@ -196,5 +223,6 @@ export function loadCalendar(dir: string = DEFAULT_CALENDAR_DIR): OfficeCalendar
     throw new DataFileError(dir, [`cannot read the calendar directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
   if (names.length === 0) throw new DataFileError(dir, ['no calendar file (*.yaml) in this directory']);
-  return buildCalendar(names.map((n) => ({ file: join(dir, n), data: loadYamlData(join(dir, n), calendarFileSchema) })));
+  const files = names.map((n) => ({ file: join(dir, n), data: loadYamlData(join(dir, n), calendarFileSchema) }));
+  return buildCalendar(files, { provisionalYear });
 }

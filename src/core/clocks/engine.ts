@@ -87,7 +87,7 @@ export interface ComputedClock {
   recommendedMissedAtAwareness: boolean;
   /** zh-TW, said at once when something was already missed at awareness. */
   overdueNote?: string;
-  /** Only when `now` was given. */
+  /** Only when `now` was given; always false for a clock switched off or not applying (no overdue flag at all then). */
   overdueNow?: boolean;
   recommendedMissedNow?: boolean;
   /** Trigger not yet known. */
@@ -95,8 +95,12 @@ export interface ComputedClock {
   pendingNote?: string;
   /** Evaluated threshold conditions (pdpa2025-report-72h), shown even when the clock is off. */
   thresholds?: { met: boolean; reasons: string[] };
-  /** The office calendar lacks the year needed to place the statutory end (note: zh-TW; message: English, for operators). */
-  calendarGap?: { year: number; day: DayKey; note: string; message: string };
+  /**
+   * The office calendar lacks the year needed to place the statutory end (note: zh-TW; message: English, for operators).
+   * Only for years before the rules-derived calendars (provisional-year.ts). latestEnd: the end can be no later than
+   * this whatever that year's holidays (MAX_REST_RUN rest days in a row at most), so overdue is still said when certain.
+   */
+  calendarGap?: { year: number; day: DayKey; note: string; message: string; latestEnd: Date };
   /** zh-TW warning when the result relies on calendar data not yet confirmed by the DGPA. */
   calendarNote?: string;
   reminders: NonNullable<ClockRule['reminders']>;
@@ -131,6 +135,12 @@ const TRIGGER_FACT: Record<ClockTrigger, keyof ClockFacts> = {
 };
 
 const UNIT_LABELS = { hours: '小時', days: '日', months: '個月', years: '年', none: '' } as const;
+
+/**
+ * Most rest days in a row any office calendar has had or the rules can give (the Lunar New Year closure with its
+ * 補假 and a weekend is 9 at most): bounds a statutory end in a year the calendar cannot place.
+ */
+const MAX_REST_RUN = 14;
 
 /** Facts that cannot describe a real incident (the caller must fix them). */
 export class ClockFactsError extends Error {
@@ -258,7 +268,12 @@ function computeClock(
     countDayBased(rule, out, taipeiDayKey(triggerAt), amount, unit, opts);
   }
 
-  if (out.kind === 'deadline') flagOverdue(out, facts.awareAt, opts.now);
+  // A clock switched off or not applying to this incident runs for no one: it is never said to be overdue.
+  if (out.kind === 'deadline' && out.enabled && out.applies) flagOverdue(out, facts.awareAt, opts.now);
+  else if (out.kind === 'deadline' && opts.now) {
+    out.overdueNow = false;
+    out.recommendedMissedNow = false;
+  }
   return out;
 }
 
@@ -342,13 +357,17 @@ function countDayBased(
     if (warn) out.calendarNote = warn;
   } catch (err) {
     if (!(err instanceof CalendarCoverageError) || opts.strictCalendar) throw err;
+    const latestEnd = endOfTaipeiDay(format(addDays(startOfTaipeiDay(last), MAX_REST_RUN), 'yyyy-MM-dd'));
     out.calendarGap = {
       year: err.year,
       day: err.day,
       message: err.message,
+      latestEnd,
       note:
-        `辦公日曆未涵蓋${err.year}年，無法判斷末日${rocDay(err.day)}前後是否為休息日、法定期限是否順延；` +
-        `請管理者新增 playbooks/calendars/${err.year}.yaml（人事行政總處政府行政機關辦公日曆表）。建議完成時間不受影響。`,
+        `辦公日曆未涵蓋${err.year}年，無法判斷末日${rocDay(last)}` +
+        (err.day === last ? '' : `或其後之${rocDay(err.day)}`) +
+        `是否為休息日、法定期限是否順延（至遲不超過${formatRocDateTime(latestEnd, { endOfDay: true })}）；` +
+        `請管理者新增 playbooks/calendars/${err.year}.yaml（人事行政總處政府行政機關辦公日曆表）。建議完成時間以星期六、日為休息日推算。`,
     };
   }
 }
@@ -361,36 +380,46 @@ function countDayBased(
  * first working day on or after a later day). A day outside the calendar's coverage is left as counted.
  */
 function cautiousWorkingDay(calendar: OfficeCalendar, triggerDay: DayKey, counted: DayKey): { day: DayKey; note?: string } {
-  try {
-    const first = calendar.describe(counted);
-    if (!first.restDay) return { day: counted };
-    const why = restReason(first);
-    for (let day = prevDay(counted); day >= triggerDay; day = prevDay(day)) {
-      if (!calendar.describe(day).restDay) return { day, note: `${rocDay(counted)}為${why}，提前至前一上班日` };
+  // A day the calendar cannot place (a year before the derived calendars, without a file) counts Saturdays and Sundays
+  // as its only rest days: the target is then at least never on a weekend.
+  const describe = (day: DayKey): CalendarDay => {
+    try {
+      return calendar.describe(day);
+    } catch (err) {
+      if (!(err instanceof CalendarCoverageError)) throw err;
+      const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+      return { day, weekday, restDay: weekday === 0 || weekday === 6, provisional: true };
     }
-    const after = calendar.nextWorkingDay(counted);
-    return { day: after, note: `${rocDay(counted)}為${why}，且${shortRoc(triggerDay)}起均為休息日，以次一上班日為目標` };
-  } catch (err) {
-    if (err instanceof CalendarCoverageError) return { day: counted };
-    throw err;
+  };
+  const first = describe(counted);
+  if (!first.restDay) return { day: counted };
+  const why = restReason(first);
+  for (let day = prevDay(counted); day >= triggerDay; day = prevDay(day)) {
+    if (!describe(day).restDay) return { day, note: `${rocDay(counted)}為${why}，提前至前一上班日` };
   }
+  let after = nextDay(counted);
+  while (describe(after).restDay) after = nextDay(after);
+  return { day: after, note: `${rocDay(counted)}為${why}，且${shortRoc(triggerDay)}起均為休息日，以次一上班日為目標` };
 }
 
 const shortRoc = (day: DayKey): string => rocDay(day).replace('中華民國', '');
 
 function flagOverdue(out: ComputedClock, awareAt: Date, now: Date | undefined): void {
   const fmt = (d: Date) => formatRocDateTime(d, { endOfDay: out.period.unit !== 'hours' });
-  if (out.statutoryEnd && out.statutoryEnd <= awareAt) out.overdueAtAwareness = true;
+  const latest = out.statutoryEnd ?? out.calendarGap?.latestEnd ?? null;
+  if (latest && latest <= awareAt) out.overdueAtAwareness = true;
   if (out.recommendedBy && out.recommendedBy <= awareAt) out.recommendedMissedAtAwareness = true;
   if (out.overdueAtAwareness && out.statutoryEnd) {
     out.overdueNote = `知悉時（${formatRocDateTime(awareAt)}）法定期限（${fmt(out.statutoryEnd)}）已經屆滿：請立即辦理，並敘明遲延原因。`;
+  } else if (out.overdueAtAwareness && latest) {
+    out.overdueNote = `知悉時（${formatRocDateTime(awareAt)}）法定期限無論如何順延均已屆滿（至遲${fmt(latest)}）：請立即辦理，並敘明遲延原因。`;
   } else if (out.recommendedMissedAtAwareness && out.recommendedBy) {
     out.overdueNote =
       `知悉時（${formatRocDateTime(awareAt)}）建議完成時間（${fmt(out.recommendedBy)}）已過` +
       (out.statutoryEnd ? `，法定期限為${fmt(out.statutoryEnd)}：請立即辦理。` : '：請立即辦理。');
   }
   if (now) {
-    out.overdueNow = out.statutoryEnd !== null && out.statutoryEnd <= now;
+    out.overdueNow = latest !== null && latest <= now;
     out.recommendedMissedNow = out.recommendedBy !== null && out.recommendedBy <= now;
   }
 }

@@ -42,7 +42,7 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
   if (c.pending) {
     return { text: `${c.label}：待起算`, detail: `依據：${c.basisShort}`, status: 'pending', ...basisParts(c) };
   }
-  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : '無固定期限';
+  const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : c.calendarGap ? '需補辦公日曆' : '無固定期限';
   const rec =
     c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
       ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前`
@@ -52,6 +52,8 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
     c.overdueAtAwareness ? '⚠ 知悉時已逾期，請立即辦理並說明' : '',
     overdue && !c.overdueAtAwareness ? '⚠ 已逾期' : '',
     c.rolledOver && c.rolloverNote ? c.rolloverNote : '',
+    c.calendarGap ? `⚠ ${c.calendarGap.note}` : '',
+    c.calendarNote ? `⚠ ${c.calendarNote}` : '',
     c.legalStatus !== 'in-force' ? `（${c.statusNote ?? '草案，尚未施行'}）` : '',
   ].filter(Boolean);
   return {

@@ -47,6 +47,8 @@ export interface ReportClockFact {
   legalStatus: string;
   statusNote: string | null;
   hoursBased: boolean;
+  /** The end rests on office-calendar days the DGPA has not confirmed (a year derived from the rules). */
+  provisionalCalendar?: boolean;
 }
 
 /**
@@ -213,6 +215,7 @@ export async function loadReportFacts(
         legalStatus: c.legalStatus,
         statusNote: c.statusNote ?? null,
         hoursBased: c.period.unit === 'hours',
+        provisionalCalendar: c.calendarNote !== undefined,
       })),
     cyberLevel: incident.cyberLevel,
     profile: profileOf(deps, incident.clockProfile),

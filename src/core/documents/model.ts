@@ -136,7 +136,8 @@ function deadline(facts: ReportFacts, kind: ReportKind): string {
     c.recommendedBy && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
       ? `；建議於 ${formatRocDateTime(c.recommendedBy, { endOfDay: true })} 前完成`
       : '';
-  return `${RULE_TEXT[kind]}：${formatRocDateTime(c.statutoryEnd, { endOfDay: true })} 前${recommended}`;
+  const provisional = c.provisionalCalendar ? '（依規定推算之辦公日曆，尚待人事行政總處公告確認）' : '';
+  return `${RULE_TEXT[kind]}：${formatRocDateTime(c.statutoryEnd, { endOfDay: true })} 前${provisional}${recommended}`;
 }
 
 /** Which rules bind the school (its profile) and the legal status of this report's deadline. */

@@ -175,14 +175,14 @@ function clocksOf(v: IncidentView, now: Date) {
       owner: c.actorLabel,
       basis: c.basisShort,
       trigger: c.pending ? `待起算（${c.pendingNote ?? c.triggerLabel}）` : `${c.triggerLabel}：${c.startsAt ? at(c.startsAt) : '—'}`,
-      statutoryEnd: c.statutoryEnd ? end(c.statutoryEnd) : c.pending ? '待起算' : '無固定期限',
+      statutoryEnd: c.statutoryEnd ? end(c.statutoryEnd) : c.pending ? '待起算' : c.calendarGap ? '需補辦公日曆' : '無固定期限',
       recommended:
         c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime() ? end(c.recommendedBy) : null,
       until: !stoppedBy && c.statutoryEnd ? untilText(c.statutoryEnd, now) : null,
       stoppedBy,
       overdue,
       overdueAtAwareness: c.overdueAtAwareness ? (c.overdueNote ?? '知悉時已逾期') : null,
-      note: c.rolledOver ? (c.rolloverNote ?? null) : null,
+      note: [c.rolledOver ? c.rolloverNote : undefined, c.calendarGap?.note, c.calendarNote].filter(Boolean).join(' ') || null,
     };
   });
 }

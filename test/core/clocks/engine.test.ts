@@ -288,32 +288,52 @@ describe('applicability, profiles and thresholds', () => {
 });
 
 describe('calendar coverage guard', () => {
-  it('flags a statutory end that needs a year the calendar does not cover, keeping the recommended target', () => {
+  it('places a statutory end in a year without an office calendar on the calendar derived from the rules, marked provisional', () => {
     const c = clock(compute(facts({ occurredAt: at('2027-12-29 09:00'), awareAt: at('2027-12-29 10:00') })), 'bureau-3d');
-    expect(c.statutoryEnd).toBeNull();
-    expect(c.statutoryLastDay).toBeNull();
-    expect(c.calendarGap?.year).toBe(2028);
-    expect(c.calendarGap?.note).toContain('playbooks/calendars/2028.yaml');
-    expect(c.calendarGap?.message).toContain('add playbooks/calendars/2028.yaml');
+    // Last day Sat 2028-01-01 (開國紀念日) → Sun → Mon 2028-01-03.
+    expect(c.statutoryLastDay).toBe('2028-01-03');
+    expect(c.rolledOver).toBe(true);
+    expect(c.calendarGap).toBeUndefined();
+    expect(c.calendarNote).toContain('尚未經人事行政總處公告確認');
     // Fri 2027-12-31 is the day off for New Year's Day 2028 (a Saturday): the target moves back to Thu 12-30 (issue #13).
     expect(c.recommendedLastDay).toBe('2027-12-30');
   });
 
+  it('flags a year before the derived calendars, bounds its end, and keeps the target off weekends', () => {
+    const c = clock(compute(facts({ occurredAt: at('2023-12-28 09:00'), awareAt: at('2023-12-28 10:00') })), 'bureau-3d');
+    expect(c.statutoryEnd).toBeNull();
+    expect(c.calendarGap?.year).toBe(2023);
+    expect(c.calendarGap?.note).toContain('playbooks/calendars/2023.yaml');
+    expect(c.calendarGap?.message).toContain('add playbooks/calendars/2023.yaml');
+    expect(c.calendarGap?.note).toContain('末日中華民國112年12月31日');
+    expect(iso(c.calendarGap?.latestEnd ?? null)).toBe('2024-01-15T00:00:00+08:00');
+    // Counted day 3 is Sat 2023-12-30: the target is Fri 12-29.
+    expect(c.recommendedLastDay).toBe('2023-12-29');
+    expect(c.overdueAtAwareness).toBe(false);
+    const late = clock(compute(facts({ occurredAt: at('2023-12-28 09:00'), awareAt: at('2024-01-15 00:00') })), 'bureau-3d');
+    expect(late.overdueAtAwareness).toBe(true);
+    expect(late.overdueNote).toContain('無論如何順延均已屆滿');
+    const almost = clock(compute(facts({ occurredAt: at('2023-12-28 09:00'), awareAt: at('2024-01-14 23:59') })), 'bureau-3d');
+    expect(almost.overdueAtAwareness).toBe(false);
+  });
+
   it('refuses outright in strict mode', () => {
     expect(() =>
-      computeClocks(rules, facts({ occurredAt: at('2027-12-29 09:00'), awareAt: at('2027-12-29 10:00') }), {
+      computeClocks(rules, facts({ occurredAt: at('2023-12-28 09:00'), awareAt: at('2023-12-28 10:00') }), {
         calendar,
         strictCalendar: true,
       }),
     ).toThrow(CalendarCoverageError);
   });
 
-  it('flags a leap-year month end in 2028 (not covered yet)', () => {
+  it('ends a leap-year month in 2028 on 02-29 (a Tuesday on the derived calendar)', () => {
     const c = clock(
       compute(facts({ occurredAt: at('2027-12-20 08:00'), awareAt: at('2027-12-20 09:00'), handlingEndedAt: at('2028-01-30 10:00') })),
       'closure-1m',
     );
-    expect(c.calendarGap?.year).toBe(2028);
+    expect(c.calendarGap).toBeUndefined();
+    expect(c.statutoryLastDay).toBe('2028-02-29');
+    expect(c.rolledOver).toBe(false);
     expect(c.recommendedLastDay).toBe('2028-02-29');
   });
 });

@@ -42,6 +42,7 @@ export function engineClocks(
       legalStatus: c.legalStatus,
       statusNote: c.statusNote ?? null,
       hoursBased: c.period.unit === 'hours',
+      provisionalCalendar: c.calendarNote !== undefined,
     }));
 }
 

@@ -237,6 +237,21 @@ describe('reports state facts, not clicks (issue #13)', () => {
     expect(buildReport('cyber', privateFacts, NOW).missing).not.toContain('法定期限');
   });
 
+  it('says a deadline on a year without an office calendar (2028, derived from the rules) is provisional', () => {
+    const base = sampleFacts();
+    const facts2028 = {
+      ...base,
+      occurredAt: at('2028-01-21T10:00'),
+      awareAt: at('2028-01-21T11:00'),
+      handlingEndedAt: null,
+      recoveredAt: null,
+    };
+    const t = text('bureau', { ...facts2028, clocks: engineClocks(facts2028, base.profile.id) });
+    // 2028 Lunar New Year 01-24 … 01-28, then a weekend: the end rolls to Mon 01-31.
+    expect(t).toContain('中華民國117年1月31日 24:00 前（依規定推算之辦公日曆，尚待人事行政總處公告確認）');
+    expect(text('bureau')).not.toContain('依規定推算之辦公日曆');
+  });
+
   it('a late report needs 遲延原因: 【待補】 until given, then printed; none when on time', () => {
     // Occurred Thu 11-05: 3 days end Sun 11-08, statutory end Mon 11-09 24:00.
     const onTime = text('bureau');
