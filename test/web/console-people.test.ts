@@ -104,6 +104,12 @@ describe('the console: people and roles, and the assessment editor', () => {
     page = await formOf('/console/people', cookie);
     expect(page.html).toMatch(/王老師：.*前有效/);
     expect(page.html).not.toContain(digits);
+    // On the 異動紀錄: issued by the principal, until when; then revoked from the page.
+    expect(page.html).toMatch(/<td>王老師<\/td><td>產生綁定碼，中華民國[^<]*前有效<\/td><td>陳校長<\/td>/);
+    const codeId = /action="\/console\/people\/codes\/([^/"]+)\/revoke"/.exec(page.html)![1]!;
+    expect(await followed(await post(`/console/people/codes/${codeId}/revoke`, page, {}), page)).toMatch(
+      /<td>王老師<\/td><td>作廢綁定碼（原 中華民國[^<]*前有效）<\/td><td>陳校長<\/td>/,
+    );
 
     const roles = await post(`/console/people/${ids.王老師}/roles`, page, { roles: ['staff', 'it'] });
     expect(await followed(roles, page)).toContain('已將 王老師 的角色設為：教職員、資訊組');

@@ -71,10 +71,22 @@ export class PeopleAdmin {
     return this.binding.issueCode(actor, person.id);
   }
 
+  /** Revokes an unused code; on the person's record (`bindingCode`: until when it was valid → null), never the code. */
   async revokeCode(actor: Actor, codeId: string): Promise<OpenBindingCode> {
     this.manage(actor);
-    const r = await this.deps.repos.bindings.revokeCodeById(codeId, actor.schoolId, this.deps.now());
-    if (!r) throw new UserError('這個綁定碼已使用、已作廢或不存在。');
+    const now = this.deps.now();
+    const r = await this.deps.repos.transaction(async (tx) => {
+      const revoked = await tx.bindings.revokeCodeById(codeId, actor.schoolId, now);
+      if (!revoked) throw new UserError('這個綁定碼已使用、已作廢或不存在。');
+      await recordPersonChange(tx, {
+        schoolId: actor.schoolId,
+        personId: revoked.personId,
+        actorPersonId: actor.personId,
+        actorLabel: actor.displayName,
+        changes: { bindingCode: { from: revoked.expiresAt.toISOString(), to: null } },
+      });
+      return revoked;
+    });
     this.deps.log.info({ personId: r.personId, by: actor.personId }, 'binding code revoked');
     return r;
   }

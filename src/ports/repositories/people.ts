@@ -25,8 +25,10 @@ export type PersonWithIdentities = PersonRecord & { identities: IdentityRecord[]
 /**
  * `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record.
  * `account`: a chat account unlinked from the person (`line` → null) by the principal or the contact window.
+ * `bindingCode`: until when the person's unused binding code is valid (ISO time; null: none). Issued: the earlier
+ * code's time (or null) → the new one's; revoked: its time → null. Never the code itself nor its hash.
  */
-export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console' | 'account';
+export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console' | 'account' | 'bindingCode';
 export type PersonChanges = Partial<
   Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>
 >;

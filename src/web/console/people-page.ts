@@ -64,6 +64,14 @@ function value(field: string, v: unknown): string {
   return String(v);
 }
 
+/** A binding code issued or revoked (person_change `bindingCode`: until when it is valid; never the code). */
+function codeChange(from: unknown, to: unknown): string {
+  const until = (v: unknown) => formatRocDateTime(new Date(String(v)));
+  if (typeof to === 'string')
+    return `產生綁定碼，${until(to)} 前有效${typeof from === 'string' ? `（先前 ${until(from)} 前有效的綁定碼作廢）` : ''}`;
+  return `作廢綁定碼（原 ${until(from)} 前有效）`;
+}
+
 function describe(changes: PersonChanges | { field: string; from: string; to: string }[]): string {
   const list = Array.isArray(changes)
     ? changes.map((c) => [c.field, c.from, c.to] as const)
@@ -72,6 +80,7 @@ function describe(changes: PersonChanges | { field: string; from: string; to: st
     .map(([field, from, to]) => {
       const label = FIELD_LABELS[field] ?? field;
       if (field === 'account' && (to === null || to === '(none)')) return `解除 ${value(field, from)} 帳號的綁定`;
+      if (field === 'bindingCode') return codeChange(from, to);
       return from === null || from === '(none)' ? `${label}：${value(field, to)}` : `${label}：${value(field, from)} → ${value(field, to)}`;
     })
     .join('；');

@@ -61,6 +61,26 @@ describe('people admin (console point 6)', () => {
     await admin.revokeCode(window, open[0]!.id);
     expect(await admin.openCodes(window)).toEqual([]);
     await expect(admin.revokeCode(window, open[0]!.id)).rejects.toThrow(/已使用、已作廢/);
+    // Both on the person's record: who, until when; never the code nor its hash.
+    const until = r.expiresAt.toISOString();
+    const [revoked, issued] = await admin.history(window);
+    expect(issued).toMatchObject({ personName: '王老師', actorLabel: '李組長', changes: { bindingCode: { from: null, to: until } } });
+    expect(revoked).toMatchObject({ personName: '王老師', actorLabel: '李組長', changes: { bindingCode: { from: until, to: null } } });
+    const rows = await t.db.prisma.personChange.findMany({ where: { personId: actors.王老師!.personId } });
+    expect(rows.filter((row) => JSON.stringify(row.changes).includes('bindingCode'))).toHaveLength(2);
+    const stored = await t.db.prisma.bindingCode.findFirstOrThrow({ where: { personId: actors.王老師!.personId } });
+    for (const row of rows) {
+      expect(JSON.stringify(row)).not.toContain(r.code);
+      expect(JSON.stringify(row)).not.toContain(stored.codeHash);
+    }
+    // A second code replaces the first while unused: the entry says until when the earlier one was valid.
+    const first = await admin.issueCode(window, actors.王老師!.personId);
+    clock = new Date(clock.getTime() + 60_000);
+    const second = await admin.issueCode(window, actors.王老師!.personId);
+    expect((await admin.history(window))[0]).toMatchObject({
+      changes: { bindingCode: { from: first.expiresAt.toISOString(), to: second.expiresAt.toISOString() } },
+    });
+    await admin.revokeCode(window, (await admin.openCodes(window))[0]!.id);
   });
 
   it('unlinking a chat account is on the record; another school cannot unlink it', async () => {
