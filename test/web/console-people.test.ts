@@ -126,6 +126,27 @@ describe('the console: people and roles, and the assessment editor', () => {
     const bad = await upload(file);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('第 5 位人員（張老師）的角色（roles）第 1 項：沒有「老闆」這個角色');
+    // Several faults at once, each in zh-TW with its place, none in the check's English.
+    const many = `${PEOPLE_ROSTER.replace('  kind: private', '  kind: 公營\n  contactEmail: privacy at school\n  fax: 1234')}  - name: 王老師\n    email: wang@\n    active: maybe\n    roles: [稽核人員, 管理人]\n`;
+    const several = await upload(many);
+    expect(several.status).toBe(400);
+    const lines = [...(await several.text()).matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!);
+    expect(lines).toEqual([
+      '學校的公私立別（kind）：沒有「公營」這種學校類別，請寫 public（公立）或 private（私立）',
+      '學校的聯絡電子郵件（contactEmail）：不是電子郵件地址，例如 privacy@school.example.edu.tw',
+      '學校：不認得的欄位：「fax」（請檢查拼字）',
+      '第 5 位人員（王老師）的電子郵件（email）：不是電子郵件地址，例如 registry@school.example.edu.tw',
+      '第 5 位人員（王老師）的是否在職（active）：只能是 true（是）或 false（否）',
+    ]);
+    // The file-wide rules (run once each entry is right): a name twice, the auditor as principal.
+    const twice = await upload(`${PEOPLE_ROSTER}  - name: 王老師\n    roles: [稽核人員, 管理人]\n`);
+    expect(twice.status).toBe(400);
+    const lines2 = [...(await twice.text()).matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!);
+    expect(lines2).toEqual([
+      '第 5 位人員（王老師）的姓名（name）：「王老師」出現兩次（另見第 3 位人員）；同一校姓名不可重複，請加上單位或註記',
+      '第 5 位人員（王老師）的角色（roles）：稽核人員不得同時是管理人（私立學校個資安全維護計畫實施辦法第3條第3項）',
+    ]);
+    for (const line of [...lines, ...lines2]) expect(line).not.toMatch(/\b(must|unknown|Unrecognized|listed|cannot|required)\b/i);
     const good = await upload(file.replace('[老闆]', '[教職員]'));
     expect(good.status).toBe(200);
     const preview = await good.text();

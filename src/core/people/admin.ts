@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { OpenBindingCode, PersonChangeView, PersonRecord, PersonWithIdentities } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
-import { DataFileError } from '../data/yaml-file.js';
 import { UserError } from '../incidents/types.js';
 import { can, type Actor } from '../roles.js';
 import { BindingService } from './binding.js';
 import { PeopleDirectory } from './directory.js';
 import { personHistory, recordPersonChange } from './history.js';
 import { applyRoster, parseRoster, type RosterPlan } from './roster.js';
-import { rosterFaultsZh } from './roster-faults.js';
+import { rosterFault, rosterFaultZh, RosterError } from './roster-faults.js';
 
 export const MAX_ROSTER_BYTES = 256 * 1024;
 
@@ -144,8 +143,10 @@ export class PeopleAdmin {
     if (!school) throw new UserError('找不到您的學校。');
     try {
       const roster = parseRoster('roster', text, profiles);
-      if (roster.school.id !== actor.schoolId)
-        return { ok: false, faults: [`school.id：名冊是「${roster.school.id}」的，不是您的學校（${actor.schoolId}）。`] };
+      if (roster.school.id !== actor.schoolId) {
+        const fault = rosterFault('otherSchool', ['school', 'id'], null, { value: roster.school.id, params: { other: actor.schoolId } });
+        return { ok: false, faults: [rosterFaultZh(fault)] };
+      }
       const plan = await applyRoster(this.deps, roster, {
         defaultClockProfile: school.clockProfile,
         ...opts,
@@ -154,7 +155,8 @@ export class PeopleAdmin {
       if (!opts.dryRun) this.deps.log.info({ schoolId: actor.schoolId, by: actor.personId }, 'roster imported from the console');
       return { ok: true, plan, digest: planDigest(plan) };
     } catch (err) {
-      if (err instanceof DataFileError) return { ok: false, faults: rosterFaultsZh(err.faults, text) };
+      // Every fault in zh-TW, rendered from the check's structured faults (roster-faults.ts), never its English.
+      if (err instanceof RosterError) return { ok: false, faults: err.rosterFaults.map(rosterFaultZh) };
       throw err;
     }
   }
