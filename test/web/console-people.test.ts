@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordPersonChange, ROSTER_IMPORT_ACTOR } from '../../src/core/people/history.js';
 import { applyRoster, parseRoster } from '../../src/core/people/roster.js';
 import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -211,5 +212,71 @@ describe('the console: people and roles, and the assessment editor', () => {
     // Staff cannot open it; the auditor may read the incident but not edit.
     const auditor = await session('demo-auditor');
     expect((await get(`/console/incidents/${ref}/assessment`, auditor)).status).toBe(403);
+  });
+
+  it('a large school: 50 people a page with 上一頁／下一頁, a search by name or unit, the record paged too', async () => {
+    const school = 'tp-console-jh';
+    for (let i = 0; i < 120; i += 1) {
+      const id = `many-${i}`;
+      await t.app.db.repos.people.create({
+        id,
+        schoolId: school,
+        displayName: `教師${String(i).padStart(3, '0')}`,
+        unit: `第${i % 12}班`,
+        email: null,
+        roles: ['staff'],
+        active: true,
+      });
+      await recordPersonChange(t.app.db.repos, {
+        schoolId: school,
+        personId: id,
+        actorPersonId: null,
+        actorLabel: ROSTER_IMPORT_ACTOR,
+        changes: { roles: { from: null, to: ['staff'] }, active: { from: null, to: true } },
+      });
+    }
+    const total = await t.app.db.prisma.person.count({ where: { schoolId: school } });
+    expect(total).toBeGreaterThanOrEqual(124);
+    const cards = (html: string) => [...html.matchAll(/<li class="card[^"]*" id="person-([^"]+)"/g)].map((m) => m[1]!);
+    const principal = await session(ids.陳校長!);
+    const first = await (await get('/console/people', principal)).text();
+    expect(cards(first)).toHaveLength(50);
+    expect(first).toContain(`第 1–50 人，共 ${total} 人`);
+    expect(first).toContain('<label for="people-q">姓名或單位</label>');
+    expect(first).toContain('<a href="/console/people?page=2#roster" rel="next">下一頁</a>');
+    expect(first).not.toContain('rel="prev">上一頁</a>');
+    const second = await (await get('/console/people?page=2', principal)).text();
+    expect(cards(second)).toHaveLength(50);
+    expect(second).toContain('<a href="/console/people#roster" rel="prev">上一頁</a>');
+    expect(second).toContain('<a href="/console/people?page=3#roster" rel="next">下一頁</a>');
+    const last = await (await get('/console/people?page=3', principal)).text();
+    expect(cards(last)).toHaveLength(total - 100);
+    expect(last).not.toContain('rel="next">下一頁</a>');
+    // Every person on exactly one page.
+    expect(new Set([...cards(first), ...cards(second), ...cards(last)]).size).toBe(total);
+    // A search by name finds the one; by unit, the ten of that class; the search is kept on the pages' links and forms.
+    const byName = await (await get(`/console/people?q=${encodeURIComponent('教師042')}`, principal)).text();
+    expect(cards(byName)).toEqual(['many-42']);
+    expect(byName).toContain('value="教師042"');
+    expect(byName).toContain('「教師042」：第 1–1 人，共 1 人');
+    const byUnit = await (await get(`/console/people?q=${encodeURIComponent('第11班')}`, principal)).text();
+    expect(cards(byUnit)).toHaveLength(10);
+    expect(await (await get(`/console/people?q=${encodeURIComponent('沒有這個人')}`, principal)).text()).toContain(
+      '沒有姓名或單位符合的人員',
+    );
+    // A step taken on page 2 comes back to page 2.
+    const page2 = await formOf('/console/people?page=2', principal);
+    const someone = cards(page2.html).find((id) => id.startsWith('many-'))!;
+    expect(page2.html).toContain(`action="/console/people/${someone}/roles?page=2"`);
+    const moved = await post(`/console/people/${someone}/roles?page=2`, page2, { roles: ['staff', 'it'] });
+    expect(moved.status).toBe(303);
+    expect(moved.headers.get('location')).toBe(`/console/people?page=2#person-${someone}`);
+    // The record of changes: 50 entries a page, the older ones behind 下一頁（較舊）.
+    const rows = (html: string) => (html.split('id="history"')[1]!.match(/<tr><td>/g) ?? []).length;
+    expect(rows(first)).toBe(50);
+    expect(first).toContain('<a href="/console/people?hpage=2#history" rel="next">下一頁（較舊）</a>');
+    const older = await (await get('/console/people?hpage=2', principal)).text();
+    expect(rows(older)).toBeGreaterThan(0);
+    expect(older).toContain('<a href="/console/people#history" rel="prev">上一頁（較新）</a>');
   });
 });

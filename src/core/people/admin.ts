@@ -46,14 +46,31 @@ export class PeopleAdmin {
     return this.deps.repos.people.rosterOf(actor.schoolId);
   }
 
-  async openCodes(actor: Actor): Promise<OpenBindingCode[]> {
+  /** One page of the roster (people page, a large school): those whose name or unit contains `q`, and the school's counts. */
+  async rosterPage(
+    actor: Actor,
+    query: { q?: string; offset: number; limit: number },
+  ): Promise<{ people: PersonWithIdentities[]; matching: number; active: number; inactive: number }> {
     this.see(actor);
-    return this.deps.repos.bindings.openCodes(actor.schoolId, this.deps.now());
+    const [page, counts] = await Promise.all([
+      this.deps.repos.people.rosterPage(actor.schoolId, query),
+      this.deps.repos.people.rosterCounts(actor.schoolId),
+    ]);
+    return { ...page, ...counts };
   }
 
-  async history(actor: Actor, limit = 200): Promise<PersonChangeView[]> {
+  /** The school's unused codes (never the code), with the name of who issued each (null: the operator). */
+  async openCodes(actor: Actor): Promise<(OpenBindingCode & { createdByName: string | null })[]> {
     this.see(actor);
-    return personHistory(this.deps.repos, actor.schoolId, limit);
+    const codes = await this.deps.repos.bindings.openCodes(actor.schoolId, this.deps.now());
+    const ids = [...new Set(codes.flatMap((c) => (c.createdById ? [c.createdById] : [])))];
+    const names = new Map((ids.length ? await this.deps.repos.people.names(ids) : []).map((p) => [p.id, p.displayName]));
+    return codes.map((c) => ({ ...c, createdByName: c.createdById ? (names.get(c.createdById) ?? '（已不在名冊）') : null }));
+  }
+
+  async history(actor: Actor, limit = 200, offset = 0): Promise<PersonChangeView[]> {
+    this.see(actor);
+    return personHistory(this.deps.repos, actor.schoolId, limit, offset);
   }
 
   private async personOf(actor: Actor, personId: string): Promise<PersonRecord> {

@@ -22,6 +22,6 @@ export async function recordPersonChange(tx: Pick<Repositories, 'people'>, entry
 }
 
 /** A school's changes to people, newest first. */
-export function personHistory(repos: Pick<Repositories, 'people'>, schoolId: string, limit = 200): Promise<PersonChangeView[]> {
-  return repos.people.history(schoolId, limit);
+export function personHistory(repos: Pick<Repositories, 'people'>, schoolId: string, limit = 200, offset = 0): Promise<PersonChangeView[]> {
+  return repos.people.history(schoolId, limit, offset);
 }

@@ -51,6 +51,22 @@ describe('people admin (console point 6)', () => {
     await expect(admin.previewRoster(actors.李組長!, ROSTER, false)).rejects.toThrow(/只有管理人/);
   });
 
+  it('the roster a page at a time, searched by name or unit in any case, with the school’s counts', async () => {
+    const window = actors.李組長!;
+    const all = await admin.rosterPage(window, { offset: 0, limit: 50 });
+    expect(all).toMatchObject({ matching: 4, active: 4, inactive: 0 });
+    expect(all.people.map((p) => p.displayName)).toEqual((await admin.roster(window)).map((p) => p.displayName));
+    const two = await admin.rosterPage(window, { offset: 2, limit: 2 });
+    expect(two.people.map((p) => p.displayName)).toEqual(all.people.slice(2, 4).map((p) => p.displayName));
+    expect((await admin.rosterPage(window, { q: '王', offset: 0, limit: 50 })).people.map((p) => p.displayName)).toEqual(['王老師']);
+    await t.db.repos.people.update(actors.林稽核!.personId, { unit: 'Audit Office' });
+    const byUnit = await admin.rosterPage(window, { q: 'audit', offset: 0, limit: 50 });
+    expect(byUnit).toMatchObject({ matching: 1, active: 4 });
+    expect(byUnit.people.map((p) => p.displayName)).toEqual(['林稽核']);
+    await t.db.repos.people.update(actors.林稽核!.personId, { unit: null });
+    await expect(admin.rosterPage(actors.王老師!, { offset: 0, limit: 50 })).rejects.toThrow(/限管理人/);
+  });
+
   it('binding codes: issued, listed without the code, revoked; a used code is gone from the list', async () => {
     const window = actors.李組長!;
     const r = await admin.issueCode(window, actors.王老師!.personId);
