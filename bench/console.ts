@@ -2,7 +2,8 @@
 // The web console (issue #18) with a school's worth of history: 1,000 incidents and 50,000 timeline entries, then the
 // list (default filter, a search by number, status=all) and two incident pages (a typical timeline of ~50 entries and
 // a long one of ~2,000), each requested `--runs` times over HTTP (fetch to the listening server) with a signed-in console session.
-// Prints p50 / p95 / max per page and the SQL statements each request sends (bench/probe.ts). Target: p95 ≤ 100 ms.
+// The people page (its first and fourth page and a search) with 300 more people. Prints p50 / p95 / max per page, CPU,
+// the HTML size and the SQL statements each request sends (bench/probe.ts). Target: p95 ≤ 100 ms.
 //
 // Engine: the embedded default (PGlite, a fresh data dir) unless `--postgres <url>` names a server, where a fresh
 // database is created and dropped. Seeding goes through the product's own services (report, tick, advance, notices)
@@ -257,6 +258,8 @@ async function measure(app: RunningApp, s: Seeded): Promise<Row[]> {
   const people = (await app.db.repos.people.inSchool('demo-school')).length;
   const pages: [string, string][] = [
     [`GET /console/people (${people} people)`, '/console/people'],
+    ['GET /console/people?page=4', '/console/people?page=4'],
+    ['GET /console/people?q=教師12', `/console/people?q=${encodeURIComponent('教師12')}`],
     ['GET /console (open, default)', '/console'],
     [`GET /console?ref=${s.searchRef}`, `/console?ref=${encodeURIComponent(s.searchRef)}`],
     ['GET /console?status=all', '/console?status=all'],

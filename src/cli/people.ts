@@ -136,9 +136,16 @@ function describeChanges(c: PersonChanges): string {
             ? 'active'
             : 'inactive'
           : String(v);
+  const until = (v: unknown) => formatRocDateTime(new Date(String(v)));
   return Object.entries(c)
     .map(([field, { from, to }]) =>
-      from === null ? `${field} ${value(to, field)}` : `${field} ${value(from, field)} → ${value(to, field)}`,
+      field === 'bindingCode'
+        ? to === null
+          ? `binding code revoked (was valid until ${until(from)})`
+          : `binding code issued, valid until ${until(to)}${from === null ? '' : ` (an unused one valid until ${until(from)} revoked)`}`
+        : from === null
+          ? `${field} ${value(to, field)}`
+          : `${field} ${value(from, field)} → ${value(to, field)}`,
     )
     .join('; ');
 }

@@ -73,6 +73,13 @@ describe('people CLI', { timeout: 120_000 }, () => {
     const code = run('code', '--school', 'tp-example-jh', '--person', '李組長');
     expect(code.code).toBe(0);
     expect(code.stdout).toMatch(/^李組長 \([\w-]+\) binding code: \d{6} {2}valid until .+, once\.\n/);
+    // The code is on the person's record of changes, by the operator, without the code.
+    const printed = /binding code: (\d{6})/.exec(code.stdout)![1]!;
+    const after = run('history', '--school', 'tp-example-jh').stdout;
+    expect(after).toMatch(
+      /^中華民國\d+年\d+月\d+日 \d\d:\d\d {2}李組長 \[[\w-]+\]: binding code issued, valid until 中華民國\d+年\d+月\d+日 \d\d:\d\d {2}\(by 系統管理者（綁定碼指令）\)$/m,
+    );
+    expect(after).not.toContain(printed);
   });
 
   it('a bad roster file is refused with every fault and its place, and nothing is written', () => {

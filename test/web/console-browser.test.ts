@@ -222,6 +222,14 @@ describe('the console in a browser (sign-in from the local chat, list, incident 
     expect(await page.locator('.reading').innerText()).toMatch(/^讀作：/);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     expect(await seriousViolations(page)).toEqual([]);
+    // An unreadable time: the problem beside the field, linked from the summary, the field focused (no script).
+    await page.getByLabel('實際完成時間').fill('前幾天吧');
+    await page.getByRole('button', { name: '完成' }).click();
+    await expect.poll(() => page.locator('#f-at-error').innerText()).toContain('實際完成時間');
+    expect(await page.getByLabel('實際完成時間').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate<string>('document.activeElement && document.activeElement.id')).toBe('f-at');
+    expect(await page.getByRole('alert').getByRole('link').first().getAttribute('href')).toBe('#f-at');
+    expect(await seriousViolations(page)).toEqual([]);
     const at = new Date(Date.now() - 2 * HOUR);
     const [day, time] = taipeiInput(at).split('T') as [string, string];
     const typed = `${Number(day.slice(5, 7))}/${Number(day.slice(8, 10))} ${time}`;

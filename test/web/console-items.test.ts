@@ -96,7 +96,16 @@ describe('the console: item forms, reopening, the acting approver', () => {
     expect(basis).toBe('open:');
     const missing = await post(path, form, { _basis: basis, note: '成績資料' });
     expect(missing.status).toBe(400);
-    expect(await missing.text()).toContain('請選擇資安事件等級（第1級至第4級）。');
+    const missingHtml = await missing.text();
+    // The problem beside its field (the core says which: FieldProblems), in a summary with a link to it, values kept.
+    expect(missingHtml).toContain('<p id="f-cyberLevel-error" class="error">請選擇資安事件等級（第1級至第4級）。</p>');
+    expect(missingHtml).toContain('<a href="#f-cyberLevel">請選擇資安事件等級（第1級至第4級）。</a>');
+    expect(missingHtml).toMatch(/<fieldset id="f-cyberLevel" aria-describedby="[^"]*f-cyberLevel-error/);
+    expect(missingHtml).toMatch(/name="cyberLevel" value="1" autofocus aria-invalid="true"/);
+    expect(missingHtml).not.toContain('id="f-note-error"');
+    expect(missingHtml).not.toMatch(/id="f-note"[^>]*aria-invalid/);
+    expect(missingHtml).toContain('name="note" type="text" value="成績資料"');
+    expect(missingHtml).not.toContain('還有幾個地方需要修正');
     const before = await progress();
     const done = await followed(
       await post(path, form, { _basis: basis, cyberLevel: '2', note: '核心資料輕微外洩，承辦 A123456789' }),
@@ -132,7 +141,10 @@ describe('the console: item forms, reopening, the acting approver', () => {
     const fields = { _basis: hidden(form.html, '_basis')!, _read_at: hidden(form.html, '_read_at')!, note: '已從備份還原' };
     const unreadable = await post(path, form, { ...fields, at: '前幾天吧' });
     expect(unreadable.status).toBe(400);
-    expect(await unreadable.text()).toContain('實際完成時間');
+    const unreadableHtml = await unreadable.text();
+    expect(unreadableHtml).toMatch(/<p id="f-at-error" class="error">[^<]*實際完成時間/);
+    expect(unreadableHtml).toMatch(/<input id="f-at" name="at" type="text" value="前幾天吧"[^>]*aria-invalid="true" autofocus>/);
+    expect(unreadableHtml).toContain('value="已從備份還原"');
     // An hour ago, as one would type it (「12/7 18:30」): a new reading is shown first, to be confirmed.
     const parts = Object.fromEntries(
       new Intl.DateTimeFormat('en-US', {
@@ -168,7 +180,12 @@ describe('the console: item forms, reopening, the acting approver', () => {
     const fields = { _basis: hidden(form.html, '_basis')!, note: '更新系統並關閉不需要的連接埠（資訊組）', planState: 'doing' };
     const bad = await post(path, form, { ...fields, plannedOn: '改天吧' });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('看不懂「預定完成日期');
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('<p id="f-plannedOn-error" class="error">看不懂「預定完成日期');
+    expect(badHtml).toMatch(
+      /<input id="f-plannedOn" name="plannedOn" type="text" value="改天吧"[^>]*aria-describedby="[^"]*f-plannedOn-error"[^>]*aria-invalid="true" autofocus>/,
+    );
+    expect(badHtml).toContain('<a href="#f-plannedOn">');
     const first = await post(path, form, { ...fields, plannedOn: '2099-12-31' });
     expect(first.status).toBe(200);
     const confirm = await first.text();

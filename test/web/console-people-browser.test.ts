@@ -126,11 +126,32 @@ describe('the console in a browser: people and roles, the assessment editor', ()
     expect(await page.locator('#history').locator('..').innerText()).toContain('張老師');
   });
 
-  it('on a phone: the people page reads at 390 px; staff are refused', { timeout: 60_000 }, async () => {
+  it('on a phone: the people page reads at 390 px, paged and searched; staff are refused', { timeout: 90_000 }, async () => {
+    // A school large enough to be paged (50 a page).
+    for (let i = 0; i < 60; i += 1) {
+      await t.app.db.repos.people.create({
+        id: `paged-${i}`,
+        schoolId: 'tp-browser-jh',
+        displayName: `老師${String(i).padStart(2, '0')}`,
+        unit: `第${i % 6}班`,
+        email: null,
+        roles: ['staff'],
+        active: true,
+      });
+    }
     const page = await signedIn(ids.李組長!, PHONE);
     await page.goto(`${t.url}/console/people`);
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'console-people-phone');
+    await page.getByRole('navigation', { name: '人員名冊分頁' }).getByRole('link', { name: '下一頁' }).click();
+    await page.waitForURL(/\/console\/people\?page=2/);
+    expect(await page.locator('#roster').locator('..').innerText()).toContain('第 51–');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('searchbox', { name: '姓名或單位' }).fill('老師07');
+    await page.getByRole('button', { name: '搜尋' }).click();
+    await page.waitForURL(/q=/);
+    expect(await page.locator('ul.cards > li').count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
     const c = await browser.newContext({ viewport: PHONE });
     contexts.push(c);
     const staff = await c.newPage();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordPersonChange, ROSTER_IMPORT_ACTOR } from '../../src/core/people/history.js';
 import { applyRoster, parseRoster } from '../../src/core/people/roster.js';
 import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -104,6 +105,12 @@ describe('the console: people and roles, and the assessment editor', () => {
     page = await formOf('/console/people', cookie);
     expect(page.html).toMatch(/王老師：.*前有效/);
     expect(page.html).not.toContain(digits);
+    // On the 異動紀錄: issued by the principal, until when; then revoked from the page.
+    expect(page.html).toMatch(/<td>王老師<\/td><td>產生綁定碼，中華民國[^<]*前有效<\/td><td>陳校長<\/td>/);
+    const codeId = /action="\/console\/people\/codes\/([^/"]+)\/revoke"/.exec(page.html)![1]!;
+    expect(await followed(await post(`/console/people/codes/${codeId}/revoke`, page, {}), page)).toMatch(
+      /<td>王老師<\/td><td>作廢綁定碼（原 中華民國[^<]*前有效）<\/td><td>陳校長<\/td>/,
+    );
 
     const roles = await post(`/console/people/${ids.王老師}/roles`, page, { roles: ['staff', 'it'] });
     expect(await followed(roles, page)).toContain('已將 王老師 的角色設為：教職員、資訊組');
@@ -120,6 +127,27 @@ describe('the console: people and roles, and the assessment editor', () => {
     const bad = await upload(file);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('第 5 位人員（張老師）的角色（roles）第 1 項：沒有「老闆」這個角色');
+    // Several faults at once, each in zh-TW with its place, none in the check's English.
+    const many = `${PEOPLE_ROSTER.replace('  kind: private', '  kind: 公營\n  contactEmail: privacy at school\n  fax: 1234')}  - name: 王老師\n    email: wang@\n    active: maybe\n    roles: [稽核人員, 管理人]\n`;
+    const several = await upload(many);
+    expect(several.status).toBe(400);
+    const lines = [...(await several.text()).matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!);
+    expect(lines).toEqual([
+      '學校的公私立別（kind）：沒有「公營」這種學校類別，請寫 public（公立）或 private（私立）',
+      '學校的聯絡電子郵件（contactEmail）：不是電子郵件地址，例如 privacy@school.example.edu.tw',
+      '學校：不認得的欄位：「fax」（請檢查拼字）',
+      '第 5 位人員（王老師）的電子郵件（email）：不是電子郵件地址，例如 registry@school.example.edu.tw',
+      '第 5 位人員（王老師）的是否在職（active）：只能是 true（是）或 false（否）',
+    ]);
+    // The file-wide rules (run once each entry is right): a name twice, the auditor as principal.
+    const twice = await upload(`${PEOPLE_ROSTER}  - name: 王老師\n    roles: [稽核人員, 管理人]\n`);
+    expect(twice.status).toBe(400);
+    const lines2 = [...(await twice.text()).matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!);
+    expect(lines2).toEqual([
+      '第 5 位人員（王老師）的姓名（name）：「王老師」出現兩次（另見第 3 位人員）；同一校姓名不可重複，請加上單位或註記',
+      '第 5 位人員（王老師）的角色（roles）：稽核人員不得同時是管理人（私立學校個資安全維護計畫實施辦法第3條第3項）',
+    ]);
+    for (const line of [...lines, ...lines2]) expect(line).not.toMatch(/\b(must|unknown|Unrecognized|listed|cannot|required)\b/i);
     const good = await upload(file.replace('[老闆]', '[教職員]'));
     expect(good.status).toBe(200);
     const preview = await good.text();
@@ -184,5 +212,71 @@ describe('the console: people and roles, and the assessment editor', () => {
     // Staff cannot open it; the auditor may read the incident but not edit.
     const auditor = await session('demo-auditor');
     expect((await get(`/console/incidents/${ref}/assessment`, auditor)).status).toBe(403);
+  });
+
+  it('a large school: 50 people a page with 上一頁／下一頁, a search by name or unit, the record paged too', async () => {
+    const school = 'tp-console-jh';
+    for (let i = 0; i < 120; i += 1) {
+      const id = `many-${i}`;
+      await t.app.db.repos.people.create({
+        id,
+        schoolId: school,
+        displayName: `教師${String(i).padStart(3, '0')}`,
+        unit: `第${i % 12}班`,
+        email: null,
+        roles: ['staff'],
+        active: true,
+      });
+      await recordPersonChange(t.app.db.repos, {
+        schoolId: school,
+        personId: id,
+        actorPersonId: null,
+        actorLabel: ROSTER_IMPORT_ACTOR,
+        changes: { roles: { from: null, to: ['staff'] }, active: { from: null, to: true } },
+      });
+    }
+    const total = await t.app.db.prisma.person.count({ where: { schoolId: school } });
+    expect(total).toBeGreaterThanOrEqual(124);
+    const cards = (html: string) => [...html.matchAll(/<li class="card[^"]*" id="person-([^"]+)"/g)].map((m) => m[1]!);
+    const principal = await session(ids.陳校長!);
+    const first = await (await get('/console/people', principal)).text();
+    expect(cards(first)).toHaveLength(50);
+    expect(first).toContain(`第 1–50 人，共 ${total} 人`);
+    expect(first).toContain('<label for="people-q">姓名或單位</label>');
+    expect(first).toContain('<a href="/console/people?page=2#roster" rel="next">下一頁</a>');
+    expect(first).not.toContain('rel="prev">上一頁</a>');
+    const second = await (await get('/console/people?page=2', principal)).text();
+    expect(cards(second)).toHaveLength(50);
+    expect(second).toContain('<a href="/console/people#roster" rel="prev">上一頁</a>');
+    expect(second).toContain('<a href="/console/people?page=3#roster" rel="next">下一頁</a>');
+    const last = await (await get('/console/people?page=3', principal)).text();
+    expect(cards(last)).toHaveLength(total - 100);
+    expect(last).not.toContain('rel="next">下一頁</a>');
+    // Every person on exactly one page.
+    expect(new Set([...cards(first), ...cards(second), ...cards(last)]).size).toBe(total);
+    // A search by name finds the one; by unit, the ten of that class; the search is kept on the pages' links and forms.
+    const byName = await (await get(`/console/people?q=${encodeURIComponent('教師042')}`, principal)).text();
+    expect(cards(byName)).toEqual(['many-42']);
+    expect(byName).toContain('value="教師042"');
+    expect(byName).toContain('「教師042」：第 1–1 人，共 1 人');
+    const byUnit = await (await get(`/console/people?q=${encodeURIComponent('第11班')}`, principal)).text();
+    expect(cards(byUnit)).toHaveLength(10);
+    expect(await (await get(`/console/people?q=${encodeURIComponent('沒有這個人')}`, principal)).text()).toContain(
+      '沒有姓名或單位符合的人員',
+    );
+    // A step taken on page 2 comes back to page 2.
+    const page2 = await formOf('/console/people?page=2', principal);
+    const someone = cards(page2.html).find((id) => id.startsWith('many-'))!;
+    expect(page2.html).toContain(`action="/console/people/${someone}/roles?page=2"`);
+    const moved = await post(`/console/people/${someone}/roles?page=2`, page2, { roles: ['staff', 'it'] });
+    expect(moved.status).toBe(303);
+    expect(moved.headers.get('location')).toBe(`/console/people?page=2#person-${someone}`);
+    // The record of changes: 50 entries a page, the older ones behind 下一頁（較舊）.
+    const rows = (html: string) => (html.split('id="history"')[1]!.match(/<tr><td>/g) ?? []).length;
+    expect(rows(first)).toBe(50);
+    expect(first).toContain('<a href="/console/people?hpage=2#history" rel="next">下一頁（較舊）</a>');
+    const older = await (await get('/console/people?hpage=2', principal)).text();
+    expect(rows(older)).toBeGreaterThan(0);
+    expect(older).toContain('<a href="/console/people#history" rel="prev">上一頁（較新）</a>');
   });
 });

@@ -1,7 +1,7 @@
 import type { Button, FormField } from '../../ports/chat-model.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { parseNaturalTime } from '../time/natural.js';
-import type { IntakeAnswers } from '../incidents/types.js';
+import { UserError, type IntakeAnswers } from '../incidents/types.js';
 import { parseHeadCount, type HeadCount } from './headcount.js';
 import { act } from './render.js';
 import { WHEN_TEXTS, readFieldTime } from './when.js';
@@ -12,6 +12,16 @@ export type RawAnswers = Record<string, RawValue>;
 export interface FieldProblem {
   field: string;
   message: string;
+}
+
+/**
+ * A form's answers refused field by field: chat says them as one message (「還有幾個地方需要修正：・…」), a web page
+ * shows each beside its field (`problems`: the field's id and its zh-TW message).
+ */
+export class FieldProblems extends UserError {
+  constructor(readonly problems: FieldProblem[]) {
+    super(`還有幾個地方需要修正：\n・${problems.map((p) => p.message).join('\n・')}`);
+  }
 }
 
 const YES = new Set(['是', '有', 'y', 'yes', 'true', '1', '對', '涉及']);

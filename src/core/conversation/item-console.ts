@@ -7,7 +7,7 @@ import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
 import { readAnyDay } from '../time/natural.js';
 import { formatChatDateTime, formatRocDate } from '../time/roc.js';
-import type { RawAnswers } from './intake.js';
+import { FieldProblems, type FieldProblem, type RawAnswers } from './intake.js';
 import { itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import { asksCompletionTime, completionForm, readCompletion } from './times.js';
 import type { Turns } from './turn.js';
@@ -42,7 +42,9 @@ export interface ItemFormPage {
   fields: FormField[];
   values: RawAnswers;
   readings: Record<string, ItemTimeReading>;
-  /** What the chat's own reading refused (one zh-TW message, as chat says it), or null. */
+  /** What the chat's own readers refused, field by field (the field's id and its zh-TW message): shown beside each field. */
+  problems: FieldProblem[];
+  /** A refusal that is about no one field (zh-TW), or null. */
   error: string | null;
   /** Valid, but a time reading the page had not shown yet: look at it and send again. */
   confirmTimes: boolean;
@@ -83,7 +85,7 @@ export class ItemConsole {
     const form = this.formOf(view, entry);
     const values: RawAnswers = {};
     for (const f of form.fields) if (f.initial !== undefined) values[f.id] = f.initial;
-    return this.page(form, values, null, false, ItemConsole.basisOf(entry));
+    return this.page(form, values, { basis: ItemConsole.basisOf(entry) });
   }
 
   /** The form sent: read by chat's readers, then ticked done; the chat's cards follow. */
@@ -121,12 +123,13 @@ export class ItemConsole {
       }
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      return { ok: false, page: this.page(form, echo(), err.message, false, basis) };
+      const problems = err instanceof FieldProblems ? err.problems : [];
+      return { ok: false, page: this.page(form, echo(), { basis, problems, error: problems.length ? null : err.message }) };
     }
     const readings = this.readings(form.fields, raw);
     const seen = (id: string, at: string) => Math.abs(Date.parse(shown[id] ?? '') - Date.parse(at)) <= SAME_READING_MS;
     if (Object.entries(readings).some(([id, r]) => !seen(id, r.at))) {
-      return { ok: false, page: this.page(form, echo(), null, true, basis) };
+      return { ok: false, page: this.page(form, echo(), { basis, confirmTimes: true }) };
     }
     const r = await this.incidents.setChecklistState(actor, itemId, 'done', done.note, {
       ...(done.happenedAt ? { happenedAt: done.happenedAt } : {}),
@@ -188,7 +191,11 @@ export class ItemConsole {
     return out;
   }
 
-  private page(form: Form, values: RawAnswers, error: string | null, confirmTimes: boolean, basis: string): ItemFormPage {
+  private page(
+    form: Form,
+    values: RawAnswers,
+    o: { basis: string; problems?: FieldProblem[]; error?: string | null; confirmTimes?: boolean },
+  ): ItemFormPage {
     const now = this.deps.now();
     // A time field's initial value (「2026-12-07T14:30」) is shown as chat writes times.
     const shownValues: RawAnswers = { ...values };
@@ -205,9 +212,10 @@ export class ItemConsole {
       fields: form.fields,
       values: shownValues,
       readings: this.readings(form.fields, shownValues),
-      error,
-      confirmTimes,
-      basis,
+      problems: o.problems ?? [],
+      error: o.error ?? null,
+      confirmTimes: o.confirmTimes ?? false,
+      basis: o.basis,
     };
   }
 }

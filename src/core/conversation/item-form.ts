@@ -1,14 +1,13 @@
 import type { Form, FormField } from '../../ports/chat-model.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { CYBER_LEVELS, PLAN_STATE_LABELS, PLAN_STATES, type CyberLevel, type ItemFacts, type PlanState } from '../incidents/item-facts.js';
-import { UserError } from '../incidents/types.js';
 import type { ItemAsk } from '../playbooks/vocabulary.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { readAnyDay } from '../time/natural.js';
 import { formIds } from './actions.js';
+import { FieldProblems, type FieldProblem } from './intake.js';
 import { itemDetailText } from './render.js';
-import { T } from './texts.js';
 
 /** formId of the tick form of an item that asks more than a note: `itemx:<itemId>`. */
 export { ITEM_FORM_PREFIX } from './actions.js';
@@ -104,12 +103,12 @@ export function readItemForm(
   asks: ItemAsk[],
   now: Date,
 ): { note: string; facts: ItemFacts; masked: MaskFinding[] } {
-  const problems: string[] = [];
+  const problems: FieldProblem[] = [];
   const masked: MaskFinding[] = [];
   const text = (id: string, label: string): string => {
     const raw = one(values[id]);
     if (!raw) {
-      problems.push(IT.empty(label));
+      problems.push({ field: id, message: IT.empty(label) });
       return '';
     }
     const m = maskPersonalData(raw, { now });
@@ -123,22 +122,22 @@ export function readItemForm(
   if (level) {
     const n = Number(one(values.cyberLevel).replace(/^第|級$/g, ''));
     if (CYBER_LEVELS.includes(n as CyberLevel)) facts.cyberLevel = n as CyberLevel;
-    else problems.push('請選擇資安事件等級（第1級至第4級）。');
+    else problems.push({ field: 'cyberLevel', message: '請選擇資安事件等級（第1級至第4級）。' });
   }
   if (plan) {
     const raw = one(values.plannedOn);
     // A plan's date is usually still to come: a future reading is what is meant.
     const day = raw ? readAnyDay(raw, now) : null;
-    if (!raw) problems.push(IT.empty(IT.plannedOn));
-    else if (!day) problems.push(IT.badDate(IT.plannedOn));
+    if (!raw) problems.push({ field: 'plannedOn', message: IT.empty(IT.plannedOn) });
+    else if (!day) problems.push({ field: 'plannedOn', message: IT.badDate(IT.plannedOn) });
     else facts.plannedOn = day;
     const s = one(values.planState);
     const state = PLAN_STATES.find((p) => p === s || PLAN_STATE_LABELS[p] === s);
     if (state) facts.planState = state as PlanState;
-    else problems.push(`「${IT.planState}」請選「尚未開始」「辦理中」或「已完成」。`);
+    else problems.push({ field: 'planState', message: `「${IT.planState}」請選「尚未開始」「辦理中」或「已完成」。` });
   }
   // Asked only while the item's report is late (the form carries the field then).
   if (values.delayReason !== undefined) facts.delayReason = text('delayReason', IT.delayReason);
-  if (problems.length) throw new UserError(T.problems(problems));
+  if (problems.length) throw new FieldProblems(problems);
   return { note, facts, masked };
 }

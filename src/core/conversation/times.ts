@@ -7,7 +7,7 @@ import { UserError } from '../incidents/types.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { inTaipei } from '../time/taipei.js';
-import { validateField, type RawAnswers } from './intake.js';
+import { FieldProblems, validateField, type FieldProblem, type RawAnswers } from './intake.js';
 import { act } from './render.js';
 
 /*
@@ -119,14 +119,14 @@ export function completionForm(c: ChecklistView, now: Date): Form {
 
 export function readCompletion(c: ChecklistView, values: RawAnswers, now: Date): { at: Date; note: string | null } {
   const form = completionForm(c, now);
-  const problems: string[] = [];
+  const problems: FieldProblem[] = [];
   const out: Record<string, unknown> = {};
   for (const f of form.fields) {
     const r = validateField(f, values[f.id], now);
     if (r.ok) out[f.id] = r.value;
-    else problems.push(r.message);
+    else problems.push({ field: f.id, message: r.message });
   }
-  if (problems.length > 0) throw new UserError(`還有幾個地方需要修正：\n・${problems.join('\n・')}`);
+  if (problems.length > 0) throw new FieldProblems(problems);
   return { at: out.at as Date, note: ((out.note as string | null) ?? '').trim() || null };
 }
 

@@ -31,12 +31,24 @@ const yaml = (): Yaml => (yamlModule ??= createRequire(import.meta.url)('yaml') 
 const parsedByHash = new Map<string, unknown>();
 const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url');
 
-/** YAML text to plain data, or its syntax errors (first line of each). */
-export function parseYamlText(text: string): { value: unknown; errors: string[] } {
+/** Where a YAML syntax error is (1-based line and column) and the parser's code for it (`BAD_INDENT`, `DUPLICATE_KEY`, …). */
+export interface YamlErrorAt {
+  line: number;
+  col: number;
+  code: string;
+}
+
+/** YAML text to plain data, or its syntax errors (first line of each; `at`: where each is, in the same order). */
+export function parseYamlText(text: string): { value: unknown; errors: string[]; at?: YamlErrorAt[] } {
   const key = hashOf(text);
   if (parsedByHash.has(key)) return { value: structuredClone(parsedByHash.get(key)), errors: [] };
   const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) return { value: undefined, errors: doc.errors.map((e) => e.message.split('\n')[0] ?? e.message) };
+  if (doc.errors.length > 0)
+    return {
+      value: undefined,
+      errors: doc.errors.map((e) => e.message.split('\n')[0] ?? e.message),
+      at: doc.errors.map((e) => ({ line: e.linePos?.[0].line ?? 0, col: e.linePos?.[0].col ?? 0, code: e.code })),
+    };
   const value: unknown = doc.toJS();
   parsedByHash.set(key, structuredClone(value));
   return { value, errors: [] };

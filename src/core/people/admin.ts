@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { OpenBindingCode, PersonChangeView, PersonRecord, PersonWithIdentities } from '../../ports/repositories/index.js';
 import type { CoreDeps } from '../context.js';
-import { DataFileError } from '../data/yaml-file.js';
 import { UserError } from '../incidents/types.js';
 import { can, type Actor } from '../roles.js';
 import { BindingService } from './binding.js';
 import { PeopleDirectory } from './directory.js';
 import { personHistory, recordPersonChange } from './history.js';
 import { applyRoster, parseRoster, type RosterPlan } from './roster.js';
-import { rosterFaultsZh } from './roster-faults.js';
+import { rosterFault, rosterFaultZh, RosterError } from './roster-faults.js';
 
 export const MAX_ROSTER_BYTES = 256 * 1024;
 
@@ -47,14 +46,31 @@ export class PeopleAdmin {
     return this.deps.repos.people.rosterOf(actor.schoolId);
   }
 
-  async openCodes(actor: Actor): Promise<OpenBindingCode[]> {
+  /** One page of the roster (people page, a large school): those whose name or unit contains `q`, and the school's counts. */
+  async rosterPage(
+    actor: Actor,
+    query: { q?: string; offset: number; limit: number },
+  ): Promise<{ people: PersonWithIdentities[]; matching: number; active: number; inactive: number }> {
     this.see(actor);
-    return this.deps.repos.bindings.openCodes(actor.schoolId, this.deps.now());
+    const [page, counts] = await Promise.all([
+      this.deps.repos.people.rosterPage(actor.schoolId, query),
+      this.deps.repos.people.rosterCounts(actor.schoolId),
+    ]);
+    return { ...page, ...counts };
   }
 
-  async history(actor: Actor, limit = 200): Promise<PersonChangeView[]> {
+  /** The school's unused codes (never the code), with the name of who issued each (null: the operator). */
+  async openCodes(actor: Actor): Promise<(OpenBindingCode & { createdByName: string | null })[]> {
     this.see(actor);
-    return personHistory(this.deps.repos, actor.schoolId, limit);
+    const codes = await this.deps.repos.bindings.openCodes(actor.schoolId, this.deps.now());
+    const ids = [...new Set(codes.flatMap((c) => (c.createdById ? [c.createdById] : [])))];
+    const names = new Map((ids.length ? await this.deps.repos.people.names(ids) : []).map((p) => [p.id, p.displayName]));
+    return codes.map((c) => ({ ...c, createdByName: c.createdById ? (names.get(c.createdById) ?? '（已不在名冊）') : null }));
+  }
+
+  async history(actor: Actor, limit = 200, offset = 0): Promise<PersonChangeView[]> {
+    this.see(actor);
+    return personHistory(this.deps.repos, actor.schoolId, limit, offset);
   }
 
   private async personOf(actor: Actor, personId: string): Promise<PersonRecord> {
@@ -71,10 +87,22 @@ export class PeopleAdmin {
     return this.binding.issueCode(actor, person.id);
   }
 
+  /** Revokes an unused code; on the person's record (`bindingCode`: until when it was valid → null), never the code. */
   async revokeCode(actor: Actor, codeId: string): Promise<OpenBindingCode> {
     this.manage(actor);
-    const r = await this.deps.repos.bindings.revokeCodeById(codeId, actor.schoolId, this.deps.now());
-    if (!r) throw new UserError('這個綁定碼已使用、已作廢或不存在。');
+    const now = this.deps.now();
+    const r = await this.deps.repos.transaction(async (tx) => {
+      const revoked = await tx.bindings.revokeCodeById(codeId, actor.schoolId, now);
+      if (!revoked) throw new UserError('這個綁定碼已使用、已作廢或不存在。');
+      await recordPersonChange(tx, {
+        schoolId: actor.schoolId,
+        personId: revoked.personId,
+        actorPersonId: actor.personId,
+        actorLabel: actor.displayName,
+        changes: { bindingCode: { from: revoked.expiresAt.toISOString(), to: null } },
+      });
+      return revoked;
+    });
     this.deps.log.info({ personId: r.personId, by: actor.personId }, 'binding code revoked');
     return r;
   }
@@ -132,8 +160,10 @@ export class PeopleAdmin {
     if (!school) throw new UserError('找不到您的學校。');
     try {
       const roster = parseRoster('roster', text, profiles);
-      if (roster.school.id !== actor.schoolId)
-        return { ok: false, faults: [`school.id：名冊是「${roster.school.id}」的，不是您的學校（${actor.schoolId}）。`] };
+      if (roster.school.id !== actor.schoolId) {
+        const fault = rosterFault('otherSchool', ['school', 'id'], null, { value: roster.school.id, params: { other: actor.schoolId } });
+        return { ok: false, faults: [rosterFaultZh(fault)] };
+      }
       const plan = await applyRoster(this.deps, roster, {
         defaultClockProfile: school.clockProfile,
         ...opts,
@@ -142,7 +172,8 @@ export class PeopleAdmin {
       if (!opts.dryRun) this.deps.log.info({ schoolId: actor.schoolId, by: actor.personId }, 'roster imported from the console');
       return { ok: true, plan, digest: planDigest(plan) };
     } catch (err) {
-      if (err instanceof DataFileError) return { ok: false, faults: rosterFaultsZh(err.faults, text) };
+      // Every fault in zh-TW, rendered from the check's structured faults (roster-faults.ts), never its English.
+      if (err instanceof RosterError) return { ok: false, faults: err.rosterFaults.map(rosterFaultZh) };
       throw err;
     }
   }

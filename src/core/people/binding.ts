@@ -7,6 +7,7 @@ import { UserError } from '../incidents/types.js';
 import { hasRole, type Actor } from '../roles.js';
 import { formatChatDateTime } from '../time/roc.js';
 import { BOT_NAME } from '../bot-name.js';
+import { CODE_SEEN_ACTOR, OPERATOR_CODE_ACTOR, recordPersonChange } from './history.js';
 
 /**
  * Linking chat accounts and groups to the school, without a developer:
@@ -107,7 +108,7 @@ export class BindingService {
     switch (cmd.kind) {
       case 'redeem':
         if (at.conversation.kind !== 'direct') {
-          await this.revoke(cmd.code);
+          await this.revoke(cmd.code, at.actor);
           return BT.redeemOnlyPrivately;
         }
         return this.redeem(at.user, cmd.code, at.conversation).then((r) => BT.redeemed(r.person.displayName, r.schoolName));
@@ -137,7 +138,7 @@ export class BindingService {
   /** A new one-time code for a person of the actor's school; earlier unused codes of that person stop working. */
   async issueCode(actor: Actor, who: string): Promise<{ code: string; person: Person; expiresAt: Date }> {
     if (!mayManageBindings(actor)) throw new UserError(BT.issueNotAllowed);
-    return this.createCode(await this.findPerson(actor.schoolId, who), actor.personId);
+    return this.createCode(await this.findPerson(actor.schoolId, who), { personId: actor.personId, label: actor.displayName });
   }
 
   /** For the operator command (`npm run people -- code`), which links the first principal or contact window. */
@@ -145,7 +146,16 @@ export class BindingService {
     return this.createCode(await this.findPerson(schoolId, who), null);
   }
 
-  private async createCode(person: Person, createdById: string | null): Promise<{ code: string; person: Person; expiresAt: Date }> {
+  /**
+   * Issues the code and, in the same transaction, puts it on the person's record of changes (person_change): who
+   * issued it and until when it is valid, never the code nor its hash; an earlier unused code it replaces shows as
+   * the `from` of that entry.
+   */
+  private async createCode(
+    person: Person,
+    by: { personId: string; label: string } | null,
+  ): Promise<{ code: string; person: Person; expiresAt: Date }> {
+    const createdById = by?.personId ?? null;
     const now = this.deps.now();
     const { repos } = this.deps;
     let code = '';
@@ -156,8 +166,20 @@ export class BindingService {
     }
     const expiresAt = new Date(now.getTime() + BINDING_CODE_TTL_MS);
     await repos.transaction(async (tx) => {
-      await tx.bindings.revokeUnusedOf(person.id, now);
+      const earlier = (await tx.bindings.revokeUnusedOf(person.id, now)).filter((c) => c.expiresAt > now);
       await tx.bindings.createCode({ id: newId(), personId: person.id, codeHash: hashBindingCode(code), createdById, expiresAt });
+      const was =
+        earlier
+          .map((c) => c.expiresAt.toISOString())
+          .sort()
+          .at(-1) ?? null;
+      await recordPersonChange(tx, {
+        schoolId: person.schoolId,
+        personId: person.id,
+        actorPersonId: createdById,
+        actorLabel: by?.label ?? OPERATOR_CODE_ACTOR,
+        changes: { bindingCode: { from: was, to: expiresAt.toISOString() } },
+      });
     });
     this.deps.log.info({ personId: person.id, by: createdById ?? 'operator' }, 'binding code issued');
     return { code, person, expiresAt };
@@ -187,9 +209,20 @@ export class BindingService {
     return { person: row.person, schoolName: row.person.school.name };
   }
 
-  /** A code that was typed where others could see it stops working. */
-  async revoke(code: string): Promise<void> {
-    await this.deps.repos.bindings.revokeCode(hashBindingCode(code), this.deps.now());
+  /** A code that was typed where others could see it stops working; on its person's record (who typed it, if known). */
+  async revoke(code: string, typedBy: Actor | null = null): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.repos.transaction(async (tx) => {
+      for (const r of await tx.bindings.revokeCode(hashBindingCode(code), now)) {
+        await recordPersonChange(tx, {
+          schoolId: r.schoolId,
+          personId: r.personId,
+          actorPersonId: typedBy?.schoolId === r.schoolId ? typedBy.personId : null,
+          actorLabel: CODE_SEEN_ACTOR,
+          changes: { bindingCode: { from: r.expiresAt.toISOString(), to: null } },
+        });
+      }
+    });
   }
 
   private async bindConversation(at: BindingContext, purpose: 'staff' | 'response'): Promise<string> {

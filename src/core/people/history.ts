@@ -11,6 +11,10 @@ export type { PersonChanges, PersonField, PersonChangeView } from '../../ports/r
 
 /** The label for changes made by an operator's roster import (no person in the product made them). */
 export const ROSTER_IMPORT_ACTOR = '系統管理者（名冊匯入）';
+/** The label for a binding code the operator printed (`npm run people -- code`). */
+export const OPERATOR_CODE_ACTOR = '系統管理者（綁定碼指令）';
+/** The label for a binding code that stopped working because it was typed in a group, where others could see it. */
+export const CODE_SEEN_ACTOR = '小幫手（綁定碼貼在群組，自動作廢）';
 
 export async function recordPersonChange(tx: Pick<Repositories, 'people'>, entry: PersonChangeEntry): Promise<void> {
   if (Object.keys(entry.changes).length === 0) return;
@@ -18,6 +22,6 @@ export async function recordPersonChange(tx: Pick<Repositories, 'people'>, entry
 }
 
 /** A school's changes to people, newest first. */
-export function personHistory(repos: Pick<Repositories, 'people'>, schoolId: string, limit = 200): Promise<PersonChangeView[]> {
-  return repos.people.history(schoolId, limit);
+export function personHistory(repos: Pick<Repositories, 'people'>, schoolId: string, limit = 200, offset = 0): Promise<PersonChangeView[]> {
+  return repos.people.history(schoolId, limit, offset);
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { RepositoryHub } from '../../ports/repositories/index.js';
 import type { SchoolKind } from '../clocks/rules.js';
-import { DataFileError, parseYamlData } from '../data/yaml-file.js';
+import { parseYamlText } from '../data/yaml-file.js';
 import { newId } from '../ids.js';
-import { ROLE_KEYS, ROLE_LABELS, type RoleKey } from '../roles.js';
+import { ROLE_KEYS, type RoleKey } from '../roles.js';
 import { recordPersonChange, ROSTER_IMPORT_ACTOR, type PersonChanges } from './history.js';
+import { faultsFromIssues, rosterFault, RosterError, yamlFaults } from './roster-faults.js';
 
 /**
  * The school roster: one YAML file per school, kept by the school (who holds which role), applied with
@@ -16,7 +17,9 @@ import { recordPersonChange, ROSTER_IMPORT_ACTOR, type PersonChanges } from './h
  * is, or made inactive with `deactivateMissing` (an inactive person can no longer act, and their past actions stay on
  * the record under their name). Nothing is ever deleted: the timeline refers to people.
  *
- * Messages are for the operator running the command, so they are in English, with the file's own names quoted.
+ * Faults are data (roster-faults.ts: a code, the place, the person and field, the value), thrown as a RosterError: the
+ * command prints them in English for the operator, the console's people page in zh-TW. The schema's messages below are
+ * fault codes, not text.
  */
 
 const SCHOOL_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -60,50 +63,38 @@ export function roleFromName(name: string): RoleKey | null {
   return ROLE_ALIASES[n] ?? ROLE_ALIASES[n.toLowerCase()] ?? null;
 }
 
-const knownRoles = () => [...ROLE_KEYS.map((k) => `${k} (${ROLE_LABELS[k]})`)].join(', ');
-
 const text = (max: number) =>
   z
-    .string({ message: 'must be text' })
+    .string({ message: 'notText' })
     .transform((s) => s.normalize('NFKC').trim())
-    .pipe(
-      z
-        .string()
-        .min(1, { message: 'must not be empty' })
-        .max(max, { message: `must be at most ${max} characters` }),
-    );
+    .pipe(z.string().min(1, { message: 'empty' }).max(max, { message: 'tooLong' }));
 
 const personSchema = z
   .object({
     id: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1–40 letters, digits, "-" or "_"' })
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, { message: 'badPersonId' })
       .optional(),
     name: text(40),
     unit: text(40).optional(),
     email: z
-      .string({ message: 'must be text' })
+      .string({ message: 'notText' })
       .transform((s) => s.normalize('NFKC').trim())
-      .pipe(
-        z
-          .string()
-          .max(100, { message: 'must be at most 100 characters' })
-          .regex(EMAIL, { message: 'must be an e-mail address, e.g. registry@school.example.edu.tw' }),
-      )
+      .pipe(z.string().max(100, { message: 'tooLong' }).regex(EMAIL, { message: 'notEmail' }))
       .optional(),
     roles: z
-      .array(z.string({ message: 'must be a role name' }), { message: 'must be a list of roles, e.g. [staff] or [教職員, 個資聯絡窗口]' })
-      .min(1, { message: 'give at least one role (staff for everyone who may report)' })
+      .array(z.string({ message: 'notRoleName' }), { message: 'notRoleList' })
+      .min(1, { message: 'noRoles' })
       .transform((names, ctx) => {
         const out: RoleKey[] = [];
         names.forEach((n, i) => {
           const r = roleFromName(n);
-          if (!r) ctx.addIssue({ code: 'custom', path: [i], message: `unknown role "${n}"; known roles: ${knownRoles()}` });
+          if (!r) ctx.addIssue({ code: 'custom', path: [i], message: 'unknownRole', params: { value: n } });
           else if (!out.includes(r)) out.push(r);
         });
         return out;
       }),
-    active: z.boolean({ message: 'must be true or false' }).optional(),
+    active: z.boolean({ message: 'notBoolean' }).optional(),
   })
   .strict();
 
@@ -111,39 +102,30 @@ export const rosterSchema = z
   .object({
     school: z
       .object({
-        id: z.string({ message: 'is required: a short id of lowercase letters, digits and "-", e.g. tp-minsheng-jh' }).regex(SCHOOL_ID, {
-          message: 'must be 2–63 lowercase letters, digits or "-", starting with a letter or digit (e.g. tp-minsheng-jh)',
-        }),
+        id: z.string({ message: 'notText' }).regex(SCHOOL_ID, { message: 'badSchoolId' }),
         name: text(100),
         clockProfile: z.string().optional(),
         kind: z
-          .string({ message: 'must be public or private' })
+          .string({ message: 'unknownKind' })
           .transform((k, ctx) => {
             const kind = KIND_ALIASES[k.normalize('NFKC').trim().toLowerCase()];
-            if (!kind) ctx.addIssue({ code: 'custom', message: `unknown kind "${k}"; use public (公立) or private (私立)` });
+            if (!kind) ctx.addIssue({ code: 'custom', message: 'unknownKind', params: { value: k } });
             return kind as SchoolKind;
           })
           .optional(),
         contactPhone: z
           .string()
           .transform((s) => s.normalize('NFKC').trim())
-          .pipe(z.string().regex(PHONE, { message: 'must be an office telephone number, e.g. "(02)2345-6789 分機 123"' }))
+          .pipe(z.string().regex(PHONE, { message: 'notPhone' }))
           .optional(),
         contactEmail: z
-          .string({ message: 'must be text' })
+          .string({ message: 'notText' })
           .transform((s) => s.normalize('NFKC').trim())
-          .pipe(
-            z
-              .string()
-              .max(100, { message: 'must be at most 100 characters' })
-              .regex(EMAIL, { message: 'must be an e-mail address, e.g. privacy@school.example.edu.tw' }),
-          )
+          .pipe(z.string().max(100, { message: 'tooLong' }).regex(EMAIL, { message: 'notEmail' }))
           .optional(),
       })
       .strict(),
-    people: z
-      .array(personSchema, { message: 'must be a list of people' })
-      .min(1, { message: 'list at least the principal and the contact window' }),
+    people: z.array(personSchema, { message: 'notPeopleList' }).min(1, { message: 'noPeople' }),
   })
   .strict()
   .superRefine((doc, ctx) => {
@@ -155,61 +137,56 @@ export const rosterSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['people', i, 'name'],
-          message: `"${p.name}" is listed twice (also people.${prev}); names must be unique in a school, add a unit or a distinguishing mark`,
+          message: 'duplicateName',
+          params: { value: p.name, other: String(prev) },
         });
       seenNames.set(p.name, i);
       if (p.id) {
         const prevId = seenIds.get(p.id);
         if (prevId !== undefined)
-          ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `id "${p.id}" is used twice (also people.${prevId})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', i, 'id'],
+            message: 'duplicateId',
+            params: { value: p.id, other: String(prevId) },
+          });
         seenIds.set(p.id, i);
       }
       // 私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法 art. 3 ¶3 (src/core/roles.ts roleConflict).
       if (p.roles.includes('auditor') && (p.roles.includes('principal') || p.roles.includes('actingApprover'))) {
-        const as = p.roles.includes('principal') ? 'principal' : 'acting approver';
-        ctx.addIssue({
-          code: 'custom',
-          path: ['people', i, 'roles'],
-          message: `"${p.name}" cannot be both auditor and ${as}: the auditor must not be the principal (管理人) or act for them`,
-        });
+        const kind = p.roles.includes('principal') ? 'principal' : 'actingApprover';
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'roles'], message: 'auditorConflict', params: { value: p.name, kind } });
       }
     });
     const active = doc.people.filter((p) => p.active !== false);
     if (!active.some((p) => p.roles.includes('principal'))) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['people'],
-        message: "no active person has the role principal (管理人): notices need the principal's approval",
-      });
+      ctx.addIssue({ code: 'custom', path: ['people'], message: 'noPrincipal' });
     }
     if (!active.some((p) => p.roles.includes('contactWindow'))) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['people'],
-        message: 'no active person has the role contactWindow (個資聯絡窗口): the 4-hour report goes to the contact window',
-      });
+      ctx.addIssue({ code: 'custom', path: ['people'], message: 'noContactWindow' });
     }
   });
 
 export type Roster = z.output<typeof rosterSchema>;
 
-/** Parses and checks a roster file's text; faults are listed with their place in the file (DataFileError). */
+/** Parses and checks a roster file's text; every fault is listed with its place in the file (RosterError). */
 export function parseRoster(file: string, yamlText: string, knownProfiles: readonly (string | ProfileInfo)[]): Roster {
-  const roster = parseYamlData(file, yamlText, rosterSchema);
+  const parsed = parseYamlText(yamlText);
+  if (parsed.errors.length > 0) throw new RosterError(file, yamlFaults(parsed.errors, parsed.at));
+  const doc = parsed.value;
+  const checked = rosterSchema.safeParse(doc);
+  if (!checked.success) throw new RosterError(file, faultsFromIssues(checked.error.issues, doc));
+  const roster = checked.data;
+  const at = (code: Parameters<typeof rosterFault>[0], extra: Parameters<typeof rosterFault>[3]) =>
+    new RosterError(file, [rosterFault(code, ['school', 'clockProfile'], doc, extra)]);
   const profiles = knownProfiles.map((p): ProfileInfo => (typeof p === 'string' ? { id: p } : p));
   const { clockProfile, kind } = roster.school;
   if (clockProfile) {
     const profile = profiles.find((p) => p.id === clockProfile);
-    if (!profile) {
-      throw new DataFileError(file, [
-        `school.clockProfile: unknown profile "${clockProfile}"; known profiles (playbooks/clocks.yaml): ${profiles.map((p) => p.id).join(', ')}`,
-      ]);
-    }
+    if (!profile) throw at('unknownProfile', { value: clockProfile, params: { known: profiles.map((p) => p.id) } });
     if (kind && profile.schoolKind && profile.schoolKind !== kind) {
       const fitting = profiles.filter((p) => p.schoolKind === kind).map((p) => p.id);
-      throw new DataFileError(file, [
-        `school.clockProfile: "${clockProfile}" is for ${profile.schoolKind} schools but school.kind is ${kind}; use one of ${fitting.join(', ')} or leave clockProfile out`,
-      ]);
+      throw at('profileKindMismatch', { value: clockProfile, params: { known: fitting, kind, profileKind: profile.schoolKind } });
     }
     if (!kind && profile.schoolKind) roster.school.kind = profile.schoolKind;
   } else if (kind) {
@@ -217,9 +194,7 @@ export function parseRoster(file: string, yamlText: string, knownProfiles: reado
     const profile = profiles.find((p) => p.schoolKind === kind);
     if (profile) roster.school.clockProfile = profile.id;
   }
-  if (roster.school.id === 'demo-school') {
-    throw new DataFileError(file, ['school.id: "demo-school" is the demo school\'s id; give your school its own id']);
-  }
+  if (roster.school.id === 'demo-school') throw new RosterError(file, [rosterFault('demoSchoolId', ['school', 'id'], doc)]);
   return roster;
 }
 
@@ -281,7 +256,7 @@ export async function applyRoster(
   return db.repos.transaction(
     async (repos) => {
       const school = await repos.schools.find(s.id);
-      if (school?.isDemo) throw new DataFileError('roster', [`school.id: "${s.id}" is a demo school`]);
+      if (school?.isDemo) throw new RosterError('roster', [rosterFault('demoSchool', ['school', 'id'], null, { value: s.id })]);
       const wanted = {
         name: s.name,
         clockProfile: s.clockProfile ?? school?.clockProfile ?? opts.defaultClockProfile,
@@ -310,19 +285,15 @@ export async function applyRoster(
       const people: PersonPlan[] = [];
       const writes: (() => Promise<unknown>)[] = [];
 
-      for (const p of roster.people) {
+      const fault = (code: 'idOfOtherSchool' | 'nameOnRecord' | 'twoMatch', i: number, field: string, value: string, other: string) =>
+        new RosterError('roster', [rosterFault(code, ['people', i, field], { people: roster.people }, { value, params: { other } })]);
+      for (const [i, p] of roster.people.entries()) {
         const found = p.id ? byId.get(p.id) : byName.get(p.name);
         if (p.id && !found) {
           const elsewhere = await repos.people.find(p.id);
-          if (elsewhere)
-            throw new DataFileError('roster', [
-              `people: id "${p.id}" (${p.name}) belongs to a person of another school (${elsewhere.schoolId})`,
-            ]);
+          if (elsewhere) throw fault('idOfOtherSchool', i, 'id', p.id, elsewhere.schoolId);
           const namesake = byName.get(p.name);
-          if (namesake)
-            throw new DataFileError('roster', [
-              `people: "${p.name}" is already on record with id ${namesake.id}; use that id, or leave the id out`,
-            ]);
+          if (namesake) throw fault('nameOnRecord', i, 'id', p.id, namesake.id);
         }
         const want = { displayName: p.name, unit: p.unit ?? null, email: p.email ?? null, roles: p.roles, active: p.active ?? true };
         if (!found) {
@@ -341,8 +312,7 @@ export async function applyRoster(
           });
           continue;
         }
-        if (matched.has(found.id))
-          throw new DataFileError('roster', [`people: "${p.name}" and another entry both match ${found.displayName} (${found.id})`]);
+        if (matched.has(found.id)) throw fault('twoMatch', i, 'name', p.name, `${found.displayName} (${found.id})`);
         matched.add(found.id);
         const changed = compare([
           ['name', found.displayName, want.displayName],

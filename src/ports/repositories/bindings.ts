@@ -24,6 +24,13 @@ export interface OpenBindingCode {
   createdAt: Date;
 }
 
+/** A code just revoked, for the person's record of changes (never the code or its hash). */
+export interface RevokedBindingCode {
+  personId: string;
+  schoolId: string;
+  expiresAt: Date;
+}
+
 export type NewBindingCode = Pick<BindingCodeRecord, 'id' | 'personId' | 'codeHash' | 'createdById' | 'expiresAt'>;
 
 /** A platform account (platform + its id there). */
@@ -39,11 +46,11 @@ export interface AccountRef {
 export interface BindingRepository {
   /** How many codes with this hash are unused, not revoked and not expired at `now`. */
   countLive(codeHash: string, now: Date): Promise<number>;
-  /** Revokes every unused code of the person. */
-  revokeUnusedOf(personId: string, at: Date): Promise<void>;
+  /** Revokes every unused code of the person; the codes revoked. */
+  revokeUnusedOf(personId: string, at: Date): Promise<RevokedBindingCode[]>;
   createCode(code: NewBindingCode): Promise<void>;
-  /** Revokes the unused codes with this hash. */
-  revokeCode(codeHash: string, at: Date): Promise<void>;
+  /** Revokes the unused codes with this hash; the codes revoked (whose, of which school, until when they were valid). */
+  revokeCode(codeHash: string, at: Date): Promise<RevokedBindingCode[]>;
   /** The newest unused, unrevoked code with this hash, with its person and the person's school name. */
   findUnused(codeHash: string): Promise<(BindingCodeRecord & { person: PersonRecord & { school: { name: string } } }) | null>;
   /** The school's codes still usable at `now`, newest first. */

@@ -25,8 +25,10 @@ export type PersonWithIdentities = PersonRecord & { identities: IdentityRecord[]
 /**
  * `console`: a sign-in to or sign-out from the web console (src/web/console), on the person's own record.
  * `account`: a chat account unlinked from the person (`line` → null) by the principal or the contact window.
+ * `bindingCode`: until when the person's unused binding code is valid (ISO time; null: none). Issued: the earlier
+ * code's time (or null) → the new one's; revoked: its time → null. Never the code itself nor its hash.
  */
-export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console' | 'account';
+export type PersonField = 'name' | 'unit' | 'email' | 'roles' | 'active' | 'console' | 'account' | 'bindingCode';
 export type PersonChanges = Partial<
   Record<PersonField, { from: string | string[] | boolean | null; to: string | string[] | boolean | null }>
 >;
@@ -63,8 +65,18 @@ export interface PeopleRepository {
   activeInSchool(schoolId: string): Promise<PersonRecord[]>;
   create(person: PersonFields & { id: string; schoolId: string }): Promise<void>;
   update(id: string, fields: Partial<PersonFields>): Promise<void>;
-  /** Every person of the school with their chat accounts: active first, then by name (the people page). */
+  /** Every person of the school with their chat accounts: active first, then by name. */
   rosterOf(schoolId: string): Promise<PersonWithIdentities[]>;
+  /**
+   * One page of the people page: the school's people whose name or unit contains `q` (any case; all without it), in
+   * rosterOf's order, `limit` from `offset`, with their chat accounts; and how many match.
+   */
+  rosterPage(
+    schoolId: string,
+    query: { q?: string; offset: number; limit: number },
+  ): Promise<{ people: PersonWithIdentities[]; matching: number }>;
+  /** How many people of the school are active, and how many not. */
+  rosterCounts(schoolId: string): Promise<{ active: number; inactive: number }>;
   /** The active people of the school who hold `role`, in the order they were created, or by name. */
   activeWithRole(schoolId: string, role: string, order?: 'created' | 'name'): Promise<PersonRecord[]>;
   /**
@@ -95,6 +107,6 @@ export interface PeopleRepository {
   activeWithIdentities(ids: readonly string[]): Promise<PersonWithIdentities[]>;
   /** Appends to person_change (the database refuses UPDATE and DELETE there). */
   recordChange(id: string, entry: PersonChangeEntry): Promise<void>;
-  /** A school's changes to people, newest first. */
-  history(schoolId: string, limit: number): Promise<PersonChangeView[]>;
+  /** A school's changes to people, newest first (`offset` of them skipped: the people page's older pages). */
+  history(schoolId: string, limit: number, offset?: number): Promise<PersonChangeView[]>;
 }

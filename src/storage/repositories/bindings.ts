@@ -6,6 +6,7 @@ import type {
   NewBindingCode,
   OpenBindingCode,
   PersonRecord,
+  RevokedBindingCode,
 } from '../../ports/repositories/index.js';
 import type { Client } from './client.js';
 
@@ -16,16 +17,28 @@ export class PrismaBindingRepository implements BindingRepository {
     return this.db.bindingCode.count({ where: { codeHash, usedAt: null, revokedAt: null, expiresAt: { gt: now } } });
   }
 
-  async revokeUnusedOf(personId: string, at: Date): Promise<void> {
-    await this.db.bindingCode.updateMany({ where: { personId, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+  async revokeUnusedOf(personId: string, at: Date): Promise<RevokedBindingCode[]> {
+    const where = { personId, usedAt: null, revokedAt: null };
+    const rows = await this.db.bindingCode.findMany({ where, select: { expiresAt: true, person: { select: { schoolId: true } } } });
+    await this.db.bindingCode.updateMany({ where, data: { revokedAt: at } });
+    return rows.map((r) => ({ personId, schoolId: r.person.schoolId, expiresAt: r.expiresAt }));
   }
 
   async createCode(code: NewBindingCode): Promise<void> {
     await this.db.bindingCode.create({ data: code });
   }
 
-  async revokeCode(codeHash: string, at: Date): Promise<void> {
-    await this.db.bindingCode.updateMany({ where: { codeHash, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+  async revokeCode(codeHash: string, at: Date): Promise<RevokedBindingCode[]> {
+    const rows = await this.db.bindingCode.findMany({
+      where: { codeHash, usedAt: null, revokedAt: null },
+      select: { id: true, personId: true, expiresAt: true, person: { select: { schoolId: true } } },
+    });
+    const revoked: RevokedBindingCode[] = [];
+    for (const r of rows) {
+      const done = await this.db.bindingCode.updateMany({ where: { id: r.id, usedAt: null, revokedAt: null }, data: { revokedAt: at } });
+      if (done.count === 1) revoked.push({ personId: r.personId, schoolId: r.person.schoolId, expiresAt: r.expiresAt });
+    }
+    return revoked;
   }
 
   findUnused(codeHash: string): Promise<(BindingCodeRecord & { person: PersonRecord & { school: { name: string } } }) | null> {

@@ -33,6 +33,36 @@ export class PrismaPeopleRepository implements PeopleRepository {
     });
   }
 
+  async rosterPage(
+    schoolId: string,
+    query: { q?: string; offset: number; limit: number },
+  ): Promise<{ people: PersonWithIdentities[]; matching: number }> {
+    const q = query.q?.trim();
+    const where = q
+      ? {
+          schoolId,
+          OR: [{ displayName: { contains: q, mode: 'insensitive' as const } }, { unit: { contains: q, mode: 'insensitive' as const } }],
+        }
+      : { schoolId };
+    const [people, matching] = await Promise.all([
+      this.db.person.findMany({
+        where,
+        include: { identities: { orderBy: { platform: 'asc' } } },
+        orderBy: [{ active: 'desc' }, { displayName: 'asc' }, { id: 'asc' }],
+        skip: query.offset,
+        take: query.limit,
+      }),
+      this.db.person.count({ where }),
+    ]);
+    return { people, matching };
+  }
+
+  async rosterCounts(schoolId: string): Promise<{ active: number; inactive: number }> {
+    const rows = await this.db.person.groupBy({ by: ['active'], where: { schoolId }, _count: { _all: true } });
+    const of = (active: boolean) => rows.find((r) => r.active === active)?._count._all ?? 0;
+    return { active: of(true), inactive: of(false) };
+  }
+
   activeInSchool(schoolId: string): Promise<PersonRecord[]> {
     return this.db.person.findMany({ where: { schoolId, active: true } });
   }
@@ -122,10 +152,11 @@ export class PrismaPeopleRepository implements PeopleRepository {
     });
   }
 
-  async history(schoolId: string, limit: number): Promise<PersonChangeView[]> {
+  async history(schoolId: string, limit: number, offset = 0): Promise<PersonChangeView[]> {
     const rows = await this.db.personChange.findMany({
       where: { schoolId },
       orderBy: [{ at: 'desc' }, { id: 'asc' }],
+      skip: offset,
       take: limit,
       include: { person: { select: { displayName: true } } },
     });

@@ -18,6 +18,7 @@ const ITEM_FORM = `<div class="narrow"><p><a href="<%= it.back %>">← 事件 <%
 <h1><%= it.title %></h1>
 <p class="sub"><%= it.intro %></p>
 <% if (it.error) { %><div class="flash error" role="alert"><%= it.error %></div><% } %>
+<% if (it.errors.length) { %><div class="flash error" role="alert"><p>有 <%= it.errors.length %> 個欄位需要修改：</p><ul class="plain"><% it.errors.forEach(function (e) { %><li><a href="#<%= e.anchor %>"><%= e.message %></a></li><% }) %></ul></div><% } %>
 <% if (it.confirmTimes) { %><p class="flash ok" role="status">請確認下方「讀作」的時間是否正確，正確請再按一次「<%= it.submitLabel %>」；不正確請修改後再送出。</p><% } %>
 <form method="post" class="webform" action="<%= it.action %>" novalidate>
 <input type="hidden" name="_csrf" value="<%= it.csrf %>"><input type="hidden" name="_basis" value="<%= it.basis %>">
@@ -48,10 +49,14 @@ export function registerItemActs(scope: FastifyInstance, kit: ItemActKit): void 
   const item = (req: FastifyRequest<{ Params: ItemParams }>, reply: FastifyReply) => itemTarget(kit, req, reply);
 
   const formPage = (reply: FastifyReply, actor: Actor, ref: string, itemId: string, page: ItemFormPage, status: number) => {
-    const fields = pageFields({ ...page, problems: [] });
+    // Each problem beside its field (aria-describedby, aria-invalid, autofocus on the first), listed with links on top,
+    // as the web form from chat shows them (forms.ts).
+    const fields = pageFields(page);
+    const errors = fields.filter((f) => f.error).map((f) => ({ anchor: `f-${f.id}`, message: f.error! }));
     const action = `${incidentPath(ref)}/items/${encodeURIComponent(itemId)}/form`;
-    const data = { ...page, fields, ref, back: `${incidentPath(ref)}#item-${itemId}`, action };
-    return kit.html(reply, status, renderPage('@itemform', kit.frame(reply, actor, page.title), data));
+    const data = { ...page, fields, errors, ref, back: `${incidentPath(ref)}#item-${itemId}`, action };
+    const title = errors.length ? `（需修改）${page.title}` : page.title;
+    return kit.html(reply, status, renderPage('@itemform', kit.frame(reply, actor, title), data));
   };
 
   const stale = (reply: FastifyReply, actor: Actor, o: { ref: string; anchor: string; error: string; now: string }) =>
@@ -106,7 +111,7 @@ export function registerItemActs(scope: FastifyInstance, kit: ItemActKit): void 
       }
       try {
         const r = await kit.checklist.items.complete(t.actor, id, one(req.body?._basis), values, shown);
-        if (!r.ok) return formPage(reply, t.actor, t.ref, id, r.page, r.page.error ? 400 : 200);
+        if (!r.ok) return formPage(reply, t.actor, t.ref, id, r.page, r.page.error || r.page.problems.length ? 400 : 200);
         const said = `已將「${r.title}」標為完成，聊天中的檢核清單已更新。`;
         return flashTo(reply, t.ref, `item-${id}`, { kind: 'ok', text: [said, maskedLine(r.masked)].filter(Boolean).join(' ') });
       } catch (err) {

@@ -21,7 +21,10 @@ export interface PeopleKit {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,40}$/;
-const HISTORY_SHOWN = 200;
+/** People per page of the roster, and entries per page of the record of changes (a school has hundreds of each). */
+export const PEOPLE_PER_PAGE = 50;
+export const HISTORY_PER_PAGE = 50;
+const MAX_Q = 40;
 const PLATFORMS: Record<string, string> = { line: 'LINE', slack: 'Slack', discord: 'Discord', local: '本機聊天頁' };
 const ACTIONS: Record<string, string> = {
   create: '新增',
@@ -46,6 +49,30 @@ const FIELD_LABELS: Record<string, string> = {
 
 type Body = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const pageNo = (v: unknown) => {
+  const n = Number(str(v));
+  return Number.isSafeInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
+};
+
+/** Where the people page is: the search, the roster's page and the record's page (from the query string). */
+interface Place {
+  q: string;
+  page: number;
+  hpage: number;
+}
+function placeOf(query: unknown): Place {
+  const o = (query ?? {}) as Record<string, unknown>;
+  return { q: str(o.q).normalize('NFKC').trim().slice(0, MAX_Q), page: pageNo(o.page), hpage: pageNo(o.hpage) };
+}
+/** The page's address for a place: only what differs from the first page without a search. */
+function hrefOf(p: Place, anchor = ''): string {
+  const qs = new URLSearchParams();
+  if (p.q) qs.set('q', p.q);
+  if (p.page > 1) qs.set('page', String(p.page));
+  if (p.hpage > 1) qs.set('hpage', String(p.hpage));
+  const s = qs.toString();
+  return `/console/people${s ? `?${s}` : ''}${anchor ? `#${anchor}` : ''}`;
+}
 
 /** A value of the record of changes in words (roles by their names, active as 在職 / 停用). */
 function value(field: string, v: unknown): string {
@@ -64,6 +91,14 @@ function value(field: string, v: unknown): string {
   return String(v);
 }
 
+/** A binding code issued or revoked (person_change `bindingCode`: until when it is valid; never the code). */
+function codeChange(from: unknown, to: unknown): string {
+  const until = (v: unknown) => formatRocDateTime(new Date(String(v)));
+  if (typeof to === 'string')
+    return `產生綁定碼，${until(to)} 前有效${typeof from === 'string' ? `（先前 ${until(from)} 前有效的綁定碼作廢）` : ''}`;
+  return `作廢綁定碼（原 ${until(from)} 前有效）`;
+}
+
 function describe(changes: PersonChanges | { field: string; from: string; to: string }[]): string {
   const list = Array.isArray(changes)
     ? changes.map((c) => [c.field, c.from, c.to] as const)
@@ -72,6 +107,7 @@ function describe(changes: PersonChanges | { field: string; from: string; to: st
     .map(([field, from, to]) => {
       const label = FIELD_LABELS[field] ?? field;
       if (field === 'account' && (to === null || to === '(none)')) return `解除 ${value(field, from)} 帳號的綁定`;
+      if (field === 'bindingCode') return codeChange(from, to);
       return from === null || from === '(none)' ? `${label}：${value(field, to)}` : `${label}：${value(field, from)} → ${value(field, to)}`;
     })
     .join('；');
@@ -84,8 +120,9 @@ function describe(changes: PersonChanges | { field: string; from: string; to: st
  * a role may use. POSTs carry the CSRF token like the console's other forms and come back with a result line.
  */
 export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void {
-  const back = (reply: FastifyReply, anchor: string, flash: Flash) =>
-    redirectWithFlash(reply, kit.secure, `/console/people#${anchor}`, flash);
+  // A step answers on the page it was taken from (the forms' actions carry its search and page).
+  const back = (reply: FastifyReply, anchor: string, flash: Flash, place: Place = { q: '', page: 1, hpage: 1 }) =>
+    redirectWithFlash(reply, kit.secure, hrefOf(place, anchor), flash);
 
   /** The person signed in, if they may see the page. */
   async function viewer(req: FastifyRequest, reply: FastifyReply): Promise<Actor | null> {
@@ -99,11 +136,12 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
   }
 
   /** Runs a step of PeopleAdmin; its refusals (UserError, zh-TW) come back as the page's result line. */
-  async function step(reply: FastifyReply, anchor: string, run: () => Promise<string>) {
+  async function step(req: FastifyRequest, reply: FastifyReply, anchor: string, run: () => Promise<string>) {
+    const place = placeOf(req.query);
     try {
-      return back(reply, anchor, { kind: 'ok', text: await run() });
+      return back(reply, anchor, { kind: 'ok', text: await run() }, place);
     } catch (err) {
-      if (err instanceof UserError) return back(reply, anchor, { kind: 'error', text: err.message });
+      if (err instanceof UserError) return back(reply, anchor, { kind: 'error', text: err.message }, place);
       throw err;
     }
   }
@@ -111,17 +149,40 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
   scope.get('/console/people', async (req, reply) => {
     const actor = await viewer(req, reply);
     if (!actor) return reply;
-    const [people, codes, history] = await Promise.all([
-      kit.admin.roster(actor),
+    // A page of 50 people (a search by name or unit narrows them) and 50 entries of the record: a school of hundreds is
+    // not one page of hundreds of cards (docs/console.md, "At a school's scale").
+    const place = placeOf(req.query);
+    const [roster, codes, history] = await Promise.all([
+      kit.admin.rosterPage(actor, { q: place.q, offset: (place.page - 1) * PEOPLE_PER_PAGE, limit: PEOPLE_PER_PAGE }),
       kit.admin.openCodes(actor),
-      kit.admin.history(actor, HISTORY_SHOWN),
+      kit.admin.history(actor, HISTORY_PER_PAGE + 1, (place.hpage - 1) * HISTORY_PER_PAGE),
     ]);
-    const names = new Map(people.map((p) => [p.id, p.displayName]));
+    const { people } = roster;
     const at = (d: Date) => formatRocDateTime(d);
+    const pages = Math.max(1, Math.ceil(roster.matching / PEOPLE_PER_PAGE));
+    const first = (place.page - 1) * PEOPLE_PER_PAGE;
     const data = {
       school: actor.schoolId,
-      activeCount: people.filter((p) => p.active).length,
-      inactiveCount: people.filter((p) => !p.active).length,
+      activeCount: roster.active,
+      inactiveCount: roster.inactive,
+      here: hrefOf(place).replace('/console/people', ''),
+      q: place.q,
+      maxQ: MAX_Q,
+      paging: {
+        matching: roster.matching,
+        from: people.length ? first + 1 : 0,
+        to: first + people.length,
+        page: place.page,
+        pages,
+        prev: place.page > 1 ? hrefOf({ ...place, page: Math.min(place.page - 1, pages) }, 'roster') : null,
+        next: place.page < pages ? hrefOf({ ...place, page: place.page + 1 }, 'roster') : null,
+        clear: place.q ? hrefOf({ ...place, q: '', page: 1 }, 'roster') : null,
+      },
+      historyPaging: {
+        page: place.hpage,
+        newer: place.hpage > 1 ? hrefOf({ ...place, hpage: place.hpage - 1 }, 'history') : null,
+        older: history.length > HISTORY_PER_PAGE ? hrefOf({ ...place, hpage: place.hpage + 1 }, 'history') : null,
+      },
       readOnly: !can(actor, 'people.manage'),
       mayManage: can(actor, 'people.manage'),
       mayRoles: can(actor, 'admin.roles'),
@@ -147,10 +208,12 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
         person: c.personName,
         until: at(c.expiresAt),
         at: at(c.createdAt),
-        by: c.createdById ? (names.get(c.createdById) ?? '（已不在名冊）') : '系統管理者',
+        by: c.createdByName ?? '系統管理者',
       })),
-      history: history.map((h) => ({ at: at(h.at), person: h.personName, what: describe(h.changes), by: h.actorLabel })),
-      historyMax: HISTORY_SHOWN,
+      history: history
+        .slice(0, HISTORY_PER_PAGE)
+        .map((h) => ({ at: at(h.at), person: h.personName, what: describe(h.changes), by: h.actorLabel })),
+      historyPerPage: HISTORY_PER_PAGE,
     };
     const flash = readFlash(req, reply);
     return kit.html(reply, 200, renderPage('@people', { ...kit.frame(reply, actor, '人員與角色'), flash }, data));
@@ -175,7 +238,7 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
         }),
       );
     } catch (err) {
-      if (err instanceof UserError) return back(reply, `person-${req.params.id}`, { kind: 'error', text: err.message });
+      if (err instanceof UserError) return back(reply, `person-${req.params.id}`, { kind: 'error', text: err.message }, placeOf(req.query));
       throw err;
     }
   });
@@ -183,7 +246,7 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
   scope.post<{ Params: { id: string } }>('/console/people/codes/:id/revoke', { preHandler: scope.csrfProtection }, async (req, reply) => {
     const actor = await viewer(req, reply);
     if (!actor) return reply;
-    return step(reply, 'codes', async () => {
+    return step(req, reply, 'codes', async () => {
       if (!ID.test(req.params.id)) throw new UserError('這個綁定碼已使用、已作廢或不存在。');
       const r = await kit.admin.revokeCode(actor, req.params.id);
       return `已作廢 ${r.personName} 的綁定碼。`;
@@ -196,7 +259,7 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
     async (req, reply) => {
       const actor = await viewer(req, reply);
       if (!actor) return reply;
-      return step(reply, 'roster', async () => {
+      return step(req, reply, 'roster', async () => {
         if (!ID.test(req.params.id)) throw new UserError('找不到這個綁定的聊天帳號（可能已解除）。');
         const r = await kit.admin.unlink(actor, req.params.id);
         return `已解除 ${r.person.displayName} 的 ${PLATFORMS[r.platform] ?? r.platform} 帳號綁定；要再使用，請產生新的綁定碼。`;
@@ -212,7 +275,7 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
       if (!actor) return reply;
       const raw = req.body?.roles;
       const roles = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(str).filter(Boolean).slice(0, 20);
-      return step(reply, `person-${req.params.id}`, async () => {
+      return step(req, reply, `person-${req.params.id}`, async () => {
         if (!ID.test(req.params.id)) throw new UserError('找不到這位人員。');
         if (roles.length === 0) throw new UserError('請至少勾選一個角色（可報案的人勾「教職員」）。');
         const p = await kit.admin.setRoles(actor, req.params.id, roles);
@@ -228,7 +291,7 @@ export function registerPeoplePage(scope: FastifyInstance, kit: PeopleKit): void
       const actor = await viewer(req, reply);
       if (!actor) return reply;
       const active = str(req.body?.active) === 'true';
-      return step(reply, `person-${req.params.id}`, async () => {
+      return step(req, reply, `person-${req.params.id}`, async () => {
         if (!ID.test(req.params.id)) throw new UserError('找不到這位人員。');
         const p = await kit.admin.setActive(actor, req.params.id, active);
         return active ? `已恢復 ${p.displayName}。` : `已停用 ${p.displayName}：不能再使用小幫手與主控台，過去的紀錄保留在其名下。`;

@@ -44,6 +44,7 @@ table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{text-align:left
 nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem .5rem;padding:0;margin:0}nav.toc a{display:inline-block;padding:.35rem .7rem;border:1px solid #c3c8cf;border-radius:1rem;background:#fff;text-decoration:none;min-height:44px;line-height:1.9}
 .flash{border-radius:.4rem;padding:.6rem 1rem;margin:.5rem 0;font-weight:600;border:1px solid}.flash.ok{background:#e6f4ea;color:#1e5631;border-color:#1e5631}.flash.error{background:#fde7e9;color:#8c1d18;border-color:#8c1d18}
 .acts{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start;margin:.6rem 0}.acts form{margin:0}.acts .review{flex-basis:100%;display:flex;flex-direction:column;gap:.4rem}
+.pager{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;margin:.6rem 0}.pager a{display:inline-block;min-height:44px;line-height:44px;padding:0 .4rem}
 a.button{display:inline-block;padding:.45rem 1rem;border-radius:.4rem;border:1px solid #0b57d0;background:#fff;color:#0b57d0;text-decoration:none;min-height:44px;line-height:1.6}
 button.danger{background:#b3261e;border-color:#b3261e;color:#fff}button.plain{background:#fff;color:#0b57d0}
 form.tick{display:flex;flex-direction:column;gap:.2rem;margin:.3rem 0 .6rem}form.tick .acts{margin:.2rem 0}

@@ -51,6 +51,22 @@ describe('people admin (console point 6)', () => {
     await expect(admin.previewRoster(actors.李組長!, ROSTER, false)).rejects.toThrow(/只有管理人/);
   });
 
+  it('the roster a page at a time, searched by name or unit in any case, with the school’s counts', async () => {
+    const window = actors.李組長!;
+    const all = await admin.rosterPage(window, { offset: 0, limit: 50 });
+    expect(all).toMatchObject({ matching: 4, active: 4, inactive: 0 });
+    expect(all.people.map((p) => p.displayName)).toEqual((await admin.roster(window)).map((p) => p.displayName));
+    const two = await admin.rosterPage(window, { offset: 2, limit: 2 });
+    expect(two.people.map((p) => p.displayName)).toEqual(all.people.slice(2, 4).map((p) => p.displayName));
+    expect((await admin.rosterPage(window, { q: '王', offset: 0, limit: 50 })).people.map((p) => p.displayName)).toEqual(['王老師']);
+    await t.db.repos.people.update(actors.林稽核!.personId, { unit: 'Audit Office' });
+    const byUnit = await admin.rosterPage(window, { q: 'audit', offset: 0, limit: 50 });
+    expect(byUnit).toMatchObject({ matching: 1, active: 4 });
+    expect(byUnit.people.map((p) => p.displayName)).toEqual(['林稽核']);
+    await t.db.repos.people.update(actors.林稽核!.personId, { unit: null });
+    await expect(admin.rosterPage(actors.王老師!, { offset: 0, limit: 50 })).rejects.toThrow(/限管理人/);
+  });
+
   it('binding codes: issued, listed without the code, revoked; a used code is gone from the list', async () => {
     const window = actors.李組長!;
     const r = await admin.issueCode(window, actors.王老師!.personId);
@@ -61,6 +77,26 @@ describe('people admin (console point 6)', () => {
     await admin.revokeCode(window, open[0]!.id);
     expect(await admin.openCodes(window)).toEqual([]);
     await expect(admin.revokeCode(window, open[0]!.id)).rejects.toThrow(/已使用、已作廢/);
+    // Both on the person's record: who, until when; never the code nor its hash.
+    const until = r.expiresAt.toISOString();
+    const [revoked, issued] = await admin.history(window);
+    expect(issued).toMatchObject({ personName: '王老師', actorLabel: '李組長', changes: { bindingCode: { from: null, to: until } } });
+    expect(revoked).toMatchObject({ personName: '王老師', actorLabel: '李組長', changes: { bindingCode: { from: until, to: null } } });
+    const rows = await t.db.prisma.personChange.findMany({ where: { personId: actors.王老師!.personId } });
+    expect(rows.filter((row) => JSON.stringify(row.changes).includes('bindingCode'))).toHaveLength(2);
+    const stored = await t.db.prisma.bindingCode.findFirstOrThrow({ where: { personId: actors.王老師!.personId } });
+    for (const row of rows) {
+      expect(JSON.stringify(row)).not.toContain(r.code);
+      expect(JSON.stringify(row)).not.toContain(stored.codeHash);
+    }
+    // A second code replaces the first while unused: the entry says until when the earlier one was valid.
+    const first = await admin.issueCode(window, actors.王老師!.personId);
+    clock = new Date(clock.getTime() + 60_000);
+    const second = await admin.issueCode(window, actors.王老師!.personId);
+    expect((await admin.history(window))[0]).toMatchObject({
+      changes: { bindingCode: { from: first.expiresAt.toISOString(), to: second.expiresAt.toISOString() } },
+    });
+    await admin.revokeCode(window, (await admin.openCodes(window))[0]!.id);
   });
 
   it('unlinking a chat account is on the record; another school cannot unlink it', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CODE_SEEN_ACTOR, personHistory } from '../../../src/core/people/history.js';
 import { createLogger } from '../../../src/app/logger.js';
 import { seedDemo } from '../../../src/app/demo.js';
 import { BINDING_CODE_TTL_MS, BindingService, hashBindingCode, parseBindingCommand } from '../../../src/core/people/binding.js';
@@ -89,6 +90,19 @@ describe('binding codes', () => {
     const said = await svc.command({ kind: 'redeem', code: c.code }, { conversation: group, actor: null, user: user('U-x') });
     expect(said).toContain('已作廢');
     await expect(svc.redeem(user('U-x'), c.code)).rejects.toThrow(/不正確/);
+    // On 王老師's record: issued by the contact window, then revoked by the bot; never the code.
+    const [revoked, issued] = await personHistory(tdb.db.repos, 'demo-school', 2);
+    expect(issued).toMatchObject({
+      personId: 'demo-teacher',
+      actorLabel: window.displayName,
+      changes: { bindingCode: { to: c.expiresAt.toISOString() } },
+    });
+    expect(revoked).toMatchObject({
+      personId: 'demo-teacher',
+      actorLabel: CODE_SEEN_ACTOR,
+      changes: { bindingCode: { from: c.expiresAt.toISOString(), to: null } },
+    });
+    expect(JSON.stringify(await tdb.db.prisma.personChange.findMany())).not.toContain(c.code);
     await expect(svc.issueCode(window, '老師')).rejects.toThrow(/好幾位/);
     await expect(svc.issueCode(window, '不存在的人')).rejects.toThrow(/找不到/);
   });

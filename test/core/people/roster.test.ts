@@ -6,7 +6,7 @@ import { DataFileError } from '../../../src/core/data/yaml-file.js';
 import { BindingService } from '../../../src/core/people/binding.js';
 import { PeopleDirectory } from '../../../src/core/people/directory.js';
 import { applyRoster, parseRoster, roleFromName } from '../../../src/core/people/roster.js';
-import { personHistory, ROSTER_IMPORT_ACTOR } from '../../../src/core/people/history.js';
+import { OPERATOR_CODE_ACTOR, personHistory, ROSTER_IMPORT_ACTOR } from '../../../src/core/people/history.js';
 import { createLogger } from '../../../src/app/logger.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
 
@@ -318,7 +318,11 @@ describe('applying a roster', () => {
   });
 
   it('every change to people is kept, oldest to newest, on a record that cannot be altered', async () => {
-    const history = (await personHistory(t.db.repos, 'tp-test-jh')).reverse();
+    const all = (await personHistory(t.db.repos, 'tp-test-jh')).reverse();
+    // The operator's binding code for 李組長 is on the record too, under the operator (never the code).
+    const codes = all.filter((h) => h.changes.bindingCode);
+    expect(codes).toEqual([expect.objectContaining({ personName: '李組長', actorLabel: OPERATOR_CODE_ACTOR })]);
+    const history = all.filter((h) => !h.changes.bindingCode);
     const of = (name: string) => history.filter((h) => h.personName === name).map((h) => h.changes);
     expect(history.every((h) => h.actorLabel === ROSTER_IMPORT_ACTOR)).toBe(true);
     expect(of('陳校長')).toEqual([
@@ -341,7 +345,7 @@ describe('applying a roster', () => {
       { name: { from: '王老師', to: '王小明老師' } },
     ]);
     // Importing an unchanged file adds nothing.
-    const before = history.length;
+    const before = all.length;
     await applyRoster(t.db, roster(BASE), OPTS);
     await applyRoster(t.db, roster(BASE), OPTS);
     expect((await personHistory(t.db.repos, 'tp-test-jh')).length).toBe(before);
