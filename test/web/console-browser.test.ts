@@ -1,51 +1,18 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { cards } from '../helpers/local-client.js';
 import { HACKED_SYSTEM_PHRASE, hackedSystemValues, reportThroughOffer, taipeiInput, workIncidentAsWindow } from '../helpers/scenario.js';
+import { DESKTOP, PHONE, seriousViolations, shoot } from '../helpers/page-checks.js';
 
 /**
  * Issue #18: the console in a real browser. As 李組長（示範） on the local chat page, ask 「主控台」, follow the link,
  * sign in, see the list and the incident; every page passes axe-core without serious or critical violations, at a
  * phone's 390×844 and a desktop's 1280×800. UPDATE_SCREENSHOTS=1 refreshes the examples in docs/images/.
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RESULTS = path.join(repoRoot, '.test-results');
-const DOCS = path.join(repoRoot, 'docs', 'images');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const HOUR = 3600_000;
 const WINDOW = 'demo-window';
-
-const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-/** axe-core's WCAG 2.x A/AA rules on the page: the serious and critical violations (none expected). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await axeSource);
-  const options = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } };
-  const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, ${JSON.stringify(options)}).then((r) => r.violations)`);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await mkdir(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), scale: 'css' });
-  if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: path.join(DOCS, `${name}.png`), scale: 'css' });
-}
 
 describe('the console in a browser (sign-in from the local chat, list, incident page, accessibility)', () => {
   let t: TestApp;

@@ -1,7 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRoster, parseRoster } from '../../src/core/people/roster.js';
@@ -9,18 +7,13 @@ import { SignInLinks } from '../../src/web/console/links.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { HACKED_SYSTEM_PHRASE, hackedSystemValues, reportThroughOffer, workIncidentAsWindow } from '../helpers/scenario.js';
+import { DESKTOP, PHONE, RESULTS_DIR, seriousViolations, shoot } from '../helpers/page-checks.js';
 
 /**
  * Issue #18 points 6 and 4 in a real browser: the principal on the people page (a binding code, a role change, a
  * roster import with its preview and confirmation), staff refused, the contact window editing the assessment; axe-core
  * on every page (no serious or critical violation), screenshots at 390×844 and 1280×800 (UPDATE_SCREENSHOTS=1).
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RESULTS = path.join(repoRoot, '.test-results');
-const DOCS = path.join(repoRoot, 'docs', 'images');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const ROSTER = `school:
   id: tp-browser-jh
@@ -39,21 +32,6 @@ people:
   - name: 林稽核
     roles: [稽核人員]
 `;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await axeSource);
-  const options = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } };
-  const violations = await page.evaluate<{ id: string; impact: string | null; help: string }[]>(
-    `axe.run(document, ${JSON.stringify(options)}).then((r) => r.violations)`,
-  );
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help}`);
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await mkdir(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), scale: 'css' });
-  if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: path.join(DOCS, `${name}.png`), scale: 'css' });
-}
 
 describe('the console in a browser: people and roles, the assessment editor', () => {
   let t: TestApp;
@@ -111,8 +89,8 @@ describe('the console in a browser: people and roles, the assessment editor', ()
     await wang.getByRole('button', { name: /儲存角色.*王老師/ }).click();
     await expect.poll(() => page.getByRole('status').innerText()).toContain('已將 王老師 的角色設為：教職員、資訊組');
 
-    const file = path.join(RESULTS, 'roster-upload.yaml');
-    await mkdir(RESULTS, { recursive: true });
+    const file = path.join(RESULTS_DIR, 'roster-upload.yaml');
+    await mkdir(RESULTS_DIR, { recursive: true });
     await writeFile(file, `${ROSTER}  - name: 張老師\n    unit: 八年二班\n    roles: [教職員]\n`);
     await page.getByLabel('名冊檔').setInputFiles(file);
     await page.getByRole('button', { name: '預覽匯入結果' }).click();

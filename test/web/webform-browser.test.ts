@@ -1,12 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev } from '../fakes/line/events.js';
 import { flexes, lineGroupId, seedLineIdentities, startLineTestApp, texts, uid, uris, type LineTestApp } from '../fakes/line/harness.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { DESKTOP, PHONE, seriousViolations, shoot } from '../helpers/page-checks.js';
 
 /**
  * Issue #18 point 5 in a real browser (Debian's Chromium), from the fake LINE platform: a teacher reports a leak in her
@@ -14,35 +11,6 @@ import { launchBrowser } from '../helpers/browser.js';
  * read back), sends it, and the incident card is in the response group. The link used again, and a link naming another
  * person's question, are refused. axe-core on every page; UPDATE_SCREENSHOTS=1 refreshes docs/images/webform-*.png.
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RESULTS = path.join(repoRoot, '.test-results');
-const DOCS = path.join(repoRoot, 'docs', 'images');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-
-const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await axeSource);
-  const options = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } };
-  const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, ${JSON.stringify(options)}).then((r) => r.violations)`);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await mkdir(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), scale: 'css' });
-  if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: path.join(DOCS, `${name}.png`), scale: 'css' });
-}
 
 describe('a web form from LINE in a browser (report, one page, the card in the group)', () => {
   let h: LineTestApp;

@@ -1,12 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/core/roles.js';
 import { flexes, seedLineIdentities, startLineTestApp, texts, uid, uris, type LineTestApp } from '../fakes/line/harness.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { PHONE, seriousViolations, shoot } from '../helpers/page-checks.js';
 
 /**
  * Issue #18 point 5 for a FormSteps form in a real browser (Debian's Chromium) on a 390×844 phone: the contact window
@@ -14,29 +11,6 @@ import { launchBrowser } from '../helpers/browser.js';
  * on it, fixes it and saves; the assessment is recorded and the chat told. axe-core on every page;
  * UPDATE_SCREENSHOTS=1 refreshes docs/images/webform-steps-phone.png.
  */
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RESULTS = path.join(repoRoot, '.test-results');
-const DOCS = path.join(repoRoot, 'docs', 'images');
-const PHONE = { width: 390, height: 844 };
-
-const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await axeSource);
-  const options = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } };
-  const violations = await page.evaluate<{ id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[]>(
-    `axe.run(document, ${JSON.stringify(options)}).then((r) => r.violations)`,
-  );
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await mkdir(RESULTS, { recursive: true });
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), scale: 'css' });
-  if (process.env.UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: path.join(DOCS, `${name}.png`), scale: 'css' });
-}
 
 describe('a FormSteps form from LINE in a browser (the assessment, one page, on a phone)', () => {
   let h: LineTestApp;
