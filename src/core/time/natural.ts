@@ -155,7 +155,9 @@ function readComposite(s: string, now: Date, ctx: Context): NaturalTime | 'inval
   if (date?.part.tonight && period && NIGHT.has(period) && hour >= 24) {
     if (instant(today, hour, minute).getTime() > now.getTime() + FUTURE_TOLERANCE_MS) hour -= 24;
   }
-  return settle(now, today, date?.part, hour, minute, approximate, otherHalf);
+  // 凌晨 and 清晨 name the small hours that begin today itself: 「今天凌晨三點」 typed at 01:20 is still to come.
+  const part = date?.part.today && (period === '凌晨' || period === '清晨') ? { ...date.part, today: false } : date?.part;
+  return settle(now, today, part, hour, minute, approximate, otherHalf);
 }
 
 /** The words for the night that ends a day (its midnight and the small hours after it). */
@@ -218,11 +220,11 @@ function settle(
   }
   // 「今晚十點」 typed at 00:40 by someone still up: the night in progress began yesterday evening.
   const smallHours = inTaipei(now).getHours() < SMALL_HOURS_END;
-  if (late && (!date || date.bareWeekday || (date.tonight && smallHours))) {
-    // A time without a date (「晚上11點」 typed after midnight), a bare weekday that is today, tonight in the small
-    // hours: the last one that passed. Approximate (「下午5點」 typed at 16:05 may be a slip), except in the small hours,
-    // when the day just ended is still the one people call today: 「晚上11點」「下午4點」「今天晚上10點」 typed at 00:35
-    // are that evening's, as exact as they were said.
+  if (late && (!date || date.bareWeekday || ((date.tonight || date.today) && smallHours))) {
+    // A time without a date (「晚上11點」 typed after midnight), a bare weekday that is today, tonight or today in the
+    // small hours: the last one that passed. Approximate (「下午5點」 typed at 16:05 may be a slip), except in the small
+    // hours, when the day just ended is still the one people call today: 「晚上11點」「下午4點」「今天晚上10點」
+    // 「今天下午三點」 typed at 00:35 are that day's, as exact as they were said.
     day = addDays(day, date?.bareWeekday ? -7 : -1);
     at = instant(day, hour, minute);
     approximate ||= !smallHours || !!date?.bareWeekday;
@@ -277,6 +279,8 @@ function withinSentence(text: string, now: Date, ctx: Context): NaturalTime | nu
 
 /** A clause about finding out (「今天早上才發現」「進辦公室才看到」), not about when it happened. */
 const FOUND_OUT = /發現|看到|看見|知道|得知|注意到|接到|收到通知/;
+/** A week named by an event (「段考那週」「運動會那個禮拜」): a time the bot cannot place. */
+const EVENT_WEEK = /[那這这](?:一)?(?:個)?(?:週|周|星期|禮拜|礼拜)/;
 /** What was done, said after the moment (「禮拜五放學後發的」「昨天傳的」): set aside to read the moment. */
 const DONE = /(?:發生|上傳|發出|發|傳|寄|貼|po|丟|印)(?:出去|錯)?(?:的|了)?$/;
 
@@ -297,7 +301,8 @@ function byClauses(text: string, now: Date, ctx: Context): NaturalTimeResult | n
   let candidates = read.filter((x) => !x.found && timed(x));
   if (candidates.length === 0) candidates = read.filter(timed);
   if (candidates.length !== 1) return null;
-  const quiet = (p: string) => !/\d/.test(p) && !ZHUYIN.test(p) && zhHant.parse(p, { instant: now }).length === 0;
+  // A week named by something the bot cannot place (「反正是段考那週」) names a time too: asked again.
+  const quiet = (p: string) => !/\d/.test(p) && !ZHUYIN.test(p) && !EVENT_WEEK.test(p) && zhHant.parse(p, { instant: now }).length === 0;
   const others = read.filter((x) => x !== candidates[0] && !x.found);
   if (others.some((x) => !quiet(x.p))) return null;
   // Beside words that are not about finding out, a bare 「3點」 is too easily something else (「3點 我有意見」).
@@ -327,9 +332,12 @@ function earlierOfRange(s: string, now: Date, ctx: Context): NaturalTime | null 
   };
   const first = read(parts[0]);
   if (!first) return null;
+  // The second part is a time too, or a number said with the first's unit (「上禮拜四還是五」「3點到4點」): words after it
+  // are not set aside (「禮拜二還是禮拜三 反正是段考那週」 goes to the clauses).
+  const second = read(parts[1]);
+  if (!second && !/^\d{1,2}\s*(?:點|点|時|时|號|号|日)?\s*(?:半|多)?$/.test(parts[1])) return null;
   const joiner = RANGE.exec(clean)![0].trim();
   if (ALTERNATIVE.test(joiner) && !HAS_CLOCK.test(parts[0]) && !HAS_CLOCK.test(parts[1])) {
-    const second = read(parts[1]);
     if (second && second.at.getTime() < first.at.getTime()) return { at: second.at, approximate: true };
   }
   return { at: first.at, approximate: true };

@@ -44,6 +44,8 @@ export interface DatePart {
   monthInferred?: boolean;
   /** 今晚, 今夜, 今天晚上: said in the small hours, the evening just gone (the night still in progress). */
   tonight?: boolean;
+  /** 今天, 今日, 今早…: in the small hours still the day just ended for someone not yet asleep (see natural.ts). */
+  today?: boolean;
 }
 
 const WEEKDAY = '([1-7日天])';
@@ -62,6 +64,17 @@ function monthsBack(day: Day, n: number): Day {
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const back = { y, m, d: Math.min(day.d, last) };
   return n > whole ? addDays(back, -15) : back;
+}
+/** The last day of month `m` of year `y`. */
+function lastDay(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+/**
+ * The first day of a part of a month: 初 the 1st, 中 the 11th (中旬), 底 the last three days (the 29th of December, the
+ * 28th of November, the 26th of a common February): 月底 is the last few days of the month, not 下旬 (from the 21st).
+ */
+function partOfMonth(y: number, m: number, part: string | undefined): number {
+  return part === '中' ? 11 : part === '底' ? lastDay(y, m) - 2 : 1;
 }
 function realDay(y: number, m: number, d: number): Day | null {
   if (m < 1 || m > 12 || d < 1 || d > 31) return null;
@@ -125,10 +138,11 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
     return day ? { part: { day, approximate: false, yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
   }
   // Last year's, this year's or the year before's month-day or month: 去年12月30日, 今年3/5, 前年11月.
-  m = /^(去年|今年|前年)\s*(\d{1,2})\s*(?:[/-]|月)\s*(?:(\d{1,2})\s*[日號号]?)?/.exec(s);
+  m = /^(去年|今年|前年)\s*(\d{1,2})\s*(?:[/-]|月)\s*(?:(\d{1,2})\s*[日號号]?|(初|中|底))?/.exec(s);
   if (m) {
     const y = today.y - (m[1] === '去年' ? 1 : m[1] === '前年' ? 2 : 0);
-    const day = realDay(y, Number(m[2]), m[3] ? Number(m[3]) : 1);
+    const mo = Number(m[2]);
+    const day = mo >= 1 && mo <= 12 ? realDay(y, mo, m[3] ? Number(m[3]) : partOfMonth(y, mo, m[4])) : null;
     return day ? { part: { day, approximate: !m[3], yearInferred: false }, rest: s.slice(m[0].length) } : 'invalid';
   }
   // 元旦, 跨年夜, 聖誕節…: the latest such day (or the coming one, at most a week ahead).
@@ -168,8 +182,10 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
   if (m) {
     const mo = Number(m[3]);
     if (mo < 1 || mo > 12) return 'invalid';
-    const d = m[4] === '中' ? 11 : m[4] === '底' ? 21 : 1;
-    const day = m[2] ? realDay(fullYear(m[2], m[1] === '民國' || m[1] === '中華民國'), mo, d) : latestMonthDay(today, mo, d);
+    const y = m[2] ? fullYear(m[2], m[1] === '民國' || m[1] === '中華民國') : undefined;
+    // Without a year, the part's day in this year's month decides which year (a February's end: this year's length).
+    const d = partOfMonth(y ?? today.y, mo, m[4]);
+    const day = y ? realDay(y, mo, d) : latestMonthDay(today, mo, d);
     return day ? { part: { day, approximate: true, yearInferred: !m[2] }, rest: s.slice(m[0].length) } : 'invalid';
   }
   // Day of this month: 5號, 5日 (last month's when the 5th has not come yet).
@@ -195,19 +211,23 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
     const day = m[2] && !m[1] ? addDays(today, -15) : monthsBack(today, Number(m[1]) + (m[2] ? 0.5 : 0));
     return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
   }
-  // This or last month, with 初/中/底: 這個月初, 上個月, 本月中, 上上個月底 (the start of the part named, approximate).
+  // This or last month, with 初/中/底: 這個月初, 上個月, 本月中, 上上個月底 (the start of the part named, approximate;
+  // 底 is the last three days, partOfMonth).
   m = /^(上上|上|這|这|本|今)\s*(?:個)?\s*月(?:份)?(初|中|底)?/.exec(s);
   if (m) {
     const back = m[1] === '上上' ? 2 : m[1] === '上' ? 1 : 0;
     const first = monthsBack({ y: today.y, m: today.m, d: 1 }, back);
-    const day = addDays(first, m[2] === '中' ? 10 : m[2] === '底' ? 20 : 0);
+    const day = { ...first, d: partOfMonth(first.y, first.m, m[2]) };
     return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
   }
   // 月初, 月中, 月底 alone: this month's part, or last month's when it has not begun (「月底」 typed on the 5th).
   m = /^月(初|中|底)/.exec(s);
   if (m) {
-    let day = addDays({ y: today.y, m: today.m, d: 1 }, m[1] === '中' ? 10 : m[1] === '底' ? 20 : 0);
-    if (compareDays(day, today) > 0) day = addDays(monthsBack({ y: today.y, m: today.m, d: 1 }, 1), day.d - 1);
+    let day = { y: today.y, m: today.m, d: partOfMonth(today.y, today.m, m[1]) };
+    if (compareDays(day, today) > 0) {
+      const prev = monthsBack({ y: today.y, m: today.m, d: 1 }, 1);
+      day = { ...prev, d: partOfMonth(prev.y, prev.m, m[1]) };
+    }
     return { part: { day, approximate: true, yearInferred: false }, rest: s.slice(m[0].length) };
   }
   // A weekend: 上週末, 這個週末, 週末 (its Saturday, approximate; a bare 週末 is the latest one begun by today).
@@ -245,6 +265,7 @@ export function readDate(s: string, today: Day, calendar: RestDays | null = null
           yearInferred: false,
           ...(period ? { period } : {}),
           ...(tonight ? { tonight } : {}),
+          ...(offset === 0 ? { today: true } : {}),
         },
         rest,
       };

@@ -37,6 +37,15 @@ export const PERIOD_WORDS: [string, Period][] = [
 const APPROX_WORDS = /(不太確定|不確定|不記得|左右|前後|上下|附近|大約|大概|大致|約莫|差不多|估計|應該是|可能是|好像是|似乎是|約略|約)/g;
 /** Not knowing the day or the hour (「不確定哪天」「忘了幾點」): what was said is the start, approximate. */
 const UNKNOWN_PART = /(?:忘了|記不(?:太)?清楚|記不得)?\s*(?:是)?(?<![\d十])(?:哪1天|哪天|幾號|幾點|星期幾|禮拜幾)/g;
+/** 「禮拜二還是禮拜三我忘了」: not remembering, after what was said, makes it approximate. */
+const FORGOT = /(?:我)?(?:忘了|忘記了|不記得了)(?=\s|$)/g;
+/** Words for coming up to an hour: 快、快要、快到、將近、接近. */
+const NEARLY = '(?:快要|快到|快|將近|接近)';
+const APPROACHING_RANGE = new RegExp(
+  `(\\d{1,2}\\s*[點点時时](?:\\s*(?:多|半|\\d{1,2}\\s*分?))?)\\s*${NEARLY}\\s*\\d{1,2}\\s*[點点時时]了?`,
+  'g',
+);
+const APPROACHING = new RegExp(`${NEARLY}\\s*(\\d{1,2})\\s*[點点時时]了?(?!\\s*(?:\\d|半|多|整))`, 'g');
 /** Sentence-final particles (「月初的時候吧」「昨天啦」): they carry no time. */
 const PARTICLES = /\s*(?:吧|啦|喔|哦|耶|欸|囉|咧|呀|啊|嗯)+(?=\s|$)/g;
 /** Filler that carries no time: 「在」「於」 at the start, 「的時候」, 「發現的」. */
@@ -152,11 +161,26 @@ export function normalise(text: string): { s: string; approximate: boolean } {
     /(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])/g,
     (_, h: string, mi: string | undefined, ap: string) => `${ap === 'a' ? '上午' : '下午'}${h}點${mi ?? ''}`,
   );
+  // 「十點多快十一點」「3點半將近4點」: a time said as approaching the next, a range read from its start (the first).
+  s = s.replace(APPROACHING_RANGE, (_, first: string) => {
+    approximate = true;
+    return first;
+  });
+  // 「快三點」「將近三點」: the half hour before (the start of what "nearly" covers, the cautious reading).
+  s = s.replace(APPROACHING, (_, h: string) => {
+    approximate = true;
+    const n = Number(h);
+    return `${n <= 1 ? n + 11 : n - 1}點半`;
+  });
   s = s.replace(APPROX_WORDS, () => {
     approximate = true;
     return ' ';
   });
   s = s.replace(UNKNOWN_PART, () => {
+    approximate = true;
+    return ' ';
+  });
+  s = s.replace(FORGOT, () => {
     approximate = true;
     return ' ';
   });

@@ -213,6 +213,6 @@ describe('a month or a week without a day, 半夜 in a sentence, periods after a
     ['令天早上', '2026-12-18T06:00'],
     ['前天下牛四點', '2026-12-16T16:00'],
   ]);
-  // 月底 typed before the 21st: last month's.
-  cases('2026-12-05T10:00:00+08:00', [['月底', '2026-11-21T00:00']]);
+  // 月底 (the last three days) typed before the 29th: last month's.
+  cases('2026-12-05T10:00:00+08:00', [['月底', '2026-11-28T00:00']]);
 });

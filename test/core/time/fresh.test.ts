@@ -23,6 +23,7 @@ const ROUNDS: { round: number; floor: number; flags: boolean }[] = [
   { round: 2, floor: 70, flags: false },
   { round: 3, floor: 70, flags: false },
   { round: 4, floor: 70, flags: true },
+  { round: 5, floor: 70, flags: true },
 ];
 
 const MINUTE = 60_000;

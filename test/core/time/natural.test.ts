@@ -88,7 +88,7 @@ describe('natural times, now = Sunday 2026-12-06 21:10 Taipei', () => {
     ['11/22（日）15:00', '2026-11-22T15:00:00', false],
     // months: 12/30 has not come yet this year, so it is last year's
     ['12/30', '2025-12-30T00:00:00', true],
-    ['11月底', '2026-11-21T00:00:00', true],
+    ['11月底', '2026-11-28T00:00:00', true],
     // parts of the day alone: the start of the period, today (or yesterday if it has not begun)
     ['早上', '2026-12-06T06:00:00', true],
     ['中午', '2026-12-06T12:00:00', true],
@@ -269,7 +269,7 @@ describe('ranges, alternatives, weekends, months and am/pm first (now = Monday 2
     // This or last month, and months ago.
     ['這個月初', '2026-12-01T00:00:00', true],
     ['上個月', '2026-11-01T00:00:00', true],
-    ['上個月底', '2026-11-21T00:00:00', true],
+    ['上個月底', '2026-11-28T00:00:00', true],
     ['半個月前', '2026-11-22T00:00:00', true],
     ['一個月前', '2026-11-07T00:00:00', true],
     // A class period's 下課: the end of the period (第三節 10:10–11:00 in the default schedule).
