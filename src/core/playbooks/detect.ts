@@ -55,6 +55,17 @@ export interface DetectorConfig {
    * the thing itself (「手機充電線不見了」 lost a cable, not a phone).
    */
   accessories?: readonly string[];
+  /**
+   * Words of another written language read as the Mandarin word the lists hold, before anything else (Taiwanese
+   * Hokkien 「毋見」 as 不見, 「抾著」 as 撿到, 「囡仔」 as 小孩), so every list hears them without a copy of its own.
+   */
+  readAs?: Readonly<Record<string, string>>;
+  /**
+   * Restrictions (「只有隊輔看得到」): a word about seeing or access (one holding a `reach` stem) right after one of
+   * these `words` (within `window` characters) is no exposure. Other words after them still count (「只有我們班的名單被
+   * 貼出去」).
+   */
+  restrictors?: { words: readonly string[]; reach: readonly string[]; window: number };
 }
 
 export interface ScenarioPhrases {
@@ -65,6 +76,8 @@ export interface ScenarioPhrases {
 export interface CategoryWords {
   key: string;
   words: readonly string[];
+  /** Places whose records are this kind of data (「健康中心的電腦中毒」 → health): they imply it, but are no data word. */
+  places?: readonly string[];
 }
 
 /** The vocabulary list whose words name personal data in general (「名單」「個資」), besides the category words. */
@@ -150,7 +163,9 @@ export class LeakDetector {
   private readonly quiet: string[];
   private readonly happened: string[];
   private readonly turnedOutFine: string[];
-  private readonly categories: { key: string; words: string[] }[];
+  private readonly categories: { key: string; words: string[]; places: string[] }[];
+  private readonly readAs: { from: string; to: string }[];
+  private readonly restrictors: { words: string[]; reach: string[]; window: number };
   private readonly people: { kind: string; words: string[] }[];
   private readonly dataWords: string[];
   private readonly negatedProtections: string[];
@@ -177,7 +192,13 @@ export class LeakDetector {
     this.quiet = norm(config.quietContexts);
     this.happened = norm(config.happened);
     this.turnedOutFine = norm(config.turnedOutFine ?? []);
-    this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words) }));
+    this.categories = categories.map((c) => ({ key: c.key, words: norm(c.words), places: norm(c.places ?? []) }));
+    // Longest first, so 「規本」 is read before a shorter word inside it would be.
+    this.readAs = Object.entries(config.readAs ?? {})
+      .map(([from, to]) => ({ from, to }))
+      .sort((a, b) => b.from.length - a.from.length);
+    const r = config.restrictors;
+    this.restrictors = { words: norm(r?.words ?? []), reach: norm(r?.reach ?? []), window: r?.window ?? 0 };
     this.people = Object.entries(config.people).map(([kind, words]) => ({ kind, words: norm(words) }));
     this.negatedProtections = norm(SELF_NEGATED_LISTS.flatMap((l) => config.vocabulary[l] ?? [])).sort((a, b) => b.length - a.length);
     this.wholeWords = norm(config.wholeWords ?? []);
@@ -185,7 +206,8 @@ export class LeakDetector {
     this.dataWords = [...norm(config.vocabulary[DATA_LIST] ?? []), ...this.categories.flatMap((c) => c.words), ...norm(config.peopleOf)];
   }
 
-  detect(message: string): DetectResult {
+  detect(original: string): DetectResult {
+    const message = this.readAs.reduce((m, { from, to }) => m.split(from).join(to), original);
     let text = normalizeText(message);
     // The same text with a clause boundary wherever a space stood between two CJK characters: typed on a phone, a space
     // is often the comma (「我把名單傳到家長群組了 可以收回嗎」 is a statement and then a question). Only a question's
@@ -247,7 +269,7 @@ export class LeakDetector {
       isLeakReport: true,
       ...(best ? { scenario: best.id } : {}),
       matched: [...new Set(matched)],
-      categories: this.categories.filter((c) => c.words.some(affirmed)).map((c) => c.key),
+      categories: this.categories.filter((c) => c.words.some(affirmed) || c.places.some(affirmed)).map((c) => c.key),
       people: this.whose(text),
     };
   }
@@ -302,6 +324,7 @@ export class LeakDetector {
       // 「但是」 turns the sentence: 「名單有遮蔽但是電話沒有」 — a negator before it does not reach past it.
       before = before.split(ADVERSATIVE).pop()!;
       if (this.negators.some((n) => before.includes(n))) continue;
+      if (this.restricted(before, term)) continue;
       let end = text.indexOf(BOUNDARY, at);
       if (end < 0) end = text.length;
       for (let i = at + term.length; i < end; i += 1) if (breaks[i]) end = i;
@@ -310,6 +333,14 @@ export class LeakDetector {
       return true;
     }
     return false;
+  }
+
+  /** Whether `term`, about seeing or access, follows a restriction closely (「只有隊輔看得到」). */
+  private restricted(before: string, term: string): boolean {
+    const { words, reach, window } = this.restrictors;
+    if (!reach.some((r) => term.includes(r))) return false;
+    const near = before.slice(-window);
+    return words.some((w) => near.includes(w));
   }
 
   /**

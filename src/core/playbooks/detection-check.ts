@@ -50,6 +50,12 @@ export function checkDetection(
       'accessories',
     ] as const)
       words(f, key, detection[key]);
+    words(f, 'readAs', Object.keys(detection.readAs));
+    words(f, 'readAs', Object.values(detection.readAs));
+    if (detection.restrictors) {
+      words(f, 'restrictors.words', detection.restrictors.words);
+      words(f, 'restrictors.reach', detection.restrictors.reach);
+    }
     for (const [kind, list] of Object.entries(detection.people)) {
       if (peopleKinds && !peopleKinds.has(kind)) {
         faults.push({
@@ -63,6 +69,7 @@ export function checkDetection(
   }
   categories?.categories.forEach((c, i) => {
     words(files.categories, `categories.${i}.detect`, c.detect);
+    words(files.categories, `categories.${i}.places`, c.places);
   });
   // Without the detection file the word lists are unknown: the playbooks' rules are checked once it loads.
   if (!detection) return faults;

@@ -154,7 +154,7 @@ export function loadPlaybookLibrary(dir: string = DEFAULT_PLAYBOOKS_DIR): Playbo
   const detector = new LeakDetector(
     detectorConfig(detection),
     ordered.filter((p) => p.detect.length > 0).map((p) => ({ id: p.id, rules: p.detect })),
-    cats.categories.map((c) => ({ key: c.key, words: c.detect })),
+    cats.categories.map((c) => ({ key: c.key, words: c.detect, places: c.places })),
   );
 
   return {

@@ -243,6 +243,8 @@ export const categoriesFileSchema = z
           note: text.optional(),
           /** Words naming this kind of data in a message, to prefill the report (docs/detection.md). */
           detect: z.array(text).default([]),
+          /** Places whose records are this kind of data (健康中心 → health): named in a report, they imply it. */
+          places: z.array(text).default([]),
         }),
       )
       .min(1),
@@ -397,5 +399,7 @@ export const detectionFileSchema = z.strictObject({
   peopleOf: z.array(text).default([]),
   wholeWords: z.array(text).default([]),
   accessories: z.array(text).default([]),
+  readAs: z.record(text, text).default({}),
+  restrictors: z.strictObject({ words: wordList, reach: wordList, window: z.number().int().min(1).max(20) }).optional(),
 });
 export type DetectionFile = z.output<typeof detectionFileSchema>;

@@ -157,6 +157,37 @@ describe('leak detection on the project phrases', () => {
     expect(lib.detect('平板掉了 裡面有學生的IEP').scenario).toBe('lost-media');
   });
 
+  it('hears the families of round 11 with the right playbook, and not their look-alikes', () => {
+    // Taiwanese Hokkien read as the Mandarin words of the lists: lost, found, handed to, whole, children
+    expect(lib.detect('阮手機毋見去矣 內底有規班學生的電話').scenario).toBe('lost-media');
+    expect(lib.detect('今天在操場抾著一本點名簿，頂面有學生電話').scenario).toBe('lost-media');
+    expect(lib.detect('家長會長共規本家長通訊錄提去予伊的朋友用').isLeakReport).toBe(true);
+    expect(lib.detect('囡仔攏真乖 今仔日規班攏有交作業').isLeakReport).toBe(false);
+    expect(lib.detect('手機毋見去矣 原來佇車頂 找到了').isLeakReport).toBe(false);
+    // identity documents are data (a photo of one is a copy of it); a card to be reissued is no report
+    expect(lib.detect('體育組把選手的健保卡照片傳到家長群組了').scenario).toBe('misdirected-message');
+    expect(lib.detect('學生證照片被貼到班網上了').scenario).toBe('shared-roster');
+    expect(lib.detect('畢旅的居留證影本放在公用雲端 全校都可以下載').scenario).toBe('shared-roster');
+    expect(lib.detect('阮健保卡毋見去矣 要去哪裡補辦').isLeakReport).toBe(false);
+    expect(lib.detect('撿到一張學生證，請失主到學務處認領').isLeakReport).toBe(false);
+    // blogs and community groups are public places and outside audiences
+    expect(lib.detect('實習老師在個人網誌寫了學生家裡發生的事跟全名').scenario).toBe('shared-roster');
+    expect(lib.detect('我把社員的健保卡影本傳到社區群組了').scenario).toBe('misdirected-message');
+    // requests, jokes and restrictions are quiet; a restriction does not silence what was posted
+    expect(lib.detect('社團老師請在週五前把社員名單e-mail給學務處').isLeakReport).toBe(false);
+    expect(lib.detect('Wi-Fi斷線了 是不是又被駭了哈哈 開玩笑的 資訊組說機房在維修').isLeakReport).toBe(false);
+    expect(lib.detect('這不是開玩笑的 名單真的被貼到臉書了').isLeakReport).toBe(true);
+    expect(lib.detect('寒假營隊的相簿連結我放在LINE記事本，只有隊輔看得到').isLeakReport).toBe(false);
+    expect(lib.detect('只有三年級的成績被貼在公布欄').scenario).toBe('shared-roster');
+    // found media, recycling, spreading by others, mail to another school: the playbooks they describe
+    expect(lib.detect('剛剛在三年二班教室撿到一支隨身碟，插上去看裡面是輔導室的個案晤談紀錄').scenario).toBe('lost-media');
+    expect(lib.detect('那份名單被轉寄到外校了').scenario).toBe('shared-roster');
+    expect(lib.detect('輔導紀錄夾在信裡寄到別校去了').scenario).toBe('misdirected-message');
+    // a place implies the kind of data kept there
+    expect(lib.detect('保健室電腦中了勒索病毒').categories).toContain('healthExam');
+    expect(lib.detect('健康中心的電腦很慢 誰會修').isLeakReport).toBe(false);
+  });
+
   it('hears a request not to open what was just sent, with a retraction, as a wrong send', () => {
     expect(lib.detect('剛剛那個檔案大家先不要點開 我等一下收回').scenario).toBe('misdirected-message');
     expect(lib.detect('剛剛的連結先不要點開 是錯的 我收回重傳').isLeakReport).toBe(false);
