@@ -292,7 +292,14 @@ describe('notices to affected people, approval and delivery', () => {
     expect(texts(ok)).toContain('已登記「未成年學生的家長（法定代理人）」的通知紀錄：累計已通知 28 / 30 人。');
     // Offered as soon as every notice has a delivery record, with the counts to check before ticking.
     expect(texts(ok).some((x) => x.startsWith('每一份核定的通知都已登記通知紀錄'))).toBe(true);
-    const last = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'phone', total: '2', notified: '2' });
+    // The form names the batches it was sent on: sent again (a double tap, two webhooks), it records nothing.
+    const again = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'phone', total: '2', notified: '2' });
+    expect(texts(again)).toEqual([
+      '這個登記表單開啟後，這份通知已登記了通知紀錄或有了變更（同一表單送出兩次也是如此），這次沒有登記，以免重複計算人數。要登記下一批時，請再按「登記通知紀錄」。',
+    ]);
+    expect(await prisma().subjectNoticeBatch.count({ where: { noticeId } })).toBe(1);
+    const next = forms(await t.client.press(WINDOW, GROUP, button(await latestNotice(WINDOW, GROUP), '登記通知紀錄')))[0]!;
+    const last = await t.client.submit(WINDOW, GROUP, next.formId, { channel: 'phone', total: '2', notified: '2' });
     const offer = last.find((m) => m.body.type === 'text' && m.body.text.startsWith('每一份核定的通知都已登記通知紀錄'))!;
     expect(offer.body.type === 'text' && offer.body.text).toContain(
       '未成年學生的家長（法定代理人）：書面（信件、聯絡簿）、電話 30 / 32 人',

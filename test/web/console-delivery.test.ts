@@ -208,7 +208,7 @@ describe('the console: delivery records of an approved notice', () => {
     const res = await post(path, page, { _basis: basis, channel: 'phone', total: '2', notified: '2' });
     expect(res.status).toBe(409);
     const html = await res.text();
-    expect(html).toContain('已有人修改或處理');
+    expect(html).toContain('已有人修改、處理或登記通知紀錄');
     expect(html).toMatch(/<li>書面（信件、聯絡簿）：2 \/ 2 人（陳校長（示範），/);
     expect(html).toContain('value="phone" checked');
     expect(basisOf(html, noticeId)).toBe('1:approved:2');

@@ -140,7 +140,7 @@ function isOneOf<T extends string>(known: readonly T[], s: string | undefined): 
 /**
  * Form ids: `intake:<prompt>[:<page>]`, `item:<prompt>` (a reason or a note), `assess:<incident>`,
  * `end|fix|done:<id>` (times.ts), `itemx:<item>` (item-form.ts), `fs:<prompt>:<page>` (steps.ts),
- * `ntc:<notice>:edit|batch` and `ntc:<notice>:back:<version>` (notices), `rpt:<incident>:sub:<kind>` (reports),
+ * `ntc:<notice>:edit`, `ntc:<notice>:batch[:<version>.<batches>]` and `ntc:<notice>:back:<version>` (notices), `rpt:<incident>:sub:<kind>` (reports),
  * `evd:<offer>` (evidence).
  */
 /** The form ids of a form asked in pages by FormSteps (steps.ts) and of an item's own form (item-form.ts). */
@@ -157,21 +157,29 @@ export const formIds = {
   itemForm: (itemId: string) => `${ITEM_FORM_PREFIX}:${itemId}`,
   noticeEdit: (noticeId: string) => `ntc:${noticeId}:edit`,
   noticeSendBack: (noticeId: string, version: number) => `ntc:${noticeId}:back:${version}`,
-  noticeDelivery: (noticeId: string) => `ntc:${noticeId}:batch`,
+  /** `seen`: the notice's version and number of batches the form was sent on (a stale or repeated form is refused). */
+  noticeDelivery: (noticeId: string, seen: { version: number; batches: number }) => `ntc:${noticeId}:batch:${seen.version}.${seen.batches}`,
   reportSubmitted: (incidentId: string, kind: ReportKind) => `rpt:${incidentId}:sub:${kind}`,
   evidence: (offerId: string) => `evd:${offerId}`,
 };
 
-/** A notice form, read: the edit, the comment of a version sent back (`version` NaN when missing), a delivery batch. */
+/**
+ * A notice form, read: the edit, the comment of a version sent back (`version` NaN when missing), a delivery batch
+ * (`seen` null on a form sent before it was named).
+ */
 export type NoticeForm =
   | { what: 'edit'; noticeId: string }
   | { what: 'back'; noticeId: string; version: number }
-  | { what: 'batch'; noticeId: string };
+  | { what: 'batch'; noticeId: string; seen: { version: number; batches: number } | null };
 
 export function parseNoticeForm(formId: string): NoticeForm | null {
   const [family, noticeId, what, version] = formId.split(':');
   if (family !== 'ntc' || !noticeId) return null;
-  if (what === 'edit' || what === 'batch') return { what, noticeId };
+  if (what === 'edit') return { what, noticeId };
+  if (what === 'batch') {
+    const m = /^(\d+)\.(\d+)$/.exec(version ?? '');
+    return { what, noticeId, seen: m ? { version: Number(m[1]), batches: Number(m[2]) } : null };
+  }
   if (what === 'back') return { what, noticeId, version: Number(version) };
   return null;
 }

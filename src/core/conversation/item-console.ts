@@ -2,7 +2,7 @@ import type { Form, FormField } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { ChecklistView, IncidentService, IncidentView } from '../incidents/service.js';
 import type { ItemFacts } from '../incidents/item-facts.js';
-import { UserError } from '../incidents/types.js';
+import { ItemChangedMeanwhile, itemBasis, UserError } from '../incidents/types.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
 import { readAnyDay } from '../time/natural.js';
@@ -20,13 +20,6 @@ const SAME_READING_MS = 5 * 60_000;
 const PLAN_DATE = 'plannedOn';
 
 const NOT_ALLOWED = '只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。';
-
-/** An item changed after the page was shown (someone ticked or reopened it meanwhile): a 409 in the console. */
-export class ItemChangedMeanwhile extends UserError {
-  constructor(title: string) {
-    super(`「${title}」在您開啟這一頁之後已有人變更，請看過目前的狀態再決定。`);
-  }
-}
 
 /** How a time field's text reads: shown beside the field before the form is taken. */
 export interface ItemTimeReading {
@@ -64,7 +57,9 @@ export type ItemFormResult = { ok: true; title: string; masked: MaskFinding[] } 
  * sends for the item (times.ts `completionForm` for the item that starts a clock, item-form.ts `itemForm` for a plan,
  * a cyber level, a delay reason), read by chat's own readers (readCompletion, readItemForm: the natural-time reader,
  * the masking), ticked by the same service step; and 重新開啟 of a settled item. Each step carries the item's state
- * the page was shown on (`basis`) and is refused with ItemChangedMeanwhile when the item changed since.
+ * the page was shown on (`basis`) and is refused with ItemChangedMeanwhile when the item changed since: checked here
+ * first (before reading a form) and again by the service inside its transaction, the item's row locked, so of two
+ * posts of one page at the same moment exactly one is recorded.
  */
 export class ItemConsole {
   constructor(
@@ -75,7 +70,7 @@ export class ItemConsole {
 
   /** The item's state as a page carries it: 「open:」「done:<ms of doneAt>」. */
   static basisOf(entry: ChecklistView): string {
-    return `${entry.state}:${entry.row.doneAt ? entry.row.doneAt.getTime() : ''}`;
+    return itemBasis(entry.row);
   }
 
   /** The item's form as chat would send it, with its time fields read; refused as chat refuses. */
@@ -132,6 +127,7 @@ export class ItemConsole {
       return { ok: false, page: this.page(form, echo(), { basis, confirmTimes: true }) };
     }
     const r = await this.incidents.setChecklistState(actor, itemId, 'done', done.note, {
+      basis,
       ...(done.happenedAt ? { happenedAt: done.happenedAt } : {}),
       ...(done.facts ? { facts: done.facts } : {}),
     });
@@ -147,7 +143,7 @@ export class ItemConsole {
     const { entry } = await this.item(actor, itemId);
     if (ItemConsole.basisOf(entry) !== basis || entry.state === 'open') throw new ItemChangedMeanwhile(entry.row.title);
     const m = maskPersonalData(rawReason.trim(), { now: this.deps.now() });
-    const r = await this.incidents.setChecklistState(actor, itemId, 'open', m.text.slice(0, 300) || null);
+    const r = await this.incidents.setChecklistState(actor, itemId, 'open', m.text.slice(0, 300) || null, { basis });
     await this.turns.refreshCards(null, r.view, ['checklist', 'incident']);
     return { title: entry.row.title, masked: m.findings };
   }

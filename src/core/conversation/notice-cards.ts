@@ -23,6 +23,9 @@ export const NT = {
     '方式可用：言詞（當面）、書面、電話、簡訊、電子郵件、傳真、電子文件、其他（後面寫明方式）；' +
       `個別通知需費過鉅時才用「公開」（網際網路、新聞媒體等，後面寫原因；${PUBLIC_RULE}）。不要輸入收件人的姓名或聯絡方式。`,
   ].join('\n'),
+  /** A delivery form sent again, or after the notice changed (chat's form names the version and batches it was sent on). */
+  batchFormUsed:
+    '這個登記表單開啟後，這份通知已登記了通知紀錄或有了變更（同一表單送出兩次也是如此），這次沒有登記，以免重複計算人數。要登記下一批時，請再按「登記通知紀錄」。',
   batchUnreadable: '看不懂這個格式，請輸入例如「書面 30/32」或「公開 120/120 家長聯絡方式不明，逐一通知需費過鉅」。',
   submitted: (label: string, n: number) => `已將「${label}」通知稿送管理人（校長）核定（${n} 位）。核定後才能開始通知。`,
   submittedToActing: (label: string, n: number, why: string) =>
@@ -79,7 +82,7 @@ export function parseBatchLine(text: string): DeliveryInput | null {
 export function deliveryForm(view: NoticeView): Form {
   return {
     type: 'form',
-    formId: formIds.noticeDelivery(view.notice.id),
+    formId: formIds.noticeDelivery(view.notice.id, { version: view.version, batches: view.batches.length }),
     title: `登記通知紀錄｜${view.audienceLabel}｜${view.incident.ref}`,
     intro:
       '每一批通知登記一次：方式與人數（個人資料保護法施行細則第22條：言詞、書面、電話、簡訊、電子郵件、傳真、電子文件或其他足以使當事人知悉的方式）。只記人數，不要填收件人的姓名或聯絡方式。',

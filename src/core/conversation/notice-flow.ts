@@ -3,14 +3,21 @@ import type { Card, Form } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
 import { CHANNEL_LABELS } from '../notices/channels.js';
-import type { NoticeService } from '../notices/service.js';
-import { MAX_NOTICE_LENGTH, NOTICE_STATUS_LABELS, type DeliveryInput, type Masked, type NoticeView } from '../notices/views.js';
+import { NoticeChangedMeanwhile, type NoticeService } from '../notices/service.js';
+import {
+  deliveryBasis,
+  MAX_NOTICE_LENGTH,
+  NOTICE_STATUS_LABELS,
+  type DeliveryInput,
+  type Masked,
+  type NoticeView,
+} from '../notices/views.js';
 import { AUDIENCES } from '../notices/templates.js';
 import { can, type Actor } from '../roles.js';
 import { act, formIds, noticeAct, parseNoticeForm, type NoticeAction } from './actions.js';
 import { deliveryForm, deliveryInput, noticeCard, NT, parseBatchLine } from './notice-cards.js';
 import { NoticePlaces } from './notice-places.js';
-import { NoticeChangedMeanwhile, NoticeReview, type NoticePromptKind, type NoticePromptState } from './notice-review.js';
+import { NoticeReview, type NoticePromptKind, type NoticePromptState } from './notice-review.js';
 import type { PromptStore } from './prompts.js';
 import type { FormSteps } from './steps.js';
 import { T } from './texts.js';
@@ -28,7 +35,8 @@ export interface NoticeConsoleActions {
   toActing(actor: Actor, noticeId: string, version: number): Promise<string>;
   /**
    * A delivery batch of an approved notice (chat's 登記通知紀錄 form, its answers as posted), from a page that showed
-   * the notice as `basis` (deliveryBasis); refused with NoticeChangedMeanwhile when it changed since.
+   * the notice as `basis` (deliveryBasis); refused with NoticeChangedMeanwhile when it changed since (checked by the
+   * service under the notice's lock: of two posts at the same moment one batch is recorded).
    */
   deliver(actor: Actor, noticeId: string, basis: string, values: Record<string, string | string[] | undefined>): Promise<DeliveryDone>;
 }
@@ -40,9 +48,6 @@ export interface DeliveryDone extends Masked<NoticeView> {
   /** Every notice approved and delivered: chat's offer to tick the checklist item that notifying completes. */
   offer: { itemId: string; text: string } | null;
 }
-
-/** What a delivery form was shown on: a new version, another status or another batch since makes it stale. */
-export const deliveryBasis = (v: NoticeView) => `${v.version}:${v.status}:${v.batches.length}`;
 
 /**
  * The notices part of the conversation: the overview of an incident's notices, drafting and editing (a form where
@@ -75,10 +80,7 @@ export class NoticeFlow {
       approve: (actor, noticeId, version) => this.review.approve(null, actor, noticeId, version),
       sendBack: (actor, noticeId, version, comment) => this.review.finishComment(null, actor, noticeId, version, comment),
       toActing: (actor, noticeId, version) => this.review.submitToActing(null, actor, noticeId, version),
-      deliver: async (actor, noticeId, basis, values) => {
-        if (deliveryBasis(await this.service.get(noticeId)) !== basis) throw new NoticeChangedMeanwhile();
-        return this.finishBatch(null, actor, noticeId, deliveryInput(values));
-      },
+      deliver: (actor, noticeId, basis, values) => this.finishBatch(null, actor, noticeId, deliveryInput(values), basis),
     };
   }
 
@@ -128,8 +130,15 @@ export class NoticeFlow {
         return void (await this.finishEdit(ctx, actor, form.noticeId, one('text')));
       case 'back':
         return void (await this.review.finishComment(ctx, actor, form.noticeId, form.version, one('comment')));
-      case 'batch':
-        return void (await this.finishBatch(ctx, actor, form.noticeId, deliveryInput(values)));
+      case 'batch': {
+        // The form names the version and the batches it was sent on: a double tap on 登記 records one batch.
+        const basis = form.seen && deliveryBasis(form.seen.version, 'approved', form.seen.batches);
+        try {
+          return void (await this.finishBatch(ctx, actor, form.noticeId, deliveryInput(values), basis || undefined));
+        } catch (err) {
+          throw err instanceof NoticeChangedMeanwhile ? new UserError(NT.batchFormUsed) : err;
+        }
+      }
       case undefined:
         throw new UserError('這個表單已失效。');
     }
@@ -273,8 +282,8 @@ export class NoticeFlow {
    * A batch recorded: the person told what was masked and the running count, the drafter's cards follow, and the offer
    * to tick the notification item. From the console `ctx` is null: the page shows what the chat would have said.
    */
-  private async finishBatch(ctx: Ctx | null, actor: Actor, noticeId: string, input: DeliveryInput): Promise<DeliveryDone> {
-    const r = await this.service.recordDelivery(actor, noticeId, input);
+  private async finishBatch(ctx: Ctx | null, actor: Actor, noticeId: string, input: DeliveryInput, basis?: string): Promise<DeliveryDone> {
+    const r = await this.service.recordDelivery(actor, noticeId, input, basis);
     const said = NT.delivered(r.value.audienceLabel, r.value.notified, r.value.total);
     if (ctx) {
       await this.places.maskedNotice(ctx, r.masked);

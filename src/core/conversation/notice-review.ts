@@ -1,7 +1,7 @@
 import type { ChatAdapter } from '../../ports/chat.js';
 import type { CoreDeps } from '../context.js';
 import { UserError } from '../incidents/types.js';
-import type { NoticeService } from '../notices/service.js';
+import { NoticeChangedMeanwhile, type NoticeService } from '../notices/service.js';
 import type { Masked, NoticeView } from '../notices/views.js';
 import { can, hasRole, type Actor } from '../roles.js';
 import { formIds } from './actions.js';
@@ -15,13 +15,6 @@ export type NoticePromptKind = 'notice-edit' | 'notice-back' | 'notice-batch';
 export interface NoticePromptState {
   noticeId: string;
   version?: number;
-}
-
-/** A console step on a version that is no longer the current one (someone saved or decided meanwhile): a 409 there. */
-export class NoticeChangedMeanwhile extends UserError {
-  constructor() {
-    super('這份通知稿在您開啟這一頁之後已有人修改或處理，請看過目前的版本與狀態再決定。');
-  }
 }
 
 type Approver = { id: string; identities: { platform: string; externalId: string }[] };

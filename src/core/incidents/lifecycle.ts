@@ -4,8 +4,8 @@ import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
-import type { itemFactsData } from './item-facts.js';
-import { STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
+import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
+import { ItemChangedMeanwhile, itemBasis, STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
 import type { IncidentView } from './view.js';
 
 /*
@@ -42,6 +42,73 @@ async function existing(deps: CoreDeps, incidentId: string): Promise<Incident> {
 
 function assertSameSchool(actor: Actor, incident: Incident) {
   if (actor.schoolId !== incident.schoolId) throw new UserError('找不到這個事件。');
+}
+
+/**
+ * happenedAt: the real completion time of an item that starts a clock (cyber recovery); facts: what the item asks
+ * besides the note (playbook `asks`: plan, cyber level, delay reason, item-facts.ts); basis: the item's state the page
+ * the step was taken on showed (itemBasis, the console).
+ */
+export interface ItemStateOptions {
+  happenedAt?: Date;
+  facts?: ItemFacts;
+  basis?: string;
+}
+
+/**
+ * Ticks a checklist item done or not applicable (with a reason), or reopens it. For the item that completes the
+ * cyber-incident damage control / recovery, `happenedAt` is the real time it was completed (asked in chat,
+ * prefilled with now): it starts the 1-month investigation report.
+ *
+ * The item's state is checked again inside the transaction, its row locked (ChecklistRepository.lockFind): with
+ * `basis` (itemBasis of the page the step was taken on, the console) a change since is refused with
+ * ItemChangedMeanwhile; without it (chat's buttons), the state read when the step began is the basis, and a step
+ * that finds the item already in the state asked (a double tap on 完成 or 重新開啟: two webhooks at the same moment)
+ * changes nothing (`changed` false). Of two such steps at the same moment exactly one is recorded.
+ */
+export async function setItemState(
+  deps: CoreDeps,
+  hooks: Hooks,
+  actor: Actor,
+  itemId: string,
+  state: ChecklistState,
+  note: string | null,
+  opts: ItemStateOptions = {},
+): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
+  const item = await deps.repos.checklist.find(itemId);
+  if (!item) throw new UserError('找不到這個檢核項目。');
+  const incident = await existing(deps, item.incidentId);
+  assertSameSchool(actor, incident);
+  if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再變更檢核項目。`);
+  if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
+    throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
+  }
+  if (opts.basis !== undefined && opts.basis !== itemBasis(item)) throw new ItemChangedMeanwhile(item.title);
+  if (item.state === state && state !== 'open' && opts.basis === undefined) {
+    return { view: await hooks.get(incident.id), item, changed: false };
+  }
+  const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, opts.facts ?? {}, deps.now());
+  const seen = opts.basis ?? itemBasis(item);
+  const updated = await deps.repos.transaction(async (tx) => {
+    const now = await tx.checklist.lockFind(itemId);
+    if (!now) throw new UserError('找不到這個檢核項目。');
+    if (itemBasis(now) !== seen) {
+      if (opts.basis === undefined && now.state === state) return null;
+      throw new ItemChangedMeanwhile(item.title);
+    }
+    const row = await applyItemState(deps, tx, incident, now, actor, { state, note, happenedAt: opts.happenedAt ?? null, extra });
+    // The incident's status as it is now (applyItemState's timeline entry holds its row): two items ticked at the
+    // same moment move it once.
+    const fresh = await tx.incidents.find(incident.id);
+    if (fresh?.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再變更檢核項目。`);
+    if (fresh?.status === 'reported' && state !== 'open') {
+      await moveStatus(deps, tx, fresh, 'containing', actor, '開始執行應變措施');
+    }
+    return row;
+  });
+  if (!updated) return { view: await hooks.get(incident.id), item: (await deps.repos.checklist.find(itemId)) ?? item, changed: false };
+  await hooks.changed(incident.id, 'checklist');
+  return { view: await hooks.get(incident.id), item: updated, changed: true };
 }
 
 /**
@@ -155,9 +222,10 @@ export async function endHandling(
   const incident = await existing(deps, incidentId);
   assertSameSchool(actor, incident);
   if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
-  if (incident.status === 'handling_ended' || incident.status === 'closed') {
-    throw new UserError(`事件 ${incident.ref} 目前為「${STATUS_LABELS[incident.status as IncidentStatus]}」，不能再標示處理結束。`);
-  }
+  const ended = (status: string) => status === 'handling_ended' || status === 'closed';
+  const alreadyEnded = (status: string) =>
+    new UserError(`事件 ${incident.ref} 目前為「${STATUS_LABELS[status as IncidentStatus]}」，不能再標示處理結束。`);
+  if (ended(incident.status)) throw alreadyEnded(incident.status);
   const now = deps.now();
   const problem = clockTimeProblem('handlingEndedAt', input.endedAt, incident, now);
   if (problem) throw new UserError(problem);
@@ -172,6 +240,15 @@ export async function endHandling(
     );
   }
   await deps.repos.transaction(async (tx) => {
+    // Checked again as they are now, the items' rows and then the incident's locked (the order a tick takes them in):
+    // a 處理結束 sent twice at the same moment ends handling once; an item settled meanwhile is not settled again.
+    const fresh: (ChecklistRow | null)[] = [];
+    for (const item of open) fresh.push(await tx.checklist.lockFind(item.id));
+    await tx.incidents.lock(incidentId);
+    const status = (await tx.incidents.find(incidentId))?.status ?? incident.status;
+    if (ended(status)) throw alreadyEnded(status);
+    const moved = open.find((_, i) => fresh[i]?.state !== 'open');
+    if (moved) throw new ItemChangedMeanwhile(moved.title);
     for (const item of open) {
       const r = byId.get(item.id)!;
       await applyItemState(deps, tx, incident, item, actor, {

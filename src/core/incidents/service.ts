@@ -14,15 +14,15 @@ import { formatRocDateTime, rocYear } from '../time/roc.js';
 import { clockTimeProblem, type ClockTimeField } from './times.js';
 import {
   aad,
-  applyItemState,
   correctTime,
   endHandling,
   moveStatus,
   recordWindowReport,
+  setItemState,
   type Hooks,
   type ItemResolution,
+  type ItemStateOptions,
 } from './lifecycle.js';
-import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 import type { ChecklistView, IncidentView } from './view.js';
 export type { ItemResolution } from './lifecycle.js';
 import { STATUS_LABELS, UserError, type Assessment, type ChecklistState, type IncidentStatus, type IntakeAnswers } from './types.js';
@@ -197,43 +197,17 @@ export class IncidentService {
   }
 
   /**
-   * Ticks a checklist item done or not applicable (with a reason), or reopens it. For the item that completes the
-   * cyber-incident damage control / recovery, `happenedAt` is the real time it was completed (asked in chat,
-   * prefilled with now): it starts the 1-month investigation report.
+   * Ticks a checklist item done or not applicable (with a reason), or reopens it (lifecycle.ts setItemState: the
+   * state checked again under the item's row lock, so two presses at the same moment record one step).
    */
-  async setChecklistState(
+  setChecklistState(
     actor: Actor,
     itemId: string,
     state: ChecklistState,
     note: string | null,
-    /**
-     * happenedAt: the real completion time of an item that starts a clock (cyber recovery); facts: what the item asks
-     * besides the note (playbook `asks`: plan, cyber level, delay reason, item-facts.ts).
-     */
-    opts: { happenedAt?: Date; facts?: ItemFacts } = {},
+    opts: ItemStateOptions = {},
   ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
-    const { deps } = this;
-    const item = await deps.repos.checklist.find(itemId);
-    if (!item) throw new UserError('找不到這個檢核項目。');
-    const incident = await this.incident(item.incidentId);
-    this.assertSameSchool(actor, incident);
-    if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再變更檢核項目。`);
-    if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
-      throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
-    }
-    if (item.state === state && state !== 'open') {
-      return { view: await this.get(incident.id), item, changed: false };
-    }
-    const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, opts.facts ?? {}, deps.now());
-    const updated = await deps.repos.transaction(async (tx) => {
-      const row = await applyItemState(this.deps, tx, incident, item, actor, { state, note, happenedAt: opts.happenedAt ?? null, extra });
-      if (incident.status === 'reported' && state !== 'open') {
-        await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
-      }
-      return row;
-    });
-    await this.changed(incident.id, 'checklist');
-    return { view: await this.get(incident.id), item: updated, changed: true };
+    return setItemState(this.deps, this.hooks, actor, itemId, state, note, opts);
   }
 
   /**
@@ -357,12 +331,12 @@ export class IncidentService {
     const incident = await this.incident(incidentId);
     this.assertSameSchool(actor, incident);
     const order = ['reported', 'containing', 'assessing', 'notifying', 'handling_ended', 'closed'];
-    const from = order.indexOf(incident.status);
-    if (order.indexOf(to) <= from) {
-      throw new UserError(
-        `事件 ${incident.ref} 目前為「${STATUS_LABELS[incident.status as IncidentStatus]}」，不能改為「${STATUS_LABELS[to]}」。`,
-      );
-    }
+    const notForward = (status: string) =>
+      order.indexOf(to) <= order.indexOf(status)
+        ? new UserError(`事件 ${incident.ref} 目前為「${STATUS_LABELS[status as IncidentStatus]}」，不能改為「${STATUS_LABELS[to]}」。`)
+        : null;
+    const refused = notForward(incident.status);
+    if (refused) throw refused;
     if (to === 'closed') {
       if (!can(actor, 'incident.close')) throw new UserError('結案須由管理人（校長）核定。');
       if (incident.status !== 'handling_ended') throw new UserError('請先標示「處理結束」，再結案。');
@@ -375,11 +349,16 @@ export class IncidentService {
       throw new UserError('只有個資聯絡窗口或校長可以變更事件階段。');
     }
     await deps.repos.transaction(async (tx) => {
+      // The status as it is now, the incident's row locked: a button tapped twice at the same moment moves it once.
+      await tx.incidents.lock(incidentId);
+      const current = (await tx.incidents.find(incidentId)) ?? incident;
+      const stale = notForward(current.status);
+      if (stale) throw stale;
       const now = deps.now();
       // Moving to notifying without an assessment still means the breach is ascertained.
-      if (to === 'notifying' && !incident.breachConfirmedAt) await tx.incidents.update(incidentId, { breachConfirmedAt: now });
+      if (to === 'notifying' && !current.breachConfirmedAt) await tx.incidents.update(incidentId, { breachConfirmedAt: now });
       if (to === 'closed') await tx.incidents.update(incidentId, { closedAt: now });
-      await this.moveStatus(tx, incident, to, actor, '');
+      await this.moveStatus(tx, current, to, actor, '');
     });
     await this.changed(incidentId, `status:${to}`);
     return this.get(incidentId);

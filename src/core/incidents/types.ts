@@ -67,3 +67,19 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * A checklist item's state as a page or a form was shown on: 「open:」「done:<ms of doneAt>」. A step taken on it is
+ * refused (ItemChangedMeanwhile) when the item's state is another by the time it is written.
+ */
+export const itemBasis = (item: { state: string; doneAt: Date | null }) => `${item.state}:${item.doneAt ? item.doneAt.getTime() : ''}`;
+
+/**
+ * An item changed after the page was shown (someone ticked or reopened it meanwhile, or the same step was sent twice
+ * at the same moment): a 409 in the console.
+ */
+export class ItemChangedMeanwhile extends UserError {
+  constructor(title: string) {
+    super(`「${title}」在您開啟這一頁之後已有人變更，請看過目前的狀態再決定。`);
+  }
+}

@@ -15,6 +15,7 @@ import {
   addNoticeVersion,
   batchAad,
   commentAad,
+  deliveryBasis,
   MAX_NOTICE_LENGTH,
   NOTICE_STATUS_LABELS,
   NoticeReader,
@@ -45,6 +46,19 @@ export const OWN_NOTICE = '您撰寫或修改過這份通知稿，不能核定�
 /** A form opened on one version while another was saved meanwhile. */
 export const EDITED_MEANWHILE = (seen: number, now: number) =>
   `您看到的是第${seen}版，通知稿已有人修改為第${now}版；為避免蓋掉或送出別人的修改，這次沒有變更。請看最新版本後再試。`;
+
+/**
+ * A step on a notice that changed after the page or form it was taken on was shown (someone saved, decided or recorded
+ * a batch meanwhile, or the same step was sent twice at the same moment): a 409 in the console.
+ */
+export class NoticeChangedMeanwhile extends UserError {
+  constructor() {
+    super('這份通知稿在您開啟這一頁之後已有人修改、處理或登記通知紀錄，這次沒有變更；請看過目前的版本與狀態再決定。');
+  }
+}
+
+const NOT_APPROVED = '這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。';
+const BATCHES_STARTED = '這份通知已開始寄送，不能再修改內容。';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -106,7 +120,7 @@ export class NoticeService {
     this.assertDrafter(actor);
     if (basedOn !== undefined && basedOn !== current.version) throw new UserError(EDITED_MEANWHILE(basedOn, current.version));
     if (current.incident.status === 'closed') throw new UserError(`事件 ${current.incident.ref} 已結案，不能再修改通知稿。`);
-    if (current.batches.length > 0) throw new UserError('這份通知已開始寄送，不能再修改內容。');
+    if (current.batches.length > 0) throw new UserError(BATCHES_STARTED);
     // The school's own contact on record stays in the notice: parents must be told whom to call and write to.
     const contact = await schoolContact(deps.repos, current.incident.schoolId);
     const keep = [
@@ -122,6 +136,8 @@ export class NoticeService {
     const version = current.version + 1;
     const withdrawn = current.status === 'submitted' || current.status === 'approved';
     await deps.repos.transaction(async (tx) => {
+      // A batch recorded at the same moment (recordDelivery holds the same lock) keeps the text as it went out.
+      if (((await tx.subjectNotices.lockState(noticeId))?.batchCount ?? 0) > 0) throw new UserError(BATCHES_STARTED);
       if (!(await tx.subjectNotices.advance(noticeId, current.version, version))) {
         throw new UserError('通知稿剛被其他人修改，請重新開啟後再試。');
       }
@@ -254,15 +270,22 @@ export class NoticeService {
     return { value: await this.get(noticeId), masked: masked.findings };
   }
 
-  /** Records that an approved notice went out to a batch of recipients (counts only). */
-  async recordDelivery(actor: Actor, noticeId: string, input: DeliveryInput): Promise<Masked<NoticeView>> {
+  /**
+   * Records that an approved notice went out to a batch of recipients (counts only). `basis`: what the page or form
+   * was shown on (deliveryBasis); refused with NoticeChangedMeanwhile when the notice changed since. Both that and the
+   * approval are checked again inside the transaction under the notice's row lock, so of two posts of one page at the
+   * same moment (a double tap on 登記) exactly one batch is recorded, and a revision at the same moment waits or is
+   * refused.
+   */
+  async recordDelivery(actor: Actor, noticeId: string, input: DeliveryInput, basis?: string): Promise<Masked<NoticeView>> {
     const { deps } = this;
     const current = await this.get(noticeId);
     await this.incidentFor(actor, current.incident.id);
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記通知紀錄。');
-    if (current.status !== 'approved' || current.notice.approvedVersion !== current.version) {
-      throw new UserError('這份通知尚未經管理人（校長）核定，不能登記為已通知。請先送核。');
+    if (basis !== undefined && deliveryBasis(current.version, current.status, current.batches.length) !== basis) {
+      throw new NoticeChangedMeanwhile();
     }
+    if (current.status !== 'approved' || current.notice.approvedVersion !== current.version) throw new UserError(NOT_APPROVED);
     if (!(CHANNELS as readonly string[]).includes(input.channel)) {
       throw new DeliveryRefused('channel', `請選擇通知方式：${CHANNELS.map((c) => CHANNEL_LABELS[c]).join('、')}。`);
     }
@@ -289,6 +312,13 @@ export class NoticeService {
     }
     const id = newId();
     await deps.repos.transaction(async (tx) => {
+      const now = await tx.subjectNotices.lockState(noticeId);
+      if (now?.status !== 'approved' || now.approvedVersion !== now.currentVersion) throw new UserError(NOT_APPROVED);
+      const stale =
+        basis !== undefined
+          ? deliveryBasis(now.currentVersion, now.status, now.batchCount) !== basis
+          : now.currentVersion !== current.version;
+      if (stale) throw new NoticeChangedMeanwhile();
       await tx.subjectNotices.addBatch({
         id,
         noticeId,

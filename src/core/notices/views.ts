@@ -75,6 +75,12 @@ export interface Masked<T> {
 }
 
 /** Encryption contexts of the notice columns (src/core/privacy/encrypted-columns.ts lists them too). */
+/**
+ * What a delivery form was shown on (the console's page, chat's form): a new version, another status or another batch
+ * since makes it stale. NoticeService.recordDelivery compares it under the notice's lock.
+ */
+export const deliveryBasis = (version: number, status: string, batches: number) => `${version}:${status}:${batches}`;
+
 export const bodyAad = (noticeId: string, version: number) => `notice:${noticeId}:v${version}`;
 export const commentAad = (noticeId: string, version: number) => `notice:${noticeId}:review:${version}`;
 export const batchAad = (batchId: string, field: string) => `notice-batch:${batchId}:${field}`;

@@ -160,6 +160,11 @@ export interface ChecklistRepository {
   countOpen(incidentId: string): Promise<number>;
   /** How many of the incident's items that complete this clock are done, `exceptId` left out. */
   countDoneCompleting(incidentId: string, clockId: string, exceptId: string): Promise<number>;
+  /**
+   * Inside a transaction: locks the item's row until it ends (SELECT … FOR UPDATE) and reads it as it is now, so a
+   * step that checks the item's state here and then writes cannot interleave with another step on the same item.
+   */
+  lockFind(id: string): Promise<ChecklistItemRecord | null>;
   /** Of these incidents, those where the person is named owner of an item. */
   incidentsOwnedBy(personId: string, incidentIds: string[]): Promise<Set<string>>;
   /** The items of these incidents counted by incident and state (the home card's progress). */

@@ -172,6 +172,12 @@ export interface SubjectNoticeRepository {
   ): Promise<boolean>;
   addReview(review: SubjectNoticeReviewRecord): Promise<void>;
   addBatch(batch: NewSubjectNoticeBatch): Promise<void>;
+  /**
+   * Inside a transaction: locks the notice's row until it ends (SELECT … FOR UPDATE) and reads it as it is now, with
+   * how many delivery batches it has. A step that checks the notice's state here and then writes cannot interleave
+   * with another step on the same notice (two posts of one page, a revision and a batch at the same moment).
+   */
+  lockState(noticeId: string): Promise<(SubjectNoticeRecord & { batchCount: number }) | null>;
 }
 
 /** A single-use document link used (document_link_use; src/core/documents/links.ts). */

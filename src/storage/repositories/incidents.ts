@@ -112,6 +112,11 @@ export class PrismaChecklistRepository implements ChecklistRepository {
     return this.db.checklistItem.count({ where: { incidentId, completesClock: clockId, state: 'done', id: { not: exceptId } } });
   }
 
+  async lockFind(id: string): Promise<ChecklistItemRecord | null> {
+    await this.db.$queryRaw`SELECT id FROM checklist_item WHERE id = ${id} FOR UPDATE`;
+    return this.db.checklistItem.findUnique({ where: { id } });
+  }
+
   async incidentsOwnedBy(personId: string, incidentIds: string[]): Promise<Set<string>> {
     if (incidentIds.length === 0) return new Set();
     const rows = await this.db.checklistItem.findMany({

@@ -141,6 +141,15 @@ export class PrismaSubjectNoticeRepository implements SubjectNoticeRepository {
   async addBatch(batch: NewSubjectNoticeBatch): Promise<void> {
     await this.db.subjectNoticeBatch.create({ data: batch });
   }
+
+  async lockState(noticeId: string): Promise<(SubjectNoticeRecord & { batchCount: number }) | null> {
+    await this.db.$queryRaw`SELECT id FROM subject_notice WHERE id = ${noticeId} FOR UPDATE`;
+    // Read after the lock: under READ COMMITTED this statement sees what a step that held the lock committed.
+    const row = await this.db.subjectNotice.findUnique({ where: { id: noticeId }, include: { _count: { select: { batches: true } } } });
+    if (!row) return null;
+    const { _count, ...notice } = row;
+    return { ...notice, batchCount: _count.batches };
+  }
 }
 
 export class PrismaDocumentLinkRepository implements DocumentLinkRepository {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { NoticeChangedMeanwhile } from '../../core/conversation/notice-review.js';
+import { NoticeChangedMeanwhile } from '../../core/notices/service.js';
 import { UserError } from '../../core/incidents/types.js';
 import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import { DeliveryRefused } from '../../core/notices/service.js';

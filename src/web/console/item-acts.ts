@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ItemChangedMeanwhile, type ItemFormPage } from '../../core/conversation/item-console.js';
-import { NoticeChangedMeanwhile } from '../../core/conversation/notice-review.js';
+import type { ItemFormPage } from '../../core/conversation/item-console.js';
+import { ItemChangedMeanwhile } from '../../core/incidents/types.js';
+import { NoticeChangedMeanwhile } from '../../core/notices/service.js';
 import type { RawAnswers } from '../../core/conversation/intake.js';
 import { UserError } from '../../core/incidents/types.js';
 import { NOTICE_STATUS_LABELS } from '../../core/notices/views.js';

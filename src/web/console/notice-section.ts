@@ -1,5 +1,5 @@
 import { deliveryForm } from '../../core/conversation/notice-cards.js';
-import { deliveryBasis } from '../../core/conversation/notice-flow.js';
+import { deliveryBasis } from '../../core/notices/views.js';
 import { CHANNEL_LABELS } from '../../core/notices/channels.js';
 import type { NoticeService } from '../../core/notices/service.js';
 import { OWN_NOTICE } from '../../core/notices/service.js';
@@ -173,7 +173,7 @@ export function deliveryFormData(
     audience: view.audienceLabel,
     submitLabel: form.submitLabel ?? '登記',
     action: noticePath(ref, view.notice.id, 'deliveries'),
-    basis: deliveryBasis(view),
+    basis: deliveryBasis(view.version, view.status, view.batches.length),
     fields,
   };
 }

@@ -43,7 +43,7 @@ describe('action ids keep their wire format', () => {
     expect(evidenceAct.list('x1')).toBe('evd:list:x1');
     expect(formIds.noticeEdit('n1')).toBe('ntc:n1:edit');
     expect(formIds.noticeSendBack('n1', 3)).toBe('ntc:n1:back:3');
-    expect(formIds.noticeDelivery('n1')).toBe('ntc:n1:batch');
+    expect(formIds.noticeDelivery('n1', { version: 2, batches: 0 })).toBe('ntc:n1:batch:2.0');
     expect(formIds.reportSubmitted('x1', 'bureau')).toBe('rpt:x1:sub:bureau');
     expect(formIds.evidence('o1')).toBe('evd:o1');
   });
@@ -57,7 +57,13 @@ describe('action ids keep their wire format', () => {
     expect(parseAction('evd:explode:o1')).toEqual({ family: 'evd', verb: null });
     expect(parseNoticeForm(formIds.noticeEdit('n1'))).toEqual({ what: 'edit', noticeId: 'n1' });
     expect(parseNoticeForm(formIds.noticeSendBack('n1', 3))).toEqual({ what: 'back', noticeId: 'n1', version: 3 });
-    expect(parseNoticeForm(formIds.noticeDelivery('n1'))).toEqual({ what: 'batch', noticeId: 'n1' });
+    expect(parseNoticeForm(formIds.noticeDelivery('n1', { version: 3, batches: 12 }))).toEqual({
+      what: 'batch',
+      noticeId: 'n1',
+      seen: { version: 3, batches: 12 },
+    });
+    // A form sent before the basis was named still reads (the service then checks the approval only).
+    expect(parseNoticeForm('ntc:n1:batch')).toEqual({ what: 'batch', noticeId: 'n1', seen: null });
     expect(parseNoticeForm('ntc:n1:explode')).toBeNull();
     expect(parseNoticeForm('rpt:x1:sub:bureau')).toBeNull();
     expect(parseReportForm(formIds.reportSubmitted('x1', 'cyber'))).toEqual({ incidentId: 'x1', kind: 'cyber' });
