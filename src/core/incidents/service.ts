@@ -22,15 +22,16 @@ import {
   type Hooks,
   type ItemResolution,
 } from './lifecycle.js';
+import { recordLevelChange, type CyberLevelChange } from './cyber-level.js';
 import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 import type { ChecklistView, IncidentView } from './view.js';
+export type { CyberLevelChange } from './cyber-level.js';
 export type { ItemResolution } from './lifecycle.js';
 import { STATUS_LABELS, UserError, type Assessment, type ChecklistState, type IncidentStatus, type IntakeAnswers } from './types.js';
 
 type Tx = Repositories;
 
 export type { ChecklistView, IncidentView } from './view.js';
-
 export class IncidentService {
   constructor(private readonly deps: CoreDeps) {}
 
@@ -211,7 +212,7 @@ export class IncidentService {
      * besides the note (playbook `asks`: plan, cyber level, delay reason, item-facts.ts).
      */
     opts: { happenedAt?: Date; facts?: ItemFacts } = {},
-  ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
+  ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean; levelChange?: CyberLevelChange }> {
     const { deps } = this;
     const item = await deps.repos.checklist.find(itemId);
     if (!item) throw new UserError('找不到這個檢核項目。');
@@ -225,15 +226,18 @@ export class IncidentService {
       return { view: await this.get(incident.id), item, changed: false };
     }
     const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, opts.facts ?? {}, deps.now());
+    let levelChange: CyberLevelChange | undefined;
     const updated = await deps.repos.transaction(async (tx) => {
       const row = await applyItemState(this.deps, tx, incident, item, actor, { state, note, happenedAt: opts.happenedAt ?? null, extra });
       if (incident.status === 'reported' && state !== 'open') {
         await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
       }
+      // applyItemState leaves `incident.cyberLevel` as it was: the level before this change.
+      levelChange = await recordLevelChange(deps, tx, incident, actor, incident.cyberLevel, extra.cyberLevel);
       return row;
     });
     await this.changed(incident.id, 'checklist');
-    return { view: await this.get(incident.id), item: updated, changed: true };
+    return { view: await this.get(incident.id), item: updated, changed: true, ...(levelChange ? { levelChange } : {}) };
   }
 
   /**
