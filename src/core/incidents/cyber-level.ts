@@ -14,6 +14,7 @@ export interface CyberLevelChange {
  * (續報) when the incident's level changes. When the level is changed after the item that completes the 1-hour report
  * is settled, the change is put on the timeline as a 續報 step owed by the IT role, and returned so that the
  * responders are told (a level decided before the report goes into the report itself: nothing to re-report).
+ * `from`: the level before (the caller's incident row, which applyItemState does not change).
  */
 export async function recordLevelChange(
   deps: Pick<CoreDeps, 'cipher' | 'now'>,

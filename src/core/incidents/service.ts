@@ -232,7 +232,6 @@ export class IncidentService {
       if (incident.status === 'reported' && state !== 'open') {
         await this.moveStatus(tx, incident, 'containing', actor, '開始執行應變措施');
       }
-      // applyItemState leaves `incident.cyberLevel` as it was: the level before this change.
       levelChange = await recordLevelChange(deps, tx, incident, actor, incident.cyberLevel, extra.cyberLevel);
       return row;
     });
