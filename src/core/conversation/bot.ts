@@ -38,6 +38,7 @@ import { parseNoticeCommand } from './notice-cards.js';
 import { NoticeFlow } from './notice-flow.js';
 import { NoticeService } from '../notices/service.js';
 import { ReportFlow, parseReportCommand } from './report-flow.js';
+import { CYBER_TEXTS, offerCarriesCyber } from './cyber.js';
 
 export { parseCommand } from './commands.js';
 
@@ -278,10 +279,15 @@ export class Bot {
     const detected = this.deps.playbooks.detect(text);
     if (detected.isLeakReport) {
       const scenario = detected.scenario ? this.deps.playbooks.get(detected.scenario) : undefined;
+      const cyber = await offerCarriesCyber(this.deps, scenario?.defaults, ctx.conv.schoolId);
       // One-shot: once someone answers, the offer shows who did and loses its buttons for everyone.
       return this.choices.post(ctx.adapter, ctx.addr, ctx.conv.id, {
         type: 'text',
-        text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched)),
+        text: T.offer(
+          scenario && scenario.id !== 'general' ? scenario.title : undefined,
+          offerReasons(detected.matched),
+          cyber ? CYBER_TEXTS.offer : undefined,
+        ),
         quickReplies: [
           // The offer is a one-shot choice: its actions are wrapped (choices.ts), so they leave room for the wrapper.
           {

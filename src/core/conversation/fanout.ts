@@ -5,6 +5,7 @@ import type { CoreDeps } from '../context.js';
 import type { IncidentService, IncidentView } from '../incidents/service.js';
 import { withMentions } from '../people/mentions.js';
 import { can } from '../roles.js';
+import { cyberFirstLine } from './cyber.js';
 import { contactWindowChats, reachPrivately } from './reach.js';
 import { checklistCard, incidentCard } from './render.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
@@ -90,6 +91,9 @@ export class IncidentFanout {
   ): Promise<IncidentView | null> {
     let view = first;
     const ref = view.incident.ref;
+    // The 1-hour cyber report, when it applies, comes first in words (cyber.ts).
+    const cyberLine = await cyberFirstLine(this.deps, view);
+    const firstWords = (text: string) => (cyberLine ? `${cyberLine}\n${text}` : text);
     const record = async (where: string) => {
       if (await this.incidents.recordWindowReport(view.incident.id, this.deps.now(), where))
         view = await this.incidents.get(view.incident.id);
@@ -104,7 +108,7 @@ export class IncidentFanout {
       await this.turns.postCard(a, addr, convId, view.incident.id, checklistCard(view));
     };
     if (room) {
-      await this.turns.say(room.addr, { type: 'text', text: ROOM_TEXTS.welcome(ref, view.reporterName) });
+      await this.turns.say(room.addr, { type: 'text', text: firstWords(ROOM_TEXTS.welcome(ref, view.reporterName)) });
       await record(room.conv.title ?? room.addr.title ?? '事件專屬頻道');
       await cards(adapter, room.addr, room.conv.id);
       const roomLabel = room.conv.title ?? room.addr.title ?? '';
@@ -126,7 +130,7 @@ export class IncidentFanout {
         addr,
         await withMentions(
           this.deps.repos,
-          { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) },
+          { type: 'text', text: firstWords(T.newIncidentForTeam(ref, view.reporterName)) },
           responders.map((r) => r.id),
         ),
       );
@@ -142,7 +146,7 @@ export class IncidentFanout {
       await record('個資聯絡窗口私訊');
       if (c.addr.platform === intakeConv.platform && c.addr.externalId === intakeConv.externalId) continue;
       const conv = await this.turns.conversationRow(c.addr, view.incident.schoolId);
-      await this.turns.say(c.addr, { type: 'text', text: T.newIncidentForTeam(ref, view.reporterName) });
+      await this.turns.say(c.addr, { type: 'text', text: firstWords(T.newIncidentForTeam(ref, view.reporterName)) });
       await cards(c.adapter, c.addr, conv.id);
     }
     return reached ? view : null;

@@ -29,6 +29,7 @@ import {
   readEnding,
 } from './times.js';
 import { requireActor, type Ctx, type Place, type Turns } from './turn.js';
+import { announceLevelChange } from './cyber.js';
 
 interface ItemPromptState {
   itemId: string;
@@ -281,7 +282,8 @@ export class IncidentFlow {
     if (read.masked.length) await this.turns.say(ctx.addr, { type: 'text', text: privacyNotice(read.masked) });
     const r = await this.incidents.setChecklistState(actor, itemId, 'done', read.note, { facts: read.facts });
     if (!r.changed) return this.turns.say(ctx.addr, { type: 'text', text: `「${entry.row.title}」已經完成了。` });
-    return this.turns.refreshCards(ctx, r.view, ['checklist', 'incident']);
+    await this.turns.refreshCards(ctx, r.view, ['checklist', 'incident']);
+    if (r.levelChange) await announceLevelChange(this.deps, this.turns, r.view, r.levelChange, ctx.addr);
   }
 
   async finishItemPrompt(ctx: Ctx, prompt: PromptRecord, rawNote: string): Promise<void> {

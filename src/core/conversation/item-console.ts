@@ -12,6 +12,7 @@ import { itemAsksNow, itemForm, readItemForm } from './item-form.js';
 import { asksCompletionTime, completionForm, readCompletion } from './times.js';
 import type { Turns } from './turn.js';
 import { WHEN_TEXTS, readFieldTime } from './when.js';
+import { announceLevelChange } from './cyber.js';
 
 /** Two readings of one text this close are the same (「現在」 read when the page was shown and again when sent). */
 const SAME_READING_MS = 5 * 60_000;
@@ -132,6 +133,7 @@ export class ItemConsole {
       ...(done.facts ? { facts: done.facts } : {}),
     });
     if (r.changed) await this.turns.refreshCards(null, r.view, ['checklist', 'incident']);
+    if (r.levelChange) await announceLevelChange(this.deps, this.turns, r.view, r.levelChange, null);
     return { ok: true, title: entry.row.title, masked };
   }
 

@@ -12,6 +12,7 @@ import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incid
 
 /** Action strings carried by buttons: built and read in actions.ts. */
 import { act } from './actions.js';
+import { draftThresholdLines } from '../clocks/draft.js';
 export { act };
 
 const roleLabel = (r: string) => ROLE_LABELS[r as RoleKey] ?? r;
@@ -242,6 +243,7 @@ export function summaryText(v: IncidentView, now: Date): string {
     '',
     '法定時限：',
     ...clocksSection(v.clocks, now).rows!.map((r) => `・${r.text}${r.status === 'overdue' ? '（逾期）' : ''}`),
+    ...draftThresholdLines(v.clocks).map((l) => `・${l}`),
     '',
     '時限的依據（全文）：',
     ...v.clocks.filter((c) => c.applies && c.enabled).flatMap((c) => [`・${c.label}`, ...basisLines(c).map((l) => `　${l}`)]),

@@ -34,9 +34,11 @@ export const T = {
   notUnderstood: '我不太確定您的意思。',
   unknownPerson: '您的帳號尚未連結到學校的人員名冊，請洽個資聯絡窗口為您設定後再試。',
   groupNotBound: '這個群組尚未綁定學校，請由個資聯絡窗口完成設定。',
-  offer: (scenario?: string, reasons: readonly string[] = []) =>
+  /** `first`: a tighter deadline said before the 4-hour one (the 1-hour cyber report, cyber.ts). */
+  offer: (scenario?: string, reasons: readonly string[] = [], first?: string) =>
     `看起來您在描述個資外洩${scenario ? `（${scenario}）` : ''}。要開始通報嗎？\n` +
     (reasons.length ? `（因為提到：${reasons.map((r) => `「${r}」`).join('')}）\n` : '') +
+    (first ? `${first}\n` : '') +
     '依規定應於知悉後4小時內通報個資聯絡窗口，越早越好。',
   offerDismissed: '好的。如需通報，隨時輸入「通報」。',
   offerStarted: (name: string) => `已由 ${name} 開始通報。`,

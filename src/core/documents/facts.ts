@@ -7,6 +7,7 @@ import type { PlanState } from '../incidents/item-facts.js';
 import type { ItemAsk, ReportKind, ReportSection } from '../playbooks/vocabulary.js';
 import { schoolKeepList } from '../privacy/kept.js';
 import { maskPersonalData } from '../privacy/mask.js';
+import { draftThresholdLines } from '../clocks/draft.js';
 
 /** One checklist item as a report shows it. */
 export interface ReportChecklistItem {
@@ -96,6 +97,8 @@ export interface ReportFacts {
   notices: ReportNoticeFact[];
   /** The clocks that apply to the incident, switched on or off by the profile (see `enabled`). */
   clocks: ReportClockFact[];
+  /** The amended PDPA's draft 72-hour thresholds, evaluated and shown while that clock is off (legal-rules §1). */
+  draftThresholds: string[];
   /** The cybersecurity incident level set by IT (1–4), null until set. */
   cyberLevel: number | null;
   /** The rule profile the school runs under (playbooks/clocks.yaml profiles): which rules apply. */
@@ -217,6 +220,7 @@ export async function loadReportFacts(
         hoursBased: c.period.unit === 'hours',
         provisionalCalendar: c.calendarNote !== undefined,
       })),
+    draftThresholds: draftThresholdLines(view.clocks),
     cyberLevel: incident.cyberLevel,
     profile: profileOf(deps, incident.clockProfile),
   };

@@ -110,6 +110,7 @@ function scope(facts: ReportFacts): ReportField[] {
     field('是否涉及資通系統（資通安全事件）', yesNo(facts.involvesSystem)),
     field('受影響人數（依身分）', counted),
     field('受影響人數合計', total),
+    ...(facts.draftThresholds.length ? [field('個資法修法草案72小時通報門檻', facts.draftThresholds)] : []),
   ];
 }
 

@@ -4,6 +4,7 @@ import { can, type Actor } from '../roles.js';
 import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
+import { recordLevelChange, type CyberLevelChange } from './cyber-level.js';
 import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 import { ItemChangedMeanwhile, itemBasis, STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
 import type { IncidentView } from './view.js';
@@ -74,7 +75,7 @@ export async function setItemState(
   state: ChecklistState,
   note: string | null,
   opts: ItemStateOptions = {},
-): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
+): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean; levelChange?: CyberLevelChange }> {
   const item = await deps.repos.checklist.find(itemId);
   if (!item) throw new UserError('找不到這個檢核項目。');
   const incident = await existing(deps, item.incidentId);
@@ -89,6 +90,7 @@ export async function setItemState(
   }
   const extra = itemFactsData(asksOf(deps.playbooks.get(incident.playbookId), item.key), item, state, opts.facts ?? {}, deps.now());
   const seen = opts.basis ?? itemBasis(item);
+  let levelChange: CyberLevelChange | undefined;
   const updated = await deps.repos.transaction(async (tx) => {
     const now = await tx.checklist.lockFind(itemId);
     if (!now) throw new UserError('找不到這個檢核項目。');
@@ -104,11 +106,13 @@ export async function setItemState(
     if (fresh?.status === 'reported' && state !== 'open') {
       await moveStatus(deps, tx, fresh, 'containing', actor, '開始執行應變措施');
     }
+    // A level changed after the platform report asks for a 續報 (cyber-level.ts).
+    levelChange = await recordLevelChange(deps, tx, incident, actor, incident.cyberLevel, extra.cyberLevel);
     return row;
   });
   if (!updated) return { view: await hooks.get(incident.id), item: (await deps.repos.checklist.find(itemId)) ?? item, changed: false };
   await hooks.changed(incident.id, 'checklist');
-  return { view: await hooks.get(incident.id), item: updated, changed: true };
+  return { view: await hooks.get(incident.id), item: updated, changed: true, ...(levelChange ? { levelChange } : {}) };
 }
 
 /**

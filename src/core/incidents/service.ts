@@ -23,14 +23,15 @@ import {
   type ItemResolution,
   type ItemStateOptions,
 } from './lifecycle.js';
+import type { CyberLevelChange } from './cyber-level.js';
 import type { ChecklistView, IncidentView } from './view.js';
+export type { CyberLevelChange } from './cyber-level.js';
 export type { ItemResolution } from './lifecycle.js';
 import { STATUS_LABELS, UserError, type Assessment, type ChecklistState, type IncidentStatus, type IntakeAnswers } from './types.js';
 
 type Tx = Repositories;
 
 export type { ChecklistView, IncidentView } from './view.js';
-
 export class IncidentService {
   constructor(private readonly deps: CoreDeps) {}
 
@@ -206,7 +207,7 @@ export class IncidentService {
     state: ChecklistState,
     note: string | null,
     opts: ItemStateOptions = {},
-  ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean }> {
+  ): Promise<{ view: IncidentView; item: ChecklistRow; changed: boolean; levelChange?: CyberLevelChange }> {
     return setItemState(this.deps, this.hooks, actor, itemId, state, note, opts);
   }
 

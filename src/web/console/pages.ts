@@ -20,6 +20,7 @@ import { RecordVerifier } from '../../core/timeline/verified.js';
 import { formatRocDate, formatRocShort } from '../../core/time/roc.js';
 import type { ConsoleStore } from '../../storage/console.js';
 import { noticeSection } from './notice-section.js';
+import { draftThresholdLines } from '../../core/clocks/draft.js';
 
 /**
  * What the console pages show, built from the core services (the same views the chat cards use) and handed to the
@@ -253,6 +254,7 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
       ['其中未成年', i.minorsCount ?? '—'],
       ['涉及資訊系統', i.involvesSystem ? `是${i.systemRecordsHeld ? `（系統共 ${i.systemRecordsHeld} 筆）` : ''}` : '否'],
       ...(i.cyberLevel ? [['資安事件等級', `第 ${i.cyberLevel} 級`]] : []),
+      ...draftThresholdLines(v.clocks).map((l) => ['個資法修法草案72小時通報', l]),
     ].map(([label, value]) => ({ label: String(label), value: String(value) })),
     notices,
     reports: await reportLinks(s, actor, i),

@@ -194,6 +194,7 @@ export function sampleFacts(over: Partial<ReportFacts> = {}): ReportFacts {
       }),
     ],
     notices: [{ audienceLabel: '未成年學生的家長（法定代理人）', statusLabel: '已核定', notified: 118, total: 118 }],
+    draftThresholds: [],
     cyberLevel: 3,
     profile: { id: 'public-school', label: '公立學校', description: '' },
     ...over,
