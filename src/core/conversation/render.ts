@@ -46,7 +46,9 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
   const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : c.calendarGap ? '需補辦公日曆' : '無固定期限';
   const rec =
     c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
-      ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前`
+      ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前${
+          c.recommendedBy <= now && c.statutoryEnd > now ? '（已過建議時間，法定期限尚未逾期）' : ''
+        }`
       : '';
   const overdue = c.statutoryEnd && c.statutoryEnd.getTime() < now.getTime();
   const flags = [
