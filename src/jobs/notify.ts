@@ -8,10 +8,11 @@ import type {
 } from '../ports/repositories/index.js';
 export { withMentions } from '../core/people/mentions.js';
 import type { ComputedClock } from '../core/clocks/index.js';
+import { stoppingItems } from '../core/incidents/clock-stops.js';
 import { ROLE_LABELS, type RoleKey } from '../core/roles.js';
 import { formatRocShort } from '../core/time/roc.js';
 import type { ChatAdapter } from '../ports/chat.js';
-import type { EscalationLevel, ReminderSlot } from './plan.js';
+import { STATUTORY_SOON_MIN, type EscalationLevel, type ReminderSlot } from './plan.js';
 
 export type AdapterLookup = (platform: string) => ChatAdapter | undefined;
 
@@ -48,18 +49,7 @@ export interface Owners {
   text: string;
 }
 
-/** Items whose completion stops the clock: the item that `completesClock` it, else every item that serves it. */
-export function stoppingItems(clockId: string, items: ChecklistItem[]): ChecklistItem[] {
-  const completing = items.filter((i) => i.completesClock === clockId);
-  return completing.length > 0 ? completing : items.filter((i) => i.clockId === clockId);
-}
-
-/** The items that stopped the clock (all done or not applicable), or null when it still runs. */
-export function completedBy(clockId: string, items: ChecklistItem[]): ChecklistItem[] | null {
-  const stopping = stoppingItems(clockId, items);
-  if (stopping.length === 0) return null;
-  return stopping.every((i) => i.state === 'done' || i.state === 'na') ? stopping : null;
-}
+export { completedBy, stoppingItems } from '../core/incidents/clock-stops.js';
 
 /** The clock's `actor` (clocks.yaml roles) as a person role: the school acts through its contact window. */
 const ACTOR_ROLE: Record<string, string> = {
@@ -180,6 +170,13 @@ export const ESCALATION_TEXT: Record<EscalationLevel, string> = {
   2: '已逾期，本提醒同時通知個資聯絡窗口及管理人（校長）。',
 };
 
+/** The same, while the statutory end is still ahead (past the target only, or its last hours): no 「已逾期」. */
+export const ESCALATION_AHEAD_TEXT: Record<EscalationLevel, string> = {
+  0: '',
+  1: '本提醒同時通知個資聯絡窗口。',
+  2: '本提醒同時通知個資聯絡窗口及管理人（校長）。',
+};
+
 export const LATE_MARK = '延遲送達';
 
 /**
@@ -200,19 +197,38 @@ export function reminderMessage(input: {
   const fmt = (d: Date) => formatRocShort(d, { endOfDay: dayBased });
   const target = clock.recommendedBy;
   const lines: string[] = [];
-  lines.push(`【${slot.level > 0 ? '逾期提醒' : '期限提醒'}】個資事件 ${incident.ref}`);
+  // Past the cautious target is not past the law: 「逾期」 and a delay explanation only once the statutory end passed.
+  const statutoryAhead = !!clock.statutoryEnd && clock.statutoryEnd.getTime() > input.at.getTime();
+  const endText = clock.statutoryEnd ? fmt(clock.statutoryEnd) : '';
+  const legalOverdue = slot.level > 0 && !statutoryAhead;
+  lines.push(`【${legalOverdue ? '逾期提醒' : '期限提醒'}】個資事件 ${incident.ref}`);
   if (input.late) lines.push(`（${LATE_MARK}：原定 ${formatRocShort(slot.fireAt)} 送出）`);
   if (slot.kind === 'overdueAtStart') {
-    // The one notice of a clock already overdue when the incident was entered: what was missed and what to do.
-    const past = clock.statutoryEnd && clock.statutoryEnd.getTime() <= slot.fireAt.getTime();
-    lines.push(`「${clock.label}」在事件建立時已${past ? '逾法定期限' : '過建議完成時間'}。`);
-    lines.push(`請立即辦理：${clock.action}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
+    // The one notice of a clock already past its target when the incident was entered: what was missed and what to do.
+    if (statutoryAhead && target && target.getTime() !== clock.statutoryEnd!.getTime()) {
+      lines.push(`「${clock.label}」在事件建立時已過建議完成時間；法定期限 ${endText}，尚未逾期。`);
+      lines.push(`請立即辦理：${clock.action}`);
+    } else {
+      lines.push(`「${clock.label}」在事件建立時已逾法定期限。`);
+      lines.push(`請立即辦理：${clock.action}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
+    }
   } else if (slot.kind === 'repeat') lines.push(`「${clock.label}」尚未完成，請儘速辦理。`);
   else if (slot.kind === 'before' && target) lines.push(`「${clock.label}」還有${spoken(target.getTime() - input.at.getTime())}到期。`);
   else if (slot.kind === 'due') lines.push(`「${clock.label}」已到期，請立即辦理。`);
   else if (slot.kind === 'statutory') lines.push(`「${clock.label}」已過建議完成時間，法定期限今日24:00屆滿，請立即辦理。`);
-  else if (target)
-    lines.push(`「${clock.label}」已逾建議完成時間${spoken(input.at.getTime() - target.getTime())}，請立即辦理並記錄遲延原因。`);
+  else if (slot.kind === 'statutorySoon' && statutoryAhead)
+    lines.push(
+      `「${clock.label}」法定期限 ${endText} 屆滿，還有${spoken(clock.statutoryEnd!.getTime() - input.at.getTime())}，請立即辦理。`,
+    );
+  else if (target && statutoryAhead)
+    lines.push(
+      `「${clock.label}」已過建議完成時間${spoken(input.at.getTime() - target.getTime())}；法定期限 ${endText}，尚未逾期，請儘速辦理。`,
+    );
+  else if (target) {
+    const end = clock.statutoryEnd ?? target;
+    const what = end.getTime() === target.getTime() ? '建議完成時間' : '法定期限';
+    lines.push(`「${clock.label}」已逾${what}${spoken(input.at.getTime() - end.getTime())}，請立即辦理並記錄遲延原因。`);
+  }
   if (target) {
     if (dayBased && clock.statutoryEnd && clock.statutoryEnd.getTime() !== target.getTime()) {
       lines.push(`建議完成：${fmt(target)}；法定期限：${fmt(clock.statutoryEnd)}`);
@@ -220,7 +236,7 @@ export function reminderMessage(input: {
   }
   lines.push(`法律依據：${clock.basis}`);
   lines.push(`負責：${input.owners.text}`);
-  if (ESCALATION_TEXT[slot.level]) lines.push(ESCALATION_TEXT[slot.level]);
+  if (ESCALATION_TEXT[slot.level]) lines.push(legalOverdue ? ESCALATION_TEXT[slot.level] : ESCALATION_AHEAD_TEXT[slot.level]);
   lines.push('完成後請在檢核清單勾選，提醒即停止。');
   return { type: 'text', text: lines.join('\n'), quickReplies: [{ label: '查看事件', action: `inc:${incident.id}:card` }] };
 }
@@ -234,11 +250,13 @@ export function slotLabel(clock: ComputedClock, slot: ReminderSlot): string {
       return '到期';
     case 'statutory':
       return '法定期限當日';
+    case 'statutorySoon':
+      return `法定期限前${spoken(STATUTORY_SOON_MIN * 60_000)}`;
     case 'overdue':
       return `逾期第${slot.slot.split('-')[1]}次`;
     case 'repeat':
       return `第${slot.slot.split('-')[1]}次提醒`;
     case 'overdueAtStart':
-      return '建立時已逾期';
+      return clock.statutoryEnd && clock.statutoryEnd.getTime() > slot.fireAt.getTime() ? '建立時已過建議時間' : '建立時已逾期';
   }
 }

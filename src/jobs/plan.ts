@@ -27,9 +27,14 @@ import { TIME_ZONE, startOfTaipeiDay, taipeiDayKey, type DayKey } from '../core/
  * - overdue repeats of hour-counted clocks back off (1 h, then 2, 4, 8, 16 h, then daily), counted per clock from 1;
  * - quiet hours (default 22:00–07:00 Asia/Taipei): a reminder of a day- or month-counted clock or an ongoing duty that
  *   would fall inside them waits for their end. Hour-counted clocks (4 hours, 1 hour, 72 hours) are never held back.
+ *   Nor is a reminder whose wait would carry it past a statutory end still ahead (a legal end is binding: a notice
+ *   at 22:30 for a period ending at 24:00 goes at 22:30, not at 07:00 the next morning).
+ * - a day- or month-counted clock whose statutory end is still ahead also gets one reminder STATUTORY_SOON_MIN before
+ *   it (22:00 for a period ending at 24:00, level 2), whatever the target and the quiet hours: the statutory end is
+ *   the binding one (legal-rules §4).
  */
 
-export type SlotKind = 'before' | 'due' | 'statutory' | 'overdue' | 'repeat' | 'overdueAtStart';
+export type SlotKind = 'before' | 'due' | 'statutory' | 'statutorySoon' | 'overdue' | 'repeat' | 'overdueAtStart';
 
 /** Local times of day (minutes after 00:00 Asia/Taipei) between which only hour-counted clocks remind. */
 export interface QuietHours {
@@ -68,6 +73,8 @@ export interface PlanOptions {
 /** Local time of day at which day-based reminders go out. */
 export const MORNING_HOUR = 9;
 const DEFAULT_HOUR_OFFSETS_MIN = [60, 15];
+/** Minutes before a day-counted statutory end (24:00) of its last reminder: 22:00 of the statutory last day. */
+export const STATUTORY_SOON_MIN = 120;
 /** Overdue repeats of hour-counted clocks: the step (default 1 h) doubles each time up to a day. */
 const MAX_BACKOFF_MIN = 24 * 60;
 const MAX_REPEATS = 10_000;
@@ -123,7 +130,9 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
   const since = opts.createdAt && opts.createdAt > clock.startsAt! ? opts.createdAt : clock.startsAt!;
   const add = (slot: string, kind: SlotKind, at: Date, level: EscalationLevel) => {
     if (at < since) return;
-    const fireAt = hourly ? at : afterQuiet(at, quiet);
+    const held = hourly ? at : afterQuiet(at, quiet);
+    // A wait for the quiet hours' end never carries a reminder past a statutory end still ahead of it.
+    const fireAt = clock.statutoryEnd && at < clock.statutoryEnd && held >= clock.statutoryEnd ? at : held;
     // One message per instant: the first slot planned for it wins (e.g. the statutory day over the first overdue one).
     if (out.has(slot) || [...out.values()].some((s) => s.fireAt.getTime() === fireAt.getTime())) return;
     out.set(slot, { clockId: clock.id, slot, kind, fireAt, level });
@@ -175,6 +184,8 @@ export function planClock(clock: ComputedClock, opts: PlanOptions): ReminderSlot
   if (statutoryEnd && clock.statutoryLastDay && clock.statutoryLastDay !== lastDay) {
     add('statutory-day', 'statutory', morningOf(clock.statutoryLastDay), 2);
   }
+  // The last call before the statutory end (also for a report entered on its last evening, after the 09:00 ones).
+  if (statutoryEnd) add('statutory-soon', 'statutorySoon', addMinutes(statutoryEnd, -STATUTORY_SOON_MIN), 2);
   // Overdue mornings: the working days after the target, or after the day of a late start.
   let day = lateStart ? taipeiDayKey(since) : lastDay;
   const overdueDays: DayKey[] = [];

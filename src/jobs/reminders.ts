@@ -410,5 +410,6 @@ function slotKindOf(slot: string): ReminderSlot['kind'] {
   if (slot.startsWith('repeat-')) return 'repeat';
   if (slot === 'due') return 'due';
   if (slot === 'statutory-day') return 'statutory';
+  if (slot === 'statutory-soon') return 'statutorySoon';
   return 'before';
 }

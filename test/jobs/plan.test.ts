@@ -88,6 +88,8 @@ describe('reminder plan of a day clock (bureau-3d, legal-rules.md §4 worked exa
       // Fri 11-06 09:00 is both the last working day and the yaml's "1 day before": one message.
       ['last-workday', '2026-11-06T09:00:00+08:00', 0],
       ['statutory-day', '2026-11-09T09:00:00+08:00', 2],
+      // The last call 2 hours before the statutory end, in the quiet hours (scen1 finding 2).
+      ['statutory-soon', '2026-11-09T22:00:00+08:00', 2],
     ]);
   });
 
@@ -98,7 +100,7 @@ describe('reminder plan of a day clock (bureau-3d, legal-rules.md §4 worked exa
       ['overdue-2', '2026-11-10T09:00:00+08:00', 2],
       ['overdue-3', '2026-11-11T09:00:00+08:00', 2],
     ]);
-    expect(slots.every((s) => s.fireAt.getUTCHours() === 1)).toBe(true); // 09:00 Taipei
+    expect(slots.filter((s) => s.slot !== 'statutory-soon').every((s) => s.fireAt.getUTCHours() === 1)).toBe(true); // 09:00 Taipei
   });
 
   it('an incident known only after the target is reminded at once (latest due slot), escalated', () => {
@@ -106,7 +108,7 @@ describe('reminder plan of a day clock (bureau-3d, legal-rules.md §4 worked exa
     const now = at('2026-11-10 08:00');
     const queued = slotsToSchedule(planClock(late, { now, calendar }), now);
     expect(view(queued)).toEqual([
-      ['statutory-day', '2026-11-09T09:00:00+08:00', 2],
+      ['statutory-soon', '2026-11-09T22:00:00+08:00', 2],
       ['overdue-2', '2026-11-10T09:00:00+08:00', 2],
     ]);
   });
@@ -134,6 +136,7 @@ describe('clocks without a deadline reminder', () => {
       ['last-workday', '2026-04-09T09:00:00+08:00', 0],
       // The statutory last day (04-10) is the day after the recommended one: the principal is told that morning.
       ['statutory-day', '2026-04-10T09:00:00+08:00', 2],
+      ['statutory-soon', '2026-04-10T22:00:00+08:00', 2],
     ]);
   });
 
@@ -175,15 +178,32 @@ describe('reminders people do not mute (issue #13)', () => {
     expect(slots.filter((s) => s.kind === 'overdue').map((s) => [s.slot, s.fireAt.toISOString()])).toEqual([
       ['overdue-1', at('2026-11-05 23:30').toISOString()],
     ]);
-    // A day clock overdue at a night-time creation waits for 07:00, then working mornings.
+    // A day clock past its statutory end at a night-time creation waits for 07:00, then working mornings.
     const b = clockOf('bureau-3d', { occurredAt: at('2026-11-02 08:00'), awareAt: at('2026-11-03 09:00') });
-    const day = planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30') });
-    expect(day[0]).toMatchObject({ slot: OVERDUE_AT_START, fireAt: at('2026-11-06 07:00') });
-    expect(day.find((s) => s.slot === 'overdue-1')?.fireAt).toEqual(at('2026-11-06 09:00'));
+    expect(b.statutoryEnd).toEqual(at('2026-11-06 00:00')); // Thu 11-05 24:00
+    const day = planClock(b, { now: at('2026-11-06 22:30'), calendar, createdAt: at('2026-11-06 22:30') });
+    expect(day[0]).toMatchObject({ slot: OVERDUE_AT_START, fireAt: at('2026-11-07 07:00'), level: 2 });
+    expect(day.find((s) => s.slot === 'overdue-1')?.fireAt).toEqual(at('2026-11-09 09:00'));
     // With quiet hours off it is sent at once.
-    expect(planClock(b, { now: at('2026-11-05 22:30'), calendar, createdAt: at('2026-11-05 22:30'), quietHours: null })[0]!.fireAt).toEqual(
-      at('2026-11-05 22:30'),
+    expect(planClock(b, { now: at('2026-11-06 22:30'), calendar, createdAt: at('2026-11-06 22:30'), quietHours: null })[0]!.fireAt).toEqual(
+      at('2026-11-06 22:30'),
     );
+  });
+
+  it('a statutory end still ahead is reminded before it, quiet hours notwithstanding (scen1 finding 2)', () => {
+    // Occurred Fri 12-04 16:00, known 23:40, entered Mon 12-07 21:34: the target (Fri 24:00) passed, the statutory
+    // end is Mon 12-07 24:00. The reminders: at once, and 22:00 — both before the end, none on Tuesday morning first.
+    const b = clockOf('bureau-3d', { occurredAt: at('2026-12-04 16:00'), awareAt: at('2026-12-04 23:40') });
+    expect(b.statutoryEnd).toEqual(at('2026-12-08 00:00'));
+    const created = at('2026-12-07 21:34');
+    expect(view(planClock(b, { now: created, calendar, createdAt: created }))).toEqual([
+      [OVERDUE_AT_START, '2026-12-07T21:34:00+08:00', 1],
+      ['statutory-soon', '2026-12-07T22:00:00+08:00', 2],
+      ['overdue-1', '2026-12-08T09:00:00+08:00', 2],
+    ]);
+    // Entered at 23:10 (quiet hours, after the 22:00 call): the notice still goes at once, not at 07:00.
+    const night = at('2026-12-07 23:10');
+    expect(view(planClock(b, { now: night, calendar, createdAt: night }))[0]).toEqual([OVERDUE_AT_START, '2026-12-07T23:10:00+08:00', 1]);
   });
 
   it('overdue repeats of hour clocks back off to daily', () => {

@@ -7,7 +7,7 @@ import { withMentions } from '../people/mentions.js';
 import { can } from '../roles.js';
 import { cyberFirstLine } from './cyber.js';
 import { contactWindowChats, reachPrivately } from './reach.js';
-import { checklistCard, incidentCard } from './render.js';
+import { checklistCard, deadlineNews, incidentCard } from './render.js';
 import { isResponsePlace, openRoom, ROOM_TEXTS } from './rooms.js';
 import { T } from './texts.js';
 import { addressOf, type Turns } from './turn.js';
@@ -108,7 +108,10 @@ export class IncidentFanout {
       await this.turns.postCard(a, addr, convId, view.incident.id, checklistCard(view));
     };
     if (room) {
-      await this.turns.say(room.addr, { type: 'text', text: firstWords(ROOM_TEXTS.welcome(ref, view.reporterName)) });
+      await this.turns.say(room.addr, {
+        type: 'text',
+        text: firstWords(ROOM_TEXTS.welcome(ref, view.reporterName, deadlineNews(view, this.deps.now()))),
+      });
       await record(room.conv.title ?? room.addr.title ?? '事件專屬頻道');
       await cards(adapter, room.addr, room.conv.id);
       const roomLabel = room.conv.title ?? room.addr.title ?? '';
@@ -130,7 +133,7 @@ export class IncidentFanout {
         addr,
         await withMentions(
           this.deps.repos,
-          { type: 'text', text: firstWords(T.newIncidentForTeam(ref, view.reporterName)) },
+          { type: 'text', text: firstWords(T.newIncidentForTeam(ref, view.reporterName, deadlineNews(view, this.deps.now()))) },
           responders.map((r) => r.id),
         ),
       );
@@ -146,7 +149,10 @@ export class IncidentFanout {
       await record('個資聯絡窗口私訊');
       if (c.addr.platform === intakeConv.platform && c.addr.externalId === intakeConv.externalId) continue;
       const conv = await this.turns.conversationRow(c.addr, view.incident.schoolId);
-      await this.turns.say(c.addr, { type: 'text', text: firstWords(T.newIncidentForTeam(ref, view.reporterName)) });
+      await this.turns.say(c.addr, {
+        type: 'text',
+        text: firstWords(T.newIncidentForTeam(ref, view.reporterName, deadlineNews(view, this.deps.now()))),
+      });
       await cards(c.adapter, c.addr, conv.id);
     }
     return reached ? view : null;

@@ -2,6 +2,7 @@ import type { Button, Card, CardField, CardRow, CardSection, Form, FormField, To
 import type { ComputedClock } from '../clocks/index.js';
 import type { IntakeField, PlaybookLibrary } from '../playbooks/index.js';
 import { ROLE_LABELS, type RoleKey } from '../roles.js';
+import { completedBy } from '../incidents/clock-stops.js';
 import { planText } from '../incidents/item-facts.js';
 import { recordedTime } from '../incidents/times.js';
 import { formatChatDateTime as formatShort, formatRocDate } from '../time/roc.js';
@@ -46,7 +47,9 @@ function clockLine(c: ComputedClock, now: Date): CardRow {
   const end = c.statutoryEnd ? formatShort(c.statutoryEnd, { endOfDay: true, now }) : c.calendarGap ? '需補辦公日曆' : '無固定期限';
   const rec =
     c.recommendedBy && c.statutoryEnd && c.recommendedBy.getTime() !== c.statutoryEnd.getTime()
-      ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前`
+      ? `；建議 ${formatShort(c.recommendedBy, { endOfDay: true, now })} 前${
+          c.recommendedBy <= now && c.statutoryEnd > now ? '（已過建議時間，法定期限尚未逾期）' : ''
+        }`
       : '';
   const overdue = c.statutoryEnd && c.statutoryEnd.getTime() < now.getTime();
   const flags = [
@@ -84,23 +87,63 @@ function submissionFields(i: IncidentView['incident']): CardField[] {
     : [];
 }
 
-/** A clock whose report was submitted shows as done, with the day. */
-function withSubmissions(section: CardSection, clocks: ComputedClock[], i: IncidentView['incident']): CardSection {
-  const shown = clocks.filter((c) => c.applies && c.enabled);
+/**
+ * A clock whose report was submitted shows as done, with the day; one stopped by its checklist items (the same rule as
+ * the reminders, core/incidents/clock-stops.ts) shows 「已完成（time）」 instead of its deadline, so a finished duty
+ * never reads as a running countdown.
+ */
+function withSubmissions(section: CardSection, v: IncidentView, now: Date): CardSection {
+  const i = v.incident;
+  const shown = v.clocks.filter((c) => c.applies && c.enabled);
+  const items = v.checklist.map((c) => ({ ...c.row, state: c.state }));
   return {
     ...section,
     rows: (section.rows ?? []).map((row, n) => {
-      const s = SUBMISSIONS.find((x) => x.clock === shown[n]?.id && i[x.column]);
-      return s ? { ...row, text: `${row.text}｜已於 ${formatRocDate(i[s.column]!)} 送出`, status: 'done' as const } : row;
+      const clock = shown[n];
+      const s = SUBMISSIONS.find((x) => x.clock === clock?.id && i[x.column]);
+      if (s) return { ...row, text: `${row.text}｜已於 ${formatRocDate(i[s.column]!)} 送出`, status: 'done' as const };
+      const stopped = clock && !clock.pending && clock.kind !== 'retention' ? completedBy(clock.id, items) : null;
+      if (!stopped || !clock) return row;
+      const done = stopped.filter((x) => x.state === 'done');
+      const last = done
+        .map((x) => x.doneAt)
+        .filter((d): d is Date => !!d)
+        .sort((a, b) => b.getTime() - a.getTime())[0];
+      const what = done.length === 0 ? '不適用' : last ? `已完成（${formatShort(last, { now })}）` : '已完成';
+      return { ...row, text: `${clock.label}：${what}`, detail: `依據：${clock.basisShort}`, status: 'done' as const };
     }),
   };
+}
+
+/**
+ * What the team must know about the clocks the moment an incident is announced (legal-rules §4: an occurrence-counted
+ * clock may be overdue at awareness — say so at once): each running deadline not yet stopped whose statutory end has
+ * passed (已逾期), whose cautious target has passed (the statutory end still ahead: 尚未逾期), or whose statutory end
+ * falls within the next 24 hours — the soonest first.
+ */
+export function deadlineNews(v: IncidentView, now: Date): string[] {
+  const items = v.checklist.map((c) => ({ ...c.row, state: c.state }));
+  const day = 24 * 3600_000;
+  return v.clocks
+    .filter((c) => c.applies && c.enabled && !c.pending && c.kind === 'deadline' && c.statutoryEnd && !completedBy(c.id, items))
+    .sort((a, b) => a.statutoryEnd!.getTime() - b.statutoryEnd!.getTime())
+    .flatMap((c) => {
+      const end = formatShort(c.statutoryEnd!, { endOfDay: true, now });
+      if (c.statutoryEnd! <= now) return [`⚠ ${c.label}：已逾期（期限 ${end}），請立即辦理`];
+      if (c.recommendedBy && c.recommendedBy <= now) return [`⚠ ${c.label}：已過建議時間；法定期限 ${end}，尚未逾期`];
+      if (c.statutoryEnd!.getTime() - now.getTime() <= day) return [`${c.label}：${end} 前`];
+      return [];
+    });
 }
 
 export function incidentCard(v: IncidentView, now: Date): Card {
   const i = v.incident;
   const total = totalAffected(i);
   const kinds = (i.affectedKinds as AffectedKind[]).map((k) => AFFECTED_KIND_LABELS[k] ?? k).join('、');
-  const anyOverdue = v.clocks.some((c) => c.applies && c.enabled && (c.overdueAtAwareness || (c.statutoryEnd && c.statutoryEnd < now)));
+  const items = v.checklist.map((c) => ({ ...c.row, state: c.state }));
+  const anyOverdue = v.clocks.some(
+    (c) => c.applies && c.enabled && (c.overdueAtAwareness || (c.statutoryEnd && c.statutoryEnd < now)) && !completedBy(c.id, items),
+  );
   const done = v.checklist.filter((c) => c.state !== 'open').length;
   const tone: Tone = i.status === 'closed' ? 'success' : anyOverdue ? 'danger' : 'warning';
   const card: Card = {
@@ -130,7 +173,7 @@ export function incidentCard(v: IncidentView, now: Date): Card {
           ...submissionFields(i),
         ],
       },
-      withSubmissions(clocksSection(v.clocks, now), v.clocks, i),
+      withSubmissions(clocksSection(v.clocks, now), v, now),
     ],
     buttons: [
       { label: '檢核清單', action: act.incident(i.id, 'checklist'), style: 'primary' },

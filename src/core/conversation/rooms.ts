@@ -18,8 +18,8 @@ export const ROOM_ROLES = ['contactWindow', 'principal', 'it'] as const;
 
 export const ROOM_TEXTS = {
   topic: (ref: string) => `個資事件 ${ref} 應變室｜請勿在此貼上外洩的個資內容`,
-  welcome: (ref: string, reporter: string) =>
-    `這是個資事件 ${ref} 的應變室（通報人：${reporter}），只有應變人員與通報人在這裡。請依檢核清單分工處理，4小時內完成應變措施。`,
+  welcome: (ref: string, reporter: string, news: string[] = []) =>
+    `這是個資事件 ${ref} 的應變室（通報人：${reporter}），只有應變人員與通報人在這裡。請依檢核清單分工處理${news.length ? `：\n${news.join('\n')}` : '。'}`,
   pointer: (ref: string, room: string) => `新個資事件 ${ref} 已開設應變室「${room}」，事件細節請到應變室查看與處理。`,
 } as const;
 

@@ -53,8 +53,9 @@ export const T = {
   skipped: '略過',
   reported: (ref: string) => `已建立個資事件 ${ref}，謝謝您的通報。應變小組已收到通知，請依檢核清單處理。`,
   pointer: (ref: string) => `已建立個資事件 ${ref}，應變小組已接手。為保護當事人，請勿在本群組討論外洩內容。`,
-  newIncidentForTeam: (ref: string, reporter: string) =>
-    `新個資事件 ${ref}（通報人：${reporter}）。請依檢核清單分工處理，4小時內完成應變措施。`,
+  // `news`: the clocks already missed or ending soon (render.ts deadlineNews), instead of a fixed 「4小時內」.
+  newIncidentForTeam: (ref: string, reporter: string, news: string[] = []) =>
+    `新個資事件 ${ref}（通報人：${reporter}）。請依檢核清單分工處理${news.length ? `：\n${news.join('\n')}` : '。'}`,
   // When the bot cannot write to someone privately (`how`: the platform's wording, e.g. 「加小幫手為好友」). Detail-free.
   cannotAskInGroup: (name: string, how: string) =>
     `小幫手無法私訊 ${name}，為保護當事人，通報內容不能在群組填寫。請先${how}，再私訊小幫手「通報」。已請個資聯絡窗口儘快與您聯繫。`,

@@ -37,4 +37,12 @@ describe('chat clock lines for years without an office calendar, and clocks swit
     const on = computeClocks(rules, facts('2026-06-01T09:00', '2026-11-06T09:00'), { calendar, now });
     expect(on.find((c) => c.id === 'bureau-3d')?.overdueAtAwareness).toBe(true);
   });
+
+  it('a cautious target already passed, the statutory end ahead, says so (scen1 finding 14)', () => {
+    // Friday 16:00 leak known 23:40: target Fri 24:00 (20 minutes later), statutory end Mon 12-07 24:00.
+    const clocks = computeClocks(rules, facts('2026-12-04T16:00', '2026-12-04T23:40'), { calendar, now: at('2026-12-07T21:34') });
+    const row = (now: Date) => clocksSection(clocks, now).rows?.find((r) => r.text.startsWith('3日內通報主管機關'))?.text;
+    expect(row(at('2026-12-07T21:34'))).toContain('（已過建議時間，法定期限尚未逾期）');
+    expect(row(at('2026-12-04T23:50'))).not.toContain('已過');
+  });
 });
