@@ -39,6 +39,7 @@ import { NoticeFlow } from './notice-flow.js';
 import { NoticeService } from '../notices/service.js';
 import { ReportFlow, parseReportCommand } from './report-flow.js';
 import { CYBER_TEXTS, offerCarriesCyber } from './cyber.js';
+import { NotBreachFlow, parseNotBreachCommand } from './not-breach-flow.js';
 
 export { parseCommand } from './commands.js';
 
@@ -69,6 +70,8 @@ export class Bot {
   readonly alerts: ContactWindowAlerts;
   /** Evidence sent from the chat, filed into the locker (src/core/conversation/evidence.ts). */
   readonly evidence: EvidenceChat;
+  /** 「判定非個資事件」 and the follow-ups of a reported incident (已尋回／不是外洩). */
+  private readonly notBreach: NotBreachFlow;
   private readonly adapters = new Map<string, ChatAdapter>();
   private readonly turns: Turns;
   private readonly prompts: PromptStore;
@@ -126,6 +129,7 @@ export class Bot {
     this.notices = new NoticeFlow(deps, this.turns, this.prompts, this.forms, notices);
     const reports = new ReportService(deps, this.incidents, noticeSource(notices));
     this.reports = new ReportFlow(deps, reports, this.turns, this.forms, this.incidents, opts.baseUrl ?? (() => null));
+    this.notBreach = new NotBreachFlow(deps, this.turns, this.incidents);
     this.alerts = new ContactWindowAlerts(deps, (p) => this.adapters.get(p));
     // An integrity failure is told to the school's contact windows at once (privately, else in the response group).
     const onIntegrityFailure = async ({ incidentId, seq }: { incidentId: string; seq: number }) => {
@@ -273,10 +277,14 @@ export class Bot {
     if (reportCommand) return this.reports.onCommand(ctx, reportCommand.arg);
     const evidenceCommand = parseEvidenceCommand(text);
     if (evidenceCommand) return this.evidence.onCommand(ctx, evidenceCommand.arg);
+    const notBreach = parseNotBreachCommand(masked.text);
+    if (notBreach) return this.notBreach.onCommand(ctx, notBreach);
     if (text.startsWith('/')) {
       return this.turns.answer(ctx, T.unknownCommand(text.split(/\s/)[0]!) + T.help);
     }
     const detected = this.deps.playbooks.detect(text);
+    // A follow-up of a reported incident (its number, its room, 「找到了」「不是外洩」) goes to it, not to a new report.
+    if (await this.notBreach.onFollowUp(ctx, text, detected.isLeakReport)) return;
     if (detected.isLeakReport) {
       const scenario = detected.scenario ? this.deps.playbooks.get(detected.scenario) : undefined;
       const cyber = await offerCarriesCyber(this.deps, scenario?.defaults, ctx.conv.schoolId);

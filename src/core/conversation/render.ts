@@ -5,7 +5,7 @@ import { ROLE_LABELS, type RoleKey } from '../roles.js';
 import { completedBy } from '../incidents/clock-stops.js';
 import { planText } from '../incidents/item-facts.js';
 import { recordedTime } from '../incidents/times.js';
-import { formatChatDateTime as formatShort, formatRocDate } from '../time/roc.js';
+import { formatChatDateTime as formatShort, formatRocDate, formatRocDateTime } from '../time/roc.js';
 import { taipeiWallClock } from '../time/taipei.js';
 import type { ChecklistView, IncidentView } from '../incidents/service.js';
 import { totalAffected } from '../incidents/service.js';
@@ -150,7 +150,7 @@ export function incidentCard(v: IncidentView, now: Date): Card {
     type: 'card',
     key: 'incident',
     title: `個資事件 ${i.ref}`,
-    subtitle: `${v.playbook.title}｜${STATUS_LABELS[v.status]}`,
+    subtitle: `${v.playbook.title}｜${STATUS_LABELS[v.status]}${i.notBreachAt ? '（判定非個資事件）' : ''}`,
     tone,
     sections: [
       {
@@ -173,7 +173,13 @@ export function incidentCard(v: IncidentView, now: Date): Card {
           ...submissionFields(i),
         ],
       },
-      withSubmissions(clocksSection(v.clocks, now), v, now),
+      // Not a breach (src/core/incidents/not-breach.ts): the clocks stopped; what remains is the record.
+      i.notBreachAt
+        ? {
+            heading: '法定期限',
+            text: `已停止：${formatRocDateTime(i.notBreachAt)} 經管理人判定非個資事件（理由見事件時間軸）；事件紀錄依規定保存。`,
+          }
+        : withSubmissions(clocksSection(v.clocks, now), v, now),
     ],
     buttons: [
       { label: '檢核清單', action: act.incident(i.id, 'checklist'), style: 'primary' },

@@ -133,6 +133,8 @@ export async function applyItemState(
     context?: string;
     /** The item's asked facts, already validated (item-facts.ts itemFactsData): plan and its state, cyber level, delay reason. */
     extra?: ReturnType<typeof itemFactsData>;
+    /** The 管理人's decision that the incident is not a breach settles every open item, even one not otherwise 不適用. */
+    byDecision?: boolean;
   },
 ): Promise<ChecklistRow> {
   const extra = change.extra ?? {};
@@ -140,7 +142,8 @@ export async function applyItemState(
   const note = change.note?.trim() || null;
   const def = deps.playbooks.get(incident.playbookId).checklist.find((i) => i.key === item.key);
   if (state === 'na' && !note) throw new UserError(`「${item.title}」標示「不適用」時必須說明原因。`);
-  if (state === 'na' && def?.naAllowed === false) throw new UserError(`「${item.title}」不能標示不適用，請完成後勾選「完成」。`);
+  if (state === 'na' && def?.naAllowed === false && !change.byDecision)
+    throw new UserError(`「${item.title}」不能標示不適用，請完成後勾選「完成」。`);
   const now = deps.now();
   const recovers = item.completesClock === 'cyber-recover';
   let recoveredAt: Date | null | undefined;

@@ -380,7 +380,7 @@ export class IncidentService {
     return recordWindowReport(this.deps, this.hooks, incidentId, deliveredAt, where);
   }
 
-  private readonly hooks: Hooks = { get: (id) => this.get(id), changed: (id, reason) => this.changed(id, reason) };
+  readonly hooks: Hooks = { get: (id) => this.get(id), changed: (id, reason) => this.changed(id, reason) };
 
   /** Tells the listener (reminder scheduling, src/jobs) about a committed change; its failure never undoes the change. */
   private async changed(incidentId: string, reason: string): Promise<void> {

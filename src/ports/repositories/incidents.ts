@@ -21,6 +21,8 @@ export interface IncidentRecord {
   recoveredAt: Date | null;
   breachConfirmedAt: Date | null;
   closedAt: Date | null;
+  /** When the 管理人 decided it is not a personal-data breach (closed at the same time). */
+  notBreachAt: Date | null;
   bureauSubmittedAt: Date | null;
   closureSubmittedAt: Date | null;
   cyberSubmittedAt: Date | null;

@@ -50,7 +50,9 @@ const OPEN_ITEMS = 12;
 type Incident = IncidentView['incident'];
 
 const roleLabel = (r: string) => ROLE_LABELS[r as RoleKey] ?? r;
-const statusLabel = (s: string) => STATUS_LABELS[s as IncidentStatus] ?? s;
+/** The stage, and 「判定非個資事件」 for an incident the principal decided was not a breach (core/incidents/not-breach.ts). */
+const statusLabel = (s: string, notBreachAt: Date | null) =>
+  `${STATUS_LABELS[s as IncidentStatus] ?? s}${notBreachAt ? '（判定非個資事件）' : ''}`;
 const at = (d: Date) => formatRocShort(d);
 const end = (d: Date) => formatRocShort(d, { endOfDay: true });
 
@@ -128,7 +130,7 @@ export async function listPage(s: PageServices, actor: Actor, q: ListQuery) {
       ref: incident.ref,
       href: `/console/incidents/${encodeURIComponent(incident.ref)}`,
       title: s.deps.playbooks.get(incident.playbookId).title,
-      status: statusLabel(incident.status),
+      status: statusLabel(incident.status, incident.notBreachAt),
       closed: incident.status === 'closed',
       awareAt: recordedTime(incident, 'awareAt', incident.awareAt),
       next: next
@@ -201,7 +203,7 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     title: `事件 ${i.ref}`,
     ref: i.ref,
     heading: v.playbook.title,
-    status: statusLabel(v.status),
+    status: statusLabel(v.status, v.incident.notBreachAt),
     // The acting approver ticks nothing but may decide on a notice: not read-only then.
     readOnly: !can(actor, 'incident.act') && !can(actor, 'notice.approve'),
     facts: [
