@@ -154,12 +154,17 @@ function details(c: ComputedClock): string[] {
   return lines;
 }
 
-function renderText(clocks: ComputedClock[], facts: ClockFacts, profileLabel: string): string {
+function renderText(clocks: ComputedClock[], facts: ClockFacts, profileLabel: string, profileGiven: boolean): string {
   const active = clocks.filter((c) => c.enabled && c.applies);
   const off = clocks.filter((c) => !c.enabled && (c.applies || c.thresholds));
   const notApplicable = clocks.filter((c) => c.enabled && !c.applies);
   const out: string[] = [
     `個資事件法定期限（設定：${profileLabel}）`,
+    ...(profileGiven
+      ? []
+      : [
+          '本工具不讀取學校設定：未指定 --profile 時依規則檔之預設計算。學校實際適用之設定（公立／私立）見 npm run people -- list --school <學校代號> 之 clock profile，可用 --profile public-school 等指定。',
+        ]),
     `事件發生：${formatRocDateTime(facts.occurredAt)}　知悉：${formatRocDateTime(facts.awareAt)}`,
     '',
     table([
@@ -237,7 +242,7 @@ export function runClocksCli(argv: string[], io: CliIo, currentTime: () => Date 
       const shown = clocks.filter((c) => args.all || c.applies || c.thresholds);
       io.out(JSON.stringify(shown.map(toJson), null, 2));
     } else {
-      io.out(renderText(clocks, facts, profile.label));
+      io.out(renderText(clocks, facts, profile.label, args.profile !== undefined));
     }
     return 0;
   } catch (err) {

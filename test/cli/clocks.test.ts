@@ -70,6 +70,11 @@ describe.concurrent('clocks CLI', { timeout: 120_000 }, () => {
     const r = await run([...EXAMPLE, '--system', '--records', '150']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('個資事件法定期限（設定：私立學校（預設））');
+    // A calculator with no school: it says so, and where the school's own profile is (scen1 finding 10).
+    expect(r.stdout).toContain('本工具不讀取學校設定');
+    const chosen = await run([...EXAMPLE, '--profile', 'public-school']);
+    expect(chosen.stdout).toContain('個資事件法定期限（設定：公立學校）');
+    expect(chosen.stdout).not.toContain('本工具不讀取學校設定');
     expect(r.stdout).toMatch(/3日內通報主管機關\s+學校\s+115\/11\/09（一）24:00\s+115\/11\/06（五）24:00\s+進行中/);
     expect(r.stdout).toContain('法定期限：中華民國115年11月9日 24:00');
     expect(r.stdout).toContain('1小時內資安事件通報');

@@ -100,7 +100,9 @@ describe('a hacked-system incident: closure and cyber reports contain every meas
         await t.client.submit(WINDOW, GROUP, f.formId, fillItemForm(f, '更新 CMS 並移除後門，由乾淨備份還原', { planState: 'done' }));
         continue;
       }
-      await t.client.submit(WINDOW, GROUP, f.formId, fillItemForm(f, `${row.text}已辦理`));
+      // The root cause answered with words that say nothing (scen1 finding 18): the closure report must ask for it.
+      const note = row.text === '初步分析事件原因' ? '已處理，詳見事件紀錄' : `${row.text}已辦理`;
+      await t.client.submit(WINDOW, GROUP, f.formId, fillItemForm(f, note));
     }
     const items = await prisma().checklistItem.findMany({ where: { incidentId } });
     expect(items.filter((i) => i.state === 'open').map((i) => i.key)).toEqual([]);
@@ -155,11 +157,24 @@ describe('a hacked-system incident: closure and cyber reports contain every meas
         if (kind === 'cyber') {
           expect(text).toContain('資安事件等級第3級（判定理由：核心業務系統之學生名冊輕微外洩）');
           expect(text).toContain('判定資安事件等級');
-          expect(text).toContain('適用規則公立學校');
+          expect(text).toContain('適用規則本校為公立學校（公務機關）');
+          expect(text).toContain('核章承辦人');
           expect(text).not.toContain('期限日期【待補】');
         }
         expect(text).toContain('約120人（通報時初估，尚待評估確認）'.replace(/\s+/g, ''));
       }
     }
+  });
+
+  it('asks for a real root cause before the closure report is recorded as sent', async () => {
+    const dm = `dm:${WINDOW}`;
+    const card = cards(await t.client.say(WINDOW, dm, `報告 ${ref}`), 'reports')[0]!;
+    const missing = card.sections.flatMap((s) => s.fields ?? []).map((f) => f.value);
+    expect(missing.join('\n')).toContain('根本原因分析');
+    const replies = await t.client.press(WINDOW, dm, `rpt:sub:${incidentId}:closure`);
+    expect(forms(replies)).toEqual([]);
+    expect(texts(replies).join('\n')).toContain('結案報告尚有必要內容未填寫：根本原因分析');
+    const incident = await prisma().incident.findUniqueOrThrow({ where: { id: incidentId } });
+    expect(incident.closureSubmittedAt).toBeNull();
   });
 });

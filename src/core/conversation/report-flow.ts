@@ -11,7 +11,7 @@ import {
   REPORT_SHORT_LABELS,
   type ReportKind,
 } from '../documents/model.js';
-import { submittedAt, type ReportService } from '../documents/service.js';
+import { closureGapsText, submittedAt, type ReportService } from '../documents/service.js';
 import type { IncidentService } from '../incidents/service.js';
 import { UserError } from '../incidents/types.js';
 import { maskPersonalData } from '../privacy/mask.js';
@@ -184,6 +184,11 @@ export class ReportFlow {
     const incident = await this.deps.repos.incidents.find(incidentId);
     if (!incident || incident.schoolId !== actor.schoolId) throw new UserError('找不到這個事件。');
     if (!can(actor, 'incident.coordinate')) throw new UserError('只有個資聯絡窗口或校長可以登記報告送出日期。');
+    // The closure report's required account is asked for before the day it was sent is recorded.
+    if (kind === 'closure') {
+      const gaps = await this.service.closureGaps(incidentId);
+      if (gaps.length) throw new UserError(closureGapsText(gaps));
+    }
     const label = REPORT_SHORT_LABELS[kind];
     // Past the statutory end already: a submission recorded now may be late, so 遲延原因 is asked with the date.
     const end = this.service.lateAfter(incident, kind);

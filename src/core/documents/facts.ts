@@ -1,4 +1,5 @@
 import { listEvidence } from '../evidence/locker.js';
+import type { ComputedClock } from '../clocks/index.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
@@ -40,7 +41,12 @@ export interface ReportNoticeFact {
 export interface ReportClockFact {
   id: string;
   label: string;
+  /** Full basis text: the binding rules, then 「參考…之作法」 (src/core/clocks/bases.ts). */
   basis: string;
+  /** Each basis cited, and whether it binds a school of the incident's profile (docs/rules.md). */
+  bases: { cite: string; binding: boolean }[];
+  /** When the clock applies to this kind of school only as practice: what it should follow instead (clocks.yaml). */
+  applicabilityNote: string | null;
   statutoryEnd: Date | null;
   recommendedBy: Date | null;
   /** Whether the school's rule profile (and the incident's overrides) switch the clock on. */
@@ -102,7 +108,7 @@ export interface ReportFacts {
   /** The cybersecurity incident level set by IT (1–4), null until set. */
   cyberLevel: number | null;
   /** The rule profile the school runs under (playbooks/clocks.yaml profiles): which rules apply. */
-  profile: { id: string; label: string; description: string };
+  profile: { id: string; label: string; description: string; schoolKind: 'public' | 'private' | null };
   /** The evidence filed in the locker, in filing order, with its hash (the chain of custody; src/core/evidence). */
   evidence: ReportEvidenceFact[];
 }
@@ -206,29 +212,34 @@ export async function loadReportFacts(
       notified: n.batches.reduce((s, b) => s + b.recipientsNotified, 0),
       total: n.batches.reduce((s, b) => s + b.recipientsTotal, 0),
     })),
-    clocks: view.clocks
-      .filter((c) => c.applies)
-      .map((c) => ({
-        id: c.id,
-        label: c.label,
-        basis: c.basis,
-        statutoryEnd: c.statutoryEnd,
-        recommendedBy: c.recommendedBy,
-        enabled: c.enabled,
-        legalStatus: c.legalStatus,
-        statusNote: c.statusNote ?? null,
-        hoursBased: c.period.unit === 'hours',
-        provisionalCalendar: c.calendarNote !== undefined,
-      })),
+    clocks: view.clocks.filter((c) => c.applies).map(clockFact),
     draftThresholds: draftThresholdLines(view.clocks),
     cyberLevel: incident.cyberLevel,
     profile: profileOf(deps, incident.clockProfile),
   };
 }
 
+/** A computed clock as the reports use it (also the test fixture's, so the two never drift apart). */
+export function clockFact(c: ComputedClock): ReportClockFact {
+  return {
+    id: c.id,
+    label: c.label,
+    basis: c.basis,
+    bases: c.bases.map((b) => ({ cite: `${b.law}${b.article ?? ''}${b.note ? `（${b.note}）` : ''}`, binding: b.binding })),
+    applicabilityNote: c.applicabilityNote ?? null,
+    statutoryEnd: c.statutoryEnd,
+    recommendedBy: c.recommendedBy,
+    enabled: c.enabled,
+    legalStatus: c.legalStatus,
+    statusNote: c.statusNote ?? null,
+    hoursBased: c.period.unit === 'hours',
+    provisionalCalendar: c.calendarNote !== undefined,
+  };
+}
+
 function profileOf(deps: CoreDeps, id: string): ReportFacts['profile'] {
   const p = deps.clockRules.profiles.find((x) => x.id === id);
-  return { id, label: p?.label ?? id, description: p?.description ?? '' };
+  return { id, label: p?.label ?? id, description: p?.description ?? '', schoolKind: p?.schoolKind ?? null };
 }
 
 const AUDIENCE_LABELS: Record<string, string> = {

@@ -130,7 +130,7 @@ function deadline(facts: ReportFacts, kind: ReportKind): string {
   const c = clockOf(facts, kind);
   if (c && !c.enabled) {
     const when = c.statutoryEnd ? `；如主管機關要求送交，建議於 ${formatRocDateTime(c.statutoryEnd, { endOfDay: !c.hoursBased })} 前` : '';
-    return `本校適用之規則（${facts.profile.label}）未將此報告列為法定期限${when}`;
+    return `本校適用之規則未將此報告列為法定期限${when}`;
   }
   if (!c?.statutoryEnd) return `${RULE_TEXT[kind]}（期限日期${MISSING}）`;
   const recommended =
@@ -141,11 +141,44 @@ function deadline(facts: ReportFacts, kind: ReportKind): string {
   return `${RULE_TEXT[kind]}：${formatRocDateTime(c.statutoryEnd, { endOfDay: true })} 前${provisional}${recommended}`;
 }
 
-/** Which rules bind the school (its profile) and the legal status of this report's deadline. */
+/** What the school is, in the words of the law (never the tool's profile settings). */
+const SCHOOL_KIND_LINES: Record<'public' | 'private', string> = {
+  public: '本校為公立學校（公務機關）',
+  private: '本校為私立學校（非公務機關）',
+};
+
+/**
+ * The bases of the report's clock split into those that bind a school of this profile and those it follows as
+ * practice (docs/rules.md; src/core/clocks/bases.ts). Without the clock (not expected), the report's own rule binds.
+ */
+function basesOf(facts: ReportFacts, kind: ReportKind): { binding: string[]; practice: string[] } {
+  const c = clockOf(facts, kind);
+  if (!c?.bases?.length) return { binding: [kind === 'cyber' ? BASIS_CYBER : BASIS_ART13], practice: [] };
+  return { binding: c.bases.filter((b) => b.binding).map((b) => b.cite), practice: c.bases.filter((b) => !b.binding).map((b) => b.cite) };
+}
+
+/** 法令依據: the rules that bind this school, then the practice it follows; a rule that does not bind it is never cited as its basis. */
+function legalBasis(facts: ReportFacts, kind: ReportKind): string {
+  const { binding, practice } = basesOf(facts, kind);
+  const ref = practice.length ? `參考${practice.join('、')}之作法` : '';
+  if (!binding.length) return `本校無直接適用之法定期限規定；${ref}辦理`;
+  return `${binding.join('；')}${ref ? `；${ref}` : ''}`;
+}
+
+const unstop = (t: string) => t.replace(/[。；\s]+$/u, '');
+
+/**
+ * 適用規則: the kind of school, what it follows where the rule does not bind it, and the legal status of this report's
+ * deadline. Domain words only: the profile's description (which names settings) is for operators, not the authority.
+ */
 function appliedRule(facts: ReportFacts, kind: ReportKind): string {
   const c = clockOf(facts, kind);
-  const status = c && c.legalStatus !== 'in-force' && c.statusNote ? `；${c.statusNote}` : '';
-  return `${facts.profile.label}${facts.profile.description ? `：${facts.profile.description}` : ''}${status}`;
+  const { binding } = basesOf(facts, kind);
+  const parts = [facts.profile.schoolKind ? SCHOOL_KIND_LINES[facts.profile.schoolKind] : `本校適用之規則：${facts.profile.label}`];
+  // A clock kept on as practice says what the school follows instead; one switched off is explained under 法定期限.
+  if (!binding.length && c?.enabled && c.applicabilityNote) parts.push(unstop(c.applicabilityNote));
+  if (c && c.legalStatus !== 'in-force' && c.statusNote) parts.push(unstop(c.statusNote));
+  return `${parts.join('；')}。`;
 }
 
 /**
@@ -176,7 +209,7 @@ function header(facts: ReportFacts, now: Date, kind: ReportKind): ReportSection 
       field('學校名稱', facts.schoolName),
       field('事件編號', facts.ref),
       field('填報日期', formatRocDate(now)),
-      field('法令依據', kind === 'cyber' ? BASIS_CYBER : BASIS_ART13),
+      field('法令依據', legalBasis(facts, kind)),
       field('適用規則', appliedRule(facts, kind)),
       field('法定期限', deadline(facts, kind)),
       ...[delay(facts, kind, now)].filter((f): f is ReportField => f !== null),
@@ -339,14 +372,37 @@ const TITLES: Record<ReportKind, string> = {
   cyber: '資通安全事件調查、處理及改善報告',
 };
 
-const BASIS_LINES: Record<ReportKind, string> = {
-  bureau: `依${BASIS_ART13}，自事件發生之日起3日內通報主管機關。`,
-  closure: `依${BASIS_ART13}，自處理結束之日起1個月內將處理方式及結果報主管機關備查。`,
-  cyber: `依${BASIS_CYBER}，完成損害控制或復原後1個月內送交。`,
+const DUTY: Record<ReportKind, string> = {
+  bureau: '自事件發生之日起3日內通報主管機關',
+  closure: '自處理結束之日起1個月內將處理方式及結果報主管機關備查',
+  cyber: '完成損害控制或復原後1個月內送交',
 };
 
+/** The line under the title: the binding rule, or, where none binds the school, the practice it follows. */
+function basisLine(facts: ReportFacts, kind: ReportKind): string {
+  const { binding, practice } = basesOf(facts, kind);
+  if (binding.length) return `依${binding.join('；')}，${DUTY[kind]}。`;
+  return `${DUTY[kind]}（參考${practice.join('、')}之作法；依所屬主管機關之規定辦理）。`;
+}
+
+const SIGN_LINE = '簽章：＿＿＿＿＿＿＿＿＿＿　日期：＿＿＿年＿＿月＿＿日';
+
+/**
+ * 核章: the officer who prepared the report, the head of the unit and the principal, each with a line to sign and
+ * date. A report to the authority goes out as an attachment to a 公文, which the principal (the 管理人) approves.
+ */
+function signOff(): ReportSection {
+  return {
+    heading: '核章',
+    fields: [field('承辦人', SIGN_LINE), field('單位主管', SIGN_LINE), field('校長（核定）', SIGN_LINE)],
+  };
+}
+
 export function buildReport(kind: ReportKind, facts: ReportFacts, now: Date): ReportDocument {
-  const sections = kind === 'bureau' ? bureauReport(facts, now) : kind === 'closure' ? closureReport(facts, now) : cyberReport(facts, now);
+  const sections = [
+    ...(kind === 'bureau' ? bureauReport(facts, now) : kind === 'closure' ? closureReport(facts, now) : cyberReport(facts, now)),
+    signOff(),
+  ];
   const missing = sections.flatMap((s) =>
     s.fields.filter((f) => f.missing || f.lines.some((l) => l.includes(MISSING))).map((f) => f.label),
   );
@@ -359,6 +415,6 @@ export function buildReport(kind: ReportKind, facts: ReportFacts, now: Date): Re
     sections,
     missing,
     filenameBase: `${facts.ref}-${REPORT_SHORT_LABELS[kind]}`,
-    basisLine: BASIS_LINES[kind],
+    basisLine: basisLine(facts, kind),
   };
 }

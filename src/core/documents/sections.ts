@@ -34,9 +34,23 @@ export function measureLine(i: ReportChecklistItem): string {
  * item not done yet is a fact still to be supplied (【待補】); one marked not applicable says why.
  */
 export function findingLine(i: ReportChecklistItem): string {
-  if (i.state === 'na') return `・${i.title}：不適用${i.note ? `（${i.note}）` : ''}`;
+  if (i.state === 'na') return `・${i.title}：不適用${i.note ? `（${hasContent(i.note) ? i.note : `原因${MISSING}`}）` : ''}`;
   if (i.state === 'open') return `・${i.title}：尚未完成${MISSING}`;
+  if (i.note && !hasContent(i.note)) return `・${i.title}：${MISSING}（紀錄僅記「${i.note}」，請補寫實際內容）`;
   return `・${i.title}：${i.note ?? `已完成（${i.doneAt ? formatRocDate(i.doneAt) : '時間未記錄'}）`}`;
+}
+
+/**
+ * Words that say only that something was handled or where to look (「已處理，詳見事件紀錄」「同上」「完成」), never what
+ * was found, why it happened or what will change. A required section whose note is only these is still to be written.
+ */
+const FILLER =
+  /已經|已|均|皆|都|處理|辦理|完成|完畢|結束|詳見|請見|參見|參閱|詳如|如|見|同|上|前|述|事件|紀錄|記錄|相關|資料|檔案|說明|報告|內容|系統|中|了|好|無|略|ok|done|n\/?a/giu;
+
+/** Whether a responder's note says something of its own, beyond 「已處理，詳見事件紀錄」 and the like. */
+export function hasContent(note: string): boolean {
+  const bare = note.replace(/[\s\p{P}\p{S}]/gu, '');
+  return bare.replace(FILLER, '') !== '';
 }
 
 /** 00:00 Taipei of the day of `d`. */
@@ -61,7 +75,7 @@ export function improvementFields(facts: ReportFacts, kind: ReportKind, now: Dat
   const plan = items.map((i) =>
     i.state === 'na'
       ? `・${i.title}：不適用${i.note ? `（${i.note}）` : ''}`
-      : `・${i.title}：${i.state === 'done' && i.note ? i.note : MISSING}`,
+      : `・${i.title}：${i.state === 'done' && i.note && hasContent(i.note) ? i.note : MISSING}`,
   );
   const schedule = items
     .filter((i) => i.state !== 'na')

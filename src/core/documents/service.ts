@@ -85,6 +85,15 @@ export class ReportService {
     return buildReport(kind, facts, this.deps.now());
   }
 
+  /**
+   * The closure report's required account (legal-rules.md §3.2: damage, investigation, root cause, improvements) still
+   * 【待補】, including a note that only says 「已處理，詳見事件紀錄」. Asked for before the report is recorded as sent.
+   */
+  async closureGaps(incidentId: string): Promise<string[]> {
+    const doc = await this.build(incidentId, 'closure');
+    return CLOSURE_REQUIRED.filter((label) => doc.missing.includes(label));
+  }
+
   async render(incidentId: string, target: ReportTarget): Promise<RenderedFile> {
     if (target.kind === 'export') return this.exportIncident(incidentId);
     return renderReport(await this.build(incidentId, target.kind), target.format, this.deps.now());
@@ -223,6 +232,10 @@ export class ReportService {
     if (kind === 'closure' && incident.handlingEndedAt && date.getTime() < dayOf(incident.handlingEndedAt).getTime()) {
       throw new UserError('結案報告的送出日期不能早於處理結束日。');
     }
+    if (kind === 'closure') {
+      const gaps = await this.closureGaps(incidentId);
+      if (gaps.length) throw new UserError(closureGapsText(gaps));
+    }
     const previous = submittedAt(incident, kind);
     const label = REPORT_SHORT_LABELS[kind];
     const end = this.lateAfter(incident, kind);
@@ -264,4 +277,12 @@ export class ReportService {
     if (!updated) throw new Error(`incident ${incidentId} not found`);
     return { incident: updated, previous };
   }
+}
+
+/** The closure report's fields that must say something real before it goes to the authority (legal-rules.md §3.2). */
+const CLOSURE_REQUIRED = ['對當事人之損害及控制情形', '調查經過及結果', '根本原因分析', '改善措施'];
+
+/** zh-TW: what is still to be written in the closure report, and how. */
+export function closureGapsText(gaps: string[]): string {
+  return `結案報告尚有必要內容未填寫：${gaps.join('、')}。請在檢核清單重新開啟對應項目，寫出實際的損害情形、調查結果、事件原因或改善措施（「已處理，詳見事件紀錄」之類不算），完成後再登記送出。`;
 }

@@ -1,5 +1,5 @@
 import { computeClocks, loadCalendar, loadClockRules } from '../../../src/core/clocks/index.js';
-import type { ReportChecklistItem, ReportClockFact, ReportFacts } from '../../../src/core/documents/facts.js';
+import { clockFact, type ReportChecklistItem, type ReportClockFact, type ReportFacts } from '../../../src/core/documents/facts.js';
 import { loadPlaybookLibrary } from '../../../src/core/playbooks/index.js';
 
 const playbooks = loadPlaybookLibrary();
@@ -32,18 +32,7 @@ export function engineClocks(
 ): ReportClockFact[] {
   return computeClocks(rules, { ...f, breachConfirmedAt: f.awareAt, specialCategories: false }, { calendar, profile, now })
     .filter((c) => c.applies)
-    .map((c) => ({
-      id: c.id,
-      label: c.label,
-      basis: c.basis,
-      statutoryEnd: c.statutoryEnd,
-      recommendedBy: c.recommendedBy,
-      enabled: c.enabled,
-      legalStatus: c.legalStatus,
-      statusNote: c.statusNote ?? null,
-      hoursBased: c.period.unit === 'hours',
-      provisionalCalendar: c.calendarNote !== undefined,
-    }));
+    .map(clockFact);
 }
 
 /** Instants in Taipei time. */
@@ -196,7 +185,7 @@ export function sampleFacts(over: Partial<ReportFacts> = {}): ReportFacts {
     notices: [{ audienceLabel: '未成年學生的家長（法定代理人）', statusLabel: '已核定', notified: 118, total: 118 }],
     draftThresholds: [],
     cyberLevel: 3,
-    profile: { id: 'public-school', label: '公立學校', description: '' },
+    profile: { id: 'public-school', label: '公立學校', description: '', schoolKind: 'public' },
     ...over,
     clocks: [],
   };

@@ -109,6 +109,10 @@ const REQUIRED: Record<ReportKind, string[]> = {
   ],
 };
 
+/** Every report ends with the sign-off block a 公文 attachment needs (承辦人／單位主管／校長, each with a date line). */
+const SIGN_OFF = ['核章', '承辦人', '單位主管', '校長（核定）', '日期：＿＿＿年＿＿月＿＿日'];
+for (const kind of ['bureau', 'closure', 'cyber'] as const) REQUIRED[kind].push(...SIGN_OFF);
+
 const readers = {
   pdf: async (b: Buffer) => (await pdfText(b)).text,
   odt: async (b: Buffer) => (await odtText(b)).text,
@@ -225,15 +229,19 @@ describe('reports state facts, not clicks (issue #13)', () => {
 
   it('a private school: the cyber report says which rule applies instead of 「期限日期【待補】」', () => {
     const facts = sampleFacts({
-      profile: { id: 'private-school', label: '私立學校（預設）', description: '私立學校依私立學校個資安全維護計畫實施辦法' },
+      profile: {
+        id: 'private-school',
+        label: '私立學校（預設）',
+        description: '私立學校依私立學校個資安全維護計畫實施辦法',
+        schoolKind: 'private',
+      },
     });
     const privateFacts = { ...facts, clocks: engineClocksFor(facts, 'private-school') };
     const t = text('cyber', privateFacts);
     expect(t).not.toContain('期限日期【待補】');
-    expect(t).toContain(
-      '法定期限：本校適用之規則（私立學校（預設））未將此報告列為法定期限；如主管機關要求送交，建議於 中華民國115年12月7日 24:00 前',
-    );
-    expect(t).toContain('適用規則：私立學校（預設）');
+    expect(t).toContain('法定期限：本校適用之規則未將此報告列為法定期限；如主管機關要求送交，建議於 中華民國115年12月7日 24:00 前');
+    expect(t).toContain('適用規則：本校為私立學校（非公務機關）');
+    expect(t).not.toContain('預設');
     expect(buildReport('cyber', privateFacts, NOW).missing).not.toContain('法定期限');
   });
 
@@ -281,5 +289,90 @@ describe('reports state facts, not clicks (issue #13)', () => {
     expect(text('bureau', facts)).toContain('受影響人數合計：30 至 40 人（通報時初估，尚待評估確認）');
     const unknown = sampleFacts({ total: null, totalIsEstimate: false, estimateText: '尚不清楚（正在清查存取紀錄）', counts: [] });
     expect(text('bureau', unknown)).toContain('受影響人數合計：尚不清楚（正在清查存取紀錄）（通報時初估，尚待評估確認）');
+  });
+});
+
+describe('a report cites what binds this school, in the words of the law (scen1 finding 10)', () => {
+  const privateSchool = (f = sampleFacts()) => {
+    const facts = {
+      ...f,
+      profile: { id: 'private-school', label: '私立學校（預設）', description: '草案規則關閉', schoolKind: 'private' as const },
+    };
+    return { ...facts, clocks: engineClocksFor(facts, 'private-school') };
+  };
+  const headerOf = (kind: ReportKind, facts: ReturnType<typeof sampleFacts>) => {
+    const doc = buildReport(kind, facts, NOW);
+    const fields = Object.fromEntries(doc.sections[0]!.fields.map((f) => [f.label, f.lines.join('\n')]));
+    return { doc, fields };
+  };
+
+  it('a public school: the private-school regulation is practice, never its 法令依據; no tool settings in 適用規則', () => {
+    for (const kind of ['bureau', 'closure'] as const) {
+      const { doc, fields } = headerOf(kind, sampleFacts());
+      expect(fields.法令依據).toBe(
+        '本校無直接適用之法定期限規定；參考私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項之作法辦理',
+      );
+      expect(doc.basisLine.startsWith('依私立')).toBe(false);
+      expect(doc.basisLine).toContain(
+        '參考私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項之作法；依所屬主管機關之規定辦理',
+      );
+      expect(fields.適用規則).toBe(
+        kind === 'bureau'
+          ? '本校為公立學校（公務機關）；公立學校依所屬主管機關之規定通報；本期限可作為審慎之參考。'
+          : '本校為公立學校（公務機關）。',
+      );
+      expect(fields.適用規則).not.toMatch(/開啟|關閉|設定|預設|期限保留/);
+    }
+  });
+
+  it('a public school: the 2026 cyber regulation binds and is cited first', () => {
+    const { doc, fields } = headerOf('cyber', sampleFacts());
+    expect(fields.法令依據!.startsWith('資通安全事件通報應變及演練辦法第6條')).toBe(true);
+    expect(fields.法令依據).toContain('參考資通安全事件通報及應變辦法第6條');
+    expect(doc.basisLine.startsWith('依資通安全事件通報應變及演練辦法第6條')).toBe(true);
+  });
+
+  it('a private school: the regulation binds and is its 法令依據', () => {
+    const { doc, fields } = headerOf('bureau', privateSchool());
+    expect(fields.法令依據).toBe('私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項');
+    expect(doc.basisLine).toBe(
+      '依私立高級中等以下學校及幼兒園個人資料檔案安全維護計畫實施辦法第13條第3項，自事件發生之日起3日內通報主管機關。',
+    );
+    expect(fields.適用規則).toBe('本校為私立學校（非公務機關）。');
+  });
+});
+
+describe('required sections need real content (scen1 finding 18)', () => {
+  const VAGUE = '已處理，詳見事件紀錄';
+  const vague = (f = sampleFacts()) => ({
+    ...f,
+    checklist: f.checklist.map((i) =>
+      i.reports.closure?.some((s) => s === 'investigation' || s === 'cause' || s === 'improvement' || s === 'harm')
+        ? { ...i, note: i.state === 'open' ? i.note : VAGUE }
+        : i,
+    ),
+  });
+
+  it('「已處理，詳見事件紀錄」 as cause, investigation, harm or improvement is 【待補】 and listed', () => {
+    const doc = buildReport('closure', vague(), NOW);
+    const field = (label: string) =>
+      doc.sections
+        .flatMap((s) => s.fields)
+        .find((f) => f.label === label)!
+        .lines.join('\n');
+    for (const label of ['根本原因分析', '調查經過及結果', '對當事人之損害及控制情形', '改善措施']) {
+      expect(field(label), label).toContain(MISSING);
+      expect(doc.missing).toContain(label);
+    }
+    expect(field('根本原因分析')).toContain('紀錄僅記「已處理，詳見事件紀錄」');
+  });
+
+  it('a real note stays as written; vague words alone do not count as content', async () => {
+    const { hasContent } = await import('../../../src/core/documents/sections.js');
+    for (const t of ['已處理，詳見事件紀錄', '已完成', '同上', '處理完畢。', '詳見紀錄', '無', 'OK']) expect(hasContent(t), t).toBe(false);
+    for (const t of ['管理者密碼過於簡單', '大量寄信改用密件副本', '已請收件者刪除並回覆確認', '登入紀錄顯示僅下載一次'])
+      expect(hasContent(t), t).toBe(true);
+    const doc = buildReport('closure', sampleFacts(), NOW);
+    expect(doc.missing).not.toContain('根本原因分析');
   });
 });
