@@ -281,7 +281,7 @@ export class Bot {
       // One-shot: once someone answers, the offer shows who did and loses its buttons for everyone.
       return this.choices.post(ctx.adapter, ctx.addr, ctx.conv.id, {
         type: 'text',
-        text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched)),
+        text: T.offer(scenario && scenario.id !== 'general' ? scenario.title : undefined, offerReasons(detected.matched, 6, text)),
         quickReplies: [
           // The offer is a one-shot choice: its actions are wrapped (choices.ts), so they leave room for the wrapper.
           {

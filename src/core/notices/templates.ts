@@ -37,8 +37,8 @@ export type NoticeFacts = Record<Placeholder, string>;
  * and the measures, not the data). A template that still uses one stops start-up with this explanation.
  */
 const FREE_TEXT: Record<string, string> = {
-  howLeaked: 'the reporter\'s own words are never quoted in a notice; use {{what}} (the kind of incident in plain words)',
-  stepsTaken: 'the reporter\'s internal note is never quoted in a notice; use {{measures}} (built from the checklist)',
+  howLeaked: "the reporter's own words are never quoted in a notice; use {{what}} (the kind of incident in plain words)",
+  stepsTaken: "the reporter's internal note is never quoted in a notice; use {{measures}} (built from the checklist)",
 };
 
 const PLACEHOLDER_RE = /\{\{\s*([A-Za-z]+)\s*\}\}/g;

@@ -41,7 +41,9 @@ describe('the measures sentence of a notice', () => {
       { ...item(0, '設法收回誤寄的訊息，並請收件者刪除', 'done', at('2026-11-05T09:00')), note: 'Gmail 無法收回，已請收件家長刪除。' },
       { ...item(1, '保存相關紀錄作為調查證據', 'done', at('2026-11-05T09:30')), note: '  ' },
     ]);
-    expect(s).toBe('本校發現後已採取下列措施：設法收回誤寄的訊息，並請收件者刪除（Gmail 無法收回，已請收件家長刪除）；保存相關紀錄作為調查證據。');
+    expect(s).toBe(
+      '本校發現後已採取下列措施：設法收回誤寄的訊息，並請收件者刪除（Gmail 無法收回，已請收件家長刪除）；保存相關紀錄作為調查證據。',
+    );
   });
 
   it('every shipped playbook gives each item a public wording or marks it internal, and the sentence reads for each', () => {
