@@ -28,7 +28,7 @@ describe('a notice never quotes the typed 外洩經過', () => {
         occurredAt: taipeiInput(new Date(now.getTime() - 2 * 3600_000)),
         awareAt: taipeiInput(new Date(now.getTime() - 3600_000)),
         place: '外部LINE群組',
-        categories: ['name', 'phone'],
+        categories: ['name', 'nationalId'],
         affectedEstimate: '28',
         affectedKinds: ['students', 'guardians'],
         involvesSystem: 'false',
