@@ -206,7 +206,7 @@ export function reminderMessage(input: {
     // The one notice of a clock already overdue when the incident was entered: what was missed and what to do.
     const past = clock.statutoryEnd && clock.statutoryEnd.getTime() <= slot.fireAt.getTime();
     lines.push(`「${clock.label}」在事件建立時已${past ? '逾法定期限' : '過建議完成時間'}。`);
-    lines.push(`請立即辦理：${clock.action}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
+    lines.push(`請立即辦理：${clock.action.replace(/[。\s]+$/, '')}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
   } else if (slot.kind === 'repeat') lines.push(`「${clock.label}」尚未完成，請儘速辦理。`);
   else if (slot.kind === 'before' && target) lines.push(`「${clock.label}」還有${spoken(target.getTime() - input.at.getTime())}到期。`);
   else if (slot.kind === 'due') lines.push(`「${clock.label}」已到期，請立即辦理。`);

@@ -116,6 +116,8 @@ describe('facts entered late', () => {
     for (const d of starts) {
       expect(d.text).toContain('在事件建立時已');
       expect(d.text).toContain('請立即辦理：');
+      // The clock's action is a sentence of its own: no 「。；」 where it is joined to what follows.
+      expect(d.text).not.toMatch(/。；/);
     }
     // The hour-counted clocks speak at once (22:30); the 3-day report waits for the end of the quiet hours.
     expect(starts.find((d) => d.clock === 'contain-4h')!.dueAt).toBe(at('2026-11-05 22:30').toISOString());
