@@ -207,10 +207,10 @@ export function reminderMessage(input: {
     // The one notice of a clock already past its target when the incident was entered: what was missed and what to do.
     if (statutoryAhead && target && target.getTime() !== clock.statutoryEnd!.getTime()) {
       lines.push(`「${clock.label}」在事件建立時已過建議完成時間；法定期限 ${endText}，尚未逾期。`);
-      lines.push(`請立即辦理：${clock.action}`);
+      lines.push(`請立即辦理：${clock.action.replace(/[。\s]+$/, '')}。`);
     } else {
       lines.push(`「${clock.label}」在事件建立時已逾法定期限。`);
-      lines.push(`請立即辦理：${clock.action}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
+      lines.push(`請立即辦理：${clock.action.replace(/[。\s]+$/, '')}；並在報告中敘明遲延原因（例如知悉或通報較晚）。`);
     }
   } else if (slot.kind === 'repeat') lines.push(`「${clock.label}」尚未完成，請儘速辦理。`);
   else if (slot.kind === 'before' && target) lines.push(`「${clock.label}」還有${spoken(target.getTime() - input.at.getTime())}到期。`);

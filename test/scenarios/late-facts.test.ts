@@ -116,6 +116,8 @@ describe('facts entered late', () => {
     for (const d of starts) {
       expect(d.text).toContain('在事件建立時已');
       expect(d.text).toContain('請立即辦理：');
+      // The clock's action is a sentence of its own: no 「。；」 where it is joined to what follows.
+      expect(d.text).not.toMatch(/。；/);
     }
     // The hour-counted clocks speak at once (22:30); so does the 3-day report, whose statutory end is tonight 24:00
     // (waiting for the quiet hours' end would carry it past the end: scen1 finding 2). It is past the target only.

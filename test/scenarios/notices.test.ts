@@ -112,13 +112,19 @@ describe('notices to affected people, approval and delivery', () => {
     const body = card.sections[0]!.text!;
     // §3.3: the facts and the measures taken, what to do, where to ask, compensation; ROC dates; plain zh-TW.
     expect(body).toContain('示範國民中學（示範） 個人資料事件通知（致家長）');
-    expect(body).toContain(`本校於${formatRocDate(awareAt)}發現`);
-    expect(body).toContain(howLeaked);
+    expect(body).toContain(`本校於${formatRocDate(awareAt)}發現一起與您孩子有關的個人資料事件`);
+    // The facts come from structured fields (the scenario in plain words, the categories, the count), never from the
+    // reporter's typed 外洩經過; the day it happened is named once, only when it differs from the day it was found.
+    expect(body).not.toContain(howLeaked);
+    expect(body).toContain('：含個資的電子郵件、LINE 或其他通訊軟體訊息寄給了不該收到的人。');
+    expect(body.match(/中華民國\d+年\d+月\d+日/g)!.length).toBe(
+      formatRocDate(awareAt) === formatRocDate(new Date(now.getTime() - 3 * HOUR)) ? 2 : 3,
+    );
     expect(body).toContain('可能涉及的資料類別有：姓名、成績');
     // The measures come from the checklist, not from the reporter's note (「已請家長刪除訊息」 is theirs): nothing is
     // ticked yet, so the notice says the response has started and what is under way.
     expect(body).not.toContain('已請家長刪除訊息');
-    expect(body).toContain('本校已啟動個資事件應變程序，正在收回誤寄的訊息，並請收件者刪除');
+    expect(body).toContain('本校已啟動個資事件應變程序，正在查明事件並處理中。');
     // The inquiry channel: the school's telephone and e-mail from its record (src/app/demo.ts), unmasked.
     expect(body).toContain('電話 (02)2700-0000 分機 100（示範），電子郵件 privacy@demo-school.example');
     expect(body).toContain('165反詐騙專線');
@@ -201,7 +207,8 @@ describe('notices to affected people, approval and delivery', () => {
     const form = forms(await t.client.press(WINDOW, GROUP, button(card, '修改內容')))[0]!;
     const field = form.fields[0]!;
     expect(field.type).toBe('textarea');
-    const measures = '本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認；收回誤寄的訊息，並請收件者刪除。';
+    const measures =
+      '本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認（已處理並留存紀錄）；設法收回誤寄的訊息，並請收件者刪除（已處理並留存紀錄）。';
     expect(field.initial).toBe(card.sections[0]!.text!.replace(/本校已啟動個資事件應變程序[^。]*。/, measures));
     expect(field.initial).not.toContain('本校已啟動');
     const v2 = `${field.initial as string}\n上班時間：週一至週五 8:00–16:30【請填寫：分機】`;
@@ -222,7 +229,7 @@ describe('notices to affected people, approval and delivery', () => {
     const latest = reviews[reviews.length - 1]!;
     expect(latest.subtitle).toBe(`事件 ${ref}｜第3版｜撰稿：李組長（示範）`);
     expect(latest.sections[0]!.text).toContain('請撥學校總機轉註冊組。');
-    expect(latest.sections[0]!.text).toContain('本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認；');
+    expect(latest.sections[0]!.text).toContain('本校發現後已採取下列措施：請誤收者刪除訊息並取得刪除確認（已處理並留存紀錄）；');
     expect(latest.sections[0]!.text).toContain('privacy@demo-school.example');
     expect(latest.sections[0]!.text).toContain('電話 02-2345-6789 轉 123（已聯絡家長 ［電話號碼已遮蔽］）');
   });
@@ -346,7 +353,7 @@ describe('notices to affected people, approval and delivery', () => {
     }
     const drafted = notices[0]!.detail as { text: string; version: number };
     expect(drafted.version).toBe(1);
-    expect(drafted.text).toContain(howLeaked);
+    expect(drafted.text).not.toContain(howLeaked);
     expect((notices[2]!.detail as { comment: string }).comment).toContain('請補上學校可以打電話詢問的時間');
     expect(notices[8]!.actorId).toBe(VICE);
     expect(notices[8]!.summary).toBe('吳副校長（示範） 核定通知稿（未成年學生的家長（法定代理人））第4版');

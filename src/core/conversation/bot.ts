@@ -293,7 +293,7 @@ export class Bot {
         type: 'text',
         text: T.offer(
           scenario && scenario.id !== 'general' ? scenario.title : undefined,
-          offerReasons(detected.matched),
+          offerReasons(detected.matched, 6, text),
           cyber ? CYBER_TEXTS.offer : undefined,
         ),
         quickReplies: [

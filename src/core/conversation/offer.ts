@@ -106,9 +106,17 @@ export function headCountText(token: string): string {
   return `${m[1] ? '約' : ''}${m[2]}${m[3] === '+' ? '多' : ''}人`;
 }
 
-/** The distinct words that triggered the offer, in the order matched (at most `max`). */
-export function offerReasons(matched: readonly string[], max = 6): string[] {
-  return [...new Set(matched.flatMap((m) => m.split('+')))].slice(0, max);
+/** A mask token the bot put in the text (［身分證號已遮蔽］): its words are the bot's, not the user's. */
+const MASK_TOKEN = /[［[][^］\]\n]{1,20}已遮蔽[］\]]/g; // also as NFKC reads it: [身分證號已遮蔽]
+
+/**
+ * The distinct words that triggered the offer, in the order matched (at most `max`). Given the (masked) text, a word
+ * the user did not write outside a mask token is left out: 「身分證」 read from 「［身分證號已遮蔽］」 is not quoted back.
+ */
+export function offerReasons(matched: readonly string[], max = 6, text?: string): string[] {
+  const own = text?.replace(MASK_TOKEN, '\n');
+  const words = [...new Set(matched.flatMap((m) => m.split('+')))];
+  return words.filter((w) => own === undefined || own.includes(w)).slice(0, max);
 }
 
 /** Clauses that say when it was found out, not when it happened (「今天早上才發現」). */

@@ -14,6 +14,8 @@ export interface MeasureItem {
   doneAt: Date | null;
   phase: string;
   position: number;
+  /** The note recorded when the item was ticked (stored masked), if any. */
+  note?: string | null;
   def: Pick<ChecklistItemDef, 'title' | 'publicText'> | undefined;
 }
 
@@ -22,22 +24,21 @@ const DONE_LEAD = '本校發現後已';
 const STARTED_LEAD = '本校已啟動個資事件應變程序';
 const SENTENCE = new RegExp(`(?:${DONE_LEAD}|${STARTED_LEAD})[^。\\n]*。`);
 
-/** How many steps under way are named when nothing is done yet (the first containment steps, in checklist order). */
-const UNDER_WAY = 3;
-
 export function measuresSentence(items: readonly MeasureItem[]): string {
   const said = (i: MeasureItem) => i.def?.publicText ?? null;
   const done = items
     .filter((i) => i.state === 'done' && said(i))
     .sort((a, b) => (a.doneAt?.getTime() ?? 0) - (b.doneAt?.getTime() ?? 0) || a.position - b.position);
-  const clauses = [...new Set(done.map((i) => said(i)!))];
+  // What was actually done is in the note of whoever ticked the item (「Gmail 無法收回，已請家長刪除」): it follows the
+  // playbook's general wording, so the notice does not claim an outcome the school did not get.
+  const clause = (i: MeasureItem) => {
+    const note = i.note?.trim().replace(/[。；;.\s]+$/, '');
+    return note ? `${said(i)!}（${note}）` : said(i)!;
+  };
+  const clauses = [...new Set(done.map(clause))];
   if (clauses.length > 0) return `${DONE_LEAD}採取下列措施：${clauses.join('；')}。`;
-  const open = items
-    .filter((i) => i.state === 'open' && said(i))
-    .sort((a, b) => Number(b.phase === 'contain') - Number(a.phase === 'contain') || a.position - b.position)
-    .slice(0, UNDER_WAY)
-    .map((i) => said(i)!);
-  return open.length ? `${STARTED_LEAD}，正在${open.join('、')}。` : `${STARTED_LEAD}，正在查明事件並處理中。`;
+  // Nothing done yet: no step is named, since none has happened (a principal must not sign a measure not taken).
+  return `${STARTED_LEAD}，正在查明事件並處理中。`;
 }
 
 /** The measures sentence found in a notice's text (as the template wrote it), or null when the drafter rewrote it. */

@@ -18,9 +18,10 @@ export const PLACEHOLDERS = [
   'occurredDate',
   'awareDate',
   'noticeDate',
-  'howLeaked',
+  'occurredClause',
+  'what',
+  'affected',
   'categories',
-  'stepsTaken',
   'measures',
   'contactUnit',
   'contactName',
@@ -29,6 +30,16 @@ export const PLACEHOLDERS = [
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type NoticeFacts = Record<Placeholder, string>;
+
+/**
+ * The reporter's free text, which earlier templates could fill in: a notice goes to every person affected and must not
+ * quote what the reporter typed (names, addresses, internal details: legal-rules.md §3.3 — a notice states the facts
+ * and the measures, not the data). A template that still uses one stops start-up with this explanation.
+ */
+const FREE_TEXT: Record<string, string> = {
+  howLeaked: "the reporter's own words are never quoted in a notice; use {{what}} (the kind of incident in plain words)",
+  stepsTaken: "the reporter's internal note is never quoted in a notice; use {{measures}} (built from the checklist)",
+};
 
 const PLACEHOLDER_RE = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 
@@ -93,7 +104,8 @@ export function loadNoticeTemplates(dir: string): NoticeTemplates {
     ];
     for (const [path, value] of strings) {
       for (const p of unknownPlaceholders(value)) {
-        faults.push(`${path}: unknown placeholder {{${p}}} (known: ${PLACEHOLDERS.join(', ')})`);
+        if (FREE_TEXT[p]) faults.push(`${path}: {{${p}}} is no longer allowed: ${FREE_TEXT[p]}`);
+        else faults.push(`${path}: unknown placeholder {{${p}}} (known: ${PLACEHOLDERS.join(', ')})`);
       }
     }
     for (const [section, p] of REQUIRED) {

@@ -26,6 +26,7 @@ export type PiiKind =
   | 'passport'
   | 'card-number'
   | 'account-number'
+  | 'address'
   | 'number';
 
 export interface MaskFinding {
@@ -69,6 +70,7 @@ export const PII_KINDS: Readonly<Record<PiiKind, KindInfo>> = {
   passport: { label: '護照號碼', token: '［護照號碼已遮蔽］' },
   'card-number': { label: '卡號', token: '［卡號已遮蔽］' },
   'account-number': { label: '帳號', token: '［帳號已遮蔽］' },
+  address: { label: '住址', token: '［住址已遮蔽］' },
   number: { label: '其他號碼（學號、帳號等）', token: '［號碼已遮蔽］' },
 };
 
@@ -305,6 +307,24 @@ const CITY_AFTER = /^[ \t]*(?:[臺台](?:北|中|南|東)|新北|桃園|高雄|�
 const PREFIXED_NUMBER_RE = /(?<![0-9A-Za-z_])[A-Za-z]{1,3}\d{6,}(?![0-9A-Za-z_])/g;
 const DOC_NUMBER_AFTER = /^[ \t]*號/;
 
+// Street addresses (台北市信義區松仁路100號, 中正路二段12巷3弄5號之1 7樓): a road or street with a house number (號) is
+// where someone lives; the city and district before it belong to the address and are masked with it. A road's name is
+// a few Han characters that are not the district's own (區鄉鎮市縣村里) nor words around an address (住在、寄到、的), so
+// the match starts where the address does. A street name alone (「中山路上」) is not an address. Bounded repeats only.
+const WORDS = '在住於到至的是和與及或從網';
+const HAN = `[\\p{Script=Han}--[區鄉鎮市縣村里鄰${WORDS}]]`;
+/** A district's name may hold 鎮 or 市 (前鎮區, 新市區) but never ends the road's name. */
+const DISTRICT_HAN = `[\\p{Script=Han}--[區縣村里鄰${WORDS}]]`;
+const ADDRESS_RE = new RegExp(
+  `(?:(?:[臺台](?:北|中|南|東)|新北|桃園|高雄|基隆|新竹|苗栗|彰化|南投|雲林|嘉義|屏東|宜蘭|花蓮|澎湖|金門|連江)[縣市])?` +
+    `(?:${DISTRICT_HAN}{1,3}[區鄉鎮市])?(?:${HAN}{1,3}[村里](?:\\d{1,3}鄰)?)?` +
+    `${HAN}{1,5}(?:路|街|大道)(?:[一二三四五六七八九十\\d]{1,2}段)?(?:\\d{1,4}巷)?(?:\\d{1,4}弄)?` +
+    `\\d{1,5}(?:之\\d{1,3})?號(?:之\\d{1,3})?(?:[ \\t]?\\d{1,3}(?:樓|F)(?:之\\d{1,3})?)?`,
+  'gv',
+);
+/** The school's own address, said as such (校址、本校地址、本校位於): not personal data. */
+const SCHOOL_ADDRESS_BEFORE = /(?:校址|學校地址|本校地址|學校位於|本校位於|學校在|本校在)[ \t:：為是]*$/;
+
 function isHhmm(s: string): boolean {
   return /^([01]\d|2[0-3])[0-5]\d$/.test(s);
 }
@@ -332,6 +352,11 @@ export function maskPersonalData(typed: string, opts: MaskOptions = {}): MaskRes
   // Ids the system made are never personal data; claimed first so no later rule takes a digit run out of them.
   eachMatch(scan, UUID_RE, (m) => scan.claim(m.index, m.index + m[0].length, null, true));
   eachMatch(scan, LINE_ID_RE, (m) => scan.claim(m.index, m.index + m[0].length, null, true));
+
+  eachMatch(scan, ADDRESS_RE, (m) => {
+    const school = SCHOOL_ADDRESS_BEFORE.test(norm.slice(Math.max(0, m.index - 10), m.index));
+    scan.claim(m.index, m.index + m[0].length, school ? null : 'address');
+  });
 
   eachMatch(scan, EMAIL_RE, (m) => scan.claim(m.index, m.index + m[0].length, isKeptEmail(keep, m[0]) ? null : 'email', true));
 

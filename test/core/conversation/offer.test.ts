@@ -56,6 +56,10 @@ describe('the offer button', () => {
 
   it('names the distinct words that triggered it', () => {
     expect(offerReasons(['名單+傳到+家長群組', '名單+傳到+錯', '外洩'])).toEqual(['名單', '傳到', '家長群組', '錯', '外洩']);
+    // Words read from a mask token are the bot's own: not quoted back as what the user said.
+    const masked = '外流的名單：陳小明 ［身分證號已遮蔽］ ［電話號碼已遮蔽］ 被傳到外面群組';
+    expect(offerReasons(['外流+身分證+外面群組+被', '電話+名單'], 6, masked)).toEqual(['外流', '外面群組', '被', '名單']);
+    expect(offerReasons(['外流+身分證'], 6, masked.normalize('NFKC'))).toEqual(['外流']);
   });
 });
 

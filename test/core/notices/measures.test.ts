@@ -25,18 +25,25 @@ describe('the measures sentence of a notice', () => {
     expect(s).toBe('本校發現後已採取下列措施：保存相關紀錄作為調查證據；中斷資料外洩的途徑。');
   });
 
-  it('with nothing done yet, says truthfully that the response started and what is under way (containment first)', () => {
+  it('with nothing done yet, names no step: none has been taken (a notice must not claim a measure not taken)', () => {
     const s = measuresSentence([
       item(0, '清查受影響的資料種類與人數', 'open', null, 'assess'),
       item(1, '中斷資料外洩的途徑'),
       item(2, null),
       item(3, '保存相關紀錄作為調查證據'),
-      item(4, '提醒校內保有相同資料的單位加強防護'),
-      item(5, '採取措施降低可能造成的損害'),
     ]);
-    expect(s).toBe('本校已啟動個資事件應變程序，正在中斷資料外洩的途徑、保存相關紀錄作為調查證據、提醒校內保有相同資料的單位加強防護。');
-    expect(s).not.toMatch(/尚未處置|已立即處理/);
+    expect(s).toBe('本校已啟動個資事件應變程序，正在查明事件並處理中。');
     expect(measuresSentence([])).toBe('本校已啟動個資事件應變程序，正在查明事件並處理中。');
+  });
+
+  it("a done item's note says what was actually done, after the playbook's general wording", () => {
+    const s = measuresSentence([
+      { ...item(0, '設法收回誤寄的訊息，並請收件者刪除', 'done', at('2026-11-05T09:00')), note: 'Gmail 無法收回，已請收件家長刪除。' },
+      { ...item(1, '保存相關紀錄作為調查證據', 'done', at('2026-11-05T09:30')), note: '  ' },
+    ]);
+    expect(s).toBe(
+      '本校發現後已採取下列措施：設法收回誤寄的訊息，並請收件者刪除（Gmail 無法收回，已請收件家長刪除）；保存相關紀錄作為調查證據。',
+    );
   });
 
   it('every shipped playbook gives each item a public wording or marks it internal, and the sentence reads for each', () => {
