@@ -572,13 +572,29 @@ describe('conversation engine through the local chat', () => {
       `尚有 ${open} 項檢核項目未完成或未標示不適用，不能結案。`,
     ]);
     expect((await incidentByRef(refC)).status).toBe('handling_ended');
+    // The auditor's review is ticked by the auditor only (legal-rules §6), in the auditor's private chat.
+    await prisma().conversation.upsert({
+      where: { id: 'local-dm-demo-auditor' },
+      update: {},
+      create: {
+        id: 'local-dm-demo-auditor',
+        platform: 'local',
+        externalId: 'dm:demo-auditor',
+        kind: 'direct',
+        purpose: 'direct',
+        schoolId: 'demo-school',
+      },
+    });
     for (let guard = 0; guard < 60; guard += 1) {
       const list = await cardOf(t.client, 'demo-window', 'demo-response', 'checklist', refC);
       const row = rowsOf(list).find((r) => r.status === 'open');
       if (!row) break;
+      const [who, where] = row.text.startsWith('稽核人員檢視改善情形')
+        ? ['demo-auditor', 'dm:demo-auditor']
+        : ['demo-window', 'demo-response'];
       const na = row.buttons!.some((b) => b.label === '不適用');
-      const f = forms(await t.client.press('demo-window', 'demo-response', rowButton(row, na ? '不適用' : '完成')))[0];
-      if (f) await t.client.submit('demo-window', 'demo-response', f.formId, fillItemForm(f, na ? '本案未涉及' : '已處理並留存紀錄'));
+      const f = forms(await t.client.press(who, where, rowButton(row, na ? '不適用' : '完成')))[0];
+      if (f) await t.client.submit(who, where, f.formId, fillItemForm(f, na ? '本案未涉及' : '已處理並留存紀錄'));
     }
     expect(await prisma().checklistItem.count({ where: { incidentId: (await incidentByRef(refC)).id, state: 'open' } })).toBe(0);
 

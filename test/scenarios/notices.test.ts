@@ -297,8 +297,11 @@ describe('notices to affected people, approval and delivery', () => {
       note: '家長 0912-345-678 請假未到校',
     });
     expect(texts(ok)).toContain('已登記「未成年學生的家長（法定代理人）」的通知紀錄：累計已通知 28 / 30 人。');
-    // Offered as soon as every notice has a delivery record, with the counts to check before ticking.
-    expect(texts(ok).some((x) => x.startsWith('每一份核定的通知都已登記通知紀錄'))).toBe(true);
+    // Two parents not reached yet: completion is not offered, the person is told how many are left.
+    const partial = ok.find((m) => m.body.type === 'text' && m.body.text.startsWith('通知紀錄：'))!;
+    expect(partial.body.type === 'text' && partial.body.text).toContain('尚有 2 人未通知到');
+    expect(partial.body.type === 'text' && partial.body.quickReplies).toBeUndefined();
+    expect(texts(ok).some((x) => x.startsWith('每一份核定的通知都已登記通知紀錄'))).toBe(false);
     // The form names the batches it was sent on: sent again (a double tap, two webhooks), it records nothing.
     const again = await t.client.submit(WINDOW, GROUP, form.formId, { channel: 'phone', total: '2', notified: '2' });
     expect(texts(again)).toEqual([
@@ -306,17 +309,19 @@ describe('notices to affected people, approval and delivery', () => {
     ]);
     expect(await prisma().subjectNoticeBatch.count({ where: { noticeId } })).toBe(1);
     const next = forms(await t.client.press(WINDOW, GROUP, button(await latestNotice(WINDOW, GROUP), '登記通知紀錄')))[0]!;
+    // The follow-up batch reaches the two not reached before: it adds to the reached, not to the number to reach.
     const last = await t.client.submit(WINDOW, GROUP, next.formId, { channel: 'phone', total: '2', notified: '2' });
+    expect(texts(last)).toContain('已登記「未成年學生的家長（法定代理人）」的通知紀錄：累計已通知 30 / 30 人。');
     const offer = last.find((m) => m.body.type === 'text' && m.body.text.startsWith('每一份核定的通知都已登記通知紀錄'))!;
     expect(offer.body.type === 'text' && offer.body.text).toContain(
-      '未成年學生的家長（法定代理人）：書面（信件、聯絡簿）、電話 30 / 32 人',
+      '未成年學生的家長（法定代理人）：書面（信件、聯絡簿）、電話 30 / 30 人',
     );
     const item = await prisma().checklistItem.findFirstOrThrow({ where: { incidentId, key: 'notify-subjects' } });
     expect(offer.body.type === 'text' && offer.body.quickReplies?.map((b) => b.action)).toEqual([`ck:${item.id}:d`]);
     expect(item.state).toBe('open');
     const after = await latestNotice(WINDOW, GROUP);
     const section = after.sections.find((s) => s.heading?.startsWith('通知紀錄'))!;
-    expect(section.heading).toBe('通知紀錄：已通知 30 / 32 人');
+    expect(section.heading).toBe('通知紀錄：已通知 30 / 30 人');
     expect(section.rows!.map((r) => r.text)).toEqual(['書面（信件、聯絡簿）：28 / 30 人', '電話：2 / 2 人']);
     // The phone number typed in the note was masked before it was stored.
     expect(section.rows![0]!.detail).toContain('備註：家長 ［電話號碼已遮蔽］ 請假未到校');

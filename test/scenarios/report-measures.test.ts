@@ -67,6 +67,26 @@ describe('a hacked-system incident: closure and cyber reports contain every meas
       const open = card.sections.flatMap((s) => s.rows ?? []).filter((row) => row.status === 'open');
       if (open.length === 0) break;
       const row = open[0]!;
+      if (row.text === '稽核人員檢視改善情形') {
+        // Only the auditor ticks the auditor's review (legal-rules §6), in the auditor's private chat.
+        await prisma().conversation.upsert({
+          where: { id: 'local-dm-demo-auditor' },
+          update: {},
+          create: {
+            id: 'local-dm-demo-auditor',
+            platform: 'local',
+            externalId: 'dm:demo-auditor',
+            kind: 'direct',
+            purpose: 'direct',
+            schoolId: 'demo-school',
+          },
+        });
+        const asked = forms(
+          await t.client.press('demo-auditor', 'dm:demo-auditor', row.buttons!.find((b) => b.label === '完成')!.action),
+        )[0]!;
+        await t.client.submit('demo-auditor', 'dm:demo-auditor', asked.formId, fillItemForm(asked, '已檢視改善措施'));
+        continue;
+      }
       const replies = await t.client.press(WINDOW, GROUP, row.buttons!.find((b) => b.label === '完成')!.action);
       const f = forms(replies)[0];
       if (!f) continue;

@@ -122,13 +122,14 @@ describe('the console: delivery records of an approved notice', () => {
     const entry = await lastEntry('notice.delivered');
     expect(entry.actorId).toBe(WINDOW);
     expect(entry.summary).toMatch(/^李組長（示範） 登記通知（.+）：電子郵件，已通知 30 \/ 32 人$/);
-    // The only notice is approved and delivered: chat's offer to tick the notification item, with a link to it.
+    // The only notice is approved and delivered, but two parents are not reached: no offer to tick the notification
+    // item, the page says how many are left.
     const item = await t.app.db.prisma.checklistItem.findFirstOrThrow({
       where: { incidentId, completesClock: 'subjects-notify', state: 'open' },
     });
-    expect(html).toContain('每一份核定的通知都已登記通知紀錄');
-    expect(html).toContain(`請勾選檢核項目「${item.title}」`);
-    expect(html).toContain(`<a href="#item-${item.id}">到檢核清單勾選</a>`);
+    expect(html).toContain('尚有 2 人未通知到');
+    expect(html).not.toContain('每一份核定的通知都已登記通知紀錄');
+    expect(html).not.toContain(`<a href="#item-${item.id}">到檢核清單勾選</a>`);
     expect(item.state).toBe('open');
     // The drafter's notice card in chat is edited where it was posted; nothing else is said in chat.
     expect(await noticeCardOf(WINDOW, noticeId)).toContain('通知紀錄：已通知 30 / 32 人');

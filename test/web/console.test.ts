@@ -370,7 +370,7 @@ describe('the response console', () => {
     const incident = await t.app.db.prisma.incident.findFirstOrThrow({ where: { ref } });
     const mayBeNa = t.app.deps.playbooks
       .get(incident.playbookId)
-      .checklist.filter((i) => i.naAllowed !== false)
+      .checklist.filter((i) => i.naAllowed !== false && !i.completedBy)
       .map((i) => i.key);
     const item = await t.app.db.prisma.checklistItem.findFirstOrThrow({
       where: { incidentId: incident.id, state: 'open', key: { in: mayBeNa } },

@@ -3,6 +3,7 @@ import type { Card } from '../../ports/chat-model.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService, IncidentView } from '../incidents/service.js';
 import { STATUS_LABELS, UserError, type Assessment } from '../incidents/types.js';
+import { itemActRefusal } from '../incidents/item-roles.js';
 import { schoolKeepList } from '../privacy/kept.js';
 import { maskPersonalData, privacyNotice, type MaskFinding } from '../privacy/mask.js';
 import { can, type Actor } from '../roles.js';
@@ -204,9 +205,8 @@ export class IncidentFlow {
     // (cyber recovery), or a plan with its date, the cyber level, a delay reason (playbook `asks`).
     const asks = to === 'd' ? itemAsksNow(view, entry, 'done', this.deps.now()) : [];
     if (to === 'd' && (asksCompletionTime(entry) || asks.length > 0)) {
-      if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
-        throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
-      }
+      const refusal = itemActRefusal(view.playbook, actor, item);
+      if (refusal) throw new UserError(refusal);
       if (entry.state === 'done') return this.turns.say(ctx.addr, { type: 'text', text: `「${item.title}」已經完成了。` });
       const form = asksCompletionTime(entry) ? completionForm(entry, this.deps.now()) : itemForm(view, entry, asks, this.deps.now());
       return this.forms.send(ctx.adapter, ctx.addr, ctx.conv.id, actor.personId, form);
@@ -217,9 +217,8 @@ export class IncidentFlow {
       return this.turns.refreshCards(ctx, r.view, ['checklist', 'incident']);
     }
     // Not applicable needs a reason; some items need a note of what was done. Check permission before asking.
-    if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
-      throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
-    }
+    const refusal = itemActRefusal(view.playbook, actor, item);
+    if (refusal) throw new UserError(refusal);
     const state: ItemPromptState = { itemId, to: to === 'n' ? 'na' : 'done', title: item.title };
     const prompt = await this.prompts.create(ctx.conv.id, actor.personId, 'item', state);
     const question = state.to === 'na' ? T.askNaReason(item.title) : T.askEvidence(item.title, entry.requiresEvidence ?? '');

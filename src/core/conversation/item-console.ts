@@ -3,8 +3,9 @@ import type { CoreDeps } from '../context.js';
 import type { ChecklistView, IncidentService, IncidentView } from '../incidents/service.js';
 import type { ItemFacts } from '../incidents/item-facts.js';
 import { ItemChangedMeanwhile, itemBasis, UserError } from '../incidents/types.js';
+import { itemActRefusal, NOT_RESPONDER } from '../incidents/item-roles.js';
 import { maskPersonalData, type MaskFinding } from '../privacy/mask.js';
-import { can, type Actor } from '../roles.js';
+import type { Actor } from '../roles.js';
 import { readAnyDay } from '../time/natural.js';
 import { formatChatDateTime, formatRocDate } from '../time/roc.js';
 import { FieldProblems, type FieldProblem, type RawAnswers } from './intake.js';
@@ -158,7 +159,8 @@ export class ItemConsole {
     const view = await this.incidents.get(row.incidentId);
     if (view.incident.schoolId !== actor.schoolId) throw new UserError('找不到這個檢核項目。');
     const entry = view.checklist.find((c) => c.row.id === itemId)!;
-    if (!can(actor, 'incident.act', { isOwner: row.ownerPersonId === actor.personId })) throw new UserError(NOT_ALLOWED);
+    const refusal = itemActRefusal(view.playbook, actor, row);
+    if (refusal) throw new UserError(refusal === NOT_RESPONDER ? NOT_ALLOWED : refusal);
     if (view.status === 'closed') throw new UserError(`事件 ${view.incident.ref} 已結案，不能再變更檢核項目。`);
     return { view, entry };
   }

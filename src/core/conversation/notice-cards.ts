@@ -50,6 +50,8 @@ export const NT = {
   delivered: (label: string, n: number, m: number) => `已登記「${label}」的通知紀錄：累計已通知 ${n} / ${m} 人。`,
   allRecorded: (title: string, counts: string) =>
     `每一份核定的通知都已登記通知紀錄：\n${counts}\n確認應通知的人都已通知到後，請勾選檢核項目「${title}」（會停止它的時限提醒）。`,
+  notAllReached: (counts: string, unreached: number) =>
+    `通知紀錄：\n${counts}\n尚有 ${unreached} 人未通知到。以其他方式通知到他們後，請再按「登記通知紀錄」登記這一批補通知（應通知人數填這一批要通知的人數，不會重複計入總數）；全部通知到後才能勾選完成。`,
   revised: (v: number) => `已儲存為第${v}版。修改完成後請按「送校長核定」。`,
 };
 
@@ -94,7 +96,13 @@ export function deliveryForm(view: NoticeView): Form {
         required: true,
         options: CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] })),
       },
-      { id: 'total', label: '這一批應通知人數', type: 'number', required: true },
+      {
+        id: 'total',
+        label: '這一批應通知人數',
+        type: 'number',
+        required: true,
+        help: '補通知先前未通知到的人時，填這一批要通知的人數（不會重複計入總數）',
+      },
       { id: 'notified', label: '已通知到的人數', type: 'number', required: true },
       { id: 'publicReason', label: '以公開方式通知的原因', type: 'text', required: false, maxLength: 300, help: PUBLIC_REASON_HELP },
       { id: 'note', label: '備註', type: 'text', required: false, maxLength: 300, help: '選「其他」時必填：用什麼方式讓當事人知悉' },

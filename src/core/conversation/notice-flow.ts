@@ -46,7 +46,7 @@ export interface DeliveryDone extends Masked<NoticeView> {
   /** 「已登記…的通知紀錄：累計已通知 n / m 人。」 */
   said: string;
   /** Every notice approved and delivered: chat's offer to tick the checklist item that notifying completes. */
-  offer: { itemId: string; text: string } | null;
+  offer: { itemId: string; text: string; complete: boolean } | null;
 }
 
 /**
@@ -295,7 +295,9 @@ export class NoticeFlow {
       await this.turns.say(ctx.addr, {
         type: 'text',
         text: offer.text,
-        quickReplies: [{ label: '勾選完成', action: act.item(offer.itemId, 'd'), style: 'primary' }],
+        ...(offer.complete
+          ? { quickReplies: [{ label: '勾選完成', action: act.item(offer.itemId, 'd'), style: 'primary' as const }] }
+          : {}),
       });
     }
     return { ...r, said, offer };
@@ -304,7 +306,8 @@ export class NoticeFlow {
   /**
    * Once every notice of the incident is approved and has delivery records, the person is offered to tick the
    * checklist item 「通知當事人」 (which stops its clock), with the counts to check first. It is not ticked by
-   * itself: whether the people not reached (notified < total) were reached some other way is a person's judgement.
+   * itself. While some people are not reached yet (notified < total on any notice) completion is not offered: the
+   * person is told how many are left and to record the follow-up batch (補通知) once they are reached.
    */
   private async notifyItemOffer(incidentId: string): Promise<DeliveryDone['offer']> {
     const item = await this.deps.repos.checklist.openCompleting(incidentId, 'subjects-notify');
@@ -317,6 +320,8 @@ export class NoticeFlow {
           `${n.audienceLabel}：${[...new Set(n.batches.map((b) => CHANNEL_LABELS[b.channel]))].join('、')} ${n.notified} / ${n.total} 人`,
       )
       .join('\n');
-    return { itemId: item.id, text: NT.allRecorded(item.title, counts) };
+    const unreached = notices.reduce((s, n) => s + (n.total - n.notified), 0);
+    if (unreached > 0) return { itemId: item.id, text: NT.notAllReached(counts, unreached), complete: false };
+    return { itemId: item.id, text: NT.allRecorded(item.title, counts), complete: true };
   }
 }

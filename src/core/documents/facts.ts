@@ -3,7 +3,7 @@ import type { ComputedClock } from '../clocks/index.js';
 import type { CoreDeps } from '../context.js';
 import type { IncidentService } from '../incidents/service.js';
 import { AFFECTED_KIND_LABELS, STATUS_LABELS, type AffectedKind } from '../incidents/types.js';
-import { NOTICE_STATUS_LABELS, type NoticeStatus } from '../notices/views.js';
+import { NOTICE_STATUS_LABELS, type NoticeStatus, noticeCounts } from '../notices/views.js';
 import type { PlanState } from '../incidents/item-facts.js';
 import type { ItemAsk, ReportKind, ReportSection } from '../playbooks/vocabulary.js';
 import { schoolKeepList } from '../privacy/kept.js';
@@ -209,8 +209,7 @@ export async function loadReportFacts(
     notices: notices.map((n) => ({
       audienceLabel: audienceLabel(n.audience),
       statusLabel: NOTICE_STATUS_LABELS[n.status as NoticeStatus] ?? n.status,
-      notified: n.batches.reduce((s, b) => s + b.recipientsNotified, 0),
-      total: n.batches.reduce((s, b) => s + b.recipientsTotal, 0),
+      ...noticeCounts(n.batches),
     })),
     clocks: view.clocks.filter((c) => c.applies).map(clockFact),
     draftThresholds: draftThresholdLines(view.clocks),

@@ -5,6 +5,7 @@ import { appendTimeline } from '../timeline/timeline.js';
 import { formatRocDateTime } from '../time/roc.js';
 import { CLOCK_TIMES, clockTimeProblem, notAfterNow, settledBeforeEnding, type ClockTimeField } from './times.js';
 import { recordLevelChange, type CyberLevelChange } from './cyber-level.js';
+import { itemActRefusal } from './item-roles.js';
 import { asksOf, itemFactsData, type ItemFacts } from './item-facts.js';
 import { ItemChangedMeanwhile, itemBasis, STATUS_LABELS, UserError, type ChecklistState, type IncidentStatus } from './types.js';
 import type { IncidentView } from './view.js';
@@ -81,9 +82,8 @@ export async function setItemState(
   const incident = await existing(deps, item.incidentId);
   assertSameSchool(actor, incident);
   if (incident.status === 'closed') throw new UserError(`事件 ${incident.ref} 已結案，不能再變更檢核項目。`);
-  if (!can(actor, 'incident.act', { isOwner: item.ownerPersonId === actor.personId })) {
-    throw new UserError('只有應變人員（個資聯絡窗口、資訊組、資料管理人、校長）或該項目負責人可以勾選。');
-  }
+  const refusal = itemActRefusal(deps.playbooks.get(incident.playbookId), actor, item);
+  if (refusal) throw new UserError(refusal);
   if (opts.basis !== undefined && opts.basis !== itemBasis(item)) throw new ItemChangedMeanwhile(item.title);
   if (item.state === state && state !== 'open' && opts.basis === undefined) {
     return { view: await hooks.get(incident.id), item, changed: false };

@@ -427,6 +427,14 @@ export function requiredByProfile(item: ResolvedPlaybook['checklist'][number], e
   return !(item.phase === 'report' && item.completesClock && enabled.get(item.completesClock) === false);
 }
 
+/**
+ * The reporter is made the personal owner only of the unit's first steps (contain, report to the window, assess what
+ * leaked): what the person at hand can do at once. Notifying the people, analysing the cause and the improvements are
+ * the institution's (the contact window, the principal, the data manager: legal-rules §1 subjects-notify, §6), never
+ * handed to the person who may have caused the breach, whatever role a playbook gives them.
+ */
+const REPORTER_PHASES: ReadonlySet<string> = new Set(['contain', 'report', 'assess']);
+
 function checklistRows(
   items: ResolvedPlaybook['checklist'],
   incidentId: string,
@@ -441,7 +449,7 @@ function checklistRows(
     title: item.title,
     phase: item.phase,
     ownerRole: item.ownerRole,
-    ownerPersonId: item.ownerRole === 'unit' ? reporterId : null,
+    ownerPersonId: item.ownerRole === 'unit' && REPORTER_PHASES.has(item.phase) ? reporterId : null,
     clockId: item.clock ?? null,
     completesClock: item.completesClock ?? null,
   }));

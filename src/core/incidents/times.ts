@@ -57,10 +57,15 @@ export function notAfterNow(at: Date, now: Date): Date {
 /**
  * Whether an open item must be settled before handling ends. Items whose work comes after it are not: the reports
  * counted from the end of handling or from the recovery (the closure report, the cyber investigation report) and
- * keeping the record (a retention clock). Everything else — containment, the reports due in hours or days, notifying
+ * keeping the record (a retention clock), the auditor's review. Everything else — containment, the reports due in hours or days, notifying
  * the people concerned — is done, or marked not applicable with a reason, first.
  */
-export function settledBeforeEnding(item: Pick<ChecklistItem, 'clockId' | 'completesClock'>, rules: ClockRuleSet): boolean {
+export function settledBeforeEnding(
+  item: Pick<ChecklistItem, 'clockId' | 'completesClock'> & { ownerRole?: string },
+  rules: ClockRuleSet,
+): boolean {
+  // The auditor's review checks the improvements after the fact, and only the auditor may settle it: not a condition.
+  if (item.ownerRole === 'auditor') return false;
   for (const id of [item.completesClock, item.clockId]) {
     const rule = id ? rules.clocks.find((c) => c.id === id) : undefined;
     if (rule && (rule.trigger === 'handlingEnded' || rule.trigger === 'recovered' || rule.kind === 'retention')) return false;

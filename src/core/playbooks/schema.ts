@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLE_KEYS } from '../roles.js';
 import type { Condition } from './conditions.js';
 import {
   FIELD_TYPES,
@@ -94,6 +95,8 @@ export const checklistItemSchema = z.strictObject({
   basisNote: text.optional(),
   phase: z.enum(PHASES),
   ownerRole: z.enum(OWNER_ROLES),
+  /** Only these roles may complete it or mark it not applicable (the auditor's review: 私立…實施辦法第3條第3項). */
+  completedBy: z.array(z.enum(ROLE_KEYS)).min(1).optional(),
   clock: clockRef.optional(),
   completesClock: clockRef.optional(),
   requiresEvidence: text.optional(),

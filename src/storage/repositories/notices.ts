@@ -97,7 +97,10 @@ export class PrismaSubjectNoticeRepository implements SubjectNoticeRepository {
   }
 
   withBatches(incidentId: string): Promise<(SubjectNoticeRecord & { batches: SubjectNoticeBatchRecord[] })[]> {
-    return this.db.subjectNotice.findMany({ where: { incidentId }, include: { batches: true } });
+    return this.db.subjectNotice.findMany({
+      where: { incidentId },
+      include: { batches: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } },
+    });
   }
 
   versions(noticeId: string): Promise<SubjectNoticeVersionRecord[]> {

@@ -95,12 +95,15 @@ export async function itemTarget(kit: TargetKit, req: FastifyRequest<{ Params: P
   if (!actor) return null;
   const { ref, id } = req.params;
   const incident = REF.test(ref) && ID.test(id) && can(actor, 'incident.view') ? await kit.incidents.findByRef(actor.schoolId, ref) : null;
-  const entry = incident ? (await kit.incidents.get(incident.id)).checklist.find((c) => c.row.id === id) : undefined;
-  if (!incident || !entry) {
+  const view = incident ? await kit.incidents.get(incident.id) : undefined;
+  const entry = view?.checklist.find((c) => c.row.id === id);
+  if (!incident || !view || !entry) {
     await kit.refuse(reply, 'notFound');
     return null;
   }
-  if (!can(actor, 'incident.act', { isOwner: entry.row.ownerPersonId === actor.personId })) {
+  // An item only some roles may complete (the auditor's review) goes on to the service, which refuses others in words.
+  const only = view.playbook.checklist.find((i) => i.key === entry.row.key)?.completedBy;
+  if (!only && !can(actor, 'incident.act', { isOwner: entry.row.ownerPersonId === actor.personId })) {
     await kit.refuse(reply, 'actDenied');
     return null;
   }

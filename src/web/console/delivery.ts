@@ -86,7 +86,7 @@ export function registerDeliveryActs(scope: FastifyInstance, kit: ActKit): void 
         const flash: Flash = {
           kind: 'ok',
           text: [[r.said, masked].filter(Boolean).join(' '), r.offer?.text].filter(Boolean).join('\n'),
-          ...(r.offer ? { link: { href: `#item-${r.offer.itemId}`, label: '到檢核清單勾選' } } : {}),
+          ...(r.offer?.complete ? { link: { href: `#item-${r.offer.itemId}`, label: '到檢核清單勾選' } } : {}),
         };
         return redirectWithFlash(reply, kit.secure, to, flash);
       } catch (err) {

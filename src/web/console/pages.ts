@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/context.js';
 import type { DocumentLinks, DocumentTarget } from '../../core/documents/links.js';
 import { REPORT_FORMAT_LABELS, REPORT_FORMATS, REPORT_KIND_LABELS } from '../../core/documents/model.js';
 import { submittedAt, type ReportService } from '../../core/documents/service.js';
+import { itemActRefusal } from '../../core/incidents/item-roles.js';
 import { recordedTime } from '../../core/incidents/times.js';
 import { totalAffected, type IncidentService, type IncidentView } from '../../core/incidents/service.js';
 import {
@@ -221,7 +222,7 @@ export async function incidentPage(s: PageServices, actor: Actor, incidentId: st
     checklist: v.checklist.map((c) => {
       // Open items the person may tick get a form (acts.ts); the items that ask more than a note, their chat form on a
       // page of its own (item-acts.ts); settled ones 重新開啟 as in chat. The rules are the service's.
-      const mayAct = v.status !== 'closed' && can(actor, 'incident.act', { isOwner: c.row.ownerPersonId === actor.personId });
+      const mayAct = v.status !== 'closed' && itemActRefusal(v.playbook, actor, c.row) === null;
       const itemPath = `/console/incidents/${encodeURIComponent(i.ref)}/items/${encodeURIComponent(c.row.id)}`;
       const form = mayAct && c.state === 'open' && asksMoreThanNote(v, c, now);
       return {
