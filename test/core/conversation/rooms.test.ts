@@ -144,7 +144,10 @@ describe('a private room per incident', () => {
     expect(expected).not.toContain('demo-auditor');
 
     const room = `room:room:${incident.id}`;
-    expect(textsTo(sent, room)[0]).toBe(ROOM_TEXTS.welcome(incident.ref, '王老師（示範）'));
+    // The welcome names the deadlines that end soon (deadlineNews), the 4-hour report to the contact window among them.
+    const welcome = textsTo(sent, room)[0] ?? '';
+    expect(welcome.startsWith(ROOM_TEXTS.welcome(incident.ref, '王老師（示範）').replace(/。$/, '：'))).toBe(true);
+    expect(welcome).toMatch(/4小時內通報個資聯絡窗口：.+前/);
     expect(cardsTo(sent, room)).toEqual(['incident', 'checklist']);
     expect(cardsTo(sent, 'demo-response')).toEqual([]);
     expect(textsTo(sent, 'demo-response')).toEqual([ROOM_TEXTS.pointer(incident.ref, req.name)]);
