@@ -243,7 +243,8 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       }
     });
 
-    registerConsoleActs(scope, {
+    // The act routes' kit: the core's acting ports and the page helpers, one for the notices', items' and deliveries' routes.
+    const actKit = {
       incidents: opts.incidents,
       notices: opts.notices,
       acts: opts.noticeActs,
@@ -253,19 +254,9 @@ export function registerConsoleRoutes(server: FastifyInstance, opts: ConsoleOpti
       refuse,
       signedIn,
       frame,
-    });
-
-    registerDeliveryActs(scope, {
-      incidents: opts.incidents,
-      notices: opts.notices,
-      acts: opts.noticeActs,
-      checklist: opts.checklistActs,
-      secure: opts.secure,
-      html,
-      refuse,
-      signedIn,
-      frame,
-    });
+    };
+    registerConsoleActs(scope, actKit);
+    registerDeliveryActs(scope, actKit);
 
     registerItemActs(scope, {
       incidents: opts.incidents,
