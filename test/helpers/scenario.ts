@@ -100,6 +100,10 @@ export async function latestCard(
  * Works through the whole checklist in a conversation as one responder: 完成 for each item (answering the note form
  * where an item asks for one), or 不適用 with a reason for the keys listed in `notApplicable`.
  */
+/** The item only the auditor may settle (playbooks/playbooks/general.yaml `completedBy: [auditor]`), and the demo auditor. */
+export const AUDITOR_ITEM = '稽核人員檢視改善情形';
+export const AUDITOR = 'demo-auditor';
+
 export async function completeChecklist(
   client: LocalClient,
   as: string,
@@ -113,10 +117,12 @@ export async function completeChecklist(
     const row = open[0]!;
     const wantNa = [...notApplicable].some((k) => row.text.includes(k)) && row.buttons!.some((b) => b.label === '不適用');
     const button = row.buttons!.find((b) => b.label === (wantNa ? '不適用' : '完成'))!;
-    const replies = await client.press(as, conversation, button.action);
+    // Only the auditor ticks the auditor's review (playbook `completedBy`, legal-rules §6): the demo auditor presses it.
+    const who = row.text.includes(AUDITOR_ITEM) ? AUDITOR : as;
+    const replies = await client.press(who, conversation, button.action);
     const f = forms(replies)[0];
     // The recovery item asks when it was really completed; others may ask a plan, a level or a delay reason.
-    if (f) await client.submit(as, conversation, f.formId, fillItemForm(f, wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄'));
+    if (f) await client.submit(who, conversation, f.formId, fillItemForm(f, wantNa ? '本事件未涉及此項' : '已處理完成並留存紀錄'));
   }
   throw new Error('checklist did not complete');
 }
@@ -171,4 +177,16 @@ export async function workIncidentAsWindow(app: RunningApp, ref: string): Promis
   const { view } = await app.bot.notices.service.draft(window, incident.id, 'guardians');
   await app.bot.notices.service.submit(window, view.notice.id);
   return item.title;
+}
+
+/**
+ * As the demo auditor (張主任): the auditor's review settled through the core, for tests where the contact window
+ * ticks every other item on a platform (only the auditor may settle it: playbook `completedBy`, legal-rules §6).
+ */
+export async function settleAuditorReview(app: RunningApp, incidentId?: string): Promise<void> {
+  const auditor = { personId: 'demo-auditor', schoolId: 'demo-school', displayName: '張主任（示範）', roles: ['staff', 'auditor'] };
+  const items = await app.db.prisma.checklistItem.findMany({
+    where: { ...(incidentId ? { incidentId } : {}), key: 'audit-review', state: 'open' },
+  });
+  for (const item of items) await app.bot.incidents.setChecklistState(auditor, item.id, 'done', '已檢視改善措施並向管理人報告');
 }

@@ -11,6 +11,7 @@ import {
   type Outcome,
 } from '../../fakes/discord/harness.js';
 import type { FakeMessage, OpenedModal } from '../../fakes/discord/platform.js';
+import { settleAuditorReview } from '../../helpers/scenario.js';
 
 type C = Record<string, unknown>;
 
@@ -150,6 +151,8 @@ describe('Discord: from /通報 to a completed checklist and an approved notice'
   });
 
   it('the contact window ticks every item; the card is edited in place; the gateway drops and resumes in the middle', async () => {
+    // The auditor's review is the auditor's alone (playbook completedBy): settled as the demo auditor; the window ticks the rest.
+    await settleAuditorReview(h.t.app);
     const checklist = (): FakeMessage =>
       h.fake
         .messagesIn(place)

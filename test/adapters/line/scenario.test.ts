@@ -14,6 +14,7 @@ import {
   uid,
   type LineTestApp,
 } from '../../fakes/line/harness.js';
+import { settleAuditorReview } from '../../helpers/scenario.js';
 
 /**
  * The whole flow inside LINE, through the real SDK and a fake LINE platform that checks every request against LINE's
@@ -137,6 +138,8 @@ describe('LINE: from a message in the staff group to a completed checklist', () 
   });
 
   it('the contact window ticks every item with postbacks in the response group until the checklist is complete', async () => {
+    // The auditor's review is the auditor's alone (playbook completedBy): settled as the demo auditor; the window ticks the rest.
+    await settleAuditorReview(h.t.app);
     const latestChecklist = (): DeliveredMessage =>
       flexes(h.fake.messagesIn(team))
         .filter((d) => String(d.message.altText).startsWith('檢核清單'))

@@ -17,6 +17,7 @@ import {
   uid,
   type LineTestApp,
 } from '../../fakes/line/harness.js';
+import { settleAuditorReview } from '../../helpers/scenario.js';
 
 /**
  * Every playbook variant through LINE (issue #3): a teacher types 「通報」 in the staff group, answers the intake step
@@ -145,6 +146,8 @@ describe('LINE: every playbook variant from 「通報」 in the staff group to a
         .filter((d) => String(d.message.altText).startsWith(`檢核清單｜${ref}`) || String(d.message.altText).startsWith(`檢核清單 ${ref}`))
         .at(-1)!;
     expect(latestChecklist(), 'the checklist card in the response group').toBeTruthy();
+    // The auditor's review is the auditor's alone (playbook completedBy): settled as the demo auditor, the rest below.
+    await settleAuditorReview(h.t.app, incident.id);
     for (let guard = 0; guard < 80; guard += 1) {
       const next = actionsIn(latestChecklist().message).find((a) => a.label === '完成');
       if (!next) break;

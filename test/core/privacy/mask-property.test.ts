@@ -189,7 +189,13 @@ const snowflake = fc.bigInt({ min: 100_000_000_000_000_000n, max: 1_999_999_999_
 /** Official ticket numbers: issuer letters, a dash, digit groups (EDU-1151207-001, ISAC-202611-0001). */
 const ticket = fc
   .tuple(
-    fc.oneof(fc.constantFrom('EDU', 'ISAC', 'TACERT', 'TWCERT', 'MOE', 'CERT'), fc.stringMatching(/^[A-Z]{3,6}$/)),
+    fc.oneof(
+      fc.constantFrom('EDU', 'ISAC', 'TACERT', 'TWCERT', 'MOE', 'CERT'),
+      // Any other issuer, except the words that label a contact or card number (「TEL-59883602」 is a phone: mask.ts).
+      fc
+        .stringMatching(/^[A-Z]{3,6}$/)
+        .filter((s) => !/^(?:TEL|FAX|PHONE|MOBILE|MOB|CELL|HP|EXT|NO|NR|NUM|CARD|VISA|MASTER|JCB|AMEX|ID)$/.test(s)),
+    ),
     fc.integer({ min: 1, max: 9 }).map(String),
     fc.integer({ min: 5, max: 8 }).chain(digits),
     fc.option(fc.integer({ min: 3, max: 4 }).chain(digits), { nil: undefined }),
