@@ -47,7 +47,7 @@ describe('web forms from chat (LINE)', () => {
       scenario,
       howLeaked: '成績單誤寄給全班家長',
       occurredAt: '昨天下午3點左右',
-      awareAt: '今天上午',
+      awareAt: '現在',
       place: '教務處',
       categories,
       affectedEstimate: '約30人',
